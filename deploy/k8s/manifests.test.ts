@@ -1,0 +1,785 @@
+// Checks every manifest under deploy/k8s: schema (kubernetes-models), security policy, selectors, references,
+// kustomization file lists and secret hygiene. When kubectl is installed, the kustomize builds are checked too.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { DaemonSet, type IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet, type IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { CronJob, type ICronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy, type INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
+import { Secret, type ISecret } from 'kubernetes-models/v1/Secret';
+import { Service, type IService } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+
+const K8S_DIR = import.meta.dirname;
+const PLACEHOLDER = 'REPLACE_ME';
+const TEMPLATE_SUFFIX = '.template.yaml';
+const KUSTOMIZATION_FILE = 'kustomization.yaml';
+/** Images built from this repository; their containers are the citypass services. */
+const CITYPASS_IMAGE_PREFIX = 'citypass/';
+/** Setting names that hold secrets: they must come from a Secret, never from a ConfigMap or a literal. */
+const SECRET_NAME = /(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|KEYS?|DATABASE_URL)$/;
+
+// Every kind the manifests may use. A kind missing here fails the test instead of being skipped.
+type ModelClass = new (data: never) => { validate(): void };
+const MODELS: ReadonlyMap<string, ModelClass> = new Map<string, ModelClass>([
+  ['v1/Namespace', Namespace],
+  ['v1/ServiceAccount', ServiceAccount],
+  ['v1/ConfigMap', ConfigMap],
+  ['v1/Secret', Secret],
+  ['v1/Service', Service],
+  ['apps/v1/Deployment', Deployment],
+  ['apps/v1/StatefulSet', StatefulSet],
+  ['apps/v1/DaemonSet', DaemonSet],
+  ['batch/v1/Job', Job],
+  ['batch/v1/CronJob', CronJob],
+  ['policy/v1/PodDisruptionBudget', PodDisruptionBudget],
+  ['networking.k8s.io/v1/NetworkPolicy', NetworkPolicy],
+  ['networking.k8s.io/v1/Ingress', Ingress],
+  ['autoscaling/v2/HorizontalPodAutoscaler', HorizontalPodAutoscaler],
+]);
+
+interface Resource {
+  readonly where: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly namespace: string | undefined;
+  readonly obj: object;
+}
+
+type LabelSelector = NonNullable<IDeployment['spec']>['selector'];
+type IntOrString = number | string;
+
+interface Workload {
+  readonly res: Resource;
+  readonly template: IPodTemplateSpec;
+  readonly selector: LabelSelector | undefined;
+  readonly claimTemplates: readonly string[];
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const label = (r: Resource): string => `${r.where} ${r.kind}/${r.name}`;
+const rel = (path: string): string => relative(K8S_DIR, path).split(sep).join('/');
+
+// ---------------------------------------------------------------------------------------------- loading
+
+/** Parses a YAML stream; any YAML error or warning, or an empty document, is an error. */
+function parseYaml(text: string, where: string): unknown[] {
+  const values: unknown[] = [];
+  for (const [index, doc] of parseAllDocuments(text).entries()) {
+    const issues = [...doc.errors, ...doc.warnings];
+    if (issues.length > 0) throw new Error(`${where}#${index}: ${issues.map((i) => i.message).join('; ')}`);
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) throw new Error(`${where}#${index}: empty YAML document`);
+    values.push(value);
+  }
+  if (values.length === 0) throw new Error(`${where}: no YAML documents`);
+  return values;
+}
+
+/** Validates one document against the kubernetes-models schema of its kind; unknown kinds throw. */
+function toResource(value: unknown, where: string): Resource {
+  if (!isRecord(value)) throw new Error(`${where}: not a mapping`);
+  const { apiVersion, kind, metadata } = value;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') throw new Error(`${where}: missing apiVersion or kind`);
+  const Model = MODELS.get(`${apiVersion}/${kind}`);
+  if (Model === undefined) {
+    throw new Error(`${where}: unknown kind ${apiVersion}/${kind} (add its kubernetes-models class to MODELS)`);
+  }
+  try {
+    new Model(value as never).validate();
+  } catch (error) {
+    throw new Error(`${where} ${kind}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (!isRecord(metadata) || typeof metadata.name !== 'string' || metadata.name === '') {
+    throw new Error(`${where} ${kind}: metadata.name is required`);
+  }
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
+  return { where, apiVersion, kind, name: metadata.name, namespace, obj: value };
+}
+
+function yamlFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...yamlFiles(path));
+    else if (/\.ya?ml$/.test(entry.name)) files.push(path);
+  }
+  return files;
+}
+
+interface Kustomization {
+  readonly file: string;
+  readonly dir: string;
+  readonly kind: 'Kustomization' | 'Component';
+  readonly body: Record<string, unknown>;
+}
+
+interface Sources {
+  readonly kustomizations: readonly Kustomization[];
+  /** Manifests that kustomize applies (everything except kustomizations, templates and patches). */
+  readonly resources: readonly Resource[];
+  /** *.template.yaml: documentation of objects created outside kustomize (Secrets from the secret store). */
+  readonly templates: readonly Resource[];
+  readonly patches: readonly Resource[];
+  readonly problems: readonly string[];
+}
+
+const KUSTOMIZATION_KINDS: Readonly<Record<string, Kustomization['kind']>> = {
+  'kustomize.config.k8s.io/v1beta1/Kustomization': 'Kustomization',
+  'kustomize.config.k8s.io/v1alpha1/Component': 'Component',
+};
+
+function loadSources(): Sources {
+  const problems: string[] = [];
+  const files = yamlFiles(K8S_DIR);
+  const kustomizations: Kustomization[] = [];
+  for (const file of files.filter((f) => basename(f) === KUSTOMIZATION_FILE)) {
+    try {
+      const [body, ...rest] = parseYaml(readFileSync(file, 'utf8'), rel(file));
+      if (rest.length > 0 || !isRecord(body)) throw new Error(`${rel(file)}: must be a single mapping`);
+      const kind = KUSTOMIZATION_KINDS[`${String(body.apiVersion)}/${String(body.kind)}`];
+      if (kind === undefined) throw new Error(`${rel(file)}: unknown kustomization kind ${String(body.apiVersion)}/${String(body.kind)}`);
+      kustomizations.push({ file, dir: dirname(file), kind, body });
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  const patchFiles = new Set(kustomizations.flatMap((k) => patchPaths(k)));
+  const resources: Resource[] = [];
+  const templates: Resource[] = [];
+  const patches: Resource[] = [];
+  for (const file of files.filter((f) => basename(f) !== KUSTOMIZATION_FILE)) {
+    try {
+      const values = parseYaml(readFileSync(file, 'utf8'), rel(file));
+      for (const [index, value] of values.entries()) {
+        const where = `${rel(file)}#${index}`;
+        if (patchFiles.has(file)) patches.push(toPatch(value, where));
+        else (file.endsWith(TEMPLATE_SUFFIX) ? templates : resources).push(toResource(value, where));
+      }
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return { kustomizations, resources, templates, patches, problems };
+}
+
+/** A strategic-merge patch is a partial object: its kind must be known, its fields are not all required. */
+function toPatch(value: unknown, where: string): Resource {
+  if (!isRecord(value) || !isRecord(value.metadata) || typeof value.metadata.name !== 'string') {
+    throw new Error(`${where}: a patch needs apiVersion, kind and metadata.name`);
+  }
+  const { apiVersion, kind } = value;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !MODELS.has(`${apiVersion}/${kind}`)) {
+    throw new Error(`${where}: patch of unknown kind ${String(apiVersion)}/${String(kind)}`);
+  }
+  return { where, apiVersion, kind, name: value.metadata.name, namespace: undefined, obj: value };
+}
+
+function patchPaths(k: Kustomization): string[] {
+  const patches = Array.isArray(k.body.patches) ? (k.body.patches as unknown[]) : [];
+  return patches.flatMap((p) => (isRecord(p) && typeof p.path === 'string' ? [resolve(k.dir, p.path)] : []));
+}
+
+let cached: Sources | undefined;
+const sources = (): Sources => (cached ??= loadSources());
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+function workloadOf(r: Resource): Workload | undefined {
+  switch (r.kind) {
+    case 'Deployment': {
+      const spec = (r.obj as IDeployment).spec;
+      return spec && { res: r, template: spec.template, selector: spec.selector, claimTemplates: [] };
+    }
+    case 'StatefulSet': {
+      const spec = (r.obj as IStatefulSet).spec;
+      const claims = (spec?.volumeClaimTemplates ?? []).map((c) => c.metadata?.name ?? '');
+      return spec && { res: r, template: spec.template, selector: spec.selector, claimTemplates: claims };
+    }
+    case 'DaemonSet': {
+      const spec = (r.obj as IDaemonSet).spec;
+      return spec && { res: r, template: spec.template, selector: spec.selector, claimTemplates: [] };
+    }
+    case 'Job': {
+      const spec = (r.obj as IJob).spec;
+      return spec && { res: r, template: spec.template, selector: spec.selector, claimTemplates: [] };
+    }
+    case 'CronJob': {
+      const spec = (r.obj as ICronJob).spec.jobTemplate.spec;
+      return spec && { res: r, template: spec.template, selector: spec.selector, claimTemplates: [] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+const workloads = (resources: readonly Resource[]): Workload[] =>
+  resources.flatMap((r) => {
+    const w = workloadOf(r);
+    return w ? [w] : [];
+  });
+
+const containersOf = (w: Workload): IContainer[] => [
+  ...(w.template.spec?.initContainers ?? []),
+  ...(w.template.spec?.containers ?? []),
+];
+
+const isCitypass = (c: IContainer): boolean => (c.image ?? '').startsWith(CITYPASS_IMAGE_PREFIX);
+
+function isEmptySelector(s: LabelSelector | undefined): boolean {
+  return s === undefined || (Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0);
+}
+
+function selects(s: LabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
+  if (s === undefined) return false;
+  const labelsOk = Object.entries(s.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const exprsOk = (s.matchExpressions ?? []).every((e) => {
+    const value = labels[e.key];
+    switch (e.operator) {
+      case 'In':
+        return value !== undefined && (e.values ?? []).includes(value);
+      case 'NotIn':
+        return value === undefined || !(e.values ?? []).includes(value);
+      case 'Exists':
+        return value !== undefined;
+      case 'DoesNotExist':
+        return value === undefined;
+      default:
+        return false;
+    }
+  });
+  return labelsOk && exprsOk;
+}
+
+const podLabels = (w: Workload): Record<string, string> => w.template.metadata?.labels ?? {};
+
+/** The container port a Service, probe or policy port refers to, or undefined when no container declares it. */
+function resolvePort(w: Workload, port: IntOrString, containers: readonly IContainer[] = containersOf(w)): number | undefined {
+  for (const c of containers) {
+    for (const p of c.ports ?? []) {
+      if (typeof port === 'number' ? p.containerPort === port : p.name === port) return p.containerPort;
+    }
+  }
+  return undefined;
+}
+
+const QUANTITY = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
+const FACTORS: Readonly<Record<string, number>> = {
+  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+};
+
+function parseQuantity(q: number | string | undefined): number | undefined {
+  if (q === undefined) return undefined;
+  if (typeof q === 'number') return q;
+  const m = QUANTITY.exec(q);
+  const factor = FACTORS[m?.[2] ?? ''];
+  return m?.[1] === undefined || factor === undefined ? undefined : Number(m[1]) * factor;
+}
+
+// ---------------------------------------------------------------------------------------------- checks
+
+/** Non-root, read-only root fs, no privilege, all capabilities dropped, seccomp, bounded resources. */
+function containerProblems(resources: readonly Resource[]): string[] {
+  const problems: string[] = [];
+  for (const w of workloads(resources)) {
+    const pod = w.template.spec;
+    if (pod === undefined) {
+      problems.push(`${label(w.res)}: pod template has no spec`);
+      continue;
+    }
+    const p = (msg: string): void => void problems.push(`${label(w.res)}: ${msg}`);
+    if (pod.automountServiceAccountToken !== false) p('automountServiceAccountToken must be false');
+    if (pod.hostNetwork === true || pod.hostPID === true || pod.hostIPC === true) p('must not share host namespaces');
+    const podSc = pod.securityContext ?? {};
+    for (const c of containersOf(w)) {
+      const cp = (msg: string): void => {
+        p(`container ${c.name}: ${msg}`);
+      };
+      const sc = c.securityContext ?? {};
+      if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) cp('runAsNonRoot must be true');
+      const uid = sc.runAsUser ?? podSc.runAsUser;
+      if (uid === undefined || uid === 0) cp('runAsUser must be a non-zero uid');
+      if (sc.readOnlyRootFilesystem !== true) cp('readOnlyRootFilesystem must be true');
+      if (sc.allowPrivilegeEscalation !== false) cp('allowPrivilegeEscalation must be false');
+      if (sc.privileged === true) cp('must not be privileged');
+      if (!(sc.capabilities?.drop ?? []).includes('ALL')) cp('capabilities must drop ALL');
+      if ((sc.capabilities?.add ?? []).length > 0) cp('must not add capabilities');
+      const seccomp = (sc.seccompProfile ?? podSc.seccompProfile)?.type;
+      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') cp('seccompProfile must be RuntimeDefault');
+      for (const resource of ['cpu', 'memory'] as const) {
+        const request = c.resources?.requests?.[resource];
+        const limit = c.resources?.limits?.[resource];
+        if (request === undefined || limit === undefined) {
+          cp(`needs a ${resource} request and limit`);
+          continue;
+        }
+        const [req, lim] = [parseQuantity(request), parseQuantity(limit)];
+        if (req === undefined || lim === undefined) cp(`unreadable ${resource} quantity ${String(request)}/${String(limit)}`);
+        else if (req > lim) cp(`${resource} request ${String(request)} exceeds limit ${String(limit)}`);
+      }
+      const names = (c.env ?? []).map((e) => e.name);
+      for (const dup of new Set(names.filter((n, i) => names.indexOf(n) !== i))) cp(`env ${dup} is set twice`);
+    }
+  }
+  return problems;
+}
+
+/** citypass containers: gRPC startup, readiness and liveness probes on the grpc port; every probe port exists. */
+function probeProblems(resources: readonly Resource[]): string[] {
+  const problems: string[] = [];
+  for (const w of workloads(resources)) {
+    for (const c of w.template.spec?.containers ?? []) {
+      const cp = (msg: string): void => void problems.push(`${label(w.res)}: container ${c.name}: ${msg}`);
+      const probes = { startupProbe: c.startupProbe, readinessProbe: c.readinessProbe, livenessProbe: c.livenessProbe };
+      for (const [kind, probe] of Object.entries(probes)) {
+        if (probe === undefined) {
+          if (isCitypass(c)) cp(`needs a ${kind}`);
+          continue;
+        }
+        const port = probe.grpc?.port ?? probe.httpGet?.port ?? probe.tcpSocket?.port;
+        if (port !== undefined && resolvePort(w, port, [c]) === undefined) cp(`${kind} port ${String(port)} is not a container port`);
+        if (isCitypass(c)) {
+          const grpcPort = c.ports?.find((p) => p.name === 'grpc')?.containerPort;
+          if (grpcPort === undefined) cp('needs a container port named grpc');
+          else if (probe.grpc?.port !== grpcPort) cp(`${kind} must be a gRPC probe on port ${grpcPort}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Workload selectors match their own template and nothing else; Services, PDBs and policies select workloads. */
+function selectorProblems(resources: readonly Resource[]): string[] {
+  const problems: string[] = [];
+  const all = workloads(resources);
+  for (const w of all) {
+    if (w.res.kind === 'Job' || w.res.kind === 'CronJob') continue; // selectors are generated
+    if (isEmptySelector(w.selector)) problems.push(`${label(w.res)}: selector must not be empty`);
+    else if (!selects(w.selector, podLabels(w))) problems.push(`${label(w.res)}: selector does not match the template labels`);
+    for (const other of all) {
+      if (other !== w && selects(w.selector, podLabels(other))) {
+        problems.push(`${label(w.res)}: selector also matches the pods of ${label(other.res)}`);
+      }
+    }
+  }
+  const services = resources.filter((r) => r.kind === 'Service');
+  for (const r of services) {
+    const spec = (r.obj as IService).spec ?? {};
+    if (spec.type === 'ExternalName') continue;
+    const selector: LabelSelector = { matchLabels: spec.selector ?? {} };
+    const matched = all.filter((w) => selects(selector, podLabels(w)));
+    if (isEmptySelector(selector)) problems.push(`${label(r)}: selector must not be empty`);
+    else if (matched.length === 0) problems.push(`${label(r)}: selector matches no workload`);
+    for (const port of spec.ports ?? []) {
+      for (const w of matched) {
+        const target = port.targetPort ?? port.port;
+        if (resolvePort(w, target) === undefined) {
+          problems.push(`${label(r)}: port ${port.name ?? port.port} targets ${String(target)}, not a port of ${label(w.res)}`);
+        }
+      }
+    }
+  }
+  for (const w of all.filter((x) => x.res.kind === 'StatefulSet')) {
+    const serviceName = (w.res.obj as IStatefulSet).spec?.serviceName;
+    if (serviceName !== undefined && !services.some((s) => s.name === serviceName)) {
+      problems.push(`${label(w.res)}: serviceName ${serviceName} is not a Service`);
+    }
+  }
+  for (const r of resources.filter((x) => x.kind === 'PodDisruptionBudget')) {
+    const selector = (r.obj as IPodDisruptionBudget).spec?.selector;
+    if (isEmptySelector(selector)) problems.push(`${label(r)}: selector must not be empty`);
+    else if (!all.some((w) => selects(selector, podLabels(w)))) problems.push(`${label(r)}: selector matches no workload`);
+  }
+  for (const r of resources.filter((x) => x.kind === 'NetworkPolicy')) {
+    const spec = (r.obj as INetworkPolicy).spec;
+    const matched = all.filter((w) => selects(spec?.podSelector, podLabels(w)));
+    if (!isEmptySelector(spec?.podSelector) && matched.length === 0) problems.push(`${label(r)}: podSelector matches no workload`);
+    const allowed = (spec?.ingress ?? []).flatMap((rule) => rule.ports ?? []);
+    for (const w of matched) {
+      for (const port of allowed) {
+        if (port.port !== undefined && resolvePort(w, port.port) === undefined) {
+          problems.push(`${label(r)}: ingress port ${String(port.port)} is not a port of ${label(w.res)}`);
+        }
+      }
+      if (!(spec?.policyTypes ?? []).includes('Ingress')) continue;
+      // Every port a Service exposes on these pods must be let in, or the Service is dead.
+      for (const s of services) {
+        const sspec = (s.obj as IService).spec ?? {};
+        if (!selects({ matchLabels: sspec.selector ?? {} }, podLabels(w)) || isEmptySelector({ matchLabels: sspec.selector ?? {} })) continue;
+        for (const sp of sspec.ports ?? []) {
+          const target = resolvePort(w, sp.targetPort ?? sp.port);
+          const letIn = allowed.some((a) => a.port !== undefined && resolvePort(w, a.port) === target);
+          if (target !== undefined && !letIn) problems.push(`${label(r)}: blocks port ${target} that ${label(s)} exposes`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Every ConfigMap, Secret, ServiceAccount and volume a pod refers to exists (Secrets may exist as templates). */
+function referenceProblems(resources: readonly Resource[], secretTemplates: readonly Resource[]): string[] {
+  const problems: string[] = [];
+  const keysOf = (r: Resource): Set<string> => {
+    const { data, stringData } = r.obj as ISecret; // a ConfigMap's data has the same shape
+    return new Set([...Object.keys(data ?? {}), ...Object.keys(stringData ?? {})]);
+  };
+  const configMaps = new Map(resources.filter((r) => r.kind === 'ConfigMap').map((r) => [r.name, keysOf(r)]));
+  const secrets = new Map([...resources, ...secretTemplates].filter((r) => r.kind === 'Secret').map((r) => [r.name, keysOf(r)]));
+  const accounts = new Set(resources.filter((r) => r.kind === 'ServiceAccount').map((r) => r.name));
+  for (const w of workloads(resources)) {
+    const pod = w.template.spec;
+    const p = (msg: string): void => void problems.push(`${label(w.res)}: ${msg}`);
+    const account = pod?.serviceAccountName;
+    if (account !== undefined && account !== 'default' && !accounts.has(account)) p(`serviceAccountName ${account} is not a ServiceAccount`);
+    const volumes = new Set([...(pod?.volumes ?? []).map((v) => v.name), ...w.claimTemplates]);
+    for (const v of pod?.volumes ?? []) {
+      if (v.configMap && v.configMap.optional !== true && !configMaps.has(v.configMap.name ?? '')) p(`volume ${v.name}: no ConfigMap ${String(v.configMap.name)}`);
+      if (v.secret && v.secret.optional !== true && !secrets.has(v.secret.secretName ?? '')) p(`volume ${v.name}: no Secret ${String(v.secret.secretName)}`);
+    }
+    for (const c of containersOf(w)) {
+      for (const m of c.volumeMounts ?? []) if (!volumes.has(m.name)) p(`container ${c.name}: mount ${m.name} is not a volume`);
+      for (const from of c.envFrom ?? []) {
+        const cm = from.configMapRef;
+        const sr = from.secretRef;
+        if (cm && cm.optional !== true && !configMaps.has(cm.name ?? '')) p(`container ${c.name}: no ConfigMap ${String(cm.name)}`);
+        if (sr && sr.optional !== true && !secrets.has(sr.name ?? '')) p(`container ${c.name}: no Secret ${String(sr.name)}`);
+      }
+      for (const e of c.env ?? []) {
+        const cm = e.valueFrom?.configMapKeyRef;
+        const sr = e.valueFrom?.secretKeyRef;
+        if (cm && cm.optional !== true && !configMaps.get(cm.name ?? '')?.has(cm.key)) p(`container ${c.name}: env ${e.name}: no ConfigMap key ${String(cm.name)}/${cm.key}`);
+        if (sr && sr.optional !== true && !secrets.get(sr.name ?? '')?.has(sr.key)) p(`container ${c.name}: env ${e.name}: no Secret key ${String(sr.name)}/${sr.key}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Secrets hold placeholders only and are never applied; secret-like settings never sit in ConfigMaps or literals. */
+function secretProblems(resources: readonly Resource[], templates: readonly Resource[]): string[] {
+  const problems: string[] = [];
+  for (const r of resources.filter((x) => x.kind === 'Secret')) {
+    problems.push(`${label(r)}: would be applied by kustomize; keep Secrets in *${TEMPLATE_SUFFIX} files (values come from the secret store)`);
+  }
+  for (const r of [...resources, ...templates].filter((x) => x.kind === 'Secret')) {
+    const secret = r.obj as ISecret;
+    const values = [
+      ...Object.entries(secret.stringData ?? {}),
+      ...Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')] as const),
+    ];
+    if (values.length === 0) problems.push(`${label(r)}: names no keys`);
+    for (const [key, value] of values) if (value !== PLACEHOLDER) problems.push(`${label(r)}: ${key} is not the placeholder ${PLACEHOLDER}`);
+  }
+  for (const r of resources.filter((x) => x.kind === 'ConfigMap')) {
+    for (const [key, value] of Object.entries((r.obj as IConfigMap).data ?? {})) {
+      if (SECRET_NAME.test(key)) problems.push(`${label(r)}: ${key} is a secret; move it to the Secret`);
+      if (/:\/\/[^/@\s]*:[^/@\s]*@/.test(value)) problems.push(`${label(r)}: ${key} carries credentials in a URL`);
+    }
+  }
+  for (const w of workloads(resources)) {
+    for (const c of containersOf(w)) {
+      for (const e of c.env ?? []) {
+        if (e.value !== undefined && SECRET_NAME.test(e.name)) problems.push(`${label(w.res)}: container ${c.name}: ${e.name} must come from a Secret`);
+      }
+    }
+  }
+  return problems;
+}
+
+const KUSTOMIZATION_KEYS = new Set([
+  'apiVersion', 'kind', 'metadata', 'namespace', 'namePrefix', 'nameSuffix', 'labels', 'commonAnnotations',
+  'resources', 'components', 'patches', 'configMapGenerator', 'generatorOptions', 'images', 'replicas',
+]);
+
+/** Lists name only local files that exist; every manifest is listed; templates are never listed. */
+function kustomizationProblems(src: Sources): string[] {
+  const problems: string[] = [];
+  const listed = new Set<string>();
+  const kinds = new Map(src.kustomizations.map((k) => [k.dir, k.kind]));
+  const strings = (k: Kustomization, key: string): string[] => {
+    const value = k.body[key];
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+      problems.push(`${rel(k.file)}: ${key} must be a list of paths`);
+      return [];
+    }
+    const dups = value.filter((v, i) => value.indexOf(v) !== i);
+    for (const dup of dups) problems.push(`${rel(k.file)}: ${key} lists ${dup} twice`);
+    return value;
+  };
+  const local = (k: Kustomization, entry: string): string | undefined => {
+    const path = resolve(k.dir, entry);
+    if (/^[a-z]+:\/\/|^github\.com\//.test(entry)) problems.push(`${rel(k.file)}: ${entry} is remote; only local paths are allowed`);
+    else if (path !== K8S_DIR && !path.startsWith(K8S_DIR + sep)) problems.push(`${rel(k.file)}: ${entry} leaves deploy/k8s`);
+    else if (!existsSync(path)) problems.push(`${rel(k.file)}: ${entry} does not exist`);
+    else return path;
+    return undefined;
+  };
+  for (const k of src.kustomizations) {
+    for (const key of Object.keys(k.body)) if (!KUSTOMIZATION_KEYS.has(key)) problems.push(`${rel(k.file)}: unsupported field ${key}`);
+    for (const entry of strings(k, 'resources')) {
+      const path = local(k, entry);
+      if (path === undefined) continue;
+      if (statSync(path).isDirectory()) {
+        if (kinds.get(path) !== 'Kustomization') problems.push(`${rel(k.file)}: resource ${entry} is not a Kustomization directory`);
+      } else if (!/\.ya?ml$/.test(path) || basename(path) === KUSTOMIZATION_FILE) {
+        problems.push(`${rel(k.file)}: resource ${entry} is not a manifest`);
+      } else {
+        listed.add(path);
+      }
+    }
+    for (const entry of strings(k, 'components')) {
+      const path = local(k, entry);
+      if (path !== undefined && kinds.get(path) !== 'Component') problems.push(`${rel(k.file)}: component ${entry} is not a Component directory`);
+    }
+    const patches = k.body.patches ?? [];
+    if (!Array.isArray(patches)) problems.push(`${rel(k.file)}: patches must be a list`);
+    else {
+      for (const patch of patches as unknown[]) {
+        if (isRecord(patch) && typeof patch.path === 'string') {
+          const path = local(k, patch.path);
+          if (path !== undefined) listed.add(path);
+        } else if (!isRecord(patch) || typeof patch.patch !== 'string') problems.push(`${rel(k.file)}: a patch needs path or patch`);
+      }
+    }
+    const generators = k.body.configMapGenerator ?? [];
+    for (const gen of Array.isArray(generators) ? (generators as unknown[]) : []) {
+      if (!isRecord(gen)) continue;
+      for (const field of ['files', 'envs'] as const) {
+        const entries = Array.isArray(gen[field]) ? (gen[field] as unknown[]) : [];
+        for (const entry of entries) if (typeof entry === 'string') local(k, entry.slice(entry.indexOf('=') + 1));
+      }
+    }
+  }
+  const fileOf = (r: Resource): string => resolve(K8S_DIR, r.where.replace(/#\d+$/, ''));
+  for (const file of new Set(src.resources.map(fileOf))) {
+    if (!listed.has(file)) problems.push(`${rel(file)}: listed by no kustomization (name it *${TEMPLATE_SUFFIX} if it is not applied)`);
+  }
+  for (const file of new Set(src.templates.map(fileOf))) {
+    if (listed.has(file)) problems.push(`${rel(file)}: a template must not be listed by a kustomization`);
+  }
+  const targets = new Set(src.resources.map((r) => `${r.kind}/${r.name}`));
+  for (const patch of src.patches) {
+    if (!targets.has(`${patch.kind}/${patch.name}`)) problems.push(`${patch.where}: patches ${patch.kind}/${patch.name}, which no manifest defines`);
+  }
+  return problems;
+}
+
+const allPolicyProblems = (resources: readonly Resource[], templates: readonly Resource[]): string[] => [
+  ...containerProblems(resources),
+  ...probeProblems(resources),
+  ...selectorProblems(resources),
+  ...referenceProblems(resources, templates),
+  ...secretProblems(resources, templates),
+];
+
+// ---------------------------------------------------------------------------------------------- tests
+
+test('k8s - every YAML document parses and validates against the schema of its kind', () => {
+  const src = sources();
+  assert.deepEqual(src.problems, []);
+  assert.ok(src.kustomizations.length >= 2, 'base and components are found');
+  assert.ok(src.resources.length >= 8, 'manifests are found');
+});
+
+test('k8s - schema validation rejects unknown kinds and bad fields instead of skipping them', () => {
+  assert.throws(() => toResource({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }, 'x'), {
+    message: 'x: unknown kind example.com/v1/Widget (add its kubernetes-models class to MODELS)',
+  });
+  assert.throws(() => toResource({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: {} }, 'x'), /must have required property/);
+  assert.throws(() => toResource({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { A: 1 } }, 'x'), /must be string/);
+  assert.throws(() => toResource({ apiVersion: 'v1', kind: 'ConfigMap', data: {} }, 'x'), { message: 'x ConfigMap: metadata.name is required' });
+  assert.throws(() => parseYaml('a: 1\na: 2\n', 'dup.yaml'), /dup\.yaml#0: .*unique/i);
+  assert.throws(() => parseYaml('a: 1\n---\n', 'empty.yaml'), { message: 'empty.yaml#1: empty YAML document' });
+});
+
+test('k8s - every container runs non-root with a read-only root filesystem, no capabilities and bounded resources', () => {
+  assert.deepEqual(containerProblems(sources().resources), []);
+});
+
+test('k8s - citypass service containers have gRPC startup, readiness and liveness probes', () => {
+  const src = sources();
+  assert.deepEqual(probeProblems(src.resources), []);
+  const citypass = workloads(src.resources).flatMap((w) => (w.template.spec?.containers ?? []).filter(isCitypass));
+  assert.ok(citypass.length >= 1, 'at least one citypass service container is checked');
+});
+
+test('k8s - workload, Service, PodDisruptionBudget and NetworkPolicy selectors and ports line up', () => {
+  assert.deepEqual(selectorProblems(sources().resources), []);
+});
+
+test('k8s - pods refer only to ConfigMaps, Secrets, ServiceAccounts and volumes that exist', () => {
+  const src = sources();
+  assert.deepEqual(referenceProblems(src.resources, src.templates), []);
+});
+
+test('k8s - every kustomization lists only local files that exist, and every manifest is listed', () => {
+  assert.deepEqual(kustomizationProblems(sources()), []);
+});
+
+test('k8s - no Secret carries a value other than a placeholder, and secrets stay out of ConfigMaps and literals', () => {
+  const src = sources();
+  assert.deepEqual(secretProblems(src.resources, src.templates), []);
+  assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'identity-secrets'));
+});
+
+test('k8s - identity runs as specified', () => {
+  const src = sources();
+  const find = (kind: string, name: string): Resource => {
+    const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith('base/identity/'));
+    assert.ok(found, `${kind}/${name} in base/identity`);
+    return found;
+  };
+  const base = src.kustomizations.find((k) => rel(k.file) === 'base/kustomization.yaml');
+  assert.equal(base?.body.namespace, 'citypass');
+
+  const deployment = (find('Deployment', 'identity').obj as IDeployment).spec;
+  assert.ok(deployment);
+  const pod = deployment.template.spec;
+  assert.ok(pod);
+  assert.equal(deployment.replicas, 2);
+  assert.equal(pod.automountServiceAccountToken, false);
+  assert.equal(pod.securityContext?.runAsUser, 10001);
+  const spreads = pod.topologySpreadConstraints ?? [];
+  assert.ok(spreads.length > 0, 'topologySpreadConstraints');
+  for (const spread of spreads) assert.ok(selects(spread.labelSelector, deployment.template.metadata?.labels ?? {}));
+  assert.deepEqual(deployment.template.metadata?.annotations, {
+    'prometheus.io/scrape': 'true',
+    'prometheus.io/port': '9464',
+    'prometheus.io/path': '/metrics',
+  });
+  assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+  assert.equal(pod.containers.length, 1);
+  const [c] = pod.containers;
+  assert.ok(c);
+  assert.equal(c.image, 'citypass/identity:latest');
+  assert.deepEqual(c.command, ['node', '--import', './services/identity/src/telemetry.ts', './services/identity/src/main.ts']);
+  assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), [['http', 7100], ['grpc', 7101], ['metrics', 9464]]);
+  assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'identity-config' } }, { secretRef: { name: 'identity-secrets' } }]);
+  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+  assert.equal(env.METRICS_PORT, '9464');
+  assert.equal(env.METRICS_HOST, '0.0.0.0');
+  assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+  for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: 7101 });
+  assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+
+  assert.deepEqual((find('ConfigMap', 'identity-config').obj as IConfigMap).data, {
+    IDENTITY_ISSUER: 'https://id.city.example',
+    IDENTITY_HTTP_HOST: '0.0.0.0',
+    IDENTITY_GRPC_HOST: '0.0.0.0',
+    NATS_URL: 'nats://nats:4222',
+    LOG_LEVEL: 'info',
+  });
+  const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'identity-secrets');
+  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}).sort(), [
+    'IDENTITY_COOKIE_KEYS', 'IDENTITY_DATABASE_URL', 'IDENTITY_KEY_ENCRYPTION_KEY', 'IDENTITY_OPERATOR_CLIENT_SECRET',
+  ]);
+
+  find('Service', 'identity');
+  find('PodDisruptionBudget', 'identity');
+  const policy = (find('NetworkPolicy', 'identity').obj as INetworkPolicy).spec;
+  assert.ok(policy);
+  const ports = (rules: readonly { ports?: { port?: IntOrString; protocol?: string }[] }[] | undefined): string[] =>
+    (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
+  assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
+  assert.deepEqual(ports(policy.ingress), ['TCP/7100', 'TCP/7101', 'TCP/9464']);
+  assert.deepEqual(ports(policy.egress), ['TCP/4222', 'TCP/53', 'TCP/5432', 'UDP/53']);
+  assert.ok((policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule is limited to ports');
+});
+
+test('k8s - the policy checks reject insecure or inconsistent manifests', () => {
+  const src = sources();
+  const original = src.resources.find((r) => r.kind === 'Deployment' && r.name === 'identity');
+  assert.ok(original);
+  const mutate = (change: (d: IDeployment) => void): Resource => {
+    const obj = structuredClone(original.obj) as IDeployment;
+    change(obj);
+    return { ...original, where: 'mutated', obj };
+  };
+  const container = (d: IDeployment): IContainer => {
+    const c = d.spec?.template.spec?.containers[0];
+    assert.ok(c);
+    return c;
+  };
+  const writable = mutate((d) => { container(d).securityContext = { ...container(d).securityContext, readOnlyRootFilesystem: false }; });
+  assert.deepEqual(containerProblems([writable]), ['mutated Deployment/identity: container identity: readOnlyRootFilesystem must be true']);
+  const root = mutate((d) => { container(d).securityContext = { ...container(d).securityContext, runAsUser: 0 }; });
+  assert.deepEqual(containerProblems([root]), ['mutated Deployment/identity: container identity: runAsUser must be a non-zero uid']);
+  const unbounded = mutate((d) => { container(d).resources = { requests: { cpu: '2', memory: '256Mi' }, limits: { cpu: '1' } }; });
+  assert.deepEqual(containerProblems([unbounded]), [
+    'mutated Deployment/identity: container identity: cpu request 2 exceeds limit 1',
+    'mutated Deployment/identity: container identity: needs a memory request and limit',
+  ]);
+  const noLiveness = mutate((d) => { delete container(d).livenessProbe; });
+  assert.deepEqual(probeProblems([noLiveness]), ['mutated Deployment/identity: container identity: needs a livenessProbe']);
+  const httpProbe = mutate((d) => { container(d).readinessProbe = { httpGet: { path: '/', port: 'http' } }; });
+  assert.deepEqual(probeProblems([httpProbe]), ['mutated Deployment/identity: container identity: readinessProbe must be a gRPC probe on port 7101']);
+
+  const others = src.resources.filter((r) => r !== original);
+  const relabelled = mutate((d) => {
+    const meta = d.spec?.template.metadata;
+    if (meta) meta.labels = { 'app.kubernetes.io/name': 'identity-v2' };
+  });
+  const relabelledProblems = selectorProblems([relabelled, ...others]);
+  assert.ok(relabelledProblems.includes('mutated Deployment/identity: selector does not match the template labels'), relabelledProblems.join('\n'));
+  assert.ok(relabelledProblems.some((p) => p.endsWith('Service/identity: selector matches no workload')), relabelledProblems.join('\n'));
+
+  const literalSecret = mutate((d) => { container(d).env?.push({ name: 'IDENTITY_DATABASE_URL', value: 'postgres://u:p@db/x' }); });
+  assert.deepEqual(secretProblems([literalSecret], []), ['mutated Deployment/identity: container identity: IDENTITY_DATABASE_URL must come from a Secret']);
+  const template = src.templates.find((t) => t.name === 'identity-secrets');
+  assert.ok(template);
+  const leaked: Resource = { ...template, where: 'leaked', obj: { ...template.obj, stringData: { IDENTITY_COOKIE_KEYS: 'a-real-looking-cookie-key-0123456789' } } };
+  assert.deepEqual(secretProblems([], [leaked]), ['leaked Secret/identity-secrets: IDENTITY_COOKIE_KEYS is not the placeholder REPLACE_ME']);
+  const encoded: Resource = { ...template, where: 'encoded', obj: { ...template.obj, stringData: undefined, data: { A: Buffer.from('hunter2').toString('base64') } } };
+  assert.deepEqual(secretProblems([], [encoded]), ['encoded Secret/identity-secrets: A is not the placeholder REPLACE_ME']);
+  assert.deepEqual(secretProblems([template], []), [
+    `${template.where} Secret/identity-secrets: would be applied by kustomize; keep Secrets in *${TEMPLATE_SUFFIX} files (values come from the secret store)`,
+  ]);
+  const missingSecret = referenceProblems([original], []);
+  assert.ok(missingSecret.includes(`${label(original)}: container identity: no Secret identity-secrets`), missingSecret.join('\n'));
+});
+
+test('k8s - kustomize builds render manifests that pass the same checks', (t) => {
+  const src = sources();
+  // A service directory such as base/identity gets its namespace from the kustomization that includes it.
+  const namespacedByParent = new Set(
+    src.kustomizations
+      .filter((k) => typeof k.body.namespace === 'string' && Array.isArray(k.body.resources))
+      .flatMap((k) => (k.body.resources as unknown[]).map((entry) => resolve(k.dir, String(entry)))),
+  );
+  for (const k of src.kustomizations.filter((x) => x.kind === 'Kustomization')) {
+    let output: string;
+    try {
+      output = execFileSync('kubectl', ['kustomize', k.dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      if (isRecord(error) && error.code === 'ENOENT') {
+        t.skip('kubectl is not installed: rendered builds not checked');
+        return;
+      }
+      throw error;
+    }
+    const where = `build ${rel(k.dir)}`;
+    const rendered = parseYaml(output, where).map((value, index) => toResource(value, `${where}#${index}`));
+    assert.deepEqual(allPolicyProblems(rendered, src.templates), [], where);
+    if (namespacedByParent.has(k.dir)) continue;
+    const unnamespaced = rendered.filter((r) => r.kind !== 'Namespace' && r.namespace !== 'citypass');
+    assert.deepEqual(unnamespaced.map(label), [], `${where}: everything lands in the citypass namespace`);
+  }
+});

@@ -1,0 +1,16 @@
+// @citypass/credential: the resident's mobile credential, its presentations, and their offline verification.
+export { decodeBase64Url, encodeBase64Url, isCanonicalBase64Url } from './base64url.ts';
+export { concessions, credentialTyp, credentialVct, issueCredential, parseCredentialClaims } from './credential.ts';
+export type { Concession, CredentialClaims, CredentialSigner, IssueCredentialInput } from './credential.ts';
+export type { CredentialErrorReason } from './errors.ts';
+export { IssuerKeys, type IssuerKeysOptions } from './issuer_keys.ts';
+export { importDevicePublicJwk, jwkThumbprint, publicJwkOf, type EcPublicJwk } from './jwk.ts';
+export type { Jwks, PublishedJwk } from './jwks.ts';
+export { decodeJws, signJws, verifyJwsSignature, type DecodedJws, type JwsHeaderInput } from './jws.ts';
+export { createPresentation, keyBindingTyp, maxPresentationTtlSeconds, parsePresentationClaims, sdHashOf, splitPresentation } from './presentation.ts';
+export type { AmountCap, CreatePresentationInput, PresentationClaims } from './presentation.ts';
+export { ReplayCache, type AcceptedPresentation, type ReplayCacheOptions } from './replay_cache.ts';
+export { watchRevocations, type RevocationWatch } from './revocation_watch.ts';
+export { RevocationSet, type RevocationList } from './revocations.ts';
+export { PresentationVerifier } from './verifier.ts';
+export type { PresentationVerifierOptions, VerifiedPresentation, VerifyPresentationOptions } from './verifier.ts';

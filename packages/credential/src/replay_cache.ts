@@ -1,0 +1,89 @@
+// Remembers accepted presentations while they could still be replayed: each nonce until its exp plus clock skew,
+// and each device's highest counter until any presentation signed before it has expired too. Bounded: when full
+// of live entries it refuses (REPLAY_CACHE_FULL) instead of forgetting, since forgetting would admit replays.
+import { credentialError } from './errors.ts';
+import { ExpiryQueue } from './expiry_queue.ts';
+import { maxPresentationTtlSeconds } from './presentation.ts';
+
+export type ReplayCacheOptions = {
+  /**
+   * Most nonces, and separately most device counters, held at once. Nonces live up to 60 s + 2 x skew and counters
+   * 60 s longer, so size it for the peak rate of distinct devices x (120 s + 2 x skew). Default 100,000.
+   */
+  readonly maxEntries?: number;
+  readonly clockSkewMs?: number;
+};
+
+export type AcceptedPresentation = {
+  readonly nonce: string;
+  readonly expiresAtMs: number;
+  /** Whose counter this is: the device key thumbprint. */
+  readonly counterKey: string;
+  readonly counter: number;
+};
+
+type CounterEntry = { counter: number; retainUntilMs: number };
+
+export class ReplayCache {
+  readonly #maxEntries: number;
+  readonly #clockSkewMs: number;
+  readonly #nonces = new Map<string, number>();
+  readonly #counters = new Map<string, CounterEntry>();
+  readonly #nonceExpiries = new ExpiryQueue();
+  readonly #counterExpiries = new ExpiryQueue();
+
+  constructor(options: ReplayCacheOptions = {}) {
+    this.#maxEntries = options.maxEntries ?? 100_000;
+    this.#clockSkewMs = options.clockSkewMs ?? 5_000;
+  }
+
+  get nonceCount(): number {
+    return this.#nonces.size;
+  }
+
+  get counterCount(): number {
+    return this.#counters.size;
+  }
+
+  /** Checks and records in one synchronous step, so no other verification can interleave between the two. */
+  checkAndRecord(presentation: AcceptedPresentation, nowMs: number): void {
+    this.#evictExpired(nowMs);
+    if (this.#nonces.has(presentation.nonce)) {
+      throw credentialError('unauthenticated', 'PRESENTATION_REPLAYED', 'presentation was already used');
+    }
+    const last = this.#counters.get(presentation.counterKey);
+    if (last !== undefined && presentation.counter <= last.counter) {
+      throw credentialError('unauthenticated', 'COUNTER_NOT_INCREASING', 'presentation counter is not above the last accepted one');
+    }
+    if (this.#nonces.size >= this.#maxEntries || (last === undefined && this.#counters.size >= this.#maxEntries)) {
+      throw credentialError('resource_exhausted', 'REPLAY_CACHE_FULL', 'replay cache is full of unexpired presentations');
+    }
+    const nonceRetainUntilMs = presentation.expiresAtMs + this.#clockSkewMs;
+    this.#nonces.set(presentation.nonce, nonceRetainUntilMs);
+    this.#nonceExpiries.push(nonceRetainUntilMs, presentation.nonce);
+    // A presentation with a lower counter was signed no later than this one, so it has expired by then.
+    const counterRetainUntilMs = nonceRetainUntilMs + maxPresentationTtlSeconds * 1000;
+    if (last === undefined) {
+      this.#counters.set(presentation.counterKey, { counter: presentation.counter, retainUntilMs: counterRetainUntilMs });
+      this.#counterExpiries.push(counterRetainUntilMs, presentation.counterKey);
+    } else {
+      last.counter = presentation.counter;
+      last.retainUntilMs = Math.max(last.retainUntilMs, counterRetainUntilMs);
+    }
+  }
+
+  #evictExpired(nowMs: number): void {
+    while (this.#nonceExpiries.peekDueAtMs() <= nowMs) {
+      const nonce = this.#nonceExpiries.pop();
+      if (nonce !== undefined) this.#nonces.delete(nonce);
+    }
+    while (this.#counterExpiries.peekDueAtMs() <= nowMs) {
+      const counterKey = this.#counterExpiries.pop();
+      const entry = counterKey === undefined ? undefined : this.#counters.get(counterKey);
+      if (counterKey === undefined || entry === undefined) continue;
+      // Extended since it was queued: queue it again at its new time (one queue item per counter, always).
+      if (entry.retainUntilMs > nowMs) this.#counterExpiries.push(entry.retainUntilMs, counterKey);
+      else this.#counters.delete(counterKey);
+    }
+  }
+}

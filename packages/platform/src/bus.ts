@@ -1,0 +1,313 @@
+// NATS for services: one connection per process that outlives broker restarts, request/reply that carries the
+// caller's deadline and returns DomainErrors intact, queue-group servers, and idempotent JetStream streams.
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  connect,
+  headers as natsHeaders,
+  nanos,
+  RequestError,
+  TimeoutError,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import {
+  jetstream,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { DomainError, isDomainError, type ErrorKind } from './errors.ts';
+import type { Logger } from './log.ts';
+import { extractTrace, injectTrace } from './trace_headers.ts';
+
+export const deadlineHeader = 'Citypass-Deadline';
+export const errorKindHeader = 'Citypass-Error-Kind';
+export const errorReasonHeader = 'Citypass-Error-Reason';
+
+const tracer = trace.getTracer('@citypass/platform/bus');
+
+export interface Bus {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  /** Drains subscriptions and pending publishes, then closes (at most a few seconds). */
+  close(): Promise<void>;
+}
+
+export async function connectBus(options: { servers: string | string[]; name: string; logger?: Logger }): Promise<Bus> {
+  const nc = await connect({
+    servers: options.servers,
+    name: options.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: false,
+  });
+  const logger = options.logger;
+  if (logger) void logStatus(nc, logger);
+  const jsm = await jetstreamManager(nc);
+  return {
+    nc,
+    js: jetstream(nc),
+    jsm,
+    close: () => closeConnection(nc),
+  };
+}
+
+async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {
+  for await (const status of nc.status()) {
+    switch (status.type) {
+      case 'disconnect':
+        logger.warn('nats disconnected', { server: status.server });
+        break;
+      case 'reconnect':
+        logger.info('nats reconnected', { server: status.server });
+        break;
+      case 'error':
+        logger.error('nats error', { error: status.error });
+        break;
+      case 'slowConsumer':
+        logger.warn('nats slow consumer', { subject: status.sub.getSubject(), pending: status.pending });
+        break;
+      case 'staleConnection':
+      case 'ldm':
+        logger.warn(`nats ${status.type}`);
+        break;
+      case 'reconnecting':
+      case 'update':
+      case 'ping':
+      case 'forceReconnect':
+      case 'close':
+        break;
+    }
+  }
+}
+
+async function closeConnection(nc: NatsConnection): Promise<void> {
+  if (nc.isClosed()) return;
+  const closed = nc.closed();
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, 3_000); });
+  await Promise.race([nc.drain().catch(() => undefined), giveUp]);
+  clearTimeout(timer);
+  if (!nc.isClosed()) await nc.close();
+  await closed;
+}
+
+// ------------------------------------------------------------------------------------------- request/reply
+
+/**
+ * Sends a request that carries the caller's absolute deadline (epoch ms) and trace context; waits no longer than
+ * the deadline. An error reply is rethrown as the DomainError the server raised (kind and reason kept).
+ */
+export async function request(
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array,
+  options: { deadlineMs: number },
+): Promise<Uint8Array> {
+  const remainingMs = Math.ceil(options.deadlineMs - Date.now());
+  if (remainingMs <= 0) {
+    throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `deadline passed before ${subject} was sent`);
+  }
+  const headers = natsHeaders();
+  headers.set(deadlineHeader, String(Math.floor(options.deadlineMs)));
+  injectTrace(headers);
+  let reply: Msg;
+  try {
+    reply = await nc.request(subject, payload, { timeout: remainingMs, headers });
+  } catch (error) {
+    throw requestFailure(subject, error);
+  }
+  const kind = reply.headers?.get(errorKindHeader);
+  if (kind) throw errorFromReply(subject, kind, reply);
+  return reply.data;
+}
+
+function requestFailure(subject: string, error: unknown): DomainError {
+  if (error instanceof TimeoutError) {
+    return new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `no reply from ${subject} before the deadline`, { cause: error });
+  }
+  if (error instanceof RequestError && error.isNoResponders()) {
+    return new DomainError('unavailable', 'NO_RESPONDERS', `no service answers ${subject}`, { cause: error });
+  }
+  return new DomainError('unavailable', 'BUS_UNAVAILABLE', `request to ${subject} failed`, { cause: error });
+}
+
+/** A reply saying the server failed in a way it did not describe (its log has the detail). Not a DomainError. */
+export class RemoteInternalError extends Error {
+  readonly kind = 'internal';
+  readonly reason: string;
+  readonly subject: string;
+
+  constructor(subject: string, reason: string, message: string) {
+    super(message);
+    this.name = 'RemoteInternalError';
+    this.subject = subject;
+    this.reason = reason;
+  }
+}
+
+const errorKinds: Record<ErrorKind, true> = {
+  invalid_argument: true,
+  not_found: true,
+  already_exists: true,
+  failed_precondition: true,
+  permission_denied: true,
+  unauthenticated: true,
+  resource_exhausted: true,
+  unavailable: true,
+  deadline_exceeded: true,
+};
+
+function isErrorKind(value: string): value is ErrorKind {
+  return Object.hasOwn(errorKinds, value);
+}
+
+function errorFromReply(subject: string, kind: string, reply: Msg): DomainError | RemoteInternalError {
+  const reason = reply.headers?.get(errorReasonHeader) || 'UNKNOWN';
+  const message = new TextDecoder().decode(reply.data);
+  return isErrorKind(kind) ? new DomainError(kind, reason, message) : new RemoteInternalError(subject, reason, message);
+}
+
+// ------------------------------------------------------------------------------------------------- serving
+
+export interface RequestContext {
+  /** The caller's absolute deadline (epoch ms); pass it on to downstream calls. */
+  readonly deadlineMs: number;
+  readonly headers: MsgHdrs | undefined;
+}
+
+export interface ServeOptions {
+  /** Queue group: replicas of one service share the requests. */
+  readonly queue: string;
+  readonly handler: (payload: Uint8Array, context: RequestContext) => Promise<Uint8Array>;
+  readonly logger?: Logger;
+  /** Larger requests are refused with invalid_argument PAYLOAD_TOO_LARGE. Default 1 MiB. */
+  readonly maxPayloadBytes?: number;
+  /** Requests handled at once; beyond it, resource_exhausted OVERLOADED. Default 256. */
+  readonly maxInFlight?: number;
+  /** Deadline for requests that carry none. Default 30 s. */
+  readonly defaultTimeoutMs?: number;
+}
+
+export function serve(nc: NatsConnection, subject: string, options: ServeOptions): { stop(): Promise<void> } {
+  const inFlight = new Set<Promise<void>>();
+  const maxInFlight = options.maxInFlight ?? 256;
+  const subscription = nc.subscribe(subject, {
+    queue: options.queue,
+    callback: (error, msg) => {
+      if (error) {
+        options.logger?.error('subscription failed', { subject, error });
+        return;
+      }
+      if (inFlight.size >= maxInFlight) {
+        respondError(msg, new DomainError('resource_exhausted', 'OVERLOADED', `${subject} is overloaded, retry later`));
+        return;
+      }
+      const work = handleRequest(subject, msg, options).finally(() => inFlight.delete(work));
+      inFlight.add(work);
+    },
+  });
+  return {
+    stop: async () => {
+      await subscription.drain();
+      await Promise.all(inFlight);
+    },
+  };
+}
+
+async function handleRequest(subject: string, msg: Msg, options: ServeOptions): Promise<void> {
+  if (!msg.reply) {
+    options.logger?.warn('request without a reply subject dropped', { subject });
+    return;
+  }
+  const deadlineMs = deadlineOf(msg, options.defaultTimeoutMs ?? 30_000);
+  if (deadlineMs <= Date.now()) {
+    options.logger?.debug('expired request dropped', { subject, lateMs: Date.now() - deadlineMs });
+    return;
+  }
+  const maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
+  if (msg.data.length > maxPayloadBytes) {
+    respondError(msg, new DomainError('invalid_argument', 'PAYLOAD_TOO_LARGE', `request larger than ${maxPayloadBytes} bytes`));
+    return;
+  }
+  const parent = extractTrace(msg.headers);
+  await tracer.startActiveSpan(`${subject} process`, { kind: SpanKind.SERVER, attributes: { 'messaging.destination.name': subject } }, parent, async (span) => {
+    try {
+      const reply = await options.handler(msg.data, { deadlineMs, headers: msg.headers });
+      msg.respond(reply);
+    } catch (error) {
+      if (isDomainError(error)) {
+        span.setAttribute('citypass.error.reason', error.reason);
+        respondError(msg, error);
+      } else {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        options.logger?.error('request handler failed', { subject, error });
+        respondError(msg, undefined);
+      }
+    } finally {
+      span.end();
+    }
+  });
+}
+
+function deadlineOf(msg: Msg, defaultTimeoutMs: number): number {
+  const raw = msg.headers?.get(deadlineHeader);
+  const parsed = raw ? Number(raw) : Number.NaN;
+  return Number.isFinite(parsed) ? parsed : Date.now() + defaultTimeoutMs;
+}
+
+/** Replies with an error: a DomainError keeps its kind and reason; anything else is a generic internal error. */
+function respondError(msg: Msg, error: DomainError | undefined): void {
+  const headers = natsHeaders();
+  headers.set(errorKindHeader, error?.kind ?? 'internal');
+  headers.set(errorReasonHeader, error?.reason ?? 'INTERNAL');
+  const message = error?.message ?? 'internal error';
+  msg.respond(new TextEncoder().encode(message), { headers });
+}
+
+// ---------------------------------------------------------------------------------------------- JetStream
+
+export interface StreamSpec {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  /** Messages older than this are removed. Default: kept until limits (none). */
+  readonly maxAgeMs?: number;
+  /** Window in which a repeated Nats-Msg-Id is dropped. Default 2 minutes. */
+  readonly duplicateWindowMs?: number;
+}
+
+/** Creates the stream, or updates it to this spec when it exists. Safe to call from every replica at start. */
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  const config: Partial<StreamConfig> & { name: string } = {
+    name: spec.name,
+    subjects: [...spec.subjects],
+    max_age: nanos(spec.maxAgeMs ?? 0),
+    duplicate_window: nanos(spec.duplicateWindowMs ?? 120_000),
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const existing = await jsm.streams.info(spec.name);
+      await jsm.streams.update(spec.name, { ...existing.config, ...config });
+      return;
+    } catch (error) {
+      if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
+    }
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (error) {
+      // Another replica created it between our info and add: update it on the next turn.
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+export function isApiError(error: unknown, code: number): boolean {
+  return error instanceof JetStreamApiError && error.code === code;
+}

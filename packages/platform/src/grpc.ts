@@ -1,0 +1,230 @@
+// gRPC server and client plumbing shared by every service: async handlers, one error mapping at the edge,
+// deadlines, bearer-token authentication with per-method scopes, and grpc.health.v1.
+import * as grpc from '@grpc/grpc-js';
+import {
+  HealthCheckResponse_ServingStatus as ServingStatus,
+  HealthService,
+  type HealthCheckResponse,
+  type HealthCheckResponse_ServingStatus,
+  type HealthServer,
+} from '@citypass/proto/grpc/health/v1/health';
+import { DomainError, grpcStatusOf, kindOfGrpcStatus } from './errors.ts';
+import type { Logger } from './log.ts';
+
+export const reasonMetadataKey = 'citypass-error-reason';
+
+export interface Principal {
+  /** The OIDC client that holds the token. */
+  readonly clientId: string;
+  readonly subject: string;
+  readonly scopes: ReadonlySet<string>;
+}
+
+export interface CallContext {
+  /** Absolute epoch milliseconds by which the caller wants an answer; pass it on to downstream calls. */
+  readonly deadlineMs: number;
+  readonly principal: Principal | undefined;
+  readonly metadata: grpc.Metadata;
+}
+
+/** Turns a bearer token into a principal, or throws an `unauthenticated` DomainError. */
+export type Authenticate = (token: string) => Promise<Principal>;
+
+/** `public`: anyone may call. Otherwise the caller's token must carry one of `anyScope`. */
+export type MethodPolicy = 'public' | { readonly anyScope: readonly string[] };
+
+type UnaryMethod<Q, R> = {
+  readonly requestStream: false;
+  readonly responseStream: false;
+  requestDeserialize(value: Buffer): Q;
+  responseSerialize(value: R): Buffer;
+};
+
+export type UnaryHandlers<D> = {
+  [K in keyof D]: D[K] extends UnaryMethod<infer Q, infer R> ? (request: Q, context: CallContext) => Promise<R> : never;
+};
+
+export interface GrpcServerOptions {
+  readonly logger: Logger;
+  readonly authenticate?: Authenticate;
+  /** Used when the caller sets no deadline. */
+  readonly defaultDeadlineMs?: number;
+  readonly maxMessageBytes?: number;
+}
+
+export class GrpcServer {
+  readonly server: grpc.Server;
+  readonly #options: GrpcServerOptions;
+  readonly #health = new Map<string, HealthCheckResponse_ServingStatus>([['', ServingStatus.SERVING]]);
+
+  constructor(options: GrpcServerOptions) {
+    this.#options = options;
+    const maxBytes = options.maxMessageBytes ?? 1024 * 1024;
+    this.server = new grpc.Server({
+      'grpc.max_receive_message_length': maxBytes,
+      'grpc.max_send_message_length': maxBytes,
+    });
+    this.server.addService(HealthService, this.#healthService());
+  }
+
+  addService<D extends grpc.ServiceDefinition>(
+    name: string,
+    definition: D,
+    handlers: UnaryHandlers<D>,
+    policies: { readonly [K in keyof D]: MethodPolicy },
+  ): void {
+    const implementation: grpc.UntypedServiceImplementation = {};
+    for (const method of Object.keys(definition) as (keyof D & string)[]) {
+      const handler = handlers[method] as (request: unknown, context: CallContext) => Promise<unknown>;
+      implementation[method] = this.#unary(`${name}/${method}`, handler, policies[method]);
+    }
+    this.server.addService(definition, implementation);
+    this.#health.set(name, ServingStatus.SERVING);
+  }
+
+  setServing(service: string, serving: boolean): void {
+    this.#health.set(service, serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+        if (error) reject(error);
+        else resolve(bound);
+      });
+    });
+  }
+
+  /** Stops taking calls, lets running ones finish for up to `graceMs`, then cancels the rest. */
+  async shutdown(graceMs = 5_000): Promise<void> {
+    for (const service of this.#health.keys()) this.setServing(service, false);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #unary(
+    name: string,
+    handler: (request: unknown, context: CallContext) => Promise<unknown>,
+    policy: MethodPolicy,
+  ): grpc.handleUnaryCall<unknown, unknown> {
+    return (call, callback) => {
+      const run = async (): Promise<unknown> => {
+        const principal = await this.#authorize(call.metadata, policy);
+        return handler(call.request, { deadlineMs: this.#deadlineOf(call), principal, metadata: call.metadata });
+      };
+      run().then(
+        (response) => { callback(null, response); },
+        (error: unknown) => { callback(this.#toStatus(name, error)); },
+      );
+    };
+  }
+
+  async #authorize(metadata: grpc.Metadata, policy: MethodPolicy): Promise<Principal | undefined> {
+    if (policy === 'public') return undefined;
+    const header = metadata.get('authorization')[0];
+    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    if (token === '' || this.#options.authenticate === undefined) {
+      throw new DomainError('unauthenticated', 'TOKEN_MISSING', 'a bearer access token is required');
+    }
+    const principal = await this.#options.authenticate(token);
+    if (!policy.anyScope.some((scope) => principal.scopes.has(scope))) {
+      throw new DomainError('permission_denied', 'SCOPE_MISSING', `requires scope ${policy.anyScope.join(' or ')}`);
+    }
+    return principal;
+  }
+
+  #deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number {
+    const deadline = call.getDeadline();
+    const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+    return Number.isFinite(ms) ? ms : Date.now() + (this.#options.defaultDeadlineMs ?? 10_000);
+  }
+
+  #toStatus(name: string, error: unknown): Partial<grpc.StatusObject> {
+    if (error instanceof DomainError) {
+      const metadata = new grpc.Metadata();
+      metadata.set(reasonMetadataKey, error.reason);
+      return { code: grpcStatusOf(error.kind), details: `${error.reason}: ${error.message}`, metadata };
+    }
+    // Anything else is our bug or an infrastructure failure: the detail goes to the log, never to the caller.
+    this.#options.logger.error('grpc handler failed', { method: name, error });
+    return { code: grpc.status.INTERNAL, details: 'internal error' };
+  }
+
+  #healthService(): HealthServer {
+    const statusOf = (service: string): HealthCheckResponse => ({
+      status: this.#health.get(service) ?? ServingStatus.SERVICE_UNKNOWN,
+    });
+    return {
+      check: (call, callback) => {
+        if (!this.#health.has(call.request.service)) {
+          callback({ code: grpc.status.NOT_FOUND, details: 'unknown service' });
+          return;
+        }
+        callback(null, statusOf(call.request.service));
+      },
+      watch: (call) => {
+        // A single snapshot; clients re-watch. Enough for Kubernetes probes and grpc_health_probe.
+        call.write(statusOf(call.request.service));
+        call.end();
+      },
+    };
+  }
+}
+
+/** Client side: turns a gRPC error back into a DomainError carrying the server's reason. */
+export function domainErrorFromGrpc(error: grpc.ServiceError): DomainError | grpc.ServiceError {
+  const kind = kindOfGrpcStatus(error.code);
+  const reason = error.metadata.get(reasonMetadataKey)[0];
+  if (kind === undefined || typeof reason !== 'string') return error;
+  return new DomainError(kind, reason, error.details.replace(`${reason}: `, ''), { cause: error });
+}
+
+/** Call metadata with a bearer token. */
+export function bearer(token: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  return metadata;
+}
+
+type UnaryMethodDefinition<Q, R> = UnaryMethod<Q, R> & {
+  readonly path: string;
+  requestSerialize(value: Q): Buffer;
+  responseDeserialize(value: Buffer): R;
+};
+
+/** A promise-returning client for a ts-proto service definition; errors come back as DomainErrors with reasons. */
+export type PromiseClient<D> = {
+  [K in keyof D]: D[K] extends UnaryMethod<infer Q, infer R>
+    ? (request: Q, options?: { metadata?: grpc.Metadata; deadlineMs?: number }) => Promise<R>
+    : never;
+} & { close(): void };
+
+export function promiseClient<D extends grpc.ServiceDefinition>(
+  definition: D,
+  address: string,
+  defaults: { metadata?: () => Promise<grpc.Metadata> | grpc.Metadata; timeoutMs?: number } = {},
+): PromiseClient<D> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const methods: Record<string, unknown> = { close: () => { client.close(); } };
+  for (const [name, method] of Object.entries(definition) as [string, UnaryMethodDefinition<unknown, unknown>][]) {
+    methods[name] = async (request: unknown, options: { metadata?: grpc.Metadata; deadlineMs?: number } = {}) => {
+      const metadata = options.metadata ?? (await defaults.metadata?.()) ?? new grpc.Metadata();
+      const deadline = options.deadlineMs ?? Date.now() + (defaults.timeoutMs ?? 10_000);
+      return new Promise((resolve, reject) => {
+        client.makeUnaryRequest(method.path, (value: unknown) => method.requestSerialize(value), (bytes: Buffer) => method.responseDeserialize(bytes), request, metadata, { deadline }, (error, response) => {
+          if (error) reject(domainErrorFromGrpc(error));
+          else resolve(response);
+        });
+      });
+    };
+  }
+  return methods as PromiseClient<D>;
+}

@@ -1,0 +1,58 @@
+// OpenTelemetry for a service process. Load it before the application (`node --import ./src/telemetry.ts`):
+// the ESM loader hook must be registered before @grpc/grpc-js and pg are imported, or they are not instrumented.
+// Traces go to OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set; metrics are served for Prometheus to scrape.
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { register } from 'import-in-the-middle/register-hooks.mjs';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { env, loadConfig } from './config.ts';
+
+const telemetrySchema = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.string({ default: 'none', description: 'OTLP/HTTP collector; unset: no trace export' }),
+  METRICS_PORT: env.port({ default: 0, description: 'Prometheus scrape port; 0: metrics not served' }),
+  METRICS_HOST: env.string({ default: '127.0.0.1' }),
+};
+
+export interface Telemetry {
+  shutdown(): Promise<void>;
+}
+
+export function startTelemetry(serviceName: string, source: Record<string, string | undefined> = process.env): Telemetry {
+  // In-thread loader hooks (module.registerHooks) for the CommonJS packages we instrument.
+  register({ include: ['@grpc/grpc-js', 'pg'] });
+  const config = loadConfig(telemetrySchema, source);
+  const resource = resourceFromAttributes({ 'service.name': serviceName, 'service.namespace': 'citypass' });
+
+  const spanProcessors: SpanProcessor[] = [];
+  if (config.OTEL_EXPORTER_OTLP_ENDPOINT !== 'none') {
+    spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${config.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` }) }));
+  }
+  const tracerProvider = new TracerProvider({ resource, spanProcessors });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  trace.setGlobalTracerProvider(tracerProvider);
+
+  const readers = config.METRICS_PORT === 0 ? [] : [new PrometheusExporter({ host: config.METRICS_HOST, port: config.METRICS_PORT })];
+  const meterProvider = new MeterProvider({ resource, readers });
+  metrics.setGlobalMeterProvider(meterProvider);
+
+  registerInstrumentations({
+    instrumentations: [new GrpcInstrumentation(), new PgInstrumentation({ requireParentSpan: true })],
+  });
+
+  return {
+    async shutdown() {
+      await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { after, before, test } from 'node:test';
+import { context, propagation, trace, ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { headers as natsHeaders, TimeoutError } from '@nats-io/transport-node';
+import { connectBus, deadlineHeader, ensureStream, RemoteInternalError, request, serve, type Bus } from '../src/bus.ts';
+import { DomainError } from '../src/errors.ts';
+import { startNatsServer, testNats, uniqueName } from '../src/testing.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const soon = (ms = 2_000): { deadlineMs: number } => ({ deadlineMs: Date.now() + ms });
+
+let bus: Bus;
+
+before(async () => {
+  context.setGlobalContextManager(asyncContextManager());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  bus = await connectBus({ servers: (await testNats()).url, name: 'platform-bus-test' });
+});
+
+after(async () => {
+  await bus.close();
+});
+
+test('request - round trip carries payload and deadline', async () => {
+  const subject = uniqueName('test.v1.echo');
+  const deadlineMs = Date.now() + 2_000;
+  let seenDeadlineMs = 0;
+  const server = serve(bus.nc, subject, {
+    queue: 'echo',
+    handler: async (payload, ctx) => {
+      seenDeadlineMs = ctx.deadlineMs;
+      return encoder.encode(`echo:${decoder.decode(payload)}`);
+    },
+  });
+  const reply = await request(bus.nc, subject, encoder.encode('hello'), { deadlineMs });
+  assert.equal(decoder.decode(reply), 'echo:hello');
+  assert.equal(seenDeadlineMs, deadlineMs);
+  await server.stop();
+});
+
+test('request - error reply keeps kind, reason and message', async () => {
+  const subject = uniqueName('test.v1.fail');
+  const server = serve(bus.nc, subject, {
+    queue: 'fail',
+    handler: () => Promise.reject(new DomainError('failed_precondition', 'INSUFFICIENT_FUNDS', 'balance too low')),
+  });
+  await assert.rejects(request(bus.nc, subject, new Uint8Array(), soon()), (error: unknown) => {
+    assert.ok(error instanceof DomainError);
+    assert.equal(error.kind, 'failed_precondition');
+    assert.equal(error.reason, 'INSUFFICIENT_FUNDS');
+    assert.equal(error.message, 'balance too low');
+    return true;
+  });
+  await server.stop();
+});
+
+test('request - an unexpected handler error becomes a generic internal error', async () => {
+  const subject = uniqueName('test.v1.crash');
+  const server = serve(bus.nc, subject, {
+    queue: 'crash',
+    handler: () => Promise.reject(new Error('secret detail: connection string')),
+  });
+  await assert.rejects(request(bus.nc, subject, new Uint8Array(), soon()), (error: unknown) => {
+    assert.ok(error instanceof RemoteInternalError);
+    assert.equal(error.reason, 'INTERNAL');
+    assert.equal(error.message, 'internal error');
+    return true;
+  });
+  await server.stop();
+});
+
+test('request - deadline already passed rejects at once without sending', async () => {
+  const subject = uniqueName('test.v1.late');
+  let calls = 0;
+  const server = serve(bus.nc, subject, { queue: 'late', handler: async () => { calls++; return new Uint8Array(); } });
+  await assert.rejects(request(bus.nc, subject, new Uint8Array(), { deadlineMs: Date.now() - 1 }), {
+    name: 'DomainError', kind: 'deadline_exceeded', reason: 'DEADLINE_EXCEEDED',
+  });
+  await bus.nc.flush();
+  assert.equal(calls, 0);
+  await server.stop();
+});
+
+test('request - no responders is unavailable NO_RESPONDERS', async () => {
+  await assert.rejects(request(bus.nc, uniqueName('test.v1.nobody'), new Uint8Array(), soon()), {
+    name: 'DomainError', kind: 'unavailable', reason: 'NO_RESPONDERS',
+  });
+});
+
+test('request - a slow server runs into the deadline', async () => {
+  const subject = uniqueName('test.v1.slow');
+  const server = serve(bus.nc, subject, {
+    queue: 'slow',
+    handler: async () => { await new Promise((resolve) => setTimeout(resolve, 400)); return new Uint8Array(); },
+  });
+  const started = Date.now();
+  await assert.rejects(request(bus.nc, subject, new Uint8Array(), soon(150)), {
+    name: 'DomainError', kind: 'deadline_exceeded', reason: 'DEADLINE_EXCEEDED',
+  });
+  assert.ok(Date.now() - started < 380, 'gave up at the deadline, not when the server answered');
+  await server.stop();
+});
+
+test('serve - expired requests are dropped without a reply', async () => {
+  const subject = uniqueName('test.v1.expired');
+  let calls = 0;
+  const server = serve(bus.nc, subject, { queue: 'expired', handler: async () => { calls++; return new Uint8Array(); } });
+  const headers = natsHeaders();
+  headers.set(deadlineHeader, String(Date.now() - 10));
+  await assert.rejects(bus.nc.request(subject, new Uint8Array(), { timeout: 300, headers }), TimeoutError);
+  assert.equal(calls, 0);
+  await server.stop();
+});
+
+test('serve - oversized payload is invalid_argument PAYLOAD_TOO_LARGE', async () => {
+  const subject = uniqueName('test.v1.big');
+  const server = serve(bus.nc, subject, { queue: 'big', maxPayloadBytes: 16, handler: async (payload) => payload });
+  assert.equal((await request(bus.nc, subject, new Uint8Array(16), soon())).length, 16);
+  await assert.rejects(request(bus.nc, subject, new Uint8Array(17), soon()), {
+    name: 'DomainError', kind: 'invalid_argument', reason: 'PAYLOAD_TOO_LARGE',
+  });
+  await server.stop();
+});
+
+test('serve - queue group shares requests between replicas', async () => {
+  const subject = uniqueName('test.v1.shared');
+  const served = [0, 0];
+  const replicas = [0, 1].map((index) =>
+    serve(bus.nc, subject, { queue: 'shared', handler: async () => { served[index] = (served[index] ?? 0) + 1; return new Uint8Array(); } }),
+  );
+  await Promise.all(Array.from({ length: 40 }, () => request(bus.nc, subject, new Uint8Array(), soon())));
+  assert.equal((served[0] ?? 0) + (served[1] ?? 0), 40, 'each request served once');
+  await Promise.all(replicas.map((replica) => replica.stop()));
+});
+
+test('trace - context crosses a request in the traceparent header', async () => {
+  const subject = uniqueName('test.v1.traced');
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  let header = '';
+  let serverTraceId = '';
+  const server = serve(bus.nc, subject, {
+    queue: 'traced',
+    handler: async (_payload, ctx) => {
+      header = ctx.headers?.get('traceparent') ?? '';
+      serverTraceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
+      return new Uint8Array();
+    },
+  });
+  const caller = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: false });
+  await context.with(caller, () => request(bus.nc, subject, new Uint8Array(), soon()));
+  assert.equal(header, `00-${traceId}-00f067aa0ba902b7-01`);
+  assert.equal(serverTraceId, traceId, 'the handler runs inside the caller trace');
+  await server.stop();
+});
+
+test('ensureStream - creating twice and changing the limits is idempotent', async () => {
+  const name = uniqueName('STREAM_TEST').toUpperCase();
+  const subjects = [`${name.toLowerCase()}.>`];
+  await ensureStream(bus.jsm, { name, subjects });
+  await ensureStream(bus.jsm, { name, subjects, maxAgeMs: 60_000, duplicateWindowMs: 30_000 });
+  const info = await bus.jsm.streams.info(name);
+  assert.equal(info.config.max_age, 60_000 * 1_000_000);
+  assert.equal(info.config.duplicate_window, 30_000 * 1_000_000);
+  await bus.jsm.streams.delete(name);
+});
+
+test('connectBus - survives a broker restart and serves requests after it', async () => {
+  const server = await startNatsServer();
+  const local = await connectBus({ servers: server.url, name: 'restart-test' });
+  const subject = uniqueName('test.v1.restart');
+  const replier = serve(local.nc, subject, { queue: 'restart', handler: async (payload) => payload });
+  assert.equal(decoder.decode(await request(local.nc, subject, encoder.encode('before'), soon())), 'before');
+  await server.restart();
+  const reply = await request(local.nc, subject, encoder.encode('after'), soon(5_000));
+  assert.equal(decoder.decode(reply), 'after');
+  await replier.stop();
+  await local.close();
+  await server.stop();
+});
+
+/** A minimal AsyncLocalStorage context manager, so `context.with` follows awaits as the OTel SDK's does. */
+function asyncContextManager(): ContextManager {
+  const storage = new AsyncLocalStorage<Context>();
+  const manager: ContextManager = {
+    active: () => storage.getStore() ?? ROOT_CONTEXT,
+    with: (ctx, fn, thisArg, ...args) => storage.run(ctx, () => fn.apply(thisArg, args)),
+    bind: (_ctx, target) => target,
+    enable: () => manager,
+    disable: () => manager,
+  };
+  return manager;
+}

@@ -1,0 +1,72 @@
+// Issues the resident's mobile credential, bound to the device key proven at the credential endpoint.
+// One active credential per resident: the previous one is revoked as 'replaced' in the same transaction
+// (the database's partial unique index makes a second concurrent issuance fail rather than leave two).
+import { randomUUID } from 'node:crypto';
+import { issueCredential as signCredential, jwkThumbprint, type Concession, type EcPublicJwk } from '@citypass/credential';
+import { notFound } from '@citypass/platform/errors';
+import { withTransaction } from '@citypass/platform/pg';
+import { credentialIssued, credentialRevoked } from '../bus/identity_events.ts';
+import { appendAudit } from '../store/audit.ts';
+import type { IdentityDeps } from './deps.ts';
+
+export interface IssuedCredential {
+  readonly credentialId: string;
+  readonly credential: string;
+  readonly expiresAt: Date;
+}
+
+export async function issueResidentCredential(deps: IdentityDeps, residentId: string, deviceJwk: EcPublicJwk): Promise<IssuedCredential> {
+  const keys = deps.keys();
+  const issuedAt = new Date(Math.floor(deps.now() / 1000) * 1000);
+  const expiresAt = new Date(issuedAt.getTime() + deps.credentialTtlMs);
+  const credentialId = randomUUID();
+  return withTransaction(deps.pool, async (client) => {
+    const resident = (
+      await client.query<{ concession_class: Concession; coverage_plan_ref: string }>(
+        'SELECT concession_class, coverage_plan_ref FROM residents WHERE id = $1 FOR UPDATE',
+        [residentId],
+      )
+    ).rows[0];
+    if (resident === undefined) throw notFound('RESIDENT_NOT_FOUND', 'no such resident');
+
+    const replaced = await client.query<{ id: string; expires_at: Date }>(
+      `UPDATE credentials SET revoked_at = $2, revoked_by = 'replaced', revocation_reason = 'new device'
+       WHERE resident_id = $1 AND revoked_at IS NULL RETURNING id, expires_at`,
+      [residentId, issuedAt],
+    );
+    for (const old of replaced.rows) {
+      await credentialRevoked(client, { credentialId: old.id, residentId, revokedAt: issuedAt, revokedBy: 'replaced', expiresAt: old.expires_at });
+      await appendAudit(client, { actor: `resident:${residentId}`, action: 'credential.revoked', subjectId: old.id, details: { by: 'replaced' } });
+    }
+    const inserted = await client.query<{ status_index: string }>(
+      `INSERT INTO credentials (id, resident_id, device_thumbprint, kid, issued_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING status_index`,
+      [credentialId, residentId, jwkThumbprint(deviceJwk), keys.signer.kid, issuedAt, expiresAt],
+    );
+    const credential = signCredential(
+      {
+        issuer: deps.issuer,
+        residentId,
+        credentialId,
+        devicePublicJwk: deviceJwk,
+        concession: resident.concession_class,
+        ...(resident.coverage_plan_ref ? { plan: resident.coverage_plan_ref } : {}),
+        statusIndex: Number(inserted.rows[0]?.status_index ?? 0),
+        statusUri: `${deps.issuer}/credentials/status`,
+        issuedAtMs: issuedAt.getTime(),
+        expiresAtMs: expiresAt.getTime(),
+      },
+      { kid: keys.signer.kid, privateKey: keys.signer.privateKey },
+    );
+    await credentialIssued(client, {
+      credentialId,
+      residentId,
+      concessionClass: resident.concession_class,
+      coveragePlanRef: resident.coverage_plan_ref,
+      expiresAt,
+      replacedCredentialId: replaced.rows[0]?.id ?? '',
+    });
+    await appendAudit(client, { actor: `resident:${residentId}`, action: 'credential.issued', subjectId: credentialId, details: { kid: keys.signer.kid } });
+    return { credentialId, credential, expiresAt };
+  });
+}

@@ -1,0 +1,89 @@
+// Operator command: register a city service (parking, bike share, a shop) as an OIDC client that can obtain
+// JWT access tokens with its `charge:<name>` scope, and announce it so the wallet opens its merchant account.
+import { randomBytes } from 'node:crypto';
+import type { AdapterPayload } from 'oidc-provider';
+import { OnboardServiceRequest, OnboardServiceResponse } from '@citypass/proto/identity/v1/identity';
+import { alreadyExists, invalidArgument } from '@citypass/platform/errors';
+import { isUniqueViolation, withTransaction } from '@citypass/platform/pg';
+import { serviceOnboarded } from '../bus/identity_events.ts';
+import { serviceScopes, validateContactEmail, validateServiceName } from '../domain/service_name.ts';
+import { appendAudit } from '../store/audit.ts';
+import { checkIdempotencyKey, claimIdempotencyKey, recordIdempotentResponse } from '../store/idempotency.ts';
+import { serviceScopesProperty } from '../oidc/provider.ts';
+import { clientRow } from '../store/oidc_adapter.ts';
+import type { IdentityDeps } from './deps.ts';
+
+export async function onboardService(deps: IdentityDeps, actor: string, request: OnboardServiceRequest): Promise<OnboardServiceResponse> {
+  const key = checkIdempotencyKey(request.idempotencyKey);
+  const name = validateServiceName(request.name);
+  const scopes = serviceScopes(name, request.extraScopes);
+  const contactEmail = validateContactEmail(request.contactEmail);
+  const displayName = request.displayName.trim() || name;
+  if (displayName.length > 100) throw invalidArgument('DISPLAY_NAME_INVALID', 'display name must be at most 100 characters');
+  const jwks = request.jwksJson === '' ? undefined : parsePublicJwks(request.jwksJson);
+  const authMethod = jwks === undefined ? 'client_secret_basic' : 'private_key_jwt';
+  const fingerprint = OnboardServiceRequest.encode({ ...request, idempotencyKey: '' }).finish();
+
+  try {
+    return await withTransaction(deps.pool, async (client) => {
+      const claim = await claimIdempotencyKey(client, deps.box, 'onboard_service', key, fingerprint);
+      if (claim.replayed) return OnboardServiceResponse.decode(claim.response);
+
+      await client.query(
+        'INSERT INTO services (name, display_name, contact_email, scopes, auth_method) VALUES ($1, $2, $3, $4, $5)',
+        [name, displayName, contactEmail, scopes, authMethod],
+      );
+      const clientSecret = jwks === undefined ? randomBytes(32).toString('base64url') : '';
+      const metadata: AdapterPayload = {
+        client_id: name,
+        client_name: displayName,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: authMethod,
+        [serviceScopesProperty]: scopes.join(' '),
+        contacts: [contactEmail],
+        ...(jwks === undefined ? { client_secret: clientSecret } : { jwks }),
+      };
+      const row = clientRow(deps.box, name, metadata);
+      await client.query('INSERT INTO oidc_payloads (model, id, payload) VALUES ($1, $2, $3)', [row.model, row.id, row.payload]);
+      await serviceOnboarded(client, { serviceName: name, clientId: name, displayName, scopes });
+      await appendAudit(client, { actor, action: 'service.onboarded', subjectId: name, details: { authMethod, scopes: scopes.join(' ') } });
+      const response: OnboardServiceResponse = {
+        clientId: name,
+        clientSecret,
+        scopes,
+        tokenEndpoint: `${deps.issuer}/token`,
+        tokenEndpointAuthMethod: authMethod,
+      };
+      await recordIdempotentResponse(client, deps.box, 'onboard_service', key, OnboardServiceResponse.encode(response).finish());
+      return response;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw alreadyExists('SERVICE_EXISTS', `a service named "${name}" is already onboarded`);
+    throw error;
+  }
+}
+
+/** Public signing keys only: any private member or unsupported key type is refused. */
+function parsePublicJwks(text: string): { keys: Record<string, unknown>[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidArgument('JWKS_INVALID', 'jwks_json is not JSON');
+  }
+  const keys = typeof parsed === 'object' && parsed !== null && 'keys' in parsed ? parsed.keys : undefined;
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 5) throw invalidArgument('JWKS_INVALID', 'jwks_json must hold 1-5 keys');
+  for (const key of keys as unknown[]) {
+    if (typeof key !== 'object' || key === null) throw invalidArgument('JWKS_INVALID', 'every key must be an object');
+    const record = key as Record<string, unknown>;
+    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((member) => member in record)) {
+      throw invalidArgument('JWKS_PRIVATE_KEY', 'jwks_json must hold public keys only');
+    }
+    if (!(record.kty === 'EC' && record.crv === 'P-256') && record.kty !== 'RSA') {
+      throw invalidArgument('JWKS_INVALID', 'keys must be EC P-256 or RSA');
+    }
+  }
+  return { keys: keys as Record<string, unknown>[] };
+}

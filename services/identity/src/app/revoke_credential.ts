@@ -1,0 +1,64 @@
+// Revocation by an operator or by the resident. Stored, audited and published (outbox) in one transaction;
+// the status KV bucket that verifiers watch is filled from the published event (bus/status_mirror.ts).
+// Revoking a revoked credential is not an error: it returns the status as it stands.
+import type { CredentialStatus } from '@citypass/proto/identity/v1/identity';
+import { invalidArgument, notFound } from '@citypass/platform/errors';
+import { withTransaction, type Queryable } from '@citypass/platform/pg';
+import { credentialRevoked } from '../bus/identity_events.ts';
+import { appendAudit } from '../store/audit.ts';
+import type { IdentityDeps } from './deps.ts';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface Revoker {
+  readonly by: 'operator' | 'resident';
+  readonly actor: string;
+  /** A resident may only revoke their own credential. */
+  readonly residentId?: string;
+}
+
+export async function revokeCredential(deps: IdentityDeps, credentialId: string, reason: string, revoker: Revoker): Promise<CredentialStatus> {
+  checkCredentialId(credentialId);
+  if (reason.length > 200) throw invalidArgument('REASON_TOO_LONG', 'reason must be at most 200 characters');
+  const revokedAt = new Date(deps.now());
+  return withTransaction(deps.pool, async (client) => {
+    const updated = await client.query<{ resident_id: string; expires_at: Date }>(
+      `UPDATE credentials SET revoked_at = $2, revoked_by = $3, revocation_reason = $4
+       WHERE id = $1 AND revoked_at IS NULL AND ($5::uuid IS NULL OR resident_id = $5) RETURNING resident_id, expires_at`,
+      [credentialId, revokedAt, revoker.by, reason, revoker.residentId ?? null],
+    );
+    const row = updated.rows[0];
+    if (row !== undefined) {
+      await credentialRevoked(client, { credentialId, residentId: row.resident_id, revokedAt, revokedBy: revoker.by, expiresAt: row.expires_at });
+      await appendAudit(client, { actor: revoker.actor, action: 'credential.revoked', subjectId: credentialId, details: { by: revoker.by } });
+    }
+    const status = await readCredentialStatus(client, credentialId, deps.now());
+    if (status === undefined || (revoker.residentId !== undefined && status.residentId !== revoker.residentId)) {
+      throw notFound('CREDENTIAL_NOT_FOUND', 'no such credential');
+    }
+    return status;
+  });
+}
+
+export function checkCredentialId(credentialId: string): string {
+  if (!uuidPattern.test(credentialId)) throw invalidArgument('CREDENTIAL_ID_INVALID', 'credential_id must be a UUID');
+  return credentialId;
+}
+
+export async function readCredentialStatus(db: Queryable, credentialId: string, nowMs: number): Promise<CredentialStatus | undefined> {
+  const result = await db.query<{
+    id: string; resident_id: string; issued_at: Date; expires_at: Date; revoked_at: Date | null; revocation_reason: string | null;
+  }>('SELECT id, resident_id, issued_at, expires_at, revoked_at, revocation_reason FROM credentials WHERE id = $1', [credentialId]);
+  const row = result.rows[0];
+  if (row === undefined) return undefined;
+  const status = row.revoked_at !== null ? 'revoked' : row.expires_at.getTime() <= nowMs ? 'expired' : 'active';
+  return {
+    credentialId: row.id,
+    residentId: row.resident_id,
+    status,
+    issuedAt: row.issued_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at ?? undefined,
+    revocationReason: row.revocation_reason ?? '',
+  };
+}

@@ -1,0 +1,78 @@
+// Resident sign-in, called by the login interaction: the first time with the enrollment code and a new
+// password, later with the resident id and password. Failures are audited and lock the account after
+// `maxFailures` in a row; the caller only ever learns "invalid credentials" or "locked".
+import { unauthenticated } from '@citypass/platform/errors';
+import { withTransaction } from '@citypass/platform/pg';
+import { appendAudit } from '../store/audit.ts';
+import type { IdentityDeps } from './deps.ts';
+import { enrollmentCodeHash } from './enrollment_code.ts';
+import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from './password.ts';
+
+const maxFailures = 5;
+const lockMs = 15 * 60 * 1000;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export async function completeEnrollment(deps: IdentityDeps, code: string, newPassword: string): Promise<string> {
+  checkPasswordPolicy(newPassword);
+  const passwordHash = await hashPassword(newPassword);
+  const residentId = await withTransaction(deps.pool, async (client) => {
+    const found = await client.query<{ resident_id: string }>(
+      `UPDATE enrollment_codes SET used_at = now()
+       WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING resident_id`,
+      [enrollmentCodeHash(code)],
+    );
+    const id = found.rows[0]?.resident_id;
+    if (id === undefined) return undefined;
+    await client.query('UPDATE residents SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [id, passwordHash]);
+    await appendAudit(client, { actor: `resident:${id}`, action: 'enrollment.completed', subjectId: id });
+    return id;
+  });
+  if (residentId === undefined) {
+    await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'ENROLLMENT_CODE_INVALID' } });
+    throw unauthenticated('ENROLLMENT_CODE_INVALID', 'the enrollment code is unknown, used or expired');
+  }
+  return residentId;
+}
+
+export async function signIn(deps: IdentityDeps, residentId: string, password: string): Promise<string> {
+  const row = uuidPattern.test(residentId)
+    ? (await deps.pool.query<{ password_hash: string | null; locked_until: Date | null }>(
+        'SELECT password_hash, locked_until FROM residents WHERE id = $1',
+        [residentId],
+      )).rows[0]
+    : undefined;
+  if (row?.password_hash == null) {
+    await burnPasswordCheck(password);
+    await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'UNKNOWN_RESIDENT' } });
+    throw unauthenticated('INVALID_CREDENTIALS', 'resident id or password is wrong');
+  }
+  if (row.locked_until !== null && row.locked_until.getTime() > deps.now()) {
+    await appendAudit(deps.pool, { actor: `resident:${residentId}`, action: 'sign_in.failed', subjectId: residentId, details: { reason: 'LOCKED' } });
+    throw unauthenticated('ACCOUNT_LOCKED', 'too many failed sign-ins; try again later');
+  }
+  if (!(await verifyPassword(password, row.password_hash))) {
+    await recordFailure(deps, residentId);
+    throw unauthenticated('INVALID_CREDENTIALS', 'resident id or password is wrong');
+  }
+  await deps.pool.query('UPDATE residents SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [residentId]);
+  await appendAudit(deps.pool, { actor: `resident:${residentId}`, action: 'sign_in.succeeded', subjectId: residentId });
+  return residentId;
+}
+
+async function recordFailure(deps: IdentityDeps, residentId: string): Promise<void> {
+  await withTransaction(deps.pool, async (client) => {
+    const result = await client.query<{ failed_sign_ins: number }>(
+      `UPDATE residents SET failed_sign_ins = failed_sign_ins + 1,
+         locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
+       WHERE id = $1 RETURNING failed_sign_ins`,
+      [residentId, maxFailures, lockMs / 1000],
+    );
+    const failures = result.rows[0]?.failed_sign_ins ?? 0;
+    await appendAudit(client, {
+      actor: `resident:${residentId}`,
+      action: 'sign_in.failed',
+      subjectId: residentId,
+      details: { reason: 'WRONG_PASSWORD', consecutiveFailures: failures, locked: failures >= maxFailures },
+    });
+  });
+}

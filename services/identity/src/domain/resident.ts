@@ -1,0 +1,34 @@
+// What makes a resident record valid. Pure: no I/O.
+import { invalidArgument } from '@citypass/platform/errors';
+
+export const concessionClasses = ['adult', 'child', 'senior', 'student'] as const;
+export type ConcessionClass = (typeof concessionClasses)[number];
+
+export interface NewResident {
+  readonly givenName: string;
+  readonly familyName: string;
+  /** YYYY-MM-DD */
+  readonly birthDate: string;
+  readonly concessionClass: ConcessionClass;
+  readonly coveragePlanRef: string;
+}
+
+export function validateNewResident(input: NewResident, today: Date): NewResident {
+  const givenName = input.givenName.trim();
+  const familyName = input.familyName.trim();
+  if (givenName.length === 0 || givenName.length > 100) throw invalidArgument('GIVEN_NAME_INVALID', 'given name must be 1-100 characters');
+  if (familyName.length === 0 || familyName.length > 100) throw invalidArgument('FAMILY_NAME_INVALID', 'family name must be 1-100 characters');
+  if (!isPastCalendarDate(input.birthDate, today)) {
+    throw invalidArgument('BIRTH_DATE_INVALID', 'birth date must be a real past date written YYYY-MM-DD');
+  }
+  if (!/^[A-Za-z0-9._:-]{0,64}$/.test(input.coveragePlanRef)) {
+    throw invalidArgument('COVERAGE_PLAN_REF_INVALID', 'coverage plan reference must be up to 64 of [A-Za-z0-9._:-]');
+  }
+  return { ...input, givenName, familyName };
+}
+
+function isPastCalendarDate(text: string, today: Date): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text) && date <= today && date.getUTCFullYear() >= 1900;
+}

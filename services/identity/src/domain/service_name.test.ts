@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DomainError } from '@citypass/platform/errors';
+import { serviceScopes, validateContactEmail, validateServiceName } from './service_name.ts';
+
+const rejects = (fn: () => unknown, reason: string): void => {
+  assert.throws(fn, (error: unknown) => error instanceof DomainError && error.kind === 'invalid_argument' && error.reason === reason);
+};
+
+test('service name - slugs of 2 to 32 characters are accepted', () => {
+  assert.equal(validateServiceName('parking'), 'parking');
+  assert.equal(validateServiceName('b2'), 'b2');
+  assert.equal(validateServiceName(`a${'b'.repeat(31)}`).length, 32);
+});
+
+test('service name - bad shapes and reserved names are refused', () => {
+  for (const name of ['p', `a${'b'.repeat(32)}`, 'Parking', '9lives', 'bike_share', 'a b', '']) rejects(() => validateServiceName(name), 'SERVICE_NAME_INVALID');
+  rejects(() => validateServiceName('operator'), 'SERVICE_NAME_RESERVED');
+});
+
+test('service name - scopes always include charge and only take known verbs on the same service', () => {
+  assert.deepEqual(serviceScopes('parking', []), ['charge:parking']);
+  assert.deepEqual(serviceScopes('parking', ['refund:parking', 'charge:parking']), ['charge:parking', 'refund:parking']);
+  rejects(() => serviceScopes('parking', ['charge:transit']), 'SCOPE_INVALID');
+  rejects(() => serviceScopes('parking', ['identity:admin']), 'SCOPE_INVALID');
+  rejects(() => serviceScopes('parking', ['charge:parking:x']), 'SCOPE_INVALID');
+});
+
+test('service name - contact email must look like an address', () => {
+  assert.equal(validateContactEmail('ops@parking.example'), 'ops@parking.example');
+  rejects(() => validateContactEmail('ops'), 'CONTACT_EMAIL_INVALID');
+});

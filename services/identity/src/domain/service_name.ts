@@ -1,0 +1,34 @@
+// City services onboarded as OIDC clients: the name becomes the client id and the `charge:<name>` scope.
+import { invalidArgument } from '@citypass/platform/errors';
+
+const namePattern = /^[a-z][a-z0-9-]{1,31}$/;
+const scopeVerbs = new Set(['charge', 'refund', 'read']);
+const reservedNames = new Set(['operator', 'citypass-app', 'identity']);
+
+export function validateServiceName(name: string): string {
+  if (!namePattern.test(name)) {
+    throw invalidArgument('SERVICE_NAME_INVALID', 'service name must be 2-32 characters of [a-z0-9-], starting with a letter');
+  }
+  if (reservedNames.has(name)) throw invalidArgument('SERVICE_NAME_RESERVED', `service name "${name}" is reserved`);
+  return name;
+}
+
+/** The service's scopes: always `charge:<name>`, plus extra `<verb>:<name>` scopes from a closed list of verbs. */
+export function serviceScopes(name: string, extra: readonly string[]): string[] {
+  const scopes = new Set([`charge:${name}`]);
+  for (const scope of extra) {
+    const [verb, owner, ...rest] = scope.split(':');
+    if (verb === undefined || !scopeVerbs.has(verb) || owner !== name || rest.length > 0) {
+      throw invalidArgument('SCOPE_INVALID', `scope must be one of ${[...scopeVerbs].map((v) => `${v}:${name}`).join(', ')}`);
+    }
+    scopes.add(scope);
+  }
+  return [...scopes].sort();
+}
+
+export function validateContactEmail(email: string): string {
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw invalidArgument('CONTACT_EMAIL_INVALID', 'contact email must be an address like ops@parking.example');
+  }
+  return email;
+}

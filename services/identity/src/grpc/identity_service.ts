@@ -1,0 +1,52 @@
+// IdentityService over gRPC: decode -> app -> encode. Every method needs the operator scope.
+import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import { invalidArgument, notFound } from '@citypass/platform/errors';
+import type { CallContext, GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
+import { createResident } from '../app/create_resident.ts';
+import type { IdentityDeps } from '../app/deps.ts';
+import { getResident, issueEnrollmentCode } from '../app/residents.ts';
+import { listAuditEvents } from '../app/list_audit_events.ts';
+import { onboardService } from '../app/onboard_service.ts';
+import { checkCredentialId, readCredentialStatus, revokeCredential } from '../app/revoke_credential.ts';
+import { operatorScope } from '../oidc/provider.ts';
+
+const operatorOnly: MethodPolicy = { anyScope: [operatorScope] };
+
+export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotateSigningKey: () => Promise<{ kid: string; activatesAt: Date }>): void {
+  const actorOf = (context: CallContext): string => `operator:${context.principal?.clientId ?? 'unknown'}`;
+  server.addService(
+    'citypass.identity.v1.IdentityService',
+    IdentityServiceService,
+    {
+      createResident: (request, context) => createResident(deps, actorOf(context), request),
+      getResident: (request) => getResident(deps, request.residentId),
+      issueEnrollmentCode: async (request, context) => ({ enrollmentCode: await issueEnrollmentCode(deps, actorOf(context), request.residentId) }),
+      revokeCredential: async (request, context) => ({
+        credential: await revokeCredential(deps, request.credentialId, request.reason, { by: 'operator', actor: actorOf(context) }),
+      }),
+      getCredentialStatus: async (request) => {
+        const credential = await readCredentialStatus(deps.pool, checkCredentialId(request.credentialId), deps.now());
+        if (credential === undefined) throw notFound('CREDENTIAL_NOT_FOUND', 'no such credential');
+        return { credential };
+      },
+      onboardService: (request, context) => onboardService(deps, actorOf(context), request),
+      listAuditEvents: (request) => listAuditEvents(deps, request),
+      rotateSigningKey: async () => rotateSigningKey(),
+    },
+    {
+      createResident: operatorOnly,
+      getResident: operatorOnly,
+      issueEnrollmentCode: operatorOnly,
+      revokeCredential: operatorOnly,
+      getCredentialStatus: operatorOnly,
+      onboardService: operatorOnly,
+      listAuditEvents: operatorOnly,
+      rotateSigningKey: operatorOnly,
+    },
+  );
+}
+
+export function requireNonEmpty(value: string, field: string): string {
+  if (value === '') throw invalidArgument(`${field.toUpperCase()}_MISSING`, `${field} is required`);
+  return value;
+}

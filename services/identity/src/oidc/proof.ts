@@ -1,0 +1,36 @@
+// Extra checks on the OpenID4VCI key proof that oidc-provider leaves to the deployment: one proof only, a fresh
+// issued-at (no proofs from the future or the past), and its signature as the replay key.
+import { errors } from 'oidc-provider';
+import { decodeJws, isCanonicalBase64Url } from '@citypass/credential';
+
+const maxProofAgeS = 60;
+const maxProofBytes = 4096;
+
+export interface DecodedProof {
+  readonly jwk: unknown;
+  readonly iatS: number;
+  readonly signature: string;
+}
+
+export function decodeProof(jwtProofs: readonly unknown[] | undefined): DecodedProof {
+  const proof = jwtProofs?.[0];
+  if (jwtProofs?.length !== 1 || typeof proof !== 'string') throw new errors.InvalidProof('exactly one jwt proof is required');
+  let decoded;
+  try {
+    decoded = decodeJws(proof, maxProofBytes);
+  } catch {
+    throw new errors.InvalidProof('jwt proof must be an ES256 compact JWS');
+  }
+  const iat = decoded.payload.iat;
+  const signature = proof.slice(proof.lastIndexOf('.') + 1);
+  if (typeof iat !== 'number' || !Number.isInteger(iat) || !isCanonicalBase64Url(signature)) {
+    throw new errors.InvalidProof('jwt proof needs an integer iat');
+  }
+  return { jwk: decoded.header.jwk, iatS: iat, signature };
+}
+
+export function checkProofFreshness(proof: DecodedProof, nowMs: number): void {
+  const ageS = nowMs / 1000 - proof.iatS;
+  if (ageS > maxProofAgeS) throw new errors.InvalidProof('jwt proof is too old');
+  if (ageS < -5) throw new errors.InvalidProof('jwt proof is issued in the future');
+}

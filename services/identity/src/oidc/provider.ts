@@ -1,0 +1,159 @@
+// The OpenID provider: PAR + PKCE (S256) + DPoP for the resident app (the FAPI 2.0 shape), client credentials
+// with JWT access tokens for city services, and the OpenID4VCI credential endpoint that issues the mobile
+// credential. Everything it stores goes through the PostgreSQL adapter.
+import Provider, { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
+import { importDevicePublicJwk } from '@citypass/credential';
+import type { IdentityDeps } from '../app/deps.ts';
+import { issueResidentCredential } from '../app/issue_credential.ts';
+import { pgAdapterFactory } from '../store/oidc_adapter.ts';
+import type { KeySet } from '../store/signing_keys.ts';
+import { checkProofFreshness, decodeProof } from './proof.ts';
+
+export const appClientId = 'citypass-app';
+export const operatorClientId = 'operator';
+export const credentialConfigurationId = 'citypass_resident';
+export const resources = {
+  identity: 'urn:citypass:identity',
+  wallet: 'urn:citypass:wallet',
+} as const;
+export const operatorScope = 'identity:admin';
+/** Client metadata property holding the resource scopes a client may be granted. */
+export const serviceScopesProperty = 'citypass_scopes';
+
+function allowedScopesOf(client: { [key: string]: unknown }): string {
+  // oidc-provider keeps extra metadata under its snake_case name.
+  const value = client[serviceScopesProperty];
+  return typeof value === 'string' ? value : '';
+}
+
+export interface ProviderOptions {
+  readonly deps: IdentityDeps;
+  readonly keys: KeySet;
+  readonly cookieKeys: readonly string[];
+  readonly appRedirectUris: readonly string[];
+  readonly operatorClientSecret: string;
+  /** 32 bytes; c_nonce values for credential proofs are derived from it. */
+  readonly nonceSecret: Buffer;
+}
+
+export function createProvider(options: ProviderOptions): Provider {
+  const { deps } = options;
+  const credentialEndpoint = `${deps.issuer}/credential`;
+  const configuration: Configuration = {
+    adapter: pgAdapterFactory(deps.pool, deps.box),
+    clients: [
+      {
+        client_id: appClientId,
+        application_type: 'native',
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [...options.appRedirectUris],
+        dpop_bound_access_tokens: true,
+        require_pushed_authorization_requests: true,
+      },
+      {
+        client_id: operatorClientId,
+        client_secret: options.operatorClientSecret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        [serviceScopesProperty]: operatorScope,
+      },
+    ],
+    jwks: { keys: options.keys.published.map((key) => ({ ...key.privateJwk })) },
+    cookies: { keys: [...options.cookieKeys] },
+    findAccount: async (_ctx, id) => {
+      const found = await deps.pool.query('SELECT 1 FROM residents WHERE id = $1', [id]);
+      return found.rowCount === 1 ? { accountId: id, claims: () => ({ sub: id }) } : undefined;
+    },
+    claims: { openid: ['sub'] },
+    // Resource scopes (identity:admin, charge:<service>) are not OIDC scopes: each client's allowed set is kept
+    // in its own metadata and handed out per resource server below.
+    extraClientMetadata: {
+      properties: [serviceScopesProperty],
+      validator: (_ctx, key, value) => {
+        if (key === serviceScopesProperty && value !== undefined && (typeof value !== 'string' || !/^[a-z0-9:_ -]*$/.test(value))) {
+          throw new errors.InvalidClientMetadata(`${serviceScopesProperty} must be a space-separated scope list`);
+        }
+      },
+    },
+    scopes: ['openid'],
+    pkce: { required: () => true },
+    clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['client_credentials'], response_types: [] },
+    enabledJWA: {
+      dPoPSigningAlgValues: ['ES256'],
+      clientAuthSigningAlgValues: ['ES256', 'PS256', 'RS256'],
+      idTokenSigningAlgValues: ['ES256'],
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, ClientCredentials: 300, Grant: 3600, Interaction: 600, PushedAuthorizationRequest: 60, Session: 3600 },
+    features: {
+      devInteractions: { enabled: false },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
+      dPoP: { enabled: true },
+      clientCredentials: { enabled: true },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx, client) =>
+          client.clientId === appClientId ? credentialEndpoint : client.clientId === operatorClientId ? resources.identity : resources.wallet,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource, client) => resourceServer(resource, allowedScopesOf(client), credentialEndpoint),
+      },
+      openid4vci: {
+        enabled: true,
+        ack: 'experimental-01',
+        credentialEndpointExpectedAudience: () => credentialEndpoint,
+        nonceSecret: options.nonceSecret,
+        credentialConfigurationsSupported: {
+          [credentialConfigurationId]: {
+            format: 'dc+sd-jwt',
+            vct: 'urn:citypass:credential:resident:1',
+            scope: credentialConfigurationId,
+            cryptographic_binding_methods_supported: ['jwk'],
+            credential_signing_alg_values_supported: ['ES256'],
+            proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256'] } },
+          },
+        },
+        issueCredential: async (ctx: KoaContextWithOIDC, { proofs, account }: { proofs?: { jwt?: unknown[] }; account?: { accountId: string } }) => {
+          const proof = decodeProof(proofs?.jwt);
+          checkProofFreshness(proof, deps.now());
+          if (!(await ctx.oidc.provider.ReplayDetection.unique('credential-proof', proof.signature, proof.iatS + 120))) {
+            throw new errors.InvalidProof('jwt proof was already used');
+          }
+          const device = importDevicePublicJwkOrThrow(proof.jwk);
+          if (account === undefined) throw new errors.InvalidToken('access token has no account');
+          const issued = await issueResidentCredential(deps, account.accountId, device);
+          return { credentials: [{ credential: issued.credential }] };
+        },
+      },
+    },
+  } as Configuration;
+  const provider = new Provider(deps.issuer, configuration);
+  provider.proxy = true;
+  return provider;
+}
+
+function importDevicePublicJwkOrThrow(jwk: unknown): ReturnType<typeof importDevicePublicJwk>['jwk'] {
+  try {
+    return importDevicePublicJwk(jwk).jwk;
+  } catch {
+    throw new errors.InvalidProof('jwt proof key must be a public EC P-256 key');
+  }
+}
+
+function resourceServer(resource: string, clientScope: string, credentialEndpoint: string): ResourceServer {
+  if (resource === credentialEndpoint) {
+    return { scope: credentialConfigurationId, audience: credentialEndpoint, accessTokenFormat: 'opaque', accessTokenTTL: 600 };
+  }
+  const granted = clientScope.split(' ').filter(Boolean);
+  if (resource === resources.identity) {
+    return { scope: granted.filter((scope) => scope === operatorScope).join(' '), audience: resources.identity, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } };
+  }
+  if (resource === resources.wallet) {
+    const chargeScopes = granted.filter((scope) => /^(charge|refund|read):[a-z0-9-]+$/.test(scope));
+    return { scope: chargeScopes.join(' '), audience: resources.wallet, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } };
+  }
+  throw new errors.InvalidTarget();
+}

@@ -1,0 +1,109 @@
+// Wires the identity service together: database, keys, OIDC provider, HTTP and gRPC listeners, outbox relay,
+// revocation mirror, key rotation. main.ts calls it with the parsed config; integration tests call it too.
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type Provider from 'oidc-provider';
+import { connectBus, ensureStream } from '@citypass/platform/bus';
+import { GrpcServer } from '@citypass/platform/grpc';
+import type { Logger } from '@citypass/platform/log';
+import { outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
+import { createPool, migrate } from '@citypass/platform/pg';
+import type { IdentityDeps } from './app/deps.ts';
+import { appendAudit } from './store/audit.ts';
+import type { IdentityConfig } from './config.ts';
+import { identitySubjects } from './bus/identity_events.ts';
+import { openStatusBucket, startStatusMirror } from './bus/status_mirror.ts';
+import { ownAccessTokenAuthenticator } from './grpc/authenticate.ts';
+import { addIdentityService } from './grpc/identity_service.ts';
+import { createHttpServer } from './oidc/http_server.ts';
+import { createProvider } from './oidc/provider.ts';
+import { SecretBox } from './store/secret_box.ts';
+import { loadKeySet, rotateNow, type KeySet } from './store/signing_keys.ts';
+
+export interface RunningIdentity {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  stop(): Promise<void>;
+}
+
+const keyCheckIntervalMs = 60_000;
+
+export async function startIdentity(config: IdentityConfig, logger: Logger): Promise<RunningIdentity> {
+  const pool = createPool(config.IDENTITY_DATABASE_URL, { applicationName: 'identity', max: 20 });
+  await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), outboxMigrations(900));
+  const box = new SecretBox(config.IDENTITY_KEY_ENCRYPTION_KEY);
+  const credentialTtlMs = config.IDENTITY_CREDENTIAL_TTL_S * 1000;
+  const policy = {
+    rotationMs: config.IDENTITY_KEY_ROTATION_S * 1000,
+    activationDelayMs: config.IDENTITY_KEY_ACTIVATION_DELAY_S * 1000,
+    overlapMs: credentialTtlMs + 24 * 3600 * 1000,
+  };
+  let keys: KeySet = await loadKeySet(pool, box, policy);
+  const deps: IdentityDeps = {
+    pool, box, logger,
+    issuer: config.IDENTITY_ISSUER,
+    credentialTtlMs,
+    enrollmentCodeTtlMs: config.IDENTITY_ENROLLMENT_CODE_TTL_S * 1000,
+    keys: () => keys,
+    now: Date.now,
+  };
+  const providerFor = (set: KeySet): Provider => createProvider({
+    deps,
+    keys: set,
+    cookieKeys: config.IDENTITY_COOKIE_KEYS.split(','),
+    appRedirectUris: config.IDENTITY_APP_REDIRECT_URIS.split(','),
+    operatorClientSecret: config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    nonceSecret: createHash('sha256').update(`c_nonce:${config.IDENTITY_KEY_ENCRYPTION_KEY}`).digest(),
+  });
+  let provider = providerFor(keys);
+
+  // A rotation that changes the published set rebuilds the provider; its state is all in PostgreSQL.
+  const refreshKeys = async (): Promise<void> => {
+    const next = await loadKeySet(pool, box, policy);
+    if (next.version !== keys.version || next.signer.kid !== keys.signer.kid) {
+      keys = next;
+      provider = providerFor(next);
+      logger.info('signing keys changed', { signer: next.signer.kid, published: next.published.length });
+    }
+  };
+  const keyTimer = setInterval(() => { refreshKeys().catch((error: unknown) => { logger.error('key refresh failed', { error }); }); }, keyCheckIntervalMs);
+  keyTimer.unref();
+
+  const bus = await connectBus({ servers: config.NATS_URL, name: 'identity', logger });
+  await ensureStream(bus.jsm, { name: config.IDENTITY_STREAM, subjects: [identitySubjects.all] });
+  const relay = startOutboxRelay({ pool, js: bus.js, logger });
+  const kv = await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs);
+  const mirror = await startStatusMirror({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, kv, logger });
+
+  const http = createHttpServer(deps, () => provider);
+  http.listen(config.IDENTITY_HTTP_PORT, config.IDENTITY_HTTP_HOST);
+  await once(http, 'listening');
+
+  const grpc = new GrpcServer({ logger, authenticate: ownAccessTokenAuthenticator(config.IDENTITY_ISSUER, () => keys, Date.now) });
+  addIdentityService(grpc, deps, async () => {
+    const key = await rotateNow(pool, box, policy.activationDelayMs);
+    await appendAudit(pool, { actor: 'operator', action: 'signing_key.rotated', subjectId: key.kid });
+    await refreshKeys();
+    return { kid: key.kid, activatesAt: new Date(key.activatesAtMs) };
+  });
+  const grpcPort = await grpc.listen(config.IDENTITY_GRPC_HOST, config.IDENTITY_GRPC_PORT);
+  const httpPort = (http.address() as AddressInfo).port;
+  logger.info('identity started', { issuer: config.IDENTITY_ISSUER, httpPort, grpcPort, signer: keys.signer.kid });
+
+  return {
+    httpPort,
+    grpcPort,
+    async stop() {
+      clearInterval(keyTimer);
+      await grpc.shutdown(2_000);
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+      await mirror.stop();
+      await relay.stop();
+      await bus.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+// Starts a real identity (in this process) on its own database, its own nats-server and free ports, plus the
+// clients a test needs: an operator gRPC client with a real access token, and raw HTTP.
+import { randomBytes } from 'node:crypto';
+import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import { createLogger } from '@citypass/platform/log';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { freePort, startNatsServer, testPostgres, uniqueName, type LocalNats } from '@citypass/platform/testing';
+import { loadIdentityConfig, type IdentityConfig } from '../src/config.ts';
+import { startIdentity, type RunningIdentity } from '../src/server.ts';
+
+export interface IdentityHarness {
+  readonly issuer: string;
+  readonly config: IdentityConfig;
+  readonly nats: LocalNats;
+  readonly databaseUrl: string;
+  readonly identity: RunningIdentity;
+  /** IdentityService as the operator; rejects with a DomainError carrying the server's reason. */
+  readonly operator: PromiseClient<typeof IdentityServiceService>;
+  /** IdentityService with no token at all. */
+  readonly anonymous: PromiseClient<typeof IdentityServiceService>;
+  operatorToken(): Promise<string>;
+  clientCredentialsToken(clientId: string, secret: string, resource: string, scope: string): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export const secret = (): string => randomBytes(32).toString('base64url');
+
+export async function startHarness(overrides: Record<string, string> = {}): Promise<IdentityHarness> {
+  const database = await testPostgres();
+  const nats = await startNatsServer();
+  const httpPort = await freePort();
+  const issuer = `http://127.0.0.1:${httpPort}`;
+  const operatorSecret = secret();
+  const config = loadIdentityConfig({
+    IDENTITY_ISSUER: issuer,
+    IDENTITY_HTTP_HOST: '127.0.0.1',
+    IDENTITY_HTTP_PORT: String(httpPort),
+    IDENTITY_GRPC_HOST: '127.0.0.1',
+    IDENTITY_GRPC_PORT: '0',
+    IDENTITY_DATABASE_URL: database.url,
+    NATS_URL: nats.url,
+    IDENTITY_STREAM: uniqueName('identity').toUpperCase(),
+    IDENTITY_STATUS_BUCKET: uniqueName('status'),
+    IDENTITY_KEY_ENCRYPTION_KEY: secret(),
+    IDENTITY_COOKIE_KEYS: secret(),
+    IDENTITY_OPERATOR_CLIENT_SECRET: operatorSecret,
+    LOG_LEVEL: 'error',
+    ...overrides,
+  });
+  const identity = await startIdentity(config, createLogger('identity-test', 'error'));
+  let cached: string | undefined;
+  const operator = promiseClient(IdentityServiceService, `127.0.0.1:${identity.grpcPort}`, { metadata: async () => bearer(await operatorToken()) });
+  const anonymous = promiseClient(IdentityServiceService, `127.0.0.1:${identity.grpcPort}`);
+
+  const clientCredentialsToken = (clientId: string, clientSecret: string, resource: string, scope: string): Promise<Response> =>
+    fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
+    });
+  const operatorToken = async (): Promise<string> => {
+    if (cached) return cached;
+    const response = await clientCredentialsToken('operator', operatorSecret, 'urn:citypass:identity', 'identity:admin');
+    if (response.status !== 200) throw new Error(`operator token: ${response.status} ${await response.text()}`);
+    cached = ((await response.json()) as { access_token: string }).access_token;
+    return cached;
+  };
+
+  return {
+    issuer,
+    config,
+    nats,
+    databaseUrl: database.url,
+    identity,
+    operator,
+    anonymous,
+    operatorToken,
+    clientCredentialsToken,
+    async stop() {
+      operator.close();
+      anonymous.close();
+      await identity.stop();
+      await nats.stop();
+      await database.drop();
+    },
+  };
+}

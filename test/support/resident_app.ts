@@ -1,0 +1,134 @@
+// The resident's phone app as a test client: PAR + PKCE + DPoP sign-in through identity's HTTP endpoints,
+// enrollment or password login on the interaction pages, then the OpenID4VCI credential request. Only HTTP,
+// exactly as a real app would speak it.
+import assert from 'node:assert/strict';
+import { dpopProof, newDeviceKey, pkcePair, signCompact, type DeviceKey } from './jose.ts';
+
+export const appClientId = 'citypass-app';
+export const redirectUri = 'citypass://auth/callback';
+
+export class ResidentApp {
+  readonly issuer: string;
+  readonly dpopKey: DeviceKey = newDeviceKey();
+  readonly deviceKey: DeviceKey = newDeviceKey();
+  readonly #cookies = new Map<string, string>();
+
+  constructor(issuer: string) {
+    this.issuer = issuer;
+  }
+
+  /** The whole first sign-in: returns the DPoP-bound access token. */
+  async enroll(enrollmentCode: string, password: string): Promise<string> {
+    return this.#signIn('enroll', new URLSearchParams({ code: enrollmentCode, password }));
+  }
+
+  async login(residentId: string, password: string): Promise<string> {
+    return this.#signIn('login', new URLSearchParams({ resident_id: residentId, password }));
+  }
+
+  /** Returns the authorization code after a successful interaction (for tests that redeem it themselves). */
+  async authorize(action: 'enroll' | 'login', form: URLSearchParams, verifierOut?: { verifier?: string }): Promise<{ code: string; verifier: string; status: number }> {
+    const pkce = pkcePair();
+    if (verifierOut) verifierOut.verifier = pkce.verifier;
+    const par = await this.post('/request', new URLSearchParams({
+      client_id: appClientId,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: 'openid citypass_resident',
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+      state: 'state-1',
+      dpop_jkt: this.dpopKey.thumbprint,
+    }));
+    assert.equal(par.status, 201, `PAR: ${await par.clone().text()}`);
+    const { request_uri: requestUri } = (await par.json()) as { request_uri: string };
+    const toInteraction = await this.get(`/auth?client_id=${appClientId}&request_uri=${encodeURIComponent(requestUri)}`);
+    const interactionPath = locationOf(toInteraction);
+    const page = await this.get(interactionPath);
+    assert.equal(page.status, 200);
+    const submitted = await this.post(`${interactionPath}/${action}`, form);
+    if (submitted.status !== 303) return { code: '', verifier: pkce.verifier, status: submitted.status };
+    const toConsent = await this.get(locationOf(submitted));
+    const consentPath = locationOf(toConsent);
+    assert.equal((await this.get(consentPath)).status, 200);
+    const confirmed = await this.post(`${consentPath}/confirm`, new URLSearchParams());
+    const resumed = await this.get(locationOf(confirmed));
+    const callback = new URL(locationOf(resumed));
+    const code = callback.searchParams.get('code');
+    assert.ok(code, `no code in callback: ${callback.search}`);
+    assert.equal(callback.searchParams.get('iss'), this.issuer);
+    return { code, verifier: pkce.verifier, status: 303 };
+  }
+
+  async redeem(code: string, verifier: string, proof = dpopProof(this.dpopKey, 'POST', `${this.issuer}/token`)): Promise<Response> {
+    return fetch(`${this.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, client_id: appClientId }),
+    });
+  }
+
+  /** OpenID4VCI: fetch a c_nonce, prove possession of the device key, receive the credential. */
+  async requestCredential(accessToken: string, options: { proofIatS?: number; proof?: string } = {}): Promise<Response> {
+    const nonceResponse = await fetch(`${this.issuer}/challenge`, { method: 'POST' });
+    assert.equal(nonceResponse.status, 200, await nonceResponse.clone().text());
+    const { c_nonce: nonce } = (await nonceResponse.json()) as { c_nonce: string };
+    const proof = options.proof ?? signCompact(
+      { typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: this.deviceKey.publicJwk },
+      { aud: this.issuer, iat: options.proofIatS ?? Math.floor(Date.now() / 1000), nonce },
+      this.deviceKey.privateKey,
+    );
+    return this.credentialRequest(accessToken, { credential_configuration_id: 'citypass_resident', proofs: { jwt: [proof] } });
+  }
+
+  async credentialRequest(accessToken: string, body: unknown): Promise<Response> {
+    return fetch(`${this.issuer}/credential`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `DPoP ${accessToken}`,
+        dpop: dpopProof(this.dpopKey, 'POST', `${this.issuer}/credential`, { accessToken }),
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async #signIn(action: 'enroll' | 'login', form: URLSearchParams): Promise<string> {
+    const { code, verifier, status } = await this.authorize(action, form);
+    assert.equal(status, 303, `${action} was refused`);
+    const token = await this.redeem(code, verifier);
+    assert.equal(token.status, 200, `token: ${await token.clone().text()}`);
+    const body = (await token.json()) as { access_token: string; token_type: string };
+    assert.equal(body.token_type, 'DPoP');
+    return body.access_token;
+  }
+
+  async get(path: string): Promise<Response> {
+    return this.#send(path, { method: 'GET' });
+  }
+
+  async post(path: string, form: URLSearchParams): Promise<Response> {
+    return this.#send(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+  }
+
+  async #send(path: string, init: RequestInit): Promise<Response> {
+    const url = path.startsWith('http') ? path : `${this.issuer}${path}`;
+    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string> | undefined), ...(cookie ? { cookie } : {}) } });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const [name, ...value] = (pair ?? '').split('=');
+      if (name) this.#cookies.set(name.trim(), value.join('='));
+    }
+    return response;
+  }
+}
+
+function locationOf(response: Response): string {
+  assert.ok(response.status >= 300 && response.status < 400, `expected a redirect, got ${response.status}`);
+  const location = response.headers.get('location');
+  assert.ok(location, 'redirect without location');
+  return location;
+}
+
+export { newDeviceKey, type DeviceKey };
