@@ -9,12 +9,15 @@ export const redirectUri = 'citypass://auth/callback';
 
 export class ResidentApp {
   readonly issuer: string;
-  readonly dpopKey: DeviceKey = newDeviceKey();
-  readonly deviceKey: DeviceKey = newDeviceKey();
+  readonly dpopKey: DeviceKey;
+  readonly deviceKey: DeviceKey;
   readonly #cookies = new Map<string, string>();
 
-  constructor(issuer: string) {
+  /** A fresh browser session; pass keys to play the same phone again. */
+  constructor(issuer: string, keys: { dpopKey?: DeviceKey; deviceKey?: DeviceKey } = {}) {
     this.issuer = issuer;
+    this.dpopKey = keys.dpopKey ?? newDeviceKey();
+    this.deviceKey = keys.deviceKey ?? newDeviceKey();
   }
 
   /** The whole first sign-in: returns the DPoP-bound access token. */
