@@ -1,0 +1,215 @@
+// The operators' gRPC API against a running identity: authentication, bad input, idempotency, onboarding,
+// revocation reaching watching verifiers, one credential per phone, audit, key rotation.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { Kvm } from '@nats-io/kv';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { ConcessionClass, ServiceOnboarded, type CreateResidentRequest } from '@citypass/proto/identity/v1/identity';
+import { EventEnvelope } from '@citypass/proto/common/v1/event';
+import { decodeJws, RevocationSet, watchRevocations } from '@citypass/credential';
+import { DomainError } from '@citypass/platform/errors';
+import { bearer } from '@citypass/platform/grpc';
+import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { startHarness, type IdentityHarness } from './harness.ts';
+
+let h: IdentityHarness;
+let db: pg.Client;
+let nc: NatsConnection;
+before(async () => {
+  h = await startHarness();
+  db = new pg.Client({ connectionString: h.databaseUrl });
+  await db.connect();
+  nc = await connect({ servers: h.nats.url });
+});
+after(async () => {
+  await nc.close();
+  await db.end();
+  await h.stop();
+});
+
+const residentRequest = (overrides: Partial<CreateResidentRequest> = {}): CreateResidentRequest => ({
+  idempotencyKey: randomBytes(12).toString('hex'),
+  givenName: 'Alan',
+  familyName: 'Turing',
+  birthDate: '1912-06-23',
+  concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+  coveragePlanRef: 'plan-gold',
+  ...overrides,
+});
+
+async function rejection(promise: Promise<unknown>): Promise<{ kind: string; reason: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
+    return { kind: error.kind, reason: error.reason };
+  }
+  assert.fail('expected a rejection');
+}
+
+const count = async (sql: string, values: unknown[] = []): Promise<number> =>
+  Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM (${sql}) s`, values)).rows[0]?.n);
+
+test('operator api - calls without a token, with a garbage token or without the admin scope are refused', async () => {
+  assert.deepEqual(await rejection(h.anonymous.createResident(residentRequest())), { kind: 'unauthenticated', reason: 'TOKEN_MISSING' });
+  assert.deepEqual(
+    await rejection(h.anonymous.createResident(residentRequest(), { metadata: bearer('not.a.jwt') })),
+    { kind: 'unauthenticated', reason: 'TOKEN_INVALID' },
+  );
+  const onboarded = await h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'snoop', displayName: '', contactEmail: 'ops@snoop.example', extraScopes: [], jwksJson: '' });
+  const walletToken = await h.clientCredentialsToken('snoop', onboarded.clientSecret, 'urn:citypass:wallet', 'charge:snoop');
+  const token = ((await walletToken.json()) as { access_token: string }).access_token;
+  assert.deepEqual(
+    await rejection(h.anonymous.getResident({ residentId: randomBytes(16).toString('hex') }, { metadata: bearer(token) })),
+    { kind: 'unauthenticated', reason: 'TOKEN_INVALID' },
+    'a wallet token is not an identity token',
+  );
+  const stolen = await h.clientCredentialsToken('snoop', onboarded.clientSecret, 'urn:citypass:identity', 'identity:admin');
+  const stolenToken = ((await stolen.json()) as { access_token?: string }).access_token ?? '';
+  assert.deepEqual(
+    await rejection(h.anonymous.createResident(residentRequest(), { metadata: bearer(stolenToken) })),
+    stolenToken === '' ? { kind: 'unauthenticated', reason: 'TOKEN_INVALID' } : { kind: 'permission_denied', reason: 'SCOPE_MISSING' },
+  );
+  assert.equal(await count("SELECT 1 FROM residents WHERE family_name = 'Turing'"), 0);
+});
+
+test('operator api - bad resident input is refused with a reason and writes nothing', async () => {
+  const cases: [Partial<CreateResidentRequest>, string][] = [
+    [{ idempotencyKey: '' }, 'IDEMPOTENCY_KEY_INVALID'],
+    [{ givenName: '' }, 'GIVEN_NAME_INVALID'],
+    [{ birthDate: '2999-01-01' }, 'BIRTH_DATE_INVALID'],
+    [{ birthDate: '1912-02-30' }, 'BIRTH_DATE_INVALID'],
+    [{ concessionClass: ConcessionClass.CONCESSION_CLASS_UNSPECIFIED }, 'CONCESSION_CLASS_INVALID'],
+    [{ coveragePlanRef: 'a b' }, 'COVERAGE_PLAN_REF_INVALID'],
+  ];
+  for (const [overrides, reason] of cases) {
+    assert.deepEqual(await rejection(h.operator.createResident(residentRequest({ familyName: 'Nobody', ...overrides }))), { kind: 'invalid_argument', reason });
+  }
+  assert.deepEqual(await rejection(h.operator.getResident({ residentId: 'nope' })), { kind: 'invalid_argument', reason: 'RESIDENT_ID_INVALID' });
+  assert.deepEqual(await rejection(h.operator.getResident({ residentId: '00000000-0000-4000-8000-000000000000' })), { kind: 'not_found', reason: 'RESIDENT_NOT_FOUND' });
+  assert.deepEqual(await rejection(h.operator.revokeCredential({ credentialId: '00000000-0000-4000-8000-000000000000', reason: '' })), { kind: 'not_found', reason: 'CREDENTIAL_NOT_FOUND' });
+  assert.equal(await count("SELECT 1 FROM residents WHERE family_name = 'Nobody'"), 0);
+});
+
+test('operator api - create resident is idempotent: same key same answer, same key other request refused', async () => {
+  const request = residentRequest();
+  const [first, second] = await Promise.all([h.operator.createResident(request), h.operator.createResident(request)]);
+  assert.deepEqual(second, first, 'concurrent repeats return the first result');
+  assert.deepEqual(await h.operator.createResident(request), first);
+  assert.deepEqual(
+    await rejection(h.operator.createResident({ ...request, givenName: 'Someone Else' })),
+    { kind: 'already_exists', reason: 'IDEMPOTENCY_KEY_REUSED' },
+  );
+  assert.equal(await count('SELECT 1 FROM residents WHERE id = $1', [first.resident?.residentId]), 1);
+  assert.equal(await count('SELECT 1 FROM enrollment_codes WHERE resident_id = $1', [first.resident?.residentId]), 1);
+});
+
+test('operator api - onboarding a service gives it a client, a charge-scoped JWT and an onboarded event', async () => {
+  const stream = h.config.IDENTITY_STREAM;
+  const onboarded = await h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'parking', displayName: 'City Parking', contactEmail: 'ops@parking.example', extraScopes: ['refund:parking'], jwksJson: '' });
+  assert.deepEqual(onboarded.scopes, ['charge:parking', 'refund:parking']);
+  assert.equal(onboarded.tokenEndpointAuthMethod, 'client_secret_basic');
+  const response = await h.clientCredentialsToken('parking', onboarded.clientSecret, 'urn:citypass:wallet', 'charge:parking');
+  assert.equal(response.status, 200, await response.clone().text());
+  const jwt = decodeJws(((await response.json()) as { access_token: string }).access_token, 8192);
+  assert.equal(jwt.header.typ, 'at+jwt');
+  assert.equal(jwt.payload.aud, 'urn:citypass:wallet');
+  assert.equal(jwt.payload.scope, 'charge:parking');
+  assert.equal(jwt.payload.client_id, 'parking');
+  const foreign = await h.clientCredentialsToken('parking', onboarded.clientSecret, 'urn:citypass:wallet', 'charge:transit');
+  // OAuth lets the server grant fewer scopes than asked: the token carries none of another service's.
+  const foreignToken = (await foreign.json()) as { access_token?: string; scope?: string };
+  assert.equal(foreignToken.scope, undefined);
+  if (foreignToken.access_token) assert.equal(decodeJws(foreignToken.access_token, 8192).payload.scope, undefined);
+  const wrongSecret = await h.clientCredentialsToken('parking', 'x'.repeat(43), 'urn:citypass:wallet', 'charge:parking');
+  assert.equal(wrongSecret.status, 401);
+  assert.deepEqual(
+    await rejection(h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'parking', displayName: '', contactEmail: 'ops@parking.example', extraScopes: [], jwksJson: '' })),
+    { kind: 'already_exists', reason: 'SERVICE_EXISTS' },
+  );
+  assert.deepEqual(
+    await rejection(h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'bikes', displayName: '', contactEmail: 'ops@bikes.example', extraScopes: [], jwksJson: '{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","d":"c"}]}' })),
+    { kind: 'invalid_argument', reason: 'JWKS_PRIVATE_KEY' },
+  );
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(stream, { filter_subjects: ['identity.v1.events.service.onboarded'] }).catch(() => js.consumers.get(stream));
+  const events: ServiceOnboarded[] = [];
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline && !events.some((e) => e.serviceName === 'parking')) {
+    const message = await consumer.next({ expires: 1_000 });
+    if (message?.subject === 'identity.v1.events.service.onboarded') {
+      const envelope = EventEnvelope.decode(message.data);
+      assert.equal(message.headers?.get('Nats-Msg-Id'), envelope.id);
+      events.push(ServiceOnboarded.decode(envelope.payload));
+    }
+  }
+  assert.deepEqual(events.find((e) => e.serviceName === 'parking')?.scopes, ['charge:parking', 'refund:parking']);
+  assert.equal(await count("SELECT 1 FROM oidc_payloads WHERE model = 'Client' AND payload::text LIKE $1", [`%${onboarded.clientSecret}%`]), 0, 'secret not stored in clear');
+});
+
+test('operator api - a revocation reaches a watching verifier within a second; a new phone replaces the old credential', async () => {
+  const created = await h.operator.createResident(residentRequest());
+  const residentId = created.resident?.residentId ?? '';
+  const phone = new ResidentApp(h.issuer);
+  const token = await phone.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery');
+  assert.equal((await phone.requestCredential(token)).status, 200);
+  const first = (await h.operator.getResident({ residentId })).activeCredential;
+  assert.equal(first?.status, 'active');
+
+  const revoked = new RevocationSet();
+  const kv = await new Kvm(jetstream(nc)).open(h.config.IDENTITY_STATUS_BUCKET);
+  const watch = await watchRevocations(kv, revoked);
+  try {
+    const newPhone = new ResidentApp(h.issuer);
+    const token2 = await newPhone.login(residentId, 'correct horse battery');
+    assert.equal((await newPhone.requestCredential(token2)).status, 200);
+    const second = (await h.operator.getResident({ residentId })).activeCredential;
+    assert.notEqual(second?.credentialId, first?.credentialId);
+    assert.equal((await h.operator.getCredentialStatus({ credentialId: first?.credentialId ?? '' })).credential?.status, 'revoked');
+    await waitUntil(() => revoked.isRevoked(first?.credentialId ?? ''), 1_000, 'replaced credential in the KV bucket');
+
+    const started = Date.now();
+    const result = await h.operator.revokeCredential({ credentialId: second?.credentialId ?? '', reason: 'phone stolen' });
+    assert.equal(result.credential?.status, 'revoked');
+    await waitUntil(() => revoked.isRevoked(second?.credentialId ?? ''), 1_000, 'operator revocation in the KV bucket');
+    console.log(`# revocation visible to a watching verifier after ${Date.now() - started} ms`);
+    const again = await h.operator.revokeCredential({ credentialId: second?.credentialId ?? '', reason: 'again' });
+    assert.equal(again.credential?.revocationReason, 'phone stolen', 'revoking twice keeps the first revocation');
+  } finally {
+    await watch.stop();
+  }
+  assert.equal(await count("SELECT 1 FROM audit_log WHERE action = 'credential.revoked' AND subject_id = ANY($1)", [[first?.credentialId]]), 1);
+});
+
+test('operator api - the audit log is listed newest first and cannot be changed', async () => {
+  const page = await h.operator.listAuditEvents({ subjectId: '', action: 'resident.created', pageSize: 2, pageToken: '' });
+  assert.equal(page.events.length, 2);
+  assert.ok(page.nextPageToken);
+  const next = await h.operator.listAuditEvents({ subjectId: '', action: 'resident.created', pageSize: 2, pageToken: page.nextPageToken });
+  assert.ok(BigInt(next.events[0]?.id ?? '0') < BigInt(page.events[1]?.id ?? '0'));
+  await assert.rejects(db.query('UPDATE audit_log SET actor = $1', ['mallory']), /append-only/);
+  await assert.rejects(db.query('DELETE FROM audit_log'), /append-only/);
+  const text = JSON.stringify((await h.operator.listAuditEvents({ subjectId: '', action: '', pageSize: 500, pageToken: '' })).events);
+  assert.equal(text.includes('correct horse battery'), false, 'no password in the audit log');
+});
+
+test('operator api - rotating the signing key publishes the next key before it signs', async () => {
+  const before = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
+  const rotated = await h.operator.rotateSigningKey({});
+  const after = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
+  assert.equal(after.length, before.length + 1);
+  assert.ok(after.some((key) => key.kid === rotated.kid));
+  assert.ok((rotated.activatesAt?.getTime() ?? 0) > Date.now(), 'not signing yet');
+  assert.equal(await count("SELECT 1 FROM signing_keys WHERE private_jwk_sealed::text LIKE '%\"d\"%'"), 0);
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
