@@ -52,7 +52,7 @@ export async function issueResidentCredential(deps: IdentityDeps, residentId: st
         concession: resident.concession_class,
         ...(resident.coverage_plan_ref ? { plan: resident.coverage_plan_ref } : {}),
         statusIndex: Number(inserted.rows[0]?.status_index ?? 0),
-        statusUri: `${deps.issuer}/credentials/status`,
+        statusUri: `${deps.issuer}/status`,
         issuedAtMs: issuedAt.getTime(),
         expiresAtMs: expiresAt.getTime(),
       },

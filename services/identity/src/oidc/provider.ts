@@ -2,7 +2,7 @@
 // with JWT access tokens for city services, and the OpenID4VCI credential endpoint that issues the mobile
 // credential. Everything it stores goes through the PostgreSQL adapter.
 import Provider, { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
-import { importDevicePublicJwk } from '@citypass/credential';
+import { credentialVct, importDevicePublicJwk } from '@citypass/credential';
 import type { IdentityDeps } from '../app/deps.ts';
 import { issueResidentCredential } from '../app/issue_credential.ts';
 import { pgAdapterFactory } from '../store/oidc_adapter.ts';
@@ -109,7 +109,7 @@ export function createProvider(options: ProviderOptions): Provider {
         credentialConfigurationsSupported: {
           [credentialConfigurationId]: {
             format: 'dc+sd-jwt',
-            vct: 'urn:citypass:credential:resident:1',
+            vct: credentialVct,
             scope: credentialConfigurationId,
             cryptographic_binding_methods_supported: ['jwk'],
             credential_signing_alg_values_supported: ['ES256'],

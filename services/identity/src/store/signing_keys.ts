@@ -51,7 +51,8 @@ export async function rotateNow(pool: Pool, box: SecretBox, activationDelayMs: n
 async function insertKey(client: PoolClient, box: SecretBox, activatesAtMs: number): Promise<SigningKey> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const publicJwk = publicKey.export({ format: 'jwk' }) as EcPublicJwk;
-  const kid = jwkThumbprint(publicJwk);
+  // A short kid keeps the credential (and so the QR code) small; 66 bits of the thumbprint never collide here.
+  const kid = jwkThumbprint(publicJwk).slice(0, 11);
   const privateJwk: JsonWebKey = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' };
   await client.query(
     'INSERT INTO signing_keys (kid, private_jwk_sealed, public_jwk, activates_at) VALUES ($1, $2, $3, $4)',

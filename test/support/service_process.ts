@@ -1,0 +1,52 @@
+// Starts a citypass service as its own process, the way it runs in production (`node --import telemetry main`),
+// waits for its "<name> started" log line, and keeps its output for assertions about what it logs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then the exit code (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+const root = join(import.meta.dirname, '..', '..');
+
+export async function startServiceProcess(name: string, env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+  const dir = join(root, 'services', name, 'src');
+  const child = spawn(process.execPath, ['--import', join(dir, 'telemetry.ts'), join(dir, 'main.ts')], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`${name} did not start in ${timeoutMs} ms:\n${output}`)); }, timeoutMs);
+    const check = (): void => {
+      if (output.includes(`"${name} started"`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${String(code)} before starting:\n${output}`));
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
