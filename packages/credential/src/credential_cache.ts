@@ -1,6 +1,7 @@
-// Credentials that passed every credential-level check, by their exact compact text, so the next presentation of
-// the same credential costs one ECDSA verify (the device's) instead of two. Least recently used entries go first;
-// expired ones go when touched. Only successes are stored: any other text, even one differing by a byte, misses.
+// Credentials that passed every credential-level check, so the next presentation of the same credential costs one
+// ECDSA verify (the device's) instead of two. Looked up by the signature part (short, so cheap to hash) and then
+// compared in full: only the exact text that was verified hits, any other text, even one byte off, misses. Least
+// recently used entries go first; expired ones go when touched. Only successes are ever stored.
 import type { KeyObject } from 'node:crypto';
 import type { CredentialClaims } from './credential.ts';
 
@@ -18,9 +19,11 @@ export type VerifiedCredential = {
   readonly expiresAtMs: number;
 };
 
+type Entry = { readonly compact: string; readonly credential: VerifiedCredential };
+
 export class CredentialCache {
   readonly #maxEntries: number;
-  readonly #entries = new Map<string, VerifiedCredential>();
+  readonly #entries = new Map<string, Entry>();
 
   constructor(maxEntries: number) {
     this.#maxEntries = maxEntries;
@@ -30,22 +33,29 @@ export class CredentialCache {
     return this.#entries.size;
   }
 
+  /** The verified credential for exactly this compact text, unless it expired at or before `expiredAtMs`. */
   get(compact: string, expiredAtMs: number): VerifiedCredential | undefined {
-    const entry = this.#entries.get(compact);
-    if (entry === undefined) return undefined;
-    this.#entries.delete(compact);
-    if (entry.expiresAtMs <= expiredAtMs) return undefined;
-    this.#entries.set(compact, entry);
-    return entry;
+    const key = signaturePart(compact);
+    const entry = this.#entries.get(key);
+    if (entry?.compact !== compact) return undefined;
+    this.#entries.delete(key);
+    if (entry.credential.expiresAtMs <= expiredAtMs) return undefined;
+    this.#entries.set(key, entry);
+    return entry.credential;
   }
 
-  set(compact: string, entry: VerifiedCredential): void {
+  set(compact: string, credential: VerifiedCredential): void {
     if (this.#maxEntries <= 0) return;
-    this.#entries.delete(compact);
+    const key = signaturePart(compact);
+    this.#entries.delete(key);
     if (this.#entries.size >= this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(compact, entry);
+    this.#entries.set(key, { compact, credential });
   }
+}
+
+function signaturePart(compact: string): string {
+  return compact.slice(compact.lastIndexOf('.') + 1);
 }

@@ -9,9 +9,32 @@ const scalarBytes = 32;
 /** r||s (64 bytes) to a DER ECDSA-Sig-Value. Any 64 bytes convert; whether they verify is OpenSSL's business. */
 export function p1363ToDer(signature: Uint8Array): Buffer {
   assert.equal(signature.length, 2 * scalarBytes, 'ES256 signature must be 64 bytes');
-  const r = derInteger(signature.subarray(0, scalarBytes));
-  const s = derInteger(signature.subarray(scalarBytes));
-  return Buffer.concat([Buffer.from([0x30, r.length + s.length]), r, s]);
+  const rStart = firstSignificantByte(signature, 0);
+  const sStart = firstSignificantByte(signature, scalarBytes);
+  const rPad = (signature[rStart] ?? 0) >= 0x80 ? 1 : 0;
+  const sPad = (signature[sStart] ?? 0) >= 0x80 ? 1 : 0;
+  const rLength = rPad + scalarBytes - rStart;
+  const sLength = sPad + 2 * scalarBytes - sStart;
+  const der = Buffer.allocUnsafe(6 + rLength + sLength);
+  der[0] = 0x30;
+  der[1] = 4 + rLength + sLength;
+  der[2] = 0x02;
+  der[3] = rLength;
+  der[4] = 0;
+  der.set(signature.subarray(rStart, scalarBytes), 4 + rPad);
+  const sOffset = 4 + rLength;
+  der[sOffset] = 0x02;
+  der[sOffset + 1] = sLength;
+  der[sOffset + 2] = 0;
+  der.set(signature.subarray(sStart), sOffset + 2 + sPad);
+  return der;
+}
+
+/** Where a 32-byte unsigned scalar starting at `from` stops having redundant leading zeros (its last byte at most). */
+function firstSignificantByte(signature: Uint8Array, from: number): number {
+  let index = from;
+  while (index < from + scalarBytes - 1 && signature[index] === 0) index += 1;
+  return index;
 }
 
 /** A DER ECDSA-Sig-Value from OpenSSL to r||s, each left-padded to 32 bytes. */
@@ -29,17 +52,4 @@ export function derToP1363(der: Uint8Array): Buffer {
     offset += 2 + length;
   }
   return signature;
-}
-
-/** Minimal DER INTEGER for an unsigned big-endian value: no redundant leading zeros, a zero before a high bit. */
-function derInteger(unsigned: Uint8Array): Buffer {
-  let start = 0;
-  while (start < unsigned.length - 1 && unsigned[start] === 0) start += 1;
-  const value = unsigned.subarray(start);
-  const pad = (value[0] ?? 0) >= 0x80 ? 1 : 0;
-  const integer = Buffer.alloc(2 + pad + value.length);
-  integer[0] = 0x02;
-  integer[1] = pad + value.length;
-  integer.set(value, 2 + pad);
-  return integer;
 }

@@ -7,7 +7,9 @@ export { IssuerKeys, type IssuerKeysOptions } from './issuer_keys.ts';
 export { importDevicePublicJwk, jwkThumbprint, publicJwkOf, type EcPublicJwk } from './jwk.ts';
 export type { Jwks, PublishedJwk } from './jwks.ts';
 export { decodeJws, signJws, verifyJwsSignature, type DecodedJws, type JwsHeaderInput } from './jws.ts';
-export { createPresentation, keyBindingTyp, maxPresentationTtlSeconds, parsePresentationClaims, sdHashOf, splitPresentation } from './presentation.ts';
+export {
+  createPresentation, keyBindingTyp, maxPresentationTtlSeconds, parsePresentationClaims, sdHashOf, splitPresentation,
+} from './presentation.ts';
 export type { AmountCap, CreatePresentationInput, PresentationClaims } from './presentation.ts';
 export { ReplayCache, type AcceptedPresentation, type ReplayCacheOptions } from './replay_cache.ts';
 export { watchRevocations, type RevocationWatch } from './revocation_watch.ts';

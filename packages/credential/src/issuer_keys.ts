@@ -55,7 +55,9 @@ export class IssuerKeys {
       else if (this.#now() - this.#lastFetchStartedAtMs >= this.#minRefetchIntervalMs) await this.refresh();
     }
     const fetched = this.get(kid);
-    if (fetched === undefined) throw credentialError('unauthenticated', 'ISSUER_KEY_UNKNOWN', 'credential key id is not a known issuer key');
+    if (fetched === undefined) {
+      throw credentialError('unauthenticated', 'ISSUER_KEY_UNKNOWN', 'credential key id is not a known issuer key');
+    }
     return fetched;
   }
 
@@ -73,7 +75,9 @@ export class IssuerKeys {
 
   async #fetchAndReplace(): Promise<void> {
     const uri = this.#jwksUri;
-    if (uri === undefined) throw credentialError('failed_precondition', 'ISSUER_KEYS_UNAVAILABLE', 'no JWKS URI is configured');
+    if (uri === undefined) {
+      throw credentialError('failed_precondition', 'ISSUER_KEYS_UNAVAILABLE', 'no JWKS URI is configured');
+    }
     this.#lastFetchStartedAtMs = this.#now();
     let keys: Map<string, IssuerKey>;
     try {
@@ -82,7 +86,9 @@ export class IssuerKeys {
       throw credentialError('unavailable', 'ISSUER_KEYS_UNAVAILABLE', 'issuer JWKS could not be fetched', cause);
     }
     // A set without a usable key is a broken publication, not a revocation of every key: keep the old set.
-    if (keys.size === 0) throw credentialError('unavailable', 'ISSUER_KEYS_UNAVAILABLE', 'issuer JWKS has no ES256 signing key');
+    if (keys.size === 0) {
+      throw credentialError('unavailable', 'ISSUER_KEYS_UNAVAILABLE', 'issuer JWKS has no ES256 signing key');
+    }
     this.#keys = keys;
   }
 }

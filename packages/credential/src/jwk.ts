@@ -7,6 +7,8 @@ import { isJsonObject } from './jws.ts';
 export type EcPublicJwk = { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
 
 const coordinateBytes = 32;
+// SubjectPublicKeyInfo DER up to the uncompressed point: id-ecPublicKey, prime256v1, BIT STRING of 65 bytes.
+const p256SpkiPrefix = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 
 /** The phone's key from a credential's cnf.jwk. Anything but a valid public P-256 point is DEVICE_KEY_INVALID. */
 export function importDevicePublicJwk(jwk: unknown): { key: KeyObject; jwk: EcPublicJwk } {
@@ -32,10 +34,14 @@ export function ecPublicJwkProblem(jwk: unknown): string | undefined {
   return undefined;
 }
 
-/** The KeyObject for a checked JWK, or undefined when the point is not on the curve. */
+/**
+ * The KeyObject for a checked JWK, or undefined when the point is not on the curve. Imported as SPKI PEM text: a
+ * string argument spares node's per-call KeyObject/CryptoKey probes (exceptions), halving the import time.
+ */
 export function importEcPublicJwk(jwk: EcPublicJwk): KeyObject | undefined {
+  const spki = Buffer.concat([p256SpkiPrefix, Buffer.of(0x04), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
   try {
-    return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
+    return createPublicKey(`-----BEGIN PUBLIC KEY-----\n${spki.toString('base64')}\n-----END PUBLIC KEY-----\n`);
   } catch {
     return undefined;
   }

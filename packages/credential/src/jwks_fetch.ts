@@ -1,7 +1,12 @@
 // One bounded HTTP GET of a JWKS: a deadline, a body size limit, and nothing but a 200 JSON answer accepted.
 export type FetchFunction = typeof globalThis.fetch;
 
-export async function fetchJwks(uri: string, fetchFunction: FetchFunction, timeoutMs: number, maxBytes: number): Promise<unknown> {
+export async function fetchJwks(
+  uri: string,
+  fetchFunction: FetchFunction,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<unknown> {
   const response = await fetchFunction(uri, {
     signal: AbortSignal.timeout(timeoutMs),
     headers: { accept: 'application/jwk-set+json, application/json' },

@@ -81,7 +81,7 @@ export function parsePresentationClaims(payload: JsonObject): PresentationClaims
   const iat = integerClaim(payload, 'iat', reason);
   const exp = integerClaim(payload, 'exp', reason);
   if (exp <= iat) throw claimError(reason, 'exp must be after iat');
-  const claims = {
+  const claims: { -readonly [K in keyof PresentationClaims]: PresentationClaims[K] } = {
     aud: stringClaim(payload, 'aud', reason),
     iat,
     exp,
@@ -89,7 +89,8 @@ export function parsePresentationClaims(payload: JsonObject): PresentationClaims
     ctr: integerClaim(payload, 'ctr', reason),
     sd_hash: stringClaim(payload, 'sd_hash', reason),
   };
-  return payload['cap'] === undefined ? claims : { ...claims, cap: parseAmountCap(objectClaim(payload, 'cap', reason)) };
+  if (payload['cap'] !== undefined) claims.cap = parseAmountCap(objectClaim(payload, 'cap', reason));
+  return claims;
 }
 
 function parseAmountCap(cap: JsonObject): AmountCap {

@@ -53,7 +53,8 @@ export class ReplayCache {
     }
     const last = this.#counters.get(presentation.counterKey);
     if (last !== undefined && presentation.counter <= last.counter) {
-      throw credentialError('unauthenticated', 'COUNTER_NOT_INCREASING', 'presentation counter is not above the last accepted one');
+      const message = 'presentation counter is not above the last accepted one';
+      throw credentialError('unauthenticated', 'COUNTER_NOT_INCREASING', message);
     }
     if (this.#nonces.size >= this.#maxEntries || (last === undefined && this.#counters.size >= this.#maxEntries)) {
       throw credentialError('resource_exhausted', 'REPLAY_CACHE_FULL', 'replay cache is full of unexpired presentations');

@@ -201,3 +201,13 @@ test('verifier - rejection messages never contain the presentation text', async 
     for (const fragment of attempt.split(/[.~]/).filter((part) => part.length >= 8)) assert.equal(error.message.includes(fragment), false);
   }
 });
+
+test('verifier - the same presentation verified concurrently is accepted once, the other is PRESENTATION_REPLAYED', async () => {
+  const fixture = makeFixture();
+  const wire = fixture.present();
+  const outcomes = await Promise.allSettled([1, 2, 3].map(() => fixture.verifier.verify(wire, { audience })));
+  assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1);
+  for (const outcome of outcomes) {
+    if (outcome.status === 'rejected') assert.ok(isDomainError(outcome.reason) && outcome.reason.reason === 'PRESENTATION_REPLAYED');
+  }
+});

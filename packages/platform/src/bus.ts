@@ -46,8 +46,9 @@ export async function connectBus(options: { servers: string | string[]; name: st
     reconnectTimeWait: 250,
     waitOnFirstConnect: false,
   });
-  const logger = options.logger;
-  if (logger) void logStatus(nc, logger);
+  const gate = createGate();
+  gates.set(nc, gate);
+  void watchStatus(nc, gate, options.logger);
   const jsm = await jetstreamManager(nc);
   return {
     nc,
@@ -57,30 +58,70 @@ export async function connectBus(options: { servers: string | string[]; name: st
   };
 }
 
-async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {
+// nats.js 3.x discards what is published while it is disconnected (each reconnect attempt resets its outbound
+// buffer), so a request sent during a broker restart would silently wait out its whole deadline. Requests on a
+// connection from connectBus therefore wait for the reconnect first.
+interface ConnectionGate {
+  connected: boolean;
+  /** Resolves once connected, or false when `deadlineMs` passes first. */
+  ready(deadlineMs: number): Promise<boolean>;
+  set(connected: boolean): void;
+}
+
+const gates = new WeakMap<NatsConnection, ConnectionGate>();
+
+function createGate(): ConnectionGate {
+  const waiters = new Set<() => void>();
+  const gate: ConnectionGate = {
+    connected: true,
+    set: (connected) => {
+      gate.connected = connected;
+      if (connected) for (const wake of waiters) wake();
+    },
+    ready: (deadlineMs) => {
+      if (gate.connected) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const finish = (): void => {
+          clearTimeout(timer);
+          waiters.delete(finish);
+          resolve(gate.connected);
+        };
+        const timer = setTimeout(finish, Math.max(0, deadlineMs - Date.now()));
+        waiters.add(finish);
+      });
+    },
+  };
+  return gate;
+}
+
+async function watchStatus(nc: NatsConnection, gate: ConnectionGate, logger: Logger | undefined): Promise<void> {
   for await (const status of nc.status()) {
     switch (status.type) {
       case 'disconnect':
-        logger.warn('nats disconnected', { server: status.server });
+        gate.set(false);
+        logger?.warn('nats disconnected', { server: status.server });
         break;
       case 'reconnect':
-        logger.info('nats reconnected', { server: status.server });
+        gate.set(true);
+        logger?.info('nats reconnected', { server: status.server });
         break;
       case 'error':
-        logger.error('nats error', { error: status.error });
+        logger?.error('nats error', { error: status.error });
         break;
       case 'slowConsumer':
-        logger.warn('nats slow consumer', { subject: status.sub.getSubject(), pending: status.pending });
+        logger?.warn('nats slow consumer', { subject: status.sub.getSubject(), pending: status.pending });
         break;
       case 'staleConnection':
       case 'ldm':
-        logger.warn(`nats ${status.type}`);
+        logger?.warn(`nats ${status.type}`);
+        break;
+      case 'close':
+        gate.set(true); // let waiting requests fail fast on the closed connection
         break;
       case 'reconnecting':
       case 'update':
       case 'ping':
       case 'forceReconnect':
-      case 'close':
         break;
     }
   }
@@ -113,12 +154,15 @@ export async function request(
   if (remainingMs <= 0) {
     throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `deadline passed before ${subject} was sent`);
   }
+  if (!(await (gates.get(nc)?.ready(options.deadlineMs) ?? true))) {
+    throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `bus still disconnected at the deadline for ${subject}`);
+  }
   const headers = natsHeaders();
   headers.set(deadlineHeader, String(Math.floor(options.deadlineMs)));
   injectTrace(headers);
   let reply: Msg;
   try {
-    reply = await nc.request(subject, payload, { timeout: remainingMs, headers });
+    reply = await nc.request(subject, payload, { timeout: Math.max(1, Math.ceil(options.deadlineMs - Date.now())), headers });
   } catch (error) {
     throw requestFailure(subject, error);
   }
@@ -214,7 +258,7 @@ export function serve(nc: NatsConnection, subject: string, options: ServeOptions
   });
   return {
     stop: async () => {
-      await subscription.drain();
+      if (!nc.isClosed()) await subscription.drain().catch(() => undefined); // closed meanwhile: nothing to drain
       await Promise.all(inFlight);
     },
   };

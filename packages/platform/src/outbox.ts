@@ -112,7 +112,7 @@ export interface RelayOptions {
   readonly pollIntervalMs?: number;
   /** Where to LISTEN (a direct connection, not a transaction-mode pooler). Default: the pool's settings. */
   readonly listenUrl?: string;
-  /** Wait this long for each PubAck. Default 5 s. */
+  /** Wait this long for each PubAck. Default 2 s. */
   readonly publishTimeoutMs?: number;
 }
 
@@ -129,7 +129,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 100;
   const abort = new AbortController();
   const wake = createWakeup();
-  const listener = listen(options, wake.notify, abort.signal);
+  const listener = listen(options, () => { wake.notify(); }, abort.signal);
 
   const loop = async (): Promise<void> => {
     let failures = 0;
@@ -191,7 +191,7 @@ async function publishBatch(options: RelayOptions, batchSize: number): Promise<{
       const headers = natsHeaders();
       for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);
       try {
-        await options.js.publish(row.subject, row.payload, { msgID: row.id, headers, timeout: options.publishTimeoutMs ?? 5_000 });
+        await options.js.publish(row.subject, row.payload, { msgID: row.id, headers, timeout: options.publishTimeoutMs ?? 2_000 });
       } catch (error) {
         failure = error;
         break;
@@ -243,7 +243,9 @@ async function listen(options: RelayOptions, onNotify: () => void, signal: Abort
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   const connectListener = async (): Promise<void> => {
-    const next = new pg.Client(options.listenUrl === undefined ? options.pool.options : { connectionString: options.listenUrl });
+    const next = new pg.Client(
+      options.listenUrl === undefined ? options.pool.options : { connectionString: options.listenUrl, connectionTimeoutMillis: 5_000 },
+    );
     next.on('notification', onNotify);
     next.on('error', (error) => {
       options.logger?.warn('outbox listener lost its connection', { error });
@@ -312,16 +314,16 @@ export async function startConsumer(options: ConsumerOptions): Promise<{ stop():
   await ensureConsumer(jsm, options);
   const consumer = await options.js.consumers.get(options.stream, options.durable);
   const messages = await consumer.consume({ max_messages: options.maxBuffered ?? 64 });
-  let stopping = false;
+  const state = { stopping: false };
   const done = (async () => {
     for await (const msg of messages) {
       await handleEvent(msg, options);
-      if (stopping) break; // leave the loop before the iterator is closed: closing inside it hangs
+      if (state.stopping) break; // leave the loop before the iterator is closed: closing inside it hangs
     }
   })();
   return {
     stop: async () => {
-      stopping = true;
+      state.stopping = true;
       messages.stop();
       await done;
     },

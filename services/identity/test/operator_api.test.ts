@@ -157,7 +157,8 @@ test('operator api - a revocation reaches a watching verifier within a second; a
   const token = await phone.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery');
   assert.equal((await phone.requestCredential(token)).status, 200);
   const first = (await h.operator.getResident({ residentId })).activeCredential;
-  assert.equal(first?.status, 'active');
+  assert.ok(first);
+  assert.equal(first.status, 'active');
 
   const revoked = new RevocationSet();
   const kv = await new Kvm(jetstream(nc)).open(h.config.IDENTITY_STATUS_BUCKET);
@@ -167,9 +168,9 @@ test('operator api - a revocation reaches a watching verifier within a second; a
     const token2 = await newPhone.login(residentId, 'correct horse battery');
     assert.equal((await newPhone.requestCredential(token2)).status, 200);
     const second = (await h.operator.getResident({ residentId })).activeCredential;
-    assert.notEqual(second?.credentialId, first?.credentialId);
-    assert.equal((await h.operator.getCredentialStatus({ credentialId: first?.credentialId ?? '' })).credential?.status, 'revoked');
-    await waitUntil(() => revoked.isRevoked(first?.credentialId ?? ''), 1_000, 'replaced credential in the KV bucket');
+    assert.notEqual(second?.credentialId, first.credentialId);
+    assert.equal((await h.operator.getCredentialStatus({ credentialId: first.credentialId })).credential?.status, 'revoked');
+    await waitUntil(() => revoked.isRevoked(first.credentialId), 1_000, 'replaced credential in the KV bucket');
 
     const started = Date.now();
     const result = await h.operator.revokeCredential({ credentialId: second?.credentialId ?? '', reason: 'phone stolen' });
@@ -181,7 +182,7 @@ test('operator api - a revocation reaches a watching verifier within a second; a
   } finally {
     await watch.stop();
   }
-  assert.equal(await count("SELECT 1 FROM audit_log WHERE action = 'credential.revoked' AND subject_id = ANY($1)", [[first?.credentialId]]), 1);
+  assert.equal(await count("SELECT 1 FROM audit_log WHERE action = 'credential.revoked' AND subject_id = ANY($1)", [[first.credentialId]]), 1);
 });
 
 test('operator api - the audit log is listed newest first and cannot be changed', async () => {
