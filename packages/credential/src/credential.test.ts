@@ -61,8 +61,10 @@ test('credential - parse rejects every wrongly typed claim with CREDENTIAL_CLAIM
   }
 });
 
-// Identity's kid is the issuer key's RFC 7638 thumbprint; ids are UUIDs; a transit gate audience and a fare cap.
-const realisticCredential = issueCredential(input, { kid: jwkThumbprint(publicJwkOf(issuerKey.publicKey)), privateKey: issuerKey.privateKey });
+// Identity's kid is 11 characters of the issuer key's RFC 7638 thumbprint; ids are UUIDs; a transit gate audience
+// and a fare cap. DESIGN.md targets under 1,000 bytes; two ES256 signatures, sd_hash, the device JWK and two UUIDs
+// take most of it, so this guard keeps the payload from growing while that target stays open (see README).
+const realisticCredential = issueCredential(input, { kid: jwkThumbprint(publicJwkOf(issuerKey.publicKey)).slice(0, 11), privateKey: issuerKey.privateKey });
 const realisticWire = createPresentation({
   credential: realisticCredential, devicePrivateKey: device.privateKey, audience: 'gate:metro:u2-017', counter: 123_456, nowMs,
   amountCap: { amountMinor: 250n, currency: 'EUR' },
@@ -70,14 +72,7 @@ const realisticWire = createPresentation({
 const realisticBytes = Buffer.byteLength(realisticWire);
 const realisticCredentialBytes = Buffer.byteLength(realisticCredential);
 
-test(`credential - a realistic QR payload is ${realisticBytes} bytes and does not grow past 1,250`, (context) => {
+test(`credential - a realistic QR payload is ${realisticBytes} bytes and does not grow past 1,150`, (context) => {
   context.diagnostic(`credential ${realisticCredentialBytes} bytes, key binding ${realisticBytes - realisticCredentialBytes - 1} bytes`);
-  assert.ok(realisticBytes < 1250, `QR payload is ${realisticBytes} bytes`);
-});
-
-// The design target (DESIGN.md: under 1,000 bytes) is not met: two ES256 signatures, sd_hash, the device JWK, vct,
-// two UUIDs and a 43-character thumbprint kid already take most of it. Kept visible as a todo until the claim set
-// or the kid format changes.
-test(`credential - a realistic QR payload is under the 1,000-byte design target (now ${realisticBytes} bytes)`, {
-  todo: 'the mandated claims with a thumbprint kid do not fit',
+  assert.ok(realisticBytes < 1150, `QR payload is ${realisticBytes} bytes`);
 });

@@ -6,7 +6,7 @@ import { claimError, integerClaim, objectClaim, optionalStringClaim, stringClaim
 import { importDevicePublicJwk, type EcPublicJwk } from './jwk.ts';
 import { signJws, type JsonObject } from './jws.ts';
 
-export const credentialVct = 'urn:citypass:credential:resident:1';
+export const credentialVct = 'urn:citypass:resident:1';
 export const credentialTyp = 'dc+sd-jwt';
 export const concessions = ['adult', 'child', 'senior', 'student'] as const;
 export type Concession = (typeof concessions)[number];
