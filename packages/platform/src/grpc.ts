@@ -1,6 +1,7 @@
 // gRPC server and client plumbing shared by every service: async handlers, one error mapping at the edge,
 // deadlines, bearer-token authentication with per-method scopes, and grpc.health.v1.
 import * as grpc from '@grpc/grpc-js';
+import { metrics } from '@opentelemetry/api';
 import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   HealthService,
@@ -51,6 +52,13 @@ export interface GrpcServerOptions {
   readonly defaultDeadlineMs?: number;
   readonly maxMessageBytes?: number;
 }
+
+const meter = metrics.getMeter('@citypass/platform/grpc');
+const callDuration = meter.createHistogram('rpc.server.duration', {
+  description: 'Duration of unary gRPC calls handled, by method and status code',
+  unit: 'ms',
+  advice: { explicitBucketBoundaries: [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] },
+});
 
 export class GrpcServer {
   readonly server: grpc.Server;
@@ -116,13 +124,24 @@ export class GrpcServer {
     policy: MethodPolicy,
   ): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
+      const startedAt = performance.now();
+      const record = (code: grpc.status): void => {
+        callDuration.record(performance.now() - startedAt, { 'rpc.method': name, 'rpc.grpc.status_code': code });
+      };
       const run = async (): Promise<unknown> => {
         const principal = await this.#authorize(call.metadata, policy);
         return handler(call.request, { deadlineMs: this.#deadlineOf(call), principal, metadata: call.metadata });
       };
       run().then(
-        (response) => { callback(null, response); },
-        (error: unknown) => { callback(this.#toStatus(name, error)); },
+        (response) => {
+          record(grpc.status.OK);
+          callback(null, response);
+        },
+        (error: unknown) => {
+          const status = this.#toStatus(name, error);
+          record(status.code ?? grpc.status.UNKNOWN);
+          callback(status);
+        },
       );
     };
   }

@@ -18,6 +18,7 @@ import { openStatusBucket, startStatusMirror } from './bus/status_mirror.ts';
 import { ownAccessTokenAuthenticator } from './grpc/authenticate.ts';
 import { addIdentityService } from './grpc/identity_service.ts';
 import { createHttpServer } from './oidc/http_server.ts';
+import { observeOutboxLag } from './metrics.ts';
 import { createProvider } from './oidc/provider.ts';
 import { SecretBox } from './store/secret_box.ts';
 import { loadKeySet, rotateNow, type KeySet } from './store/signing_keys.ts';
@@ -74,6 +75,7 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
   const bus = await connectBus({ servers: config.NATS_URL, name: 'identity', logger });
   await ensureStream(bus.jsm, { name: config.IDENTITY_STREAM, subjects: [identitySubjects.all] });
   const relay = startOutboxRelay({ pool, js: bus.js, logger });
+  observeOutboxLag(pool);
   const kv = await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs);
   const mirror = await startStatusMirror({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, kv, logger });
 

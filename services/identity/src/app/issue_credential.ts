@@ -7,6 +7,7 @@ import { notFound } from '@citypass/platform/errors';
 import { withTransaction } from '@citypass/platform/pg';
 import { credentialIssued, credentialRevoked } from '../bus/identity_events.ts';
 import { appendAudit } from '../store/audit.ts';
+import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 
 export interface IssuedCredential {
@@ -20,7 +21,7 @@ export async function issueResidentCredential(deps: IdentityDeps, residentId: st
   const issuedAt = new Date(Math.floor(deps.now() / 1000) * 1000);
   const expiresAt = new Date(issuedAt.getTime() + deps.credentialTtlMs);
   const credentialId = randomUUID();
-  return withTransaction(deps.pool, async (client) => {
+  const issued = await withTransaction(deps.pool, async (client) => {
     const resident = (
       await client.query<{ concession_class: Concession; coverage_plan_ref: string }>(
         'SELECT concession_class, coverage_plan_ref FROM residents WHERE id = $1 FOR UPDATE',
@@ -67,6 +68,9 @@ export async function issueResidentCredential(deps: IdentityDeps, residentId: st
       replacedCredentialId: replaced.rows[0]?.id ?? '',
     });
     await appendAudit(client, { actor: `resident:${residentId}`, action: 'credential.issued', subjectId: credentialId, details: { kid: keys.signer.kid } });
-    return { credentialId, credential, expiresAt };
+    return { credentialId, credential, expiresAt, replaced: replaced.rowCount ?? 0 };
   });
+  identityMetrics.credentialsIssued.add(1);
+  if (issued.replaced > 0) identityMetrics.credentialsRevoked.add(issued.replaced, { by: 'replaced' });
+  return { credentialId: issued.credentialId, credential: issued.credential, expiresAt: issued.expiresAt };
 }

@@ -6,6 +6,7 @@ import { invalidArgument, notFound } from '@citypass/platform/errors';
 import { withTransaction, type Queryable } from '@citypass/platform/pg';
 import { credentialRevoked } from '../bus/identity_events.ts';
 import { appendAudit } from '../store/audit.ts';
+import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -31,6 +32,7 @@ export async function revokeCredential(deps: IdentityDeps, credentialId: string,
     if (row !== undefined) {
       await credentialRevoked(client, { credentialId, residentId: row.resident_id, revokedAt, revokedBy: revoker.by, expiresAt: row.expires_at });
       await appendAudit(client, { actor: revoker.actor, action: 'credential.revoked', subjectId: credentialId, details: { by: revoker.by } });
+      identityMetrics.credentialsRevoked.add(1, { by: revoker.by });
     }
     const status = await readCredentialStatus(client, credentialId, deps.now());
     if (status === undefined || (revoker.residentId !== undefined && status.residentId !== revoker.residentId)) {

@@ -4,6 +4,7 @@
 import { unauthenticated } from '@citypass/platform/errors';
 import { withTransaction } from '@citypass/platform/pg';
 import { appendAudit } from '../store/audit.ts';
+import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 import { enrollmentCodeHash } from './enrollment_code.ts';
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from './password.ts';
@@ -29,8 +30,10 @@ export async function completeEnrollment(deps: IdentityDeps, code: string, newPa
   });
   if (residentId === undefined) {
     await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'ENROLLMENT_CODE_INVALID' } });
+    identityMetrics.signIns.add(1, { outcome: 'failed', reason: 'ENROLLMENT_CODE_INVALID' });
     throw unauthenticated('ENROLLMENT_CODE_INVALID', 'the enrollment code is unknown, used or expired');
   }
+  identityMetrics.signIns.add(1, { outcome: 'enrolled' });
   return residentId;
 }
 
@@ -44,10 +47,12 @@ export async function signIn(deps: IdentityDeps, residentId: string, password: s
   if (row?.password_hash == null) {
     await burnPasswordCheck(password);
     await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'UNKNOWN_RESIDENT' } });
+    identityMetrics.signIns.add(1, { outcome: 'failed', reason: 'UNKNOWN_RESIDENT' });
     throw unauthenticated('INVALID_CREDENTIALS', 'resident id or password is wrong');
   }
   if (row.locked_until !== null && row.locked_until.getTime() > deps.now()) {
     await appendAudit(deps.pool, { actor: `resident:${residentId}`, action: 'sign_in.failed', subjectId: residentId, details: { reason: 'LOCKED' } });
+    identityMetrics.signIns.add(1, { outcome: 'failed', reason: 'LOCKED' });
     throw unauthenticated('ACCOUNT_LOCKED', 'too many failed sign-ins; try again later');
   }
   if (!(await verifyPassword(password, row.password_hash))) {
@@ -56,6 +61,7 @@ export async function signIn(deps: IdentityDeps, residentId: string, password: s
   }
   await deps.pool.query('UPDATE residents SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [residentId]);
   await appendAudit(deps.pool, { actor: `resident:${residentId}`, action: 'sign_in.succeeded', subjectId: residentId });
+  identityMetrics.signIns.add(1, { outcome: 'succeeded' });
   return residentId;
 }
 
@@ -68,6 +74,7 @@ async function recordFailure(deps: IdentityDeps, residentId: string): Promise<vo
       [residentId, maxFailures, lockMs / 1000],
     );
     const failures = result.rows[0]?.failed_sign_ins ?? 0;
+    identityMetrics.signIns.add(1, { outcome: 'failed', reason: 'WRONG_PASSWORD' });
     await appendAudit(client, {
       actor: `resident:${residentId}`,
       action: 'sign_in.failed',

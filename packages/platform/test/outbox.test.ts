@@ -1,0 +1,311 @@
+import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { after, before, test, type TestContext } from 'node:test';
+import { context, propagation, trace, ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import { EventEnvelope } from '@citypass/proto/common/v1/event';
+import { connectBus, ensureStream, type Bus } from '../src/bus.ts';
+import {
+  appendEvent,
+  outboxMigrations,
+  processOnce,
+  relayLag,
+  startConsumer,
+  startOutboxRelay,
+  type OutboxRelay,
+} from '../src/outbox.ts';
+import { createPool, migrate, withTransaction, type Pool } from '../src/pg.ts';
+import { startNatsServer, testNats, testPostgres, uniqueName } from '../src/testing.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+let bus: Bus;
+
+before(async () => {
+  context.setGlobalContextManager(asyncContextManager());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  bus = await connectBus({ servers: (await testNats()).url, name: 'platform-outbox-test' });
+});
+
+after(async () => {
+  await bus.close();
+});
+
+const cleanups = new WeakMap<TestContext, (() => Promise<void>)[]>();
+
+/** Runs `cleanUp` after the test, in reverse order of registration (node:test runs `t.after` hooks in order). */
+function defer(t: TestContext, cleanUp: () => Promise<void>): void {
+  let stack = cleanups.get(t);
+  if (stack === undefined) {
+    const created: (() => Promise<void>)[] = [];
+    stack = created;
+    cleanups.set(t, created);
+    t.after(async () => {
+      for (const next of created.reverse()) await next();
+    });
+  }
+  stack.push(cleanUp);
+}
+
+/** A fresh database with the outbox tables and a fresh stream; everything is removed after the test. */
+async function setUp(t: TestContext, jsm: JetStreamManager = bus.jsm): Promise<{ pool: Pool; stream: string; subject: string }> {
+  const database = await testPostgres();
+  const pool = createPool(database.url, { max: 5 });
+  await migrate(pool, import.meta.dirname, outboxMigrations(900));
+  const prefix = uniqueName('test');
+  const stream = prefix.toUpperCase();
+  await ensureStream(jsm, { name: stream, subjects: [`${prefix}.>`] });
+  defer(t, async () => {
+    await pool.end();
+    await database.drop();
+    await jsm.streams.delete(stream).catch(() => undefined);
+  });
+  return { pool, stream, subject: `${prefix}.v1.events.thing.happened` };
+}
+
+function startRelay(t: TestContext, options: Parameters<typeof startOutboxRelay>[0]): OutboxRelay {
+  const relay = startOutboxRelay({ pollIntervalMs: 200, ...options });
+  defer(t, () => relay.stop());
+  return relay;
+}
+
+async function streamMessages(jsm: JetStreamManager, stream: string): Promise<StoredMsg[]> {
+  const info = await jsm.streams.info(stream);
+  const messages: StoredMsg[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const message = await jsm.streams.getMessage(stream, { seq });
+    if (message) messages.push(message);
+  }
+  return messages;
+}
+
+const event = (subject: string, text: string) => ({ type: subject, source: 'platform-test', payload: encoder.encode(text) });
+
+test('outbox - events appended in a rolled-back transaction are never published', { timeout: 10_000 }, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  await assert.rejects(
+    withTransaction(pool, async (client) => {
+      await appendEvent(client, event(subject, 'rolled back'));
+      throw new Error('change refused');
+    }),
+    /change refused/,
+  );
+  await withTransaction(pool, (client) => appendEvent(client, event(subject, 'committed')));
+  const relay = startRelay(t, { pool, js: bus.js });
+  await relay.drain();
+  const messages = await streamMessages(bus.jsm, stream);
+  assert.deepEqual(messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)), ['committed']);
+});
+
+test('outbox - committed events are published once, in order, with Nats-Msg-Id = event id', { timeout: 10_000 }, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  const ids = await withTransaction(pool, async (client) => [
+    await appendEvent(client, event(subject, 'one')),
+    await appendEvent(client, { ...event(subject, 'two'), id: '6f1c1d2e-3b4a-4c5d-8e6f-7a8b9c0d1e2f', version: 2 }),
+    await appendEvent(client, event(subject, 'three')),
+  ]);
+  const relay = startRelay(t, { pool, js: bus.js });
+  await relay.drain();
+  // The relay died between PubAck and commit: the row is published again and the stream drops the repeat.
+  await pool.query('UPDATE outbox SET published_at = NULL WHERE id = $1', [ids[1]]);
+  await relay.drain();
+
+  const messages = await streamMessages(bus.jsm, stream);
+  assert.deepEqual(messages.map((m) => m.header.get('Nats-Msg-Id')), ids);
+  const envelopes = messages.map((m) => EventEnvelope.decode(m.data));
+  assert.deepEqual(envelopes.map((e) => e.id), ids);
+  assert.deepEqual(envelopes.map((e) => decoder.decode(e.payload)), ['one', 'two', 'three']);
+  assert.deepEqual(envelopes.map((e) => e.version), [1, 2, 1]);
+  assert.ok(envelopes.every((e) => e.type === subject && e.source === 'platform-test' && e.occurredAt instanceof Date));
+  assert.ok(messages.every((m) => m.subject === subject));
+});
+
+test('outbox - two relays at once publish each event once', { timeout: 15_000 }, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  const count = 300;
+  await withTransaction(pool, async (client) => {
+    for (let i = 0; i < count; i++) await appendEvent(client, event(subject, String(i)));
+  });
+  const publishes = new Map<string, number>();
+  const counting = countingPublishes(bus.js, publishes);
+  const relays = [startRelay(t, { pool, js: counting, batchSize: 10 }), startRelay(t, { pool, js: counting, batchSize: 10 })];
+  await Promise.all(relays.map((relay) => relay.drain()));
+  assert.equal(publishes.size, count);
+  assert.ok([...publishes.values()].every((times) => times === 1), 'no event published twice');
+  assert.equal((await bus.jsm.streams.info(stream)).state.messages, count);
+});
+
+test('outbox - relay keeps rows while NATS is down and publishes them after it returns', { timeout: 15_000 }, async (t) => {
+  const server = await startNatsServer();
+  const local = await connectBus({ servers: server.url, name: 'outbox-outage' });
+  defer(t, async () => {
+    await local.close();
+    await server.stop();
+  });
+  const { pool, stream, subject } = await setUp(t, local.jsm);
+  await server.stop();
+  await withTransaction(pool, async (client) => {
+    for (let i = 0; i < 5; i++) await appendEvent(client, event(subject, String(i)));
+  });
+  const relay = startRelay(t, { pool, js: local.js, publishTimeoutMs: 200 });
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  assert.equal((await relayLag(pool)).unpublished, 5, 'nothing marked published while the broker is down');
+
+  await server.restart();
+  await relay.drain({ timeoutMs: 10_000 });
+  const messages = await streamMessages(local.jsm, stream);
+  assert.deepEqual(messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)), ['0', '1', '2', '3', '4']);
+});
+
+test('outbox - relayLag counts unpublished rows and drain empties them', { timeout: 10_000 }, async (t) => {
+  const { pool, subject } = await setUp(t);
+  assert.deepEqual(await relayLag(pool), { unpublished: 0, oldestAgeMs: 0 });
+  await appendEvent(pool, event(subject, 'a'));
+  await appendEvent(pool, event(subject, 'b'));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const lag = await relayLag(pool);
+  assert.equal(lag.unpublished, 2);
+  assert.ok(lag.oldestAgeMs >= 10, `oldest age ${lag.oldestAgeMs} ms`);
+  const relay = startRelay(t, { pool, js: bus.js, pollIntervalMs: 60_000 }); // woken by LISTEN, not by polling
+  await relay.drain();
+  assert.deepEqual(await relayLag(pool), { unpublished: 0, oldestAgeMs: 0 });
+});
+
+test('outbox - an append wakes the relay through LISTEN/NOTIFY', { timeout: 10_000 }, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  startRelay(t, { pool, js: bus.js, pollIntervalMs: 60_000 });
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the relay is idle, waiting
+  await appendEvent(pool, event(subject, 'wake up'));
+  for (let i = 0; i < 100 && (await bus.jsm.streams.info(stream)).state.messages === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal((await bus.jsm.streams.info(stream)).state.messages, 1);
+});
+
+test('outbox - appendEvent refuses a type that is not a subject', { timeout: 10_000 }, async (t) => {
+  const { pool } = await setUp(t);
+  await assert.rejects(appendEvent(pool, event('has space.v1', 'x')), /not a NATS subject/);
+  await assert.rejects(appendEvent(pool, event('wallet.v1.events.*', 'x')), /not a NATS subject/);
+});
+
+test('inbox - processOnce is true only the first time per consumer', { timeout: 10_000 }, async (t) => {
+  const { pool } = await setUp(t);
+  assert.equal(await processOnce(pool, 'wallet-projector', 'event-1'), true);
+  assert.equal(await processOnce(pool, 'wallet-projector', 'event-1'), false);
+  assert.equal(await processOnce(pool, 'audit', 'event-1'), true, 'another consumer has its own record');
+  await assert.rejects(
+    withTransaction(pool, async (client) => {
+      assert.equal(await processOnce(client, 'wallet-projector', 'event-2'), true);
+      throw new Error('effect failed');
+    }),
+    /effect failed/,
+  );
+  assert.equal(await processOnce(pool, 'wallet-projector', 'event-2'), true, 'a rolled-back effect is not recorded');
+});
+
+test('consumer - handles each event once, retries failures, and follows the trace', { timeout: 15_000 }, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const caller = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: false });
+  const ids = await context.with(caller, () =>
+    withTransaction(pool, async (client) => [await appendEvent(client, event(subject, 'first')), await appendEvent(client, event(subject, 'second'))]),
+  );
+  const relay = startRelay(t, { pool, js: bus.js });
+  await relay.drain();
+
+  const seen: { text: string; delivery: number; traceId: string | undefined }[] = [];
+  const effects: string[] = [];
+  let failOnce = true;
+  const consumer = await startConsumer({
+    js: bus.js,
+    stream,
+    durable: 'projector',
+    filterSubject: subject,
+    handler: async (envelope, msg) => {
+      const text = decoder.decode(envelope.payload);
+      seen.push({ text, delivery: msg.info.deliveryCount, traceId: trace.getActiveSpan()?.spanContext().traceId });
+      if (text === 'second' && failOnce) {
+        failOnce = false;
+        throw new Error('transient failure');
+      }
+      await withTransaction(pool, async (client) => {
+        if (await processOnce(client, 'projector', envelope.id)) effects.push(text);
+      });
+    },
+  });
+  defer(t, () => consumer.stop());
+  for (let i = 0; i < 200 && effects.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+
+  assert.deepEqual(effects, ['first', 'second']);
+  assert.deepEqual(seen.map((s) => [s.text, s.delivery]), [['first', 1], ['second', 1], ['second', 2]]);
+  assert.ok(seen.every((s) => s.traceId === traceId), 'handlers run inside the trace of the writer');
+  let info = await bus.jsm.consumers.info(stream, 'projector');
+  for (let i = 0; i < 100 && info.num_ack_pending > 0; i++) { // acks are asynchronous: wait until the server has them
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    info = await bus.jsm.consumers.info(stream, 'projector');
+  }
+  assert.equal(info.num_ack_pending, 0);
+  assert.equal(info.num_pending, 0);
+  assert.equal(ids.length, 2);
+});
+
+test('consumer - a restarted consumer resumes where it stopped', { timeout: 15_000 }, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  const relay = startRelay(t, { pool, js: bus.js });
+  const received: string[] = [];
+  const options = {
+    js: bus.js,
+    stream,
+    durable: 'resumer',
+    filterSubject: subject,
+    handler: (envelope: EventEnvelope) => { received.push(decoder.decode(envelope.payload)); return Promise.resolve(); },
+  };
+  const waitFor = async (n: number): Promise<void> => {
+    for (let i = 0; i < 200 && received.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  await appendEvent(pool, event(subject, 'a'));
+  await relay.drain();
+  const first = await startConsumer(options);
+  await waitFor(1);
+  await first.stop();
+  await appendEvent(pool, event(subject, 'b'));
+  await relay.drain();
+  const second = await startConsumer(options);
+  defer(t, () => second.stop());
+  await waitFor(2);
+  assert.deepEqual(received, ['a', 'b']);
+});
+
+/** The real client, with each publish counted by its Nats-Msg-Id (instrumentation, not a stand-in). */
+function countingPublishes(js: JetStreamClient, counts: Map<string, number>): JetStreamClient {
+  return new Proxy(js, {
+    get(target, property, receiver) {
+      if (property === 'publish') {
+        const publish: JetStreamClient['publish'] = async (subject, payload, options) => {
+          const ack = await target.publish(subject, payload, options);
+          const id = options?.msgID ?? '';
+          counts.set(id, (counts.get(id) ?? 0) + 1);
+          return ack;
+        };
+        return publish;
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** A minimal AsyncLocalStorage context manager, so `context.with` follows awaits as the OTel SDK's does. */
+function asyncContextManager(): ContextManager {
+  const storage = new AsyncLocalStorage<Context>();
+  const manager: ContextManager = {
+    active: () => storage.getStore() ?? ROOT_CONTEXT,
+    with: (ctx, fn, thisArg, ...args) => storage.run(ctx, () => fn.apply(thisArg, args)),
+    bind: (_ctx, target) => target,
+    enable: () => manager,
+    disable: () => manager,
+  };
+  return manager;
+}
