@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type Provider from 'oidc-provider';
 import type { IdentityDeps } from '../app/deps.ts';
 import { handleInteraction } from './interactions.ts';
+import { handleResidentRevocation } from './resident_endpoints.ts';
 
 const maxBodyBytes = 64 * 1024;
 
@@ -27,6 +28,10 @@ async function route(deps: IdentityDeps, provider: Provider, request: IncomingMe
   if (path === '/healthz') {
     response.writeHead(200, { 'content-type': 'text/plain' });
     response.end('ok');
+    return;
+  }
+  if (path === '/credential/revoke') {
+    await handleResidentRevocation(provider, deps, request, response);
     return;
   }
   if (path.startsWith('/interaction/')) {

@@ -1,0 +1,63 @@
+// Endpoints a signed-in resident's app calls with its DPoP-bound token (the one it used for the credential):
+// POST /credential/revoke {"credential_id": "..."} revokes one of the resident's own credentials, e.g. the
+// one on a lost phone, from a new phone.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import { isDomainError, type DomainError } from '@citypass/platform/errors';
+import type { IdentityDeps } from '../app/deps.ts';
+import { revokeCredential } from '../app/revoke_credential.ts';
+import { verifyDpopBoundToken } from './dpop.ts';
+
+const maxBodyBytes = 4096;
+
+export async function handleResidentRevocation(provider: Provider, deps: IdentityDeps, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== 'POST') {
+    sendJson(response, 405, { error: 'invalid_request', error_description: 'use POST' });
+    return;
+  }
+  try {
+    const token = await verifyDpopBoundToken(provider, request, `${deps.issuer}/credential/revoke`, `${deps.issuer}/credential`, deps.now());
+    const body = await readJson(request);
+    const credentialId = typeof body.credential_id === 'string' ? body.credential_id : '';
+    const status = await revokeCredential(deps, credentialId, 'revoked by the resident', {
+      by: 'resident',
+      actor: `resident:${token.accountId}`,
+      residentId: token.accountId,
+    });
+    sendJson(response, 200, { credential_id: status.credentialId, status: status.status, revoked_at: status.revokedAt?.toISOString() });
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    sendError(response, error);
+  }
+}
+
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBodyBytes) return {};
+    chunks.push(chunk);
+  }
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function sendError(response: ServerResponse, error: DomainError): void {
+  if (error.kind === 'unauthenticated') {
+    response.setHeader('www-authenticate', `DPoP error="invalid_token", algs="ES256"`);
+    sendJson(response, 401, { error: 'invalid_token', error_description: error.message, reason: error.reason });
+    return;
+  }
+  const status = error.kind === 'not_found' ? 404 : 400;
+  sendJson(response, status, { error: 'invalid_request', error_description: error.message, reason: error.reason });
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  response.end(JSON.stringify(body));
+}

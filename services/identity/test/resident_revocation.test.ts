@@ -1,0 +1,76 @@
+// A resident revokes a credential (a lost phone's) with the DPoP-bound token of the app.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
+import { dpopProof } from '../../../test/support/jose.ts';
+import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { startHarness, type IdentityHarness } from './harness.ts';
+
+let h: IdentityHarness;
+before(async () => { h = await startHarness(); });
+after(async () => { await h.stop(); });
+
+const password = 'correct horse battery';
+
+async function residentWithCredential(): Promise<{ app: ResidentApp; token: string; residentId: string; credentialId: string }> {
+  const created = await h.operator.createResident({
+    idempotencyKey: randomBytes(12).toString('hex'), givenName: 'Katherine', familyName: 'Johnson', birthDate: '1918-08-26',
+    concessionClass: ConcessionClass.CONCESSION_CLASS_SENIOR, coveragePlanRef: '',
+  });
+  const residentId = created.resident?.residentId ?? '';
+  const app = new ResidentApp(h.issuer);
+  const token = await app.enroll(created.enrollmentCode?.code ?? '', password);
+  assert.equal((await app.requestCredential(token)).status, 200);
+  const credentialId = (await h.operator.getResident({ residentId })).activeCredential?.credentialId ?? '';
+  return { app, token, residentId, credentialId };
+}
+
+function revoke(app: ResidentApp, token: string, credentialId: string, proof = dpopProof(app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, { accessToken: token })): Promise<Response> {
+  return fetch(`${h.issuer}/credential/revoke`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `DPoP ${token}`, dpop: proof },
+    body: JSON.stringify({ credential_id: credentialId }),
+  });
+}
+
+test('resident revocation - the resident revokes their own credential', async () => {
+  const alice = await residentWithCredential();
+  const response = await revoke(alice.app, alice.token, alice.credentialId);
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal(((await response.json()) as { status: string }).status, 'revoked');
+  assert.equal((await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status, 'revoked');
+  const audit = await h.operator.listAuditEvents({ subjectId: alice.credentialId, action: 'credential.revoked', pageSize: 10, pageToken: '' });
+  assert.equal(audit.events[0]?.actor, `resident:${alice.residentId}`);
+});
+
+test('resident revocation - another resident credential, missing or replayed proofs, foreign keys are refused', async () => {
+  const alice = await residentWithCredential();
+  const bob = await residentWithCredential();
+  const foreign = await revoke(alice.app, alice.token, bob.credentialId);
+  assert.equal(foreign.status, 404);
+  assert.equal(((await foreign.json()) as { reason: string }).reason, 'CREDENTIAL_NOT_FOUND');
+
+  const bearerOnly = await fetch(`${h.issuer}/credential/revoke`, {
+    method: 'POST', headers: { authorization: `Bearer ${alice.token}` }, body: JSON.stringify({ credential_id: alice.credentialId }),
+  });
+  assert.equal(bearerOnly.status, 401);
+
+  const proof = dpopProof(alice.app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, { accessToken: alice.token });
+  assert.equal((await revoke(alice.app, alice.token, 'not-a-uuid', proof)).status, 400);
+  const replayed = await revoke(alice.app, alice.token, alice.credentialId, proof);
+  assert.equal(replayed.status, 401);
+  assert.equal(((await replayed.json()) as { reason: string }).reason, 'DPOP_PROOF_REPLAYED');
+
+  const stale = dpopProof(alice.app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, { accessToken: alice.token, iatS: Math.floor(Date.now() / 1000) - 600 });
+  assert.equal(((await (await revoke(alice.app, alice.token, alice.credentialId, stale)).json()) as { reason: string }).reason, 'DPOP_PROOF_STALE');
+
+  const wrongKey = dpopProof(bob.app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, { accessToken: alice.token });
+  assert.equal(((await (await revoke(alice.app, alice.token, alice.credentialId, wrongKey)).json()) as { reason: string }).reason, 'DPOP_KEY_MISMATCH');
+
+  const otherUrl = dpopProof(alice.app.dpopKey, 'POST', `${h.issuer}/credential`, { accessToken: alice.token });
+  assert.equal(((await (await revoke(alice.app, alice.token, alice.credentialId, otherUrl)).json()) as { reason: string }).reason, 'DPOP_PROOF_INVALID');
+
+  assert.equal((await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status, 'active');
+  assert.equal((await h.operator.getCredentialStatus({ credentialId: bob.credentialId })).credential?.status, 'active');
+});
