@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { inflateSync } from 'node:zlib';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
+import { decodeJws, IssuerKeys, verifyJwsSignature } from '@citypass/credential';
 import { dpopProof } from '../../../test/support/jose.ts';
 import { ResidentApp } from '../../../test/support/resident_app.ts';
 import { startHarness, type IdentityHarness } from './harness.ts';
@@ -13,7 +15,7 @@ after(async () => { await h.stop(); });
 
 const password = 'correct horse battery';
 
-async function residentWithCredential(): Promise<{ app: ResidentApp; token: string; residentId: string; credentialId: string }> {
+async function residentWithCredential(): Promise<{ app: ResidentApp; token: string; residentId: string; credentialId: string; credential: string }> {
   const created = await h.operator.createResident({
     idempotencyKey: randomBytes(12).toString('hex'), givenName: 'Katherine', familyName: 'Johnson', birthDate: '1918-08-26',
     concessionClass: ConcessionClass.CONCESSION_CLASS_SENIOR, coveragePlanRef: '',
@@ -21,9 +23,11 @@ async function residentWithCredential(): Promise<{ app: ResidentApp; token: stri
   const residentId = created.resident?.residentId ?? '';
   const app = new ResidentApp(h.issuer);
   const token = await app.enroll(created.enrollmentCode?.code ?? '', password);
-  assert.equal((await app.requestCredential(token)).status, 200);
+  const issued = await app.requestCredential(token);
+  assert.equal(issued.status, 200);
+  const credential = ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
   const credentialId = (await h.operator.getResident({ residentId })).activeCredential?.credentialId ?? '';
-  return { app, token, residentId, credentialId };
+  return { app, token, residentId, credentialId, credential };
 }
 
 function revoke(app: ResidentApp, token: string, credentialId: string, proof = dpopProof(app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, { accessToken: token })): Promise<Response> {
@@ -73,4 +77,25 @@ test('resident revocation - another resident credential, missing or replayed pro
 
   assert.equal((await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status, 'active');
   assert.equal((await h.operator.getCredentialStatus({ credentialId: bob.credentialId })).credential?.status, 'active');
+});
+
+test('resident revocation - the signed status list marks revoked credentials only', async () => {
+  const alice = await residentWithCredential();
+  const bob = await residentWithCredential();
+  assert.equal((await revoke(alice.app, alice.token, alice.credentialId)).status, 200);
+  const indexOf = (credential: string): number => (decodeJws(credential, 4096).payload.status as { status_list: { idx: number } }).status_list.idx;
+  const uri = (decodeJws(alice.credential, 4096).payload.status as { status_list: { uri: string } }).status_list.uri;
+  assert.equal(uri, `${h.issuer}/status`);
+  const response = await fetch(uri);
+  assert.equal(response.headers.get('content-type'), 'application/statuslist+jwt');
+  const statusList = decodeJws(await response.text(), 1 << 20);
+  const keys = new IssuerKeys({ jwks: await (await fetch(`${h.issuer}/jwks`)).json() });
+  assert.ok(verifyJwsSignature(statusList, await keys.resolve(String(statusList.header.kid))));
+  assert.equal(statusList.header.typ, 'statuslist+jwt');
+  const { bits, lst } = statusList.payload.status_list as { bits: number; lst: string };
+  assert.equal(bits, 1);
+  const bytes = inflateSync(Buffer.from(lst, 'base64url'));
+  const bit = (index: number): number => ((bytes[index >> 3] ?? 0) >> (index & 7)) & 1;
+  assert.equal(bit(indexOf(alice.credential)), 1);
+  assert.equal(bit(indexOf(bob.credential)), 0);
 });

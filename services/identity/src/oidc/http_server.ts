@@ -5,12 +5,14 @@ import type Provider from 'oidc-provider';
 import type { IdentityDeps } from '../app/deps.ts';
 import { handleInteraction } from './interactions.ts';
 import { handleResidentRevocation } from './resident_endpoints.ts';
+import { statusListHandler } from './status_list.ts';
 
 const maxBodyBytes = 64 * 1024;
 
 export function createHttpServer(deps: IdentityDeps, currentProvider: () => Provider): Server {
+  const statusList = statusListHandler(deps);
   return createServer((request, response) => {
-    route(deps, currentProvider(), request, response).catch((error: unknown) => {
+    route(deps, currentProvider(), statusList, request, response).catch((error: unknown) => {
       deps.logger.error('http request failed', { path: pathOf(request), error });
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: 'server_error', error_description: 'internal error' }));
@@ -18,7 +20,13 @@ export function createHttpServer(deps: IdentityDeps, currentProvider: () => Prov
   });
 }
 
-async function route(deps: IdentityDeps, provider: Provider, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function route(
+  deps: IdentityDeps,
+  provider: Provider,
+  statusList: (response: ServerResponse) => Promise<void>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const path = pathOf(request);
   if (Number(request.headers['content-length'] ?? 0) > maxBodyBytes) {
     response.writeHead(413, { 'content-type': 'application/json' });
@@ -28,6 +36,10 @@ async function route(deps: IdentityDeps, provider: Provider, request: IncomingMe
   if (path === '/healthz') {
     response.writeHead(200, { 'content-type': 'text/plain' });
     response.end('ok');
+    return;
+  }
+  if (path === '/status' && request.method === 'GET') {
+    await statusList(response);
     return;
   }
   if (path === '/credential/revoke') {
