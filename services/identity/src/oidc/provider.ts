@@ -87,7 +87,7 @@ export function createProvider(options: ProviderOptions): Provider {
       idTokenSigningAlgValues: ['ES256'],
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    ttl: { AccessToken: 600, AuthorizationCode: 60, ClientCredentials: 300, Grant: 3600, Interaction: 600, PushedAuthorizationRequest: 60, Session: 3600 },
+    ttl: { AccessToken: 600, IdToken: 600, AuthorizationCode: 60, ClientCredentials: 300, Grant: 3600, Interaction: 600, PushedAuthorizationRequest: 60, Session: 3600 },
     features: {
       devInteractions: { enabled: false },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
