@@ -6,11 +6,10 @@ import type { IdentityDeps } from './deps.ts';
 import { storeEnrollmentCode } from './enrollment_code.ts';
 import { concessionToProto } from './proto_mapping.ts';
 import { readCredentialStatus } from './revoke_credential.ts';
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../domain/ids.ts';
 
 function checkResidentId(residentId: string): string {
-  if (!uuidPattern.test(residentId)) throw invalidArgument('RESIDENT_ID_INVALID', 'resident_id must be a UUID');
+  if (!isUuid(residentId)) throw invalidArgument('RESIDENT_ID_INVALID', 'resident_id must be a UUID');
   return residentId;
 }
 

@@ -8,8 +8,7 @@ import { credentialRevoked } from '../bus/identity_events.ts';
 import { appendAudit } from '../store/audit.ts';
 import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { isUuid } from '../domain/ids.ts';
 
 export interface Revoker {
   readonly by: 'operator' | 'resident';
@@ -43,7 +42,7 @@ export async function revokeCredential(deps: IdentityDeps, credentialId: string,
 }
 
 export function checkCredentialId(credentialId: string): string {
-  if (!uuidPattern.test(credentialId)) throw invalidArgument('CREDENTIAL_ID_INVALID', 'credential_id must be a UUID');
+  if (!isUuid(credentialId)) throw invalidArgument('CREDENTIAL_ID_INVALID', 'credential_id must be a UUID');
   return credentialId;
 }
 

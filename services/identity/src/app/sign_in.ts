@@ -8,11 +8,10 @@ import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 import { enrollmentCodeHash } from './enrollment_code.ts';
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from './password.ts';
+import { isUuid } from '../domain/ids.ts';
 
 const maxFailures = 5;
 const lockMs = 15 * 60 * 1000;
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 export async function completeEnrollment(deps: IdentityDeps, code: string, newPassword: string): Promise<string> {
   checkPasswordPolicy(newPassword);
   const passwordHash = await hashPassword(newPassword);
@@ -38,7 +37,7 @@ export async function completeEnrollment(deps: IdentityDeps, code: string, newPa
 }
 
 export async function signIn(deps: IdentityDeps, residentId: string, password: string): Promise<string> {
-  const row = uuidPattern.test(residentId)
+  const row = isUuid(residentId)
     ? (await deps.pool.query<{ password_hash: string | null; locked_until: Date | null }>(
         'SELECT password_hash, locked_until FROM residents WHERE id = $1',
         [residentId],

@@ -1,6 +1,6 @@
 // IdentityService over gRPC: decode -> app -> encode. Every method needs the operator scope.
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
-import { invalidArgument, notFound } from '@citypass/platform/errors';
+import { notFound } from '@citypass/platform/errors';
 import type { CallContext, GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
 import { createResident } from '../app/create_resident.ts';
 import type { IdentityDeps } from '../app/deps.ts';
@@ -44,9 +44,4 @@ export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotat
       rotateSigningKey: operatorOnly,
     },
   );
-}
-
-export function requireNonEmpty(value: string, field: string): string {
-  if (value === '') throw invalidArgument(`${field.toUpperCase()}_MISSING`, `${field} is required`);
-  return value;
 }

@@ -1,0 +1,6 @@
+// Identifiers the service hands out: resident and credential ids are random (version 4) UUIDs, lowercase.
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isUuid(value: string): boolean {
+  return uuidPattern.test(value);
+}
