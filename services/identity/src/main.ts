@@ -3,6 +3,7 @@ import { ConfigError } from '@citypass/platform/config';
 import { createLogger } from '@citypass/platform/log';
 import { loadIdentityConfig } from './config.ts';
 import { startIdentity } from './server.ts';
+import { telemetry } from './telemetry.ts';
 
 let config;
 try {
@@ -19,7 +20,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info('stopping', { signal });
     identity.stop().then(
-      () => process.exit(0),
+      async () => {
+        await telemetry.shutdown();
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error('stop failed', { error });
         process.exit(1);

@@ -1,7 +1,7 @@
 // The operators' gRPC API against a running identity: authentication, bad input, idempotency, onboarding,
 // revocation reaching watching verifiers, one credential per phone, audit, key rotation.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { Kvm } from '@nats-io/kv';
@@ -12,6 +12,7 @@ import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { decodeJws, RevocationSet, watchRevocations } from '@citypass/credential';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer } from '@citypass/platform/grpc';
+import { signCompact } from '../../../test/support/jose.ts';
 import { ResidentApp } from '../../../test/support/resident_app.ts';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
@@ -148,6 +149,32 @@ test('operator api - onboarding a service gives it a client, a charge-scoped JWT
   }
   assert.deepEqual(events.find((e) => e.serviceName === 'parking')?.scopes, ['charge:parking', 'refund:parking']);
   assert.equal(await count("SELECT 1 FROM oidc_payloads WHERE model = 'Client' AND payload::text LIKE $1", [`%${onboarded.clientSecret}%`]), 0, 'secret not stored in clear');
+});
+
+test('operator api - a service onboarded with its public key authenticates with private_key_jwt', async () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'shop-1', alg: 'ES256', use: 'sig' };
+  const onboarded = await h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'grocery', displayName: 'Corner grocery', contactEmail: 'ops@grocery.example', extraScopes: [], jwksJson: JSON.stringify({ keys: [jwk] }) });
+  assert.equal(onboarded.tokenEndpointAuthMethod, 'private_key_jwt');
+  assert.equal(onboarded.clientSecret, '', 'no secret is issued for key-based clients');
+  const assertion = (jti: string): string => signCompact(
+    { alg: 'ES256', kid: 'shop-1' },
+    { iss: 'grocery', sub: 'grocery', aud: h.issuer, jti, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60 },
+    privateKey,
+  );
+  const request = (clientAssertion: string): Promise<Response> => fetch(`${h.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials', resource: 'urn:citypass:wallet', scope: 'charge:grocery',
+      client_id: 'grocery', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion,
+    }),
+  });
+  const signed = assertion(randomBytes(8).toString('hex'));
+  const response = await request(signed);
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal(decodeJws(((await response.json()) as { access_token: string }).access_token, 8192).payload.scope, 'charge:grocery');
+  assert.equal((await request(signed)).status, 401, 'a client assertion is single use');
 });
 
 test('operator api - a revocation reaches a watching verifier within a second; a new phone replaces the old credential', async () => {

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, describeConfig, env, loadConfig } from './config.ts';
+
+const schema = {
+  PORT: env.port({ default: 7000 }),
+  URL: env.url({ protocols: ['postgres:'] }),
+  SECRET: env.secret({ minLength: 16 }),
+  MODE: env.oneOf(['a', 'b'] as const, { default: 'a' }),
+  ENABLED: env.bool({ default: false }),
+};
+
+test('config - defaults apply and values parse to their types', () => {
+  const config = loadConfig(schema, { URL: 'postgres://x/y', SECRET: 's'.repeat(16), ENABLED: 'true' });
+  assert.deepEqual(config, { PORT: 7000, URL: 'postgres://x/y', SECRET: 's'.repeat(16), MODE: 'a', ENABLED: true });
+  assert.ok(Object.isFrozen(config));
+});
+
+test('config - every problem is reported at once and secrets are never echoed', () => {
+  try {
+    loadConfig(schema, { PORT: '70000', URL: 'http://x', SECRET: 'short-secret', MODE: 'c', ENABLED: 'yes' });
+    assert.fail('expected a ConfigError');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    assert.equal(error.problems.length, 5);
+    assert.match(error.message, /PORT: must be <= 65535/);
+    assert.match(error.message, /SECRET: .*\(value hidden\)/);
+    assert.equal(error.message.includes('short-secret'), false);
+  }
+  assert.throws(() => loadConfig(schema, {}), (error: unknown) => error instanceof ConfigError && error.problems.length === 2);
+});
+
+test('config - the description names defaults but hides secret ones', () => {
+  const lines = describeConfig({ KEY: env.secret({ default: 'x'.repeat(20) }), PORT: env.port({ default: 1 }) });
+  assert.deepEqual(lines, ['KEY (secret, default: (hidden))', 'PORT (int, default: 1)']);
+});

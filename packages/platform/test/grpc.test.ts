@@ -1,0 +1,60 @@
+// The gRPC edge over a real socket: health, error mapping with reasons, scopes, deadlines.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
+import { HealthCheckResponse_ServingStatus, HealthService } from '@citypass/proto/grpc/health/v1/health';
+import { DomainError } from '../src/errors.ts';
+import { bearer, GrpcServer, promiseClient } from '../src/grpc.ts';
+import { createLogger } from '../src/log.ts';
+
+// The health proto's Check method served again under another path, as a service with an auth policy.
+const copy = { check: { ...HealthService.check, path: '/grpc.health.v1.Health.Copy/Check' as const } };
+let server: GrpcServer;
+let address: string;
+let seenDeadlineMs = 0;
+before(async () => {
+  server = new GrpcServer({
+    logger: createLogger('test', 'error'),
+    authenticate: async (token) => {
+      await Promise.resolve();
+      if (token !== 'good') throw new DomainError('unauthenticated', 'TOKEN_INVALID', 'bad token');
+      return { clientId: 'c', subject: 'c', scopes: new Set(['read']) };
+    },
+  });
+  server.addService('grpc.health.v1.Health.Copy', copy, {
+    check: async (request, context) => {
+      await Promise.resolve();
+      seenDeadlineMs = context.deadlineMs;
+      if (request.service === 'missing') throw new DomainError('not_found', 'THING_NOT_FOUND', 'no such thing');
+      if (request.service === 'boom') throw new Error('secret database detail');
+      return { status: HealthCheckResponse_ServingStatus.SERVING };
+    },
+  }, { check: { anyScope: ['read'] } });
+  address = `127.0.0.1:${await server.listen('127.0.0.1', 0)}`;
+});
+after(async () => { await server.shutdown(100); });
+
+test('grpc - the health service answers for the server and each added service', async () => {
+  const health = promiseClient(HealthService, address);
+  assert.equal((await health.check({ service: '' })).status, HealthCheckResponse_ServingStatus.SERVING);
+  assert.equal((await health.check({ service: 'grpc.health.v1.Health.Copy' })).status, HealthCheckResponse_ServingStatus.SERVING);
+  await assert.rejects(health.check({ service: 'nope' }), (error: grpc.ServiceError) => error.code === grpc.status.NOT_FOUND);
+  health.close();
+});
+
+test('grpc - domain errors keep their kind and reason; other errors become a generic INTERNAL', async () => {
+  const client = promiseClient(copy, address, { metadata: () => bearer('good') });
+  await assert.rejects(client.check({ service: 'missing' }), (error: unknown) => error instanceof DomainError && error.kind === 'not_found' && error.reason === 'THING_NOT_FOUND');
+  await assert.rejects(client.check({ service: 'boom' }), (error: grpc.ServiceError) => error.code === grpc.status.INTERNAL && !error.details.includes('secret'));
+  client.close();
+});
+
+test('grpc - tokens and scopes are enforced, and the caller deadline reaches the handler', async () => {
+  const anonymous = promiseClient(copy, address);
+  await assert.rejects(anonymous.check({ service: '' }), (error: unknown) => error instanceof DomainError && error.reason === 'TOKEN_MISSING');
+  await assert.rejects(anonymous.check({ service: '' }, { metadata: bearer('bad') }), (error: unknown) => error instanceof DomainError && error.reason === 'TOKEN_INVALID');
+  const deadlineMs = Date.now() + 3_000;
+  await anonymous.check({ service: '' }, { metadata: bearer('good'), deadlineMs });
+  assert.ok(Math.abs(seenDeadlineMs - deadlineMs) < 50, 'deadline propagated');
+  anonymous.close();
+});
