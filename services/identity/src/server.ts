@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type Provider from 'oidc-provider';
 import { connectBus, ensureStream } from '@citypass/platform/bus';
 import { GrpcServer } from '@citypass/platform/grpc';
+import { Idempotency } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
 import { outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool, migrate } from '@citypass/platform/pg';
@@ -44,6 +45,7 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
   let keys: KeySet = await loadKeySet(pool, box, policy);
   const deps: IdentityDeps = {
     pool, box, logger,
+    idempotency: new Idempotency(box),
     issuer: config.IDENTITY_ISSUER,
     credentialTtlMs,
     enrollmentCodeTtlMs: config.IDENTITY_ENROLLMENT_CODE_TTL_S * 1000,

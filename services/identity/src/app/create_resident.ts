@@ -7,7 +7,7 @@ import {
 import { withTransaction } from '@citypass/platform/pg';
 import { validateNewResident } from '../domain/resident.ts';
 import { appendAudit } from '../store/audit.ts';
-import { checkIdempotencyKey, claimIdempotencyKey, recordIdempotentResponse } from '../store/idempotency.ts';
+import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import type { IdentityDeps } from './deps.ts';
 import { storeEnrollmentCode } from './enrollment_code.ts';
 import { concessionFromProto } from './proto_mapping.ts';
@@ -27,7 +27,7 @@ export async function createResident(deps: IdentityDeps, actor: string, request:
   );
   const fingerprint = CreateResidentRequest.encode({ ...request, idempotencyKey: '' }).finish();
   return withTransaction(deps.pool, async (client) => {
-    const claim = await claimIdempotencyKey(client, deps.box, 'create_resident', key, fingerprint);
+    const claim = await deps.idempotency.claim(client, 'create_resident', key, fingerprint);
     if (claim.replayed) return CreateResidentResponse.decode(claim.response);
 
     const id = randomUUID();
@@ -51,7 +51,7 @@ export async function createResident(deps: IdentityDeps, actor: string, request:
       },
       enrollmentCode: code,
     };
-    await recordIdempotentResponse(client, deps.box, 'create_resident', key, CreateResidentResponse.encode(response).finish());
+    await deps.idempotency.record(client, 'create_resident', key, CreateResidentResponse.encode(response).finish());
     return response;
   });
 }

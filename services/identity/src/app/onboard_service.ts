@@ -8,7 +8,7 @@ import { isUniqueViolation, withTransaction } from '@citypass/platform/pg';
 import { serviceOnboarded } from '../bus/identity_events.ts';
 import { serviceScopes, validateContactEmail, validateServiceName } from '../domain/service_name.ts';
 import { appendAudit } from '../store/audit.ts';
-import { checkIdempotencyKey, claimIdempotencyKey, recordIdempotentResponse } from '../store/idempotency.ts';
+import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { serviceScopesProperty } from '../oidc/provider.ts';
 import { clientRow } from '../store/oidc_adapter.ts';
 import type { IdentityDeps } from './deps.ts';
@@ -26,7 +26,7 @@ export async function onboardService(deps: IdentityDeps, actor: string, request:
 
   try {
     return await withTransaction(deps.pool, async (client) => {
-      const claim = await claimIdempotencyKey(client, deps.box, 'onboard_service', key, fingerprint);
+      const claim = await deps.idempotency.claim(client, 'onboard_service', key, fingerprint);
       if (claim.replayed) return OnboardServiceResponse.decode(claim.response);
 
       await client.query(
@@ -56,7 +56,7 @@ export async function onboardService(deps: IdentityDeps, actor: string, request:
         tokenEndpoint: `${deps.issuer}/token`,
         tokenEndpointAuthMethod: authMethod,
       };
-      await recordIdempotentResponse(client, deps.box, 'onboard_service', key, OnboardServiceResponse.encode(response).finish());
+      await deps.idempotency.record(client, 'onboard_service', key, OnboardServiceResponse.encode(response).finish());
       return response;
     });
   } catch (error) {
