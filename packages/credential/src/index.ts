@@ -1,4 +1,7 @@
-// @citypass/credential: the resident's mobile credential, its presentations, and their offline verification.
+// @citypass/credential: the resident's mobile credential, its presentations and their offline verification, and the
+// access tokens city services accept at their edges.
+export { AccessTokenVerifier } from './access_token.ts';
+export type { AccessTokenErrorReason, AccessTokenVerifierOptions } from './access_token.ts';
 export { decodeBase64Url, encodeBase64Url, isCanonicalBase64Url } from './base64url.ts';
 export { concessions, credentialTyp, credentialVct, issueCredential, parseCredentialClaims } from './credential.ts';
 export type { Concession, CredentialClaims, CredentialSigner, IssueCredentialInput } from './credential.ts';
