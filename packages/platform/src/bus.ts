@@ -148,7 +148,7 @@ export async function request(
   nc: NatsConnection,
   subject: string,
   payload: Uint8Array,
-  options: { deadlineMs: number },
+  options: { deadlineMs: number; headers?: Readonly<Record<string, string>> },
 ): Promise<Uint8Array> {
   const remainingMs = Math.ceil(options.deadlineMs - Date.now());
   if (remainingMs <= 0) {
@@ -158,6 +158,7 @@ export async function request(
     throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `bus still disconnected at the deadline for ${subject}`);
   }
   const headers = natsHeaders();
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
   headers.set(deadlineHeader, String(Math.floor(options.deadlineMs)));
   injectTrace(headers);
   let reply: Msg;

@@ -31,8 +31,11 @@ export interface CallContext {
 /** Turns a bearer token into a principal, or throws an `unauthenticated` DomainError. */
 export type Authenticate = (token: string) => Promise<Principal>;
 
-/** `public`: anyone may call. Otherwise the caller's token must carry one of `anyScope`. */
-export type MethodPolicy = 'public' | { readonly anyScope: readonly string[] };
+/**
+ * `public`: anyone may call. `authenticated`: any valid token (the handler checks what it allows). Otherwise the
+ * caller's token must carry one of `anyScope`.
+ */
+export type MethodPolicy = 'public' | 'authenticated' | { readonly anyScope: readonly string[] };
 
 type UnaryMethod<Q, R> = {
   readonly requestStream: false;
@@ -154,6 +157,7 @@ export class GrpcServer {
       throw new DomainError('unauthenticated', 'TOKEN_MISSING', 'a bearer access token is required');
     }
     const principal = await this.#options.authenticate(token);
+    if (policy === 'authenticated') return principal;
     if (!policy.anyScope.some((scope) => principal.scopes.has(scope))) {
       throw new DomainError('permission_denied', 'SCOPE_MISSING', `requires scope ${policy.anyScope.join(' or ')}`);
     }

@@ -6,7 +6,7 @@ import type { IdentityDeps } from './deps.ts';
 import { storeEnrollmentCode } from './enrollment_code.ts';
 import { concessionToProto } from './proto_mapping.ts';
 import { readCredentialStatus } from './revoke_credential.ts';
-import { isUuid } from '../domain/ids.ts';
+import { isUuid } from '@citypass/platform/ids';
 
 function checkResidentId(residentId: string): string {
   if (!isUuid(residentId)) throw invalidArgument('RESIDENT_ID_INVALID', 'resident_id must be a UUID');

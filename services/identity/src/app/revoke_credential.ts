@@ -8,7 +8,7 @@ import { credentialRevoked } from '../bus/identity_events.ts';
 import { appendAudit } from '../store/audit.ts';
 import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
-import { isUuid } from '../domain/ids.ts';
+import { isUuid } from '@citypass/platform/ids';
 
 export interface Revoker {
   readonly by: 'operator' | 'resident';

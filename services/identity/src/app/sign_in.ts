@@ -8,7 +8,7 @@ import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 import { enrollmentCodeHash } from './enrollment_code.ts';
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from './password.ts';
-import { isUuid } from '../domain/ids.ts';
+import { isUuid } from '@citypass/platform/ids';
 
 const maxFailures = 5;
 const lockMs = 15 * 60 * 1000;

@@ -2,7 +2,7 @@
 import { invalidArgument } from '@citypass/platform/errors';
 
 const namePattern = /^[a-z][a-z0-9-]{1,31}$/;
-const scopeVerbs = new Set(['charge', 'refund', 'read']);
+const scopeVerbs = new Set(['charge', 'refund', 'read', 'topup']);
 const reservedNames = new Set(['operator', 'citypass-app', 'identity']);
 
 export function validateServiceName(name: string): string {

@@ -152,7 +152,7 @@ function resourceServer(resource: string, clientScope: string, credentialEndpoin
     return { scope: granted.filter((scope) => scope === operatorScope).join(' '), audience: resources.identity, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } };
   }
   if (resource === resources.wallet) {
-    const chargeScopes = granted.filter((scope) => /^(charge|refund|read):[a-z0-9-]+$/.test(scope));
+    const chargeScopes = granted.filter((scope) => /^(charge|refund|read|topup):[a-z0-9-]+$/.test(scope));
     return { scope: chargeScopes.join(' '), audience: resources.wallet, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } };
   }
   throw new errors.InvalidTarget();

@@ -1,4 +1,4 @@
-// Identifiers the service hands out: resident and credential ids are random (version 4) UUIDs, lowercase.
+// Identifiers citypass hands out (residents, credentials, holds, transfers) are random UUIDs, lowercase.
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function isUuid(value: string): boolean {

@@ -1,0 +1,28 @@
+// Who may do what. Services act only on their own merchant account and holds: the token's client is the
+// service, and it must carry `<verb>:<service>` for the command. Residents read their own money by showing
+// a presentation of their credential addressed to the wallet.
+import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
+import type { Principal } from '@citypass/platform/grpc';
+import type { Caller, WalletDeps } from './deps.ts';
+
+export type Verb = 'charge' | 'topup' | 'read';
+
+export function callerFor(principal: Principal | undefined, verbs: readonly Verb[]): Caller {
+  if (principal === undefined) throw unauthenticated('TOKEN_MISSING', 'a bearer access token is required');
+  const service = principal.clientId;
+  if (!verbs.some((verb) => principal.scopes.has(`${verb}:${service}`))) {
+    throw permissionDenied('SCOPE_MISSING', `requires scope ${verbs.map((verb) => `${verb}:${service}`).join(' or ')}`);
+  }
+  return { service };
+}
+
+export const walletAudience = 'wallet';
+
+/** The resident behind a presentation addressed to the wallet (sent as `citypass-presentation` metadata). */
+export async function residentFor(deps: WalletDeps, presentation: string | undefined): Promise<string> {
+  if (presentation === undefined || presentation === '') {
+    throw unauthenticated('PRESENTATION_MISSING', 'residents authenticate with a presentation addressed to the wallet');
+  }
+  if (presentation.length > 4096) throw invalidArgument('PRESENTATION_TOO_LARGE', 'presentation is too large');
+  return (await deps.mandates.verify(presentation, { audience: walletAudience })).subject;
+}

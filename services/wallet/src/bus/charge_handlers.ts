@@ -1,0 +1,68 @@
+// The city's own services charge over NATS request/reply (wallet.v1.authorize|capture|void|refund) with the
+// caller's deadline; the payloads are the gRPC messages and the same application code runs. The caller's
+// access token travels in the `Authorization: Bearer` header.
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  AuthorizeRequest,
+  AuthorizeResponse,
+  CaptureRequest,
+  CaptureResponse,
+  RefundRequest,
+  RefundResponse,
+  VoidRequest,
+  VoidResponse,
+} from '@citypass/proto/wallet/v1/wallet';
+import type { AccessTokenVerifier } from '@citypass/credential';
+import { serve, type RequestContext } from '@citypass/platform/bus';
+import { invalidArgument, unauthenticated } from '@citypass/platform/errors';
+import type { Logger } from '@citypass/platform/log';
+import { authorize } from '../app/authorize.ts';
+import { callerFor } from '../app/callers.ts';
+import type { Caller, WalletDeps } from '../app/deps.ts';
+import { capture, refund, voidHold } from '../app/hold_commands.ts';
+
+export const chargeSubjects = {
+  authorize: 'wallet.v1.authorize',
+  capture: 'wallet.v1.capture',
+  void: 'wallet.v1.void',
+  refund: 'wallet.v1.refund',
+} as const;
+
+const queue = 'wallet';
+const maxPayloadBytes = 16 * 1024;
+
+interface Codec<Q, R> {
+  decode(bytes: Uint8Array): Q;
+  encode(message: R): { finish(): Uint8Array };
+}
+
+export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: AccessTokenVerifier, logger: Logger): { stop(): Promise<void> } {
+  const handler = <Q, R>(request: Codec<Q, unknown>, response: Codec<unknown, R>, run: (caller: Caller, message: Q) => Promise<R>) =>
+    async (payload: Uint8Array, context: RequestContext): Promise<Uint8Array> => {
+      const caller = callerFor(await tokens.verify(bearerOf(context)), ['charge']);
+      let message: Q;
+      try {
+        message = request.decode(payload);
+      } catch {
+        throw invalidArgument('PAYLOAD_MALFORMED', 'the payload is not the expected protobuf message');
+      }
+      return response.encode(await run(caller, message)).finish();
+    };
+  const servers = [
+    serve(nc, chargeSubjects.authorize, { queue, logger, maxPayloadBytes, handler: handler(AuthorizeRequest, AuthorizeResponse, (caller, m) => authorize(deps, caller, m)) }),
+    serve(nc, chargeSubjects.capture, { queue, logger, maxPayloadBytes, handler: handler(CaptureRequest, CaptureResponse, (caller, m) => capture(deps, caller, m)) }),
+    serve(nc, chargeSubjects.void, { queue, logger, maxPayloadBytes, handler: handler(VoidRequest, VoidResponse, (caller, m) => voidHold(deps, caller, m)) }),
+    serve(nc, chargeSubjects.refund, { queue, logger, maxPayloadBytes, handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m)) }),
+  ];
+  return {
+    async stop() {
+      await Promise.all(servers.map((server) => server.stop()));
+    },
+  };
+}
+
+function bearerOf(context: RequestContext): string {
+  const header = context.headers?.get('Authorization') ?? '';
+  if (!header.startsWith('Bearer ')) throw unauthenticated('TOKEN_MISSING', 'an Authorization: Bearer header is required');
+  return header.slice(7).trim();
+}

@@ -1,0 +1,43 @@
+// Opens accounts from identity's events: a merchant account per currency when a service is onboarded, the
+// resident's account in the default currency when a credential is issued. Each event is processed once (inbox),
+// in the same transaction as the accounts it opens.
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { CredentialIssued, ServiceOnboarded } from '@citypass/proto/identity/v1/identity';
+import type { Logger } from '@citypass/platform/log';
+import { processOnce, startConsumer } from '@citypass/platform/outbox';
+import { withTransaction, type Pool } from '@citypass/platform/pg';
+import { openAccount } from '../app/accounts.ts';
+
+const consumer = 'wallet-accounts';
+
+export async function startIdentityConsumer(options: {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  stream: string;
+  pool: Pool;
+  currencies: readonly string[];
+  logger: Logger;
+}): Promise<{ stop(): Promise<void> }> {
+  const [defaultCurrency] = options.currencies;
+  if (defaultCurrency === undefined) throw new Error('at least one currency is required');
+  return startConsumer({
+    js: options.js,
+    jsm: options.jsm,
+    stream: options.stream,
+    durable: consumer,
+    filterSubject: 'identity.v1.events.>',
+    logger: options.logger,
+    handler: async (envelope) => {
+      if (envelope.type !== 'identity.v1.events.service.onboarded' && envelope.type !== 'identity.v1.events.credential.issued') return;
+      await withTransaction(options.pool, async (client) => {
+        if (!(await processOnce(client, consumer, envelope.id))) return;
+        if (envelope.type === 'identity.v1.events.service.onboarded') {
+          const event = ServiceOnboarded.decode(envelope.payload);
+          for (const currency of options.currencies) await openAccount(client, 'merchant', event.serviceName, currency);
+        } else {
+          await openAccount(client, 'resident', CredentialIssued.decode(envelope.payload).residentId, defaultCurrency);
+        }
+      });
+    },
+  });
+}

@@ -1,0 +1,25 @@
+// Money is integer minor units (bigint) with an ISO 4217 currency; never a float. Pure: no I/O.
+import { invalidArgument } from '@citypass/platform/errors';
+
+export type MinorUnits = bigint & { readonly __brand: 'MinorUnits' };
+
+export interface Money {
+  readonly amountMinor: MinorUnits;
+  readonly currency: string;
+}
+
+/** The largest amount one operation may move: 10^12 minor units (ten billion in a two-decimal currency). */
+export const maxAmountMinor = 1_000_000_000_000n;
+
+/** Validates an amount for a movement: strictly positive, bounded, in a currency this wallet runs. */
+export function positiveMoney(amountMinor: bigint, currency: string, supported: ReadonlySet<string>): Money {
+  if (!/^[A-Z]{3}$/.test(currency)) throw invalidArgument('CURRENCY_INVALID', 'currency must be an ISO 4217 code like EUR');
+  if (!supported.has(currency)) throw invalidArgument('CURRENCY_UNSUPPORTED', `currency ${currency} is not supported here`);
+  return { amountMinor: positiveMinor(amountMinor), currency };
+}
+
+export function positiveMinor(amountMinor: bigint): MinorUnits {
+  if (amountMinor <= 0n) throw invalidArgument('AMOUNT_NOT_POSITIVE', 'amount_minor must be greater than zero');
+  if (amountMinor > maxAmountMinor) throw invalidArgument('AMOUNT_TOO_LARGE', `amount_minor must be at most ${maxAmountMinor}`);
+  return amountMinor as MinorUnits;
+}

@@ -1,0 +1,40 @@
+// WalletService over gRPC: decode -> app -> encode. Services authenticate with identity's JWT access tokens;
+// residents' reads authenticate with a presentation in `citypass-presentation` metadata.
+import type { Metadata } from '@grpc/grpc-js';
+import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
+import type { GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
+import { authorize } from '../app/authorize.ts';
+import { callerFor, residentFor } from '../app/callers.ts';
+import type { WalletDeps } from '../app/deps.ts';
+import { capture, refund, voidHold } from '../app/hold_commands.ts';
+import { getBalance, getHold, listHolds, listStatement, settlementReport } from '../app/queries.ts';
+import { topUp } from '../app/top_up.ts';
+
+const service: MethodPolicy = 'authenticated';
+const resident: MethodPolicy = 'public';
+
+export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
+  const presentationOf = (metadata: Metadata): string | undefined => {
+    const value = metadata.get('citypass-presentation')[0];
+    return typeof value === 'string' ? value : undefined;
+  };
+  server.addService('citypass.wallet.v1.WalletService', WalletServiceService, {
+    topUp: (request, context) => topUp(deps, callerFor(context.principal, ['topup']), request),
+    authorize: (request, context) => authorize(deps, callerFor(context.principal, ['charge']), request),
+    capture: (request, context) => capture(deps, callerFor(context.principal, ['charge']), request),
+    void: (request, context) => voidHold(deps, callerFor(context.principal, ['charge']), request),
+    refund: (request, context) => refund(deps, callerFor(context.principal, ['charge']), request),
+    getHold: async (request, context) => ({ hold: await getHold(deps, callerFor(context.principal, ['charge', 'read']).service, request.holdId) }),
+    listHolds: (request, context) =>
+      listHolds(deps, callerFor(context.principal, ['charge', 'read']).service, request.status, request.pageSize, request.pageToken),
+    getSettlementReport: (request, context) =>
+      settlementReport(deps, callerFor(context.principal, ['charge', 'read']).service, request.date, request.currency),
+    getBalance: async (request, context) => getBalance(deps, await residentFor(deps, presentationOf(context.metadata)), request.currency),
+    listStatement: async (request, context) =>
+      listStatement(deps, await residentFor(deps, presentationOf(context.metadata)), request.currency, request.pageSize, request.pageToken),
+  }, {
+    topUp: service, authorize: service, capture: service, void: service, refund: service,
+    getHold: service, listHolds: service, getSettlementReport: service,
+    getBalance: resident, listStatement: resident,
+  });
+}

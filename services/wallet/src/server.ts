@@ -1,0 +1,97 @@
+// Wires the wallet together: database and ledger functions, the city's float accounts, identity's keys and
+// revocations for tokens and mandates, gRPC and NATS edges, outbox relay, identity consumer, hold sweeper.
+// main.ts calls it with the parsed config; integration tests call it too.
+import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import { AccessTokenVerifier, IssuerKeys, PresentationVerifier, ReplayCache } from '@citypass/credential';
+import { connectBus, ensureStream } from '@citypass/platform/bus';
+import { GrpcServer } from '@citypass/platform/grpc';
+import { Idempotency, idempotencyMigration } from '@citypass/platform/idempotency';
+import type { Logger } from '@citypass/platform/log';
+import { outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
+import { createPool, migrate } from '@citypass/platform/pg';
+import { openAccount } from './app/accounts.ts';
+import type { WalletDeps } from './app/deps.ts';
+import { startHoldSweeper } from './app/expire_holds.ts';
+import { serveCharges } from './bus/charge_handlers.ts';
+import { GuardedRevocations } from './bus/guarded_revocations.ts';
+import { startIdentityConsumer } from './bus/identity_consumer.ts';
+import { walletSubjects } from './bus/wallet_events.ts';
+import type { WalletConfig } from './config.ts';
+import { addWalletService } from './grpc/wallet_service.ts';
+
+export interface RunningWallet {
+  readonly grpcPort: number;
+  stop(): Promise<void>;
+}
+
+export const walletResource = 'urn:citypass:wallet';
+
+export async function startWallet(config: WalletConfig, logger: Logger): Promise<RunningWallet> {
+  const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32 });
+  await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), [...outboxMigrations(900), idempotencyMigration(901)]);
+  const currencies = config.WALLET_CURRENCIES.split(',');
+  for (const currency of currencies) await openAccount(pool, 'float', 'city', currency);
+
+  const bus = await connectBus({ servers: config.NATS_URL, name: 'wallet', logger });
+  await ensureStream(bus.jsm, { name: config.WALLET_STREAM, subjects: [walletSubjects.all] });
+  const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.WALLET_OUTBOX_POLL_MS });
+
+  const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
+  const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: walletResource, issuerKeys });
+  const revocations = new GuardedRevocations();
+  const kv = await untilReady(logger, 'credential status bucket', () => new Kvm(bus.js).open(config.IDENTITY_STATUS_BUCKET));
+  await revocations.start(kv, logger);
+  const deps: WalletDeps = {
+    pool,
+    idempotency: new Idempotency(),
+    logger,
+    currencies: new Set(currencies),
+    mandates: new PresentationVerifier({ issuer: config.IDENTITY_ISSUER, issuerKeys, revocations, replayCache: new ReplayCache() }),
+    risk: {
+      authorizationsPerMinute: config.WALLET_RISK_AUTHORIZATIONS_PER_MINUTE,
+      dailyLimitMinor: BigInt(config.WALLET_RISK_DAILY_LIMIT_MINOR),
+      credentialDailyLimitMinor: BigInt(config.WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR),
+    },
+    holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
+    holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
+    now: Date.now,
+  };
+  const identityEvents = await untilReady(logger, 'identity event stream', () =>
+    startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, pool, currencies, logger }));
+  const sweeper = startHoldSweeper(deps, config.WALLET_HOLD_SWEEP_MS);
+  const charges = serveCharges(bus.nc, deps, tokens, logger);
+
+  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token) });
+  addWalletService(grpc, deps);
+  const grpcPort = await grpc.listen(config.WALLET_GRPC_HOST, config.WALLET_GRPC_PORT);
+  logger.info('wallet started', { grpcPort, currencies });
+
+  return {
+    grpcPort,
+    async stop() {
+      await grpc.shutdown(2_000);
+      await charges.stop();
+      await sweeper.stop();
+      await identityEvents.stop();
+      await revocations.stop();
+      await relay.stop();
+      await bus.close();
+      await pool.end();
+    },
+  };
+}
+
+/** Identity makes the stream and the bucket; a wallet started at the same time waits for them (at most a minute). */
+async function untilReady<T>(logger: Logger, what: string, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${what} is not available`, { cause: error });
+      if (tries === 1) logger.info(`waiting for the ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}

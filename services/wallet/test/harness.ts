@@ -1,0 +1,136 @@
+// A real identity and a real wallet in this process, on their own databases and their own nats-server, plus the
+// clients a wallet test needs: residents with phones, onboarded services with tokens, a funding client.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
+import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
+import { createPresentation, type AmountCap } from '@citypass/credential';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { createLogger } from '@citypass/platform/log';
+import { createPool, type Pool } from '@citypass/platform/pg';
+import { testPostgres, type TestDatabase } from '@citypass/platform/testing';
+import { startHarness, type IdentityHarness } from '../../identity/test/harness.ts';
+import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { loadWalletConfig, type WalletConfig } from '../src/config.ts';
+import { startWallet, type RunningWallet } from '../src/server.ts';
+
+export interface Phone {
+  readonly residentId: string;
+  readonly app: ResidentApp;
+  readonly credential: string;
+  /** A fresh presentation for `audience`, each with a new nonce and a higher counter. */
+  present(audience: string, amountCap?: AmountCap): string;
+}
+
+export interface ServiceClient {
+  readonly name: string;
+  readonly token: string;
+  readonly wallet: PromiseClient<typeof WalletServiceService>;
+}
+
+export interface WalletHarness {
+  readonly identity: IdentityHarness;
+  readonly config: WalletConfig;
+  readonly database: TestDatabase;
+  /** A direct pool on the wallet database, for assertions on the ledger itself. */
+  readonly db: Pool;
+  readonly address: string;
+  wallet: RunningWallet;
+  resident(): Promise<Phone>;
+  service(name: string, extraScopes?: string[]): Promise<ServiceClient>;
+  topUp(phone: Phone, amountMinor: bigint): Promise<void>;
+  /** Stops the wallet and starts it again on the same database, port and broker. */
+  restartWallet(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWalletHarness(overrides: Record<string, string> = {}): Promise<WalletHarness> {
+  const identity = await startHarness();
+  const database = await testPostgres();
+  const config = loadWalletConfig({
+    WALLET_GRPC_HOST: '127.0.0.1',
+    WALLET_GRPC_PORT: '0',
+    WALLET_DATABASE_URL: database.url,
+    NATS_URL: identity.nats.url,
+    IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
+    IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+    IDENTITY_ISSUER: identity.issuer,
+    IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
+    LOG_LEVEL: 'error',
+    ...overrides,
+  });
+  const logger = createLogger('wallet-test', 'error');
+  let wallet = await startWallet(config, logger);
+  const fixedPort = { ...config, WALLET_GRPC_PORT: wallet.grpcPort };
+  const address = `127.0.0.1:${wallet.grpcPort}`;
+  const db = createPool(database.url, { max: 4 });
+  const clients: { close(): void }[] = [];
+  let counter = 0;
+
+  const service = async (name: string, extraScopes: string[] = []): Promise<ServiceClient> => {
+    const onboarded = await identity.operator.onboardService({
+      idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes, jwksJson: '',
+    });
+    const response = await identity.clientCredentialsToken(name, onboarded.clientSecret, 'urn:citypass:wallet', onboarded.scopes.join(' '));
+    assert.equal(response.status, 200);
+    const token = ((await response.json()) as { access_token: string }).access_token;
+    await waitFor(async () => (await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = $1", [name])).rowCount === 1, `${name} merchant account`);
+    const client = promiseClient(WalletServiceService, address, { metadata: () => bearer(token) });
+    clients.push(client);
+    return { name, token, wallet: client };
+  };
+  let funding: ServiceClient | undefined;
+
+  return {
+    identity, config, database, db, address,
+    get wallet() { return wallet; },
+    set wallet(value) { wallet = value; },
+    async resident() {
+      const created = await identity.operator.createResident({
+        idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Resi', familyName: 'Dent', birthDate: '1985-05-05',
+        concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+      });
+      const app = new ResidentApp(identity.issuer);
+      const token = await app.enroll(created.enrollmentCode?.code ?? '', 'resident password 1');
+      const issued = await app.requestCredential(token);
+      assert.equal(issued.status, 200);
+      const credential = ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+      return {
+        residentId: created.resident?.residentId ?? '',
+        app,
+        credential,
+        present: (audience, amountCap) => createPresentation({
+          credential, devicePrivateKey: app.deviceKey.privateKey, audience, counter: ++counter, nowMs: Date.now(),
+          ...(amountCap ? { amountCap } : {}),
+        }),
+      };
+    },
+    service,
+    async topUp(phone, amountMinor) {
+      funding ??= await service('funding', ['topup:funding']);
+      await funding.wallet.topUp({
+        idempotencyKey: randomBytes(8).toString('hex'), residentId: phone.residentId,
+        amount: { amountMinor, currency: 'EUR' }, fundingReference: `card-${randomBytes(4).toString('hex')}`,
+      });
+    },
+    async restartWallet() {
+      await wallet.stop();
+      wallet = await startWallet(fixedPort, logger);
+    },
+    async stop() {
+      for (const client of clients) client.close();
+      await wallet.stop();
+      await db.end();
+      await database.drop();
+      await identity.stop();
+    },
+  };
+}
+
+export async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
