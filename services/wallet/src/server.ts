@@ -47,7 +47,9 @@ export async function startWallet(config: WalletConfig, logger: Logger): Promise
     idempotency: new Idempotency(),
     logger,
     currencies: new Set(currencies),
-    mandates: new PresentationVerifier({ issuer: config.IDENTITY_ISSUER, issuerKeys, revocations, replayCache: new ReplayCache() }),
+    // One hold per presentation is enforced by the database across instances; per-device counters are not, since
+    // one phone's concurrent charges may arrive in any order.
+    mandates: new PresentationVerifier({ issuer: config.IDENTITY_ISSUER, issuerKeys, revocations, replayCache: new ReplayCache({ counters: false }) }),
     risk: {
       authorizationsPerMinute: config.WALLET_RISK_AUTHORIZATIONS_PER_MINUTE,
       dailyLimitMinor: BigInt(config.WALLET_RISK_DAILY_LIMIT_MINOR),

@@ -8,7 +8,7 @@ import type { WalletDeps } from './deps.ts';
 const batchSize = 200;
 
 /** Expires what is due now; returns how many holds it released. */
-export async function expireDueHolds(deps: WalletDeps): Promise<number> {
+export async function expireDueHolds(deps: Pick<WalletDeps, 'pool' | 'now'>): Promise<number> {
   let released = 0;
   for (;;) {
     const count = await withTransaction(deps.pool, async (client) => {
