@@ -686,6 +686,7 @@ test('k8s - identity runs as specified', () => {
     IDENTITY_GRPC_HOST: '0.0.0.0',
     NATS_URL: 'nats://nats:4222',
     LOG_LEVEL: 'info',
+    IDENTITY_TRUST_PROXY: 'true',
   });
   const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'identity-secrets');
   assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}).sort(), [

@@ -34,3 +34,21 @@ test('config - the description names defaults but hides secret ones', () => {
   const lines = describeConfig({ KEY: env.secret({ default: 'x'.repeat(20) }), PORT: env.port({ default: 1 }) });
   assert.deepEqual(lines, ['KEY (secret, default: (hidden))', 'PORT (int, default: 1)']);
 });
+
+test('config - URL values are echoed without user or password, even when they do not parse', () => {
+  const urls = { URL: env.url({ protocols: ['postgres:'] }) };
+  const cases: [string, string][] = [
+    ['postgres://identity:S3cr3t#pw@db:5432/identity', 'URL: Invalid URL (got "postgres://***@db:5432/identity")'],
+    ['http://identity:S3cr3t@db:5432/identity', 'URL: must use postgres: (got "http://***@db:5432/identity")'],
+    ['identity:S3cr3t@db', 'URL: must use postgres: (got "***@db")'],
+    ['not a url', 'URL: Invalid URL (got "not a url")'],
+  ];
+  for (const [raw, problem] of cases) {
+    assert.throws(() => loadConfig(urls, { URL: raw }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.deepEqual(error.problems, [problem]);
+      assert.equal(error.message.includes('S3cr3t'), false);
+      return true;
+    });
+  }
+});

@@ -1,5 +1,6 @@
 // Environment configuration: each service declares a schema once; `loadConfig` parses process.env at boot,
-// reports every missing or invalid variable together, and returns a frozen object. Secrets are never echoed.
+// reports every missing or invalid variable together, and returns a frozen object. Secrets are never echoed;
+// URLs are echoed without their user info (a database URL carries its password).
 
 interface Field<T> {
   readonly kind: string;
@@ -7,14 +8,17 @@ interface Field<T> {
   readonly secret: boolean;
   readonly description: string;
   parse(raw: string): T;
+  /** The raw value as it may appear in an error message. */
+  echo(raw: string): string;
 }
 
 type FieldOptions<T> = { default?: T; description?: string };
 
-function field<T>(kind: string, parse: (raw: string) => T, options: FieldOptions<T>, secret = false): Field<T> {
+function field<T>(kind: string, parse: (raw: string) => T, options: FieldOptions<T>, secret = false, echo = (raw: string) => raw): Field<T> {
   return {
     kind,
     parse,
+    echo,
     secret,
     description: options.description ?? '',
     ...(options.default === undefined ? {} : { default: options.default }),
@@ -39,7 +43,7 @@ export const env = {
         throw new Error(`must use ${options.protocols.join(' or ')}`);
       }
       return raw;
-    }, options),
+    }, options, false, redactUserInfo),
   int: (options: FieldOptions<number> & { min?: number; max?: number } = {}): Field<number> =>
     field('int', (raw) => {
       if (!/^-?\d+$/.test(raw)) throw new Error('must be an integer');
@@ -61,6 +65,17 @@ export const env = {
       return raw as T;
     }, options),
 };
+
+/**
+ * Replaces everything between the scheme and the last '@' (user, password) with '***'. Works on values that do
+ * not parse as URLs too: a password with '#' or '/' in it is what makes a URL invalid in the first place.
+ */
+function redactUserInfo(raw: string): string {
+  const at = raw.lastIndexOf('@');
+  if (at === -1) return raw;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(raw)?.[0] ?? '';
+  return `${scheme}***${raw.slice(at)}`;
+}
 
 export type Schema = Record<string, Field<unknown>>;
 export type Config<S extends Schema> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
@@ -88,7 +103,7 @@ export function loadConfig<S extends Schema>(schema: S, source: Record<string, s
       result[name] = spec.parse(raw);
     } catch (error) {
       const why = error instanceof Error ? error.message : 'invalid';
-      problems.push(spec.secret ? `${name}: ${why} (value hidden)` : `${name}: ${why} (got ${JSON.stringify(raw)})`);
+      problems.push(spec.secret ? `${name}: ${why} (value hidden)` : `${name}: ${why} (got ${JSON.stringify(spec.echo(raw))})`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -5,6 +5,7 @@ export const identitySchema = {
   IDENTITY_ISSUER: env.url({ default: 'http://127.0.0.1:7100', description: 'public issuer URL (https in production)' }),
   IDENTITY_HTTP_HOST: env.string({ default: '0.0.0.0' }),
   IDENTITY_HTTP_PORT: env.port({ default: 7100 }),
+  IDENTITY_TRUST_PROXY: env.bool({ default: false, description: 'trust X-Forwarded-* headers (only behind a proxy that overwrites them)' }),
   IDENTITY_GRPC_HOST: env.string({ default: '0.0.0.0' }),
   IDENTITY_GRPC_PORT: env.port({ default: 7101 }),
   IDENTITY_DATABASE_URL: env.url({ default: 'postgres://postgres@127.0.0.1:5432/citypass_identity', protocols: ['postgres:', 'postgresql:'] }),

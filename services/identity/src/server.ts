@@ -1,5 +1,6 @@
 // Wires the identity service together: database, keys, OIDC provider, HTTP and gRPC listeners, outbox relay,
-// revocation mirror, key rotation. main.ts calls it with the parsed config; integration tests call it too.
+// revocation mirror and its resync, expired OIDC state cleanup, key rotation. main.ts calls it with the parsed
+// config; integration tests call it too.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -15,12 +16,14 @@ import type { IdentityDeps } from './app/deps.ts';
 import { appendAudit } from './store/audit.ts';
 import type { IdentityConfig } from './config.ts';
 import { identitySubjects } from './bus/identity_events.ts';
-import { openStatusBucket, startStatusMirror } from './bus/status_mirror.ts';
+import { openStatusBucket, resyncStatusBucket, startStatusMirror } from './bus/status_mirror.ts';
 import { ownAccessTokenAuthenticator } from './grpc/authenticate.ts';
 import { addIdentityService } from './grpc/identity_service.ts';
 import { createHttpServer } from './oidc/http_server.ts';
 import { observeOutboxLag } from './metrics.ts';
 import { createProvider } from './oidc/provider.ts';
+import { runPeriodically } from './periodic.ts';
+import { deleteExpiredPayloads, payloadCleanup } from './store/oidc_cleanup.ts';
 import { SecretBox } from './store/secret_box.ts';
 import { loadKeySet, rotateNow, type KeySet } from './store/signing_keys.ts';
 
@@ -31,6 +34,7 @@ export interface RunningIdentity {
 }
 
 const keyCheckIntervalMs = 60_000;
+const statusResyncIntervalMs = 5 * 60_000;
 
 export async function startIdentity(config: IdentityConfig, logger: Logger): Promise<RunningIdentity> {
   const pool = createPool(config.IDENTITY_DATABASE_URL, { applicationName: 'identity', max: 20 });
@@ -59,6 +63,7 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
     appRedirectUris: config.IDENTITY_APP_REDIRECT_URIS.split(','),
     operatorClientSecret: config.IDENTITY_OPERATOR_CLIENT_SECRET,
     nonceSecret: createHash('sha256').update(`c_nonce:${config.IDENTITY_KEY_ENCRYPTION_KEY}`).digest(),
+    trustProxy: config.IDENTITY_TRUST_PROXY,
   });
   let provider = providerFor(keys);
 
@@ -80,15 +85,23 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
   observeOutboxLag(pool);
   const kv = await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs);
   const mirror = await startStatusMirror({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, kv, logger });
+  // Opens (so recreates) the bucket on each run: a deleted bucket comes back with every revocation in it.
+  const statusResync = runPeriodically('revocation resync', statusResyncIntervalMs, logger, async () => {
+    const put = await resyncStatusBucket(pool, await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs));
+    if (put > 0) logger.warn('revocations missing from the status bucket were put again', { put });
+  });
+  const cleanup = runPeriodically('oidc payload cleanup', payloadCleanup.intervalMs, logger, async () => {
+    await deleteExpiredPayloads(pool);
+  });
 
   const http = createHttpServer(deps, () => provider);
   http.listen(config.IDENTITY_HTTP_PORT, config.IDENTITY_HTTP_HOST);
   await once(http, 'listening');
 
   const grpc = new GrpcServer({ logger, authenticate: ownAccessTokenAuthenticator(config.IDENTITY_ISSUER, () => keys, Date.now) });
-  addIdentityService(grpc, deps, async () => {
+  addIdentityService(grpc, deps, async (actor) => {
     const key = await rotateNow(pool, box, policy.activationDelayMs);
-    await appendAudit(pool, { actor: 'operator', action: 'signing_key.rotated', subjectId: key.kid });
+    await appendAudit(pool, { actor, action: 'signing_key.rotated', subjectId: key.kid });
     await refreshKeys();
     return { kid: key.kid, activatesAt: new Date(key.activatesAtMs) };
   });
@@ -104,6 +117,8 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
       await grpc.shutdown(2_000);
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
+      await statusResync.stop();
+      await cleanup.stop();
       await mirror.stop();
       await relay.stop();
       await bus.close();

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
-import { dpopProof, signCompact } from '../../../test/support/jose.ts';
+import { dpopProof, pkcePair, signCompact } from '../../../test/support/jose.ts';
 import { ResidentApp } from '../../../test/support/resident_app.ts';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
@@ -32,6 +32,20 @@ async function enrolledResident(): Promise<{ residentId: string; code: string }>
     coveragePlanRef: '',
   });
   return { residentId: created.resident?.residentId ?? '', code: created.enrollmentCode?.code ?? '' };
+}
+
+/** A signed-out app at the sign-in page, ready to post its form. */
+async function atSignInPage(): Promise<{ app: ResidentApp; path: string }> {
+  const app = new ResidentApp(h.issuer);
+  const pkce = pkcePair();
+  const par = await app.post('/request', new URLSearchParams({
+    client_id: 'citypass-app', response_type: 'code', redirect_uri: 'citypass://auth/callback', scope: 'openid citypass_resident',
+    code_challenge: pkce.challenge, code_challenge_method: 'S256',
+  }));
+  const { request_uri: requestUri } = (await par.json()) as { request_uri: string };
+  const path = (await app.get(`/auth?client_id=citypass-app&request_uri=${encodeURIComponent(requestUri)}`)).headers.get('location') ?? '';
+  assert.equal((await app.get(path)).status, 200);
+  return { app, path };
 }
 
 async function rowCount(sql: string, values: unknown[] = []): Promise<number> {
@@ -160,4 +174,85 @@ test('oauth - oversized bodies are refused before they are read', async () => {
     body: `client_id=citypass-app&junk=${'a'.repeat(100_000)}`,
   });
   assert.equal(response.status, 413);
+});
+
+test('oauth - concurrent wrong passwords cannot get past the lockout', async () => {
+  const { residentId, code } = await enrolledResident();
+  await new ResidentApp(h.issuer).enroll(code, password);
+  const pages = [];
+  for (let i = 0; i < 12; i++) pages.push(await atSignInPage());
+  const responses = await Promise.all(pages.map(({ app, path }, i) =>
+    app.post(`${path}/login`, new URLSearchParams({ resident_id: residentId, password: i === 11 ? password : `wrong password ${i}` }))));
+  const right = responses[11]?.status;
+  assert.ok(responses.slice(0, 11).every((r) => r.status === 401));
+  const row = (await db.query<{ failed_sign_ins: number; locked_until: Date | null }>('SELECT failed_sign_ins, locked_until FROM residents WHERE id = $1', [residentId])).rows[0];
+  assert.equal(row?.failed_sign_ins, 5);
+  assert.ok((row.locked_until?.getTime() ?? 0) > Date.now(), 'the account ends locked');
+  const audit = (await db.query<{ id: string; action: string; reason: string | null; locked: string | null }>(
+    `SELECT id, action, details->>'reason' AS reason, details->>'locked' AS locked FROM audit_log
+     WHERE subject_id = $1 AND action IN ('sign_in.failed', 'sign_in.succeeded') ORDER BY id`, [residentId])).rows;
+  const checked = audit.filter((entry) => entry.reason === 'WRONG_PASSWORD').length;
+  // One password check at a time: at most 4 failures before the right password, then 5 to lock; the rest
+  // meet the lock without their password being checked.
+  assert.ok(checked >= 5 && checked <= 9, `${checked} wrong passwords were checked`);
+  assert.equal(audit.filter((entry) => entry.reason === 'LOCKED').length, 11 - checked + (right === 401 ? 1 : 0));
+  const lockedAt = audit.findIndex((entry) => entry.locked === 'true');
+  const succeededAt = audit.findIndex((entry) => entry.action === 'sign_in.succeeded');
+  assert.equal(right === 303, succeededAt !== -1);
+  if (succeededAt !== -1) assert.ok(succeededAt < lockedAt, 'the right password is refused once the fifth failure locked the account');
+});
+
+test('oauth - after a concurrent replay of an authorization code the winning token is dead too', async () => {
+  for (let trial = 0; trial < 5; trial++) {
+    const app = new ResidentApp(h.issuer);
+    const { code, verifier } = await app.authorize('enroll', new URLSearchParams({ code: (await enrolledResident()).code, password }));
+    const results = await Promise.all(Array.from({ length: 8 }, () => app.redeem(code, verifier)));
+    const winner = results.find((r) => r.status === 200);
+    if (winner === undefined) continue;
+    const token = ((await winner.json()) as { access_token: string }).access_token;
+    const credential = await app.requestCredential(token);
+    assert.equal(credential.status, 401, `trial ${trial}: the winner's token still works`);
+  }
+});
+
+const p256Order = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+
+/** The same ES256 JWS with s replaced by n - s: another signature that verifies (ECDSA malleability). */
+function malleate(jws: string): string {
+  const [header, payload, signature] = jws.split('.') as [string, string, string];
+  const bytes = Buffer.from(signature, 'base64url');
+  const s = BigInt(`0x${bytes.subarray(32).toString('hex')}`);
+  const flipped = Buffer.from((p256Order - s).toString(16).padStart(64, '0'), 'hex');
+  return `${header}.${payload}.${Buffer.concat([bytes.subarray(0, 32), flipped]).toString('base64url')}`;
+}
+
+test('oauth - a credential proof replayed with a malleated signature is refused', async () => {
+  const { residentId, code } = await enrolledResident();
+  const app = new ResidentApp(h.issuer);
+  const token = await app.enroll(code, password);
+  const nonce = ((await (await fetch(`${h.issuer}/challenge`, { method: 'POST' })).json()) as { c_nonce: string }).c_nonce;
+  const proof = signCompact({ typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: app.deviceKey.publicJwk }, { aud: h.issuer, iat: Math.floor(Date.now() / 1000), nonce }, app.deviceKey.privateKey);
+  assert.equal((await app.requestCredential(token, { proof })).status, 200);
+  const replay = await app.requestCredential(token, { proof: malleate(proof) });
+  assert.equal(replay.status, 400);
+  assert.equal(((await replay.json()) as { error: string }).error, 'invalid_proof');
+  assert.equal(await rowCount('SELECT 1 FROM credentials WHERE resident_id = $1', [residentId]), 1);
+});
+
+test('oauth - X-Forwarded-Host is not trusted by default: a DPoP proof for another host is refused', async () => {
+  const app = new ResidentApp(h.issuer);
+  const { code, verifier } = await app.authorize('enroll', new URLSearchParams({ code: (await enrolledResident()).code, password }));
+  const forwarded = await fetch(`${h.issuer}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      dpop: dpopProof(app.dpopKey, 'POST', 'https://wallet.evil.example/token'),
+      'x-forwarded-host': 'wallet.evil.example',
+      'x-forwarded-proto': 'https',
+    },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'citypass://auth/callback', client_id: 'citypass-app' }),
+  });
+  assert.equal(forwarded.status, 400);
+  assert.equal(((await forwarded.json()) as { error: string }).error, 'invalid_dpop_proof');
+  assert.equal((await app.redeem(code, verifier)).status, 200, 'the proof for the real URL works');
 });

@@ -5,7 +5,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { Kvm } from '@nats-io/kv';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConcessionClass, ServiceOnboarded, type CreateResidentRequest } from '@citypass/proto/identity/v1/identity';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
@@ -14,6 +14,7 @@ import { DomainError } from '@citypass/platform/errors';
 import { bearer } from '@citypass/platform/grpc';
 import { signCompact } from '../../../test/support/jose.ts';
 import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { openStatusBucket, resyncStatusBucket } from '../src/bus/status_mirror.ts';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
@@ -224,14 +225,86 @@ test('operator api - the audit log is listed newest first and cannot be changed'
   assert.equal(text.includes('correct horse battery'), false, 'no password in the audit log');
 });
 
+test('operator api - onboarding with a key oidc-provider could not import is refused and writes nothing', async () => {
+  const rsa = (bits: number): Record<string, unknown> => ({ ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }), kid: 'k1' });
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['bad-point', { kty: 'EC', crv: 'P-256', x: 'zz', y: 'zz', kid: 'k1' }, 'JWKS_INVALID'],
+    ['off-curve', { kty: 'EC', crv: 'P-256', x: Buffer.alloc(32, 1).toString('base64url'), y: Buffer.alloc(32, 1).toString('base64url') }, 'JWKS_INVALID'],
+    ['no-modulus', { kty: 'RSA', kid: 'k1' }, 'JWKS_INVALID'],
+    ['short-rsa', rsa(1024), 'JWKS_INVALID'],
+    ['multi-prime', { ...rsa(2048), oth: [] }, 'JWKS_PRIVATE_KEY'],
+  ];
+  for (const [name, key, reason] of cases) {
+    const request = { idempotencyKey: randomBytes(8).toString('hex'), name, displayName: '', contactEmail: 'ops@keys.example', extraScopes: [], jwksJson: JSON.stringify({ keys: [key] }) };
+    assert.deepEqual(await rejection(h.operator.onboardService(request)), { kind: 'invalid_argument', reason }, name);
+  }
+  const names = cases.map(([name]) => name);
+  assert.equal(await count('SELECT 1 FROM services WHERE name = ANY($1)', [names]), 0);
+  assert.equal(await count("SELECT 1 FROM oidc_payloads WHERE model = 'Client' AND id = ANY($1)", [names]), 0);
+  assert.equal(await count("SELECT 1 FROM audit_log WHERE action = 'service.onboarded' AND subject_id = ANY($1)", [names]), 0);
+  const accepted = await h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'long-rsa', displayName: '', contactEmail: 'ops@keys.example', extraScopes: [], jwksJson: JSON.stringify({ keys: [rsa(2048)] }) });
+  assert.equal(accepted.tokenEndpointAuthMethod, 'private_key_jwt', 'a 2048-bit RSA key is enough');
+});
+
+test('operator api - the status mirror never gives up, and the resync puts back revocations a lost bucket dropped', async () => {
+  const info = await (await jetstreamManager(nc)).consumers.info(h.config.IDENTITY_STREAM, 'identity-status-mirror');
+  assert.ok((info.config.max_deliver ?? 0) >= 1_000_000, `max_deliver ${info.config.max_deliver}`);
+
+  const created = await h.operator.createResident(residentRequest());
+  const phone = new ResidentApp(h.issuer);
+  assert.equal((await phone.requestCredential(await phone.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery'))).status, 200);
+  const credentialId = (await h.operator.getResident({ residentId: created.resident?.residentId ?? '' })).activeCredential?.credentialId ?? '';
+  await h.operator.revokeCredential({ credentialId, reason: 'lost' });
+  const js = jetstream(nc);
+  const bucket = h.config.IDENTITY_STATUS_BUCKET;
+  const ttlMs = h.config.IDENTITY_CREDENTIAL_TTL_S * 1000;
+  const mirrored = await new Kvm(js).open(bucket);
+  const deadline = Date.now() + 5_000;
+  while ((await mirrored.get(credentialId))?.operation !== 'PUT') {
+    if (Date.now() > deadline) assert.fail('revocation not mirrored');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  await (await jetstreamManager(nc)).streams.delete(`KV_${bucket}`);
+  const kv = await openStatusBucket(js, bucket, ttlMs);
+  assert.equal(await kv.get(credentialId), null, 'the recreated bucket is empty');
+  assert.ok(await resyncStatusBucket(db, kv) >= 1);
+  const entry = await kv.get(credentialId);
+  assert.equal(entry?.operation, 'PUT');
+  assert.equal(entry.json<{ by: string }>().by, 'operator');
+  assert.equal(await resyncStatusBucket(db, kv), 0, 'nothing missing: nothing put again');
+});
+
 test('operator api - rotating the signing key publishes the next key before it signs', async () => {
+  const signerKid = (await db.query<{ kid: string }>('SELECT kid FROM signing_keys WHERE activates_at <= now() ORDER BY activates_at DESC LIMIT 1')).rows[0]?.kid;
   const before = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
   const rotated = await h.operator.rotateSigningKey({});
   const after = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
   assert.equal(after.length, before.length + 1);
   assert.ok(after.some((key) => key.kid === rotated.kid));
   assert.ok((rotated.activatesAt?.getTime() ?? 0) > Date.now(), 'not signing yet');
-  assert.equal(await count("SELECT 1 FROM signing_keys WHERE private_jwk_sealed::text LIKE '%\"d\"%'"), 0);
+  const sealed = (await db.query<{ private_jwk_sealed: Buffer }>('SELECT private_jwk_sealed FROM signing_keys')).rows;
+  assert.equal(sealed.length, after.length);
+  for (const row of sealed) assert.equal(row.private_jwk_sealed.includes('"d":'), false, 'private keys are sealed at rest');
+
+  const created = await h.operator.createResident(residentRequest());
+  const phone = new ResidentApp(h.issuer);
+  const issued = await phone.requestCredential(await phone.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery'));
+  assert.equal(issued.status, 200);
+  const credential = ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+  assert.equal(decodeJws(credential, 4096).header.kid, signerKid, 'the old key still signs; the new one is only published');
+  assert.notEqual(signerKid, rotated.kid);
+});
+
+test('operator api - a rotation while the next key is pending is refused; rotations are audited with the operator', async () => {
+  const pending = 'SELECT 1 FROM signing_keys WHERE activates_at > now()';
+  if (await count(pending) === 0) await h.operator.rotateSigningKey({});
+  const keys = await count('SELECT 1 FROM signing_keys');
+  assert.deepEqual(await rejection(h.operator.rotateSigningKey({})), { kind: 'failed_precondition', reason: 'ROTATION_PENDING' });
+  assert.equal(await count('SELECT 1 FROM signing_keys'), keys);
+  assert.equal(await count(pending), 1);
+  const audit = await h.operator.listAuditEvents({ subjectId: '', action: 'signing_key.rotated', pageSize: 10, pageToken: '' });
+  assert.deepEqual(audit.events.map((event) => event.actor), ['operator:operator']);
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -99,3 +99,24 @@ test('resident revocation - the signed status list marks revoked credentials onl
   assert.equal(bit(indexOf(alice.credential)), 1);
   assert.equal(bit(indexOf(bob.credential)), 0);
 });
+
+test('resident revocation - an oversized or malformed body is refused before the DPoP proof is spent', async () => {
+  const alice = await residentWithCredential();
+  const url = `${h.issuer}/credential/revoke`;
+  const proof = dpopProof(alice.app.dpopKey, 'POST', url, { accessToken: alice.token });
+  const headers = { 'content-type': 'application/json', authorization: `DPoP ${alice.token}`, dpop: proof };
+  // Chunked, so no content-length tells the server the size up front.
+  const oversized = new TextEncoder().encode(JSON.stringify({ credential_id: alice.credentialId, pad: 'a'.repeat(5000) }));
+  const body = new ReadableStream({ start(controller) { controller.enqueue(oversized); controller.close(); } });
+  const tooLarge = await fetch(url, { method: 'POST', headers, body, duplex: 'half' });
+  assert.equal(tooLarge.status, 413);
+  assert.equal(((await tooLarge.json()) as { reason: string }).reason, 'BODY_TOO_LARGE');
+  for (const text of ['{"credential_id":', '[]', '']) {
+    const malformed = await fetch(url, { method: 'POST', headers, body: text });
+    assert.equal(malformed.status, 400, text);
+    assert.equal(((await malformed.json()) as { reason: string }).reason, 'BODY_INVALID');
+  }
+  assert.equal((await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status, 'active');
+  const response = await revoke(alice.app, alice.token, alice.credentialId, proof);
+  assert.equal(response.status, 200, 'the proof was not spent by the refused bodies');
+});

@@ -1,6 +1,6 @@
 // Operator command: register a city service (parking, bike share, a shop) as an OIDC client that can obtain
 // JWT access tokens with its `charge:<name>` scope, and announce it so the wallet opens its merchant account.
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import { OnboardServiceRequest, OnboardServiceResponse } from '@citypass/proto/identity/v1/identity';
 import { alreadyExists, invalidArgument } from '@citypass/platform/errors';
@@ -65,7 +65,13 @@ export async function onboardService(deps: IdentityDeps, actor: string, request:
   }
 }
 
-/** Public signing keys only: any private member or unsupported key type is refused. */
+const minRsaBits = 2048;
+
+/**
+ * Public signing keys only, each one importable as oidc-provider will import it later: EC P-256 (x, y on the
+ * curve) or RSA (n, e, at least 2048 bits). Any private member or an unusable key is refused here, before
+ * anything is written, instead of failing every token request afterwards.
+ */
 function parsePublicJwks(text: string): { keys: Record<string, unknown>[] } {
   let parsed: unknown;
   try {
@@ -78,12 +84,24 @@ function parsePublicJwks(text: string): { keys: Record<string, unknown>[] } {
   for (const key of keys as unknown[]) {
     if (typeof key !== 'object' || key === null) throw invalidArgument('JWKS_INVALID', 'every key must be an object');
     const record = key as Record<string, unknown>;
-    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((member) => member in record)) {
+    if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'].some((member) => member in record)) {
       throw invalidArgument('JWKS_PRIVATE_KEY', 'jwks_json must hold public keys only');
     }
-    if (!(record.kty === 'EC' && record.crv === 'P-256') && record.kty !== 'RSA') {
-      throw invalidArgument('JWKS_INVALID', 'keys must be EC P-256 or RSA');
-    }
+    checkImportable(record);
   }
   return { keys: keys as Record<string, unknown>[] };
+}
+
+function checkImportable(record: Record<string, unknown>): void {
+  const ec = record.kty === 'EC' && record.crv === 'P-256' && typeof record.x === 'string' && typeof record.y === 'string';
+  const rsa = record.kty === 'RSA' && typeof record.n === 'string' && typeof record.e === 'string';
+  if (!ec && !rsa) throw invalidArgument('JWKS_INVALID', 'keys must be EC P-256 (x, y) or RSA (n, e)');
+  let details;
+  try {
+    const jwk: JsonWebKey = ec ? { kty: 'EC', crv: 'P-256', x: record.x as string, y: record.y as string } : { kty: 'RSA', n: record.n as string, e: record.e as string };
+    details = createPublicKey({ key: jwk, format: 'jwk' }).asymmetricKeyDetails;
+  } catch {
+    throw invalidArgument('JWKS_INVALID', 'a key is not a valid public key');
+  }
+  if (rsa && (details?.modulusLength ?? 0) < minRsaBits) throw invalidArgument('JWKS_INVALID', `RSA keys must have at least ${minRsaBits} bits`);
 }

@@ -2,7 +2,7 @@
 // password, later with the resident id and password. Failures are audited and lock the account after
 // `maxFailures` in a row; the caller only ever learns "invalid credentials" or "locked".
 import { unauthenticated } from '@citypass/platform/errors';
-import { withTransaction } from '@citypass/platform/pg';
+import { withTransaction, type PoolClient } from '@citypass/platform/pg';
 import { appendAudit } from '../store/audit.ts';
 import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
@@ -12,21 +12,13 @@ import { isUuid } from '@citypass/platform/ids';
 
 const maxFailures = 5;
 const lockMs = 15 * 60 * 1000;
+
 export async function completeEnrollment(deps: IdentityDeps, code: string, newPassword: string): Promise<string> {
   checkPasswordPolicy(newPassword);
-  const passwordHash = await hashPassword(newPassword);
-  const residentId = await withTransaction(deps.pool, async (client) => {
-    const found = await client.query<{ resident_id: string }>(
-      `UPDATE enrollment_codes SET used_at = now()
-       WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING resident_id`,
-      [enrollmentCodeHash(code)],
-    );
-    const id = found.rows[0]?.resident_id;
-    if (id === undefined) return undefined;
-    await client.query('UPDATE residents SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [id, passwordHash]);
-    await appendAudit(client, { actor: `resident:${id}`, action: 'enrollment.completed', subjectId: id });
-    return id;
-  });
+  const codeHash = enrollmentCodeHash(code);
+  // Cheap check first: a wrong code must not cost an argon2 hash. The UPDATE below still decides atomically.
+  const usable = await deps.pool.query('SELECT 1 FROM enrollment_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()', [codeHash]);
+  const residentId = usable.rowCount === 1 ? await consumeEnrollmentCode(deps, codeHash, await hashPassword(newPassword)) : undefined;
   if (residentId === undefined) {
     await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'ENROLLMENT_CODE_INVALID' } });
     identityMetrics.signIns.add(1, { outcome: 'failed', reason: 'ENROLLMENT_CODE_INVALID' });
@@ -36,49 +28,77 @@ export async function completeEnrollment(deps: IdentityDeps, code: string, newPa
   return residentId;
 }
 
-export async function signIn(deps: IdentityDeps, residentId: string, password: string): Promise<string> {
-  const row = isUuid(residentId)
-    ? (await deps.pool.query<{ password_hash: string | null; locked_until: Date | null }>(
-        'SELECT password_hash, locked_until FROM residents WHERE id = $1',
-        [residentId],
-      )).rows[0]
-    : undefined;
-  if (row?.password_hash == null) {
-    await burnPasswordCheck(password);
-    await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'UNKNOWN_RESIDENT' } });
-    identityMetrics.signIns.add(1, { outcome: 'failed', reason: 'UNKNOWN_RESIDENT' });
-    throw unauthenticated('INVALID_CREDENTIALS', 'resident id or password is wrong');
-  }
-  if (row.locked_until !== null && row.locked_until.getTime() > deps.now()) {
-    await appendAudit(deps.pool, { actor: `resident:${residentId}`, action: 'sign_in.failed', subjectId: residentId, details: { reason: 'LOCKED' } });
-    identityMetrics.signIns.add(1, { outcome: 'failed', reason: 'LOCKED' });
-    throw unauthenticated('ACCOUNT_LOCKED', 'too many failed sign-ins; try again later');
-  }
-  if (!(await verifyPassword(password, row.password_hash))) {
-    await recordFailure(deps, residentId);
-    throw unauthenticated('INVALID_CREDENTIALS', 'resident id or password is wrong');
-  }
-  await deps.pool.query('UPDATE residents SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [residentId]);
-  await appendAudit(deps.pool, { actor: `resident:${residentId}`, action: 'sign_in.succeeded', subjectId: residentId });
-  identityMetrics.signIns.add(1, { outcome: 'succeeded' });
-  return residentId;
+async function consumeEnrollmentCode(deps: IdentityDeps, codeHash: Buffer, passwordHash: string): Promise<string | undefined> {
+  return withTransaction(deps.pool, async (client) => {
+    const found = await client.query<{ resident_id: string }>(
+      `UPDATE enrollment_codes SET used_at = now()
+       WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING resident_id`,
+      [codeHash],
+    );
+    const id = found.rows[0]?.resident_id;
+    if (id === undefined) return undefined;
+    await client.query('UPDATE residents SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [id, passwordHash]);
+    await appendAudit(client, { actor: `resident:${id}`, action: 'enrollment.completed', subjectId: id });
+    return id;
+  });
 }
 
-async function recordFailure(deps: IdentityDeps, residentId: string): Promise<void> {
-  await withTransaction(deps.pool, async (client) => {
-    const result = await client.query<{ failed_sign_ins: number }>(
-      `UPDATE residents SET failed_sign_ins = failed_sign_ins + 1,
-         locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
-       WHERE id = $1 RETURNING failed_sign_ins`,
-      [residentId, maxFailures, lockMs / 1000],
-    );
-    const failures = result.rows[0]?.failed_sign_ins ?? 0;
-    identityMetrics.signIns.add(1, { outcome: 'failed', reason: 'WRONG_PASSWORD' });
-    await appendAudit(client, {
-      actor: `resident:${residentId}`,
-      action: 'sign_in.failed',
-      subjectId: residentId,
-      details: { reason: 'WRONG_PASSWORD', consecutiveFailures: failures, locked: failures >= maxFailures },
-    });
+type Outcome = 'UNKNOWN_RESIDENT' | 'LOCKED' | 'WRONG_PASSWORD' | 'SUCCEEDED';
+
+/**
+ * Checks of one resident's password run one at a time: the resident row is locked (FOR UPDATE) while the lock is
+ * checked, the password verified and the counters updated, so concurrent guesses cannot all pass an unlocked check.
+ */
+export async function signIn(deps: IdentityDeps, residentId: string, password: string): Promise<string> {
+  const outcome = isUuid(residentId)
+    ? await withTransaction(deps.pool, (client) => checkPasswordLocked(deps, client, residentId, password))
+    : 'UNKNOWN_RESIDENT';
+  switch (outcome) {
+    case 'SUCCEEDED':
+      identityMetrics.signIns.add(1, { outcome: 'succeeded' });
+      return residentId;
+    case 'UNKNOWN_RESIDENT':
+      await burnPasswordCheck(password);
+      await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'UNKNOWN_RESIDENT' } });
+      identityMetrics.signIns.add(1, { outcome: 'failed', reason: outcome });
+      throw unauthenticated('INVALID_CREDENTIALS', 'resident id or password is wrong');
+    case 'LOCKED':
+      identityMetrics.signIns.add(1, { outcome: 'failed', reason: outcome });
+      throw unauthenticated('ACCOUNT_LOCKED', 'too many failed sign-ins; try again later');
+    case 'WRONG_PASSWORD':
+      identityMetrics.signIns.add(1, { outcome: 'failed', reason: outcome });
+      throw unauthenticated('INVALID_CREDENTIALS', 'resident id or password is wrong');
+  }
+}
+
+async function checkPasswordLocked(deps: IdentityDeps, client: PoolClient, residentId: string, password: string): Promise<Outcome> {
+  const row = (await client.query<{ password_hash: string | null; locked_until: Date | null }>(
+    'SELECT password_hash, locked_until FROM residents WHERE id = $1 FOR UPDATE',
+    [residentId],
+  )).rows[0];
+  if (row?.password_hash == null) return 'UNKNOWN_RESIDENT';
+  const actor = `resident:${residentId}`;
+  if (row.locked_until !== null && row.locked_until.getTime() > deps.now()) {
+    await appendAudit(client, { actor, action: 'sign_in.failed', subjectId: residentId, details: { reason: 'LOCKED' } });
+    return 'LOCKED';
+  }
+  if (await verifyPassword(password, row.password_hash)) {
+    await client.query('UPDATE residents SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [residentId]);
+    await appendAudit(client, { actor, action: 'sign_in.succeeded', subjectId: residentId });
+    return 'SUCCEEDED';
+  }
+  const result = await client.query<{ failed_sign_ins: number }>(
+    `UPDATE residents SET failed_sign_ins = failed_sign_ins + 1,
+       locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
+     WHERE id = $1 RETURNING failed_sign_ins`,
+    [residentId, maxFailures, lockMs / 1000],
+  );
+  const failures = result.rows[0]?.failed_sign_ins ?? 0;
+  await appendAudit(client, {
+    actor,
+    action: 'sign_in.failed',
+    subjectId: residentId,
+    details: { reason: 'WRONG_PASSWORD', consecutiveFailures: failures, locked: failures >= maxFailures },
   });
+  return 'WRONG_PASSWORD';
 }

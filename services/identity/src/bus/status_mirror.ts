@@ -2,15 +2,27 @@
 // when and why it was revoked. Fed by identity's own published events, so a revocation reaches the bucket even
 // if this process died between commit and publish (the outbox relays it later) and repeats are harmless (a put
 // of the same value). Entries expire with the bucket's max age, set longer than any credential lives.
+// The mirror never gives up on an event (a KV outage only delays it), and `resyncStatusBucket` puts every
+// revoked, unexpired credential the database knows that the bucket lacks (at start and periodically), so even a
+// lost or recreated bucket converges to the database.
 import { Kvm, type KV } from '@nats-io/kv';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { CredentialRevoked } from '@citypass/proto/identity/v1/identity';
 import type { Logger } from '@citypass/platform/log';
 import { startConsumer } from '@citypass/platform/outbox';
+import type { Queryable } from '@citypass/platform/pg';
 import { identitySubjects } from './identity_events.ts';
+
+/** Redeliveries are 30 s apart at most (platform backoff cap): this bound is years, i.e. never give up. */
+const mirrorMaxDeliver = 10_000_000;
+const resyncBatchSize = 1_000;
 
 export async function openStatusBucket(js: JetStreamClient, bucket: string, credentialTtlMs: number): Promise<KV> {
   return new Kvm(js).create(bucket, { history: 1, ttl: credentialTtlMs + 24 * 3600 * 1000 });
+}
+
+function statusValue(revokedAt: Date | undefined, by: string, expiresAt: Date | undefined): string {
+  return JSON.stringify({ revokedAt: revokedAt?.toISOString(), by, expiresAt: expiresAt?.toISOString() });
 }
 
 export async function startStatusMirror(options: {
@@ -27,12 +39,33 @@ export async function startStatusMirror(options: {
     durable: 'identity-status-mirror',
     filterSubject: identitySubjects.credentialRevoked,
     logger: options.logger,
+    maxDeliver: mirrorMaxDeliver,
     handler: async (envelope) => {
       const event = CredentialRevoked.decode(envelope.payload);
-      await options.kv.put(
-        event.credentialId,
-        JSON.stringify({ revokedAt: event.revokedAt?.toISOString(), by: event.revokedBy, expiresAt: event.expiresAt?.toISOString() }),
-      );
+      await options.kv.put(event.credentialId, statusValue(event.revokedAt, event.revokedBy, event.expiresAt));
     },
   });
+}
+
+/** Puts every revoked, unexpired credential missing from the bucket; returns how many it put. */
+export async function resyncStatusBucket(db: Queryable, kv: KV): Promise<number> {
+  const present = new Set<string>();
+  for await (const key of await kv.keys()) present.add(key);
+  let put = 0;
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const { rows } = await db.query<{ id: string; revoked_at: Date; revoked_by: string; expires_at: Date }>(
+      `SELECT id, revoked_at, revoked_by, expires_at FROM credentials
+       WHERE revoked_at IS NOT NULL AND expires_at > now() AND id > $1 ORDER BY id LIMIT $2`,
+      [after, resyncBatchSize],
+    );
+    for (const row of rows) {
+      if (present.has(row.id)) continue;
+      await kv.put(row.id, statusValue(row.revoked_at, row.revoked_by, row.expires_at));
+      put++;
+    }
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < resyncBatchSize) return put;
+    after = last.id;
+  }
 }

@@ -12,7 +12,7 @@ import { operatorScope } from '../oidc/provider.ts';
 
 const operatorOnly: MethodPolicy = { anyScope: [operatorScope] };
 
-export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotateSigningKey: () => Promise<{ kid: string; activatesAt: Date }>): void {
+export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotateSigningKey: (actor: string) => Promise<{ kid: string; activatesAt: Date }>): void {
   const actorOf = (context: CallContext): string => `operator:${context.principal?.clientId ?? 'unknown'}`;
   server.addService(
     'citypass.identity.v1.IdentityService',
@@ -31,7 +31,7 @@ export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotat
       },
       onboardService: (request, context) => onboardService(deps, actorOf(context), request),
       listAuditEvents: (request) => listAuditEvents(deps, request),
-      rotateSigningKey: async () => rotateSigningKey(),
+      rotateSigningKey: async (_request, context) => rotateSigningKey(actorOf(context)),
     },
     {
       createResident: operatorOnly,

@@ -2,6 +2,7 @@
 // enrollment code (choosing a password), and later sign-ins with the resident id and password.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import { isDomainError } from '@citypass/platform/errors';
 import type { IdentityDeps } from '../app/deps.ts';
 import { completeEnrollment, signIn } from '../app/sign_in.ts';
@@ -16,8 +17,8 @@ export async function handleInteraction(
   path: string,
 ): Promise<void> {
   const [, , uid, action] = path.split('/');
-  const details = await provider.interactionDetails(request, response);
-  if (uid !== details.uid || (details.prompt.name !== 'login' && details.prompt.name !== 'consent')) {
+  const details = await interactionDetailsOf(provider, request, response);
+  if (details === undefined || uid !== details.uid || (details.prompt.name !== 'login' && details.prompt.name !== 'consent')) {
     sendPage(response, 400, page('This sign-in link is no longer valid. Start again from the app.'));
     return;
   }
@@ -50,6 +51,20 @@ export async function handleInteraction(
   } catch (error) {
     if (!isDomainError(error)) throw error;
     sendPage(response, error.kind === 'unauthenticated' ? 401 : 400, loginPage(uid, error.message));
+  }
+}
+
+/** Undefined when the interaction cookie is missing or the interaction expired (oidc-provider's SessionNotFound). */
+async function interactionDetailsOf(
+  provider: Provider,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<Awaited<ReturnType<Provider['interactionDetails']>> | undefined> {
+  try {
+    return await provider.interactionDetails(request, response);
+  } catch (error) {
+    if (error instanceof errors.OIDCProviderError) return undefined;
+    throw error;
   }
 }
 

@@ -1,5 +1,8 @@
 // Extra checks on the OpenID4VCI key proof that oidc-provider leaves to the deployment: one proof only, a fresh
-// issued-at (no proofs from the future or the past), and its signature as the replay key.
+// issued-at (no proofs from the future or the past), and a replay key. The key is the hash of the signed part
+// (header.payload), not the signature: an ECDSA signature is malleable ((r, s) and (r, n - s) both verify), so a
+// replayed proof with a rewritten signature must still count as the same proof.
+import { createHash } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import { decodeJws, isCanonicalBase64Url } from '@citypass/credential';
 
@@ -9,7 +12,8 @@ const maxProofBytes = 4096;
 export interface DecodedProof {
   readonly jwk: unknown;
   readonly iatS: number;
-  readonly signature: string;
+  /** sha256 of the JWS signing input, base64url. */
+  readonly replayKey: string;
 }
 
 export function decodeProof(jwtProofs: readonly unknown[] | undefined): DecodedProof {
@@ -26,7 +30,8 @@ export function decodeProof(jwtProofs: readonly unknown[] | undefined): DecodedP
   if (typeof iat !== 'number' || !Number.isInteger(iat) || !isCanonicalBase64Url(signature)) {
     throw new errors.InvalidProof('jwt proof needs an integer iat');
   }
-  return { jwk: decoded.header.jwk, iatS: iat, signature };
+  const signingInput = proof.slice(0, proof.lastIndexOf('.'));
+  return { jwk: decoded.header.jwk, iatS: iat, replayKey: createHash('sha256').update(signingInput).digest('base64url') };
 }
 
 export function checkProofFreshness(proof: DecodedProof, nowMs: number): void {

@@ -34,6 +34,8 @@ export interface ProviderOptions {
   readonly operatorClientSecret: string;
   /** 32 bytes; c_nonce values for credential proofs are derived from it. */
   readonly nonceSecret: Buffer;
+  /** Believe X-Forwarded-Proto/-Host (and so DPoP htu) only behind a proxy that sets them itself. */
+  readonly trustProxy: boolean;
 }
 
 export function createProvider(options: ProviderOptions): Provider {
@@ -119,7 +121,7 @@ export function createProvider(options: ProviderOptions): Provider {
         issueCredential: async (ctx: KoaContextWithOIDC, { proofs, account }: { proofs?: { jwt?: unknown[] }; account?: { accountId: string } }) => {
           const proof = decodeProof(proofs?.jwt);
           checkProofFreshness(proof, deps.now());
-          if (!(await ctx.oidc.provider.ReplayDetection.unique('credential-proof', proof.signature, proof.iatS + 120))) {
+          if (!(await ctx.oidc.provider.ReplayDetection.unique('credential-proof', proof.replayKey, proof.iatS + 120))) {
             throw new errors.InvalidProof('jwt proof was already used');
           }
           const device = importDevicePublicJwkOrThrow(proof.jwk);
@@ -131,7 +133,7 @@ export function createProvider(options: ProviderOptions): Provider {
     },
   } as Configuration;
   const provider = new Provider(deps.issuer, configuration);
-  provider.proxy = true;
+  provider.proxy = options.trustProxy;
   return provider;
 }
 

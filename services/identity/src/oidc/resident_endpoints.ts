@@ -1,6 +1,7 @@
 // Endpoints a signed-in resident's app calls with its DPoP-bound token (the one it used for the credential):
 // POST /credential/revoke {"credential_id": "..."} revokes one of the resident's own credentials, e.g. the
-// one on a lost phone, from a new phone.
+// one on a lost phone, from a new phone. The body is read and checked before the DPoP proof is verified (and
+// so spent): a body refused for its size or syntax does not burn the app's proof.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { isDomainError, type DomainError } from '@citypass/platform/errors';
@@ -15,9 +16,18 @@ export async function handleResidentRevocation(provider: Provider, deps: Identit
     sendJson(response, 405, { error: 'invalid_request', error_description: 'use POST' });
     return;
   }
+  const body = await readJson(request);
+  if (body === 'too_large') {
+    response.setHeader('connection', 'close');
+    sendJson(response, 413, { error: 'invalid_request', error_description: `the body must be at most ${maxBodyBytes} bytes`, reason: 'BODY_TOO_LARGE' });
+    return;
+  }
+  if (body === 'invalid') {
+    sendJson(response, 400, { error: 'invalid_request', error_description: 'the body must be a JSON object', reason: 'BODY_INVALID' });
+    return;
+  }
   try {
     const token = await verifyDpopBoundToken(provider, request, `${deps.issuer}/credential/revoke`, `${deps.issuer}/credential`, deps.now());
-    const body = await readJson(request);
     const credentialId = typeof body.credential_id === 'string' ? body.credential_id : '';
     const status = await revokeCredential(deps, credentialId, 'revoked by the resident', {
       by: 'resident',
@@ -31,20 +41,34 @@ export async function handleResidentRevocation(provider: Provider, deps: Identit
   }
 }
 
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBodyBytes) return {};
-    chunks.push(chunk);
-  }
-  try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+/**
+ * The body as a JSON object. Past the limit the rest is discarded unread (not destroyed: the 413 must still reach
+ * the client) and the connection is closed after the answer.
+ */
+function readJson(request: IncomingMessage): Promise<Record<string, unknown> | 'too_large' | 'invalid'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      request.off('data', onData).off('end', onEnd);
+      request.resume();
+      resolve('too_large');
+    };
+    const onEnd = (): void => {
+      try {
+        const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        resolve(typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : 'invalid');
+      } catch {
+        resolve('invalid');
+      }
+    };
+    request.on('data', onData).on('end', onEnd).once('error', reject);
+  });
 }
 
 function sendError(response: ServerResponse, error: DomainError): void {

@@ -3,6 +3,9 @@
 //   concurrent redemption fails and, for codes, revokes what the grant issued (RFC 6749 10.5).
 // - replay detection (DPoP proof and client assertion jti): oidc-provider calls `find(id)` then `upsert`; here
 //   `find` on ReplayDetection claims the id with one INSERT, so of two concurrent uses exactly one sees "new".
+// A replayed code leaves a tombstone for its grant (model RevokedGrant, id = grant id, kept a day, longer than
+// anything the grant issues lives): rows of that grant are no longer found and no longer written, so a token the
+// winning redemption saves after the loser's revokeByGrantId is dead too.
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Pool } from '@citypass/platform/pg';
@@ -10,6 +13,10 @@ import type { SecretBox } from './secret_box.ts';
 
 const replayModel = 'ReplayDetection';
 const replayClaimTtlS = 600;
+const revokedGrantModel = 'RevokedGrant';
+const revokedGrantTtlS = 24 * 3600;
+const notRevoked = `NOT EXISTS (SELECT 1 FROM oidc_payloads t
+  WHERE t.model = '${revokedGrantModel}' AND t.id = p.grant_id AND t.expires_at > now())`;
 
 export function pgAdapterFactory(pool: Pool, box: SecretBox): (model: string) => Adapter {
   return (model) => new PgAdapter(pool, box, model);
@@ -28,9 +35,12 @@ class PgAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const stored = this.#model === 'Client' ? sealClientSecret(this.#box, id, payload) : payload;
+    // A row of a revoked grant is not stored: oidc-provider finds nothing under its id later.
     await this.#pool.query(
       `INSERT INTO oidc_payloads (model, id, payload, grant_id, user_code, uid, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int > 0 THEN now() + make_interval(secs => $7::int) END)
+       SELECT $1, $2, $3::jsonb, $4::text, $5, $6, CASE WHEN $7::int > 0 THEN now() + make_interval(secs => $7::int) END
+       WHERE $4::text IS NULL OR NOT EXISTS (SELECT 1 FROM oidc_payloads t
+         WHERE t.model = '${revokedGrantModel}' AND t.id = $4::text AND t.expires_at > now())
        ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
          user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
       [this.#model, id, stored, payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresIn || 0],
@@ -64,7 +74,14 @@ class PgAdapter implements Adapter {
         [this.#model, id],
       );
       const grantId = row.rows[0]?.grant_id;
-      if (grantId) await this.revokeByGrantId(grantId);
+      if (grantId) {
+        await this.#pool.query(
+          `INSERT INTO oidc_payloads (model, id, payload, expires_at) VALUES ($1, $2, '{}', now() + make_interval(secs => $3))
+           ON CONFLICT (model, id) DO NOTHING`,
+          [revokedGrantModel, grantId, revokedGrantTtlS],
+        );
+        await this.revokeByGrantId(grantId);
+      }
     }
     throw new errors.InvalidGrant('grant already consumed');
   }
@@ -79,8 +96,8 @@ class PgAdapter implements Adapter {
 
   async #select(where: string, value: string): Promise<AdapterPayload | undefined> {
     const result = await this.#pool.query<{ payload: AdapterPayload; consumed_at: Date | null }>(
-      `SELECT payload, consumed_at FROM oidc_payloads
-       WHERE model = $1 AND ${where} AND (expires_at IS NULL OR expires_at > now())`,
+      `SELECT payload, consumed_at FROM oidc_payloads p
+       WHERE model = $1 AND ${where} AND (expires_at IS NULL OR expires_at > now()) AND ${notRevoked}`,
       [this.#model, value],
     );
     const row = result.rows[0];

@@ -2,6 +2,7 @@
 // Several identity processes may start at once: creation runs under an advisory lock and re-plans inside it.
 import { createPrivateKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { jwkThumbprint, type EcPublicJwk } from '@citypass/credential';
+import { failedPrecondition } from '@citypass/platform/errors';
 import { withTransaction, type Pool, type PoolClient } from '@citypass/platform/pg';
 import { planKeys, type KeyPolicy } from '../domain/key_schedule.ts';
 import type { SecretBox } from './secret_box.ts';
@@ -40,11 +41,19 @@ export async function loadKeySet(pool: Pool, box: SecretBox, policy: KeyPolicy, 
   return { signer: plan.signer, published: plan.published, version: plan.published.map((key) => key.kid).join(',') };
 }
 
-/** Publishes a successor at once that signs after the activation delay (operator-requested rotation). */
+/**
+ * Publishes a successor at once that signs after the activation delay (operator-requested rotation). Refused
+ * while a published successor is still waiting to sign: each rotation would otherwise push one more key out.
+ */
 export async function rotateNow(pool: Pool, box: SecretBox, activationDelayMs: number): Promise<SigningKey> {
   return withTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [lockId]);
-    return insertKey(client, box, Date.now() + activationDelayMs);
+    const nowMs = Date.now();
+    const pending = await client.query('SELECT 1 FROM signing_keys WHERE activates_at > $1', [new Date(nowMs)]);
+    if (pending.rowCount !== 0) {
+      throw failedPrecondition('ROTATION_PENDING', 'the next signing key is published but not signing yet; rotate after it activates');
+    }
+    return insertKey(client, box, nowMs + activationDelayMs);
   });
 }
 
