@@ -1,0 +1,139 @@
+// Fault test: the wallet runs as its own process under a steady load of authorize+capture calls; it is killed
+// with SIGKILL and restarted, and the NATS server is restarted, while clients retry with their idempotency keys
+// (the client contract). Afterwards every acknowledged charge exists exactly once, the books balance, and every
+// event was relayed exactly once.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { WalletServiceService, type AuthorizeRequest } from '@citypass/proto/wallet/v1/wallet';
+import { EventEnvelope } from '@citypass/proto/common/v1/event';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { createPool, type Pool } from '@citypass/platform/pg';
+import { freePort, testPostgres, type TestDatabase } from '@citypass/platform/testing';
+import { reconcile } from '../services/wallet/src/app/reconcile.ts';
+import { startHarness, type IdentityHarness } from '../services/identity/test/harness.ts';
+import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
+import { createPresentation } from '@citypass/credential';
+import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
+import { ResidentApp } from './support/resident_app.ts';
+
+let identity: IdentityHarness;
+let database: TestDatabase;
+let db: Pool;
+let walletProcess: ServiceProcess;
+let env: Record<string, string>;
+let wallet: PromiseClient<typeof WalletServiceService>;
+let funding: PromiseClient<typeof WalletServiceService>;
+
+before(async () => {
+  identity = await startHarness();
+  database = await testPostgres();
+  const port = await freePort();
+  env = {
+    WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(port), WALLET_DATABASE_URL: database.url, NATS_URL: identity.nats.url,
+    IDENTITY_STREAM: identity.config.IDENTITY_STREAM, IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+    IDENTITY_ISSUER: identity.issuer, IDENTITY_JWKS_URL: `${identity.issuer}/jwks`, WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '100000',
+    WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000', WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000', LOG_LEVEL: 'info',
+  };
+  walletProcess = await startServiceProcess('wallet', env);
+  db = createPool(database.url, { max: 2 });
+  const tokenFor = async (name: string, extra: string[]): Promise<string> => {
+    const onboarded = await identity.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes: extra, jwksJson: '' });
+    const response = await identity.clientCredentialsToken(name, onboarded.clientSecret, 'urn:citypass:wallet', onboarded.scopes.join(' '));
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  const shopToken = await tokenFor('shop', []);
+  const fundingToken = await tokenFor('funding', ['topup:funding']);
+  wallet = promiseClient(WalletServiceService, `127.0.0.1:${port}`, { metadata: () => bearer(shopToken), timeoutMs: 2_000 });
+  funding = promiseClient(WalletServiceService, `127.0.0.1:${port}`, { metadata: () => bearer(fundingToken), timeoutMs: 2_000 });
+});
+
+after(async () => {
+  wallet.close();
+  funding.close();
+  await walletProcess.stop();
+  await db.end();
+  await database.drop();
+  await identity.stop();
+});
+
+/** Retries one call with the same request (same idempotency key) until the wallet answers. */
+async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const reason = (error as { reason?: string }).reason;
+      const retryable = reason === undefined || reason === 'REVOCATIONS_UNAVAILABLE';
+      if (!retryable || attempt > 400) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+test('faults - SIGKILL and a broker restart under load lose no acknowledged charge and double none', async () => {
+  const created = await identity.operator.createResident({
+    idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Load', familyName: 'Test', birthDate: '1990-01-01', concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+  });
+  const app = new ResidentApp(identity.issuer);
+  const token = await app.enroll(created.enrollmentCode?.code ?? '', 'load test password');
+  const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+  const residentId = created.resident?.residentId ?? '';
+  await untilAnswered(() => funding.topUp({ idempotencyKey: 'initial-top-up', residentId, amount: { amountMinor: 10_000_000n, currency: 'EUR' }, fundingReference: 'bank-1' }));
+
+  let counter = 0;
+  const acknowledged = new Map<string, string>();
+  let stop = false;
+  const client = async (id: number): Promise<void> => {
+    for (let step = 0; !stop; step++) {
+      const request: AuthorizeRequest = {
+        idempotencyKey: `client-${id}-step-${step}`, amount: { amountMinor: 100n, currency: 'EUR' }, reference: '', holdTtlSeconds: 0,
+        presentation: createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now() }),
+      };
+      const { hold } = await untilAnswered(() => wallet.authorize(request));
+      await untilAnswered(() => wallet.capture({ idempotencyKey: `client-${id}-step-${step}-capture`, holdId: hold?.holdId ?? '', amountMinor: 60n }));
+      acknowledged.set(request.idempotencyKey, hold?.holdId ?? '');
+    }
+  };
+  const load = Promise.all(Array.from({ length: 8 }, (_, id) => client(id)));
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  walletProcess.child.kill('SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  walletProcess = await startServiceProcess('wallet', env);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await identity.nats.restart();
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  stop = true;
+  await load;
+
+  const holds = await db.query<{ id: string; status: string; captured_minor: string }>('SELECT id, status, captured_minor FROM holds');
+  assert.ok(acknowledged.size > 50, `only ${acknowledged.size} charges went through`);
+  assert.equal(holds.rowCount, acknowledged.size, 'one hold per acknowledged key, none extra');
+  assert.equal(new Set(acknowledged.values()).size, acknowledged.size);
+  assert.ok(holds.rows.every((row) => row.status === 'captured' && row.captured_minor === '60'));
+  const report = await reconcile(db);
+  assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
+
+  // Every outbox row reaches the stream exactly once (JetStream drops a re-published Nats-Msg-Id).
+  const nc = await connect({ servers: identity.nats.url });
+  const deadline = Date.now() + 10_000;
+  while ((await db.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).rowCount !== 0) {
+    assert.ok(Date.now() < deadline, 'the relay did not catch up');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const outbox = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]?.n);
+  const info = await (await jetstreamManager(nc)).streams.info('WALLET_EVENTS');
+  assert.equal(info.state.messages, outbox, 'stream messages = outbox rows');
+  const consumer = await jetstream(nc).consumers.get('WALLET_EVENTS');
+  const seen = new Set<string>();
+  for (let index = 0; index < outbox; index++) {
+    const message = await consumer.next({ expires: 2_000 });
+    if (message === null) break;
+    seen.add(EventEnvelope.decode(message.data).id);
+  }
+  assert.equal(seen.size, outbox, 'no event twice');
+  await nc.close();
+  console.log(`# ${acknowledged.size} charges acknowledged across a SIGKILL and a broker restart; ${outbox} events relayed once`);
+});
