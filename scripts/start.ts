@@ -14,6 +14,7 @@ const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 const services = [
   { name: 'identity', database: 'citypass_identity', entry: 'services/identity/src/main.ts', telemetry: 'services/identity/src/telemetry.ts', metricsPort: '9464' },
+  { name: 'wallet', database: 'citypass_wallet', entry: 'services/wallet/src/main.ts', telemetry: 'services/wallet/src/telemetry.ts', metricsPort: '9465' },
 ];
 
 function devSecrets(): Record<string, string> {
@@ -60,7 +61,7 @@ for (const service of services) {
       ...process.env,
       ...secrets,
       NATS_URL: natsUrl,
-      METRICS_PORT: process.env.METRICS_PORT ?? service.metricsPort,
+      METRICS_PORT: service.metricsPort,
       [`${service.name.toUpperCase()}_DATABASE_URL`]: databaseUrl,
     },
   });

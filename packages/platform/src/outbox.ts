@@ -5,7 +5,7 @@
 // twice is skipped by the inbox. So every effect happens once although every hop may repeat.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { headers as natsHeaders, nanos } from '@nats-io/transport-node';
 import {
   AckPolicy,
@@ -383,4 +383,16 @@ async function handleEvent(msg: JsMsg, options: ConsumerOptions): Promise<void> 
       span.end();
     }
   });
+}
+
+/** Reports the relay's lag as gauges on each metrics scrape (one cheap indexed query). */
+export function observeOutboxLag(pool: Queryable): void {
+  const meter = metrics.getMeter('@citypass/platform/outbox');
+  const unpublished = meter.createObservableGauge('citypass.outbox.unpublished', { description: 'Events written but not yet relayed' });
+  const oldestAge = meter.createObservableGauge('citypass.outbox.oldest_age', { description: 'Age of the oldest unrelayed event', unit: 'ms' });
+  meter.addBatchObservableCallback(async (observer) => {
+    const lag = await relayLag(pool);
+    observer.observe(unpublished, lag.unpublished);
+    observer.observe(oldestAge, lag.oldestAgeMs);
+  }, [unpublished, oldestAge]);
 }

@@ -10,7 +10,7 @@ import { connectBus, ensureStream } from '@citypass/platform/bus';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { Idempotency } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
-import { outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
+import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool, migrate } from '@citypass/platform/pg';
 import type { IdentityDeps } from './app/deps.ts';
 import { appendAudit } from './store/audit.ts';
@@ -20,7 +20,6 @@ import { openStatusBucket, resyncStatusBucket, startStatusMirror } from './bus/s
 import { ownAccessTokenAuthenticator } from './grpc/authenticate.ts';
 import { addIdentityService } from './grpc/identity_service.ts';
 import { createHttpServer } from './oidc/http_server.ts';
-import { observeOutboxLag } from './metrics.ts';
 import { createProvider } from './oidc/provider.ts';
 import { runPeriodically } from './periodic.ts';
 import { deleteExpiredPayloads, payloadCleanup } from './store/oidc_cleanup.ts';

@@ -6,11 +6,24 @@ import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { holdChanged } from '../bus/wallet_events.ts';
 import { positiveMoney } from '../domain/money.ts';
 import { holdColumns, holdFromRow, type HoldRow } from '../store/rows.ts';
+import { isDomainError } from '@citypass/platform/errors';
+import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { ledgerCall } from './ledger_call.ts';
 import { verifyMandate } from './mandate.ts';
 
 export async function authorize(deps: WalletDeps, caller: Caller, request: AuthorizeRequest): Promise<AuthorizeResponse> {
+  try {
+    const response = await authorizeOnce(deps, caller, request);
+    walletMetrics.authorizations.add(1, { outcome: 'approved', service: caller.service });
+    return response;
+  } catch (error) {
+    walletMetrics.authorizations.add(1, { outcome: 'declined', service: caller.service, reason: isDomainError(error) ? error.reason : 'INTERNAL' });
+    throw error;
+  }
+}
+
+async function authorizeOnce(deps: WalletDeps, caller: Caller, request: AuthorizeRequest): Promise<AuthorizeResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
   checkReference(request.reference);

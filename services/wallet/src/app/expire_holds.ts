@@ -3,6 +3,7 @@
 import { withTransaction } from '@citypass/platform/pg';
 import { holdChanged } from '../bus/wallet_events.ts';
 import { holdColumns, holdFromRow, type HoldRow } from '../store/rows.ts';
+import { walletMetrics } from '../metrics.ts';
 import type { WalletDeps } from './deps.ts';
 
 const batchSize = 200;
@@ -20,6 +21,7 @@ export async function expireDueHolds(deps: Pick<WalletDeps, 'pool' | 'now'>): Pr
       return result.rows.length;
     });
     released += count;
+    walletMetrics.holdsExpired.add(count);
     if (count < batchSize) return released;
   }
 }

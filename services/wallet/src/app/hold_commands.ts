@@ -16,6 +16,7 @@ import { holdChanged } from '../bus/wallet_events.ts';
 import { isUuid } from '@citypass/platform/ids';
 import { positiveMinor } from '../domain/money.ts';
 import { holdColumns, holdFromRow, type HoldRow } from '../store/rows.ts';
+import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { ledgerCall } from './ledger_call.ts';
 
@@ -36,6 +37,7 @@ export async function capture(deps: WalletDeps, caller: Caller, request: Capture
     },
     finish: async (client, hold) => {
       await holdChanged(client, 'holdCaptured', { hold, transferId, amountMinor: amount });
+      walletMetrics.movedMinor.add(Number(amount), { kind: 'capture', currency: hold.amount?.currency ?? '' });
       return { hold, transferId };
     },
     encode: (response) => CaptureResponse.encode(response).finish(),
@@ -81,6 +83,7 @@ export async function refund(deps: WalletDeps, caller: Caller, request: RefundRe
     },
     finish: async (client, hold) => {
       await holdChanged(client, 'holdRefunded', { hold, transferId, amountMinor: amount });
+      walletMetrics.movedMinor.add(Number(amount), { kind: 'refund', currency: hold.amount?.currency ?? '' });
       return { hold, transferId };
     },
     encode: (response) => RefundResponse.encode(response).finish(),

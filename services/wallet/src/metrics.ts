@@ -1,0 +1,11 @@
+// What an operator graphs for the wallet: authorization outcomes with decline reasons, money captured and
+// refunded per currency, holds expired. Call latency comes from the gRPC edge, relay lag from platform.
+import { metrics } from '@opentelemetry/api';
+
+const meter = metrics.getMeter('citypass.wallet');
+
+export const walletMetrics = {
+  authorizations: meter.createCounter('citypass.wallet.authorizations', { description: 'Authorizations by outcome and decline reason' }),
+  movedMinor: meter.createCounter('citypass.wallet.moved_minor', { description: 'Minor units moved, by kind (top_up, capture, refund) and currency' }),
+  holdsExpired: meter.createCounter('citypass.wallet.holds_expired', { description: 'Pending holds released by expiry' }),
+};
