@@ -241,6 +241,9 @@ const containersOf = (w: Workload): IContainer[] => [
 
 const isCitypass = (c: IContainer): boolean => (c.image ?? '').startsWith(CITYPASS_IMAGE_PREFIX);
 
+/** Jobs and CronJobs run to completion: they serve nothing, so they need no probes. */
+const runsToCompletion = (w: Workload): boolean => w.res.kind === 'Job' || w.res.kind === 'CronJob';
+
 function isEmptySelector(s: LabelSelector | undefined): boolean {
   return s === undefined || (Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0);
 }
@@ -339,21 +342,25 @@ function containerProblems(resources: readonly Resource[]): string[] {
   return problems;
 }
 
-/** citypass containers: gRPC startup, readiness and liveness probes on the grpc port; every probe port exists. */
+/**
+ * citypass service containers: gRPC startup, readiness and liveness probes on the grpc port; every probe port
+ * exists. Containers of Jobs and CronJobs need no probes (any they have must still name a container port).
+ */
 function probeProblems(resources: readonly Resource[]): string[] {
   const problems: string[] = [];
   for (const w of workloads(resources)) {
     for (const c of w.template.spec?.containers ?? []) {
       const cp = (msg: string): void => void problems.push(`${label(w.res)}: container ${c.name}: ${msg}`);
+      const isService = isCitypass(c) && !runsToCompletion(w);
       const probes = { startupProbe: c.startupProbe, readinessProbe: c.readinessProbe, livenessProbe: c.livenessProbe };
       for (const [kind, probe] of Object.entries(probes)) {
         if (probe === undefined) {
-          if (isCitypass(c)) cp(`needs a ${kind}`);
+          if (isService) cp(`needs a ${kind}`);
           continue;
         }
         const port = probe.grpc?.port ?? probe.httpGet?.port ?? probe.tcpSocket?.port;
         if (port !== undefined && resolvePort(w, port, [c]) === undefined) cp(`${kind} port ${String(port)} is not a container port`);
-        if (isCitypass(c)) {
+        if (isService) {
           const grpcPort = c.ports?.find((p) => p.name === 'grpc')?.containerPort;
           if (grpcPort === undefined) cp('needs a container port named grpc');
           else if (probe.grpc?.port !== grpcPort) cp(`${kind} must be a gRPC probe on port ${grpcPort}`);
@@ -582,8 +589,26 @@ function kustomizationProblems(src: Sources): string[] {
   return problems;
 }
 
+/**
+ * Jobs and CronJobs: the pod restartPolicy is Never or OnFailure (the API rejects Always, the schema does not), and
+ * a CronJob never overlaps runs or keeps no failed Job to read.
+ */
+function jobProblems(resources: readonly Resource[]): string[] {
+  const problems: string[] = [];
+  for (const w of workloads(resources).filter(runsToCompletion)) {
+    const policy = w.template.spec?.restartPolicy;
+    if (policy !== 'Never' && policy !== 'OnFailure') problems.push(`${label(w.res)}: restartPolicy must be Never or OnFailure`);
+    if (w.res.kind !== 'CronJob') continue;
+    const spec = (w.res.obj as ICronJob).spec;
+    if (spec.concurrencyPolicy !== 'Forbid') problems.push(`${label(w.res)}: concurrencyPolicy must be Forbid`);
+    if (spec.failedJobsHistoryLimit === 0) problems.push(`${label(w.res)}: failedJobsHistoryLimit must keep failed Jobs`);
+  }
+  return problems;
+}
+
 const allPolicyProblems = (resources: readonly Resource[], templates: readonly Resource[]): string[] => [
   ...containerProblems(resources),
+  ...jobProblems(resources),
   ...probeProblems(resources),
   ...selectorProblems(resources),
   ...referenceProblems(resources, templates),
@@ -606,6 +631,11 @@ test('k8s - schema validation rejects unknown kinds and bad fields instead of sk
   assert.throws(() => toResource({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: {} }, 'x'), /must have required property/);
   assert.throws(() => toResource({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { A: 1 } }, 'x'), /must be string/);
   assert.throws(() => toResource({ apiVersion: 'v1', kind: 'ConfigMap', data: {} }, 'x'), { message: 'x ConfigMap: metadata.name is required' });
+  assert.throws(() => toResource({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { schedule: '@daily' } }, 'x'), /spec must have required property jobTemplate/);
+  assert.throws(
+    () => toResource({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { schedule: '@daily', jobTemplate: { spec: { template: { spec: { containers: [{}] } } } } } }, 'x'),
+    /containers\/0 must have required property name/,
+  );
   assert.throws(() => parseYaml('a: 1\na: 2\n', 'dup.yaml'), /dup\.yaml#0: .*unique/i);
   assert.throws(() => parseYaml('a: 1\n---\n', 'empty.yaml'), { message: 'empty.yaml#1: empty YAML document' });
 });
@@ -619,6 +649,12 @@ test('k8s - citypass service containers have gRPC startup, readiness and livenes
   assert.deepEqual(probeProblems(src.resources), []);
   const citypass = workloads(src.resources).flatMap((w) => (w.template.spec?.containers ?? []).filter(isCitypass));
   assert.ok(citypass.length >= 1, 'at least one citypass service container is checked');
+});
+
+test('k8s - Jobs and CronJobs never restart in place, and CronJobs neither overlap nor drop failed runs', () => {
+  const src = sources();
+  assert.deepEqual(jobProblems(src.resources), []);
+  assert.ok(src.resources.some((r) => r.kind === 'CronJob'), 'at least one CronJob is checked');
 });
 
 test('k8s - workload, Service, PodDisruptionBudget and NetworkPolicy selectors and ports line up', () => {
@@ -638,6 +674,7 @@ test('k8s - no Secret carries a value other than a placeholder, and secrets stay
   const src = sources();
   assert.deepEqual(secretProblems(src.resources, src.templates), []);
   assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'identity-secrets'));
+  assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'wallet-secrets'));
 });
 
 test('k8s - identity runs as specified', () => {
@@ -703,6 +740,195 @@ test('k8s - identity runs as specified', () => {
   assert.deepEqual(ports(policy.ingress), ['TCP/7100', 'TCP/7101', 'TCP/9464']);
   assert.deepEqual(ports(policy.egress), ['TCP/4222', 'TCP/53', 'TCP/5432', 'UDP/53']);
   assert.ok((policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule is limited to ports');
+});
+
+test('k8s - wallet runs as specified', () => {
+  const src = sources();
+  const find = (kind: string, name: string): Resource => {
+    const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith('base/wallet/'));
+    assert.ok(found, `${kind}/${name} in base/wallet`);
+    return found;
+  };
+  const base = src.kustomizations.find((k) => rel(k.file) === 'base/kustomization.yaml');
+  assert.ok((base?.body.resources as unknown[] | undefined)?.includes('wallet'), 'base lists wallet');
+
+  const deployment = (find('Deployment', 'wallet').obj as IDeployment).spec;
+  assert.ok(deployment);
+  const pod = deployment.template.spec;
+  assert.ok(pod);
+  assert.equal(deployment.replicas, 2);
+  assert.equal(pod.serviceAccountName, 'wallet');
+  assert.equal(pod.automountServiceAccountToken, false);
+  assert.equal(pod.securityContext?.runAsUser, 10001);
+  const spreads = pod.topologySpreadConstraints ?? [];
+  assert.ok(spreads.length > 0, 'topologySpreadConstraints');
+  for (const spread of spreads) assert.ok(selects(spread.labelSelector, deployment.template.metadata?.labels ?? {}));
+  assert.deepEqual(deployment.template.metadata?.annotations, {
+    'prometheus.io/scrape': 'true',
+    'prometheus.io/port': '9464',
+    'prometheus.io/path': '/metrics',
+  });
+  assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+  assert.equal(pod.containers.length, 1);
+  const [c] = pod.containers;
+  assert.ok(c);
+  assert.equal(c.image, 'citypass/wallet:latest');
+  assert.equal(c.workingDir, '/app');
+  assert.deepEqual(c.command, ['node', '--import', './services/wallet/src/telemetry.ts', './services/wallet/src/main.ts']);
+  assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), [['grpc', 7200], ['metrics', 9464]]);
+  assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'wallet-config' } }, { secretRef: { name: 'wallet-secrets' } }]);
+  assert.deepEqual(Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])), {
+    WALLET_GRPC_PORT: '7200',
+    METRICS_PORT: '9464',
+    METRICS_HOST: '0.0.0.0',
+  });
+  assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+  for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: 7200 });
+  assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+
+  const config = (find('ConfigMap', 'wallet-config').obj as IConfigMap).data;
+  assert.deepEqual(config, {
+    WALLET_GRPC_HOST: '0.0.0.0',
+    NATS_URL: 'nats://nats:4222',
+    WALLET_STREAM: 'WALLET_EVENTS',
+    IDENTITY_STREAM: 'IDENTITY_EVENTS',
+    IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
+    IDENTITY_ISSUER: 'https://id.city.example',
+    IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
+    WALLET_CURRENCIES: 'EUR',
+    LOG_LEVEL: 'info',
+  });
+  // Tokens are checked against identity's issuer; the keys come from the identity Service's HTTP port.
+  const identityConfig = src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'identity-config');
+  assert.equal(config.IDENTITY_ISSUER, (identityConfig?.obj as IConfigMap | undefined)?.data?.IDENTITY_ISSUER);
+  const identityService = src.resources.find((r) => r.kind === 'Service' && r.name === 'identity')?.obj as IService | undefined;
+  const jwks = new URL(config.IDENTITY_JWKS_URL);
+  assert.equal(jwks.hostname, 'identity');
+  assert.ok(identityService?.spec?.ports?.some((p) => p.port === Number(jwks.port) && p.name === 'http'), 'JWKS URL names the identity http port');
+  // The dev overlay moves identity's issuer for port-forwarding; the wallet must follow it.
+  const devPatch = (name: string): Record<string, string> | undefined =>
+    (src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.kind === 'ConfigMap' && p.name === name)?.obj as IConfigMap | undefined)?.data;
+  assert.deepEqual(devPatch('wallet-config'), { IDENTITY_ISSUER: devPatch('identity-config')?.IDENTITY_ISSUER, IDENTITY_JWKS_URL: 'http://identity:7100/jwks' });
+
+  const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'wallet-secrets');
+  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}), ['WALLET_DATABASE_URL']);
+
+  const service = (find('Service', 'wallet').obj as IService).spec;
+  assert.deepEqual(service?.ports?.map((p) => [p.name, p.port, p.targetPort]), [['grpc', 7200, 'grpc'], ['metrics', 9464, 'metrics']]);
+  find('PodDisruptionBudget', 'wallet');
+  find('ServiceAccount', 'wallet');
+  const ports = (rules: readonly { ports?: { port?: IntOrString; protocol?: string }[] }[] | undefined): string[] =>
+    (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
+  const policy = (find('NetworkPolicy', 'wallet').obj as INetworkPolicy).spec;
+  assert.ok(policy);
+  assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
+  assert.deepEqual(ports(policy.ingress), ['TCP/7200', 'TCP/9464']);
+  assert.deepEqual(ports(policy.egress), ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53']);
+  assert.ok((policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule is limited to ports');
+  const toIdentity = (policy.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7100));
+  assert.deepEqual(toIdentity?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'identity' } } }]);
+  // identity's ingress is unchanged and lets the wallet's JWKS requests in.
+  const identityPolicy = src.resources.find((r) => r.kind === 'NetworkPolicy' && r.name === 'identity')?.obj as INetworkPolicy | undefined;
+  assert.deepEqual(ports(identityPolicy?.spec?.ingress), ['TCP/7100', 'TCP/7101', 'TCP/9464']);
+});
+
+test('k8s - wallet reconciliation runs daily as a CronJob whose failures stay visible', () => {
+  const src = sources();
+  const cron = src.resources.find((r) => r.kind === 'CronJob' && r.name === 'wallet-reconcile' && r.where.startsWith('base/wallet/'));
+  assert.ok(cron, 'CronJob/wallet-reconcile in base/wallet');
+  const spec = (cron.obj as ICronJob).spec;
+  assert.ok(spec);
+  assert.equal(spec.schedule, '30 3 * * *');
+  assert.equal(spec.timeZone, 'Etc/UTC');
+  assert.equal(spec.concurrencyPolicy, 'Forbid');
+  assert.equal(spec.suspend, undefined);
+  assert.ok((spec.failedJobsHistoryLimit ?? 1) > 0, 'failed Jobs are kept');
+  const job = spec.jobTemplate.spec;
+  assert.ok(job);
+  assert.equal(job.backoffLimit, 0, 'a non-zero exit fails the Job at once');
+  assert.equal(job.ttlSecondsAfterFinished, undefined, 'failed Jobs are not garbage-collected before anyone looks');
+  assert.ok((job.activeDeadlineSeconds ?? 0) > 0, 'a hung run fails instead of blocking the next');
+  const pod = job.template.spec;
+  assert.ok(pod);
+  assert.equal(pod.restartPolicy, 'Never');
+  assert.equal(pod.serviceAccountName, 'wallet');
+  assert.equal(pod.automountServiceAccountToken, false);
+  // Not selected by the wallet Service, PodDisruptionBudget or NetworkPolicy.
+  assert.deepEqual(job.template.metadata?.labels, { 'app.kubernetes.io/name': 'wallet-reconcile', 'app.kubernetes.io/component': 'reconcile' });
+
+  const deployment = src.resources.find((r) => r.kind === 'Deployment' && r.name === 'wallet')?.obj as IDeployment | undefined;
+  const [service] = deployment?.spec?.template.spec?.containers ?? [];
+  assert.ok(service);
+  assert.equal(pod.containers.length, 1);
+  const [c] = pod.containers;
+  assert.ok(c);
+  assert.equal(c.image, service.image);
+  assert.equal(c.workingDir, service.workingDir);
+  assert.deepEqual(c.command, ['node', './services/wallet/src/reconcile.ts']);
+  assert.deepEqual(c.envFrom, service.envFrom);
+  assert.deepEqual(c.securityContext, service.securityContext);
+  assert.deepEqual(pod.securityContext, deployment?.spec?.template.spec?.securityContext);
+  assert.deepEqual(c.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+  assert.equal(c.ports, undefined);
+  assert.deepEqual([c.startupProbe, c.readinessProbe, c.livenessProbe], [undefined, undefined, undefined]);
+
+  const policy = src.resources.find((r) => r.kind === 'NetworkPolicy' && r.name === 'wallet-reconcile')?.obj as INetworkPolicy | undefined;
+  assert.ok(policy?.spec);
+  assert.ok(selects(policy.spec.podSelector, job.template.metadata.labels));
+  assert.deepEqual(policy.spec.policyTypes, ['Ingress', 'Egress']);
+  assert.equal(policy.spec.ingress, undefined, 'nothing comes in');
+  const egress = (policy.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
+  assert.deepEqual(egress, ['TCP/53', 'TCP/5432', 'UDP/53']);
+});
+
+test('k8s - the container policy applies to CronJobs, which need no probes', () => {
+  const src = sources();
+  const original = src.resources.find((r) => r.kind === 'CronJob' && r.name === 'wallet-reconcile');
+  assert.ok(original);
+  const mutate = (change: (j: ICronJob) => void): Resource => {
+    const obj = structuredClone(original.obj) as ICronJob;
+    change(obj);
+    return { ...original, where: 'mutated', obj };
+  };
+  const podOf = (j: ICronJob): NonNullable<IPodTemplateSpec['spec']> => {
+    const pod = j.spec.jobTemplate.spec?.template.spec;
+    assert.ok(pod);
+    return pod;
+  };
+  const container = (j: ICronJob): IContainer => {
+    const c = podOf(j).containers[0];
+    assert.ok(c);
+    return c;
+  };
+  const at = 'mutated CronJob/wallet-reconcile';
+  assert.deepEqual(probeProblems([original]), []);
+  const writable = mutate((j) => { container(j).securityContext = { ...container(j).securityContext, readOnlyRootFilesystem: false }; });
+  assert.deepEqual(containerProblems([writable]), [`${at}: container reconcile: readOnlyRootFilesystem must be true`]);
+  const root = mutate((j) => {
+    podOf(j).securityContext = { ...podOf(j).securityContext, runAsNonRoot: false };
+    const { runAsNonRoot: _unset, ...sc } = container(j).securityContext ?? {};
+    container(j).securityContext = { ...sc, runAsUser: 0 };
+  });
+  assert.deepEqual(containerProblems([root]), [
+    `${at}: container reconcile: runAsNonRoot must be true`,
+    `${at}: container reconcile: runAsUser must be a non-zero uid`,
+  ]);
+  const capable = mutate((j) => { container(j).securityContext = { ...container(j).securityContext, capabilities: { drop: [], add: ['NET_ADMIN'] } }; });
+  assert.deepEqual(containerProblems([capable]), [`${at}: container reconcile: capabilities must drop ALL`, `${at}: container reconcile: must not add capabilities`]);
+  const unbounded = mutate((j) => { delete container(j).resources; });
+  assert.deepEqual(containerProblems([unbounded]), [`${at}: container reconcile: needs a cpu request and limit`, `${at}: container reconcile: needs a memory request and limit`]);
+  const token = mutate((j) => { delete podOf(j).automountServiceAccountToken; });
+  assert.deepEqual(containerProblems([token]), [`${at}: automountServiceAccountToken must be false`]);
+  const badProbe = mutate((j) => { container(j).livenessProbe = { grpc: { port: 7200 } }; });
+  assert.deepEqual(probeProblems([badProbe]), [`${at}: container reconcile: livenessProbe port 7200 is not a container port`]);
+  const restarting = mutate((j) => { podOf(j).restartPolicy = 'Always'; });
+  assert.deepEqual(jobProblems([restarting]), [`${at}: restartPolicy must be Never or OnFailure`]);
+  const overlapping = mutate((j) => { j.spec.concurrencyPolicy = 'Allow'; });
+  assert.deepEqual(jobProblems([overlapping]), [`${at}: concurrencyPolicy must be Forbid`]);
+  const literalSecret = mutate((j) => { container(j).env = [{ name: 'WALLET_DATABASE_URL', value: 'postgres://u:p@db/x' }]; });
+  assert.deepEqual(secretProblems([literalSecret], []), [`${at}: container reconcile: WALLET_DATABASE_URL must come from a Secret`]);
+  const missingSecret = referenceProblems([original], []);
+  assert.ok(missingSecret.includes(`${label(original)}: container reconcile: no Secret wallet-secrets`), missingSecret.join('\n'));
 });
 
 test('k8s - the policy checks reject insecure or inconsistent manifests', () => {

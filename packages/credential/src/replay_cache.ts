@@ -12,11 +12,6 @@ export type ReplayCacheOptions = {
    */
   readonly maxEntries?: number;
   readonly clockSkewMs?: number;
-  /**
-   * Enforce each device's increasing counter (default true). A server that takes concurrent presentations from one
-   * phone (a wallet authorizing several charges) can receive them out of order and relies on nonces alone.
-   */
-  readonly counters?: boolean;
 };
 
 export type AcceptedPresentation = {
@@ -32,7 +27,6 @@ type CounterEntry = { counter: number; retainUntilMs: number };
 export class ReplayCache {
   readonly #maxEntries: number;
   readonly #clockSkewMs: number;
-  readonly #counting: boolean;
   readonly #nonces = new Map<string, number>();
   readonly #counters = new Map<string, CounterEntry>();
   readonly #nonceExpiries = new ExpiryQueue();
@@ -41,7 +35,6 @@ export class ReplayCache {
   constructor(options: ReplayCacheOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 100_000;
     this.#clockSkewMs = options.clockSkewMs ?? 5_000;
-    this.#counting = options.counters ?? true;
   }
 
   get nonceCount(): number {
@@ -58,19 +51,18 @@ export class ReplayCache {
     if (this.#nonces.has(presentation.nonce)) {
       throw credentialError('unauthenticated', 'PRESENTATION_REPLAYED', 'presentation was already used');
     }
-    const last = this.#counting ? this.#counters.get(presentation.counterKey) : undefined;
+    const last = this.#counters.get(presentation.counterKey);
     if (last !== undefined && presentation.counter <= last.counter) {
       const message = 'presentation counter is not above the last accepted one';
       throw credentialError('unauthenticated', 'COUNTER_NOT_INCREASING', message);
     }
-    if (this.#nonces.size >= this.#maxEntries || (this.#counting && last === undefined && this.#counters.size >= this.#maxEntries)) {
+    if (this.#nonces.size >= this.#maxEntries || (last === undefined && this.#counters.size >= this.#maxEntries)) {
       throw credentialError('resource_exhausted', 'REPLAY_CACHE_FULL', 'replay cache is full of unexpired presentations');
     }
     const nonceRetainUntilMs = presentation.expiresAtMs + this.#clockSkewMs;
     this.#nonces.set(presentation.nonce, nonceRetainUntilMs);
     this.#nonceExpiries.push(nonceRetainUntilMs, presentation.nonce);
     // A presentation with a lower counter was signed no later than this one, so it has expired by then.
-    if (!this.#counting) return;
     const counterRetainUntilMs = nonceRetainUntilMs + maxPresentationTtlSeconds * 1000;
     if (last === undefined) {
       this.#counters.set(presentation.counterKey, { counter: presentation.counter, retainUntilMs: counterRetainUntilMs });

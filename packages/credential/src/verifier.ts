@@ -17,7 +17,11 @@ export type PresentationVerifierOptions = {
   readonly issuer: string;
   readonly issuerKeys: IssuerKeys;
   readonly revocations: RevocationList;
-  readonly replayCache: ReplayCache;
+  /**
+   * Remembers presentations so none is accepted twice. Leave it out only where the caller enforces single use
+   * itself (the wallet's database refuses a second hold for one presentation nonce).
+   */
+  readonly replayCache: ReplayCache | undefined;
   readonly clockSkewMs?: number;
   readonly maxPresentationBytes?: number;
   /** Verified credentials kept to skip their issuer signature check; 0 turns the cache off. */
@@ -46,7 +50,7 @@ export class PresentationVerifier {
   readonly #issuer: string;
   readonly #issuerKeys: IssuerKeys;
   readonly #revocations: RevocationList;
-  readonly #replayCache: ReplayCache;
+  readonly #replayCache: ReplayCache | undefined;
   readonly #clockSkewMs: number;
   readonly #maxPresentationBytes: number;
   readonly #credentials: CredentialCache;
@@ -82,7 +86,7 @@ export class PresentationVerifier {
     }
     const expiresAtMs = claims.exp * 1000;
     const accepted = { nonce: claims.nonce, expiresAtMs, counterKey: verified.deviceThumbprint, counter: claims.ctr };
-    this.#replayCache.checkAndRecord(accepted, nowMs);
+    this.#replayCache?.checkAndRecord(accepted, nowMs);
     return presentationResult(verified, claims, expiresAtMs);
   }
 

@@ -66,11 +66,17 @@ export interface NewEvent {
 
 const subjectPattern = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
 
-/**
- * Writes the event as an outbox row (the encoded envelope plus the active trace context) and wakes the relay.
- * Call it with the transaction's client: the event exists exactly when the change commits.
- */
-export async function appendEvent(client: Queryable, event: NewEvent): Promise<string> {
+/** An outbox row's values, for a caller that inserts it itself (e.g. inside a database function). */
+export interface OutboxRow {
+  readonly id: string;
+  readonly subject: string;
+  /** The encoded EventEnvelope. */
+  readonly payload: Buffer;
+  /** The active trace context, as JSON text. */
+  readonly headers: string;
+}
+
+export function outboxRow(event: NewEvent): OutboxRow {
   if (!subjectPattern.test(event.type)) throw new Error(`event type ${JSON.stringify(event.type)} is not a NATS subject`);
   const id = event.id ?? randomUUID();
   const envelope = EventEnvelope.encode({
@@ -81,12 +87,21 @@ export async function appendEvent(client: Queryable, event: NewEvent): Promise<s
     source: event.source,
     payload: Buffer.from(event.payload.buffer, event.payload.byteOffset, event.payload.byteLength),
   }).finish();
+  return { id, subject: event.type, payload: Buffer.from(envelope), headers: JSON.stringify(traceFields()) };
+}
+
+/**
+ * Writes the event as an outbox row (the encoded envelope plus the active trace context) and wakes the relay.
+ * Call it with the transaction's client: the event exists exactly when the change commits.
+ */
+export async function appendEvent(client: Queryable, event: NewEvent): Promise<string> {
+  const row = outboxRow(event);
   await client.query(
     `WITH row AS (INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4) RETURNING id)
      SELECT pg_notify('outbox', '') FROM row`,
-    [id, event.type, Buffer.from(envelope), JSON.stringify(traceFields())],
+    [row.id, row.subject, row.payload, row.headers],
   );
-  return id;
+  return row.id;
 }
 
 /** Unpublished rows and the age of the oldest: the relay's lag, for a gauge and an alert. */
@@ -169,7 +184,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   };
 }
 
-interface OutboxRow {
+interface StoredOutboxRow {
   seq: string;
   id: string;
   subject: string;
@@ -180,7 +195,7 @@ interface OutboxRow {
 /** Publishes the oldest unpublished rows in order, stopping at the first failure; commits what was published. */
 async function publishBatch(options: RelayOptions, batchSize: number): Promise<{ published: number; failure: unknown }> {
   return withTransaction(options.pool, async (client) => {
-    const { rows } = await client.query<OutboxRow>(
+    const { rows } = await client.query<StoredOutboxRow>(
       `SELECT seq, id, subject, payload, headers FROM outbox
         WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [batchSize],

@@ -3,7 +3,7 @@
 // main.ts calls it with the parsed config; integration tests call it too.
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
-import { AccessTokenVerifier, IssuerKeys, PresentationVerifier, ReplayCache } from '@citypass/credential';
+import { AccessTokenVerifier, IssuerKeys, PresentationVerifier } from '@citypass/credential';
 import { connectBus, ensureStream } from '@citypass/platform/bus';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { Idempotency, idempotencyMigration } from '@citypass/platform/idempotency';
@@ -48,9 +48,10 @@ export async function startWallet(config: WalletConfig, logger: Logger): Promise
     idempotency: new Idempotency(),
     logger,
     currencies: new Set(currencies),
-    // One hold per presentation is enforced by the database across instances; per-device counters are not, since
-    // one phone's concurrent charges may arrive in any order.
-    mandates: new PresentationVerifier({ issuer: config.IDENTITY_ISSUER, issuerKeys, revocations, replayCache: new ReplayCache({ counters: false }) }),
+    // No in-memory replay cache: the database refuses a second hold for one presentation nonce across instances,
+    // and a request that was refused can be repeated with the same presentation. Device counters are not
+    // enforced either: one phone's concurrent charges may arrive in any order.
+    mandates: new PresentationVerifier({ issuer: config.IDENTITY_ISSUER, issuerKeys, revocations, replayCache: undefined }),
     risk: {
       authorizationsPerMinute: config.WALLET_RISK_AUTHORIZATIONS_PER_MINUTE,
       dailyLimitMinor: BigInt(config.WALLET_RISK_DAILY_LIMIT_MINOR),

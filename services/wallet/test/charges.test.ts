@@ -129,7 +129,7 @@ test('charges - bad amounts, currencies, ids, mandates and foreign holds are ref
 
   const used = phone.present('parking');
   await parking.wallet.authorize(authorizeRequest(phone, 100n, { presentation: used }));
-  assert.deepEqual(await rejection(parking.wallet.authorize(authorizeRequest(phone, 100n, { presentation: used }))), { kind: 'permission_denied', reason: 'PRESENTATION_REPLAYED' });
+  assert.deepEqual(await rejection(parking.wallet.authorize(authorizeRequest(phone, 100n, { presentation: used }))), { kind: 'permission_denied', reason: 'MANDATE_ALREADY_USED' });
 
   const bikes = await h.service('bikes');
   const parkingHold = await parking.wallet.authorize(authorizeRequest(phone, 100n));

@@ -60,7 +60,14 @@ export async function startWalletHarness(overrides: Record<string, string> = {})
     ...overrides,
   });
   const logger = createLogger('wallet-test', 'error');
-  let wallet = await startWallet(config, logger);
+  let wallet: RunningWallet;
+  try {
+    wallet = await startWallet(config, logger);
+  } catch (error) {
+    await database.drop().catch(() => undefined);
+    await identity.stop();
+    throw error;
+  }
   const fixedPort = { ...config, WALLET_GRPC_PORT: wallet.grpcPort };
   const address = `127.0.0.1:${wallet.grpcPort}`;
   const db = createPool(database.url, { max: 4 });

@@ -8,61 +8,54 @@ import {
   RefundResponse,
   VoidRequest,
   VoidResponse,
+  HoldChanged,
   type Hold,
 } from '@citypass/proto/wallet/v1/wallet';
 import { invalidArgument } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
-import { holdChanged } from '../bus/wallet_events.ts';
-import { isUuid } from '@citypass/platform/ids';
+import { holdChanged, walletSubjects } from '../bus/wallet_events.ts';
 import { positiveMinor } from '../domain/money.ts';
 import { holdColumns, holdFromRow, type HoldRow } from '../store/rows.ts';
 import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { ledgerCall } from './ledger_call.ts';
+import { oneStatement } from './one_statement.ts';
+import { checkHoldId, getHold } from './queries.ts';
 
 export async function capture(deps: WalletDeps, caller: Caller, request: CaptureRequest): Promise<CaptureResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
-  const holdId = checkHoldId(request.holdId);
   const amount = positiveMinor(request.amountMinor);
+  const before = await getHold(deps, caller.service, request.holdId);
   const transferId = randomUUID();
-  return ledgerCall<Hold, CaptureResponse>(deps, {
+  // What the hold will be if this capture goes through; the database refuses it if the hold is not pending.
+  const hold: Hold = { ...before, capturedMinor: amount, refundedMinor: 0n, status: 'captured' };
+  const response = await oneStatement(deps.pool, {
+    fn: 'wallet_capture_once',
     operation: `${caller.service}:capture`,
     key,
     fingerprint: CaptureRequest.encode({ ...request, idempotencyKey: '' }).finish(),
-    run: async (client) => {
-      const result = await client.query<HoldRow>(`SELECT ${holdColumns} FROM wallet_capture($1, $2, $3, $4, $5)`, [
-        holdId, caller.service, amount, transferId, new Date(deps.now()),
-      ]);
-      return holdFromRow(result.rows[0] as HoldRow);
-    },
-    finish: async (client, hold) => {
-      await holdChanged(client, 'holdCaptured', { hold, transferId, amountMinor: amount });
-      walletMetrics.movedMinor.add(Number(amount), { kind: 'capture', currency: hold.amount?.currency ?? '' });
-      return { hold, transferId };
-    },
-    encode: (response) => CaptureResponse.encode(response).finish(),
-    decode: (bytes) => CaptureResponse.decode(bytes),
+    response: CaptureResponse.encode({ hold, transferId }).finish(),
+    event: { type: walletSubjects.holdCaptured, source: 'wallet', payload: HoldChanged.encode({ hold, transferId, amountMinor: amount }).finish() },
+    args: [before.holdId, caller.service, amount, transferId, new Date(deps.now())],
   });
+  walletMetrics.movedMinor.add(Number(amount), { kind: 'capture', currency: hold.amount?.currency ?? '' });
+  return CaptureResponse.decode(response);
 }
 
 export async function voidHold(deps: WalletDeps, caller: Caller, request: VoidRequest): Promise<VoidResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
-  const holdId = checkHoldId(request.holdId);
-  return ledgerCall<Hold, VoidResponse>(deps, {
+  const before = await getHold(deps, caller.service, request.holdId);
+  const hold: Hold = { ...before, status: 'voided' };
+  const response = await oneStatement(deps.pool, {
+    fn: 'wallet_void_once',
     operation: `${caller.service}:void`,
     key,
     fingerprint: VoidRequest.encode({ ...request, idempotencyKey: '' }).finish(),
-    run: async (client) => {
-      const result = await client.query<HoldRow>(`SELECT ${holdColumns} FROM wallet_void($1, $2, $3)`, [holdId, caller.service, new Date(deps.now())]);
-      return holdFromRow(result.rows[0] as HoldRow);
-    },
-    finish: async (client, hold) => {
-      await holdChanged(client, 'holdVoided', { hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n });
-      return { hold };
-    },
-    encode: (response) => VoidResponse.encode(response).finish(),
-    decode: (bytes) => VoidResponse.decode(bytes),
+    response: VoidResponse.encode({ hold }).finish(),
+    event: { type: walletSubjects.holdVoided, source: 'wallet', payload: HoldChanged.encode({ hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }).finish() },
+    args: [before.holdId, caller.service, new Date(deps.now())],
   });
+  return VoidResponse.decode(response);
 }
 
 export async function refund(deps: WalletDeps, caller: Caller, request: RefundRequest): Promise<RefundResponse> {
@@ -89,9 +82,4 @@ export async function refund(deps: WalletDeps, caller: Caller, request: RefundRe
     encode: (response) => RefundResponse.encode(response).finish(),
     decode: (bytes) => RefundResponse.decode(bytes),
   });
-}
-
-export function checkHoldId(holdId: string): string {
-  if (!isUuid(holdId)) throw invalidArgument('HOLD_ID_INVALID', 'hold_id must be a UUID');
-  return holdId;
 }

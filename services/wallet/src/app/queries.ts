@@ -8,7 +8,7 @@ import type {
 } from '@citypass/proto/wallet/v1/wallet';
 import { invalidArgument, notFound } from '@citypass/platform/errors';
 import { holdColumns, holdFromRow, type HoldRow } from '../store/rows.ts';
-import { checkHoldId } from './hold_commands.ts';
+import { isUuid } from '@citypass/platform/ids';
 import type { WalletDeps } from './deps.ts';
 
 const maxPageSize = 200;
@@ -120,4 +120,9 @@ function decodeToken(token: string): { at: string; id: string } | undefined {
     throw invalidArgument('PAGE_TOKEN_INVALID', 'page_token is not one this service issued');
   }
   return { at, id };
+}
+
+export function checkHoldId(holdId: string): string {
+  if (!isUuid(holdId)) throw invalidArgument('HOLD_ID_INVALID', 'hold_id must be a UUID');
+  return holdId;
 }

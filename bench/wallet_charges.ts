@@ -1,0 +1,169 @@
+// Authorize + capture over NATS request/reply with PostgreSQL commits, the wallet running as its own process.
+// Next to the raw floor measured in the same run on the same servers: a bare NATS request/reply (an echo
+// responder) and a bare conditional UPDATE commit. Phases: sequential latency, throughput with many in flight,
+// and an open-loop run at a fixed rate (default 1,000 authorizations/s) for p50/p99 under that load. The load
+// generator (and identity, used for setup) share this machine's two cores with the wallet, PostgreSQL and NATS.
+import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import pg from 'pg';
+import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
+import { AuthorizeRequest, AuthorizeResponse, CaptureRequest } from '@citypass/proto/wallet/v1/wallet';
+import { createPresentation } from '@citypass/credential';
+import { request } from '@citypass/platform/bus';
+import { freePort, testPostgres } from '@citypass/platform/testing';
+import { startHarness } from '../services/identity/test/harness.ts';
+import { ResidentApp } from '../test/support/resident_app.ts';
+import { startServiceProcess } from '../test/support/service_process.ts';
+import { emit, median, percentile } from './lib.ts';
+
+const bench = 'wallet_charges';
+const residents = Number(process.env.BENCH_RESIDENTS ?? 32);
+const phaseMs = Number(process.env.BENCH_PHASE_MS ?? 3_000);
+const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 64);
+const targetRate = Number(process.env.BENCH_RATE ?? 1_000);
+
+const identity = await startHarness({ LOG_LEVEL: 'error' });
+const database = await testPostgres();
+const port = await freePort();
+const wallet = await startServiceProcess('wallet', {
+  WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(port), WALLET_DATABASE_URL: database.url, NATS_URL: identity.nats.url,
+  IDENTITY_STREAM: identity.config.IDENTITY_STREAM, IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+  IDENTITY_ISSUER: identity.issuer, IDENTITY_JWKS_URL: `${identity.issuer}/jwks`, LOG_LEVEL: 'info',
+  ...(process.env.BENCH_WALLET_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WALLET_NODE_OPTIONS } : {}),
+  WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '1000000', WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000000', WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
+});
+const nc: NatsConnection = await connect({ servers: identity.nats.url });
+const db = new pg.Client({ connectionString: database.url });
+try {
+  await db.connect();
+  const tokenOf = async (name: string, extra: string[]): Promise<string> => {
+    const onboarded = await identity.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes: extra, jwksJson: '' });
+    const response = await identity.clientCredentialsToken(name, onboarded.clientSecret, 'urn:citypass:wallet', onboarded.scopes.join(' '));
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  const headers = { Authorization: `Bearer ${await tokenOf('shop', [])}` };
+  const funding = { Authorization: `Bearer ${await tokenOf('funding', ['topup:funding'])}` };
+  while ((await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = 'shop'")).rowCount === 0) await new Promise((r) => setTimeout(r, 50));
+
+  const phones = await Promise.all(Array.from({ length: residents }, async () => {
+    const created = await identity.operator.createResident({
+      idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Bench', familyName: 'Payer', birthDate: '1990-01-01', concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+    });
+    const app = new ResidentApp(identity.issuer);
+    const token = await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123');
+    const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+    return { residentId: created.resident?.residentId ?? '', app, credential };
+  }));
+  const { WalletServiceService } = await import('@citypass/proto/wallet/v1/wallet');
+  const { promiseClient, bearer } = await import('@citypass/platform/grpc');
+  const fundingClient = promiseClient(WalletServiceService, `127.0.0.1:${port}`, { metadata: () => bearer(funding.Authorization.slice(7)) });
+  for (const phone of phones) {
+    await fundingClient.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId: phone.residentId, amount: { amountMinor: 10n ** 11n, currency: 'EUR' }, fundingReference: 'bench' });
+  }
+  fundingClient.close();
+
+  let counter = 0;
+  let sequence = 0;
+  const presentations = (count: number): string[] => Array.from({ length: count }, (_, index) => {
+    const phone = phones[index % phones.length];
+    if (phone === undefined) throw new Error('no phones');
+    return createPresentation({ credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now(), ttlSeconds: 60 });
+  });
+  const deadline = (): number => Date.now() + 5_000;
+  const authorizeOnce = async (presentation: string): Promise<{ holdId: string; ms: number }> => {
+    const started = performance.now();
+    const bytes = AuthorizeRequest.encode({ idempotencyKey: `bench-${++sequence}-${randomBytes(4).toString('hex')}`, amount: { amountMinor: 100n, currency: 'EUR' }, presentation, reference: '', holdTtlSeconds: 0 }).finish();
+    const response = AuthorizeResponse.decode(await request(nc, 'wallet.v1.authorize', bytes, { deadlineMs: deadline(), headers }));
+    return { holdId: response.hold?.holdId ?? '', ms: performance.now() - started };
+  };
+  const captureOnce = async (holdId: string): Promise<number> => {
+    const started = performance.now();
+    await request(nc, 'wallet.v1.capture', CaptureRequest.encode({ idempotencyKey: `cap-${holdId}`, holdId, amountMinor: 100n }).finish(), { deadlineMs: deadline(), headers });
+    return performance.now() - started;
+  };
+
+  // Floors: an echo responder on the same broker, and a conditional UPDATE commit on the same PostgreSQL.
+  const echo = nc.subscribe('bench.echo', { callback: (_error, message) => { message.respond(message.data); } });
+  await db.query('CREATE TABLE bench_floor (id int PRIMARY KEY, balance bigint NOT NULL)');
+  await db.query('INSERT INTO bench_floor SELECT g, 1000000000 FROM generate_series(1, 64) g');
+  const floorNats: number[] = [];
+  const floorUpdate: number[] = [];
+  const floorEnd = performance.now() + phaseMs / 2;
+  for (let index = 0; performance.now() < floorEnd; index++) {
+    let started = performance.now();
+    await nc.request('bench.echo', new Uint8Array(64), { timeout: 1_000 });
+    floorNats.push(performance.now() - started);
+    started = performance.now();
+    await db.query({ name: 'floor', text: 'UPDATE bench_floor SET balance = balance - 1 WHERE id = $1 AND balance >= 1', values: [(index % 64) + 1] });
+    floorUpdate.push(performance.now() - started);
+  }
+  echo.unsubscribe();
+  const floorP50 = median(floorNats) + median(floorUpdate);
+
+  // Sequential.
+  const sequentialAuthorize: number[] = [];
+  const sequentialCapture: number[] = [];
+  const pool = presentations(4_000);
+  const sequentialEnd = performance.now() + phaseMs;
+  while (performance.now() < sequentialEnd && pool.length > 0) {
+    const { holdId, ms } = await authorizeOnce(pool.pop() ?? '');
+    sequentialAuthorize.push(ms);
+    sequentialCapture.push(await captureOnce(holdId));
+  }
+
+  // Many in flight: authorize+capture pairs, closed loop.
+  const batch = presentations(20_000);
+  let pairs = 0;
+  const throughputStart = performance.now();
+  const throughputEnd = throughputStart + phaseMs;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (performance.now() < throughputEnd && batch.length > 0) {
+      const { holdId } = await authorizeOnce(batch.pop() ?? '');
+      await captureOnce(holdId);
+      pairs++;
+    }
+  }));
+  const pairsPerSecond = pairs / ((performance.now() - throughputStart) / 1000);
+
+  // Open loop at the target rate: one authorization every 1/rate seconds, whatever the answers do (the goal is
+  // stated for authorizations; their holds are left to expire).
+  const openLoop = presentations(Math.ceil((targetRate * phaseMs) / 1000));
+  const openAuthorize: number[] = [];
+  let openRefused = 0;
+  const pending: Promise<void>[] = [];
+  const openStart = performance.now();
+  for (let index = 0; index < openLoop.length; index++) {
+    const due = openStart + (index * 1000) / targetRate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const presentation = openLoop[index] ?? '';
+    pending.push(authorizeOnce(presentation).then(({ ms }) => { openAuthorize.push(ms); }, () => { openRefused++; }));
+  }
+  await Promise.all(pending);
+  const achievedRate = openLoop.length / ((performance.now() - openStart) / 1000);
+
+  const round = (value: number): number => Math.round(value * 100) / 100;
+  const figures: [string, number, string][] = [
+    ['floor_nats_request_p50_ms', median(floorNats), 'ms'],
+    ['floor_conditional_update_commit_p50_ms', median(floorUpdate), 'ms'],
+    ['floor_p50_ms', floorP50, 'ms'],
+    ['sequential_authorize_p50_ms', median(sequentialAuthorize), 'ms'],
+    ['sequential_authorize_p99_ms', percentile(sequentialAuthorize, 99), 'ms'],
+    ['sequential_capture_p50_ms', median(sequentialCapture), 'ms'],
+    ['sequential_capture_p99_ms', percentile(sequentialCapture, 99), 'ms'],
+    ['sequential_authorize_p50_to_floor_p50', median(sequentialAuthorize) / floorP50, 'ratio'],
+    [`in_flight_${inFlight}_authorize_capture_pairs_per_s`, pairsPerSecond, 'pairs/s'],
+    [`in_flight_${inFlight}_operations_per_s`, pairsPerSecond * 2, 'ops/s'],
+    [`open_loop_${targetRate}_per_s_achieved_rate`, achievedRate, 'ops/s'],
+    [`open_loop_${targetRate}_per_s_authorize_p50_ms`, median(openAuthorize), 'ms'],
+    [`open_loop_${targetRate}_per_s_authorize_p99_ms`, percentile(openAuthorize, 99), 'ms'],
+    [`open_loop_${targetRate}_per_s_refused`, openRefused, 'requests'],
+  ];
+  for (const [metric, value, unit] of figures) emit({ bench, metric, value: round(value), unit });
+} finally {
+  await db.end();
+  await nc.close();
+  await wallet.stop();
+  await database.drop();
+  await identity.stop();
+}
