@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { AuthorizeRequest } from '@citypass/proto/wallet/v1/wallet';
+import { createPresentation } from '@citypass/credential';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer } from '@citypass/platform/grpc';
 import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
@@ -160,4 +161,41 @@ test('charges - a revoked credential gives no mandate', async () => {
       return error instanceof DomainError && error.kind === 'permission_denied' && error.reason === 'CREDENTIAL_REVOKED';
     }
   }, 'revocation reaches the wallet', 1_000);
+});
+
+test('charges - residents page through their statement and read their balance with a presentation to the wallet', async () => {
+  const phone = await h.resident();
+  for (let index = 1; index <= 5; index++) await h.topUp(phone, BigInt(index * 100));
+  const asResident = (): import('@grpc/grpc-js').Metadata => {
+    const metadata = bearer('unused');
+    metadata.set('citypass-presentation', phone.present('wallet'));
+    return metadata;
+  };
+  const first = await parking.wallet.listStatement({ residentId: '', currency: 'EUR', pageSize: 2, pageToken: '' }, { metadata: asResident() });
+  const second = await parking.wallet.listStatement({ residentId: '', currency: 'EUR', pageSize: 2, pageToken: first.nextPageToken }, { metadata: asResident() });
+  const third = await parking.wallet.listStatement({ residentId: '', currency: 'EUR', pageSize: 2, pageToken: second.nextPageToken }, { metadata: asResident() });
+  assert.deepEqual([...first.lines, ...second.lines, ...third.lines].map((line) => line.amountMinor), [500n, 400n, 300n, 200n, 100n]);
+  assert.equal(third.nextPageToken, '');
+  const balance = await parking.wallet.getBalance({ residentId: '', currency: 'EUR' }, { metadata: asResident() });
+  assert.equal(balance.balance?.amountMinor, 1_500n);
+  assert.deepEqual(
+    await rejection(parking.wallet.getBalance({ residentId: '', currency: 'EUR' })),
+    { kind: 'unauthenticated', reason: 'PRESENTATION_MISSING' },
+  );
+  const wrongAudience = bearer('unused');
+  wrongAudience.set('citypass-presentation', phone.present('parking'));
+  assert.equal((await rejection(parking.wallet.getBalance({ residentId: '', currency: 'EUR' }, { metadata: wrongAudience }))).reason, 'AUDIENCE_MISMATCH');
+  assert.deepEqual(
+    await rejection(parking.wallet.listStatement({ residentId: '', currency: 'EUR', pageSize: 2, pageToken: 'forged' }, { metadata: asResident() })),
+    { kind: 'invalid_argument', reason: 'PAGE_TOKEN_INVALID' },
+  );
+});
+
+test('charges - an expired mandate is refused as permission denied', async () => {
+  const phone = await h.resident();
+  await h.topUp(phone, 1_000n);
+  const stale = createPresentation({
+    credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'parking', counter: 1, nowMs: Date.now() - 120_000,
+  });
+  assert.deepEqual(await rejection(parking.wallet.authorize(authorizeRequest(phone, 100n, { presentation: stale }))), { kind: 'permission_denied', reason: 'PRESENTATION_EXPIRED' });
 });
