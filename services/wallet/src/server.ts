@@ -8,7 +8,7 @@ import { connectBus, ensureStream } from '@citypass/platform/bus';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { Idempotency, idempotencyMigration } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
-import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
+import { observeOutboxLag, outboxMigrations, startOutboxPruner, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool, migrate } from '@citypass/platform/pg';
 import { openAccount } from './app/accounts.ts';
 import type { WalletDeps } from './app/deps.ts';
@@ -37,6 +37,7 @@ export async function startWallet(config: WalletConfig, logger: Logger): Promise
   await ensureStream(bus.jsm, { name: config.WALLET_STREAM, subjects: [walletSubjects.all] });
   const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.WALLET_OUTBOX_POLL_MS });
   observeOutboxLag(pool);
+  const pruner = startOutboxPruner(pool, { logger });
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
   const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: walletResource, issuerKeys });
@@ -79,6 +80,7 @@ export async function startWallet(config: WalletConfig, logger: Logger): Promise
       await sweeper.stop();
       await identityEvents.stop();
       await revocations.stop();
+      await pruner.stop();
       await relay.stop();
       await bus.close();
       await pool.end();
