@@ -1,5 +1,5 @@
 // The wallet's environment. Parsed once at boot by main.ts; every problem is reported together.
-import { env, loadConfig, type Config } from '@citypass/platform/config';
+import { ConfigError, env, loadConfig, type Config } from '@citypass/platform/config';
 
 export const walletSchema = {
   WALLET_GRPC_HOST: env.string({ default: '0.0.0.0' }),
@@ -26,8 +26,7 @@ export type WalletConfig = Config<typeof walletSchema>;
 
 export function loadWalletConfig(source: Record<string, string | undefined> = process.env): WalletConfig {
   const config = loadConfig(walletSchema, source);
-  for (const currency of config.WALLET_CURRENCIES.split(',')) {
-    if (!/^[A-Z]{3}$/.test(currency)) throw new Error(`WALLET_CURRENCIES: ${currency} is not an ISO 4217 code`);
-  }
+  const malformed = config.WALLET_CURRENCIES.split(',').filter((currency) => !/^[A-Z]{3}$/.test(currency));
+  if (malformed.length > 0) throw new ConfigError(malformed.map((currency) => `WALLET_CURRENCIES: ${JSON.stringify(currency)} is not an ISO 4217 code`));
   return config;
 }
