@@ -13,7 +13,7 @@ let h: WalletHarness;
 let parking: ServiceClient;
 before(async () => {
   h = await startWalletHarness({ WALLET_HOLD_SWEEP_MS: '50' });
-  parking = await h.service('parking');
+  parking = await h.service('parking', ['refund:parking']);
 });
 after(async () => { await h.stop(); });
 
@@ -121,7 +121,8 @@ test('charges - bad amounts, currencies, ids, mandates and foreign holds are ref
     [{ presentation: phone.present('parking', { amountMinor: 50n, currency: 'EUR' }) }, 'permission_denied', 'MANDATE_CAP_EXCEEDED'],
     [{ amount: eur(5_000n) }, 'failed_precondition', 'INSUFFICIENT_FUNDS'],
     [{ holdTtlSeconds: 10 ** 8 }, 'invalid_argument', 'HOLD_TTL_TOO_LONG'],
-    [{ reference: 'r'.repeat(129) }, 'invalid_argument', 'REFERENCE_TOO_LONG'],
+    [{ reference: 'r'.repeat(129) }, 'invalid_argument', 'REFERENCE_INVALID'],
+    [{ reference: 'a\u0000b' }, 'invalid_argument', 'REFERENCE_INVALID'],
   ];
   for (const [overrides, kind, reason] of cases) {
     assert.deepEqual(await rejection(parking.wallet.authorize(authorizeRequest(phone, 100n, overrides))), { kind, reason }, reason);

@@ -17,7 +17,7 @@ before(async () => {
     WALLET_RISK_DAILY_LIMIT_MINOR: '100000000',
     WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '100000000',
   });
-  shop = await h.service('shop');
+  shop = await h.service('shop', ['refund:shop']);
 });
 after(async () => { await h.stop(); });
 
@@ -65,7 +65,7 @@ test('ledger - an idempotency storm has exactly one effect per key', async () =>
 test('ledger - after a concurrent mix of top-ups, holds, captures, voids, refunds and expiries the books balance', async () => {
   const phones: Phone[] = [];
   for (let index = 0; index < 4; index++) phones.push(await h.resident());
-  const bikes = await h.service('bikes');
+  const bikes = await h.service('bikes', ['refund:bikes']);
   const work = phones.flatMap((phone, index) => Array.from({ length: 12 }, (_, step) => async (): Promise<void> => {
     await h.topUp(phone, BigInt(500 + step));
     const service = (index + step) % 2 === 0 ? shop : bikes;
@@ -84,7 +84,7 @@ test('ledger - after a concurrent mix of top-ups, holds, captures, voids, refund
   }));
   await Promise.all(work.map((run) => run()));
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  await expireDueHolds({ pool: h.db, now: Date.now });
+  await expireDueHolds({ pool: h.db });
   const report = await reconcile(h.db);
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
   const expired = await h.db.query("SELECT 1 FROM holds WHERE status = 'expired'");

@@ -3,7 +3,9 @@ import { invalidArgument } from '@citypass/platform/errors';
 
 const namePattern = /^[a-z][a-z0-9-]{1,31}$/;
 const scopeVerbs = new Set(['charge', 'refund', 'read', 'topup']);
-const reservedNames = new Set(['operator', 'citypass-app', 'identity']);
+// Names that are also audiences or clients of citypass itself: a service called "wallet" would receive the
+// presentations residents address to the wallet to read their balance.
+const reservedNames = new Set(['operator', 'citypass-app', 'identity', 'wallet', 'city']);
 
 export function validateServiceName(name: string): string {
   if (!namePattern.test(name)) {

@@ -6,6 +6,7 @@ import { invalidArgument, isDomainError } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { walletSubjects } from '../bus/wallet_events.ts';
 import { positiveMoney } from '../domain/money.ts';
+import { checkText } from '../domain/text.ts';
 import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { verifyMandate } from './mandate.ts';
@@ -62,6 +63,5 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
 }
 
 export function checkReference(reference: string): string {
-  if (reference.length > 128) throw invalidArgument('REFERENCE_TOO_LONG', 'reference must be at most 128 characters');
-  return reference;
+  return checkText(reference, 'reference', 128);
 }

@@ -1,11 +1,11 @@
 // Who may do what. Services act only on their own merchant account and holds: the token's client is the
-// service, and it must carry `<verb>:<service>` for the command. Residents read their own money by showing
+// service, and it must carry `<verb>:<service>` for the command (refunds need `refund:`, granted separately). Residents read their own money by showing
 // a presentation of their credential addressed to the wallet.
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import type { Caller, WalletDeps } from './deps.ts';
 
-export type Verb = 'charge' | 'topup' | 'read';
+export type Verb = 'charge' | 'refund' | 'topup' | 'read';
 
 export function callerFor(principal: Principal | undefined, verbs: readonly Verb[]): Caller {
   if (principal === undefined) throw unauthenticated('TOKEN_MISSING', 'a bearer access token is required');

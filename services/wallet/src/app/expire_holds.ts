@@ -9,11 +9,12 @@ import type { WalletDeps } from './deps.ts';
 const batchSize = 200;
 
 /** Expires what is due now; returns how many holds it released. */
-export async function expireDueHolds(deps: Pick<WalletDeps, 'pool' | 'now'>): Promise<number> {
+export async function expireDueHolds(deps: Pick<WalletDeps, 'pool'>): Promise<number> {
   let released = 0;
   for (;;) {
     const count = await withTransaction(deps.pool, async (client) => {
-      const result = await client.query<HoldRow>(`SELECT ${holdColumns} FROM wallet_expire_holds($1, $2)`, [new Date(deps.now()), batchSize]);
+      // The database's clock decides, so instances with skewed clocks agree on what is due.
+      const result = await client.query<HoldRow>(`SELECT ${holdColumns} FROM wallet_expire_holds(now(), $1)`, [batchSize]);
       for (const row of result.rows) {
         const hold = holdFromRow(row);
         await holdChanged(client, 'holdExpired', { hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n });
@@ -27,9 +28,12 @@ export async function expireDueHolds(deps: Pick<WalletDeps, 'pool' | 'now'>): Pr
 }
 
 export function startHoldSweeper(deps: WalletDeps, intervalMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
+  let running: Promise<unknown> | undefined;
   const timer = setInterval(() => {
-    running = expireDueHolds(deps).catch((error: unknown) => { deps.logger.error('hold expiry failed', { error }); });
+    if (running !== undefined) return; // the previous sweep is still working through a backlog
+    running = expireDueHolds(deps)
+      .catch((error: unknown) => { deps.logger.error('hold expiry failed', { error }); })
+      .finally(() => { running = undefined; });
   }, intervalMs);
   timer.unref();
   return {

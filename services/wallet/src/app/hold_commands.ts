@@ -11,10 +11,10 @@ import {
   HoldChanged,
   type Hold,
 } from '@citypass/proto/wallet/v1/wallet';
-import { invalidArgument } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { holdChanged, walletSubjects } from '../bus/wallet_events.ts';
 import { positiveMinor } from '../domain/money.ts';
+import { checkText } from '../domain/text.ts';
 import { holdColumns, holdFromRow, type HoldRow } from '../store/rows.ts';
 import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
@@ -62,7 +62,7 @@ export async function refund(deps: WalletDeps, caller: Caller, request: RefundRe
   const key = checkIdempotencyKey(request.idempotencyKey);
   const holdId = checkHoldId(request.holdId);
   const amount = positiveMinor(request.amountMinor);
-  if (request.reason.length > 128) throw invalidArgument('REASON_TOO_LONG', 'reason must be at most 128 characters');
+  checkText(request.reason, 'reason', 128);
   const transferId = randomUUID();
   return ledgerCall<Hold, RefundResponse>(deps, {
     operation: `${caller.service}:refund`,

@@ -36,6 +36,9 @@ export function asLedgerError(error: unknown): unknown {
   if (pgErrorCode(error) === '23505' && constraintOf(error) === 'holds_mandate_nonce_key') {
     return domainError('MANDATE_ALREADY_USED', error);
   }
+  if (pgErrorCode(error) === '23505' && constraintOf(error) === 'transfers_one_top_up_per_reference') {
+    return domainError('FUNDING_REFERENCE_USED', error);
+  }
   if (pgErrorCode(error) === 'P0001' && error instanceof Error && isLedgerReason(error.message)) {
     return domainError(error.message, error);
   }

@@ -78,7 +78,7 @@ export async function listHolds(deps: WalletDeps, service: string, status: strin
 
 export async function settlementReport(deps: WalletDeps, service: string, date: string, currency: string): Promise<GetSettlementReportResponse> {
   checkCurrency(deps, currency);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw invalidArgument('DATE_INVALID', 'date must be YYYY-MM-DD');
+  if (!isCalendarDate(date)) throw invalidArgument('DATE_INVALID', 'date must be a real calendar date written YYYY-MM-DD');
   const result = await deps.pool.query<{ kind: string; total: string; count: string }>(
     `SELECT t.kind, coalesce(sum(t.amount_minor), 0) AS total, count(*) AS count
      FROM accounts a JOIN transfers t ON t.credit_account_id = a.id OR t.debit_account_id = a.id
@@ -115,14 +115,20 @@ function encodeToken(at: Date, id: string): string {
 
 function decodeToken(token: string): { at: string; id: string } | undefined {
   if (token === '') return undefined;
-  const [at, id] = Buffer.from(token, 'base64url').toString().split('|');
-  if (at === undefined || id === undefined || Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/.test(id)) {
-    throw invalidArgument('PAGE_TOKEN_INVALID', 'page_token is not one this service issued');
-  }
+  const [at, id, ...rest] = Buffer.from(token, 'base64url').toString().split('|');
+  // Only what encodeToken writes: an ISO timestamp that round-trips, and a UUID.
+  const valid = at !== undefined && id !== undefined && rest.length === 0 && isUuid(id) && !Number.isNaN(Date.parse(at)) && new Date(at).toISOString() === at;
+  if (!valid) throw invalidArgument('PAGE_TOKEN_INVALID', 'page_token is not one this service issued');
   return { at, id };
 }
 
 export function checkHoldId(holdId: string): string {
   if (!isUuid(holdId)) throw invalidArgument('HOLD_ID_INVALID', 'hold_id must be a UUID');
   return holdId;
+}
+
+function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text) && date.getUTCFullYear() >= 2000;
 }

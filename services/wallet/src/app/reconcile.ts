@@ -38,6 +38,30 @@ const checks: readonly { name: string; sql: string }[] = [
           WHERE h.captured_minor <> coalesce(t.captured, 0) OR h.refunded_minor <> coalesce(t.refunded, 0)`,
   },
   {
+    name: 'each hold transfer moves money between that hold\'s accounts, in the right direction',
+    sql: `SELECT t.id || ' (' || t.kind || ') does not match hold ' || h.id AS problem
+          FROM transfers t JOIN holds h ON h.id = t.hold_id
+          WHERE (t.kind = 'capture' AND (t.debit_account_id, t.credit_account_id) <> (h.resident_account_id, h.merchant_account_id))
+             OR (t.kind = 'refund' AND (t.debit_account_id, t.credit_account_id) <> (h.merchant_account_id, h.resident_account_id))
+             OR t.currency <> h.currency`,
+  },
+  {
+    name: 'accounts are of the kind their role needs',
+    sql: `SELECT 'hold ' || h.id || ' uses a ' || r.kind || ' / ' || m.kind || ' account pair' AS problem
+          FROM holds h JOIN accounts r ON r.id = h.resident_account_id JOIN accounts m ON m.id = h.merchant_account_id
+          WHERE r.kind <> 'resident' OR m.kind <> 'merchant' OR m.owner <> h.service OR r.owner <> h.resident_id::text`,
+  },
+  {
+    name: 'at most one capture per hold',
+    sql: `SELECT hold_id || ' has ' || count(*) || ' captures' AS problem FROM transfers
+          WHERE kind = 'capture' GROUP BY hold_id HAVING count(*) > 1`,
+  },
+  {
+    name: 'no pending hold long past its expiry',
+    sql: `SELECT 'hold ' || id || ' still pending, expired at ' || expires_at AS problem
+          FROM holds WHERE status = 'pending' AND expires_at < now() - interval '5 minutes'`,
+  },
+  {
     name: 'no resident below zero',
     sql: `SELECT id || ' available ' || (balance_minor - held_minor) AS problem FROM accounts WHERE kind = 'resident' AND balance_minor - held_minor < 0`,
   },

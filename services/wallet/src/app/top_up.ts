@@ -7,6 +7,7 @@ import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { isUuid } from '@citypass/platform/ids';
 import { toppedUp } from '../bus/wallet_events.ts';
 import { positiveMoney } from '../domain/money.ts';
+import { checkText } from '../domain/text.ts';
 import { openAccount } from './accounts.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { ledgerCall } from './ledger_call.ts';
@@ -20,9 +21,7 @@ export async function topUp(deps: WalletDeps, caller: Caller, request: TopUpRequ
   const key = checkIdempotencyKey(request.idempotencyKey);
   if (!isUuid(request.residentId)) throw invalidArgument('RESIDENT_ID_INVALID', 'resident_id must be a UUID');
   const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
-  if (request.fundingReference.length === 0 || request.fundingReference.length > 128) {
-    throw invalidArgument('FUNDING_REFERENCE_INVALID', 'funding_reference must be 1-128 characters');
-  }
+  checkText(request.fundingReference, 'funding_reference', 96, { required: true });
   return ledgerCall<TransferRow, TopUpResponse>(deps, {
     operation: `${caller.service}:top_up`,
     key,
@@ -30,7 +29,8 @@ export async function topUp(deps: WalletDeps, caller: Caller, request: TopUpRequ
     run: async (client) => {
       await openAccount(client, 'resident', request.residentId, money.currency);
       const result = await client.query<TransferRow>('SELECT * FROM wallet_top_up($1, $2, $3, $4, $5, $6, $7)', [
-        randomUUID(), request.residentId, money.currency, money.amountMinor, request.fundingReference, new Date(deps.now()), randomUUID(),
+        // One top-up per payment: the reference is unique per funding service (a unique index refuses a second).
+        randomUUID(), request.residentId, money.currency, money.amountMinor, `${caller.service}:${request.fundingReference}`, new Date(deps.now()), randomUUID(),
       ]);
       return result.rows[0] as TransferRow;
     },

@@ -17,7 +17,7 @@ import { serve, type RequestContext } from '@citypass/platform/bus';
 import { invalidArgument, unauthenticated } from '@citypass/platform/errors';
 import type { Logger } from '@citypass/platform/log';
 import { authorize } from '../app/authorize.ts';
-import { callerFor } from '../app/callers.ts';
+import { callerFor, type Verb } from '../app/callers.ts';
 import type { Caller, WalletDeps } from '../app/deps.ts';
 import { capture, refund, voidHold } from '../app/hold_commands.ts';
 
@@ -37,9 +37,9 @@ interface Codec<Q, R> {
 }
 
 export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: AccessTokenVerifier, logger: Logger): { stop(): Promise<void> } {
-  const handler = <Q, R>(request: Codec<Q, unknown>, response: Codec<unknown, R>, run: (caller: Caller, message: Q) => Promise<R>) =>
+  const handler = <Q, R>(request: Codec<Q, unknown>, response: Codec<unknown, R>, run: (caller: Caller, message: Q) => Promise<R>, verb: Verb = 'charge') =>
     async (payload: Uint8Array, context: RequestContext): Promise<Uint8Array> => {
-      const caller = callerFor(await tokens.verify(bearerOf(context)), ['charge']);
+      const caller = callerFor(await tokens.verify(bearerOf(context)), [verb]);
       let message: Q;
       try {
         message = request.decode(payload);
@@ -52,7 +52,7 @@ export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: Acces
     serve(nc, chargeSubjects.authorize, { queue, logger, maxPayloadBytes, handler: handler(AuthorizeRequest, AuthorizeResponse, (caller, m) => authorize(deps, caller, m)) }),
     serve(nc, chargeSubjects.capture, { queue, logger, maxPayloadBytes, handler: handler(CaptureRequest, CaptureResponse, (caller, m) => capture(deps, caller, m)) }),
     serve(nc, chargeSubjects.void, { queue, logger, maxPayloadBytes, handler: handler(VoidRequest, VoidResponse, (caller, m) => voidHold(deps, caller, m)) }),
-    serve(nc, chargeSubjects.refund, { queue, logger, maxPayloadBytes, handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m)) }),
+    serve(nc, chargeSubjects.refund, { queue, logger, maxPayloadBytes, handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m), 'refund') }),
   ];
   return {
     async stop() {

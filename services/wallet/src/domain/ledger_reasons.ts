@@ -16,6 +16,7 @@ export const ledgerReasons = {
   HOLD_NOT_CAPTURED: { kind: 'failed_precondition', message: 'only a captured hold can be refunded' },
   CAPTURE_EXCEEDS_HOLD: { kind: 'invalid_argument', message: 'capture amount is larger than the hold' },
   REFUND_EXCEEDS_CAPTURED: { kind: 'failed_precondition', message: 'refunds would exceed the captured amount' },
+  FUNDING_REFERENCE_USED: { kind: 'already_exists', message: 'this funding reference was already credited' },
   CURRENCY_UNSUPPORTED: { kind: 'invalid_argument', message: 'currency is not supported here' },
 } as const satisfies Record<string, { kind: ErrorKind; message: string }>;
 

@@ -23,7 +23,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
     authorize: (request, context) => authorize(deps, callerFor(context.principal, ['charge']), request),
     capture: (request, context) => capture(deps, callerFor(context.principal, ['charge']), request),
     void: (request, context) => voidHold(deps, callerFor(context.principal, ['charge']), request),
-    refund: (request, context) => refund(deps, callerFor(context.principal, ['charge']), request),
+    refund: (request, context) => refund(deps, callerFor(context.principal, ['refund']), request),
     getHold: async (request, context) => ({ hold: await getHold(deps, callerFor(context.principal, ['charge', 'read']).service, request.holdId) }),
     listHolds: (request, context) =>
       listHolds(deps, callerFor(context.principal, ['charge', 'read']).service, request.status, request.pageSize, request.pageToken),
