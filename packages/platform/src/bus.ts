@@ -39,8 +39,10 @@ export interface Bus {
 }
 
 export async function connectBus(options: { servers: string | string[]; name: string; logger?: Logger }): Promise<Bus> {
+  const { servers, user, pass } = credentialsFromUrls(options.servers);
   const nc = await connect({
-    servers: options.servers,
+    servers,
+    ...(user === undefined ? {} : { user, pass: pass ?? '' }),
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
@@ -56,6 +58,25 @@ export async function connectBus(options: { servers: string | string[]; name: st
     jsm,
     close: () => closeConnection(nc),
   };
+}
+
+/**
+ * nats.js ignores `user:password@` in server URLs; citypass configures a service's NATS user that way
+ * (NATS_URL=nats://wallet:secret@nats:4222), so the credentials are taken out of the URLs and passed as options.
+ */
+export function credentialsFromUrls(servers: string | string[]): { servers: string[]; user?: string; pass?: string } {
+  let user: string | undefined;
+  let pass: string | undefined;
+  const plain = (Array.isArray(servers) ? servers : servers.split(',')).map((server) => {
+    const match = /^([a-z]+:\/\/)([^@/]*)@(.*)$/i.exec(server.trim());
+    if (match === null) return server.trim();
+    const [, scheme, credentials, rest] = match as unknown as [string, string, string, string];
+    const at = credentials.indexOf(':');
+    user = decodeURIComponent(at < 0 ? credentials : credentials.slice(0, at));
+    pass = at < 0 ? undefined : decodeURIComponent(credentials.slice(at + 1));
+    return `${scheme}${rest}`;
+  });
+  return { servers: plain, ...(user === undefined ? {} : { user }), ...(pass === undefined ? {} : { pass }) };
 }
 
 // nats.js 3.x discards what is published while it is disconnected (each reconnect attempt resets its outbound

@@ -3,7 +3,7 @@
 // an error that says what to set or install. Local servers are shared per process and stopped when it exits.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chownSync, constants, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, chownSync, constants, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,7 +170,11 @@ async function natsServerUrl(): Promise<string> {
 }
 
 /** Spawns `nats-server -js` on 127.0.0.1 with its own store dir, and waits until it accepts connections. */
-export async function startNatsServer(options: { port?: number; storeDir?: string } = {}): Promise<LocalNats> {
+/**
+ * `config`: extra nats-server configuration (e.g. an `authorization { users = [...] }` block), written to a file in
+ * the store dir and passed with -c; command-line flags still set the address, port and store dir.
+ */
+export async function startNatsServer(options: { port?: number; storeDir?: string; config?: string } = {}): Promise<LocalNats> {
   const binary = findNatsServer();
   if (binary === undefined) {
     throw new Error(
@@ -186,7 +190,8 @@ export async function startNatsServer(options: { port?: number; storeDir?: strin
   const start = async (): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       const candidate = port === 0 ? await freePort() : port;
-      const next = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(candidate), '-sd', storeDir], {
+      const configArgs = options.config === undefined ? [] : ['-c', writeConfig(storeDir, options.config)];
+      const next = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(candidate), '-sd', storeDir, ...configArgs], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       try {
@@ -349,4 +354,10 @@ function cleanUpAtExit(child: ChildProcess, dir: string | undefined, signal: Nod
       // already gone
     }
   });
+}
+
+function writeConfig(storeDir: string, config: string): string {
+  const file = join(storeDir, 'nats-server.conf');
+  writeFileSync(file, config, { mode: 0o600 });
+  return file;
 }

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { context, propagation, trace, ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { headers as natsHeaders, TimeoutError } from '@nats-io/transport-node';
-import { connectBus, deadlineHeader, ensureStream, RemoteInternalError, request, serve, type Bus } from '../src/bus.ts';
+import { connectBus, credentialsFromUrls, deadlineHeader, ensureStream, RemoteInternalError, request, serve, type Bus } from '../src/bus.ts';
 import { DomainError } from '../src/errors.ts';
 import { startNatsServer, testNats, uniqueName } from '../src/testing.ts';
 
@@ -213,3 +213,8 @@ function asyncContextManager(): ContextManager {
   };
   return manager;
 }
+
+test('bus - credentials in server URLs become connection options, never part of the address', () => {
+  assert.deepEqual(credentialsFromUrls('nats://wallet:s%40cret@nats:4222'), { servers: ['nats://nats:4222'], user: 'wallet', pass: 's@cret' });
+  assert.deepEqual(credentialsFromUrls('nats://a:4222,nats://b:4222'), { servers: ['nats://a:4222', 'nats://b:4222'] });
+});

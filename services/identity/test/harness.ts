@@ -25,9 +25,17 @@ export interface IdentityHarness {
 
 export const secret = (): string => randomBytes(32).toString('base64url');
 
-export async function startHarness(overrides: Record<string, string> = {}): Promise<IdentityHarness> {
+/**
+ * `options.natsConfig`: extra nats-server configuration (users and permissions); `options.natsUser` then names the
+ * `user:password` identity connects with.
+ */
+export async function startHarness(
+  overrides: Record<string, string> = {},
+  options: { natsConfig?: string; natsUser?: string } = {},
+): Promise<IdentityHarness> {
   const database = await testPostgres();
-  const nats = await startNatsServer();
+  const nats = await startNatsServer(options.natsConfig === undefined ? {} : { config: options.natsConfig });
+  const natsUrl = options.natsUser === undefined ? nats.url : nats.url.replace('nats://', `nats://${options.natsUser}@`);
   const httpPort = await freePort();
   const issuer = `http://127.0.0.1:${httpPort}`;
   const operatorSecret = secret();
@@ -38,7 +46,7 @@ export async function startHarness(overrides: Record<string, string> = {}): Prom
     IDENTITY_GRPC_HOST: '127.0.0.1',
     IDENTITY_GRPC_PORT: '0',
     IDENTITY_DATABASE_URL: database.url,
-    NATS_URL: nats.url,
+    NATS_URL: natsUrl,
     IDENTITY_STREAM: uniqueName('identity').toUpperCase(),
     IDENTITY_STATUS_BUCKET: uniqueName('status'),
     IDENTITY_KEY_ENCRYPTION_KEY: secret(),

@@ -44,14 +44,21 @@ export interface WalletHarness {
   stop(): Promise<void>;
 }
 
-export async function startWalletHarness(overrides: Record<string, string> = {}): Promise<WalletHarness> {
-  const identity = await startHarness();
+/** `nats`: broker users and permissions; identity and the wallet connect as the users named. */
+export async function startWalletHarness(
+  overrides: Record<string, string> = {},
+  nats: { config?: string; identityUser?: string; walletUser?: string } = {},
+): Promise<WalletHarness> {
+  const identity = await startHarness({}, {
+    ...(nats.config === undefined ? {} : { natsConfig: nats.config }),
+    ...(nats.identityUser === undefined ? {} : { natsUser: nats.identityUser }),
+  });
   const database = await testPostgres();
   const config = loadWalletConfig({
     WALLET_GRPC_HOST: '127.0.0.1',
     WALLET_GRPC_PORT: '0',
     WALLET_DATABASE_URL: database.url,
-    NATS_URL: identity.nats.url,
+    NATS_URL: nats.walletUser === undefined ? identity.nats.url : identity.nats.url.replace('nats://', `nats://${nats.walletUser}@`),
     IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
     IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
     IDENTITY_ISSUER: identity.issuer,
