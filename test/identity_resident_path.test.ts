@@ -19,57 +19,24 @@ import {
 } from '@citypass/credential';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
-import { freePort, startNatsServer, testPostgres, type LocalNats, type TestDatabase } from '@citypass/platform/testing';
 import { ResidentApp } from './support/resident_app.ts';
-import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
+import { startIdentityProcess, type IdentityProcess } from './support/identity_process.ts';
 
-const secret = (): string => randomBytes(32).toString('base64url');
-const operatorSecret = secret();
 const password = 'correct horse battery staple';
-let database: TestDatabase;
-let nats: LocalNats;
-let identity: ServiceProcess;
+let identity: IdentityProcess;
 let issuer: string;
 let operator: PromiseClient<typeof IdentityServiceService>;
 
 before(async () => {
-  database = await testPostgres();
-  nats = await startNatsServer();
-  const httpPort = await freePort();
-  const grpcPort = await freePort();
-  issuer = `http://127.0.0.1:${httpPort}`;
-  identity = await startServiceProcess('identity', {
-    IDENTITY_ISSUER: issuer,
-    IDENTITY_HTTP_HOST: '127.0.0.1',
-    IDENTITY_HTTP_PORT: String(httpPort),
-    IDENTITY_GRPC_HOST: '127.0.0.1',
-    IDENTITY_GRPC_PORT: String(grpcPort),
-    IDENTITY_DATABASE_URL: database.url,
-    NATS_URL: nats.url,
-    IDENTITY_KEY_ENCRYPTION_KEY: secret(),
-    IDENTITY_COOKIE_KEYS: secret(),
-    IDENTITY_OPERATOR_CLIENT_SECRET: operatorSecret,
-    LOG_LEVEL: 'debug',
-  });
-  operator = promiseClient(IdentityServiceService, `127.0.0.1:${grpcPort}`, { metadata: async () => bearer(await operatorToken()) });
+  identity = await startIdentityProcess({ LOG_LEVEL: 'debug' });
+  issuer = identity.issuer;
+  operator = promiseClient(IdentityServiceService, identity.grpcAddress, { metadata: async () => bearer(await identity.operatorToken()) });
 });
 
 after(async () => {
   operator.close();
   await identity.stop();
-  await nats.stop();
-  await database.drop();
 });
-
-async function operatorToken(): Promise<string> {
-  const response = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`operator:${operatorSecret}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource: 'urn:citypass:identity', scope: 'identity:admin' }),
-  });
-  assert.equal(response.status, 200);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
 
 async function enrolledPhone(): Promise<{ phone: ResidentApp; credential: string; credentialId: string }> {
   const created = await operator.createResident({
@@ -106,7 +73,7 @@ test('system - enroll, get the credential, verify offline, revoke, refused; stil
   // The gate fetched the issuer's keys while it was online, and watches the revocation bucket.
   const jwks: unknown = await (await fetch(`${issuer}/jwks`)).json();
   const revocations = new RevocationSet();
-  const nc: NatsConnection = await connect({ servers: nats.url });
+  const nc: NatsConnection = await connect({ servers: identity.nats.url });
   const watch: RevocationWatch = await watchRevocations(await new Kvm(jetstream(nc)).open('citypass_credential_status'), revocations);
   const verifier = new PresentationVerifier({ issuer, issuerKeys: new IssuerKeys({ jwks }), revocations, replayCache: new ReplayCache() });
 
@@ -135,14 +102,14 @@ test('system - enroll, get the credential, verify offline, revoke, refused; stil
   // The network goes away: identity and the broker are both gone; the gate still decides.
   await watch.stop();
   await nc.close();
-  assert.equal(await identity.stop(), 0, 'identity stops cleanly on SIGTERM');
-  await nats.stop();
+  assert.equal(await identity.process.stop(), 0, 'identity stops cleanly on SIGTERM');
+  await identity.nats.stop();
   assert.equal((await verifier.verify(present(bob), { audience: gate })).credentialId, bob.credentialId);
   assert.equal(await reasonOf(verifier.verify(present(alice), { audience: gate })), 'CREDENTIAL_REVOKED');
 
   // Nothing secret reached the logs.
-  const logs = identity.output();
-  for (const secretText of [password, operatorSecret, alice.credential, bob.credential.split('.')[2] ?? '']) {
+  const logs = identity.process.output();
+  for (const secretText of [password, identity.operatorSecret, alice.credential, bob.credential.split('.')[2] ?? '']) {
     assert.equal(logs.includes(secretText), false, 'a secret appeared in the identity logs');
   }
 });
