@@ -1,11 +1,13 @@
 // `npm start`: runs the gateway's services on this machine for development. Uses PostgreSQL and NATS at their
 // usual local addresses (override with DATABASE_ADMIN_URL and NATS_URL), creates each service's database if it
-// is missing, and keeps generated development secrets in .tmp/dev.env (git-ignored) so restarts keep state.
+// is missing, and keeps generated development secrets in ~/.config/citypass/dev.env (CITYPASS_DEV_ENV overrides)
+// so restarts, and other checkouts on this machine that share these databases, keep working with them.
 // Production deployments set every variable themselves (deploy/k8s).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 const root = join(import.meta.dirname, '..');
@@ -17,10 +19,9 @@ const services = [
   { name: 'wallet', database: 'citypass_wallet', entry: 'services/wallet/src/main.ts', telemetry: 'services/wallet/src/telemetry.ts', metricsPort: '9465' },
 ];
 
-function devSecrets(): Record<string, string> {
-  const file = join(root, '.tmp', 'dev.env');
+function devSecrets(file: string): Record<string, string> {
   if (!existsSync(file)) {
-    mkdirSync(join(root, '.tmp'), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true });
     const secret = (): string => randomBytes(32).toString('base64url');
     const lines = [
       `IDENTITY_KEY_ENCRYPTION_KEY=${secret()}`,
@@ -52,7 +53,8 @@ async function ensureDatabase(name: string): Promise<string> {
 }
 
 const children: ChildProcess[] = [];
-const secrets = devSecrets();
+const secretsFile = process.env.CITYPASS_DEV_ENV ?? join(homedir(), '.config', 'citypass', 'dev.env');
+const secrets = devSecrets(secretsFile);
 for (const service of services) {
   const databaseUrl = await ensureDatabase(service.database);
   const child = spawn(process.execPath, ['--import', join(root, service.telemetry), join(root, service.entry)], {
@@ -72,7 +74,7 @@ for (const service of services) {
   });
   children.push(child);
 }
-process.stderr.write(`citypass: started ${services.map((s) => s.name).join(', ')}; development secrets are in .tmp/dev.env\n`);
+process.stderr.write(`citypass: started ${services.map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => { for (const child of children) child.kill('SIGTERM'); });
 }

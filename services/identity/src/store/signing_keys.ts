@@ -75,7 +75,17 @@ async function readKeys(db: Pick<Pool, 'query'>, box: SecretBox): Promise<Signin
     'SELECT kid, private_jwk_sealed, activates_at FROM signing_keys',
   );
   return result.rows.map((row) => {
-    const privateJwk = JSON.parse(box.open(row.private_jwk_sealed, `signing-key:${row.kid}`).toString()) as JsonWebKey;
+    let opened: Buffer;
+    try {
+      opened = box.open(row.private_jwk_sealed, `signing-key:${row.kid}`);
+    } catch (cause) {
+      throw new Error(
+        `stored signing key ${row.kid} cannot be opened: IDENTITY_KEY_ENCRYPTION_KEY is not the key it was sealed with ` +
+          '(a database set up with other secrets?)',
+        { cause },
+      );
+    }
+    const privateJwk = JSON.parse(opened.toString()) as JsonWebKey;
     return {
       kid: row.kid,
       activatesAtMs: row.activates_at.getTime(),
