@@ -1,0 +1,14 @@
+// Concession classes come from the credential's entitlements; each has its own fares and caps. Pure.
+import { invalidArgument } from '@citypass/platform/errors';
+
+export const concessionClasses = ['adult', 'child', 'senior', 'student'] as const;
+export type ConcessionClass = (typeof concessionClasses)[number];
+
+/** One value per concession class: every class must be present. */
+export type ByConcession<T> = Readonly<Record<ConcessionClass, T>>;
+
+export function checkConcession(value: string): ConcessionClass {
+  const found = concessionClasses.find((concession) => concession === value);
+  if (found === undefined) throw invalidArgument('CONCESSION_UNKNOWN', `concession class must be one of ${concessionClasses.join(', ')}`);
+  return found;
+}
