@@ -1,18 +1,12 @@
 // Money in the fare engine: integer minor units (bigint) of the fare schedule's currency; never a float. Pure.
-import assert from 'node:assert/strict';
+import { minorUnits, type MinorUnits } from '@citypass/platform/money';
 
-/** A non-negative amount in minor units (cents for EUR). */
-export type MinorUnits = bigint & { readonly __brand: 'MinorUnits' };
+export { minorUnits, type MinorUnits };
 
 export const zeroMinor = 0n as MinorUnits;
 
 /** The largest fare, cap or charge the engine accepts: 1,000,000.00 in a two-decimal currency. */
 export const maxFareAmountMinor = 100_000_000n;
-
-export function minorUnits(value: bigint): MinorUnits {
-  assert.ok(value >= 0n, 'minor units are never negative');
-  return value as MinorUnits;
-}
 
 export function smallerOf(first: bigint, second: bigint): bigint {
   return first < second ? first : second;

@@ -1,7 +1,6 @@
 // Money is integer minor units (bigint) with an ISO 4217 currency; never a float. Pure: no I/O.
 import { invalidArgument } from '@citypass/platform/errors';
-
-export type MinorUnits = bigint & { readonly __brand: 'MinorUnits' };
+import { minorUnits, type MinorUnits } from '@citypass/platform/money';
 
 export interface Money {
   readonly amountMinor: MinorUnits;
@@ -21,5 +20,5 @@ export function positiveMoney(amountMinor: bigint, currency: string, supported: 
 export function positiveMinor(amountMinor: bigint): MinorUnits {
   if (amountMinor <= 0n) throw invalidArgument('AMOUNT_NOT_POSITIVE', 'amount_minor must be greater than zero');
   if (amountMinor > maxAmountMinor) throw invalidArgument('AMOUNT_TOO_LARGE', `amount_minor must be at most ${maxAmountMinor}`);
-  return amountMinor as MinorUnits;
+  return minorUnits(amountMinor);
 }
