@@ -58,7 +58,7 @@ try {
   const { promiseClient, bearer } = await import('@citypass/platform/grpc');
   const fundingClient = promiseClient(WalletServiceService, `127.0.0.1:${port}`, { metadata: () => bearer(funding.Authorization.slice(7)) });
   for (const phone of phones) {
-    await fundingClient.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId: phone.residentId, amount: { amountMinor: 10n ** 11n, currency: 'EUR' }, fundingReference: 'bench' });
+    await fundingClient.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId: phone.residentId, amount: { amountMinor: 10n ** 11n, currency: 'EUR' }, fundingReference: `bench-${phone.residentId}` });
   }
   fundingClient.close();
 
