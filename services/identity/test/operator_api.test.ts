@@ -136,6 +136,14 @@ test('operator api - onboarding a service gives it a client, a charge-scoped JWT
     await rejection(h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'bikes', displayName: '', contactEmail: 'ops@bikes.example', extraScopes: [], jwksJson: '{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","d":"c"}]}' })),
     { kind: 'invalid_argument', reason: 'JWKS_PRIVATE_KEY' },
   );
+  assert.deepEqual(
+    await rejection(h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'bikes', displayName: '', contactEmail: 'ops@bikes.example', extraScopes: [], jwksJson: JSON.stringify({ keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), kid: 'a\u0000b' }] }) })),
+    { kind: 'invalid_argument', reason: 'JWKS_INVALID' },
+  );
+  assert.deepEqual(
+    await rejection(h.operator.createResident(residentRequest({ givenName: 'A\u0000da' }))),
+    { kind: 'invalid_argument', reason: 'GIVEN_NAME_INVALID' },
+  );
   const js = jetstream(nc);
   const consumer = await js.consumers.get(stream, { filter_subjects: ['identity.v1.events.service.onboarded'] }).catch(() => js.consumers.get(stream));
   const events: ServiceOnboarded[] = [];

@@ -9,6 +9,7 @@ import { serviceOnboarded } from '../bus/identity_events.ts';
 import { serviceScopes, validateContactEmail, validateServiceName } from '../domain/service_name.ts';
 import { appendAudit } from '../store/audit.ts';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
+import { checkText } from '@citypass/platform/text';
 import { serviceScopesProperty } from '../oidc/provider.ts';
 import { clientRow } from '../store/oidc_adapter.ts';
 import type { IdentityDeps } from './deps.ts';
@@ -19,7 +20,7 @@ export async function onboardService(deps: IdentityDeps, actor: string, request:
   const scopes = serviceScopes(name, request.extraScopes);
   const contactEmail = validateContactEmail(request.contactEmail);
   const displayName = request.displayName.trim() || name;
-  if (displayName.length > 100) throw invalidArgument('DISPLAY_NAME_INVALID', 'display name must be at most 100 characters');
+  checkText(displayName, 'display_name', 100);
   const jwks = request.jwksJson === '' ? undefined : parsePublicJwks(request.jwksJson);
   const authMethod = jwks === undefined ? 'client_secret_basic' : 'private_key_jwt';
   const fingerprint = OnboardServiceRequest.encode({ ...request, idempotencyKey: '' }).finish();
@@ -73,6 +74,8 @@ const minRsaBits = 2048;
  * anything is written, instead of failing every token request afterwards.
  */
 function parsePublicJwks(text: string): { keys: Record<string, unknown>[] } {
+  // PostgreSQL's jsonb cannot store a NUL character, escaped or not.
+  if (text.includes('\u0000') || text.includes('\\u0000')) throw invalidArgument('JWKS_INVALID', 'jwks_json must not contain NUL characters');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -4,6 +4,7 @@
 import type { CredentialStatus } from '@citypass/proto/identity/v1/identity';
 import { invalidArgument, notFound } from '@citypass/platform/errors';
 import { withTransaction, type Queryable } from '@citypass/platform/pg';
+import { checkText } from '@citypass/platform/text';
 import { credentialRevoked } from '../bus/identity_events.ts';
 import { appendAudit } from '../store/audit.ts';
 import { identityMetrics } from '../metrics.ts';
@@ -20,6 +21,7 @@ export interface Revoker {
 export async function revokeCredential(deps: IdentityDeps, credentialId: string, reason: string, revoker: Revoker): Promise<CredentialStatus> {
   checkCredentialId(credentialId);
   if (reason.length > 200) throw invalidArgument('REASON_TOO_LONG', 'reason must be at most 200 characters');
+  checkText(reason, 'reason', 200);
   const revokedAt = new Date(deps.now());
   return withTransaction(deps.pool, async (client) => {
     const updated = await client.query<{ resident_id: string; expires_at: Date }>(

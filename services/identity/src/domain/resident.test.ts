@@ -31,3 +31,8 @@ test('resident - names and plan references are bounded', () => {
   assert.equal(reasonOf({ ...base, coveragePlanRef: 'plan basic' }), 'COVERAGE_PLAN_REF_INVALID');
   assert.equal(reasonOf({ ...base, coveragePlanRef: '' }), undefined);
 });
+
+test('resident - names with a NUL character are refused (PostgreSQL text cannot hold one)', () => {
+  assert.equal(reasonOf({ ...base, givenName: 'A\u0000da' }), 'GIVEN_NAME_INVALID');
+  assert.equal(reasonOf({ ...base, familyName: 'Love\u0000lace' }), 'FAMILY_NAME_INVALID');
+});

@@ -1,5 +1,6 @@
 // What makes a resident record valid. Pure: no I/O.
 import { invalidArgument } from '@citypass/platform/errors';
+import { checkText } from '@citypass/platform/text';
 
 export const concessionClasses = ['adult', 'child', 'senior', 'student'] as const;
 export type ConcessionClass = (typeof concessionClasses)[number];
@@ -16,8 +17,8 @@ export interface NewResident {
 export function validateNewResident(input: NewResident, today: Date): NewResident {
   const givenName = input.givenName.trim();
   const familyName = input.familyName.trim();
-  if (givenName.length === 0 || givenName.length > 100) throw invalidArgument('GIVEN_NAME_INVALID', 'given name must be 1-100 characters');
-  if (familyName.length === 0 || familyName.length > 100) throw invalidArgument('FAMILY_NAME_INVALID', 'family name must be 1-100 characters');
+  checkText(givenName, 'given_name', 100, { required: true });
+  checkText(familyName, 'family_name', 100, { required: true });
   if (!isPastCalendarDate(input.birthDate, today)) {
     throw invalidArgument('BIRTH_DATE_INVALID', 'birth date must be a real past date written YYYY-MM-DD');
   }

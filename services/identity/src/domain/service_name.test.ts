@@ -30,3 +30,7 @@ test('service name - contact email must look like an address', () => {
   assert.equal(validateContactEmail('ops@parking.example'), 'ops@parking.example');
   rejects(() => validateContactEmail('ops'), 'CONTACT_EMAIL_INVALID');
 });
+
+test('service name - a contact email with a NUL character is refused', () => {
+  rejects(() => validateContactEmail('ops\u0000@parking.example'), 'CONTACT_EMAIL_INVALID');
+});

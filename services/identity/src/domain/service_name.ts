@@ -29,7 +29,7 @@ export function serviceScopes(name: string, extra: readonly string[]): string[] 
 }
 
 export function validateContactEmail(email: string): string {
-  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+  if (email.length > 254 || !/^[^\s@\0]+@[^\s@\0]+\.[^\s@\0]+$/.test(email)) {
     throw invalidArgument('CONTACT_EMAIL_INVALID', 'contact email must be an address like ops@parking.example');
   }
   return email;

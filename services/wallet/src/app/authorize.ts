@@ -6,7 +6,7 @@ import { invalidArgument, isDomainError } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { walletSubjects } from '../bus/wallet_events.ts';
 import { positiveMoney } from '../domain/money.ts';
-import { checkText } from '../domain/text.ts';
+import { checkText } from '@citypass/platform/text';
 import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { verifyMandate } from './mandate.ts';

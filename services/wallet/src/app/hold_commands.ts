@@ -14,7 +14,7 @@ import {
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { holdChanged, walletSubjects } from '../bus/wallet_events.ts';
 import { positiveMinor } from '../domain/money.ts';
-import { checkText } from '../domain/text.ts';
+import { checkText } from '@citypass/platform/text';
 import { holdColumns, holdFromRow, type HoldRow } from '../store/rows.ts';
 import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';

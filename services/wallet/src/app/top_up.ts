@@ -7,7 +7,7 @@ import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { isUuid } from '@citypass/platform/ids';
 import { toppedUp } from '../bus/wallet_events.ts';
 import { positiveMoney } from '../domain/money.ts';
-import { checkText } from '../domain/text.ts';
+import { checkText } from '@citypass/platform/text';
 import { openAccount } from './accounts.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { ledgerCall } from './ledger_call.ts';

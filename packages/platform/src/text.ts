@@ -1,5 +1,5 @@
 // Free text fields (references, reasons): bounded, and without NUL, which PostgreSQL text cannot hold.
-import { invalidArgument } from '@citypass/platform/errors';
+import { invalidArgument } from './errors.ts';
 
 export function checkText(value: string, field: string, maxLength: number, options: { required?: boolean } = {}): string {
   const reason = `${field.toUpperCase()}_INVALID`;
