@@ -1,0 +1,28 @@
+// The gate's decision, shared by the online Tap RPC and the offline gate runtime: verify the presentation locally
+// (issuer and device signatures, freshness, replay, revocation) and check the transit deny list. Never waits on
+// the network, except to fetch an issuer key it has never seen (IssuerKeys caches; offline gates are seeded).
+import type { PresentationVerifier, VerifiedPresentation } from '@citypass/credential';
+import { isDomainError } from '@citypass/platform/errors';
+
+/** Presentations at gates are addressed to the transit service, not to one gate: a QR code is made before the tap. */
+export const gateAudience = 'transit';
+
+export interface DenyList {
+  isDenied(residentId: string): boolean;
+}
+
+export type TapDecision =
+  | { readonly decision: 'OPEN'; readonly presentation: VerifiedPresentation }
+  | { readonly decision: 'DENY'; readonly reason: string; readonly presentation?: VerifiedPresentation };
+
+export async function decideTap(verifier: PresentationVerifier, denyList: DenyList, presentation: string, atMs: number): Promise<TapDecision> {
+  let verified: VerifiedPresentation;
+  try {
+    verified = await verifier.verify(presentation, { audience: gateAudience, nowMs: atMs });
+  } catch (error) {
+    if (isDomainError(error)) return { decision: 'DENY', reason: error.reason };
+    throw error;
+  }
+  if (denyList.isDenied(verified.subject)) return { decision: 'DENY', reason: 'DEBT_OUTSTANDING', presentation: verified };
+  return { decision: 'OPEN', presentation: verified };
+}
