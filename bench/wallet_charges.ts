@@ -72,7 +72,7 @@ try {
   const deadline = (): number => Date.now() + 5_000;
   const authorizeOnce = async (presentation: string): Promise<{ holdId: string; ms: number }> => {
     const started = performance.now();
-    const bytes = AuthorizeRequest.encode({ idempotencyKey: `bench-${++sequence}-${randomBytes(4).toString('hex')}`, amount: { amountMinor: 100n, currency: 'EUR' }, presentation, reference: '', holdTtlSeconds: 0 }).finish();
+    const bytes = AuthorizeRequest.encode({ idempotencyKey: `bench-${++sequence}-${randomBytes(4).toString('hex')}`, amount: { amountMinor: 100n, currency: 'EUR' }, presentation, reference: '', holdTtlSeconds: 0, settlesTap: false }).finish();
     const response = AuthorizeResponse.decode(await request(nc, 'wallet.v1.authorize', bytes, { deadlineMs: deadline(), headers }));
     return { holdId: response.hold?.holdId ?? '', ms: performance.now() - started };
   };

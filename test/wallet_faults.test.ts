@@ -89,7 +89,7 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
   const client = async (id: number): Promise<void> => {
     for (let step = 0; !stop; step++) {
       const request: AuthorizeRequest = {
-        idempotencyKey: `client-${id}-step-${step}`, amount: { amountMinor: 100n, currency: 'EUR' }, reference: '', holdTtlSeconds: 0,
+        idempotencyKey: `client-${id}-step-${step}`, amount: { amountMinor: 100n, currency: 'EUR' }, reference: '', holdTtlSeconds: 0, settlesTap: false,
         presentation: createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now() }),
       };
       const { hold } = await untilAnswered(() => wallet.authorize(request));

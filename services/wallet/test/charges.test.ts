@@ -20,7 +20,7 @@ after(async () => { await h.stop(); });
 const key = (): string => randomBytes(12).toString('hex');
 const eur = (amountMinor: bigint): { amountMinor: bigint; currency: string } => ({ amountMinor, currency: 'EUR' });
 const authorizeRequest = (phone: Phone, amountMinor: bigint, overrides: Partial<AuthorizeRequest> = {}): AuthorizeRequest => ({
-  idempotencyKey: key(), amount: eur(amountMinor), presentation: phone.present('parking'), reference: 'session-1', holdTtlSeconds: 0, ...overrides,
+  idempotencyKey: key(), amount: eur(amountMinor), presentation: phone.present('parking'), reference: 'session-1', holdTtlSeconds: 0, settlesTap: false, ...overrides,
 });
 
 async function rejection(promise: Promise<unknown>): Promise<{ kind: string; reason: string }> {
@@ -80,7 +80,7 @@ test('charges - void releases the hold; an expired hold releases itself and cann
   assert.deepEqual(await balances(phone), { balance: 1_000n, held: 0n });
   assert.deepEqual(await rejection(parking.wallet.void({ idempotencyKey: key(), holdId: voided.hold?.holdId ?? '' })), { kind: 'failed_precondition', reason: 'HOLD_NOT_PENDING' });
 
-  const short = await parking.wallet.authorize(authorizeRequest(phone, 300n, { holdTtlSeconds: 1 }));
+  const short = await parking.wallet.authorize(authorizeRequest(phone, 300n, { holdTtlSeconds: 1, settlesTap: false }));
   assert.deepEqual(await balances(phone), { balance: 1_000n, held: 300n });
   await waitFor(async () => (await parking.wallet.getHold({ holdId: short.hold?.holdId ?? '' })).hold?.status === 'expired', 'hold expiry', 5_000);
   assert.deepEqual(await balances(phone), { balance: 1_000n, held: 0n });

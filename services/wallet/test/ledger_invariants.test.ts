@@ -37,7 +37,7 @@ test('ledger - many concurrent authorizations against a small balance never appr
   const phone = await h.resident();
   await h.topUp(phone, 1_000n);
   const results = await Promise.all(Array.from({ length: 60 }, () =>
-    reasonOf(shop.wallet.authorize({ idempotencyKey: key(), amount: eur(70n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0 }))));
+    reasonOf(shop.wallet.authorize({ idempotencyKey: key(), amount: eur(70n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false }))));
   const approved = results.filter((r) => r === 'OK').length;
   assert.equal(approved, 14, `approved ${approved}: 14 x 70 = 980 fits in 1,000, a 15th does not`);
   assert.deepEqual([...new Set(results.filter((r) => r !== 'OK'))], ['INSUFFICIENT_FUNDS']);
@@ -49,7 +49,7 @@ test('ledger - many concurrent authorizations against a small balance never appr
 test('ledger - an idempotency storm has exactly one effect per key', async () => {
   const phone = await h.resident();
   await h.topUp(phone, 100_000n);
-  const requests = Array.from({ length: 10 }, () => ({ idempotencyKey: key(), amount: eur(100n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0 }));
+  const requests = Array.from({ length: 10 }, () => ({ idempotencyKey: key(), amount: eur(100n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false }));
   const responses = await Promise.all(requests.flatMap((request) => Array.from({ length: 15 }, () => shop.wallet.authorize(request))));
   const holdIds = new Set(responses.map((response) => response.hold?.holdId));
   assert.equal(holdIds.size, 10);
@@ -70,7 +70,7 @@ test('ledger - after a concurrent mix of top-ups, holds, captures, voids, refund
     await h.topUp(phone, BigInt(500 + step));
     const service = (index + step) % 2 === 0 ? shop : bikes;
     const { hold } = await service.wallet.authorize({
-      idempotencyKey: key(), amount: eur(BigInt(100 + step)), presentation: phone.present(service.name), reference: `r${step}`, holdTtlSeconds: step % 4 === 3 ? 1 : 0,
+      idempotencyKey: key(), amount: eur(BigInt(100 + step)), presentation: phone.present(service.name), reference: `r${step}`, holdTtlSeconds: step % 4 === 3 ? 1 : 0, settlesTap: false,
     });
     const holdId = hold?.holdId ?? '';
     if (step % 4 === 0) {

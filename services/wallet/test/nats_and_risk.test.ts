@@ -28,7 +28,7 @@ after(async () => {
 
 const key = (): string => randomBytes(12).toString('hex');
 const authorizeBytes = (phone: Phone, amountMinor: bigint): Uint8Array => AuthorizeRequest.encode({
-  idempotencyKey: key(), amount: { amountMinor, currency: 'EUR' }, presentation: phone.present('transit'), reference: 'tap', holdTtlSeconds: 0,
+  idempotencyKey: key(), amount: { amountMinor, currency: 'EUR' }, presentation: phone.present('transit'), reference: 'tap', holdTtlSeconds: 0, settlesTap: false,
 }).finish();
 const inSeconds = (seconds: number): number => Date.now() + seconds * 1000;
 
@@ -74,7 +74,7 @@ test('risk - velocity, daily amount and per-credential caps decline with their r
   const fast = await h.resident();
   await h.topUp(fast, 5_000n);
   const authorizeGrpc = (phone: Phone, amountMinor: bigint): Promise<string> => reasonOf(transit.wallet.authorize({
-    idempotencyKey: key(), amount: { amountMinor, currency: 'EUR' }, presentation: phone.present('transit'), reference: '', holdTtlSeconds: 0,
+    idempotencyKey: key(), amount: { amountMinor, currency: 'EUR' }, presentation: phone.present('transit'), reference: '', holdTtlSeconds: 0, settlesTap: false,
   }));
   assert.deepEqual(
     [await authorizeGrpc(fast, 10n), await authorizeGrpc(fast, 10n), await authorizeGrpc(fast, 10n), await authorizeGrpc(fast, 10n)],

@@ -61,7 +61,7 @@ test('nats permissions - a service charges over NATS while a listener on wallet.
   const phone = await h.resident();
   await h.topUp(phone, 1_000n);
   const response = AuthorizeResponse.decode(await request(transitBus, 'wallet.v1.authorize', AuthorizeRequest.encode({
-    idempotencyKey: randomBytes(8).toString('hex'), amount: { amountMinor: 250n, currency: 'EUR' }, presentation: phone.present('transit'), reference: 'tap', holdTtlSeconds: 0,
+    idempotencyKey: randomBytes(8).toString('hex'), amount: { amountMinor: 250n, currency: 'EUR' }, presentation: phone.present('transit'), reference: 'tap', holdTtlSeconds: 0, settlesTap: false,
   }).finish(), { deadlineMs: Date.now() + 5_000, headers: { Authorization: `Bearer ${transit.token}` } }));
   assert.equal(response.hold?.service, 'transit');
 

@@ -43,7 +43,7 @@ test('review fixes - released holds give their amount back to the daily limits',
   const phone = await h.resident();
   await h.topUp(phone, 5_000n);
   const authorize = (amountMinor: bigint): ReturnType<typeof shop.wallet.authorize> =>
-    shop.wallet.authorize({ idempotencyKey: key(), amount: eur(amountMinor), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0 });
+    shop.wallet.authorize({ idempotencyKey: key(), amount: eur(amountMinor), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false });
   for (let round = 0; round < 3; round++) {
     const { hold } = await authorize(400n);
     await shop.wallet.void({ idempotencyKey: key(), holdId: hold?.holdId ?? '' });
@@ -57,7 +57,7 @@ test('review fixes - released holds give their amount back to the daily limits',
 test('review fixes - refunds need the refund scope', async () => {
   const phone = await h.resident();
   await h.topUp(phone, 1_000n);
-  const { hold } = await shop.wallet.authorize({ idempotencyKey: key(), amount: eur(100n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0 });
+  const { hold } = await shop.wallet.authorize({ idempotencyKey: key(), amount: eur(100n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false });
   await shop.wallet.capture({ idempotencyKey: key(), holdId: hold?.holdId ?? '', amountMinor: 100n });
   assert.equal(
     await reasonOf(shop.wallet.refund({ idempotencyKey: key(), holdId: hold?.holdId ?? '', amountMinor: 10n, reason: '' })),
@@ -69,7 +69,7 @@ test('review fixes - reconciliation catches money sent to the wrong merchant and
   const phone = await h.resident();
   await h.topUp(phone, 1_000n);
   const other = await h.service('other');
-  const { hold } = await shop.wallet.authorize({ idempotencyKey: key(), amount: eur(100n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0 });
+  const { hold } = await shop.wallet.authorize({ idempotencyKey: key(), amount: eur(100n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false });
   const scratch = await h.db.connect();
   try {
     // Forge a break inside a transaction that is rolled back: the books themselves stay intact for other tests.
