@@ -15,6 +15,10 @@ export const walletSchema = {
   WALLET_HOLD_TTL_DEFAULT_S: env.int({ default: 15 * 60, min: 1 }),
   WALLET_HOLD_TTL_MAX_S: env.int({ default: 7 * 24 * 3600, min: 1 }),
   WALLET_HOLD_SWEEP_MS: env.int({ default: 1000, min: 10 }),
+  WALLET_TAP_SETTLEMENT_WINDOW_S: env.int({
+    default: 14 * 24 * 3600, min: 60, max: 90 * 24 * 3600,
+    description: 'how old a tap (settles_tap) may be when its fare is charged; measured from the presentation issue time',
+  }),
   WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: env.int({ default: 30, min: 1 }),
   WALLET_RISK_DAILY_LIMIT_MINOR: env.int({ default: 50_000, min: 1 }),
   WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: env.int({ default: 30_000, min: 1 }),

@@ -26,8 +26,16 @@ export interface RunningWallet {
 }
 
 export const walletResource = 'urn:citypass:wallet';
+/** How far apart the phone's, the gate's and the wallet's clocks may be, for mandates and for taps. */
+const clockSkewMs = 5_000;
 
-export async function startWallet(config: WalletConfig, logger: Logger): Promise<RunningWallet> {
+export interface WalletClock {
+  /** The wallet's clock for ledger times and mandates (tests run it ahead to make taps old); default Date.now. */
+  readonly now?: () => number;
+}
+
+export async function startWallet(config: WalletConfig, logger: Logger, clock: WalletClock = {}): Promise<RunningWallet> {
+  const now = clock.now ?? Date.now;
   const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32 });
   await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), [...outboxMigrations(900), idempotencyMigration(901)]);
   const currencies = config.WALLET_CURRENCIES.split(',');
@@ -52,7 +60,8 @@ export async function startWallet(config: WalletConfig, logger: Logger): Promise
     // No in-memory replay cache: the database refuses a second hold for one presentation nonce across instances,
     // and a request that was refused can be repeated with the same presentation. Device counters are not
     // enforced either: one phone's concurrent charges may arrive in any order.
-    mandates: new PresentationVerifier({ issuer: config.IDENTITY_ISSUER, issuerKeys, revocations, replayCache: undefined }),
+    // Taps (settles_tap) are unique per (nonce, reference) instead: one tap backs each of its journey's charges once.
+    mandates: new PresentationVerifier({ issuer: config.IDENTITY_ISSUER, issuerKeys, revocations, replayCache: undefined, clockSkewMs, now }),
     risk: {
       authorizationsPerMinute: config.WALLET_RISK_AUTHORIZATIONS_PER_MINUTE,
       dailyLimitMinor: BigInt(config.WALLET_RISK_DAILY_LIMIT_MINOR),
@@ -60,7 +69,8 @@ export async function startWallet(config: WalletConfig, logger: Logger): Promise
     },
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
-    now: Date.now,
+    tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
+    now,
   };
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, pool, currencies, logger }));

@@ -12,7 +12,7 @@ import { testPostgres, type TestDatabase } from '@citypass/platform/testing';
 import { startHarness, type IdentityHarness } from '../../identity/test/harness.ts';
 import { ResidentApp } from '../../../test/support/resident_app.ts';
 import { loadWalletConfig, type WalletConfig } from '../src/config.ts';
-import { startWallet, type RunningWallet } from '../src/server.ts';
+import { startWallet, type RunningWallet, type WalletClock } from '../src/server.ts';
 
 export interface Phone {
   readonly residentId: string;
@@ -24,6 +24,8 @@ export interface Phone {
 
 export interface ServiceClient {
   readonly name: string;
+  /** For tokens with fewer scopes than it was onboarded with. */
+  readonly clientSecret: string;
   readonly token: string;
   readonly wallet: PromiseClient<typeof WalletServiceService>;
 }
@@ -44,10 +46,14 @@ export interface WalletHarness {
   stop(): Promise<void>;
 }
 
-/** `nats`: broker users and permissions; identity and the wallet connect as the users named. */
+/**
+ * `nats`: broker users and permissions; identity and the wallet connect as the users named. `clock`: the wallet's
+ * clock (identity keeps the real one), e.g. running ahead so that presentations made now are old to the wallet.
+ */
 export async function startWalletHarness(
   overrides: Record<string, string> = {},
   nats: { config?: string; identityUser?: string; walletUser?: string } = {},
+  clock: WalletClock = {},
 ): Promise<WalletHarness> {
   const identity = await startHarness({}, {
     ...(nats.config === undefined ? {} : { natsConfig: nats.config }),
@@ -69,7 +75,7 @@ export async function startWalletHarness(
   const logger = createLogger('wallet-test', 'error');
   let wallet: RunningWallet;
   try {
-    wallet = await startWallet(config, logger);
+    wallet = await startWallet(config, logger, clock);
   } catch (error) {
     await database.drop().catch(() => undefined);
     await identity.stop();
@@ -91,7 +97,7 @@ export async function startWalletHarness(
     await waitFor(async () => (await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = $1", [name])).rowCount === 1, `${name} merchant account`);
     const client = promiseClient(WalletServiceService, address, { metadata: () => bearer(token) });
     clients.push(client);
-    return { name, token, wallet: client };
+    return { name, clientSecret: onboarded.clientSecret, token, wallet: client };
   };
   let funding: ServiceClient | undefined;
 
@@ -129,7 +135,7 @@ export async function startWalletHarness(
     },
     async restartWallet() {
       await wallet.stop();
-      wallet = await startWallet(fixedPort, logger);
+      wallet = await startWallet(fixedPort, logger, clock);
     },
     async stop() {
       for (const client of clients) client.close();

@@ -16,6 +16,8 @@ test('service name - slugs of 2 to 32 characters are accepted', () => {
 test('service name - bad shapes and reserved names are refused', () => {
   for (const name of ['p', `a${'b'.repeat(32)}`, 'Parking', '9lives', 'bike_share', 'a b', '']) rejects(() => validateServiceName(name), 'SERVICE_NAME_INVALID');
   rejects(() => validateServiceName('operator'), 'SERVICE_NAME_RESERVED');
+  rejects(() => validateServiceName('transit-account'), 'SERVICE_NAME_RESERVED');
+  assert.equal(validateServiceName('transit'), 'transit', 'the transit service is onboarded under its audience');
 });
 
 test('service name - scopes always include charge and only take known verbs on the same service', () => {
@@ -24,6 +26,15 @@ test('service name - scopes always include charge and only take known verbs on t
   rejects(() => serviceScopes('parking', ['charge:transit']), 'SCOPE_INVALID');
   rejects(() => serviceScopes('parking', ['identity:admin']), 'SCOPE_INVALID');
   rejects(() => serviceScopes('parking', ['charge:parking:x']), 'SCOPE_INVALID');
+});
+
+test('service name - gate and settle are verbs on the same service too', () => {
+  assert.deepEqual(serviceScopes('transit', ['settle:transit']), ['charge:transit', 'settle:transit']);
+  assert.deepEqual(serviceScopes('gates-u2', ['gate:gates-u2']), ['charge:gates-u2', 'gate:gates-u2']);
+  rejects(() => serviceScopes('parking', ['settle:transit']), 'SCOPE_INVALID');
+  rejects(() => serviceScopes('parking', ['gate:transit']), 'SCOPE_INVALID');
+  rejects(() => serviceScopes('parking', ['transit:admin']), 'SCOPE_INVALID');
+  rejects(() => serviceScopes('parking', ['gates:parking']), 'SCOPE_INVALID');
 });
 
 test('service name - contact email must look like an address', () => {

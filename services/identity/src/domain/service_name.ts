@@ -2,10 +2,14 @@
 import { invalidArgument } from '@citypass/platform/errors';
 
 const namePattern = /^[a-z][a-z0-9-]{1,31}$/;
-const scopeVerbs = new Set(['charge', 'refund', 'read', 'topup']);
+// charge, refund, read, topup: the wallet (read: the service's own holds and reports). settle: the wallet settles
+// taps a gate verified, on top of charge. gate: the client is a transit gate or gate fleet whose taps transit takes.
+const scopeVerbs = new Set(['charge', 'refund', 'read', 'topup', 'settle', 'gate']);
 // Names that are also audiences or clients of citypass itself: a service called "wallet" would receive the
-// presentations residents address to the wallet to read their balance.
-const reservedNames = new Set(['operator', 'citypass-app', 'identity', 'wallet', 'city']);
+// presentations residents address to the wallet to read their balance, one called "transit-account" those they
+// address to transit to list their journeys. "transit" is not reserved: the transit service is onboarded under it,
+// and the taps it settles are addressed to it.
+const reservedNames = new Set(['operator', 'citypass-app', 'identity', 'wallet', 'city', 'transit-account']);
 
 export function validateServiceName(name: string): string {
   if (!namePattern.test(name)) {

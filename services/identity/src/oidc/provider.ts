@@ -15,8 +15,11 @@ export const credentialConfigurationId = 'citypass_resident';
 export const resources = {
   identity: 'urn:citypass:identity',
   wallet: 'urn:citypass:wallet',
+  transit: 'urn:citypass:transit',
 } as const;
 export const operatorScope = 'identity:admin';
+/** Operators manage fare rules in transit: the operator client's scope for the transit resource only. */
+export const transitOperatorScope = 'transit:admin';
 /** Client metadata property holding the resource scopes a client may be granted. */
 export const serviceScopesProperty = 'citypass_scopes';
 
@@ -60,7 +63,7 @@ export function createProvider(options: ProviderOptions): Provider {
         grant_types: ['client_credentials'],
         response_types: [],
         redirect_uris: [],
-        [serviceScopesProperty]: operatorScope,
+        [serviceScopesProperty]: `${operatorScope} ${transitOperatorScope}`,
       },
     ],
     jwks: { keys: options.keys.published.map((key) => ({ ...key.privateJwk })) },
@@ -70,8 +73,8 @@ export function createProvider(options: ProviderOptions): Provider {
       return found.rowCount === 1 ? { accountId: id, claims: () => ({ sub: id }) } : undefined;
     },
     claims: { openid: ['sub'] },
-    // Resource scopes (identity:admin, charge:<service>) are not OIDC scopes: each client's allowed set is kept
-    // in its own metadata and handed out per resource server below.
+    // Resource scopes (identity:admin, transit:admin, charge:<service>, gate:<service>) are not OIDC scopes: each
+    // client's allowed set is kept in its own metadata and handed out per resource server below.
     extraClientMetadata: {
       properties: [serviceScopesProperty],
       validator: (_ctx, key, value) => {
@@ -145,17 +148,20 @@ function importDevicePublicJwkOrThrow(jwk: unknown): ReturnType<typeof importDev
   }
 }
 
+// Each resource server hands out only its own scopes of the client's allowed set, so no token carries a scope
+// that another resource would honour: identity:admin only for identity, transit:admin only for transit.
+const resourceScopes: Readonly<Record<string, (scope: string) => boolean>> = {
+  [resources.identity]: (scope) => scope === operatorScope,
+  [resources.wallet]: (scope) => /^(charge|refund|read|topup|settle):[a-z0-9-]+$/.test(scope),
+  [resources.transit]: (scope) => scope === transitOperatorScope || /^gate:[a-z0-9-]+$/.test(scope),
+};
+
 function resourceServer(resource: string, clientScope: string, credentialEndpoint: string): ResourceServer {
   if (resource === credentialEndpoint) {
     return { scope: credentialConfigurationId, audience: credentialEndpoint, accessTokenFormat: 'opaque', accessTokenTTL: 600 };
   }
-  const granted = clientScope.split(' ').filter(Boolean);
-  if (resource === resources.identity) {
-    return { scope: granted.filter((scope) => scope === operatorScope).join(' '), audience: resources.identity, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } };
-  }
-  if (resource === resources.wallet) {
-    const chargeScopes = granted.filter((scope) => /^(charge|refund|read|topup):[a-z0-9-]+$/.test(scope));
-    return { scope: chargeScopes.join(' '), audience: resources.wallet, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } };
-  }
-  throw new errors.InvalidTarget();
+  const belongs = Object.hasOwn(resourceScopes, resource) ? resourceScopes[resource] : undefined;
+  if (belongs === undefined) throw new errors.InvalidTarget();
+  const scope = clientScope.split(' ').filter(belongs).join(' ');
+  return { scope, audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } };
 }

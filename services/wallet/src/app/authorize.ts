@@ -1,15 +1,21 @@
 // Service command: reserve funds on a resident's account as a pending hold, against the resident's mandate.
 // The hot path is one database statement: the response and event are computed here from the request.
+//
+// A charge that settles a tap (settles_tap, transit's deferred fares) needs `settle:<service>` on top of the
+// `charge:<service>` the edge checked, and a reference. Its mandate is the tap's presentation, verified as of the
+// tap (mandate.ts), and it is single use per (tap, reference) rather than per presentation: one tap may back several
+// charges (fare corrections) and each reference is charged once, whatever the idempotency key.
 import { randomUUID } from 'node:crypto';
 import { AuthorizeRequest, AuthorizeResponse, HoldChanged, type Hold } from '@citypass/proto/wallet/v1/wallet';
-import { invalidArgument, isDomainError } from '@citypass/platform/errors';
+import { DomainError, invalidArgument, isDomainError } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { walletSubjects } from '../bus/wallet_events.ts';
-import { positiveMoney } from '../domain/money.ts';
+import { positiveMoney, type Money } from '../domain/money.ts';
 import { checkText } from '@citypass/platform/text';
 import { walletMetrics } from '../metrics.ts';
+import { requireVerb } from './callers.ts';
 import type { Caller, WalletDeps } from './deps.ts';
-import { verifyMandate } from './mandate.ts';
+import { verifyMandate, verifyTapMandate } from './mandate.ts';
 import { oneStatement, storedResponse } from './one_statement.ts';
 
 export async function authorize(deps: WalletDeps, caller: Caller, request: AuthorizeRequest): Promise<AuthorizeResponse> {
@@ -24,9 +30,10 @@ export async function authorize(deps: WalletDeps, caller: Caller, request: Autho
 }
 
 async function authorizeOnce(deps: WalletDeps, caller: Caller, request: AuthorizeRequest): Promise<AuthorizeResponse> {
+  if (request.settlesTap) requireVerb(caller, 'settle');
   const key = checkIdempotencyKey(request.idempotencyKey);
   const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
-  checkReference(request.reference);
+  checkReference(request.reference, request.settlesTap);
   const ttlS = request.holdTtlSeconds === 0 ? deps.holdTtlDefaultS : request.holdTtlSeconds;
   if (ttlS > deps.holdTtlMaxS) throw invalidArgument('HOLD_TTL_TOO_LONG', `hold_ttl_seconds must be at most ${deps.holdTtlMaxS}`);
   const operation = `${caller.service}:authorize`;
@@ -34,7 +41,7 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
 
   let mandate;
   try {
-    mandate = await verifyMandate(deps, request.presentation, caller.service, money);
+    mandate = await mandateFor(deps, caller, request, money);
   } catch (error) {
     // A repeat of a request that succeeded gets its first answer even once its presentation has expired.
     const stored = isDomainError(error) ? await storedResponse(deps.pool, operation, key, fingerprint) : undefined;
@@ -46,7 +53,7 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
     holdId: randomUUID(), service: caller.service, residentId: mandate.subject, credentialId: mandate.credentialId, amount: money,
     capturedMinor: 0n, refundedMinor: 0n, status: 'pending', createdAt: new Date(now), expiresAt: new Date(now + ttlS * 1000), reference: request.reference,
   };
-  const response = await oneStatement(deps.pool, {
+  const statement = oneStatement(deps.pool, {
     fn: 'wallet_authorize_once',
     operation,
     key,
@@ -54,14 +61,42 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
     response: AuthorizeResponse.encode({ hold }).finish(),
     event: { type: walletSubjects.holdAuthorized, source: 'wallet', payload: HoldChanged.encode({ hold, transferId: '', amountMinor: money.amountMinor }).finish() },
     args: [
-      hold.holdId, caller.service, mandate.subject, mandate.credentialId, mandate.presentationId, money.currency, money.amountMinor,
+      hold.holdId, caller.service, mandate.subject, mandate.credentialId, mandate.key, money.currency, money.amountMinor,
       request.reference, hold.createdAt, hold.expiresAt,
       deps.risk.authorizationsPerMinute, deps.risk.dailyLimitMinor, deps.risk.credentialDailyLimitMinor,
     ],
   });
-  return AuthorizeResponse.decode(response);
+  try {
+    return AuthorizeResponse.decode(await statement);
+  } catch (error) {
+    throw request.settlesTap ? tapReuseOf(error) : error;
+  }
 }
 
-export function checkReference(reference: string): string {
-  return checkText(reference, 'reference', 128);
+interface Mandate {
+  readonly subject: string;
+  readonly credentialId: string;
+  /** holds.mandate_nonce, unique: the presentation nonce, or `tap:<nonce>:<reference>` for a tap's charge. */
+  readonly key: string;
+}
+
+async function mandateFor(deps: WalletDeps, caller: Caller, request: AuthorizeRequest, money: Money): Promise<Mandate> {
+  if (!request.settlesTap) {
+    const verified = await verifyMandate(deps, request.presentation, caller.service, money);
+    return { subject: verified.subject, credentialId: verified.credentialId, key: verified.presentationId };
+  }
+  const verified = await verifyTapMandate(deps, request.presentation, caller.service, money);
+  // Nonces are base64url (no ':'), so the key names one (tap, reference) pair.
+  return { subject: verified.subject, credentialId: verified.credentialId, key: `tap:${verified.presentationId}:${request.reference}` };
+}
+
+/** A second hold for one (tap, reference) means that charge was made already, under another idempotency key. */
+function tapReuseOf(error: unknown): unknown {
+  if (!(error instanceof DomainError && error.reason === 'MANDATE_ALREADY_USED')) return error;
+  return new DomainError('already_exists', 'TAP_ALREADY_SETTLED', 'this tap was already charged under this reference', { cause: error });
+}
+
+/** At most 128 characters; a tap's charge must name one (the journey it prices), since it is charged once per reference. */
+export function checkReference(reference: string, required = false): string {
+  return checkText(reference, 'reference', 128, { required });
 }

@@ -1,19 +1,27 @@
 // Who may do what. Services act only on their own merchant account and holds: the token's client is the
-// service, and it must carry `<verb>:<service>` for the command (refunds need `refund:`, granted separately). Residents read their own money by showing
-// a presentation of their credential addressed to the wallet.
+// service, and it must carry `<verb>:<service>` for the command (refunds need `refund:`, granted separately). Settling
+// a tap a gate verified is a charge that needs `settle:` as well (see authorize.ts). Residents read their own money by
+// showing a presentation of their credential addressed to the wallet.
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
-import type { Caller, WalletDeps } from './deps.ts';
+import type { Caller, Verb, WalletDeps } from './deps.ts';
 
-export type Verb = 'charge' | 'refund' | 'topup' | 'read';
+export type { Verb } from './deps.ts';
+const allVerbs: readonly Verb[] = ['charge', 'refund', 'topup', 'read', 'settle'];
 
 export function callerFor(principal: Principal | undefined, verbs: readonly Verb[]): Caller {
   if (principal === undefined) throw unauthenticated('TOKEN_MISSING', 'a bearer access token is required');
   const service = principal.clientId;
-  if (!verbs.some((verb) => principal.scopes.has(`${verb}:${service}`))) {
+  const granted = new Set(allVerbs.filter((verb) => principal.scopes.has(`${verb}:${service}`)));
+  if (!verbs.some((verb) => granted.has(verb))) {
     throw permissionDenied('SCOPE_MISSING', `requires scope ${verbs.map((verb) => `${verb}:${service}`).join(' or ')}`);
   }
-  return { service };
+  return { service, verbs: granted };
+}
+
+/** For a command whose request asks for more than the edge checked (settles_tap needs `settle:` too). */
+export function requireVerb(caller: Caller, verb: Verb): void {
+  if (!caller.verbs.has(verb)) throw permissionDenied('SCOPE_MISSING', `requires scope ${verb}:${caller.service}`);
 }
 
 export const walletAudience = 'wallet';

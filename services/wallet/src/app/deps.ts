@@ -20,10 +20,24 @@ export interface WalletDeps {
   readonly risk: RiskLimits;
   readonly holdTtlDefaultS: number;
   readonly holdTtlMaxS: number;
+  readonly tapSettlement: TapSettlement;
   readonly now: () => number;
+}
+
+/** How far from now a tap's presentation may have been issued for a charge to settle it. */
+export interface TapSettlement {
+  /** The oldest tap that still settles. */
+  readonly windowMs: number;
+  /** How far ahead of the wallet's clock a tap may be; the same skew the mandate verifier allows. */
+  readonly clockSkewMs: number;
 }
 
 /** Who calls: an onboarded service charging on its own merchant account. */
 export interface Caller {
   readonly service: string;
+  /** The verbs its token grants on its own account (`<verb>:<service>` scopes). */
+  readonly verbs: ReadonlySet<Verb>;
 }
+
+/** What a service's wallet scopes (`<verb>:<service>`) let it do. */
+export type Verb = 'charge' | 'refund' | 'topup' | 'read' | 'settle';
