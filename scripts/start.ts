@@ -2,22 +2,28 @@
 // usual local addresses (override with DATABASE_ADMIN_URL and NATS_URL), creates each service's database if it
 // is missing, and keeps generated development secrets in ~/.config/citypass/dev.env (CITYPASS_DEV_ENV overrides)
 // so restarts, and other checkouts on this machine that share these databases, keep working with them.
+// Transit is a city service like any other: once identity answers, this script onboards it (idempotently, with a
+// key kept in the same file) to get its client secret, then starts it.
 // Production deployments set every variable themselves (deploy/k8s).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import { ClientCredentials } from '@citypass/platform/client_credentials';
+import { bearer, promiseClient } from '@citypass/platform/grpc';
 
 const root = join(import.meta.dirname, '..');
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
-const services = [
-  { name: 'identity', database: 'citypass_identity', entry: 'services/identity/src/main.ts', telemetry: 'services/identity/src/telemetry.ts', metricsPort: '9464' },
-  { name: 'wallet', database: 'citypass_wallet', entry: 'services/wallet/src/main.ts', telemetry: 'services/wallet/src/telemetry.ts', metricsPort: '9465' },
-];
+const service = (name: string, metricsPort: string) => ({
+  name, database: `citypass_${name}`, entry: `services/${name}/src/main.ts`, telemetry: `services/${name}/src/telemetry.ts`, metricsPort,
+});
+const services = [service('identity', '9464'), service('wallet', '9465')];
+const transit = service('transit', '9466');
 
 function devSecrets(file: string): Record<string, string> {
   if (!existsSync(file)) {
@@ -55,26 +61,61 @@ async function ensureDatabase(name: string): Promise<string> {
 const children: ChildProcess[] = [];
 const secretsFile = process.env.CITYPASS_DEV_ENV ?? join(homedir(), '.config', 'citypass', 'dev.env');
 const secrets = devSecrets(secretsFile);
-for (const service of services) {
-  const databaseUrl = await ensureDatabase(service.database);
-  const child = spawn(process.execPath, ['--import', join(root, service.telemetry), join(root, service.entry)], {
+
+async function run(entry: (typeof services)[number], extraEnv: Record<string, string> = {}): Promise<void> {
+  const databaseUrl = await ensureDatabase(entry.database);
+  const child = spawn(process.execPath, ['--import', join(root, entry.telemetry), join(root, entry.entry)], {
     stdio: 'inherit',
     env: {
       ...process.env,
       ...secrets,
+      ...extraEnv,
       NATS_URL: natsUrl,
-      METRICS_PORT: service.metricsPort,
-      [`${service.name.toUpperCase()}_DATABASE_URL`]: databaseUrl,
+      METRICS_PORT: entry.metricsPort,
+      [`${entry.name.toUpperCase()}_DATABASE_URL`]: databaseUrl,
     },
   });
   child.on('exit', (code, signal) => {
-    process.stderr.write(`${service.name} exited (${signal ?? String(code)})\n`);
+    process.stderr.write(`${entry.name} exited (${signal ?? String(code)})\n`);
     for (const other of children) other.kill('SIGTERM');
     process.exitCode = code ?? 1;
   });
   children.push(child);
 }
-process.stderr.write(`citypass: started ${services.map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}\n`);
+
+/** Onboards the transit service once (the same idempotency key returns the same secret) and returns its secret. */
+async function transitClientSecret(): Promise<string> {
+  let key = secrets.TRANSIT_ONBOARDING_KEY;
+  if (key === undefined) {
+    key = randomBytes(16).toString('hex');
+    appendFileSync(secretsFile, `TRANSIT_ONBOARDING_KEY=${key}\n`);
+  }
+  const operator = new ClientCredentials({
+    tokenUrl: 'http://127.0.0.1:7100/token', clientId: 'operator', clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
+    resource: 'urn:citypass:identity', scope: 'identity:admin',
+  });
+  const identity = promiseClient(IdentityServiceService, '127.0.0.1:7101', { metadata: async () => bearer(await operator.token()) });
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const onboarded = await identity.onboardService({
+          idempotencyKey: key, name: 'transit', displayName: 'Metro', contactEmail: 'ops@transit.example',
+          extraScopes: ['settle:transit', 'refund:transit', 'gate:transit'], jwksJson: '',
+        });
+        return onboarded.clientSecret;
+      } catch (error) {
+        if (attempt >= 60) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  } finally {
+    identity.close();
+  }
+}
+
+for (const entry of services) await run(entry);
+await run(transit, { TRANSIT_CLIENT_SECRET: await transitClientSecret() });
+process.stderr.write(`citypass: started ${[...services, transit].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => { for (const child of children) child.kill('SIGTERM'); });
 }

@@ -1,0 +1,67 @@
+// Fare rules in their stored form (JSON, amounts as decimal strings of minor units) and on the wire (proto,
+// int64 minor units), both to and from the domain's FareRules. Validation is the domain's (createFareSchedule);
+// here only the shape is checked.
+import type { ConcessionAmounts, FareRules as FareRulesMessage } from '@citypass/proto/transit/v1/transit';
+import { invalidArgument } from '@citypass/platform/errors';
+import { concessionClasses, type ByConcession } from '../domain/concession.ts';
+import type { FareRules, WeeklyCapPeriod } from '../domain/fare_rules.ts';
+
+export function fareRulesToJson(rules: FareRules): unknown {
+  return JSON.parse(JSON.stringify(rules, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))) as unknown;
+}
+
+export function fareRulesFromJson(json: unknown): FareRules {
+  const revived = JSON.parse(JSON.stringify(json), (key, value: unknown) =>
+    typeof value === 'string' && /^\d+$/.test(value) && key !== 'effectiveFrom' ? BigInt(value) : value) as FareRules;
+  return revived;
+}
+
+export function fareRulesToProto(rules: FareRules): FareRulesMessage {
+  return {
+    version: rules.version,
+    effectiveFrom: rules.effectiveFrom,
+    zoneFares: rules.zoneFares.map((fare) => ({ fromZone: fare.fromZone, toZone: fare.toZone, fare: amountsToProto(fare.fareMinor) })),
+    transferWindowMinutes: rules.transferWindowMinutes,
+    maxJourneyMinutes: rules.maxJourneyMinutes,
+    dailyCap: amountsToProto(byClass((concession) => rules.caps[concession].dailyMinor)),
+    weeklyCap: amountsToProto(byClass((concession) => rules.caps[concession].weeklyMinor)),
+    weeklyCapPeriod: rules.weeklyCapPeriod,
+    maxFare: amountsToProto(rules.maxFareMinor),
+    unmatchedExitFare: amountsToProto(rules.unmatchedExitFareMinor),
+  };
+}
+
+/** The operator's proposed rules, numbered `version`; the domain checks the amounts when they join the schedule. */
+export function fareRulesFromProto(message: FareRulesMessage | undefined, version: number): FareRules {
+  if (message === undefined) throw invalidArgument('FARE_RULES_MISSING', 'rules are required');
+  const period = message.weeklyCapPeriod;
+  if (period !== 'calendar_week' && period !== 'rolling_7_days') {
+    throw invalidArgument('WEEKLY_CAP_PERIOD_INVALID', 'weekly_cap_period is calendar_week or rolling_7_days');
+  }
+  const daily = amountsFromProto(message.dailyCap, 'daily_cap');
+  const weekly = amountsFromProto(message.weeklyCap, 'weekly_cap');
+  return {
+    version,
+    effectiveFrom: message.effectiveFrom,
+    zoneFares: message.zoneFares.map((fare) => ({ fromZone: fare.fromZone, toZone: fare.toZone, fareMinor: amountsFromProto(fare.fare, 'zone_fares.fare') })),
+    transferWindowMinutes: message.transferWindowMinutes,
+    maxJourneyMinutes: message.maxJourneyMinutes,
+    caps: byClass((concession) => ({ dailyMinor: daily[concession], weeklyMinor: weekly[concession] })),
+    weeklyCapPeriod: period satisfies WeeklyCapPeriod,
+    maxFareMinor: amountsFromProto(message.maxFare, 'max_fare'),
+    unmatchedExitFareMinor: amountsFromProto(message.unmatchedExitFare, 'unmatched_exit_fare'),
+  };
+}
+
+function byClass<T>(value: (concession: (typeof concessionClasses)[number]) => T): ByConcession<T> {
+  return { adult: value('adult'), child: value('child'), senior: value('senior'), student: value('student') };
+}
+
+function amountsToProto(amounts: ByConcession<bigint>): ConcessionAmounts {
+  return { adultMinor: amounts.adult, childMinor: amounts.child, seniorMinor: amounts.senior, studentMinor: amounts.student };
+}
+
+function amountsFromProto(amounts: ConcessionAmounts | undefined, field: string): ByConcession<bigint> {
+  if (amounts === undefined) throw invalidArgument('FARE_AMOUNTS_MISSING', `${field} is required`);
+  return { adult: amounts.adultMinor, child: amounts.childMinor, senior: amounts.seniorMinor, student: amounts.studentMinor };
+}

@@ -1,0 +1,191 @@
+// What gates call: Tap (decide now, record, settle later), UploadTaps (what an offline gate decided alone) and
+// GetGateConfig (what a gate needs to decide alone). A tap is the resident's business (a bad QR code, a revoked
+// credential, a debt: DENY with a reason the gate shows); a malformed request is the gate's (a gRPC error).
+import { randomUUID } from 'node:crypto';
+import type { PresentationVerifier, RevocationSet, VerifiedPresentation } from '@citypass/credential';
+import type {
+  GetGateConfigResponse, TapRequest, TapResponse, UploadTapsRequest, UploadTapsResponse, StoredTap, RejectedTap,
+} from '@citypass/proto/transit/v1/transit';
+import { invalidArgument, isDomainError, notFound, permissionDenied } from '@citypass/platform/errors';
+import type { Principal } from '@citypass/platform/grpc';
+import { decideTap, gateAudience, type TapDecision } from '../gate/decide.ts';
+import type { Gate } from '../gtfs/feed.ts';
+import { transitMetrics } from '../metrics.ts';
+import type { DenyListMirror } from './deny_list.ts';
+import type { FareBook } from './fare_book.ts';
+import type { RecordOutcome, TapRecord, TapRecorder } from './tap_recorder.ts';
+
+export interface GateDeps {
+  readonly fares: FareBook;
+  /** With a replay cache: online taps. */
+  readonly verifier: PresentationVerifier;
+  /** Without one: uploads are checked as of their tap time; the database refuses a presentation used twice. */
+  readonly uploadVerifier: PresentationVerifier;
+  readonly denyList: DenyListMirror;
+  readonly revocations: RevocationSet;
+  readonly recorder: TapRecorder;
+  readonly issuer: string;
+  readonly issuerJwks: () => Promise<string>;
+  readonly buckets: { readonly credentialStatus: string; readonly denyList: string };
+  readonly now: () => number;
+}
+
+/** An online tap may be stamped this far from the service's clock; older taps are uploads. */
+const onlineSkewMs = 2 * 60_000;
+/** Offline gates must upload within this: settlement prices a week back, and the wallet settles taps up to 14 days. */
+export const maxUploadAgeMs = 7 * 86_400_000;
+const maxUploadBatch = 1_000;
+const tapIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Gates call with a token of a client holding `gate:<client>`. */
+export function checkGate(principal: Principal | undefined): void {
+  if (principal === undefined || !principal.scopes.has(`gate:${principal.clientId}`)) {
+    throw permissionDenied('SCOPE_MISSING', 'gates call with a token carrying gate:<client>');
+  }
+}
+
+export async function tap(deps: GateDeps, request: TapRequest): Promise<TapResponse> {
+  const gate = gateOf(deps, request.gateId);
+  const direction = directionOf(request.direction);
+  const nowMs = deps.now();
+  const atMs = request.tappedAt === undefined ? nowMs : request.tappedAt.getTime();
+  if (!Number.isFinite(atMs) || atMs > nowMs + onlineSkewMs) throw invalidArgument('TAP_IN_FUTURE', 'tapped_at is later than now');
+  if (atMs < nowMs - onlineSkewMs) throw invalidArgument('TAP_TOO_OLD', 'tapped_at is minutes ago: upload stored taps with UploadTaps');
+  const tapId = request.tapId === '' ? randomUUID() : tapIdOf(request.tapId);
+  // A gate that lost the answer asks again with the same tap id: it gets the first answer, not a replay denial.
+  const repeated = request.tapId === '' ? undefined : recentAnswers.get(tapId);
+  if (repeated !== undefined && repeated.presentation === request.presentation) return repeated.answer;
+  const decision = await decideTap(deps.verifier, deps.denyList, request.presentation, atMs);
+  const answer = await recordDecision(deps, decision, { tapId, gate, direction, atMs, presentation: request.presentation, source: 'online' });
+  if (request.tapId !== '') remember(tapId, request.presentation, answer);
+  transitMetrics.taps.add(1, { decision: answer.decision, reason: answer.reason, source: 'online' });
+  return answer;
+}
+
+/** Answers to recent taps by tap id (bounded; a retry comes within seconds, to the same instance or to the database). */
+const recentAnswers = new Map<string, { presentation: string; answer: TapResponse }>();
+const maxRecentAnswers = 20_000;
+
+function remember(tapId: string, presentation: string, answer: TapResponse): void {
+  recentAnswers.set(tapId, { presentation, answer });
+  if (recentAnswers.size > maxRecentAnswers) {
+    const oldest = recentAnswers.keys().next();
+    if (oldest.done !== true) recentAnswers.delete(oldest.value);
+  }
+}
+
+export async function uploadTaps(deps: GateDeps, request: UploadTapsRequest): Promise<UploadTapsResponse> {
+  const gate = gateOf(deps, request.gateId);
+  if (request.taps.length > maxUploadBatch) throw invalidArgument('UPLOAD_TOO_LARGE', `at most ${maxUploadBatch} taps per upload`);
+  const accepted: string[] = [];
+  const rejected: RejectedTap[] = [];
+  const records: TapRecord[] = [];
+  for (const stored of request.taps) {
+    const problem = await checkStoredTap(deps, gate, stored);
+    if (typeof problem === 'string') {
+      rejected.push({ tapId: stored.tapId, reason: problem });
+      continue;
+    }
+    if (problem === undefined) {
+      accepted.push(stored.tapId); // the gate denied it: nothing to price
+      transitMetrics.taps.add(1, { decision: 'DENY', reason: stored.reason, source: 'offline' });
+      continue;
+    }
+    records.push(problem);
+  }
+  const outcomes = records.length === 0 ? [] : await deps.recorder.recordBatch(records);
+  records.forEach((record, index) => {
+    const outcome = outcomes[index] ?? 'already_recorded';
+    if (outcome === 'recorded' || outcome === 'already_recorded') accepted.push(record.id);
+    else rejected.push({ tapId: record.id, reason: rejectionReason(outcome) });
+    transitMetrics.taps.add(1, { decision: outcome === 'recorded' || outcome === 'already_recorded' ? 'OPEN' : 'REJECTED', reason: '', source: 'offline' });
+  });
+  return { acceptedTapIds: accepted, rejected };
+}
+
+/** A reason the tap cannot be taken, undefined for a denied tap (nothing to record), or the tap to record. */
+async function checkStoredTap(deps: GateDeps, gate: Gate, stored: StoredTap): Promise<string | TapRecord | undefined> {
+  if (!tapIdPattern.test(stored.tapId)) return 'TAP_ID_INVALID';
+  if (stored.direction !== 'in' && stored.direction !== 'out') return 'DIRECTION_INVALID';
+  if (stored.decision === 'DENY') return undefined;
+  if (stored.decision !== 'OPEN') return 'DECISION_INVALID';
+  const atMs = stored.tappedAt?.getTime();
+  const nowMs = deps.now();
+  if (atMs === undefined || !Number.isFinite(atMs)) return 'TAP_TIME_MISSING';
+  if (atMs > nowMs + onlineSkewMs) return 'TAP_IN_FUTURE';
+  if (atMs < nowMs - maxUploadAgeMs) return 'TAP_TOO_OLD';
+  let verified: VerifiedPresentation;
+  try {
+    // As of the tap: the gate opened then. A credential revoked since still rode; the wallet decides whether to charge it.
+    verified = await deps.uploadVerifier.verify(stored.presentation, { audience: gateAudience, nowMs: atMs });
+  } catch (error) {
+    if (isDomainError(error) && error.kind !== 'unavailable') return error.reason;
+    throw error;
+  }
+  return tapRecord(stored.tapId, gate, stored.direction, atMs, stored.presentation, verified, 'offline');
+}
+
+async function recordDecision(
+  deps: GateDeps,
+  decision: TapDecision,
+  tap: { tapId: string; gate: Gate; direction: 'in' | 'out'; atMs: number; presentation: string; source: 'online' },
+): Promise<TapResponse> {
+  if (decision.decision === 'DENY') return { decision: 'DENY', reason: decision.reason, tapId: tap.tapId };
+  const outcome = await deps.recorder.record(tapRecord(tap.tapId, tap.gate, tap.direction, tap.atMs, tap.presentation, decision.presentation, tap.source));
+  if (outcome === 'recorded' || outcome === 'already_recorded') return { decision: 'OPEN', reason: '', tapId: tap.tapId };
+  return { decision: 'DENY', reason: rejectionReason(outcome), tapId: tap.tapId };
+}
+
+function rejectionReason(outcome: Exclude<RecordOutcome, 'recorded' | 'already_recorded'>): string {
+  switch (outcome) {
+    case 'replayed':
+      return 'PRESENTATION_REPLAYED';
+    case 'same_instant':
+      return 'TAP_DUPLICATE';
+    case 'tap_id_reused':
+      return 'TAP_ID_REUSED';
+  }
+}
+
+function tapRecord(
+  id: string, gate: Gate, direction: 'in' | 'out', atMs: number, presentation: string, verified: VerifiedPresentation, source: 'online' | 'offline',
+): TapRecord {
+  return {
+    id, gateId: gate.id, stationId: gate.stationId, direction, tappedAtMs: atMs, residentId: verified.subject, credentialId: verified.credentialId,
+    concession: verified.concession, presentationNonce: verified.presentationId, presentation, source,
+  };
+}
+
+export async function gateConfig(deps: GateDeps, gateId: string): Promise<GetGateConfigResponse> {
+  const gate = gateOf(deps, gateId);
+  return {
+    gateId: gate.id,
+    stationId: gate.stationId,
+    stationName: deps.fares.network.stations.get(gate.stationId)?.name ?? '',
+    issuer: deps.issuer,
+    issuerJwksJson: await deps.issuerJwks(),
+    credentialStatusBucket: deps.buckets.credentialStatus,
+    denyListBucket: deps.buckets.denyList,
+    deniedResidents: deps.denyList.residents(),
+    revokedCredentials: [...deps.revocations.ids()],
+  };
+}
+
+function gateOf(deps: GateDeps, gateId: string): Gate {
+  const gate = deps.fares.gates.get(gateId);
+  if (gate === undefined) {
+    if (gateId === '' || gateId.length > 64) throw invalidArgument('GATE_ID_INVALID', 'gate_id is required');
+    throw notFound('GATE_UNKNOWN', 'no such gate');
+  }
+  return gate;
+}
+
+function directionOf(direction: string): 'in' | 'out' {
+  if (direction !== 'in' && direction !== 'out') throw invalidArgument('DIRECTION_INVALID', 'direction is "in" or "out"');
+  return direction;
+}
+
+function tapIdOf(tapId: string): string {
+  if (!tapIdPattern.test(tapId)) throw invalidArgument('TAP_ID_INVALID', 'tap_id is 1-128 of [A-Za-z0-9._:-]');
+  return tapId;
+}

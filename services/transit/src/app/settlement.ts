@@ -1,0 +1,277 @@
+// Settles one rider's fares through the wallet, journey by journey. Under a per-rider advisory lock (one settler
+// per rider across instances): first the steps already decided and not finished are carried out (the same wallet
+// idempotency keys, so a crash or timeout never charges twice), then the rider's recent taps are priced again and
+// the differences from what was charged become new steps. A declined charge stops the rider: the resident goes on
+// the deny list with the debt until a top-up makes the declined steps pending again.
+//
+// Per journey, not per day: the resident sees each journey's charge minutes after tapping out, a fare correction
+// (a late tap from an offline gate, a cap reached later in the day) is a refund or charge on the journey it
+// concerns, and the domain's adjustments make re-pricing idempotent.
+import { JourneySettled, DenyListChanged } from '@citypass/proto/transit/v1/transit';
+import type { Hold } from '@citypass/proto/wallet/v1/wallet';
+import { isDomainError } from '@citypass/platform/errors';
+import type { Logger } from '@citypass/platform/log';
+import { appendEvent } from '@citypass/platform/outbox';
+import { withTransaction, type Pool, type PoolClient } from '@citypass/platform/pg';
+import { adjustmentsSince, type ChargedJourney } from '../domain/adjustments.ts';
+import { checkConcession } from '../domain/concession.ts';
+import { rulesForServiceDay } from '../domain/fare_rules.ts';
+import { parseServiceDate, serviceDateText, serviceDayOf, msPerMinute } from '../domain/service_day.ts';
+import { computeStatement, type DayTotal } from '../domain/statement.ts';
+import type { Tap } from '../domain/tap.ts';
+import type { WalletLink } from '../bus/wallet_link.ts';
+import { transitMetrics } from '../metrics.ts';
+import type { DenyListMirror } from './deny_list.ts';
+import type { FareBook } from './fare_book.ts';
+
+export interface SettlementDeps {
+  readonly pool: Pool;
+  readonly fares: FareBook;
+  readonly wallet: WalletLink;
+  readonly denyList: DenyListMirror;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** Taps are priced again over this many service days before today (a weekly cap's reach); older days are final. */
+export const repricedDays = 7;
+
+export const transitSubjects = {
+  all: 'transit.v1.events.>',
+  journeySettled: 'transit.v1.events.journey.settled',
+  denyListChanged: 'transit.v1.events.deny_list.changed',
+} as const;
+
+export type SettleOutcome = 'settled' | 'declined' | 'busy';
+
+export async function settleRider(deps: SettlementDeps, residentId: string): Promise<SettleOutcome> {
+  const client = await deps.pool.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS locked', [residentId]);
+    if (rows[0]?.locked !== true) return 'busy';
+    try {
+      for (let round = 0; round < 3; round++) {
+        if (await runOpenSteps(deps, client, residentId) === 'declined') {
+          await recordDebt(deps, client, residentId);
+          return 'declined';
+        }
+        if (await planSteps(deps, client, residentId) === 0) break;
+      }
+      await clearDebt(deps, residentId);
+      return 'settled';
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 7))', [residentId]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Riders with something to do: new taps, an open journey now due, or unfinished steps. */
+export async function dueRiders(pool: Pool, limit: number, nowMs: number): Promise<string[]> {
+  const { rows } = await pool.query<{ resident_id: string }>(`
+    (SELECT resident_id FROM riders WHERE tap_version > settled_version LIMIT $1)
+    UNION
+    (SELECT resident_id FROM riders WHERE recheck_at <= $2 LIMIT $1)
+    UNION
+    (SELECT DISTINCT resident_id FROM settlement_steps WHERE status = 'pending' LIMIT $1)`, [limit, new Date(nowMs)]);
+  return rows.map((row) => row.resident_id);
+}
+
+interface StepRow {
+  id: string;
+  journey_id: string;
+  service_date: Date | string;
+  kind: 'charge' | 'refund';
+  amount_minor: string;
+  currency: string;
+  charged_after_minor: string;
+  mandate_tap_id: string;
+  attempt: number;
+  status: 'pending' | 'declined';
+}
+
+/** Carries out pending steps in order; 'declined' as soon as a charge is declined or one waits for a top-up. */
+async function runOpenSteps(deps: SettlementDeps, client: PoolClient, residentId: string): Promise<'done' | 'declined'> {
+  const { rows } = await client.query<StepRow>(
+    `SELECT id, journey_id, service_date::text, kind, amount_minor, currency, charged_after_minor, mandate_tap_id, attempt, status
+       FROM settlement_steps WHERE resident_id = $1 AND status <> 'done' ORDER BY seq`, [residentId]);
+  for (const step of rows) {
+    if (step.status === 'declined') return 'declined';
+    try {
+      if (step.kind === 'charge') await runCharge(deps, client, residentId, step);
+      else await runRefund(deps, client, residentId, step);
+      transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'done' });
+    } catch (error) {
+      if (step.kind === 'charge' && isDecline(error)) {
+        await client.query(
+          "UPDATE settlement_steps SET status = 'declined', decline_reason = $2, finished_at = now() WHERE id = $1",
+          [step.id, error.reason]);
+        transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'declined', reason: error.reason });
+        return 'declined';
+      }
+      transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'failed' });
+      throw error;
+    }
+  }
+  return 'done';
+}
+
+/**
+ * The wallet refused the charge for the resident's reasons (funds, daily limits, a revoked credential): a debt. A
+ * velocity limit passes by itself, so it is retried on a later pass like an outage.
+ */
+function isDecline(error: unknown): error is Error & { reason: string } {
+  if (!isDomainError(error) || error.reason === 'RISK_VELOCITY_LIMIT') return false;
+  return error.kind === 'failed_precondition' || error.kind === 'permission_denied' || error.kind === 'resource_exhausted';
+}
+
+async function runCharge(deps: SettlementDeps, client: PoolClient, residentId: string, step: StepRow): Promise<void> {
+  const { rows } = await client.query<{ presentation: string }>('SELECT presentation FROM taps WHERE id = $1', [step.mandate_tap_id]);
+  const presentation = rows[0]?.presentation;
+  if (presentation === undefined) throw new Error(`the mandate tap of step ${step.id} is missing`);
+  const hold = await deps.wallet.charge({
+    key: `fare-${step.id}`, presentation, amountMinor: BigInt(step.amount_minor), currency: step.currency, reference: `fare:${step.id}`,
+  });
+  await withTransaction(deps.pool, async (tx) => {
+    await tx.query(
+      'INSERT INTO journey_holds (hold_id, resident_id, journey_id, captured_minor) VALUES ($1, $2, $3, $4) ON CONFLICT (hold_id) DO NOTHING',
+      [hold.holdId, residentId, step.journey_id, hold.capturedMinor]);
+    await finishStep(tx, residentId, step);
+  });
+  transitMetrics.chargedMinor.add(Number(step.amount_minor), { currency: step.currency, kind: 'charge' });
+}
+
+async function runRefund(deps: SettlementDeps, client: PoolClient, residentId: string, step: StepRow): Promise<void> {
+  const { rows } = await client.query<{ hold_id: string; left: string }>(
+    `SELECT hold_id, captured_minor - refunded_minor AS left FROM journey_holds
+      WHERE resident_id = $1 AND journey_id = $2 AND captured_minor > refunded_minor ORDER BY created_at DESC, hold_id`,
+    [residentId, step.journey_id]);
+  let remaining = BigInt(step.amount_minor);
+  for (const row of rows) {
+    if (remaining === 0n) break;
+    const amount = BigInt(row.left) < remaining ? BigInt(row.left) : remaining;
+    const hold: Hold = await deps.wallet.refund({ key: `fare-${step.id}-${row.hold_id}`, holdId: row.hold_id, amountMinor: amount, reason: 'fare corrected' });
+    await client.query('UPDATE journey_holds SET refunded_minor = $2 WHERE hold_id = $1', [row.hold_id, hold.refundedMinor]);
+    remaining -= amount;
+  }
+  if (remaining > 0n) throw new Error(`step ${step.id} refunds more than journey ${step.journey_id} was charged`);
+  await withTransaction(deps.pool, (tx) => finishStep(tx, residentId, step));
+  transitMetrics.chargedMinor.add(-Number(step.amount_minor), { currency: step.currency, kind: 'refund' });
+}
+
+async function finishStep(tx: PoolClient, residentId: string, step: StepRow): Promise<void> {
+  await tx.query("UPDATE settlement_steps SET status = 'done', finished_at = now() WHERE id = $1", [step.id]);
+  await tx.query(`
+    INSERT INTO journey_charges (resident_id, journey_id, service_date, charged_minor, currency) VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (resident_id, journey_id) DO UPDATE SET charged_minor = EXCLUDED.charged_minor`,
+  [residentId, step.journey_id, step.service_date, step.charged_after_minor, step.currency]);
+  await appendEvent(tx, {
+    type: transitSubjects.journeySettled,
+    source: 'transit',
+    payload: JourneySettled.encode({
+      journeyId: step.journey_id, residentId, serviceDate: String(step.service_date), chargedMinor: BigInt(step.charged_after_minor), currency: step.currency,
+    }).finish(),
+  });
+}
+
+/** Prices the rider's recent taps again and records the differences as pending steps; the number recorded. */
+async function planSteps(deps: SettlementDeps, client: PoolClient, residentId: string): Promise<number> {
+  const nowMs = deps.now();
+  const schedule = deps.fares.schedule;
+  const rider = (await client.query<{ concession: string; tap_version: string }>(
+    'SELECT concession, tap_version FROM riders WHERE resident_id = $1', [residentId])).rows[0];
+  if (rider === undefined) return 0;
+  const today = serviceDayOf(nowMs, schedule.serviceDay);
+  const firstDay = today - repricedDays;
+  const taps = await recentTaps(client, residentId, nowMs, (atMs) => serviceDayOf(atMs, schedule.serviceDay) >= firstDay, deps);
+  const firstTap = taps[0];
+  const firstTapDate = firstTap === undefined ? serviceDateText(today) : serviceDateText(serviceDayOf(firstTap.atMs, schedule.serviceDay));
+  // Caps reach back a week from the first priced day: what earlier (final) days charged counts toward them.
+  const opening = (await client.query<{ service_date: string; charged: string }>(`
+    SELECT service_date::text, sum(charged_minor)::text AS charged FROM journey_charges
+     WHERE resident_id = $1 AND service_date >= $2::date - $3::int AND service_date < $2::date GROUP BY service_date`,
+  [residentId, firstTapDate, repricedDays])).rows.map((row): DayTotal => ({ serviceDate: row.service_date, chargedMinor: BigInt(row.charged) }));
+  const previous = (await client.query<{ journey_id: string; service_date: string; charged_minor: string }>(
+    'SELECT journey_id, service_date::text, charged_minor FROM journey_charges WHERE resident_id = $1 AND service_date >= $2',
+    [residentId, serviceDateText(firstDay)])).rows.map((row): ChargedJourney => ({ journeyId: row.journey_id, serviceDate: row.service_date, chargedMinor: BigInt(row.charged_minor) }));
+
+  const statement = computeStatement({
+    schedule, network: deps.fares.network, concession: checkConcession(rider.concession), taps, asOfMs: nowMs, openingDayTotals: opening,
+  });
+  const adjustments = adjustmentsSince(previous, statement);
+  const openUntil = statement.journeys
+    .filter((journey) => journey.status === 'open')
+    .map((journey) => journey.startedAtMs + rulesForServiceDay(schedule, parseServiceDate(journey.serviceDate, 'serviceDate')).maxJourneyMinutes * msPerMinute + 1_000);
+  const recheckAt = openUntil.length === 0 ? null : new Date(Math.min(...openUntil));
+  await withTransaction(deps.pool, async (tx) => {
+    for (const adjustment of adjustments) {
+      await tx.query(`
+        INSERT INTO settlement_steps (resident_id, journey_id, service_date, kind, amount_minor, currency, charged_after_minor, mandate_tap_id, status)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $2, 'pending')`,
+      [residentId, adjustment.journeyId, adjustment.serviceDate, adjustment.kind, adjustment.amountMinor, adjustment.currency, adjustment.chargedMinor]);
+    }
+    await tx.query('UPDATE riders SET settled_version = GREATEST(settled_version, $2), recheck_at = $3, updated_at = now() WHERE resident_id = $1',
+      [residentId, rider.tap_version, recheckAt]);
+  });
+  return adjustments.length;
+}
+
+/**
+ * The rider's taps on the repriced days, in time order. A tap-out that opens the window but closes a journey
+ * begun before it belongs to that (final) journey, not to a new exit-only one, so it is left out.
+ */
+async function recentTaps(client: PoolClient, residentId: string, nowMs: number, inWindow: (atMs: number) => boolean, deps: SettlementDeps): Promise<Tap[]> {
+  const since = new Date(nowMs - (repricedDays + 2) * 86_400_000);
+  const { rows } = await client.query<{ id: string; station_id: string; direction: 'in' | 'out'; tapped_at: Date }>(
+    'SELECT id, station_id, direction, tapped_at FROM taps WHERE resident_id = $1 AND tapped_at >= $2 ORDER BY tapped_at, id', [residentId, since]);
+  const all = rows.map((row): Tap => ({ id: row.id, stationId: row.station_id, direction: row.direction, atMs: row.tapped_at.getTime() }));
+  const firstIndex = all.findIndex((tap) => inWindow(tap.atMs));
+  if (firstIndex < 0) return [];
+  const taps = all.slice(firstIndex);
+  const before = all[firstIndex - 1];
+  const first = taps[0];
+  if (first?.direction === 'out' && before?.direction === 'in') {
+    const rules = rulesForServiceDay(deps.fares.schedule, serviceDayOf(before.atMs, deps.fares.schedule.serviceDay));
+    if (first.atMs - before.atMs <= rules.maxJourneyMinutes * msPerMinute) taps.shift();
+  }
+  return taps;
+}
+
+async function recordDebt(deps: SettlementDeps, client: PoolClient, residentId: string): Promise<void> {
+  const { rows } = await client.query<{ debt: string | null; currency: string | null; reason: string | null }>(`
+    SELECT sum(amount_minor)::text AS debt, min(currency) AS currency, min(decline_reason) AS reason
+      FROM settlement_steps WHERE resident_id = $1 AND status = 'declined' AND kind = 'charge'`, [residentId]);
+  const debt = BigInt(rows[0]?.debt ?? '0');
+  if (debt === 0n) return;
+  const currency = rows[0]?.currency ?? deps.fares.schedule.currency;
+  await withTransaction(deps.pool, async (tx) => {
+    await tx.query(`
+      INSERT INTO deny_list (resident_id, debt_minor, currency, reason) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (resident_id) DO UPDATE SET debt_minor = EXCLUDED.debt_minor, reason = EXCLUDED.reason`,
+    [residentId, debt, currency, rows[0]?.reason ?? 'DECLINED']);
+    await appendEvent(tx, {
+      type: transitSubjects.denyListChanged, source: 'transit',
+      payload: DenyListChanged.encode({ residentId, change: 'added', debtMinor: debt, currency }).finish(),
+    });
+  });
+  await deps.denyList.deny(residentId);
+  deps.logger.info('rider denied until a top-up pays the fare', { residentId, debtMinor: debt, currency });
+}
+
+async function clearDebt(deps: SettlementDeps, residentId: string): Promise<void> {
+  const cleared = await withTransaction(deps.pool, async (tx) => {
+    const { rows } = await tx.query<{ debt_minor: string; currency: string }>('DELETE FROM deny_list WHERE resident_id = $1 RETURNING debt_minor, currency', [residentId]);
+    const row = rows[0];
+    if (row === undefined) return false;
+    await appendEvent(tx, {
+      type: transitSubjects.denyListChanged, source: 'transit',
+      payload: DenyListChanged.encode({ residentId, change: 'cleared', debtMinor: BigInt(row.debt_minor), currency: row.currency }).finish(),
+    });
+    return true;
+  });
+  if (cleared) {
+    await deps.denyList.clear(residentId);
+    deps.logger.info('rider cleared: the fare debt is paid', { residentId });
+  }
+}

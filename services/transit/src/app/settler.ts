@@ -1,0 +1,56 @@
+// Runs settlement in the background: every interval, the riders with something to do are settled, a few at a
+// time. A rider another instance is settling is skipped (advisory lock) and comes back on a later tick.
+import type { Logger } from '@citypass/platform/log';
+import { transitMetrics } from '../metrics.ts';
+import { dueRiders, settleRider, type SettlementDeps } from './settlement.ts';
+
+export interface Settler {
+  /** Settles every due rider now (tests, shutdown); resolves when the pass is over. */
+  runOnce(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startSettler(deps: SettlementDeps, options: { intervalMs: number; concurrency: number; logger: Logger }): Settler {
+  let running: Promise<number> | undefined;
+  let backlog = 0;
+  let stopped = false;
+  transitMetrics.settlementBacklog.addCallback((result) => { result.observe(backlog); });
+
+  const pass = async (): Promise<number> => {
+    const riders = await dueRiders(deps.pool, 1_000, deps.now());
+    backlog = riders.length;
+    let settled = 0;
+    const queue = [...riders];
+    const worker = async (): Promise<void> => {
+      for (let residentId = queue.shift(); residentId !== undefined && !stopped; residentId = queue.shift()) {
+        try {
+          if (await settleRider(deps, residentId) !== 'busy') settled++;
+        } catch (error) {
+          options.logger.warn('settlement of a rider failed; retried on a later pass', { residentId, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, queue.length) }, worker));
+    return settled;
+  };
+  const runOnce = (): Promise<number> => {
+    running ??= pass().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  const timer = setInterval(() => {
+    if (running === undefined) runOnce().catch((error: unknown) => { options.logger.warn('settlement pass failed', { error }); });
+  }, options.intervalMs);
+  return {
+    runOnce: async () => {
+      await running;
+      return runOnce();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// Records the taps gates opened for. Many gates tap at once, so taps that arrive while a write is in flight are
+// written together by the next one: one statement and one commit for the batch (group commit, no timers). One
+// statement inserts the taps and marks their riders due for settlement. A tap that is not new is explained: the
+// same tap id with the same presentation is a retry (its first answer stands); the presentation under another
+// tap id is a replay; a second tap of one resident at the same instant cannot be priced.
+import type { Pool } from '@citypass/platform/pg';
+
+export interface TapRecord {
+  readonly id: string;
+  readonly gateId: string;
+  readonly stationId: string;
+  readonly direction: 'in' | 'out';
+  readonly tappedAtMs: number;
+  readonly residentId: string;
+  readonly credentialId: string;
+  readonly concession: string;
+  readonly presentationNonce: string;
+  readonly presentation: string;
+  readonly source: 'online' | 'offline';
+}
+
+export type RecordOutcome = 'recorded' | 'already_recorded' | 'replayed' | 'same_instant' | 'tap_id_reused';
+
+const maxBatch = 500;
+
+const insertSql = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+    AS t(id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source)
+), inserted AS (
+  INSERT INTO taps (id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source)
+  SELECT * FROM input
+  ON CONFLICT DO NOTHING
+  RETURNING id, resident_id, concession
+), due AS (
+  INSERT INTO riders AS r (resident_id, concession)
+  SELECT DISTINCT ON (resident_id) resident_id, concession FROM inserted ORDER BY resident_id
+  ON CONFLICT (resident_id) DO UPDATE SET tap_version = r.tap_version + 1, concession = EXCLUDED.concession, updated_at = now()
+)
+SELECT id FROM inserted`;
+
+export class TapRecorder {
+  readonly #pool: Pool;
+  #queue: { record: TapRecord; resolve: (outcome: RecordOutcome) => void; reject: (error: unknown) => void }[] = [];
+  #writing = false;
+
+  constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  record(record: TapRecord): Promise<RecordOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ record, resolve, reject });
+      if (!this.#writing) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, maxBatch);
+      try {
+        const outcomes = await this.recordBatch(batch.map((item) => item.record));
+        batch.forEach((item, index) => { item.resolve(outcomes[index] ?? 'already_recorded'); });
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
+    }
+    this.#writing = false;
+  }
+
+  /** Writes taps in one statement; the outcome of each, in order. */
+  async recordBatch(records: readonly TapRecord[]): Promise<RecordOutcome[]> {
+    const column = <K extends keyof TapRecord>(key: K): TapRecord[K][] => records.map((record) => record[key]);
+    const result = await this.#pool.query<{ id: string }>(insertSql, [
+      column('id'), column('gateId'), column('stationId'), column('direction'), records.map((record) => new Date(record.tappedAtMs)),
+      column('residentId'), column('credentialId'), column('concession'), column('presentationNonce'), column('presentation'), column('source'),
+    ]);
+    const inserted = new Set(result.rows.map((row) => row.id));
+    const conflicts = records.filter((record) => !inserted.has(record.id));
+    const known = conflicts.length === 0 ? [] : (await this.#pool.query<{ id: string; presentation_nonce: string }>(
+      'SELECT id, presentation_nonce FROM taps WHERE id = ANY($1) OR presentation_nonce = ANY($2)',
+      [conflicts.map((record) => record.id), conflicts.map((record) => record.presentationNonce)],
+    )).rows;
+    const claimed = new Map<string, string>();
+    return records.map((record) => {
+      if (inserted.has(record.id)) {
+        const nonce = claimed.get(record.id);
+        if (nonce === undefined) {
+          claimed.set(record.id, record.presentationNonce);
+          return 'recorded';
+        }
+        return nonce === record.presentationNonce ? 'already_recorded' : 'replayed';
+      }
+      const byId = known.find((row) => row.id === record.id);
+      if (byId !== undefined) return byId.presentation_nonce === record.presentationNonce ? 'already_recorded' : 'tap_id_reused';
+      return known.some((row) => row.presentation_nonce === record.presentationNonce) ? 'replayed' : 'same_instant';
+    });
+  }
+}

@@ -1,0 +1,38 @@
+// A top-up can pay a transit debt: when the wallet reports one for a resident with declined fares, those charges
+// become pending again (the same wallet idempotency keys: a declined call wrote nothing) and the settler retries them; the resident
+// leaves the deny list once they succeed. Recorded in the inbox, so a redelivered event changes nothing twice.
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { ToppedUp } from '@citypass/proto/wallet/v1/wallet';
+import type { Logger } from '@citypass/platform/log';
+import { processOnce, startConsumer } from '@citypass/platform/outbox';
+import { withTransaction, type Pool } from '@citypass/platform/pg';
+
+export const toppedUpSubject = 'wallet.v1.events.account.topped_up';
+const consumer = 'transit-topups';
+
+export async function startTopUpConsumer(options: {
+  js: JetStreamClient; jsm: JetStreamManager; stream: string; pool: Pool; logger: Logger; onRetry?: () => void;
+}): Promise<{ stop(): Promise<void> }> {
+  return startConsumer({
+    js: options.js,
+    jsm: options.jsm,
+    stream: options.stream,
+    durable: consumer,
+    filterSubject: toppedUpSubject,
+    logger: options.logger,
+    handler: async (envelope) => {
+      const event = ToppedUp.decode(envelope.payload);
+      const retried = await withTransaction(options.pool, async (tx) => {
+        if (!(await processOnce(tx, consumer, envelope.id))) return 0;
+        const result = await tx.query(
+          "UPDATE settlement_steps SET status = 'pending', attempt = attempt + 1 WHERE resident_id = $1 AND status = 'declined'",
+          [event.residentId]);
+        return result.rowCount ?? 0;
+      });
+      if (retried > 0) {
+        options.logger.info('top-up received: retrying declined fares', { residentId: event.residentId, steps: retried });
+        options.onRetry?.();
+      }
+    },
+  });
+}

@@ -1,0 +1,55 @@
+// Transit's side of the wallet's NATS request/reply: charges that settle verified taps and refunds of fare
+// corrections, with transit's own access token (charge:, settle: and refund:transit). A refused token is fetched again
+// once (identity may have rotated keys or the token may have just expired).
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  AuthorizeRequest, AuthorizeResponse, CaptureRequest, CaptureResponse, RefundRequest, RefundResponse, type Hold,
+} from '@citypass/proto/wallet/v1/wallet';
+import { request } from '@citypass/platform/bus';
+import type { ClientCredentials } from '@citypass/platform/client_credentials';
+import { isDomainError } from '@citypass/platform/errors';
+
+export interface WalletLink {
+  /** Authorize against the tap's presentation and capture it all: the fare is charged. */
+  charge(input: { key: string; presentation: string; amountMinor: bigint; currency: string; reference: string }): Promise<Hold>;
+  refund(input: { key: string; holdId: string; amountMinor: bigint; reason: string }): Promise<Hold>;
+}
+
+const callTimeoutMs = 5_000;
+
+export function natsWalletLink(nc: NatsConnection, credentials: ClientCredentials): WalletLink {
+  const call = async (subject: string, payload: Uint8Array): Promise<Uint8Array> => {
+    for (let attempt = 1; ; attempt++) {
+      const headers = { Authorization: `Bearer ${await credentials.token()}` };
+      try {
+        return await request(nc, subject, payload, { deadlineMs: Date.now() + callTimeoutMs, headers });
+      } catch (error) {
+        if (attempt === 1 && isDomainError(error) && error.kind === 'unauthenticated') {
+          credentials.invalidate();
+          continue;
+        }
+        throw error;
+      }
+    }
+  };
+  return {
+    async charge({ key, presentation, amountMinor, currency, reference }) {
+      const authorized = AuthorizeResponse.decode(await call('wallet.v1.authorize', AuthorizeRequest.encode({
+        idempotencyKey: `${key}:authorize`, amount: { amountMinor, currency }, presentation, reference, holdTtlSeconds: 0, settlesTap: true,
+      }).finish()));
+      const holdId = authorized.hold?.holdId ?? '';
+      const captured = CaptureResponse.decode(await call('wallet.v1.capture', CaptureRequest.encode({
+        idempotencyKey: `${key}:capture`, holdId, amountMinor,
+      }).finish()));
+      if (captured.hold === undefined) throw new Error('the wallet answered a capture without its hold');
+      return captured.hold;
+    },
+    async refund({ key, holdId, amountMinor, reason }) {
+      const refunded = RefundResponse.decode(await call('wallet.v1.refund', RefundRequest.encode({
+        idempotencyKey: key, holdId, amountMinor, reason,
+      }).finish()));
+      if (refunded.hold === undefined) throw new Error('the wallet answered a refund without its hold');
+      return refunded.hold;
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// Wires transit together: database, the network and fares from the GTFS feed (plus operators' versions), identity's
+// keys, revocations and the deny list for gate decisions, the tap recorder, settlement through the wallet over
+// NATS, the top-up consumer that collects debts, the outbox relay, and the gRPC edge.
+// main.ts calls it with the parsed config; integration tests call it too.
+import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import { AccessTokenVerifier, IssuerKeys, PresentationVerifier, ReplayCache, RevocationSet, watchRevocations } from '@citypass/credential';
+import { connectBus, ensureStream } from '@citypass/platform/bus';
+import { ClientCredentials } from '@citypass/platform/client_credentials';
+import { GrpcServer } from '@citypass/platform/grpc';
+import type { Logger } from '@citypass/platform/log';
+import { observeOutboxLag, outboxMigrations, startOutboxPruner, startOutboxRelay } from '@citypass/platform/outbox';
+import { createPool, migrate } from '@citypass/platform/pg';
+import { DenyListMirror } from './app/deny_list.ts';
+import { FareBook } from './app/fare_book.ts';
+import { startSettler, type Settler } from './app/settler.ts';
+import { transitSubjects } from './app/settlement.ts';
+import { TapRecorder } from './app/tap_recorder.ts';
+import { startTopUpConsumer } from './bus/topup_consumer.ts';
+import { natsWalletLink } from './bus/wallet_link.ts';
+import type { TransitConfig } from './config.ts';
+import { addTransitService } from './grpc/transit_service.ts';
+import { loadGtfsFeed } from './gtfs/load_feed.ts';
+import { transitMetrics } from './metrics.ts';
+
+export interface RunningTransit {
+  readonly grpcPort: number;
+  readonly settler: Settler;
+  stop(): Promise<void>;
+}
+
+export const transitResource = 'urn:citypass:transit';
+
+export interface TransitClock {
+  /** Transit's clock for taps, settlement and riders' views (tests run it ahead); default Date.now. */
+  readonly now?: () => number;
+}
+
+export async function startTransit(config: TransitConfig, logger: Logger, clock: TransitClock = {}): Promise<RunningTransit> {
+  const now = clock.now ?? Date.now;
+  const feed = await loadGtfsFeed(config.TRANSIT_GTFS_DIR);
+  const pool = createPool(config.TRANSIT_DATABASE_URL, { applicationName: 'transit', max: 24 });
+  await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), [...outboxMigrations(900)]);
+  const fares = await FareBook.open(feed, pool, logger);
+
+  const bus = await connectBus({ servers: config.NATS_URL, name: 'transit', logger });
+  await ensureStream(bus.jsm, { name: config.TRANSIT_STREAM, subjects: [transitSubjects.all] });
+  const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.TRANSIT_OUTBOX_POLL_MS });
+  observeOutboxLag(pool);
+  const pruner = startOutboxPruner(pool, { logger });
+
+  const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
+  const revocations = new RevocationSet();
+  const statusKv = await untilReady(logger, 'credential status bucket', () => new Kvm(bus.js).open(config.IDENTITY_STATUS_BUCKET));
+  const revocationWatch = await watchRevocations(statusKv, revocations);
+  void revocationWatch.closed.then((error) => {
+    if (error !== undefined) logger.error('revocation watch ended; restart transit to resume it', { error });
+  });
+  const denyList = await DenyListMirror.open(bus.js, config.TRANSIT_DENY_BUCKET, pool, logger);
+  transitMetrics.denyListSize.addCallback((result) => { result.observe(denyList.size); });
+  const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys, revocations };
+  const jwks = cachedText(config.IDENTITY_JWKS_URL, 60_000);
+
+  const credentials = new ClientCredentials({
+    tokenUrl: config.IDENTITY_TOKEN_URL, clientId: config.TRANSIT_CLIENT_ID, clientSecret: config.TRANSIT_CLIENT_SECRET,
+    resource: 'urn:citypass:wallet', scope: ['charge', 'settle', 'refund'].map((verb) => `${verb}:${config.TRANSIT_CLIENT_ID}`).join(' '),
+  });
+  const settlementDeps = { pool, fares, wallet: natsWalletLink(bus.nc, credentials), denyList, logger, now };
+  const settler = startSettler(settlementDeps, { intervalMs: config.TRANSIT_SETTLE_INTERVAL_MS, concurrency: config.TRANSIT_SETTLE_CONCURRENCY, logger });
+  const topUps = await untilReady(logger, 'wallet event stream', () => startTopUpConsumer({
+    js: bus.js, jsm: bus.jsm, stream: config.WALLET_STREAM, pool, logger, onRetry: () => void settler.runOnce().catch(() => undefined),
+  }));
+
+  const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: transitResource, issuerKeys });
+  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token) });
+  addTransitService(grpc, {
+    pool,
+    fares,
+    verifier: new PresentationVerifier({ ...verifierOptions, replayCache: new ReplayCache() }),
+    uploadVerifier: new PresentationVerifier({ ...verifierOptions, replayCache: undefined }),
+    accountVerifier: new PresentationVerifier({ ...verifierOptions, replayCache: undefined }),
+    denyList,
+    revocations,
+    recorder: new TapRecorder(pool),
+    issuer: config.IDENTITY_ISSUER,
+    issuerJwks: jwks,
+    buckets: { credentialStatus: config.IDENTITY_STATUS_BUCKET, denyList: config.TRANSIT_DENY_BUCKET },
+    now,
+  });
+  const grpcPort = await grpc.listen(config.TRANSIT_GRPC_HOST, config.TRANSIT_GRPC_PORT);
+  logger.info('transit started', { grpcPort, stations: fares.network.stations.size, gates: fares.gates.size });
+
+  return {
+    grpcPort,
+    settler,
+    async stop() {
+      await grpc.shutdown(2_000);
+      await settler.stop();
+      await topUps.stop();
+      await denyList.stop();
+      await revocationWatch.stop();
+      fares.stop();
+      await pruner.stop();
+      await relay.stop();
+      await bus.close();
+      await pool.end();
+    },
+  };
+}
+
+/** identity's JWKS document as text, for gates; refetched at most once a `maxAgeMs`. */
+function cachedText(url: string, maxAgeMs: number): () => Promise<string> {
+  let cached: { text: string; atMs: number } | undefined;
+  return async () => {
+    if (cached !== undefined && Date.now() - cached.atMs < maxAgeMs) return cached.text;
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    if (!response.ok) throw new Error(`JWKS fetch answered HTTP ${response.status}`);
+    cached = { text: await response.text(), atMs: Date.now() };
+    return cached.text;
+  };
+}
+
+/** Identity and the wallet make the bucket and stream; a transit started at the same time waits (at most a minute). */
+async function untilReady<T>(logger: Logger, what: string, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${what} is not available`, { cause: error });
+      if (tries === 1) logger.info(`waiting for the ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}

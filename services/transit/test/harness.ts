@@ -1,0 +1,122 @@
+// A real identity, wallet and transit in this process, each on its own database, sharing one nats-server: transit
+// onboarded as the city's `transit` service, a gate client with its token, residents with phones and money.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { createPresentation } from '@citypass/credential';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { createLogger } from '@citypass/platform/log';
+import { createPool, type Pool } from '@citypass/platform/pg';
+import { testPostgres, uniqueName, type TestDatabase } from '@citypass/platform/testing';
+import { startWalletHarness, type Phone, type WalletHarness } from '../../wallet/test/harness.ts';
+import { loadTransitConfig, type TransitConfig } from '../src/config.ts';
+import { startTransit, type RunningTransit } from '../src/server.ts';
+
+export interface TransitHarness {
+  readonly wallet: WalletHarness;
+  readonly config: TransitConfig;
+  readonly database: TestDatabase;
+  readonly db: Pool;
+  readonly address: string;
+  readonly transit: RunningTransit;
+  /** Calls as the gate fleet (`gate:transit`). */
+  readonly gates: PromiseClient<typeof TransitServiceService>;
+  readonly gateToken: string;
+  /** Calls as the operator (`transit:admin`). */
+  readonly operator: PromiseClient<typeof TransitServiceService>;
+  /** Calls with no token (residents read with a presentation in metadata). */
+  readonly anonymous: PromiseClient<typeof TransitServiceService>;
+  /** Transit's clock: real time plus this offset (tests move it ahead). */
+  clockOffsetMs: number;
+  now(): number;
+  resident(fundsMinor?: bigint): Promise<Phone>;
+  /** A presentation for a gate, made at transit's clock (or at `atMs`). */
+  tapPresentation(phone: Phone): string;
+  tapPresentationAt(phone: Phone, atMs: number): string;
+  balance(phone: Phone): Promise<bigint>;
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Transit and the wallet share a clock that starts at 08:00 UTC tomorrow (mid-morning in Aurelia, far from the
+ * 04:30 end of the service day, whenever the tests run) and that tests move ahead.
+ */
+export async function startTransitHarness(overrides: Record<string, string> = {}): Promise<TransitHarness> {
+  const tomorrow = new Date();
+  tomorrow.setUTCHours(24 + 8, 0, 0, 0);
+  const state = { clockOffsetMs: tomorrow.getTime() - Date.now() };
+  const now = (): number => Date.now() + state.clockOffsetMs;
+  const wallet = await startWalletHarness({}, {}, { now });
+  const identity = wallet.identity;
+  const onboarded = await identity.operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'), name: 'transit', displayName: 'Aurelia Metro', contactEmail: 'ops@metro.example',
+    extraScopes: ['settle:transit', 'refund:transit', 'gate:transit'], jwksJson: '',
+  });
+  const database = await testPostgres();
+  const config = loadTransitConfig({
+    TRANSIT_GRPC_HOST: '127.0.0.1',
+    TRANSIT_GRPC_PORT: '0',
+    TRANSIT_DATABASE_URL: database.url,
+    NATS_URL: identity.nats.url,
+    TRANSIT_STREAM: uniqueName('TRANSIT'),
+    WALLET_STREAM: wallet.config.WALLET_STREAM,
+    TRANSIT_DENY_BUCKET: uniqueName('deny'),
+    IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+    IDENTITY_ISSUER: identity.issuer,
+    IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
+    IDENTITY_TOKEN_URL: `${identity.issuer}/token`,
+    TRANSIT_CLIENT_ID: 'transit',
+    TRANSIT_CLIENT_SECRET: onboarded.clientSecret,
+    TRANSIT_SETTLE_INTERVAL_MS: '60000',
+    LOG_LEVEL: 'error',
+    ...overrides,
+  });
+  const transit = await startTransit(config, createLogger('transit-test', 'error'), { now });
+  const address = `127.0.0.1:${transit.grpcPort}`;
+  const tokenFor = async (clientId: string, secret: string, scope: string): Promise<string> => {
+    const response = await identity.clientCredentialsToken(clientId, secret, 'urn:citypass:transit', scope);
+    assert.equal(response.status, 200, await response.clone().text());
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  const gateToken = await tokenFor('transit', onboarded.clientSecret, 'gate:transit');
+  const operatorToken = await tokenFor('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
+  const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
+  const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
+  const anonymous = promiseClient(TransitServiceService, address);
+  const db = createPool(database.url, { max: 4 });
+  let counter = 0;
+
+  return {
+    wallet, config, database, db, address, transit, gates, gateToken, operator, anonymous,
+    get clockOffsetMs() { return state.clockOffsetMs; },
+    set clockOffsetMs(value) { state.clockOffsetMs = value; },
+    now,
+    async resident(fundsMinor = 10_000n) {
+      const phone = await wallet.resident();
+      if (fundsMinor > 0n) await wallet.topUp(phone, fundsMinor);
+      return phone;
+    },
+    tapPresentation(phone) {
+      return createPresentation({ credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'transit', counter: ++counter, nowMs: now() });
+    },
+    tapPresentationAt(phone, atMs) {
+      return createPresentation({ credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'transit', counter: ++counter, nowMs: atMs });
+    },
+    async balance(phone) {
+      const { rows } = await wallet.db.query<{ balance_minor: string }>(
+        "SELECT balance_minor FROM accounts WHERE kind = 'resident' AND owner = $1 AND currency = 'EUR'", [phone.residentId]);
+      return BigInt(rows[0]?.balance_minor ?? '0');
+    },
+    async settle() {
+      await transit.settler.runOnce();
+    },
+    async stop() {
+      for (const client of [gates, operator, anonymous]) client.close();
+      await transit.stop();
+      await db.end();
+      await database.drop();
+      await wallet.stop();
+    },
+  };
+}
