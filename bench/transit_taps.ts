@@ -1,0 +1,203 @@
+// Gate decisions: the Tap RPC against transit running as its own process (with identity, the wallet, NATS and
+// PostgreSQL on this machine), next to the raw floor measured in the same run: a bare gRPC unary call to the same
+// transit process (grpc.health.v1 Check) and a bare P-256 signature verification. Phases: sequential latency, an
+// open loop at a fixed rate (default 1,000 taps/s) for p50/p99, the maximum sustained rate with many taps in flight,
+// and offline decisions (the gate's own verification, no network) per second against the bare verify rate.
+// Settlement runs on its own schedule and is paused here (TRANSIT_SETTLE_INTERVAL_MS) so the figures are the gate
+// path's; the wallet's own bench measures the charges settlement makes.
+import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
+import { HealthCheckRequest, HealthClient } from '@citypass/proto/grpc/health/v1/health';
+import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { createPresentation, IssuerKeys, PresentationVerifier, ReplayCache, RevocationSet } from '@citypass/credential';
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import { bearer, promiseClient } from '@citypass/platform/grpc';
+import { freePort, testPostgres, uniqueName } from '@citypass/platform/testing';
+import { startHarness } from '../services/identity/test/harness.ts';
+import { decideTap } from '../services/transit/src/gate/decide.ts';
+import { ResidentApp } from '../test/support/resident_app.ts';
+import { startServiceProcess } from '../test/support/service_process.ts';
+import { emit, median, percentile, timedLoop } from './lib.ts';
+
+const bench = 'transit_taps';
+const residents = Number(process.env.BENCH_RESIDENTS ?? 200);
+const phaseMs = Number(process.env.BENCH_PHASE_MS ?? 4_000);
+const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 64);
+const targetRate = Number(process.env.BENCH_RATE ?? 1_000);
+
+const identity = await startHarness({ LOG_LEVEL: 'error' });
+const walletDb = await testPostgres();
+const transitDb = await testPostgres();
+const walletPort = await freePort();
+const transitPort = await freePort();
+const common = {
+  NATS_URL: identity.nats.url, IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+  IDENTITY_ISSUER: identity.issuer, IDENTITY_JWKS_URL: `${identity.issuer}/jwks`, LOG_LEVEL: 'info',
+};
+const walletStream = uniqueName('WALLET');
+const wallet = await startServiceProcess('wallet', {
+  ...common, WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(walletPort), WALLET_DATABASE_URL: walletDb.url,
+  WALLET_STREAM: walletStream, IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
+});
+const onboarded = await identity.operator.onboardService({
+  idempotencyKey: randomBytes(8).toString('hex'), name: 'transit', displayName: 'Metro', contactEmail: 'ops@metro.example',
+  extraScopes: ['settle:transit', 'refund:transit', 'gate:transit'], jwksJson: '',
+});
+const transit = await startServiceProcess('transit', {
+  ...common, TRANSIT_GRPC_HOST: '127.0.0.1', TRANSIT_GRPC_PORT: String(transitPort), TRANSIT_DATABASE_URL: transitDb.url,
+  TRANSIT_STREAM: uniqueName('TRANSIT'), WALLET_STREAM: walletStream, TRANSIT_DENY_BUCKET: uniqueName('deny'),
+  IDENTITY_TOKEN_URL: `${identity.issuer}/token`, TRANSIT_CLIENT_SECRET: onboarded.clientSecret,
+  TRANSIT_SETTLE_INTERVAL_MS: String(3_600_000),
+});
+const address = `127.0.0.1:${transitPort}`;
+const health = new HealthClient(address, grpcCredentials.createInsecure());
+try {
+  const tokenResponse = await identity.clientCredentialsToken('transit', onboarded.clientSecret, 'urn:citypass:transit', 'gate:transit');
+  const gateToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
+  const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
+
+  const phones = await Promise.all(Array.from({ length: residents }, async () => {
+    const created = await identity.operator.createResident({
+      idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Bench', familyName: 'Rider', birthDate: '1990-01-01',
+      concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+    });
+    const app = new ResidentApp(identity.issuer);
+    const token = await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123');
+    const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+    return { app, credential };
+  }));
+  // Presentations are made before each phase (signing is the phone's work, not the gate's), round-robin over the
+  // residents so one phone's taps are far apart and its counter only grows.
+  let counter = 0;
+  const presentations = (count: number, audience = 'transit'): string[] => Array.from({ length: count }, (_, index) => {
+    const phone = phones[index % phones.length];
+    if (phone === undefined) throw new Error('no phones');
+    return createPresentation({ credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience, counter: ++counter, nowMs: Date.now(), ttlSeconds: 60 });
+  });
+  const gateIds = ['central-g1', 'market-g1', 'airport-g2', 'harbour-g2'];
+  let taps = 0;
+  const tapOnce = async (presentation: string): Promise<{ ms: number; open: boolean }> => {
+    const index = taps++;
+    const started = performance.now();
+    const answer = await gates.tap({ presentation, gateId: gateIds[index % gateIds.length] ?? '', direction: index % 2 === 0 ? 'in' : 'out', tappedAt: undefined, tapId: '' });
+    return { ms: performance.now() - started, open: answer.decision === 'OPEN' };
+  };
+  const check = (): Promise<number> => new Promise((resolve, reject) => {
+    const started = performance.now();
+    health.check(HealthCheckRequest.fromPartial({ service: '' }), (error) => {
+      if (error) reject(error);
+      else resolve(performance.now() - started);
+    });
+  });
+
+  // Warm both paths (JIT, connections, the credential cache), then the floor.
+  for (const presentation of presentations(residents)) await tapOnce(presentation);
+  for (let index = 0; index < 200; index++) await check();
+  const floorGrpc: number[] = [];
+  const floorEnd = performance.now() + phaseMs / 2;
+  while (performance.now() < floorEnd) floorGrpc.push(await check());
+
+  // Sequential taps.
+  const sequential: number[] = [];
+  let sequentialDenied = 0;
+  const sequentialPool = presentations(8_000);
+  const sequentialEnd = performance.now() + phaseMs;
+  while (performance.now() < sequentialEnd && sequentialPool.length > 0) {
+    const { ms, open } = await tapOnce(sequentialPool.shift() ?? '');
+    sequential.push(ms);
+    if (!open) sequentialDenied++;
+  }
+
+  // Open loop at the target rate.
+  const openPool = presentations(Math.ceil((targetRate * phaseMs) / 1000));
+  const openLatency: number[] = [];
+  let openDenied = 0;
+  let openFailed = 0;
+  const pending: Promise<void>[] = [];
+  const openStart = performance.now();
+  for (let index = 0; index < openPool.length; index++) {
+    const wait = openStart + (index * 1000) / targetRate - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(tapOnce(openPool[index] ?? '').then(({ ms, open }) => {
+      openLatency.push(ms);
+      if (!open) openDenied++;
+    }, () => { openFailed++; }));
+  }
+  await Promise.all(pending);
+  const achievedRate = openPool.length / ((performance.now() - openStart) / 1000);
+
+  // Maximum sustained rate: many taps in flight, closed loop.
+  const closedPool = presentations(Math.ceil(6 * targetRate * phaseMs / 1000));
+  let closedTaps = 0;
+  let closedDenied = 0;
+  const closedStart = performance.now();
+  const closedEnd = closedStart + phaseMs;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (performance.now() < closedEnd && closedPool.length > 0) {
+      const { open } = await tapOnce(closedPool.shift() ?? '');
+      closedTaps++;
+      if (!open) closedDenied++;
+    }
+  }));
+  const closedRate = closedTaps / ((performance.now() - closedStart) / 1000);
+  gates.close();
+
+  // Offline decisions: the gate's verifier (issuer keys from a saved JWKS, replay cache, deny list) in this process,
+  // against bare P-256 verifies of the same size of message, alternating so both see the same machine.
+  const jwks = await (await fetch(`${identity.issuer}/jwks`)).text();
+  const verifier = new PresentationVerifier({
+    issuer: identity.issuer, issuerKeys: new IssuerKeys({ jwks: JSON.parse(jwks) as unknown }), revocations: new RevocationSet(), replayCache: new ReplayCache({ maxEntries: 1_000_000 }),
+  });
+  const denyList = { isDenied: () => false };
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const message = Buffer.from(randomBytes(300).toString('base64url'));
+  const signature = createSign('SHA256').update(message).sign({ key: privateKey, dsaEncoding: 'ieee-p1363' });
+  const offlinePool = presentations(60_000);
+  for (const presentation of offlinePool.splice(0, residents)) await decideTap(verifier, denyList, presentation, Date.now());
+  const offlineRates: number[] = [];
+  const verifyRates: number[] = [];
+  let offlineOpen = 0;
+  for (let round = 0; round < 5; round++) {
+    verifyRates.push(timedLoop(phaseMs / 10, 1e9, () => {
+      createVerify('SHA256').update(message).verify({ key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+    }).opsPerSecond);
+    const started = performance.now();
+    const deadline = started + phaseMs / 10;
+    let decisions = 0;
+    while (performance.now() < deadline && offlinePool.length > 0) {
+      const decision = await decideTap(verifier, denyList, offlinePool.shift() ?? '', Date.now());
+      if (decision.decision === 'OPEN') offlineOpen++;
+      decisions++;
+    }
+    offlineRates.push((decisions * 1000) / (performance.now() - started));
+  }
+
+  const floorP50 = median(floorGrpc);
+  const round = (value: number): number => Math.round(value * 100) / 100;
+  const figures: [string, number, string][] = [
+    ['floor_grpc_unary_p50_ms', floorP50, 'ms'],
+    ['sequential_tap_p50_ms', median(sequential), 'ms'],
+    ['sequential_tap_p99_ms', percentile(sequential, 99), 'ms'],
+    ['sequential_tap_p50_to_floor_p50', median(sequential) / floorP50, 'ratio'],
+    ['sequential_denied', sequentialDenied, 'taps'],
+    [`open_loop_${targetRate}_per_s_achieved_rate`, achievedRate, 'taps/s'],
+    [`open_loop_${targetRate}_per_s_tap_p50_ms`, median(openLatency), 'ms'],
+    [`open_loop_${targetRate}_per_s_tap_p99_ms`, percentile(openLatency, 99), 'ms'],
+    [`open_loop_${targetRate}_per_s_denied`, openDenied, 'taps'],
+    [`open_loop_${targetRate}_per_s_failed`, openFailed, 'taps'],
+    [`in_flight_${inFlight}_taps_per_s`, closedRate, 'taps/s'],
+    [`in_flight_${inFlight}_denied`, closedDenied, 'taps'],
+    ['floor_p256_verify_per_s', median(verifyRates), 'ops/s'],
+    ['offline_decisions_per_s', median(offlineRates), 'ops/s'],
+    ['offline_decisions_to_bare_verify', median(offlineRates) / median(verifyRates), 'ratio'],
+    ['offline_open', offlineOpen, 'taps'],
+  ];
+  for (const [metric, value, unit] of figures) emit({ bench, metric, value: round(value), unit });
+} finally {
+  health.close();
+  await transit.stop();
+  await wallet.stop();
+  await transitDb.drop();
+  await walletDb.drop();
+  await identity.stop();
+}
