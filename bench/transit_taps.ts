@@ -48,6 +48,7 @@ const transit = await startServiceProcess('transit', {
   TRANSIT_STREAM: uniqueName('TRANSIT'), WALLET_STREAM: walletStream, TRANSIT_DENY_BUCKET: uniqueName('deny'),
   IDENTITY_TOKEN_URL: `${identity.issuer}/token`, TRANSIT_CLIENT_SECRET: onboarded.clientSecret,
   TRANSIT_SETTLE_INTERVAL_MS: String(3_600_000),
+  ...(process.env.BENCH_TRANSIT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_TRANSIT_NODE_OPTIONS } : {}),
 });
 const address = `127.0.0.1:${transitPort}`;
 const health = new HealthClient(address, grpcCredentials.createInsecure());

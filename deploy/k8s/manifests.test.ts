@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { DaemonSet, type IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
@@ -22,8 +22,10 @@ import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { Secret, type ISecret } from 'kubernetes-models/v1/Secret';
 import { Service, type IService } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { loadTransitConfig, transitSchema } from '../../services/transit/src/config.ts';
 
 const K8S_DIR = import.meta.dirname;
+const REPO_DIR = resolve(K8S_DIR, '..', '..');
 const PLACEHOLDER = 'REPLACE_ME';
 const TEMPLATE_SUFFIX = '.template.yaml';
 const KUSTOMIZATION_FILE = 'kustomization.yaml';
@@ -31,6 +33,11 @@ const KUSTOMIZATION_FILE = 'kustomization.yaml';
 const CITYPASS_IMAGE_PREFIX = 'citypass/';
 /** Setting names that hold secrets: they must come from a Secret, never from a ConfigMap or a literal. */
 const SECRET_NAME = /(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|KEYS?|DATABASE_URL)$/;
+/**
+ * Settings every service process also reads, through @citypass/platform/telemetry (loaded by `--import` before
+ * main.ts), which does not export its schema. OTEL_EXPORTER_OTLP_ENDPOINT is optional (no trace export when unset).
+ */
+const TELEMETRY_ENV: readonly string[] = ['METRICS_PORT', 'METRICS_HOST', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
 
 // Every kind the manifests may use. A kind missing here fails the test instead of being skipped.
 type ModelClass = new (data: never) => { validate(): void };
@@ -606,6 +613,32 @@ function jobProblems(resources: readonly Resource[]): string[] {
   return problems;
 }
 
+/** The environment variable names a container gets: the keys of the ConfigMaps and Secrets it takes whole, and its env. */
+function envNames(c: IContainer, resources: readonly Resource[], templates: readonly Resource[]): string[] {
+  const keysOf = (kind: string, name: string | undefined): string[] => {
+    const found = [...resources, ...templates].find((r) => r.kind === kind && r.name === name);
+    const { data, stringData } = (found?.obj ?? {}) as ISecret; // a ConfigMap's data has the same shape
+    return [...Object.keys(data ?? {}), ...Object.keys(stringData ?? {})];
+  };
+  const fromSources = (c.envFrom ?? []).flatMap((from) =>
+    [
+      ...(from.configMapRef ? keysOf('ConfigMap', from.configMapRef.name) : []),
+      ...(from.secretRef ? keysOf('Secret', from.secretRef.name) : []),
+    ].map((key) => `${from.prefix ?? ''}${key}`),
+  );
+  return [...fromSources, ...(c.env ?? []).map((e) => e.name)];
+}
+
+/** How the names a container gets differ from a service's config schema (plus names other modules read). */
+function envDrift(names: readonly string[], schema: object, readElsewhere: readonly string[]): string[] {
+  const known = new Set([...Object.keys(schema), ...readElsewhere]);
+  return [
+    ...Object.keys(schema).filter((n) => !names.includes(n)).map((n) => `${n} is read by config.ts but not set`),
+    ...names.filter((n) => !known.has(n)).map((n) => `${n} is set but config.ts does not read it`),
+    ...[...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `${n} is set twice`),
+  ];
+}
+
 const allPolicyProblems = (resources: readonly Resource[], templates: readonly Resource[]): string[] => [
   ...containerProblems(resources),
   ...jobProblems(resources),
@@ -675,6 +708,7 @@ test('k8s - no Secret carries a value other than a placeholder, and secrets stay
   assert.deepEqual(secretProblems(src.resources, src.templates), []);
   assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'identity-secrets'));
   assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'wallet-secrets'));
+  assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'transit-secrets'));
 });
 
 test('k8s - identity runs as specified', () => {
@@ -879,6 +913,160 @@ test('k8s - wallet reconciliation runs daily as a CronJob whose failures stay vi
   assert.equal(policy.spec.ingress, undefined, 'nothing comes in');
   const egress = (policy.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
   assert.deepEqual(egress, ['TCP/53', 'TCP/5432', 'UDP/53']);
+});
+
+test('k8s - transit runs as specified', () => {
+  const src = sources();
+  const find = (kind: string, name: string): Resource => {
+    const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith('base/transit/'));
+    assert.ok(found, `${kind}/${name} in base/transit`);
+    return found;
+  };
+  const other = (kind: string, name: string): object | undefined => src.resources.find((r) => r.kind === kind && r.name === name)?.obj;
+  const base = src.kustomizations.find((k) => rel(k.file) === 'base/kustomization.yaml');
+  assert.ok((base?.body.resources as unknown[] | undefined)?.includes('transit'), 'base lists transit');
+
+  const deployment = (find('Deployment', 'transit').obj as IDeployment).spec;
+  assert.ok(deployment);
+  const pod = deployment.template.spec;
+  assert.ok(pod);
+  assert.equal(deployment.replicas, 2);
+  assert.equal(pod.serviceAccountName, 'transit');
+  assert.equal(pod.automountServiceAccountToken, false);
+  assert.equal(pod.securityContext?.runAsUser, 10001);
+  const spreads = pod.topologySpreadConstraints ?? [];
+  assert.ok(spreads.length > 0, 'topologySpreadConstraints');
+  for (const spread of spreads) assert.ok(selects(spread.labelSelector, deployment.template.metadata?.labels ?? {}));
+  assert.deepEqual(deployment.template.metadata?.annotations, {
+    'prometheus.io/scrape': 'true',
+    'prometheus.io/port': '9464',
+    'prometheus.io/path': '/metrics',
+  });
+  assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+  assert.equal(pod.containers.length, 1);
+  const [c] = pod.containers;
+  assert.ok(c);
+  assert.equal(c.image, 'citypass/transit:latest');
+  assert.equal(c.workingDir, '/app');
+  assert.deepEqual(c.command, ['node', '--import', './services/transit/src/telemetry.ts', './services/transit/src/main.ts']);
+  assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), [['grpc', 7300], ['metrics', 9464]]);
+  assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'transit-config' } }, { secretRef: { name: 'transit-secrets' } }]);
+  assert.deepEqual(Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])), {
+    TRANSIT_GRPC_PORT: '7300',
+    METRICS_PORT: '9464',
+    METRICS_HOST: '0.0.0.0',
+  });
+  // The same image layout, security context and resources as the wallet's Deployment.
+  const wallet = (other('Deployment', 'wallet') as IDeployment | undefined)?.spec?.template.spec;
+  assert.deepEqual(c.securityContext, wallet?.containers[0]?.securityContext);
+  assert.deepEqual(pod.securityContext, wallet?.securityContext);
+  assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+  assert.deepEqual(c.resources, wallet?.containers[0]?.resources);
+  for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: 7300 });
+  assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+
+  const config = (find('ConfigMap', 'transit-config').obj as IConfigMap).data;
+  assert.deepEqual(config, {
+    TRANSIT_GRPC_HOST: '0.0.0.0',
+    NATS_URL: 'nats://nats:4222',
+    TRANSIT_STREAM: 'TRANSIT_EVENTS',
+    WALLET_STREAM: 'WALLET_EVENTS',
+    TRANSIT_DENY_BUCKET: 'citypass_transit_deny',
+    IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
+    IDENTITY_ISSUER: 'https://id.city.example',
+    IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
+    IDENTITY_TOKEN_URL: 'http://identity:7100/token',
+    TRANSIT_CLIENT_ID: 'transit',
+    TRANSIT_GTFS_DIR: '/app/services/transit/data/aurelia',
+    TRANSIT_SETTLE_INTERVAL_MS: '250',
+    TRANSIT_SETTLE_CONCURRENCY: '8',
+    TRANSIT_OUTBOX_POLL_MS: '100',
+    LOG_LEVEL: 'info',
+  });
+  // Names shared with identity and the wallet agree with theirs.
+  const identityConfig = (other('ConfigMap', 'identity-config') as IConfigMap | undefined)?.data;
+  const walletConfig = (other('ConfigMap', 'wallet-config') as IConfigMap | undefined)?.data;
+  assert.equal(config.IDENTITY_ISSUER, identityConfig?.IDENTITY_ISSUER);
+  assert.equal(config.WALLET_STREAM, walletConfig?.WALLET_STREAM);
+  assert.equal(config.IDENTITY_STATUS_BUCKET, walletConfig?.IDENTITY_STATUS_BUCKET);
+  assert.equal(config.IDENTITY_JWKS_URL, walletConfig?.IDENTITY_JWKS_URL);
+  const identityService = other('Service', 'identity') as IService | undefined;
+  for (const url of [new URL(config.IDENTITY_JWKS_URL), new URL(config.IDENTITY_TOKEN_URL)]) {
+    assert.equal(url.hostname, 'identity');
+    assert.ok(identityService?.spec?.ports?.some((p) => p.port === Number(url.port) && p.name === 'http'), `${url.href} names the identity http port`);
+  }
+  // The dev overlay moves identity's issuer for port-forwarding; transit must follow it.
+  const devPatch = (name: string): Record<string, string> | undefined =>
+    (src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.kind === 'ConfigMap' && p.name === name)?.obj as IConfigMap | undefined)?.data;
+  assert.deepEqual(devPatch('transit-config'), {
+    IDENTITY_ISSUER: devPatch('identity-config')?.IDENTITY_ISSUER,
+    IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
+    IDENTITY_TOKEN_URL: 'http://identity:7100/token',
+  });
+  // The dev PostgreSQL creates transit's database.
+  const init = (other('ConfigMap', 'postgres-init') as IConfigMap | undefined)?.data ?? {};
+  assert.ok(Object.values(init).some((sql) => sql.includes('CREATE DATABASE citypass_transit;')), 'postgres-init creates citypass_transit');
+
+  const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'transit-secrets');
+  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}).sort(), ['TRANSIT_CLIENT_SECRET', 'TRANSIT_DATABASE_URL']);
+
+  const service = (find('Service', 'transit').obj as IService).spec;
+  assert.ok(service);
+  assert.equal(service.type, 'ClusterIP');
+  assert.deepEqual(service.ports?.map((p) => [p.name, p.port, p.targetPort]), [['grpc', 7300, 'grpc'], ['metrics', 9464, 'metrics']]);
+  const pdb = (find('PodDisruptionBudget', 'transit').obj as IPodDisruptionBudget).spec;
+  assert.equal(pdb?.maxUnavailable, 1);
+  find('ServiceAccount', 'transit');
+  const ports = (rules: readonly { ports?: { port?: IntOrString; protocol?: string }[] }[] | undefined): string[] =>
+    (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
+  const policy = (find('NetworkPolicy', 'transit').obj as INetworkPolicy).spec;
+  assert.ok(policy);
+  assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
+  assert.deepEqual(ports(policy.ingress), ['TCP/7300', 'TCP/9464']);
+  // gRPC is let in the way the wallet's is: from any source (gates may come through an ingress or load balancer).
+  const walletPolicy = (other('NetworkPolicy', 'wallet') as INetworkPolicy | undefined)?.spec;
+  assert.deepEqual(policy.ingress?.map((rule) => rule.from), walletPolicy?.ingress?.map((rule) => rule.from));
+  assert.deepEqual(ports(policy.egress), ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53']);
+  assert.ok((policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule is limited to ports');
+  const toIdentity = (policy.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7100));
+  assert.deepEqual(toIdentity?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'identity' } } }]);
+});
+
+test('k8s - transit gets exactly the variables transitSchema reads, with values it accepts', () => {
+  const src = sources();
+  const deployment = src.resources.find((r) => r.kind === 'Deployment' && r.name === 'transit')?.obj as IDeployment | undefined;
+  const c = deployment?.spec?.template.spec?.containers[0];
+  assert.ok(c);
+  const names = envNames(c, src.resources, src.templates);
+  assert.deepEqual(envDrift(names, transitSchema, TELEMETRY_ENV), []);
+  assert.deepEqual(names.filter((n) => TELEMETRY_ENV.includes(n)), ['METRICS_PORT', 'METRICS_HOST']);
+  // The check notices a setting that is missing, misspelt or set twice.
+  const drifted = [...names.filter((n) => n !== 'TRANSIT_SETTLE_CONCURRENCY'), 'TRANSIT_SETTLE_CONCURENCY', 'TRANSIT_GRPC_PORT'];
+  assert.deepEqual(envDrift(drifted, transitSchema, TELEMETRY_ENV), [
+    'TRANSIT_SETTLE_CONCURRENCY is read by config.ts but not set',
+    'TRANSIT_SETTLE_CONCURENCY is set but config.ts does not read it',
+    'TRANSIT_GRPC_PORT is set twice',
+  ]);
+
+  // Secret settings come from transit-secrets.
+  const secretKeys = Object.keys((src.templates.find((t) => t.name === 'transit-secrets')?.obj as ISecret | undefined)?.stringData ?? {});
+  for (const [name, field] of Object.entries(transitSchema)) {
+    if (field.secret) assert.ok(secretKeys.includes(name), `${name} is in transit-secrets`);
+  }
+
+  // transit's own parser accepts the values, in the base and in the dev overlay (secrets stand in for the store's).
+  const config = (src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'transit-config')?.obj as IConfigMap | undefined)?.data ?? {};
+  const devPatch = (src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.name === 'transit-config')?.obj as IConfigMap | undefined)?.data ?? {};
+  const literals = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+  const secrets = { TRANSIT_DATABASE_URL: 'postgres://citypass:pw@postgres:5432/citypass_transit', TRANSIT_CLIENT_SECRET: 'x'.repeat(43) };
+  const parsed = loadTransitConfig({ ...config, ...literals, ...secrets });
+  assert.equal(parsed.TRANSIT_GRPC_PORT, c.ports?.find((p) => p.name === 'grpc')?.containerPort);
+  assert.equal(loadTransitConfig({ ...config, ...devPatch, ...literals, ...secrets }).IDENTITY_ISSUER, 'http://127.0.0.1:7100');
+
+  // TRANSIT_GTFS_DIR is where the image holds config.ts's default feed (the repository is at workingDir).
+  const sampleFeed = relative(REPO_DIR, transitSchema.TRANSIT_GTFS_DIR.default ?? '');
+  assert.ok(existsSync(join(REPO_DIR, sampleFeed, 'agency.txt')), `${sampleFeed} holds a GTFS feed`);
+  assert.equal(parsed.TRANSIT_GTFS_DIR, posix.join(c.workingDir ?? '', ...sampleFeed.split(sep)));
 });
 
 test('k8s - the container policy applies to CronJobs, which need no probes', () => {
