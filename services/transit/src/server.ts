@@ -7,6 +7,7 @@ import { Kvm } from '@nats-io/kv';
 import { AccessTokenVerifier, IssuerKeys, PresentationVerifier, ReplayCache, RevocationSet, watchRevocations } from '@citypass/credential';
 import { connectBus, ensureStream } from '@citypass/platform/bus';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
+import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
 import type { Logger } from '@citypass/platform/log';
 import { observeOutboxLag, outboxMigrations, startOutboxPruner, startOutboxRelay } from '@citypass/platform/outbox';
@@ -113,8 +114,10 @@ function cachedText(url: string, maxAgeMs: number): () => Promise<string> {
   let cached: { text: string; atMs: number } | undefined;
   return async () => {
     if (cached !== undefined && Date.now() - cached.atMs < maxAgeMs) return cached.text;
-    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-    if (!response.ok) throw new Error(`JWKS fetch answered HTTP ${response.status}`);
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch((error: unknown) => {
+      throw new DomainError('unavailable', 'ISSUER_KEYS_UNAVAILABLE', 'identity JWKS is unreachable', { cause: error });
+    });
+    if (!response.ok) throw new DomainError('unavailable', 'ISSUER_KEYS_UNAVAILABLE', `identity JWKS answered HTTP ${response.status}`);
     cached = { text: await response.text(), atMs: Date.now() };
     return cached.text;
   };

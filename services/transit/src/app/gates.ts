@@ -116,7 +116,8 @@ async function checkStoredTap(deps: GateDeps, gate: Gate, stored: StoredTap): Pr
   if (atMs < nowMs - maxUploadAgeMs) return 'TAP_TOO_OLD';
   let verified: VerifiedPresentation;
   try {
-    // As of the tap: the gate opened then. A credential revoked since still rode; the wallet decides whether to charge it.
+    // As of the tap: the gate opened then. A credential revoked since is refused here, as the wallet would refuse to
+    // charge it: that ride goes uncharged (a stolen phone's rides are not its owner's to pay).
     verified = await deps.uploadVerifier.verify(stored.presentation, { audience: gateAudience, nowMs: atMs });
   } catch (error) {
     if (isDomainError(error) && error.kind !== 'unavailable') return error.reason;

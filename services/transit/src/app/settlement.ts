@@ -143,16 +143,21 @@ async function runCharge(deps: SettlementDeps, client: PoolClient, residentId: s
 }
 
 async function runRefund(deps: SettlementDeps, client: PoolClient, residentId: string, step: StepRow): Promise<void> {
+  const done = await client.query<{ refunded: string | null }>('SELECT sum(amount_minor)::text AS refunded FROM step_refunds WHERE step_id = $1', [step.id]);
+  let remaining = BigInt(step.amount_minor) - BigInt(done.rows[0]?.refunded ?? '0');
   const { rows } = await client.query<{ hold_id: string; left: string }>(
     `SELECT hold_id, captured_minor - refunded_minor AS left FROM journey_holds
       WHERE resident_id = $1 AND journey_id = $2 AND captured_minor > refunded_minor ORDER BY created_at DESC, hold_id`,
     [residentId, step.journey_id]);
-  let remaining = BigInt(step.amount_minor);
   for (const row of rows) {
     if (remaining === 0n) break;
     const amount = BigInt(row.left) < remaining ? BigInt(row.left) : remaining;
+    // A crash after this call and before the record below repeats it with the same key and amount.
     const hold: Hold = await deps.wallet.refund({ key: `fare-${step.id}-${row.hold_id}`, holdId: row.hold_id, amountMinor: amount, reason: 'fare corrected' });
-    await client.query('UPDATE journey_holds SET refunded_minor = $2 WHERE hold_id = $1', [row.hold_id, hold.refundedMinor]);
+    await withTransaction(deps.pool, async (tx) => {
+      await tx.query('UPDATE journey_holds SET refunded_minor = $2 WHERE hold_id = $1', [row.hold_id, hold.refundedMinor]);
+      await tx.query('INSERT INTO step_refunds (step_id, hold_id, amount_minor) VALUES ($1, $2, $3)', [step.id, row.hold_id, amount]);
+    });
     remaining -= amount;
   }
   if (remaining > 0n) throw new Error(`step ${step.id} refunds more than journey ${step.journey_id} was charged`);

@@ -92,6 +92,14 @@ CREATE TABLE journey_holds (
 );
 CREATE INDEX journey_holds_journey ON journey_holds (resident_id, journey_id);
 
+-- What each refund step took back from which hold, so a step resumed after a crash refunds only the rest.
+CREATE TABLE step_refunds (
+  step_id uuid NOT NULL REFERENCES settlement_steps (id),
+  hold_id uuid NOT NULL REFERENCES journey_holds (hold_id),
+  amount_minor bigint NOT NULL CHECK (amount_minor > 0),
+  PRIMARY KEY (step_id, hold_id)
+);
+
 -- Residents with an unpaid fare: gates deny them until a top-up pays it (mirrored to the deny list KV bucket).
 CREATE TABLE deny_list (
   resident_id uuid PRIMARY KEY,
