@@ -1,0 +1,221 @@
+// System test: identity, the wallet and transit each run as their own process, as in production, on their own
+// databases and one nats-server. A resident enrolls through identity's HTTP endpoints, a funding service tops the
+// wallet up, and gates tap over gRPC (online) or through the gate runtime (offline, uploading later). What the
+// resident pays is read back through the wallet's own API with a presentation, as the app would.
+// Everything runs on the real clock, so transit loads a copy of the Aurelia feed without a transfer window: the
+// day's journeys, seconds apart here, stay separate journeys instead of joining as transfers.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Metadata } from '@grpc/grpc-js';
+import { ConcessionClass, IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
+import { createPresentation } from '@citypass/credential';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { freePort, testPostgres, uniqueName, type TestDatabase } from '@citypass/platform/testing';
+import { GateRuntime } from '../services/transit/src/gate/gate_runtime.ts';
+import { grpcGateLink } from '../services/transit/src/gate/gate_link.ts';
+import { startIdentityProcess, type IdentityProcess } from './support/identity_process.ts';
+import { ResidentApp } from './support/resident_app.ts';
+import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
+
+let identity: IdentityProcess;
+let databases: TestDatabase[] = [];
+let walletProcess: ServiceProcess;
+let transitProcess: ServiceProcess;
+let operator: PromiseClient<typeof IdentityServiceService>;
+let funding: PromiseClient<typeof WalletServiceService>;
+let walletAsResident: PromiseClient<typeof WalletServiceService>;
+let gates: PromiseClient<typeof TransitServiceService>;
+let transitAddress: string;
+let gateToken: string;
+const journalDirs: string[] = [];
+
+async function clientToken(clientId: string, secret: string, resource: string, scope: string): Promise<string> {
+  const response = await fetch(`${identity.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+before(async () => {
+  identity = await startIdentityProcess({ LOG_LEVEL: 'info' });
+  operator = promiseClient(IdentityServiceService, identity.grpcAddress, { metadata: async () => bearer(await identity.operatorToken()) });
+  const walletDb = await testPostgres();
+  const transitDb = await testPostgres();
+  databases = [walletDb, transitDb];
+  const walletPort = await freePort();
+  const transitPort = await freePort();
+  const common = {
+    NATS_URL: identity.nats.url, IDENTITY_ISSUER: identity.issuer, IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
+    IDENTITY_STATUS_BUCKET: 'citypass_credential_status', LOG_LEVEL: 'info',
+  };
+  walletProcess = await startServiceProcess('wallet', {
+    ...common, WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(walletPort), WALLET_DATABASE_URL: walletDb.url,
+  });
+  const onboard = (name: string, extraScopes: string[]) => operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes, jwksJson: '',
+  });
+  const transitClient = await onboard('transit', ['settle:transit', 'refund:transit', 'gate:transit']);
+  const fundingClient = await onboard('funding', ['topup:funding']);
+  const feed = await mkdtemp(join(tmpdir(), 'citypass-feed-'));
+  journalDirs.push(feed);
+  await cp(join(import.meta.dirname, '..', 'services', 'transit', 'data', 'aurelia'), feed, { recursive: true });
+  const rulesFile = join(feed, 'citypass_fare_rules.json');
+  const rules = JSON.parse(await readFile(rulesFile, 'utf8')) as Record<string, unknown>;
+  await writeFile(rulesFile, JSON.stringify({ ...rules, transfer_window_minutes: 0 }));
+  transitProcess = await startServiceProcess('transit', {
+    TRANSIT_GTFS_DIR: feed,
+    ...common, TRANSIT_GRPC_HOST: '127.0.0.1', TRANSIT_GRPC_PORT: String(transitPort), TRANSIT_DATABASE_URL: transitDb.url,
+    IDENTITY_TOKEN_URL: `${identity.issuer}/token`, TRANSIT_CLIENT_SECRET: transitClient.clientSecret, TRANSIT_DENY_BUCKET: uniqueName('deny'),
+  });
+  transitAddress = `127.0.0.1:${transitPort}`;
+  gateToken = await clientToken('transit', transitClient.clientSecret, 'urn:citypass:transit', 'gate:transit');
+  gates = promiseClient(TransitServiceService, transitAddress, { metadata: () => bearer(gateToken) });
+  const fundingToken = await clientToken('funding', fundingClient.clientSecret, 'urn:citypass:wallet', 'charge:funding topup:funding');
+  funding = promiseClient(WalletServiceService, `127.0.0.1:${walletPort}`, { metadata: () => bearer(fundingToken) });
+  walletAsResident = promiseClient(WalletServiceService, `127.0.0.1:${walletPort}`);
+});
+
+after(async () => {
+  for (const client of [operator, funding, walletAsResident, gates]) client.close();
+  await transitProcess.stop();
+  await walletProcess.stop();
+  for (const database of databases) await database.drop();
+  await identity.stop();
+  for (const dir of journalDirs) await rm(dir, { recursive: true, force: true });
+});
+
+interface Rider {
+  readonly residentId: string;
+  readonly credentialId: string;
+  present(audience: string, atMs?: number): string;
+}
+
+let counter = 0;
+async function enroll(): Promise<Rider> {
+  const created = await operator.createResident({
+    idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Ada', familyName: 'Rider', birthDate: '1990-04-01',
+    concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+  });
+  const app = new ResidentApp(identity.issuer);
+  const token = await app.enroll(created.enrollmentCode?.code ?? '', 'a long resident password');
+  const issued = await app.requestCredential(token);
+  assert.equal(issued.status, 200);
+  const credential = ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+  const residentId = created.resident?.residentId ?? '';
+  const status = await operator.getResident({ residentId });
+  return {
+    residentId,
+    credentialId: status.activeCredential?.credentialId ?? '',
+    present: (audience, atMs = Date.now()) => createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience, counter: ++counter, nowMs: atMs }),
+  };
+}
+
+async function topUp(rider: Rider, amountMinor: bigint): Promise<void> {
+  await until(async () => {
+    await funding.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId: rider.residentId, amount: { amountMinor, currency: 'EUR' }, fundingReference: randomBytes(8).toString('hex') });
+    return true;
+  }, 'top-up (the wallet opens the account from identity’s event)');
+}
+
+async function balance(rider: Rider): Promise<bigint> {
+  const metadata = new Metadata();
+  metadata.set('citypass-presentation', rider.present('wallet'));
+  return (await walletAsResident.getBalance({ residentId: '', currency: 'EUR' }, { metadata })).balance?.amountMinor ?? -1n;
+}
+
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await condition()) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function tap(rider: Rider, gateId: string, direction: 'in' | 'out', presentation = rider.present('transit')) {
+  return gates.tap({ presentation, gateId, direction, tappedAt: undefined, tapId: '' });
+}
+
+async function gateRuntime(gateId: string): Promise<GateRuntime> {
+  const dir = await mkdtemp(join(tmpdir(), 'citypass-gate-'));
+  journalDirs.push(dir);
+  const gate = new GateRuntime({ gateId, issuer: identity.issuer, link: grpcGateLink(transitAddress, () => Promise.resolve(gateToken)), journalDir: dir });
+  await gate.start();
+  return gate;
+}
+
+test('system - a day of journeys through an offline gate is charged exactly the daily cap, once', async () => {
+  const rider = await enroll();
+  await topUp(rider, 5_000n);
+  const gate = await gateRuntime('central-g1');
+  const exit = await gateRuntime('airport-g1');
+  try {
+    gate.setOnline(false);
+    exit.setOnline(false);
+    for (let journey = 0; journey < 4; journey++) {
+      assert.equal((await gate.tap(rider.present('transit'), 'in')).decision, 'OPEN', 'the gate decides alone');
+      assert.equal((await exit.tap(rider.present('transit'), 'out')).decision, 'OPEN');
+    }
+    assert.equal(await balance(rider), 5_000n, 'nothing is charged while the gates are cut off');
+    gate.setOnline(true);
+    exit.setOnline(true);
+    await gate.flush();
+    await exit.flush();
+    await until(async () => await balance(rider) === 5_000n - 900n, 'four 4.80 journeys capped at 9.00');
+    await gate.flush();
+    await exit.flush();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(await balance(rider), 4_100n, 'uploading again charges nothing more');
+  } finally {
+    await gate.stop();
+    await exit.stop();
+  }
+});
+
+test('system - online taps open at once and the journey is charged after; a replayed QR and a revoked credential are refused', async () => {
+  const rider = await enroll();
+  await topUp(rider, 2_000n);
+  const entry = rider.present('transit');
+  assert.equal((await tap(rider, 'central-g2', 'in', entry)).decision, 'OPEN');
+  assert.deepEqual(await tap(rider, 'central-g1', 'in', entry).then((r) => [r.decision, r.reason]), ['DENY', 'PRESENTATION_REPLAYED']);
+  assert.equal((await tap(rider, 'market-g1', 'out')).decision, 'OPEN');
+  await until(async () => await balance(rider) === 2_000n - 350n, 'zone 1 -> 2 charged');
+
+  const stolen = await enroll();
+  await topUp(stolen, 1_000n);
+  await operator.revokeCredential({ credentialId: stolen.credentialId, reason: 'phone reported stolen' });
+  await until(async () => (await tap(stolen, 'harbour-g1', 'in')).reason === 'CREDENTIAL_REVOKED', 'revocation reaches the gates');
+});
+
+test('system - a resident without money passes once, is denied after the declined fare, and is cleared by topping up', async () => {
+  const rider = await enroll();
+  await topUp(rider, 100n);
+  assert.equal((await tap(rider, 'old-town-g1', 'in')).decision, 'OPEN', 'let through once: the gate does not wait for the wallet');
+  assert.equal((await tap(rider, 'university-g1', 'out')).decision, 'OPEN');
+  await until(async () => (await journeys(rider)).debtMinor === 290n, 'the declined fare becomes a debt');
+  assert.deepEqual(await tap(rider, 'university-g2', 'in').then((r) => [r.decision, r.reason]), ['DENY', 'DEBT_OUTSTANDING']);
+  assert.equal(await balance(rider), 100n, 'a declined fare takes nothing');
+  await topUp(rider, 1_000n);
+  await until(async () => (await journeys(rider)).debtMinor === 0n, 'the debt is collected after the top-up');
+  assert.equal(await balance(rider), 1_100n - 290n);
+  assert.equal((await tap(rider, 'university-g2', 'in')).decision, 'OPEN', 'cleared at the gate');
+});
+
+async function journeys(rider: Rider) {
+  const metadata = new Metadata();
+  metadata.set('citypass-presentation', rider.present('transit-account'));
+  return gates.listJourneys({ fromServiceDate: '', toServiceDate: '' }, { metadata });
+}
