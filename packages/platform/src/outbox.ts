@@ -411,33 +411,3 @@ export function observeOutboxLag(pool: Queryable): void {
     observer.observe(oldestAge, lag.oldestAgeMs);
   }, [unpublished, oldestAge]);
 }
-
-/**
- * Deletes relayed outbox rows older than `retainMs` (default 7 days: far past JetStream's duplicate window), in
- * bounded batches on an interval, so the table stays small. Unpublished rows are never touched.
- */
-export function startOutboxPruner(pool: Queryable, options: { retainMs?: number; intervalMs?: number; batchSize?: number; logger?: Logger } = {}): { stop(): Promise<void> } {
-  const retainS = Math.floor((options.retainMs ?? 7 * 24 * 3600 * 1000) / 1000);
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = pruneOutbox(pool, retainS, options.batchSize ?? 10_000).catch((error: unknown) => {
-      options.logger?.error('outbox pruning failed', { error });
-    });
-  }, options.intervalMs ?? 10 * 60 * 1000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
-}
-
-export async function pruneOutbox(pool: Queryable, retainS: number, batchSize: number): Promise<number> {
-  const result = await pool.query(
-    `DELETE FROM outbox WHERE seq IN (
-       SELECT seq FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - make_interval(secs => $1) ORDER BY seq LIMIT $2)`,
-    [retainS, batchSize],
-  );
-  return result.rowCount ?? 0;
-}

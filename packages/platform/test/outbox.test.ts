@@ -10,7 +10,6 @@ import {
   appendEvent,
   outboxMigrations,
   processOnce,
-  pruneOutbox,
   relayLag,
   startConsumer,
   startOutboxRelay,
@@ -310,19 +309,3 @@ function asyncContextManager(): ContextManager {
   };
   return manager;
 }
-
-test('outbox - pruning deletes only relayed rows past the retention, at most a batch at a time', async (t) => {
-  const database = await testPostgres();
-  t.after(() => database.drop());
-  const pool = createPool(database.url, { max: 2 });
-  t.after(() => pool.end());
-  await migrate(pool, import.meta.dirname, outboxMigrations(900));
-  for (let index = 0; index < 5; index++) await appendEvent(pool, { type: 'test.v1.events.thing.done', source: 'test', payload: new Uint8Array([index]) });
-  await pool.query("UPDATE outbox SET published_at = now() - interval '8 days' WHERE seq <= (SELECT min(seq) + 2 FROM outbox)");
-  await pool.query("UPDATE outbox SET published_at = now() WHERE published_at IS NULL AND seq = (SELECT max(seq) FROM outbox)");
-  assert.equal(await pruneOutbox(pool, 7 * 24 * 3600, 2), 2);
-  assert.equal(await pruneOutbox(pool, 7 * 24 * 3600, 2), 1);
-  assert.equal(await pruneOutbox(pool, 7 * 24 * 3600, 2), 0);
-  const left = await pool.query<{ published: boolean }>('SELECT published_at IS NOT NULL AS published FROM outbox ORDER BY seq');
-  assert.deepEqual(left.rows.map((row) => row.published), [false, true], 'the unpublished row and the recent one stay');
-});

@@ -10,8 +10,9 @@ import { connectBus, ensureStream } from '@citypass/platform/bus';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { Idempotency } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
-import { observeOutboxLag, outboxMigrations, startOutboxPruner, startOutboxRelay } from '@citypass/platform/outbox';
+import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool, migrate } from '@citypass/platform/pg';
+import { startRetentionPruner } from '@citypass/platform/retention';
 import type { IdentityDeps } from './app/deps.ts';
 import { appendAudit } from './store/audit.ts';
 import type { IdentityConfig } from './config.ts';
@@ -82,7 +83,7 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
   await ensureStream(bus.jsm, { name: config.IDENTITY_STREAM, subjects: [identitySubjects.all] });
   const relay = startOutboxRelay({ pool, js: bus.js, logger });
   observeOutboxLag(pool);
-  const pruner = startOutboxPruner(pool, { logger });
+  const pruner = startRetentionPruner(pool, { logger });
   const kv = await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs);
   const mirror = await startStatusMirror({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, kv, logger });
   // Opens (so recreates) the bucket on each run: a deleted bucket comes back with every revocation in it.

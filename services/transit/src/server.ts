@@ -10,8 +10,9 @@ import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
 import type { Logger } from '@citypass/platform/log';
-import { observeOutboxLag, outboxMigrations, startOutboxPruner, startOutboxRelay } from '@citypass/platform/outbox';
+import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool, migrate } from '@citypass/platform/pg';
+import { startRetentionPruner } from '@citypass/platform/retention';
 import { DenyListMirror } from './app/deny_list.ts';
 import { FareBook } from './app/fare_book.ts';
 import { startSettler, type Settler } from './app/settler.ts';
@@ -48,7 +49,7 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
   await ensureStream(bus.jsm, { name: config.TRANSIT_STREAM, subjects: [transitSubjects.all] });
   const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.TRANSIT_OUTBOX_POLL_MS });
   observeOutboxLag(pool);
-  const pruner = startOutboxPruner(pool, { logger });
+  const pruner = startRetentionPruner(pool, { logger });
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
   const revocations = new RevocationSet();

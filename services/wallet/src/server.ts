@@ -8,8 +8,9 @@ import { connectBus, ensureStream } from '@citypass/platform/bus';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { Idempotency, idempotencyMigration } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
-import { observeOutboxLag, outboxMigrations, startOutboxPruner, startOutboxRelay } from '@citypass/platform/outbox';
+import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool, migrate } from '@citypass/platform/pg';
+import { startRetentionPruner } from '@citypass/platform/retention';
 import { openAccount } from './app/accounts.ts';
 import type { WalletDeps } from './app/deps.ts';
 import { startHoldSweeper } from './app/expire_holds.ts';
@@ -45,7 +46,7 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
   await ensureStream(bus.jsm, { name: config.WALLET_STREAM, subjects: [walletSubjects.all] });
   const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.WALLET_OUTBOX_POLL_MS });
   observeOutboxLag(pool);
-  const pruner = startOutboxPruner(pool, { logger });
+  const pruner = startRetentionPruner(pool, { logger });
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
   const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: walletResource, issuerKeys });

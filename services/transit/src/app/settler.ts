@@ -1,8 +1,28 @@
 // Runs settlement in the background: every interval, the riders with something to do are settled, a few at a
 // time. A rider another instance is settling is skipped (advisory lock) and comes back on a later tick.
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '@citypass/platform/log';
 import { transitMetrics } from '../metrics.ts';
-import { dueRiders, settleRider, type SettlementDeps } from './settlement.ts';
+import { dueRiders, settleRider, type SettleOutcome, type SettlementDeps } from './settlement.ts';
+
+const tracer = trace.getTracer('citypass.transit.settlement');
+
+/** One rider's settlement as a span: the wallet calls it makes over NATS carry it (traceparent) into the ledger. */
+function tracedSettle(deps: SettlementDeps, residentId: string): Promise<SettleOutcome> {
+  return tracer.startActiveSpan('transit settle rider', async (span) => {
+    try {
+      const outcome = await settleRider(deps, residentId);
+      span.setAttribute('citypass.settlement.outcome', outcome);
+      return outcome;
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
 
 export interface Settler {
   /** Settles every due rider now (tests, shutdown); resolves when the pass is over. */
@@ -24,7 +44,7 @@ export function startSettler(deps: SettlementDeps, options: { intervalMs: number
     const worker = async (): Promise<void> => {
       for (let residentId = queue.shift(); residentId !== undefined && !stopped; residentId = queue.shift()) {
         try {
-          if (await settleRider(deps, residentId) !== 'busy') settled++;
+          if (await tracedSettle(deps, residentId) !== 'busy') settled++;
         } catch (error) {
           options.logger.warn('settlement of a rider failed; retried on a later pass', { residentId, error });
         }
