@@ -20,6 +20,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import { DomainError, isDomainError, type ErrorKind } from './errors.ts';
 import type { Logger } from './log.ts';
 import { extractTrace, injectTrace } from './trace_headers.ts';
@@ -376,4 +377,11 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
 
 export function isApiError(error: unknown, code: number): boolean {
   return error instanceof JetStreamApiError && error.code === code;
+}
+
+/** Opens a KV bucket another service creates; throws while it does not exist yet (nats.js opens lazily). */
+export async function openExistingBucket(js: JetStreamClient, bucket: string): Promise<KV> {
+  const kv = await new Kvm(js).open(bucket);
+  await kv.status();
+  return kv;
 }

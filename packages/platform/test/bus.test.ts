@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import { context, propagation, trace, ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { headers as natsHeaders, TimeoutError } from '@nats-io/transport-node';
-import { connectBus, credentialsFromUrls, deadlineHeader, ensureStream, RemoteInternalError, request, serve, type Bus } from '../src/bus.ts';
+import { Kvm } from '@nats-io/kv';
+import { connectBus, credentialsFromUrls, deadlineHeader, ensureStream, openExistingBucket, RemoteInternalError, request, serve, type Bus } from '../src/bus.ts';
 import { DomainError } from '../src/errors.ts';
 import { startNatsServer, testNats, uniqueName } from '../src/testing.ts';
 
@@ -217,4 +218,13 @@ function asyncContextManager(): ContextManager {
 test('bus - credentials in server URLs become connection options, never part of the address', () => {
   assert.deepEqual(credentialsFromUrls('nats://wallet:s%40cret@nats:4222'), { servers: ['nats://nats:4222'], user: 'wallet', pass: 's@cret' });
   assert.deepEqual(credentialsFromUrls('nats://a:4222,nats://b:4222'), { servers: ['nats://a:4222', 'nats://b:4222'] });
+});
+
+test('openExistingBucket - refuses a bucket nobody created yet, opens it once it exists', { timeout: 10_000 }, async () => {
+  const bucket = uniqueName('bucket');
+  await assert.rejects(openExistingBucket(bus.js, bucket), 'a service started before the bucket exists must wait, not watch nothing');
+  await new Kvm(bus.js).create(bucket);
+  const kv = await openExistingBucket(bus.js, bucket);
+  await kv.put('k', 'v');
+  assert.equal((await kv.get('k'))?.string(), 'v');
 });

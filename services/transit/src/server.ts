@@ -3,9 +3,8 @@
 // NATS, the top-up consumer that collects debts, the outbox relay, and the gRPC edge.
 // main.ts calls it with the parsed config; integration tests call it too.
 import { join } from 'node:path';
-import { Kvm } from '@nats-io/kv';
 import { AccessTokenVerifier, IssuerKeys, PresentationVerifier, ReplayCache, RevocationSet, watchRevocations } from '@citypass/credential';
-import { connectBus, ensureStream } from '@citypass/platform/bus';
+import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
@@ -53,7 +52,7 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
   const revocations = new RevocationSet();
-  const statusKv = await untilReady(logger, 'credential status bucket', () => new Kvm(bus.js).open(config.IDENTITY_STATUS_BUCKET));
+  const statusKv = await untilReady(logger, 'credential status bucket', () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET));
   const revocationWatch = await watchRevocations(statusKv, revocations);
   void revocationWatch.closed.then((error) => {
     if (error !== undefined) logger.error('revocation watch ended; restart transit to resume it', { error });

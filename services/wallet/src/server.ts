@@ -2,9 +2,8 @@
 // revocations for tokens and mandates, gRPC and NATS edges, outbox relay, identity consumer, hold sweeper.
 // main.ts calls it with the parsed config; integration tests call it too.
 import { join } from 'node:path';
-import { Kvm } from '@nats-io/kv';
 import { AccessTokenVerifier, IssuerKeys, PresentationVerifier } from '@citypass/credential';
-import { connectBus, ensureStream } from '@citypass/platform/bus';
+import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { Idempotency, idempotencyMigration } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
@@ -51,7 +50,7 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
   const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: walletResource, issuerKeys });
   const revocations = new GuardedRevocations();
-  const kv = await untilReady(logger, 'credential status bucket', () => new Kvm(bus.js).open(config.IDENTITY_STATUS_BUCKET));
+  const kv = await untilReady(logger, 'credential status bucket', () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET));
   await revocations.start(kv, logger);
   const deps: WalletDeps = {
     pool,
