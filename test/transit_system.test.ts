@@ -2,11 +2,15 @@
 // databases and one nats-server. A resident enrolls through identity's HTTP endpoints, a funding service tops the
 // wallet up, and gates tap over gRPC (online) or through the gate runtime (offline, uploading later). What the
 // resident pays is read back through the wallet's own API with a presentation, as the app would.
+// Transit and the wallet export their spans to a collector here: one tap's trace reaches the wallet's ledger.
 // Everything runs on the real clock, so transit loads a copy of the Aurelia feed without a transfer window: the
 // day's journeys, seconds apart here, stay separate journeys instead of joining as transfers.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -34,6 +38,8 @@ let gates: PromiseClient<typeof TransitServiceService>;
 let transitAddress: string;
 let gateToken: string;
 const journalDirs: string[] = [];
+let collector: Server;
+const exported: Buffer[] = [];
 
 async function clientToken(clientId: string, secret: string, resource: string, scope: string): Promise<string> {
   const response = await fetch(`${identity.issuer}/token`, {
@@ -46,6 +52,17 @@ async function clientToken(clientId: string, secret: string, resource: string, s
 }
 
 before(async () => {
+  collector = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.url === '/v1/traces') exported.push(Buffer.concat(chunks));
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      response.end();
+    });
+  });
+  collector.listen(0, '127.0.0.1');
+  await once(collector, 'listening');
   identity = await startIdentityProcess({ LOG_LEVEL: 'info' });
   operator = promiseClient(IdentityServiceService, identity.grpcAddress, { metadata: async () => bearer(await identity.operatorToken()) });
   const walletDb = await testPostgres();
@@ -56,6 +73,7 @@ before(async () => {
   const common = {
     NATS_URL: identity.nats.url, IDENTITY_ISSUER: identity.issuer, IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
     IDENTITY_STATUS_BUCKET: 'citypass_credential_status', LOG_LEVEL: 'info',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
   };
   walletProcess = await startServiceProcess('wallet', {
     ...common, WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(walletPort), WALLET_DATABASE_URL: walletDb.url,
@@ -91,6 +109,7 @@ after(async () => {
   for (const database of databases) await database.drop();
   await identity.stop();
   for (const dir of journalDirs) await rm(dir, { recursive: true, force: true });
+  collector.close();
 });
 
 interface Rider {
@@ -219,3 +238,25 @@ async function journeys(rider: Rider) {
   metadata.set('citypass-presentation', rider.present('transit-account'));
   return gates.listJourneys({ fromServiceDate: '', toServiceDate: '' }, { metadata });
 }
+
+test('system - one tap leaves one trace from the gate through transit and NATS into the wallet ledger', async () => {
+  const rider = await enroll();
+  await topUp(rider, 1_000n);
+  const traceId = randomBytes(16).toString('hex');
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${gateToken}`);
+  metadata.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+  const traced = promiseClient(TransitServiceService, transitAddress);
+  assert.equal((await traced.tap({ presentation: rider.present('transit'), gateId: 'stadium-g1', direction: 'in', tappedAt: undefined, tapId: '' }, { metadata })).decision, 'OPEN');
+  traced.close();
+  assert.equal((await tap(rider, 'lakeside-g1', 'out')).decision, 'OPEN');
+  await until(async () => await balance(rider) === 1_000n - 300n, 'zone 2 -> 3 charged');
+  assert.equal(await transitProcess.stop(), 0);
+  assert.equal(await walletProcess.stop(), 0);
+  const spans = Buffer.concat(exported);
+  const withTrace = exported.filter((batch) => batch.includes(Buffer.from(traceId, 'hex')));
+  assert.ok(spans.includes(Buffer.from('citypass.transit.v1.TransitService/Tap')), 'the gate call is a span');
+  assert.ok(withTrace.some((batch) => batch.includes(Buffer.from('transit settle charge'))), 'settlement continues the tap trace');
+  assert.ok(withTrace.some((batch) => batch.includes(Buffer.from('wallet.v1.authorize'))), 'the wallet call over NATS is in it');
+  assert.ok(withTrace.some((batch) => batch.includes(Buffer.from('wallet_authorize_once'))), 'and the ledger statement');
+});

@@ -8,6 +8,7 @@ import type {
 } from '@citypass/proto/transit/v1/transit';
 import { invalidArgument, isDomainError, notFound, permissionDenied } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
+import { traceFields } from '@citypass/platform/trace_headers';
 import { decideTap, gateAudience, type TapDecision } from '../gate/decide.ts';
 import type { Gate } from '../gtfs/feed.ts';
 import { transitMetrics } from '../metrics.ts';
@@ -153,7 +154,7 @@ function tapRecord(
 ): TapRecord {
   return {
     id, gateId: gate.id, stationId: gate.stationId, direction, tappedAtMs: atMs, residentId: verified.subject, credentialId: verified.credentialId,
-    concession: verified.concession, presentationNonce: verified.presentationId, presentation, source,
+    concession: verified.concession, presentationNonce: verified.presentationId, presentation, source, traceContext: traceFields(),
   };
 }
 

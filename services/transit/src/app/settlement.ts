@@ -7,6 +7,7 @@
 // Per journey, not per day: the resident sees each journey's charge minutes after tapping out, a fare correction
 // (a late tap from an offline gate, a cap reached later in the day) is a refund or charge on the journey it
 // concerns, and the domain's adjustments make re-pricing idempotent.
+import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
 import { JourneySettled, DenyListChanged } from '@citypass/proto/transit/v1/transit';
 import type { Hold } from '@citypass/proto/wallet/v1/wallet';
 import { isDomainError } from '@citypass/platform/errors';
@@ -43,6 +44,30 @@ export const transitSubjects = {
 } as const;
 
 export type SettleOutcome = 'settled' | 'declined' | 'busy';
+
+const tracer = trace.getTracer('citypass.transit.settlement');
+
+/**
+ * Runs one step's wallet calls in the trace of the tap that is its mandate, linked to the settlement pass: the
+ * trace that began at the gate continues through NATS into the wallet's ledger rows.
+ */
+async function inTapTrace<T>(client: PoolClient, step: StepRow, run: () => Promise<T>): Promise<T> {
+  const { rows } = await client.query<{ trace_context: Record<string, string> }>('SELECT trace_context FROM taps WHERE id = $1', [step.mandate_tap_id]);
+  const parent = propagation.extract(ROOT_CONTEXT, rows[0]?.trace_context ?? {});
+  const settlement = trace.getSpanContext(context.active());
+  const links = settlement === undefined ? [] : [{ context: settlement }];
+  return context.with(parent, () => tracer.startActiveSpan(`transit settle ${step.kind}`, { links, attributes: { 'citypass.journey_id': step.journey_id } }, async (span) => {
+    try {
+      return await run();
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }));
+}
 
 export async function settleRider(deps: SettlementDeps, residentId: string): Promise<SettleOutcome> {
   const client = await deps.pool.connect();
@@ -99,8 +124,7 @@ async function runOpenSteps(deps: SettlementDeps, client: PoolClient, residentId
   for (const step of rows) {
     if (step.status === 'declined') return 'declined';
     try {
-      if (step.kind === 'charge') await runCharge(deps, client, residentId, step);
-      else await runRefund(deps, client, residentId, step);
+      await inTapTrace(client, step, () => step.kind === 'charge' ? runCharge(deps, client, residentId, step) : runRefund(deps, client, residentId, step));
       transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'done' });
     } catch (error) {
       if (step.kind === 'charge' && isDecline(error)) {

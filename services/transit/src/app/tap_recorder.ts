@@ -17,6 +17,8 @@ export interface TapRecord {
   readonly presentationNonce: string;
   readonly presentation: string;
   readonly source: 'online' | 'offline';
+  /** The trace the tap was decided in (traceFields), continued by its settlement. */
+  readonly traceContext: Readonly<Record<string, string>>;
 }
 
 export type RecordOutcome = 'recorded' | 'already_recorded' | 'replayed' | 'same_instant' | 'tap_id_reused';
@@ -25,10 +27,10 @@ const maxBatch = 500;
 
 const insertSql = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-    AS t(id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[])
+    AS t(id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source, trace_context)
 ), inserted AS (
-  INSERT INTO taps (id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source)
+  INSERT INTO taps (id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source, trace_context)
   SELECT * FROM input
   ON CONFLICT DO NOTHING
   RETURNING id, resident_id, concession
@@ -75,6 +77,7 @@ export class TapRecorder {
     const result = await this.#pool.query<{ id: string }>(insertSql, [
       column('id'), column('gateId'), column('stationId'), column('direction'), records.map((record) => new Date(record.tappedAtMs)),
       column('residentId'), column('credentialId'), column('concession'), column('presentationNonce'), column('presentation'), column('source'),
+      records.map((record) => JSON.stringify(record.traceContext)),
     ]);
     const inserted = new Set(result.rows.map((row) => row.id));
     const conflicts = records.filter((record) => !inserted.has(record.id));
