@@ -3,7 +3,8 @@
 // is missing, and keeps generated development secrets in ~/.config/citypass/dev.env (CITYPASS_DEV_ENV overrides)
 // so restarts, and other checkouts on this machine that share these databases, keep working with them.
 // Transit is a city service like any other: once identity answers, this script onboards it (idempotently, with a
-// key kept in the same file) to get its client secret, then starts it.
+// key kept in the same file) to get its client secret, then starts it; it also onboards a gate fleet client for
+// the gate simulator.
 // Production deployments set every variable themselves (deploy/k8s).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +14,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
+import { isDomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
 
 const root = join(import.meta.dirname, '..');
@@ -83,12 +85,17 @@ async function run(entry: (typeof services)[number], extraEnv: Record<string, st
   children.push(child);
 }
 
-/** Onboards the transit service once (the same idempotency key returns the same secret) and returns its secret. */
-async function transitClientSecret(): Promise<string> {
-  let key = secrets.TRANSIT_ONBOARDING_KEY;
+/**
+ * Onboards a city service once and returns its client secret: the idempotency key is kept in the dev secrets file,
+ * and the same key returns the same answer (secret included) on every later start.
+ */
+async function onboard(name: string, displayName: string, extraScopes: string[]): Promise<string> {
+  const keyName = `${name.toUpperCase().replaceAll('-', '_')}_ONBOARDING_KEY`;
+  let key = secrets[keyName];
   if (key === undefined) {
     key = randomBytes(16).toString('hex');
-    appendFileSync(secretsFile, `TRANSIT_ONBOARDING_KEY=${key}\n`);
+    appendFileSync(secretsFile, `${keyName}=${key}\n`);
+    secrets[keyName] = key;
   }
   const operator = new ClientCredentials({
     tokenUrl: 'http://127.0.0.1:7100/token', clientId: 'operator', clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
@@ -99,12 +106,12 @@ async function transitClientSecret(): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
         const onboarded = await identity.onboardService({
-          idempotencyKey: key, name: 'transit', displayName: 'Metro', contactEmail: 'ops@transit.example',
-          extraScopes: ['settle:transit', 'refund:transit', 'gate:transit'], jwksJson: '',
+          idempotencyKey: key, name, displayName, contactEmail: `ops@${name}.example`, extraScopes, jwksJson: '',
         });
         return onboarded.clientSecret;
       } catch (error) {
-        if (attempt >= 60) throw error;
+        // Identity may still be starting; any other answer is final.
+        if (attempt >= 60 || !(isDomainError(error) && error.kind === 'unavailable')) throw error;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -113,9 +120,18 @@ async function transitClientSecret(): Promise<string> {
   }
 }
 
-for (const entry of services) await run(entry);
-await run(transit, { TRANSIT_CLIENT_SECRET: await transitClientSecret() });
-process.stderr.write(`citypass: started ${[...services, transit].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}\n`);
+try {
+  for (const entry of services) await run(entry);
+  await run(transit, { TRANSIT_CLIENT_SECRET: await onboard('transit', 'Metro', ['settle:transit', 'refund:transit', 'gate:transit']) });
+  // A gate fleet client for the gate simulator (README: "Try a gate").
+  const gateEnv = join(dirname(secretsFile), 'gate.env');
+  writeFileSync(gateEnv, `GATE_CLIENT_ID=gates-dev\nGATE_CLIENT_SECRET=${await onboard('gates-dev', 'Development gates', ['gate:gates-dev'])}\nNATS_URL=${natsUrl}\n`, { mode: 0o600 });
+  process.stderr.write(`citypass: started ${[...services, transit].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}, the dev gate's in ${gateEnv}\n`);
+} catch (error) {
+  // Do not leave the services running without the script that owns them.
+  for (const child of children) child.kill('SIGTERM');
+  throw error;
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => { for (const child of children) child.kill('SIGTERM'); });
 }

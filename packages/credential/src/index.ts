@@ -16,6 +16,6 @@ export {
 export type { AmountCap, CreatePresentationInput, PresentationClaims } from './presentation.ts';
 export { ReplayCache, type AcceptedPresentation, type ReplayCacheOptions } from './replay_cache.ts';
 export { watchRevocations, type RevocationWatch } from './revocation_watch.ts';
-export { RevocationSet, type RevocationList } from './revocations.ts';
+export { RevocationSet, revokedAtOf, type RevocationList } from './revocations.ts';
 export { PresentationVerifier } from './verifier.ts';
 export type { PresentationVerifierOptions, VerifiedPresentation, VerifyPresentationOptions } from './verifier.ts';

@@ -1,9 +1,9 @@
-// Keeps a RevocationSet equal to a NATS KV bucket whose keys are revoked credential ids: a PUT revokes, a DEL or
-// PURGE lifts the revocation. The watch starts before the initial key listing and its updates are applied after
+// Keeps a RevocationSet equal to a NATS KV bucket whose keys are revoked credential ids (values say since when,
+// as identity writes them): a PUT revokes, a DEL or PURGE lifts the revocation. The watch starts before the initial key listing and its updates are applied after
 // it, so a change made while the listing runs is never lost.
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import { KvWatchInclude } from '@nats-io/kv';
-import type { RevocationSet } from './revocations.ts';
+import { revokedAtOf, type RevocationSet } from './revocations.ts';
 
 export type RevocationWatch = {
   stop(): Promise<void>;
@@ -32,24 +32,32 @@ export async function watchRevocations(kv: KV, set: RevocationSet): Promise<Revo
   };
 }
 
-async function listKeys(kv: KV): Promise<Set<string>> {
-  const credentialIds = new Set<string>();
-  for await (const credentialId of await kv.keys()) credentialIds.add(credentialId);
-  return credentialIds;
+/** Every key with its revocation time (values fetched a few at a time). */
+async function listKeys(kv: KV): Promise<Map<string, number>> {
+  const keys: string[] = [];
+  for await (const key of await kv.keys()) keys.push(key);
+  const revoked = new Map<string, number>();
+  for (let index = 0; index < keys.length; index += 64) {
+    await Promise.all(keys.slice(index, index + 64).map(async (key) => {
+      const entry = await kv.get(key);
+      if (entry !== null && entry.operation === 'PUT') revoked.set(key, revokedAtOf(entry.string()));
+    }));
+  }
+  return revoked;
 }
 
-function replaceAll(set: RevocationSet, credentialIds: Set<string>): void {
+function replaceAll(set: RevocationSet, revoked: Map<string, number>): void {
   for (const credentialId of [...set.ids()]) {
-    if (!credentialIds.has(credentialId)) set.remove(credentialId);
+    if (!revoked.has(credentialId)) set.remove(credentialId);
   }
-  for (const credentialId of credentialIds) set.add(credentialId);
+  for (const [credentialId, revokedAtMs] of revoked) set.add(credentialId, revokedAtMs);
 }
 
 async function applyUpdates(updates: AsyncIterable<KvWatchEntry>, set: RevocationSet): Promise<void> {
   for await (const entry of updates) {
     switch (entry.operation) {
       case 'PUT':
-        set.add(entry.key);
+        set.add(entry.key, revokedAtOf(entry.string()));
         break;
       case 'DEL':
       case 'PURGE':

@@ -81,7 +81,8 @@ export class PresentationVerifier {
       ? await this.#verifyCredential(credential, cachedOrDecoded, nowMs)
       : checkCredentialTimes(cachedOrDecoded, nowMs, this.#clockSkewMs);
     const claims = checkKeyBinding(keyBindingJws, verified, { audience: options.audience, nowMs, clockSkewMs: this.#clockSkewMs });
-    if (this.#revocations.isRevoked(verified.claims.jti)) {
+    // As of the verification time: a tap settled later is judged by the revocations in force when it was made.
+    if (this.#revocations.isRevoked(verified.claims.jti, nowMs)) {
       throw credentialError('permission_denied', 'CREDENTIAL_REVOKED', 'credential has been revoked');
     }
     const expiresAtMs = claims.exp * 1000;

@@ -73,7 +73,8 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
   }));
 
   const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: transitResource, issuerKeys });
-  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token) });
+  // Gate configurations carry the revoked and denied lists, and uploads hundreds of taps: larger than 1 MiB.
+  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token), maxMessageBytes: 16 * 1024 * 1024 });
   addTransitService(grpc, {
     pool,
     fares,

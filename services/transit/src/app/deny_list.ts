@@ -62,10 +62,11 @@ export class DenyListMirror implements DenyList {
 
   /** Makes the bucket equal to the table; returns the number of keys changed. */
   async resync(): Promise<number> {
-    const { rows } = await this.#db.query<{ resident_id: string }>('SELECT resident_id FROM deny_list');
-    const wanted = new Set(rows.map((row) => row.resident_id));
+    // Keys first, then the table: a change committed in between is then in the table and, at worst, put again.
     const present = new Set<string>();
     for await (const key of await this.#kv.keys()) present.add(key);
+    const { rows } = await this.#db.query<{ resident_id: string }>('SELECT resident_id FROM deny_list');
+    const wanted = new Set(rows.map((row) => row.resident_id));
     let changed = 0;
     for (const residentId of wanted) {
       if (!present.has(residentId)) {

@@ -53,22 +53,26 @@ export async function tap(deps: GateDeps, request: TapRequest): Promise<TapRespo
   if (!Number.isFinite(atMs) || atMs > nowMs + onlineSkewMs) throw invalidArgument('TAP_IN_FUTURE', 'tapped_at is later than now');
   if (atMs < nowMs - onlineSkewMs) throw invalidArgument('TAP_TOO_OLD', 'tapped_at is minutes ago: upload stored taps with UploadTaps');
   const tapId = request.tapId === '' ? randomUUID() : tapIdOf(request.tapId);
-  // A gate that lost the answer asks again with the same tap id: it gets the first answer, not a replay denial.
+  // A gate that lost the answer asks again with the same tap id: it gets the first answer (waiting for it if the
+  // first call is still running), not a replay denial.
   const repeated = request.tapId === '' ? undefined : recentAnswers.get(tapId);
   if (repeated !== undefined && repeated.presentation === request.presentation) return repeated.answer;
-  const decision = await decideTap(deps.verifier, deps.denyList, request.presentation, atMs);
-  const answer = await recordDecision(deps, decision, { tapId, gate, direction, atMs, presentation: request.presentation, source: 'online' });
+  // Online: decided as of now (a revocation made since the gate's clock said "tapped" still counts).
+  const answer = decideTap(deps.verifier, deps.denyList, request.presentation, nowMs)
+    .then((decision) => recordDecision(deps, decision, { tapId, gate, direction, atMs, presentation: request.presentation, source: 'online' }));
   if (request.tapId !== '') remember(tapId, request.presentation, answer);
-  transitMetrics.taps.add(1, { decision: answer.decision, reason: answer.reason, source: 'online' });
+  const { decision, reason } = await answer;
+  transitMetrics.taps.add(1, { decision, reason, source: 'online' });
   return answer;
 }
 
 /** Answers to recent taps by tap id (bounded; a retry comes within seconds, to the same instance or to the database). */
-const recentAnswers = new Map<string, { presentation: string; answer: TapResponse }>();
+const recentAnswers = new Map<string, { presentation: string; answer: Promise<TapResponse> }>();
 const maxRecentAnswers = 20_000;
 
-function remember(tapId: string, presentation: string, answer: TapResponse): void {
+function remember(tapId: string, presentation: string, answer: Promise<TapResponse>): void {
   recentAnswers.set(tapId, { presentation, answer });
+  answer.catch(() => recentAnswers.delete(tapId)); // a failed call is not an answer: the retry decides again
   if (recentAnswers.size > maxRecentAnswers) {
     const oldest = recentAnswers.keys().next();
     if (oldest.done !== true) recentAnswers.delete(oldest.value);
@@ -89,7 +93,7 @@ export async function uploadTaps(deps: GateDeps, request: UploadTapsRequest): Pr
     }
     if (problem === undefined) {
       accepted.push(stored.tapId); // the gate denied it: nothing to price
-      transitMetrics.taps.add(1, { decision: 'DENY', reason: stored.reason, source: 'offline' });
+      transitMetrics.taps.add(1, { decision: 'DENY', reason: /^[A-Z0-9_]{1,64}$/.test(stored.reason) ? stored.reason : 'OTHER', source: 'offline' });
       continue;
     }
     records.push(problem);

@@ -78,6 +78,8 @@ export async function settleRider(deps: SettlementDeps, residentId: string): Pro
       for (let round = 0; round < 3; round++) {
         if (await runOpenSteps(deps, client, residentId) === 'declined') {
           await recordDebt(deps, client, residentId);
+          // Nothing more until a top-up makes the declined steps pending (then every recent tap is priced again).
+          await client.query('UPDATE riders SET settled_version = tap_version, recheck_at = NULL WHERE resident_id = $1', [residentId]);
           return 'declined';
         }
         if (await planSteps(deps, client, residentId) === 0) break;
@@ -120,50 +122,80 @@ interface StepRow {
 async function runOpenSteps(deps: SettlementDeps, client: PoolClient, residentId: string): Promise<'done' | 'declined'> {
   const { rows } = await client.query<StepRow>(
     `SELECT id, journey_id, service_date::text, kind, amount_minor, currency, charged_after_minor, mandate_tap_id, attempt, status
-       FROM settlement_steps WHERE resident_id = $1 AND status <> 'done' ORDER BY seq`, [residentId]);
+       FROM settlement_steps WHERE resident_id = $1 AND status IN ('pending', 'declined') ORDER BY seq`, [residentId]);
   for (const step of rows) {
     if (step.status === 'declined') return 'declined';
     try {
       await inTapTrace(client, step, () => step.kind === 'charge' ? runCharge(deps, client, residentId, step) : runRefund(deps, client, residentId, step));
       transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'done' });
     } catch (error) {
-      if (step.kind === 'charge' && isDecline(error)) {
-        await client.query(
-          "UPDATE settlement_steps SET status = 'declined', decline_reason = $2, finished_at = now() WHERE id = $1",
-          [step.id, error.reason]);
-        transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'declined', reason: error.reason });
-        return 'declined';
+      const outcome = step.kind === 'charge' ? outcomeOfRefusal(error) : 'retry';
+      if (outcome === 'retry') {
+        transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'failed' });
+        throw error;
       }
-      transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'failed' });
-      throw error;
+      const reason = isDomainError(error) ? error.reason : 'UNKNOWN';
+      transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome, reason });
+      if (outcome === 'written_off') {
+        await withTransaction(deps.pool, (tx) => finishStep(tx, residentId, step, reason));
+        deps.logger.warn('fare written off: the wallet will not accept its mandate', { residentId, journeyId: step.journey_id, reason });
+        continue;
+      }
+      await client.query("UPDATE settlement_steps SET status = 'declined', decline_reason = $2, finished_at = now() WHERE id = $1", [step.id, reason]);
+      return 'declined';
     }
   }
   return 'done';
 }
 
+/** Refusals that are the resident's to pay: the fare becomes a debt until a top-up. */
+const debtReasons = new Set(['INSUFFICIENT_FUNDS', 'RISK_DAILY_LIMIT', 'RISK_CREDENTIAL_CAP']);
+
 /**
- * The wallet refused the charge for the resident's reasons (funds, daily limits, a revoked credential): a debt. A
- * velocity limit passes by itself, so it is retried on a later pass like an outage.
+ * What a refused charge means. The resident's money or limits: a debt. The mandate itself (the tap is past the
+ * wallet's settlement window, its credential was revoked before the tap, ...): written off, since no top-up can
+ * ever make the wallet accept it. Anything else (an outage, a velocity limit that passes, transit's own token or
+ * scopes): retried on a later pass, never held against the resident.
  */
-function isDecline(error: unknown): error is Error & { reason: string } {
-  if (!isDomainError(error) || error.reason === 'RISK_VELOCITY_LIMIT') return false;
-  return error.kind === 'failed_precondition' || error.kind === 'permission_denied' || error.kind === 'resource_exhausted';
+function outcomeOfRefusal(error: unknown): 'declined' | 'written_off' | 'retry' {
+  if (!isDomainError(error)) return 'retry';
+  if (debtReasons.has(error.reason)) return 'declined';
+  if (error.kind === 'permission_denied' && error.reason !== 'SCOPE_MISSING') return 'written_off';
+  return 'retry';
 }
+
+/** Hold lifetime asked for a fare's authorization: long enough to outlast any gap before its capture. */
+const fareHoldTtlSeconds = 24 * 3600;
 
 async function runCharge(deps: SettlementDeps, client: PoolClient, residentId: string, step: StepRow): Promise<void> {
   const { rows } = await client.query<{ presentation: string }>('SELECT presentation FROM taps WHERE id = $1', [step.mandate_tap_id]);
   const presentation = rows[0]?.presentation;
   if (presentation === undefined) throw new Error(`the mandate tap of step ${step.id} is missing`);
-  const hold = await deps.wallet.charge({
-    key: `fare-${step.id}`, presentation, amountMinor: BigInt(step.amount_minor), currency: step.currency, reference: `fare:${step.id}`,
-  });
-  await withTransaction(deps.pool, async (tx) => {
-    await tx.query(
-      'INSERT INTO journey_holds (hold_id, resident_id, journey_id, captured_minor) VALUES ($1, $2, $3, $4) ON CONFLICT (hold_id) DO NOTHING',
-      [hold.holdId, residentId, step.journey_id, hold.capturedMinor]);
-    await finishStep(tx, residentId, step);
-  });
-  transitMetrics.chargedMinor.add(Number(step.amount_minor), { currency: step.currency, kind: 'charge' });
+  let attempt = step.attempt;
+  for (;;) {
+    try {
+      // Keys and reference per attempt: a retry of the same attempt (crash, timeout) repeats them exactly.
+      const hold = await deps.wallet.charge({
+        key: `fare-${step.id}-${attempt}`, presentation, amountMinor: BigInt(step.amount_minor), currency: step.currency,
+        reference: `fare:${step.id}:${attempt}`, holdTtlSeconds: fareHoldTtlSeconds,
+      });
+      await withTransaction(deps.pool, async (tx) => {
+        await tx.query(
+          'INSERT INTO journey_holds (hold_id, resident_id, journey_id, captured_minor) VALUES ($1, $2, $3, $4) ON CONFLICT (hold_id) DO NOTHING',
+          [hold.holdId, residentId, step.journey_id, hold.capturedMinor]);
+        await finishStep(tx, residentId, step);
+      });
+      transitMetrics.chargedMinor.add(Number(step.amount_minor), { currency: step.currency });
+      return;
+    } catch (error) {
+      // The authorization was made but its hold ran out (or was released) before the capture: nothing was
+      // charged, so a new attempt authorizes again.
+      const holdGone = isDomainError(error) && (error.reason === 'HOLD_EXPIRED' || error.reason === 'HOLD_NOT_PENDING');
+      if (!holdGone || attempt >= step.attempt + 2) throw error;
+      attempt++;
+      await client.query('UPDATE settlement_steps SET attempt = $2 WHERE id = $1', [step.id, attempt]);
+    }
+  }
 }
 
 async function runRefund(deps: SettlementDeps, client: PoolClient, residentId: string, step: StepRow): Promise<void> {
@@ -182,19 +214,23 @@ async function runRefund(deps: SettlementDeps, client: PoolClient, residentId: s
       await tx.query('UPDATE journey_holds SET refunded_minor = $2 WHERE hold_id = $1', [row.hold_id, hold.refundedMinor]);
       await tx.query('INSERT INTO step_refunds (step_id, hold_id, amount_minor) VALUES ($1, $2, $3)', [step.id, row.hold_id, amount]);
     });
+    transitMetrics.refundedMinor.add(Number(amount), { currency: step.currency });
     remaining -= amount;
   }
-  if (remaining > 0n) throw new Error(`step ${step.id} refunds more than journey ${step.journey_id} was charged`);
+  // What is left was never taken (a written-off charge): lowering the fare moves no money for it.
   await withTransaction(deps.pool, (tx) => finishStep(tx, residentId, step));
-  transitMetrics.chargedMinor.add(-Number(step.amount_minor), { currency: step.currency, kind: 'refund' });
 }
 
-async function finishStep(tx: PoolClient, residentId: string, step: StepRow): Promise<void> {
-  await tx.query("UPDATE settlement_steps SET status = 'done', finished_at = now() WHERE id = $1", [step.id]);
+/** Records the journey's new charge; a written-off step records it too, with no money moved and no event. */
+async function finishStep(tx: PoolClient, residentId: string, step: StepRow, writtenOffReason?: string): Promise<void> {
+  await tx.query(
+    "UPDATE settlement_steps SET status = $2, decline_reason = $3, finished_at = now() WHERE id = $1",
+    [step.id, writtenOffReason === undefined ? 'done' : 'written_off', writtenOffReason ?? null]);
   await tx.query(`
     INSERT INTO journey_charges (resident_id, journey_id, service_date, charged_minor, currency) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (resident_id, journey_id) DO UPDATE SET charged_minor = EXCLUDED.charged_minor`,
   [residentId, step.journey_id, step.service_date, step.charged_after_minor, step.currency]);
+  if (writtenOffReason !== undefined) return;
   await appendEvent(tx, {
     type: transitSubjects.journeySettled,
     source: 'transit',
@@ -274,18 +310,21 @@ async function recordDebt(deps: SettlementDeps, client: PoolClient, residentId: 
   const debt = BigInt(rows[0]?.debt ?? '0');
   if (debt === 0n) return;
   const currency = rows[0]?.currency ?? deps.fares.schedule.currency;
-  await withTransaction(deps.pool, async (tx) => {
-    await tx.query(`
-      INSERT INTO deny_list (resident_id, debt_minor, currency, reason) VALUES ($1, $2, $3, $4)
-      ON CONFLICT (resident_id) DO UPDATE SET debt_minor = EXCLUDED.debt_minor, reason = EXCLUDED.reason`,
+  const changed = await withTransaction(deps.pool, async (tx) => {
+    const upserted = await tx.query(`
+      INSERT INTO deny_list AS d (resident_id, debt_minor, currency, reason) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (resident_id) DO UPDATE SET debt_minor = EXCLUDED.debt_minor, reason = EXCLUDED.reason
+        WHERE d.debt_minor IS DISTINCT FROM EXCLUDED.debt_minor`,
     [residentId, debt, currency, rows[0]?.reason ?? 'DECLINED']);
+    if (upserted.rowCount === 0) return false;
     await appendEvent(tx, {
       type: transitSubjects.denyListChanged, source: 'transit',
       payload: DenyListChanged.encode({ residentId, change: 'added', debtMinor: debt, currency }).finish(),
     });
+    return true;
   });
   await deps.denyList.deny(residentId);
-  deps.logger.info('rider denied until a top-up pays the fare', { residentId, debtMinor: debt, currency });
+  if (changed) deps.logger.info('rider denied until a top-up pays the fare', { residentId, debtMinor: debt, currency });
 }
 
 async function clearDebt(deps: SettlementDeps, residentId: string): Promise<void> {

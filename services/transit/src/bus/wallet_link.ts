@@ -11,7 +11,7 @@ import { isDomainError } from '@citypass/platform/errors';
 
 export interface WalletLink {
   /** Authorize against the tap's presentation and capture it all: the fare is charged. */
-  charge(input: { key: string; presentation: string; amountMinor: bigint; currency: string; reference: string }): Promise<Hold>;
+  charge(input: { key: string; presentation: string; amountMinor: bigint; currency: string; reference: string; holdTtlSeconds?: number }): Promise<Hold>;
   refund(input: { key: string; holdId: string; amountMinor: bigint; reason: string }): Promise<Hold>;
 }
 
@@ -33,9 +33,9 @@ export function natsWalletLink(nc: NatsConnection, credentials: ClientCredential
     }
   };
   return {
-    async charge({ key, presentation, amountMinor, currency, reference }) {
+    async charge({ key, presentation, amountMinor, currency, reference, holdTtlSeconds = 0 }) {
       const authorized = AuthorizeResponse.decode(await call('wallet.v1.authorize', AuthorizeRequest.encode({
-        idempotencyKey: `${key}:authorize`, amount: { amountMinor, currency }, presentation, reference, holdTtlSeconds: 0, settlesTap: true,
+        idempotencyKey: `${key}:authorize`, amount: { amountMinor, currency }, presentation, reference, holdTtlSeconds, settlesTap: true,
       }).finish()));
       const holdId = authorized.hold?.holdId ?? '';
       const captured = CaptureResponse.decode(await call('wallet.v1.capture', CaptureRequest.encode({

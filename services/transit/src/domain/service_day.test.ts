@@ -37,6 +37,7 @@ test('fares - calendar weeks start on Monday', () => {
 test('fares - malformed service dates, day starts and time zones are refused', () => {
   assert.equal(refusal(() => parseServiceDate('2025-02-30', 'date')), 'invalid_argument:SERVICE_DATE_INVALID');
   assert.equal(refusal(() => parseServiceDate('2025-3-1', 'date')), 'invalid_argument:SERVICE_DATE_INVALID');
+  for (const outOfRange of ['0000-01-01', '1969-12-31', '3000-01-01']) assert.equal(refusal(() => parseServiceDate(outOfRange, 'date')), 'invalid_argument:SERVICE_DATE_INVALID', outOfRange);
   assert.equal(ruleRefusal({ ...berlin, startMinuteOfDay: 1440 }), 'invalid_argument:SERVICE_DAY_START_INVALID');
   assert.equal(ruleRefusal({ ...berlin, startMinuteOfDay: 4.5 }), 'invalid_argument:SERVICE_DAY_START_INVALID');
   assert.equal(ruleRefusal({ ...berlin, startMinuteOfDay: 1439 }), 'ok');

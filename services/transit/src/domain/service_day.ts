@@ -65,9 +65,9 @@ export function serviceDateText(day: ServiceDay): string {
 }
 
 export function parseServiceDate(text: string, field: string): ServiceDay {
-  const date = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : undefined;
+  const date = /^(19[7-9]\d|2\d{3})-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : undefined;
   if (date === undefined || Number.isNaN(date.getTime()) || !date.toISOString().startsWith(text)) {
-    throw invalidArgument('SERVICE_DATE_INVALID', `${field} must be a real date written YYYY-MM-DD`);
+    throw invalidArgument('SERVICE_DATE_INVALID', `${field} must be a real date from 1970 to 2999 written YYYY-MM-DD`);
   }
   return date.getTime() / msPerDay;
 }

@@ -11,9 +11,9 @@ export class GuardedRevocations implements RevocationList {
   #stopped = false;
   #stop: (() => Promise<void>) | undefined;
 
-  isRevoked(credentialId: string): boolean {
+  isRevoked(credentialId: string, atMs?: number): boolean {
     if (!this.#live) throw new DomainError('unavailable', 'REVOCATIONS_UNAVAILABLE', 'credential status is not available right now');
-    return this.#set.isRevoked(credentialId);
+    return this.#set.isRevoked(credentialId, atMs);
   }
 
   async start(kv: KV, logger: Logger): Promise<void> {
