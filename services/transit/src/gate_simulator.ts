@@ -53,6 +53,12 @@ const reasonOf = (error: unknown): string => (isDomainError(error) ? error.reaso
 
 function printEvent(event: GateEvent): void {
   switch (event.type) {
+    case 'upload_too_large':
+      print({ event: event.type, reason: reasonOf(event.error), sent_taps: event.sentTaps, request_bytes: event.requestBytes, next_batch_taps: event.nextBatchTaps });
+      return;
+    case 'dead_lettered':
+      print({ event: event.type, reason: reasonOf(event.error), tap_id: event.tapId, attempts: event.attempts, dead_lettered: event.deadLettered });
+      return;
     case 'link_up':
     case 'config':
     case 'watch_up':

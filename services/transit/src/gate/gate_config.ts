@@ -2,7 +2,7 @@
 // gate that trusted a configuration for another gate or another issuer, or without keys, would decide wrongly.
 import type { GetGateConfigResponse } from '@citypass/proto/transit/v1/transit';
 import { IssuerKeys } from '@citypass/credential';
-import { DomainError } from '@citypass/platform/errors';
+import { DomainError, isDomainError } from '@citypass/platform/errors';
 import { loadGateConfig } from './gate_config_store.ts';
 import type { GateLink } from './gate_link.ts';
 
@@ -31,7 +31,8 @@ export async function startingGateConfig(link: GateLink, dir: string, gate: Gate
   }
   const saved = await loadGateConfig(dir);
   if (saved === undefined) {
-    const why = online ? 'transit did not provide one' : 'it starts offline';
+    const cause = isDomainError(fetchError) ? fetchError.reason : fetchError instanceof Error ? fetchError.message : 'no answer';
+    const why = online ? `transit did not provide one (${cause})` : 'it starts offline';
     const message = `gate ${gate.gateId} has no configuration: ${why} and none was saved in ${dir}`;
     throw new DomainError('failed_precondition', 'GATE_CONFIG_UNAVAILABLE', message, { cause: fetchError });
   }

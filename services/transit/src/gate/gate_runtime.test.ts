@@ -156,6 +156,29 @@ test('gate runtime - a replayed presentation is DENY PRESENTATION_REPLAYED, and 
   assert.equal(gate.pendingCount, 2);
 });
 
+test('gate runtime - a denied tap is journaled and uploaded without what was scanned, with its reason', async () => {
+  const { gate, link, dir } = await startGate({ online: false, dir: await savedConfigDir() });
+  const presentation = issuer.resident().present();
+  const junk = `junk-${'x'.repeat(3_500)}`;
+  const open = await gate.tap(presentation, 'in');
+  const replayed = await gate.tap(presentation, 'in');
+  const scanned = await gate.tap(junk, 'in');
+  assert.deepEqual([open.decision, replayed.decision, scanned.decision], ['OPEN', 'DENY', 'DENY']);
+  assert.equal(replayed.reason, 'PRESENTATION_REPLAYED');
+  assert.match(scanned.reason, /^[A-Z0-9_]{1,64}$/);
+
+  const journal = await readFile(join(dir, journalFileName), 'utf8');
+  assert.ok(!journal.includes('junk-'), 'the junk scan is not in the journal');
+  assert.equal(journal.split(presentation).length - 1, 1, 'the presentation is journaled with the OPEN tap only');
+  gate.setOnline(true);
+  await gate.flush();
+  assert.equal(link.held.get(open.tapId)?.presentation, presentation);
+  for (const denied of [replayed, scanned]) {
+    const held = link.held.get(denied.tapId);
+    assert.deepEqual(held && { presentation: held.presentation, decision: held.decision, reason: held.reason }, { presentation: '', decision: 'DENY', reason: denied.reason });
+  }
+});
+
 async function savedConfigDir(): Promise<string> {
   const { gate, dir } = await startGate();
   await gate.stop();

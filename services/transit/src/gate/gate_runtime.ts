@@ -13,7 +13,7 @@ import { decideTap, type DenyList } from './decide.ts';
 import { fetchGateConfig, startingGateConfig, type UsableGateConfig } from './gate_config.ts';
 import { saveGateConfig } from './gate_config_store.ts';
 import type { GateLink } from './gate_link.ts';
-import type { GateDecision, TapDirection } from './journal_format.ts';
+import { storableReason, type GateDecision, type TapDirection } from './journal_format.ts';
 import { TapJournal, type TapJournalOptions } from './tap_journal.ts';
 import { TapUploader, type UploadEvent } from './tap_uploader.ts';
 
@@ -123,8 +123,9 @@ export class GateRuntime {
     const tappedAtMs = atMs ?? this.#clock();
     const tapId = randomUUID();
     const decided = await decideTap(verifier, this.#denyList, presentation, tappedAtMs);
-    const reason = decided.decision === 'DENY' ? decided.reason : '';
-    const stored = presentation.length <= maxStoredPresentationLength ? presentation : '';
+    const reason = decided.decision === 'DENY' ? storableReason(decided.reason) : '';
+    // A denied tap is kept for the record without what was scanned: transit ignores it, and junk must cost no bytes.
+    const stored = decided.decision === 'OPEN' && presentation.length <= maxStoredPresentationLength ? presentation : '';
     try {
       await journal.append({ tapId, presentation: stored, direction, tappedAtMs, decision: decided.decision, reason });
     } catch (error) {

@@ -9,14 +9,26 @@ export type GateDecision = 'OPEN' | 'DENY';
 
 export type JournaledTap = {
   readonly tapId: string;
-  /** `<credential>~<kb-jwt>` as read at the gate; empty when it was too large to keep. */
+  /**
+   * `<credential>~<kb-jwt>` as read at the gate. Empty for a DENY tap (transit ignores it, and whatever was scanned
+   * must not cost journal or upload bytes) and when it was too large to keep.
+   */
   readonly presentation: string;
   readonly direction: TapDirection;
   readonly tappedAtMs: number;
   readonly decision: GateDecision;
-  /** Empty when OPEN. */
+  /** Empty when OPEN; else a storableReason (transit uses it as a metric label). */
   readonly reason: string;
 };
+
+/** Longest reason kept; a longer one, or one not in [A-Z0-9_], is stored as `OTHER`. */
+export const maxReasonLength = 64;
+const reasonPattern = new RegExp(`^[A-Z0-9_]{1,${maxReasonLength}}$`);
+
+/** A DENY reason as journaled and uploaded: a short stable code, so it stays a bounded metric label server-side. */
+export function storableReason(reason: string): string {
+  return reasonPattern.test(reason) ? reason : 'OTHER';
+}
 
 export type JournalRecord = { readonly tap: JournaledTap } | { readonly ack: readonly string[] };
 

@@ -89,6 +89,22 @@ export class TapJournal {
     return this.#pending.size;
   }
 
+  /** Where the journal lives; the uploader's dead-letter file goes next to it. */
+  get directory(): string {
+    return this.#dir;
+  }
+
+  isPending(tapId: string): boolean {
+    return this.#pending.has(tapId);
+  }
+
+  /** The newest pending tap's id (a walk over the pending taps: for flush(), not for every tap). */
+  newestPendingTapId(): string | undefined {
+    let newest: string | undefined;
+    for (const tapId of this.#pending.keys()) newest = tapId;
+    return newest;
+  }
+
   get stats(): JournalStats {
     return { syncs: this.#syncs, sizeBytes: this.#sizeBytes, compactions: this.#compactions, deadLines: this.#deadLines };
   }

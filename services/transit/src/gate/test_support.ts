@@ -5,13 +5,13 @@ import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type {
-  GetGateConfigRequest, GetGateConfigResponse, StoredTap, UploadTapsRequest, UploadTapsResponse,
+import {
+  UploadTapsRequest, type GetGateConfigRequest, type GetGateConfigResponse, type StoredTap, type UploadTapsResponse,
 } from '@citypass/proto/transit/v1/transit';
 import { createPresentation, issueCredential, publicJwkOf } from '@citypass/credential';
 import { DomainError } from '@citypass/platform/errors';
 import { gateAudience } from './decide.ts';
-import type { GateLink } from './gate_link.ts';
+import { messageTooLargeReason, type GateLink } from './gate_link.ts';
 import type { JournaledTap } from './journal_format.ts';
 
 export const testIssuer = 'https://id.city.example';
@@ -69,8 +69,12 @@ export class FakeTransit implements GateLink {
   loseReplies = 0;
   /** Tap ids refused for good. */
   readonly refuse = new Set<string>();
+  /** Encoded UploadTapsRequest bytes taken at most (a gRPC receive limit); larger ones fail with MESSAGE_TOO_LARGE. */
+  maxRequestBytes = Number.POSITIVE_INFINITY;
   readonly held = new Map<string, StoredTap>();
-  readonly uploads: { readonly atMs: number; readonly tapIds: readonly string[] }[] = [];
+  readonly uploads: { readonly atMs: number; readonly tapIds: readonly string[]; readonly requestBytes: number }[] = [];
+  /** Requests refused as over maxRequestBytes: their sizes and tap counts. */
+  readonly tooLarge: { readonly requestBytes: number; readonly taps: number }[] = [];
   readonly failedCallTimesMs: number[] = [];
 
   constructor(config: GetGateConfigResponse) {
@@ -84,7 +88,13 @@ export class FakeTransit implements GateLink {
 
   uploadTaps(request: UploadTapsRequest): Promise<UploadTapsResponse> {
     if (this.down) return Promise.reject(this.#unavailable());
-    this.uploads.push({ atMs: Date.now(), tapIds: request.taps.map((tap) => tap.tapId) });
+    const requestBytes = UploadTapsRequest.encode(request).finish().length;
+    if (requestBytes > this.maxRequestBytes) {
+      this.tooLarge.push({ requestBytes, taps: request.taps.length });
+      const message = `Received message larger than max (${requestBytes} vs ${this.maxRequestBytes})`;
+      return Promise.reject(new DomainError('resource_exhausted', messageTooLargeReason, message));
+    }
+    this.uploads.push({ atMs: Date.now(), tapIds: request.taps.map((tap) => tap.tapId), requestBytes });
     const response: UploadTapsResponse = { acceptedTapIds: [], rejected: [] };
     for (const tap of request.taps) {
       if (this.refuse.has(tap.tapId)) {
