@@ -42,7 +42,7 @@ const wallet = await startServiceProcess('wallet', {
 });
 const onboarded = await identity.operator.onboardService({
   idempotencyKey: randomBytes(8).toString('hex'), name: 'transit', displayName: 'Metro', contactEmail: 'ops@metro.example',
-  extraScopes: ['settle:transit', 'refund:transit', 'gate:transit'], jwksJson: '',
+  extraScopes: ['settle:transit', 'refund:transit'], jwksJson: '',
 });
 const transit = await startServiceProcess('transit', {
   ...common, TRANSIT_GRPC_HOST: '127.0.0.1', TRANSIT_GRPC_PORT: String(transitPort), TRANSIT_DATABASE_URL: transitDb.url,
@@ -54,8 +54,16 @@ const transit = await startServiceProcess('transit', {
 const address = `127.0.0.1:${transitPort}`;
 const health = new HealthClient(address, grpcCredentials.createInsecure());
 try {
-  const tokenResponse = await identity.clientCredentialsToken('transit', onboarded.clientSecret, 'urn:citypass:transit', 'gate:transit');
-  const gateToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
+  const tokenOf = async (clientId: string, secret: string, scope: string): Promise<string> =>
+    ((await (await identity.clientCredentialsToken(clientId, secret, 'urn:citypass:transit', scope)).json()) as { access_token: string }).access_token;
+  const fleet = await identity.operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'), name: 'gates', displayName: 'Gates', contactEmail: 'gates@metro.example', extraScopes: ['gate:gates'], jwksJson: '',
+  });
+  const gateToken = await tokenOf('gates', fleet.clientSecret, 'gate:gates');
+  const operatorToken = await tokenOf('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
+  const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
+  await operator.assignGates({ clientId: 'gates', gateIds: (await operator.listGates({})).gates.map((gate) => gate.gateId) });
+  operator.close();
   const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
 
   const phones = await Promise.all(Array.from({ length: residents }, async () => {

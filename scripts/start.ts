@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { isDomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
@@ -85,6 +86,11 @@ async function run(entry: (typeof services)[number], extraEnv: Record<string, st
   children.push(child);
 }
 
+/** The service is not up yet (a DomainError, or a bare gRPC UNAVAILABLE from a connection refused). */
+function isUnavailable(error: unknown): boolean {
+  return isDomainError(error) ? error.kind === 'unavailable' : (error as { code?: unknown }).code === 14;
+}
+
 /**
  * Onboards a city service once and returns its client secret: the idempotency key is kept in the dev secrets file,
  * and the same key returns the same answer (secret included) on every later start.
@@ -111,7 +117,7 @@ async function onboard(name: string, displayName: string, extraScopes: string[])
         return onboarded.clientSecret;
       } catch (error) {
         // Identity may still be starting; any other answer is final.
-        if (attempt >= 60 || !(isDomainError(error) && error.kind === 'unavailable')) throw error;
+        if (attempt >= 60 || !isUnavailable(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -120,12 +126,36 @@ async function onboard(name: string, displayName: string, extraScopes: string[])
   }
 }
 
+/** Hands every gate of the network to a gate client, through transit's operator API. */
+async function assignAllGates(clientId: string): Promise<void> {
+  const operator = new ClientCredentials({
+    tokenUrl: 'http://127.0.0.1:7100/token', clientId: 'operator', clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
+    resource: 'urn:citypass:transit', scope: 'transit:admin',
+  });
+  const transitClient = promiseClient(TransitServiceService, '127.0.0.1:7300', { metadata: async () => bearer(await operator.token()) });
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { gates } = await transitClient.listGates({});
+        await transitClient.assignGates({ clientId, gateIds: gates.map((gate) => gate.gateId) });
+        return;
+      } catch (error) {
+        if (attempt >= 120 || !isUnavailable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  } finally {
+    transitClient.close();
+  }
+}
+
 try {
   for (const entry of services) await run(entry);
-  await run(transit, { TRANSIT_CLIENT_SECRET: await onboard('transit', 'Metro', ['settle:transit', 'refund:transit', 'gate:transit']) });
-  // A gate fleet client for the gate simulator (README: "Try a gate").
+  await run(transit, { TRANSIT_CLIENT_SECRET: await onboard('transit', 'Metro', ['settle:transit', 'refund:transit']) });
+  // A gate fleet client for the gate simulator, operating every gate (README: "Try a gate").
   const gateEnv = join(dirname(secretsFile), 'gate.env');
   writeFileSync(gateEnv, `GATE_CLIENT_ID=gates-dev\nGATE_CLIENT_SECRET=${await onboard('gates-dev', 'Development gates', ['gate:gates-dev'])}\nNATS_URL=${natsUrl}\n`, { mode: 0o600 });
+  await assignAllGates('gates-dev');
   process.stderr.write(`citypass: started ${[...services, transit].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}, the dev gate's in ${gateEnv}\n`);
 } catch (error) {
   // Do not leave the services running without the script that owns them.

@@ -81,7 +81,8 @@ before(async () => {
   const onboard = (name: string, extraScopes: string[]) => operator.onboardService({
     idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes, jwksJson: '',
   });
-  const transitClient = await onboard('transit', ['settle:transit', 'refund:transit', 'gate:transit']);
+  const transitClient = await onboard('transit', ['settle:transit', 'refund:transit']);
+  const gateFleet = await onboard('gates', ['gate:gates']);
   const fundingClient = await onboard('funding', ['topup:funding']);
   const feed = await mkdtemp(join(tmpdir(), 'citypass-feed-'));
   journalDirs.push(feed);
@@ -95,8 +96,14 @@ before(async () => {
     IDENTITY_TOKEN_URL: `${identity.issuer}/token`, TRANSIT_CLIENT_SECRET: transitClient.clientSecret, TRANSIT_DENY_BUCKET: uniqueName('deny'),
   });
   transitAddress = `127.0.0.1:${transitPort}`;
-  gateToken = await clientToken('transit', transitClient.clientSecret, 'urn:citypass:transit', 'gate:transit');
+  gateToken = await clientToken('gates', gateFleet.clientSecret, 'urn:citypass:transit', 'gate:gates');
   gates = promiseClient(TransitServiceService, transitAddress, { metadata: () => bearer(gateToken) });
+  const transitOperator = promiseClient(TransitServiceService, transitAddress, {
+    metadata: async () => bearer(await clientToken('operator', identity.operatorSecret, 'urn:citypass:transit', 'transit:admin')),
+  });
+  const { gates: all } = await transitOperator.listGates({});
+  await transitOperator.assignGates({ clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
+  transitOperator.close();
   const fundingToken = await clientToken('funding', fundingClient.clientSecret, 'urn:citypass:wallet', 'charge:funding topup:funding');
   funding = promiseClient(WalletServiceService, `127.0.0.1:${walletPort}`, { metadata: () => bearer(fundingToken) });
   walletAsResident = promiseClient(WalletServiceService, `127.0.0.1:${walletPort}`);

@@ -14,6 +14,7 @@ import { createPool, migrate } from '@citypass/platform/pg';
 import { startRetentionPruner } from '@citypass/platform/retention';
 import { DenyListMirror } from './app/deny_list.ts';
 import { FareBook } from './app/fare_book.ts';
+import { GateAssignments } from './app/gate_assignments.ts';
 import { startSettler, type Settler } from './app/settler.ts';
 import { transitSubjects } from './app/settlement.ts';
 import { TapRecorder } from './app/tap_recorder.ts';
@@ -43,6 +44,7 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
   const pool = createPool(config.TRANSIT_DATABASE_URL, { applicationName: 'transit', max: 24 });
   await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), [...outboxMigrations(900)]);
   const fares = await FareBook.open(feed, pool, logger);
+  const assignments = await GateAssignments.open(pool, logger);
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'transit', logger });
   await ensureStream(bus.jsm, { name: config.TRANSIT_STREAM, subjects: [transitSubjects.all] });
@@ -78,6 +80,7 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
   addTransitService(grpc, {
     pool,
     fares,
+    assignments,
     verifier: new PresentationVerifier({ ...verifierOptions, replayCache: new ReplayCache() }),
     uploadVerifier: new PresentationVerifier({ ...verifierOptions, replayCache: undefined }),
     accountVerifier: new PresentationVerifier({ ...verifierOptions, replayCache: undefined }),
@@ -102,6 +105,7 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
       await denyList.stop();
       await revocationWatch.stop();
       fares.stop();
+      assignments.stop();
       await pruner.stop();
       await relay.stop();
       await bus.close();

@@ -19,7 +19,7 @@ export interface TransitHarness {
   readonly db: Pool;
   readonly address: string;
   readonly transit: RunningTransit;
-  /** Calls as the gate fleet (`gate:transit`). */
+  /** Calls as the gate fleet `gates` (`gate:gates`), to which every gate is assigned. */
   readonly gates: PromiseClient<typeof TransitServiceService>;
   readonly gateToken: string;
   /** Calls as the operator (`transit:admin`). */
@@ -51,7 +51,7 @@ export async function startTransitHarness(overrides: Record<string, string> = {}
   const identity = wallet.identity;
   const onboarded = await identity.operator.onboardService({
     idempotencyKey: randomBytes(8).toString('hex'), name: 'transit', displayName: 'Aurelia Metro', contactEmail: 'ops@metro.example',
-    extraScopes: ['settle:transit', 'refund:transit', 'gate:transit'], jwksJson: '',
+    extraScopes: ['settle:transit', 'refund:transit'], jwksJson: '',
   });
   const database = await testPostgres();
   const config = loadTransitConfig({
@@ -79,10 +79,16 @@ export async function startTransitHarness(overrides: Record<string, string> = {}
     assert.equal(response.status, 200, await response.clone().text());
     return ((await response.json()) as { access_token: string }).access_token;
   };
-  const gateToken = await tokenFor('transit', onboarded.clientSecret, 'gate:transit');
+  const fleet = await identity.operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'), name: 'gates', displayName: 'Metro gates', contactEmail: 'gates@metro.example',
+    extraScopes: ['gate:gates'], jwksJson: '',
+  });
+  const gateToken = await tokenFor('gates', fleet.clientSecret, 'gate:gates');
   const operatorToken = await tokenFor('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
   const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
   const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
+  const { gates: all } = await operator.listGates({});
+  await operator.assignGates({ clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
   const anonymous = promiseClient(TransitServiceService, address);
   const db = createPool(database.url, { max: 4 });
   let counter = 0;

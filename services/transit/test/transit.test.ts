@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
-import type { FareRules } from '@citypass/proto/transit/v1/transit';
+import { TransitServiceService, type FareRules } from '@citypass/proto/transit/v1/transit';
+import { bearer, promiseClient } from '@citypass/platform/grpc';
 import { createPresentation } from '@citypass/credential';
 import { DomainError } from '@citypass/platform/errors';
 import { ResidentApp } from '../../../test/support/resident_app.ts';
@@ -167,6 +168,34 @@ describe('what gates are refused', () => {
     assert.deepEqual(await reasonOf(h.operator.tap(base)), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
     assert.equal(await tapCount(phone.residentId), 0);
     assert.equal((await h.gates.tap(base)).decision, 'OPEN', 'the same presentation still opens: the refusals consumed nothing');
+  });
+
+  test('a gate client taps only as the gates assigned to it; operators assign them', async () => {
+    const phone = await h.resident();
+    const identity = h.wallet.identity;
+    const other = await identity.operator.onboardService({
+      idempotencyKey: randomUUID(), name: 'airport-gates', displayName: 'Airport gates', contactEmail: 'ops@airport.example', extraScopes: ['gate:airport-gates'], jwksJson: '',
+    });
+    const response = await identity.clientCredentialsToken('airport-gates', other.clientSecret, 'urn:citypass:transit', 'gate:airport-gates');
+    const token = ((await response.json()) as { access_token: string }).access_token;
+    const airport = promiseClient(TransitServiceService, h.address, { metadata: () => bearer(token) });
+    try {
+      const request = { presentation: h.tapPresentation(phone), gateId: 'central-g1', direction: 'in', tappedAt: undefined, tapId: '' };
+      assert.deepEqual(await reasonOf(airport.tap(request)), { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' }, "another fleet's gate");
+      assert.deepEqual(await reasonOf(airport.getGateConfig({ gateId: 'central-g1' })), { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' });
+      assert.deepEqual(await reasonOf(airport.uploadTaps({ gateId: 'central-g1', taps: [] })), { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' });
+      assert.deepEqual(await reasonOf(h.gates.assignGates({ clientId: 'airport-gates', gateIds: ['airport-g1'] })), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
+      assert.deepEqual(await reasonOf(h.operator.assignGates({ clientId: 'airport-gates', gateIds: ['nowhere-g1'] })), { kind: 'not_found', reason: 'GATE_UNKNOWN' });
+      assert.deepEqual(await reasonOf(h.operator.assignGates({ clientId: 'Not A Client', gateIds: ['airport-g1'] })), { kind: 'invalid_argument', reason: 'CLIENT_ID_INVALID' });
+      const assigned = await h.operator.assignGates({ clientId: 'airport-gates', gateIds: ['airport-g1', 'airport-g2'] });
+      assert.deepEqual(assigned.gates.map((gate) => gate.gateId).sort(), ['airport-g1', 'airport-g2']);
+      assert.equal((await airport.tap({ ...request, gateId: 'airport-g1' })).decision, 'OPEN');
+      assert.deepEqual(await reasonOf(h.gates.tap({ ...request, presentation: h.tapPresentation(phone), gateId: 'airport-g2' })),
+        { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' }, 'reassigned: the first fleet no longer taps as it');
+      assert.equal(await tapCount(phone.residentId), 1);
+    } finally {
+      airport.close();
+    }
   });
 
   test('wrong direction sequences open the gate and are priced as the fare rules say', async () => {

@@ -6,7 +6,7 @@ import type { PresentationVerifier, RevocationSet, VerifiedPresentation } from '
 import type {
   GetGateConfigResponse, TapRequest, TapResponse, UploadTapsRequest, UploadTapsResponse, StoredTap, RejectedTap,
 } from '@citypass/proto/transit/v1/transit';
-import { invalidArgument, isDomainError, notFound, permissionDenied } from '@citypass/platform/errors';
+import { invalidArgument, isDomainError, notFound } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import { traceFields } from '@citypass/platform/trace_headers';
 import { decideTap, gateAudience, type TapDecision } from '../gate/decide.ts';
@@ -14,10 +14,12 @@ import type { Gate } from '../gtfs/feed.ts';
 import { transitMetrics } from '../metrics.ts';
 import type { DenyListMirror } from './deny_list.ts';
 import type { FareBook } from './fare_book.ts';
+import type { GateAssignments } from './gate_assignments.ts';
 import type { RecordOutcome, TapRecord, TapRecorder } from './tap_recorder.ts';
 
 export interface GateDeps {
   readonly fares: FareBook;
+  readonly assignments: GateAssignments;
   /** With a replay cache: online taps. */
   readonly verifier: PresentationVerifier;
   /** Without one: uploads are checked as of their tap time; the database refuses a presentation used twice. */
@@ -38,15 +40,9 @@ export const maxUploadAgeMs = 7 * 86_400_000;
 const maxUploadBatch = 1_000;
 const tapIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Gates call with a token of a client holding `gate:<client>`. */
-export function checkGate(principal: Principal | undefined): void {
-  if (principal === undefined || !principal.scopes.has(`gate:${principal.clientId}`)) {
-    throw permissionDenied('SCOPE_MISSING', 'gates call with a token carrying gate:<client>');
-  }
-}
-
-export async function tap(deps: GateDeps, request: TapRequest): Promise<TapResponse> {
+export async function tap(deps: GateDeps, principal: Principal | undefined, request: TapRequest): Promise<TapResponse> {
   const gate = gateOf(deps, request.gateId);
+  deps.assignments.check(principal, gate.id);
   const direction = directionOf(request.direction);
   const nowMs = deps.now();
   const atMs = request.tappedAt === undefined ? nowMs : request.tappedAt.getTime();
@@ -79,8 +75,9 @@ function remember(tapId: string, presentation: string, answer: Promise<TapRespon
   }
 }
 
-export async function uploadTaps(deps: GateDeps, request: UploadTapsRequest): Promise<UploadTapsResponse> {
+export async function uploadTaps(deps: GateDeps, principal: Principal | undefined, request: UploadTapsRequest): Promise<UploadTapsResponse> {
   const gate = gateOf(deps, request.gateId);
+  deps.assignments.check(principal, gate.id);
   if (request.taps.length > maxUploadBatch) throw invalidArgument('UPLOAD_TOO_LARGE', `at most ${maxUploadBatch} taps per upload`);
   const accepted: string[] = [];
   const rejected: RejectedTap[] = [];
@@ -162,8 +159,9 @@ function tapRecord(
   };
 }
 
-export async function gateConfig(deps: GateDeps, gateId: string): Promise<GetGateConfigResponse> {
+export async function gateConfig(deps: GateDeps, principal: Principal | undefined, gateId: string): Promise<GetGateConfigResponse> {
   const gate = gateOf(deps, gateId);
+  deps.assignments.check(principal, gate.id);
   return {
     gateId: gate.id,
     stationId: gate.stationId,

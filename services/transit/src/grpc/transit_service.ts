@@ -1,10 +1,11 @@
-// TransitService over gRPC: decode -> app -> encode. Gates authenticate with a `gate:<client>` token, operators
+// TransitService over gRPC: decode -> app -> encode. Gates authenticate with a `gate:<client>` token (and must be
+// assigned to that client), operators
 // with `transit:admin`, residents with a presentation addressed to transit-account in `citypass-presentation`.
 import type { Metadata } from '@grpc/grpc-js';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import type { GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
 import { putFareRules, listFareRules } from '../app/fare_rules.ts';
-import { checkGate, gateConfig, tap, uploadTaps, type GateDeps } from '../app/gates.ts';
+import { gateConfig, tap, uploadTaps, type GateDeps } from '../app/gates.ts';
 import { getCapProgress, listJourneys, residentOf, type RiderDeps } from '../app/riders.ts';
 
 export const operatorScope = 'transit:admin';
@@ -18,26 +19,21 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
     return typeof value === 'string' ? value : undefined;
   };
   server.addService('citypass.transit.v1.TransitService', TransitServiceService, {
-    tap: (request, context) => {
-      checkGate(context.principal);
-      return tap(deps, request);
-    },
-    uploadTaps: (request, context) => {
-      checkGate(context.principal);
-      return uploadTaps(deps, request);
-    },
-    getGateConfig: (request, context) => {
-      checkGate(context.principal);
-      return gateConfig(deps, request.gateId);
-    },
+    tap: (request, context) => tap(deps, context.principal, request),
+    uploadTaps: (request, context) => uploadTaps(deps, context.principal, request),
+    getGateConfig: (request, context) => gateConfig(deps, context.principal, request.gateId),
     listJourneys: async (request, context) =>
       listJourneys(deps, await residentOf(deps, presentationOf(context.metadata)), request.fromServiceDate, request.toServiceDate),
     getCapProgress: async (_request, context) => getCapProgress(deps, await residentOf(deps, presentationOf(context.metadata))),
     putFareRules: (request, context) => putFareRules(deps, context.principal?.clientId ?? 'unknown', request),
     listFareRules: () => Promise.resolve(listFareRules(deps.fares)),
+    assignGates: async (request, context) => ({
+      gates: await deps.assignments.assign(deps.fares, context.principal?.clientId ?? 'unknown', request.clientId, request.gateIds),
+    }),
+    listGates: () => Promise.resolve({ gates: deps.assignments.list(deps.fares) }),
   }, {
     tap: gate, uploadTaps: gate, getGateConfig: gate,
     listJourneys: resident, getCapProgress: resident,
-    putFareRules: operator, listFareRules: 'authenticated',
+    putFareRules: operator, listFareRules: 'authenticated', assignGates: operator, listGates: operator,
   });
 }

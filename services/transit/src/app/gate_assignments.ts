@@ -1,0 +1,69 @@
+// Which gate client operates which gate. A gate's taps, uploads and configuration are accepted only from the
+// client it is assigned to (an OIDC client with `gate:<client>`), so a gate fleet cannot tap as another fleet's
+// gates, and a gate with no client cannot be used at all. Read on every tap from memory; reloaded after a change
+// and every 30 s, so another instance's assignment reaches this one within that.
+import type { Gate as GateMessage } from '@citypass/proto/transit/v1/transit';
+import { invalidArgument, notFound, permissionDenied } from '@citypass/platform/errors';
+import type { Principal } from '@citypass/platform/grpc';
+import type { Logger } from '@citypass/platform/log';
+import type { Pool } from '@citypass/platform/pg';
+import type { FareBook } from './fare_book.ts';
+
+const clientIdPattern = /^[a-z][a-z0-9-]{1,31}$/;
+const maxGatesPerCall = 1_000;
+
+export class GateAssignments {
+  readonly #pool: Pool;
+  #clientOf = new Map<string, string>();
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  static async open(pool: Pool, logger: Logger): Promise<GateAssignments> {
+    const assignments = new GateAssignments(pool);
+    await assignments.reload();
+    assignments.#timer = setInterval(() => {
+      assignments.reload().catch((error: unknown) => { logger.warn('gate assignments reload failed', { error }); });
+    }, 30_000);
+    assignments.#timer.unref();
+    return assignments;
+  }
+
+  async reload(): Promise<void> {
+    const { rows } = await this.#pool.query<{ gate_id: string; client_id: string }>('SELECT gate_id, client_id FROM gate_assignments');
+    this.#clientOf = new Map(rows.map((row) => [row.gate_id, row.client_id]));
+  }
+
+  /** The caller must hold `gate:<client>` and the gate must be assigned to that client. */
+  check(principal: Principal | undefined, gateId: string): void {
+    if (principal === undefined || !principal.scopes.has(`gate:${principal.clientId}`)) {
+      throw permissionDenied('SCOPE_MISSING', 'gates call with a token carrying gate:<client>');
+    }
+    if (this.#clientOf.get(gateId) !== principal.clientId) {
+      throw permissionDenied('GATE_NOT_ASSIGNED', 'this gate is not assigned to the calling client');
+    }
+  }
+
+  async assign(fares: FareBook, operator: string, clientId: string, gateIds: readonly string[]): Promise<GateMessage[]> {
+    if (!clientIdPattern.test(clientId)) throw invalidArgument('CLIENT_ID_INVALID', 'client_id is a service name: 2-32 of [a-z0-9-]');
+    if (gateIds.length === 0 || gateIds.length > maxGatesPerCall) throw invalidArgument('GATE_IDS_INVALID', `1-${maxGatesPerCall} gate ids`);
+    const unknown = gateIds.find((gateId) => !fares.gates.has(gateId));
+    if (unknown !== undefined) throw notFound('GATE_UNKNOWN', 'a gate id is not in the network');
+    await this.#pool.query(`
+      INSERT INTO gate_assignments (gate_id, client_id, assigned_by) SELECT unnest($1::text[]), $2, $3
+      ON CONFLICT (gate_id) DO UPDATE SET client_id = EXCLUDED.client_id, assigned_by = EXCLUDED.assigned_by, assigned_at = now()`,
+    [[...new Set(gateIds)], clientId, operator]);
+    await this.reload();
+    return this.list(fares).filter((gate) => gate.clientId === clientId);
+  }
+
+  list(fares: FareBook): GateMessage[] {
+    return [...fares.gates.values()].map((gate) => ({ gateId: gate.id, stationId: gate.stationId, name: gate.name, clientId: this.#clientOf.get(gate.id) ?? '' }));
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
