@@ -15,8 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
+import { connect } from '@nats-io/transport-node';
 import { ConcessionClass, IdentityServiceService } from '@citypass/proto/identity/v1/identity';
-import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { TransitServiceService, type StoredTap } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { createPresentation } from '@citypass/credential';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
@@ -188,12 +189,18 @@ test('system - a day of journeys through an offline gate is charged exactly the 
   await topUp(rider, 5_000n);
   const gate = await gateRuntime('central-g1');
   const exit = await gateRuntime('airport-g1');
+  const stored: { gateId: string; tap: StoredTap }[] = [];
   try {
     gate.setOnline(false);
     exit.setOnline(false);
     for (let journey = 0; journey < 4; journey++) {
-      assert.equal((await gate.tap(rider.present('transit'), 'in')).decision, 'OPEN', 'the gate decides alone');
-      assert.equal((await exit.tap(rider.present('transit'), 'out')).decision, 'OPEN');
+      for (const [runtime, gateId, direction] of [[gate, 'central-g1', 'in'], [exit, 'airport-g1', 'out']] as const) {
+        const presentation = rider.present('transit');
+        const atMs = Date.now();
+        const answer = await runtime.tap(presentation, direction, atMs);
+        assert.equal(answer.decision, 'OPEN', 'the gate decides alone');
+        stored.push({ gateId, tap: { tapId: answer.tapId, presentation, direction, tappedAt: new Date(atMs), decision: 'OPEN', reason: '' } });
+      }
     }
     assert.equal(await balance(rider), 5_000n, 'nothing is charged while the gates are cut off');
     gate.setOnline(true);
@@ -201,13 +208,33 @@ test('system - a day of journeys through an offline gate is charged exactly the 
     await gate.flush();
     await exit.flush();
     await until(async () => await balance(rider) === 5_000n - 900n, 'four 4.80 journeys capped at 9.00');
-    await gate.flush();
-    await exit.flush();
+    // The gates' acknowledgements were lost: they upload everything again.
+    for (const { gateId, tap: again } of stored) {
+      assert.deepEqual((await gates.uploadTaps({ gateId, taps: [again] })).acceptedTapIds, [again.tapId]);
+    }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     assert.equal(await balance(rider), 4_100n, 'uploading again charges nothing more');
   } finally {
     await gate.stop();
     await exit.stop();
+  }
+});
+
+test('system - an offline gate follows revocations over NATS and refuses a revoked phone without transit', async () => {
+  const rider = await enroll();
+  const nc = await connect({ servers: identity.nats.url });
+  const dir = await mkdtemp(join(tmpdir(), 'citypass-gate-'));
+  journalDirs.push(dir);
+  const gate = new GateRuntime({ gateId: 'harbour-g2', issuer: identity.issuer, link: grpcGateLink(transitAddress, () => Promise.resolve(gateToken)), journalDir: dir, nats: nc });
+  try {
+    await gate.start();
+    gate.setOnline(false);
+    assert.equal((await gate.tap(rider.present('transit'), 'in')).decision, 'OPEN');
+    await operator.revokeCredential({ credentialId: rider.credentialId, reason: 'phone reported stolen' });
+    await until(async () => (await gate.tap(rider.present('transit'), 'in')).reason === 'CREDENTIAL_REVOKED', 'the revocation reaches the cut-off gate');
+  } finally {
+    await gate.stop();
+    await nc.close();
   }
 });
 

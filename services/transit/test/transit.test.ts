@@ -212,6 +212,16 @@ describe('what gates are refused', () => {
     assert.equal(await h.balance(phone), 3_000n - 900n, 'maximum fare for the first, zone 1 for the second: 10.90 capped at 9.00');
   });
 
+  test('a presentation used at an online gate and uploaded again by an offline gate is charged once', async () => {
+    const phone = await h.resident();
+    const at = h.now();
+    const presentation = h.tapPresentationAt(phone, at);
+    assert.equal((await h.gates.tap({ presentation, gateId: 'central-g1', direction: 'in', tappedAt: new Date(at), tapId: '' })).decision, 'OPEN');
+    const uploaded = await h.gates.uploadTaps({ gateId: 'university-g1', taps: [{ tapId: randomUUID(), presentation, direction: 'in', tappedAt: new Date(at), decision: 'OPEN', reason: '' }] });
+    assert.deepEqual(uploaded.rejected.map((rejected) => rejected.reason), ['PRESENTATION_REPLAYED'], 'the database refuses it across gates and instances');
+    assert.equal(await tapCount(phone.residentId), 1);
+  });
+
   test('uploads: forged taps, replays across gates and taps too old are rejected with a reason; denied taps are acknowledged', async () => {
     const phone = await h.resident();
     const at = h.now() - 5 * minute;
