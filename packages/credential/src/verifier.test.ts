@@ -162,13 +162,16 @@ test('verifier - a revoked credential is CREDENTIAL_REVOKED until the revocation
   assert.equal((await fixture.verifier.verify(wire, { audience })).credentialId, fixture.credentialId);
 });
 
-test('verifier - a revocation applies from its time: a presentation verified as of an earlier time stands', async () => {
+test('verifier - revocation is judged as of a given time only when asked; a live decision counts any revocation', async () => {
   const fixture = makeFixture();
   const wire = fixture.present();
   fixture.revocations.add(fixture.credentialId, nowMs + 1_000);
-  assert.equal((await fixture.verifier.verify(wire, { audience, nowMs })).credentialId, fixture.credentialId, 'made before the revocation');
+  await assertRejects(() => fixture.verifier.verify(wire, { audience, nowMs }), 'permission_denied', 'CREDENTIAL_REVOKED',
+  );
+  assert.equal((await fixture.verifier.verify(wire, { audience, nowMs, revocationAsOfMs: nowMs })).credentialId, fixture.credentialId,
+    'settling a presentation made before the revocation');
   const later = fixture.present({ counter: 20 });
-  await assertRejects(() => fixture.verifier.verify(later, { audience, nowMs: nowMs + 1_000 }), 'permission_denied', 'CREDENTIAL_REVOKED');
+  await assertRejects(() => fixture.verifier.verify(later, { audience, nowMs, revocationAsOfMs: nowMs + 1_000 }), 'permission_denied', 'CREDENTIAL_REVOKED');
 });
 
 test('verifier - a rejected presentation does not use up its nonce or counter', async () => {

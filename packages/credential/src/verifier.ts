@@ -29,7 +29,16 @@ export type PresentationVerifierOptions = {
   readonly now?: () => number;
 };
 
-export type VerifyPresentationOptions = { readonly audience: string; readonly nowMs?: number };
+export type VerifyPresentationOptions = {
+  readonly audience: string;
+  readonly nowMs?: number;
+  /**
+   * Judge revocation as of this time: a revocation made later does not count. Only for settling what already
+   * happened (the wallet charging a tap as of the tap); a live decision leaves it out, so any revocation counts,
+   * whatever the verifier's clock says.
+   */
+  readonly revocationAsOfMs?: number;
+};
 
 export type VerifiedPresentation = {
   readonly credentialId: string;
@@ -81,8 +90,7 @@ export class PresentationVerifier {
       ? await this.#verifyCredential(credential, cachedOrDecoded, nowMs)
       : checkCredentialTimes(cachedOrDecoded, nowMs, this.#clockSkewMs);
     const claims = checkKeyBinding(keyBindingJws, verified, { audience: options.audience, nowMs, clockSkewMs: this.#clockSkewMs });
-    // As of the verification time: a tap settled later is judged by the revocations in force when it was made.
-    if (this.#revocations.isRevoked(verified.claims.jti, nowMs)) {
+    if (this.#revocations.isRevoked(verified.claims.jti, options.revocationAsOfMs)) {
       throw credentialError('permission_denied', 'CREDENTIAL_REVOKED', 'credential has been revoked');
     }
     const expiresAtMs = claims.exp * 1000;

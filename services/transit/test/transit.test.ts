@@ -153,6 +153,18 @@ describe('what gates are refused', () => {
     assert.deepEqual([huge.decision, huge.reason], ['DENY', 'PRESENTATION_TOO_LARGE']);
     const otherAudience = await h.gates.tap({ presentation: phone.present('parking'), gateId: 'central-g1', direction: 'in', tappedAt: undefined, tapId: '' });
     assert.equal(otherAudience.decision, 'DENY');
+    // A phone that caps its presentation at zero would otherwise ride free: the fare is unknown at the gate.
+    const capped = createPresentation({
+      credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'transit', counter: 900_000, nowMs: h.now(), amountCap: { amountMinor: 0n, currency: 'EUR' },
+    });
+    const cappedTap = await h.gates.tap({ presentation: capped, gateId: 'central-g1', direction: 'in', tappedAt: undefined, tapId: '' });
+    assert.deepEqual([cappedTap.decision, cappedTap.reason], ['DENY', 'PRESENTATION_CAPPED']);
+    const cappedUpload = await h.gates.uploadTaps({ gateId: 'central-g1', taps: [{
+      tapId: randomUUID(), presentation: createPresentation({
+        credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'transit', counter: 900_001, nowMs: h.now(), amountCap: { amountMinor: 0n, currency: 'EUR' },
+      }), direction: 'in', tappedAt: new Date(h.now()), decision: 'OPEN', reason: '',
+    }] });
+    assert.deepEqual(cappedUpload.rejected.map((rejected) => rejected.reason), ['PRESENTATION_CAPPED']);
     assert.equal(await tapCount(phone.residentId), 0);
   });
 

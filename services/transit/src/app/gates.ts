@@ -53,7 +53,7 @@ export async function tap(deps: GateDeps, principal: Principal | undefined, requ
   // first call is still running), not a replay denial.
   const repeated = request.tapId === '' ? undefined : recentAnswers.get(tapId);
   if (repeated !== undefined && repeated.presentation === request.presentation) return repeated.answer;
-  // Online: decided as of now (a revocation made since the gate's clock said "tapped" still counts).
+  // Online: decided as of the service's clock, counting every revocation.
   const answer = decideTap(deps.verifier, deps.denyList, request.presentation, nowMs)
     .then((decision) => recordDecision(deps, decision, { tapId, gate, direction, atMs, presentation: request.presentation, source: 'online' }));
   if (request.tapId !== '') remember(tapId, request.presentation, answer);
@@ -118,13 +118,15 @@ async function checkStoredTap(deps: GateDeps, gate: Gate, stored: StoredTap): Pr
   if (atMs < nowMs - maxUploadAgeMs) return 'TAP_TOO_OLD';
   let verified: VerifiedPresentation;
   try {
-    // As of the tap: the gate opened then. A credential revoked since is refused here, as the wallet would refuse to
-    // charge it: that ride goes uncharged (a stolen phone's rides are not its owner's to pay).
+    // As of the tap for freshness (the gate opened then), but any revocation known now counts: an offline gate's
+    // clock is not trusted to say the tap came before a revocation, so a phone reported stolen is never charged
+    // for taps uploaded after the report (a replaced phone's last offline taps go uncharged too).
     verified = await deps.uploadVerifier.verify(stored.presentation, { audience: gateAudience, nowMs: atMs });
   } catch (error) {
     if (isDomainError(error) && error.kind !== 'unavailable') return error.reason;
     throw error;
   }
+  if (verified.amountCap !== undefined) return 'PRESENTATION_CAPPED';
   return tapRecord(stored.tapId, gate, stored.direction, atMs, stored.presentation, verified, 'offline');
 }
 

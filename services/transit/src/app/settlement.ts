@@ -148,19 +148,21 @@ async function runOpenSteps(deps: SettlementDeps, client: PoolClient, residentId
   return 'done';
 }
 
-/** Refusals that are the resident's to pay: the fare becomes a debt until a top-up. */
-const debtReasons = new Set(['INSUFFICIENT_FUNDS', 'RISK_DAILY_LIMIT', 'RISK_CREDENTIAL_CAP']);
+/** Refusals that are the resident's to settle: the fare becomes a debt until a top-up (or, for limits, a later day). */
+const debtReasons = new Set(['INSUFFICIENT_FUNDS', 'RISK_DAILY_LIMIT', 'RISK_CREDENTIAL_CAP', 'MANDATE_CAP_EXCEEDED']);
+/** Refusals no one can ever fix for this tap: the ride cannot be charged, and is written off. */
+const writeOffReasons = new Set(['TAP_TOO_OLD', 'CREDENTIAL_REVOKED']);
 
 /**
- * What a refused charge means. The resident's money or limits: a debt. The mandate itself (the tap is past the
- * wallet's settlement window, its credential was revoked before the tap, ...): written off, since no top-up can
- * ever make the wallet accept it. Anything else (an outage, a velocity limit that passes, transit's own token or
- * scopes): retried on a later pass, never held against the resident.
+ * What a refused charge means. The resident's money, limits or an amount cap they put on the tap: a debt. A tap
+ * the wallet can never accept (past the settlement window, or its credential revoked before it): written off.
+ * Anything else (an outage, a key rotation not yet seen, a velocity limit that passes, transit's own token or
+ * scopes): retried on a later pass, never held against the resident and never forgiven.
  */
 function outcomeOfRefusal(error: unknown): 'declined' | 'written_off' | 'retry' {
   if (!isDomainError(error)) return 'retry';
   if (debtReasons.has(error.reason)) return 'declined';
-  if (error.kind === 'permission_denied' && error.reason !== 'SCOPE_MISSING') return 'written_off';
+  if (writeOffReasons.has(error.reason)) return 'written_off';
   return 'retry';
 }
 

@@ -30,6 +30,17 @@ export interface Settler {
   stop(): Promise<void>;
 }
 
+/**
+ * A fare declined for a spending limit (not for money) needs no top-up: it is tried again an hour after each
+ * decline, so the resident leaves the deny list once the limit allows it (the next day at the latest).
+ */
+async function retryLimitDeclines(deps: SettlementDeps): Promise<void> {
+  await deps.pool.query(`
+    UPDATE settlement_steps SET status = 'pending', attempt = attempt + 1
+     WHERE status = 'declined' AND decline_reason IN ('RISK_DAILY_LIMIT', 'RISK_CREDENTIAL_CAP') AND finished_at < $1`,
+  [new Date(deps.now() - 3_600_000)]);
+}
+
 export function startSettler(deps: SettlementDeps, options: { intervalMs: number; concurrency: number; logger: Logger }): Settler {
   let running: Promise<number> | undefined;
   let backlog = 0;
@@ -37,6 +48,7 @@ export function startSettler(deps: SettlementDeps, options: { intervalMs: number
   transitMetrics.settlementBacklog.addCallback((result) => { result.observe(backlog); });
 
   const pass = async (): Promise<number> => {
+    await retryLimitDeclines(deps);
     const riders = await dueRiders(deps.pool, 1_000, deps.now());
     backlog = riders.length;
     let settled = 0;

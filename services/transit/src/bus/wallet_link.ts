@@ -3,7 +3,7 @@
 // once (identity may have rotated keys or the token may have just expired).
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
-  AuthorizeRequest, AuthorizeResponse, CaptureRequest, CaptureResponse, RefundRequest, RefundResponse, type Hold,
+  AuthorizeRequest, AuthorizeResponse, CaptureRequest, CaptureResponse, RefundRequest, RefundResponse, VoidRequest, type Hold,
 } from '@citypass/proto/wallet/v1/wallet';
 import { request } from '@citypass/platform/bus';
 import type { ClientCredentials } from '@citypass/platform/client_credentials';
@@ -38,9 +38,18 @@ export function natsWalletLink(nc: NatsConnection, credentials: ClientCredential
         idempotencyKey: `${key}:authorize`, amount: { amountMinor, currency }, presentation, reference, holdTtlSeconds, settlesTap: true,
       }).finish()));
       const holdId = authorized.hold?.holdId ?? '';
-      const captured = CaptureResponse.decode(await call('wallet.v1.capture', CaptureRequest.encode({
-        idempotencyKey: `${key}:capture`, holdId, amountMinor,
-      }).finish()));
+      let capturedBytes: Uint8Array;
+      try {
+        capturedBytes = await call('wallet.v1.capture', CaptureRequest.encode({ idempotencyKey: `${key}:capture`, holdId, amountMinor }).finish());
+      } catch (error) {
+        // The hold ran out before its capture (transit was down for a while): release it now rather than when the
+        // wallet's sweeper gets to it, so the next attempt's authorization finds the resident's money free.
+        if (isDomainError(error) && error.reason === 'HOLD_EXPIRED') {
+          await call('wallet.v1.void', VoidRequest.encode({ idempotencyKey: `${key}:void`, holdId }).finish()).catch(() => undefined);
+        }
+        throw error;
+      }
+      const captured = CaptureResponse.decode(capturedBytes);
       if (captured.hold === undefined) throw new Error('the wallet answered a capture without its hold');
       return captured.hold;
     },

@@ -45,3 +45,21 @@ test('decide - verification failures are DENY with their reason: revoked, replay
   assert.equal(await reasonOf(resident.present(nowMs - 120_000)), 'PRESENTATION_EXPIRED');
   assert.equal(await reasonOf('not a presentation'), 'MALFORMED_PRESENTATION');
 });
+
+test('decide - a presentation capped at an amount is DENY PRESENTATION_CAPPED: the fare is not known at the gate', async () => {
+  const resident = issuer.resident();
+  const decided = await decideTap(verifier(), nobodyDenied, resident.present(Date.now(), { amountMinor: 0n, currency: 'EUR' }), Date.now());
+  assert.equal(decided.decision, 'DENY');
+  assert.equal(decided.reason, 'PRESENTATION_CAPPED');
+});
+
+test('decide - a revocation counts at the gate whatever its time: a gate whose clock is behind still refuses', async () => {
+  const resident = issuer.resident();
+  const nowMs = Date.now();
+  const revocations = new RevocationSet();
+  revocations.add(resident.credentialId, nowMs);
+  const behind = nowMs - 3 * 60_000;
+  const decided = await decideTap(verifier(revocations), nobodyDenied, resident.present(behind), behind);
+  assert.equal(decided.decision, 'DENY');
+  assert.equal(decided.reason, 'CREDENTIAL_REVOKED');
+});

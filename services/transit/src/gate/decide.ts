@@ -23,6 +23,8 @@ export async function decideTap(verifier: PresentationVerifier, denyList: DenyLi
     if (isDomainError(error)) return { decision: 'DENY', reason: error.reason };
     throw error;
   }
+  // The fare is not known at the gate, so a presentation capped at some amount is no mandate for it.
+  if (verified.amountCap !== undefined) return { decision: 'DENY', reason: 'PRESENTATION_CAPPED', presentation: verified };
   if (denyList.isDenied(verified.subject)) return { decision: 'DENY', reason: 'DEBT_OUTSTANDING', presentation: verified };
   return { decision: 'OPEN', presentation: verified };
 }

@@ -65,6 +65,7 @@ export function grpcGateLink(address: string, tokenSource: TokenSource, options:
  */
 function linkErrorOf(error: grpc.ServiceError): DomainError | grpc.ServiceError {
   const mapped = domainErrorFromGrpc(error);
-  if (mapped instanceof DomainError || error.code !== grpc.status.RESOURCE_EXHAUSTED) return mapped;
+  // Only gRPC's own size refusal: a proxy's rate limit is also RESOURCE_EXHAUSTED, and must be backed off, not halved.
+  if (mapped instanceof DomainError || error.code !== grpc.status.RESOURCE_EXHAUSTED || !/larger than max/i.test(error.details)) return mapped;
   return new DomainError('resource_exhausted', messageTooLargeReason, error.details, { cause: error });
 }

@@ -9,6 +9,7 @@ import {
   UploadTapsRequest, type GetGateConfigRequest, type GetGateConfigResponse, type StoredTap, type UploadTapsResponse,
 } from '@citypass/proto/transit/v1/transit';
 import { createPresentation, issueCredential, publicJwkOf } from '@citypass/credential';
+import type { AmountCap } from '@citypass/credential';
 import { DomainError } from '@citypass/platform/errors';
 import { gateAudience } from './decide.ts';
 import { messageTooLargeReason, type GateLink } from './gate_link.ts';
@@ -21,7 +22,7 @@ export type TestResident = {
   readonly residentId: string;
   readonly credentialId: string;
   /** A fresh presentation for the gates (next counter, new nonce). */
-  present(nowMs?: number): string;
+  present(nowMs?: number, amountCap?: AmountCap): string;
 };
 
 export type TestIssuer = { readonly jwksJson: string; resident(): TestResident };
@@ -46,8 +47,8 @@ export function makeIssuer(): TestIssuer {
     return {
       residentId,
       credentialId,
-      present: (nowMs = Date.now()) =>
-        createPresentation({ credential, devicePrivateKey: device.privateKey, audience: gateAudience, counter: counter++, nowMs }),
+      present: (nowMs = Date.now(), amountCap?: AmountCap) =>
+        createPresentation({ credential, devicePrivateKey: device.privateKey, audience: gateAudience, counter: counter++, nowMs, ...(amountCap === undefined ? {} : { amountCap }) }),
     };
   };
   return { jwksJson, resident };

@@ -5,8 +5,8 @@
 //
 // A tap a gate verified (settles_tap) is a mandate as of the moment of the tap: the presentation is verified as of
 // its own issue time, which may lie up to the settlement window in the past. Everything else is checked as for a
-// fresh one (signatures, audience, the credential's validity at the tap); revocation is checked as of now, so the
-// taps of a credential revoked since are refused too.
+// fresh one (signatures, audience, the credential's validity at the tap); revocation is judged as of the tap too:
+// a credential revoked before the tap is refused, one revoked after it (a new phone) still settles its rides.
 import { decodeJws, parsePresentationClaims, splitPresentation, type VerifiedPresentation } from '@citypass/credential';
 import { DomainError, invalidArgument, permissionDenied } from '@citypass/platform/errors';
 import type { Money } from '../domain/money.ts';
@@ -32,7 +32,8 @@ export async function verifyTapMandate(deps: WalletDeps, presentation: string, s
     throw permissionDenied('TAP_TOO_OLD', `the tap is older than the settlement window of ${windowMs / 1000} s`);
   }
   if (tappedAtMs > nowMs + clockSkewMs) throw permissionDenied('TAP_IN_FUTURE', 'the tap is issued in the future');
-  return withinCap(await asMandate(() => deps.mandates.verify(presentation, { audience: service, nowMs: tappedAtMs })), money);
+  // As of the tap: a revocation made after it (a new phone, a phone reported stolen later) does not undo the ride.
+  return withinCap(await asMandate(() => deps.mandates.verify(presentation, { audience: service, nowMs: tappedAtMs, revocationAsOfMs: tappedAtMs })), money);
 }
 
 /** The key binding's `iat`, unverified: it only picks the time the presentation is then verified at. */
