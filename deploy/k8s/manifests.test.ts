@@ -31,8 +31,11 @@ const TEMPLATE_SUFFIX = '.template.yaml';
 const KUSTOMIZATION_FILE = 'kustomization.yaml';
 /** Images built from this repository; their containers are the citypass services. */
 const CITYPASS_IMAGE_PREFIX = 'citypass/';
-/** Setting names that hold secrets: they must come from a Secret, never from a ConfigMap or a literal. */
-const SECRET_NAME = /(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|KEYS?|DATABASE_URL)$/;
+/**
+ * Setting names that hold secrets: they must come from a Secret, never from a ConfigMap or a literal. NATS_URL carries
+ * the service's NATS user and password (nats://<user>:<password>@nats:4222).
+ */
+const SECRET_NAME = /(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|KEYS?|DATABASE_URL|NATS_URL)$/;
 /**
  * Settings every service process also reads, through @citypass/platform/telemetry (loaded by `--import` before
  * main.ts), which does not export its schema. OTEL_EXPORTER_OTLP_ENDPOINT is optional (no trace export when unset).
@@ -711,6 +714,48 @@ test('k8s - no Secret carries a value other than a placeholder, and secrets stay
   assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'transit-secrets'));
 });
 
+test('k8s - the dev NATS admits only the citypass users, and each service logs in as its own user from its Secret', () => {
+  const src = sources();
+  const find = (kind: string, name: string): object => {
+    const found = src.resources.find((r) => r.kind === kind && r.name === name);
+    assert.ok(found, `${kind}/${name}`);
+    return found.obj;
+  };
+  const keysOf = (name: string): string[] =>
+    Object.keys((src.templates.find((t) => t.kind === 'Secret' && t.name === name)?.obj as ISecret | undefined)?.stringData ?? {});
+  // nats.conf names the users; each password is an environment variable (test/nats_permissions.test.ts runs it).
+  const conf = (find('ConfigMap', 'nats-config') as IConfigMap).data?.['nats.conf'] ?? '';
+  const users = [...conf.matchAll(/\buser:\s*(\w+)\s+password:\s*\$(\w+)/g)].map(([, user, variable]) => [user, variable]);
+  assert.deepEqual(users, [
+    ['identity', 'NATS_IDENTITY_PASSWORD'], ['wallet', 'NATS_WALLET_PASSWORD'], ['transit', 'NATS_TRANSIT_PASSWORD'], ['gate', 'NATS_GATE_PASSWORD'],
+  ]);
+  assert.doesNotMatch(conf, /no_auth_user|default_permissions/, 'no anonymous login, no permissions for anyone unlisted');
+  const variables = users.map(([, variable]) => variable);
+
+  // The server reads that file and gets each password from the nats-users Secret (a template: the store creates it).
+  const pod = (find('StatefulSet', 'nats') as IStatefulSet).spec?.template.spec;
+  const c = pod?.containers.find((container) => container.name === 'nats');
+  assert.ok(c);
+  const mount = c.volumeMounts?.find((m) => m.name === 'config');
+  assert.deepEqual(pod?.volumes?.find((v) => v.name === 'config')?.configMap, { name: 'nats-config' });
+  assert.equal(mount?.readOnly, true);
+  assert.ok(c.args?.includes(`--config=${mount.mountPath}/nats.conf`), 'nats-server reads nats.conf');
+  const fromSecret = (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef?.name === 'nats-users');
+  assert.deepEqual(fromSecret.map((e) => [e.name, e.valueFrom?.secretKeyRef?.key]), variables.map((variable) => [variable, variable]));
+  assert.deepEqual(keysOf('nats-users'), variables);
+
+  // Each service's NATS_URL (nats://<user>:<password>@nats:4222) comes from its own Secret only.
+  for (const service of ['identity', 'wallet', 'transit']) {
+    const container = (find('Deployment', service) as IDeployment).spec?.template.spec?.containers[0];
+    assert.ok(container);
+    assert.ok(keysOf(`${service}-secrets`).includes('NATS_URL'), `${service}-secrets has NATS_URL`);
+    assert.deepEqual((container.envFrom ?? []).flatMap((from) => (from.secretRef ? [from.secretRef.name] : [])), [`${service}-secrets`]);
+    const configMaps = (container.envFrom ?? []).flatMap((from) => (from.configMapRef ? [from.configMapRef.name] : []));
+    for (const name of configMaps) assert.equal((find('ConfigMap', name ?? '') as IConfigMap).data?.NATS_URL, undefined, `${name} has no NATS_URL`);
+    assert.equal(container.env?.find((e) => e.name === 'NATS_URL'), undefined, `${service} sets no NATS_URL literal`);
+  }
+});
+
 test('k8s - identity runs as specified', () => {
   const src = sources();
   const find = (kind: string, name: string): Resource => {
@@ -755,13 +800,12 @@ test('k8s - identity runs as specified', () => {
     IDENTITY_ISSUER: 'https://id.city.example',
     IDENTITY_HTTP_HOST: '0.0.0.0',
     IDENTITY_GRPC_HOST: '0.0.0.0',
-    NATS_URL: 'nats://nats:4222',
     LOG_LEVEL: 'info',
     IDENTITY_TRUST_PROXY: 'true',
   });
   const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'identity-secrets');
   assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}).sort(), [
-    'IDENTITY_COOKIE_KEYS', 'IDENTITY_DATABASE_URL', 'IDENTITY_KEY_ENCRYPTION_KEY', 'IDENTITY_OPERATOR_CLIENT_SECRET',
+    'IDENTITY_COOKIE_KEYS', 'IDENTITY_DATABASE_URL', 'IDENTITY_KEY_ENCRYPTION_KEY', 'IDENTITY_OPERATOR_CLIENT_SECRET', 'NATS_URL',
   ]);
 
   find('Service', 'identity');
@@ -823,7 +867,6 @@ test('k8s - wallet runs as specified', () => {
   const config = (find('ConfigMap', 'wallet-config').obj as IConfigMap).data;
   assert.deepEqual(config, {
     WALLET_GRPC_HOST: '0.0.0.0',
-    NATS_URL: 'nats://nats:4222',
     WALLET_STREAM: 'WALLET_EVENTS',
     IDENTITY_STREAM: 'IDENTITY_EVENTS',
     IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
@@ -845,7 +888,7 @@ test('k8s - wallet runs as specified', () => {
   assert.deepEqual(devPatch('wallet-config'), { IDENTITY_ISSUER: devPatch('identity-config')?.IDENTITY_ISSUER, IDENTITY_JWKS_URL: 'http://identity:7100/jwks' });
 
   const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'wallet-secrets');
-  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}), ['WALLET_DATABASE_URL']);
+  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}), ['WALLET_DATABASE_URL', 'NATS_URL']);
 
   const service = (find('Service', 'wallet').obj as IService).spec;
   assert.deepEqual(service?.ports?.map((p) => [p.name, p.port, p.targetPort]), [['grpc', 7200, 'grpc'], ['metrics', 9464, 'metrics']]);
@@ -968,7 +1011,6 @@ test('k8s - transit runs as specified', () => {
   const config = (find('ConfigMap', 'transit-config').obj as IConfigMap).data;
   assert.deepEqual(config, {
     TRANSIT_GRPC_HOST: '0.0.0.0',
-    NATS_URL: 'nats://nats:4222',
     TRANSIT_STREAM: 'TRANSIT_EVENTS',
     WALLET_STREAM: 'WALLET_EVENTS',
     TRANSIT_DENY_BUCKET: 'citypass_transit_deny',
@@ -1008,7 +1050,7 @@ test('k8s - transit runs as specified', () => {
   assert.ok(Object.values(init).some((sql) => sql.includes('CREATE DATABASE citypass_transit;')), 'postgres-init creates citypass_transit');
 
   const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'transit-secrets');
-  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}).sort(), ['TRANSIT_CLIENT_SECRET', 'TRANSIT_DATABASE_URL']);
+  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}).sort(), ['NATS_URL', 'TRANSIT_CLIENT_SECRET', 'TRANSIT_DATABASE_URL']);
 
   const service = (find('Service', 'transit').obj as IService).spec;
   assert.ok(service);
@@ -1058,7 +1100,10 @@ test('k8s - transit gets exactly the variables transitSchema reads, with values 
   const config = (src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'transit-config')?.obj as IConfigMap | undefined)?.data ?? {};
   const devPatch = (src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.name === 'transit-config')?.obj as IConfigMap | undefined)?.data ?? {};
   const literals = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
-  const secrets = { TRANSIT_DATABASE_URL: 'postgres://citypass:pw@postgres:5432/citypass_transit', TRANSIT_CLIENT_SECRET: 'x'.repeat(43) };
+  const secrets = {
+    TRANSIT_DATABASE_URL: 'postgres://citypass:pw@postgres:5432/citypass_transit', TRANSIT_CLIENT_SECRET: 'x'.repeat(43),
+    NATS_URL: 'nats://transit:password@nats:4222',
+  };
   const parsed = loadTransitConfig({ ...config, ...literals, ...secrets });
   assert.equal(parsed.TRANSIT_GRPC_PORT, c.ports?.find((p) => p.name === 'grpc')?.containerPort);
   assert.equal(loadTransitConfig({ ...config, ...devPatch, ...literals, ...secrets }).IDENTITY_ISSUER, 'http://127.0.0.1:7100');
@@ -1158,6 +1203,13 @@ test('k8s - the policy checks reject insecure or inconsistent manifests', () => 
 
   const literalSecret = mutate((d) => { container(d).env?.push({ name: 'IDENTITY_DATABASE_URL', value: 'postgres://u:p@db/x' }); });
   assert.deepEqual(secretProblems([literalSecret], []), ['mutated Deployment/identity: container identity: IDENTITY_DATABASE_URL must come from a Secret']);
+  const identityConfig = src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'identity-config');
+  assert.ok(identityConfig);
+  const natsUrlInConfigMap: Resource = { ...identityConfig, where: 'mutated', obj: { ...identityConfig.obj, data: { NATS_URL: 'nats://identity:pw@nats:4222' } } };
+  assert.deepEqual(secretProblems([natsUrlInConfigMap], []), [
+    'mutated ConfigMap/identity-config: NATS_URL is a secret; move it to the Secret',
+    'mutated ConfigMap/identity-config: NATS_URL carries credentials in a URL',
+  ]);
   const template = src.templates.find((t) => t.name === 'identity-secrets');
   assert.ok(template);
   const leaked: Resource = { ...template, where: 'leaked', obj: { ...template.obj, stringData: { IDENTITY_COOKIE_KEYS: 'a-real-looking-cookie-key-0123456789' } } };
