@@ -419,22 +419,22 @@ test('nats permissions - each user is refused exactly what it must not do, and a
       ['subscribe', 'wallet.v1.events.>'], ['subscribe', `$KV.${statusBucket}.>`],
       ['publish', 'identity.v1.events.credential.revoked'], ['publish', 'wallet.v1.events.account.topped_up'],
       ['publish', 'transit.v1.events.tap.recorded'], ['publish', `$KV.${statusBucket}.forged`], ['publish', `$KV.${denyBucket}.forged`],
-      ['publish', 'wallet.v1.authorize'], ['publish', '_INBOX.forged.reply'],
+      ['publish', 'wallet.v1.authorize'], ['publish', '_INBOX.forged.reply'], ['subscribe', '_INBOX.wallet.>'], ['subscribe', '_INBOX.>'],
       ['publish', `$JS.API.STREAM.DELETE.KV_${denyBucket}`], ['publish', `$JS.API.STREAM.PURGE.KV_${statusBucket}`],
       ['publish', `$JS.API.CONSUMER.CREATE.${streams.identity}.reader`], ['publish', `$JS.API.CONSUMER.DELETE.KV_${statusBucket}.watcher`],
     ],
-    identity: [['subscribe', 'wallet.v1.>'], ['publish', 'wallet.v1.events.account.topped_up'], ['publish', `$KV.${denyBucket}.forged`], ['publish', '_INBOX.forged.reply']],
+    identity: [['subscribe', 'wallet.v1.>'], ['publish', 'wallet.v1.events.account.topped_up'], ['publish', `$KV.${denyBucket}.forged`], ['publish', '_INBOX.forged.reply'], ['subscribe', '_INBOX.transit.>']],
     wallet: [['subscribe', 'wallet.v1.>'], ['publish', 'identity.v1.events.credential.issued'], ['publish', `$KV.${statusBucket}.forged`], ['publish', '_INBOX.forged.reply']],
     transit: [
       ['subscribe', 'wallet.v1.>'], ['subscribe', 'wallet.v1.authorize', 'wallet'], ['publish', `$KV.${statusBucket}.forged`],
-      ['publish', 'wallet.v1.events.account.topped_up'], ['publish', '_INBOX.forged.reply'],
+      ['publish', 'wallet.v1.events.account.topped_up'], ['publish', '_INBOX.forged.reply'], ['subscribe', '_INBOX.wallet.>'],
     ],
   };
   const allowed: Record<NatsUser, Attempt[]> = {
-    gate: [['subscribe', '_INBOX.probe.>'], ['publish', '$JS.API.INFO']],
-    identity: [['subscribe', '_INBOX.probe.>']],
-    wallet: [['subscribe', 'wallet.v1.void', 'wallet']],
-    transit: [['subscribe', '_INBOX.probe.>']],
+    gate: [['subscribe', '_INBOX.gate.probe.>'], ['publish', '$JS.API.INFO']],
+    identity: [['subscribe', '_INBOX.identity.probe.>']],
+    wallet: [['subscribe', 'wallet.v1.void', 'wallet'], ['subscribe', '_INBOX.wallet.probe.>']],
+    transit: [['subscribe', '_INBOX.transit.probe.>']],
   };
   for (const user of ['gate', 'identity', 'wallet', 'transit'] as const) {
     assert.deepEqual(await refused(nats, user, [...forbidden[user], ...allowed[user]]), forbidden[user].map(refusal).sort(), `${user}: refused exactly the forbidden operations`);

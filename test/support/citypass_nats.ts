@@ -65,7 +65,7 @@ export interface Probe {
 
 /** A plain client logged in as `user` (no reconnects: a refused login fails at once). */
 export async function connectAs(nats: CitypassNats, user: NatsUser): Promise<Probe> {
-  const nc = await connect({ servers: nats.server.url, user, pass: nats.password(user), reconnect: false });
+  const nc = await connect({ servers: nats.server.url, user, pass: nats.password(user), reconnect: false, inboxPrefix: `_INBOX.${user}` });
   const refusals: string[] = [];
   void (async () => {
     for await (const status of nc.status()) {

@@ -43,7 +43,9 @@ export async function connectBus(options: { servers: string | string[]; name: st
   const { servers, user, pass } = credentialsFromUrls(options.servers);
   const nc = await connect({
     servers,
-    ...(user === undefined ? {} : { user, pass: pass ?? '' }),
+    // A NATS user's replies, JetStream deliveries and KV watches come to `_INBOX.<user>.`, so the broker can let
+    // each user read only its own (deploy/k8s nats.conf).
+    ...(user === undefined ? {} : { user, pass: pass ?? '', inboxPrefix: `_INBOX.${user}` }),
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
