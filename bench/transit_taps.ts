@@ -6,6 +6,7 @@
 // Settlement runs on its own schedule and is paused here (TRANSIT_SETTLE_INTERVAL_MS) so the figures are the gate
 // path's; the wallet's own bench measures the charges settlement makes.
 import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { setPriority } from 'node:os';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { HealthCheckRequest, HealthClient } from '@citypass/proto/grpc/health/v1/health';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
@@ -52,6 +53,9 @@ const transit = await startServiceProcess('transit', {
   ...(process.env.BENCH_TRANSIT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_TRANSIT_NODE_OPTIONS } : {}),
 });
 const address = `127.0.0.1:${transitPort}`;
+// A gate is another machine: with BENCH_YIELD=1 the load generator (this process, and identity inside it, which
+// is not on the tap path) runs at the lowest CPU priority, so the services it measures get the shared cores first.
+if (process.env.BENCH_YIELD === '1') setPriority(19);
 const health = new HealthClient(address, grpcCredentials.createInsecure());
 try {
   const tokenOf = async (clientId: string, secret: string, scope: string): Promise<string> =>
