@@ -16,7 +16,7 @@ import { DenyListMirror } from './app/deny_list.ts';
 import { FareBook } from './app/fare_book.ts';
 import { GateAssignments } from './app/gate_assignments.ts';
 import { startSettler, type Settler } from './app/settler.ts';
-import { transitSubjects } from './app/settlement.ts';
+import { transitSubjects } from './bus/transit_events.ts';
 import { TapRecorder } from './app/tap_recorder.ts';
 import { startTopUpConsumer } from './bus/topup_consumer.ts';
 import { natsWalletLink } from './bus/wallet_link.ts';
