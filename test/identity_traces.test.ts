@@ -3,9 +3,6 @@
 // spans identity exports over OTLP belong to that trace.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
 import { jetstream } from '@nats-io/jetstream';
@@ -13,24 +10,14 @@ import { connect } from '@nats-io/transport-node';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { promiseClient } from '@citypass/platform/grpc';
 import { startIdentityProcess, type IdentityProcess } from './support/identity_process.ts';
+import { startOtlpCollector, type OtlpCollector } from './support/otlp_collector.ts';
 
 let identity: IdentityProcess;
-let collector: Server;
-const exported: Buffer[] = [];
+let collector: OtlpCollector;
 
 before(async () => {
-  collector = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (request.url === '/v1/traces') exported.push(Buffer.concat(chunks));
-      response.writeHead(200, { 'content-type': 'application/x-protobuf' });
-      response.end();
-    });
-  });
-  collector.listen(0, '127.0.0.1');
-  await once(collector, 'listening');
-  identity = await startIdentityProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` });
+  collector = await startOtlpCollector();
+  identity = await startIdentityProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint });
 });
 
 after(async () => {
@@ -59,7 +46,7 @@ test('traces - the caller trace id reaches the NATS event and the exported gRPC 
   assert.match(message.headers?.get('traceparent') ?? '', new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
 
   assert.equal(await identity.process.stop(), 0);
-  const spans = Buffer.concat(exported);
+  const spans = Buffer.concat(collector.batches);
   assert.ok(spans.includes(Buffer.from(traceId, 'hex')), 'exported spans carry the caller trace id');
   assert.ok(spans.includes(Buffer.from('citypass.identity.v1.IdentityService/OnboardService')), 'a gRPC server span');
   assert.ok(spans.includes(Buffer.from('INSERT')), 'database spans under it');

@@ -36,6 +36,7 @@ import {
 } from './support/citypass_nats.ts';
 import { ResidentApp } from './support/resident_app.ts';
 import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
+import { until } from './support/until.ts';
 
 const walletNames = deployedNames('base/wallet/configmap.yaml', 'wallet-config');
 const transitNames = deployedNames('base/transit/configmap.yaml', 'transit-config');
@@ -243,19 +244,6 @@ async function enroll(): Promise<Rider> {
     credentialId: status.activeCredential?.credentialId ?? '',
     present: (audience) => createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience, counter: ++counter, nowMs: Date.now() }),
   };
-}
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function topUp(rider: Rider, amountMinor: bigint): Promise<void> {

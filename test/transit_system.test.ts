@@ -7,10 +7,7 @@
 // day's journeys, seconds apart here, stay separate journeys instead of joining as transfers.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -26,7 +23,9 @@ import { GateRuntime } from '../services/transit/src/gate/gate_runtime.ts';
 import { grpcGateLink } from '../services/transit/src/gate/gate_link.ts';
 import { startIdentityProcess, type IdentityProcess } from './support/identity_process.ts';
 import { ResidentApp } from './support/resident_app.ts';
+import { startOtlpCollector, type OtlpCollector } from './support/otlp_collector.ts';
 import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
+import { until } from './support/until.ts';
 
 let identity: IdentityProcess;
 let databases: TestDatabase[] = [];
@@ -39,8 +38,7 @@ let gates: PromiseClient<typeof TransitServiceService>;
 let transitAddress: string;
 let gateToken: string;
 const journalDirs: string[] = [];
-let collector: Server;
-const exported: Buffer[] = [];
+let collector: OtlpCollector;
 
 async function clientToken(clientId: string, secret: string, resource: string, scope: string): Promise<string> {
   const response = await fetch(`${identity.issuer}/token`, {
@@ -53,17 +51,7 @@ async function clientToken(clientId: string, secret: string, resource: string, s
 }
 
 before(async () => {
-  collector = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (request.url === '/v1/traces') exported.push(Buffer.concat(chunks));
-      response.writeHead(200, { 'content-type': 'application/x-protobuf' });
-      response.end();
-    });
-  });
-  collector.listen(0, '127.0.0.1');
-  await once(collector, 'listening');
+  collector = await startOtlpCollector();
   identity = await startIdentityProcess({ LOG_LEVEL: 'info' });
   operator = promiseClient(IdentityServiceService, identity.grpcAddress, { metadata: async () => bearer(await identity.operatorToken()) });
   const walletDb = await testPostgres();
@@ -74,7 +62,7 @@ before(async () => {
   const common = {
     NATS_URL: identity.nats.url, IDENTITY_ISSUER: identity.issuer, IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
     IDENTITY_STATUS_BUCKET: 'citypass_credential_status', LOG_LEVEL: 'info',
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
   };
   walletProcess = await startServiceProcess('wallet', {
     ...common, WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(walletPort), WALLET_DATABASE_URL: walletDb.url,
@@ -157,19 +145,6 @@ async function balance(rider: Rider): Promise<bigint> {
   const metadata = new Metadata();
   metadata.set('citypass-presentation', rider.present('wallet'));
   return (await walletAsResident.getBalance({ residentId: '', currency: 'EUR' }, { metadata })).balance?.amountMinor ?? -1n;
-}
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function tap(rider: Rider, gateId: string, direction: 'in' | 'out', presentation = rider.present('transit')) {
@@ -287,8 +262,8 @@ test('system - one tap leaves one trace from the gate through transit and NATS i
   await until(async () => await balance(rider) === 1_000n - 300n, 'zone 2 -> 3 charged');
   assert.equal(await transitProcess.stop(), 0);
   assert.equal(await walletProcess.stop(), 0);
-  const spans = Buffer.concat(exported);
-  const withTrace = exported.filter((batch) => batch.includes(Buffer.from(traceId, 'hex')));
+  const spans = Buffer.concat(collector.batches);
+  const withTrace = collector.batches.filter((batch) => batch.includes(Buffer.from(traceId, 'hex')));
   assert.ok(spans.includes(Buffer.from('citypass.transit.v1.TransitService/Tap')), 'the gate call is a span');
   assert.ok(withTrace.some((batch) => batch.includes(Buffer.from('transit settle charge'))), 'settlement continues the tap trace');
   assert.ok(withTrace.some((batch) => batch.includes(Buffer.from('wallet.v1.authorize'))), 'the wallet call over NATS is in it');

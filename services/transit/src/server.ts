@@ -11,6 +11,7 @@ import { GrpcServer } from '@citypass/platform/grpc';
 import type { Logger } from '@citypass/platform/log';
 import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool, migrate } from '@citypass/platform/pg';
+import { untilReady } from '@citypass/platform/until_ready';
 import { startRetentionPruner } from '@citypass/platform/retention';
 import { DenyListMirror } from './app/deny_list.ts';
 import { FareBook } from './app/fare_book.ts';
@@ -126,18 +127,4 @@ function cachedText(url: string, maxAgeMs: number): () => Promise<string> {
     cached = { text: await response.text(), atMs: Date.now() };
     return cached.text;
   };
-}
-
-/** Identity and the wallet make the bucket and stream; a transit started at the same time waits (at most a minute). */
-async function untilReady<T>(logger: Logger, what: string, attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what} is not available`, { cause: error });
-      if (tries === 1) logger.info(`waiting for the ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
 }

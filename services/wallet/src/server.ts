@@ -9,6 +9,7 @@ import { Idempotency, idempotencyMigration } from '@citypass/platform/idempotenc
 import type { Logger } from '@citypass/platform/log';
 import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool, migrate } from '@citypass/platform/pg';
+import { untilReady } from '@citypass/platform/until_ready';
 import { startRetentionPruner } from '@citypass/platform/retention';
 import { openAccount } from './app/accounts.ts';
 import type { WalletDeps } from './app/deps.ts';
@@ -96,18 +97,4 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
       await pool.end();
     },
   };
-}
-
-/** Identity makes the stream and the bucket; a wallet started at the same time waits for them (at most a minute). */
-async function untilReady<T>(logger: Logger, what: string, attempt: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what} is not available`, { cause: error });
-      if (tries === 1) logger.info(`waiting for the ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
 }
