@@ -4,6 +4,7 @@
 // and an open-loop run at a fixed rate (default 1,000 authorizations/s) for p50/p99 under that load. The load
 // generator (and identity, used for setup) share this machine's two cores with the wallet, PostgreSQL and NATS.
 import { randomBytes } from 'node:crypto';
+import { setPriority } from 'node:os';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
@@ -32,6 +33,9 @@ const wallet = await startServiceProcess('wallet', {
   ...(process.env.BENCH_WALLET_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WALLET_NODE_OPTIONS } : {}),
   WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '1000000', WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000000', WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
 });
+// With BENCH_YIELD=1 the load generator (this process; identity inside it is only used for setup) runs at the
+// lowest CPU priority, so the wallet, PostgreSQL and NATS it measures get the shared cores first.
+if (process.env.BENCH_YIELD === '1') setPriority(19);
 const nc: NatsConnection = await connect({ servers: identity.nats.url });
 const db = new pg.Client({ connectionString: database.url });
 try {
