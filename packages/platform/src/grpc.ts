@@ -202,12 +202,22 @@ export class GrpcServer {
   }
 }
 
-/** Client side: turns a gRPC error back into a DomainError carrying the server's reason. */
+/** gRPC's own refusal of a request or reply over a message size limit, on either side. */
+export const messageTooLargeReason = 'MESSAGE_TOO_LARGE';
+
+/**
+ * Client side: turns a gRPC error back into a DomainError carrying the server's reason. gRPC's own size refusal
+ * (RESOURCE_EXHAUSTED "... larger than max", no citypass reason) becomes MESSAGE_TOO_LARGE, so a caller can send
+ * less; any other reason-less RESOURCE_EXHAUSTED (a proxy's rate limit) stays as it is.
+ */
 export function domainErrorFromGrpc(error: grpc.ServiceError): DomainError | grpc.ServiceError {
   const kind = kindOfGrpcStatus(error.code);
   const reason = error.metadata.get(reasonMetadataKey)[0];
-  if (kind === undefined || typeof reason !== 'string') return error;
-  return new DomainError(kind, reason, error.details.replace(`${reason}: `, ''), { cause: error });
+  if (kind !== undefined && typeof reason === 'string') return new DomainError(kind, reason, error.details.replace(`${reason}: `, ''), { cause: error });
+  if (error.code === grpc.status.RESOURCE_EXHAUSTED && /larger than max/i.test(error.details)) {
+    return new DomainError('resource_exhausted', messageTooLargeReason, error.details, { cause: error });
+  }
+  return error;
 }
 
 /** Call metadata with a bearer token. */
@@ -233,9 +243,9 @@ export type PromiseClient<D> = {
 export function promiseClient<D extends grpc.ServiceDefinition>(
   definition: D,
   address: string,
-  defaults: { metadata?: () => Promise<grpc.Metadata> | grpc.Metadata; timeoutMs?: number } = {},
+  defaults: { metadata?: () => Promise<grpc.Metadata> | grpc.Metadata; timeoutMs?: number; channelOptions?: grpc.ChannelOptions } = {},
 ): PromiseClient<D> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const client = new grpc.Client(address, grpc.credentials.createInsecure(), defaults.channelOptions);
   const methods: Record<string, unknown> = { close: () => { client.close(); } };
   for (const [name, method] of Object.entries(definition) as [string, UnaryMethodDefinition<unknown, unknown>][]) {
     methods[name] = async (request: unknown, options: { metadata?: grpc.Metadata; deadlineMs?: number } = {}) => {
