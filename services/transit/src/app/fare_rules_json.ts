@@ -1,19 +1,18 @@
-// Fare rules in their stored form (JSON, amounts as decimal strings of minor units) and on the wire (proto,
-// int64 minor units), both to and from the domain's FareRules. Validation is the domain's (createFareSchedule);
-// here only the shape is checked.
-import type { ConcessionAmounts, FareRules as FareRulesMessage } from '@citypass/proto/transit/v1/transit';
+// Fare rules on the wire (proto, int64 minor units) and stored (the same message as canonical JSON), both to and
+// from the domain's FareRules. Validation is the domain's (createFareSchedule); here only the shape is checked.
+import { FareRules as FareRulesMessage, type ConcessionAmounts } from '@citypass/proto/transit/v1/transit';
 import { invalidArgument } from '@citypass/platform/errors';
 import { concessionClasses, type ByConcession } from '../domain/concession.ts';
 import type { FareRules, WeeklyCapPeriod } from '../domain/fare_rules.ts';
 
+/** The stored form is the wire message's canonical JSON (int64 amounts as decimal strings). */
 export function fareRulesToJson(rules: FareRules): unknown {
-  return JSON.parse(JSON.stringify(rules, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))) as unknown;
+  return FareRulesMessage.toJSON(fareRulesToProto(rules));
 }
 
 export function fareRulesFromJson(json: unknown): FareRules {
-  const revived = JSON.parse(JSON.stringify(json), (key, value: unknown) =>
-    typeof value === 'string' && /^\d+$/.test(value) && key !== 'effectiveFrom' ? BigInt(value) : value) as FareRules;
-  return revived;
+  const message = FareRulesMessage.fromJSON(json);
+  return fareRulesFromProto(message, message.version);
 }
 
 export function fareRulesToProto(rules: FareRules): FareRulesMessage {
