@@ -22,6 +22,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { DomainError, isDomainError, type ErrorKind } from './errors.ts';
+import { asRetryableFailure } from './infrastructure_errors.ts';
 import type { Logger } from './log.ts';
 import { extractTrace, injectTrace } from './trace_headers.ts';
 
@@ -309,9 +310,11 @@ async function handleRequest(subject: string, msg: Msg, options: ServeOptions): 
     try {
       const reply = await options.handler(msg.data, { deadlineMs, headers: msg.headers });
       msg.respond(reply);
-    } catch (error) {
+    } catch (thrown) {
+      const error = asRetryableFailure(thrown) ?? thrown;
       if (isDomainError(error)) {
         span.setAttribute('citypass.error.reason', error.reason);
+        if (error !== thrown) options.logger?.warn('request failed on its infrastructure', { subject, reason: error.reason, error: thrown });
         respondError(msg, error);
       } else {
         span.recordException(error instanceof Error ? error : String(error));

@@ -10,6 +10,7 @@ import {
   type HealthServer,
 } from '@citypass/proto/grpc/health/v1/health';
 import { DomainError, grpcStatusOf, kindOfGrpcStatus } from './errors.ts';
+import { asRetryableFailure } from './infrastructure_errors.ts';
 import type { Logger } from './log.ts';
 
 export const reasonMetadataKey = 'citypass-error-reason';
@@ -170,8 +171,10 @@ export class GrpcServer {
     return Number.isFinite(ms) ? ms : Date.now() + (this.#options.defaultDeadlineMs ?? 10_000);
   }
 
-  #toStatus(name: string, error: unknown): Partial<grpc.StatusObject> {
+  #toStatus(name: string, thrown: unknown): Partial<grpc.StatusObject> {
+    const error = asRetryableFailure(thrown) ?? thrown;
     if (error instanceof DomainError) {
+      if (error !== thrown) this.#options.logger.warn('grpc call failed on its infrastructure', { method: name, reason: error.reason, error: thrown });
       const metadata = new grpc.Metadata();
       metadata.set(reasonMetadataKey, error.reason);
       return { code: grpcStatusOf(error.kind), details: `${error.reason}: ${error.message}`, metadata };

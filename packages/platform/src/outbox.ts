@@ -20,12 +20,15 @@ import pg from 'pg';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { isApiError } from './bus.ts';
 import type { Logger } from './log.ts';
-import { withTransaction, type Migration, type Queryable } from './pg.ts';
+import type { Migration, Queryable } from './pg.ts';
 import { extractTrace, traceFields } from './trace_headers.ts';
 
 const tracer = trace.getTracer('@citypass/platform/outbox');
 
-/** The outbox and inbox tables as one migration, numbered `baseNumber` in the service's own sequence. */
+/**
+ * The outbox and inbox tables, numbered `baseNumber` in the service's own sequence, and the relay's lease,
+ * numbered `baseNumber + 10`.
+ */
 export function outboxMigrations(baseNumber: number): Migration[] {
   const sql = `
 CREATE TABLE outbox (
@@ -46,7 +49,15 @@ CREATE TABLE inbox (
   PRIMARY KEY (consumer, event_id)
 );
 `;
-  return [{ name: `${baseNumber}-outbox.sql`, sql }];
+  // One relay publishes at a time, so events leave in order; the others wait for its lease to lapse.
+  const lease = `
+CREATE TABLE outbox_relay_lease (
+  id          boolean PRIMARY KEY DEFAULT true CHECK (id),
+  holder      text NOT NULL,
+  held_until  timestamptz NOT NULL
+);
+`;
+  return [{ name: `${baseNumber}-outbox.sql`, sql }, { name: `${baseNumber + 10}-outbox-relay-lease.sql`, sql: lease }];
 }
 
 // ------------------------------------------------------------------------------------------------- writing
@@ -146,13 +157,15 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const wake = createWakeup();
   const listener = listen(options, () => { wake.notify(); }, abort.signal);
 
+  const holder = randomUUID();
   const loop = async (): Promise<void> => {
     let failures = 0;
     while (!abort.signal.aborted) {
-      const { published, failure } = await publishBatch(options, batchSize).catch((error: unknown) => ({ published: 0, failure: error }));
+      const { published, failure, leader } = await publishBatch(options, holder, batchSize)
+        .catch((error: unknown) => ({ published: 0, failure: error, leader: true }));
       if (failure === undefined) {
         failures = 0;
-        if (published < batchSize) await wake.wait(options.pollIntervalMs ?? 1_000);
+        if (published < batchSize || !leader) await wake.wait(options.pollIntervalMs ?? 1_000);
         continue;
       }
       failures++;
@@ -179,6 +192,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       abort.abort();
       wake.notify();
       await running;
+      await releaseLease(options.pool, holder).catch(() => undefined);
       await (await listener)();
     },
   };
@@ -192,32 +206,58 @@ interface StoredOutboxRow {
   headers: Record<string, string>;
 }
 
-/** Publishes the oldest unpublished rows in order, stopping at the first failure; commits what was published. */
-async function publishBatch(options: RelayOptions, batchSize: number): Promise<{ published: number; failure: unknown }> {
-  return withTransaction(options.pool, async (client) => {
-    const { rows } = await client.query<StoredOutboxRow>(
-      `SELECT seq, id, subject, payload, headers FROM outbox
-        WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [batchSize],
-    );
-    const published: string[] = [];
-    let failure: unknown;
-    for (const row of rows) {
-      const headers = natsHeaders();
-      for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);
-      try {
-        await options.js.publish(row.subject, row.payload, { msgID: row.id, headers, timeout: options.publishTimeoutMs ?? 2_000 });
-      } catch (error) {
-        failure = error;
-        break;
-      }
-      published.push(row.seq);
+/**
+ * Publishes the oldest unpublished rows in order, stopping at the first failure, and marks what was published.
+ * No transaction stays open while JetStream is waiting: the rows are read, published and marked in separate
+ * statements, and only the holder of the relay lease publishes (renewed before every batch). If a holder stalls
+ * past its lease, the next one may publish a row again: the stream's duplicate window drops it by Nats-Msg-Id
+ * and consumers' inboxes skip it.
+ */
+async function publishBatch(options: RelayOptions, holder: string, batchSize: number): Promise<{ published: number; failure: unknown; leader: boolean }> {
+  const publishTimeoutMs = options.publishTimeoutMs ?? 2_000;
+  if (!await holdLease(options.pool, holder, leaseMsFor(publishTimeoutMs))) return { published: 0, failure: undefined, leader: false };
+  const { rows } = await options.pool.query<StoredOutboxRow>(
+    'SELECT seq, id, subject, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
+    [batchSize],
+  );
+  const published: string[] = [];
+  let failure: unknown;
+  for (const row of rows) {
+    const headers = natsHeaders();
+    for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);
+    try {
+      await options.js.publish(row.subject, row.payload, { msgID: row.id, headers, timeout: publishTimeoutMs });
+    } catch (error) {
+      failure = error;
+      break;
     }
-    if (published.length > 0) {
-      await client.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [published]);
-    }
-    return { published: published.length, failure };
-  });
+    published.push(row.seq);
+  }
+  if (published.length > 0) {
+    await options.pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[]) AND published_at IS NULL', [published]);
+  }
+  return { published: published.length, failure, leader: true };
+}
+
+/** Long enough for a batch that ends on one publish timeout, renewed before every batch. */
+function leaseMsFor(publishTimeoutMs: number): number {
+  return Math.max(10_000, 5 * publishTimeoutMs);
+}
+
+/** Takes or renews the relay lease; true while `holder` has it. One statement, no transaction held. */
+async function holdLease(pool: Queryable, holder: string, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `INSERT INTO outbox_relay_lease AS lease (holder, held_until) VALUES ($1, now() + $2 * interval '1 millisecond')
+     ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until
+      WHERE lease.holder = EXCLUDED.holder OR lease.held_until < now()`,
+    [holder, leaseMs],
+  );
+  return rowCount === 1;
+}
+
+/** Gives the lease up at a clean stop, so another relay takes over at once. */
+async function releaseLease(pool: Queryable, holder: string): Promise<void> {
+  await pool.query('DELETE FROM outbox_relay_lease WHERE holder = $1', [holder]);
 }
 
 interface Wakeup {

@@ -4,15 +4,24 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { metrics } from '@opentelemetry/api';
 import pg from 'pg';
+import type { Logger } from './log.ts';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 /** Anything that runs a query: the pool itself or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
+export interface PoolOptions {
+  readonly max?: number;
+  readonly applicationName?: string;
+  /** Where a connection lost while checked out is reported (the query running on it fails by itself). */
+  readonly logger?: Logger;
+}
+
 // int8 and numeric arrive as strings; parse int8 to bigint deliberately where it is read, never to a float.
-export function createPool(url: string, options: { max?: number; applicationName?: string } = {}): pg.Pool {
+export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
@@ -20,10 +29,23 @@ export function createPool(url: string, options: { max?: number; applicationName
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client that loses its connection emits here; without a listener the process would crash.
-  pool.on('error', () => undefined);
+  // A client whose connection is terminated (failover, pg_terminate_backend, a pooler restart, an idle-in-
+  // transaction timeout) emits 'error'. pg-pool listens only while the client is idle; a checked-out client
+  // without a listener would crash the process. This listener stays for the client's whole life: the query in
+  // flight rejects on its own, and pg-pool drops the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      connectionErrors.add(1, { 'db.client.connection.pool.name': options.applicationName ?? 'citypass' });
+      options.logger?.warn('database connection lost', { error });
+    });
+  });
+  pool.on('error', () => undefined); // the idle client's error, already counted above
   return pool;
 }
+
+const connectionErrors = metrics.getMeter('@citypass/platform/pg').createCounter('citypass.db.connection_errors', {
+  description: 'Database connections lost (terminated, reset) while open',
+});
 
 const retryableCodes = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const maxAttempts = 5;
@@ -39,16 +61,17 @@ export async function withTransaction<T>(
       await client.query(`BEGIN ISOLATION LEVEL ${(options.isolation ?? 'read committed').toUpperCase()}`);
       const result = await work(client);
       await client.query('COMMIT');
+      client.release();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      const rolledBack = await client.query('ROLLBACK').then(() => true, () => false);
+      // A client that cannot even roll back is broken: destroy it rather than hand it to the next caller.
+      client.release(rolledBack ? undefined : asError(error));
       if (attempt < maxAttempts && retryableCodes.has(pgErrorCode(error) ?? '')) {
         await sleep(Math.random() * 10 * attempt);
         continue;
       }
       throw error;
-    } finally {
-      client.release();
     }
   }
 }
@@ -126,6 +149,10 @@ function migrationNumber(name: string): number {
 
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function sleep(ms: number): Promise<void> {

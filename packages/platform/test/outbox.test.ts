@@ -159,6 +159,52 @@ test('outbox - relay keeps rows while NATS is down and publishes them after it r
   assert.deepEqual(messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)), ['0', '1', '2', '3', '4']);
 });
 
+test('outbox - no transaction stays open while JetStream is away, and terminated connections do not stop the relay', { timeout: 20_000 }, async (t) => {
+  const server = await startNatsServer();
+  const local = await connectBus({ servers: server.url, name: 'outbox-terminated' });
+  defer(t, async () => {
+    await local.close();
+    await server.stop();
+  });
+  const { pool, stream, subject } = await setUp(t, local.jsm);
+  const relayPool = createPool((pool.options as { connectionString: string }).connectionString, { max: 3, applicationName: 'outbox-relay-under-test' });
+  defer(t, () => relayPool.end());
+  await server.stop();
+  await withTransaction(pool, async (client) => {
+    for (let i = 0; i < 5; i++) await appendEvent(client, event(subject, String(i)));
+  });
+  const relay = startRelay(t, { pool: relayPool, js: local.js, publishTimeoutMs: 300 });
+  const relaySessions = async (state: string): Promise<number> => (await pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = $2', ['outbox-relay-under-test', state])).rows[0]?.n ?? -1;
+  for (let i = 0; i < 10; i++) {
+    assert.equal(await relaySessions('idle in transaction'), 0, 'no relay transaction waits on the broker');
+    await pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'outbox-relay-under-test'");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await server.restart();
+  await relay.drain({ timeoutMs: 10_000 });
+  const messages = await streamMessages(local.jsm, stream);
+  assert.deepEqual(messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)), ['0', '1', '2', '3', '4']);
+});
+
+test('outbox - a stopped relay hands over at once; a relay that died is replaced when its lease lapses', { timeout: 20_000 }, async (t) => {
+  const { pool, subject } = await setUp(t);
+  const first = startOutboxRelay({ pool, js: bus.js, pollIntervalMs: 100 });
+  await withTransaction(pool, (client) => appendEvent(client, event(subject, 'first')));
+  await first.drain();
+  const second = startRelay(t, { pool, js: bus.js, pollIntervalMs: 100 });
+  await withTransaction(pool, (client) => appendEvent(client, event(subject, 'while the first holds the lease')));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  assert.equal((await relayLag(pool)).unpublished, 0, 'the first relay still publishes');
+  await first.stop();
+  await withTransaction(pool, (client) => appendEvent(client, event(subject, 'after the first stopped')));
+  await second.drain({ timeoutMs: 3_000 });
+  // A relay that died holding the lease: the lease is still there; it is taken over once it lapses.
+  await pool.query("UPDATE outbox_relay_lease SET holder = 'dead relay', held_until = now() + interval '300 milliseconds'");
+  await withTransaction(pool, (client) => appendEvent(client, event(subject, 'after the holder died')));
+  await second.drain({ timeoutMs: 5_000 });
+});
+
 test('outbox - relayLag counts unpublished rows and drain empties them', { timeout: 10_000 }, async (t) => {
   const { pool, subject } = await setUp(t);
   assert.deepEqual(await relayLag(pool), { unpublished: 0, oldestAgeMs: 0 });

@@ -37,7 +37,7 @@ const keyCheckIntervalMs = 60_000;
 const statusResyncIntervalMs = 5 * 60_000;
 
 export async function startIdentity(config: IdentityConfig, logger: Logger): Promise<RunningIdentity> {
-  const pool = createPool(config.IDENTITY_DATABASE_URL, { applicationName: 'identity', max: 20 });
+  const pool = createPool(config.IDENTITY_DATABASE_URL, { applicationName: 'identity', max: 20, logger });
   await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), outboxMigrations(900));
   const box = new SecretBox(config.IDENTITY_KEY_ENCRYPTION_KEY);
   const credentialTtlMs = config.IDENTITY_CREDENTIAL_TTL_S * 1000;

@@ -42,7 +42,7 @@ export interface TransitClock {
 export async function startTransit(config: TransitConfig, logger: Logger, clock: TransitClock = {}): Promise<RunningTransit> {
   const now = clock.now ?? Date.now;
   const feed = await loadGtfsFeed(config.TRANSIT_GTFS_DIR);
-  const pool = createPool(config.TRANSIT_DATABASE_URL, { applicationName: 'transit', max: 24 });
+  const pool = createPool(config.TRANSIT_DATABASE_URL, { applicationName: 'transit', max: 24, logger });
   await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), [...outboxMigrations(900)]);
   const fares = await FareBook.open(feed, pool, logger);
   const assignments = await GateAssignments.open(pool, logger);

@@ -4,7 +4,9 @@
 import { join } from 'node:path';
 import { AccessTokenVerifier, IssuerKeys, PresentationVerifier } from '@citypass/credential';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
+import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
+import { KeyQueue } from '@citypass/platform/key_queue';
 import { Idempotency, idempotencyMigration } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
 import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
@@ -20,6 +22,7 @@ import { startIdentityConsumer } from './bus/identity_consumer.ts';
 import { walletSubjects } from './bus/wallet_events.ts';
 import type { WalletConfig } from './config.ts';
 import { addWalletService } from './grpc/wallet_service.ts';
+import { walletMetrics } from './metrics.ts';
 
 export interface RunningWallet {
   readonly grpcPort: number;
@@ -37,7 +40,7 @@ export interface WalletClock {
 
 export async function startWallet(config: WalletConfig, logger: Logger, clock: WalletClock = {}): Promise<RunningWallet> {
   const now = clock.now ?? Date.now;
-  const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32 });
+  const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32, logger });
   await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), [...outboxMigrations(900), idempotencyMigration(901)]);
   const currencies = config.WALLET_CURRENCIES.split(',');
   for (const currency of currencies) await openAccount(pool, 'float', 'city', currency);
@@ -53,8 +56,17 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
   const revocations = new GuardedRevocations();
   const kv = await untilReady(logger, 'credential status bucket', () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET));
   await revocations.start(kv, logger);
+  const accounts = new KeyQueue({
+    maxWaiting: config.WALLET_ACCOUNT_MAX_WAITING,
+    refusal: () => {
+      walletMetrics.accountBusy.add(1);
+      return new DomainError('resource_exhausted', 'ACCOUNT_BUSY', 'too many operations wait on this account; retry later');
+    },
+  });
+  walletMetrics.accountQueueWaiting.addCallback((result) => { result.observe(accounts.waiting); });
   const deps: WalletDeps = {
     pool,
+    accounts,
     idempotency: new Idempotency(),
     logger,
     currencies: new Set(currencies),

@@ -2,12 +2,12 @@
 // change), and a rider whose steps all went through is taken off it.
 import { DenyListChanged } from '@citypass/proto/transit/v1/transit';
 import { appendEvent } from '@citypass/platform/outbox';
-import { withTransaction, type PoolClient } from '@citypass/platform/pg';
+import { withTransaction } from '@citypass/platform/pg';
 import { transitSubjects } from '../bus/transit_events.ts';
 import type { SettlementDeps } from './settlement.ts';
 
-export async function recordDebt(deps: SettlementDeps, client: PoolClient, residentId: string): Promise<void> {
-  const { rows } = await client.query<{ debt: string | null; currency: string | null; reason: string | null }>(`
+export async function recordDebt(deps: SettlementDeps, residentId: string): Promise<void> {
+  const { rows } = await deps.pool.query<{ debt: string | null; currency: string | null; reason: string | null }>(`
     SELECT sum(amount_minor)::text AS debt, min(currency) AS currency, min(decline_reason) AS reason
       FROM settlement_steps WHERE resident_id = $1 AND status = 'declined' AND kind = 'charge'`, [residentId]);
   const debt = BigInt(rows[0]?.debt ?? '0');

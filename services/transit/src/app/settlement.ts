@@ -1,5 +1,5 @@
-// Settles one rider's fares through the wallet, journey by journey. Under a per-rider advisory lock (one settler
-// per rider across instances): first the steps already decided and not finished are carried out (the same wallet
+// Settles one rider's fares through the wallet, journey by journey. Under a per-rider lease (one settler per
+// rider across instances; no connection is held across the wallet calls): first the steps already decided and not finished are carried out (the same wallet
 // idempotency keys, so a crash or timeout never charges twice), then the rider's recent taps are priced again and
 // the differences from what was charged become new steps. A declined charge stops the rider: the resident goes on
 // the deny list with the debt until a top-up makes the declined steps pending again.
@@ -13,6 +13,7 @@ import type { WalletLink } from '../bus/wallet_link.ts';
 import { clearDebt, recordDebt } from './debts.ts';
 import type { DenyListMirror } from './deny_list.ts';
 import type { FareBook } from './fare_book.ts';
+import { takeRiderLease } from './rider_lease.ts';
 import { planSteps } from './settlement_plan.ts';
 import { runOpenSteps } from './settlement_steps.ts';
 
@@ -28,27 +29,22 @@ export interface SettlementDeps {
 export type SettleOutcome = 'settled' | 'declined' | 'busy';
 
 export async function settleRider(deps: SettlementDeps, residentId: string): Promise<SettleOutcome> {
-  const client = await deps.pool.connect();
+  const lease = await takeRiderLease(deps.pool, residentId);
+  if (lease === undefined) return 'busy';
   try {
-    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS locked', [residentId]);
-    if (rows[0]?.locked !== true) return 'busy';
-    try {
-      for (let round = 0; round < 3; round++) {
-        if (await runOpenSteps(deps, client, residentId) === 'declined') {
-          await recordDebt(deps, client, residentId);
-          // Nothing more until a top-up makes the declined steps pending (then every recent tap is priced again).
-          await client.query('UPDATE riders SET settled_version = tap_version, recheck_at = NULL WHERE resident_id = $1', [residentId]);
-          return 'declined';
-        }
-        if (await planSteps(deps, client, residentId) === 0) break;
+    for (let round = 0; round < 3; round++) {
+      if (await runOpenSteps(deps, lease, residentId) === 'declined') {
+        await recordDebt(deps, residentId);
+        // Nothing more until a top-up makes the declined steps pending (then every recent tap is priced again).
+        await deps.pool.query('UPDATE riders SET settled_version = tap_version, recheck_at = NULL WHERE resident_id = $1', [residentId]);
+        return 'declined';
       }
-      await clearDebt(deps, residentId);
-      return 'settled';
-    } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 7))', [residentId]);
+      if (await planSteps(deps, residentId) === 0) break;
     }
+    await clearDebt(deps, residentId);
+    return 'settled';
   } finally {
-    client.release();
+    await lease.release().catch((error: unknown) => { deps.logger.warn('rider lease not released; it lapses', { residentId, error }); });
   }
 }
 

@@ -6,30 +6,31 @@ import { rulesForServiceDay } from '../domain/fare_rules.ts';
 import { parseServiceDate, serviceDateText, serviceDayOf, msPerMinute } from '../domain/service_day.ts';
 import { computeStatement, type DayTotal } from '../domain/statement.ts';
 import type { Tap } from '../domain/tap.ts';
-import { withTransaction, type PoolClient } from '@citypass/platform/pg';
+import { withTransaction, type Queryable } from '@citypass/platform/pg';
 import type { SettlementDeps } from './settlement.ts';
 
 /** Taps are priced again over this many service days before today (a weekly cap's reach); older days are final. */
 export const repricedDays = 7;
 
 /** Prices the rider's recent taps again and records the differences as pending steps; the number recorded. */
-export async function planSteps(deps: SettlementDeps, client: PoolClient, residentId: string): Promise<number> {
+export async function planSteps(deps: SettlementDeps, residentId: string): Promise<number> {
+  const db = deps.pool;
   const nowMs = deps.now();
   const schedule = deps.fares.schedule;
-  const rider = (await client.query<{ concession: string; tap_version: string }>(
+  const rider = (await db.query<{ concession: string; tap_version: string }>(
     'SELECT concession, tap_version FROM riders WHERE resident_id = $1', [residentId])).rows[0];
   if (rider === undefined) return 0;
   const today = serviceDayOf(nowMs, schedule.serviceDay);
   const firstDay = today - repricedDays;
-  const taps = await recentTaps(client, residentId, nowMs, (atMs) => serviceDayOf(atMs, schedule.serviceDay) >= firstDay, deps);
+  const taps = await recentTaps(db, residentId, nowMs, (atMs) => serviceDayOf(atMs, schedule.serviceDay) >= firstDay, deps);
   const firstTap = taps[0];
   const firstTapDate = firstTap === undefined ? serviceDateText(today) : serviceDateText(serviceDayOf(firstTap.atMs, schedule.serviceDay));
   // Caps reach back a week from the first priced day: what earlier (final) days charged counts toward them.
-  const opening = (await client.query<{ service_date: string; charged: string }>(`
+  const opening = (await db.query<{ service_date: string; charged: string }>(`
     SELECT service_date::text, sum(charged_minor)::text AS charged FROM journey_charges
      WHERE resident_id = $1 AND service_date >= $2::date - $3::int AND service_date < $2::date GROUP BY service_date`,
   [residentId, firstTapDate, repricedDays])).rows.map((row): DayTotal => ({ serviceDate: row.service_date, chargedMinor: BigInt(row.charged) }));
-  const previous = (await client.query<{ journey_id: string; service_date: string; charged_minor: string }>(
+  const previous = (await db.query<{ journey_id: string; service_date: string; charged_minor: string }>(
     'SELECT journey_id, service_date::text, charged_minor FROM journey_charges WHERE resident_id = $1 AND service_date >= $2',
     [residentId, serviceDateText(firstDay)])).rows.map((row): ChargedJourney => ({ journeyId: row.journey_id, serviceDate: row.service_date, chargedMinor: BigInt(row.charged_minor) }));
 
@@ -58,9 +59,9 @@ export async function planSteps(deps: SettlementDeps, client: PoolClient, reside
  * The rider's taps on the repriced days, in time order. A tap-out that opens the window but closes a journey
  * begun before it belongs to that (final) journey, not to a new exit-only one, so it is left out.
  */
-async function recentTaps(client: PoolClient, residentId: string, nowMs: number, inWindow: (atMs: number) => boolean, deps: SettlementDeps): Promise<Tap[]> {
+async function recentTaps(db: Queryable, residentId: string, nowMs: number, inWindow: (atMs: number) => boolean, deps: SettlementDeps): Promise<Tap[]> {
   const since = new Date(nowMs - (repricedDays + 2) * 86_400_000);
-  const { rows } = await client.query<{ id: string; station_id: string; direction: 'in' | 'out'; tapped_at: Date }>(
+  const { rows } = await db.query<{ id: string; station_id: string; direction: 'in' | 'out'; tapped_at: Date }>(
     'SELECT id, station_id, direction, tapped_at FROM taps WHERE resident_id = $1 AND tapped_at >= $2 ORDER BY tapped_at, id', [residentId, since]);
   const all = rows.map((row): Tap => ({ id: row.id, stationId: row.station_id, direction: row.direction, atMs: row.tapped_at.getTime() }));
   const firstIndex = all.findIndex((tap) => inWindow(tap.atMs));

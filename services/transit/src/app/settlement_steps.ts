@@ -7,7 +7,8 @@ import { JourneySettled } from '@citypass/proto/transit/v1/transit';
 import type { Hold } from '@citypass/proto/wallet/v1/wallet';
 import { isDomainError } from '@citypass/platform/errors';
 import { appendEvent } from '@citypass/platform/outbox';
-import { withTransaction, type PoolClient } from '@citypass/platform/pg';
+import { withTransaction, type PoolClient, type Queryable } from '@citypass/platform/pg';
+import type { RiderLease } from './rider_lease.ts';
 import { transitSubjects } from '../bus/transit_events.ts';
 import { transitMetrics } from '../metrics.ts';
 import type { SettlementDeps } from './settlement.ts';
@@ -31,8 +32,8 @@ const tracer = trace.getTracer('citypass.transit.settlement');
  * Runs one step's wallet calls in the trace of the tap that is its mandate, linked to the settlement pass: the
  * trace that began at the gate continues through NATS into the wallet's ledger rows.
  */
-async function inTapTrace<T>(client: PoolClient, step: StepRow, run: () => Promise<T>): Promise<T> {
-  const { rows } = await client.query<{ trace_context: Record<string, string> }>('SELECT trace_context FROM taps WHERE id = $1', [step.mandate_tap_id]);
+async function inTapTrace<T>(db: Queryable, step: StepRow, run: () => Promise<T>): Promise<T> {
+  const { rows } = await db.query<{ trace_context: Record<string, string> }>('SELECT trace_context FROM taps WHERE id = $1', [step.mandate_tap_id]);
   const parent = propagation.extract(ROOT_CONTEXT, rows[0]?.trace_context ?? {});
   const settlement = trace.getSpanContext(context.active());
   const links = settlement === undefined ? [] : [{ context: settlement }];
@@ -50,14 +51,15 @@ async function inTapTrace<T>(client: PoolClient, step: StepRow, run: () => Promi
 }
 
 /** Carries out pending steps in order; 'declined' as soon as a charge is declined or one waits for a top-up. */
-export async function runOpenSteps(deps: SettlementDeps, client: PoolClient, residentId: string): Promise<'done' | 'declined'> {
-  const { rows } = await client.query<StepRow>(
+export async function runOpenSteps(deps: SettlementDeps, lease: RiderLease, residentId: string): Promise<'done' | 'declined'> {
+  const { rows } = await deps.pool.query<StepRow>(
     `SELECT id, journey_id, service_date::text, kind, amount_minor, currency, charged_after_minor, mandate_tap_id, attempt, status
        FROM settlement_steps WHERE resident_id = $1 AND status IN ('pending', 'declined') ORDER BY seq`, [residentId]);
   for (const step of rows) {
     if (step.status === 'declined') return 'declined';
+    await lease.renew();
     try {
-      await inTapTrace(client, step, () => step.kind === 'charge' ? runCharge(deps, client, residentId, step) : runRefund(deps, client, residentId, step));
+      await inTapTrace(deps.pool, step, () => step.kind === 'charge' ? runCharge(deps, residentId, step) : runRefund(deps, residentId, step));
       transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'done' });
     } catch (error) {
       const outcome = step.kind === 'charge' ? outcomeOfRefusal(error) : 'retry';
@@ -72,7 +74,7 @@ export async function runOpenSteps(deps: SettlementDeps, client: PoolClient, res
         deps.logger.warn('fare written off: the wallet will not accept its mandate', { residentId, journeyId: step.journey_id, reason });
         continue;
       }
-      await client.query("UPDATE settlement_steps SET status = 'declined', decline_reason = $2, finished_at = now() WHERE id = $1", [step.id, reason]);
+      await deps.pool.query("UPDATE settlement_steps SET status = 'declined', decline_reason = $2, finished_at = now() WHERE id = $1", [step.id, reason]);
       return 'declined';
     }
   }
@@ -100,8 +102,8 @@ function outcomeOfRefusal(error: unknown): 'declined' | 'written_off' | 'retry' 
 /** Hold lifetime asked for a fare's authorization: long enough to outlast any gap before its capture. */
 const fareHoldTtlSeconds = 24 * 3600;
 
-async function runCharge(deps: SettlementDeps, client: PoolClient, residentId: string, step: StepRow): Promise<void> {
-  const { rows } = await client.query<{ presentation: string }>('SELECT presentation FROM taps WHERE id = $1', [step.mandate_tap_id]);
+async function runCharge(deps: SettlementDeps, residentId: string, step: StepRow): Promise<void> {
+  const { rows } = await deps.pool.query<{ presentation: string }>('SELECT presentation FROM taps WHERE id = $1', [step.mandate_tap_id]);
   const presentation = rows[0]?.presentation;
   if (presentation === undefined) throw new Error(`the mandate tap of step ${step.id} is missing`);
   let attempt = step.attempt;
@@ -126,15 +128,15 @@ async function runCharge(deps: SettlementDeps, client: PoolClient, residentId: s
       const holdGone = isDomainError(error) && (error.reason === 'HOLD_EXPIRED' || error.reason === 'HOLD_NOT_PENDING');
       if (!holdGone || attempt >= step.attempt + 2) throw error;
       attempt++;
-      await client.query('UPDATE settlement_steps SET attempt = $2 WHERE id = $1', [step.id, attempt]);
+      await deps.pool.query('UPDATE settlement_steps SET attempt = $2 WHERE id = $1', [step.id, attempt]);
     }
   }
 }
 
-async function runRefund(deps: SettlementDeps, client: PoolClient, residentId: string, step: StepRow): Promise<void> {
-  const done = await client.query<{ refunded: string | null }>('SELECT sum(amount_minor)::text AS refunded FROM step_refunds WHERE step_id = $1', [step.id]);
+async function runRefund(deps: SettlementDeps, residentId: string, step: StepRow): Promise<void> {
+  const done = await deps.pool.query<{ refunded: string | null }>('SELECT sum(amount_minor)::text AS refunded FROM step_refunds WHERE step_id = $1', [step.id]);
   let remaining = BigInt(step.amount_minor) - BigInt(done.rows[0]?.refunded ?? '0');
-  const { rows } = await client.query<{ hold_id: string; left: string }>(
+  const { rows } = await deps.pool.query<{ hold_id: string; left: string }>(
     `SELECT hold_id, captured_minor - refunded_minor AS left FROM journey_holds
       WHERE resident_id = $1 AND journey_id = $2 AND captured_minor > refunded_minor ORDER BY created_at DESC, hold_id`,
     [residentId, step.journey_id]);

@@ -53,7 +53,7 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
     holdId: randomUUID(), service: caller.service, residentId: mandate.subject, credentialId: mandate.credentialId, amount: money,
     capturedMinor: 0n, refundedMinor: 0n, status: 'pending', createdAt: new Date(now), expiresAt: new Date(now + ttlS * 1000), reference: request.reference,
   };
-  const statement = oneStatement(deps.pool, {
+  const statement = deps.accounts.run(mandate.subject, () => oneStatement(deps.pool, {
     fn: 'wallet_authorize_once',
     operation,
     key,
@@ -65,7 +65,7 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
       request.reference, hold.createdAt, hold.expiresAt,
       deps.risk.authorizationsPerMinute, deps.risk.dailyLimitMinor, deps.risk.credentialDailyLimitMinor,
     ],
-  });
+  }));
   try {
     return AuthorizeResponse.decode(await statement);
   } catch (error) {

@@ -29,7 +29,7 @@ export async function capture(deps: WalletDeps, caller: Caller, request: Capture
   const transferId = randomUUID();
   // What the hold will be if this capture goes through; the database refuses it if the hold is not pending.
   const hold: Hold = { ...before, capturedMinor: amount, refundedMinor: 0n, status: 'captured' };
-  const response = await oneStatement(deps.pool, {
+  const response = await deps.accounts.run(before.residentId, () => oneStatement(deps.pool, {
     fn: 'wallet_capture_once',
     operation: `${caller.service}:capture`,
     key,
@@ -37,7 +37,7 @@ export async function capture(deps: WalletDeps, caller: Caller, request: Capture
     response: CaptureResponse.encode({ hold, transferId }).finish(),
     event: { type: walletSubjects.holdCaptured, source: 'wallet', payload: HoldChanged.encode({ hold, transferId, amountMinor: amount }).finish() },
     args: [before.holdId, caller.service, amount, transferId, new Date(deps.now())],
-  });
+  }));
   walletMetrics.movedMinor.add(Number(amount), { kind: 'capture', currency: hold.amount?.currency ?? '' });
   return CaptureResponse.decode(response);
 }
@@ -46,7 +46,7 @@ export async function voidHold(deps: WalletDeps, caller: Caller, request: VoidRe
   const key = checkIdempotencyKey(request.idempotencyKey);
   const before = await getHold(deps, caller.service, request.holdId);
   const hold: Hold = { ...before, status: 'voided' };
-  const response = await oneStatement(deps.pool, {
+  const response = await deps.accounts.run(before.residentId, () => oneStatement(deps.pool, {
     fn: 'wallet_void_once',
     operation: `${caller.service}:void`,
     key,
@@ -54,7 +54,7 @@ export async function voidHold(deps: WalletDeps, caller: Caller, request: VoidRe
     response: VoidResponse.encode({ hold }).finish(),
     event: { type: walletSubjects.holdVoided, source: 'wallet', payload: HoldChanged.encode({ hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }).finish() },
     args: [before.holdId, caller.service, new Date(deps.now())],
-  });
+  }));
   return VoidResponse.decode(response);
 }
 

@@ -22,7 +22,7 @@ export async function topUp(deps: WalletDeps, caller: Caller, request: TopUpRequ
   if (!isUuid(request.residentId)) throw invalidArgument('RESIDENT_ID_INVALID', 'resident_id must be a UUID');
   const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
   checkText(request.fundingReference, 'funding_reference', 96, { required: true });
-  return ledgerCall<TransferRow, TopUpResponse>(deps, {
+  return deps.accounts.run(request.residentId, () => ledgerCall<TransferRow, TopUpResponse>(deps, {
     operation: `${caller.service}:top_up`,
     key,
     fingerprint: TopUpRequest.encode({ ...request, idempotencyKey: '' }).finish(),
@@ -40,5 +40,5 @@ export async function topUp(deps: WalletDeps, caller: Caller, request: TopUpRequ
     },
     encode: (response) => TopUpResponse.encode(response).finish(),
     decode: (bytes) => TopUpResponse.decode(bytes),
-  });
+  }));
 }

@@ -1,0 +1,56 @@
+// Work on one key (an account) runs one at a time, in arrival order, before it takes a database connection.
+// Concurrent writes to one row would only queue on the row's lock while each holds a pooled connection: a burst
+// for one hot account then starves every other caller of connections. Here the burst waits in memory, bounded:
+// past `maxWaiting` a caller is refused at once with a retryable error instead of waiting for a timeout.
+import assert from 'node:assert/strict';
+import type { DomainError } from './errors.ts';
+
+interface Lane {
+  /** Calls running or waiting on this key. */
+  queued: number;
+  /** Settles when the last call queued so far is done. */
+  tail: Promise<void>;
+}
+
+export interface KeyQueueOptions {
+  /** Calls that may wait behind the running one, per key. */
+  readonly maxWaiting: number;
+  /** The error for a call refused because its key's queue is full (kind resource_exhausted or unavailable). */
+  readonly refusal: () => DomainError;
+}
+
+export class KeyQueue {
+  readonly #lanes = new Map<string, Lane>();
+  readonly #options: KeyQueueOptions;
+  #waiting = 0;
+
+  constructor(options: KeyQueueOptions) {
+    assert.ok(Number.isInteger(options.maxWaiting) && options.maxWaiting >= 0, 'maxWaiting must be a whole number');
+    this.#options = options;
+  }
+
+  /** Calls waiting (not running) across all keys: a gauge for the operator. */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const lane = this.#lanes.get(key) ?? { queued: 0, tail: Promise.resolve() };
+    if (lane.queued > this.#options.maxWaiting) throw this.#options.refusal();
+    if (lane.queued === 0) this.#lanes.set(key, lane);
+    const previous = lane.tail;
+    let done: () => void = () => undefined;
+    lane.tail = new Promise((resolve) => { done = resolve; });
+    lane.queued++;
+    this.#waiting++;
+    try {
+      await previous;
+      this.#waiting--;
+      return await work();
+    } finally {
+      lane.queued--;
+      if (lane.queued === 0) this.#lanes.delete(key);
+      done();
+    }
+  }
+}
