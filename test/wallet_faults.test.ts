@@ -1,7 +1,8 @@
-// Fault test: the wallet runs as its own process under a steady load of authorize+capture calls; it is killed
-// with SIGKILL and restarted, and the NATS server is restarted, while clients retry with their idempotency keys
-// (the client contract). Afterwards every acknowledged charge exists exactly once, the books balance, and every
-// event was relayed exactly once.
+// Fault tests: the wallet runs as its own process under a steady load of authorize+capture calls; it is killed
+// with SIGKILL and restarted, the NATS server is restarted, and its database connections are terminated (as a
+// failover does), while clients retry with their idempotency keys (the client contract). Afterwards every
+// acknowledged charge exists exactly once, the books balance, and every event was relayed exactly once. A storm
+// on one resident's account is answered without INTERNAL and without holding up everyone else.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -118,11 +119,7 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
 
   // Every outbox row reaches the stream exactly once (JetStream drops a re-published Nats-Msg-Id).
   const nc = await connect({ servers: identity.nats.url });
-  const deadline = Date.now() + 10_000;
-  while ((await db.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).rowCount !== 0) {
-    assert.ok(Date.now() < deadline, 'the relay did not catch up');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await untilRelayed();
   const outbox = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]?.n);
   const info = await (await jetstreamManager(nc)).streams.info('WALLET_EVENTS');
   assert.equal(info.state.messages, outbox, 'stream messages = outbox rows');
@@ -137,3 +134,116 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
   await nc.close();
   console.log(`# ${acknowledged.size} charges acknowledged across a SIGKILL and a broker restart; ${outbox} events relayed once`);
 });
+
+/** A resident with a credential on a phone, funded by `amountMinor`, and a way to make fresh presentations. */
+async function fundedResident(amountMinor: bigint): Promise<{ residentId: string; present: () => string }> {
+  const created = await identity.operator.createResident({
+    idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Load', familyName: 'Test', birthDate: '1990-01-01', concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+  });
+  const app = new ResidentApp(identity.issuer);
+  const token = await app.enroll(created.enrollmentCode?.code ?? '', 'load test password');
+  const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+  const residentId = created.resident?.residentId ?? '';
+  await untilAnswered(() => funding.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId, amount: { amountMinor, currency: 'EUR' }, fundingReference: randomBytes(8).toString('hex') }));
+  let counter = 0;
+  return {
+    residentId,
+    present: () => createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now() }),
+  };
+}
+
+/** 'OK', the DomainError's kind and reason, or 'untyped' for anything else (INTERNAL or a transport failure). */
+async function outcomeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'OK';
+  } catch (error) {
+    return outcomeOfError(error);
+  }
+}
+
+function outcomeOfError(error: unknown): string {
+  const { kind, reason } = error as { kind?: string; reason?: string };
+  return kind === undefined ? 'untyped' : `${kind} ${reason ?? ''}`;
+}
+
+test('faults - database connections terminated under load: the wallet lives, calls fail only as UNAVAILABLE and go through when retried', async () => {
+  const resident = await fundedResident(10_000_000n);
+  const failures = new Map<string, number>();
+  const retried = async <T>(call: () => Promise<T>): Promise<T> => {
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        const outcome = outcomeOfError(error);
+        failures.set(outcome, (failures.get(outcome) ?? 0) + 1);
+        if (!outcome.startsWith('unavailable ')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  };
+  const before = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM holds')).rows[0]?.n);
+  const acknowledged = new Set<string>();
+  const state = { running: true };
+  const client = async (id: number): Promise<void> => {
+    for (let step = 0; state.running; step++) {
+      const key = `terminated-${id}-${step}`;
+      const request: AuthorizeRequest = { idempotencyKey: key, amount: { amountMinor: 100n, currency: 'EUR' }, reference: '', holdTtlSeconds: 0, settlesTap: false, presentation: resident.present() };
+      const { hold } = await retried(() => wallet.authorize(request));
+      await retried(() => wallet.capture({ idempotencyKey: `${key}-capture`, holdId: hold?.holdId ?? '', amountMinor: 60n }));
+      acknowledged.add(hold?.holdId ?? '');
+    }
+  };
+  const load = Promise.all(Array.from({ length: 8 }, (_, id) => client(id)));
+  let terminated = 0;
+  for (let round = 0; round < 8; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const { rowCount } = await db.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'wallet'");
+    terminated += rowCount ?? 0;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  state.running = false;
+  await load;
+
+  assert.equal(walletProcess.child.exitCode, null, 'the wallet process is still running');
+  assert.ok(terminated >= 8, `terminated ${terminated} connections`);
+  assert.deepEqual([...failures.keys()].filter((outcome) => !outcome.startsWith('unavailable ')), [], `failures: ${JSON.stringify([...failures])}`);
+  assert.ok(acknowledged.size > 20, `only ${acknowledged.size} charges went through`);
+  const holds = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM holds')).rows[0]?.n);
+  assert.equal(holds - before, acknowledged.size, 'one hold per acknowledged charge, none extra');
+  const report = await reconcile(db);
+  assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
+  await untilRelayed();
+  console.log(`# ${terminated} connections terminated under load; ${acknowledged.size} charges; failures seen: ${JSON.stringify([...failures])}`);
+});
+
+test('faults - a storm of 240 authorizations on one account: no INTERNAL, and the other residents are served meanwhile', async () => {
+  const hot = await fundedResident(10_000n);
+  const others = await Promise.all(Array.from({ length: 4 }, () => fundedResident(1_000n)));
+  // The storm is served one call at a time; the callers give it the deadline a payment terminal would (10 s).
+  const charge = (resident: { present: () => string }) => outcomeOf(wallet.authorize({
+    idempotencyKey: randomBytes(12).toString('hex'), amount: { amountMinor: 100n, currency: 'EUR' }, reference: '', holdTtlSeconds: 0, settlesTap: false, presentation: resident.present(),
+  }, { deadlineMs: Date.now() + 10_000 }));
+  const [storm, meanwhile] = await Promise.all([
+    Promise.all(Array.from({ length: 240 }, () => charge(hot))),
+    Promise.all(others.flatMap((resident) => [charge(resident), charge(resident)])),
+  ]);
+  const counts = new Map<string, number>();
+  for (const outcome of storm) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  const expected = new Set(['OK', 'failed_precondition INSUFFICIENT_FUNDS', 'resource_exhausted ACCOUNT_BUSY']);
+  assert.deepEqual([...counts.keys()].filter((outcome) => !expected.has(outcome)), [], `storm: ${JSON.stringify([...counts])}`);
+  assert.equal(counts.get('OK'), 100, 'the balance is reserved exactly: 100 x 1.00 of 100.00');
+  assert.deepEqual(meanwhile, meanwhile.map(() => 'OK'));
+  const report = await reconcile(db);
+  assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
+  console.log(`# hot account storm: ${JSON.stringify([...counts])}`);
+});
+
+async function untilRelayed(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await db.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).rowCount !== 0) {
+    assert.ok(Date.now() < deadline, 'the relay did not catch up');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -44,3 +44,17 @@ test('key queue - past maxWaiting a call is refused at once and nothing of it ru
   assert.equal(ran, 3);
   assert.equal(await queue.run('hot', () => Promise.resolve('after')), 'after', 'the key is usable again once drained');
 });
+
+test('key queue - a call whose deadline passed while it waited does not run', async () => {
+  const queue = new KeyQueue({ maxWaiting: 2, refusal: busy });
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const first = queue.run('hot', () => gate);
+  let ran = false;
+  const late = queue.run('hot', () => { ran = true; return Promise.resolve(); }, Date.now() + 5);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  release();
+  await first;
+  await assert.rejects(late, (error: unknown) => error instanceof DomainError && error.kind === 'deadline_exceeded');
+  assert.equal(ran, false);
+});

@@ -3,7 +3,7 @@
 // for one hot account then starves every other caller of connections. Here the burst waits in memory, bounded:
 // past `maxWaiting` a caller is refused at once with a retryable error instead of waiting for a timeout.
 import assert from 'node:assert/strict';
-import type { DomainError } from './errors.ts';
+import { DomainError } from './errors.ts';
 
 interface Lane {
   /** Calls running or waiting on this key. */
@@ -34,7 +34,11 @@ export class KeyQueue {
     return this.#waiting;
   }
 
-  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` once every earlier call on `key` is done. A call whose caller's deadline passed while it waited is
+   * dropped without running (deadline_exceeded): nobody would read its answer.
+   */
+  async run<T>(key: string, work: () => Promise<T>, deadlineMs = Number.POSITIVE_INFINITY): Promise<T> {
     const lane = this.#lanes.get(key) ?? { queued: 0, tail: Promise.resolve() };
     if (lane.queued > this.#options.maxWaiting) throw this.#options.refusal();
     if (lane.queued === 0) this.#lanes.set(key, lane);
@@ -46,6 +50,7 @@ export class KeyQueue {
     try {
       await previous;
       this.#waiting--;
+      if (Date.now() >= deadlineMs) throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', 'the deadline passed while waiting for this account');
       return await work();
     } finally {
       lane.queued--;

@@ -18,9 +18,10 @@ import type { Caller, WalletDeps } from './deps.ts';
 import { verifyMandate, verifyTapMandate } from './mandate.ts';
 import { oneStatement, storedResponse } from './one_statement.ts';
 
-export async function authorize(deps: WalletDeps, caller: Caller, request: AuthorizeRequest): Promise<AuthorizeResponse> {
+/** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
+export async function authorize(deps: WalletDeps, caller: Caller, request: AuthorizeRequest, deadlineMs: number): Promise<AuthorizeResponse> {
   try {
-    const response = await authorizeOnce(deps, caller, request);
+    const response = await authorizeOnce(deps, caller, request, deadlineMs);
     walletMetrics.authorizations.add(1, { outcome: 'approved', service: caller.service });
     return response;
   } catch (error) {
@@ -29,7 +30,7 @@ export async function authorize(deps: WalletDeps, caller: Caller, request: Autho
   }
 }
 
-async function authorizeOnce(deps: WalletDeps, caller: Caller, request: AuthorizeRequest): Promise<AuthorizeResponse> {
+async function authorizeOnce(deps: WalletDeps, caller: Caller, request: AuthorizeRequest, deadlineMs: number): Promise<AuthorizeResponse> {
   if (request.settlesTap) requireVerb(caller, 'settle');
   const key = checkIdempotencyKey(request.idempotencyKey);
   const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
@@ -65,7 +66,7 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
       request.reference, hold.createdAt, hold.expiresAt,
       deps.risk.authorizationsPerMinute, deps.risk.dailyLimitMinor, deps.risk.credentialDailyLimitMinor,
     ],
-  }));
+  }), deadlineMs);
   try {
     return AuthorizeResponse.decode(await statement);
   } catch (error) {

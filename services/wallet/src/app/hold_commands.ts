@@ -22,7 +22,7 @@ import { ledgerCall } from './ledger_call.ts';
 import { oneStatement } from './one_statement.ts';
 import { checkHoldId, getHold } from './queries.ts';
 
-export async function capture(deps: WalletDeps, caller: Caller, request: CaptureRequest): Promise<CaptureResponse> {
+export async function capture(deps: WalletDeps, caller: Caller, request: CaptureRequest, deadlineMs: number): Promise<CaptureResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   const amount = positiveMinor(request.amountMinor);
   const before = await getHold(deps, caller.service, request.holdId);
@@ -37,12 +37,12 @@ export async function capture(deps: WalletDeps, caller: Caller, request: Capture
     response: CaptureResponse.encode({ hold, transferId }).finish(),
     event: { type: walletSubjects.holdCaptured, source: 'wallet', payload: HoldChanged.encode({ hold, transferId, amountMinor: amount }).finish() },
     args: [before.holdId, caller.service, amount, transferId, new Date(deps.now())],
-  }));
+  }), deadlineMs);
   walletMetrics.movedMinor.add(Number(amount), { kind: 'capture', currency: hold.amount?.currency ?? '' });
   return CaptureResponse.decode(response);
 }
 
-export async function voidHold(deps: WalletDeps, caller: Caller, request: VoidRequest): Promise<VoidResponse> {
+export async function voidHold(deps: WalletDeps, caller: Caller, request: VoidRequest, deadlineMs: number): Promise<VoidResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   const before = await getHold(deps, caller.service, request.holdId);
   const hold: Hold = { ...before, status: 'voided' };
@@ -54,7 +54,7 @@ export async function voidHold(deps: WalletDeps, caller: Caller, request: VoidRe
     response: VoidResponse.encode({ hold }).finish(),
     event: { type: walletSubjects.holdVoided, source: 'wallet', payload: HoldChanged.encode({ hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }).finish() },
     args: [before.holdId, caller.service, new Date(deps.now())],
-  }));
+  }), deadlineMs);
   return VoidResponse.decode(response);
 }
 

@@ -17,7 +17,7 @@ interface TransferRow {
   readonly credit_balance_after_minor: string;
 }
 
-export async function topUp(deps: WalletDeps, caller: Caller, request: TopUpRequest): Promise<TopUpResponse> {
+export async function topUp(deps: WalletDeps, caller: Caller, request: TopUpRequest, deadlineMs: number): Promise<TopUpResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   if (!isUuid(request.residentId)) throw invalidArgument('RESIDENT_ID_INVALID', 'resident_id must be a UUID');
   const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
@@ -40,5 +40,5 @@ export async function topUp(deps: WalletDeps, caller: Caller, request: TopUpRequ
     },
     encode: (response) => TopUpResponse.encode(response).finish(),
     decode: (bytes) => TopUpResponse.decode(bytes),
-  }));
+  }), deadlineMs);
 }

@@ -37,7 +37,7 @@ interface Codec<Q, R> {
 }
 
 export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: AccessTokenVerifier, logger: Logger): { stop(): Promise<void> } {
-  const handler = <Q, R>(request: Codec<Q, unknown>, response: Codec<unknown, R>, run: (caller: Caller, message: Q) => Promise<R>, verb: Verb = 'charge') =>
+  const handler = <Q, R>(request: Codec<Q, unknown>, response: Codec<unknown, R>, run: (caller: Caller, message: Q, deadlineMs: number) => Promise<R>, verb: Verb = 'charge') =>
     async (payload: Uint8Array, context: RequestContext): Promise<Uint8Array> => {
       const caller = callerFor(await tokens.verify(bearerOf(context)), [verb]);
       let message: Q;
@@ -46,12 +46,12 @@ export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: Acces
       } catch {
         throw invalidArgument('PAYLOAD_MALFORMED', 'the payload is not the expected protobuf message');
       }
-      return response.encode(await run(caller, message)).finish();
+      return response.encode(await run(caller, message, context.deadlineMs)).finish();
     };
   const servers = [
-    serve(nc, chargeSubjects.authorize, { queue, logger, maxPayloadBytes, handler: handler(AuthorizeRequest, AuthorizeResponse, (caller, m) => authorize(deps, caller, m)) }),
-    serve(nc, chargeSubjects.capture, { queue, logger, maxPayloadBytes, handler: handler(CaptureRequest, CaptureResponse, (caller, m) => capture(deps, caller, m)) }),
-    serve(nc, chargeSubjects.void, { queue, logger, maxPayloadBytes, handler: handler(VoidRequest, VoidResponse, (caller, m) => voidHold(deps, caller, m)) }),
+    serve(nc, chargeSubjects.authorize, { queue, logger, maxPayloadBytes, handler: handler(AuthorizeRequest, AuthorizeResponse, (caller, m, deadlineMs) => authorize(deps, caller, m, deadlineMs)) }),
+    serve(nc, chargeSubjects.capture, { queue, logger, maxPayloadBytes, handler: handler(CaptureRequest, CaptureResponse, (caller, m, deadlineMs) => capture(deps, caller, m, deadlineMs)) }),
+    serve(nc, chargeSubjects.void, { queue, logger, maxPayloadBytes, handler: handler(VoidRequest, VoidResponse, (caller, m, deadlineMs) => voidHold(deps, caller, m, deadlineMs)) }),
     serve(nc, chargeSubjects.refund, { queue, logger, maxPayloadBytes, handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m), 'refund') }),
   ];
   return {

@@ -19,10 +19,10 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
     return typeof value === 'string' ? value : undefined;
   };
   server.addService('citypass.wallet.v1.WalletService', WalletServiceService, {
-    topUp: (request, context) => topUp(deps, callerFor(context.principal, ['topup']), request),
-    authorize: (request, context) => authorize(deps, callerFor(context.principal, ['charge']), request),
-    capture: (request, context) => capture(deps, callerFor(context.principal, ['charge']), request),
-    void: (request, context) => voidHold(deps, callerFor(context.principal, ['charge']), request),
+    topUp: (request, context) => topUp(deps, callerFor(context.principal, ['topup']), request, context.deadlineMs),
+    authorize: (request, context) => authorize(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
+    capture: (request, context) => capture(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
+    void: (request, context) => voidHold(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
     refund: (request, context) => refund(deps, callerFor(context.principal, ['refund']), request),
     getHold: async (request, context) => ({ hold: await getHold(deps, callerFor(context.principal, ['charge', 'read']).service, request.holdId) }),
     listHolds: (request, context) =>
