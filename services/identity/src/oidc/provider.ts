@@ -8,6 +8,7 @@ import { issueResidentCredential } from '../app/issue_credential.ts';
 import { pgAdapterFactory } from '../store/oidc_adapter.ts';
 import type { KeySet } from '../store/signing_keys.ts';
 import { checkProofFreshness, decodeProof } from './proof.ts';
+import { installResponseRules } from './response_rules.ts';
 
 export const appClientId = 'citypass-app';
 export const operatorClientId = 'operator';
@@ -17,6 +18,8 @@ export const resources = {
   wallet: 'urn:citypass:wallet',
   transit: 'urn:citypass:transit',
 } as const;
+/** Every scope the resident app may ask for (and so what discovery's scopes_supported lists). */
+export const residentAppScopes = ['openid', credentialConfigurationId] as const;
 export const operatorScope = 'identity:admin';
 /** Operators manage fare rules in transit: the operator client's scope for the transit resource only. */
 export const transitOperatorScope = 'transit:admin';
@@ -84,6 +87,8 @@ export function createProvider(options: ProviderOptions): Provider {
       },
     },
     scopes: ['openid'],
+    // Only the authorization code flow (PAR + PKCE + DPoP) is served; no implicit or hybrid response types.
+    responseTypes: ['code'],
     pkce: { required: () => true },
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['client_credentials'], response_types: [] },
     enabledJWA: {
@@ -95,6 +100,9 @@ export function createProvider(options: ProviderOptions): Provider {
     ttl: { AccessToken: 600, IdToken: 600, AuthorizationCode: 60, ClientCredentials: 300, Grant: 3600, Interaction: 600, PushedAuthorizationRequest: 60, Session: 3600 },
     features: {
       devInteractions: { enabled: false },
+      // Every access token is for a resource (resourceIndicators below), and oidc-provider's userinfo endpoint
+      // refuses tokens with an audience: it could never answer, so it is not served or advertised.
+      userinfo: { enabled: false },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
       dPoP: { enabled: true },
       clientCredentials: { enabled: true },
@@ -137,6 +145,7 @@ export function createProvider(options: ProviderOptions): Provider {
   } as Configuration;
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = options.trustProxy;
+  installResponseRules(provider, residentAppScopes);
   return provider;
 }
 
