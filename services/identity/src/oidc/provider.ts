@@ -7,6 +7,7 @@ import type { IdentityDeps } from '../app/deps.ts';
 import { issueResidentCredential } from '../app/issue_credential.ts';
 import { pgAdapterFactory } from '../store/oidc_adapter.ts';
 import type { KeySet } from '../store/signing_keys.ts';
+import { expiresAtS, installCNonces, uniqueCNonces } from './c_nonce.ts';
 import { checkProofFreshness, decodeProof } from './proof.ts';
 import { installResponseRules } from './response_rules.ts';
 
@@ -38,7 +39,7 @@ export interface ProviderOptions {
   readonly cookieKeys: readonly string[];
   readonly appRedirectUris: readonly string[];
   readonly operatorClientSecret: string;
-  /** 32 bytes; c_nonce values for credential proofs are derived from it. */
+  /** 32 bytes; authenticates the c_nonce values for credential proofs (c_nonce.ts). */
   readonly nonceSecret: Buffer;
   /** Believe X-Forwarded-Proto/-Host (and so DPoP htu) only behind a proxy that sets them itself. */
   readonly trustProxy: boolean;
@@ -135,6 +136,9 @@ export function createProvider(options: ProviderOptions): Provider {
           if (!(await ctx.oidc.provider.ReplayDetection.unique('credential-proof', proof.replayKey, proof.iatS + 120))) {
             throw new errors.InvalidProof('jwt proof was already used');
           }
+          if (!(await ctx.oidc.provider.ReplayDetection.unique('c_nonce', proof.nonce, expiresAtS(proof.nonce)))) {
+            throw new errors.InvalidNonce('the c_nonce was already used, retrieve a new c_nonce from the nonce endpoint');
+          }
           const device = importDevicePublicJwkOrThrow(proof.jwk);
           if (account === undefined) throw new errors.InvalidToken('access token has no account');
           const issued = await issueResidentCredential(deps, account.accountId, device);
@@ -145,6 +149,7 @@ export function createProvider(options: ProviderOptions): Provider {
   } as Configuration;
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = options.trustProxy;
+  installCNonces(provider, uniqueCNonces(options.nonceSecret, deps.now));
   installResponseRules(provider, residentAppScopes);
   return provider;
 }
