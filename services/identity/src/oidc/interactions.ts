@@ -7,7 +7,8 @@ import { isDomainError } from '@citypass/platform/errors';
 import type { IdentityDeps } from '../app/deps.ts';
 import { completeEnrollment, signIn } from '../app/sign_in.ts';
 
-const maxFormBytes = 8 * 1024;
+/** The sign-in forms' body limit, enforced by the HTTP listener before anything here reads the body. */
+export const formBodyLimitBytes = 8 * 1024;
 
 export async function handleInteraction(
   provider: Provider,
@@ -100,7 +101,7 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams | und
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxFormBytes) return undefined;
+    if (size > formBodyLimitBytes) return undefined;
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));

@@ -12,6 +12,8 @@ const maxProofBytes = 4096;
 export interface DecodedProof {
   readonly jwk: unknown;
   readonly iatS: number;
+  /** The c_nonce the proof signs (oidc-provider has checked it is one of ours before issueCredential runs). */
+  readonly nonce: string;
   /** sha256 of the JWS signing input, base64url. */
   readonly replayKey: string;
 }
@@ -25,13 +27,14 @@ export function decodeProof(jwtProofs: readonly unknown[] | undefined): DecodedP
   } catch {
     throw new errors.InvalidProof('jwt proof must be an ES256 compact JWS');
   }
-  const iat = decoded.payload.iat;
+  const { iat, nonce } = decoded.payload;
   const signature = proof.slice(proof.lastIndexOf('.') + 1);
   if (typeof iat !== 'number' || !Number.isInteger(iat) || !isCanonicalBase64Url(signature)) {
     throw new errors.InvalidProof('jwt proof needs an integer iat');
   }
+  if (typeof nonce !== 'string') throw new errors.InvalidProof('jwt proof needs a nonce');
   const signingInput = proof.slice(0, proof.lastIndexOf('.'));
-  return { jwk: decoded.header.jwk, iatS: iat, replayKey: createHash('sha256').update(signingInput).digest('base64url') };
+  return { jwk: decoded.header.jwk, iatS: iat, nonce, replayKey: createHash('sha256').update(signingInput).digest('base64url') };
 }
 
 export function checkProofFreshness(proof: DecodedProof, nowMs: number): void {

@@ -7,7 +7,9 @@ import type { IdentityDeps } from '../app/deps.ts';
 import { issueResidentCredential } from '../app/issue_credential.ts';
 import { pgAdapterFactory } from '../store/oidc_adapter.ts';
 import type { KeySet } from '../store/signing_keys.ts';
+import { expiresAtS, installCNonces, uniqueCNonces } from './c_nonce.ts';
 import { checkProofFreshness, decodeProof } from './proof.ts';
+import { installResponseRules } from './response_rules.ts';
 
 export const appClientId = 'citypass-app';
 export const operatorClientId = 'operator';
@@ -17,6 +19,8 @@ export const resources = {
   wallet: 'urn:citypass:wallet',
   transit: 'urn:citypass:transit',
 } as const;
+/** Every scope the resident app may ask for (and so what discovery's scopes_supported lists). */
+export const residentAppScopes = ['openid', credentialConfigurationId] as const;
 export const operatorScope = 'identity:admin';
 /** Operators manage fare rules in transit: the operator client's scope for the transit resource only. */
 export const transitOperatorScope = 'transit:admin';
@@ -35,7 +39,7 @@ export interface ProviderOptions {
   readonly cookieKeys: readonly string[];
   readonly appRedirectUris: readonly string[];
   readonly operatorClientSecret: string;
-  /** 32 bytes; c_nonce values for credential proofs are derived from it. */
+  /** 32 bytes; authenticates the c_nonce values for credential proofs (c_nonce.ts). */
   readonly nonceSecret: Buffer;
   /** Believe X-Forwarded-Proto/-Host (and so DPoP htu) only behind a proxy that sets them itself. */
   readonly trustProxy: boolean;
@@ -84,6 +88,8 @@ export function createProvider(options: ProviderOptions): Provider {
       },
     },
     scopes: ['openid'],
+    // Only the authorization code flow (PAR + PKCE + DPoP) is served; no implicit or hybrid response types.
+    responseTypes: ['code'],
     pkce: { required: () => true },
     clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['client_credentials'], response_types: [] },
     enabledJWA: {
@@ -95,6 +101,9 @@ export function createProvider(options: ProviderOptions): Provider {
     ttl: { AccessToken: 600, IdToken: 600, AuthorizationCode: 60, ClientCredentials: 300, Grant: 3600, Interaction: 600, PushedAuthorizationRequest: 60, Session: 3600 },
     features: {
       devInteractions: { enabled: false },
+      // Every access token is for a resource (resourceIndicators below), and oidc-provider's userinfo endpoint
+      // refuses tokens with an audience: it could never answer, so it is not served or advertised.
+      userinfo: { enabled: false },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
       dPoP: { enabled: true },
       clientCredentials: { enabled: true },
@@ -127,6 +136,9 @@ export function createProvider(options: ProviderOptions): Provider {
           if (!(await ctx.oidc.provider.ReplayDetection.unique('credential-proof', proof.replayKey, proof.iatS + 120))) {
             throw new errors.InvalidProof('jwt proof was already used');
           }
+          if (!(await ctx.oidc.provider.ReplayDetection.unique('c_nonce', proof.nonce, expiresAtS(proof.nonce)))) {
+            throw new errors.InvalidNonce('the c_nonce was already used, retrieve a new c_nonce from the nonce endpoint');
+          }
           const device = importDevicePublicJwkOrThrow(proof.jwk);
           if (account === undefined) throw new errors.InvalidToken('access token has no account');
           const issued = await issueResidentCredential(deps, account.accountId, device);
@@ -137,6 +149,8 @@ export function createProvider(options: ProviderOptions): Provider {
   } as Configuration;
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = options.trustProxy;
+  installCNonces(provider, uniqueCNonces(options.nonceSecret, deps.now));
+  installResponseRules(provider, residentAppScopes);
   return provider;
 }
 

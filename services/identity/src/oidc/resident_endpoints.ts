@@ -7,9 +7,11 @@ import type Provider from 'oidc-provider';
 import { isDomainError, type DomainError } from '@citypass/platform/errors';
 import type { IdentityDeps } from '../app/deps.ts';
 import { revokeCredential } from '../app/revoke_credential.ts';
+import { tooLargeBody } from './body_limit.ts';
 import { verifyDpopBoundToken } from './dpop.ts';
 
-const maxBodyBytes = 4096;
+/** This endpoint's body limit, enforced by the HTTP listener (body_limit.ts) before the body is read here. */
+export const revocationBodyLimitBytes = 4096;
 
 export async function handleResidentRevocation(provider: Provider, deps: IdentityDeps, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'POST') {
@@ -19,7 +21,7 @@ export async function handleResidentRevocation(provider: Provider, deps: Identit
   const body = await readJson(request);
   if (body === 'too_large') {
     response.setHeader('connection', 'close');
-    sendJson(response, 413, { error: 'invalid_request', error_description: `the body must be at most ${maxBodyBytes} bytes`, reason: 'BODY_TOO_LARGE' });
+    sendJson(response, 413, tooLargeBody);
     return;
   }
   if (body === 'invalid') {
@@ -42,8 +44,8 @@ export async function handleResidentRevocation(provider: Provider, deps: Identit
 }
 
 /**
- * The body as a JSON object. Past the limit the rest is discarded unread (not destroyed: the 413 must still reach
- * the client) and the connection is closed after the answer.
+ * The body as a JSON object. The listener refuses bodies over the limit before they get here; the check below is
+ * a backstop that stops reading (the connection closes after the 413).
  */
 function readJson(request: IncomingMessage): Promise<Record<string, unknown> | 'too_large' | 'invalid'> {
   return new Promise((resolve, reject) => {
@@ -51,12 +53,11 @@ function readJson(request: IncomingMessage): Promise<Record<string, unknown> | '
     let size = 0;
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size <= maxBodyBytes) {
+      if (size <= revocationBodyLimitBytes) {
         chunks.push(chunk);
         return;
       }
-      request.off('data', onData).off('end', onEnd);
-      request.resume();
+      request.off('data', onData).off('end', onEnd).pause();
       resolve('too_large');
     };
     const onEnd = (): void => {
