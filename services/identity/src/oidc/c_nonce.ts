@@ -46,7 +46,7 @@ export function expiresAtS(nonce: string): number {
 /**
  * Makes the provider's Nonce Endpoint and credential endpoint use `nonces`. oidc-provider has no option for this:
  * it keeps its c_nonce generator in its internal instance state, so this replaces it there (oidc-provider is pinned
- * to an exact version; credential_nonce.test.ts fails if this stops taking effect).
+ * to an exact version; openid_metadata_and_credential_errors.test.ts fails if this stops taking effect).
  */
 export function installCNonces(provider: Provider, nonces: CNonces): void {
   const internals = instance(provider);
