@@ -23,7 +23,7 @@ export const walletSchema = {
   WALLET_RISK_DAILY_LIMIT_MINOR: env.int({ default: 50_000, min: 1 }),
   WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: env.int({ default: 30_000, min: 1 }),
   WALLET_ACCOUNT_MAX_WAITING: env.int({
-    default: 256, min: 0, max: 10_000,
+    default: 32, min: 0, max: 10_000,
     description: 'writes that may wait behind another on one resident account; past it ACCOUNT_BUSY (retry later)',
   }),
   WALLET_OUTBOX_POLL_MS: env.int({ default: 50, min: 5, description: 'relay poll interval (it also wakes on NOTIFY)' }),

@@ -16,7 +16,6 @@ before(async () => {
     WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '100000',
     WALLET_RISK_DAILY_LIMIT_MINOR: '100000000',
     WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '100000000',
-    WALLET_ACCOUNT_MAX_WAITING: '64', // below the storm, so the bound is exercised too
   });
   shop = await h.service('shop');
 });

@@ -24,6 +24,21 @@ after(async () => { await h.stop(); });
 const key = (): string => randomBytes(12).toString('hex');
 const eur = (amountMinor: bigint): { amountMinor: bigint; currency: string } => ({ amountMinor, currency: 'EUR' });
 
+/**
+ * Calls as a client should: RESOURCE_EXHAUSTED ACCOUNT_BUSY (more calls wait on one account than the wallet
+ * queues) is retried with the same request.
+ */
+async function politely<T>(call: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof DomainError && error.reason === 'ACCOUNT_BUSY')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    }
+  }
+}
+
 async function reasonOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
@@ -37,7 +52,7 @@ test('ledger - many concurrent authorizations against a small balance never appr
   const phone = await h.resident();
   await h.topUp(phone, 1_000n);
   const results = await Promise.all(Array.from({ length: 60 }, () =>
-    reasonOf(shop.wallet.authorize({ idempotencyKey: key(), amount: eur(70n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false }))));
+    reasonOf(politely(() => shop.wallet.authorize({ idempotencyKey: key(), amount: eur(70n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false })))));
   const approved = results.filter((r) => r === 'OK').length;
   assert.equal(approved, 14, `approved ${approved}: 14 x 70 = 980 fits in 1,000, a 15th does not`);
   assert.deepEqual([...new Set(results.filter((r) => r !== 'OK'))], ['INSUFFICIENT_FUNDS']);
@@ -50,11 +65,11 @@ test('ledger - an idempotency storm has exactly one effect per key', async () =>
   const phone = await h.resident();
   await h.topUp(phone, 100_000n);
   const requests = Array.from({ length: 10 }, () => ({ idempotencyKey: key(), amount: eur(100n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false }));
-  const responses = await Promise.all(requests.flatMap((request) => Array.from({ length: 15 }, () => shop.wallet.authorize(request))));
+  const responses = await Promise.all(requests.flatMap((request) => Array.from({ length: 15 }, () => politely(() => shop.wallet.authorize(request)))));
   const holdIds = new Set(responses.map((response) => response.hold?.holdId));
   assert.equal(holdIds.size, 10);
   const captures = [...holdIds].map((holdId) => ({ idempotencyKey: key(), holdId: holdId ?? '', amountMinor: 60n }));
-  await Promise.all(captures.flatMap((capture) => Array.from({ length: 10 }, () => shop.wallet.capture(capture))));
+  await Promise.all(captures.flatMap((capture) => Array.from({ length: 10 }, () => politely(() => shop.wallet.capture(capture)))));
   const counts = (await h.db.query<{ holds: string; transfers: string }>(
     `SELECT (SELECT count(*) FROM holds WHERE resident_id = $1) AS holds,
             (SELECT count(*) FROM transfers t JOIN holds h ON h.id = t.hold_id WHERE h.resident_id = $1) AS transfers`,
