@@ -12,6 +12,9 @@ import { sdHashOf, splitPresentation, type AmountCap, type PresentationClaims } 
 import type { ReplayCache } from './replay_cache.ts';
 import type { RevocationList } from './revocations.ts';
 
+/** How long a presentation (`<credential>~<kb-jwt>`, ASCII) may be unless a verifier is configured otherwise. */
+export const defaultMaxPresentationBytes = 4_096;
+
 export type PresentationVerifierOptions = {
   /** Expected `iss` of every credential. */
   readonly issuer: string;
@@ -71,7 +74,7 @@ export class PresentationVerifier {
     this.#revocations = options.revocations;
     this.#replayCache = options.replayCache;
     this.#clockSkewMs = options.clockSkewMs ?? 5_000;
-    this.#maxPresentationBytes = options.maxPresentationBytes ?? 4_096;
+    this.#maxPresentationBytes = options.maxPresentationBytes ?? defaultMaxPresentationBytes;
     this.#credentials = new CredentialCache(options.credentialCacheSize ?? 10_000);
     this.#now = options.now ?? Date.now;
   }
