@@ -14,6 +14,12 @@ import type { RevocationList } from './revocations.ts';
 
 /** How long a presentation (`<credential>~<kb-jwt>`, ASCII) may be unless a verifier is configured otherwise. */
 export const defaultMaxPresentationBytes = 4_096;
+/**
+ * The outer bound a service declares for a presentation field at its edge: a longer one is refused before anything
+ * reads it (FIELD_TOO_LONG). Between the verifier's limit and this one the verifier refuses it with its own reason,
+ * PRESENTATION_TOO_LARGE, which a gate answers as DENY.
+ */
+export const presentationFieldLimit = 16_384;
 
 export type PresentationVerifierOptions = {
   /** Expected `iss` of every credential. */

@@ -62,12 +62,12 @@ test('request limits - a field at its limit passes the edge, one character more 
   assert.ok(!atLimit.message.includes('QQQQ'), 'the unsupported currency is not echoed');
   const over = await refusal(shop.wallet.getBalance({ residentId: '', currency: 'Q'.repeat(1025) }, { metadata: asResident(phone) }));
   assert.equal(over.reason, 'FIELD_TOO_LONG');
-  // The wallet declares a larger limit for presentations (a credential and its key binding): 4,096 characters.
+  // Presentations have a larger edge limit, 16,384; past the verifier's 4,096 they keep their own reason.
   const authorize = (presentation: string): Promise<unknown> => shop.wallet.authorize({
     idempotencyKey: key(), amount: { amountMinor: 10n, currency: 'EUR' }, presentation, reference: '', holdTtlSeconds: 0, settlesTap: false,
   });
-  assert.notEqual((await refusal(authorize('p'.repeat(4096)))).reason, 'FIELD_TOO_LONG');
-  assert.deepEqual(await refusal(authorize('p'.repeat(4097))), { kind: 'invalid_argument', reason: 'FIELD_TOO_LONG', message: 'presentation must be at most 4096 characters' });
+  assert.equal((await refusal(authorize('p'.repeat(16_384)))).reason, 'PRESENTATION_TOO_LARGE');
+  assert.deepEqual(await refusal(authorize('p'.repeat(16_385))), { kind: 'invalid_argument', reason: 'FIELD_TOO_LONG', message: 'presentation must be at most 16384 characters' });
   const holds = await h.db.query('SELECT 1 FROM holds WHERE resident_id = $1', [phone.residentId]);
   assert.equal(holds.rowCount, 0);
 });

@@ -2,7 +2,7 @@
 // assigned to that client), operators
 // with `transit:admin`, residents with a presentation addressed to transit-account in `citypass-presentation`.
 import type { Metadata } from '@grpc/grpc-js';
-import { defaultMaxPresentationBytes } from '@citypass/credential';
+import { presentationFieldLimit } from '@citypass/credential';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import type { GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
 import { putFareRules, listFareRules } from '../app/fare_rules.ts';
@@ -36,5 +36,5 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
     tap: gate, uploadTaps: gate, getGateConfig: gate,
     listJourneys: resident, getCapProgress: resident,
     putFareRules: operator, listFareRules: 'authenticated', assignGates: operator, listGates: operator,
-  }, { presentation: defaultMaxPresentationBytes, 'taps.presentation': defaultMaxPresentationBytes });
+  }, { presentation: presentationFieldLimit, 'taps.presentation': presentationFieldLimit });
 }
