@@ -17,5 +17,5 @@ export type { AmountCap, CreatePresentationInput, PresentationClaims } from './p
 export { ReplayCache, type AcceptedPresentation, type ReplayCacheOptions } from './replay_cache.ts';
 export { watchRevocations, type RevocationWatch } from './revocation_watch.ts';
 export { RevocationSet, revokedAtOf, type RevocationList } from './revocations.ts';
-export { PresentationVerifier } from './verifier.ts';
+export { defaultMaxPresentationBytes, presentationFieldLimit, PresentationVerifier } from './verifier.ts';
 export type { PresentationVerifierOptions, VerifiedPresentation, VerifyPresentationOptions } from './verifier.ts';

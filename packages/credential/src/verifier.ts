@@ -12,6 +12,15 @@ import { sdHashOf, splitPresentation, type AmountCap, type PresentationClaims } 
 import type { ReplayCache } from './replay_cache.ts';
 import type { RevocationList } from './revocations.ts';
 
+/** How long a presentation (`<credential>~<kb-jwt>`, ASCII) may be unless a verifier is configured otherwise. */
+export const defaultMaxPresentationBytes = 4_096;
+/**
+ * The outer bound a service declares for a presentation field at its edge: a longer one is refused before anything
+ * reads it (FIELD_TOO_LONG). Between the verifier's limit and this one the verifier refuses it with its own reason,
+ * PRESENTATION_TOO_LARGE, which a gate answers as DENY.
+ */
+export const presentationFieldLimit = 16_384;
+
 export type PresentationVerifierOptions = {
   /** Expected `iss` of every credential. */
   readonly issuer: string;
@@ -71,7 +80,7 @@ export class PresentationVerifier {
     this.#revocations = options.revocations;
     this.#replayCache = options.replayCache;
     this.#clockSkewMs = options.clockSkewMs ?? 5_000;
-    this.#maxPresentationBytes = options.maxPresentationBytes ?? 4_096;
+    this.#maxPresentationBytes = options.maxPresentationBytes ?? defaultMaxPresentationBytes;
     this.#credentials = new CredentialCache(options.credentialCacheSize ?? 10_000);
     this.#now = options.now ?? Date.now;
   }

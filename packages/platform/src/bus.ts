@@ -21,7 +21,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { DomainError, isDomainError, type ErrorKind } from './errors.ts';
+import { boundedMessage, DomainError, isDomainError, type ErrorKind } from './errors.ts';
 import { asRetryableFailure } from './infrastructure_errors.ts';
 import type { Logger } from './log.ts';
 import { extractTrace, injectTrace } from './trace_headers.ts';
@@ -339,7 +339,7 @@ function respondError(msg: Msg, error: DomainError | undefined): void {
   const headers = natsHeaders();
   headers.set(errorKindHeader, error?.kind ?? 'internal');
   headers.set(errorReasonHeader, error?.reason ?? 'INTERNAL');
-  const message = error?.message ?? 'internal error';
+  const message = boundedMessage(error?.message ?? 'internal error');
   msg.respond(new TextEncoder().encode(message), { headers });
 }
 

@@ -26,6 +26,13 @@ export class DomainError extends Error {
   }
 }
 
+/** Longest message a caller is shown; a backstop behind never putting request values in messages. */
+export const maxErrorMessageLength = 512;
+
+export function boundedMessage(message: string): string {
+  return message.length <= maxErrorMessageLength ? message : `${message.slice(0, maxErrorMessageLength - 1)}…`;
+}
+
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }

@@ -9,7 +9,8 @@ import {
   type HealthCheckResponse_ServingStatus,
   type HealthServer,
 } from '@citypass/proto/grpc/health/v1/health';
-import { DomainError, grpcStatusOf, kindOfGrpcStatus } from './errors.ts';
+import { boundedMessage, DomainError, grpcStatusOf, kindOfGrpcStatus } from './errors.ts';
+import { checkFieldLengths, type FieldLimits } from './field_limits.ts';
 import { asRetryableFailure } from './infrastructure_errors.ts';
 import type { Logger } from './log.ts';
 
@@ -84,11 +85,13 @@ export class GrpcServer {
     definition: D,
     handlers: UnaryHandlers<D>,
     policies: { readonly [K in keyof D]: MethodPolicy },
+    /** Request string fields allowed more (or fewer) than defaultMaxFieldLength characters, by proto path. */
+    fieldLimits: FieldLimits = {},
   ): void {
     const implementation: grpc.UntypedServiceImplementation = {};
     for (const method of Object.keys(definition) as (keyof D & string)[]) {
       const handler = handlers[method] as (request: unknown, context: CallContext) => Promise<unknown>;
-      implementation[method] = this.#unary(`${name}/${method}`, handler, policies[method]);
+      implementation[method] = this.#unary(`${name}/${method}`, handler, policies[method], fieldLimits);
     }
     this.server.addService(definition, implementation);
     this.#health.set(name, ServingStatus.SERVING);
@@ -126,6 +129,7 @@ export class GrpcServer {
     name: string,
     handler: (request: unknown, context: CallContext) => Promise<unknown>,
     policy: MethodPolicy,
+    fieldLimits: FieldLimits,
   ): grpc.handleUnaryCall<unknown, unknown> {
     return (call, callback) => {
       const startedAt = performance.now();
@@ -134,6 +138,7 @@ export class GrpcServer {
       };
       const run = async (): Promise<unknown> => {
         const principal = await this.#authorize(call.metadata, policy);
+        checkFieldLengths(call.request, fieldLimits);
         return handler(call.request, { deadlineMs: this.#deadlineOf(call), principal, metadata: call.metadata });
       };
       run().then(
@@ -177,7 +182,7 @@ export class GrpcServer {
       if (error !== thrown) this.#options.logger.warn('grpc call failed on its infrastructure', { method: name, reason: error.reason, error: thrown });
       const metadata = new grpc.Metadata();
       metadata.set(reasonMetadataKey, error.reason);
-      return { code: grpcStatusOf(error.kind), details: `${error.reason}: ${error.message}`, metadata };
+      return { code: grpcStatusOf(error.kind), details: boundedMessage(`${error.reason}: ${error.message}`), metadata };
     }
     // Anything else is our bug or an infrastructure failure: the detail goes to the log, never to the caller.
     this.#options.logger.error('grpc handler failed', { method: name, error });

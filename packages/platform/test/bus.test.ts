@@ -58,6 +58,17 @@ test('request - error reply keeps kind, reason and message', { timeout: 10_000 }
   await server.stop();
 });
 
+test('request - an error reply carries at most 512 characters of message', { timeout: 10_000 }, async () => {
+  const subject = uniqueName('test.v1.chatty');
+  const server = serve(bus.nc, subject, {
+    queue: 'chatty',
+    handler: () => Promise.reject(new DomainError('invalid_argument', 'THING_INVALID', `thing ${'x'.repeat(100_000)} is wrong`)),
+  });
+  await assert.rejects(request(bus.nc, subject, new Uint8Array(), soon()), (error: unknown) =>
+    error instanceof DomainError && error.reason === 'THING_INVALID' && error.message.length === 512 && error.message.startsWith('thing xxx'));
+  await server.stop();
+});
+
 test('request - an unexpected handler error becomes a generic internal error', { timeout: 10_000 }, async () => {
   const subject = uniqueName('test.v1.crash');
   const server = serve(bus.nc, subject, {

@@ -27,9 +27,10 @@ before(async () => {
       seenDeadlineMs = context.deadlineMs;
       if (request.service === 'missing') throw new DomainError('not_found', 'THING_NOT_FOUND', 'no such thing');
       if (request.service === 'boom') throw new Error('secret database detail');
+      if (request.service === 'chatty') throw new DomainError('invalid_argument', 'THING_INVALID', `thing ${'x'.repeat(200_000)} is wrong`);
       return { status: HealthCheckResponse_ServingStatus.SERVING };
     },
-  }, { check: { anyScope: ['read'] } });
+  }, { check: { anyScope: ['read'] } }, { service: 2_048 });
   address = `127.0.0.1:${await server.listen('127.0.0.1', 0)}`;
 });
 after(async () => { await server.shutdown(100); });
@@ -57,4 +58,24 @@ test('grpc - tokens and scopes are enforced, and the caller deadline reaches the
   await anonymous.check({ service: '' }, { metadata: bearer('good'), deadlineMs });
   assert.ok(Math.abs(seenDeadlineMs - deadlineMs) < 50, 'deadline propagated');
   anonymous.close();
+});
+
+test('grpc - a domain error with a huge message reaches the caller as a bounded status, and the channel stays usable', async () => {
+  const client = promiseClient(copy, address, { metadata: () => bearer('good') });
+  await assert.rejects(client.check({ service: 'chatty' }, { deadlineMs: Date.now() + 5_000 }), (error: unknown) =>
+    error instanceof DomainError && error.reason === 'THING_INVALID' && error.message.length <= 512 && error.message.startsWith('thing xxx'));
+  assert.equal((await client.check({ service: '' })).status, HealthCheckResponse_ServingStatus.SERVING);
+  client.close();
+});
+
+test('grpc - string fields are bounded before the handler runs: at the declared limit accepted, one more refused', async () => {
+  const client = promiseClient(copy, address, { metadata: () => bearer('good') });
+  assert.equal((await client.check({ service: 's'.repeat(2_048) })).status, HealthCheckResponse_ServingStatus.SERVING);
+  await assert.rejects(client.check({ service: 's'.repeat(2_049) }), (error: unknown) =>
+    error instanceof DomainError && error.kind === 'invalid_argument' && error.reason === 'FIELD_TOO_LONG' && error.message === 'service must be at most 2048 characters');
+  // Authentication still comes first: an anonymous caller learns nothing about the request.
+  const anonymous = promiseClient(copy, address);
+  await assert.rejects(anonymous.check({ service: 's'.repeat(100_000) }), (error: unknown) => error instanceof DomainError && error.reason === 'TOKEN_MISSING');
+  anonymous.close();
+  client.close();
 });

@@ -96,6 +96,20 @@ test('operator api - bad resident input is refused with a reason and writes noth
   assert.equal(await count("SELECT 1 FROM residents WHERE family_name = 'Nobody'"), 0);
 });
 
+test('operator api - request strings are bounded at the edge: 1,024 characters, jwks_json 16,384', async () => {
+  const tooLong = { kind: 'invalid_argument', reason: 'FIELD_TOO_LONG' };
+  assert.deepEqual(await rejection(h.operator.createResident(residentRequest({ familyName: 'Nobody', coveragePlanRef: 'p'.repeat(1_025) }))), tooLong);
+  assert.deepEqual(await rejection(h.operator.revokeCredential({ credentialId: 'c'.repeat(80_000), reason: '' })), tooLong);
+  const onboard = (jwksJson: string): Promise<unknown> => h.operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'), name: 'limits', displayName: '', contactEmail: 'ops@limits.example', extraScopes: [], jwksJson,
+  });
+  const padded = (length: number): string => `{"keys":[],"pad":"${'x'.repeat(length - 20)}"}`;
+  assert.equal(padded(16_384).length, 16_384);
+  assert.deepEqual(await rejection(onboard(padded(16_384))), { kind: 'invalid_argument', reason: 'JWKS_INVALID' });
+  assert.deepEqual(await rejection(onboard(padded(16_385))), tooLong);
+  assert.equal(await count("SELECT 1 FROM residents WHERE family_name = 'Nobody'"), 0);
+});
+
 test('operator api - create resident is idempotent: same key same answer, same key other request refused', async () => {
   const request = residentRequest();
   const [first, second] = await Promise.all([h.operator.createResident(request), h.operator.createResident(request)]);

@@ -176,6 +176,14 @@ describe('what gates are refused', () => {
     assert.deepEqual(await reasonOf(h.gates.tap({ ...base, tappedAt: new Date(h.now() + 10 * minute) })), { kind: 'invalid_argument', reason: 'TAP_IN_FUTURE' });
     assert.deepEqual(await reasonOf(h.gates.tap({ ...base, tappedAt: new Date(h.now() - 10 * minute) })), { kind: 'invalid_argument', reason: 'TAP_TOO_OLD' });
     assert.deepEqual(await reasonOf(h.gates.tap({ ...base, tapId: 'bad id with spaces' })), { kind: 'invalid_argument', reason: 'TAP_ID_INVALID' });
+    // Past 16,384 characters a presentation is refused at the edge (up to there, the verifier denies it as too large).
+    const tooLong = { kind: 'invalid_argument', reason: 'FIELD_TOO_LONG' };
+    assert.deepEqual(await reasonOf(h.gates.tap({ ...base, presentation: 'a'.repeat(16_385) })), tooLong);
+    assert.deepEqual(await reasonOf(h.gates.tap({ ...base, gateId: 'g'.repeat(80_000) })), tooLong);
+    const stored = { tapId: randomUUID(), presentation: 'a'.repeat(16_385), direction: 'in', tappedAt: new Date(h.now()), decision: 'OPEN', reason: '' };
+    assert.deepEqual(await reasonOf(h.gates.uploadTaps({ gateId: 'central-g1', taps: [stored] })), tooLong);
+    const large = await h.gates.uploadTaps({ gateId: 'central-g1', taps: [{ ...stored, presentation: 'a'.repeat(16_384) }] });
+    assert.deepEqual(large.rejected.map((rejected) => rejected.reason), ['PRESENTATION_TOO_LARGE']);
     assert.deepEqual(await reasonOf(h.anonymous.tap(base)), { kind: 'unauthenticated', reason: 'TOKEN_MISSING' });
     assert.deepEqual(await reasonOf(h.operator.tap(base)), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
     assert.equal(await tapCount(phone.residentId), 0);

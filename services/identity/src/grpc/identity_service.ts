@@ -1,6 +1,7 @@
 // IdentityService over gRPC: decode -> app -> encode. Every method needs the operator scope.
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { notFound } from '@citypass/platform/errors';
+import type { FieldLimits } from '@citypass/platform/field_limits';
 import type { CallContext, GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
 import { createResident } from '../app/create_resident.ts';
 import type { IdentityDeps } from '../app/deps.ts';
@@ -11,6 +12,8 @@ import { checkCredentialId, readCredentialStatus, revokeCredential } from '../ap
 import { operatorScope } from '../oidc/provider.ts';
 
 const operatorOnly: MethodPolicy = { anyScope: [operatorScope] };
+/** Beyond the platform's 1,024 characters, as identity.proto states: 1-5 public keys, RSA ones with certificates. */
+const fieldLimits: FieldLimits = { jwks_json: 16_384 };
 
 export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotateSigningKey: (actor: string) => Promise<{ kid: string; activatesAt: Date }>): void {
   const actorOf = (context: CallContext): string => `operator:${context.principal?.clientId ?? 'unknown'}`;
@@ -43,5 +46,6 @@ export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotat
       listAuditEvents: operatorOnly,
       rotateSigningKey: operatorOnly,
     },
+    fieldLimits,
   );
 }

@@ -1,5 +1,6 @@
 // The gate's gRPC link against a real gRPC server (platform's GrpcServer, 1 MiB receive limit like transit's) that
-// serves an in-process transit (FakeTransit): message size limits are the transport's, so they are tested through it.
+// serves an in-process transit (FakeTransit) with transit's field limits: message size limits are the transport's,
+// so they are tested through it.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
@@ -7,6 +8,7 @@ import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { isDomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
+import { transitFieldLimits } from '../grpc/transit_service.ts';
 import { grpcGateLink } from './gate_link.ts';
 import { GateRuntime } from './gate_runtime.ts';
 import { TapJournal } from './tap_journal.ts';
@@ -26,7 +28,7 @@ async function served(fake: FakeTransit, maxMessageBytes = 1024 * 1024): Promise
   server.addService('citypass.transit.v1.TransitService', gateMethods, {
     uploadTaps: (request) => fake.uploadTaps(request),
     getGateConfig: (request) => fake.getGateConfig(request),
-  }, { uploadTaps: 'public', getGateConfig: 'public' });
+  }, { uploadTaps: 'public', getGateConfig: 'public' }, transitFieldLimits);
   const port = await server.listen('127.0.0.1', 0);
   const link = grpcGateLink(`127.0.0.1:${port}`, () => Promise.resolve('gate-token'));
   after(async () => {

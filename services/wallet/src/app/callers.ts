@@ -2,6 +2,7 @@
 // service, and it must carry `<verb>:<service>` for the command (refunds need `refund:`, granted separately). Settling
 // a tap a gate verified is a charge that needs `settle:` as well (see authorize.ts). Residents read their own money by
 // showing a presentation of their credential addressed to the wallet.
+import { defaultMaxPresentationBytes } from '@citypass/credential';
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import type { Caller, Verb, WalletDeps } from './deps.ts';
@@ -31,6 +32,6 @@ export async function residentFor(deps: WalletDeps, presentation: string | undef
   if (presentation === undefined || presentation === '') {
     throw unauthenticated('PRESENTATION_MISSING', 'residents authenticate with a presentation addressed to the wallet');
   }
-  if (presentation.length > 4096) throw invalidArgument('PRESENTATION_TOO_LARGE', 'presentation is too large');
+  if (presentation.length > defaultMaxPresentationBytes) throw invalidArgument('PRESENTATION_TOO_LARGE', 'presentation is too large');
   return (await deps.mandates.verify(presentation, { audience: walletAudience })).subject;
 }

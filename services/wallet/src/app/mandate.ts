@@ -7,13 +7,13 @@
 // its own issue time, which may lie up to the settlement window in the past. Everything else is checked as for a
 // fresh one (signatures, audience, the credential's validity at the tap); revocation is judged as of the tap too:
 // a credential revoked before the tap is refused, one revoked after it (a new phone) still settles its rides.
-import { decodeJws, parsePresentationClaims, splitPresentation, type VerifiedPresentation } from '@citypass/credential';
+import { decodeJws, defaultMaxPresentationBytes, parsePresentationClaims, splitPresentation, type VerifiedPresentation } from '@citypass/credential';
 import { DomainError, invalidArgument, permissionDenied } from '@citypass/platform/errors';
 import type { Money } from '../domain/money.ts';
 import type { WalletDeps } from './deps.ts';
 
 /** The verifier's own default limit; checked first here because a tap is decoded before it is verified. */
-const maxPresentationBytes = 4_096;
+const maxPresentationBytes = defaultMaxPresentationBytes;
 
 export async function verifyMandate(deps: WalletDeps, presentation: string, service: string, money: Money): Promise<VerifiedPresentation> {
   if (presentation === '') throw invalidArgument('MANDATE_MISSING', 'a presentation of the resident credential is required');

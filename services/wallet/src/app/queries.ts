@@ -1,4 +1,5 @@
 // Reads: a resident's balance and statement, a service's holds and daily settlement.
+import assert from 'node:assert/strict';
 import type {
   GetBalanceResponse,
   GetSettlementReportResponse,
@@ -13,8 +14,8 @@ import type { WalletDeps } from './deps.ts';
 
 const maxPageSize = 200;
 
-export async function getBalance(deps: WalletDeps, residentId: string, currency: string): Promise<GetBalanceResponse> {
-  checkCurrency(deps, currency);
+export async function getBalance(deps: WalletDeps, residentId: string, requested: string): Promise<GetBalanceResponse> {
+  const currency = await residentCurrency(deps, residentId, requested);
   const result = await deps.pool.query<{ balance_minor: string; held_minor: string }>(
     "SELECT balance_minor, held_minor FROM accounts WHERE kind = 'resident' AND owner = $1 AND currency = $2",
     [residentId, currency],
@@ -24,8 +25,8 @@ export async function getBalance(deps: WalletDeps, residentId: string, currency:
   return { balance: { amountMinor: balance, currency }, available: { amountMinor: balance - BigInt(row.held_minor), currency } };
 }
 
-export async function listStatement(deps: WalletDeps, residentId: string, currency: string, pageSize: number, pageToken: string): Promise<ListStatementResponse> {
-  checkCurrency(deps, currency);
+export async function listStatement(deps: WalletDeps, residentId: string, requested: string, pageSize: number, pageToken: string): Promise<ListStatementResponse> {
+  const currency = await residentCurrency(deps, residentId, requested);
   const limit = checkPageSize(pageSize);
   const before = decodeToken(pageToken);
   const result = await deps.pool.query<{
@@ -100,8 +101,28 @@ export async function settlementReport(deps: WalletDeps, service: string, date: 
   };
 }
 
-function checkCurrency(deps: WalletDeps, currency: string): void {
-  if (!deps.currencies.has(currency)) throw invalidArgument('CURRENCY_UNSUPPORTED', `currency ${currency || '(empty)'} is not supported here`);
+/**
+ * The currency of a resident's read. Named: it must be one this wallet runs. Empty: the resident's account, that is
+ * their only one, or when they hold several (or none yet) the one in the default currency (the first configured,
+ * where every resident's account is opened when their credential is issued).
+ */
+async function residentCurrency(deps: WalletDeps, residentId: string, requested: string): Promise<string> {
+  if (requested !== '') return checkCurrency(deps, requested);
+  const result = await deps.pool.query<{ currency: string }>("SELECT currency FROM accounts WHERE kind = 'resident' AND owner = $1 LIMIT 2", [residentId]);
+  const only = result.rows.length === 1 ? result.rows[0]?.currency : undefined;
+  return only !== undefined && deps.currencies.has(only) ? only : defaultCurrency(deps);
+}
+
+function defaultCurrency(deps: WalletDeps): string {
+  const [first] = deps.currencies;
+  assert.ok(first !== undefined, 'the wallet runs at least one currency');
+  return first;
+}
+
+// The value is not repeated in the message: it may be anything up to the edge's field limit.
+function checkCurrency(deps: WalletDeps, currency: string): string {
+  if (!deps.currencies.has(currency)) throw invalidArgument('CURRENCY_UNSUPPORTED', 'currency is not one this wallet runs');
+  return currency;
 }
 
 function checkPageSize(pageSize: number): number {

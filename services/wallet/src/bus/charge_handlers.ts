@@ -15,10 +15,12 @@ import {
 import type { AccessTokenVerifier } from '@citypass/credential';
 import { serve, type RequestContext } from '@citypass/platform/bus';
 import { invalidArgument, unauthenticated } from '@citypass/platform/errors';
+import { checkFieldLengths } from '@citypass/platform/field_limits';
 import type { Logger } from '@citypass/platform/log';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, type Verb } from '../app/callers.ts';
 import type { Caller, WalletDeps } from '../app/deps.ts';
+import { walletFieldLimits } from '../app/field_limits.ts';
 import { capture, refund, voidHold } from '../app/hold_commands.ts';
 
 export const chargeSubjects = {
@@ -46,6 +48,8 @@ export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: Acces
       } catch {
         throw invalidArgument('PAYLOAD_MALFORMED', 'the payload is not the expected protobuf message');
       }
+      // The same bounds as the gRPC edge, before the command reads anything.
+      checkFieldLengths(message, walletFieldLimits);
       return response.encode(await run(caller, message, context.deadlineMs)).finish();
     };
   const servers = [

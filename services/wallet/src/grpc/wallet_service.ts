@@ -6,6 +6,7 @@ import type { GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
+import { walletFieldLimits } from '../app/field_limits.ts';
 import { capture, refund, voidHold } from '../app/hold_commands.ts';
 import { getBalance, getHold, listHolds, listStatement, settlementReport } from '../app/queries.ts';
 import { topUp } from '../app/top_up.ts';
@@ -36,5 +37,5 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
     topUp: service, authorize: service, capture: service, void: service, refund: service,
     getHold: service, listHolds: service, getSettlementReport: service,
     getBalance: resident, listStatement: resident,
-  });
+  }, walletFieldLimits);
 }
