@@ -348,6 +348,12 @@ describe('after the fact: new phones, old taps, repeated passes', () => {
 });
 
 describe('fare rules', () => {
+  test('fare rules - only operators (transit:admin) read the versions; a gate token and no token are refused', async () => {
+    assert.ok((await h.operator.listFareRules({})).versions.length > 0);
+    assert.deepEqual(await reasonOf(h.gates.listFareRules({})), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
+    assert.deepEqual(await reasonOf(h.anonymous.listFareRules({})), { kind: 'unauthenticated', reason: 'TOKEN_MISSING' });
+  });
+
   test('operators add versions effective from a later day, idempotently; gates and residents cannot', async () => {
     const { versions } = await h.operator.listFareRules({});
     const current = versions.at(-1);
