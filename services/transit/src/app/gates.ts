@@ -136,8 +136,17 @@ async function recordDecision(
   tap: { tapId: string; gate: Gate; direction: 'in' | 'out'; atMs: number; presentation: string; source: 'online' },
 ): Promise<TapResponse> {
   if (decision.decision === 'DENY') return { decision: 'DENY', reason: decision.reason, tapId: tap.tapId };
-  const outcome = await deps.recorder.record(tapRecord(tap.tapId, tap.gate, tap.direction, tap.atMs, tap.presentation, decision.presentation, tap.source));
+  // The replay cache only reserved the presentation: a recorded tap (or one the database already holds) consumes
+  // it; a failed write or a refused tap gives it back, so the gate's retry is not taken for a replay.
+  let outcome: RecordOutcome;
+  try {
+    outcome = await deps.recorder.record(tapRecord(tap.tapId, tap.gate, tap.direction, tap.atMs, tap.presentation, decision.presentation, tap.source));
+  } catch (error) {
+    deps.verifier.release(decision.presentation);
+    throw error;
+  }
   if (outcome === 'recorded' || outcome === 'already_recorded') return { decision: 'OPEN', reason: '', tapId: tap.tapId };
+  if (outcome !== 'replayed') deps.verifier.release(decision.presentation);
   return { decision: 'DENY', reason: rejectionReason(outcome), tapId: tap.tapId };
 }
 

@@ -4,6 +4,7 @@
 // same tap id with the same presentation is a retry (its first answer stands); the presentation under another
 // tap id is a replay; a second tap of one resident at the same instant cannot be priced.
 import type { Pool } from '@citypass/platform/pg';
+import { orUnavailable } from './database_unavailable.ts';
 
 export interface TapRecord {
   readonly id: string;
@@ -71,8 +72,12 @@ export class TapRecorder {
     this.#writing = false;
   }
 
-  /** Writes taps in one statement; the outcome of each, in order. */
-  async recordBatch(records: readonly TapRecord[]): Promise<RecordOutcome[]> {
+  /** Writes taps in one statement; the outcome of each, in order. A lost database is DATABASE_UNAVAILABLE. */
+  recordBatch(records: readonly TapRecord[]): Promise<RecordOutcome[]> {
+    return orUnavailable(() => this.#recordBatch(records));
+  }
+
+  async #recordBatch(records: readonly TapRecord[]): Promise<RecordOutcome[]> {
     const column = <K extends keyof TapRecord>(key: K): TapRecord[K][] => records.map((record) => record[key]);
     const result = await this.#pool.query<{ id: string }>(insertSql, [
       column('id'), column('gateId'), column('stationId'), column('direction'), records.map((record) => new Date(record.tappedAtMs)),
