@@ -2,11 +2,15 @@
 // PostgreSQL on this machine), next to the raw floor measured in the same run: a bare gRPC unary call to the same
 // transit process (grpc.health.v1 Check) and a bare P-256 signature verification. Phases: sequential latency, an
 // open loop at a fixed rate (default 1,000 taps/s) for p50/p99, the maximum sustained rate with many taps in flight,
-// and offline decisions (the gate's own verification, no network) per second against the bare verify rate.
+// offline decisions (the gate's own verification, no network) per second against the bare verify rate, and how
+// long a replaced credential keeps opening gates (revocation propagation, online and offline).
 // Settlement runs on its own schedule and is paused here (TRANSIT_SETTLE_INTERVAL_MS) so the figures are the gate
 // path's; the wallet's own bench measures the charges settlement makes.
 import { createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { setPriority } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { HealthCheckRequest, HealthClient } from '@citypass/proto/grpc/health/v1/health';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
@@ -16,15 +20,19 @@ import { bearer, promiseClient } from '@citypass/platform/grpc';
 import { freePort, testPostgres, uniqueName } from '@citypass/platform/testing';
 import { startHarness } from '../services/identity/test/harness.ts';
 import { decideTap } from '../services/transit/src/gate/decide.ts';
+import { grpcGateLink } from '../services/transit/src/gate/gate_link.ts';
+import { GateRuntime } from '../services/transit/src/gate/gate_runtime.ts';
 import { ResidentApp } from '../test/support/resident_app.ts';
 import { startServiceProcess } from '../test/support/service_process.ts';
 import { emit, median, percentile, timedLoop } from './lib.ts';
+import { measurePropagation, type PropagationPhone } from './revocation_propagation.ts';
 
 const bench = 'transit_taps';
 const residents = Number(process.env.BENCH_RESIDENTS ?? 200);
 const phaseMs = Number(process.env.BENCH_PHASE_MS ?? 4_000);
 const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 64);
 const targetRate = Number(process.env.BENCH_RATE ?? 1_000);
+const revocationRounds = Number(process.env.BENCH_REVOCATION_ROUNDS ?? 5);
 
 const identity = await startHarness({ LOG_LEVEL: 'error' });
 const walletDb = await testPostgres();
@@ -70,16 +78,18 @@ try {
   operator.close();
   const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
 
-  const phones = await Promise.all(Array.from({ length: residents }, async () => {
+  const enrollPhone = async (): Promise<PropagationPhone> => {
     const created = await identity.operator.createResident({
       idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Bench', familyName: 'Rider', birthDate: '1990-01-01',
       concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
     });
     const app = new ResidentApp(identity.issuer);
-    const token = await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123');
+    const password = 'bench password 123';
+    const token = await app.enroll(created.enrollmentCode?.code ?? '', password);
     const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
-    return { app, credential };
-  }));
+    return { app, credential, residentId: created.resident?.residentId ?? '', password };
+  };
+  const phones = await Promise.all(Array.from({ length: residents }, enrollPhone));
   // Presentations are made before each phase (signing is the phone's work, not the gate's), round-robin over the
   // residents so one phone's taps are far apart and its counter only grows.
   let counter = 0;
@@ -157,6 +167,11 @@ try {
     }
   }));
   const closedRate = closedTaps / ((performance.now() - closedStart) / 1000);
+
+  // Revocation propagation (bench/revocation_propagation.ts), with phones of its own (their counters start low).
+  const propagationPhones = await Promise.all(Array.from({ length: revocationRounds }, enrollPhone));
+  const propagation = await withOfflineGate(gateToken, (offlineGate) =>
+    measurePropagation(propagationPhones, { gates, onlineGateId: 'central-g2', offlineGate, timeoutMs: 10_000, issuer: identity.issuer }));
   gates.close();
 
   // Offline decisions: the gate's verifier (issuer keys from a saved JWKS, replay cache, deny list) in this process,
@@ -211,6 +226,10 @@ try {
     ['offline_decisions_per_s', median(offlineRates), 'ops/s'],
     ['offline_decisions_to_bare_verify', median(offlineRates) / median(verifyRates), 'ratio'],
     ['offline_open', offlineOpen, 'taps'],
+    ['revocation_propagation_online_tap_p50_ms', median(propagation.map((round) => round.onlineMs)), 'ms'],
+    ['revocation_propagation_online_tap_max_ms', Math.max(...propagation.map((round) => round.onlineMs)), 'ms'],
+    ['revocation_propagation_offline_gate_p50_ms', median(propagation.map((round) => round.offlineMs)), 'ms'],
+    ['revocation_propagation_offline_gate_max_ms', Math.max(...propagation.map((round) => round.offlineMs)), 'ms'],
   ];
   for (const [metric, value, unit] of figures) emit({ bench, metric, value: round(value), unit });
 } finally {
@@ -220,6 +239,30 @@ try {
   await transitDb.drop();
   await walletDb.drop();
   await identity.stop();
+}
+
+/** Runs `measure` with a GateRuntime cut off from transit that follows identity's buckets over NATS. */
+async function withOfflineGate<T>(gateToken: string, measure: (gate: GateRuntime) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'citypass-bench-gate-'));
+  const nc = await connect({ servers: identity.nats.url });
+  const link = grpcGateLink(address, () => Promise.resolve(gateToken));
+  let following: () => void = () => undefined;
+  const watching = new Promise<void>((resolve) => { following = resolve; });
+  const gate = new GateRuntime({
+    gateId: 'harbour-g1', issuer: identity.issuer, link, journalDir: dir, nats: nc,
+    onEvent: (event) => { if (event.type === 'watch_up' && event.bucket === identity.config.IDENTITY_STATUS_BUCKET) following(); },
+  });
+  try {
+    await gate.start();
+    gate.setOnline(false);
+    await watching;
+    return await measure(gate);
+  } finally {
+    await gate.stop();
+    link.close();
+    await nc.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Cumulative counts of transit's Tap call durations by bucket upper bound (ms), from its Prometheus endpoint. */

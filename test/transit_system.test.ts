@@ -6,7 +6,7 @@
 // Everything runs on the real clock, so transit loads a copy of the Aurelia feed without a transfer window: the
 // day's journeys, seconds apart here, stay separate journeys instead of joining as transfers.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,9 @@ import { ConcessionClass, IdentityServiceService } from '@citypass/proto/identit
 import { TransitServiceService, type StoredTap } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { createPresentation } from '@citypass/credential';
+import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { createPool } from '@citypass/platform/pg';
 import { freePort, testPostgres, uniqueName, type TestDatabase } from '@citypass/platform/testing';
 import { GateRuntime } from '../services/transit/src/gate/gate_runtime.ts';
 import { grpcGateLink } from '../services/transit/src/gate/gate_link.ts';
@@ -247,6 +249,52 @@ async function journeys(rider: Rider) {
   metadata.set('citypass-presentation', rider.present('transit-account'));
   return gates.listJourneys({ fromServiceDate: '', toServiceDate: '' }, { metadata });
 }
+
+async function reasonOf(call: Promise<unknown>): Promise<{ kind: string; reason: string }> {
+  try {
+    await call;
+  } catch (error) {
+    assert.ok(error instanceof DomainError, String(error));
+    return { kind: error.kind, reason: error.reason };
+  }
+  assert.fail('the call succeeded');
+}
+
+test('system - a tap whose write the database fails is UNAVAILABLE, and its retry with the same tap id and QR opens', async () => {
+  const rider = await enroll();
+  const request = { presentation: rider.present('transit'), gateId: 'stadium-g2', direction: 'in', tappedAt: undefined, tapId: randomUUID() };
+  const db = createPool(databases[1]?.url ?? '', { max: 2 });
+  const lock = await db.connect();
+  try {
+    await lock.query('BEGIN');
+    await lock.query('LOCK TABLE taps IN ACCESS EXCLUSIVE MODE');
+    const failed = reasonOf(gates.tap(request));
+    const waiting = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'transit' AND wait_event_type = 'Lock'";
+    await until(async () => ((await db.query(waiting)).rowCount ?? 0) > 0, 'the tap write waits on the lock');
+    await db.query(`SELECT pg_terminate_backend(pid) FROM (${waiting}) AS blocked`);
+    assert.deepEqual(await failed, { kind: 'unavailable', reason: 'DATABASE_UNAVAILABLE' });
+  } finally {
+    await lock.query('ROLLBACK').catch(() => undefined);
+    lock.release();
+  }
+  try {
+    assert.deepEqual(await gates.tap(request).then((r) => [r.decision, r.reason]), ['OPEN', ''], 'not a replay: nothing was recorded');
+    assert.equal((await db.query('SELECT 1 FROM taps WHERE id = $1', [request.tapId])).rowCount, 1);
+  } finally {
+    await db.end();
+  }
+});
+
+test('system - a tap id is answered again only for its own gate; from another gate it is ALREADY_EXISTS TAP_ID_REUSED', async () => {
+  const rider = await enroll();
+  const request = { presentation: rider.present('transit'), gateId: 'old-town-g2', direction: 'in', tappedAt: undefined, tapId: randomUUID() };
+  assert.equal((await gates.tap(request)).decision, 'OPEN');
+  assert.deepEqual(await reasonOf(gates.tap({ ...request, gateId: 'old-town-g1' })), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
+  assert.equal((await gates.tap(request)).decision, 'OPEN', 'the same gate gets its first answer');
+  const stored: StoredTap = { tapId: request.tapId, presentation: request.presentation, direction: 'in', tappedAt: new Date(), decision: 'OPEN', reason: '' };
+  const uploaded = await gates.uploadTaps({ gateId: 'stadium-g1', taps: [stored] });
+  assert.deepEqual(uploaded.rejected, [{ tapId: request.tapId, reason: 'TAP_ID_REUSED' }], 'an upload of it from another gate');
+});
 
 test('system - one tap leaves one trace from the gate through transit and NATS into the wallet ledger', async () => {
   const rider = await enroll();

@@ -73,3 +73,34 @@ test('replay cache - entries expiring out of insertion order are all evicted on 
   cache.checkAndRecord(accepted('probe', 0, 'device-probe', t0 + 100), t0 + 35);
   assert.equal(cache.nonceCount, 4);
 });
+
+test('replay cache - a released presentation may be presented again, its device counter back where it was', async () => {
+  const cache = new ReplayCache();
+  cache.checkAndRecord(accepted('n1', 1), t0);
+  cache.checkAndRecord(accepted('n2', 2), t0);
+  cache.release(accepted('n2', 2));
+  assert.equal(cache.nonceCount, 1);
+  cache.checkAndRecord(accepted('n2', 2), t0);
+  await assertRejects(() => { cache.checkAndRecord(accepted('n2', 2), t0); }, 'unauthenticated', 'PRESENTATION_REPLAYED');
+  cache.release(accepted('n0', 0, 'device-b'));
+  cache.release(accepted('n1', 9));
+  await assertRejects(() => { cache.checkAndRecord(accepted('n1', 1), t0); }, 'unauthenticated', 'PRESENTATION_REPLAYED');
+});
+
+test('replay cache - releasing the first presentation of a device forgets its counter; a later one accepted meanwhile stands', async () => {
+  const cache = new ReplayCache();
+  cache.checkAndRecord(accepted('n1', 7), t0);
+  cache.release(accepted('n1', 7));
+  cache.checkAndRecord(accepted('n1', 7), t0);
+  cache.checkAndRecord(accepted('n2', 8), t0);
+  cache.release(accepted('n1', 7));
+  await assertRejects(() => { cache.checkAndRecord(accepted('n1', 7), t0); }, 'unauthenticated', 'COUNTER_NOT_INCREASING');
+});
+
+test('replay cache - a nonce released and accepted again later is kept until its own time', async () => {
+  const cache = new ReplayCache({ clockSkewMs: 0 });
+  cache.checkAndRecord(accepted('n1', 1, 'device-a', t0 + 1_000), t0);
+  cache.release(accepted('n1', 1, 'device-a', t0 + 1_000));
+  cache.checkAndRecord(accepted('n1', 1, 'device-a', t0 + 5_000), t0);
+  await assertRejects(() => { cache.checkAndRecord(accepted('n1', 2), t0 + 2_000); }, 'unauthenticated', 'PRESENTATION_REPLAYED');
+});

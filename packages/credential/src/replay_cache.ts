@@ -1,6 +1,8 @@
 // Remembers accepted presentations while they could still be replayed: each nonce until its exp plus clock skew,
 // and each device's highest counter until any presentation signed before it has expired too. Bounded: when full
 // of live entries it refuses (REPLAY_CACHE_FULL) instead of forgetting, since forgetting would admit replays.
+// An accepted presentation is only reserved until its use is recorded: when recording fails (or the use is refused
+// after all), release() forgets it, so the same presentation can be presented again.
 import { credentialError } from './errors.ts';
 import { ExpiryQueue } from './expiry_queue.ts';
 import { maxPresentationTtlSeconds } from './presentation.ts';
@@ -23,11 +25,13 @@ export type AcceptedPresentation = {
 };
 
 type CounterEntry = { counter: number; retainUntilMs: number };
+/** An accepted nonce: until when it is kept, and the device counter it moved (to undo that on release). */
+type NonceEntry = { readonly retainUntilMs: number; readonly counterKey: string; readonly counter: number; readonly previousCounter: number };
 
 export class ReplayCache {
   readonly #maxEntries: number;
   readonly #clockSkewMs: number;
-  readonly #nonces = new Map<string, number>();
+  readonly #nonces = new Map<string, NonceEntry>();
   readonly #counters = new Map<string, CounterEntry>();
   readonly #nonceExpiries = new ExpiryQueue();
   readonly #counterExpiries = new ExpiryQueue();
@@ -60,7 +64,8 @@ export class ReplayCache {
       throw credentialError('resource_exhausted', 'REPLAY_CACHE_FULL', 'replay cache is full of unexpired presentations');
     }
     const nonceRetainUntilMs = presentation.expiresAtMs + this.#clockSkewMs;
-    this.#nonces.set(presentation.nonce, nonceRetainUntilMs);
+    const { counterKey, counter } = presentation;
+    this.#nonces.set(presentation.nonce, { retainUntilMs: nonceRetainUntilMs, counterKey, counter, previousCounter: last?.counter ?? Number.NEGATIVE_INFINITY });
     this.#nonceExpiries.push(nonceRetainUntilMs, presentation.nonce);
     // A presentation with a lower counter was signed no later than this one, so it has expired by then.
     const counterRetainUntilMs = nonceRetainUntilMs + maxPresentationTtlSeconds * 1000;
@@ -73,10 +78,24 @@ export class ReplayCache {
     }
   }
 
+  /**
+   * Forgets an accepted presentation whose use was not recorded: it may be presented again. The device counter
+   * goes back to where it was, unless a later presentation of the device has been accepted since.
+   */
+  release(presentation: AcceptedPresentation): void {
+    const entry = this.#nonces.get(presentation.nonce);
+    if (entry === undefined || entry.counterKey !== presentation.counterKey || entry.counter !== presentation.counter) return;
+    this.#nonces.delete(presentation.nonce);
+    const last = this.#counters.get(entry.counterKey);
+    if (last !== undefined && last.counter === entry.counter) last.counter = entry.previousCounter;
+  }
+
   #evictExpired(nowMs: number): void {
     while (this.#nonceExpiries.peekDueAtMs() <= nowMs) {
       const nonce = this.#nonceExpiries.pop();
-      if (nonce !== undefined) this.#nonces.delete(nonce);
+      // Released and accepted again since, it is due at its new time (queued again then).
+      const entry = nonce === undefined ? undefined : this.#nonces.get(nonce);
+      if (nonce !== undefined && entry !== undefined && entry.retainUntilMs <= nowMs) this.#nonces.delete(nonce);
     }
     while (this.#counterExpiries.peekDueAtMs() <= nowMs) {
       const counterKey = this.#counterExpiries.pop();

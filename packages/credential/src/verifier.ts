@@ -108,6 +108,16 @@ export class PresentationVerifier {
     return presentationResult(verified, claims, expiresAtMs);
   }
 
+  /**
+   * Forgets a verified presentation in the replay cache because its use was not recorded (a failed write, a tap
+   * refused after verification): the resident may present it again. Only what this verifier accepted is released.
+   */
+  release(verified: VerifiedPresentation): void {
+    this.#replayCache?.release({
+      nonce: verified.presentationId, expiresAtMs: verified.expiresAtMs, counterKey: verified.deviceThumbprint, counter: verified.counter,
+    });
+  }
+
   /** A cached, unexpired credential whose issuer key is still the published one. */
   #cachedCredential(credential: string, nowMs: number): VerifiedCredential | undefined {
     const cached = this.#credentials.get(credential, nowMs - this.#clockSkewMs);

@@ -18,6 +18,7 @@ import { FareBook } from './app/fare_book.ts';
 import { GateAssignments } from './app/gate_assignments.ts';
 import { startSettler, type Settler } from './app/settler.ts';
 import { transitSubjects } from './bus/transit_events.ts';
+import { TapAnswers } from './app/tap_answers.ts';
 import { TapRecorder } from './app/tap_recorder.ts';
 import { startTopUpConsumer } from './bus/topup_consumer.ts';
 import { natsWalletLink } from './bus/wallet_link.ts';
@@ -88,6 +89,7 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
     denyList,
     revocations,
     recorder: new TapRecorder(pool),
+    answers: new TapAnswers(),
     issuer: config.IDENTITY_ISSUER,
     issuerJwks: jwks,
     buckets: { credentialStatus: config.IDENTITY_STATUS_BUCKET, denyList: config.TRANSIT_DENY_BUCKET },

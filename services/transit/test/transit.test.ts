@@ -299,6 +299,28 @@ describe('after the fact: new phones, old taps, repeated passes', () => {
     assert.equal((await h.gates.tap({ presentation: present('transit'), gateId: 'market-g2', direction: 'in', tappedAt: undefined, tapId: '' })).decision, 'OPEN');
   });
 
+  test('revocation - a journey made milliseconds before the new phone is charged; the old phone after it is refused', async () => {
+    const phone = await h.resident(2_000n);
+    const app = new ResidentApp(h.wallet.identity.issuer);
+    const token = await app.login(phone.residentId, 'resident password 1');
+    // Early in a second, so the new phone comes within the second of the taps: a revocation time cut to the second
+    // would date back to before them.
+    while (Date.now() % 1000 > 100) await new Promise((resolve) => setTimeout(resolve, 5));
+    const inAt = Date.now();
+    const stored = (direction: string, atMs: number) => ({
+      tapId: randomUUID(), presentation: h.tapPresentationAt(phone, atMs), direction, tappedAt: new Date(atMs), decision: 'OPEN', reason: '',
+    });
+    assert.equal((await h.gates.uploadTaps({ gateId: 'central-g1', taps: [stored('in', inAt)] })).acceptedTapIds.length, 1);
+    assert.equal((await h.gates.uploadTaps({ gateId: 'market-g1', taps: [stored('out', inAt + 1)] })).acceptedTapIds.length, 1);
+    assert.equal((await app.requestCredential(token)).status, 200, 'the new phone, which revokes the old credential');
+    await waitFor(async () => (await tap(phone, 'market-g2', 'in')).reason === 'CREDENTIAL_REVOKED', 'the old phone is refused at the gate');
+    const afterwards = await h.gates.uploadTaps({ gateId: 'market-g2', taps: [stored('in', Date.now())] });
+    assert.deepEqual(afterwards.rejected.map((rejected) => rejected.reason), ['CREDENTIAL_REVOKED'], 'a tap of the old phone after the change');
+    await h.settle();
+    assert.deepEqual(await stepStatuses(phone.residentId), ['done'], 'not written off');
+    assert.equal(await h.balance(phone), 2_000n - 350n, 'the journey made just before the change is charged');
+  });
+
   test('a debt run up with the old phone is collected after a top-up and the new phone is let through again', async () => {
     const phone = await h.resident(0n);
     await uploadJourney(phone);
@@ -356,6 +378,12 @@ describe('after the fact: new phones, old taps, repeated passes', () => {
 });
 
 describe('fare rules', () => {
+  test('fare rules - only operators (transit:admin) read the versions; a gate token and no token are refused', async () => {
+    assert.ok((await h.operator.listFareRules({})).versions.length > 0);
+    assert.deepEqual(await reasonOf(h.gates.listFareRules({})), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
+    assert.deepEqual(await reasonOf(h.anonymous.listFareRules({})), { kind: 'unauthenticated', reason: 'TOKEN_MISSING' });
+  });
+
   test('operators add versions effective from a later day, idempotently; gates and residents cannot', async () => {
     const { versions } = await h.operator.listFareRules({});
     const current = versions.at(-1);

@@ -18,7 +18,11 @@ export interface IssuedCredential {
 
 export async function issueResidentCredential(deps: IdentityDeps, residentId: string, deviceJwk: EcPublicJwk): Promise<IssuedCredential> {
   const keys = deps.keys();
-  const issuedAt = new Date(Math.floor(deps.now() / 1000) * 1000);
+  const nowMs = deps.now();
+  // The credential's iat is whole seconds (JWT), but the old credential is revoked at the exact instant: truncated,
+  // the revocation would date back to before taps the old phone made in the last second, and write them off.
+  const issuedAt = new Date(Math.floor(nowMs / 1000) * 1000);
+  const replacedAt = new Date(nowMs);
   const expiresAt = new Date(issuedAt.getTime() + deps.credentialTtlMs);
   const credentialId = randomUUID();
   const issued = await withTransaction(deps.pool, async (client) => {
@@ -33,10 +37,10 @@ export async function issueResidentCredential(deps: IdentityDeps, residentId: st
     const replaced = await client.query<{ id: string; expires_at: Date }>(
       `UPDATE credentials SET revoked_at = $2, revoked_by = 'replaced', revocation_reason = 'new device'
        WHERE resident_id = $1 AND revoked_at IS NULL RETURNING id, expires_at`,
-      [residentId, issuedAt],
+      [residentId, replacedAt],
     );
     for (const old of replaced.rows) {
-      await credentialRevoked(client, { credentialId: old.id, residentId, revokedAt: issuedAt, revokedBy: 'replaced', expiresAt: old.expires_at });
+      await credentialRevoked(client, { credentialId: old.id, residentId, revokedAt: replacedAt, revokedBy: 'replaced', expiresAt: old.expires_at });
       await appendAudit(client, { actor: `resident:${residentId}`, action: 'credential.revoked', subjectId: old.id, details: { by: 'replaced' } });
     }
     const inserted = await client.query<{ status_index: string }>(

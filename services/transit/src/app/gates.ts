@@ -6,7 +6,7 @@ import type { PresentationVerifier, RevocationSet, VerifiedPresentation } from '
 import type {
   GetGateConfigResponse, TapRequest, TapResponse, UploadTapsRequest, UploadTapsResponse, StoredTap, RejectedTap,
 } from '@citypass/proto/transit/v1/transit';
-import { invalidArgument, isDomainError, notFound } from '@citypass/platform/errors';
+import { alreadyExists, invalidArgument, isDomainError, notFound, type DomainError } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import { traceFields } from '@citypass/platform/trace_headers';
 import { decideTap, gateAudience, type TapDecision } from '../gate/decide.ts';
@@ -15,6 +15,7 @@ import { transitMetrics } from '../metrics.ts';
 import type { DenyListMirror } from './deny_list.ts';
 import type { FareBook } from './fare_book.ts';
 import type { GateAssignments } from './gate_assignments.ts';
+import type { TapAnswers } from './tap_answers.ts';
 import type { RecordOutcome, TapRecord, TapRecorder } from './tap_recorder.ts';
 
 export interface GateDeps {
@@ -27,6 +28,7 @@ export interface GateDeps {
   readonly denyList: DenyListMirror;
   readonly revocations: RevocationSet;
   readonly recorder: TapRecorder;
+  readonly answers: TapAnswers;
   readonly issuer: string;
   readonly issuerJwks: () => Promise<string>;
   readonly buckets: { readonly credentialStatus: string; readonly denyList: string };
@@ -49,30 +51,28 @@ export async function tap(deps: GateDeps, principal: Principal | undefined, requ
   if (!Number.isFinite(atMs) || atMs > nowMs + onlineSkewMs) throw invalidArgument('TAP_IN_FUTURE', 'tapped_at is later than now');
   if (atMs < nowMs - onlineSkewMs) throw invalidArgument('TAP_TOO_OLD', 'tapped_at is minutes ago: upload stored taps with UploadTaps');
   const tapId = request.tapId === '' ? randomUUID() : tapIdOf(request.tapId);
+  const key = { presentation: request.presentation, gateId: gate.id, gateClient: clientOf(principal), direction };
   // A gate that lost the answer asks again with the same tap id: it gets the first answer (waiting for it if the
-  // first call is still running), not a replay denial.
-  const repeated = request.tapId === '' ? undefined : recentAnswers.get(tapId);
-  if (repeated !== undefined && repeated.presentation === request.presentation) return repeated.answer;
+  // first call is still running), not a replay denial. The tap id with anything else is the gate's mistake.
+  const repeated = request.tapId === '' ? undefined : deps.answers.lookup(tapId, key);
+  if (repeated === 'reused') throw tapIdReused();
+  if (repeated !== undefined) return repeated;
   // Online: decided as of the service's clock, counting every revocation.
   const answer = decideTap(deps.verifier, deps.denyList, request.presentation, nowMs)
-    .then((decision) => recordDecision(deps, decision, { tapId, gate, direction, atMs, presentation: request.presentation, source: 'online' }));
-  if (request.tapId !== '') remember(tapId, request.presentation, answer);
+    .then((decision) => recordDecision(deps, decision, { tapId, gate, gateClient: key.gateClient, direction, atMs, presentation: request.presentation, source: 'online' }));
+  if (request.tapId !== '') deps.answers.remember(tapId, key, answer);
   const { decision, reason } = await answer;
   transitMetrics.taps.add(1, { decision, reason, source: 'online' });
   return answer;
 }
 
-/** Answers to recent taps by tap id (bounded; a retry comes within seconds, to the same instance or to the database). */
-const recentAnswers = new Map<string, { presentation: string; answer: Promise<TapResponse> }>();
-const maxRecentAnswers = 20_000;
+function tapIdReused(): DomainError {
+  return alreadyExists('TAP_ID_REUSED', 'tap_id belongs to another tap: a repeat is the same presentation, gate, client and direction');
+}
 
-function remember(tapId: string, presentation: string, answer: Promise<TapResponse>): void {
-  recentAnswers.set(tapId, { presentation, answer });
-  answer.catch(() => recentAnswers.delete(tapId)); // a failed call is not an answer: the retry decides again
-  if (recentAnswers.size > maxRecentAnswers) {
-    const oldest = recentAnswers.keys().next();
-    if (oldest.done !== true) recentAnswers.delete(oldest.value);
-  }
+/** The gate client a checked principal is (GateAssignments.check has passed). */
+function clientOf(principal: Principal | undefined): string {
+  return principal?.clientId ?? '';
 }
 
 export async function uploadTaps(deps: GateDeps, principal: Principal | undefined, request: UploadTapsRequest): Promise<UploadTapsResponse> {
@@ -83,7 +83,7 @@ export async function uploadTaps(deps: GateDeps, principal: Principal | undefine
   const rejected: RejectedTap[] = [];
   const records: TapRecord[] = [];
   for (const stored of request.taps) {
-    const problem = await checkStoredTap(deps, gate, stored);
+    const problem = await checkStoredTap(deps, gate, clientOf(principal), stored);
     if (typeof problem === 'string') {
       rejected.push({ tapId: stored.tapId, reason: problem });
       continue;
@@ -106,7 +106,7 @@ export async function uploadTaps(deps: GateDeps, principal: Principal | undefine
 }
 
 /** A reason the tap cannot be taken, undefined for a denied tap (nothing to record), or the tap to record. */
-async function checkStoredTap(deps: GateDeps, gate: Gate, stored: StoredTap): Promise<string | TapRecord | undefined> {
+async function checkStoredTap(deps: GateDeps, gate: Gate, gateClient: string, stored: StoredTap): Promise<string | TapRecord | undefined> {
   if (!tapIdPattern.test(stored.tapId)) return 'TAP_ID_INVALID';
   if (stored.direction !== 'in' && stored.direction !== 'out') return 'DIRECTION_INVALID';
   if (stored.decision === 'DENY') return undefined;
@@ -127,17 +127,33 @@ async function checkStoredTap(deps: GateDeps, gate: Gate, stored: StoredTap): Pr
     throw error;
   }
   if (verified.amountCap !== undefined) return 'PRESENTATION_CAPPED';
-  return tapRecord(stored.tapId, gate, stored.direction, atMs, stored.presentation, verified, 'offline');
+  return tapRecord({ tapId: stored.tapId, gate, gateClient, direction: stored.direction, atMs, presentation: stored.presentation, source: 'offline' }, verified);
 }
 
-async function recordDecision(
-  deps: GateDeps,
-  decision: TapDecision,
-  tap: { tapId: string; gate: Gate; direction: 'in' | 'out'; atMs: number; presentation: string; source: 'online' },
-): Promise<TapResponse> {
+type TapFacts = {
+  readonly tapId: string;
+  readonly gate: Gate;
+  readonly gateClient: string;
+  readonly direction: 'in' | 'out';
+  readonly atMs: number;
+  readonly presentation: string;
+  readonly source: 'online' | 'offline';
+};
+
+async function recordDecision(deps: GateDeps, decision: TapDecision, tap: TapFacts): Promise<TapResponse> {
   if (decision.decision === 'DENY') return { decision: 'DENY', reason: decision.reason, tapId: tap.tapId };
-  const outcome = await deps.recorder.record(tapRecord(tap.tapId, tap.gate, tap.direction, tap.atMs, tap.presentation, decision.presentation, tap.source));
+  // The replay cache only reserved the presentation: a recorded tap (or one the database already holds) consumes
+  // it; a failed write or a refused tap gives it back, so the gate's retry is not taken for a replay.
+  let outcome: RecordOutcome;
+  try {
+    outcome = await deps.recorder.record(tapRecord(tap, decision.presentation));
+  } catch (error) {
+    deps.verifier.release(decision.presentation);
+    throw error;
+  }
   if (outcome === 'recorded' || outcome === 'already_recorded') return { decision: 'OPEN', reason: '', tapId: tap.tapId };
+  if (outcome !== 'replayed') deps.verifier.release(decision.presentation);
+  if (outcome === 'tap_id_reused') throw tapIdReused();
   return { decision: 'DENY', reason: rejectionReason(outcome), tapId: tap.tapId };
 }
 
@@ -152,12 +168,11 @@ function rejectionReason(outcome: Exclude<RecordOutcome, 'recorded' | 'already_r
   }
 }
 
-function tapRecord(
-  id: string, gate: Gate, direction: 'in' | 'out', atMs: number, presentation: string, verified: VerifiedPresentation, source: 'online' | 'offline',
-): TapRecord {
+function tapRecord(tap: TapFacts, verified: VerifiedPresentation): TapRecord {
   return {
-    id, gateId: gate.id, stationId: gate.stationId, direction, tappedAtMs: atMs, residentId: verified.subject, credentialId: verified.credentialId,
-    concession: verified.concession, presentationNonce: verified.presentationId, presentation, source, traceContext: traceFields(),
+    id: tap.tapId, gateId: tap.gate.id, gateClient: tap.gateClient, stationId: tap.gate.stationId, direction: tap.direction, tappedAtMs: tap.atMs,
+    residentId: verified.subject, credentialId: verified.credentialId, concession: verified.concession, presentationNonce: verified.presentationId,
+    presentation: tap.presentation, source: tap.source, traceContext: traceFields(),
   };
 }
 

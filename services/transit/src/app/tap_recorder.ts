@@ -1,13 +1,16 @@
 // Records the taps gates opened for. Many gates tap at once, so taps that arrive while a write is in flight are
 // written together by the next one: one statement and one commit for the batch (group commit, no timers). One
 // statement inserts the taps and marks their riders due for settlement. A tap that is not new is explained: the
-// same tap id with the same presentation is a retry (its first answer stands); the presentation under another
-// tap id is a replay; a second tap of one resident at the same instant cannot be priced.
+// same tap id with the same presentation, gate, gate client and direction is a retry (its first answer stands);
+// the tap id with anything else is a reused tap id; the presentation under another tap id is a replay; a second
+// tap of one resident at the same instant cannot be priced.
 import type { Pool } from '@citypass/platform/pg';
 
 export interface TapRecord {
   readonly id: string;
   readonly gateId: string;
+  /** The gate client (gate:<client>) that sent it. */
+  readonly gateClient: string;
   readonly stationId: string;
   readonly direction: 'in' | 'out';
   readonly tappedAtMs: number;
@@ -27,19 +30,28 @@ const maxBatch = 500;
 
 const insertSql = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[])
-    AS t(id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source, trace_context)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[])
+    AS t(id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source, trace_context, gate_client)
 ), inserted AS (
-  INSERT INTO taps (id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source, trace_context)
+  INSERT INTO taps (id, gate_id, station_id, direction, tapped_at, resident_id, credential_id, concession, presentation_nonce, presentation, source, trace_context, gate_client)
   SELECT * FROM input
   ON CONFLICT DO NOTHING
-  RETURNING id, resident_id, concession
+  RETURNING id, gate_id, gate_client, direction, presentation_nonce, resident_id, concession
 ), due AS (
   INSERT INTO riders AS r (resident_id, concession)
   SELECT DISTINCT ON (resident_id) resident_id, concession FROM inserted ORDER BY resident_id
   ON CONFLICT (resident_id) DO UPDATE SET tap_version = r.tap_version + 1, concession = EXCLUDED.concession, updated_at = now()
 )
-SELECT id FROM inserted`;
+SELECT id, gate_id, gate_client, direction, presentation_nonce FROM inserted`;
+
+/** What identifies a tap beyond its id: a repeat must match it all. */
+interface TapRow {
+  readonly id: string;
+  readonly gate_id: string;
+  readonly gate_client: string | null;
+  readonly direction: string;
+  readonly presentation_nonce: string;
+}
 
 export class TapRecorder {
   readonly #pool: Pool;
@@ -71,33 +83,36 @@ export class TapRecorder {
     this.#writing = false;
   }
 
-  /** Writes taps in one statement; the outcome of each, in order. */
+  /** Writes taps in one statement; the outcome of each, in order. A lost database is UNAVAILABLE at the edge. */
   async recordBatch(records: readonly TapRecord[]): Promise<RecordOutcome[]> {
     const column = <K extends keyof TapRecord>(key: K): TapRecord[K][] => records.map((record) => record[key]);
-    const result = await this.#pool.query<{ id: string }>(insertSql, [
+    const result = await this.#pool.query<TapRow>(insertSql, [
       column('id'), column('gateId'), column('stationId'), column('direction'), records.map((record) => new Date(record.tappedAtMs)),
       column('residentId'), column('credentialId'), column('concession'), column('presentationNonce'), column('presentation'), column('source'),
-      records.map((record) => JSON.stringify(record.traceContext)),
+      records.map((record) => JSON.stringify(record.traceContext)), column('gateClient'),
     ]);
-    const inserted = new Set(result.rows.map((row) => row.id));
+    const inserted = new Map(result.rows.map((row) => [row.id, row]));
     const conflicts = records.filter((record) => !inserted.has(record.id));
-    const known = conflicts.length === 0 ? [] : (await this.#pool.query<{ id: string; presentation_nonce: string }>(
-      'SELECT id, presentation_nonce FROM taps WHERE id = ANY($1) OR presentation_nonce = ANY($2)',
+    const known = conflicts.length === 0 ? [] : (await this.#pool.query<TapRow>(
+      'SELECT id, gate_id, gate_client, direction, presentation_nonce FROM taps WHERE id = ANY($1) OR presentation_nonce = ANY($2)',
       [conflicts.map((record) => record.id), conflicts.map((record) => record.presentationNonce)],
     )).rows;
-    const claimed = new Map<string, string>();
+    const claimed = new Set<string>();
     return records.map((record) => {
-      if (inserted.has(record.id)) {
-        const nonce = claimed.get(record.id);
-        if (nonce === undefined) {
-          claimed.set(record.id, record.presentationNonce);
-          return 'recorded';
-        }
-        return nonce === record.presentationNonce ? 'already_recorded' : 'replayed';
+      const row = inserted.get(record.id) ?? known.find((candidate) => candidate.id === record.id);
+      if (row !== undefined) {
+        if (!sameTap(row, record)) return 'tap_id_reused';
+        if (!inserted.has(record.id) || claimed.has(record.id)) return 'already_recorded';
+        claimed.add(record.id);
+        return 'recorded';
       }
-      const byId = known.find((row) => row.id === record.id);
-      if (byId !== undefined) return byId.presentation_nonce === record.presentationNonce ? 'already_recorded' : 'tap_id_reused';
-      return known.some((row) => row.presentation_nonce === record.presentationNonce) ? 'replayed' : 'same_instant';
+      return known.some((candidate) => candidate.presentation_nonce === record.presentationNonce) ? 'replayed' : 'same_instant';
     });
   }
+}
+
+/** The same tap sent again: same presentation, gate, direction and client (taps from before clients were kept: any). */
+function sameTap(row: TapRow, record: TapRecord): boolean {
+  return row.presentation_nonce === record.presentationNonce && row.gate_id === record.gateId && row.direction === record.direction
+    && (row.gate_client === null || row.gate_client === record.gateClient);
 }

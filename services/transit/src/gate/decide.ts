@@ -1,6 +1,8 @@
 // The gate's decision, shared by the online Tap RPC and the offline gate runtime: verify the presentation locally
 // (issuer and device signatures, freshness, replay, revocation) and check the transit deny list. Never waits on
 // the network, except to fetch an issuer key it has never seen (IssuerKeys caches; offline gates are seeded).
+// An OPEN decision only reserves the presentation in the verifier's replay cache: the caller releases it
+// (verifier.release) when the tap cannot be recorded, so only a recorded tap consumes it.
 import type { PresentationVerifier, VerifiedPresentation } from '@citypass/credential';
 import { isDomainError } from '@citypass/platform/errors';
 
@@ -24,7 +26,8 @@ export async function decideTap(verifier: PresentationVerifier, denyList: DenyLi
     throw error;
   }
   // The fare is not known at the gate, so a presentation capped at some amount is no mandate for it.
-  if (verified.amountCap !== undefined) return { decision: 'DENY', reason: 'PRESENTATION_CAPPED', presentation: verified };
-  if (denyList.isDenied(verified.subject)) return { decision: 'DENY', reason: 'DEBT_OUTSTANDING', presentation: verified };
-  return { decision: 'OPEN', presentation: verified };
+  const refusal = verified.amountCap !== undefined ? 'PRESENTATION_CAPPED' : denyList.isDenied(verified.subject) ? 'DEBT_OUTSTANDING' : undefined;
+  if (refusal === undefined) return { decision: 'OPEN', presentation: verified };
+  verifier.release(verified); // a denied tap is no use of the presentation: shown again (debt paid), it is judged again
+  return { decision: 'DENY', reason: refusal, presentation: verified };
 }

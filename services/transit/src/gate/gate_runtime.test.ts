@@ -255,3 +255,18 @@ test('gate runtime - a bucket that cannot be watched is retried with backoff, th
   await eventually(async () => (await gate.tap(added.present(), 'in')).reason === 'DEBT_OUTSTANDING', 'the bucket to be followed', 5_000);
   assert.equal((await gate.tap(listed.present(), 'in')).decision, 'OPEN', 'the set is the bucket\'s keys now');
 });
+
+test('gate runtime - a tap the journal could not take consumes nothing: the same code opens once the journal has room', async () => {
+  const { gate, link } = await startGate({ journal: { maxPendingTaps: 1 } });
+  link.down = true;
+  const resident = issuer.resident();
+  assert.equal((await gate.tap(resident.present(), 'in')).decision, 'OPEN');
+  const presentation = resident.present();
+  const refused = await gate.tap(presentation, 'out');
+  assert.deepEqual({ decision: refused.decision, reason: refused.reason }, { decision: 'DENY', reason: 'GATE_JOURNAL_FULL' });
+  link.down = false;
+  await gate.flush();
+  const retried = await gate.tap(presentation, 'out');
+  assert.deepEqual({ decision: retried.decision, reason: retried.reason }, { decision: 'OPEN', reason: '' });
+  assert.deepEqual({ decision: (await gate.tap(presentation, 'out')).decision }, { decision: 'DENY' }, 'journaled, it is used');
+});

@@ -129,7 +129,9 @@ export class GateRuntime {
     try {
       await journal.append({ tapId, presentation: stored, direction, tappedAtMs, decision: decided.decision, reason });
     } catch (error) {
-      // Unrecorded, a tap could not be charged: the gate stays closed (the resident shows a fresh code again).
+      // Unrecorded, a tap could not be charged: the gate stays closed, and the presentation was not used (the
+      // resident may show the same code again once the journal takes taps).
+      if (decided.decision === 'OPEN') verifier.release(decided.presentation);
       this.#emit({ type: 'warning', message: 'tap not journaled; denied', error });
       return { decision: 'DENY', reason: isDomainError(error) ? error.reason : 'GATE_JOURNAL_UNAVAILABLE', tapId };
     }
