@@ -296,6 +296,36 @@ test('system - a tap id is answered again only for its own gate; from another ga
   assert.deepEqual(uploaded.rejected, [{ tapId: request.tapId, reason: 'TAP_ID_REUSED' }], 'an upload of it from another gate');
 });
 
+test('system - database connections terminated while journeys settle: transit and the wallet live on and each journey is charged once', async () => {
+  const riders = await Promise.all([enroll(), enroll(), enroll()]);
+  for (const rider of riders) await topUp(rider, 2_000n);
+  const admin = createPool(databases[1]?.url ?? '', { max: 1 });
+  const names = databases.map((database) => database.database);
+  let terminated = 0;
+  try {
+    for (const rider of riders) {
+      assert.equal((await tap(rider, 'central-g2', 'in')).decision, 'OPEN');
+      assert.equal((await tap(rider, 'market-g1', 'out')).decision, 'OPEN');
+    }
+    // Settlement runs now (every 250 ms): its reads, its lease, its wallet calls and the relays all lose their
+    // connections again and again, as in a failover.
+    for (let round = 0; round < 12; round++) {
+      const { rowCount } = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND application_name IN ('transit', 'wallet')", [names]);
+      terminated += rowCount ?? 0;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    for (const rider of riders) await until(async () => await balance(rider) === 2_000n - 350n, 'each zone 1 -> 2 journey charged');
+    assert.equal(transitProcess.child.exitCode, null, 'transit is still running');
+    assert.equal(walletProcess.child.exitCode, null, 'the wallet is still running');
+    assert.ok(terminated >= 12, `terminated ${terminated} connections`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const rider of riders) assert.equal(await balance(rider), 2_000n - 350n, 'charged once');
+  } finally {
+    await admin.end();
+  }
+});
+
 test('system - one tap leaves one trace from the gate through transit and NATS into the wallet ledger', async () => {
   const rider = await enroll();
   await topUp(rider, 1_000n);
