@@ -237,6 +237,24 @@ test('tap uploader - a tap too large even alone is set aside in the dead-letter 
   await reopened.close();
 });
 
+test('tap uploader - a tap with a field over transit\'s length limit (FIELD_TOO_LONG) is split off and set aside like an oversized one', async () => {
+  const long = journaledTap({ presentation: 'p'.repeat(20_000) });
+  const taps = [journaledTap(), long, journaledTap()];
+  const { journal, dir } = await journalOf(taps);
+  const link = transit();
+  link.fieldLimits = { 'taps.presentation': 16_384 };
+  const events: UploadEvent[] = [];
+  const uploader = new TapUploader({ gateId, link, journal, deadLetterAfterAttempts: 2, onEvent: (event) => events.push(event) });
+  const tooLong = (error: unknown): boolean => isDomainError(error) && error.reason === 'FIELD_TOO_LONG';
+  await assert.rejects(uploader.flush(), tooLong);
+  await uploader.flush();
+  assert.deepEqual([...link.held.keys()].sort(), taps.filter((tap) => tap !== long).map((tap) => tap.tapId).sort());
+  assert.equal(uploader.pendingCount, 0);
+  assert.deepEqual(events.filter((event) => event.type === 'dead_lettered').map((event) => event.tapId), [long.tapId]);
+  assert.deepEqual(parseLog(await readFile(join(dir, deadLetterFileName))).records, [{ tap: long }]);
+  await journal.close();
+});
+
 test('tap uploader - the background loop does not stay stuck behind a tap too large even alone', async () => {
   const { journal, dir, huge, others, link } = await blockedJournal();
   const uploader = new TapUploader({ gateId, link, journal, backoff: { initialMs: 5, maxMs: 20 } });

@@ -4,7 +4,8 @@
 // off; UploadTaps is idempotent by tap id, so sending a tap again (after a crash before its acknowledgement was
 // written) is harmless.
 //
-// A batch transit finds too large (MESSAGE_TOO_LARGE: over a gRPC limit; UPLOAD_TOO_LARGE: over its tap count) is
+// A batch transit finds too large (MESSAGE_TOO_LARGE: over a gRPC limit; UPLOAD_TOO_LARGE: over its tap count;
+// FIELD_TOO_LONG: one tap's field over the edge's length limit) is
 // sent again at once with half as many taps, down to one; each batch that goes through doubles the count again, up
 // to batchSize. A tap refused as too large even alone is retried with backoff (a limit may be changing during a
 // deploy), and after deadLetterAfterAttempts such answers in a row it is set aside in the dead-letter file next to the
@@ -13,6 +14,7 @@
 // stays pending and uploads wait behind it (GATE_DEAD_LETTER_FULL).
 import type { UploadTapsResponse } from '@citypass/proto/transit/v1/transit';
 import { DomainError, isDomainError } from '@citypass/platform/errors';
+import { fieldTooLongReason } from '@citypass/platform/field_limits';
 import { Backoff, Wakeup, type BackoffOptions } from './backoff.ts';
 import { appendDeadLetter } from './dead_letter.ts';
 import { messageTooLargeReason, type GateLink } from './gate_link.ts';
@@ -21,6 +23,8 @@ import { uploadBatchOf, type UploadBatch } from './upload_batch.ts';
 
 /** Transit's answer to more taps in one call than it takes (services/transit/src/app/gates.ts). */
 const uploadTooLargeReason = 'UPLOAD_TOO_LARGE';
+/** Answers that one of the batch's taps (or their number) is too large: split the batch, then set the tap aside. */
+const tooLargeReasons = new Set([messageTooLargeReason, uploadTooLargeReason, fieldTooLongReason]);
 
 export type UploadEvent =
   | { readonly type: 'link_down'; readonly error: unknown }
@@ -154,7 +158,7 @@ export class TapUploader {
     try {
       response = await link.uploadTaps(batch.request);
     } catch (error) {
-      if (isDomainError(error) && (error.reason === messageTooLargeReason || error.reason === uploadTooLargeReason)) {
+      if (isDomainError(error) && tooLargeReasons.has(error.reason)) {
         await this.#tooLarge(batch, error);
         return;
       }

@@ -1,5 +1,6 @@
 // Shared setup for the gate's tests: an issuer with residents whose phones make presentations for "transit", and
 // an in-process transit service (a GateLink) that holds uploaded taps idempotently by tap id and can be taken down.
+import { checkFieldLengths, type FieldLimits } from '@citypass/platform/field_limits';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
@@ -72,6 +73,8 @@ export class FakeTransit implements GateLink {
   readonly refuse = new Set<string>();
   /** Encoded UploadTapsRequest bytes taken at most (a gRPC receive limit); larger ones fail with MESSAGE_TOO_LARGE. */
   maxRequestBytes = Number.POSITIVE_INFINITY;
+  /** Field length limits checked as transit's gRPC edge does (FIELD_TOO_LONG), if set. */
+  fieldLimits: FieldLimits | undefined;
   readonly held = new Map<string, StoredTap>();
   readonly uploads: { readonly atMs: number; readonly tapIds: readonly string[]; readonly requestBytes: number }[] = [];
   /** Requests refused as over maxRequestBytes: their sizes and tap counts. */
@@ -89,6 +92,13 @@ export class FakeTransit implements GateLink {
 
   uploadTaps(request: UploadTapsRequest): Promise<UploadTapsResponse> {
     if (this.down) return Promise.reject(this.#unavailable());
+    if (this.fieldLimits !== undefined) {
+      try {
+        checkFieldLengths(request, this.fieldLimits);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
     const requestBytes = UploadTapsRequest.encode(request).finish().length;
     if (requestBytes > this.maxRequestBytes) {
       this.tooLarge.push({ requestBytes, taps: request.taps.length });
