@@ -3,6 +3,7 @@
 // responder) and a bare conditional UPDATE commit. Phases: sequential latency, throughput with many in flight,
 // and an open-loop run at a fixed rate (default 1,000 authorizations/s) for p50/p99 under that load. The load
 // generator (and identity, used for setup) share this machine's two cores with the wallet, PostgreSQL and NATS.
+// Last, a hot account: the other residents' latency with and without a storm on one resident's account.
 import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -146,6 +147,39 @@ try {
   await Promise.all(pending);
   const achievedRate = openLoop.length / ((performance.now() - openStart) / 1000);
 
+  // A hot account: other residents' authorizations (16 in flight, closed loop) alone, then while one resident's
+  // account takes a storm of 240 concurrent authorizations every second. What matters is how much the others'
+  // latency moves, and that the storm gets answers (approved, declined, ACCOUNT_BUSY), not INTERNAL.
+  const hotPhone = phones[0];
+  if (hotPhone === undefined) throw new Error('no phones');
+  const hotPresentations = (count: number): string[] => Array.from({ length: count }, () =>
+    createPresentation({ credential: hotPhone.credential, devicePrivateKey: hotPhone.app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now(), ttlSeconds: 60 }));
+  const othersFor = async (durationMs: number): Promise<number[]> => {
+    const latencies: number[] = [];
+    const end = performance.now() + durationMs;
+    const others = presentations(20_000).filter((_, index) => index % phones.length !== 0);
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (performance.now() < end && others.length > 0) {
+        latencies.push((await authorizeOnce(others.pop() ?? '').catch(() => ({ ms: Number.NaN }))).ms);
+      }
+    }));
+    return latencies.filter((ms) => !Number.isNaN(ms));
+  };
+  const quiet = await othersFor(phaseMs);
+  const stormOutcomes = new Map<string, number>();
+  const storms: Promise<void>[] = [];
+  const stormTimer = setInterval(() => {
+    const batchOfStorm = hotPresentations(240);
+    storms.push(Promise.all(batchOfStorm.map((presentation) => authorizeOnce(presentation).then(
+      () => 'approved',
+      (error: unknown) => (error as { reason?: string }).reason ?? 'untyped',
+    ).then((outcome) => { stormOutcomes.set(outcome, (stormOutcomes.get(outcome) ?? 0) + 1); }))).then(() => undefined));
+  }, 1_000);
+  const stormy = await othersFor(phaseMs);
+  clearInterval(stormTimer);
+  await Promise.all(storms);
+  const stormCount = (outcome: string): number => stormOutcomes.get(outcome) ?? 0;
+
   const round = (value: number): number => Math.round(value * 100) / 100;
   const figures: [string, number, string][] = [
     ['floor_nats_request_p50_ms', median(floorNats), 'ms'],
@@ -162,6 +196,15 @@ try {
     [`open_loop_${targetRate}_per_s_authorize_p50_ms`, median(openAuthorize), 'ms'],
     [`open_loop_${targetRate}_per_s_authorize_p99_ms`, percentile(openAuthorize, 99), 'ms'],
     [`open_loop_${targetRate}_per_s_refused`, openRefused, 'requests'],
+    ['hot_account_others_quiet_p50_ms', median(quiet), 'ms'],
+    ['hot_account_others_quiet_p99_ms', percentile(quiet, 99), 'ms'],
+    ['hot_account_others_during_storm_p50_ms', median(stormy), 'ms'],
+    ['hot_account_others_during_storm_p99_ms', percentile(stormy, 99), 'ms'],
+    ['hot_account_others_p99_storm_to_quiet', percentile(stormy, 99) / percentile(quiet, 99), 'ratio'],
+    ['hot_account_storm_approved', stormCount('approved'), 'requests'],
+    ['hot_account_storm_account_busy', stormCount('ACCOUNT_BUSY'), 'requests'],
+    ['hot_account_storm_other_answers', [...stormOutcomes.values()].reduce((sum, n) => sum + n, 0) - stormCount('approved') - stormCount('ACCOUNT_BUSY') - stormCount('INTERNAL') - stormCount('untyped'), 'requests'],
+    ['hot_account_storm_internal', stormCount('INTERNAL') + stormCount('untyped'), 'requests'],
   ];
   for (const [metric, value, unit] of figures) emit({ bench, metric, value: round(value), unit });
 } finally {
