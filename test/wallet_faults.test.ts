@@ -74,7 +74,8 @@ async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-test('faults - SIGKILL and a broker restart under load lose no acknowledged charge and double none', async () => {
+/** A resident with a credential on a phone, funded by `amountMinor`, and a way to make fresh presentations. */
+async function fundedResident(amountMinor: bigint): Promise<{ residentId: string; present: () => string }> {
   const created = await identity.operator.createResident({
     idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Load', familyName: 'Test', birthDate: '1990-01-01', concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
   });
@@ -82,16 +83,46 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
   const token = await app.enroll(created.enrollmentCode?.code ?? '', 'load test password');
   const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
   const residentId = created.resident?.residentId ?? '';
-  await untilAnswered(() => funding.topUp({ idempotencyKey: 'initial-top-up', residentId, amount: { amountMinor: 10_000_000n, currency: 'EUR' }, fundingReference: 'bank-1' }));
-
+  await untilAnswered(() => funding.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId, amount: { amountMinor, currency: 'EUR' }, fundingReference: randomBytes(8).toString('hex') }));
   let counter = 0;
+  return {
+    residentId,
+    present: () => createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now() }),
+  };
+}
+
+/** 'OK', the DomainError's kind and reason, or 'untyped' for anything else (INTERNAL or a transport failure). */
+async function outcomeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'OK';
+  } catch (error) {
+    return outcomeOfError(error);
+  }
+}
+
+function outcomeOfError(error: unknown): string {
+  const { kind, reason } = error as { kind?: string; reason?: string };
+  return kind === undefined ? 'untyped' : `${kind} ${reason ?? ''}`;
+}
+
+async function untilRelayed(): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await db.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).rowCount !== 0) {
+    assert.ok(Date.now() < deadline, 'the relay did not catch up');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('faults - SIGKILL and a broker restart under load lose no acknowledged charge and double none', async () => {
+  const resident = await fundedResident(10_000_000n);
   const acknowledged = new Map<string, string>();
   let stop = false;
   const client = async (id: number): Promise<void> => {
     for (let step = 0; !stop; step++) {
       const request: AuthorizeRequest = {
         idempotencyKey: `client-${id}-step-${step}`, amount: { amountMinor: 100n, currency: 'EUR' }, reference: '', holdTtlSeconds: 0, settlesTap: false,
-        presentation: createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now() }),
+        presentation: resident.present(),
       };
       const { hold } = await untilAnswered(() => wallet.authorize(request));
       await untilAnswered(() => wallet.capture({ idempotencyKey: `client-${id}-step-${step}-capture`, holdId: hold?.holdId ?? '', amountMinor: 60n }));
@@ -134,38 +165,6 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
   await nc.close();
   console.log(`# ${acknowledged.size} charges acknowledged across a SIGKILL and a broker restart; ${outbox} events relayed once`);
 });
-
-/** A resident with a credential on a phone, funded by `amountMinor`, and a way to make fresh presentations. */
-async function fundedResident(amountMinor: bigint): Promise<{ residentId: string; present: () => string }> {
-  const created = await identity.operator.createResident({
-    idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Load', familyName: 'Test', birthDate: '1990-01-01', concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
-  });
-  const app = new ResidentApp(identity.issuer);
-  const token = await app.enroll(created.enrollmentCode?.code ?? '', 'load test password');
-  const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
-  const residentId = created.resident?.residentId ?? '';
-  await untilAnswered(() => funding.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId, amount: { amountMinor, currency: 'EUR' }, fundingReference: randomBytes(8).toString('hex') }));
-  let counter = 0;
-  return {
-    residentId,
-    present: () => createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now() }),
-  };
-}
-
-/** 'OK', the DomainError's kind and reason, or 'untyped' for anything else (INTERNAL or a transport failure). */
-async function outcomeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'OK';
-  } catch (error) {
-    return outcomeOfError(error);
-  }
-}
-
-function outcomeOfError(error: unknown): string {
-  const { kind, reason } = error as { kind?: string; reason?: string };
-  return kind === undefined ? 'untyped' : `${kind} ${reason ?? ''}`;
-}
 
 test('faults - database connections terminated under load: the wallet lives, calls fail only as UNAVAILABLE and go through when retried', async () => {
   const resident = await fundedResident(10_000_000n);
@@ -249,11 +248,3 @@ test('faults - a storm of 240 authorizations on one account: no INTERNAL, the ov
   assert.ok(busy > 0, 'the storm overflowed the account queue and was told to retry');
   console.log(`# hot account storm: ${JSON.stringify([...counts])}, ${busy} ACCOUNT_BUSY answers retried`);
 });
-
-async function untilRelayed(): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await db.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).rowCount !== 0) {
-    assert.ok(Date.now() < deadline, 'the relay did not catch up');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
