@@ -2,6 +2,7 @@
 // access tokens city services accept at their edges.
 export { AccessTokenVerifier } from './access_token.ts';
 export type { AccessTokenErrorReason, AccessTokenVerifierOptions } from './access_token.ts';
+export { BucketFollower, revocationsFrom, type BucketFollowerOptions, type StalePolicy } from './bucket_follower.ts';
 export { decodeBase64Url, encodeBase64Url, isCanonicalBase64Url } from './base64url.ts';
 export { concessions, credentialTyp, credentialVct, issueCredential, parseCredentialClaims } from './credential.ts';
 export type { Concession, CredentialClaims, CredentialSigner, IssueCredentialInput } from './credential.ts';
