@@ -1,16 +1,15 @@
 // Wires the wallet together: database and ledger functions, the city's float accounts, identity's keys and
 // revocations for tokens and mandates, gRPC and NATS edges, outbox relay, identity consumer, hold sweeper.
 // main.ts calls it with the parsed config; integration tests call it too.
-import { join } from 'node:path';
 import { AccessTokenVerifier, IssuerKeys, PresentationVerifier } from '@citypass/credential';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { KeyQueue } from '@citypass/platform/key_queue';
-import { Idempotency, idempotencyMigration } from '@citypass/platform/idempotency';
+import { Idempotency } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
-import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
-import { createPool, migrate } from '@citypass/platform/pg';
+import { observeOutboxLag, startOutboxRelay } from '@citypass/platform/outbox';
+import { createPool } from '@citypass/platform/pg';
 import { untilReady } from '@citypass/platform/until_ready';
 import { startRetentionPruner } from '@citypass/platform/retention';
 import { openAccount } from './app/accounts.ts';
@@ -23,6 +22,7 @@ import { walletSubjects } from './bus/wallet_events.ts';
 import type { WalletConfig } from './config.ts';
 import { addWalletService } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
+import { prepareSchema } from './store/schema.ts';
 
 export interface RunningWallet {
   readonly grpcPort: number;
@@ -41,7 +41,7 @@ export interface WalletClock {
 export async function startWallet(config: WalletConfig, logger: Logger, clock: WalletClock = {}): Promise<RunningWallet> {
   const now = clock.now ?? Date.now;
   const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32, logger });
-  await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), [...outboxMigrations(900), idempotencyMigration(901)]);
+  await prepareSchema(pool);
   const currencies = config.WALLET_CURRENCIES.split(',');
   for (const currency of currencies) await openAccount(pool, 'float', 'city', currency);
 
