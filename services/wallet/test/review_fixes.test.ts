@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { DomainError } from '@citypass/platform/errors';
-import { reconcile } from '../src/app/reconcile.ts';
+import { reconciliationReport } from '../src/app/reconciliation_report.ts';
+import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { startWalletHarness, type ServiceClient, type WalletHarness } from './harness.ts';
 
 let h: WalletHarness;
@@ -78,7 +79,7 @@ test('review fixes - reconciliation catches money sent to the wrong merchant and
     await scratch.query(`SELECT wallet_capture($1, 'shop', 100, gen_random_uuid(), now())`, [hold?.holdId]);
     await scratch.query(`UPDATE transfers SET credit_account_id = (SELECT id FROM accounts WHERE kind = 'merchant' AND owner = $1) WHERE hold_id = $2`, [other.name, hold?.holdId]);
     await scratch.query("INSERT INTO holds (id, service, resident_id, resident_account_id, merchant_account_id, credential_id, mandate_nonce, currency, amount_minor, status, created_at, expires_at) SELECT gen_random_uuid(), service, resident_id, resident_account_id, merchant_account_id, credential_id, 'stuck-nonce', currency, 1, 'pending', now() - interval '2 days', now() - interval '1 day' FROM holds WHERE id = $1", [hold?.holdId]);
-    const report = await reconcile(scratch);
+    const report = await reconciliationReport(ledgerBooks(scratch));
     const broken = report.checks.filter((check) => check.breaks > 0).map((check) => check.name);
     assert.equal(report.ok, false);
     assert.ok(broken.includes("each hold transfer moves money between that hold's accounts, in the right direction"), broken.join('; '));
@@ -87,5 +88,5 @@ test('review fixes - reconciliation catches money sent to the wrong merchant and
     await scratch.query('ROLLBACK');
     scratch.release();
   }
-  assert.ok((await reconcile(h.db)).ok);
+  assert.ok((await reconciliationReport(ledgerBooks(h.db))).ok);
 });
