@@ -13,7 +13,8 @@ import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { freePort, testPostgres, type TestDatabase } from '@citypass/platform/testing';
-import { reconcile } from '../services/wallet/src/app/reconcile.ts';
+import { reconciliationReport } from '../services/wallet/src/app/reconciliation_report.ts';
+import { ledgerBooks } from '../services/wallet/src/store/reconciliation.ts';
 import { startHarness, type IdentityHarness } from '../services/identity/test/harness.ts';
 import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
 import { createPresentation } from '@citypass/credential';
@@ -145,7 +146,7 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
   assert.equal(holds.rowCount, acknowledged.size, 'one hold per acknowledged key, none extra');
   assert.equal(new Set(acknowledged.values()).size, acknowledged.size);
   assert.ok(holds.rows.every((row) => row.status === 'captured' && row.captured_minor === '60'));
-  const report = await reconcile(db);
+  const report = await reconciliationReport(ledgerBooks(db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
 
   // Every outbox row reaches the stream exactly once (JetStream drops a re-published Nats-Msg-Id).
@@ -211,7 +212,7 @@ test('faults - database connections terminated under load: the wallet lives, cal
   assert.ok(acknowledged.size > 20, `only ${acknowledged.size} charges went through`);
   const holds = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM holds')).rows[0]?.n);
   assert.equal(holds - before, acknowledged.size, 'one hold per acknowledged charge, none extra');
-  const report = await reconcile(db);
+  const report = await reconciliationReport(ledgerBooks(db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
   await untilRelayed();
   console.log(`# ${terminated} connections terminated under load; ${acknowledged.size} charges; failures seen: ${JSON.stringify([...failures])}`);
@@ -243,7 +244,7 @@ test('faults - a storm of 240 authorizations on one account: no INTERNAL, the ov
   assert.deepEqual([...counts.keys()].filter((outcome) => !expected.has(outcome)), [], `storm: ${JSON.stringify([...counts])}`);
   assert.equal(counts.get('OK'), 100, 'the balance is reserved exactly: 100 x 1.00 of 100.00');
   assert.deepEqual(meanwhile, meanwhile.map(() => 'OK'));
-  const report = await reconcile(db);
+  const report = await reconciliationReport(ledgerBooks(db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
   assert.ok(busy > 0, 'the storm overflowed the account queue and was told to retry');
   console.log(`# hot account storm: ${JSON.stringify([...counts])}, ${busy} ACCOUNT_BUSY answers retried`);

@@ -89,6 +89,11 @@ export const isUniqueViolation = (error: unknown): boolean => pgErrorCode(error)
  * Applies `<n>-<slug>.sql` files from `dir` in numeric order, each in its own transaction, recording them in
  * `schema_migrations`. An advisory lock makes concurrent starts of the same service take turns. A file that was
  * applied and later edited is refused (checksum), so production never silently diverges from the repository.
+ *
+ * The one exception is declared in the file: a header line `-- replaces-checksum: <sha256 hex>` (one per earlier
+ * version) says this text replaces those versions, and a database that applied one of them records the new
+ * checksum instead of refusing it. Such an edit may only remove what another step now owns (e.g. function bodies
+ * moved to files that `applyFunctions` applies), so databases migrated before and after it end up the same.
  */
 export async function migrate(pool: pg.Pool, dir: string, extra: readonly Migration[] = []): Promise<string[]> {
   const files = (await readdir(dir)).filter((name) => /^\d+-[a-z0-9_-]+\.sql$/.test(name));
@@ -99,42 +104,85 @@ export async function migrate(pool: pg.Pool, dir: string, extra: readonly Migrat
   const numbers = migrations.map((m) => migrationNumber(m.name));
   assert.equal(new Set(numbers).size, numbers.length, `duplicate migration numbers in ${dir}`);
 
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock(7262873)');
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (
-         name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    const applied = new Map(
-      (await client.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations')).rows.map(
-        (row) => [row.name, row.checksum],
-      ),
-    );
+  return withSchemaLock(pool, async (client) => {
+    const applied = await appliedChecksums(client, 'schema_migrations');
     const ran: string[] = [];
     for (const migration of migrations) {
       const checksum = sha256Hex(migration.sql);
       const previous = applied.get(migration.name);
       if (previous !== undefined) {
-        assert.equal(previous, checksum, `migration ${migration.name} changed after it was applied`);
+        if (previous === checksum) continue;
+        assert.ok(replacedChecksums(migration.sql).has(previous), `migration ${migration.name} changed after it was applied`);
+        await client.query('UPDATE schema_migrations SET checksum = $2 WHERE name = $1', [migration.name, checksum]);
         continue;
       }
-      await client.query('BEGIN');
-      try {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)', [migration.name, checksum]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw new Error(`migration ${migration.name} failed`, { cause: error });
-      }
+      await applyInTransaction(client, 'schema_migrations', migration.name, migration.sql, checksum, 'migration');
       ran.push(migration.name);
     }
     return ran;
+  });
+}
+
+/**
+ * (Re)applies each `<name>.sql` in `dir` whose text changed since it was last applied (checksums in
+ * `schema_functions`), each in its own transaction under the migrator's advisory lock. A file holds the current
+ * code of one database function and must run on a database that has any earlier version of it: `CREATE OR
+ * REPLACE`, or `DROP FUNCTION IF EXISTS` of its old signatures then `CREATE`. Call it after `migrate`.
+ */
+export async function applyFunctions(pool: pg.Pool, dir: string): Promise<string[]> {
+  const files = (await readdir(dir)).filter((name) => /^[a-z0-9_]+\.sql$/.test(name)).sort();
+  return withSchemaLock(pool, async (client) => {
+    const applied = await appliedChecksums(client, 'schema_functions');
+    const ran: string[] = [];
+    for (const name of files) {
+      const sql = await readFile(join(dir, name), 'utf8');
+      const checksum = sha256Hex(sql);
+      if (applied.get(name) === checksum) continue;
+      await applyInTransaction(client, 'schema_functions', name, sql, checksum, 'function file');
+      ran.push(name);
+    }
+    return ran;
+  });
+}
+
+async function withSchemaLock<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(7262873)');
+    return await work(client);
   } finally {
     await client.query('SELECT pg_advisory_unlock(7262873)').catch(() => undefined);
     client.release();
   }
+}
+
+async function appliedChecksums(client: pg.PoolClient, table: 'schema_migrations' | 'schema_functions'): Promise<Map<string, string>> {
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  const rows = (await client.query<{ name: string; checksum: string }>(`SELECT name, checksum FROM ${table}`)).rows;
+  return new Map(rows.map((row) => [row.name, row.checksum]));
+}
+
+async function applyInTransaction(client: pg.PoolClient, table: string, name: string, sql: string, checksum: string, what: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(sql);
+    await client.query(
+      `INSERT INTO ${table} (name, checksum) VALUES ($1, $2)
+       ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()`,
+      [name, checksum],
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw new Error(`${what} ${name} failed`, { cause: error });
+  }
+}
+
+/** The checksums a migration declares it replaces: its `-- replaces-checksum: <hex>` lines. */
+function replacedChecksums(sql: string): Set<string> {
+  return new Set([...sql.matchAll(/^-- replaces-checksum: ([0-9a-f]{64})$/gm)].map((match) => match[1] ?? ''));
 }
 
 export interface Migration {

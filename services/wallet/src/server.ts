@@ -1,21 +1,18 @@
 // Wires the wallet together: database and ledger functions, the city's float accounts, identity's keys and
 // revocations for tokens and mandates, gRPC and NATS edges, outbox relay, identity consumer, hold sweeper.
 // main.ts calls it with the parsed config; integration tests call it too.
-import { join } from 'node:path';
 import { AccessTokenVerifier, IssuerKeys, PresentationVerifier } from '@citypass/credential';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { KeyQueue } from '@citypass/platform/key_queue';
-import { Idempotency, idempotencyMigration } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
-import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
-import { createPool, migrate } from '@citypass/platform/pg';
+import { observeOutboxLag, startOutboxRelay } from '@citypass/platform/outbox';
+import { createPool } from '@citypass/platform/pg';
 import { untilReady } from '@citypass/platform/until_ready';
 import { startRetentionPruner } from '@citypass/platform/retention';
-import { openAccount } from './app/accounts.ts';
+import { openAccount } from './app/open_account.ts';
 import type { WalletDeps } from './app/deps.ts';
-import { startHoldSweeper } from './app/expire_holds.ts';
 import { serveCharges } from './bus/charge_handlers.ts';
 import { GuardedRevocations } from './bus/guarded_revocations.ts';
 import { startIdentityConsumer } from './bus/identity_consumer.ts';
@@ -23,6 +20,9 @@ import { walletSubjects } from './bus/wallet_events.ts';
 import type { WalletConfig } from './config.ts';
 import { addWalletService } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
+import { prepareSchema } from './store/schema.ts';
+import { createWalletStore } from './store/wallet_store.ts';
+import { startHoldSweeper } from './workers/hold_expiry.ts';
 
 export interface RunningWallet {
   readonly grpcPort: number;
@@ -41,9 +41,10 @@ export interface WalletClock {
 export async function startWallet(config: WalletConfig, logger: Logger, clock: WalletClock = {}): Promise<RunningWallet> {
   const now = clock.now ?? Date.now;
   const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32, logger });
-  await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), [...outboxMigrations(900), idempotencyMigration(901)]);
+  await prepareSchema(pool);
   const currencies = config.WALLET_CURRENCIES.split(',');
-  for (const currency of currencies) await openAccount(pool, 'float', 'city', currency);
+  const store = createWalletStore(pool);
+  for (const currency of currencies) await store.transaction((tx) => openAccount(tx, 'float', 'city', currency));
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'wallet', logger });
   await ensureStream(bus.jsm, { name: config.WALLET_STREAM, subjects: [walletSubjects.all] });
@@ -65,9 +66,8 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
   });
   walletMetrics.accountQueueWaiting.addCallback((result) => { result.observe(accounts.waiting); });
   const deps: WalletDeps = {
-    pool,
+    store,
     accounts,
-    idempotency: new Idempotency(),
     logger,
     currencies: new Set(currencies),
     // No in-memory replay cache: the database refuses a second hold for one presentation nonce across instances,
@@ -86,8 +86,8 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
     now,
   };
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
-    startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, pool, currencies, logger }));
-  const sweeper = startHoldSweeper(deps, config.WALLET_HOLD_SWEEP_MS);
+    startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }));
+  const sweeper = startHoldSweeper(store, logger, config.WALLET_HOLD_SWEEP_MS);
   const charges = serveCharges(bus.nc, deps, tokens, logger);
 
   const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token) });

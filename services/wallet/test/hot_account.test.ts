@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { DomainError } from '@citypass/platform/errors';
-import { reconcile } from '../src/app/reconcile.ts';
+import { reconciliationReport } from '../src/app/reconciliation_report.ts';
+import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { startWalletHarness, type ServiceClient, type WalletHarness } from './harness.ts';
 
 let h: WalletHarness;
@@ -73,6 +74,6 @@ test('hot account - 240 concurrent authorizations for one resident are approved,
 
   const row = (await h.db.query<{ held_minor: string }>("SELECT held_minor FROM accounts WHERE kind = 'resident' AND owner = $1", [hot.residentId])).rows[0];
   assert.equal(row?.held_minor, String(approved * 100), 'exactly the approved holds are reserved');
-  const report = await reconcile(h.db);
+  const report = await reconciliationReport(ledgerBooks(h.db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
 });

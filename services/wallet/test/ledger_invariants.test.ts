@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { DomainError } from '@citypass/platform/errors';
-import { reconcile } from '../src/app/reconcile.ts';
-import { expireDueHolds } from '../src/app/expire_holds.ts';
+import { reconciliationReport } from '../src/app/reconciliation_report.ts';
+import { ledgerBooks } from '../src/store/reconciliation.ts';
+import { expireDueHolds } from '../src/workers/hold_expiry.ts';
+import { createWalletStore } from '../src/store/wallet_store.ts';
 import { startWalletHarness, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
 
 let h: WalletHarness;
@@ -99,8 +101,8 @@ test('ledger - after a concurrent mix of top-ups, holds, captures, voids, refund
   }));
   await Promise.all(work.map((run) => run()));
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  await expireDueHolds({ pool: h.db });
-  const report = await reconcile(h.db);
+  await expireDueHolds(createWalletStore(h.db));
+  const report = await reconciliationReport(ledgerBooks(h.db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
   const expired = await h.db.query("SELECT 1 FROM holds WHERE status = 'expired'");
   assert.ok((expired.rowCount ?? 0) >= 12, 'the short holds expired');

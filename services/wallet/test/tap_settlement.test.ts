@@ -10,7 +10,8 @@ import { createPresentation } from '@citypass/credential';
 import { request } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
-import { reconcile } from '../src/app/reconcile.ts';
+import { reconciliationReport } from '../src/app/reconciliation_report.ts';
+import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
 
 const aheadMs = 10 * 60_000;
@@ -216,6 +217,6 @@ test('tap settlement - the charges of one tap capture and refund, and the ledger
     "SELECT balance_minor, held_minor FROM accounts WHERE kind = 'resident' AND owner = $1", [phone.residentId])).rows[0];
   assert.deepEqual([account?.balance_minor, account?.held_minor], ['650', '0']);
   await waitFor(async () => (await h.db.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).rowCount === 0, 'outbox relayed');
-  const report = await reconcile(h.db);
+  const report = await reconciliationReport(ledgerBooks(h.db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
 });

@@ -6,17 +6,16 @@
 // tap (mandate.ts), and it is single use per (tap, reference) rather than per presentation: one tap may back several
 // charges (fare corrections) and each reference is charged once, whatever the idempotency key.
 import { randomUUID } from 'node:crypto';
-import { AuthorizeRequest, AuthorizeResponse, HoldChanged, type Hold } from '@citypass/proto/wallet/v1/wallet';
+import { AuthorizeRequest, AuthorizeResponse, type Hold } from '@citypass/proto/wallet/v1/wallet';
 import { DomainError, invalidArgument, isDomainError } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
-import { walletSubjects } from '../bus/wallet_events.ts';
+import { holdChanged } from '../bus/wallet_events.ts';
 import { positiveMoney, type Money } from '../domain/money.ts';
 import { checkText } from '@citypass/platform/text';
 import { walletMetrics } from '../metrics.ts';
 import { requireVerb } from './callers.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { verifyMandate, verifyTapMandate } from './mandate.ts';
-import { oneStatement, storedResponse } from './one_statement.ts';
 
 /** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
 export async function authorize(deps: WalletDeps, caller: Caller, request: AuthorizeRequest, deadlineMs: number): Promise<AuthorizeResponse> {
@@ -37,35 +36,30 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
   checkReference(request.reference, request.settlesTap);
   const ttlS = request.holdTtlSeconds === 0 ? deps.holdTtlDefaultS : request.holdTtlSeconds;
   if (ttlS > deps.holdTtlMaxS) throw invalidArgument('HOLD_TTL_TOO_LONG', `hold_ttl_seconds must be at most ${deps.holdTtlMaxS}`);
-  const operation = `${caller.service}:authorize`;
-  const fingerprint = AuthorizeRequest.encode({ ...request, idempotencyKey: '' }).finish();
+  const idempotency = { operation: `${caller.service}:authorize`, key, request: AuthorizeRequest.encode({ ...request, idempotencyKey: '' }).finish() };
 
   let mandate;
   try {
     mandate = await mandateFor(deps, caller, request, money);
   } catch (error) {
     // A repeat of a request that succeeded gets its first answer even once its presentation has expired.
-    const stored = isDomainError(error) ? await storedResponse(deps.pool, operation, key, fingerprint) : undefined;
+    const stored = isDomainError(error) ? await deps.store.idempotency.storedResponse(idempotency) : undefined;
     if (stored !== undefined) return AuthorizeResponse.decode(stored);
     throw error;
   }
-  const now = deps.now();
+  const createdAt = new Date(deps.now());
+  const expiresAt = new Date(createdAt.getTime() + ttlS * 1000);
   const hold: Hold = {
     holdId: randomUUID(), service: caller.service, residentId: mandate.subject, credentialId: mandate.credentialId, amount: money,
-    capturedMinor: 0n, refundedMinor: 0n, status: 'pending', createdAt: new Date(now), expiresAt: new Date(now + ttlS * 1000), reference: request.reference,
+    capturedMinor: 0n, refundedMinor: 0n, status: 'pending', createdAt, expiresAt, reference: request.reference,
   };
-  const statement = deps.accounts.run(mandate.subject, () => oneStatement(deps.pool, {
-    fn: 'wallet_authorize_once',
-    operation,
-    key,
-    fingerprint,
+  const statement = deps.accounts.run(mandate.subject, () => deps.store.oneStatement.authorize({
+    ...idempotency,
     response: AuthorizeResponse.encode({ hold }).finish(),
-    event: { type: walletSubjects.holdAuthorized, source: 'wallet', payload: HoldChanged.encode({ hold, transferId: '', amountMinor: money.amountMinor }).finish() },
-    args: [
-      hold.holdId, caller.service, mandate.subject, mandate.credentialId, mandate.key, money.currency, money.amountMinor,
-      request.reference, hold.createdAt, hold.expiresAt,
-      deps.risk.authorizationsPerMinute, deps.risk.dailyLimitMinor, deps.risk.credentialDailyLimitMinor,
-    ],
+    event: holdChanged('holdAuthorized', { hold, transferId: '', amountMinor: money.amountMinor }),
+  }, {
+    holdId: hold.holdId, service: caller.service, residentId: mandate.subject, credentialId: mandate.credentialId, mandateNonce: mandate.key,
+    amount: money, reference: request.reference, createdAt, expiresAt, risk: deps.risk,
   }), deadlineMs);
   try {
     return AuthorizeResponse.decode(await statement);

@@ -1,9 +1,8 @@
 // What the wallet's commands need, built once in server.ts.
 import type { PresentationVerifier } from '@citypass/credential';
-import type { Idempotency } from '@citypass/platform/idempotency';
 import type { KeyQueue } from '@citypass/platform/key_queue';
 import type { Logger } from '@citypass/platform/log';
-import type { Pool } from '@citypass/platform/pg';
+import type { WalletStore } from './store.ts';
 
 export interface RiskLimits {
   readonly authorizationsPerMinute: number;
@@ -12,10 +11,9 @@ export interface RiskLimits {
 }
 
 export interface WalletDeps {
-  readonly pool: Pool;
+  readonly store: WalletStore;
   /** Writes to one resident's account, one at a time per wallet process, before they take a connection. */
   readonly accounts: KeyQueue;
-  readonly idempotency: Idempotency;
   readonly logger: Logger;
   readonly currencies: ReadonlySet<string>;
   /** Mandates: presentations addressed to the charging service, verified offline. */

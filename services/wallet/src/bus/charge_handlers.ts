@@ -21,7 +21,9 @@ import { authorize } from '../app/authorize.ts';
 import { callerFor, type Verb } from '../app/callers.ts';
 import type { Caller, WalletDeps } from '../app/deps.ts';
 import { walletFieldLimits } from '../app/field_limits.ts';
-import { capture, refund, voidHold } from '../app/hold_commands.ts';
+import { capture } from '../app/capture.ts';
+import { refund } from '../app/refund.ts';
+import { voidHold } from '../app/void_hold.ts';
 
 export const chargeSubjects = {
   authorize: 'wallet.v1.authorize',

@@ -4,9 +4,9 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { CredentialIssued, ServiceOnboarded } from '@citypass/proto/identity/v1/identity';
 import type { Logger } from '@citypass/platform/log';
-import { processOnce, startConsumer } from '@citypass/platform/outbox';
-import { withTransaction, type Pool } from '@citypass/platform/pg';
-import { openAccount } from '../app/accounts.ts';
+import { startConsumer } from '@citypass/platform/outbox';
+import { openAccount } from '../app/open_account.ts';
+import type { WalletStore } from '../app/store.ts';
 
 const consumer = 'wallet-accounts';
 
@@ -14,7 +14,7 @@ export async function startIdentityConsumer(options: {
   js: JetStreamClient;
   jsm: JetStreamManager;
   stream: string;
-  pool: Pool;
+  store: WalletStore;
   currencies: readonly string[];
   logger: Logger;
 }): Promise<{ stop(): Promise<void> }> {
@@ -29,13 +29,13 @@ export async function startIdentityConsumer(options: {
     logger: options.logger,
     handler: async (envelope) => {
       if (envelope.type !== 'identity.v1.events.service.onboarded' && envelope.type !== 'identity.v1.events.credential.issued') return;
-      await withTransaction(options.pool, async (client) => {
-        if (!(await processOnce(client, consumer, envelope.id))) return;
+      await options.store.transaction(async (tx) => {
+        if (!(await tx.processOnce(consumer, envelope.id))) return;
         if (envelope.type === 'identity.v1.events.service.onboarded') {
           const event = ServiceOnboarded.decode(envelope.payload);
-          for (const currency of options.currencies) await openAccount(client, 'merchant', event.serviceName, currency);
+          for (const currency of options.currencies) await openAccount(tx, 'merchant', event.serviceName, currency);
         } else {
-          await openAccount(client, 'resident', CredentialIssued.decode(envelope.payload).residentId, defaultCurrency);
+          await openAccount(tx, 'resident', CredentialIssued.decode(envelope.payload).residentId, defaultCurrency);
         }
       });
     },

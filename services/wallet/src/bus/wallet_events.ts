@@ -1,7 +1,7 @@
-// The wallet's events, written to the outbox inside the transaction that makes the change.
+// The wallet's events: subjects and envelopes. The store writes them to the outbox inside the transaction (or the
+// one statement) that makes the change; the relay publishes them.
 import { AccountOpened, HoldChanged, ToppedUp } from '@citypass/proto/wallet/v1/wallet';
-import { appendEvent } from '@citypass/platform/outbox';
-import type { Queryable } from '@citypass/platform/pg';
+import type { NewEvent } from '@citypass/platform/outbox';
 
 export const walletSubjects = {
   all: 'wallet.v1.events.>',
@@ -18,14 +18,14 @@ const source = 'wallet';
 
 export type HoldEvent = 'holdAuthorized' | 'holdCaptured' | 'holdVoided' | 'holdExpired' | 'holdRefunded';
 
-export async function holdChanged(db: Queryable, event: HoldEvent, change: HoldChanged): Promise<void> {
-  await appendEvent(db, { type: walletSubjects[event], source, payload: HoldChanged.encode(change).finish() });
+export function holdChanged(event: HoldEvent, change: HoldChanged): NewEvent {
+  return { type: walletSubjects[event], source, payload: HoldChanged.encode(change).finish() };
 }
 
-export async function accountOpened(db: Queryable, event: AccountOpened): Promise<void> {
-  await appendEvent(db, { type: walletSubjects.accountOpened, source, payload: AccountOpened.encode(event).finish() });
+export function accountOpened(event: AccountOpened): NewEvent {
+  return { type: walletSubjects.accountOpened, source, payload: AccountOpened.encode(event).finish() };
 }
 
-export async function toppedUp(db: Queryable, event: ToppedUp): Promise<void> {
-  await appendEvent(db, { type: walletSubjects.toppedUp, source, payload: ToppedUp.encode(event).finish() });
+export function toppedUp(event: ToppedUp): NewEvent {
+  return { type: walletSubjects.toppedUp, source, payload: ToppedUp.encode(event).finish() };
 }

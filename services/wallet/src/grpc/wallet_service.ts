@@ -7,8 +7,14 @@ import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
 import { walletFieldLimits } from '../app/field_limits.ts';
-import { capture, refund, voidHold } from '../app/hold_commands.ts';
-import { getBalance, getHold, listHolds, listStatement, settlementReport } from '../app/queries.ts';
+import { capture } from '../app/capture.ts';
+import { refund } from '../app/refund.ts';
+import { voidHold } from '../app/void_hold.ts';
+import { getBalance } from '../app/get_balance.ts';
+import { getHold } from '../app/get_hold.ts';
+import { listHolds } from '../app/list_holds.ts';
+import { listStatement } from '../app/list_statement.ts';
+import { settlementReport } from '../app/settlement_report.ts';
 import { topUp } from '../app/top_up.ts';
 
 const service: MethodPolicy = 'authenticated';

@@ -1,7 +1,8 @@
-// Rows as PostgreSQL returns them (int8 arrives as text and is parsed to bigint here, deliberately), and their
-// wire shape.
+// Holds as rows (int8 arrives as text and is parsed to bigint here, deliberately) and as typed values, once.
 import assert from 'node:assert/strict';
 import type { Hold } from '@citypass/proto/wallet/v1/wallet';
+import type { Queryable } from '@citypass/platform/pg';
+import type { HoldReads, PageCursor } from '../app/store.ts';
 
 export interface HoldRow {
   readonly id: string;
@@ -37,4 +38,23 @@ export function holdFromRow(row: HoldRow): Hold {
   // Money code checks what it reads (the database enforces the same).
   assert.ok(hold.capturedMinor <= (hold.amount?.amountMinor ?? 0n) && hold.refundedMinor <= hold.capturedMinor, 'hold amounts out of order');
   return hold;
+}
+
+export function holdReads(db: Queryable): HoldReads {
+  return {
+    async find(service, holdId) {
+      const result = await db.query<HoldRow>(`SELECT ${holdColumns} FROM holds WHERE id = $1 AND service = $2`, [holdId, service]);
+      const row = result.rows[0];
+      return row === undefined ? undefined : holdFromRow(row);
+    },
+    async list(service: string, status: string, before: PageCursor | undefined, limit: number) {
+      const result = await db.query<HoldRow>(
+        `SELECT ${holdColumns} FROM holds WHERE service = $1 AND ($2 = '' OR status = $2)
+           AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+         ORDER BY created_at DESC, id DESC LIMIT $5`,
+        [service, status, before?.at ?? null, before?.id ?? null, limit],
+      );
+      return result.rows.map(holdFromRow);
+    },
+  };
 }

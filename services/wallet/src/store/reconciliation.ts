@@ -1,12 +1,8 @@
-// The ledger's books, checked from the rows themselves: per currency every balance sums to zero; every
-// account's balance is what its transfers say; every account's reserved amount is what its pending holds say;
-// every hold's captured and refunded amounts are what its transfers say; every event has been relayed.
-import type { Queryable } from '@citypass/platform/pg';
-
-export interface ReconciliationReport {
-  readonly ok: boolean;
-  readonly checks: readonly { readonly name: string; readonly breaks: number; readonly examples: readonly string[] }[];
-}
+// The reconciliation's checks of the ledger's books, from the rows themselves: per currency every balance sums to
+// zero; every account's balance is what its transfers say; every account's reserved amount is what its pending
+// holds say; every hold's captured and refunded amounts are what its transfers say; every event has been relayed.
+import type { Pool, Queryable } from '@citypass/platform/pg';
+import type { ReconciliationCheck, ReconciliationChecks } from '../app/reconciliation_report.ts';
 
 const checks: readonly { name: string; sql: string }[] = [
   {
@@ -72,11 +68,29 @@ const checks: readonly { name: string; sql: string }[] = [
   },
 ];
 
-export async function reconcile(db: Queryable): Promise<ReconciliationReport> {
-  const results = [];
-  for (const check of checks) {
-    const rows = (await db.query<{ problem: string }>(check.sql)).rows;
-    results.push({ name: check.name, breaks: rows.length, examples: rows.slice(0, 5).map((row) => row.problem) });
+/** The checks, run on `db` as it is (a transaction's client sees that transaction's rows). */
+export function ledgerBooks(db: Queryable): ReconciliationChecks {
+  return {
+    async run() {
+      const results: ReconciliationCheck[] = [];
+      for (const check of checks) {
+        const rows = (await db.query<{ problem: string }>(check.sql)).rows;
+        results.push({ name: check.name, breaks: rows.length, examples: rows.slice(0, 5).map((row) => row.problem) });
+      }
+      return results;
+    },
+  };
+}
+
+/** Runs `work` on one read-only snapshot, so concurrent traffic cannot make the books look unbalanced. */
+export async function inSnapshot<T>(pool: Pool, work: (books: ReconciliationChecks) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const result = await work(ledgerBooks(client));
+    await client.query('COMMIT');
+    return result;
+  } finally {
+    client.release();
   }
-  return { ok: results.every((result) => result.breaks === 0), checks: results };
 }

@@ -1,0 +1,142 @@
+// What the wallet's commands, queries and workers need from the ledger's database. app/ owns these interfaces and
+// store/ implements them (all SQL lives there); rows arrive here as typed values, money as bigint minor units
+// with its currency.
+import type { Hold, StatementLine } from '@citypass/proto/wallet/v1/wallet';
+import type { MinorUnits } from '@citypass/platform/money';
+import type { NewEvent } from '@citypass/platform/outbox';
+import type { Money } from '../domain/money.ts';
+import type { RiskLimits } from './deps.ts';
+
+export interface WalletStore {
+  readonly accounts: AccountReads;
+  readonly holds: HoldReads;
+  readonly statements: StatementReads;
+  readonly idempotency: IdempotencyReads;
+  /** The hot writes, one statement each (see store/ledger/authorize_once.sql). */
+  readonly oneStatement: OneStatementWrites;
+  /** Runs `work` in one transaction, retried on serialization failures and deadlocks. */
+  transaction<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T>;
+}
+
+export type AccountKind = 'resident' | 'merchant' | 'float';
+
+export interface AccountReads {
+  /** The resident's account in `currency`, or undefined before their first top-up or credential. */
+  residentBalance(residentId: string, currency: string): Promise<{ readonly balance: Money; readonly held: Money } | undefined>;
+  /** The currencies of the resident's accounts, at most `limit`. */
+  residentCurrencies(residentId: string, limit: number): Promise<string[]>;
+}
+
+/** Keyset pagination: the last item of the previous page, newest first. */
+export interface PageCursor {
+  readonly at: string;
+  readonly id: string;
+}
+
+export interface HoldReads {
+  /** One of `service`'s holds; another service's hold is not found. */
+  find(service: string, holdId: string): Promise<Hold | undefined>;
+  list(service: string, status: string, before: PageCursor | undefined, limit: number): Promise<Hold[]>;
+}
+
+export interface StatementReads {
+  /** The resident's account's transfers, newest first; amounts signed (negative for money out). */
+  lines(residentId: string, currency: string, before: PageCursor | undefined, limit: number): Promise<StatementLine[]>;
+  /** A service's captures and refunds posted on `date` (UTC, YYYY-MM-DD) in `currency`. */
+  settlementTotals(service: string, date: string, currency: string): Promise<SettlementTotals>;
+}
+
+export interface SettlementTotals {
+  readonly captured: { readonly totalMinor: bigint; readonly count: number };
+  readonly refunded: { readonly totalMinor: bigint; readonly count: number };
+}
+
+/** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */
+export interface IdempotencyKey {
+  readonly operation: string;
+  readonly key: string;
+  readonly request: Uint8Array;
+}
+
+export interface IdempotencyReads {
+  /** The response stored for a key used before with the same request, if any (for repeats that can no longer run). */
+  storedResponse(key: IdempotencyKey): Promise<Buffer | undefined>;
+}
+
+/** A hot write's claim: the response and the event follow from the request, so they are computed beforehand. */
+export interface OneStatementCall extends IdempotencyKey {
+  readonly response: Uint8Array;
+  readonly event: NewEvent;
+}
+
+export interface NewHold {
+  readonly holdId: string;
+  readonly service: string;
+  readonly residentId: string;
+  readonly credentialId: string;
+  /** holds.mandate_nonce, unique across every hold. */
+  readonly mandateNonce: string;
+  readonly amount: Money;
+  readonly reference: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly risk: RiskLimits;
+}
+
+export interface HoldCapture {
+  readonly holdId: string;
+  readonly service: string;
+  readonly amountMinor: MinorUnits;
+  readonly transferId: string;
+  readonly now: Date;
+}
+
+export interface HoldVoid {
+  readonly holdId: string;
+  readonly service: string;
+  readonly now: Date;
+}
+
+/** Each returns the response bytes: this call's, or the first call's when the key was used before. */
+export interface OneStatementWrites {
+  authorize(call: OneStatementCall, hold: NewHold): Promise<Buffer>;
+  capture(call: OneStatementCall, capture: HoldCapture): Promise<Buffer>;
+  void(call: OneStatementCall, release: HoldVoid): Promise<Buffer>;
+}
+
+export interface TopUp {
+  readonly transferId: string;
+  readonly residentId: string;
+  readonly amount: Money;
+  /** Unique among top-ups: a second one with it is refused (FUNDING_REFERENCE_USED). */
+  readonly reference: string;
+  readonly now: Date;
+}
+
+export interface HoldRefund {
+  readonly holdId: string;
+  readonly service: string;
+  readonly amountMinor: MinorUnits;
+  readonly transferId: string;
+  readonly reason: string;
+  readonly now: Date;
+}
+
+export interface LedgerTransaction {
+  /** Claims the key for this transaction; undefined when it is new, else the response stored for it. */
+  claim(key: IdempotencyKey): Promise<Buffer | undefined>;
+  /** The response of the key this transaction claimed. */
+  record(key: IdempotencyKey, response: Uint8Array): Promise<void>;
+  /** Opens (kind, owner, currency) unless it exists; `opened` says whether this call made it. */
+  openAccount(kind: AccountKind, owner: string, currency: string): Promise<{ readonly accountId: string; readonly opened: boolean }>;
+  /** Credits the resident from the city's float; returns the resident's balance after it. */
+  topUp(topUp: TopUp): Promise<Money>;
+  /** Returns the hold after the refund. */
+  refund(refund: HoldRefund): Promise<Hold>;
+  /** Expires up to `limit` pending holds past their expiry on the database's clock; returns them as expired. */
+  expireDueHolds(limit: number): Promise<Hold[]>;
+  /** Records that `consumer` processed `eventId`; true the first time. */
+  processOnce(consumer: string, eventId: string): Promise<boolean>;
+  /** Writes the event to the outbox: it exists exactly when the transaction commits. */
+  appendEvent(event: NewEvent): Promise<void>;
+}

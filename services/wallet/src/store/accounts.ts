@@ -1,0 +1,36 @@
+// Accounts: opening them, and what a resident's account holds.
+import { randomUUID } from 'node:crypto';
+import { minorUnits } from '@citypass/platform/money';
+import type { Queryable } from '@citypass/platform/pg';
+import type { AccountKind, AccountReads } from '../app/store.ts';
+import { callLedger } from './ledger_calls.ts';
+
+export function accountReads(db: Queryable): AccountReads {
+  return {
+    async residentBalance(residentId, currency) {
+      const result = await db.query<{ balance_minor: string; held_minor: string }>(
+        "SELECT balance_minor, held_minor FROM accounts WHERE kind = 'resident' AND owner = $1 AND currency = $2",
+        [residentId, currency],
+      );
+      const row = result.rows[0];
+      if (row === undefined) return undefined;
+      return {
+        balance: { amountMinor: minorUnits(BigInt(row.balance_minor)), currency },
+        held: { amountMinor: minorUnits(BigInt(row.held_minor)), currency },
+      };
+    },
+    async residentCurrencies(residentId, limit) {
+      const result = await db.query<{ currency: string }>("SELECT currency FROM accounts WHERE kind = 'resident' AND owner = $1 LIMIT $2", [residentId, limit]);
+      return result.rows.map((row) => row.currency);
+    },
+  };
+}
+
+export async function openAccount(db: Queryable, kind: AccountKind, owner: string, currency: string): Promise<{ accountId: string; opened: boolean }> {
+  const rows = await callLedger<{ account_id: string; opened: boolean }>(db, 'wallet_open_account', '*', {
+    p_id: randomUUID(), p_kind: kind, p_owner: owner, p_currency: currency,
+  });
+  const row = rows[0];
+  if (row === undefined) throw new Error('wallet_open_account returned no row');
+  return { accountId: row.account_id, opened: row.opened };
+}

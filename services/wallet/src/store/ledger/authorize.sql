@@ -1,0 +1,50 @@
+-- Reserves funds on a resident's account as a pending hold, after the risk checks (velocity per minute, the
+-- resident's daily amount, the credential's daily spend). Lock order: resident account (merchant only read).
+DROP FUNCTION IF EXISTS wallet_authorize(uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, timestamptz, integer, bigint, bigint);
+CREATE FUNCTION wallet_authorize(
+  p_hold_id uuid, p_service text, p_resident_id uuid, p_credential_id text, p_mandate_nonce text,
+  p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz, p_expires_at timestamptz,
+  p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint
+) RETURNS holds LANGUAGE plpgsql AS $$
+DECLARE
+  v_day date := (p_now AT TIME ZONE 'UTC')::date;
+  v_resident accounts;
+  v_merchant_id uuid;
+  v_window timestamptz;
+  v_count integer;
+  v_spent bigint;
+  v_credential_spent bigint;
+  v_hold holds;
+BEGIN
+  SELECT * INTO v_resident FROM accounts
+  WHERE kind = 'resident' AND owner = p_resident_id::text AND currency = p_currency FOR UPDATE;
+  IF NOT FOUND THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
+  SELECT id INTO v_merchant_id FROM accounts WHERE kind = 'merchant' AND owner = p_service AND currency = p_currency;
+  IF NOT FOUND THEN RAISE EXCEPTION 'MERCHANT_ACCOUNT_NOT_FOUND'; END IF;
+  IF v_resident.balance_minor - v_resident.held_minor < p_amount_minor THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
+
+  IF v_resident.velocity_window_start > p_now - interval '1 minute' THEN
+    v_window := v_resident.velocity_window_start;
+    v_count := v_resident.velocity_count + 1;
+  ELSE
+    v_window := p_now;
+    v_count := 1;
+  END IF;
+  IF v_count > p_velocity_per_minute THEN RAISE EXCEPTION 'RISK_VELOCITY_LIMIT'; END IF;
+  v_spent := p_amount_minor + CASE WHEN v_resident.spend_day = v_day THEN v_resident.spend_day_minor ELSE 0 END;
+  IF v_spent > p_daily_limit THEN RAISE EXCEPTION 'RISK_DAILY_LIMIT'; END IF;
+  INSERT INTO credential_spend (credential_id, day, spent_minor) VALUES (p_credential_id, v_day, p_amount_minor)
+  ON CONFLICT (credential_id, day) DO UPDATE SET spent_minor = credential_spend.spent_minor + EXCLUDED.spent_minor
+  RETURNING spent_minor INTO v_credential_spent;
+  IF v_credential_spent > p_credential_daily_limit THEN RAISE EXCEPTION 'RISK_CREDENTIAL_CAP'; END IF;
+
+  UPDATE accounts SET held_minor = held_minor + p_amount_minor, velocity_window_start = v_window, velocity_count = v_count,
+                      spend_day = v_day, spend_day_minor = v_spent
+  WHERE id = v_resident.id;
+  INSERT INTO holds (id, service, resident_id, resident_account_id, merchant_account_id, credential_id, mandate_nonce,
+                     currency, amount_minor, status, reference, created_at, expires_at)
+  VALUES (p_hold_id, p_service, p_resident_id, v_resident.id, v_merchant_id, p_credential_id, p_mandate_nonce,
+          p_currency, p_amount_minor, 'pending', p_reference, p_now, p_expires_at)
+  RETURNING * INTO v_hold;  -- a reused mandate violates holds_mandate_nonce_key: the caller reports it
+  RETURN v_hold;
+END $$;

@@ -1,0 +1,14 @@
+-- Void in one statement, like wallet_authorize_once: claim with the precomputed response, void, outbox row.
+CREATE OR REPLACE FUNCTION wallet_void_once(
+  p_operation text, p_key text, p_request_hash bytea, p_response bytea,
+  p_event_id uuid, p_event_subject text, p_event_payload bytea, p_event_headers jsonb,
+  p_hold_id uuid, p_service text, p_now timestamptz
+) RETURNS bytea LANGUAGE plpgsql AS $$
+DECLARE
+  v_stored bytea := wallet_claim(p_operation, p_key, p_request_hash, p_response);
+BEGIN
+  IF v_stored IS NOT NULL THEN RETURN v_stored; END IF;
+  PERFORM wallet_void(p_hold_id, p_service, p_now);
+  PERFORM wallet_outbox(p_event_id, p_event_subject, p_event_payload, p_event_headers);
+  RETURN p_response;
+END $$;

@@ -1,0 +1,47 @@
+// The wallet's store on PostgreSQL: the implementation of app/store.ts, one pool, every query in this folder.
+import { randomUUID } from 'node:crypto';
+import { minorUnits } from '@citypass/platform/money';
+import { appendEvent, processOnce } from '@citypass/platform/outbox';
+import { withTransaction, type Pool, type PoolClient } from '@citypass/platform/pg';
+import type { LedgerTransaction, WalletStore } from '../app/store.ts';
+import { accountReads, openAccount } from './accounts.ts';
+import { holdReads } from './holds.ts';
+import { claim, idempotencyReads, record } from './idempotency.ts';
+import { expireDueHolds, oneStatementWrites, refundHold, topUpResident } from './ledger_calls.ts';
+import { asLedgerError } from './ledger_errors.ts';
+import { statementReads } from './statements.ts';
+
+export function createWalletStore(pool: Pool): WalletStore {
+  return {
+    accounts: accountReads(pool),
+    holds: holdReads(pool),
+    statements: statementReads(pool),
+    idempotency: idempotencyReads(pool),
+    oneStatement: oneStatementWrites(pool),
+    async transaction(work) {
+      try {
+        return await withTransaction(pool, (client) => work(ledgerTransaction(client)));
+      } catch (error) {
+        throw asLedgerError(error);
+      }
+    },
+  };
+}
+
+function ledgerTransaction(client: PoolClient): LedgerTransaction {
+  return {
+    claim: (key) => claim(client, key),
+    record: (key, response) => record(client, key, response),
+    openAccount: (kind, owner, currency) => openAccount(client, kind, owner, currency),
+    async topUp(topUp) {
+      const balanceMinor = await topUpResident(client, topUp, randomUUID());
+      return { amountMinor: minorUnits(balanceMinor), currency: topUp.amount.currency };
+    },
+    refund: (refund) => refundHold(client, refund),
+    expireDueHolds: (limit) => expireDueHolds(client, limit),
+    processOnce: (consumer, eventId) => processOnce(client, consumer, eventId),
+    async appendEvent(event) {
+      await appendEvent(client, event);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// Holds release themselves: a sweeper expires pending holds past their time, in batches, each batch with its
+// events in one transaction. Several wallet instances may sweep at once (SKIP LOCKED).
+import type { Logger } from '@citypass/platform/log';
+import type { WalletStore } from '../app/store.ts';
+import { holdChanged } from '../bus/wallet_events.ts';
+import { walletMetrics } from '../metrics.ts';
+
+const batchSize = 200;
+
+/** Expires what is due now; returns how many holds it released. */
+export async function expireDueHolds(store: WalletStore): Promise<number> {
+  let released = 0;
+  for (;;) {
+    const count = await store.transaction(async (tx) => {
+      const holds = await tx.expireDueHolds(batchSize);
+      for (const hold of holds) {
+        await tx.appendEvent(holdChanged('holdExpired', { hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }));
+      }
+      return holds.length;
+    });
+    released += count;
+    walletMetrics.holdsExpired.add(count);
+    if (count < batchSize) return released;
+  }
+}
+
+export function startHoldSweeper(store: WalletStore, logger: Logger, intervalMs: number): { stop(): Promise<void> } {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running !== undefined) return; // the previous sweep is still working through a backlog
+    running = expireDueHolds(store)
+      .catch((error: unknown) => { logger.error('hold expiry failed', { error }); })
+      .finally(() => { running = undefined; });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
