@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Provider from 'oidc-provider';
+import { identityEventSubjects } from '@citypass/contracts';
 import { connectBus, ensureStream } from '@citypass/platform/bus';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { Idempotency } from '@citypass/platform/idempotency';
@@ -16,7 +17,6 @@ import { startRetentionPruner } from '@citypass/platform/retention';
 import type { IdentityDeps } from './app/deps.ts';
 import { appendAudit } from './store/audit.ts';
 import type { IdentityConfig } from './config.ts';
-import { identitySubjects } from './bus/identity_events.ts';
 import { openStatusBucket, resyncStatusBucket, startStatusMirror } from './bus/status_mirror.ts';
 import { ownAccessTokenAuthenticator } from './grpc/authenticate.ts';
 import { addIdentityService } from './grpc/identity_service.ts';
@@ -80,7 +80,7 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
   keyTimer.unref();
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'identity', logger });
-  await ensureStream(bus.jsm, { name: config.IDENTITY_STREAM, subjects: [identitySubjects.all] });
+  await ensureStream(bus.jsm, { name: config.IDENTITY_STREAM, subjects: [identityEventSubjects.all] });
   const relay = startOutboxRelay({ pool, js: bus.js, logger });
   observeOutboxLag(pool);
   const pruner = startRetentionPruner(pool, { logger });
