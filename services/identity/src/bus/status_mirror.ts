@@ -10,7 +10,7 @@ import { identityEventSubjects } from '@citypass/contracts';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { CredentialRevoked } from '@citypass/proto/identity/v1/identity';
 import type { Logger } from '@citypass/platform/log';
-import { startConsumer } from '@citypass/platform/outbox';
+import { startConsumer } from '@citypass/platform/consumer';
 import type { Queryable } from '@citypass/platform/pg';
 
 /** Redeliveries are 30 s apart at most (platform backoff cap): this bound is years, i.e. never give up. */
