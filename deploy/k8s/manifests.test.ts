@@ -756,158 +756,216 @@ test('k8s - the dev NATS admits only the citypass users, and each service logs i
   }
 });
 
-test('k8s - identity runs as specified', () => {
-  const src = sources();
-  const find = (kind: string, name: string): Resource => {
-    const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith('base/identity/'));
-    assert.ok(found, `${kind}/${name} in base/identity`);
-    return found;
-  };
-  const base = src.kustomizations.find((k) => rel(k.file) === 'base/kustomization.yaml');
-  assert.equal(base?.body.namespace, 'citypass');
+// Each citypass service's Deployment and its neighbours (ConfigMap, Secret template, Service, PodDisruptionBudget,
+// ServiceAccount, NetworkPolicy): one row per service, the same checks for each, plus what only that service has.
+interface ServiceManifestSpec {
+  readonly service: 'identity' | 'wallet' | 'transit';
+  readonly containerPorts: readonly (readonly [string, number])[];
+  readonly grpcPort: number;
+  /** The container's literal env (everything else comes from the ConfigMap and the Secret). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly config: Readonly<Record<string, string>>;
+  readonly secretKeys: readonly string[];
+  readonly servicePorts: readonly (readonly [string, number, string])[];
+  readonly ingressPorts: readonly string[];
+  readonly egressPorts: readonly string[];
+  /** Checks only this service has (agreement with the others' manifests). */
+  readonly also?: (src: Sources, config: Readonly<Record<string, string>>, ports: typeof rulePorts) => void;
+}
 
-  const deployment = (find('Deployment', 'identity').obj as IDeployment).spec;
-  assert.ok(deployment);
-  const pod = deployment.template.spec;
-  assert.ok(pod);
-  assert.equal(deployment.replicas, 2);
-  assert.equal(pod.automountServiceAccountToken, false);
-  assert.equal(pod.securityContext?.runAsUser, 10001);
-  const spreads = pod.topologySpreadConstraints ?? [];
-  assert.ok(spreads.length > 0, 'topologySpreadConstraints');
-  for (const spread of spreads) assert.ok(selects(spread.labelSelector, deployment.template.metadata?.labels ?? {}));
-  assert.deepEqual(deployment.template.metadata?.annotations, {
-    'prometheus.io/scrape': 'true',
-    'prometheus.io/port': '9464',
-    'prometheus.io/path': '/metrics',
-  });
-  assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
-  assert.equal(pod.containers.length, 1);
-  const [c] = pod.containers;
-  assert.ok(c);
-  assert.equal(c.image, 'citypass/identity:latest');
-  assert.deepEqual(c.command, ['node', '--import', './services/identity/src/telemetry.ts', './services/identity/src/main.ts']);
-  assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), [['http', 7100], ['grpc', 7101], ['metrics', 9464]]);
-  assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'identity-config' } }, { secretRef: { name: 'identity-secrets' } }]);
-  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
-  assert.equal(env.METRICS_PORT, '9464');
-  assert.equal(env.METRICS_HOST, '0.0.0.0');
-  assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
-  for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: 7101 });
-  assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+const rulePorts = (rules: readonly { ports?: { port?: IntOrString; protocol?: string }[] }[] | undefined): string[] =>
+  (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
 
-  assert.deepEqual((find('ConfigMap', 'identity-config').obj as IConfigMap).data, {
-    IDENTITY_ISSUER: 'https://id.city.example',
-    IDENTITY_HTTP_HOST: '0.0.0.0',
-    IDENTITY_GRPC_HOST: '0.0.0.0',
-    LOG_LEVEL: 'info',
-    IDENTITY_TRUST_PROXY: 'true',
-  });
-  const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'identity-secrets');
-  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}).sort(), [
-    'IDENTITY_COOKIE_KEYS', 'IDENTITY_DATABASE_URL', 'IDENTITY_KEY_ENCRYPTION_KEY', 'IDENTITY_OPERATOR_CLIENT_SECRET', 'NATS_URL',
-  ]);
+const otherResource = (src: Sources, kind: string, name: string): object | undefined => src.resources.find((r) => r.kind === kind && r.name === name)?.obj;
 
-  find('Service', 'identity');
-  find('PodDisruptionBudget', 'identity');
-  const policy = (find('NetworkPolicy', 'identity').obj as INetworkPolicy).spec;
-  assert.ok(policy);
-  const ports = (rules: readonly { ports?: { port?: IntOrString; protocol?: string }[] }[] | undefined): string[] =>
-    (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
-  assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
-  assert.deepEqual(ports(policy.ingress), ['TCP/7100', 'TCP/7101', 'TCP/9464']);
-  assert.deepEqual(ports(policy.egress), ['TCP/4222', 'TCP/53', 'TCP/5432', 'UDP/53']);
-  assert.ok((policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule is limited to ports');
-});
+/** The dev overlay's patch of a ConfigMap. */
+const devPatchOf = (src: Sources, name: string): Record<string, string> | undefined =>
+  (src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.kind === 'ConfigMap' && p.name === name)?.obj as IConfigMap | undefined)?.data;
 
-test('k8s - wallet runs as specified', () => {
-  const src = sources();
-  const find = (kind: string, name: string): Resource => {
-    const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith('base/wallet/'));
-    assert.ok(found, `${kind}/${name} in base/wallet`);
-    return found;
-  };
-  const base = src.kustomizations.find((k) => rel(k.file) === 'base/kustomization.yaml');
-  assert.ok((base?.body.resources as unknown[] | undefined)?.includes('wallet'), 'base lists wallet');
-
-  const deployment = (find('Deployment', 'wallet').obj as IDeployment).spec;
-  assert.ok(deployment);
-  const pod = deployment.template.spec;
-  assert.ok(pod);
-  assert.equal(deployment.replicas, 2);
-  assert.equal(pod.serviceAccountName, 'wallet');
-  assert.equal(pod.automountServiceAccountToken, false);
-  assert.equal(pod.securityContext?.runAsUser, 10001);
-  const spreads = pod.topologySpreadConstraints ?? [];
-  assert.ok(spreads.length > 0, 'topologySpreadConstraints');
-  for (const spread of spreads) assert.ok(selects(spread.labelSelector, deployment.template.metadata?.labels ?? {}));
-  assert.deepEqual(deployment.template.metadata?.annotations, {
-    'prometheus.io/scrape': 'true',
-    'prometheus.io/port': '9464',
-    'prometheus.io/path': '/metrics',
-  });
-  assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
-  assert.equal(pod.containers.length, 1);
-  const [c] = pod.containers;
-  assert.ok(c);
-  assert.equal(c.image, 'citypass/wallet:latest');
-  assert.equal(c.workingDir, '/app');
-  assert.deepEqual(c.command, ['node', '--import', './services/wallet/src/telemetry.ts', './services/wallet/src/main.ts']);
-  assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), [['grpc', 7200], ['metrics', 9464]]);
-  assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'wallet-config' } }, { secretRef: { name: 'wallet-secrets' } }]);
-  assert.deepEqual(Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])), {
-    WALLET_GRPC_PORT: '7200',
-    METRICS_PORT: '9464',
-    METRICS_HOST: '0.0.0.0',
-  });
-  assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
-  for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: 7200 });
-  assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
-
-  const config = (find('ConfigMap', 'wallet-config').obj as IConfigMap).data;
-  assert.deepEqual(config, {
-    WALLET_GRPC_HOST: '0.0.0.0',
-    WALLET_STREAM: 'WALLET_EVENTS',
-    IDENTITY_STREAM: 'IDENTITY_EVENTS',
-    IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
-    IDENTITY_ISSUER: 'https://id.city.example',
-    IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
-    WALLET_CURRENCIES: 'EUR',
-    LOG_LEVEL: 'info',
-  });
-  // Tokens are checked against identity's issuer; the keys come from the identity Service's HTTP port.
-  const identityConfig = src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'identity-config');
-  assert.equal(config.IDENTITY_ISSUER, (identityConfig?.obj as IConfigMap | undefined)?.data?.IDENTITY_ISSUER);
-  const identityService = src.resources.find((r) => r.kind === 'Service' && r.name === 'identity')?.obj as IService | undefined;
-  const jwks = new URL(config.IDENTITY_JWKS_URL);
-  assert.equal(jwks.hostname, 'identity');
-  assert.ok(identityService?.spec?.ports?.some((p) => p.port === Number(jwks.port) && p.name === 'http'), 'JWKS URL names the identity http port');
-  // The dev overlay moves identity's issuer for port-forwarding; the wallet must follow it.
-  const devPatch = (name: string): Record<string, string> | undefined =>
-    (src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.kind === 'ConfigMap' && p.name === name)?.obj as IConfigMap | undefined)?.data;
-  assert.deepEqual(devPatch('wallet-config'), { IDENTITY_ISSUER: devPatch('identity-config')?.IDENTITY_ISSUER, IDENTITY_JWKS_URL: 'http://identity:7100/jwks' });
-
-  const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'wallet-secrets');
-  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}), ['WALLET_DATABASE_URL', 'NATS_URL']);
-
-  const service = (find('Service', 'wallet').obj as IService).spec;
-  assert.deepEqual(service?.ports?.map((p) => [p.name, p.port, p.targetPort]), [['grpc', 7200, 'grpc'], ['metrics', 9464, 'metrics']]);
-  find('PodDisruptionBudget', 'wallet');
-  find('ServiceAccount', 'wallet');
-  const ports = (rules: readonly { ports?: { port?: IntOrString; protocol?: string }[] }[] | undefined): string[] =>
-    (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
-  const policy = (find('NetworkPolicy', 'wallet').obj as INetworkPolicy).spec;
-  assert.ok(policy);
-  assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
-  assert.deepEqual(ports(policy.ingress), ['TCP/7200', 'TCP/9464']);
-  assert.deepEqual(ports(policy.egress), ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53']);
-  assert.ok((policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule is limited to ports');
-  const toIdentity = (policy.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7100));
+/** Egress to identity's HTTP port (JWKS, tokens) goes to the identity pods only. */
+function assertEgressToIdentityOnly(policy: INetworkPolicy['spec']): void {
+  const toIdentity = (policy?.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7100));
   assert.deepEqual(toIdentity?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'identity' } } }]);
-  // identity's ingress is unchanged and lets the wallet's JWKS requests in.
-  const identityPolicy = src.resources.find((r) => r.kind === 'NetworkPolicy' && r.name === 'identity')?.obj as INetworkPolicy | undefined;
-  assert.deepEqual(ports(identityPolicy?.spec?.ingress), ['TCP/7100', 'TCP/7101', 'TCP/9464']);
-});
+}
+
+const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
+  {
+    service: 'identity',
+    containerPorts: [['http', 7100], ['grpc', 7101], ['metrics', 9464]],
+    grpcPort: 7101,
+    env: { IDENTITY_HTTP_PORT: '7100', IDENTITY_GRPC_PORT: '7101', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
+    config: {
+      IDENTITY_ISSUER: 'https://id.city.example',
+      IDENTITY_HTTP_HOST: '0.0.0.0',
+      IDENTITY_GRPC_HOST: '0.0.0.0',
+      LOG_LEVEL: 'info',
+      IDENTITY_TRUST_PROXY: 'true',
+    },
+    secretKeys: ['IDENTITY_COOKIE_KEYS', 'IDENTITY_DATABASE_URL', 'IDENTITY_KEY_ENCRYPTION_KEY', 'IDENTITY_OPERATOR_CLIENT_SECRET', 'NATS_URL'],
+    servicePorts: [['http', 7100, 'http'], ['grpc', 7101, 'grpc'], ['metrics', 9464, 'metrics']],
+    ingressPorts: ['TCP/7100', 'TCP/7101', 'TCP/9464'],
+    egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'UDP/53'],
+  },
+  {
+    service: 'wallet',
+    containerPorts: [['grpc', 7200], ['metrics', 9464]],
+    grpcPort: 7200,
+    env: { WALLET_GRPC_PORT: '7200', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
+    config: {
+      WALLET_GRPC_HOST: '0.0.0.0',
+      WALLET_STREAM: 'WALLET_EVENTS',
+      IDENTITY_STREAM: 'IDENTITY_EVENTS',
+      IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
+      IDENTITY_ISSUER: 'https://id.city.example',
+      IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
+      WALLET_CURRENCIES: 'EUR',
+      LOG_LEVEL: 'info',
+    },
+    secretKeys: ['NATS_URL', 'WALLET_DATABASE_URL'],
+    servicePorts: [['grpc', 7200, 'grpc'], ['metrics', 9464, 'metrics']],
+    ingressPorts: ['TCP/7200', 'TCP/9464'],
+    egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53'],
+    also: (src, config, ports) => {
+      // Tokens are checked against identity's issuer; the keys come from the identity Service's HTTP port.
+      const identityConfig = src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'identity-config');
+      assert.equal(config.IDENTITY_ISSUER, (identityConfig?.obj as IConfigMap | undefined)?.data?.IDENTITY_ISSUER);
+      const identityService = otherResource(src, 'Service', 'identity') as IService | undefined;
+      const jwks = new URL(config.IDENTITY_JWKS_URL ?? '');
+      assert.equal(jwks.hostname, 'identity');
+      assert.ok(identityService?.spec?.ports?.some((p) => p.port === Number(jwks.port) && p.name === 'http'), 'JWKS URL names the identity http port');
+      // The dev overlay moves identity's issuer for port-forwarding; the wallet must follow it.
+      assert.deepEqual(devPatchOf(src, 'wallet-config'), { IDENTITY_ISSUER: devPatchOf(src, 'identity-config')?.IDENTITY_ISSUER, IDENTITY_JWKS_URL: 'http://identity:7100/jwks' });
+      assertEgressToIdentityOnly((otherResource(src, 'NetworkPolicy', 'wallet') as INetworkPolicy | undefined)?.spec);
+      // identity's ingress is unchanged and lets the wallet's JWKS requests in.
+      const identityPolicy = otherResource(src, 'NetworkPolicy', 'identity') as INetworkPolicy | undefined;
+      assert.deepEqual(ports(identityPolicy?.spec?.ingress), ['TCP/7100', 'TCP/7101', 'TCP/9464']);
+    },
+  },
+  {
+    service: 'transit',
+    containerPorts: [['grpc', 7300], ['metrics', 9464]],
+    grpcPort: 7300,
+    env: { TRANSIT_GRPC_PORT: '7300', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
+    config: {
+      TRANSIT_GRPC_HOST: '0.0.0.0',
+      TRANSIT_STREAM: 'TRANSIT_EVENTS',
+      WALLET_STREAM: 'WALLET_EVENTS',
+      TRANSIT_DENY_BUCKET: 'citypass_transit_deny',
+      IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
+      IDENTITY_ISSUER: 'https://id.city.example',
+      IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
+      IDENTITY_TOKEN_URL: 'http://identity:7100/token',
+      TRANSIT_CLIENT_ID: 'transit',
+      TRANSIT_GTFS_DIR: '/app/services/transit/data/aurelia',
+      TRANSIT_SETTLE_INTERVAL_MS: '250',
+      TRANSIT_SETTLE_CONCURRENCY: '8',
+      TRANSIT_OUTBOX_POLL_MS: '100',
+      LOG_LEVEL: 'info',
+    },
+    secretKeys: ['NATS_URL', 'TRANSIT_CLIENT_SECRET', 'TRANSIT_DATABASE_URL'],
+    servicePorts: [['grpc', 7300, 'grpc'], ['metrics', 9464, 'metrics']],
+    ingressPorts: ['TCP/7300', 'TCP/9464'],
+    egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53'],
+    also: (src, config) => {
+      // The same image layout, security context and resources as the wallet's Deployment.
+      const pod = (otherResource(src, 'Deployment', 'transit') as IDeployment | undefined)?.spec?.template.spec;
+      const wallet = (otherResource(src, 'Deployment', 'wallet') as IDeployment | undefined)?.spec?.template.spec;
+      assert.deepEqual(pod?.containers[0]?.securityContext, wallet?.containers[0]?.securityContext);
+      assert.deepEqual(pod?.securityContext, wallet?.securityContext);
+      assert.deepEqual(pod?.containers[0]?.resources, wallet?.containers[0]?.resources);
+      // Names shared with identity and the wallet agree with theirs.
+      const identityConfig = (otherResource(src, 'ConfigMap', 'identity-config') as IConfigMap | undefined)?.data;
+      const walletConfig = (otherResource(src, 'ConfigMap', 'wallet-config') as IConfigMap | undefined)?.data;
+      assert.equal(config.IDENTITY_ISSUER, identityConfig?.IDENTITY_ISSUER);
+      assert.equal(config.WALLET_STREAM, walletConfig?.WALLET_STREAM);
+      assert.equal(config.IDENTITY_STATUS_BUCKET, walletConfig?.IDENTITY_STATUS_BUCKET);
+      assert.equal(config.IDENTITY_JWKS_URL, walletConfig?.IDENTITY_JWKS_URL);
+      const identityService = otherResource(src, 'Service', 'identity') as IService | undefined;
+      for (const url of [new URL(config.IDENTITY_JWKS_URL ?? ''), new URL(config.IDENTITY_TOKEN_URL ?? '')]) {
+        assert.equal(url.hostname, 'identity');
+        assert.ok(identityService?.spec?.ports?.some((p) => p.port === Number(url.port) && p.name === 'http'), `${url.href} names the identity http port`);
+      }
+      // The dev overlay moves identity's issuer for port-forwarding; transit must follow it.
+      assert.deepEqual(devPatchOf(src, 'transit-config'), {
+        IDENTITY_ISSUER: devPatchOf(src, 'identity-config')?.IDENTITY_ISSUER,
+        IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
+        IDENTITY_TOKEN_URL: 'http://identity:7100/token',
+      });
+      // The dev PostgreSQL creates transit's database.
+      const init = (otherResource(src, 'ConfigMap', 'postgres-init') as IConfigMap | undefined)?.data ?? {};
+      assert.ok(Object.values(init).some((sql) => sql.includes('CREATE DATABASE citypass_transit;')), 'postgres-init creates citypass_transit');
+      // gRPC is let in the way the wallet's is: from any source (gates may come through an ingress or load balancer).
+      const policy = (otherResource(src, 'NetworkPolicy', 'transit') as INetworkPolicy | undefined)?.spec;
+      const walletPolicy = (otherResource(src, 'NetworkPolicy', 'wallet') as INetworkPolicy | undefined)?.spec;
+      assert.deepEqual(policy?.ingress?.map((rule) => rule.from), walletPolicy?.ingress?.map((rule) => rule.from));
+      assertEgressToIdentityOnly(policy);
+    },
+  },
+];
+
+for (const spec of SERVICE_MANIFESTS) {
+  const { service } = spec;
+  test(`k8s - ${service} runs as specified`, () => {
+    const src = sources();
+    const find = (kind: string, name: string): Resource => {
+      const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith(`base/${service}/`));
+      assert.ok(found, `${kind}/${name} in base/${service}`);
+      return found;
+    };
+    const base = src.kustomizations.find((k) => rel(k.file) === 'base/kustomization.yaml');
+    assert.equal(base?.body.namespace, 'citypass');
+    assert.ok((base.body.resources as unknown[] | undefined)?.includes(service), `base lists ${service}`);
+
+    const deployment = (find('Deployment', service).obj as IDeployment).spec;
+    assert.ok(deployment);
+    const pod = deployment.template.spec;
+    assert.ok(pod);
+    assert.equal(deployment.replicas, 2);
+    assert.equal(pod.serviceAccountName, service);
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.securityContext?.runAsUser, 10001);
+    const spreads = pod.topologySpreadConstraints ?? [];
+    assert.ok(spreads.length > 0, 'topologySpreadConstraints');
+    for (const spread of spreads) assert.ok(selects(spread.labelSelector, deployment.template.metadata?.labels ?? {}));
+    assert.deepEqual(deployment.template.metadata?.annotations, {
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9464',
+      'prometheus.io/path': '/metrics',
+    });
+    assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    assert.equal(pod.containers.length, 1);
+    const [c] = pod.containers;
+    assert.ok(c);
+    assert.equal(c.image, `citypass/${service}:latest`);
+    assert.equal(c.workingDir, '/app');
+    assert.deepEqual(c.command, ['node', '--import', `./services/${service}/src/telemetry.ts`, `./services/${service}/src/main.ts`]);
+    assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), spec.containerPorts);
+    assert.deepEqual(c.envFrom, [{ configMapRef: { name: `${service}-config` } }, { secretRef: { name: `${service}-secrets` } }]);
+    assert.deepEqual(Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])), spec.env);
+    assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: spec.grpcPort });
+    assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+
+    const config = (find('ConfigMap', `${service}-config`).obj as IConfigMap).data ?? {};
+    assert.deepEqual(config, spec.config);
+    const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === `${service}-secrets`);
+    assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}).sort(), spec.secretKeys);
+
+    const serviceSpec = (find('Service', service).obj as IService).spec;
+    assert.ok(serviceSpec);
+    assert.equal(serviceSpec.type, 'ClusterIP');
+    assert.deepEqual(serviceSpec.ports?.map((p) => [p.name, p.port, p.targetPort]), spec.servicePorts);
+    assert.equal((find('PodDisruptionBudget', service).obj as IPodDisruptionBudget).spec?.maxUnavailable, 1);
+    find('ServiceAccount', service);
+    const policy = (find('NetworkPolicy', service).obj as INetworkPolicy).spec;
+    assert.ok(policy);
+    assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
+    assert.deepEqual(rulePorts(policy.ingress), spec.ingressPorts);
+    assert.deepEqual(rulePorts(policy.egress), spec.egressPorts);
+    assert.ok((policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule is limited to ports');
+    spec.also?.(src, config, rulePorts);
+  });
+}
 
 test('k8s - wallet reconciliation runs daily as a CronJob whose failures stay visible', () => {
   const src = sources();
@@ -956,122 +1014,6 @@ test('k8s - wallet reconciliation runs daily as a CronJob whose failures stay vi
   assert.equal(policy.spec.ingress, undefined, 'nothing comes in');
   const egress = (policy.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
   assert.deepEqual(egress, ['TCP/53', 'TCP/5432', 'UDP/53']);
-});
-
-test('k8s - transit runs as specified', () => {
-  const src = sources();
-  const find = (kind: string, name: string): Resource => {
-    const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith('base/transit/'));
-    assert.ok(found, `${kind}/${name} in base/transit`);
-    return found;
-  };
-  const other = (kind: string, name: string): object | undefined => src.resources.find((r) => r.kind === kind && r.name === name)?.obj;
-  const base = src.kustomizations.find((k) => rel(k.file) === 'base/kustomization.yaml');
-  assert.ok((base?.body.resources as unknown[] | undefined)?.includes('transit'), 'base lists transit');
-
-  const deployment = (find('Deployment', 'transit').obj as IDeployment).spec;
-  assert.ok(deployment);
-  const pod = deployment.template.spec;
-  assert.ok(pod);
-  assert.equal(deployment.replicas, 2);
-  assert.equal(pod.serviceAccountName, 'transit');
-  assert.equal(pod.automountServiceAccountToken, false);
-  assert.equal(pod.securityContext?.runAsUser, 10001);
-  const spreads = pod.topologySpreadConstraints ?? [];
-  assert.ok(spreads.length > 0, 'topologySpreadConstraints');
-  for (const spread of spreads) assert.ok(selects(spread.labelSelector, deployment.template.metadata?.labels ?? {}));
-  assert.deepEqual(deployment.template.metadata?.annotations, {
-    'prometheus.io/scrape': 'true',
-    'prometheus.io/port': '9464',
-    'prometheus.io/path': '/metrics',
-  });
-  assert.deepEqual(pod.volumes, [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
-  assert.equal(pod.containers.length, 1);
-  const [c] = pod.containers;
-  assert.ok(c);
-  assert.equal(c.image, 'citypass/transit:latest');
-  assert.equal(c.workingDir, '/app');
-  assert.deepEqual(c.command, ['node', '--import', './services/transit/src/telemetry.ts', './services/transit/src/main.ts']);
-  assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), [['grpc', 7300], ['metrics', 9464]]);
-  assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'transit-config' } }, { secretRef: { name: 'transit-secrets' } }]);
-  assert.deepEqual(Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])), {
-    TRANSIT_GRPC_PORT: '7300',
-    METRICS_PORT: '9464',
-    METRICS_HOST: '0.0.0.0',
-  });
-  // The same image layout, security context and resources as the wallet's Deployment.
-  const wallet = (other('Deployment', 'wallet') as IDeployment | undefined)?.spec?.template.spec;
-  assert.deepEqual(c.securityContext, wallet?.containers[0]?.securityContext);
-  assert.deepEqual(pod.securityContext, wallet?.securityContext);
-  assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
-  assert.deepEqual(c.resources, wallet?.containers[0]?.resources);
-  for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: 7300 });
-  assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
-
-  const config = (find('ConfigMap', 'transit-config').obj as IConfigMap).data;
-  assert.deepEqual(config, {
-    TRANSIT_GRPC_HOST: '0.0.0.0',
-    TRANSIT_STREAM: 'TRANSIT_EVENTS',
-    WALLET_STREAM: 'WALLET_EVENTS',
-    TRANSIT_DENY_BUCKET: 'citypass_transit_deny',
-    IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
-    IDENTITY_ISSUER: 'https://id.city.example',
-    IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
-    IDENTITY_TOKEN_URL: 'http://identity:7100/token',
-    TRANSIT_CLIENT_ID: 'transit',
-    TRANSIT_GTFS_DIR: '/app/services/transit/data/aurelia',
-    TRANSIT_SETTLE_INTERVAL_MS: '250',
-    TRANSIT_SETTLE_CONCURRENCY: '8',
-    TRANSIT_OUTBOX_POLL_MS: '100',
-    LOG_LEVEL: 'info',
-  });
-  // Names shared with identity and the wallet agree with theirs.
-  const identityConfig = (other('ConfigMap', 'identity-config') as IConfigMap | undefined)?.data;
-  const walletConfig = (other('ConfigMap', 'wallet-config') as IConfigMap | undefined)?.data;
-  assert.equal(config.IDENTITY_ISSUER, identityConfig?.IDENTITY_ISSUER);
-  assert.equal(config.WALLET_STREAM, walletConfig?.WALLET_STREAM);
-  assert.equal(config.IDENTITY_STATUS_BUCKET, walletConfig?.IDENTITY_STATUS_BUCKET);
-  assert.equal(config.IDENTITY_JWKS_URL, walletConfig?.IDENTITY_JWKS_URL);
-  const identityService = other('Service', 'identity') as IService | undefined;
-  for (const url of [new URL(config.IDENTITY_JWKS_URL), new URL(config.IDENTITY_TOKEN_URL)]) {
-    assert.equal(url.hostname, 'identity');
-    assert.ok(identityService?.spec?.ports?.some((p) => p.port === Number(url.port) && p.name === 'http'), `${url.href} names the identity http port`);
-  }
-  // The dev overlay moves identity's issuer for port-forwarding; transit must follow it.
-  const devPatch = (name: string): Record<string, string> | undefined =>
-    (src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.kind === 'ConfigMap' && p.name === name)?.obj as IConfigMap | undefined)?.data;
-  assert.deepEqual(devPatch('transit-config'), {
-    IDENTITY_ISSUER: devPatch('identity-config')?.IDENTITY_ISSUER,
-    IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
-    IDENTITY_TOKEN_URL: 'http://identity:7100/token',
-  });
-  // The dev PostgreSQL creates transit's database.
-  const init = (other('ConfigMap', 'postgres-init') as IConfigMap | undefined)?.data ?? {};
-  assert.ok(Object.values(init).some((sql) => sql.includes('CREATE DATABASE citypass_transit;')), 'postgres-init creates citypass_transit');
-
-  const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'transit-secrets');
-  assert.deepEqual(Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {}).sort(), ['NATS_URL', 'TRANSIT_CLIENT_SECRET', 'TRANSIT_DATABASE_URL']);
-
-  const service = (find('Service', 'transit').obj as IService).spec;
-  assert.ok(service);
-  assert.equal(service.type, 'ClusterIP');
-  assert.deepEqual(service.ports?.map((p) => [p.name, p.port, p.targetPort]), [['grpc', 7300, 'grpc'], ['metrics', 9464, 'metrics']]);
-  const pdb = (find('PodDisruptionBudget', 'transit').obj as IPodDisruptionBudget).spec;
-  assert.equal(pdb?.maxUnavailable, 1);
-  find('ServiceAccount', 'transit');
-  const ports = (rules: readonly { ports?: { port?: IntOrString; protocol?: string }[] }[] | undefined): string[] =>
-    (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
-  const policy = (find('NetworkPolicy', 'transit').obj as INetworkPolicy).spec;
-  assert.ok(policy);
-  assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
-  assert.deepEqual(ports(policy.ingress), ['TCP/7300', 'TCP/9464']);
-  // gRPC is let in the way the wallet's is: from any source (gates may come through an ingress or load balancer).
-  const walletPolicy = (other('NetworkPolicy', 'wallet') as INetworkPolicy | undefined)?.spec;
-  assert.deepEqual(policy.ingress?.map((rule) => rule.from), walletPolicy?.ingress?.map((rule) => rule.from));
-  assert.deepEqual(ports(policy.egress), ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53']);
-  assert.ok((policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule is limited to ports');
-  const toIdentity = (policy.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7100));
-  assert.deepEqual(toIdentity?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'identity' } } }]);
 });
 
 test('k8s - transit gets exactly the variables transitSchema reads, with values it accepts', () => {

@@ -1,8 +1,7 @@
-// The one error type that crosses layers. Its kind decides the gRPC status (or OAuth error); its reason is a
-// stable, machine-readable string that clients may switch on. Messages never contain tokens, credentials or
-// medical details: they are shown to callers.
-import { status as GrpcStatus } from '@grpc/grpc-js';
-
+// The one error type that crosses layers. Its kind decides the status at the edge (gRPC: grpc.ts; identity's HTTP
+// endpoints: their own mapping); its reason is a stable, machine-readable string that clients may switch on.
+// Messages never contain tokens, credentials or medical details: they are shown to callers. No transport is
+// imported here, so domain code that throws a DomainError depends on nothing but this file.
 export type ErrorKind =
   | 'invalid_argument'
   | 'not_found'
@@ -35,46 +34,6 @@ export function boundedMessage(message: string): string {
 
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
-}
-
-export function grpcStatusOf(kind: ErrorKind): GrpcStatus {
-  switch (kind) {
-    case 'invalid_argument':
-      return GrpcStatus.INVALID_ARGUMENT;
-    case 'not_found':
-      return GrpcStatus.NOT_FOUND;
-    case 'already_exists':
-      return GrpcStatus.ALREADY_EXISTS;
-    case 'failed_precondition':
-      return GrpcStatus.FAILED_PRECONDITION;
-    case 'permission_denied':
-      return GrpcStatus.PERMISSION_DENIED;
-    case 'unauthenticated':
-      return GrpcStatus.UNAUTHENTICATED;
-    case 'resource_exhausted':
-      return GrpcStatus.RESOURCE_EXHAUSTED;
-    case 'unavailable':
-      return GrpcStatus.UNAVAILABLE;
-    case 'deadline_exceeded':
-      return GrpcStatus.DEADLINE_EXCEEDED;
-  }
-}
-
-const kindByStatus = new Map<GrpcStatus, ErrorKind>([
-  [GrpcStatus.INVALID_ARGUMENT, 'invalid_argument'],
-  [GrpcStatus.NOT_FOUND, 'not_found'],
-  [GrpcStatus.ALREADY_EXISTS, 'already_exists'],
-  [GrpcStatus.FAILED_PRECONDITION, 'failed_precondition'],
-  [GrpcStatus.PERMISSION_DENIED, 'permission_denied'],
-  [GrpcStatus.UNAUTHENTICATED, 'unauthenticated'],
-  [GrpcStatus.RESOURCE_EXHAUSTED, 'resource_exhausted'],
-  [GrpcStatus.UNAVAILABLE, 'unavailable'],
-  [GrpcStatus.DEADLINE_EXCEEDED, 'deadline_exceeded'],
-]);
-
-/** The inverse mapping, for clients that turn a gRPC status back into a DomainError. */
-export function kindOfGrpcStatus(code: GrpcStatus): ErrorKind | undefined {
-  return kindByStatus.get(code);
 }
 
 // Shorthands keep call sites to one line: `throw invalidArgument('AMOUNT_NOT_POSITIVE', 'amount must be > 0')`.

@@ -9,7 +9,7 @@ import {
   type HealthCheckResponse_ServingStatus,
   type HealthServer,
 } from '@citypass/proto/grpc/health/v1/health';
-import { boundedMessage, DomainError, grpcStatusOf, kindOfGrpcStatus } from './errors.ts';
+import { boundedMessage, DomainError, type ErrorKind } from './errors.ts';
 import { checkFieldLengths, type FieldLimits } from './field_limits.ts';
 import { asRetryableFailure } from './infrastructure_errors.ts';
 import type { Logger } from './log.ts';
@@ -64,6 +64,47 @@ const callDuration = meter.createHistogram('rpc.server.duration', {
   unit: 'ms',
   advice: { explicitBucketBoundaries: [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] },
 });
+
+// The one mapping from error kinds to gRPC status codes, exhaustive (no default branch), and its inverse.
+export function grpcStatusOf(kind: ErrorKind): grpc.status {
+  switch (kind) {
+    case 'invalid_argument':
+      return grpc.status.INVALID_ARGUMENT;
+    case 'not_found':
+      return grpc.status.NOT_FOUND;
+    case 'already_exists':
+      return grpc.status.ALREADY_EXISTS;
+    case 'failed_precondition':
+      return grpc.status.FAILED_PRECONDITION;
+    case 'permission_denied':
+      return grpc.status.PERMISSION_DENIED;
+    case 'unauthenticated':
+      return grpc.status.UNAUTHENTICATED;
+    case 'resource_exhausted':
+      return grpc.status.RESOURCE_EXHAUSTED;
+    case 'unavailable':
+      return grpc.status.UNAVAILABLE;
+    case 'deadline_exceeded':
+      return grpc.status.DEADLINE_EXCEEDED;
+  }
+}
+
+const kindByStatus = new Map<grpc.status, ErrorKind>([
+  [grpc.status.INVALID_ARGUMENT, 'invalid_argument'],
+  [grpc.status.NOT_FOUND, 'not_found'],
+  [grpc.status.ALREADY_EXISTS, 'already_exists'],
+  [grpc.status.FAILED_PRECONDITION, 'failed_precondition'],
+  [grpc.status.PERMISSION_DENIED, 'permission_denied'],
+  [grpc.status.UNAUTHENTICATED, 'unauthenticated'],
+  [grpc.status.RESOURCE_EXHAUSTED, 'resource_exhausted'],
+  [grpc.status.UNAVAILABLE, 'unavailable'],
+  [grpc.status.DEADLINE_EXCEEDED, 'deadline_exceeded'],
+]);
+
+/** The inverse mapping, for clients that turn a gRPC status back into a DomainError. */
+export function kindOfGrpcStatus(code: grpc.status): ErrorKind | undefined {
+  return kindByStatus.get(code);
+}
 
 export class GrpcServer {
   readonly server: grpc.Server;

@@ -5,6 +5,7 @@
 // and an event redelivered after its inbox id is gone is handled again (every handler's effect is idempotent).
 // Tables a service does not have are skipped.
 import type { Logger } from './log.ts';
+import { runPeriodically, type PeriodicJob } from './periodic.ts';
 import type { Queryable } from './pg.ts';
 
 export interface RetentionPolicy {
@@ -49,18 +50,9 @@ export async function pruneExpired(pool: Queryable, policy: RetentionPolicy = de
 export function startRetentionPruner(
   pool: Queryable,
   options: { policy?: RetentionPolicy; intervalMs?: number; batchSize?: number; logger?: Logger } = {},
-): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = pruneExpired(pool, options.policy, options.batchSize).catch((error: unknown) => {
-      options.logger?.error('pruning expired bookkeeping rows failed', { error });
-    });
-  }, options.intervalMs ?? 10 * 60 * 1000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+): PeriodicJob {
+  const intervalMs = options.intervalMs ?? 10 * 60 * 1000;
+  return runPeriodically({ name: 'pruning expired bookkeeping rows', intervalMs, ...(options.logger ? { logger: options.logger } : {}) }, async () => {
+    await pruneExpired(pool, options.policy, options.batchSize);
+  });
 }

@@ -1,4 +1,5 @@
 // The identity service's environment. Parsed once at boot by main.ts; every problem is reported together.
+import { defaultBucketNames, defaultStreamNames, identityEventSubjects } from '@citypass/contracts';
 import { env, loadConfig, type Config } from '@citypass/platform/config';
 
 export const identitySchema = {
@@ -10,8 +11,8 @@ export const identitySchema = {
   IDENTITY_GRPC_PORT: env.port({ default: 7101 }),
   IDENTITY_DATABASE_URL: env.url({ default: 'postgres://postgres@127.0.0.1:5432/citypass_identity', protocols: ['postgres:', 'postgresql:'] }),
   NATS_URL: env.string({ default: 'nats://127.0.0.1:4222' }),
-  IDENTITY_STREAM: env.string({ default: 'IDENTITY_EVENTS', description: 'JetStream stream for identity.v1.events.>' }),
-  IDENTITY_STATUS_BUCKET: env.string({ default: 'citypass_credential_status', description: 'KV bucket of revoked credential ids' }),
+  IDENTITY_STREAM: env.string({ default: defaultStreamNames.identity, description: `JetStream stream for ${identityEventSubjects.all}` }),
+  IDENTITY_STATUS_BUCKET: env.string({ default: defaultBucketNames.credentialStatus, description: 'KV bucket of revoked credential ids' }),
   IDENTITY_KEY_ENCRYPTION_KEY: env.secret({ minLength: 43, description: '32 random bytes, base64url: encrypts signing keys and client secrets at rest' }),
   IDENTITY_COOKIE_KEYS: env.secret({ minLength: 32, description: 'comma-separated secrets that sign interaction cookies (first signs)' }),
   IDENTITY_OPERATOR_CLIENT_SECRET: env.secret({ minLength: 32, description: 'client secret of the built-in "operator" client' }),

@@ -6,23 +6,23 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type Provider from 'oidc-provider';
+import { identityEventSubjects } from '@citypass/contracts';
 import { connectBus, ensureStream } from '@citypass/platform/bus';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { Idempotency } from '@citypass/platform/idempotency';
 import type { Logger } from '@citypass/platform/log';
 import { observeOutboxLag, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool, migrate } from '@citypass/platform/pg';
+import { runPeriodically } from '@citypass/platform/periodic';
 import { startRetentionPruner } from '@citypass/platform/retention';
 import type { IdentityDeps } from './app/deps.ts';
 import { appendAudit } from './store/audit.ts';
 import type { IdentityConfig } from './config.ts';
-import { identitySubjects } from './bus/identity_events.ts';
 import { openStatusBucket, resyncStatusBucket, startStatusMirror } from './bus/status_mirror.ts';
 import { ownAccessTokenAuthenticator } from './grpc/authenticate.ts';
 import { addIdentityService } from './grpc/identity_service.ts';
 import { createHttpServer } from './oidc/http_server.ts';
 import { createProvider } from './oidc/provider.ts';
-import { runPeriodically } from './periodic.ts';
 import { deleteExpiredPayloads, payloadCleanup } from './store/oidc_cleanup.ts';
 import { SecretBox } from './store/secret_box.ts';
 import { loadKeySet, rotateNow, type KeySet } from './store/signing_keys.ts';
@@ -76,22 +76,21 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
       logger.info('signing keys changed', { signer: next.signer.kid, published: next.published.length });
     }
   };
-  const keyTimer = setInterval(() => { refreshKeys().catch((error: unknown) => { logger.error('key refresh failed', { error }); }); }, keyCheckIntervalMs);
-  keyTimer.unref();
+  const keyRefresh = runPeriodically({ name: 'key refresh', intervalMs: keyCheckIntervalMs, logger }, refreshKeys);
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'identity', logger });
-  await ensureStream(bus.jsm, { name: config.IDENTITY_STREAM, subjects: [identitySubjects.all] });
+  await ensureStream(bus.jsm, { name: config.IDENTITY_STREAM, subjects: [identityEventSubjects.all] });
   const relay = startOutboxRelay({ pool, js: bus.js, logger });
   observeOutboxLag(pool);
   const pruner = startRetentionPruner(pool, { logger });
   const kv = await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs);
   const mirror = await startStatusMirror({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, kv, logger });
   // Opens (so recreates) the bucket on each run: a deleted bucket comes back with every revocation in it.
-  const statusResync = runPeriodically('revocation resync', statusResyncIntervalMs, logger, async () => {
+  const statusResync = runPeriodically({ name: 'revocation resync', intervalMs: statusResyncIntervalMs, logger, runAtStart: true }, async () => {
     const put = await resyncStatusBucket(pool, await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs));
     if (put > 0) logger.warn('revocations missing from the status bucket were put again', { put });
   });
-  const cleanup = runPeriodically('oidc payload cleanup', payloadCleanup.intervalMs, logger, async () => {
+  const cleanup = runPeriodically({ name: 'oidc payload cleanup', intervalMs: payloadCleanup.intervalMs, logger, runAtStart: true }, async () => {
     await deleteExpiredPayloads(pool);
   });
 
@@ -114,7 +113,7 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
     httpPort,
     grpcPort,
     async stop() {
-      clearInterval(keyTimer);
+      await keyRefresh.stop();
       await grpc.shutdown(2_000);
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));

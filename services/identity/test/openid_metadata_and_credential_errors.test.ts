@@ -89,11 +89,13 @@ test('c_nonce - one proof is accepted once, and one c_nonce serves one proof onl
   const app = new ResidentApp(h.issuer);
   const token = await app.enroll(await enrollmentCode(), password);
   const nonce = await cNonce();
-  const proof = keyProof(app, nonce);
+  const issuedAtS = Math.floor(Date.now() / 1000);
+  const proof = keyProof(app, nonce, issuedAtS);
   const body = { credential_configuration_id: 'citypass_resident', proofs: { jwt: [proof] } };
   assert.equal((await requestWith(app, token, body)).status, 200);
   assert.deepEqual(await requestWith(app, token, body), { status: 400, error: 'invalid_proof', challenge: null }, 'the same proof again');
-  const sameNonce = keyProof(app, nonce, Math.floor(Date.now() / 1000) - 1);
+  // Another iat than the first proof's, whatever second the clock has reached: a new proof, not a replay of it.
+  const sameNonce = keyProof(app, nonce, issuedAtS - 1);
   assert.deepEqual(await requestWith(app, token, { credential_configuration_id: 'citypass_resident', proofs: { jwt: [sameNonce] } }),
     { status: 400, error: 'invalid_nonce', challenge: null }, 'a new proof over a spent c_nonce');
   const fresh = keyProof(app, await cNonce());

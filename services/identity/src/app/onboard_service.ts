@@ -10,7 +10,7 @@ import { serviceScopes, validateContactEmail, validateServiceName } from '../dom
 import { appendAudit } from '../store/audit.ts';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { checkText } from '@citypass/platform/text';
-import { serviceScopesProperty } from '../oidc/provider.ts';
+import { serviceScopesProperty } from '../oidc/resource_servers.ts';
 import { clientRow } from '../store/oidc_adapter.ts';
 import type { IdentityDeps } from './deps.ts';
 

@@ -6,12 +6,12 @@
 // revoked, unexpired credential the database knows that the bucket lacks (at start and periodically), so even a
 // lost or recreated bucket converges to the database.
 import { Kvm, type KV } from '@nats-io/kv';
+import { identityEventSubjects } from '@citypass/contracts';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { CredentialRevoked } from '@citypass/proto/identity/v1/identity';
 import type { Logger } from '@citypass/platform/log';
-import { startConsumer } from '@citypass/platform/outbox';
+import { startConsumer } from '@citypass/platform/consumer';
 import type { Queryable } from '@citypass/platform/pg';
-import { identitySubjects } from './identity_events.ts';
 
 /** Redeliveries are 30 s apart at most (platform backoff cap): this bound is years, i.e. never give up. */
 const mirrorMaxDeliver = 10_000_000;
@@ -37,7 +37,7 @@ export async function startStatusMirror(options: {
     jsm: options.jsm,
     stream: options.stream,
     durable: 'identity-status-mirror',
-    filterSubject: identitySubjects.credentialRevoked,
+    filterSubject: identityEventSubjects.credentialRevoked,
     logger: options.logger,
     maxDeliver: mirrorMaxDeliver,
     handler: async (envelope) => {

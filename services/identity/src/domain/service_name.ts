@@ -1,10 +1,10 @@
 // City services onboarded as OIDC clients: the name becomes the client id and the `charge:<name>` scope.
+import { serviceScope, serviceScopeVerbs } from '@citypass/contracts';
 import { invalidArgument } from '@citypass/platform/errors';
 
 const namePattern = /^[a-z][a-z0-9-]{1,31}$/;
-// charge, refund, read, topup: the wallet (read: the service's own holds and reports). settle: the wallet settles
-// taps a gate verified, on top of charge. gate: the client is a transit gate or gate fleet whose taps transit takes.
-const scopeVerbs = new Set(['charge', 'refund', 'read', 'topup', 'settle', 'gate']);
+// The verbs and the resource honouring each are in @citypass/contracts (scopes.ts).
+const scopeVerbs: ReadonlySet<string> = new Set(serviceScopeVerbs);
 // Names that are also audiences or clients of citypass itself: a service called "wallet" would receive the
 // presentations residents address to the wallet to read their balance, one called "transit-account" those they
 // address to transit to list their journeys. "transit" is not reserved: the transit service is onboarded under it,
@@ -21,7 +21,7 @@ export function validateServiceName(name: string): string {
 
 /** The service's scopes: always `charge:<name>`, plus extra `<verb>:<name>` scopes from a closed list of verbs. */
 export function serviceScopes(name: string, extra: readonly string[]): string[] {
-  const scopes = new Set([`charge:${name}`]);
+  const scopes = new Set([serviceScope('charge', name)]);
   for (const scope of extra) {
     const [verb, owner, ...rest] = scope.split(':');
     if (verb === undefined || !scopeVerbs.has(verb) || owner !== name || rest.length > 0) {

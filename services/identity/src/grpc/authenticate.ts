@@ -2,10 +2,10 @@
 // resource urn:citypass:identity). Identity checks it against its own published keys: no network round trip. A new
 // published set (rotation) gets a new verifier, so tokens cached under a retired key are checked again.
 import { createPublicKey } from 'node:crypto';
+import { resources } from '@citypass/contracts';
 import { AccessTokenVerifier, IssuerKeys, publicJwkOf } from '@citypass/credential';
 import type { Authenticate } from '@citypass/platform/grpc';
 import type { KeySet } from '../store/signing_keys.ts';
-import { resources } from '../oidc/provider.ts';
 
 export function ownAccessTokenAuthenticator(issuer: string, keys: () => KeySet, now: () => number): Authenticate {
   let current: { readonly version: string; readonly verifier: AccessTokenVerifier } | undefined;

@@ -1,4 +1,5 @@
 // IdentityService over gRPC: decode -> app -> encode. Every method needs the operator scope.
+import { operatorScopes } from '@citypass/contracts';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { notFound } from '@citypass/platform/errors';
 import type { FieldLimits } from '@citypass/platform/field_limits';
@@ -9,9 +10,8 @@ import { getResident, issueEnrollmentCode } from '../app/residents.ts';
 import { listAuditEvents } from '../app/list_audit_events.ts';
 import { onboardService } from '../app/onboard_service.ts';
 import { checkCredentialId, readCredentialStatus, revokeCredential } from '../app/revoke_credential.ts';
-import { operatorScope } from '../oidc/provider.ts';
 
-const operatorOnly: MethodPolicy = { anyScope: [operatorScope] };
+const operatorOnly: MethodPolicy = { anyScope: [operatorScopes.identity] };
 /** Beyond the platform's 1,024 characters, as identity.proto states: 1-5 public keys, RSA ones with certificates. */
 const fieldLimits: FieldLimits = { jwks_json: 16_384 };
 

@@ -6,6 +6,7 @@ import { errors } from 'oidc-provider';
 import { isDomainError } from '@citypass/platform/errors';
 import type { IdentityDeps } from '../app/deps.ts';
 import { completeEnrollment, signIn } from '../app/sign_in.ts';
+import { httpStatusOf } from './http_status.ts';
 
 /** The sign-in forms' body limit, enforced by the HTTP listener before anything here reads the body. */
 export const formBodyLimitBytes = 8 * 1024;
@@ -51,7 +52,7 @@ export async function handleInteraction(
     await provider.interactionFinished(request, response, { login: { accountId } }, { mergeWithLastSubmission: false });
   } catch (error) {
     if (!isDomainError(error)) throw error;
-    sendPage(response, error.kind === 'unauthenticated' ? 401 : 400, loginPage(uid, error.message));
+    sendPage(response, httpStatusOf(error.kind), loginPage(uid, error.message));
   }
 }
 

@@ -1,37 +1,17 @@
 // The OpenID provider: PAR + PKCE (S256) + DPoP for the resident app (the FAPI 2.0 shape), client credentials
 // with JWT access tokens for city services, and the OpenID4VCI credential endpoint that issues the mobile
 // credential. Everything it stores goes through the PostgreSQL adapter.
-import Provider, { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { credentialVct, importDevicePublicJwk } from '@citypass/credential';
 import type { IdentityDeps } from '../app/deps.ts';
 import { issueResidentCredential } from '../app/issue_credential.ts';
 import { pgAdapterFactory } from '../store/oidc_adapter.ts';
 import type { KeySet } from '../store/signing_keys.ts';
 import { expiresAtS, installCNonces, uniqueCNonces } from './c_nonce.ts';
+import { appClientId, credentialConfigurationId, operatorClientId, operatorClientScopes, residentAppScopes } from './clients.ts';
 import { checkProofFreshness, decodeProof } from './proof.ts';
+import { allowedScopesOf, defaultResourceOf, resourceServer, serviceScopesProperty } from './resource_servers.ts';
 import { installResponseRules } from './response_rules.ts';
-
-export const appClientId = 'citypass-app';
-export const operatorClientId = 'operator';
-export const credentialConfigurationId = 'citypass_resident';
-export const resources = {
-  identity: 'urn:citypass:identity',
-  wallet: 'urn:citypass:wallet',
-  transit: 'urn:citypass:transit',
-} as const;
-/** Every scope the resident app may ask for (and so what discovery's scopes_supported lists). */
-export const residentAppScopes = ['openid', credentialConfigurationId] as const;
-export const operatorScope = 'identity:admin';
-/** Operators manage fare rules in transit: the operator client's scope for the transit resource only. */
-export const transitOperatorScope = 'transit:admin';
-/** Client metadata property holding the resource scopes a client may be granted. */
-export const serviceScopesProperty = 'citypass_scopes';
-
-function allowedScopesOf(client: { [key: string]: unknown }): string {
-  // oidc-provider keeps extra metadata under its snake_case name.
-  const value = client[serviceScopesProperty];
-  return typeof value === 'string' ? value : '';
-}
 
 export interface ProviderOptions {
   readonly deps: IdentityDeps;
@@ -67,7 +47,7 @@ export function createProvider(options: ProviderOptions): Provider {
         grant_types: ['client_credentials'],
         response_types: [],
         redirect_uris: [],
-        [serviceScopesProperty]: `${operatorScope} ${transitOperatorScope}`,
+        [serviceScopesProperty]: operatorClientScopes.join(' '),
       },
     ],
     jwks: { keys: options.keys.published.map((key) => ({ ...key.privateJwk })) },
@@ -77,8 +57,8 @@ export function createProvider(options: ProviderOptions): Provider {
       return found.rowCount === 1 ? { accountId: id, claims: () => ({ sub: id }) } : undefined;
     },
     claims: { openid: ['sub'] },
-    // Resource scopes (identity:admin, transit:admin, charge:<service>, gate:<service>) are not OIDC scopes: each
-    // client's allowed set is kept in its own metadata and handed out per resource server below.
+    // Resource scopes are not OIDC scopes: each client's allowed set is kept in its own metadata and handed out
+    // per resource server (resource_servers.ts).
     extraClientMetadata: {
       properties: [serviceScopesProperty],
       validator: (_ctx, key, value) => {
@@ -110,8 +90,7 @@ export function createProvider(options: ProviderOptions): Provider {
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: (_ctx, client) =>
-          client.clientId === appClientId ? credentialEndpoint : client.clientId === operatorClientId ? resources.identity : resources.wallet,
+        defaultResource: (_ctx, client) => defaultResourceOf(client.clientId, credentialEndpoint),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource, client) => resourceServer(resource, allowedScopesOf(client), credentialEndpoint),
       },
@@ -160,22 +139,4 @@ function importDevicePublicJwkOrThrow(jwk: unknown): ReturnType<typeof importDev
   } catch {
     throw new errors.InvalidProof('jwt proof key must be a public EC P-256 key');
   }
-}
-
-// Each resource server hands out only its own scopes of the client's allowed set, so no token carries a scope
-// that another resource would honour: identity:admin only for identity, transit:admin only for transit.
-const resourceScopes: Readonly<Record<string, (scope: string) => boolean>> = {
-  [resources.identity]: (scope) => scope === operatorScope,
-  [resources.wallet]: (scope) => /^(charge|refund|read|topup|settle):[a-z0-9-]+$/.test(scope),
-  [resources.transit]: (scope) => scope === transitOperatorScope || /^gate:[a-z0-9-]+$/.test(scope),
-};
-
-function resourceServer(resource: string, clientScope: string, credentialEndpoint: string): ResourceServer {
-  if (resource === credentialEndpoint) {
-    return { scope: credentialConfigurationId, audience: credentialEndpoint, accessTokenFormat: 'opaque', accessTokenTTL: 600 };
-  }
-  const belongs = Object.hasOwn(resourceScopes, resource) ? resourceScopes[resource] : undefined;
-  if (belongs === undefined) throw new errors.InvalidTarget();
-  const scope = clientScope.split(' ').filter(belongs).join(' ');
-  return { scope, audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } };
 }

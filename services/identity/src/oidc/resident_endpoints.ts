@@ -9,6 +9,7 @@ import type { IdentityDeps } from '../app/deps.ts';
 import { revokeCredential } from '../app/revoke_credential.ts';
 import { tooLargeBody } from './body_limit.ts';
 import { verifyDpopBoundToken } from './dpop.ts';
+import { httpStatusOf } from './http_status.ts';
 
 /** This endpoint's body limit, enforced by the HTTP listener (body_limit.ts) before the body is read here. */
 export const revocationBodyLimitBytes = 4096;
@@ -73,13 +74,10 @@ function readJson(request: IncomingMessage): Promise<Record<string, unknown> | '
 }
 
 function sendError(response: ServerResponse, error: DomainError): void {
-  if (error.kind === 'unauthenticated') {
-    response.setHeader('www-authenticate', `DPoP error="invalid_token", algs="ES256"`);
-    sendJson(response, 401, { error: 'invalid_token', error_description: error.message, reason: error.reason });
-    return;
-  }
-  const status = error.kind === 'not_found' ? 404 : 400;
-  sendJson(response, status, { error: 'invalid_request', error_description: error.message, reason: error.reason });
+  // RFC 9449: a refused token or proof is a DPoP challenge; anything else is about the request.
+  if (error.kind === 'unauthenticated') response.setHeader('www-authenticate', `DPoP error="invalid_token", algs="ES256"`);
+  const code = error.kind === 'unauthenticated' ? 'invalid_token' : 'invalid_request';
+  sendJson(response, httpStatusOf(error.kind), { error: code, error_description: error.message, reason: error.reason });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -1,0 +1,14 @@
+// Names that cross service boundaries, defined once; services import them instead of matching string literals.
+export { resources, type Resource } from './resources.ts';
+export {
+  operatorScopes,
+  resourceOfScope,
+  serviceScope,
+  serviceScopeVerbs,
+  transitScopeVerbs,
+  walletScopeVerbs,
+  type ServiceScopeVerb,
+  type WalletScopeVerb,
+} from './scopes.ts';
+export { identityEventSubjects, transitEventSubjects, walletEventSubjects, walletRequestSubjects } from './subjects.ts';
+export { defaultBucketNames, defaultStreamNames } from './streams.ts';

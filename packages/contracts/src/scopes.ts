@@ -1,0 +1,37 @@
+// Access token scopes and the resource that honours each. A city service holds `<verb>:<service>` scopes on its
+// own name (always `charge:`, the others granted at onboarding); the operator holds one admin scope per resource.
+import { resources, type Resource } from './resources.ts';
+
+/** Verbs on the wallet: charge, refund, read (its own holds and reports), topup, settle (taps a gate verified). */
+export const walletScopeVerbs = ['charge', 'refund', 'read', 'topup', 'settle'] as const;
+/** Verbs on transit: gate (the client is a gate or gate fleet whose taps transit takes). */
+export const transitScopeVerbs = ['gate'] as const;
+export const serviceScopeVerbs = [...walletScopeVerbs, ...transitScopeVerbs] as const;
+
+export type WalletScopeVerb = (typeof walletScopeVerbs)[number];
+export type ServiceScopeVerb = (typeof serviceScopeVerbs)[number];
+
+/** The operator's scopes, one per resource it administers. */
+export const operatorScopes = {
+  identity: 'identity:admin',
+  transit: 'transit:admin',
+} as const;
+
+/** `<verb>:<service>`, e.g. `charge:parking`. */
+export function serviceScope(verb: ServiceScopeVerb, service: string): string {
+  return `${verb}:${service}`;
+}
+
+const serviceScopePattern = /^([a-z]+):([a-z0-9-]+)$/;
+const verbResources: ReadonlyMap<string, Resource> = new Map<string, Resource>([
+  ...walletScopeVerbs.map((verb) => [verb, resources.wallet] as const),
+  ...transitScopeVerbs.map((verb) => [verb, resources.transit] as const),
+]);
+
+/** The resource server that honours `scope`, or undefined for a scope no resource knows. */
+export function resourceOfScope(scope: string): Resource | undefined {
+  if (scope === operatorScopes.identity) return resources.identity;
+  if (scope === operatorScopes.transit) return resources.transit;
+  const match = serviceScopePattern.exec(scope);
+  return match?.[1] === undefined ? undefined : verbResources.get(match[1]);
+}

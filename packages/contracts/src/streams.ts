@@ -1,0 +1,16 @@
+// JetStream stream and KV bucket names' defaults (each service's config may override them; all services must
+// agree on the values they share).
+
+/** One event stream per service, holding its `<svc>.v1.events.>` subjects. */
+export const defaultStreamNames = {
+  identity: 'IDENTITY_EVENTS',
+  wallet: 'WALLET_EVENTS',
+  transit: 'TRANSIT_EVENTS',
+} as const;
+
+export const defaultBucketNames = {
+  /** Revoked credential ids, written by identity, watched by gates and services. */
+  credentialStatus: 'citypass_credential_status',
+  /** Denied resident ids (unpaid fares), written by transit, watched by gates. */
+  transitDeny: 'citypass_transit_deny',
+} as const;

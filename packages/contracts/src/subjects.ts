@@ -1,0 +1,34 @@
+// NATS subjects: `<svc>.v1.<verb>` for request/reply, `<svc>.v1.events.<aggregate>.<event>` for events. Payloads
+// are the protobuf messages of proto/citypass/<svc>/v1.
+
+/** Request/reply subjects the wallet serves; the caller's token carries `charge:<service>` (refund: `refund:`). */
+export const walletRequestSubjects = {
+  authorize: 'wallet.v1.authorize',
+  capture: 'wallet.v1.capture',
+  void: 'wallet.v1.void',
+  refund: 'wallet.v1.refund',
+} as const;
+
+export const identityEventSubjects = {
+  all: 'identity.v1.events.>',
+  credentialIssued: 'identity.v1.events.credential.issued',
+  credentialRevoked: 'identity.v1.events.credential.revoked',
+  serviceOnboarded: 'identity.v1.events.service.onboarded',
+} as const;
+
+export const walletEventSubjects = {
+  all: 'wallet.v1.events.>',
+  accountOpened: 'wallet.v1.events.account.opened',
+  toppedUp: 'wallet.v1.events.account.topped_up',
+  holdAuthorized: 'wallet.v1.events.hold.authorized',
+  holdCaptured: 'wallet.v1.events.hold.captured',
+  holdVoided: 'wallet.v1.events.hold.voided',
+  holdExpired: 'wallet.v1.events.hold.expired',
+  holdRefunded: 'wallet.v1.events.hold.refunded',
+} as const;
+
+export const transitEventSubjects = {
+  all: 'transit.v1.events.>',
+  journeySettled: 'transit.v1.events.journey.settled',
+  denyListChanged: 'transit.v1.events.deny_list.changed',
+} as const;

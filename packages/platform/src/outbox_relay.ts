@@ -1,0 +1,124 @@
+// The relay publishes unpublished outbox rows to JetStream with Nats-Msg-Id = event id, in order, while it holds
+// the relay lease (relay_lease.ts); woken by NOTIFY (outbox_listen.ts) or a poll, backing off while NATS or the
+// database fails. A row published twice (the relay died between the PubAck and its mark) is dropped by the
+// stream's duplicate window, and consumers' inboxes skip it.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type pg from 'pg';
+import type { Logger } from './log.ts';
+import { relayLag } from './outbox_lag.ts';
+import { createWakeup, listenForOutbox } from './outbox_listen.ts';
+import { holdLease, leaseMsFor, releaseLease } from './relay_lease.ts';
+
+export interface RelayOptions {
+  readonly pool: pg.Pool;
+  readonly js: JetStreamClient;
+  readonly logger?: Logger;
+  /** Rows published per transaction. Default 100. */
+  readonly batchSize?: number;
+  /** Poll even without notifications this often. Default 1 s. */
+  readonly pollIntervalMs?: number;
+  /** Where to LISTEN (a direct connection, not a transaction-mode pooler). Default: the pool's settings. */
+  readonly listenUrl?: string;
+  /** Wait this long for each PubAck. Default 2 s. */
+  readonly publishTimeoutMs?: number;
+}
+
+export interface OutboxRelay {
+  /** Resolves when no unpublished rows remain; rejects after `timeoutMs` (default 30 s) or if the relay stops. */
+  drain(options?: { timeoutMs?: number }): Promise<void>;
+  /** Finishes the batch in progress, then stops. */
+  stop(): Promise<void>;
+}
+
+const maxBackoffMs = 5_000;
+
+export function startOutboxRelay(options: RelayOptions): OutboxRelay {
+  const batchSize = options.batchSize ?? 100;
+  const abort = new AbortController();
+  const wake = createWakeup();
+  const listener = listenForOutbox(options, () => { wake.notify(); }, abort.signal);
+
+  const holder = randomUUID();
+  const loop = async (): Promise<void> => {
+    let failures = 0;
+    while (!abort.signal.aborted) {
+      const { published, failure, leader } = await publishBatch(options, holder, batchSize)
+        .catch((error: unknown) => ({ published: 0, failure: error, leader: true }));
+      if (failure === undefined) {
+        failures = 0;
+        if (published < batchSize || !leader) await wake.wait(options.pollIntervalMs ?? 1_000);
+        continue;
+      }
+      failures++;
+      const delayMs = Math.min(maxBackoffMs, 100 * 2 ** Math.min(failures, 10));
+      options.logger?.warn('outbox relay failed, retrying', { error: failure, failures, published, delayMs });
+      await sleep(delayMs, undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+  };
+  const running = loop();
+
+  return {
+    drain: async ({ timeoutMs = 30_000 } = {}) => {
+      const deadlineMs = Date.now() + timeoutMs;
+      for (;;) {
+        const { unpublished } = await relayLag(options.pool);
+        if (unpublished === 0) return;
+        if (abort.signal.aborted) throw new Error(`outbox relay stopped with ${unpublished} unpublished events`);
+        if (Date.now() >= deadlineMs) throw new Error(`outbox still has ${unpublished} unpublished events after ${timeoutMs} ms`);
+        wake.notify();
+        await sleep(25);
+      }
+    },
+    stop: async () => {
+      abort.abort();
+      wake.notify();
+      await running;
+      await releaseLease(options.pool, holder).catch(() => undefined);
+      await (await listener)();
+    },
+  };
+}
+
+interface StoredOutboxRow {
+  seq: string;
+  id: string;
+  subject: string;
+  payload: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Publishes the oldest unpublished rows in order, stopping at the first failure, and marks what was published.
+ * No transaction stays open while JetStream is waiting: the rows are read, published and marked in separate
+ * statements, and only the holder of the relay lease publishes (renewed before every batch). If a holder stalls
+ * past its lease, the next one may publish a row again: the stream's duplicate window drops it by Nats-Msg-Id
+ * and consumers' inboxes skip it.
+ */
+async function publishBatch(options: RelayOptions, holder: string, batchSize: number): Promise<{ published: number; failure: unknown; leader: boolean }> {
+  const publishTimeoutMs = options.publishTimeoutMs ?? 2_000;
+  if (!await holdLease(options.pool, holder, leaseMsFor(publishTimeoutMs))) return { published: 0, failure: undefined, leader: false };
+  const { rows } = await options.pool.query<StoredOutboxRow>(
+    'SELECT seq, id, subject, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
+    [batchSize],
+  );
+  const published: string[] = [];
+  let failure: unknown;
+  for (const row of rows) {
+    const headers = natsHeaders();
+    for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);
+    try {
+      await options.js.publish(row.subject, row.payload, { msgID: row.id, headers, timeout: publishTimeoutMs });
+    } catch (error) {
+      failure = error;
+      break;
+    }
+    published.push(row.seq);
+  }
+  if (published.length > 0) {
+    await options.pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[]) AND published_at IS NULL', [published]);
+  }
+  return { published: published.length, failure, leader: true };
+}

@@ -1,0 +1,59 @@
+// Writing an event: `appendEvent` inserts it as an outbox row in the caller's transaction, so the event exists
+// exactly when the change commits, and wakes the relay (outbox_relay.ts) with a NOTIFY.
+import { randomUUID } from 'node:crypto';
+import { EventEnvelope } from '@citypass/proto/common/v1/event';
+import type { Queryable } from './pg.ts';
+import { traceFields } from './trace_headers.ts';
+
+export interface NewEvent {
+  /** Event id, also the Nats-Msg-Id. Default: a random UUID. */
+  readonly id?: string;
+  /** The subject, e.g. `identity.v1.events.credential.revoked`. */
+  readonly type: string;
+  /** The service that writes it, e.g. `identity`. */
+  readonly source: string;
+  readonly version?: number;
+  /** The encoded event message. */
+  readonly payload: Uint8Array;
+  readonly occurredAt?: Date;
+}
+
+const subjectPattern = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
+
+/** An outbox row's values, for a caller that inserts it itself (e.g. inside a database function). */
+export interface OutboxRow {
+  readonly id: string;
+  readonly subject: string;
+  /** The encoded EventEnvelope. */
+  readonly payload: Buffer;
+  /** The active trace context, as JSON text. */
+  readonly headers: string;
+}
+
+export function outboxRow(event: NewEvent): OutboxRow {
+  if (!subjectPattern.test(event.type)) throw new Error(`event type ${JSON.stringify(event.type)} is not a NATS subject`);
+  const id = event.id ?? randomUUID();
+  const envelope = EventEnvelope.encode({
+    id,
+    type: event.type,
+    version: event.version ?? 1,
+    occurredAt: event.occurredAt ?? new Date(),
+    source: event.source,
+    payload: Buffer.from(event.payload.buffer, event.payload.byteOffset, event.payload.byteLength),
+  }).finish();
+  return { id, subject: event.type, payload: Buffer.from(envelope), headers: JSON.stringify(traceFields()) };
+}
+
+/**
+ * Writes the event as an outbox row (the encoded envelope plus the active trace context) and wakes the relay.
+ * Call it with the transaction's client: the event exists exactly when the change commits.
+ */
+export async function appendEvent(client: Queryable, event: NewEvent): Promise<string> {
+  const row = outboxRow(event);
+  await client.query(
+    `WITH row AS (INSERT INTO outbox (id, subject, payload, headers) VALUES ($1, $2, $3, $4) RETURNING id)
+     SELECT pg_notify('outbox', '') FROM row`,
+    [row.id, row.subject, row.payload, row.headers],
+  );
+  return row.id;
+}

@@ -1,0 +1,12 @@
+// The OIDC clients identity itself defines (the resident app and the operator) and what the app may ask for.
+// City services are clients too, registered at onboarding (app/onboard_service.ts).
+import { operatorScopes } from '@citypass/contracts';
+
+export const appClientId = 'citypass-app';
+export const operatorClientId = 'operator';
+/** The OpenID4VCI credential configuration, also the scope the app asks for to get the credential. */
+export const credentialConfigurationId = 'citypass_resident';
+/** Every scope the resident app may ask for (and so what discovery's scopes_supported lists). */
+export const residentAppScopes = ['openid', credentialConfigurationId] as const;
+/** The operator manages identity (identity:admin) and transit's fare rules (transit:admin). */
+export const operatorClientScopes = [operatorScopes.identity, operatorScopes.transit] as const;
