@@ -762,6 +762,8 @@ interface ServiceManifestSpec {
   readonly service: 'identity' | 'wallet' | 'transit';
   readonly containerPorts: readonly (readonly [string, number])[];
   readonly grpcPort: number;
+  /** The gRPC health service the readiness probe asks about; default the server as a whole (''). */
+  readonly readinessService?: string;
   /** The container's literal env (everything else comes from the ConfigMap and the Secret). */
   readonly env: Readonly<Record<string, string>>;
   readonly config: Readonly<Record<string, string>>;
@@ -810,6 +812,8 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
     service: 'wallet',
     containerPorts: [['grpc', 7200], ['metrics', 9464]],
     grpcPort: 7200,
+    // Not ready while it cannot follow credential status (mandates are refused then); still alive.
+    readinessService: 'citypass.wallet.v1.WalletService',
     env: { WALLET_GRPC_PORT: '7200', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
     config: {
       WALLET_GRPC_HOST: '0.0.0.0',
@@ -943,7 +947,9 @@ for (const spec of SERVICE_MANIFESTS) {
     assert.deepEqual(c.envFrom, [{ configMapRef: { name: `${service}-config` } }, { secretRef: { name: `${service}-secrets` } }]);
     assert.deepEqual(Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])), spec.env);
     assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
-    for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: spec.grpcPort });
+    for (const probe of [c.startupProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: spec.grpcPort });
+    const readiness = spec.readinessService === undefined ? { port: spec.grpcPort } : { port: spec.grpcPort, service: spec.readinessService };
+    assert.deepEqual(c.readinessProbe?.grpc, readiness);
     assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
 
     const config = (find('ConfigMap', `${service}-config`).obj as IConfigMap).data ?? {};

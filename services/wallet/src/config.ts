@@ -1,4 +1,5 @@
 // The wallet's environment. Parsed once at boot by main.ts; every problem is reported together.
+import { defaultBucketNames, defaultStreamNames } from '@citypass/contracts';
 import { ConfigError, env, loadConfig, type Config } from '@citypass/platform/config';
 
 export const walletSchema = {
@@ -6,9 +7,9 @@ export const walletSchema = {
   WALLET_GRPC_PORT: env.port({ default: 7200 }),
   WALLET_DATABASE_URL: env.url({ default: 'postgres://postgres@127.0.0.1:5432/citypass_wallet', protocols: ['postgres:', 'postgresql:'] }),
   NATS_URL: env.string({ default: 'nats://127.0.0.1:4222' }),
-  WALLET_STREAM: env.string({ default: 'WALLET_EVENTS', description: 'JetStream stream for wallet.v1.events.>' }),
-  IDENTITY_STREAM: env.string({ default: 'IDENTITY_EVENTS', description: "identity's stream, consumed to open accounts" }),
-  IDENTITY_STATUS_BUCKET: env.string({ default: 'citypass_credential_status', description: 'KV bucket of revoked credential ids' }),
+  WALLET_STREAM: env.string({ default: defaultStreamNames.wallet, description: 'JetStream stream for wallet.v1.events.>' }),
+  IDENTITY_STREAM: env.string({ default: defaultStreamNames.identity, description: "identity's stream, consumed to open accounts" }),
+  IDENTITY_STATUS_BUCKET: env.string({ default: defaultBucketNames.credentialStatus, description: 'KV bucket of revoked credential ids' }),
   IDENTITY_ISSUER: env.url({ default: 'http://127.0.0.1:7100', description: "identity's issuer URL (tokens' and credentials' iss)" }),
   IDENTITY_JWKS_URL: env.url({ default: 'http://127.0.0.1:7100/jwks', description: "where identity's public keys are fetched" }),
   WALLET_CURRENCIES: env.string({ default: 'EUR', description: 'comma-separated ISO 4217 codes; the first is the default for new resident accounts' }),

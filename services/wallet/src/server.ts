@@ -1,7 +1,8 @@
 // Wires the wallet together: database and ledger functions, the city's float accounts, identity's keys and
 // revocations for tokens and mandates, gRPC and NATS edges, outbox relay, identity consumer, hold sweeper.
 // main.ts calls it with the parsed config; integration tests call it too.
-import { AccessTokenVerifier, IssuerKeys, PresentationVerifier } from '@citypass/credential';
+import { AccessTokenVerifier, BucketFollower, IssuerKeys, PresentationVerifier, revocationsFrom } from '@citypass/credential';
+import { resources, walletEventSubjects } from '@citypass/contracts';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
@@ -14,11 +15,9 @@ import { startRetentionPruner } from '@citypass/platform/retention';
 import { openAccount } from './app/open_account.ts';
 import type { WalletDeps } from './app/deps.ts';
 import { serveCharges } from './bus/charge_handlers.ts';
-import { GuardedRevocations } from './bus/guarded_revocations.ts';
 import { startIdentityConsumer } from './bus/identity_consumer.ts';
-import { walletSubjects } from './bus/wallet_events.ts';
 import type { WalletConfig } from './config.ts';
-import { addWalletService } from './grpc/wallet_service.ts';
+import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
 import { prepareSchema } from './store/schema.ts';
 import { createWalletStore } from './store/wallet_store.ts';
@@ -29,7 +28,6 @@ export interface RunningWallet {
   stop(): Promise<void>;
 }
 
-export const walletResource = 'urn:citypass:wallet';
 /** How far apart the phone's, the gate's and the wallet's clocks may be, for mandates and for taps. */
 const clockSkewMs = 5_000;
 
@@ -47,16 +45,27 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
   for (const currency of currencies) await store.transaction((tx) => openAccount(tx, 'float', 'city', currency));
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'wallet', logger });
-  await ensureStream(bus.jsm, { name: config.WALLET_STREAM, subjects: [walletSubjects.all] });
+  await ensureStream(bus.jsm, { name: config.WALLET_STREAM, subjects: [walletEventSubjects.all] });
   const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.WALLET_OUTBOX_POLL_MS });
   observeOutboxLag(pool);
   const pruner = startRetentionPruner(pool, { logger });
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
-  const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: walletResource, issuerKeys });
-  const revocations = new GuardedRevocations();
-  const kv = await untilReady(logger, 'credential status bucket', () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET));
-  await revocations.start(kv, logger);
+  const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: resources.wallet, issuerKeys });
+  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token) });
+  // Money fails closed: while the credential status bucket is not followed, mandates are refused UNAVAILABLE
+  // (REVOCATIONS_UNAVAILABLE) and the wallet's gRPC health says NOT_SERVING.
+  const statusFollower = new BucketFollower({
+    nc: bus.nc, bucket: config.IDENTITY_STATUS_BUCKET, open: () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET),
+    onChange: (live, error) => {
+      grpc.setServing(walletServiceName, live);
+      if (!live) logger.error('credential status no longer followed; refusing mandates until it is back', { error });
+    },
+  });
+  await untilReady(logger, 'credential status bucket', async () => {
+    if (!await statusFollower.startAndLoad(2_000)) throw new Error('the credential status bucket is not loaded yet');
+  });
+  const revocations = revocationsFrom(statusFollower, 'fail_closed');
   const accounts = new KeyQueue({
     maxWaiting: config.WALLET_ACCOUNT_MAX_WAITING,
     refusal: () => {
@@ -90,7 +99,6 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
   const sweeper = startHoldSweeper(store, logger, config.WALLET_HOLD_SWEEP_MS);
   const charges = serveCharges(bus.nc, deps, tokens, logger);
 
-  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token) });
   addWalletService(grpc, deps);
   const grpcPort = await grpc.listen(config.WALLET_GRPC_HOST, config.WALLET_GRPC_PORT);
   logger.info('wallet started', { grpcPort, currencies });
@@ -102,7 +110,7 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
       await charges.stop();
       await sweeper.stop();
       await identityEvents.stop();
-      await revocations.stop();
+      await statusFollower.stop();
       await pruner.stop();
       await relay.stop();
       await bus.close();

@@ -5,24 +5,24 @@
 import { defaultMaxPresentationBytes } from '@citypass/credential';
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
+import { serviceScope, walletScopeVerbs } from '@citypass/contracts';
 import type { Caller, Verb, WalletDeps } from './deps.ts';
 
 export type { Verb } from './deps.ts';
-const allVerbs: readonly Verb[] = ['charge', 'refund', 'topup', 'read', 'settle'];
 
 export function callerFor(principal: Principal | undefined, verbs: readonly Verb[]): Caller {
   if (principal === undefined) throw unauthenticated('TOKEN_MISSING', 'a bearer access token is required');
   const service = principal.clientId;
-  const granted = new Set(allVerbs.filter((verb) => principal.scopes.has(`${verb}:${service}`)));
+  const granted = new Set(walletScopeVerbs.filter((verb) => principal.scopes.has(serviceScope(verb, service))));
   if (!verbs.some((verb) => granted.has(verb))) {
-    throw permissionDenied('SCOPE_MISSING', `requires scope ${verbs.map((verb) => `${verb}:${service}`).join(' or ')}`);
+    throw permissionDenied('SCOPE_MISSING', `requires scope ${verbs.map((verb) => serviceScope(verb, service)).join(' or ')}`);
   }
   return { service, verbs: granted };
 }
 
 /** For a command whose request asks for more than the edge checked (settles_tap needs `settle:` too). */
 export function requireVerb(caller: Caller, verb: Verb): void {
-  if (!caller.verbs.has(verb)) throw permissionDenied('SCOPE_MISSING', `requires scope ${verb}:${caller.service}`);
+  if (!caller.verbs.has(verb)) throw permissionDenied('SCOPE_MISSING', `requires scope ${serviceScope(verb, caller.service)}`);
 }
 
 export const walletAudience = 'wallet';

@@ -1,4 +1,5 @@
 // What the wallet's commands need, built once in server.ts.
+import type { WalletScopeVerb } from '@citypass/contracts';
 import type { PresentationVerifier } from '@citypass/credential';
 import type { KeyQueue } from '@citypass/platform/key_queue';
 import type { Logger } from '@citypass/platform/log';
@@ -41,4 +42,4 @@ export interface Caller {
 }
 
 /** What a service's wallet scopes (`<verb>:<service>`) let it do. */
-export type Verb = 'charge' | 'refund' | 'topup' | 'read' | 'settle';
+export type Verb = WalletScopeVerb;

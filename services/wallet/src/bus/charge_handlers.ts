@@ -2,6 +2,7 @@
 // caller's deadline; the payloads are the gRPC messages and the same application code runs. The caller's
 // access token travels in the `Authorization: Bearer` header.
 import type { NatsConnection } from '@nats-io/transport-node';
+import { walletRequestSubjects } from '@citypass/contracts';
 import {
   AuthorizeRequest,
   AuthorizeResponse,
@@ -25,12 +26,6 @@ import { capture } from '../app/capture.ts';
 import { refund } from '../app/refund.ts';
 import { voidHold } from '../app/void_hold.ts';
 
-export const chargeSubjects = {
-  authorize: 'wallet.v1.authorize',
-  capture: 'wallet.v1.capture',
-  void: 'wallet.v1.void',
-  refund: 'wallet.v1.refund',
-} as const;
 
 const queue = 'wallet';
 const maxPayloadBytes = 16 * 1024;
@@ -55,10 +50,10 @@ export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: Acces
       return response.encode(await run(caller, message, context.deadlineMs)).finish();
     };
   const servers = [
-    serve(nc, chargeSubjects.authorize, { queue, logger, maxPayloadBytes, handler: handler(AuthorizeRequest, AuthorizeResponse, (caller, m, deadlineMs) => authorize(deps, caller, m, deadlineMs)) }),
-    serve(nc, chargeSubjects.capture, { queue, logger, maxPayloadBytes, handler: handler(CaptureRequest, CaptureResponse, (caller, m, deadlineMs) => capture(deps, caller, m, deadlineMs)) }),
-    serve(nc, chargeSubjects.void, { queue, logger, maxPayloadBytes, handler: handler(VoidRequest, VoidResponse, (caller, m, deadlineMs) => voidHold(deps, caller, m, deadlineMs)) }),
-    serve(nc, chargeSubjects.refund, { queue, logger, maxPayloadBytes, handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m), 'refund') }),
+    serve(nc, walletRequestSubjects.authorize, { queue, logger, maxPayloadBytes, handler: handler(AuthorizeRequest, AuthorizeResponse, (caller, m, deadlineMs) => authorize(deps, caller, m, deadlineMs)) }),
+    serve(nc, walletRequestSubjects.capture, { queue, logger, maxPayloadBytes, handler: handler(CaptureRequest, CaptureResponse, (caller, m, deadlineMs) => capture(deps, caller, m, deadlineMs)) }),
+    serve(nc, walletRequestSubjects.void, { queue, logger, maxPayloadBytes, handler: handler(VoidRequest, VoidResponse, (caller, m, deadlineMs) => voidHold(deps, caller, m, deadlineMs)) }),
+    serve(nc, walletRequestSubjects.refund, { queue, logger, maxPayloadBytes, handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m), 'refund') }),
   ];
   return {
     async stop() {

@@ -1,6 +1,7 @@
 // Opens accounts from identity's events: a merchant account per currency when a service is onboarded, the
 // resident's account in the default currency when a credential is issued. Each event is processed once (inbox),
 // in the same transaction as the accounts it opens.
+import { identityEventSubjects } from '@citypass/contracts';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { CredentialIssued, ServiceOnboarded } from '@citypass/proto/identity/v1/identity';
 import type { Logger } from '@citypass/platform/log';
@@ -25,13 +26,13 @@ export async function startIdentityConsumer(options: {
     jsm: options.jsm,
     stream: options.stream,
     durable: consumer,
-    filterSubject: 'identity.v1.events.>',
+    filterSubject: identityEventSubjects.all,
     logger: options.logger,
     handler: async (envelope) => {
-      if (envelope.type !== 'identity.v1.events.service.onboarded' && envelope.type !== 'identity.v1.events.credential.issued') return;
+      if (envelope.type !== identityEventSubjects.serviceOnboarded && envelope.type !== identityEventSubjects.credentialIssued) return;
       await options.store.transaction(async (tx) => {
         if (!(await tx.processOnce(consumer, envelope.id))) return;
-        if (envelope.type === 'identity.v1.events.service.onboarded') {
+        if (envelope.type === identityEventSubjects.serviceOnboarded) {
           const event = ServiceOnboarded.decode(envelope.payload);
           for (const currency of options.currencies) await openAccount(tx, 'merchant', event.serviceName, currency);
         } else {

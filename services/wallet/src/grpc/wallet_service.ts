@@ -17,6 +17,9 @@ import { listStatement } from '../app/list_statement.ts';
 import { settlementReport } from '../app/settlement_report.ts';
 import { topUp } from '../app/top_up.ts';
 
+/** The name its gRPC health reports under: NOT_SERVING while the wallet cannot check credentials' status. */
+export const walletServiceName = 'citypass.wallet.v1.WalletService';
+
 const service: MethodPolicy = 'authenticated';
 const resident: MethodPolicy = 'public';
 
@@ -25,7 +28,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
     const value = metadata.get('citypass-presentation')[0];
     return typeof value === 'string' ? value : undefined;
   };
-  server.addService('citypass.wallet.v1.WalletService', WalletServiceService, {
+  server.addService(walletServiceName, WalletServiceService, {
     topUp: (request, context) => topUp(deps, callerFor(context.principal, ['topup']), request, context.deadlineMs),
     authorize: (request, context) => authorize(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
     capture: (request, context) => capture(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),

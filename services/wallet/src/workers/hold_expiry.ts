@@ -1,6 +1,7 @@
 // Holds release themselves: a sweeper expires pending holds past their time, in batches, each batch with its
 // events in one transaction. Several wallet instances may sweep at once (SKIP LOCKED).
 import type { Logger } from '@citypass/platform/log';
+import { runPeriodically, type PeriodicJob } from '@citypass/platform/periodic';
 import type { WalletStore } from '../app/store.ts';
 import { holdChanged } from '../bus/wallet_events.ts';
 import { walletMetrics } from '../metrics.ts';
@@ -24,19 +25,7 @@ export async function expireDueHolds(store: WalletStore): Promise<number> {
   }
 }
 
-export function startHoldSweeper(store: WalletStore, logger: Logger, intervalMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    if (running !== undefined) return; // the previous sweep is still working through a backlog
-    running = expireDueHolds(store)
-      .catch((error: unknown) => { logger.error('hold expiry failed', { error }); })
-      .finally(() => { running = undefined; });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+/** Sweeps every `intervalMs`; a sweep still working through a backlog makes the next tick skip. */
+export function startHoldSweeper(store: WalletStore, logger: Logger, intervalMs: number): PeriodicJob {
+  return runPeriodically({ name: 'hold expiry', intervalMs, logger }, async () => { await expireDueHolds(store); });
 }
