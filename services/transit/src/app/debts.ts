@@ -4,7 +4,7 @@ import { DenyListChanged } from '@citypass/proto/transit/v1/transit';
 import { appendEvent } from '@citypass/platform/outbox';
 import { withTransaction } from '@citypass/platform/pg';
 import { transitSubjects } from '../bus/transit_events.ts';
-import type { SettlementDeps } from './settlement.ts';
+import type { SettlementDeps } from './settlement_deps.ts';
 
 export async function recordDebt(deps: SettlementDeps, residentId: string): Promise<void> {
   const { rows } = await deps.pool.query<{ debt: string | null; currency: string | null; reason: string | null }>(`

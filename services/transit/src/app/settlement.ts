@@ -7,24 +7,12 @@
 // Per journey, not per day: the resident sees each journey's charge minutes after tapping out, a fare correction
 // (a late tap from an offline gate, a cap reached later in the day) is a refund or charge on the journey it
 // concerns, and the domain's adjustments make re-pricing idempotent.
-import type { Logger } from '@citypass/platform/log';
 import type { Pool } from '@citypass/platform/pg';
-import type { WalletLink } from '../bus/wallet_link.ts';
 import { clearDebt, recordDebt } from './debts.ts';
-import type { DenyListMirror } from './deny_list.ts';
-import type { FareBook } from './fare_book.ts';
 import { takeRiderLease } from './rider_lease.ts';
 import { planSteps } from './settlement_plan.ts';
+import type { SettlementDeps } from './settlement_deps.ts';
 import { runOpenSteps } from './settlement_steps.ts';
-
-export interface SettlementDeps {
-  readonly pool: Pool;
-  readonly fares: FareBook;
-  readonly wallet: WalletLink;
-  readonly denyList: DenyListMirror;
-  readonly logger: Logger;
-  readonly now: () => number;
-}
 
 export type SettleOutcome = 'settled' | 'declined' | 'busy';
 

@@ -7,7 +7,7 @@ import { parseServiceDate, serviceDateText, serviceDayOf, msPerMinute } from '..
 import { computeStatement, type DayTotal } from '../domain/statement.ts';
 import type { Tap } from '../domain/tap.ts';
 import { withTransaction, type Queryable } from '@citypass/platform/pg';
-import type { SettlementDeps } from './settlement.ts';
+import type { SettlementDeps } from './settlement_deps.ts';
 
 /** Taps are priced again over this many service days before today (a weekly cap's reach); older days are final. */
 export const repricedDays = 7;

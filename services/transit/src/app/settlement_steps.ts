@@ -11,7 +11,7 @@ import { withTransaction, type PoolClient, type Queryable } from '@citypass/plat
 import type { RiderLease } from './rider_lease.ts';
 import { transitSubjects } from '../bus/transit_events.ts';
 import { transitMetrics } from '../metrics.ts';
-import type { SettlementDeps } from './settlement.ts';
+import type { SettlementDeps } from './settlement_deps.ts';
 
 export interface StepRow {
   id: string;

@@ -3,7 +3,8 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '@citypass/platform/log';
 import { transitMetrics } from '../metrics.ts';
-import { dueRiders, settleRider, type SettleOutcome, type SettlementDeps } from './settlement.ts';
+import { dueRiders, settleRider, type SettleOutcome } from './settlement.ts';
+import type { SettlementDeps } from './settlement_deps.ts';
 
 const tracer = trace.getTracer('citypass.transit.settlement');
 
