@@ -8,7 +8,7 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { RevocationSet, watchRevocations, type RevocationWatch } from '@citypass/credential';
 import type { Logger } from '@citypass/platform/log';
 import type { Queryable } from '@citypass/platform/pg';
-import type { DenyList } from '../gate/decide.ts';
+import type { DenyList } from '@citypass/gate';
 
 export class DenyListMirror implements DenyList {
   readonly #kv: KV;

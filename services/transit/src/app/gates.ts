@@ -9,7 +9,7 @@ import type {
 import { alreadyExists, invalidArgument, isDomainError, notFound, type DomainError } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import { traceFields } from '@citypass/platform/trace_headers';
-import { decideTap, gateAudience, type TapDecision } from '../gate/decide.ts';
+import { decideTap, gateAudience, type TapDecision } from '@citypass/gate';
 import type { Gate } from '../gtfs/feed.ts';
 import { transitMetrics } from '../metrics.ts';
 import type { DenyListMirror } from './deny_list.ts';

@@ -2,9 +2,8 @@
 // assigned to that client), operators
 // with `transit:admin`, residents with a presentation addressed to transit-account in `citypass-presentation`.
 import type { Metadata } from '@grpc/grpc-js';
-import { presentationFieldLimit } from '@citypass/credential';
+import { transitFieldLimits } from '@citypass/gate';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
-import type { FieldLimits } from '@citypass/platform/field_limits';
 import type { GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
 import { putFareRules, listFareRules } from '../app/fare_rules.ts';
 import { gateConfig, tap, uploadTaps, type GateDeps } from '../app/gates.ts';
@@ -14,8 +13,6 @@ export const operatorScope = 'transit:admin';
 const gate: MethodPolicy = 'authenticated';
 const operator: MethodPolicy = { anyScope: [operatorScope] };
 const resident: MethodPolicy = 'public';
-/** Beyond the platform's 1,024 characters, as transit.proto states. */
-export const transitFieldLimits: FieldLimits = { presentation: presentationFieldLimit, 'taps.presentation': presentationFieldLimit };
 
 export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps): void {
   const presentationOf = (metadata: Metadata): string | undefined => {
