@@ -4,18 +4,17 @@
 import { FareRules as FareRulesMessage, type ListFareRulesResponse, type PutFareRulesRequest, type PutFareRulesResponse } from '@citypass/proto/transit/v1/transit';
 import { alreadyExists, failedPrecondition } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
-import { isUniqueViolation, withTransaction, type Pool } from '@citypass/platform/pg';
 import { parseServiceDate, serviceDayOf } from '../domain/service_day.ts';
 import type { FareBook } from './fare_book.ts';
-import { fareRulesFromJson, fareRulesFromProto, fareRulesToJson, fareRulesToProto } from './fare_rules_json.ts';
+import { fareRulesFromProto, fareRulesToProto } from './fare_rules_json.ts';
+import type { TransitStore } from './transit_store.ts';
 
-export async function putFareRules(deps: { pool: Pool; fares: FareBook; now: () => number }, operator: string, request: PutFareRulesRequest): Promise<PutFareRulesResponse> {
+export async function putFareRules(deps: { store: TransitStore; fares: FareBook; now: () => number }, operator: string, request: PutFareRulesRequest): Promise<PutFareRulesResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
-  const created = await withTransaction(deps.pool, async (tx) => {
-    await tx.query('LOCK TABLE fare_rule_versions IN SHARE ROW EXCLUSIVE MODE');
-    const existing = await tx.query<{ rules: unknown }>('SELECT rules FROM fare_rule_versions WHERE created_by = $1', [`${operator}:${key}`]);
-    if (existing.rows[0] !== undefined) {
-      const first = fareRulesFromJson(existing.rows[0].rules);
+  const created = await deps.store.transaction(async (tx) => {
+    await tx.fareRules.lockForWrite();
+    const first = await tx.fareRules.createdBy(`${operator}:${key}`);
+    if (first !== undefined) {
       const again = fareRulesFromProto(request.rules, first.version);
       const bytes = (rules: typeof first): Buffer => Buffer.from(FareRulesMessage.encode(fareRulesToProto(rules)).finish());
       if (!bytes(again).equals(bytes(first))) {
@@ -23,8 +22,7 @@ export async function putFareRules(deps: { pool: Pool; fares: FareBook; now: () 
       }
       return first;
     }
-    const { rows } = await tx.query<{ rules: unknown }>('SELECT rules FROM fare_rule_versions ORDER BY version');
-    const added = rows.map((row) => fareRulesFromJson(row.rules));
+    const added = await tx.fareRules.all();
     const lastVersion = added.at(-1)?.version ?? deps.fares.feedVersions.at(-1)?.version ?? 0;
     const rules = fareRulesFromProto(request.rules, lastVersion + 1);
     const today = serviceDayOf(deps.now(), deps.fares.schedule.serviceDay);
@@ -32,12 +30,8 @@ export async function putFareRules(deps: { pool: Pool; fares: FareBook; now: () 
       throw failedPrecondition('EFFECTIVE_DATE_NOT_FUTURE', 'new fare rules take effect from a later service day than today');
     }
     deps.fares.withVersions([...added, rules]); // the domain's checks, with the versions before it
-    try {
-      await tx.query('INSERT INTO fare_rule_versions (version, effective_from, rules, created_by) VALUES ($1, $2, $3, $4)',
-        [rules.version, rules.effectiveFrom, fareRulesToJson(rules), `${operator}:${key}`]);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw alreadyExists('EFFECTIVE_DATE_TAKEN', 'a version already takes effect on that service day');
-      throw error;
+    if (await tx.fareRules.add(rules, `${operator}:${key}`) === 'effective_date_taken') {
+      throw alreadyExists('EFFECTIVE_DATE_TAKEN', 'a version already takes effect on that service day');
     }
     return rules;
   });

@@ -16,7 +16,7 @@ import type { DenyListMirror } from './deny_list.ts';
 import type { FareBook } from './fare_book.ts';
 import type { GateAssignments } from './gate_assignments.ts';
 import type { TapAnswers } from './tap_answers.ts';
-import type { RecordOutcome, TapRecord, TapRecorder } from './tap_recorder.ts';
+import type { RecordOutcome, TapRecord, TapRecorder } from './transit_store.ts';
 
 export interface GateDeps {
   readonly fares: FareBook;
