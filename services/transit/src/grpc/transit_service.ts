@@ -5,9 +5,15 @@ import type { Metadata } from '@grpc/grpc-js';
 import { transitFieldLimits } from '@citypass/gate';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import type { GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
-import { putFareRules, listFareRules } from '../app/fare_rules.ts';
-import { gateConfig, tap, uploadTaps, type GateDeps } from '../app/gates.ts';
-import { getCapProgress, listJourneys, residentOf, type RiderDeps } from '../app/riders.ts';
+import type { GateDeps } from '../app/gate_calls.ts';
+import { getCapProgress } from '../app/get_cap_progress.ts';
+import { gateConfig } from '../app/get_gate_config.ts';
+import { listFareRules } from '../app/list_fare_rules.ts';
+import { listJourneys } from '../app/list_journeys.ts';
+import { putFareRules } from '../app/put_fare_rules.ts';
+import { residentOf, type RiderDeps } from '../app/rider_view.ts';
+import { tap } from '../app/tap.ts';
+import { uploadTaps } from '../app/upload_taps.ts';
 
 export const operatorScope = 'transit:admin';
 const gate: MethodPolicy = 'authenticated';

@@ -3,7 +3,7 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '@citypass/platform/log';
 import { transitMetrics } from '../metrics.ts';
-import { settleRider, type SettleOutcome } from '../app/settlement.ts';
+import { settleRider, type SettleOutcome } from '../app/settle_rider.ts';
 import type { SettlementDeps } from '../app/settlement_deps.ts';
 
 const tracer = trace.getTracer('citypass.transit.settlement');

@@ -1,7 +1,7 @@
 // Operators add a fare rules version effective from a later service day (today's fares never change midway);
 // the domain checks it against the network and the versions before it. Idempotent by key: the same key returns
 // the version it created. Versions are never edited or removed: a correction is a newer version.
-import { FareRules as FareRulesMessage, type ListFareRulesResponse, type PutFareRulesRequest, type PutFareRulesResponse } from '@citypass/proto/transit/v1/transit';
+import { FareRules as FareRulesMessage, type PutFareRulesRequest, type PutFareRulesResponse } from '@citypass/proto/transit/v1/transit';
 import { alreadyExists, failedPrecondition } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { parseServiceDate, serviceDayOf } from '../domain/service_day.ts';
@@ -37,9 +37,4 @@ export async function putFareRules(deps: { store: TransitStore; fares: FareBook;
   });
   await deps.fares.reload();
   return { rules: fareRulesToProto(created) };
-}
-
-export function listFareRules(fares: FareBook): ListFareRulesResponse {
-  const schedule = fares.schedule;
-  return { currency: schedule.currency, versions: schedule.versions.map(fareRulesToProto) };
 }
