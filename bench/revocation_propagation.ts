@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createPresentation } from '@citypass/credential';
 import type { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import type { PromiseClient } from '@citypass/platform/grpc';
-import type { GateRuntime } from '../services/transit/src/gate/gate_runtime.ts';
+import type { GateRuntime } from '@citypass/gate';
 import { ResidentApp } from '../test/support/resident_app.ts';
 
 export type PropagationPhone = { readonly app: ResidentApp; readonly credential: string; readonly residentId: string; readonly password: string };

@@ -28,9 +28,7 @@ import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/gr
 import type { Logger } from '@citypass/platform/log';
 import { freePort, testPostgres, type TestDatabase } from '@citypass/platform/testing';
 import { natsWalletLink, type WalletLink } from '../services/transit/src/bus/wallet_link.ts';
-import { GateRuntime, type GateEvent } from '../services/transit/src/gate/gate_runtime.ts';
-import { grpcGateLink } from '../services/transit/src/gate/gate_link.ts';
-import { BucketFollower } from '../services/transit/src/gate/bucket_follower.ts';
+import { BucketFollower, GateRuntime, grpcGateLink, type GateEvent } from '@citypass/gate';
 import {
   bucketKeys, burst, connectAs, deployedNames, refusal, refused, startCitypassNats, type Attempt, type CitypassNats, type NatsUser,
 } from './support/citypass_nats.ts';

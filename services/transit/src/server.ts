@@ -16,10 +16,14 @@ import { startRetentionPruner } from '@citypass/platform/retention';
 import { DenyListMirror } from './app/deny_list.ts';
 import { FareBook } from './app/fare_book.ts';
 import { GateAssignments } from './app/gate_assignments.ts';
-import { startSettler, type Settler } from './app/settler.ts';
 import { transitSubjects } from './bus/transit_events.ts';
 import { TapAnswers } from './app/tap_answers.ts';
-import { TapRecorder } from './app/tap_recorder.ts';
+import { PostgresTapRecorder } from './store/tap_recorder.ts';
+import { postgresTransitStore } from './store/transit_store.ts';
+import { startDenyListFollower } from './workers/deny_list_follower.ts';
+import { startFareBookReload } from './workers/fare_book_reload.ts';
+import { startGateAssignmentsReload } from './workers/gate_assignments_reload.ts';
+import { startSettler, type Settler } from './workers/settler.ts';
 import { startTopUpConsumer } from './bus/topup_consumer.ts';
 import { natsWalletLink } from './bus/wallet_link.ts';
 import type { TransitConfig } from './config.ts';
@@ -45,8 +49,11 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
   const feed = await loadGtfsFeed(config.TRANSIT_GTFS_DIR);
   const pool = createPool(config.TRANSIT_DATABASE_URL, { applicationName: 'transit', max: 24, logger });
   await migrate(pool, join(import.meta.dirname, 'store', 'migrations'), [...outboxMigrations(900)]);
-  const fares = await FareBook.open(feed, pool, logger);
-  const assignments = await GateAssignments.open(pool, logger);
+  const store = postgresTransitStore(pool);
+  const fares = await FareBook.open(feed, store.fareRules);
+  const fareReload = startFareBookReload(fares, logger);
+  const assignments = await GateAssignments.open(store.gateAssignments);
+  const assignmentsReload = startGateAssignmentsReload(assignments, logger);
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'transit', logger });
   await ensureStream(bus.jsm, { name: config.TRANSIT_STREAM, subjects: [transitSubjects.all] });
@@ -61,7 +68,8 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
   void revocationWatch.closed.then((error) => {
     if (error !== undefined) logger.error('revocation watch ended; restart transit to resume it', { error });
   });
-  const denyList = await DenyListMirror.open(bus.js, config.TRANSIT_DENY_BUCKET, pool, logger);
+  const denyList = await DenyListMirror.open(bus.js, config.TRANSIT_DENY_BUCKET, store.denyList, logger);
+  const denyListFollower = await startDenyListFollower(denyList, logger);
   transitMetrics.denyListSize.addCallback((result) => { result.observe(denyList.size); });
   const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys, revocations };
   const jwks = cachedText(config.IDENTITY_JWKS_URL, 60_000);
@@ -70,17 +78,17 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
     tokenUrl: config.IDENTITY_TOKEN_URL, clientId: config.TRANSIT_CLIENT_ID, clientSecret: config.TRANSIT_CLIENT_SECRET,
     resource: 'urn:citypass:wallet', scope: ['charge', 'settle', 'refund'].map((verb) => `${verb}:${config.TRANSIT_CLIENT_ID}`).join(' '),
   });
-  const settlementDeps = { pool, fares, wallet: natsWalletLink(bus.nc, credentials), denyList, logger, now };
+  const settlementDeps = { store, fares, wallet: natsWalletLink(bus.nc, credentials), denyList, logger, now };
   const settler = startSettler(settlementDeps, { intervalMs: config.TRANSIT_SETTLE_INTERVAL_MS, concurrency: config.TRANSIT_SETTLE_CONCURRENCY, logger });
   const topUps = await untilReady(logger, 'wallet event stream', () => startTopUpConsumer({
-    js: bus.js, jsm: bus.jsm, stream: config.WALLET_STREAM, pool, logger, onRetry: () => void settler.runOnce().catch(() => undefined),
+    js: bus.js, jsm: bus.jsm, stream: config.WALLET_STREAM, store, logger, onRetry: () => void settler.runOnce().catch(() => undefined),
   }));
 
   const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: transitResource, issuerKeys });
   // Gate configurations carry the revoked and denied lists, and uploads hundreds of taps: larger than 1 MiB.
   const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token), maxMessageBytes: 16 * 1024 * 1024 });
   addTransitService(grpc, {
-    pool,
+    store,
     fares,
     assignments,
     verifier: new PresentationVerifier({ ...verifierOptions, replayCache: new ReplayCache() }),
@@ -88,7 +96,7 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
     accountVerifier: new PresentationVerifier({ ...verifierOptions, replayCache: undefined }),
     denyList,
     revocations,
-    recorder: new TapRecorder(pool),
+    recorder: new PostgresTapRecorder(pool),
     answers: new TapAnswers(),
     issuer: config.IDENTITY_ISSUER,
     issuerJwks: jwks,
@@ -105,10 +113,10 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
       await grpc.shutdown(2_000);
       await settler.stop();
       await topUps.stop();
-      await denyList.stop();
+      await denyListFollower.stop();
       await revocationWatch.stop();
-      fares.stop();
-      assignments.stop();
+      fareReload.stop();
+      assignmentsReload.stop();
       await pruner.stop();
       await relay.stop();
       await bus.close();

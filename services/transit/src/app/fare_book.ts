@@ -1,39 +1,31 @@
 // The network, its gates and the fare schedule in force: the GTFS feed's versions followed by the versions
-// operators added (in the database). Reloaded after an operator's change and every 30 s, so every transit
-// instance prices with the same rules soon after a change; a version becomes effective only from a later
-// service day, so the reload delay never changes a day's fares midway.
-import type { Logger } from '@citypass/platform/log';
-import type { Pool } from '@citypass/platform/pg';
-import type { FareRules } from '../domain/fare_rules.ts';
+// operators added (in the database). Reloaded after an operator's change and by workers/fare_book_reload.ts, so
+// every transit instance prices with the same rules soon after a change; a version becomes effective only from a
+// later service day, so the reload delay never changes a day's fares midway.
+import type { FareRules, FareSchedule } from '../domain/fare_rules.ts';
 import { createFareSchedule } from '../domain/fare_schedule.ts';
 import type { Network } from '../domain/network.ts';
-import type { FareSchedule } from '../domain/fare_rules.ts';
 import type { Gate, TransitData } from '../gtfs/feed.ts';
-import { fareRulesFromJson } from './fare_rules_json.ts';
+import type { FareRuleStore } from './transit_store.ts';
 
 export class FareBook {
   readonly network: Network;
   readonly gates: ReadonlyMap<string, Gate>;
   readonly #feed: TransitData;
-  readonly #pool: Pool;
+  readonly #store: FareRuleStore;
   #schedule: FareSchedule;
-  #timer: NodeJS.Timeout | undefined;
 
-  private constructor(feed: TransitData, pool: Pool) {
+  private constructor(feed: TransitData, store: FareRuleStore) {
     this.network = feed.network;
     this.gates = feed.gates;
     this.#feed = feed;
-    this.#pool = pool;
+    this.#store = store;
     this.#schedule = feed.schedule;
   }
 
-  static async open(feed: TransitData, pool: Pool, logger: Logger): Promise<FareBook> {
-    const book = new FareBook(feed, pool);
+  static async open(feed: TransitData, store: FareRuleStore): Promise<FareBook> {
+    const book = new FareBook(feed, store);
     await book.reload();
-    book.#timer = setInterval(() => {
-      book.reload().catch((error: unknown) => { logger.warn('fare rules reload failed; pricing with the last loaded rules', { error }); });
-    }, 30_000);
-    book.#timer.unref();
     return book;
   }
 
@@ -47,17 +39,12 @@ export class FareBook {
   }
 
   async reload(): Promise<void> {
-    const { rows } = await this.#pool.query<{ rules: unknown }>('SELECT rules FROM fare_rule_versions ORDER BY version');
-    this.#schedule = this.withVersions(rows.map((row) => fareRulesFromJson(row.rules)));
+    this.#schedule = this.withVersions(await this.#store.all());
   }
 
   /** The feed's schedule with operators' versions appended; throws the domain's reason if they do not fit. */
   withVersions(added: readonly FareRules[]): FareSchedule {
     const feed = this.#feed.schedule;
     return createFareSchedule({ currency: feed.currency, serviceDay: feed.serviceDay, versions: [...feed.versions, ...added] }, this.network);
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
   }
 }

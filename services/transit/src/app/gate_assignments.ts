@@ -1,39 +1,32 @@
 // Which gate client operates which gate. A gate's taps, uploads and configuration are accepted only from the
 // client it is assigned to (an OIDC client with `gate:<client>`), so a gate fleet cannot tap as another fleet's
 // gates, and a gate with no client cannot be used at all. Read on every tap from memory; reloaded after a change
-// and every 30 s, so another instance's assignment reaches this one within that.
+// and by workers/gate_assignments_reload.ts, so another instance's assignment reaches this one within 30 s.
 import type { Gate as GateMessage } from '@citypass/proto/transit/v1/transit';
 import { invalidArgument, notFound, permissionDenied } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
-import type { Logger } from '@citypass/platform/log';
-import type { Pool } from '@citypass/platform/pg';
 import type { FareBook } from './fare_book.ts';
+import type { GateAssignmentStore } from './transit_store.ts';
 
 const clientIdPattern = /^[a-z][a-z0-9-]{1,31}$/;
 const maxGatesPerCall = 1_000;
 
 export class GateAssignments {
-  readonly #pool: Pool;
+  readonly #store: GateAssignmentStore;
   #clientOf = new Map<string, string>();
-  #timer: NodeJS.Timeout | undefined;
 
-  private constructor(pool: Pool) {
-    this.#pool = pool;
+  private constructor(store: GateAssignmentStore) {
+    this.#store = store;
   }
 
-  static async open(pool: Pool, logger: Logger): Promise<GateAssignments> {
-    const assignments = new GateAssignments(pool);
+  static async open(store: GateAssignmentStore): Promise<GateAssignments> {
+    const assignments = new GateAssignments(store);
     await assignments.reload();
-    assignments.#timer = setInterval(() => {
-      assignments.reload().catch((error: unknown) => { logger.warn('gate assignments reload failed', { error }); });
-    }, 30_000);
-    assignments.#timer.unref();
     return assignments;
   }
 
   async reload(): Promise<void> {
-    const { rows } = await this.#pool.query<{ gate_id: string; client_id: string }>('SELECT gate_id, client_id FROM gate_assignments');
-    this.#clientOf = new Map(rows.map((row) => [row.gate_id, row.client_id]));
+    this.#clientOf = await this.#store.all();
   }
 
   /** The caller must hold `gate:<client>` and the gate must be assigned to that client. */
@@ -51,19 +44,12 @@ export class GateAssignments {
     if (gateIds.length === 0 || gateIds.length > maxGatesPerCall) throw invalidArgument('GATE_IDS_INVALID', `1-${maxGatesPerCall} gate ids`);
     const unknown = gateIds.find((gateId) => !fares.gates.has(gateId));
     if (unknown !== undefined) throw notFound('GATE_UNKNOWN', 'a gate id is not in the network');
-    await this.#pool.query(`
-      INSERT INTO gate_assignments (gate_id, client_id, assigned_by) SELECT unnest($1::text[]), $2, $3
-      ON CONFLICT (gate_id) DO UPDATE SET client_id = EXCLUDED.client_id, assigned_by = EXCLUDED.assigned_by, assigned_at = now()`,
-    [[...new Set(gateIds)], clientId, operator]);
+    await this.#store.assign(gateIds, clientId, operator);
     await this.reload();
     return this.list(fares).filter((gate) => gate.clientId === clientId);
   }
 
   list(fares: FareBook): GateMessage[] {
     return [...fares.gates.values()].map((gate) => ({ gateId: gate.id, stationId: gate.stationId, name: gate.name, clientId: this.#clientOf.get(gate.id) ?? '' }));
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
   }
 }

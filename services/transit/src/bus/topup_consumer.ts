@@ -4,14 +4,14 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { ToppedUp } from '@citypass/proto/wallet/v1/wallet';
 import type { Logger } from '@citypass/platform/log';
-import { processOnce, startConsumer } from '@citypass/platform/outbox';
-import { withTransaction, type Pool } from '@citypass/platform/pg';
+import { startConsumer } from '@citypass/platform/outbox';
+import type { TransitStore } from '../app/transit_store.ts';
 
 export const toppedUpSubject = 'wallet.v1.events.account.topped_up';
 const consumer = 'transit-topups';
 
 export async function startTopUpConsumer(options: {
-  js: JetStreamClient; jsm: JetStreamManager; stream: string; pool: Pool; logger: Logger; onRetry?: () => void;
+  js: JetStreamClient; jsm: JetStreamManager; stream: string; store: TransitStore; logger: Logger; onRetry?: () => void;
 }): Promise<{ stop(): Promise<void> }> {
   return startConsumer({
     js: options.js,
@@ -22,12 +22,9 @@ export async function startTopUpConsumer(options: {
     logger: options.logger,
     handler: async (envelope) => {
       const event = ToppedUp.decode(envelope.payload);
-      const retried = await withTransaction(options.pool, async (tx) => {
-        if (!(await processOnce(tx, consumer, envelope.id))) return 0;
-        const result = await tx.query(
-          "UPDATE settlement_steps SET status = 'pending', attempt = attempt + 1 WHERE resident_id = $1 AND status = 'declined'",
-          [event.residentId]);
-        return result.rowCount ?? 0;
+      const retried = await options.store.transaction(async (tx) => {
+        if (!(await tx.processOnce(consumer, envelope.id))) return 0;
+        return tx.steps.retryDeclined(event.residentId);
       });
       if (retried > 0) {
         options.logger.info('top-up received: retrying declined fares', { residentId: event.residentId, steps: retried });

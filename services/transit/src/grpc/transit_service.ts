@@ -2,20 +2,23 @@
 // assigned to that client), operators
 // with `transit:admin`, residents with a presentation addressed to transit-account in `citypass-presentation`.
 import type { Metadata } from '@grpc/grpc-js';
-import { presentationFieldLimit } from '@citypass/credential';
+import { transitFieldLimits } from '@citypass/gate';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
-import type { FieldLimits } from '@citypass/platform/field_limits';
 import type { GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
-import { putFareRules, listFareRules } from '../app/fare_rules.ts';
-import { gateConfig, tap, uploadTaps, type GateDeps } from '../app/gates.ts';
-import { getCapProgress, listJourneys, residentOf, type RiderDeps } from '../app/riders.ts';
+import type { GateDeps } from '../app/gate_calls.ts';
+import { getCapProgress } from '../app/get_cap_progress.ts';
+import { gateConfig } from '../app/get_gate_config.ts';
+import { listFareRules } from '../app/list_fare_rules.ts';
+import { listJourneys } from '../app/list_journeys.ts';
+import { putFareRules } from '../app/put_fare_rules.ts';
+import { residentOf, type RiderDeps } from '../app/rider_view.ts';
+import { tap } from '../app/tap.ts';
+import { uploadTaps } from '../app/upload_taps.ts';
 
 export const operatorScope = 'transit:admin';
 const gate: MethodPolicy = 'authenticated';
 const operator: MethodPolicy = { anyScope: [operatorScope] };
 const resident: MethodPolicy = 'public';
-/** Beyond the platform's 1,024 characters, as transit.proto states. */
-export const transitFieldLimits: FieldLimits = { presentation: presentationFieldLimit, 'taps.presentation': presentationFieldLimit };
 
 export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps): void {
   const presentationOf = (metadata: Metadata): string | undefined => {

@@ -21,7 +21,7 @@ import { messageTooLargeReason, type GateLink } from './gate_link.ts';
 import type { TapJournal } from './tap_journal.ts';
 import { uploadBatchOf, type UploadBatch } from './upload_batch.ts';
 
-/** Transit's answer to more taps in one call than it takes (services/transit/src/app/gates.ts). */
+/** Transit's answer to more taps in one call than it takes (services/transit/src/app/gate_calls.ts, maxUploadBatch). */
 const uploadTooLargeReason = 'UPLOAD_TOO_LARGE';
 /** Answers that one of the batch's taps (or their number) is too large: split the batch, then set the tap aside. */
 const tooLargeReasons = new Set([messageTooLargeReason, uploadTooLargeReason, fieldTooLongReason]);

@@ -7,36 +7,22 @@
 // Per journey, not per day: the resident sees each journey's charge minutes after tapping out, a fare correction
 // (a late tap from an offline gate, a cap reached later in the day) is a refund or charge on the journey it
 // concerns, and the domain's adjustments make re-pricing idempotent.
-import type { Logger } from '@citypass/platform/log';
-import type { Pool } from '@citypass/platform/pg';
-import type { WalletLink } from '../bus/wallet_link.ts';
 import { clearDebt, recordDebt } from './debts.ts';
-import type { DenyListMirror } from './deny_list.ts';
-import type { FareBook } from './fare_book.ts';
-import { takeRiderLease } from './rider_lease.ts';
 import { planSteps } from './settlement_plan.ts';
+import type { SettlementDeps } from './settlement_deps.ts';
 import { runOpenSteps } from './settlement_steps.ts';
-
-export interface SettlementDeps {
-  readonly pool: Pool;
-  readonly fares: FareBook;
-  readonly wallet: WalletLink;
-  readonly denyList: DenyListMirror;
-  readonly logger: Logger;
-  readonly now: () => number;
-}
 
 export type SettleOutcome = 'settled' | 'declined' | 'busy';
 
 export async function settleRider(deps: SettlementDeps, residentId: string): Promise<SettleOutcome> {
-  const lease = await takeRiderLease(deps.pool, residentId);
+  const lease = await deps.store.riders.takeLease(residentId);
   if (lease === undefined) return 'busy';
   try {
     for (let round = 0; round < 3; round++) {
       if (await runOpenSteps(deps, lease, residentId) === 'declined') {
         await recordDebt(deps, residentId);
         // Nothing more until a top-up makes the declined steps pending (then every recent tap is priced again).
-        await deps.pool.query('UPDATE riders SET settled_version = tap_version, recheck_at = NULL WHERE resident_id = $1', [residentId]);
+        await deps.store.riders.markWaitingForTopUp(residentId);
         return 'declined';
       }
       if (await planSteps(deps, residentId) === 0) break;
@@ -46,15 +32,4 @@ export async function settleRider(deps: SettlementDeps, residentId: string): Pro
   } finally {
     await lease.release().catch((error: unknown) => { deps.logger.warn('rider lease not released; it lapses', { residentId, error }); });
   }
-}
-
-/** Riders with something to do: new taps, an open journey now due, or unfinished steps. */
-export async function dueRiders(pool: Pool, limit: number, nowMs: number): Promise<string[]> {
-  const { rows } = await pool.query<{ resident_id: string }>(`
-    (SELECT resident_id FROM riders WHERE tap_version > settled_version LIMIT $1)
-    UNION
-    (SELECT resident_id FROM riders WHERE recheck_at <= $2 LIMIT $1)
-    UNION
-    (SELECT DISTINCT resident_id FROM settlement_steps WHERE status = 'pending' LIMIT $1)`, [limit, new Date(nowMs)]);
-  return rows.map((row) => row.resident_id);
 }

@@ -8,7 +8,7 @@ import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { isDomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
-import { transitFieldLimits } from '../grpc/transit_service.ts';
+import { transitFieldLimits } from './transit_limits.ts';
 import { grpcGateLink } from './gate_link.ts';
 import { GateRuntime } from './gate_runtime.ts';
 import { TapJournal } from './tap_journal.ts';

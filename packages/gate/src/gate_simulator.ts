@@ -2,7 +2,7 @@
 // prints one JSON line per decision ({"tap_id","decision","reason","ms"}) and one per event (link down/up, upload,
 // watch, config). `--offline` starts with the network "cut" (decide and journal only); SIGUSR1 toggles it.
 //
-//   node services/transit/src/gate_simulator.ts --gate-id G1 --client-id gate-g1 --journal-dir /var/lib/gate-g1 \
+//   node packages/gate/src/gate_simulator.ts --gate-id G1 --client-id gate-g1 --journal-dir /var/lib/gate-g1 \
 //     [--transit 127.0.0.1:7300] [--token-url http://127.0.0.1:7100/token] [--issuer URL] [--nats URL] [--offline]
 // Every flag has an environment variable (GATE_ID, GATE_CLIENT_ID, GATE_CLIENT_SECRET, GATE_JOURNAL_DIR,
 // TRANSIT_GRPC_ADDRESS, IDENTITY_TOKEN_URL, IDENTITY_ISSUER, NATS_URL); pass the secret by environment.
@@ -10,10 +10,10 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { connectBus, type Bus } from '@citypass/platform/bus';
 import { isDomainError } from '@citypass/platform/errors';
-import { Backoff, Wakeup } from './gate/backoff.ts';
+import { Backoff, Wakeup } from './backoff.ts';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
-import { grpcGateLink } from './gate/gate_link.ts';
-import { GateRuntime, type GateEvent } from './gate/gate_runtime.ts';
+import { grpcGateLink } from './gate_link.ts';
+import { GateRuntime, type GateEvent } from './gate_runtime.ts';
 
 type SimulatorConfig = Readonly<{
   gateId: string; clientId: string; clientSecret: string; journalDir: string; transitAddress: string;

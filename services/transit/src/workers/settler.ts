@@ -1,9 +1,10 @@
 // Runs settlement in the background: every interval, the riders with something to do are settled, a few at a
-// time. A rider another instance is settling is skipped (advisory lock) and comes back on a later tick.
+// time. A rider another instance is settling is skipped (its lease) and comes back on a later tick.
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '@citypass/platform/log';
 import { transitMetrics } from '../metrics.ts';
-import { dueRiders, settleRider, type SettleOutcome, type SettlementDeps } from './settlement.ts';
+import { settleRider, type SettleOutcome } from '../app/settle_rider.ts';
+import type { SettlementDeps } from '../app/settlement_deps.ts';
 
 const tracer = trace.getTracer('citypass.transit.settlement');
 
@@ -35,10 +36,7 @@ export interface Settler {
  * decline, so the resident leaves the deny list once the limit allows it (the next day at the latest).
  */
 async function retryLimitDeclines(deps: SettlementDeps): Promise<void> {
-  await deps.pool.query(`
-    UPDATE settlement_steps SET status = 'pending', attempt = attempt + 1
-     WHERE status = 'declined' AND decline_reason IN ('RISK_DAILY_LIMIT', 'RISK_CREDENTIAL_CAP') AND finished_at < $1`,
-  [new Date(deps.now() - 3_600_000)]);
+  await deps.store.steps.retryDeclinedFor(['RISK_DAILY_LIMIT', 'RISK_CREDENTIAL_CAP'], deps.now() - 3_600_000);
 }
 
 export function startSettler(deps: SettlementDeps, options: { intervalMs: number; concurrency: number; logger: Logger }): Settler {
@@ -49,7 +47,7 @@ export function startSettler(deps: SettlementDeps, options: { intervalMs: number
 
   const pass = async (): Promise<number> => {
     await retryLimitDeclines(deps);
-    const riders = await dueRiders(deps.pool, 1_000, deps.now());
+    const riders = await deps.store.riders.due(1_000, deps.now());
     backlog = riders.length;
     let settled = 0;
     const queue = [...riders];

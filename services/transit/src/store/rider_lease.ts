@@ -3,15 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@citypass/platform/errors';
 import type { Queryable } from '@citypass/platform/pg';
+import type { RiderLease } from '../app/transit_store.ts';
 
 /** Longer than one settlement step's wallet calls (authorize + capture, 5 s deadline each) with room to spare. */
 const leaseMs = 60_000;
-
-export interface RiderLease {
-  /** Extends the lease; throws if another settler took it meanwhile (this one stalled past its lease). */
-  renew(): Promise<void>;
-  release(): Promise<void>;
-}
 
 /** The rider's lease, or undefined while another settler holds it. */
 export async function takeRiderLease(db: Queryable, residentId: string): Promise<RiderLease | undefined> {

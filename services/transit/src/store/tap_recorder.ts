@@ -1,30 +1,8 @@
-// Records the taps gates opened for. Many gates tap at once, so taps that arrive while a write is in flight are
-// written together by the next one: one statement and one commit for the batch (group commit, no timers). One
-// statement inserts the taps and marks their riders due for settlement. A tap that is not new is explained: the
-// same tap id with the same presentation, gate, gate client and direction is a retry (its first answer stands);
-// the tap id with anything else is a reused tap id; the presentation under another tap id is a replay; a second
-// tap of one resident at the same instant cannot be priced.
+// Records the taps gates opened for (app's TapRecorder). Many gates tap at once, so taps that arrive while a write
+// is in flight are written together by the next one: one statement and one commit for the batch (group commit, no
+// timers). One statement inserts the taps and marks their riders due for settlement.
 import type { Pool } from '@citypass/platform/pg';
-
-export interface TapRecord {
-  readonly id: string;
-  readonly gateId: string;
-  /** The gate client (gate:<client>) that sent it. */
-  readonly gateClient: string;
-  readonly stationId: string;
-  readonly direction: 'in' | 'out';
-  readonly tappedAtMs: number;
-  readonly residentId: string;
-  readonly credentialId: string;
-  readonly concession: string;
-  readonly presentationNonce: string;
-  readonly presentation: string;
-  readonly source: 'online' | 'offline';
-  /** The trace the tap was decided in (traceFields), continued by its settlement. */
-  readonly traceContext: Readonly<Record<string, string>>;
-}
-
-export type RecordOutcome = 'recorded' | 'already_recorded' | 'replayed' | 'same_instant' | 'tap_id_reused';
+import type { RecordOutcome, TapRecord, TapRecorder } from '../app/transit_store.ts';
 
 const maxBatch = 500;
 
@@ -53,7 +31,7 @@ interface TapRow {
   readonly presentation_nonce: string;
 }
 
-export class TapRecorder {
+export class PostgresTapRecorder implements TapRecorder {
   readonly #pool: Pool;
   #queue: { record: TapRecord; resolve: (outcome: RecordOutcome) => void; reject: (error: unknown) => void }[] = [];
   #writing = false;
