@@ -7,6 +7,7 @@ import type { RiderLease } from '../app/transit_store.ts';
 
 /** Longer than one settlement step's wallet calls (authorize + capture, 5 s deadline each) with room to spare. */
 const leaseMs = 60_000;
+const releaseAttempts = 5;
 
 /** The rider's lease, or undefined while another settler holds it. */
 export async function takeRiderLease(db: Queryable, residentId: string): Promise<RiderLease | undefined> {
@@ -23,8 +24,18 @@ export async function takeRiderLease(db: Queryable, residentId: string): Promise
     renew: async () => {
       if (!await extend()) throw new DomainError('unavailable', 'SETTLEMENT_LEASE_LOST', 'another settler took this rider over');
     },
+    // A release lost with its connection (a failover) would leave the rider to wait out the lease: it is tried
+    // again, each time on whichever connection the pool hands out.
     release: async () => {
-      await db.query('UPDATE riders SET settling_holder = NULL, settling_until = NULL WHERE resident_id = $1 AND settling_holder = $2', [residentId, holder]);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await db.query('UPDATE riders SET settling_holder = NULL, settling_until = NULL WHERE resident_id = $1 AND settling_holder = $2', [residentId, holder]);
+          return;
+        } catch (error) {
+          if (attempt >= releaseAttempts) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        }
+      }
     },
   };
 }
