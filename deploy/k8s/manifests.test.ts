@@ -847,6 +847,8 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
   },
   {
     service: 'transit',
+    // Not ready while it decides on a list it no longer follows; still alive.
+    readinessService: 'citypass.transit.v1.TransitService',
     containerPorts: [['grpc', 7300], ['metrics', 9464]],
     grpcPort: 7300,
     env: { TRANSIT_GRPC_PORT: '7300', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },

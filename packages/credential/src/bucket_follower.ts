@@ -49,6 +49,7 @@ export class BucketFollower {
   #stopped = false;
   #running: Promise<void> | undefined;
   #reported: boolean | undefined;
+  #disconnected = false;
 
   constructor(options: BucketFollowerOptions) {
     this.#options = options;
@@ -91,7 +92,10 @@ export class BucketFollower {
   async #followConnection(): Promise<void> {
     for await (const status of this.#options.nc.status()) {
       if (this.#isStopped()) return;
-      if (status.type === 'disconnect') await this.#watch?.stop();
+      if (status.type === 'disconnect') {
+        this.#disconnected = true;
+        await this.#watch?.stop();
+      }
       if (status.type === 'reconnect') this.#stopping.wake();
     }
   }
@@ -118,12 +122,13 @@ export class BucketFollower {
       return undefined;
     }
     this.#watch = watch;
+    this.#disconnected = false;
     this.#backoff.reset();
     this.#live.wake();
     this.#report(true);
     const error = await watch.closed;
     this.#watch = undefined;
-    return error ?? new Error('the watch ended');
+    return error ?? new Error(this.#disconnected ? 'the connection to NATS was lost' : 'the watch ended');
   }
 
   /** Tells onChange about a change of state, once (not about every failed retry). */

@@ -1,4 +1,5 @@
 // Transit's environment. Parsed once at boot by main.ts; every problem is reported together.
+import { defaultBucketNames, defaultStreamNames } from '@citypass/contracts';
 import { join } from 'node:path';
 import { env, loadConfig, type Config } from '@citypass/platform/config';
 
@@ -7,10 +8,10 @@ export const transitSchema = {
   TRANSIT_GRPC_PORT: env.port({ default: 7300 }),
   TRANSIT_DATABASE_URL: env.url({ default: 'postgres://postgres@127.0.0.1:5432/citypass_transit', protocols: ['postgres:', 'postgresql:'] }),
   NATS_URL: env.string({ default: 'nats://127.0.0.1:4222' }),
-  TRANSIT_STREAM: env.string({ default: 'TRANSIT_EVENTS', description: 'JetStream stream for transit.v1.events.>' }),
-  WALLET_STREAM: env.string({ default: 'WALLET_EVENTS', description: "the wallet's stream, consumed for top-ups that pay a transit debt" }),
-  TRANSIT_DENY_BUCKET: env.string({ default: 'citypass_transit_deny', description: 'KV bucket of denied resident ids (unpaid fares), watched by gates' }),
-  IDENTITY_STATUS_BUCKET: env.string({ default: 'citypass_credential_status', description: 'KV bucket of revoked credential ids' }),
+  TRANSIT_STREAM: env.string({ default: defaultStreamNames.transit, description: 'JetStream stream for transit.v1.events.>' }),
+  WALLET_STREAM: env.string({ default: defaultStreamNames.wallet, description: "the wallet's stream, consumed for top-ups that pay a transit debt" }),
+  TRANSIT_DENY_BUCKET: env.string({ default: defaultBucketNames.transitDeny, description: 'KV bucket of denied resident ids (unpaid fares), watched by gates' }),
+  IDENTITY_STATUS_BUCKET: env.string({ default: defaultBucketNames.credentialStatus, description: 'KV bucket of revoked credential ids' }),
   IDENTITY_ISSUER: env.url({ default: 'http://127.0.0.1:7100', description: "identity's issuer URL (tokens' and credentials' iss)" }),
   IDENTITY_JWKS_URL: env.url({ default: 'http://127.0.0.1:7100/jwks', description: "where identity's public keys are fetched" }),
   IDENTITY_TOKEN_URL: env.url({ default: 'http://127.0.0.1:7100/token', description: 'where transit gets its wallet token (client_credentials)' }),

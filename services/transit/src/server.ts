@@ -3,7 +3,10 @@
 // NATS, the top-up consumer that collects debts, the outbox relay, and the gRPC edge.
 // main.ts calls it with the parsed config; integration tests call it too.
 import { join } from 'node:path';
-import { AccessTokenVerifier, IssuerKeys, PresentationVerifier, ReplayCache, RevocationSet, watchRevocations } from '@citypass/credential';
+import { AccessTokenVerifier, BucketFollower, IssuerKeys, PresentationVerifier, ReplayCache, revocationsFrom } from '@citypass/credential';
+import { resources, serviceScope } from '@citypass/contracts';
+import { Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { DomainError } from '@citypass/platform/errors';
@@ -27,7 +30,7 @@ import { startSettler, type Settler } from './workers/settler.ts';
 import { startTopUpConsumer } from './bus/topup_consumer.ts';
 import { natsWalletLink } from './bus/wallet_link.ts';
 import type { TransitConfig } from './config.ts';
-import { addTransitService } from './grpc/transit_service.ts';
+import { addTransitService, transitServiceName } from './grpc/transit_service.ts';
 import { loadGtfsFeed } from './gtfs/load_feed.ts';
 import { transitMetrics } from './metrics.ts';
 
@@ -37,7 +40,6 @@ export interface RunningTransit {
   stop(): Promise<void>;
 }
 
-export const transitResource = 'urn:citypass:transit';
 
 export interface TransitClock {
   /** Transit's clock for taps, settlement and riders' views (tests run it ahead); default Date.now. */
@@ -62,21 +64,39 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
   const pruner = startRetentionPruner(pool, { logger });
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
-  const revocations = new RevocationSet();
-  const statusKv = await untilReady(logger, 'credential status bucket', () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET));
-  const revocationWatch = await watchRevocations(statusKv, revocations);
-  void revocationWatch.closed.then((error) => {
-    if (error !== undefined) logger.error('revocation watch ended; restart transit to resume it', { error });
+  const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: resources.transit, issuerKeys });
+  // Transit decides like a gate: while a bucket cannot be followed it keeps the last known list, and says so
+  // (its gRPC health for TransitService is NOT_SERVING, so gates fall back to deciding offline).
+  // Gate configurations carry the revoked and denied lists, and uploads hundreds of taps: larger than 1 MiB.
+  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token), maxMessageBytes: 16 * 1024 * 1024 });
+  const followers: BucketFollower[] = [];
+  const follow = (bucket: string, open: () => Promise<KV>): BucketFollower => {
+    const follower = new BucketFollower({
+      nc: bus.nc, bucket, open,
+      onChange: (live, error) => {
+        grpc.setServing(transitServiceName, followers.every((each) => each.live));
+        if (!live) logger.error('a bucket is no longer followed; deciding with the last known list', { bucket, error });
+      },
+    });
+    followers.push(follower);
+    return follower;
+  };
+  const statusFollower = follow(config.IDENTITY_STATUS_BUCKET, () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET));
+  await untilReady(logger, 'credential status bucket', async () => {
+    if (!await statusFollower.startAndLoad(2_000)) throw new Error('the credential status bucket is not loaded yet');
   });
-  const denyList = await DenyListMirror.open(bus.js, config.TRANSIT_DENY_BUCKET, store.denyList, logger);
-  const denyListFollower = await startDenyListFollower(denyList, logger);
+  const denyFollower = follow(config.TRANSIT_DENY_BUCKET, () => new Kvm(bus.js).open(config.TRANSIT_DENY_BUCKET));
+  const denyList = await DenyListMirror.open(bus.js, config.TRANSIT_DENY_BUCKET, store.denyList, denyFollower.set, logger);
+  const denyListFollower = startDenyListFollower(denyFollower, denyList, logger);
+  await denyFollower.startAndLoad();
+  const revocations = revocationsFrom(statusFollower, 'last_known');
   transitMetrics.denyListSize.addCallback((result) => { result.observe(denyList.size); });
   const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys, revocations };
   const jwks = cachedText(config.IDENTITY_JWKS_URL, 60_000);
 
   const credentials = new ClientCredentials({
     tokenUrl: config.IDENTITY_TOKEN_URL, clientId: config.TRANSIT_CLIENT_ID, clientSecret: config.TRANSIT_CLIENT_SECRET,
-    resource: 'urn:citypass:wallet', scope: ['charge', 'settle', 'refund'].map((verb) => `${verb}:${config.TRANSIT_CLIENT_ID}`).join(' '),
+    resource: resources.wallet, scope: (['charge', 'settle', 'refund'] as const).map((verb) => serviceScope(verb, config.TRANSIT_CLIENT_ID)).join(' '),
   });
   const settlementDeps = { store, fares, wallet: natsWalletLink(bus.nc, credentials), denyList, logger, now };
   const settler = startSettler(settlementDeps, { intervalMs: config.TRANSIT_SETTLE_INTERVAL_MS, concurrency: config.TRANSIT_SETTLE_CONCURRENCY, logger });
@@ -84,9 +104,6 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
     js: bus.js, jsm: bus.jsm, stream: config.WALLET_STREAM, store, logger, onRetry: () => void settler.runOnce().catch(() => undefined),
   }));
 
-  const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: transitResource, issuerKeys });
-  // Gate configurations carry the revoked and denied lists, and uploads hundreds of taps: larger than 1 MiB.
-  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token), maxMessageBytes: 16 * 1024 * 1024 });
   addTransitService(grpc, {
     store,
     fares,
@@ -95,7 +112,7 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
     uploadVerifier: new PresentationVerifier({ ...verifierOptions, replayCache: undefined }),
     accountVerifier: new PresentationVerifier({ ...verifierOptions, replayCache: undefined }),
     denyList,
-    revocations,
+    revocations: statusFollower.set,
     recorder: new PostgresTapRecorder(pool),
     answers: new TapAnswers(),
     issuer: config.IDENTITY_ISSUER,
@@ -114,9 +131,9 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
       await settler.stop();
       await topUps.stop();
       await denyListFollower.stop();
-      await revocationWatch.stop();
-      fareReload.stop();
-      assignmentsReload.stop();
+      await statusFollower.stop();
+      await fareReload.stop();
+      await assignmentsReload.stop();
       await pruner.stop();
       await relay.stop();
       await bus.close();

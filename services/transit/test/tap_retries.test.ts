@@ -44,7 +44,11 @@ function tapRequest(phone: Phone, gateId: string, presentation = h.tapPresentati
  * Runs `during` while the taps table is locked, then makes the database fail every transit statement waiting on
  * the lock by terminating its connection (as a database restart or failover would), and releases the lock.
  */
-async function withFailingTapWrites<T>(during: () => Promise<T>): Promise<T> {
+/**
+ * Runs `during` while the taps table is locked; once a tap write waits on the lock, `whileBlocked` runs, then the
+ * waiting session is terminated (as a failover would), so the write fails.
+ */
+async function withFailingTapWrites<T>(during: () => Promise<T>, whileBlocked: () => Promise<void> = () => Promise.resolve()): Promise<T> {
   const lock = await h.db.connect();
   try {
     await lock.query('BEGIN');
@@ -52,6 +56,7 @@ async function withFailingTapWrites<T>(during: () => Promise<T>): Promise<T> {
     const result = during();
     const waiting = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'transit' AND wait_event_type = 'Lock'";
     await waitFor(async () => ((await h.db.query(waiting)).rowCount ?? 0) > 0, 'a tap write waits on the lock', 20_000);
+    await whileBlocked();
     await h.db.query(`SELECT pg_terminate_backend(pid) FROM (${waiting}) AS blocked`);
     return await result;
   } finally {
@@ -75,14 +80,11 @@ describe('a tap whose write fails', () => {
   test('tap retries - while a write is in flight the same QR at another gate is a replay; after the failure the retry opens', async () => {
     const phone = await h.resident();
     const request = tapRequest(phone, 'central-g1');
-    const [failed, elsewhere] = await withFailingTapWrites(async () => {
-      const first = reasonOf(h.gates.tap(request));
-      await waitFor(async () => ((await h.db.query(
-        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'transit' AND wait_event_type = 'Lock'")).rowCount ?? 0) > 0,
-      'the first write waits', 20_000);
-      const second = await h.gates.tap({ ...request, gateId: 'central-g2', tapId: randomUUID() });
-      return [await first, second] as const;
+    let elsewhere: Awaited<ReturnType<typeof h.gates.tap>> | undefined;
+    const failed = await withFailingTapWrites(() => reasonOf(h.gates.tap(request)), async () => {
+      elsewhere = await h.gates.tap({ ...request, gateId: 'central-g2', tapId: randomUUID() });
     });
+    assert.ok(elsewhere !== undefined);
     assert.deepEqual([elsewhere.decision, elsewhere.reason], ['DENY', 'PRESENTATION_REPLAYED'], 'reserved while its first write runs');
     assert.equal(failed.kind, 'unavailable');
     assert.equal((await h.gates.tap(request)).decision, 'OPEN');

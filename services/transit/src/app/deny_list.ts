@@ -1,11 +1,11 @@
 // The transit deny list: residents with an unpaid fare. The database (the deny list store) is the truth; a NATS
 // KV bucket (key = resident id) carries it to every transit instance and every gate, which watch it. Settlement
 // puts and deletes keys right after its commit; a resync (workers/deny_list_follower.ts) makes the bucket equal
-// to the table. Each instance's in-memory set follows the bucket through the same watcher gates use, and also
+// to the table. Each instance's in-memory set follows the bucket through the one follower gates use too, and also
 // takes this instance's own changes at once.
 import { Kvm, type KV } from '@nats-io/kv';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { RevocationSet, watchRevocations, type RevocationWatch } from '@citypass/credential';
+import type { RevocationSet } from '@citypass/credential';
 import type { DenyList } from '@citypass/gate';
 import type { Logger } from '@citypass/platform/log';
 import type { DenyListStore } from './transit_store.ts';
@@ -14,17 +14,21 @@ export class DenyListMirror implements DenyList {
   readonly #kv: KV;
   readonly #store: DenyListStore;
   readonly #logger: Logger;
-  readonly #denied = new RevocationSet();
+  readonly #denied: RevocationSet;
 
-  private constructor(kv: KV, store: DenyListStore, logger: Logger) {
+  private constructor(kv: KV, store: DenyListStore, denied: RevocationSet, logger: Logger) {
     this.#kv = kv;
     this.#store = store;
+    this.#denied = denied;
     this.#logger = logger;
   }
 
-  /** The bucket made equal to the table once; follow it with workers/deny_list_follower.ts. */
-  static async open(js: JetStreamClient, bucket: string, store: DenyListStore, logger: Logger): Promise<DenyListMirror> {
-    const mirror = new DenyListMirror(await new Kvm(js).create(bucket, { history: 1 }), store, logger);
+  /**
+   * The bucket made equal to the table once. `denied` is the set the bucket is followed into
+   * (workers/deny_list_follower.ts); this instance's own changes enter it at once too.
+   */
+  static async open(js: JetStreamClient, bucket: string, store: DenyListStore, denied: RevocationSet, logger: Logger): Promise<DenyListMirror> {
+    const mirror = new DenyListMirror(await new Kvm(js).create(bucket, { history: 1 }), store, denied, logger);
     await mirror.resync();
     return mirror;
   }
@@ -49,11 +53,6 @@ export class DenyListMirror implements DenyList {
   async clear(residentId: string): Promise<void> {
     this.#denied.remove(residentId);
     await this.#kv.delete(residentId).catch((error: unknown) => { this.#logger.warn('deny list delete failed; the resync repeats it', { error }); });
-  }
-
-  /** Follows the bucket into this instance's set until stopped. */
-  watchBucket(): Promise<RevocationWatch> {
-    return watchRevocations(this.#kv, this.#denied);
   }
 
   /** Makes the bucket equal to the table; returns the number of keys changed. */

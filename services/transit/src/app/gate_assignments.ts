@@ -2,6 +2,7 @@
 // client it is assigned to (an OIDC client with `gate:<client>`), so a gate fleet cannot tap as another fleet's
 // gates, and a gate with no client cannot be used at all. Read on every tap from memory; reloaded after a change
 // and by workers/gate_assignments_reload.ts, so another instance's assignment reaches this one within 30 s.
+import { serviceScope } from '@citypass/contracts';
 import type { Gate as GateMessage } from '@citypass/proto/transit/v1/transit';
 import { invalidArgument, notFound, permissionDenied } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
@@ -31,7 +32,7 @@ export class GateAssignments {
 
   /** The caller must hold `gate:<client>` and the gate must be assigned to that client. */
   check(principal: Principal | undefined, gateId: string): void {
-    if (principal === undefined || !principal.scopes.has(`gate:${principal.clientId}`)) {
+    if (principal === undefined || !principal.scopes.has(serviceScope('gate', principal.clientId))) {
       throw permissionDenied('SCOPE_MISSING', 'gates call with a token carrying gate:<client>');
     }
     if (this.#clientOf.get(gateId) !== principal.clientId) {

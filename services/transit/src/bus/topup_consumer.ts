@@ -1,13 +1,14 @@
 // A top-up can pay a transit debt: when the wallet reports one for a resident with declined fares, those charges
 // become pending again (the same wallet idempotency keys: a declined call wrote nothing) and the settler retries them; the resident
 // leaves the deny list once they succeed. Recorded in the inbox, so a redelivered event changes nothing twice.
+import { walletEventSubjects } from '@citypass/contracts';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { ToppedUp } from '@citypass/proto/wallet/v1/wallet';
 import type { Logger } from '@citypass/platform/log';
 import { startConsumer } from '@citypass/platform/outbox';
 import type { TransitStore } from '../app/transit_store.ts';
 
-export const toppedUpSubject = 'wallet.v1.events.account.topped_up';
+const toppedUpSubject = walletEventSubjects.toppedUp;
 const consumer = 'transit-topups';
 
 export async function startTopUpConsumer(options: {

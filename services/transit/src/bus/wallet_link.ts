@@ -1,6 +1,7 @@
 // Transit's side of the wallet's NATS request/reply: charges that settle verified taps and refunds of fare
 // corrections, with transit's own access token (charge:, settle: and refund:transit). A refused token is fetched again
 // once (identity may have rotated keys or the token may have just expired).
+import { walletRequestSubjects } from '@citypass/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   AuthorizeRequest, AuthorizeResponse, CaptureRequest, CaptureResponse, RefundRequest, RefundResponse, VoidRequest, type Hold,
@@ -34,18 +35,18 @@ export function natsWalletLink(nc: NatsConnection, credentials: ClientCredential
   };
   return {
     async charge({ key, presentation, amountMinor, currency, reference, holdTtlSeconds = 0 }) {
-      const authorized = AuthorizeResponse.decode(await call('wallet.v1.authorize', AuthorizeRequest.encode({
+      const authorized = AuthorizeResponse.decode(await call(walletRequestSubjects.authorize, AuthorizeRequest.encode({
         idempotencyKey: `${key}:authorize`, amount: { amountMinor, currency }, presentation, reference, holdTtlSeconds, settlesTap: true,
       }).finish()));
       const holdId = authorized.hold?.holdId ?? '';
       let capturedBytes: Uint8Array;
       try {
-        capturedBytes = await call('wallet.v1.capture', CaptureRequest.encode({ idempotencyKey: `${key}:capture`, holdId, amountMinor }).finish());
+        capturedBytes = await call(walletRequestSubjects.capture, CaptureRequest.encode({ idempotencyKey: `${key}:capture`, holdId, amountMinor }).finish());
       } catch (error) {
         // The hold ran out before its capture (transit was down for a while): release it now rather than when the
         // wallet's sweeper gets to it, so the next attempt's authorization finds the resident's money free.
         if (isDomainError(error) && error.reason === 'HOLD_EXPIRED') {
-          await call('wallet.v1.void', VoidRequest.encode({ idempotencyKey: `${key}:void`, holdId }).finish()).catch(() => undefined);
+          await call(walletRequestSubjects.void, VoidRequest.encode({ idempotencyKey: `${key}:void`, holdId }).finish()).catch(() => undefined);
         }
         throw error;
       }
@@ -54,7 +55,7 @@ export function natsWalletLink(nc: NatsConnection, credentials: ClientCredential
       return captured.hold;
     },
     async refund({ key, holdId, amountMinor, reason }) {
-      const refunded = RefundResponse.decode(await call('wallet.v1.refund', RefundRequest.encode({
+      const refunded = RefundResponse.decode(await call(walletRequestSubjects.refund, RefundRequest.encode({
         idempotencyKey: key, holdId, amountMinor, reason,
       }).finish()));
       if (refunded.hold === undefined) throw new Error('the wallet answered a refund without its hold');

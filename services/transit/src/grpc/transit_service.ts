@@ -1,6 +1,7 @@
 // TransitService over gRPC: decode -> app -> encode. Gates authenticate with a `gate:<client>` token (and must be
 // assigned to that client), operators
 // with `transit:admin`, residents with a presentation addressed to transit-account in `citypass-presentation`.
+import { operatorScopes } from '@citypass/contracts';
 import type { Metadata } from '@grpc/grpc-js';
 import { transitFieldLimits } from '@citypass/gate';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
@@ -15,7 +16,9 @@ import { residentOf, type RiderDeps } from '../app/rider_view.ts';
 import { tap } from '../app/tap.ts';
 import { uploadTaps } from '../app/upload_taps.ts';
 
-export const operatorScope = 'transit:admin';
+/** The name its gRPC health reports under: NOT_SERVING while transit does not follow its buckets. */
+export const transitServiceName = 'citypass.transit.v1.TransitService';
+const operatorScope = operatorScopes.transit;
 const gate: MethodPolicy = 'authenticated';
 const operator: MethodPolicy = { anyScope: [operatorScope] };
 const resident: MethodPolicy = 'public';
@@ -25,7 +28,7 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
     const value = metadata.get('citypass-presentation')[0];
     return typeof value === 'string' ? value : undefined;
   };
-  server.addService('citypass.transit.v1.TransitService', TransitServiceService, {
+  server.addService(transitServiceName, TransitServiceService, {
     tap: (request, context) => tap(deps, context.principal, request),
     uploadTaps: (request, context) => uploadTaps(deps, context.principal, request),
     getGateConfig: (request, context) => gateConfig(deps, context.principal, request.gateId),
