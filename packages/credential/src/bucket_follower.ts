@@ -128,7 +128,7 @@ export class BucketFollower {
     this.#report(true);
     const error = await watch.closed;
     this.#watch = undefined;
-    return error ?? new Error(this.#disconnected ? 'the connection to NATS was lost' : 'the watch ended');
+    return error ?? new Error(this.#wasDisconnected() ? 'the connection to NATS was lost' : 'the watch ended');
   }
 
   /** Tells onChange about a change of state, once (not about every failed retry). */
@@ -136,6 +136,11 @@ export class BucketFollower {
     if (this.#reported === live) return;
     this.#reported = live;
     this.#options.onChange?.(live, error);
+  }
+
+  /** Read again after each await (the connection may have dropped meanwhile). */
+  #wasDisconnected(): boolean {
+    return this.#disconnected;
   }
 
   /** Read again after each await (stop() may have run meanwhile). */
