@@ -1,6 +1,9 @@
 // Issuance of the resident credential: an SD-JWT VC style ES256 JWS with no disclosures, bound to the phone's key
 // through cnf.jwk (RFC 7800) and revocable through a status list index. Claim names are short on purpose: the
 // credential and a presentation must fit in one QR code (< 1,000 bytes).
+import { isConcession, type Concession } from '@citypass/contracts';
+
+export { concessions, type Concession } from '@citypass/contracts';
 import type { KeyObject } from 'node:crypto';
 import { claimError, integerClaim, objectClaim, optionalStringClaim, stringClaim } from './claim_fields.ts';
 import { importDevicePublicJwk, type EcPublicJwk } from './jwk.ts';
@@ -8,8 +11,6 @@ import { signJws, type JsonObject } from './jws.ts';
 
 export const credentialVct = 'urn:citypass:resident:1';
 export const credentialTyp = 'dc+sd-jwt';
-export const concessions = ['adult', 'child', 'senior', 'student'] as const;
-export type Concession = (typeof concessions)[number];
 
 export type CredentialClaims = {
   readonly iss: string;
@@ -65,7 +66,7 @@ export function parseCredentialClaims(payload: JsonObject): CredentialClaims {
   const reason = 'CREDENTIAL_CLAIMS_INVALID';
   const jwk = objectClaim(objectClaim(payload, 'cnf', reason), 'jwk', reason);
   const concession = payload['concession'];
-  if (!concessions.includes(concession as Concession)) throw claimError(reason, 'concession is not a known concession');
+  if (typeof concession !== 'string' || !isConcession(concession)) throw claimError(reason, 'concession is not a known concession');
   const statusList = objectClaim(objectClaim(payload, 'status', reason), 'status_list', reason);
   const plan = optionalStringClaim(payload, 'plan', reason);
   return {
@@ -76,7 +77,7 @@ export function parseCredentialClaims(payload: JsonObject): CredentialClaims {
     iat: integerClaim(payload, 'iat', reason),
     exp: integerClaim(payload, 'exp', reason),
     cnf: { jwk },
-    concession: concession as Concession,
+    concession,
     ...(plan === undefined ? {} : { plan }),
     status: { status_list: { idx: integerClaim(statusList, 'idx', reason), uri: stringClaim(statusList, 'uri', reason) } },
   };

@@ -1,6 +1,7 @@
 // A presentation is the credential followed by a Key-Binding JWT the phone signs with its device key
 // (SD-JWT with no disclosures plus key binding): `<credential>~<kb-jwt>`. The KB-JWT names the audience, a short
 // validity window, a fresh nonce, the device's monotonic counter and the hash of the credential it binds to.
+import { isCurrencyCode } from '@citypass/platform/money';
 import assert from 'node:assert/strict';
 import { hash, randomBytes, type KeyObject } from 'node:crypto';
 import { encodeBase64Url } from './base64url.ts';
@@ -14,7 +15,6 @@ const nonceBytes = 12;
 const minNonceLength = 16;
 const maxNonceLength = 64;
 const nonceCharacters = /^[A-Za-z0-9_-]+$/;
-const currencyPattern = /^[A-Z]{3}$/;
 const amountTextPattern = /^(0|[1-9][0-9]{0,18})$/;
 
 /** The most the holder allows this presentation to be charged, in integer minor units of an ISO 4217 currency. */
@@ -96,7 +96,7 @@ export function parsePresentationClaims(payload: JsonObject): PresentationClaims
 function parseAmountCap(cap: JsonObject): AmountCap {
   const amount = cap['amt'];
   const currency = cap['cur'];
-  if (typeof currency !== 'string' || !currencyPattern.test(currency)) {
+  if (typeof currency !== 'string' || !isCurrencyCode(currency)) {
     throw claimError('PRESENTATION_CLAIMS_INVALID', 'cap.cur must be an ISO 4217 code');
   }
   if (typeof amount === 'number' && Number.isSafeInteger(amount) && amount >= 0) return { amountMinor: BigInt(amount), currency };

@@ -3,11 +3,12 @@
 // the network, except to fetch an issuer key it has never seen (IssuerKeys caches; offline gates are seeded).
 // An OPEN decision only reserves the presentation in the verifier's replay cache: the caller releases it
 // (verifier.release) when the tap cannot be recorded, so only a recorded tap consumes it.
+import { presentationAudiences } from '@citypass/contracts';
 import type { PresentationVerifier, VerifiedPresentation } from '@citypass/credential';
 import { isDomainError } from '@citypass/platform/errors';
 
 /** Presentations at gates are addressed to the transit service, not to one gate: a QR code is made before the tap. */
-export const gateAudience = 'transit';
+export const gateAudience = presentationAudiences.gate;
 
 export interface DenyList {
   isDenied(residentId: string): boolean;

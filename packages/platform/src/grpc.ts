@@ -15,6 +15,14 @@ import { asRetryableFailure } from './infrastructure_errors.ts';
 import type { Logger } from './log.ts';
 
 export const reasonMetadataKey = 'citypass-error-reason';
+/** Residents authenticate reads of their own data with a presentation of their credential in this metadata. */
+export const presentationMetadataKey = 'citypass-presentation';
+
+/** The presentation a resident sent with the call, if any. */
+export function presentationOf(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get(presentationMetadataKey)[0];
+  return typeof value === 'string' ? value : undefined;
+}
 
 export interface Principal {
   /** The OIDC client that holds the token. */

@@ -4,6 +4,11 @@ import assert from 'node:assert/strict';
 
 export type MinorUnits = bigint & { readonly __brand: 'MinorUnits' };
 
+/** An ISO 4217 alphabetic code's shape (three capital letters); whether a service runs it is the service's call. */
+export function isCurrencyCode(code: string): boolean {
+  return /^[A-Z]{3}$/.test(code);
+}
+
 export function minorUnits(value: bigint): MinorUnits {
   assert.ok(value >= 0n, 'minor units are never negative');
   return value as MinorUnits;

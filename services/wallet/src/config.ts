@@ -1,4 +1,5 @@
 // The wallet's environment. Parsed once at boot by main.ts; every problem is reported together.
+import { isCurrencyCode } from '@citypass/platform/money';
 import { defaultBucketNames, defaultStreamNames } from '@citypass/contracts';
 import { ConfigError, env, loadConfig, type Config } from '@citypass/platform/config';
 
@@ -35,7 +36,7 @@ export type WalletConfig = Config<typeof walletSchema>;
 
 export function loadWalletConfig(source: Record<string, string | undefined> = process.env): WalletConfig {
   const config = loadConfig(walletSchema, source);
-  const malformed = config.WALLET_CURRENCIES.split(',').filter((currency) => !/^[A-Z]{3}$/.test(currency));
+  const malformed = config.WALLET_CURRENCIES.split(',').filter((currency) => !isCurrencyCode(currency));
   if (malformed.length > 0) throw new ConfigError(malformed.map((currency) => `WALLET_CURRENCIES: ${JSON.stringify(currency)} is not an ISO 4217 code`));
   return config;
 }

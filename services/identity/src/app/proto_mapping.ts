@@ -1,18 +1,18 @@
 // Between wire enums and domain values.
 import { ConcessionClass as ProtoConcession } from '@citypass/proto/identity/v1/identity';
 import { invalidArgument } from '@citypass/platform/errors';
+import { concessions } from '@citypass/contracts';
 import type { ConcessionClass } from '../domain/resident.ts';
 
-const byProto = new Map<ProtoConcession, ConcessionClass>([
-  [ProtoConcession.CONCESSION_CLASS_ADULT, 'adult'],
-  [ProtoConcession.CONCESSION_CLASS_CHILD, 'child'],
-  [ProtoConcession.CONCESSION_CLASS_SENIOR, 'senior'],
-  [ProtoConcession.CONCESSION_CLASS_STUDENT, 'student'],
-]);
+/** CONCESSION_CLASS_<NAME> on the wire for each concession of @citypass/contracts. */
+const byProto = new Map<ProtoConcession, ConcessionClass>(concessions.map((concession) => {
+  const wire = ProtoConcession[`CONCESSION_CLASS_${concession.toUpperCase()}` as keyof typeof ProtoConcession];
+  return [wire, concession];
+}));
 
 export function concessionFromProto(value: ProtoConcession): ConcessionClass {
   const concession = byProto.get(value);
-  if (concession === undefined) throw invalidArgument('CONCESSION_CLASS_INVALID', 'concession class must be adult, child, senior or student');
+  if (concession === undefined) throw invalidArgument('CONCESSION_CLASS_INVALID', `concession class must be one of ${concessions.join(', ')}`);
   return concession;
 }
 

@@ -2,8 +2,9 @@
 import { invalidArgument } from '@citypass/platform/errors';
 import { checkText } from '@citypass/platform/text';
 
-export const concessionClasses = ['adult', 'child', 'senior', 'student'] as const;
-export type ConcessionClass = (typeof concessionClasses)[number];
+import type { Concession } from '@citypass/contracts';
+
+export type ConcessionClass = Concession;
 
 export interface NewResident {
   readonly givenName: string;

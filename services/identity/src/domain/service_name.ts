@@ -1,5 +1,5 @@
 // City services onboarded as OIDC clients: the name becomes the client id and the `charge:<name>` scope.
-import { serviceScope, serviceScopeVerbs } from '@citypass/contracts';
+import { presentationAudiences, serviceScope, serviceScopeVerbs } from '@citypass/contracts';
 import { invalidArgument } from '@citypass/platform/errors';
 
 const namePattern = /^[a-z][a-z0-9-]{1,31}$/;
@@ -9,7 +9,7 @@ const scopeVerbs: ReadonlySet<string> = new Set(serviceScopeVerbs);
 // presentations residents address to the wallet to read their balance, one called "transit-account" those they
 // address to transit to list their journeys. "transit" is not reserved: the transit service is onboarded under it,
 // and the taps it settles are addressed to it.
-const reservedNames = new Set(['operator', 'citypass-app', 'identity', 'wallet', 'city', 'transit-account']);
+const reservedNames = new Set(['operator', 'citypass-app', 'identity', 'city', presentationAudiences.wallet, presentationAudiences.transitAccount]);
 
 export function validateServiceName(name: string): string {
   if (!namePattern.test(name)) {

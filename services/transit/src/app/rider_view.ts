@@ -1,6 +1,7 @@
 // What the residents' queries share: who they are (a presentation addressed to "transit-account", not "transit":
 // a presentation shown to read journeys never opens a gate) and their statement, priced by the same engine
 // settlement uses. The queries are list_journeys.ts and get_cap_progress.ts.
+import { presentationAudiences } from '@citypass/contracts';
 import type { PresentationVerifier } from '@citypass/credential';
 import { unauthenticated } from '@citypass/platform/errors';
 import { checkConcession, type ConcessionClass } from '../domain/concession.ts';
@@ -9,7 +10,7 @@ import { computeStatement, type DayTotal, type Statement } from '../domain/state
 import type { FareBook } from './fare_book.ts';
 import type { TransitStore } from './transit_store.ts';
 
-export const accountAudience = 'transit-account';
+export const accountAudience = presentationAudiences.transitAccount;
 
 export interface RiderDeps {
   readonly store: TransitStore;

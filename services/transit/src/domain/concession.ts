@@ -1,8 +1,9 @@
 // Concession classes come from the credential's entitlements; each has its own fares and caps. Pure.
+import { concessions, type Concession } from '@citypass/contracts';
 import { invalidArgument } from '@citypass/platform/errors';
 
-export const concessionClasses = ['adult', 'child', 'senior', 'student'] as const;
-export type ConcessionClass = (typeof concessionClasses)[number];
+export const concessionClasses = concessions;
+export type ConcessionClass = Concession;
 
 /** One value per concession class: every class must be present. */
 export type ByConcession<T> = Readonly<Record<ConcessionClass, T>>;

@@ -1,5 +1,6 @@
 // A fare schedule: the currency, the service day and the versions of the fare rules, checked against a network.
 // The only way to obtain a FareSchedule, which the engine requires. Pure.
+import { isCurrencyCode } from '@citypass/platform/money';
 import { invalidArgument } from '@citypass/platform/errors';
 import type { FareSchedule, FareScheduleInput } from './fare_rules.ts';
 import { checkFareRules } from './fare_rules_validation.ts';
@@ -9,7 +10,7 @@ import { checkServiceDayRule, parseServiceDate } from './service_day.ts';
 export const maxFareRuleVersions = 100;
 
 export function createFareSchedule(input: FareScheduleInput, network: Network): FareSchedule {
-  if (!/^[A-Z]{3}$/.test(input.currency)) throw invalidArgument('CURRENCY_INVALID', 'currency must be an ISO 4217 code like EUR');
+  if (!isCurrencyCode(input.currency)) throw invalidArgument('CURRENCY_INVALID', 'currency must be an ISO 4217 code like EUR');
   checkServiceDayRule(input.serviceDay);
   if (input.versions.length === 0 || input.versions.length > maxFareRuleVersions) {
     throw invalidArgument('FARE_RULES_COUNT_INVALID', `a schedule holds 1-${maxFareRuleVersions} versions of the fare rules`);

@@ -2,10 +2,9 @@
 // assigned to that client), operators
 // with `transit:admin`, residents with a presentation addressed to transit-account in `citypass-presentation`.
 import { operatorScopes } from '@citypass/contracts';
-import type { Metadata } from '@grpc/grpc-js';
 import { transitFieldLimits } from '@citypass/gate';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
-import type { GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
+import { presentationOf, type GrpcServer, type MethodPolicy } from '@citypass/platform/grpc';
 import type { GateDeps } from '../app/gate_calls.ts';
 import { getCapProgress } from '../app/get_cap_progress.ts';
 import { gateConfig } from '../app/get_gate_config.ts';
@@ -24,10 +23,6 @@ const operator: MethodPolicy = { anyScope: [operatorScope] };
 const resident: MethodPolicy = 'public';
 
 export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps): void {
-  const presentationOf = (metadata: Metadata): string | undefined => {
-    const value = metadata.get('citypass-presentation')[0];
-    return typeof value === 'string' ? value : undefined;
-  };
   server.addService(transitServiceName, TransitServiceService, {
     tap: (request, context) => tap(deps, context.principal, request),
     uploadTaps: (request, context) => uploadTaps(deps, context.principal, request),

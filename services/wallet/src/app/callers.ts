@@ -5,7 +5,7 @@
 import { defaultMaxPresentationBytes } from '@citypass/credential';
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
-import { serviceScope, walletScopeVerbs } from '@citypass/contracts';
+import { presentationAudiences, serviceScope, walletScopeVerbs } from '@citypass/contracts';
 import type { Caller, Verb, WalletDeps } from './deps.ts';
 
 export type { Verb } from './deps.ts';
@@ -25,7 +25,7 @@ export function requireVerb(caller: Caller, verb: Verb): void {
   if (!caller.verbs.has(verb)) throw permissionDenied('SCOPE_MISSING', `requires scope ${serviceScope(verb, caller.service)}`);
 }
 
-export const walletAudience = 'wallet';
+export const walletAudience = presentationAudiences.wallet;
 
 /** The resident behind a presentation addressed to the wallet (sent as `citypass-presentation` metadata). */
 export async function residentFor(deps: WalletDeps, presentation: string | undefined): Promise<string> {

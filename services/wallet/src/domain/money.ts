@@ -1,6 +1,6 @@
 // Money is integer minor units (bigint) with an ISO 4217 currency; never a float. Pure: no I/O.
 import { invalidArgument } from '@citypass/platform/errors';
-import { minorUnits, type MinorUnits } from '@citypass/platform/money';
+import { isCurrencyCode, minorUnits, type MinorUnits } from '@citypass/platform/money';
 
 export interface Money {
   readonly amountMinor: MinorUnits;
@@ -12,7 +12,7 @@ export const maxAmountMinor = 1_000_000_000_000n;
 
 /** Validates an amount for a movement: strictly positive, bounded, in a currency this wallet runs. */
 export function positiveMoney(amountMinor: bigint, currency: string, supported: ReadonlySet<string>): Money {
-  if (!/^[A-Z]{3}$/.test(currency)) throw invalidArgument('CURRENCY_INVALID', 'currency must be an ISO 4217 code like EUR');
+  if (!isCurrencyCode(currency)) throw invalidArgument('CURRENCY_INVALID', 'currency must be an ISO 4217 code like EUR');
   if (!supported.has(currency)) throw invalidArgument('CURRENCY_UNSUPPORTED', `currency ${currency} is not supported here`);
   return { amountMinor: positiveMinor(amountMinor), currency };
 }

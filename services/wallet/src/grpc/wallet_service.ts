@@ -1,8 +1,7 @@
 // WalletService over gRPC: decode -> app -> encode. Services authenticate with identity's JWT access tokens;
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata.
-import type { Metadata } from '@grpc/grpc-js';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
-import type { GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
+import { presentationOf, type GrpcServer, type MethodPolicy } from '@citypass/platform/grpc';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
@@ -24,10 +23,6 @@ const service: MethodPolicy = 'authenticated';
 const resident: MethodPolicy = 'public';
 
 export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
-  const presentationOf = (metadata: Metadata): string | undefined => {
-    const value = metadata.get('citypass-presentation')[0];
-    return typeof value === 'string' ? value : undefined;
-  };
   server.addService(walletServiceName, WalletServiceService, {
     topUp: (request, context) => topUp(deps, callerFor(context.principal, ['topup']), request, context.deadlineMs),
     authorize: (request, context) => authorize(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
