@@ -3,8 +3,8 @@
 // watch is retried with backoff; a new watch loads the whole bucket again, so nothing missed meanwhile is lost.
 import { Kvm } from '@nats-io/kv';
 import { watchRevocations, type RevocationSet, type RevocationWatch } from '@citypass/credential';
+import { Backoff, Wakeup, type BackoffOptions } from '@citypass/platform/backoff';
 import type { Bus } from '@citypass/platform/bus';
-import { Backoff, Wakeup, type BackoffOptions } from './backoff.ts';
 
 export type BucketEvent =
   | { readonly type: 'watch_up'; readonly bucket: string }
