@@ -1,14 +1,16 @@
 // One metro gate, able to work without the network. It decides every tap locally (issuer keys from its
 // configuration, its own replay cache, the last known revocations and deny list), writes the tap to its journal
 // before it answers, and uploads the journal to transit in the background. While NATS is reachable it follows the
-// revocation and deny list buckets; its configuration, with the latest lists, is saved so a restart offline works.
+// revocation and deny list buckets (credential's one BucketFollower); its stale policy is last_known: the verifier and
+// the deny list read the followed sets themselves, so while a watch is down the gate keeps deciding on what it last
+// knew and never fails closed. Its configuration, with the latest lists, is saved so a restart offline works.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { PresentationVerifier, ReplayCache, RevocationSet, type ReplayCacheOptions } from '@citypass/credential';
+import { Kvm } from '@nats-io/kv';
+import { BucketFollower, PresentationVerifier, ReplayCache, RevocationSet, type ReplayCacheOptions } from '@citypass/credential';
 import type { Bus } from '@citypass/platform/bus';
 import type { BackoffOptions } from '@citypass/platform/backoff';
 import { isDomainError } from '@citypass/platform/errors';
-import { BucketFollower, type BucketEvent } from './bucket_follower.ts';
 import { decideTap, type DenyList } from './decide.ts';
 import { fetchGateConfig, startingGateConfig, type UsableGateConfig } from './gate_config.ts';
 import { saveGateConfig } from './gate_config_store.ts';
@@ -19,6 +21,11 @@ import { TapUploader, type UploadEvent } from './tap_uploader.ts';
 
 /** Longer presentations are refused by the verifier anyway; their taps are journaled without them. */
 const maxStoredPresentationLength = 4_096;
+
+/** A followed bucket's watch started, or stopped (the gate then decides on the last known list until it is back). */
+export type BucketEvent =
+  | { readonly type: 'watch_up'; readonly bucket: string }
+  | { readonly type: 'watch_down'; readonly bucket: string; readonly error: unknown };
 
 export type GateEvent =
   | UploadEvent
@@ -147,7 +154,8 @@ export class GateRuntime {
     for (const [bucket, set] of buckets) {
       if (bucket === '') continue;
       const follower = new BucketFollower({
-        nc, bucket, set, onEvent: (event) => { this.#emit(event); },
+        nc, bucket, set, open: () => new Kvm(nc).open(bucket),
+        onChange: (live, error) => { this.#emit(live ? { type: 'watch_up', bucket } : { type: 'watch_down', bucket, error }); },
         ...(this.#options.watchBackoff === undefined ? {} : { backoff: this.#options.watchBackoff }),
       });
       this.#followers.set(set, follower);
