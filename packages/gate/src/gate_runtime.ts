@@ -11,6 +11,7 @@ import { BucketFollower, PresentationVerifier, ReplayCache, RevocationSet, type 
 import type { Bus } from '@citypass/platform/bus';
 import type { BackoffOptions } from '@citypass/platform/backoff';
 import { isDomainError } from '@citypass/platform/errors';
+import { runPeriodically, type PeriodicJob } from '@citypass/platform/periodic';
 import { decideTap, type DenyList } from './decide.ts';
 import { fetchGateConfig, startingGateConfig, type UsableGateConfig } from './gate_config.ts';
 import { saveGateConfig } from './gate_config_store.ts';
@@ -71,7 +72,7 @@ export class GateRuntime {
   readonly #denyList: DenyList = { isDenied: (residentId) => this.#denied.isRevoked(residentId) };
   readonly #replayCache: ReplayCache;
   readonly #followers = new Map<RevocationSet, BucketFollower>();
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #jobs: PeriodicJob[] = [];
   #started: Started | undefined;
   #saving: Promise<void> = Promise.resolve();
   #refreshing = false;
@@ -119,8 +120,12 @@ export class GateRuntime {
     }
     uploader.start();
     if (this.#options.nats !== undefined) this.attachNats(this.#options.nats);
-    this.#every(this.#options.configRefreshMs ?? 300_000, () => { void this.#refreshConfig(); });
-    this.#every(this.#options.configSaveMs ?? 60_000, () => { if ([...this.#followers.values()].some((follower) => follower.live)) this.#save(); });
+    this.#every('gate configuration refresh', this.#options.configRefreshMs ?? 300_000, () => this.#refreshConfig());
+    this.#every('gate configuration save', this.#options.configSaveMs ?? 60_000, async () => {
+      if (![...this.#followers.values()].some((follower) => follower.live)) return;
+      this.#save();
+      await this.#saving;
+    });
     return { source: config.source, stationId: config.config.stationId, pendingTaps: journal.pendingCount };
   }
 
@@ -179,7 +184,8 @@ export class GateRuntime {
   async stop(): Promise<void> {
     const started = this.#started;
     if (started === undefined) return;
-    for (const timer of this.#timers.splice(0)) clearInterval(timer);
+    // Waits for a refresh or save in progress, so neither runs on while the gate stops under it.
+    await Promise.all(this.#jobs.splice(0).map((job) => job.stop()));
     await started.uploader.stop();
     await Promise.all([...this.#followers.values()].map((follower) => follower.stop()));
     this.#followers.clear();
@@ -231,8 +237,9 @@ export class GateRuntime {
     });
   }
 
-  #every(intervalMs: number, action: () => void): void {
-    if (intervalMs > 0) this.#timers.push(setInterval(action, intervalMs).unref());
+  /** 0 ms: never. The tasks report their own failures as events, so they do not reject. */
+  #every(name: string, intervalMs: number, task: () => Promise<void>): void {
+    if (intervalMs > 0) this.#jobs.push(runPeriodically({ name, intervalMs }, task));
   }
 
   #emit(event: GateEvent): void {
