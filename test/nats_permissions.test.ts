@@ -14,13 +14,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { ConcessionClass, IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import {
   AuthorizeRequest, AuthorizeResponse, VoidRequest, VoidResponse, WalletServiceService,
 } from '@citypass/proto/wallet/v1/wallet';
-import { createPresentation, RevocationSet } from '@citypass/credential';
+import { BucketFollower, createPresentation, RevocationSet } from '@citypass/credential';
 import { connectBus, request, type Bus } from '@citypass/platform/bus';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { DomainError } from '@citypass/platform/errors';
@@ -28,7 +29,7 @@ import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/gr
 import type { Logger } from '@citypass/platform/log';
 import { freePort, testPostgres, type TestDatabase } from '@citypass/platform/testing';
 import { natsWalletLink, type WalletLink } from '../services/transit/src/bus/wallet_link.ts';
-import { BucketFollower, GateRuntime, grpcGateLink, type GateEvent } from '@citypass/gate';
+import { GateRuntime, grpcGateLink, type GateEvent } from '@citypass/gate';
 import {
   bucketKeys, burst, connectAs, deployedNames, refusal, refused, startCitypassNats, type Attempt, type CitypassNats, type NatsUser,
 } from './support/citypass_nats.ts';
@@ -282,7 +283,7 @@ async function reasonOf(call: Promise<unknown>): Promise<string> {
 async function followAsGate(bucket: string): Promise<{ set: RevocationSet; stop(): Promise<void> }> {
   const bus = await connectBus({ servers: nats.url('gate'), name: 'gate-fresh', logger: errorLogger('gate-fresh') });
   const set = new RevocationSet();
-  const follower = new BucketFollower({ nc: bus.nc, bucket, set });
+  const follower = new BucketFollower({ nc: bus.nc, bucket, set, open: () => new Kvm(bus.nc).open(bucket) });
   follower.start();
   const stop = async (): Promise<void> => {
     await follower.stop();

@@ -239,6 +239,15 @@ test('gate runtime - while NATS is down the gate decides with the last known lis
   assert.ok(!events.some((event) => event.type === 'warning' && /journal/.test(event.message)));
 });
 
+test('gate runtime - the configuration is fetched again every configRefreshMs, its lists deciding without NATS', async () => {
+  const { gate, link, events } = await startGate({ configRefreshMs: 50 });
+  const resident = issuer.resident();
+  assert.equal((await gate.tap(resident.present(), 'in')).decision, 'OPEN');
+  link.config = { ...link.config, deniedResidents: [resident.residentId] };
+  await eventually(async () => (await gate.tap(resident.present(), 'in')).reason === 'DEBT_OUTSTANDING', 'a refresh', 2_000);
+  assert.ok(events.filter((event) => event.type === 'config' && event.source === 'link').length >= 2);
+});
+
 test('gate runtime - a bucket that cannot be watched is retried with backoff, the last known lists deciding meanwhile', async () => {
   const [listed, added] = [issuer.resident(), issuer.resident()];
   const config = { credentialStatusBucket: uniqueName('gate_status'), denyListBucket: uniqueName('gate_deny') };

@@ -1,14 +1,17 @@
 // One metro gate, able to work without the network. It decides every tap locally (issuer keys from its
 // configuration, its own replay cache, the last known revocations and deny list), writes the tap to its journal
 // before it answers, and uploads the journal to transit in the background. While NATS is reachable it follows the
-// revocation and deny list buckets; its configuration, with the latest lists, is saved so a restart offline works.
+// revocation and deny list buckets (credential's one BucketFollower); its stale policy is last_known: the verifier and
+// the deny list read the followed sets themselves, so while a watch is down the gate keeps deciding on what it last
+// knew and never fails closed. Its configuration, with the latest lists, is saved so a restart offline works.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { PresentationVerifier, ReplayCache, RevocationSet, type ReplayCacheOptions } from '@citypass/credential';
+import { Kvm } from '@nats-io/kv';
+import { BucketFollower, PresentationVerifier, ReplayCache, RevocationSet, type ReplayCacheOptions } from '@citypass/credential';
 import type { Bus } from '@citypass/platform/bus';
+import type { BackoffOptions } from '@citypass/platform/backoff';
 import { isDomainError } from '@citypass/platform/errors';
-import type { BackoffOptions } from './backoff.ts';
-import { BucketFollower, type BucketEvent } from './bucket_follower.ts';
+import { runPeriodically, type PeriodicJob } from '@citypass/platform/periodic';
 import { decideTap, type DenyList } from './decide.ts';
 import { fetchGateConfig, startingGateConfig, type UsableGateConfig } from './gate_config.ts';
 import { saveGateConfig } from './gate_config_store.ts';
@@ -19,6 +22,11 @@ import { TapUploader, type UploadEvent } from './tap_uploader.ts';
 
 /** Longer presentations are refused by the verifier anyway; their taps are journaled without them. */
 const maxStoredPresentationLength = 4_096;
+
+/** A followed bucket's watch started, or stopped (the gate then decides on the last known list until it is back). */
+export type BucketEvent =
+  | { readonly type: 'watch_up'; readonly bucket: string }
+  | { readonly type: 'watch_down'; readonly bucket: string; readonly error: unknown };
 
 export type GateEvent =
   | UploadEvent
@@ -64,7 +72,7 @@ export class GateRuntime {
   readonly #denyList: DenyList = { isDenied: (residentId) => this.#denied.isRevoked(residentId) };
   readonly #replayCache: ReplayCache;
   readonly #followers = new Map<RevocationSet, BucketFollower>();
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #jobs: PeriodicJob[] = [];
   #started: Started | undefined;
   #saving: Promise<void> = Promise.resolve();
   #refreshing = false;
@@ -112,8 +120,12 @@ export class GateRuntime {
     }
     uploader.start();
     if (this.#options.nats !== undefined) this.attachNats(this.#options.nats);
-    this.#every(this.#options.configRefreshMs ?? 300_000, () => { void this.#refreshConfig(); });
-    this.#every(this.#options.configSaveMs ?? 60_000, () => { if ([...this.#followers.values()].some((follower) => follower.live)) this.#save(); });
+    this.#every('gate configuration refresh', this.#options.configRefreshMs ?? 300_000, () => this.#refreshConfig());
+    this.#every('gate configuration save', this.#options.configSaveMs ?? 60_000, async () => {
+      if (![...this.#followers.values()].some((follower) => follower.live)) return;
+      this.#save();
+      await this.#saving;
+    });
     return { source: config.source, stationId: config.config.stationId, pendingTaps: journal.pendingCount };
   }
 
@@ -147,7 +159,8 @@ export class GateRuntime {
     for (const [bucket, set] of buckets) {
       if (bucket === '') continue;
       const follower = new BucketFollower({
-        nc, bucket, set, onEvent: (event) => { this.#emit(event); },
+        nc, bucket, set, open: () => new Kvm(nc).open(bucket),
+        onChange: (live, error) => { this.#emit(live ? { type: 'watch_up', bucket } : { type: 'watch_down', bucket, error }); },
         ...(this.#options.watchBackoff === undefined ? {} : { backoff: this.#options.watchBackoff }),
       });
       this.#followers.set(set, follower);
@@ -171,7 +184,8 @@ export class GateRuntime {
   async stop(): Promise<void> {
     const started = this.#started;
     if (started === undefined) return;
-    for (const timer of this.#timers.splice(0)) clearInterval(timer);
+    // Waits for a refresh or save in progress, so neither runs on while the gate stops under it.
+    await Promise.all(this.#jobs.splice(0).map((job) => job.stop()));
     await started.uploader.stop();
     await Promise.all([...this.#followers.values()].map((follower) => follower.stop()));
     this.#followers.clear();
@@ -223,8 +237,9 @@ export class GateRuntime {
     });
   }
 
-  #every(intervalMs: number, action: () => void): void {
-    if (intervalMs > 0) this.#timers.push(setInterval(action, intervalMs).unref());
+  /** 0 ms: never. The tasks report their own failures as events, so they do not reject. */
+  #every(name: string, intervalMs: number, task: () => Promise<void>): void {
+    if (intervalMs > 0) this.#jobs.push(runPeriodically({ name, intervalMs }, task));
   }
 
   #emit(event: GateEvent): void {

@@ -8,9 +8,9 @@
 // TRANSIT_GRPC_ADDRESS, IDENTITY_TOKEN_URL, IDENTITY_ISSUER, NATS_URL); pass the secret by environment.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { Backoff, Wakeup } from '@citypass/platform/backoff';
 import { connectBus, type Bus } from '@citypass/platform/bus';
 import { isDomainError } from '@citypass/platform/errors';
-import { Backoff, Wakeup } from './backoff.ts';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { grpcGateLink } from './gate_link.ts';
 import { GateRuntime, type GateEvent } from './gate_runtime.ts';

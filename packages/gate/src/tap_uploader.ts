@@ -14,8 +14,8 @@
 // stays pending and uploads wait behind it (GATE_DEAD_LETTER_FULL).
 import type { UploadTapsResponse } from '@citypass/proto/transit/v1/transit';
 import { DomainError, isDomainError } from '@citypass/platform/errors';
+import { Backoff, Wakeup, type BackoffOptions } from '@citypass/platform/backoff';
 import { fieldTooLongReason } from '@citypass/platform/field_limits';
-import { Backoff, Wakeup, type BackoffOptions } from './backoff.ts';
 import { appendDeadLetter } from './dead_letter.ts';
 import { messageTooLargeReason, type GateLink } from './gate_link.ts';
 import type { TapJournal } from './tap_journal.ts';
