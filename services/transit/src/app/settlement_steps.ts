@@ -2,7 +2,8 @@
 // capture, a correction is a refund against the journey's holds. Keys are fixed per step and attempt, so a step
 // repeated after a crash or a timeout makes the same wallet calls and never moves money twice; each step runs in
 // the trace of its mandate tap.
-import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { inSpan } from '@citypass/platform/spans';
 import { JourneySettled } from '@citypass/proto/transit/v1/transit';
 import type { Hold } from '@citypass/proto/wallet/v1/wallet';
 import { isDomainError } from '@citypass/platform/errors';
@@ -22,17 +23,7 @@ async function inTapTrace<T>(store: TransitStore, step: SettlementStep, run: () 
   const parent = propagation.extract(ROOT_CONTEXT, await store.taps.traceContextOf(step.mandateTapId));
   const settlement = trace.getSpanContext(context.active());
   const links = settlement === undefined ? [] : [{ context: settlement }];
-  return context.with(parent, () => tracer.startActiveSpan(`transit settle ${step.kind}`, { links, attributes: { 'citypass.journey_id': step.journeyId } }, async (span) => {
-    try {
-      return await run();
-    } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  }));
+  return context.with(parent, () => inSpan(tracer, `transit settle ${step.kind}`, { links, attributes: { 'citypass.journey_id': step.journeyId } }, run));
 }
 
 /** Carries out pending steps in order; 'declined' as soon as a charge is declined or one waits for a top-up. */

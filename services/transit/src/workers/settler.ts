@@ -1,6 +1,7 @@
 // Runs settlement in the background: every interval, the riders with something to do are settled, a few at a
 // time. A rider another instance is settling is skipped (its lease) and comes back on a later tick.
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
+import { inSpan } from '@citypass/platform/spans';
 import type { Logger } from '@citypass/platform/log';
 import { transitMetrics } from '../metrics.ts';
 import { settleRider, type SettleOutcome } from '../app/settle_rider.ts';
@@ -10,18 +11,10 @@ const tracer = trace.getTracer('citypass.transit.settlement');
 
 /** One rider's settlement as a span: the wallet calls it makes over NATS carry it (traceparent) into the ledger. */
 function tracedSettle(deps: SettlementDeps, residentId: string): Promise<SettleOutcome> {
-  return tracer.startActiveSpan('transit settle rider', async (span) => {
-    try {
-      const outcome = await settleRider(deps, residentId);
-      span.setAttribute('citypass.settlement.outcome', outcome);
-      return outcome;
-    } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
+  return inSpan(tracer, 'transit settle rider', {}, async (span) => {
+    const outcome = await settleRider(deps, residentId);
+    span.setAttribute('citypass.settlement.outcome', outcome);
+    return outcome;
   });
 }
 
