@@ -17,10 +17,9 @@ import { ConcessionClass, IdentityServiceService } from '@citypass/proto/identit
 import { TransitServiceService, type StoredTap } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { createPresentation } from '@citypass/credential';
-import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createPool } from '@citypass/platform/pg';
-import { freePort, testPostgres, uniqueName, type TestDatabase } from '@citypass/platform/testing';
+import { freePort, refusalOf, type TestDatabase, testPostgres, uniqueName } from '@citypass/platform/testing';
 import { GateRuntime, grpcGateLink } from '@citypass/gate';
 import { startIdentityProcess, type IdentityProcess } from './support/identity_process.ts';
 import { ResidentApp } from './support/resident_app.ts';
@@ -249,15 +248,6 @@ async function journeys(rider: Rider) {
   return gates.listJourneys({ fromServiceDate: '', toServiceDate: '' }, { metadata });
 }
 
-async function reasonOf(call: Promise<unknown>): Promise<{ kind: string; reason: string }> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(error instanceof DomainError, String(error));
-    return { kind: error.kind, reason: error.reason };
-  }
-  assert.fail('the call succeeded');
-}
 
 test('system - a tap whose write the database fails is UNAVAILABLE, and its retry with the same tap id and QR opens', async () => {
   const rider = await enroll();
@@ -267,7 +257,7 @@ test('system - a tap whose write the database fails is UNAVAILABLE, and its retr
   try {
     await lock.query('BEGIN');
     await lock.query('LOCK TABLE taps IN ACCESS EXCLUSIVE MODE');
-    const failed = reasonOf(gates.tap(request));
+    const failed = refusalOf(gates.tap(request));
     const waiting = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'transit' AND wait_event_type = 'Lock'";
     await until(async () => ((await db.query(waiting)).rowCount ?? 0) > 0, 'the tap write waits on the lock');
     await db.query(`SELECT pg_terminate_backend(pid) FROM (${waiting}) AS blocked`);
@@ -288,7 +278,7 @@ test('system - a tap id is answered again only for its own gate; from another ga
   const rider = await enroll();
   const request = { presentation: rider.present('transit'), gateId: 'old-town-g2', direction: 'in', tappedAt: undefined, tapId: randomUUID() };
   assert.equal((await gates.tap(request)).decision, 'OPEN');
-  assert.deepEqual(await reasonOf(gates.tap({ ...request, gateId: 'old-town-g1' })), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
+  assert.deepEqual(await refusalOf(gates.tap({ ...request, gateId: 'old-town-g1' })), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
   assert.equal((await gates.tap(request)).decision, 'OPEN', 'the same gate gets its first answer');
   const stored: StoredTap = { tapId: request.tapId, presentation: request.presentation, direction: 'in', tappedAt: new Date(), decision: 'OPEN', reason: '' };
   const uploaded = await gates.uploadTaps({ gateId: 'stadium-g1', taps: [stored] });

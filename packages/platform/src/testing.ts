@@ -7,7 +7,9 @@ import { accessSync, chownSync, constants, mkdtempSync, readdirSync, rmSync, wri
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import pg from 'pg';
+import { DomainError } from './errors.ts';
 
 export interface TestDatabase {
   /** Connection URL of the new, empty database. */
@@ -360,4 +362,15 @@ function writeConfig(storeDir: string, config: string): string {
   const file = join(storeDir, 'nats-server.conf');
   writeFileSync(file, config, { mode: 0o600 });
   return file;
+}
+
+/** The kind and reason a call was refused with; fails the test if it succeeded or failed without a DomainError. */
+export async function refusalOf(call: Promise<unknown>): Promise<{ kind: string; reason: string }> {
+  try {
+    await call;
+  } catch (error) {
+    assert.ok(error instanceof DomainError, String(error));
+    return { kind: error.kind, reason: error.reason };
+  }
+  assert.fail('the call succeeded');
 }

@@ -1,11 +1,11 @@
 // Retried and repeated taps against real identity, wallet, PostgreSQL and NATS: a tap whose write fails consumes
 // nothing (the database's failure is UNAVAILABLE and the retry opens), a presentation still opens one gate only,
 // and a tap id is answered again only for the gate and gate client that sent it first, by any transit instance.
+import { refusalOf } from '@citypass/platform/testing';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
-import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
 import { waitFor } from '../../wallet/test/harness.ts';
@@ -22,15 +22,6 @@ after(async () => {
 
 type Phone = Parameters<TransitHarness['tapPresentation']>[0];
 
-async function reasonOf(call: Promise<unknown>): Promise<{ kind: string; reason: string }> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(error instanceof DomainError, String(error));
-    return { kind: error.kind, reason: error.reason };
-  }
-  assert.fail('the call succeeded');
-}
 
 async function tapCount(phone: Phone): Promise<number> {
   return Number((await h.db.query<{ n: string }>('SELECT count(*) AS n FROM taps WHERE resident_id = $1', [phone.residentId])).rows[0]?.n);
@@ -69,7 +60,7 @@ describe('a tap whose write fails', () => {
   test('tap retries - a failed write answers UNAVAILABLE and consumes nothing: the retry with the same tap id and QR opens', async () => {
     const phone = await h.resident();
     const request = tapRequest(phone, 'central-g1');
-    const failed = await withFailingTapWrites(() => reasonOf(h.gates.tap(request)));
+    const failed = await withFailingTapWrites(() => refusalOf(h.gates.tap(request)));
     assert.deepEqual(failed, { kind: 'unavailable', reason: 'DATABASE_UNAVAILABLE' });
     assert.equal(await tapCount(phone), 0, 'nothing was recorded');
     const retried = await h.gates.tap(request);
@@ -81,7 +72,7 @@ describe('a tap whose write fails', () => {
     const phone = await h.resident();
     const request = tapRequest(phone, 'central-g1');
     let elsewhere: Awaited<ReturnType<typeof h.gates.tap>> | undefined;
-    const failed = await withFailingTapWrites(() => reasonOf(h.gates.tap(request)), async () => {
+    const failed = await withFailingTapWrites(() => refusalOf(h.gates.tap(request)), async () => {
       elsewhere = await h.gates.tap({ ...request, gateId: 'central-g2', tapId: randomUUID() });
     });
     assert.ok(elsewhere !== undefined);
@@ -103,7 +94,7 @@ describe('a tap whose write fails', () => {
     const phone = await h.resident();
     const at = h.now() - 60_000;
     const stored = { tapId: randomUUID(), presentation: h.tapPresentationAt(phone, at), direction: 'in', tappedAt: new Date(at), decision: 'OPEN', reason: '' };
-    const failed = await withFailingTapWrites(() => reasonOf(h.gates.uploadTaps({ gateId: 'market-g1', taps: [stored] })));
+    const failed = await withFailingTapWrites(() => refusalOf(h.gates.uploadTaps({ gateId: 'market-g1', taps: [stored] })));
     assert.deepEqual(failed, { kind: 'unavailable', reason: 'DATABASE_UNAVAILABLE' });
     assert.deepEqual((await h.gates.uploadTaps({ gateId: 'market-g1', taps: [stored] })).acceptedTapIds, [stored.tapId]);
     assert.equal(await tapCount(phone), 1);
@@ -139,10 +130,10 @@ describe('a tap id belongs to the gate and gate client that used it first', () =
     const request = tapRequest(phone, 'central-g1');
     assert.equal((await h.gates.tap(request)).decision, 'OPEN');
     const reused = { kind: 'already_exists', reason: 'TAP_ID_REUSED' };
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...request, gateId: 'central-g2' })), reused, 'another gate of the same client');
-    assert.deepEqual(await reasonOf(other.tap({ ...request, gateId: 'airport-g1' })), reused, 'a gate of another client');
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...request, direction: 'out' })), reused, 'another direction');
-    assert.deepEqual(await reasonOf(secondGates.tap({ ...request, gateId: 'central-g2' })), reused, 'another instance, another gate');
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...request, gateId: 'central-g2' })), reused, 'another gate of the same client');
+    assert.deepEqual(await refusalOf(other.tap({ ...request, gateId: 'airport-g1' })), reused, 'a gate of another client');
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...request, direction: 'out' })), reused, 'another direction');
+    assert.deepEqual(await refusalOf(secondGates.tap({ ...request, gateId: 'central-g2' })), reused, 'another instance, another gate');
     assert.equal((await h.gates.tap(request)).decision, 'OPEN', 'the same gate: its first answer');
     assert.equal((await secondGates.tap(request)).decision, 'OPEN', 'the same gate at another instance: the recorded tap');
     assert.equal(await tapCount(phone), 1);
@@ -153,8 +144,8 @@ describe('a tap id belongs to the gate and gate client that used it first', () =
     const first = tapRequest(phone, 'central-g1');
     assert.equal((await h.gates.tap(first)).decision, 'OPEN');
     const presentation = h.tapPresentation(phone);
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...first, presentation })), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
-    assert.deepEqual(await reasonOf(secondGates.tap({ ...first, presentation })), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...first, presentation })), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
+    assert.deepEqual(await refusalOf(secondGates.tap({ ...first, presentation })), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
     const again = await secondGates.tap({ ...first, presentation, tapId: randomUUID(), tappedAt: new Date(h.now()) });
     assert.deepEqual([again.decision, again.reason], ['OPEN', ''], 'the refused presentation is still unused');
     assert.equal(await tapCount(phone), 2);
@@ -169,8 +160,8 @@ describe('a tap id belongs to the gate and gate client that used it first', () =
     const third = await startTransit(h.config, createLogger('transit-third', 'error'), { now: () => h.now() });
     const otherAtThird = promiseClient(TransitServiceService, `127.0.0.1:${third.grpcPort}`, { metadata: () => bearer(otherToken) });
     try {
-      assert.deepEqual(await reasonOf(other.tap(request)), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
-      assert.deepEqual(await reasonOf(otherAtThird.tap(request)), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
+      assert.deepEqual(await refusalOf(other.tap(request)), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
+      assert.deepEqual(await refusalOf(otherAtThird.tap(request)), { kind: 'already_exists', reason: 'TAP_ID_REUSED' });
     } finally {
       otherAtThird.close();
       await third.stop();

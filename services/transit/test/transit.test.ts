@@ -1,6 +1,7 @@
 // Transit against real identity, wallet, PostgreSQL and NATS: gates decide, taps are recorded once, fares settle
 // through the wallet exactly to the capped amount, a declined fare denies the resident until a top-up pays it,
 // offline uploads are taken once, and bad input gets the right status and reason and records nothing.
+import { refusalOf } from '@citypass/platform/testing';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
@@ -8,7 +9,6 @@ import { Metadata } from '@grpc/grpc-js';
 import { TransitServiceService, type FareRules } from '@citypass/proto/transit/v1/transit';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
 import { createPresentation } from '@citypass/credential';
-import { DomainError } from '@citypass/platform/errors';
 import { ResidentApp } from '../../../test/support/resident_app.ts';
 import { waitFor } from '../../wallet/test/harness.ts';
 import { startTransitHarness, type TransitHarness } from './harness.ts';
@@ -23,15 +23,6 @@ after(async () => {
 
 const minute = 60_000;
 
-async function reasonOf(call: Promise<unknown>): Promise<{ kind: string; reason: string }> {
-  try {
-    await call;
-  } catch (error) {
-    assert.ok(error instanceof DomainError, String(error));
-    return { kind: error.kind, reason: error.reason };
-  }
-  assert.fail('the call succeeded');
-}
 
 async function tap(phone: Parameters<TransitHarness['tapPresentation']>[0], gateId: string, direction: 'in' | 'out', presentation = h.tapPresentation(phone)) {
   return h.gates.tap({ presentation, gateId, direction, tappedAt: new Date(h.now()), tapId: '' });
@@ -171,21 +162,21 @@ describe('what gates are refused', () => {
   test('bad requests get gRPC errors with stable reasons and record nothing', async () => {
     const phone = await h.resident();
     const base = { presentation: h.tapPresentation(phone), gateId: 'central-g1', direction: 'in', tappedAt: new Date(h.now()), tapId: '' };
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...base, gateId: 'nowhere-g9' })), { kind: 'not_found', reason: 'GATE_UNKNOWN' });
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...base, direction: 'sideways' })), { kind: 'invalid_argument', reason: 'DIRECTION_INVALID' });
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...base, tappedAt: new Date(h.now() + 10 * minute) })), { kind: 'invalid_argument', reason: 'TAP_IN_FUTURE' });
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...base, tappedAt: new Date(h.now() - 10 * minute) })), { kind: 'invalid_argument', reason: 'TAP_TOO_OLD' });
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...base, tapId: 'bad id with spaces' })), { kind: 'invalid_argument', reason: 'TAP_ID_INVALID' });
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...base, gateId: 'nowhere-g9' })), { kind: 'not_found', reason: 'GATE_UNKNOWN' });
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...base, direction: 'sideways' })), { kind: 'invalid_argument', reason: 'DIRECTION_INVALID' });
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...base, tappedAt: new Date(h.now() + 10 * minute) })), { kind: 'invalid_argument', reason: 'TAP_IN_FUTURE' });
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...base, tappedAt: new Date(h.now() - 10 * minute) })), { kind: 'invalid_argument', reason: 'TAP_TOO_OLD' });
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...base, tapId: 'bad id with spaces' })), { kind: 'invalid_argument', reason: 'TAP_ID_INVALID' });
     // Past 16,384 characters a presentation is refused at the edge (up to there, the verifier denies it as too large).
     const tooLong = { kind: 'invalid_argument', reason: 'FIELD_TOO_LONG' };
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...base, presentation: 'a'.repeat(16_385) })), tooLong);
-    assert.deepEqual(await reasonOf(h.gates.tap({ ...base, gateId: 'g'.repeat(80_000) })), tooLong);
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...base, presentation: 'a'.repeat(16_385) })), tooLong);
+    assert.deepEqual(await refusalOf(h.gates.tap({ ...base, gateId: 'g'.repeat(80_000) })), tooLong);
     const stored = { tapId: randomUUID(), presentation: 'a'.repeat(16_385), direction: 'in', tappedAt: new Date(h.now()), decision: 'OPEN', reason: '' };
-    assert.deepEqual(await reasonOf(h.gates.uploadTaps({ gateId: 'central-g1', taps: [stored] })), tooLong);
+    assert.deepEqual(await refusalOf(h.gates.uploadTaps({ gateId: 'central-g1', taps: [stored] })), tooLong);
     const large = await h.gates.uploadTaps({ gateId: 'central-g1', taps: [{ ...stored, presentation: 'a'.repeat(16_384) }] });
     assert.deepEqual(large.rejected.map((rejected) => rejected.reason), ['PRESENTATION_TOO_LARGE']);
-    assert.deepEqual(await reasonOf(h.anonymous.tap(base)), { kind: 'unauthenticated', reason: 'TOKEN_MISSING' });
-    assert.deepEqual(await reasonOf(h.operator.tap(base)), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
+    assert.deepEqual(await refusalOf(h.anonymous.tap(base)), { kind: 'unauthenticated', reason: 'TOKEN_MISSING' });
+    assert.deepEqual(await refusalOf(h.operator.tap(base)), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
     assert.equal(await tapCount(phone.residentId), 0);
     assert.equal((await h.gates.tap(base)).decision, 'OPEN', 'the same presentation still opens: the refusals consumed nothing');
   });
@@ -201,16 +192,16 @@ describe('what gates are refused', () => {
     const airport = promiseClient(TransitServiceService, h.address, { metadata: () => bearer(token) });
     try {
       const request = { presentation: h.tapPresentation(phone), gateId: 'central-g1', direction: 'in', tappedAt: undefined, tapId: '' };
-      assert.deepEqual(await reasonOf(airport.tap(request)), { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' }, "another fleet's gate");
-      assert.deepEqual(await reasonOf(airport.getGateConfig({ gateId: 'central-g1' })), { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' });
-      assert.deepEqual(await reasonOf(airport.uploadTaps({ gateId: 'central-g1', taps: [] })), { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' });
-      assert.deepEqual(await reasonOf(h.gates.assignGates({ clientId: 'airport-gates', gateIds: ['airport-g1'] })), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
-      assert.deepEqual(await reasonOf(h.operator.assignGates({ clientId: 'airport-gates', gateIds: ['nowhere-g1'] })), { kind: 'not_found', reason: 'GATE_UNKNOWN' });
-      assert.deepEqual(await reasonOf(h.operator.assignGates({ clientId: 'Not A Client', gateIds: ['airport-g1'] })), { kind: 'invalid_argument', reason: 'CLIENT_ID_INVALID' });
+      assert.deepEqual(await refusalOf(airport.tap(request)), { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' }, "another fleet's gate");
+      assert.deepEqual(await refusalOf(airport.getGateConfig({ gateId: 'central-g1' })), { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' });
+      assert.deepEqual(await refusalOf(airport.uploadTaps({ gateId: 'central-g1', taps: [] })), { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' });
+      assert.deepEqual(await refusalOf(h.gates.assignGates({ clientId: 'airport-gates', gateIds: ['airport-g1'] })), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
+      assert.deepEqual(await refusalOf(h.operator.assignGates({ clientId: 'airport-gates', gateIds: ['nowhere-g1'] })), { kind: 'not_found', reason: 'GATE_UNKNOWN' });
+      assert.deepEqual(await refusalOf(h.operator.assignGates({ clientId: 'Not A Client', gateIds: ['airport-g1'] })), { kind: 'invalid_argument', reason: 'CLIENT_ID_INVALID' });
       const assigned = await h.operator.assignGates({ clientId: 'airport-gates', gateIds: ['airport-g1', 'airport-g2'] });
       assert.deepEqual(assigned.gates.map((gate) => gate.gateId).sort(), ['airport-g1', 'airport-g2']);
       assert.equal((await airport.tap({ ...request, gateId: 'airport-g1' })).decision, 'OPEN');
-      assert.deepEqual(await reasonOf(h.gates.tap({ ...request, presentation: h.tapPresentation(phone), gateId: 'airport-g2' })),
+      assert.deepEqual(await refusalOf(h.gates.tap({ ...request, presentation: h.tapPresentation(phone), gateId: 'airport-g2' })),
         { kind: 'permission_denied', reason: 'GATE_NOT_ASSIGNED' }, 'reassigned: the first fleet no longer taps as it');
       assert.equal(await tapCount(phone.residentId), 1);
     } finally {
@@ -380,8 +371,8 @@ describe('after the fact: new phones, old taps, repeated passes', () => {
 describe('fare rules', () => {
   test('fare rules - only operators (transit:admin) read the versions; a gate token and no token are refused', async () => {
     assert.ok((await h.operator.listFareRules({})).versions.length > 0);
-    assert.deepEqual(await reasonOf(h.gates.listFareRules({})), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
-    assert.deepEqual(await reasonOf(h.anonymous.listFareRules({})), { kind: 'unauthenticated', reason: 'TOKEN_MISSING' });
+    assert.deepEqual(await refusalOf(h.gates.listFareRules({})), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
+    assert.deepEqual(await refusalOf(h.anonymous.listFareRules({})), { kind: 'unauthenticated', reason: 'TOKEN_MISSING' });
   });
 
   test('operators add versions effective from a later day, idempotently; gates and residents cannot', async () => {
@@ -392,15 +383,15 @@ describe('fare rules', () => {
     const farFuture = `${new Date(h.now()).getUTCFullYear() + 5}-01-01`;
     const rules: FareRules = { ...current, effectiveFrom: farFuture, transferWindowMinutes: 45 };
     const key = randomUUID();
-    assert.deepEqual(await reasonOf(h.operator.putFareRules({ idempotencyKey: randomUUID(), rules: { ...rules, effectiveFrom: today } })),
+    assert.deepEqual(await refusalOf(h.operator.putFareRules({ idempotencyKey: randomUUID(), rules: { ...rules, effectiveFrom: today } })),
       { kind: 'failed_precondition', reason: 'EFFECTIVE_DATE_NOT_FUTURE' });
-    assert.deepEqual(await reasonOf(h.gates.putFareRules({ idempotencyKey: key, rules })), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
+    assert.deepEqual(await refusalOf(h.gates.putFareRules({ idempotencyKey: key, rules })), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
     const badCaps = { ...rules, dailyCap: { adultMinor: 99_999n, childMinor: 0n, seniorMinor: 0n, studentMinor: 0n } };
-    assert.equal((await reasonOf(h.operator.putFareRules({ idempotencyKey: randomUUID(), rules: badCaps }))).kind, 'invalid_argument');
+    assert.equal((await refusalOf(h.operator.putFareRules({ idempotencyKey: randomUUID(), rules: badCaps }))).kind, 'invalid_argument');
     const created = await h.operator.putFareRules({ idempotencyKey: key, rules });
     assert.equal(created.rules?.version, current.version + 1);
     assert.equal((await h.operator.putFareRules({ idempotencyKey: key, rules })).rules?.version, current.version + 1);
-    assert.deepEqual(await reasonOf(h.operator.putFareRules({ idempotencyKey: key, rules: { ...rules, maxJourneyMinutes: 90 } })),
+    assert.deepEqual(await refusalOf(h.operator.putFareRules({ idempotencyKey: key, rules: { ...rules, maxJourneyMinutes: 90 } })),
       { kind: 'already_exists', reason: 'IDEMPOTENCY_KEY_REUSED' });
     const listed = await h.operator.listFareRules({});
     assert.equal(listed.versions.length, versions.length + 1);
