@@ -4,6 +4,7 @@
 // revocation and deny list buckets; its configuration, with the latest lists, is saved so a restart offline works.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { transitReasons } from '@citypass/contracts';
 import { PresentationVerifier, ReplayCache, RevocationSet, type ReplayCacheOptions } from '@citypass/credential';
 import type { Bus } from '@citypass/platform/bus';
 import { isDomainError } from '@citypass/platform/errors';
@@ -133,7 +134,7 @@ export class GateRuntime {
       // resident may show the same code again once the journal takes taps).
       if (decided.decision === 'OPEN') verifier.release(decided.presentation);
       this.#emit({ type: 'warning', message: 'tap not journaled; denied', error });
-      return { decision: 'DENY', reason: isDomainError(error) ? error.reason : 'GATE_JOURNAL_UNAVAILABLE', tapId };
+      return { decision: 'DENY', reason: isDomainError(error) ? error.reason : transitReasons.GATE_JOURNAL_UNAVAILABLE, tapId };
     }
     uploader.notify();
     return { decision: decided.decision, reason, tapId };
