@@ -23,9 +23,9 @@ import { uploadBatchOf, type UploadBatch } from './upload_batch.ts';
 import { transitReasons } from '@citypass/contracts';
 
 /** Transit's answer to more taps in one call than it takes (services/transit/src/app/gate_calls.ts, maxUploadBatch). */
-const uploadTooLargeReason = 'UPLOAD_TOO_LARGE';
+const uploadTooLargeReason = transitReasons.UPLOAD_TOO_LARGE;
 /** Answers that one of the batch's taps (or their number) is too large: split the batch, then set the tap aside. */
-const tooLargeReasons = new Set([messageTooLargeReason, uploadTooLargeReason, fieldTooLongReason]);
+const tooLargeReasons = new Set<string>([messageTooLargeReason, uploadTooLargeReason, fieldTooLongReason]);
 
 export type UploadEvent =
   | { readonly type: 'link_down'; readonly error: unknown }

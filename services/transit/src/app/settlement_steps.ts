@@ -13,6 +13,7 @@ import type { SettlementDeps } from './settlement_deps.ts';
 import type { RiderLease, SettlementStep, TransitStore } from './transit_store.ts';
 import { walletReasons } from '@citypass/contracts';
 import { credentialReasons } from '@citypass/credential';
+import { commonReasons } from '@citypass/platform/reasons';
 
 const tracer = trace.getTracer('citypass.transit.settlement');
 
@@ -51,7 +52,7 @@ export async function runOpenSteps(deps: SettlementDeps, lease: RiderLease, resi
         transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'failed' });
         throw error;
       }
-      const reason = isDomainError(error) ? error.reason : 'UNKNOWN';
+      const reason = isDomainError(error) ? error.reason : commonReasons.UNKNOWN;
       transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome, reason });
       if (outcome === 'written_off') {
         await deps.store.transaction((tx) => finishStep(tx, residentId, step, reason));

@@ -17,6 +17,7 @@ import { requireVerb } from './callers.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { verifyMandate, verifyTapMandate } from './mandate.ts';
 import { walletReasons } from '@citypass/contracts';
+import { commonReasons } from '@citypass/platform/reasons';
 
 /** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
 export async function authorize(deps: WalletDeps, caller: Caller, request: AuthorizeRequest, deadlineMs: number): Promise<AuthorizeResponse> {
@@ -25,7 +26,7 @@ export async function authorize(deps: WalletDeps, caller: Caller, request: Autho
     walletMetrics.authorizations.add(1, { outcome: 'approved', service: caller.service });
     return response;
   } catch (error) {
-    walletMetrics.authorizations.add(1, { outcome: 'declined', service: caller.service, reason: isDomainError(error) ? error.reason : 'INTERNAL' });
+    walletMetrics.authorizations.add(1, { outcome: 'declined', service: caller.service, reason: isDomainError(error) ? error.reason : commonReasons.INTERNAL });
     throw error;
   }
 }
