@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import { DomainError } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
+import { credentialReasons } from './errors.ts';
 import type { IssuerKeys } from './issuer_keys.ts';
 import { decodeJws, verifyJwsSignature, type DecodedJws, type JsonObject } from './jws.ts';
 
-export type AccessTokenErrorReason = 'TOKEN_INVALID' | 'TOKEN_EXPIRED';
+export type AccessTokenErrorReason = typeof credentialReasons.TOKEN_INVALID | typeof credentialReasons.TOKEN_EXPIRED;
 
 export type AccessTokenVerifierOptions = {
   readonly issuer: string;
@@ -65,7 +66,7 @@ export class AccessTokenVerifier {
     if (cached !== undefined) {
       if (this.#now() >= cached.rejectedFromMs) {
         this.#cache.delete(token);
-        throw tokenRejected('TOKEN_EXPIRED', 'the access token has expired');
+        throw tokenRejected(credentialReasons.TOKEN_EXPIRED, 'the access token has expired');
       }
       if (this.#issuerKeys.get(cached.kid) === cached.key) return cached.principal;
       this.#cache.delete(token);
@@ -95,7 +96,7 @@ export class AccessTokenVerifier {
     try {
       return await this.#issuerKeys.resolve(kid);
     } catch (cause) {
-      throw tokenRejected('TOKEN_INVALID', 'the access token is signed by an unknown key', cause);
+      throw tokenRejected(credentialReasons.TOKEN_INVALID, 'the access token is signed by an unknown key', cause);
     }
   }
 }
@@ -107,7 +108,7 @@ function decodeToken(token: string, maxTokenBytes: number): DecodedJws {
     return decodeJws(token, maxTokenBytes);
   } catch (cause) {
     // Malformed, too large, alg other than ES256 (none, HS256, ...) or crit: all one answer to the caller.
-    throw tokenRejected('TOKEN_INVALID', 'the access token is not a valid ES256 JWT', cause);
+    throw tokenRejected(credentialReasons.TOKEN_INVALID, 'the access token is not a valid ES256 JWT', cause);
   }
 }
 
@@ -127,7 +128,7 @@ function checkClaims(payload: JsonObject, expected: ExpectedClaims): { principal
   if (Math.max(iat, nbf ?? iat) * 1000 > expected.nowMs + expected.clockSkewMs) {
     throw tokenInvalid('the access token is not valid yet');
   }
-  if (expected.nowMs >= exp * 1000 + expected.clockSkewMs) throw tokenRejected('TOKEN_EXPIRED', 'the access token has expired');
+  if (expected.nowMs >= exp * 1000 + expected.clockSkewMs) throw tokenRejected(credentialReasons.TOKEN_EXPIRED, 'the access token has expired');
   const scopes = new Set(typeof scope === 'string' ? scope.split(' ').filter((name) => name !== '') : []);
   const principal: Principal = Object.freeze({ clientId, subject: typeof sub === 'string' ? sub : clientId, scopes });
   return { principal, expiresAtMs: exp * 1000 };
@@ -138,7 +139,7 @@ function isSeconds(value: unknown): value is number {
 }
 
 function tokenInvalid(message: string): DomainError {
-  return tokenRejected('TOKEN_INVALID', message);
+  return tokenRejected(credentialReasons.TOKEN_INVALID, message);
 }
 
 function tokenRejected(reason: AccessTokenErrorReason, message: string, cause?: unknown): DomainError {

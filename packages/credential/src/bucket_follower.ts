@@ -9,6 +9,7 @@ import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Backoff, Wakeup, type BackoffOptions } from '@citypass/platform/backoff';
 import { DomainError } from '@citypass/platform/errors';
+import { credentialReasons } from './errors.ts';
 import { watchRevocations, type RevocationWatch } from './revocation_watch.ts';
 import { RevocationSet, type RevocationList } from './revocations.ts';
 
@@ -159,7 +160,7 @@ export function revocationsFrom(follower: BucketFollower, policy: StalePolicy): 
   return {
     isRevoked: (credentialId, atMs) => {
       if (policy === 'fail_closed' && !follower.live) {
-        throw new DomainError('unavailable', 'REVOCATIONS_UNAVAILABLE', 'credential status is not available right now');
+        throw new DomainError('unavailable', credentialReasons.REVOCATIONS_UNAVAILABLE, 'credential status is not available right now');
       }
       return follower.set.isRevoked(credentialId, atMs);
     },

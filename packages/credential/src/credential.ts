@@ -6,6 +6,7 @@ import { isConcession, type Concession } from '@citypass/contracts';
 export { concessions, type Concession } from '@citypass/contracts';
 import type { KeyObject } from 'node:crypto';
 import { claimError, integerClaim, objectClaim, optionalStringClaim, stringClaim } from './claim_fields.ts';
+import { credentialReasons } from './errors.ts';
 import { importDevicePublicJwk, type EcPublicJwk } from './jwk.ts';
 import { signJws, type JsonObject } from './jws.ts';
 
@@ -57,13 +58,13 @@ export function issueCredential(input: IssueCredentialInput, signer: CredentialS
     status: { status_list: { idx: input.statusIndex, uri: input.statusUri } },
   };
   const parsed = parseCredentialClaims(claims);
-  if (parsed.exp <= parsed.iat) throw claimError('CREDENTIAL_CLAIMS_INVALID', 'exp must be after iat');
+  if (parsed.exp <= parsed.iat) throw claimError(credentialReasons.CREDENTIAL_CLAIMS_INVALID, 'exp must be after iat');
   return signJws({ alg: 'ES256', typ: credentialTyp, kid: signer.kid }, claims, signer.privateKey);
 }
 
 /** Checks the type of every claim; values (issuer, vct, times, the device key) are the verifier's business. */
 export function parseCredentialClaims(payload: JsonObject): CredentialClaims {
-  const reason = 'CREDENTIAL_CLAIMS_INVALID';
+  const reason = credentialReasons.CREDENTIAL_CLAIMS_INVALID;
   const jwk = objectClaim(objectClaim(payload, 'cnf', reason), 'jwk', reason);
   const concession = payload['concession'];
   if (typeof concession !== 'string' || !isConcession(concession)) throw claimError(reason, 'concession is not a known concession');

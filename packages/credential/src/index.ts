@@ -6,7 +6,7 @@ export { BucketFollower, revocationsFrom, type BucketFollowerOptions, type Stale
 export { decodeBase64Url, encodeBase64Url, isCanonicalBase64Url } from './base64url.ts';
 export { concessions, credentialTyp, credentialVct, issueCredential, parseCredentialClaims } from './credential.ts';
 export type { Concession, CredentialClaims, CredentialSigner, IssueCredentialInput } from './credential.ts';
-export type { CredentialErrorReason } from './errors.ts';
+export { credentialReasons, type CredentialErrorReason } from './errors.ts';
 export { IssuerKeys, type IssuerKeysOptions } from './issuer_keys.ts';
 export { importDevicePublicJwk, jwkThumbprint, publicJwkOf, type EcPublicJwk } from './jwk.ts';
 export type { Jwks, PublishedJwk } from './jwks.ts';

@@ -1,7 +1,7 @@
 // EC P-256 public keys as JWK (RFC 7517/7518): strict import, RFC 7638 thumbprints, and export of the public part.
 import { createPublicKey, hash, type KeyObject } from 'node:crypto';
 import { decodeBase64Url } from './base64url.ts';
-import { credentialError } from './errors.ts';
+import { credentialError, credentialReasons } from './errors.ts';
 import { isJsonObject } from './jws.ts';
 
 export type EcPublicJwk = { readonly kty: 'EC'; readonly crv: 'P-256'; readonly x: string; readonly y: string };
@@ -13,10 +13,10 @@ const p256SpkiPrefix = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d0301
 /** The phone's key from a credential's cnf.jwk. Anything but a valid public P-256 point is DEVICE_KEY_INVALID. */
 export function importDevicePublicJwk(jwk: unknown): { key: KeyObject; jwk: EcPublicJwk } {
   const problem = ecPublicJwkProblem(jwk);
-  if (problem !== undefined) throw credentialError('invalid_argument', 'DEVICE_KEY_INVALID', `device key ${problem}`);
+  if (problem !== undefined) throw credentialError('invalid_argument', credentialReasons.DEVICE_KEY_INVALID, `device key ${problem}`);
   const publicJwk = jwk as EcPublicJwk;
   const key = importEcPublicJwk(publicJwk);
-  if (key === undefined) throw credentialError('invalid_argument', 'DEVICE_KEY_INVALID', 'device key is not a point on P-256');
+  if (key === undefined) throw credentialError('invalid_argument', credentialReasons.DEVICE_KEY_INVALID, 'device key is not a point on P-256');
   return { key, jwk: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y } };
 }
 
@@ -55,7 +55,7 @@ export function jwkThumbprint(jwk: EcPublicJwk): string {
 export function publicJwkOf(key: KeyObject): EcPublicJwk {
   const exported = key.export({ format: 'jwk' });
   if (exported.kty !== 'EC' || exported.crv !== 'P-256' || exported.x === undefined || exported.y === undefined) {
-    throw credentialError('invalid_argument', 'DEVICE_KEY_INVALID', 'key is not an EC P-256 key');
+    throw credentialError('invalid_argument', credentialReasons.DEVICE_KEY_INVALID, 'key is not an EC P-256 key');
   }
   return { kty: 'EC', crv: 'P-256', x: exported.x, y: exported.y };
 }

@@ -1,6 +1,6 @@
 // Reading an issuer JWKS (RFC 7517 section 5): only keys that can verify ES256 are kept, each parsed once.
 import type { KeyObject } from 'node:crypto';
-import { credentialError } from './errors.ts';
+import { credentialError, credentialReasons } from './errors.ts';
 import { ecPublicJwkProblem, importEcPublicJwk, type EcPublicJwk } from './jwk.ts';
 import { isJsonObject } from './jws.ts';
 
@@ -17,7 +17,7 @@ const maxKidLength = 128;
  */
 export function issuerKeysOfJwks(jwks: unknown): Map<string, IssuerKey> {
   if (!isJsonObject(jwks) || !Array.isArray(jwks['keys'])) {
-    throw credentialError('invalid_argument', 'JWKS_INVALID', 'JWKS must be an object with a keys array');
+    throw credentialError('invalid_argument', credentialReasons.JWKS_INVALID, 'JWKS must be an object with a keys array');
   }
   const keys = new Map<string, IssuerKey>();
   for (const candidate of jwks['keys'] as unknown[]) {

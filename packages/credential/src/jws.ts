@@ -3,7 +3,7 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { decodeBase64Url, encodeBase64Url } from './base64url.ts';
 import { derToP1363, p1363ToDer } from './ecdsa_der.ts';
-import { credentialError } from './errors.ts';
+import { credentialError, credentialReasons } from './errors.ts';
 
 export type JwsHeaderInput = { readonly alg: 'ES256'; readonly typ?: string; readonly kid?: string };
 export type JsonObject = Record<string, unknown>;
@@ -31,7 +31,7 @@ export function signJws(header: JwsHeaderInput, payload: object, privateKey: Key
 
 export function decodeJws(compact: string, maxBytes: number): DecodedJws {
   if (compact.length > maxBytes) {
-    throw credentialError('invalid_argument', 'JWS_TOO_LARGE', `JWS is longer than ${maxBytes} bytes`);
+    throw credentialError('invalid_argument', credentialReasons.JWS_TOO_LARGE, `JWS is longer than ${maxBytes} bytes`);
   }
   const firstDot = compact.indexOf('.');
   const secondDot = firstDot < 0 ? -1 : compact.indexOf('.', firstDot + 1);
@@ -58,8 +58,8 @@ function decodeHeader(part: string): Readonly<JsonObject> {
   const cached = headerCache.get(part);
   if (cached !== undefined) return cached;
   const header = decodeJsonPart(part, 'header');
-  if (header['alg'] !== 'ES256') throw credentialError('unauthenticated', 'ALG_NOT_ALLOWED', 'only ES256 is accepted');
-  if ('crit' in header) throw credentialError('invalid_argument', 'JWS_CRIT_UNSUPPORTED', 'JWS crit header is not supported');
+  if (header['alg'] !== 'ES256') throw credentialError('unauthenticated', credentialReasons.ALG_NOT_ALLOWED, 'only ES256 is accepted');
+  if ('crit' in header) throw credentialError('invalid_argument', credentialReasons.JWS_CRIT_UNSUPPORTED, 'JWS crit header is not supported');
   if (part.length <= cacheableHeaderLength) {
     if (headerCache.size >= headerCacheEntries) headerCache.clear();
     headerCache.set(part, Object.freeze(header));
@@ -85,5 +85,5 @@ export function isJsonObject(value: unknown): value is JsonObject {
 }
 
 function malformed(message: string) {
-  return credentialError('invalid_argument', 'MALFORMED_JWS', message);
+  return credentialError('invalid_argument', credentialReasons.MALFORMED_JWS, message);
 }

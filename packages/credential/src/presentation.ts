@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { hash, randomBytes, type KeyObject } from 'node:crypto';
 import { encodeBase64Url } from './base64url.ts';
 import { claimError, integerClaim, objectClaim, stringClaim } from './claim_fields.ts';
-import { credentialError } from './errors.ts';
+import { credentialError, credentialReasons } from './errors.ts';
 import { signJws, type JsonObject } from './jws.ts';
 
 export const keyBindingTyp = 'kb+jwt';
@@ -67,13 +67,13 @@ export function sdHashOf(credentialWithTilde: string): string {
 export function splitPresentation(wire: string): { credential: string; keyBinding: string } {
   const separator = wire.indexOf('~');
   if (separator <= 0 || separator !== wire.lastIndexOf('~') || separator === wire.length - 1) {
-    throw credentialError('invalid_argument', 'MALFORMED_PRESENTATION', 'presentation must be <credential>~<kb-jwt>');
+    throw credentialError('invalid_argument', credentialReasons.MALFORMED_PRESENTATION, 'presentation must be <credential>~<kb-jwt>');
   }
   return { credential: wire.slice(0, separator), keyBinding: wire.slice(separator + 1) };
 }
 
 export function parsePresentationClaims(payload: JsonObject): PresentationClaims {
-  const reason = 'PRESENTATION_CLAIMS_INVALID';
+  const reason = credentialReasons.PRESENTATION_CLAIMS_INVALID;
   const nonce = stringClaim(payload, 'nonce', reason);
   if (nonce.length < minNonceLength || nonce.length > maxNonceLength || !nonceCharacters.test(nonce)) {
     throw claimError(reason, `nonce must be ${minNonceLength}-${maxNonceLength} base64url characters`);
@@ -97,11 +97,11 @@ function parseAmountCap(cap: JsonObject): AmountCap {
   const amount = cap['amt'];
   const currency = cap['cur'];
   if (typeof currency !== 'string' || !isCurrencyCode(currency)) {
-    throw claimError('PRESENTATION_CLAIMS_INVALID', 'cap.cur must be an ISO 4217 code');
+    throw claimError(credentialReasons.PRESENTATION_CLAIMS_INVALID, 'cap.cur must be an ISO 4217 code');
   }
   if (typeof amount === 'number' && Number.isSafeInteger(amount) && amount >= 0) return { amountMinor: BigInt(amount), currency };
   if (typeof amount === 'string' && amountTextPattern.test(amount)) return { amountMinor: BigInt(amount), currency };
-  throw claimError('PRESENTATION_CLAIMS_INVALID', 'cap.amt must be a non-negative integer of minor units');
+  throw claimError(credentialReasons.PRESENTATION_CLAIMS_INVALID, 'cap.amt must be a non-negative integer of minor units');
 }
 
 function amountToWire(amountMinor: bigint): number | string {

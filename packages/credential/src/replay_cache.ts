@@ -3,7 +3,7 @@
 // of live entries it refuses (REPLAY_CACHE_FULL) instead of forgetting, since forgetting would admit replays.
 // An accepted presentation is only reserved until its use is recorded: when recording fails (or the use is refused
 // after all), release() forgets it, so the same presentation can be presented again.
-import { credentialError } from './errors.ts';
+import { credentialError, credentialReasons } from './errors.ts';
 import { ExpiryQueue } from './expiry_queue.ts';
 import { maxPresentationTtlSeconds } from './presentation.ts';
 
@@ -53,15 +53,15 @@ export class ReplayCache {
   checkAndRecord(presentation: AcceptedPresentation, nowMs: number): void {
     this.#evictExpired(nowMs);
     if (this.#nonces.has(presentation.nonce)) {
-      throw credentialError('unauthenticated', 'PRESENTATION_REPLAYED', 'presentation was already used');
+      throw credentialError('unauthenticated', credentialReasons.PRESENTATION_REPLAYED, 'presentation was already used');
     }
     const last = this.#counters.get(presentation.counterKey);
     if (last !== undefined && presentation.counter <= last.counter) {
       const message = 'presentation counter is not above the last accepted one';
-      throw credentialError('unauthenticated', 'COUNTER_NOT_INCREASING', message);
+      throw credentialError('unauthenticated', credentialReasons.COUNTER_NOT_INCREASING, message);
     }
     if (this.#nonces.size >= this.#maxEntries || (last === undefined && this.#counters.size >= this.#maxEntries)) {
-      throw credentialError('resource_exhausted', 'REPLAY_CACHE_FULL', 'replay cache is full of unexpired presentations');
+      throw credentialError('resource_exhausted', credentialReasons.REPLAY_CACHE_FULL, 'replay cache is full of unexpired presentations');
     }
     const nonceRetainUntilMs = presentation.expiresAtMs + this.#clockSkewMs;
     const { counterKey, counter } = presentation;

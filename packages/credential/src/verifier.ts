@@ -3,7 +3,7 @@
 // revoked or seen before. Checks run in a fixed order so the reason reported for a bad input is stable.
 import { CredentialCache, type VerifiedCredential } from './credential_cache.ts';
 import { credentialVct, parseCredentialClaims, type Concession } from './credential.ts';
-import { credentialError } from './errors.ts';
+import { credentialError, credentialReasons } from './errors.ts';
 import type { IssuerKeys } from './issuer_keys.ts';
 import { importDevicePublicJwk, jwkThumbprint } from './jwk.ts';
 import { decodeJws, verifyJwsSignature, type DecodedJws } from './jws.ts';
@@ -88,9 +88,9 @@ export class PresentationVerifier {
   async verify(wire: string, options: VerifyPresentationOptions): Promise<VerifiedPresentation> {
     const nowMs = options.nowMs ?? this.#now();
     const maxBytes = this.#maxPresentationBytes;
-    if (typeof wire !== 'string') throw credentialError('invalid_argument', 'MALFORMED_PRESENTATION', 'presentation must be text');
+    if (typeof wire !== 'string') throw credentialError('invalid_argument', credentialReasons.MALFORMED_PRESENTATION, 'presentation must be text');
     if (wire.length > maxBytes) {
-      throw credentialError('invalid_argument', 'PRESENTATION_TOO_LARGE', `presentation is longer than ${maxBytes} bytes`);
+      throw credentialError('invalid_argument', credentialReasons.PRESENTATION_TOO_LARGE, `presentation is longer than ${maxBytes} bytes`);
     }
     const { credential, keyBinding } = splitPresentation(wire);
     const cachedOrDecoded = this.#cachedCredential(credential, nowMs) ?? decodeJws(credential, maxBytes);
@@ -100,7 +100,7 @@ export class PresentationVerifier {
       : checkCredentialTimes(cachedOrDecoded, nowMs, this.#clockSkewMs);
     const claims = checkKeyBinding(keyBindingJws, verified, { audience: options.audience, nowMs, clockSkewMs: this.#clockSkewMs });
     if (this.#revocations.isRevoked(verified.claims.jti, options.revocationAsOfMs)) {
-      throw credentialError('permission_denied', 'CREDENTIAL_REVOKED', 'credential has been revoked');
+      throw credentialError('permission_denied', credentialReasons.CREDENTIAL_REVOKED, 'credential has been revoked');
     }
     const expiresAtMs = claims.exp * 1000;
     const accepted = { nonce: claims.nonce, expiresAtMs, counterKey: verified.deviceThumbprint, counter: claims.ctr };
@@ -126,17 +126,17 @@ export class PresentationVerifier {
 
   async #verifyCredential(compact: string, decoded: DecodedJws, nowMs: number): Promise<VerifiedCredential> {
     const kid = decoded.header['kid'];
-    if (typeof kid !== 'string') throw credentialError('invalid_argument', 'MALFORMED_JWS', 'credential header has no kid');
+    if (typeof kid !== 'string') throw credentialError('invalid_argument', credentialReasons.MALFORMED_JWS, 'credential header has no kid');
     const issuerKey = await this.#issuerKeys.resolve(kid);
     if (!verifyJwsSignature(decoded, issuerKey)) {
-      throw credentialError('unauthenticated', 'CREDENTIAL_SIGNATURE_INVALID', 'credential signature is not valid');
+      throw credentialError('unauthenticated', credentialReasons.CREDENTIAL_SIGNATURE_INVALID, 'credential signature is not valid');
     }
     const claims = parseCredentialClaims(decoded.payload);
     if (claims.iss !== this.#issuer) {
-      throw credentialError('unauthenticated', 'ISSUER_MISMATCH', 'credential is from another issuer');
+      throw credentialError('unauthenticated', credentialReasons.ISSUER_MISMATCH, 'credential is from another issuer');
     }
     if (claims.vct !== credentialVct) {
-      throw credentialError('unauthenticated', 'CREDENTIAL_TYPE_UNSUPPORTED', 'credential type is not supported');
+      throw credentialError('unauthenticated', credentialReasons.CREDENTIAL_TYPE_UNSUPPORTED, 'credential type is not supported');
     }
     const times = { issuedAtMs: claims.iat * 1000, expiresAtMs: claims.exp * 1000 };
     checkCredentialTimes(times, nowMs, this.#clockSkewMs);

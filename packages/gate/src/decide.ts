@@ -3,7 +3,7 @@
 // the network, except to fetch an issuer key it has never seen (IssuerKeys caches; offline gates are seeded).
 // An OPEN decision only reserves the presentation in the verifier's replay cache: the caller releases it
 // (verifier.release) when the tap cannot be recorded, so only a recorded tap consumes it.
-import { presentationAudiences } from '@citypass/contracts';
+import { transitReasons, presentationAudiences } from '@citypass/contracts';
 import type { PresentationVerifier, VerifiedPresentation } from '@citypass/credential';
 import { isDomainError } from '@citypass/platform/errors';
 
@@ -27,7 +27,7 @@ export async function decideTap(verifier: PresentationVerifier, denyList: DenyLi
     throw error;
   }
   // The fare is not known at the gate, so a presentation capped at some amount is no mandate for it.
-  const refusal = verified.amountCap !== undefined ? 'PRESENTATION_CAPPED' : denyList.isDenied(verified.subject) ? 'DEBT_OUTSTANDING' : undefined;
+  const refusal = verified.amountCap !== undefined ? transitReasons.PRESENTATION_CAPPED : denyList.isDenied(verified.subject) ? transitReasons.DEBT_OUTSTANDING : undefined;
   if (refusal === undefined) return { decision: 'OPEN', presentation: verified };
   verifier.release(verified); // a denied tap is no use of the presentation: shown again (debt paid), it is judged again
   return { decision: 'DENY', reason: refusal, presentation: verified };

@@ -5,6 +5,7 @@ import { IssuerKeys } from '@citypass/credential';
 import { DomainError, isDomainError } from '@citypass/platform/errors';
 import { loadGateConfig } from './gate_config_store.ts';
 import type { GateLink } from './gate_link.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export type GateIdentity = { readonly gateId: string; readonly issuer: string };
 
@@ -34,7 +35,7 @@ export async function startingGateConfig(link: GateLink, dir: string, gate: Gate
     const cause = isDomainError(fetchError) ? fetchError.reason : fetchError instanceof Error ? fetchError.message : 'no answer';
     const why = online ? `transit did not provide one (${cause})` : 'it starts offline';
     const message = `gate ${gate.gateId} has no configuration: ${why} and none was saved in ${dir}`;
-    throw new DomainError('failed_precondition', 'GATE_CONFIG_UNAVAILABLE', message, { cause: fetchError });
+    throw new DomainError('failed_precondition', transitReasons.GATE_CONFIG_UNAVAILABLE, message, { cause: fetchError });
   }
   return { config: saved.config, issuerKeys: issuerKeysOfConfig(saved.config, gate), source: 'saved', fetchError };
 }
@@ -63,5 +64,5 @@ export function issuerKeysOfConfig(config: GetGateConfigResponse, expected: Gate
 }
 
 function invalid(message: string, cause?: unknown): DomainError {
-  return new DomainError('failed_precondition', 'GATE_CONFIG_INVALID', message, { cause });
+  return new DomainError('failed_precondition', transitReasons.GATE_CONFIG_INVALID, message, { cause });
 }

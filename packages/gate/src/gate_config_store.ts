@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { GetGateConfigResponse } from '@citypass/proto/transit/v1/transit';
 import { DomainError } from '@citypass/platform/errors';
 import { syncDirectory } from './tap_journal.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export const gateConfigFileName = 'gate_config.json';
 const temporaryFileName = 'gate_config.json.tmp';
@@ -49,5 +50,5 @@ export async function loadGateConfig(dir: string): Promise<SavedGateConfig | und
 }
 
 function unreadable(dir: string, cause?: unknown): DomainError {
-  return new DomainError('failed_precondition', 'GATE_CONFIG_UNREADABLE', `saved gate configuration in ${dir} cannot be read`, { cause });
+  return new DomainError('failed_precondition', transitReasons.GATE_CONFIG_UNREADABLE, `saved gate configuration in ${dir} cannot be read`, { cause });
 }

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
+import { transitReasons } from '@citypass/contracts';
 import { BucketFollower, PresentationVerifier, ReplayCache, RevocationSet, type ReplayCacheOptions } from '@citypass/credential';
 import type { Bus } from '@citypass/platform/bus';
 import type { BackoffOptions } from '@citypass/platform/backoff';
@@ -145,7 +146,7 @@ export class GateRuntime {
       // resident may show the same code again once the journal takes taps).
       if (decided.decision === 'OPEN') verifier.release(decided.presentation);
       this.#emit({ type: 'warning', message: 'tap not journaled; denied', error });
-      return { decision: 'DENY', reason: isDomainError(error) ? error.reason : 'GATE_JOURNAL_UNAVAILABLE', tapId };
+      return { decision: 'DENY', reason: isDomainError(error) ? error.reason : transitReasons.GATE_JOURNAL_UNAVAILABLE, tapId };
     }
     uploader.notify();
     return { decision: decided.decision, reason, tapId };

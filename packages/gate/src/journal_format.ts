@@ -3,6 +3,7 @@
 // refused for good). A line that does not end in a newline, fails its checksum or does not parse is skipped: a
 // crash can only leave such a line at the end, and the journal cuts it off before appending again.
 import { crc32 } from 'node:zlib';
+import { transitReasons } from '@citypass/contracts';
 
 export type TapDirection = 'in' | 'out';
 export type GateDecision = 'OPEN' | 'DENY';
@@ -27,7 +28,7 @@ const reasonPattern = new RegExp(`^[A-Z0-9_]{1,${maxReasonLength}}$`);
 
 /** A DENY reason as journaled and uploaded: a short stable code, so it stays a bounded metric label server-side. */
 export function storableReason(reason: string): string {
-  return reasonPattern.test(reason) ? reason : 'OTHER';
+  return reasonPattern.test(reason) ? reason : transitReasons.OTHER;
 }
 
 export type JournalRecord = { readonly tap: JournaledTap } | { readonly ack: readonly string[] };

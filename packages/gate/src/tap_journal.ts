@@ -7,6 +7,7 @@ import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/prom
 import { join } from 'node:path';
 import { DomainError } from '@citypass/platform/errors';
 import { lineOf, parseLog, type JournaledTap, type JournalRecord } from './journal_format.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export const journalFileName = 'taps.v1.log';
 const compactingFileName = 'taps.v1.log.compacting';
@@ -77,7 +78,7 @@ export class TapJournal {
       journal.#recovery = { pendingTaps: journal.#pending.size, skippedLines: parsed.skippedLines, truncatedBytes };
       return journal;
     } catch (error) {
-      throw new DomainError('unavailable', 'GATE_JOURNAL_UNAVAILABLE', `tap journal in ${dir} cannot be opened`, { cause: error });
+      throw new DomainError('unavailable', transitReasons.GATE_JOURNAL_UNAVAILABLE, `tap journal in ${dir} cannot be opened`, { cause: error });
     }
   }
 
@@ -122,7 +123,7 @@ export class TapJournal {
   /** Resolves once the tap is on disk (fdatasync'd); it is pending from then on. */
   append(tap: JournaledTap): Promise<void> {
     if (this.#pending.size + this.#queuedTaps >= this.#maxPendingTaps) {
-      return Promise.reject(new DomainError('resource_exhausted', 'GATE_JOURNAL_FULL', `${this.#maxPendingTaps} taps are waiting for upload`));
+      return Promise.reject(new DomainError('resource_exhausted', transitReasons.GATE_JOURNAL_FULL, `${this.#maxPendingTaps} taps are waiting for upload`));
     }
     this.#queuedTaps++;
     return this.#enqueue({ tap }, () => { this.#queuedTaps--; });
@@ -142,7 +143,7 @@ export class TapJournal {
   }
 
   #enqueue(record: JournalRecord, release: () => void): Promise<void> {
-    if (this.#closed) return Promise.reject(new DomainError('unavailable', 'GATE_JOURNAL_UNAVAILABLE', 'tap journal is closed'));
+    if (this.#closed) return Promise.reject(new DomainError('unavailable', transitReasons.GATE_JOURNAL_UNAVAILABLE, 'tap journal is closed'));
     return new Promise((resolve, reject) => {
       const settle = (error?: DomainError): void => {
         release();
@@ -187,7 +188,7 @@ export class TapJournal {
       await this.#file.truncate(this.#sizeBytes).catch((truncateError: unknown) => {
         this.#onWarning('tap journal could not cut back a failed write', truncateError);
       });
-      return new DomainError('unavailable', 'GATE_JOURNAL_UNAVAILABLE', 'tap could not be written to the journal', { cause: error });
+      return new DomainError('unavailable', transitReasons.GATE_JOURNAL_UNAVAILABLE, 'tap could not be written to the journal', { cause: error });
     }
   }
 

@@ -20,11 +20,12 @@ import { appendDeadLetter } from './dead_letter.ts';
 import { messageTooLargeReason, type GateLink } from './gate_link.ts';
 import type { TapJournal } from './tap_journal.ts';
 import { uploadBatchOf, type UploadBatch } from './upload_batch.ts';
+import { transitReasons } from '@citypass/contracts';
 
 /** Transit's answer to more taps in one call than it takes (services/transit/src/app/gate_calls.ts, maxUploadBatch). */
-const uploadTooLargeReason = 'UPLOAD_TOO_LARGE';
+const uploadTooLargeReason = transitReasons.UPLOAD_TOO_LARGE;
 /** Answers that one of the batch's taps (or their number) is too large: split the batch, then set the tap aside. */
-const tooLargeReasons = new Set([messageTooLargeReason, uploadTooLargeReason, fieldTooLongReason]);
+const tooLargeReasons = new Set<string>([messageTooLargeReason, uploadTooLargeReason, fieldTooLongReason]);
 
 export type UploadEvent =
   | { readonly type: 'link_down'; readonly error: unknown }
@@ -115,7 +116,7 @@ export class TapUploader {
    * running; every round acknowledges a tap, halves the batch, or throws.
    */
   async flush(): Promise<void> {
-    if (!this.#online) throw new DomainError('unavailable', 'GATE_OFFLINE', 'the gate is offline: nothing is uploaded');
+    if (!this.#online) throw new DomainError('unavailable', transitReasons.GATE_OFFLINE, 'the gate is offline: nothing is uploaded');
     const newest = this.#options.journal.newestPendingTapId();
     if (newest === undefined) return;
     while (this.#options.journal.isPending(newest)) await this.#exclusive(() => this.#uploadBatch());
@@ -170,7 +171,7 @@ export class TapUploader {
     const rejected = response.rejected.filter((refusal) => sent.has(refusal.tapId)).map(({ tapId, reason }) => ({ tapId, reason }));
     const acknowledged = [...accepted, ...rejected.map((refusal) => refusal.tapId)];
     if (acknowledged.length === 0) {
-      const error = new DomainError('unavailable', 'UPLOAD_NOT_ACKNOWLEDGED', `transit acknowledged none of ${batch.taps.length} taps`);
+      const error = new DomainError('unavailable', transitReasons.UPLOAD_NOT_ACKNOWLEDGED, `transit acknowledged none of ${batch.taps.length} taps`);
       this.#report(false, error);
       throw error;
     }
@@ -194,7 +195,7 @@ export class TapUploader {
     this.#alone = { tapId: tap.tapId, attempts };
     if (attempts < this.#deadLetterAfterAttempts) throw error;
     if (!(await appendDeadLetter(this.#options.journal.directory, tap, this.#maxDeadLetterBytes))) {
-      throw new DomainError('resource_exhausted', 'GATE_DEAD_LETTER_FULL', `tap ${tap.tapId} is too large to upload and the dead-letter file is full`, { cause: error });
+      throw new DomainError('resource_exhausted', transitReasons.GATE_DEAD_LETTER_FULL, `tap ${tap.tapId} is too large to upload and the dead-letter file is full`, { cause: error });
     }
     await this.#options.journal.acknowledge([tap.tapId]);
     this.#alone = undefined;

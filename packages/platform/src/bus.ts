@@ -24,6 +24,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { boundedMessage, DomainError, isDomainError, type ErrorKind } from './errors.ts';
 import { asRetryableFailure } from './infrastructure_errors.ts';
 import type { Logger } from './log.ts';
+import { commonReasons } from './reasons.ts';
 import { extractTrace, injectTrace } from './trace_headers.ts';
 
 export const deadlineHeader = 'Citypass-Deadline';
@@ -177,10 +178,10 @@ export async function request(
 ): Promise<Uint8Array> {
   const remainingMs = Math.ceil(options.deadlineMs - Date.now());
   if (remainingMs <= 0) {
-    throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `deadline passed before ${subject} was sent`);
+    throw new DomainError('deadline_exceeded', commonReasons.DEADLINE_EXCEEDED, `deadline passed before ${subject} was sent`);
   }
   if (!(await (gates.get(nc)?.ready(options.deadlineMs) ?? true))) {
-    throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `bus still disconnected at the deadline for ${subject}`);
+    throw new DomainError('deadline_exceeded', commonReasons.DEADLINE_EXCEEDED, `bus still disconnected at the deadline for ${subject}`);
   }
   const headers = natsHeaders();
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
@@ -199,12 +200,12 @@ export async function request(
 
 function requestFailure(subject: string, error: unknown): DomainError {
   if (error instanceof TimeoutError) {
-    return new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', `no reply from ${subject} before the deadline`, { cause: error });
+    return new DomainError('deadline_exceeded', commonReasons.DEADLINE_EXCEEDED, `no reply from ${subject} before the deadline`, { cause: error });
   }
   if (error instanceof RequestError && error.isNoResponders()) {
-    return new DomainError('unavailable', 'NO_RESPONDERS', `no service answers ${subject}`, { cause: error });
+    return new DomainError('unavailable', commonReasons.NO_RESPONDERS, `no service answers ${subject}`, { cause: error });
   }
-  return new DomainError('unavailable', 'BUS_UNAVAILABLE', `request to ${subject} failed`, { cause: error });
+  return new DomainError('unavailable', commonReasons.BUS_UNAVAILABLE, `request to ${subject} failed`, { cause: error });
 }
 
 /** A reply saying the server failed in a way it did not describe (its log has the detail). Not a DomainError. */
@@ -238,7 +239,7 @@ function isErrorKind(value: string): value is ErrorKind {
 }
 
 function errorFromReply(subject: string, kind: string, reply: Msg): DomainError | RemoteInternalError {
-  const reason = reply.headers?.get(errorReasonHeader) || 'UNKNOWN';
+  const reason = reply.headers?.get(errorReasonHeader) || commonReasons.UNKNOWN;
   const message = new TextDecoder().decode(reply.data);
   return isErrorKind(kind) ? new DomainError(kind, reason, message) : new RemoteInternalError(subject, reason, message);
 }
@@ -275,7 +276,7 @@ export function serve(nc: NatsConnection, subject: string, options: ServeOptions
         return;
       }
       if (inFlight.size >= maxInFlight) {
-        respondError(msg, new DomainError('resource_exhausted', 'OVERLOADED', `${subject} is overloaded, retry later`));
+        respondError(msg, new DomainError('resource_exhausted', commonReasons.OVERLOADED, `${subject} is overloaded, retry later`));
         return;
       }
       const work = handleRequest(subject, msg, options).finally(() => inFlight.delete(work));
@@ -302,7 +303,7 @@ async function handleRequest(subject: string, msg: Msg, options: ServeOptions): 
   }
   const maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
   if (msg.data.length > maxPayloadBytes) {
-    respondError(msg, new DomainError('invalid_argument', 'PAYLOAD_TOO_LARGE', `request larger than ${maxPayloadBytes} bytes`));
+    respondError(msg, new DomainError('invalid_argument', commonReasons.PAYLOAD_TOO_LARGE, `request larger than ${maxPayloadBytes} bytes`));
     return;
   }
   const parent = extractTrace(msg.headers);
@@ -338,7 +339,7 @@ function deadlineOf(msg: Msg, defaultTimeoutMs: number): number {
 function respondError(msg: Msg, error: DomainError | undefined): void {
   const headers = natsHeaders();
   headers.set(errorKindHeader, error?.kind ?? 'internal');
-  headers.set(errorReasonHeader, error?.reason ?? 'INTERNAL');
+  headers.set(errorReasonHeader, error?.reason ?? commonReasons.INTERNAL);
   const message = boundedMessage(error?.message ?? 'internal error');
   msg.respond(new TextEncoder().encode(message), { headers });
 }

@@ -2,6 +2,7 @@
 // first needed and renewed a minute before it expires. Concurrent callers share one fetch. The token and the
 // client secret never appear in errors or logs.
 import { DomainError } from './errors.ts';
+import { commonReasons } from './reasons.ts';
 
 export interface ClientCredentialsOptions {
   /** identity's token endpoint, e.g. http://127.0.0.1:7100/token */
@@ -55,13 +56,13 @@ export class ClientCredentials {
         signal: AbortSignal.timeout(this.#options.fetchTimeoutMs ?? 5_000),
       });
     } catch (error) {
-      throw new DomainError('unavailable', 'TOKEN_ENDPOINT_UNAVAILABLE', `token endpoint ${tokenUrl} is unreachable`, { cause: error });
+      throw new DomainError('unavailable', commonReasons.TOKEN_ENDPOINT_UNAVAILABLE, `token endpoint ${tokenUrl} is unreachable`, { cause: error });
     }
     const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
     if (!response.ok || typeof body.access_token !== 'string') {
       const error = typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
       const kind = response.status >= 500 ? 'unavailable' : 'unauthenticated';
-      throw new DomainError(kind, 'TOKEN_REQUEST_REFUSED', `token endpoint refused client ${clientId} (${error})`);
+      throw new DomainError(kind, commonReasons.TOKEN_REQUEST_REFUSED, `token endpoint refused client ${clientId} (${error})`);
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
     this.#token = { value: body.access_token, renewAtMs: this.#now() + Math.max(lifetimeMs - renewBeforeMs, lifetimeMs / 2) };

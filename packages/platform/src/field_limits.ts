@@ -3,10 +3,11 @@
 // with its own reason (checkText); this is the outer bound, so no oversized value reaches a query, a log line or an
 // error message. The refusal names the field and its limit, never the value.
 import { invalidArgument } from './errors.ts';
+import { commonReasons } from './reasons.ts';
 
 /** Characters (UTF-16 code units, as `String.length` counts) a string field may hold unless declared otherwise. */
 export const defaultMaxFieldLength = 1_024;
-export const fieldTooLongReason = 'FIELD_TOO_LONG';
+export const fieldTooLongReason = commonReasons.FIELD_TOO_LONG;
 
 /**
  * Per-field limits by proto path: field names as in the .proto, nested messages joined with '.', repeated fields

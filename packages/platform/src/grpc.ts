@@ -12,6 +12,7 @@ import {
 import { boundedMessage, DomainError, type ErrorKind } from './errors.ts';
 import { checkFieldLengths, type FieldLimits } from './field_limits.ts';
 import { asRetryableFailure } from './infrastructure_errors.ts';
+import { commonReasons } from './reasons.ts';
 import type { Logger } from './log.ts';
 
 export const reasonMetadataKey = 'citypass-error-reason';
@@ -209,12 +210,12 @@ export class GrpcServer {
     const header = metadata.get('authorization')[0];
     const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
     if (token === '' || this.#options.authenticate === undefined) {
-      throw new DomainError('unauthenticated', 'TOKEN_MISSING', 'a bearer access token is required');
+      throw new DomainError('unauthenticated', commonReasons.TOKEN_MISSING, 'a bearer access token is required');
     }
     const principal = await this.#options.authenticate(token);
     if (policy === 'authenticated') return principal;
     if (!policy.anyScope.some((scope) => principal.scopes.has(scope))) {
-      throw new DomainError('permission_denied', 'SCOPE_MISSING', `requires scope ${policy.anyScope.join(' or ')}`);
+      throw new DomainError('permission_denied', commonReasons.SCOPE_MISSING, `requires scope ${policy.anyScope.join(' or ')}`);
     }
     return principal;
   }
@@ -260,7 +261,7 @@ export class GrpcServer {
 }
 
 /** gRPC's own refusal of a request or reply over a message size limit, on either side. */
-export const messageTooLargeReason = 'MESSAGE_TOO_LARGE';
+export const messageTooLargeReason = commonReasons.MESSAGE_TOO_LARGE;
 
 /**
  * Client side: turns a gRPC error back into a DomainError carrying the server's reason. gRPC's own size refusal

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { alreadyExists, invalidArgument } from './errors.ts';
 import type { Migration, PoolClient } from './pg.ts';
+import { commonReasons } from './reasons.ts';
 
 export type IdempotentResult = { readonly replayed: true; readonly response: Buffer } | { readonly replayed: false };
 
@@ -35,7 +36,7 @@ export function idempotencyMigration(baseNumber: number): Migration {
 
 export function checkIdempotencyKey(key: string): string {
   if (!/^[\x21-\x7e]{8,128}$/.test(key)) {
-    throw invalidArgument('IDEMPOTENCY_KEY_INVALID', 'idempotency_key must be 8-128 printable ASCII characters');
+    throw invalidArgument(commonReasons.IDEMPOTENCY_KEY_INVALID, 'idempotency_key must be 8-128 printable ASCII characters');
   }
   return key;
 }
@@ -62,7 +63,7 @@ export class Idempotency {
     );
     const row = existing.rows[0];
     if (row === undefined || !row.request_hash.equals(requestHash)) {
-      throw alreadyExists('IDEMPOTENCY_KEY_REUSED', 'this idempotency_key was used with a different request');
+      throw alreadyExists(commonReasons.IDEMPOTENCY_KEY_REUSED, 'this idempotency_key was used with a different request');
     }
     return { replayed: true, response: this.#codec.open(row.response, `idempotency:${operation}:${key}`) };
   }

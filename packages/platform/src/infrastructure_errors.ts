@@ -3,6 +3,7 @@
 // INTERNAL. Recognised by shape only (SQLSTATE, Node's socket error codes, node-postgres's own messages), so this
 // module imports no driver.
 import { DomainError } from './errors.ts';
+import { commonReasons } from './reasons.ts';
 
 /** SQLSTATEs that say the database could not do the work now, though the request was fine. */
 const unavailableStates = new Map<string, string>([
@@ -25,9 +26,9 @@ const driverMessages = [
 /** The pool waited `connectionTimeoutMillis` for a free connection: too much work, not a broken database. */
 const poolTimeout = /^timeout exceeded when trying to connect$/;
 
-export const databaseUnavailableReason = 'DATABASE_UNAVAILABLE';
-export const databaseBusyReason = 'DATABASE_BUSY';
-export const backendUnavailableReason = 'BACKEND_UNAVAILABLE';
+export const databaseUnavailableReason = commonReasons.DATABASE_UNAVAILABLE;
+export const databaseBusyReason = commonReasons.DATABASE_BUSY;
+export const backendUnavailableReason = commonReasons.BACKEND_UNAVAILABLE;
 
 /**
  * The DomainError an infrastructure failure stands for, or undefined when `error` is something else (a bug).

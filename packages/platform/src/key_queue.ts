@@ -4,6 +4,7 @@
 // past `maxWaiting` a caller is refused at once with a retryable error instead of waiting for a timeout.
 import assert from 'node:assert/strict';
 import { DomainError } from './errors.ts';
+import { commonReasons } from './reasons.ts';
 
 interface Lane {
   /** Calls running or waiting on this key. */
@@ -50,7 +51,7 @@ export class KeyQueue {
     try {
       await previous;
       this.#waiting--;
-      if (Date.now() >= deadlineMs) throw new DomainError('deadline_exceeded', 'DEADLINE_EXCEEDED', 'the deadline passed while waiting for this account');
+      if (Date.now() >= deadlineMs) throw new DomainError('deadline_exceeded', commonReasons.DEADLINE_EXCEEDED, 'the deadline passed while waiting for this account');
       return await work();
     } finally {
       lane.queued--;

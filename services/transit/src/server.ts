@@ -3,7 +3,7 @@
 // NATS, the top-up consumer that collects debts, the outbox relay, and the gRPC edge.
 // main.ts calls it with the parsed config; integration tests call it too.
 import { join } from 'node:path';
-import { AccessTokenVerifier, BucketFollower, IssuerKeys, PresentationVerifier, ReplayCache, revocationsFrom } from '@citypass/credential';
+import { credentialReasons, AccessTokenVerifier, BucketFollower, IssuerKeys, PresentationVerifier, ReplayCache, revocationsFrom } from '@citypass/credential';
 import { resources, serviceScope } from '@citypass/contracts';
 import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
@@ -148,9 +148,9 @@ function cachedText(url: string, maxAgeMs: number): () => Promise<string> {
   return async () => {
     if (cached !== undefined && Date.now() - cached.atMs < maxAgeMs) return cached.text;
     const response = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch((error: unknown) => {
-      throw new DomainError('unavailable', 'ISSUER_KEYS_UNAVAILABLE', 'identity JWKS is unreachable', { cause: error });
+      throw new DomainError('unavailable', credentialReasons.ISSUER_KEYS_UNAVAILABLE, 'identity JWKS is unreachable', { cause: error });
     });
-    if (!response.ok) throw new DomainError('unavailable', 'ISSUER_KEYS_UNAVAILABLE', `identity JWKS answered HTTP ${response.status}`);
+    if (!response.ok) throw new DomainError('unavailable', credentialReasons.ISSUER_KEYS_UNAVAILABLE, `identity JWKS answered HTTP ${response.status}`);
     cached = { text: await response.text(), atMs: Date.now() };
     return cached.text;
   };

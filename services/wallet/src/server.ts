@@ -2,7 +2,7 @@
 // revocations for tokens and mandates, gRPC and NATS edges, outbox relay, identity consumer, hold sweeper.
 // main.ts calls it with the parsed config; integration tests call it too.
 import { AccessTokenVerifier, BucketFollower, IssuerKeys, PresentationVerifier, revocationsFrom } from '@citypass/credential';
-import { resources, walletEventSubjects } from '@citypass/contracts';
+import { walletReasons, resources, walletEventSubjects } from '@citypass/contracts';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
@@ -70,7 +70,7 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
     maxWaiting: config.WALLET_ACCOUNT_MAX_WAITING,
     refusal: () => {
       walletMetrics.accountBusy.add(1);
-      return new DomainError('resource_exhausted', 'ACCOUNT_BUSY', 'too many operations wait on this account; retry later');
+      return new DomainError('resource_exhausted', walletReasons.ACCOUNT_BUSY, 'too many operations wait on this account; retry later');
     },
   });
   walletMetrics.accountQueueWaiting.addCallback((result) => { result.observe(accounts.waiting); });

@@ -9,6 +9,7 @@ import { credentialIssued, credentialRevoked } from '../bus/identity_events.ts';
 import { appendAudit } from '../store/audit.ts';
 import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
+import { identityReasons } from '@citypass/contracts';
 
 export interface IssuedCredential {
   readonly credentialId: string;
@@ -32,7 +33,7 @@ export async function issueResidentCredential(deps: IdentityDeps, residentId: st
         [residentId],
       )
     ).rows[0];
-    if (resident === undefined) throw notFound('RESIDENT_NOT_FOUND', 'no such resident');
+    if (resident === undefined) throw notFound(identityReasons.RESIDENT_NOT_FOUND, 'no such resident');
 
     const replaced = await client.query<{ id: string; expires_at: Date }>(
       `UPDATE credentials SET revoked_at = $2, revoked_by = 'replaced', revocation_reason = 'new device'

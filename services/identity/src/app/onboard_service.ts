@@ -13,6 +13,7 @@ import { checkText } from '@citypass/platform/text';
 import { serviceScopesProperty } from '../oidc/resource_servers.ts';
 import { clientRow } from '../store/oidc_adapter.ts';
 import type { IdentityDeps } from './deps.ts';
+import { identityReasons } from '@citypass/contracts';
 
 export async function onboardService(deps: IdentityDeps, actor: string, request: OnboardServiceRequest): Promise<OnboardServiceResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
@@ -61,7 +62,7 @@ export async function onboardService(deps: IdentityDeps, actor: string, request:
       return response;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw alreadyExists('SERVICE_EXISTS', `a service named "${name}" is already onboarded`);
+    if (isUniqueViolation(error)) throw alreadyExists(identityReasons.SERVICE_EXISTS, `a service named "${name}" is already onboarded`);
     throw error;
   }
 }
@@ -75,20 +76,20 @@ const minRsaBits = 2048;
  */
 function parsePublicJwks(text: string): { keys: Record<string, unknown>[] } {
   // PostgreSQL's jsonb cannot store a NUL character, escaped or not.
-  if (text.includes('\u0000') || text.includes('\\u0000')) throw invalidArgument('JWKS_INVALID', 'jwks_json must not contain NUL characters');
+  if (text.includes('\u0000') || text.includes('\\u0000')) throw invalidArgument(identityReasons.JWKS_INVALID, 'jwks_json must not contain NUL characters');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw invalidArgument('JWKS_INVALID', 'jwks_json is not JSON');
+    throw invalidArgument(identityReasons.JWKS_INVALID, 'jwks_json is not JSON');
   }
   const keys = typeof parsed === 'object' && parsed !== null && 'keys' in parsed ? parsed.keys : undefined;
-  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 5) throw invalidArgument('JWKS_INVALID', 'jwks_json must hold 1-5 keys');
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 5) throw invalidArgument(identityReasons.JWKS_INVALID, 'jwks_json must hold 1-5 keys');
   for (const key of keys as unknown[]) {
-    if (typeof key !== 'object' || key === null) throw invalidArgument('JWKS_INVALID', 'every key must be an object');
+    if (typeof key !== 'object' || key === null) throw invalidArgument(identityReasons.JWKS_INVALID, 'every key must be an object');
     const record = key as Record<string, unknown>;
     if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'].some((member) => member in record)) {
-      throw invalidArgument('JWKS_PRIVATE_KEY', 'jwks_json must hold public keys only');
+      throw invalidArgument(identityReasons.JWKS_PRIVATE_KEY, 'jwks_json must hold public keys only');
     }
     checkImportable(record);
   }
@@ -98,13 +99,13 @@ function parsePublicJwks(text: string): { keys: Record<string, unknown>[] } {
 function checkImportable(record: Record<string, unknown>): void {
   const ec = record.kty === 'EC' && record.crv === 'P-256' && typeof record.x === 'string' && typeof record.y === 'string';
   const rsa = record.kty === 'RSA' && typeof record.n === 'string' && typeof record.e === 'string';
-  if (!ec && !rsa) throw invalidArgument('JWKS_INVALID', 'keys must be EC P-256 (x, y) or RSA (n, e)');
+  if (!ec && !rsa) throw invalidArgument(identityReasons.JWKS_INVALID, 'keys must be EC P-256 (x, y) or RSA (n, e)');
   let details;
   try {
     const jwk: JsonWebKey = ec ? { kty: 'EC', crv: 'P-256', x: record.x as string, y: record.y as string } : { kty: 'RSA', n: record.n as string, e: record.e as string };
     details = createPublicKey({ key: jwk, format: 'jwk' }).asymmetricKeyDetails;
   } catch {
-    throw invalidArgument('JWKS_INVALID', 'a key is not a valid public key');
+    throw invalidArgument(identityReasons.JWKS_INVALID, 'a key is not a valid public key');
   }
-  if (rsa && (details?.modulusLength ?? 0) < minRsaBits) throw invalidArgument('JWKS_INVALID', `RSA keys must have at least ${minRsaBits} bits`);
+  if (rsa && (details?.modulusLength ?? 0) < minRsaBits) throw invalidArgument(identityReasons.JWKS_INVALID, `RSA keys must have at least ${minRsaBits} bits`);
 }

@@ -2,6 +2,7 @@
 import { argon2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { invalidArgument } from '@citypass/platform/errors';
+import { identityReasons } from '@citypass/contracts';
 
 const argon2Async = promisify(argon2);
 // OWASP's recommended minimum for argon2id: 19 MiB, 2 passes, 1 lane.
@@ -9,7 +10,7 @@ const parameters = { memory: 19_456, passes: 2, parallelism: 1, tagLength: 32 } 
 
 export function checkPasswordPolicy(password: string): string {
   if (password.length < 10 || password.length > 128) {
-    throw invalidArgument('PASSWORD_POLICY', 'password must be 10 to 128 characters');
+    throw invalidArgument(identityReasons.PASSWORD_POLICY, 'password must be 10 to 128 characters');
   }
   return password;
 }

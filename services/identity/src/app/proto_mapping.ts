@@ -1,7 +1,7 @@
 // Between wire enums and domain values.
 import { ConcessionClass as ProtoConcession } from '@citypass/proto/identity/v1/identity';
 import { invalidArgument } from '@citypass/platform/errors';
-import { concessions } from '@citypass/contracts';
+import { identityReasons, concessions } from '@citypass/contracts';
 import type { ConcessionClass } from '../domain/resident.ts';
 
 /** CONCESSION_CLASS_<NAME> on the wire for each concession of @citypass/contracts. */
@@ -12,7 +12,7 @@ const byProto = new Map<ProtoConcession, ConcessionClass>(concessions.map((conce
 
 export function concessionFromProto(value: ProtoConcession): ConcessionClass {
   const concession = byProto.get(value);
-  if (concession === undefined) throw invalidArgument('CONCESSION_CLASS_INVALID', `concession class must be one of ${concessions.join(', ')}`);
+  if (concession === undefined) throw invalidArgument(identityReasons.CONCESSION_CLASS_INVALID, `concession class must be one of ${concessions.join(', ')}`);
   return concession;
 }
 

@@ -7,9 +7,10 @@ import { storeEnrollmentCode } from './enrollment_code.ts';
 import { concessionToProto } from './proto_mapping.ts';
 import { readCredentialStatus } from './revoke_credential.ts';
 import { isUuid } from '@citypass/platform/ids';
+import { identityReasons } from '@citypass/contracts';
 
 function checkResidentId(residentId: string): string {
-  if (!isUuid(residentId)) throw invalidArgument('RESIDENT_ID_INVALID', 'resident_id must be a UUID');
+  if (!isUuid(residentId)) throw invalidArgument(identityReasons.RESIDENT_ID_INVALID, 'resident_id must be a UUID');
   return residentId;
 }
 
@@ -25,7 +26,7 @@ export async function getResident(deps: IdentityDeps, residentId: string): Promi
     [checkResidentId(residentId)],
   );
   const row = result.rows[0];
-  if (row === undefined) throw notFound('RESIDENT_NOT_FOUND', 'no such resident');
+  if (row === undefined) throw notFound(identityReasons.RESIDENT_NOT_FOUND, 'no such resident');
   const activeCredential = row.active_credential === null ? undefined : await readCredentialStatus(deps.pool, row.active_credential, deps.now());
   return {
     resident: {
@@ -46,7 +47,7 @@ export async function issueEnrollmentCode(deps: IdentityDeps, actor: string, res
   checkResidentId(residentId);
   return withTransaction(deps.pool, async (client) => {
     const found = await client.query('SELECT 1 FROM residents WHERE id = $1 FOR UPDATE', [residentId]);
-    if (found.rowCount !== 1) throw notFound('RESIDENT_NOT_FOUND', 'no such resident');
+    if (found.rowCount !== 1) throw notFound(identityReasons.RESIDENT_NOT_FOUND, 'no such resident');
     return storeEnrollmentCode(client, residentId, actor, new Date(deps.now() + deps.enrollmentCodeTtlMs));
   });
 }

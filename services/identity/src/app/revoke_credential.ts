@@ -10,6 +10,7 @@ import { appendAudit } from '../store/audit.ts';
 import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 import { isUuid } from '@citypass/platform/ids';
+import { identityReasons } from '@citypass/contracts';
 
 export interface Revoker {
   readonly by: 'operator' | 'resident';
@@ -20,7 +21,7 @@ export interface Revoker {
 
 export async function revokeCredential(deps: IdentityDeps, credentialId: string, reason: string, revoker: Revoker): Promise<CredentialStatus> {
   checkCredentialId(credentialId);
-  if (reason.length > 200) throw invalidArgument('REASON_TOO_LONG', 'reason must be at most 200 characters');
+  if (reason.length > 200) throw invalidArgument(identityReasons.REASON_TOO_LONG, 'reason must be at most 200 characters');
   checkText(reason, 'reason', 200);
   const revokedAt = new Date(deps.now());
   return withTransaction(deps.pool, async (client) => {
@@ -37,14 +38,14 @@ export async function revokeCredential(deps: IdentityDeps, credentialId: string,
     }
     const status = await readCredentialStatus(client, credentialId, deps.now());
     if (status === undefined || (revoker.residentId !== undefined && status.residentId !== revoker.residentId)) {
-      throw notFound('CREDENTIAL_NOT_FOUND', 'no such credential');
+      throw notFound(identityReasons.CREDENTIAL_NOT_FOUND, 'no such credential');
     }
     return status;
   });
 }
 
 export function checkCredentialId(credentialId: string): string {
-  if (!isUuid(credentialId)) throw invalidArgument('CREDENTIAL_ID_INVALID', 'credential_id must be a UUID');
+  if (!isUuid(credentialId)) throw invalidArgument(identityReasons.CREDENTIAL_ID_INVALID, 'credential_id must be a UUID');
   return credentialId;
 }
 

@@ -9,6 +9,7 @@ import type { IdentityDeps } from './deps.ts';
 import { enrollmentCodeHash } from './enrollment_code.ts';
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, verifyPassword } from './password.ts';
 import { isUuid } from '@citypass/platform/ids';
+import { identityReasons } from '@citypass/contracts';
 
 const maxFailures = 5;
 const lockMs = 15 * 60 * 1000;
@@ -20,9 +21,9 @@ export async function completeEnrollment(deps: IdentityDeps, code: string, newPa
   const usable = await deps.pool.query('SELECT 1 FROM enrollment_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()', [codeHash]);
   const residentId = usable.rowCount === 1 ? await consumeEnrollmentCode(deps, codeHash, await hashPassword(newPassword)) : undefined;
   if (residentId === undefined) {
-    await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'ENROLLMENT_CODE_INVALID' } });
-    identityMetrics.signIns.add(1, { outcome: 'failed', reason: 'ENROLLMENT_CODE_INVALID' });
-    throw unauthenticated('ENROLLMENT_CODE_INVALID', 'the enrollment code is unknown, used or expired');
+    await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: identityReasons.ENROLLMENT_CODE_INVALID } });
+    identityMetrics.signIns.add(1, { outcome: 'failed', reason: identityReasons.ENROLLMENT_CODE_INVALID });
+    throw unauthenticated(identityReasons.ENROLLMENT_CODE_INVALID, 'the enrollment code is unknown, used or expired');
   }
   identityMetrics.signIns.add(1, { outcome: 'enrolled' });
   return residentId;
@@ -61,13 +62,13 @@ export async function signIn(deps: IdentityDeps, residentId: string, password: s
       await burnPasswordCheck(password);
       await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'UNKNOWN_RESIDENT' } });
       identityMetrics.signIns.add(1, { outcome: 'failed', reason: outcome });
-      throw unauthenticated('INVALID_CREDENTIALS', 'resident id or password is wrong');
+      throw unauthenticated(identityReasons.INVALID_CREDENTIALS, 'resident id or password is wrong');
     case 'LOCKED':
       identityMetrics.signIns.add(1, { outcome: 'failed', reason: outcome });
-      throw unauthenticated('ACCOUNT_LOCKED', 'too many failed sign-ins; try again later');
+      throw unauthenticated(identityReasons.ACCOUNT_LOCKED, 'too many failed sign-ins; try again later');
     case 'WRONG_PASSWORD':
       identityMetrics.signIns.add(1, { outcome: 'failed', reason: outcome });
-      throw unauthenticated('INVALID_CREDENTIALS', 'resident id or password is wrong');
+      throw unauthenticated(identityReasons.INVALID_CREDENTIALS, 'resident id or password is wrong');
   }
 }
 

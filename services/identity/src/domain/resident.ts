@@ -3,6 +3,7 @@ import { invalidArgument } from '@citypass/platform/errors';
 import { checkText } from '@citypass/platform/text';
 
 import type { Concession } from '@citypass/contracts';
+import { identityReasons } from '@citypass/contracts';
 
 export type ConcessionClass = Concession;
 
@@ -21,10 +22,10 @@ export function validateNewResident(input: NewResident, today: Date): NewResiden
   checkText(givenName, 'given_name', 100, { required: true });
   checkText(familyName, 'family_name', 100, { required: true });
   if (!isPastCalendarDate(input.birthDate, today)) {
-    throw invalidArgument('BIRTH_DATE_INVALID', 'birth date must be a real past date written YYYY-MM-DD');
+    throw invalidArgument(identityReasons.BIRTH_DATE_INVALID, 'birth date must be a real past date written YYYY-MM-DD');
   }
   if (!/^[A-Za-z0-9._:-]{0,64}$/.test(input.coveragePlanRef)) {
-    throw invalidArgument('COVERAGE_PLAN_REF_INVALID', 'coverage plan reference must be up to 64 of [A-Za-z0-9._:-]');
+    throw invalidArgument(identityReasons.COVERAGE_PLAN_REF_INVALID, 'coverage plan reference must be up to 64 of [A-Za-z0-9._:-]');
   }
   return { ...input, givenName, familyName };
 }

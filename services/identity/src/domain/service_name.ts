@@ -1,5 +1,5 @@
 // City services onboarded as OIDC clients: the name becomes the client id and the `charge:<name>` scope.
-import { presentationAudiences, serviceScope, serviceScopeVerbs } from '@citypass/contracts';
+import { identityReasons, presentationAudiences, serviceScope, serviceScopeVerbs } from '@citypass/contracts';
 import { invalidArgument } from '@citypass/platform/errors';
 
 const namePattern = /^[a-z][a-z0-9-]{1,31}$/;
@@ -13,9 +13,9 @@ const reservedNames = new Set(['operator', 'citypass-app', 'identity', 'city', p
 
 export function validateServiceName(name: string): string {
   if (!namePattern.test(name)) {
-    throw invalidArgument('SERVICE_NAME_INVALID', 'service name must be 2-32 characters of [a-z0-9-], starting with a letter');
+    throw invalidArgument(identityReasons.SERVICE_NAME_INVALID, 'service name must be 2-32 characters of [a-z0-9-], starting with a letter');
   }
-  if (reservedNames.has(name)) throw invalidArgument('SERVICE_NAME_RESERVED', `service name "${name}" is reserved`);
+  if (reservedNames.has(name)) throw invalidArgument(identityReasons.SERVICE_NAME_RESERVED, `service name "${name}" is reserved`);
   return name;
 }
 
@@ -25,7 +25,7 @@ export function serviceScopes(name: string, extra: readonly string[]): string[] 
   for (const scope of extra) {
     const [verb, owner, ...rest] = scope.split(':');
     if (verb === undefined || !scopeVerbs.has(verb) || owner !== name || rest.length > 0) {
-      throw invalidArgument('SCOPE_INVALID', `scope must be one of ${[...scopeVerbs].map((v) => `${v}:${name}`).join(', ')}`);
+      throw invalidArgument(identityReasons.SCOPE_INVALID, `scope must be one of ${[...scopeVerbs].map((v) => `${v}:${name}`).join(', ')}`);
     }
     scopes.add(scope);
   }
@@ -34,7 +34,7 @@ export function serviceScopes(name: string, extra: readonly string[]): string[] 
 
 export function validateContactEmail(email: string): string {
   if (email.length > 254 || !/^[^\s@\0]+@[^\s@\0]+\.[^\s@\0]+$/.test(email)) {
-    throw invalidArgument('CONTACT_EMAIL_INVALID', 'contact email must be an address like ops@parking.example');
+    throw invalidArgument(identityReasons.CONTACT_EMAIL_INVALID, 'contact email must be an address like ops@parking.example');
   }
   return email;
 }

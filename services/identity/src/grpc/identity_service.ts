@@ -1,5 +1,5 @@
 // IdentityService over gRPC: decode -> app -> encode. Every method needs the operator scope.
-import { operatorScopes } from '@citypass/contracts';
+import { identityReasons, operatorScopes } from '@citypass/contracts';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { notFound } from '@citypass/platform/errors';
 import type { FieldLimits } from '@citypass/platform/field_limits';
@@ -29,7 +29,7 @@ export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotat
       }),
       getCredentialStatus: async (request) => {
         const credential = await readCredentialStatus(deps.pool, checkCredentialId(request.credentialId), deps.now());
-        if (credential === undefined) throw notFound('CREDENTIAL_NOT_FOUND', 'no such credential');
+        if (credential === undefined) throw notFound(identityReasons.CREDENTIAL_NOT_FOUND, 'no such credential');
         return { credential };
       },
       onboardService: (request, context) => onboardService(deps, actorOf(context), request),

@@ -4,11 +4,12 @@
 // counted as the HTTP parser hands it over (whoever reads it) and refused the moment it passes the limit. The
 // refusal closes the connection once the 413 is written, so the rest of the body is never read.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { identityReasons } from '@citypass/contracts';
 
 export const tooLargeBody = {
   error: 'invalid_request',
   error_description: 'the request body is too large',
-  reason: 'BODY_TOO_LARGE',
+  reason: identityReasons.BODY_TOO_LARGE,
 } as const;
 
 /**

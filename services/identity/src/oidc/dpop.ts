@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type Provider from 'oidc-provider';
 import { decodeJws, importDevicePublicJwk, jwkThumbprint, verifyJwsSignature } from '@citypass/credential';
 import { unauthenticated } from '@citypass/platform/errors';
+import { identityReasons } from '@citypass/contracts';
 
 const maxProofBytes = 4096;
 const maxAgeS = 60;
@@ -25,15 +26,15 @@ export async function verifyDpopBoundToken(
   const authorization = request.headers.authorization ?? '';
   const proof = request.headers.dpop;
   if (!authorization.startsWith('DPoP ') || typeof proof !== 'string') {
-    throw unauthenticated('DPOP_REQUIRED', 'a DPoP-bound access token and a DPoP proof are required');
+    throw unauthenticated(identityReasons.DPOP_REQUIRED, 'a DPoP-bound access token and a DPoP proof are required');
   }
   const token = authorization.slice(5).trim();
   const thumbprint = await verifyProof(provider, proof, request.method ?? '', url, token, nowMs);
   const accessToken = await provider.AccessToken.find(token);
   if (accessToken?.accountId === undefined || accessToken.aud !== expectedAudience) {
-    throw unauthenticated('TOKEN_INVALID', 'the access token is unknown, expired or not for this endpoint');
+    throw unauthenticated(identityReasons.TOKEN_INVALID, 'the access token is unknown, expired or not for this endpoint');
   }
-  if (accessToken.jkt !== thumbprint) throw unauthenticated('DPOP_KEY_MISMATCH', 'the DPoP proof is not by the key this token is bound to');
+  if (accessToken.jkt !== thumbprint) throw unauthenticated(identityReasons.DPOP_KEY_MISMATCH, 'the DPoP proof is not by the key this token is bound to');
   return { accountId: accessToken.accountId, scopes: new Set(accessToken.scope?.split(' ') ?? []) };
 }
 
@@ -44,7 +45,7 @@ async function verifyProof(provider: Provider, proof: string, method: string, ur
     decoded = decodeJws(proof, maxProofBytes);
     jwk = importDevicePublicJwk(decoded.header.jwk);
   } catch {
-    throw unauthenticated('DPOP_PROOF_INVALID', 'the DPoP proof is not an ES256 JWS with a public P-256 jwk');
+    throw unauthenticated(identityReasons.DPOP_PROOF_INVALID, 'the DPoP proof is not an ES256 JWS with a public P-256 jwk');
   }
   const { htm, htu, iat, jti, ath } = decoded.payload;
   const expectedAth = createHash('sha256').update(token).digest('base64url');
@@ -55,13 +56,13 @@ async function verifyProof(provider: Provider, proof: string, method: string, ur
     htu === url &&
     typeof jti === 'string' && jti.length > 0 && jti.length <= 128 &&
     typeof ath === 'string' && ath.length === expectedAth.length && timingSafeEqual(Buffer.from(ath), Buffer.from(expectedAth));
-  if (!ok) throw unauthenticated('DPOP_PROOF_INVALID', 'the DPoP proof does not match this request or token');
+  if (!ok) throw unauthenticated(identityReasons.DPOP_PROOF_INVALID, 'the DPoP proof does not match this request or token');
   if (typeof iat !== 'number' || iat < nowMs / 1000 - maxAgeS || iat > nowMs / 1000 + maxFutureS) {
-    throw unauthenticated('DPOP_PROOF_STALE', 'the DPoP proof is too old or from the future');
+    throw unauthenticated(identityReasons.DPOP_PROOF_STALE, 'the DPoP proof is too old or from the future');
   }
   const thumbprint = jwkThumbprint(jwk.jwk);
   if (!(await provider.ReplayDetection.unique(`dpop:${thumbprint}`, jti, iat + 2 * maxAgeS))) {
-    throw unauthenticated('DPOP_PROOF_REPLAYED', 'the DPoP proof was already used');
+    throw unauthenticated(identityReasons.DPOP_PROOF_REPLAYED, 'the DPoP proof was already used');
   }
   return thumbprint;
 }

@@ -10,6 +10,7 @@ import { revokeCredential } from '../app/revoke_credential.ts';
 import { tooLargeBody } from './body_limit.ts';
 import { verifyDpopBoundToken } from './dpop.ts';
 import { httpStatusOf } from './http_status.ts';
+import { identityReasons } from '@citypass/contracts';
 
 /** This endpoint's body limit, enforced by the HTTP listener (body_limit.ts) before the body is read here. */
 export const revocationBodyLimitBytes = 4096;
@@ -26,7 +27,7 @@ export async function handleResidentRevocation(provider: Provider, deps: Identit
     return;
   }
   if (body === 'invalid') {
-    sendJson(response, 400, { error: 'invalid_request', error_description: 'the body must be a JSON object', reason: 'BODY_INVALID' });
+    sendJson(response, 400, { error: 'invalid_request', error_description: 'the body must be a JSON object', reason: identityReasons.BODY_INVALID });
     return;
   }
   try {

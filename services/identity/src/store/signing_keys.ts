@@ -6,6 +6,7 @@ import { failedPrecondition } from '@citypass/platform/errors';
 import { withTransaction, type Pool, type PoolClient } from '@citypass/platform/pg';
 import { planKeys, type KeyPolicy } from '../domain/key_schedule.ts';
 import type { SecretBox } from './secret_box.ts';
+import { identityReasons } from '@citypass/contracts';
 
 export interface SigningKey {
   readonly kid: string;
@@ -51,7 +52,7 @@ export async function rotateNow(pool: Pool, box: SecretBox, activationDelayMs: n
     const nowMs = Date.now();
     const pending = await client.query('SELECT 1 FROM signing_keys WHERE activates_at > $1', [new Date(nowMs)]);
     if (pending.rowCount !== 0) {
-      throw failedPrecondition('ROTATION_PENDING', 'the next signing key is published but not signing yet; rotate after it activates');
+      throw failedPrecondition(identityReasons.ROTATION_PENDING, 'the next signing key is published but not signing yet; rotate after it activates');
     }
     return insertKey(client, box, nowMs + activationDelayMs);
   });

@@ -3,6 +3,7 @@
 import { DenyListChanged } from '@citypass/proto/transit/v1/transit';
 import { transitSubjects } from '../bus/transit_events.ts';
 import type { SettlementDeps } from './settlement_deps.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export async function recordDebt(deps: SettlementDeps, residentId: string): Promise<void> {
   const declined = await deps.store.steps.declinedDebt(residentId);
@@ -10,7 +11,7 @@ export async function recordDebt(deps: SettlementDeps, residentId: string): Prom
   if (debt === 0n) return;
   const currency = declined.currency ?? deps.fares.schedule.currency;
   const changed = await deps.store.transaction(async (tx) => {
-    if (!await tx.denyList.deny(residentId, { debtMinor: debt, currency, reason: declined.reason ?? 'DECLINED' })) return false;
+    if (!await tx.denyList.deny(residentId, { debtMinor: debt, currency, reason: declined.reason ?? transitReasons.DECLINED })) return false;
     await tx.appendEvent({
       type: transitSubjects.denyListChanged, source: 'transit',
       payload: DenyListChanged.encode({ residentId, change: 'added', debtMinor: debt, currency }).finish(),

@@ -4,6 +4,7 @@ import { FareRules as FareRulesMessage, type ConcessionAmounts } from '@citypass
 import { invalidArgument } from '@citypass/platform/errors';
 import { concessionClasses, type ByConcession } from '../domain/concession.ts';
 import type { FareRules, WeeklyCapPeriod } from '../domain/fare_rules.ts';
+import { transitReasons } from '@citypass/contracts';
 
 /** The stored form is the wire message's canonical JSON (int64 amounts as decimal strings). */
 export function fareRulesToJson(rules: FareRules): unknown {
@@ -32,10 +33,10 @@ export function fareRulesToProto(rules: FareRules): FareRulesMessage {
 
 /** The operator's proposed rules, numbered `version`; the domain checks the amounts when they join the schedule. */
 export function fareRulesFromProto(message: FareRulesMessage | undefined, version: number): FareRules {
-  if (message === undefined) throw invalidArgument('FARE_RULES_MISSING', 'rules are required');
+  if (message === undefined) throw invalidArgument(transitReasons.FARE_RULES_MISSING, 'rules are required');
   const period = message.weeklyCapPeriod;
   if (period !== 'calendar_week' && period !== 'rolling_7_days') {
-    throw invalidArgument('WEEKLY_CAP_PERIOD_INVALID', 'weekly_cap_period is calendar_week or rolling_7_days');
+    throw invalidArgument(transitReasons.WEEKLY_CAP_PERIOD_INVALID, 'weekly_cap_period is calendar_week or rolling_7_days');
   }
   const daily = amountsFromProto(message.dailyCap, 'daily_cap');
   const weekly = amountsFromProto(message.weeklyCap, 'weekly_cap');
@@ -61,6 +62,6 @@ function amountsToProto(amounts: ByConcession<bigint>): ConcessionAmounts {
 }
 
 function amountsFromProto(amounts: ConcessionAmounts | undefined, field: string): ByConcession<bigint> {
-  if (amounts === undefined) throw invalidArgument('FARE_AMOUNTS_MISSING', `${field} is required`);
+  if (amounts === undefined) throw invalidArgument(transitReasons.FARE_AMOUNTS_MISSING, `${field} is required`);
   return { adult: amounts.adultMinor, child: amounts.childMinor, senior: amounts.seniorMinor, student: amounts.studentMinor };
 }

@@ -2,12 +2,13 @@
 // client it is assigned to (an OIDC client with `gate:<client>`), so a gate fleet cannot tap as another fleet's
 // gates, and a gate with no client cannot be used at all. Read on every tap from memory; reloaded after a change
 // and by workers/gate_assignments_reload.ts, so another instance's assignment reaches this one within 30 s.
-import { serviceScope } from '@citypass/contracts';
+import { transitReasons, serviceScope } from '@citypass/contracts';
 import type { Gate as GateMessage } from '@citypass/proto/transit/v1/transit';
 import { invalidArgument, notFound, permissionDenied } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import type { FareBook } from './fare_book.ts';
 import type { GateAssignmentStore } from './transit_store.ts';
+import { commonReasons } from '@citypass/platform/reasons';
 
 const clientIdPattern = /^[a-z][a-z0-9-]{1,31}$/;
 const maxGatesPerCall = 1_000;
@@ -33,18 +34,18 @@ export class GateAssignments {
   /** The caller must hold `gate:<client>` and the gate must be assigned to that client. */
   check(principal: Principal | undefined, gateId: string): void {
     if (principal === undefined || !principal.scopes.has(serviceScope('gate', principal.clientId))) {
-      throw permissionDenied('SCOPE_MISSING', 'gates call with a token carrying gate:<client>');
+      throw permissionDenied(commonReasons.SCOPE_MISSING, 'gates call with a token carrying gate:<client>');
     }
     if (this.#clientOf.get(gateId) !== principal.clientId) {
-      throw permissionDenied('GATE_NOT_ASSIGNED', 'this gate is not assigned to the calling client');
+      throw permissionDenied(transitReasons.GATE_NOT_ASSIGNED, 'this gate is not assigned to the calling client');
     }
   }
 
   async assign(fares: FareBook, operator: string, clientId: string, gateIds: readonly string[]): Promise<GateMessage[]> {
-    if (!clientIdPattern.test(clientId)) throw invalidArgument('CLIENT_ID_INVALID', 'client_id is a service name: 2-32 of [a-z0-9-]');
-    if (gateIds.length === 0 || gateIds.length > maxGatesPerCall) throw invalidArgument('GATE_IDS_INVALID', `1-${maxGatesPerCall} gate ids`);
+    if (!clientIdPattern.test(clientId)) throw invalidArgument(transitReasons.CLIENT_ID_INVALID, 'client_id is a service name: 2-32 of [a-z0-9-]');
+    if (gateIds.length === 0 || gateIds.length > maxGatesPerCall) throw invalidArgument(transitReasons.GATE_IDS_INVALID, `1-${maxGatesPerCall} gate ids`);
     const unknown = gateIds.find((gateId) => !fares.gates.has(gateId));
-    if (unknown !== undefined) throw notFound('GATE_UNKNOWN', 'a gate id is not in the network');
+    if (unknown !== undefined) throw notFound(transitReasons.GATE_UNKNOWN, 'a gate id is not in the network');
     await this.#store.assign(gateIds, clientId, operator);
     await this.reload();
     return this.list(fares).filter((gate) => gate.clientId === clientId);

@@ -10,6 +10,8 @@ import type { FareBook } from './fare_book.ts';
 import type { GateAssignments } from './gate_assignments.ts';
 import type { TapAnswers } from './tap_answers.ts';
 import type { RecordOutcome, TapRecord, TapRecorder } from './transit_store.ts';
+import { transitReasons } from '@citypass/contracts';
+import { credentialReasons } from '@citypass/credential';
 
 export interface GateDeps {
   readonly fares: FareBook;
@@ -36,7 +38,7 @@ export const maxUploadBatch = 1_000;
 export const tapIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function tapIdReused(): DomainError {
-  return alreadyExists('TAP_ID_REUSED', 'tap_id belongs to another tap: a repeat is the same presentation, gate, client and direction');
+  return alreadyExists(transitReasons.TAP_ID_REUSED, 'tap_id belongs to another tap: a repeat is the same presentation, gate, client and direction');
 }
 
 /** The gate client a checked principal is (GateAssignments.check has passed). */
@@ -57,11 +59,11 @@ export type TapFacts = {
 export function rejectionReason(outcome: Exclude<RecordOutcome, 'recorded' | 'already_recorded'>): string {
   switch (outcome) {
     case 'replayed':
-      return 'PRESENTATION_REPLAYED';
+      return credentialReasons.PRESENTATION_REPLAYED;
     case 'same_instant':
-      return 'TAP_DUPLICATE';
+      return transitReasons.TAP_DUPLICATE;
     case 'tap_id_reused':
-      return 'TAP_ID_REUSED';
+      return transitReasons.TAP_ID_REUSED;
   }
 }
 
@@ -76,18 +78,18 @@ export function tapRecord(tap: TapFacts, verified: VerifiedPresentation): TapRec
 export function gateOf(deps: GateDeps, gateId: string): Gate {
   const gate = deps.fares.gates.get(gateId);
   if (gate === undefined) {
-    if (gateId === '' || gateId.length > 64) throw invalidArgument('GATE_ID_INVALID', 'gate_id is required');
-    throw notFound('GATE_UNKNOWN', 'no such gate');
+    if (gateId === '' || gateId.length > 64) throw invalidArgument(transitReasons.GATE_ID_INVALID, 'gate_id is required');
+    throw notFound(transitReasons.GATE_UNKNOWN, 'no such gate');
   }
   return gate;
 }
 
 export function directionOf(direction: string): 'in' | 'out' {
-  if (direction !== 'in' && direction !== 'out') throw invalidArgument('DIRECTION_INVALID', 'direction is "in" or "out"');
+  if (direction !== 'in' && direction !== 'out') throw invalidArgument(transitReasons.DIRECTION_INVALID, 'direction is "in" or "out"');
   return direction;
 }
 
 export function tapIdOf(tapId: string): string {
-  if (!tapIdPattern.test(tapId)) throw invalidArgument('TAP_ID_INVALID', 'tap_id is 1-128 of [A-Za-z0-9._:-]');
+  if (!tapIdPattern.test(tapId)) throw invalidArgument(transitReasons.TAP_ID_INVALID, 'tap_id is 1-128 of [A-Za-z0-9._:-]');
   return tapId;
 }

@@ -5,6 +5,7 @@ import { invalidArgument } from '@citypass/platform/errors';
 import { parseServiceDate, serviceDateText, serviceDayOf } from '../domain/service_day.ts';
 import { statementOf, type Resident, type RiderDeps } from './rider_view.ts';
 import type { JourneySettlementState } from './transit_store.ts';
+import { transitReasons } from '@citypass/contracts';
 
 const maxRangeDays = 31;
 
@@ -15,7 +16,7 @@ export async function listJourneys(deps: RiderDeps, resident: Resident, from: st
   const lastDay = to === '' ? today : parseServiceDate(to, 'to_service_date');
   const firstDay = from === '' ? lastDay - 6 : parseServiceDate(from, 'from_service_date');
   if (firstDay > lastDay || lastDay - firstDay >= maxRangeDays) {
-    throw invalidArgument('DATE_RANGE_INVALID', `from_service_date must be before to_service_date, at most ${maxRangeDays} days`);
+    throw invalidArgument(transitReasons.DATE_RANGE_INVALID, `from_service_date must be before to_service_date, at most ${maxRangeDays} days`);
   }
   const statement = await statementOf(deps, resident, firstDay - 7, lastDay, nowMs);
   const settlement = await deps.store.steps.settlementStates(resident.residentId, serviceDateText(firstDay), serviceDateText(lastDay));

@@ -8,6 +8,8 @@ import { parseServiceDate, serviceDayOf } from '../domain/service_day.ts';
 import type { FareBook } from './fare_book.ts';
 import { fareRulesFromProto, fareRulesToProto } from './fare_rules_json.ts';
 import type { TransitStore } from './transit_store.ts';
+import { commonReasons } from '@citypass/platform/reasons';
+import { transitReasons } from '@citypass/contracts';
 
 export async function putFareRules(deps: { store: TransitStore; fares: FareBook; now: () => number }, operator: string, request: PutFareRulesRequest): Promise<PutFareRulesResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
@@ -18,7 +20,7 @@ export async function putFareRules(deps: { store: TransitStore; fares: FareBook;
       const again = fareRulesFromProto(request.rules, first.version);
       const bytes = (rules: typeof first): Buffer => Buffer.from(FareRulesMessage.encode(fareRulesToProto(rules)).finish());
       if (!bytes(again).equals(bytes(first))) {
-        throw alreadyExists('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used for other fare rules');
+        throw alreadyExists(commonReasons.IDEMPOTENCY_KEY_REUSED, 'this idempotency key was used for other fare rules');
       }
       return first;
     }
@@ -27,11 +29,11 @@ export async function putFareRules(deps: { store: TransitStore; fares: FareBook;
     const rules = fareRulesFromProto(request.rules, lastVersion + 1);
     const today = serviceDayOf(deps.now(), deps.fares.schedule.serviceDay);
     if (parseServiceDate(rules.effectiveFrom, 'effective_from') <= today) {
-      throw failedPrecondition('EFFECTIVE_DATE_NOT_FUTURE', 'new fare rules take effect from a later service day than today');
+      throw failedPrecondition(transitReasons.EFFECTIVE_DATE_NOT_FUTURE, 'new fare rules take effect from a later service day than today');
     }
     deps.fares.withVersions([...added, rules]); // the domain's checks, with the versions before it
     if (await tx.fareRules.add(rules, `${operator}:${key}`) === 'effective_date_taken') {
-      throw alreadyExists('EFFECTIVE_DATE_TAKEN', 'a version already takes effect on that service day');
+      throw alreadyExists(transitReasons.EFFECTIVE_DATE_TAKEN, 'a version already takes effect on that service day');
     }
     return rules;
   });

@@ -1,7 +1,7 @@
 // What the residents' queries share: who they are (a presentation addressed to "transit-account", not "transit":
 // a presentation shown to read journeys never opens a gate) and their statement, priced by the same engine
 // settlement uses. The queries are list_journeys.ts and get_cap_progress.ts.
-import { presentationAudiences } from '@citypass/contracts';
+import { transitReasons, presentationAudiences } from '@citypass/contracts';
 import type { PresentationVerifier } from '@citypass/credential';
 import { unauthenticated } from '@citypass/platform/errors';
 import { checkConcession, type ConcessionClass } from '../domain/concession.ts';
@@ -26,7 +26,7 @@ export interface Resident {
 
 export async function residentOf(deps: RiderDeps, presentation: string | undefined): Promise<Resident> {
   if (presentation === undefined || presentation === '') {
-    throw unauthenticated('PRESENTATION_MISSING', `residents authenticate with a presentation addressed to ${accountAudience}`);
+    throw unauthenticated(transitReasons.PRESENTATION_MISSING, `residents authenticate with a presentation addressed to ${accountAudience}`);
   }
   const verified = await deps.accountVerifier.verify(presentation, { audience: accountAudience });
   return { residentId: verified.subject, concession: checkConcession(verified.concession) };

@@ -12,6 +12,9 @@ import { transitSubjects } from '../bus/transit_events.ts';
 import { transitMetrics } from '../metrics.ts';
 import type { SettlementDeps } from './settlement_deps.ts';
 import type { RiderLease, SettlementStep, TransitStore } from './transit_store.ts';
+import { walletReasons } from '@citypass/contracts';
+import { credentialReasons } from '@citypass/credential';
+import { commonReasons } from '@citypass/platform/reasons';
 
 const tracer = trace.getTracer('citypass.transit.settlement');
 
@@ -40,7 +43,7 @@ export async function runOpenSteps(deps: SettlementDeps, lease: RiderLease, resi
         transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'failed' });
         throw error;
       }
-      const reason = isDomainError(error) ? error.reason : 'UNKNOWN';
+      const reason = isDomainError(error) ? error.reason : commonReasons.UNKNOWN;
       transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome, reason });
       if (outcome === 'written_off') {
         await deps.store.transaction((tx) => finishStep(tx, residentId, step, reason));
@@ -55,9 +58,9 @@ export async function runOpenSteps(deps: SettlementDeps, lease: RiderLease, resi
 }
 
 /** Refusals that are the resident's to settle: the fare becomes a debt until a top-up (or, for limits, a later day). */
-const debtReasons = new Set(['INSUFFICIENT_FUNDS', 'RISK_DAILY_LIMIT', 'RISK_CREDENTIAL_CAP', 'MANDATE_CAP_EXCEEDED']);
+const debtReasons = new Set<string>([walletReasons.INSUFFICIENT_FUNDS, walletReasons.RISK_DAILY_LIMIT, walletReasons.RISK_CREDENTIAL_CAP, walletReasons.MANDATE_CAP_EXCEEDED]);
 /** Refusals no one can ever fix for this tap: the ride cannot be charged, and is written off. */
-const writeOffReasons = new Set(['TAP_TOO_OLD', 'CREDENTIAL_REVOKED']);
+const writeOffReasons = new Set<string>([walletReasons.TAP_TOO_OLD, credentialReasons.CREDENTIAL_REVOKED]);
 
 /**
  * What a refused charge means. The resident's money, limits or an amount cap they put on the tap: a debt. A tap
@@ -95,7 +98,7 @@ async function runCharge(deps: SettlementDeps, residentId: string, step: Settlem
     } catch (error) {
       // The authorization was made but its hold ran out (or was released) before the capture: nothing was
       // charged, so a new attempt authorizes again.
-      const holdGone = isDomainError(error) && (error.reason === 'HOLD_EXPIRED' || error.reason === 'HOLD_NOT_PENDING');
+      const holdGone = isDomainError(error) && (error.reason === walletReasons.HOLD_EXPIRED || error.reason === walletReasons.HOLD_NOT_PENDING);
       if (!holdGone || attempt >= step.attempt + 2) throw error;
       attempt++;
       await deps.store.steps.setAttempt(step.id, attempt);

@@ -11,6 +11,7 @@ import {
   clientOf, directionOf, gateOf, onlineSkewMs, rejectionReason, tapIdOf, tapIdReused, tapRecord, type GateDeps, type TapFacts,
 } from './gate_calls.ts';
 import type { RecordOutcome } from './transit_store.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export async function tap(deps: GateDeps, principal: Principal | undefined, request: TapRequest): Promise<TapResponse> {
   const gate = gateOf(deps, request.gateId);
@@ -18,8 +19,8 @@ export async function tap(deps: GateDeps, principal: Principal | undefined, requ
   const direction = directionOf(request.direction);
   const nowMs = deps.now();
   const atMs = request.tappedAt === undefined ? nowMs : request.tappedAt.getTime();
-  if (!Number.isFinite(atMs) || atMs > nowMs + onlineSkewMs) throw invalidArgument('TAP_IN_FUTURE', 'tapped_at is later than now');
-  if (atMs < nowMs - onlineSkewMs) throw invalidArgument('TAP_TOO_OLD', 'tapped_at is minutes ago: upload stored taps with UploadTaps');
+  if (!Number.isFinite(atMs) || atMs > nowMs + onlineSkewMs) throw invalidArgument(transitReasons.TAP_IN_FUTURE, 'tapped_at is later than now');
+  if (atMs < nowMs - onlineSkewMs) throw invalidArgument(transitReasons.TAP_TOO_OLD, 'tapped_at is minutes ago: upload stored taps with UploadTaps');
   const tapId = request.tapId === '' ? randomUUID() : tapIdOf(request.tapId);
   const key = { presentation: request.presentation, gateId: gate.id, gateClient: clientOf(principal), direction };
   // A gate that lost the answer asks again with the same tap id: it gets the first answer (waiting for it if the

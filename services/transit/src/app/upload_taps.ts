@@ -11,11 +11,12 @@ import {
   clientOf, gateOf, maxUploadAgeMs, maxUploadBatch, onlineSkewMs, rejectionReason, tapIdPattern, tapRecord, type GateDeps,
 } from './gate_calls.ts';
 import type { TapRecord } from './transit_store.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export async function uploadTaps(deps: GateDeps, principal: Principal | undefined, request: UploadTapsRequest): Promise<UploadTapsResponse> {
   const gate = gateOf(deps, request.gateId);
   deps.assignments.check(principal, gate.id);
-  if (request.taps.length > maxUploadBatch) throw invalidArgument('UPLOAD_TOO_LARGE', `at most ${maxUploadBatch} taps per upload`);
+  if (request.taps.length > maxUploadBatch) throw invalidArgument(transitReasons.UPLOAD_TOO_LARGE, `at most ${maxUploadBatch} taps per upload`);
   const accepted: string[] = [];
   const rejected: RejectedTap[] = [];
   const records: TapRecord[] = [];
@@ -27,7 +28,7 @@ export async function uploadTaps(deps: GateDeps, principal: Principal | undefine
     }
     if (problem === undefined) {
       accepted.push(stored.tapId); // the gate denied it: nothing to price
-      transitMetrics.taps.add(1, { decision: 'DENY', reason: /^[A-Z0-9_]{1,64}$/.test(stored.reason) ? stored.reason : 'OTHER', source: 'offline' });
+      transitMetrics.taps.add(1, { decision: 'DENY', reason: /^[A-Z0-9_]{1,64}$/.test(stored.reason) ? stored.reason : transitReasons.OTHER, source: 'offline' });
       continue;
     }
     records.push(problem);
@@ -44,15 +45,15 @@ export async function uploadTaps(deps: GateDeps, principal: Principal | undefine
 
 /** A reason the tap cannot be taken, undefined for a denied tap (nothing to record), or the tap to record. */
 async function checkStoredTap(deps: GateDeps, gate: Gate, gateClient: string, stored: StoredTap): Promise<string | TapRecord | undefined> {
-  if (!tapIdPattern.test(stored.tapId)) return 'TAP_ID_INVALID';
-  if (stored.direction !== 'in' && stored.direction !== 'out') return 'DIRECTION_INVALID';
+  if (!tapIdPattern.test(stored.tapId)) return transitReasons.TAP_ID_INVALID;
+  if (stored.direction !== 'in' && stored.direction !== 'out') return transitReasons.DIRECTION_INVALID;
   if (stored.decision === 'DENY') return undefined;
-  if (stored.decision !== 'OPEN') return 'DECISION_INVALID';
+  if (stored.decision !== 'OPEN') return transitReasons.DECISION_INVALID;
   const atMs = stored.tappedAt?.getTime();
   const nowMs = deps.now();
-  if (atMs === undefined || !Number.isFinite(atMs)) return 'TAP_TIME_MISSING';
-  if (atMs > nowMs + onlineSkewMs) return 'TAP_IN_FUTURE';
-  if (atMs < nowMs - maxUploadAgeMs) return 'TAP_TOO_OLD';
+  if (atMs === undefined || !Number.isFinite(atMs)) return transitReasons.TAP_TIME_MISSING;
+  if (atMs > nowMs + onlineSkewMs) return transitReasons.TAP_IN_FUTURE;
+  if (atMs < nowMs - maxUploadAgeMs) return transitReasons.TAP_TOO_OLD;
   let verified: VerifiedPresentation;
   try {
     // As of the tap for freshness (the gate opened then), but any revocation known now counts: an offline gate's
@@ -63,6 +64,6 @@ async function checkStoredTap(deps: GateDeps, gate: Gate, gateClient: string, st
     if (isDomainError(error) && error.kind !== 'unavailable') return error.reason;
     throw error;
   }
-  if (verified.amountCap !== undefined) return 'PRESENTATION_CAPPED';
+  if (verified.amountCap !== undefined) return transitReasons.PRESENTATION_CAPPED;
   return tapRecord({ tapId: stored.tapId, gate, gateClient, direction: stored.direction, atMs, presentation: stored.presentation, source: 'offline' }, verified);
 }

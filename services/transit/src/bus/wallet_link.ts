@@ -1,7 +1,7 @@
 // Transit's side of the wallet's NATS request/reply: charges that settle verified taps and refunds of fare
 // corrections, with transit's own access token (charge:, settle: and refund:transit). A refused token is fetched again
 // once (identity may have rotated keys or the token may have just expired).
-import { walletRequestSubjects } from '@citypass/contracts';
+import { walletReasons, walletRequestSubjects } from '@citypass/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   AuthorizeRequest, AuthorizeResponse, CaptureRequest, CaptureResponse, RefundRequest, RefundResponse, VoidRequest, type Hold,
@@ -45,7 +45,7 @@ export function natsWalletLink(nc: NatsConnection, credentials: ClientCredential
       } catch (error) {
         // The hold ran out before its capture (transit was down for a while): release it now rather than when the
         // wallet's sweeper gets to it, so the next attempt's authorization finds the resident's money free.
-        if (isDomainError(error) && error.reason === 'HOLD_EXPIRED') {
+        if (isDomainError(error) && error.reason === walletReasons.HOLD_EXPIRED) {
           await call(walletRequestSubjects.void, VoidRequest.encode({ idempotencyKey: `${key}:void`, holdId }).finish()).catch(() => undefined);
         }
         throw error;

@@ -4,6 +4,7 @@
 import { invalidArgument } from '@citypass/platform/errors';
 import { maxFareAmountMinor, minorUnits, type MinorUnits } from './money.ts';
 import type { Statement } from './statement.ts';
+import { transitReasons } from '@citypass/contracts';
 
 /** What settlement has charged for a journey so far (zero charges need no record). */
 export interface ChargedJourney {
@@ -60,12 +61,12 @@ export function adjustmentsSince(previous: readonly ChargedJourney[], statement:
 function previousByJourney(previous: readonly ChargedJourney[]): Map<string, { serviceDate: string; chargedMinor: MinorUnits }> {
   const byJourney = new Map<string, { serviceDate: string; chargedMinor: MinorUnits }>();
   for (const record of previous) {
-    if (byJourney.has(record.journeyId)) throw invalidArgument('CHARGED_JOURNEY_DUPLICATE', `journey ${record.journeyId} is listed twice`);
+    if (byJourney.has(record.journeyId)) throw invalidArgument(transitReasons.CHARGED_JOURNEY_DUPLICATE, `journey ${record.journeyId} is listed twice`);
     if (record.chargedMinor < 0n || record.chargedMinor > maxFareAmountMinor) {
-      throw invalidArgument('CHARGED_AMOUNT_INVALID', `journey ${record.journeyId} has an out-of-range charged amount`);
+      throw invalidArgument(transitReasons.CHARGED_AMOUNT_INVALID, `journey ${record.journeyId} has an out-of-range charged amount`);
     }
     if (!/^\d{4}-\d{2}-\d{2}$/.test(record.serviceDate)) {
-      throw invalidArgument('SERVICE_DATE_INVALID', `journey ${record.journeyId} has a service date not written YYYY-MM-DD`);
+      throw invalidArgument(transitReasons.SERVICE_DATE_INVALID, `journey ${record.journeyId} has a service date not written YYYY-MM-DD`);
     }
     byJourney.set(record.journeyId, { serviceDate: record.serviceDate, chargedMinor: minorUnits(record.chargedMinor) });
   }

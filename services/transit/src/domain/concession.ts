@@ -1,5 +1,5 @@
 // Concession classes come from the credential's entitlements; each has its own fares and caps. Pure.
-import { concessions, type Concession } from '@citypass/contracts';
+import { transitReasons, concessions, type Concession } from '@citypass/contracts';
 import { invalidArgument } from '@citypass/platform/errors';
 
 export const concessionClasses = concessions;
@@ -10,6 +10,6 @@ export type ByConcession<T> = Readonly<Record<ConcessionClass, T>>;
 
 export function checkConcession(value: string): ConcessionClass {
   const found = concessionClasses.find((concession) => concession === value);
-  if (found === undefined) throw invalidArgument('CONCESSION_UNKNOWN', `concession class must be one of ${concessionClasses.join(', ')}`);
+  if (found === undefined) throw invalidArgument(transitReasons.CONCESSION_UNKNOWN, `concession class must be one of ${concessionClasses.join(', ')}`);
   return found;
 }

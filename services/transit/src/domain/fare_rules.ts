@@ -3,6 +3,7 @@
 import { failedPrecondition } from '@citypass/platform/errors';
 import type { ByConcession } from './concession.ts';
 import { parseServiceDate, serviceDateText, type ServiceDay, type ServiceDayRule } from './service_day.ts';
+import { transitReasons } from '@citypass/contracts';
 
 /** The fare between two zones, in either direction. */
 export interface ZoneFare {
@@ -55,7 +56,7 @@ export function rulesForServiceDay(schedule: FareSchedule, day: ServiceDay): Far
     if (parseServiceDate(rules.effectiveFrom, 'effectiveFrom') <= day) found = rules;
   }
   if (found === undefined) {
-    throw failedPrecondition('FARE_RULES_NOT_EFFECTIVE', `no fare rules are in force on service day ${serviceDateText(day)}`);
+    throw failedPrecondition(transitReasons.FARE_RULES_NOT_EFFECTIVE, `no fare rules are in force on service day ${serviceDateText(day)}`);
   }
   return found;
 }

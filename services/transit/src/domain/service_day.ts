@@ -2,6 +2,7 @@
 // numbered like dates (days since 1970-01-01) in the network's local calendar. Pure and deterministic: the local
 // time comes from a fixed UTC offset or an IANA zone through Intl, never from the machine's clock or zone.
 import { DomainError, invalidArgument } from '@citypass/platform/errors';
+import { transitReasons } from '@citypass/contracts';
 
 export type TimeZoneRule =
   | { readonly kind: 'fixed_offset'; readonly utcOffsetMinutes: number }
@@ -67,7 +68,7 @@ export function serviceDateText(day: ServiceDay): string {
 export function parseServiceDate(text: string, field: string): ServiceDay {
   const date = /^(19[7-9]\d|2\d{3})-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : undefined;
   if (date === undefined || Number.isNaN(date.getTime()) || !date.toISOString().startsWith(text)) {
-    throw invalidArgument('SERVICE_DATE_INVALID', `${field} must be a real date from 1970 to 2999 written YYYY-MM-DD`);
+    throw invalidArgument(transitReasons.SERVICE_DATE_INVALID, `${field} must be a real date from 1970 to 2999 written YYYY-MM-DD`);
   }
   return date.getTime() / msPerDay;
 }
@@ -75,21 +76,21 @@ export function parseServiceDate(text: string, field: string): ServiceDay {
 export function checkServiceDayRule(rule: ServiceDayRule): void {
   const start = rule.startMinuteOfDay;
   if (!Number.isInteger(start) || start < 0 || start >= 24 * 60) {
-    throw invalidArgument('SERVICE_DAY_START_INVALID', 'the service day starts at a whole minute from 00:00 to 23:59');
+    throw invalidArgument(transitReasons.SERVICE_DAY_START_INVALID, 'the service day starts at a whole minute from 00:00 to 23:59');
   }
   const timeZone = rule.timeZone;
   switch (timeZone.kind) {
     case 'fixed_offset':
       if (!Number.isInteger(timeZone.utcOffsetMinutes) || Math.abs(timeZone.utcOffsetMinutes) > 14 * 60) {
-        throw invalidArgument('TIME_ZONE_INVALID', 'a fixed UTC offset is a whole number of minutes within 14 hours');
+        throw invalidArgument(transitReasons.TIME_ZONE_INVALID, 'a fixed UTC offset is a whole number of minutes within 14 hours');
       }
       return;
     case 'iana':
-      if (!/^[A-Za-z0-9_+/-]{1,64}$/.test(timeZone.name)) throw invalidArgument('TIME_ZONE_INVALID', 'an IANA zone name like Europe/Paris');
+      if (!/^[A-Za-z0-9_+/-]{1,64}$/.test(timeZone.name)) throw invalidArgument(transitReasons.TIME_ZONE_INVALID, 'an IANA zone name like Europe/Paris');
       try {
         formatterFor(timeZone.name);
       } catch (error) {
-        throw new DomainError('invalid_argument', 'TIME_ZONE_INVALID', `unknown IANA time zone ${timeZone.name}`, { cause: error });
+        throw new DomainError('invalid_argument', transitReasons.TIME_ZONE_INVALID, `unknown IANA time zone ${timeZone.name}`, { cause: error });
       }
   }
 }

@@ -12,6 +12,7 @@ import { maxFareAmountMinor, sumMinor, type MinorUnits } from './money.ts';
 import type { Network } from './network.ts';
 import { parseServiceDate, serviceDateText, serviceDayOf, type ServiceDay } from './service_day.ts';
 import { checkTaps, type Tap } from './tap.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export interface DayTotal {
   readonly serviceDate: string;
@@ -69,16 +70,16 @@ export function computeStatement(input: FareInput): Statement {
 }
 
 function openingTotals(totals: readonly DayTotal[], firstDay: ServiceDay | null): Map<ServiceDay, bigint> {
-  if (totals.length > maxOpeningDayTotals) throw invalidArgument('OPENING_TOTALS_TOO_MANY', `at most ${maxOpeningDayTotals} opening day totals`);
+  if (totals.length > maxOpeningDayTotals) throw invalidArgument(transitReasons.OPENING_TOTALS_TOO_MANY, `at most ${maxOpeningDayTotals} opening day totals`);
   const byDay = new Map<ServiceDay, bigint>();
   for (const total of totals) {
     const day = parseServiceDate(total.serviceDate, 'openingDayTotals.serviceDate');
     if (total.chargedMinor < 0n || total.chargedMinor > maxFareAmountMinor) {
-      throw invalidArgument('OPENING_TOTAL_INVALID', `the opening total of ${total.serviceDate} is out of range`);
+      throw invalidArgument(transitReasons.OPENING_TOTAL_INVALID, `the opening total of ${total.serviceDate} is out of range`);
     }
-    if (byDay.has(day)) throw invalidArgument('OPENING_TOTAL_DUPLICATE', `${total.serviceDate} has two opening totals`);
+    if (byDay.has(day)) throw invalidArgument(transitReasons.OPENING_TOTAL_DUPLICATE, `${total.serviceDate} has two opening totals`);
     if (firstDay !== null && day >= firstDay) {
-      throw invalidArgument('OPENING_TOTAL_NOT_BEFORE_TAPS', `${total.serviceDate} is not before the first tap's service day`);
+      throw invalidArgument(transitReasons.OPENING_TOTAL_NOT_BEFORE_TAPS, `${total.serviceDate} is not before the first tap's service day`);
     }
     byDay.set(day, total.chargedMinor);
   }

@@ -2,6 +2,7 @@
 // "now" is a parameter, never read from a clock.
 import { invalidArgument } from '@citypass/platform/errors';
 import type { Network } from './network.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export type TapDirection = 'in' | 'out';
 
@@ -23,22 +24,22 @@ const tapIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Taps must be one credential's history in strictly increasing time, none later than `asOfMs` plus the skew. */
 export function checkTaps(taps: readonly Tap[], network: Network, asOfMs: number): void {
-  if (!Number.isSafeInteger(asOfMs) || asOfMs < earliestTapMs) throw invalidArgument('AS_OF_INVALID', 'asOfMs is epoch milliseconds');
+  if (!Number.isSafeInteger(asOfMs) || asOfMs < earliestTapMs) throw invalidArgument(transitReasons.AS_OF_INVALID, 'asOfMs is epoch milliseconds');
   if (taps.length > maxTapsPerComputation) {
-    throw invalidArgument('TOO_MANY_TAPS', `at most ${maxTapsPerComputation} taps per computation`);
+    throw invalidArgument(transitReasons.TOO_MANY_TAPS, `at most ${maxTapsPerComputation} taps per computation`);
   }
   const seen = new Set<string>();
   let previousMs = -Infinity;
   for (const tap of taps) {
-    if (!tapIdPattern.test(tap.id)) throw invalidArgument('TAP_ID_INVALID', 'tap ids are 1-128 of [A-Za-z0-9._:-]');
-    if (seen.has(tap.id)) throw invalidArgument('TAP_DUPLICATE', `tap ${tap.id} appears twice`);
+    if (!tapIdPattern.test(tap.id)) throw invalidArgument(transitReasons.TAP_ID_INVALID, 'tap ids are 1-128 of [A-Za-z0-9._:-]');
+    if (seen.has(tap.id)) throw invalidArgument(transitReasons.TAP_DUPLICATE, `tap ${tap.id} appears twice`);
     seen.add(tap.id);
     const direction: string = tap.direction;
-    if (direction !== 'in' && direction !== 'out') throw invalidArgument('TAP_DIRECTION_INVALID', `tap ${tap.id}: direction is in or out`);
-    if (!network.stations.has(tap.stationId)) throw invalidArgument('TAP_STATION_UNKNOWN', `tap ${tap.id}: unknown station`);
-    if (!Number.isSafeInteger(tap.atMs) || tap.atMs < earliestTapMs) throw invalidArgument('TAP_TIME_INVALID', `tap ${tap.id}: atMs is epoch milliseconds`);
-    if (tap.atMs <= previousMs) throw invalidArgument('TAPS_OUT_OF_ORDER', `tap ${tap.id} is not later than the tap before it`);
-    if (tap.atMs > asOfMs + allowedClockSkewMs) throw invalidArgument('TAP_IN_FUTURE', `tap ${tap.id} is later than now`);
+    if (direction !== 'in' && direction !== 'out') throw invalidArgument(transitReasons.TAP_DIRECTION_INVALID, `tap ${tap.id}: direction is in or out`);
+    if (!network.stations.has(tap.stationId)) throw invalidArgument(transitReasons.TAP_STATION_UNKNOWN, `tap ${tap.id}: unknown station`);
+    if (!Number.isSafeInteger(tap.atMs) || tap.atMs < earliestTapMs) throw invalidArgument(transitReasons.TAP_TIME_INVALID, `tap ${tap.id}: atMs is epoch milliseconds`);
+    if (tap.atMs <= previousMs) throw invalidArgument(transitReasons.TAPS_OUT_OF_ORDER, `tap ${tap.id} is not later than the tap before it`);
+    if (tap.atMs > asOfMs + allowedClockSkewMs) throw invalidArgument(transitReasons.TAP_IN_FUTURE, `tap ${tap.id} is later than now`);
     previousMs = tap.atMs;
   }
 }

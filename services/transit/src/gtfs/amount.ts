@@ -1,6 +1,7 @@
 // Money in a GTFS feed: decimal strings in major units ("2.90") turned into integer minor units (290n) with the
 // currency's ISO 4217 exponent, exactly or not at all. No floating point anywhere. Pure.
 import { gtfsError } from './table.ts';
+import { transitReasons } from '@citypass/contracts';
 
 /** ISO 4217 minor-unit exponents of the currencies a feed may use. */
 const exponents: ReadonlyMap<string, number> = new Map([
@@ -24,7 +25,7 @@ const amountPattern = /^(0|[1-9]\d{0,14})(?:\.(\d+))?$/;
 
 export function currencyExponent(currency: string, where: string): number {
   const exponent = exponents.get(currency);
-  if (exponent === undefined) throw gtfsError('GTFS_CURRENCY_UNSUPPORTED', where, `currency ${currency} is not one of ${[...exponents.keys()].join(', ')}`);
+  if (exponent === undefined) throw gtfsError(transitReasons.GTFS_CURRENCY_UNSUPPORTED, where, `currency ${currency} is not one of ${[...exponents.keys()].join(', ')}`);
   return exponent;
 }
 
@@ -34,7 +35,7 @@ export function amountMinor(text: string, currency: string, where: string): bigi
   const whole = match?.[1];
   const fraction = match?.[2] ?? '';
   if (whole === undefined || fraction.length > exponent) {
-    throw gtfsError('GTFS_AMOUNT_INVALID', where, `amount ${JSON.stringify(text)} is not a decimal with at most ${exponent} decimal places for ${currency}`);
+    throw gtfsError(transitReasons.GTFS_AMOUNT_INVALID, where, `amount ${JSON.stringify(text)} is not a decimal with at most ${exponent} decimal places for ${currency}`);
   }
   return BigInt(whole + fraction.padEnd(exponent, '0'));
 }

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readCsvRecords } from './csv.ts';
 import { fileText, maxFileBytes, parseTable } from './table.ts';
+import { transitReasons } from '@citypass/contracts';
 
 const fieldsOf = (text: string): (readonly string[])[] => readCsvRecords(text, 'x.txt').map((record) => record.fields);
 
 function refusedWith(text: string, message: RegExp): void {
-  assert.throws(() => parseTable(text, 'x.txt'), { kind: 'invalid_argument', reason: 'GTFS_CSV_MALFORMED', message });
+  assert.throws(() => parseTable(text, 'x.txt'), { kind: 'invalid_argument', reason: transitReasons.GTFS_CSV_MALFORMED, message });
 }
 
 test('gtfs csv - quoted fields keep commas, doubled quotes, line breaks and a bare CR', () => {
@@ -47,5 +48,5 @@ test('gtfs csv - malformed text is refused with the file and line', () => {
 test('gtfs tables - a file of exactly the size limit in UTF-8 bytes is read, one byte more is refused', () => {
   const twoByteCharacters = 'é'.repeat(maxFileBytes / 2);
   assert.equal(fileText(new Map([['stops.txt', twoByteCharacters]]), 'stops.txt').length, maxFileBytes / 2);
-  assert.throws(() => fileText(new Map([['stops.txt', `${twoByteCharacters}a`]]), 'stops.txt'), { reason: 'GTFS_FILE_TOO_LARGE', message: /^stops\.txt: / });
+  assert.throws(() => fileText(new Map([['stops.txt', `${twoByteCharacters}a`]]), 'stops.txt'), { reason: transitReasons.GTFS_FILE_TOO_LARGE, message: /^stops\.txt: / });
 });

@@ -1,6 +1,7 @@
 // A small RFC 4180 CSV reader for GTFS files: quoted fields, doubled quotes, CRLF or LF line ends, a UTF-8 byte
 // order mark, blank lines skipped. Returns raw records with the line each one starts on; no trimming. Pure.
 import { invalidArgument, type DomainError } from '@citypass/platform/errors';
+import { transitReasons } from '@citypass/contracts';
 
 export interface CsvRecord {
   /** The 1-based line the record starts on (a quoted field may span lines). */
@@ -14,7 +15,7 @@ interface Cursor {
 }
 
 const malformed = (fileName: string, line: number, message: string): DomainError =>
-  invalidArgument('GTFS_CSV_MALFORMED', `${fileName}:${line}: ${message}`);
+  invalidArgument(transitReasons.GTFS_CSV_MALFORMED, `${fileName}:${line}: ${message}`);
 
 export function readCsvRecords(text: string, fileName: string): CsvRecord[] {
   const records: CsvRecord[] = [];

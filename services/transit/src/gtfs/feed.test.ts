@@ -8,6 +8,7 @@ import { parseGtfsFeed } from './feed.ts';
 import { loadGtfsFeed } from './load_feed.ts';
 import { aureliaFeedDirectory, aureliaFeedFiles } from './sample_feed.ts';
 import { maxFileBytes } from './table.ts';
+import { transitReasons } from '@citypass/contracts';
 
 function edited(fileName: string, from: string, to: string): Map<string, string> {
   const files = aureliaFeedFiles();
@@ -83,14 +84,14 @@ test('gtfs feed - a fare product row without a rider category prices every categ
 });
 
 test('gtfs load - a missing directory, a file over the size limit and invalid UTF-8 are refused', async () => {
-  await assert.rejects(loadGtfsFeed(join(tmpdir(), 'citypass-no-such-feed')), { reason: 'GTFS_FILE_MISSING', message: /^agency\.txt: / });
+  await assert.rejects(loadGtfsFeed(join(tmpdir(), 'citypass-no-such-feed')), { reason: transitReasons.GTFS_FILE_MISSING, message: /^agency\.txt: / });
   const directory = await mkdtemp(join(tmpdir(), 'citypass-gtfs-'));
   try {
     for (const [fileName, text] of aureliaFeedFiles()) await writeFile(join(directory, fileName), text);
     await writeFile(join(directory, 'stops.txt'), Buffer.alloc(maxFileBytes + 1, 'a'));
-    await assert.rejects(loadGtfsFeed(directory), { kind: 'invalid_argument', reason: 'GTFS_FILE_TOO_LARGE', message: /^stops\.txt: a file of 10485761 bytes/ });
+    await assert.rejects(loadGtfsFeed(directory), { kind: 'invalid_argument', reason: transitReasons.GTFS_FILE_TOO_LARGE, message: /^stops\.txt: a file of 10485761 bytes/ });
     await writeFile(join(directory, 'stops.txt'), Buffer.from([0x73, 0x74, 0xff, 0x0a]));
-    await assert.rejects(loadGtfsFeed(directory), { kind: 'invalid_argument', reason: 'GTFS_ENCODING_INVALID', message: /^stops\.txt: / });
+    await assert.rejects(loadGtfsFeed(directory), { kind: 'invalid_argument', reason: transitReasons.GTFS_ENCODING_INVALID, message: /^stops\.txt: / });
   } finally {
     await rm(directory, { recursive: true });
   }

@@ -10,6 +10,7 @@ import { lineFiles, readLines } from './lines.ts';
 import { readStops, type Gate } from './stops.ts';
 import { fileText, gtfsError, readTable, requiredValue, type FeedFiles, type GtfsRow } from './table.ts';
 import { readZones } from './zones.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export type { Gate };
 
@@ -63,8 +64,8 @@ function readTimeZone(rows: readonly GtfsRow[]): string {
   for (const row of rows) {
     const rowZone = requiredValue(row, 'agency_timezone');
     timeZone ??= rowZone;
-    if (rowZone !== timeZone) throw gtfsError('GTFS_TIMEZONE_CONFLICT', row.where, `agency_timezone ${rowZone} where another agency has ${timeZone}`);
+    if (rowZone !== timeZone) throw gtfsError(transitReasons.GTFS_TIMEZONE_CONFLICT, row.where, `agency_timezone ${rowZone} where another agency has ${timeZone}`);
   }
-  if (timeZone === undefined) throw gtfsError('GTFS_FILE_EMPTY', 'agency.txt', 'no agency');
+  if (timeZone === undefined) throw gtfsError(transitReasons.GTFS_FILE_EMPTY, 'agency.txt', 'no agency');
   return timeZone;
 }

@@ -5,6 +5,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { feedFileNames, parseGtfsFeed, type TransitData } from './feed.ts';
 import { gtfsError, maxFileBytes } from './table.ts';
+import { transitReasons } from '@citypass/contracts';
 
 export async function loadGtfsFeed(directory: string): Promise<TransitData> {
   const files = new Map<string, string>();
@@ -25,12 +26,12 @@ async function readFeedFile(directory: string, fileName: string): Promise<string
   }
   try {
     const { size } = await handle.stat();
-    if (size > maxFileBytes) throw gtfsError('GTFS_FILE_TOO_LARGE', fileName, `a file of ${size} bytes, above the limit of ${maxFileBytes}`);
+    if (size > maxFileBytes) throw gtfsError(transitReasons.GTFS_FILE_TOO_LARGE, fileName, `a file of ${size} bytes, above the limit of ${maxFileBytes}`);
     const bytes = await handle.readFile();
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
-      throw gtfsError('GTFS_ENCODING_INVALID', fileName, 'not valid UTF-8');
+      throw gtfsError(transitReasons.GTFS_ENCODING_INVALID, fileName, 'not valid UTF-8');
     }
   } finally {
     await handle.close();

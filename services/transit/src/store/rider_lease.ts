@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '@citypass/platform/errors';
 import type { Queryable } from '@citypass/platform/pg';
 import type { RiderLease } from '../app/transit_store.ts';
+import { transitReasons } from '@citypass/contracts';
 
 /** Longer than one settlement step's wallet calls (authorize + capture, 5 s deadline each) with room to spare. */
 const leaseMs = 60_000;
@@ -22,7 +23,7 @@ export async function takeRiderLease(db: Queryable, residentId: string): Promise
   if (!await extend()) return undefined;
   return {
     renew: async () => {
-      if (!await extend()) throw new DomainError('unavailable', 'SETTLEMENT_LEASE_LOST', 'another settler took this rider over');
+      if (!await extend()) throw new DomainError('unavailable', transitReasons.SETTLEMENT_LEASE_LOST, 'another settler took this rider over');
     },
     // A release lost with its connection (a failover) would leave the rider to wait out the lease: it is tried
     // again, each time on whichever connection the pool hands out.

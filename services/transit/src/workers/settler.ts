@@ -6,6 +6,7 @@ import type { Logger } from '@citypass/platform/log';
 import { transitMetrics } from '../metrics.ts';
 import { settleRider, type SettleOutcome } from '../app/settle_rider.ts';
 import type { SettlementDeps } from '../app/settlement_deps.ts';
+import { walletReasons } from '@citypass/contracts';
 
 const tracer = trace.getTracer('citypass.transit.settlement');
 
@@ -29,7 +30,7 @@ export interface Settler {
  * decline, so the resident leaves the deny list once the limit allows it (the next day at the latest).
  */
 async function retryLimitDeclines(deps: SettlementDeps): Promise<void> {
-  await deps.store.steps.retryDeclinedFor(['RISK_DAILY_LIMIT', 'RISK_CREDENTIAL_CAP'], deps.now() - 3_600_000);
+  await deps.store.steps.retryDeclinedFor([walletReasons.RISK_DAILY_LIMIT, walletReasons.RISK_CREDENTIAL_CAP], deps.now() - 3_600_000);
 }
 
 export function startSettler(deps: SettlementDeps, options: { intervalMs: number; concurrency: number; logger: Logger }): Settler {

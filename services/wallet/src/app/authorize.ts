@@ -16,6 +16,8 @@ import { walletMetrics } from '../metrics.ts';
 import { requireVerb } from './callers.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { verifyMandate, verifyTapMandate } from './mandate.ts';
+import { walletReasons } from '@citypass/contracts';
+import { commonReasons } from '@citypass/platform/reasons';
 
 /** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
 export async function authorize(deps: WalletDeps, caller: Caller, request: AuthorizeRequest, deadlineMs: number): Promise<AuthorizeResponse> {
@@ -24,7 +26,7 @@ export async function authorize(deps: WalletDeps, caller: Caller, request: Autho
     walletMetrics.authorizations.add(1, { outcome: 'approved', service: caller.service });
     return response;
   } catch (error) {
-    walletMetrics.authorizations.add(1, { outcome: 'declined', service: caller.service, reason: isDomainError(error) ? error.reason : 'INTERNAL' });
+    walletMetrics.authorizations.add(1, { outcome: 'declined', service: caller.service, reason: isDomainError(error) ? error.reason : commonReasons.INTERNAL });
     throw error;
   }
 }
@@ -35,7 +37,7 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
   const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
   checkReference(request.reference, request.settlesTap);
   const ttlS = request.holdTtlSeconds === 0 ? deps.holdTtlDefaultS : request.holdTtlSeconds;
-  if (ttlS > deps.holdTtlMaxS) throw invalidArgument('HOLD_TTL_TOO_LONG', `hold_ttl_seconds must be at most ${deps.holdTtlMaxS}`);
+  if (ttlS > deps.holdTtlMaxS) throw invalidArgument(walletReasons.HOLD_TTL_TOO_LONG, `hold_ttl_seconds must be at most ${deps.holdTtlMaxS}`);
   const idempotency = { operation: `${caller.service}:authorize`, key, request: AuthorizeRequest.encode({ ...request, idempotencyKey: '' }).finish() };
 
   let mandate;
@@ -87,8 +89,8 @@ async function mandateFor(deps: WalletDeps, caller: Caller, request: AuthorizeRe
 
 /** A second hold for one (tap, reference) means that charge was made already, under another idempotency key. */
 function tapReuseOf(error: unknown): unknown {
-  if (!(error instanceof DomainError && error.reason === 'MANDATE_ALREADY_USED')) return error;
-  return new DomainError('already_exists', 'TAP_ALREADY_SETTLED', 'this tap was already charged under this reference', { cause: error });
+  if (!(error instanceof DomainError && error.reason === walletReasons.MANDATE_ALREADY_USED)) return error;
+  return new DomainError('already_exists', walletReasons.TAP_ALREADY_SETTLED, 'this tap was already charged under this reference', { cause: error });
 }
 
 /** At most 128 characters; a tap's charge must name one (the journey it prices), since it is charged once per reference. */

@@ -2,27 +2,28 @@
 // service, and it must carry `<verb>:<service>` for the command (refunds need `refund:`, granted separately). Settling
 // a tap a gate verified is a charge that needs `settle:` as well (see authorize.ts). Residents read their own money by
 // showing a presentation of their credential addressed to the wallet.
-import { defaultMaxPresentationBytes } from '@citypass/credential';
+import { credentialReasons, defaultMaxPresentationBytes } from '@citypass/credential';
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
-import { presentationAudiences, serviceScope, walletScopeVerbs } from '@citypass/contracts';
+import { walletReasons, presentationAudiences, serviceScope, walletScopeVerbs } from '@citypass/contracts';
 import type { Caller, Verb, WalletDeps } from './deps.ts';
+import { commonReasons } from '@citypass/platform/reasons';
 
 export type { Verb } from './deps.ts';
 
 export function callerFor(principal: Principal | undefined, verbs: readonly Verb[]): Caller {
-  if (principal === undefined) throw unauthenticated('TOKEN_MISSING', 'a bearer access token is required');
+  if (principal === undefined) throw unauthenticated(commonReasons.TOKEN_MISSING, 'a bearer access token is required');
   const service = principal.clientId;
   const granted = new Set(walletScopeVerbs.filter((verb) => principal.scopes.has(serviceScope(verb, service))));
   if (!verbs.some((verb) => granted.has(verb))) {
-    throw permissionDenied('SCOPE_MISSING', `requires scope ${verbs.map((verb) => serviceScope(verb, service)).join(' or ')}`);
+    throw permissionDenied(commonReasons.SCOPE_MISSING, `requires scope ${verbs.map((verb) => serviceScope(verb, service)).join(' or ')}`);
   }
   return { service, verbs: granted };
 }
 
 /** For a command whose request asks for more than the edge checked (settles_tap needs `settle:` too). */
 export function requireVerb(caller: Caller, verb: Verb): void {
-  if (!caller.verbs.has(verb)) throw permissionDenied('SCOPE_MISSING', `requires scope ${serviceScope(verb, caller.service)}`);
+  if (!caller.verbs.has(verb)) throw permissionDenied(commonReasons.SCOPE_MISSING, `requires scope ${serviceScope(verb, caller.service)}`);
 }
 
 export const walletAudience = presentationAudiences.wallet;
@@ -30,8 +31,8 @@ export const walletAudience = presentationAudiences.wallet;
 /** The resident behind a presentation addressed to the wallet (sent as `citypass-presentation` metadata). */
 export async function residentFor(deps: WalletDeps, presentation: string | undefined): Promise<string> {
   if (presentation === undefined || presentation === '') {
-    throw unauthenticated('PRESENTATION_MISSING', 'residents authenticate with a presentation addressed to the wallet');
+    throw unauthenticated(walletReasons.PRESENTATION_MISSING, 'residents authenticate with a presentation addressed to the wallet');
   }
-  if (presentation.length > defaultMaxPresentationBytes) throw invalidArgument('PRESENTATION_TOO_LARGE', 'presentation is too large');
+  if (presentation.length > defaultMaxPresentationBytes) throw invalidArgument(credentialReasons.PRESENTATION_TOO_LARGE, 'presentation is too large');
   return (await deps.mandates.verify(presentation, { audience: walletAudience })).subject;
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { invalidArgument } from '@citypass/platform/errors';
 import type { WalletDeps } from './deps.ts';
+import { walletReasons } from '@citypass/contracts';
 
 /**
  * The currency of a resident's read. Named: it must be one this wallet runs. Empty: the resident's account, that is
@@ -23,6 +24,6 @@ function defaultCurrency(deps: WalletDeps): string {
 
 // The value is not repeated in the message: it may be anything up to the edge's field limit.
 export function checkCurrency(deps: WalletDeps, currency: string): string {
-  if (!deps.currencies.has(currency)) throw invalidArgument('CURRENCY_UNSUPPORTED', 'currency is not one this wallet runs');
+  if (!deps.currencies.has(currency)) throw invalidArgument(walletReasons.CURRENCY_UNSUPPORTED, 'currency is not one this wallet runs');
   return currency;
 }

@@ -3,10 +3,11 @@ import type { GetSettlementReportResponse } from '@citypass/proto/wallet/v1/wall
 import { invalidArgument } from '@citypass/platform/errors';
 import { checkCurrency } from './currencies.ts';
 import type { WalletDeps } from './deps.ts';
+import { walletReasons } from '@citypass/contracts';
 
 export async function settlementReport(deps: WalletDeps, service: string, date: string, currency: string): Promise<GetSettlementReportResponse> {
   checkCurrency(deps, currency);
-  if (!isCalendarDate(date)) throw invalidArgument('DATE_INVALID', 'date must be a real calendar date written YYYY-MM-DD');
+  if (!isCalendarDate(date)) throw invalidArgument(walletReasons.DATE_INVALID, 'date must be a real calendar date written YYYY-MM-DD');
   const { captured, refunded } = await deps.store.statements.settlementTotals(service, date, currency);
   return {
     service, date, currency,

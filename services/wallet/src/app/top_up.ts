@@ -11,10 +11,11 @@ import { positiveMoney } from '../domain/money.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { idempotentTransaction } from './idempotent_transaction.ts';
 import { openAccount } from './open_account.ts';
+import { walletReasons } from '@citypass/contracts';
 
 export async function topUp(deps: WalletDeps, caller: Caller, request: TopUpRequest, deadlineMs: number): Promise<TopUpResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
-  if (!isUuid(request.residentId)) throw invalidArgument('RESIDENT_ID_INVALID', 'resident_id must be a UUID');
+  if (!isUuid(request.residentId)) throw invalidArgument(walletReasons.RESIDENT_ID_INVALID, 'resident_id must be a UUID');
   const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
   checkText(request.fundingReference, 'funding_reference', 96, { required: true });
   const idempotency = { operation: `${caller.service}:top_up`, key, request: TopUpRequest.encode({ ...request, idempotencyKey: '' }).finish() };

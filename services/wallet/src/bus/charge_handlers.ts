@@ -2,7 +2,7 @@
 // caller's deadline; the payloads are the gRPC messages and the same application code runs. The caller's
 // access token travels in the `Authorization: Bearer` header.
 import type { NatsConnection } from '@nats-io/transport-node';
-import { walletRequestSubjects } from '@citypass/contracts';
+import { walletReasons, walletRequestSubjects } from '@citypass/contracts';
 import {
   AuthorizeRequest,
   AuthorizeResponse,
@@ -25,6 +25,7 @@ import { walletFieldLimits } from '../app/field_limits.ts';
 import { capture } from '../app/capture.ts';
 import { refund } from '../app/refund.ts';
 import { voidHold } from '../app/void_hold.ts';
+import { commonReasons } from '@citypass/platform/reasons';
 
 
 const queue = 'wallet';
@@ -43,7 +44,7 @@ export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: Acces
       try {
         message = request.decode(payload);
       } catch {
-        throw invalidArgument('PAYLOAD_MALFORMED', 'the payload is not the expected protobuf message');
+        throw invalidArgument(walletReasons.PAYLOAD_MALFORMED, 'the payload is not the expected protobuf message');
       }
       // The same bounds as the gRPC edge, before the command reads anything.
       checkFieldLengths(message, walletFieldLimits);
@@ -64,6 +65,6 @@ export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: Acces
 
 function bearerOf(context: RequestContext): string {
   const header = context.headers?.get('Authorization') ?? '';
-  if (!header.startsWith('Bearer ')) throw unauthenticated('TOKEN_MISSING', 'an Authorization: Bearer header is required');
+  if (!header.startsWith('Bearer ')) throw unauthenticated(commonReasons.TOKEN_MISSING, 'an Authorization: Bearer header is required');
   return header.slice(7).trim();
 }
