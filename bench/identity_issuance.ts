@@ -17,20 +17,34 @@ const rounds = 3;
 
 const h = await startHarness({ LOG_LEVEL: 'error' });
 try {
-  const phones = await Promise.all(Array.from({ length: residents }, async () => {
-    const created = await h.operator.createResident({
-      idempotencyKey: randomBytes(12).toString('hex'), givenName: 'Bench', familyName: 'Resident', birthDate: '1990-01-01',
-      concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
-    });
-    const app = new ResidentApp(h.issuer);
-    return { app, token: await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123') };
-  }));
+  const phones = await Promise.all(
+    Array.from({ length: residents }, async () => {
+      const created = await h.operator.createResident({
+        idempotencyKey: randomBytes(12).toString('hex'),
+        givenName: 'Bench',
+        familyName: 'Resident',
+        birthDate: '1990-01-01',
+        concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+        coveragePlanRef: '',
+      });
+      const app = new ResidentApp(h.issuer);
+      return { app, token: await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123') };
+    }),
+  );
 
   const issueOnce = async (phone: (typeof phones)[number]): Promise<number> => {
     const started = performance.now();
-    const nonce = ((await (await fetch(`${h.issuer}/challenge`, { method: 'POST' })).json()) as { c_nonce: string }).c_nonce;
-    const proof = signCompact({ typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: phone.app.deviceKey.publicJwk }, { aud: h.issuer, iat: Math.floor(Date.now() / 1000), nonce }, phone.app.deviceKey.privateKey);
-    const response = await phone.app.credentialRequest(phone.token, { credential_configuration_id: 'citypass_resident', proofs: { jwt: [proof] } });
+    const nonce = ((await (await fetch(`${h.issuer}/challenge`, { method: 'POST' })).json()) as { c_nonce: string })
+      .c_nonce;
+    const proof = signCompact(
+      { typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: phone.app.deviceKey.publicJwk },
+      { aud: h.issuer, iat: Math.floor(Date.now() / 1000), nonce },
+      phone.app.deviceKey.privateKey,
+    );
+    const response = await phone.app.credentialRequest(phone.token, {
+      credential_configuration_id: 'citypass_resident',
+      proofs: { jwt: [proof] },
+    });
     if (response.status !== 200) throw new Error(`issuance failed: ${response.status} ${await response.text()}`);
     await response.arrayBuffer();
     return performance.now() - started;
@@ -51,11 +65,17 @@ try {
 
   // Alternate the measurements round by round so a noisy neighbour hits them alike.
   const figures = new Map<string, number[]>();
-  const add = (metric: string, value: number): void => { figures.set(metric, [...(figures.get(metric) ?? []), value]); };
+  const add = (metric: string, value: number): void => {
+    figures.set(metric, [...(figures.get(metric) ?? []), value]);
+  };
   const [first] = phones;
   if (first === undefined) throw new Error('BENCH_RESIDENTS must be at least 1');
   for (let round = 0; round < rounds; round++) {
-    for (const [name, once] of [['http_floor', httpOnce], ['pg_insert_floor', insertOnce], ['issuance_sequential', () => issueOnce(first)]] as const) {
+    for (const [name, once] of [
+      ['http_floor', httpOnce],
+      ['pg_insert_floor', insertOnce],
+      ['issuance_sequential', () => issueOnce(first)],
+    ] as const) {
       const latencies: number[] = [];
       const deadline = performance.now() + roundMs / 2;
       while (performance.now() < deadline) latencies.push(await once());
@@ -65,7 +85,11 @@ try {
     }
     const latencies: number[] = [];
     const deadline = performance.now() + roundMs;
-    await Promise.all(phones.map(async (phone) => { while (performance.now() < deadline) latencies.push(await issueOnce(phone)); }));
+    await Promise.all(
+      phones.map(async (phone) => {
+        while (performance.now() < deadline) latencies.push(await issueOnce(phone));
+      }),
+    );
     add('issuance_concurrent_ops_per_s', latencies.length / (roundMs / 1000));
     add('issuance_concurrent_p50_ms', median(latencies));
     add('issuance_concurrent_p99_ms', percentile(latencies, 99));
@@ -73,15 +97,30 @@ try {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const signStarted = performance.now();
   let signs = 0;
-  while (performance.now() - signStarted < 500) { sign('sha256', Buffer.from('floor'), privateKey); signs++; }
+  while (performance.now() - signStarted < 500) {
+    sign('sha256', Buffer.from('floor'), privateKey);
+    signs++;
+  }
   add('es256_sign_floor_ops_per_s', signs / ((performance.now() - signStarted) / 1000));
   await db.end();
 
   for (const [metric, values] of figures) {
-    emit({ bench, metric, value: Math.round(median(values) * 100) / 100, unit: metric.endsWith('_ms') ? 'ms' : 'ops/s', rounds: values.length, residents });
+    emit({
+      bench,
+      metric,
+      value: Math.round(median(values) * 100) / 100,
+      unit: metric.endsWith('_ms') ? 'ms' : 'ops/s',
+      rounds: values.length,
+      residents,
+    });
   }
   const value = (metric: string): number => median(figures.get(metric) ?? []);
-  emit({ bench, metric: 'issuance_sequential_p50_to_http_floor_p50', value: Math.round((value('issuance_sequential_p50_ms') / value('http_floor_p50_ms')) * 10) / 10, unit: 'ratio' });
+  emit({
+    bench,
+    metric: 'issuance_sequential_p50_to_http_floor_p50',
+    value: Math.round((value('issuance_sequential_p50_ms') / value('http_floor_p50_ms')) * 10) / 10,
+    unit: 'ratio',
+  });
 } finally {
   await h.stop();
 }

@@ -42,7 +42,11 @@ export function timedLoop(durationMs: number, maxOps: number, step: (index: numb
 }
 
 /** timedLoop for asynchronous steps, awaited one at a time. */
-export async function timedLoopAsync(durationMs: number, maxOps: number, step: (index: number) => Promise<unknown>): Promise<LoopResult> {
+export async function timedLoopAsync(
+  durationMs: number,
+  maxOps: number,
+  step: (index: number) => Promise<unknown>,
+): Promise<LoopResult> {
   const startedAtMs = performance.now();
   const deadlineMs = startedAtMs + durationMs;
   let ops = 0;

@@ -10,7 +10,12 @@ import type { PromiseClient } from '@citypass/platform/grpc';
 import type { GateRuntime } from '@citypass/gate';
 import { ResidentApp } from '../test/support/resident_app.ts';
 
-export type PropagationPhone = { readonly app: ResidentApp; readonly credential: string; readonly residentId: string; readonly password: string };
+export type PropagationPhone = {
+  readonly app: ResidentApp;
+  readonly credential: string;
+  readonly residentId: string;
+  readonly password: string;
+};
 
 export type PropagationTargets = {
   readonly gates: PromiseClient<typeof TransitServiceService>;
@@ -24,7 +29,10 @@ export type PropagationTargets = {
 export type Propagation = { readonly onlineMs: number; readonly offlineMs: number };
 
 /** One replacement per phone, one after another; NaN where the DENY did not come within the timeout. */
-export async function measurePropagation(phones: readonly PropagationPhone[], targets: PropagationTargets): Promise<Propagation[]> {
+export async function measurePropagation(
+  phones: readonly PropagationPhone[],
+  targets: PropagationTargets,
+): Promise<Propagation[]> {
   const results: Propagation[] = [];
   for (const phone of phones) results.push(await replaceAndProbe(phone, targets));
   return results;
@@ -32,11 +40,24 @@ export async function measurePropagation(phones: readonly PropagationPhone[], ta
 
 async function replaceAndProbe(phone: PropagationPhone, targets: PropagationTargets): Promise<Propagation> {
   let counter = 1;
-  const present = (): string => createPresentation({
-    credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'transit', counter: counter++, nowMs: Date.now(),
-  });
+  const present = (): string =>
+    createPresentation({
+      credential: phone.credential,
+      devicePrivateKey: phone.app.deviceKey.privateKey,
+      audience: 'transit',
+      counter: counter++,
+      nowMs: Date.now(),
+    });
   const onlineReason = async (): Promise<string> =>
-    (await targets.gates.tap({ presentation: present(), gateId: targets.onlineGateId, direction: 'in', tappedAt: undefined, tapId: '' })).reason;
+    (
+      await targets.gates.tap({
+        presentation: present(),
+        gateId: targets.onlineGateId,
+        direction: 'in',
+        tappedAt: undefined,
+        tapId: '',
+      })
+    ).reason;
   const offlineReason = async (): Promise<string> => (await targets.offlineGate.tap(present(), 'in')).reason;
   assert.equal(await onlineReason(), '', 'the old phone opens the online gate before');
   assert.equal(await offlineReason(), '', 'and the offline gate');
@@ -54,7 +75,7 @@ async function replaceAndProbe(phone: PropagationPhone, targets: PropagationTarg
 
 async function firstRevokedAfter(probe: () => Promise<string>, sinceMs: number, timeoutMs: number): Promise<number> {
   while (performance.now() - sinceMs < timeoutMs) {
-    if (await probe() === 'CREDENTIAL_REVOKED') return performance.now() - sinceMs;
+    if ((await probe()) === 'CREDENTIAL_REVOKED') return performance.now() - sinceMs;
   }
   return Number.NaN;
 }

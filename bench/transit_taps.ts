@@ -39,23 +39,41 @@ const walletPort = await freePort();
 const transitPort = await freePort();
 const transitMetricsPort = await freePort();
 const common = {
-  NATS_URL: identity.nats.url, IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
-  IDENTITY_ISSUER: identity.issuer, IDENTITY_JWKS_URL: `${identity.issuer}/jwks`, LOG_LEVEL: 'info',
+  NATS_URL: identity.nats.url,
+  IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+  IDENTITY_ISSUER: identity.issuer,
+  IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
+  LOG_LEVEL: 'info',
 };
 const walletStream = uniqueName('WALLET');
 const wallet = await startServiceProcess('wallet', {
-  ...common, WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(walletPort), WALLET_DATABASE_URL: walletDb.url,
-  WALLET_STREAM: walletStream, IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
+  ...common,
+  WALLET_GRPC_HOST: '127.0.0.1',
+  WALLET_GRPC_PORT: String(walletPort),
+  WALLET_DATABASE_URL: walletDb.url,
+  WALLET_STREAM: walletStream,
+  IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
 });
 const onboarded = await identity.operator.onboardService({
-  idempotencyKey: randomBytes(8).toString('hex'), name: 'transit', displayName: 'Metro', contactEmail: 'ops@metro.example',
-  extraScopes: ['settle:transit', 'refund:transit'], jwksJson: '',
+  idempotencyKey: randomBytes(8).toString('hex'),
+  name: 'transit',
+  displayName: 'Metro',
+  contactEmail: 'ops@metro.example',
+  extraScopes: ['settle:transit', 'refund:transit'],
+  jwksJson: '',
 });
 const transit = await startServiceProcess('transit', {
-  ...common, TRANSIT_GRPC_HOST: '127.0.0.1', TRANSIT_GRPC_PORT: String(transitPort), TRANSIT_DATABASE_URL: transitDb.url,
-  TRANSIT_STREAM: uniqueName('TRANSIT'), WALLET_STREAM: walletStream, TRANSIT_DENY_BUCKET: uniqueName('deny'),
-  IDENTITY_TOKEN_URL: `${identity.issuer}/token`, TRANSIT_CLIENT_SECRET: onboarded.clientSecret,
-  TRANSIT_SETTLE_INTERVAL_MS: String(3_600_000), METRICS_PORT: String(transitMetricsPort),
+  ...common,
+  TRANSIT_GRPC_HOST: '127.0.0.1',
+  TRANSIT_GRPC_PORT: String(transitPort),
+  TRANSIT_DATABASE_URL: transitDb.url,
+  TRANSIT_STREAM: uniqueName('TRANSIT'),
+  WALLET_STREAM: walletStream,
+  TRANSIT_DENY_BUCKET: uniqueName('deny'),
+  IDENTITY_TOKEN_URL: `${identity.issuer}/token`,
+  TRANSIT_CLIENT_SECRET: onboarded.clientSecret,
+  TRANSIT_SETTLE_INTERVAL_MS: String(3_600_000),
+  METRICS_PORT: String(transitMetricsPort),
   ...(process.env.BENCH_TRANSIT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_TRANSIT_NODE_OPTIONS } : {}),
 });
 const address = `127.0.0.1:${transitPort}`;
@@ -65,52 +83,85 @@ if (process.env.BENCH_YIELD === '1') setPriority(19);
 const health = new HealthClient(address, grpcCredentials.createInsecure());
 try {
   const tokenOf = async (clientId: string, secret: string, scope: string): Promise<string> =>
-    ((await (await identity.clientCredentialsToken(clientId, secret, 'urn:citypass:transit', scope)).json()) as { access_token: string }).access_token;
+    (
+      (await (await identity.clientCredentialsToken(clientId, secret, 'urn:citypass:transit', scope)).json()) as {
+        access_token: string;
+      }
+    ).access_token;
   const fleet = await identity.operator.onboardService({
-    idempotencyKey: randomBytes(8).toString('hex'), name: 'gates', displayName: 'Gates', contactEmail: 'gates@metro.example', extraScopes: ['gate:gates'], jwksJson: '',
+    idempotencyKey: randomBytes(8).toString('hex'),
+    name: 'gates',
+    displayName: 'Gates',
+    contactEmail: 'gates@metro.example',
+    extraScopes: ['gate:gates'],
+    jwksJson: '',
   });
   const gateToken = await tokenOf('gates', fleet.clientSecret, 'gate:gates');
   const operatorToken = await tokenOf('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
   const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
-  await operator.assignGates({ clientId: 'gates', gateIds: (await operator.listGates({})).gates.map((gate) => gate.gateId) });
+  await operator.assignGates({
+    clientId: 'gates',
+    gateIds: (await operator.listGates({})).gates.map((gate) => gate.gateId),
+  });
   operator.close();
   const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
 
   const enrollPhone = async (): Promise<PropagationPhone> => {
     const created = await identity.operator.createResident({
-      idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Bench', familyName: 'Rider', birthDate: '1990-01-01',
-      concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+      idempotencyKey: randomBytes(8).toString('hex'),
+      givenName: 'Bench',
+      familyName: 'Rider',
+      birthDate: '1990-01-01',
+      concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+      coveragePlanRef: '',
     });
     const app = new ResidentApp(identity.issuer);
     const password = 'bench password 123';
     const token = await app.enroll(created.enrollmentCode?.code ?? '', password);
-    const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+    const credential =
+      ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]
+        ?.credential ?? '';
     return { app, credential, residentId: created.resident?.residentId ?? '', password };
   };
   const phones = await Promise.all(Array.from({ length: residents }, enrollPhone));
   // Presentations are made before each phase (signing is the phone's work, not the gate's), round-robin over the
   // residents so one phone's taps are far apart and its counter only grows.
   let counter = 0;
-  const presentations = (count: number, audience = 'transit'): string[] => Array.from({ length: count }, (_, index) => {
-    const phone = phones[index % phones.length];
-    if (phone === undefined) throw new Error('no phones');
-    return createPresentation({ credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience, counter: ++counter, nowMs: Date.now(), ttlSeconds: 60 });
-  });
+  const presentations = (count: number, audience = 'transit'): string[] =>
+    Array.from({ length: count }, (_, index) => {
+      const phone = phones[index % phones.length];
+      if (phone === undefined) throw new Error('no phones');
+      return createPresentation({
+        credential: phone.credential,
+        devicePrivateKey: phone.app.deviceKey.privateKey,
+        audience,
+        counter: ++counter,
+        nowMs: Date.now(),
+        ttlSeconds: 60,
+      });
+    });
   const gateIds = ['central-g1', 'market-g1', 'airport-g2', 'harbour-g2'];
   let taps = 0;
   const tapOnce = async (presentation: string): Promise<{ ms: number; open: boolean }> => {
     const index = taps++;
     const started = performance.now();
-    const answer = await gates.tap({ presentation, gateId: gateIds[index % gateIds.length] ?? '', direction: index % 2 === 0 ? 'in' : 'out', tappedAt: undefined, tapId: '' });
+    const answer = await gates.tap({
+      presentation,
+      gateId: gateIds[index % gateIds.length] ?? '',
+      direction: index % 2 === 0 ? 'in' : 'out',
+      tappedAt: undefined,
+      tapId: '',
+    });
     return { ms: performance.now() - started, open: answer.decision === 'OPEN' };
   };
-  const check = (): Promise<number> => new Promise((resolve, reject) => {
-    const started = performance.now();
-    health.check(HealthCheckRequest.fromPartial({ service: '' }), (error) => {
-      if (error) reject(error);
-      else resolve(performance.now() - started);
+  const check = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const started = performance.now();
+      health.check(HealthCheckRequest.fromPartial({ service: '' }), (error) => {
+        if (error) reject(error);
+        else resolve(performance.now() - started);
+      });
     });
-  });
 
   // Warm both paths (JIT, connections, the credential cache), then the floor.
   for (const presentation of presentations(residents)) await tapOnce(presentation);
@@ -142,55 +193,77 @@ try {
   for (let index = 0; index < openPool.length; index++) {
     const wait = openStart + (index * 1000) / targetRate - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(tapOnce(openPool[index] ?? '').then(({ ms, open }) => {
-      openLatency.push(ms);
-      if (!open) openDenied++;
-    }, () => { openFailed++; }));
+    pending.push(
+      tapOnce(openPool[index] ?? '').then(
+        ({ ms, open }) => {
+          openLatency.push(ms);
+          if (!open) openDenied++;
+        },
+        () => {
+          openFailed++;
+        },
+      ),
+    );
   }
   await Promise.all(pending);
   const achievedRate = openPool.length / ((performance.now() - openStart) / 1000);
   const server = histogramDiff(before, await tapHistogram(transitMetricsPort));
 
   // Maximum sustained rate: many taps in flight, closed loop.
-  const closedPool = presentations(Math.ceil(6 * targetRate * phaseMs / 1000));
+  const closedPool = presentations(Math.ceil((6 * targetRate * phaseMs) / 1000));
   let closedTaps = 0;
   let closedDenied = 0;
   const closedStart = performance.now();
   const closedEnd = closedStart + phaseMs;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (performance.now() < closedEnd && closedPool.length > 0) {
-      const { open } = await tapOnce(closedPool.shift() ?? '');
-      closedTaps++;
-      if (!open) closedDenied++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < closedEnd && closedPool.length > 0) {
+        const { open } = await tapOnce(closedPool.shift() ?? '');
+        closedTaps++;
+        if (!open) closedDenied++;
+      }
+    }),
+  );
   const closedRate = closedTaps / ((performance.now() - closedStart) / 1000);
 
   // Revocation propagation (bench/revocation_propagation.ts), with phones of its own (their counters start low).
   const propagationPhones = await Promise.all(Array.from({ length: revocationRounds }, enrollPhone));
   const propagation = await withOfflineGate(gateToken, (offlineGate) =>
-    measurePropagation(propagationPhones, { gates, onlineGateId: 'central-g2', offlineGate, timeoutMs: 10_000, issuer: identity.issuer }));
+    measurePropagation(propagationPhones, {
+      gates,
+      onlineGateId: 'central-g2',
+      offlineGate,
+      timeoutMs: 10_000,
+      issuer: identity.issuer,
+    }),
+  );
   gates.close();
 
   // Offline decisions: the gate's verifier (issuer keys from a saved JWKS, replay cache, deny list) in this process,
   // against bare P-256 verifies of the same size of message, alternating so both see the same machine.
   const jwks = await (await fetch(`${identity.issuer}/jwks`)).text();
   const verifier = new PresentationVerifier({
-    issuer: identity.issuer, issuerKeys: new IssuerKeys({ jwks: JSON.parse(jwks) as unknown }), revocations: new RevocationSet(), replayCache: new ReplayCache({ maxEntries: 1_000_000 }),
+    issuer: identity.issuer,
+    issuerKeys: new IssuerKeys({ jwks: JSON.parse(jwks) as unknown }),
+    revocations: new RevocationSet(),
+    replayCache: new ReplayCache({ maxEntries: 1_000_000 }),
   });
   const denyList = { isDenied: () => false };
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const message = Buffer.from(randomBytes(300).toString('base64url'));
   const signature = createSign('SHA256').update(message).sign({ key: privateKey, dsaEncoding: 'ieee-p1363' });
   const offlinePool = presentations(60_000);
-  for (const presentation of offlinePool.splice(0, residents)) await decideTap(verifier, denyList, presentation, Date.now());
+  for (const presentation of offlinePool.splice(0, residents))
+    await decideTap(verifier, denyList, presentation, Date.now());
   const offlineRates: number[] = [];
   const verifyRates: number[] = [];
   let offlineOpen = 0;
   for (let round = 0; round < 5; round++) {
-    verifyRates.push(timedLoop(phaseMs / 10, 1e9, () => {
-      createVerify('SHA256').update(message).verify({ key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
-    }).opsPerSecond);
+    verifyRates.push(
+      timedLoop(phaseMs / 10, 1e9, () => {
+        createVerify('SHA256').update(message).verify({ key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+      }).opsPerSecond,
+    );
     const started = performance.now();
     const deadline = started + phaseMs / 10;
     let decisions = 0;
@@ -245,10 +318,18 @@ async function withOfflineGate<T>(gateToken: string, measure: (gate: GateRuntime
   const nc = await connect({ servers: identity.nats.url });
   const link = grpcGateLink(address, () => Promise.resolve(gateToken));
   let following: () => void = () => undefined;
-  const watching = new Promise<void>((resolve) => { following = resolve; });
+  const watching = new Promise<void>((resolve) => {
+    following = resolve;
+  });
   const gate = new GateRuntime({
-    gateId: 'harbour-g1', issuer: identity.issuer, link, journalDir: dir, nats: nc,
-    onEvent: (event) => { if (event.type === 'watch_up' && event.bucket === identity.config.IDENTITY_STATUS_BUCKET) following(); },
+    gateId: 'harbour-g1',
+    issuer: identity.issuer,
+    link,
+    journalDir: dir,
+    nats: nc,
+    onEvent: (event) => {
+      if (event.type === 'watch_up' && event.bucket === identity.config.IDENTITY_STATUS_BUCKET) following();
+    },
   });
   try {
     await gate.start();
@@ -268,7 +349,8 @@ async function tapHistogram(port: number): Promise<Map<number, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const buckets = new Map<number, number>();
   for (const line of text.split('\n')) {
-    if (!line.startsWith('rpc_server_duration') || !line.includes('_bucket{') || !line.includes('TransitService/tap"')) continue;
+    if (!line.startsWith('rpc_server_duration') || !line.includes('_bucket{') || !line.includes('TransitService/tap"'))
+      continue;
     const bound = /le="([^"]+)"/.exec(line)?.[1];
     const count = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (bound === undefined) continue;
@@ -279,7 +361,10 @@ async function tapHistogram(port: number): Promise<Map<number, number>> {
 }
 
 /** Percentiles as bucket upper bounds of the calls between two scrapes, and the share done within 10 ms. */
-function histogramDiff(before: Map<number, number>, after: Map<number, number>): { p50: number; p99: number; within10: number } {
+function histogramDiff(
+  before: Map<number, number>,
+  after: Map<number, number>,
+): { p50: number; p99: number; within10: number } {
   const bounds = [...after.keys()].sort((a, b) => a - b);
   const cumulative = bounds.map((bound) => [bound, (after.get(bound) ?? 0) - (before.get(bound) ?? 0)] as const);
   const total = cumulative.at(-1)?.[1] ?? 0;

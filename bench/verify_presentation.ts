@@ -9,7 +9,13 @@
 // Run: ./node_modules/.bin/node bench/verify_presentation.ts
 import { generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import {
-  IssuerKeys, PresentationVerifier, ReplayCache, RevocationSet, createPresentation, issueCredential, publicJwkOf,
+  IssuerKeys,
+  PresentationVerifier,
+  ReplayCache,
+  RevocationSet,
+  createPresentation,
+  issueCredential,
+  publicJwkOf,
   type IssueCredentialInput,
 } from '@citypass/credential';
 import { emit, median, timedLoop, timedLoopAsync, type LoopResult } from './lib.ts';
@@ -27,9 +33,16 @@ const issuerJwk = { ...publicJwkOf(issuerKey.publicKey), kid: 'k1', use: 'sig', 
 const issuerKeys = new IssuerKeys({ jwks: { keys: [issuerJwk] } });
 const signer = { kid: 'k1', privateKey: issuerKey.privateKey };
 const credentialInput = (devicePublicKey: KeyObject): IssueCredentialInput => ({
-  issuer, residentId: randomUUID(), credentialId: randomUUID(), devicePublicJwk: publicJwkOf(devicePublicKey),
-  concession: 'adult', plan: 'AOK-PLUS-2026', statusIndex: 4711, statusUri: `${issuer}/status/1`,
-  issuedAtMs: Date.now() - 60_000, expiresAtMs: Date.now() + 86_400_000,
+  issuer,
+  residentId: randomUUID(),
+  credentialId: randomUUID(),
+  devicePublicJwk: publicJwkOf(devicePublicKey),
+  concession: 'adult',
+  plan: 'AOK-PLUS-2026',
+  statusIndex: 4711,
+  statusUri: `${issuer}/status/1`,
+  issuedAtMs: Date.now() - 60_000,
+  expiresAtMs: Date.now() + 86_400_000,
 });
 
 /** One phone: its credential and a counter that keeps rising across rounds. */
@@ -39,16 +52,31 @@ function phone() {
   let counter = 0;
   // Flat copies, as a scanner hands them over (createPresentation's concatenation would be flattened in the loop).
   const presentations = (count: number): string[] =>
-    Array.from({ length: count }, () => Buffer.from(createPresentation({
-      credential, devicePrivateKey: device.privateKey, audience, counter: counter++, nowMs: Date.now(), ttlSeconds: 60,
-      amountCap: { amountMinor: 250n, currency: 'EUR' },
-    })).toString('latin1'));
+    Array.from({ length: count }, () =>
+      Buffer.from(
+        createPresentation({
+          credential,
+          devicePrivateKey: device.privateKey,
+          audience,
+          counter: counter++,
+          nowMs: Date.now(),
+          ttlSeconds: 60,
+          amountCap: { amountMinor: 250n, currency: 'EUR' },
+        }),
+      ).toString('latin1'),
+    );
   return { device, presentations };
 }
 
 function verifier(credentialCacheSize: number): PresentationVerifier {
   const replayCache = new ReplayCache({ maxEntries: 1_000_000 });
-  return new PresentationVerifier({ issuer, issuerKeys, revocations: new RevocationSet(), replayCache, credentialCacheSize });
+  return new PresentationVerifier({
+    issuer,
+    issuerKeys,
+    revocations: new RevocationSet(),
+    replayCache,
+    credentialCacheSize,
+  });
 }
 
 // The floor: exactly the verify a warm presentation needs, on a real key-binding JWS, done the fastest way node:crypto
@@ -83,12 +111,18 @@ const add = (total: Total, result: LoopResult) => {
 /** One slice of presentation verifications, continuing where the previous slice of this round stopped. */
 async function verifySlice(verifierToUse: PresentationVerifier, wires: readonly string[], total: Total): Promise<void> {
   const done = total.ops;
-  add(total, await timedLoopAsync(sliceMs, wires.length - done, (index) => verifierToUse.verify(wires[done + index] ?? '', { audience })));
+  add(
+    total,
+    await timedLoopAsync(sliceMs, wires.length - done, (index) =>
+      verifierToUse.verify(wires[done + index] ?? '', { audience }),
+    ),
+  );
 }
 
 /** Runs the verify loops in short interleaved slices, so a noisy neighbour slows them all alike. */
 async function verifyRound(): Promise<{ bare: number; p1363: number; warm: number; cold: number }> {
-  const expectedBareOps = (timedLoop(sliceMs, Number.POSITIVE_INFINITY, bareVerify).opsPerSecond * slicesPerRound * sliceMs) / 1000;
+  const expectedBareOps =
+    (timedLoop(sliceMs, Number.POSITIVE_INFINITY, bareVerify).opsPerSecond * slicesPerRound * sliceMs) / 1000;
   // Presentations are signed before timing: enough for the round at the bare rate, which neither path can beat.
   const warmWires = warmPhone.presentations(Math.ceil(expectedBareOps * 1.1));
   const coldWires = coldPhone.presentations(Math.ceil(expectedBareOps * 0.6));
@@ -107,7 +141,8 @@ async function verifyRound(): Promise<{ bare: number; p1363: number; warm: numbe
 
 function issueRate(): number {
   const input = credentialInput(warmPhone.device.publicKey);
-  const issueOne = (index: number) => issueCredential({ ...input, credentialId: `${input.credentialId}-${index}` }, signer);
+  const issueOne = (index: number) =>
+    issueCredential({ ...input, credentialId: `${input.credentialId}-${index}` }, signer);
   return timedLoop(issueMs, Number.POSITIVE_INFINITY, issueOne).opsPerSecond;
 }
 
@@ -123,11 +158,32 @@ const ratio = (metric: string, value: number) => {
   emit({ bench, metric, value: Number(value.toFixed(3)), unit: 'ratio' });
 };
 
-opsPerSecond('bare_es256_verify_ops_per_s', medianOf((round) => round.bare));
-opsPerSecond('bare_es256_verify_p1363_options_ops_per_s', medianOf((round) => round.p1363));
-opsPerSecond('warm_ops_per_s', medianOf((round) => round.warm));
-opsPerSecond('cold_ops_per_s', medianOf((round) => round.cold));
-ratio('warm_to_bare', medianOf((round) => round.warm / round.bare));
-ratio('cold_to_bare', medianOf((round) => round.cold / round.bare));
-opsPerSecond('issue_ops_per_s', medianOf((round) => round.issue));
+opsPerSecond(
+  'bare_es256_verify_ops_per_s',
+  medianOf((round) => round.bare),
+);
+opsPerSecond(
+  'bare_es256_verify_p1363_options_ops_per_s',
+  medianOf((round) => round.p1363),
+);
+opsPerSecond(
+  'warm_ops_per_s',
+  medianOf((round) => round.warm),
+);
+opsPerSecond(
+  'cold_ops_per_s',
+  medianOf((round) => round.cold),
+);
+ratio(
+  'warm_to_bare',
+  medianOf((round) => round.warm / round.bare),
+);
+ratio(
+  'cold_to_bare',
+  medianOf((round) => round.cold / round.bare),
+);
+opsPerSecond(
+  'issue_ops_per_s',
+  medianOf((round) => round.issue),
+);
 emit({ bench, metric: 'qr_payload_bytes', value: Buffer.byteLength(bareWire), unit: 'bytes' });

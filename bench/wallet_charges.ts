@@ -28,11 +28,19 @@ const identity = await startHarness({ LOG_LEVEL: 'error' });
 const database = await testPostgres();
 const port = await freePort();
 const wallet = await startServiceProcess('wallet', {
-  WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(port), WALLET_DATABASE_URL: database.url, NATS_URL: identity.nats.url,
-  IDENTITY_STREAM: identity.config.IDENTITY_STREAM, IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
-  IDENTITY_ISSUER: identity.issuer, IDENTITY_JWKS_URL: `${identity.issuer}/jwks`, LOG_LEVEL: 'info',
+  WALLET_GRPC_HOST: '127.0.0.1',
+  WALLET_GRPC_PORT: String(port),
+  WALLET_DATABASE_URL: database.url,
+  NATS_URL: identity.nats.url,
+  IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
+  IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+  IDENTITY_ISSUER: identity.issuer,
+  IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
+  LOG_LEVEL: 'info',
   ...(process.env.BENCH_WALLET_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WALLET_NODE_OPTIONS } : {}),
-  WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '1000000', WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000000', WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
+  WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '1000000',
+  WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000000',
+  WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
 });
 // With BENCH_YIELD=1 the load generator (this process; identity inside it is only used for setup) runs at the
 // lowest CPU priority, so the wallet, PostgreSQL and NATS it measures get the shared cores first.
@@ -42,53 +50,108 @@ const db = new pg.Client({ connectionString: database.url });
 try {
   await db.connect();
   const tokenOf = async (name: string, extra: string[]): Promise<string> => {
-    const onboarded = await identity.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes: extra, jwksJson: '' });
-    const response = await identity.clientCredentialsToken(name, onboarded.clientSecret, 'urn:citypass:wallet', onboarded.scopes.join(' '));
+    const onboarded = await identity.operator.onboardService({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      name,
+      displayName: name,
+      contactEmail: `ops@${name}.example`,
+      extraScopes: extra,
+      jwksJson: '',
+    });
+    const response = await identity.clientCredentialsToken(
+      name,
+      onboarded.clientSecret,
+      'urn:citypass:wallet',
+      onboarded.scopes.join(' '),
+    );
     return ((await response.json()) as { access_token: string }).access_token;
   };
   const headers = { Authorization: `Bearer ${await tokenOf('shop', [])}` };
   const funding = { Authorization: `Bearer ${await tokenOf('funding', ['topup:funding'])}` };
-  while ((await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = 'shop'")).rowCount === 0) await new Promise((r) => setTimeout(r, 50));
+  while ((await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = 'shop'")).rowCount === 0)
+    await new Promise((r) => setTimeout(r, 50));
 
-  const phones = await Promise.all(Array.from({ length: residents }, async () => {
-    const created = await identity.operator.createResident({
-      idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Bench', familyName: 'Payer', birthDate: '1990-01-01', concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
-    });
-    const app = new ResidentApp(identity.issuer);
-    const token = await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123');
-    const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
-    return { residentId: created.resident?.residentId ?? '', app, credential };
-  }));
+  const phones = await Promise.all(
+    Array.from({ length: residents }, async () => {
+      const created = await identity.operator.createResident({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        givenName: 'Bench',
+        familyName: 'Payer',
+        birthDate: '1990-01-01',
+        concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+        coveragePlanRef: '',
+      });
+      const app = new ResidentApp(identity.issuer);
+      const token = await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123');
+      const credential =
+        ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] })
+          .credentials[0]?.credential ?? '';
+      return { residentId: created.resident?.residentId ?? '', app, credential };
+    }),
+  );
   const { WalletServiceService } = await import('@citypass/proto/wallet/v1/wallet');
   const { promiseClient, bearer } = await import('@citypass/platform/grpc');
-  const fundingClient = promiseClient(WalletServiceService, `127.0.0.1:${port}`, { metadata: () => bearer(funding.Authorization.slice(7)) });
+  const fundingClient = promiseClient(WalletServiceService, `127.0.0.1:${port}`, {
+    metadata: () => bearer(funding.Authorization.slice(7)),
+  });
   for (const phone of phones) {
-    await fundingClient.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId: phone.residentId, amount: { amountMinor: 10n ** 11n, currency: 'EUR' }, fundingReference: `bench-${phone.residentId}` });
+    await fundingClient.topUp({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      residentId: phone.residentId,
+      amount: { amountMinor: 10n ** 11n, currency: 'EUR' },
+      fundingReference: `bench-${phone.residentId}`,
+    });
   }
   fundingClient.close();
 
   let counter = 0;
   let sequence = 0;
-  const presentations = (count: number): string[] => Array.from({ length: count }, (_, index) => {
-    const phone = phones[index % phones.length];
-    if (phone === undefined) throw new Error('no phones');
-    return createPresentation({ credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now(), ttlSeconds: 60 });
-  });
+  const presentations = (count: number): string[] =>
+    Array.from({ length: count }, (_, index) => {
+      const phone = phones[index % phones.length];
+      if (phone === undefined) throw new Error('no phones');
+      return createPresentation({
+        credential: phone.credential,
+        devicePrivateKey: phone.app.deviceKey.privateKey,
+        audience: 'shop',
+        counter: ++counter,
+        nowMs: Date.now(),
+        ttlSeconds: 60,
+      });
+    });
   const deadline = (): number => Date.now() + 5_000;
   const authorizeOnce = async (presentation: string): Promise<{ holdId: string; ms: number }> => {
     const started = performance.now();
-    const bytes = AuthorizeRequest.encode({ idempotencyKey: `bench-${++sequence}-${randomBytes(4).toString('hex')}`, amount: { amountMinor: 100n, currency: 'EUR' }, presentation, reference: '', holdTtlSeconds: 0, settlesTap: false }).finish();
-    const response = AuthorizeResponse.decode(await request(nc, 'wallet.v1.authorize', bytes, { deadlineMs: deadline(), headers }));
+    const bytes = AuthorizeRequest.encode({
+      idempotencyKey: `bench-${++sequence}-${randomBytes(4).toString('hex')}`,
+      amount: { amountMinor: 100n, currency: 'EUR' },
+      presentation,
+      reference: '',
+      holdTtlSeconds: 0,
+      settlesTap: false,
+    }).finish();
+    const response = AuthorizeResponse.decode(
+      await request(nc, 'wallet.v1.authorize', bytes, { deadlineMs: deadline(), headers }),
+    );
     return { holdId: response.hold?.holdId ?? '', ms: performance.now() - started };
   };
   const captureOnce = async (holdId: string): Promise<number> => {
     const started = performance.now();
-    await request(nc, 'wallet.v1.capture', CaptureRequest.encode({ idempotencyKey: `cap-${holdId}`, holdId, amountMinor: 100n }).finish(), { deadlineMs: deadline(), headers });
+    await request(
+      nc,
+      'wallet.v1.capture',
+      CaptureRequest.encode({ idempotencyKey: `cap-${holdId}`, holdId, amountMinor: 100n }).finish(),
+      { deadlineMs: deadline(), headers },
+    );
     return performance.now() - started;
   };
 
   // Floors: an echo responder on the same broker, and a conditional UPDATE commit on the same PostgreSQL.
-  const echo = nc.subscribe('bench.echo', { callback: (_error, message) => { message.respond(message.data); } });
+  const echo = nc.subscribe('bench.echo', {
+    callback: (_error, message) => {
+      message.respond(message.data);
+    },
+  });
   await db.query('CREATE TABLE bench_floor (id int PRIMARY KEY, balance bigint NOT NULL)');
   await db.query('INSERT INTO bench_floor SELECT g, 1000000000 FROM generate_series(1, 64) g');
   const floorNats: number[] = [];
@@ -99,7 +162,11 @@ try {
     await nc.request('bench.echo', new Uint8Array(64), { timeout: 1_000 });
     floorNats.push(performance.now() - started);
     started = performance.now();
-    await db.query({ name: 'floor', text: 'UPDATE bench_floor SET balance = balance - 1 WHERE id = $1 AND balance >= 1', values: [(index % 64) + 1] });
+    await db.query({
+      name: 'floor',
+      text: 'UPDATE bench_floor SET balance = balance - 1 WHERE id = $1 AND balance >= 1',
+      values: [(index % 64) + 1],
+    });
     floorUpdate.push(performance.now() - started);
   }
   echo.unsubscribe();
@@ -121,13 +188,15 @@ try {
   let pairs = 0;
   const throughputStart = performance.now();
   const throughputEnd = throughputStart + phaseMs;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (performance.now() < throughputEnd && batch.length > 0) {
-      const { holdId } = await authorizeOnce(batch.pop() ?? '');
-      await captureOnce(holdId);
-      pairs++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < throughputEnd && batch.length > 0) {
+        const { holdId } = await authorizeOnce(batch.pop() ?? '');
+        await captureOnce(holdId);
+        pairs++;
+      }
+    }),
+  );
   const pairsPerSecond = pairs / ((performance.now() - throughputStart) / 1000);
 
   // Open loop at the target rate: one authorization every 1/rate seconds, whatever the answers do (the goal is
@@ -142,7 +211,16 @@ try {
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const presentation = openLoop[index] ?? '';
-    pending.push(authorizeOnce(presentation).then(({ ms }) => { openAuthorize.push(ms); }, () => { openRefused++; }));
+    pending.push(
+      authorizeOnce(presentation).then(
+        ({ ms }) => {
+          openAuthorize.push(ms);
+        },
+        () => {
+          openRefused++;
+        },
+      ),
+    );
   }
   await Promise.all(pending);
   const achievedRate = openLoop.length / ((performance.now() - openStart) / 1000);
@@ -152,17 +230,28 @@ try {
   // latency moves, and that the storm gets answers (approved, declined, ACCOUNT_BUSY), not INTERNAL.
   const hotPhone = phones[0];
   if (hotPhone === undefined) throw new Error('no phones');
-  const hotPresentations = (count: number): string[] => Array.from({ length: count }, () =>
-    createPresentation({ credential: hotPhone.credential, devicePrivateKey: hotPhone.app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now(), ttlSeconds: 60 }));
+  const hotPresentations = (count: number): string[] =>
+    Array.from({ length: count }, () =>
+      createPresentation({
+        credential: hotPhone.credential,
+        devicePrivateKey: hotPhone.app.deviceKey.privateKey,
+        audience: 'shop',
+        counter: ++counter,
+        nowMs: Date.now(),
+        ttlSeconds: 60,
+      }),
+    );
   const othersFor = async (durationMs: number): Promise<number[]> => {
     const latencies: number[] = [];
     const end = performance.now() + durationMs;
     const others = presentations(20_000).filter((_, index) => index % phones.length !== 0);
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (performance.now() < end && others.length > 0) {
-        latencies.push((await authorizeOnce(others.pop() ?? '').catch(() => ({ ms: Number.NaN }))).ms);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (performance.now() < end && others.length > 0) {
+          latencies.push((await authorizeOnce(others.pop() ?? '').catch(() => ({ ms: Number.NaN }))).ms);
+        }
+      }),
+    );
     return latencies.filter((ms) => !Number.isNaN(ms));
   };
   const quiet = await othersFor(phaseMs);
@@ -170,10 +259,20 @@ try {
   const storms: Promise<void>[] = [];
   const stormTimer = setInterval(() => {
     const batchOfStorm = hotPresentations(240);
-    storms.push(Promise.all(batchOfStorm.map((presentation) => authorizeOnce(presentation).then(
-      () => 'approved',
-      (error: unknown) => (error as { reason?: string }).reason ?? 'untyped',
-    ).then((outcome) => { stormOutcomes.set(outcome, (stormOutcomes.get(outcome) ?? 0) + 1); }))).then(() => undefined));
+    storms.push(
+      Promise.all(
+        batchOfStorm.map((presentation) =>
+          authorizeOnce(presentation)
+            .then(
+              () => 'approved',
+              (error: unknown) => (error as { reason?: string }).reason ?? 'untyped',
+            )
+            .then((outcome) => {
+              stormOutcomes.set(outcome, (stormOutcomes.get(outcome) ?? 0) + 1);
+            }),
+        ),
+      ).then(() => undefined),
+    );
   }, 1_000);
   const stormy = await othersFor(phaseMs);
   clearInterval(stormTimer);
@@ -203,7 +302,15 @@ try {
     ['hot_account_others_p99_storm_to_quiet', percentile(stormy, 99) / percentile(quiet, 99), 'ratio'],
     ['hot_account_storm_approved', stormCount('approved'), 'requests'],
     ['hot_account_storm_account_busy', stormCount('ACCOUNT_BUSY'), 'requests'],
-    ['hot_account_storm_other_answers', [...stormOutcomes.values()].reduce((sum, n) => sum + n, 0) - stormCount('approved') - stormCount('ACCOUNT_BUSY') - stormCount('INTERNAL') - stormCount('untyped'), 'requests'],
+    [
+      'hot_account_storm_other_answers',
+      [...stormOutcomes.values()].reduce((sum, n) => sum + n, 0) -
+        stormCount('approved') -
+        stormCount('ACCOUNT_BUSY') -
+        stormCount('INTERNAL') -
+        stormCount('untyped'),
+      'requests',
+    ],
     ['hot_account_storm_internal', stormCount('INTERNAL') + stormCount('untyped'), 'requests'],
   ];
   for (const [metric, value, unit] of figures) emit({ bench, metric, value: round(value), unit });

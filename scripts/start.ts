@@ -23,7 +23,11 @@ const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.
 const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 const service = (name: string, metricsPort: string) => ({
-  name, database: `citypass_${name}`, entry: `services/${name}/src/main.ts`, telemetry: `services/${name}/src/telemetry.ts`, metricsPort,
+  name,
+  database: `citypass_${name}`,
+  entry: `services/${name}/src/main.ts`,
+  telemetry: `services/${name}/src/telemetry.ts`,
+  metricsPort,
 });
 const services = [service('identity', '9464'), service('wallet', '9465')];
 const transit = service('transit', '9466');
@@ -40,10 +44,13 @@ function devSecrets(file: string): Record<string, string> {
     writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   }
   return Object.fromEntries(
-    readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => {
-      const at = line.indexOf('=');
-      return [line.slice(0, at), line.slice(at + 1)];
-    }),
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const at = line.indexOf('=');
+        return [line.slice(0, at), line.slice(at + 1)];
+      }),
   );
 }
 
@@ -104,15 +111,25 @@ async function onboard(name: string, displayName: string, extraScopes: string[])
     secrets[keyName] = key;
   }
   const operator = new ClientCredentials({
-    tokenUrl: 'http://127.0.0.1:7100/token', clientId: 'operator', clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
-    resource: 'urn:citypass:identity', scope: 'identity:admin',
+    tokenUrl: 'http://127.0.0.1:7100/token',
+    clientId: 'operator',
+    clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
+    resource: 'urn:citypass:identity',
+    scope: 'identity:admin',
   });
-  const identity = promiseClient(IdentityServiceService, '127.0.0.1:7101', { metadata: async () => bearer(await operator.token()) });
+  const identity = promiseClient(IdentityServiceService, '127.0.0.1:7101', {
+    metadata: async () => bearer(await operator.token()),
+  });
   try {
     for (let attempt = 1; ; attempt++) {
       try {
         const onboarded = await identity.onboardService({
-          idempotencyKey: key, name, displayName, contactEmail: `ops@${name}.example`, extraScopes, jwksJson: '',
+          idempotencyKey: key,
+          name,
+          displayName,
+          contactEmail: `ops@${name}.example`,
+          extraScopes,
+          jwksJson: '',
         });
         return onboarded.clientSecret;
       } catch (error) {
@@ -129,10 +146,15 @@ async function onboard(name: string, displayName: string, extraScopes: string[])
 /** Hands every gate of the network to a gate client, through transit's operator API. */
 async function assignAllGates(clientId: string): Promise<void> {
   const operator = new ClientCredentials({
-    tokenUrl: 'http://127.0.0.1:7100/token', clientId: 'operator', clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
-    resource: 'urn:citypass:transit', scope: 'transit:admin',
+    tokenUrl: 'http://127.0.0.1:7100/token',
+    clientId: 'operator',
+    clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
+    resource: 'urn:citypass:transit',
+    scope: 'transit:admin',
   });
-  const transitClient = promiseClient(TransitServiceService, '127.0.0.1:7300', { metadata: async () => bearer(await operator.token()) });
+  const transitClient = promiseClient(TransitServiceService, '127.0.0.1:7300', {
+    metadata: async () => bearer(await operator.token()),
+  });
   try {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -151,17 +173,27 @@ async function assignAllGates(clientId: string): Promise<void> {
 
 try {
   for (const entry of services) await run(entry);
-  await run(transit, { TRANSIT_CLIENT_SECRET: await onboard('transit', 'Metro', ['settle:transit', 'refund:transit']) });
+  await run(transit, {
+    TRANSIT_CLIENT_SECRET: await onboard('transit', 'Metro', ['settle:transit', 'refund:transit']),
+  });
   // A gate fleet client for the gate simulator, operating every gate (README: "Try a gate").
   const gateEnv = join(dirname(secretsFile), 'gate.env');
-  writeFileSync(gateEnv, `GATE_CLIENT_ID=gates-dev\nGATE_CLIENT_SECRET=${await onboard('gates-dev', 'Development gates', ['gate:gates-dev'])}\nNATS_URL=${natsUrl}\n`, { mode: 0o600 });
+  writeFileSync(
+    gateEnv,
+    `GATE_CLIENT_ID=gates-dev\nGATE_CLIENT_SECRET=${await onboard('gates-dev', 'Development gates', ['gate:gates-dev'])}\nNATS_URL=${natsUrl}\n`,
+    { mode: 0o600 },
+  );
   await assignAllGates('gates-dev');
-  process.stderr.write(`citypass: started ${[...services, transit].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}, the dev gate's in ${gateEnv}\n`);
+  process.stderr.write(
+    `citypass: started ${[...services, transit].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}, the dev gate's in ${gateEnv}\n`,
+  );
 } catch (error) {
   // Do not leave the services running without the script that owns them.
   for (const child of children) child.kill('SIGTERM');
   throw error;
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => { for (const child of children) child.kill('SIGTERM'); });
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGTERM');
+  });
 }

@@ -30,7 +30,9 @@ let operator: PromiseClient<typeof IdentityServiceService>;
 before(async () => {
   identity = await startIdentityProcess({ LOG_LEVEL: 'debug' });
   issuer = identity.issuer;
-  operator = promiseClient(IdentityServiceService, identity.grpcAddress, { metadata: async () => bearer(await identity.operatorToken()) });
+  operator = promiseClient(IdentityServiceService, identity.grpcAddress, {
+    metadata: async () => bearer(await identity.operatorToken()),
+  });
 });
 
 after(async () => {
@@ -51,7 +53,8 @@ async function enrolledPhone(): Promise<{ phone: ResidentApp; credential: string
   const accessToken = await phone.enroll(created.enrollmentCode?.code ?? '', password);
   const response = await phone.requestCredential(accessToken);
   assert.equal(response.status, 200, await response.clone().text());
-  const credential = ((await response.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+  const credential =
+    ((await response.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
   const status = await operator.getResident({ residentId: created.resident?.residentId ?? '' });
   return { phone, credential, credentialId: status.activeCredential?.credentialId ?? '' };
 }
@@ -74,12 +77,26 @@ test('system - enroll, get the credential, verify offline, revoke, refused; stil
   const jwks: unknown = await (await fetch(`${issuer}/jwks`)).json();
   const revocations = new RevocationSet();
   const nc: NatsConnection = await connect({ servers: identity.nats.url });
-  const watch: RevocationWatch = await watchRevocations(await new Kvm(jetstream(nc)).open('citypass_credential_status'), revocations);
-  const verifier = new PresentationVerifier({ issuer, issuerKeys: new IssuerKeys({ jwks }), revocations, replayCache: new ReplayCache() });
+  const watch: RevocationWatch = await watchRevocations(
+    await new Kvm(jetstream(nc)).open('citypass_credential_status'),
+    revocations,
+  );
+  const verifier = new PresentationVerifier({
+    issuer,
+    issuerKeys: new IssuerKeys({ jwks }),
+    revocations,
+    replayCache: new ReplayCache(),
+  });
 
   let counter = 0;
   const present = (who: { phone: ResidentApp; credential: string }): string =>
-    createPresentation({ credential: who.credential, devicePrivateKey: who.phone.deviceKey.privateKey, audience: gate, counter: ++counter, nowMs: Date.now() });
+    createPresentation({
+      credential: who.credential,
+      devicePrivateKey: who.phone.deviceKey.privateKey,
+      audience: gate,
+      counter: ++counter,
+      nowMs: Date.now(),
+    });
 
   const tap = present(alice);
   // DESIGN's target is under 1,000 bytes; the SD-JWT VC shape with UUID ids lands a little above it (see README).

@@ -33,7 +33,14 @@ test('traces - the caller trace id reaches the NATS event and the exported gRPC 
   metadata.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
   const client = promiseClient(IdentityServiceService, identity.grpcAddress);
   await client.onboardService(
-    { idempotencyKey: randomBytes(8).toString('hex'), name: 'bikes', displayName: 'Bike share', contactEmail: 'ops@bikes.example', extraScopes: [], jwksJson: '' },
+    {
+      idempotencyKey: randomBytes(8).toString('hex'),
+      name: 'bikes',
+      displayName: 'Bike share',
+      contactEmail: 'ops@bikes.example',
+      extraScopes: [],
+      jwksJson: '',
+    },
     { metadata },
   );
   client.close();

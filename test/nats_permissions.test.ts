@@ -19,7 +19,11 @@ import { connect } from '@nats-io/transport-node';
 import { ConcessionClass, IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import {
-  AuthorizeRequest, AuthorizeResponse, VoidRequest, VoidResponse, WalletServiceService,
+  AuthorizeRequest,
+  AuthorizeResponse,
+  VoidRequest,
+  VoidResponse,
+  WalletServiceService,
 } from '@citypass/proto/wallet/v1/wallet';
 import { BucketFollower, createPresentation, RevocationSet } from '@citypass/credential';
 import { connectBus, request, type Bus } from '@citypass/platform/bus';
@@ -31,7 +35,16 @@ import { freePort, testPostgres, type TestDatabase } from '@citypass/platform/te
 import { natsWalletLink, type WalletLink } from '../services/transit/src/bus/wallet_link.ts';
 import { GateRuntime, grpcGateLink, type GateEvent } from '@citypass/gate';
 import {
-  bucketKeys, burst, connectAs, deployedNames, refusal, refused, startCitypassNats, type Attempt, type CitypassNats, type NatsUser,
+  bucketKeys,
+  burst,
+  connectAs,
+  deployedNames,
+  refusal,
+  refused,
+  startCitypassNats,
+  type Attempt,
+  type CitypassNats,
+  type NatsUser,
 } from './support/citypass_nats.ts';
 import { ResidentApp } from './support/resident_app.ts';
 import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
@@ -41,7 +54,11 @@ const walletNames = deployedNames('base/wallet/configmap.yaml', 'wallet-config')
 const transitNames = deployedNames('base/transit/configmap.yaml', 'transit-config');
 const statusBucket = walletNames.IDENTITY_STATUS_BUCKET ?? '';
 const denyBucket = transitNames.TRANSIT_DENY_BUCKET ?? '';
-const streams = { identity: walletNames.IDENTITY_STREAM ?? '', wallet: walletNames.WALLET_STREAM ?? '', transit: transitNames.TRANSIT_STREAM ?? '' };
+const streams = {
+  identity: walletNames.IDENTITY_STREAM ?? '',
+  wallet: walletNames.WALLET_STREAM ?? '',
+  transit: transitNames.TRANSIT_STREAM ?? '',
+};
 
 let nats: CitypassNats;
 const services: ServiceProcess[] = [];
@@ -74,7 +91,11 @@ function errorLogger(name: string): Logger {
     debug: () => undefined,
     info: () => undefined,
     warn: () => undefined,
-    error: (message, fields) => { busErrors.push(`${name}: ${message} ${JSON.stringify(fields, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`); },
+    error: (message, fields) => {
+      busErrors.push(
+        `${name}: ${message} ${JSON.stringify(fields, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`,
+      );
+    },
     child: () => logger,
   };
   return logger;
@@ -94,14 +115,20 @@ async function database(): Promise<TestDatabase> {
 }
 
 function client<T extends { close(): void }>(created: T): T {
-  cleanups.push(() => { created.close(); return undefined; });
+  cleanups.push(() => {
+    created.close();
+    return undefined;
+  });
   return created;
 }
 
 async function clientToken(clientId: string, clientSecret: string, resource: string, scope: string): Promise<string> {
   const response = await fetch(`${issuer}/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+    },
     body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
   });
   assert.equal(response.status, 200, await response.clone().text());
@@ -109,12 +136,24 @@ async function clientToken(clientId: string, clientSecret: string, resource: str
 }
 
 /** identity's replicas share its database and issuer; each has its own ports. */
-function startIdentity(db: TestDatabase, operatorSecret: string, httpPort: number, grpcPort: number): Promise<ServiceProcess> {
+function startIdentity(
+  db: TestDatabase,
+  operatorSecret: string,
+  httpPort: number,
+  grpcPort: number,
+): Promise<ServiceProcess> {
   return start('identity', {
-    IDENTITY_ISSUER: issuer, IDENTITY_HTTP_HOST: '127.0.0.1', IDENTITY_HTTP_PORT: String(httpPort),
-    IDENTITY_GRPC_HOST: '127.0.0.1', IDENTITY_GRPC_PORT: String(grpcPort), IDENTITY_DATABASE_URL: db.url,
-    IDENTITY_KEY_ENCRYPTION_KEY: keyEncryptionKey, IDENTITY_COOKIE_KEYS: cookieKeys, IDENTITY_OPERATOR_CLIENT_SECRET: operatorSecret,
-    NATS_URL: nats.url('identity'), LOG_LEVEL: 'info',
+    IDENTITY_ISSUER: issuer,
+    IDENTITY_HTTP_HOST: '127.0.0.1',
+    IDENTITY_HTTP_PORT: String(httpPort),
+    IDENTITY_GRPC_HOST: '127.0.0.1',
+    IDENTITY_GRPC_PORT: String(grpcPort),
+    IDENTITY_DATABASE_URL: db.url,
+    IDENTITY_KEY_ENCRYPTION_KEY: keyEncryptionKey,
+    IDENTITY_COOKIE_KEYS: cookieKeys,
+    IDENTITY_OPERATOR_CLIENT_SECRET: operatorSecret,
+    NATS_URL: nats.url('identity'),
+    LOG_LEVEL: 'info',
     ...deployedNames('base/identity/configmap.yaml', 'identity-config'),
   });
 }
@@ -129,24 +168,52 @@ interface Secrets {
 /** identity (two replicas), the wallet (two) and transit (two), started the way the deployment runs them. */
 async function startServices(): Promise<{ secrets: Secrets; walletPort: number; transitPort: number }> {
   const [identityDb, walletDb, transitDb] = [await database(), await database(), await database()];
-  const [httpPort, grpcPort, walletPort, transitPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [httpPort, grpcPort, walletPort, transitPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   issuer = `http://127.0.0.1:${httpPort}`;
   const operatorSecret = secret();
   await startIdentity(identityDb, operatorSecret, httpPort, grpcPort);
-  operator = client(promiseClient(IdentityServiceService, `127.0.0.1:${grpcPort}`, {
-    metadata: async () => bearer(await clientToken('operator', operatorSecret, 'urn:citypass:identity', 'identity:admin')),
-  }));
+  operator = client(
+    promiseClient(IdentityServiceService, `127.0.0.1:${grpcPort}`, {
+      metadata: async () =>
+        bearer(await clientToken('operator', operatorSecret, 'urn:citypass:identity', 'identity:admin')),
+    }),
+  );
   revokedEarly = await enroll();
-  await operator.revokeCredential({ credentialId: revokedEarly.credentialId, reason: 'revoked before the others started' });
-  await until(async () => (await bucketKeys(nats, 'identity', statusBucket)).includes(revokedEarly.credentialId), 'identity mirrors the revocation');
+  await operator.revokeCredential({
+    credentialId: revokedEarly.credentialId,
+    reason: 'revoked before the others started',
+  });
+  await until(
+    async () => (await bucketKeys(nats, 'identity', statusBucket)).includes(revokedEarly.credentialId),
+    'identity mirrors the revocation',
+  );
 
   const walletEnv = {
-    WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(walletPort), WALLET_DATABASE_URL: walletDb.url, NATS_URL: nats.url('wallet'),
-    IDENTITY_ISSUER: issuer, IDENTITY_JWKS_URL: `${issuer}/jwks`, LOG_LEVEL: 'info', ...walletNames,
+    WALLET_GRPC_HOST: '127.0.0.1',
+    WALLET_GRPC_PORT: String(walletPort),
+    WALLET_DATABASE_URL: walletDb.url,
+    NATS_URL: nats.url('wallet'),
+    IDENTITY_ISSUER: issuer,
+    IDENTITY_JWKS_URL: `${issuer}/jwks`,
+    LOG_LEVEL: 'info',
+    ...walletNames,
   };
-  const onboard = async (name: string, extraScopes: string[]): Promise<string> => (await operator.onboardService({
-    idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes, jwksJson: '',
-  })).clientSecret;
+  const onboard = async (name: string, extraScopes: string[]): Promise<string> =>
+    (
+      await operator.onboardService({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        name,
+        displayName: name,
+        contactEmail: `ops@${name}.example`,
+        extraScopes,
+        jwksJson: '',
+      })
+    ).clientSecret;
   // Replicas of one service start one after the other (migrations); different services at once.
   const [, , transitSecret, gatesSecret, fundingSecret] = await Promise.all([
     startIdentity(identityDb, operatorSecret, await freePort(), await freePort()),
@@ -156,31 +223,63 @@ async function startServices(): Promise<{ secrets: Secrets; walletPort: number; 
     onboard('funding', ['topup:funding']),
   ]);
   transitEnv = {
-    TRANSIT_GRPC_HOST: '127.0.0.1', TRANSIT_GRPC_PORT: String(transitPort), TRANSIT_DATABASE_URL: transitDb.url, NATS_URL: nats.url('transit'),
-    IDENTITY_ISSUER: issuer, IDENTITY_JWKS_URL: `${issuer}/jwks`, IDENTITY_TOKEN_URL: `${issuer}/token`,
-    TRANSIT_CLIENT_SECRET: transitSecret, LOG_LEVEL: 'info', ...transitNames,
+    TRANSIT_GRPC_HOST: '127.0.0.1',
+    TRANSIT_GRPC_PORT: String(transitPort),
+    TRANSIT_DATABASE_URL: transitDb.url,
+    NATS_URL: nats.url('transit'),
+    IDENTITY_ISSUER: issuer,
+    IDENTITY_JWKS_URL: `${issuer}/jwks`,
+    IDENTITY_TOKEN_URL: `${issuer}/token`,
+    TRANSIT_CLIENT_SECRET: transitSecret,
+    LOG_LEVEL: 'info',
+    ...transitNames,
   };
   await Promise.all([start('wallet', { ...walletEnv, WALLET_GRPC_PORT: '0' }), start('transit', transitEnv)]);
   await start('transit', { ...transitEnv, TRANSIT_GRPC_PORT: '0' });
-  return { secrets: { operator: operatorSecret, transit: transitSecret, gates: gatesSecret, funding: fundingSecret }, walletPort, transitPort };
+  return {
+    secrets: { operator: operatorSecret, transit: transitSecret, gates: gatesSecret, funding: fundingSecret },
+    walletPort,
+    transitPort,
+  };
 }
 
 /** The gRPC clients of the tests, the gates assigned to the gate fleet, and transit's NATS link to the wallet. */
 async function connectClients(secrets: Secrets, walletPort: number, transitPort: number): Promise<void> {
   gateToken = await clientToken('gates', secrets.gates, 'urn:citypass:transit', 'gate:gates');
-  gates = client(promiseClient(TransitServiceService, `127.0.0.1:${transitPort}`, { metadata: () => bearer(gateToken) }));
+  gates = client(
+    promiseClient(TransitServiceService, `127.0.0.1:${transitPort}`, { metadata: () => bearer(gateToken) }),
+  );
   const transitOperatorToken = await clientToken('operator', secrets.operator, 'urn:citypass:transit', 'transit:admin');
-  const transitOperator = client(promiseClient(TransitServiceService, `127.0.0.1:${transitPort}`, { metadata: () => bearer(transitOperatorToken) }));
-  await transitOperator.assignGates({ clientId: 'gates', gateIds: ['old-town-g1', 'old-town-g2', 'university-g1', 'central-g1'] });
-  const fundingToken = await clientToken('funding', secrets.funding, 'urn:citypass:wallet', 'charge:funding topup:funding');
-  funding = client(promiseClient(WalletServiceService, `127.0.0.1:${walletPort}`, { metadata: () => bearer(fundingToken) }));
+  const transitOperator = client(
+    promiseClient(TransitServiceService, `127.0.0.1:${transitPort}`, { metadata: () => bearer(transitOperatorToken) }),
+  );
+  await transitOperator.assignGates({
+    clientId: 'gates',
+    gateIds: ['old-town-g1', 'old-town-g2', 'university-g1', 'central-g1'],
+  });
+  const fundingToken = await clientToken(
+    'funding',
+    secrets.funding,
+    'urn:citypass:wallet',
+    'charge:funding topup:funding',
+  );
+  funding = client(
+    promiseClient(WalletServiceService, `127.0.0.1:${walletPort}`, { metadata: () => bearer(fundingToken) }),
+  );
   walletAsResident = client(promiseClient(WalletServiceService, `127.0.0.1:${walletPort}`));
 
   // transit's own client of the wallet over NATS, as the transit user, for charges and refunds on demand.
-  transitBus = await connectBus({ servers: nats.url('transit'), name: 'transit-test', logger: errorLogger('transit-test') });
+  transitBus = await connectBus({
+    servers: nats.url('transit'),
+    name: 'transit-test',
+    logger: errorLogger('transit-test'),
+  });
   cleanups.push(() => transitBus.close());
   transitCredentials = new ClientCredentials({
-    tokenUrl: `${issuer}/token`, clientId: 'transit', clientSecret: secrets.transit, resource: 'urn:citypass:wallet',
+    tokenUrl: `${issuer}/token`,
+    clientId: 'transit',
+    clientSecret: secrets.transit,
+    resource: 'urn:citypass:wallet',
     scope: 'charge:transit settle:transit refund:transit',
   });
   transitLink = natsWalletLink(transitBus.nc, transitCredentials);
@@ -190,12 +289,24 @@ async function connectClients(secrets: Secrets, walletPort: number, transitPort:
 async function startOfflineGate(transitPort: number): Promise<void> {
   const journalDir = await mkdtemp(join(tmpdir(), 'citypass-gate-'));
   cleanups.push(() => rm(journalDir, { recursive: true, force: true }));
-  const gateBus = await connectBus({ servers: nats.url('gate'), name: 'gate-old-town-g2', logger: errorLogger('gate') });
+  const gateBus = await connectBus({
+    servers: nats.url('gate'),
+    name: 'gate-old-town-g2',
+    logger: errorLogger('gate'),
+  });
   cleanups.push(() => gateBus.close());
   const link = client(grpcGateLink(`127.0.0.1:${transitPort}`, () => Promise.resolve(gateToken)));
   gate = new GateRuntime({
-    gateId: 'old-town-g2', issuer, link, journalDir, nats: gateBus.nc, configRefreshMs: 0, configSaveMs: 0,
-    onEvent: (event) => { gateEvents.push(event); },
+    gateId: 'old-town-g2',
+    issuer,
+    link,
+    journalDir,
+    nats: gateBus.nc,
+    configRefreshMs: 0,
+    configSaveMs: 0,
+    onEvent: (event) => {
+      gateEvents.push(event);
+    },
   });
   await gate.start();
   cleanups.push(() => gate.stop());
@@ -229,25 +340,44 @@ interface Rider {
 let counter = 0;
 async function enroll(): Promise<Rider> {
   const created = await operator.createResident({
-    idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Nat', familyName: 'Rider', birthDate: '1990-04-01',
-    concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+    idempotencyKey: randomBytes(8).toString('hex'),
+    givenName: 'Nat',
+    familyName: 'Rider',
+    birthDate: '1990-04-01',
+    concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+    coveragePlanRef: '',
   });
   const app = new ResidentApp(issuer);
-  const issued = await app.requestCredential(await app.enroll(created.enrollmentCode?.code ?? '', 'a long resident password'));
+  const issued = await app.requestCredential(
+    await app.enroll(created.enrollmentCode?.code ?? '', 'a long resident password'),
+  );
   assert.equal(issued.status, 200);
-  const credential = ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+  const credential =
+    ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
   const residentId = created.resident?.residentId ?? '';
   const status = await operator.getResident({ residentId });
   return {
     residentId,
     credentialId: status.activeCredential?.credentialId ?? '',
-    present: (audience) => createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience, counter: ++counter, nowMs: Date.now() }),
+    present: (audience) =>
+      createPresentation({
+        credential,
+        devicePrivateKey: app.deviceKey.privateKey,
+        audience,
+        counter: ++counter,
+        nowMs: Date.now(),
+      }),
   };
 }
 
 async function topUp(rider: Rider, amountMinor: bigint): Promise<void> {
   await until(async () => {
-    await funding.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId: rider.residentId, amount: { amountMinor, currency: 'EUR' }, fundingReference: randomBytes(8).toString('hex') });
+    await funding.topUp({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      residentId: rider.residentId,
+      amount: { amountMinor, currency: 'EUR' },
+      fundingReference: randomBytes(8).toString('hex'),
+    });
     return true;
   }, "top-up (the wallet opens the account from identity's event)");
 }
@@ -259,9 +389,15 @@ function withPresentation(presentation: string): { metadata: Metadata } {
 }
 
 const balance = async (rider: Rider): Promise<bigint> =>
-  (await walletAsResident.getBalance({ residentId: '', currency: 'EUR' }, withPresentation(rider.present('wallet')))).balance?.amountMinor ?? -1n;
+  (await walletAsResident.getBalance({ residentId: '', currency: 'EUR' }, withPresentation(rider.present('wallet'))))
+    .balance?.amountMinor ?? -1n;
 const debt = async (rider: Rider): Promise<bigint> =>
-  (await gates.listJourneys({ fromServiceDate: '', toServiceDate: '' }, withPresentation(rider.present('transit-account')))).debtMinor;
+  (
+    await gates.listJourneys(
+      { fromServiceDate: '', toServiceDate: '' },
+      withPresentation(rider.present('transit-account')),
+    )
+  ).debtMinor;
 const tapOnline = async (rider: Rider, gateId: string, direction: 'in' | 'out') =>
   gates.tap({ presentation: rider.present('transit'), gateId, direction, tappedAt: undefined, tapId: '' });
 const tapOffline = async (rider: Rider): Promise<string> => {
@@ -304,27 +440,43 @@ test('nats permissions - a revocation made before the wallet, transit and a gate
   const gateView = await followAsGate(statusBucket);
   try {
     assert.ok(gateView.set.isRevoked(revokedEarly.credentialId), 'a gate loaded it');
-    assert.equal(gateView.set.isRevoked(revokedEarly.credentialId, 0), false, 'with its revocation time: the gate read the value too');
+    assert.equal(
+      gateView.set.isRevoked(revokedEarly.credentialId, 0),
+      false,
+      'with its revocation time: the gate read the value too',
+    );
   } finally {
     await gateView.stop();
   }
 });
 
 test('nats permissions - an unpaid fare denies the resident at the offline gate until a top-up pays it', async () => {
-  const following = (bucket: string): boolean => gateEvents.some((event) => event.type === 'watch_up' && event.bucket === bucket);
-  await until(() => Promise.resolve(following(statusBucket) && following(denyBucket)), 'the offline gate follows both buckets');
+  const following = (bucket: string): boolean =>
+    gateEvents.some((event) => event.type === 'watch_up' && event.bucket === bucket);
+  await until(
+    () => Promise.resolve(following(statusBucket) && following(denyBucket)),
+    'the offline gate follows both buckets',
+  );
   const rider = await enroll();
   await topUp(rider, 100n);
   assert.equal((await tapOnline(rider, 'old-town-g1', 'in')).decision, 'OPEN');
   assert.equal((await tapOnline(rider, 'university-g1', 'out')).decision, 'OPEN');
-  await until(async () => await debt(rider) === 290n, 'the declined fare becomes a debt');
-  await until(async () => await tapOffline(rider) === 'DEBT_OUTSTANDING', 'the deny list reaches the offline gate');
+  await until(async () => (await debt(rider)) === 290n, 'the declined fare becomes a debt');
+  await until(async () => (await tapOffline(rider)) === 'DEBT_OUTSTANDING', 'the deny list reaches the offline gate');
 
   // A transit replica and a gate that start now load the deny list from the bucket.
   const port = await freePort();
   await start('transit', { ...transitEnv, TRANSIT_GRPC_PORT: String(port) });
-  const replica = client(promiseClient(TransitServiceService, `127.0.0.1:${port}`, { metadata: () => bearer(gateToken) }));
-  const replicaTap = await replica.tap({ presentation: rider.present('transit'), gateId: 'central-g1', direction: 'in', tappedAt: undefined, tapId: '' });
+  const replica = client(
+    promiseClient(TransitServiceService, `127.0.0.1:${port}`, { metadata: () => bearer(gateToken) }),
+  );
+  const replicaTap = await replica.tap({
+    presentation: rider.present('transit'),
+    gateId: 'central-g1',
+    direction: 'in',
+    tappedAt: undefined,
+    tapId: '',
+  });
   assert.equal(replicaTap.reason, 'DEBT_OUTSTANDING', 'a new transit replica loaded the deny list');
   const gateView = await followAsGate(denyBucket);
   try {
@@ -335,29 +487,51 @@ test('nats permissions - an unpaid fare denies the resident at the offline gate 
 
   // The top-up event reaches transit, which charges the debt through the wallet and clears the deny list.
   await topUp(rider, 1_000n);
-  await until(async () => await debt(rider) === 0n, 'the debt is collected after the top-up');
+  await until(async () => (await debt(rider)) === 0n, 'the debt is collected after the top-up');
   assert.equal(await balance(rider), 1_100n - 290n);
-  await until(async () => await tapOffline(rider) === 'OPEN', 'the cleared deny list reaches the offline gate');
+  await until(async () => (await tapOffline(rider)) === 'OPEN', 'the cleared deny list reaches the offline gate');
 });
 
 test('nats permissions - transit charges, voids and refunds through the wallet over NATS as its own user', async () => {
   const payer = await enroll();
   await topUp(payer, 1_000n);
   const key = randomBytes(8).toString('hex');
-  const hold = await transitLink.charge({ key, presentation: payer.present('transit'), amountMinor: 150n, currency: 'EUR', reference: `tap-${key}` });
+  const hold = await transitLink.charge({
+    key,
+    presentation: payer.present('transit'),
+    amountMinor: 150n,
+    currency: 'EUR',
+    reference: `tap-${key}`,
+  });
   assert.equal(await balance(payer), 850n);
   await transitLink.refund({ key: `${key}:refund`, holdId: hold.holdId, amountMinor: 150n, reason: 'fare corrected' });
   assert.equal(await balance(payer), 1_000n);
 
   // transit's wallet link voids a hold that expired before its capture: the same request, on a hold that has not.
-  const call = async (subject: string, payload: Uint8Array): Promise<Uint8Array> => request(transitBus.nc, subject, payload, {
-    deadlineMs: Date.now() + 5_000, headers: { Authorization: `Bearer ${await transitCredentials.token()}` },
-  });
-  const authorized = AuthorizeResponse.decode(await call('wallet.v1.authorize', AuthorizeRequest.encode({
-    idempotencyKey: `${key}:authorize-2`, amount: { amountMinor: 200n, currency: 'EUR' }, presentation: payer.present('transit'),
-    reference: `tap-${key}-2`, holdTtlSeconds: 60, settlesTap: true,
-  }).finish()));
-  const voided = VoidResponse.decode(await call('wallet.v1.void', VoidRequest.encode({ idempotencyKey: `${key}:void`, holdId: authorized.hold?.holdId ?? '' }).finish()));
+  const call = async (subject: string, payload: Uint8Array): Promise<Uint8Array> =>
+    request(transitBus.nc, subject, payload, {
+      deadlineMs: Date.now() + 5_000,
+      headers: { Authorization: `Bearer ${await transitCredentials.token()}` },
+    });
+  const authorized = AuthorizeResponse.decode(
+    await call(
+      'wallet.v1.authorize',
+      AuthorizeRequest.encode({
+        idempotencyKey: `${key}:authorize-2`,
+        amount: { amountMinor: 200n, currency: 'EUR' },
+        presentation: payer.present('transit'),
+        reference: `tap-${key}-2`,
+        holdTtlSeconds: 60,
+        settlesTap: true,
+      }).finish(),
+    ),
+  );
+  const voided = VoidResponse.decode(
+    await call(
+      'wallet.v1.void',
+      VoidRequest.encode({ idempotencyKey: `${key}:void`, holdId: authorized.hold?.holdId ?? '' }).finish(),
+    ),
+  );
   assert.equal(voided.hold?.status, 'voided');
 });
 
@@ -366,35 +540,61 @@ test('nats permissions - a revocation reaches the wallet, transit and the offlin
   await topUp(rider, 500n);
   assert.equal(await tapOffline(rider), 'OPEN');
   await operator.revokeCredential({ credentialId: rider.credentialId, reason: 'phone reported stolen' });
-  await until(async () => await tapOffline(rider) === 'CREDENTIAL_REVOKED', 'the revocation reaches the offline gate');
-  await until(async () => (await tapOnline(rider, 'central-g1', 'in')).reason === 'CREDENTIAL_REVOKED', 'the revocation reaches transit');
-  await until(async () => await reasonOf(balance(rider)) === 'CREDENTIAL_REVOKED', 'the revocation reaches the wallet');
+  await until(
+    async () => (await tapOffline(rider)) === 'CREDENTIAL_REVOKED',
+    'the revocation reaches the offline gate',
+  );
+  await until(
+    async () => (await tapOnline(rider, 'central-g1', 'in')).reason === 'CREDENTIAL_REVOKED',
+    'the revocation reaches transit',
+  );
+  await until(
+    async () => (await reasonOf(balance(rider))) === 'CREDENTIAL_REVOKED',
+    'the revocation reaches the wallet',
+  );
 });
 
 test('nats permissions - every durable consumer acknowledged its events, and the gate never lost a watch', async () => {
   const consumers: [NatsUser, string, string][] = [
-    ['identity', streams.identity, 'identity-status-mirror'], ['wallet', streams.identity, 'wallet-accounts'], ['transit', streams.wallet, 'transit-topups'],
+    ['identity', streams.identity, 'identity-status-mirror'],
+    ['wallet', streams.identity, 'wallet-accounts'],
+    ['transit', streams.wallet, 'transit-topups'],
   ];
   for (const [user, stream, durable] of consumers) {
     const probe = await connectAs(nats, user);
     try {
       const info = await (await jetstreamManager(probe.nc)).consumers.info(stream, durable);
       assert.ok(info.delivered.stream_seq > 0, `${durable} was given events`);
-      assert.deepEqual([info.num_ack_pending, info.num_redelivered], [0, 0], `${durable} acknowledged every event at once`);
+      assert.deepEqual(
+        [info.num_ack_pending, info.num_redelivered],
+        [0, 0],
+        `${durable} acknowledged every event at once`,
+      );
     } finally {
       await probe.close();
     }
   }
-  assert.deepEqual(gateEvents.filter((event) => event.type === 'watch_down'), [], 'the gate never lost a watch');
+  assert.deepEqual(
+    gateEvents.filter((event) => event.type === 'watch_down'),
+    [],
+    'the gate never lost a watch',
+  );
 });
 
 test('nats permissions - bucket readers answer flow control: 3 MB of values reach the gate, the wallet and transit', async () => {
   // The server asks a push consumer to confirm about every 2 MB delivered (flow control); a reader that may not answer
   // on $JS.FC.<stream>.> stalls. The gate here, and the watches of the wallet, transit and the offline gate (their
   // logs are checked last), must all answer. identity writes the status bucket and transit the deny list.
-  for (const [writer, bucket] of [['identity', statusBucket], ['transit', denyBucket]] as const) {
+  for (const [writer, bucket] of [
+    ['identity', statusBucket],
+    ['transit', denyBucket],
+  ] as const) {
     const { sent, received, flowControls, refusals } = await burst(nats, writer, bucket);
-    assert.deepEqual({ received, refusals }, { received: sent, refusals: [] }, `${bucket}: every value arrived, nothing refused`);
+    assert.deepEqual(
+      { received, refusals },
+      { received: sent, refusals: [] },
+      `${bucket}: every value arrived, nothing refused`,
+    );
     assert.ok(flowControls > 0, `${bucket}: the server asked the gate for flow control`);
   }
 });
@@ -402,29 +602,65 @@ test('nats permissions - bucket readers answer flow control: 3 MB of values reac
 test('nats permissions - each user is refused exactly what it must not do, and allowed its own subjects', async () => {
   const forbidden: Record<NatsUser, Attempt[]> = {
     gate: [
-      ['subscribe', 'wallet.v1.>'], ['subscribe', 'wallet.v1.authorize', 'wallet'], ['subscribe', 'identity.v1.events.>'],
-      ['subscribe', 'wallet.v1.events.>'], ['subscribe', `$KV.${statusBucket}.>`],
-      ['publish', 'identity.v1.events.credential.revoked'], ['publish', 'wallet.v1.events.account.topped_up'],
-      ['publish', 'transit.v1.events.tap.recorded'], ['publish', `$KV.${statusBucket}.forged`], ['publish', `$KV.${denyBucket}.forged`],
-      ['publish', 'wallet.v1.authorize'], ['publish', '_INBOX.forged.reply'], ['subscribe', '_INBOX.wallet.>'], ['subscribe', '_INBOX.>'],
-      ['publish', `$JS.API.STREAM.DELETE.KV_${denyBucket}`], ['publish', `$JS.API.STREAM.PURGE.KV_${statusBucket}`],
-      ['publish', `$JS.API.CONSUMER.CREATE.${streams.identity}.reader`], ['publish', `$JS.API.CONSUMER.DELETE.KV_${statusBucket}.watcher`],
+      ['subscribe', 'wallet.v1.>'],
+      ['subscribe', 'wallet.v1.authorize', 'wallet'],
+      ['subscribe', 'identity.v1.events.>'],
+      ['subscribe', 'wallet.v1.events.>'],
+      ['subscribe', `$KV.${statusBucket}.>`],
+      ['publish', 'identity.v1.events.credential.revoked'],
+      ['publish', 'wallet.v1.events.account.topped_up'],
+      ['publish', 'transit.v1.events.tap.recorded'],
+      ['publish', `$KV.${statusBucket}.forged`],
+      ['publish', `$KV.${denyBucket}.forged`],
+      ['publish', 'wallet.v1.authorize'],
+      ['publish', '_INBOX.forged.reply'],
+      ['subscribe', '_INBOX.wallet.>'],
+      ['subscribe', '_INBOX.>'],
+      ['publish', `$JS.API.STREAM.DELETE.KV_${denyBucket}`],
+      ['publish', `$JS.API.STREAM.PURGE.KV_${statusBucket}`],
+      ['publish', `$JS.API.CONSUMER.CREATE.${streams.identity}.reader`],
+      ['publish', `$JS.API.CONSUMER.DELETE.KV_${statusBucket}.watcher`],
     ],
-    identity: [['subscribe', 'wallet.v1.>'], ['publish', 'wallet.v1.events.account.topped_up'], ['publish', `$KV.${denyBucket}.forged`], ['publish', '_INBOX.forged.reply'], ['subscribe', '_INBOX.transit.>']],
-    wallet: [['subscribe', 'wallet.v1.>'], ['publish', 'identity.v1.events.credential.issued'], ['publish', `$KV.${statusBucket}.forged`], ['publish', '_INBOX.forged.reply']],
+    identity: [
+      ['subscribe', 'wallet.v1.>'],
+      ['publish', 'wallet.v1.events.account.topped_up'],
+      ['publish', `$KV.${denyBucket}.forged`],
+      ['publish', '_INBOX.forged.reply'],
+      ['subscribe', '_INBOX.transit.>'],
+    ],
+    wallet: [
+      ['subscribe', 'wallet.v1.>'],
+      ['publish', 'identity.v1.events.credential.issued'],
+      ['publish', `$KV.${statusBucket}.forged`],
+      ['publish', '_INBOX.forged.reply'],
+    ],
     transit: [
-      ['subscribe', 'wallet.v1.>'], ['subscribe', 'wallet.v1.authorize', 'wallet'], ['publish', `$KV.${statusBucket}.forged`],
-      ['publish', 'wallet.v1.events.account.topped_up'], ['publish', '_INBOX.forged.reply'], ['subscribe', '_INBOX.wallet.>'],
+      ['subscribe', 'wallet.v1.>'],
+      ['subscribe', 'wallet.v1.authorize', 'wallet'],
+      ['publish', `$KV.${statusBucket}.forged`],
+      ['publish', 'wallet.v1.events.account.topped_up'],
+      ['publish', '_INBOX.forged.reply'],
+      ['subscribe', '_INBOX.wallet.>'],
     ],
   };
   const allowed: Record<NatsUser, Attempt[]> = {
-    gate: [['subscribe', '_INBOX.gate.probe.>'], ['publish', '$JS.API.INFO']],
+    gate: [
+      ['subscribe', '_INBOX.gate.probe.>'],
+      ['publish', '$JS.API.INFO'],
+    ],
     identity: [['subscribe', '_INBOX.identity.probe.>']],
-    wallet: [['subscribe', 'wallet.v1.void', 'wallet'], ['subscribe', '_INBOX.wallet.probe.>']],
+    wallet: [
+      ['subscribe', 'wallet.v1.void', 'wallet'],
+      ['subscribe', '_INBOX.wallet.probe.>'],
+    ],
     transit: [['subscribe', '_INBOX.transit.probe.>']],
   };
   for (const user of ['gate', 'identity', 'wallet', 'transit'] as const) {
-    assert.deepEqual(await refused(nats, user, [...forbidden[user], ...allowed[user]]), forbidden[user].map(refusal).sort(), `${user}: refused exactly the forbidden operations`);
+    assert.deepEqual(
+      await refused(nats, user, [...forbidden[user], ...allowed[user]]),
+      forbidden[user].map(refusal).sort(),
+      `${user}: refused exactly the forbidden operations`,
+    );
   }
 });
 
@@ -434,14 +670,28 @@ test('nats permissions - a listener on wallet.v1.> hears no charge: its subscrip
   const listeners = await Promise.all((['gate', 'identity', 'transit'] as const).map((user) => connectAs(nats, user)));
   const heard: string[] = [];
   try {
-    for (const probe of listeners) probe.nc.subscribe('wallet.v1.>', { callback: (error, msg) => { if (error === null) heard.push(msg.subject); } });
+    for (const probe of listeners)
+      probe.nc.subscribe('wallet.v1.>', {
+        callback: (error, msg) => {
+          if (error === null) heard.push(msg.subject);
+        },
+      });
     await Promise.all(listeners.map((probe) => probe.nc.flush()));
     const key = randomBytes(8).toString('hex');
-    await transitLink.charge({ key, presentation: payer.present('transit'), amountMinor: 120n, currency: 'EUR', reference: `tap-${key}` });
+    await transitLink.charge({
+      key,
+      presentation: payer.present('transit'),
+      amountMinor: 120n,
+      currency: 'EUR',
+      reference: `tap-${key}`,
+    });
     assert.equal(await balance(payer), 380n, 'the charge went through the wallet');
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.deepEqual(heard, [], 'no listener heard a request');
-    assert.deepEqual(listeners.map((probe) => probe.refusals), [['subscription wallet.v1.>'], ['subscription wallet.v1.>'], ['subscription wallet.v1.>']]);
+    assert.deepEqual(
+      listeners.map((probe) => probe.refusals),
+      [['subscription wallet.v1.>'], ['subscription wallet.v1.>'], ['subscription wallet.v1.>']],
+    );
   } finally {
     await Promise.all(listeners.map((probe) => probe.close()));
   }
@@ -467,7 +717,10 @@ test('nats permissions - a refused publish stores nothing in the stream or bucke
     const before = await lastSeq(owner, stream);
     const probe = await connectAs(nats, writer);
     try {
-      await assert.rejects(jetstream(probe.nc).publish(subject, 'forged', { timeout: 500 }), `${writer} gets no PubAck for ${subject}`);
+      await assert.rejects(
+        jetstream(probe.nc).publish(subject, 'forged', { timeout: 500 }),
+        `${writer} gets no PubAck for ${subject}`,
+      );
       await until(() => Promise.resolve(probe.refusals.length > 0), 'the refusal is reported', 2_000);
       assert.deepEqual(probe.refusals, [`publish ${subject}`]);
     } finally {
@@ -478,7 +731,8 @@ test('nats permissions - a refused publish stores nothing in the stream or bucke
 });
 
 test('nats permissions - only the configured users log in', async () => {
-  const login = (options: { user?: string; pass?: string }) => connect({ servers: nats.server.url, reconnect: false, ...options });
+  const login = (options: { user?: string; pass?: string }) =>
+    connect({ servers: nats.server.url, reconnect: false, ...options });
   await assert.rejects(login({}), /authorization violation/i);
   await assert.rejects(login({ user: 'stranger', pass: 'stranger-password' }), /authorization violation/i);
   await assert.rejects(login({ user: 'wallet', pass: nats.password('gate') }), /authorization violation/i);
@@ -486,8 +740,16 @@ test('nats permissions - only the configured users log in', async () => {
 });
 
 test('nats permissions - no service was refused anything while it worked', () => {
-  const violations = services.flatMap((service) => service.output().split('\n').filter((line) => /permissions violation/i.test(line)));
+  const violations = services.flatMap((service) =>
+    service
+      .output()
+      .split('\n')
+      .filter((line) => /permissions violation/i.test(line)),
+  );
   assert.deepEqual(violations, []);
   assert.deepEqual(busErrors, []);
-  assert.ok(services.every((service) => /"(identity|wallet|transit) started"/.test(service.output())), 'every replica started');
+  assert.ok(
+    services.every((service) => /"(identity|wallet|transit) started"/.test(service.output())),
+    'every replica started',
+  );
 });

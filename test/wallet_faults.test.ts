@@ -34,22 +34,48 @@ before(async () => {
   database = await testPostgres();
   const port = await freePort();
   env = {
-    WALLET_GRPC_HOST: '127.0.0.1', WALLET_GRPC_PORT: String(port), WALLET_DATABASE_URL: database.url, NATS_URL: identity.nats.url,
-    IDENTITY_STREAM: identity.config.IDENTITY_STREAM, IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
-    IDENTITY_ISSUER: identity.issuer, IDENTITY_JWKS_URL: `${identity.issuer}/jwks`, WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '100000',
-    WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000', WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000', LOG_LEVEL: 'info',
+    WALLET_GRPC_HOST: '127.0.0.1',
+    WALLET_GRPC_PORT: String(port),
+    WALLET_DATABASE_URL: database.url,
+    NATS_URL: identity.nats.url,
+    IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
+    IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+    IDENTITY_ISSUER: identity.issuer,
+    IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
+    WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '100000',
+    WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000',
+    WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000',
+    LOG_LEVEL: 'info',
   };
   walletProcess = await startServiceProcess('wallet', env);
   db = createPool(database.url, { max: 2 });
   const tokenFor = async (name: string, extra: string[]): Promise<string> => {
-    const onboarded = await identity.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes: extra, jwksJson: '' });
-    const response = await identity.clientCredentialsToken(name, onboarded.clientSecret, 'urn:citypass:wallet', onboarded.scopes.join(' '));
+    const onboarded = await identity.operator.onboardService({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      name,
+      displayName: name,
+      contactEmail: `ops@${name}.example`,
+      extraScopes: extra,
+      jwksJson: '',
+    });
+    const response = await identity.clientCredentialsToken(
+      name,
+      onboarded.clientSecret,
+      'urn:citypass:wallet',
+      onboarded.scopes.join(' '),
+    );
     return ((await response.json()) as { access_token: string }).access_token;
   };
   const shopToken = await tokenFor('shop', []);
   const fundingToken = await tokenFor('funding', ['topup:funding']);
-  wallet = promiseClient(WalletServiceService, `127.0.0.1:${port}`, { metadata: () => bearer(shopToken), timeoutMs: 2_000 });
-  funding = promiseClient(WalletServiceService, `127.0.0.1:${port}`, { metadata: () => bearer(fundingToken), timeoutMs: 2_000 });
+  wallet = promiseClient(WalletServiceService, `127.0.0.1:${port}`, {
+    metadata: () => bearer(shopToken),
+    timeoutMs: 2_000,
+  });
+  funding = promiseClient(WalletServiceService, `127.0.0.1:${port}`, {
+    metadata: () => bearer(fundingToken),
+    timeoutMs: 2_000,
+  });
 });
 
 after(async () => {
@@ -78,17 +104,38 @@ async function untilAnswered<T>(call: () => Promise<T>): Promise<T> {
 /** A resident with a credential on a phone, funded by `amountMinor`, and a way to make fresh presentations. */
 async function fundedResident(amountMinor: bigint): Promise<{ residentId: string; present: () => string }> {
   const created = await identity.operator.createResident({
-    idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Load', familyName: 'Test', birthDate: '1990-01-01', concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+    idempotencyKey: randomBytes(8).toString('hex'),
+    givenName: 'Load',
+    familyName: 'Test',
+    birthDate: '1990-01-01',
+    concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+    coveragePlanRef: '',
   });
   const app = new ResidentApp(identity.issuer);
   const token = await app.enroll(created.enrollmentCode?.code ?? '', 'load test password');
-  const credential = ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+  const credential =
+    ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]
+      ?.credential ?? '';
   const residentId = created.resident?.residentId ?? '';
-  await untilAnswered(() => funding.topUp({ idempotencyKey: randomBytes(8).toString('hex'), residentId, amount: { amountMinor, currency: 'EUR' }, fundingReference: randomBytes(8).toString('hex') }));
+  await untilAnswered(() =>
+    funding.topUp({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      residentId,
+      amount: { amountMinor, currency: 'EUR' },
+      fundingReference: randomBytes(8).toString('hex'),
+    }),
+  );
   let counter = 0;
   return {
     residentId,
-    present: () => createPresentation({ credential, devicePrivateKey: app.deviceKey.privateKey, audience: 'shop', counter: ++counter, nowMs: Date.now() }),
+    present: () =>
+      createPresentation({
+        credential,
+        devicePrivateKey: app.deviceKey.privateKey,
+        audience: 'shop',
+        counter: ++counter,
+        nowMs: Date.now(),
+      }),
   };
 }
 
@@ -122,11 +169,21 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
   const client = async (id: number): Promise<void> => {
     for (let step = 0; !stop; step++) {
       const request: AuthorizeRequest = {
-        idempotencyKey: `client-${id}-step-${step}`, amount: { amountMinor: 100n, currency: 'EUR' }, reference: '', holdTtlSeconds: 0, settlesTap: false,
+        idempotencyKey: `client-${id}-step-${step}`,
+        amount: { amountMinor: 100n, currency: 'EUR' },
+        reference: '',
+        holdTtlSeconds: 0,
+        settlesTap: false,
         presentation: resident.present(),
       };
       const { hold } = await untilAnswered(() => wallet.authorize(request));
-      await untilAnswered(() => wallet.capture({ idempotencyKey: `client-${id}-step-${step}-capture`, holdId: hold?.holdId ?? '', amountMinor: 60n }));
+      await untilAnswered(() =>
+        wallet.capture({
+          idempotencyKey: `client-${id}-step-${step}-capture`,
+          holdId: hold?.holdId ?? '',
+          amountMinor: 60n,
+        }),
+      );
       acknowledged.set(request.idempotencyKey, hold?.holdId ?? '');
     }
   };
@@ -141,7 +198,9 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
   stop = true;
   await load;
 
-  const holds = await db.query<{ id: string; status: string; captured_minor: string }>('SELECT id, status, captured_minor FROM holds');
+  const holds = await db.query<{ id: string; status: string; captured_minor: string }>(
+    'SELECT id, status, captured_minor FROM holds',
+  );
   assert.ok(acknowledged.size > 50, `only ${acknowledged.size} charges went through`);
   assert.equal(holds.rowCount, acknowledged.size, 'one hold per acknowledged key, none extra');
   assert.equal(new Set(acknowledged.values()).size, acknowledged.size);
@@ -164,7 +223,9 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
   }
   assert.equal(seen.size, outbox, 'no event twice');
   await nc.close();
-  console.log(`# ${acknowledged.size} charges acknowledged across a SIGKILL and a broker restart; ${outbox} events relayed once`);
+  console.log(
+    `# ${acknowledged.size} charges acknowledged across a SIGKILL and a broker restart; ${outbox} events relayed once`,
+  );
 });
 
 test('faults - database connections terminated under load: the wallet lives, calls fail only as UNAVAILABLE and go through when retried', async () => {
@@ -188,9 +249,18 @@ test('faults - database connections terminated under load: the wallet lives, cal
   const client = async (id: number): Promise<void> => {
     for (let step = 0; state.running; step++) {
       const key = `terminated-${id}-${step}`;
-      const request: AuthorizeRequest = { idempotencyKey: key, amount: { amountMinor: 100n, currency: 'EUR' }, reference: '', holdTtlSeconds: 0, settlesTap: false, presentation: resident.present() };
+      const request: AuthorizeRequest = {
+        idempotencyKey: key,
+        amount: { amountMinor: 100n, currency: 'EUR' },
+        reference: '',
+        holdTtlSeconds: 0,
+        settlesTap: false,
+        presentation: resident.present(),
+      };
       const { hold } = await retried(() => wallet.authorize(request));
-      await retried(() => wallet.capture({ idempotencyKey: `${key}-capture`, holdId: hold?.holdId ?? '', amountMinor: 60n }));
+      await retried(() =>
+        wallet.capture({ idempotencyKey: `${key}-capture`, holdId: hold?.holdId ?? '', amountMinor: 60n }),
+      );
       acknowledged.add(hold?.holdId ?? '');
     }
   };
@@ -199,7 +269,8 @@ test('faults - database connections terminated under load: the wallet lives, cal
   for (let round = 0; round < 8; round++) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     const { rowCount } = await db.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'wallet'");
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'wallet'",
+    );
     terminated += rowCount ?? 0;
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -208,14 +279,20 @@ test('faults - database connections terminated under load: the wallet lives, cal
 
   assert.equal(walletProcess.child.exitCode, null, 'the wallet process is still running');
   assert.ok(terminated >= 8, `terminated ${terminated} connections`);
-  assert.deepEqual([...failures.keys()].filter((outcome) => !outcome.startsWith('unavailable ')), [], `failures: ${JSON.stringify([...failures])}`);
+  assert.deepEqual(
+    [...failures.keys()].filter((outcome) => !outcome.startsWith('unavailable ')),
+    [],
+    `failures: ${JSON.stringify([...failures])}`,
+  );
   assert.ok(acknowledged.size > 20, `only ${acknowledged.size} charges went through`);
   const holds = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM holds')).rows[0]?.n);
   assert.equal(holds - before, acknowledged.size, 'one hold per acknowledged charge, none extra');
   const report = await reconciliationReport(ledgerBooks(db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
   await untilRelayed();
-  console.log(`# ${terminated} connections terminated under load; ${acknowledged.size} charges; failures seen: ${JSON.stringify([...failures])}`);
+  console.log(
+    `# ${terminated} connections terminated under load; ${acknowledged.size} charges; failures seen: ${JSON.stringify([...failures])}`,
+  );
 });
 
 test('faults - a storm of 240 authorizations on one account: no INTERNAL, the overflow told to retry, the other residents served meanwhile', async () => {
@@ -225,7 +302,12 @@ test('faults - a storm of 240 authorizations on one account: no INTERNAL, the ov
   let busy = 0;
   const charge = async (resident: { present: () => string }): Promise<string> => {
     const request: AuthorizeRequest = {
-      idempotencyKey: randomBytes(12).toString('hex'), amount: { amountMinor: 100n, currency: 'EUR' }, reference: '', holdTtlSeconds: 0, settlesTap: false, presentation: resident.present(),
+      idempotencyKey: randomBytes(12).toString('hex'),
+      amount: { amountMinor: 100n, currency: 'EUR' },
+      reference: '',
+      holdTtlSeconds: 0,
+      settlesTap: false,
+      presentation: resident.present(),
     };
     for (;;) {
       const outcome = await outcomeOf(wallet.authorize(request, { deadlineMs: Date.now() + 10_000 }));
@@ -241,9 +323,16 @@ test('faults - a storm of 240 authorizations on one account: no INTERNAL, the ov
   const counts = new Map<string, number>();
   for (const outcome of storm) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
   const expected = new Set(['OK', 'failed_precondition INSUFFICIENT_FUNDS']);
-  assert.deepEqual([...counts.keys()].filter((outcome) => !expected.has(outcome)), [], `storm: ${JSON.stringify([...counts])}`);
+  assert.deepEqual(
+    [...counts.keys()].filter((outcome) => !expected.has(outcome)),
+    [],
+    `storm: ${JSON.stringify([...counts])}`,
+  );
   assert.equal(counts.get('OK'), 100, 'the balance is reserved exactly: 100 x 1.00 of 100.00');
-  assert.deepEqual(meanwhile, meanwhile.map(() => 'OK'));
+  assert.deepEqual(
+    meanwhile,
+    meanwhile.map(() => 'OK'),
+  );
   const report = await reconciliationReport(ledgerBooks(db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
   assert.ok(busy > 0, 'the storm overflowed the account queue and was told to retry');

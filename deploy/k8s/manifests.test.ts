@@ -104,7 +104,8 @@ function parseYaml(text: string, where: string): unknown[] {
 function toResource(value: unknown, where: string): Resource {
   if (!isRecord(value)) throw new Error(`${where}: not a mapping`);
   const { apiVersion, kind, metadata } = value;
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string') throw new Error(`${where}: missing apiVersion or kind`);
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string')
+    throw new Error(`${where}: missing apiVersion or kind`);
   const Model = MODELS.get(`${apiVersion}/${kind}`);
   if (Model === undefined) {
     throw new Error(`${where}: unknown kind ${apiVersion}/${kind} (add its kubernetes-models class to MODELS)`);
@@ -163,7 +164,8 @@ function loadSources(): Sources {
       const [body, ...rest] = parseYaml(readFileSync(file, 'utf8'), rel(file));
       if (rest.length > 0 || !isRecord(body)) throw new Error(`${rel(file)}: must be a single mapping`);
       const kind = KUSTOMIZATION_KINDS[`${String(body.apiVersion)}/${String(body.kind)}`];
-      if (kind === undefined) throw new Error(`${rel(file)}: unknown kustomization kind ${String(body.apiVersion)}/${String(body.kind)}`);
+      if (kind === undefined)
+        throw new Error(`${rel(file)}: unknown kustomization kind ${String(body.apiVersion)}/${String(body.kind)}`);
       kustomizations.push({ file, dir: dirname(file), kind, body });
     } catch (error) {
       problems.push(error instanceof Error ? error.message : String(error));
@@ -282,7 +284,11 @@ function selects(s: LabelSelector | undefined, labels: Readonly<Record<string, s
 const podLabels = (w: Workload): Record<string, string> => w.template.metadata?.labels ?? {};
 
 /** The container port a Service, probe or policy port refers to, or undefined when no container declares it. */
-function resolvePort(w: Workload, port: IntOrString, containers: readonly IContainer[] = containersOf(w)): number | undefined {
+function resolvePort(
+  w: Workload,
+  port: IntOrString,
+  containers: readonly IContainer[] = containersOf(w),
+): number | undefined {
   for (const c of containers) {
     for (const p of c.ports ?? []) {
       if (typeof port === 'number' ? p.containerPort === port : p.name === port) return p.containerPort;
@@ -293,7 +299,16 @@ function resolvePort(w: Workload, port: IntOrString, containers: readonly IConta
 
 const QUANTITY = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
 const FACTORS: Readonly<Record<string, number>> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
 };
 
 function parseQuantity(q: number | string | undefined): number | undefined {
@@ -342,7 +357,8 @@ function containerProblems(resources: readonly Resource[]): string[] {
           continue;
         }
         const [req, lim] = [parseQuantity(request), parseQuantity(limit)];
-        if (req === undefined || lim === undefined) cp(`unreadable ${resource} quantity ${String(request)}/${String(limit)}`);
+        if (req === undefined || lim === undefined)
+          cp(`unreadable ${resource} quantity ${String(request)}/${String(limit)}`);
         else if (req > lim) cp(`${resource} request ${String(request)} exceeds limit ${String(limit)}`);
       }
       const names = (c.env ?? []).map((e) => e.name);
@@ -369,7 +385,8 @@ function probeProblems(resources: readonly Resource[]): string[] {
           continue;
         }
         const port = probe.grpc?.port ?? probe.httpGet?.port ?? probe.tcpSocket?.port;
-        if (port !== undefined && resolvePort(w, port, [c]) === undefined) cp(`${kind} port ${String(port)} is not a container port`);
+        if (port !== undefined && resolvePort(w, port, [c]) === undefined)
+          cp(`${kind} port ${String(port)} is not a container port`);
         if (isService) {
           const grpcPort = c.ports?.find((p) => p.name === 'grpc')?.containerPort;
           if (grpcPort === undefined) cp('needs a container port named grpc');
@@ -388,7 +405,8 @@ function selectorProblems(resources: readonly Resource[]): string[] {
   for (const w of all) {
     if (w.res.kind === 'Job' || w.res.kind === 'CronJob') continue; // selectors are generated
     if (isEmptySelector(w.selector)) problems.push(`${label(w.res)}: selector must not be empty`);
-    else if (!selects(w.selector, podLabels(w))) problems.push(`${label(w.res)}: selector does not match the template labels`);
+    else if (!selects(w.selector, podLabels(w)))
+      problems.push(`${label(w.res)}: selector does not match the template labels`);
     for (const other of all) {
       if (other !== w && selects(w.selector, podLabels(other))) {
         problems.push(`${label(w.res)}: selector also matches the pods of ${label(other.res)}`);
@@ -407,7 +425,9 @@ function selectorProblems(resources: readonly Resource[]): string[] {
       for (const w of matched) {
         const target = port.targetPort ?? port.port;
         if (resolvePort(w, target) === undefined) {
-          problems.push(`${label(r)}: port ${port.name ?? port.port} targets ${String(target)}, not a port of ${label(w.res)}`);
+          problems.push(
+            `${label(r)}: port ${port.name ?? port.port} targets ${String(target)}, not a port of ${label(w.res)}`,
+          );
         }
       }
     }
@@ -421,12 +441,14 @@ function selectorProblems(resources: readonly Resource[]): string[] {
   for (const r of resources.filter((x) => x.kind === 'PodDisruptionBudget')) {
     const selector = (r.obj as IPodDisruptionBudget).spec?.selector;
     if (isEmptySelector(selector)) problems.push(`${label(r)}: selector must not be empty`);
-    else if (!all.some((w) => selects(selector, podLabels(w)))) problems.push(`${label(r)}: selector matches no workload`);
+    else if (!all.some((w) => selects(selector, podLabels(w))))
+      problems.push(`${label(r)}: selector matches no workload`);
   }
   for (const r of resources.filter((x) => x.kind === 'NetworkPolicy')) {
     const spec = (r.obj as INetworkPolicy).spec;
     const matched = all.filter((w) => selects(spec?.podSelector, podLabels(w)));
-    if (!isEmptySelector(spec?.podSelector) && matched.length === 0) problems.push(`${label(r)}: podSelector matches no workload`);
+    if (!isEmptySelector(spec?.podSelector) && matched.length === 0)
+      problems.push(`${label(r)}: podSelector matches no workload`);
     const allowed = (spec?.ingress ?? []).flatMap((rule) => rule.ports ?? []);
     for (const w of matched) {
       for (const port of allowed) {
@@ -438,11 +460,16 @@ function selectorProblems(resources: readonly Resource[]): string[] {
       // Every port a Service exposes on these pods must be let in, or the Service is dead.
       for (const s of services) {
         const sspec = (s.obj as IService).spec ?? {};
-        if (!selects({ matchLabels: sspec.selector ?? {} }, podLabels(w)) || isEmptySelector({ matchLabels: sspec.selector ?? {} })) continue;
+        if (
+          !selects({ matchLabels: sspec.selector ?? {} }, podLabels(w)) ||
+          isEmptySelector({ matchLabels: sspec.selector ?? {} })
+        )
+          continue;
         for (const sp of sspec.ports ?? []) {
           const target = resolvePort(w, sp.targetPort ?? sp.port);
           const letIn = allowed.some((a) => a.port !== undefined && resolvePort(w, a.port) === target);
-          if (target !== undefined && !letIn) problems.push(`${label(r)}: blocks port ${target} that ${label(s)} exposes`);
+          if (target !== undefined && !letIn)
+            problems.push(`${label(r)}: blocks port ${target} that ${label(s)} exposes`);
         }
       }
     }
@@ -458,31 +485,41 @@ function referenceProblems(resources: readonly Resource[], secretTemplates: read
     return new Set([...Object.keys(data ?? {}), ...Object.keys(stringData ?? {})]);
   };
   const configMaps = new Map(resources.filter((r) => r.kind === 'ConfigMap').map((r) => [r.name, keysOf(r)]));
-  const secrets = new Map([...resources, ...secretTemplates].filter((r) => r.kind === 'Secret').map((r) => [r.name, keysOf(r)]));
+  const secrets = new Map(
+    [...resources, ...secretTemplates].filter((r) => r.kind === 'Secret').map((r) => [r.name, keysOf(r)]),
+  );
   const accounts = new Set(resources.filter((r) => r.kind === 'ServiceAccount').map((r) => r.name));
   for (const w of workloads(resources)) {
     const pod = w.template.spec;
     const p = (msg: string): void => void problems.push(`${label(w.res)}: ${msg}`);
     const account = pod?.serviceAccountName;
-    if (account !== undefined && account !== 'default' && !accounts.has(account)) p(`serviceAccountName ${account} is not a ServiceAccount`);
+    if (account !== undefined && account !== 'default' && !accounts.has(account))
+      p(`serviceAccountName ${account} is not a ServiceAccount`);
     const volumes = new Set([...(pod?.volumes ?? []).map((v) => v.name), ...w.claimTemplates]);
     for (const v of pod?.volumes ?? []) {
-      if (v.configMap && v.configMap.optional !== true && !configMaps.has(v.configMap.name ?? '')) p(`volume ${v.name}: no ConfigMap ${String(v.configMap.name)}`);
-      if (v.secret && v.secret.optional !== true && !secrets.has(v.secret.secretName ?? '')) p(`volume ${v.name}: no Secret ${String(v.secret.secretName)}`);
+      if (v.configMap && v.configMap.optional !== true && !configMaps.has(v.configMap.name ?? ''))
+        p(`volume ${v.name}: no ConfigMap ${String(v.configMap.name)}`);
+      if (v.secret && v.secret.optional !== true && !secrets.has(v.secret.secretName ?? ''))
+        p(`volume ${v.name}: no Secret ${String(v.secret.secretName)}`);
     }
     for (const c of containersOf(w)) {
-      for (const m of c.volumeMounts ?? []) if (!volumes.has(m.name)) p(`container ${c.name}: mount ${m.name} is not a volume`);
+      for (const m of c.volumeMounts ?? [])
+        if (!volumes.has(m.name)) p(`container ${c.name}: mount ${m.name} is not a volume`);
       for (const from of c.envFrom ?? []) {
         const cm = from.configMapRef;
         const sr = from.secretRef;
-        if (cm && cm.optional !== true && !configMaps.has(cm.name ?? '')) p(`container ${c.name}: no ConfigMap ${String(cm.name)}`);
-        if (sr && sr.optional !== true && !secrets.has(sr.name ?? '')) p(`container ${c.name}: no Secret ${String(sr.name)}`);
+        if (cm && cm.optional !== true && !configMaps.has(cm.name ?? ''))
+          p(`container ${c.name}: no ConfigMap ${String(cm.name)}`);
+        if (sr && sr.optional !== true && !secrets.has(sr.name ?? ''))
+          p(`container ${c.name}: no Secret ${String(sr.name)}`);
       }
       for (const e of c.env ?? []) {
         const cm = e.valueFrom?.configMapKeyRef;
         const sr = e.valueFrom?.secretKeyRef;
-        if (cm && cm.optional !== true && !configMaps.get(cm.name ?? '')?.has(cm.key)) p(`container ${c.name}: env ${e.name}: no ConfigMap key ${String(cm.name)}/${cm.key}`);
-        if (sr && sr.optional !== true && !secrets.get(sr.name ?? '')?.has(sr.key)) p(`container ${c.name}: env ${e.name}: no Secret key ${String(sr.name)}/${sr.key}`);
+        if (cm && cm.optional !== true && !configMaps.get(cm.name ?? '')?.has(cm.key))
+          p(`container ${c.name}: env ${e.name}: no ConfigMap key ${String(cm.name)}/${cm.key}`);
+        if (sr && sr.optional !== true && !secrets.get(sr.name ?? '')?.has(sr.key))
+          p(`container ${c.name}: env ${e.name}: no Secret key ${String(sr.name)}/${sr.key}`);
       }
     }
   }
@@ -493,7 +530,9 @@ function referenceProblems(resources: readonly Resource[], secretTemplates: read
 function secretProblems(resources: readonly Resource[], templates: readonly Resource[]): string[] {
   const problems: string[] = [];
   for (const r of resources.filter((x) => x.kind === 'Secret')) {
-    problems.push(`${label(r)}: would be applied by kustomize; keep Secrets in *${TEMPLATE_SUFFIX} files (values come from the secret store)`);
+    problems.push(
+      `${label(r)}: would be applied by kustomize; keep Secrets in *${TEMPLATE_SUFFIX} files (values come from the secret store)`,
+    );
   }
   for (const r of [...resources, ...templates].filter((x) => x.kind === 'Secret')) {
     const secret = r.obj as ISecret;
@@ -502,7 +541,8 @@ function secretProblems(resources: readonly Resource[], templates: readonly Reso
       ...Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')] as const),
     ];
     if (values.length === 0) problems.push(`${label(r)}: names no keys`);
-    for (const [key, value] of values) if (value !== PLACEHOLDER) problems.push(`${label(r)}: ${key} is not the placeholder ${PLACEHOLDER}`);
+    for (const [key, value] of values)
+      if (value !== PLACEHOLDER) problems.push(`${label(r)}: ${key} is not the placeholder ${PLACEHOLDER}`);
   }
   for (const r of resources.filter((x) => x.kind === 'ConfigMap')) {
     for (const [key, value] of Object.entries((r.obj as IConfigMap).data ?? {})) {
@@ -513,7 +553,8 @@ function secretProblems(resources: readonly Resource[], templates: readonly Reso
   for (const w of workloads(resources)) {
     for (const c of containersOf(w)) {
       for (const e of c.env ?? []) {
-        if (e.value !== undefined && SECRET_NAME.test(e.name)) problems.push(`${label(w.res)}: container ${c.name}: ${e.name} must come from a Secret`);
+        if (e.value !== undefined && SECRET_NAME.test(e.name))
+          problems.push(`${label(w.res)}: container ${c.name}: ${e.name} must come from a Secret`);
       }
     }
   }
@@ -521,8 +562,21 @@ function secretProblems(resources: readonly Resource[], templates: readonly Reso
 }
 
 const KUSTOMIZATION_KEYS = new Set([
-  'apiVersion', 'kind', 'metadata', 'namespace', 'namePrefix', 'nameSuffix', 'labels', 'commonAnnotations',
-  'resources', 'components', 'patches', 'configMapGenerator', 'generatorOptions', 'images', 'replicas',
+  'apiVersion',
+  'kind',
+  'metadata',
+  'namespace',
+  'namePrefix',
+  'nameSuffix',
+  'labels',
+  'commonAnnotations',
+  'resources',
+  'components',
+  'patches',
+  'configMapGenerator',
+  'generatorOptions',
+  'images',
+  'replicas',
 ]);
 
 /** Lists name only local files that exist; every manifest is listed; templates are never listed. */
@@ -543,19 +597,23 @@ function kustomizationProblems(src: Sources): string[] {
   };
   const local = (k: Kustomization, entry: string): string | undefined => {
     const path = resolve(k.dir, entry);
-    if (/^[a-z]+:\/\/|^github\.com\//.test(entry)) problems.push(`${rel(k.file)}: ${entry} is remote; only local paths are allowed`);
-    else if (path !== K8S_DIR && !path.startsWith(K8S_DIR + sep)) problems.push(`${rel(k.file)}: ${entry} leaves deploy/k8s`);
+    if (/^[a-z]+:\/\/|^github\.com\//.test(entry))
+      problems.push(`${rel(k.file)}: ${entry} is remote; only local paths are allowed`);
+    else if (path !== K8S_DIR && !path.startsWith(K8S_DIR + sep))
+      problems.push(`${rel(k.file)}: ${entry} leaves deploy/k8s`);
     else if (!existsSync(path)) problems.push(`${rel(k.file)}: ${entry} does not exist`);
     else return path;
     return undefined;
   };
   for (const k of src.kustomizations) {
-    for (const key of Object.keys(k.body)) if (!KUSTOMIZATION_KEYS.has(key)) problems.push(`${rel(k.file)}: unsupported field ${key}`);
+    for (const key of Object.keys(k.body))
+      if (!KUSTOMIZATION_KEYS.has(key)) problems.push(`${rel(k.file)}: unsupported field ${key}`);
     for (const entry of strings(k, 'resources')) {
       const path = local(k, entry);
       if (path === undefined) continue;
       if (statSync(path).isDirectory()) {
-        if (kinds.get(path) !== 'Kustomization') problems.push(`${rel(k.file)}: resource ${entry} is not a Kustomization directory`);
+        if (kinds.get(path) !== 'Kustomization')
+          problems.push(`${rel(k.file)}: resource ${entry} is not a Kustomization directory`);
       } else if (!/\.ya?ml$/.test(path) || basename(path) === KUSTOMIZATION_FILE) {
         problems.push(`${rel(k.file)}: resource ${entry} is not a manifest`);
       } else {
@@ -564,7 +622,8 @@ function kustomizationProblems(src: Sources): string[] {
     }
     for (const entry of strings(k, 'components')) {
       const path = local(k, entry);
-      if (path !== undefined && kinds.get(path) !== 'Component') problems.push(`${rel(k.file)}: component ${entry} is not a Component directory`);
+      if (path !== undefined && kinds.get(path) !== 'Component')
+        problems.push(`${rel(k.file)}: component ${entry} is not a Component directory`);
     }
     const patches = k.body.patches ?? [];
     if (!Array.isArray(patches)) problems.push(`${rel(k.file)}: patches must be a list`);
@@ -573,7 +632,8 @@ function kustomizationProblems(src: Sources): string[] {
         if (isRecord(patch) && typeof patch.path === 'string') {
           const path = local(k, patch.path);
           if (path !== undefined) listed.add(path);
-        } else if (!isRecord(patch) || typeof patch.patch !== 'string') problems.push(`${rel(k.file)}: a patch needs path or patch`);
+        } else if (!isRecord(patch) || typeof patch.patch !== 'string')
+          problems.push(`${rel(k.file)}: a patch needs path or patch`);
       }
     }
     const generators = k.body.configMapGenerator ?? [];
@@ -587,14 +647,16 @@ function kustomizationProblems(src: Sources): string[] {
   }
   const fileOf = (r: Resource): string => resolve(K8S_DIR, r.where.replace(/#\d+$/, ''));
   for (const file of new Set(src.resources.map(fileOf))) {
-    if (!listed.has(file)) problems.push(`${rel(file)}: listed by no kustomization (name it *${TEMPLATE_SUFFIX} if it is not applied)`);
+    if (!listed.has(file))
+      problems.push(`${rel(file)}: listed by no kustomization (name it *${TEMPLATE_SUFFIX} if it is not applied)`);
   }
   for (const file of new Set(src.templates.map(fileOf))) {
     if (listed.has(file)) problems.push(`${rel(file)}: a template must not be listed by a kustomization`);
   }
   const targets = new Set(src.resources.map((r) => `${r.kind}/${r.name}`));
   for (const patch of src.patches) {
-    if (!targets.has(`${patch.kind}/${patch.name}`)) problems.push(`${patch.where}: patches ${patch.kind}/${patch.name}, which no manifest defines`);
+    if (!targets.has(`${patch.kind}/${patch.name}`))
+      problems.push(`${patch.where}: patches ${patch.kind}/${patch.name}, which no manifest defines`);
   }
   return problems;
 }
@@ -607,11 +669,13 @@ function jobProblems(resources: readonly Resource[]): string[] {
   const problems: string[] = [];
   for (const w of workloads(resources).filter(runsToCompletion)) {
     const policy = w.template.spec?.restartPolicy;
-    if (policy !== 'Never' && policy !== 'OnFailure') problems.push(`${label(w.res)}: restartPolicy must be Never or OnFailure`);
+    if (policy !== 'Never' && policy !== 'OnFailure')
+      problems.push(`${label(w.res)}: restartPolicy must be Never or OnFailure`);
     if (w.res.kind !== 'CronJob') continue;
     const spec = (w.res.obj as ICronJob).spec;
     if (spec.concurrencyPolicy !== 'Forbid') problems.push(`${label(w.res)}: concurrencyPolicy must be Forbid`);
-    if (spec.failedJobsHistoryLimit === 0) problems.push(`${label(w.res)}: failedJobsHistoryLimit must keep failed Jobs`);
+    if (spec.failedJobsHistoryLimit === 0)
+      problems.push(`${label(w.res)}: failedJobsHistoryLimit must keep failed Jobs`);
   }
   return problems;
 }
@@ -636,7 +700,9 @@ function envNames(c: IContainer, resources: readonly Resource[], templates: read
 function envDrift(names: readonly string[], schema: object, readElsewhere: readonly string[]): string[] {
   const known = new Set([...Object.keys(schema), ...readElsewhere]);
   return [
-    ...Object.keys(schema).filter((n) => !names.includes(n)).map((n) => `${n} is read by config.ts but not set`),
+    ...Object.keys(schema)
+      .filter((n) => !names.includes(n))
+      .map((n) => `${n} is read by config.ts but not set`),
     ...names.filter((n) => !known.has(n)).map((n) => `${n} is set but config.ts does not read it`),
     ...[...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `${n} is set twice`),
   ];
@@ -664,12 +730,36 @@ test('k8s - schema validation rejects unknown kinds and bad fields instead of sk
   assert.throws(() => toResource({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }, 'x'), {
     message: 'x: unknown kind example.com/v1/Widget (add its kubernetes-models class to MODELS)',
   });
-  assert.throws(() => toResource({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: {} }, 'x'), /must have required property/);
-  assert.throws(() => toResource({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { A: 1 } }, 'x'), /must be string/);
-  assert.throws(() => toResource({ apiVersion: 'v1', kind: 'ConfigMap', data: {} }, 'x'), { message: 'x ConfigMap: metadata.name is required' });
-  assert.throws(() => toResource({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { schedule: '@daily' } }, 'x'), /spec must have required property jobTemplate/);
   assert.throws(
-    () => toResource({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { schedule: '@daily', jobTemplate: { spec: { template: { spec: { containers: [{}] } } } } } }, 'x'),
+    () => toResource({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: {} }, 'x'),
+    /must have required property/,
+  );
+  assert.throws(
+    () => toResource({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { A: 1 } }, 'x'),
+    /must be string/,
+  );
+  assert.throws(() => toResource({ apiVersion: 'v1', kind: 'ConfigMap', data: {} }, 'x'), {
+    message: 'x ConfigMap: metadata.name is required',
+  });
+  assert.throws(
+    () =>
+      toResource(
+        { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { schedule: '@daily' } },
+        'x',
+      ),
+    /spec must have required property jobTemplate/,
+  );
+  assert.throws(
+    () =>
+      toResource(
+        {
+          apiVersion: 'batch/v1',
+          kind: 'CronJob',
+          metadata: { name: 'c' },
+          spec: { schedule: '@daily', jobTemplate: { spec: { template: { spec: { containers: [{}] } } } } },
+        },
+        'x',
+      ),
     /containers\/0 must have required property name/,
   );
   assert.throws(() => parseYaml('a: 1\na: 2\n', 'dup.yaml'), /dup\.yaml#0: .*unique/i);
@@ -690,7 +780,10 @@ test('k8s - citypass service containers have gRPC startup, readiness and livenes
 test('k8s - Jobs and CronJobs never restart in place, and CronJobs neither overlap nor drop failed runs', () => {
   const src = sources();
   assert.deepEqual(jobProblems(src.resources), []);
-  assert.ok(src.resources.some((r) => r.kind === 'CronJob'), 'at least one CronJob is checked');
+  assert.ok(
+    src.resources.some((r) => r.kind === 'CronJob'),
+    'at least one CronJob is checked',
+  );
 });
 
 test('k8s - workload, Service, PodDisruptionBudget and NetworkPolicy selectors and ports line up', () => {
@@ -722,14 +815,26 @@ test('k8s - the dev NATS admits only the citypass users, and each service logs i
     return found.obj;
   };
   const keysOf = (name: string): string[] =>
-    Object.keys((src.templates.find((t) => t.kind === 'Secret' && t.name === name)?.obj as ISecret | undefined)?.stringData ?? {});
+    Object.keys(
+      (src.templates.find((t) => t.kind === 'Secret' && t.name === name)?.obj as ISecret | undefined)?.stringData ?? {},
+    );
   // nats.conf names the users; each password is an environment variable (test/nats_permissions.test.ts runs it).
   const conf = (find('ConfigMap', 'nats-config') as IConfigMap).data?.['nats.conf'] ?? '';
-  const users = [...conf.matchAll(/\buser:\s*(\w+)\s+password:\s*\$(\w+)/g)].map(([, user, variable]) => [user, variable]);
-  assert.deepEqual(users, [
-    ['identity', 'NATS_IDENTITY_PASSWORD'], ['wallet', 'NATS_WALLET_PASSWORD'], ['transit', 'NATS_TRANSIT_PASSWORD'], ['gate', 'NATS_GATE_PASSWORD'],
+  const users = [...conf.matchAll(/\buser:\s*(\w+)\s+password:\s*\$(\w+)/g)].map(([, user, variable]) => [
+    user,
+    variable,
   ]);
-  assert.doesNotMatch(conf, /no_auth_user|default_permissions/, 'no anonymous login, no permissions for anyone unlisted');
+  assert.deepEqual(users, [
+    ['identity', 'NATS_IDENTITY_PASSWORD'],
+    ['wallet', 'NATS_WALLET_PASSWORD'],
+    ['transit', 'NATS_TRANSIT_PASSWORD'],
+    ['gate', 'NATS_GATE_PASSWORD'],
+  ]);
+  assert.doesNotMatch(
+    conf,
+    /no_auth_user|default_permissions/,
+    'no anonymous login, no permissions for anyone unlisted',
+  );
   const variables = users.map(([, variable]) => variable);
 
   // The server reads that file and gets each password from the nats-users Secret (a template: the store creates it).
@@ -741,7 +846,10 @@ test('k8s - the dev NATS admits only the citypass users, and each service logs i
   assert.equal(mount?.readOnly, true);
   assert.ok(c.args?.includes(`--config=${mount.mountPath}/nats.conf`), 'nats-server reads nats.conf');
   const fromSecret = (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef?.name === 'nats-users');
-  assert.deepEqual(fromSecret.map((e) => [e.name, e.valueFrom?.secretKeyRef?.key]), variables.map((variable) => [variable, variable]));
+  assert.deepEqual(
+    fromSecret.map((e) => [e.name, e.valueFrom?.secretKeyRef?.key]),
+    variables.map((variable) => [variable, variable]),
+  );
   assert.deepEqual(keysOf('nats-users'), variables);
 
   // Each service's NATS_URL (nats://<user>:<password>@nats:4222) comes from its own Secret only.
@@ -749,10 +857,18 @@ test('k8s - the dev NATS admits only the citypass users, and each service logs i
     const container = (find('Deployment', service) as IDeployment).spec?.template.spec?.containers[0];
     assert.ok(container);
     assert.ok(keysOf(`${service}-secrets`).includes('NATS_URL'), `${service}-secrets has NATS_URL`);
-    assert.deepEqual((container.envFrom ?? []).flatMap((from) => (from.secretRef ? [from.secretRef.name] : [])), [`${service}-secrets`]);
+    assert.deepEqual(
+      (container.envFrom ?? []).flatMap((from) => (from.secretRef ? [from.secretRef.name] : [])),
+      [`${service}-secrets`],
+    );
     const configMaps = (container.envFrom ?? []).flatMap((from) => (from.configMapRef ? [from.configMapRef.name] : []));
-    for (const name of configMaps) assert.equal((find('ConfigMap', name ?? '') as IConfigMap).data?.NATS_URL, undefined, `${name} has no NATS_URL`);
-    assert.equal(container.env?.find((e) => e.name === 'NATS_URL'), undefined, `${service} sets no NATS_URL literal`);
+    for (const name of configMaps)
+      assert.equal((find('ConfigMap', name ?? '') as IConfigMap).data?.NATS_URL, undefined, `${name} has no NATS_URL`);
+    assert.equal(
+      container.env?.find((e) => e.name === 'NATS_URL'),
+      undefined,
+      `${service} sets no NATS_URL literal`,
+    );
   }
 });
 
@@ -778,11 +894,16 @@ interface ServiceManifestSpec {
 const rulePorts = (rules: readonly { ports?: { port?: IntOrString; protocol?: string }[] }[] | undefined): string[] =>
   (rules ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
 
-const otherResource = (src: Sources, kind: string, name: string): object | undefined => src.resources.find((r) => r.kind === kind && r.name === name)?.obj;
+const otherResource = (src: Sources, kind: string, name: string): object | undefined =>
+  src.resources.find((r) => r.kind === kind && r.name === name)?.obj;
 
 /** The dev overlay's patch of a ConfigMap. */
 const devPatchOf = (src: Sources, name: string): Record<string, string> | undefined =>
-  (src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.kind === 'ConfigMap' && p.name === name)?.obj as IConfigMap | undefined)?.data;
+  (
+    src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.kind === 'ConfigMap' && p.name === name)?.obj as
+      | IConfigMap
+      | undefined
+  )?.data;
 
 /** Egress to identity's HTTP port (JWKS, tokens) goes to the identity pods only. */
 function assertEgressToIdentityOnly(policy: INetworkPolicy['spec']): void {
@@ -793,7 +914,11 @@ function assertEgressToIdentityOnly(policy: INetworkPolicy['spec']): void {
 const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
   {
     service: 'identity',
-    containerPorts: [['http', 7100], ['grpc', 7101], ['metrics', 9464]],
+    containerPorts: [
+      ['http', 7100],
+      ['grpc', 7101],
+      ['metrics', 9464],
+    ],
     grpcPort: 7101,
     env: { IDENTITY_HTTP_PORT: '7100', IDENTITY_GRPC_PORT: '7101', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
     config: {
@@ -803,14 +928,27 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       LOG_LEVEL: 'info',
       IDENTITY_TRUST_PROXY: 'true',
     },
-    secretKeys: ['IDENTITY_COOKIE_KEYS', 'IDENTITY_DATABASE_URL', 'IDENTITY_KEY_ENCRYPTION_KEY', 'IDENTITY_OPERATOR_CLIENT_SECRET', 'NATS_URL'],
-    servicePorts: [['http', 7100, 'http'], ['grpc', 7101, 'grpc'], ['metrics', 9464, 'metrics']],
+    secretKeys: [
+      'IDENTITY_COOKIE_KEYS',
+      'IDENTITY_DATABASE_URL',
+      'IDENTITY_KEY_ENCRYPTION_KEY',
+      'IDENTITY_OPERATOR_CLIENT_SECRET',
+      'NATS_URL',
+    ],
+    servicePorts: [
+      ['http', 7100, 'http'],
+      ['grpc', 7101, 'grpc'],
+      ['metrics', 9464, 'metrics'],
+    ],
     ingressPorts: ['TCP/7100', 'TCP/7101', 'TCP/9464'],
     egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'UDP/53'],
   },
   {
     service: 'wallet',
-    containerPorts: [['grpc', 7200], ['metrics', 9464]],
+    containerPorts: [
+      ['grpc', 7200],
+      ['metrics', 9464],
+    ],
     grpcPort: 7200,
     // Not ready while it cannot follow credential status (mandates are refused then); still alive.
     readinessService: 'citypass.wallet.v1.WalletService',
@@ -826,7 +964,10 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       LOG_LEVEL: 'info',
     },
     secretKeys: ['NATS_URL', 'WALLET_DATABASE_URL'],
-    servicePorts: [['grpc', 7200, 'grpc'], ['metrics', 9464, 'metrics']],
+    servicePorts: [
+      ['grpc', 7200, 'grpc'],
+      ['metrics', 9464, 'metrics'],
+    ],
     ingressPorts: ['TCP/7200', 'TCP/9464'],
     egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53'],
     also: (src, config, ports) => {
@@ -836,9 +977,15 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       const identityService = otherResource(src, 'Service', 'identity') as IService | undefined;
       const jwks = new URL(config.IDENTITY_JWKS_URL ?? '');
       assert.equal(jwks.hostname, 'identity');
-      assert.ok(identityService?.spec?.ports?.some((p) => p.port === Number(jwks.port) && p.name === 'http'), 'JWKS URL names the identity http port');
+      assert.ok(
+        identityService?.spec?.ports?.some((p) => p.port === Number(jwks.port) && p.name === 'http'),
+        'JWKS URL names the identity http port',
+      );
       // The dev overlay moves identity's issuer for port-forwarding; the wallet must follow it.
-      assert.deepEqual(devPatchOf(src, 'wallet-config'), { IDENTITY_ISSUER: devPatchOf(src, 'identity-config')?.IDENTITY_ISSUER, IDENTITY_JWKS_URL: 'http://identity:7100/jwks' });
+      assert.deepEqual(devPatchOf(src, 'wallet-config'), {
+        IDENTITY_ISSUER: devPatchOf(src, 'identity-config')?.IDENTITY_ISSUER,
+        IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
+      });
       assertEgressToIdentityOnly((otherResource(src, 'NetworkPolicy', 'wallet') as INetworkPolicy | undefined)?.spec);
       // identity's ingress is unchanged and lets the wallet's JWKS requests in.
       const identityPolicy = otherResource(src, 'NetworkPolicy', 'identity') as INetworkPolicy | undefined;
@@ -849,7 +996,10 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
     service: 'transit',
     // Not ready while it decides on a list it no longer follows; still alive.
     readinessService: 'citypass.transit.v1.TransitService',
-    containerPorts: [['grpc', 7300], ['metrics', 9464]],
+    containerPorts: [
+      ['grpc', 7300],
+      ['metrics', 9464],
+    ],
     grpcPort: 7300,
     env: { TRANSIT_GRPC_PORT: '7300', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
     config: {
@@ -869,7 +1019,10 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       LOG_LEVEL: 'info',
     },
     secretKeys: ['NATS_URL', 'TRANSIT_CLIENT_SECRET', 'TRANSIT_DATABASE_URL'],
-    servicePorts: [['grpc', 7300, 'grpc'], ['metrics', 9464, 'metrics']],
+    servicePorts: [
+      ['grpc', 7300, 'grpc'],
+      ['metrics', 9464, 'metrics'],
+    ],
     ingressPorts: ['TCP/7300', 'TCP/9464'],
     egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53'],
     also: (src, config) => {
@@ -889,7 +1042,10 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       const identityService = otherResource(src, 'Service', 'identity') as IService | undefined;
       for (const url of [new URL(config.IDENTITY_JWKS_URL ?? ''), new URL(config.IDENTITY_TOKEN_URL ?? '')]) {
         assert.equal(url.hostname, 'identity');
-        assert.ok(identityService?.spec?.ports?.some((p) => p.port === Number(url.port) && p.name === 'http'), `${url.href} names the identity http port`);
+        assert.ok(
+          identityService?.spec?.ports?.some((p) => p.port === Number(url.port) && p.name === 'http'),
+          `${url.href} names the identity http port`,
+        );
       }
       // The dev overlay moves identity's issuer for port-forwarding; transit must follow it.
       assert.deepEqual(devPatchOf(src, 'transit-config'), {
@@ -899,11 +1055,17 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       });
       // The dev PostgreSQL creates transit's database.
       const init = (otherResource(src, 'ConfigMap', 'postgres-init') as IConfigMap | undefined)?.data ?? {};
-      assert.ok(Object.values(init).some((sql) => sql.includes('CREATE DATABASE citypass_transit;')), 'postgres-init creates citypass_transit');
+      assert.ok(
+        Object.values(init).some((sql) => sql.includes('CREATE DATABASE citypass_transit;')),
+        'postgres-init creates citypass_transit',
+      );
       // gRPC is let in the way the wallet's is: from any source (gates may come through an ingress or load balancer).
       const policy = (otherResource(src, 'NetworkPolicy', 'transit') as INetworkPolicy | undefined)?.spec;
       const walletPolicy = (otherResource(src, 'NetworkPolicy', 'wallet') as INetworkPolicy | undefined)?.spec;
-      assert.deepEqual(policy?.ingress?.map((rule) => rule.from), walletPolicy?.ingress?.map((rule) => rule.from));
+      assert.deepEqual(
+        policy?.ingress?.map((rule) => rule.from),
+        walletPolicy?.ingress?.map((rule) => rule.from),
+      );
       assertEgressToIdentityOnly(policy);
     },
   },
@@ -914,7 +1076,9 @@ for (const spec of SERVICE_MANIFESTS) {
   test(`k8s - ${service} runs as specified`, () => {
     const src = sources();
     const find = (kind: string, name: string): Resource => {
-      const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith(`base/${service}/`));
+      const found = src.resources.find(
+        (r) => r.kind === kind && r.name === name && r.where.startsWith(`base/${service}/`),
+      );
       assert.ok(found, `${kind}/${name} in base/${service}`);
       return found;
     };
@@ -944,13 +1108,30 @@ for (const spec of SERVICE_MANIFESTS) {
     assert.ok(c);
     assert.equal(c.image, `citypass/${service}:latest`);
     assert.equal(c.workingDir, '/app');
-    assert.deepEqual(c.command, ['node', '--import', `./services/${service}/src/telemetry.ts`, `./services/${service}/src/main.ts`]);
-    assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), spec.containerPorts);
-    assert.deepEqual(c.envFrom, [{ configMapRef: { name: `${service}-config` } }, { secretRef: { name: `${service}-secrets` } }]);
+    assert.deepEqual(c.command, [
+      'node',
+      '--import',
+      `./services/${service}/src/telemetry.ts`,
+      `./services/${service}/src/main.ts`,
+    ]);
+    assert.deepEqual(
+      c.ports?.map((p) => [p.name, p.containerPort]),
+      spec.containerPorts,
+    );
+    assert.deepEqual(c.envFrom, [
+      { configMapRef: { name: `${service}-config` } },
+      { secretRef: { name: `${service}-secrets` } },
+    ]);
     assert.deepEqual(Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])), spec.env);
-    assert.deepEqual(c.resources, { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    assert.deepEqual(c.resources, {
+      requests: { cpu: '250m', memory: '256Mi' },
+      limits: { cpu: '1', memory: '512Mi' },
+    });
     for (const probe of [c.startupProbe, c.livenessProbe]) assert.deepEqual(probe?.grpc, { port: spec.grpcPort });
-    const readiness = spec.readinessService === undefined ? { port: spec.grpcPort } : { port: spec.grpcPort, service: spec.readinessService };
+    const readiness =
+      spec.readinessService === undefined
+        ? { port: spec.grpcPort }
+        : { port: spec.grpcPort, service: spec.readinessService };
     assert.deepEqual(c.readinessProbe?.grpc, readiness);
     assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
 
@@ -962,7 +1143,10 @@ for (const spec of SERVICE_MANIFESTS) {
     const serviceSpec = (find('Service', service).obj as IService).spec;
     assert.ok(serviceSpec);
     assert.equal(serviceSpec.type, 'ClusterIP');
-    assert.deepEqual(serviceSpec.ports?.map((p) => [p.name, p.port, p.targetPort]), spec.servicePorts);
+    assert.deepEqual(
+      serviceSpec.ports?.map((p) => [p.name, p.port, p.targetPort]),
+      spec.servicePorts,
+    );
     assert.equal((find('PodDisruptionBudget', service).obj as IPodDisruptionBudget).spec?.maxUnavailable, 1);
     find('ServiceAccount', service);
     const policy = (find('NetworkPolicy', service).obj as INetworkPolicy).spec;
@@ -970,14 +1154,19 @@ for (const spec of SERVICE_MANIFESTS) {
     assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
     assert.deepEqual(rulePorts(policy.ingress), spec.ingressPorts);
     assert.deepEqual(rulePorts(policy.egress), spec.egressPorts);
-    assert.ok((policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0), 'every egress rule is limited to ports');
+    assert.ok(
+      (policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0),
+      'every egress rule is limited to ports',
+    );
     spec.also?.(src, config, rulePorts);
   });
 }
 
 test('k8s - wallet reconciliation runs daily as a CronJob whose failures stay visible', () => {
   const src = sources();
-  const cron = src.resources.find((r) => r.kind === 'CronJob' && r.name === 'wallet-reconcile' && r.where.startsWith('base/wallet/'));
+  const cron = src.resources.find(
+    (r) => r.kind === 'CronJob' && r.name === 'wallet-reconcile' && r.where.startsWith('base/wallet/'),
+  );
   assert.ok(cron, 'CronJob/wallet-reconcile in base/wallet');
   const spec = (cron.obj as ICronJob).spec;
   assert.ok(spec);
@@ -997,9 +1186,14 @@ test('k8s - wallet reconciliation runs daily as a CronJob whose failures stay vi
   assert.equal(pod.serviceAccountName, 'wallet');
   assert.equal(pod.automountServiceAccountToken, false);
   // Not selected by the wallet Service, PodDisruptionBudget or NetworkPolicy.
-  assert.deepEqual(job.template.metadata?.labels, { 'app.kubernetes.io/name': 'wallet-reconcile', 'app.kubernetes.io/component': 'reconcile' });
+  assert.deepEqual(job.template.metadata?.labels, {
+    'app.kubernetes.io/name': 'wallet-reconcile',
+    'app.kubernetes.io/component': 'reconcile',
+  });
 
-  const deployment = src.resources.find((r) => r.kind === 'Deployment' && r.name === 'wallet')?.obj as IDeployment | undefined;
+  const deployment = src.resources.find((r) => r.kind === 'Deployment' && r.name === 'wallet')?.obj as
+    | IDeployment
+    | undefined;
   const [service] = deployment?.spec?.template.spec?.containers ?? [];
   assert.ok(service);
   assert.equal(pod.containers.length, 1);
@@ -1011,29 +1205,45 @@ test('k8s - wallet reconciliation runs daily as a CronJob whose failures stay vi
   assert.deepEqual(c.envFrom, service.envFrom);
   assert.deepEqual(c.securityContext, service.securityContext);
   assert.deepEqual(pod.securityContext, deployment?.spec?.template.spec?.securityContext);
-  assert.deepEqual(c.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+  assert.deepEqual(c.resources, {
+    requests: { cpu: '100m', memory: '128Mi' },
+    limits: { cpu: '500m', memory: '256Mi' },
+  });
   assert.equal(c.ports, undefined);
   assert.deepEqual([c.startupProbe, c.readinessProbe, c.livenessProbe], [undefined, undefined, undefined]);
 
-  const policy = src.resources.find((r) => r.kind === 'NetworkPolicy' && r.name === 'wallet-reconcile')?.obj as INetworkPolicy | undefined;
+  const policy = src.resources.find((r) => r.kind === 'NetworkPolicy' && r.name === 'wallet-reconcile')?.obj as
+    | INetworkPolicy
+    | undefined;
   assert.ok(policy?.spec);
   assert.ok(selects(policy.spec.podSelector, job.template.metadata.labels));
   assert.deepEqual(policy.spec.policyTypes, ['Ingress', 'Egress']);
   assert.equal(policy.spec.ingress, undefined, 'nothing comes in');
-  const egress = (policy.spec.egress ?? []).flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`)).sort();
+  const egress = (policy.spec.egress ?? [])
+    .flatMap((r) => (r.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${String(p.port)}`))
+    .sort();
   assert.deepEqual(egress, ['TCP/53', 'TCP/5432', 'UDP/53']);
 });
 
 test('k8s - transit gets exactly the variables transitSchema reads, with values it accepts', () => {
   const src = sources();
-  const deployment = src.resources.find((r) => r.kind === 'Deployment' && r.name === 'transit')?.obj as IDeployment | undefined;
+  const deployment = src.resources.find((r) => r.kind === 'Deployment' && r.name === 'transit')?.obj as
+    | IDeployment
+    | undefined;
   const c = deployment?.spec?.template.spec?.containers[0];
   assert.ok(c);
   const names = envNames(c, src.resources, src.templates);
   assert.deepEqual(envDrift(names, transitSchema, TELEMETRY_ENV), []);
-  assert.deepEqual(names.filter((n) => TELEMETRY_ENV.includes(n)), ['METRICS_PORT', 'METRICS_HOST']);
+  assert.deepEqual(
+    names.filter((n) => TELEMETRY_ENV.includes(n)),
+    ['METRICS_PORT', 'METRICS_HOST'],
+  );
   // The check notices a setting that is missing, misspelt or set twice.
-  const drifted = [...names.filter((n) => n !== 'TRANSIT_SETTLE_CONCURRENCY'), 'TRANSIT_SETTLE_CONCURENCY', 'TRANSIT_GRPC_PORT'];
+  const drifted = [
+    ...names.filter((n) => n !== 'TRANSIT_SETTLE_CONCURRENCY'),
+    'TRANSIT_SETTLE_CONCURENCY',
+    'TRANSIT_GRPC_PORT',
+  ];
   assert.deepEqual(envDrift(drifted, transitSchema, TELEMETRY_ENV), [
     'TRANSIT_SETTLE_CONCURRENCY is read by config.ts but not set',
     'TRANSIT_SETTLE_CONCURENCY is set but config.ts does not read it',
@@ -1041,22 +1251,35 @@ test('k8s - transit gets exactly the variables transitSchema reads, with values 
   ]);
 
   // Secret settings come from transit-secrets.
-  const secretKeys = Object.keys((src.templates.find((t) => t.name === 'transit-secrets')?.obj as ISecret | undefined)?.stringData ?? {});
+  const secretKeys = Object.keys(
+    (src.templates.find((t) => t.name === 'transit-secrets')?.obj as ISecret | undefined)?.stringData ?? {},
+  );
   for (const [name, field] of Object.entries(transitSchema)) {
     if (field.secret) assert.ok(secretKeys.includes(name), `${name} is in transit-secrets`);
   }
 
   // transit's own parser accepts the values, in the base and in the dev overlay (secrets stand in for the store's).
-  const config = (src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'transit-config')?.obj as IConfigMap | undefined)?.data ?? {};
-  const devPatch = (src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.name === 'transit-config')?.obj as IConfigMap | undefined)?.data ?? {};
+  const config =
+    (src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'transit-config')?.obj as IConfigMap | undefined)
+      ?.data ?? {};
+  const devPatch =
+    (
+      src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.name === 'transit-config')?.obj as
+        | IConfigMap
+        | undefined
+    )?.data ?? {};
   const literals = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
   const secrets = {
-    TRANSIT_DATABASE_URL: 'postgres://citypass:pw@postgres:5432/citypass_transit', TRANSIT_CLIENT_SECRET: 'x'.repeat(43),
+    TRANSIT_DATABASE_URL: 'postgres://citypass:pw@postgres:5432/citypass_transit',
+    TRANSIT_CLIENT_SECRET: 'x'.repeat(43),
     NATS_URL: 'nats://transit:password@nats:4222',
   };
   const parsed = loadTransitConfig({ ...config, ...literals, ...secrets });
   assert.equal(parsed.TRANSIT_GRPC_PORT, c.ports?.find((p) => p.name === 'grpc')?.containerPort);
-  assert.equal(loadTransitConfig({ ...config, ...devPatch, ...literals, ...secrets }).IDENTITY_ISSUER, 'http://127.0.0.1:7100');
+  assert.equal(
+    loadTransitConfig({ ...config, ...devPatch, ...literals, ...secrets }).IDENTITY_ISSUER,
+    'http://127.0.0.1:7100',
+  );
 
   // TRANSIT_GTFS_DIR is where the image holds config.ts's default feed (the repository is at workingDir).
   const sampleFeed = relative(REPO_DIR, transitSchema.TRANSIT_GTFS_DIR.default ?? '');
@@ -1085,7 +1308,9 @@ test('k8s - the container policy applies to CronJobs, which need no probes', () 
   };
   const at = 'mutated CronJob/wallet-reconcile';
   assert.deepEqual(probeProblems([original]), []);
-  const writable = mutate((j) => { container(j).securityContext = { ...container(j).securityContext, readOnlyRootFilesystem: false }; });
+  const writable = mutate((j) => {
+    container(j).securityContext = { ...container(j).securityContext, readOnlyRootFilesystem: false };
+  });
   assert.deepEqual(containerProblems([writable]), [`${at}: container reconcile: readOnlyRootFilesystem must be true`]);
   const root = mutate((j) => {
     podOf(j).securityContext = { ...podOf(j).securityContext, runAsNonRoot: false };
@@ -1096,22 +1321,49 @@ test('k8s - the container policy applies to CronJobs, which need no probes', () 
     `${at}: container reconcile: runAsNonRoot must be true`,
     `${at}: container reconcile: runAsUser must be a non-zero uid`,
   ]);
-  const capable = mutate((j) => { container(j).securityContext = { ...container(j).securityContext, capabilities: { drop: [], add: ['NET_ADMIN'] } }; });
-  assert.deepEqual(containerProblems([capable]), [`${at}: container reconcile: capabilities must drop ALL`, `${at}: container reconcile: must not add capabilities`]);
-  const unbounded = mutate((j) => { delete container(j).resources; });
-  assert.deepEqual(containerProblems([unbounded]), [`${at}: container reconcile: needs a cpu request and limit`, `${at}: container reconcile: needs a memory request and limit`]);
-  const token = mutate((j) => { delete podOf(j).automountServiceAccountToken; });
+  const capable = mutate((j) => {
+    container(j).securityContext = { ...container(j).securityContext, capabilities: { drop: [], add: ['NET_ADMIN'] } };
+  });
+  assert.deepEqual(containerProblems([capable]), [
+    `${at}: container reconcile: capabilities must drop ALL`,
+    `${at}: container reconcile: must not add capabilities`,
+  ]);
+  const unbounded = mutate((j) => {
+    delete container(j).resources;
+  });
+  assert.deepEqual(containerProblems([unbounded]), [
+    `${at}: container reconcile: needs a cpu request and limit`,
+    `${at}: container reconcile: needs a memory request and limit`,
+  ]);
+  const token = mutate((j) => {
+    delete podOf(j).automountServiceAccountToken;
+  });
   assert.deepEqual(containerProblems([token]), [`${at}: automountServiceAccountToken must be false`]);
-  const badProbe = mutate((j) => { container(j).livenessProbe = { grpc: { port: 7200 } }; });
-  assert.deepEqual(probeProblems([badProbe]), [`${at}: container reconcile: livenessProbe port 7200 is not a container port`]);
-  const restarting = mutate((j) => { podOf(j).restartPolicy = 'Always'; });
+  const badProbe = mutate((j) => {
+    container(j).livenessProbe = { grpc: { port: 7200 } };
+  });
+  assert.deepEqual(probeProblems([badProbe]), [
+    `${at}: container reconcile: livenessProbe port 7200 is not a container port`,
+  ]);
+  const restarting = mutate((j) => {
+    podOf(j).restartPolicy = 'Always';
+  });
   assert.deepEqual(jobProblems([restarting]), [`${at}: restartPolicy must be Never or OnFailure`]);
-  const overlapping = mutate((j) => { j.spec.concurrencyPolicy = 'Allow'; });
+  const overlapping = mutate((j) => {
+    j.spec.concurrencyPolicy = 'Allow';
+  });
   assert.deepEqual(jobProblems([overlapping]), [`${at}: concurrencyPolicy must be Forbid`]);
-  const literalSecret = mutate((j) => { container(j).env = [{ name: 'WALLET_DATABASE_URL', value: 'postgres://u:p@db/x' }]; });
-  assert.deepEqual(secretProblems([literalSecret], []), [`${at}: container reconcile: WALLET_DATABASE_URL must come from a Secret`]);
+  const literalSecret = mutate((j) => {
+    container(j).env = [{ name: 'WALLET_DATABASE_URL', value: 'postgres://u:p@db/x' }];
+  });
+  assert.deepEqual(secretProblems([literalSecret], []), [
+    `${at}: container reconcile: WALLET_DATABASE_URL must come from a Secret`,
+  ]);
   const missingSecret = referenceProblems([original], []);
-  assert.ok(missingSecret.includes(`${label(original)}: container reconcile: no Secret wallet-secrets`), missingSecret.join('\n'));
+  assert.ok(
+    missingSecret.includes(`${label(original)}: container reconcile: no Secret wallet-secrets`),
+    missingSecret.join('\n'),
+  );
 });
 
 test('k8s - the policy checks reject insecure or inconsistent manifests', () => {
@@ -1128,19 +1380,37 @@ test('k8s - the policy checks reject insecure or inconsistent manifests', () => 
     assert.ok(c);
     return c;
   };
-  const writable = mutate((d) => { container(d).securityContext = { ...container(d).securityContext, readOnlyRootFilesystem: false }; });
-  assert.deepEqual(containerProblems([writable]), ['mutated Deployment/identity: container identity: readOnlyRootFilesystem must be true']);
-  const root = mutate((d) => { container(d).securityContext = { ...container(d).securityContext, runAsUser: 0 }; });
-  assert.deepEqual(containerProblems([root]), ['mutated Deployment/identity: container identity: runAsUser must be a non-zero uid']);
-  const unbounded = mutate((d) => { container(d).resources = { requests: { cpu: '2', memory: '256Mi' }, limits: { cpu: '1' } }; });
+  const writable = mutate((d) => {
+    container(d).securityContext = { ...container(d).securityContext, readOnlyRootFilesystem: false };
+  });
+  assert.deepEqual(containerProblems([writable]), [
+    'mutated Deployment/identity: container identity: readOnlyRootFilesystem must be true',
+  ]);
+  const root = mutate((d) => {
+    container(d).securityContext = { ...container(d).securityContext, runAsUser: 0 };
+  });
+  assert.deepEqual(containerProblems([root]), [
+    'mutated Deployment/identity: container identity: runAsUser must be a non-zero uid',
+  ]);
+  const unbounded = mutate((d) => {
+    container(d).resources = { requests: { cpu: '2', memory: '256Mi' }, limits: { cpu: '1' } };
+  });
   assert.deepEqual(containerProblems([unbounded]), [
     'mutated Deployment/identity: container identity: cpu request 2 exceeds limit 1',
     'mutated Deployment/identity: container identity: needs a memory request and limit',
   ]);
-  const noLiveness = mutate((d) => { delete container(d).livenessProbe; });
-  assert.deepEqual(probeProblems([noLiveness]), ['mutated Deployment/identity: container identity: needs a livenessProbe']);
-  const httpProbe = mutate((d) => { container(d).readinessProbe = { httpGet: { path: '/', port: 'http' } }; });
-  assert.deepEqual(probeProblems([httpProbe]), ['mutated Deployment/identity: container identity: readinessProbe must be a gRPC probe on port 7101']);
+  const noLiveness = mutate((d) => {
+    delete container(d).livenessProbe;
+  });
+  assert.deepEqual(probeProblems([noLiveness]), [
+    'mutated Deployment/identity: container identity: needs a livenessProbe',
+  ]);
+  const httpProbe = mutate((d) => {
+    container(d).readinessProbe = { httpGet: { path: '/', port: 'http' } };
+  });
+  assert.deepEqual(probeProblems([httpProbe]), [
+    'mutated Deployment/identity: container identity: readinessProbe must be a gRPC probe on port 7101',
+  ]);
 
   const others = src.resources.filter((r) => r !== original);
   const relabelled = mutate((d) => {
@@ -1148,29 +1418,58 @@ test('k8s - the policy checks reject insecure or inconsistent manifests', () => 
     if (meta) meta.labels = { 'app.kubernetes.io/name': 'identity-v2' };
   });
   const relabelledProblems = selectorProblems([relabelled, ...others]);
-  assert.ok(relabelledProblems.includes('mutated Deployment/identity: selector does not match the template labels'), relabelledProblems.join('\n'));
-  assert.ok(relabelledProblems.some((p) => p.endsWith('Service/identity: selector matches no workload')), relabelledProblems.join('\n'));
+  assert.ok(
+    relabelledProblems.includes('mutated Deployment/identity: selector does not match the template labels'),
+    relabelledProblems.join('\n'),
+  );
+  assert.ok(
+    relabelledProblems.some((p) => p.endsWith('Service/identity: selector matches no workload')),
+    relabelledProblems.join('\n'),
+  );
 
-  const literalSecret = mutate((d) => { container(d).env?.push({ name: 'IDENTITY_DATABASE_URL', value: 'postgres://u:p@db/x' }); });
-  assert.deepEqual(secretProblems([literalSecret], []), ['mutated Deployment/identity: container identity: IDENTITY_DATABASE_URL must come from a Secret']);
+  const literalSecret = mutate((d) => {
+    container(d).env?.push({ name: 'IDENTITY_DATABASE_URL', value: 'postgres://u:p@db/x' });
+  });
+  assert.deepEqual(secretProblems([literalSecret], []), [
+    'mutated Deployment/identity: container identity: IDENTITY_DATABASE_URL must come from a Secret',
+  ]);
   const identityConfig = src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'identity-config');
   assert.ok(identityConfig);
-  const natsUrlInConfigMap: Resource = { ...identityConfig, where: 'mutated', obj: { ...identityConfig.obj, data: { NATS_URL: 'nats://identity:pw@nats:4222' } } };
+  const natsUrlInConfigMap: Resource = {
+    ...identityConfig,
+    where: 'mutated',
+    obj: { ...identityConfig.obj, data: { NATS_URL: 'nats://identity:pw@nats:4222' } },
+  };
   assert.deepEqual(secretProblems([natsUrlInConfigMap], []), [
     'mutated ConfigMap/identity-config: NATS_URL is a secret; move it to the Secret',
     'mutated ConfigMap/identity-config: NATS_URL carries credentials in a URL',
   ]);
   const template = src.templates.find((t) => t.name === 'identity-secrets');
   assert.ok(template);
-  const leaked: Resource = { ...template, where: 'leaked', obj: { ...template.obj, stringData: { IDENTITY_COOKIE_KEYS: 'a-real-looking-cookie-key-0123456789' } } };
-  assert.deepEqual(secretProblems([], [leaked]), ['leaked Secret/identity-secrets: IDENTITY_COOKIE_KEYS is not the placeholder REPLACE_ME']);
-  const encoded: Resource = { ...template, where: 'encoded', obj: { ...template.obj, stringData: undefined, data: { A: Buffer.from('hunter2').toString('base64') } } };
-  assert.deepEqual(secretProblems([], [encoded]), ['encoded Secret/identity-secrets: A is not the placeholder REPLACE_ME']);
+  const leaked: Resource = {
+    ...template,
+    where: 'leaked',
+    obj: { ...template.obj, stringData: { IDENTITY_COOKIE_KEYS: 'a-real-looking-cookie-key-0123456789' } },
+  };
+  assert.deepEqual(secretProblems([], [leaked]), [
+    'leaked Secret/identity-secrets: IDENTITY_COOKIE_KEYS is not the placeholder REPLACE_ME',
+  ]);
+  const encoded: Resource = {
+    ...template,
+    where: 'encoded',
+    obj: { ...template.obj, stringData: undefined, data: { A: Buffer.from('hunter2').toString('base64') } },
+  };
+  assert.deepEqual(secretProblems([], [encoded]), [
+    'encoded Secret/identity-secrets: A is not the placeholder REPLACE_ME',
+  ]);
   assert.deepEqual(secretProblems([template], []), [
     `${template.where} Secret/identity-secrets: would be applied by kustomize; keep Secrets in *${TEMPLATE_SUFFIX} files (values come from the secret store)`,
   ]);
   const missingSecret = referenceProblems([original], []);
-  assert.ok(missingSecret.includes(`${label(original)}: container identity: no Secret identity-secrets`), missingSecret.join('\n'));
+  assert.ok(
+    missingSecret.includes(`${label(original)}: container identity: no Secret identity-secrets`),
+    missingSecret.join('\n'),
+  );
 });
 
 test('k8s - kustomize builds render manifests that pass the same checks', (t) => {

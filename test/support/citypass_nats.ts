@@ -20,7 +20,11 @@ const k8sDir = join(import.meta.dirname, '..', '..', 'deploy', 'k8s');
 /** The data of the ConfigMap `name` defined in `file` (a path under deploy/k8s). */
 export function deployedConfigMap(file: string, name: string): Record<string, string> {
   for (const document of parseAllDocuments(readFileSync(join(k8sDir, file), 'utf8'))) {
-    const value = document.toJS() as { kind?: string; metadata?: { name?: string }; data?: Record<string, string> } | null;
+    const value = document.toJS() as {
+      kind?: string;
+      metadata?: { name?: string };
+      data?: Record<string, string>;
+    } | null;
     if (value?.kind === 'ConfigMap' && value.metadata?.name === name) return value.data ?? {};
   }
   assert.fail(`no ConfigMap ${name} in deploy/k8s/${file}`);
@@ -28,7 +32,9 @@ export function deployedConfigMap(file: string, name: string): Record<string, st
 
 /** The stream and bucket names a service's ConfigMap sets (the authorization block names the same). */
 export function deployedNames(file: string, name: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(deployedConfigMap(file, name)).filter(([key]) => /_(STREAM|BUCKET)$/.test(key)));
+  return Object.fromEntries(
+    Object.entries(deployedConfigMap(file, name)).filter(([key]) => /_(STREAM|BUCKET)$/.test(key)),
+  );
 }
 
 export interface CitypassNats {
@@ -65,7 +71,13 @@ export interface Probe {
 
 /** A plain client logged in as `user` (no reconnects: a refused login fails at once). */
 export async function connectAs(nats: CitypassNats, user: NatsUser): Promise<Probe> {
-  const nc = await connect({ servers: nats.server.url, user, pass: nats.password(user), reconnect: false, inboxPrefix: `_INBOX.${user}` });
+  const nc = await connect({
+    servers: nats.server.url,
+    user,
+    pass: nats.password(user),
+    reconnect: false,
+    inboxPrefix: `_INBOX.${user}`,
+  });
   const refusals: string[] = [];
   void (async () => {
     for await (const status of nc.status()) {
@@ -118,15 +130,24 @@ export async function bucketKeys(nats: CitypassNats, user: NatsUser, bucket: str
  * deletes them. The server asks a push consumer to confirm about every 2 MB (flow control): a reader that may not
  * answer on $JS.FC.<stream>.> stalls, and gets the rest only if it can.
  */
-export async function burst(nats: CitypassNats, writer: NatsUser, bucket: string): Promise<{
-  sent: string[]; received: string[]; flowControls: number; refusals: string[];
+export async function burst(
+  nats: CitypassNats,
+  writer: NatsUser,
+  bucket: string,
+): Promise<{
+  sent: string[];
+  received: string[];
+  flowControls: number;
+  refusals: string[];
 }> {
   const writing = await connectAs(nats, writer);
   const reading = await connectAs(nats, 'gate');
   const keys = Array.from({ length: 30 }, (_, index) => `flow-control-${index}`);
   try {
     const kv = await new Kvm(writing.nc).open(bucket);
-    const consumer = await jetstream(reading.nc).consumers.getPushConsumer(`KV_${bucket}`, { deliver_policy: DeliverPolicy.New });
+    const consumer = await jetstream(reading.nc).consumers.getPushConsumer(`KV_${bucket}`, {
+      deliver_policy: DeliverPolicy.New,
+    });
     const messages = await consumer.consume();
     let flowControls = 0;
     void (async () => {
@@ -135,7 +156,9 @@ export async function burst(nats: CitypassNats, writer: NatsUser, bucket: string
     const value = 'x'.repeat(100_000);
     for (const key of keys) await kv.put(key, value);
     const received = new Set<string>();
-    const giveUp = setTimeout(() => { messages.stop(); }, 10_000); // a reader that cannot answer stalls
+    const giveUp = setTimeout(() => {
+      messages.stop();
+    }, 10_000); // a reader that cannot answer stalls
     for await (const message of messages) {
       received.add(message.subject);
       if (received.size === keys.length) break;
@@ -144,7 +167,9 @@ export async function burst(nats: CitypassNats, writer: NatsUser, bucket: string
     messages.stop();
     for (const key of keys) await kv.delete(key);
     return {
-      sent: keys.map((key) => `$KV.${bucket}.${key}`).sort(), received: [...received].sort(), flowControls,
+      sent: keys.map((key) => `$KV.${bucket}.${key}`).sort(),
+      received: [...received].sort(),
+      flowControls,
       refusals: [...writing.refusals, ...reading.refusals],
     };
   } finally {

@@ -48,8 +48,15 @@ export async function startIdentityProcess(extraEnv: Record<string, string> = {}
     async operatorToken() {
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`operator:${operatorSecret}`).toString('base64')}` },
-        body: new URLSearchParams({ grant_type: 'client_credentials', resource: 'urn:citypass:identity', scope: 'identity:admin' }),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`operator:${operatorSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          resource: 'urn:citypass:identity',
+          scope: 'identity:admin',
+        }),
       });
       assert.equal(response.status, 200);
       return ((await response.json()) as { access_token: string }).access_token;

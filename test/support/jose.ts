@@ -11,7 +11,9 @@ export function newDeviceKey(): DeviceKey {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const { x, y } = publicKey.export({ format: 'jwk' });
   const publicJwk = { kty: 'EC' as const, crv: 'P-256' as const, x: x ?? '', y: y ?? '' };
-  const thumbprint = createHash('sha256').update(`{"crv":"P-256","kty":"EC","x":"${publicJwk.x}","y":"${publicJwk.y}"}`).digest('base64url');
+  const thumbprint = createHash('sha256')
+    .update(`{"crv":"P-256","kty":"EC","x":"${publicJwk.x}","y":"${publicJwk.y}"}`)
+    .digest('base64url');
   return { privateKey, publicJwk, thumbprint };
 }
 
@@ -24,7 +26,12 @@ export function signCompact(header: Record<string, unknown>, payload: Record<str
 }
 
 /** An RFC 9449 DPoP proof. `ath` binds it to an access token; `iatS` lets tests send stale or future proofs. */
-export function dpopProof(key: DeviceKey, method: string, url: string, options: { accessToken?: string; iatS?: number; jti?: string } = {}): string {
+export function dpopProof(
+  key: DeviceKey,
+  method: string,
+  url: string,
+  options: { accessToken?: string; iatS?: number; jti?: string } = {},
+): string {
   return signCompact(
     { typ: 'dpop+jwt', alg: 'ES256', jwk: key.publicJwk },
     {

@@ -25,5 +25,9 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, batches, close: () => server.close() };
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    batches,
+    close: () => server.close(),
+  };
 }

@@ -30,22 +30,31 @@ export class ResidentApp {
   }
 
   /** Returns the authorization code after a successful interaction (for tests that redeem it themselves). */
-  async authorize(action: 'enroll' | 'login', form: URLSearchParams, verifierOut?: { verifier?: string }): Promise<{ code: string; verifier: string; status: number }> {
+  async authorize(
+    action: 'enroll' | 'login',
+    form: URLSearchParams,
+    verifierOut?: { verifier?: string },
+  ): Promise<{ code: string; verifier: string; status: number }> {
     const pkce = pkcePair();
     if (verifierOut) verifierOut.verifier = pkce.verifier;
-    const par = await this.post('/request', new URLSearchParams({
-      client_id: appClientId,
-      response_type: 'code',
-      redirect_uri: redirectUri,
-      scope: 'openid citypass_resident',
-      code_challenge: pkce.challenge,
-      code_challenge_method: 'S256',
-      state: 'state-1',
-      dpop_jkt: this.dpopKey.thumbprint,
-    }));
+    const par = await this.post(
+      '/request',
+      new URLSearchParams({
+        client_id: appClientId,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        scope: 'openid citypass_resident',
+        code_challenge: pkce.challenge,
+        code_challenge_method: 'S256',
+        state: 'state-1',
+        dpop_jkt: this.dpopKey.thumbprint,
+      }),
+    );
     assert.equal(par.status, 201, `PAR: ${await par.clone().text()}`);
     const { request_uri: requestUri } = (await par.json()) as { request_uri: string };
-    const toInteraction = await this.get(`/auth?client_id=${appClientId}&request_uri=${encodeURIComponent(requestUri)}`);
+    const toInteraction = await this.get(
+      `/auth?client_id=${appClientId}&request_uri=${encodeURIComponent(requestUri)}`,
+    );
     const interactionPath = locationOf(toInteraction);
     const page = await this.get(interactionPath);
     assert.equal(page.status, 200);
@@ -63,25 +72,43 @@ export class ResidentApp {
     return { code, verifier: pkce.verifier, status: 303 };
   }
 
-  async redeem(code: string, verifier: string, proof = dpopProof(this.dpopKey, 'POST', `${this.issuer}/token`)): Promise<Response> {
+  async redeem(
+    code: string,
+    verifier: string,
+    proof = dpopProof(this.dpopKey, 'POST', `${this.issuer}/token`),
+  ): Promise<Response> {
     return fetch(`${this.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri, client_id: appClientId }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        redirect_uri: redirectUri,
+        client_id: appClientId,
+      }),
     });
   }
 
   /** OpenID4VCI: fetch a c_nonce, prove possession of the device key, receive the credential. */
-  async requestCredential(accessToken: string, options: { proofIatS?: number; proof?: string } = {}): Promise<Response> {
+  async requestCredential(
+    accessToken: string,
+    options: { proofIatS?: number; proof?: string } = {},
+  ): Promise<Response> {
     const nonceResponse = await fetch(`${this.issuer}/challenge`, { method: 'POST' });
     assert.equal(nonceResponse.status, 200, await nonceResponse.clone().text());
     const { c_nonce: nonce } = (await nonceResponse.json()) as { c_nonce: string };
-    const proof = options.proof ?? signCompact(
-      { typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: this.deviceKey.publicJwk },
-      { aud: this.issuer, iat: options.proofIatS ?? Math.floor(Date.now() / 1000), nonce },
-      this.deviceKey.privateKey,
-    );
-    return this.credentialRequest(accessToken, { credential_configuration_id: 'citypass_resident', proofs: { jwt: [proof] } });
+    const proof =
+      options.proof ??
+      signCompact(
+        { typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: this.deviceKey.publicJwk },
+        { aud: this.issuer, iat: options.proofIatS ?? Math.floor(Date.now() / 1000), nonce },
+        this.deviceKey.privateKey,
+      );
+    return this.credentialRequest(accessToken, {
+      credential_configuration_id: 'citypass_resident',
+      proofs: { jwt: [proof] },
+    });
   }
 
   async credentialRequest(accessToken: string, body: unknown): Promise<Response> {
@@ -111,13 +138,21 @@ export class ResidentApp {
   }
 
   async post(path: string, form: URLSearchParams): Promise<Response> {
-    return this.#send(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    return this.#send(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
   }
 
   async #send(path: string, init: RequestInit): Promise<Response> {
     const url = path.startsWith('http') ? path : `${this.issuer}${path}`;
     const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string> | undefined), ...(cookie ? { cookie } : {}) } });
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string> | undefined), ...(cookie ? { cookie } : {}) },
+    });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const [name, ...value] = (pair ?? '').split('=');

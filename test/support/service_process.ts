@@ -13,18 +13,32 @@ export interface ServiceProcess {
 
 const root = join(import.meta.dirname, '..', '..');
 
-export async function startServiceProcess(name: string, env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  name: string,
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<ServiceProcess> {
   const dir = join(root, 'services', name, 'src');
   const child = spawn(process.execPath, ['--import', join(dir, 'telemetry.ts'), join(dir, 'main.ts')], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      resolve(code);
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`${name} did not start in ${timeoutMs} ms:\n${output}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      reject(new Error(`${name} did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const check = (): void => {
       if (output.includes(`"${name} started"`)) {
         clearTimeout(timer);

@@ -14,4 +14,11 @@ export {
 } from './scopes.ts';
 export { identityEventSubjects, transitEventSubjects, walletEventSubjects, walletRequestSubjects } from './subjects.ts';
 export { defaultBucketNames, defaultStreamNames } from './streams.ts';
-export { identityReasons, transitReasons, walletReasons, type IdentityReason, type TransitReason, type WalletReason } from './reasons.ts';
+export {
+  identityReasons,
+  transitReasons,
+  walletReasons,
+  type IdentityReason,
+  type TransitReason,
+  type WalletReason,
+} from './reasons.ts';

@@ -6,7 +6,10 @@ import { WalletErrorReason } from '@citypass/proto/wallet/v1/errors';
 import { identityReasons, transitReasons, walletReasons } from './reasons.ts';
 
 const reasonsOf = (protoEnum: Readonly<Record<string, number>>, prefix: string): string[] =>
-  Object.keys(protoEnum).filter((name) => name.startsWith(prefix) && !name.endsWith('_UNSPECIFIED')).map((name) => name.slice(prefix.length)).sort();
+  Object.keys(protoEnum)
+    .filter((name) => name.startsWith(prefix) && !name.endsWith('_UNSPECIFIED'))
+    .map((name) => name.slice(prefix.length))
+    .sort();
 
 test('reasons - each catalogue holds exactly its enum values, without the prefix', () => {
   assert.deepEqual(Object.keys(walletReasons).sort(), reasonsOf(WalletErrorReason, 'WALLET_ERROR_REASON_'));

@@ -9,14 +9,25 @@ test('scopes - a service scope is <verb>:<service>', () => {
 });
 
 test('scopes - each scope belongs to one resource: wallet verbs, gate and transit:admin, identity:admin', () => {
-  for (const verb of ['charge', 'refund', 'read', 'topup', 'settle']) assert.equal(resourceOfScope(`${verb}:parking`), resources.wallet, verb);
+  for (const verb of ['charge', 'refund', 'read', 'topup', 'settle'])
+    assert.equal(resourceOfScope(`${verb}:parking`), resources.wallet, verb);
   assert.equal(resourceOfScope('gate:gates-u2'), resources.transit);
   assert.equal(resourceOfScope(operatorScopes.transit), resources.transit);
   assert.equal(resourceOfScope(operatorScopes.identity), resources.identity);
 });
 
 test('scopes - unknown verbs, empty or nested service names and other shapes belong to no resource', () => {
-  for (const scope of ['gates:bad-one', 'charge:', 'charge:a:b', 'charge:Parking', 'wallet:admin', 'openid', '', 'charge :x', ' charge:x']) {
+  for (const scope of [
+    'gates:bad-one',
+    'charge:',
+    'charge:a:b',
+    'charge:Parking',
+    'wallet:admin',
+    'openid',
+    '',
+    'charge :x',
+    ' charge:x',
+  ]) {
     assert.equal(resourceOfScope(scope), undefined, JSON.stringify(scope));
   }
 });

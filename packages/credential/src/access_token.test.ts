@@ -16,12 +16,23 @@ const nowS = nowMs / 1000;
 
 function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    iss: issuer, aud: audience, iat: nowS - 10, exp: nowS + 300, client_id: 'svc-transit', sub: 'svc-transit',
-    scope: 'wallet:authorize wallet:read', jti: 'jti-1', ...overrides,
+    iss: issuer,
+    aud: audience,
+    iat: nowS - 10,
+    exp: nowS + 300,
+    client_id: 'svc-transit',
+    sub: 'svc-transit',
+    scope: 'wallet:authorize wallet:read',
+    jti: 'jti-1',
+    ...overrides,
   };
 }
 
-function token(overrides: Record<string, unknown> = {}, kid = 'k1', privateKey: KeyObject = signing.privateKey): string {
+function token(
+  overrides: Record<string, unknown> = {},
+  kid = 'k1',
+  privateKey: KeyObject = signing.privateKey,
+): string {
   return signJws({ alg: 'ES256', typ: 'at+jwt', kid }, claims(overrides), privateKey);
 }
 
@@ -32,10 +43,14 @@ function clock(startMs = nowMs) {
 
 /** A JWKS endpoint stub: serves `jwks`, counts requests, never touches the network. */
 function jwksStub(jwks: unknown) {
-  const stub = { jwks, calls: 0, fetch: (() => {
-    stub.calls += 1;
-    return Promise.resolve(Response.json(stub.jwks));
-  }) as typeof globalThis.fetch };
+  const stub = {
+    jwks,
+    calls: 0,
+    fetch: (() => {
+      stub.calls += 1;
+      return Promise.resolve(Response.json(stub.jwks));
+    }) as typeof globalThis.fetch,
+  };
   return stub;
 }
 
@@ -55,7 +70,11 @@ async function assertRejected(verifier: AccessTokenVerifier, compact: string, re
 
 test('access token - a valid token gives the client, subject and scopes', async () => {
   const principal = await verifierWith().verify(token());
-  assert.deepEqual(principal, { clientId: 'svc-transit', subject: 'svc-transit', scopes: new Set(['wallet:authorize', 'wallet:read']) });
+  assert.deepEqual(principal, {
+    clientId: 'svc-transit',
+    subject: 'svc-transit',
+    scopes: new Set(['wallet:authorize', 'wallet:read']),
+  });
 });
 
 test('access token - absent scope is no scopes, absent sub is the client, application/at+jwt is at+jwt', async () => {
@@ -73,15 +92,27 @@ test('access token - alg none and HS256 are TOKEN_INVALID', async () => {
   // The classic confusion: HMAC keyed with the issuer's public key.
   const hsInput = `${encodeBase64Url(JSON.stringify({ alg: 'HS256', typ: 'at+jwt', kid: 'k1' }))}.${payload}`;
   const secret = signing.publicKey.export({ format: 'der', type: 'spki' });
-  await assertRejected(verifier, `${hsInput}.${createHmac('sha256', secret).update(hsInput).digest('base64url')}`, 'TOKEN_INVALID');
+  await assertRejected(
+    verifier,
+    `${hsInput}.${createHmac('sha256', secret).update(hsInput).digest('base64url')}`,
+    'TOKEN_INVALID',
+  );
 });
 
 test('access token - a typ other than at+jwt and a missing kid are TOKEN_INVALID', async () => {
   const verifier = verifierWith();
   for (const typ of [undefined, 'JWT', 'dc+sd-jwt', 'kb+jwt']) {
-    await assertRejected(verifier, signRaw({ alg: 'ES256', typ, kid: 'k1' }, claims(), signing.privateKey), 'TOKEN_INVALID');
+    await assertRejected(
+      verifier,
+      signRaw({ alg: 'ES256', typ, kid: 'k1' }, claims(), signing.privateKey),
+      'TOKEN_INVALID',
+    );
   }
-  await assertRejected(verifier, signRaw({ alg: 'ES256', typ: 'at+jwt' }, claims(), signing.privateKey), 'TOKEN_INVALID');
+  await assertRejected(
+    verifier,
+    signRaw({ alg: 'ES256', typ: 'at+jwt' }, claims(), signing.privateKey),
+    'TOKEN_INVALID',
+  );
 });
 
 test('access token - aud must be this resource, alone or in an array', async () => {
@@ -95,8 +126,16 @@ test('access token - aud must be this resource, alone or in an array', async () 
 test('access token - another issuer, a missing client_id and ill-typed claims are TOKEN_INVALID', async () => {
   const verifier = verifierWith();
   for (const overrides of [
-    { iss: 'https://evil.example' }, { iss: undefined }, { client_id: undefined }, { client_id: '' }, { client_id: 7 },
-    { scope: ['wallet:read'] }, { sub: 1 }, { exp: '9999999999' }, { exp: undefined }, { iat: undefined },
+    { iss: 'https://evil.example' },
+    { iss: undefined },
+    { client_id: undefined },
+    { client_id: '' },
+    { client_id: 7 },
+    { scope: ['wallet:read'] },
+    { sub: 1 },
+    { exp: '9999999999' },
+    { exp: undefined },
+    { iat: undefined },
   ]) {
     await assertRejected(verifier, token(overrides), 'TOKEN_INVALID');
   }
@@ -104,7 +143,10 @@ test('access token - another issuer, a missing client_id and ill-typed claims ar
 
 test('access token - expired at exp plus the skew, not a millisecond before', async () => {
   const compact = token({ exp: nowS });
-  assert.equal((await verifierWith({ now: () => nowMs + 4_999, cacheSize: 0 }).verify(compact)).clientId, 'svc-transit');
+  assert.equal(
+    (await verifierWith({ now: () => nowMs + 4_999, cacheSize: 0 }).verify(compact)).clientId,
+    'svc-transit',
+  );
   await assertRejected(verifierWith({ now: () => nowMs + 5_000 }), compact, 'TOKEN_EXPIRED');
   await assertRejected(verifierWith({ now: () => nowMs + 1, clockSkewMs: 0 }), compact, 'TOKEN_EXPIRED');
 });
@@ -137,16 +179,26 @@ test('access token - an unknown kid is TOKEN_INVALID without a JWKS URI, and fet
 
 test('access token - an unknown kid refetches the JWKS once: accepted when published, else TOKEN_INVALID', async () => {
   const stub = jwksStub(jwksOfKey('k1', signing.publicKey));
-  const issuerKeys = new IssuerKeys({ jwks: jwksOfKey('k1', signing.publicKey), jwksUri, fetch: stub.fetch, now: () => nowMs });
+  const issuerKeys = new IssuerKeys({
+    jwks: jwksOfKey('k1', signing.publicKey),
+    jwksUri,
+    fetch: stub.fetch,
+    now: () => nowMs,
+  });
   const verifier = verifierWith({ issuerKeys });
   await assertRejected(verifier, token({}, 'k2', rotated.privateKey), 'TOKEN_INVALID');
   assert.equal(stub.calls, 1);
   await assertRejected(verifier, token({}, 'k3', rotated.privateKey), 'TOKEN_INVALID');
   assert.equal(stub.calls, 1, 'refetches are throttled');
 
-  const rotation = jwksStub({ keys: [...jwksOfKey('k1', signing.publicKey).keys, ...jwksOfKey('k2', rotated.publicKey).keys] });
+  const rotation = jwksStub({
+    keys: [...jwksOfKey('k1', signing.publicKey).keys, ...jwksOfKey('k2', rotated.publicKey).keys],
+  });
   const rotatingKeys = new IssuerKeys({ jwks: jwksOfKey('k1', signing.publicKey), jwksUri, fetch: rotation.fetch });
-  assert.equal((await verifierWith({ issuerKeys: rotatingKeys }).verify(token({}, 'k2', rotated.privateKey))).clientId, 'svc-transit');
+  assert.equal(
+    (await verifierWith({ issuerKeys: rotatingKeys }).verify(token({}, 'k2', rotated.privateKey))).clientId,
+    'svc-transit',
+  );
   assert.equal(rotation.calls, 1);
 });
 

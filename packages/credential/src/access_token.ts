@@ -33,7 +33,12 @@ type VerifiedToken = {
   readonly rejectedFromMs: number;
 };
 
-type ExpectedClaims = { readonly issuer: string; readonly audience: string; readonly nowMs: number; readonly clockSkewMs: number };
+type ExpectedClaims = {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly nowMs: number;
+  readonly clockSkewMs: number;
+};
 
 export class AccessTokenVerifier {
   readonly #issuer: string;
@@ -86,7 +91,12 @@ export class AccessTokenVerifier {
     // Known kids are checked without yielding, so a burst of calls with one new token verifies it once.
     const key = this.#issuerKeys.get(kid) ?? (await this.#resolve(kid));
     if (!verifyJwsSignature(jws, key)) throw tokenInvalid('the access token signature does not verify');
-    const expected = { issuer: this.#issuer, audience: this.#audience, nowMs: this.#now(), clockSkewMs: this.#clockSkewMs };
+    const expected = {
+      issuer: this.#issuer,
+      audience: this.#audience,
+      nowMs: this.#now(),
+      clockSkewMs: this.#clockSkewMs,
+    };
     const { principal, expiresAtMs } = checkClaims(jws.payload, expected);
     return { principal, kid, key, rejectedFromMs: expiresAtMs + this.#clockSkewMs };
   }
@@ -128,7 +138,8 @@ function checkClaims(payload: JsonObject, expected: ExpectedClaims): { principal
   if (Math.max(iat, nbf ?? iat) * 1000 > expected.nowMs + expected.clockSkewMs) {
     throw tokenInvalid('the access token is not valid yet');
   }
-  if (expected.nowMs >= exp * 1000 + expected.clockSkewMs) throw tokenRejected(credentialReasons.TOKEN_EXPIRED, 'the access token has expired');
+  if (expected.nowMs >= exp * 1000 + expected.clockSkewMs)
+    throw tokenRejected(credentialReasons.TOKEN_EXPIRED, 'the access token has expired');
   const scopes = new Set(typeof scope === 'string' ? scope.split(' ').filter((name) => name !== '') : []);
   const principal: Principal = Object.freeze({ clientId, subject: typeof sub === 'string' ? sub : clientId, scopes });
   return { principal, expiresAtMs: exp * 1000 };

@@ -4,8 +4,9 @@ const alphabetPattern = /^[A-Za-z0-9_-]*$/;
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 export function encodeBase64Url(data: Uint8Array | string): string {
-  return (typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength))
-    .toString('base64url');
+  return (
+    typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  ).toString('base64url');
 }
 
 export function isCanonicalBase64Url(text: string): boolean {

@@ -160,7 +160,11 @@ export function revocationsFrom(follower: BucketFollower, policy: StalePolicy): 
   return {
     isRevoked: (credentialId, atMs) => {
       if (policy === 'fail_closed' && !follower.live) {
-        throw new DomainError('unavailable', credentialReasons.REVOCATIONS_UNAVAILABLE, 'credential status is not available right now');
+        throw new DomainError(
+          'unavailable',
+          credentialReasons.REVOCATIONS_UNAVAILABLE,
+          'credential status is not available right now',
+        );
       }
       return follower.set.isRevoked(credentialId, atMs);
     },

@@ -67,7 +67,8 @@ export function parseCredentialClaims(payload: JsonObject): CredentialClaims {
   const reason = credentialReasons.CREDENTIAL_CLAIMS_INVALID;
   const jwk = objectClaim(objectClaim(payload, 'cnf', reason), 'jwk', reason);
   const concession = payload['concession'];
-  if (typeof concession !== 'string' || !isConcession(concession)) throw claimError(reason, 'concession is not a known concession');
+  if (typeof concession !== 'string' || !isConcession(concession))
+    throw claimError(reason, 'concession is not a known concession');
   const statusList = objectClaim(objectClaim(payload, 'status', reason), 'status_list', reason);
   const plan = optionalStringClaim(payload, 'plan', reason);
   return {
@@ -80,6 +81,8 @@ export function parseCredentialClaims(payload: JsonObject): CredentialClaims {
     cnf: { jwk },
     concession,
     ...(plan === undefined ? {} : { plan }),
-    status: { status_list: { idx: integerClaim(statusList, 'idx', reason), uri: stringClaim(statusList, 'uri', reason) } },
+    status: {
+      status_list: { idx: integerClaim(statusList, 'idx', reason), uri: stringClaim(statusList, 'uri', reason) },
+    },
   };
 }

@@ -8,6 +8,11 @@ import { CredentialErrorReason as ProtoCredentialErrorReason } from '@citypass/p
 export const credentialReasons = reasonCatalogue(ProtoCredentialErrorReason, 'CREDENTIAL_ERROR_REASON_');
 export type CredentialErrorReason = keyof typeof credentialReasons;
 
-export function credentialError(kind: ErrorKind, reason: CredentialErrorReason, message: string, cause?: unknown): DomainError {
+export function credentialError(
+  kind: ErrorKind,
+  reason: CredentialErrorReason,
+  message: string,
+  cause?: unknown,
+): DomainError {
   return new DomainError(kind, reason, message, cause === undefined ? undefined : { cause });
 }

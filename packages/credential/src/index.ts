@@ -12,7 +12,12 @@ export { importDevicePublicJwk, jwkThumbprint, publicJwkOf, type EcPublicJwk } f
 export type { Jwks, PublishedJwk } from './jwks.ts';
 export { decodeJws, signJws, verifyJwsSignature, type DecodedJws, type JwsHeaderInput } from './jws.ts';
 export {
-  createPresentation, keyBindingTyp, maxPresentationTtlSeconds, parsePresentationClaims, sdHashOf, splitPresentation,
+  createPresentation,
+  keyBindingTyp,
+  maxPresentationTtlSeconds,
+  parsePresentationClaims,
+  sdHashOf,
+  splitPresentation,
 } from './presentation.ts';
 export type { AmountCap, CreatePresentationInput, PresentationClaims } from './presentation.ts';
 export { ReplayCache, type AcceptedPresentation, type ReplayCacheOptions } from './replay_cache.ts';

@@ -32,13 +32,23 @@ test('issuer keys - only EC P-256 signing keys for ES256 with a kid are kept', (
   const keys = new IssuerKeys({
     jwks: {
       keys: [
-        { ...jwk, kid: 'plain' }, { ...jwk, kid: 'sig', use: 'sig', alg: 'ES256' }, { ...jwk, kid: 'enc', use: 'enc' },
-        { ...jwk, kid: 'es384', alg: 'ES384' }, { ...p384, kid: 'p384' }, { ...rsa, kid: 'rsa', alg: 'RS256' }, { ...jwk },
-        { ...jwk, kid: 'off-curve', y: jwk.x }, { ...jwk, kid: 'private', d: jwk.x }, 'not a key',
+        { ...jwk, kid: 'plain' },
+        { ...jwk, kid: 'sig', use: 'sig', alg: 'ES256' },
+        { ...jwk, kid: 'enc', use: 'enc' },
+        { ...jwk, kid: 'es384', alg: 'ES384' },
+        { ...p384, kid: 'p384' },
+        { ...rsa, kid: 'rsa', alg: 'RS256' },
+        { ...jwk },
+        { ...jwk, kid: 'off-curve', y: jwk.x },
+        { ...jwk, kid: 'private', d: jwk.x },
+        'not a key',
       ],
     },
   });
-  assert.deepEqual(keys.toJwks().keys.map((key) => key.kid), ['plain', 'sig']);
+  assert.deepEqual(
+    keys.toJwks().keys.map((key) => key.kid),
+    ['plain', 'sig'],
+  );
 });
 
 test('issuer keys - a seed that is not a JWKS is JWKS_INVALID', async () => {
@@ -69,7 +79,12 @@ test('issuer keys - an unknown kid refetches the JWKS, concurrent misses share o
 test('issuer keys - misses within minRefetchIntervalMs do not fetch again', async () => {
   server.publish(bothKeys);
   const { now, advance } = clock();
-  const keys = new IssuerKeys({ jwks: jwksOfKey('k1', first.publicKey), jwksUri: server.uri, minRefetchIntervalMs: 30_000, now });
+  const keys = new IssuerKeys({
+    jwks: jwksOfKey('k1', first.publicKey),
+    jwksUri: server.uri,
+    minRefetchIntervalMs: 30_000,
+    now,
+  });
   const before = server.requests();
   await assertRejects(() => keys.resolve('k9'), 'unauthenticated', 'ISSUER_KEY_UNKNOWN');
   assert.equal(server.requests() - before, 1);
@@ -91,8 +106,12 @@ test('issuer keys - a refetch replaces the set: a key the issuer dropped is drop
 
 test('issuer keys - failed fetches are ISSUER_KEYS_UNAVAILABLE and keep the keys already known', async () => {
   const failures: Array<[unknown, { status?: number; chunked?: boolean }]> = [
-    ['oops', { status: 500 }], ['not json', {}], [{ keys: [] }, {}], [{ keys: 'none' }, {}],
-    [{ ...bothKeys, pad: 'x'.repeat(70_000) }, {}], [{ ...bothKeys, pad: 'x'.repeat(70_000) }, { chunked: true }],
+    ['oops', { status: 500 }],
+    ['not json', {}],
+    [{ keys: [] }, {}],
+    [{ keys: 'none' }, {}],
+    [{ ...bothKeys, pad: 'x'.repeat(70_000) }, {}],
+    [{ ...bothKeys, pad: 'x'.repeat(70_000) }, { chunked: true }],
   ];
   for (const [body, options] of failures) {
     server.publish(body, options);

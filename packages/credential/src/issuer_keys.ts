@@ -56,7 +56,11 @@ export class IssuerKeys {
     }
     const fetched = this.get(kid);
     if (fetched === undefined) {
-      throw credentialError('unauthenticated', credentialReasons.ISSUER_KEY_UNKNOWN, 'credential key id is not a known issuer key');
+      throw credentialError(
+        'unauthenticated',
+        credentialReasons.ISSUER_KEY_UNKNOWN,
+        'credential key id is not a known issuer key',
+      );
     }
     return fetched;
   }
@@ -76,18 +80,31 @@ export class IssuerKeys {
   async #fetchAndReplace(): Promise<void> {
     const uri = this.#jwksUri;
     if (uri === undefined) {
-      throw credentialError('failed_precondition', credentialReasons.ISSUER_KEYS_UNAVAILABLE, 'no JWKS URI is configured');
+      throw credentialError(
+        'failed_precondition',
+        credentialReasons.ISSUER_KEYS_UNAVAILABLE,
+        'no JWKS URI is configured',
+      );
     }
     this.#lastFetchStartedAtMs = this.#now();
     let keys: Map<string, IssuerKey>;
     try {
       keys = issuerKeysOfJwks(await fetchJwks(uri, this.#fetch, this.#fetchTimeoutMs, this.#maxJwksBytes));
     } catch (cause) {
-      throw credentialError('unavailable', credentialReasons.ISSUER_KEYS_UNAVAILABLE, 'issuer JWKS could not be fetched', cause);
+      throw credentialError(
+        'unavailable',
+        credentialReasons.ISSUER_KEYS_UNAVAILABLE,
+        'issuer JWKS could not be fetched',
+        cause,
+      );
     }
     // A set without a usable key is a broken publication, not a revocation of every key: keep the old set.
     if (keys.size === 0) {
-      throw credentialError('unavailable', credentialReasons.ISSUER_KEYS_UNAVAILABLE, 'issuer JWKS has no ES256 signing key');
+      throw credentialError(
+        'unavailable',
+        credentialReasons.ISSUER_KEYS_UNAVAILABLE,
+        'issuer JWKS has no ES256 signing key',
+      );
     }
     this.#keys = keys;
   }

@@ -33,7 +33,13 @@ test('jwk - a private member d is DEVICE_KEY_INVALID', async () => {
 test('jwk - another curve or key type is DEVICE_KEY_INVALID', async () => {
   const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' });
   const ed25519 = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
-  for (const candidate of [p384, { ...p384, crv: 'P-256' }, ed25519, { ...jwk, crv: 'secp256k1' }, { ...jwk, kty: 'RSA' }]) {
+  for (const candidate of [
+    p384,
+    { ...p384, crv: 'P-256' },
+    ed25519,
+    { ...jwk, crv: 'secp256k1' },
+    { ...jwk, kty: 'RSA' },
+  ]) {
     await assertRejects(importing(candidate), 'invalid_argument', 'DEVICE_KEY_INVALID');
   }
 });
@@ -54,5 +60,6 @@ test('jwk - short, long, padded or missing coordinates are DEVICE_KEY_INVALID', 
     'not an object',
     null,
   ];
-  for (const candidate of candidates) await assertRejects(importing(candidate), 'invalid_argument', 'DEVICE_KEY_INVALID');
+  for (const candidate of candidates)
+    await assertRejects(importing(candidate), 'invalid_argument', 'DEVICE_KEY_INVALID');
 });

@@ -13,10 +13,16 @@ const p256SpkiPrefix = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d0301
 /** The phone's key from a credential's cnf.jwk. Anything but a valid public P-256 point is DEVICE_KEY_INVALID. */
 export function importDevicePublicJwk(jwk: unknown): { key: KeyObject; jwk: EcPublicJwk } {
   const problem = ecPublicJwkProblem(jwk);
-  if (problem !== undefined) throw credentialError('invalid_argument', credentialReasons.DEVICE_KEY_INVALID, `device key ${problem}`);
+  if (problem !== undefined)
+    throw credentialError('invalid_argument', credentialReasons.DEVICE_KEY_INVALID, `device key ${problem}`);
   const publicJwk = jwk as EcPublicJwk;
   const key = importEcPublicJwk(publicJwk);
-  if (key === undefined) throw credentialError('invalid_argument', credentialReasons.DEVICE_KEY_INVALID, 'device key is not a point on P-256');
+  if (key === undefined)
+    throw credentialError(
+      'invalid_argument',
+      credentialReasons.DEVICE_KEY_INVALID,
+      'device key is not a point on P-256',
+    );
   return { key, jwk: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y } };
 }
 
@@ -39,7 +45,12 @@ export function ecPublicJwkProblem(jwk: unknown): string | undefined {
  * string argument spares node's per-call KeyObject/CryptoKey probes (exceptions), halving the import time.
  */
 export function importEcPublicJwk(jwk: EcPublicJwk): KeyObject | undefined {
-  const spki = Buffer.concat([p256SpkiPrefix, Buffer.of(0x04), Buffer.from(jwk.x, 'base64url'), Buffer.from(jwk.y, 'base64url')]);
+  const spki = Buffer.concat([
+    p256SpkiPrefix,
+    Buffer.of(0x04),
+    Buffer.from(jwk.x, 'base64url'),
+    Buffer.from(jwk.y, 'base64url'),
+  ]);
   try {
     return createPublicKey(`-----BEGIN PUBLIC KEY-----\n${spki.toString('base64')}\n-----END PUBLIC KEY-----\n`);
   } catch {

@@ -17,7 +17,11 @@ const maxKidLength = 128;
  */
 export function issuerKeysOfJwks(jwks: unknown): Map<string, IssuerKey> {
   if (!isJsonObject(jwks) || !Array.isArray(jwks['keys'])) {
-    throw credentialError('invalid_argument', credentialReasons.JWKS_INVALID, 'JWKS must be an object with a keys array');
+    throw credentialError(
+      'invalid_argument',
+      credentialReasons.JWKS_INVALID,
+      'JWKS must be an object with a keys array',
+    );
   }
   const keys = new Map<string, IssuerKey>();
   for (const candidate of jwks['keys'] as unknown[]) {

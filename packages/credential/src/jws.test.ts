@@ -9,7 +9,8 @@ const key = newKeyPair();
 const payload = { sub: 'resident-1', n: 1 };
 const token = signJws({ alg: 'ES256', typ: 'JWT', kid: 'k1' }, payload, key.privateKey);
 const [headerPart = '', payloadPart = '', signaturePart = ''] = token.split('.');
-const unsigned = (header: object, body: object = payload) => `${encodeBase64Url(JSON.stringify(header))}.${encodeBase64Url(JSON.stringify(body))}`;
+const unsigned = (header: object, body: object = payload) =>
+  `${encodeBase64Url(JSON.stringify(header))}.${encodeBase64Url(JSON.stringify(body))}`;
 const decode = (compact: string) => () => decodeJws(compact, 4096);
 
 test('jws - sign, decode and verify round trip', () => {
@@ -49,7 +50,11 @@ test('jws - RS256, es256 in lower case and a missing alg are ALG_NOT_ALLOWED', a
 });
 
 test('jws - a crit header is JWS_CRIT_UNSUPPORTED', async () => {
-  await assertRejects(decode(`${unsigned({ alg: 'ES256', crit: ['b64'], b64: false })}.${signaturePart}`), 'invalid_argument', 'JWS_CRIT_UNSUPPORTED');
+  await assertRejects(
+    decode(`${unsigned({ alg: 'ES256', crit: ['b64'], b64: false })}.${signaturePart}`),
+    'invalid_argument',
+    'JWS_CRIT_UNSUPPORTED',
+  );
 });
 
 test('jws - anything but three parts is MALFORMED_JWS', async () => {

@@ -58,8 +58,14 @@ function decodeHeader(part: string): Readonly<JsonObject> {
   const cached = headerCache.get(part);
   if (cached !== undefined) return cached;
   const header = decodeJsonPart(part, 'header');
-  if (header['alg'] !== 'ES256') throw credentialError('unauthenticated', credentialReasons.ALG_NOT_ALLOWED, 'only ES256 is accepted');
-  if ('crit' in header) throw credentialError('invalid_argument', credentialReasons.JWS_CRIT_UNSUPPORTED, 'JWS crit header is not supported');
+  if (header['alg'] !== 'ES256')
+    throw credentialError('unauthenticated', credentialReasons.ALG_NOT_ALLOWED, 'only ES256 is accepted');
+  if ('crit' in header)
+    throw credentialError(
+      'invalid_argument',
+      credentialReasons.JWS_CRIT_UNSUPPORTED,
+      'JWS crit header is not supported',
+    );
   if (part.length <= cacheableHeaderLength) {
     if (headerCache.size >= headerCacheEntries) headerCache.clear();
     headerCache.set(part, Object.freeze(header));

@@ -67,7 +67,11 @@ export function sdHashOf(credentialWithTilde: string): string {
 export function splitPresentation(wire: string): { credential: string; keyBinding: string } {
   const separator = wire.indexOf('~');
   if (separator <= 0 || separator !== wire.lastIndexOf('~') || separator === wire.length - 1) {
-    throw credentialError('invalid_argument', credentialReasons.MALFORMED_PRESENTATION, 'presentation must be <credential>~<kb-jwt>');
+    throw credentialError(
+      'invalid_argument',
+      credentialReasons.MALFORMED_PRESENTATION,
+      'presentation must be <credential>~<kb-jwt>',
+    );
   }
   return { credential: wire.slice(0, separator), keyBinding: wire.slice(separator + 1) };
 }
@@ -99,9 +103,13 @@ function parseAmountCap(cap: JsonObject): AmountCap {
   if (typeof currency !== 'string' || !isCurrencyCode(currency)) {
     throw claimError(credentialReasons.PRESENTATION_CLAIMS_INVALID, 'cap.cur must be an ISO 4217 code');
   }
-  if (typeof amount === 'number' && Number.isSafeInteger(amount) && amount >= 0) return { amountMinor: BigInt(amount), currency };
+  if (typeof amount === 'number' && Number.isSafeInteger(amount) && amount >= 0)
+    return { amountMinor: BigInt(amount), currency };
   if (typeof amount === 'string' && amountTextPattern.test(amount)) return { amountMinor: BigInt(amount), currency };
-  throw claimError(credentialReasons.PRESENTATION_CLAIMS_INVALID, 'cap.amt must be a non-negative integer of minor units');
+  throw claimError(
+    credentialReasons.PRESENTATION_CLAIMS_INVALID,
+    'cap.amt must be a non-negative integer of minor units',
+  );
 }
 
 function amountToWire(amountMinor: bigint): number | string {

@@ -26,7 +26,12 @@ export type AcceptedPresentation = {
 
 type CounterEntry = { counter: number; retainUntilMs: number };
 /** An accepted nonce: until when it is kept, and the device counter it moved (to undo that on release). */
-type NonceEntry = { readonly retainUntilMs: number; readonly counterKey: string; readonly counter: number; readonly previousCounter: number };
+type NonceEntry = {
+  readonly retainUntilMs: number;
+  readonly counterKey: string;
+  readonly counter: number;
+  readonly previousCounter: number;
+};
 
 export class ReplayCache {
   readonly #maxEntries: number;
@@ -53,7 +58,11 @@ export class ReplayCache {
   checkAndRecord(presentation: AcceptedPresentation, nowMs: number): void {
     this.#evictExpired(nowMs);
     if (this.#nonces.has(presentation.nonce)) {
-      throw credentialError('unauthenticated', credentialReasons.PRESENTATION_REPLAYED, 'presentation was already used');
+      throw credentialError(
+        'unauthenticated',
+        credentialReasons.PRESENTATION_REPLAYED,
+        'presentation was already used',
+      );
     }
     const last = this.#counters.get(presentation.counterKey);
     if (last !== undefined && presentation.counter <= last.counter) {
@@ -61,16 +70,28 @@ export class ReplayCache {
       throw credentialError('unauthenticated', credentialReasons.COUNTER_NOT_INCREASING, message);
     }
     if (this.#nonces.size >= this.#maxEntries || (last === undefined && this.#counters.size >= this.#maxEntries)) {
-      throw credentialError('resource_exhausted', credentialReasons.REPLAY_CACHE_FULL, 'replay cache is full of unexpired presentations');
+      throw credentialError(
+        'resource_exhausted',
+        credentialReasons.REPLAY_CACHE_FULL,
+        'replay cache is full of unexpired presentations',
+      );
     }
     const nonceRetainUntilMs = presentation.expiresAtMs + this.#clockSkewMs;
     const { counterKey, counter } = presentation;
-    this.#nonces.set(presentation.nonce, { retainUntilMs: nonceRetainUntilMs, counterKey, counter, previousCounter: last?.counter ?? Number.NEGATIVE_INFINITY });
+    this.#nonces.set(presentation.nonce, {
+      retainUntilMs: nonceRetainUntilMs,
+      counterKey,
+      counter,
+      previousCounter: last?.counter ?? Number.NEGATIVE_INFINITY,
+    });
     this.#nonceExpiries.push(nonceRetainUntilMs, presentation.nonce);
     // A presentation with a lower counter was signed no later than this one, so it has expired by then.
     const counterRetainUntilMs = nonceRetainUntilMs + maxPresentationTtlSeconds * 1000;
     if (last === undefined) {
-      this.#counters.set(presentation.counterKey, { counter: presentation.counter, retainUntilMs: counterRetainUntilMs });
+      this.#counters.set(presentation.counterKey, {
+        counter: presentation.counter,
+        retainUntilMs: counterRetainUntilMs,
+      });
       this.#counterExpiries.push(counterRetainUntilMs, presentation.counterKey);
     } else {
       last.counter = presentation.counter;
@@ -84,7 +105,8 @@ export class ReplayCache {
    */
   release(presentation: AcceptedPresentation): void {
     const entry = this.#nonces.get(presentation.nonce);
-    if (entry === undefined || entry.counterKey !== presentation.counterKey || entry.counter !== presentation.counter) return;
+    if (entry === undefined || entry.counterKey !== presentation.counterKey || entry.counter !== presentation.counter)
+      return;
     this.#nonces.delete(presentation.nonce);
     const last = this.#counters.get(entry.counterKey);
     if (last !== undefined && last.counter === entry.counter) last.counter = entry.previousCounter;

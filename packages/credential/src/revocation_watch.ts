@@ -38,10 +38,12 @@ async function listKeys(kv: KV): Promise<Map<string, number>> {
   for await (const key of await kv.keys()) keys.push(key);
   const revoked = new Map<string, number>();
   for (let index = 0; index < keys.length; index += 64) {
-    await Promise.all(keys.slice(index, index + 64).map(async (key) => {
-      const entry = await kv.get(key);
-      if (entry !== null && entry.operation === 'PUT') revoked.set(key, revokedAtOf(entry.string()));
-    }));
+    await Promise.all(
+      keys.slice(index, index + 64).map(async (key) => {
+        const entry = await kv.get(key);
+        if (entry !== null && entry.operation === 'PUT') revoked.set(key, revokedAtOf(entry.string()));
+      }),
+    );
   }
   return revoked;
 }

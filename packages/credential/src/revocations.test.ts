@@ -26,7 +26,10 @@ test('revocations - a revocation applies from its time on; one without a time ap
 });
 
 test('revocations - the time is read from the status value identity writes', () => {
-  assert.equal(revokedAtOf(JSON.stringify({ revokedAt: '2026-11-30T10:00:00.000Z', by: 'replaced' })), Date.parse('2026-11-30T10:00:00.000Z'));
+  assert.equal(
+    revokedAtOf(JSON.stringify({ revokedAt: '2026-11-30T10:00:00.000Z', by: 'replaced' })),
+    Date.parse('2026-11-30T10:00:00.000Z'),
+  );
   for (const value of ['1', 'not json', '{}', JSON.stringify({ revokedAt: 'yesterday' })]) {
     assert.equal(revokedAtOf(value), Number.NEGATIVE_INFINITY, value);
   }

@@ -27,7 +27,11 @@ export function jwksOfKey(kid: string, key: KeyObject): { keys: object[] } {
 }
 
 /** Decoded header and payload of a compact JWS, for tests that build altered copies. */
-export function partsOf(compact: string): { header: Record<string, unknown>; payload: Record<string, unknown>; signature: string } {
+export function partsOf(compact: string): {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  signature: string;
+} {
   const [header = '', payload = '', signature = ''] = compact.split('.');
   const json = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>;
   return { header: json(header), payload: json(payload), signature };
@@ -61,9 +65,16 @@ export function makeFixture(verifierOptions: Partial<PresentationVerifierOptions
   const issue = (overrides: Partial<IssueCredentialInput> = {}): string =>
     issueCredential(
       {
-        issuer, residentId: randomUUID(), credentialId: randomUUID(), devicePublicJwk: publicJwkOf(device.publicKey),
-        concession: 'adult', statusIndex: 4711, statusUri: `${issuer}/status/1`,
-        issuedAtMs: nowMs - dayMs, expiresAtMs: nowMs + 365 * dayMs, ...overrides,
+        issuer,
+        residentId: randomUUID(),
+        credentialId: randomUUID(),
+        devicePublicJwk: publicJwkOf(device.publicKey),
+        concession: 'adult',
+        statusIndex: 4711,
+        statusUri: `${issuer}/status/1`,
+        issuedAtMs: nowMs - dayMs,
+        expiresAtMs: nowMs + 365 * dayMs,
+        ...overrides,
       },
       { kid, privateKey: issuerKey.privateKey },
     );
@@ -72,23 +83,38 @@ export function makeFixture(verifierOptions: Partial<PresentationVerifierOptions
   const revocations = new RevocationSet();
   const newVerifier = (options: Partial<PresentationVerifierOptions> = {}): PresentationVerifier =>
     new PresentationVerifier({
-      issuer, issuerKeys: new IssuerKeys({ jwks: jwksOfKey(kid, issuerKey.publicKey) }), revocations,
-      replayCache: new ReplayCache(), now: () => nowMs, ...verifierOptions, ...options,
+      issuer,
+      issuerKeys: new IssuerKeys({ jwks: jwksOfKey(kid, issuerKey.publicKey) }),
+      revocations,
+      replayCache: new ReplayCache(),
+      now: () => nowMs,
+      ...verifierOptions,
+      ...options,
     });
   const verifier = newVerifier();
   let counter = 0;
   const present = (overrides: Partial<CreatePresentationInput> = {}): string =>
-    createPresentation({ credential, devicePrivateKey: device.privateKey, audience, counter: counter++, nowMs, ...overrides });
+    createPresentation({
+      credential,
+      devicePrivateKey: device.privateKey,
+      audience,
+      counter: counter++,
+      nowMs,
+      ...overrides,
+    });
   return { issuerKey, kid, device, credential, credentialId, revocations, verifier, newVerifier, issue, present };
 }
 
 /** Asserts that `action` fails with a DomainError of exactly this kind and reason. */
 export async function assertRejects(action: () => unknown, kind: string, reason: string): Promise<void> {
-  await assert.rejects(async () => {
-    await action();
-  }, (error: unknown) => {
-    assert.ok(isDomainError(error), `expected a DomainError, got ${String(error)}`);
-    assert.deepEqual({ kind: error.kind, reason: error.reason }, { kind, reason });
-    return true;
-  });
+  await assert.rejects(
+    async () => {
+      await action();
+    },
+    (error: unknown) => {
+      assert.ok(isDomainError(error), `expected a DomainError, got ${String(error)}`);
+      assert.deepEqual({ kind: error.kind, reason: error.reason }, { kind, reason });
+      return true;
+    },
+  );
 }

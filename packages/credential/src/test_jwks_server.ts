@@ -18,7 +18,12 @@ export async function startJwksServer(initial: unknown): Promise<JwksServer> {
     const { body, status, delayMs, chunked, hang } = response;
     if (hang) return;
     setTimeout(() => {
-      reply.writeHead(status, chunked ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      reply.writeHead(
+        status,
+        chunked
+          ? { 'content-type': 'application/json' }
+          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      );
       reply.end(body);
     }, delayMs);
   });
@@ -30,7 +35,10 @@ export async function startJwksServer(initial: unknown): Promise<JwksServer> {
     publish(body, options = {}) {
       response = {
         body: typeof body === 'string' ? body : JSON.stringify(body),
-        status: options.status ?? 200, delayMs: options.delayMs ?? 0, chunked: options.chunked ?? false, hang: options.hang ?? false,
+        status: options.status ?? 200,
+        delayMs: options.delayMs ?? 0,
+        chunked: options.chunked ?? false,
+        hang: options.hang ?? false,
       };
     },
     close: () => {

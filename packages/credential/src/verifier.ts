@@ -88,17 +88,27 @@ export class PresentationVerifier {
   async verify(wire: string, options: VerifyPresentationOptions): Promise<VerifiedPresentation> {
     const nowMs = options.nowMs ?? this.#now();
     const maxBytes = this.#maxPresentationBytes;
-    if (typeof wire !== 'string') throw credentialError('invalid_argument', credentialReasons.MALFORMED_PRESENTATION, 'presentation must be text');
+    if (typeof wire !== 'string')
+      throw credentialError('invalid_argument', credentialReasons.MALFORMED_PRESENTATION, 'presentation must be text');
     if (wire.length > maxBytes) {
-      throw credentialError('invalid_argument', credentialReasons.PRESENTATION_TOO_LARGE, `presentation is longer than ${maxBytes} bytes`);
+      throw credentialError(
+        'invalid_argument',
+        credentialReasons.PRESENTATION_TOO_LARGE,
+        `presentation is longer than ${maxBytes} bytes`,
+      );
     }
     const { credential, keyBinding } = splitPresentation(wire);
     const cachedOrDecoded = this.#cachedCredential(credential, nowMs) ?? decodeJws(credential, maxBytes);
     const keyBindingJws = decodeJws(keyBinding, maxBytes);
-    const verified = 'signingInput' in cachedOrDecoded
-      ? await this.#verifyCredential(credential, cachedOrDecoded, nowMs)
-      : checkCredentialTimes(cachedOrDecoded, nowMs, this.#clockSkewMs);
-    const claims = checkKeyBinding(keyBindingJws, verified, { audience: options.audience, nowMs, clockSkewMs: this.#clockSkewMs });
+    const verified =
+      'signingInput' in cachedOrDecoded
+        ? await this.#verifyCredential(credential, cachedOrDecoded, nowMs)
+        : checkCredentialTimes(cachedOrDecoded, nowMs, this.#clockSkewMs);
+    const claims = checkKeyBinding(keyBindingJws, verified, {
+      audience: options.audience,
+      nowMs,
+      clockSkewMs: this.#clockSkewMs,
+    });
     if (this.#revocations.isRevoked(verified.claims.jti, options.revocationAsOfMs)) {
       throw credentialError('permission_denied', credentialReasons.CREDENTIAL_REVOKED, 'credential has been revoked');
     }
@@ -114,7 +124,10 @@ export class PresentationVerifier {
    */
   release(verified: VerifiedPresentation): void {
     this.#replayCache?.release({
-      nonce: verified.presentationId, expiresAtMs: verified.expiresAtMs, counterKey: verified.deviceThumbprint, counter: verified.counter,
+      nonce: verified.presentationId,
+      expiresAtMs: verified.expiresAtMs,
+      counterKey: verified.deviceThumbprint,
+      counter: verified.counter,
     });
   }
 
@@ -126,17 +139,26 @@ export class PresentationVerifier {
 
   async #verifyCredential(compact: string, decoded: DecodedJws, nowMs: number): Promise<VerifiedCredential> {
     const kid = decoded.header['kid'];
-    if (typeof kid !== 'string') throw credentialError('invalid_argument', credentialReasons.MALFORMED_JWS, 'credential header has no kid');
+    if (typeof kid !== 'string')
+      throw credentialError('invalid_argument', credentialReasons.MALFORMED_JWS, 'credential header has no kid');
     const issuerKey = await this.#issuerKeys.resolve(kid);
     if (!verifyJwsSignature(decoded, issuerKey)) {
-      throw credentialError('unauthenticated', credentialReasons.CREDENTIAL_SIGNATURE_INVALID, 'credential signature is not valid');
+      throw credentialError(
+        'unauthenticated',
+        credentialReasons.CREDENTIAL_SIGNATURE_INVALID,
+        'credential signature is not valid',
+      );
     }
     const claims = parseCredentialClaims(decoded.payload);
     if (claims.iss !== this.#issuer) {
       throw credentialError('unauthenticated', credentialReasons.ISSUER_MISMATCH, 'credential is from another issuer');
     }
     if (claims.vct !== credentialVct) {
-      throw credentialError('unauthenticated', credentialReasons.CREDENTIAL_TYPE_UNSUPPORTED, 'credential type is not supported');
+      throw credentialError(
+        'unauthenticated',
+        credentialReasons.CREDENTIAL_TYPE_UNSUPPORTED,
+        'credential type is not supported',
+      );
     }
     const times = { issuedAtMs: claims.iat * 1000, expiresAtMs: claims.exp * 1000 };
     checkCredentialTimes(times, nowMs, this.#clockSkewMs);
@@ -156,7 +178,11 @@ export class PresentationVerifier {
   }
 }
 
-function presentationResult(credential: VerifiedCredential, claims: PresentationClaims, expiresAtMs: number): VerifiedPresentation {
+function presentationResult(
+  credential: VerifiedCredential,
+  claims: PresentationClaims,
+  expiresAtMs: number,
+): VerifiedPresentation {
   const { jti, sub, concession, plan } = credential.claims;
   const result: Writable<VerifiedPresentation> = {
     credentialId: jti,

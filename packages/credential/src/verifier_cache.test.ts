@@ -23,7 +23,10 @@ function countingFixture(credentialCacheSize?: number): { fixture: Fixture; keys
 }
 
 function makeFixtureSharing(fixture: Fixture, issuerKeys: IssuerKeys, credentialCacheSize?: number): Fixture {
-  const verifier = fixture.newVerifier({ issuerKeys, ...(credentialCacheSize === undefined ? {} : { credentialCacheSize }) });
+  const verifier = fixture.newVerifier({
+    issuerKeys,
+    ...(credentialCacheSize === undefined ? {} : { credentialCacheSize }),
+  });
   return { ...fixture, verifier };
 }
 
@@ -47,9 +50,17 @@ test('verifier cache - a tampered credential sharing the cached one prefix is st
   await fixture.verifier.verify(fixture.present(), { audience });
   const [header = '', payload = '', signature = ''] = fixture.credential.split('.');
   const flipped = signature.slice(0, 40) + (signature[40] === 'A' ? 'B' : 'A') + signature.slice(41);
-  await assertRejects(() => fixture.verifier.verify(fixture.present({ credential: `${header}.${payload}.${flipped}` }), { audience }), 'unauthenticated', 'CREDENTIAL_SIGNATURE_INVALID');
+  await assertRejects(
+    () => fixture.verifier.verify(fixture.present({ credential: `${header}.${payload}.${flipped}` }), { audience }),
+    'unauthenticated',
+    'CREDENTIAL_SIGNATURE_INVALID',
+  );
   const upgraded = encodeBase64Url(JSON.stringify({ ...partsOf(fixture.credential).payload, concession: 'senior' }));
-  await assertRejects(() => fixture.verifier.verify(fixture.present({ credential: `${header}.${upgraded}.${signature}` }), { audience }), 'unauthenticated', 'CREDENTIAL_SIGNATURE_INVALID');
+  await assertRejects(
+    () => fixture.verifier.verify(fixture.present({ credential: `${header}.${upgraded}.${signature}` }), { audience }),
+    'unauthenticated',
+    'CREDENTIAL_SIGNATURE_INVALID',
+  );
   assert.equal((await fixture.verifier.verify(fixture.present(), { audience })).concession, 'adult');
 });
 
@@ -65,18 +76,34 @@ test('verifier cache - a cached credential is still checked for revocation and i
   const { fixture } = countingFixture();
   await fixture.verifier.verify(fixture.present(), { audience });
   fixture.revocations.add(fixture.credentialId);
-  await assertRejects(() => fixture.verifier.verify(fixture.present(), { audience }), 'permission_denied', 'CREDENTIAL_REVOKED');
+  await assertRejects(
+    () => fixture.verifier.verify(fixture.present(), { audience }),
+    'permission_denied',
+    'CREDENTIAL_REVOKED',
+  );
   fixture.revocations.remove(fixture.credentialId);
   const stranger = fixture.present({ devicePrivateKey: newKeyPair().privateKey });
-  await assertRejects(() => fixture.verifier.verify(stranger, { audience }), 'unauthenticated', 'PRESENTATION_SIGNATURE_INVALID');
+  await assertRejects(
+    () => fixture.verifier.verify(stranger, { audience }),
+    'unauthenticated',
+    'PRESENTATION_SIGNATURE_INVALID',
+  );
 });
 
 test('verifier cache - a cached credential whose issuer key was withdrawn is refused', async () => {
   const fixture = makeFixture();
   jwksServer.publish(jwksOfKey('k-next', newKeyPair().publicKey));
-  const issuerKeys = new IssuerKeys({ jwks: jwksOfKey(fixture.kid, fixture.issuerKey.publicKey), jwksUri: jwksServer.uri, minRefetchIntervalMs: 0 });
+  const issuerKeys = new IssuerKeys({
+    jwks: jwksOfKey(fixture.kid, fixture.issuerKey.publicKey),
+    jwksUri: jwksServer.uri,
+    minRefetchIntervalMs: 0,
+  });
   const sharing = makeFixtureSharing(fixture, issuerKeys);
   await sharing.verifier.verify(sharing.present(), { audience });
   await issuerKeys.refresh();
-  await assertRejects(() => sharing.verifier.verify(sharing.present(), { audience }), 'unauthenticated', 'ISSUER_KEY_UNKNOWN');
+  await assertRejects(
+    () => sharing.verifier.verify(sharing.present(), { audience }),
+    'unauthenticated',
+    'ISSUER_KEY_UNKNOWN',
+  );
 });

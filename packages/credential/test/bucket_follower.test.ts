@@ -17,7 +17,9 @@ async function eventually(condition: () => boolean, what: string, timeoutMs = 10
   }
 }
 
-test('bucket follower - loads and follows; while the broker is down it says so, checks follow the policy, and it catches up after', { timeout: 40_000 }, async () => {
+test('bucket follower - loads and follows; while the broker is down it says so, checks follow the policy, and it catches up after', {
+  timeout: 40_000,
+}, async () => {
   const server = await startNatsServer();
   const nc = await connect({ servers: server.url, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const bucket = uniqueName('revoked');
@@ -25,7 +27,11 @@ test('bucket follower - loads and follows; while the broker is down it says so, 
   await writer.put('c-before', '2026-01-01T00:00:00.000Z');
   const changes: boolean[] = [];
   const follower = new BucketFollower({
-    nc, open: () => new Kvm(nc).open(bucket), bucket, backoff: { initialMs: 50, maxMs: 200 }, onChange: (live) => changes.push(live),
+    nc,
+    open: () => new Kvm(nc).open(bucket),
+    bucket,
+    backoff: { initialMs: 50, maxMs: 200 },
+    onChange: (live) => changes.push(live),
   });
   const money = revocationsFrom(follower, 'fail_closed');
   const gate = revocationsFrom(follower, 'last_known');
@@ -37,7 +43,11 @@ test('bucket follower - loads and follows; while the broker is down it says so, 
 
     await server.stop();
     await eventually(() => !follower.live, 'the follower noticing the outage');
-    assert.throws(() => money.isRevoked('c-before'), (error: unknown) => error instanceof DomainError && error.kind === 'unavailable' && error.reason === 'REVOCATIONS_UNAVAILABLE');
+    assert.throws(
+      () => money.isRevoked('c-before'),
+      (error: unknown) =>
+        error instanceof DomainError && error.kind === 'unavailable' && error.reason === 'REVOCATIONS_UNAVAILABLE',
+    );
     assert.equal(gate.isRevoked('c-before'), true, 'a gate keeps deciding on what it last knew');
     assert.equal(gate.isRevoked('c-unknown'), false);
 
@@ -55,11 +65,18 @@ test('bucket follower - loads and follows; while the broker is down it says so, 
   assert.equal(follower.live, false);
 });
 
-test('bucket follower - a bucket that does not exist yet is followed once it is created', { timeout: 20_000 }, async () => {
+test('bucket follower - a bucket that does not exist yet is followed once it is created', {
+  timeout: 20_000,
+}, async () => {
   const server = await startNatsServer();
   const nc = await connect({ servers: server.url });
   const bucket = uniqueName('deny');
-  const follower = new BucketFollower({ nc, open: () => new Kvm(nc).open(bucket), bucket, backoff: { initialMs: 50, maxMs: 100 } });
+  const follower = new BucketFollower({
+    nc,
+    open: () => new Kvm(nc).open(bucket),
+    bucket,
+    backoff: { initialMs: 50, maxMs: 100 },
+  });
   try {
     assert.equal(await follower.startAndLoad(300), false, 'not live before the bucket exists');
     const kv = await new Kvm(nc).create(bucket, { history: 1 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IssuerKeys, PresentationVerifier, ReplayCache, RevocationSet, type VerifiedPresentation } from '@citypass/credential';
+import {
+  IssuerKeys,
+  PresentationVerifier,
+  ReplayCache,
+  RevocationSet,
+  type VerifiedPresentation,
+} from '@citypass/credential';
 import { decideTap } from './decide.ts';
 import { makeIssuer, testIssuer } from './test_support.ts';
 
@@ -8,7 +14,10 @@ const issuer = makeIssuer();
 
 function verifier(revocations = new RevocationSet()): PresentationVerifier {
   return new PresentationVerifier({
-    issuer: testIssuer, issuerKeys: new IssuerKeys({ jwks: JSON.parse(issuer.jwksJson) as unknown }), revocations, replayCache: new ReplayCache(),
+    issuer: testIssuer,
+    issuerKeys: new IssuerKeys({ jwks: JSON.parse(issuer.jwksJson) as unknown }),
+    revocations,
+    replayCache: new ReplayCache(),
   });
 }
 
@@ -23,7 +32,12 @@ test('decide - a valid presentation opens, with the verified resident', async ()
 
 test('decide - a resident on the deny list is DENY DEBT_OUTSTANDING, after verification', async () => {
   const resident = issuer.resident();
-  const decided = await decideTap(verifier(), { isDenied: (id) => id === resident.residentId }, resident.present(), Date.now());
+  const decided = await decideTap(
+    verifier(),
+    { isDenied: (id) => id === resident.residentId },
+    resident.present(),
+    Date.now(),
+  );
   assert.equal(decided.decision, 'DENY');
   assert.equal(decided.reason, 'DEBT_OUTSTANDING');
   assert.equal((decided.presentation as VerifiedPresentation).credentialId, resident.credentialId);
@@ -48,7 +62,12 @@ test('decide - verification failures are DENY with their reason: revoked, replay
 
 test('decide - a presentation capped at an amount is DENY PRESENTATION_CAPPED: the fare is not known at the gate', async () => {
   const resident = issuer.resident();
-  const decided = await decideTap(verifier(), nobodyDenied, resident.present(Date.now(), { amountMinor: 0n, currency: 'EUR' }), Date.now());
+  const decided = await decideTap(
+    verifier(),
+    nobodyDenied,
+    resident.present(Date.now(), { amountMinor: 0n, currency: 'EUR' }),
+    Date.now(),
+  );
   assert.equal(decided.decision, 'DENY');
   assert.equal(decided.reason, 'PRESENTATION_CAPPED');
 });

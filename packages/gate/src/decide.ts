@@ -18,7 +18,12 @@ export type TapDecision =
   | { readonly decision: 'OPEN'; readonly presentation: VerifiedPresentation }
   | { readonly decision: 'DENY'; readonly reason: string; readonly presentation?: VerifiedPresentation };
 
-export async function decideTap(verifier: PresentationVerifier, denyList: DenyList, presentation: string, atMs: number): Promise<TapDecision> {
+export async function decideTap(
+  verifier: PresentationVerifier,
+  denyList: DenyList,
+  presentation: string,
+  atMs: number,
+): Promise<TapDecision> {
   let verified: VerifiedPresentation;
   try {
     verified = await verifier.verify(presentation, { audience: gateAudience, nowMs: atMs });
@@ -27,7 +32,12 @@ export async function decideTap(verifier: PresentationVerifier, denyList: DenyLi
     throw error;
   }
   // The fare is not known at the gate, so a presentation capped at some amount is no mandate for it.
-  const refusal = verified.amountCap !== undefined ? transitReasons.PRESENTATION_CAPPED : denyList.isDenied(verified.subject) ? transitReasons.DEBT_OUTSTANDING : undefined;
+  const refusal =
+    verified.amountCap !== undefined
+      ? transitReasons.PRESENTATION_CAPPED
+      : denyList.isDenied(verified.subject)
+        ? transitReasons.DEBT_OUTSTANDING
+        : undefined;
   if (refusal === undefined) return { decision: 'OPEN', presentation: verified };
   verifier.release(verified); // a denied tap is no use of the presentation: shown again (debt paid), it is judged again
   return { decision: 'DENY', reason: refusal, presentation: verified };

@@ -21,7 +21,12 @@ export type UsableGateConfig = {
  * The configuration to start with: transit's when online and it answers with a usable one, else the saved one.
  * GATE_CONFIG_UNAVAILABLE when there is neither: a gate that never had a configuration cannot decide.
  */
-export async function startingGateConfig(link: GateLink, dir: string, gate: GateIdentity, online: boolean): Promise<UsableGateConfig> {
+export async function startingGateConfig(
+  link: GateLink,
+  dir: string,
+  gate: GateIdentity,
+  online: boolean,
+): Promise<UsableGateConfig> {
   let fetchError: unknown;
   if (online) {
     try {
@@ -32,10 +37,16 @@ export async function startingGateConfig(link: GateLink, dir: string, gate: Gate
   }
   const saved = await loadGateConfig(dir);
   if (saved === undefined) {
-    const cause = isDomainError(fetchError) ? fetchError.reason : fetchError instanceof Error ? fetchError.message : 'no answer';
+    const cause = isDomainError(fetchError)
+      ? fetchError.reason
+      : fetchError instanceof Error
+        ? fetchError.message
+        : 'no answer';
     const why = online ? `transit did not provide one (${cause})` : 'it starts offline';
     const message = `gate ${gate.gateId} has no configuration: ${why} and none was saved in ${dir}`;
-    throw new DomainError('failed_precondition', transitReasons.GATE_CONFIG_UNAVAILABLE, message, { cause: fetchError });
+    throw new DomainError('failed_precondition', transitReasons.GATE_CONFIG_UNAVAILABLE, message, {
+      cause: fetchError,
+    });
   }
   return { config: saved.config, issuerKeys: issuerKeysOfConfig(saved.config, gate), source: 'saved', fetchError };
 }

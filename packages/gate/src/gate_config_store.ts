@@ -44,11 +44,17 @@ export async function loadGateConfig(dir: string): Promise<SavedGateConfig | und
   } catch (error) {
     throw unreadable(dir, error);
   }
-  if (typeof saved !== 'object' || saved === null || !('version' in saved) || saved.version !== formatVersion) throw unreadable(dir);
+  if (typeof saved !== 'object' || saved === null || !('version' in saved) || saved.version !== formatVersion)
+    throw unreadable(dir);
   const savedAtMs = 'savedAtMs' in saved && typeof saved.savedAtMs === 'number' ? saved.savedAtMs : 0;
   return { savedAtMs, config: GetGateConfigResponse.fromJSON('config' in saved ? saved.config : {}) };
 }
 
 function unreadable(dir: string, cause?: unknown): DomainError {
-  return new DomainError('failed_precondition', transitReasons.GATE_CONFIG_UNREADABLE, `saved gate configuration in ${dir} cannot be read`, { cause });
+  return new DomainError(
+    'failed_precondition',
+    transitReasons.GATE_CONFIG_UNREADABLE,
+    `saved gate configuration in ${dir} cannot be read`,
+    { cause },
+  );
 }

@@ -25,7 +25,11 @@ export const maxReceiveMessageBytes = 16 * 1024 * 1024;
 export type TokenSource = () => Promise<string>;
 
 /** TransitService over gRPC with the gate's bearer token on every call; close() releases the channel. */
-export function grpcGateLink(address: string, tokenSource: TokenSource, options: { timeoutMs?: number } = {}): GateLink & { close(): void } {
+export function grpcGateLink(
+  address: string,
+  tokenSource: TokenSource,
+  options: { timeoutMs?: number } = {},
+): GateLink & { close(): void } {
   const client = promiseClient(TransitServiceService, address, {
     metadata: async () => bearer(await tokenSource()),
     timeoutMs: options.timeoutMs ?? 10_000,
@@ -34,6 +38,8 @@ export function grpcGateLink(address: string, tokenSource: TokenSource, options:
   return {
     getGateConfig: (request) => client.getGateConfig(request),
     uploadTaps: (request) => client.uploadTaps(request),
-    close: () => { client.close(); },
+    close: () => {
+      client.close();
+    },
   };
 }

@@ -29,21 +29,33 @@ const gateId = 'central-gate-1';
 type TestGate = { gate: GateRuntime; link: FakeTransit; dir: string; events: GateEvent[] };
 
 /** A started gate; stopped after the test. `link` and `dir` are shared when given (a restart). */
-async function startGate(options: Partial<GateRuntimeOptions> & { fake?: FakeTransit; dir?: string } = {}): Promise<TestGate> {
+async function startGate(
+  options: Partial<GateRuntimeOptions> & { fake?: FakeTransit; dir?: string } = {},
+): Promise<TestGate> {
   const { fake, dir: givenDir, ...rest } = options;
   const link = fake ?? new FakeTransit(gateConfigFor(gateId, issuer));
   const dir = givenDir ?? (await journalDirectory());
   const events: GateEvent[] = [];
   const gate = new GateRuntime({
-    gateId, issuer: testIssuer, link, journalDir: dir, uploadBackoff: { initialMs: 20, maxMs: 200 },
-    watchBackoff: { initialMs: 50, maxMs: 500 }, onEvent: (event) => events.push(event), ...rest,
+    gateId,
+    issuer: testIssuer,
+    link,
+    journalDir: dir,
+    uploadBackoff: { initialMs: 20, maxMs: 200 },
+    watchBackoff: { initialMs: 50, maxMs: 500 },
+    onEvent: (event) => events.push(event),
+    ...rest,
   });
   await gate.start();
   after(() => gate.stop());
   return { gate, link, dir, events };
 }
 
-async function buckets(): Promise<{ status: KV; deny: KV; config: { credentialStatusBucket: string; denyListBucket: string } }> {
+async function buckets(): Promise<{
+  status: KV;
+  deny: KV;
+  config: { credentialStatusBucket: string; denyListBucket: string };
+}> {
   const kvm = new Kvm(admin.js);
   const config = { credentialStatusBucket: uniqueName('gate_status'), denyListBucket: uniqueName('gate_deny') };
   const status = await kvm.create(config.credentialStatusBucket, { history: 1 });
@@ -53,8 +65,14 @@ async function buckets(): Promise<{ status: KV; deny: KV; config: { credentialSt
 
 async function followingGate(): Promise<TestGate & Awaited<ReturnType<typeof buckets>>> {
   const made = await buckets();
-  const started = await startGate({ fake: new FakeTransit(gateConfigFor(gateId, issuer, made.config)), nats: gateBus.nc });
-  await eventually(() => started.events.filter((event) => event.type === 'watch_up').length === 2, 'both watches to start');
+  const started = await startGate({
+    fake: new FakeTransit(gateConfigFor(gateId, issuer, made.config)),
+    nats: gateBus.nc,
+  });
+  await eventually(
+    () => started.events.filter((event) => event.type === 'watch_up').length === 2,
+    'both watches to start',
+  );
   return { ...started, ...made };
 }
 
@@ -72,7 +90,14 @@ test('gate runtime - with the link down a valid tap is OPEN, journaled, and uplo
   link.down = false;
   await gate.flush();
   const held = link.held.get(result.tapId);
-  assert.deepEqual(held && { ...held, tappedAt: undefined }, { tapId: result.tapId, presentation, direction: 'in', tappedAt: undefined, decision: 'OPEN', reason: '' });
+  assert.deepEqual(held && { ...held, tappedAt: undefined }, {
+    tapId: result.tapId,
+    presentation,
+    direction: 'in',
+    tappedAt: undefined,
+    decision: 'OPEN',
+    reason: '',
+  });
   assert.equal(gate.pendingCount, 0);
 });
 
@@ -82,11 +107,14 @@ test('gate runtime - a tap never waits on transit: with every call hanging, taps
   let released = false;
   const hanging: GateLink = {
     getGateConfig: (request) => fake.getGateConfig(request),
-    uploadTaps: () => new Promise((_resolve, reject) => {
-      const fail = (): void => { reject(new Error('released')); };
-      if (released) fail();
-      else hung.push(fail);
-    }),
+    uploadTaps: () =>
+      new Promise((_resolve, reject) => {
+        const fail = (): void => {
+          reject(new Error('released'));
+        };
+        if (released) fail();
+        else hung.push(fail);
+      }),
   };
   const { gate } = await startGate({ link: hanging });
   const resident = issuer.resident();
@@ -106,17 +134,26 @@ test('gate runtime - restarted while offline it decides from the saved configura
 
   link.down = true;
   const second = await startGate({ fake: link, dir: first.dir });
-  assert.deepEqual(second.events.find((event) => event.type === 'config'), { type: 'config', source: 'saved' });
+  assert.deepEqual(
+    second.events.find((event) => event.type === 'config'),
+    { type: 'config', source: 'saved' },
+  );
   const open = await second.gate.tap(issuer.resident().present(), 'in');
   assert.equal(open.decision, 'OPEN');
   const refused = await second.gate.tap(denied.present(), 'in');
-  assert.deepEqual({ decision: refused.decision, reason: refused.reason }, { decision: 'DENY', reason: 'DEBT_OUTSTANDING' });
+  assert.deepEqual(
+    { decision: refused.decision, reason: refused.reason },
+    { decision: 'DENY', reason: 'DEBT_OUTSTANDING' },
+  );
   await second.gate.stop();
 
   link.down = false;
   const third = await startGate({ fake: link, dir: first.dir, online: false }); // offline: the link is not even asked
   assert.equal(third.gate.pendingCount, 2);
-  assert.deepEqual(third.events.find((event) => event.type === 'config'), { type: 'config', source: 'saved' });
+  assert.deepEqual(
+    third.events.find((event) => event.type === 'config'),
+    { type: 'config', source: 'saved' },
+  );
   assert.equal(link.uploads.length, 0);
   third.gate.setOnline(true);
   await eventually(() => third.gate.pendingCount === 0, 'the offline taps to be uploaded');
@@ -131,7 +168,10 @@ test('gate runtime - a gate that never had a configuration refuses to start', as
   const gate = new GateRuntime({ gateId, issuer: testIssuer, link, journalDir: await journalDirectory() });
   await assert.rejects(gate.start(), (error) => {
     assert.ok(isDomainError(error));
-    assert.deepEqual({ kind: error.kind, reason: error.reason }, { kind: 'failed_precondition', reason: 'GATE_CONFIG_UNAVAILABLE' });
+    assert.deepEqual(
+      { kind: error.kind, reason: error.reason },
+      { kind: 'failed_precondition', reason: 'GATE_CONFIG_UNAVAILABLE' },
+    );
     assert.match(error.message, /has no configuration/);
     return true;
   });
@@ -152,7 +192,10 @@ test('gate runtime - a replayed presentation is DENY PRESENTATION_REPLAYED, and 
   const presentation = issuer.resident().present();
   assert.equal((await gate.tap(presentation, 'in')).decision, 'OPEN');
   const replayed = await gate.tap(presentation, 'in');
-  assert.deepEqual({ decision: replayed.decision, reason: replayed.reason }, { decision: 'DENY', reason: 'PRESENTATION_REPLAYED' });
+  assert.deepEqual(
+    { decision: replayed.decision, reason: replayed.reason },
+    { decision: 'DENY', reason: 'PRESENTATION_REPLAYED' },
+  );
   assert.equal(gate.pendingCount, 2);
 });
 
@@ -175,7 +218,11 @@ test('gate runtime - a denied tap is journaled and uploaded without what was sca
   assert.equal(link.held.get(open.tapId)?.presentation, presentation);
   for (const denied of [replayed, scanned]) {
     const held = link.held.get(denied.tapId);
-    assert.deepEqual(held && { presentation: held.presentation, decision: held.decision, reason: held.reason }, { presentation: '', decision: 'DENY', reason: denied.reason });
+    assert.deepEqual(held && { presentation: held.presentation, decision: held.decision, reason: held.reason }, {
+      presentation: '',
+      decision: 'DENY',
+      reason: denied.reason,
+    });
   }
 });
 
@@ -191,10 +238,18 @@ test('gate runtime - a deny list change in the KV bucket reaches the gate within
   assert.equal((await gate.tap(resident.present(), 'in')).decision, 'OPEN');
 
   await deny.put(resident.residentId, '');
-  const tookMs = await eventually(async () => (await gate.tap(resident.present(), 'in')).reason === 'DEBT_OUTSTANDING', 'DEBT_OUTSTANDING', 1_000);
+  const tookMs = await eventually(
+    async () => (await gate.tap(resident.present(), 'in')).reason === 'DEBT_OUTSTANDING',
+    'DEBT_OUTSTANDING',
+    1_000,
+  );
   assert.ok(tookMs <= 1_000);
   await deny.delete(resident.residentId);
-  await eventually(async () => (await gate.tap(resident.present(), 'in')).decision === 'OPEN', 'OPEN after the debt is cleared', 1_000);
+  await eventually(
+    async () => (await gate.tap(resident.present(), 'in')).decision === 'OPEN',
+    'OPEN after the debt is cleared',
+    1_000,
+  );
 });
 
 test('gate runtime - a revocation in the KV bucket reaches the gate within a second', async () => {
@@ -204,7 +259,11 @@ test('gate runtime - a revocation in the KV bucket reaches the gate within a sec
   assert.equal((await gate.tap(resident.present(), 'in')).decision, 'OPEN');
 
   await status.put(resident.credentialId, '{}');
-  await eventually(async () => (await gate.tap(resident.present(), 'in')).reason === 'CREDENTIAL_REVOKED', 'CREDENTIAL_REVOKED', 1_000);
+  await eventually(
+    async () => (await gate.tap(resident.present(), 'in')).reason === 'CREDENTIAL_REVOKED',
+    'CREDENTIAL_REVOKED',
+    1_000,
+  );
   assert.equal((await gate.tap(other.present(), 'in')).decision, 'OPEN');
 });
 
@@ -213,8 +272,16 @@ test('gate runtime - the lists followed over NATS are saved, so a restart offlin
   const [denied, revoked] = [issuer.resident(), issuer.resident()];
   await deny.put(denied.residentId, '');
   await status.put(revoked.credentialId, '{}');
-  await eventually(async () => (await gate.tap(denied.present(), 'in')).reason === 'DEBT_OUTSTANDING', 'the deny list change', 1_000);
-  await eventually(async () => (await gate.tap(revoked.present(), 'in')).reason === 'CREDENTIAL_REVOKED', 'the revocation', 1_000);
+  await eventually(
+    async () => (await gate.tap(denied.present(), 'in')).reason === 'DEBT_OUTSTANDING',
+    'the deny list change',
+    1_000,
+  );
+  await eventually(
+    async () => (await gate.tap(revoked.present(), 'in')).reason === 'CREDENTIAL_REVOKED',
+    'the revocation',
+    1_000,
+  );
   await gate.stop();
 
   const restarted = await startGate({ fake: link, dir, online: false });
@@ -226,15 +293,31 @@ test('gate runtime - while NATS is down the gate decides with the last known lis
   const { gate, deny, events } = await followingGate();
   const [denied, later] = [issuer.resident(), issuer.resident()];
   await deny.put(denied.residentId, '');
-  await eventually(async () => (await gate.tap(denied.present(), 'in')).reason === 'DEBT_OUTSTANDING', 'the deny list change', 1_000);
+  await eventually(
+    async () => (await gate.tap(denied.present(), 'in')).reason === 'DEBT_OUTSTANDING',
+    'the deny list change',
+    1_000,
+  );
 
   await nats.stop();
   assert.equal((await gate.tap(denied.present(), 'in')).reason, 'DEBT_OUTSTANDING');
   assert.equal((await gate.tap(later.present(), 'in')).decision, 'OPEN');
   await nats.restart();
 
-  await eventually(async () => deny.put(later.residentId, '').then(() => true, () => false), 'the bus to take writes again', 10_000);
-  await eventually(async () => (await gate.tap(later.present(), 'in')).reason === 'DEBT_OUTSTANDING', 'a change made after the outage', 15_000);
+  await eventually(
+    async () =>
+      deny.put(later.residentId, '').then(
+        () => true,
+        () => false,
+      ),
+    'the bus to take writes again',
+    10_000,
+  );
+  await eventually(
+    async () => (await gate.tap(later.present(), 'in')).reason === 'DEBT_OUTSTANDING',
+    'a change made after the outage',
+    15_000,
+  );
   assert.equal((await gate.tap(denied.present(), 'in')).reason, 'DEBT_OUTSTANDING');
   assert.ok(!events.some((event) => event.type === 'warning' && /journal/.test(event.message)));
 });
@@ -244,7 +327,11 @@ test('gate runtime - the configuration is fetched again every configRefreshMs, i
   const resident = issuer.resident();
   assert.equal((await gate.tap(resident.present(), 'in')).decision, 'OPEN');
   link.config = { ...link.config, deniedResidents: [resident.residentId] };
-  await eventually(async () => (await gate.tap(resident.present(), 'in')).reason === 'DEBT_OUTSTANDING', 'a refresh', 2_000);
+  await eventually(
+    async () => (await gate.tap(resident.present(), 'in')).reason === 'DEBT_OUTSTANDING',
+    'a refresh',
+    2_000,
+  );
   assert.ok(events.filter((event) => event.type === 'config' && event.source === 'link').length >= 2);
 });
 
@@ -253,16 +340,23 @@ test('gate runtime - a bucket that cannot be watched is retried with backoff, th
   const config = { credentialStatusBucket: uniqueName('gate_status'), denyListBucket: uniqueName('gate_deny') };
   const fake = new FakeTransit(gateConfigFor(gateId, issuer, { ...config, deniedResidents: [listed.residentId] }));
   const { gate, events } = await startGate({ fake, nats: gateBus.nc });
-  await eventually(() => events.some((event) => event.type === 'watch_down' && event.bucket === config.denyListBucket), 'the watch to fail');
+  await eventually(
+    () => events.some((event) => event.type === 'watch_down' && event.bucket === config.denyListBucket),
+    'the watch to fail',
+  );
   await new Promise((resolve) => setTimeout(resolve, 300)); // a few more failed attempts
-  assert.equal((await gate.tap(listed.present(), 'in')).reason, 'DEBT_OUTSTANDING', 'the configuration\'s list decides');
+  assert.equal((await gate.tap(listed.present(), 'in')).reason, 'DEBT_OUTSTANDING', "the configuration's list decides");
 
   const kvm = new Kvm(admin.js);
   await kvm.create(config.credentialStatusBucket, { history: 1 });
   const deny = await kvm.create(config.denyListBucket, { history: 1 });
   await deny.put(added.residentId, '');
-  await eventually(async () => (await gate.tap(added.present(), 'in')).reason === 'DEBT_OUTSTANDING', 'the bucket to be followed', 5_000);
-  assert.equal((await gate.tap(listed.present(), 'in')).decision, 'OPEN', 'the set is the bucket\'s keys now');
+  await eventually(
+    async () => (await gate.tap(added.present(), 'in')).reason === 'DEBT_OUTSTANDING',
+    'the bucket to be followed',
+    5_000,
+  );
+  assert.equal((await gate.tap(listed.present(), 'in')).decision, 'OPEN', "the set is the bucket's keys now");
 });
 
 test('gate runtime - a tap the journal could not take consumes nothing: the same code opens once the journal has room', async () => {
@@ -272,10 +366,17 @@ test('gate runtime - a tap the journal could not take consumes nothing: the same
   assert.equal((await gate.tap(resident.present(), 'in')).decision, 'OPEN');
   const presentation = resident.present();
   const refused = await gate.tap(presentation, 'out');
-  assert.deepEqual({ decision: refused.decision, reason: refused.reason }, { decision: 'DENY', reason: 'GATE_JOURNAL_FULL' });
+  assert.deepEqual(
+    { decision: refused.decision, reason: refused.reason },
+    { decision: 'DENY', reason: 'GATE_JOURNAL_FULL' },
+  );
   link.down = false;
   await gate.flush();
   const retried = await gate.tap(presentation, 'out');
   assert.deepEqual({ decision: retried.decision, reason: retried.reason }, { decision: 'OPEN', reason: '' });
-  assert.deepEqual({ decision: (await gate.tap(presentation, 'out')).decision }, { decision: 'DENY' }, 'journaled, it is used');
+  assert.deepEqual(
+    { decision: (await gate.tap(presentation, 'out')).decision },
+    { decision: 'DENY' },
+    'journaled, it is used',
+  );
 });

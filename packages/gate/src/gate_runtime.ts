@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
 import { transitReasons } from '@citypass/contracts';
-import { BucketFollower, PresentationVerifier, ReplayCache, RevocationSet, type ReplayCacheOptions } from '@citypass/credential';
+import {
+  BucketFollower,
+  PresentationVerifier,
+  ReplayCache,
+  RevocationSet,
+  type ReplayCacheOptions,
+} from '@citypass/credential';
 import type { Bus } from '@citypass/platform/bus';
 import type { BackoffOptions } from '@citypass/platform/backoff';
 import { isDomainError } from '@citypass/platform/errors';
@@ -61,7 +67,11 @@ export type GateRuntimeOptions = {
 
 export type TapResult = { readonly decision: GateDecision; readonly reason: string; readonly tapId: string };
 
-export type GateStarted = { readonly source: 'link' | 'saved'; readonly stationId: string; readonly pendingTaps: number };
+export type GateStarted = {
+  readonly source: 'link' | 'saved';
+  readonly stationId: string;
+  readonly pendingTaps: number;
+};
 
 type Started = { journal: TapJournal; uploader: TapUploader; verifier: PresentationVerifier; config: UsableGateConfig };
 
@@ -97,7 +107,9 @@ export class GateRuntime {
   async start(): Promise<GateStarted> {
     assert.equal(this.#started, undefined, 'gate already started');
     const { gateId, issuer, link, journalDir } = this.#options;
-    const onWarning = (message: string, error: unknown): void => { this.#emit({ type: 'warning', message, error }); };
+    const onWarning = (message: string, error: unknown): void => {
+      this.#emit({ type: 'warning', message, error });
+    };
     const journal = await TapJournal.open(journalDir, { ...this.#options.journal, onWarning });
     let config: UsableGateConfig;
     try {
@@ -106,13 +118,20 @@ export class GateRuntime {
       await journal.close();
       throw error;
     }
-    if (journal.recovery.skippedLines > 0) onWarning(`tap journal: ${journal.recovery.skippedLines} torn or damaged lines skipped`, undefined);
-    if (config.fetchError !== undefined) onWarning('gate configuration not fetched; using the saved one', config.fetchError);
+    if (journal.recovery.skippedLines > 0)
+      onWarning(`tap journal: ${journal.recovery.skippedLines} torn or damaged lines skipped`, undefined);
+    if (config.fetchError !== undefined)
+      onWarning('gate configuration not fetched; using the saved one', config.fetchError);
     const uploader = new TapUploader({
-      gateId, link, journal, online: this.#options.online ?? true,
+      gateId,
+      link,
+      journal,
+      online: this.#options.online ?? true,
       ...(this.#options.uploadBatchSize === undefined ? {} : { batchSize: this.#options.uploadBatchSize }),
       ...(this.#options.uploadBackoff === undefined ? {} : { backoff: this.#options.uploadBackoff }),
-      onEvent: (event) => { this.#emit(event); },
+      onEvent: (event) => {
+        this.#emit(event);
+      },
     });
     this.#started = { journal, uploader, verifier: this.#use(config), config };
     if (config.source === 'link') {
@@ -138,7 +157,8 @@ export class GateRuntime {
     const decided = await decideTap(verifier, this.#denyList, presentation, tappedAtMs);
     const reason = decided.decision === 'DENY' ? storableReason(decided.reason) : '';
     // A denied tap is kept for the record without what was scanned: transit ignores it, and junk must cost no bytes.
-    const stored = decided.decision === 'OPEN' && presentation.length <= maxStoredPresentationLength ? presentation : '';
+    const stored =
+      decided.decision === 'OPEN' && presentation.length <= maxStoredPresentationLength ? presentation : '';
     try {
       await journal.append({ tapId, presentation: stored, direction, tappedAtMs, decision: decided.decision, reason });
     } catch (error) {
@@ -146,7 +166,11 @@ export class GateRuntime {
       // resident may show the same code again once the journal takes taps).
       if (decided.decision === 'OPEN') verifier.release(decided.presentation);
       this.#emit({ type: 'warning', message: 'tap not journaled; denied', error });
-      return { decision: 'DENY', reason: isDomainError(error) ? error.reason : transitReasons.GATE_JOURNAL_UNAVAILABLE, tapId };
+      return {
+        decision: 'DENY',
+        reason: isDomainError(error) ? error.reason : transitReasons.GATE_JOURNAL_UNAVAILABLE,
+        tapId,
+      };
     }
     uploader.notify();
     return { decision: decided.decision, reason, tapId };
@@ -156,12 +180,20 @@ export class GateRuntime {
   attachNats(nc: Bus['nc']): void {
     const { config } = this.#state().config;
     if (this.#followers.size > 0) return;
-    const buckets: [string, RevocationSet][] = [[config.credentialStatusBucket, this.#revoked], [config.denyListBucket, this.#denied]];
+    const buckets: [string, RevocationSet][] = [
+      [config.credentialStatusBucket, this.#revoked],
+      [config.denyListBucket, this.#denied],
+    ];
     for (const [bucket, set] of buckets) {
       if (bucket === '') continue;
       const follower = new BucketFollower({
-        nc, bucket, set, open: () => new Kvm(nc).open(bucket),
-        onChange: (live, error) => { this.#emit(live ? { type: 'watch_up', bucket } : { type: 'watch_down', bucket, error }); },
+        nc,
+        bucket,
+        set,
+        open: () => new Kvm(nc).open(bucket),
+        onChange: (live, error) => {
+          this.#emit(live ? { type: 'watch_up', bucket } : { type: 'watch_down', bucket, error });
+        },
         ...(this.#options.watchBackoff === undefined ? {} : { backoff: this.#options.watchBackoff }),
       });
       this.#followers.set(set, follower);
@@ -207,8 +239,11 @@ export class GateRuntime {
     if (this.#followers.get(this.#denied)?.live !== true) replaceAll(this.#denied, config.config.deniedResidents);
     this.#emit({ type: 'config', source: config.source });
     return new PresentationVerifier({
-      issuer: this.#options.issuer, issuerKeys: config.issuerKeys, revocations: this.#revoked,
-      replayCache: this.#replayCache, now: this.#clock,
+      issuer: this.#options.issuer,
+      issuerKeys: config.issuerKeys,
+      revocations: this.#revoked,
+      replayCache: this.#replayCache,
+      now: this.#clock,
     });
   }
 
@@ -232,10 +267,16 @@ export class GateRuntime {
   /** Saves the configuration with the lists as they are now; saves run one after another. */
   #save(): void {
     const started = this.#state();
-    const config = { ...started.config.config, revokedCredentials: [...this.#revoked.ids()], deniedResidents: [...this.#denied.ids()] };
-    this.#saving = this.#saving.then(() => saveGateConfig(this.#options.journalDir, config, this.#clock())).catch((error: unknown) => {
-      this.#emit({ type: 'warning', message: 'gate configuration could not be saved', error });
-    });
+    const config = {
+      ...started.config.config,
+      revokedCredentials: [...this.#revoked.ids()],
+      deniedResidents: [...this.#denied.ids()],
+    };
+    this.#saving = this.#saving
+      .then(() => saveGateConfig(this.#options.journalDir, config, this.#clock()))
+      .catch((error: unknown) => {
+        this.#emit({ type: 'warning', message: 'gate configuration could not be saved', error });
+      });
   }
 
   /** 0 ms: never. The tasks report their own failures as events, so they do not reject. */

@@ -81,7 +81,9 @@ function recordOf(value: unknown): JournalRecord | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   if ('ack' in value) {
     const ids = value.ack;
-    return Array.isArray(ids) && ids.every((id: unknown): id is string => typeof id === 'string') ? { ack: ids } : undefined;
+    return Array.isArray(ids) && ids.every((id: unknown): id is string => typeof id === 'string')
+      ? { ack: ids }
+      : undefined;
   }
   if ('tap' in value) {
     const tap = tapOf(value.tap);
@@ -94,7 +96,8 @@ function tapOf(value: unknown): JournaledTap | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const tap = value as Record<string, unknown>;
   const { tapId, presentation, direction, tappedAtMs, decision, reason } = tap;
-  if (typeof tapId !== 'string' || tapId === '' || typeof presentation !== 'string' || typeof reason !== 'string') return undefined;
+  if (typeof tapId !== 'string' || tapId === '' || typeof presentation !== 'string' || typeof reason !== 'string')
+    return undefined;
   if ((direction !== 'in' && direction !== 'out') || (decision !== 'OPEN' && decision !== 'DENY')) return undefined;
   if (typeof tappedAtMs !== 'number' || !Number.isFinite(tappedAtMs)) return undefined;
   return { tapId, presentation, direction, tappedAtMs, decision, reason };

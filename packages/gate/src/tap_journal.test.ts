@@ -7,12 +7,17 @@ import { lineOf } from './journal_format.ts';
 import { journalFileName, TapJournal } from './tap_journal.ts';
 import { journalDirectory, journaledTap } from './test_support.ts';
 
-const pendingIds = (journal: TapJournal): string[] => journal.pendingTaps(Number.MAX_SAFE_INTEGER).map((tap) => tap.tapId);
+const pendingIds = (journal: TapJournal): string[] =>
+  journal.pendingTaps(Number.MAX_SAFE_INTEGER).map((tap) => tap.tapId);
 
 test('tap journal - an appended tap is pending after reopening, an acknowledged one is not', async () => {
   const dir = await journalDirectory();
   const journal = await TapJournal.open(dir);
-  const [first, second, third] = [journaledTap(), journaledTap({ decision: 'DENY', reason: 'CREDENTIAL_REVOKED' }), journaledTap()];
+  const [first, second, third] = [
+    journaledTap(),
+    journaledTap({ decision: 'DENY', reason: 'CREDENTIAL_REVOKED' }),
+    journaledTap(),
+  ];
   for (const tap of [first, second, third]) await journal.append(tap);
   await journal.acknowledge([second.tapId, 'never-journaled']);
   assert.deepEqual(pendingIds(journal), [first.tapId, third.tapId]);
@@ -63,7 +68,11 @@ test('tap journal - a crash cut at any byte of the last append reopens to the ta
     await truncate(join(copy, journalFileName), cutAt);
     const reopened = await TapJournal.open(copy);
     const expected = cutAt === fullBytes ? [...before, last] : before;
-    assert.deepEqual(pendingIds(reopened), expected.map((tap) => tap.tapId), `cut at byte ${cutAt}`);
+    assert.deepEqual(
+      pendingIds(reopened),
+      expected.map((tap) => tap.tapId),
+      `cut at byte ${cutAt}`,
+    );
     assert.equal((await stat(join(copy, journalFileName))).size, cutAt === fullBytes ? fullBytes : durableBytes);
     await reopened.close();
   }
@@ -137,7 +146,10 @@ test('tap journal - beyond maxPendingTaps an append fails with GATE_JOURNAL_FULL
   const journal = await TapJournal.open(await journalDirectory(), { maxPendingTaps: 2 });
   await journal.append(journaledTap());
   await journal.append(journaledTap());
-  await assert.rejects(journal.append(journaledTap()), (error) => isDomainError(error) && error.reason === 'GATE_JOURNAL_FULL');
+  await assert.rejects(
+    journal.append(journaledTap()),
+    (error) => isDomainError(error) && error.reason === 'GATE_JOURNAL_FULL',
+  );
   await journal.acknowledge(pendingIds(journal).slice(0, 1));
   await journal.append(journaledTap());
   assert.equal(journal.pendingCount, 2);

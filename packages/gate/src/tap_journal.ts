@@ -21,9 +21,18 @@ export type TapJournalOptions = {
 };
 
 /** What opening found: pending taps, and lines skipped (a torn tail after a crash, or damage). */
-export type JournalRecovery = { readonly pendingTaps: number; readonly skippedLines: number; readonly truncatedBytes: number };
+export type JournalRecovery = {
+  readonly pendingTaps: number;
+  readonly skippedLines: number;
+  readonly truncatedBytes: number;
+};
 
-export type JournalStats = { readonly syncs: number; readonly sizeBytes: number; readonly compactions: number; readonly deadLines: number };
+export type JournalStats = {
+  readonly syncs: number;
+  readonly sizeBytes: number;
+  readonly compactions: number;
+  readonly deadLines: number;
+};
 
 type QueuedLine = { readonly line: string; readonly apply: () => void; readonly settle: (error?: DomainError) => void };
 
@@ -78,7 +87,12 @@ export class TapJournal {
       journal.#recovery = { pendingTaps: journal.#pending.size, skippedLines: parsed.skippedLines, truncatedBytes };
       return journal;
     } catch (error) {
-      throw new DomainError('unavailable', transitReasons.GATE_JOURNAL_UNAVAILABLE, `tap journal in ${dir} cannot be opened`, { cause: error });
+      throw new DomainError(
+        'unavailable',
+        transitReasons.GATE_JOURNAL_UNAVAILABLE,
+        `tap journal in ${dir} cannot be opened`,
+        { cause: error },
+      );
     }
   }
 
@@ -107,7 +121,12 @@ export class TapJournal {
   }
 
   get stats(): JournalStats {
-    return { syncs: this.#syncs, sizeBytes: this.#sizeBytes, compactions: this.#compactions, deadLines: this.#deadLines };
+    return {
+      syncs: this.#syncs,
+      sizeBytes: this.#sizeBytes,
+      compactions: this.#compactions,
+      deadLines: this.#deadLines,
+    };
   }
 
   /** The oldest pending taps, at most `limit`. */
@@ -123,10 +142,18 @@ export class TapJournal {
   /** Resolves once the tap is on disk (fdatasync'd); it is pending from then on. */
   append(tap: JournaledTap): Promise<void> {
     if (this.#pending.size + this.#queuedTaps >= this.#maxPendingTaps) {
-      return Promise.reject(new DomainError('resource_exhausted', transitReasons.GATE_JOURNAL_FULL, `${this.#maxPendingTaps} taps are waiting for upload`));
+      return Promise.reject(
+        new DomainError(
+          'resource_exhausted',
+          transitReasons.GATE_JOURNAL_FULL,
+          `${this.#maxPendingTaps} taps are waiting for upload`,
+        ),
+      );
     }
     this.#queuedTaps++;
-    return this.#enqueue({ tap }, () => { this.#queuedTaps--; });
+    return this.#enqueue({ tap }, () => {
+      this.#queuedTaps--;
+    });
   }
 
   /** Forgets taps the service holds or refused for good. Losing this in a crash only means uploading them again. */
@@ -143,14 +170,23 @@ export class TapJournal {
   }
 
   #enqueue(record: JournalRecord, release: () => void): Promise<void> {
-    if (this.#closed) return Promise.reject(new DomainError('unavailable', transitReasons.GATE_JOURNAL_UNAVAILABLE, 'tap journal is closed'));
+    if (this.#closed)
+      return Promise.reject(
+        new DomainError('unavailable', transitReasons.GATE_JOURNAL_UNAVAILABLE, 'tap journal is closed'),
+      );
     return new Promise((resolve, reject) => {
       const settle = (error?: DomainError): void => {
         release();
         if (error === undefined) resolve();
         else reject(error);
       };
-      this.#queue.push({ line: lineOf(record), apply: () => { this.#apply(record); }, settle });
+      this.#queue.push({
+        line: lineOf(record),
+        apply: () => {
+          this.#apply(record);
+        },
+        settle,
+      });
       // One writer at a time; what is queued while it writes and syncs goes out together in its next round.
       this.#writing ??= Promise.resolve().then(() => this.#drain());
     });
@@ -188,7 +224,12 @@ export class TapJournal {
       await this.#file.truncate(this.#sizeBytes).catch((truncateError: unknown) => {
         this.#onWarning('tap journal could not cut back a failed write', truncateError);
       });
-      return new DomainError('unavailable', transitReasons.GATE_JOURNAL_UNAVAILABLE, 'tap could not be written to the journal', { cause: error });
+      return new DomainError(
+        'unavailable',
+        transitReasons.GATE_JOURNAL_UNAVAILABLE,
+        'tap could not be written to the journal',
+        { cause: error },
+      );
     }
   }
 

@@ -12,11 +12,18 @@ import { eventually, FakeTransit, gateConfigFor, journalDirectory, journaledTap,
 
 const gateId = 'gate-7';
 
-async function journalWith(count: number, tap: Partial<JournaledTap> = {}): Promise<{ journal: TapJournal; dir: string; tapIds: string[] }> {
-  return journalOf(Array.from({ length: count }, (_, index) => journaledTap({ tappedAtMs: Date.now() + index, ...tap })));
+async function journalWith(
+  count: number,
+  tap: Partial<JournaledTap> = {},
+): Promise<{ journal: TapJournal; dir: string; tapIds: string[] }> {
+  return journalOf(
+    Array.from({ length: count }, (_, index) => journaledTap({ tappedAtMs: Date.now() + index, ...tap })),
+  );
 }
 
-async function journalOf(taps: readonly JournaledTap[]): Promise<{ journal: TapJournal; dir: string; tapIds: string[] }> {
+async function journalOf(
+  taps: readonly JournaledTap[],
+): Promise<{ journal: TapJournal; dir: string; tapIds: string[] }> {
   const dir = await journalDirectory();
   const journal = await TapJournal.open(dir);
   await Promise.all(taps.map((tap) => journal.append(tap))); // one group commit, in this order
@@ -34,8 +41,14 @@ test('tap uploader - uploads pending taps oldest first in batches, acknowledges 
   const uploader = new TapUploader({ gateId, link, journal, batchSize: 500 });
   await uploader.flush();
 
-  assert.deepEqual(link.uploads.map((upload) => upload.tapIds.length), [500, 500, 203]);
-  assert.deepEqual(link.uploads.flatMap((upload) => upload.tapIds), tapIds);
+  assert.deepEqual(
+    link.uploads.map((upload) => upload.tapIds.length),
+    [500, 500, 203],
+  );
+  assert.deepEqual(
+    link.uploads.flatMap((upload) => upload.tapIds),
+    tapIds,
+  );
   assert.ok([...link.sendCounts().values()].every((count) => count === 1));
   assert.equal(uploader.pendingCount, 0);
   const stored = link.held.get(tapIds[0] ?? '');
@@ -71,7 +84,10 @@ test('tap uploader - a repeated upload of the same ids (reply lost) is harmless:
   assert.equal(uploader.pendingCount, 3);
   await uploader.flush();
 
-  assert.deepEqual(link.uploads.map((upload) => upload.tapIds), [tapIds, tapIds]);
+  assert.deepEqual(
+    link.uploads.map((upload) => upload.tapIds),
+    [tapIds, tapIds],
+  );
   assert.deepEqual([...link.held.keys()], tapIds);
   assert.equal(uploader.pendingCount, 0);
   await journal.close();
@@ -100,14 +116,23 @@ test('tap uploader - backs off while the link is down, keeps the taps, and deliv
   const link = transit();
   link.down = true;
   const events: string[] = [];
-  const uploader = new TapUploader({ gateId, link, journal, backoff: { initialMs: 20, maxMs: 160 }, onEvent: (event) => events.push(event.type) });
+  const uploader = new TapUploader({
+    gateId,
+    link,
+    journal,
+    backoff: { initialMs: 20, maxMs: 160 },
+    onEvent: (event) => events.push(event.type),
+  });
   uploader.start();
   await eventually(() => link.failedCallTimesMs.length >= 5, 'five failed attempts');
   assert.equal(uploader.pendingCount, 5);
   const gapsMs = link.failedCallTimesMs.slice(1, 5).map((atMs, index) => atMs - (link.failedCallTimesMs[index] ?? 0));
   // Delays are drawn from [ceiling/2, ceiling] with ceilings 20, 40, 80, 160 ms.
   assert.ok(gapsMs[0] !== undefined && gapsMs[0] < 60, `first retry after ${gapsMs[0]} ms`);
-  assert.ok(gapsMs[3] !== undefined && gapsMs[3] >= 75, `fourth retry after ${gapsMs[3]} ms (gaps ${gapsMs.join(', ')})`);
+  assert.ok(
+    gapsMs[3] !== undefined && gapsMs[3] >= 75,
+    `fourth retry after ${gapsMs[3]} ms (gaps ${gapsMs.join(', ')})`,
+  );
 
   link.down = false;
   await eventually(() => uploader.pendingCount === 0, 'the taps to be delivered', 2_000);
@@ -135,7 +160,10 @@ test('tap uploader - offline it uploads nothing and flush refuses with GATE_OFFL
 test('tap uploader - a reply that acknowledges none of the batch is a failure, and the taps stay', async () => {
   const { journal } = await journalWith(2);
   const link = transit();
-  const silent = { getGateConfig: link.getGateConfig.bind(link), uploadTaps: () => Promise.resolve({ acceptedTapIds: ['someone-else'], rejected: [] }) };
+  const silent = {
+    getGateConfig: link.getGateConfig.bind(link),
+    uploadTaps: () => Promise.resolve({ acceptedTapIds: ['someone-else'], rejected: [] }),
+  };
   const uploader = new TapUploader({ gateId, link: silent, journal });
   await assert.rejects(uploader.flush(), (error) => isDomainError(error) && error.reason === 'UPLOAD_NOT_ACKNOWLEDGED');
   assert.equal(uploader.pendingCount, 2);
@@ -150,22 +178,42 @@ test('tap uploader - a batch stays within 512 KiB of encoded request by default,
 
   const sizes = link.uploads.map((upload) => upload.requestBytes);
   assert.ok(sizes.length >= 4 && sizes.every((bytes) => bytes <= 512 * 1024), `request sizes ${sizes.join(', ')}`);
-  assert.ok(sizes.slice(0, -1).every((bytes) => bytes > 512 * 1024 - 4_000), `batches are filled: ${sizes.join(', ')}`);
-  assert.deepEqual(link.uploads.flatMap((upload) => upload.tapIds), tapIds);
+  assert.ok(
+    sizes.slice(0, -1).every((bytes) => bytes > 512 * 1024 - 4_000),
+    `batches are filled: ${sizes.join(', ')}`,
+  );
+  assert.deepEqual(
+    link.uploads.flatMap((upload) => upload.tapIds),
+    tapIds,
+  );
   assert.equal(uploader.pendingCount, 0);
   await journal.close();
 });
 
 test('tap uploader - a DENY tap goes up without its presentation and with a bounded reason, even from an older journal', async () => {
-  const deny = (reason: string): JournaledTap => journaledTap({ decision: 'DENY', reason, presentation: 'j'.repeat(scanLength) });
-  const taps = [journaledTap(), deny('PRESENTATION_REPLAYED'), deny('X'.repeat(64)), deny('X'.repeat(65)), deny('lower_case'), deny('')];
+  const deny = (reason: string): JournaledTap =>
+    journaledTap({ decision: 'DENY', reason, presentation: 'j'.repeat(scanLength) });
+  const taps = [
+    journaledTap(),
+    deny('PRESENTATION_REPLAYED'),
+    deny('X'.repeat(64)),
+    deny('X'.repeat(65)),
+    deny('lower_case'),
+    deny(''),
+  ];
   const { journal } = await journalOf(taps);
   const link = transit();
   await new TapUploader({ gateId, link, journal }).flush();
 
   const held = taps.map((tap) => link.held.get(tap.tapId));
-  assert.deepEqual(held.map((tap) => tap?.presentation), ['credential~kb-jwt', '', '', '', '', '']);
-  assert.deepEqual(held.map((tap) => tap?.reason), ['', 'PRESENTATION_REPLAYED', 'X'.repeat(64), 'OTHER', 'OTHER', 'OTHER']);
+  assert.deepEqual(
+    held.map((tap) => tap?.presentation),
+    ['credential~kb-jwt', '', '', '', '', ''],
+  );
+  assert.deepEqual(
+    held.map((tap) => tap?.reason),
+    ['', 'PRESENTATION_REPLAYED', 'X'.repeat(64), 'OTHER', 'OTHER', 'OTHER'],
+  );
   assert.ok((link.uploads[0]?.requestBytes ?? Infinity) < 1_000, `request of ${link.uploads[0]?.requestBytes} bytes`);
   await journal.close();
 });
@@ -178,11 +226,28 @@ test('tap uploader - a batch transit finds too large is sent again at once with 
   const uploader = new TapUploader({ gateId, link, journal, batchSize: 64, onEvent: (event) => events.push(event) });
   await uploader.flush();
 
-  assert.deepEqual(link.tooLarge.map((refused) => refused.taps), [64, 32, 32, 32]);
-  assert.deepEqual(link.uploads.map((upload) => upload.tapIds.length), [16, 16, 16, 16]);
-  assert.deepEqual(link.uploads.flatMap((upload) => upload.tapIds), tapIds);
+  assert.deepEqual(
+    link.tooLarge.map((refused) => refused.taps),
+    [64, 32, 32, 32],
+  );
+  assert.deepEqual(
+    link.uploads.map((upload) => upload.tapIds.length),
+    [16, 16, 16, 16],
+  );
+  assert.deepEqual(
+    link.uploads.flatMap((upload) => upload.tapIds),
+    tapIds,
+  );
   const tooLarge = events.filter((event) => event.type === 'upload_too_large');
-  assert.deepEqual(tooLarge.map((event) => [event.sentTaps, event.nextBatchTaps]), [[64, 32], [32, 16], [32, 16], [32, 16]]);
+  assert.deepEqual(
+    tooLarge.map((event) => [event.sentTaps, event.nextBatchTaps]),
+    [
+      [64, 32],
+      [32, 16],
+      [32, 16],
+      [32, 16],
+    ],
+  );
   assert.ok(tooLarge.every((event) => isDomainError(event.error) && event.error.reason === 'MESSAGE_TOO_LARGE'));
   assert.ok(!events.some((event) => event.type === 'link_down'), 'a batch too large is not a link failure');
   await journal.close();
@@ -193,18 +258,31 @@ test('tap uploader - transit refusing too many taps in one call (UPLOAD_TOO_LARG
   const link = transit();
   const counting: GateLink = {
     getGateConfig: (request) => link.getGateConfig(request),
-    uploadTaps: (request) => request.taps.length > 3
-      ? Promise.reject(new DomainError('invalid_argument', 'UPLOAD_TOO_LARGE', 'at most 3 taps per upload'))
-      : link.uploadTaps(request),
+    uploadTaps: (request) =>
+      request.taps.length > 3
+        ? Promise.reject(new DomainError('invalid_argument', 'UPLOAD_TOO_LARGE', 'at most 3 taps per upload'))
+        : link.uploadTaps(request),
   };
   await new TapUploader({ gateId, link: counting, journal, batchSize: 10 }).flush();
-  assert.deepEqual(link.uploads.map((upload) => upload.tapIds.length), [2, 2, 2, 2, 2]);
-  assert.deepEqual(link.uploads.flatMap((upload) => upload.tapIds), tapIds);
+  assert.deepEqual(
+    link.uploads.map((upload) => upload.tapIds.length),
+    [2, 2, 2, 2, 2],
+  );
+  assert.deepEqual(
+    link.uploads.flatMap((upload) => upload.tapIds),
+    tapIds,
+  );
   await journal.close();
 });
 
 /** A journal with a tap too large for a 64 KiB transit even alone, between taps that fit. */
-async function blockedJournal(): Promise<{ journal: TapJournal; dir: string; huge: JournaledTap; others: string[]; link: FakeTransit }> {
+async function blockedJournal(): Promise<{
+  journal: TapJournal;
+  dir: string;
+  huge: JournaledTap;
+  others: string[];
+  link: FakeTransit;
+}> {
   const huge = journaledTap({ presentation: 'h'.repeat(100_000) });
   const taps = [journaledTap(), huge, journaledTap(), journaledTap()];
   const { journal, dir } = await journalOf(taps);
@@ -216,7 +294,13 @@ async function blockedJournal(): Promise<{ journal: TapJournal; dir: string; hug
 test('tap uploader - a tap too large even alone is set aside in the dead-letter file after N attempts, and the taps behind it go up', async () => {
   const { journal, dir, huge, others, link } = await blockedJournal();
   const events: UploadEvent[] = [];
-  const uploader = new TapUploader({ gateId, link, journal, deadLetterAfterAttempts: 3, onEvent: (event) => events.push(event) });
+  const uploader = new TapUploader({
+    gateId,
+    link,
+    journal,
+    deadLetterAfterAttempts: 3,
+    onEvent: (event) => events.push(event),
+  });
   const tooLarge = (error: unknown): boolean => isDomainError(error) && error.reason === 'MESSAGE_TOO_LARGE';
   await assert.rejects(uploader.flush(), tooLarge); // 4 taps, 2, the first alone goes up, 2 again, then the huge one alone
   await assert.rejects(uploader.flush(), tooLarge);
@@ -228,7 +312,10 @@ test('tap uploader - a tap too large even alone is set aside in the dead-letter 
   assert.equal(uploader.pendingCount, 0);
   assert.deepEqual(link.tooLarge.filter((refused) => refused.taps === 1).length, 3);
   const deadLettered = events.filter((event) => event.type === 'dead_lettered');
-  assert.deepEqual(deadLettered.map(({ tapId, attempts, deadLettered: count }) => ({ tapId, attempts, count })), [{ tapId: huge.tapId, attempts: 3, count: 1 }]);
+  assert.deepEqual(
+    deadLettered.map(({ tapId, attempts, deadLettered: count }) => ({ tapId, attempts, count })),
+    [{ tapId: huge.tapId, attempts: 3, count: 1 }],
+  );
   const parsed = parseLog(await readFile(join(dir, deadLetterFileName)));
   assert.deepEqual(parsed.records, [{ tap: huge }], 'kept whole, in the journal format');
   await journal.close();
@@ -237,20 +324,35 @@ test('tap uploader - a tap too large even alone is set aside in the dead-letter 
   await reopened.close();
 });
 
-test('tap uploader - a tap with a field over transit\'s length limit (FIELD_TOO_LONG) is split off and set aside like an oversized one', async () => {
+test("tap uploader - a tap with a field over transit's length limit (FIELD_TOO_LONG) is split off and set aside like an oversized one", async () => {
   const long = journaledTap({ presentation: 'p'.repeat(20_000) });
   const taps = [journaledTap(), long, journaledTap()];
   const { journal, dir } = await journalOf(taps);
   const link = transit();
   link.fieldLimits = { 'taps.presentation': 16_384 };
   const events: UploadEvent[] = [];
-  const uploader = new TapUploader({ gateId, link, journal, deadLetterAfterAttempts: 2, onEvent: (event) => events.push(event) });
+  const uploader = new TapUploader({
+    gateId,
+    link,
+    journal,
+    deadLetterAfterAttempts: 2,
+    onEvent: (event) => events.push(event),
+  });
   const tooLong = (error: unknown): boolean => isDomainError(error) && error.reason === 'FIELD_TOO_LONG';
   await assert.rejects(uploader.flush(), tooLong);
   await uploader.flush();
-  assert.deepEqual([...link.held.keys()].sort(), taps.filter((tap) => tap !== long).map((tap) => tap.tapId).sort());
+  assert.deepEqual(
+    [...link.held.keys()].sort(),
+    taps
+      .filter((tap) => tap !== long)
+      .map((tap) => tap.tapId)
+      .sort(),
+  );
   assert.equal(uploader.pendingCount, 0);
-  assert.deepEqual(events.filter((event) => event.type === 'dead_lettered').map((event) => event.tapId), [long.tapId]);
+  assert.deepEqual(
+    events.filter((event) => event.type === 'dead_lettered').map((event) => event.tapId),
+    [long.tapId],
+  );
   assert.deepEqual(parseLog(await readFile(join(dir, deadLetterFileName))).records, [{ tap: long }]);
   await journal.close();
 });

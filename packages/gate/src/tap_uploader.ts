@@ -30,11 +30,28 @@ const tooLargeReasons = new Set<string>([messageTooLargeReason, uploadTooLargeRe
 export type UploadEvent =
   | { readonly type: 'link_down'; readonly error: unknown }
   | { readonly type: 'link_up' }
-  | { readonly type: 'uploaded'; readonly accepted: number; readonly rejected: readonly { tapId: string; reason: string }[]; readonly pending: number }
+  | {
+      readonly type: 'uploaded';
+      readonly accepted: number;
+      readonly rejected: readonly { tapId: string; reason: string }[];
+      readonly pending: number;
+    }
   /** Transit refused a batch as too large; the next one has at most `nextBatchTaps` taps. */
-  | { readonly type: 'upload_too_large'; readonly sentTaps: number; readonly requestBytes: number; readonly nextBatchTaps: number; readonly error: unknown }
+  | {
+      readonly type: 'upload_too_large';
+      readonly sentTaps: number;
+      readonly requestBytes: number;
+      readonly nextBatchTaps: number;
+      readonly error: unknown;
+    }
   /** A tap refused as too large even alone, `attempts` times, was moved to the dead-letter file. */
-  | { readonly type: 'dead_lettered'; readonly tapId: string; readonly attempts: number; readonly deadLettered: number; readonly error: unknown };
+  | {
+      readonly type: 'dead_lettered';
+      readonly tapId: string;
+      readonly attempts: number;
+      readonly deadLettered: number;
+      readonly error: unknown;
+    };
 
 export type TapUploaderOptions = {
   readonly gateId: string;
@@ -116,7 +133,8 @@ export class TapUploader {
    * running; every round acknowledges a tap, halves the batch, or throws.
    */
   async flush(): Promise<void> {
-    if (!this.#online) throw new DomainError('unavailable', transitReasons.GATE_OFFLINE, 'the gate is offline: nothing is uploaded');
+    if (!this.#online)
+      throw new DomainError('unavailable', transitReasons.GATE_OFFLINE, 'the gate is offline: nothing is uploaded');
     const newest = this.#options.journal.newestPendingTapId();
     if (newest === undefined) return;
     while (this.#options.journal.isPending(newest)) await this.#exclusive(() => this.#uploadBatch());
@@ -168,10 +186,16 @@ export class TapUploader {
     }
     const sent = new Set(batch.taps.map((tap) => tap.tapId));
     const accepted = response.acceptedTapIds.filter((tapId) => sent.has(tapId));
-    const rejected = response.rejected.filter((refusal) => sent.has(refusal.tapId)).map(({ tapId, reason }) => ({ tapId, reason }));
+    const rejected = response.rejected
+      .filter((refusal) => sent.has(refusal.tapId))
+      .map(({ tapId, reason }) => ({ tapId, reason }));
     const acknowledged = [...accepted, ...rejected.map((refusal) => refusal.tapId)];
     if (acknowledged.length === 0) {
-      const error = new DomainError('unavailable', transitReasons.UPLOAD_NOT_ACKNOWLEDGED, `transit acknowledged none of ${batch.taps.length} taps`);
+      const error = new DomainError(
+        'unavailable',
+        transitReasons.UPLOAD_NOT_ACKNOWLEDGED,
+        `transit acknowledged none of ${batch.taps.length} taps`,
+      );
       this.#report(false, error);
       throw error;
     }
@@ -180,7 +204,12 @@ export class TapUploader {
     this.#batchLimit = Math.min(this.#batchSize, this.#batchLimit * 2);
     this.#alone = undefined;
     await journal.acknowledge(acknowledged);
-    this.#options.onEvent?.({ type: 'uploaded', accepted: acknowledged.length - rejected.length, rejected, pending: this.pendingCount });
+    this.#options.onEvent?.({
+      type: 'uploaded',
+      accepted: acknowledged.length - rejected.length,
+      rejected,
+      pending: this.pendingCount,
+    });
   }
 
   /** Several taps: send half as many next, at once. One: retry with backoff, then set it aside (see the top). */
@@ -188,25 +217,42 @@ export class TapUploader {
     const [tap] = batch.taps;
     if (tap === undefined) return;
     this.#batchLimit = Math.max(1, Math.floor(batch.taps.length / 2));
-    const event = { sentTaps: batch.taps.length, requestBytes: batch.requestBytes, nextBatchTaps: this.#batchLimit, error };
+    const event = {
+      sentTaps: batch.taps.length,
+      requestBytes: batch.requestBytes,
+      nextBatchTaps: this.#batchLimit,
+      error,
+    };
     this.#options.onEvent?.({ type: 'upload_too_large', ...event });
     if (batch.taps.length > 1) return;
     const attempts = this.#alone?.tapId === tap.tapId ? this.#alone.attempts + 1 : 1;
     this.#alone = { tapId: tap.tapId, attempts };
     if (attempts < this.#deadLetterAfterAttempts) throw error;
     if (!(await appendDeadLetter(this.#options.journal.directory, tap, this.#maxDeadLetterBytes))) {
-      throw new DomainError('resource_exhausted', transitReasons.GATE_DEAD_LETTER_FULL, `tap ${tap.tapId} is too large to upload and the dead-letter file is full`, { cause: error });
+      throw new DomainError(
+        'resource_exhausted',
+        transitReasons.GATE_DEAD_LETTER_FULL,
+        `tap ${tap.tapId} is too large to upload and the dead-letter file is full`,
+        { cause: error },
+      );
     }
     await this.#options.journal.acknowledge([tap.tapId]);
     this.#alone = undefined;
     this.#deadLettered++;
-    this.#options.onEvent?.({ type: 'dead_lettered', tapId: tap.tapId, attempts, deadLettered: this.#deadLettered, error });
+    this.#options.onEvent?.({
+      type: 'dead_lettered',
+      tapId: tap.tapId,
+      attempts,
+      deadLettered: this.#deadLettered,
+      error,
+    });
   }
 
   async #backoffWait(delayMs: number): Promise<void> {
     const epoch = this.#stateEpoch;
     const untilMs = Date.now() + delayMs;
-    while (!this.#stopped && epoch === this.#stateEpoch && Date.now() < untilMs) await this.#wakeup.wait(untilMs - Date.now());
+    while (!this.#stopped && epoch === this.#stateEpoch && Date.now() < untilMs)
+      await this.#wakeup.wait(untilMs - Date.now());
   }
 
   #report(up: boolean, error?: unknown): void {

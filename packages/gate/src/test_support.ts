@@ -7,7 +7,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  UploadTapsRequest, type GetGateConfigRequest, type GetGateConfigResponse, type StoredTap, type UploadTapsResponse,
+  UploadTapsRequest,
+  type GetGateConfigRequest,
+  type GetGateConfigResponse,
+  type StoredTap,
+  type UploadTapsResponse,
 } from '@citypass/proto/transit/v1/transit';
 import { createPresentation, issueCredential, publicJwkOf } from '@citypass/credential';
 import type { AmountCap } from '@citypass/credential';
@@ -39,8 +43,15 @@ export function makeIssuer(): TestIssuer {
     const issuedAtMs = Date.now() - dayMs;
     const credential = issueCredential(
       {
-        issuer: testIssuer, residentId, credentialId, devicePublicJwk: publicJwkOf(device.publicKey), concession: 'adult',
-        statusIndex: 1, statusUri: `${testIssuer}/status/1`, issuedAtMs, expiresAtMs: issuedAtMs + 365 * dayMs,
+        issuer: testIssuer,
+        residentId,
+        credentialId,
+        devicePublicJwk: publicJwkOf(device.publicKey),
+        concession: 'adult',
+        statusIndex: 1,
+        statusUri: `${testIssuer}/status/1`,
+        issuedAtMs,
+        expiresAtMs: issuedAtMs + 365 * dayMs,
       },
       { kid, privateKey: issuerKey.privateKey },
     );
@@ -49,16 +60,35 @@ export function makeIssuer(): TestIssuer {
       residentId,
       credentialId,
       present: (nowMs = Date.now(), amountCap?: AmountCap) =>
-        createPresentation({ credential, devicePrivateKey: device.privateKey, audience: gateAudience, counter: counter++, nowMs, ...(amountCap === undefined ? {} : { amountCap }) }),
+        createPresentation({
+          credential,
+          devicePrivateKey: device.privateKey,
+          audience: gateAudience,
+          counter: counter++,
+          nowMs,
+          ...(amountCap === undefined ? {} : { amountCap }),
+        }),
     };
   };
   return { jwksJson, resident };
 }
 
-export function gateConfigFor(gateId: string, issuer: TestIssuer, overrides: Partial<GetGateConfigResponse> = {}): GetGateConfigResponse {
+export function gateConfigFor(
+  gateId: string,
+  issuer: TestIssuer,
+  overrides: Partial<GetGateConfigResponse> = {},
+): GetGateConfigResponse {
   return {
-    gateId, stationId: 'central', stationName: 'Central', issuer: testIssuer, issuerJwksJson: issuer.jwksJson,
-    credentialStatusBucket: '', denyListBucket: '', deniedResidents: [], revokedCredentials: [], ...overrides,
+    gateId,
+    stationId: 'central',
+    stationName: 'Central',
+    issuer: testIssuer,
+    issuerJwksJson: issuer.jwksJson,
+    credentialStatusBucket: '',
+    denyListBucket: '',
+    deniedResidents: [],
+    revokedCredentials: [],
+    ...overrides,
   };
 }
 
@@ -125,7 +155,8 @@ export class FakeTransit implements GateLink {
   /** How many times each tap id was sent. */
   sendCounts(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const upload of this.uploads) for (const tapId of upload.tapIds) counts.set(tapId, (counts.get(tapId) ?? 0) + 1);
+    for (const upload of this.uploads)
+      for (const tapId of upload.tapIds) counts.set(tapId, (counts.get(tapId) ?? 0) + 1);
     return counts;
   }
 
@@ -137,7 +168,12 @@ export class FakeTransit implements GateLink {
 
 export function journaledTap(overrides: Partial<JournaledTap> = {}): JournaledTap {
   return {
-    tapId: randomUUID(), presentation: 'credential~kb-jwt', direction: 'in', tappedAtMs: Date.now(), decision: 'OPEN', reason: '',
+    tapId: randomUUID(),
+    presentation: 'credential~kb-jwt',
+    direction: 'in',
+    tappedAtMs: Date.now(),
+    decision: 'OPEN',
+    reason: '',
     ...overrides,
   };
 }
@@ -155,7 +191,11 @@ export async function journalDirectory(): Promise<string> {
 }
 
 /** Polls until `condition` holds; fails after `timeoutMs`. Returns how long it took. */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<number> {
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<number> {
   const startedAtMs = Date.now();
   while (!(await condition())) {
     if (Date.now() - startedAtMs > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -3,4 +3,7 @@
 import { presentationFieldLimit } from '@citypass/credential';
 import type { FieldLimits } from '@citypass/platform/field_limits';
 
-export const transitFieldLimits: FieldLimits = { presentation: presentationFieldLimit, 'taps.presentation': presentationFieldLimit };
+export const transitFieldLimits: FieldLimits = {
+  presentation: presentationFieldLimit,
+  'taps.presentation': presentationFieldLimit,
+};

@@ -6,9 +6,11 @@ import { journaledTap } from './test_support.ts';
 
 const encodedBytes = (request: UploadTapsRequest): number => UploadTapsRequest.encode(request).finish().length;
 
-test('upload batch - its size is the encoded request\'s, exactly, across varint length boundaries', () => {
+test("upload batch - its size is the encoded request's, exactly, across varint length boundaries", () => {
   // Presentations around 127 and 16,383 bytes: where a tap's length prefix grows by a byte.
-  const taps = [0, 60, 100, 127, 128, 16_300, 16_383, 16_400, 3_500].map((length) => journaledTap({ presentation: 'p'.repeat(length) }));
+  const taps = [0, 60, 100, 127, 128, 16_300, 16_383, 16_400, 3_500].map((length) =>
+    journaledTap({ presentation: 'p'.repeat(length) }),
+  );
   for (let count = 0; count <= taps.length; count++) {
     const batch = uploadBatchOf('gate-7', taps.slice(0, count), Number.POSITIVE_INFINITY);
     assert.equal(batch.taps.length, count);

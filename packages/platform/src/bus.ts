@@ -157,7 +157,9 @@ async function closeConnection(nc: NatsConnection): Promise<void> {
   if (nc.isClosed()) return;
   const closed = nc.closed();
   let timer: NodeJS.Timeout | undefined;
-  const giveUp = new Promise<void>((resolve) => { timer = setTimeout(resolve, 3_000); });
+  const giveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 3_000);
+  });
   await Promise.race([nc.drain().catch(() => undefined), giveUp]);
   clearTimeout(timer);
   if (!nc.isClosed()) await nc.close();
@@ -178,10 +180,18 @@ export async function request(
 ): Promise<Uint8Array> {
   const remainingMs = Math.ceil(options.deadlineMs - Date.now());
   if (remainingMs <= 0) {
-    throw new DomainError('deadline_exceeded', commonReasons.DEADLINE_EXCEEDED, `deadline passed before ${subject} was sent`);
+    throw new DomainError(
+      'deadline_exceeded',
+      commonReasons.DEADLINE_EXCEEDED,
+      `deadline passed before ${subject} was sent`,
+    );
   }
   if (!(await (gates.get(nc)?.ready(options.deadlineMs) ?? true))) {
-    throw new DomainError('deadline_exceeded', commonReasons.DEADLINE_EXCEEDED, `bus still disconnected at the deadline for ${subject}`);
+    throw new DomainError(
+      'deadline_exceeded',
+      commonReasons.DEADLINE_EXCEEDED,
+      `bus still disconnected at the deadline for ${subject}`,
+    );
   }
   const headers = natsHeaders();
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
@@ -189,7 +199,10 @@ export async function request(
   injectTrace(headers);
   let reply: Msg;
   try {
-    reply = await nc.request(subject, payload, { timeout: Math.max(1, Math.ceil(options.deadlineMs - Date.now())), headers });
+    reply = await nc.request(subject, payload, {
+      timeout: Math.max(1, Math.ceil(options.deadlineMs - Date.now())),
+      headers,
+    });
   } catch (error) {
     throw requestFailure(subject, error);
   }
@@ -200,12 +213,21 @@ export async function request(
 
 function requestFailure(subject: string, error: unknown): DomainError {
   if (error instanceof TimeoutError) {
-    return new DomainError('deadline_exceeded', commonReasons.DEADLINE_EXCEEDED, `no reply from ${subject} before the deadline`, { cause: error });
+    return new DomainError(
+      'deadline_exceeded',
+      commonReasons.DEADLINE_EXCEEDED,
+      `no reply from ${subject} before the deadline`,
+      { cause: error },
+    );
   }
   if (error instanceof RequestError && error.isNoResponders()) {
-    return new DomainError('unavailable', commonReasons.NO_RESPONDERS, `no service answers ${subject}`, { cause: error });
+    return new DomainError('unavailable', commonReasons.NO_RESPONDERS, `no service answers ${subject}`, {
+      cause: error,
+    });
   }
-  return new DomainError('unavailable', commonReasons.BUS_UNAVAILABLE, `request to ${subject} failed`, { cause: error });
+  return new DomainError('unavailable', commonReasons.BUS_UNAVAILABLE, `request to ${subject} failed`, {
+    cause: error,
+  });
 }
 
 /** A reply saying the server failed in a way it did not describe (its log has the detail). Not a DomainError. */
@@ -276,7 +298,10 @@ export function serve(nc: NatsConnection, subject: string, options: ServeOptions
         return;
       }
       if (inFlight.size >= maxInFlight) {
-        respondError(msg, new DomainError('resource_exhausted', commonReasons.OVERLOADED, `${subject} is overloaded, retry later`));
+        respondError(
+          msg,
+          new DomainError('resource_exhausted', commonReasons.OVERLOADED, `${subject} is overloaded, retry later`),
+        );
         return;
       }
       const work = handleRequest(subject, msg, options).finally(() => inFlight.delete(work));
@@ -303,30 +328,47 @@ async function handleRequest(subject: string, msg: Msg, options: ServeOptions): 
   }
   const maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
   if (msg.data.length > maxPayloadBytes) {
-    respondError(msg, new DomainError('invalid_argument', commonReasons.PAYLOAD_TOO_LARGE, `request larger than ${maxPayloadBytes} bytes`));
+    respondError(
+      msg,
+      new DomainError(
+        'invalid_argument',
+        commonReasons.PAYLOAD_TOO_LARGE,
+        `request larger than ${maxPayloadBytes} bytes`,
+      ),
+    );
     return;
   }
   const parent = extractTrace(msg.headers);
-  await tracer.startActiveSpan(`${subject} process`, { kind: SpanKind.SERVER, attributes: { 'messaging.destination.name': subject } }, parent, async (span) => {
-    try {
-      const reply = await options.handler(msg.data, { deadlineMs, headers: msg.headers });
-      msg.respond(reply);
-    } catch (thrown) {
-      const error = asRetryableFailure(thrown) ?? thrown;
-      if (isDomainError(error)) {
-        span.setAttribute('citypass.error.reason', error.reason);
-        if (error !== thrown) options.logger?.warn('request failed on its infrastructure', { subject, reason: error.reason, error: thrown });
-        respondError(msg, error);
-      } else {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        options.logger?.error('request handler failed', { subject, error });
-        respondError(msg, undefined);
+  await tracer.startActiveSpan(
+    `${subject} process`,
+    { kind: SpanKind.SERVER, attributes: { 'messaging.destination.name': subject } },
+    parent,
+    async (span) => {
+      try {
+        const reply = await options.handler(msg.data, { deadlineMs, headers: msg.headers });
+        msg.respond(reply);
+      } catch (thrown) {
+        const error = asRetryableFailure(thrown) ?? thrown;
+        if (isDomainError(error)) {
+          span.setAttribute('citypass.error.reason', error.reason);
+          if (error !== thrown)
+            options.logger?.warn('request failed on its infrastructure', {
+              subject,
+              reason: error.reason,
+              error: thrown,
+            });
+          respondError(msg, error);
+        } else {
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          options.logger?.error('request handler failed', { subject, error });
+          respondError(msg, undefined);
+        }
+      } finally {
+        span.end();
       }
-    } finally {
-      span.end();
-    }
-  });
+    },
+  );
 }
 
 function deadlineOf(msg: Msg, defaultTimeoutMs: number): number {

@@ -56,16 +56,32 @@ export class ClientCredentials {
         signal: AbortSignal.timeout(this.#options.fetchTimeoutMs ?? 5_000),
       });
     } catch (error) {
-      throw new DomainError('unavailable', commonReasons.TOKEN_ENDPOINT_UNAVAILABLE, `token endpoint ${tokenUrl} is unreachable`, { cause: error });
+      throw new DomainError(
+        'unavailable',
+        commonReasons.TOKEN_ENDPOINT_UNAVAILABLE,
+        `token endpoint ${tokenUrl} is unreachable`,
+        { cause: error },
+      );
     }
-    const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown; error?: unknown };
+    const body = (await response.json().catch(() => ({}))) as {
+      access_token?: unknown;
+      expires_in?: unknown;
+      error?: unknown;
+    };
     if (!response.ok || typeof body.access_token !== 'string') {
       const error = typeof body.error === 'string' ? body.error : `HTTP ${response.status}`;
       const kind = response.status >= 500 ? 'unavailable' : 'unauthenticated';
-      throw new DomainError(kind, commonReasons.TOKEN_REQUEST_REFUSED, `token endpoint refused client ${clientId} (${error})`);
+      throw new DomainError(
+        kind,
+        commonReasons.TOKEN_REQUEST_REFUSED,
+        `token endpoint refused client ${clientId} (${error})`,
+      );
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 300) * 1000;
-    this.#token = { value: body.access_token, renewAtMs: this.#now() + Math.max(lifetimeMs - renewBeforeMs, lifetimeMs / 2) };
+    this.#token = {
+      value: body.access_token,
+      renewAtMs: this.#now() + Math.max(lifetimeMs - renewBeforeMs, lifetimeMs / 2),
+    };
     return body.access_token;
   }
 }

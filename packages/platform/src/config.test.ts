@@ -27,7 +27,10 @@ test('config - every problem is reported at once and secrets are never echoed', 
     assert.match(error.message, /SECRET: .*\(value hidden\)/);
     assert.equal(error.message.includes('short-secret'), false);
   }
-  assert.throws(() => loadConfig(schema, {}), (error: unknown) => error instanceof ConfigError && error.problems.length === 2);
+  assert.throws(
+    () => loadConfig(schema, {}),
+    (error: unknown) => error instanceof ConfigError && error.problems.length === 2,
+  );
 });
 
 test('config - the description names defaults but hides secret ones', () => {
@@ -44,11 +47,14 @@ test('config - URL values are echoed without user or password, even when they do
     ['not a url', 'URL: Invalid URL (got "not a url")'],
   ];
   for (const [raw, problem] of cases) {
-    assert.throws(() => loadConfig(urls, { URL: raw }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.deepEqual(error.problems, [problem]);
-      assert.equal(error.message.includes('S3cr3t'), false);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig(urls, { URL: raw }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, [problem]);
+        assert.equal(error.message.includes('S3cr3t'), false);
+        return true;
+      },
+    );
   }
 });

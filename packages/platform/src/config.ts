@@ -14,7 +14,13 @@ interface Field<T> {
 
 type FieldOptions<T> = { default?: T; description?: string };
 
-function field<T>(kind: string, parse: (raw: string) => T, options: FieldOptions<T>, secret = false, echo = (raw: string) => raw): Field<T> {
+function field<T>(
+  kind: string,
+  parse: (raw: string) => T,
+  options: FieldOptions<T>,
+  secret = false,
+  echo = (raw: string) => raw,
+): Field<T> {
   return {
     kind,
     parse,
@@ -27,43 +33,71 @@ function field<T>(kind: string, parse: (raw: string) => T, options: FieldOptions
 
 export const env = {
   string: (options: FieldOptions<string> = {}): Field<string> =>
-    field('string', (raw) => {
-      if (raw.length === 0) throw new Error('must not be empty');
-      return raw;
-    }, options),
+    field(
+      'string',
+      (raw) => {
+        if (raw.length === 0) throw new Error('must not be empty');
+        return raw;
+      },
+      options,
+    ),
   secret: (options: FieldOptions<string> & { minLength?: number } = {}): Field<string> =>
-    field('secret', (raw) => {
-      if (raw.length < (options.minLength ?? 16)) throw new Error(`must be at least ${options.minLength ?? 16} characters`);
-      return raw;
-    }, options, true),
+    field(
+      'secret',
+      (raw) => {
+        if (raw.length < (options.minLength ?? 16))
+          throw new Error(`must be at least ${options.minLength ?? 16} characters`);
+        return raw;
+      },
+      options,
+      true,
+    ),
   url: (options: FieldOptions<string> & { protocols?: readonly string[] } = {}): Field<string> =>
-    field('url', (raw) => {
-      const url = new URL(raw);
-      if (options.protocols && !options.protocols.includes(url.protocol)) {
-        throw new Error(`must use ${options.protocols.join(' or ')}`);
-      }
-      return raw;
-    }, options, false, redactUserInfo),
+    field(
+      'url',
+      (raw) => {
+        const url = new URL(raw);
+        if (options.protocols && !options.protocols.includes(url.protocol)) {
+          throw new Error(`must use ${options.protocols.join(' or ')}`);
+        }
+        return raw;
+      },
+      options,
+      false,
+      redactUserInfo,
+    ),
   int: (options: FieldOptions<number> & { min?: number; max?: number } = {}): Field<number> =>
-    field('int', (raw) => {
-      if (!/^-?\d+$/.test(raw)) throw new Error('must be an integer');
-      const value = Number(raw);
-      if (options.min !== undefined && value < options.min) throw new Error(`must be >= ${options.min}`);
-      if (options.max !== undefined && value > options.max) throw new Error(`must be <= ${options.max}`);
-      return value;
-    }, options),
+    field(
+      'int',
+      (raw) => {
+        if (!/^-?\d+$/.test(raw)) throw new Error('must be an integer');
+        const value = Number(raw);
+        if (options.min !== undefined && value < options.min) throw new Error(`must be >= ${options.min}`);
+        if (options.max !== undefined && value > options.max) throw new Error(`must be <= ${options.max}`);
+        return value;
+      },
+      options,
+    ),
   port: (options: FieldOptions<number> = {}): Field<number> => env.int({ ...options, min: 0, max: 65535 }),
   bool: (options: FieldOptions<boolean> = {}): Field<boolean> =>
-    field('bool', (raw) => {
-      if (raw === 'true' || raw === '1') return true;
-      if (raw === 'false' || raw === '0') return false;
-      throw new Error('must be true or false');
-    }, options),
+    field(
+      'bool',
+      (raw) => {
+        if (raw === 'true' || raw === '1') return true;
+        if (raw === 'false' || raw === '0') return false;
+        throw new Error('must be true or false');
+      },
+      options,
+    ),
   oneOf: <T extends string>(values: readonly T[], options: FieldOptions<T> = {}): Field<T> =>
-    field('enum', (raw) => {
-      if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
-      return raw as T;
-    }, options),
+    field(
+      'enum',
+      (raw) => {
+        if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+        return raw as T;
+      },
+      options,
+    ),
 };
 
 /**
@@ -89,7 +123,10 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig<S extends Schema>(schema: S, source: Record<string, string | undefined> = process.env): Config<S> {
+export function loadConfig<S extends Schema>(
+  schema: S,
+  source: Record<string, string | undefined> = process.env,
+): Config<S> {
   const problems: string[] = [];
   const result: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(schema)) {
@@ -103,7 +140,9 @@ export function loadConfig<S extends Schema>(schema: S, source: Record<string, s
       result[name] = spec.parse(raw);
     } catch (error) {
       const why = error instanceof Error ? error.message : 'invalid';
-      problems.push(spec.secret ? `${name}: ${why} (value hidden)` : `${name}: ${why} (got ${JSON.stringify(spec.echo(raw))})`);
+      problems.push(
+        spec.secret ? `${name}: ${why} (value hidden)` : `${name}: ${why} (got ${JSON.stringify(spec.echo(raw))})`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -113,7 +152,12 @@ export function loadConfig<S extends Schema>(schema: S, source: Record<string, s
 /** A description of the schema for `--help` and the README: names, kinds, defaults; secrets' defaults hidden. */
 export function describeConfig(schema: Schema): string[] {
   return Object.entries(schema).map(([name, spec]) => {
-    const fallback = spec.default === undefined ? 'required' : spec.secret ? 'default: (hidden)' : `default: ${JSON.stringify(spec.default)}`;
+    const fallback =
+      spec.default === undefined
+        ? 'required'
+        : spec.secret
+          ? 'default: (hidden)'
+          : `default: ${JSON.stringify(spec.default)}`;
     return `${name} (${spec.kind}, ${fallback})${spec.description ? ` ${spec.description}` : ''}`;
   });
 }

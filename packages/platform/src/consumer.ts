@@ -95,24 +95,40 @@ async function handleEvent(msg: JsMsg, options: ConsumerOptions): Promise<void> 
     return;
   }
   const attributes = { 'messaging.destination.name': msg.subject, 'messaging.message.id': envelope.id };
-  await tracer.startActiveSpan(`${msg.subject} process`, { kind: SpanKind.CONSUMER, attributes }, extractTrace(msg.headers), async (span) => {
-    try {
-      await options.handler(envelope, msg);
-      msg.ack();
-    } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      const delivery = msg.info.deliveryCount;
-      if (delivery >= (options.maxDeliver ?? 10)) {
-        options.logger?.error('event failed on its last delivery, given up', { subject: msg.subject, eventId: envelope.id, delivery, error });
-        msg.term('handler failed on the last delivery');
-      } else {
-        const delayMs = Math.min(30_000, 250 * 2 ** (delivery - 1));
-        options.logger?.warn('event handler failed, redelivering', { subject: msg.subject, eventId: envelope.id, delivery, delayMs, error });
-        msg.nak(delayMs);
+  await tracer.startActiveSpan(
+    `${msg.subject} process`,
+    { kind: SpanKind.CONSUMER, attributes },
+    extractTrace(msg.headers),
+    async (span) => {
+      try {
+        await options.handler(envelope, msg);
+        msg.ack();
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        const delivery = msg.info.deliveryCount;
+        if (delivery >= (options.maxDeliver ?? 10)) {
+          options.logger?.error('event failed on its last delivery, given up', {
+            subject: msg.subject,
+            eventId: envelope.id,
+            delivery,
+            error,
+          });
+          msg.term('handler failed on the last delivery');
+        } else {
+          const delayMs = Math.min(30_000, 250 * 2 ** (delivery - 1));
+          options.logger?.warn('event handler failed, redelivering', {
+            subject: msg.subject,
+            eventId: envelope.id,
+            delivery,
+            delayMs,
+            error,
+          });
+          msg.nak(delayMs);
+        }
+      } finally {
+        span.end();
       }
-    } finally {
-      span.end();
-    }
-  });
+    },
+  );
 }

@@ -14,21 +14,39 @@ const refusalOf = (message: unknown, limits = {}): string | undefined => {
 
 test('field limits - strings at the default limit pass and one character more is refused, naming the field', () => {
   assert.equal(refusalOf({ fundingReference: 'x'.repeat(defaultMaxFieldLength) }), undefined);
-  assert.equal(refusalOf({ fundingReference: 'x'.repeat(defaultMaxFieldLength + 1) }), 'invalid_argument:FIELD_TOO_LONG:funding_reference must be at most 1024 characters');
+  assert.equal(
+    refusalOf({ fundingReference: 'x'.repeat(defaultMaxFieldLength + 1) }),
+    'invalid_argument:FIELD_TOO_LONG:funding_reference must be at most 1024 characters',
+  );
 });
 
 test('field limits - nested messages and repeated fields are walked; bytes, dates and numbers are left alone', () => {
   const tap = { tapId: 't', presentation: 'p', tappedAt: new Date() };
-  assert.equal(refusalOf({ gateId: 'g', taps: [tap, { ...tap, tapId: 'y'.repeat(2_000) }] }), 'invalid_argument:FIELD_TOO_LONG:taps.tap_id must be at most 1024 characters');
-  assert.equal(refusalOf({ amount: { amountMinor: 5n, currency: 'E'.repeat(1_025) } }), 'invalid_argument:FIELD_TOO_LONG:amount.currency must be at most 1024 characters');
-  assert.equal(refusalOf({ gateIds: ['a', 'b'.repeat(1_025)] }), 'invalid_argument:FIELD_TOO_LONG:gate_ids must be at most 1024 characters');
+  assert.equal(
+    refusalOf({ gateId: 'g', taps: [tap, { ...tap, tapId: 'y'.repeat(2_000) }] }),
+    'invalid_argument:FIELD_TOO_LONG:taps.tap_id must be at most 1024 characters',
+  );
+  assert.equal(
+    refusalOf({ amount: { amountMinor: 5n, currency: 'E'.repeat(1_025) } }),
+    'invalid_argument:FIELD_TOO_LONG:amount.currency must be at most 1024 characters',
+  );
+  assert.equal(
+    refusalOf({ gateIds: ['a', 'b'.repeat(1_025)] }),
+    'invalid_argument:FIELD_TOO_LONG:gate_ids must be at most 1024 characters',
+  );
   assert.equal(refusalOf({ blob: new Uint8Array(5_000), count: 7, flag: true, empty: undefined }), undefined);
 });
 
 test('field limits - a declared limit replaces the default for that path only', () => {
   const limits = { presentation: 4_096, 'taps.presentation': 4_096 };
   assert.equal(refusalOf({ presentation: 'p'.repeat(4_096) }, limits), undefined);
-  assert.equal(refusalOf({ presentation: 'p'.repeat(4_097) }, limits), 'invalid_argument:FIELD_TOO_LONG:presentation must be at most 4096 characters');
+  assert.equal(
+    refusalOf({ presentation: 'p'.repeat(4_097) }, limits),
+    'invalid_argument:FIELD_TOO_LONG:presentation must be at most 4096 characters',
+  );
   assert.equal(refusalOf({ taps: [{ presentation: 'p'.repeat(4_096) }] }, limits), undefined);
-  assert.equal(refusalOf({ reference: 'r'.repeat(4_096) }, limits), 'invalid_argument:FIELD_TOO_LONG:reference must be at most 1024 characters');
+  assert.equal(
+    refusalOf({ reference: 'r'.repeat(4_096) }, limits),
+    'invalid_argument:FIELD_TOO_LONG:reference must be at most 1024 characters',
+  );
 });

@@ -27,7 +27,8 @@ function walk(value: unknown, path: string, limits: FieldLimits): void {
   } else if (Array.isArray(value)) {
     for (const item of value as unknown[]) walk(item, path, limits);
   } else if (isMessage(value)) {
-    for (const [key, field] of Object.entries(value)) walk(field, path === '' ? protoName(key) : `${path}.${protoName(key)}`, limits);
+    for (const [key, field] of Object.entries(value))
+      walk(field, path === '' ? protoName(key) : `${path}.${protoName(key)}`, limits);
   }
 }
 

@@ -215,7 +215,11 @@ export class GrpcServer {
     const principal = await this.#options.authenticate(token);
     if (policy === 'authenticated') return principal;
     if (!policy.anyScope.some((scope) => principal.scopes.has(scope))) {
-      throw new DomainError('permission_denied', commonReasons.SCOPE_MISSING, `requires scope ${policy.anyScope.join(' or ')}`);
+      throw new DomainError(
+        'permission_denied',
+        commonReasons.SCOPE_MISSING,
+        `requires scope ${policy.anyScope.join(' or ')}`,
+      );
     }
     return principal;
   }
@@ -229,7 +233,12 @@ export class GrpcServer {
   #toStatus(name: string, thrown: unknown): Partial<grpc.StatusObject> {
     const error = asRetryableFailure(thrown) ?? thrown;
     if (error instanceof DomainError) {
-      if (error !== thrown) this.#options.logger.warn('grpc call failed on its infrastructure', { method: name, reason: error.reason, error: thrown });
+      if (error !== thrown)
+        this.#options.logger.warn('grpc call failed on its infrastructure', {
+          method: name,
+          reason: error.reason,
+          error: thrown,
+        });
       const metadata = new grpc.Metadata();
       metadata.set(reasonMetadataKey, error.reason);
       return { code: grpcStatusOf(error.kind), details: boundedMessage(`${error.reason}: ${error.message}`), metadata };
@@ -271,7 +280,8 @@ export const messageTooLargeReason = commonReasons.MESSAGE_TOO_LARGE;
 export function domainErrorFromGrpc(error: grpc.ServiceError): DomainError | grpc.ServiceError {
   const kind = kindOfGrpcStatus(error.code);
   const reason = error.metadata.get(reasonMetadataKey)[0];
-  if (kind !== undefined && typeof reason === 'string') return new DomainError(kind, reason, error.details.replace(`${reason}: `, ''), { cause: error });
+  if (kind !== undefined && typeof reason === 'string')
+    return new DomainError(kind, reason, error.details.replace(`${reason}: `, ''), { cause: error });
   if (error.code === grpc.status.RESOURCE_EXHAUSTED && /larger than max/i.test(error.details)) {
     return new DomainError('resource_exhausted', messageTooLargeReason, error.details, { cause: error });
   }
@@ -301,19 +311,35 @@ export type PromiseClient<D> = {
 export function promiseClient<D extends grpc.ServiceDefinition>(
   definition: D,
   address: string,
-  defaults: { metadata?: () => Promise<grpc.Metadata> | grpc.Metadata; timeoutMs?: number; channelOptions?: grpc.ChannelOptions } = {},
+  defaults: {
+    metadata?: () => Promise<grpc.Metadata> | grpc.Metadata;
+    timeoutMs?: number;
+    channelOptions?: grpc.ChannelOptions;
+  } = {},
 ): PromiseClient<D> {
   const client = new grpc.Client(address, grpc.credentials.createInsecure(), defaults.channelOptions);
-  const methods: Record<string, unknown> = { close: () => { client.close(); } };
+  const methods: Record<string, unknown> = {
+    close: () => {
+      client.close();
+    },
+  };
   for (const [name, method] of Object.entries(definition) as [string, UnaryMethodDefinition<unknown, unknown>][]) {
     methods[name] = async (request: unknown, options: { metadata?: grpc.Metadata; deadlineMs?: number } = {}) => {
       const metadata = options.metadata ?? (await defaults.metadata?.()) ?? new grpc.Metadata();
       const deadline = options.deadlineMs ?? Date.now() + (defaults.timeoutMs ?? 10_000);
       return new Promise((resolve, reject) => {
-        client.makeUnaryRequest(method.path, (value: unknown) => method.requestSerialize(value), (bytes: Buffer) => method.responseDeserialize(bytes), request, metadata, { deadline }, (error, response) => {
-          if (error) reject(domainErrorFromGrpc(error));
-          else resolve(response);
-        });
+        client.makeUnaryRequest(
+          method.path,
+          (value: unknown) => method.requestSerialize(value),
+          (bytes: Buffer) => method.responseDeserialize(bytes),
+          request,
+          metadata,
+          { deadline },
+          (error, response) => {
+            if (error) reject(domainErrorFromGrpc(error));
+            else resolve(response);
+          },
+        );
       });
     };
   }

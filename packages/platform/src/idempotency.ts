@@ -36,7 +36,10 @@ export function idempotencyMigration(baseNumber: number): Migration {
 
 export function checkIdempotencyKey(key: string): string {
   if (!/^[\x21-\x7e]{8,128}$/.test(key)) {
-    throw invalidArgument(commonReasons.IDEMPOTENCY_KEY_INVALID, 'idempotency_key must be 8-128 printable ASCII characters');
+    throw invalidArgument(
+      commonReasons.IDEMPOTENCY_KEY_INVALID,
+      'idempotency_key must be 8-128 printable ASCII characters',
+    );
   }
   return key;
 }
@@ -63,7 +66,10 @@ export class Idempotency {
     );
     const row = existing.rows[0];
     if (row === undefined || !row.request_hash.equals(requestHash)) {
-      throw alreadyExists(commonReasons.IDEMPOTENCY_KEY_REUSED, 'this idempotency_key was used with a different request');
+      throw alreadyExists(
+        commonReasons.IDEMPOTENCY_KEY_REUSED,
+        'this idempotency_key was used with a different request',
+      );
     }
     return { replayed: true, response: this.#codec.open(row.response, `idempotency:${operation}:${key}`) };
   }

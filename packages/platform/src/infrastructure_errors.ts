@@ -15,7 +15,15 @@ const unavailableStates = new Map<string, string>([
   ['25P03', 'the database connection was idle in a transaction too long'], // idle_in_transaction_session_timeout
 ]);
 
-const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** node-postgres's own errors for a lost or missing connection (they carry no code). */
 const driverMessages = [
@@ -40,15 +48,26 @@ export function asRetryableFailure(error: unknown): DomainError | undefined {
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   if (code !== undefined) {
     const described = unavailableStates.get(code);
-    if (described !== undefined) return new DomainError('unavailable', databaseUnavailableReason, `${described}; retry`, { cause: error });
-    if (code.startsWith('08')) return new DomainError('unavailable', databaseUnavailableReason, 'the database connection failed; retry', { cause: error });
-    if (socketCodes.has(code)) return new DomainError('unavailable', backendUnavailableReason, 'a backend could not be reached; retry', { cause: error });
+    if (described !== undefined)
+      return new DomainError('unavailable', databaseUnavailableReason, `${described}; retry`, { cause: error });
+    if (code.startsWith('08'))
+      return new DomainError('unavailable', databaseUnavailableReason, 'the database connection failed; retry', {
+        cause: error,
+      });
+    if (socketCodes.has(code))
+      return new DomainError('unavailable', backendUnavailableReason, 'a backend could not be reached; retry', {
+        cause: error,
+      });
   }
   if (poolTimeout.test(error.message)) {
-    return new DomainError('unavailable', databaseBusyReason, 'no database connection was free in time; retry', { cause: error });
+    return new DomainError('unavailable', databaseBusyReason, 'no database connection was free in time; retry', {
+      cause: error,
+    });
   }
   if (driverMessages.some((pattern) => pattern.test(error.message))) {
-    return new DomainError('unavailable', databaseUnavailableReason, 'the database connection was lost; retry', { cause: error });
+    return new DomainError('unavailable', databaseUnavailableReason, 'the database connection was lost; retry', {
+      cause: error,
+    });
   }
   return undefined;
 }

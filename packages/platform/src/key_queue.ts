@@ -45,13 +45,20 @@ export class KeyQueue {
     if (lane.queued === 0) this.#lanes.set(key, lane);
     const previous = lane.tail;
     let done: () => void = () => undefined;
-    lane.tail = new Promise((resolve) => { done = resolve; });
+    lane.tail = new Promise((resolve) => {
+      done = resolve;
+    });
     lane.queued++;
     this.#waiting++;
     try {
       await previous;
       this.#waiting--;
-      if (Date.now() >= deadlineMs) throw new DomainError('deadline_exceeded', commonReasons.DEADLINE_EXCEEDED, 'the deadline passed while waiting for this account');
+      if (Date.now() >= deadlineMs)
+        throw new DomainError(
+          'deadline_exceeded',
+          commonReasons.DEADLINE_EXCEEDED,
+          'the deadline passed while waiting for this account',
+        );
       return await work();
     } finally {
       lane.queued--;

@@ -29,10 +29,18 @@ export function createLogger(service: string, level: Level = 'info', base: Recor
     process.stdout.write(`${JSON.stringify(line, bigintReplacer)}\n`);
   };
   return {
-    debug: (message, fields) => { write('debug', message, fields); },
-    info: (message, fields) => { write('info', message, fields); },
-    warn: (message, fields) => { write('warn', message, fields); },
-    error: (message, fields) => { write('error', message, fields); },
+    debug: (message, fields) => {
+      write('debug', message, fields);
+    },
+    info: (message, fields) => {
+      write('info', message, fields);
+    },
+    warn: (message, fields) => {
+      write('warn', message, fields);
+    },
+    error: (message, fields) => {
+      write('error', message, fields);
+    },
     child: (fields) => createLogger(service, level, { ...base, ...fields }),
   };
 }

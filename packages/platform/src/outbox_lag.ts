@@ -16,11 +16,19 @@ export async function relayLag(pool: Queryable): Promise<{ unpublished: number; 
 /** Reports the relay's lag as gauges on each metrics scrape (one cheap indexed query). */
 export function observeOutboxLag(pool: Queryable): void {
   const meter = metrics.getMeter('@citypass/platform/outbox');
-  const unpublished = meter.createObservableGauge('citypass.outbox.unpublished', { description: 'Events written but not yet relayed' });
-  const oldestAge = meter.createObservableGauge('citypass.outbox.oldest_age', { description: 'Age of the oldest unrelayed event', unit: 'ms' });
-  meter.addBatchObservableCallback(async (observer) => {
-    const lag = await relayLag(pool);
-    observer.observe(unpublished, lag.unpublished);
-    observer.observe(oldestAge, lag.oldestAgeMs);
-  }, [unpublished, oldestAge]);
+  const unpublished = meter.createObservableGauge('citypass.outbox.unpublished', {
+    description: 'Events written but not yet relayed',
+  });
+  const oldestAge = meter.createObservableGauge('citypass.outbox.oldest_age', {
+    description: 'Age of the oldest unrelayed event',
+    unit: 'ms',
+  });
+  meter.addBatchObservableCallback(
+    async (observer) => {
+      const lag = await relayLag(pool);
+      observer.observe(unpublished, lag.unpublished);
+      observer.observe(oldestAge, lag.oldestAgeMs);
+    },
+    [unpublished, oldestAge],
+  );
 }

@@ -44,19 +44,28 @@ export interface ListenOptions {
 }
 
 /** LISTENs for `outbox` notifications on a dedicated connection, reconnecting while running. Returns a closer. */
-export async function listenForOutbox(options: ListenOptions, onNotify: () => void, signal: AbortSignal): Promise<() => Promise<void>> {
+export async function listenForOutbox(
+  options: ListenOptions,
+  onNotify: () => void,
+  signal: AbortSignal,
+): Promise<() => Promise<void>> {
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   const connectListener = async (): Promise<void> => {
     const next = new pg.Client(
-      options.listenUrl === undefined ? options.pool.options : { connectionString: options.listenUrl, connectionTimeoutMillis: 5_000 },
+      options.listenUrl === undefined
+        ? options.pool.options
+        : { connectionString: options.listenUrl, connectionTimeoutMillis: 5_000 },
     );
     next.on('notification', onNotify);
     next.on('error', (error) => {
       options.logger?.warn('outbox listener lost its connection', { error });
       void next.end().catch(() => undefined);
       if (client === next) client = undefined;
-      if (!signal.aborted) retry = setTimeout(() => { void connectListener(); }, 1_000);
+      if (!signal.aborted)
+        retry = setTimeout(() => {
+          void connectListener();
+        }, 1_000);
     });
     try {
       await next.connect();
@@ -67,7 +76,10 @@ export async function listenForOutbox(options: ListenOptions, onNotify: () => vo
       next.removeAllListeners('error');
       await next.end().catch(() => undefined);
       options.logger?.warn('outbox listener cannot connect; polling only', { error });
-      if (!signal.aborted) retry = setTimeout(() => { void connectListener(); }, 1_000);
+      if (!signal.aborted)
+        retry = setTimeout(() => {
+          void connectListener();
+        }, 1_000);
     }
   };
   await connectListener();

@@ -39,14 +39,23 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const batchSize = options.batchSize ?? 100;
   const abort = new AbortController();
   const wake = createWakeup();
-  const listener = listenForOutbox(options, () => { wake.notify(); }, abort.signal);
+  const listener = listenForOutbox(
+    options,
+    () => {
+      wake.notify();
+    },
+    abort.signal,
+  );
 
   const holder = randomUUID();
   const loop = async (): Promise<void> => {
     let failures = 0;
     while (!abort.signal.aborted) {
-      const { published, failure, leader } = await publishBatch(options, holder, batchSize)
-        .catch((error: unknown) => ({ published: 0, failure: error, leader: true }));
+      const { published, failure, leader } = await publishBatch(options, holder, batchSize).catch((error: unknown) => ({
+        published: 0,
+        failure: error,
+        leader: true,
+      }));
       if (failure === undefined) {
         failures = 0;
         if (published < batchSize || !leader) await wake.wait(options.pollIntervalMs ?? 1_000);
@@ -67,7 +76,8 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
         const { unpublished } = await relayLag(options.pool);
         if (unpublished === 0) return;
         if (abort.signal.aborted) throw new Error(`outbox relay stopped with ${unpublished} unpublished events`);
-        if (Date.now() >= deadlineMs) throw new Error(`outbox still has ${unpublished} unpublished events after ${timeoutMs} ms`);
+        if (Date.now() >= deadlineMs)
+          throw new Error(`outbox still has ${unpublished} unpublished events after ${timeoutMs} ms`);
         wake.notify();
         await sleep(25);
       }
@@ -97,9 +107,14 @@ interface StoredOutboxRow {
  * past its lease, the next one may publish a row again: the stream's duplicate window drops it by Nats-Msg-Id
  * and consumers' inboxes skip it.
  */
-async function publishBatch(options: RelayOptions, holder: string, batchSize: number): Promise<{ published: number; failure: unknown; leader: boolean }> {
+async function publishBatch(
+  options: RelayOptions,
+  holder: string,
+  batchSize: number,
+): Promise<{ published: number; failure: unknown; leader: boolean }> {
   const publishTimeoutMs = options.publishTimeoutMs ?? 2_000;
-  if (!await holdLease(options.pool, holder, leaseMsFor(publishTimeoutMs))) return { published: 0, failure: undefined, leader: false };
+  if (!(await holdLease(options.pool, holder, leaseMsFor(publishTimeoutMs))))
+    return { published: 0, failure: undefined, leader: false };
   const { rows } = await options.pool.query<StoredOutboxRow>(
     'SELECT seq, id, subject, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
     [batchSize],
@@ -118,7 +133,10 @@ async function publishBatch(options: RelayOptions, holder: string, batchSize: nu
     published.push(row.seq);
   }
   if (published.length > 0) {
-    await options.pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[]) AND published_at IS NULL', [published]);
+    await options.pool.query(
+      'UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[]) AND published_at IS NULL',
+      [published],
+    );
   }
   return { published: published.length, failure, leader: true };
 }

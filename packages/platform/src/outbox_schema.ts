@@ -33,5 +33,8 @@ CREATE TABLE outbox_relay_lease (
   held_until  timestamptz NOT NULL
 );
 `;
-  return [{ name: `${baseNumber}-outbox.sql`, sql }, { name: `${baseNumber + 10}-outbox-relay-lease.sql`, sql: lease }];
+  return [
+    { name: `${baseNumber}-outbox.sql`, sql },
+    { name: `${baseNumber + 10}-outbox-relay-lease.sql`, sql: lease },
+  ];
 }

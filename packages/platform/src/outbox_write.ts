@@ -31,7 +31,8 @@ export interface OutboxRow {
 }
 
 export function outboxRow(event: NewEvent): OutboxRow {
-  if (!subjectPattern.test(event.type)) throw new Error(`event type ${JSON.stringify(event.type)} is not a NATS subject`);
+  if (!subjectPattern.test(event.type))
+    throw new Error(`event type ${JSON.stringify(event.type)} is not a NATS subject`);
   const id = event.id ?? randomUUID();
   const envelope = EventEnvelope.encode({
     id,

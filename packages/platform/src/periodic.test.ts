@@ -7,19 +7,37 @@ import type { Logger } from './log.ts';
 
 // The runner's instruments are made when periodic.ts loads: the meter provider must be global before that.
 class TestReader extends MetricReader {
-  protected override onShutdown(): Promise<void> { return Promise.resolve(); }
-  protected override onForceFlush(): Promise<void> { return Promise.resolve(); }
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 const reader = new TestReader();
 metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
 const { runPeriodically } = await import('./periodic.ts');
 
-interface Entry { readonly level: string; readonly message: string; readonly fields: Record<string, unknown> | undefined }
+interface Entry {
+  readonly level: string;
+  readonly message: string;
+  readonly fields: Record<string, unknown> | undefined;
+}
 
 function recordingLogger(): { logger: Logger; entries: Entry[] } {
   const entries: Entry[] = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>): void => { entries.push({ level, message, fields }); };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  const at =
+    (level: string) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      entries.push({ level, message, fields });
+    };
+  const logger: Logger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: () => logger,
+  };
   return { logger, entries };
 }
 
@@ -38,18 +56,26 @@ function runsOf(count: { runs: number }): number {
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = (): void => undefined;
-  const promise = new Promise<void>((done) => { resolve = done; });
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
   return { promise, resolve };
 }
 
 async function points(name: string): Promise<DataPoint<unknown>[]> {
   const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).filter((metric) => metric.descriptor.name === name).flatMap((metric) => metric.dataPoints as DataPoint<unknown>[]);
+  return resourceMetrics.scopeMetrics
+    .flatMap((scope) => scope.metrics)
+    .filter((metric) => metric.descriptor.name === name)
+    .flatMap((metric) => metric.dataPoints as DataPoint<unknown>[]);
 }
 
 test('periodic - runs at start only when asked, then once per interval', async () => {
   const count = { runs: 0 };
-  const task = (): Promise<void> => { count.runs++; return Promise.resolve(); };
+  const task = (): Promise<void> => {
+    count.runs++;
+    return Promise.resolve();
+  };
   const later = runPeriodically({ name: 'later', intervalMs: 40 }, task);
   assert.equal(count.runs, 0, 'no run before the first interval');
   await later.stop();
@@ -83,9 +109,17 @@ test('periodic - a tick while a run is going is skipped and counted; never two r
   await job.stop();
   assert.equal(count.most, 1);
   assert.ok(runsOf(count) >= 2, 'ticks after the slow run run again');
-  const skipped = (await points('citypass.periodic.skipped')).find((point) => point.attributes['citypass.job'] === 'slow job');
-  assert.ok(skipped !== undefined && (skipped.value as number) >= 3, `skipped ticks counted: ${String(skipped?.value)}`);
-  assert.ok(entries.some((entry) => entry.level === 'warn' && entry.message === 'slow job ran longer than its interval'), 'the overrun is logged');
+  const skipped = (await points('citypass.periodic.skipped')).find(
+    (point) => point.attributes['citypass.job'] === 'slow job',
+  );
+  assert.ok(
+    skipped !== undefined && (skipped.value as number) >= 3,
+    `skipped ticks counted: ${String(skipped?.value)}`,
+  );
+  assert.ok(
+    entries.some((entry) => entry.level === 'warn' && entry.message === 'slow job ran longer than its interval'),
+    'the overrun is logged',
+  );
 });
 
 test('periodic - a failed run is logged with its error and counted, and the next tick runs again', async () => {
@@ -104,8 +138,11 @@ test('periodic - a failed run is logged with its error and counted, and the next
   const [failure] = failures;
   assert.equal(failure?.message, 'flaky job failed');
   assert.equal((failure.fields?.error as Error | undefined)?.message, 'database away');
-  const durations = (await points('citypass.periodic.duration')).filter((point) => point.attributes['citypass.job'] === 'flaky job');
-  const countOf = (outcome: string): number => (durations.find((point) => point.attributes.outcome === outcome)?.value as Histogram | undefined)?.count ?? 0;
+  const durations = (await points('citypass.periodic.duration')).filter(
+    (point) => point.attributes['citypass.job'] === 'flaky job',
+  );
+  const countOf = (outcome: string): number =>
+    (durations.find((point) => point.attributes.outcome === outcome)?.value as Histogram | undefined)?.count ?? 0;
   assert.equal(countOf('failed'), 1);
   assert.equal(countOf('ok'), runs - 1);
   const lag = (await points('citypass.periodic.lag')).find((point) => point.attributes['citypass.job'] === 'flaky job');
@@ -117,12 +154,16 @@ test('periodic - stop aborts the run signal and resolves only when the run in pr
   let finished = false;
   let aborted = false;
   const job = runPeriodically({ name: 'stopping job', intervalMs: 1_000, runAtStart: true }, async (signal) => {
-    signal.addEventListener('abort', () => { aborted = true; });
+    signal.addEventListener('abort', () => {
+      aborted = true;
+    });
     await release.promise;
     finished = true;
   });
   let stopped = false;
-  const stopping = job.stop().then(() => { stopped = true; });
+  const stopping = job.stop().then(() => {
+    stopped = true;
+  });
   await sleep(20);
   assert.equal(aborted, true, 'the run is told to hurry');
   assert.equal(stopped, false, 'stop waits for the run');

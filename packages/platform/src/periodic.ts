@@ -43,18 +43,29 @@ export function runPeriodically(options: PeriodicOptions, task: (signal: AbortSi
   const run = (): void => {
     const startedAtMs = performance.now();
     startLag.record(Math.max(0, startedAtMs - dueAtMs), job);
-    running = task(abort.signal).then(
-      () => { finish(startedAtMs, 'ok'); },
-      (error: unknown) => {
-        finish(startedAtMs, 'failed');
-        logger?.error(`${name} failed`, { job: name, error });
-      },
-    ).finally(() => { running = undefined; });
+    running = task(abort.signal)
+      .then(
+        () => {
+          finish(startedAtMs, 'ok');
+        },
+        (error: unknown) => {
+          finish(startedAtMs, 'failed');
+          logger?.error(`${name} failed`, { job: name, error });
+        },
+      )
+      .finally(() => {
+        running = undefined;
+      });
   };
   const finish = (startedAtMs: number, outcome: 'ok' | 'failed'): void => {
     const durationMs = performance.now() - startedAtMs;
     runDuration.record(durationMs, { ...job, outcome });
-    if (durationMs > intervalMs) logger?.warn(`${name} ran longer than its interval`, { job: name, durationMs: Math.round(durationMs), intervalMs });
+    if (durationMs > intervalMs)
+      logger?.warn(`${name} ran longer than its interval`, {
+        job: name,
+        durationMs: Math.round(durationMs),
+        intervalMs,
+      });
   };
   const tick = (): void => {
     dueAtMs += intervalMs;

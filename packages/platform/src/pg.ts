@@ -64,7 +64,10 @@ export async function withTransaction<T>(
       client.release();
       return result;
     } catch (error) {
-      const rolledBack = await client.query('ROLLBACK').then(() => true, () => false);
+      const rolledBack = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
       // A client that cannot even roll back is broken: destroy it rather than hand it to the next caller.
       client.release(rolledBack ? undefined : asError(error));
       if (attempt < maxAttempts && retryableCodes.has(pgErrorCode(error) ?? '')) {
@@ -112,7 +115,10 @@ export async function migrate(pool: pg.Pool, dir: string, extra: readonly Migrat
       const previous = applied.get(migration.name);
       if (previous !== undefined) {
         if (previous === checksum) continue;
-        assert.ok(replacedChecksums(migration.sql).has(previous), `migration ${migration.name} changed after it was applied`);
+        assert.ok(
+          replacedChecksums(migration.sql).has(previous),
+          `migration ${migration.name} changed after it was applied`,
+        );
         await client.query('UPDATE schema_migrations SET checksum = $2 WHERE name = $1', [migration.name, checksum]);
         continue;
       }
@@ -156,7 +162,10 @@ async function withSchemaLock<T>(pool: pg.Pool, work: (client: pg.PoolClient) =>
   }
 }
 
-async function appliedChecksums(client: pg.PoolClient, table: 'schema_migrations' | 'schema_functions'): Promise<Map<string, string>> {
+async function appliedChecksums(
+  client: pg.PoolClient,
+  table: 'schema_migrations' | 'schema_functions',
+): Promise<Map<string, string>> {
   await client.query(
     `CREATE TABLE IF NOT EXISTS ${table} (name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
   );
@@ -164,7 +173,14 @@ async function appliedChecksums(client: pg.PoolClient, table: 'schema_migrations
   return new Map(rows.map((row) => [row.name, row.checksum]));
 }
 
-async function applyInTransaction(client: pg.PoolClient, table: string, name: string, sql: string, checksum: string, what: string): Promise<void> {
+async function applyInTransaction(
+  client: pg.PoolClient,
+  table: string,
+  name: string,
+  sql: string,
+  checksum: string,
+  what: string,
+): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query(sql);
@@ -206,4 +222,3 @@ function asError(error: unknown): Error {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

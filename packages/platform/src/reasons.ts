@@ -7,7 +7,11 @@ import { CommonErrorReason } from '@citypass/proto/common/v1/errors';
 
 /** The reason strings of a ts-proto enum object: names with the prefix, without it; no UNSPECIFIED, no UNRECOGNIZED. */
 export type ReasonOf<Enum, Prefix extends string> = {
-  [Name in keyof Enum]: Name extends `${Prefix}${infer Reason}` ? (Reason extends 'UNSPECIFIED' ? never : Reason) : never;
+  [Name in keyof Enum]: Name extends `${Prefix}${infer Reason}`
+    ? Reason extends 'UNSPECIFIED'
+      ? never
+      : Reason
+    : never;
 }[keyof Enum];
 
 /** Each reason keyed by itself, so `catalogue.X` is the string 'X', typed as that literal. */

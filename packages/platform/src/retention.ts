@@ -34,12 +34,20 @@ const statements = {
 } as const;
 
 /** Deletes at most `batchSize` expired rows from each table; how many went. */
-export async function pruneExpired(pool: Queryable, policy: RetentionPolicy = defaultRetention, batchSize = 10_000): Promise<Pruned> {
+export async function pruneExpired(
+  pool: Queryable,
+  policy: RetentionPolicy = defaultRetention,
+  batchSize = 10_000,
+): Promise<Pruned> {
   const { rows } = await pool.query<{ name: keyof typeof statements }>(
-    "SELECT relname AS name FROM pg_class WHERE relkind = 'r' AND relname = ANY($1) AND pg_table_is_visible(oid)", [Object.keys(statements)]);
+    "SELECT relname AS name FROM pg_class WHERE relkind = 'r' AND relname = ANY($1) AND pg_table_is_visible(oid)",
+    [Object.keys(statements)],
+  );
   const present = new Set(rows.map((row) => row.name));
   const prune = async (table: keyof typeof statements, retainMs: number): Promise<number> =>
-    present.has(table) ? (await pool.query(statements[table], [Math.floor(retainMs / 1000), batchSize])).rowCount ?? 0 : 0;
+    present.has(table)
+      ? ((await pool.query(statements[table], [Math.floor(retainMs / 1000), batchSize])).rowCount ?? 0)
+      : 0;
   return {
     outbox: await prune('outbox', policy.outboxMs),
     inbox: await prune('inbox', policy.inboxMs),
@@ -52,7 +60,10 @@ export function startRetentionPruner(
   options: { policy?: RetentionPolicy; intervalMs?: number; batchSize?: number; logger?: Logger } = {},
 ): PeriodicJob {
   const intervalMs = options.intervalMs ?? 10 * 60 * 1000;
-  return runPeriodically({ name: 'pruning expired bookkeeping rows', intervalMs, ...(options.logger ? { logger: options.logger } : {}) }, async () => {
-    await pruneExpired(pool, options.policy, options.batchSize);
-  });
+  return runPeriodically(
+    { name: 'pruning expired bookkeeping rows', intervalMs, ...(options.logger ? { logger: options.logger } : {}) },
+    async () => {
+      await pruneExpired(pool, options.policy, options.batchSize);
+    },
+  );
 }

@@ -16,7 +16,10 @@ import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentel
 import { env, loadConfig } from './config.ts';
 
 const telemetrySchema = {
-  OTEL_EXPORTER_OTLP_ENDPOINT: env.string({ default: 'none', description: 'OTLP/HTTP collector; unset: no trace export' }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.string({
+    default: 'none',
+    description: 'OTLP/HTTP collector; unset: no trace export',
+  }),
   METRICS_PORT: env.port({ default: 0, description: 'Prometheus scrape port; 0: metrics not served' }),
   METRICS_HOST: env.string({ default: '127.0.0.1' }),
 };
@@ -25,7 +28,10 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-export function startTelemetry(serviceName: string, source: Record<string, string | undefined> = process.env): Telemetry {
+export function startTelemetry(
+  serviceName: string,
+  source: Record<string, string | undefined> = process.env,
+): Telemetry {
   // In-thread loader hooks (module.registerHooks) for the CommonJS packages we instrument.
   register({ include: ['@grpc/grpc-js', 'pg'] });
   const config = loadConfig(telemetrySchema, source);
@@ -33,7 +39,11 @@ export function startTelemetry(serviceName: string, source: Record<string, strin
 
   const spanProcessors: SpanProcessor[] = [];
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT !== 'none') {
-    spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${config.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` }) }));
+    spanProcessors.push(
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: `${config.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` }),
+      }),
+    );
   }
   const tracerProvider = new TracerProvider({ resource, spanProcessors });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -42,7 +52,8 @@ export function startTelemetry(serviceName: string, source: Record<string, strin
   );
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const readers = config.METRICS_PORT === 0 ? [] : [new PrometheusExporter({ host: config.METRICS_HOST, port: config.METRICS_PORT })];
+  const readers =
+    config.METRICS_PORT === 0 ? [] : [new PrometheusExporter({ host: config.METRICS_HOST, port: config.METRICS_PORT })];
   const meterProvider = new MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(meterProvider);
 

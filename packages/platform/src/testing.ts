@@ -45,7 +45,9 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => { resolve(port); });
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -122,13 +124,33 @@ async function startLocalPostgres(binDir: string): Promise<string> {
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const dataDir = join(dir, 'data');
   const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
-  await run(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C'], asOwner);
+  await run(
+    join(binDir, 'initdb'),
+    ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--locale=C'],
+    asOwner,
+  );
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawn(
       join(binDir, 'postgres'),
-      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
-        '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+      ],
       { ...asOwner, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -176,7 +198,9 @@ async function natsServerUrl(): Promise<string> {
  * `config`: extra nats-server configuration (e.g. an `authorization { users = [...] }` block), written to a file in
  * the store dir and passed with -c; command-line flags still set the address, port and store dir.
  */
-export async function startNatsServer(options: { port?: number; storeDir?: string; config?: string } = {}): Promise<LocalNats> {
+export async function startNatsServer(
+  options: { port?: number; storeDir?: string; config?: string } = {},
+): Promise<LocalNats> {
   const binary = findNatsServer();
   if (binary === undefined) {
     throw new Error(
@@ -222,8 +246,12 @@ export async function startNatsServer(options: { port?: number; storeDir?: strin
     });
   }
   return {
-    get url() { return `nats://127.0.0.1:${port}`; },
-    get port() { return port; },
+    get url() {
+      return `nats://127.0.0.1:${port}`;
+    },
+    get port() {
+      return port;
+    },
     storeDir,
     stop,
     restart: async () => {
@@ -235,9 +263,7 @@ export async function startNatsServer(options: { port?: number; storeDir?: strin
 
 function findNatsServer(): string | undefined {
   const path = (process.env['PATH'] ?? '').split(':').filter((dir) => dir !== '');
-  return [...path, '/usr/sbin', '/usr/local/bin', '/usr/bin']
-    .map((dir) => join(dir, 'nats-server'))
-    .find(isExecutable);
+  return [...path, '/usr/sbin', '/usr/local/bin', '/usr/bin'].map((dir) => join(dir, 'nats-server')).find(isExecutable);
 }
 
 // ------------------------------------------------------------------------------------------------- helpers
@@ -246,7 +272,11 @@ let dockerProbe: Promise<boolean> | undefined;
 
 function dockerAvailable(): Promise<boolean> {
   dockerProbe ??= import('testcontainers').then(
-    ({ getContainerRuntimeClient }) => getContainerRuntimeClient().then(() => true, () => false),
+    ({ getContainerRuntimeClient }) =>
+      getContainerRuntimeClient().then(
+        () => true,
+        () => false,
+      ),
     () => false,
   );
   return dockerProbe;
@@ -269,7 +299,9 @@ function serverOwner(user: string): { uid: number; gid: number } | undefined {
     const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
     return { uid, gid };
   } catch {
-    throw new Error(`testPostgres: running as root needs an OS user "${user}" to run PostgreSQL (useradd --system ${user}).`);
+    throw new Error(
+      `testPostgres: running as root needs an OS user "${user}" to run PostgreSQL (useradd --system ${user}).`,
+    );
   }
 }
 
@@ -277,7 +309,9 @@ function run(file: string, args: string[], options: { uid?: number; gid?: number
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr = (stderr + chunk).slice(-4_000); });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4_000);
+    });
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code === 0) resolve();
@@ -290,12 +324,16 @@ function run(file: string, args: string[], options: { uid?: number; gid?: number
 function waitFor(child: ChildProcess, ready: string, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => { fail(new Error(`${what} did not start within ${startTimeoutMs} ms: ${output}`)); }, startTimeoutMs);
+    const timer = setTimeout(() => {
+      fail(new Error(`${what} did not start within ${startTimeoutMs} ms: ${output}`));
+    }, startTimeoutMs);
     const onData = (chunk: string): void => {
       output = (output + chunk).slice(-4_000);
       if (output.includes(ready)) finish();
     };
-    const onExit = (code: number | null): void => { fail(new Error(`${what} exited with ${String(code)}: ${output}`)); };
+    const onExit = (code: number | null): void => {
+      fail(new Error(`${what} exited with ${String(code)}: ${output}`));
+    };
     const cleanUp = (): void => {
       clearTimeout(timer);
       child.stderr?.off('data', onData);

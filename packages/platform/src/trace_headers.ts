@@ -4,7 +4,9 @@ import { context, propagation, type Context, type TextMapGetter, type TextMapSet
 import { Match, type MsgHdrs } from '@nats-io/transport-node';
 
 const setter: TextMapSetter<MsgHdrs> = {
-  set: (carrier, key, value) => { carrier.set(key, value); },
+  set: (carrier, key, value) => {
+    carrier.set(key, value);
+  },
 };
 
 const getter: TextMapGetter<MsgHdrs> = {

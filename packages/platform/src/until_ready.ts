@@ -2,7 +2,12 @@
 // waits for them instead of crashing: the attempt is repeated every 500 ms for at most a minute.
 import type { Logger } from './log.ts';
 
-export async function untilReady<T>(logger: Logger, what: string, attempt: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+export async function untilReady<T>(
+  logger: Logger,
+  what: string,
+  attempt: () => Promise<T>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let tries = 1; ; tries++) {
     try {

@@ -5,7 +5,17 @@ import { context, propagation, trace, ROOT_CONTEXT, type Context, type ContextMa
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { headers as natsHeaders, TimeoutError } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
-import { connectBus, credentialsFromUrls, deadlineHeader, ensureStream, openExistingBucket, RemoteInternalError, request, serve, type Bus } from '../src/bus.ts';
+import {
+  connectBus,
+  credentialsFromUrls,
+  deadlineHeader,
+  ensureStream,
+  openExistingBucket,
+  RemoteInternalError,
+  request,
+  serve,
+  type Bus,
+} from '../src/bus.ts';
 import { DomainError } from '../src/errors.ts';
 import { startNatsServer, testNats, uniqueName } from '../src/testing.ts';
 
@@ -62,10 +72,17 @@ test('request - an error reply carries at most 512 characters of message', { tim
   const subject = uniqueName('test.v1.chatty');
   const server = serve(bus.nc, subject, {
     queue: 'chatty',
-    handler: () => Promise.reject(new DomainError('invalid_argument', 'THING_INVALID', `thing ${'x'.repeat(100_000)} is wrong`)),
+    handler: () =>
+      Promise.reject(new DomainError('invalid_argument', 'THING_INVALID', `thing ${'x'.repeat(100_000)} is wrong`)),
   });
-  await assert.rejects(request(bus.nc, subject, new Uint8Array(), soon()), (error: unknown) =>
-    error instanceof DomainError && error.reason === 'THING_INVALID' && error.message.length === 512 && error.message.startsWith('thing xxx'));
+  await assert.rejects(
+    request(bus.nc, subject, new Uint8Array(), soon()),
+    (error: unknown) =>
+      error instanceof DomainError &&
+      error.reason === 'THING_INVALID' &&
+      error.message.length === 512 &&
+      error.message.startsWith('thing xxx'),
+  );
   await server.stop();
 });
 
@@ -87,9 +104,17 @@ test('request - an unexpected handler error becomes a generic internal error', {
 test('request - deadline already passed rejects at once without sending', { timeout: 10_000 }, async () => {
   const subject = uniqueName('test.v1.late');
   let calls = 0;
-  const server = serve(bus.nc, subject, { queue: 'late', handler: () => { calls++; return Promise.resolve(new Uint8Array()); } });
+  const server = serve(bus.nc, subject, {
+    queue: 'late',
+    handler: () => {
+      calls++;
+      return Promise.resolve(new Uint8Array());
+    },
+  });
   await assert.rejects(request(bus.nc, subject, new Uint8Array(), { deadlineMs: Date.now() - 1 }), {
-    name: 'DomainError', kind: 'deadline_exceeded', reason: 'DEADLINE_EXCEEDED',
+    name: 'DomainError',
+    kind: 'deadline_exceeded',
+    reason: 'DEADLINE_EXCEEDED',
   });
   await bus.nc.flush();
   assert.equal(calls, 0);
@@ -98,7 +123,9 @@ test('request - deadline already passed rejects at once without sending', { time
 
 test('request - no responders is unavailable NO_RESPONDERS', { timeout: 10_000 }, async () => {
   await assert.rejects(request(bus.nc, uniqueName('test.v1.nobody'), new Uint8Array(), soon()), {
-    name: 'DomainError', kind: 'unavailable', reason: 'NO_RESPONDERS',
+    name: 'DomainError',
+    kind: 'unavailable',
+    reason: 'NO_RESPONDERS',
   });
 });
 
@@ -114,7 +141,9 @@ test('request - a slow server runs into the deadline', { timeout: 10_000 }, asyn
     },
   });
   await assert.rejects(request(bus.nc, subject, new Uint8Array(), soon(150)), {
-    name: 'DomainError', kind: 'deadline_exceeded', reason: 'DEADLINE_EXCEEDED',
+    name: 'DomainError',
+    kind: 'deadline_exceeded',
+    reason: 'DEADLINE_EXCEEDED',
   });
   assert.equal(answered, false, 'gave up at the deadline, not when the server answered');
   await server.stop();
@@ -123,7 +152,13 @@ test('request - a slow server runs into the deadline', { timeout: 10_000 }, asyn
 test('serve - expired requests are dropped without a reply', { timeout: 10_000 }, async () => {
   const subject = uniqueName('test.v1.expired');
   let calls = 0;
-  const server = serve(bus.nc, subject, { queue: 'expired', handler: () => { calls++; return Promise.resolve(new Uint8Array()); } });
+  const server = serve(bus.nc, subject, {
+    queue: 'expired',
+    handler: () => {
+      calls++;
+      return Promise.resolve(new Uint8Array());
+    },
+  });
   const headers = natsHeaders();
   headers.set(deadlineHeader, String(Date.now() - 10));
   await assert.rejects(bus.nc.request(subject, new Uint8Array(), { timeout: 300, headers }), TimeoutError);
@@ -133,10 +168,16 @@ test('serve - expired requests are dropped without a reply', { timeout: 10_000 }
 
 test('serve - oversized payload is invalid_argument PAYLOAD_TOO_LARGE', { timeout: 10_000 }, async () => {
   const subject = uniqueName('test.v1.big');
-  const server = serve(bus.nc, subject, { queue: 'big', maxPayloadBytes: 16, handler: (payload) => Promise.resolve(payload) });
+  const server = serve(bus.nc, subject, {
+    queue: 'big',
+    maxPayloadBytes: 16,
+    handler: (payload) => Promise.resolve(payload),
+  });
   assert.equal((await request(bus.nc, subject, new Uint8Array(16), soon())).length, 16);
   await assert.rejects(request(bus.nc, subject, new Uint8Array(17), soon()), {
-    name: 'DomainError', kind: 'invalid_argument', reason: 'PAYLOAD_TOO_LARGE',
+    name: 'DomainError',
+    kind: 'invalid_argument',
+    reason: 'PAYLOAD_TOO_LARGE',
   });
   await server.stop();
 });
@@ -145,7 +186,13 @@ test('serve - queue group shares requests between replicas', { timeout: 10_000 }
   const subject = uniqueName('test.v1.shared');
   const served = [0, 0];
   const replicas = [0, 1].map((index) =>
-    serve(bus.nc, subject, { queue: 'shared', handler: () => { served[index] = (served[index] ?? 0) + 1; return Promise.resolve(new Uint8Array()); } }),
+    serve(bus.nc, subject, {
+      queue: 'shared',
+      handler: () => {
+        served[index] = (served[index] ?? 0) + 1;
+        return Promise.resolve(new Uint8Array());
+      },
+    }),
   );
   await Promise.all(Array.from({ length: 40 }, () => request(bus.nc, subject, new Uint8Array(), soon())));
   assert.equal((served[0] ?? 0) + (served[1] ?? 0), 40, 'each request served once');
@@ -165,7 +212,12 @@ test('trace - context crosses a request in the traceparent header', { timeout: 1
       return Promise.resolve(new Uint8Array());
     },
   });
-  const caller = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: false });
+  const caller = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId,
+    spanId: '00f067aa0ba902b7',
+    traceFlags: 1,
+    isRemote: false,
+  });
   await context.with(caller, () => request(bus.nc, subject, new Uint8Array(), soon()));
   assert.equal(header, `00-${traceId}-00f067aa0ba902b7-01`);
   assert.equal(serverTraceId, traceId, 'the handler runs inside the caller trace');
@@ -209,7 +261,9 @@ test('connectBus - a request during an outage fails at its deadline', { timeout:
   await server.stop();
   await new Promise((resolve) => setTimeout(resolve, 50));
   await assert.rejects(request(local.nc, uniqueName('test.v1.down'), new Uint8Array(), soon(300)), {
-    name: 'DomainError', kind: 'deadline_exceeded', reason: 'DEADLINE_EXCEEDED',
+    name: 'DomainError',
+    kind: 'deadline_exceeded',
+    reason: 'DEADLINE_EXCEEDED',
   });
 });
 
@@ -227,13 +281,22 @@ function asyncContextManager(): ContextManager {
 }
 
 test('bus - credentials in server URLs become connection options, never part of the address', () => {
-  assert.deepEqual(credentialsFromUrls('nats://wallet:s%40cret@nats:4222'), { servers: ['nats://nats:4222'], user: 'wallet', pass: 's@cret' });
+  assert.deepEqual(credentialsFromUrls('nats://wallet:s%40cret@nats:4222'), {
+    servers: ['nats://nats:4222'],
+    user: 'wallet',
+    pass: 's@cret',
+  });
   assert.deepEqual(credentialsFromUrls('nats://a:4222,nats://b:4222'), { servers: ['nats://a:4222', 'nats://b:4222'] });
 });
 
-test('openExistingBucket - refuses a bucket nobody created yet, opens it once it exists', { timeout: 10_000 }, async () => {
+test('openExistingBucket - refuses a bucket nobody created yet, opens it once it exists', {
+  timeout: 10_000,
+}, async () => {
   const bucket = uniqueName('bucket');
-  await assert.rejects(openExistingBucket(bus.js, bucket), 'a service started before the bucket exists must wait, not watch nothing');
+  await assert.rejects(
+    openExistingBucket(bus.js, bucket),
+    'a service started before the bucket exists must wait, not watch nothing',
+  );
   await new Kvm(bus.js).create(bucket);
   const kv = await openExistingBucket(bus.js, bucket);
   await kv.put('k', 'v');

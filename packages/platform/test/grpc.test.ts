@@ -21,39 +21,67 @@ before(async () => {
       return { clientId: 'c', subject: 'c', scopes: new Set(['read']) };
     },
   });
-  server.addService('grpc.health.v1.Health.Copy', copy, {
-    check: async (request, context) => {
-      await Promise.resolve();
-      seenDeadlineMs = context.deadlineMs;
-      if (request.service === 'missing') throw new DomainError('not_found', 'THING_NOT_FOUND', 'no such thing');
-      if (request.service === 'boom') throw new Error('secret database detail');
-      if (request.service === 'chatty') throw new DomainError('invalid_argument', 'THING_INVALID', `thing ${'x'.repeat(200_000)} is wrong`);
-      return { status: HealthCheckResponse_ServingStatus.SERVING };
+  server.addService(
+    'grpc.health.v1.Health.Copy',
+    copy,
+    {
+      check: async (request, context) => {
+        await Promise.resolve();
+        seenDeadlineMs = context.deadlineMs;
+        if (request.service === 'missing') throw new DomainError('not_found', 'THING_NOT_FOUND', 'no such thing');
+        if (request.service === 'boom') throw new Error('secret database detail');
+        if (request.service === 'chatty')
+          throw new DomainError('invalid_argument', 'THING_INVALID', `thing ${'x'.repeat(200_000)} is wrong`);
+        return { status: HealthCheckResponse_ServingStatus.SERVING };
+      },
     },
-  }, { check: { anyScope: ['read'] } }, { service: 2_048 });
+    { check: { anyScope: ['read'] } },
+    { service: 2_048 },
+  );
   address = `127.0.0.1:${await server.listen('127.0.0.1', 0)}`;
 });
-after(async () => { await server.shutdown(100); });
+after(async () => {
+  await server.shutdown(100);
+});
 
 test('grpc - the health service answers for the server and each added service', async () => {
   const health = promiseClient(HealthService, address);
   assert.equal((await health.check({ service: '' })).status, HealthCheckResponse_ServingStatus.SERVING);
-  assert.equal((await health.check({ service: 'grpc.health.v1.Health.Copy' })).status, HealthCheckResponse_ServingStatus.SERVING);
-  await assert.rejects(health.check({ service: 'nope' }), (error: grpc.ServiceError) => error.code === grpc.status.NOT_FOUND);
+  assert.equal(
+    (await health.check({ service: 'grpc.health.v1.Health.Copy' })).status,
+    HealthCheckResponse_ServingStatus.SERVING,
+  );
+  await assert.rejects(
+    health.check({ service: 'nope' }),
+    (error: grpc.ServiceError) => error.code === grpc.status.NOT_FOUND,
+  );
   health.close();
 });
 
 test('grpc - domain errors keep their kind and reason; other errors become a generic INTERNAL', async () => {
   const client = promiseClient(copy, address, { metadata: () => bearer('good') });
-  await assert.rejects(client.check({ service: 'missing' }), (error: unknown) => error instanceof DomainError && error.kind === 'not_found' && error.reason === 'THING_NOT_FOUND');
-  await assert.rejects(client.check({ service: 'boom' }), (error: grpc.ServiceError) => error.code === grpc.status.INTERNAL && !error.details.includes('secret'));
+  await assert.rejects(
+    client.check({ service: 'missing' }),
+    (error: unknown) =>
+      error instanceof DomainError && error.kind === 'not_found' && error.reason === 'THING_NOT_FOUND',
+  );
+  await assert.rejects(
+    client.check({ service: 'boom' }),
+    (error: grpc.ServiceError) => error.code === grpc.status.INTERNAL && !error.details.includes('secret'),
+  );
   client.close();
 });
 
 test('grpc - tokens and scopes are enforced, and the caller deadline reaches the handler', async () => {
   const anonymous = promiseClient(copy, address);
-  await assert.rejects(anonymous.check({ service: '' }), (error: unknown) => error instanceof DomainError && error.reason === 'TOKEN_MISSING');
-  await assert.rejects(anonymous.check({ service: '' }, { metadata: bearer('bad') }), (error: unknown) => error instanceof DomainError && error.reason === 'TOKEN_INVALID');
+  await assert.rejects(
+    anonymous.check({ service: '' }),
+    (error: unknown) => error instanceof DomainError && error.reason === 'TOKEN_MISSING',
+  );
+  await assert.rejects(
+    anonymous.check({ service: '' }, { metadata: bearer('bad') }),
+    (error: unknown) => error instanceof DomainError && error.reason === 'TOKEN_INVALID',
+  );
   const deadlineMs = Date.now() + 3_000;
   await anonymous.check({ service: '' }, { metadata: bearer('good'), deadlineMs });
   assert.ok(Math.abs(seenDeadlineMs - deadlineMs) < 50, 'deadline propagated');
@@ -62,8 +90,14 @@ test('grpc - tokens and scopes are enforced, and the caller deadline reaches the
 
 test('grpc - a domain error with a huge message reaches the caller as a bounded status, and the channel stays usable', async () => {
   const client = promiseClient(copy, address, { metadata: () => bearer('good') });
-  await assert.rejects(client.check({ service: 'chatty' }, { deadlineMs: Date.now() + 5_000 }), (error: unknown) =>
-    error instanceof DomainError && error.reason === 'THING_INVALID' && error.message.length <= 512 && error.message.startsWith('thing xxx'));
+  await assert.rejects(
+    client.check({ service: 'chatty' }, { deadlineMs: Date.now() + 5_000 }),
+    (error: unknown) =>
+      error instanceof DomainError &&
+      error.reason === 'THING_INVALID' &&
+      error.message.length <= 512 &&
+      error.message.startsWith('thing xxx'),
+  );
   assert.equal((await client.check({ service: '' })).status, HealthCheckResponse_ServingStatus.SERVING);
   client.close();
 });
@@ -71,11 +105,20 @@ test('grpc - a domain error with a huge message reaches the caller as a bounded 
 test('grpc - string fields are bounded before the handler runs: at the declared limit accepted, one more refused', async () => {
   const client = promiseClient(copy, address, { metadata: () => bearer('good') });
   assert.equal((await client.check({ service: 's'.repeat(2_048) })).status, HealthCheckResponse_ServingStatus.SERVING);
-  await assert.rejects(client.check({ service: 's'.repeat(2_049) }), (error: unknown) =>
-    error instanceof DomainError && error.kind === 'invalid_argument' && error.reason === 'FIELD_TOO_LONG' && error.message === 'service must be at most 2048 characters');
+  await assert.rejects(
+    client.check({ service: 's'.repeat(2_049) }),
+    (error: unknown) =>
+      error instanceof DomainError &&
+      error.kind === 'invalid_argument' &&
+      error.reason === 'FIELD_TOO_LONG' &&
+      error.message === 'service must be at most 2048 characters',
+  );
   // Authentication still comes first: an anonymous caller learns nothing about the request.
   const anonymous = promiseClient(copy, address);
-  await assert.rejects(anonymous.check({ service: 's'.repeat(100_000) }), (error: unknown) => error instanceof DomainError && error.reason === 'TOKEN_MISSING');
+  await assert.rejects(
+    anonymous.check({ service: 's'.repeat(100_000) }),
+    (error: unknown) => error instanceof DomainError && error.reason === 'TOKEN_MISSING',
+  );
   anonymous.close();
   client.close();
 });

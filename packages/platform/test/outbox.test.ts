@@ -50,7 +50,10 @@ function defer(t: TestContext, cleanUp: () => Promise<void>): void {
 }
 
 /** A fresh database with the outbox tables and a fresh stream; everything is removed after the test. */
-async function setUp(t: TestContext, jsm: JetStreamManager = bus.jsm): Promise<{ pool: Pool; stream: string; subject: string }> {
+async function setUp(
+  t: TestContext,
+  jsm: JetStreamManager = bus.jsm,
+): Promise<{ pool: Pool; stream: string; subject: string }> {
   const database = await testPostgres();
   const pool = createPool(database.url, { max: 5 });
   await migrate(pool, import.meta.dirname, outboxMigrations(900));
@@ -81,7 +84,11 @@ async function streamMessages(jsm: JetStreamManager, stream: string): Promise<St
   return messages;
 }
 
-const event = (subject: string, text: string) => ({ type: subject, source: 'platform-test', payload: encoder.encode(text) });
+const event = (subject: string, text: string) => ({
+  type: subject,
+  source: 'platform-test',
+  payload: encoder.encode(text),
+});
 
 test('outbox - events appended in a rolled-back transaction are never published', { timeout: 10_000 }, async (t) => {
   const { pool, stream, subject } = await setUp(t);
@@ -96,10 +103,15 @@ test('outbox - events appended in a rolled-back transaction are never published'
   const relay = startRelay(t, { pool, js: bus.js });
   await relay.drain();
   const messages = await streamMessages(bus.jsm, stream);
-  assert.deepEqual(messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)), ['committed']);
+  assert.deepEqual(
+    messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)),
+    ['committed'],
+  );
 });
 
-test('outbox - committed events are published once, in order, with Nats-Msg-Id = event id', { timeout: 10_000 }, async (t) => {
+test('outbox - committed events are published once, in order, with Nats-Msg-Id = event id', {
+  timeout: 10_000,
+}, async (t) => {
   const { pool, stream, subject } = await setUp(t);
   const ids = await withTransaction(pool, async (client) => [
     await appendEvent(client, event(subject, 'one')),
@@ -113,11 +125,23 @@ test('outbox - committed events are published once, in order, with Nats-Msg-Id =
   await relay.drain();
 
   const messages = await streamMessages(bus.jsm, stream);
-  assert.deepEqual(messages.map((m) => m.header.get('Nats-Msg-Id')), ids);
+  assert.deepEqual(
+    messages.map((m) => m.header.get('Nats-Msg-Id')),
+    ids,
+  );
   const envelopes = messages.map((m) => EventEnvelope.decode(m.data));
-  assert.deepEqual(envelopes.map((e) => e.id), ids);
-  assert.deepEqual(envelopes.map((e) => decoder.decode(e.payload)), ['one', 'two', 'three']);
-  assert.deepEqual(envelopes.map((e) => e.version), [1, 2, 1]);
+  assert.deepEqual(
+    envelopes.map((e) => e.id),
+    ids,
+  );
+  assert.deepEqual(
+    envelopes.map((e) => decoder.decode(e.payload)),
+    ['one', 'two', 'three'],
+  );
+  assert.deepEqual(
+    envelopes.map((e) => e.version),
+    [1, 2, 1],
+  );
   assert.ok(envelopes.every((e) => e.type === subject && e.source === 'platform-test' && e.occurredAt instanceof Date));
   assert.ok(messages.every((m) => m.subject === subject));
 });
@@ -130,14 +154,22 @@ test('outbox - two relays at once publish each event once', { timeout: 15_000 },
   });
   const publishes = new Map<string, number>();
   const counting = countingPublishes(bus.js, publishes);
-  const relays = [startRelay(t, { pool, js: counting, batchSize: 10 }), startRelay(t, { pool, js: counting, batchSize: 10 })];
+  const relays = [
+    startRelay(t, { pool, js: counting, batchSize: 10 }),
+    startRelay(t, { pool, js: counting, batchSize: 10 }),
+  ];
   await Promise.all(relays.map((relay) => relay.drain()));
   assert.equal(publishes.size, count);
-  assert.ok([...publishes.values()].every((times) => times === 1), 'no event published twice');
+  assert.ok(
+    [...publishes.values()].every((times) => times === 1),
+    'no event published twice',
+  );
   assert.equal((await bus.jsm.streams.info(stream)).state.messages, count);
 });
 
-test('outbox - relay keeps rows while NATS is down and publishes them after it returns', { timeout: 15_000 }, async (t) => {
+test('outbox - relay keeps rows while NATS is down and publishes them after it returns', {
+  timeout: 15_000,
+}, async (t) => {
   const server = await startNatsServer();
   const local = await connectBus({ servers: server.url, name: 'outbox-outage' });
   defer(t, async () => {
@@ -156,10 +188,15 @@ test('outbox - relay keeps rows while NATS is down and publishes them after it r
   await server.restart();
   await relay.drain({ timeoutMs: 10_000 });
   const messages = await streamMessages(local.jsm, stream);
-  assert.deepEqual(messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)), ['0', '1', '2', '3', '4']);
+  assert.deepEqual(
+    messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)),
+    ['0', '1', '2', '3', '4'],
+  );
 });
 
-test('outbox - no transaction stays open while JetStream is away, and terminated connections do not stop the relay', { timeout: 20_000 }, async (t) => {
+test('outbox - no transaction stays open while JetStream is away, and terminated connections do not stop the relay', {
+  timeout: 20_000,
+}, async (t) => {
   const server = await startNatsServer();
   const local = await connectBus({ servers: server.url, name: 'outbox-terminated' });
   defer(t, async () => {
@@ -167,27 +204,42 @@ test('outbox - no transaction stays open while JetStream is away, and terminated
     await server.stop();
   });
   const { pool, stream, subject } = await setUp(t, local.jsm);
-  const relayPool = createPool((pool.options as { connectionString: string }).connectionString, { max: 3, applicationName: 'outbox-relay-under-test' });
+  const relayPool = createPool((pool.options as { connectionString: string }).connectionString, {
+    max: 3,
+    applicationName: 'outbox-relay-under-test',
+  });
   defer(t, () => relayPool.end());
   await server.stop();
   await withTransaction(pool, async (client) => {
     for (let i = 0; i < 5; i++) await appendEvent(client, event(subject, String(i)));
   });
   const relay = startRelay(t, { pool: relayPool, js: local.js, publishTimeoutMs: 300 });
-  const relaySessions = async (state: string): Promise<number> => (await pool.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = $2', ['outbox-relay-under-test', state])).rows[0]?.n ?? -1;
+  const relaySessions = async (state: string): Promise<number> =>
+    (
+      await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = $2',
+        ['outbox-relay-under-test', state],
+      )
+    ).rows[0]?.n ?? -1;
   for (let i = 0; i < 10; i++) {
     assert.equal(await relaySessions('idle in transaction'), 0, 'no relay transaction waits on the broker');
-    await pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'outbox-relay-under-test'");
+    await pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'outbox-relay-under-test'",
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await server.restart();
   await relay.drain({ timeoutMs: 10_000 });
   const messages = await streamMessages(local.jsm, stream);
-  assert.deepEqual(messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)), ['0', '1', '2', '3', '4']);
+  assert.deepEqual(
+    messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)),
+    ['0', '1', '2', '3', '4'],
+  );
 });
 
-test('outbox - a stopped relay hands over at once; a relay that died is replaced when its lease lapses', { timeout: 20_000 }, async (t) => {
+test('outbox - a stopped relay hands over at once; a relay that died is replaced when its lease lapses', {
+  timeout: 20_000,
+}, async (t) => {
   const { pool, subject } = await setUp(t);
   const first = startOutboxRelay({ pool, js: bus.js, pollIntervalMs: 100 });
   await withTransaction(pool, (client) => appendEvent(client, event(subject, 'first')));
@@ -200,7 +252,9 @@ test('outbox - a stopped relay hands over at once; a relay that died is replaced
   await withTransaction(pool, (client) => appendEvent(client, event(subject, 'after the first stopped')));
   await second.drain({ timeoutMs: 3_000 });
   // A relay that died holding the lease: the lease is still there; it is taken over once it lapses.
-  await pool.query("UPDATE outbox_relay_lease SET holder = 'dead relay', held_until = now() + interval '300 milliseconds'");
+  await pool.query(
+    "UPDATE outbox_relay_lease SET holder = 'dead relay', held_until = now() + interval '300 milliseconds'",
+  );
   await withTransaction(pool, (client) => appendEvent(client, event(subject, 'after the holder died')));
   await second.drain({ timeoutMs: 5_000 });
 });
@@ -254,9 +308,17 @@ test('inbox - processOnce is true only the first time per consumer', { timeout: 
 test('consumer - handles each event once, retries failures, and follows the trace', { timeout: 15_000 }, async (t) => {
   const { pool, stream, subject } = await setUp(t);
   const traceId = '0af7651916cd43dd8448eb211c80319c';
-  const caller = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: false });
+  const caller = trace.setSpanContext(ROOT_CONTEXT, {
+    traceId,
+    spanId: 'b7ad6b7169203331',
+    traceFlags: 1,
+    isRemote: false,
+  });
   const ids = await context.with(caller, () =>
-    withTransaction(pool, async (client) => [await appendEvent(client, event(subject, 'first')), await appendEvent(client, event(subject, 'second'))]),
+    withTransaction(pool, async (client) => [
+      await appendEvent(client, event(subject, 'first')),
+      await appendEvent(client, event(subject, 'second')),
+    ]),
   );
   const relay = startRelay(t, { pool, js: bus.js });
   await relay.drain();
@@ -285,10 +347,21 @@ test('consumer - handles each event once, retries failures, and follows the trac
   for (let i = 0; i < 200 && effects.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
 
   assert.deepEqual(effects, ['first', 'second']);
-  assert.deepEqual(seen.map((s) => [s.text, s.delivery]), [['first', 1], ['second', 1], ['second', 2]]);
-  assert.ok(seen.every((s) => s.traceId === traceId), 'handlers run inside the trace of the writer');
+  assert.deepEqual(
+    seen.map((s) => [s.text, s.delivery]),
+    [
+      ['first', 1],
+      ['second', 1],
+      ['second', 2],
+    ],
+  );
+  assert.ok(
+    seen.every((s) => s.traceId === traceId),
+    'handlers run inside the trace of the writer',
+  );
   let info = await bus.jsm.consumers.info(stream, 'projector');
-  for (let i = 0; i < 100 && info.num_ack_pending > 0; i++) { // acks are asynchronous: wait until the server has them
+  for (let i = 0; i < 100 && info.num_ack_pending > 0; i++) {
+    // acks are asynchronous: wait until the server has them
     await new Promise((resolve) => setTimeout(resolve, 20));
     info = await bus.jsm.consumers.info(stream, 'projector');
   }
@@ -306,7 +379,10 @@ test('consumer - a restarted consumer resumes where it stopped', { timeout: 15_0
     stream,
     durable: 'resumer',
     filterSubject: subject,
-    handler: (envelope: EventEnvelope) => { received.push(decoder.decode(envelope.payload)); return Promise.resolve(); },
+    handler: (envelope: EventEnvelope) => {
+      received.push(decoder.decode(envelope.payload));
+      return Promise.resolve();
+    },
   };
   const waitFor = async (n: number): Promise<void> => {
     for (let i = 0; i < 200 && received.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 20));

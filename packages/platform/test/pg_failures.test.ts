@@ -35,28 +35,46 @@ function isUnavailable(reason: string): (error: unknown) => boolean {
   };
 }
 
-test('pg - a connection terminated inside a transaction fails that transaction as unavailable; the process and the pool live on', { timeout: 20_000 }, async (t) => {
+test('pg - a connection terminated inside a transaction fails that transaction as unavailable; the process and the pool live on', {
+  timeout: 20_000,
+}, async (t) => {
   const { pool, admin, applicationName } = await setUp(t);
   await pool.query('CREATE TABLE things (id int PRIMARY KEY)');
   let release: () => void = () => undefined;
-  const parked = new Promise<void>((resolve) => { release = resolve; });
+  const parked = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   // The transaction waits on something else (as the relay once waited for JetStream) while its connection dies.
   const transaction = withTransaction(pool, async (client) => {
     await client.query('INSERT INTO things VALUES (1)');
     await parked;
     await client.query('INSERT INTO things VALUES (2)');
   });
-  await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'", [applicationName])).rowCount === 1);
+  await waitFor(
+    async () =>
+      (
+        await admin.query(
+          "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'",
+          [applicationName],
+        )
+      ).rowCount === 1,
+  );
   assert.equal(await terminate(admin, applicationName), 1);
   await new Promise((resolve) => setTimeout(resolve, 100)); // the 'error' event arrives while the client is checked out
   release();
   await assert.rejects(transaction, isUnavailable('DATABASE_UNAVAILABLE'));
-  assert.equal((await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM things')).rows[0]?.n, 0, 'nothing of the lost transaction committed');
+  assert.equal(
+    (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM things')).rows[0]?.n,
+    0,
+    'nothing of the lost transaction committed',
+  );
   await withTransaction(pool, (client) => client.query('INSERT INTO things VALUES (3)'));
   assert.deepEqual((await pool.query('SELECT id FROM things')).rows, [{ id: 3 }]);
 });
 
-test('pg - idle and checked-out connections terminated at once are replaced; later queries succeed', { timeout: 20_000 }, async (t) => {
+test('pg - idle and checked-out connections terminated at once are replaced; later queries succeed', {
+  timeout: 20_000,
+}, async (t) => {
   const { pool, admin, applicationName } = await setUp(t);
   const checkedOut = await pool.connect();
   const idle = await pool.connect();
@@ -68,7 +86,9 @@ test('pg - idle and checked-out connections terminated at once are replaced; lat
   assert.equal((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one, 1);
 });
 
-test('pg - waiting past the pool timeout for a free connection is unavailable DATABASE_BUSY', { timeout: 20_000 }, async (t) => {
+test('pg - waiting past the pool timeout for a free connection is unavailable DATABASE_BUSY', {
+  timeout: 20_000,
+}, async (t) => {
   const { pool } = await setUp(t, 1);
   const client = await pool.connect();
   try {

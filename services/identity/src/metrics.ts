@@ -5,7 +5,11 @@ import { metrics } from '@opentelemetry/api';
 const meter = metrics.getMeter('citypass.identity');
 
 export const identityMetrics = {
-  credentialsIssued: meter.createCounter('citypass.identity.credentials_issued', { description: 'Mobile credentials issued' }),
-  credentialsRevoked: meter.createCounter('citypass.identity.credentials_revoked', { description: 'Credentials revoked, by who revoked them' }),
+  credentialsIssued: meter.createCounter('citypass.identity.credentials_issued', {
+    description: 'Mobile credentials issued',
+  }),
+  credentialsRevoked: meter.createCounter('citypass.identity.credentials_revoked', {
+    description: 'Credentials revoked, by who revoked them',
+  }),
   signIns: meter.createCounter('citypass.identity.sign_ins', { description: 'Sign-in attempts by outcome and reason' }),
 };

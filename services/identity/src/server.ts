@@ -48,7 +48,9 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
   };
   let keys: KeySet = await loadKeySet(pool, box, policy);
   const deps: IdentityDeps = {
-    pool, box, logger,
+    pool,
+    box,
+    logger,
     idempotency: new Idempotency(box),
     issuer: config.IDENTITY_ISSUER,
     credentialTtlMs,
@@ -56,15 +58,16 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
     keys: () => keys,
     now: Date.now,
   };
-  const providerFor = (set: KeySet): Provider => createProvider({
-    deps,
-    keys: set,
-    cookieKeys: config.IDENTITY_COOKIE_KEYS.split(','),
-    appRedirectUris: config.IDENTITY_APP_REDIRECT_URIS.split(','),
-    operatorClientSecret: config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    nonceSecret: createHash('sha256').update(`c_nonce:${config.IDENTITY_KEY_ENCRYPTION_KEY}`).digest(),
-    trustProxy: config.IDENTITY_TRUST_PROXY,
-  });
+  const providerFor = (set: KeySet): Provider =>
+    createProvider({
+      deps,
+      keys: set,
+      cookieKeys: config.IDENTITY_COOKIE_KEYS.split(','),
+      appRedirectUris: config.IDENTITY_APP_REDIRECT_URIS.split(','),
+      operatorClientSecret: config.IDENTITY_OPERATOR_CLIENT_SECRET,
+      nonceSecret: createHash('sha256').update(`c_nonce:${config.IDENTITY_KEY_ENCRYPTION_KEY}`).digest(),
+      trustProxy: config.IDENTITY_TRUST_PROXY,
+    });
   let provider = providerFor(keys);
 
   // A rotation that changes the published set rebuilds the provider; its state is all in PostgreSQL.
@@ -86,19 +89,31 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
   const kv = await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs);
   const mirror = await startStatusMirror({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, kv, logger });
   // Opens (so recreates) the bucket on each run: a deleted bucket comes back with every revocation in it.
-  const statusResync = runPeriodically({ name: 'revocation resync', intervalMs: statusResyncIntervalMs, logger, runAtStart: true }, async () => {
-    const put = await resyncStatusBucket(pool, await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs));
-    if (put > 0) logger.warn('revocations missing from the status bucket were put again', { put });
-  });
-  const cleanup = runPeriodically({ name: 'oidc payload cleanup', intervalMs: payloadCleanup.intervalMs, logger, runAtStart: true }, async () => {
-    await deleteExpiredPayloads(pool);
-  });
+  const statusResync = runPeriodically(
+    { name: 'revocation resync', intervalMs: statusResyncIntervalMs, logger, runAtStart: true },
+    async () => {
+      const put = await resyncStatusBucket(
+        pool,
+        await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs),
+      );
+      if (put > 0) logger.warn('revocations missing from the status bucket were put again', { put });
+    },
+  );
+  const cleanup = runPeriodically(
+    { name: 'oidc payload cleanup', intervalMs: payloadCleanup.intervalMs, logger, runAtStart: true },
+    async () => {
+      await deleteExpiredPayloads(pool);
+    },
+  );
 
   const http = createHttpServer(deps, () => provider);
   http.listen(config.IDENTITY_HTTP_PORT, config.IDENTITY_HTTP_HOST);
   await once(http, 'listening');
 
-  const grpc = new GrpcServer({ logger, authenticate: ownAccessTokenAuthenticator(config.IDENTITY_ISSUER, () => keys, Date.now) });
+  const grpc = new GrpcServer({
+    logger,
+    authenticate: ownAccessTokenAuthenticator(config.IDENTITY_ISSUER, () => keys, Date.now),
+  });
   addIdentityService(grpc, deps, async (actor) => {
     const key = await rotateNow(pool, box, policy.activationDelayMs);
     await appendAudit(pool, { actor, action: 'signing_key.rotated', subjectId: key.kid });

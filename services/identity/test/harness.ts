@@ -35,7 +35,8 @@ export async function startHarness(
 ): Promise<IdentityHarness> {
   const database = await testPostgres();
   const nats = await startNatsServer(options.natsConfig === undefined ? {} : { config: options.natsConfig });
-  const natsUrl = options.natsUser === undefined ? nats.url : nats.url.replace('nats://', `nats://${options.natsUser}@`);
+  const natsUrl =
+    options.natsUser === undefined ? nats.url : nats.url.replace('nats://', `nats://${options.natsUser}@`);
   const httpPort = await freePort();
   const issuer = `http://127.0.0.1:${httpPort}`;
   const operatorSecret = secret();
@@ -57,10 +58,17 @@ export async function startHarness(
   });
   const identity = await startIdentity(config, createLogger('identity-test', 'error'));
   let cached: string | undefined;
-  const operator = promiseClient(IdentityServiceService, `127.0.0.1:${identity.grpcPort}`, { metadata: async () => bearer(await operatorToken()) });
+  const operator = promiseClient(IdentityServiceService, `127.0.0.1:${identity.grpcPort}`, {
+    metadata: async () => bearer(await operatorToken()),
+  });
   const anonymous = promiseClient(IdentityServiceService, `127.0.0.1:${identity.grpcPort}`);
 
-  const clientCredentialsToken = (clientId: string, clientSecret: string, resource: string, scope: string): Promise<Response> =>
+  const clientCredentialsToken = (
+    clientId: string,
+    clientSecret: string,
+    resource: string,
+    scope: string,
+  ): Promise<Response> =>
     fetch(`${issuer}/token`, {
       method: 'POST',
       headers: {
@@ -71,7 +79,12 @@ export async function startHarness(
     });
   const operatorToken = async (): Promise<string> => {
     if (cached) return cached;
-    const response = await clientCredentialsToken('operator', operatorSecret, 'urn:citypass:identity', 'identity:admin');
+    const response = await clientCredentialsToken(
+      'operator',
+      operatorSecret,
+      'urn:citypass:identity',
+      'identity:admin',
+    );
     if (response.status !== 200) throw new Error(`operator token: ${response.status} ${await response.text()}`);
     cached = ((await response.json()) as { access_token: string }).access_token;
     return cached;

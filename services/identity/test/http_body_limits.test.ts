@@ -6,8 +6,12 @@ import { after, before, test } from 'node:test';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
-before(async () => { h = await startHarness(); });
-after(async () => { await h.stop(); });
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h.stop();
+});
 
 const bodyBytes = 64 * 1024 * 1024;
 const pieceBytes = 64 * 1024;
@@ -22,7 +26,11 @@ interface Outcome {
 }
 
 /** Sends a 64 MiB body as fast as the socket takes it, chunked or with its Content-Length announced. */
-function sendLargeBody(path: string, framing: 'chunked' | 'content-length', contentType = 'application/json'): Promise<Outcome> {
+function sendLargeBody(
+  path: string,
+  framing: 'chunked' | 'content-length',
+  contentType = 'application/json',
+): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const socket = connect(h.identity.httpPort, '127.0.0.1');
     const framingHeader = framing === 'chunked' ? 'transfer-encoding: chunked' : `content-length: ${bodyBytes}`;
@@ -39,7 +47,9 @@ function sendLargeBody(path: string, framing: 'chunked' | 'content-length', cont
       if (sent >= bodyBytes && framing === 'chunked' && !socket.destroyed) socket.write('0\r\n\r\n');
     };
     socket.on('connect', () => {
-      socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${contentType}\r\n${framingHeader}\r\n\r\n`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${contentType}\r\n${framingHeader}\r\n\r\n`,
+      );
       pump();
     });
     socket.on('drain', pump);
@@ -47,7 +57,9 @@ function sendLargeBody(path: string, framing: 'chunked' | 'content-length', cont
       if (sentBeforeAnswer === -1) sentBeforeAnswer = sent;
       received += data.toString('latin1');
     });
-    socket.on('error', () => { /* the server closing on a sender is the expected end */ });
+    socket.on('error', () => {
+      /* the server closing on a sender is the expected end */
+    });
     socket.on('close', () => {
       const [head = '', raw = ''] = received.split('\r\n\r\n');
       const body = /transfer-encoding: chunked/i.test(head) ? dechunk(raw) : raw;
@@ -60,7 +72,7 @@ function sendLargeBody(path: string, framing: 'chunked' | 'content-length', cont
 
 function dechunk(raw: string): string {
   let body = '';
-  for (let rest = raw; ;) {
+  for (let rest = raw; ; ) {
     const size = Number.parseInt(rest, 16);
     if (!(size > 0)) return body;
     const start = rest.indexOf('\r\n') + 2;
@@ -71,14 +83,26 @@ function dechunk(raw: string): string {
 
 function assertRefusedUnread(outcome: Outcome, what: string): void {
   assert.equal(outcome.status, 413, `${what}: ${outcome.body}`);
-  assert.deepEqual(JSON.parse(outcome.body), { error: 'invalid_request', error_description: 'the request body is too large', reason: 'BODY_TOO_LARGE' });
+  assert.deepEqual(JSON.parse(outcome.body), {
+    error: 'invalid_request',
+    error_description: 'the request body is too large',
+    reason: 'BODY_TOO_LARGE',
+  });
   assert.ok(outcome.sentBeforeAnswer < bodyBytes / 4, `${what}: answered only after ${outcome.sentBeforeAnswer} bytes`);
   assert.ok(outcome.sent < bodyBytes / 4, `${what}: the server kept reading (${outcome.sent} bytes taken)`);
 }
 
 test('http - a large chunked body is refused unread at every kind of endpoint', async () => {
   const form = 'application/x-www-form-urlencoded';
-  for (const [path, contentType] of [['/challenge', form], ['/token', form], ['/request', form], ['/credential', 'application/json'], ['/credential/revoke', 'application/json'], ['/interaction/some-uid/login', form], ['/healthz', form]] as const) {
+  for (const [path, contentType] of [
+    ['/challenge', form],
+    ['/token', form],
+    ['/request', form],
+    ['/credential', 'application/json'],
+    ['/credential/revoke', 'application/json'],
+    ['/interaction/some-uid/login', form],
+    ['/healthz', form],
+  ] as const) {
     assertRefusedUnread(await sendLargeBody(path, 'chunked', contentType), `chunked ${path}`);
   }
 });
@@ -91,8 +115,12 @@ test('http - a Content-Length over the limit is refused before the body is read'
 
 test('http - a chunked body under the limit still works (PAR with a streamed body)', async () => {
   const form = new URLSearchParams({
-    client_id: 'citypass-app', response_type: 'code', redirect_uri: 'citypass://auth/callback', scope: 'openid citypass_resident',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    client_id: 'citypass-app',
+    response_type: 'code',
+    redirect_uri: 'citypass://auth/callback',
+    scope: 'openid citypass_resident',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
   }).toString();
   const response = await fetch(`${h.issuer}/request`, {
     method: 'POST',

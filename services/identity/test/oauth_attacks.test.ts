@@ -38,12 +38,22 @@ async function enrolledResident(): Promise<{ residentId: string; code: string }>
 async function atSignInPage(): Promise<{ app: ResidentApp; path: string }> {
   const app = new ResidentApp(h.issuer);
   const pkce = pkcePair();
-  const par = await app.post('/request', new URLSearchParams({
-    client_id: 'citypass-app', response_type: 'code', redirect_uri: 'citypass://auth/callback', scope: 'openid citypass_resident',
-    code_challenge: pkce.challenge, code_challenge_method: 'S256',
-  }));
+  const par = await app.post(
+    '/request',
+    new URLSearchParams({
+      client_id: 'citypass-app',
+      response_type: 'code',
+      redirect_uri: 'citypass://auth/callback',
+      scope: 'openid citypass_resident',
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+    }),
+  );
   const { request_uri: requestUri } = (await par.json()) as { request_uri: string };
-  const path = (await app.get(`/auth?client_id=citypass-app&request_uri=${encodeURIComponent(requestUri)}`)).headers.get('location') ?? '';
+  const path =
+    (await app.get(`/auth?client_id=citypass-app&request_uri=${encodeURIComponent(requestUri)}`)).headers.get(
+      'location',
+    ) ?? '';
   assert.equal((await app.get(path)).status, 200);
   return { app, path };
 }
@@ -70,7 +80,10 @@ test('oauth - a DPoP proof that was used once is refused the second time', async
   const proof = dpopProof(app.dpopKey, 'POST', `${h.issuer}/token`);
   assert.equal((await app.redeem(first.code, first.verifier, proof)).status, 200);
   const samePhone = new ResidentApp(h.issuer, { dpopKey: app.dpopKey });
-  const second = await samePhone.authorize('enroll', new URLSearchParams({ code: (await enrolledResident()).code, password }));
+  const second = await samePhone.authorize(
+    'enroll',
+    new URLSearchParams({ code: (await enrolledResident()).code, password }),
+  );
   const replayed = await samePhone.redeem(second.code, second.verifier, proof);
   // oidc-provider reports a replay at the token endpoint as invalid_grant ("DPoP proof JWT Replay detected",
   // description hidden) after the code is consumed: the replay burns the code and issues nothing.
@@ -107,9 +120,17 @@ test('oauth - an enrollment code works once', async () => {
   const { code } = await enrolledResident();
   const first = new ResidentApp(h.issuer);
   await first.enroll(code, password);
-  const again = await new ResidentApp(h.issuer).authorize('enroll', new URLSearchParams({ code, password: 'another password!' }));
+  const again = await new ResidentApp(h.issuer).authorize(
+    'enroll',
+    new URLSearchParams({ code, password: 'another password!' }),
+  );
   assert.equal(again.status, 401);
-  assert.equal(await rowCount("SELECT 1 FROM audit_log WHERE action = 'sign_in.failed' AND details->>'reason' = 'ENROLLMENT_CODE_INVALID'") >= 1, true);
+  assert.equal(
+    (await rowCount(
+      "SELECT 1 FROM audit_log WHERE action = 'sign_in.failed' AND details->>'reason' = 'ENROLLMENT_CODE_INVALID'",
+    )) >= 1,
+    true,
+  );
 });
 
 test('oauth - the resident signs in again later with id and password; wrong passwords are audited and lock', async () => {
@@ -117,12 +138,21 @@ test('oauth - the resident signs in again later with id and password; wrong pass
   await new ResidentApp(h.issuer).enroll(code, password);
   assert.ok(await new ResidentApp(h.issuer).login(residentId, password));
   for (let attempt = 1; attempt <= 5; attempt++) {
-    const wrong = await new ResidentApp(h.issuer).authorize('login', new URLSearchParams({ resident_id: residentId, password: 'wrong password!' }));
+    const wrong = await new ResidentApp(h.issuer).authorize(
+      'login',
+      new URLSearchParams({ resident_id: residentId, password: 'wrong password!' }),
+    );
     assert.equal(wrong.status, 401);
   }
-  const locked = await new ResidentApp(h.issuer).authorize('login', new URLSearchParams({ resident_id: residentId, password }));
+  const locked = await new ResidentApp(h.issuer).authorize(
+    'login',
+    new URLSearchParams({ resident_id: residentId, password }),
+  );
   assert.equal(locked.status, 401, 'the right password is refused while the account is locked');
-  assert.equal(await rowCount("SELECT 1 FROM audit_log WHERE subject_id = $1 AND action = 'sign_in.failed'", [residentId]), 6);
+  assert.equal(
+    await rowCount("SELECT 1 FROM audit_log WHERE subject_id = $1 AND action = 'sign_in.failed'", [residentId]),
+    6,
+  );
 });
 
 test('oauth - credential requests with stale, future, replayed or private-key proofs are refused and write nothing', async () => {
@@ -135,16 +165,25 @@ test('oauth - credential requests with stale, future, replayed or private-key pr
     assert.equal(response.status, 400);
     assert.equal(((await response.json()) as { error: string }).error, 'invalid_proof');
   }
-  const nonce = ((await (await fetch(`${h.issuer}/challenge`, { method: 'POST' })).json()) as { c_nonce: string }).c_nonce;
+  const nonce = ((await (await fetch(`${h.issuer}/challenge`, { method: 'POST' })).json()) as { c_nonce: string })
+    .c_nonce;
   const withPrivate = signCompact(
-    { typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: { ...app.deviceKey.publicJwk, d: app.deviceKey.privateKey.export({ format: 'jwk' }).d } },
+    {
+      typ: 'openid4vci-proof+jwt',
+      alg: 'ES256',
+      jwk: { ...app.deviceKey.publicJwk, d: app.deviceKey.privateKey.export({ format: 'jwk' }).d },
+    },
     { aud: h.issuer, iat: now, nonce },
     app.deviceKey.privateKey,
   );
   assert.equal((await app.requestCredential(token, { proof: withPrivate })).status, 400);
   assert.equal(await rowCount('SELECT 1 FROM credentials WHERE resident_id = $1', [residentId]), 0);
 
-  const proof = signCompact({ typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: app.deviceKey.publicJwk }, { aud: h.issuer, iat: now, nonce }, app.deviceKey.privateKey);
+  const proof = signCompact(
+    { typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: app.deviceKey.publicJwk },
+    { aud: h.issuer, iat: now, nonce },
+    app.deviceKey.privateKey,
+  );
   assert.equal((await app.requestCredential(token, { proof })).status, 200);
   const replay = await app.requestCredential(token, { proof });
   assert.equal(replay.status, 400);
@@ -181,16 +220,31 @@ test('oauth - concurrent wrong passwords cannot get past the lockout', async () 
   await new ResidentApp(h.issuer).enroll(code, password);
   const pages = [];
   for (let i = 0; i < 12; i++) pages.push(await atSignInPage());
-  const responses = await Promise.all(pages.map(({ app, path }, i) =>
-    app.post(`${path}/login`, new URLSearchParams({ resident_id: residentId, password: i === 11 ? password : `wrong password ${i}` }))));
+  const responses = await Promise.all(
+    pages.map(({ app, path }, i) =>
+      app.post(
+        `${path}/login`,
+        new URLSearchParams({ resident_id: residentId, password: i === 11 ? password : `wrong password ${i}` }),
+      ),
+    ),
+  );
   const right = responses[11]?.status;
   assert.ok(responses.slice(0, 11).every((r) => r.status === 401));
-  const row = (await db.query<{ failed_sign_ins: number; locked_until: Date | null }>('SELECT failed_sign_ins, locked_until FROM residents WHERE id = $1', [residentId])).rows[0];
+  const row = (
+    await db.query<{ failed_sign_ins: number; locked_until: Date | null }>(
+      'SELECT failed_sign_ins, locked_until FROM residents WHERE id = $1',
+      [residentId],
+    )
+  ).rows[0];
   assert.equal(row?.failed_sign_ins, 5);
   assert.ok((row.locked_until?.getTime() ?? 0) > Date.now(), 'the account ends locked');
-  const audit = (await db.query<{ id: string; action: string; reason: string | null; locked: string | null }>(
-    `SELECT id, action, details->>'reason' AS reason, details->>'locked' AS locked FROM audit_log
-     WHERE subject_id = $1 AND action IN ('sign_in.failed', 'sign_in.succeeded') ORDER BY id`, [residentId])).rows;
+  const audit = (
+    await db.query<{ id: string; action: string; reason: string | null; locked: string | null }>(
+      `SELECT id, action, details->>'reason' AS reason, details->>'locked' AS locked FROM audit_log
+     WHERE subject_id = $1 AND action IN ('sign_in.failed', 'sign_in.succeeded') ORDER BY id`,
+      [residentId],
+    )
+  ).rows;
   const checked = audit.filter((entry) => entry.reason === 'WRONG_PASSWORD').length;
   // One password check at a time: at most 4 failures before the right password, then 5 to lock; the rest
   // meet the lock without their password being checked.
@@ -199,13 +253,17 @@ test('oauth - concurrent wrong passwords cannot get past the lockout', async () 
   const lockedAt = audit.findIndex((entry) => entry.locked === 'true');
   const succeededAt = audit.findIndex((entry) => entry.action === 'sign_in.succeeded');
   assert.equal(right === 303, succeededAt !== -1);
-  if (succeededAt !== -1) assert.ok(succeededAt < lockedAt, 'the right password is refused once the fifth failure locked the account');
+  if (succeededAt !== -1)
+    assert.ok(succeededAt < lockedAt, 'the right password is refused once the fifth failure locked the account');
 });
 
 test('oauth - after a concurrent replay of an authorization code the winning token is dead too', async () => {
   for (let trial = 0; trial < 5; trial++) {
     const app = new ResidentApp(h.issuer);
-    const { code, verifier } = await app.authorize('enroll', new URLSearchParams({ code: (await enrolledResident()).code, password }));
+    const { code, verifier } = await app.authorize(
+      'enroll',
+      new URLSearchParams({ code: (await enrolledResident()).code, password }),
+    );
     const results = await Promise.all(Array.from({ length: 8 }, () => app.redeem(code, verifier)));
     const winner = results.find((r) => r.status === 200);
     if (winner === undefined) continue;
@@ -230,8 +288,13 @@ test('oauth - a credential proof replayed with a malleated signature is refused'
   const { residentId, code } = await enrolledResident();
   const app = new ResidentApp(h.issuer);
   const token = await app.enroll(code, password);
-  const nonce = ((await (await fetch(`${h.issuer}/challenge`, { method: 'POST' })).json()) as { c_nonce: string }).c_nonce;
-  const proof = signCompact({ typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: app.deviceKey.publicJwk }, { aud: h.issuer, iat: Math.floor(Date.now() / 1000), nonce }, app.deviceKey.privateKey);
+  const nonce = ((await (await fetch(`${h.issuer}/challenge`, { method: 'POST' })).json()) as { c_nonce: string })
+    .c_nonce;
+  const proof = signCompact(
+    { typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: app.deviceKey.publicJwk },
+    { aud: h.issuer, iat: Math.floor(Date.now() / 1000), nonce },
+    app.deviceKey.privateKey,
+  );
   assert.equal((await app.requestCredential(token, { proof })).status, 200);
   const replay = await app.requestCredential(token, { proof: malleate(proof) });
   assert.equal(replay.status, 400);
@@ -241,7 +304,10 @@ test('oauth - a credential proof replayed with a malleated signature is refused'
 
 test('oauth - X-Forwarded-Host is not trusted by default: a DPoP proof for another host is refused', async () => {
   const app = new ResidentApp(h.issuer);
-  const { code, verifier } = await app.authorize('enroll', new URLSearchParams({ code: (await enrolledResident()).code, password }));
+  const { code, verifier } = await app.authorize(
+    'enroll',
+    new URLSearchParams({ code: (await enrolledResident()).code, password }),
+  );
   const forwarded = await fetch(`${h.issuer}/token`, {
     method: 'POST',
     headers: {
@@ -250,7 +316,13 @@ test('oauth - X-Forwarded-Host is not trusted by default: a DPoP proof for anoth
       'x-forwarded-host': 'wallet.evil.example',
       'x-forwarded-proto': 'https',
     },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: 'citypass://auth/callback', client_id: 'citypass-app' }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: 'citypass://auth/callback',
+      client_id: 'citypass-app',
+    }),
   });
   assert.equal(forwarded.status, 400);
   assert.equal(((await forwarded.json()) as { error: string }).error, 'invalid_dpop_proof');

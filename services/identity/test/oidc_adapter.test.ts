@@ -55,7 +55,9 @@ test('oidc adapter - expired payloads are not found', async () => {
 test('oidc adapter - client secrets are sealed at rest and opened on load', async () => {
   const clients = pgAdapterFactory(pool, box)('Client');
   await clients.upsert('parking', { client_id: 'parking', client_secret: 'super-secret-value' }, 0);
-  const stored = await pool.query<{ payload: Record<string, unknown> }>("SELECT payload FROM oidc_payloads WHERE model = 'Client' AND id = 'parking'");
+  const stored = await pool.query<{ payload: Record<string, unknown> }>(
+    "SELECT payload FROM oidc_payloads WHERE model = 'Client' AND id = 'parking'",
+  );
   assert.equal(JSON.stringify(stored.rows[0]?.payload).includes('super-secret-value'), false);
   assert.equal((await clients.find('parking'))?.client_secret, 'super-secret-value');
 });
@@ -91,11 +93,17 @@ test('oidc adapter - cleanup deletes rows expired over an hour ago, at most the 
     ['forever', null],
   ];
   for (const [id, expiresAt] of rows) {
-    await pool.query(`INSERT INTO oidc_payloads (model, id, payload, expires_at) VALUES ('Session', $1, '{}', ${expiresAt ?? 'NULL'})`, [id]);
+    await pool.query(
+      `INSERT INTO oidc_payloads (model, id, payload, expires_at) VALUES ('Session', $1, '{}', ${expiresAt ?? 'NULL'})`,
+      [id],
+    );
   }
   assert.equal(await deleteExpiredPayloads(pool, 2), 2);
   assert.equal(await deleteExpiredPayloads(pool, 2), 1);
   assert.equal(await deleteExpiredPayloads(pool), 0);
   const left = await pool.query<{ id: string }>("SELECT id FROM oidc_payloads WHERE model = 'Session' ORDER BY id");
-  assert.deepEqual(left.rows.map((row) => row.id), ['forever', 'live', 'recent']);
+  assert.deepEqual(
+    left.rows.map((row) => row.id),
+    ['forever', 'live', 'recent'],
+  );
 });

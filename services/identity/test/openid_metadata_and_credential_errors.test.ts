@@ -9,8 +9,12 @@ import { ResidentApp } from '../../../test/support/resident_app.ts';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
-before(async () => { h = await startHarness(); });
-after(async () => { await h.stop(); });
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h.stop();
+});
 
 const password = 'correct horse battery';
 
@@ -34,17 +38,28 @@ async function cNonce(): Promise<string> {
 }
 
 function keyProof(app: ResidentApp, nonce: string, iatS = Math.floor(Date.now() / 1000)): string {
-  return signCompact({ typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: app.deviceKey.publicJwk }, { aud: h.issuer, iat: iatS, nonce }, app.deviceKey.privateKey);
+  return signCompact(
+    { typ: 'openid4vci-proof+jwt', alg: 'ES256', jwk: app.deviceKey.publicJwk },
+    { aud: h.issuer, iat: iatS, nonce },
+    app.deviceKey.privateKey,
+  );
 }
 
-async function requestWith(app: ResidentApp, token: string, body: unknown): Promise<{ status: number; error: unknown; challenge: string | null }> {
+async function requestWith(
+  app: ResidentApp,
+  token: string,
+  body: unknown,
+): Promise<{ status: number; error: unknown; challenge: string | null }> {
   const response = await app.credentialRequest(token, body);
   const json = (await response.json()) as { error?: unknown };
   return { status: response.status, error: json.error, challenge: response.headers.get('www-authenticate') };
 }
 
 test('discovery - advertises the code flow only, the grants that work and every scope the resident app asks for', async () => {
-  const discovery = (await (await fetch(`${h.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+  const discovery = (await (await fetch(`${h.issuer}/.well-known/openid-configuration`)).json()) as Record<
+    string,
+    unknown
+  >;
   assert.deepEqual(discovery.response_types_supported, ['code']);
   assert.deepEqual(discovery.grant_types_supported, ['authorization_code', 'client_credentials']);
   assert.deepEqual(discovery.scopes_supported, ['openid', 'citypass_resident']);
@@ -54,7 +69,10 @@ test('discovery - advertises the code flow only, the grants that work and every 
 
 test('token - the token response reports the scope that was granted, openid included', async () => {
   const app = new ResidentApp(h.issuer);
-  const { code, verifier } = await app.authorize('enroll', new URLSearchParams({ code: await enrollmentCode(), password }));
+  const { code, verifier } = await app.authorize(
+    'enroll',
+    new URLSearchParams({ code: await enrollmentCode(), password }),
+  );
   const response = await app.redeem(code, verifier);
   assert.equal(response.status, 200);
   const body = (await response.json()) as { scope: string; id_token?: string };
@@ -66,15 +84,30 @@ test('credential - request errors are a JSON body with 400 and no WWW-Authentica
   const app = new ResidentApp(h.issuer);
   const token = await app.enroll(await enrollmentCode(), password);
   const proof = keyProof(app, await cNonce());
-  assert.deepEqual(await requestWith(app, token, { credential_configuration_id: 'no_such_thing', proofs: { jwt: [proof] } }),
-    { status: 400, error: 'unknown_credential_configuration', challenge: null });
-  assert.deepEqual(await requestWith(app, token, { credential_configuration_id: 'citypass_resident', proofs: { jwt: ['not.a.jws'] } }),
-    { status: 400, error: 'invalid_proof', challenge: null });
-  assert.deepEqual(await requestWith(app, token, { credential_configuration_id: 'citypass_resident', proofs: { jwt: [keyProof(app, randomBytes(36).toString('base64url'))] } }),
-    { status: 400, error: 'invalid_nonce', challenge: null });
-  assert.deepEqual(await requestWith(app, token, { credential_configuration_id: 'citypass_resident' }),
-    { status: 400, error: 'invalid_proof', challenge: null });
-  const unknownToken = await requestWith(app, randomBytes(32).toString('base64url'), { credential_configuration_id: 'citypass_resident', proofs: { jwt: [proof] } });
+  assert.deepEqual(
+    await requestWith(app, token, { credential_configuration_id: 'no_such_thing', proofs: { jwt: [proof] } }),
+    { status: 400, error: 'unknown_credential_configuration', challenge: null },
+  );
+  assert.deepEqual(
+    await requestWith(app, token, { credential_configuration_id: 'citypass_resident', proofs: { jwt: ['not.a.jws'] } }),
+    { status: 400, error: 'invalid_proof', challenge: null },
+  );
+  assert.deepEqual(
+    await requestWith(app, token, {
+      credential_configuration_id: 'citypass_resident',
+      proofs: { jwt: [keyProof(app, randomBytes(36).toString('base64url'))] },
+    }),
+    { status: 400, error: 'invalid_nonce', challenge: null },
+  );
+  assert.deepEqual(await requestWith(app, token, { credential_configuration_id: 'citypass_resident' }), {
+    status: 400,
+    error: 'invalid_proof',
+    challenge: null,
+  });
+  const unknownToken = await requestWith(app, randomBytes(32).toString('base64url'), {
+    credential_configuration_id: 'citypass_resident',
+    proofs: { jwt: [proof] },
+  });
   assert.equal(unknownToken.status, 401);
   assert.equal(unknownToken.error, 'invalid_token');
   assert.match(unknownToken.challenge ?? '', /^DPoP .*error="invalid_token"/);
@@ -93,11 +126,22 @@ test('c_nonce - one proof is accepted once, and one c_nonce serves one proof onl
   const proof = keyProof(app, nonce, issuedAtS);
   const body = { credential_configuration_id: 'citypass_resident', proofs: { jwt: [proof] } };
   assert.equal((await requestWith(app, token, body)).status, 200);
-  assert.deepEqual(await requestWith(app, token, body), { status: 400, error: 'invalid_proof', challenge: null }, 'the same proof again');
+  assert.deepEqual(
+    await requestWith(app, token, body),
+    { status: 400, error: 'invalid_proof', challenge: null },
+    'the same proof again',
+  );
   // Another iat than the first proof's, whatever second the clock has reached: a new proof, not a replay of it.
   const sameNonce = keyProof(app, nonce, issuedAtS - 1);
-  assert.deepEqual(await requestWith(app, token, { credential_configuration_id: 'citypass_resident', proofs: { jwt: [sameNonce] } }),
-    { status: 400, error: 'invalid_nonce', challenge: null }, 'a new proof over a spent c_nonce');
+  assert.deepEqual(
+    await requestWith(app, token, { credential_configuration_id: 'citypass_resident', proofs: { jwt: [sameNonce] } }),
+    { status: 400, error: 'invalid_nonce', challenge: null },
+    'a new proof over a spent c_nonce',
+  );
   const fresh = keyProof(app, await cNonce());
-  assert.equal((await requestWith(app, token, { credential_configuration_id: 'citypass_resident', proofs: { jwt: [fresh] } })).status, 200);
+  assert.equal(
+    (await requestWith(app, token, { credential_configuration_id: 'citypass_resident', proofs: { jwt: [fresh] } }))
+      .status,
+    200,
+  );
 });

@@ -56,24 +56,48 @@ const count = async (sql: string, values: unknown[] = []): Promise<number> =>
   Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM (${sql}) s`, values)).rows[0]?.n);
 
 test('operator api - calls without a token, with a garbage token or without the admin scope are refused', async () => {
-  assert.deepEqual(await rejection(h.anonymous.createResident(residentRequest())), { kind: 'unauthenticated', reason: 'TOKEN_MISSING' });
-  assert.deepEqual(
-    await rejection(h.anonymous.createResident(residentRequest(), { metadata: bearer('not.a.jwt') })),
-    { kind: 'unauthenticated', reason: 'TOKEN_INVALID' },
+  assert.deepEqual(await rejection(h.anonymous.createResident(residentRequest())), {
+    kind: 'unauthenticated',
+    reason: 'TOKEN_MISSING',
+  });
+  assert.deepEqual(await rejection(h.anonymous.createResident(residentRequest(), { metadata: bearer('not.a.jwt') })), {
+    kind: 'unauthenticated',
+    reason: 'TOKEN_INVALID',
+  });
+  const onboarded = await h.operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'),
+    name: 'snoop',
+    displayName: '',
+    contactEmail: 'ops@snoop.example',
+    extraScopes: [],
+    jwksJson: '',
+  });
+  const walletToken = await h.clientCredentialsToken(
+    'snoop',
+    onboarded.clientSecret,
+    'urn:citypass:wallet',
+    'charge:snoop',
   );
-  const onboarded = await h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'snoop', displayName: '', contactEmail: 'ops@snoop.example', extraScopes: [], jwksJson: '' });
-  const walletToken = await h.clientCredentialsToken('snoop', onboarded.clientSecret, 'urn:citypass:wallet', 'charge:snoop');
   const token = ((await walletToken.json()) as { access_token: string }).access_token;
   assert.deepEqual(
-    await rejection(h.anonymous.getResident({ residentId: randomBytes(16).toString('hex') }, { metadata: bearer(token) })),
+    await rejection(
+      h.anonymous.getResident({ residentId: randomBytes(16).toString('hex') }, { metadata: bearer(token) }),
+    ),
     { kind: 'unauthenticated', reason: 'TOKEN_INVALID' },
     'a wallet token is not an identity token',
   );
-  const stolen = await h.clientCredentialsToken('snoop', onboarded.clientSecret, 'urn:citypass:identity', 'identity:admin');
+  const stolen = await h.clientCredentialsToken(
+    'snoop',
+    onboarded.clientSecret,
+    'urn:citypass:identity',
+    'identity:admin',
+  );
   const stolenToken = ((await stolen.json()) as { access_token?: string }).access_token ?? '';
   assert.deepEqual(
     await rejection(h.anonymous.createResident(residentRequest(), { metadata: bearer(stolenToken) })),
-    stolenToken === '' ? { kind: 'unauthenticated', reason: 'TOKEN_INVALID' } : { kind: 'permission_denied', reason: 'SCOPE_MISSING' },
+    stolenToken === ''
+      ? { kind: 'unauthenticated', reason: 'TOKEN_INVALID' }
+      : { kind: 'permission_denied', reason: 'SCOPE_MISSING' },
   );
   assert.equal(await count("SELECT 1 FROM residents WHERE family_name = 'Turing'"), 0);
 });
@@ -88,21 +112,47 @@ test('operator api - bad resident input is refused with a reason and writes noth
     [{ coveragePlanRef: 'a b' }, 'COVERAGE_PLAN_REF_INVALID'],
   ];
   for (const [overrides, reason] of cases) {
-    assert.deepEqual(await rejection(h.operator.createResident(residentRequest({ familyName: 'Nobody', ...overrides }))), { kind: 'invalid_argument', reason });
+    assert.deepEqual(
+      await rejection(h.operator.createResident(residentRequest({ familyName: 'Nobody', ...overrides }))),
+      { kind: 'invalid_argument', reason },
+    );
   }
-  assert.deepEqual(await rejection(h.operator.getResident({ residentId: 'nope' })), { kind: 'invalid_argument', reason: 'RESIDENT_ID_INVALID' });
-  assert.deepEqual(await rejection(h.operator.getResident({ residentId: '00000000-0000-4000-8000-000000000000' })), { kind: 'not_found', reason: 'RESIDENT_NOT_FOUND' });
-  assert.deepEqual(await rejection(h.operator.revokeCredential({ credentialId: '00000000-0000-4000-8000-000000000000', reason: '' })), { kind: 'not_found', reason: 'CREDENTIAL_NOT_FOUND' });
+  assert.deepEqual(await rejection(h.operator.getResident({ residentId: 'nope' })), {
+    kind: 'invalid_argument',
+    reason: 'RESIDENT_ID_INVALID',
+  });
+  assert.deepEqual(await rejection(h.operator.getResident({ residentId: '00000000-0000-4000-8000-000000000000' })), {
+    kind: 'not_found',
+    reason: 'RESIDENT_NOT_FOUND',
+  });
+  assert.deepEqual(
+    await rejection(h.operator.revokeCredential({ credentialId: '00000000-0000-4000-8000-000000000000', reason: '' })),
+    { kind: 'not_found', reason: 'CREDENTIAL_NOT_FOUND' },
+  );
   assert.equal(await count("SELECT 1 FROM residents WHERE family_name = 'Nobody'"), 0);
 });
 
 test('operator api - request strings are bounded at the edge: 1,024 characters, jwks_json 16,384', async () => {
   const tooLong = { kind: 'invalid_argument', reason: 'FIELD_TOO_LONG' };
-  assert.deepEqual(await rejection(h.operator.createResident(residentRequest({ familyName: 'Nobody', coveragePlanRef: 'p'.repeat(1_025) }))), tooLong);
-  assert.deepEqual(await rejection(h.operator.revokeCredential({ credentialId: 'c'.repeat(80_000), reason: '' })), tooLong);
-  const onboard = (jwksJson: string): Promise<unknown> => h.operator.onboardService({
-    idempotencyKey: randomBytes(8).toString('hex'), name: 'limits', displayName: '', contactEmail: 'ops@limits.example', extraScopes: [], jwksJson,
-  });
+  assert.deepEqual(
+    await rejection(
+      h.operator.createResident(residentRequest({ familyName: 'Nobody', coveragePlanRef: 'p'.repeat(1_025) })),
+    ),
+    tooLong,
+  );
+  assert.deepEqual(
+    await rejection(h.operator.revokeCredential({ credentialId: 'c'.repeat(80_000), reason: '' })),
+    tooLong,
+  );
+  const onboard = (jwksJson: string): Promise<unknown> =>
+    h.operator.onboardService({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      name: 'limits',
+      displayName: '',
+      contactEmail: 'ops@limits.example',
+      extraScopes: [],
+      jwksJson,
+    });
   const padded = (length: number): string => `{"keys":[],"pad":"${'x'.repeat(length - 20)}"}`;
   assert.equal(padded(16_384).length, 16_384);
   assert.deepEqual(await rejection(onboard(padded(16_384))), { kind: 'invalid_argument', reason: 'JWKS_INVALID' });
@@ -115,51 +165,109 @@ test('operator api - create resident is idempotent: same key same answer, same k
   const [first, second] = await Promise.all([h.operator.createResident(request), h.operator.createResident(request)]);
   assert.deepEqual(second, first, 'concurrent repeats return the first result');
   assert.deepEqual(await h.operator.createResident(request), first);
-  assert.deepEqual(
-    await rejection(h.operator.createResident({ ...request, givenName: 'Someone Else' })),
-    { kind: 'already_exists', reason: 'IDEMPOTENCY_KEY_REUSED' },
-  );
+  assert.deepEqual(await rejection(h.operator.createResident({ ...request, givenName: 'Someone Else' })), {
+    kind: 'already_exists',
+    reason: 'IDEMPOTENCY_KEY_REUSED',
+  });
   assert.equal(await count('SELECT 1 FROM residents WHERE id = $1', [first.resident?.residentId]), 1);
   assert.equal(await count('SELECT 1 FROM enrollment_codes WHERE resident_id = $1', [first.resident?.residentId]), 1);
 });
 
 test('operator api - onboarding a service gives it a client, a charge-scoped JWT and an onboarded event', async () => {
   const stream = h.config.IDENTITY_STREAM;
-  const onboarded = await h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'parking', displayName: 'City Parking', contactEmail: 'ops@parking.example', extraScopes: ['refund:parking'], jwksJson: '' });
+  const onboarded = await h.operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'),
+    name: 'parking',
+    displayName: 'City Parking',
+    contactEmail: 'ops@parking.example',
+    extraScopes: ['refund:parking'],
+    jwksJson: '',
+  });
   assert.deepEqual(onboarded.scopes, ['charge:parking', 'refund:parking']);
   assert.equal(onboarded.tokenEndpointAuthMethod, 'client_secret_basic');
-  const response = await h.clientCredentialsToken('parking', onboarded.clientSecret, 'urn:citypass:wallet', 'charge:parking');
+  const response = await h.clientCredentialsToken(
+    'parking',
+    onboarded.clientSecret,
+    'urn:citypass:wallet',
+    'charge:parking',
+  );
   assert.equal(response.status, 200, await response.clone().text());
   const jwt = decodeJws(((await response.json()) as { access_token: string }).access_token, 8192);
   assert.equal(jwt.header.typ, 'at+jwt');
   assert.equal(jwt.payload.aud, 'urn:citypass:wallet');
   assert.equal(jwt.payload.scope, 'charge:parking');
   assert.equal(jwt.payload.client_id, 'parking');
-  const foreign = await h.clientCredentialsToken('parking', onboarded.clientSecret, 'urn:citypass:wallet', 'charge:transit');
+  const foreign = await h.clientCredentialsToken(
+    'parking',
+    onboarded.clientSecret,
+    'urn:citypass:wallet',
+    'charge:transit',
+  );
   // OAuth lets the server grant fewer scopes than asked: the token carries none of another service's.
   const foreignToken = (await foreign.json()) as { access_token?: string; scope?: string };
   assert.equal(foreignToken.scope, undefined);
   if (foreignToken.access_token) assert.equal(decodeJws(foreignToken.access_token, 8192).payload.scope, undefined);
-  const wrongSecret = await h.clientCredentialsToken('parking', 'x'.repeat(43), 'urn:citypass:wallet', 'charge:parking');
+  const wrongSecret = await h.clientCredentialsToken(
+    'parking',
+    'x'.repeat(43),
+    'urn:citypass:wallet',
+    'charge:parking',
+  );
   assert.equal(wrongSecret.status, 401);
   assert.deepEqual(
-    await rejection(h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'parking', displayName: '', contactEmail: 'ops@parking.example', extraScopes: [], jwksJson: '' })),
+    await rejection(
+      h.operator.onboardService({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        name: 'parking',
+        displayName: '',
+        contactEmail: 'ops@parking.example',
+        extraScopes: [],
+        jwksJson: '',
+      }),
+    ),
     { kind: 'already_exists', reason: 'SERVICE_EXISTS' },
   );
   assert.deepEqual(
-    await rejection(h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'bikes', displayName: '', contactEmail: 'ops@bikes.example', extraScopes: [], jwksJson: '{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","d":"c"}]}' })),
+    await rejection(
+      h.operator.onboardService({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        name: 'bikes',
+        displayName: '',
+        contactEmail: 'ops@bikes.example',
+        extraScopes: [],
+        jwksJson: '{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","d":"c"}]}',
+      }),
+    ),
     { kind: 'invalid_argument', reason: 'JWKS_PRIVATE_KEY' },
   );
   assert.deepEqual(
-    await rejection(h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'bikes', displayName: '', contactEmail: 'ops@bikes.example', extraScopes: [], jwksJson: JSON.stringify({ keys: [{ ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), kid: 'a\u0000b' }] }) })),
+    await rejection(
+      h.operator.onboardService({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        name: 'bikes',
+        displayName: '',
+        contactEmail: 'ops@bikes.example',
+        extraScopes: [],
+        jwksJson: JSON.stringify({
+          keys: [
+            {
+              ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }),
+              kid: 'a\u0000b',
+            },
+          ],
+        }),
+      }),
+    ),
     { kind: 'invalid_argument', reason: 'JWKS_INVALID' },
   );
-  assert.deepEqual(
-    await rejection(h.operator.createResident(residentRequest({ givenName: 'A\u0000da' }))),
-    { kind: 'invalid_argument', reason: 'GIVEN_NAME_INVALID' },
-  );
+  assert.deepEqual(await rejection(h.operator.createResident(residentRequest({ givenName: 'A\u0000da' }))), {
+    kind: 'invalid_argument',
+    reason: 'GIVEN_NAME_INVALID',
+  });
   const js = jetstream(nc);
-  const consumer = await js.consumers.get(stream, { filter_subjects: ['identity.v1.events.service.onboarded'] }).catch(() => js.consumers.get(stream));
+  const consumer = await js.consumers
+    .get(stream, { filter_subjects: ['identity.v1.events.service.onboarded'] })
+    .catch(() => js.consumers.get(stream));
   const events: ServiceOnboarded[] = [];
   const deadline = Date.now() + 5_000;
   while (Date.now() < deadline && !events.some((e) => e.serviceName === 'parking')) {
@@ -171,32 +279,61 @@ test('operator api - onboarding a service gives it a client, a charge-scoped JWT
     }
   }
   assert.deepEqual(events.find((e) => e.serviceName === 'parking')?.scopes, ['charge:parking', 'refund:parking']);
-  assert.equal(await count("SELECT 1 FROM oidc_payloads WHERE model = 'Client' AND payload::text LIKE $1", [`%${onboarded.clientSecret}%`]), 0, 'secret not stored in clear');
+  assert.equal(
+    await count("SELECT 1 FROM oidc_payloads WHERE model = 'Client' AND payload::text LIKE $1", [
+      `%${onboarded.clientSecret}%`,
+    ]),
+    0,
+    'secret not stored in clear',
+  );
 });
 
 test('operator api - a service onboarded with its public key authenticates with private_key_jwt', async () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'shop-1', alg: 'ES256', use: 'sig' };
-  const onboarded = await h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'grocery', displayName: 'Corner grocery', contactEmail: 'ops@grocery.example', extraScopes: [], jwksJson: JSON.stringify({ keys: [jwk] }) });
+  const onboarded = await h.operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'),
+    name: 'grocery',
+    displayName: 'Corner grocery',
+    contactEmail: 'ops@grocery.example',
+    extraScopes: [],
+    jwksJson: JSON.stringify({ keys: [jwk] }),
+  });
   assert.equal(onboarded.tokenEndpointAuthMethod, 'private_key_jwt');
   assert.equal(onboarded.clientSecret, '', 'no secret is issued for key-based clients');
-  const assertion = (jti: string): string => signCompact(
-    { alg: 'ES256', kid: 'shop-1' },
-    { iss: 'grocery', sub: 'grocery', aud: h.issuer, jti, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 60 },
-    privateKey,
-  );
-  const request = (clientAssertion: string): Promise<Response> => fetch(`${h.issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials', resource: 'urn:citypass:wallet', scope: 'charge:grocery',
-      client_id: 'grocery', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: clientAssertion,
-    }),
-  });
+  const assertion = (jti: string): string =>
+    signCompact(
+      { alg: 'ES256', kid: 'shop-1' },
+      {
+        iss: 'grocery',
+        sub: 'grocery',
+        aud: h.issuer,
+        jti,
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 60,
+      },
+      privateKey,
+    );
+  const request = (clientAssertion: string): Promise<Response> =>
+    fetch(`${h.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        resource: 'urn:citypass:wallet',
+        scope: 'charge:grocery',
+        client_id: 'grocery',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: clientAssertion,
+      }),
+    });
   const signed = assertion(randomBytes(8).toString('hex'));
   const response = await request(signed);
   assert.equal(response.status, 200, await response.clone().text());
-  assert.equal(decodeJws(((await response.json()) as { access_token: string }).access_token, 8192).payload.scope, 'charge:grocery');
+  assert.equal(
+    decodeJws(((await response.json()) as { access_token: string }).access_token, 8192).payload.scope,
+    'charge:grocery',
+  );
   assert.equal((await request(signed)).status, 401, 'a client assertion is single use');
 });
 
@@ -219,11 +356,17 @@ test('operator api - a revocation reaches a watching verifier within a second; a
     assert.equal((await newPhone.requestCredential(token2)).status, 200);
     const second = (await h.operator.getResident({ residentId })).activeCredential;
     assert.notEqual(second?.credentialId, first.credentialId);
-    assert.equal((await h.operator.getCredentialStatus({ credentialId: first.credentialId })).credential?.status, 'revoked');
+    assert.equal(
+      (await h.operator.getCredentialStatus({ credentialId: first.credentialId })).credential?.status,
+      'revoked',
+    );
     await waitUntil(() => revoked.isRevoked(first.credentialId), 1_000, 'replaced credential in the KV bucket');
 
     const started = Date.now();
-    const result = await h.operator.revokeCredential({ credentialId: second?.credentialId ?? '', reason: 'phone stolen' });
+    const result = await h.operator.revokeCredential({
+      credentialId: second?.credentialId ?? '',
+      reason: 'phone stolen',
+    });
     assert.equal(result.credential?.status, 'revoked');
     await waitUntil(() => revoked.isRevoked(second?.credentialId ?? ''), 1_000, 'operator revocation in the KV bucket');
     console.log(`# revocation visible to a watching verifier after ${Date.now() - started} ms`);
@@ -232,39 +375,85 @@ test('operator api - a revocation reaches a watching verifier within a second; a
   } finally {
     await watch.stop();
   }
-  assert.equal(await count("SELECT 1 FROM audit_log WHERE action = 'credential.revoked' AND subject_id = ANY($1)", [[first.credentialId]]), 1);
+  assert.equal(
+    await count("SELECT 1 FROM audit_log WHERE action = 'credential.revoked' AND subject_id = ANY($1)", [
+      [first.credentialId],
+    ]),
+    1,
+  );
 });
 
 test('operator api - the audit log is listed newest first and cannot be changed', async () => {
-  const page = await h.operator.listAuditEvents({ subjectId: '', action: 'resident.created', pageSize: 2, pageToken: '' });
+  const page = await h.operator.listAuditEvents({
+    subjectId: '',
+    action: 'resident.created',
+    pageSize: 2,
+    pageToken: '',
+  });
   assert.equal(page.events.length, 2);
   assert.ok(page.nextPageToken);
-  const next = await h.operator.listAuditEvents({ subjectId: '', action: 'resident.created', pageSize: 2, pageToken: page.nextPageToken });
+  const next = await h.operator.listAuditEvents({
+    subjectId: '',
+    action: 'resident.created',
+    pageSize: 2,
+    pageToken: page.nextPageToken,
+  });
   assert.ok(BigInt(next.events[0]?.id ?? '0') < BigInt(page.events[1]?.id ?? '0'));
   await assert.rejects(db.query('UPDATE audit_log SET actor = $1', ['mallory']), /append-only/);
   await assert.rejects(db.query('DELETE FROM audit_log'), /append-only/);
-  const text = JSON.stringify((await h.operator.listAuditEvents({ subjectId: '', action: '', pageSize: 500, pageToken: '' })).events);
+  const text = JSON.stringify(
+    (await h.operator.listAuditEvents({ subjectId: '', action: '', pageSize: 500, pageToken: '' })).events,
+  );
   assert.equal(text.includes('correct horse battery'), false, 'no password in the audit log');
 });
 
 test('operator api - onboarding with a key oidc-provider could not import is refused and writes nothing', async () => {
-  const rsa = (bits: number): Record<string, unknown> => ({ ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }), kid: 'k1' });
+  const rsa = (bits: number): Record<string, unknown> => ({
+    ...generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ format: 'jwk' }),
+    kid: 'k1',
+  });
   const cases: [string, Record<string, unknown>, string][] = [
     ['bad-point', { kty: 'EC', crv: 'P-256', x: 'zz', y: 'zz', kid: 'k1' }, 'JWKS_INVALID'],
-    ['off-curve', { kty: 'EC', crv: 'P-256', x: Buffer.alloc(32, 1).toString('base64url'), y: Buffer.alloc(32, 1).toString('base64url') }, 'JWKS_INVALID'],
+    [
+      'off-curve',
+      {
+        kty: 'EC',
+        crv: 'P-256',
+        x: Buffer.alloc(32, 1).toString('base64url'),
+        y: Buffer.alloc(32, 1).toString('base64url'),
+      },
+      'JWKS_INVALID',
+    ],
     ['no-modulus', { kty: 'RSA', kid: 'k1' }, 'JWKS_INVALID'],
     ['short-rsa', rsa(1024), 'JWKS_INVALID'],
     ['multi-prime', { ...rsa(2048), oth: [] }, 'JWKS_PRIVATE_KEY'],
   ];
   for (const [name, key, reason] of cases) {
-    const request = { idempotencyKey: randomBytes(8).toString('hex'), name, displayName: '', contactEmail: 'ops@keys.example', extraScopes: [], jwksJson: JSON.stringify({ keys: [key] }) };
+    const request = {
+      idempotencyKey: randomBytes(8).toString('hex'),
+      name,
+      displayName: '',
+      contactEmail: 'ops@keys.example',
+      extraScopes: [],
+      jwksJson: JSON.stringify({ keys: [key] }),
+    };
     assert.deepEqual(await rejection(h.operator.onboardService(request)), { kind: 'invalid_argument', reason }, name);
   }
   const names = cases.map(([name]) => name);
   assert.equal(await count('SELECT 1 FROM services WHERE name = ANY($1)', [names]), 0);
   assert.equal(await count("SELECT 1 FROM oidc_payloads WHERE model = 'Client' AND id = ANY($1)", [names]), 0);
-  assert.equal(await count("SELECT 1 FROM audit_log WHERE action = 'service.onboarded' AND subject_id = ANY($1)", [names]), 0);
-  const accepted = await h.operator.onboardService({ idempotencyKey: randomBytes(8).toString('hex'), name: 'long-rsa', displayName: '', contactEmail: 'ops@keys.example', extraScopes: [], jwksJson: JSON.stringify({ keys: [rsa(2048)] }) });
+  assert.equal(
+    await count("SELECT 1 FROM audit_log WHERE action = 'service.onboarded' AND subject_id = ANY($1)", [names]),
+    0,
+  );
+  const accepted = await h.operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'),
+    name: 'long-rsa',
+    displayName: '',
+    contactEmail: 'ops@keys.example',
+    extraScopes: [],
+    jwksJson: JSON.stringify({ keys: [rsa(2048)] }),
+  });
   assert.equal(accepted.tokenEndpointAuthMethod, 'private_key_jwt', 'a 2048-bit RSA key is enough');
 });
 
@@ -274,8 +463,14 @@ test('operator api - the status mirror never gives up, and the resync puts back 
 
   const created = await h.operator.createResident(residentRequest());
   const phone = new ResidentApp(h.issuer);
-  assert.equal((await phone.requestCredential(await phone.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery'))).status, 200);
-  const credentialId = (await h.operator.getResident({ residentId: created.resident?.residentId ?? '' })).activeCredential?.credentialId ?? '';
+  assert.equal(
+    (await phone.requestCredential(await phone.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery')))
+      .status,
+    200,
+  );
+  const credentialId =
+    (await h.operator.getResident({ residentId: created.resident?.residentId ?? '' })).activeCredential?.credentialId ??
+    '';
   await h.operator.revokeCredential({ credentialId, reason: 'lost' });
   const js = jetstream(nc);
   const bucket = h.config.IDENTITY_STATUS_BUCKET;
@@ -290,7 +485,7 @@ test('operator api - the status mirror never gives up, and the resync puts back 
   await (await jetstreamManager(nc)).streams.delete(`KV_${bucket}`);
   const kv = await openStatusBucket(js, bucket, ttlMs);
   assert.equal(await kv.get(credentialId), null, 'the recreated bucket is empty');
-  assert.ok(await resyncStatusBucket(db, kv) >= 1);
+  assert.ok((await resyncStatusBucket(db, kv)) >= 1);
   const entry = await kv.get(credentialId);
   assert.equal(entry?.operation, 'PUT');
   assert.equal(entry.json<{ by: string }>().by, 'operator');
@@ -298,7 +493,11 @@ test('operator api - the status mirror never gives up, and the resync puts back 
 });
 
 test('operator api - rotating the signing key publishes the next key before it signs', async () => {
-  const signerKid = (await db.query<{ kid: string }>('SELECT kid FROM signing_keys WHERE activates_at <= now() ORDER BY activates_at DESC LIMIT 1')).rows[0]?.kid;
+  const signerKid = (
+    await db.query<{ kid: string }>(
+      'SELECT kid FROM signing_keys WHERE activates_at <= now() ORDER BY activates_at DESC LIMIT 1',
+    )
+  ).rows[0]?.kid;
   const before = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
   const rotated = await h.operator.rotateSigningKey({});
   const after = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
@@ -307,26 +506,45 @@ test('operator api - rotating the signing key publishes the next key before it s
   assert.ok((rotated.activatesAt?.getTime() ?? 0) > Date.now(), 'not signing yet');
   const sealed = (await db.query<{ private_jwk_sealed: Buffer }>('SELECT private_jwk_sealed FROM signing_keys')).rows;
   assert.equal(sealed.length, after.length);
-  for (const row of sealed) assert.equal(row.private_jwk_sealed.includes('"d":'), false, 'private keys are sealed at rest');
+  for (const row of sealed)
+    assert.equal(row.private_jwk_sealed.includes('"d":'), false, 'private keys are sealed at rest');
 
   const created = await h.operator.createResident(residentRequest());
   const phone = new ResidentApp(h.issuer);
-  const issued = await phone.requestCredential(await phone.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery'));
+  const issued = await phone.requestCredential(
+    await phone.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery'),
+  );
   assert.equal(issued.status, 200);
-  const credential = ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
-  assert.equal(decodeJws(credential, 4096).header.kid, signerKid, 'the old key still signs; the new one is only published');
+  const credential =
+    ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+  assert.equal(
+    decodeJws(credential, 4096).header.kid,
+    signerKid,
+    'the old key still signs; the new one is only published',
+  );
   assert.notEqual(signerKid, rotated.kid);
 });
 
 test('operator api - a rotation while the next key is pending is refused; rotations are audited with the operator', async () => {
   const pending = 'SELECT 1 FROM signing_keys WHERE activates_at > now()';
-  if (await count(pending) === 0) await h.operator.rotateSigningKey({});
+  if ((await count(pending)) === 0) await h.operator.rotateSigningKey({});
   const keys = await count('SELECT 1 FROM signing_keys');
-  assert.deepEqual(await rejection(h.operator.rotateSigningKey({})), { kind: 'failed_precondition', reason: 'ROTATION_PENDING' });
+  assert.deepEqual(await rejection(h.operator.rotateSigningKey({})), {
+    kind: 'failed_precondition',
+    reason: 'ROTATION_PENDING',
+  });
   assert.equal(await count('SELECT 1 FROM signing_keys'), keys);
   assert.equal(await count(pending), 1);
-  const audit = await h.operator.listAuditEvents({ subjectId: '', action: 'signing_key.rotated', pageSize: 10, pageToken: '' });
-  assert.deepEqual(audit.events.map((event) => event.actor), ['operator:operator']);
+  const audit = await h.operator.listAuditEvents({
+    subjectId: '',
+    action: 'signing_key.rotated',
+    pageSize: 10,
+    pageToken: '',
+  });
+  assert.deepEqual(
+    audit.events.map((event) => event.actor),
+    ['operator:operator'],
+  );
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {

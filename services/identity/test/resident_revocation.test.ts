@@ -10,27 +10,47 @@ import { ResidentApp } from '../../../test/support/resident_app.ts';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
-before(async () => { h = await startHarness(); });
-after(async () => { await h.stop(); });
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h.stop();
+});
 
 const password = 'correct horse battery';
 
-async function residentWithCredential(): Promise<{ app: ResidentApp; token: string; residentId: string; credentialId: string; credential: string }> {
+async function residentWithCredential(): Promise<{
+  app: ResidentApp;
+  token: string;
+  residentId: string;
+  credentialId: string;
+  credential: string;
+}> {
   const created = await h.operator.createResident({
-    idempotencyKey: randomBytes(12).toString('hex'), givenName: 'Katherine', familyName: 'Johnson', birthDate: '1918-08-26',
-    concessionClass: ConcessionClass.CONCESSION_CLASS_SENIOR, coveragePlanRef: '',
+    idempotencyKey: randomBytes(12).toString('hex'),
+    givenName: 'Katherine',
+    familyName: 'Johnson',
+    birthDate: '1918-08-26',
+    concessionClass: ConcessionClass.CONCESSION_CLASS_SENIOR,
+    coveragePlanRef: '',
   });
   const residentId = created.resident?.residentId ?? '';
   const app = new ResidentApp(h.issuer);
   const token = await app.enroll(created.enrollmentCode?.code ?? '', password);
   const issued = await app.requestCredential(token);
   assert.equal(issued.status, 200);
-  const credential = ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+  const credential =
+    ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
   const credentialId = (await h.operator.getResident({ residentId })).activeCredential?.credentialId ?? '';
   return { app, token, residentId, credentialId, credential };
 }
 
-function revoke(app: ResidentApp, token: string, credentialId: string, proof = dpopProof(app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, { accessToken: token })): Promise<Response> {
+function revoke(
+  app: ResidentApp,
+  token: string,
+  credentialId: string,
+  proof = dpopProof(app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, { accessToken: token }),
+): Promise<Response> {
   return fetch(`${h.issuer}/credential/revoke`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `DPoP ${token}`, dpop: proof },
@@ -43,8 +63,16 @@ test('resident revocation - the resident revokes their own credential', async ()
   const response = await revoke(alice.app, alice.token, alice.credentialId);
   assert.equal(response.status, 200, await response.clone().text());
   assert.equal(((await response.json()) as { status: string }).status, 'revoked');
-  assert.equal((await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status, 'revoked');
-  const audit = await h.operator.listAuditEvents({ subjectId: alice.credentialId, action: 'credential.revoked', pageSize: 10, pageToken: '' });
+  assert.equal(
+    (await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status,
+    'revoked',
+  );
+  const audit = await h.operator.listAuditEvents({
+    subjectId: alice.credentialId,
+    action: 'credential.revoked',
+    pageSize: 10,
+    pageToken: '',
+  });
   assert.equal(audit.events[0]?.actor, `resident:${alice.residentId}`);
 });
 
@@ -56,7 +84,9 @@ test('resident revocation - another resident credential, missing or replayed pro
   assert.equal(((await foreign.json()) as { reason: string }).reason, 'CREDENTIAL_NOT_FOUND');
 
   const bearerOnly = await fetch(`${h.issuer}/credential/revoke`, {
-    method: 'POST', headers: { authorization: `Bearer ${alice.token}` }, body: JSON.stringify({ credential_id: alice.credentialId }),
+    method: 'POST',
+    headers: { authorization: `Bearer ${alice.token}` },
+    body: JSON.stringify({ credential_id: alice.credentialId }),
   });
   assert.equal(bearerOnly.status, 401);
 
@@ -66,16 +96,31 @@ test('resident revocation - another resident credential, missing or replayed pro
   assert.equal(replayed.status, 401);
   assert.equal(((await replayed.json()) as { reason: string }).reason, 'DPOP_PROOF_REPLAYED');
 
-  const stale = dpopProof(alice.app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, { accessToken: alice.token, iatS: Math.floor(Date.now() / 1000) - 600 });
-  assert.equal(((await (await revoke(alice.app, alice.token, alice.credentialId, stale)).json()) as { reason: string }).reason, 'DPOP_PROOF_STALE');
+  const stale = dpopProof(alice.app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, {
+    accessToken: alice.token,
+    iatS: Math.floor(Date.now() / 1000) - 600,
+  });
+  assert.equal(
+    ((await (await revoke(alice.app, alice.token, alice.credentialId, stale)).json()) as { reason: string }).reason,
+    'DPOP_PROOF_STALE',
+  );
 
   const wrongKey = dpopProof(bob.app.dpopKey, 'POST', `${h.issuer}/credential/revoke`, { accessToken: alice.token });
-  assert.equal(((await (await revoke(alice.app, alice.token, alice.credentialId, wrongKey)).json()) as { reason: string }).reason, 'DPOP_KEY_MISMATCH');
+  assert.equal(
+    ((await (await revoke(alice.app, alice.token, alice.credentialId, wrongKey)).json()) as { reason: string }).reason,
+    'DPOP_KEY_MISMATCH',
+  );
 
   const otherUrl = dpopProof(alice.app.dpopKey, 'POST', `${h.issuer}/credential`, { accessToken: alice.token });
-  assert.equal(((await (await revoke(alice.app, alice.token, alice.credentialId, otherUrl)).json()) as { reason: string }).reason, 'DPOP_PROOF_INVALID');
+  assert.equal(
+    ((await (await revoke(alice.app, alice.token, alice.credentialId, otherUrl)).json()) as { reason: string }).reason,
+    'DPOP_PROOF_INVALID',
+  );
 
-  assert.equal((await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status, 'active');
+  assert.equal(
+    (await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status,
+    'active',
+  );
   assert.equal((await h.operator.getCredentialStatus({ credentialId: bob.credentialId })).credential?.status, 'active');
 });
 
@@ -83,7 +128,8 @@ test('resident revocation - the signed status list marks revoked credentials onl
   const alice = await residentWithCredential();
   const bob = await residentWithCredential();
   assert.equal((await revoke(alice.app, alice.token, alice.credentialId)).status, 200);
-  const indexOf = (credential: string): number => (decodeJws(credential, 4096).payload.status as { status_list: { idx: number } }).status_list.idx;
+  const indexOf = (credential: string): number =>
+    (decodeJws(credential, 4096).payload.status as { status_list: { idx: number } }).status_list.idx;
   const uri = (decodeJws(alice.credential, 4096).payload.status as { status_list: { uri: string } }).status_list.uri;
   assert.equal(uri, `${h.issuer}/status`);
   const response = await fetch(uri);
@@ -106,8 +152,15 @@ test('resident revocation - an oversized or malformed body is refused before the
   const proof = dpopProof(alice.app.dpopKey, 'POST', url, { accessToken: alice.token });
   const headers = { 'content-type': 'application/json', authorization: `DPoP ${alice.token}`, dpop: proof };
   // Chunked, so no content-length tells the server the size up front.
-  const oversized = new TextEncoder().encode(JSON.stringify({ credential_id: alice.credentialId, pad: 'a'.repeat(5000) }));
-  const body = new ReadableStream({ start(controller) { controller.enqueue(oversized); controller.close(); } });
+  const oversized = new TextEncoder().encode(
+    JSON.stringify({ credential_id: alice.credentialId, pad: 'a'.repeat(5000) }),
+  );
+  const body = new ReadableStream({
+    start(controller) {
+      controller.enqueue(oversized);
+      controller.close();
+    },
+  });
   const tooLarge = await fetch(url, { method: 'POST', headers, body, duplex: 'half' });
   assert.equal(tooLarge.status, 413);
   assert.equal(((await tooLarge.json()) as { reason: string }).reason, 'BODY_TOO_LARGE');
@@ -116,7 +169,10 @@ test('resident revocation - an oversized or malformed body is refused before the
     assert.equal(malformed.status, 400, text);
     assert.equal(((await malformed.json()) as { reason: string }).reason, 'BODY_INVALID');
   }
-  assert.equal((await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status, 'active');
+  assert.equal(
+    (await h.operator.getCredentialStatus({ credentialId: alice.credentialId })).credential?.status,
+    'active',
+  );
   const response = await revoke(alice.app, alice.token, alice.credentialId, proof);
   assert.equal(response.status, 200, 'the proof was not spent by the refused bodies');
 });

@@ -8,8 +8,12 @@ import { ResidentApp } from '../../../test/support/resident_app.ts';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
-before(async () => { h = await startHarness(); });
-after(async () => { await h.stop(); });
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h.stop();
+});
 
 async function newResident(key = `create-${Math.random()}`): Promise<{ residentId: string; code: string }> {
   const created = await h.operator.createResident({
@@ -44,12 +48,22 @@ test('sign-in - enroll with the code, get a DPoP token, receive a device-bound c
 async function atSignInPage(): Promise<{ app: ResidentApp; path: string }> {
   const app = new ResidentApp(h.issuer);
   const pkce = pkcePair();
-  const par = await app.post('/request', new URLSearchParams({
-    client_id: 'citypass-app', response_type: 'code', redirect_uri: 'citypass://auth/callback', scope: 'openid citypass_resident',
-    code_challenge: pkce.challenge, code_challenge_method: 'S256',
-  }));
+  const par = await app.post(
+    '/request',
+    new URLSearchParams({
+      client_id: 'citypass-app',
+      response_type: 'code',
+      redirect_uri: 'citypass://auth/callback',
+      scope: 'openid citypass_resident',
+      code_challenge: pkce.challenge,
+      code_challenge_method: 'S256',
+    }),
+  );
   const { request_uri: requestUri } = (await par.json()) as { request_uri: string };
-  const path = (await app.get(`/auth?client_id=citypass-app&request_uri=${encodeURIComponent(requestUri)}`)).headers.get('location') ?? '';
+  const path =
+    (await app.get(`/auth?client_id=citypass-app&request_uri=${encodeURIComponent(requestUri)}`)).headers.get(
+      'location',
+    ) ?? '';
   assert.equal((await app.get(path)).status, 200);
   return { app, path };
 }
@@ -57,7 +71,11 @@ async function atSignInPage(): Promise<{ app: ResidentApp; path: string }> {
 /** argon2 jobs the process starts (this process runs identity) while `work` runs. */
 async function argon2JobsDuring(work: () => Promise<void>): Promise<number> {
   let jobs = 0;
-  const hook = createHook({ init: (_id, type) => { if (type === 'ARGON2REQUEST') jobs++; } }).enable();
+  const hook = createHook({
+    init: (_id, type) => {
+      if (type === 'ARGON2REQUEST') jobs++;
+    },
+  }).enable();
   try {
     await work();
   } finally {
@@ -69,14 +87,21 @@ async function argon2JobsDuring(work: () => Promise<void>): Promise<number> {
 test('sign-in - a wrong enrollment code is refused before any password is hashed', async () => {
   const { app, path } = await atSignInPage();
   const jobs = await argon2JobsDuring(async () => {
-    const response = await app.post(`${path}/enroll`, new URLSearchParams({ code: 'AAAA-AAAA-AAAA', password: 'whatever password' }));
+    const response = await app.post(
+      `${path}/enroll`,
+      new URLSearchParams({ code: 'AAAA-AAAA-AAAA', password: 'whatever password' }),
+    );
     assert.equal(response.status, 401);
   });
   assert.equal(jobs, 0);
   const { code } = await newResident();
   const honest = await atSignInPage();
   const honestJobs = await argon2JobsDuring(async () => {
-    assert.equal((await honest.app.post(`${honest.path}/enroll`, new URLSearchParams({ code, password: 'correct horse battery' }))).status, 303);
+    assert.equal(
+      (await honest.app.post(`${honest.path}/enroll`, new URLSearchParams({ code, password: 'correct horse battery' })))
+        .status,
+      303,
+    );
   });
   assert.equal(honestJobs, 1, 'a right code hashes the new password once');
 });
@@ -87,7 +112,11 @@ test('sign-in - interaction pages without their cookie say the link is no longer
   try {
     for (const response of [
       await fetch(`${h.issuer}${path}`),
-      await fetch(`${h.issuer}${path}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'resident_id=x&password=y' }),
+      await fetch(`${h.issuer}${path}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'resident_id=x&password=y',
+      }),
       await fetch(`${h.issuer}/interaction/unknown-uid`),
     ]) {
       assert.equal(response.status, 400);
@@ -96,6 +125,8 @@ test('sign-in - interaction pages without their cookie say the link is no longer
   } finally {
     stdout.mock.restore();
   }
-  const errors = stdout.mock.calls.map((call) => String(call.arguments[0])).filter((line) => line.includes('"level":"error"'));
+  const errors = stdout.mock.calls
+    .map((call) => String(call.arguments[0]))
+    .filter((line) => line.includes('"level":"error"'));
   assert.deepEqual(errors, []);
 });

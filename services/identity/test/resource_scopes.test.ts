@@ -27,9 +27,15 @@ const transit = 'urn:citypass:transit';
 const wallet = 'urn:citypass:wallet';
 const identity = 'urn:citypass:identity';
 
-const onboard = (name: string, extraScopes: string[]): Promise<OnboardServiceResponse> => h.operator.onboardService({
-  idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes, jwksJson: '',
-});
+const onboard = (name: string, extraScopes: string[]): Promise<OnboardServiceResponse> =>
+  h.operator.onboardService({
+    idempotencyKey: randomBytes(8).toString('hex'),
+    name,
+    displayName: name,
+    contactEmail: `ops@${name}.example`,
+    extraScopes,
+    jwksJson: '',
+  });
 
 interface Granted {
   readonly status: number;
@@ -43,11 +49,18 @@ interface Granted {
 async function token(clientId: string, secret: string, resource: string, scope: string): Promise<Granted> {
   const response = await h.clientCredentialsToken(clientId, secret, resource, scope);
   const body = (await response.json()) as { access_token?: string; scope?: string };
-  if (body.access_token === undefined) return { status: response.status, scope: undefined, token: '', claims: {}, header: {} };
+  if (body.access_token === undefined)
+    return { status: response.status, scope: undefined, token: '', claims: {}, header: {} };
   const jwt = decodeJws(body.access_token, 8192);
   const claimed = jwt.payload['scope'];
   assert.equal(body.scope, claimed, 'the token response names the scope the token carries');
-  return { status: response.status, scope: typeof claimed === 'string' ? claimed : undefined, token: body.access_token, claims: jwt.payload, header: jwt.header };
+  return {
+    status: response.status,
+    scope: typeof claimed === 'string' ? claimed : undefined,
+    token: body.access_token,
+    claims: jwt.payload,
+    header: jwt.header,
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<{ kind: string; reason: string }> {
@@ -63,17 +76,36 @@ async function rejection(promise: Promise<unknown>): Promise<{ kind: string; rea
 test('resource scopes - onboarding takes gate and settle scopes on the same service; unknown verbs and other services are refused', async () => {
   assert.deepEqual((await onboard('gates-u1', ['gate:gates-u1'])).scopes, ['charge:gates-u1', 'gate:gates-u1']);
   assert.deepEqual((await onboard('transit', ['settle:transit'])).scopes, ['charge:transit', 'settle:transit']);
-  for (const extraScopes of [['gates:bad-one'], ['settle:transit'], ['gate:transit'], ['transit:admin'], ['identity:admin'], ['gate:bad-one:x']]) {
-    assert.deepEqual(await rejection(onboard('bad-one', extraScopes)), { kind: 'invalid_argument', reason: 'SCOPE_INVALID' }, extraScopes.join(' '));
+  for (const extraScopes of [
+    ['gates:bad-one'],
+    ['settle:transit'],
+    ['gate:transit'],
+    ['transit:admin'],
+    ['identity:admin'],
+    ['gate:bad-one:x'],
+  ]) {
+    assert.deepEqual(
+      await rejection(onboard('bad-one', extraScopes)),
+      { kind: 'invalid_argument', reason: 'SCOPE_INVALID' },
+      extraScopes.join(' '),
+    );
   }
-  assert.deepEqual(await rejection(onboard('transit-account', [])), { kind: 'invalid_argument', reason: 'SERVICE_NAME_RESERVED' });
+  assert.deepEqual(await rejection(onboard('transit-account', [])), {
+    kind: 'invalid_argument',
+    reason: 'SERVICE_NAME_RESERVED',
+  });
   const written = await db.query("SELECT 1 FROM services WHERE name IN ('bad-one', 'transit-account')");
   assert.equal(written.rowCount, 0, 'refused onboardings write nothing');
 });
 
 test('resource scopes - a gate client token for transit carries exactly its gate scope and the transit audience', async () => {
   const gates = await onboard('gates-u2', ['gate:gates-u2']);
-  const granted = await token('gates-u2', gates.clientSecret, transit, 'gate:gates-u2 charge:gates-u2 gate:gates-u1 transit:admin');
+  const granted = await token(
+    'gates-u2',
+    gates.clientSecret,
+    transit,
+    'gate:gates-u2 charge:gates-u2 gate:gates-u1 transit:admin',
+  );
   assert.equal(granted.status, 200);
   assert.equal(granted.scope, 'gate:gates-u2');
   assert.equal(granted.claims['aud'], transit);
@@ -107,7 +139,9 @@ test('resource scopes - the operator gets transit:admin for transit only, and id
   const forIdentity = await token('operator', secret, identity, 'transit:admin identity:admin');
   assert.equal(forIdentity.scope, 'identity:admin');
   assert.deepEqual(
-    await rejection(h.anonymous.getResident({ residentId: randomBytes(16).toString('hex') }, { metadata: bearer(forTransit.token) })),
+    await rejection(
+      h.anonymous.getResident({ residentId: randomBytes(16).toString('hex') }, { metadata: bearer(forTransit.token) }),
+    ),
     { kind: 'unauthenticated', reason: 'TOKEN_INVALID' },
     'a transit token is not an identity token',
   );

@@ -6,19 +6,54 @@ import { env, loadConfig, type Config } from '@citypass/platform/config';
 export const transitSchema = {
   TRANSIT_GRPC_HOST: env.string({ default: '0.0.0.0' }),
   TRANSIT_GRPC_PORT: env.port({ default: 7300 }),
-  TRANSIT_DATABASE_URL: env.url({ default: 'postgres://postgres@127.0.0.1:5432/citypass_transit', protocols: ['postgres:', 'postgresql:'] }),
+  TRANSIT_DATABASE_URL: env.url({
+    default: 'postgres://postgres@127.0.0.1:5432/citypass_transit',
+    protocols: ['postgres:', 'postgresql:'],
+  }),
   NATS_URL: env.string({ default: 'nats://127.0.0.1:4222' }),
-  TRANSIT_STREAM: env.string({ default: defaultStreamNames.transit, description: 'JetStream stream for transit.v1.events.>' }),
-  WALLET_STREAM: env.string({ default: defaultStreamNames.wallet, description: "the wallet's stream, consumed for top-ups that pay a transit debt" }),
-  TRANSIT_DENY_BUCKET: env.string({ default: defaultBucketNames.transitDeny, description: 'KV bucket of denied resident ids (unpaid fares), watched by gates' }),
-  IDENTITY_STATUS_BUCKET: env.string({ default: defaultBucketNames.credentialStatus, description: 'KV bucket of revoked credential ids' }),
-  IDENTITY_ISSUER: env.url({ default: 'http://127.0.0.1:7100', description: "identity's issuer URL (tokens' and credentials' iss)" }),
-  IDENTITY_JWKS_URL: env.url({ default: 'http://127.0.0.1:7100/jwks', description: "where identity's public keys are fetched" }),
-  IDENTITY_TOKEN_URL: env.url({ default: 'http://127.0.0.1:7100/token', description: 'where transit gets its wallet token (client_credentials)' }),
-  TRANSIT_CLIENT_ID: env.string({ default: 'transit', description: "transit's OIDC client (onboarded with settle:, refund: and gate: scopes; charge: comes with onboarding)" }),
+  TRANSIT_STREAM: env.string({
+    default: defaultStreamNames.transit,
+    description: 'JetStream stream for transit.v1.events.>',
+  }),
+  WALLET_STREAM: env.string({
+    default: defaultStreamNames.wallet,
+    description: "the wallet's stream, consumed for top-ups that pay a transit debt",
+  }),
+  TRANSIT_DENY_BUCKET: env.string({
+    default: defaultBucketNames.transitDeny,
+    description: 'KV bucket of denied resident ids (unpaid fares), watched by gates',
+  }),
+  IDENTITY_STATUS_BUCKET: env.string({
+    default: defaultBucketNames.credentialStatus,
+    description: 'KV bucket of revoked credential ids',
+  }),
+  IDENTITY_ISSUER: env.url({
+    default: 'http://127.0.0.1:7100',
+    description: "identity's issuer URL (tokens' and credentials' iss)",
+  }),
+  IDENTITY_JWKS_URL: env.url({
+    default: 'http://127.0.0.1:7100/jwks',
+    description: "where identity's public keys are fetched",
+  }),
+  IDENTITY_TOKEN_URL: env.url({
+    default: 'http://127.0.0.1:7100/token',
+    description: 'where transit gets its wallet token (client_credentials)',
+  }),
+  TRANSIT_CLIENT_ID: env.string({
+    default: 'transit',
+    description:
+      "transit's OIDC client (onboarded with settle:, refund: and gate: scopes; charge: comes with onboarding)",
+  }),
   TRANSIT_CLIENT_SECRET: env.secret({ description: "transit's OIDC client secret" }),
-  TRANSIT_GTFS_DIR: env.string({ default: join(import.meta.dirname, '..', 'data', 'aurelia'), description: 'GTFS feed (stops, fares v2, citypass_fare_rules.json)' }),
-  TRANSIT_SETTLE_INTERVAL_MS: env.int({ default: 250, min: 10, description: 'how often settlement looks for riders with new taps' }),
+  TRANSIT_GTFS_DIR: env.string({
+    default: join(import.meta.dirname, '..', 'data', 'aurelia'),
+    description: 'GTFS feed (stops, fares v2, citypass_fare_rules.json)',
+  }),
+  TRANSIT_SETTLE_INTERVAL_MS: env.int({
+    default: 250,
+    min: 10,
+    description: 'how often settlement looks for riders with new taps',
+  }),
   TRANSIT_SETTLE_CONCURRENCY: env.int({ default: 8, min: 1 }),
   TRANSIT_OUTBOX_POLL_MS: env.int({ default: 100, min: 5 }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),

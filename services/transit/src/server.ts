@@ -3,7 +3,15 @@
 // NATS, the top-up consumer that collects debts, the outbox relay, and the gRPC edge.
 // main.ts calls it with the parsed config; integration tests call it too.
 import { join } from 'node:path';
-import { credentialReasons, AccessTokenVerifier, BucketFollower, IssuerKeys, PresentationVerifier, ReplayCache, revocationsFrom } from '@citypass/credential';
+import {
+  credentialReasons,
+  AccessTokenVerifier,
+  BucketFollower,
+  IssuerKeys,
+  PresentationVerifier,
+  ReplayCache,
+  revocationsFrom,
+} from '@citypass/credential';
 import { resources, serviceScope } from '@citypass/contracts';
 import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
@@ -40,13 +48,16 @@ export interface RunningTransit {
   stop(): Promise<void>;
 }
 
-
 export interface TransitClock {
   /** Transit's clock for taps, settlement and riders' views (tests run it ahead); default Date.now. */
   readonly now?: () => number;
 }
 
-export async function startTransit(config: TransitConfig, logger: Logger, clock: TransitClock = {}): Promise<RunningTransit> {
+export async function startTransit(
+  config: TransitConfig,
+  logger: Logger,
+  clock: TransitClock = {},
+): Promise<RunningTransit> {
   const now = clock.now ?? Date.now;
   const feed = await loadGtfsFeed(config.TRANSIT_GTFS_DIR);
   const pool = createPool(config.TRANSIT_DATABASE_URL, { applicationName: 'transit', max: 24, logger });
@@ -68,41 +79,76 @@ export async function startTransit(config: TransitConfig, logger: Logger, clock:
   // Transit decides like a gate: while a bucket cannot be followed it keeps the last known list, and says so
   // (its gRPC health for TransitService is NOT_SERVING, so gates fall back to deciding offline).
   // Gate configurations carry the revoked and denied lists, and uploads hundreds of taps: larger than 1 MiB.
-  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token), maxMessageBytes: 16 * 1024 * 1024 });
+  const grpc = new GrpcServer({
+    logger,
+    authenticate: (token) => tokens.verify(token),
+    maxMessageBytes: 16 * 1024 * 1024,
+  });
   const followers: BucketFollower[] = [];
   const follow = (bucket: string, open: () => Promise<KV>): BucketFollower => {
     const follower = new BucketFollower({
-      nc: bus.nc, bucket, open,
+      nc: bus.nc,
+      bucket,
+      open,
       onChange: (live, error) => {
-        grpc.setServing(transitServiceName, followers.every((each) => each.live));
+        grpc.setServing(
+          transitServiceName,
+          followers.every((each) => each.live),
+        );
         if (!live) logger.error('a bucket is no longer followed; deciding with the last known list', { bucket, error });
       },
     });
     followers.push(follower);
     return follower;
   };
-  const statusFollower = follow(config.IDENTITY_STATUS_BUCKET, () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET));
+  const statusFollower = follow(config.IDENTITY_STATUS_BUCKET, () =>
+    openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET),
+  );
   await untilReady(logger, 'credential status bucket', async () => {
-    if (!await statusFollower.startAndLoad(2_000)) throw new Error('the credential status bucket is not loaded yet');
+    if (!(await statusFollower.startAndLoad(2_000))) throw new Error('the credential status bucket is not loaded yet');
   });
   const denyFollower = follow(config.TRANSIT_DENY_BUCKET, () => new Kvm(bus.js).open(config.TRANSIT_DENY_BUCKET));
-  const denyList = await DenyListMirror.open(bus.js, config.TRANSIT_DENY_BUCKET, store.denyList, denyFollower.set, logger);
+  const denyList = await DenyListMirror.open(
+    bus.js,
+    config.TRANSIT_DENY_BUCKET,
+    store.denyList,
+    denyFollower.set,
+    logger,
+  );
   const denyListFollower = startDenyListFollower(denyFollower, denyList, logger);
   await denyFollower.startAndLoad();
   const revocations = revocationsFrom(statusFollower, 'last_known');
-  transitMetrics.denyListSize.addCallback((result) => { result.observe(denyList.size); });
+  transitMetrics.denyListSize.addCallback((result) => {
+    result.observe(denyList.size);
+  });
   const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys, revocations };
   const jwks = cachedText(config.IDENTITY_JWKS_URL, 60_000);
 
   const credentials = new ClientCredentials({
-    tokenUrl: config.IDENTITY_TOKEN_URL, clientId: config.TRANSIT_CLIENT_ID, clientSecret: config.TRANSIT_CLIENT_SECRET,
-    resource: resources.wallet, scope: (['charge', 'settle', 'refund'] as const).map((verb) => serviceScope(verb, config.TRANSIT_CLIENT_ID)).join(' '),
+    tokenUrl: config.IDENTITY_TOKEN_URL,
+    clientId: config.TRANSIT_CLIENT_ID,
+    clientSecret: config.TRANSIT_CLIENT_SECRET,
+    resource: resources.wallet,
+    scope: (['charge', 'settle', 'refund'] as const)
+      .map((verb) => serviceScope(verb, config.TRANSIT_CLIENT_ID))
+      .join(' '),
   });
   const settlementDeps = { store, fares, wallet: natsWalletLink(bus.nc, credentials), denyList, logger, now };
-  const settler = startSettler(settlementDeps, { intervalMs: config.TRANSIT_SETTLE_INTERVAL_MS, concurrency: config.TRANSIT_SETTLE_CONCURRENCY, logger });
-  const topUps = await untilReady(logger, 'wallet event stream', () => startTopUpConsumer({
-    js: bus.js, jsm: bus.jsm, stream: config.WALLET_STREAM, store, logger, onRetry: () => void settler.runOnce().catch(() => undefined),
-  }));
+  const settler = startSettler(settlementDeps, {
+    intervalMs: config.TRANSIT_SETTLE_INTERVAL_MS,
+    concurrency: config.TRANSIT_SETTLE_CONCURRENCY,
+    logger,
+  });
+  const topUps = await untilReady(logger, 'wallet event stream', () =>
+    startTopUpConsumer({
+      js: bus.js,
+      jsm: bus.jsm,
+      stream: config.WALLET_STREAM,
+      store,
+      logger,
+      onRetry: () => void settler.runOnce().catch(() => undefined),
+    }),
+  );
 
   addTransitService(grpc, {
     store,
@@ -148,9 +194,16 @@ function cachedText(url: string, maxAgeMs: number): () => Promise<string> {
   return async () => {
     if (cached !== undefined && Date.now() - cached.atMs < maxAgeMs) return cached.text;
     const response = await fetch(url, { signal: AbortSignal.timeout(5_000) }).catch((error: unknown) => {
-      throw new DomainError('unavailable', credentialReasons.ISSUER_KEYS_UNAVAILABLE, 'identity JWKS is unreachable', { cause: error });
+      throw new DomainError('unavailable', credentialReasons.ISSUER_KEYS_UNAVAILABLE, 'identity JWKS is unreachable', {
+        cause: error,
+      });
     });
-    if (!response.ok) throw new DomainError('unavailable', credentialReasons.ISSUER_KEYS_UNAVAILABLE, `identity JWKS answered HTTP ${response.status}`);
+    if (!response.ok)
+      throw new DomainError(
+        'unavailable',
+        credentialReasons.ISSUER_KEYS_UNAVAILABLE,
+        `identity JWKS answered HTTP ${response.status}`,
+      );
     cached = { text: await response.text(), atMs: Date.now() };
     return cached.text;
   };

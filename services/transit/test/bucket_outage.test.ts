@@ -11,14 +11,28 @@ import { waitFor } from '../../wallet/test/harness.ts';
 import { startTransitHarness, type TransitHarness } from './harness.ts';
 
 let h: TransitHarness;
-before(async () => { h = await startTransitHarness(); });
-after(async () => { await h.stop(); });
+before(async () => {
+  h = await startTransitHarness();
+});
+after(async () => {
+  await h.stop();
+});
 
-test('bucket outage - transit keeps deciding on the last known lists and reports NOT_SERVING until it follows again', { timeout: 60_000 }, async () => {
+test('bucket outage - transit keeps deciding on the last known lists and reports NOT_SERVING until it follows again', {
+  timeout: 60_000,
+}, async () => {
   const phone = await h.resident();
   const health = promiseClient(HealthService, h.address);
-  const serving = async (): Promise<boolean> => (await health.check({ service: transitServiceName })).status === HealthCheckResponse_ServingStatus.SERVING;
-  const tap = (gateId: string) => h.gates.tap({ presentation: h.tapPresentation(phone), gateId, direction: 'in', tappedAt: undefined, tapId: randomUUID() });
+  const serving = async (): Promise<boolean> =>
+    (await health.check({ service: transitServiceName })).status === HealthCheckResponse_ServingStatus.SERVING;
+  const tap = (gateId: string) =>
+    h.gates.tap({
+      presentation: h.tapPresentation(phone),
+      gateId,
+      direction: 'in',
+      tappedAt: undefined,
+      tapId: randomUUID(),
+    });
   try {
     assert.equal(await serving(), true);
     await h.wallet.identity.nats.stop();

@@ -50,8 +50,12 @@ export async function startTransitHarness(overrides: Record<string, string> = {}
   const wallet = await startWalletHarness({}, {}, { now });
   const identity = wallet.identity;
   const onboarded = await identity.operator.onboardService({
-    idempotencyKey: randomBytes(8).toString('hex'), name: 'transit', displayName: 'Aurelia Metro', contactEmail: 'ops@metro.example',
-    extraScopes: ['settle:transit', 'refund:transit'], jwksJson: '',
+    idempotencyKey: randomBytes(8).toString('hex'),
+    name: 'transit',
+    displayName: 'Aurelia Metro',
+    contactEmail: 'ops@metro.example',
+    extraScopes: ['settle:transit', 'refund:transit'],
+    jwksJson: '',
   });
   const database = await testPostgres();
   const config = loadTransitConfig({
@@ -80,8 +84,12 @@ export async function startTransitHarness(overrides: Record<string, string> = {}
     return ((await response.json()) as { access_token: string }).access_token;
   };
   const fleet = await identity.operator.onboardService({
-    idempotencyKey: randomBytes(8).toString('hex'), name: 'gates', displayName: 'Metro gates', contactEmail: 'gates@metro.example',
-    extraScopes: ['gate:gates'], jwksJson: '',
+    idempotencyKey: randomBytes(8).toString('hex'),
+    name: 'gates',
+    displayName: 'Metro gates',
+    contactEmail: 'gates@metro.example',
+    extraScopes: ['gate:gates'],
+    jwksJson: '',
   });
   const gateToken = await tokenFor('gates', fleet.clientSecret, 'gate:gates');
   const operatorToken = await tokenFor('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
@@ -94,9 +102,22 @@ export async function startTransitHarness(overrides: Record<string, string> = {}
   let counter = 0;
 
   return {
-    wallet, config, database, db, address, transit, gates, gateToken, operator, anonymous,
-    get clockOffsetMs() { return state.clockOffsetMs; },
-    set clockOffsetMs(value) { state.clockOffsetMs = value; },
+    wallet,
+    config,
+    database,
+    db,
+    address,
+    transit,
+    gates,
+    gateToken,
+    operator,
+    anonymous,
+    get clockOffsetMs() {
+      return state.clockOffsetMs;
+    },
+    set clockOffsetMs(value) {
+      state.clockOffsetMs = value;
+    },
     now,
     async resident(fundsMinor = 10_000n) {
       const phone = await wallet.resident();
@@ -104,14 +125,28 @@ export async function startTransitHarness(overrides: Record<string, string> = {}
       return phone;
     },
     tapPresentation(phone) {
-      return createPresentation({ credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'transit', counter: ++counter, nowMs: now() });
+      return createPresentation({
+        credential: phone.credential,
+        devicePrivateKey: phone.app.deviceKey.privateKey,
+        audience: 'transit',
+        counter: ++counter,
+        nowMs: now(),
+      });
     },
     tapPresentationAt(phone, atMs) {
-      return createPresentation({ credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience: 'transit', counter: ++counter, nowMs: atMs });
+      return createPresentation({
+        credential: phone.credential,
+        devicePrivateKey: phone.app.deviceKey.privateKey,
+        audience: 'transit',
+        counter: ++counter,
+        nowMs: atMs,
+      });
     },
     async balance(phone) {
       const { rows } = await wallet.db.query<{ balance_minor: string }>(
-        "SELECT balance_minor FROM accounts WHERE kind = 'resident' AND owner = $1 AND currency = 'EUR'", [phone.residentId]);
+        "SELECT balance_minor FROM accounts WHERE kind = 'resident' AND owner = $1 AND currency = 'EUR'",
+        [phone.residentId],
+      );
       return BigInt(rows[0]?.balance_minor ?? '0');
     },
     async settle() {

@@ -6,26 +6,52 @@ import { ConfigError, env, loadConfig, type Config } from '@citypass/platform/co
 export const walletSchema = {
   WALLET_GRPC_HOST: env.string({ default: '0.0.0.0' }),
   WALLET_GRPC_PORT: env.port({ default: 7200 }),
-  WALLET_DATABASE_URL: env.url({ default: 'postgres://postgres@127.0.0.1:5432/citypass_wallet', protocols: ['postgres:', 'postgresql:'] }),
+  WALLET_DATABASE_URL: env.url({
+    default: 'postgres://postgres@127.0.0.1:5432/citypass_wallet',
+    protocols: ['postgres:', 'postgresql:'],
+  }),
   NATS_URL: env.string({ default: 'nats://127.0.0.1:4222' }),
-  WALLET_STREAM: env.string({ default: defaultStreamNames.wallet, description: 'JetStream stream for wallet.v1.events.>' }),
-  IDENTITY_STREAM: env.string({ default: defaultStreamNames.identity, description: "identity's stream, consumed to open accounts" }),
-  IDENTITY_STATUS_BUCKET: env.string({ default: defaultBucketNames.credentialStatus, description: 'KV bucket of revoked credential ids' }),
-  IDENTITY_ISSUER: env.url({ default: 'http://127.0.0.1:7100', description: "identity's issuer URL (tokens' and credentials' iss)" }),
-  IDENTITY_JWKS_URL: env.url({ default: 'http://127.0.0.1:7100/jwks', description: "where identity's public keys are fetched" }),
-  WALLET_CURRENCIES: env.string({ default: 'EUR', description: 'comma-separated ISO 4217 codes; the first is the default for new resident accounts' }),
+  WALLET_STREAM: env.string({
+    default: defaultStreamNames.wallet,
+    description: 'JetStream stream for wallet.v1.events.>',
+  }),
+  IDENTITY_STREAM: env.string({
+    default: defaultStreamNames.identity,
+    description: "identity's stream, consumed to open accounts",
+  }),
+  IDENTITY_STATUS_BUCKET: env.string({
+    default: defaultBucketNames.credentialStatus,
+    description: 'KV bucket of revoked credential ids',
+  }),
+  IDENTITY_ISSUER: env.url({
+    default: 'http://127.0.0.1:7100',
+    description: "identity's issuer URL (tokens' and credentials' iss)",
+  }),
+  IDENTITY_JWKS_URL: env.url({
+    default: 'http://127.0.0.1:7100/jwks',
+    description: "where identity's public keys are fetched",
+  }),
+  WALLET_CURRENCIES: env.string({
+    default: 'EUR',
+    description: 'comma-separated ISO 4217 codes; the first is the default for new resident accounts',
+  }),
   WALLET_HOLD_TTL_DEFAULT_S: env.int({ default: 15 * 60, min: 1 }),
   WALLET_HOLD_TTL_MAX_S: env.int({ default: 7 * 24 * 3600, min: 1 }),
   WALLET_HOLD_SWEEP_MS: env.int({ default: 1000, min: 10 }),
   WALLET_TAP_SETTLEMENT_WINDOW_S: env.int({
-    default: 14 * 24 * 3600, min: 60, max: 90 * 24 * 3600,
-    description: 'how old a tap (settles_tap) may be when its fare is charged; measured from the presentation issue time',
+    default: 14 * 24 * 3600,
+    min: 60,
+    max: 90 * 24 * 3600,
+    description:
+      'how old a tap (settles_tap) may be when its fare is charged; measured from the presentation issue time',
   }),
   WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: env.int({ default: 30, min: 1 }),
   WALLET_RISK_DAILY_LIMIT_MINOR: env.int({ default: 50_000, min: 1 }),
   WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: env.int({ default: 30_000, min: 1 }),
   WALLET_ACCOUNT_MAX_WAITING: env.int({
-    default: 32, min: 0, max: 10_000,
+    default: 32,
+    min: 0,
+    max: 10_000,
     description: 'writes that may wait behind another on one resident account; past it ACCOUNT_BUSY (retry later)',
   }),
   WALLET_OUTBOX_POLL_MS: env.int({ default: 50, min: 5, description: 'relay poll interval (it also wakes on NOTIFY)' }),
@@ -37,6 +63,9 @@ export type WalletConfig = Config<typeof walletSchema>;
 export function loadWalletConfig(source: Record<string, string | undefined> = process.env): WalletConfig {
   const config = loadConfig(walletSchema, source);
   const malformed = config.WALLET_CURRENCIES.split(',').filter((currency) => !isCurrencyCode(currency));
-  if (malformed.length > 0) throw new ConfigError(malformed.map((currency) => `WALLET_CURRENCIES: ${JSON.stringify(currency)} is not an ISO 4217 code`));
+  if (malformed.length > 0)
+    throw new ConfigError(
+      malformed.map((currency) => `WALLET_CURRENCIES: ${JSON.stringify(currency)} is not an ISO 4217 code`),
+    );
   return config;
 }

@@ -5,11 +5,19 @@ import { metrics } from '@opentelemetry/api';
 const meter = metrics.getMeter('citypass.wallet');
 
 export const walletMetrics = {
-  authorizations: meter.createCounter('citypass.wallet.authorizations', { description: 'Authorizations by outcome and decline reason' }),
-  movedMinor: meter.createCounter('citypass.wallet.moved_minor', { description: 'Minor units moved, by kind (top_up, capture, refund) and currency' }),
-  holdsExpired: meter.createCounter('citypass.wallet.holds_expired', { description: 'Pending holds released by expiry' }),
+  authorizations: meter.createCounter('citypass.wallet.authorizations', {
+    description: 'Authorizations by outcome and decline reason',
+  }),
+  movedMinor: meter.createCounter('citypass.wallet.moved_minor', {
+    description: 'Minor units moved, by kind (top_up, capture, refund) and currency',
+  }),
+  holdsExpired: meter.createCounter('citypass.wallet.holds_expired', {
+    description: 'Pending holds released by expiry',
+  }),
   accountQueueWaiting: meter.createObservableGauge('citypass.wallet.account_queue.waiting', {
     description: 'Writes waiting in memory behind another write to the same resident account',
   }),
-  accountBusy: meter.createCounter('citypass.wallet.account_busy', { description: 'Writes refused because too many wait on one account' }),
+  accountBusy: meter.createCounter('citypass.wallet.account_busy', {
+    description: 'Writes refused because too many wait on one account',
+  }),
 };

@@ -1,7 +1,13 @@
 // Wires the wallet together: database and ledger functions, the city's float accounts, identity's keys and
 // revocations for tokens and mandates, gRPC and NATS edges, outbox relay, identity consumer, hold sweeper.
 // main.ts calls it with the parsed config; integration tests call it too.
-import { AccessTokenVerifier, BucketFollower, IssuerKeys, PresentationVerifier, revocationsFrom } from '@citypass/credential';
+import {
+  AccessTokenVerifier,
+  BucketFollower,
+  IssuerKeys,
+  PresentationVerifier,
+  revocationsFrom,
+} from '@citypass/credential';
 import { walletReasons, resources, walletEventSubjects } from '@citypass/contracts';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
@@ -36,7 +42,11 @@ export interface WalletClock {
   readonly now?: () => number;
 }
 
-export async function startWallet(config: WalletConfig, logger: Logger, clock: WalletClock = {}): Promise<RunningWallet> {
+export async function startWallet(
+  config: WalletConfig,
+  logger: Logger,
+  clock: WalletClock = {},
+): Promise<RunningWallet> {
   const now = clock.now ?? Date.now;
   const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32, logger });
   await prepareSchema(pool);
@@ -56,24 +66,32 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
   // Money fails closed: while the credential status bucket is not followed, mandates are refused UNAVAILABLE
   // (REVOCATIONS_UNAVAILABLE) and the wallet's gRPC health says NOT_SERVING.
   const statusFollower = new BucketFollower({
-    nc: bus.nc, bucket: config.IDENTITY_STATUS_BUCKET, open: () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET),
+    nc: bus.nc,
+    bucket: config.IDENTITY_STATUS_BUCKET,
+    open: () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET),
     onChange: (live, error) => {
       grpc.setServing(walletServiceName, live);
       if (!live) logger.error('credential status no longer followed; refusing mandates until it is back', { error });
     },
   });
   await untilReady(logger, 'credential status bucket', async () => {
-    if (!await statusFollower.startAndLoad(2_000)) throw new Error('the credential status bucket is not loaded yet');
+    if (!(await statusFollower.startAndLoad(2_000))) throw new Error('the credential status bucket is not loaded yet');
   });
   const revocations = revocationsFrom(statusFollower, 'fail_closed');
   const accounts = new KeyQueue({
     maxWaiting: config.WALLET_ACCOUNT_MAX_WAITING,
     refusal: () => {
       walletMetrics.accountBusy.add(1);
-      return new DomainError('resource_exhausted', walletReasons.ACCOUNT_BUSY, 'too many operations wait on this account; retry later');
+      return new DomainError(
+        'resource_exhausted',
+        walletReasons.ACCOUNT_BUSY,
+        'too many operations wait on this account; retry later',
+      );
     },
   });
-  walletMetrics.accountQueueWaiting.addCallback((result) => { result.observe(accounts.waiting); });
+  walletMetrics.accountQueueWaiting.addCallback((result) => {
+    result.observe(accounts.waiting);
+  });
   const deps: WalletDeps = {
     store,
     accounts,
@@ -83,7 +101,14 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
     // and a request that was refused can be repeated with the same presentation. Device counters are not
     // enforced either: one phone's concurrent charges may arrive in any order.
     // Taps (settles_tap) are unique per (nonce, reference) instead: one tap backs each of its journey's charges once.
-    mandates: new PresentationVerifier({ issuer: config.IDENTITY_ISSUER, issuerKeys, revocations, replayCache: undefined, clockSkewMs, now }),
+    mandates: new PresentationVerifier({
+      issuer: config.IDENTITY_ISSUER,
+      issuerKeys,
+      revocations,
+      replayCache: undefined,
+      clockSkewMs,
+      now,
+    }),
     risk: {
       authorizationsPerMinute: config.WALLET_RISK_AUTHORIZATIONS_PER_MINUTE,
       dailyLimitMinor: BigInt(config.WALLET_RISK_DAILY_LIMIT_MINOR),
@@ -95,7 +120,8 @@ export async function startWallet(config: WalletConfig, logger: Logger, clock: W
     now,
   };
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
-    startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }));
+    startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
+  );
   const sweeper = startHoldSweeper(store, logger, config.WALLET_HOLD_SWEEP_MS);
   const charges = serveCharges(bus.nc, deps, tokens, logger);
 

@@ -16,21 +16,36 @@ before(async () => {
   h = await startWalletHarness();
   shop = await h.service('shop');
 });
-after(async () => { await h.stop(); });
+after(async () => {
+  await h.stop();
+});
 
-test('credential status - while the status bucket is not followed, mandates are refused UNAVAILABLE and health is NOT_SERVING', { timeout: 60_000 }, async () => {
+test('credential status - while the status bucket is not followed, mandates are refused UNAVAILABLE and health is NOT_SERVING', {
+  timeout: 60_000,
+}, async () => {
   const phone = await h.resident();
   await h.topUp(phone, 1_000n);
   const health = promiseClient(HealthService, h.address);
-  const serving = async (): Promise<boolean> => (await health.check({ service: walletServiceName })).status === HealthCheckResponse_ServingStatus.SERVING;
-  const charge = () => shop.wallet.authorize({
-    idempotencyKey: randomBytes(8).toString('hex'), amount: { amountMinor: 100n, currency: 'EUR' }, presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false,
-  });
+  const serving = async (): Promise<boolean> =>
+    (await health.check({ service: walletServiceName })).status === HealthCheckResponse_ServingStatus.SERVING;
+  const charge = () =>
+    shop.wallet.authorize({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      amount: { amountMinor: 100n, currency: 'EUR' },
+      presentation: phone.present('shop'),
+      reference: '',
+      holdTtlSeconds: 0,
+      settlesTap: false,
+    });
   try {
     assert.equal(await serving(), true);
     await h.identity.nats.stop();
     await waitFor(async () => !(await serving()), 'health NOT_SERVING during the outage', 10_000);
-    await assert.rejects(charge(), (error: unknown) => error instanceof DomainError && error.kind === 'unavailable' && error.reason === 'REVOCATIONS_UNAVAILABLE');
+    await assert.rejects(
+      charge(),
+      (error: unknown) =>
+        error instanceof DomainError && error.kind === 'unavailable' && error.reason === 'REVOCATIONS_UNAVAILABLE',
+    );
     await h.identity.nats.restart();
     await waitFor(serving, 'health SERVING once the bucket is followed again', 20_000);
     assert.ok((await charge()).hold?.holdId);

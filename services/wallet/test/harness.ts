@@ -55,16 +55,22 @@ export async function startWalletHarness(
   nats: { config?: string; identityUser?: string; walletUser?: string } = {},
   clock: WalletClock = {},
 ): Promise<WalletHarness> {
-  const identity = await startHarness({}, {
-    ...(nats.config === undefined ? {} : { natsConfig: nats.config }),
-    ...(nats.identityUser === undefined ? {} : { natsUser: nats.identityUser }),
-  });
+  const identity = await startHarness(
+    {},
+    {
+      ...(nats.config === undefined ? {} : { natsConfig: nats.config }),
+      ...(nats.identityUser === undefined ? {} : { natsUser: nats.identityUser }),
+    },
+  );
   const database = await testPostgres();
   const config = loadWalletConfig({
     WALLET_GRPC_HOST: '127.0.0.1',
     WALLET_GRPC_PORT: '0',
     WALLET_DATABASE_URL: database.url,
-    NATS_URL: nats.walletUser === undefined ? identity.nats.url : identity.nats.url.replace('nats://', `nats://${nats.walletUser}@`),
+    NATS_URL:
+      nats.walletUser === undefined
+        ? identity.nats.url
+        : identity.nats.url.replace('nats://', `nats://${nats.walletUser}@`),
     IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
     IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
     IDENTITY_ISSUER: identity.issuer,
@@ -89,13 +95,27 @@ export async function startWalletHarness(
 
   const service = async (name: string, extraScopes: string[] = []): Promise<ServiceClient> => {
     const onboarded = await identity.operator.onboardService({
-      idempotencyKey: randomBytes(8).toString('hex'), name, displayName: name, contactEmail: `ops@${name}.example`, extraScopes, jwksJson: '',
+      idempotencyKey: randomBytes(8).toString('hex'),
+      name,
+      displayName: name,
+      contactEmail: `ops@${name}.example`,
+      extraScopes,
+      jwksJson: '',
     });
-    const response = await identity.clientCredentialsToken(name, onboarded.clientSecret, 'urn:citypass:wallet', onboarded.scopes.join(' '));
+    const response = await identity.clientCredentialsToken(
+      name,
+      onboarded.clientSecret,
+      'urn:citypass:wallet',
+      onboarded.scopes.join(' '),
+    );
     assert.equal(response.status, 200);
     const token = ((await response.json()) as { access_token: string }).access_token;
     // One merchant account per configured currency.
-    await waitFor(async () => ((await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = $1", [name])).rowCount ?? 0) >= 1, `${name} merchant account`);
+    await waitFor(
+      async () =>
+        ((await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = $1", [name])).rowCount ?? 0) >= 1,
+      `${name} merchant account`,
+    );
     const client = promiseClient(WalletServiceService, address, { metadata: () => bearer(token) });
     clients.push(client);
     return { name, clientSecret: onboarded.clientSecret, token, wallet: client };
@@ -103,35 +123,55 @@ export async function startWalletHarness(
   let funding: ServiceClient | undefined;
 
   return {
-    identity, config, database, db, address,
-    get wallet() { return wallet; },
-    set wallet(value) { wallet = value; },
+    identity,
+    config,
+    database,
+    db,
+    address,
+    get wallet() {
+      return wallet;
+    },
+    set wallet(value) {
+      wallet = value;
+    },
     async resident() {
       const created = await identity.operator.createResident({
-        idempotencyKey: randomBytes(8).toString('hex'), givenName: 'Resi', familyName: 'Dent', birthDate: '1985-05-05',
-        concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT, coveragePlanRef: '',
+        idempotencyKey: randomBytes(8).toString('hex'),
+        givenName: 'Resi',
+        familyName: 'Dent',
+        birthDate: '1985-05-05',
+        concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+        coveragePlanRef: '',
       });
       const app = new ResidentApp(identity.issuer);
       const token = await app.enroll(created.enrollmentCode?.code ?? '', 'resident password 1');
       const issued = await app.requestCredential(token);
       assert.equal(issued.status, 200);
-      const credential = ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+      const credential =
+        ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
       return {
         residentId: created.resident?.residentId ?? '',
         app,
         credential,
-        present: (audience, amountCap) => createPresentation({
-          credential, devicePrivateKey: app.deviceKey.privateKey, audience, counter: ++counter, nowMs: Date.now(),
-          ...(amountCap ? { amountCap } : {}),
-        }),
+        present: (audience, amountCap) =>
+          createPresentation({
+            credential,
+            devicePrivateKey: app.deviceKey.privateKey,
+            audience,
+            counter: ++counter,
+            nowMs: Date.now(),
+            ...(amountCap ? { amountCap } : {}),
+          }),
       };
     },
     service,
     async topUp(phone, amountMinor) {
       funding ??= await service('funding', ['topup:funding']);
       await funding.wallet.topUp({
-        idempotencyKey: randomBytes(8).toString('hex'), residentId: phone.residentId,
-        amount: { amountMinor, currency: 'EUR' }, fundingReference: `card-${randomBytes(4).toString('hex')}`,
+        idempotencyKey: randomBytes(8).toString('hex'),
+        residentId: phone.residentId,
+        amount: { amountMinor, currency: 'EUR' },
+        fundingReference: `card-${randomBytes(4).toString('hex')}`,
       });
     },
     async restartWallet() {

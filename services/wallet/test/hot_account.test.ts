@@ -20,7 +20,9 @@ before(async () => {
   });
   shop = await h.service('shop');
 });
-after(async () => { await h.stop(); });
+after(async () => {
+  await h.stop();
+});
 
 const key = (): string => randomBytes(12).toString('hex');
 
@@ -35,14 +37,22 @@ async function outcomeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
-test('hot account - 240 concurrent authorizations for one resident are approved, declined or ACCOUNT_BUSY, never INTERNAL; others are not starved', { timeout: 120_000 }, async () => {
+test('hot account - 240 concurrent authorizations for one resident are approved, declined or ACCOUNT_BUSY, never INTERNAL; others are not starved', {
+  timeout: 120_000,
+}, async () => {
   const hot = await h.resident();
   await h.topUp(hot, 10_000n);
   const others = await Promise.all(Array.from({ length: 8 }, () => h.resident()));
   await Promise.all(others.map((phone) => h.topUp(phone, 1_000n)));
-  const charge = (phone: typeof hot, amountMinor: bigint) => shop.wallet.authorize({
-    idempotencyKey: key(), amount: { amountMinor, currency: 'EUR' }, presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false,
-  });
+  const charge = (phone: typeof hot, amountMinor: bigint) =>
+    shop.wallet.authorize({
+      idempotencyKey: key(),
+      amount: { amountMinor, currency: 'EUR' },
+      presentation: phone.present('shop'),
+      reference: '',
+      holdTtlSeconds: 0,
+      settlesTap: false,
+    });
 
   // Connections parked on a row lock, sampled through the storm: each one is a pooled connection nobody else can use.
   const storming = { now: true };
@@ -50,7 +60,8 @@ test('hot account - 240 concurrent authorizations for one resident are approved,
   const sampler = (async () => {
     for (;;) {
       const { rows } = await h.db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
       mostLockWaits = Math.max(mostLockWaits, rows[0]?.n ?? 0);
       if (!storming.now) return;
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -61,18 +72,36 @@ test('hot account - 240 concurrent authorizations for one resident are approved,
   const [stormOutcomes, otherOutcomes] = await Promise.all([Promise.all(storm), Promise.all(meanwhile)]);
   storming.now = false;
   await sampler;
-  assert.ok(mostLockWaits <= 1, `${mostLockWaits} connections waited on a row lock at once; the storm must wait in memory`);
+  assert.ok(
+    mostLockWaits <= 1,
+    `${mostLockWaits} connections waited on a row lock at once; the storm must wait in memory`,
+  );
 
   const counts = new Map<string, number>();
   for (const outcome of stormOutcomes) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
   const allowed = new Set(['OK', 'failed_precondition INSUFFICIENT_FUNDS', 'resource_exhausted ACCOUNT_BUSY']);
-  assert.deepEqual([...counts.keys()].filter((outcome) => !allowed.has(outcome)), [], `storm outcomes: ${JSON.stringify([...counts])}`);
+  assert.deepEqual(
+    [...counts.keys()].filter((outcome) => !allowed.has(outcome)),
+    [],
+    `storm outcomes: ${JSON.stringify([...counts])}`,
+  );
   const approved = counts.get('OK') ?? 0;
   assert.ok(approved > 0 && approved <= 100, `approved ${approved}: at least one, at most the balance allows`);
-  assert.ok((counts.get('resource_exhausted ACCOUNT_BUSY') ?? 0) > 0, 'the waiters past the bound were refused at once');
-  assert.deepEqual(otherOutcomes, otherOutcomes.map(() => 'OK'), 'every other resident was served during the storm');
+  assert.ok(
+    (counts.get('resource_exhausted ACCOUNT_BUSY') ?? 0) > 0,
+    'the waiters past the bound were refused at once',
+  );
+  assert.deepEqual(
+    otherOutcomes,
+    otherOutcomes.map(() => 'OK'),
+    'every other resident was served during the storm',
+  );
 
-  const row = (await h.db.query<{ held_minor: string }>("SELECT held_minor FROM accounts WHERE kind = 'resident' AND owner = $1", [hot.residentId])).rows[0];
+  const row = (
+    await h.db.query<{ held_minor: string }>("SELECT held_minor FROM accounts WHERE kind = 'resident' AND owner = $1", [
+      hot.residentId,
+    ])
+  ).rows[0];
   assert.equal(row?.held_minor, String(approved * 100), 'exactly the approved holds are reserved');
   const report = await reconciliationReport(ledgerBooks(h.db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));

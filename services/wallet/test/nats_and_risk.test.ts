@@ -27,9 +27,15 @@ after(async () => {
 });
 
 const key = (): string => randomBytes(12).toString('hex');
-const authorizeBytes = (phone: Phone, amountMinor: bigint): Uint8Array => AuthorizeRequest.encode({
-  idempotencyKey: key(), amount: { amountMinor, currency: 'EUR' }, presentation: phone.present('transit'), reference: 'tap', holdTtlSeconds: 0, settlesTap: false,
-}).finish();
+const authorizeBytes = (phone: Phone, amountMinor: bigint): Uint8Array =>
+  AuthorizeRequest.encode({
+    idempotencyKey: key(),
+    amount: { amountMinor, currency: 'EUR' },
+    presentation: phone.present('transit'),
+    reference: 'tap',
+    holdTtlSeconds: 0,
+    settlesTap: false,
+  }).finish();
 const inSeconds = (seconds: number): number => Date.now() + seconds * 1000;
 
 async function reasonOf(promise: Promise<unknown>): Promise<string> {
@@ -45,11 +51,22 @@ test('nats - authorize and capture over request/reply with the caller token and 
   const phone = await h.resident();
   await h.topUp(phone, 2_000n);
   const headers = { Authorization: `Bearer ${transit.token}` };
-  const authorized = AuthorizeResponse.decode(await request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 250n), { deadlineMs: inSeconds(5), headers }));
+  const authorized = AuthorizeResponse.decode(
+    await request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 250n), { deadlineMs: inSeconds(5), headers }),
+  );
   assert.equal(authorized.hold?.service, 'transit');
-  const captured = CaptureResponse.decode(await request(nc, 'wallet.v1.capture', CaptureRequest.encode({
-    idempotencyKey: key(), holdId: authorized.hold.holdId, amountMinor: 250n,
-  }).finish(), { deadlineMs: inSeconds(5), headers }));
+  const captured = CaptureResponse.decode(
+    await request(
+      nc,
+      'wallet.v1.capture',
+      CaptureRequest.encode({
+        idempotencyKey: key(),
+        holdId: authorized.hold.holdId,
+        amountMinor: 250n,
+      }).finish(),
+      { deadlineMs: inSeconds(5), headers },
+    ),
+  );
   assert.equal(captured.hold?.status, 'captured');
   assert.ok(captured.transferId);
 });
@@ -57,15 +74,38 @@ test('nats - authorize and capture over request/reply with the caller token and 
 test('nats - missing or foreign tokens, malformed or oversized payloads and passed deadlines are refused', async () => {
   const phone = await h.resident();
   await h.topUp(phone, 2_000n);
-  assert.equal(await reasonOf(request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), { deadlineMs: inSeconds(5) })), 'unauthenticated:TOKEN_MISSING');
   assert.equal(
-    await reasonOf(request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), { deadlineMs: inSeconds(5), headers: { Authorization: 'Bearer x.y.z' } })),
+    await reasonOf(request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), { deadlineMs: inSeconds(5) })),
+    'unauthenticated:TOKEN_MISSING',
+  );
+  assert.equal(
+    await reasonOf(
+      request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), {
+        deadlineMs: inSeconds(5),
+        headers: { Authorization: 'Bearer x.y.z' },
+      }),
+    ),
     'unauthenticated:TOKEN_INVALID',
   );
   const headers = { Authorization: `Bearer ${transit.token}` };
-  assert.equal(await reasonOf(request(nc, 'wallet.v1.authorize', Buffer.from([0xff, 0xff, 0xff]), { deadlineMs: inSeconds(5), headers })), 'invalid_argument:PAYLOAD_MALFORMED');
-  assert.equal(await reasonOf(request(nc, 'wallet.v1.authorize', new Uint8Array(64 * 1024), { deadlineMs: inSeconds(5), headers })), 'invalid_argument:PAYLOAD_TOO_LARGE');
-  assert.equal(await reasonOf(request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), { deadlineMs: Date.now() - 1, headers })), 'deadline_exceeded:DEADLINE_EXCEEDED');
+  assert.equal(
+    await reasonOf(
+      request(nc, 'wallet.v1.authorize', Buffer.from([0xff, 0xff, 0xff]), { deadlineMs: inSeconds(5), headers }),
+    ),
+    'invalid_argument:PAYLOAD_MALFORMED',
+  );
+  assert.equal(
+    await reasonOf(
+      request(nc, 'wallet.v1.authorize', new Uint8Array(64 * 1024), { deadlineMs: inSeconds(5), headers }),
+    ),
+    'invalid_argument:PAYLOAD_TOO_LARGE',
+  );
+  assert.equal(
+    await reasonOf(
+      request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), { deadlineMs: Date.now() - 1, headers }),
+    ),
+    'deadline_exceeded:DEADLINE_EXCEEDED',
+  );
   const held = await h.db.query('SELECT 1 FROM holds WHERE resident_id = $1', [phone.residentId]);
   assert.equal(held.rowCount, 0);
 });
@@ -73,11 +113,24 @@ test('nats - missing or foreign tokens, malformed or oversized payloads and pass
 test('risk - velocity, daily amount and per-credential caps decline with their reason', async () => {
   const fast = await h.resident();
   await h.topUp(fast, 5_000n);
-  const authorizeGrpc = (phone: Phone, amountMinor: bigint): Promise<string> => reasonOf(transit.wallet.authorize({
-    idempotencyKey: key(), amount: { amountMinor, currency: 'EUR' }, presentation: phone.present('transit'), reference: '', holdTtlSeconds: 0, settlesTap: false,
-  }));
+  const authorizeGrpc = (phone: Phone, amountMinor: bigint): Promise<string> =>
+    reasonOf(
+      transit.wallet.authorize({
+        idempotencyKey: key(),
+        amount: { amountMinor, currency: 'EUR' },
+        presentation: phone.present('transit'),
+        reference: '',
+        holdTtlSeconds: 0,
+        settlesTap: false,
+      }),
+    );
   assert.deepEqual(
-    [await authorizeGrpc(fast, 10n), await authorizeGrpc(fast, 10n), await authorizeGrpc(fast, 10n), await authorizeGrpc(fast, 10n)],
+    [
+      await authorizeGrpc(fast, 10n),
+      await authorizeGrpc(fast, 10n),
+      await authorizeGrpc(fast, 10n),
+      await authorizeGrpc(fast, 10n),
+    ],
     ['OK', 'OK', 'OK', 'resource_exhausted:RISK_VELOCITY_LIMIT'],
   );
   const big = await h.resident();
@@ -87,7 +140,10 @@ test('risk - velocity, daily amount and per-credential caps decline with their r
   assert.equal(await authorizeGrpc(big, 1n), 'failed_precondition:RISK_CREDENTIAL_CAP');
   const daily = await h.resident();
   await h.topUp(daily, 5_000n);
-  await h.db.query("UPDATE accounts SET spend_day = (now() AT TIME ZONE 'UTC')::date, spend_day_minor = 900 WHERE owner = $1", [daily.residentId]);
+  await h.db.query(
+    "UPDATE accounts SET spend_day = (now() AT TIME ZONE 'UTC')::date, spend_day_minor = 900 WHERE owner = $1",
+    [daily.residentId],
+  );
   assert.equal(await authorizeGrpc(daily, 101n), 'failed_precondition:RISK_DAILY_LIMIT');
   assert.equal(await authorizeGrpc(daily, 100n), 'OK');
 });

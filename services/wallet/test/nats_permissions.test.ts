@@ -33,7 +33,10 @@ let transit: ServiceClient;
 let transitBus: NatsConnection;
 let snoopBus: NatsConnection;
 before(async () => {
-  h = await startWalletHarness({}, { config: natsConfig, identityUser: `identity:${passwords.identity}`, walletUser: `wallet:${passwords.wallet}` });
+  h = await startWalletHarness(
+    {},
+    { config: natsConfig, identityUser: `identity:${passwords.identity}`, walletUser: `wallet:${passwords.wallet}` },
+  );
   transit = await h.service('transit');
   transitBus = await connect({ servers: h.identity.nats.url, user: 'transit', pass: passwords.transit });
   snoopBus = await connect({ servers: h.identity.nats.url, user: 'snoop', pass: passwords.snoop });
@@ -60,15 +63,30 @@ test('nats permissions - a service charges over NATS while a listener on wallet.
 
   const phone = await h.resident();
   await h.topUp(phone, 1_000n);
-  const response = AuthorizeResponse.decode(await request(transitBus, 'wallet.v1.authorize', AuthorizeRequest.encode({
-    idempotencyKey: randomBytes(8).toString('hex'), amount: { amountMinor: 250n, currency: 'EUR' }, presentation: phone.present('transit'), reference: 'tap', holdTtlSeconds: 0, settlesTap: false,
-  }).finish(), { deadlineMs: Date.now() + 5_000, headers: { Authorization: `Bearer ${transit.token}` } }));
+  const response = AuthorizeResponse.decode(
+    await request(
+      transitBus,
+      'wallet.v1.authorize',
+      AuthorizeRequest.encode({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        amount: { amountMinor: 250n, currency: 'EUR' },
+        presentation: phone.present('transit'),
+        reference: 'tap',
+        holdTtlSeconds: 0,
+        settlesTap: false,
+      }).finish(),
+      { deadlineMs: Date.now() + 5_000, headers: { Authorization: `Bearer ${transit.token}` } },
+    ),
+  );
   assert.equal(response.hold?.service, 'transit');
 
   await new Promise((resolve) => setTimeout(resolve, 200));
   sniffer.unsubscribe();
   assert.deepEqual(heard, [], 'the listener heard no request');
-  assert.ok(errors.some((error) => /permissions violation/i.test(error)), `expected a permissions violation, got ${JSON.stringify(errors)}`);
+  assert.ok(
+    errors.some((error) => /permissions violation/i.test(error)),
+    `expected a permissions violation, got ${JSON.stringify(errors)}`,
+  );
 });
 
 test('nats permissions - a client without a NATS user cannot connect at all', async () => {

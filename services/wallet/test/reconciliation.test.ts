@@ -10,10 +10,15 @@ import { startWalletHarness, type ServiceClient, type WalletHarness } from './ha
 let h: WalletHarness;
 let shop: ServiceClient;
 before(async () => {
-  h = await startWalletHarness({ WALLET_RISK_DAILY_LIMIT_MINOR: '1000', WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000' });
+  h = await startWalletHarness({
+    WALLET_RISK_DAILY_LIMIT_MINOR: '1000',
+    WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000',
+  });
   shop = await h.service('shop');
 });
-after(async () => { await h.stop(); });
+after(async () => {
+  await h.stop();
+});
 
 const key = (): string => randomBytes(12).toString('hex');
 const eur = (amountMinor: bigint): { amountMinor: bigint; currency: string } => ({ amountMinor, currency: 'EUR' });
@@ -22,19 +27,35 @@ test('reconciliation - catches money sent to the wrong merchant and holds stuck 
   const phone = await h.resident();
   await h.topUp(phone, 1_000n);
   const other = await h.service('other');
-  const { hold } = await shop.wallet.authorize({ idempotencyKey: key(), amount: eur(100n), presentation: phone.present('shop'), reference: '', holdTtlSeconds: 0, settlesTap: false });
+  const { hold } = await shop.wallet.authorize({
+    idempotencyKey: key(),
+    amount: eur(100n),
+    presentation: phone.present('shop'),
+    reference: '',
+    holdTtlSeconds: 0,
+    settlesTap: false,
+  });
   const scratch = await h.db.connect();
   try {
     // Forge a break inside a transaction that is rolled back: the books themselves stay intact for other tests.
     await scratch.query('BEGIN');
     await scratch.query('ALTER TABLE transfers DISABLE TRIGGER transfers_immutable');
     await scratch.query(`SELECT wallet_capture($1, 'shop', 100, gen_random_uuid(), now())`, [hold?.holdId]);
-    await scratch.query(`UPDATE transfers SET credit_account_id = (SELECT id FROM accounts WHERE kind = 'merchant' AND owner = $1) WHERE hold_id = $2`, [other.name, hold?.holdId]);
-    await scratch.query("INSERT INTO holds (id, service, resident_id, resident_account_id, merchant_account_id, credential_id, mandate_nonce, currency, amount_minor, status, created_at, expires_at) SELECT gen_random_uuid(), service, resident_id, resident_account_id, merchant_account_id, credential_id, 'stuck-nonce', currency, 1, 'pending', now() - interval '2 days', now() - interval '1 day' FROM holds WHERE id = $1", [hold?.holdId]);
+    await scratch.query(
+      `UPDATE transfers SET credit_account_id = (SELECT id FROM accounts WHERE kind = 'merchant' AND owner = $1) WHERE hold_id = $2`,
+      [other.name, hold?.holdId],
+    );
+    await scratch.query(
+      "INSERT INTO holds (id, service, resident_id, resident_account_id, merchant_account_id, credential_id, mandate_nonce, currency, amount_minor, status, created_at, expires_at) SELECT gen_random_uuid(), service, resident_id, resident_account_id, merchant_account_id, credential_id, 'stuck-nonce', currency, 1, 'pending', now() - interval '2 days', now() - interval '1 day' FROM holds WHERE id = $1",
+      [hold?.holdId],
+    );
     const report = await reconciliationReport(ledgerBooks(scratch));
     const broken = report.checks.filter((check) => check.breaks > 0).map((check) => check.name);
     assert.equal(report.ok, false);
-    assert.ok(broken.includes("each hold transfer moves money between that hold's accounts, in the right direction"), broken.join('; '));
+    assert.ok(
+      broken.includes("each hold transfer moves money between that hold's accounts, in the right direction"),
+      broken.join('; '),
+    );
     assert.ok(broken.includes('no pending hold long past its expiry'), broken.join('; '));
   } finally {
     await scratch.query('ROLLBACK');

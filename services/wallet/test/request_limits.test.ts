@@ -18,7 +18,9 @@ before(async () => {
   h = await startWalletHarness({ WALLET_CURRENCIES: 'EUR,USD' });
   shop = await h.service('shop');
 });
-after(async () => { await h.stop(); });
+after(async () => {
+  await h.stop();
+});
 
 const key = (): string => randomBytes(12).toString('hex');
 const inSeconds = (seconds: number): number => Date.now() + seconds * 1000;
@@ -42,14 +44,30 @@ test('request limits - an 80,000 and a 1,000,000 character currency are refused 
   const phone = await h.resident();
   await h.topUp(phone, 700n);
   for (const length of [80_000, 1_000_000]) {
-    const refused = await refusal(shop.wallet.getBalance({ residentId: '', currency: 'E'.repeat(length) }, { metadata: asResident(phone), deadlineMs: inSeconds(5) }));
-    assert.deepEqual({ kind: refused.kind, reason: refused.reason }, { kind: 'invalid_argument', reason: 'FIELD_TOO_LONG' });
+    const refused = await refusal(
+      shop.wallet.getBalance(
+        { residentId: '', currency: 'E'.repeat(length) },
+        { metadata: asResident(phone), deadlineMs: inSeconds(5) },
+      ),
+    );
+    assert.deepEqual(
+      { kind: refused.kind, reason: refused.reason },
+      { kind: 'invalid_argument', reason: 'FIELD_TOO_LONG' },
+    );
     assert.equal(refused.message, 'currency must be at most 1024 characters');
     // The same client, so the same channel: the next call is answered as usual.
-    const balance = await shop.wallet.getBalance({ residentId: '', currency: 'EUR' }, { metadata: asResident(phone), deadlineMs: inSeconds(5) });
+    const balance = await shop.wallet.getBalance(
+      { residentId: '', currency: 'EUR' },
+      { metadata: asResident(phone), deadlineMs: inSeconds(5) },
+    );
     assert.equal(balance.balance?.amountMinor, 700n);
   }
-  const statement = await refusal(shop.wallet.listStatement({ residentId: '', currency: 'E'.repeat(80_000), pageSize: 0, pageToken: '' }, { metadata: asResident(phone) }));
+  const statement = await refusal(
+    shop.wallet.listStatement(
+      { residentId: '', currency: 'E'.repeat(80_000), pageSize: 0, pageToken: '' },
+      { metadata: asResident(phone) },
+    ),
+  );
   assert.equal(statement.reason, 'FIELD_TOO_LONG');
   const report = await refusal(shop.wallet.getSettlementReport({ date: '2026-01-01', currency: 'E'.repeat(80_000) }));
   assert.equal(report.reason, 'FIELD_TOO_LONG');
@@ -57,17 +75,31 @@ test('request limits - an 80,000 and a 1,000,000 character currency are refused 
 
 test('request limits - a field at its limit passes the edge, one character more is refused, and the value never comes back', async () => {
   const phone = await h.resident();
-  const atLimit = await refusal(shop.wallet.getBalance({ residentId: '', currency: 'Q'.repeat(1024) }, { metadata: asResident(phone) }));
+  const atLimit = await refusal(
+    shop.wallet.getBalance({ residentId: '', currency: 'Q'.repeat(1024) }, { metadata: asResident(phone) }),
+  );
   assert.equal(atLimit.reason, 'CURRENCY_UNSUPPORTED');
   assert.ok(!atLimit.message.includes('QQQQ'), 'the unsupported currency is not echoed');
-  const over = await refusal(shop.wallet.getBalance({ residentId: '', currency: 'Q'.repeat(1025) }, { metadata: asResident(phone) }));
+  const over = await refusal(
+    shop.wallet.getBalance({ residentId: '', currency: 'Q'.repeat(1025) }, { metadata: asResident(phone) }),
+  );
   assert.equal(over.reason, 'FIELD_TOO_LONG');
   // Presentations have a larger edge limit, 16,384; past the verifier's 4,096 they keep their own reason.
-  const authorize = (presentation: string): Promise<unknown> => shop.wallet.authorize({
-    idempotencyKey: key(), amount: { amountMinor: 10n, currency: 'EUR' }, presentation, reference: '', holdTtlSeconds: 0, settlesTap: false,
-  });
+  const authorize = (presentation: string): Promise<unknown> =>
+    shop.wallet.authorize({
+      idempotencyKey: key(),
+      amount: { amountMinor: 10n, currency: 'EUR' },
+      presentation,
+      reference: '',
+      holdTtlSeconds: 0,
+      settlesTap: false,
+    });
   assert.equal((await refusal(authorize('p'.repeat(16_384)))).reason, 'PRESENTATION_TOO_LARGE');
-  assert.deepEqual(await refusal(authorize('p'.repeat(16_385))), { kind: 'invalid_argument', reason: 'FIELD_TOO_LONG', message: 'presentation must be at most 16384 characters' });
+  assert.deepEqual(await refusal(authorize('p'.repeat(16_385))), {
+    kind: 'invalid_argument',
+    reason: 'FIELD_TOO_LONG',
+    message: 'presentation must be at most 16384 characters',
+  });
   const holds = await h.db.query('SELECT 1 FROM holds WHERE resident_id = $1', [phone.residentId]);
   assert.equal(holds.rowCount, 0);
 });
@@ -84,22 +116,41 @@ test('request limits - the NATS charge handlers bound fields the same way', asyn
     }
   };
   const authorize = AuthorizeRequest.encode({
-    idempotencyKey: key(), amount: { amountMinor: 10n, currency: 'EUR' }, presentation: '', reference: 'r'.repeat(2_000), holdTtlSeconds: 0, settlesTap: false,
+    idempotencyKey: key(),
+    amount: { amountMinor: 10n, currency: 'EUR' },
+    presentation: '',
+    reference: 'r'.repeat(2_000),
+    holdTtlSeconds: 0,
+    settlesTap: false,
   }).finish();
-  assert.equal(await refused('wallet.v1.authorize', authorize), 'invalid_argument:FIELD_TOO_LONG:reference must be at most 1024 characters');
+  assert.equal(
+    await refused('wallet.v1.authorize', authorize),
+    'invalid_argument:FIELD_TOO_LONG:reference must be at most 1024 characters',
+  );
   const capture = CaptureRequest.encode({ idempotencyKey: 'k'.repeat(5_000), holdId: '', amountMinor: 1n }).finish();
-  assert.equal(await refused('wallet.v1.capture', capture), 'invalid_argument:FIELD_TOO_LONG:idempotency_key must be at most 1024 characters');
+  assert.equal(
+    await refused('wallet.v1.capture', capture),
+    'invalid_argument:FIELD_TOO_LONG:idempotency_key must be at most 1024 characters',
+  );
   await nc.close();
 });
 
-test('request limits - an empty currency reads the resident account: the one they hold, or the default currency\'s', async () => {
+test("request limits - an empty currency reads the resident account: the one they hold, or the default currency's", async () => {
   const phone = await h.resident();
   const read = async (): Promise<[unknown, string, bigint[]]> => {
     const balance = await shop.wallet.getBalance({ residentId: '', currency: '' }, { metadata: asResident(phone) });
-    const statement = await shop.wallet.listStatement({ residentId: '', currency: '', pageSize: 0, pageToken: '' }, { metadata: asResident(phone) });
+    const statement = await shop.wallet.listStatement(
+      { residentId: '', currency: '', pageSize: 0, pageToken: '' },
+      { metadata: asResident(phone) },
+    );
     return [balance.balance, statement.currency, statement.lines.map((line) => line.amountMinor)];
   };
-  await waitFor(async () => (await h.db.query("SELECT 1 FROM accounts WHERE kind = 'resident' AND owner = $1", [phone.residentId])).rowCount === 1, 'account opened');
+  await waitFor(
+    async () =>
+      (await h.db.query("SELECT 1 FROM accounts WHERE kind = 'resident' AND owner = $1", [phone.residentId]))
+        .rowCount === 1,
+    'account opened',
+  );
   // Enrolled before USD was the default: their only account is in another currency, and that is the one read.
   await h.db.query("UPDATE accounts SET currency = 'USD' WHERE kind = 'resident' AND owner = $1", [phone.residentId]);
   await topUp(phone, 40n, 'USD');
@@ -114,5 +165,10 @@ test('request limits - an empty currency reads the resident account: the one the
 let funding: ServiceClient | undefined;
 async function topUp(phone: Phone, amountMinor: bigint, currency: string): Promise<void> {
   funding ??= await h.service('bank', ['topup:bank']);
-  await funding.wallet.topUp({ idempotencyKey: key(), residentId: phone.residentId, amount: { amountMinor, currency }, fundingReference: key() });
+  await funding.wallet.topUp({
+    idempotencyKey: key(),
+    residentId: phone.residentId,
+    amount: { amountMinor, currency },
+    fundingReference: key(),
+  });
 }

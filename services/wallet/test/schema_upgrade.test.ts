@@ -39,9 +39,11 @@ after(async () => {
 
 /** Everything a start creates: columns, constraints, indexes, triggers, functions (their full text), migrations. */
 async function schemaOf(pool: Pool): Promise<Record<string, string[]>> {
-  const lines = async (sql: string): Promise<string[]> => (await pool.query<{ line: string }>(sql)).rows.map((row) => row.line);
+  const lines = async (sql: string): Promise<string[]> =>
+    (await pool.query<{ line: string }>(sql)).rows.map((row) => row.line);
   return {
-    columns: await lines(`SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS line
+    columns:
+      await lines(`SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') AS line
                           FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1`),
     constraints: await lines(`SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) AS line
                               FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1`),
@@ -93,7 +95,10 @@ test('schema upgrade - a changed function file is applied again, a changed migra
 
     await copyFile(join(migrationsDir, '1-ledger.sql'), join(migrations, '1-ledger.sql'));
     await writeFile(join(migrations, '2-operations.sql'), '-- edited without declaring what it replaces\n');
-    await assert.rejects(migrate(pool, migrations, platformMigrations()), /migration 2-operations\.sql changed after it was applied/);
+    await assert.rejects(
+      migrate(pool, migrations, platformMigrations()),
+      /migration 2-operations\.sql changed after it was applied/,
+    );
   } finally {
     await rm(functions, { recursive: true, force: true });
     await rm(migrations, { recursive: true, force: true });

@@ -35,13 +35,29 @@ after(async () => {
 
 const key = (): string => randomBytes(12).toString('hex');
 const eur = (amountMinor: bigint): { amountMinor: bigint; currency: string } => ({ amountMinor, currency: 'EUR' });
-const settle = (presentation: string, reference: string, amountMinor = 180n, overrides: Partial<AuthorizeRequest> = {}): AuthorizeRequest => ({
-  idempotencyKey: key(), amount: eur(amountMinor), presentation, reference, holdTtlSeconds: 0, settlesTap: true, ...overrides,
+const settle = (
+  presentation: string,
+  reference: string,
+  amountMinor = 180n,
+  overrides: Partial<AuthorizeRequest> = {},
+): AuthorizeRequest => ({
+  idempotencyKey: key(),
+  amount: eur(amountMinor),
+  presentation,
+  reference,
+  holdTtlSeconds: 0,
+  settlesTap: true,
+  ...overrides,
 });
 /** A tap presentation issued at `atMs` on the real clock (the wallet's is `aheadMs` ahead). */
-const tapAt = (phone: Phone, atMs: number, audience = 'transit'): string => createPresentation({
-  credential: phone.credential, devicePrivateKey: phone.app.deviceKey.privateKey, audience, counter: 1, nowMs: atMs,
-});
+const tapAt = (phone: Phone, atMs: number, audience = 'transit'): string =>
+  createPresentation({
+    credential: phone.credential,
+    devicePrivateKey: phone.app.deviceKey.privateKey,
+    audience,
+    counter: 1,
+    nowMs: atMs,
+  });
 
 async function rejection(promise: Promise<unknown>): Promise<{ kind: string; reason: string }> {
   try {
@@ -54,9 +70,12 @@ async function rejection(promise: Promise<unknown>): Promise<{ kind: string; rea
 }
 
 async function holdsOf(phone: Phone): Promise<{ reference: string; amount: string; status: string }[]> {
-  return (await h.db.query<{ reference: string; amount: string; status: string }>(
-    'SELECT reference, amount_minor::text AS amount, status FROM holds WHERE resident_id = $1 ORDER BY reference', [phone.residentId],
-  )).rows;
+  return (
+    await h.db.query<{ reference: string; amount: string; status: string }>(
+      'SELECT reference, amount_minor::text AS amount, status FROM holds WHERE resident_id = $1 ORDER BY reference',
+      [phone.residentId],
+    )
+  ).rows;
 }
 
 async function residentWith(amountMinor: bigint): Promise<Phone> {
@@ -67,7 +86,12 @@ async function residentWith(amountMinor: bigint): Promise<Phone> {
 
 /** The transit client with a token for only these scopes. */
 async function transitWith(scope: string): Promise<PromiseClient<typeof WalletServiceService>> {
-  const response = await h.identity.clientCredentialsToken('transit', transit.clientSecret, 'urn:citypass:wallet', scope);
+  const response = await h.identity.clientCredentialsToken(
+    'transit',
+    transit.clientSecret,
+    'urn:citypass:wallet',
+    scope,
+  );
   assert.equal(response.status, 200);
   const token = ((await response.json()) as { access_token: string }).access_token;
   const client = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(token) });
@@ -81,8 +105,14 @@ test('tap settlement - settling needs settle: on top of charge:, a charge-only o
   const chargeOnly = await transitWith('charge:transit refund:transit');
   const settleOnly = await transitWith('settle:transit');
   const refused = settle(tap, 'journey:1:1');
-  assert.deepEqual(await rejection(chargeOnly.authorize(refused)), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
-  assert.deepEqual(await rejection(settleOnly.authorize(settle(tap, 'journey:1:1'))), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
+  assert.deepEqual(await rejection(chargeOnly.authorize(refused)), {
+    kind: 'permission_denied',
+    reason: 'SCOPE_MISSING',
+  });
+  assert.deepEqual(await rejection(settleOnly.authorize(settle(tap, 'journey:1:1'))), {
+    kind: 'permission_denied',
+    reason: 'SCOPE_MISSING',
+  });
   assert.deepEqual(await holdsOf(phone), []);
   const claimed = await h.db.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [refused.idempotencyKey]);
   assert.equal(claimed.rowCount, 0, 'the idempotency key is not claimed either');
@@ -93,10 +123,10 @@ test('tap settlement - settling needs settle: on top of charge:, a charge-only o
 test('tap settlement - a ten-minute-old tap settles and captures, while as a plain mandate it is refused as expired', async () => {
   const phone = await residentWith(1_000n);
   const tap = phone.present('transit');
-  assert.deepEqual(
-    await rejection(transit.wallet.authorize({ ...settle(tap, 'journey:2:1'), settlesTap: false })),
-    { kind: 'permission_denied', reason: 'PRESENTATION_EXPIRED' },
-  );
+  assert.deepEqual(await rejection(transit.wallet.authorize({ ...settle(tap, 'journey:2:1'), settlesTap: false })), {
+    kind: 'permission_denied',
+    reason: 'PRESENTATION_EXPIRED',
+  });
   const { hold } = await transit.wallet.authorize(settle(tap, 'journey:2:1', 240n));
   assert.equal(hold?.reference, 'journey:2:1');
   assert.equal(hold.service, 'transit');
@@ -113,15 +143,35 @@ test('tap settlement - one tap backs one charge per reference; the same referenc
   const firstHold = await transit.wallet.authorize(first);
   await transit.wallet.authorize(settle(tap, 'journey:3:2', 50n));
   assert.deepEqual(await transit.wallet.authorize(first), firstHold, 'the same key and request answer as before');
-  assert.deepEqual(
-    await rejection(transit.wallet.authorize(settle(tap, 'journey:3:1', 300n))),
-    { kind: 'already_exists', reason: 'TAP_ALREADY_SETTLED' },
+  assert.deepEqual(await rejection(transit.wallet.authorize(settle(tap, 'journey:3:1', 300n))), {
+    kind: 'already_exists',
+    reason: 'TAP_ALREADY_SETTLED',
+  });
+  const racing = await Promise.all(
+    Array.from({ length: 6 }, () =>
+      transit.wallet.authorize(settle(tap, 'journey:3:3', 20n)).then(
+        () => 'OK',
+        (error: unknown) => (error instanceof DomainError ? error.reason : String(error)),
+      ),
+    ),
   );
-  const racing = await Promise.all(Array.from({ length: 6 }, () => transit.wallet.authorize(settle(tap, 'journey:3:3', 20n)).then(() => 'OK', (error: unknown) =>
-    error instanceof DomainError ? error.reason : String(error))));
-  assert.deepEqual(racing.sort(), ['OK', ...Array<string>(5).fill('TAP_ALREADY_SETTLED')], 'concurrent new keys for one reference: one hold');
-  assert.deepEqual(await rejection(transit.wallet.authorize(settle(tap, ''))), { kind: 'invalid_argument', reason: 'REFERENCE_INVALID' });
-  assert.deepEqual((await holdsOf(phone)).map((hold) => [hold.reference, hold.amount]), [['journey:3:1', '300'], ['journey:3:2', '50'], ['journey:3:3', '20']]);
+  assert.deepEqual(
+    racing.sort(),
+    ['OK', ...Array<string>(5).fill('TAP_ALREADY_SETTLED')],
+    'concurrent new keys for one reference: one hold',
+  );
+  assert.deepEqual(await rejection(transit.wallet.authorize(settle(tap, ''))), {
+    kind: 'invalid_argument',
+    reason: 'REFERENCE_INVALID',
+  });
+  assert.deepEqual(
+    (await holdsOf(phone)).map((hold) => [hold.reference, hold.amount]),
+    [
+      ['journey:3:1', '300'],
+      ['journey:3:2', '50'],
+      ['journey:3:3', '20'],
+    ],
+  );
 });
 
 test('tap settlement - the window: older is TAP_TOO_OLD, just inside is verified as of the tap, from the future is TAP_IN_FUTURE', async () => {
@@ -136,12 +186,18 @@ test('tap settlement - the window: older is TAP_TOO_OLD, just inside is verified
     await rejection(transit.wallet.authorize(settle(tapAt(phone, walletNow - windowMs + 60_000), 'journey:4:1'))),
     { kind: 'permission_denied', reason: 'CREDENTIAL_NOT_YET_VALID' },
   );
-  assert.deepEqual(
-    await rejection(transit.wallet.authorize(settle(tapAt(phone, walletNow + 60_000), 'journey:4:1'))),
-    { kind: 'permission_denied', reason: 'TAP_IN_FUTURE' },
-  );
-  assert.deepEqual(await rejection(transit.wallet.authorize(settle('garbage', 'journey:4:1'))), { kind: 'invalid_argument', reason: 'MALFORMED_PRESENTATION' });
-  assert.deepEqual(await rejection(transit.wallet.authorize(settle('', 'journey:4:1'))), { kind: 'invalid_argument', reason: 'MANDATE_MISSING' });
+  assert.deepEqual(await rejection(transit.wallet.authorize(settle(tapAt(phone, walletNow + 60_000), 'journey:4:1'))), {
+    kind: 'permission_denied',
+    reason: 'TAP_IN_FUTURE',
+  });
+  assert.deepEqual(await rejection(transit.wallet.authorize(settle('garbage', 'journey:4:1'))), {
+    kind: 'invalid_argument',
+    reason: 'MALFORMED_PRESENTATION',
+  });
+  assert.deepEqual(await rejection(transit.wallet.authorize(settle('', 'journey:4:1'))), {
+    kind: 'invalid_argument',
+    reason: 'MANDATE_MISSING',
+  });
   assert.deepEqual(await holdsOf(phone), []);
 });
 
@@ -154,10 +210,10 @@ test('tap settlement - a tap settles only for its audience, within its cap, and 
     { kind: 'permission_denied', reason: 'AUDIENCE_MISMATCH' },
     "another settling service cannot settle transit's taps",
   );
-  assert.deepEqual(
-    await rejection(transit.wallet.authorize(settle(phone.present('parking'), 'journey:5:1'))),
-    { kind: 'permission_denied', reason: 'AUDIENCE_MISMATCH' },
-  );
+  assert.deepEqual(await rejection(transit.wallet.authorize(settle(phone.present('parking'), 'journey:5:1'))), {
+    kind: 'permission_denied',
+    reason: 'AUDIENCE_MISMATCH',
+  });
   assert.deepEqual(
     await rejection(transit.wallet.authorize(settle(tap, 'journey:5:2', 201n))),
     { kind: 'permission_denied', reason: 'MANDATE_CAP_EXCEEDED' },
@@ -167,41 +223,80 @@ test('tap settlement - a tap settles only for its audience, within its cap, and 
   // Presentation and revocation times have one-second resolution.
   await new Promise((resolve) => setTimeout(resolve, 1_100));
   const status = await h.identity.operator.getResident({ residentId: phone.residentId });
-  await h.identity.operator.revokeCredential({ credentialId: status.activeCredential?.credentialId ?? '', reason: 'stolen' });
+  await h.identity.operator.revokeCredential({
+    credentialId: status.activeCredential?.credentialId ?? '',
+    reason: 'stolen',
+  });
   await new Promise((resolve) => setTimeout(resolve, 1_100));
-  await waitFor(async () => {
-    try {
-      await transit.wallet.authorize(settle(phone.present('transit'), `journey:6:${randomBytes(4).toString('hex')}`, 1n));
-      return false;
-    } catch (error) {
-      return error instanceof DomainError && error.kind === 'permission_denied' && error.reason === 'CREDENTIAL_REVOKED';
-    }
-  }, 'revocation reaches the wallet: a tap made after it is refused', 2_000);
+  await waitFor(
+    async () => {
+      try {
+        await transit.wallet.authorize(
+          settle(phone.present('transit'), `journey:6:${randomBytes(4).toString('hex')}`, 1n),
+        );
+        return false;
+      } catch (error) {
+        return (
+          error instanceof DomainError && error.kind === 'permission_denied' && error.reason === 'CREDENTIAL_REVOKED'
+        );
+      }
+    },
+    'revocation reaches the wallet: a tap made after it is refused',
+    2_000,
+  );
   await transit.wallet.authorize(settle(tap, 'journey:5:3', 50n));
   const written = await holdsOf(phone);
   assert.deepEqual(
     written.filter((hold) => hold.reference.startsWith('journey:5:')).map((hold) => [hold.reference, hold.amount]),
-    [['journey:5:1', '150'], ['journey:5:2', '200'], ['journey:5:3', '50']],
+    [
+      ['journey:5:1', '150'],
+      ['journey:5:2', '200'],
+      ['journey:5:3', '50'],
+    ],
     'the tap made before the revocation still settles: the resident rode then',
   );
-  assert.ok(written.filter((hold) => hold.reference.startsWith('journey:6:')).every((hold) => hold.amount === '1'), 'only probes that raced the revocation wrote more holds');
+  assert.ok(
+    written.filter((hold) => hold.reference.startsWith('journey:6:')).every((hold) => hold.amount === '1'),
+    'only probes that raced the revocation wrote more holds',
+  );
 });
 
 test('tap settlement - over NATS with the same rules as gRPC', async () => {
   const phone = await residentWith(1_000n);
   const tap = phone.present('transit');
   const viaNats = (token: string, message: AuthorizeRequest): Promise<AuthorizeResponse> =>
-    request(nc, 'wallet.v1.authorize', AuthorizeRequest.encode(message).finish(), { deadlineMs: Date.now() + 5_000, headers: { Authorization: `Bearer ${token}` } })
-      .then((bytes) => AuthorizeResponse.decode(bytes));
-  const chargeOnly = await h.identity.clientCredentialsToken('transit', transit.clientSecret, 'urn:citypass:wallet', 'charge:transit');
+    request(nc, 'wallet.v1.authorize', AuthorizeRequest.encode(message).finish(), {
+      deadlineMs: Date.now() + 5_000,
+      headers: { Authorization: `Bearer ${token}` },
+    }).then((bytes) => AuthorizeResponse.decode(bytes));
+  const chargeOnly = await h.identity.clientCredentialsToken(
+    'transit',
+    transit.clientSecret,
+    'urn:citypass:wallet',
+    'charge:transit',
+  );
   const chargeOnlyToken = ((await chargeOnly.json()) as { access_token: string }).access_token;
-  assert.deepEqual(await rejection(viaNats(chargeOnlyToken, settle(tap, 'journey:6:1'))), { kind: 'permission_denied', reason: 'SCOPE_MISSING' });
+  assert.deepEqual(await rejection(viaNats(chargeOnlyToken, settle(tap, 'journey:6:1'))), {
+    kind: 'permission_denied',
+    reason: 'SCOPE_MISSING',
+  });
   const settled = await viaNats(transit.token, settle(tap, 'journey:6:1', 120n));
   assert.equal(settled.hold?.status, 'pending');
   await viaNats(transit.token, settle(tap, 'journey:6:2', 30n));
-  assert.deepEqual(await rejection(viaNats(transit.token, settle(tap, 'journey:6:1', 120n))), { kind: 'already_exists', reason: 'TAP_ALREADY_SETTLED' });
-  assert.deepEqual(await rejection(viaNats(transit.token, settle(tapAt(phone, Date.now() + aheadMs - windowMs - 5_000), 'journey:6:3'))), { kind: 'permission_denied', reason: 'TAP_TOO_OLD' });
-  assert.deepEqual((await holdsOf(phone)).map((hold) => hold.reference), ['journey:6:1', 'journey:6:2']);
+  assert.deepEqual(await rejection(viaNats(transit.token, settle(tap, 'journey:6:1', 120n))), {
+    kind: 'already_exists',
+    reason: 'TAP_ALREADY_SETTLED',
+  });
+  assert.deepEqual(
+    await rejection(
+      viaNats(transit.token, settle(tapAt(phone, Date.now() + aheadMs - windowMs - 5_000), 'journey:6:3')),
+    ),
+    { kind: 'permission_denied', reason: 'TAP_TOO_OLD' },
+  );
+  assert.deepEqual(
+    (await holdsOf(phone)).map((hold) => hold.reference),
+    ['journey:6:1', 'journey:6:2'],
+  );
 });
 
 test('tap settlement - the charges of one tap capture and refund, and the ledger still reconciles', async () => {
@@ -211,12 +306,24 @@ test('tap settlement - the charges of one tap capture and refund, and the ledger
   const correction = await transit.wallet.authorize(settle(tap, 'journey:7:2', 120n));
   await transit.wallet.capture({ idempotencyKey: key(), holdId: fare.hold?.holdId ?? '', amountMinor: 300n });
   await transit.wallet.capture({ idempotencyKey: key(), holdId: correction.hold?.holdId ?? '', amountMinor: 100n });
-  const refunded = await transit.wallet.refund({ idempotencyKey: key(), holdId: fare.hold?.holdId ?? '', amountMinor: 50n, reason: 'fare corrected' });
+  const refunded = await transit.wallet.refund({
+    idempotencyKey: key(),
+    holdId: fare.hold?.holdId ?? '',
+    amountMinor: 50n,
+    reason: 'fare corrected',
+  });
   assert.equal(refunded.hold?.refundedMinor, 50n);
-  const account = (await h.db.query<{ balance_minor: string; held_minor: string }>(
-    "SELECT balance_minor, held_minor FROM accounts WHERE kind = 'resident' AND owner = $1", [phone.residentId])).rows[0];
+  const account = (
+    await h.db.query<{ balance_minor: string; held_minor: string }>(
+      "SELECT balance_minor, held_minor FROM accounts WHERE kind = 'resident' AND owner = $1",
+      [phone.residentId],
+    )
+  ).rows[0];
   assert.deepEqual([account?.balance_minor, account?.held_minor], ['650', '0']);
-  await waitFor(async () => (await h.db.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).rowCount === 0, 'outbox relayed');
+  await waitFor(
+    async () => (await h.db.query('SELECT 1 FROM outbox WHERE published_at IS NULL')).rowCount === 0,
+    'outbox relayed',
+  );
   const report = await reconciliationReport(ledgerBooks(h.db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
 });

@@ -1,9 +1,6 @@
 // Operator command: enroll a resident and hand back a one-time enrollment code for the first sign-in.
 import { randomUUID } from 'node:crypto';
-import {
-  CreateResidentRequest,
-  CreateResidentResponse,
-} from '@citypass/proto/identity/v1/identity';
+import { CreateResidentRequest, CreateResidentResponse } from '@citypass/proto/identity/v1/identity';
 import { withTransaction } from '@citypass/platform/pg';
 import { validateNewResident } from '../domain/resident.ts';
 import { appendAudit } from '../store/audit.ts';
@@ -12,7 +9,11 @@ import type { IdentityDeps } from './deps.ts';
 import { storeEnrollmentCode } from './enrollment_code.ts';
 import { concessionFromProto } from './proto_mapping.ts';
 
-export async function createResident(deps: IdentityDeps, actor: string, request: CreateResidentRequest): Promise<CreateResidentResponse> {
+export async function createResident(
+  deps: IdentityDeps,
+  actor: string,
+  request: CreateResidentRequest,
+): Promise<CreateResidentResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   const now = new Date(deps.now());
   const resident = validateNewResident(
@@ -34,9 +35,22 @@ export async function createResident(deps: IdentityDeps, actor: string, request:
     await client.query(
       `INSERT INTO residents (id, given_name, family_name, birth_date, concession_class, coverage_plan_ref, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [id, resident.givenName, resident.familyName, resident.birthDate, resident.concessionClass, resident.coveragePlanRef, now],
+      [
+        id,
+        resident.givenName,
+        resident.familyName,
+        resident.birthDate,
+        resident.concessionClass,
+        resident.coveragePlanRef,
+        now,
+      ],
     );
-    await appendAudit(client, { actor, action: 'resident.created', subjectId: id, details: { concessionClass: resident.concessionClass } });
+    await appendAudit(client, {
+      actor,
+      action: 'resident.created',
+      subjectId: id,
+      details: { concessionClass: resident.concessionClass },
+    });
     const code = await storeEnrollmentCode(client, id, actor, new Date(now.getTime() + deps.enrollmentCodeTtlMs));
     const response: CreateResidentResponse = {
       resident: {

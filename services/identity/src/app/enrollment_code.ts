@@ -26,12 +26,19 @@ export async function storeEnrollmentCode(
   expiresAt: Date,
 ): Promise<{ code: string; expiresAt: Date }> {
   const code = newEnrollmentCode();
-  await db.query('UPDATE enrollment_codes SET used_at = now() WHERE resident_id = $1 AND used_at IS NULL', [residentId]);
+  await db.query('UPDATE enrollment_codes SET used_at = now() WHERE resident_id = $1 AND used_at IS NULL', [
+    residentId,
+  ]);
   await db.query('INSERT INTO enrollment_codes (code_hash, resident_id, expires_at) VALUES ($1, $2, $3)', [
     enrollmentCodeHash(code),
     residentId,
     expiresAt,
   ]);
-  await appendAudit(db, { actor, action: 'enrollment_code.issued', subjectId: residentId, details: { expiresAt: expiresAt.toISOString() } });
+  await appendAudit(db, {
+    actor,
+    action: 'enrollment_code.issued',
+    subjectId: residentId,
+    details: { expiresAt: expiresAt.toISOString() },
+  });
   return { code, expiresAt };
 }

@@ -2,7 +2,12 @@
 // One active credential per resident: the previous one is revoked as 'replaced' in the same transaction
 // (the database's partial unique index makes a second concurrent issuance fail rather than leave two).
 import { randomUUID } from 'node:crypto';
-import { issueCredential as signCredential, jwkThumbprint, type Concession, type EcPublicJwk } from '@citypass/credential';
+import {
+  issueCredential as signCredential,
+  jwkThumbprint,
+  type Concession,
+  type EcPublicJwk,
+} from '@citypass/credential';
 import { notFound } from '@citypass/platform/errors';
 import { withTransaction } from '@citypass/platform/pg';
 import { credentialIssued, credentialRevoked } from '../bus/identity_events.ts';
@@ -17,7 +22,11 @@ export interface IssuedCredential {
   readonly expiresAt: Date;
 }
 
-export async function issueResidentCredential(deps: IdentityDeps, residentId: string, deviceJwk: EcPublicJwk): Promise<IssuedCredential> {
+export async function issueResidentCredential(
+  deps: IdentityDeps,
+  residentId: string,
+  deviceJwk: EcPublicJwk,
+): Promise<IssuedCredential> {
   const keys = deps.keys();
   const nowMs = deps.now();
   // The credential's iat is whole seconds (JWT), but the old credential is revoked at the exact instant: truncated,
@@ -41,8 +50,19 @@ export async function issueResidentCredential(deps: IdentityDeps, residentId: st
       [residentId, replacedAt],
     );
     for (const old of replaced.rows) {
-      await credentialRevoked(client, { credentialId: old.id, residentId, revokedAt: replacedAt, revokedBy: 'replaced', expiresAt: old.expires_at });
-      await appendAudit(client, { actor: `resident:${residentId}`, action: 'credential.revoked', subjectId: old.id, details: { by: 'replaced' } });
+      await credentialRevoked(client, {
+        credentialId: old.id,
+        residentId,
+        revokedAt: replacedAt,
+        revokedBy: 'replaced',
+        expiresAt: old.expires_at,
+      });
+      await appendAudit(client, {
+        actor: `resident:${residentId}`,
+        action: 'credential.revoked',
+        subjectId: old.id,
+        details: { by: 'replaced' },
+      });
     }
     const inserted = await client.query<{ status_index: string }>(
       `INSERT INTO credentials (id, resident_id, device_thumbprint, kid, issued_at, expires_at)
@@ -72,7 +92,12 @@ export async function issueResidentCredential(deps: IdentityDeps, residentId: st
       expiresAt,
       replacedCredentialId: replaced.rows[0]?.id ?? '',
     });
-    await appendAudit(client, { actor: `resident:${residentId}`, action: 'credential.issued', subjectId: credentialId, details: { kid: keys.signer.kid } });
+    await appendAudit(client, {
+      actor: `resident:${residentId}`,
+      action: 'credential.issued',
+      subjectId: credentialId,
+      details: { kid: keys.signer.kid },
+    });
     return { credentialId, credential, expiresAt, replaced: replaced.rowCount ?? 0 };
   });
   identityMetrics.credentialsIssued.add(1);

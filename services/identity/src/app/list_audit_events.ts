@@ -8,9 +8,14 @@ import { identityReasons } from '@citypass/contracts';
 
 const maxPageSize = 500;
 
-export async function listAuditEvents(deps: IdentityDeps, request: ListAuditEventsRequest): Promise<ListAuditEventsResponse> {
-  if (request.pageSize > maxPageSize) throw invalidArgument(identityReasons.PAGE_SIZE_TOO_LARGE, `page_size must be at most ${maxPageSize}`);
-  if (request.pageToken !== '' && !/^\d{1,18}$/.test(request.pageToken)) throw invalidArgument(identityReasons.PAGE_TOKEN_INVALID, 'page_token is not one this service issued');
+export async function listAuditEvents(
+  deps: IdentityDeps,
+  request: ListAuditEventsRequest,
+): Promise<ListAuditEventsResponse> {
+  if (request.pageSize > maxPageSize)
+    throw invalidArgument(identityReasons.PAGE_SIZE_TOO_LARGE, `page_size must be at most ${maxPageSize}`);
+  if (request.pageToken !== '' && !/^\d{1,18}$/.test(request.pageToken))
+    throw invalidArgument(identityReasons.PAGE_TOKEN_INVALID, 'page_token is not one this service issued');
   checkText(request.subjectId, 'subject_id', 128);
   checkText(request.action, 'action', 64);
   const limit = request.pageSize === 0 ? 100 : request.pageSize;

@@ -15,7 +15,11 @@ import { clientRow } from '../store/oidc_adapter.ts';
 import type { IdentityDeps } from './deps.ts';
 import { identityReasons } from '@citypass/contracts';
 
-export async function onboardService(deps: IdentityDeps, actor: string, request: OnboardServiceRequest): Promise<OnboardServiceResponse> {
+export async function onboardService(
+  deps: IdentityDeps,
+  actor: string,
+  request: OnboardServiceRequest,
+): Promise<OnboardServiceResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   const name = validateServiceName(request.name);
   const scopes = serviceScopes(name, request.extraScopes);
@@ -48,9 +52,18 @@ export async function onboardService(deps: IdentityDeps, actor: string, request:
         ...(jwks === undefined ? { client_secret: clientSecret } : { jwks }),
       };
       const row = clientRow(deps.box, name, metadata);
-      await client.query('INSERT INTO oidc_payloads (model, id, payload) VALUES ($1, $2, $3)', [row.model, row.id, row.payload]);
+      await client.query('INSERT INTO oidc_payloads (model, id, payload) VALUES ($1, $2, $3)', [
+        row.model,
+        row.id,
+        row.payload,
+      ]);
       await serviceOnboarded(client, { serviceName: name, clientId: name, displayName, scopes });
-      await appendAudit(client, { actor, action: 'service.onboarded', subjectId: name, details: { authMethod, scopes: scopes.join(' ') } });
+      await appendAudit(client, {
+        actor,
+        action: 'service.onboarded',
+        subjectId: name,
+        details: { authMethod, scopes: scopes.join(' ') },
+      });
       const response: OnboardServiceResponse = {
         clientId: name,
         clientSecret,
@@ -62,7 +75,8 @@ export async function onboardService(deps: IdentityDeps, actor: string, request:
       return response;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw alreadyExists(identityReasons.SERVICE_EXISTS, `a service named "${name}" is already onboarded`);
+    if (isUniqueViolation(error))
+      throw alreadyExists(identityReasons.SERVICE_EXISTS, `a service named "${name}" is already onboarded`);
     throw error;
   }
 }
@@ -76,7 +90,8 @@ const minRsaBits = 2048;
  */
 function parsePublicJwks(text: string): { keys: Record<string, unknown>[] } {
   // PostgreSQL's jsonb cannot store a NUL character, escaped or not.
-  if (text.includes('\u0000') || text.includes('\\u0000')) throw invalidArgument(identityReasons.JWKS_INVALID, 'jwks_json must not contain NUL characters');
+  if (text.includes('\u0000') || text.includes('\\u0000'))
+    throw invalidArgument(identityReasons.JWKS_INVALID, 'jwks_json must not contain NUL characters');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -84,9 +99,11 @@ function parsePublicJwks(text: string): { keys: Record<string, unknown>[] } {
     throw invalidArgument(identityReasons.JWKS_INVALID, 'jwks_json is not JSON');
   }
   const keys = typeof parsed === 'object' && parsed !== null && 'keys' in parsed ? parsed.keys : undefined;
-  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 5) throw invalidArgument(identityReasons.JWKS_INVALID, 'jwks_json must hold 1-5 keys');
+  if (!Array.isArray(keys) || keys.length === 0 || keys.length > 5)
+    throw invalidArgument(identityReasons.JWKS_INVALID, 'jwks_json must hold 1-5 keys');
   for (const key of keys as unknown[]) {
-    if (typeof key !== 'object' || key === null) throw invalidArgument(identityReasons.JWKS_INVALID, 'every key must be an object');
+    if (typeof key !== 'object' || key === null)
+      throw invalidArgument(identityReasons.JWKS_INVALID, 'every key must be an object');
     const record = key as Record<string, unknown>;
     if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'].some((member) => member in record)) {
       throw invalidArgument(identityReasons.JWKS_PRIVATE_KEY, 'jwks_json must hold public keys only');
@@ -97,15 +114,19 @@ function parsePublicJwks(text: string): { keys: Record<string, unknown>[] } {
 }
 
 function checkImportable(record: Record<string, unknown>): void {
-  const ec = record.kty === 'EC' && record.crv === 'P-256' && typeof record.x === 'string' && typeof record.y === 'string';
+  const ec =
+    record.kty === 'EC' && record.crv === 'P-256' && typeof record.x === 'string' && typeof record.y === 'string';
   const rsa = record.kty === 'RSA' && typeof record.n === 'string' && typeof record.e === 'string';
   if (!ec && !rsa) throw invalidArgument(identityReasons.JWKS_INVALID, 'keys must be EC P-256 (x, y) or RSA (n, e)');
   let details;
   try {
-    const jwk: JsonWebKey = ec ? { kty: 'EC', crv: 'P-256', x: record.x as string, y: record.y as string } : { kty: 'RSA', n: record.n as string, e: record.e as string };
+    const jwk: JsonWebKey = ec
+      ? { kty: 'EC', crv: 'P-256', x: record.x as string, y: record.y as string }
+      : { kty: 'RSA', n: record.n as string, e: record.e as string };
     details = createPublicKey({ key: jwk, format: 'jwk' }).asymmetricKeyDetails;
   } catch {
     throw invalidArgument(identityReasons.JWKS_INVALID, 'a key is not a valid public key');
   }
-  if (rsa && (details?.modulusLength ?? 0) < minRsaBits) throw invalidArgument(identityReasons.JWKS_INVALID, `RSA keys must have at least ${minRsaBits} bits`);
+  if (rsa && (details?.modulusLength ?? 0) < minRsaBits)
+    throw invalidArgument(identityReasons.JWKS_INVALID, `RSA keys must have at least ${minRsaBits} bits`);
 }

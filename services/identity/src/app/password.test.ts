@@ -19,6 +19,9 @@ test('password - malformed stored hashes never verify', async () => {
 test('password - policy bounds the length', () => {
   assert.equal(checkPasswordPolicy('a'.repeat(10)), 'a'.repeat(10));
   for (const bad of ['a'.repeat(9), 'a'.repeat(129)]) {
-    assert.throws(() => checkPasswordPolicy(bad), (e: unknown) => e instanceof DomainError && e.reason === 'PASSWORD_POLICY');
+    assert.throws(
+      () => checkPasswordPolicy(bad),
+      (e: unknown) => e instanceof DomainError && e.reason === 'PASSWORD_POLICY',
+    );
   }
 });

@@ -25,7 +25,14 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(password: string, phc: string): Promise<boolean> {
   const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([\w-]+)\$([\w-]+)$/.exec(phc);
   if (match === null) return false;
-  const [, memory, passes, parallelism, nonce, expected] = match as unknown as [string, string, string, string, string, string];
+  const [, memory, passes, parallelism, nonce, expected] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const expectedTag = Buffer.from(expected, 'base64url');
   const tag = await argon2Async('argon2id', {
     message: password,

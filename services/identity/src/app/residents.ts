@@ -16,8 +16,15 @@ function checkResidentId(residentId: string): string {
 
 export async function getResident(deps: IdentityDeps, residentId: string): Promise<GetResidentResponse> {
   const result = await deps.pool.query<{
-    id: string; given_name: string; family_name: string; birth_date: string; concession_class: string;
-    coverage_plan_ref: string; created_at: Date; enrolled: boolean; active_credential: string | null;
+    id: string;
+    given_name: string;
+    family_name: string;
+    birth_date: string;
+    concession_class: string;
+    coverage_plan_ref: string;
+    created_at: Date;
+    enrolled: boolean;
+    active_credential: string | null;
   }>(
     `SELECT r.id, r.given_name, r.family_name, to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date, r.concession_class,
             r.coverage_plan_ref, r.created_at, r.password_hash IS NOT NULL AS enrolled,
@@ -27,7 +34,10 @@ export async function getResident(deps: IdentityDeps, residentId: string): Promi
   );
   const row = result.rows[0];
   if (row === undefined) throw notFound(identityReasons.RESIDENT_NOT_FOUND, 'no such resident');
-  const activeCredential = row.active_credential === null ? undefined : await readCredentialStatus(deps.pool, row.active_credential, deps.now());
+  const activeCredential =
+    row.active_credential === null
+      ? undefined
+      : await readCredentialStatus(deps.pool, row.active_credential, deps.now());
   return {
     resident: {
       residentId: row.id,
@@ -43,7 +53,11 @@ export async function getResident(deps: IdentityDeps, residentId: string): Promi
   };
 }
 
-export async function issueEnrollmentCode(deps: IdentityDeps, actor: string, residentId: string): Promise<EnrollmentCode> {
+export async function issueEnrollmentCode(
+  deps: IdentityDeps,
+  actor: string,
+  residentId: string,
+): Promise<EnrollmentCode> {
   checkResidentId(residentId);
   return withTransaction(deps.pool, async (client) => {
     const found = await client.query('SELECT 1 FROM residents WHERE id = $1 FOR UPDATE', [residentId]);

@@ -19,9 +19,15 @@ export interface Revoker {
   readonly residentId?: string;
 }
 
-export async function revokeCredential(deps: IdentityDeps, credentialId: string, reason: string, revoker: Revoker): Promise<CredentialStatus> {
+export async function revokeCredential(
+  deps: IdentityDeps,
+  credentialId: string,
+  reason: string,
+  revoker: Revoker,
+): Promise<CredentialStatus> {
   checkCredentialId(credentialId);
-  if (reason.length > 200) throw invalidArgument(identityReasons.REASON_TOO_LONG, 'reason must be at most 200 characters');
+  if (reason.length > 200)
+    throw invalidArgument(identityReasons.REASON_TOO_LONG, 'reason must be at most 200 characters');
   checkText(reason, 'reason', 200);
   const revokedAt = new Date(deps.now());
   return withTransaction(deps.pool, async (client) => {
@@ -32,8 +38,19 @@ export async function revokeCredential(deps: IdentityDeps, credentialId: string,
     );
     const row = updated.rows[0];
     if (row !== undefined) {
-      await credentialRevoked(client, { credentialId, residentId: row.resident_id, revokedAt, revokedBy: revoker.by, expiresAt: row.expires_at });
-      await appendAudit(client, { actor: revoker.actor, action: 'credential.revoked', subjectId: credentialId, details: { by: revoker.by } });
+      await credentialRevoked(client, {
+        credentialId,
+        residentId: row.resident_id,
+        revokedAt,
+        revokedBy: revoker.by,
+        expiresAt: row.expires_at,
+      });
+      await appendAudit(client, {
+        actor: revoker.actor,
+        action: 'credential.revoked',
+        subjectId: credentialId,
+        details: { by: revoker.by },
+      });
       identityMetrics.credentialsRevoked.add(1, { by: revoker.by });
     }
     const status = await readCredentialStatus(client, credentialId, deps.now());
@@ -45,14 +62,26 @@ export async function revokeCredential(deps: IdentityDeps, credentialId: string,
 }
 
 export function checkCredentialId(credentialId: string): string {
-  if (!isUuid(credentialId)) throw invalidArgument(identityReasons.CREDENTIAL_ID_INVALID, 'credential_id must be a UUID');
+  if (!isUuid(credentialId))
+    throw invalidArgument(identityReasons.CREDENTIAL_ID_INVALID, 'credential_id must be a UUID');
   return credentialId;
 }
 
-export async function readCredentialStatus(db: Queryable, credentialId: string, nowMs: number): Promise<CredentialStatus | undefined> {
+export async function readCredentialStatus(
+  db: Queryable,
+  credentialId: string,
+  nowMs: number,
+): Promise<CredentialStatus | undefined> {
   const result = await db.query<{
-    id: string; resident_id: string; issued_at: Date; expires_at: Date; revoked_at: Date | null; revocation_reason: string | null;
-  }>('SELECT id, resident_id, issued_at, expires_at, revoked_at, revocation_reason FROM credentials WHERE id = $1', [credentialId]);
+    id: string;
+    resident_id: string;
+    issued_at: Date;
+    expires_at: Date;
+    revoked_at: Date | null;
+    revocation_reason: string | null;
+  }>('SELECT id, resident_id, issued_at, expires_at, revoked_at, revocation_reason FROM credentials WHERE id = $1', [
+    credentialId,
+  ]);
   const row = result.rows[0];
   if (row === undefined) return undefined;
   const status = row.revoked_at !== null ? 'revoked' : row.expires_at.getTime() <= nowMs ? 'expired' : 'active';

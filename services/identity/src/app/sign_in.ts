@@ -18,10 +18,19 @@ export async function completeEnrollment(deps: IdentityDeps, code: string, newPa
   checkPasswordPolicy(newPassword);
   const codeHash = enrollmentCodeHash(code);
   // Cheap check first: a wrong code must not cost an argon2 hash. The UPDATE below still decides atomically.
-  const usable = await deps.pool.query('SELECT 1 FROM enrollment_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()', [codeHash]);
-  const residentId = usable.rowCount === 1 ? await consumeEnrollmentCode(deps, codeHash, await hashPassword(newPassword)) : undefined;
+  const usable = await deps.pool.query(
+    'SELECT 1 FROM enrollment_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()',
+    [codeHash],
+  );
+  const residentId =
+    usable.rowCount === 1 ? await consumeEnrollmentCode(deps, codeHash, await hashPassword(newPassword)) : undefined;
   if (residentId === undefined) {
-    await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: identityReasons.ENROLLMENT_CODE_INVALID } });
+    await appendAudit(deps.pool, {
+      actor: 'anonymous',
+      action: 'sign_in.failed',
+      subjectId: 'unknown',
+      details: { reason: identityReasons.ENROLLMENT_CODE_INVALID },
+    });
     identityMetrics.signIns.add(1, { outcome: 'failed', reason: identityReasons.ENROLLMENT_CODE_INVALID });
     throw unauthenticated(identityReasons.ENROLLMENT_CODE_INVALID, 'the enrollment code is unknown, used or expired');
   }
@@ -29,7 +38,11 @@ export async function completeEnrollment(deps: IdentityDeps, code: string, newPa
   return residentId;
 }
 
-async function consumeEnrollmentCode(deps: IdentityDeps, codeHash: Buffer, passwordHash: string): Promise<string | undefined> {
+async function consumeEnrollmentCode(
+  deps: IdentityDeps,
+  codeHash: Buffer,
+  passwordHash: string,
+): Promise<string | undefined> {
   return withTransaction(deps.pool, async (client) => {
     const found = await client.query<{ resident_id: string }>(
       `UPDATE enrollment_codes SET used_at = now()
@@ -38,7 +51,10 @@ async function consumeEnrollmentCode(deps: IdentityDeps, codeHash: Buffer, passw
     );
     const id = found.rows[0]?.resident_id;
     if (id === undefined) return undefined;
-    await client.query('UPDATE residents SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [id, passwordHash]);
+    await client.query(
+      'UPDATE residents SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1',
+      [id, passwordHash],
+    );
     await appendAudit(client, { actor: `resident:${id}`, action: 'enrollment.completed', subjectId: id });
     return id;
   });
@@ -60,7 +76,12 @@ export async function signIn(deps: IdentityDeps, residentId: string, password: s
       return residentId;
     case 'UNKNOWN_RESIDENT':
       await burnPasswordCheck(password);
-      await appendAudit(deps.pool, { actor: 'anonymous', action: 'sign_in.failed', subjectId: 'unknown', details: { reason: 'UNKNOWN_RESIDENT' } });
+      await appendAudit(deps.pool, {
+        actor: 'anonymous',
+        action: 'sign_in.failed',
+        subjectId: 'unknown',
+        details: { reason: 'UNKNOWN_RESIDENT' },
+      });
       identityMetrics.signIns.add(1, { outcome: 'failed', reason: outcome });
       throw unauthenticated(identityReasons.INVALID_CREDENTIALS, 'resident id or password is wrong');
     case 'LOCKED':
@@ -72,15 +93,27 @@ export async function signIn(deps: IdentityDeps, residentId: string, password: s
   }
 }
 
-async function checkPasswordLocked(deps: IdentityDeps, client: PoolClient, residentId: string, password: string): Promise<Outcome> {
-  const row = (await client.query<{ password_hash: string | null; locked_until: Date | null }>(
-    'SELECT password_hash, locked_until FROM residents WHERE id = $1 FOR UPDATE',
-    [residentId],
-  )).rows[0];
+async function checkPasswordLocked(
+  deps: IdentityDeps,
+  client: PoolClient,
+  residentId: string,
+  password: string,
+): Promise<Outcome> {
+  const row = (
+    await client.query<{ password_hash: string | null; locked_until: Date | null }>(
+      'SELECT password_hash, locked_until FROM residents WHERE id = $1 FOR UPDATE',
+      [residentId],
+    )
+  ).rows[0];
   if (row?.password_hash == null) return 'UNKNOWN_RESIDENT';
   const actor = `resident:${residentId}`;
   if (row.locked_until !== null && row.locked_until.getTime() > deps.now()) {
-    await appendAudit(client, { actor, action: 'sign_in.failed', subjectId: residentId, details: { reason: 'LOCKED' } });
+    await appendAudit(client, {
+      actor,
+      action: 'sign_in.failed',
+      subjectId: residentId,
+      details: { reason: 'LOCKED' },
+    });
     return 'LOCKED';
   }
   if (await verifyPassword(password, row.password_hash)) {

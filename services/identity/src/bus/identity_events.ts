@@ -1,9 +1,5 @@
 // Identity's events, written to the outbox inside the transaction that makes the change.
-import {
-  CredentialIssued,
-  CredentialRevoked,
-  ServiceOnboarded,
-} from '@citypass/proto/identity/v1/identity';
+import { CredentialIssued, CredentialRevoked, ServiceOnboarded } from '@citypass/proto/identity/v1/identity';
 import { identityEventSubjects as subjects } from '@citypass/contracts';
 import { appendEvent } from '@citypass/platform/outbox';
 import type { Queryable } from '@citypass/platform/pg';
@@ -15,7 +11,11 @@ export async function credentialIssued(db: Queryable, event: CredentialIssued): 
 }
 
 export async function credentialRevoked(db: Queryable, event: CredentialRevoked): Promise<void> {
-  await appendEvent(db, { type: subjects.credentialRevoked, source, payload: CredentialRevoked.encode(event).finish() });
+  await appendEvent(db, {
+    type: subjects.credentialRevoked,
+    source,
+    payload: CredentialRevoked.encode(event).finish(),
+  });
 }
 
 export async function serviceOnboarded(db: Queryable, event: ServiceOnboarded): Promise<void> {

@@ -14,7 +14,10 @@ test('key schedule - no key at all asks for one active now', () => {
 test('key schedule - a fresh key signs and nothing is due', () => {
   const plan = planKeys([{ kid: 'a', activatesAtMs: 0 }], 10 * day, policy);
   assert.equal(plan.signer?.kid, 'a');
-  assert.deepEqual(plan.published.map((k) => k.kid), ['a']);
+  assert.deepEqual(
+    plan.published.map((k) => k.kid),
+    ['a'],
+  );
   assert.equal(plan.create, undefined);
 });
 
@@ -24,16 +27,34 @@ test('key schedule - the successor is due one activation delay before the rotati
 });
 
 test('key schedule - an upcoming key is published but does not sign', () => {
-  const keys = [{ kid: 'a', activatesAtMs: 0 }, { kid: 'b', activatesAtMs: 90 * day }];
+  const keys = [
+    { kid: 'a', activatesAtMs: 0 },
+    { kid: 'b', activatesAtMs: 90 * day },
+  ];
   const plan = planKeys(keys, 89.5 * day, policy);
   assert.equal(plan.signer?.kid, 'a');
-  assert.deepEqual(plan.published.map((k) => k.kid), ['a', 'b']);
+  assert.deepEqual(
+    plan.published.map((k) => k.kid),
+    ['a', 'b'],
+  );
   assert.equal(plan.create, undefined);
 });
 
 test('key schedule - a superseded key stays published for the overlap, then is dropped', () => {
-  const keys = [{ kid: 'a', activatesAtMs: 0 }, { kid: 'b', activatesAtMs: 90 * day }];
-  assert.deepEqual(planKeys(keys, 90 * day, policy).published.map((k) => k.kid), ['b', 'a']);
-  assert.deepEqual(planKeys(keys, 121 * day - 1, policy).published.map((k) => k.kid), ['b', 'a']);
-  assert.deepEqual(planKeys(keys, 121 * day, policy).published.map((k) => k.kid), ['b']);
+  const keys = [
+    { kid: 'a', activatesAtMs: 0 },
+    { kid: 'b', activatesAtMs: 90 * day },
+  ];
+  assert.deepEqual(
+    planKeys(keys, 90 * day, policy).published.map((k) => k.kid),
+    ['b', 'a'],
+  );
+  assert.deepEqual(
+    planKeys(keys, 121 * day - 1, policy).published.map((k) => k.kid),
+    ['b', 'a'],
+  );
+  assert.deepEqual(
+    planKeys(keys, 121 * day, policy).published.map((k) => k.kid),
+    ['b'],
+  );
 });

@@ -4,7 +4,13 @@ import { DomainError } from '@citypass/platform/errors';
 import { validateNewResident, type NewResident } from './resident.ts';
 
 const today = new Date('2026-11-25T12:00:00Z');
-const base: NewResident = { givenName: 'Ada', familyName: 'Lovelace', birthDate: '1990-12-10', concessionClass: 'adult', coveragePlanRef: 'plan-basic' };
+const base: NewResident = {
+  givenName: 'Ada',
+  familyName: 'Lovelace',
+  birthDate: '1990-12-10',
+  concessionClass: 'adult',
+  coveragePlanRef: 'plan-basic',
+};
 const reasonOf = (input: NewResident): string | undefined => {
   try {
     validateNewResident(input, today);

@@ -25,7 +25,10 @@ export function validateNewResident(input: NewResident, today: Date): NewResiden
     throw invalidArgument(identityReasons.BIRTH_DATE_INVALID, 'birth date must be a real past date written YYYY-MM-DD');
   }
   if (!/^[A-Za-z0-9._:-]{0,64}$/.test(input.coveragePlanRef)) {
-    throw invalidArgument(identityReasons.COVERAGE_PLAN_REF_INVALID, 'coverage plan reference must be up to 64 of [A-Za-z0-9._:-]');
+    throw invalidArgument(
+      identityReasons.COVERAGE_PLAN_REF_INVALID,
+      'coverage plan reference must be up to 64 of [A-Za-z0-9._:-]',
+    );
   }
   return { ...input, givenName, familyName };
 }
@@ -33,5 +36,10 @@ export function validateNewResident(input: NewResident, today: Date): NewResiden
 function isPastCalendarDate(text: string, today: Date): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text) && date <= today && date.getUTCFullYear() >= 1900;
+  return (
+    !Number.isNaN(date.getTime()) &&
+    date.toISOString().startsWith(text) &&
+    date <= today &&
+    date.getUTCFullYear() >= 1900
+  );
 }

@@ -4,7 +4,10 @@ import { DomainError } from '@citypass/platform/errors';
 import { serviceScopes, validateContactEmail, validateServiceName } from './service_name.ts';
 
 const rejects = (fn: () => unknown, reason: string): void => {
-  assert.throws(fn, (error: unknown) => error instanceof DomainError && error.kind === 'invalid_argument' && error.reason === reason);
+  assert.throws(
+    fn,
+    (error: unknown) => error instanceof DomainError && error.kind === 'invalid_argument' && error.reason === reason,
+  );
 };
 
 test('service name - slugs of 2 to 32 characters are accepted', () => {
@@ -14,7 +17,8 @@ test('service name - slugs of 2 to 32 characters are accepted', () => {
 });
 
 test('service name - bad shapes and reserved names are refused', () => {
-  for (const name of ['p', `a${'b'.repeat(32)}`, 'Parking', '9lives', 'bike_share', 'a b', '']) rejects(() => validateServiceName(name), 'SERVICE_NAME_INVALID');
+  for (const name of ['p', `a${'b'.repeat(32)}`, 'Parking', '9lives', 'bike_share', 'a b', ''])
+    rejects(() => validateServiceName(name), 'SERVICE_NAME_INVALID');
   rejects(() => validateServiceName('operator'), 'SERVICE_NAME_RESERVED');
   rejects(() => validateServiceName('transit-account'), 'SERVICE_NAME_RESERVED');
   assert.equal(validateServiceName('transit'), 'transit', 'the transit service is onboarded under its audience');
@@ -22,7 +26,10 @@ test('service name - bad shapes and reserved names are refused', () => {
 
 test('service name - scopes always include charge and only take known verbs on the same service', () => {
   assert.deepEqual(serviceScopes('parking', []), ['charge:parking']);
-  assert.deepEqual(serviceScopes('parking', ['refund:parking', 'charge:parking']), ['charge:parking', 'refund:parking']);
+  assert.deepEqual(serviceScopes('parking', ['refund:parking', 'charge:parking']), [
+    'charge:parking',
+    'refund:parking',
+  ]);
   rejects(() => serviceScopes('parking', ['charge:transit']), 'SCOPE_INVALID');
   rejects(() => serviceScopes('parking', ['identity:admin']), 'SCOPE_INVALID');
   rejects(() => serviceScopes('parking', ['charge:parking:x']), 'SCOPE_INVALID');

@@ -9,13 +9,24 @@ const scopeVerbs: ReadonlySet<string> = new Set(serviceScopeVerbs);
 // presentations residents address to the wallet to read their balance, one called "transit-account" those they
 // address to transit to list their journeys. "transit" is not reserved: the transit service is onboarded under it,
 // and the taps it settles are addressed to it.
-const reservedNames = new Set(['operator', 'citypass-app', 'identity', 'city', presentationAudiences.wallet, presentationAudiences.transitAccount]);
+const reservedNames = new Set([
+  'operator',
+  'citypass-app',
+  'identity',
+  'city',
+  presentationAudiences.wallet,
+  presentationAudiences.transitAccount,
+]);
 
 export function validateServiceName(name: string): string {
   if (!namePattern.test(name)) {
-    throw invalidArgument(identityReasons.SERVICE_NAME_INVALID, 'service name must be 2-32 characters of [a-z0-9-], starting with a letter');
+    throw invalidArgument(
+      identityReasons.SERVICE_NAME_INVALID,
+      'service name must be 2-32 characters of [a-z0-9-], starting with a letter',
+    );
   }
-  if (reservedNames.has(name)) throw invalidArgument(identityReasons.SERVICE_NAME_RESERVED, `service name "${name}" is reserved`);
+  if (reservedNames.has(name))
+    throw invalidArgument(identityReasons.SERVICE_NAME_RESERVED, `service name "${name}" is reserved`);
   return name;
 }
 
@@ -25,7 +36,10 @@ export function serviceScopes(name: string, extra: readonly string[]): string[] 
   for (const scope of extra) {
     const [verb, owner, ...rest] = scope.split(':');
     if (verb === undefined || !scopeVerbs.has(verb) || owner !== name || rest.length > 0) {
-      throw invalidArgument(identityReasons.SCOPE_INVALID, `scope must be one of ${[...scopeVerbs].map((v) => `${v}:${name}`).join(', ')}`);
+      throw invalidArgument(
+        identityReasons.SCOPE_INVALID,
+        `scope must be one of ${[...scopeVerbs].map((v) => `${v}:${name}`).join(', ')}`,
+      );
     }
     scopes.add(scope);
   }
@@ -34,7 +48,10 @@ export function serviceScopes(name: string, extra: readonly string[]): string[] 
 
 export function validateContactEmail(email: string): string {
   if (email.length > 254 || !/^[^\s@\0]+@[^\s@\0]+\.[^\s@\0]+$/.test(email)) {
-    throw invalidArgument(identityReasons.CONTACT_EMAIL_INVALID, 'contact email must be an address like ops@parking.example');
+    throw invalidArgument(
+      identityReasons.CONTACT_EMAIL_INVALID,
+      'contact email must be an address like ops@parking.example',
+    );
   }
   return email;
 }

@@ -13,7 +13,10 @@ export function ownAccessTokenAuthenticator(issuer: string, keys: () => KeySet, 
     const set = keys();
     if (current?.version !== set.version) {
       const issuerKeys = new IssuerKeys({ jwks: publishedJwks(set) });
-      current = { version: set.version, verifier: new AccessTokenVerifier({ issuer, audience: resources.identity, issuerKeys, now }) };
+      current = {
+        version: set.version,
+        verifier: new AccessTokenVerifier({ issuer, audience: resources.identity, issuerKeys, now }),
+      };
     }
     return current.verifier.verify(token);
   };
@@ -21,6 +24,11 @@ export function ownAccessTokenAuthenticator(issuer: string, keys: () => KeySet, 
 
 function publishedJwks(set: KeySet): { keys: object[] } {
   return {
-    keys: set.published.map(({ kid, privateKey }) => ({ ...publicJwkOf(createPublicKey(privateKey)), kid, use: 'sig', alg: 'ES256' })),
+    keys: set.published.map(({ kid, privateKey }) => ({
+      ...publicJwkOf(createPublicKey(privateKey)),
+      kid,
+      use: 'sig',
+      alg: 'ES256',
+    })),
   };
 }

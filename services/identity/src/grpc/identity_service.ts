@@ -15,7 +15,11 @@ const operatorOnly: MethodPolicy = { anyScope: [operatorScopes.identity] };
 /** Beyond the platform's 1,024 characters, as identity.proto states: 1-5 public keys, RSA ones with certificates. */
 const fieldLimits: FieldLimits = { jwks_json: 16_384 };
 
-export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotateSigningKey: (actor: string) => Promise<{ kid: string; activatesAt: Date }>): void {
+export function addIdentityService(
+  server: GrpcServer,
+  deps: IdentityDeps,
+  rotateSigningKey: (actor: string) => Promise<{ kid: string; activatesAt: Date }>,
+): void {
   const actorOf = (context: CallContext): string => `operator:${context.principal?.clientId ?? 'unknown'}`;
   server.addService(
     'citypass.identity.v1.IdentityService',
@@ -23,9 +27,14 @@ export function addIdentityService(server: GrpcServer, deps: IdentityDeps, rotat
     {
       createResident: (request, context) => createResident(deps, actorOf(context), request),
       getResident: (request) => getResident(deps, request.residentId),
-      issueEnrollmentCode: async (request, context) => ({ enrollmentCode: await issueEnrollmentCode(deps, actorOf(context), request.residentId) }),
+      issueEnrollmentCode: async (request, context) => ({
+        enrollmentCode: await issueEnrollmentCode(deps, actorOf(context), request.residentId),
+      }),
       revokeCredential: async (request, context) => ({
-        credential: await revokeCredential(deps, request.credentialId, request.reason, { by: 'operator', actor: actorOf(context) }),
+        credential: await revokeCredential(deps, request.credentialId, request.reason, {
+          by: 'operator',
+          actor: actorOf(context),
+        }),
       }),
       getCredentialStatus: async (request) => {
         const credential = await readCredentialStatus(deps.pool, checkCredentialId(request.credentialId), deps.now());

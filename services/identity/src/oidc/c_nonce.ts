@@ -21,7 +21,8 @@ export interface CNonces {
 }
 
 export function uniqueCNonces(secret: Buffer, nowMs: () => number): CNonces {
-  const mac = (body: Buffer): Buffer => createHmac('sha256', secret).update('c_nonce').update(body).digest().subarray(0, macLength);
+  const mac = (body: Buffer): Buffer =>
+    createHmac('sha256', secret).update('c_nonce').update(body).digest().subarray(0, macLength);
   return {
     nextChallenge() {
       const body = Buffer.alloc(randomLength + expiryLength);
@@ -31,7 +32,8 @@ export function uniqueCNonces(secret: Buffer, nowMs: () => number): CNonces {
     },
     checkChallenge(nonce) {
       const bytes = Buffer.from(nonce, 'base64url');
-      if (bytes.length !== randomLength + expiryLength + macLength || bytes.toString('base64url') !== nonce) return false;
+      if (bytes.length !== randomLength + expiryLength + macLength || bytes.toString('base64url') !== nonce)
+        return false;
       const body = bytes.subarray(0, randomLength + expiryLength);
       return timingSafeEqual(mac(body), bytes.subarray(body.length)) && expiresAtS(nonce) > nowMs() / 1000;
     },
@@ -50,6 +52,7 @@ export function expiresAtS(nonce: string): number {
  */
 export function installCNonces(provider: Provider, nonces: CNonces): void {
   const internals = instance(provider);
-  if (internals.CNonceChallenges === undefined) throw new Error('openid4vci is not enabled: no c_nonce generator to replace');
+  if (internals.CNonceChallenges === undefined)
+    throw new Error('openid4vci is not enabled: no c_nonce generator to replace');
   internals.CNonceChallenges = nonces;
 }

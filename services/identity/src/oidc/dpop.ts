@@ -32,20 +32,34 @@ export async function verifyDpopBoundToken(
   const thumbprint = await verifyProof(provider, proof, request.method ?? '', url, token, nowMs);
   const accessToken = await provider.AccessToken.find(token);
   if (accessToken?.accountId === undefined || accessToken.aud !== expectedAudience) {
-    throw unauthenticated(identityReasons.TOKEN_INVALID, 'the access token is unknown, expired or not for this endpoint');
+    throw unauthenticated(
+      identityReasons.TOKEN_INVALID,
+      'the access token is unknown, expired or not for this endpoint',
+    );
   }
-  if (accessToken.jkt !== thumbprint) throw unauthenticated(identityReasons.DPOP_KEY_MISMATCH, 'the DPoP proof is not by the key this token is bound to');
+  if (accessToken.jkt !== thumbprint)
+    throw unauthenticated(identityReasons.DPOP_KEY_MISMATCH, 'the DPoP proof is not by the key this token is bound to');
   return { accountId: accessToken.accountId, scopes: new Set(accessToken.scope?.split(' ') ?? []) };
 }
 
-async function verifyProof(provider: Provider, proof: string, method: string, url: string, token: string, nowMs: number): Promise<string> {
+async function verifyProof(
+  provider: Provider,
+  proof: string,
+  method: string,
+  url: string,
+  token: string,
+  nowMs: number,
+): Promise<string> {
   let decoded;
   let jwk;
   try {
     decoded = decodeJws(proof, maxProofBytes);
     jwk = importDevicePublicJwk(decoded.header.jwk);
   } catch {
-    throw unauthenticated(identityReasons.DPOP_PROOF_INVALID, 'the DPoP proof is not an ES256 JWS with a public P-256 jwk');
+    throw unauthenticated(
+      identityReasons.DPOP_PROOF_INVALID,
+      'the DPoP proof is not an ES256 JWS with a public P-256 jwk',
+    );
   }
   const { htm, htu, iat, jti, ath } = decoded.payload;
   const expectedAth = createHash('sha256').update(token).digest('base64url');
@@ -54,9 +68,14 @@ async function verifyProof(provider: Provider, proof: string, method: string, ur
     verifyJwsSignature(decoded, jwk.key) &&
     htm === method &&
     htu === url &&
-    typeof jti === 'string' && jti.length > 0 && jti.length <= 128 &&
-    typeof ath === 'string' && ath.length === expectedAth.length && timingSafeEqual(Buffer.from(ath), Buffer.from(expectedAth));
-  if (!ok) throw unauthenticated(identityReasons.DPOP_PROOF_INVALID, 'the DPoP proof does not match this request or token');
+    typeof jti === 'string' &&
+    jti.length > 0 &&
+    jti.length <= 128 &&
+    typeof ath === 'string' &&
+    ath.length === expectedAth.length &&
+    timingSafeEqual(Buffer.from(ath), Buffer.from(expectedAth));
+  if (!ok)
+    throw unauthenticated(identityReasons.DPOP_PROOF_INVALID, 'the DPoP proof does not match this request or token');
   if (typeof iat !== 'number' || iat < nowMs / 1000 - maxAgeS || iat > nowMs / 1000 + maxFutureS) {
     throw unauthenticated(identityReasons.DPOP_PROOF_STALE, 'the DPoP proof is too old or from the future');
   }

@@ -20,7 +20,11 @@ export async function handleInteraction(
 ): Promise<void> {
   const [, , uid, action] = path.split('/');
   const details = await interactionDetailsOf(provider, request, response);
-  if (details === undefined || uid !== details.uid || (details.prompt.name !== 'login' && details.prompt.name !== 'consent')) {
+  if (
+    details === undefined ||
+    uid !== details.uid ||
+    (details.prompt.name !== 'login' && details.prompt.name !== 'consent')
+  ) {
     sendPage(response, 400, page('This sign-in link is no longer valid. Start again from the app.'));
     return;
   }
@@ -46,9 +50,10 @@ export async function handleInteraction(
     return;
   }
   try {
-    const accountId = action === 'enroll'
-      ? await completeEnrollment(deps, form.get('code') ?? '', form.get('password') ?? '')
-      : await signIn(deps, form.get('resident_id') ?? '', form.get('password') ?? '');
+    const accountId =
+      action === 'enroll'
+        ? await completeEnrollment(deps, form.get('code') ?? '', form.get('password') ?? '')
+        : await signIn(deps, form.get('resident_id') ?? '', form.get('password') ?? '');
     await provider.interactionFinished(request, response, { login: { accountId } }, { mergeWithLastSubmission: false });
   } catch (error) {
     if (!isDomainError(error)) throw error;
@@ -81,12 +86,20 @@ async function finishConsent(
   const accountId = details.session?.accountId;
   const clientId = details.params.client_id;
   if (accountId === undefined || typeof clientId !== 'string') throw new Error('consent without a signed-in session');
-  const grant = details.grantId === undefined ? new provider.Grant({ accountId, clientId }) : await provider.Grant.find(details.grantId);
+  const grant =
+    details.grantId === undefined
+      ? new provider.Grant({ accountId, clientId })
+      : await provider.Grant.find(details.grantId);
   if (grant === undefined) throw new Error('consent for a grant that no longer exists');
-  const missing = details.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  const missing = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(resource, scopes.join(' '));
+  for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
+    grant.addResourceScope(resource, scopes.join(' '));
   const grantId = await grant.save();
   await provider.interactionFinished(request, response, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }

@@ -20,7 +20,8 @@ export interface DecodedProof {
 
 export function decodeProof(jwtProofs: readonly unknown[] | undefined): DecodedProof {
   const proof = jwtProofs?.[0];
-  if (jwtProofs?.length !== 1 || typeof proof !== 'string') throw new errors.InvalidProof('exactly one jwt proof is required');
+  if (jwtProofs?.length !== 1 || typeof proof !== 'string')
+    throw new errors.InvalidProof('exactly one jwt proof is required');
   let decoded;
   try {
     decoded = decodeJws(proof, maxProofBytes);
@@ -34,7 +35,12 @@ export function decodeProof(jwtProofs: readonly unknown[] | undefined): DecodedP
   }
   if (typeof nonce !== 'string') throw new errors.InvalidProof('jwt proof needs a nonce');
   const signingInput = proof.slice(0, proof.lastIndexOf('.'));
-  return { jwk: decoded.header.jwk, iatS: iat, nonce, replayKey: createHash('sha256').update(signingInput).digest('base64url') };
+  return {
+    jwk: decoded.header.jwk,
+    iatS: iat,
+    nonce,
+    replayKey: createHash('sha256').update(signingInput).digest('base64url'),
+  };
 }
 
 export function checkProofFreshness(proof: DecodedProof, nowMs: number): void {

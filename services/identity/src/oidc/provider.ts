@@ -8,7 +8,13 @@ import { issueResidentCredential } from '../app/issue_credential.ts';
 import { pgAdapterFactory } from '../store/oidc_adapter.ts';
 import type { KeySet } from '../store/signing_keys.ts';
 import { expiresAtS, installCNonces, uniqueCNonces } from './c_nonce.ts';
-import { appClientId, credentialConfigurationId, operatorClientId, operatorClientScopes, residentAppScopes } from './clients.ts';
+import {
+  appClientId,
+  credentialConfigurationId,
+  operatorClientId,
+  operatorClientScopes,
+  residentAppScopes,
+} from './clients.ts';
 import { checkProofFreshness, decodeProof } from './proof.ts';
 import { allowedScopesOf, defaultResourceOf, resourceServer, serviceScopesProperty } from './resource_servers.ts';
 import { installResponseRules } from './response_rules.ts';
@@ -62,7 +68,11 @@ export function createProvider(options: ProviderOptions): Provider {
     extraClientMetadata: {
       properties: [serviceScopesProperty],
       validator: (_ctx, key, value) => {
-        if (key === serviceScopesProperty && value !== undefined && (typeof value !== 'string' || !/^[a-z0-9:_ -]*$/.test(value))) {
+        if (
+          key === serviceScopesProperty &&
+          value !== undefined &&
+          (typeof value !== 'string' || !/^[a-z0-9:_ -]*$/.test(value))
+        ) {
           throw new errors.InvalidClientMetadata(`${serviceScopesProperty} must be a space-separated scope list`);
         }
       },
@@ -78,7 +88,16 @@ export function createProvider(options: ProviderOptions): Provider {
       idTokenSigningAlgValues: ['ES256'],
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    ttl: { AccessToken: 600, IdToken: 600, AuthorizationCode: 60, ClientCredentials: 300, Grant: 3600, Interaction: 600, PushedAuthorizationRequest: 60, Session: 3600 },
+    ttl: {
+      AccessToken: 600,
+      IdToken: 600,
+      AuthorizationCode: 60,
+      ClientCredentials: 300,
+      Grant: 3600,
+      Interaction: 600,
+      PushedAuthorizationRequest: 60,
+      Session: 3600,
+    },
     features: {
       devInteractions: { enabled: false },
       // Every access token is for a resource (resourceIndicators below), and oidc-provider's userinfo endpoint
@@ -92,7 +111,8 @@ export function createProvider(options: ProviderOptions): Provider {
         enabled: true,
         defaultResource: (_ctx, client) => defaultResourceOf(client.clientId, credentialEndpoint),
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource, client) => resourceServer(resource, allowedScopesOf(client), credentialEndpoint),
+        getResourceServerInfo: (_ctx, resource, client) =>
+          resourceServer(resource, allowedScopesOf(client), credentialEndpoint),
       },
       openid4vci: {
         enabled: true,
@@ -109,14 +129,21 @@ export function createProvider(options: ProviderOptions): Provider {
             proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256'] } },
           },
         },
-        issueCredential: async (ctx: KoaContextWithOIDC, { proofs, account }: { proofs?: { jwt?: unknown[] }; account?: { accountId: string } }) => {
+        issueCredential: async (
+          ctx: KoaContextWithOIDC,
+          { proofs, account }: { proofs?: { jwt?: unknown[] }; account?: { accountId: string } },
+        ) => {
           const proof = decodeProof(proofs?.jwt);
           checkProofFreshness(proof, deps.now());
-          if (!(await ctx.oidc.provider.ReplayDetection.unique('credential-proof', proof.replayKey, proof.iatS + 120))) {
+          if (
+            !(await ctx.oidc.provider.ReplayDetection.unique('credential-proof', proof.replayKey, proof.iatS + 120))
+          ) {
             throw new errors.InvalidProof('jwt proof was already used');
           }
           if (!(await ctx.oidc.provider.ReplayDetection.unique('c_nonce', proof.nonce, expiresAtS(proof.nonce)))) {
-            throw new errors.InvalidNonce('the c_nonce was already used, retrieve a new c_nonce from the nonce endpoint');
+            throw new errors.InvalidNonce(
+              'the c_nonce was already used, retrieve a new c_nonce from the nonce endpoint',
+            );
           }
           const device = importDevicePublicJwkOrThrow(proof.jwk);
           if (account === undefined) throw new errors.InvalidToken('access token has no account');

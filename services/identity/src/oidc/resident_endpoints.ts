@@ -15,7 +15,12 @@ import { identityReasons } from '@citypass/contracts';
 /** This endpoint's body limit, enforced by the HTTP listener (body_limit.ts) before the body is read here. */
 export const revocationBodyLimitBytes = 4096;
 
-export async function handleResidentRevocation(provider: Provider, deps: IdentityDeps, request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function handleResidentRevocation(
+  provider: Provider,
+  deps: IdentityDeps,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   if (request.method !== 'POST') {
     sendJson(response, 405, { error: 'invalid_request', error_description: 'use POST' });
     return;
@@ -27,18 +32,32 @@ export async function handleResidentRevocation(provider: Provider, deps: Identit
     return;
   }
   if (body === 'invalid') {
-    sendJson(response, 400, { error: 'invalid_request', error_description: 'the body must be a JSON object', reason: identityReasons.BODY_INVALID });
+    sendJson(response, 400, {
+      error: 'invalid_request',
+      error_description: 'the body must be a JSON object',
+      reason: identityReasons.BODY_INVALID,
+    });
     return;
   }
   try {
-    const token = await verifyDpopBoundToken(provider, request, `${deps.issuer}/credential/revoke`, `${deps.issuer}/credential`, deps.now());
+    const token = await verifyDpopBoundToken(
+      provider,
+      request,
+      `${deps.issuer}/credential/revoke`,
+      `${deps.issuer}/credential`,
+      deps.now(),
+    );
     const credentialId = typeof body.credential_id === 'string' ? body.credential_id : '';
     const status = await revokeCredential(deps, credentialId, 'revoked by the resident', {
       by: 'resident',
       actor: `resident:${token.accountId}`,
       residentId: token.accountId,
     });
-    sendJson(response, 200, { credential_id: status.credentialId, status: status.status, revoked_at: status.revokedAt?.toISOString() });
+    sendJson(response, 200, {
+      credential_id: status.credentialId,
+      status: status.status,
+      revoked_at: status.revokedAt?.toISOString(),
+    });
   } catch (error) {
     if (!isDomainError(error)) throw error;
     sendError(response, error);
@@ -65,7 +84,11 @@ function readJson(request: IncomingMessage): Promise<Record<string, unknown> | '
     const onEnd = (): void => {
       try {
         const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        resolve(typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : 'invalid');
+        resolve(
+          typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+            ? (parsed as Record<string, unknown>)
+            : 'invalid',
+        );
       } catch {
         resolve('invalid');
       }
@@ -76,7 +99,8 @@ function readJson(request: IncomingMessage): Promise<Record<string, unknown> | '
 
 function sendError(response: ServerResponse, error: DomainError): void {
   // RFC 9449: a refused token or proof is a DPoP challenge; anything else is about the request.
-  if (error.kind === 'unauthenticated') response.setHeader('www-authenticate', `DPoP error="invalid_token", algs="ES256"`);
+  if (error.kind === 'unauthenticated')
+    response.setHeader('www-authenticate', `DPoP error="invalid_token", algs="ES256"`);
   const code = error.kind === 'unauthenticated' ? 'invalid_token' : 'invalid_request';
   sendJson(response, httpStatusOf(error.kind), { error: code, error_description: error.message, reason: error.reason });
 }

@@ -25,9 +25,17 @@ const knownResources: ReadonlySet<string> = new Set(Object.values(resources));
 
 export function resourceServer(resource: string, clientScope: string, credentialEndpoint: string): ResourceServer {
   if (resource === credentialEndpoint) {
-    return { scope: credentialConfigurationId, audience: credentialEndpoint, accessTokenFormat: 'opaque', accessTokenTTL: 600 };
+    return {
+      scope: credentialConfigurationId,
+      audience: credentialEndpoint,
+      accessTokenFormat: 'opaque',
+      accessTokenTTL: 600,
+    };
   }
   if (!knownResources.has(resource)) throw new errors.InvalidTarget();
-  const scope = clientScope.split(' ').filter((granted) => resourceOfScope(granted) === resource).join(' ');
+  const scope = clientScope
+    .split(' ')
+    .filter((granted) => resourceOfScope(granted) === resource)
+    .join(' ');
   return { scope, audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'ES256' } } };
 }

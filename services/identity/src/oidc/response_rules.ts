@@ -24,7 +24,12 @@ export function installResponseRules(provider: Provider, scopesSupported: readon
     const body = bodyOf(ctx);
     if (body === undefined) return;
     const route = ctx.oidc.route;
-    if (route === 'credential' && ctx.status === 400 && typeof body.error === 'string' && credentialRequestErrors.has(body.error)) {
+    if (
+      route === 'credential' &&
+      ctx.status === 400 &&
+      typeof body.error === 'string' &&
+      credentialRequestErrors.has(body.error)
+    ) {
       ctx.remove('www-authenticate');
     } else if (route === 'token' && ctx.status === 200) {
       grantedScopeInTokenResponse(ctx, body);
@@ -40,7 +45,8 @@ export function installResponseRules(provider: Provider, scopesSupported: readon
  */
 function grantedScopeInTokenResponse(ctx: KoaContextWithOIDC, body: Record<string, unknown>): void {
   const { Grant: grant, AuthorizationCode: code } = ctx.oidc.entities;
-  if (typeof body.id_token !== 'string' || grant === undefined || code === undefined || typeof code.scope !== 'string') return;
+  if (typeof body.id_token !== 'string' || grant === undefined || code === undefined || typeof code.scope !== 'string')
+    return;
   const openIdScopes = grant.getOIDCScopeFiltered(new Set(code.scope.split(' '))).split(' ');
   const accessTokenScopes = typeof body.scope === 'string' ? body.scope.split(' ') : [];
   body.scope = [...new Set([...openIdScopes, ...accessTokenScopes])].filter((scope) => scope !== '').join(' ');
@@ -48,5 +54,7 @@ function grantedScopeInTokenResponse(ctx: KoaContextWithOIDC, body: Record<strin
 
 function bodyOf(ctx: KoaContextWithOIDC): Record<string, unknown> | undefined {
   const body: unknown = ctx.body;
-  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : undefined;
 }

@@ -13,8 +13,12 @@ export function statusListHandler(deps: IdentityDeps): (response: ServerResponse
   let cached: { token: string; builtAtMs: number } | undefined;
   return async (response) => {
     const now = deps.now();
-    if (cached === undefined || now - cached.builtAtMs > cacheMs) cached = { token: await buildStatusList(deps, now), builtAtMs: now };
-    response.writeHead(200, { 'content-type': 'application/statuslist+jwt', 'cache-control': `max-age=${cacheMs / 1000}` });
+    if (cached === undefined || now - cached.builtAtMs > cacheMs)
+      cached = { token: await buildStatusList(deps, now), builtAtMs: now };
+    response.writeHead(200, {
+      'content-type': 'application/statuslist+jwt',
+      'cache-control': `max-age=${cacheMs / 1000}`,
+    });
     response.end(cached.token);
   };
 }

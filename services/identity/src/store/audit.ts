@@ -43,7 +43,14 @@ export async function listAudit(
   db: Queryable,
   filter: { subjectId?: string; action?: string; beforeId?: bigint; limit: number },
 ): Promise<AuditRow[]> {
-  const result = await db.query<{ id: string; occurred_at: Date; actor: string; action: string; subject_id: string; details: Record<string, unknown> }>(
+  const result = await db.query<{
+    id: string;
+    occurred_at: Date;
+    actor: string;
+    action: string;
+    subject_id: string;
+    details: Record<string, unknown>;
+  }>(
     `SELECT id, occurred_at, actor, action, subject_id, details FROM audit_log
      WHERE ($1::text IS NULL OR subject_id = $1) AND ($2::text IS NULL OR action = $2) AND ($3::bigint IS NULL OR id < $3)
      ORDER BY id DESC LIMIT $4`,

@@ -117,7 +117,11 @@ class PgAdapter implements Adapter {
 }
 
 /** A Client row written outside oidc-provider (onboarding), stored exactly as `upsert` would store it. */
-export function clientRow(box: SecretBox, clientId: string, metadata: AdapterPayload): { model: string; id: string; payload: AdapterPayload } {
+export function clientRow(
+  box: SecretBox,
+  clientId: string,
+  metadata: AdapterPayload,
+): { model: string; id: string; payload: AdapterPayload } {
   return { model: 'Client', id: clientId, payload: sealClientSecret(box, clientId, metadata) };
 }
 
@@ -133,5 +137,8 @@ function openClientSecret(box: SecretBox, payload: AdapterPayload): AdapterPaylo
   const sealed = payload.client_secret_sealed;
   if (typeof sealed !== 'string' || typeof payload.client_id !== 'string') return payload;
   const { client_secret_sealed: _omitted, ...rest } = payload;
-  return { ...rest, client_secret: box.open(Buffer.from(sealed, 'base64url'), `client:${payload.client_id}`).toString() };
+  return {
+    ...rest,
+    client_secret: box.open(Buffer.from(sealed, 'base64url'), `client:${payload.client_id}`).toString(),
+  };
 }

@@ -5,7 +5,11 @@ import type { Queryable } from '@citypass/platform/pg';
 
 export const payloadCleanup = { intervalMs: 10 * 60 * 1000, limit: 10_000, graceS: 3600 } as const;
 
-export async function deleteExpiredPayloads(db: Queryable, limit: number = payloadCleanup.limit, graceS: number = payloadCleanup.graceS): Promise<number> {
+export async function deleteExpiredPayloads(
+  db: Queryable,
+  limit: number = payloadCleanup.limit,
+  graceS: number = payloadCleanup.graceS,
+): Promise<number> {
   const result = await db.query(
     `DELETE FROM oidc_payloads WHERE (model, id) IN (
        SELECT model, id FROM oidc_payloads WHERE expires_at < now() - make_interval(secs => $2) LIMIT $1)`,

@@ -52,7 +52,10 @@ export async function rotateNow(pool: Pool, box: SecretBox, activationDelayMs: n
     const nowMs = Date.now();
     const pending = await client.query('SELECT 1 FROM signing_keys WHERE activates_at > $1', [new Date(nowMs)]);
     if (pending.rowCount !== 0) {
-      throw failedPrecondition(identityReasons.ROTATION_PENDING, 'the next signing key is published but not signing yet; rotate after it activates');
+      throw failedPrecondition(
+        identityReasons.ROTATION_PENDING,
+        'the next signing key is published but not signing yet; rotate after it activates',
+      );
     }
     return insertKey(client, box, nowMs + activationDelayMs);
   });
@@ -66,7 +69,12 @@ async function insertKey(client: PoolClient, box: SecretBox, activatesAtMs: numb
   const privateJwk: JsonWebKey = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' };
   await client.query(
     'INSERT INTO signing_keys (kid, private_jwk_sealed, public_jwk, activates_at) VALUES ($1, $2, $3, $4)',
-    [kid, box.seal(Buffer.from(JSON.stringify(privateJwk)), `signing-key:${kid}`), { ...publicJwk, kid }, new Date(activatesAtMs)],
+    [
+      kid,
+      box.seal(Buffer.from(JSON.stringify(privateJwk)), `signing-key:${kid}`),
+      { ...publicJwk, kid },
+      new Date(activatesAtMs),
+    ],
   );
   return { kid, activatesAtMs, privateJwk, privateKey };
 }

@@ -11,9 +11,17 @@ export async function recordDebt(deps: SettlementDeps, residentId: string): Prom
   if (debt === 0n) return;
   const currency = declined.currency ?? deps.fares.schedule.currency;
   const changed = await deps.store.transaction(async (tx) => {
-    if (!await tx.denyList.deny(residentId, { debtMinor: debt, currency, reason: declined.reason ?? transitReasons.DECLINED })) return false;
+    if (
+      !(await tx.denyList.deny(residentId, {
+        debtMinor: debt,
+        currency,
+        reason: declined.reason ?? transitReasons.DECLINED,
+      }))
+    )
+      return false;
     await tx.appendEvent({
-      type: transitSubjects.denyListChanged, source: 'transit',
+      type: transitSubjects.denyListChanged,
+      source: 'transit',
       payload: DenyListChanged.encode({ residentId, change: 'added', debtMinor: debt, currency }).finish(),
     });
     return true;
@@ -27,8 +35,14 @@ export async function clearDebt(deps: SettlementDeps, residentId: string): Promi
     const entry = await tx.denyList.clear(residentId);
     if (entry === undefined) return false;
     await tx.appendEvent({
-      type: transitSubjects.denyListChanged, source: 'transit',
-      payload: DenyListChanged.encode({ residentId, change: 'cleared', debtMinor: entry.debtMinor, currency: entry.currency }).finish(),
+      type: transitSubjects.denyListChanged,
+      source: 'transit',
+      payload: DenyListChanged.encode({
+        residentId,
+        change: 'cleared',
+        debtMinor: entry.debtMinor,
+        currency: entry.currency,
+      }).finish(),
     });
     return true;
   });

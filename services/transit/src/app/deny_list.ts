@@ -27,7 +27,13 @@ export class DenyListMirror implements DenyList {
    * The bucket made equal to the table once. `denied` is the set the bucket is followed into
    * (workers/deny_list_follower.ts); this instance's own changes enter it at once too.
    */
-  static async open(js: JetStreamClient, bucket: string, store: DenyListStore, denied: RevocationSet, logger: Logger): Promise<DenyListMirror> {
+  static async open(
+    js: JetStreamClient,
+    bucket: string,
+    store: DenyListStore,
+    denied: RevocationSet,
+    logger: Logger,
+  ): Promise<DenyListMirror> {
     const mirror = new DenyListMirror(await new Kvm(js).create(bucket, { history: 1 }), store, denied, logger);
     await mirror.resync();
     return mirror;
@@ -47,12 +53,16 @@ export class DenyListMirror implements DenyList {
 
   async deny(residentId: string): Promise<void> {
     this.#denied.add(residentId);
-    await this.#kv.put(residentId, '1').catch((error: unknown) => { this.#logger.warn('deny list put failed; the resync repeats it', { error }); });
+    await this.#kv.put(residentId, '1').catch((error: unknown) => {
+      this.#logger.warn('deny list put failed; the resync repeats it', { error });
+    });
   }
 
   async clear(residentId: string): Promise<void> {
     this.#denied.remove(residentId);
-    await this.#kv.delete(residentId).catch((error: unknown) => { this.#logger.warn('deny list delete failed; the resync repeats it', { error }); });
+    await this.#kv.delete(residentId).catch((error: unknown) => {
+      this.#logger.warn('deny list delete failed; the resync repeats it', { error });
+    });
   }
 
   /** Makes the bucket equal to the table; returns the number of keys changed. */

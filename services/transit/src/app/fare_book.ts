@@ -45,6 +45,9 @@ export class FareBook {
   /** The feed's schedule with operators' versions appended; throws the domain's reason if they do not fit. */
   withVersions(added: readonly FareRules[]): FareSchedule {
     const feed = this.#feed.schedule;
-    return createFareSchedule({ currency: feed.currency, serviceDay: feed.serviceDay, versions: [...feed.versions, ...added] }, this.network);
+    return createFareSchedule(
+      { currency: feed.currency, serviceDay: feed.serviceDay, versions: [...feed.versions, ...added] },
+      this.network,
+    );
   }
 }

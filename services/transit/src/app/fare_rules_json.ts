@@ -20,7 +20,11 @@ export function fareRulesToProto(rules: FareRules): FareRulesMessage {
   return {
     version: rules.version,
     effectiveFrom: rules.effectiveFrom,
-    zoneFares: rules.zoneFares.map((fare) => ({ fromZone: fare.fromZone, toZone: fare.toZone, fare: amountsToProto(fare.fareMinor) })),
+    zoneFares: rules.zoneFares.map((fare) => ({
+      fromZone: fare.fromZone,
+      toZone: fare.toZone,
+      fare: amountsToProto(fare.fareMinor),
+    })),
     transferWindowMinutes: rules.transferWindowMinutes,
     maxJourneyMinutes: rules.maxJourneyMinutes,
     dailyCap: amountsToProto(byClass((concession) => rules.caps[concession].dailyMinor)),
@@ -36,14 +40,21 @@ export function fareRulesFromProto(message: FareRulesMessage | undefined, versio
   if (message === undefined) throw invalidArgument(transitReasons.FARE_RULES_MISSING, 'rules are required');
   const period = message.weeklyCapPeriod;
   if (period !== 'calendar_week' && period !== 'rolling_7_days') {
-    throw invalidArgument(transitReasons.WEEKLY_CAP_PERIOD_INVALID, 'weekly_cap_period is calendar_week or rolling_7_days');
+    throw invalidArgument(
+      transitReasons.WEEKLY_CAP_PERIOD_INVALID,
+      'weekly_cap_period is calendar_week or rolling_7_days',
+    );
   }
   const daily = amountsFromProto(message.dailyCap, 'daily_cap');
   const weekly = amountsFromProto(message.weeklyCap, 'weekly_cap');
   return {
     version,
     effectiveFrom: message.effectiveFrom,
-    zoneFares: message.zoneFares.map((fare) => ({ fromZone: fare.fromZone, toZone: fare.toZone, fareMinor: amountsFromProto(fare.fare, 'zone_fares.fare') })),
+    zoneFares: message.zoneFares.map((fare) => ({
+      fromZone: fare.fromZone,
+      toZone: fare.toZone,
+      fareMinor: amountsFromProto(fare.fare, 'zone_fares.fare'),
+    })),
     transferWindowMinutes: message.transferWindowMinutes,
     maxJourneyMinutes: message.maxJourneyMinutes,
     caps: byClass((concession) => ({ dailyMinor: daily[concession], weeklyMinor: weekly[concession] })),
@@ -58,10 +69,20 @@ function byClass<T>(value: (concession: (typeof concessionClasses)[number]) => T
 }
 
 function amountsToProto(amounts: ByConcession<bigint>): ConcessionAmounts {
-  return { adultMinor: amounts.adult, childMinor: amounts.child, seniorMinor: amounts.senior, studentMinor: amounts.student };
+  return {
+    adultMinor: amounts.adult,
+    childMinor: amounts.child,
+    seniorMinor: amounts.senior,
+    studentMinor: amounts.student,
+  };
 }
 
 function amountsFromProto(amounts: ConcessionAmounts | undefined, field: string): ByConcession<bigint> {
   if (amounts === undefined) throw invalidArgument(transitReasons.FARE_AMOUNTS_MISSING, `${field} is required`);
-  return { adult: amounts.adultMinor, child: amounts.childMinor, senior: amounts.seniorMinor, student: amounts.studentMinor };
+  return {
+    adult: amounts.adultMinor,
+    child: amounts.childMinor,
+    senior: amounts.seniorMinor,
+    student: amounts.studentMinor,
+  };
 }

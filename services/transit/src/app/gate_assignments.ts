@@ -41,9 +41,16 @@ export class GateAssignments {
     }
   }
 
-  async assign(fares: FareBook, operator: string, clientId: string, gateIds: readonly string[]): Promise<GateMessage[]> {
-    if (!clientIdPattern.test(clientId)) throw invalidArgument(transitReasons.CLIENT_ID_INVALID, 'client_id is a service name: 2-32 of [a-z0-9-]');
-    if (gateIds.length === 0 || gateIds.length > maxGatesPerCall) throw invalidArgument(transitReasons.GATE_IDS_INVALID, `1-${maxGatesPerCall} gate ids`);
+  async assign(
+    fares: FareBook,
+    operator: string,
+    clientId: string,
+    gateIds: readonly string[],
+  ): Promise<GateMessage[]> {
+    if (!clientIdPattern.test(clientId))
+      throw invalidArgument(transitReasons.CLIENT_ID_INVALID, 'client_id is a service name: 2-32 of [a-z0-9-]');
+    if (gateIds.length === 0 || gateIds.length > maxGatesPerCall)
+      throw invalidArgument(transitReasons.GATE_IDS_INVALID, `1-${maxGatesPerCall} gate ids`);
     const unknown = gateIds.find((gateId) => !fares.gates.has(gateId));
     if (unknown !== undefined) throw notFound(transitReasons.GATE_UNKNOWN, 'a gate id is not in the network');
     await this.#store.assign(gateIds, clientId, operator);
@@ -52,6 +59,11 @@ export class GateAssignments {
   }
 
   list(fares: FareBook): GateMessage[] {
-    return [...fares.gates.values()].map((gate) => ({ gateId: gate.id, stationId: gate.stationId, name: gate.name, clientId: this.#clientOf.get(gate.id) ?? '' }));
+    return [...fares.gates.values()].map((gate) => ({
+      gateId: gate.id,
+      stationId: gate.stationId,
+      name: gate.name,
+      clientId: this.#clientOf.get(gate.id) ?? '',
+    }));
   }
 }

@@ -38,7 +38,10 @@ export const maxUploadBatch = 1_000;
 export const tapIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function tapIdReused(): DomainError {
-  return alreadyExists(transitReasons.TAP_ID_REUSED, 'tap_id belongs to another tap: a repeat is the same presentation, gate, client and direction');
+  return alreadyExists(
+    transitReasons.TAP_ID_REUSED,
+    'tap_id belongs to another tap: a repeat is the same presentation, gate, client and direction',
+  );
 }
 
 /** The gate client a checked principal is (GateAssignments.check has passed). */
@@ -69,27 +72,40 @@ export function rejectionReason(outcome: Exclude<RecordOutcome, 'recorded' | 'al
 
 export function tapRecord(tap: TapFacts, verified: VerifiedPresentation): TapRecord {
   return {
-    id: tap.tapId, gateId: tap.gate.id, gateClient: tap.gateClient, stationId: tap.gate.stationId, direction: tap.direction, tappedAtMs: tap.atMs,
-    residentId: verified.subject, credentialId: verified.credentialId, concession: verified.concession, presentationNonce: verified.presentationId,
-    presentation: tap.presentation, source: tap.source, traceContext: traceFields(),
+    id: tap.tapId,
+    gateId: tap.gate.id,
+    gateClient: tap.gateClient,
+    stationId: tap.gate.stationId,
+    direction: tap.direction,
+    tappedAtMs: tap.atMs,
+    residentId: verified.subject,
+    credentialId: verified.credentialId,
+    concession: verified.concession,
+    presentationNonce: verified.presentationId,
+    presentation: tap.presentation,
+    source: tap.source,
+    traceContext: traceFields(),
   };
 }
 
 export function gateOf(deps: GateDeps, gateId: string): Gate {
   const gate = deps.fares.gates.get(gateId);
   if (gate === undefined) {
-    if (gateId === '' || gateId.length > 64) throw invalidArgument(transitReasons.GATE_ID_INVALID, 'gate_id is required');
+    if (gateId === '' || gateId.length > 64)
+      throw invalidArgument(transitReasons.GATE_ID_INVALID, 'gate_id is required');
     throw notFound(transitReasons.GATE_UNKNOWN, 'no such gate');
   }
   return gate;
 }
 
 export function directionOf(direction: string): 'in' | 'out' {
-  if (direction !== 'in' && direction !== 'out') throw invalidArgument(transitReasons.DIRECTION_INVALID, 'direction is "in" or "out"');
+  if (direction !== 'in' && direction !== 'out')
+    throw invalidArgument(transitReasons.DIRECTION_INVALID, 'direction is "in" or "out"');
   return direction;
 }
 
 export function tapIdOf(tapId: string): string {
-  if (!tapIdPattern.test(tapId)) throw invalidArgument(transitReasons.TAP_ID_INVALID, 'tap_id is 1-128 of [A-Za-z0-9._:-]');
+  if (!tapIdPattern.test(tapId))
+    throw invalidArgument(transitReasons.TAP_ID_INVALID, 'tap_id is 1-128 of [A-Za-z0-9._:-]');
   return tapId;
 }

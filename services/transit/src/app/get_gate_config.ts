@@ -3,7 +3,11 @@ import type { GetGateConfigResponse } from '@citypass/proto/transit/v1/transit';
 import type { Principal } from '@citypass/platform/grpc';
 import { gateOf, type GateDeps } from './gate_calls.ts';
 
-export async function gateConfig(deps: GateDeps, principal: Principal | undefined, gateId: string): Promise<GetGateConfigResponse> {
+export async function gateConfig(
+  deps: GateDeps,
+  principal: Principal | undefined,
+  gateId: string,
+): Promise<GetGateConfigResponse> {
   const gate = gateOf(deps, gateId);
   deps.assignments.check(principal, gate.id);
   return {

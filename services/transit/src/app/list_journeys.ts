@@ -9,33 +9,49 @@ import { transitReasons } from '@citypass/contracts';
 
 const maxRangeDays = 31;
 
-export async function listJourneys(deps: RiderDeps, resident: Resident, from: string, to: string): Promise<ListJourneysResponse> {
+export async function listJourneys(
+  deps: RiderDeps,
+  resident: Resident,
+  from: string,
+  to: string,
+): Promise<ListJourneysResponse> {
   const schedule = deps.fares.schedule;
   const nowMs = deps.now();
   const today = serviceDayOf(nowMs, schedule.serviceDay);
   const lastDay = to === '' ? today : parseServiceDate(to, 'to_service_date');
   const firstDay = from === '' ? lastDay - 6 : parseServiceDate(from, 'from_service_date');
   if (firstDay > lastDay || lastDay - firstDay >= maxRangeDays) {
-    throw invalidArgument(transitReasons.DATE_RANGE_INVALID, `from_service_date must be before to_service_date, at most ${maxRangeDays} days`);
+    throw invalidArgument(
+      transitReasons.DATE_RANGE_INVALID,
+      `from_service_date must be before to_service_date, at most ${maxRangeDays} days`,
+    );
   }
   const statement = await statementOf(deps, resident, firstDay - 7, lastDay, nowMs);
-  const settlement = await deps.store.steps.settlementStates(resident.residentId, serviceDateText(firstDay), serviceDateText(lastDay));
+  const settlement = await deps.store.steps.settlementStates(
+    resident.residentId,
+    serviceDateText(firstDay),
+    serviceDateText(lastDay),
+  );
   const debt = await deps.store.denyList.find(resident.residentId);
   const journeys = statement.journeys
-    .filter((journey) => journey.serviceDate >= serviceDateText(firstDay) && journey.serviceDate <= serviceDateText(lastDay))
-    .map((journey): Journey => ({
-      journeyId: journey.journeyId,
-      serviceDate: journey.serviceDate,
-      status: journey.status,
-      originStationId: journey.entryStationId ?? '',
-      destinationStationId: journey.exitStationId ?? '',
-      startedAt: new Date(journey.startedAtMs),
-      endedAt: journey.endedAtMs === null ? undefined : new Date(journey.endedAtMs),
-      fareMinor: journey.fareMinor,
-      chargedMinor: journey.chargedMinor,
-      currency: statement.currency,
-      settlement: settlementOf(settlement.get(journey.journeyId), journey.chargedMinor),
-    }));
+    .filter(
+      (journey) => journey.serviceDate >= serviceDateText(firstDay) && journey.serviceDate <= serviceDateText(lastDay),
+    )
+    .map(
+      (journey): Journey => ({
+        journeyId: journey.journeyId,
+        serviceDate: journey.serviceDate,
+        status: journey.status,
+        originStationId: journey.entryStationId ?? '',
+        destinationStationId: journey.exitStationId ?? '',
+        startedAt: new Date(journey.startedAtMs),
+        endedAt: journey.endedAtMs === null ? undefined : new Date(journey.endedAtMs),
+        fareMinor: journey.fareMinor,
+        chargedMinor: journey.chargedMinor,
+        currency: statement.currency,
+        settlement: settlementOf(settlement.get(journey.journeyId), journey.chargedMinor),
+      }),
+    );
   return { journeys, debtMinor: debt?.debtMinor ?? 0n, currency: schedule.currency };
 }
 

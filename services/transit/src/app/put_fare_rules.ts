@@ -1,7 +1,11 @@
 // Operators add a fare rules version effective from a later service day (today's fares never change midway);
 // the domain checks it against the network and the versions before it. Idempotent by key: the same key returns
 // the version it created. Versions are never edited or removed: a correction is a newer version.
-import { FareRules as FareRulesMessage, type PutFareRulesRequest, type PutFareRulesResponse } from '@citypass/proto/transit/v1/transit';
+import {
+  FareRules as FareRulesMessage,
+  type PutFareRulesRequest,
+  type PutFareRulesResponse,
+} from '@citypass/proto/transit/v1/transit';
 import { alreadyExists, failedPrecondition } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { parseServiceDate, serviceDayOf } from '../domain/service_day.ts';
@@ -11,14 +15,19 @@ import type { TransitStore } from './transit_store.ts';
 import { commonReasons } from '@citypass/platform/reasons';
 import { transitReasons } from '@citypass/contracts';
 
-export async function putFareRules(deps: { store: TransitStore; fares: FareBook; now: () => number }, operator: string, request: PutFareRulesRequest): Promise<PutFareRulesResponse> {
+export async function putFareRules(
+  deps: { store: TransitStore; fares: FareBook; now: () => number },
+  operator: string,
+  request: PutFareRulesRequest,
+): Promise<PutFareRulesResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   const created = await deps.store.transaction(async (tx) => {
     await tx.fareRules.lockForWrite();
     const first = await tx.fareRules.createdBy(`${operator}:${key}`);
     if (first !== undefined) {
       const again = fareRulesFromProto(request.rules, first.version);
-      const bytes = (rules: typeof first): Buffer => Buffer.from(FareRulesMessage.encode(fareRulesToProto(rules)).finish());
+      const bytes = (rules: typeof first): Buffer =>
+        Buffer.from(FareRulesMessage.encode(fareRulesToProto(rules)).finish());
       if (!bytes(again).equals(bytes(first))) {
         throw alreadyExists(commonReasons.IDEMPOTENCY_KEY_REUSED, 'this idempotency key was used for other fare rules');
       }
@@ -29,10 +38,13 @@ export async function putFareRules(deps: { store: TransitStore; fares: FareBook;
     const rules = fareRulesFromProto(request.rules, lastVersion + 1);
     const today = serviceDayOf(deps.now(), deps.fares.schedule.serviceDay);
     if (parseServiceDate(rules.effectiveFrom, 'effective_from') <= today) {
-      throw failedPrecondition(transitReasons.EFFECTIVE_DATE_NOT_FUTURE, 'new fare rules take effect from a later service day than today');
+      throw failedPrecondition(
+        transitReasons.EFFECTIVE_DATE_NOT_FUTURE,
+        'new fare rules take effect from a later service day than today',
+      );
     }
     deps.fares.withVersions([...added, rules]); // the domain's checks, with the versions before it
-    if (await tx.fareRules.add(rules, `${operator}:${key}`) === 'effective_date_taken') {
+    if ((await tx.fareRules.add(rules, `${operator}:${key}`)) === 'effective_date_taken') {
       throw alreadyExists(transitReasons.EFFECTIVE_DATE_TAKEN, 'a version already takes effect on that service day');
     }
     return rules;

@@ -26,22 +26,45 @@ export interface Resident {
 
 export async function residentOf(deps: RiderDeps, presentation: string | undefined): Promise<Resident> {
   if (presentation === undefined || presentation === '') {
-    throw unauthenticated(transitReasons.PRESENTATION_MISSING, `residents authenticate with a presentation addressed to ${accountAudience}`);
+    throw unauthenticated(
+      transitReasons.PRESENTATION_MISSING,
+      `residents authenticate with a presentation addressed to ${accountAudience}`,
+    );
   }
   const verified = await deps.accountVerifier.verify(presentation, { audience: accountAudience });
   return { residentId: verified.subject, concession: checkConcession(verified.concession) };
 }
 
 /** Prices the resident's taps from `firstDay` to `lastDay`, with the week before counted toward caps. */
-export async function statementOf(deps: RiderDeps, resident: Resident, firstDay: number, lastDay: number, nowMs: number): Promise<Statement> {
+export async function statementOf(
+  deps: RiderDeps,
+  resident: Resident,
+  firstDay: number,
+  lastDay: number,
+  nowMs: number,
+): Promise<Statement> {
   const schedule = deps.fares.schedule;
-  const taps = (await deps.store.taps.between(resident.residentId, (firstDay - 1) * 86_400_000, (lastDay + 2) * 86_400_000))
-    .filter((tap) => {
-      const day = serviceDayOf(tap.atMs, schedule.serviceDay);
-      return day >= firstDay && day <= lastDay;
-    });
+  const taps = (
+    await deps.store.taps.between(resident.residentId, (firstDay - 1) * 86_400_000, (lastDay + 2) * 86_400_000)
+  ).filter((tap) => {
+    const day = serviceDayOf(tap.atMs, schedule.serviceDay);
+    return day >= firstDay && day <= lastDay;
+  });
   const first = taps[0];
-  const opening: DayTotal[] = first === undefined ? []
-    : await deps.store.journeys.dayTotalsBefore(resident.residentId, serviceDateText(serviceDayOf(first.atMs, schedule.serviceDay)), 7);
-  return computeStatement({ schedule, network: deps.fares.network, concession: resident.concession, taps, asOfMs: nowMs, openingDayTotals: opening });
+  const opening: DayTotal[] =
+    first === undefined
+      ? []
+      : await deps.store.journeys.dayTotalsBefore(
+          resident.residentId,
+          serviceDateText(serviceDayOf(first.atMs, schedule.serviceDay)),
+          7,
+        );
+  return computeStatement({
+    schedule,
+    network: deps.fares.network,
+    concession: resident.concession,
+    taps,
+    asOfMs: nowMs,
+    openingDayTotals: opening,
+  });
 }

@@ -19,17 +19,19 @@ export async function settleRider(deps: SettlementDeps, residentId: string): Pro
   if (lease === undefined) return 'busy';
   try {
     for (let round = 0; round < 3; round++) {
-      if (await runOpenSteps(deps, lease, residentId) === 'declined') {
+      if ((await runOpenSteps(deps, lease, residentId)) === 'declined') {
         await recordDebt(deps, residentId);
         // Nothing more until a top-up makes the declined steps pending (then every recent tap is priced again).
         await deps.store.riders.markWaitingForTopUp(residentId);
         return 'declined';
       }
-      if (await planSteps(deps, residentId) === 0) break;
+      if ((await planSteps(deps, residentId)) === 0) break;
     }
     await clearDebt(deps, residentId);
     return 'settled';
   } finally {
-    await lease.release().catch((error: unknown) => { deps.logger.warn('rider lease not released; it lapses', { residentId, error }); });
+    await lease.release().catch((error: unknown) => {
+      deps.logger.warn('rider lease not released; it lapses', { residentId, error });
+    });
   }
 }

@@ -22,18 +22,30 @@ export async function planSteps(deps: SettlementDeps, residentId: string): Promi
   const firstDay = today - repricedDays;
   const taps = await recentTaps(deps, residentId, nowMs, (atMs) => serviceDayOf(atMs, schedule.serviceDay) >= firstDay);
   const firstTap = taps[0];
-  const firstTapDate = firstTap === undefined ? serviceDateText(today) : serviceDateText(serviceDayOf(firstTap.atMs, schedule.serviceDay));
+  const firstTapDate =
+    firstTap === undefined ? serviceDateText(today) : serviceDateText(serviceDayOf(firstTap.atMs, schedule.serviceDay));
   // Caps reach back a week from the first priced day: what earlier (final) days charged counts toward them.
   const opening = await store.journeys.dayTotalsBefore(residentId, firstTapDate, repricedDays);
   const previous = await store.journeys.chargedSince(residentId, serviceDateText(firstDay));
 
   const statement = computeStatement({
-    schedule, network: deps.fares.network, concession: checkConcession(rider.concession), taps, asOfMs: nowMs, openingDayTotals: opening,
+    schedule,
+    network: deps.fares.network,
+    concession: checkConcession(rider.concession),
+    taps,
+    asOfMs: nowMs,
+    openingDayTotals: opening,
   });
   const adjustments = adjustmentsSince(previous, statement);
   const openUntil = statement.journeys
     .filter((journey) => journey.status === 'open')
-    .map((journey) => journey.startedAtMs + rulesForServiceDay(schedule, parseServiceDate(journey.serviceDate, 'serviceDate')).maxJourneyMinutes * msPerMinute + 1_000);
+    .map(
+      (journey) =>
+        journey.startedAtMs +
+        rulesForServiceDay(schedule, parseServiceDate(journey.serviceDate, 'serviceDate')).maxJourneyMinutes *
+          msPerMinute +
+        1_000,
+    );
   const recheckAtMs = openUntil.length === 0 ? undefined : Math.min(...openUntil);
   await store.transaction(async (tx) => {
     await tx.steps.add(residentId, adjustments);
@@ -46,7 +58,12 @@ export async function planSteps(deps: SettlementDeps, residentId: string): Promi
  * The rider's taps on the repriced days, in time order. A tap-out that opens the window but closes a journey
  * begun before it belongs to that (final) journey, not to a new exit-only one, so it is left out.
  */
-async function recentTaps(deps: SettlementDeps, residentId: string, nowMs: number, inWindow: (atMs: number) => boolean): Promise<Tap[]> {
+async function recentTaps(
+  deps: SettlementDeps,
+  residentId: string,
+  nowMs: number,
+  inWindow: (atMs: number) => boolean,
+): Promise<Tap[]> {
   const all = await deps.store.taps.between(residentId, nowMs - (repricedDays + 2) * 86_400_000);
   const firstIndex = all.findIndex((tap) => inWindow(tap.atMs));
   if (firstIndex < 0) return [];

@@ -26,16 +26,29 @@ async function inTapTrace<T>(store: TransitStore, step: SettlementStep, run: () 
   const parent = propagation.extract(ROOT_CONTEXT, await store.taps.traceContextOf(step.mandateTapId));
   const settlement = trace.getSpanContext(context.active());
   const links = settlement === undefined ? [] : [{ context: settlement }];
-  return context.with(parent, () => inSpan(tracer, `transit settle ${step.kind}`, { links, attributes: { 'citypass.journey_id': step.journeyId } }, run));
+  return context.with(parent, () =>
+    inSpan(
+      tracer,
+      `transit settle ${step.kind}`,
+      { links, attributes: { 'citypass.journey_id': step.journeyId } },
+      run,
+    ),
+  );
 }
 
 /** Carries out pending steps in order; 'declined' as soon as a charge is declined or one waits for a top-up. */
-export async function runOpenSteps(deps: SettlementDeps, lease: RiderLease, residentId: string): Promise<'done' | 'declined'> {
+export async function runOpenSteps(
+  deps: SettlementDeps,
+  lease: RiderLease,
+  residentId: string,
+): Promise<'done' | 'declined'> {
   for (const step of await deps.store.steps.open(residentId)) {
     if (step.status === 'declined') return 'declined';
     await lease.renew();
     try {
-      await inTapTrace(deps.store, step, () => step.kind === 'charge' ? runCharge(deps, residentId, step) : runRefund(deps, residentId, step));
+      await inTapTrace(deps.store, step, () =>
+        step.kind === 'charge' ? runCharge(deps, residentId, step) : runRefund(deps, residentId, step),
+      );
       transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome: 'done' });
     } catch (error) {
       const outcome = step.kind === 'charge' ? outcomeOfRefusal(error) : 'retry';
@@ -47,7 +60,11 @@ export async function runOpenSteps(deps: SettlementDeps, lease: RiderLease, resi
       transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome, reason });
       if (outcome === 'written_off') {
         await deps.store.transaction((tx) => finishStep(tx, residentId, step, reason));
-        deps.logger.warn('fare written off: the wallet will not accept its mandate', { residentId, journeyId: step.journeyId, reason });
+        deps.logger.warn('fare written off: the wallet will not accept its mandate', {
+          residentId,
+          journeyId: step.journeyId,
+          reason,
+        });
         continue;
       }
       await deps.store.steps.decline(step.id, reason);
@@ -58,7 +75,12 @@ export async function runOpenSteps(deps: SettlementDeps, lease: RiderLease, resi
 }
 
 /** Refusals that are the resident's to settle: the fare becomes a debt until a top-up (or, for limits, a later day). */
-const debtReasons = new Set<string>([walletReasons.INSUFFICIENT_FUNDS, walletReasons.RISK_DAILY_LIMIT, walletReasons.RISK_CREDENTIAL_CAP, walletReasons.MANDATE_CAP_EXCEEDED]);
+const debtReasons = new Set<string>([
+  walletReasons.INSUFFICIENT_FUNDS,
+  walletReasons.RISK_DAILY_LIMIT,
+  walletReasons.RISK_CREDENTIAL_CAP,
+  walletReasons.MANDATE_CAP_EXCEEDED,
+]);
 /** Refusals no one can ever fix for this tap: the ride cannot be charged, and is written off. */
 const writeOffReasons = new Set<string>([walletReasons.TAP_TOO_OLD, credentialReasons.CREDENTIAL_REVOKED]);
 
@@ -86,11 +108,20 @@ async function runCharge(deps: SettlementDeps, residentId: string, step: Settlem
     try {
       // Keys and reference per attempt: a retry of the same attempt (crash, timeout) repeats them exactly.
       const hold = await deps.wallet.charge({
-        key: `fare-${step.id}-${attempt}`, presentation, amountMinor: step.amountMinor, currency: step.currency,
-        reference: `fare:${step.id}:${attempt}`, holdTtlSeconds: fareHoldTtlSeconds,
+        key: `fare-${step.id}-${attempt}`,
+        presentation,
+        amountMinor: step.amountMinor,
+        currency: step.currency,
+        reference: `fare:${step.id}:${attempt}`,
+        holdTtlSeconds: fareHoldTtlSeconds,
       });
       await deps.store.transaction(async (tx) => {
-        await tx.journeys.addHold({ holdId: hold.holdId, residentId, journeyId: step.journeyId, capturedMinor: minorUnits(hold.capturedMinor) });
+        await tx.journeys.addHold({
+          holdId: hold.holdId,
+          residentId,
+          journeyId: step.journeyId,
+          capturedMinor: minorUnits(hold.capturedMinor),
+        });
         await finishStep(tx, residentId, step);
       });
       transitMetrics.chargedMinor.add(Number(step.amountMinor), { currency: step.currency });
@@ -98,7 +129,9 @@ async function runCharge(deps: SettlementDeps, residentId: string, step: Settlem
     } catch (error) {
       // The authorization was made but its hold ran out (or was released) before the capture: nothing was
       // charged, so a new attempt authorizes again.
-      const holdGone = isDomainError(error) && (error.reason === walletReasons.HOLD_EXPIRED || error.reason === walletReasons.HOLD_NOT_PENDING);
+      const holdGone =
+        isDomainError(error) &&
+        (error.reason === walletReasons.HOLD_EXPIRED || error.reason === walletReasons.HOLD_NOT_PENDING);
       if (!holdGone || attempt >= step.attempt + 2) throw error;
       attempt++;
       await deps.store.steps.setAttempt(step.id, attempt);
@@ -107,13 +140,20 @@ async function runCharge(deps: SettlementDeps, residentId: string, step: Settlem
 }
 
 async function runRefund(deps: SettlementDeps, residentId: string, step: SettlementStep): Promise<void> {
-  let remaining = step.amountMinor - await deps.store.steps.refundedFor(step.id);
+  let remaining = step.amountMinor - (await deps.store.steps.refundedFor(step.id));
   for (const held of await deps.store.journeys.refundableHolds(residentId, step.journeyId)) {
     if (remaining === 0n) break;
     const amount = minorUnits(held.leftMinor < remaining ? held.leftMinor : remaining);
     // A crash after this call and before the record below repeats it with the same key and amount.
-    const hold: Hold = await deps.wallet.refund({ key: `fare-${step.id}-${held.holdId}`, holdId: held.holdId, amountMinor: amount, reason: 'fare corrected' });
-    await deps.store.transaction((tx) => tx.steps.recordRefund(step.id, held.holdId, amount, minorUnits(hold.refundedMinor)));
+    const hold: Hold = await deps.wallet.refund({
+      key: `fare-${step.id}-${held.holdId}`,
+      holdId: held.holdId,
+      amountMinor: amount,
+      reason: 'fare corrected',
+    });
+    await deps.store.transaction((tx) =>
+      tx.steps.recordRefund(step.id, held.holdId, amount, minorUnits(hold.refundedMinor)),
+    );
     transitMetrics.refundedMinor.add(Number(amount), { currency: step.currency });
     remaining -= amount;
   }
@@ -122,15 +162,29 @@ async function runRefund(deps: SettlementDeps, residentId: string, step: Settlem
 }
 
 /** Records the journey's new charge; a written-off step records it too, with no money moved and no event. */
-async function finishStep(tx: TransitStore, residentId: string, step: SettlementStep, writtenOffReason?: string): Promise<void> {
+async function finishStep(
+  tx: TransitStore,
+  residentId: string,
+  step: SettlementStep,
+  writtenOffReason?: string,
+): Promise<void> {
   await tx.steps.finish(step.id, writtenOffReason);
-  await tx.journeys.recordCharge(residentId, { journeyId: step.journeyId, serviceDate: step.serviceDate, chargedMinor: step.chargedAfterMinor, currency: step.currency });
+  await tx.journeys.recordCharge(residentId, {
+    journeyId: step.journeyId,
+    serviceDate: step.serviceDate,
+    chargedMinor: step.chargedAfterMinor,
+    currency: step.currency,
+  });
   if (writtenOffReason !== undefined) return;
   await tx.appendEvent({
     type: transitSubjects.journeySettled,
     source: 'transit',
     payload: JourneySettled.encode({
-      journeyId: step.journeyId, residentId, serviceDate: step.serviceDate, chargedMinor: step.chargedAfterMinor, currency: step.currency,
+      journeyId: step.journeyId,
+      residentId,
+      serviceDate: step.serviceDate,
+      chargedMinor: step.chargedAfterMinor,
+      currency: step.currency,
     }).finish(),
   });
 }

@@ -8,7 +8,16 @@ import { invalidArgument } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import { transitMetrics } from '../metrics.ts';
 import {
-  clientOf, directionOf, gateOf, onlineSkewMs, rejectionReason, tapIdOf, tapIdReused, tapRecord, type GateDeps, type TapFacts,
+  clientOf,
+  directionOf,
+  gateOf,
+  onlineSkewMs,
+  rejectionReason,
+  tapIdOf,
+  tapIdReused,
+  tapRecord,
+  type GateDeps,
+  type TapFacts,
 } from './gate_calls.ts';
 import type { RecordOutcome } from './transit_store.ts';
 import { transitReasons } from '@citypass/contracts';
@@ -19,8 +28,10 @@ export async function tap(deps: GateDeps, principal: Principal | undefined, requ
   const direction = directionOf(request.direction);
   const nowMs = deps.now();
   const atMs = request.tappedAt === undefined ? nowMs : request.tappedAt.getTime();
-  if (!Number.isFinite(atMs) || atMs > nowMs + onlineSkewMs) throw invalidArgument(transitReasons.TAP_IN_FUTURE, 'tapped_at is later than now');
-  if (atMs < nowMs - onlineSkewMs) throw invalidArgument(transitReasons.TAP_TOO_OLD, 'tapped_at is minutes ago: upload stored taps with UploadTaps');
+  if (!Number.isFinite(atMs) || atMs > nowMs + onlineSkewMs)
+    throw invalidArgument(transitReasons.TAP_IN_FUTURE, 'tapped_at is later than now');
+  if (atMs < nowMs - onlineSkewMs)
+    throw invalidArgument(transitReasons.TAP_TOO_OLD, 'tapped_at is minutes ago: upload stored taps with UploadTaps');
   const tapId = request.tapId === '' ? randomUUID() : tapIdOf(request.tapId);
   const key = { presentation: request.presentation, gateId: gate.id, gateClient: clientOf(principal), direction };
   // A gate that lost the answer asks again with the same tap id: it gets the first answer (waiting for it if the
@@ -29,8 +40,17 @@ export async function tap(deps: GateDeps, principal: Principal | undefined, requ
   if (repeated === 'reused') throw tapIdReused();
   if (repeated !== undefined) return repeated;
   // Online: decided as of the service's clock, counting every revocation.
-  const answer = decideTap(deps.verifier, deps.denyList, request.presentation, nowMs)
-    .then((decision) => recordDecision(deps, decision, { tapId, gate, gateClient: key.gateClient, direction, atMs, presentation: request.presentation, source: 'online' }));
+  const answer = decideTap(deps.verifier, deps.denyList, request.presentation, nowMs).then((decision) =>
+    recordDecision(deps, decision, {
+      tapId,
+      gate,
+      gateClient: key.gateClient,
+      direction,
+      atMs,
+      presentation: request.presentation,
+      source: 'online',
+    }),
+  );
   if (request.tapId !== '') deps.answers.remember(tapId, key, answer);
   const { decision, reason } = await answer;
   transitMetrics.taps.add(1, { decision, reason, source: 'online' });
@@ -48,7 +68,8 @@ async function recordDecision(deps: GateDeps, decision: TapDecision, tap: TapFac
     deps.verifier.release(decision.presentation);
     throw error;
   }
-  if (outcome === 'recorded' || outcome === 'already_recorded') return { decision: 'OPEN', reason: '', tapId: tap.tapId };
+  if (outcome === 'recorded' || outcome === 'already_recorded')
+    return { decision: 'OPEN', reason: '', tapId: tap.tapId };
   if (outcome !== 'replayed') deps.verifier.release(decision.presentation);
   if (outcome === 'tap_id_reused') throw tapIdReused();
   return { decision: 'DENY', reason: rejectionReason(outcome), tapId: tap.tapId };

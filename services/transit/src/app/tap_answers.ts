@@ -24,8 +24,11 @@ export class TapAnswers {
   lookup(tapId: string, key: TapRequestKey): Promise<TapResponse> | 'reused' | undefined {
     const entry = this.#entries.get(tapId);
     if (entry === undefined) return undefined;
-    const same = entry.presentation === key.presentation && entry.gateId === key.gateId && entry.gateClient === key.gateClient
-      && entry.direction === key.direction;
+    const same =
+      entry.presentation === key.presentation &&
+      entry.gateId === key.gateId &&
+      entry.gateClient === key.gateClient &&
+      entry.direction === key.direction;
     return same ? entry.answer : 'reused';
   }
 
@@ -33,7 +36,9 @@ export class TapAnswers {
     const entry = { ...key, answer };
     this.#entries.set(tapId, entry);
     // A failed call is not an answer: the retry decides again.
-    answer.catch(() => { if (this.#entries.get(tapId) === entry) this.#entries.delete(tapId); });
+    answer.catch(() => {
+      if (this.#entries.get(tapId) === entry) this.#entries.delete(tapId);
+    });
     if (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);

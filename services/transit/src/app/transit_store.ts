@@ -149,7 +149,10 @@ export interface JourneyChargeStore {
   dayTotalsBefore(residentId: string, fromDate: string, days: number): Promise<DayTotal[]>;
   /** Each journey's charge on `fromDate` and after. */
   chargedSince(residentId: string, fromDate: string): Promise<ChargedJourney[]>;
-  recordCharge(residentId: string, charge: { journeyId: string; serviceDate: string; chargedMinor: MinorUnits; currency: string }): Promise<void>;
+  recordCharge(
+    residentId: string,
+    charge: { journeyId: string; serviceDate: string; chargedMinor: MinorUnits; currency: string },
+  ): Promise<void>;
   addHold(hold: { holdId: string; residentId: string; journeyId: string; capturedMinor: MinorUnits }): Promise<void>;
   /** The journey's holds with something left to refund, newest first. */
   refundableHolds(residentId: string, journeyId: string): Promise<RefundableHold[]>;

@@ -8,15 +8,28 @@ import type { Principal } from '@citypass/platform/grpc';
 import type { Gate } from '../gtfs/feed.ts';
 import { transitMetrics } from '../metrics.ts';
 import {
-  clientOf, gateOf, maxUploadAgeMs, maxUploadBatch, onlineSkewMs, rejectionReason, tapIdPattern, tapRecord, type GateDeps,
+  clientOf,
+  gateOf,
+  maxUploadAgeMs,
+  maxUploadBatch,
+  onlineSkewMs,
+  rejectionReason,
+  tapIdPattern,
+  tapRecord,
+  type GateDeps,
 } from './gate_calls.ts';
 import type { TapRecord } from './transit_store.ts';
 import { transitReasons } from '@citypass/contracts';
 
-export async function uploadTaps(deps: GateDeps, principal: Principal | undefined, request: UploadTapsRequest): Promise<UploadTapsResponse> {
+export async function uploadTaps(
+  deps: GateDeps,
+  principal: Principal | undefined,
+  request: UploadTapsRequest,
+): Promise<UploadTapsResponse> {
   const gate = gateOf(deps, request.gateId);
   deps.assignments.check(principal, gate.id);
-  if (request.taps.length > maxUploadBatch) throw invalidArgument(transitReasons.UPLOAD_TOO_LARGE, `at most ${maxUploadBatch} taps per upload`);
+  if (request.taps.length > maxUploadBatch)
+    throw invalidArgument(transitReasons.UPLOAD_TOO_LARGE, `at most ${maxUploadBatch} taps per upload`);
   const accepted: string[] = [];
   const rejected: RejectedTap[] = [];
   const records: TapRecord[] = [];
@@ -28,7 +41,11 @@ export async function uploadTaps(deps: GateDeps, principal: Principal | undefine
     }
     if (problem === undefined) {
       accepted.push(stored.tapId); // the gate denied it: nothing to price
-      transitMetrics.taps.add(1, { decision: 'DENY', reason: /^[A-Z0-9_]{1,64}$/.test(stored.reason) ? stored.reason : transitReasons.OTHER, source: 'offline' });
+      transitMetrics.taps.add(1, {
+        decision: 'DENY',
+        reason: /^[A-Z0-9_]{1,64}$/.test(stored.reason) ? stored.reason : transitReasons.OTHER,
+        source: 'offline',
+      });
       continue;
     }
     records.push(problem);
@@ -38,13 +55,22 @@ export async function uploadTaps(deps: GateDeps, principal: Principal | undefine
     const outcome = outcomes[index] ?? 'already_recorded';
     if (outcome === 'recorded' || outcome === 'already_recorded') accepted.push(record.id);
     else rejected.push({ tapId: record.id, reason: rejectionReason(outcome) });
-    transitMetrics.taps.add(1, { decision: outcome === 'recorded' || outcome === 'already_recorded' ? 'OPEN' : 'REJECTED', reason: '', source: 'offline' });
+    transitMetrics.taps.add(1, {
+      decision: outcome === 'recorded' || outcome === 'already_recorded' ? 'OPEN' : 'REJECTED',
+      reason: '',
+      source: 'offline',
+    });
   });
   return { acceptedTapIds: accepted, rejected };
 }
 
 /** A reason the tap cannot be taken, undefined for a denied tap (nothing to record), or the tap to record. */
-async function checkStoredTap(deps: GateDeps, gate: Gate, gateClient: string, stored: StoredTap): Promise<string | TapRecord | undefined> {
+async function checkStoredTap(
+  deps: GateDeps,
+  gate: Gate,
+  gateClient: string,
+  stored: StoredTap,
+): Promise<string | TapRecord | undefined> {
   if (!tapIdPattern.test(stored.tapId)) return transitReasons.TAP_ID_INVALID;
   if (stored.direction !== 'in' && stored.direction !== 'out') return transitReasons.DIRECTION_INVALID;
   if (stored.decision === 'DENY') return undefined;
@@ -65,5 +91,16 @@ async function checkStoredTap(deps: GateDeps, gate: Gate, gateClient: string, st
     throw error;
   }
   if (verified.amountCap !== undefined) return transitReasons.PRESENTATION_CAPPED;
-  return tapRecord({ tapId: stored.tapId, gate, gateClient, direction: stored.direction, atMs, presentation: stored.presentation, source: 'offline' }, verified);
+  return tapRecord(
+    {
+      tapId: stored.tapId,
+      gate,
+      gateClient,
+      direction: stored.direction,
+      atMs,
+      presentation: stored.presentation,
+      source: 'offline',
+    },
+    verified,
+  );
 }

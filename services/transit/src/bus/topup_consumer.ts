@@ -12,7 +12,12 @@ const toppedUpSubject = walletEventSubjects.toppedUp;
 const consumer = 'transit-topups';
 
 export async function startTopUpConsumer(options: {
-  js: JetStreamClient; jsm: JetStreamManager; stream: string; store: TransitStore; logger: Logger; onRetry?: () => void;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  stream: string;
+  store: TransitStore;
+  logger: Logger;
+  onRetry?: () => void;
 }): Promise<{ stop(): Promise<void> }> {
   return startConsumer({
     js: options.js,
@@ -28,7 +33,10 @@ export async function startTopUpConsumer(options: {
         return tx.steps.retryDeclined(event.residentId);
       });
       if (retried > 0) {
-        options.logger.info('top-up received: retrying declined fares', { residentId: event.residentId, steps: retried });
+        options.logger.info('top-up received: retrying declined fares', {
+          residentId: event.residentId,
+          steps: retried,
+        });
         options.onRetry?.();
       }
     },

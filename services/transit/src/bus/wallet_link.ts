@@ -4,7 +4,14 @@
 import { walletReasons, walletRequestSubjects } from '@citypass/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
-  AuthorizeRequest, AuthorizeResponse, CaptureRequest, CaptureResponse, RefundRequest, RefundResponse, VoidRequest, type Hold,
+  AuthorizeRequest,
+  AuthorizeResponse,
+  CaptureRequest,
+  CaptureResponse,
+  RefundRequest,
+  RefundResponse,
+  VoidRequest,
+  type Hold,
 } from '@citypass/proto/wallet/v1/wallet';
 import { request } from '@citypass/platform/bus';
 import type { ClientCredentials } from '@citypass/platform/client_credentials';
@@ -12,7 +19,14 @@ import { isDomainError } from '@citypass/platform/errors';
 
 export interface WalletLink {
   /** Authorize against the tap's presentation and capture it all: the fare is charged. */
-  charge(input: { key: string; presentation: string; amountMinor: bigint; currency: string; reference: string; holdTtlSeconds?: number }): Promise<Hold>;
+  charge(input: {
+    key: string;
+    presentation: string;
+    amountMinor: bigint;
+    currency: string;
+    reference: string;
+    holdTtlSeconds?: number;
+  }): Promise<Hold>;
   refund(input: { key: string; holdId: string; amountMinor: bigint; reason: string }): Promise<Hold>;
 }
 
@@ -35,18 +49,34 @@ export function natsWalletLink(nc: NatsConnection, credentials: ClientCredential
   };
   return {
     async charge({ key, presentation, amountMinor, currency, reference, holdTtlSeconds = 0 }) {
-      const authorized = AuthorizeResponse.decode(await call(walletRequestSubjects.authorize, AuthorizeRequest.encode({
-        idempotencyKey: `${key}:authorize`, amount: { amountMinor, currency }, presentation, reference, holdTtlSeconds, settlesTap: true,
-      }).finish()));
+      const authorized = AuthorizeResponse.decode(
+        await call(
+          walletRequestSubjects.authorize,
+          AuthorizeRequest.encode({
+            idempotencyKey: `${key}:authorize`,
+            amount: { amountMinor, currency },
+            presentation,
+            reference,
+            holdTtlSeconds,
+            settlesTap: true,
+          }).finish(),
+        ),
+      );
       const holdId = authorized.hold?.holdId ?? '';
       let capturedBytes: Uint8Array;
       try {
-        capturedBytes = await call(walletRequestSubjects.capture, CaptureRequest.encode({ idempotencyKey: `${key}:capture`, holdId, amountMinor }).finish());
+        capturedBytes = await call(
+          walletRequestSubjects.capture,
+          CaptureRequest.encode({ idempotencyKey: `${key}:capture`, holdId, amountMinor }).finish(),
+        );
       } catch (error) {
         // The hold ran out before its capture (transit was down for a while): release it now rather than when the
         // wallet's sweeper gets to it, so the next attempt's authorization finds the resident's money free.
         if (isDomainError(error) && error.reason === walletReasons.HOLD_EXPIRED) {
-          await call(walletRequestSubjects.void, VoidRequest.encode({ idempotencyKey: `${key}:void`, holdId }).finish()).catch(() => undefined);
+          await call(
+            walletRequestSubjects.void,
+            VoidRequest.encode({ idempotencyKey: `${key}:void`, holdId }).finish(),
+          ).catch(() => undefined);
         }
         throw error;
       }
@@ -55,9 +85,17 @@ export function natsWalletLink(nc: NatsConnection, credentials: ClientCredential
       return captured.hold;
     },
     async refund({ key, holdId, amountMinor, reason }) {
-      const refunded = RefundResponse.decode(await call(walletRequestSubjects.refund, RefundRequest.encode({
-        idempotencyKey: key, holdId, amountMinor, reason,
-      }).finish()));
+      const refunded = RefundResponse.decode(
+        await call(
+          walletRequestSubjects.refund,
+          RefundRequest.encode({
+            idempotencyKey: key,
+            holdId,
+            amountMinor,
+            reason,
+          }).finish(),
+        ),
+      );
       if (refunded.hold === undefined) throw new Error('the wallet answered a refund without its hold');
       return refunded.hold;
     },

@@ -44,29 +44,54 @@ export function adjustmentsSince(previous: readonly ChargedJourney[], statement:
     if (previousMinor === chargedMinor) return;
     const kind = chargedMinor > previousMinor ? 'charge' : 'refund';
     const amountMinor = minorUnits(kind === 'charge' ? chargedMinor - previousMinor : previousMinor - chargedMinor);
-    adjustments.push({ journeyId, serviceDate, kind, amountMinor, currency: statement.currency, previousMinor, chargedMinor });
+    adjustments.push({
+      journeyId,
+      serviceDate,
+      kind,
+      amountMinor,
+      currency: statement.currency,
+      previousMinor,
+      chargedMinor,
+    });
   };
   const current = new Set<string>();
   for (const journey of statement.journeys) {
     current.add(journey.journeyId);
-    add(journey.journeyId, journey.serviceDate, before.get(journey.journeyId)?.chargedMinor ?? minorUnits(0n), journey.chargedMinor);
+    add(
+      journey.journeyId,
+      journey.serviceDate,
+      before.get(journey.journeyId)?.chargedMinor ?? minorUnits(0n),
+      journey.chargedMinor,
+    );
   }
   for (const [journeyId, record] of before) {
     const inScope = first !== null && record.serviceDate >= first;
     if (inScope && !current.has(journeyId)) add(journeyId, record.serviceDate, record.chargedMinor, minorUnits(0n));
   }
-  return [...adjustments.filter((item) => item.kind === 'refund'), ...adjustments.filter((item) => item.kind === 'charge')];
+  return [
+    ...adjustments.filter((item) => item.kind === 'refund'),
+    ...adjustments.filter((item) => item.kind === 'charge'),
+  ];
 }
 
-function previousByJourney(previous: readonly ChargedJourney[]): Map<string, { serviceDate: string; chargedMinor: MinorUnits }> {
+function previousByJourney(
+  previous: readonly ChargedJourney[],
+): Map<string, { serviceDate: string; chargedMinor: MinorUnits }> {
   const byJourney = new Map<string, { serviceDate: string; chargedMinor: MinorUnits }>();
   for (const record of previous) {
-    if (byJourney.has(record.journeyId)) throw invalidArgument(transitReasons.CHARGED_JOURNEY_DUPLICATE, `journey ${record.journeyId} is listed twice`);
+    if (byJourney.has(record.journeyId))
+      throw invalidArgument(transitReasons.CHARGED_JOURNEY_DUPLICATE, `journey ${record.journeyId} is listed twice`);
     if (record.chargedMinor < 0n || record.chargedMinor > maxFareAmountMinor) {
-      throw invalidArgument(transitReasons.CHARGED_AMOUNT_INVALID, `journey ${record.journeyId} has an out-of-range charged amount`);
+      throw invalidArgument(
+        transitReasons.CHARGED_AMOUNT_INVALID,
+        `journey ${record.journeyId} has an out-of-range charged amount`,
+      );
     }
     if (!/^\d{4}-\d{2}-\d{2}$/.test(record.serviceDate)) {
-      throw invalidArgument(transitReasons.SERVICE_DATE_INVALID, `journey ${record.journeyId} has a service date not written YYYY-MM-DD`);
+      throw invalidArgument(
+        transitReasons.SERVICE_DATE_INVALID,
+        `journey ${record.journeyId} has a service date not written YYYY-MM-DD`,
+      );
     }
     byJourney.set(record.journeyId, { serviceDate: record.serviceDate, chargedMinor: minorUnits(record.chargedMinor) });
   }

@@ -10,7 +10,7 @@ const history = taps([
   ...trip('central', 'airport', '2025-03-04', '08:00', '08:40'),
 ]);
 
-test('fares - cap progress shows what is used and left of today\'s cap and this calendar week\'s cap', () => {
+test("fares - cap progress shows what is used and left of today's cap and this calendar week's cap", () => {
   const progress = capProgress(statementOf(history, '2025-03-04 12:00'), sampleSchedule);
   assert.deepEqual(progress, {
     serviceDate: '2025-03-04',

@@ -50,5 +50,9 @@ export function capProgress(statement: Statement, schedule: FareSchedule): CapPr
 }
 
 function usage(capMinor: bigint, chargedMinor: bigint): CapUsage {
-  return { capMinor: minorUnits(capMinor), chargedMinor: minorUnits(chargedMinor), remainingMinor: atLeastZero(capMinor - chargedMinor) };
+  return {
+    capMinor: minorUnits(capMinor),
+    chargedMinor: minorUnits(chargedMinor),
+    remainingMinor: atLeastZero(capMinor - chargedMinor),
+  };
 }

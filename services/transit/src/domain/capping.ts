@@ -24,13 +24,19 @@ export interface CapResult {
   readonly dayTotals: ReadonlyMap<ServiceDay, bigint>;
 }
 
-export function applyCaps(priced: readonly PricedJourney[], concession: ConcessionClass, openingTotals: ReadonlyMap<ServiceDay, bigint>): CapResult {
+export function applyCaps(
+  priced: readonly PricedJourney[],
+  concession: ConcessionClass,
+  openingTotals: ReadonlyMap<ServiceDay, bigint>,
+): CapResult {
   const dayTotals = new Map(openingTotals);
   const journeys = priced.map((item): CappedJourney => {
     const { serviceDay, rules } = item.journey;
     const cap = rules.caps[concession];
     const dailyLeft = atLeastZero(cap.dailyMinor - chargedWithin(dayTotals, dailyCapWindow(serviceDay)));
-    const weeklyLeft = atLeastZero(cap.weeklyMinor - chargedWithin(dayTotals, weeklyCapWindow(serviceDay, rules.weeklyCapPeriod)));
+    const weeklyLeft = atLeastZero(
+      cap.weeklyMinor - chargedWithin(dayTotals, weeklyCapWindow(serviceDay, rules.weeklyCapPeriod)),
+    );
     const left = smallerOf(dailyLeft, weeklyLeft);
     const chargedMinor = minorUnits(smallerOf(item.fareMinor, left));
     const binding: CapReason = weeklyLeft < dailyLeft ? 'weekly_cap' : 'daily_cap';

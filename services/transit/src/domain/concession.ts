@@ -10,6 +10,10 @@ export type ByConcession<T> = Readonly<Record<ConcessionClass, T>>;
 
 export function checkConcession(value: string): ConcessionClass {
   const found = concessionClasses.find((concession) => concession === value);
-  if (found === undefined) throw invalidArgument(transitReasons.CONCESSION_UNKNOWN, `concession class must be one of ${concessionClasses.join(', ')}`);
+  if (found === undefined)
+    throw invalidArgument(
+      transitReasons.CONCESSION_UNKNOWN,
+      `concession class must be one of ${concessionClasses.join(', ')}`,
+    );
   return found;
 }

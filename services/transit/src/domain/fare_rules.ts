@@ -56,7 +56,10 @@ export function rulesForServiceDay(schedule: FareSchedule, day: ServiceDay): Far
     if (parseServiceDate(rules.effectiveFrom, 'effectiveFrom') <= day) found = rules;
   }
   if (found === undefined) {
-    throw failedPrecondition(transitReasons.FARE_RULES_NOT_EFFECTIVE, `no fare rules are in force on service day ${serviceDateText(day)}`);
+    throw failedPrecondition(
+      transitReasons.FARE_RULES_NOT_EFFECTIVE,
+      `no fare rules are in force on service day ${serviceDateText(day)}`,
+    );
   }
   return found;
 }

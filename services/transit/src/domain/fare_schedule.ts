@@ -11,10 +11,14 @@ import { transitReasons } from '@citypass/contracts';
 export const maxFareRuleVersions = 100;
 
 export function createFareSchedule(input: FareScheduleInput, network: Network): FareSchedule {
-  if (!isCurrencyCode(input.currency)) throw invalidArgument(transitReasons.CURRENCY_INVALID, 'currency must be an ISO 4217 code like EUR');
+  if (!isCurrencyCode(input.currency))
+    throw invalidArgument(transitReasons.CURRENCY_INVALID, 'currency must be an ISO 4217 code like EUR');
   checkServiceDayRule(input.serviceDay);
   if (input.versions.length === 0 || input.versions.length > maxFareRuleVersions) {
-    throw invalidArgument(transitReasons.FARE_RULES_COUNT_INVALID, `a schedule holds 1-${maxFareRuleVersions} versions of the fare rules`);
+    throw invalidArgument(
+      transitReasons.FARE_RULES_COUNT_INVALID,
+      `a schedule holds 1-${maxFareRuleVersions} versions of the fare rules`,
+    );
   }
   let previous: { version: number; effectiveDay: number } | undefined;
   for (const rules of input.versions) {
@@ -23,7 +27,10 @@ export function createFareSchedule(input: FareScheduleInput, network: Network): 
     }
     const effectiveDay = parseServiceDate(rules.effectiveFrom, 'effectiveFrom');
     if (previous !== undefined && (rules.version <= previous.version || effectiveDay <= previous.effectiveDay)) {
-      throw invalidArgument(transitReasons.FARE_RULES_ORDER_INVALID, 'versions must increase, each effective from a later service date');
+      throw invalidArgument(
+        transitReasons.FARE_RULES_ORDER_INVALID,
+        'versions must increase, each effective from a later service date',
+      );
     }
     checkFareRules(rules, network);
     previous = { version: rules.version, effectiveDay };

@@ -7,7 +7,12 @@ import { minorUnits, zeroMinor, type MinorUnits } from './money.ts';
 import type { Network, Station } from './network.ts';
 import { zoneFareMinor } from './zone_fare.ts';
 
-export type FareReason = 'zone_fare' | 'max_fare_no_tap_out' | 'max_fare_time_exceeded' | 'unmatched_exit_fare' | 'not_due_yet';
+export type FareReason =
+  | 'zone_fare'
+  | 'max_fare_no_tap_out'
+  | 'max_fare_time_exceeded'
+  | 'unmatched_exit_fare'
+  | 'not_due_yet';
 
 export interface PricedJourney {
   readonly journey: Journey;
@@ -25,14 +30,19 @@ export function priceJourney(journey: Journey, network: Network, concession: Con
     case 'time_exceeded':
       return { journey, fareMinor: minorUnits(rules.maxFareMinor[concession]), fareReason: 'max_fare_time_exceeded' };
     case 'no_tap_in':
-      return { journey, fareMinor: minorUnits(rules.unmatchedExitFareMinor[concession]), fareReason: 'unmatched_exit_fare' };
+      return {
+        journey,
+        fareMinor: minorUnits(rules.unmatchedExitFareMinor[concession]),
+        fareReason: 'unmatched_exit_fare',
+      };
     case 'open':
       return { journey, fareMinor: zeroMinor, fareReason: 'not_due_yet' };
   }
 }
 
 function completeFare(journey: CompleteJourney, network: Network, concession: ConcessionClass): MinorUnits {
-  const fare = (from: string, to: string): bigint => zoneFareMinor(journey.rules, station(network, from), station(network, to), concession);
+  const fare = (from: string, to: string): bigint =>
+    zoneFareMinor(journey.rules, station(network, from), station(network, to), concession);
   const origin = journey.legs[0].tapIn.stationId;
   const destination = journey.legs[journey.legs.length - 1]?.tapOut.stationId ?? origin;
   let highest = fare(origin, destination);

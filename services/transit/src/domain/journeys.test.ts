@@ -6,7 +6,13 @@ import { local, statementOf, taps, trip } from './testing/fixtures.ts';
 
 /** [journey id, status, fare, charged, cap reason] per journey. */
 const summary = (statement: Statement): [string, string, bigint, bigint, string][] =>
-  statement.journeys.map((journey) => [journey.journeyId, journey.status, journey.fareMinor, journey.chargedMinor, journey.capReason]);
+  statement.journeys.map((journey) => [
+    journey.journeyId,
+    journey.status,
+    journey.fareMinor,
+    journey.chargedMinor,
+    journey.capReason,
+  ]);
 const day = '2025-03-04';
 const journeyAt = (statement: Statement, index: number): JourneyCharge => {
   const journey = statement.journeys[index];
@@ -17,7 +23,10 @@ const journeyAt = (statement: Statement, index: number): JourneyCharge => {
 test('fares - a tap-in exactly at the end of the transfer window continues the journey; 1 ms later it starts a new fare', () => {
   // Central (1) -> Riverside (1/2), then Riverside -> Airport (3): one journey Central -> Airport = 480,
   // not 290 + 300 = 590. The window is 30 minutes, inclusive.
-  const specs = [...trip('central', 'riverside', day, '08:00', '08:20'), ...trip('riverside', 'airport', day, '08:50', '09:10')];
+  const specs = [
+    ...trip('central', 'riverside', day, '08:00', '08:20'),
+    ...trip('riverside', 'airport', day, '08:50', '09:10'),
+  ];
   const joined = statementOf(taps(specs), `${day} 12:00`);
   assert.deepEqual(summary(joined), [['t1', 'complete', 480n, 480n, 'none']]);
   assert.deepEqual(journeyAt(joined, 0).tapIds, ['t1', 't2', 't3', 't4']);
@@ -32,20 +41,38 @@ test('fares - a tap-in exactly at the end of the transfer window continues the j
 
 test('fares - a transfer never continues past the maximum journey time, across a service day, or back to the origin', () => {
   // Whole journey 08:00-10:01 > 120 minutes: two fares.
-  const long = [...trip('central', 'riverside', day, '08:00', '09:20'), ...trip('riverside', 'airport', day, '09:40', '10:01')];
-  assert.deepEqual(summary(statementOf(taps(long), `${day} 12:00`)).map(([id]) => id), ['t1', 't3']);
+  const long = [
+    ...trip('central', 'riverside', day, '08:00', '09:20'),
+    ...trip('riverside', 'airport', day, '09:40', '10:01'),
+  ];
+  assert.deepEqual(
+    summary(statementOf(taps(long), `${day} 12:00`)).map(([id]) => id),
+    ['t1', 't3'],
+  );
   // Exit 04:20, re-entry 04:35: a new service day starts at 04:30.
-  const dawn = [...trip('central', 'riverside', day, '04:00', '04:20'), ...trip('riverside', 'airport', day, '04:35', '04:50')];
+  const dawn = [
+    ...trip('central', 'riverside', day, '04:00', '04:20'),
+    ...trip('riverside', 'airport', day, '04:35', '04:50'),
+  ];
   const dawnStatement = statementOf(taps(dawn), `${day} 12:00`);
-  assert.deepEqual(dawnStatement.journeys.map((journey) => journey.serviceDate), ['2025-03-03', '2025-03-04']);
+  assert.deepEqual(
+    dawnStatement.journeys.map((journey) => journey.serviceDate),
+    ['2025-03-03', '2025-03-04'],
+  );
   // Central -> Market and back within the window: a return trip is two journeys.
-  const back = [...trip('central', 'market', day, '08:00', '08:20'), ...trip('market', 'central', day, '08:30', '08:50')];
+  const back = [
+    ...trip('central', 'market', day, '08:00', '08:20'),
+    ...trip('market', 'central', day, '08:30', '08:50'),
+  ];
   assert.deepEqual(summary(statementOf(taps(back), `${day} 12:00`)), [
     ['t1', 'complete', 350n, 350n, 'none'],
     ['t3', 'complete', 350n, 350n, 'none'],
   ]);
   // Central -> Market, then Stadium -> Harbour: joined, but never below the dearest leg (350, not 1-1's 290).
-  const loop = [...trip('central', 'market', day, '08:00', '08:20'), ...trip('stadium', 'harbour', day, '08:30', '08:50')];
+  const loop = [
+    ...trip('central', 'market', day, '08:00', '08:20'),
+    ...trip('stadium', 'harbour', day, '08:30', '08:50'),
+  ];
   assert.deepEqual(summary(statementOf(taps(loop), `${day} 12:00`)), [['t1', 'complete', 350n, 350n, 'none']]);
 });
 
@@ -98,11 +125,14 @@ test('fares - a 01:00 tap counts towards the previous service day and its daily 
     ...trip('central', 'harbour', day, '04:30', '04:45'),
   ];
   const statement = statementOf(taps(specs), `${day} 12:00`);
-  assert.deepEqual(statement.journeys.map((journey) => [journey.serviceDate, journey.chargedMinor, journey.capReason]), [
-    ['2025-03-03', 480n, 'none'],
-    ['2025-03-03', 420n, 'daily_cap'],
-    ['2025-03-03', 0n, 'daily_cap'],
-    ['2025-03-04', 290n, 'none'],
-  ]);
+  assert.deepEqual(
+    statement.journeys.map((journey) => [journey.serviceDate, journey.chargedMinor, journey.capReason]),
+    [
+      ['2025-03-03', 480n, 'none'],
+      ['2025-03-03', 420n, 'daily_cap'],
+      ['2025-03-03', 0n, 'daily_cap'],
+      ['2025-03-04', 290n, 'none'],
+    ],
+  );
   assert.equal(local(`${day} 01:00`), Date.parse('2025-03-04T00:00:00Z'));
 });

@@ -51,7 +51,13 @@ export function groupJourneys(legs: readonly Leg[], schedule: FareSchedule): Jou
 }
 
 function extend(journey: CompleteJourney, leg: CompleteLeg): CompleteJourney {
-  return { status: 'complete', id: journey.id, serviceDay: journey.serviceDay, rules: journey.rules, legs: [...journey.legs, leg] };
+  return {
+    status: 'complete',
+    id: journey.id,
+    serviceDay: journey.serviceDay,
+    rules: journey.rules,
+    legs: [...journey.legs, leg],
+  };
 }
 
 function identify(id: string, atMs: number, schedule: FareSchedule): JourneyBase {

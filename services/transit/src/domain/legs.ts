@@ -49,7 +49,8 @@ export function pairLegs(taps: readonly Tap[], schedule: FareSchedule, asOfMs: n
       entry = null;
     }
   }
-  if (entry !== null) legs.push({ status: isDue(entry, schedule, asOfMs) ? 'no_tap_out' : 'open', tapIn: entry, tapOut: null });
+  if (entry !== null)
+    legs.push({ status: isDue(entry, schedule, asOfMs) ? 'no_tap_out' : 'open', tapIn: entry, tapOut: null });
   return legs;
 }
 

@@ -24,17 +24,47 @@ test('fares - a station in two zones is priced from the zone that gives the chea
 
 test('fares - a network refuses duplicate stations, bad zones and lines through unknown stations', () => {
   const central = { id: 'central', name: 'Central', zones: [1] };
-  assert.equal(refusal(() => createNetwork({ stations: [] })), 'invalid_argument:NETWORK_SIZE_INVALID');
-  assert.equal(refusal(() => createNetwork({ stations: [central, central] })), 'invalid_argument:STATION_DUPLICATE');
-  assert.equal(refusal(() => createNetwork({ stations: [{ ...central, zones: [] }] })), 'invalid_argument:STATION_ZONES_INVALID');
-  assert.equal(refusal(() => createNetwork({ stations: [{ ...central, zones: [1, 2, 3] }] })), 'invalid_argument:STATION_ZONES_INVALID');
-  assert.equal(refusal(() => createNetwork({ stations: [{ ...central, zones: [0] }] })), 'invalid_argument:STATION_ZONES_INVALID');
-  assert.equal(refusal(() => createNetwork({ stations: [{ ...central, zones: [1.5] }] })), 'invalid_argument:STATION_ZONES_INVALID');
-  assert.equal(refusal(() => createNetwork({ stations: [{ ...central, id: 'bad id' }] })), 'invalid_argument:STATION_ID_INVALID');
-  assert.equal(refusal(() => createNetwork({ stations: [{ ...central, name: ' ' }] })), 'invalid_argument:STATION_NAME_INVALID');
+  assert.equal(
+    refusal(() => createNetwork({ stations: [] })),
+    'invalid_argument:NETWORK_SIZE_INVALID',
+  );
+  assert.equal(
+    refusal(() => createNetwork({ stations: [central, central] })),
+    'invalid_argument:STATION_DUPLICATE',
+  );
+  assert.equal(
+    refusal(() => createNetwork({ stations: [{ ...central, zones: [] }] })),
+    'invalid_argument:STATION_ZONES_INVALID',
+  );
+  assert.equal(
+    refusal(() => createNetwork({ stations: [{ ...central, zones: [1, 2, 3] }] })),
+    'invalid_argument:STATION_ZONES_INVALID',
+  );
+  assert.equal(
+    refusal(() => createNetwork({ stations: [{ ...central, zones: [0] }] })),
+    'invalid_argument:STATION_ZONES_INVALID',
+  );
+  assert.equal(
+    refusal(() => createNetwork({ stations: [{ ...central, zones: [1.5] }] })),
+    'invalid_argument:STATION_ZONES_INVALID',
+  );
+  assert.equal(
+    refusal(() => createNetwork({ stations: [{ ...central, id: 'bad id' }] })),
+    'invalid_argument:STATION_ID_INVALID',
+  );
+  assert.equal(
+    refusal(() => createNetwork({ stations: [{ ...central, name: ' ' }] })),
+    'invalid_argument:STATION_NAME_INVALID',
+  );
   const line = { id: 'red', name: 'Red', stationIds: ['central', 'nowhere'] };
-  assert.equal(refusal(() => createNetwork({ stations: [central], lines: [line] })), 'invalid_argument:LINE_STATION_UNKNOWN');
-  assert.equal(refusal(() => createNetwork({ stations: [central], lines: [{ ...line, stationIds: ['central'] }] })), 'ok');
+  assert.equal(
+    refusal(() => createNetwork({ stations: [central], lines: [line] })),
+    'invalid_argument:LINE_STATION_UNKNOWN',
+  );
+  assert.equal(
+    refusal(() => createNetwork({ stations: [central], lines: [{ ...line, stationIds: ['central'] }] })),
+    'ok',
+  );
 });
 
 test('fares - the sample city has 3 zones, 10 stations, 2 lines and prices in EUR', () => {

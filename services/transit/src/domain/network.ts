@@ -38,15 +38,18 @@ export function createNetwork(input: NetworkInput): Network {
   const stations = new Map<string, Station>();
   for (const station of input.stations) {
     checkStation(station);
-    if (stations.has(station.id)) throw invalidArgument(transitReasons.STATION_DUPLICATE, `station ${station.id} is listed twice`);
+    if (stations.has(station.id))
+      throw invalidArgument(transitReasons.STATION_DUPLICATE, `station ${station.id} is listed twice`);
     stations.set(station.id, station);
   }
   const lines = new Map<string, Line>();
   for (const line of input.lines ?? []) {
-    if (!idPattern.test(line.id)) throw invalidArgument(transitReasons.LINE_ID_INVALID, 'line ids are 1-64 of [A-Za-z0-9._:-]');
+    if (!idPattern.test(line.id))
+      throw invalidArgument(transitReasons.LINE_ID_INVALID, 'line ids are 1-64 of [A-Za-z0-9._:-]');
     if (lines.has(line.id)) throw invalidArgument(transitReasons.LINE_DUPLICATE, `line ${line.id} is listed twice`);
     const unknown = line.stationIds.find((stationId) => !stations.has(stationId));
-    if (unknown !== undefined) throw invalidArgument(transitReasons.LINE_STATION_UNKNOWN, `line ${line.id} calls at unknown station ${unknown}`);
+    if (unknown !== undefined)
+      throw invalidArgument(transitReasons.LINE_STATION_UNKNOWN, `line ${line.id} calls at unknown station ${unknown}`);
     lines.set(line.id, line);
   }
   const zones = [...new Set(input.stations.flatMap((station) => station.zones))].sort((a, b) => a - b);
@@ -54,13 +57,25 @@ export function createNetwork(input: NetworkInput): Network {
 }
 
 function checkStation(station: Station): void {
-  if (!idPattern.test(station.id)) throw invalidArgument(transitReasons.STATION_ID_INVALID, 'station ids are 1-64 of [A-Za-z0-9._:-]');
+  if (!idPattern.test(station.id))
+    throw invalidArgument(transitReasons.STATION_ID_INVALID, 'station ids are 1-64 of [A-Za-z0-9._:-]');
   if (station.name.trim().length === 0 || station.name.length > 100) {
-    throw invalidArgument(transitReasons.STATION_NAME_INVALID, `station ${station.id} needs a name of 1-100 characters`);
+    throw invalidArgument(
+      transitReasons.STATION_NAME_INVALID,
+      `station ${station.id} needs a name of 1-100 characters`,
+    );
   }
   const zones = station.zones;
-  const valid = zones.length >= 1 && zones.length <= maxZonesPerStation && new Set(zones).size === zones.length && zones.every(isZone);
-  if (!valid) throw invalidArgument(transitReasons.STATION_ZONES_INVALID, `station ${station.id} must sit in one or two distinct zones 1-99`);
+  const valid =
+    zones.length >= 1 &&
+    zones.length <= maxZonesPerStation &&
+    new Set(zones).size === zones.length &&
+    zones.every(isZone);
+  if (!valid)
+    throw invalidArgument(
+      transitReasons.STATION_ZONES_INVALID,
+      `station ${station.id} must sit in one or two distinct zones 1-99`,
+    );
 }
 
 export function isZone(value: number): boolean {

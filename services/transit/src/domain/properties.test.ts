@@ -15,15 +15,23 @@ import { randomBatches, randomHistory } from './testing/random_history.ts';
 import { pick, randomInt, seededRandom, type Random } from './testing/seeded_random.ts';
 
 const runs = 150;
-const tightCaps = { ...sampleFareRules.caps, adult: { dailyMinor: 900n, weeklyMinor: 2_000n }, senior: { dailyMinor: 450n, weeklyMinor: 1_000n } };
+const tightCaps = {
+  ...sampleFareRules.caps,
+  adult: { dailyMinor: 900n, weeklyMinor: 2_000n },
+  senior: { dailyMinor: 450n, weeklyMinor: 1_000n },
+};
 const schedules: readonly [string, FareSchedule][] = [
   ['calendar', sampleSchedule],
   ['calendar-tight', scheduleWith({ caps: tightCaps })],
   ['rolling-tight', scheduleWith({ caps: tightCaps, weeklyCapPeriod: 'rolling_7_days' })],
 ];
 
-const statement = (schedule: FareSchedule, concession: ConcessionClass, taps: readonly Tap[], asOfMs: number): Statement =>
-  computeStatement({ schedule, network: sampleNetwork, concession, taps, asOfMs });
+const statement = (
+  schedule: FareSchedule,
+  concession: ConcessionClass,
+  taps: readonly Tap[],
+  asOfMs: number,
+): Statement => computeStatement({ schedule, network: sampleNetwork, concession, taps, asOfMs });
 
 function scenario(seed: number): { random: Random; history: Tap[]; concession: ConcessionClass; finalAsOfMs: number } {
   const random = seededRandom(seed);
@@ -39,7 +47,10 @@ function assertWithinCaps(result: Statement, schedule: FareSchedule, label: stri
   const cap = rules.caps[result.concession];
   const byDay = new Map<number, bigint>();
   for (const journey of result.journeys) {
-    assert.ok(journey.chargedMinor >= 0n && journey.chargedMinor <= journey.fareMinor, `${label}: charge within the fare`);
+    assert.ok(
+      journey.chargedMinor >= 0n && journey.chargedMinor <= journey.fareMinor,
+      `${label}: charge within the fare`,
+    );
     assert.equal(journey.chargedMinor + journey.cappedMinor, journey.fareMinor, `${label}: fare = charged + capped`);
     const day = parseServiceDate(journey.serviceDate, 'serviceDate');
     byDay.set(day, (byDay.get(day) ?? 0n) + journey.chargedMinor);
@@ -87,24 +98,42 @@ function settleInBatches(schedule: FareSchedule, seed: number): Settlement {
   }
   const final = statement(schedule, concession, received, finalAsOfMs);
   applyAdjustments(ledger, final, log);
-  const deltas = log.reduce((sum, [adjustment]) => sum + (adjustment.kind === 'charge' ? adjustment.amountMinor : 0n - adjustment.amountMinor), 0n);
+  const deltas = log.reduce(
+    (sum, [adjustment]) => sum + (adjustment.kind === 'charge' ? adjustment.amountMinor : 0n - adjustment.amountMinor),
+    0n,
+  );
   return { final, oneShot: statement(schedule, concession, history, finalAsOfMs), ledger, deltas, log };
 }
 
-function applyAdjustments(ledger: Map<string, ChargedJourney>, result: Statement, log: (readonly [Adjustment, bigint])[]): void {
+function applyAdjustments(
+  ledger: Map<string, ChargedJourney>,
+  result: Statement,
+  log: (readonly [Adjustment, bigint])[],
+): void {
   for (const adjustment of adjustmentsSince([...ledger.values()], result)) {
     const before = ledger.get(adjustment.journeyId)?.chargedMinor ?? 0n;
     log.push([adjustment, before]);
     const after = adjustment.kind === 'charge' ? before + adjustment.amountMinor : before - adjustment.amountMinor;
     if (after === 0n) ledger.delete(adjustment.journeyId);
-    else ledger.set(adjustment.journeyId, { journeyId: adjustment.journeyId, serviceDate: adjustment.serviceDate, chargedMinor: after });
+    else
+      ledger.set(adjustment.journeyId, {
+        journeyId: adjustment.journeyId,
+        serviceDate: adjustment.serviceDate,
+        chargedMinor: after,
+      });
   }
-  assert.deepEqual(sorted([...ledger.values()]), sorted(chargedJourneys(result)), 'the ledger after the adjustments is the statement');
+  assert.deepEqual(
+    sorted([...ledger.values()]),
+    sorted(chargedJourneys(result)),
+    'the ledger after the adjustments is the statement',
+  );
   assert.deepEqual(adjustmentsSince([...ledger.values()], result), [], 'settling again changes nothing');
 }
 
 function sorted(records: Iterable<ChargedJourney>): ChargedJourney[] {
-  return [...records].sort((first, second) => (first.journeyId < second.journeyId ? -1 : first.journeyId > second.journeyId ? 1 : 0));
+  return [...records].sort((first, second) =>
+    first.journeyId < second.journeyId ? -1 : first.journeyId > second.journeyId ? 1 : 0,
+  );
 }
 
 test('fares - property: settling in any batches and arrival order gives the same total, and the deltas sum to it', () => {
@@ -114,7 +143,11 @@ test('fares - property: settling in any batches and arrival order gives the same
       const { final, oneShot, ledger, deltas } = settleInBatches(schedule, seed);
       assert.deepEqual(final, oneShot, `${label}: the same statement however the taps arrived`);
       assert.equal(deltas, oneShot.totalChargedMinor, `${label}: the deltas sum to the total`);
-      assert.deepEqual(sorted(ledger.values()), sorted(chargedJourneys(oneShot)), `${label}: the ledger holds the final charges`);
+      assert.deepEqual(
+        sorted(ledger.values()),
+        sorted(chargedJourneys(oneShot)),
+        `${label}: the ledger holds the final charges`,
+      );
     }
   }
 });

@@ -38,7 +38,11 @@ function byConcession(adult: bigint): ByConcession<bigint> {
   return { adult, child: 0n, senior: adult / 2n, student: (adult * 7n) / 10n };
 }
 
-const zoneFares: ZoneFare[] = adultFares.map(([fromZone, toZone, adult]) => ({ fromZone, toZone, fareMinor: byConcession(adult) }));
+const zoneFares: ZoneFare[] = adultFares.map(([fromZone, toZone, adult]) => ({
+  fromZone,
+  toZone,
+  fareMinor: byConcession(adult),
+}));
 
 export const sampleFareRules: FareRules = {
   version: 1,
@@ -58,6 +62,10 @@ export const sampleFareRules: FareRules = {
 };
 
 export const sampleSchedule = createFareSchedule(
-  { currency: 'EUR', serviceDay: { timeZone: { kind: 'iana', name: 'Europe/Berlin' }, startMinuteOfDay: 4 * 60 + 30 }, versions: [sampleFareRules] },
+  {
+    currency: 'EUR',
+    serviceDay: { timeZone: { kind: 'iana', name: 'Europe/Berlin' }, startMinuteOfDay: 4 * 60 + 30 },
+    versions: [sampleFareRules],
+  },
   sampleNetwork,
 );

@@ -1,12 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkServiceDayRule, mondayOf, parseServiceDate, serviceDateText, serviceDayOf, type ServiceDayRule } from './service_day.ts';
+import {
+  checkServiceDayRule,
+  mondayOf,
+  parseServiceDate,
+  serviceDateText,
+  serviceDayOf,
+  type ServiceDayRule,
+} from './service_day.ts';
 import { refusal } from './testing/fixtures.ts';
 
 const startAt0430 = 4 * 60 + 30;
-const fixed = (utcOffsetMinutes: number): ServiceDayRule => ({ timeZone: { kind: 'fixed_offset', utcOffsetMinutes }, startMinuteOfDay: startAt0430 });
+const fixed = (utcOffsetMinutes: number): ServiceDayRule => ({
+  timeZone: { kind: 'fixed_offset', utcOffsetMinutes },
+  startMinuteOfDay: startAt0430,
+});
 const berlin: ServiceDayRule = { timeZone: { kind: 'iana', name: 'Europe/Berlin' }, startMinuteOfDay: startAt0430 };
-const ruleRefusal = (rule: ServiceDayRule): string => refusal(() => { checkServiceDayRule(rule); });
+const ruleRefusal = (rule: ServiceDayRule): string =>
+  refusal(() => {
+    checkServiceDayRule(rule);
+  });
 const dateOf = (iso: string, rule: ServiceDayRule): string => serviceDateText(serviceDayOf(Date.parse(iso), rule));
 
 test('fares - a 01:00 tap belongs to the previous service day; 04:30 sharp starts the new one', () => {
@@ -35,13 +48,27 @@ test('fares - calendar weeks start on Monday', () => {
 });
 
 test('fares - malformed service dates, day starts and time zones are refused', () => {
-  assert.equal(refusal(() => parseServiceDate('2025-02-30', 'date')), 'invalid_argument:SERVICE_DATE_INVALID');
-  assert.equal(refusal(() => parseServiceDate('2025-3-1', 'date')), 'invalid_argument:SERVICE_DATE_INVALID');
-  for (const outOfRange of ['0000-01-01', '1969-12-31', '3000-01-01']) assert.equal(refusal(() => parseServiceDate(outOfRange, 'date')), 'invalid_argument:SERVICE_DATE_INVALID', outOfRange);
+  assert.equal(
+    refusal(() => parseServiceDate('2025-02-30', 'date')),
+    'invalid_argument:SERVICE_DATE_INVALID',
+  );
+  assert.equal(
+    refusal(() => parseServiceDate('2025-3-1', 'date')),
+    'invalid_argument:SERVICE_DATE_INVALID',
+  );
+  for (const outOfRange of ['0000-01-01', '1969-12-31', '3000-01-01'])
+    assert.equal(
+      refusal(() => parseServiceDate(outOfRange, 'date')),
+      'invalid_argument:SERVICE_DATE_INVALID',
+      outOfRange,
+    );
   assert.equal(ruleRefusal({ ...berlin, startMinuteOfDay: 1440 }), 'invalid_argument:SERVICE_DAY_START_INVALID');
   assert.equal(ruleRefusal({ ...berlin, startMinuteOfDay: 4.5 }), 'invalid_argument:SERVICE_DAY_START_INVALID');
   assert.equal(ruleRefusal({ ...berlin, startMinuteOfDay: 1439 }), 'ok');
-  assert.equal(ruleRefusal({ ...berlin, timeZone: { kind: 'iana', name: 'Mars/Olympus' } }), 'invalid_argument:TIME_ZONE_INVALID');
+  assert.equal(
+    ruleRefusal({ ...berlin, timeZone: { kind: 'iana', name: 'Mars/Olympus' } }),
+    'invalid_argument:TIME_ZONE_INVALID',
+  );
   assert.equal(ruleRefusal(fixed(15 * 60)), 'invalid_argument:TIME_ZONE_INVALID');
   assert.equal(ruleRefusal(fixed(14 * 60)), 'ok');
 });

@@ -45,7 +45,8 @@ export function localWallClockMs(atMs: number, timeZone: TimeZoneRule): number {
       return atMs + timeZone.utcOffsetMinutes * msPerMinute;
     case 'iana': {
       const parts = formatterFor(timeZone.name).formatToParts(atMs);
-      const field = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((part) => part.type === type)?.value);
+      const field = (type: Intl.DateTimeFormatPartTypes): number =>
+        Number(parts.find((part) => part.type === type)?.value);
       return Date.UTC(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'));
     }
   }
@@ -58,7 +59,7 @@ export function serviceDayOf(atMs: number, rule: ServiceDayRule): ServiceDay {
 
 /** The Monday of the calendar week (Monday-Sunday) that holds `day`. 1970-01-01 was a Thursday. */
 export function mondayOf(day: ServiceDay): ServiceDay {
-  return day - (((day + 3) % 7) + 7) % 7;
+  return day - ((((day + 3) % 7) + 7) % 7);
 }
 
 export function serviceDateText(day: ServiceDay): string {
@@ -68,7 +69,10 @@ export function serviceDateText(day: ServiceDay): string {
 export function parseServiceDate(text: string, field: string): ServiceDay {
   const date = /^(19[7-9]\d|2\d{3})-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : undefined;
   if (date === undefined || Number.isNaN(date.getTime()) || !date.toISOString().startsWith(text)) {
-    throw invalidArgument(transitReasons.SERVICE_DATE_INVALID, `${field} must be a real date from 1970 to 2999 written YYYY-MM-DD`);
+    throw invalidArgument(
+      transitReasons.SERVICE_DATE_INVALID,
+      `${field} must be a real date from 1970 to 2999 written YYYY-MM-DD`,
+    );
   }
   return date.getTime() / msPerDay;
 }
@@ -76,21 +80,33 @@ export function parseServiceDate(text: string, field: string): ServiceDay {
 export function checkServiceDayRule(rule: ServiceDayRule): void {
   const start = rule.startMinuteOfDay;
   if (!Number.isInteger(start) || start < 0 || start >= 24 * 60) {
-    throw invalidArgument(transitReasons.SERVICE_DAY_START_INVALID, 'the service day starts at a whole minute from 00:00 to 23:59');
+    throw invalidArgument(
+      transitReasons.SERVICE_DAY_START_INVALID,
+      'the service day starts at a whole minute from 00:00 to 23:59',
+    );
   }
   const timeZone = rule.timeZone;
   switch (timeZone.kind) {
     case 'fixed_offset':
       if (!Number.isInteger(timeZone.utcOffsetMinutes) || Math.abs(timeZone.utcOffsetMinutes) > 14 * 60) {
-        throw invalidArgument(transitReasons.TIME_ZONE_INVALID, 'a fixed UTC offset is a whole number of minutes within 14 hours');
+        throw invalidArgument(
+          transitReasons.TIME_ZONE_INVALID,
+          'a fixed UTC offset is a whole number of minutes within 14 hours',
+        );
       }
       return;
     case 'iana':
-      if (!/^[A-Za-z0-9_+/-]{1,64}$/.test(timeZone.name)) throw invalidArgument(transitReasons.TIME_ZONE_INVALID, 'an IANA zone name like Europe/Paris');
+      if (!/^[A-Za-z0-9_+/-]{1,64}$/.test(timeZone.name))
+        throw invalidArgument(transitReasons.TIME_ZONE_INVALID, 'an IANA zone name like Europe/Paris');
       try {
         formatterFor(timeZone.name);
       } catch (error) {
-        throw new DomainError('invalid_argument', transitReasons.TIME_ZONE_INVALID, `unknown IANA time zone ${timeZone.name}`, { cause: error });
+        throw new DomainError(
+          'invalid_argument',
+          transitReasons.TIME_ZONE_INVALID,
+          `unknown IANA time zone ${timeZone.name}`,
+          { cause: error },
+        );
       }
   }
 }

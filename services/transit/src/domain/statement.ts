@@ -53,7 +53,11 @@ export function computeStatement(input: FareInput): Statement {
   const firstDay = taps[0] === undefined ? null : serviceDayOf(taps[0].atMs, schedule.serviceDay);
   const opening = openingTotals(input.openingDayTotals ?? [], firstDay);
   const journeys = groupJourneys(pairLegs(taps, schedule, asOfMs), schedule);
-  const capped = applyCaps(journeys.map((journey) => priceJourney(journey, network, concession)), concession, opening);
+  const capped = applyCaps(
+    journeys.map((journey) => priceJourney(journey, network, concession)),
+    concession,
+    opening,
+  );
   const charges = capped.journeys.map(describeJourney);
   const dayTotals = [...capped.dayTotals]
     .sort(([first], [second]) => first - second)
@@ -70,16 +74,24 @@ export function computeStatement(input: FareInput): Statement {
 }
 
 function openingTotals(totals: readonly DayTotal[], firstDay: ServiceDay | null): Map<ServiceDay, bigint> {
-  if (totals.length > maxOpeningDayTotals) throw invalidArgument(transitReasons.OPENING_TOTALS_TOO_MANY, `at most ${maxOpeningDayTotals} opening day totals`);
+  if (totals.length > maxOpeningDayTotals)
+    throw invalidArgument(transitReasons.OPENING_TOTALS_TOO_MANY, `at most ${maxOpeningDayTotals} opening day totals`);
   const byDay = new Map<ServiceDay, bigint>();
   for (const total of totals) {
     const day = parseServiceDate(total.serviceDate, 'openingDayTotals.serviceDate');
     if (total.chargedMinor < 0n || total.chargedMinor > maxFareAmountMinor) {
-      throw invalidArgument(transitReasons.OPENING_TOTAL_INVALID, `the opening total of ${total.serviceDate} is out of range`);
+      throw invalidArgument(
+        transitReasons.OPENING_TOTAL_INVALID,
+        `the opening total of ${total.serviceDate} is out of range`,
+      );
     }
-    if (byDay.has(day)) throw invalidArgument(transitReasons.OPENING_TOTAL_DUPLICATE, `${total.serviceDate} has two opening totals`);
+    if (byDay.has(day))
+      throw invalidArgument(transitReasons.OPENING_TOTAL_DUPLICATE, `${total.serviceDate} has two opening totals`);
     if (firstDay !== null && day >= firstDay) {
-      throw invalidArgument(transitReasons.OPENING_TOTAL_NOT_BEFORE_TAPS, `${total.serviceDate} is not before the first tap's service day`);
+      throw invalidArgument(
+        transitReasons.OPENING_TOTAL_NOT_BEFORE_TAPS,
+        `${total.serviceDate} is not before the first tap's service day`,
+      );
     }
     byDay.set(day, total.chargedMinor);
   }

@@ -5,7 +5,10 @@ import { allowedClockSkewMs, checkTaps, inTimeOrder, maxTapsPerComputation, type
 import { local, refusal, statementOf, taps } from './testing/fixtures.ts';
 
 const now = local('2025-03-03 12:00');
-const check = (list: readonly Tap[], asOfMs = now): string => refusal(() => { checkTaps(list, sampleNetwork, asOfMs); });
+const check = (list: readonly Tap[], asOfMs = now): string =>
+  refusal(() => {
+    checkTaps(list, sampleNetwork, asOfMs);
+  });
 const base = taps([
   ['in', 'central', '2025-03-03 08:00'],
   ['out', 'market', '2025-03-03 08:20'],
@@ -18,7 +21,10 @@ test('fares - taps at unknown stations, with bad ids, directions or times are re
   assert.equal(check([{ ...entry, stationId: 'atlantis' }]), 'invalid_argument:TAP_STATION_UNKNOWN');
   assert.equal(check([{ ...entry, id: '' }]), 'invalid_argument:TAP_ID_INVALID');
   assert.equal(check([entry, { ...exit, id: entry.id }]), 'invalid_argument:TAP_DUPLICATE');
-  assert.equal(check([{ ...entry, direction: 'sideways' as Tap['direction'] }]), 'invalid_argument:TAP_DIRECTION_INVALID');
+  assert.equal(
+    check([{ ...entry, direction: 'sideways' as Tap['direction'] }]),
+    'invalid_argument:TAP_DIRECTION_INVALID',
+  );
   assert.equal(check([{ ...entry, atMs: 1.5e12 + 0.5 }]), 'invalid_argument:TAP_TIME_INVALID');
   assert.equal(check([{ ...entry, atMs: 0 }]), 'invalid_argument:TAP_TIME_INVALID');
   assert.equal(check(base, Number.NaN), 'invalid_argument:AS_OF_INVALID');
@@ -38,14 +44,23 @@ test('fares - taps later than now plus the allowed clock skew are refused, up to
 });
 
 test('fares - too many taps in one computation are refused', () => {
-  const many = Array.from({ length: maxTapsPerComputation + 1 }, (_, index): Tap => ({ ...entry, id: `t${index}`, atMs: entry.atMs + index }));
+  const many = Array.from(
+    { length: maxTapsPerComputation + 1 },
+    (_, index): Tap => ({ ...entry, id: `t${index}`, atMs: entry.atMs + index }),
+  );
   assert.equal(check(many, entry.atMs + many.length), 'invalid_argument:TOO_MANY_TAPS');
   assert.equal(check(many.slice(1), entry.atMs + many.length), 'ok');
 });
 
 test('fares - an unknown concession class or taps before any fare rules are refused by the engine', () => {
   const concession = 'pensioner' as 'adult';
-  assert.equal(refusal(() => statementOf(base, '2025-03-03 12:00', { concession })), 'invalid_argument:CONCESSION_UNKNOWN');
+  assert.equal(
+    refusal(() => statementOf(base, '2025-03-03 12:00', { concession })),
+    'invalid_argument:CONCESSION_UNKNOWN',
+  );
   const early = taps([['in', 'central', '2024-12-31 08:00']]);
-  assert.equal(refusal(() => statementOf(early, '2025-03-03 12:00')), 'failed_precondition:FARE_RULES_NOT_EFFECTIVE');
+  assert.equal(
+    refusal(() => statementOf(early, '2025-03-03 12:00')),
+    'failed_precondition:FARE_RULES_NOT_EFFECTIVE',
+  );
 });

@@ -24,27 +24,36 @@ const tapIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Taps must be one credential's history in strictly increasing time, none later than `asOfMs` plus the skew. */
 export function checkTaps(taps: readonly Tap[], network: Network, asOfMs: number): void {
-  if (!Number.isSafeInteger(asOfMs) || asOfMs < earliestTapMs) throw invalidArgument(transitReasons.AS_OF_INVALID, 'asOfMs is epoch milliseconds');
+  if (!Number.isSafeInteger(asOfMs) || asOfMs < earliestTapMs)
+    throw invalidArgument(transitReasons.AS_OF_INVALID, 'asOfMs is epoch milliseconds');
   if (taps.length > maxTapsPerComputation) {
     throw invalidArgument(transitReasons.TOO_MANY_TAPS, `at most ${maxTapsPerComputation} taps per computation`);
   }
   const seen = new Set<string>();
   let previousMs = -Infinity;
   for (const tap of taps) {
-    if (!tapIdPattern.test(tap.id)) throw invalidArgument(transitReasons.TAP_ID_INVALID, 'tap ids are 1-128 of [A-Za-z0-9._:-]');
+    if (!tapIdPattern.test(tap.id))
+      throw invalidArgument(transitReasons.TAP_ID_INVALID, 'tap ids are 1-128 of [A-Za-z0-9._:-]');
     if (seen.has(tap.id)) throw invalidArgument(transitReasons.TAP_DUPLICATE, `tap ${tap.id} appears twice`);
     seen.add(tap.id);
     const direction: string = tap.direction;
-    if (direction !== 'in' && direction !== 'out') throw invalidArgument(transitReasons.TAP_DIRECTION_INVALID, `tap ${tap.id}: direction is in or out`);
-    if (!network.stations.has(tap.stationId)) throw invalidArgument(transitReasons.TAP_STATION_UNKNOWN, `tap ${tap.id}: unknown station`);
-    if (!Number.isSafeInteger(tap.atMs) || tap.atMs < earliestTapMs) throw invalidArgument(transitReasons.TAP_TIME_INVALID, `tap ${tap.id}: atMs is epoch milliseconds`);
-    if (tap.atMs <= previousMs) throw invalidArgument(transitReasons.TAPS_OUT_OF_ORDER, `tap ${tap.id} is not later than the tap before it`);
-    if (tap.atMs > asOfMs + allowedClockSkewMs) throw invalidArgument(transitReasons.TAP_IN_FUTURE, `tap ${tap.id} is later than now`);
+    if (direction !== 'in' && direction !== 'out')
+      throw invalidArgument(transitReasons.TAP_DIRECTION_INVALID, `tap ${tap.id}: direction is in or out`);
+    if (!network.stations.has(tap.stationId))
+      throw invalidArgument(transitReasons.TAP_STATION_UNKNOWN, `tap ${tap.id}: unknown station`);
+    if (!Number.isSafeInteger(tap.atMs) || tap.atMs < earliestTapMs)
+      throw invalidArgument(transitReasons.TAP_TIME_INVALID, `tap ${tap.id}: atMs is epoch milliseconds`);
+    if (tap.atMs <= previousMs)
+      throw invalidArgument(transitReasons.TAPS_OUT_OF_ORDER, `tap ${tap.id} is not later than the tap before it`);
+    if (tap.atMs > asOfMs + allowedClockSkewMs)
+      throw invalidArgument(transitReasons.TAP_IN_FUTURE, `tap ${tap.id} is later than now`);
     previousMs = tap.atMs;
   }
 }
 
 /** Merges taps that arrived in any order (late uploads from offline gates) into the order checkTaps wants. */
 export function inTimeOrder(taps: readonly Tap[]): Tap[] {
-  return [...taps].sort((first, second) => first.atMs - second.atMs || (first.id < second.id ? -1 : first.id > second.id ? 1 : 0));
+  return [...taps].sort(
+    (first, second) => first.atMs - second.atMs || (first.id < second.id ? -1 : first.id > second.id ? 1 : 0),
+  );
 }

@@ -9,7 +9,12 @@ export function zonePairKey(first: number, second: number): string {
   return first <= second ? `${first}-${second}` : `${second}-${first}`;
 }
 
-export function zoneFareMinor(rules: FareRules, origin: Station, destination: Station, concession: ConcessionClass): bigint {
+export function zoneFareMinor(
+  rules: FareRules,
+  origin: Station,
+  destination: Station,
+  concession: ConcessionClass,
+): bigint {
   let cheapest: bigint | undefined;
   for (const entry of rules.zoneFares) {
     const forward = origin.zones.includes(entry.fromZone) && destination.zones.includes(entry.toZone);
@@ -17,6 +22,9 @@ export function zoneFareMinor(rules: FareRules, origin: Station, destination: St
     const fare = entry.fareMinor[concession];
     if ((forward || backward) && (cheapest === undefined || fare < cheapest)) cheapest = fare;
   }
-  assert.ok(cheapest !== undefined, `fare rules ${rules.version} price ${origin.id} to ${destination.id}: checked by createFareSchedule`);
+  assert.ok(
+    cheapest !== undefined,
+    `fare rules ${rules.version} price ${origin.id} to ${destination.id}: checked by createFareSchedule`,
+  );
   return cheapest;
 }

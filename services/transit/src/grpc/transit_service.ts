@@ -23,22 +23,45 @@ const operator: MethodPolicy = { anyScope: [operatorScope] };
 const resident: MethodPolicy = 'public';
 
 export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps): void {
-  server.addService(transitServiceName, TransitServiceService, {
-    tap: (request, context) => tap(deps, context.principal, request),
-    uploadTaps: (request, context) => uploadTaps(deps, context.principal, request),
-    getGateConfig: (request, context) => gateConfig(deps, context.principal, request.gateId),
-    listJourneys: async (request, context) =>
-      listJourneys(deps, await residentOf(deps, presentationOf(context.metadata)), request.fromServiceDate, request.toServiceDate),
-    getCapProgress: async (_request, context) => getCapProgress(deps, await residentOf(deps, presentationOf(context.metadata))),
-    putFareRules: (request, context) => putFareRules(deps, context.principal?.clientId ?? 'unknown', request),
-    listFareRules: () => Promise.resolve(listFareRules(deps.fares)),
-    assignGates: async (request, context) => ({
-      gates: await deps.assignments.assign(deps.fares, context.principal?.clientId ?? 'unknown', request.clientId, request.gateIds),
-    }),
-    listGates: () => Promise.resolve({ gates: deps.assignments.list(deps.fares) }),
-  }, {
-    tap: gate, uploadTaps: gate, getGateConfig: gate,
-    listJourneys: resident, getCapProgress: resident,
-    putFareRules: operator, listFareRules: operator, assignGates: operator, listGates: operator,
-  }, transitFieldLimits);
+  server.addService(
+    transitServiceName,
+    TransitServiceService,
+    {
+      tap: (request, context) => tap(deps, context.principal, request),
+      uploadTaps: (request, context) => uploadTaps(deps, context.principal, request),
+      getGateConfig: (request, context) => gateConfig(deps, context.principal, request.gateId),
+      listJourneys: async (request, context) =>
+        listJourneys(
+          deps,
+          await residentOf(deps, presentationOf(context.metadata)),
+          request.fromServiceDate,
+          request.toServiceDate,
+        ),
+      getCapProgress: async (_request, context) =>
+        getCapProgress(deps, await residentOf(deps, presentationOf(context.metadata))),
+      putFareRules: (request, context) => putFareRules(deps, context.principal?.clientId ?? 'unknown', request),
+      listFareRules: () => Promise.resolve(listFareRules(deps.fares)),
+      assignGates: async (request, context) => ({
+        gates: await deps.assignments.assign(
+          deps.fares,
+          context.principal?.clientId ?? 'unknown',
+          request.clientId,
+          request.gateIds,
+        ),
+      }),
+      listGates: () => Promise.resolve({ gates: deps.assignments.list(deps.fares) }),
+    },
+    {
+      tap: gate,
+      uploadTaps: gate,
+      getGateConfig: gate,
+      listJourneys: resident,
+      getCapProgress: resident,
+      putFareRules: operator,
+      listFareRules: operator,
+      assignGates: operator,
+      listGates: operator,
+    },
+    transitFieldLimits,
+  );
 }

@@ -25,7 +25,12 @@ const amountPattern = /^(0|[1-9]\d{0,14})(?:\.(\d+))?$/;
 
 export function currencyExponent(currency: string, where: string): number {
   const exponent = exponents.get(currency);
-  if (exponent === undefined) throw gtfsError(transitReasons.GTFS_CURRENCY_UNSUPPORTED, where, `currency ${currency} is not one of ${[...exponents.keys()].join(', ')}`);
+  if (exponent === undefined)
+    throw gtfsError(
+      transitReasons.GTFS_CURRENCY_UNSUPPORTED,
+      where,
+      `currency ${currency} is not one of ${[...exponents.keys()].join(', ')}`,
+    );
   return exponent;
 }
 
@@ -35,7 +40,11 @@ export function amountMinor(text: string, currency: string, where: string): bigi
   const whole = match?.[1];
   const fraction = match?.[2] ?? '';
   if (whole === undefined || fraction.length > exponent) {
-    throw gtfsError(transitReasons.GTFS_AMOUNT_INVALID, where, `amount ${JSON.stringify(text)} is not a decimal with at most ${exponent} decimal places for ${currency}`);
+    throw gtfsError(
+      transitReasons.GTFS_AMOUNT_INVALID,
+      where,
+      `amount ${JSON.stringify(text)} is not a decimal with at most ${exponent} decimal places for ${currency}`,
+    );
   }
   return BigInt(whole + fraction.padEnd(exponent, '0'));
 }

@@ -25,7 +25,9 @@ export function readCsvRecords(text: string, fileName: string): CsvRecord[] {
     const line = cursor.line;
     const fields: string[] = [];
     for (;;) {
-      fields.push(text[cursor.index] === '"' ? quotedField(text, cursor, fileName) : plainField(text, cursor, fileName));
+      fields.push(
+        text[cursor.index] === '"' ? quotedField(text, cursor, fileName) : plainField(text, cursor, fileName),
+      );
       if (text[cursor.index] === ',') {
         cursor.index += 1;
       } else if (cursor.index >= text.length || endOfLine(text, cursor)) {

@@ -16,7 +16,15 @@ export interface FareExtension {
 
 type Fields = Readonly<Record<string, unknown>>;
 
-const topKeys = ['version', 'effective_from', 'service_day_start', 'transfer_window_minutes', 'max_journey_minutes', 'weekly_cap_period', 'concessions'];
+const topKeys = [
+  'version',
+  'effective_from',
+  'service_day_start',
+  'transfer_window_minutes',
+  'max_journey_minutes',
+  'weekly_cap_period',
+  'concessions',
+];
 const amountKeys = ['daily_cap', 'weekly_cap', 'max_fare', 'unmatched_exit_fare'] as const;
 const weeklyCapPeriods: readonly WeeklyCapPeriod[] = ['calendar_week', 'rolling_7_days'];
 
@@ -31,16 +39,25 @@ export function readFareExtension(text: string, currency: string): FareExtension
   }
   const top = fieldsOf(parsed, 'top level', topKeys);
   const start = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(stringOf(top, 'service_day_start'));
-  if (start === null) throw gtfsError(transitReasons.GTFS_FIELD_INVALID, at('service_day_start'), 'a local time written HH:MM');
+  if (start === null)
+    throw gtfsError(transitReasons.GTFS_FIELD_INVALID, at('service_day_start'), 'a local time written HH:MM');
   const period = weeklyCapPeriods.find((candidate) => candidate === top.weekly_cap_period);
-  if (period === undefined) throw gtfsError(transitReasons.GTFS_FIELD_INVALID, at('weekly_cap_period'), `one of ${weeklyCapPeriods.join(', ')}`);
+  if (period === undefined)
+    throw gtfsError(
+      transitReasons.GTFS_FIELD_INVALID,
+      at('weekly_cap_period'),
+      `one of ${weeklyCapPeriods.join(', ')}`,
+    );
   const concessions = fieldsOf(top.concessions, 'concessions', concessionClasses);
-  const perConcession = byConcession((concession) => fieldsOf(concessions[concession], `concessions.${concession}`, amountKeys));
+  const perConcession = byConcession((concession) =>
+    fieldsOf(concessions[concession], `concessions.${concession}`, amountKeys),
+  );
   const amounts = (key: (typeof amountKeys)[number]): ByConcession<bigint> =>
     byConcession((concession) => {
       const value = perConcession[concession][key];
       const where = at(`concessions.${concession}.${key}`);
-      if (typeof value !== 'string') throw gtfsError(transitReasons.GTFS_AMOUNT_INVALID, where, 'amounts are decimal strings like "2.90"');
+      if (typeof value !== 'string')
+        throw gtfsError(transitReasons.GTFS_AMOUNT_INVALID, where, 'amounts are decimal strings like "2.90"');
       return amountMinor(value, currency, where);
     });
   const daily = amounts('daily_cap');
@@ -64,10 +81,12 @@ function byConcession<T>(valueOf: (concession: ConcessionClass) => T): ByConcess
 
 /** An object holding exactly `keys`. */
 function fieldsOf(value: unknown, path: string, keys: readonly string[]): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw gtfsError(transitReasons.GTFS_FIELD_INVALID, at(path), 'must be an object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw gtfsError(transitReasons.GTFS_FIELD_INVALID, at(path), 'must be an object');
   const fields = value as Fields;
   const unknown = Object.keys(fields).find((key) => !keys.includes(key));
-  if (unknown !== undefined) throw gtfsError(transitReasons.GTFS_FIELD_UNKNOWN, at(path), `unknown field ${JSON.stringify(unknown)}`);
+  if (unknown !== undefined)
+    throw gtfsError(transitReasons.GTFS_FIELD_UNKNOWN, at(path), `unknown field ${JSON.stringify(unknown)}`);
   const missing = keys.find((key) => !Object.hasOwn(fields, key));
   if (missing !== undefined) throw gtfsError(transitReasons.GTFS_FIELD_MISSING, at(path), `${missing} is missing`);
   return fields;
@@ -81,6 +100,7 @@ function stringOf(fields: Fields, key: string): string {
 
 function integerOf(fields: Fields, key: string): number {
   const value = fields[key];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw gtfsError(transitReasons.GTFS_FIELD_INVALID, at(key), 'must be a whole number');
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw gtfsError(transitReasons.GTFS_FIELD_INVALID, at(key), 'must be a whole number');
   return value;
 }

@@ -25,13 +25,20 @@ test('gtfs feed - the shipped Aurelia feed is exactly the sample city, with two 
   assert.equal(data.timeZone, 'Europe/Berlin');
   assert.equal(data.gates.size, 20);
   for (const stationId of sampleNetwork.stations.keys()) {
-    for (const gateId of [`${stationId}-g1`, `${stationId}-g2`]) assert.equal(data.gates.get(gateId)?.stationId, stationId, gateId);
+    for (const gateId of [`${stationId}-g1`, `${stationId}-g2`])
+      assert.equal(data.gates.get(gateId)?.stationId, stationId, gateId);
   }
-  assert.deepEqual(data.gates.get('old-town-g2'), { id: 'old-town-g2', stationId: 'old-town', name: 'Old Town gate 2' });
+  assert.deepEqual(data.gates.get('old-town-g2'), {
+    id: 'old-town-g2',
+    stationId: 'old-town',
+    name: 'Old Town gate 2',
+  });
 });
 
 test('gtfs feed - LF line ends and a byte order mark read the same as CRLF', () => {
-  const files = new Map([...aureliaFeedFiles()].map(([fileName, text]) => [fileName, `\uFEFF${text.replaceAll('\r\n', '\n')}`]));
+  const files = new Map(
+    [...aureliaFeedFiles()].map(([fileName, text]) => [fileName, `\uFEFF${text.replaceAll('\r\n', '\n')}`]),
+  );
   files.set('citypass_fare_rules.json', aureliaFeedFiles().get('citypass_fare_rules.json') ?? '');
   assert.deepStrictEqual(parseGtfsFeed(files).schedule, sampleSchedule);
 });
@@ -45,7 +52,11 @@ test('gtfs feed - without routes, trips and stop_times the network has stations 
 });
 
 test('gtfs feed - a line follows the first trip of its route, platforms mapped to stations', () => {
-  const files = edited('trips.txt', 'red,daily,red-out-0600,0\r\nred,daily,red-back-0600,1', 'red,daily,red-back-0600,1\r\nred,daily,red-out-0600,0');
+  const files = edited(
+    'trips.txt',
+    'red,daily,red-out-0600,0\r\nred,daily,red-back-0600,1',
+    'red,daily,red-back-0600,1\r\nred,daily,red-out-0600,0',
+  );
   const red = parseGtfsFeed(files).network.lines.get('red');
   assert.deepEqual(red?.stationIds, ['airport', 'hillcrest', 'market', 'riverside', 'central', 'harbour']);
   const byStation = edited('stop_times.txt', 'harbour-red,1', 'harbour,1');
@@ -54,7 +65,14 @@ test('gtfs feed - a line follows the first trip of its route, platforms mapped t
 
 test('gtfs feed - stop_times are ordered by stop_sequence, not by file order', () => {
   const files = edited('stop_times.txt', 'harbour-red,1', 'harbour-red,99');
-  assert.deepEqual(parseGtfsFeed(files).network.lines.get('red')?.stationIds, ['central', 'riverside', 'market', 'hillcrest', 'airport', 'harbour']);
+  assert.deepEqual(parseGtfsFeed(files).network.lines.get('red')?.stationIds, [
+    'central',
+    'riverside',
+    'market',
+    'hillcrest',
+    'airport',
+    'harbour',
+  ]);
 });
 
 test('gtfs feed - a route without a long name is named by its short name', () => {
@@ -78,20 +96,39 @@ test('gtfs feed - a fare product row without a rider category prices every categ
   files.set('fare_products.txt', [...products, 'zones-3-3,Zone 3,,2.00,EUR', ''].join('\r\n'));
   // Children travel free in Aurelia, so their maximum fare must rise to cover the new 2.00.
   const childRules = '"child": { "daily_cap": "0.00", "weekly_cap": "0.00", "max_fare": "0.00"';
-  files.set('citypass_fare_rules.json', (files.get('citypass_fare_rules.json') ?? '').replace(childRules, childRules.replace('"max_fare": "0.00"', '"max_fare": "2.00"')));
-  const fare = parseGtfsFeed(files).schedule.versions[0]?.zoneFares.find((entry) => entry.fromZone === 3 && entry.toZone === 3);
+  files.set(
+    'citypass_fare_rules.json',
+    (files.get('citypass_fare_rules.json') ?? '').replace(
+      childRules,
+      childRules.replace('"max_fare": "0.00"', '"max_fare": "2.00"'),
+    ),
+  );
+  const fare = parseGtfsFeed(files).schedule.versions[0]?.zoneFares.find(
+    (entry) => entry.fromZone === 3 && entry.toZone === 3,
+  );
   assert.deepEqual(fare?.fareMinor, { adult: 200n, child: 200n, senior: 200n, student: 200n });
 });
 
 test('gtfs load - a missing directory, a file over the size limit and invalid UTF-8 are refused', async () => {
-  await assert.rejects(loadGtfsFeed(join(tmpdir(), 'citypass-no-such-feed')), { reason: transitReasons.GTFS_FILE_MISSING, message: /^agency\.txt: / });
+  await assert.rejects(loadGtfsFeed(join(tmpdir(), 'citypass-no-such-feed')), {
+    reason: transitReasons.GTFS_FILE_MISSING,
+    message: /^agency\.txt: /,
+  });
   const directory = await mkdtemp(join(tmpdir(), 'citypass-gtfs-'));
   try {
     for (const [fileName, text] of aureliaFeedFiles()) await writeFile(join(directory, fileName), text);
     await writeFile(join(directory, 'stops.txt'), Buffer.alloc(maxFileBytes + 1, 'a'));
-    await assert.rejects(loadGtfsFeed(directory), { kind: 'invalid_argument', reason: transitReasons.GTFS_FILE_TOO_LARGE, message: /^stops\.txt: a file of 10485761 bytes/ });
+    await assert.rejects(loadGtfsFeed(directory), {
+      kind: 'invalid_argument',
+      reason: transitReasons.GTFS_FILE_TOO_LARGE,
+      message: /^stops\.txt: a file of 10485761 bytes/,
+    });
     await writeFile(join(directory, 'stops.txt'), Buffer.from([0x73, 0x74, 0xff, 0x0a]));
-    await assert.rejects(loadGtfsFeed(directory), { kind: 'invalid_argument', reason: transitReasons.GTFS_ENCODING_INVALID, message: /^stops\.txt: / });
+    await assert.rejects(loadGtfsFeed(directory), {
+      kind: 'invalid_argument',
+      reason: transitReasons.GTFS_ENCODING_INVALID,
+      message: /^stops\.txt: /,
+    });
   } finally {
     await rm(directory, { recursive: true });
   }

@@ -45,7 +45,11 @@ export function parseGtfsFeed(files: FeedFiles): TransitData {
     lines: readLines(files, stops.stationOf),
   });
   checkRiderCategories(readTable(files, 'rider_categories.txt'));
-  const fares = readZoneFares(readTable(files, 'fare_products.txt'), readTable(files, 'fare_leg_rules.txt'), zones.zoneOfArea);
+  const fares = readZoneFares(
+    readTable(files, 'fare_products.txt'),
+    readTable(files, 'fare_leg_rules.txt'),
+    zones.zoneOfArea,
+  );
   const extension = readFareExtension(fileText(files, extensionFileName), fares.currency);
   const schedule = createFareSchedule(
     {
@@ -64,7 +68,12 @@ function readTimeZone(rows: readonly GtfsRow[]): string {
   for (const row of rows) {
     const rowZone = requiredValue(row, 'agency_timezone');
     timeZone ??= rowZone;
-    if (rowZone !== timeZone) throw gtfsError(transitReasons.GTFS_TIMEZONE_CONFLICT, row.where, `agency_timezone ${rowZone} where another agency has ${timeZone}`);
+    if (rowZone !== timeZone)
+      throw gtfsError(
+        transitReasons.GTFS_TIMEZONE_CONFLICT,
+        row.where,
+        `agency_timezone ${rowZone} where another agency has ${timeZone}`,
+      );
   }
   if (timeZone === undefined) throw gtfsError(transitReasons.GTFS_FILE_EMPTY, 'agency.txt', 'no agency');
   return timeZone;

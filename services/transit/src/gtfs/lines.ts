@@ -18,7 +18,8 @@ export function readLines(files: FeedFiles, stationOf: ReadonlyMap<string, strin
   const routes = new Map<string, { name: string; where: string }>();
   for (const row of readTable(files, 'routes.txt')) {
     const routeId = requiredValue(row, 'route_id');
-    if (routes.has(routeId)) throw gtfsError(transitReasons.GTFS_ID_DUPLICATE, row.where, `route_id ${routeId} is listed twice`);
+    if (routes.has(routeId))
+      throw gtfsError(transitReasons.GTFS_ID_DUPLICATE, row.where, `route_id ${routeId} is listed twice`);
     const name = optionalValue(row, 'route_long_name') || requiredValue(row, 'route_short_name');
     routes.set(routeId, { name, where: row.where });
   }
@@ -26,11 +27,26 @@ export function readLines(files: FeedFiles, stationOf: ReadonlyMap<string, strin
   const calls = callsOfTrips(readTable(files, 'stop_times.txt'), trips, stationOf);
   return [...routes].map(([routeId, route]) => {
     const tripId = trips.firstOfRoute.get(routeId);
-    if (tripId === undefined) throw gtfsError(transitReasons.GTFS_ROUTE_WITHOUT_TRIPS, route.where, `route ${routeId} has no trip in trips.txt`);
+    if (tripId === undefined)
+      throw gtfsError(
+        transitReasons.GTFS_ROUTE_WITHOUT_TRIPS,
+        route.where,
+        `route ${routeId} has no trip in trips.txt`,
+      );
     const tripCalls = (calls.get(tripId) ?? []).sort((a, b) => a.sequence - b.sequence);
-    if (tripCalls.length === 0) throw gtfsError(transitReasons.GTFS_TRIP_WITHOUT_STOPS, route.where, `trip ${tripId} of route ${routeId} has no stop_times`);
+    if (tripCalls.length === 0)
+      throw gtfsError(
+        transitReasons.GTFS_TRIP_WITHOUT_STOPS,
+        route.where,
+        `trip ${tripId} of route ${routeId} has no stop_times`,
+      );
     tripCalls.forEach((call, index) => {
-      if (call.sequence === tripCalls[index - 1]?.sequence) throw gtfsError(transitReasons.GTFS_ID_DUPLICATE, call.where, `stop_sequence ${call.sequence} repeats in trip ${tripId}`);
+      if (call.sequence === tripCalls[index - 1]?.sequence)
+        throw gtfsError(
+          transitReasons.GTFS_ID_DUPLICATE,
+          call.where,
+          `stop_sequence ${call.sequence} repeats in trip ${tripId}`,
+        );
     });
     return { id: routeId, name: route.name, stationIds: tripCalls.map((call) => call.stationId) };
   });
@@ -48,25 +64,38 @@ function readTrips(rows: readonly GtfsRow[], routes: ReadonlyMap<string, unknown
   for (const row of rows) {
     const tripId = requiredValue(row, 'trip_id');
     const routeId = requiredValue(row, 'route_id');
-    if (ids.has(tripId)) throw gtfsError(transitReasons.GTFS_ID_DUPLICATE, row.where, `trip_id ${tripId} is listed twice`);
-    if (!routes.has(routeId)) throw gtfsError(transitReasons.GTFS_REFERENCE_UNKNOWN, row.where, `route_id ${routeId} is not in routes.txt`);
+    if (ids.has(tripId))
+      throw gtfsError(transitReasons.GTFS_ID_DUPLICATE, row.where, `trip_id ${tripId} is listed twice`);
+    if (!routes.has(routeId))
+      throw gtfsError(transitReasons.GTFS_REFERENCE_UNKNOWN, row.where, `route_id ${routeId} is not in routes.txt`);
     ids.add(tripId);
     if (!firstOfRoute.has(routeId)) firstOfRoute.set(routeId, tripId);
   }
   return { ids, firstOfRoute };
 }
 
-function callsOfTrips(rows: readonly GtfsRow[], trips: Trips, stationOf: ReadonlyMap<string, string>): Map<string, Call[]> {
+function callsOfTrips(
+  rows: readonly GtfsRow[],
+  trips: Trips,
+  stationOf: ReadonlyMap<string, string>,
+): Map<string, Call[]> {
   const kept = new Set(trips.firstOfRoute.values());
   const calls = new Map<string, Call[]>();
   for (const row of rows) {
     const tripId = requiredValue(row, 'trip_id');
-    if (!trips.ids.has(tripId)) throw gtfsError(transitReasons.GTFS_REFERENCE_UNKNOWN, row.where, `trip_id ${tripId} is not in trips.txt`);
+    if (!trips.ids.has(tripId))
+      throw gtfsError(transitReasons.GTFS_REFERENCE_UNKNOWN, row.where, `trip_id ${tripId} is not in trips.txt`);
     const stopId = requiredValue(row, 'stop_id');
     const stationId = stationOf.get(stopId);
-    if (stationId === undefined) throw gtfsError(transitReasons.GTFS_REFERENCE_UNKNOWN, row.where, `stop_id ${stopId} is not a station or platform in stops.txt`);
+    if (stationId === undefined)
+      throw gtfsError(
+        transitReasons.GTFS_REFERENCE_UNKNOWN,
+        row.where,
+        `stop_id ${stopId} is not a station or platform in stops.txt`,
+      );
     const sequenceText = requiredValue(row, 'stop_sequence');
-    if (!/^\d{1,9}$/.test(sequenceText)) throw gtfsError(transitReasons.GTFS_FIELD_INVALID, row.where, 'stop_sequence is a non-negative integer');
+    if (!/^\d{1,9}$/.test(sequenceText))
+      throw gtfsError(transitReasons.GTFS_FIELD_INVALID, row.where, 'stop_sequence is a non-negative integer');
     if (!kept.has(tripId)) continue;
     const tripCalls = calls.get(tripId) ?? [];
     tripCalls.push({ sequence: Number(sequenceText), stationId, where: row.where });

@@ -26,7 +26,12 @@ async function readFeedFile(directory: string, fileName: string): Promise<string
   }
   try {
     const { size } = await handle.stat();
-    if (size > maxFileBytes) throw gtfsError(transitReasons.GTFS_FILE_TOO_LARGE, fileName, `a file of ${size} bytes, above the limit of ${maxFileBytes}`);
+    if (size > maxFileBytes)
+      throw gtfsError(
+        transitReasons.GTFS_FILE_TOO_LARGE,
+        fileName,
+        `a file of ${size} bytes, above the limit of ${maxFileBytes}`,
+      );
     const bytes = await handle.readFile();
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -8,5 +8,7 @@ export const aureliaFeedDirectory = join(import.meta.dirname, '../../data/aureli
 /** The files the loader reads, fresh on each call, so a test may change them. */
 export function aureliaFeedFiles(): Map<string, string> {
   const paths = feedFileNames.map((fileName) => [fileName, join(aureliaFeedDirectory, fileName)] as const);
-  return new Map(paths.filter(([, path]) => existsSync(path)).map(([fileName, path]) => [fileName, readFileSync(path, 'utf8')]));
+  return new Map(
+    paths.filter(([, path]) => existsSync(path)).map(([fileName, path]) => [fileName, readFileSync(path, 'utf8')]),
+  );
 }

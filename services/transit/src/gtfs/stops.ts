@@ -45,12 +45,23 @@ export function readStops(rows: readonly GtfsRow[]): Stops {
     const parent = optionalValue(row, 'parent_station');
     const locationType = optionalValue(row, 'location_type');
     if (locationType === '1') {
-      if (parent !== '') throw gtfsError(transitReasons.GTFS_FIELD_INVALID, row.where, `station ${id} must not have a parent_station`);
+      if (parent !== '')
+        throw gtfsError(transitReasons.GTFS_FIELD_INVALID, row.where, `station ${id} must not have a parent_station`);
       stations.push({ id, name: requiredValue(row, 'stop_name'), where: row.where });
     } else if (locationType === '2') {
-      children.push({ id, parent: requiredValue(row, 'parent_station'), row, gateName: requiredValue(row, 'stop_name') });
+      children.push({
+        id,
+        parent: requiredValue(row, 'parent_station'),
+        row,
+        gateName: requiredValue(row, 'stop_name'),
+      });
     } else if (locationType === '0' || locationType === '') {
-      if (parent === '') throw gtfsError(transitReasons.GTFS_STOP_UNSUPPORTED, row.where, `stop ${id} has no parent_station: fares are priced between stations`);
+      if (parent === '')
+        throw gtfsError(
+          transitReasons.GTFS_STOP_UNSUPPORTED,
+          row.where,
+          `stop ${id} has no parent_station: fares are priced between stations`,
+        );
       children.push({ id, parent, row });
     } else if (locationType !== '3' && locationType !== '4') {
       throw gtfsError(transitReasons.GTFS_FIELD_INVALID, row.where, `location_type ${locationType} is not 0-4`);
@@ -65,20 +76,34 @@ function linkChildren(stations: readonly StationStop[], children: readonly Child
   const gates = new Map<string, Gate>();
   for (const child of children) {
     if (!stationIds.has(child.parent)) {
-      throw gtfsError(transitReasons.GTFS_REFERENCE_UNKNOWN, child.row.where, `parent_station ${child.parent} is not a station (location_type 1)`);
+      throw gtfsError(
+        transitReasons.GTFS_REFERENCE_UNKNOWN,
+        child.row.where,
+        `parent_station ${child.parent} is not a station (location_type 1)`,
+      );
     }
     if (child.gateName === undefined) {
       stationOf.set(child.id, child.parent);
       continue;
     }
-    if (!gateIdPattern.test(child.id)) throw gtfsError(transitReasons.GTFS_FIELD_INVALID, child.row.where, 'gate ids are 1-64 of [A-Za-z0-9._:-]');
+    if (!gateIdPattern.test(child.id))
+      throw gtfsError(transitReasons.GTFS_FIELD_INVALID, child.row.where, 'gate ids are 1-64 of [A-Za-z0-9._:-]');
     if (child.gateName.trim().length === 0 || child.gateName.length > 100) {
-      throw gtfsError(transitReasons.GTFS_FIELD_INVALID, child.row.where, `gate ${child.id} needs a name of 1-100 characters`);
+      throw gtfsError(
+        transitReasons.GTFS_FIELD_INVALID,
+        child.row.where,
+        `gate ${child.id} needs a name of 1-100 characters`,
+      );
     }
     gates.set(child.id, { id: child.id, stationId: child.parent, name: child.gateName });
   }
   const gated = new Set([...gates.values()].map((gate) => gate.stationId));
   const ungated = stations.find((station) => !gated.has(station.id));
-  if (ungated !== undefined) throw gtfsError(transitReasons.GTFS_STATION_WITHOUT_GATES, ungated.where, `station ${ungated.id} has no entrance/exit (location_type 2)`);
+  if (ungated !== undefined)
+    throw gtfsError(
+      transitReasons.GTFS_STATION_WITHOUT_GATES,
+      ungated.where,
+      `station ${ungated.id} has no entrance/exit (location_type 2)`,
+    );
   return { stations, gates, stationOf };
 }

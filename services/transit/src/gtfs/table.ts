@@ -27,7 +27,12 @@ export const gtfsError = (reason: GtfsReason, where: string, message: string): D
 export function fileText(files: FeedFiles, fileName: string): string {
   const text = files.get(fileName);
   if (text === undefined) throw gtfsError(transitReasons.GTFS_FILE_MISSING, fileName, 'the feed has no such file');
-  if (Buffer.byteLength(text, 'utf8') > maxFileBytes) throw gtfsError(transitReasons.GTFS_FILE_TOO_LARGE, fileName, `the text is above the limit of ${maxFileBytes} bytes`);
+  if (Buffer.byteLength(text, 'utf8') > maxFileBytes)
+    throw gtfsError(
+      transitReasons.GTFS_FILE_TOO_LARGE,
+      fileName,
+      `the text is above the limit of ${maxFileBytes} bytes`,
+    );
   return text;
 }
 
@@ -43,12 +48,20 @@ export function parseTable(text: string, fileName: string): GtfsRow[] {
   if (header === undefined) throw gtfsError(transitReasons.GTFS_CSV_MALFORMED, `${fileName}:1`, 'no header row');
   const columns = header.fields;
   if (columns.some((column) => column.length === 0) || new Set(columns).size !== columns.length) {
-    throw gtfsError(transitReasons.GTFS_CSV_MALFORMED, `${fileName}:${header.line}`, 'column names must be present and distinct');
+    throw gtfsError(
+      transitReasons.GTFS_CSV_MALFORMED,
+      `${fileName}:${header.line}`,
+      'column names must be present and distinct',
+    );
   }
   return records.map((record) => {
     const where = `${fileName}:${record.line}`;
     if (record.fields.length !== columns.length) {
-      throw gtfsError(transitReasons.GTFS_CSV_MALFORMED, where, `${record.fields.length} fields where the header has ${columns.length}`);
+      throw gtfsError(
+        transitReasons.GTFS_CSV_MALFORMED,
+        where,
+        `${record.fields.length} fields where the header has ${columns.length}`,
+      );
     }
     return { where, values: new Map(columns.map((column, index) => [column, record.fields[index] ?? ''])) };
   });

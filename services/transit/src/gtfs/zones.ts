@@ -12,27 +12,45 @@ export interface Zones {
 
 const zoneAreaPattern = /^zone-([1-9]\d?)$/;
 
-export function readZones(areaRows: readonly GtfsRow[], stopAreaRows: readonly GtfsRow[], stationOf: ReadonlyMap<string, string>): Zones {
+export function readZones(
+  areaRows: readonly GtfsRow[],
+  stopAreaRows: readonly GtfsRow[],
+  stationOf: ReadonlyMap<string, string>,
+): Zones {
   const zoneOfArea = new Map<string, number>();
   for (const row of areaRows) {
     const areaId = requiredValue(row, 'area_id');
-    if (zoneOfArea.has(areaId)) throw gtfsError(transitReasons.GTFS_ID_DUPLICATE, row.where, `area_id ${areaId} is listed twice`);
+    if (zoneOfArea.has(areaId))
+      throw gtfsError(transitReasons.GTFS_ID_DUPLICATE, row.where, `area_id ${areaId} is listed twice`);
     const zone = zoneAreaPattern.exec(areaId)?.[1];
-    if (zone === undefined) throw gtfsError(transitReasons.GTFS_AREA_UNSUPPORTED, row.where, `area_id ${areaId} is not a fare zone written zone-1 to zone-99`);
+    if (zone === undefined)
+      throw gtfsError(
+        transitReasons.GTFS_AREA_UNSUPPORTED,
+        row.where,
+        `area_id ${areaId} is not a fare zone written zone-1 to zone-99`,
+      );
     zoneOfArea.set(areaId, Number(zone));
   }
   const zoneSets = new Map<string, Set<number>>();
   for (const row of stopAreaRows) {
     const areaId = requiredValue(row, 'area_id');
     const zone = zoneOfArea.get(areaId);
-    if (zone === undefined) throw gtfsError(transitReasons.GTFS_REFERENCE_UNKNOWN, row.where, `area_id ${areaId} is not in areas.txt`);
+    if (zone === undefined)
+      throw gtfsError(transitReasons.GTFS_REFERENCE_UNKNOWN, row.where, `area_id ${areaId} is not in areas.txt`);
     const stopId = requiredValue(row, 'stop_id');
     const stationId = stationOf.get(stopId);
-    if (stationId === undefined) throw gtfsError(transitReasons.GTFS_REFERENCE_UNKNOWN, row.where, `stop_id ${stopId} is not a station or platform in stops.txt`);
+    if (stationId === undefined)
+      throw gtfsError(
+        transitReasons.GTFS_REFERENCE_UNKNOWN,
+        row.where,
+        `stop_id ${stopId} is not a station or platform in stops.txt`,
+      );
     const zones = zoneSets.get(stationId) ?? new Set<number>();
     zones.add(zone);
     zoneSets.set(stationId, zones);
   }
-  const zonesOfStation = new Map([...zoneSets].map(([stationId, zones]) => [stationId, [...zones].sort((a, b) => a - b)]));
+  const zonesOfStation = new Map(
+    [...zoneSets].map(([stationId, zones]) => [stationId, [...zones].sort((a, b) => a - b)]),
+  );
   return { zoneOfArea, zonesOfStation };
 }

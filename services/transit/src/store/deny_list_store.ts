@@ -6,20 +6,28 @@ import type { DenyListStore } from '../app/transit_store.ts';
 export function postgresDenyListStore(db: Queryable): DenyListStore {
   return {
     async deny(residentId, entry) {
-      const upserted = await db.query(`
+      const upserted = await db.query(
+        `
         INSERT INTO deny_list AS d (resident_id, debt_minor, currency, reason) VALUES ($1, $2, $3, $4)
         ON CONFLICT (resident_id) DO UPDATE SET debt_minor = EXCLUDED.debt_minor, reason = EXCLUDED.reason
           WHERE d.debt_minor IS DISTINCT FROM EXCLUDED.debt_minor`,
-      [residentId, entry.debtMinor, entry.currency, entry.reason]);
+        [residentId, entry.debtMinor, entry.currency, entry.reason],
+      );
       return upserted.rowCount !== 0;
     },
     async clear(residentId) {
-      const { rows } = await db.query<{ debt_minor: string; currency: string }>('DELETE FROM deny_list WHERE resident_id = $1 RETURNING debt_minor, currency', [residentId]);
+      const { rows } = await db.query<{ debt_minor: string; currency: string }>(
+        'DELETE FROM deny_list WHERE resident_id = $1 RETURNING debt_minor, currency',
+        [residentId],
+      );
       const row = rows[0];
       return row === undefined ? undefined : { debtMinor: minorUnits(BigInt(row.debt_minor)), currency: row.currency };
     },
     async find(residentId) {
-      const { rows } = await db.query<{ debt_minor: string; currency: string }>('SELECT debt_minor, currency FROM deny_list WHERE resident_id = $1', [residentId]);
+      const { rows } = await db.query<{ debt_minor: string; currency: string }>(
+        'SELECT debt_minor, currency FROM deny_list WHERE resident_id = $1',
+        [residentId],
+      );
       const row = rows[0];
       return row === undefined ? undefined : { debtMinor: minorUnits(BigInt(row.debt_minor)), currency: row.currency };
     },

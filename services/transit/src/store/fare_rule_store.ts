@@ -10,7 +10,10 @@ export function postgresFareRuleStore(db: Queryable): FareRuleStore {
       return rows.map((row) => fareRulesFromJson(row.rules));
     },
     async createdBy(createdBy) {
-      const { rows } = await db.query<{ rules: unknown }>('SELECT rules FROM fare_rule_versions WHERE created_by = $1', [createdBy]);
+      const { rows } = await db.query<{ rules: unknown }>(
+        'SELECT rules FROM fare_rule_versions WHERE created_by = $1',
+        [createdBy],
+      );
       return rows[0] === undefined ? undefined : fareRulesFromJson(rows[0].rules);
     },
     async lockForWrite() {
@@ -18,8 +21,10 @@ export function postgresFareRuleStore(db: Queryable): FareRuleStore {
     },
     async add(rules, createdBy) {
       try {
-        await db.query('INSERT INTO fare_rule_versions (version, effective_from, rules, created_by) VALUES ($1, $2, $3, $4)',
-          [rules.version, rules.effectiveFrom, fareRulesToJson(rules), createdBy]);
+        await db.query(
+          'INSERT INTO fare_rule_versions (version, effective_from, rules, created_by) VALUES ($1, $2, $3, $4)',
+          [rules.version, rules.effectiveFrom, fareRulesToJson(rules), createdBy],
+        );
         return 'added';
       } catch (error) {
         if (isUniqueViolation(error)) return 'effective_date_taken';

@@ -8,33 +8,49 @@ import type { DayTotal } from '../domain/statement.ts';
 export function postgresJourneyChargeStore(db: Queryable): JourneyChargeStore {
   return {
     async dayTotalsBefore(residentId, fromDate, days) {
-      const { rows } = await db.query<{ service_date: string; charged: string }>(`
+      const { rows } = await db.query<{ service_date: string; charged: string }>(
+        `
         SELECT service_date::text, sum(charged_minor)::text AS charged FROM journey_charges
          WHERE resident_id = $1 AND service_date >= $2::date - $3::int AND service_date < $2::date GROUP BY service_date`,
-      [residentId, fromDate, days]);
-      return rows.map((row): DayTotal => ({ serviceDate: row.service_date, chargedMinor: minorUnits(BigInt(row.charged)) }));
+        [residentId, fromDate, days],
+      );
+      return rows.map(
+        (row): DayTotal => ({ serviceDate: row.service_date, chargedMinor: minorUnits(BigInt(row.charged)) }),
+      );
     },
     async chargedSince(residentId, fromDate) {
       const { rows } = await db.query<{ journey_id: string; service_date: string; charged_minor: string }>(
-        'SELECT journey_id, service_date::text, charged_minor FROM journey_charges WHERE resident_id = $1 AND service_date >= $2', [residentId, fromDate]);
-      return rows.map((row): ChargedJourney => ({ journeyId: row.journey_id, serviceDate: row.service_date, chargedMinor: minorUnits(BigInt(row.charged_minor)) }));
+        'SELECT journey_id, service_date::text, charged_minor FROM journey_charges WHERE resident_id = $1 AND service_date >= $2',
+        [residentId, fromDate],
+      );
+      return rows.map(
+        (row): ChargedJourney => ({
+          journeyId: row.journey_id,
+          serviceDate: row.service_date,
+          chargedMinor: minorUnits(BigInt(row.charged_minor)),
+        }),
+      );
     },
     async recordCharge(residentId, charge) {
-      await db.query(`
+      await db.query(
+        `
         INSERT INTO journey_charges (resident_id, journey_id, service_date, charged_minor, currency) VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT (resident_id, journey_id) DO UPDATE SET charged_minor = EXCLUDED.charged_minor`,
-      [residentId, charge.journeyId, charge.serviceDate, charge.chargedMinor, charge.currency]);
+        [residentId, charge.journeyId, charge.serviceDate, charge.chargedMinor, charge.currency],
+      );
     },
     async addHold(hold) {
       await db.query(
         'INSERT INTO journey_holds (hold_id, resident_id, journey_id, captured_minor) VALUES ($1, $2, $3, $4) ON CONFLICT (hold_id) DO NOTHING',
-        [hold.holdId, hold.residentId, hold.journeyId, hold.capturedMinor]);
+        [hold.holdId, hold.residentId, hold.journeyId, hold.capturedMinor],
+      );
     },
     async refundableHolds(residentId, journeyId) {
       const { rows } = await db.query<{ hold_id: string; left: string }>(
         `SELECT hold_id, captured_minor - refunded_minor AS left FROM journey_holds
           WHERE resident_id = $1 AND journey_id = $2 AND captured_minor > refunded_minor ORDER BY created_at DESC, hold_id`,
-        [residentId, journeyId]);
+        [residentId, journeyId],
+      );
       return rows.map((row) => ({ holdId: row.hold_id, leftMinor: minorUnits(BigInt(row.left)) }));
     },
   };

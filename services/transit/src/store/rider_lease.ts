@@ -17,20 +17,29 @@ export async function takeRiderLease(db: Queryable, residentId: string): Promise
     const { rowCount } = await db.query(
       `UPDATE riders SET settling_holder = $2, settling_until = now() + $3 * interval '1 millisecond'
         WHERE resident_id = $1 AND (settling_holder = $2 OR settling_until IS NULL OR settling_until < now())`,
-      [residentId, holder, leaseMs]);
+      [residentId, holder, leaseMs],
+    );
     return rowCount === 1;
   };
-  if (!await extend()) return undefined;
+  if (!(await extend())) return undefined;
   return {
     renew: async () => {
-      if (!await extend()) throw new DomainError('unavailable', transitReasons.SETTLEMENT_LEASE_LOST, 'another settler took this rider over');
+      if (!(await extend()))
+        throw new DomainError(
+          'unavailable',
+          transitReasons.SETTLEMENT_LEASE_LOST,
+          'another settler took this rider over',
+        );
     },
     // A release lost with its connection (a failover) would leave the rider to wait out the lease: it is tried
     // again, each time on whichever connection the pool hands out.
     release: async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          await db.query('UPDATE riders SET settling_holder = NULL, settling_until = NULL WHERE resident_id = $1 AND settling_holder = $2', [residentId, holder]);
+          await db.query(
+            'UPDATE riders SET settling_holder = NULL, settling_until = NULL WHERE resident_id = $1 AND settling_holder = $2',
+            [residentId, holder],
+          );
           return;
         } catch (error) {
           if (attempt >= releaseAttempts) throw error;

@@ -53,7 +53,9 @@ export class PostgresTapRecorder implements TapRecorder {
       const batch = this.#queue.splice(0, maxBatch);
       try {
         const outcomes = await this.recordBatch(batch.map((item) => item.record));
-        batch.forEach((item, index) => { item.resolve(outcomes[index] ?? 'already_recorded'); });
+        batch.forEach((item, index) => {
+          item.resolve(outcomes[index] ?? 'already_recorded');
+        });
       } catch (error) {
         for (const item of batch) item.reject(error);
       }
@@ -65,16 +67,31 @@ export class PostgresTapRecorder implements TapRecorder {
   async recordBatch(records: readonly TapRecord[]): Promise<RecordOutcome[]> {
     const column = <K extends keyof TapRecord>(key: K): TapRecord[K][] => records.map((record) => record[key]);
     const result = await this.#pool.query<TapRow>(insertSql, [
-      column('id'), column('gateId'), column('stationId'), column('direction'), records.map((record) => new Date(record.tappedAtMs)),
-      column('residentId'), column('credentialId'), column('concession'), column('presentationNonce'), column('presentation'), column('source'),
-      records.map((record) => JSON.stringify(record.traceContext)), column('gateClient'),
+      column('id'),
+      column('gateId'),
+      column('stationId'),
+      column('direction'),
+      records.map((record) => new Date(record.tappedAtMs)),
+      column('residentId'),
+      column('credentialId'),
+      column('concession'),
+      column('presentationNonce'),
+      column('presentation'),
+      column('source'),
+      records.map((record) => JSON.stringify(record.traceContext)),
+      column('gateClient'),
     ]);
     const inserted = new Map(result.rows.map((row) => [row.id, row]));
     const conflicts = records.filter((record) => !inserted.has(record.id));
-    const known = conflicts.length === 0 ? [] : (await this.#pool.query<TapRow>(
-      'SELECT id, gate_id, gate_client, direction, presentation_nonce FROM taps WHERE id = ANY($1) OR presentation_nonce = ANY($2)',
-      [conflicts.map((record) => record.id), conflicts.map((record) => record.presentationNonce)],
-    )).rows;
+    const known =
+      conflicts.length === 0
+        ? []
+        : (
+            await this.#pool.query<TapRow>(
+              'SELECT id, gate_id, gate_client, direction, presentation_nonce FROM taps WHERE id = ANY($1) OR presentation_nonce = ANY($2)',
+              [conflicts.map((record) => record.id), conflicts.map((record) => record.presentationNonce)],
+            )
+          ).rows;
     const claimed = new Set<string>();
     return records.map((record) => {
       const row = inserted.get(record.id) ?? known.find((candidate) => candidate.id === record.id);
@@ -84,13 +101,19 @@ export class PostgresTapRecorder implements TapRecorder {
         claimed.add(record.id);
         return 'recorded';
       }
-      return known.some((candidate) => candidate.presentation_nonce === record.presentationNonce) ? 'replayed' : 'same_instant';
+      return known.some((candidate) => candidate.presentation_nonce === record.presentationNonce)
+        ? 'replayed'
+        : 'same_instant';
     });
   }
 }
 
 /** The same tap sent again: same presentation, gate, direction and client (taps from before clients were kept: any). */
 function sameTap(row: TapRow, record: TapRecord): boolean {
-  return row.presentation_nonce === record.presentationNonce && row.gate_id === record.gateId && row.direction === record.direction
-    && (row.gate_client === null || row.gate_client === record.gateClient);
+  return (
+    row.presentation_nonce === record.presentationNonce &&
+    row.gate_id === record.gateId &&
+    row.direction === record.direction &&
+    (row.gate_client === null || row.gate_client === record.gateClient)
+  );
 }

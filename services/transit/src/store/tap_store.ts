@@ -6,17 +6,32 @@ import type { Tap } from '../domain/tap.ts';
 export function postgresTapStore(db: Queryable): TapStore {
   return {
     async between(residentId, fromMs, untilMs) {
-      const { rows } = untilMs === undefined
-        ? await db.query<TapRow>('SELECT id, station_id, direction, tapped_at FROM taps WHERE resident_id = $1 AND tapped_at >= $2 ORDER BY tapped_at, id',
-          [residentId, new Date(fromMs)])
-        : await db.query<TapRow>(`
+      const { rows } =
+        untilMs === undefined
+          ? await db.query<TapRow>(
+              'SELECT id, station_id, direction, tapped_at FROM taps WHERE resident_id = $1 AND tapped_at >= $2 ORDER BY tapped_at, id',
+              [residentId, new Date(fromMs)],
+            )
+          : await db.query<TapRow>(
+              `
           SELECT id, station_id, direction, tapped_at FROM taps
            WHERE resident_id = $1 AND tapped_at >= $2 AND tapped_at < $3 ORDER BY tapped_at, id`,
-        [residentId, new Date(fromMs), new Date(untilMs)]);
-      return rows.map((row): Tap => ({ id: row.id, stationId: row.station_id, direction: row.direction, atMs: row.tapped_at.getTime() }));
+              [residentId, new Date(fromMs), new Date(untilMs)],
+            );
+      return rows.map(
+        (row): Tap => ({
+          id: row.id,
+          stationId: row.station_id,
+          direction: row.direction,
+          atMs: row.tapped_at.getTime(),
+        }),
+      );
     },
     async traceContextOf(tapId) {
-      const { rows } = await db.query<{ trace_context: Record<string, string> }>('SELECT trace_context FROM taps WHERE id = $1', [tapId]);
+      const { rows } = await db.query<{ trace_context: Record<string, string> }>(
+        'SELECT trace_context FROM taps WHERE id = $1',
+        [tapId],
+      );
       return rows[0]?.trace_context ?? {};
     },
     async presentationOf(tapId) {

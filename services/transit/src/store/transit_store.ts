@@ -24,7 +24,9 @@ function storeOn(db: Queryable, transaction: TransitStore['transaction']): Trans
     denyList: postgresDenyListStore(db),
     gateAssignments: postgresGateAssignmentStore(db),
     fareRules: postgresFareRuleStore(db),
-    appendEvent: async (event) => { await appendEvent(db, event); },
+    appendEvent: async (event) => {
+      await appendEvent(db, event);
+    },
     processOnce: (consumer, eventId) => processOnce(db, consumer, eventId),
     transaction,
   };

@@ -6,9 +6,16 @@ import type { Logger } from '@citypass/platform/log';
 import { runPeriodically } from '@citypass/platform/periodic';
 import type { DenyListMirror } from '../app/deny_list.ts';
 
-export function startDenyListFollower(follower: BucketFollower, mirror: DenyListMirror, logger: Logger, resyncIntervalMs = 30_000): { stop(): Promise<void> } {
+export function startDenyListFollower(
+  follower: BucketFollower,
+  mirror: DenyListMirror,
+  logger: Logger,
+  resyncIntervalMs = 30_000,
+): { stop(): Promise<void> } {
   follower.start();
-  const resync = runPeriodically({ name: 'deny list resync', intervalMs: resyncIntervalMs, logger }, async () => { await mirror.resync(); });
+  const resync = runPeriodically({ name: 'deny list resync', intervalMs: resyncIntervalMs, logger }, async () => {
+    await mirror.resync();
+  });
   return {
     async stop() {
       await resync.stop();

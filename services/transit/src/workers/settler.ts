@@ -30,14 +30,22 @@ export interface Settler {
  * decline, so the resident leaves the deny list once the limit allows it (the next day at the latest).
  */
 async function retryLimitDeclines(deps: SettlementDeps): Promise<void> {
-  await deps.store.steps.retryDeclinedFor([walletReasons.RISK_DAILY_LIMIT, walletReasons.RISK_CREDENTIAL_CAP], deps.now() - 3_600_000);
+  await deps.store.steps.retryDeclinedFor(
+    [walletReasons.RISK_DAILY_LIMIT, walletReasons.RISK_CREDENTIAL_CAP],
+    deps.now() - 3_600_000,
+  );
 }
 
-export function startSettler(deps: SettlementDeps, options: { intervalMs: number; concurrency: number; logger: Logger }): Settler {
+export function startSettler(
+  deps: SettlementDeps,
+  options: { intervalMs: number; concurrency: number; logger: Logger },
+): Settler {
   let running: Promise<number> | undefined;
   let backlog = 0;
   let stopped = false;
-  transitMetrics.settlementBacklog.addCallback((result) => { result.observe(backlog); });
+  transitMetrics.settlementBacklog.addCallback((result) => {
+    result.observe(backlog);
+  });
 
   const pass = async (): Promise<number> => {
     await retryLimitDeclines(deps);
@@ -48,7 +56,7 @@ export function startSettler(deps: SettlementDeps, options: { intervalMs: number
     const worker = async (): Promise<void> => {
       for (let residentId = queue.shift(); residentId !== undefined && !stopped; residentId = queue.shift()) {
         try {
-          if (await tracedSettle(deps, residentId) !== 'busy') settled++;
+          if ((await tracedSettle(deps, residentId)) !== 'busy') settled++;
         } catch (error) {
           options.logger.warn('settlement of a rider failed; retried on a later pass', { residentId, error });
         }
@@ -64,7 +72,10 @@ export function startSettler(deps: SettlementDeps, options: { intervalMs: number
     return running;
   };
   const timer = setInterval(() => {
-    if (running === undefined) runOnce().catch((error: unknown) => { options.logger.warn('settlement pass failed', { error }); });
+    if (running === undefined)
+      runOnce().catch((error: unknown) => {
+        options.logger.warn('settlement pass failed', { error });
+      });
   }, options.intervalMs);
   return {
     runOnce: async () => {

@@ -20,25 +20,44 @@ import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 
 /** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
-export async function authorize(deps: WalletDeps, caller: Caller, request: AuthorizeRequest, deadlineMs: number): Promise<AuthorizeResponse> {
+export async function authorize(
+  deps: WalletDeps,
+  caller: Caller,
+  request: AuthorizeRequest,
+  deadlineMs: number,
+): Promise<AuthorizeResponse> {
   try {
     const response = await authorizeOnce(deps, caller, request, deadlineMs);
     walletMetrics.authorizations.add(1, { outcome: 'approved', service: caller.service });
     return response;
   } catch (error) {
-    walletMetrics.authorizations.add(1, { outcome: 'declined', service: caller.service, reason: isDomainError(error) ? error.reason : commonReasons.INTERNAL });
+    walletMetrics.authorizations.add(1, {
+      outcome: 'declined',
+      service: caller.service,
+      reason: isDomainError(error) ? error.reason : commonReasons.INTERNAL,
+    });
     throw error;
   }
 }
 
-async function authorizeOnce(deps: WalletDeps, caller: Caller, request: AuthorizeRequest, deadlineMs: number): Promise<AuthorizeResponse> {
+async function authorizeOnce(
+  deps: WalletDeps,
+  caller: Caller,
+  request: AuthorizeRequest,
+  deadlineMs: number,
+): Promise<AuthorizeResponse> {
   if (request.settlesTap) requireVerb(caller, 'settle');
   const key = checkIdempotencyKey(request.idempotencyKey);
   const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
   checkReference(request.reference, request.settlesTap);
   const ttlS = request.holdTtlSeconds === 0 ? deps.holdTtlDefaultS : request.holdTtlSeconds;
-  if (ttlS > deps.holdTtlMaxS) throw invalidArgument(walletReasons.HOLD_TTL_TOO_LONG, `hold_ttl_seconds must be at most ${deps.holdTtlMaxS}`);
-  const idempotency = { operation: `${caller.service}:authorize`, key, request: AuthorizeRequest.encode({ ...request, idempotencyKey: '' }).finish() };
+  if (ttlS > deps.holdTtlMaxS)
+    throw invalidArgument(walletReasons.HOLD_TTL_TOO_LONG, `hold_ttl_seconds must be at most ${deps.holdTtlMaxS}`);
+  const idempotency = {
+    operation: `${caller.service}:authorize`,
+    key,
+    request: AuthorizeRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+  };
 
   let mandate;
   try {
@@ -52,17 +71,42 @@ async function authorizeOnce(deps: WalletDeps, caller: Caller, request: Authoriz
   const createdAt = new Date(deps.now());
   const expiresAt = new Date(createdAt.getTime() + ttlS * 1000);
   const hold: Hold = {
-    holdId: randomUUID(), service: caller.service, residentId: mandate.subject, credentialId: mandate.credentialId, amount: money,
-    capturedMinor: 0n, refundedMinor: 0n, status: 'pending', createdAt, expiresAt, reference: request.reference,
+    holdId: randomUUID(),
+    service: caller.service,
+    residentId: mandate.subject,
+    credentialId: mandate.credentialId,
+    amount: money,
+    capturedMinor: 0n,
+    refundedMinor: 0n,
+    status: 'pending',
+    createdAt,
+    expiresAt,
+    reference: request.reference,
   };
-  const statement = deps.accounts.run(mandate.subject, () => deps.store.oneStatement.authorize({
-    ...idempotency,
-    response: AuthorizeResponse.encode({ hold }).finish(),
-    event: holdChanged('holdAuthorized', { hold, transferId: '', amountMinor: money.amountMinor }),
-  }, {
-    holdId: hold.holdId, service: caller.service, residentId: mandate.subject, credentialId: mandate.credentialId, mandateNonce: mandate.key,
-    amount: money, reference: request.reference, createdAt, expiresAt, risk: deps.risk,
-  }), deadlineMs);
+  const statement = deps.accounts.run(
+    mandate.subject,
+    () =>
+      deps.store.oneStatement.authorize(
+        {
+          ...idempotency,
+          response: AuthorizeResponse.encode({ hold }).finish(),
+          event: holdChanged('holdAuthorized', { hold, transferId: '', amountMinor: money.amountMinor }),
+        },
+        {
+          holdId: hold.holdId,
+          service: caller.service,
+          residentId: mandate.subject,
+          credentialId: mandate.credentialId,
+          mandateNonce: mandate.key,
+          amount: money,
+          reference: request.reference,
+          createdAt,
+          expiresAt,
+          risk: deps.risk,
+        },
+      ),
+    deadlineMs,
+  );
   try {
     return AuthorizeResponse.decode(await statement);
   } catch (error) {
@@ -84,13 +128,22 @@ async function mandateFor(deps: WalletDeps, caller: Caller, request: AuthorizeRe
   }
   const verified = await verifyTapMandate(deps, request.presentation, caller.service, money);
   // Nonces are base64url (no ':'), so the key names one (tap, reference) pair.
-  return { subject: verified.subject, credentialId: verified.credentialId, key: `tap:${verified.presentationId}:${request.reference}` };
+  return {
+    subject: verified.subject,
+    credentialId: verified.credentialId,
+    key: `tap:${verified.presentationId}:${request.reference}`,
+  };
 }
 
 /** A second hold for one (tap, reference) means that charge was made already, under another idempotency key. */
 function tapReuseOf(error: unknown): unknown {
   if (!(error instanceof DomainError && error.reason === walletReasons.MANDATE_ALREADY_USED)) return error;
-  return new DomainError('already_exists', walletReasons.TAP_ALREADY_SETTLED, 'this tap was already charged under this reference', { cause: error });
+  return new DomainError(
+    'already_exists',
+    walletReasons.TAP_ALREADY_SETTLED,
+    'this tap was already charged under this reference',
+    { cause: error },
+  );
 }
 
 /** At most 128 characters; a tap's charge must name one (the journey it prices), since it is charged once per reference. */

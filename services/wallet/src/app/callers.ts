@@ -16,14 +16,18 @@ export function callerFor(principal: Principal | undefined, verbs: readonly Verb
   const service = principal.clientId;
   const granted = new Set(walletScopeVerbs.filter((verb) => principal.scopes.has(serviceScope(verb, service))));
   if (!verbs.some((verb) => granted.has(verb))) {
-    throw permissionDenied(commonReasons.SCOPE_MISSING, `requires scope ${verbs.map((verb) => serviceScope(verb, service)).join(' or ')}`);
+    throw permissionDenied(
+      commonReasons.SCOPE_MISSING,
+      `requires scope ${verbs.map((verb) => serviceScope(verb, service)).join(' or ')}`,
+    );
   }
   return { service, verbs: granted };
 }
 
 /** For a command whose request asks for more than the edge checked (settles_tap needs `settle:` too). */
 export function requireVerb(caller: Caller, verb: Verb): void {
-  if (!caller.verbs.has(verb)) throw permissionDenied(commonReasons.SCOPE_MISSING, `requires scope ${serviceScope(verb, caller.service)}`);
+  if (!caller.verbs.has(verb))
+    throw permissionDenied(commonReasons.SCOPE_MISSING, `requires scope ${serviceScope(verb, caller.service)}`);
 }
 
 export const walletAudience = presentationAudiences.wallet;
@@ -31,8 +35,12 @@ export const walletAudience = presentationAudiences.wallet;
 /** The resident behind a presentation addressed to the wallet (sent as `citypass-presentation` metadata). */
 export async function residentFor(deps: WalletDeps, presentation: string | undefined): Promise<string> {
   if (presentation === undefined || presentation === '') {
-    throw unauthenticated(walletReasons.PRESENTATION_MISSING, 'residents authenticate with a presentation addressed to the wallet');
+    throw unauthenticated(
+      walletReasons.PRESENTATION_MISSING,
+      'residents authenticate with a presentation addressed to the wallet',
+    );
   }
-  if (presentation.length > defaultMaxPresentationBytes) throw invalidArgument(credentialReasons.PRESENTATION_TOO_LARGE, 'presentation is too large');
+  if (presentation.length > defaultMaxPresentationBytes)
+    throw invalidArgument(credentialReasons.PRESENTATION_TOO_LARGE, 'presentation is too large');
   return (await deps.mandates.verify(presentation, { audience: walletAudience })).subject;
 }

@@ -9,20 +9,33 @@ import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { getHold } from './get_hold.ts';
 
-export async function capture(deps: WalletDeps, caller: Caller, request: CaptureRequest, deadlineMs: number): Promise<CaptureResponse> {
+export async function capture(
+  deps: WalletDeps,
+  caller: Caller,
+  request: CaptureRequest,
+  deadlineMs: number,
+): Promise<CaptureResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   const amount = positiveMinor(request.amountMinor);
   const before = await getHold(deps, caller.service, request.holdId);
   const transferId = randomUUID();
   // What the hold will be if this capture goes through; the database refuses it if the hold is not pending.
   const hold: Hold = { ...before, capturedMinor: amount, refundedMinor: 0n, status: 'captured' };
-  const response = await deps.accounts.run(before.residentId, () => deps.store.oneStatement.capture({
-    operation: `${caller.service}:capture`,
-    key,
-    request: CaptureRequest.encode({ ...request, idempotencyKey: '' }).finish(),
-    response: CaptureResponse.encode({ hold, transferId }).finish(),
-    event: holdChanged('holdCaptured', { hold, transferId, amountMinor: amount }),
-  }, { holdId: before.holdId, service: caller.service, amountMinor: amount, transferId, now: new Date(deps.now()) }), deadlineMs);
+  const response = await deps.accounts.run(
+    before.residentId,
+    () =>
+      deps.store.oneStatement.capture(
+        {
+          operation: `${caller.service}:capture`,
+          key,
+          request: CaptureRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+          response: CaptureResponse.encode({ hold, transferId }).finish(),
+          event: holdChanged('holdCaptured', { hold, transferId, amountMinor: amount }),
+        },
+        { holdId: before.holdId, service: caller.service, amountMinor: amount, transferId, now: new Date(deps.now()) },
+      ),
+    deadlineMs,
+  );
   walletMetrics.movedMinor.add(Number(amount), { kind: 'capture', currency: hold.amount?.currency ?? '' });
   return CaptureResponse.decode(response);
 }

@@ -24,6 +24,7 @@ function defaultCurrency(deps: WalletDeps): string {
 
 // The value is not repeated in the message: it may be anything up to the edge's field limit.
 export function checkCurrency(deps: WalletDeps, currency: string): string {
-  if (!deps.currencies.has(currency)) throw invalidArgument(walletReasons.CURRENCY_UNSUPPORTED, 'currency is not one this wallet runs');
+  if (!deps.currencies.has(currency))
+    throw invalidArgument(walletReasons.CURRENCY_UNSUPPORTED, 'currency is not one this wallet runs');
   return currency;
 }

@@ -8,7 +8,10 @@ export interface ResponseCodec<Response> {
 }
 
 export async function idempotentTransaction<Response>(
-  store: WalletStore, key: IdempotencyKey, codec: ResponseCodec<Response>, work: (tx: LedgerTransaction) => Promise<Response>,
+  store: WalletStore,
+  key: IdempotencyKey,
+  codec: ResponseCodec<Response>,
+  work: (tx: LedgerTransaction) => Promise<Response>,
 ): Promise<Response> {
   return store.transaction(async (tx) => {
     const stored = await tx.claim(key);

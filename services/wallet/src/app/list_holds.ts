@@ -7,8 +7,15 @@ import { walletReasons } from '@citypass/contracts';
 
 const statuses = ['pending', 'captured', 'voided', 'expired'];
 
-export async function listHolds(deps: WalletDeps, service: string, status: string, pageSize: number, pageToken: string): Promise<ListHoldsResponse> {
-  if (status !== '' && !statuses.includes(status)) throw invalidArgument(walletReasons.STATUS_INVALID, 'status must be pending, captured, voided or expired');
+export async function listHolds(
+  deps: WalletDeps,
+  service: string,
+  status: string,
+  pageSize: number,
+  pageToken: string,
+): Promise<ListHoldsResponse> {
+  if (status !== '' && !statuses.includes(status))
+    throw invalidArgument(walletReasons.STATUS_INVALID, 'status must be pending, captured, voided or expired');
   const limit = checkPageSize(pageSize);
   const holds = await deps.store.holds.list(service, status, decodePageToken(pageToken), limit);
   const last = holds.at(-1);

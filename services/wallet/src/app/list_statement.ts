@@ -4,7 +4,13 @@ import { residentCurrency } from './currencies.ts';
 import type { WalletDeps } from './deps.ts';
 import { checkPageSize, decodePageToken, nextPageToken } from './page_token.ts';
 
-export async function listStatement(deps: WalletDeps, residentId: string, requested: string, pageSize: number, pageToken: string): Promise<ListStatementResponse> {
+export async function listStatement(
+  deps: WalletDeps,
+  residentId: string,
+  requested: string,
+  pageSize: number,
+  pageToken: string,
+): Promise<ListStatementResponse> {
   const currency = await residentCurrency(deps, residentId, requested);
   const limit = checkPageSize(pageSize);
   const lines = await deps.store.statements.lines(residentId, currency, decodePageToken(pageToken), limit);

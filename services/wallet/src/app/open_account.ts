@@ -4,7 +4,12 @@ import { accountOpened } from '../bus/wallet_events.ts';
 import type { AccountKind, LedgerTransaction } from './store.ts';
 
 /** Returns the account id; writes `account.opened` only when this call made the account. */
-export async function openAccount(tx: LedgerTransaction, kind: AccountKind, owner: string, currency: string): Promise<string> {
+export async function openAccount(
+  tx: LedgerTransaction,
+  kind: AccountKind,
+  owner: string,
+  currency: string,
+): Promise<string> {
   const { accountId, opened } = await tx.openAccount(kind, owner, currency);
   if (opened) await tx.appendEvent(accountOpened({ accountId, kind, owner, currency }));
   return accountId;

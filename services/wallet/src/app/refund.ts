@@ -17,13 +17,27 @@ export async function refund(deps: WalletDeps, caller: Caller, request: RefundRe
   const amount = positiveMinor(request.amountMinor);
   checkText(request.reason, 'reason', 128);
   const transferId = randomUUID();
-  const idempotency = { operation: `${caller.service}:refund`, key, request: RefundRequest.encode({ ...request, idempotencyKey: '' }).finish() };
+  const idempotency = {
+    operation: `${caller.service}:refund`,
+    key,
+    request: RefundRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+  };
   return idempotentTransaction(deps.store, idempotency, codec, async (tx) => {
-    const hold = await tx.refund({ holdId, service: caller.service, amountMinor: amount, transferId, reason: request.reason, now: new Date(deps.now()) });
+    const hold = await tx.refund({
+      holdId,
+      service: caller.service,
+      amountMinor: amount,
+      transferId,
+      reason: request.reason,
+      now: new Date(deps.now()),
+    });
     await tx.appendEvent(holdChanged('holdRefunded', { hold, transferId, amountMinor: amount }));
     walletMetrics.movedMinor.add(Number(amount), { kind: 'refund', currency: hold.amount?.currency ?? '' });
     return { hold, transferId };
   });
 }
 
-const codec = { encode: (response: RefundResponse) => RefundResponse.encode(response).finish(), decode: (bytes: Uint8Array) => RefundResponse.decode(bytes) };
+const codec = {
+  encode: (response: RefundResponse) => RefundResponse.encode(response).finish(),
+  decode: (bytes: Uint8Array) => RefundResponse.decode(bytes),
+};

@@ -5,14 +5,25 @@ import { checkCurrency } from './currencies.ts';
 import type { WalletDeps } from './deps.ts';
 import { walletReasons } from '@citypass/contracts';
 
-export async function settlementReport(deps: WalletDeps, service: string, date: string, currency: string): Promise<GetSettlementReportResponse> {
+export async function settlementReport(
+  deps: WalletDeps,
+  service: string,
+  date: string,
+  currency: string,
+): Promise<GetSettlementReportResponse> {
   checkCurrency(deps, currency);
-  if (!isCalendarDate(date)) throw invalidArgument(walletReasons.DATE_INVALID, 'date must be a real calendar date written YYYY-MM-DD');
+  if (!isCalendarDate(date))
+    throw invalidArgument(walletReasons.DATE_INVALID, 'date must be a real calendar date written YYYY-MM-DD');
   const { captured, refunded } = await deps.store.statements.settlementTotals(service, date, currency);
   return {
-    service, date, currency,
-    capturedMinor: captured.totalMinor, refundedMinor: refunded.totalMinor, netMinor: captured.totalMinor - refunded.totalMinor,
-    captures: captured.count, refunds: refunded.count,
+    service,
+    date,
+    currency,
+    capturedMinor: captured.totalMinor,
+    refundedMinor: refunded.totalMinor,
+    netMinor: captured.totalMinor - refunded.totalMinor,
+    captures: captured.count,
+    refunds: refunded.count,
   };
 }
 

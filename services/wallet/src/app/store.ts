@@ -22,7 +22,10 @@ export type AccountKind = 'resident' | 'merchant' | 'float';
 
 export interface AccountReads {
   /** The resident's account in `currency`, or undefined before their first top-up or credential. */
-  residentBalance(residentId: string, currency: string): Promise<{ readonly balance: Money; readonly held: Money } | undefined>;
+  residentBalance(
+    residentId: string,
+    currency: string,
+  ): Promise<{ readonly balance: Money; readonly held: Money } | undefined>;
   /** The currencies of the resident's accounts, at most `limit`. */
   residentCurrencies(residentId: string, limit: number): Promise<string[]>;
 }
@@ -128,7 +131,11 @@ export interface LedgerTransaction {
   /** The response of the key this transaction claimed. */
   record(key: IdempotencyKey, response: Uint8Array): Promise<void>;
   /** Opens (kind, owner, currency) unless it exists; `opened` says whether this call made it. */
-  openAccount(kind: AccountKind, owner: string, currency: string): Promise<{ readonly accountId: string; readonly opened: boolean }>;
+  openAccount(
+    kind: AccountKind,
+    owner: string,
+    currency: string,
+  ): Promise<{ readonly accountId: string; readonly opened: boolean }>;
   /** Credits the resident from the city's float; returns the resident's balance after it. */
   topUp(topUp: TopUp): Promise<Money>;
   /** Returns the hold after the refund. */

@@ -5,16 +5,29 @@ import { holdChanged } from '../bus/wallet_events.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { getHold } from './get_hold.ts';
 
-export async function voidHold(deps: WalletDeps, caller: Caller, request: VoidRequest, deadlineMs: number): Promise<VoidResponse> {
+export async function voidHold(
+  deps: WalletDeps,
+  caller: Caller,
+  request: VoidRequest,
+  deadlineMs: number,
+): Promise<VoidResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
   const before = await getHold(deps, caller.service, request.holdId);
   const hold: Hold = { ...before, status: 'voided' };
-  const response = await deps.accounts.run(before.residentId, () => deps.store.oneStatement.void({
-    operation: `${caller.service}:void`,
-    key,
-    request: VoidRequest.encode({ ...request, idempotencyKey: '' }).finish(),
-    response: VoidResponse.encode({ hold }).finish(),
-    event: holdChanged('holdVoided', { hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }),
-  }, { holdId: before.holdId, service: caller.service, now: new Date(deps.now()) }), deadlineMs);
+  const response = await deps.accounts.run(
+    before.residentId,
+    () =>
+      deps.store.oneStatement.void(
+        {
+          operation: `${caller.service}:void`,
+          key,
+          request: VoidRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+          response: VoidResponse.encode({ hold }).finish(),
+          event: holdChanged('holdVoided', { hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }),
+        },
+        { holdId: before.holdId, service: caller.service, now: new Date(deps.now()) },
+      ),
+    deadlineMs,
+  );
   return VoidResponse.decode(response);
 }

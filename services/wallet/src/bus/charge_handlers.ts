@@ -27,7 +27,6 @@ import { refund } from '../app/refund.ts';
 import { voidHold } from '../app/void_hold.ts';
 import { commonReasons } from '@citypass/platform/reasons';
 
-
 const queue = 'wallet';
 const maxPayloadBytes = 16 * 1024;
 
@@ -36,8 +35,19 @@ interface Codec<Q, R> {
   encode(message: R): { finish(): Uint8Array };
 }
 
-export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: AccessTokenVerifier, logger: Logger): { stop(): Promise<void> } {
-  const handler = <Q, R>(request: Codec<Q, unknown>, response: Codec<unknown, R>, run: (caller: Caller, message: Q, deadlineMs: number) => Promise<R>, verb: Verb = 'charge') =>
+export function serveCharges(
+  nc: NatsConnection,
+  deps: WalletDeps,
+  tokens: AccessTokenVerifier,
+  logger: Logger,
+): { stop(): Promise<void> } {
+  const handler =
+    <Q, R>(
+      request: Codec<Q, unknown>,
+      response: Codec<unknown, R>,
+      run: (caller: Caller, message: Q, deadlineMs: number) => Promise<R>,
+      verb: Verb = 'charge',
+    ) =>
     async (payload: Uint8Array, context: RequestContext): Promise<Uint8Array> => {
       const caller = callerFor(await tokens.verify(bearerOf(context)), [verb]);
       let message: Q;
@@ -51,10 +61,34 @@ export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: Acces
       return response.encode(await run(caller, message, context.deadlineMs)).finish();
     };
   const servers = [
-    serve(nc, walletRequestSubjects.authorize, { queue, logger, maxPayloadBytes, handler: handler(AuthorizeRequest, AuthorizeResponse, (caller, m, deadlineMs) => authorize(deps, caller, m, deadlineMs)) }),
-    serve(nc, walletRequestSubjects.capture, { queue, logger, maxPayloadBytes, handler: handler(CaptureRequest, CaptureResponse, (caller, m, deadlineMs) => capture(deps, caller, m, deadlineMs)) }),
-    serve(nc, walletRequestSubjects.void, { queue, logger, maxPayloadBytes, handler: handler(VoidRequest, VoidResponse, (caller, m, deadlineMs) => voidHold(deps, caller, m, deadlineMs)) }),
-    serve(nc, walletRequestSubjects.refund, { queue, logger, maxPayloadBytes, handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m), 'refund') }),
+    serve(nc, walletRequestSubjects.authorize, {
+      queue,
+      logger,
+      maxPayloadBytes,
+      handler: handler(AuthorizeRequest, AuthorizeResponse, (caller, m, deadlineMs) =>
+        authorize(deps, caller, m, deadlineMs),
+      ),
+    }),
+    serve(nc, walletRequestSubjects.capture, {
+      queue,
+      logger,
+      maxPayloadBytes,
+      handler: handler(CaptureRequest, CaptureResponse, (caller, m, deadlineMs) =>
+        capture(deps, caller, m, deadlineMs),
+      ),
+    }),
+    serve(nc, walletRequestSubjects.void, {
+      queue,
+      logger,
+      maxPayloadBytes,
+      handler: handler(VoidRequest, VoidResponse, (caller, m, deadlineMs) => voidHold(deps, caller, m, deadlineMs)),
+    }),
+    serve(nc, walletRequestSubjects.refund, {
+      queue,
+      logger,
+      maxPayloadBytes,
+      handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m), 'refund'),
+    }),
   ];
   return {
     async stop() {
@@ -65,6 +99,7 @@ export function serveCharges(nc: NatsConnection, deps: WalletDeps, tokens: Acces
 
 function bearerOf(context: RequestContext): string {
   const header = context.headers?.get('Authorization') ?? '';
-  if (!header.startsWith('Bearer ')) throw unauthenticated(commonReasons.TOKEN_MISSING, 'an Authorization: Bearer header is required');
+  if (!header.startsWith('Bearer '))
+    throw unauthenticated(commonReasons.TOKEN_MISSING, 'an Authorization: Bearer header is required');
   return header.slice(7).trim();
 }

@@ -29,7 +29,11 @@ export async function startIdentityConsumer(options: {
     filterSubject: identityEventSubjects.all,
     logger: options.logger,
     handler: async (envelope) => {
-      if (envelope.type !== identityEventSubjects.serviceOnboarded && envelope.type !== identityEventSubjects.credentialIssued) return;
+      if (
+        envelope.type !== identityEventSubjects.serviceOnboarded &&
+        envelope.type !== identityEventSubjects.credentialIssued
+      )
+        return;
       await options.store.transaction(async (tx) => {
         if (!(await tx.processOnce(consumer, envelope.id))) return;
         if (envelope.type === identityEventSubjects.serviceOnboarded) {

@@ -5,20 +5,47 @@ import { walletReasons, type WalletReason } from '@citypass/contracts';
 import type { ErrorKind } from '@citypass/platform/errors';
 
 export const ledgerReasons = {
-  [walletReasons.INSUFFICIENT_FUNDS]: { kind: 'failed_precondition', message: 'the resident does not have enough available funds' },
-  [walletReasons.MERCHANT_ACCOUNT_NOT_FOUND]: { kind: 'failed_precondition', message: 'this service has no merchant account in that currency' },
-  [walletReasons.RISK_VELOCITY_LIMIT]: { kind: 'resource_exhausted', message: 'too many authorizations for this resident in the last minute' },
-  [walletReasons.RISK_DAILY_LIMIT]: { kind: 'failed_precondition', message: 'the resident daily spending limit would be exceeded' },
-  [walletReasons.RISK_CREDENTIAL_CAP]: { kind: 'failed_precondition', message: 'the credential daily spending cap would be exceeded' },
-  [walletReasons.MANDATE_ALREADY_USED]: { kind: 'permission_denied', message: 'this presentation already authorized a hold' },
-  [walletReasons.IDEMPOTENCY_KEY_REUSED]: { kind: 'already_exists', message: 'this idempotency_key was used with a different request' },
+  [walletReasons.INSUFFICIENT_FUNDS]: {
+    kind: 'failed_precondition',
+    message: 'the resident does not have enough available funds',
+  },
+  [walletReasons.MERCHANT_ACCOUNT_NOT_FOUND]: {
+    kind: 'failed_precondition',
+    message: 'this service has no merchant account in that currency',
+  },
+  [walletReasons.RISK_VELOCITY_LIMIT]: {
+    kind: 'resource_exhausted',
+    message: 'too many authorizations for this resident in the last minute',
+  },
+  [walletReasons.RISK_DAILY_LIMIT]: {
+    kind: 'failed_precondition',
+    message: 'the resident daily spending limit would be exceeded',
+  },
+  [walletReasons.RISK_CREDENTIAL_CAP]: {
+    kind: 'failed_precondition',
+    message: 'the credential daily spending cap would be exceeded',
+  },
+  [walletReasons.MANDATE_ALREADY_USED]: {
+    kind: 'permission_denied',
+    message: 'this presentation already authorized a hold',
+  },
+  [walletReasons.IDEMPOTENCY_KEY_REUSED]: {
+    kind: 'already_exists',
+    message: 'this idempotency_key was used with a different request',
+  },
   [walletReasons.HOLD_NOT_FOUND]: { kind: 'not_found', message: 'no such hold for this service' },
   [walletReasons.HOLD_NOT_PENDING]: { kind: 'failed_precondition', message: 'the hold is no longer pending' },
   [walletReasons.HOLD_EXPIRED]: { kind: 'failed_precondition', message: 'the hold has expired' },
   [walletReasons.HOLD_NOT_CAPTURED]: { kind: 'failed_precondition', message: 'only a captured hold can be refunded' },
   [walletReasons.CAPTURE_EXCEEDS_HOLD]: { kind: 'invalid_argument', message: 'capture amount is larger than the hold' },
-  [walletReasons.REFUND_EXCEEDS_CAPTURED]: { kind: 'failed_precondition', message: 'refunds would exceed the captured amount' },
-  [walletReasons.FUNDING_REFERENCE_USED]: { kind: 'already_exists', message: 'this funding reference was already credited' },
+  [walletReasons.REFUND_EXCEEDS_CAPTURED]: {
+    kind: 'failed_precondition',
+    message: 'refunds would exceed the captured amount',
+  },
+  [walletReasons.FUNDING_REFERENCE_USED]: {
+    kind: 'already_exists',
+    message: 'this funding reference was already credited',
+  },
   [walletReasons.CURRENCY_UNSUPPORTED]: { kind: 'invalid_argument', message: 'currency is not supported here' },
 } as const satisfies Partial<Record<WalletReason, { kind: ErrorKind; message: string }>>;
 

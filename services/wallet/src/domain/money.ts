@@ -13,13 +13,17 @@ export const maxAmountMinor = 1_000_000_000_000n;
 
 /** Validates an amount for a movement: strictly positive, bounded, in a currency this wallet runs. */
 export function positiveMoney(amountMinor: bigint, currency: string, supported: ReadonlySet<string>): Money {
-  if (!isCurrencyCode(currency)) throw invalidArgument(walletReasons.CURRENCY_INVALID, 'currency must be an ISO 4217 code like EUR');
-  if (!supported.has(currency)) throw invalidArgument(walletReasons.CURRENCY_UNSUPPORTED, `currency ${currency} is not supported here`);
+  if (!isCurrencyCode(currency))
+    throw invalidArgument(walletReasons.CURRENCY_INVALID, 'currency must be an ISO 4217 code like EUR');
+  if (!supported.has(currency))
+    throw invalidArgument(walletReasons.CURRENCY_UNSUPPORTED, `currency ${currency} is not supported here`);
   return { amountMinor: positiveMinor(amountMinor), currency };
 }
 
 export function positiveMinor(amountMinor: bigint): MinorUnits {
-  if (amountMinor <= 0n) throw invalidArgument(walletReasons.AMOUNT_NOT_POSITIVE, 'amount_minor must be greater than zero');
-  if (amountMinor > maxAmountMinor) throw invalidArgument(walletReasons.AMOUNT_TOO_LARGE, `amount_minor must be at most ${maxAmountMinor}`);
+  if (amountMinor <= 0n)
+    throw invalidArgument(walletReasons.AMOUNT_NOT_POSITIVE, 'amount_minor must be greater than zero');
+  if (amountMinor > maxAmountMinor)
+    throw invalidArgument(walletReasons.AMOUNT_TOO_LARGE, `amount_minor must be at most ${maxAmountMinor}`);
   return minorUnits(amountMinor);
 }

@@ -23,23 +23,58 @@ const service: MethodPolicy = 'authenticated';
 const resident: MethodPolicy = 'public';
 
 export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
-  server.addService(walletServiceName, WalletServiceService, {
-    topUp: (request, context) => topUp(deps, callerFor(context.principal, ['topup']), request, context.deadlineMs),
-    authorize: (request, context) => authorize(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
-    capture: (request, context) => capture(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
-    void: (request, context) => voidHold(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
-    refund: (request, context) => refund(deps, callerFor(context.principal, ['refund']), request),
-    getHold: async (request, context) => ({ hold: await getHold(deps, callerFor(context.principal, ['charge', 'read']).service, request.holdId) }),
-    listHolds: (request, context) =>
-      listHolds(deps, callerFor(context.principal, ['charge', 'read']).service, request.status, request.pageSize, request.pageToken),
-    getSettlementReport: (request, context) =>
-      settlementReport(deps, callerFor(context.principal, ['charge', 'read']).service, request.date, request.currency),
-    getBalance: async (request, context) => getBalance(deps, await residentFor(deps, presentationOf(context.metadata)), request.currency),
-    listStatement: async (request, context) =>
-      listStatement(deps, await residentFor(deps, presentationOf(context.metadata)), request.currency, request.pageSize, request.pageToken),
-  }, {
-    topUp: service, authorize: service, capture: service, void: service, refund: service,
-    getHold: service, listHolds: service, getSettlementReport: service,
-    getBalance: resident, listStatement: resident,
-  }, walletFieldLimits);
+  server.addService(
+    walletServiceName,
+    WalletServiceService,
+    {
+      topUp: (request, context) => topUp(deps, callerFor(context.principal, ['topup']), request, context.deadlineMs),
+      authorize: (request, context) =>
+        authorize(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
+      capture: (request, context) =>
+        capture(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
+      void: (request, context) => voidHold(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
+      refund: (request, context) => refund(deps, callerFor(context.principal, ['refund']), request),
+      getHold: async (request, context) => ({
+        hold: await getHold(deps, callerFor(context.principal, ['charge', 'read']).service, request.holdId),
+      }),
+      listHolds: (request, context) =>
+        listHolds(
+          deps,
+          callerFor(context.principal, ['charge', 'read']).service,
+          request.status,
+          request.pageSize,
+          request.pageToken,
+        ),
+      getSettlementReport: (request, context) =>
+        settlementReport(
+          deps,
+          callerFor(context.principal, ['charge', 'read']).service,
+          request.date,
+          request.currency,
+        ),
+      getBalance: async (request, context) =>
+        getBalance(deps, await residentFor(deps, presentationOf(context.metadata)), request.currency),
+      listStatement: async (request, context) =>
+        listStatement(
+          deps,
+          await residentFor(deps, presentationOf(context.metadata)),
+          request.currency,
+          request.pageSize,
+          request.pageToken,
+        ),
+    },
+    {
+      topUp: service,
+      authorize: service,
+      capture: service,
+      void: service,
+      refund: service,
+      getHold: service,
+      listHolds: service,
+      getSettlementReport: service,
+      getBalance: resident,
+      listStatement: resident,
+    },
+    walletFieldLimits,
+  );
 }

@@ -20,15 +20,26 @@ export function accountReads(db: Queryable): AccountReads {
       };
     },
     async residentCurrencies(residentId, limit) {
-      const result = await db.query<{ currency: string }>("SELECT currency FROM accounts WHERE kind = 'resident' AND owner = $1 LIMIT $2", [residentId, limit]);
+      const result = await db.query<{ currency: string }>(
+        "SELECT currency FROM accounts WHERE kind = 'resident' AND owner = $1 LIMIT $2",
+        [residentId, limit],
+      );
       return result.rows.map((row) => row.currency);
     },
   };
 }
 
-export async function openAccount(db: Queryable, kind: AccountKind, owner: string, currency: string): Promise<{ accountId: string; opened: boolean }> {
+export async function openAccount(
+  db: Queryable,
+  kind: AccountKind,
+  owner: string,
+  currency: string,
+): Promise<{ accountId: string; opened: boolean }> {
   const rows = await callLedger<{ account_id: string; opened: boolean }>(db, 'wallet_open_account', '*', {
-    p_id: randomUUID(), p_kind: kind, p_owner: owner, p_currency: currency,
+    p_id: randomUUID(),
+    p_kind: kind,
+    p_owner: owner,
+    p_currency: currency,
   });
   const row = rows[0];
   if (row === undefined) throw new Error('wallet_open_account returned no row');

@@ -19,7 +19,8 @@ export interface HoldRow {
   readonly expires_at: Date;
 }
 
-export const holdColumns = 'id, service, resident_id, credential_id, currency, amount_minor, captured_minor, refunded_minor, status, reference, created_at, expires_at';
+export const holdColumns =
+  'id, service, resident_id, credential_id, currency, amount_minor, captured_minor, refunded_minor, status, reference, created_at, expires_at';
 
 export function holdFromRow(row: HoldRow): Hold {
   const hold: Hold = {
@@ -36,14 +37,20 @@ export function holdFromRow(row: HoldRow): Hold {
     reference: row.reference,
   };
   // Money code checks what it reads (the database enforces the same).
-  assert.ok(hold.capturedMinor <= (hold.amount?.amountMinor ?? 0n) && hold.refundedMinor <= hold.capturedMinor, 'hold amounts out of order');
+  assert.ok(
+    hold.capturedMinor <= (hold.amount?.amountMinor ?? 0n) && hold.refundedMinor <= hold.capturedMinor,
+    'hold amounts out of order',
+  );
   return hold;
 }
 
 export function holdReads(db: Queryable): HoldReads {
   return {
     async find(service, holdId) {
-      const result = await db.query<HoldRow>(`SELECT ${holdColumns} FROM holds WHERE id = $1 AND service = $2`, [holdId, service]);
+      const result = await db.query<HoldRow>(`SELECT ${holdColumns} FROM holds WHERE id = $1 AND service = $2`, [
+        holdId,
+        service,
+      ]);
       const row = result.rows[0];
       return row === undefined ? undefined : holdFromRow(row);
     },

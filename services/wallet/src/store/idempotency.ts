@@ -12,13 +12,20 @@ export function requestHash(request: Uint8Array): Buffer {
 /** Undefined: the key is new and now claimed by this transaction (its response recorded later). */
 export async function claim(db: Queryable, key: IdempotencyKey): Promise<Buffer | undefined> {
   const rows = await callLedger<{ response: Buffer | null }>(db, 'wallet_claim', 'result AS response', {
-    p_operation: key.operation, p_key: key.key, p_request_hash: requestHash(key.request), p_response: Buffer.alloc(0),
+    p_operation: key.operation,
+    p_key: key.key,
+    p_request_hash: requestHash(key.request),
+    p_response: Buffer.alloc(0),
   });
   return rows[0]?.response ?? undefined;
 }
 
 export async function record(db: Queryable, key: IdempotencyKey, response: Uint8Array): Promise<void> {
-  await db.query('UPDATE idempotency_keys SET response = $3 WHERE operation = $1 AND key = $2', [key.operation, key.key, Buffer.from(response)]);
+  await db.query('UPDATE idempotency_keys SET response = $3 WHERE operation = $1 AND key = $2', [
+    key.operation,
+    key.key,
+    Buffer.from(response),
+  ]);
 }
 
 export function idempotencyReads(db: Queryable): IdempotencyReads {

@@ -4,7 +4,15 @@
 // it is prepared once per connection under the function's name.
 import { outboxRow } from '@citypass/platform/outbox';
 import type { Queryable } from '@citypass/platform/pg';
-import type { HoldCapture, HoldRefund, HoldVoid, NewHold, OneStatementCall, OneStatementWrites, TopUp } from '../app/store.ts';
+import type {
+  HoldCapture,
+  HoldRefund,
+  HoldVoid,
+  NewHold,
+  OneStatementCall,
+  OneStatementWrites,
+  TopUp,
+} from '../app/store.ts';
 import { holdColumns, holdFromRow, type HoldRow } from './holds.ts';
 import { requestHash } from './idempotency.ts';
 import { asLedgerError } from './ledger_errors.ts';
@@ -13,15 +21,24 @@ import type { Hold } from '@citypass/proto/wallet/v1/wallet';
 export type SqlValue = string | number | bigint | boolean | Date | Buffer | null;
 
 export type LedgerFunction =
-  | 'wallet_open_account' | 'wallet_top_up' | 'wallet_refund' | 'wallet_expire_holds' | 'wallet_claim'
-  | 'wallet_authorize_once' | 'wallet_capture_once' | 'wallet_void_once';
+  | 'wallet_open_account'
+  | 'wallet_top_up'
+  | 'wallet_refund'
+  | 'wallet_expire_holds'
+  | 'wallet_claim'
+  | 'wallet_authorize_once'
+  | 'wallet_capture_once'
+  | 'wallet_void_once';
 
 /**
  * `SELECT <columns> FROM fn(p_a => $1, p_b => $2, ...) AS result` (a scalar result is the column `result`); refusals
  * the function raises become DomainErrors.
  */
 export async function callLedger<Row extends object>(
-  db: Queryable, fn: LedgerFunction, columns: string, args: Readonly<Record<`p_${string}`, SqlValue>>,
+  db: Queryable,
+  fn: LedgerFunction,
+  columns: string,
+  args: Readonly<Record<`p_${string}`, SqlValue>>,
 ): Promise<Row[]> {
   const names = Object.keys(args);
   const text = `SELECT ${columns} FROM ${fn}(${names.map((name, index) => `${name} => $${index + 1}`).join(', ')}) AS result`;
@@ -40,7 +57,11 @@ export function oneStatementWrites(db: Queryable): OneStatementWrites {
   };
 }
 
-async function once(db: Queryable, fn: LedgerFunction, args: Readonly<Record<`p_${string}`, SqlValue>>): Promise<Buffer> {
+async function once(
+  db: Queryable,
+  fn: LedgerFunction,
+  args: Readonly<Record<`p_${string}`, SqlValue>>,
+): Promise<Buffer> {
   const response = (await callLedger<{ response: Buffer }>(db, fn, 'result AS response', args))[0]?.response;
   if (response === undefined) throw new Error(`${fn} returned nothing`);
   return response;
@@ -50,23 +71,43 @@ async function once(db: Queryable, fn: LedgerFunction, args: Readonly<Record<`p_
 function claimArgs(call: OneStatementCall) {
   const event = outboxRow(call.event);
   return {
-    p_operation: call.operation, p_key: call.key, p_request_hash: requestHash(call.request), p_response: Buffer.from(call.response),
-    p_event_id: event.id, p_event_subject: event.subject, p_event_payload: event.payload, p_event_headers: event.headers,
+    p_operation: call.operation,
+    p_key: call.key,
+    p_request_hash: requestHash(call.request),
+    p_response: Buffer.from(call.response),
+    p_event_id: event.id,
+    p_event_subject: event.subject,
+    p_event_payload: event.payload,
+    p_event_headers: event.headers,
   };
 }
 
 function authorizeArgs(hold: NewHold) {
   return {
-    p_hold_id: hold.holdId, p_service: hold.service, p_resident_id: hold.residentId, p_credential_id: hold.credentialId,
-    p_mandate_nonce: hold.mandateNonce, p_currency: hold.amount.currency, p_amount_minor: hold.amount.amountMinor,
-    p_reference: hold.reference, p_now: hold.createdAt, p_expires_at: hold.expiresAt,
-    p_velocity_per_minute: hold.risk.authorizationsPerMinute, p_daily_limit: hold.risk.dailyLimitMinor,
+    p_hold_id: hold.holdId,
+    p_service: hold.service,
+    p_resident_id: hold.residentId,
+    p_credential_id: hold.credentialId,
+    p_mandate_nonce: hold.mandateNonce,
+    p_currency: hold.amount.currency,
+    p_amount_minor: hold.amount.amountMinor,
+    p_reference: hold.reference,
+    p_now: hold.createdAt,
+    p_expires_at: hold.expiresAt,
+    p_velocity_per_minute: hold.risk.authorizationsPerMinute,
+    p_daily_limit: hold.risk.dailyLimitMinor,
     p_credential_daily_limit: hold.risk.credentialDailyLimitMinor,
   };
 }
 
 function captureArgs(capture: HoldCapture) {
-  return { p_hold_id: capture.holdId, p_service: capture.service, p_amount_minor: capture.amountMinor, p_transfer_id: capture.transferId, p_now: capture.now };
+  return {
+    p_hold_id: capture.holdId,
+    p_service: capture.service,
+    p_amount_minor: capture.amountMinor,
+    p_transfer_id: capture.transferId,
+    p_now: capture.now,
+  };
 }
 
 function voidArgs(release: HoldVoid) {
@@ -75,8 +116,12 @@ function voidArgs(release: HoldVoid) {
 
 export async function refundHold(db: Queryable, refund: HoldRefund): Promise<Hold> {
   const rows = await callLedger<HoldRow>(db, 'wallet_refund', holdColumns, {
-    p_hold_id: refund.holdId, p_service: refund.service, p_amount_minor: refund.amountMinor, p_transfer_id: refund.transferId,
-    p_reason: refund.reason, p_now: refund.now,
+    p_hold_id: refund.holdId,
+    p_service: refund.service,
+    p_amount_minor: refund.amountMinor,
+    p_transfer_id: refund.transferId,
+    p_reason: refund.reason,
+    p_now: refund.now,
   });
   const row = rows[0];
   if (row === undefined) throw new Error('wallet_refund returned no row');
@@ -85,10 +130,20 @@ export async function refundHold(db: Queryable, refund: HoldRefund): Promise<Hol
 
 /** Returns the resident's balance after the top-up, in minor units. */
 export async function topUpResident(db: Queryable, topUp: TopUp, newAccountId: string): Promise<bigint> {
-  const rows = await callLedger<{ credit_balance_after_minor: string }>(db, 'wallet_top_up', 'credit_balance_after_minor', {
-    p_transfer_id: topUp.transferId, p_resident_id: topUp.residentId, p_currency: topUp.amount.currency,
-    p_amount_minor: topUp.amount.amountMinor, p_reference: topUp.reference, p_now: topUp.now, p_new_account_id: newAccountId,
-  });
+  const rows = await callLedger<{ credit_balance_after_minor: string }>(
+    db,
+    'wallet_top_up',
+    'credit_balance_after_minor',
+    {
+      p_transfer_id: topUp.transferId,
+      p_resident_id: topUp.residentId,
+      p_currency: topUp.amount.currency,
+      p_amount_minor: topUp.amount.amountMinor,
+      p_reference: topUp.reference,
+      p_now: topUp.now,
+      p_new_account_id: newAccountId,
+    },
+  );
   const row = rows[0];
   if (row === undefined) throw new Error('wallet_top_up returned no row');
   return BigInt(row.credit_balance_after_minor);

@@ -27,5 +27,7 @@ function domainError(reason: LedgerReason, cause: unknown): DomainError {
 }
 
 function constraintOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'constraint' in error && typeof error.constraint === 'string' ? error.constraint : undefined;
+  return typeof error === 'object' && error !== null && 'constraint' in error && typeof error.constraint === 'string'
+    ? error.constraint
+    : undefined;
 }

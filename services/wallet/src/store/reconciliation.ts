@@ -34,7 +34,7 @@ const checks: readonly { name: string; sql: string }[] = [
           WHERE h.captured_minor <> coalesce(t.captured, 0) OR h.refunded_minor <> coalesce(t.refunded, 0)`,
   },
   {
-    name: 'each hold transfer moves money between that hold\'s accounts, in the right direction',
+    name: "each hold transfer moves money between that hold's accounts, in the right direction",
     sql: `SELECT t.id || ' (' || t.kind || ') does not match hold ' || h.id AS problem
           FROM transfers t JOIN holds h ON h.id = t.hold_id
           WHERE (t.kind = 'capture' AND (t.debit_account_id, t.credit_account_id) <> (h.resident_account_id, h.merchant_account_id))

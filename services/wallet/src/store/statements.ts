@@ -29,15 +29,17 @@ export function statementReads(db: Queryable): StatementReads {
          ORDER BY t.created_at DESC, t.id DESC LIMIT $5`,
         [residentId, currency, before?.at ?? null, before?.id ?? null, limit],
       );
-      return result.rows.map((row): StatementLine => ({
-        transferId: row.id,
-        postedAt: row.created_at,
-        kind: row.kind,
-        amountMinor: row.debit ? -BigInt(row.amount_minor) : BigInt(row.amount_minor),
-        counterparty: row.counterparty,
-        holdId: row.hold_id ?? '',
-        balanceAfterMinor: BigInt(row.balance_after),
-      }));
+      return result.rows.map(
+        (row): StatementLine => ({
+          transferId: row.id,
+          postedAt: row.created_at,
+          kind: row.kind,
+          amountMinor: row.debit ? -BigInt(row.amount_minor) : BigInt(row.amount_minor),
+          counterparty: row.counterparty,
+          holdId: row.hold_id ?? '',
+          balanceAfterMinor: BigInt(row.balance_after),
+        }),
+      );
     },
     async settlementTotals(service, date, currency) {
       const result = await db.query<{ kind: string; total: string; count: string }>(

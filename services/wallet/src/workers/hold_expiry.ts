@@ -15,7 +15,9 @@ export async function expireDueHolds(store: WalletStore): Promise<number> {
     const count = await store.transaction(async (tx) => {
       const holds = await tx.expireDueHolds(batchSize);
       for (const hold of holds) {
-        await tx.appendEvent(holdChanged('holdExpired', { hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }));
+        await tx.appendEvent(
+          holdChanged('holdExpired', { hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }),
+        );
       }
       return holds.length;
     });
@@ -27,5 +29,7 @@ export async function expireDueHolds(store: WalletStore): Promise<number> {
 
 /** Sweeps every `intervalMs`; a sweep still working through a backlog makes the next tick skip. */
 export function startHoldSweeper(store: WalletStore, logger: Logger, intervalMs: number): PeriodicJob {
-  return runPeriodically({ name: 'hold expiry', intervalMs, logger }, async () => { await expireDueHolds(store); });
+  return runPeriodically({ name: 'hold expiry', intervalMs, logger }, async () => {
+    await expireDueHolds(store);
+  });
 }

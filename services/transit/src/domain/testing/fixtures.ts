@@ -19,7 +19,12 @@ export type TapSpec = readonly [TapDirection, string, string];
 
 /** Taps t1, t2, ... from [direction, station, local time] triples. */
 export function taps(specs: readonly TapSpec[], idPrefix = 't'): Tap[] {
-  return specs.map(([direction, stationId, at], index) => ({ id: `${idPrefix}${index + 1}`, stationId, direction, atMs: local(at) }));
+  return specs.map(([direction, stationId, at], index) => ({
+    id: `${idPrefix}${index + 1}`,
+    stationId,
+    direction,
+    atMs: local(at),
+  }));
 }
 
 /** A tap-in and a tap-out on one date. */

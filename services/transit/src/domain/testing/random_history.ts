@@ -44,10 +44,15 @@ export interface Arrival {
 /** Arrival order, then cut into 1-8 batches. */
 export function randomBatches(random: Random, history: readonly Tap[]): Arrival[][] {
   const arrivals = history
-    .map((tap) => ({ tap, arrivedAtMs: tap.atMs + (random() < 0.2 ? randomInt(random, 0, 2 * 24 * 60) * minuteMs : 0) }))
+    .map((tap) => ({
+      tap,
+      arrivedAtMs: tap.atMs + (random() < 0.2 ? randomInt(random, 0, 2 * 24 * 60) * minuteMs : 0),
+    }))
     .sort((first, second) => first.arrivedAtMs - second.arrivedAtMs);
   const batchCount = randomInt(random, 1, 8);
-  const cuts = Array.from({ length: batchCount - 1 }, () => randomInt(random, 0, arrivals.length)).sort((a, b) => a - b);
+  const cuts = Array.from({ length: batchCount - 1 }, () => randomInt(random, 0, arrivals.length)).sort(
+    (a, b) => a - b,
+  );
   const batches: Arrival[][] = [];
   let start = 0;
   for (const cut of [...cuts, arrivals.length]) {
