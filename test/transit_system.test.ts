@@ -328,6 +328,32 @@ async function journeys(rider: Rider) {
   return gates.listJourneys({ fromServiceDate: '', toServiceDate: '' }, { metadata });
 }
 
+test('system - a journey and its ledger lines lead to each other: the journey names its wallet holds, the statement line names the hold', async () => {
+  const rider = await enroll();
+  await topUp(rider, 2_000n);
+  assert.equal((await tap(rider, 'university-g1', 'in')).decision, 'OPEN');
+  assert.equal((await tap(rider, 'old-town-g1', 'out')).decision, 'OPEN');
+  await until(
+    async () => (await journeys(rider)).journeys.some((journey) => journey.settlement === 'settled'),
+    'the journey settled',
+  );
+  const [journey] = (await journeys(rider)).journeys;
+  assert.ok(journey !== undefined && journey.holdIds.length === 1, 'one hold charged the journey');
+  const metadata = new Metadata();
+  metadata.set('citypass-presentation', rider.present('wallet'));
+  const { lines } = await walletAsResident.listStatement(
+    { residentId: '', currency: 'EUR', pageSize: 10, pageToken: '' },
+    { metadata },
+  );
+  const fare = lines.filter((line) => line.kind === 'capture');
+  assert.deepEqual(
+    fare.map((line) => line.holdId),
+    journey.holdIds,
+    "the statement line of the fare names the journey's hold",
+  );
+  assert.equal(-(fare[0]?.amountMinor ?? 0n), journey.chargedMinor);
+});
+
 test('system - a tap whose write the database fails is UNAVAILABLE, and its retry with the same tap id and QR opens', async () => {
   const rider = await enroll();
   const request = {

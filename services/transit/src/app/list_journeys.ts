@@ -1,5 +1,6 @@
 // ListJourneys: a resident's journeys over a range of service days, each with its fare, what was charged after caps
-// and its settlement state, and the resident's debt.
+// and its settlement state, the wallet holds that charged it (which the resident's wallet statement names), and
+// the resident's debt.
 import type { Journey, ListJourneysResponse } from '@citypass/proto/transit/v1/transit';
 import { invalidArgument } from '@citypass/platform/errors';
 import { parseServiceDate, serviceDateText, serviceDayOf } from '../domain/service_day.ts';
@@ -33,25 +34,29 @@ export async function listJourneys(
     serviceDateText(lastDay),
   );
   const debt = await deps.store.denyList.find(resident.residentId);
-  const journeys = statement.journeys
-    .filter(
-      (journey) => journey.serviceDate >= serviceDateText(firstDay) && journey.serviceDate <= serviceDateText(lastDay),
-    )
-    .map(
-      (journey): Journey => ({
-        journeyId: journey.journeyId,
-        serviceDate: journey.serviceDate,
-        status: journey.status,
-        originStationId: journey.entryStationId ?? '',
-        destinationStationId: journey.exitStationId ?? '',
-        startedAt: new Date(journey.startedAtMs),
-        endedAt: journey.endedAtMs === null ? undefined : new Date(journey.endedAtMs),
-        fareMinor: journey.fareMinor,
-        chargedMinor: journey.chargedMinor,
-        currency: statement.currency,
-        settlement: settlementOf(settlement.get(journey.journeyId), journey.chargedMinor),
-      }),
-    );
+  const inRange = statement.journeys.filter(
+    (journey) => journey.serviceDate >= serviceDateText(firstDay) && journey.serviceDate <= serviceDateText(lastDay),
+  );
+  const holds = await deps.store.journeys.holdIdsByJourney(
+    resident.residentId,
+    inRange.map((journey) => journey.journeyId),
+  );
+  const journeys = inRange.map(
+    (journey): Journey => ({
+      journeyId: journey.journeyId,
+      serviceDate: journey.serviceDate,
+      status: journey.status,
+      originStationId: journey.entryStationId ?? '',
+      destinationStationId: journey.exitStationId ?? '',
+      startedAt: new Date(journey.startedAtMs),
+      endedAt: journey.endedAtMs === null ? undefined : new Date(journey.endedAtMs),
+      fareMinor: journey.fareMinor,
+      chargedMinor: journey.chargedMinor,
+      currency: statement.currency,
+      settlement: settlementOf(settlement.get(journey.journeyId), journey.chargedMinor),
+      holdIds: [...(holds.get(journey.journeyId) ?? [])],
+    }),
+  );
   return { journeys, debtMinor: debt?.debtMinor ?? 0n, currency: schedule.currency };
 }
 

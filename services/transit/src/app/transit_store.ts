@@ -156,6 +156,8 @@ export interface JourneyChargeStore {
   addHold(hold: { holdId: string; residentId: string; journeyId: string; capturedMinor: MinorUnits }): Promise<void>;
   /** The journey's holds with something left to refund, newest first. */
   refundableHolds(residentId: string, journeyId: string): Promise<RefundableHold[]>;
+  /** Every wallet hold that charged each of the resident's journeys, oldest first. */
+  holdIdsByJourney(residentId: string, journeyIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
 }
 
 export interface DenyListEntry {

@@ -53,5 +53,13 @@ export function postgresJourneyChargeStore(db: Queryable): JourneyChargeStore {
       );
       return rows.map((row) => ({ holdId: row.hold_id, leftMinor: minorUnits(BigInt(row.left)) }));
     },
+    async holdIdsByJourney(residentId, journeyIds) {
+      const { rows } = await db.query<{ journey_id: string; hold_ids: string[] }>(
+        `SELECT journey_id, array_agg(hold_id::text ORDER BY created_at, hold_id) AS hold_ids FROM journey_holds
+          WHERE resident_id = $1 AND journey_id = ANY($2::text[]) GROUP BY journey_id`,
+        [residentId, journeyIds],
+      );
+      return new Map(rows.map((row) => [row.journey_id, row.hold_ids]));
+    },
   };
 }
