@@ -76,14 +76,14 @@ export async function startTransit(
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
   const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: resources.transit, issuerKeys });
-  // Transit decides like a gate: while a bucket cannot be followed it keeps the last known list, and says so
-  // (its gRPC health for TransitService is NOT_SERVING, so gates fall back to deciding offline).
   // Gate configurations carry the revoked and denied lists, and uploads hundreds of taps: larger than 1 MiB.
   const grpc = new GrpcServer({
     logger,
     authenticate: (token) => tokens.verify(token),
     maxMessageBytes: 16 * 1024 * 1024,
   });
+  // Transit decides like a gate: while a bucket cannot be followed it keeps the last known list, and says so
+  // (its gRPC health for TransitService is NOT_SERVING, so gates fall back to deciding offline).
   const followers: BucketFollower[] = [];
   const follow = (bucket: string, open: () => Promise<KV>): BucketFollower => {
     const follower = new BucketFollower({
