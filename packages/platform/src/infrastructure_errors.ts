@@ -10,9 +10,13 @@ const unavailableStates = new Map<string, string>([
   ['57P01', 'the database connection was terminated'], // admin_shutdown: pg_terminate_backend, failover
   ['57P02', 'the database connection was terminated'], // crash_shutdown
   ['57P03', 'the database is starting or stopping'], // cannot_connect_now
+  ['25P03', 'the database connection was idle in a transaction too long'], // idle_in_transaction_session_timeout
+]);
+
+/** SQLSTATEs that say the database is working but too busy for this now: DATABASE_BUSY, like the pool's timeout. */
+const busyStates = new Map<string, string>([
   ['53300', 'the database has no free connections'], // too_many_connections
   ['55P03', 'a lock could not be taken in time'], // lock_not_available (lock_timeout)
-  ['25P03', 'the database connection was idle in a transaction too long'], // idle_in_transaction_session_timeout
 ]);
 
 const socketCodes = new Set([
@@ -50,6 +54,9 @@ export function asRetryableFailure(error: unknown): DomainError | undefined {
     const described = unavailableStates.get(code);
     if (described !== undefined)
       return new DomainError('unavailable', databaseUnavailableReason, `${described}; retry`, { cause: error });
+    const busy = busyStates.get(code);
+    if (busy !== undefined)
+      return new DomainError('unavailable', databaseBusyReason, `${busy}; retry`, { cause: error });
     if (code.startsWith('08'))
       return new DomainError('unavailable', databaseUnavailableReason, 'the database connection failed; retry', {
         cause: error,

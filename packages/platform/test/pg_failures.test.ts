@@ -102,7 +102,8 @@ test('infrastructure errors - only infrastructure failures are retryable; bugs a
   const withCode = (code: string): Error => Object.assign(new Error('x'), { code });
   assert.equal(asRetryableFailure(withCode('57P01'))?.reason, 'DATABASE_UNAVAILABLE');
   assert.equal(asRetryableFailure(withCode('08006'))?.reason, 'DATABASE_UNAVAILABLE');
-  assert.equal(asRetryableFailure(withCode('55P03'))?.reason, 'DATABASE_UNAVAILABLE');
+  assert.equal(asRetryableFailure(withCode('55P03'))?.reason, 'DATABASE_BUSY');
+  assert.equal(asRetryableFailure(withCode('53300'))?.reason, 'DATABASE_BUSY');
   assert.equal(asRetryableFailure(withCode('ECONNREFUSED'))?.reason, 'BACKEND_UNAVAILABLE');
   assert.equal(asRetryableFailure(new Error('Connection terminated unexpectedly'))?.reason, 'DATABASE_UNAVAILABLE');
   assert.equal(asRetryableFailure(withCode('23505')), undefined, 'a constraint violation is not an outage');
