@@ -60,7 +60,9 @@ test('hot account - 240 concurrent authorizations for one resident are approved,
   const sampler = (async () => {
     for (;;) {
       const { rows } = await h.db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        // Row locks only: a wait on another transaction's row ('transactionid', 'tuple'), not a relation extension.
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event IN ('transactionid', 'tuple')`,
       );
       mostLockWaits = Math.max(mostLockWaits, rows[0]?.n ?? 0);
       if (!storming.now) return;
