@@ -328,7 +328,7 @@ async function journeys(rider: Rider) {
   return gates.listJourneys({ fromServiceDate: '', toServiceDate: '' }, { metadata });
 }
 
-test('system - a journey and its ledger lines lead to each other: the journey names its wallet holds, the statement line names the hold', async () => {
+test('system - a journey and its ledger lines lead to each other: the journey names its wallet holds, the statement line names the hold, an operator finds the journey of a hold', async () => {
   const rider = await enroll();
   await topUp(rider, 2_000n);
   assert.equal((await tap(rider, 'university-g1', 'in')).decision, 'OPEN');
@@ -352,6 +352,31 @@ test('system - a journey and its ledger lines lead to each other: the journey na
     "the statement line of the fare names the journey's hold",
   );
   assert.equal(-(fare[0]?.amountMinor ?? 0n), journey.chargedMinor);
+
+  // An operator answering a complaint about that ledger line goes from its hold to the journey and the resident.
+  const transitOperator = promiseClient(TransitServiceService, transitAddress, {
+    metadata: async () =>
+      bearer(await clientToken('operator', identity.operatorSecret, 'urn:citypass:transit', 'transit:admin')),
+  });
+  try {
+    const found = await transitOperator.findJourney({ holdId: fare[0]?.holdId ?? '' });
+    assert.equal(found.residentId, rider.residentId);
+    assert.deepEqual(found.journey, journey);
+    assert.deepEqual(await refusalOf(transitOperator.findJourney({ holdId: randomUUID() })), {
+      kind: 'not_found',
+      reason: 'JOURNEY_NOT_FOUND',
+    });
+    assert.deepEqual(await refusalOf(transitOperator.findJourney({ holdId: 'not-a-hold' })), {
+      kind: 'invalid_argument',
+      reason: 'HOLD_ID_INVALID',
+    });
+    assert.deepEqual(await refusalOf(gates.findJourney({ holdId: fare[0]?.holdId ?? '' })), {
+      kind: 'permission_denied',
+      reason: 'SCOPE_MISSING',
+    });
+  } finally {
+    transitOperator.close();
+  }
 });
 
 test('system - a tap whose write the database fails is UNAVAILABLE, and its retry with the same tap id and QR opens', async () => {

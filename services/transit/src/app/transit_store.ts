@@ -156,6 +156,8 @@ export interface JourneyChargeStore {
   addHold(hold: { holdId: string; residentId: string; journeyId: string; capturedMinor: MinorUnits }): Promise<void>;
   /** The journey's holds with something left to refund, newest first. */
   refundableHolds(residentId: string, journeyId: string): Promise<RefundableHold[]>;
+  /** The journey a wallet hold charged, and its rider and service day; undefined for a hold transit never made. */
+  journeyOfHold(holdId: string): Promise<{ residentId: string; journeyId: string; serviceDate: string } | undefined>;
   /** Every wallet hold that charged each of the resident's journeys, oldest first. */
   holdIdsByJourney(residentId: string, journeyIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
 }

@@ -6,6 +6,7 @@ import { transitFieldLimits } from '@citypass/gate';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { presentationOf, type GrpcServer, type MethodPolicy } from '@citypass/platform/grpc';
 import type { GateDeps } from '../app/gate_calls.ts';
+import { findJourney } from '../app/find_journey.ts';
 import { getCapProgress } from '../app/get_cap_progress.ts';
 import { gateConfig } from '../app/get_gate_config.ts';
 import { listFareRules } from '../app/list_fare_rules.ts';
@@ -50,6 +51,7 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
         ),
       }),
       listGates: () => Promise.resolve({ gates: deps.assignments.list(deps.fares) }),
+      findJourney: (request) => findJourney(deps, request.holdId),
     },
     {
       tap: gate,
@@ -61,6 +63,7 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
       listFareRules: operator,
       assignGates: operator,
       listGates: operator,
+      findJourney: operator,
     },
     transitFieldLimits,
   );

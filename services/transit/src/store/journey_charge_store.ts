@@ -53,6 +53,18 @@ export function postgresJourneyChargeStore(db: Queryable): JourneyChargeStore {
       );
       return rows.map((row) => ({ holdId: row.hold_id, leftMinor: minorUnits(BigInt(row.left)) }));
     },
+    async journeyOfHold(holdId) {
+      const { rows } = await db.query<{ resident_id: string; journey_id: string; service_date: string }>(
+        `SELECT h.resident_id, h.journey_id, c.service_date::text FROM journey_holds h
+           JOIN journey_charges c ON c.resident_id = h.resident_id AND c.journey_id = h.journey_id
+          WHERE h.hold_id = $1`,
+        [holdId],
+      );
+      const row = rows[0];
+      return row === undefined
+        ? undefined
+        : { residentId: row.resident_id, journeyId: row.journey_id, serviceDate: row.service_date };
+    },
     async holdIdsByJourney(residentId, journeyIds) {
       const { rows } = await db.query<{ journey_id: string; hold_ids: string[] }>(
         `SELECT journey_id, array_agg(hold_id::text ORDER BY created_at, hold_id) AS hold_ids FROM journey_holds
