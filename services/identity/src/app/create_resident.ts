@@ -4,6 +4,7 @@ import { CreateResidentRequest, CreateResidentResponse } from '@citypass/proto/i
 import { withTransaction } from '@citypass/platform/pg';
 import { validateNewResident } from '../domain/resident.ts';
 import { appendAudit } from '../store/audit.ts';
+import { insertResident } from '../store/residents.ts';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import type { IdentityDeps } from './deps.ts';
 import { storeEnrollmentCode } from './enrollment_code.ts';
@@ -32,19 +33,15 @@ export async function createResident(
     if (claim.replayed) return CreateResidentResponse.decode(claim.response);
 
     const id = randomUUID();
-    await client.query(
-      `INSERT INTO residents (id, given_name, family_name, birth_date, concession_class, coverage_plan_ref, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        id,
-        resident.givenName,
-        resident.familyName,
-        resident.birthDate,
-        resident.concessionClass,
-        resident.coveragePlanRef,
-        now,
-      ],
-    );
+    await insertResident(client, {
+      id,
+      givenName: resident.givenName,
+      familyName: resident.familyName,
+      birthDate: resident.birthDate,
+      concession: resident.concessionClass,
+      coveragePlanRef: resident.coveragePlanRef,
+      createdAt: now,
+    });
     await appendAudit(client, {
       actor,
       action: 'resident.created',

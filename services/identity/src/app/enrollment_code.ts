@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '@citypass/platform/pg';
 import { appendAudit } from '../store/audit.ts';
+import { replaceEnrollmentCode } from '../store/enrollment_codes.ts';
 
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -26,14 +27,7 @@ export async function storeEnrollmentCode(
   expiresAt: Date,
 ): Promise<{ code: string; expiresAt: Date }> {
   const code = newEnrollmentCode();
-  await db.query('UPDATE enrollment_codes SET used_at = now() WHERE resident_id = $1 AND used_at IS NULL', [
-    residentId,
-  ]);
-  await db.query('INSERT INTO enrollment_codes (code_hash, resident_id, expires_at) VALUES ($1, $2, $3)', [
-    enrollmentCodeHash(code),
-    residentId,
-    expiresAt,
-  ]);
+  await replaceEnrollmentCode(db, residentId, enrollmentCodeHash(code), expiresAt);
   await appendAudit(db, {
     actor,
     action: 'enrollment_code.issued',

@@ -2,16 +2,13 @@
 // One active credential per resident: the previous one is revoked as 'replaced' in the same transaction
 // (the database's partial unique index makes a second concurrent issuance fail rather than leave two).
 import { randomUUID } from 'node:crypto';
-import {
-  issueCredential as signCredential,
-  jwkThumbprint,
-  type Concession,
-  type EcPublicJwk,
-} from '@citypass/credential';
+import { issueCredential as signCredential, jwkThumbprint, type EcPublicJwk } from '@citypass/credential';
 import { notFound } from '@citypass/platform/errors';
 import { withTransaction } from '@citypass/platform/pg';
 import { credentialIssued, credentialRevoked } from '../bus/identity_events.ts';
 import { appendAudit } from '../store/audit.ts';
+import { insertCredential, revokeReplaced } from '../store/credentials.ts';
+import { lockResident } from '../store/residents.ts';
 import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 import { identityReasons } from '@citypass/contracts';
@@ -36,26 +33,17 @@ export async function issueResidentCredential(
   const expiresAt = new Date(issuedAt.getTime() + deps.credentialTtlMs);
   const credentialId = randomUUID();
   const issued = await withTransaction(deps.pool, async (client) => {
-    const resident = (
-      await client.query<{ concession_class: Concession; coverage_plan_ref: string }>(
-        'SELECT concession_class, coverage_plan_ref FROM residents WHERE id = $1 FOR UPDATE',
-        [residentId],
-      )
-    ).rows[0];
+    const resident = await lockResident(client, residentId);
     if (resident === undefined) throw notFound(identityReasons.RESIDENT_NOT_FOUND, 'no such resident');
 
-    const replaced = await client.query<{ id: string; expires_at: Date }>(
-      `UPDATE credentials SET revoked_at = $2, revoked_by = 'replaced', revocation_reason = 'new device'
-       WHERE resident_id = $1 AND revoked_at IS NULL RETURNING id, expires_at`,
-      [residentId, replacedAt],
-    );
-    for (const old of replaced.rows) {
+    const replaced = await revokeReplaced(client, residentId, replacedAt);
+    for (const old of replaced) {
       await credentialRevoked(client, {
         credentialId: old.id,
         residentId,
         revokedAt: replacedAt,
         revokedBy: 'replaced',
-        expiresAt: old.expires_at,
+        expiresAt: old.expiresAt,
       });
       await appendAudit(client, {
         actor: `resident:${residentId}`,
@@ -64,20 +52,23 @@ export async function issueResidentCredential(
         details: { by: 'replaced' },
       });
     }
-    const inserted = await client.query<{ status_index: string }>(
-      `INSERT INTO credentials (id, resident_id, device_thumbprint, kid, issued_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING status_index`,
-      [credentialId, residentId, jwkThumbprint(deviceJwk), keys.signer.kid, issuedAt, expiresAt],
-    );
+    const statusIndex = await insertCredential(client, {
+      id: credentialId,
+      residentId,
+      deviceThumbprint: jwkThumbprint(deviceJwk),
+      kid: keys.signer.kid,
+      issuedAt,
+      expiresAt,
+    });
     const credential = signCredential(
       {
         issuer: deps.issuer,
         residentId,
         credentialId,
         devicePublicJwk: deviceJwk,
-        concession: resident.concession_class,
-        ...(resident.coverage_plan_ref ? { plan: resident.coverage_plan_ref } : {}),
-        statusIndex: Number(inserted.rows[0]?.status_index ?? 0),
+        concession: resident.concession,
+        ...(resident.coveragePlanRef ? { plan: resident.coveragePlanRef } : {}),
+        statusIndex,
         statusUri: `${deps.issuer}/status`,
         issuedAtMs: issuedAt.getTime(),
         expiresAtMs: expiresAt.getTime(),
@@ -87,10 +78,10 @@ export async function issueResidentCredential(
     await credentialIssued(client, {
       credentialId,
       residentId,
-      concessionClass: resident.concession_class,
-      coveragePlanRef: resident.coverage_plan_ref,
+      concessionClass: resident.concession,
+      coveragePlanRef: resident.coveragePlanRef,
       expiresAt,
-      replacedCredentialId: replaced.rows[0]?.id ?? '',
+      replacedCredentialId: replaced[0]?.id ?? '',
     });
     await appendAudit(client, {
       actor: `resident:${residentId}`,
@@ -98,7 +89,7 @@ export async function issueResidentCredential(
       subjectId: credentialId,
       details: { kid: keys.signer.kid },
     });
-    return { credentialId, credential, expiresAt, replaced: replaced.rowCount ?? 0 };
+    return { credentialId, credential, expiresAt, replaced: replaced.length };
   });
   identityMetrics.credentialsIssued.add(1);
   if (issued.replaced > 0) identityMetrics.credentialsRevoked.add(issued.replaced, { by: 'replaced' });

@@ -12,6 +12,7 @@ import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { checkText } from '@citypass/platform/text';
 import { serviceScopesProperty } from '../oidc/resource_servers.ts';
 import { clientRow } from '../store/oidc_adapter.ts';
+import { insertOidcPayload, insertService } from '../store/services.ts';
 import type { IdentityDeps } from './deps.ts';
 import { identityReasons } from '@citypass/contracts';
 
@@ -35,10 +36,7 @@ export async function onboardService(
       const claim = await deps.idempotency.claim(client, 'onboard_service', key, fingerprint);
       if (claim.replayed) return OnboardServiceResponse.decode(claim.response);
 
-      await client.query(
-        'INSERT INTO services (name, display_name, contact_email, scopes, auth_method) VALUES ($1, $2, $3, $4, $5)',
-        [name, displayName, contactEmail, scopes, authMethod],
-      );
+      await insertService(client, { name, displayName, contactEmail, scopes, authMethod });
       const clientSecret = jwks === undefined ? randomBytes(32).toString('base64url') : '';
       const metadata: AdapterPayload = {
         client_id: name,
@@ -52,11 +50,7 @@ export async function onboardService(
         ...(jwks === undefined ? { client_secret: clientSecret } : { jwks }),
       };
       const row = clientRow(deps.box, name, metadata);
-      await client.query('INSERT INTO oidc_payloads (model, id, payload) VALUES ($1, $2, $3)', [
-        row.model,
-        row.id,
-        row.payload,
-      ]);
+      await insertOidcPayload(client, row);
       await serviceOnboarded(client, { serviceName: name, clientId: name, displayName, scopes });
       await appendAudit(client, {
         actor,

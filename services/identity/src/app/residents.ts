@@ -3,6 +3,7 @@ import type { EnrollmentCode, GetResidentResponse } from '@citypass/proto/identi
 import { invalidArgument, notFound } from '@citypass/platform/errors';
 import { withTransaction } from '@citypass/platform/pg';
 import type { IdentityDeps } from './deps.ts';
+import { findResident, lockResident } from '../store/residents.ts';
 import { storeEnrollmentCode } from './enrollment_code.ts';
 import { concessionToProto } from './proto_mapping.ts';
 import { readCredentialStatus } from './revoke_credential.ts';
@@ -15,38 +16,21 @@ function checkResidentId(residentId: string): string {
 }
 
 export async function getResident(deps: IdentityDeps, residentId: string): Promise<GetResidentResponse> {
-  const result = await deps.pool.query<{
-    id: string;
-    given_name: string;
-    family_name: string;
-    birth_date: string;
-    concession_class: string;
-    coverage_plan_ref: string;
-    created_at: Date;
-    enrolled: boolean;
-    active_credential: string | null;
-  }>(
-    `SELECT r.id, r.given_name, r.family_name, to_char(r.birth_date, 'YYYY-MM-DD') AS birth_date, r.concession_class,
-            r.coverage_plan_ref, r.created_at, r.password_hash IS NOT NULL AS enrolled,
-            (SELECT c.id FROM credentials c WHERE c.resident_id = r.id AND c.revoked_at IS NULL) AS active_credential
-     FROM residents r WHERE r.id = $1`,
-    [checkResidentId(residentId)],
-  );
-  const row = result.rows[0];
+  const row = await findResident(deps.pool, checkResidentId(residentId));
   if (row === undefined) throw notFound(identityReasons.RESIDENT_NOT_FOUND, 'no such resident');
   const activeCredential =
-    row.active_credential === null
+    row.activeCredentialId === undefined
       ? undefined
-      : await readCredentialStatus(deps.pool, row.active_credential, deps.now());
+      : await readCredentialStatus(deps.pool, row.activeCredentialId, deps.now());
   return {
     resident: {
       residentId: row.id,
-      givenName: row.given_name,
-      familyName: row.family_name,
-      birthDate: row.birth_date,
-      concessionClass: concessionToProto(row.concession_class),
-      coveragePlanRef: row.coverage_plan_ref,
-      createdAt: row.created_at,
+      givenName: row.givenName,
+      familyName: row.familyName,
+      birthDate: row.birthDate,
+      concessionClass: concessionToProto(row.concession),
+      coveragePlanRef: row.coveragePlanRef,
+      createdAt: row.createdAt,
       enrolled: row.enrolled,
     },
     activeCredential,
@@ -60,8 +44,8 @@ export async function issueEnrollmentCode(
 ): Promise<EnrollmentCode> {
   checkResidentId(residentId);
   return withTransaction(deps.pool, async (client) => {
-    const found = await client.query('SELECT 1 FROM residents WHERE id = $1 FOR UPDATE', [residentId]);
-    if (found.rowCount !== 1) throw notFound(identityReasons.RESIDENT_NOT_FOUND, 'no such resident');
+    if ((await lockResident(client, residentId)) === undefined)
+      throw notFound(identityReasons.RESIDENT_NOT_FOUND, 'no such resident');
     return storeEnrollmentCode(client, residentId, actor, new Date(deps.now() + deps.enrollmentCodeTtlMs));
   });
 }

@@ -7,6 +7,7 @@ import { withTransaction, type Queryable } from '@citypass/platform/pg';
 import { checkText } from '@citypass/platform/text';
 import { credentialRevoked } from '../bus/identity_events.ts';
 import { appendAudit } from '../store/audit.ts';
+import { findCredential, revokeCredentialRow } from '../store/credentials.ts';
 import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 import { isUuid } from '@citypass/platform/ids';
@@ -31,19 +32,20 @@ export async function revokeCredential(
   checkText(reason, 'reason', 200);
   const revokedAt = new Date(deps.now());
   return withTransaction(deps.pool, async (client) => {
-    const updated = await client.query<{ resident_id: string; expires_at: Date }>(
-      `UPDATE credentials SET revoked_at = $2, revoked_by = $3, revocation_reason = $4
-       WHERE id = $1 AND revoked_at IS NULL AND ($5::uuid IS NULL OR resident_id = $5) RETURNING resident_id, expires_at`,
-      [credentialId, revokedAt, revoker.by, reason, revoker.residentId ?? null],
-    );
-    const row = updated.rows[0];
+    const row = await revokeCredentialRow(client, {
+      credentialId,
+      revokedAt,
+      by: revoker.by,
+      reason,
+      ofResident: revoker.residentId,
+    });
     if (row !== undefined) {
       await credentialRevoked(client, {
         credentialId,
-        residentId: row.resident_id,
+        residentId: row.residentId,
         revokedAt,
         revokedBy: revoker.by,
-        expiresAt: row.expires_at,
+        expiresAt: row.expiresAt,
       });
       await appendAudit(client, {
         actor: revoker.actor,
@@ -72,26 +74,16 @@ export async function readCredentialStatus(
   credentialId: string,
   nowMs: number,
 ): Promise<CredentialStatus | undefined> {
-  const result = await db.query<{
-    id: string;
-    resident_id: string;
-    issued_at: Date;
-    expires_at: Date;
-    revoked_at: Date | null;
-    revocation_reason: string | null;
-  }>('SELECT id, resident_id, issued_at, expires_at, revoked_at, revocation_reason FROM credentials WHERE id = $1', [
-    credentialId,
-  ]);
-  const row = result.rows[0];
+  const row = await findCredential(db, credentialId);
   if (row === undefined) return undefined;
-  const status = row.revoked_at !== null ? 'revoked' : row.expires_at.getTime() <= nowMs ? 'expired' : 'active';
+  const status = row.revokedAt !== null ? 'revoked' : row.expiresAt.getTime() <= nowMs ? 'expired' : 'active';
   return {
     credentialId: row.id,
-    residentId: row.resident_id,
+    residentId: row.residentId,
     status,
-    issuedAt: row.issued_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at ?? undefined,
-    revocationReason: row.revocation_reason ?? '',
+    issuedAt: row.issuedAt,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt ?? undefined,
+    revocationReason: row.revocationReason ?? '',
   };
 }

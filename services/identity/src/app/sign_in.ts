@@ -4,6 +4,8 @@
 import { unauthenticated } from '@citypass/platform/errors';
 import { withTransaction, type PoolClient } from '@citypass/platform/pg';
 import { appendAudit } from '../store/audit.ts';
+import { consumeEnrollmentCode, isEnrollmentCodeUsable } from '../store/enrollment_codes.ts';
+import { clearSignInFailures, lockPasswordState, recordSignInFailure, setPassword } from '../store/residents.ts';
 import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 import { enrollmentCodeHash } from './enrollment_code.ts';
@@ -18,12 +20,9 @@ export async function completeEnrollment(deps: IdentityDeps, code: string, newPa
   checkPasswordPolicy(newPassword);
   const codeHash = enrollmentCodeHash(code);
   // Cheap check first: a wrong code must not cost an argon2 hash. The UPDATE below still decides atomically.
-  const usable = await deps.pool.query(
-    'SELECT 1 FROM enrollment_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()',
-    [codeHash],
-  );
-  const residentId =
-    usable.rowCount === 1 ? await consumeEnrollmentCode(deps, codeHash, await hashPassword(newPassword)) : undefined;
+  const residentId = (await isEnrollmentCodeUsable(deps.pool, codeHash))
+    ? await enroll(deps, codeHash, await hashPassword(newPassword))
+    : undefined;
   if (residentId === undefined) {
     await appendAudit(deps.pool, {
       actor: 'anonymous',
@@ -38,23 +37,11 @@ export async function completeEnrollment(deps: IdentityDeps, code: string, newPa
   return residentId;
 }
 
-async function consumeEnrollmentCode(
-  deps: IdentityDeps,
-  codeHash: Buffer,
-  passwordHash: string,
-): Promise<string | undefined> {
+async function enroll(deps: IdentityDeps, codeHash: Buffer, passwordHash: string): Promise<string | undefined> {
   return withTransaction(deps.pool, async (client) => {
-    const found = await client.query<{ resident_id: string }>(
-      `UPDATE enrollment_codes SET used_at = now()
-       WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING resident_id`,
-      [codeHash],
-    );
-    const id = found.rows[0]?.resident_id;
+    const id = await consumeEnrollmentCode(client, codeHash);
     if (id === undefined) return undefined;
-    await client.query(
-      'UPDATE residents SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1',
-      [id, passwordHash],
-    );
+    await setPassword(client, id, passwordHash);
     await appendAudit(client, { actor: `resident:${id}`, action: 'enrollment.completed', subjectId: id });
     return id;
   });
@@ -99,15 +86,10 @@ async function checkPasswordLocked(
   residentId: string,
   password: string,
 ): Promise<Outcome> {
-  const row = (
-    await client.query<{ password_hash: string | null; locked_until: Date | null }>(
-      'SELECT password_hash, locked_until FROM residents WHERE id = $1 FOR UPDATE',
-      [residentId],
-    )
-  ).rows[0];
-  if (row?.password_hash == null) return 'UNKNOWN_RESIDENT';
+  const row = await lockPasswordState(client, residentId);
+  if (row?.passwordHash == null) return 'UNKNOWN_RESIDENT';
   const actor = `resident:${residentId}`;
-  if (row.locked_until !== null && row.locked_until.getTime() > deps.now()) {
+  if (row.lockedUntil !== null && row.lockedUntil.getTime() > deps.now()) {
     await appendAudit(client, {
       actor,
       action: 'sign_in.failed',
@@ -116,18 +98,12 @@ async function checkPasswordLocked(
     });
     return 'LOCKED';
   }
-  if (await verifyPassword(password, row.password_hash)) {
-    await client.query('UPDATE residents SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1', [residentId]);
+  if (await verifyPassword(password, row.passwordHash)) {
+    await clearSignInFailures(client, residentId);
     await appendAudit(client, { actor, action: 'sign_in.succeeded', subjectId: residentId });
     return 'SUCCEEDED';
   }
-  const result = await client.query<{ failed_sign_ins: number }>(
-    `UPDATE residents SET failed_sign_ins = failed_sign_ins + 1,
-       locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
-     WHERE id = $1 RETURNING failed_sign_ins`,
-    [residentId, maxFailures, lockMs / 1000],
-  );
-  const failures = result.rows[0]?.failed_sign_ins ?? 0;
+  const failures = await recordSignInFailure(client, residentId, maxFailures, lockMs / 1000);
   await appendAudit(client, {
     actor,
     action: 'sign_in.failed',
