@@ -49,23 +49,8 @@ const nc: NatsConnection = await connect({ servers: identity.nats.url });
 const db = new pg.Client({ connectionString: database.url });
 try {
   await db.connect();
-  const tokenOf = async (name: string, extra: string[]): Promise<string> => {
-    const onboarded = await identity.operator.onboardService({
-      idempotencyKey: randomBytes(8).toString('hex'),
-      name,
-      displayName: name,
-      contactEmail: `ops@${name}.example`,
-      extraScopes: extra,
-      jwksJson: '',
-    });
-    const response = await identity.clientCredentialsToken(
-      name,
-      onboarded.clientSecret,
-      'urn:citypass:wallet',
-      onboarded.scopes.join(' '),
-    );
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
+  const tokenOf = async (name: string, extra: string[]): Promise<string> =>
+    (await identity.onboardWithToken(name, extra, 'urn:citypass:wallet')).token;
   const headers = { Authorization: `Bearer ${await tokenOf('shop', [])}` };
   const funding = { Authorization: `Bearer ${await tokenOf('funding', ['topup:funding'])}` };
   while ((await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = 'shop'")).rowCount === 0)

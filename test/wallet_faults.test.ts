@@ -49,23 +49,8 @@ before(async () => {
   };
   walletProcess = await startServiceProcess('wallet', env);
   db = createPool(database.url, { max: 2 });
-  const tokenFor = async (name: string, extra: string[]): Promise<string> => {
-    const onboarded = await identity.operator.onboardService({
-      idempotencyKey: randomBytes(8).toString('hex'),
-      name,
-      displayName: name,
-      contactEmail: `ops@${name}.example`,
-      extraScopes: extra,
-      jwksJson: '',
-    });
-    const response = await identity.clientCredentialsToken(
-      name,
-      onboarded.clientSecret,
-      'urn:citypass:wallet',
-      onboarded.scopes.join(' '),
-    );
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
+  const tokenFor = async (name: string, extra: string[]): Promise<string> =>
+    (await identity.onboardWithToken(name, extra, 'urn:citypass:wallet')).token;
   const shopToken = await tokenFor('shop', []);
   const fundingToken = await tokenFor('funding', ['topup:funding']);
   wallet = promiseClient(WalletServiceService, `127.0.0.1:${port}`, {

@@ -20,6 +20,12 @@ export interface IdentityHarness {
   readonly anonymous: PromiseClient<typeof IdentityServiceService>;
   operatorToken(): Promise<string>;
   clientCredentialsToken(clientId: string, secret: string, resource: string, scope: string): Promise<Response>;
+  /** Onboards a city service and returns its client secret and an access token for `resource` with all its scopes. */
+  onboardWithToken(
+    name: string,
+    extraScopes: string[],
+    resource: string,
+  ): Promise<{ clientSecret: string; token: string }>;
   stop(): Promise<void>;
 }
 
@@ -100,6 +106,20 @@ export async function startHarness(
     anonymous,
     operatorToken,
     clientCredentialsToken,
+    async onboardWithToken(name, extraScopes, resource) {
+      const onboarded = await operator.onboardService({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        name,
+        displayName: name,
+        contactEmail: `ops@${name}.example`,
+        extraScopes,
+        jwksJson: '',
+      });
+      const response = await clientCredentialsToken(name, onboarded.clientSecret, resource, onboarded.scopes.join(' '));
+      if (response.status !== 200) throw new Error(`${name} token: ${response.status} ${await response.text()}`);
+      const token = ((await response.json()) as { access_token: string }).access_token;
+      return { clientSecret: onboarded.clientSecret, token };
+    },
     async stop() {
       operator.close();
       anonymous.close();

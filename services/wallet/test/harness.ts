@@ -94,22 +94,7 @@ export async function startWalletHarness(
   let counter = 0;
 
   const service = async (name: string, extraScopes: string[] = []): Promise<ServiceClient> => {
-    const onboarded = await identity.operator.onboardService({
-      idempotencyKey: randomBytes(8).toString('hex'),
-      name,
-      displayName: name,
-      contactEmail: `ops@${name}.example`,
-      extraScopes,
-      jwksJson: '',
-    });
-    const response = await identity.clientCredentialsToken(
-      name,
-      onboarded.clientSecret,
-      'urn:citypass:wallet',
-      onboarded.scopes.join(' '),
-    );
-    assert.equal(response.status, 200);
-    const token = ((await response.json()) as { access_token: string }).access_token;
+    const { clientSecret, token } = await identity.onboardWithToken(name, extraScopes, 'urn:citypass:wallet');
     // One merchant account per configured currency.
     await waitFor(
       async () =>
@@ -118,7 +103,7 @@ export async function startWalletHarness(
     );
     const client = promiseClient(WalletServiceService, address, { metadata: () => bearer(token) });
     clients.push(client);
-    return { name, clientSecret: onboarded.clientSecret, token, wallet: client };
+    return { name, clientSecret, token, wallet: client };
   };
   let funding: ServiceClient | undefined;
 
