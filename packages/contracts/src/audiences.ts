@@ -8,4 +8,7 @@ export const presentationAudiences = {
   transitAccount: 'transit-account',
   /** A metro gate (online through transit or offline), and the mandate for the fares settled afterwards. */
   gate: 'transit',
+  /** Health billing's resident views (my bills, explanations of benefits); a clinic's own name is the audience of
+   * a check-in and of the mandate that pays a bill. */
+  healthBilling: 'health-billing',
 } as const;

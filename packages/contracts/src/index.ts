@@ -6,13 +6,20 @@ export {
   operatorScopes,
   resourceOfScope,
   serviceScope,
+  healthBillingScopeVerbs,
   serviceScopeVerbs,
   transitScopeVerbs,
   walletScopeVerbs,
   type ServiceScopeVerb,
   type WalletScopeVerb,
 } from './scopes.ts';
-export { identityEventSubjects, transitEventSubjects, walletEventSubjects, walletRequestSubjects } from './subjects.ts';
+export {
+  healthBillingEventSubjects,
+  identityEventSubjects,
+  transitEventSubjects,
+  walletEventSubjects,
+  walletRequestSubjects,
+} from './subjects.ts';
 export { defaultBucketNames, defaultStreamNames } from './streams.ts';
 export {
   identityReasons,

@@ -4,6 +4,7 @@ export const resources = {
   identity: 'urn:citypass:identity',
   wallet: 'urn:citypass:wallet',
   transit: 'urn:citypass:transit',
+  healthBilling: 'urn:citypass:health-billing',
 } as const;
 
 export type Resource = (typeof resources)[keyof typeof resources];

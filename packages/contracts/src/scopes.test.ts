@@ -31,3 +31,10 @@ test('scopes - unknown verbs, empty or nested service names and other shapes bel
     assert.equal(resourceOfScope(scope), undefined, JSON.stringify(scope));
   }
 });
+
+test('scopes - health billing: bill and insure belong to health-billing, adjudicate to the wallet', () => {
+  assert.equal(resourceOfScope('bill:clinic-north'), resources.healthBilling);
+  assert.equal(resourceOfScope('insure:city-health-fund'), resources.healthBilling);
+  assert.equal(resourceOfScope(operatorScopes.healthBilling), resources.healthBilling);
+  assert.equal(resourceOfScope('adjudicate:health-billing'), resources.wallet);
+});

@@ -6,6 +6,7 @@ export const defaultStreamNames = {
   identity: 'IDENTITY_EVENTS',
   wallet: 'WALLET_EVENTS',
   transit: 'TRANSIT_EVENTS',
+  healthBilling: 'HEALTH_BILLING_EVENTS',
 } as const;
 
 export const defaultBucketNames = {

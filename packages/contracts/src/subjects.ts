@@ -32,3 +32,12 @@ export const transitEventSubjects = {
   journeySettled: 'transit.v1.events.journey.settled',
   denyListChanged: 'transit.v1.events.deny_list.changed',
 } as const;
+
+/** Health billing's events carry ids and money only, never codes, descriptions or diagnoses. */
+export const healthBillingEventSubjects = {
+  all: 'health_billing.v1.events.>',
+  billFinalized: 'health_billing.v1.events.bill.finalized',
+  billPaid: 'health_billing.v1.events.bill.paid',
+  billVoided: 'health_billing.v1.events.bill.voided',
+  billCorrected: 'health_billing.v1.events.bill.corrected',
+} as const;

@@ -8,7 +8,8 @@ const scopeVerbs: ReadonlySet<string> = new Set(serviceScopeVerbs);
 // Names that are also audiences or clients of citypass itself: a service called "wallet" would receive the
 // presentations residents address to the wallet to read their balance, one called "transit-account" those they
 // address to transit to list their journeys. "transit" is not reserved: the transit service is onboarded under it,
-// and the taps it settles are addressed to it.
+// and the taps it settles are addressed to it. Nor is "health-billing", onboarded under its name: the bills
+// residents read are addressed to it, and it charges only with a payee (the clinic, the mandate's audience).
 const reservedNames = new Set([
   'operator',
   'citypass-app',
