@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
 import { waitFor, type Phone } from '../../wallet/test/harness.ts';
+import { gateTaps, minute } from './gate_taps.ts';
 import { startTransitHarness, type TransitHarness } from './harness.ts';
 
 let h: TransitHarness;
@@ -20,18 +21,12 @@ after(async () => {
   await h.stop();
 });
 
-const minute = 60_000;
 const day = 24 * 60 * minute;
+const { tap: tapAt } = gateTaps(() => h);
 
+/** A tap the gate opens for. */
 async function tap(phone: Phone, gateId: string, direction: 'in' | 'out'): Promise<void> {
-  const answer = await h.gates.tap({
-    presentation: h.tapPresentation(phone),
-    gateId,
-    direction,
-    tappedAt: new Date(h.now()),
-    tapId: '',
-  });
-  assert.equal(answer.decision, 'OPEN');
+  assert.equal((await tapAt(phone, gateId, direction)).decision, 'OPEN');
 }
 
 /** A journey of its own (20 minutes after the last one) and its settlement. */
