@@ -82,7 +82,7 @@ export const reconcileSchema = {
     default: 8,
     min: 1,
     max: 62,
-    description: 'service days back from today: the repriced week and today',
+    description: 'days back from today (UTC dates) whose journeys and holds are checked: by default the repriced week',
   }),
   TRANSIT_RECONCILE_MAX_HOLDS: env.int({ default: 200_000, min: 1 }),
   TRANSIT_RECONCILE_MAX_JOURNEYS: env.int({ default: 200_000, min: 1 }),
