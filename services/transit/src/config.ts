@@ -84,6 +84,12 @@ export const reconcileSchema = {
     max: 62,
     description: 'days back from today (UTC dates) whose journeys and holds are checked: by default the repriced week',
   }),
+  TRANSIT_RECONCILE_PAGE_SIZE: env.int({
+    default: 200,
+    min: 1,
+    max: 200,
+    description: "wallet holds per ListHolds page (the wallet's limit is 200) and journeys per read of transit's books",
+  }),
   TRANSIT_RECONCILE_MAX_HOLDS: env.int({ default: 200_000, min: 1 }),
   TRANSIT_RECONCILE_MAX_JOURNEYS: env.int({ default: 200_000, min: 1 }),
 };

@@ -38,7 +38,7 @@ async function reconcile(config: ReconcileConfig): Promise<boolean> {
       { books: postgresWalletReconciliationStore(pool), wallet, now: Date.now },
       {
         days: config.TRANSIT_RECONCILE_DAYS,
-        pageSize: 200,
+        pageSize: config.TRANSIT_RECONCILE_PAGE_SIZE,
         maxHolds: config.TRANSIT_RECONCILE_MAX_HOLDS,
         maxJourneys: config.TRANSIT_RECONCILE_MAX_JOURNEYS,
         maxReported: 1_000,

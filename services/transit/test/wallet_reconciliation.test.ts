@@ -58,7 +58,7 @@ interface Run {
 }
 
 /** `npm run reconcile -w @citypass/transit`, as an operator runs it against this harness. */
-async function reconcile(): Promise<Run> {
+async function reconcile(env: Record<string, string> = {}): Promise<Run> {
   const windowStart = (): string => new Date(Date.now() - 8 * day).toISOString().slice(0, 10);
   const firstDayBefore = windowStart();
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'src', 'reconcile.ts')], {
@@ -69,6 +69,7 @@ async function reconcile(): Promise<Run> {
       TRANSIT_CLIENT_ID: h.config.TRANSIT_CLIENT_ID,
       TRANSIT_CLIENT_SECRET: h.config.TRANSIT_CLIENT_SECRET,
       WALLET_GRPC_ADDRESS: h.wallet.address,
+      ...env,
     },
   });
   let stdout = '';
@@ -276,6 +277,12 @@ test('reconciliation with the wallet - settled books agree; a refund, charges ch
       orphanHolds: 1,
     });
     assert.equal(broken.lines.length, 6);
+    const paged = await reconcile({ TRANSIT_RECONCILE_PAGE_SIZE: '2' });
+    assert.deepEqual(
+      [paged.code, paged.lines],
+      [broken.code, broken.lines],
+      'the same report read two holds and two journeys at a time',
+    );
     assert.doesNotMatch(broken.stdout + broken.stderr, /eyJ/, 'no token and no presentation in the report');
   } finally {
     refunds.close();
