@@ -18,6 +18,8 @@ export interface PoolOptions {
   readonly applicationName?: string;
   /** Where a connection lost while checked out is reported (the query running on it fails by itself). */
   readonly logger?: Logger;
+  /** Every transaction read-only (the server refuses any write): for checks and reports that must change nothing. */
+  readonly readOnly?: boolean;
 }
 
 // int8 and numeric arrive as strings; parse int8 to bigint deliberately where it is read, never to a float.
@@ -28,6 +30,7 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     application_name: options.applicationName ?? 'citypass',
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    ...(options.readOnly === true ? { options: '-c default_transaction_read_only=on' } : {}),
   });
   // A client whose connection is terminated (failover, pg_terminate_backend, a pooler restart, an idle-in-
   // transaction timeout) emits 'error'. pg-pool listens only while the client is idle; a checked-out client

@@ -64,3 +64,38 @@ export type TransitConfig = Config<typeof transitSchema>;
 export function loadTransitConfig(source: Record<string, string | undefined> = process.env): TransitConfig {
   return loadConfig(transitSchema, source);
 }
+
+/**
+ * The operator's reconciliation with the wallet (reconcile.ts): transit's database and OIDC client, as the service
+ * has them, and the wallet's gRPC address; transit's client needs `read:<client>` (granted at onboarding).
+ */
+export const reconcileSchema = {
+  TRANSIT_DATABASE_URL: transitSchema.TRANSIT_DATABASE_URL,
+  IDENTITY_TOKEN_URL: transitSchema.IDENTITY_TOKEN_URL,
+  TRANSIT_CLIENT_ID: transitSchema.TRANSIT_CLIENT_ID,
+  TRANSIT_CLIENT_SECRET: transitSchema.TRANSIT_CLIENT_SECRET,
+  WALLET_GRPC_ADDRESS: env.string({
+    default: '127.0.0.1:7200',
+    description: "the wallet's gRPC address (host:port), where transit's holds are read",
+  }),
+  TRANSIT_RECONCILE_DAYS: env.int({
+    default: 8,
+    min: 1,
+    max: 62,
+    description: 'days back from today (UTC dates) whose journeys and holds are checked: by default the repriced week',
+  }),
+  TRANSIT_RECONCILE_PAGE_SIZE: env.int({
+    default: 200,
+    min: 1,
+    max: 200,
+    description: "wallet holds per ListHolds page (the wallet's limit is 200) and journeys per read of transit's books",
+  }),
+  TRANSIT_RECONCILE_MAX_HOLDS: env.int({ default: 200_000, min: 1 }),
+  TRANSIT_RECONCILE_MAX_JOURNEYS: env.int({ default: 200_000, min: 1 }),
+};
+
+export type ReconcileConfig = Config<typeof reconcileSchema>;
+
+export function loadReconcileConfig(source: Record<string, string | undefined> = process.env): ReconcileConfig {
+  return loadConfig(reconcileSchema, source);
+}

@@ -54,7 +54,8 @@ export async function startTransitHarness(overrides: Record<string, string> = {}
     name: 'transit',
     displayName: 'Aurelia Metro',
     contactEmail: 'ops@metro.example',
-    extraScopes: ['settle:transit', 'refund:transit'],
+    // read: is the reconciliation's (ListHolds, GetHold): a token that can read transit's holds and move no money.
+    extraScopes: ['settle:transit', 'refund:transit', 'read:transit'],
     jwksJson: '',
   });
   const database = await testPostgres();

@@ -9,6 +9,7 @@ import type { Hold } from '@citypass/proto/wallet/v1/wallet';
 import { isDomainError } from '@citypass/platform/errors';
 import { minorUnits } from '@citypass/platform/money';
 import { transitSubjects } from '../bus/transit_events.ts';
+import { fareHoldReference } from '../domain/fare_reference.ts';
 import { transitMetrics } from '../metrics.ts';
 import type { SettlementDeps } from './settlement_deps.ts';
 import type { RiderLease, SettlementStep, TransitStore } from './transit_store.ts';
@@ -112,7 +113,7 @@ async function runCharge(deps: SettlementDeps, residentId: string, step: Settlem
         presentation,
         amountMinor: step.amountMinor,
         currency: step.currency,
-        reference: `fare:${step.id}:${attempt}`,
+        reference: fareHoldReference(step.id, attempt),
         holdTtlSeconds: fareHoldTtlSeconds,
       });
       await deps.store.transaction(async (tx) => {

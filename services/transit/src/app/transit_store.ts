@@ -7,6 +7,7 @@ import type { Adjustment, ChargedJourney } from '../domain/adjustments.ts';
 import type { FareRules } from '../domain/fare_rules.ts';
 import type { DayTotal } from '../domain/statement.ts';
 import type { Tap } from '../domain/tap.ts';
+import type { JourneyBooks } from '../domain/wallet_reconciliation.ts';
 
 export interface TransitStore {
   readonly taps: TapStore;
@@ -160,6 +161,29 @@ export interface JourneyChargeStore {
   journeyOfHold(holdId: string): Promise<{ residentId: string; journeyId: string; serviceDate: string } | undefined>;
   /** Every wallet hold that charged each of the resident's journeys, oldest first. */
   holdIdsByJourney(residentId: string, journeyIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
+}
+
+/** A journey: a resident's, named by its first tap. */
+export interface JourneyKey {
+  readonly residentId: string;
+  readonly journeyId: string;
+}
+
+/** What the reconciliation with the wallet reads of transit's own books (reconcile_with_wallet.ts); reads only. */
+export interface WalletReconciliationStore {
+  /** Journeys charged on `fromDate` or later, ordered by service date then key, after `after`; at most `limit`. */
+  journeysSince(fromDate: string, after: JourneyCursor | undefined, limit: number): Promise<JourneyBooks[]>;
+  /** These journeys, those of them that settlement charged. */
+  journeys(keys: readonly JourneyKey[]): Promise<JourneyBooks[]>;
+  /** Which of these wallet holds a charged journey names, and which journey. */
+  journeysOfHolds(holdIds: readonly string[]): Promise<ReadonlyMap<string, JourneyKey>>;
+  /** Which of these settlement steps are still pending. */
+  pendingSteps(stepIds: readonly string[]): Promise<ReadonlySet<string>>;
+}
+
+/** Where the previous page of journeysSince ended. */
+export interface JourneyCursor extends JourneyKey {
+  readonly serviceDate: string;
 }
 
 export interface DenyListEntry {
