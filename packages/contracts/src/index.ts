@@ -22,9 +22,11 @@ export {
 } from './subjects.ts';
 export { defaultBucketNames, defaultStreamNames } from './streams.ts';
 export {
+  healthBillingReasons,
   identityReasons,
   transitReasons,
   walletReasons,
+  type HealthBillingReason,
   type IdentityReason,
   type TransitReason,
   type WalletReason,

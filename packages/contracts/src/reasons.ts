@@ -3,6 +3,7 @@
 // common reasons are platform's (`commonReasons`, @citypass/platform/reasons); the credential's are
 // `credentialReasons` (@citypass/credential).
 import { reasonCatalogue } from '@citypass/platform/reasons';
+import { HealthBillingErrorReason } from '@citypass/proto/health_billing/v1/errors';
 import { IdentityErrorReason } from '@citypass/proto/identity/v1/errors';
 import { TransitErrorReason } from '@citypass/proto/transit/v1/errors';
 import { WalletErrorReason } from '@citypass/proto/wallet/v1/errors';
@@ -15,3 +16,6 @@ export type TransitReason = keyof typeof transitReasons;
 
 export const identityReasons = reasonCatalogue(IdentityErrorReason, 'IDENTITY_ERROR_REASON_');
 export type IdentityReason = keyof typeof identityReasons;
+
+export const healthBillingReasons = reasonCatalogue(HealthBillingErrorReason, 'HEALTH_BILLING_ERROR_REASON_');
+export type HealthBillingReason = keyof typeof healthBillingReasons;
