@@ -1,13 +1,15 @@
 // Adjudicates one line against the running accumulators, in this order:
 //   1. eligibility: coverage on the service date, a plan version in force, the category covered, the code not
 //      excluded; else the plan pays nothing and the member pays the allowed amount (PR-96);
-//   2. pre-authorization, when the category lists the code or the allowed amount is above its threshold: without
-//      an approved, unexpired, unused matching one the clinic writes the whole billed amount off (CO-197) and
-//      nobody is billed; with one, the line consumes it and an allowed amount above its approval is cut to it,
-//      the clinic writing off the rest (CO-198);
+//   2. pre-authorization, when the category lists the code or the line's allowed amount (step 3's lesser of billed
+//      and fee, worked out first) is above the category's threshold: without an approved, unexpired, unused
+//      matching one the clinic writes the whole billed amount off (CO-197) and nobody is billed; with one, the
+//      line consumes it and an allowed amount above its approval is cut to it, the clinic writing off the rest
+//      (CO-198);
 //   3. allowed amount: the lesser of billed and the clinic's fee schedule amount; the clinic writes off the
 //      difference (CO-45);
-//   4. visit limit: past the category's yearly limit the plan pays nothing, the member the allowed amount (PR-119);
+//   4. visit limit: past the category's yearly limit the plan pays nothing, the member the allowed amount (PR-119),
+//      and the line is not counted as a visit (a pre-authorization it used stays used);
 //   5. copay, deductible, coinsurance, out-of-pocket maximum (cost_share.ts);
 //   6. category cap: the plan pays at most what is left of the category's yearly plan-paid cap; the member pays
 //      the rest (PR-119; a benefit maximum, not cost sharing, so it does not count toward the out-of-pocket maximum).

@@ -4,7 +4,7 @@
 
 /** Each reason keyed by itself, so `healthBillingReasons.X` is the string 'X', typed as that literal. */
 export const healthBillingReasons = Object.freeze({
-  /** A plan, catalogue, fee schedule or bill is not the shape it must be (missing object or list). */
+  /** A plan version, its categories or an override is not an object. */
   PLAN_INVALID: 'PLAN_INVALID',
   /** Plan versions: 1-100, versions and effective dates strictly increasing. */
   PLAN_VERSIONS_INVALID: 'PLAN_VERSIONS_INVALID',

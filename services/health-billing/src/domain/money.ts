@@ -6,14 +6,8 @@ import { healthBillingReasons } from './health_billing_reasons.ts';
 
 export { minorUnits, type MinorUnits };
 
-export const zeroMinor = 0n as MinorUnits;
-
 /** The largest amount the engine accepts anywhere (a fee, a deductible, a billed line): 10^12 minor units. */
 export const maxAmountMinor = 1_000_000_000_000n;
-
-export function smallerOf(first: bigint, second: bigint): bigint {
-  return first < second ? first : second;
-}
 
 /** `value` floored at zero: what is left under a limit that may already be used up. */
 export function atLeastZero(value: bigint): bigint {
