@@ -4,23 +4,22 @@
 import { concessions, isConcession } from '@citypass/contracts';
 import { isCurrencyCode } from '@citypass/platform/money';
 import {
-  codeProblem,
-  isServiceCategory,
-  serviceCategories,
-  type CodeCatalogue,
-  type ServiceCategory,
-} from './codes.ts';
+  benefitProblems,
+  categoryOverrideProblems,
+  categoryProblem,
+  codeListProblems,
+  isRecord,
+  shapeProblem,
+} from './benefit_validation.ts';
+import { isServiceCategory, type CodeCatalogue } from './codes.ts';
 import { dateProblem, isServiceDate } from './dates.ts';
 import { addProblem, type FieldProblem } from './field_problems.ts';
 import { healthBillingReasons } from './health_billing_reasons.ts';
 import { idProblem, textProblem } from './ids.ts';
 import { amountProblem } from './money.ts';
-import type { CategoryBenefitInput, CategoryOverrideInput, PlanScheduleInput, PlanVersionInput } from './plan.ts';
+import type { PlanScheduleInput, PlanVersionInput } from './plan.ts';
 
 export const maxPlanVersions = 100;
-export const maxListedCodes = 1_000;
-export const maxVisitLimit = 10_000;
-export const maxBasisPoints = 10_000;
 
 export function planScheduleProblems(input: PlanScheduleInput, catalogue: CodeCatalogue): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -83,6 +82,11 @@ function versionProblems(
     else benefitProblems(benefit, key, where, catalogue, problems);
   }
   codeListProblems(version.excludedCodes ?? [], undefined, `${field}.excludedCodes`, catalogue, problems);
+  concessionOverrideProblems(version, field, problems);
+}
+
+/** Each concession's override: a known class, an out-of-pocket maximum not below the deductible, covered categories. */
+function concessionOverrideProblems(version: PlanVersionInput, field: string, problems: FieldProblem[]): void {
   for (const [concession, override] of Object.entries(version.concessionOverrides ?? {})) {
     const where = `${field}.concessionOverrides.${concession}`;
     if (!isConcession(concession))
@@ -98,104 +102,9 @@ function versionProblems(
         addProblem(problems, outOfPocketProblem(version, override.outOfPocketMaxMinor, `${where}.outOfPocketMaxMinor`));
       }
       for (const [key, categoryOverride] of Object.entries(override.categories ?? {}))
-        overrideProblems(version, key, categoryOverride, `${where}.categories.${key}`, problems);
+        categoryOverrideProblems(version, key, categoryOverride, `${where}.categories.${key}`, problems);
     }
   }
-}
-
-function benefitProblems(
-  benefit: CategoryBenefitInput,
-  category: ServiceCategory,
-  field: string,
-  catalogue: CodeCatalogue,
-  problems: FieldProblem[],
-): void {
-  addProblem(problems, amountProblem(benefit.copayMinor, `${field}.copayMinor`));
-  if (typeof benefit.deductibleApplies !== 'boolean')
-    addProblem(problems, {
-      reason: healthBillingReasons.BENEFIT_INVALID,
-      field: `${field}.deductibleApplies`,
-      message: 'must be a boolean',
-    });
-  addProblem(problems, basisPointsProblem(benefit.coinsuranceBasisPoints, `${field}.coinsuranceBasisPoints`));
-  const limit = benefit.yearlyVisitLimit;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0 || limit > maxVisitLimit))
-    addProblem(problems, {
-      reason: healthBillingReasons.VISIT_LIMIT_INVALID,
-      field: `${field}.yearlyVisitLimit`,
-      message: `must be a whole number from 0 to ${maxVisitLimit}`,
-    });
-  if (benefit.yearlyPlanPaidCapMinor !== undefined)
-    addProblem(problems, amountProblem(benefit.yearlyPlanPaidCapMinor, `${field}.yearlyPlanPaidCapMinor`));
-  if (benefit.preauthorizationAboveMinor !== undefined)
-    addProblem(problems, amountProblem(benefit.preauthorizationAboveMinor, `${field}.preauthorizationAboveMinor`));
-  codeListProblems(
-    benefit.preauthorizationCodes ?? [],
-    category,
-    `${field}.preauthorizationCodes`,
-    catalogue,
-    problems,
-  );
-}
-
-function overrideProblems(
-  version: PlanVersionInput,
-  key: string,
-  override: CategoryOverrideInput | undefined,
-  field: string,
-  problems: FieldProblem[],
-): void {
-  if (!isServiceCategory(key)) {
-    addProblem(problems, categoryProblem(field));
-    return;
-  }
-  if (version.categories[key] === undefined) {
-    const message = 'overrides a category the version does not cover';
-    addProblem(problems, { reason: healthBillingReasons.OVERRIDE_CATEGORY_NOT_COVERED, field, message });
-    return;
-  }
-  if (override?.copayMinor !== undefined)
-    addProblem(problems, amountProblem(override.copayMinor, `${field}.copayMinor`));
-  if (override?.coinsuranceBasisPoints !== undefined)
-    addProblem(problems, basisPointsProblem(override.coinsuranceBasisPoints, `${field}.coinsuranceBasisPoints`));
-}
-
-/** Codes known to the catalogue, listed once, and (for a category's list) of that category. */
-function codeListProblems(
-  codes: readonly string[],
-  category: ServiceCategory | undefined,
-  field: string,
-  catalogue: CodeCatalogue,
-  problems: FieldProblem[],
-): void {
-  const list: unknown = codes;
-  if (!Array.isArray(list) || list.length > maxListedCodes) {
-    const message = `must be a list of at most ${maxListedCodes} codes`;
-    addProblem(problems, { reason: healthBillingReasons.LIST_TOO_LONG, field, message });
-    return;
-  }
-  const seen = new Set<string>();
-  codes.forEach((code, index) => {
-    const where = `${field}[${index}]`;
-    const invalid = codeProblem(code, where);
-    const entry = catalogue.entries.get(code);
-    if (invalid !== undefined) addProblem(problems, invalid);
-    else if (entry === undefined)
-      addProblem(problems, {
-        reason: healthBillingReasons.CODE_UNKNOWN,
-        field: where,
-        message: 'is not in the catalogue',
-      });
-    else if (category !== undefined && entry.category !== category)
-      addProblem(problems, {
-        reason: healthBillingReasons.CODE_CATEGORY_MISMATCH,
-        field: where,
-        message: `is not a ${category} code`,
-      });
-    if (seen.has(code))
-      addProblem(problems, { reason: healthBillingReasons.CODE_DUPLICATE, field: where, message: 'is listed twice' });
-    seen.add(code);
-  });
 }
 
 function outOfPocketProblem(version: PlanVersionInput, maxMinor: unknown, field: string): FieldProblem | undefined {
@@ -208,28 +117,6 @@ function outOfPocketProblem(version: PlanVersionInput, maxMinor: unknown, field:
   };
 }
 
-function basisPointsProblem(value: unknown, field: string): FieldProblem | undefined {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= maxBasisPoints) return undefined;
-  return {
-    reason: healthBillingReasons.COINSURANCE_INVALID,
-    field,
-    message: `must be whole basis points from 0 to ${maxBasisPoints}`,
-  };
-}
-
-function categoryProblem(field: string): FieldProblem {
-  const message = `is not a service category (${serviceCategories.join(', ')})`;
-  return { reason: healthBillingReasons.CATEGORY_UNKNOWN, field, message };
-}
-
 function versionsProblem(field: string, message: string): FieldProblem {
   return { reason: healthBillingReasons.PLAN_VERSIONS_INVALID, field, message };
-}
-
-function isRecord(value: unknown): boolean {
-  return typeof value === 'object' && value !== null;
-}
-
-function shapeProblem(field: string): FieldProblem {
-  return { reason: healthBillingReasons.PLAN_INVALID, field, message: 'must be an object' };
 }
