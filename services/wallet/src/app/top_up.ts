@@ -12,6 +12,7 @@ import { positiveMoney } from '../domain/money.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { idempotentTransaction } from './idempotent_transaction.ts';
 import { openAccount } from './open_account.ts';
+import { checkPayer } from './split.ts';
 import type { TopUp } from './store.ts';
 import { walletReasons } from '@citypass/contracts';
 
@@ -61,7 +62,7 @@ function targetOf(request: TopUpRequest): TopUp['to'] {
   const payer = request.payer ?? '';
   if ((request.residentId === '') === (payer === ''))
     throw invalidArgument(walletReasons.TOP_UP_TARGET_INVALID, 'a top-up names exactly one of resident_id and payer');
-  if (payer !== '') return { payer };
+  if (payer !== '') return { payer: checkPayer(payer) };
   if (!isUuid(request.residentId))
     throw invalidArgument(walletReasons.RESIDENT_ID_INVALID, 'resident_id must be a UUID');
   return { residentId: request.residentId };
