@@ -203,6 +203,40 @@ test('split holds - authorized, then captured in both legs: two transfers to the
   await books();
 });
 
+test('split holds - the reconciliation catches a payer reservation or a payer leg that its rows do not explain', async () => {
+  await fundInsurer(1_000n);
+  const phone = await residentWith(1_000n);
+  const captured = await billing.wallet.authorize(splitRequest(phone, 100n, 300n));
+  await billing.wallet.capture({
+    idempotencyKey: key(),
+    holdId: captured.hold?.holdId ?? '',
+    amountMinor: 100n,
+    payerAmountMinor: 300n,
+  });
+  await billing.wallet.authorize(splitRequest(phone, 100n, 200n));
+  const scratch = await h.db.connect();
+  try {
+    // Forged inside a transaction that is rolled back: the books themselves stay intact for other tests.
+    await scratch.query('BEGIN');
+    await scratch.query("UPDATE accounts SET held_minor = held_minor - 1 WHERE kind = 'payer' AND owner = $1", [
+      insurerName,
+    ]);
+    await scratch.query('UPDATE holds SET payer_captured_minor = payer_captured_minor - 1 WHERE id = $1', [
+      captured.hold?.holdId,
+    ]);
+    const report = await reconciliationReport(ledgerBooks(scratch));
+    const broken = report.checks.filter((check) => check.breaks > 0).map((check) => check.name);
+    assert.deepEqual(broken, [
+      'each reserved amount equals its pending holds',
+      'each hold matches its capture and refund transfers, leg by leg',
+    ]);
+  } finally {
+    await scratch.query('ROLLBACK');
+    scratch.release();
+  }
+  await books();
+});
+
 test('split holds - a fully covered visit: the resident pays 0, the capture posts the payer leg only', async () => {
   await fundInsurer(10_000n);
   const phone = await residentWith(100n);
