@@ -20,6 +20,8 @@ export const walletEventSubjects = {
   all: 'wallet.v1.events.>',
   accountOpened: 'wallet.v1.events.account.opened',
   toppedUp: 'wallet.v1.events.account.topped_up',
+  /** A payer's (an insurer's) top-up: apart from residents', whose consumers read resident_id. */
+  payerToppedUp: 'wallet.v1.events.payer.topped_up',
   holdAuthorized: 'wallet.v1.events.hold.authorized',
   holdCaptured: 'wallet.v1.events.hold.captured',
   holdVoided: 'wallet.v1.events.hold.voided',

@@ -25,6 +25,12 @@ export function presentationOf(metadata: grpc.Metadata): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The bearer token of the call's `authorization` metadata, or '' when there is none. */
+export function bearerTokenOf(metadata: grpc.Metadata): string {
+  const header = metadata.get('authorization')[0];
+  return typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+}
+
 export interface Principal {
   /** The OIDC client that holds the token. */
   readonly clientId: string;
@@ -207,8 +213,7 @@ export class GrpcServer {
 
   async #authorize(metadata: grpc.Metadata, policy: MethodPolicy): Promise<Principal | undefined> {
     if (policy === 'public') return undefined;
-    const header = metadata.get('authorization')[0];
-    const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const token = bearerTokenOf(metadata);
     if (token === '' || this.#options.authenticate === undefined) {
       throw new DomainError('unauthenticated', commonReasons.TOKEN_MISSING, 'a bearer access token is required');
     }

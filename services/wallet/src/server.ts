@@ -125,7 +125,7 @@ export async function startWallet(
   const sweeper = startHoldSweeper(store, logger, config.WALLET_HOLD_SWEEP_MS);
   const charges = serveCharges(bus.nc, deps, tokens, logger);
 
-  addWalletService(grpc, deps);
+  addWalletService(grpc, deps, (token) => tokens.verify(token));
   const grpcPort = await grpc.listen(config.WALLET_GRPC_HOST, config.WALLET_GRPC_PORT);
   logger.info('wallet started', { grpcPort, currencies });
 

@@ -105,7 +105,8 @@ export async function startWalletHarness(
     clients.push(client);
     return { name, clientSecret, token, wallet: client };
   };
-  let funding: ServiceClient | undefined;
+  // The promise, so top-ups started together onboard the funding client once.
+  let funding: Promise<ServiceClient> | undefined;
 
   return {
     identity,
@@ -151,8 +152,8 @@ export async function startWalletHarness(
     },
     service,
     async topUp(phone, amountMinor) {
-      funding ??= await service('funding', ['topup:funding']);
-      await funding.wallet.topUp({
+      funding ??= service('funding', ['topup:funding']);
+      await (await funding).wallet.topUp({
         idempotencyKey: randomBytes(8).toString('hex'),
         residentId: phone.residentId,
         amount: { amountMinor, currency: 'EUR' },

@@ -5,17 +5,22 @@
 // `charge:<service>` the edge checked, and a reference. Its mandate is the tap's presentation, verified as of the
 // tap (mandate.ts), and it is single use per (tap, reference) rather than per presentation: one tap may back several
 // charges (fare corrections) and each reference is charged once, whatever the idempotency key.
+//
+// A split charge (split.ts: a payee, a payer's share; health billing) needs `adjudicate:<service>`. The resident's
+// mandate is then addressed to the payee (the clinic the resident is at) and its cap covers the resident's amount
+// only, which may be 0 when a payer's share carries the charge; the payer's share is reserved in the same statement.
 import { randomUUID } from 'node:crypto';
 import { AuthorizeRequest, AuthorizeResponse, type Hold } from '@citypass/proto/wallet/v1/wallet';
 import { DomainError, invalidArgument, isDomainError } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { holdChanged } from '../bus/wallet_events.ts';
-import { positiveMoney, type Money } from '../domain/money.ts';
+import { nonNegativeMoney, positiveMoney, type Money } from '../domain/money.ts';
 import { checkText } from '@citypass/platform/text';
 import { walletMetrics } from '../metrics.ts';
 import { requireVerb } from './callers.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { verifyMandate, verifyTapMandate } from './mandate.ts';
+import { splitOf } from './split.ts';
 import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 
@@ -47,8 +52,13 @@ async function authorizeOnce(
   deadlineMs: number,
 ): Promise<AuthorizeResponse> {
   if (request.settlesTap) requireVerb(caller, 'settle');
+  const { payee, payerShare } = splitOf(caller, request);
   const key = checkIdempotencyKey(request.idempotencyKey);
-  const money = positiveMoney(request.amount?.amountMinor ?? 0n, request.amount?.currency ?? '', deps.currencies);
+  const money = (payerShare === undefined ? positiveMoney : nonNegativeMoney)(
+    request.amount?.amountMinor ?? 0n,
+    request.amount?.currency ?? '',
+    deps.currencies,
+  );
   checkReference(request.reference, request.settlesTap);
   const ttlS = request.holdTtlSeconds === 0 ? deps.holdTtlDefaultS : request.holdTtlSeconds;
   if (ttlS > deps.holdTtlMaxS)
@@ -61,7 +71,7 @@ async function authorizeOnce(
 
   let mandate;
   try {
-    mandate = await mandateFor(deps, caller, request, money);
+    mandate = await mandateFor(deps, payee ?? caller.service, request, money);
   } catch (error) {
     // A repeat of a request that succeeded gets its first answer even once its presentation has expired.
     const stored = isDomainError(error) ? await deps.store.idempotency.storedResponse(idempotency) : undefined;
@@ -82,6 +92,11 @@ async function authorizeOnce(
     createdAt,
     expiresAt,
     reference: request.reference,
+    payee: payee ?? caller.service,
+    payer: payerShare?.payer ?? '',
+    payerAmountMinor: payerShare?.amountMinor ?? 0n,
+    payerCapturedMinor: 0n,
+    payerRefundedMinor: 0n,
   };
   const statement = deps.accounts.run(
     mandate.subject,
@@ -90,7 +105,13 @@ async function authorizeOnce(
         {
           ...idempotency,
           response: AuthorizeResponse.encode({ hold }).finish(),
-          event: holdChanged('holdAuthorized', { hold, transferId: '', amountMinor: money.amountMinor }),
+          event: holdChanged('holdAuthorized', {
+            hold,
+            transferId: '',
+            amountMinor: money.amountMinor,
+            payerTransferId: '',
+            payerAmountMinor: hold.payerAmountMinor,
+          }),
         },
         {
           holdId: hold.holdId,
@@ -103,6 +124,8 @@ async function authorizeOnce(
           createdAt,
           expiresAt,
           risk: deps.risk,
+          payee,
+          payerShare,
         },
       ),
     deadlineMs,
@@ -121,12 +144,18 @@ interface Mandate {
   readonly key: string;
 }
 
-async function mandateFor(deps: WalletDeps, caller: Caller, request: AuthorizeRequest, money: Money): Promise<Mandate> {
+/** `audience`: whom the resident addressed the mandate to, the merchant paid (the payee, or else the caller). */
+async function mandateFor(
+  deps: WalletDeps,
+  audience: string,
+  request: AuthorizeRequest,
+  money: Money,
+): Promise<Mandate> {
   if (!request.settlesTap) {
-    const verified = await verifyMandate(deps, request.presentation, caller.service, money);
+    const verified = await verifyMandate(deps, request.presentation, audience, money);
     return { subject: verified.subject, credentialId: verified.credentialId, key: verified.presentationId };
   }
-  const verified = await verifyTapMandate(deps, request.presentation, caller.service, money);
+  const verified = await verifyTapMandate(deps, request.presentation, audience, money);
   // Nonces are base64url (no ':'), so the key names one (tap, reference) pair.
   return {
     subject: verified.subject,

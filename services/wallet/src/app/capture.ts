@@ -1,13 +1,15 @@
-// Service command: capture one of its pending holds, all or part; the rest is released. One statement: the
+// Service command: capture one of its pending holds, all or part of each leg; the rest is released. A split hold's
+// legs post together (the resident's and the payer's transfer to the payee) or not at all. One statement: the
 // response and event follow from the hold as read and the request.
 import { randomUUID } from 'node:crypto';
 import { CaptureRequest, CaptureResponse, type Hold } from '@citypass/proto/wallet/v1/wallet';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { holdChanged } from '../bus/wallet_events.ts';
-import { positiveMinor } from '../domain/money.ts';
+import { legs } from '../domain/legs.ts';
 import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { getHold } from './get_hold.ts';
+import { requirePayerScope } from './split.ts';
 
 export async function capture(
   deps: WalletDeps,
@@ -15,12 +17,27 @@ export async function capture(
   request: CaptureRequest,
   deadlineMs: number,
 ): Promise<CaptureResponse> {
+  requirePayerScope(caller, request.payerAmountMinor ?? 0n);
   const key = checkIdempotencyKey(request.idempotencyKey);
-  const amount = positiveMinor(request.amountMinor);
+  const amount = legs(request.amountMinor, request.payerAmountMinor ?? 0n);
   const before = await getHold(deps, caller.service, request.holdId);
   const transferId = randomUUID();
-  // What the hold will be if this capture goes through; the database refuses it if the hold is not pending.
-  const hold: Hold = { ...before, capturedMinor: amount, refundedMinor: 0n, status: 'captured' };
+  const payerTransferId = randomUUID();
+  // What the hold will be if this capture goes through; the database refuses it if the hold is not pending or a
+  // leg is smaller than asked.
+  const hold: Hold = {
+    ...before,
+    capturedMinor: amount.residentMinor,
+    refundedMinor: 0n,
+    payerCapturedMinor: amount.payerMinor,
+    payerRefundedMinor: 0n,
+    status: 'captured',
+  };
+  // A leg that captures nothing posts no transfer.
+  const posted = {
+    transferId: amount.residentMinor > 0n ? transferId : '',
+    payerTransferId: amount.payerMinor > 0n ? payerTransferId : '',
+  };
   const response = await deps.accounts.run(
     before.residentId,
     () =>
@@ -29,13 +46,27 @@ export async function capture(
           operation: `${caller.service}:capture`,
           key,
           request: CaptureRequest.encode({ ...request, idempotencyKey: '' }).finish(),
-          response: CaptureResponse.encode({ hold, transferId }).finish(),
-          event: holdChanged('holdCaptured', { hold, transferId, amountMinor: amount }),
+          response: CaptureResponse.encode({ hold, ...posted }).finish(),
+          event: holdChanged('holdCaptured', {
+            hold,
+            ...posted,
+            amountMinor: amount.residentMinor,
+            payerAmountMinor: amount.payerMinor,
+          }),
         },
-        { holdId: before.holdId, service: caller.service, amountMinor: amount, transferId, now: new Date(deps.now()) },
+        {
+          holdId: before.holdId,
+          service: caller.service,
+          amountMinor: amount.residentMinor,
+          transferId,
+          payerAmountMinor: amount.payerMinor,
+          payerTransferId,
+          now: new Date(deps.now()),
+        },
       ),
     deadlineMs,
   );
-  walletMetrics.movedMinor.add(Number(amount), { kind: 'capture', currency: hold.amount?.currency ?? '' });
+  const currency = hold.amount?.currency ?? '';
+  walletMetrics.movedMinor.add(Number(amount.residentMinor + amount.payerMinor), { kind: 'capture', currency });
   return CaptureResponse.decode(response);
 }

@@ -16,7 +16,8 @@ export async function residentCurrency(deps: WalletDeps, residentId: string, req
   return only !== undefined && deps.currencies.has(only) ? only : defaultCurrency(deps);
 }
 
-function defaultCurrency(deps: WalletDeps): string {
+/** The first configured currency: where every resident's account is opened (payers have one in each). */
+export function defaultCurrency(deps: WalletDeps): string {
   const [first] = deps.currencies;
   assert.ok(first !== undefined, 'the wallet runs at least one currency');
   return first;

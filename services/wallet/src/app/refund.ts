@@ -1,22 +1,32 @@
-// Service command: refund part of one of its captured holds, repeatedly, never more than was captured. Posts one
-// transfer and one event; the response carries the hold after the refund, so it runs as a transaction.
+// Service command: refund part of one of its captured holds, repeatedly, each leg never more than it captured: the
+// resident's leg back to the resident, a split hold's payer leg back to the payer (either or both in one call).
+// Posts one transfer per leg refunded and one event; the response carries the hold after the refund, so it runs as
+// a transaction.
 import { randomUUID } from 'node:crypto';
 import { RefundRequest, RefundResponse } from '@citypass/proto/wallet/v1/wallet';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { checkText } from '@citypass/platform/text';
 import { holdChanged } from '../bus/wallet_events.ts';
-import { positiveMinor } from '../domain/money.ts';
+import { legs } from '../domain/legs.ts';
 import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { checkHoldId } from './get_hold.ts';
 import { idempotentTransaction } from './idempotent_transaction.ts';
+import { requirePayerScope } from './split.ts';
 
 export async function refund(deps: WalletDeps, caller: Caller, request: RefundRequest): Promise<RefundResponse> {
+  requirePayerScope(caller, request.payerAmountMinor ?? 0n);
   const key = checkIdempotencyKey(request.idempotencyKey);
   const holdId = checkHoldId(request.holdId);
-  const amount = positiveMinor(request.amountMinor);
+  const amount = legs(request.amountMinor, request.payerAmountMinor ?? 0n);
   checkText(request.reason, 'reason', 128);
   const transferId = randomUUID();
+  const payerTransferId = randomUUID();
+  // A leg that returns nothing posts no transfer.
+  const posted = {
+    transferId: amount.residentMinor > 0n ? transferId : '',
+    payerTransferId: amount.payerMinor > 0n ? payerTransferId : '',
+  };
   const idempotency = {
     operation: `${caller.service}:refund`,
     key,
@@ -26,14 +36,26 @@ export async function refund(deps: WalletDeps, caller: Caller, request: RefundRe
     const hold = await tx.refund({
       holdId,
       service: caller.service,
-      amountMinor: amount,
+      amountMinor: amount.residentMinor,
       transferId,
+      payerAmountMinor: amount.payerMinor,
+      payerTransferId,
       reason: request.reason,
       now: new Date(deps.now()),
     });
-    await tx.appendEvent(holdChanged('holdRefunded', { hold, transferId, amountMinor: amount }));
-    walletMetrics.movedMinor.add(Number(amount), { kind: 'refund', currency: hold.amount?.currency ?? '' });
-    return { hold, transferId };
+    await tx.appendEvent(
+      holdChanged('holdRefunded', {
+        hold,
+        ...posted,
+        amountMinor: amount.residentMinor,
+        payerAmountMinor: amount.payerMinor,
+      }),
+    );
+    walletMetrics.movedMinor.add(Number(amount.residentMinor + amount.payerMinor), {
+      kind: 'refund',
+      currency: hold.amount?.currency ?? '',
+    });
+    return { hold, ...posted };
   });
 }
 

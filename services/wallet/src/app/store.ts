@@ -18,14 +18,19 @@ export interface WalletStore {
   transaction<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T>;
 }
 
-export type AccountKind = 'resident' | 'merchant' | 'float';
+/** `payer`: an insurer's account, funded like a resident's, that pays the payer's leg of split holds. */
+export type AccountKind = 'resident' | 'merchant' | 'float' | 'payer';
+
+export interface AccountBalance {
+  readonly balance: Money;
+  readonly held: Money;
+}
 
 export interface AccountReads {
   /** The resident's account in `currency`, or undefined before their first top-up or credential. */
-  residentBalance(
-    residentId: string,
-    currency: string,
-  ): Promise<{ readonly balance: Money; readonly held: Money } | undefined>;
+  residentBalance(residentId: string, currency: string): Promise<AccountBalance | undefined>;
+  /** The payer's account in `currency`, or undefined if it has none (it is not an onboarded insurer). */
+  payerBalance(payer: string, currency: string): Promise<AccountBalance | undefined>;
   /** The currencies of the resident's accounts, at most `limit`. */
   residentCurrencies(residentId: string, limit: number): Promise<string[]>;
 }
@@ -79,18 +84,31 @@ export interface NewHold {
   readonly credentialId: string;
   /** holds.mandate_nonce, unique across every hold. */
   readonly mandateNonce: string;
+  /** The resident's leg: 0 only when the payer's is not. */
   readonly amount: Money;
   readonly reference: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly risk: RiskLimits;
+  /** The merchant paid when it is not `service`. */
+  readonly payee: string | undefined;
+  /** The payer's leg of a split hold, in the same currency. */
+  readonly payerShare: PayerLeg | undefined;
 }
 
+export interface PayerLeg {
+  readonly payer: string;
+  readonly amountMinor: MinorUnits;
+}
+
+/** Amounts per leg (domain/legs.ts); each leg posts its own transfer when its amount is above 0. */
 export interface HoldCapture {
   readonly holdId: string;
   readonly service: string;
   readonly amountMinor: MinorUnits;
   readonly transferId: string;
+  readonly payerAmountMinor: MinorUnits;
+  readonly payerTransferId: string;
   readonly now: Date;
 }
 
@@ -109,7 +127,8 @@ export interface OneStatementWrites {
 
 export interface TopUp {
   readonly transferId: string;
-  readonly residentId: string;
+  /** The account credited: a resident's (opened on their first top-up) or a payer's (which must exist). */
+  readonly to: { readonly residentId: string } | { readonly payer: string };
   readonly amount: Money;
   /** Unique among top-ups: a second one with it is refused (FUNDING_REFERENCE_USED). */
   readonly reference: string;
@@ -121,6 +140,8 @@ export interface HoldRefund {
   readonly service: string;
   readonly amountMinor: MinorUnits;
   readonly transferId: string;
+  readonly payerAmountMinor: MinorUnits;
+  readonly payerTransferId: string;
   readonly reason: string;
   readonly now: Date;
 }
@@ -136,7 +157,7 @@ export interface LedgerTransaction {
     owner: string,
     currency: string,
   ): Promise<{ readonly accountId: string; readonly opened: boolean }>;
-  /** Credits the resident from the city's float; returns the resident's balance after it. */
+  /** Credits the resident or the payer from the city's float; returns the account's balance after it. */
   topUp(topUp: TopUp): Promise<Money>;
   /** Returns the hold after the refund. */
   refund(refund: HoldRefund): Promise<Hold>;

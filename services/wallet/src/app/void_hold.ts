@@ -1,4 +1,5 @@
-// Service command: void one of its pending holds; nothing is posted and the reservation is released. One statement.
+// Service command: void one of its pending holds; nothing is posted and the reservation of each leg is released.
+// One statement.
 import { VoidRequest, VoidResponse, type Hold } from '@citypass/proto/wallet/v1/wallet';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { holdChanged } from '../bus/wallet_events.ts';
@@ -23,7 +24,13 @@ export async function voidHold(
           key,
           request: VoidRequest.encode({ ...request, idempotencyKey: '' }).finish(),
           response: VoidResponse.encode({ hold }).finish(),
-          event: holdChanged('holdVoided', { hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }),
+          event: holdChanged('holdVoided', {
+            hold,
+            transferId: '',
+            amountMinor: hold.amount?.amountMinor ?? 0n,
+            payerTransferId: '',
+            payerAmountMinor: hold.payerAmountMinor,
+          }),
         },
         { holdId: before.holdId, service: caller.service, now: new Date(deps.now()) },
       ),

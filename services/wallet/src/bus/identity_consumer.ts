@@ -1,7 +1,8 @@
-// Opens accounts from identity's events: a merchant account per currency when a service is onboarded, the
-// resident's account in the default currency when a credential is issued. Each event is processed once (inbox),
+// Opens accounts from identity's events: a merchant account per currency when a service is onboarded (and a payer
+// account per currency too when it is an insurer: its scopes carry `insure:<service>`), the resident's account in
+// the default currency when a credential is issued. Each event is processed once (inbox),
 // in the same transaction as the accounts it opens.
-import { identityEventSubjects } from '@citypass/contracts';
+import { identityEventSubjects, serviceScope } from '@citypass/contracts';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { CredentialIssued, ServiceOnboarded } from '@citypass/proto/identity/v1/identity';
 import type { Logger } from '@citypass/platform/log';
@@ -38,7 +39,11 @@ export async function startIdentityConsumer(options: {
         if (!(await tx.processOnce(consumer, envelope.id))) return;
         if (envelope.type === identityEventSubjects.serviceOnboarded) {
           const event = ServiceOnboarded.decode(envelope.payload);
-          for (const currency of options.currencies) await openAccount(tx, 'merchant', event.serviceName, currency);
+          const insurer = event.scopes.includes(serviceScope('insure', event.serviceName));
+          for (const currency of options.currencies) {
+            await openAccount(tx, 'merchant', event.serviceName, currency);
+            if (insurer) await openAccount(tx, 'payer', event.serviceName, currency);
+          }
         } else {
           await openAccount(tx, 'resident', CredentialIssued.decode(envelope.payload).residentId, defaultCurrency);
         }

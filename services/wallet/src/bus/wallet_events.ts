@@ -19,3 +19,8 @@ export function accountOpened(event: AccountOpened): NewEvent {
 export function toppedUp(event: ToppedUp): NewEvent {
   return { type: walletEventSubjects.toppedUp, source, payload: ToppedUp.encode(event).finish() };
 }
+
+/** A payer's top-up on its own subject: consumers of residents' top-ups (transit's debts) never see one. */
+export function payerToppedUp(event: ToppedUp): NewEvent {
+  return { type: walletEventSubjects.payerToppedUp, source, payload: ToppedUp.encode(event).finish() };
+}

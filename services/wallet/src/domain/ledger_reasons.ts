@@ -11,7 +11,7 @@ export const ledgerReasons = {
   },
   [walletReasons.MERCHANT_ACCOUNT_NOT_FOUND]: {
     kind: 'failed_precondition',
-    message: 'this service has no merchant account in that currency',
+    message: 'the merchant paid has no merchant account in that currency',
   },
   [walletReasons.RISK_VELOCITY_LIMIT]: {
     kind: 'resource_exhausted',
@@ -37,16 +37,27 @@ export const ledgerReasons = {
   [walletReasons.HOLD_NOT_PENDING]: { kind: 'failed_precondition', message: 'the hold is no longer pending' },
   [walletReasons.HOLD_EXPIRED]: { kind: 'failed_precondition', message: 'the hold has expired' },
   [walletReasons.HOLD_NOT_CAPTURED]: { kind: 'failed_precondition', message: 'only a captured hold can be refunded' },
-  [walletReasons.CAPTURE_EXCEEDS_HOLD]: { kind: 'invalid_argument', message: 'capture amount is larger than the hold' },
+  [walletReasons.CAPTURE_EXCEEDS_HOLD]: {
+    kind: 'invalid_argument',
+    message: 'a capture amount is larger than its leg of the hold',
+  },
   [walletReasons.REFUND_EXCEEDS_CAPTURED]: {
     kind: 'failed_precondition',
-    message: 'refunds would exceed the captured amount',
+    message: 'refunds of a leg would exceed what it captured',
   },
   [walletReasons.FUNDING_REFERENCE_USED]: {
     kind: 'already_exists',
     message: 'this funding reference was already credited',
   },
   [walletReasons.CURRENCY_UNSUPPORTED]: { kind: 'invalid_argument', message: 'currency is not supported here' },
+  [walletReasons.PAYER_ACCOUNT_NOT_FOUND]: {
+    kind: 'failed_precondition',
+    message: 'the payer has no payer account in that currency',
+  },
+  [walletReasons.PAYER_INSUFFICIENT_FUNDS]: {
+    kind: 'failed_precondition',
+    message: 'the payer does not have enough available funds for its share',
+  },
 } as const satisfies Partial<Record<WalletReason, { kind: ErrorKind; message: string }>>;
 
 export type LedgerReason = keyof typeof ledgerReasons;

@@ -1,7 +1,18 @@
 // WalletService over gRPC: decode -> app -> encode. Services authenticate with identity's JWT access tokens;
-// residents' reads authenticate with a presentation in `citypass-presentation` metadata.
+// residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
+// is a payer's read of its own account: authenticated with its token here, since the method is open to residents.
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
-import { presentationOf, type GrpcServer, type MethodPolicy } from '@citypass/platform/grpc';
+import {
+  bearerTokenOf,
+  presentationOf,
+  type Authenticate,
+  type CallContext,
+  type GrpcServer,
+  type MethodPolicy,
+} from '@citypass/platform/grpc';
+import { unauthenticated } from '@citypass/platform/errors';
+import { commonReasons } from '@citypass/platform/reasons';
+import type { GetBalanceRequest, GetBalanceResponse } from '@citypass/proto/wallet/v1/wallet';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
@@ -10,6 +21,7 @@ import { capture } from '../app/capture.ts';
 import { refund } from '../app/refund.ts';
 import { voidHold } from '../app/void_hold.ts';
 import { getBalance } from '../app/get_balance.ts';
+import { getPayerBalance } from '../app/get_payer_balance.ts';
 import { getHold } from '../app/get_hold.ts';
 import { listHolds } from '../app/list_holds.ts';
 import { listStatement } from '../app/list_statement.ts';
@@ -22,7 +34,8 @@ export const walletServiceName = 'citypass.wallet.v1.WalletService';
 const service: MethodPolicy = 'authenticated';
 const resident: MethodPolicy = 'public';
 
-export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
+/** `authenticate`: the server's own token check, for the one method that takes either a resident or a payer. */
+export function addWalletService(server: GrpcServer, deps: WalletDeps, authenticate: Authenticate): void {
   server.addService(
     walletServiceName,
     WalletServiceService,
@@ -52,8 +65,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
           request.date,
           request.currency,
         ),
-      getBalance: async (request, context) =>
-        getBalance(deps, await residentFor(deps, presentationOf(context.metadata)), request.currency),
+      getBalance: (request, context) => balance(deps, authenticate, request, context),
       listStatement: async (request, context) =>
         listStatement(
           deps,
@@ -77,4 +89,18 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
     },
     walletFieldLimits,
   );
+}
+
+async function balance(
+  deps: WalletDeps,
+  authenticate: Authenticate,
+  request: GetBalanceRequest,
+  context: CallContext,
+): Promise<GetBalanceResponse> {
+  const payer = request.payer ?? '';
+  if (payer === '')
+    return getBalance(deps, await residentFor(deps, presentationOf(context.metadata)), request.currency);
+  const token = bearerTokenOf(context.metadata);
+  if (token === '') throw unauthenticated(commonReasons.TOKEN_MISSING, "a payer's read needs its bearer access token");
+  return getPayerBalance(deps, callerFor(await authenticate(token), ['read']), payer, request.currency);
 }

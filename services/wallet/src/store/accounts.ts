@@ -1,24 +1,14 @@
-// Accounts: opening them, and what a resident's account holds.
+// Accounts: opening them, and what a resident's or a payer's account holds.
 import { randomUUID } from 'node:crypto';
 import { minorUnits } from '@citypass/platform/money';
 import type { Queryable } from '@citypass/platform/pg';
-import type { AccountKind, AccountReads } from '../app/store.ts';
+import type { AccountBalance, AccountKind, AccountReads } from '../app/store.ts';
 import { callLedger } from './ledger_calls.ts';
 
 export function accountReads(db: Queryable): AccountReads {
   return {
-    async residentBalance(residentId, currency) {
-      const result = await db.query<{ balance_minor: string; held_minor: string }>(
-        "SELECT balance_minor, held_minor FROM accounts WHERE kind = 'resident' AND owner = $1 AND currency = $2",
-        [residentId, currency],
-      );
-      const row = result.rows[0];
-      if (row === undefined) return undefined;
-      return {
-        balance: { amountMinor: minorUnits(BigInt(row.balance_minor)), currency },
-        held: { amountMinor: minorUnits(BigInt(row.held_minor)), currency },
-      };
-    },
+    residentBalance: (residentId, currency) => balanceOf(db, 'resident', residentId, currency),
+    payerBalance: (payer, currency) => balanceOf(db, 'payer', payer, currency),
     async residentCurrencies(residentId, limit) {
       const result = await db.query<{ currency: string }>(
         "SELECT currency FROM accounts WHERE kind = 'resident' AND owner = $1 LIMIT $2",
@@ -26,6 +16,25 @@ export function accountReads(db: Queryable): AccountReads {
       );
       return result.rows.map((row) => row.currency);
     },
+  };
+}
+
+/** Residents' and payers' balances are never below zero (database constraints), so they are minor units. */
+async function balanceOf(
+  db: Queryable,
+  kind: 'resident' | 'payer',
+  owner: string,
+  currency: string,
+): Promise<AccountBalance | undefined> {
+  const result = await db.query<{ balance_minor: string; held_minor: string }>(
+    'SELECT balance_minor, held_minor FROM accounts WHERE kind = $1 AND owner = $2 AND currency = $3',
+    [kind, owner, currency],
+  );
+  const row = result.rows[0];
+  if (row === undefined) return undefined;
+  return {
+    balance: { amountMinor: minorUnits(BigInt(row.balance_minor)), currency },
+    held: { amountMinor: minorUnits(BigInt(row.held_minor)), currency },
   };
 }
 

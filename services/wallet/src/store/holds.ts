@@ -17,10 +17,17 @@ export interface HoldRow {
   readonly reference: string;
   readonly created_at: Date;
   readonly expires_at: Date;
+  readonly payee: string;
+  readonly payer: string;
+  readonly payer_amount_minor: string;
+  readonly payer_captured_minor: string;
+  readonly payer_refunded_minor: string;
 }
 
+/** A hold without a payee is paid to its service; one without a payer is not split. */
 export const holdColumns =
-  'id, service, resident_id, credential_id, currency, amount_minor, captured_minor, refunded_minor, status, reference, created_at, expires_at';
+  'id, service, resident_id, credential_id, currency, amount_minor, captured_minor, refunded_minor, status, reference, created_at, expires_at, ' +
+  "coalesce(payee, service) AS payee, coalesce(payer, '') AS payer, payer_amount_minor, payer_captured_minor, payer_refunded_minor";
 
 export function holdFromRow(row: HoldRow): Hold {
   const hold: Hold = {
@@ -35,11 +42,22 @@ export function holdFromRow(row: HoldRow): Hold {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     reference: row.reference,
+    payee: row.payee,
+    payer: row.payer,
+    payerAmountMinor: BigInt(row.payer_amount_minor),
+    payerCapturedMinor: BigInt(row.payer_captured_minor),
+    payerRefundedMinor: BigInt(row.payer_refunded_minor),
   };
   // Money code checks what it reads (the database enforces the same).
   assert.ok(
     hold.capturedMinor <= (hold.amount?.amountMinor ?? 0n) && hold.refundedMinor <= hold.capturedMinor,
     'hold amounts out of order',
+  );
+  assert.ok(
+    hold.payerCapturedMinor <= hold.payerAmountMinor &&
+      hold.payerRefundedMinor <= hold.payerCapturedMinor &&
+      (hold.payer === '') === (hold.payerAmountMinor === 0n),
+    'payer leg out of order',
   );
   return hold;
 }

@@ -23,6 +23,7 @@ export type SqlValue = string | number | bigint | boolean | Date | Buffer | null
 export type LedgerFunction =
   | 'wallet_open_account'
   | 'wallet_top_up'
+  | 'wallet_top_up_payer'
   | 'wallet_refund'
   | 'wallet_expire_holds'
   | 'wallet_claim'
@@ -97,6 +98,9 @@ function authorizeArgs(hold: NewHold) {
     p_velocity_per_minute: hold.risk.authorizationsPerMinute,
     p_daily_limit: hold.risk.dailyLimitMinor,
     p_credential_daily_limit: hold.risk.credentialDailyLimitMinor,
+    p_payee: hold.payee ?? null,
+    p_payer: hold.payerShare?.payer ?? null,
+    p_payer_amount_minor: hold.payerShare?.amountMinor ?? 0n,
   };
 }
 
@@ -107,6 +111,8 @@ function captureArgs(capture: HoldCapture) {
     p_amount_minor: capture.amountMinor,
     p_transfer_id: capture.transferId,
     p_now: capture.now,
+    p_payer_amount_minor: capture.payerAmountMinor,
+    p_payer_transfer_id: capture.payerTransferId,
   };
 }
 
@@ -122,30 +128,38 @@ export async function refundHold(db: Queryable, refund: HoldRefund): Promise<Hol
     p_transfer_id: refund.transferId,
     p_reason: refund.reason,
     p_now: refund.now,
+    p_payer_amount_minor: refund.payerAmountMinor,
+    p_payer_transfer_id: refund.payerTransferId,
   });
   const row = rows[0];
   if (row === undefined) throw new Error('wallet_refund returned no row');
   return holdFromRow(row);
 }
 
-/** Returns the resident's balance after the top-up, in minor units. */
-export async function topUpResident(db: Queryable, topUp: TopUp, newAccountId: string): Promise<bigint> {
-  const rows = await callLedger<{ credit_balance_after_minor: string }>(
-    db,
-    'wallet_top_up',
-    'credit_balance_after_minor',
-    {
-      p_transfer_id: topUp.transferId,
-      p_resident_id: topUp.residentId,
-      p_currency: topUp.amount.currency,
-      p_amount_minor: topUp.amount.amountMinor,
-      p_reference: topUp.reference,
-      p_now: topUp.now,
-      p_new_account_id: newAccountId,
-    },
-  );
+/** Returns the balance of the account credited after the top-up, in minor units. */
+export async function topUpAccount(db: Queryable, topUp: TopUp, newAccountId: string): Promise<bigint> {
+  const common = {
+    p_transfer_id: topUp.transferId,
+    p_currency: topUp.amount.currency,
+    p_amount_minor: topUp.amount.amountMinor,
+    p_reference: topUp.reference,
+    p_now: topUp.now,
+  };
+  const rows =
+    'payer' in topUp.to
+      ? await callLedger<{ credit_balance_after_minor: string }>(
+          db,
+          'wallet_top_up_payer',
+          'credit_balance_after_minor',
+          { ...common, p_payer: topUp.to.payer },
+        )
+      : await callLedger<{ credit_balance_after_minor: string }>(db, 'wallet_top_up', 'credit_balance_after_minor', {
+          ...common,
+          p_resident_id: topUp.to.residentId,
+          p_new_account_id: newAccountId,
+        });
   const row = rows[0];
-  if (row === undefined) throw new Error('wallet_top_up returned no row');
+  if (row === undefined) throw new Error('the top-up returned no row');
   return BigInt(row.credit_balance_after_minor);
 }
 

@@ -1,6 +1,7 @@
 // The reconciliation's checks of the ledger's books, from the rows themselves: per currency every balance sums to
-// zero; every account's balance is what its transfers say; every account's reserved amount is what its pending
-// holds say; every hold's captured and refunded amounts are what its transfers say; every event has been relayed.
+// zero (payers' accounts included); every account's balance is what its transfers say; every account's reserved
+// amount is what its pending holds' legs say (a resident's legs and a payer's); every hold's captured and refunded
+// amounts, per leg, are what its transfers say; every event has been relayed.
 import type { Pool, Queryable } from '@citypass/platform/pg';
 import type { ReconciliationCheck, ReconciliationChecks } from '../app/reconciliation_report.ts';
 
@@ -21,36 +22,53 @@ const checks: readonly { name: string; sql: string }[] = [
     name: 'each reserved amount equals its pending holds',
     sql: `SELECT a.id || ' holds ' || a.held_minor || ', pending holds say ' || coalesce(p.total, 0) AS problem
           FROM accounts a
-          LEFT JOIN (SELECT resident_account_id AS id, sum(amount_minor) AS total FROM holds WHERE status = 'pending' GROUP BY 1) p ON p.id = a.id
+          LEFT JOIN (SELECT leg.id, sum(leg.amount) AS total
+                     FROM holds h, LATERAL (VALUES (h.resident_account_id, h.amount_minor),
+                                                   (h.payer_account_id, h.payer_amount_minor)) AS leg(id, amount)
+                     WHERE h.status = 'pending' AND leg.id IS NOT NULL GROUP BY leg.id) p ON p.id = a.id
           WHERE a.held_minor <> coalesce(p.total, 0)`,
   },
   {
-    name: 'each hold matches its capture and refund transfers',
-    sql: `SELECT h.id || ' captured ' || h.captured_minor || '/' || coalesce(t.captured, 0) || ' refunded ' || h.refunded_minor || '/' || coalesce(t.refunded, 0) AS problem
+    // A transfer's leg is the account on the hold's side: debited by a capture, credited by a refund.
+    name: 'each hold matches its capture and refund transfers, leg by leg',
+    sql: `SELECT h.id || ' captured ' || h.captured_minor || '/' || coalesce(t.captured, 0) || ' refunded ' || h.refunded_minor || '/' || coalesce(t.refunded, 0)
+                 || ' payer captured ' || h.payer_captured_minor || '/' || coalesce(t.payer_captured, 0)
+                 || ' payer refunded ' || h.payer_refunded_minor || '/' || coalesce(t.payer_refunded, 0) AS problem
           FROM holds h
-          LEFT JOIN (SELECT hold_id, sum(amount_minor) FILTER (WHERE kind = 'capture') AS captured,
-                            sum(amount_minor) FILTER (WHERE kind = 'refund') AS refunded
-                     FROM transfers WHERE hold_id IS NOT NULL GROUP BY hold_id) t ON t.hold_id = h.id
-          WHERE h.captured_minor <> coalesce(t.captured, 0) OR h.refunded_minor <> coalesce(t.refunded, 0)`,
+          LEFT JOIN (SELECT t.hold_id,
+                            sum(t.amount_minor) FILTER (WHERE t.kind = 'capture' AND t.debit_account_id = h.resident_account_id) AS captured,
+                            sum(t.amount_minor) FILTER (WHERE t.kind = 'refund' AND t.credit_account_id = h.resident_account_id) AS refunded,
+                            sum(t.amount_minor) FILTER (WHERE t.kind = 'capture' AND t.debit_account_id = h.payer_account_id) AS payer_captured,
+                            sum(t.amount_minor) FILTER (WHERE t.kind = 'refund' AND t.credit_account_id = h.payer_account_id) AS payer_refunded
+                     FROM transfers t JOIN holds h ON h.id = t.hold_id GROUP BY t.hold_id) t ON t.hold_id = h.id
+          WHERE h.captured_minor <> coalesce(t.captured, 0) OR h.refunded_minor <> coalesce(t.refunded, 0)
+             OR h.payer_captured_minor <> coalesce(t.payer_captured, 0) OR h.payer_refunded_minor <> coalesce(t.payer_refunded, 0)`,
   },
   {
     name: "each hold transfer moves money between that hold's accounts, in the right direction",
     sql: `SELECT t.id || ' (' || t.kind || ') does not match hold ' || h.id AS problem
           FROM transfers t JOIN holds h ON h.id = t.hold_id
-          WHERE (t.kind = 'capture' AND (t.debit_account_id, t.credit_account_id) <> (h.resident_account_id, h.merchant_account_id))
-             OR (t.kind = 'refund' AND (t.debit_account_id, t.credit_account_id) <> (h.merchant_account_id, h.resident_account_id))
+          WHERE (t.kind = 'capture' AND (t.credit_account_id <> h.merchant_account_id
+                                         OR t.debit_account_id IS DISTINCT FROM h.resident_account_id
+                                            AND t.debit_account_id IS DISTINCT FROM h.payer_account_id))
+             OR (t.kind = 'refund' AND (t.debit_account_id <> h.merchant_account_id
+                                        OR t.credit_account_id IS DISTINCT FROM h.resident_account_id
+                                           AND t.credit_account_id IS DISTINCT FROM h.payer_account_id))
              OR t.currency <> h.currency`,
   },
   {
     name: 'accounts are of the kind their role needs',
-    sql: `SELECT 'hold ' || h.id || ' uses a ' || r.kind || ' / ' || m.kind || ' account pair' AS problem
+    sql: `SELECT 'hold ' || h.id || ' uses a ' || r.kind || ' / ' || m.kind || coalesce(' / ' || p.kind, '') || ' account set' AS problem
           FROM holds h JOIN accounts r ON r.id = h.resident_account_id JOIN accounts m ON m.id = h.merchant_account_id
-          WHERE r.kind <> 'resident' OR m.kind <> 'merchant' OR m.owner <> h.service OR r.owner <> h.resident_id::text`,
+          LEFT JOIN accounts p ON p.id = h.payer_account_id
+          WHERE r.kind <> 'resident' OR m.kind <> 'merchant' OR m.owner <> coalesce(h.payee, h.service)
+             OR r.owner <> h.resident_id::text
+             OR (h.payer_account_id IS NOT NULL AND (p.kind <> 'payer' OR p.owner IS DISTINCT FROM h.payer))`,
   },
   {
-    name: 'at most one capture per hold',
-    sql: `SELECT hold_id || ' has ' || count(*) || ' captures' AS problem FROM transfers
-          WHERE kind = 'capture' GROUP BY hold_id HAVING count(*) > 1`,
+    name: 'at most one capture per leg of a hold',
+    sql: `SELECT hold_id || ' has ' || count(*) || ' captures from one account' AS problem FROM transfers
+          WHERE kind = 'capture' GROUP BY hold_id, debit_account_id HAVING count(*) > 1`,
   },
   {
     name: 'no pending hold long past its expiry',
@@ -58,8 +76,9 @@ const checks: readonly { name: string; sql: string }[] = [
           FROM holds WHERE status = 'pending' AND expires_at < now() - interval '5 minutes'`,
   },
   {
-    name: 'no resident below zero',
-    sql: `SELECT id || ' available ' || (balance_minor - held_minor) AS problem FROM accounts WHERE kind = 'resident' AND balance_minor - held_minor < 0`,
+    name: 'no resident or payer below zero',
+    sql: `SELECT id || ' available ' || (balance_minor - held_minor) AS problem FROM accounts
+          WHERE kind IN ('resident', 'payer') AND balance_minor - held_minor < 0`,
   },
   {
     name: 'every event relayed (older than a minute)',

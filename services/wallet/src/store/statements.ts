@@ -1,4 +1,6 @@
-// What moved on an account: a resident's statement lines and a service's daily settlement totals.
+// What moved on an account: a resident's statement lines and a service's daily settlement totals. A split hold's
+// payer leg is its own transfers (payer to payee): the resident's statement shows only the resident's leg, and the
+// payee's totals count both legs paid to it (the service that made the hold is not paid by it).
 import type { StatementLine } from '@citypass/proto/wallet/v1/wallet';
 import type { Queryable } from '@citypass/platform/pg';
 import type { StatementReads } from '../app/store.ts';
@@ -19,7 +21,7 @@ export function statementReads(db: Queryable): StatementReads {
     async lines(residentId, currency, before, limit) {
       const result = await db.query<LineRow>(
         `SELECT t.id, t.kind, t.created_at, t.amount_minor, t.debit_account_id = a.id AS debit,
-                coalesce(h.service, '') AS counterparty, t.hold_id,
+                coalesce(h.payee, h.service, '') AS counterparty, t.hold_id,
                 CASE WHEN t.debit_account_id = a.id THEN t.debit_balance_after_minor ELSE t.credit_balance_after_minor END AS balance_after
          FROM accounts a
          JOIN transfers t ON t.debit_account_id = a.id OR t.credit_account_id = a.id

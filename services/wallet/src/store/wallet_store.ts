@@ -7,7 +7,7 @@ import type { LedgerTransaction, WalletStore } from '../app/store.ts';
 import { accountReads, openAccount } from './accounts.ts';
 import { holdReads } from './holds.ts';
 import { claim, idempotencyReads, record } from './idempotency.ts';
-import { expireDueHolds, oneStatementWrites, refundHold, topUpResident } from './ledger_calls.ts';
+import { expireDueHolds, oneStatementWrites, refundHold, topUpAccount } from './ledger_calls.ts';
 import { asLedgerError } from './ledger_errors.ts';
 import { statementReads } from './statements.ts';
 
@@ -34,7 +34,7 @@ function ledgerTransaction(client: PoolClient): LedgerTransaction {
     record: (key, response) => record(client, key, response),
     openAccount: (kind, owner, currency) => openAccount(client, kind, owner, currency),
     async topUp(topUp) {
-      const balanceMinor = await topUpResident(client, topUp, randomUUID());
+      const balanceMinor = await topUpAccount(client, topUp, randomUUID());
       return { amountMinor: minorUnits(balanceMinor), currency: topUp.amount.currency };
     },
     refund: (refund) => refundHold(client, refund),

@@ -16,7 +16,13 @@ export async function expireDueHolds(store: WalletStore): Promise<number> {
       const holds = await tx.expireDueHolds(batchSize);
       for (const hold of holds) {
         await tx.appendEvent(
-          holdChanged('holdExpired', { hold, transferId: '', amountMinor: hold.amount?.amountMinor ?? 0n }),
+          holdChanged('holdExpired', {
+            hold,
+            transferId: '',
+            amountMinor: hold.amount?.amountMinor ?? 0n,
+            payerTransferId: '',
+            payerAmountMinor: hold.payerAmountMinor,
+          }),
         );
       }
       return holds.length;

@@ -1,26 +1,43 @@
 -- Reserves funds on a resident's account as a pending hold, after the risk checks (velocity per minute, the
--- resident's daily amount, the credential's daily spend). Lock order: resident account (merchant only read).
+-- resident's daily amount, the credential's daily spend), which count the resident's amount only. A split hold
+-- (p_payer) also reserves the payer's share on the payer's account; p_payee names the merchant paid when it is not
+-- p_service. Lock order (every ledger function): hold, resident account, merchant account, payer account. Here the
+-- merchant and the payer are only read until the payer's reservation, the last statement: a payer's row is the
+-- hottest (every split hold of every clinic), so it is locked for as short a time as the transaction allows.
 DROP FUNCTION IF EXISTS wallet_authorize(uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, timestamptz, integer, bigint, bigint);
+DROP FUNCTION IF EXISTS wallet_authorize(
+  uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, timestamptz, integer, bigint, bigint, text, text, bigint
+);
 CREATE FUNCTION wallet_authorize(
   p_hold_id uuid, p_service text, p_resident_id uuid, p_credential_id text, p_mandate_nonce text,
   p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz, p_expires_at timestamptz,
-  p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint
+  p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,
+  -- Defaults: a hold the service itself is paid, not split (what callers before split holds meant).
+  p_payee text DEFAULT NULL, p_payer text DEFAULT NULL, p_payer_amount_minor bigint DEFAULT 0
 ) RETURNS holds LANGUAGE plpgsql AS $$
 DECLARE
   v_day date := (p_now AT TIME ZONE 'UTC')::date;
   v_resident accounts;
   v_merchant_id uuid;
+  v_payer_id uuid;
   v_window timestamptz;
   v_count integer;
   v_spent bigint;
   v_credential_spent bigint;
   v_hold holds;
 BEGIN
+  ASSERT p_amount_minor >= 0 AND p_payer_amount_minor >= 0 AND p_amount_minor + p_payer_amount_minor > 0
+     AND (p_payer IS NULL) = (p_payer_amount_minor = 0), 'a hold reserves something, a payer leg only with a payer';
   SELECT * INTO v_resident FROM accounts
   WHERE kind = 'resident' AND owner = p_resident_id::text AND currency = p_currency FOR UPDATE;
   IF NOT FOUND THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
-  SELECT id INTO v_merchant_id FROM accounts WHERE kind = 'merchant' AND owner = p_service AND currency = p_currency;
+  SELECT id INTO v_merchant_id FROM accounts
+  WHERE kind = 'merchant' AND owner = coalesce(p_payee, p_service) AND currency = p_currency;
   IF NOT FOUND THEN RAISE EXCEPTION 'MERCHANT_ACCOUNT_NOT_FOUND'; END IF;
+  IF p_payer IS NOT NULL THEN
+    SELECT id INTO v_payer_id FROM accounts WHERE kind = 'payer' AND owner = p_payer AND currency = p_currency;
+    IF NOT FOUND THEN RAISE EXCEPTION 'PAYER_ACCOUNT_NOT_FOUND'; END IF;
+  END IF;
   IF v_resident.balance_minor - v_resident.held_minor < p_amount_minor THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
 
   IF v_resident.velocity_window_start > p_now - interval '1 minute' THEN
@@ -42,9 +59,17 @@ BEGIN
                       spend_day = v_day, spend_day_minor = v_spent
   WHERE id = v_resident.id;
   INSERT INTO holds (id, service, resident_id, resident_account_id, merchant_account_id, credential_id, mandate_nonce,
-                     currency, amount_minor, status, reference, created_at, expires_at)
+                     currency, amount_minor, status, reference, created_at, expires_at,
+                     payee, payer, payer_account_id, payer_amount_minor)
   VALUES (p_hold_id, p_service, p_resident_id, v_resident.id, v_merchant_id, p_credential_id, p_mandate_nonce,
-          p_currency, p_amount_minor, 'pending', p_reference, p_now, p_expires_at)
+          p_currency, p_amount_minor, 'pending', p_reference, p_now, p_expires_at,
+          p_payee, p_payer, v_payer_id, p_payer_amount_minor)
   RETURNING * INTO v_hold;  -- a reused mandate violates holds_mandate_nonce_key: the caller reports it
+  IF v_payer_id IS NOT NULL THEN
+    -- One statement checks and reserves; payer_funds_never_negative holds it in the database as well.
+    UPDATE accounts SET held_minor = held_minor + p_payer_amount_minor
+    WHERE id = v_payer_id AND balance_minor - held_minor >= p_payer_amount_minor;
+    IF NOT FOUND THEN RAISE EXCEPTION 'PAYER_INSUFFICIENT_FUNDS'; END IF;
+  END IF;
   RETURN v_hold;
 END $$;

@@ -1,26 +1,54 @@
--- Captures a pending hold, all or part: posts the captured amount from the resident to the merchant and releases
--- the rest (given back to the daily limits). Lock order: hold, resident account, merchant account.
+-- Captures a pending hold, all or part of each leg: posts the resident's captured amount from the resident to the
+-- merchant (the payee) and, for a split hold, the payer's captured amount from the payer to the merchant, each as
+-- its own transfer with the hold's id, and releases the rest of each leg (the resident's given back to the daily
+-- limits). Both legs in this one transaction, one status for the hold. Lock order: hold, resident account,
+-- merchant account, payer account (last: the hottest row, locked just before the commit).
 DROP FUNCTION IF EXISTS wallet_capture(uuid, text, bigint, uuid, timestamptz);
-CREATE FUNCTION wallet_capture(p_hold_id uuid, p_service text, p_amount_minor bigint, p_transfer_id uuid, p_now timestamptz)
-RETURNS holds LANGUAGE plpgsql AS $$
+DROP FUNCTION IF EXISTS wallet_capture(uuid, text, bigint, uuid, timestamptz, bigint, uuid);
+CREATE FUNCTION wallet_capture(
+  p_hold_id uuid, p_service text, p_amount_minor bigint, p_transfer_id uuid, p_now timestamptz,
+  p_payer_amount_minor bigint DEFAULT 0, p_payer_transfer_id uuid DEFAULT NULL
+) RETURNS holds LANGUAGE plpgsql AS $$
 DECLARE
   v_hold holds := wallet_lock_hold(p_hold_id, p_service);
   v_resident_after bigint;
   v_merchant_after bigint;
+  v_payer_after bigint;
 BEGIN
+  ASSERT p_amount_minor >= 0 AND p_payer_amount_minor >= 0 AND p_amount_minor + p_payer_amount_minor > 0
+     AND (p_payer_amount_minor = 0 OR p_payer_transfer_id IS NOT NULL), 'a capture posts something';
   IF v_hold.status <> 'pending' THEN RAISE EXCEPTION 'HOLD_NOT_PENDING'; END IF;
   IF v_hold.expires_at <= p_now THEN RAISE EXCEPTION 'HOLD_EXPIRED'; END IF;
-  IF p_amount_minor > v_hold.amount_minor THEN RAISE EXCEPTION 'CAPTURE_EXCEEDS_HOLD'; END IF;
+  IF p_amount_minor > v_hold.amount_minor OR p_payer_amount_minor > v_hold.payer_amount_minor THEN
+    RAISE EXCEPTION 'CAPTURE_EXCEEDS_HOLD';
+  END IF;
   UPDATE accounts SET held_minor = held_minor - v_hold.amount_minor, balance_minor = balance_minor - p_amount_minor
   WHERE id = v_hold.resident_account_id RETURNING balance_minor INTO v_resident_after;
   PERFORM wallet_give_back(v_hold, v_hold.amount_minor - p_amount_minor);
-  UPDATE accounts SET balance_minor = balance_minor + p_amount_minor
-  WHERE id = v_hold.merchant_account_id RETURNING balance_minor INTO v_merchant_after;
-  INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, currency, amount_minor, hold_id,
-                         debit_balance_after_minor, credit_balance_after_minor, reference, created_at)
-  VALUES (p_transfer_id, 'capture', v_hold.resident_account_id, v_hold.merchant_account_id, v_hold.currency, p_amount_minor,
-          v_hold.id, v_resident_after, v_merchant_after, v_hold.reference, p_now);
-  UPDATE holds SET status = 'captured', captured_minor = p_amount_minor, closed_at = p_now WHERE id = v_hold.id
-  RETURNING * INTO v_hold;
+  IF p_amount_minor > 0 THEN
+    UPDATE accounts SET balance_minor = balance_minor + p_amount_minor
+    WHERE id = v_hold.merchant_account_id RETURNING balance_minor INTO v_merchant_after;
+    INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, currency, amount_minor, hold_id,
+                           debit_balance_after_minor, credit_balance_after_minor, reference, created_at)
+    VALUES (p_transfer_id, 'capture', v_hold.resident_account_id, v_hold.merchant_account_id, v_hold.currency,
+            p_amount_minor, v_hold.id, v_resident_after, v_merchant_after, v_hold.reference, p_now);
+  END IF;
+  IF p_payer_amount_minor > 0 THEN
+    UPDATE accounts SET balance_minor = balance_minor + p_payer_amount_minor
+    WHERE id = v_hold.merchant_account_id RETURNING balance_minor INTO v_merchant_after;
+  END IF;
+  UPDATE holds SET status = 'captured', captured_minor = p_amount_minor, payer_captured_minor = p_payer_amount_minor,
+                   closed_at = p_now
+  WHERE id = v_hold.id RETURNING * INTO v_hold;
+  IF v_hold.payer_account_id IS NOT NULL THEN
+    UPDATE accounts SET held_minor = held_minor - v_hold.payer_amount_minor, balance_minor = balance_minor - p_payer_amount_minor
+    WHERE id = v_hold.payer_account_id RETURNING balance_minor INTO v_payer_after;
+  END IF;
+  IF p_payer_amount_minor > 0 THEN
+    INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, currency, amount_minor, hold_id,
+                           debit_balance_after_minor, credit_balance_after_minor, reference, created_at)
+    VALUES (p_payer_transfer_id, 'capture', v_hold.payer_account_id, v_hold.merchant_account_id, v_hold.currency,
+            p_payer_amount_minor, v_hold.id, v_payer_after, v_merchant_after, v_hold.reference, p_now);
+  END IF;
   RETURN v_hold;
 END $$;

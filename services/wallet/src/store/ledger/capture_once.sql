@@ -1,17 +1,22 @@
--- Capture in one statement, like wallet_authorize_once: claim with the precomputed response, capture, outbox row.
+-- Capture in one statement, like wallet_authorize_once: claim with the precomputed response, outbox row, capture
+-- (last, so a split hold's payer row is locked just before the commit).
 DROP FUNCTION IF EXISTS wallet_capture_once(
   text, text, bytea, bytea, uuid, text, bytea, jsonb, uuid, text, bigint, uuid, timestamptz
+);
+DROP FUNCTION IF EXISTS wallet_capture_once(
+  text, text, bytea, bytea, uuid, text, bytea, jsonb, uuid, text, bigint, uuid, timestamptz, bigint, uuid
 );
 CREATE FUNCTION wallet_capture_once(
   p_operation text, p_key text, p_request_hash bytea, p_response bytea,
   p_event_id uuid, p_event_subject text, p_event_payload bytea, p_event_headers jsonb,
-  p_hold_id uuid, p_service text, p_amount_minor bigint, p_transfer_id uuid, p_now timestamptz
+  p_hold_id uuid, p_service text, p_amount_minor bigint, p_transfer_id uuid, p_now timestamptz,
+  p_payer_amount_minor bigint DEFAULT 0, p_payer_transfer_id uuid DEFAULT NULL
 ) RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
   v_stored bytea := wallet_claim(p_operation, p_key, p_request_hash, p_response);
 BEGIN
   IF v_stored IS NOT NULL THEN RETURN v_stored; END IF;
-  PERFORM wallet_capture(p_hold_id, p_service, p_amount_minor, p_transfer_id, p_now);
   PERFORM wallet_outbox(p_event_id, p_event_subject, p_event_payload, p_event_headers);
+  PERFORM wallet_capture(p_hold_id, p_service, p_amount_minor, p_transfer_id, p_now, p_payer_amount_minor, p_payer_transfer_id);
   RETURN p_response;
 END $$;

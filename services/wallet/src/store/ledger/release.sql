@@ -1,4 +1,7 @@
--- Releases a locked pending hold whole (void or expiry): its reservation and its share of the daily limits.
+-- Closes a locked pending hold without posting (void or expiry) and releases its resident's leg: the reservation and
+-- its share of the daily limits. A split hold's payer leg is released after it by wallet_release_payer, by the
+-- caller: a sweep of many holds takes every resident's lock before any payer's (lock order: hold, resident account,
+-- merchant account, payer account).
 CREATE OR REPLACE FUNCTION wallet_release(p_hold holds, p_status text, p_now timestamptz) RETURNS holds LANGUAGE plpgsql AS $$
 DECLARE
   v_hold holds;
