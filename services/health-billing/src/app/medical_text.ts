@@ -2,11 +2,17 @@
 import { invalidArgument } from '@citypass/platform/errors';
 import { healthBillingReasons } from '@citypass/contracts';
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-const controlCharacters = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** A C0 control character other than tab, line feed and carriage return, or DEL. */
+function hasControlCharacter(value: string): boolean {
+  for (let index = 0; index < value.length; index++) {
+    const unit = value.charCodeAt(index);
+    if ((unit < 0x20 && unit !== 0x09 && unit !== 0x0a && unit !== 0x0d) || unit === 0x7f) return true;
+  }
+  return false;
+}
 
 export function checkMedicalText(value: string, field: string, maxLength: number): string {
-  if (value.length > maxLength || controlCharacters.test(value)) {
+  if (value.length > maxLength || hasControlCharacter(value)) {
     throw invalidArgument(
       healthBillingReasons.TEXT_INVALID,
       `${field} must be at most ${maxLength} characters without control characters`,

@@ -2,10 +2,12 @@
 // these interfaces; store/ implements them over PostgreSQL (all SQL lives there) and turns rows into typed values
 // once. Medical text reaches the store already sealed (Sealer) and leaves it sealed: the store never sees a key.
 import type { NewEvent } from '@citypass/platform/outbox';
+import type { PlanVersionInput } from '../domain/plan.ts';
 
 export interface HealthBillingStore {
   readonly parties: PartyStore;
   readonly codes: CodeStore;
+  readonly plans: PlanStore;
   readonly feeSchedules: FeeScheduleStore;
   readonly bills: BillStore;
   readonly accumulators: AccumulatorStore;
@@ -49,6 +51,29 @@ export interface CodeStore {
   put(codes: readonly SealedCode[], atMs: number): Promise<void>;
   /** The entries known among `codes` (a missing one is absent from the map). */
   find(codes: readonly string[]): Promise<ReadonlyMap<string, SealedCode>>;
+  /** Every entry's code and category (the engine's catalogue; descriptions stay sealed). */
+  all(): Promise<{ code: string; category: string }[]>;
+}
+
+/** One stored plan version: the engine's input (bigints as strings in the store), its insurer and currency. */
+export interface PlanVersionRecord {
+  readonly planId: string;
+  readonly version: number;
+  readonly insurer: string;
+  readonly currency: string;
+  readonly effectiveFrom: string;
+  /** The engine's PlanVersionInput. */
+  readonly rules: PlanVersionInput;
+}
+
+export interface PlanStore {
+  /** Locks the plan's versions for the rest of the transaction (two puts of one plan take turns). */
+  lock(planId: string): Promise<void>;
+  add(version: PlanVersionRecord, createdBy: string, atMs: number): Promise<void>;
+  /** The plan's versions, oldest first (empty: no such plan). */
+  versions(planId: string): Promise<PlanVersionRecord[]>;
+  /** Every plan's versions, by plan then version. */
+  all(): Promise<PlanVersionRecord[]>;
 }
 
 export interface FeeScheduleStore {

@@ -162,7 +162,8 @@ export function postgresBillStore(db: Queryable): BillStore {
     },
     async markVoided(billId, atMs) {
       await db.query(
-        `UPDATE bills SET status = 'voided', closed_at = $2, finalized_at = coalesce(finalized_at, $2) WHERE id = $1`,
+        `UPDATE bills SET status = 'voided', closed_at = $2, finalized_at = coalesce(finalized_at, $2),
+           pay_presentation_sealed = NULL, paying_since = NULL WHERE id = $1`,
         [billId, new Date(atMs)],
       );
     },

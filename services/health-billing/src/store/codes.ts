@@ -25,5 +25,11 @@ export function postgresCodeStore(db: Queryable): CodeStore {
         ]),
       );
     },
+    async all() {
+      const result = await db.query<{ code: string; category: string }>(
+        'SELECT code, category FROM codes ORDER BY code',
+      );
+      return result.rows;
+    },
   };
 }

@@ -8,6 +8,7 @@ import { postgresBillStore } from './bills.ts';
 import { postgresCodeStore } from './codes.ts';
 import { postgresFeeScheduleStore } from './fee_schedules.ts';
 import { postgresPartyStore } from './parties.ts';
+import { postgresPlanStore } from './plans.ts';
 
 /** `codec` seals stored responses: they carry bills, whose lines are medical details. */
 export function postgresHealthBillingStore(pool: Pool, codec: ResponseCodec): HealthBillingStore {
@@ -41,6 +42,7 @@ function storeOn(
   return {
     parties: postgresPartyStore(db),
     codes: postgresCodeStore(db),
+    plans: postgresPlanStore(db),
     feeSchedules: postgresFeeScheduleStore(db),
     bills: postgresBillStore(db),
     accumulators: postgresAccumulatorStore(db),
