@@ -93,7 +93,7 @@ export async function startHealthBilling(
     clientId: config.HEALTH_BILLING_CLIENT_ID,
     clientSecret: config.HEALTH_BILLING_CLIENT_SECRET,
     resource: resources.wallet,
-    scope: (['adjudicate', 'refund'] as const)
+    scope: (['charge', 'adjudicate', 'refund'] as const)
       .map((verb) => serviceScope(verb, config.HEALTH_BILLING_CLIENT_ID))
       .join(' '),
   });

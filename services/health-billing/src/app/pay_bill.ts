@@ -35,7 +35,8 @@ export async function payBill(deps: VisitDeps, clinic: string, request: PayBillR
     const bill = await clinicBill(tx, clinic, request.billId, { forUpdate: true });
     // The same mandate again (a lost answer): finish or report what it started.
     if (bill.walletKey === walletKey && (bill.status === 'paying' || bill.status === 'paid')) return bill;
-    if (bill.status === 'voided' && bill.payByMs !== undefined && bill.payByMs <= deps.now())
+    // A finalized bill is voided only once its deadline has passed (by the sweeper, or a refusal after it).
+    if (bill.status === 'voided' && bill.payByMs !== undefined)
       throw failedPrecondition(healthBillingReasons.PAYMENT_DEADLINE_PASSED, 'the bill was not paid in time');
     if (bill.status !== 'awaiting_payment')
       throw failedPrecondition(

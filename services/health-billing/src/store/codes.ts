@@ -7,7 +7,8 @@ export function postgresCodeStore(db: Queryable): CodeStore {
     async put(codes, atMs) {
       await db.query(
         `INSERT INTO codes (code, category, description_sealed, updated_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) AS c(code, category, description_sealed), (SELECT $4::timestamptz)
+         SELECT c.code, c.category, c.description_sealed, $4::timestamptz
+         FROM unnest($1::text[], $2::text[], $3::bytea[]) AS c(code, category, description_sealed)
          ON CONFLICT (code) DO UPDATE
            SET category = EXCLUDED.category, description_sealed = EXCLUDED.description_sealed, updated_at = EXCLUDED.updated_at`,
         [codes.map((c) => c.code), codes.map((c) => c.category), codes.map((c) => c.descriptionSealed), new Date(atMs)],
