@@ -210,6 +210,17 @@ test('visit - checked in, adjudicated and paid as one split hold: every balance 
   });
   const { bill: read } = await h.clinic.billing.getBill({ billId: bill.billId });
   assert.equal(read?.status, BillStatus.BILL_STATUS_PAID);
+  // Every answer that carried the lines' codes and notes was audited: two lines added, finalized, paid, read.
+  const audited = await h.db.query<{ actor: string; purpose: string }>(
+    'SELECT actor, purpose FROM medical_audit WHERE resource = $1 ORDER BY id',
+    [bill.billId],
+  );
+  assert.deepEqual(
+    audited.rows.map((row) => `${row.actor} ${row.purpose}`),
+    ['treatment', 'treatment', 'payment', 'payment', 'treatment'].map(
+      (purpose) => `clinic:${h.clinic.name} ${purpose}`,
+    ),
+  );
 });
 
 test('visit - a bill not paid in time is voided: accumulators released, nothing charged', async () => {

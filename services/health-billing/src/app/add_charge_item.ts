@@ -14,7 +14,7 @@ import { maxBillLines } from '../domain/adjudication.ts';
 import { isServiceDate } from '../domain/dates.ts';
 import { checkAmount } from './amounts.ts';
 import { checkBillId, clinicBill } from './bill_access.ts';
-import { billOf, lineCodeContext, lineNoteContext } from './bill_wire.ts';
+import { auditedBillOf, lineCodeContext, lineNoteContext } from './bill_wire.ts';
 import { checkCode, checkMedicalText } from './medical_text.ts';
 import { serviceDateOf } from './service_date.ts';
 import type { BillRecord } from './store.ts';
@@ -62,7 +62,7 @@ export async function addChargeItem(
       noteSealed: note === '' ? undefined : deps.sealer.seal(note, lineNoteContext(lineId)),
     });
     const updated = (await tx.bills.get(bill.billId)) as BillRecord;
-    const response: AddChargeItemResponse = { bill: billOf(updated, deps.sealer) };
+    const response: AddChargeItemResponse = { bill: await auditedBillOf(tx, updated, deps.sealer, 'treatment') };
     await tx.remember(operation, key, AddChargeItemAnswer.encode(response).finish());
     return response;
   });

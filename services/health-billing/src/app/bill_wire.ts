@@ -3,7 +3,7 @@
 import { BillStatus as WireStatus, type Bill, type LineResult } from '@citypass/proto/health_billing/v1/health_billing';
 import type { LineAdjudication } from '../domain/adjudication.ts';
 import { categoryOf } from './categories.ts';
-import type { BillRecord, BillStatus, LineOutcome, Sealer } from './store.ts';
+import type { BillRecord, BillStatus, HealthBillingStore, LineOutcome, MedicalRead, Sealer } from './store.ts';
 
 export const lineCodeContext = (lineId: string): string => `bill_line:${lineId}:code`;
 export const lineNoteContext = (lineId: string): string => `bill_line:${lineId}:note`;
@@ -78,4 +78,21 @@ export function outcomeOf(line: LineAdjudication): LineOutcome {
       amountMinor: each.amountMinor,
     })),
   };
+}
+
+/** The bill with its lines opened for `clinic`, the read recorded in the audit log of the same transaction. */
+export async function auditedBillOf(
+  tx: HealthBillingStore,
+  bill: BillRecord,
+  sealer: Sealer,
+  purpose: MedicalRead['purpose'],
+): Promise<Bill> {
+  if (bill.lines.length > 0)
+    await tx.recordMedicalRead({
+      actor: `clinic:${bill.clinic}`,
+      subject: bill.patientId,
+      billId: bill.billId,
+      purpose,
+    });
+  return billOf(bill, sealer);
 }

@@ -14,7 +14,7 @@ import {
 import { adjudicateBill } from '../domain/adjudicate.ts';
 import { accumulatorsOf, coverageOf, feeScheduleOf, planSchedule } from './adjudication_inputs.ts';
 import { clinicBill } from './bill_access.ts';
-import { billOf, billSummaryOf, lineCodeContext, outcomeOf } from './bill_wire.ts';
+import { auditedBillOf, billSummaryOf, lineCodeContext, outcomeOf } from './bill_wire.ts';
 import type { BillRecord } from './store.ts';
 import type { VisitDeps } from './visit_deps.ts';
 
@@ -78,7 +78,7 @@ export async function finalizeBill(
       source: 'health-billing',
       payload: BillMessage.encode(billSummaryOf(finalized)).finish(),
     });
-    const response: FinalizeBillResponse = { bill: billOf(finalized, deps.sealer) };
+    const response: FinalizeBillResponse = { bill: await auditedBillOf(tx, finalized, deps.sealer, 'payment') };
     await tx.remember(operation, key, FinalizeBillAnswer.encode(response).finish());
     return response;
   });

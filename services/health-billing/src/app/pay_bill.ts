@@ -11,7 +11,7 @@ import {
   type PayBillResponse,
 } from '@citypass/proto/health_billing/v1/health_billing';
 import { checkBillId, clinicBill } from './bill_access.ts';
-import { billOf } from './bill_wire.ts';
+import { auditedBillOf } from './bill_wire.ts';
 import { earlierAnswer } from './earlier_answer.ts';
 import { payPresentationContext, settleBill } from './settle_bill.ts';
 import type { BillRecord } from './store.ts';
@@ -56,7 +56,7 @@ export async function payBill(deps: VisitDeps, clinic: string, request: PayBillR
   return deps.store.transaction(async (tx) => {
     const again = await tx.claim(operation, key, requestBytes);
     if (again !== undefined) return PayBillAnswer.decode(again);
-    const response: PayBillResponse = { bill: billOf(paid, deps.sealer) };
+    const response: PayBillResponse = { bill: await auditedBillOf(tx, paid, deps.sealer, 'payment') };
     await tx.remember(operation, key, PayBillAnswer.encode(response).finish());
     return response;
   });

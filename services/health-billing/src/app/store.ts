@@ -22,8 +22,22 @@ export interface HealthBillingStore {
   claim(operation: string, key: string, request: Uint8Array): Promise<Buffer | undefined>;
   /** Remembers the response of the request claimed under (operation, key), committed with the transaction. */
   remember(operation: string, key: string, response: Uint8Array): Promise<void>;
+  /**
+   * Records, in this transaction, that `actor` read the patient's medical details on a bill (the append-only audit
+   * log): if it cannot be written, the read fails with it.
+   */
+  recordMedicalRead(entry: MedicalRead): Promise<void>;
   /** Runs `work` in one transaction. */
   transaction<T>(work: (tx: HealthBillingStore) => Promise<T>): Promise<T>;
+}
+
+export interface MedicalRead {
+  /** `clinic:<client>`, `operator:<client>`, ... */
+  readonly actor: `${'clinic' | 'resident' | 'insurer' | 'operator'}:${string}`;
+  /** The patient's resident id. */
+  readonly subject: string;
+  readonly billId: string;
+  readonly purpose: 'treatment' | 'payment';
 }
 
 /** Seals medical text at rest; the context binds a sealed value to its row and field. */

@@ -7,6 +7,7 @@ import { postgresAccumulatorStore } from './accumulators.ts';
 import { postgresBillStore } from './bills.ts';
 import { postgresCodeStore } from './codes.ts';
 import { postgresFeeScheduleStore } from './fee_schedules.ts';
+import { recordRead } from './medical_audit.ts';
 import { postgresPartyStore } from './parties.ts';
 import { postgresPlanStore } from './plans.ts';
 
@@ -27,17 +28,27 @@ export function postgresHealthBillingStore(pool: Pool, codec: ResponseCodec): He
               return claimed.replayed ? claimed.response : undefined;
             },
             remember: (operation, key, response) => idempotency.record(client, operation, key, response),
+            recordMedicalRead: (entry) =>
+              recordRead(client, {
+                actor: entry.actor,
+                action: 'bill.read',
+                subject: entry.subject,
+                resource: entry.billId,
+                purpose: entry.purpose,
+              }),
           }),
         ),
       ),
     claim: outside,
     remember: outside,
+    recordMedicalRead: () =>
+      Promise.reject(new Error('health-billing store: a medical read is recorded in the transaction that reads')),
   });
 }
 
 function storeOn(
   db: Queryable | PoolClient,
-  calls: Pick<HealthBillingStore, 'transaction' | 'claim' | 'remember'>,
+  calls: Pick<HealthBillingStore, 'transaction' | 'claim' | 'remember' | 'recordMedicalRead'>,
 ): HealthBillingStore {
   return {
     parties: postgresPartyStore(db),
