@@ -297,3 +297,45 @@ test('bills - another clinic can neither read nor finalize a bill: BILL_NOT_FOUN
     'not_found:BILL_NOT_FOUND',
   );
 });
+
+test('payment - a mandate of another resident is PATIENT_MISMATCH; a refusal by the wallet is passed on and the bill can be paid later', async () => {
+  const patient = await h.patient(planId);
+  const stranger = await h.patient(planId);
+  await h.topUp(stranger, 50_000n);
+  const bill = await finalizedBill(patient);
+  const pay = (presentation: string) =>
+    h.clinic.billing.payBill({ idempotencyKey: key(), billId: bill.billId, presentation });
+  assert.equal(await reasonOf(pay(stranger.present(h.clinic.name))), 'permission_denied:PATIENT_MISMATCH');
+  assert.equal(await reasonOf(pay(patient.present(h.clinic.name))), 'failed_precondition:INSUFFICIENT_FUNDS');
+  const { bill: waiting } = await h.clinic.billing.getBill({ billId: bill.billId });
+  assert.equal(waiting?.status, BillStatus.BILL_STATUS_AWAITING_PAYMENT);
+  await h.topUp(patient, 50_000n);
+  const { bill: paid } = await pay(patient.present(h.clinic.name));
+  assert.equal(paid?.status, BillStatus.BILL_STATUS_PAID);
+  assert.deepEqual(await h.account('resident', patient.residentId), {
+    balance: 50_000n - bill.patientMinor,
+    held: 0n,
+  });
+});
+
+test('plans - a version starts after today, on a day no other version of the plan starts, for an onboarded insurer', async () => {
+  const put = (plan: Partial<typeof wirePlan>) =>
+    h.operator.putPlan({ idempotencyKey: key(), plan: { ...wirePlan, ...plan } });
+  assert.equal(await reasonOf(put({ effectiveFrom: today })), 'invalid_argument:EFFECTIVE_DATE_NOT_FUTURE');
+  assert.equal(
+    await reasonOf(put({ effectiveFrom: '2999-01-01', insurer: 'nobody-insures' })),
+    'failed_precondition:INSURER_UNKNOWN',
+  );
+  const { plan } = await put({ effectiveFrom: '2999-01-01' });
+  assert.equal(plan?.version, 2);
+  assert.equal(await reasonOf(put({ effectiveFrom: '2999-01-01' })), 'already_exists:EFFECTIVE_DATE_TAKEN');
+  const { versions } = await h.operator.listPlans({ planId });
+  assert.deepEqual(
+    versions.map((version) => [version.version, version.effectiveFrom]),
+    [
+      [1, yesterday],
+      [2, '2999-01-01'],
+    ],
+  );
+  assert.deepEqual(versions[0]?.categories, wirePlan.categories);
+});

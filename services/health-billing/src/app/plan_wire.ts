@@ -70,16 +70,19 @@ export function planOf(record: PlanVersionRecord): Plan {
     effectiveFrom: record.effectiveFrom,
     deductibleMinor: rules.deductibleMinor,
     outOfPocketMaxMinor: rules.outOfPocketMaxMinor,
-    categories: Object.entries(rules.categories).map(([name, benefit]) => ({
-      category: categoryOf(name),
-      copayMinor: benefit.copayMinor,
-      deductibleApplies: benefit.deductibleApplies,
-      coinsuranceBps: benefit.coinsuranceBasisPoints,
-      visitLimit: benefit.yearlyVisitLimit ?? 0,
-      planPaidCapMinor: benefit.yearlyPlanPaidCapMinor ?? 0n,
-      preauthorizationCodes: [...(benefit.preauthorizationCodes ?? [])],
-      preauthorizationThresholdMinor: benefit.preauthorizationAboveMinor ?? 0n,
-    })),
+    categories: Object.entries(rules.categories)
+      .map(([name, benefit]) => ({
+        category: categoryOf(name),
+        copayMinor: benefit.copayMinor,
+        deductibleApplies: benefit.deductibleApplies,
+        coinsuranceBps: benefit.coinsuranceBasisPoints,
+        visitLimit: benefit.yearlyVisitLimit ?? 0,
+        planPaidCapMinor: benefit.yearlyPlanPaidCapMinor ?? 0n,
+        preauthorizationCodes: [...(benefit.preauthorizationCodes ?? [])],
+        preauthorizationThresholdMinor: benefit.preauthorizationAboveMinor ?? 0n,
+      }))
+      // jsonb keeps keys in its own order: answer in the enum's.
+      .sort((a, b) => a.category - b.category),
     excludedCodes: [...(rules.excludedCodes ?? [])],
     concessionOverrides: Object.entries(rules.concessionOverrides ?? {}).flatMap(([concession, override]) => {
       const perCategory = Object.entries(override.categories ?? {}).map(([name, change]) => ({
