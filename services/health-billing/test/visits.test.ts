@@ -11,7 +11,8 @@ import { emptyAccumulators } from '../src/domain/accumulators.ts';
 import { createCodeCatalogue } from '../src/domain/codes.ts';
 import { createFeeSchedule } from '../src/domain/fee_schedule.ts';
 import { createPlanSchedule } from '../src/domain/plan_schedule.ts';
-import { voidOverdue } from '../src/workers/bill_sweeper.ts';
+import { payPresentationContext } from '../src/app/settle_bill.ts';
+import { finishStalled, voidOverdue } from '../src/workers/bill_sweeper.ts';
 import { startHealthBillingHarness, type HealthBillingHarness } from './harness.ts';
 
 const planId = 'aurelia-basic';
@@ -338,4 +339,40 @@ test('plans - a version starts after today, on a day no other version of the pla
     ],
   );
   assert.deepEqual(versions[0]?.categories, wirePlan.categories);
+});
+
+test('sweeper - a payment interrupted after the wallet authorized it is finished with the same key: one hold, captured once', async () => {
+  const patient = await h.patient(planId);
+  await h.topUp(patient, 50_000n);
+  const bill = await finalizedBill(patient);
+  const deps = h.healthBilling.deps;
+  const presentation = patient.present(h.clinic.name);
+  const walletKey = `pay:${bill.billId}:interrupted`;
+  // What PayBill commits before calling the wallet, then the wallet's authorization, then a crash.
+  await deps.store.transaction((tx) =>
+    tx.bills.markPaying(bill.billId, {
+      walletKey,
+      presentationSealed: deps.sealer.seal(presentation, payPresentationContext(bill.billId)),
+      atMs: Date.now() - 60_000,
+    }),
+  );
+  const first = await deps.wallet.authorize({
+    key: walletKey,
+    presentation,
+    clinic: h.clinic.name,
+    currency: 'EUR',
+    patientMinor: bill.patientMinor,
+    insurer: h.insurer,
+    planMinor: bill.planMinor,
+    reference: bill.billId,
+    holdTtlSeconds: 300,
+  });
+  await finishStalled(deps);
+  const { bill: paid } = await h.clinic.billing.getBill({ billId: bill.billId });
+  assert.equal(paid?.status, BillStatus.BILL_STATUS_PAID);
+  assert.equal(paid.holdId, first.holdId);
+  assert.deepEqual(await h.account('resident', patient.residentId), {
+    balance: 50_000n - bill.patientMinor,
+    held: 0n,
+  });
 });

@@ -30,7 +30,7 @@ export async function voidOverdue(deps: VisitDeps): Promise<number> {
   return due.length;
 }
 
-async function finishStalled(deps: VisitDeps): Promise<void> {
+export async function finishStalled(deps: VisitDeps): Promise<void> {
   const stalled = await deps.store.bills.stalledPayments(deps.now() - stalledAfterMs, batchSize);
   for (const billId of stalled) {
     const bill = await deps.store.bills.get(billId);
