@@ -31,6 +31,7 @@ import {
 import { postgresHealthBillingStore } from './store/health_billing_store.ts';
 import { prepareSchema } from './store/schema.ts';
 import { startBillSweeper } from './workers/bill_sweeper.ts';
+import { startCatalogueReload } from './workers/catalogue_reload.ts';
 
 export interface RunningHealthBilling {
   readonly grpcPort: number;
@@ -119,6 +120,7 @@ export async function startHealthBilling(
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, logger }),
   );
   const sweeper = startBillSweeper(deps, config.HEALTH_BILLING_SWEEP_MS, logger);
+  const catalogueReload = startCatalogueReload(catalogue, logger);
 
   addHealthBillingService(grpc, deps);
   const grpcPort = await grpc.listen(config.HEALTH_BILLING_GRPC_HOST, config.HEALTH_BILLING_GRPC_PORT);
@@ -130,6 +132,7 @@ export async function startHealthBilling(
     async stop() {
       await grpc.shutdown(2_000);
       await sweeper.stop();
+      await catalogueReload.stop();
       await identityEvents.stop();
       await statusFollower.stop();
       await relay.stop();
