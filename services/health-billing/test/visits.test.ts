@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { DomainError } from '@citypass/platform/errors';
+import { promiseClient } from '@citypass/platform/grpc';
+import { HealthCheckResponse_ServingStatus, HealthService } from '@citypass/proto/grpc/health/v1/health';
 import { BillStatus, ServiceCategory } from '@citypass/proto/health_billing/v1/health_billing';
 import { adjudicateBill } from '../src/domain/adjudicate.ts';
 import { emptyAccumulators } from '../src/domain/accumulators.ts';
@@ -12,6 +14,7 @@ import { createCodeCatalogue } from '../src/domain/codes.ts';
 import { createFeeSchedule } from '../src/domain/fee_schedule.ts';
 import { createPlanSchedule } from '../src/domain/plan_schedule.ts';
 import { payPresentationContext } from '../src/app/settle_bill.ts';
+import { healthBillingServiceName } from '../src/grpc/health_billing_service.ts';
 import { finishStalled, voidOverdue } from '../src/workers/bill_sweeper.ts';
 import { startHealthBillingHarness, type HealthBillingHarness } from './harness.ts';
 
@@ -375,4 +378,22 @@ test('sweeper - a payment interrupted after the wallet authorized it is finished
     balance: 50_000n - bill.patientMinor,
     held: 0n,
   });
+});
+
+test('edge - readiness over grpc.health.v1; a presentation is taken up to 16,384 characters; operators only put plans', async () => {
+  const health = promiseClient(HealthService, `127.0.0.1:${h.healthBilling.grpcPort}`);
+  try {
+    const { status } = await health.check({ service: healthBillingServiceName });
+    assert.equal(status, HealthCheckResponse_ServingStatus.SERVING);
+  } finally {
+    health.close();
+  }
+  const checkIn = (presentation: string) =>
+    h.clinic.billing.checkIn({ idempotencyKey: key(), presentation, plannedCodes: [] });
+  assert.equal(await reasonOf(checkIn('x'.repeat(16_385))), 'invalid_argument:FIELD_TOO_LONG');
+  assert.notEqual(await reasonOf(checkIn('x'.repeat(16_384))), 'invalid_argument:FIELD_TOO_LONG');
+  assert.equal(
+    await reasonOf(h.clinic.billing.putPlan({ idempotencyKey: key(), plan: wirePlan })),
+    'permission_denied:SCOPE_MISSING',
+  );
 });
