@@ -4,7 +4,8 @@
 // so restarts, and other checkouts on this machine that share these databases, keep working with them.
 // Transit is a city service like any other: once identity answers, this script onboards it (idempotently, with a
 // key kept in the same file) to get its client secret, then starts it; it also onboards a gate fleet client for
-// the gate simulator.
+// the gate simulator. Health billing is onboarded the same way (adjudicate: and refund: on the wallet), with a
+// development key ring for the medical details it seals.
 // Production deployments set every variable themselves (deploy/k8s).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,7 @@ const service = (name: string, metricsPort: string) => ({
 });
 const services = [service('identity', '9464'), service('wallet', '9465')];
 const transit = service('transit', '9466');
+const healthBilling = service('health-billing', '9467');
 
 function devSecrets(file: string): Record<string, string> {
   if (!existsSync(file)) {
@@ -72,6 +74,12 @@ async function ensureDatabase(name: string): Promise<string> {
 const children: ChildProcess[] = [];
 const secretsFile = process.env.CITYPASS_DEV_ENV ?? join(homedir(), '.config', 'citypass', 'dev.env');
 const secrets = devSecrets(secretsFile);
+// Added after the first secrets: a development file made before health billing gets its key ring now.
+if (secrets.HEALTH_BILLING_DATA_KEYS === undefined) {
+  const keys = `dev1:${randomBytes(32).toString('base64url')}`;
+  appendFileSync(secretsFile, `HEALTH_BILLING_DATA_KEYS=${keys}\n`);
+  secrets.HEALTH_BILLING_DATA_KEYS = keys;
+}
 
 async function run(entry: (typeof services)[number], extraEnv: Record<string, string> = {}): Promise<void> {
   const databaseUrl = await ensureDatabase(entry.database);
@@ -83,7 +91,7 @@ async function run(entry: (typeof services)[number], extraEnv: Record<string, st
       ...extraEnv,
       NATS_URL: natsUrl,
       METRICS_PORT: entry.metricsPort,
-      [`${entry.name.toUpperCase()}_DATABASE_URL`]: databaseUrl,
+      [`${entry.name.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`]: databaseUrl,
     },
   });
   child.on('exit', (code, signal) => {
@@ -201,8 +209,14 @@ try {
     { mode: 0o600 },
   );
   await assignAllGates('gates-dev');
+  await run(healthBilling, {
+    HEALTH_BILLING_CLIENT_SECRET: await onboard('health-billing', 'Health billing', [
+      'adjudicate:health-billing',
+      'refund:health-billing',
+    ]),
+  });
   process.stderr.write(
-    `citypass: started ${[...services, transit].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}, the dev gate's in ${gateEnv}\n`,
+    `citypass: started ${[...services, transit, healthBilling].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}, the dev gate's in ${gateEnv}\n`,
   );
 } catch (error) {
   // Do not leave the services running without the script that owns them.

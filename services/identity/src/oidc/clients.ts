@@ -8,5 +8,9 @@ export const operatorClientId = 'operator';
 export const credentialConfigurationId = 'citypass_resident';
 /** Every scope the resident app may ask for (and so what discovery's scopes_supported lists). */
 export const residentAppScopes = ['openid', credentialConfigurationId] as const;
-/** The operator manages identity (identity:admin) and transit's fare rules (transit:admin). */
-export const operatorClientScopes = [operatorScopes.identity, operatorScopes.transit] as const;
+/** The operator manages identity (identity:admin), transit's fare rules (transit:admin) and health billing's codes, plans and fee schedules (health-billing:admin). */
+export const operatorClientScopes = [
+  operatorScopes.identity,
+  operatorScopes.transit,
+  operatorScopes.healthBilling,
+] as const;

@@ -1,0 +1,85 @@
+// A clinic finalizes one of its open bills: under the member year's lock, the engine adjudicates every line against
+// the accumulators as they stand, each line's outcome and contribution are stored, and the bill awaits the
+// patient's payment until its deadline.
+import { healthBillingEventSubjects, healthBillingReasons } from '@citypass/contracts';
+import { failedPrecondition } from '@citypass/platform/errors';
+import { checkIdempotencyKey } from '@citypass/platform/idempotency';
+import {
+  Bill as BillMessage,
+  FinalizeBillRequest as FinalizeBillMessage,
+  FinalizeBillResponse as FinalizeBillAnswer,
+  type FinalizeBillRequest,
+  type FinalizeBillResponse,
+} from '@citypass/proto/health_billing/v1/health_billing';
+import { adjudicateBill } from '../domain/adjudicate.ts';
+import { accumulatorsOf, coverageOf, feeScheduleOf, planSchedule } from './adjudication_inputs.ts';
+import { clinicBill } from './bill_access.ts';
+import { auditedBillOf, billSummaryOf, lineCodeContext, outcomeOf } from './bill_wire.ts';
+import type { BillRecord } from './store.ts';
+import type { VisitDeps } from './visit_deps.ts';
+
+export async function finalizeBill(
+  deps: VisitDeps,
+  clinic: string,
+  request: FinalizeBillRequest,
+): Promise<FinalizeBillResponse> {
+  const key = checkIdempotencyKey(request.idempotencyKey);
+  const operation = `${clinic}:finalize_bill`;
+  const requestBytes = FinalizeBillMessage.encode({ ...request, idempotencyKey: '' }).finish();
+  return deps.store.transaction(async (tx) => {
+    const first = await tx.claim(operation, key, requestBytes);
+    if (first !== undefined) return FinalizeBillAnswer.decode(first);
+    const bill = await clinicBill(tx, clinic, request.billId, { forUpdate: true, status: 'open' });
+    if (bill.lines.length === 0)
+      throw failedPrecondition(healthBillingReasons.BILL_EMPTY, 'a bill with no lines cannot be finalized');
+    const member = { patientId: bill.patientId, planId: bill.planId, planYear: bill.planYear };
+    await tx.accumulators.lock(member);
+    const { schedule } = await planSchedule(tx, deps.catalogue, bill.planId);
+    const lines = [...bill.lines]
+      .sort((a, b) => (a.serviceDate === b.serviceDate ? a.seq - b.seq : a.serviceDate < b.serviceDate ? -1 : 1))
+      .map((line) => ({
+        lineId: line.lineId,
+        code: deps.sealer.open(line.codeSealed, lineCodeContext(line.lineId)),
+        serviceDate: line.serviceDate,
+        billedMinor: line.billedMinor,
+      }));
+    const result = adjudicateBill({
+      catalogue: deps.catalogue.current,
+      feeSchedule: await feeScheduleOf(tx, deps.catalogue, clinic, bill.currency),
+      plan: schedule,
+      coverage: coverageOf(bill.patientId, bill.concession),
+      currency: bill.currency,
+      lines,
+      accumulators: accumulatorsOf(bill.planYear, await tx.accumulators.totals(member)),
+      preauthorizations: [],
+    });
+    const nowMs = deps.now();
+    await tx.bills.finalize(
+      bill.billId,
+      new Map(result.lines.map((line) => [line.lineId, outcomeOf(line)])),
+      nowMs,
+      nowMs + deps.payWithinMs,
+    );
+    await tx.accumulators.add(
+      member,
+      bill.billId,
+      result.lines.map((line) => ({
+        lineId: line.lineId,
+        category: line.contribution.category,
+        deductibleMinor: line.contribution.deductibleMinor,
+        outOfPocketMinor: line.contribution.outOfPocketMinor,
+        visits: line.contribution.visits,
+        planPaidMinor: line.contribution.planPaidMinor,
+      })),
+    );
+    const finalized = (await tx.bills.get(bill.billId)) as BillRecord;
+    await tx.appendEvent({
+      type: healthBillingEventSubjects.billFinalized,
+      source: 'health-billing',
+      payload: BillMessage.encode(billSummaryOf(finalized)).finish(),
+    });
+    const response: FinalizeBillResponse = { bill: await auditedBillOf(tx, finalized, deps.sealer, 'payment') };
+    await tx.remember(operation, key, FinalizeBillAnswer.encode(response).finish());
+    return response;
+  });
+}

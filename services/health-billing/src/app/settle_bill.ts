@@ -1,0 +1,88 @@
+// The wallet side of paying a bill that is `paying`: one split hold (the patient's share against their mandate, the
+// plan's on the insurer's payer account, both to the clinic) under the bill's wallet key, captured in full, then the
+// bill is paid. Repeating it after a crash repeats the same keys and request, so the wallet answers as it first did.
+// A refusal puts the bill back to awaiting payment, or voids it once its deadline has passed; an unavailable wallet
+// leaves it paying for the sweeper.
+import { healthBillingEventSubjects } from '@citypass/contracts';
+import { isDomainError } from '@citypass/platform/errors';
+import { Bill as BillMessage } from '@citypass/proto/health_billing/v1/health_billing';
+import { billSummaryOf } from './bill_wire.ts';
+import type { BillRecord, HealthBillingStore } from './store.ts';
+import type { VisitDeps } from './visit_deps.ts';
+
+export const payPresentationContext = (billId: string): string => `bill:${billId}:pay_presentation`;
+
+/** Retryable: the wallet may still answer (the sweeper repeats); anything else is the wallet's final word. */
+export function isRetryable(error: unknown): boolean {
+  return !isDomainError(error) || error.kind === 'unavailable' || error.kind === 'resource_exhausted';
+}
+
+export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation: string): Promise<BillRecord> {
+  const walletKey = bill.walletKey ?? '';
+  let holdId: string;
+  try {
+    const hold = await deps.wallet.authorize({
+      key: walletKey,
+      presentation,
+      clinic: bill.clinic,
+      currency: bill.currency,
+      patientMinor: bill.patientMinor,
+      insurer: bill.insurer,
+      planMinor: bill.planMinor,
+      reference: bill.billId,
+      holdTtlSeconds: 300,
+    });
+    holdId = hold.holdId;
+  } catch (error) {
+    if (!isRetryable(error)) await refused(deps, bill.billId);
+    throw error;
+  }
+  try {
+    await deps.wallet.capture({
+      key: `${walletKey}:capture`,
+      holdId,
+      patientMinor: bill.patientMinor,
+      planMinor: bill.planMinor,
+    });
+  } catch (error) {
+    if (!isRetryable(error)) {
+      await deps.wallet.void({ key: `${walletKey}:void`, holdId }).catch(() => undefined);
+      await refused(deps, bill.billId);
+    }
+    throw error;
+  }
+  return deps.store.transaction(async (tx) => {
+    const current = await tx.bills.get(bill.billId, { forUpdate: true });
+    if (current?.status !== 'paying') return current as BillRecord;
+    await tx.bills.markPaid(bill.billId, holdId, deps.now());
+    const paid = (await tx.bills.get(bill.billId)) as BillRecord;
+    await tx.appendEvent({
+      type: healthBillingEventSubjects.billPaid,
+      source: 'health-billing',
+      payload: BillMessage.encode(billSummaryOf(paid)).finish(),
+    });
+    return paid;
+  });
+}
+
+/** The wallet refused: back to awaiting payment, or voided if the deadline has passed. */
+async function refused(deps: VisitDeps, billId: string): Promise<void> {
+  await deps.store.transaction(async (tx) => {
+    const bill = await tx.bills.get(billId, { forUpdate: true });
+    if (bill?.status !== 'paying') return;
+    if (bill.payByMs !== undefined && bill.payByMs <= deps.now()) await voidBill(tx, bill, deps.now());
+    else await tx.bills.markAwaitingPayment(billId);
+  });
+}
+
+/** Voids a bill in the caller's transaction: its accumulator contributions are released, an event says so. */
+export async function voidBill(tx: HealthBillingStore, bill: BillRecord, atMs: number): Promise<void> {
+  await tx.accumulators.removeBill(bill.billId);
+  await tx.bills.markVoided(bill.billId, atMs);
+  const voided = (await tx.bills.get(bill.billId)) as BillRecord;
+  await tx.appendEvent({
+    type: healthBillingEventSubjects.billVoided,
+    source: 'health-billing',
+    payload: BillMessage.encode(billSummaryOf(voided)).finish(),
+  });
+}

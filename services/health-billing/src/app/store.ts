@@ -1,0 +1,223 @@
+// What health billing's commands, queries and workers need from storage, said as the business says it. app/ owns
+// these interfaces; store/ implements them over PostgreSQL (all SQL lives there) and turns rows into typed values
+// once. Medical text reaches the store already sealed (Sealer) and leaves it sealed: the store never sees a key.
+import type { NewEvent } from '@citypass/platform/outbox';
+import type { PlanVersionInput } from '../domain/plan.ts';
+
+export interface HealthBillingStore {
+  readonly parties: PartyStore;
+  readonly codes: CodeStore;
+  readonly plans: PlanStore;
+  readonly feeSchedules: FeeScheduleStore;
+  readonly bills: BillStore;
+  readonly accumulators: AccumulatorStore;
+  /** Writes an event to the outbox, committed with the rest of the transaction. */
+  appendEvent(event: NewEvent): Promise<void>;
+  /** False if `consumer` already processed the event (inbox). */
+  processOnce(consumer: string, eventId: string): Promise<boolean>;
+  /**
+   * Claims an idempotency key for `operation` in this transaction: the stored response if the same request was
+   * answered before; IDEMPOTENCY_KEY_REUSED if another request was.
+   */
+  claim(operation: string, key: string, request: Uint8Array): Promise<Buffer | undefined>;
+  /** Remembers the response of the request claimed under (operation, key), committed with the transaction. */
+  remember(operation: string, key: string, response: Uint8Array): Promise<void>;
+  /**
+   * Records, in this transaction, that `actor` read the patient's medical details on a bill (the append-only audit
+   * log): if it cannot be written, the read fails with it.
+   */
+  recordMedicalRead(entry: MedicalRead): Promise<void>;
+  /** Runs `work` in one transaction. */
+  transaction<T>(work: (tx: HealthBillingStore) => Promise<T>): Promise<T>;
+}
+
+export interface MedicalRead {
+  /** `clinic:<client>`, `operator:<client>`, ... */
+  readonly actor: `${'clinic' | 'resident' | 'insurer' | 'operator'}:${string}`;
+  /** The patient's resident id. */
+  readonly subject: string;
+  readonly billId: string;
+  readonly purpose: 'treatment' | 'payment';
+}
+
+/** Seals medical text at rest; the context binds a sealed value to its row and field. */
+export interface Sealer {
+  seal(plaintext: string, context: string): Buffer;
+  open(sealed: Uint8Array, context: string): string;
+}
+
+export type PartyKind = 'clinic' | 'insurer';
+
+export interface PartyStore {
+  /** Records an onboarded clinic or insurer; false if it was known. */
+  add(party: { name: string; kind: PartyKind; displayName: string; onboardedAtMs: number }): Promise<boolean>;
+  has(name: string, kind: PartyKind): Promise<boolean>;
+}
+
+export interface SealedCode {
+  readonly code: string;
+  readonly category: string;
+  readonly descriptionSealed: Buffer;
+}
+
+export interface CodeStore {
+  /** Adds or replaces catalogue entries. */
+  put(codes: readonly SealedCode[], atMs: number): Promise<void>;
+  /** The entries known among `codes` (a missing one is absent from the map). */
+  find(codes: readonly string[]): Promise<ReadonlyMap<string, SealedCode>>;
+  /** Every entry's code and category (the engine's catalogue; descriptions stay sealed). */
+  all(): Promise<{ code: string; category: string }[]>;
+}
+
+/** One stored plan version: the engine's input (bigints as strings in the store), its insurer and currency. */
+export interface PlanVersionRecord {
+  readonly planId: string;
+  readonly version: number;
+  readonly insurer: string;
+  readonly currency: string;
+  readonly effectiveFrom: string;
+  /** The engine's PlanVersionInput. */
+  readonly rules: PlanVersionInput;
+}
+
+export interface PlanStore {
+  /** Locks the plan's versions for the rest of the transaction (two puts of one plan take turns). */
+  lock(planId: string): Promise<void>;
+  add(version: PlanVersionRecord, createdBy: string, atMs: number): Promise<void>;
+  /** The plan's versions, oldest first (empty: no such plan). */
+  versions(planId: string): Promise<PlanVersionRecord[]>;
+  /** Every plan's versions, by plan then version. */
+  all(): Promise<PlanVersionRecord[]>;
+}
+
+export interface FeeScheduleStore {
+  /** Replaces the clinic's schedule in `currency`. */
+  replace(clinic: string, currency: string, entries: ReadonlyMap<string, bigint>): Promise<void>;
+  /** The clinic's allowed amounts per code in `currency` (empty: no schedule). */
+  of(clinic: string, currency: string): Promise<ReadonlyMap<string, bigint>>;
+}
+
+export type BillStatus = 'open' | 'awaiting_payment' | 'paying' | 'paid' | 'voided';
+
+export interface LineAdjustment {
+  /** CO (the clinic's), PR (the patient's), OA. */
+  readonly group: string;
+  /** The CARC number, e.g. "45". */
+  readonly reasonCode: string;
+  readonly amountMinor: bigint;
+}
+
+/** A line's adjudication: billed = writtenOff + patient + plan. Amounts and CARC codes only. */
+export interface LineOutcome {
+  readonly allowedMinor: bigint;
+  readonly writtenOffMinor: bigint;
+  readonly patientMinor: bigint;
+  readonly planMinor: bigint;
+  readonly adjustments: readonly LineAdjustment[];
+}
+
+export interface BillLineRecord {
+  readonly lineId: string;
+  readonly seq: number;
+  readonly codeSealed: Buffer;
+  readonly category: string;
+  /** YYYY-MM-DD. */
+  readonly serviceDate: string;
+  readonly quantity: number;
+  readonly unitPriceMinor: bigint;
+  readonly billedMinor: bigint;
+  readonly noteSealed: Buffer | undefined;
+  readonly outcome: LineOutcome | undefined;
+}
+
+export interface BillRecord {
+  readonly billId: string;
+  readonly clinic: string;
+  readonly patientId: string;
+  readonly credentialId: string;
+  readonly concession: string;
+  readonly planId: string;
+  readonly planVersion: number;
+  readonly planYear: number;
+  readonly insurer: string;
+  readonly currency: string;
+  readonly status: BillStatus;
+  readonly billedMinor: bigint;
+  readonly writtenOffMinor: bigint;
+  readonly patientMinor: bigint;
+  readonly planMinor: bigint;
+  readonly createdAtMs: number;
+  readonly payByMs: number | undefined;
+  readonly walletKey: string | undefined;
+  /** While paying: the patient's mandate, sealed, to repeat the wallet calls after a restart. */
+  readonly payPresentationSealed: Buffer | undefined;
+  readonly holdId: string | undefined;
+  readonly lines: readonly BillLineRecord[];
+}
+
+export type NewBill = { readonly checkinNonce: string } & Omit<
+  BillRecord,
+  | 'status'
+  | 'billedMinor'
+  | 'writtenOffMinor'
+  | 'patientMinor'
+  | 'planMinor'
+  | 'payByMs'
+  | 'walletKey'
+  | 'holdId'
+  | 'lines'
+>;
+
+export interface BillStore {
+  /** 'replayed': a bill was already opened with this check-in presentation. */
+  open(bill: NewBill): Promise<'opened' | 'replayed'>;
+  /** The bill with its lines; `forUpdate` locks it for the rest of the transaction. */
+  get(billId: string, options?: { forUpdate?: boolean }): Promise<BillRecord | undefined>;
+  addLine(billId: string, line: Omit<BillLineRecord, 'outcome'>): Promise<void>;
+  /** Records each line's outcome and the totals; the bill awaits payment until `payByMs`. */
+  finalize(billId: string, outcomes: ReadonlyMap<string, LineOutcome>, atMs: number, payByMs: number): Promise<void>;
+  /** The wallet calls that pay the bill are under way under `walletKey` with the sealed mandate. */
+  markPaying(billId: string, payment: { walletKey: string; presentationSealed: Buffer; atMs: number }): Promise<void>;
+  /** The wallet refused the payment: the bill awaits another one. */
+  markAwaitingPayment(billId: string): Promise<void>;
+  markPaid(billId: string, holdId: string, atMs: number): Promise<void>;
+  markVoided(billId: string, atMs: number): Promise<void>;
+  /** Bills awaiting payment whose deadline has passed, oldest first. */
+  overdue(nowMs: number, limit: number): Promise<string[]>;
+  /** Bills whose payment began before `beganBeforeMs` and has not finished (a crash or a lost answer). */
+  stalledPayments(beganBeforeMs: number, limit: number): Promise<string[]>;
+  /** A patient's bills, newest first. */
+  ofPatient(patientId: string, limit: number): Promise<BillRecord[]>;
+}
+
+/** A member's use of their plan in one plan year, summed from each line's contribution. */
+export interface AccumulatorTotals {
+  readonly deductibleMinor: bigint;
+  readonly outOfPocketMinor: bigint;
+  readonly visitsByCategory: ReadonlyMap<string, number>;
+  readonly planPaidByCategory: ReadonlyMap<string, bigint>;
+}
+
+export interface Contribution {
+  readonly lineId: string;
+  readonly category: string;
+  readonly deductibleMinor: bigint;
+  readonly outOfPocketMinor: bigint;
+  readonly visits: number;
+  readonly planPaidMinor: bigint;
+}
+
+export interface MemberYear {
+  readonly patientId: string;
+  readonly planId: string;
+  readonly planYear: number;
+}
+
+export interface AccumulatorStore {
+  /** Locks the member's year for the rest of the transaction (two adjudications for one member take turns). */
+  lock(member: MemberYear): Promise<void>;
+  totals(member: MemberYear): Promise<AccumulatorTotals>;
+  add(member: MemberYear, billId: string, contributions: readonly Contribution[]): Promise<void>;
+  /** Removes what the bill's lines added. */
+  removeBill(billId: string): Promise<void>;
+}

@@ -1,0 +1,70 @@
+// Health billing's environment. Parsed once at boot by main.ts; every problem is reported together.
+import { defaultBucketNames, defaultStreamNames } from '@citypass/contracts';
+import { env, loadConfig, type Config } from '@citypass/platform/config';
+
+export const healthBillingSchema = {
+  HEALTH_BILLING_GRPC_HOST: env.string({ default: '0.0.0.0' }),
+  HEALTH_BILLING_GRPC_PORT: env.port({ default: 7400 }),
+  HEALTH_BILLING_DATABASE_URL: env.url({
+    default: 'postgres://postgres@127.0.0.1:5432/citypass_health_billing',
+    protocols: ['postgres:', 'postgresql:'],
+  }),
+  NATS_URL: env.string({ default: 'nats://127.0.0.1:4222' }),
+  HEALTH_BILLING_STREAM: env.string({
+    default: defaultStreamNames.healthBilling,
+    description: 'JetStream stream for health_billing.v1.events.> (ids and money only)',
+  }),
+  IDENTITY_STREAM: env.string({
+    default: defaultStreamNames.identity,
+    description: "identity's stream, consumed to learn the clinics (bill:) and insurers (insure:) onboarded",
+  }),
+  IDENTITY_STATUS_BUCKET: env.string({
+    default: defaultBucketNames.credentialStatus,
+    description: 'KV bucket of revoked credential ids',
+  }),
+  IDENTITY_ISSUER: env.url({
+    default: 'http://127.0.0.1:7100',
+    description: "identity's issuer URL (tokens' and credentials' iss)",
+  }),
+  IDENTITY_JWKS_URL: env.url({
+    default: 'http://127.0.0.1:7100/jwks',
+    description: "where identity's public keys are fetched",
+  }),
+  IDENTITY_TOKEN_URL: env.url({
+    default: 'http://127.0.0.1:7100/token',
+    description: 'where health-billing gets its wallet token (client_credentials)',
+  }),
+  HEALTH_BILLING_CLIENT_ID: env.string({
+    default: 'health-billing',
+    description: "health-billing's OIDC client (onboarded with adjudicate:, refund: and read: scopes)",
+  }),
+  HEALTH_BILLING_CLIENT_SECRET: env.secret({ description: "health-billing's OIDC client secret" }),
+  HEALTH_BILLING_DATA_KEYS: env.secret({
+    description:
+      'keys that seal medical details at rest: "<id>:<32 bytes base64url>,..." (the first seals, all open; rotate by ' +
+      'putting a new key first)',
+  }),
+  HEALTH_BILLING_CURRENCIES: env.string({
+    default: 'EUR',
+    description: 'comma-separated ISO 4217 codes plans and fee schedules may use (the wallet must run them too)',
+  }),
+  HEALTH_BILLING_PAY_WITHIN_S: env.int({
+    default: 900,
+    min: 30,
+    max: 86_400,
+    description: 'how long a finalized bill waits for the patient to pay before both shares are voided',
+  }),
+  HEALTH_BILLING_SWEEP_MS: env.int({
+    default: 1_000,
+    min: 10,
+    description: 'how often bills past their deadline are voided and interrupted payments finished',
+  }),
+  HEALTH_BILLING_OUTBOX_POLL_MS: env.int({ default: 100, min: 5 }),
+  LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
+};
+
+export type HealthBillingConfig = Config<typeof healthBillingSchema>;
+
+export function loadHealthBillingConfig(source: Record<string, string | undefined> = process.env): HealthBillingConfig {
+  return loadConfig(healthBillingSchema, source);
+}

@@ -1,0 +1,73 @@
+// HealthBillingService over gRPC: decode -> app -> encode. Operators need `health-billing:admin`; clinics call with
+// their own token and must hold `bill:<their client id>`, and then act only on their own bills.
+import { operatorScopes, serviceScope } from '@citypass/contracts';
+import { presentationFieldLimit } from '@citypass/credential';
+import { permissionDenied } from '@citypass/platform/errors';
+import type { FieldLimits } from '@citypass/platform/field_limits';
+import type { GrpcServer, MethodPolicy, Principal } from '@citypass/platform/grpc';
+import { commonReasons } from '@citypass/platform/reasons';
+import { HealthBillingServiceService } from '@citypass/proto/health_billing/v1/health_billing';
+import { addChargeItem } from '../app/add_charge_item.ts';
+import { checkIn } from '../app/check_in.ts';
+import { finalizeBill } from '../app/finalize_bill.ts';
+import { getBill } from '../app/get_bill.ts';
+import { listPlans } from '../app/list_plans.ts';
+import { payBill } from '../app/pay_bill.ts';
+import { putCodes } from '../app/put_codes.ts';
+import { putFeeSchedule } from '../app/put_fee_schedule.ts';
+import { putPlan, type PlanDeps } from '../app/put_plan.ts';
+import type { VisitDeps } from '../app/visit_deps.ts';
+
+export const healthBillingServiceName = 'citypass.health_billing.v1.HealthBillingService';
+
+/** The presentations (check-in and mandate) are longer than the default 1,024 characters. */
+export const healthBillingFieldLimits: FieldLimits = { presentation: presentationFieldLimit };
+
+const operator: MethodPolicy = { anyScope: [operatorScopes.healthBilling] };
+const clinicPolicy: MethodPolicy = 'authenticated';
+
+export type HealthBillingDeps = VisitDeps & PlanDeps;
+
+/** The calling clinic: its client id, if its token holds `bill:<client id>`. */
+function clinicOf(principal: Principal | undefined): string {
+  const clientId = principal?.clientId ?? '';
+  if (principal === undefined || !principal.scopes.has(serviceScope('bill', clientId)))
+    throw permissionDenied(commonReasons.SCOPE_MISSING, 'clinics call with a token holding bill:<their client id>');
+  return clientId;
+}
+
+const operatorOf = (principal: Principal | undefined): string => principal?.clientId ?? 'unknown';
+
+export function addHealthBillingService(server: GrpcServer, deps: HealthBillingDeps): void {
+  server.addService(
+    healthBillingServiceName,
+    HealthBillingServiceService,
+    {
+      putCodes: async (request, context) => {
+        const response = await putCodes(deps, operatorOf(context.principal), request);
+        await deps.catalogue.reload();
+        return response;
+      },
+      putPlan: (request, context) => putPlan(deps, operatorOf(context.principal), request),
+      listPlans: (request) => listPlans(deps.store, request),
+      putFeeSchedule: (request, context) => putFeeSchedule(deps, operatorOf(context.principal), request),
+      checkIn: (request, context) => checkIn(deps, clinicOf(context.principal), request),
+      addChargeItem: (request, context) => addChargeItem(deps, clinicOf(context.principal), request),
+      finalizeBill: (request, context) => finalizeBill(deps, clinicOf(context.principal), request),
+      payBill: (request, context) => payBill(deps, clinicOf(context.principal), request),
+      getBill: (request, context) => getBill(deps, clinicOf(context.principal), request),
+    },
+    {
+      putCodes: operator,
+      putPlan: operator,
+      listPlans: operator,
+      putFeeSchedule: operator,
+      checkIn: clinicPolicy,
+      addChargeItem: clinicPolicy,
+      finalizeBill: clinicPolicy,
+      payBill: clinicPolicy,
+      getBill: clinicPolicy,
+    },
+    healthBillingFieldLimits,
+  );
+}

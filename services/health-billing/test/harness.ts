@@ -1,0 +1,197 @@
+// A real identity, wallet and health billing in this process, on their own databases and one nats-server, plus what
+// a health-billing test needs: a clinic (bill:), an insurer (insure:) whose payer account is funded, health billing
+// onboarded in identity (adjudicate:, refund:), an operator client with health-billing:admin, and residents whose
+// credential names a coverage plan. Health billing's clock can be moved (to put a plan effective "tomorrow" and check
+// in under it today, or to pass a payment deadline).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createPresentation, type AmountCap } from '@citypass/credential';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { createLogger } from '@citypass/platform/log';
+import { createPool, type Pool } from '@citypass/platform/pg';
+import { testPostgres, uniqueName, type TestDatabase } from '@citypass/platform/testing';
+import { HealthBillingServiceService } from '@citypass/proto/health_billing/v1/health_billing';
+import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
+import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { startWalletHarness, waitFor, type ServiceClient, type WalletHarness } from '../../wallet/test/harness.ts';
+import { loadHealthBillingConfig } from '../src/config.ts';
+import { startHealthBilling, type RunningHealthBilling } from '../src/server.ts';
+
+export type HealthBillingClient = PromiseClient<typeof HealthBillingServiceService>;
+
+export interface Patient {
+  readonly residentId: string;
+  present(audience: string, amountCap?: AmountCap): string;
+}
+
+export interface Clinic {
+  readonly name: string;
+  readonly billing: HealthBillingClient;
+}
+
+export interface HealthBillingHarness {
+  readonly wallet: WalletHarness;
+  readonly healthBilling: RunningHealthBilling;
+  /** Health billing's database, for assertions. */
+  readonly db: Pool;
+  readonly operator: HealthBillingClient;
+  readonly insurer: string;
+  readonly clinic: Clinic;
+  /** Onboards another clinic (bill:) and waits until health billing knows it. */
+  addClinic(name: string): Promise<Clinic>;
+  patient(planId: string): Promise<Patient>;
+  fundInsurer(amountMinor: bigint): Promise<void>;
+  topUp(patient: Patient, amountMinor: bigint): Promise<void>;
+  /** Moves health billing's clock by `offsetMs` from the real one. */
+  setClockOffset(offsetMs: number): void;
+  /** A wallet account's balance and held amount in EUR. */
+  account(kind: string, owner: string): Promise<{ balance: bigint; held: bigint } | undefined>;
+  stop(): Promise<void>;
+}
+
+const insurerName = 'city-health-fund';
+
+export async function startHealthBillingHarness(): Promise<HealthBillingHarness> {
+  const wallet = await startWalletHarness();
+  const clients: { close(): void }[] = [];
+  const billingService = await wallet.service('health-billing', ['adjudicate:health-billing', 'refund:health-billing']);
+  const bank = await wallet.service('bank', ['topup:bank']);
+  await wallet.service(insurerName, [`insure:${insurerName}`]);
+  await waitFor(async () => (await account('payer', insurerName)) !== undefined, 'payer account');
+  const database: TestDatabase = await testPostgres();
+  let offsetMs = 0;
+  const config = loadHealthBillingConfig({
+    HEALTH_BILLING_GRPC_HOST: '127.0.0.1',
+    HEALTH_BILLING_GRPC_PORT: '0',
+    HEALTH_BILLING_DATABASE_URL: database.url,
+    NATS_URL: wallet.identity.nats.url,
+    HEALTH_BILLING_STREAM: uniqueName('health_billing').toUpperCase(),
+    IDENTITY_STREAM: wallet.identity.config.IDENTITY_STREAM,
+    IDENTITY_STATUS_BUCKET: wallet.identity.config.IDENTITY_STATUS_BUCKET,
+    IDENTITY_ISSUER: wallet.identity.issuer,
+    IDENTITY_JWKS_URL: `${wallet.identity.issuer}/jwks`,
+    IDENTITY_TOKEN_URL: `${wallet.identity.issuer}/token`,
+    HEALTH_BILLING_CLIENT_ID: billingService.name,
+    HEALTH_BILLING_CLIENT_SECRET: billingService.clientSecret,
+    HEALTH_BILLING_DATA_KEYS: `k1:${randomBytes(32).toString('base64url')}`,
+    HEALTH_BILLING_PAY_WITHIN_S: '30',
+    HEALTH_BILLING_SWEEP_MS: '50',
+    HEALTH_BILLING_OUTBOX_POLL_MS: '20',
+    LOG_LEVEL: 'error',
+  });
+  const healthBilling = await startHealthBilling(config, createLogger('health-billing-test', 'error'), {
+    now: () => Date.now() + offsetMs,
+  });
+  const address = `127.0.0.1:${healthBilling.grpcPort}`;
+  const db = createPool(database.url, { max: 4 });
+
+  const tokenFor = async (clientId: string, clientSecret: string, scope: string): Promise<string> => {
+    const response = await wallet.identity.clientCredentialsToken(
+      clientId,
+      clientSecret,
+      'urn:citypass:health-billing',
+      scope,
+    );
+    assert.equal(response.status, 200, `${clientId} token for ${scope}`);
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  const clientWith = (token: string): HealthBillingClient => {
+    const client = promiseClient(HealthBillingServiceService, address, { metadata: () => bearer(token) });
+    clients.push(client);
+    return client;
+  };
+  const operatorSecret = wallet.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET;
+  const operator = clientWith(await tokenFor('operator', operatorSecret, 'health-billing:admin'));
+  const addClinic = async (name: string): Promise<Clinic> => {
+    const onboarded: ServiceClient = await wallet.service(name, [`bill:${name}`]);
+    await waitFor(
+      async () =>
+        ((await db.query("SELECT 1 FROM parties WHERE name = $1 AND kind = 'clinic'", [name])).rowCount ?? 0) > 0,
+      `clinic ${name} known to health billing`,
+    );
+    return { name, billing: clientWith(await tokenFor(name, onboarded.clientSecret, `bill:${name}`)) };
+  };
+  const clinic = await addClinic('riverside-clinic');
+  await waitFor(
+    async () =>
+      ((await db.query("SELECT 1 FROM parties WHERE name = $1 AND kind = 'insurer'", [insurerName])).rowCount ?? 0) > 0,
+    'insurer known to health billing',
+  );
+  let counter = 0;
+
+  async function account(kind: string, owner: string): Promise<{ balance: bigint; held: bigint } | undefined> {
+    const row = (
+      await wallet.db.query<{ balance_minor: string; held_minor: string }>(
+        "SELECT balance_minor, held_minor FROM accounts WHERE kind = $1 AND owner = $2 AND currency = 'EUR'",
+        [kind, owner],
+      )
+    ).rows[0];
+    return row === undefined ? undefined : { balance: BigInt(row.balance_minor), held: BigInt(row.held_minor) };
+  }
+
+  return {
+    wallet,
+    healthBilling,
+    db,
+    operator,
+    insurer: insurerName,
+    clinic,
+    addClinic,
+    async patient(planId) {
+      const created = await wallet.identity.operator.createResident({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        givenName: 'Pat',
+        familyName: 'Ient',
+        birthDate: '1980-03-03',
+        concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+        coveragePlanRef: planId,
+      });
+      const app = new ResidentApp(wallet.identity.issuer);
+      const token = await app.enroll(created.enrollmentCode?.code ?? '', 'patient password 1');
+      const issued = await app.requestCredential(token);
+      assert.equal(issued.status, 200);
+      const credential =
+        ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+      return {
+        residentId: created.resident?.residentId ?? '',
+        present: (audience, amountCap) =>
+          createPresentation({
+            credential,
+            devicePrivateKey: app.deviceKey.privateKey,
+            audience,
+            counter: ++counter,
+            nowMs: Date.now(),
+            ...(amountCap ? { amountCap } : {}),
+          }),
+      };
+    },
+    async fundInsurer(amountMinor) {
+      await bank.wallet.topUp({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        residentId: '',
+        payer: insurerName,
+        amount: { amountMinor, currency: 'EUR' },
+        fundingReference: `insurer-${randomBytes(4).toString('hex')}`,
+      });
+    },
+    async topUp(patient, amountMinor) {
+      await bank.wallet.topUp({
+        idempotencyKey: randomBytes(8).toString('hex'),
+        residentId: patient.residentId,
+        amount: { amountMinor, currency: 'EUR' },
+        fundingReference: `card-${randomBytes(4).toString('hex')}`,
+      });
+    },
+    setClockOffset(value) {
+      offsetMs = value;
+    },
+    account,
+    async stop() {
+      for (const client of clients) client.close();
+      await healthBilling.stop();
+      await db.end();
+      await database.drop();
+      await wallet.stop();
+    },
+  };
+}
