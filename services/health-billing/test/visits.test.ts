@@ -7,7 +7,9 @@ import { after, before, test } from 'node:test';
 import { DomainError } from '@citypass/platform/errors';
 import { promiseClient } from '@citypass/platform/grpc';
 import { HealthCheckResponse_ServingStatus, HealthService } from '@citypass/proto/grpc/health/v1/health';
-import { BillStatus, ServiceCategory } from '@citypass/proto/health_billing/v1/health_billing';
+import { Bill, BillStatus, ServiceCategory } from '@citypass/proto/health_billing/v1/health_billing';
+import { EventEnvelope } from '@citypass/proto/common/v1/event';
+import { healthBillingEventSubjects } from '@citypass/contracts';
 import { adjudicateBill } from '../src/domain/adjudicate.ts';
 import { emptyAccumulators } from '../src/domain/accumulators.ts';
 import { createCodeCatalogue } from '../src/domain/codes.ts';
@@ -225,6 +227,23 @@ test('visit - checked in, adjudicated and paid as one split hold: every balance 
       (purpose) => `clinic:${h.clinic.name} ${purpose}`,
     ),
   );
+  // The bus hears ids and money only: no patient, no line (that a resident saw a clinic is a medical detail).
+  const events = (
+    await h.db.query<{ subject: string; payload: Buffer }>(
+      `SELECT subject, payload FROM outbox WHERE subject LIKE 'health_billing.v1.events.bill.%' ORDER BY seq`,
+    )
+  ).rows
+    .map((row) => ({ subject: row.subject, bill: Bill.decode(EventEnvelope.decode(row.payload).payload) }))
+    .filter((event) => event.bill.billId === bill.billId);
+  assert.deepEqual(
+    events.map((event) => event.subject),
+    [healthBillingEventSubjects.billFinalized, healthBillingEventSubjects.billPaid],
+  );
+  for (const { bill: carried } of events) {
+    assert.equal(carried.patientId, '');
+    assert.deepEqual(carried.items, []);
+    assert.equal(carried.clinic, h.clinic.name);
+  }
 });
 
 test('visit - a bill not paid in time is voided: accumulators released, nothing charged', async () => {

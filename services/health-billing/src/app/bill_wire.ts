@@ -17,6 +17,14 @@ const statuses: Record<BillStatus, WireStatus> = {
 };
 
 /** The bill without its lines: ids and money only, for events. */
+/**
+ * A bill as an event on the bus: ids and money only. Neither its lines nor the patient travel: that a resident
+ * visited a clinic is itself a medical detail, and the bus is read by services that need no such thing.
+ */
+export function billEventOf(bill: BillRecord): Bill {
+  return { ...billSummaryOf(bill), patientId: '' };
+}
+
 export function billSummaryOf(bill: BillRecord): Bill {
   return {
     billId: bill.billId,

@@ -14,7 +14,7 @@ import {
 import { adjudicateBill } from '../domain/adjudicate.ts';
 import { accumulatorsOf, coverageOf, feeScheduleOf, planSchedule } from './adjudication_inputs.ts';
 import { clinicBill } from './bill_access.ts';
-import { auditedBillOf, billSummaryOf, lineCodeContext, outcomeOf } from './bill_wire.ts';
+import { auditedBillOf, billEventOf, lineCodeContext, outcomeOf } from './bill_wire.ts';
 import type { BillRecord } from './store.ts';
 import type { VisitDeps } from './visit_deps.ts';
 
@@ -76,7 +76,7 @@ export async function finalizeBill(
     await tx.appendEvent({
       type: healthBillingEventSubjects.billFinalized,
       source: 'health-billing',
-      payload: BillMessage.encode(billSummaryOf(finalized)).finish(),
+      payload: BillMessage.encode(billEventOf(finalized)).finish(),
     });
     const response: FinalizeBillResponse = { bill: await auditedBillOf(tx, finalized, deps.sealer, 'payment') };
     await tx.remember(operation, key, FinalizeBillAnswer.encode(response).finish());

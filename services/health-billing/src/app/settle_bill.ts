@@ -6,7 +6,7 @@
 import { healthBillingEventSubjects } from '@citypass/contracts';
 import { isDomainError } from '@citypass/platform/errors';
 import { Bill as BillMessage } from '@citypass/proto/health_billing/v1/health_billing';
-import { billSummaryOf } from './bill_wire.ts';
+import { billEventOf } from './bill_wire.ts';
 import type { BillRecord, HealthBillingStore } from './store.ts';
 import type { VisitDeps } from './visit_deps.ts';
 
@@ -59,7 +59,7 @@ export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation
     await tx.appendEvent({
       type: healthBillingEventSubjects.billPaid,
       source: 'health-billing',
-      payload: BillMessage.encode(billSummaryOf(paid)).finish(),
+      payload: BillMessage.encode(billEventOf(paid)).finish(),
     });
     return paid;
   });
@@ -83,6 +83,6 @@ export async function voidBill(tx: HealthBillingStore, bill: BillRecord, atMs: n
   await tx.appendEvent({
     type: healthBillingEventSubjects.billVoided,
     source: 'health-billing',
-    payload: BillMessage.encode(billSummaryOf(voided)).finish(),
+    payload: BillMessage.encode(billEventOf(voided)).finish(),
   });
 }
