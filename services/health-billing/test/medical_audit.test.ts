@@ -58,8 +58,8 @@ async function listAll(filter: MedicalAuditFilter, size: number): Promise<{ ids:
   }
 }
 
-test('medical audit - migrates a fresh database from a folder whose first migration is 2, once', async () => {
-  assert.deepEqual(firstMigration, ['2-medical-audit.sql']);
+test('medical audit - a fresh database gets the service migrations, the audit log among them, once', async () => {
+  assert.deepEqual(firstMigration, ['1-health-billing.sql', '2-medical-audit.sql']);
   assert.deepEqual(await migrate(pool, migrationsDir), []);
 });
 
