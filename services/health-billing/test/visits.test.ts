@@ -246,6 +246,54 @@ test('visit - checked in, adjudicated and paid as one split hold: every balance 
   }
 });
 
+test('visit - a bill the clinic writes off whole is settled at finalizing, without the wallet', async () => {
+  // Another plan, where the lab panel needs a pre-authorization the patient does not have: CO-197, nobody pays.
+  const strictPlanId = `STRICT-${randomBytes(4).toString('hex').toUpperCase()}`;
+  h.setClockOffset(-2 * dayMs);
+  try {
+    await h.operator.putPlan({
+      idempotencyKey: key(),
+      plan: {
+        ...wirePlan,
+        planId: strictPlanId,
+        categories: wirePlan.categories.map((rule) =>
+          rule.category === ServiceCategory.SERVICE_CATEGORY_LAB
+            ? { ...rule, preauthorizationCodes: ['LB-402'] }
+            : rule,
+        ),
+      },
+    });
+  } finally {
+    h.setClockOffset(0);
+  }
+  const patient = await h.patient(strictPlanId);
+  const { bill: opened } = await h.clinic.billing.checkIn({
+    idempotencyKey: key(),
+    presentation: patient.present(h.clinic.name),
+    plannedCodes: [],
+  });
+  assert.ok(opened);
+  await h.clinic.billing.addChargeItem({
+    idempotencyKey: key(),
+    billId: opened.billId,
+    code: 'LB-402',
+    serviceDate: '',
+    quantity: 1,
+    unitPriceMinor: 3_000n,
+    note: '',
+  });
+  const { bill } = await h.clinic.billing.finalizeBill({ idempotencyKey: key(), billId: opened.billId });
+  assert.ok(bill);
+  assert.deepEqual(
+    [bill.status, bill.billedMinor, bill.writtenOffMinor, bill.patientMinor, bill.planMinor, bill.holdId],
+    [BillStatus.BILL_STATUS_PAID, 3_000n, 3_000n, 0n, 0n, ''],
+  );
+  assert.deepEqual(
+    bill.items[0]?.result?.adjustments.map((adjustment) => `${adjustment.group}-${adjustment.reasonCode}`),
+    ['CO-197'],
+  );
+});
+
 test('visit - a bill not paid in time is voided: accumulators released, nothing charged', async () => {
   const patient = await h.patient(planId);
   await h.topUp(patient, 50_000n);

@@ -72,12 +72,23 @@ export async function finalizeBill(
         planPaidMinor: line.contribution.planPaidMinor,
       })),
     );
-    const finalized = (await tx.bills.get(bill.billId)) as BillRecord;
+    let finalized = (await tx.bills.get(bill.billId)) as BillRecord;
     await tx.appendEvent({
       type: healthBillingEventSubjects.billFinalized,
       source: 'health-billing',
       payload: BillMessage.encode(billEventOf(finalized)).finish(),
     });
+    // Nothing to collect (every line written off by the clinic): the bill is settled as it stands, without the
+    // wallet, which moves no zero amounts.
+    if (finalized.patientMinor === 0n && finalized.planMinor === 0n) {
+      await tx.bills.markPaid(bill.billId, undefined, nowMs);
+      finalized = (await tx.bills.get(bill.billId)) as BillRecord;
+      await tx.appendEvent({
+        type: healthBillingEventSubjects.billPaid,
+        source: 'health-billing',
+        payload: BillMessage.encode(billEventOf(finalized)).finish(),
+      });
+    }
     const response: FinalizeBillResponse = { bill: await auditedBillOf(tx, finalized, deps.sealer, 'payment') };
     await tx.remember(operation, key, FinalizeBillAnswer.encode(response).finish());
     return response;

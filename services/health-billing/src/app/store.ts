@@ -180,7 +180,8 @@ export interface BillStore {
   markPaying(billId: string, payment: { walletKey: string; presentationSealed: Buffer; atMs: number }): Promise<void>;
   /** The wallet refused the payment: the bill awaits another one. */
   markAwaitingPayment(billId: string): Promise<void>;
-  markPaid(billId: string, holdId: string, atMs: number): Promise<void>;
+  /** `holdId` undefined: nothing was collected (both shares 0). */
+  markPaid(billId: string, holdId: string | undefined, atMs: number): Promise<void>;
   markVoided(billId: string, atMs: number): Promise<void>;
   /** Bills awaiting payment whose deadline has passed, oldest first. */
   overdue(nowMs: number, limit: number): Promise<string[]>;

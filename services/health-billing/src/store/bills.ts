@@ -157,7 +157,7 @@ export function postgresBillStore(db: Queryable): BillStore {
       await db.query(
         `UPDATE bills SET status = 'paid', hold_id = $2, closed_at = $3, pay_presentation_sealed = NULL, paying_since = NULL
          WHERE id = $1`,
-        [billId, holdId, new Date(atMs)],
+        [billId, holdId ?? null, new Date(atMs)],
       );
     },
     async markVoided(billId, atMs) {
