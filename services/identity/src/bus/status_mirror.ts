@@ -12,6 +12,7 @@ import { CredentialRevoked } from '@citypass/proto/identity/v1/identity';
 import type { Logger } from '@citypass/platform/log';
 import { startConsumer } from '@citypass/platform/consumer';
 import type { Queryable } from '@citypass/platform/pg';
+import { revokedCredentialsAfter } from '../store/credentials.ts';
 
 /** Redeliveries are 30 s apart at most (platform backoff cap): this bound is years, i.e. never give up. */
 const mirrorMaxDeliver = 10_000_000;
@@ -54,14 +55,10 @@ export async function resyncStatusBucket(db: Queryable, kv: KV): Promise<number>
   let put = 0;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const { rows } = await db.query<{ id: string; revoked_at: Date; revoked_by: string; expires_at: Date }>(
-      `SELECT id, revoked_at, revoked_by, expires_at FROM credentials
-       WHERE revoked_at IS NOT NULL AND expires_at > now() AND id > $1 ORDER BY id LIMIT $2`,
-      [after, resyncBatchSize],
-    );
+    const rows = await revokedCredentialsAfter(db, after, resyncBatchSize);
     for (const row of rows) {
       if (present.has(row.id)) continue;
-      await kv.put(row.id, statusValue(row.revoked_at, row.revoked_by, row.expires_at));
+      await kv.put(row.id, statusValue(row.revokedAt, row.revokedBy, row.expiresAt));
       put++;
     }
     const last = rows.at(-1);

@@ -18,6 +18,7 @@ import {
 import { checkProofFreshness, decodeProof } from './proof.ts';
 import { allowedScopesOf, defaultResourceOf, resourceServer, serviceScopesProperty } from './resource_servers.ts';
 import { installResponseRules } from './response_rules.ts';
+import { residentExists } from '../store/residents.ts';
 
 export interface ProviderOptions {
   readonly deps: IdentityDeps;
@@ -59,8 +60,7 @@ export function createProvider(options: ProviderOptions): Provider {
     jwks: { keys: options.keys.published.map((key) => ({ ...key.privateJwk })) },
     cookies: { keys: [...options.cookieKeys] },
     findAccount: async (_ctx, id) => {
-      const found = await deps.pool.query('SELECT 1 FROM residents WHERE id = $1', [id]);
-      return found.rowCount === 1 ? { accountId: id, claims: () => ({ sub: id }) } : undefined;
+      return (await residentExists(deps.pool, id)) ? { accountId: id, claims: () => ({ sub: id }) } : undefined;
     },
     claims: { openid: ['sub'] },
     // Resource scopes are not OIDC scopes: each client's allowed set is kept in its own metadata and handed out

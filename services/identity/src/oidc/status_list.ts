@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { deflateSync } from 'node:zlib';
 import { signJws } from '@citypass/credential';
 import type { IdentityDeps } from '../app/deps.ts';
+import { statusListEntries } from '../store/credentials.ts';
 
 const cacheMs = 10_000;
 const ttlS = 60;
@@ -24,15 +25,11 @@ export function statusListHandler(deps: IdentityDeps): (response: ServerResponse
 }
 
 export async function buildStatusList(deps: IdentityDeps, nowMs: number): Promise<string> {
-  const result = await deps.pool.query<{ status_index: string; revoked: boolean }>(
-    `SELECT status_index, revoked_at IS NOT NULL AS revoked FROM credentials WHERE expires_at > now() - interval '1 day'
-     UNION ALL SELECT coalesce(max(status_index), 0), false FROM credentials`,
-  );
-  const highest = Math.max(0, ...result.rows.map((row) => Number(row.status_index)));
+  const entries = await statusListEntries(deps.pool);
+  const highest = Math.max(0, ...entries.map((entry) => entry.index));
   const bits = Buffer.alloc(Math.floor(highest / 8) + 1);
-  for (const row of result.rows) {
-    if (!row.revoked) continue;
-    const index = Number(row.status_index);
+  for (const { index, revoked } of entries) {
+    if (!revoked) continue;
     bits[index >> 3] = (bits[index >> 3] ?? 0) | (1 << (index & 7));
   }
   const signer = deps.keys().signer;

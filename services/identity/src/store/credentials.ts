@@ -90,3 +90,38 @@ export async function findCredential(db: Queryable, credentialId: string): Promi
     revocationReason: row.revocation_reason,
   };
 }
+
+/** Each unexpired (or expired less than a day ago) credential's status list index and whether it is revoked. */
+export async function statusListEntries(db: Queryable): Promise<{ index: number; revoked: boolean }[]> {
+  const result = await db.query<{ status_index: string; revoked: boolean }>(
+    `SELECT status_index, revoked_at IS NOT NULL AS revoked FROM credentials WHERE expires_at > now() - interval '1 day'
+     UNION ALL SELECT coalesce(max(status_index), 0), false FROM credentials`,
+  );
+  return result.rows.map((row) => ({ index: Number(row.status_index), revoked: row.revoked }));
+}
+
+export interface RevokedCredential {
+  readonly id: string;
+  readonly revokedAt: Date;
+  readonly revokedBy: string;
+  readonly expiresAt: Date;
+}
+
+/** Revoked, unexpired credentials with ids after `after`, in id order: one page of at most `limit`. */
+export async function revokedCredentialsAfter(
+  db: Queryable,
+  after: string,
+  limit: number,
+): Promise<RevokedCredential[]> {
+  const { rows } = await db.query<{ id: string; revoked_at: Date; revoked_by: string; expires_at: Date }>(
+    `SELECT id, revoked_at, revoked_by, expires_at FROM credentials
+     WHERE revoked_at IS NOT NULL AND expires_at > now() AND id > $1 ORDER BY id LIMIT $2`,
+    [after, limit],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    revokedAt: row.revoked_at,
+    revokedBy: row.revoked_by,
+    expiresAt: row.expires_at,
+  }));
+}

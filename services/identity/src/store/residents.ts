@@ -128,3 +128,8 @@ export async function recordSignInFailure(
   );
   return rows[0]?.failed_sign_ins ?? 0;
 }
+
+export async function residentExists(db: Queryable, residentId: string): Promise<boolean> {
+  const found = await db.query('SELECT 1 FROM residents WHERE id = $1', [residentId]);
+  return found.rowCount === 1;
+}

@@ -3,6 +3,7 @@
 import { trace } from '@opentelemetry/api';
 import { inSpan } from '@citypass/platform/spans';
 import type { Logger } from '@citypass/platform/log';
+import { runPeriodically } from '@citypass/platform/periodic';
 import { transitMetrics } from '../metrics.ts';
 import { settleRider, type SettleOutcome } from '../app/settle_rider.ts';
 import type { SettlementDeps } from '../app/settlement_deps.ts';
@@ -71,12 +72,13 @@ export function startSettler(
     });
     return running;
   };
-  const timer = setInterval(() => {
-    if (running === undefined)
-      runOnce().catch((error: unknown) => {
-        options.logger.warn('settlement pass failed', { error });
-      });
-  }, options.intervalMs);
+  // The platform's runner skips a tick while a pass runs, reports failures and lag, and waits for the run at stop.
+  const job = runPeriodically(
+    { name: 'transit settlement', intervalMs: options.intervalMs, logger: options.logger },
+    async () => {
+      await runOnce();
+    },
+  );
   return {
     runOnce: async () => {
       await running;
@@ -84,7 +86,7 @@ export function startSettler(
     },
     async stop() {
       stopped = true;
-      clearInterval(timer);
+      await job.stop();
       await running?.catch(() => undefined);
     },
   };
