@@ -642,6 +642,18 @@ test('nats permissions - each user is refused exactly what it must not do, and a
       ['publish', '_INBOX.forged.reply'],
       ['subscribe', '_INBOX.wallet.>'],
     ],
+    health_billing: [
+      ['subscribe', 'wallet.v1.>'],
+      ['subscribe', 'wallet.v1.authorize', 'wallet'],
+      ['subscribe', 'identity.v1.events.>'],
+      ['publish', `$KV.${statusBucket}.forged`],
+      ['publish', 'identity.v1.events.service.onboarded'],
+      ['publish', 'wallet.v1.events.account.topped_up'],
+      ['publish', 'transit.v1.events.tap.recorded'],
+      ['publish', '_INBOX.forged.reply'],
+      ['subscribe', '_INBOX.wallet.>'],
+      ['publish', `$JS.API.CONSUMER.CREATE.${streams.identity}.reader`],
+    ],
   };
   const allowed: Record<NatsUser, Attempt[]> = {
     gate: [
@@ -654,8 +666,12 @@ test('nats permissions - each user is refused exactly what it must not do, and a
       ['subscribe', '_INBOX.wallet.probe.>'],
     ],
     transit: [['subscribe', '_INBOX.transit.probe.>']],
+    health_billing: [
+      ['subscribe', '_INBOX.health_billing.probe.>'],
+      ['publish', 'health_billing.v1.events.bill.paid'],
+    ],
   };
-  for (const user of ['gate', 'identity', 'wallet', 'transit'] as const) {
+  for (const user of ['gate', 'identity', 'wallet', 'transit', 'health_billing'] as const) {
     assert.deepEqual(
       await refused(nats, user, [...forbidden[user], ...allowed[user]]),
       forbidden[user].map(refusal).sort(),

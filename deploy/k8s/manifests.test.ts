@@ -22,6 +22,7 @@ import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { Secret, type ISecret } from 'kubernetes-models/v1/Secret';
 import { Service, type IService } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { healthBillingSchema, loadHealthBillingConfig } from '../../services/health-billing/src/config.ts';
 import { loadTransitConfig, transitSchema } from '../../services/transit/src/config.ts';
 
 const K8S_DIR = import.meta.dirname;
@@ -805,6 +806,7 @@ test('k8s - no Secret carries a value other than a placeholder, and secrets stay
   assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'identity-secrets'));
   assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'wallet-secrets'));
   assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'transit-secrets'));
+  assert.ok(src.templates.some((t) => t.kind === 'Secret' && t.name === 'health-billing-secrets'));
 });
 
 test('k8s - the dev NATS admits only the citypass users, and each service logs in as its own user from its Secret', () => {
@@ -828,6 +830,7 @@ test('k8s - the dev NATS admits only the citypass users, and each service logs i
     ['identity', 'NATS_IDENTITY_PASSWORD'],
     ['wallet', 'NATS_WALLET_PASSWORD'],
     ['transit', 'NATS_TRANSIT_PASSWORD'],
+    ['health_billing', 'NATS_HEALTH_BILLING_PASSWORD'],
     ['gate', 'NATS_GATE_PASSWORD'],
   ]);
   assert.doesNotMatch(
@@ -853,7 +856,7 @@ test('k8s - the dev NATS admits only the citypass users, and each service logs i
   assert.deepEqual(keysOf('nats-users'), variables);
 
   // Each service's NATS_URL (nats://<user>:<password>@nats:4222) comes from its own Secret only.
-  for (const service of ['identity', 'wallet', 'transit']) {
+  for (const service of ['identity', 'wallet', 'transit', 'health-billing']) {
     const container = (find('Deployment', service) as IDeployment).spec?.template.spec?.containers[0];
     assert.ok(container);
     assert.ok(keysOf(`${service}-secrets`).includes('NATS_URL'), `${service}-secrets has NATS_URL`);
@@ -875,7 +878,7 @@ test('k8s - the dev NATS admits only the citypass users, and each service logs i
 // Each citypass service's Deployment and its neighbours (ConfigMap, Secret template, Service, PodDisruptionBudget,
 // ServiceAccount, NetworkPolicy): one row per service, the same checks for each, plus what only that service has.
 interface ServiceManifestSpec {
-  readonly service: 'identity' | 'wallet' | 'transit';
+  readonly service: 'identity' | 'wallet' | 'transit' | 'health-billing';
   readonly containerPorts: readonly (readonly [string, number])[];
   readonly grpcPort: number;
   /** The gRPC health service the readiness probe asks about; default the server as a whole (''). */
@@ -1061,6 +1064,86 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       );
       // gRPC is let in the way the wallet's is: from any source (gates may come through an ingress or load balancer).
       const policy = (otherResource(src, 'NetworkPolicy', 'transit') as INetworkPolicy | undefined)?.spec;
+      const walletPolicy = (otherResource(src, 'NetworkPolicy', 'wallet') as INetworkPolicy | undefined)?.spec;
+      assert.deepEqual(
+        policy?.ingress?.map((rule) => rule.from),
+        walletPolicy?.ingress?.map((rule) => rule.from),
+      );
+      assertEgressToIdentityOnly(policy);
+    },
+  },
+  {
+    service: 'health-billing',
+    // Not ready while it cannot follow credential status (presentations are refused then); still alive.
+    readinessService: 'citypass.health_billing.v1.HealthBillingService',
+    containerPorts: [
+      ['grpc', 7400],
+      ['metrics', 9464],
+    ],
+    grpcPort: 7400,
+    env: { HEALTH_BILLING_GRPC_PORT: '7400', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
+    config: {
+      HEALTH_BILLING_GRPC_HOST: '0.0.0.0',
+      HEALTH_BILLING_STREAM: 'HEALTH_BILLING_EVENTS',
+      IDENTITY_STREAM: 'IDENTITY_EVENTS',
+      IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
+      IDENTITY_ISSUER: 'https://id.city.example',
+      IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
+      IDENTITY_TOKEN_URL: 'http://identity:7100/token',
+      HEALTH_BILLING_CLIENT_ID: 'health-billing',
+      HEALTH_BILLING_CURRENCIES: 'EUR',
+      HEALTH_BILLING_PAY_WITHIN_S: '900',
+      HEALTH_BILLING_SWEEP_MS: '1000',
+      HEALTH_BILLING_OUTBOX_POLL_MS: '100',
+      LOG_LEVEL: 'info',
+    },
+    secretKeys: ['HEALTH_BILLING_CLIENT_SECRET', 'HEALTH_BILLING_DATABASE_URL', 'HEALTH_BILLING_DATA_KEYS', 'NATS_URL'],
+    servicePorts: [
+      ['grpc', 7400, 'grpc'],
+      ['metrics', 9464, 'metrics'],
+    ],
+    ingressPorts: ['TCP/7400', 'TCP/9464'],
+    egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53'],
+    also: (src, config) => {
+      // The same image layout, security context and resources as the wallet's Deployment.
+      const pod = (otherResource(src, 'Deployment', 'health-billing') as IDeployment | undefined)?.spec?.template.spec;
+      const wallet = (otherResource(src, 'Deployment', 'wallet') as IDeployment | undefined)?.spec?.template.spec;
+      assert.deepEqual(pod?.containers[0]?.securityContext, wallet?.containers[0]?.securityContext);
+      assert.deepEqual(pod?.securityContext, wallet?.securityContext);
+      assert.deepEqual(pod?.containers[0]?.resources, wallet?.containers[0]?.resources);
+      // Names shared with identity and the wallet agree with theirs.
+      const identityConfig = (otherResource(src, 'ConfigMap', 'identity-config') as IConfigMap | undefined)?.data;
+      const walletConfig = (otherResource(src, 'ConfigMap', 'wallet-config') as IConfigMap | undefined)?.data;
+      assert.equal(config.IDENTITY_ISSUER, identityConfig?.IDENTITY_ISSUER);
+      assert.equal(config.IDENTITY_STREAM, walletConfig?.IDENTITY_STREAM);
+      assert.equal(config.IDENTITY_STATUS_BUCKET, walletConfig?.IDENTITY_STATUS_BUCKET);
+      assert.equal(config.IDENTITY_JWKS_URL, walletConfig?.IDENTITY_JWKS_URL);
+      // Bills are paid in currencies the wallet runs.
+      const walletCurrencies = (walletConfig?.WALLET_CURRENCIES ?? '').split(',');
+      for (const currency of (config.HEALTH_BILLING_CURRENCIES ?? '').split(','))
+        assert.ok(walletCurrencies.includes(currency), `the wallet runs ${currency}`);
+      const identityService = otherResource(src, 'Service', 'identity') as IService | undefined;
+      for (const url of [new URL(config.IDENTITY_JWKS_URL ?? ''), new URL(config.IDENTITY_TOKEN_URL ?? '')]) {
+        assert.equal(url.hostname, 'identity');
+        assert.ok(
+          identityService?.spec?.ports?.some((p) => p.port === Number(url.port) && p.name === 'http'),
+          `${url.href} names the identity http port`,
+        );
+      }
+      // The dev overlay moves identity's issuer for port-forwarding; health-billing must follow it.
+      assert.deepEqual(devPatchOf(src, 'health-billing-config'), {
+        IDENTITY_ISSUER: devPatchOf(src, 'identity-config')?.IDENTITY_ISSUER,
+        IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
+        IDENTITY_TOKEN_URL: 'http://identity:7100/token',
+      });
+      // The dev PostgreSQL creates health-billing's database.
+      const init = (otherResource(src, 'ConfigMap', 'postgres-init') as IConfigMap | undefined)?.data ?? {};
+      assert.ok(
+        Object.values(init).some((sql) => sql.includes('CREATE DATABASE citypass_health_billing;')),
+        'postgres-init creates citypass_health_billing',
+      );
+      // gRPC is let in the way the wallet's is: from any source (clinics and operators come through an ingress).
+      const policy = (otherResource(src, 'NetworkPolicy', 'health-billing') as INetworkPolicy | undefined)?.spec;
       const walletPolicy = (otherResource(src, 'NetworkPolicy', 'wallet') as INetworkPolicy | undefined)?.spec;
       assert.deepEqual(
         policy?.ingress?.map((rule) => rule.from),
@@ -1285,6 +1368,57 @@ test('k8s - transit gets exactly the variables transitSchema reads, with values 
   const sampleFeed = relative(REPO_DIR, transitSchema.TRANSIT_GTFS_DIR.default ?? '');
   assert.ok(existsSync(join(REPO_DIR, sampleFeed, 'agency.txt')), `${sampleFeed} holds a GTFS feed`);
   assert.equal(parsed.TRANSIT_GTFS_DIR, posix.join(c.workingDir ?? '', ...sampleFeed.split(sep)));
+});
+
+test('k8s - health-billing gets exactly the variables healthBillingSchema reads, with values it accepts', () => {
+  const src = sources();
+  const deployment = src.resources.find((r) => r.kind === 'Deployment' && r.name === 'health-billing')?.obj as
+    | IDeployment
+    | undefined;
+  const c = deployment?.spec?.template.spec?.containers[0];
+  assert.ok(c);
+  const names = envNames(c, src.resources, src.templates);
+  assert.deepEqual(envDrift(names, healthBillingSchema, TELEMETRY_ENV), []);
+  assert.deepEqual(
+    names.filter((n) => TELEMETRY_ENV.includes(n)),
+    ['METRICS_PORT', 'METRICS_HOST'],
+  );
+
+  // Secret settings come from health-billing-secrets.
+  const secretKeys = Object.keys(
+    (src.templates.find((t) => t.name === 'health-billing-secrets')?.obj as ISecret | undefined)?.stringData ?? {},
+  );
+  for (const [name, field] of Object.entries(healthBillingSchema)) {
+    if (field.secret) assert.ok(secretKeys.includes(name), `${name} is in health-billing-secrets`);
+  }
+
+  // health-billing's own parser accepts the values, in the base and in the dev overlay (secrets stand in for the
+  // store's).
+  const config =
+    (
+      src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'health-billing-config')?.obj as
+        | IConfigMap
+        | undefined
+    )?.data ?? {};
+  const devPatch =
+    (
+      src.patches.find((p) => p.where.startsWith('overlays/dev/') && p.name === 'health-billing-config')?.obj as
+        | IConfigMap
+        | undefined
+    )?.data ?? {};
+  const literals = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+  const secrets = {
+    HEALTH_BILLING_DATABASE_URL: 'postgres://citypass:pw@postgres:5432/citypass_health_billing',
+    HEALTH_BILLING_CLIENT_SECRET: 'x'.repeat(43),
+    HEALTH_BILLING_DATA_KEYS: `k1:${'A'.repeat(43)}`,
+    NATS_URL: 'nats://health_billing:password@nats:4222',
+  };
+  const parsed = loadHealthBillingConfig({ ...config, ...literals, ...secrets });
+  assert.equal(parsed.HEALTH_BILLING_GRPC_PORT, c.ports?.find((p) => p.name === 'grpc')?.containerPort);
+  assert.equal(
+    loadHealthBillingConfig({ ...config, ...devPatch, ...literals, ...secrets }).IDENTITY_ISSUER,
+    'http://127.0.0.1:7100',
+  );
 });
 
 test('k8s - the container policy applies to CronJobs, which need no probes', () => {
