@@ -36,7 +36,8 @@ export const healthBillingSchema = {
   }),
   HEALTH_BILLING_CLIENT_ID: env.string({
     default: 'health-billing',
-    description: "health-billing's OIDC client (onboarded with adjudicate:, refund: and read: scopes)",
+    description:
+      "health-billing's OIDC client (onboarded with adjudicate: and refund: scopes; charge: comes with onboarding)",
   }),
   HEALTH_BILLING_CLIENT_SECRET: env.secret({ description: "health-billing's OIDC client secret" }),
   HEALTH_BILLING_DATA_KEYS: env.secret({
