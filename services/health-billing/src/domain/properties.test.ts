@@ -12,7 +12,7 @@ import { planVersionOn } from './plan_schedule.ts';
 import { consumePreauthorizations } from './preauthorization.ts';
 import { adjustmentTotal, claimAdjustmentReasons as carc } from './reason_codes.ts';
 import { randomInput } from './testing/random_cases.ts';
-import { randomInt, seededRandom, type Random } from './testing/seeded_random.ts';
+import { randomInt, seededRandom, type Random } from '@citypass/platform/seeded_random';
 
 const runs = 1_000;
 

@@ -12,7 +12,7 @@ import { computeStatement, type Statement } from './statement.ts';
 import { inTimeOrder, type Tap } from './tap.ts';
 import { scheduleWith } from './testing/fixtures.ts';
 import { randomBatches, randomHistory } from './testing/random_history.ts';
-import { pick, randomInt, seededRandom, type Random } from './testing/seeded_random.ts';
+import { pick, randomInt, seededRandom, type Random } from '@citypass/platform/seeded_random';
 
 const runs = 150;
 const tightCaps = {

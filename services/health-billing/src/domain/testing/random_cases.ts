@@ -12,7 +12,7 @@ import { createPlanSchedule } from '../plan_schedule.ts';
 import type { Preauthorization, PreauthorizationState } from '../preauthorization.ts';
 import { sampleCatalogue, sampleCurrency, sampleFeeSchedule } from '../sample.ts';
 import { accumulators, memberId } from './fixtures.ts';
-import { chance, pick, randomInt, randomMinor, type Random } from './seeded_random.ts';
+import { chance, pick, randomInt, randomMinor, type Random } from '@citypass/platform/seeded_random';
 
 const allCodes = [...sampleCatalogue.entries.keys()];
 const codesOf = (category: ServiceCategory): string[] =>

@@ -3,7 +3,7 @@
 import { sampleNetwork } from '../sample_city.ts';
 import type { Tap } from '../tap.ts';
 import { local } from './fixtures.ts';
-import { pick, randomInt, type Random } from './seeded_random.ts';
+import { pick, randomInt, type Random } from '@citypass/platform/seeded_random';
 
 const minuteMs = 60_000;
 const stationIds = [...sampleNetwork.stations.keys()];
