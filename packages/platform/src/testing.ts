@@ -403,6 +403,16 @@ function writeConfig(storeDir: string, config: string): string {
 }
 
 /** The kind and reason a call was refused with; fails the test if it succeeded or failed without a DomainError. */
+/** How a call ended, as one comparable string: "OK", or "<kind>:<reason>" for a DomainError. */
+export async function outcomeOf(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'OK';
+  } catch (error) {
+    return error instanceof DomainError ? `${error.kind}:${error.reason}` : String(error);
+  }
+}
+
 export async function refusalOf(call: Promise<unknown>): Promise<{ kind: string; reason: string }> {
   try {
     await call;

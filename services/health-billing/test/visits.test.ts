@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { DomainError } from '@citypass/platform/errors';
 import { promiseClient } from '@citypass/platform/grpc';
 import { HealthCheckResponse_ServingStatus, HealthService } from '@citypass/proto/grpc/health/v1/health';
 import { Bill, BillStatus, ServiceCategory } from '@citypass/proto/health_billing/v1/health_billing';
@@ -19,6 +18,7 @@ import { payPresentationContext } from '../src/app/settle_bill.ts';
 import { healthBillingServiceName } from '../src/grpc/health_billing_service.ts';
 import { finishStalled, voidOverdue } from '../src/workers/bill_sweeper.ts';
 import { startHealthBillingHarness, type HealthBillingHarness } from './harness.ts';
+import { outcomeOf } from '@citypass/platform/testing';
 
 const planId = 'aurelia-basic';
 const dayMs = 86_400_000;
@@ -26,15 +26,6 @@ const today = new Date().toISOString().slice(0, 10);
 const yesterday = new Date(Date.now() - dayMs).toISOString().slice(0, 10);
 const key = (): string => randomBytes(8).toString('hex');
 let h: HealthBillingHarness;
-
-async function reasonOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    return error instanceof DomainError ? `${error.kind}:${error.reason}` : String(error);
-  }
-}
 
 before(async () => {
   h = await startHealthBillingHarness();
@@ -318,7 +309,7 @@ test('visit - a bill not paid in time is voided: accumulators released, nothing 
   assert.equal(read?.status, BillStatus.BILL_STATUS_VOIDED);
   assert.equal(await contributions(), 0);
   assert.equal(
-    await reasonOf(
+    await outcomeOf(
       h.clinic.billing.payBill({
         idempotencyKey: key(),
         billId: bill.billId,
@@ -336,14 +327,14 @@ test('check-in - a presentation opens one bill: replayed, it is refused', async 
   const presentation = patient.present(h.clinic.name);
   await h.clinic.billing.checkIn({ idempotencyKey: key(), presentation, plannedCodes: [] });
   assert.equal(
-    await reasonOf(h.clinic.billing.checkIn({ idempotencyKey: key(), presentation, plannedCodes: [] })),
+    await outcomeOf(h.clinic.billing.checkIn({ idempotencyKey: key(), presentation, plannedCodes: [] })),
     'unauthenticated:PRESENTATION_REPLAYED',
   );
 });
 
 test('check-in - a presentation addressed to another clinic is refused', async () => {
   const patient = await h.patient(planId);
-  const reason = await reasonOf(
+  const reason = await outcomeOf(
     h.clinic.billing.checkIn({
       idempotencyKey: key(),
       presentation: patient.present('another-clinic'),
@@ -362,9 +353,9 @@ test('bills - another clinic can neither read nor finalize a bill: BILL_NOT_FOUN
     plannedCodes: [],
   });
   assert.ok(bill);
-  assert.equal(await reasonOf(other.billing.getBill({ billId: bill.billId })), 'not_found:BILL_NOT_FOUND');
+  assert.equal(await outcomeOf(other.billing.getBill({ billId: bill.billId })), 'not_found:BILL_NOT_FOUND');
   assert.equal(
-    await reasonOf(other.billing.finalizeBill({ idempotencyKey: key(), billId: bill.billId })),
+    await outcomeOf(other.billing.finalizeBill({ idempotencyKey: key(), billId: bill.billId })),
     'not_found:BILL_NOT_FOUND',
   );
 });
@@ -376,8 +367,8 @@ test('payment - a mandate of another resident is PATIENT_MISMATCH; a refusal by 
   const bill = await finalizedBill(patient);
   const pay = (presentation: string) =>
     h.clinic.billing.payBill({ idempotencyKey: key(), billId: bill.billId, presentation });
-  assert.equal(await reasonOf(pay(stranger.present(h.clinic.name))), 'permission_denied:PATIENT_MISMATCH');
-  assert.equal(await reasonOf(pay(patient.present(h.clinic.name))), 'failed_precondition:INSUFFICIENT_FUNDS');
+  assert.equal(await outcomeOf(pay(stranger.present(h.clinic.name))), 'permission_denied:PATIENT_MISMATCH');
+  assert.equal(await outcomeOf(pay(patient.present(h.clinic.name))), 'failed_precondition:INSUFFICIENT_FUNDS');
   const { bill: waiting } = await h.clinic.billing.getBill({ billId: bill.billId });
   assert.equal(waiting?.status, BillStatus.BILL_STATUS_AWAITING_PAYMENT);
   await h.topUp(patient, 50_000n);
@@ -392,14 +383,14 @@ test('payment - a mandate of another resident is PATIENT_MISMATCH; a refusal by 
 test('plans - a version starts after today, on a day no other version of the plan starts, for an onboarded insurer', async () => {
   const put = (plan: Partial<typeof wirePlan>) =>
     h.operator.putPlan({ idempotencyKey: key(), plan: { ...wirePlan, ...plan } });
-  assert.equal(await reasonOf(put({ effectiveFrom: today })), 'invalid_argument:EFFECTIVE_DATE_NOT_FUTURE');
+  assert.equal(await outcomeOf(put({ effectiveFrom: today })), 'invalid_argument:EFFECTIVE_DATE_NOT_FUTURE');
   assert.equal(
-    await reasonOf(put({ effectiveFrom: '2999-01-01', insurer: 'nobody-insures' })),
+    await outcomeOf(put({ effectiveFrom: '2999-01-01', insurer: 'nobody-insures' })),
     'failed_precondition:INSURER_UNKNOWN',
   );
   const { plan } = await put({ effectiveFrom: '2999-01-01' });
   assert.equal(plan?.version, 2);
-  assert.equal(await reasonOf(put({ effectiveFrom: '2999-01-01' })), 'already_exists:EFFECTIVE_DATE_TAKEN');
+  assert.equal(await outcomeOf(put({ effectiveFrom: '2999-01-01' })), 'already_exists:EFFECTIVE_DATE_TAKEN');
   const { versions } = await h.operator.listPlans({ planId });
   assert.deepEqual(
     versions.map((version) => [version.version, version.effectiveFrom]),
@@ -457,10 +448,10 @@ test('edge - readiness over grpc.health.v1; a presentation is taken up to 16,384
   }
   const checkIn = (presentation: string) =>
     h.clinic.billing.checkIn({ idempotencyKey: key(), presentation, plannedCodes: [] });
-  assert.equal(await reasonOf(checkIn('x'.repeat(16_385))), 'invalid_argument:FIELD_TOO_LONG');
-  assert.notEqual(await reasonOf(checkIn('x'.repeat(16_384))), 'invalid_argument:FIELD_TOO_LONG');
+  assert.equal(await outcomeOf(checkIn('x'.repeat(16_385))), 'invalid_argument:FIELD_TOO_LONG');
+  assert.notEqual(await outcomeOf(checkIn('x'.repeat(16_384))), 'invalid_argument:FIELD_TOO_LONG');
   assert.equal(
-    await reasonOf(h.clinic.billing.putPlan({ idempotencyKey: key(), plan: wirePlan })),
+    await outcomeOf(h.clinic.billing.putPlan({ idempotencyKey: key(), plan: wirePlan })),
     'permission_denied:SCOPE_MISSING',
   );
 });

@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AuthorizeRequest, AuthorizeResponse, CaptureRequest, CaptureResponse } from '@citypass/proto/wallet/v1/wallet';
 import { request } from '@citypass/platform/bus';
-import { DomainError } from '@citypass/platform/errors';
 import { startWalletHarness, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
+import { outcomeOf } from '@citypass/platform/testing';
 
 let h: WalletHarness;
 let transit: ServiceClient;
@@ -38,15 +38,6 @@ const authorizeBytes = (phone: Phone, amountMinor: bigint): Uint8Array =>
   }).finish();
 const inSeconds = (seconds: number): number => Date.now() + seconds * 1000;
 
-async function reasonOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    return error instanceof DomainError ? `${error.kind}:${error.reason}` : String(error);
-  }
-}
-
 test('nats - authorize and capture over request/reply with the caller token and deadline', async () => {
   const phone = await h.resident();
   await h.topUp(phone, 2_000n);
@@ -75,11 +66,11 @@ test('nats - missing or foreign tokens, malformed or oversized payloads and pass
   const phone = await h.resident();
   await h.topUp(phone, 2_000n);
   assert.equal(
-    await reasonOf(request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), { deadlineMs: inSeconds(5) })),
+    await outcomeOf(request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), { deadlineMs: inSeconds(5) })),
     'unauthenticated:TOKEN_MISSING',
   );
   assert.equal(
-    await reasonOf(
+    await outcomeOf(
       request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), {
         deadlineMs: inSeconds(5),
         headers: { Authorization: 'Bearer x.y.z' },
@@ -89,19 +80,19 @@ test('nats - missing or foreign tokens, malformed or oversized payloads and pass
   );
   const headers = { Authorization: `Bearer ${transit.token}` };
   assert.equal(
-    await reasonOf(
+    await outcomeOf(
       request(nc, 'wallet.v1.authorize', Buffer.from([0xff, 0xff, 0xff]), { deadlineMs: inSeconds(5), headers }),
     ),
     'invalid_argument:PAYLOAD_MALFORMED',
   );
   assert.equal(
-    await reasonOf(
+    await outcomeOf(
       request(nc, 'wallet.v1.authorize', new Uint8Array(64 * 1024), { deadlineMs: inSeconds(5), headers }),
     ),
     'invalid_argument:PAYLOAD_TOO_LARGE',
   );
   assert.equal(
-    await reasonOf(
+    await outcomeOf(
       request(nc, 'wallet.v1.authorize', authorizeBytes(phone, 10n), { deadlineMs: Date.now() - 1, headers }),
     ),
     'deadline_exceeded:DEADLINE_EXCEEDED',
@@ -114,7 +105,7 @@ test('risk - velocity, daily amount and per-credential caps decline with their r
   const fast = await h.resident();
   await h.topUp(fast, 5_000n);
   const authorizeGrpc = (phone: Phone, amountMinor: bigint): Promise<string> =>
-    reasonOf(
+    outcomeOf(
       transit.wallet.authorize({
         idempotencyKey: key(),
         amount: { amountMinor, currency: 'EUR' },

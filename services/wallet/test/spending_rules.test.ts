@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { DomainError } from '@citypass/platform/errors';
 import { startWalletHarness, type ServiceClient, type WalletHarness } from './harness.ts';
+import { outcomeOf } from '@citypass/platform/testing';
 
 let h: WalletHarness;
 let shop: ServiceClient;
@@ -23,19 +23,10 @@ after(async () => {
 
 const key = (): string => randomBytes(12).toString('hex');
 const eur = (amountMinor: bigint): { amountMinor: bigint; currency: string } => ({ amountMinor, currency: 'EUR' });
-async function reasonOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    return error instanceof DomainError ? `${error.kind}:${error.reason}` : String(error);
-  }
-}
-
 test('top-up - a funding reference credits once, whatever the idempotency key', async () => {
   const phone = await h.resident();
   const topUp = (idempotencyKey: string, fundingReference: string): Promise<string> =>
-    reasonOf(
+    outcomeOf(
       funding.wallet.topUp({ idempotencyKey, residentId: phone.residentId, amount: eur(500n), fundingReference }),
     );
   assert.equal(await topUp(key(), 'payment-77'), 'OK');
@@ -66,8 +57,8 @@ test('risk - released holds give their amount back to the daily limits', async (
   }
   const { hold } = await authorize(900n);
   await shop.wallet.capture({ idempotencyKey: key(), holdId: hold?.holdId ?? '', amountMinor: 300n });
-  assert.equal(await reasonOf(authorize(700n)), 'OK', '300 spent of 1,000: 700 more fits');
-  assert.equal(await reasonOf(authorize(1n)), 'failed_precondition:RISK_DAILY_LIMIT');
+  assert.equal(await outcomeOf(authorize(700n)), 'OK', '300 spent of 1,000: 700 more fits');
+  assert.equal(await outcomeOf(authorize(1n)), 'failed_precondition:RISK_DAILY_LIMIT');
 });
 
 test('scopes - refunds need the refund scope', async () => {
@@ -83,7 +74,7 @@ test('scopes - refunds need the refund scope', async () => {
   });
   await shop.wallet.capture({ idempotencyKey: key(), holdId: hold?.holdId ?? '', amountMinor: 100n });
   assert.equal(
-    await reasonOf(
+    await outcomeOf(
       shop.wallet.refund({ idempotencyKey: key(), holdId: hold?.holdId ?? '', amountMinor: 10n, reason: '' }),
     ),
     'permission_denied:SCOPE_MISSING',

@@ -14,13 +14,13 @@ import {
   WalletServiceService,
 } from '@citypass/proto/wallet/v1/wallet';
 import { request } from '@citypass/platform/bus';
-import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { reconciliationReport } from '../src/app/reconciliation_report.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { expireDueHolds } from '../src/workers/hold_expiry.ts';
 import { createWalletStore } from '../src/store/wallet_store.ts';
 import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
+import { outcomeOf } from '@citypass/platform/testing';
 
 const insurerName = 'city-health-fund';
 const clinicName = 'clinic-north';
@@ -51,15 +51,6 @@ after(async () => {
 
 const key = (): string => randomBytes(12).toString('hex');
 const eur = (amountMinor: bigint): { amountMinor: bigint; currency: string } => ({ amountMinor, currency: 'EUR' });
-
-async function reasonOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'OK';
-  } catch (error) {
-    return error instanceof DomainError ? `${error.kind}:${error.reason}` : String(error);
-  }
-}
 
 async function account(kind: string, owner: string): Promise<{ balance: bigint; held: bigint } | undefined> {
   const row = (
@@ -280,7 +271,7 @@ test('split holds - void and expiry release both legs', async () => {
   assert.deepEqual(await resident(phone), { balance: 1_000n, held: 0n });
   assert.deepEqual(await account('payer', insurerName), payerBefore);
   assert.equal(
-    await reasonOf(
+    await outcomeOf(
       billing.wallet.capture({
         idempotencyKey: key(),
         holdId: short.hold?.holdId ?? '',
@@ -332,7 +323,7 @@ test('split holds - refunds return each leg within what it captured; beyond a le
   ];
   const before = await snapshot();
   const refund = (amountMinor: bigint, payerAmountMinor: bigint): Promise<string> =>
-    reasonOf(billing.wallet.refund({ idempotencyKey: key(), holdId, amountMinor, payerAmountMinor, reason: '' }));
+    outcomeOf(billing.wallet.refund({ idempotencyKey: key(), holdId, amountMinor, payerAmountMinor, reason: '' }));
   assert.equal(await refund(0n, 1n), 'failed_precondition:REFUND_EXCEEDS_CAPTURED', 'the payer leg is used up');
   assert.equal(await refund(1n, 1n), 'failed_precondition:REFUND_EXCEEDS_CAPTURED', 'both or neither');
   assert.equal(await refund(201n, 0n), 'failed_precondition:REFUND_EXCEEDS_CAPTURED', 'the resident leg has 200 left');
@@ -443,7 +434,7 @@ test('split holds - refusals: scope, mandate audience, payee, payer, funds on ei
       'invalid_argument:AMOUNT_NOT_POSITIVE',
     ],
   ];
-  for (const [what, call, expected] of cases) assert.equal(await reasonOf(call()), expected, what);
+  for (const [what, call, expected] of cases) assert.equal(await outcomeOf(call()), expected, what);
   assert.equal(await holdCount(), before);
   assert.deepEqual(await resident(phone), { balance: 1_000n, held: 0n });
   assert.deepEqual(await account('payer', insurerName), available);
@@ -452,11 +443,11 @@ test('split holds - refusals: scope, mandate audience, payee, payer, funds on ei
   const { hold } = await billing.wallet.authorize(splitRequest(phone, 100n, 100n));
   const holdId = hold?.holdId ?? '';
   assert.equal(
-    await reasonOf(chargeOnly.capture({ idempotencyKey: key(), holdId, amountMinor: 100n, payerAmountMinor: 100n })),
+    await outcomeOf(chargeOnly.capture({ idempotencyKey: key(), holdId, amountMinor: 100n, payerAmountMinor: 100n })),
     'permission_denied:SCOPE_MISSING',
   );
   assert.equal(
-    await reasonOf(
+    await outcomeOf(
       billing.wallet.capture({ idempotencyKey: key(), holdId, amountMinor: 100n, payerAmountMinor: 101n }),
     ),
     'invalid_argument:CAPTURE_EXCEEDS_HOLD',
@@ -478,7 +469,7 @@ test('split holds - idempotency: the same key and request answer the same, anoth
     { ...request, payerShare: undefined },
     { ...request, amount: eur(101n) },
   ]) {
-    assert.equal(await reasonOf(billing.wallet.authorize(other)), 'already_exists:IDEMPOTENCY_KEY_REUSED');
+    assert.equal(await outcomeOf(billing.wallet.authorize(other)), 'already_exists:IDEMPOTENCY_KEY_REUSED');
   }
   const capture = {
     idempotencyKey: key(),
@@ -489,7 +480,7 @@ test('split holds - idempotency: the same key and request answer the same, anoth
   const captured = await billing.wallet.capture(capture);
   assert.deepEqual(await billing.wallet.capture(capture), captured);
   assert.equal(
-    await reasonOf(billing.wallet.capture({ ...capture, payerAmountMinor: 199n })),
+    await outcomeOf(billing.wallet.capture({ ...capture, payerAmountMinor: 199n })),
     'already_exists:IDEMPOTENCY_KEY_REUSED',
   );
   const held = await h.db.query('SELECT 1 FROM holds WHERE resident_id = $1', [phone.residentId]);
@@ -499,7 +490,7 @@ test('split holds - idempotency: the same key and request answer the same, anoth
 test('payer accounts - funded like a resident, read only by the payer itself', async () => {
   const reference = `transfer-${key()}`;
   const topUp = (overrides: Record<string, unknown>): Promise<string> =>
-    reasonOf(
+    outcomeOf(
       bank.wallet.topUp({
         idempotencyKey: key(),
         residentId: '',
@@ -537,18 +528,18 @@ test('payer accounts - funded like a resident, read only by the payer itself', a
     balance: eur(now?.balance ?? 0n),
     available: eur((now?.balance ?? 0n) - (now?.held ?? 0n)),
   });
-  assert.equal(await reasonOf(clinic.wallet.getBalance(read)), 'permission_denied:SCOPE_MISSING');
-  assert.equal(await reasonOf(billing.wallet.getBalance(read)), 'permission_denied:SCOPE_MISSING', 'no read: scope');
+  assert.equal(await outcomeOf(clinic.wallet.getBalance(read)), 'permission_denied:SCOPE_MISSING');
+  assert.equal(await outcomeOf(billing.wallet.getBalance(read)), 'permission_denied:SCOPE_MISSING', 'no read: scope');
   assert.equal(
-    await reasonOf(clinic.wallet.getBalance({ ...read, payer: clinicName })),
+    await outcomeOf(clinic.wallet.getBalance({ ...read, payer: clinicName })),
     'failed_precondition:PAYER_ACCOUNT_NOT_FOUND',
   );
   assert.equal(
-    await reasonOf(insurer.wallet.getBalance(read, { metadata: bearer('') })),
+    await outcomeOf(insurer.wallet.getBalance(read, { metadata: bearer('') })),
     'unauthenticated:TOKEN_MISSING',
   );
   assert.equal(
-    await reasonOf(insurer.wallet.getBalance({ ...read, currency: 'USD' })),
+    await outcomeOf(insurer.wallet.getBalance({ ...read, currency: 'USD' })),
     'invalid_argument:CURRENCY_UNSUPPORTED',
   );
 });
@@ -580,7 +571,7 @@ test('split holds - over NATS with the same rules and field limits as gRPC', asy
     );
     assert.deepEqual([captured.hold?.status, captured.hold?.payerCapturedMinor], ['captured', 300n]);
     const refusedAt = async (overrides: Partial<AuthorizeRequest>): Promise<string> =>
-      reasonOf(
+      outcomeOf(
         send('wallet.v1.authorize', AuthorizeRequest.encode(splitRequest(phone, 100n, 300n, overrides)).finish()),
       );
     assert.equal(
@@ -608,7 +599,7 @@ test('split holds - many residents against one payer in parallel never overdraw 
   // 36 shares of 700 against 10,000 from 12 residents at once: 14 fit (9,800), whatever the order.
   const outcomes = await Promise.all(
     phones.flatMap((phone) =>
-      Array.from({ length: 3 }, () => reasonOf(billing.wallet.authorize(splitRequest(phone, 50n, 700n, share(700n))))),
+      Array.from({ length: 3 }, () => outcomeOf(billing.wallet.authorize(splitRequest(phone, 50n, 700n, share(700n))))),
     ),
   );
   assert.equal(outcomes.filter((reason) => reason === 'OK').length, 14, JSON.stringify(outcomes));
@@ -632,7 +623,7 @@ test('split holds - many residents against one payer in parallel never overdraw 
       : billing.wallet.void({ idempotencyKey: key(), holdId: row.id }),
   );
   const short = phones.map((phone) =>
-    reasonOf(billing.wallet.authorize(splitRequest(phone, 20n, 300n, { ...share(300n), holdTtlSeconds: 1 }))),
+    outcomeOf(billing.wallet.authorize(splitRequest(phone, 20n, 300n, { ...share(300n), holdTtlSeconds: 1 }))),
   );
   const sweeps = Array.from({ length: 4 }, () => expireDueHolds(store));
   await Promise.all([...closing, ...sweeps]);
@@ -661,7 +652,7 @@ test('split holds - many residents against one payer in parallel never overdraw 
     ...phones.map(async (phone) => {
       const reasons: string[] = [];
       for (let round = 0; round < 3; round++)
-        reasons.push(await reasonOf(billing.wallet.authorize(splitRequest(phone, 10n, 100n, share(100n)))));
+        reasons.push(await outcomeOf(billing.wallet.authorize(splitRequest(phone, 10n, 100n, share(100n)))));
       return reasons.join(',');
     }),
     ...Array.from({ length: 3 }, sweeping),
