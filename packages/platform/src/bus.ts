@@ -23,6 +23,7 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import { boundedMessage, DomainError, isDomainError, type ErrorKind } from './errors.ts';
 import { asRetryableFailure } from './infrastructure_errors.ts';
+import type { ClientCredentials } from './client_credentials.ts';
 import type { Logger } from './log.ts';
 import { commonReasons } from './reasons.ts';
 import { extractTrace, injectTrace } from './trace_headers.ts';
@@ -432,4 +433,30 @@ export async function openExistingBucket(js: JetStreamClient, bucket: string): P
   const kv = await new Kvm(js).open(bucket);
   await kv.status();
   return kv;
+}
+
+/**
+ * Request/reply as a client-credentials caller (a service calling the wallet): each request carries the current
+ * access token, and a request refused as unauthenticated is sent once more with a token fetched again (identity
+ * may have rotated its keys, or the token may have just expired). Each request gets `timeoutMs` as its deadline.
+ */
+export function authorizedRequester(
+  nc: NatsConnection,
+  credentials: ClientCredentials,
+  timeoutMs: number,
+): (subject: string, payload: Uint8Array) => Promise<Uint8Array> {
+  return async (subject, payload) => {
+    for (let attempt = 1; ; attempt++) {
+      const headers = { Authorization: `Bearer ${await credentials.token()}` };
+      try {
+        return await request(nc, subject, payload, { deadlineMs: Date.now() + timeoutMs, headers });
+      } catch (error) {
+        if (attempt === 1 && isDomainError(error) && error.kind === 'unauthenticated') {
+          credentials.invalidate();
+          continue;
+        }
+        throw error;
+      }
+    }
+  };
 }

@@ -16,9 +16,8 @@ import {
   VoidResponse,
   type Hold,
 } from '@citypass/proto/wallet/v1/wallet';
-import { request } from '@citypass/platform/bus';
+import { authorizedRequester } from '@citypass/platform/bus';
 import type { ClientCredentials } from '@citypass/platform/client_credentials';
-import { isDomainError } from '@citypass/platform/errors';
 
 export interface SplitCharge {
   readonly key: string;
@@ -50,20 +49,7 @@ export interface WalletLink {
 const callTimeoutMs = 5_000;
 
 export function natsWalletLink(nc: NatsConnection, credentials: ClientCredentials): WalletLink {
-  const call = async (subject: string, payload: Uint8Array): Promise<Uint8Array> => {
-    for (let attempt = 1; ; attempt++) {
-      const headers = { Authorization: `Bearer ${await credentials.token()}` };
-      try {
-        return await request(nc, subject, payload, { deadlineMs: Date.now() + callTimeoutMs, headers });
-      } catch (error) {
-        if (attempt === 1 && isDomainError(error) && error.kind === 'unauthenticated') {
-          credentials.invalidate();
-          continue;
-        }
-        throw error;
-      }
-    }
-  };
+  const call = authorizedRequester(nc, credentials, callTimeoutMs);
   const holdOf = (hold: Hold | undefined, verb: string): Hold => {
     if (hold === undefined) throw new Error(`the wallet answered ${verb} without its hold`);
     return hold;

@@ -13,7 +13,7 @@ import {
   VoidRequest,
   type Hold,
 } from '@citypass/proto/wallet/v1/wallet';
-import { request } from '@citypass/platform/bus';
+import { authorizedRequester } from '@citypass/platform/bus';
 import type { ClientCredentials } from '@citypass/platform/client_credentials';
 import { isDomainError } from '@citypass/platform/errors';
 
@@ -33,20 +33,7 @@ export interface WalletLink {
 const callTimeoutMs = 5_000;
 
 export function natsWalletLink(nc: NatsConnection, credentials: ClientCredentials): WalletLink {
-  const call = async (subject: string, payload: Uint8Array): Promise<Uint8Array> => {
-    for (let attempt = 1; ; attempt++) {
-      const headers = { Authorization: `Bearer ${await credentials.token()}` };
-      try {
-        return await request(nc, subject, payload, { deadlineMs: Date.now() + callTimeoutMs, headers });
-      } catch (error) {
-        if (attempt === 1 && isDomainError(error) && error.kind === 'unauthenticated') {
-          credentials.invalidate();
-          continue;
-        }
-        throw error;
-      }
-    }
-  };
+  const call = authorizedRequester(nc, credentials, callTimeoutMs);
   return {
     async charge({ key, presentation, amountMinor, currency, reference, holdTtlSeconds = 0 }) {
       const authorized = AuthorizeResponse.decode(
