@@ -36,6 +36,8 @@ export interface HealthBillingHarness {
   readonly db: Pool;
   readonly operator: HealthBillingClient;
   readonly insurer: string;
+  /** The insurer calling health billing with its own token (`insure:<insurer>`). */
+  readonly insurerBilling: HealthBillingClient;
   readonly clinic: Clinic;
   /** Onboards another clinic (bill:) and waits until health billing knows it. */
   addClinic(name: string): Promise<Clinic>;
@@ -56,7 +58,7 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
   const clients: { close(): void }[] = [];
   const billingService = await wallet.service('health-billing', ['adjudicate:health-billing', 'refund:health-billing']);
   const bank = await wallet.service('bank', ['topup:bank']);
-  await wallet.service(insurerName, [`insure:${insurerName}`]);
+  const insurerService = await wallet.service(insurerName, [`insure:${insurerName}`]);
   await waitFor(async () => (await account('payer', insurerName)) !== undefined, 'payer account');
   const database: TestDatabase = await testPostgres();
   let offsetMs = 0;
@@ -112,6 +114,7 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
     return { name, billing: clientWith(await tokenFor(name, onboarded.clientSecret, `bill:${name}`)) };
   };
   const clinic = await addClinic('riverside-clinic');
+  const insurerBilling = clientWith(await tokenFor(insurerName, insurerService.clientSecret, `insure:${insurerName}`));
   await waitFor(
     async () =>
       ((await db.query("SELECT 1 FROM parties WHERE name = $1 AND kind = 'insurer'", [insurerName])).rowCount ?? 0) > 0,
@@ -135,6 +138,7 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
     db,
     operator,
     insurer: insurerName,
+    insurerBilling,
     clinic,
     addClinic,
     async patient(planId) {
