@@ -9,13 +9,13 @@
 // Production deployments set every variable themselves (deploy/k8s).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
+import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
 import { isDomainError } from '@citypass/platform/errors';
 import { commonReasons } from '@citypass/platform/reasons';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
@@ -46,15 +46,7 @@ function devSecrets(file: string): Record<string, string> {
     ];
     writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   }
-  return Object.fromEntries(
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const at = line.indexOf('=');
-        return [line.slice(0, at), line.slice(at + 1)];
-      }),
-  );
+  return readDevEnv(file);
 }
 
 async function ensureDatabase(name: string): Promise<string> {
@@ -72,7 +64,7 @@ async function ensureDatabase(name: string): Promise<string> {
 }
 
 const children: ChildProcess[] = [];
-const secretsFile = process.env.CITYPASS_DEV_ENV ?? join(homedir(), '.config', 'citypass', 'dev.env');
+const secretsFile = devEnvPath();
 const secrets = devSecrets(secretsFile);
 // Added after the first secrets: a development file made before health billing gets its key ring now.
 if (secrets.HEALTH_BILLING_DATA_KEYS === undefined) {

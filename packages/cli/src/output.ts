@@ -1,0 +1,45 @@
+// How a command answers: a few plain lines for a person, or (with --json) one JSON object on stdout that a script
+// parses, the same shape whether it succeeded or not. Errors go to stderr for people; their reason is the service's
+// stable reason string, so a script can switch on it.
+import { boundedMessage, isDomainError } from '@citypass/platform/errors';
+import { exitCodeOf, exitCodes, type ExitCode } from './exit_codes.ts';
+
+export interface Output {
+  readonly json: boolean;
+  /** The command's result: `lines` for a person, `value` for --json. */
+  result(value: Record<string, unknown>, lines: readonly string[]): ExitCode;
+  /** A failure: printed and turned into the exit code that says whether to retry. */
+  failure(error: unknown): ExitCode;
+  usage(message: string): ExitCode;
+}
+
+export interface Streams {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+export function createOutput(json: boolean, streams: Streams): Output {
+  const fail = (code: ExitCode, error: { kind: string; reason: string; message: string }): ExitCode => {
+    if (json) streams.stdout(`${JSON.stringify({ ok: false, error })}\n`);
+    else streams.stderr(`citypass: ${error.reason}: ${error.message}\n`);
+    return code;
+  };
+  return {
+    json,
+    result(value, lines) {
+      streams.stdout(json ? `${JSON.stringify({ ok: true, ...value })}\n` : `${lines.join('\n')}\n`);
+      return exitCodes.ok;
+    },
+    failure(error) {
+      if (isDomainError(error))
+        return fail(exitCodeOf(error), { kind: error.kind, reason: error.reason, message: error.message });
+      // Not the service's answer: a bug here or a fault of the machine. Tokens and secrets never reach an error's
+      // message (they travel in headers only), so it is shown, bounded, for whoever debugs it.
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return fail(exitCodes.unavailable, { kind: 'internal', reason: 'CLI_FAILED', message: boundedMessage(message) });
+    },
+    usage(message) {
+      return fail(exitCodes.usage, { kind: 'usage', reason: 'USAGE', message });
+    },
+  };
+}

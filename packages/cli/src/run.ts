@@ -1,0 +1,76 @@
+// `citypass <command words> [arguments] [flags]`: finds the command, parses its flags strictly, and runs it
+// against the gateway. Returns the exit code (exit_codes.ts) instead of exiting, so tests run it in-process.
+import { parseArgs } from 'node:util';
+import { commands, type Command } from './commands.ts';
+import { exitCodes, type ExitCode } from './exit_codes.ts';
+import { gatewayFrom, identityAsOperator, type IdentityClient } from './gateway.ts';
+import { createOutput, type Streams } from './output.ts';
+
+const globalOptions = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } as const;
+
+function help(): string {
+  const width = Math.max(...commands.map((command) => command.words.join(' ').length));
+  return [
+    'citypass: the city operators command line',
+    '',
+    'Commands:',
+    ...commands.map((command) => `  ${command.words.join(' ').padEnd(width)}  ${command.summary}`),
+    '',
+    'Every command takes --json (one JSON object on stdout, {"ok": true|false, ...}) and --help.',
+    'Exit codes: 0 done; 1 refused by the gateway (repeating will not help); 2 wrong command line; 3 gateway',
+    'unreachable or busy (retry, with the same --idempotency-key where the command printed one).',
+    'Gateway: CITYPASS_IDENTITY_URL (http://127.0.0.1:7100), CITYPASS_IDENTITY_GRPC (127.0.0.1:7101),',
+    'CITYPASS_OPERATOR_CLIENT_ID (operator) and CITYPASS_OPERATOR_CLIENT_SECRET (else the file `npm start` writes).',
+    '',
+  ].join('\n');
+}
+
+function find(args: readonly string[]): Command | undefined {
+  return commands.find((command) => command.words.every((word, index) => args[index] === word));
+}
+
+export async function run(args: readonly string[], env: NodeJS.ProcessEnv, streams: Streams): Promise<ExitCode> {
+  const command = find(args);
+  const json = args.includes('--json');
+  const out = createOutput(json, streams);
+  if (command === undefined) {
+    if (args.length === 0 || args[0] === 'help' || args[0] === '--help' || args[0] === '-h') {
+      streams.stdout(help());
+      return exitCodes.ok;
+    }
+    return out.usage(`unknown command "${args.filter((arg) => !arg.startsWith('-')).join(' ')}"; see citypass --help`);
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: args.slice(command.words.length),
+      options: { ...command.options, ...globalOptions },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    return out.usage(`${error instanceof Error ? error.message : String(error)}\nusage: ${command.usage}`);
+  }
+  if (parsed.values.help === true) {
+    streams.stdout(`usage: ${command.usage}\n${command.summary}\n`);
+    return exitCodes.ok;
+  }
+  if (parsed.positionals.length !== command.positionals)
+    return out.usage(`expected ${command.positionals} argument(s)\nusage: ${command.usage}`);
+  const gateway = gatewayFrom(env);
+  if ('missing' in gateway) return out.usage(gateway.missing);
+  let identity: IdentityClient | undefined;
+  try {
+    return await command.run({
+      values: parsed.values,
+      positionals: parsed.positionals,
+      out,
+      gateway,
+      identity: () => (identity ??= identityAsOperator(gateway)),
+    });
+  } catch (error) {
+    return out.failure(error);
+  } finally {
+    identity?.close();
+  }
+}

@@ -1,0 +1,280 @@
+// The operators' CLI against a real identity (its own database, NATS and ports): what an operator's script sees,
+// the JSON object and the exit code, for each command done, refused, mistyped and unable to reach the gateway.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { freePort } from '@citypass/platform/testing';
+import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
+import { startHarness, type IdentityHarness } from '../../../services/identity/test/harness.ts';
+import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { run } from '../src/run.ts';
+
+let h: IdentityHarness;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  h = await startHarness();
+  env = {
+    CITYPASS_IDENTITY_URL: h.issuer,
+    CITYPASS_IDENTITY_GRPC: `127.0.0.1:${h.identity.grpcPort}`,
+    CITYPASS_OPERATOR_CLIENT_SECRET: h.config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    // Never the developer's own settings file.
+    CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
+  };
+});
+
+after(async () => {
+  await h.stop();
+});
+
+interface Ran {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The --json answer. */
+  readonly json: JsonAnswer;
+}
+
+interface JsonAnswer {
+  readonly ok: boolean;
+  readonly error?: { kind: string; reason: string; message: string };
+  readonly [field: string]: unknown;
+}
+
+async function citypass(args: string[], environment: NodeJS.ProcessEnv = env): Promise<Ran> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, environment, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+  });
+  const json = args.includes('--json') ? (JSON.parse(stdout) as JsonAnswer) : { ok: code === 0 };
+  return { code, stdout, stderr, json };
+}
+
+const name = (): string => `svc-${randomBytes(4).toString('hex')}`;
+
+test('onboard - prints the client and its secret once; the secret signs the service in; the same key answers the same', async () => {
+  const service = name();
+  const args = ['onboard', service, '--display-name', 'Harbour parking', '--contact-email', 'ops@parking.example'];
+  const first = await citypass([
+    ...args,
+    '--scope',
+    `refund:${service}`,
+    '--idempotency-key',
+    `k-${service}`,
+    '--json',
+  ]);
+  assert.equal(first.code, 0, first.stdout);
+  assert.equal(first.json.clientId, service);
+  assert.deepEqual(first.json.scopes, [`charge:${service}`, `refund:${service}`]);
+  assert.equal(first.json.idempotencyKey, `k-${service}`);
+  const token = await h.clientCredentialsToken(
+    service,
+    String(first.json.clientSecret),
+    'urn:citypass:wallet',
+    `charge:${service} refund:${service}`,
+  );
+  assert.equal(token.status, 200);
+
+  const again = await citypass([
+    ...args,
+    '--scope',
+    `refund:${service}`,
+    '--idempotency-key',
+    `k-${service}`,
+    '--json',
+  ]);
+  assert.equal(again.code, 0);
+  assert.deepEqual(again.json, first.json);
+
+  const human = await citypass(['onboard', name(), '--display-name', 'Bikes', '--contact-email', 'ops@bikes.example']);
+  assert.equal(human.code, 0);
+  assert.match(human.stdout, /^onboarded svc-[0-9a-f]{8} \(idempotency key [0-9a-f]{24}\)$/m);
+  assert.match(human.stdout, /^client secret \(shown once, store it now\): \S{20,}$/m);
+});
+
+test("onboard - identity's refusal is exit 1 with its reason, as JSON on stdout or as one line on stderr", async () => {
+  const refused = await citypass([
+    'onboard',
+    'Not A Name',
+    '--display-name',
+    'x',
+    '--contact-email',
+    'a@b.example',
+    '--json',
+  ]);
+  assert.equal(refused.code, 1);
+  assert.deepEqual(refused.json.ok, false);
+  assert.equal(refused.json.error?.kind, 'invalid_argument');
+  assert.equal(refused.json.error.reason, 'SERVICE_NAME_INVALID');
+
+  const reserved = await citypass(['onboard', 'operator', '--display-name', 'x', '--contact-email', 'a@b.example']);
+  assert.equal(reserved.code, 1);
+  assert.match(reserved.stderr, /^citypass: SERVICE_NAME_RESERVED: /);
+  assert.equal(reserved.stdout, '');
+});
+
+test('residents create - prints the resident and the enrollment code; the resident enrolls with it; senior and plan kept', async () => {
+  const created = await citypass([
+    'residents',
+    'create',
+    '--given-name',
+    'Ada',
+    '--family-name',
+    'Lovelace',
+    '--birth-date',
+    '1950-12-10',
+    '--concession',
+    'senior',
+    '--plan',
+    'aurelia-basic',
+    '--json',
+  ]);
+  assert.equal(created.code, 0, created.stdout);
+  const residentId = String(created.json.residentId);
+  const read = await h.operator.getResident({ residentId });
+  assert.equal(read.resident?.concessionClass, ConcessionClass.CONCESSION_CLASS_SENIOR);
+  assert.equal(read.resident.coveragePlanRef, 'aurelia-basic');
+  assert.ok(Date.parse(String(created.json.enrollmentCodeExpiresAt)) > Date.now());
+
+  const app = new ResidentApp(h.issuer);
+  const token = await app.enroll(String(created.json.enrollmentCode), 'correct horse battery');
+  assert.equal((await app.requestCredential(token)).status, 200);
+});
+
+test('residents create - a wrong concession is a usage error (nothing sent); a bad birth date is identity refusing it', async () => {
+  const wrong = await citypass([
+    'residents',
+    'create',
+    '--given-name',
+    'A',
+    '--family-name',
+    'B',
+    '--birth-date',
+    '2000-01-01',
+    '--concession',
+    'vip',
+    '--json',
+  ]);
+  assert.equal(wrong.code, 2);
+  assert.equal(wrong.json.error?.reason, 'USAGE');
+  assert.match(wrong.json.error.message, /adult, child, senior, student/);
+
+  const badDate = await citypass([
+    'residents',
+    'create',
+    '--given-name',
+    'A',
+    '--family-name',
+    'B',
+    '--birth-date',
+    '2000-02-30',
+    '--json',
+  ]);
+  assert.equal(badDate.code, 1);
+  assert.equal(badDate.json.error?.kind, 'invalid_argument');
+  assert.match(badDate.json.error.reason, /^[A-Z_]+$/);
+});
+
+test('revoke - the credential is revoked with the reason; an unknown credential is exit 1, CREDENTIAL_NOT_FOUND', async () => {
+  const created = await h.operator.createResident({
+    idempotencyKey: randomBytes(8).toString('hex'),
+    givenName: 'Rev',
+    familyName: 'Oked',
+    birthDate: '1990-01-01',
+    concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+    coveragePlanRef: '',
+  });
+  const app = new ResidentApp(h.issuer);
+  const token = await app.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery');
+  assert.equal((await app.requestCredential(token)).status, 200);
+  const residentId = created.resident?.residentId ?? '';
+  const credentialId = (await h.operator.getResident({ residentId })).activeCredential?.credentialId ?? '';
+  assert.notEqual(credentialId, '');
+
+  const revoked = await citypass(['revoke', credentialId, '--reason', 'phone reported stolen', '--json']);
+  assert.equal(revoked.code, 0, revoked.stdout);
+  assert.equal(revoked.json.status, 'revoked');
+  assert.equal(revoked.json.residentId, residentId);
+  const status = await h.operator.getCredentialStatus({ credentialId });
+  assert.equal(status.credential?.status, 'revoked');
+  assert.equal(status.credential.revocationReason, 'phone reported stolen');
+
+  const unknown = await citypass(['revoke', 'cred-unknown', '--reason', 'x', '--json']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.json.error?.reason ?? '', /^(CREDENTIAL_NOT_FOUND|CREDENTIAL_ID_INVALID)$/);
+
+  const noReason = await citypass(['revoke', credentialId]);
+  assert.equal(noReason.code, 2);
+});
+
+test('sign-in and reach: a wrong operator secret is exit 1 and is never printed; no gateway is exit 3; no secret at all is exit 2', async () => {
+  const wrongSecret = `wrong-${randomBytes(16).toString('hex')}`;
+  const refused = await citypass(['revoke', 'c-1', '--reason', 'x', '--json'], {
+    ...env,
+    CITYPASS_OPERATOR_CLIENT_SECRET: wrongSecret,
+  });
+  assert.equal(refused.code, 1);
+  assert.equal(refused.json.error?.kind, 'unauthenticated');
+  assert.ok(!refused.stdout.includes(wrongSecret) && !refused.stderr.includes(wrongSecret));
+
+  const closed = await freePort();
+  const unreachable = await citypass(['revoke', 'c-1', '--reason', 'x', '--json'], {
+    ...env,
+    CITYPASS_IDENTITY_URL: `http://127.0.0.1:${closed}`,
+  });
+  assert.equal(unreachable.code, 3);
+  assert.equal(unreachable.json.error?.kind, 'unavailable');
+
+  const noSecret = await citypass(['revoke', 'c-1', '--reason', 'x'], { CITYPASS_DEV_ENV: env.CITYPASS_DEV_ENV });
+  assert.equal(noSecret.code, 2);
+  assert.match(noSecret.stderr, /CITYPASS_OPERATOR_CLIENT_SECRET/);
+});
+
+test('usage: unknown commands and flags are exit 2; --help and no arguments print the commands', async () => {
+  assert.equal((await citypass(['frobnicate'])).code, 2);
+  assert.equal(
+    (await citypass(['onboard', 'x', '--display-name', 'x', '--contact-email', 'a@b.example', '--bogus'])).code,
+    2,
+  );
+  const helped = await citypass([]);
+  assert.equal(helped.code, 0);
+  assert.match(helped.stdout, /residents create/);
+  assert.match((await citypass(['onboard', '--help'])).stdout, /^usage: citypass onboard <name>/);
+});
+
+test('the executable: `citypass` runs as its own process and exits with the command code', async () => {
+  const cli = join(import.meta.dirname, '..', 'src', 'main.ts');
+  const spawned = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], { env: { ...env, PATH: process.env.PATH } });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.on('close', (code) => {
+        resolve({ code, stdout });
+      });
+    });
+  const created = await spawned([
+    'residents',
+    'create',
+    '--given-name',
+    'Proc',
+    '--family-name',
+    'Ess',
+    '--birth-date',
+    '1999-09-09',
+    '--json',
+  ]);
+  assert.equal(created.code, 0, created.stdout);
+  assert.match(String((JSON.parse(created.stdout) as JsonAnswer).residentId), /^[0-9a-f-]{36}$/);
+  assert.equal((await spawned(['nope'])).code, 2);
+});
