@@ -6,8 +6,8 @@ import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import pg from 'pg';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { startHarness } from '../services/identity/test/harness.ts';
-import { signCompact } from '../test/support/jose.ts';
-import { ResidentApp } from '../test/support/resident_app.ts';
+import { signCompact } from '@citypass/phone';
+import { ResidentApp } from '@citypass/phone';
 import { emit, median, percentile } from './lib.ts';
 
 const bench = 'identity_issuance';

@@ -8,7 +8,7 @@ import { createPresentation } from '@citypass/credential';
 import type { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import type { PromiseClient } from '@citypass/platform/grpc';
 import type { GateRuntime } from '@citypass/gate';
-import { ResidentApp } from '../test/support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 
 export type PropagationPhone = {
   readonly app: ResidentApp;

@@ -20,7 +20,7 @@ import { bearer, promiseClient } from '@citypass/platform/grpc';
 import { freePort, testPostgres, uniqueName } from '@citypass/platform/testing';
 import { startHarness } from '../services/identity/test/harness.ts';
 import { decideTap, GateRuntime, grpcGateLink } from '@citypass/gate';
-import { ResidentApp } from '../test/support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 import { startServiceProcess } from '../test/support/service_process.ts';
 import { emit, median, percentile, timedLoop } from './lib.ts';
 import { measurePropagation, type PropagationPhone } from './revocation_propagation.ts';

@@ -14,7 +14,7 @@ import { createPresentation } from '@citypass/credential';
 import { request } from '@citypass/platform/bus';
 import { freePort, testPostgres } from '@citypass/platform/testing';
 import { startHarness } from '../services/identity/test/harness.ts';
-import { ResidentApp } from '../test/support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 import { startServiceProcess } from '../test/support/service_process.ts';
 import { emit, median, percentile } from './lib.ts';
 

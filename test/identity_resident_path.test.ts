@@ -19,7 +19,7 @@ import {
 } from '@citypass/credential';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
-import { ResidentApp } from './support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 import { startIdentityProcess, type IdentityProcess } from './support/identity_process.ts';
 
 const password = 'correct horse battery staple';

@@ -46,7 +46,7 @@ import {
   type CitypassNats,
   type NatsUser,
 } from './support/citypass_nats.ts';
-import { ResidentApp } from './support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
 import { until } from './support/until.ts';
 

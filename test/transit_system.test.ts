@@ -22,7 +22,7 @@ import { createPool } from '@citypass/platform/pg';
 import { freePort, refusalOf, type TestDatabase, testPostgres, uniqueName } from '@citypass/platform/testing';
 import { GateRuntime, grpcGateLink } from '@citypass/gate';
 import { startIdentityProcess, type IdentityProcess } from './support/identity_process.ts';
-import { ResidentApp } from './support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 import { startOtlpCollector, type OtlpCollector } from './support/otlp_collector.ts';
 import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
 import { until } from './support/until.ts';

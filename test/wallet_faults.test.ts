@@ -19,7 +19,7 @@ import { startHarness, type IdentityHarness } from '../services/identity/test/ha
 import { startServiceProcess, type ServiceProcess } from './support/service_process.ts';
 import { createPresentation } from '@citypass/credential';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
-import { ResidentApp } from './support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 
 let identity: IdentityHarness;
 let database: TestDatabase;

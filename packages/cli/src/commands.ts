@@ -4,7 +4,7 @@
 // failed for want of an answer can be repeated with it and not create twice.
 import { randomBytes } from 'node:crypto';
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
+import { concessions, text } from './command_values.ts';
 import type { ExitCode } from './exit_codes.ts';
 import type { Gateway, IdentityClient } from './gateway.ts';
 import type { Output } from './output.ts';
@@ -12,7 +12,10 @@ import type { Output } from './output.ts';
 export interface CommandContext {
   readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
   readonly positionals: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
   readonly out: Output;
+  /** For what a person sees beside the result (a QR code), never for what a script parses. */
+  readonly stderr: (text: string) => void;
   readonly gateway: Gateway;
   readonly identity: () => IdentityClient;
 }
@@ -25,14 +28,12 @@ export interface Command {
   readonly options: ParseArgsOptionsConfig;
   /** How many positional arguments follow the words. */
   readonly positionals: number;
+  /** Whether it calls the gateway (and so needs the operator's sign-in). */
+  readonly gateway: boolean;
   run(context: CommandContext): Promise<ExitCode>;
 }
 
 const idempotencyKeyOption = { 'idempotency-key': { type: 'string' } } as const;
-const text = (context: CommandContext, name: string): string => {
-  const value = context.values[name];
-  return typeof value === 'string' ? value : '';
-};
 const keyOf = (context: CommandContext): string => text(context, 'idempotency-key') || randomBytes(12).toString('hex');
 
 const onboard: Command = {
@@ -47,6 +48,7 @@ const onboard: Command = {
     ...idempotencyKeyOption,
   },
   positionals: 1,
+  gateway: true,
   async run(context) {
     const name = context.positionals[0] ?? '';
     const displayName = text(context, 'display-name');
@@ -81,13 +83,6 @@ const onboard: Command = {
   },
 };
 
-const concessions: Readonly<Record<string, ConcessionClass>> = {
-  adult: ConcessionClass.CONCESSION_CLASS_ADULT,
-  child: ConcessionClass.CONCESSION_CLASS_CHILD,
-  senior: ConcessionClass.CONCESSION_CLASS_SENIOR,
-  student: ConcessionClass.CONCESSION_CLASS_STUDENT,
-};
-
 const createResident: Command = {
   words: ['residents', 'create'],
   usage:
@@ -102,6 +97,7 @@ const createResident: Command = {
     ...idempotencyKeyOption,
   },
   positionals: 0,
+  gateway: true,
   async run(context) {
     const concession = concessions[text(context, 'concession')];
     if (concession === undefined)
@@ -134,6 +130,7 @@ const revoke: Command = {
   summary: "revoke a resident's credential (a lost or stolen phone): gates and the wallet refuse it from then on",
   options: { reason: { type: 'string' } },
   positionals: 1,
+  gateway: true,
   async run(context) {
     const reason = text(context, 'reason');
     if (reason === '') return context.out.usage('revoke needs --reason (kept in the audit log)');
@@ -153,4 +150,4 @@ const revoke: Command = {
   },
 };
 
-export const commands: readonly Command[] = [onboard, createResident, revoke];
+export const operatorCommands: readonly Command[] = [onboard, createResident, revoke];

@@ -27,10 +27,16 @@ export function gatewayFrom(env: NodeJS.ProcessEnv): Gateway | { missing: string
       missing: `no operator secret: set CITYPASS_OPERATOR_CLIENT_SECRET, or run \`npm start\` once (it writes ${devEnvPath(env)})`,
     };
   return {
-    identityUrl: (env.CITYPASS_IDENTITY_URL ?? 'http://127.0.0.1:7100').replace(/\/+$/, ''),
-    identityGrpc: env.CITYPASS_IDENTITY_GRPC ?? '127.0.0.1:7101',
+    ...gatewayAddresses(env),
     operatorClientId: env.CITYPASS_OPERATOR_CLIENT_ID ?? 'operator',
     operatorClientSecret: secret,
+  };
+}
+
+export function gatewayAddresses(env: NodeJS.ProcessEnv): Pick<Gateway, 'identityUrl' | 'identityGrpc'> {
+  return {
+    identityUrl: (env.CITYPASS_IDENTITY_URL ?? 'http://127.0.0.1:7100').replace(/\/+$/, ''),
+    identityGrpc: env.CITYPASS_IDENTITY_GRPC ?? '127.0.0.1:7101',
   };
 }
 

@@ -1,11 +1,13 @@
 // `citypass <command words> [arguments] [flags]`: finds the command, parses its flags strictly, and runs it
 // against the gateway. Returns the exit code (exit_codes.ts) instead of exiting, so tests run it in-process.
 import { parseArgs } from 'node:util';
-import { commands, type Command } from './commands.ts';
+import { operatorCommands, type Command } from './commands.ts';
+import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
-import { gatewayFrom, identityAsOperator, type IdentityClient } from './gateway.ts';
+import { gatewayAddresses, gatewayFrom, identityAsOperator, type IdentityClient } from './gateway.ts';
 import { createOutput, type Streams } from './output.ts';
 
+const commands: readonly Command[] = [...operatorCommands, ...demoCommands];
 const globalOptions = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } as const;
 
 function help(): string {
@@ -57,14 +59,19 @@ export async function run(args: readonly string[], env: NodeJS.ProcessEnv, strea
   }
   if (parsed.positionals.length !== command.positionals)
     return out.usage(`expected ${command.positionals} argument(s)\nusage: ${command.usage}`);
-  const gateway = gatewayFrom(env);
-  if ('missing' in gateway) return out.usage(gateway.missing);
+  const found = gatewayFrom(env);
+  if ('missing' in found && command.gateway) return out.usage(found.missing);
+  // A command that never calls the gateway gets the addresses alone; it has no use for the operator's secret.
+  const gateway =
+    'missing' in found ? { ...gatewayAddresses(env), operatorClientId: '', operatorClientSecret: '' } : found;
   let identity: IdentityClient | undefined;
   try {
     return await command.run({
       values: parsed.values,
       positionals: parsed.positionals,
+      env,
       out,
+      stderr: streams.stderr,
       gateway,
       identity: () => (identity ??= identityAsOperator(gateway)),
     });

@@ -3,12 +3,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { IssuerKeys, PresentationVerifier, ReplayCache, RevocationSet } from '@citypass/credential';
 import { freePort } from '@citypass/platform/testing';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { startHarness, type IdentityHarness } from '../../../services/identity/test/harness.ts';
-import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
+import { isDomainError } from '@citypass/platform/errors';
 import { run } from '../src/run.ts';
 
 let h: IdentityHarness;
@@ -277,4 +281,68 @@ test('the executable: `citypass` runs as its own process and exits with the comm
   assert.equal(created.code, 0, created.stdout);
   assert.match(String((JSON.parse(created.stdout) as JsonAnswer).residentId), /^[0-9a-f-]{36}$/);
   assert.equal((await spawned(['nope'])).code, 2);
+});
+
+test('demo - a demo resident on a kept phone; each presentation verifies, with its audience, cap and a counter never reused', async () => {
+  const phone = join(mkdtempSync(join(tmpdir(), 'citypass-demo-')), 'demo-phone.json');
+  const demoEnv: NodeJS.ProcessEnv = { ...env, CITYPASS_DEMO_PHONE: phone };
+  const noPhone = await citypass(['demo', 'present', '--audience', 'transit', '--json'], demoEnv);
+  assert.equal(noPhone.code, 2);
+  assert.match(noPhone.json.error?.message ?? '', /citypass demo resident/);
+
+  const made = await citypass(['demo', 'resident', '--concession', 'student', '--json'], demoEnv);
+  assert.equal(made.code, 0, made.stdout);
+  assert.equal(statSync(phone).mode & 0o777, 0o600);
+  const residentId = String(made.json.residentId);
+  const resident = await h.operator.getResident({ residentId });
+  assert.equal(resident.resident?.concessionClass, ConcessionClass.CONCESSION_CLASS_STUDENT);
+  assert.equal(resident.activeCredential?.status, 'active');
+
+  const verifier = new PresentationVerifier({
+    issuer: h.issuer,
+    issuerKeys: new IssuerKeys({ jwksUri: `${h.issuer}/jwks` }),
+    revocations: new RevocationSet(),
+    replayCache: new ReplayCache(),
+    clockSkewMs: 5_000,
+  });
+  // Needs no operator secret: the phone is on this machine.
+  const { CITYPASS_OPERATOR_CLIENT_SECRET: _unused, ...withoutSecret } = demoEnv;
+  const first = await citypass(['demo', 'present', '--audience', 'transit', '--json'], withoutSecret);
+  assert.equal(first.code, 0, first.stdout);
+  const second = await citypass(
+    ['demo', 'present', '--audience', 'parking', '--amount-cap', '250', '--json'],
+    withoutSecret,
+  );
+  assert.equal(second.code, 0);
+  assert.deepEqual([first.json.counter, second.json.counter], [1, 2]);
+  const seen = await verifier.verify(String(first.json.presentation), { audience: 'transit' });
+  assert.equal(seen.subject, residentId);
+  assert.equal(seen.concession, 'student');
+  assert.equal(seen.counter, 1);
+  const capped = await verifier.verify(String(second.json.presentation), { audience: 'parking' });
+  assert.deepEqual(capped.amountCap, { amountMinor: 250n, currency: 'EUR' });
+  assert.equal(capped.counter, 2);
+  await assert.rejects(
+    verifier.verify(String(first.json.presentation), { audience: 'transit' }),
+    (error) => isDomainError(error),
+    'a presentation is good once',
+  );
+  await assert.rejects(verifier.verify(String(second.json.presentation), { audience: 'transit' }), isDomainError);
+
+  const human = await citypass(['demo', 'present', '--audience', 'transit', '--qr'], withoutSecret);
+  assert.equal(human.code, 0);
+  assert.equal(human.stdout.trim().split('~').length, 2, 'stdout is the presentation alone, for $(...)');
+  assert.match(human.stderr, /[▀▄█]/, 'the QR code is drawn on stderr');
+
+  for (const wrong of [['--ttl', '61'], ['--amount-cap', '-5'], ['--currency', 'euro'], []])
+    assert.equal(
+      (
+        await citypass(
+          ['demo', 'present', ...(wrong.length === 0 ? [] : ['--audience', 'transit']), ...wrong],
+          withoutSecret,
+        )
+      ).code,
+      2,
+      wrong.join(' '),
+    );
 });

@@ -12,7 +12,7 @@ import { createPool, type Pool } from '@citypass/platform/pg';
 import { testPostgres, uniqueName, type TestDatabase } from '@citypass/platform/testing';
 import { HealthBillingServiceService } from '@citypass/proto/health_billing/v1/health_billing';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
-import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 import { startWalletHarness, waitFor, type ServiceClient, type WalletHarness } from '../../wallet/test/harness.ts';
 import { loadHealthBillingConfig } from '../src/config.ts';
 import { startHealthBilling, type RunningHealthBilling } from '../src/server.ts';

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
-import { signCompact } from '../../../test/support/jose.ts';
-import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { signCompact } from '@citypass/phone';
+import { ResidentApp } from '@citypass/phone';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;

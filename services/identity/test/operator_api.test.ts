@@ -12,8 +12,8 @@ import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { decodeJws, RevocationSet, watchRevocations } from '@citypass/credential';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer } from '@citypass/platform/grpc';
-import { signCompact } from '../../../test/support/jose.ts';
-import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { signCompact } from '@citypass/phone';
+import { ResidentApp } from '@citypass/phone';
 import { openStatusBucket, resyncStatusBucket } from '../src/bus/status_mirror.ts';
 import { startHarness, type IdentityHarness } from './harness.ts';
 

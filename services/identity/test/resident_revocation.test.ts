@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { decodeJws, IssuerKeys, verifyJwsSignature } from '@citypass/credential';
-import { dpopProof } from '../../../test/support/jose.ts';
-import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { dpopProof } from '@citypass/phone';
+import { ResidentApp } from '@citypass/phone';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;

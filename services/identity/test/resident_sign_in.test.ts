@@ -3,8 +3,8 @@ import { createHook } from 'node:async_hooks';
 import { after, before, mock, test } from 'node:test';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { decodeJws } from '@citypass/credential';
-import { pkcePair } from '../../../test/support/jose.ts';
-import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { pkcePair } from '@citypass/phone';
+import { ResidentApp } from '@citypass/phone';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { createPresentation } from '@citypass/credential';
-import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 import { waitFor } from '../../wallet/test/harness.ts';
 import { minute, gateTaps } from './gate_taps.ts';
 import { startTransitHarness, type TransitHarness } from './harness.ts';

@@ -10,7 +10,7 @@ import { createLogger } from '@citypass/platform/log';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { testPostgres, type TestDatabase } from '@citypass/platform/testing';
 import { startHarness, type IdentityHarness } from '../../identity/test/harness.ts';
-import { ResidentApp } from '../../../test/support/resident_app.ts';
+import { ResidentApp } from '@citypass/phone';
 import { loadWalletConfig, type WalletConfig } from '../src/config.ts';
 import { startWallet, type RunningWallet, type WalletClock } from '../src/server.ts';
 

@@ -1,8 +1,23 @@
-// The resident's phone app as a test client: PAR + PKCE + DPoP sign-in through identity's HTTP endpoints,
-// enrollment or password login on the interaction pages, then the OpenID4VCI credential request. Only HTTP,
-// exactly as a real app would speak it.
-import assert from 'node:assert/strict';
+// The resident's phone app, simulated: PAR + PKCE + DPoP sign-in through identity's HTTP endpoints, enrollment or
+// password login on the interaction pages, then the OpenID4VCI credential request. Only HTTP, exactly as a real app
+// would speak it. Each step is its own method so tests can play it wrong on purpose; a step that does not answer as
+// the protocol says throws PhoneError with the status and identity's answer (never a token or a password).
 import { dpopProof, newDeviceKey, pkcePair, signCompact, type DeviceKey } from './jose.ts';
+
+export class PhoneError extends Error {
+  readonly status: number;
+
+  constructor(step: string, status: number, detail: string) {
+    super(`${step}: HTTP ${status}${detail === '' ? '' : ` ${detail.slice(0, 300)}`}`);
+    this.name = 'PhoneError';
+    this.status = status;
+  }
+}
+
+/** Throws PhoneError unless the response has the status the protocol step expects. */
+async function expectStatus(step: string, response: Response, status: number): Promise<void> {
+  if (response.status !== status) throw new PhoneError(step, response.status, await response.clone().text());
+}
 
 export const appClientId = 'citypass-app';
 export const redirectUri = 'citypass://auth/callback';
@@ -50,25 +65,27 @@ export class ResidentApp {
         dpop_jkt: this.dpopKey.thumbprint,
       }),
     );
-    assert.equal(par.status, 201, `PAR: ${await par.clone().text()}`);
+    await expectStatus('PAR', par, 201);
     const { request_uri: requestUri } = (await par.json()) as { request_uri: string };
     const toInteraction = await this.get(
       `/auth?client_id=${appClientId}&request_uri=${encodeURIComponent(requestUri)}`,
     );
     const interactionPath = locationOf(toInteraction);
     const page = await this.get(interactionPath);
-    assert.equal(page.status, 200);
+    await expectStatus('interaction page', page, 200);
     const submitted = await this.post(`${interactionPath}/${action}`, form);
     if (submitted.status !== 303) return { code: '', verifier: pkce.verifier, status: submitted.status };
     const toConsent = await this.get(locationOf(submitted));
     const consentPath = locationOf(toConsent);
-    assert.equal((await this.get(consentPath)).status, 200);
+    await expectStatus('consent page', await this.get(consentPath), 200);
     const confirmed = await this.post(`${consentPath}/confirm`, new URLSearchParams());
     const resumed = await this.get(locationOf(confirmed));
     const callback = new URL(locationOf(resumed));
     const code = callback.searchParams.get('code');
-    assert.ok(code, `no code in callback: ${callback.search}`);
-    assert.equal(callback.searchParams.get('iss'), this.issuer);
+    if (code === null)
+      throw new PhoneError('callback', 303, `no code (error ${callback.searchParams.get('error') ?? ''})`);
+    if (callback.searchParams.get('iss') !== this.issuer)
+      throw new PhoneError('callback', 303, 'iss is not the issuer');
     return { code, verifier: pkce.verifier, status: 303 };
   }
 
@@ -96,7 +113,7 @@ export class ResidentApp {
     options: { proofIatS?: number; proof?: string } = {},
   ): Promise<Response> {
     const nonceResponse = await fetch(`${this.issuer}/challenge`, { method: 'POST' });
-    assert.equal(nonceResponse.status, 200, await nonceResponse.clone().text());
+    await expectStatus('nonce', nonceResponse, 200);
     const { c_nonce: nonce } = (await nonceResponse.json()) as { c_nonce: string };
     const proof =
       options.proof ??
@@ -109,6 +126,16 @@ export class ResidentApp {
       credential_configuration_id: 'citypass_resident',
       proofs: { jwt: [proof] },
     });
+  }
+
+  /** requestCredential, expecting success: the credential itself. */
+  async issueCredential(accessToken: string): Promise<string> {
+    const response = await this.requestCredential(accessToken);
+    await expectStatus('credential', response, 200);
+    const body = (await response.json()) as { credentials?: { credential?: unknown }[] };
+    const credential = body.credentials?.[0]?.credential;
+    if (typeof credential !== 'string') throw new PhoneError('credential', 200, 'no credential in the answer');
+    return credential;
   }
 
   async credentialRequest(accessToken: string, body: unknown): Promise<Response> {
@@ -125,11 +152,11 @@ export class ResidentApp {
 
   async #signIn(action: 'enroll' | 'login', form: URLSearchParams): Promise<string> {
     const { code, verifier, status } = await this.authorize(action, form);
-    assert.equal(status, 303, `${action} was refused`);
+    if (status !== 303) throw new PhoneError(`${action} was refused`, status, '');
     const token = await this.redeem(code, verifier);
-    assert.equal(token.status, 200, `token: ${await token.clone().text()}`);
+    await expectStatus('token', token, 200);
     const body = (await token.json()) as { access_token: string; token_type: string };
-    assert.equal(body.token_type, 'DPoP');
+    if (body.token_type !== 'DPoP') throw new PhoneError('token', 200, `token_type ${body.token_type}, not DPoP`);
     return body.access_token;
   }
 
@@ -163,10 +190,8 @@ export class ResidentApp {
 }
 
 function locationOf(response: Response): string {
-  assert.ok(response.status >= 300 && response.status < 400, `expected a redirect, got ${response.status}`);
   const location = response.headers.get('location');
-  assert.ok(location, 'redirect without location');
+  if (response.status < 300 || response.status >= 400 || location === null)
+    throw new PhoneError('expected a redirect', response.status, '');
   return location;
 }
-
-export { newDeviceKey, type DeviceKey };

@@ -1,5 +1,14 @@
-// Minimal ES256 signing for test clients (phones, DPoP proofs, key proofs) on node:crypto alone.
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+// Minimal ES256 signing for the phone (DPoP proofs, key proofs) on node:crypto alone, and its keys: made on the
+// phone, and kept as a private JWK where a simulated phone must outlive its process (the CLI's demo resident).
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 
 export interface DeviceKey {
   readonly privateKey: KeyObject;
@@ -8,8 +17,22 @@ export interface DeviceKey {
 }
 
 export function newDeviceKey(): DeviceKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { x, y } = publicKey.export({ format: 'jwk' });
+  return deviceKeyOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+}
+
+/** The key as a private JWK (d, x, y), to keep in a file only the phone's owner can read. */
+export function exportDeviceKey(key: DeviceKey): JsonWebKey {
+  return key.privateKey.export({ format: 'jwk' });
+}
+
+/** A key kept by exportDeviceKey; throws if it is not a P-256 private key. */
+export function importDeviceKey(jwk: JsonWebKey): DeviceKey {
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.d !== 'string') throw new Error('not a P-256 private JWK');
+  return deviceKeyOf(createPrivateKey({ key: jwk, format: 'jwk' }));
+}
+
+function deviceKeyOf(privateKey: KeyObject): DeviceKey {
+  const { x, y } = privateKey.export({ format: 'jwk' });
   const publicJwk = { kty: 'EC' as const, crv: 'P-256' as const, x: x ?? '', y: y ?? '' };
   const thumbprint = createHash('sha256')
     .update(`{"crv":"P-256","kty":"EC","x":"${publicJwk.x}","y":"${publicJwk.y}"}`)
