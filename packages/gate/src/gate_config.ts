@@ -42,8 +42,10 @@ export async function startingGateConfig(
       : fetchError instanceof Error
         ? fetchError.message
         : 'no answer';
-    const why = online ? `transit did not provide one (${cause})` : 'it starts offline';
-    const message = `gate ${gate.gateId} has no configuration: ${why} and none was saved in ${dir}`;
+    // Said with what to do: a gate learns its configuration (fares' issuer keys, its station) from transit once.
+    const message = online
+      ? `gate ${gate.gateId} has no configuration: transit did not provide one (${cause}) and none was saved in ${dir}; check that transit runs and that this gate client is assigned the gate`
+      : `gate ${gate.gateId} has no configuration saved in ${dir} yet: run it once without --offline, connected to transit, to fetch and save one; after that it can start offline`;
     throw new DomainError('failed_precondition', transitReasons.GATE_CONFIG_UNAVAILABLE, message, {
       cause: fetchError,
     });
