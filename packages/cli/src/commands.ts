@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ParseArgsOptionsConfig } from 'node:util';
 import { concessions, text } from './command_values.ts';
 import type { ExitCode } from './exit_codes.ts';
-import type { Gateway, IdentityClient } from './gateway.ts';
+import type { Gateway, IdentityClient, TransitClient } from './gateway.ts';
 import type { Output } from './output.ts';
 
 export interface CommandContext {
@@ -18,6 +18,7 @@ export interface CommandContext {
   readonly stderr: (text: string) => void;
   readonly gateway: Gateway;
   readonly identity: () => IdentityClient;
+  readonly transit: () => TransitClient;
 }
 
 export interface Command {
@@ -33,8 +34,9 @@ export interface Command {
   run(context: CommandContext): Promise<ExitCode>;
 }
 
-const idempotencyKeyOption = { 'idempotency-key': { type: 'string' } } as const;
-const keyOf = (context: CommandContext): string => text(context, 'idempotency-key') || randomBytes(12).toString('hex');
+export const idempotencyKeyOption = { 'idempotency-key': { type: 'string' } } as const;
+export const keyOf = (context: CommandContext): string =>
+  text(context, 'idempotency-key') || randomBytes(12).toString('hex');
 
 const onboard: Command = {
   words: ['onboard'],

@@ -6,17 +6,21 @@ import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 
 export interface Gateway {
   /** identity's issuer URL (its token endpoint is `<issuer>/token`). */
   readonly identityUrl: string;
   /** identity's gRPC address, host:port. */
   readonly identityGrpc: string;
+  /** transit's gRPC address, host:port. */
+  readonly transitGrpc: string;
   readonly operatorClientId: string;
   readonly operatorClientSecret: string;
 }
 
 export type IdentityClient = PromiseClient<typeof IdentityServiceService>;
+export type TransitClient = PromiseClient<typeof TransitServiceService>;
 
 /** The gateway this command talks to; undefined settings are reported by the caller as a usage error. */
 export function gatewayFrom(env: NodeJS.ProcessEnv): Gateway | { missing: string } {
@@ -33,23 +37,36 @@ export function gatewayFrom(env: NodeJS.ProcessEnv): Gateway | { missing: string
   };
 }
 
-export function gatewayAddresses(env: NodeJS.ProcessEnv): Pick<Gateway, 'identityUrl' | 'identityGrpc'> {
+export function gatewayAddresses(
+  env: NodeJS.ProcessEnv,
+): Pick<Gateway, 'identityUrl' | 'identityGrpc' | 'transitGrpc'> {
   return {
     identityUrl: (env.CITYPASS_IDENTITY_URL ?? 'http://127.0.0.1:7100').replace(/\/+$/, ''),
     identityGrpc: env.CITYPASS_IDENTITY_GRPC ?? '127.0.0.1:7101',
+    transitGrpc: env.CITYPASS_TRANSIT_GRPC ?? '127.0.0.1:7300',
   };
 }
 
-/** identity's operator API, signed in with the operator's client credentials (`identity:admin`). */
-export function identityAsOperator(gateway: Gateway): IdentityClient {
+/** A token for one resource's operator API, from the operator's client credentials. */
+function operatorSignIn(gateway: Gateway, resource: string, scope: string): () => Promise<string> {
   const operator = new ClientCredentials({
     tokenUrl: `${gateway.identityUrl}/token`,
     clientId: gateway.operatorClientId,
     clientSecret: gateway.operatorClientSecret,
-    resource: resources.identity,
-    scope: operatorScopes.identity,
+    resource,
+    scope,
   });
-  return promiseClient(IdentityServiceService, gateway.identityGrpc, {
-    metadata: async () => bearer(await operator.token()),
-  });
+  return () => operator.token();
+}
+
+/** identity's operator API (`identity:admin`). */
+export function identityAsOperator(gateway: Gateway): IdentityClient {
+  const token = operatorSignIn(gateway, resources.identity, operatorScopes.identity);
+  return promiseClient(IdentityServiceService, gateway.identityGrpc, { metadata: async () => bearer(await token()) });
+}
+
+/** transit's operator API (`transit:admin`): gates and fare rules. */
+export function transitAsOperator(gateway: Gateway): TransitClient {
+  const token = operatorSignIn(gateway, resources.transit, operatorScopes.transit);
+  return promiseClient(TransitServiceService, gateway.transitGrpc, { metadata: async () => bearer(await token()) });
 }

@@ -4,10 +4,18 @@ import { parseArgs } from 'node:util';
 import { operatorCommands, type Command } from './commands.ts';
 import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
-import { gatewayAddresses, gatewayFrom, identityAsOperator, type IdentityClient } from './gateway.ts';
+import {
+  gatewayAddresses,
+  gatewayFrom,
+  identityAsOperator,
+  transitAsOperator,
+  type IdentityClient,
+  type TransitClient,
+} from './gateway.ts';
 import { createOutput, type Streams } from './output.ts';
+import { transitCommands } from './transit_commands.ts';
 
-const commands: readonly Command[] = [...operatorCommands, ...demoCommands];
+const commands: readonly Command[] = [...operatorCommands, ...transitCommands, ...demoCommands];
 const globalOptions = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } as const;
 
 function help(): string {
@@ -22,6 +30,7 @@ function help(): string {
     'Exit codes: 0 done; 1 refused by the gateway (repeating will not help); 2 wrong command line; 3 gateway',
     'unreachable or busy (retry, with the same --idempotency-key where the command printed one).',
     'Gateway: CITYPASS_IDENTITY_URL (http://127.0.0.1:7100), CITYPASS_IDENTITY_GRPC (127.0.0.1:7101),',
+    'CITYPASS_TRANSIT_GRPC (127.0.0.1:7300),',
     'CITYPASS_OPERATOR_CLIENT_ID (operator) and CITYPASS_OPERATOR_CLIENT_SECRET (else the file `npm start` writes).',
     '',
   ].join('\n');
@@ -65,6 +74,7 @@ export async function run(args: readonly string[], env: NodeJS.ProcessEnv, strea
   const gateway =
     'missing' in found ? { ...gatewayAddresses(env), operatorClientId: '', operatorClientSecret: '' } : found;
   let identity: IdentityClient | undefined;
+  let transit: TransitClient | undefined;
   try {
     return await command.run({
       values: parsed.values,
@@ -74,10 +84,12 @@ export async function run(args: readonly string[], env: NodeJS.ProcessEnv, strea
       stderr: streams.stderr,
       gateway,
       identity: () => (identity ??= identityAsOperator(gateway)),
+      transit: () => (transit ??= transitAsOperator(gateway)),
     });
   } catch (error) {
     return out.failure(error);
   } finally {
     identity?.close();
+    transit?.close();
   }
 }

@@ -1,0 +1,157 @@
+// The transit operator's CLI commands against a real transit (with its identity and wallet): gates handed from
+// one gate client to another, and a fare rules version put from the file `fare-rules list --json` prints.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startTransitHarness, type TransitHarness } from '../../../services/transit/test/harness.ts';
+import { run } from '../src/run.ts';
+
+let h: TransitHarness;
+let env: NodeJS.ProcessEnv;
+const dir = mkdtempSync(join(tmpdir(), 'citypass-fare-rules-'));
+
+before(async () => {
+  h = await startTransitHarness();
+  const identity = h.wallet.identity;
+  env = {
+    CITYPASS_IDENTITY_URL: identity.issuer,
+    CITYPASS_IDENTITY_GRPC: `127.0.0.1:${identity.identity.grpcPort}`,
+    CITYPASS_TRANSIT_GRPC: h.address,
+    CITYPASS_OPERATOR_CLIENT_SECRET: identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
+  };
+});
+
+after(async () => {
+  await h.stop();
+});
+
+interface Answer {
+  readonly ok: boolean;
+  readonly error?: { kind: string; reason: string; message: string };
+  readonly [field: string]: unknown;
+}
+
+async function citypass(args: string[]): Promise<{ code: number; json: Answer }> {
+  let stdout = '';
+  const code = await run([...args, '--json'], env, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: () => {},
+  });
+  return { code, json: JSON.parse(stdout) as Answer };
+}
+
+interface GateRow {
+  readonly gateId: string;
+  readonly stationId: string;
+  readonly clientId: string;
+}
+
+async function gates(): Promise<GateRow[]> {
+  const listed = await citypass(['gates', 'list']);
+  assert.equal(listed.code, 0, JSON.stringify(listed.json));
+  return listed.json.gates as GateRow[];
+}
+
+test('gates assign - a station handed to a newly onboarded fleet moves only that station; unknown ones change nothing', async () => {
+  const fleet = `fleet-${randomBytes(3).toString('hex')}`;
+  const onboarded = await citypass([
+    'onboard',
+    fleet,
+    '--display-name',
+    'Second fleet',
+    '--contact-email',
+    'ops@fleet.example',
+    '--scope',
+    `gate:${fleet}`,
+  ]);
+  assert.equal(onboarded.code, 0, JSON.stringify(onboarded.json));
+  const before = await gates();
+  assert.ok(before.length > 2);
+  const station = before[0]?.stationId ?? assert.fail('no gates');
+
+  const unknownStation = await citypass(['gates', 'assign', '--client', fleet, '--station', 'no-such-station']);
+  assert.equal(unknownStation.code, 2);
+  const unknownGate = await citypass(['gates', 'assign', '--client', fleet, '--gate', 'no-such-gate']);
+  assert.equal(unknownGate.code, 1);
+  assert.equal(unknownGate.json.error?.reason, 'GATE_UNKNOWN');
+  const noClient = await citypass(['gates', 'assign', '--station', station]);
+  assert.equal(noClient.code, 2);
+  assert.deepEqual(await gates(), before, 'refused commands changed nothing');
+
+  const assigned = await citypass(['gates', 'assign', '--client', fleet, '--station', station]);
+  assert.equal(assigned.code, 0, JSON.stringify(assigned.json));
+  const after = await gates();
+  for (const gate of after) {
+    const was = before.find((old) => old.gateId === gate.gateId);
+    assert.equal(gate.clientId, gate.stationId === station ? fleet : was?.clientId, gate.gateId);
+  }
+  const answered = (assigned.json.gates as GateRow[]).map((gate) => gate.gateId).sort();
+  assert.deepEqual(
+    answered,
+    after
+      .filter((gate) => gate.clientId === fleet)
+      .map((gate) => gate.gateId)
+      .sort(),
+  );
+});
+
+test('fare-rules put - the listed version, edited, becomes the next version once per idempotency key', async () => {
+  const listed = await citypass(['fare-rules', 'list']);
+  assert.equal(listed.code, 0, JSON.stringify(listed.json));
+  const versions = listed.json.versions as { version: number; effectiveFrom: string; transferWindowMinutes: number }[];
+  const last = versions.at(-1) ?? assert.fail('no fare rules');
+  const file = join(dir, 'rules.json');
+  writeFileSync(file, JSON.stringify({ ...last, transferWindowMinutes: 45 }));
+  // transit's clock is tomorrow morning: ten days on is a later service day whatever the time zone.
+  const effectiveFrom = new Date(h.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+  const key = `rules-${randomBytes(4).toString('hex')}`;
+  const put = await citypass(['fare-rules', 'put', file, '--effective-from', effectiveFrom, '--idempotency-key', key]);
+  assert.equal(put.code, 0, JSON.stringify(put.json));
+  assert.equal(put.json.version, last.version + 1);
+  assert.equal(put.json.effectiveFrom, effectiveFrom);
+  const again = await citypass([
+    'fare-rules',
+    'put',
+    file,
+    '--effective-from',
+    effectiveFrom,
+    '--idempotency-key',
+    key,
+  ]);
+  assert.equal(again.code, 0, JSON.stringify(again.json));
+  assert.equal(again.json.version, last.version + 1, 'the same key answers the same version');
+
+  const relisted = (await citypass(['fare-rules', 'list'])).json.versions as typeof versions;
+  assert.equal(relisted.length, versions.length + 1);
+  assert.equal(relisted.at(-1)?.transferWindowMinutes, 45);
+});
+
+test('fare-rules put - a misspelt field, a broken file or a day already begun is refused and adds no version', async () => {
+  const count = async (): Promise<number> =>
+    ((await citypass(['fare-rules', 'list'])).json.versions as unknown[]).length;
+  const versions = await count();
+  const last =
+    ((await citypass(['fare-rules', 'list'])).json.versions as Record<string, unknown>[]).at(-1) ??
+    assert.fail('no fare rules');
+  const misspelt = join(dir, 'misspelt.json');
+  writeFileSync(misspelt, JSON.stringify({ ...last, transferWindowMinute: 45 }));
+  const typo = await citypass(['fare-rules', 'put', misspelt, '--effective-from', '2099-01-01']);
+  assert.equal(typo.code, 2);
+  assert.match(typo.json.error?.message ?? '', /transferWindowMinute\b/);
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, '{"version": 1,');
+  assert.equal((await citypass(['fare-rules', 'put', broken])).code, 2);
+  assert.equal((await citypass(['fare-rules', 'put', join(dir, 'missing.json')])).code, 2);
+  const good = join(dir, 'good.json');
+  writeFileSync(good, JSON.stringify(last));
+  const past = await citypass(['fare-rules', 'put', good, '--effective-from', '2020-01-01']);
+  assert.equal(past.code, 1, JSON.stringify(past.json));
+  assert.equal(past.json.error?.reason, 'EFFECTIVE_DATE_NOT_FUTURE');
+  assert.equal(await count(), versions);
+});
