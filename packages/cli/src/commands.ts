@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ParseArgsOptionsConfig } from 'node:util';
 import { concessions, text } from './command_values.ts';
 import type { ExitCode } from './exit_codes.ts';
-import type { Gateway, IdentityClient, TransitClient } from './gateway.ts';
+import type { Gateway, IdentityClient, TransitClient, WalletClient } from './gateway.ts';
 import type { Output } from './output.ts';
 
 export interface CommandContext {
@@ -19,6 +19,7 @@ export interface CommandContext {
   readonly gateway: Gateway;
   readonly identity: () => IdentityClient;
   readonly transit: () => TransitClient;
+  readonly wallet: () => WalletClient;
 }
 
 export interface Command {

@@ -10,6 +10,8 @@ export const exitCodes = {
   usage: 2,
   /** The gateway could not be reached or did not answer in time, or the operator could not sign in: retry later. */
   unavailable: 3,
+  /** Done, and it found what an operator must look at: `reconcile` found a break in the books. */
+  findings: 4,
 } as const;
 
 export type ExitCode = (typeof exitCodes)[keyof typeof exitCodes];

@@ -7,6 +7,7 @@ import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 
 export interface Gateway {
   /** identity's issuer URL (its token endpoint is `<issuer>/token`). */
@@ -15,12 +16,15 @@ export interface Gateway {
   readonly identityGrpc: string;
   /** transit's gRPC address, host:port. */
   readonly transitGrpc: string;
+  /** the wallet's gRPC address, host:port. */
+  readonly walletGrpc: string;
   readonly operatorClientId: string;
   readonly operatorClientSecret: string;
 }
 
 export type IdentityClient = PromiseClient<typeof IdentityServiceService>;
 export type TransitClient = PromiseClient<typeof TransitServiceService>;
+export type WalletClient = PromiseClient<typeof WalletServiceService>;
 
 /** The gateway this command talks to; undefined settings are reported by the caller as a usage error. */
 export function gatewayFrom(env: NodeJS.ProcessEnv): Gateway | { missing: string } {
@@ -39,11 +43,12 @@ export function gatewayFrom(env: NodeJS.ProcessEnv): Gateway | { missing: string
 
 export function gatewayAddresses(
   env: NodeJS.ProcessEnv,
-): Pick<Gateway, 'identityUrl' | 'identityGrpc' | 'transitGrpc'> {
+): Pick<Gateway, 'identityUrl' | 'identityGrpc' | 'transitGrpc' | 'walletGrpc'> {
   return {
     identityUrl: (env.CITYPASS_IDENTITY_URL ?? 'http://127.0.0.1:7100').replace(/\/+$/, ''),
     identityGrpc: env.CITYPASS_IDENTITY_GRPC ?? '127.0.0.1:7101',
     transitGrpc: env.CITYPASS_TRANSIT_GRPC ?? '127.0.0.1:7300',
+    walletGrpc: env.CITYPASS_WALLET_GRPC ?? '127.0.0.1:7200',
   };
 }
 
@@ -69,4 +74,10 @@ export function identityAsOperator(gateway: Gateway): IdentityClient {
 export function transitAsOperator(gateway: Gateway): TransitClient {
   const token = operatorSignIn(gateway, resources.transit, operatorScopes.transit);
   return promiseClient(TransitServiceService, gateway.transitGrpc, { metadata: async () => bearer(await token()) });
+}
+
+/** the wallet's operator API (`wallet:admin`): reads only, the books' reconciliation. */
+export function walletAsOperator(gateway: Gateway): WalletClient {
+  const token = operatorSignIn(gateway, resources.wallet, operatorScopes.wallet);
+  return promiseClient(WalletServiceService, gateway.walletGrpc, { metadata: async () => bearer(await token()) });
 }

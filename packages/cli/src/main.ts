@@ -5,4 +5,5 @@ import { run } from './run.ts';
 process.exitCode = await run(process.argv.slice(2), process.env, {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stderrIsTerminal: process.stderr.isTTY,
 });

@@ -6,8 +6,10 @@ import { exitCodeOf, exitCodes, type ExitCode } from './exit_codes.ts';
 
 export interface Output {
   readonly json: boolean;
-  /** The command's result: `lines` for a person, `value` for --json. */
-  result(value: Record<string, unknown>, lines: readonly string[]): ExitCode;
+  /** The command's result: `lines` for a person, `value` for --json; exits `code` (ok unless said). */
+  result(value: Record<string, unknown>, lines: readonly string[], code?: ExitCode): ExitCode;
+  /** Shows `label` with the time it has taken on a terminal (never with --json) until the returned stop. */
+  progress(label: string): () => void;
   /** A failure: printed and turned into the exit code that says whether to retry. */
   failure(error: unknown): ExitCode;
   usage(message: string): ExitCode;
@@ -16,6 +18,8 @@ export interface Output {
 export interface Streams {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Whether stderr is a terminal a progress line can be redrawn on. */
+  readonly stderrIsTerminal?: boolean;
 }
 
 export function createOutput(json: boolean, streams: Streams): Output {
@@ -26,9 +30,25 @@ export function createOutput(json: boolean, streams: Streams): Output {
   };
   return {
     json,
-    result(value, lines) {
+    result(value, lines, code = exitCodes.ok) {
       streams.stdout(json ? `${JSON.stringify({ ok: true, ...value })}\n` : `${lines.join('\n')}\n`);
-      return exitCodes.ok;
+      return code;
+    },
+    progress(label) {
+      if (json || streams.stderrIsTerminal !== true) return () => {};
+      const started = performance.now();
+      const frames = ['|', '/', '-', '\\'];
+      let frame = 0;
+      const draw = (): void => {
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        streams.stderr(`\r${frames[frame++ % frames.length]} ${label} (${seconds} s)`);
+      };
+      draw();
+      const timer = setInterval(draw, 200);
+      return () => {
+        clearInterval(timer);
+        streams.stderr('\r\u001b[K');
+      };
     },
     failure(error) {
       if (isDomainError(error))

@@ -9,13 +9,16 @@ import {
   gatewayFrom,
   identityAsOperator,
   transitAsOperator,
+  walletAsOperator,
   type IdentityClient,
   type TransitClient,
+  type WalletClient,
 } from './gateway.ts';
 import { createOutput, type Streams } from './output.ts';
 import { transitCommands } from './transit_commands.ts';
+import { walletCommands } from './wallet_commands.ts';
 
-const commands: readonly Command[] = [...operatorCommands, ...transitCommands, ...demoCommands];
+const commands: readonly Command[] = [...operatorCommands, ...transitCommands, ...walletCommands, ...demoCommands];
 const globalOptions = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } as const;
 
 function help(): string {
@@ -28,9 +31,10 @@ function help(): string {
     '',
     'Every command takes --json (one JSON object on stdout, {"ok": true|false, ...}) and --help.',
     'Exit codes: 0 done; 1 refused by the gateway (repeating will not help); 2 wrong command line; 3 gateway',
-    'unreachable or busy (retry, with the same --idempotency-key where the command printed one).',
+    'unreachable or busy (retry, with the same --idempotency-key where the command printed one); 4 done, and it',
+    'found something to look at (reconcile: a break in the books).',
     'Gateway: CITYPASS_IDENTITY_URL (http://127.0.0.1:7100), CITYPASS_IDENTITY_GRPC (127.0.0.1:7101),',
-    'CITYPASS_TRANSIT_GRPC (127.0.0.1:7300),',
+    'CITYPASS_TRANSIT_GRPC (127.0.0.1:7300), CITYPASS_WALLET_GRPC (127.0.0.1:7200),',
     'CITYPASS_OPERATOR_CLIENT_ID (operator) and CITYPASS_OPERATOR_CLIENT_SECRET (else the file `npm start` writes).',
     '',
   ].join('\n');
@@ -75,6 +79,7 @@ export async function run(args: readonly string[], env: NodeJS.ProcessEnv, strea
     'missing' in found ? { ...gatewayAddresses(env), operatorClientId: '', operatorClientSecret: '' } : found;
   let identity: IdentityClient | undefined;
   let transit: TransitClient | undefined;
+  let wallet: WalletClient | undefined;
   try {
     return await command.run({
       values: parsed.values,
@@ -85,11 +90,13 @@ export async function run(args: readonly string[], env: NodeJS.ProcessEnv, strea
       gateway,
       identity: () => (identity ??= identityAsOperator(gateway)),
       transit: () => (transit ??= transitAsOperator(gateway)),
+      wallet: () => (wallet ??= walletAsOperator(gateway)),
     });
   } catch (error) {
     return out.failure(error);
   } finally {
     identity?.close();
     transit?.close();
+    wallet?.close();
   }
 }

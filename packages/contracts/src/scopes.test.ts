@@ -8,12 +8,13 @@ test('scopes - a service scope is <verb>:<service>', () => {
   assert.equal(serviceScope('gate', 'gates-u2'), 'gate:gates-u2');
 });
 
-test('scopes - each scope belongs to one resource: wallet verbs, gate and transit:admin, identity:admin', () => {
+test('scopes - each scope belongs to one resource: wallet verbs and wallet:admin, gate and transit:admin, identity:admin', () => {
   for (const verb of ['charge', 'refund', 'read', 'topup', 'settle'])
     assert.equal(resourceOfScope(`${verb}:parking`), resources.wallet, verb);
   assert.equal(resourceOfScope('gate:gates-u2'), resources.transit);
   assert.equal(resourceOfScope(operatorScopes.transit), resources.transit);
   assert.equal(resourceOfScope(operatorScopes.identity), resources.identity);
+  assert.equal(resourceOfScope(operatorScopes.wallet), resources.wallet);
 });
 
 test('scopes - unknown verbs, empty or nested service names and other shapes belong to no resource', () => {
@@ -22,7 +23,7 @@ test('scopes - unknown verbs, empty or nested service names and other shapes bel
     'charge:',
     'charge:a:b',
     'charge:Parking',
-    'wallet:admin',
+    'wallet:audit',
     'openid',
     '',
     'charge :x',

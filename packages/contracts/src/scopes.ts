@@ -23,6 +23,8 @@ export type ServiceScopeVerb = (typeof serviceScopeVerbs)[number];
 /** The operator's scopes, one per resource it administers. */
 export const operatorScopes = {
   identity: 'identity:admin',
+  /** Reads only: the ledger's reconciliation. An operator moves no money. */
+  wallet: 'wallet:admin',
   transit: 'transit:admin',
   healthBilling: 'health-billing:admin',
 } as const;
@@ -42,6 +44,7 @@ const verbResources: ReadonlyMap<string, Resource> = new Map<string, Resource>([
 /** The resource server that honours `scope`, or undefined for a scope no resource knows. */
 export function resourceOfScope(scope: string): Resource | undefined {
   if (scope === operatorScopes.identity) return resources.identity;
+  if (scope === operatorScopes.wallet) return resources.wallet;
   if (scope === operatorScopes.transit) return resources.transit;
   if (scope === operatorScopes.healthBilling) return resources.healthBilling;
   const match = serviceScopePattern.exec(scope);

@@ -3,6 +3,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { operatorScopes, resources } from '@citypass/contracts';
+import { isDomainError } from '@citypass/platform/errors';
+import { bearer, promiseClient } from '@citypass/platform/grpc';
+import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { reconciliationReport } from '../src/app/reconciliation_report.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { startWalletHarness, type ServiceClient, type WalletHarness } from './harness.ts';
@@ -62,4 +66,30 @@ test('reconciliation - catches money sent to the wrong merchant and holds stuck 
     scratch.release();
   }
   assert.ok((await reconciliationReport(ledgerBooks(h.db))).ok);
+});
+
+test('reconciliation report over gRPC - the operator (wallet:admin) reads it; a service cannot', async () => {
+  const { identity } = h;
+  const tokenFor = async (clientId: string, secret: string, scope: string): Promise<string> => {
+    const response = await identity.clientCredentialsToken(clientId, secret, resources.wallet, scope);
+    assert.equal(response.status, 200, await response.clone().text());
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  const operatorToken = await tokenFor(
+    'operator',
+    identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    operatorScopes.wallet,
+  );
+  const operator = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(operatorToken) });
+  const report = await operator.getReconciliationReport({});
+  assert.equal(report.inOrder, true, JSON.stringify(report.checks));
+  assert.ok(report.checks.length >= 10);
+  assert.ok(report.checks.every((check) => check.breaks === 0 && check.examples.length === 0));
+  assert.ok(report.checkedAt instanceof Date);
+  await assert.rejects(shop.wallet.getReconciliationReport({}), (error: unknown) => {
+    assert.ok(isDomainError(error));
+    assert.equal(error.kind, 'permission_denied');
+    return true;
+  });
+  operator.close();
 });

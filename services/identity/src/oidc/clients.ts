@@ -8,9 +8,13 @@ export const operatorClientId = 'operator';
 export const credentialConfigurationId = 'citypass_resident';
 /** Every scope the resident app may ask for (and so what discovery's scopes_supported lists). */
 export const residentAppScopes = ['openid', credentialConfigurationId] as const;
-/** The operator manages identity (identity:admin), transit's fare rules (transit:admin) and health billing's codes, plans and fee schedules (health-billing:admin). */
+/**
+ * The operator manages identity (identity:admin), transit's fare rules and gates (transit:admin) and health
+ * billing's codes, plans and fee schedules (health-billing:admin), and reads the wallet's books (wallet:admin).
+ */
 export const operatorClientScopes = [
   operatorScopes.identity,
+  operatorScopes.wallet,
   operatorScopes.transit,
   operatorScopes.healthBilling,
 ] as const;

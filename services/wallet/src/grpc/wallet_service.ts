@@ -1,6 +1,7 @@
 // WalletService over gRPC: decode -> app -> encode. Services authenticate with identity's JWT access tokens;
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
 // is a payer's read of its own account: authenticated with its token here, since the method is open to residents.
+import { operatorScopes } from '@citypass/contracts';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import {
   bearerTokenOf,
@@ -25,6 +26,7 @@ import { getPayerBalance } from '../app/get_payer_balance.ts';
 import { getHold } from '../app/get_hold.ts';
 import { listHolds } from '../app/list_holds.ts';
 import { listStatement } from '../app/list_statement.ts';
+import { reconciliationReport } from '../app/reconciliation_report.ts';
 import { settlementReport } from '../app/settlement_report.ts';
 import { topUp } from '../app/top_up.ts';
 
@@ -33,6 +35,7 @@ export const walletServiceName = 'citypass.wallet.v1.WalletService';
 
 const service: MethodPolicy = 'authenticated';
 const resident: MethodPolicy = 'public';
+const operator: MethodPolicy = { anyScope: [operatorScopes.wallet] };
 
 /** `authenticate`: the server's own token check, for the one method that takes either a resident or a payer. */
 export function addWalletService(server: GrpcServer, deps: WalletDeps, authenticate: Authenticate): void {
@@ -65,6 +68,11 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
           request.date,
           request.currency,
         ),
+      getReconciliationReport: async () => {
+        const report = await deps.store.books(reconciliationReport);
+        const checks = report.checks.map((check) => ({ ...check, examples: [...check.examples] }));
+        return { inOrder: report.ok, checks, checkedAt: new Date(deps.now()) };
+      },
       getBalance: (request, context) => balance(deps, authenticate, request, context),
       listStatement: async (request, context) =>
         listStatement(
@@ -84,6 +92,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       getHold: service,
       listHolds: service,
       getSettlementReport: service,
+      getReconciliationReport: operator,
       getBalance: resident,
       listStatement: resident,
     },

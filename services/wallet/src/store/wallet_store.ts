@@ -9,6 +9,7 @@ import { holdReads } from './holds.ts';
 import { claim, idempotencyReads, record } from './idempotency.ts';
 import { expireDueHolds, oneStatementWrites, refundHold, topUpAccount } from './ledger_calls.ts';
 import { asLedgerError } from './ledger_errors.ts';
+import { inSnapshot } from './reconciliation.ts';
 import { statementReads } from './statements.ts';
 
 export function createWalletStore(pool: Pool): WalletStore {
@@ -25,6 +26,7 @@ export function createWalletStore(pool: Pool): WalletStore {
         throw asLedgerError(error);
       }
     },
+    books: (work) => inSnapshot(pool, work),
   };
 }
 
