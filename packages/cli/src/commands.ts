@@ -153,4 +153,93 @@ const revoke: Command = {
   },
 };
 
-export const operatorCommands: readonly Command[] = [onboard, createResident, revoke];
+const showResident: Command = {
+  words: ['residents', 'show'],
+  usage: 'citypass residents show <resident id>',
+  summary: 'a resident: concession, coverage plan, whether enrolled, and their active credential (the id revoke takes)',
+  options: {},
+  positionals: 1,
+  gateway: true,
+  async run(context) {
+    const { resident, activeCredential } = await context.identity().getResident({
+      residentId: context.positionals[0] ?? '',
+    });
+    const credential =
+      activeCredential === undefined
+        ? undefined
+        : {
+            credentialId: activeCredential.credentialId,
+            status: activeCredential.status,
+            issuedAt: activeCredential.issuedAt?.toISOString() ?? '',
+            expiresAt: activeCredential.expiresAt?.toISOString() ?? '',
+          };
+    const concession = Object.entries(concessions).find(([, value]) => value === resident?.concessionClass)?.[0];
+    return context.out.result(
+      {
+        residentId: resident?.residentId ?? '',
+        givenName: resident?.givenName ?? '',
+        familyName: resident?.familyName ?? '',
+        birthDate: resident?.birthDate ?? '',
+        concession: concession ?? '',
+        coveragePlan: resident?.coveragePlanRef ?? '',
+        enrolled: resident?.enrolled ?? false,
+        createdAt: resident?.createdAt?.toISOString() ?? '',
+        activeCredential: credential ?? null,
+      },
+      [
+        `${resident?.givenName ?? ''} ${resident?.familyName ?? ''} (${resident?.residentId ?? ''}), born ${resident?.birthDate ?? ''}`,
+        `concession ${concession ?? '?'}, coverage plan ${resident?.coveragePlanRef || '(none)'}, ${resident?.enrolled === true ? 'enrolled' : 'not enrolled yet'}`,
+        credential === undefined
+          ? 'no active credential'
+          : `active credential ${credential.credentialId}, issued ${credential.issuedAt}, expires ${credential.expiresAt}`,
+      ],
+    );
+  },
+};
+
+const maxAuditPageSize = 500;
+
+const listAudit: Command = {
+  words: ['audit', 'list'],
+  usage: 'citypass audit list [--subject <id>] [--action <action>] [--limit <n, default 50>]',
+  summary: "identity's audit log, newest first: who did what to whom (operators' actions, enrollments, revocations)",
+  options: { subject: { type: 'string' }, action: { type: 'string' }, limit: { type: 'string', default: '50' } },
+  positionals: 0,
+  gateway: true,
+  async run(context) {
+    const limit = Number(text(context, 'limit'));
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100_000)
+      return context.out.usage('--limit is a whole number from 1 to 100000');
+    const events = [];
+    let pageToken = '';
+    // Pages of at most 500 until the limit or the end of the log.
+    do {
+      const page = await context.identity().listAuditEvents({
+        subjectId: text(context, 'subject'),
+        action: text(context, 'action'),
+        pageSize: Math.min(maxAuditPageSize, limit - events.length),
+        pageToken,
+      });
+      events.push(...page.events);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '' && events.length < limit);
+    const rows = events.map((event) => ({
+      id: event.id,
+      occurredAt: event.occurredAt?.toISOString() ?? '',
+      actor: event.actor,
+      action: event.action,
+      subjectId: event.subjectId,
+      details: JSON.parse(event.detailsJson || '{}') as unknown,
+    }));
+    return context.out.result(
+      { events: rows, more: pageToken !== '' },
+      rows.length === 0
+        ? ['no audit events']
+        : rows.map(
+            (row) => `${row.occurredAt}  ${row.actor}  ${row.action}  ${row.subjectId}  ${JSON.stringify(row.details)}`,
+          ),
+    );
+  },
+};
+
+export const operatorCommands: readonly Command[] = [onboard, createResident, showResident, revoke, listAudit];

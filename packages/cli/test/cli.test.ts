@@ -187,7 +187,7 @@ test('residents create - a wrong concession is a usage error (nothing sent); a b
   assert.match(badDate.json.error.reason, /^[A-Z_]+$/);
 });
 
-test('revoke - the credential is revoked with the reason; an unknown credential is exit 1, CREDENTIAL_NOT_FOUND', async () => {
+test('residents show, revoke, audit list - the credential found, revoked with the reason, the revocation in the audit log; unknown ones are exit 1', async () => {
   const created = await h.operator.createResident({
     idempotencyKey: randomBytes(8).toString('hex'),
     givenName: 'Rev',
@@ -200,8 +200,15 @@ test('revoke - the credential is revoked with the reason; an unknown credential 
   const token = await app.enroll(created.enrollmentCode?.code ?? '', 'correct horse battery');
   assert.equal((await app.requestCredential(token)).status, 200);
   const residentId = created.resident?.residentId ?? '';
-  const credentialId = (await h.operator.getResident({ residentId })).activeCredential?.credentialId ?? '';
-  assert.notEqual(credentialId, '');
+  // The operator finds the credential to revoke from the resident.
+  const shown = await citypass(['residents', 'show', residentId, '--json']);
+  assert.equal(shown.code, 0, shown.stdout);
+  assert.equal(shown.json.familyName, 'Oked');
+  assert.equal(shown.json.enrolled, true);
+  const active = shown.json.activeCredential as { credentialId: string; status: string };
+  const credentialId = active.credentialId;
+  assert.equal(credentialId, (await h.operator.getResident({ residentId })).activeCredential?.credentialId);
+  assert.equal(active.status, 'active');
 
   const revoked = await citypass(['revoke', credentialId, '--reason', 'phone reported stolen', '--json']);
   assert.equal(revoked.code, 0, revoked.stdout);
@@ -210,6 +217,19 @@ test('revoke - the credential is revoked with the reason; an unknown credential 
   const status = await h.operator.getCredentialStatus({ credentialId });
   assert.equal(status.credential?.status, 'revoked');
   assert.equal(status.credential.revocationReason, 'phone reported stolen');
+
+  const after = await citypass(['residents', 'show', residentId, '--json']);
+  assert.equal(after.json.activeCredential, null);
+  // The audit log says who revoked it and why.
+  const audit = await citypass(['audit', 'list', '--subject', credentialId, '--json']);
+  assert.equal(audit.code, 0, audit.stdout);
+  const events = audit.json.events as { actor: string; action: string; details: Record<string, unknown> }[];
+  const revocation = events.find((event) => event.action === 'credential.revoked');
+  assert.equal(revocation?.actor, 'operator:operator');
+  assert.equal(revocation.details.reason, 'phone reported stolen');
+  assert.equal(revocation.details.residentId, residentId);
+  assert.equal((await citypass(['residents', 'show', 'no-such-resident', '--json'])).code, 1);
+  assert.equal((await citypass(['audit', 'list', '--limit', '0'])).code, 2);
 
   const unknown = await citypass(['revoke', 'cred-unknown', '--reason', 'x', '--json']);
   assert.equal(unknown.code, 1);

@@ -51,7 +51,9 @@ export async function revokeCredential(
         actor: revoker.actor,
         action: 'credential.revoked',
         subjectId: credentialId,
-        details: { by: revoker.by },
+        // The reason is the operator's or the resident's own words, already kept on the credential: the audit
+        // log answers "why" without a second lookup.
+        details: { by: revoker.by, residentId: row.residentId, reason },
       });
       identityMetrics.credentialsRevoked.add(1, { by: revoker.by });
     }
