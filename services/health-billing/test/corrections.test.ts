@@ -188,6 +188,17 @@ async function assertBooksReconcile(bill: Bill): Promise<void> {
   });
   assert.equal(read.patientMinor + read.refundedPatientMinor, bill.patientMinor);
   assert.equal(read.planMinor + read.refundedPlanMinor, bill.planMinor);
+  const sums = (
+    await h.db.query<{ patient: string; plan: string }>(
+      `SELECT coalesce(sum(patient_refund_minor), 0) AS patient, coalesce(sum(plan_refund_minor), 0) AS plan
+       FROM bill_corrections WHERE bill_id = $1 AND refund_state = 'refunded'`,
+      [bill.billId],
+    )
+  ).rows[0];
+  assert.deepEqual(
+    [BigInt(sums?.patient ?? -1), BigInt(sums?.plan ?? -1)],
+    [read.refundedPatientMinor, read.refundedPlanMinor],
+  );
 }
 
 async function auditEntries(billId: string): Promise<number> {
