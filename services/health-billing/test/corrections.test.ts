@@ -20,6 +20,7 @@ import { healthBillingEventSubjects } from '@citypass/contracts';
 import { reconciliationReport } from '../../wallet/src/app/reconciliation_report.ts';
 import { ledgerBooks } from '../../wallet/src/store/reconciliation.ts';
 import { correctBill } from '../src/app/correct_bill.ts';
+import { payPresentationContext } from '../src/app/settle_bill.ts';
 import { finishRefunds } from '../src/workers/bill_sweeper.ts';
 import { startHealthBillingHarness, type HealthBillingHarness, type Patient } from './harness.ts';
 
@@ -310,6 +311,33 @@ test('correct - a line re-priced down is re-adjudicated at its new amount and th
   await assertBooksReconcile(bill);
 });
 
+test('correct - a re-price that only moves the clinic write-off is taken, with nothing to refund', async () => {
+  const { patient, bill } = await paidVisit([['GP-101', 5_000n]]);
+  const before = await balances(patient);
+  const { bill: corrected, correction } = await h.clinic.billing.correctBill({
+    idempotencyKey: key(),
+    billId: bill.billId,
+    cancelLineIds: [],
+    reprices: [{ lineId: lineId(bill, 0), billedMinor: 6_000n }],
+    reason: 'list price updated',
+  });
+  assert.ok(corrected && correction);
+  assert.deepEqual(
+    [corrected.billedMinor, corrected.writtenOffMinor, corrected.patientMinor, corrected.planMinor],
+    [6_000n, bill.writtenOffMinor + 1_000n, bill.patientMinor, bill.planMinor],
+  );
+  assert.deepEqual(
+    [
+      correction.patientRefundMinor,
+      correction.planRefundMinor,
+      correction.writtenOffDeltaMinor,
+      correction.refundState,
+    ],
+    [0n, 0n, 1_000n, RefundState.REFUND_STATE_NONE],
+  );
+  assert.deepEqual(await balances(patient), before);
+});
+
 test('void - a paid bill is reversed: both shares back, accumulators released', async () => {
   const patient = await h.patient(planId);
   await h.topUp(patient, topUpMinor);
@@ -369,6 +397,24 @@ test('void - an awaiting or open bill is voided: nothing charged, accumulators r
     [awaiting.billId, open.billId],
   ]);
   assert.equal(kept.rowCount, 2);
+});
+
+test('void - a bill whose payment is under way is refused until the payment ends', async () => {
+  const patient = await h.patient(planId);
+  const bill = await finalized(patient, [['GP-101', 5_000n]]);
+  const deps = h.healthBilling.deps;
+  await deps.store.transaction((tx) =>
+    tx.bills.markPaying(bill.billId, {
+      walletKey: `pay:${bill.billId}:under-way`,
+      presentationSealed: deps.sealer.seal('mandate', payPresentationContext(bill.billId)),
+      atMs: Date.now(),
+    }),
+  );
+  assert.equal(
+    await outcomeOf(h.clinic.billing.voidBill({ idempotencyKey: key(), billId: bill.billId, reason: 'left' })),
+    'failed_precondition:BILL_STATE_INVALID',
+  );
+  assert.notDeepEqual(await accumulators(patient), []);
 });
 
 test('replace - a paid bill is reversed and a new open bill for the encounter is billed and paid again', async () => {
