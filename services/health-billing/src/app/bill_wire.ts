@@ -14,6 +14,7 @@ const statuses: Record<BillStatus, WireStatus> = {
   paying: WireStatus.BILL_STATUS_AWAITING_PAYMENT,
   paid: WireStatus.BILL_STATUS_PAID,
   voided: WireStatus.BILL_STATUS_VOIDED,
+  reversed: WireStatus.BILL_STATUS_REVERSED,
 };
 
 /** The bill without its lines: ids and money only, for events. */
@@ -42,6 +43,9 @@ export function billSummaryOf(bill: BillRecord): Bill {
     createdAt: new Date(bill.createdAtMs),
     payBy: bill.payByMs === undefined ? undefined : new Date(bill.payByMs),
     holdId: bill.holdId ?? '',
+    replacesBillId: bill.replacesBillId ?? '',
+    refundedPatientMinor: bill.refundedPatientMinor,
+    refundedPlanMinor: bill.refundedPlanMinor,
   };
 }
 
@@ -57,6 +61,7 @@ export function billOf(bill: BillRecord, sealer: Sealer): Bill {
       unitPriceMinor: line.unitPriceMinor,
       note: line.noteSealed === undefined ? '' : sealer.open(line.noteSealed, lineNoteContext(line.lineId)),
       result: line.outcome === undefined ? undefined : lineResultOf(line.lineId, line.billedMinor, line.outcome),
+      cancelled: line.cancelled,
     })),
   };
 }

@@ -11,10 +11,10 @@ import {
   type FinalizeBillRequest,
   type FinalizeBillResponse,
 } from '@citypass/proto/health_billing/v1/health_billing';
-import { adjudicateBill } from '../domain/adjudicate.ts';
-import { accumulatorsOf, coverageOf, feeScheduleOf, planSchedule } from './adjudication_inputs.ts';
+import { adjudicateLines, contributionsOf } from './adjudicate_lines.ts';
+import { accumulatorsOf } from './adjudication_inputs.ts';
 import { clinicBill } from './bill_access.ts';
-import { auditedBillOf, billEventOf, lineCodeContext, outcomeOf } from './bill_wire.ts';
+import { auditedBillOf, billEventOf, outcomeOf } from './bill_wire.ts';
 import type { BillRecord } from './store.ts';
 import type { VisitDeps } from './visit_deps.ts';
 
@@ -34,25 +34,8 @@ export async function finalizeBill(
       throw failedPrecondition(healthBillingReasons.BILL_EMPTY, 'a bill with no lines cannot be finalized');
     const member = { patientId: bill.patientId, planId: bill.planId, planYear: bill.planYear };
     await tx.accumulators.lock(member);
-    const { schedule } = await planSchedule(tx, deps.catalogue, bill.planId);
-    const lines = [...bill.lines]
-      .sort((a, b) => (a.serviceDate === b.serviceDate ? a.seq - b.seq : a.serviceDate < b.serviceDate ? -1 : 1))
-      .map((line) => ({
-        lineId: line.lineId,
-        code: deps.sealer.open(line.codeSealed, lineCodeContext(line.lineId)),
-        serviceDate: line.serviceDate,
-        billedMinor: line.billedMinor,
-      }));
-    const result = adjudicateBill({
-      catalogue: deps.catalogue.current,
-      feeSchedule: await feeScheduleOf(tx, deps.catalogue, clinic, bill.currency),
-      plan: schedule,
-      coverage: coverageOf(bill.patientId, bill.concession),
-      currency: bill.currency,
-      lines,
-      accumulators: accumulatorsOf(bill.planYear, await tx.accumulators.totals(member)),
-      preauthorizations: [],
-    });
+    const accumulators = accumulatorsOf(bill.planYear, await tx.accumulators.totals(member));
+    const result = await adjudicateLines(deps, tx, bill, bill.lines, accumulators, []);
     const nowMs = deps.now();
     await tx.bills.finalize(
       bill.billId,
@@ -60,18 +43,7 @@ export async function finalizeBill(
       nowMs,
       nowMs + deps.payWithinMs,
     );
-    await tx.accumulators.add(
-      member,
-      bill.billId,
-      result.lines.map((line) => ({
-        lineId: line.lineId,
-        category: line.contribution.category,
-        deductibleMinor: line.contribution.deductibleMinor,
-        outOfPocketMinor: line.contribution.outOfPocketMinor,
-        visits: line.contribution.visits,
-        planPaidMinor: line.contribution.planPaidMinor,
-      })),
-    );
+    await tx.accumulators.add(member, bill.billId, contributionsOf(result));
     let finalized = (await tx.bills.get(bill.billId)) as BillRecord;
     await tx.appendEvent({
       type: healthBillingEventSubjects.billFinalized,

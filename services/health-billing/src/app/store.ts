@@ -11,6 +11,7 @@ export interface HealthBillingStore {
   readonly feeSchedules: FeeScheduleStore;
   readonly bills: BillStore;
   readonly accumulators: AccumulatorStore;
+  readonly corrections: CorrectionStore;
   /** Writes an event to the outbox, committed with the rest of the transaction. */
   appendEvent(event: NewEvent): Promise<void>;
   /** False if `consumer` already processed the event (inbox). */
@@ -97,7 +98,8 @@ export interface FeeScheduleStore {
   of(clinic: string, currency: string): Promise<ReadonlyMap<string, bigint>>;
 }
 
-export type BillStatus = 'open' | 'awaiting_payment' | 'paying' | 'paid' | 'voided';
+/** reversed: paid, then voided or replaced (every line cancelled, both shares refunded). */
+export type BillStatus = 'open' | 'awaiting_payment' | 'paying' | 'paid' | 'voided' | 'reversed';
 
 export interface LineAdjustment {
   /** CO (the clinic's), PR (the patient's), OA. */
@@ -128,6 +130,8 @@ export interface BillLineRecord {
   readonly billedMinor: bigint;
   readonly noteSealed: Buffer | undefined;
   readonly outcome: LineOutcome | undefined;
+  /** Cancelled by a correction: kept with its last outcome; the bill's totals and accumulators leave it out. */
+  readonly cancelled: boolean;
 }
 
 export interface BillRecord {
@@ -152,10 +156,15 @@ export interface BillRecord {
   /** While paying: the patient's mandate, sealed, to repeat the wallet calls after a restart. */
   readonly payPresentationSealed: Buffer | undefined;
   readonly holdId: string | undefined;
+  /** Given back by corrections (committed; the wallet's refund may be pending). */
+  readonly refundedPatientMinor: bigint;
+  readonly refundedPlanMinor: bigint;
+  /** A replacement bill: the paid bill it replaces. */
+  readonly replacesBillId: string | undefined;
   readonly lines: readonly BillLineRecord[];
 }
 
-export type NewBill = { readonly checkinNonce: string } & Omit<
+export type NewBill = { readonly checkinNonce: string; readonly replacesBillId?: string } & Omit<
   BillRecord,
   | 'status'
   | 'billedMinor'
@@ -165,15 +174,32 @@ export type NewBill = { readonly checkinNonce: string } & Omit<
   | 'payByMs'
   | 'walletKey'
   | 'holdId'
+  | 'refundedPatientMinor'
+  | 'refundedPlanMinor'
+  | 'replacesBillId'
   | 'lines'
 >;
+
+/** A paid bill after a correction: which lines changed, every active line's new outcome, what it gives back. */
+export interface BillCorrectionChange {
+  readonly cancelledLineIds: readonly string[];
+  /** New billed amounts of re-priced lines. */
+  readonly repricedBilledMinor: ReadonlyMap<string, bigint>;
+  /** The outcome of every line still active. */
+  readonly outcomes: ReadonlyMap<string, LineOutcome>;
+  readonly patientRefundMinor: bigint;
+  readonly planRefundMinor: bigint;
+  /** reversed when no line is left active. */
+  readonly status: 'paid' | 'reversed';
+  readonly atMs: number;
+}
 
 export interface BillStore {
   /** 'replayed': a bill was already opened with this check-in presentation. */
   open(bill: NewBill): Promise<'opened' | 'replayed'>;
   /** The bill with its lines; `forUpdate` locks it for the rest of the transaction. */
   get(billId: string, options?: { forUpdate?: boolean }): Promise<BillRecord | undefined>;
-  addLine(billId: string, line: Omit<BillLineRecord, 'outcome'>): Promise<void>;
+  addLine(billId: string, line: Omit<BillLineRecord, 'outcome' | 'cancelled'>): Promise<void>;
   /** Records each line's outcome and the totals; the bill awaits payment until `payByMs`. */
   finalize(billId: string, outcomes: ReadonlyMap<string, LineOutcome>, atMs: number, payByMs: number): Promise<void>;
   /** The wallet calls that pay the bill are under way under `walletKey` with the sealed mandate. */
@@ -183,6 +209,8 @@ export interface BillStore {
   /** `holdId` undefined: nothing was collected (both shares 0). */
   markPaid(billId: string, holdId: string | undefined, atMs: number): Promise<void>;
   markVoided(billId: string, atMs: number): Promise<void>;
+  /** Applies a correction to a paid bill: lines, totals over the active lines, refunded amounts, status. */
+  applyCorrection(billId: string, change: BillCorrectionChange): Promise<void>;
   /** Bills awaiting payment whose deadline has passed, oldest first. */
   overdue(nowMs: number, limit: number): Promise<string[]>;
   /** Bills whose payment began before `beganBeforeMs` and has not finished (a crash or a lost answer). */
@@ -221,4 +249,39 @@ export interface AccumulatorStore {
   add(member: MemberYear, billId: string, contributions: readonly Contribution[]): Promise<void>;
   /** Removes what the bill's lines added. */
   removeBill(billId: string): Promise<void>;
+  /** What the bill's lines added, line by line. */
+  ofBill(billId: string): Promise<Contribution[]>;
+}
+
+export type CorrectionKind = 'correct' | 'void' | 'replace';
+/** none: nothing goes back through the wallet; pending: committed, the wallet's refund not confirmed yet. */
+export type RefundState = 'none' | 'pending' | 'refunded' | 'refused';
+
+export interface CorrectionRecord {
+  readonly correctionId: string;
+  readonly billId: string;
+  readonly kind: CorrectionKind;
+  readonly cancelledLineIds: readonly string[];
+  readonly repricedLineIds: readonly string[];
+  readonly patientRefundMinor: bigint;
+  readonly planRefundMinor: bigint;
+  readonly writtenOffDeltaMinor: bigint;
+  readonly refundState: RefundState;
+  /** The wallet refund's idempotency key (refund:<correction id>); undefined when nothing is refunded. */
+  readonly walletKey: string | undefined;
+  readonly idempotencyKey: string;
+  /** `clinic:<client id>`. */
+  readonly correctedBy: string;
+  readonly correctedAtMs: number;
+  /** Medical free text, sealed. */
+  readonly reasonSealed: Buffer;
+}
+
+export interface CorrectionStore {
+  add(correction: CorrectionRecord): Promise<void>;
+  get(correctionId: string, options?: { forUpdate?: boolean }): Promise<CorrectionRecord | undefined>;
+  /** The wallet answered (refunded) or refused for good; `attempted` only stamps a retry. */
+  setRefundState(correctionId: string, state: 'refunded' | 'refused' | 'attempted', atMs: number): Promise<void>;
+  /** Corrections whose refund is pending and was last tried before `triedBeforeMs`, oldest first. */
+  pendingRefunds(triedBeforeMs: number, limit: number): Promise<string[]>;
 }

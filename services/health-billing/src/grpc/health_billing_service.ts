@@ -9,6 +9,7 @@ import { commonReasons } from '@citypass/platform/reasons';
 import { HealthBillingServiceService } from '@citypass/proto/health_billing/v1/health_billing';
 import { addChargeItem } from '../app/add_charge_item.ts';
 import { checkIn } from '../app/check_in.ts';
+import { correctBill } from '../app/correct_bill.ts';
 import { finalizeBill } from '../app/finalize_bill.ts';
 import { getBill } from '../app/get_bill.ts';
 import { listPlans } from '../app/list_plans.ts';
@@ -16,7 +17,9 @@ import { payBill } from '../app/pay_bill.ts';
 import { putCodes } from '../app/put_codes.ts';
 import { putFeeSchedule } from '../app/put_fee_schedule.ts';
 import { putPlan, type PlanDeps } from '../app/put_plan.ts';
+import { replaceBill } from '../app/replace_bill.ts';
 import type { VisitDeps } from '../app/visit_deps.ts';
+import { voidClinicBill } from '../app/void_bill.ts';
 
 export const healthBillingServiceName = 'citypass.health_billing.v1.HealthBillingService';
 
@@ -56,6 +59,9 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
       finalizeBill: (request, context) => finalizeBill(deps, clinicOf(context.principal), request),
       payBill: (request, context) => payBill(deps, clinicOf(context.principal), request),
       getBill: (request, context) => getBill(deps, clinicOf(context.principal), request),
+      correctBill: (request, context) => correctBill(deps, clinicOf(context.principal), request),
+      voidBill: (request, context) => voidClinicBill(deps, clinicOf(context.principal), request),
+      replaceBill: (request, context) => replaceBill(deps, clinicOf(context.principal), request),
     },
     {
       putCodes: operator,
@@ -67,6 +73,9 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
       finalizeBill: clinicPolicy,
       payBill: clinicPolicy,
       getBill: clinicPolicy,
+      correctBill: clinicPolicy,
+      voidBill: clinicPolicy,
+      replaceBill: clinicPolicy,
     },
     healthBillingFieldLimits,
   );

@@ -64,5 +64,27 @@ export function postgresAccumulatorStore(db: Queryable): AccumulatorStore {
     async removeBill(billId) {
       await db.query('DELETE FROM accumulator_contributions WHERE bill_id = $1', [billId]);
     },
+    async ofBill(billId) {
+      const result = await db.query<{
+        line_id: string;
+        category: string;
+        deductible_minor: string;
+        out_of_pocket_minor: string;
+        visits: number;
+        plan_paid_minor: string;
+      }>(
+        `SELECT line_id, category, deductible_minor, out_of_pocket_minor, visits, plan_paid_minor
+         FROM accumulator_contributions WHERE bill_id = $1 ORDER BY line_id`,
+        [billId],
+      );
+      return result.rows.map((row) => ({
+        lineId: row.line_id,
+        category: row.category,
+        deductibleMinor: BigInt(row.deductible_minor),
+        outOfPocketMinor: BigInt(row.out_of_pocket_minor),
+        visits: row.visits,
+        planPaidMinor: BigInt(row.plan_paid_minor),
+      }));
+    },
   };
 }

@@ -23,6 +23,9 @@ interface BillRow {
   wallet_key: string | null;
   pay_presentation_sealed: Buffer | null;
   hold_id: string | null;
+  refunded_patient_minor: string;
+  refunded_plan_minor: string;
+  replaces_bill_id: string | null;
 }
 
 interface LineRow {
@@ -41,10 +44,12 @@ interface LineRow {
   patient_minor: string | null;
   plan_minor: string | null;
   adjustments: { group: string; reasonCode: string; amountMinor: string }[] | null;
+  status: 'active' | 'cancelled';
 }
 
 const lineColumns = `id, bill_id, seq, code_sealed, category, to_char(service_date, 'YYYY-MM-DD') AS service_date, quantity,
-  unit_price_minor, billed_minor, note_sealed, allowed_minor, written_off_minor, patient_minor, plan_minor, adjustments`;
+  unit_price_minor, billed_minor, note_sealed, allowed_minor, written_off_minor, patient_minor, plan_minor, adjustments,
+  status`;
 
 export function postgresBillStore(db: Queryable): BillStore {
   const linesOf = async (billIds: readonly string[]): Promise<Map<string, BillLineRecord[]>> => {
@@ -64,8 +69,8 @@ export function postgresBillStore(db: Queryable): BillStore {
     async open(bill) {
       const result = await db.query(
         `INSERT INTO bills (id, clinic, patient_id, credential_id, concession, plan_id, plan_version, plan_year, insurer,
-                            currency, status, created_at, checkin_nonce)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $12)
+                            currency, status, created_at, checkin_nonce, replaces_bill_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', $11, $12, $13)
          ON CONFLICT (checkin_nonce) DO NOTHING`,
         [
           bill.billId,
@@ -80,6 +85,7 @@ export function postgresBillStore(db: Queryable): BillStore {
           bill.currency,
           new Date(bill.createdAtMs),
           bill.checkinNonce,
+          bill.replacesBillId ?? null,
         ],
       );
       return result.rowCount === 1 ? 'opened' : 'replayed';
@@ -155,7 +161,8 @@ export function postgresBillStore(db: Queryable): BillStore {
     },
     async markPaid(billId, holdId, atMs) {
       await db.query(
-        `UPDATE bills SET status = 'paid', hold_id = $2, closed_at = $3, pay_presentation_sealed = NULL, paying_since = NULL
+        `UPDATE bills SET status = 'paid', hold_id = $2, closed_at = $3, pay_presentation_sealed = NULL, paying_since = NULL,
+           paid_patient_minor = patient_minor, paid_plan_minor = plan_minor
          WHERE id = $1`,
         [billId, holdId ?? null, new Date(atMs)],
       );
@@ -165,6 +172,48 @@ export function postgresBillStore(db: Queryable): BillStore {
         `UPDATE bills SET status = 'voided', closed_at = $2, finalized_at = coalesce(finalized_at, $2),
            pay_presentation_sealed = NULL, paying_since = NULL WHERE id = $1`,
         [billId, new Date(atMs)],
+      );
+    },
+    async applyCorrection(billId, change) {
+      const ids = [...change.outcomes.keys()];
+      const each = [...change.outcomes.values()];
+      await db.query(`UPDATE bill_lines SET status = 'cancelled' WHERE bill_id = $1 AND id = ANY($2::uuid[])`, [
+        billId,
+        change.cancelledLineIds,
+      ]);
+      // One statement per line sets its billed amount and outcome together (billed = written off + patient + plan).
+      await db.query(
+        `UPDATE bill_lines l SET allowed_minor = o.allowed, written_off_minor = o.written_off, patient_minor = o.patient,
+                                 plan_minor = o.plan, adjustments = o.adjustments,
+                                 billed_minor = coalesce(o.billed, l.billed_minor),
+                                 repriced_at = CASE WHEN o.billed IS NULL THEN l.repriced_at ELSE $9 END
+         FROM unnest($2::uuid[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::jsonb[], $8::bigint[])
+           AS o(id, allowed, written_off, patient, plan, adjustments, billed)
+         WHERE l.id = o.id AND l.bill_id = $1 AND l.status = 'active'`,
+        [
+          billId,
+          ids,
+          each.map((o) => String(o.allowedMinor)),
+          each.map((o) => String(o.writtenOffMinor)),
+          each.map((o) => String(o.patientMinor)),
+          each.map((o) => String(o.planMinor)),
+          each.map((o) => JSON.stringify(o.adjustments.map(adjustmentJson))),
+          ids.map((id) => {
+            const billed = change.repricedBilledMinor.get(id);
+            return billed === undefined ? null : String(billed);
+          }),
+          new Date(change.atMs),
+        ],
+      );
+      await db.query(
+        `UPDATE bills b SET status = $2, billed_minor = t.billed, written_off_minor = t.written_off,
+           patient_minor = t.patient, plan_minor = t.plan,
+           refunded_patient_minor = refunded_patient_minor + $3, refunded_plan_minor = refunded_plan_minor + $4
+         FROM (SELECT coalesce(sum(billed_minor), 0) AS billed, coalesce(sum(written_off_minor), 0) AS written_off,
+                      coalesce(sum(patient_minor), 0) AS patient, coalesce(sum(plan_minor), 0) AS plan
+               FROM bill_lines WHERE bill_id = $1 AND status = 'active') t
+         WHERE b.id = $1 AND b.status = 'paid'`,
+        [billId, change.status, String(change.patientRefundMinor), String(change.planRefundMinor)],
       );
     },
     async overdue(nowMs, limit) {
@@ -218,6 +267,9 @@ function billOf(row: BillRow, lines: readonly BillLineRecord[]): BillRecord {
     walletKey: row.wallet_key ?? undefined,
     payPresentationSealed: row.pay_presentation_sealed ?? undefined,
     holdId: row.hold_id ?? undefined,
+    refundedPatientMinor: BigInt(row.refunded_patient_minor),
+    refundedPlanMinor: BigInt(row.refunded_plan_minor),
+    replacesBillId: row.replaces_bill_id ?? undefined,
     lines,
   };
 }
@@ -233,6 +285,7 @@ function lineOf(row: LineRow): BillLineRecord {
     unitPriceMinor: BigInt(row.unit_price_minor),
     billedMinor: BigInt(row.billed_minor),
     noteSealed: row.note_sealed ?? undefined,
+    cancelled: row.status === 'cancelled',
     outcome:
       row.allowed_minor === null
         ? undefined

@@ -4,6 +4,7 @@ import { appendEvent, processOnce } from '@citypass/platform/outbox';
 import { withTransaction, type Pool, type PoolClient, type Queryable } from '@citypass/platform/pg';
 import type { HealthBillingStore } from '../app/store.ts';
 import { postgresAccumulatorStore } from './accumulators.ts';
+import { postgresCorrectionStore } from './bill_corrections.ts';
 import { postgresBillStore } from './bills.ts';
 import { postgresCodeStore } from './codes.ts';
 import { postgresFeeScheduleStore } from './fee_schedules.ts';
@@ -57,6 +58,7 @@ function storeOn(
     feeSchedules: postgresFeeScheduleStore(db),
     bills: postgresBillStore(db),
     accumulators: postgresAccumulatorStore(db),
+    corrections: postgresCorrectionStore(db),
     appendEvent: async (event) => {
       await appendEvent(db, event);
     },

@@ -1,20 +1,26 @@
 // Voids bills not paid by their deadline (their accumulator contributions released) and finishes payments that
 // stalled (a crash or a lost wallet answer): the authorization is repeated with the same key and sealed mandate,
-// so the wallet returns its first answer, then captured; a final refusal voids the hold and the bill.
+// so the wallet returns its first answer, then captured; a final refusal voids the hold and the bill. Corrections
+// whose wallet refund is still pending (a crash or a lost answer after their commit) are refunded again under the
+// same key (refund:<correction id>), so the wallet refunds each correction once.
 import { isDomainError } from '@citypass/platform/errors';
 import type { Logger } from '@citypass/platform/log';
 import { runPeriodically, type PeriodicJob } from '@citypass/platform/periodic';
+import { refundCorrection } from '../app/refund_correction.ts';
 import { payPresentationContext, settleBill, voidBill } from '../app/settle_bill.ts';
 import type { VisitDeps } from '../app/visit_deps.ts';
 
 const batchSize = 100;
 /** A payment younger than this is still in its request's hands. */
 const stalledAfterMs = 30_000;
+/** A correction's refund tried less long ago than this is left to the request (or the previous sweep). */
+const refundRetryAfterMs = 10_000;
 
 export function startBillSweeper(deps: VisitDeps, intervalMs: number, logger: Logger): PeriodicJob {
   return runPeriodically({ name: 'health-billing-bill-sweeper', intervalMs, logger }, async () => {
     await voidOverdue(deps);
     await finishStalled(deps);
+    await finishRefunds(deps);
   });
 }
 
@@ -41,4 +47,10 @@ export async function finishStalled(deps: VisitDeps): Promise<void> {
         deps.logger.warn('a stalled bill payment is not finished yet', { billId, error });
     });
   }
+}
+
+export async function finishRefunds(deps: VisitDeps): Promise<number> {
+  const pending = await deps.store.corrections.pendingRefunds(deps.now() - refundRetryAfterMs, batchSize);
+  for (const correctionId of pending) await refundCorrection(deps, correctionId);
+  return pending.length;
 }
