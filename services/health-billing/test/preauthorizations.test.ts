@@ -332,6 +332,11 @@ test('preauthorizations - a bill voided unpaid gives its approval back, and a la
   const bill = await billMri(billId);
   assert.equal(bill.status, BillStatus.BILL_STATUS_AWAITING_PAYMENT);
   assert.equal(await stateOf(approved.preauthorizationId), PreauthorizationState.PREAUTHORIZATION_STATE_CONSUMED);
+  const consumedBy = () => h.healthBilling.deps.store.preauthorizations.consumedBy(billId);
+  assert.deepEqual(
+    (await consumedBy()).map((each) => [each.preauthorizationId, each.consumedBy]),
+    [[approved.preauthorizationId, bill.items[0]?.lineId]],
+  );
   h.setClockOffset(31_000);
   try {
     await voidOverdue(h.healthBilling.deps);
@@ -343,6 +348,7 @@ test('preauthorizations - a bill voided unpaid gives its approval back, and a la
     preauthorizationId: approved.preauthorizationId,
   });
   assert.deepEqual([back?.state, back?.consumedByLineId], [PreauthorizationState.PREAUTHORIZATION_STATE_APPROVED, '']);
+  assert.deepEqual(await consumedBy(), []);
   const again = await billMri(await openBill(patient));
   assert.equal(again.planMinor, 116_000n);
   assert.equal(await stateOf(approved.preauthorizationId), PreauthorizationState.PREAUTHORIZATION_STATE_CONSUMED);
@@ -500,4 +506,28 @@ test('preauthorizations - lists page newest first, and every answer carrying cod
   assert.deepEqual(entries.slice(10), Array(2).fill(`insurer:${h.insurer} payment ${patient.residentId}`));
   const insurerList = await h.insurerBilling.listPreauthorizations({ pageSize: 100, pageToken: '' });
   assert.ok(ids.every((id) => insurerList.preauthorizations.some((each) => each.preauthorizationId === id)));
+});
+
+test('preauthorizations - a clinic holds at most 100 open ones per patient: the next is LIST_TOO_LONG until one closes', async () => {
+  const clinic = await h.addClinic('westbank-clinic');
+  const billId = await openBill(await h.patient(planId), clinic);
+  const first = await requestMri(billId, clinic);
+  // 99 more open ones, copied in SQL (their sealed codes are never opened here).
+  await h.db.query(
+    `INSERT INTO preauthorizations (id, patient_id, clinic, insurer, requested_on_bill, codes_sealed, currency,
+                                    requested_minor, state, requested_at)
+     SELECT gen_random_uuid(), patient_id, clinic, insurer, requested_on_bill, codes_sealed, currency,
+            requested_minor, state, requested_at
+     FROM preauthorizations, generate_series(1, 99) WHERE id = $1`,
+    [first.preauthorizationId],
+  );
+  const before = await rowCounts();
+  assert.equal(await outcomeOf(requestMri(billId, clinic)), 'failed_precondition:LIST_TOO_LONG');
+  assert.deepEqual(await rowCounts(), before);
+  await h.insurerBilling.decidePreauthorization({
+    idempotencyKey: key(),
+    preauthorizationId: first.preauthorizationId,
+    decision: { $case: 'deny', value: { reason: 'not needed' } },
+  });
+  assert.equal((await requestMri(billId, clinic)).state, PreauthorizationState.PREAUTHORIZATION_STATE_REQUESTED);
 });

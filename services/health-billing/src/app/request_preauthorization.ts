@@ -3,7 +3,7 @@
 // codes and the reason are sealed before they reach the store.
 import { randomUUID } from 'node:crypto';
 import { healthBillingReasons } from '@citypass/contracts';
-import { invalidArgument, notFound } from '@citypass/platform/errors';
+import { failedPrecondition, invalidArgument, notFound } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import {
   RequestPreauthorizationRequest as RequestMessage,
@@ -20,6 +20,12 @@ import { serviceDateOf } from './service_date.ts';
 import type { PreauthorizationRecord } from './store.ts';
 import type { VisitDeps } from './visit_deps.ts';
 
+/**
+ * Open (requested or approved) ones a clinic may hold per patient: bounds what a finalize opens and locks (the
+ * engine takes up to maxPreauthorizations). Counted under the bill's lock, so exact per bill, near across bills.
+ */
+export const maxOpenPerPatient = 100;
+
 export async function requestPreauthorization(
   deps: VisitDeps,
   clinic: string,
@@ -35,7 +41,12 @@ export async function requestPreauthorization(
   return deps.store.transaction(async (tx) => {
     const first = await tx.claim(operation, key, requestBytes);
     if (first !== undefined) return RequestAnswer.decode(first);
-    const bill = await clinicBill(tx, clinic, request.billId, { status: 'open' });
+    const bill = await clinicBill(tx, clinic, request.billId, { forUpdate: true, status: 'open' });
+    if ((await tx.preauthorizations.openCount({ clinic, patientId: bill.patientId })) >= maxOpenPerPatient)
+      throw failedPrecondition(
+        healthBillingReasons.LIST_TOO_LONG,
+        `a clinic has at most ${maxOpenPerPatient} open pre-authorizations per patient`,
+      );
     const id = randomUUID();
     const nowMs = deps.now();
     await tx.preauthorizations.add({

@@ -286,6 +286,8 @@ export interface PreauthorizationStore {
   add(preauthorization: NewPreauthorization): Promise<void>;
   /** `forUpdate` locks it for the rest of the transaction. */
   get(preauthorizationId: string, options?: { forUpdate?: boolean }): Promise<PreauthorizationRecord | undefined>;
+  /** How many of the clinic's for the patient are still open (requested or approved). */
+  openCount(who: { clinic: string; patientId: string }): Promise<number>;
   /** Requested -> approved. */
   approve(preauthorizationId: string, approvedMinor: bigint, expiresOn: string, atMs: number): Promise<void>;
   /** Requested -> denied. */

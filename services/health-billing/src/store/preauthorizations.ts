@@ -62,6 +62,14 @@ export function postgresPreauthorizationStore(db: Queryable): PreauthorizationSt
       const row = result.rows[0];
       return row === undefined ? undefined : recordOf(row);
     },
+    async openCount({ clinic, patientId }) {
+      const result = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM preauthorizations
+         WHERE patient_id = $1 AND clinic = $2 AND state IN ('requested', 'approved')`,
+        [patientId, clinic],
+      );
+      return Number(result.rows[0]?.n ?? 0);
+    },
     approve: (preauthorizationId, approvedMinor, expiresOn, atMs) =>
       change(
         `UPDATE preauthorizations SET state = 'approved', approved_minor = $2, expires_on = $3, decided_at = $4

@@ -37,5 +37,5 @@ CREATE TABLE preauthorizations (
 );
 CREATE INDEX preauthorizations_by_clinic ON preauthorizations (clinic, seq);
 CREATE INDEX preauthorizations_by_insurer ON preauthorizations (insurer, seq);
--- What a finalize locks: the clinic's approved ones for the patient.
-CREATE INDEX preauthorizations_usable ON preauthorizations (patient_id, clinic) WHERE state = 'approved';
+-- What a finalize locks (the clinic's approved ones for the patient) and a request counts (its open ones).
+CREATE INDEX preauthorizations_open ON preauthorizations (patient_id, clinic) WHERE state IN ('requested', 'approved');
