@@ -41,6 +41,8 @@ export interface HealthBillingHarness {
   readonly clinic: Clinic;
   /** Onboards another clinic (bill:) and waits until health billing knows it. */
   addClinic(name: string): Promise<Clinic>;
+  /** Onboards another insurer (insure:) and waits until health billing knows it; its client. */
+  addInsurer(name: string): Promise<HealthBillingClient>;
   patient(planId: string): Promise<Patient>;
   fundInsurer(amountMinor: bigint): Promise<void>;
   topUp(patient: Patient, amountMinor: bigint): Promise<void>;
@@ -113,6 +115,15 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
     );
     return { name, billing: clientWith(await tokenFor(name, onboarded.clientSecret, `bill:${name}`)) };
   };
+  const addInsurer = async (name: string): Promise<HealthBillingClient> => {
+    const onboarded: ServiceClient = await wallet.service(name, [`insure:${name}`]);
+    await waitFor(
+      async () =>
+        ((await db.query("SELECT 1 FROM parties WHERE name = $1 AND kind = 'insurer'", [name])).rowCount ?? 0) > 0,
+      `insurer ${name} known to health billing`,
+    );
+    return clientWith(await tokenFor(name, onboarded.clientSecret, `insure:${name}`));
+  };
   const clinic = await addClinic('riverside-clinic');
   const insurerBilling = clientWith(await tokenFor(insurerName, insurerService.clientSecret, `insure:${insurerName}`));
   await waitFor(
@@ -141,6 +152,7 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
     insurerBilling,
     clinic,
     addClinic,
+    addInsurer,
     async patient(planId) {
       const created = await wallet.identity.operator.createResident({
         idempotencyKey: randomBytes(8).toString('hex'),

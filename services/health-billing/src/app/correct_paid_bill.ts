@@ -1,7 +1,8 @@
 // The core of every correction of a paid bill (CorrectBill, VoidBill and ReplaceBill on a paid bill), in the caller's
 // transaction with the bill locked: under the member year's lock (as finalizing takes it), the lines left are
 // adjudicated again against the member's accumulators without this bill's own contributions, which the new ones
-// replace; the bill records the new outcomes and what it gives back, and the correction is stored with its refund
+// replace, with the pre-authorizations the bill used (a cancelled line's goes back to approved); the bill records
+// the new outcomes and what it gives back, and the correction is stored with its refund
 // pending (under the wallet key refund:<correction id>) for refundCorrection to make after the commit.
 import { randomUUID } from 'node:crypto';
 import { healthBillingEventSubjects } from '@citypass/contracts';
@@ -12,6 +13,7 @@ import type { ServiceCategory } from '../domain/codes.ts';
 import { minorUnits } from '../domain/money.ts';
 import { adjudicateLines, contributionsOf } from './adjudicate_lines.ts';
 import { accumulatorsOf } from './adjudication_inputs.ts';
+import { preauthorizationsOfBill, reconsumePreauthorizations } from './bill_preauthorizations.ts';
 import { billEventOf, outcomeOf } from './bill_wire.ts';
 import type {
   BillRecord,
@@ -62,8 +64,12 @@ export async function correctPaidBill(
   const remaining = bill.lines
     .filter((line) => billed.has(line.lineId))
     .map((line) => ({ ...line, billedMinor: billed.get(line.lineId) ?? line.billedMinor }));
-  // pre-authorizations: wired when they are stored
-  const result = remaining.length === 0 ? undefined : await adjudicateLines(deps, tx, bill, remaining, withoutOwn, []);
+  // The approvals this bill used stay with the lines that remain (an MRI re-priced keeps its approval).
+  const preauthorizations = await preauthorizationsOfBill(tx, deps.sealer, bill.billId);
+  const result =
+    remaining.length === 0
+      ? undefined
+      : await adjudicateLines(deps, tx, bill, remaining, withoutOwn, preauthorizations);
   const refund = refundOf(bill, {
     writtenOffMinor: result?.clinicWriteOffMinor ?? 0n,
     patientMinor: result?.patientShareMinor ?? 0n,
@@ -82,6 +88,7 @@ export async function correctPaidBill(
   });
   await tx.accumulators.removeBill(bill.billId);
   if (result !== undefined) await tx.accumulators.add(member, bill.billId, contributionsOf(result));
+  await reconsumePreauthorizations(tx, bill.billId, result, atMs);
   const correctionId = randomUUID();
   const refunds = refund.patientRefundMinor > 0n || refund.planRefundMinor > 0n;
   const record: CorrectionRecord = {

@@ -1,5 +1,6 @@
 // A clinic finalizes one of its open bills: under the member year's lock, the engine adjudicates every line against
-// the accumulators as they stand, each line's outcome and contribution are stored, and the bill awaits the
+// the accumulators as they stand and the clinic's usable pre-authorizations for the patient (locked next), each
+// line's outcome and contribution are stored, the pre-authorizations used are consumed, and the bill awaits the
 // patient's payment until its deadline.
 import { healthBillingEventSubjects, healthBillingReasons } from '@citypass/contracts';
 import { failedPrecondition } from '@citypass/platform/errors';
@@ -14,7 +15,9 @@ import {
 import { adjudicateLines, contributionsOf } from './adjudicate_lines.ts';
 import { accumulatorsOf } from './adjudication_inputs.ts';
 import { clinicBill } from './bill_access.ts';
+import { consumePreauthorizations, usablePreauthorizations } from './bill_preauthorizations.ts';
 import { auditedBillOf, billEventOf, outcomeOf } from './bill_wire.ts';
+import { serviceDateOf } from './service_date.ts';
 import type { BillRecord } from './store.ts';
 import type { VisitDeps } from './visit_deps.ts';
 
@@ -34,9 +37,10 @@ export async function finalizeBill(
       throw failedPrecondition(healthBillingReasons.BILL_EMPTY, 'a bill with no lines cannot be finalized');
     const member = { patientId: bill.patientId, planId: bill.planId, planYear: bill.planYear };
     await tx.accumulators.lock(member);
-    const accumulators = accumulatorsOf(bill.planYear, await tx.accumulators.totals(member));
-    const result = await adjudicateLines(deps, tx, bill, bill.lines, accumulators, []);
     const nowMs = deps.now();
+    const preauthorizations = await usablePreauthorizations(tx, deps.sealer, bill, serviceDateOf(nowMs));
+    const accumulators = accumulatorsOf(bill.planYear, await tx.accumulators.totals(member));
+    const result = await adjudicateLines(deps, tx, bill, bill.lines, accumulators, preauthorizations);
     await tx.bills.finalize(
       bill.billId,
       new Map(result.lines.map((line) => [line.lineId, outcomeOf(line)])),
@@ -44,6 +48,7 @@ export async function finalizeBill(
       nowMs + deps.payWithinMs,
     );
     await tx.accumulators.add(member, bill.billId, contributionsOf(result));
+    await consumePreauthorizations(tx, result, nowMs);
     let finalized = (await tx.bills.get(bill.billId)) as BillRecord;
     await tx.appendEvent({
       type: healthBillingEventSubjects.billFinalized,

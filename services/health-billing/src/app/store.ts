@@ -3,6 +3,7 @@
 // once. Medical text reaches the store already sealed (Sealer) and leaves it sealed: the store never sees a key.
 import type { NewEvent } from '@citypass/platform/outbox';
 import type { PlanVersionInput } from '../domain/plan.ts';
+import type { PreauthorizationState } from '../domain/preauthorization.ts';
 
 export interface HealthBillingStore {
   readonly parties: PartyStore;
@@ -12,6 +13,7 @@ export interface HealthBillingStore {
   readonly bills: BillStore;
   readonly accumulators: AccumulatorStore;
   readonly corrections: CorrectionStore;
+  readonly preauthorizations: PreauthorizationStore;
   /** Writes an event to the outbox, committed with the rest of the transaction. */
   appendEvent(event: NewEvent): Promise<void>;
   /** False if `consumer` already processed the event (inbox). */
@@ -28,6 +30,8 @@ export interface HealthBillingStore {
    * log): if it cannot be written, the read fails with it.
    */
   recordMedicalRead(entry: MedicalRead): Promise<void>;
+  /** As recordMedicalRead, for a read of a pre-authorization's codes and reasons. */
+  recordPreauthorizationRead(entry: PreauthorizationRead): Promise<void>;
   /** Runs `work` in one transaction. */
   transaction<T>(work: (tx: HealthBillingStore) => Promise<T>): Promise<T>;
 }
@@ -38,6 +42,14 @@ export interface MedicalRead {
   /** The patient's resident id. */
   readonly subject: string;
   readonly billId: string;
+  readonly purpose: 'treatment' | 'payment';
+}
+
+export interface PreauthorizationRead {
+  readonly actor: `${'clinic' | 'insurer'}:${string}`;
+  /** The patient's resident id. */
+  readonly subject: string;
+  readonly preauthorizationId: string;
   readonly purpose: 'treatment' | 'payment';
 }
 
@@ -284,4 +296,82 @@ export interface CorrectionStore {
   setRefundState(correctionId: string, state: 'refunded' | 'refused' | 'attempted', atMs: number): Promise<void>;
   /** Corrections whose refund is pending and was last tried before `triedBeforeMs`, oldest first. */
   pendingRefunds(triedBeforeMs: number, limit: number): Promise<string[]>;
+}
+
+/** The state stored: `expired` is never written, an approved one past its expiry date reads as expired. */
+export type StoredPreauthorizationState = Exclude<PreauthorizationState, 'expired'>;
+
+/** One pre-authorization as stored: codes and reasons sealed, money and dates plain. */
+export interface PreauthorizationRecord {
+  readonly preauthorizationId: string;
+  readonly patientId: string;
+  readonly clinic: string;
+  readonly insurer: string;
+  /** The clinic's bill with the patient when it asked. */
+  readonly requestedOnBill: string;
+  /** The codes as a JSON list, sealed. */
+  readonly codesSealed: Buffer;
+  readonly reasonSealed: Buffer | undefined;
+  readonly currency: string;
+  readonly requestedMinor: bigint;
+  readonly state: StoredPreauthorizationState;
+  readonly approvedMinor: bigint | undefined;
+  /** YYYY-MM-DD, once approved. */
+  readonly expiresOn: string | undefined;
+  readonly denialReasonSealed: Buffer | undefined;
+  /** The bill line that consumed it. */
+  readonly consumedBy: string | undefined;
+  readonly requestedAtMs: number;
+  readonly decidedAtMs: number | undefined;
+  /** The page key: later requests have larger ones. */
+  readonly seq: bigint;
+}
+
+export type NewPreauthorization = Pick<
+  PreauthorizationRecord,
+  | 'preauthorizationId'
+  | 'patientId'
+  | 'clinic'
+  | 'insurer'
+  | 'requestedOnBill'
+  | 'codesSealed'
+  | 'reasonSealed'
+  | 'currency'
+  | 'requestedMinor'
+  | 'requestedAtMs'
+>;
+
+/** Whose pre-authorizations: the clinic that asked, or the insurer asked. */
+export type PreauthorizationParty = { readonly clinic: string } | { readonly insurer: string };
+
+export interface PreauthorizationStore {
+  /** Stores a new one, requested. */
+  add(preauthorization: NewPreauthorization): Promise<void>;
+  /** `forUpdate` locks it for the rest of the transaction. */
+  get(preauthorizationId: string, options?: { forUpdate?: boolean }): Promise<PreauthorizationRecord | undefined>;
+  /** How many of the clinic's for the patient are still open (requested or approved). */
+  openCount(who: { clinic: string; patientId: string }): Promise<number>;
+  /** Requested -> approved. */
+  approve(preauthorizationId: string, approvedMinor: bigint, expiresOn: string, atMs: number): Promise<void>;
+  /** Requested -> denied. */
+  deny(preauthorizationId: string, reasonSealed: Buffer, atMs: number): Promise<void>;
+  /** Approved -> released. */
+  release(preauthorizationId: string, atMs: number): Promise<void>;
+  /** The party's, newest first, after the page key `beforeSeq` (undefined: from the newest). */
+  page(party: PreauthorizationParty, beforeSeq: bigint | undefined, limit: number): Promise<PreauthorizationRecord[]>;
+  /**
+   * The clinic's approved ones for the patient, addressed to the insurer, expiring on `today` or later, locked for
+   * the rest of the transaction; by expiry date then id.
+   */
+  usable(
+    who: { clinic: string; patientId: string; insurer: string },
+    today: string,
+    limit: number,
+  ): Promise<PreauthorizationRecord[]>;
+  /** Approved -> consumed by the bill line. */
+  consume(consumptions: readonly { preauthorizationId: string; lineId: string }[], atMs: number): Promise<void>;
+  /** The pre-authorizations the bill's lines consumed (for a void, a correction). */
+  consumedBy(billId: string): Promise<PreauthorizationRecord[]>;
+  /** Those the bill's lines consumed are approved again (the bill was voided); their ids. */
+  restoreConsumedBy(billId: string): Promise<string[]>;
 }

@@ -45,12 +45,17 @@ export function changePreauthorizationState(
   preauthorization: Preauthorization,
   next: PreauthorizationState,
 ): Preauthorization {
-  if (!transitions[preauthorization.state].includes(next))
+  checkPreauthorizationTransition(preauthorization.state, next);
+  return { ...preauthorization, state: next };
+}
+
+/** FAILED_PRECONDITION PREAUTHORIZATION_STATE_INVALID when `current` does not lead to `next`. */
+export function checkPreauthorizationTransition(current: PreauthorizationState, next: PreauthorizationState): void {
+  if (!transitions[current].includes(next))
     throw failedPrecondition(
       healthBillingReasons.PREAUTHORIZATION_STATE_INVALID,
-      `a ${preauthorization.state} pre-authorization cannot become ${next}`,
+      `a ${current} pre-authorization cannot become ${next}`,
     );
-  return { ...preauthorization, state: next };
 }
 
 /** The list with the named ones consumed (after a claim: BillAdjudication.consumedPreauthorizationIds). */

@@ -1,5 +1,6 @@
 // HealthBillingService over gRPC: decode -> app -> encode. Operators need `health-billing:admin`; clinics call with
-// their own token and must hold `bill:<their client id>`, and then act only on their own bills.
+// their own token and must hold `bill:<their client id>`, and then act only on their own bills; insurers hold
+// `insure:<their client id>` and reach only the pre-authorizations addressed to them.
 import { operatorScopes, serviceScope } from '@citypass/contracts';
 import { presentationFieldLimit } from '@citypass/credential';
 import { permissionDenied } from '@citypass/platform/errors';
@@ -10,14 +11,20 @@ import { HealthBillingServiceService } from '@citypass/proto/health_billing/v1/h
 import { addChargeItem } from '../app/add_charge_item.ts';
 import { checkIn } from '../app/check_in.ts';
 import { correctBill } from '../app/correct_bill.ts';
+import { decidePreauthorization } from '../app/decide_preauthorization.ts';
 import { finalizeBill } from '../app/finalize_bill.ts';
 import { getBill } from '../app/get_bill.ts';
+import { getPreauthorization } from '../app/get_preauthorization.ts';
 import { listPlans } from '../app/list_plans.ts';
+import { listPreauthorizations } from '../app/list_preauthorizations.ts';
 import { payBill } from '../app/pay_bill.ts';
+import type { PreauthorizationReader } from '../app/preauthorization_wire.ts';
 import { putCodes } from '../app/put_codes.ts';
 import { putFeeSchedule } from '../app/put_fee_schedule.ts';
 import { putPlan, type PlanDeps } from '../app/put_plan.ts';
 import { replaceBill } from '../app/replace_bill.ts';
+import { releasePreauthorization } from '../app/release_preauthorization.ts';
+import { requestPreauthorization } from '../app/request_preauthorization.ts';
 import type { VisitDeps } from '../app/visit_deps.ts';
 import { voidClinicBill } from '../app/void_bill.ts';
 
@@ -37,6 +44,21 @@ function clinicOf(principal: Principal | undefined): string {
   if (principal === undefined || !principal.scopes.has(serviceScope('bill', clientId)))
     throw permissionDenied(commonReasons.SCOPE_MISSING, 'clinics call with a token holding bill:<their client id>');
   return clientId;
+}
+
+/** The calling insurer: its client id, if its token holds `insure:<client id>`. */
+function insurerOf(principal: Principal | undefined): string {
+  const clientId = principal?.clientId ?? '';
+  if (principal === undefined || !principal.scopes.has(serviceScope('insure', clientId)))
+    throw permissionDenied(commonReasons.SCOPE_MISSING, 'insurers call with a token holding insure:<their client id>');
+  return clientId;
+}
+
+/** A clinic (`bill:`) reads the pre-authorizations it asked for; else an insurer (`insure:`) those addressed to it. */
+function preauthorizationReaderOf(principal: Principal | undefined): PreauthorizationReader {
+  const clientId = principal?.clientId ?? '';
+  if (principal?.scopes.has(serviceScope('bill', clientId)) === true) return { clinic: clientId };
+  return { insurer: insurerOf(principal) };
 }
 
 const operatorOf = (principal: Principal | undefined): string => principal?.clientId ?? 'unknown';
@@ -62,6 +84,15 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
       correctBill: (request, context) => correctBill(deps, clinicOf(context.principal), request),
       voidBill: (request, context) => voidClinicBill(deps, clinicOf(context.principal), request),
       replaceBill: (request, context) => replaceBill(deps, clinicOf(context.principal), request),
+      requestPreauthorization: (request, context) =>
+        requestPreauthorization(deps, clinicOf(context.principal), request),
+      decidePreauthorization: (request, context) => decidePreauthorization(deps, insurerOf(context.principal), request),
+      releasePreauthorization: (request, context) =>
+        releasePreauthorization(deps, clinicOf(context.principal), request),
+      getPreauthorization: (request, context) =>
+        getPreauthorization(deps, preauthorizationReaderOf(context.principal), request),
+      listPreauthorizations: (request, context) =>
+        listPreauthorizations(deps, preauthorizationReaderOf(context.principal), request),
     },
     {
       putCodes: operator,
@@ -76,6 +107,11 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
       correctBill: clinicPolicy,
       voidBill: clinicPolicy,
       replaceBill: clinicPolicy,
+      requestPreauthorization: clinicPolicy,
+      decidePreauthorization: 'authenticated',
+      releasePreauthorization: clinicPolicy,
+      getPreauthorization: 'authenticated',
+      listPreauthorizations: 'authenticated',
     },
     healthBillingFieldLimits,
   );

@@ -11,6 +11,7 @@ import { postgresFeeScheduleStore } from './fee_schedules.ts';
 import { recordRead } from './medical_audit.ts';
 import { postgresPartyStore } from './parties.ts';
 import { postgresPlanStore } from './plans.ts';
+import { postgresPreauthorizationStore } from './preauthorizations.ts';
 
 /** `codec` seals stored responses: they carry bills, whose lines are medical details. */
 export function postgresHealthBillingStore(pool: Pool, codec: ResponseCodec): HealthBillingStore {
@@ -37,6 +38,14 @@ export function postgresHealthBillingStore(pool: Pool, codec: ResponseCodec): He
                 resource: entry.billId,
                 purpose: entry.purpose,
               }),
+            recordPreauthorizationRead: (entry) =>
+              recordRead(client, {
+                actor: entry.actor,
+                action: 'preauthorization.read',
+                subject: entry.subject,
+                resource: entry.preauthorizationId,
+                purpose: entry.purpose,
+              }),
           }),
         ),
       ),
@@ -44,12 +53,17 @@ export function postgresHealthBillingStore(pool: Pool, codec: ResponseCodec): He
     remember: outside,
     recordMedicalRead: () =>
       Promise.reject(new Error('health-billing store: a medical read is recorded in the transaction that reads')),
+    recordPreauthorizationRead: () =>
+      Promise.reject(new Error('health-billing store: a medical read is recorded in the transaction that reads')),
   });
 }
 
 function storeOn(
   db: Queryable | PoolClient,
-  calls: Pick<HealthBillingStore, 'transaction' | 'claim' | 'remember' | 'recordMedicalRead'>,
+  calls: Pick<
+    HealthBillingStore,
+    'transaction' | 'claim' | 'remember' | 'recordMedicalRead' | 'recordPreauthorizationRead'
+  >,
 ): HealthBillingStore {
   return {
     parties: postgresPartyStore(db),
@@ -59,6 +73,7 @@ function storeOn(
     bills: postgresBillStore(db),
     accumulators: postgresAccumulatorStore(db),
     corrections: postgresCorrectionStore(db),
+    preauthorizations: postgresPreauthorizationStore(db),
     appendEvent: async (event) => {
       await appendEvent(db, event);
     },

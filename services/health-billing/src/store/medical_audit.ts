@@ -6,7 +6,13 @@ import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { isUuid } from '@citypass/platform/ids';
 import type { PoolClient, Queryable } from '@citypass/platform/pg';
 
-export const medicalAuditActions = ['bill.read', 'encounter.read', 'eob.read', 'fhir.export'] as const;
+export const medicalAuditActions = [
+  'bill.read',
+  'encounter.read',
+  'eob.read',
+  'fhir.export',
+  'preauthorization.read',
+] as const;
 export type MedicalAuditAction = (typeof medicalAuditActions)[number];
 
 /** Why the data was read (HIPAA's treatment, payment and operations, and the patient's own access). */
