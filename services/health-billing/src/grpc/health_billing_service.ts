@@ -9,6 +9,12 @@ import { commonReasons } from '@citypass/platform/reasons';
 import { HealthBillingServiceService } from '@citypass/proto/health_billing/v1/health_billing';
 import { addChargeItem } from '../app/add_charge_item.ts';
 import { checkIn } from '../app/check_in.ts';
+import { exportFhir } from '../app/export_fhir.ts';
+import { getExplanationOfBenefit } from '../app/get_explanation_of_benefit.ts';
+import { listClaims } from '../app/list_claims.ts';
+import { listMyBills } from '../app/list_my_bills.ts';
+import { settlementReport } from '../app/settlement_report.ts';
+import type { ViewDeps } from '../app/view_deps.ts';
 import { finalizeBill } from '../app/finalize_bill.ts';
 import { getBill } from '../app/get_bill.ts';
 import { listPlans } from '../app/list_plans.ts';
@@ -17,6 +23,7 @@ import { putCodes } from '../app/put_codes.ts';
 import { putFeeSchedule } from '../app/put_fee_schedule.ts';
 import { putPlan, type PlanDeps } from '../app/put_plan.ts';
 import type { VisitDeps } from '../app/visit_deps.ts';
+import { insurerOf, residentOf, viewerOf } from './views.ts';
 
 export const healthBillingServiceName = 'citypass.health_billing.v1.HealthBillingService';
 
@@ -25,8 +32,10 @@ export const healthBillingFieldLimits: FieldLimits = { presentation: presentatio
 
 const operator: MethodPolicy = { anyScope: [operatorScopes.healthBilling] };
 const clinicPolicy: MethodPolicy = 'authenticated';
+/** Residents call with a presentation, not a token; ExportFhir checks a clinic's or insurer's token itself. */
+const residentPolicy: MethodPolicy = 'public';
 
-export type HealthBillingDeps = VisitDeps & PlanDeps;
+export type HealthBillingDeps = VisitDeps & PlanDeps & ViewDeps;
 
 /** The calling clinic: its client id, if its token holds `bill:<client id>`. */
 function clinicOf(principal: Principal | undefined): string {
@@ -56,6 +65,12 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
       finalizeBill: (request, context) => finalizeBill(deps, clinicOf(context.principal), request),
       payBill: (request, context) => payBill(deps, clinicOf(context.principal), request),
       getBill: (request, context) => getBill(deps, clinicOf(context.principal), request),
+      listClaims: (request, context) => listClaims(deps, insurerOf(context.principal), request),
+      getSettlementReport: (request, context) => settlementReport(deps.store, insurerOf(context.principal), request),
+      listMyBills: async (request, context) => listMyBills(deps, await residentOf(deps, context), request),
+      getExplanationOfBenefit: async (request, context) =>
+        getExplanationOfBenefit(deps, await residentOf(deps, context), request),
+      exportFhir: async (request, context) => exportFhir(deps, await viewerOf(deps, context), request),
     },
     {
       putCodes: operator,
@@ -67,6 +82,11 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
       finalizeBill: clinicPolicy,
       payBill: clinicPolicy,
       getBill: clinicPolicy,
+      listClaims: clinicPolicy,
+      getSettlementReport: clinicPolicy,
+      listMyBills: residentPolicy,
+      getExplanationOfBenefit: residentPolicy,
+      exportFhir: residentPolicy,
     },
     healthBillingFieldLimits,
   );

@@ -4,12 +4,15 @@ import { appendEvent, processOnce } from '@citypass/platform/outbox';
 import { withTransaction, type Pool, type PoolClient, type Queryable } from '@citypass/platform/pg';
 import type { HealthBillingStore } from '../app/store.ts';
 import { postgresAccumulatorStore } from './accumulators.ts';
+import { postgresBillPageStore } from './bill_pages.ts';
 import { postgresBillStore } from './bills.ts';
 import { postgresCodeStore } from './codes.ts';
 import { postgresFeeScheduleStore } from './fee_schedules.ts';
 import { recordRead } from './medical_audit.ts';
 import { postgresPartyStore } from './parties.ts';
 import { postgresPlanStore } from './plans.ts';
+import { postgresPresentationStore } from './resident_presentations.ts';
+import { postgresSettlementStore } from './settlement.ts';
 
 /** `codec` seals stored responses: they carry bills, whose lines are medical details. */
 export function postgresHealthBillingStore(pool: Pool, codec: ResponseCodec): HealthBillingStore {
@@ -31,7 +34,7 @@ export function postgresHealthBillingStore(pool: Pool, codec: ResponseCodec): He
             recordMedicalRead: (entry) =>
               recordRead(client, {
                 actor: entry.actor,
-                action: 'bill.read',
+                action: entry.action ?? 'bill.read',
                 subject: entry.subject,
                 resource: entry.billId,
                 purpose: entry.purpose,
@@ -57,6 +60,9 @@ function storeOn(
     feeSchedules: postgresFeeScheduleStore(db),
     bills: postgresBillStore(db),
     accumulators: postgresAccumulatorStore(db),
+    billPages: postgresBillPageStore(db),
+    settlement: postgresSettlementStore(db),
+    presentations: postgresPresentationStore(db),
     appendEvent: async (event) => {
       await appendEvent(db, event);
     },
