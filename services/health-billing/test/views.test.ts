@@ -352,12 +352,17 @@ test("resident - a replayed presentation, one addressed elsewhere, none, or read
     ),
     'not_found:BILL_NOT_FOUND',
   );
-  const open = await billFor(patient, { pay: false });
-  assert.equal(open.status, BillStatus.BILL_STATUS_AWAITING_PAYMENT);
-  // Only the one successful list read the bill.
-  assert.deepEqual((await auditOf(bill.billId)).slice(before), [
-    `resident:${patient.residentId} bill.read patient_access`,
-  ]);
+  // The same presentation twice at once: the database lets exactly one through.
+  const twice = patient.present('health-billing');
+  const outcomes = await Promise.all(
+    [1, 2].map(() => outcomeOf(anonymous.listMyBills({ pageSize: 0, pageToken: '' }, presenting(twice)))),
+  );
+  assert.deepEqual(outcomes.sort(), ['OK', 'unauthenticated:PRESENTATION_REPLAYED']);
+  // Only the two lists that were let through read the bill; the refusals read nothing.
+  assert.deepEqual(
+    (await auditOf(bill.billId)).slice(before),
+    Array(2).fill(`resident:${patient.residentId} bill.read patient_access`),
+  );
   // Used presentations are forgotten once they could not be accepted anyway.
   const kept = async () =>
     Number((await h.db.query<{ n: string }>('SELECT count(*) AS n FROM resident_presentations')).rows[0]?.n);

@@ -1,20 +1,10 @@
 // Pages of bills for the views: an insurer's claims (adjudicated bills addressed to it) and a resident's bills,
 // newest first, in keyset pages of (created_at, id) so pages stay stable while bills are added.
 import type { Queryable } from '@citypass/platform/pg';
-import type { BillPageStore, BillRecord } from '../app/store.ts';
-import { postgresBillStore } from './bills.ts';
+import type { BillPageStore } from '../app/store.ts';
+import { billsWithLines } from './bills.ts';
 
 export function postgresBillPageStore(db: Queryable): BillPageStore {
-  const bills = postgresBillStore(db);
-  /** The bills with their lines, in the order of `ids` (one page: at most 100). */
-  const withLines = async (ids: readonly string[]): Promise<BillRecord[]> => {
-    const records: BillRecord[] = [];
-    for (const id of ids) {
-      const bill = await bills.get(id);
-      if (bill !== undefined) records.push(bill);
-    }
-    return records;
-  };
   return {
     async claimsOf(insurer, query, limit) {
       const result = await db.query<{ id: string }>(
@@ -36,7 +26,10 @@ export function postgresBillPageStore(db: Queryable): BillPageStore {
           limit,
         ],
       );
-      return withLines(result.rows.map((row) => row.id));
+      return billsWithLines(
+        db,
+        result.rows.map((row) => row.id),
+      );
     },
     async ofPatient(patientId, after, limit) {
       const result = await db.query<{ id: string }>(
@@ -46,7 +39,10 @@ export function postgresBillPageStore(db: Queryable): BillPageStore {
           LIMIT $4`,
         [patientId, after === undefined ? null : new Date(after.createdAtMs), after?.billId ?? null, limit],
       );
-      return withLines(result.rows.map((row) => row.id));
+      return billsWithLines(
+        db,
+        result.rows.map((row) => row.id),
+      );
     },
   };
 }
