@@ -1,6 +1,7 @@
 // Exports a bill as FHIR R4 JSON, one resource or the whole Bundle, to the clinic that made it, the insurer it is
 // addressed to or its patient (any other bill is BILL_NOT_FOUND). The export is audited (fhir.export) in the
-// transaction that reads the bill; a resident's presentation is used up in it too.
+// transaction that reads the bill; a resident's presentation is used up in it too. An export too large for one answer
+// is refused before anything is recorded (export_size.ts).
 import { healthBillingReasons } from '@citypass/contracts';
 import { failedPrecondition, invalidArgument, notFound } from '@citypass/platform/errors';
 import {
@@ -19,6 +20,7 @@ import { bundleResource } from '../domain/fhir_bundle.ts';
 import type { FhirResource, FhirSource } from '../domain/fhir_input.ts';
 import { fhirJson } from '../domain/fhir_json.ts';
 import { checkBillId } from './bill_access.ts';
+import { checkedExport } from './export_size.ts';
 import { fhirSourceOf } from './fhir_source.ts';
 import { isAdjudicatedBill } from './get_explanation_of_benefit.ts';
 import { usePresentation } from './resident_access.ts';
@@ -70,6 +72,7 @@ export async function exportFhir(
     if (needsAdjudication.has(request.resourceType) && !isAdjudicatedBill(bill))
       throw failedPrecondition(healthBillingReasons.BILL_NOT_ADJUDICATED, 'the bill is not adjudicated yet');
     const resource = resourceOf(await fhirSourceOf(tx, bill, deps.sealer, deps.fhirBaseUrl), request, deps.now());
+    const resourceJson = checkedExport(fhirJson(resource));
     await tx.recordMedicalRead({
       actor: actorOf(viewer),
       subject: bill.patientId,
@@ -77,6 +80,6 @@ export async function exportFhir(
       purpose: purposeOf(viewer),
       action: 'fhir.export',
     });
-    return { resourceJson: fhirJson(resource) };
+    return { resourceJson };
   });
 }
