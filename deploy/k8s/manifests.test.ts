@@ -1095,6 +1095,7 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       HEALTH_BILLING_PAY_WITHIN_S: '900',
       HEALTH_BILLING_SWEEP_MS: '1000',
       HEALTH_BILLING_OUTBOX_POLL_MS: '100',
+      HEALTH_BILLING_FHIR_BASE_URL: 'https://health-billing.city.example/fhir',
       LOG_LEVEL: 'info',
     },
     secretKeys: ['HEALTH_BILLING_CLIENT_SECRET', 'HEALTH_BILLING_DATABASE_URL', 'HEALTH_BILLING_DATA_KEYS', 'NATS_URL'],

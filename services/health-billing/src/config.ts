@@ -61,6 +61,12 @@ export const healthBillingSchema = {
     description: 'how often bills past their deadline are voided and interrupted payments finished',
   }),
   HEALTH_BILLING_OUTBOX_POLL_MS: env.int({ default: 100, min: 5 }),
+  HEALTH_BILLING_FHIR_BASE_URL: env.url({
+    default: 'http://127.0.0.1:7400/fhir',
+    protocols: ['http:', 'https:'],
+    description:
+      "the base URL of exported FHIR resources: Bundle fullUrls and health billing's own code systems live under it",
+  }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };
 

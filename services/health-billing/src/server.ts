@@ -32,6 +32,7 @@ import { postgresHealthBillingStore } from './store/health_billing_store.ts';
 import { prepareSchema } from './store/schema.ts';
 import { startBillSweeper } from './workers/bill_sweeper.ts';
 import { startCatalogueReload } from './workers/catalogue_reload.ts';
+import { startPresentationSweeper } from './workers/presentation_sweeper.ts';
 
 export interface RunningHealthBilling {
   readonly grpcPort: number;
@@ -115,12 +116,15 @@ export async function startHealthBilling(
     payWithinMs: config.HEALTH_BILLING_PAY_WITHIN_S * 1_000,
     currencies: new Set(config.HEALTH_BILLING_CURRENCIES.split(',')),
     now,
+    authenticate: (token) => tokens.verify(token),
+    fhirBaseUrl: config.HEALTH_BILLING_FHIR_BASE_URL.replace(/\/+$/, ''),
   };
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, logger }),
   );
   const sweeper = startBillSweeper(deps, config.HEALTH_BILLING_SWEEP_MS, logger);
   const catalogueReload = startCatalogueReload(catalogue, logger);
+  const presentationSweeper = startPresentationSweeper(store, now, 10_000, logger);
 
   addHealthBillingService(grpc, deps);
   const grpcPort = await grpc.listen(config.HEALTH_BILLING_GRPC_HOST, config.HEALTH_BILLING_GRPC_PORT);
@@ -133,6 +137,7 @@ export async function startHealthBilling(
       await grpc.shutdown(2_000);
       await sweeper.stop();
       await catalogueReload.stop();
+      await presentationSweeper.stop();
       await identityEvents.stop();
       await statusFollower.stop();
       await relay.stop();

@@ -64,6 +64,7 @@ test('medical audit - a fresh database gets the service migrations, the audit lo
     '2-medical-audit.sql',
     '3-preauthorizations.sql',
     '4-corrections.sql',
+    '5-views.sql',
   ]);
   assert.deepEqual(await migrate(pool, migrationsDir), []);
 });

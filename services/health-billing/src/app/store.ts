@@ -14,6 +14,9 @@ export interface HealthBillingStore {
   readonly accumulators: AccumulatorStore;
   readonly corrections: CorrectionStore;
   readonly preauthorizations: PreauthorizationStore;
+  readonly billPages: BillPageStore;
+  readonly settlement: SettlementStore;
+  readonly presentations: PresentationStore;
   /** Writes an event to the outbox, committed with the rest of the transaction. */
   appendEvent(event: NewEvent): Promise<void>;
   /** False if `consumer` already processed the event (inbox). */
@@ -42,7 +45,9 @@ export interface MedicalRead {
   /** The patient's resident id. */
   readonly subject: string;
   readonly billId: string;
-  readonly purpose: 'treatment' | 'payment';
+  readonly purpose: 'treatment' | 'payment' | 'patient_access';
+  /** What was read; default `bill.read`. */
+  readonly action?: 'bill.read' | 'eob.read' | 'fhir.export';
 }
 
 export interface PreauthorizationRead {
@@ -374,4 +379,47 @@ export interface PreauthorizationStore {
   consumedBy(billId: string): Promise<PreauthorizationRecord[]>;
   /** Those the bill's lines consumed are approved again (the bill was voided); their ids. */
   restoreConsumedBy(billId: string): Promise<string[]>;
+}
+
+/** Where a page of bills starts: after this bill, in (created_at, id) descending order. */
+export interface BillCursor {
+  readonly createdAtMs: number;
+  readonly billId: string;
+}
+
+export interface ClaimQuery {
+  readonly clinic?: string;
+  /** Bills created at or after this instant. */
+  readonly fromMs?: number;
+  /** Bills created before this instant. */
+  readonly toMs?: number;
+  readonly after?: BillCursor;
+}
+
+export interface BillPageStore {
+  /** The insurer's adjudicated bills with their lines, newest first. */
+  claimsOf(insurer: string, query: ClaimQuery, limit: number): Promise<BillRecord[]>;
+  /** The patient's bills with their lines, newest first. */
+  ofPatient(patientId: string, after: BillCursor | undefined, limit: number): Promise<BillRecord[]>;
+}
+
+export interface SettlementTotal {
+  readonly clinic: string;
+  readonly currency: string;
+  readonly bills: number;
+  readonly amountMinor: bigint;
+}
+
+export interface SettlementStore {
+  /** Per clinic and currency, the insurer's bills paid in [fromMs, toMs) and the plan's share of them. */
+  paidBetween(insurer: string, fromMs: number, toMs: number): Promise<SettlementTotal[]>;
+  /** Per clinic and currency, the plan's share refunded in [fromMs, toMs). */
+  planRefundsBetween(insurer: string, fromMs: number, toMs: number): Promise<SettlementTotal[]>;
+}
+
+export interface PresentationStore {
+  /** Records a resident's presentation as used until `keepUntilMs`; false if it was used before. */
+  use(presentationId: string, keepUntilMs: number): Promise<boolean>;
+  /** Forgets up to `limit` presentations kept until before `nowMs`; how many. */
+  sweep(nowMs: number, limit: number): Promise<number>;
 }

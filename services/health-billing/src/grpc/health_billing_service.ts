@@ -12,6 +12,12 @@ import { addChargeItem } from '../app/add_charge_item.ts';
 import { checkIn } from '../app/check_in.ts';
 import { correctBill } from '../app/correct_bill.ts';
 import { decidePreauthorization } from '../app/decide_preauthorization.ts';
+import { exportFhir } from '../app/export_fhir.ts';
+import { getExplanationOfBenefit } from '../app/get_explanation_of_benefit.ts';
+import { listClaims } from '../app/list_claims.ts';
+import { listMyBills } from '../app/list_my_bills.ts';
+import { settlementReport } from '../app/settlement_report.ts';
+import type { ViewDeps } from '../app/view_deps.ts';
 import { finalizeBill } from '../app/finalize_bill.ts';
 import { getBill } from '../app/get_bill.ts';
 import { getPreauthorization } from '../app/get_preauthorization.ts';
@@ -27,6 +33,7 @@ import { releasePreauthorization } from '../app/release_preauthorization.ts';
 import { requestPreauthorization } from '../app/request_preauthorization.ts';
 import type { VisitDeps } from '../app/visit_deps.ts';
 import { voidClinicBill } from '../app/void_bill.ts';
+import { insurerOf, residentOf, viewerOf } from './views.ts';
 
 export const healthBillingServiceName = 'citypass.health_billing.v1.HealthBillingService';
 
@@ -35,8 +42,10 @@ export const healthBillingFieldLimits: FieldLimits = { presentation: presentatio
 
 const operator: MethodPolicy = { anyScope: [operatorScopes.healthBilling] };
 const clinicPolicy: MethodPolicy = 'authenticated';
+/** Residents call with a presentation, not a token; ExportFhir checks a clinic's or insurer's token itself. */
+const residentPolicy: MethodPolicy = 'public';
 
-export type HealthBillingDeps = VisitDeps & PlanDeps;
+export type HealthBillingDeps = VisitDeps & PlanDeps & ViewDeps;
 
 /** The calling clinic: its client id, if its token holds `bill:<client id>`. */
 function clinicOf(principal: Principal | undefined): string {
@@ -47,13 +56,6 @@ function clinicOf(principal: Principal | undefined): string {
 }
 
 /** The calling insurer: its client id, if its token holds `insure:<client id>`. */
-function insurerOf(principal: Principal | undefined): string {
-  const clientId = principal?.clientId ?? '';
-  if (principal === undefined || !principal.scopes.has(serviceScope('insure', clientId)))
-    throw permissionDenied(commonReasons.SCOPE_MISSING, 'insurers call with a token holding insure:<their client id>');
-  return clientId;
-}
-
 /** A clinic (`bill:`) reads the pre-authorizations it asked for; else an insurer (`insure:`) those addressed to it. */
 function preauthorizationReaderOf(principal: Principal | undefined): PreauthorizationReader {
   const clientId = principal?.clientId ?? '';
@@ -93,6 +95,12 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
         getPreauthorization(deps, preauthorizationReaderOf(context.principal), request),
       listPreauthorizations: (request, context) =>
         listPreauthorizations(deps, preauthorizationReaderOf(context.principal), request),
+      listClaims: (request, context) => listClaims(deps, insurerOf(context.principal), request),
+      getSettlementReport: (request, context) => settlementReport(deps.store, insurerOf(context.principal), request),
+      listMyBills: async (request, context) => listMyBills(deps, await residentOf(deps, context), request),
+      getExplanationOfBenefit: async (request, context) =>
+        getExplanationOfBenefit(deps, await residentOf(deps, context), request),
+      exportFhir: async (request, context) => exportFhir(deps, await viewerOf(deps, context), request),
     },
     {
       putCodes: operator,
@@ -112,6 +120,11 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
       releasePreauthorization: clinicPolicy,
       getPreauthorization: 'authenticated',
       listPreauthorizations: 'authenticated',
+      listClaims: clinicPolicy,
+      getSettlementReport: clinicPolicy,
+      listMyBills: residentPolicy,
+      getExplanationOfBenefit: residentPolicy,
+      exportFhir: residentPolicy,
     },
     healthBillingFieldLimits,
   );

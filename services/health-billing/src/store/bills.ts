@@ -302,3 +302,19 @@ function lineOf(row: LineRow): BillLineRecord {
           },
   };
 }
+
+/** Bills with their lines in two queries, in the order of `ids` (a page of a view; missing ids are skipped). */
+export async function billsWithLines(db: Queryable, ids: readonly string[]): Promise<BillRecord[]> {
+  if (ids.length === 0) return [];
+  const bills = await db.query<BillRow>('SELECT * FROM bills WHERE id = ANY($1::uuid[])', [ids]);
+  const lines = await db.query<LineRow>(
+    `SELECT ${lineColumns} FROM bill_lines WHERE bill_id = ANY($1::uuid[]) ORDER BY bill_id, seq`,
+    [ids],
+  );
+  const linesByBill = Map.groupBy(lines.rows, (row) => row.bill_id);
+  const byId = new Map(bills.rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    return row === undefined ? [] : [billOf(row, (linesByBill.get(id) ?? []).map(lineOf))];
+  });
+}

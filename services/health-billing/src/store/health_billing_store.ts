@@ -5,6 +5,7 @@ import { withTransaction, type Pool, type PoolClient, type Queryable } from '@ci
 import type { HealthBillingStore } from '../app/store.ts';
 import { postgresAccumulatorStore } from './accumulators.ts';
 import { postgresCorrectionStore } from './bill_corrections.ts';
+import { postgresBillPageStore } from './bill_pages.ts';
 import { postgresBillStore } from './bills.ts';
 import { postgresCodeStore } from './codes.ts';
 import { postgresFeeScheduleStore } from './fee_schedules.ts';
@@ -12,6 +13,8 @@ import { recordRead } from './medical_audit.ts';
 import { postgresPartyStore } from './parties.ts';
 import { postgresPlanStore } from './plans.ts';
 import { postgresPreauthorizationStore } from './preauthorizations.ts';
+import { postgresPresentationStore } from './resident_presentations.ts';
+import { postgresSettlementStore } from './settlement.ts';
 
 /** `codec` seals stored responses: they carry bills, whose lines are medical details. */
 export function postgresHealthBillingStore(pool: Pool, codec: ResponseCodec): HealthBillingStore {
@@ -33,7 +36,7 @@ export function postgresHealthBillingStore(pool: Pool, codec: ResponseCodec): He
             recordMedicalRead: (entry) =>
               recordRead(client, {
                 actor: entry.actor,
-                action: 'bill.read',
+                action: entry.action ?? 'bill.read',
                 subject: entry.subject,
                 resource: entry.billId,
                 purpose: entry.purpose,
@@ -74,6 +77,9 @@ function storeOn(
     accumulators: postgresAccumulatorStore(db),
     corrections: postgresCorrectionStore(db),
     preauthorizations: postgresPreauthorizationStore(db),
+    billPages: postgresBillPageStore(db),
+    settlement: postgresSettlementStore(db),
+    presentations: postgresPresentationStore(db),
     appendEvent: async (event) => {
       await appendEvent(db, event);
     },
