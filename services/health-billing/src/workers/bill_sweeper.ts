@@ -9,12 +9,17 @@ import type { VisitDeps } from '../app/visit_deps.ts';
 
 const batchSize = 100;
 /** A payment younger than this is still in its request's hands. */
-const stalledAfterMs = 30_000;
+const defaultStalledAfterMs = 30_000;
 
-export function startBillSweeper(deps: VisitDeps, intervalMs: number, logger: Logger): PeriodicJob {
+export function startBillSweeper(
+  deps: VisitDeps,
+  intervalMs: number,
+  logger: Logger,
+  stalledAfterMs = defaultStalledAfterMs,
+): PeriodicJob {
   return runPeriodically({ name: 'health-billing-bill-sweeper', intervalMs, logger }, async () => {
     await voidOverdue(deps);
-    await finishStalled(deps);
+    await finishStalled(deps, stalledAfterMs);
   });
 }
 
@@ -30,7 +35,7 @@ export async function voidOverdue(deps: VisitDeps): Promise<number> {
   return due.length;
 }
 
-export async function finishStalled(deps: VisitDeps): Promise<void> {
+export async function finishStalled(deps: VisitDeps, stalledAfterMs = defaultStalledAfterMs): Promise<void> {
   const stalled = await deps.store.bills.stalledPayments(deps.now() - stalledAfterMs, batchSize);
   for (const billId of stalled) {
     const bill = await deps.store.bills.get(billId);
