@@ -16,9 +16,11 @@ export const key = (): string => randomBytes(8).toString('hex');
 /** The fees a clinic charges for the two codes. */
 export const fees = { 'GP-101': 4_500n, 'LB-402': 2_500n } as const;
 
+/** `feeOverrides`: other allowed amounts for these clinics (e.g. a lab test dear enough to reach the OOP maximum). */
 export async function putVisitCatalogue(
   h: HealthBillingParties & { setClockOffset(offsetMs: number): void },
   clinics: readonly string[],
+  feeOverrides: Partial<Record<keyof typeof fees, bigint>> = {},
 ): Promise<void> {
   await h.operator.putCodes({
     idempotencyKey: key(),
@@ -32,7 +34,7 @@ export async function putVisitCatalogue(
       idempotencyKey: key(),
       clinic,
       currency: 'EUR',
-      entries: Object.entries(fees).map(([code, allowedMinor]) => ({ code, allowedMinor })),
+      entries: Object.entries({ ...fees, ...feeOverrides }).map(([code, allowedMinor]) => ({ code, allowedMinor })),
     });
   // A plan takes effect from a later day than today: put it "two days ago", effective yesterday.
   h.setClockOffset(-2 * dayMs);
