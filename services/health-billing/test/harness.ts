@@ -29,6 +29,8 @@ export interface Patient {
 export interface Clinic {
   readonly name: string;
   readonly billing: HealthBillingClient;
+  /** The clinic's access token (bill:<clinic>), for a call that sets its own metadata (a traceparent). */
+  readonly token: string;
 }
 
 export interface HealthBillingParties {
@@ -142,7 +144,7 @@ export async function startHealthBillingProcessHarness(
       assert.equal(current, undefined, 'health billing already runs as a process');
       await setup?.stop();
       setup = undefined;
-      current = await startServiceProcess('health-billing', { ...env, LOG_LEVEL: 'info' });
+      current = await startServiceProcess('health-billing', { ...env, LOG_LEVEL: overrides.LOG_LEVEL ?? 'info' });
     },
   };
 }
@@ -206,7 +208,8 @@ async function startParties(
         ((await db.query("SELECT 1 FROM parties WHERE name = $1 AND kind = 'clinic'", [name])).rowCount ?? 0) > 0,
       `clinic ${name} known to health billing`,
     );
-    return { name, billing: clientWith(await tokenFor(name, onboarded.clientSecret, `bill:${name}`)) };
+    const token = await tokenFor(name, onboarded.clientSecret, `bill:${name}`);
+    return { name, billing: clientWith(token), token };
   };
   const clinic = await addClinic('riverside-clinic');
   const insurerBilling = clientWith(await tokenFor(insurerName, insurerService.clientSecret, `insure:${insurerName}`));
