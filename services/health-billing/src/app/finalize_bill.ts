@@ -45,15 +45,17 @@ export async function finalizeBill(
         serviceDate: line.serviceDate,
         billedMinor: line.billedMinor,
       }));
+    const feeSchedule = await feeScheduleOf(tx, deps.catalogue, clinic, bill.currency);
+    const accumulators = accumulatorsOf(bill.planYear, await tx.accumulators.totals(member));
     const adjudicationStartedMs = performance.now();
     const result = adjudicateBill({
       catalogue: deps.catalogue.current,
-      feeSchedule: await feeScheduleOf(tx, deps.catalogue, clinic, bill.currency),
+      feeSchedule,
       plan: schedule,
       coverage: coverageOf(bill.patientId, bill.concession),
       currency: bill.currency,
       lines,
-      accumulators: accumulatorsOf(bill.planYear, await tx.accumulators.totals(member)),
+      accumulators,
       preauthorizations: [],
     });
     healthBillingMetrics.adjudicationDuration.record(performance.now() - adjudicationStartedMs);
