@@ -1,9 +1,9 @@
 // How fast the coverage-plan engine adjudicates a 10-line bill (pure, one core), against the floor of a bare
 // JSON.parse of the same bill: the least any service does with a bill it receives. Rounds interleave the two loops
 // in short slices so noise hits both alike; each figure is the median over rounds.
-// Not yet here: finalize-and-pay end to end against the wallet's own authorize (the service's visit flow is new;
-// that figure comes with the next round of health billing).
-// Run: ./node_modules/.bin/node bench/clinic_bills.ts
+// Then a visit end to end against running services (bench/clinic_visit_flow.ts): finalize-and-pay's p50/p99 next to
+// the floor of a bare gRPC call plus the wallet's own authorize (goal: within 3x). BENCH_PHASE_MS sets its phases.
+// Run: ./node_modules/.bin/node bench/clinic_bills.ts (PostgreSQL and NATS as for the tests)
 import { adjudicateBill } from '../services/health-billing/src/domain/adjudicate.ts';
 import { emptyAccumulators } from '../services/health-billing/src/domain/accumulators.ts';
 import type { BillLine } from '../services/health-billing/src/domain/adjudication.ts';
@@ -13,6 +13,7 @@ import {
   sampleFeeSchedule,
   sampleStandardPlan,
 } from '../services/health-billing/src/domain/sample.ts';
+import { measureVisitFlow } from './clinic_visit_flow.ts';
 import { emit, median, timedLoop } from './lib.ts';
 
 const bench = 'clinic_bills';
@@ -89,3 +90,5 @@ emit({
   value: Number((adjudicatedPerS / parsedPerS).toFixed(3)),
   unit: 'ratio',
 });
+
+await measureVisitFlow(bench);

@@ -5,7 +5,9 @@
 // Transit is a city service like any other: once identity answers, this script onboards it (idempotently, with a
 // key kept in the same file) to get its client secret, then starts it; it also onboards a gate fleet client for
 // the gate simulator. Health billing is onboarded the same way (adjudicate: and refund: on the wallet), with a
-// development key ring for the medical details it seals.
+// development key ring for the medical details it seals, and the health billing sample (scripts/health_sample.ts:
+// a clinic, the city health fund, codes, fees and a plan) is put in place with the clinic's and fund's secrets in
+// ~/.config/citypass/health.env.
 // Production deployments set every variable themselves (deploy/k8s).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +21,8 @@ import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
 import { isDomainError } from '@citypass/platform/errors';
 import { commonReasons } from '@citypass/platform/reasons';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
+import { sampleClinicId } from '../services/health-billing/src/domain/sample.ts';
+import { sampleFundId, setUpHealthSample } from './health_sample.ts';
 
 const root = join(import.meta.dirname, '..');
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -26,7 +30,8 @@ const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 const service = (name: string, metricsPort: string) => ({
   name,
-  database: `citypass_${name}`,
+  // A plain identifier: citypass_health_billing, as health billing's default DATABASE_URL names it.
+  database: `citypass_${name.replaceAll('-', '_')}`,
   entry: `services/${name}/src/main.ts`,
   telemetry: `services/${name}/src/telemetry.ts`,
   metricsPort,
@@ -94,6 +99,17 @@ async function run(entry: (typeof services)[number], extraEnv: Record<string, st
   children.push(child);
 }
 
+/** A value kept in the dev secrets file (an idempotency key, a date), made by `make` the first time. */
+function kept(name: string, make: () => string): string {
+  let value = secrets[name];
+  if (value === undefined) {
+    value = make();
+    appendFileSync(secretsFile, `${name}=${value}\n`);
+    secrets[name] = value;
+  }
+  return value;
+}
+
 /** The service is not up yet (a DomainError, or a bare gRPC UNAVAILABLE from a connection refused). */
 function isUnavailable(error: unknown): boolean {
   return isDomainError(error) ? error.kind === 'unavailable' : (error as { code?: unknown }).code === 14;
@@ -104,13 +120,7 @@ function isUnavailable(error: unknown): boolean {
  * and the same key returns the same answer (secret included) on every later start.
  */
 async function onboard(name: string, displayName: string, extraScopes: string[]): Promise<string> {
-  const keyName = `${name.toUpperCase().replaceAll('-', '_')}_ONBOARDING_KEY`;
-  let key = secrets[keyName];
-  if (key === undefined) {
-    key = randomBytes(16).toString('hex');
-    appendFileSync(secretsFile, `${keyName}=${key}\n`);
-    secrets[keyName] = key;
-  }
+  const key = kept(`${name.toUpperCase().replaceAll('-', '_')}_ONBOARDING_KEY`, () => randomBytes(16).toString('hex'));
   const operator = new ClientCredentials({
     tokenUrl: 'http://127.0.0.1:7100/token',
     clientId: 'operator',
@@ -207,9 +217,9 @@ try {
       'refund:health-billing',
     ]),
   });
-  process.stderr.write(
-    `citypass: started ${[...services, transit, healthBilling].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}, the dev gate's in ${gateEnv}\n`,
-  );
+  const healthEnv = join(dirname(secretsFile), 'health.env');
+  await setUpHealthSample({ onboard, kept, operatorSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '' }, healthEnv);
+  process.stderr.write(startedMessage({ gateEnv, healthEnv, planFrom: secrets.HEALTH_SAMPLE_PLAN_FROM ?? '' }));
 } catch (error) {
   // Do not leave the services running without the script that owns them.
   for (const child of children) child.kill('SIGTERM');
@@ -219,4 +229,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     for (const child of children) child.kill('SIGTERM');
   });
+}
+
+/** What a newcomer needs once everything runs: where each service answers, where the secrets are, what to try. */
+function startedMessage(files: { gateEnv: string; healthEnv: string; planFrom: string }): string {
+  return `
+citypass is running (Ctrl-C stops every service):
+  identity        OIDC http://127.0.0.1:7100 (discovery: /.well-known/openid-configuration), gRPC 127.0.0.1:7101
+  wallet          gRPC 127.0.0.1:7200
+  transit         gRPC 127.0.0.1:7300
+  health-billing  gRPC 127.0.0.1:7400 (sample clinic ${sampleClinicId}, fund ${sampleFundId}; its plan covers visits from ${files.planFrom})
+  metrics         http://127.0.0.1:9464/metrics (identity), :9465 (wallet), :9466 (transit), :9467 (health-billing)
+  NATS ${natsUrl}, PostgreSQL ${new URL(adminUrl).host} (databases ${[...services, transit, healthBilling].map((s) => s.database).join(', ')})
+Secrets (0600): ${secretsFile} (operator, keys), ${files.gateEnv} (gate client), ${files.healthEnv} (clinic, health fund)
+Next, in another terminal:
+  npx citypass demo resident --plan aurelia-health-standard   # a resident on a simulated phone, insured by the sample plan
+  echo "in $(npx citypass demo present --audience transit)"   # a presentation for a gate
+  set -a; . ${files.gateEnv}; set +a; npm run -s gate-simulator -w @citypass/gate -- --gate-id central-g1 --journal-dir /tmp/gate-central
+  npx citypass residents create --given-name Ada --family-name Lovelace --birth-date 1950-12-10 --concession senior
+`;
 }

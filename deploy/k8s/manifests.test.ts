@@ -1094,6 +1094,7 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       HEALTH_BILLING_CURRENCIES: 'EUR',
       HEALTH_BILLING_PAY_WITHIN_S: '900',
       HEALTH_BILLING_SWEEP_MS: '1000',
+      HEALTH_BILLING_PAYMENT_STALLED_MS: '30000',
       HEALTH_BILLING_OUTBOX_POLL_MS: '100',
       HEALTH_BILLING_FHIR_BASE_URL: 'https://health-billing.city.example/fhir',
       LOG_LEVEL: 'info',

@@ -60,6 +60,12 @@ export const healthBillingSchema = {
     min: 10,
     description: 'how often bills past their deadline are voided and interrupted payments finished',
   }),
+  HEALTH_BILLING_PAYMENT_STALLED_MS: env.int({
+    default: 30_000,
+    min: 100,
+    description:
+      "how long a payment may stay in its request's hands before the sweeper finishes it (after a crash or a lost answer)",
+  }),
   HEALTH_BILLING_OUTBOX_POLL_MS: env.int({ default: 100, min: 5 }),
   HEALTH_BILLING_FHIR_BASE_URL: env.url({
     default: 'http://127.0.0.1:7400/fhir',

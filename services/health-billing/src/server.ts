@@ -122,7 +122,12 @@ export async function startHealthBilling(
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, logger }),
   );
-  const sweeper = startBillSweeper(deps, config.HEALTH_BILLING_SWEEP_MS, logger);
+  const sweeper = startBillSweeper(
+    deps,
+    config.HEALTH_BILLING_SWEEP_MS,
+    logger,
+    config.HEALTH_BILLING_PAYMENT_STALLED_MS,
+  );
   const catalogueReload = startCatalogueReload(catalogue, logger);
   const presentationSweeper = startPresentationSweeper(store, now, 10_000, logger);
 

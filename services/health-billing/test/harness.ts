@@ -2,17 +2,19 @@
 // a health-billing test needs: a clinic (bill:), an insurer (insure:) whose payer account is funded, health billing
 // onboarded in identity (adjudicate:, refund:), an operator client with health-billing:admin, and residents whose
 // credential names a coverage plan. Health billing's clock can be moved (to put a plan effective "tomorrow" and check
-// in under it today, or to pass a payment deadline).
+// in under it today, or to pass a payment deadline). `startHealthBillingProcessHarness` runs health billing as its own
+// process instead (`node --import telemetry main`, the same config as environment), to be killed and started again.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createPresentation, type AmountCap } from '@citypass/credential';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
 import { createPool, type Pool } from '@citypass/platform/pg';
-import { testPostgres, uniqueName, type TestDatabase } from '@citypass/platform/testing';
+import { freePort, testPostgres, uniqueName, type TestDatabase } from '@citypass/platform/testing';
 import { HealthBillingServiceService } from '@citypass/proto/health_billing/v1/health_billing';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { ResidentApp } from '@citypass/phone';
+import { startServiceProcess, type ServiceProcess } from '../../../test/support/service_process.ts';
 import { startWalletHarness, waitFor, type ServiceClient, type WalletHarness } from '../../wallet/test/harness.ts';
 import { loadHealthBillingConfig } from '../src/config.ts';
 import { startHealthBilling, type RunningHealthBilling } from '../src/server.ts';
@@ -27,11 +29,14 @@ export interface Patient {
 export interface Clinic {
   readonly name: string;
   readonly billing: HealthBillingClient;
+  /** The clinic's access token (bill:<clinic>), for a call that sets its own metadata (a traceparent). */
+  readonly token: string;
 }
 
-export interface HealthBillingHarness {
+export interface HealthBillingParties {
   readonly wallet: WalletHarness;
-  readonly healthBilling: RunningHealthBilling;
+  /** Health billing's configuration as environment variables (what a process of it is started with). */
+  readonly env: Readonly<Record<string, string>>;
   /** Health billing's database, for assertions. */
   readonly db: Pool;
   readonly operator: HealthBillingClient;
@@ -46,16 +51,110 @@ export interface HealthBillingHarness {
   patient(planId: string): Promise<Patient>;
   fundInsurer(amountMinor: bigint): Promise<void>;
   topUp(patient: Patient, amountMinor: bigint): Promise<void>;
-  /** Moves health billing's clock by `offsetMs` from the real one. */
-  setClockOffset(offsetMs: number): void;
   /** A wallet account's balance and held amount in EUR. */
   account(kind: string, owner: string): Promise<{ balance: bigint; held: bigint } | undefined>;
+  stop(): Promise<void>;
+}
+
+export interface HealthBillingHarness extends HealthBillingParties {
+  readonly healthBilling: RunningHealthBilling;
+  /** Moves health billing's clock by `offsetMs` from the real one. */
+  setClockOffset(offsetMs: number): void;
+}
+
+export interface HealthBillingProcessHarness extends HealthBillingParties {
+  /** The running process (undefined while health billing runs in this process for setup, or is killed). */
+  readonly process: ServiceProcess | undefined;
+  /** Moves the clock of the setup instance (in this process, before `runAsProcess`) from the real one. */
+  setClockOffset(offsetMs: number): void;
+  /** Kills the process with SIGKILL: no cleanup, as a crash or an OOM kill does. */
+  kill(): Promise<void>;
+  /**
+   * Stops the setup instance if it runs, and starts health billing as its own process on the same database, port,
+   * stream and keys (again, after `kill`).
+   */
+  runAsProcess(): Promise<void>;
+}
+
+interface Instance {
+  readonly address: string;
   stop(): Promise<void>;
 }
 
 const insurerName = 'city-health-fund';
 
 export async function startHealthBillingHarness(): Promise<HealthBillingHarness> {
+  let offsetMs = 0;
+  let running: RunningHealthBilling | undefined;
+  const parties = await startParties({}, async (env) => {
+    running = await startHealthBilling(loadHealthBillingConfig(env), createLogger('health-billing-test', 'error'), {
+      now: () => Date.now() + offsetMs,
+    });
+    return { address: `127.0.0.1:${running.grpcPort}`, stop: () => (running as RunningHealthBilling).stop() };
+  });
+  return {
+    ...parties,
+    healthBilling: running as unknown as RunningHealthBilling,
+    setClockOffset(value) {
+      offsetMs = value;
+    },
+  };
+}
+
+/**
+ * Health billing starts in this process (its clock movable, to put a plan effective from yesterday), then
+ * `runAsProcess` moves it into a process of its own. `overrides`: more of its environment.
+ */
+export async function startHealthBillingProcessHarness(
+  overrides: Record<string, string> = {},
+): Promise<HealthBillingProcessHarness> {
+  const port = await freePort();
+  let offsetMs = 0;
+  let setup: RunningHealthBilling | undefined;
+  let current: ServiceProcess | undefined;
+  let env: Record<string, string> = {};
+  const parties = await startParties({ HEALTH_BILLING_GRPC_PORT: String(port), ...overrides }, async (configured) => {
+    env = configured;
+    setup = await startHealthBilling(loadHealthBillingConfig(env), createLogger('health-billing-test', 'error'), {
+      now: () => Date.now() + offsetMs,
+    });
+    return {
+      address: `127.0.0.1:${port}`,
+      async stop() {
+        await setup?.stop();
+        await current?.stop();
+      },
+    };
+  });
+  return {
+    ...parties,
+    get process() {
+      return current;
+    },
+    setClockOffset(value) {
+      offsetMs = value;
+    },
+    async kill() {
+      const child = current?.child;
+      current = undefined;
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    async runAsProcess() {
+      assert.equal(current, undefined, 'health billing already runs as a process');
+      await setup?.stop();
+      setup = undefined;
+      current = await startServiceProcess('health-billing', { ...env, LOG_LEVEL: overrides.LOG_LEVEL ?? 'info' });
+    },
+  };
+}
+
+async function startParties(
+  overrides: Record<string, string>,
+  start: (env: Record<string, string>) => Promise<Instance>,
+): Promise<HealthBillingParties> {
   const wallet = await startWalletHarness();
   const clients: { close(): void }[] = [];
   const billingService = await wallet.service('health-billing', ['adjudicate:health-billing', 'refund:health-billing']);
@@ -63,8 +162,7 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
   const insurerService = await wallet.service(insurerName, [`insure:${insurerName}`]);
   await waitFor(async () => (await account('payer', insurerName)) !== undefined, 'payer account');
   const database: TestDatabase = await testPostgres();
-  let offsetMs = 0;
-  const config = loadHealthBillingConfig({
+  const env: Record<string, string> = {
     HEALTH_BILLING_GRPC_HOST: '127.0.0.1',
     HEALTH_BILLING_GRPC_PORT: '0',
     HEALTH_BILLING_DATABASE_URL: database.url,
@@ -82,11 +180,10 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
     HEALTH_BILLING_SWEEP_MS: '50',
     HEALTH_BILLING_OUTBOX_POLL_MS: '20',
     LOG_LEVEL: 'error',
-  });
-  const healthBilling = await startHealthBilling(config, createLogger('health-billing-test', 'error'), {
-    now: () => Date.now() + offsetMs,
-  });
-  const address = `127.0.0.1:${healthBilling.grpcPort}`;
+    ...overrides,
+  };
+  const instance = await start(env);
+  const address = instance.address;
   const db = createPool(database.url, { max: 4 });
 
   const tokenFor = async (clientId: string, clientSecret: string, scope: string): Promise<string> => {
@@ -113,7 +210,8 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
         ((await db.query("SELECT 1 FROM parties WHERE name = $1 AND kind = 'clinic'", [name])).rowCount ?? 0) > 0,
       `clinic ${name} known to health billing`,
     );
-    return { name, billing: clientWith(await tokenFor(name, onboarded.clientSecret, `bill:${name}`)) };
+    const token = await tokenFor(name, onboarded.clientSecret, `bill:${name}`);
+    return { name, billing: clientWith(token), token };
   };
   const addInsurer = async (name: string): Promise<HealthBillingClient> => {
     const onboarded: ServiceClient = await wallet.service(name, [`insure:${name}`]);
@@ -145,7 +243,7 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
 
   return {
     wallet,
-    healthBilling,
+    env,
     db,
     operator,
     insurer: insurerName,
@@ -198,13 +296,10 @@ export async function startHealthBillingHarness(): Promise<HealthBillingHarness>
         fundingReference: `card-${randomBytes(4).toString('hex')}`,
       });
     },
-    setClockOffset(value) {
-      offsetMs = value;
-    },
     account,
     async stop() {
       for (const client of clients) client.close();
-      await healthBilling.stop();
+      await instance.stop();
       await db.end();
       await database.drop();
       await wallet.stop();

@@ -5,6 +5,7 @@ import { adjudicateBill } from '../domain/adjudicate.ts';
 import type { Accumulators } from '../domain/accumulators.ts';
 import type { BillAdjudication } from '../domain/adjudication.ts';
 import type { Preauthorization } from '../domain/preauthorization.ts';
+import { healthBillingMetrics } from '../metrics.ts';
 import { coverageOf, feeScheduleOf, planSchedule } from './adjudication_inputs.ts';
 import { lineCodeContext } from './bill_wire.ts';
 import type { BillLineRecord, BillRecord, Contribution, HealthBillingStore } from './store.ts';
@@ -27,9 +28,11 @@ export async function adjudicateLines(
       serviceDate: line.serviceDate,
       billedMinor: line.billedMinor,
     }));
-  return adjudicateBill({
+  const feeSchedule = await feeScheduleOf(tx, deps.catalogue, bill.clinic, bill.currency);
+  const startedMs = performance.now();
+  const result = adjudicateBill({
     catalogue: deps.catalogue.current,
-    feeSchedule: await feeScheduleOf(tx, deps.catalogue, bill.clinic, bill.currency),
+    feeSchedule,
     plan: schedule,
     coverage: coverageOf(bill.patientId, bill.concession),
     currency: bill.currency,
@@ -37,6 +40,8 @@ export async function adjudicateLines(
     accumulators,
     preauthorizations,
   });
+  healthBillingMetrics.adjudicationDuration.record(performance.now() - startedMs);
+  return result;
 }
 
 /** Each adjudicated line's contribution as the accumulator store keeps it. */

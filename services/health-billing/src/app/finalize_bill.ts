@@ -13,6 +13,7 @@ import {
   type FinalizeBillResponse,
 } from '@citypass/proto/health_billing/v1/health_billing';
 import { adjudicateLines, contributionsOf } from './adjudicate_lines.ts';
+import { countBill } from '../metrics.ts';
 import { accumulatorsOf } from './adjudication_inputs.ts';
 import { clinicBill } from './bill_access.ts';
 import { consumePreauthorizations, usablePreauthorizations } from './bill_preauthorizations.ts';
@@ -29,9 +30,10 @@ export async function finalizeBill(
   const key = checkIdempotencyKey(request.idempotencyKey);
   const operation = `${clinic}:finalize_bill`;
   const requestBytes = FinalizeBillMessage.encode({ ...request, idempotencyKey: '' }).finish();
-  return deps.store.transaction(async (tx) => {
+  // `settledAtOnce` is undefined for a repeat: only the call that finalized the bill counts it.
+  const { answer, settledAtOnce } = await deps.store.transaction(async (tx) => {
     const first = await tx.claim(operation, key, requestBytes);
-    if (first !== undefined) return FinalizeBillAnswer.decode(first);
+    if (first !== undefined) return { answer: FinalizeBillAnswer.decode(first), settledAtOnce: undefined };
     const bill = await clinicBill(tx, clinic, request.billId, { forUpdate: true, status: 'open' });
     if (bill.lines.length === 0)
       throw failedPrecondition(healthBillingReasons.BILL_EMPTY, 'a bill with no lines cannot be finalized');
@@ -68,6 +70,11 @@ export async function finalizeBill(
     }
     const response: FinalizeBillResponse = { bill: await auditedBillOf(tx, finalized, deps.sealer, 'payment') };
     await tx.remember(operation, key, FinalizeBillAnswer.encode(response).finish());
-    return response;
+    return { answer: response, settledAtOnce: finalized.status === 'paid' };
   });
+  if (settledAtOnce !== undefined) {
+    countBill({ state: 'finalized', outcome: settledAtOnce ? 'nothing_to_collect' : 'awaiting_payment' });
+    if (settledAtOnce) countBill({ state: 'paid', outcome: 'nothing_to_collect' });
+  }
+  return answer;
 }

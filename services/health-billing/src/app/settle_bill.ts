@@ -6,6 +6,7 @@
 import { healthBillingEventSubjects } from '@citypass/contracts';
 import { isDomainError } from '@citypass/platform/errors';
 import { Bill as BillMessage } from '@citypass/proto/health_billing/v1/health_billing';
+import { countBill } from '../metrics.ts';
 import { billEventOf } from './bill_wire.ts';
 import type { BillRecord, HealthBillingStore } from './store.ts';
 import type { VisitDeps } from './visit_deps.ts';
@@ -51,9 +52,9 @@ export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation
     }
     throw error;
   }
-  return deps.store.transaction(async (tx) => {
+  const settled = await deps.store.transaction(async (tx) => {
     const current = await tx.bills.get(bill.billId, { forUpdate: true });
-    if (current?.status !== 'paying') return current as BillRecord;
+    if (current?.status !== 'paying') return { bill: current as BillRecord, paidNow: false };
     await tx.bills.markPaid(bill.billId, holdId, deps.now());
     const paid = (await tx.bills.get(bill.billId)) as BillRecord;
     await tx.appendEvent({
@@ -61,18 +62,25 @@ export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation
       source: 'health-billing',
       payload: BillMessage.encode(billEventOf(paid)).finish(),
     });
-    return paid;
+    return { bill: paid, paidNow: true };
   });
+  if (settled.paidNow) countBill({ state: 'paid', outcome: 'wallet' });
+  return settled.bill;
 }
 
 /** The wallet refused: back to awaiting payment, or voided if the deadline has passed. */
 async function refused(deps: VisitDeps, billId: string): Promise<void> {
-  await deps.store.transaction(async (tx) => {
+  const voided = await deps.store.transaction(async (tx) => {
     const bill = await tx.bills.get(billId, { forUpdate: true });
-    if (bill?.status !== 'paying') return;
-    if (bill.payByMs !== undefined && bill.payByMs <= deps.now()) await voidBill(tx, bill, deps.now());
-    else await tx.bills.markAwaitingPayment(billId);
+    if (bill?.status !== 'paying') return false;
+    if (bill.payByMs !== undefined && bill.payByMs <= deps.now()) {
+      await voidBill(tx, bill, deps.now());
+      return true;
+    }
+    await tx.bills.markAwaitingPayment(billId);
+    return false;
   });
+  if (voided) countBill({ state: 'voided', outcome: 'refused_after_deadline' });
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 } from '@citypass/proto/wallet/v1/wallet';
 import { authorizedRequester } from '@citypass/platform/bus';
 import type { ClientCredentials } from '@citypass/platform/client_credentials';
+import { tracedWalletCall } from './traced_wallet_call.ts';
 
 export interface SplitCharge {
   readonly key: string;
@@ -49,7 +50,7 @@ export interface WalletLink {
 const callTimeoutMs = 5_000;
 
 export function natsWalletLink(nc: NatsConnection, credentials: ClientCredentials): WalletLink {
-  const call = authorizedRequester(nc, credentials, callTimeoutMs);
+  const call = tracedWalletCall(authorizedRequester(nc, credentials, callTimeoutMs));
   const holdOf = (hold: Hold | undefined, verb: string): Hold => {
     if (hold === undefined) throw new Error(`the wallet answered ${verb} without its hold`);
     return hold;
