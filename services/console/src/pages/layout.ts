@@ -1,6 +1,6 @@
 // The page shell every console page shares: navigation, who is signed in, the sign-out form. htmx (served from
 // the console's own origin) only enhances: every link and form works without JavaScript.
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { Session } from '../sessions.ts';
 
@@ -67,12 +67,13 @@ export function field(
   label: string,
   value: string,
   error: FieldError | undefined,
-  attributes: Html | string = '',
+  /** Attributes written in the code (never user input): required, type, autocomplete. */
+  attributes = '',
 ): Html {
   const errorId = `${name}-error`;
   return html`<div class="field">
 <label for="${name}">${label}</label>
-<input id="${name}" name="${name}" value="${value}" ${attributes}${
+<input id="${name}" name="${name}" value="${value}" ${raw(attributes)}${
     error === undefined ? '' : html` aria-invalid="true" aria-describedby="${errorId}"`
   }>
 ${error === undefined ? '' : html`<p class="error" id="${errorId}">${error.message} <code>${error.reason}</code></p>`}
