@@ -35,6 +35,8 @@ const service = (name: string, metricsPort: string) => ({
 const services = [service('identity', '9464'), service('wallet', '9465')];
 const transit = service('transit', '9466');
 const healthBilling = service('health-billing', '9467');
+const operatorConsole = service('console', '9468');
+const consoleUrl = 'http://127.0.0.1:7500';
 
 function devSecrets(file: string): Record<string, string> {
   if (!existsSync(file)) {
@@ -82,8 +84,12 @@ ensureSecret('HEALTH_BILLING_DATA_KEYS', () => `dev1:${randomBytes(32).toString(
 ensureSecret('IDENTITY_CONSOLE_CLIENT_SECRET', () => randomBytes(32).toString('base64url'));
 const devAdminPassword = ensureSecret('CONSOLE_DEV_ADMIN_PASSWORD', () => randomBytes(18).toString('base64url'));
 
-async function run(entry: (typeof services)[number], extraEnv: Record<string, string> = {}): Promise<void> {
-  const databaseUrl = await ensureDatabase(entry.database);
+async function run(
+  entry: (typeof services)[number],
+  extraEnv: Record<string, string> = {},
+  options: { database: boolean } = { database: true },
+): Promise<void> {
+  const databaseUrl = options.database ? await ensureDatabase(entry.database) : '';
   const child = spawn(process.execPath, ['--import', join(root, entry.telemetry), join(root, entry.entry)], {
     stdio: 'inherit',
     env: {
@@ -92,7 +98,7 @@ async function run(entry: (typeof services)[number], extraEnv: Record<string, st
       ...extraEnv,
       NATS_URL: natsUrl,
       METRICS_PORT: entry.metricsPort,
-      [`${entry.name.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`]: databaseUrl,
+      ...(options.database ? { [`${entry.name.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`]: databaseUrl } : {}),
     },
   });
   child.on('exit', (code, signal) => {
@@ -249,8 +255,18 @@ try {
       'refund:health-billing',
     ]),
   });
+  // The operators' console: identity's OIDC client, keeping no data of its own (no database).
+  await run(
+    operatorConsole,
+    { CONSOLE_CLIENT_SECRET: secrets.IDENTITY_CONSOLE_CLIENT_SECRET ?? '', CONSOLE_PUBLIC_URL: consoleUrl },
+    { database: false },
+  );
   process.stderr.write(
-    `citypass: started ${[...services, transit, healthBilling].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}, the dev gate's in ${gateEnv}\n`,
+    [
+      `citypass: started ${[...services, transit, healthBilling, operatorConsole].map((s) => s.name).join(', ')}; development secrets are in ${secretsFile}, the dev gate's in ${gateEnv}`,
+      `citypass: the operator console is at ${consoleUrl}: sign in as admin with CONSOLE_DEV_ADMIN_PASSWORD from ${secretsFile}`,
+      '',
+    ].join('\n'),
   );
 } catch (error) {
   // Do not leave the services running without the script that owns them.
