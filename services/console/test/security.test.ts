@@ -100,3 +100,37 @@ test('console - the return path after sign-in stays on the console', async () =>
   const callback = await evil.request(back.url);
   assert.equal(callback.headers.get('location'), '/');
 });
+
+test('console - onboarding confirmed twice with the key carried in the form creates once and answers the same', async () => {
+  const password = await h.operator('erin', [OperatorRole.OPERATOR_ROLE_ONBOARDER]);
+  const browser = await signedIn('erin', password, '/onboard');
+  const form = await (await browser.request(`${h.url}/onboard`)).text();
+  const key = /name="idempotency_key" value="([^"]+)"/.exec(form)?.[1] ?? '';
+  const csrf = /name="csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';
+  const confirm = async (): Promise<string> => {
+    const response = await browser.request(`${h.url}/onboard`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        csrf,
+        idempotency_key: key,
+        name: 'shop-twice',
+        display_name: 'Shop',
+        contact_email: 'ops@shop-twice.example',
+      }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    return /id="client-secret">([^<]+)</.exec(await response.text())?.[1] ?? '';
+  };
+  const [first, second] = await Promise.all([confirm(), confirm()]);
+  assert.ok(first !== '' && first === second);
+  const audit = await h.identity.operator.listAuditEvents({
+    subjectId: 'shop-twice',
+    action: 'service.onboarded',
+    pageSize: 5,
+    pageToken: '',
+  });
+  assert.equal(audit.events.length, 1);
+  assert.equal(audit.events[0]?.actor, 'operator:erin');
+});
