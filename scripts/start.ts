@@ -14,10 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import { IdentityServiceService, OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
+import { identityReasons } from '@citypass/contracts';
 import { isDomainError } from '@citypass/platform/errors';
 import { commonReasons } from '@citypass/platform/reasons';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
@@ -39,6 +40,8 @@ const service = (name: string, metricsPort: string) => ({
 const services = [service('identity', '9464'), service('wallet', '9465')];
 const transit = service('transit', '9466');
 const healthBilling = service('health-billing', '9467');
+const operatorConsole = service('console', '9468');
+const consoleUrl = 'http://127.0.0.1:7500';
 
 function devSecrets(file: string): Record<string, string> {
   if (!existsSync(file)) {
@@ -71,15 +74,27 @@ async function ensureDatabase(name: string): Promise<string> {
 const children: ChildProcess[] = [];
 const secretsFile = devEnvPath();
 const secrets = devSecrets(secretsFile);
-// Added after the first secrets: a development file made before health billing gets its key ring now.
-if (secrets.HEALTH_BILLING_DATA_KEYS === undefined) {
-  const keys = `dev1:${randomBytes(32).toString('base64url')}`;
-  appendFileSync(secretsFile, `HEALTH_BILLING_DATA_KEYS=${keys}\n`);
-  secrets.HEALTH_BILLING_DATA_KEYS = keys;
+/** A setting added after the first secrets: a development file made before it gets it now. */
+function ensureSecret(name: string, make: () => string): string {
+  let value = secrets[name];
+  if (value === undefined) {
+    value = make();
+    appendFileSync(secretsFile, `${name}=${value}\n`);
+    secrets[name] = value;
+  }
+  return value;
 }
+ensureSecret('HEALTH_BILLING_DATA_KEYS', () => `dev1:${randomBytes(32).toString('base64url')}`);
+// The console is identity's OIDC client; its development operator `admin` signs in with this password.
+ensureSecret('IDENTITY_CONSOLE_CLIENT_SECRET', () => randomBytes(32).toString('base64url'));
+const devAdminPassword = ensureSecret('CONSOLE_DEV_ADMIN_PASSWORD', () => randomBytes(18).toString('base64url'));
 
-async function run(entry: (typeof services)[number], extraEnv: Record<string, string> = {}): Promise<void> {
-  const databaseUrl = await ensureDatabase(entry.database);
+async function run(
+  entry: (typeof services)[number],
+  extraEnv: Record<string, string> = {},
+  options: { database: boolean } = { database: true },
+): Promise<void> {
+  const databaseUrl = options.database ? await ensureDatabase(entry.database) : '';
   const child = spawn(process.execPath, ['--import', join(root, entry.telemetry), join(root, entry.entry)], {
     stdio: 'inherit',
     env: {
@@ -88,7 +103,7 @@ async function run(entry: (typeof services)[number], extraEnv: Record<string, st
       ...extraEnv,
       NATS_URL: natsUrl,
       METRICS_PORT: entry.metricsPort,
-      [`${entry.name.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`]: databaseUrl,
+      ...(options.database ? { [`${entry.name.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`]: databaseUrl } : {}),
     },
   });
   child.on('exit', (code, signal) => {
@@ -154,6 +169,38 @@ async function onboard(name: string, displayName: string, extraScopes: string[])
   }
 }
 
+/**
+ * Makes the development operator `admin` (role admin) once, with the password kept in the dev secrets file; the
+ * idempotency key kept there too answers the same on every later start.
+ */
+async function ensureDevAdmin(): Promise<void> {
+  const key = ensureSecret('CONSOLE_DEV_ADMIN_KEY', () => randomBytes(16).toString('hex'));
+  const operator = new ClientCredentials({
+    tokenUrl: 'http://127.0.0.1:7100/token',
+    clientId: 'operator',
+    clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
+    resource: 'urn:citypass:identity',
+    scope: 'identity:admin',
+  });
+  const identity = promiseClient(IdentityServiceService, '127.0.0.1:7101', {
+    metadata: async () => bearer(await operator.token()),
+  });
+  try {
+    await identity.createOperator({
+      idempotencyKey: key,
+      username: 'admin',
+      roles: [OperatorRole.OPERATOR_ROLE_ADMIN],
+      password: devAdminPassword,
+    });
+  } catch (error) {
+    // An `admin` made another way (another checkout sharing these databases) keeps its own password.
+    if (!isDomainError(error) || error.reason !== identityReasons.OPERATOR_EXISTS) throw error;
+    process.stderr.write('citypass: an operator "admin" exists already; its password is not the one in the dev file\n');
+  } finally {
+    identity.close();
+  }
+}
+
 /** Hands every gate of the network to a gate client, through transit's operator API. */
 async function assignAllGates(clientId: string): Promise<void> {
   const operator = new ClientCredentials({
@@ -203,6 +250,7 @@ async function onboardTransit(): Promise<string> {
 try {
   for (const entry of services) await run(entry);
   await run(transit, { TRANSIT_CLIENT_SECRET: await onboardTransit() });
+  await ensureDevAdmin();
   // A gate fleet client for the gate simulator, operating every gate (README: "Try a gate").
   const gateEnv = join(dirname(secretsFile), 'gate.env');
   writeFileSync(
@@ -219,6 +267,12 @@ try {
   });
   const healthEnv = join(dirname(secretsFile), 'health.env');
   await setUpHealthSample({ onboard, kept, operatorSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '' }, healthEnv);
+  // The operators' console: identity's OIDC client, keeping no data of its own (no database).
+  await run(
+    operatorConsole,
+    { CONSOLE_CLIENT_SECRET: secrets.IDENTITY_CONSOLE_CLIENT_SECRET ?? '', CONSOLE_PUBLIC_URL: consoleUrl },
+    { database: false },
+  );
   process.stderr.write(startedMessage({ gateEnv, healthEnv, planFrom: secrets.HEALTH_SAMPLE_PLAN_FROM ?? '' }));
 } catch (error) {
   // Do not leave the services running without the script that owns them.
@@ -239,7 +293,8 @@ citypass is running (Ctrl-C stops every service):
   wallet          gRPC 127.0.0.1:7200
   transit         gRPC 127.0.0.1:7300
   health-billing  gRPC 127.0.0.1:7400 (sample clinic ${sampleClinicId}, fund ${sampleFundId}; its plan covers visits from ${files.planFrom})
-  metrics         http://127.0.0.1:9464/metrics (identity), :9465 (wallet), :9466 (transit), :9467 (health-billing)
+  console         ${consoleUrl} (sign in as admin with CONSOLE_DEV_ADMIN_PASSWORD from ${secretsFile})
+  metrics         http://127.0.0.1:9464/metrics (identity), :9465 (wallet), :9466 (transit), :9467 (health-billing), :9468 (console)
   NATS ${natsUrl}, PostgreSQL ${new URL(adminUrl).host} (databases ${[...services, transit, healthBilling].map((s) => s.database).join(', ')})
 Secrets (0600): ${secretsFile} (operator, keys), ${files.gateEnv} (gate client), ${files.healthEnv} (clinic, health fund)
 Next, in another terminal:

@@ -24,6 +24,7 @@ import { Service, type IService } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { healthBillingSchema, loadHealthBillingConfig } from '../../services/health-billing/src/config.ts';
 import { loadTransitConfig, transitSchema } from '../../services/transit/src/config.ts';
+import { consoleSchema, loadConsoleConfig } from '../../services/console/src/config.ts';
 
 const K8S_DIR = import.meta.dirname;
 const REPO_DIR = resolve(K8S_DIR, '..', '..');
@@ -370,8 +371,8 @@ function containerProblems(resources: readonly Resource[]): string[] {
 }
 
 /**
- * citypass service containers: gRPC startup, readiness and liveness probes on the grpc port; every probe port
- * exists. Containers of Jobs and CronJobs need no probes (any they have must still name a container port).
+ * citypass service containers: gRPC startup, readiness and liveness probes on the grpc port (HTTP-only services,
+ * the console, which serve no gRPC: HTTP probes of /healthz on the http port); every probe port exists. Containers of Jobs and CronJobs need no probes (any they have must still name a container port).
  */
 function probeProblems(resources: readonly Resource[]): string[] {
   const problems: string[] = [];
@@ -390,8 +391,12 @@ function probeProblems(resources: readonly Resource[]): string[] {
           cp(`${kind} port ${String(port)} is not a container port`);
         if (isService) {
           const grpcPort = c.ports?.find((p) => p.name === 'grpc')?.containerPort;
-          if (grpcPort === undefined) cp('needs a container port named grpc');
-          else if (probe.grpc?.port !== grpcPort) cp(`${kind} must be a gRPC probe on port ${grpcPort}`);
+          const httpPort = c.ports?.find((p) => p.name === 'http')?.containerPort;
+          if (grpcPort === undefined && httpPort === undefined) cp('needs a container port named grpc or http');
+          else if (grpcPort !== undefined && probe.grpc?.port !== grpcPort)
+            cp(`${kind} must be a gRPC probe on port ${grpcPort}`);
+          else if (grpcPort === undefined && (probe.httpGet?.port !== httpPort || probe.httpGet?.path !== '/healthz'))
+            cp(`${kind} must be an HTTP probe of /healthz on port ${String(httpPort)}`);
         }
       }
     }
@@ -930,8 +935,10 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       IDENTITY_GRPC_HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
       IDENTITY_TRUST_PROXY: 'true',
+      IDENTITY_CONSOLE_REDIRECT_URIS: 'https://console.city.example/callback',
     },
     secretKeys: [
+      'IDENTITY_CONSOLE_CLIENT_SECRET',
       'IDENTITY_COOKIE_KEYS',
       'IDENTITY_DATABASE_URL',
       'IDENTITY_KEY_ENCRYPTION_KEY',
@@ -1634,4 +1641,43 @@ test('k8s - kustomize builds render manifests that pass the same checks', (t) =>
     const unnamespaced = rendered.filter((r) => r.kind !== 'Namespace' && r.namespace !== 'citypass');
     assert.deepEqual(unnamespaced.map(label), [], `${where}: everything lands in the citypass namespace`);
   }
+});
+
+test('k8s - the console: one replica (sessions in memory), HTTP probes, the variables consoleSchema reads, egress to identity only', () => {
+  const src = sources();
+  const find = (kind: string, name: string): object => {
+    const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith('base/console/'));
+    assert.ok(found, `${kind}/${name} in base/console`);
+    return found.obj;
+  };
+  const deployment = (find('Deployment', 'console') as IDeployment).spec;
+  assert.equal(deployment?.replicas, 1);
+  const [c] = deployment.template.spec?.containers ?? [];
+  assert.ok(c);
+  assert.deepEqual(
+    c.ports?.map((p) => [p.name, p.containerPort]),
+    [
+      ['http', 7500],
+      ['metrics', 9468],
+    ],
+  );
+  for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe])
+    assert.deepEqual(probe?.httpGet, { path: '/healthz', port: 7500 });
+  const config = (find('ConfigMap', 'console-config') as IConfigMap).data ?? {};
+  const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'console-secrets');
+  const secretKeys = Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {});
+  assert.deepEqual(secretKeys, ['CONSOLE_CLIENT_SECRET']);
+  const literal = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? '']));
+  const names = [...Object.keys(config), ...secretKeys, ...Object.keys(literal)];
+  assert.deepEqual(envDrift(names, consoleSchema, TELEMETRY_ENV), []);
+  const loaded = loadConsoleConfig({ ...config, ...literal, CONSOLE_CLIENT_SECRET: 'x'.repeat(32) });
+  assert.equal(loaded.CONSOLE_HTTP_PORT, 7500);
+  const identityConfig = (
+    src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'identity-config')?.obj as IConfigMap | undefined
+  )?.data;
+  assert.equal(identityConfig?.IDENTITY_CONSOLE_REDIRECT_URIS, `${config.CONSOLE_PUBLIC_URL ?? ''}/callback`);
+  const policy = (find('NetworkPolicy', 'console') as INetworkPolicy).spec;
+  assert.deepEqual(rulePorts(policy?.ingress), ['TCP/7500', 'TCP/9468']);
+  assert.deepEqual(rulePorts(policy?.egress), ['TCP/443', 'TCP/53', 'TCP/7100', 'TCP/7101', 'UDP/53']);
+  assertEgressToIdentityOnly(policy);
 });

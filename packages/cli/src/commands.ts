@@ -16,6 +16,8 @@ export interface CommandContext {
   readonly out: Output;
   /** For what a person sees beside the result (a QR code), never for what a script parses. */
   readonly stderr: (text: string) => void;
+  /** All of standard input (for a secret that must not be on the command line). */
+  readonly readStdin: () => Promise<string>;
   readonly gateway: Gateway;
   readonly identity: () => IdentityClient;
   readonly transit: () => TransitClient;

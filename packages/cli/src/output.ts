@@ -20,6 +20,8 @@ export interface Streams {
   readonly stderr: (text: string) => void;
   /** Whether stderr is a terminal a progress line can be redrawn on. */
   readonly stderrIsTerminal?: boolean;
+  /** Reads all of standard input; none given reads nothing. */
+  readonly stdin?: () => Promise<string>;
 }
 
 export function createOutput(json: boolean, streams: Streams): Output {

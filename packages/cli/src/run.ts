@@ -2,6 +2,7 @@
 // against the gateway. Returns the exit code (exit_codes.ts) instead of exiting, so tests run it in-process.
 import { parseArgs } from 'node:util';
 import { operatorCommands, type Command } from './commands.ts';
+import { operatorAccountCommands } from './operator_commands.ts';
 import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
 import {
@@ -18,7 +19,13 @@ import { createOutput, type Streams } from './output.ts';
 import { transitCommands } from './transit_commands.ts';
 import { walletCommands } from './wallet_commands.ts';
 
-const commands: readonly Command[] = [...operatorCommands, ...transitCommands, ...walletCommands, ...demoCommands];
+const commands: readonly Command[] = [
+  ...operatorCommands,
+  ...operatorAccountCommands,
+  ...transitCommands,
+  ...walletCommands,
+  ...demoCommands,
+];
 const globalOptions = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } as const;
 
 function help(): string {
@@ -87,6 +94,7 @@ export async function run(args: readonly string[], env: NodeJS.ProcessEnv, strea
       env,
       out,
       stderr: streams.stderr,
+      readStdin: streams.stdin ?? (() => Promise.resolve('')),
       gateway,
       identity: () => (identity ??= identityAsOperator(gateway)),
       transit: () => (transit ??= transitAsOperator(gateway)),

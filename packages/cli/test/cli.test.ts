@@ -366,3 +366,32 @@ test('demo - a demo resident on a kept phone; each presentation verifies, with i
       wrong.join(' '),
     );
 });
+
+test('operators create - prints a one-time initial password, or takes one from stdin; a wrong role sends nothing', async () => {
+  const username = `op-${randomBytes(3).toString('hex')}`;
+  const made = await citypass(['operators', 'create', username, '--role', 'support', '--role', 'finance', '--json']);
+  assert.equal(made.code, 0, made.stdout);
+  assert.equal(made.json.username, username);
+  assert.deepEqual(made.json.roles, ['support', 'finance']);
+  assert.ok(typeof made.json.initialPassword === 'string' && made.json.initialPassword.length >= 20);
+  let stdout = '';
+  const fromStdin = await run(
+    ['operators', 'create', `${username}-2`, '--role', 'admin', '--password-stdin', '--json'],
+    env,
+    { stdout: (text) => (stdout += text), stderr: () => {}, stdin: () => Promise.resolve('a long enough password\n') },
+  );
+  assert.equal(fromStdin, 0, stdout);
+  assert.equal((JSON.parse(stdout) as { initialPassword: string }).initialPassword, '');
+  const wrongRole = await citypass(['operators', 'create', `${username}-3`, '--role', 'root', '--json']);
+  assert.equal(wrongRole.code, 2);
+  const audit = await h.operator.listAuditEvents({
+    subjectId: `${username}-3`,
+    action: '',
+    pageSize: 10,
+    pageToken: '',
+  });
+  assert.equal(audit.events.length, 0);
+  const taken = await citypass(['operators', 'create', username, '--role', 'admin', '--json']);
+  assert.equal(taken.code, 1);
+  assert.equal(taken.json.error?.reason, 'OPERATOR_EXISTS');
+});

@@ -1,6 +1,7 @@
 // Names that cross service boundaries, defined once; services import them instead of matching string literals.
 export { presentationAudiences } from './audiences.ts';
 export { concessions, isConcession, type Concession } from './concessions.ts';
+export { adminScopesOfRoles, isOperatorRole, operatorRoles, type OperatorRole } from './operator_roles.ts';
 export { resources, type Resource } from './resources.ts';
 export {
   operatorScopes,

@@ -40,6 +40,15 @@ export const identitySchema = {
     minLength: 32,
     description: 'client secret of the built-in "operator" client',
   }),
+  IDENTITY_CONSOLE_CLIENT_SECRET: env.secret({
+    minLength: 32,
+    default: '',
+    description: 'client secret of the operator console; empty: no console client',
+  }),
+  IDENTITY_CONSOLE_REDIRECT_URIS: env.string({
+    default: 'http://127.0.0.1:7500/callback',
+    description: 'comma-separated redirect URIs of the operator console',
+  }),
   IDENTITY_APP_REDIRECT_URIS: env.string({
     default: 'citypass://auth/callback',
     description: 'comma-separated redirect URIs of the resident app',

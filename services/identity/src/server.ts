@@ -65,6 +65,10 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
       cookieKeys: config.IDENTITY_COOKIE_KEYS.split(','),
       appRedirectUris: config.IDENTITY_APP_REDIRECT_URIS.split(','),
       operatorClientSecret: config.IDENTITY_OPERATOR_CLIENT_SECRET,
+      console: {
+        clientSecret: config.IDENTITY_CONSOLE_CLIENT_SECRET,
+        redirectUris: config.IDENTITY_CONSOLE_REDIRECT_URIS.split(','),
+      },
       nonceSecret: createHash('sha256').update(`c_nonce:${config.IDENTITY_KEY_ENCRYPTION_KEY}`).digest(),
       trustProxy: config.IDENTITY_TRUST_PROXY,
     });

@@ -61,7 +61,8 @@ test('discovery - advertises the code flow only, the grants that work and every 
     unknown
   >;
   assert.deepEqual(discovery.response_types_supported, ['code']);
-  assert.deepEqual(discovery.grant_types_supported, ['authorization_code', 'client_credentials']);
+  // refresh_token: only the operator console holds it, to get a token for each resource it calls.
+  assert.deepEqual(discovery.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials']);
   assert.deepEqual(discovery.scopes_supported, ['openid', 'citypass_resident']);
   assert.equal(discovery.userinfo_endpoint, undefined, 'no access token identity issues is accepted at userinfo');
   assert.equal(discovery.require_pushed_authorization_requests, true);

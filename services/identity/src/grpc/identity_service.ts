@@ -4,7 +4,9 @@ import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { notFound } from '@citypass/platform/errors';
 import type { FieldLimits } from '@citypass/platform/field_limits';
 import type { CallContext, GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
+import { createOperator } from '../app/create_operator.ts';
 import { createResident } from '../app/create_resident.ts';
+import { consoleClientId } from '../oidc/clients.ts';
 import type { IdentityDeps } from '../app/deps.ts';
 import { getResident, issueEnrollmentCode } from '../app/residents.ts';
 import { listAuditEvents } from '../app/list_audit_events.ts';
@@ -20,7 +22,11 @@ export function addIdentityService(
   deps: IdentityDeps,
   rotateSigningKey: (actor: string) => Promise<{ kid: string; activatesAt: Date }>,
 ): void {
-  const actorOf = (context: CallContext): string => `operator:${context.principal?.clientId ?? 'unknown'}`;
+  // An operator signed in to the console acts as themself (their subject is `operator:<username>`).
+  const actorOf = (context: CallContext): string =>
+    context.principal?.clientId === consoleClientId
+      ? context.principal.subject
+      : `operator:${context.principal?.clientId ?? 'unknown'}`;
   server.addService(
     'citypass.identity.v1.IdentityService',
     IdentityServiceService,
@@ -44,6 +50,7 @@ export function addIdentityService(
       onboardService: (request, context) => onboardService(deps, actorOf(context), request),
       listAuditEvents: (request) => listAuditEvents(deps, request),
       rotateSigningKey: async (_request, context) => rotateSigningKey(actorOf(context)),
+      createOperator: (request, context) => createOperator(deps, actorOf(context), request),
     },
     {
       createResident: operatorOnly,
@@ -54,6 +61,7 @@ export function addIdentityService(
       onboardService: operatorOnly,
       listAuditEvents: operatorOnly,
       rotateSigningKey: operatorOnly,
+      createOperator: operatorOnly,
     },
     fieldLimits,
   );

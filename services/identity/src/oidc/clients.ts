@@ -4,6 +4,11 @@ import { operatorScopes } from '@citypass/contracts';
 
 export const appClientId = 'citypass-app';
 export const operatorClientId = 'operator';
+/**
+ * The operator console: a confidential web client (authorization code + PKCE + PAR, refresh tokens for each
+ * resource). Its people sign in with operator accounts; their roles narrow the scopes below (resource_servers.ts).
+ */
+export const consoleClientId = 'console';
 /** The OpenID4VCI credential configuration, also the scope the app asks for to get the credential. */
 export const credentialConfigurationId = 'citypass_resident';
 /** Every scope the resident app may ask for (and so what discovery's scopes_supported lists). */
@@ -18,3 +23,5 @@ export const operatorClientScopes = [
   operatorScopes.transit,
   operatorScopes.healthBilling,
 ] as const;
+/** The most a console token may carry; each operator gets the part of it their roles allow. */
+export const consoleClientScopes = operatorClientScopes;

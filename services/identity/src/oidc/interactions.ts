@@ -1,11 +1,15 @@
-// The sign-in pages oidc-provider sends the resident's browser to. Two forms: first sign-in with the
-// enrollment code (choosing a password), and later sign-ins with the resident id and password.
+// The sign-in pages oidc-provider sends the browser to. For residents two forms: first sign-in with the
+// enrollment code (choosing a password), and later sign-ins with the resident id and password. For the operator
+// console one form: username and password of an operator account, and no consent page (the console is
+// identity's own first-party client; what its token may carry is decided by the operator's roles).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { isDomainError } from '@citypass/platform/errors';
 import type { IdentityDeps } from '../app/deps.ts';
 import { completeEnrollment, signIn } from '../app/sign_in.ts';
+import { signInOperator } from '../app/sign_in_operator.ts';
+import { consoleClientId } from './clients.ts';
 import { httpStatusOf } from './http_status.ts';
 
 /** The sign-in forms' body limit, enforced by the HTTP listener before anything here reads the body. */
@@ -28,8 +32,24 @@ export async function handleInteraction(
     sendPage(response, 400, page('This sign-in link is no longer valid. Start again from the app.'));
     return;
   }
+  const forConsole = details.params.client_id === consoleClientId;
+  const formAction = forConsole ? formActionOf(details.params.redirect_uri) : "'self'";
+  if (forConsole && details.prompt.name === 'consent') {
+    await finishConsent(provider, details, request, response);
+    return;
+  }
   if (request.method === 'GET' && action === undefined) {
-    sendPage(response, 200, details.prompt.name === 'login' ? loginPage(uid, '') : consentPage(uid));
+    const html =
+      details.prompt.name === 'consent'
+        ? consentPage(uid)
+        : forConsole
+          ? operatorLoginPage(uid, '')
+          : loginPage(uid, '');
+    sendPage(response, 200, html, formAction);
+    return;
+  }
+  if (forConsole) {
+    await finishOperatorLogin(provider, deps, uid, request, response, formAction);
     return;
   }
   if (details.prompt.name === 'consent') {
@@ -59,6 +79,42 @@ export async function handleInteraction(
     if (!isDomainError(error)) throw error;
     sendPage(response, httpStatusOf(error.kind), loginPage(uid, error.message));
   }
+}
+
+async function finishOperatorLogin(
+  provider: Provider,
+  deps: IdentityDeps,
+  uid: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  formAction: string,
+): Promise<void> {
+  const [, , , action] = new URL(request.url ?? '/', 'http://localhost').pathname.split('/');
+  if (request.method !== 'POST' || action !== 'operator') {
+    sendPage(response, 405, page('Method not allowed.'), formAction);
+    return;
+  }
+  const form = await readForm(request);
+  if (form === undefined) {
+    sendPage(response, 413, page('The form is too large.'), formAction);
+    return;
+  }
+  try {
+    const accountId = await signInOperator(deps, form.get('username') ?? '', form.get('password') ?? '');
+    await provider.interactionFinished(request, response, { login: { accountId } }, { mergeWithLastSubmission: false });
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
+    sendPage(response, httpStatusOf(error.kind), operatorLoginPage(uid, error.message), formAction);
+  }
+}
+
+/**
+ * Where the browser may go after a form is sent: here, and (for the console) on to the console's redirect URI at
+ * the end of the redirects that follow the sign-in, which Chromium checks against form-action too.
+ */
+function formActionOf(redirectUri: unknown): string {
+  const origin = typeof redirectUri === 'string' ? URL.parse(redirectUri)?.origin : undefined;
+  return origin === undefined || origin === 'null' ? "'self'" : `'self' ${origin}`;
 }
 
 /** Undefined when the interaction cookie is missing or the interaction expired (oidc-provider's SessionNotFound). */
@@ -121,11 +177,11 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams | und
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-function sendPage(response: ServerResponse, status: number, html: string): void {
+function sendPage(response: ServerResponse, status: number, html: string, formAction = "'self'"): void {
   response.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}`,
     'x-frame-options': 'DENY',
   });
   response.end(html);
@@ -149,10 +205,21 @@ function loginPage(uid: string, message: string): string {
     </form>`);
 }
 
+function operatorLoginPage(uid: string, message: string): string {
+  return page(`
+    <h2>Operator sign-in</h2>
+    ${message ? `<p role="alert" id="sign-in-error">${escapeHtml(message)}</p>` : ''}
+    <form method="post" action="/interaction/${escapeHtml(uid)}/operator">
+      <label>Username <input name="username" autocomplete="username" required${message ? ' aria-describedby="sign-in-error"' : ''}></label>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+      <button>Sign in</button>
+    </form>`);
+}
+
 function page(body: string): string {
   return `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>citypass sign-in</title><style>body{font:16px system-ui;max-width:28rem;margin:2rem auto}label{display:block;margin:.5rem 0}</style>
-<h1>citypass</h1>${body}</html>`;
+<main><h1>citypass</h1>${body}</main></html>`;
 }
 
 function escapeHtml(text: string): string {

@@ -8,8 +8,11 @@ import { issueResidentCredential } from '../app/issue_credential.ts';
 import { pgAdapterFactory } from '../store/oidc_adapter.ts';
 import type { KeySet } from '../store/signing_keys.ts';
 import { expiresAtS, installCNonces, uniqueCNonces } from './c_nonce.ts';
+import { accountFinder, rolesInContext, type CitypassAccount } from './accounts.ts';
 import {
   appClientId,
+  consoleClientId,
+  consoleClientScopes,
   credentialConfigurationId,
   operatorClientId,
   operatorClientScopes,
@@ -18,7 +21,7 @@ import {
 import { checkProofFreshness, decodeProof } from './proof.ts';
 import { allowedScopesOf, defaultResourceOf, resourceServer, serviceScopesProperty } from './resource_servers.ts';
 import { installResponseRules } from './response_rules.ts';
-import { residentExists } from '../store/residents.ts';
+import { adminScopesOfRoles } from '@citypass/contracts';
 
 export interface ProviderOptions {
   readonly deps: IdentityDeps;
@@ -26,6 +29,8 @@ export interface ProviderOptions {
   readonly cookieKeys: readonly string[];
   readonly appRedirectUris: readonly string[];
   readonly operatorClientSecret: string;
+  /** The console's client secret and redirect URIs; no console client when the secret is empty. */
+  readonly console: { readonly clientSecret: string; readonly redirectUris: readonly string[] };
   /** 32 bytes; authenticates the c_nonce values for credential proofs (c_nonce.ts). */
   readonly nonceSecret: Buffer;
   /** Believe X-Forwarded-Proto/-Host (and so DPoP htu) only behind a proxy that sets them itself. */
@@ -56,13 +61,36 @@ export function createProvider(options: ProviderOptions): Provider {
         redirect_uris: [],
         [serviceScopesProperty]: operatorClientScopes.join(' '),
       },
+      ...(options.console.clientSecret === ''
+        ? []
+        : [
+            {
+              client_id: consoleClientId,
+              client_secret: options.console.clientSecret,
+              token_endpoint_auth_method: 'client_secret_basic',
+              grant_types: ['authorization_code', 'refresh_token'],
+              response_types: ['code'],
+              redirect_uris: [...options.console.redirectUris],
+              // The console checks how long ago the operator signed in before a dangerous action.
+              require_auth_time: true,
+              [serviceScopesProperty]: consoleClientScopes.join(' '),
+            },
+          ]),
     ],
     jwks: { keys: options.keys.published.map((key) => ({ ...key.privateJwk })) },
     cookies: { keys: [...options.cookieKeys] },
-    findAccount: async (_ctx, id) => {
-      return (await residentExists(deps.pool, id)) ? { accountId: id, claims: () => ({ sub: id }) } : undefined;
+    findAccount: accountFinder(deps),
+    // Operators' ID tokens carry their roles (residents have none); with userinfo off, the ID token is where
+    // the console reads them, so claims are not held back from it (conformIdTokenClaims below).
+    claims: { openid: ['sub', 'roles'] },
+    // The console's access tokens carry the operator's roles too, for the services' later per-role checks.
+    extraTokenClaims: (ctx, token) => {
+      if (token.kind !== 'AccessToken' || token.clientId !== consoleClientId) return undefined;
+      const account = ctx.oidc.account as CitypassAccount | undefined;
+      return { roles: account?.roles ?? [] };
     },
-    claims: { openid: ['sub'] },
+    // Only the console holds the refresh_token grant; it refreshes to get a token for each resource it calls.
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // Resource scopes are not OIDC scopes: each client's allowed set is kept in its own metadata and handed out
     // per resource server (resource_servers.ts).
     extraClientMetadata: {
@@ -97,7 +125,9 @@ export function createProvider(options: ProviderOptions): Provider {
       Interaction: 600,
       PushedAuthorizationRequest: 60,
       Session: 3600,
+      RefreshToken: 8 * 3600,
     },
+    conformIdTokenClaims: false,
     features: {
       devInteractions: { enabled: false },
       // Every access token is for a resource (resourceIndicators below), and oidc-provider's userinfo endpoint
@@ -111,8 +141,17 @@ export function createProvider(options: ProviderOptions): Provider {
         enabled: true,
         defaultResource: (_ctx, client) => defaultResourceOf(client.clientId, credentialEndpoint),
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource, client) =>
-          resourceServer(resource, allowedScopesOf(client), credentialEndpoint),
+        // A console token carries only what the signed-in operator's roles allow (operator_roles.ts).
+        getResourceServerInfo: async (ctx, resource, client) => {
+          const allowed = allowedScopesOf(client);
+          if (client.clientId !== consoleClientId) return resourceServer(resource, allowed, credentialEndpoint);
+          const ofRoles = adminScopesOfRoles(await rolesInContext(ctx, deps));
+          const scope = allowed
+            .split(' ')
+            .filter((granted) => ofRoles.has(granted))
+            .join(' ');
+          return resourceServer(resource, scope, credentialEndpoint);
+        },
       },
       openid4vci: {
         enabled: true,

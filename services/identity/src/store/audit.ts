@@ -11,7 +11,10 @@ export type AuditAction =
   | 'credential.issued'
   | 'credential.revoked'
   | 'service.onboarded'
-  | 'signing_key.rotated';
+  | 'signing_key.rotated'
+  | 'operator.created'
+  | 'operator_sign_in.succeeded'
+  | 'operator_sign_in.failed';
 
 export interface AuditEntry {
   readonly actor: string;

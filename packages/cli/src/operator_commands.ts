@@ -1,0 +1,46 @@
+// `citypass operators create`: the people who sign in to the console. The first one on a fresh install is made
+// with the operator client's secret (the bootstrap); later ones too, or (later) from the console by an admin.
+import { OperatorRole } from '@citypass/proto/identity/v1/identity';
+import { isOperatorRole, operatorRoles } from '@citypass/contracts';
+import { idempotencyKeyOption, keyOf, type Command } from './commands.ts';
+
+const createOperator: Command = {
+  words: ['operators', 'create'],
+  usage: `citypass operators create <username> --role ${operatorRoles.join('|')} [--role ...] [--password-stdin]`,
+  summary:
+    'make an operator account for the console; prints a one-time initial password, or takes one from stdin with --password-stdin',
+  options: {
+    role: { type: 'string', multiple: true },
+    'password-stdin': { type: 'boolean', default: false },
+    ...idempotencyKeyOption,
+  },
+  positionals: 1,
+  gateway: true,
+  async run(context) {
+    const given = context.values.role;
+    const roles = Array.isArray(given) ? given.map(String) : [];
+    const unknown = roles.filter((role) => !isOperatorRole(role));
+    if (roles.length === 0 || unknown.length > 0)
+      return context.out.usage(`--role must be given at least once, each one of ${operatorRoles.join(', ')}`);
+    // The password never travels on the command line, where other users of the machine see it.
+    const password = context.values['password-stdin'] === true ? (await context.readStdin()).replace(/\r?\n$/, '') : '';
+    if (context.values['password-stdin'] === true && password === '')
+      return context.out.usage('--password-stdin read no password');
+    const idempotencyKey = keyOf(context);
+    const created = await context.identity().createOperator({
+      idempotencyKey,
+      username: context.positionals[0] ?? '',
+      roles: roles.map((role) => OperatorRole[`OPERATOR_ROLE_${role.toUpperCase()}` as keyof typeof OperatorRole]),
+      password,
+    });
+    const username = created.operator?.username ?? '';
+    return context.out.result({ idempotencyKey, username, roles, initialPassword: created.initialPassword }, [
+      `created operator ${username} (${roles.join(', ')}; idempotency key ${idempotencyKey})`,
+      ...(created.initialPassword === ''
+        ? []
+        : [`initial password (shown once, give it to ${username} now): ${created.initialPassword}`]),
+    ]);
+  },
+};
+
+export const operatorAccountCommands: readonly Command[] = [createOperator];

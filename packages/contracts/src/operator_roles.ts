@@ -1,0 +1,27 @@
+// Operators are people who sign in to the console; their roles decide which admin scopes their tokens may carry.
+// This is the one place that mapping is written. It is coarse on purpose: a scope opens a service's whole operator
+// API, so finer per-role checks inside the services (a support operator may revoke but not onboard) are a later
+// step; until then a role grants what its scopes allow.
+import { operatorScopes } from './scopes.ts';
+
+export const operatorRoles = ['admin', 'onboarder', 'support', 'finance', 'auditor'] as const;
+export type OperatorRole = (typeof operatorRoles)[number];
+
+const allAdminScopes: readonly string[] = Object.values(operatorScopes);
+
+const scopesByRole: Readonly<Record<OperatorRole, readonly string[]>> = {
+  admin: allAdminScopes,
+  onboarder: [operatorScopes.identity],
+  support: [operatorScopes.identity],
+  finance: [operatorScopes.wallet],
+  auditor: [operatorScopes.wallet],
+};
+
+export function isOperatorRole(value: string): value is OperatorRole {
+  return (operatorRoles as readonly string[]).includes(value);
+}
+
+/** The admin scopes an operator with `roles` may be granted; unknown roles grant nothing. */
+export function adminScopesOfRoles(roles: readonly string[]): ReadonlySet<string> {
+  return new Set(roles.filter(isOperatorRole).flatMap((role) => scopesByRole[role]));
+}

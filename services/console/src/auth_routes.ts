@@ -1,0 +1,91 @@
+// Sign-in through identity (authorization code + PKCE, PAR), the callback, sign-out, and the session cookie.
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { html } from 'hono/html';
+import type { ConsoleDeps, ConsoleEnv } from './deps.ts';
+import { layout } from './pages/layout.ts';
+import type { Session } from './sessions.ts';
+
+const publicPaths = new Set(['/signin', '/callback', '/healthz']);
+
+export function cookieName(secure: boolean): string {
+  // __Host-: only ever set by this origin over https, for the whole path.
+  return secure ? '__Host-citypass-console' : 'citypass-console';
+}
+
+function setSessionCookie(c: Context, deps: ConsoleDeps, session: Session): void {
+  const secure = new URL(deps.config.CONSOLE_PUBLIC_URL).protocol === 'https:';
+  setCookie(c, cookieName(secure), session.id, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure,
+    path: '/',
+  });
+}
+
+/** Loads (or starts) the session; pages other than sign-in need a signed-in operator. */
+export function sessionMiddleware(deps: ConsoleDeps): MiddlewareHandler<ConsoleEnv> {
+  const secure = new URL(deps.config.CONSOLE_PUBLIC_URL).protocol === 'https:';
+  return async (c, next) => {
+    let session = deps.sessions.get(getCookie(c, cookieName(secure)));
+    if (session === undefined) {
+      session = deps.sessions.create();
+      setSessionCookie(c, deps, session);
+    }
+    c.set('session', session);
+    if (session.signedIn === undefined && !publicPaths.has(c.req.path)) {
+      const back = c.req.method === 'GET' ? c.req.path + new URL(c.req.url).search : '/';
+      return c.redirect(`/signin?return=${encodeURIComponent(back)}`, 303);
+    }
+    await next();
+    return undefined;
+  };
+}
+
+/** Only a path on the console itself: never another origin (an open redirect). */
+function safeReturn(value: string | undefined): string {
+  return value !== undefined && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') ? value : '/';
+}
+
+export function addAuthRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
+  app.get('/signin', async (c) => {
+    const session = c.get('session');
+    // fresh=1: a dangerous action asks the operator to sign in again whatever their identity session says.
+    const maxAgeS = c.req.query('fresh') === '1' ? 0 : undefined;
+    const { pending, url } = await deps.oidc.startSignIn(safeReturn(c.req.query('return')), maxAgeS);
+    session.pendingSignIn = pending;
+    return c.redirect(url, 303);
+  });
+  app.get('/callback', async (c) => {
+    const session = c.get('session');
+    const pending = session.pendingSignIn;
+    if (pending === undefined)
+      return c.html(
+        layout(
+          'Sign-in expired',
+          undefined,
+          html`<p>This sign-in is no longer valid. <a href="/signin">Sign in again</a>.</p>`,
+        ),
+        400,
+      );
+    delete session.pendingSignIn;
+    const signedIn = await deps.oidc.finishSignIn(pending, new URL(c.req.url, deps.config.CONSOLE_PUBLIC_URL));
+    // Someone else signed in on this browser: nothing the previous operator left waiting carries over.
+    if (session.signedIn?.subject !== signedIn.subject) delete session.pendingRevocation;
+    session.signedIn = signedIn;
+    const renewed = deps.sessions.renew(session);
+    setSessionCookie(c, deps, renewed);
+    deps.logger.info('operator signed in', { operator: signedIn.username, roles: signedIn.roles.join(' ') });
+    return c.redirect(pending.returnTo, 303);
+  });
+  app.post('/signout', async (c) => {
+    const session = c.get('session');
+    if (session.signedIn !== undefined)
+      await deps.oidc.revoke(session.signedIn).catch((error: unknown) => {
+        deps.logger.warn('refresh token revocation failed', { error: error instanceof Error ? error.name : 'unknown' });
+      });
+    deps.sessions.delete(session.id);
+    deleteCookie(c, cookieName(new URL(deps.config.CONSOLE_PUBLIC_URL).protocol === 'https:'), { path: '/' });
+    return c.html(layout('Signed out', undefined, html`<p>You are signed out. <a href="/signin">Sign in</a></p>`));
+  });
+}

@@ -1,0 +1,31 @@
+// The console's environment. Parsed once at boot by main.ts; every problem is reported together.
+import { env, loadConfig, type Config } from '@citypass/platform/config';
+
+export const consoleSchema = {
+  CONSOLE_HTTP_HOST: env.string({ default: '0.0.0.0' }),
+  CONSOLE_HTTP_PORT: env.port({ default: 7500 }),
+  CONSOLE_PUBLIC_URL: env.url({
+    default: 'http://127.0.0.1:7500',
+    description: 'the URL operators open (https in production: cookies are then Secure); /callback is its redirect URI',
+  }),
+  CONSOLE_IDENTITY_ISSUER: env.url({ default: 'http://127.0.0.1:7100', description: "identity's issuer URL" }),
+  CONSOLE_CLIENT_ID: env.string({ default: 'console' }),
+  CONSOLE_CLIENT_SECRET: env.secret({
+    minLength: 32,
+    description: "the console's client secret at identity (identity's IDENTITY_CONSOLE_CLIENT_SECRET)",
+  }),
+  CONSOLE_IDENTITY_GRPC: env.string({ default: '127.0.0.1:7101' }),
+  CONSOLE_SESSION_IDLE_S: env.int({ default: 30 * 60, min: 60, max: 12 * 3600 }),
+  CONSOLE_REAUTH_MAX_AGE_S: env.int({
+    default: 5 * 60,
+    min: 0,
+    description: 'a dangerous action (revoking a credential) asks for a new sign-in when the last is older',
+  }),
+  LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
+};
+
+export type ConsoleConfig = Config<typeof consoleSchema>;
+
+export function loadConsoleConfig(source: Record<string, string | undefined> = process.env): ConsoleConfig {
+  return loadConfig(consoleSchema, source);
+}

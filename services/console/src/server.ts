@@ -1,0 +1,134 @@
+// Wires the console together: the OIDC client, sessions, identity's gRPC client, the pages, and the HTTP listener.
+// main.ts calls it with the parsed config; tests call it too.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { html } from 'hono/html';
+import { isDomainError } from '@citypass/platform/errors';
+import { promiseClient } from '@citypass/platform/grpc';
+import type { Logger } from '@citypass/platform/log';
+import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import { addAuthRoutes, sessionMiddleware } from './auth_routes.ts';
+import type { ConsoleConfig } from './config.ts';
+import type { ConsoleDeps, ConsoleEnv } from './deps.ts';
+import { OidcClient } from './oidc_client.ts';
+import { addAuditPage } from './pages/audit.ts';
+import { addHomePage } from './pages/home.ts';
+import { layout } from './pages/layout.ts';
+import { addOnboardPages } from './pages/onboard.ts';
+import { addResidentPages } from './pages/residents.ts';
+import { csrfCheck, securityHeaders } from './security.ts';
+import { SessionStore } from './sessions.ts';
+
+export interface RunningConsole {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+const formBodyLimitBytes = 16 * 1024;
+const sweepIntervalMs = 60_000;
+
+/** htmx from its npm package (version pinned in package.json), served from the console's own origin. */
+function staticFiles(): Map<string, { body: string; type: string }> {
+  const require = createRequire(import.meta.url);
+  const htmx = readFileSync(join(require.resolve('htmx.org/package.json'), '..', 'dist', 'htmx.min.js'), 'utf8');
+  const css = readFileSync(join(import.meta.dirname, '..', 'static', 'console.css'), 'utf8');
+  return new Map([
+    ['/static/htmx.min.js', { body: htmx, type: 'text/javascript; charset=utf-8' }],
+    ['/static/console.css', { body: css, type: 'text/css; charset=utf-8' }],
+  ]);
+}
+
+export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
+  const app = new Hono<ConsoleEnv>();
+  const files = staticFiles();
+  app.use(securityHeaders(new URL(deps.config.CONSOLE_IDENTITY_ISSUER).origin));
+  app.use(bodyLimit({ maxSize: formBodyLimitBytes, onError: (c) => c.text('The form is too large.', 413) }));
+  app.get('/healthz', (c) => c.text('ok'));
+  app.get('/static/*', (c) => {
+    const file = files.get(c.req.path);
+    if (file === undefined) return c.notFound();
+    c.header('cache-control', 'public, max-age=3600');
+    return c.body(file.body, 200, { 'content-type': file.type });
+  });
+  app.use(sessionMiddleware(deps));
+  app.use(csrfCheck);
+  addAuthRoutes(app, deps);
+  addHomePage(app, deps);
+  addOnboardPages(app, deps);
+  addResidentPages(app, deps);
+  addAuditPage(app, deps);
+  app.notFound((c) => c.html(layout('Not found', c.get('session'), html`<p><a href="/">Home</a></p>`), 404));
+  app.onError((error, c) => {
+    const session = c.get('session') as ConsoleEnv['Variables']['session'] | undefined;
+    if (isDomainError(error) && error.kind === 'unauthenticated') {
+      // The operator's grant is gone (expired, revoked, disabled): sign in again.
+      if (session !== undefined) delete session.signedIn;
+      return c.redirect('/signin', 303);
+    }
+    if (isDomainError(error) && (error.kind === 'permission_denied' || error.kind === 'unavailable')) {
+      const status = error.kind === 'permission_denied' ? 403 : 503;
+      const title = status === 403 ? 'Not allowed for your roles' : 'A service is not answering';
+      return c.html(
+        layout(title, session, html`<p role="alert">${error.message} <code>${error.reason}</code></p>`),
+        status,
+      );
+    }
+    // Only the error's kind and name: a message could carry a response body, and so a token.
+    deps.logger.error('console request failed', {
+      path: c.req.path,
+      error: isDomainError(error) ? `${error.kind}:${error.reason}` : error.name,
+    });
+    return c.html(
+      layout('Something went wrong', session, html`<p role="alert">The request failed. Try again.</p>`),
+      500,
+    );
+  });
+  return app;
+}
+
+export async function startConsole(config: ConsoleConfig, logger: Logger): Promise<RunningConsole> {
+  const identity = promiseClient(IdentityServiceService, config.CONSOLE_IDENTITY_GRPC);
+  const sessions = new SessionStore(config.CONSOLE_SESSION_IDLE_S * 1000);
+  const deps: ConsoleDeps = {
+    config,
+    logger,
+    sessions,
+    identity,
+    now: Date.now,
+    oidc: new OidcClient({
+      issuer: config.CONSOLE_IDENTITY_ISSUER,
+      clientId: config.CONSOLE_CLIENT_ID,
+      clientSecret: config.CONSOLE_CLIENT_SECRET,
+      redirectUri: new URL('/callback', config.CONSOLE_PUBLIC_URL).toString(),
+    }),
+  };
+  const app = createConsoleApp(deps);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve(
+      { fetch: app.fetch, port: config.CONSOLE_HTTP_PORT, hostname: config.CONSOLE_HTTP_HOST },
+      () => {
+        resolve(started);
+      },
+    );
+  });
+  const sweep = setInterval(() => {
+    sessions.sweep();
+  }, sweepIntervalMs);
+  sweep.unref();
+  const port = (server.address() as AddressInfo).port;
+  logger.info('console started', { url: config.CONSOLE_PUBLIC_URL, port });
+  return {
+    port,
+    async stop() {
+      clearInterval(sweep);
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      identity.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// A real identity (its own database, NATS and ports) with the console registered as its client, an operator
+// account or two, and the console started in this process on a free port.
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '@citypass/platform/log';
+import { freePort } from '@citypass/platform/testing';
+import { OperatorRole } from '@citypass/proto/identity/v1/identity';
+import { secret, startHarness, type IdentityHarness } from '../../identity/test/harness.ts';
+import { loadConsoleConfig, type ConsoleConfig } from '../src/config.ts';
+import { startConsole, type RunningConsole } from '../src/server.ts';
+
+export interface ConsoleHarness {
+  readonly identity: IdentityHarness;
+  readonly console: RunningConsole;
+  readonly config: ConsoleConfig;
+  readonly url: string;
+  /** Makes an operator with `roles`; returns their password. */
+  operator(username: string, roles: OperatorRole[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startConsoleHarness(overrides: Record<string, string> = {}): Promise<ConsoleHarness> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const clientSecret = secret();
+  const identity = await startHarness({
+    IDENTITY_CONSOLE_CLIENT_SECRET: clientSecret,
+    IDENTITY_CONSOLE_REDIRECT_URIS: `${url}/callback`,
+  });
+  const config = loadConsoleConfig({
+    CONSOLE_HTTP_HOST: '127.0.0.1',
+    CONSOLE_HTTP_PORT: String(port),
+    CONSOLE_PUBLIC_URL: url,
+    CONSOLE_IDENTITY_ISSUER: identity.issuer,
+    CONSOLE_CLIENT_SECRET: clientSecret,
+    CONSOLE_IDENTITY_GRPC: `127.0.0.1:${identity.identity.grpcPort}`,
+    LOG_LEVEL: 'error',
+    ...overrides,
+  });
+  const running = await startConsole(config, createLogger('console-test', 'error'));
+  return {
+    identity,
+    console: running,
+    config,
+    url,
+    async operator(username, roles) {
+      const password = `pw-${randomBytes(12).toString('base64url')}`;
+      await identity.operator.createOperator({
+        idempotencyKey: `operator-${username}-${randomBytes(4).toString('hex')}`,
+        username,
+        roles,
+        password,
+      });
+      return password;
+    },
+    async stop() {
+      await running.stop();
+      await identity.stop();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// Operator command: make an operator account (a person who signs in to the console). Without a password one is
+// made up and returned once; either way only its argon2id hash is kept. Idempotent: the same key returns the
+// first answer (the same initial password, kept sealed like every stored response).
+import { randomBytes } from 'node:crypto';
+import { CreateOperatorRequest, CreateOperatorResponse, OperatorRole } from '@citypass/proto/identity/v1/identity';
+import { identityReasons, type OperatorRole as Role } from '@citypass/contracts';
+import { alreadyExists } from '@citypass/platform/errors';
+import { checkIdempotencyKey } from '@citypass/platform/idempotency';
+import { withTransaction } from '@citypass/platform/pg';
+import { validateOperatorRoles, validateOperatorUsername } from '../domain/operator.ts';
+import { appendAudit } from '../store/audit.ts';
+import { insertOperator, type OperatorRow } from '../store/operators.ts';
+import type { IdentityDeps } from './deps.ts';
+import { checkPasswordPolicy, hashPassword } from './password.ts';
+
+export async function createOperator(
+  deps: IdentityDeps,
+  actor: string,
+  request: CreateOperatorRequest,
+): Promise<CreateOperatorResponse> {
+  const key = checkIdempotencyKey(request.idempotencyKey);
+  const username = validateOperatorUsername(request.username);
+  const roles = validateOperatorRoles(request.roles.map(roleFromProto));
+  const initialPassword = request.password === '' ? randomBytes(18).toString('base64url') : '';
+  const passwordHash = await hashPassword(checkPasswordPolicy(request.password || initialPassword));
+  // The stored fingerprint never holds the password, only whether one was given.
+  const fingerprint = CreateOperatorRequest.encode({
+    ...request,
+    idempotencyKey: '',
+    password: request.password === '' ? '' : 'given',
+  }).finish();
+  return withTransaction(deps.pool, async (client) => {
+    const claim = await deps.idempotency.claim(client, 'create_operator', key, fingerprint);
+    if (claim.replayed) return CreateOperatorResponse.decode(claim.response);
+    const operator = await insertOperator(client, { username, passwordHash, roles });
+    if (operator === undefined)
+      throw alreadyExists(identityReasons.OPERATOR_EXISTS, `an operator named "${username}" exists`);
+    await appendAudit(client, {
+      actor,
+      action: 'operator.created',
+      subjectId: username,
+      details: { roles: roles.join(' ') },
+    });
+    const response: CreateOperatorResponse = { operator: operatorToProto(operator), initialPassword };
+    await deps.idempotency.record(client, 'create_operator', key, CreateOperatorResponse.encode(response).finish());
+    return response;
+  });
+}
+
+function roleFromProto(role: OperatorRole): string {
+  const name = Object.entries(OperatorRole).find(([, value]) => value === role)?.[0] ?? '';
+  return name === 'OPERATOR_ROLE_UNSPECIFIED' ? '' : name.replace('OPERATOR_ROLE_', '').toLowerCase();
+}
+
+export function roleToProto(role: Role): OperatorRole {
+  return OperatorRole[`OPERATOR_ROLE_${role.toUpperCase()}` as keyof typeof OperatorRole];
+}
+
+function operatorToProto(operator: OperatorRow): NonNullable<CreateOperatorResponse['operator']> {
+  return {
+    username: operator.username,
+    roles: validateOperatorRoles(operator.roles).map(roleToProto),
+    disabled: operator.disabled,
+    createdAt: operator.createdAt,
+  };
+}

@@ -1,0 +1,42 @@
+// Who oidc-provider may sign in for each client: operators (account id `operator:<username>`) only for the
+// console, residents only for every other client, so an operator's session never gets a resident's credential and
+// a resident's session never reaches the console. A disabled operator has no account: their refresh tokens stop
+// working at the next refresh.
+import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+import type { IdentityDeps } from '../app/deps.ts';
+import { operatorUsernameOf } from '../domain/operator.ts';
+import { findOperator } from '../store/operators.ts';
+import { residentExists } from '../store/residents.ts';
+import { consoleClientId } from './clients.ts';
+
+/** The account object oidc-provider keeps (ctx.oidc.account); operators' carry their roles. */
+export interface CitypassAccount extends Account {
+  readonly roles?: readonly string[];
+}
+
+export function accountFinder(deps: IdentityDeps) {
+  return async (ctx: KoaContextWithOIDC, id: string): Promise<CitypassAccount | undefined> => {
+    const clientId = ctx.oidc.client?.clientId;
+    const username = operatorUsernameOf(id);
+    if (username === undefined) {
+      if (clientId === consoleClientId) return undefined;
+      return (await residentExists(deps.pool, id)) ? { accountId: id, claims: () => ({ sub: id }) } : undefined;
+    }
+    if (clientId !== undefined && clientId !== consoleClientId) return undefined;
+    const operator = await findOperator(deps.pool, username);
+    if (operator === undefined || operator.disabled) return undefined;
+    const roles = [...operator.roles];
+    return { accountId: id, roles, claims: () => ({ sub: id, roles }) };
+  };
+}
+
+/** The roles of the account a console request acts for (signed in already, or the token's), else none. */
+export async function rolesInContext(ctx: KoaContextWithOIDC, deps: IdentityDeps): Promise<readonly string[]> {
+  const account = ctx.oidc.account as CitypassAccount | undefined;
+  if (account?.roles !== undefined) return account.roles;
+  const accountId = ctx.oidc.session?.accountId;
+  const username = accountId === undefined ? undefined : operatorUsernameOf(accountId);
+  if (username === undefined) return [];
+  const operator = await findOperator(deps.pool, username);
+  return operator === undefined || operator.disabled ? [] : operator.roles;
+}

@@ -1,0 +1,79 @@
+// Operator accounts: people who sign in to the console.
+import type { Queryable } from '@citypass/platform/pg';
+
+export interface OperatorRow {
+  readonly username: string;
+  readonly roles: readonly string[];
+  readonly disabled: boolean;
+  readonly createdAt: Date;
+}
+
+interface Row {
+  username: string;
+  roles: string[];
+  disabled: boolean;
+  created_at: Date;
+}
+
+const toOperator = (row: Row): OperatorRow => ({
+  username: row.username,
+  roles: row.roles,
+  disabled: row.disabled,
+  createdAt: row.created_at,
+});
+
+/** The new operator, or undefined when the username is taken. */
+export async function insertOperator(
+  db: Queryable,
+  operator: { username: string; passwordHash: string; roles: readonly string[] },
+): Promise<OperatorRow | undefined> {
+  const { rows } = await db.query<Row>(
+    `INSERT INTO operators (username, password_hash, roles) VALUES ($1, $2, $3)
+     ON CONFLICT (username) DO NOTHING RETURNING username, roles, disabled, created_at`,
+    [operator.username, operator.passwordHash, operator.roles],
+  );
+  return rows[0] === undefined ? undefined : toOperator(rows[0]);
+}
+
+export async function findOperator(db: Queryable, username: string): Promise<OperatorRow | undefined> {
+  const { rows } = await db.query<Row>(
+    'SELECT username, roles, disabled, created_at FROM operators WHERE username = $1',
+    [username],
+  );
+  return rows[0] === undefined ? undefined : toOperator(rows[0]);
+}
+
+/** Locks the operator's row for the transaction: their password hash, lock and whether disabled. */
+export async function lockOperatorPasswordState(
+  db: Queryable,
+  username: string,
+): Promise<{ passwordHash: string; lockedUntil: Date | null; disabled: boolean } | undefined> {
+  const { rows } = await db.query<{ password_hash: string; locked_until: Date | null; disabled: boolean }>(
+    'SELECT password_hash, locked_until, disabled FROM operators WHERE username = $1 FOR UPDATE',
+    [username],
+  );
+  const row = rows[0];
+  return row === undefined
+    ? undefined
+    : { passwordHash: row.password_hash, lockedUntil: row.locked_until, disabled: row.disabled };
+}
+
+export async function clearOperatorSignInFailures(db: Queryable, username: string): Promise<void> {
+  await db.query('UPDATE operators SET failed_sign_ins = 0, locked_until = NULL WHERE username = $1', [username]);
+}
+
+/** Counts one more failure in a row, locking the operator for `lockS` at `maxFailures`; the count after it. */
+export async function recordOperatorSignInFailure(
+  db: Queryable,
+  username: string,
+  maxFailures: number,
+  lockS: number,
+): Promise<number> {
+  const { rows } = await db.query<{ failed_sign_ins: number }>(
+    `UPDATE operators SET failed_sign_ins = failed_sign_ins + 1,
+       locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END
+     WHERE username = $1 RETURNING failed_sign_ins`,
+    [username, maxFailures, lockS],
+  );
+  return rows[0]?.failed_sign_ins ?? 0;
+}

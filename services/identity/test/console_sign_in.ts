@@ -1,0 +1,105 @@
+// The console's sign-in as a test drives it with plain fetch: a cookie jar for identity's pages, PAR with the
+// console's client secret, the operator form, the code exchange and refreshes for each resource.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+
+export class CookieBrowser {
+  readonly #cookies = new Map<string, string>();
+
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string> | undefined), ...(cookie ? { cookie } : {}) },
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const [name = '', ...value] = pair.split('=');
+      if (name) this.#cookies.set(name.trim(), value.join('='));
+    }
+    return response;
+  }
+
+  /** Follows redirects while they stay on `origin`; returns the last response and where it pointed. */
+  async follow(url: string, origin: string, init: RequestInit = {}): Promise<{ response: Response; url: string }> {
+    let response = await this.request(url, init);
+    let current = url;
+    while (response.status >= 300 && response.status < 400) {
+      const next = new URL(response.headers.get('location') ?? '', current).toString();
+      if (!next.startsWith(origin)) return { response, url: next };
+      current = next;
+      response = await this.request(next);
+    }
+    return { response, url: current };
+  }
+}
+
+export interface ConsoleClient {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+}
+
+const basic = (client: ConsoleClient): string =>
+  `Basic ${Buffer.from(`${client.clientId}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`;
+
+/** Starts an authorization (PAR) and returns the URL of identity's sign-in page it leads to, and the verifier. */
+export async function startAuthorization(
+  browser: CookieBrowser,
+  client: ConsoleClient,
+  extra: Record<string, string> = {},
+): Promise<{ page: Response; pageUrl: string; verifier: string; location: string }> {
+  const verifier = randomBytes(32).toString('base64url');
+  const body = new URLSearchParams({
+    client_id: client.clientId,
+    response_type: 'code',
+    redirect_uri: client.redirectUri,
+    scope: 'openid identity:admin transit:admin wallet:admin',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    ...extra,
+  });
+  for (const resource of ['urn:citypass:identity', 'urn:citypass:transit', 'urn:citypass:wallet'])
+    body.append('resource', resource);
+  const par = await fetch(`${client.issuer}/request`, {
+    method: 'POST',
+    headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  assert.equal(par.status, 201, await par.clone().text());
+  const { request_uri: requestUri } = (await par.json()) as { request_uri: string };
+  const { response, url } = await browser.follow(
+    `${client.issuer}/auth?client_id=${client.clientId}&request_uri=${encodeURIComponent(requestUri)}`,
+    client.issuer,
+  );
+  return { page: response, pageUrl: url, verifier, location: response.headers.get('location') ?? '' };
+}
+
+/** Posts the operator form; the redirect to the console (with its code) or the page shown instead. */
+export async function submitOperatorForm(
+  browser: CookieBrowser,
+  client: ConsoleClient,
+  pageUrl: string,
+  username: string,
+  password: string,
+): Promise<{ response: Response; url: string }> {
+  return browser.follow(`${pageUrl}/operator`, client.issuer, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password }),
+  });
+}
+
+export async function tokenRequest(client: ConsoleClient, form: Record<string, string>): Promise<Response> {
+  return fetch(`${client.issuer}/token`, {
+    method: 'POST',
+    headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+}
+
+export function claimsOf(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
