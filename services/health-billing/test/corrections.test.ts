@@ -12,7 +12,6 @@ import {
   BillCorrectionKind,
   BillStatus,
   RefundState,
-  ServiceCategory,
   type Bill,
 } from '@citypass/proto/health_billing/v1/health_billing';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
@@ -22,71 +21,17 @@ import { ledgerBooks } from '../../wallet/src/store/reconciliation.ts';
 import { correctBill } from '../src/app/correct_bill.ts';
 import { payPresentationContext } from '../src/app/settle_bill.ts';
 import { finishRefunds } from '../src/workers/bill_sweeper.ts';
+import { setUpGpAndLab } from './gp_and_lab.ts';
 import { startHealthBillingHarness, type HealthBillingHarness, type Patient } from './harness.ts';
 
 const planId = 'aurelia-corrections';
-const dayMs = 86_400_000;
-const yesterday = new Date(Date.now() - dayMs).toISOString().slice(0, 10);
 const key = (): string => randomBytes(8).toString('hex');
 const topUpMinor = 100_000n;
 let h: HealthBillingHarness;
 
 before(async () => {
   h = await startHealthBillingHarness();
-  await h.operator.putCodes({
-    idempotencyKey: key(),
-    codes: [
-      { code: 'GP-101', category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT, description: 'GP consultation' },
-      { code: 'LB-402', category: ServiceCategory.SERVICE_CATEGORY_LAB, description: 'Full blood count' },
-    ],
-  });
-  await h.operator.putFeeSchedule({
-    idempotencyKey: key(),
-    clinic: h.clinic.name,
-    currency: 'EUR',
-    entries: [
-      { code: 'GP-101', allowedMinor: 4_500n },
-      { code: 'LB-402', allowedMinor: 2_500n },
-    ],
-  });
-  h.setClockOffset(-2 * dayMs);
-  await h.operator.putPlan({
-    idempotencyKey: key(),
-    plan: {
-      planId,
-      insurer: h.insurer,
-      currency: 'EUR',
-      version: 0,
-      effectiveFrom: yesterday,
-      deductibleMinor: 5_000n,
-      outOfPocketMaxMinor: 100_000n,
-      categories: [
-        {
-          category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT,
-          copayMinor: 1_000n,
-          deductibleApplies: false,
-          coinsuranceBps: 2_000,
-          visitLimit: 0,
-          planPaidCapMinor: 0n,
-          preauthorizationCodes: [],
-          preauthorizationThresholdMinor: 0n,
-        },
-        {
-          category: ServiceCategory.SERVICE_CATEGORY_LAB,
-          copayMinor: 0n,
-          deductibleApplies: true,
-          coinsuranceBps: 1_000,
-          visitLimit: 0,
-          planPaidCapMinor: 0n,
-          preauthorizationCodes: [],
-          preauthorizationThresholdMinor: 0n,
-        },
-      ],
-      excludedCodes: [],
-      concessionOverrides: [],
-    },
-  });
-  h.setClockOffset(0);
+  await setUpGpAndLab(h, planId);
   await h.fundInsurer(10_000_000n);
 });
 

@@ -14,7 +14,6 @@ import {
   BillStatus,
   FhirResourceType,
   HealthBillingServiceService,
-  ServiceCategory,
 } from '@citypass/proto/health_billing/v1/health_billing';
 import { fhirSchemaErrors } from '../src/domain/testing/fhir_validator.ts';
 import { sweepPresentations } from '../src/workers/presentation_sweeper.ts';
@@ -24,11 +23,10 @@ import {
   type HealthBillingHarness,
   type Patient,
 } from './harness.ts';
+import { setUpGpAndLab, yesterday } from './gp_and_lab.ts';
 
 const planId = 'views-basic';
-const dayMs = 86_400_000;
 const today = new Date().toISOString().slice(0, 10);
-const yesterday = new Date(Date.now() - dayMs).toISOString().slice(0, 10);
 const key = (): string => randomBytes(8).toString('hex');
 let h: HealthBillingHarness;
 /** No token: residents authenticate with a presentation in metadata. */
@@ -54,60 +52,7 @@ before(async () => {
   );
   const accessToken = ((await token.json()) as { access_token: string }).access_token;
   otherInsurer = promiseClient(HealthBillingServiceService, address, { metadata: () => bearer(accessToken) });
-  await h.operator.putCodes({
-    idempotencyKey: key(),
-    codes: [
-      { code: 'GP-101', category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT, description: 'GP consultation' },
-      { code: 'LB-402', category: ServiceCategory.SERVICE_CATEGORY_LAB, description: 'Full blood count' },
-    ],
-  });
-  await h.operator.putFeeSchedule({
-    idempotencyKey: key(),
-    clinic: h.clinic.name,
-    currency: 'EUR',
-    entries: [
-      { code: 'GP-101', allowedMinor: 4_500n },
-      { code: 'LB-402', allowedMinor: 2_500n },
-    ],
-  });
-  h.setClockOffset(-2 * dayMs);
-  await h.operator.putPlan({
-    idempotencyKey: key(),
-    plan: {
-      planId,
-      insurer: h.insurer,
-      currency: 'EUR',
-      version: 0,
-      effectiveFrom: yesterday,
-      deductibleMinor: 5_000n,
-      outOfPocketMaxMinor: 100_000n,
-      categories: [
-        {
-          category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT,
-          copayMinor: 1_000n,
-          deductibleApplies: false,
-          coinsuranceBps: 2_000,
-          visitLimit: 0,
-          planPaidCapMinor: 0n,
-          preauthorizationCodes: [],
-          preauthorizationThresholdMinor: 0n,
-        },
-        {
-          category: ServiceCategory.SERVICE_CATEGORY_LAB,
-          copayMinor: 0n,
-          deductibleApplies: true,
-          coinsuranceBps: 1_000,
-          visitLimit: 0,
-          planPaidCapMinor: 0n,
-          preauthorizationCodes: [],
-          preauthorizationThresholdMinor: 0n,
-        },
-      ],
-      excludedCodes: [],
-      concessionOverrides: [],
-    },
-  });
-  h.setClockOffset(0);
+  await setUpGpAndLab(h, planId);
   await h.fundInsurer(1_000_000n);
 });
 

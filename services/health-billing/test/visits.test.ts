@@ -17,6 +17,7 @@ import { createPlanSchedule } from '../src/domain/plan_schedule.ts';
 import { payPresentationContext } from '../src/app/settle_bill.ts';
 import { healthBillingServiceName } from '../src/grpc/health_billing_service.ts';
 import { finishStalled, voidOverdue } from '../src/workers/bill_sweeper.ts';
+import { gpAndLabPlan } from './gp_and_lab.ts';
 import { startHealthBillingHarness, type HealthBillingHarness } from './harness.ts';
 import { outcomeOf } from '@citypass/platform/testing';
 
@@ -56,39 +57,7 @@ after(async () => {
   await h.stop();
 });
 
-const wirePlan = {
-  planId,
-  insurer: 'city-health-fund',
-  currency: 'EUR',
-  version: 0,
-  effectiveFrom: yesterday,
-  deductibleMinor: 5_000n,
-  outOfPocketMaxMinor: 100_000n,
-  categories: [
-    {
-      category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT,
-      copayMinor: 1_000n,
-      deductibleApplies: false,
-      coinsuranceBps: 2_000,
-      visitLimit: 0,
-      planPaidCapMinor: 0n,
-      preauthorizationCodes: [],
-      preauthorizationThresholdMinor: 0n,
-    },
-    {
-      category: ServiceCategory.SERVICE_CATEGORY_LAB,
-      copayMinor: 0n,
-      deductibleApplies: true,
-      coinsuranceBps: 1_000,
-      visitLimit: 0,
-      planPaidCapMinor: 0n,
-      preauthorizationCodes: [],
-      preauthorizationThresholdMinor: 0n,
-    },
-  ],
-  excludedCodes: [],
-  concessionOverrides: [],
-};
+const wirePlan = gpAndLabPlan(planId, 'city-health-fund');
 
 /** What the engine says for the same lines, plan and fees, with nothing accumulated yet. */
 function engineShares(lines: { lineId: string; code: string; billedMinor: bigint }[]) {
