@@ -43,8 +43,23 @@ export function sessionMiddleware(deps: ConsoleDeps): MiddlewareHandler<ConsoleE
 }
 
 /** Only a path on the console itself: never another origin (an open redirect). */
-function safeReturn(value: string | undefined): string {
-  return value !== undefined && value.startsWith('/') && !value.startsWith('//') && !value.includes('\\') ? value : '/';
+const ownOrigin = 'http://console.invalid';
+
+/**
+ * A path on the console, else '/'. Parsed as a browser would (which drops tabs and newlines, so "/\t/evil" is
+ * "//evil"), and kept only if it stays on the console's own origin.
+ */
+export function safeReturn(value: string | undefined): string {
+  const controlOrBackslash = Array.from(value ?? '', (char) => char.charCodeAt(0)).some(
+    (code) => code < 0x20 || code === 0x7f || code === 0x5c,
+  );
+  if (value === undefined || !value.startsWith('/') || controlOrBackslash) return '/';
+  try {
+    const url = new URL(value, ownOrigin);
+    return url.origin === ownOrigin ? `${url.pathname}${url.search}` : '/';
+  } catch {
+    return '/';
+  }
 }
 
 export function addAuthRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {

@@ -82,7 +82,13 @@ test('console - sign-in through identity lands on the return path, shows no toke
 
 test('console - the return path after sign-in stays on the console', async () => {
   const browser = new CookieBrowser();
-  for (const target of ['https://evil.example/', '//evil.example/', '/\\evil.example']) {
+  for (const target of [
+    'https://evil.example/',
+    '//evil.example/',
+    '/\\evil.example',
+    '/\t/evil.example',
+    '/\n/evil.example',
+  ]) {
     const start = await browser.request(`${h.url}/signin?return=${encodeURIComponent(target)}`);
     assert.equal(start.status, 303);
     assert.ok((start.headers.get('location') ?? '').startsWith(h.identity.issuer));
