@@ -14,14 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { IdentityServiceService, OperatorRole } from '@citypass/proto/identity/v1/identity';
-import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
-import { ClientCredentials } from '@citypass/platform/client_credentials';
+import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
 import { identityReasons } from '@citypass/contracts';
 import { isDomainError } from '@citypass/platform/errors';
 import { commonReasons } from '@citypass/platform/reasons';
-import { bearer, promiseClient } from '@citypass/platform/grpc';
+import { gatewayAddresses, identityAsOperator, transitAsOperator, type Gateway } from '../packages/cli/src/gateway.ts';
 import { sampleClinicId } from '../services/health-billing/src/domain/sample.ts';
 import { sampleFundId, setUpHealthSample } from './health_sample.ts';
 
@@ -74,8 +72,9 @@ async function ensureDatabase(name: string): Promise<string> {
 const children: ChildProcess[] = [];
 const secretsFile = devEnvPath();
 const secrets = devSecrets(secretsFile);
-/** A setting added after the first secrets: a development file made before it gets it now. */
-function ensureSecret(name: string, make: () => string): string {
+/** A value kept in the dev secrets file (a secret added after the first ones, an idempotency key, a date), made by
+ * `make` the first time. */
+function kept(name: string, make: () => string): string {
   let value = secrets[name];
   if (value === undefined) {
     value = make();
@@ -84,10 +83,10 @@ function ensureSecret(name: string, make: () => string): string {
   }
   return value;
 }
-ensureSecret('HEALTH_BILLING_DATA_KEYS', () => `dev1:${randomBytes(32).toString('base64url')}`);
+kept('HEALTH_BILLING_DATA_KEYS', () => `dev1:${randomBytes(32).toString('base64url')}`);
 // The console is identity's OIDC client; its development operator `admin` signs in with this password.
-ensureSecret('IDENTITY_CONSOLE_CLIENT_SECRET', () => randomBytes(32).toString('base64url'));
-const devAdminPassword = ensureSecret('CONSOLE_DEV_ADMIN_PASSWORD', () => randomBytes(18).toString('base64url'));
+kept('IDENTITY_CONSOLE_CLIENT_SECRET', () => randomBytes(32).toString('base64url'));
+const devAdminPassword = kept('CONSOLE_DEV_ADMIN_PASSWORD', () => randomBytes(18).toString('base64url'));
 
 async function run(
   entry: (typeof services)[number],
@@ -114,15 +113,13 @@ async function run(
   children.push(child);
 }
 
-/** A value kept in the dev secrets file (an idempotency key, a date), made by `make` the first time. */
-function kept(name: string, make: () => string): string {
-  let value = secrets[name];
-  if (value === undefined) {
-    value = make();
-    appendFileSync(secretsFile, `${name}=${value}\n`);
-    secrets[name] = value;
-  }
-  return value;
+/** The local gateway, signed in as the development operator (the CLI's own clients). */
+function operatorGateway(): Gateway {
+  return {
+    ...gatewayAddresses({}),
+    operatorClientId: 'operator',
+    operatorClientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
+  };
 }
 
 /** The service is not up yet (a DomainError, or a bare gRPC UNAVAILABLE from a connection refused). */
@@ -136,16 +133,7 @@ function isUnavailable(error: unknown): boolean {
  */
 async function onboard(name: string, displayName: string, extraScopes: string[]): Promise<string> {
   const key = kept(`${name.toUpperCase().replaceAll('-', '_')}_ONBOARDING_KEY`, () => randomBytes(16).toString('hex'));
-  const operator = new ClientCredentials({
-    tokenUrl: 'http://127.0.0.1:7100/token',
-    clientId: 'operator',
-    clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
-    resource: 'urn:citypass:identity',
-    scope: 'identity:admin',
-  });
-  const identity = promiseClient(IdentityServiceService, '127.0.0.1:7101', {
-    metadata: async () => bearer(await operator.token()),
-  });
+  const identity = identityAsOperator(operatorGateway());
   try {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -174,17 +162,8 @@ async function onboard(name: string, displayName: string, extraScopes: string[])
  * idempotency key kept there too answers the same on every later start.
  */
 async function ensureDevAdmin(): Promise<void> {
-  const key = ensureSecret('CONSOLE_DEV_ADMIN_KEY', () => randomBytes(16).toString('hex'));
-  const operator = new ClientCredentials({
-    tokenUrl: 'http://127.0.0.1:7100/token',
-    clientId: 'operator',
-    clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
-    resource: 'urn:citypass:identity',
-    scope: 'identity:admin',
-  });
-  const identity = promiseClient(IdentityServiceService, '127.0.0.1:7101', {
-    metadata: async () => bearer(await operator.token()),
-  });
+  const key = kept('CONSOLE_DEV_ADMIN_KEY', () => randomBytes(16).toString('hex'));
+  const identity = identityAsOperator(operatorGateway());
   try {
     await identity.createOperator({
       idempotencyKey: key,
@@ -203,16 +182,7 @@ async function ensureDevAdmin(): Promise<void> {
 
 /** Hands every gate of the network to a gate client, through transit's operator API. */
 async function assignAllGates(clientId: string): Promise<void> {
-  const operator = new ClientCredentials({
-    tokenUrl: 'http://127.0.0.1:7100/token',
-    clientId: 'operator',
-    clientSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '',
-    resource: 'urn:citypass:transit',
-    scope: 'transit:admin',
-  });
-  const transitClient = promiseClient(TransitServiceService, '127.0.0.1:7300', {
-    metadata: async () => bearer(await operator.token()),
-  });
+  const transitClient = transitAsOperator(operatorGateway());
   try {
     for (let attempt = 1; ; attempt++) {
       try {

@@ -2,6 +2,7 @@
 // parses, the same shape whether it succeeded or not. Errors go to stderr for people; their reason is the service's
 // stable reason string, so a script can switch on it.
 import { boundedMessage, isDomainError } from '@citypass/platform/errors';
+import { runPeriodically } from '@citypass/platform/periodic';
 import { exitCodeOf, exitCodes, type ExitCode } from './exit_codes.ts';
 
 export interface Output {
@@ -45,10 +46,12 @@ export function createOutput(json: boolean, streams: Streams): Output {
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         streams.stderr(`\r${frames[frame++ % frames.length]} ${label} (${seconds} s)`);
       };
-      draw();
-      const timer = setInterval(draw, 200);
+      const redraw = runPeriodically({ name: 'cli progress', intervalMs: 200, runAtStart: true }, () => {
+        draw();
+        return Promise.resolve();
+      });
       return () => {
-        clearInterval(timer);
+        void redraw.stop();
         streams.stderr('\r\u001b[K');
       };
     },

@@ -22,6 +22,7 @@ import { layout } from './pages/layout.ts';
 import { addOnboardPages } from './pages/onboard.ts';
 import { addResidentPages } from './pages/residents.ts';
 import { csrfCheck, securityHeaders } from './security.ts';
+import { runPeriodically } from '@citypass/platform/periodic';
 import { SessionStore } from './sessions.ts';
 
 export interface RunningConsole {
@@ -116,16 +117,16 @@ export async function startConsole(config: ConsoleConfig, logger: Logger): Promi
       },
     );
   });
-  const sweep = setInterval(() => {
+  const sweep = runPeriodically({ name: 'console session sweep', intervalMs: sweepIntervalMs, logger }, () => {
     sessions.sweep();
-  }, sweepIntervalMs);
-  sweep.unref();
+    return Promise.resolve();
+  });
   const port = (server.address() as AddressInfo).port;
   logger.info('console started', { url: config.CONSOLE_PUBLIC_URL, port });
   return {
     port,
     async stop() {
-      clearInterval(sweep);
+      await sweep.stop();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       identity.close();

@@ -17,7 +17,7 @@ import { createPlanSchedule } from '../src/domain/plan_schedule.ts';
 import { payPresentationContext } from '../src/app/settle_bill.ts';
 import { healthBillingServiceName } from '../src/grpc/health_billing_service.ts';
 import { finishStalled, voidOverdue } from '../src/workers/bill_sweeper.ts';
-import { gpAndLabPlan } from './gp_and_lab.ts';
+import { gpAndLabPlan, setUpGpAndLab } from './gp_and_lab.ts';
 import { startHealthBillingHarness, type HealthBillingHarness } from './harness.ts';
 import { outcomeOf } from '@citypass/platform/testing';
 
@@ -30,26 +30,7 @@ let h: HealthBillingHarness;
 
 before(async () => {
   h = await startHealthBillingHarness();
-  await h.operator.putCodes({
-    idempotencyKey: key(),
-    codes: [
-      { code: 'GP-101', category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT, description: 'GP consultation' },
-      { code: 'LB-402', category: ServiceCategory.SERVICE_CATEGORY_LAB, description: 'Full blood count' },
-    ],
-  });
-  await h.operator.putFeeSchedule({
-    idempotencyKey: key(),
-    clinic: h.clinic.name,
-    currency: 'EUR',
-    entries: [
-      { code: 'GP-101', allowedMinor: 4_500n },
-      { code: 'LB-402', allowedMinor: 2_500n },
-    ],
-  });
-  // A plan takes effect from a later day than today: put it "two days ago", effective yesterday.
-  h.setClockOffset(-2 * dayMs);
-  await h.operator.putPlan({ idempotencyKey: key(), plan: wirePlan });
-  h.setClockOffset(0);
+  await setUpGpAndLab(h, planId);
   await h.fundInsurer(1_000_000n);
 });
 
