@@ -14,6 +14,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { env, loadConfig } from './config.ts';
+import { startRuntimeMetrics } from './runtime_metrics.ts';
 
 const telemetrySchema = {
   OTEL_EXPORTER_OTLP_ENDPOINT: env.string({
@@ -56,6 +57,7 @@ export function startTelemetry(
     config.METRICS_PORT === 0 ? [] : [new PrometheusExporter({ host: config.METRICS_HOST, port: config.METRICS_PORT })];
   const meterProvider = new MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(meterProvider);
+  const runtime = startRuntimeMetrics();
 
   registerInstrumentations({
     instrumentations: [new GrpcInstrumentation(), new PgInstrumentation({ requireParentSpan: true })],
@@ -63,6 +65,7 @@ export function startTelemetry(
 
   return {
     async shutdown() {
+      runtime.stop();
       await Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]);
     },
   };

@@ -79,6 +79,9 @@ test('telemetry - one finalize-and-pay is one trace across health billing and th
     /citypass_health_billing_wallet_call_duration\w*_count\{[^}]*operation="wallet\.v1\.authorize"[^}]*outcome="ok"/,
     /citypass_health_billing_wallet_call_duration\w*_count\{[^}]*operation="wallet\.v1\.capture"[^}]*outcome="ok"/,
     /citypass_health_billing_sweeper_backlog\{[^}]*kind="overdue"/,
+    // Every service's runtime: event-loop delay, GC pauses and memory, from platform/runtime_metrics.ts.
+    /citypass_runtime_event_loop_delay\w*\{[^}]*quantile="p99"[^}]*\} [0-9]/,
+    /citypass_runtime_memory\w*\{[^}]*kind="rss"[^}]*\} [1-9]/,
   ])
     assert.match(metricsText, series);
 
