@@ -14,12 +14,12 @@ import {
   sampleStandardPlan,
 } from '../services/health-billing/src/domain/sample.ts';
 import { measureVisitFlow } from './clinic_visit_flow.ts';
-import { emit, median, timedLoop } from './lib.ts';
+import { emit, smoke, median, timedLoop } from './lib.ts';
 
 const bench = 'clinic_bills';
-const rounds = 5;
-const slicesPerRound = 10;
-const sliceMs = 50;
+const rounds = smoke ? 1 : 5;
+const slicesPerRound = smoke ? 2 : 10;
+const sliceMs = smoke ? 5 : 50;
 const serviceDate = '2026-12-05';
 
 // Ten lines across the plan's categories, none needing a pre-authorization; billed above, at and below the fee.

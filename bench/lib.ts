@@ -1,5 +1,11 @@
 // Small helpers shared by the benchmarks: one JSON line per figure, medians and percentiles, time-bounded loops.
 
+/**
+ * BENCH_SMOKE=1: the smallest run that still goes through every phase (test/bench_smoke.test.ts runs each bench so,
+ * so none can rot). Its figures mean nothing; nothing reads them as timings.
+ */
+export const smoke = process.env.BENCH_SMOKE === '1';
+
 export type Figure = { bench: string; metric: string; value: number; unit: string } & Record<string, unknown>;
 
 /** Prints one figure as one JSON line on stdout. */

@@ -18,13 +18,13 @@ import {
   publicJwkOf,
   type IssueCredentialInput,
 } from '@citypass/credential';
-import { emit, median, timedLoop, timedLoopAsync, type LoopResult } from './lib.ts';
+import { emit, smoke, median, timedLoop, timedLoopAsync, type LoopResult } from './lib.ts';
 
 const bench = 'verify_presentation';
-const roundCount = 5;
-const slicesPerRound = 10;
-const sliceMs = 50;
-const issueMs = 300;
+const roundCount = smoke ? 1 : 5;
+const slicesPerRound = smoke ? 2 : 10;
+const sliceMs = smoke ? 5 : 50;
+const issueMs = smoke ? 30 : 300;
 const issuer = 'https://id.city.example';
 const audience = 'gate:metro:u2-017';
 
