@@ -6,7 +6,7 @@
  */
 export const smoke = process.env.BENCH_SMOKE === '1';
 
-export type Figure = { bench: string; metric: string; value: number; unit: string } & Record<string, unknown>;
+export type Figure = { bench: string; metric: string; value: number | null; unit: string } & Record<string, unknown>;
 
 /** Prints one figure as one JSON line on stdout. */
 export function emit(figure: Figure): void {

@@ -22,6 +22,7 @@ import { startHarness } from '../services/identity/test/harness.ts';
 import { decideTap, GateRuntime, grpcGateLink } from '@citypass/gate';
 import { ResidentApp } from '@citypass/phone';
 import { startServiceProcess } from '../test/support/service_process.ts';
+import { cpuPerOperation, natsCpuOf, ownCpu, postgresCpuOf, processCpuOf } from './cpu.ts';
 import { emit, median, percentile, timedLoop } from './lib.ts';
 import { measurePropagation, type PropagationPhone } from './revocation_propagation.ts';
 
@@ -213,6 +214,14 @@ try {
   const closedPool = presentations(Math.ceil((6 * targetRate * phaseMs) / 1000));
   let closedTaps = 0;
   let closedDenied = 0;
+  // The CPU each part spends per tap in this phase: what scripts/capacity.ts sizes a city from. Settlement is
+  // parked (TRANSIT_SETTLE_INTERVAL_MS), so this is the gate path alone.
+  const closedCpu = cpuPerOperation({
+    transit: processCpuOf(transit.child.pid ?? -1),
+    postgres: postgresCpuOf(new URL(transitDb.url).pathname.slice(1)),
+    nats: natsCpuOf(Number(new URL(identity.nats.url).port)),
+    'load generator': ownCpu,
+  });
   const closedStart = performance.now();
   const closedEnd = closedStart + phaseMs;
   await Promise.all(
@@ -225,6 +234,7 @@ try {
     }),
   );
   const closedRate = closedTaps / ((performance.now() - closedStart) / 1000);
+  const cpuPerTap = closedCpu.end(bench, 'tap', closedTaps);
 
   // Revocation propagation (bench/revocation_propagation.ts), with phones of its own (their counters start low).
   const propagationPhones = await Promise.all(Array.from({ length: revocationRounds }, enrollPhone));
@@ -303,6 +313,7 @@ try {
     ['revocation_propagation_offline_gate_max_ms', Math.max(...propagation.map((round) => round.offlineMs)), 'ms'],
   ];
   for (const [metric, value, unit] of figures) emit({ bench, metric, value: round(value), unit });
+  for (const figure of cpuPerTap) emit(figure);
 } finally {
   health.close();
   await transit.stop();
