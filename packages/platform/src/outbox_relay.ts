@@ -106,6 +106,12 @@ interface StoredOutboxRow {
  * statements, and only the holder of the relay lease publishes (renewed before every batch). If a holder stalls
  * past its lease, the next one may publish a row again: the stream's duplicate window drops it by Nats-Msg-Id
  * and consumers' inboxes skip it.
+ *
+ * The first row is published alone: its PubAck names the stream's sequence. The rest are sent at once without
+ * waiting for each answer (one round trip for the batch instead of one per row), each expecting the stream's last
+ * sequence to be the one before it, so JetStream refuses any that would land out of order: a failure in the
+ * middle never lets a later event overtake an earlier one. After a duplicate (a row published before a crash, not
+ * yet marked) the sequence is unknown, and the batch goes on one row at a time.
  */
 async function publishBatch(
   options: RelayOptions,
@@ -119,18 +125,42 @@ async function publishBatch(
     'SELECT seq, id, subject, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
     [batchSize],
   );
-  const published: string[] = [];
-  let failure: unknown;
-  for (const row of rows) {
+  const publish = (row: StoredOutboxRow, expect?: { lastSequence: number; streamName: string }) => {
     const headers = natsHeaders();
     for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);
+    return options.js.publish(row.subject, row.payload, {
+      msgID: row.id,
+      headers,
+      timeout: publishTimeoutMs,
+      ...(expect === undefined ? {} : { expect }),
+    });
+  };
+  const published: string[] = [];
+  let failure: unknown;
+  let next = 0;
+  // One at a time until a fresh (not duplicate) PubAck tells where the stream is; then the rest in one flight.
+  while (next < rows.length && failure === undefined) {
+    const row = rows[next] as StoredOutboxRow;
     try {
-      await options.js.publish(row.subject, row.payload, { msgID: row.id, headers, timeout: publishTimeoutMs });
+      const ack = await publish(row);
+      published.push(row.seq);
+      next++;
+      if (ack.duplicate) continue;
+      const rest = rows.slice(next);
+      const acks = await Promise.allSettled(
+        rest.map((each, index) => publish(each, { streamName: ack.stream, lastSequence: ack.seq + index })),
+      );
+      for (const [index, settled] of acks.entries()) {
+        if (settled.status === 'rejected') {
+          failure = settled.reason;
+          break;
+        }
+        published.push((rest[index] as StoredOutboxRow).seq);
+      }
+      break;
     } catch (error) {
       failure = error;
-      break;
     }
-    published.push(row.seq);
   }
   if (published.length > 0) {
     await options.pool.query(

@@ -146,6 +146,47 @@ test('outbox - committed events are published once, in order, with Nats-Msg-Id =
   assert.ok(messages.every((m) => m.subject === subject));
 });
 
+test('outbox - a failure in the middle of a batch never lets a later event overtake it', {
+  timeout: 15_000,
+}, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  // The middle event goes to a subject no stream takes: its publish fails while the one after it is in flight.
+  const nowhere = `${uniqueName('nowhere')}.v1.events.thing.happened`;
+  const [, middle] = await withTransaction(pool, async (client) => [
+    await appendEvent(client, event(subject, 'first')),
+    await appendEvent(client, event(nowhere, 'second')),
+    await appendEvent(client, event(subject, 'third')),
+  ]);
+  let failures = 0;
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message: string) => {
+      if (message === 'outbox relay failed, retrying') failures++;
+    },
+    error: () => undefined,
+    child: () => logger,
+  };
+  const relay = startRelay(t, { pool, js: bus.js, logger });
+  while (failures < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+  const stuck = await streamMessages(bus.jsm, stream);
+  assert.deepEqual(
+    stuck.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)),
+    ['first'],
+    'the third event waits for the second',
+  );
+  assert.equal((await relayLag(pool)).unpublished, 2);
+
+  // Once the second can be published, both follow in order.
+  await pool.query('UPDATE outbox SET subject = $1 WHERE id = $2', [subject, middle]);
+  await relay.drain();
+  const messages = await streamMessages(bus.jsm, stream);
+  assert.deepEqual(
+    messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)),
+    ['first', 'second', 'third'],
+  );
+});
+
 test('outbox - two relays at once publish each event once', { timeout: 15_000 }, async (t) => {
   const { pool, stream, subject } = await setUp(t);
   const count = 300;

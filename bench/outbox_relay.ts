@@ -1,0 +1,72 @@
+// How fast the outbox relay empties a backlog into JetStream, next to the floor of the same physical work: the
+// same messages published straight to the same stream (pipelined, in batches of the relay's size, each batch
+// awaited) plus one UPDATE per batch. The relay adds reading the rows, its lease, and ordering guarantees.
+// Run: node bench/outbox_relay.ts (PostgreSQL and NATS as for the tests); BENCH_EVENTS sets the backlog.
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { connectBus, ensureStream } from '@citypass/platform/bus';
+import { appendEvent, outboxMigrations, startOutboxRelay } from '@citypass/platform/outbox';
+import { createPool, migrate, withTransaction } from '@citypass/platform/pg';
+import { testNats, testPostgres, uniqueName } from '@citypass/platform/testing';
+import { emit, smoke } from './lib.ts';
+
+const bench = 'outbox_relay';
+const events = Number(process.env.BENCH_EVENTS ?? (smoke ? 200 : 5_000));
+const batchSize = 100;
+const rounds = smoke ? 1 : 3;
+
+const database = await testPostgres();
+const pool = createPool(database.url, { max: 4 });
+const bus = await connectBus({ servers: (await testNats()).url, name: 'bench-outbox-relay' });
+const prefix = uniqueName('bench');
+const stream = prefix.toUpperCase();
+const subject = `${prefix}.v1.events.thing.happened`;
+const payload = new Uint8Array(200);
+try {
+  await migrate(pool, import.meta.dirname, outboxMigrations(900));
+  await ensureStream(bus.jsm, { name: stream, subjects: [`${prefix}.>`] });
+  const relayRates: number[] = [];
+  const floorRates: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    // The relay: a backlog of committed events, drained.
+    await withTransaction(pool, async (client) => {
+      for (let i = 0; i < events; i++) await appendEvent(client, { type: subject, source: 'bench', payload });
+    });
+    const relayStart = performance.now();
+    const relay = startOutboxRelay({ pool, js: bus.js, batchSize, pollIntervalMs: 50 });
+    await relay.drain({ timeoutMs: 600_000 });
+    relayRates.push(events / ((performance.now() - relayStart) / 1000));
+    await relay.stop();
+
+    // The floor: the same number of messages of the same size, straight to the stream, a batch at a time.
+    const floorStart = performance.now();
+    for (let sent = 0; sent < events; sent += batchSize) {
+      const batch = Array.from({ length: Math.min(batchSize, events - sent) }, (_, i) => {
+        const headers = natsHeaders();
+        headers.set('traceparent', '00-00000000000000000000000000000001-0000000000000001-01');
+        return bus.js.publish(subject, payload, { msgID: uniqueName(`m${sent + i}`), headers });
+      });
+      await Promise.all(batch);
+      await pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [[]]);
+    }
+    floorRates.push(events / ((performance.now() - floorStart) / 1000));
+  }
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? Number.NaN;
+  const relayRate = median(relayRates);
+  const floorRate = median(floorRates);
+  emit({
+    bench,
+    metric: 'relay_events_per_s',
+    value: Math.round(relayRate),
+    unit: 'events/s',
+    floor: Math.round(floorRate),
+    ratio: Math.round((relayRate / floorRate) * 100) / 100,
+    events,
+    batch: batchSize,
+    rounds,
+  });
+} finally {
+  await bus.jsm.streams.delete(stream).catch(() => undefined);
+  await bus.close();
+  await pool.end();
+  await database.drop();
+}
