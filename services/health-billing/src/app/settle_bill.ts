@@ -1,6 +1,6 @@
-// The wallet side of paying a bill that is `paying`: one split hold (the patient's share against their mandate, the
-// plan's on the insurer's payer account, both to the clinic) under the bill's wallet key, captured in full, then the
-// bill is paid. Repeating it after a crash repeats the same keys and request, so the wallet answers as it first did.
+// The wallet side of paying a bill that is `paying`: one split charge (the patient's share against their mandate,
+// the plan's on the insurer's payer account, both to the clinic, authorized and captured in one call) under the
+// bill's wallet key, then the bill is paid. Repeating it after a crash repeats the same keys and request, so the wallet answers as it first did.
 // A refusal puts the bill back to awaiting payment, or voids it once its deadline has passed; an unavailable wallet
 // leaves it paying for the sweeper.
 import { healthBillingEventSubjects } from '@citypass/contracts';
@@ -19,11 +19,10 @@ export function isRetryable(error: unknown): boolean {
 }
 
 export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation: string): Promise<BillRecord> {
-  const walletKey = bill.walletKey ?? '';
   let holdId: string;
   try {
-    const hold = await deps.wallet.authorize({
-      key: walletKey,
+    const hold = await deps.wallet.charge({
+      key: bill.walletKey ?? '',
       presentation,
       clinic: bill.clinic,
       currency: bill.currency,
@@ -31,25 +30,10 @@ export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation
       insurer: bill.insurer,
       planMinor: bill.planMinor,
       reference: bill.billId,
-      holdTtlSeconds: 300,
     });
     holdId = hold.holdId;
   } catch (error) {
     if (!isRetryable(error)) await refused(deps, bill.billId);
-    throw error;
-  }
-  try {
-    await deps.wallet.capture({
-      key: `${walletKey}:capture`,
-      holdId,
-      patientMinor: bill.patientMinor,
-      planMinor: bill.planMinor,
-    });
-  } catch (error) {
-    if (!isRetryable(error)) {
-      await deps.wallet.void({ key: `${walletKey}:void`, holdId }).catch(() => undefined);
-      await refused(deps, bill.billId);
-    }
     throw error;
   }
   const settled = await deps.store.transaction(async (tx) => {
