@@ -18,7 +18,13 @@ export function isRetryable(error: unknown): boolean {
   return !isDomainError(error) || error.kind === 'unavailable' || error.kind === 'resource_exhausted';
 }
 
-export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation: string): Promise<BillRecord> {
+/** `alsoRecord`: more work in the transaction that records the payment, given the bill as it ends there. */
+export async function settleBill(
+  deps: VisitDeps,
+  bill: BillRecord,
+  presentation: string,
+  alsoRecord?: (tx: HealthBillingStore, settled: BillRecord) => Promise<void>,
+): Promise<BillRecord> {
   let holdId: string;
   try {
     const hold = await deps.wallet.charge({
@@ -37,16 +43,21 @@ export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation
     throw error;
   }
   const settled = await deps.store.transaction(async (tx) => {
-    const current = await tx.bills.get(bill.billId, { forUpdate: true });
-    if (current?.status !== 'paying') return { bill: current as BillRecord, paidNow: false };
-    await tx.bills.markPaid(bill.billId, holdId, deps.now());
-    const paid = (await tx.bills.get(bill.billId)) as BillRecord;
-    await tx.appendEvent({
-      type: healthBillingEventSubjects.billPaid,
-      source: 'health-billing',
-      payload: BillMessage.encode(billEventOf(paid)).finish(),
-    });
-    return { bill: paid, paidNow: true };
+    const current = (await tx.bills.get(bill.billId, { forUpdate: true })) as BillRecord;
+    let paidNow = false;
+    let ended = current;
+    if (current.status === 'paying') {
+      await tx.bills.markPaid(bill.billId, holdId, deps.now());
+      ended = (await tx.bills.get(bill.billId)) as BillRecord;
+      await tx.appendEvent({
+        type: healthBillingEventSubjects.billPaid,
+        source: 'health-billing',
+        payload: BillMessage.encode(billEventOf(ended)).finish(),
+      });
+      paidNow = true;
+    }
+    await alsoRecord?.(tx, ended);
+    return { bill: ended, paidNow };
   });
   if (settled.paidNow) countBill({ state: 'paid', outcome: 'wallet' });
   return settled.bill;
