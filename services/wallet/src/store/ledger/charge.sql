@@ -11,6 +11,7 @@ CREATE OR REPLACE FUNCTION wallet_charge(
   p_transfer_id uuid, p_payee text, p_payer text, p_payer_amount_minor bigint, p_payer_transfer_id uuid
 ) RETURNS holds LANGUAGE plpgsql AS $$
 DECLARE
+  v_accounts record;
   v_resident accounts;
   v_merchant_id uuid;
   v_payer_id uuid;
@@ -23,17 +24,10 @@ BEGIN
   ASSERT p_amount_minor >= 0 AND p_payer_amount_minor >= 0 AND p_amount_minor + p_payer_amount_minor > 0
      AND (p_payer IS NULL) = (p_payer_amount_minor = 0) AND (p_payer IS NULL OR p_payer_transfer_id IS NOT NULL),
      'a charge posts something, a payer leg only with a payer';
-  SELECT * INTO v_resident FROM accounts
-  WHERE kind = 'resident' AND owner = p_resident_id::text AND currency = p_currency FOR UPDATE;
-  IF NOT FOUND THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
-  SELECT id INTO v_merchant_id FROM accounts
-  WHERE kind = 'merchant' AND owner = coalesce(p_payee, p_service) AND currency = p_currency;
-  IF NOT FOUND THEN RAISE EXCEPTION 'MERCHANT_ACCOUNT_NOT_FOUND'; END IF;
-  IF p_payer IS NOT NULL THEN
-    SELECT id INTO v_payer_id FROM accounts WHERE kind = 'payer' AND owner = p_payer AND currency = p_currency;
-    IF NOT FOUND THEN RAISE EXCEPTION 'PAYER_ACCOUNT_NOT_FOUND'; END IF;
-  END IF;
-  IF v_resident.balance_minor - v_resident.held_minor < p_amount_minor THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
+  v_accounts := wallet_charge_accounts(p_resident_id, p_service, p_payee, p_payer, p_currency, p_amount_minor);
+  v_resident := v_accounts.resident;
+  v_merchant_id := v_accounts.merchant_id;
+  v_payer_id := v_accounts.payer_id;
   v_spend := wallet_spend(v_resident, p_credential_id, p_amount_minor, p_now,
                           p_velocity_per_minute, p_daily_limit, p_credential_daily_limit);
   UPDATE accounts SET balance_minor = balance_minor - p_amount_minor,
