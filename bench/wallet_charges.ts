@@ -1,4 +1,5 @@
-// Authorize + capture over NATS request/reply with PostgreSQL commits, the wallet running as its own process.
+// Authorize + capture over NATS request/reply with PostgreSQL commits, the wallet running as its own process, and
+// the combined charge (authorize and capture in one request, one commit) beside it, against the same floor.
 // Next to the raw floor measured in the same run on the same servers: a bare NATS request/reply (an echo
 // responder) and a bare conditional UPDATE commit. Phases: sequential latency, throughput with many in flight,
 // and an open-loop run at a fixed rate (default 1,000 authorizations/s) for p50/p99 under that load. The load
@@ -9,7 +10,7 @@ import { setPriority } from 'node:os';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
-import { AuthorizeRequest, AuthorizeResponse, CaptureRequest } from '@citypass/proto/wallet/v1/wallet';
+import { AuthorizeRequest, AuthorizeResponse, CaptureRequest, ChargeRequest } from '@citypass/proto/wallet/v1/wallet';
 import { createPresentation } from '@citypass/credential';
 import { request } from '@citypass/platform/bus';
 import { freePort, testPostgres } from '@citypass/platform/testing';
@@ -131,6 +132,19 @@ try {
     return performance.now() - started;
   };
 
+  const chargeOnce = async (presentation: string): Promise<number> => {
+    const started = performance.now();
+    const bytes = ChargeRequest.encode({
+      idempotencyKey: `bench-${++sequence}-${randomBytes(4).toString('hex')}`,
+      amount: { amountMinor: 100n, currency: 'EUR' },
+      presentation,
+      reference: '',
+      settlesTap: false,
+    }).finish();
+    await request(nc, 'wallet.v1.charge', bytes, { deadlineMs: deadline(), headers });
+    return performance.now() - started;
+  };
+
   // Floors: an echo responder on the same broker, and a conditional UPDATE commit on the same PostgreSQL.
   const echo = nc.subscribe('bench.echo', {
     callback: (_error, message) => {
@@ -157,15 +171,19 @@ try {
   echo.unsubscribe();
   const floorP50 = median(floorNats) + median(floorUpdate);
 
-  // Sequential.
+  // Sequential, an authorize+capture pair and a combined charge in turn (noise hits both alike).
   const sequentialAuthorize: number[] = [];
   const sequentialCapture: number[] = [];
-  const pool = presentations(4_000);
+  const sequentialPair: number[] = [];
+  const sequentialCharge: number[] = [];
+  const pool = presentations(6_000);
   const sequentialEnd = performance.now() + phaseMs;
-  while (performance.now() < sequentialEnd && pool.length > 0) {
+  while (performance.now() < sequentialEnd && pool.length > 1) {
     const { holdId, ms } = await authorizeOnce(pool.pop() ?? '');
     sequentialAuthorize.push(ms);
     sequentialCapture.push(await captureOnce(holdId));
+    sequentialPair.push(ms + (sequentialCapture.at(-1) ?? Number.NaN));
+    sequentialCharge.push(await chargeOnce(pool.pop() ?? ''));
   }
 
   // Many in flight: authorize+capture pairs, closed loop.
@@ -183,6 +201,21 @@ try {
     }),
   );
   const pairsPerSecond = pairs / ((performance.now() - throughputStart) / 1000);
+
+  // Many in flight: combined charges, closed loop, as long as the pairs ran.
+  const chargeBatch = presentations(20_000);
+  let charges = 0;
+  const chargesStart = performance.now();
+  const chargesEnd = chargesStart + phaseMs;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < chargesEnd && chargeBatch.length > 0) {
+        await chargeOnce(chargeBatch.pop() ?? '');
+        charges++;
+      }
+    }),
+  );
+  const chargesPerSecond = charges / ((performance.now() - chargesStart) / 1000);
 
   // Open loop at the target rate: one authorization every 1/rate seconds, whatever the answers do (the goal is
   // stated for authorizations; their holds are left to expire).
@@ -299,6 +332,33 @@ try {
     ['hot_account_storm_internal', stormCount('INTERNAL') + stormCount('untyped'), 'requests'],
   ];
   for (const [metric, value, unit] of figures) emit({ bench, metric, value: round(value), unit });
+  // The money moved per authorize+capture pair and per combined charge, each against the same floor (one NATS
+  // request plus one conditional UPDATE commit): the charge does the pair's work in one request and one commit.
+  for (const [metric, values] of [
+    ['sequential_authorize_capture_pair', sequentialPair],
+    ['sequential_charge', sequentialCharge],
+  ] as const)
+    for (const p of [50, 99]) {
+      const value = p === 50 ? median(values) : percentile(values, p);
+      const floor = p === 50 ? floorP50 : percentile(floorNats, 99) + percentile(floorUpdate, 99);
+      emit({
+        bench,
+        metric: `${metric}_p${p}_ms`,
+        value: round(value),
+        unit: 'ms',
+        floor: round(floor),
+        ratio: round(value / floor),
+        samples: values.length,
+      });
+    }
+  // Throughput has no floor measured in this run (the floors above are sequential): charges against pairs.
+  emit({ bench, metric: `in_flight_${inFlight}_charges_per_s`, value: round(chargesPerSecond), unit: 'charges/s' });
+  emit({
+    bench,
+    metric: `in_flight_${inFlight}_charges_to_authorize_capture_pairs`,
+    value: round(chargesPerSecond / pairsPerSecond),
+    unit: 'ratio',
+  });
 } finally {
   await db.end();
   await nc.close();

@@ -1,14 +1,14 @@
-// Fault tests: the wallet runs as its own process under a steady load of authorize+capture calls; it is killed
-// with SIGKILL and restarted, the NATS server is restarted, and its database connections are terminated (as a
-// failover does), while clients retry with their idempotency keys (the client contract). Afterwards every
-// acknowledged charge exists exactly once, the books balance, and every event was relayed exactly once. A storm
-// on one resident's account is answered without INTERNAL and without holding up everyone else.
+// Fault tests: the wallet runs as its own process under a steady load of authorize+capture and combined charge
+// calls; it is killed with SIGKILL and restarted, the NATS server is restarted, and its database connections are
+// terminated (as a failover does), while clients retry with their idempotency keys (the client contract).
+// Afterwards every acknowledged charge exists exactly once, the books balance, and every event was relayed exactly
+// once. A storm on one resident's account is answered without INTERNAL and without holding up everyone else.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { WalletServiceService, type AuthorizeRequest } from '@citypass/proto/wallet/v1/wallet';
+import { WalletServiceService, type AuthorizeRequest, type ChargeRequest } from '@citypass/proto/wallet/v1/wallet';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createPool, type Pool } from '@citypass/platform/pg';
@@ -151,7 +151,22 @@ test('faults - SIGKILL and a broker restart under load lose no acknowledged char
   const resident = await fundedResident(10_000_000n);
   const acknowledged = new Map<string, string>();
   let stop = false;
+  // Even clients authorize and capture 60 of 100; odd ones charge 60 in one call (Charge).
+  const charging = async (id: number): Promise<void> => {
+    for (let step = 0; !stop; step++) {
+      const request: ChargeRequest = {
+        idempotencyKey: `client-${id}-step-${step}`,
+        amount: { amountMinor: 60n, currency: 'EUR' },
+        reference: '',
+        settlesTap: false,
+        presentation: resident.present(),
+      };
+      const { hold } = await untilAnswered(() => wallet.charge(request));
+      acknowledged.set(request.idempotencyKey, hold?.holdId ?? '');
+    }
+  };
   const client = async (id: number): Promise<void> => {
+    if (id % 2 === 1) return charging(id);
     for (let step = 0; !stop; step++) {
       const request: AuthorizeRequest = {
         idempotencyKey: `client-${id}-step-${step}`,

@@ -5,6 +5,8 @@
 export const walletRequestSubjects = {
   authorize: 'wallet.v1.authorize',
   capture: 'wallet.v1.capture',
+  /** Authorize and capture in one request, for a caller that knows the final amount. */
+  charge: 'wallet.v1.charge',
   void: 'wallet.v1.void',
   refund: 'wallet.v1.refund',
 } as const;

@@ -76,8 +76,7 @@ test('telemetry - one finalize-and-pay is one trace across health billing and th
     /citypass_health_billing_bills_total\{[^}]*state="finalized"[^}]*\} 1/,
     /citypass_health_billing_bills_total\{[^}]*state="paid"[^}]*outcome="wallet"[^}]*\} 1/,
     /citypass_health_billing_adjudication_duration\w*_count\{[^}]*\} [1-9]/,
-    /citypass_health_billing_wallet_call_duration\w*_count\{[^}]*operation="wallet\.v1\.authorize"[^}]*outcome="ok"/,
-    /citypass_health_billing_wallet_call_duration\w*_count\{[^}]*operation="wallet\.v1\.capture"[^}]*outcome="ok"/,
+    /citypass_health_billing_wallet_call_duration\w*_count\{[^}]*operation="wallet\.v1\.charge"[^}]*outcome="ok"/,
     /citypass_health_billing_sweeper_backlog\{[^}]*kind="overdue"/,
     // Every service's runtime: event-loop delay, GC pauses and memory, from platform/runtime_metrics.ts.
     /citypass_runtime_event_loop_delay\w*\{[^}]*quantile="p99"[^}]*\} [0-9]/,
@@ -87,10 +86,9 @@ test('telemetry - one finalize-and-pay is one trace across health billing and th
 
   // The wallet's spans for this payment belong to the desk's trace, children of health billing's spans.
   const inTrace = () => walletSpans.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
-  await waitFor(async () => Promise.resolve(inTrace().length >= 2), "the wallet's spans of the payment");
+  await waitFor(async () => Promise.resolve(inTrace().length >= 1), "the wallet's spans of the payment");
   const walletNames = inTrace().map((span) => span.name);
-  assert.ok(walletNames.includes('wallet.v1.authorize process'), walletNames.join(', '));
-  assert.ok(walletNames.includes('wallet.v1.capture process'), walletNames.join(', '));
+  assert.ok(walletNames.includes('wallet.v1.charge process'), walletNames.join(', '));
 
   assert.equal(await h.process?.stop(), 0, 'health billing stops cleanly and flushes its spans');
   const exported = Buffer.concat(collector.batches);
@@ -98,8 +96,7 @@ test('telemetry - one finalize-and-pay is one trace across health billing and th
   for (const name of [
     'citypass.health_billing.v1.HealthBillingService/FinalizeBill',
     'citypass.health_billing.v1.HealthBillingService/PayBill',
-    'wallet.v1.authorize request',
-    'wallet.v1.capture request',
+    'wallet.v1.charge request',
   ])
     assert.ok(exported.includes(Buffer.from(name)), `health billing exported a ${name} span`);
   for (const span of inTrace()) {

@@ -352,14 +352,14 @@ test('plans - a version starts after today, on a day no other version of the pla
   assert.deepEqual(versions[0]?.categories, wirePlan.categories);
 });
 
-test('sweeper - a payment interrupted after the wallet authorized it is finished with the same key: one hold, captured once', async () => {
+test('sweeper - a payment interrupted after the wallet charged it is finished with the same key: one hold, charged once', async () => {
   const patient = await h.patient(planId);
   await h.topUp(patient, 50_000n);
   const bill = await finalizedBill(patient);
   const deps = h.healthBilling.deps;
   const presentation = patient.present(h.clinic.name);
   const walletKey = `pay:${bill.billId}:interrupted`;
-  // What PayBill commits before calling the wallet, then the wallet's authorization, then a crash.
+  // What PayBill commits before calling the wallet, then the wallet's charge, then a crash before its answer is kept.
   await deps.store.transaction((tx) =>
     tx.bills.markPaying(bill.billId, {
       walletKey,
@@ -367,7 +367,7 @@ test('sweeper - a payment interrupted after the wallet authorized it is finished
       atMs: Date.now() - 60_000,
     }),
   );
-  const first = await deps.wallet.authorize({
+  const first = await deps.wallet.charge({
     key: walletKey,
     presentation,
     clinic: h.clinic.name,
@@ -376,7 +376,6 @@ test('sweeper - a payment interrupted after the wallet authorized it is finished
     insurer: h.insurer,
     planMinor: bill.planMinor,
     reference: bill.billId,
-    holdTtlSeconds: 300,
   });
   await finishStalled(deps);
   const { bill: paid } = await h.clinic.billing.getBill({ billId: bill.billId });

@@ -1,6 +1,7 @@
 // The patient pays a finalized bill at the desk with a fresh presentation (their mandate, addressed to the clinic),
 // verified here first: it must be the checked-in patient's. The bill is marked paying with its wallet key and the
-// sealed mandate (committed before the wallet is called, so a crash is finished by the sweeper), then settled.
+// sealed mandate (committed before the wallet is called, so a crash is finished by the sweeper), then settled by one
+// combined wallet charge; the bill is marked paid and this request's answer kept in one transaction.
 import { healthBillingReasons } from '@citypass/contracts';
 import { failedPrecondition, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
@@ -14,7 +15,7 @@ import { checkBillId, clinicBill } from './bill_access.ts';
 import { auditedBillOf } from './bill_wire.ts';
 import { earlierAnswer } from './earlier_answer.ts';
 import { payPresentationContext, settleBill } from './settle_bill.ts';
-import type { BillRecord } from './store.ts';
+import type { BillRecord, HealthBillingStore } from './store.ts';
 import type { VisitDeps } from './visit_deps.ts';
 
 export async function payBill(deps: VisitDeps, clinic: string, request: PayBillRequest): Promise<PayBillResponse> {
@@ -45,19 +46,25 @@ export async function payBill(deps: VisitDeps, clinic: string, request: PayBillR
       );
     if (bill.payByMs !== undefined && bill.payByMs <= deps.now())
       throw failedPrecondition(healthBillingReasons.PAYMENT_DEADLINE_PASSED, 'the bill was not paid in time');
-    await tx.bills.markPaying(bill.billId, {
-      walletKey,
-      presentationSealed: deps.sealer.seal(request.presentation, payPresentationContext(bill.billId)),
-      atMs: deps.now(),
-    });
-    return (await tx.bills.get(bill.billId)) as BillRecord;
+    const presentationSealed = deps.sealer.seal(request.presentation, payPresentationContext(bill.billId));
+    await tx.bills.markPaying(bill.billId, { walletKey, presentationSealed, atMs: deps.now() });
+    const marked: BillRecord = { ...bill, status: 'paying', walletKey, payPresentationSealed: presentationSealed };
+    return marked;
   });
-  const paid = paying.status === 'paid' ? paying : await settleBill(deps, paying, request.presentation);
-  return deps.store.transaction(async (tx) => {
+  // The answer is kept in the transaction that records the payment (one commit for both), or on its own when an
+  // earlier request under this mandate already paid the bill.
+  let answer: PayBillResponse | undefined;
+  const keepAnswer = async (tx: HealthBillingStore, paid: BillRecord): Promise<void> => {
     const again = await tx.claim(operation, key, requestBytes);
-    if (again !== undefined) return PayBillAnswer.decode(again);
-    const response: PayBillResponse = { bill: await auditedBillOf(tx, paid, deps.sealer, 'payment') };
-    await tx.remember(operation, key, PayBillAnswer.encode(response).finish());
-    return response;
-  });
+    if (again !== undefined) {
+      answer = PayBillAnswer.decode(again);
+      return;
+    }
+    answer = { bill: await auditedBillOf(tx, paid, deps.sealer, 'payment') };
+    await tx.remember(operation, key, PayBillAnswer.encode(answer).finish());
+  };
+  if (paying.status === 'paid') await deps.store.transaction((tx) => keepAnswer(tx, paying));
+  else await settleBill(deps, paying, request.presentation, keepAnswer);
+  if (answer === undefined) throw new Error('the payment was recorded without its answer');
+  return answer;
 }

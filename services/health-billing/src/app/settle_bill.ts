@@ -1,6 +1,6 @@
-// The wallet side of paying a bill that is `paying`: one split hold (the patient's share against their mandate, the
-// plan's on the insurer's payer account, both to the clinic) under the bill's wallet key, captured in full, then the
-// bill is paid. Repeating it after a crash repeats the same keys and request, so the wallet answers as it first did.
+// The wallet side of paying a bill that is `paying`: one split charge (the patient's share against their mandate,
+// the plan's on the insurer's payer account, both to the clinic, authorized and captured in one call) under the
+// bill's wallet key, then the bill is paid. Repeating it after a crash repeats the same keys and request, so the wallet answers as it first did.
 // A refusal puts the bill back to awaiting payment, or voids it once its deadline has passed; an unavailable wallet
 // leaves it paying for the sweeper.
 import { healthBillingEventSubjects } from '@citypass/contracts';
@@ -18,12 +18,17 @@ export function isRetryable(error: unknown): boolean {
   return !isDomainError(error) || error.kind === 'unavailable' || error.kind === 'resource_exhausted';
 }
 
-export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation: string): Promise<BillRecord> {
-  const walletKey = bill.walletKey ?? '';
+/** `alsoRecord`: more work in the transaction that records the payment, given the bill as it ends there. */
+export async function settleBill(
+  deps: VisitDeps,
+  bill: BillRecord,
+  presentation: string,
+  alsoRecord?: (tx: HealthBillingStore, settled: BillRecord) => Promise<void>,
+): Promise<BillRecord> {
   let holdId: string;
   try {
-    const hold = await deps.wallet.authorize({
-      key: walletKey,
+    const hold = await deps.wallet.charge({
+      key: bill.walletKey ?? '',
       presentation,
       clinic: bill.clinic,
       currency: bill.currency,
@@ -31,38 +36,28 @@ export async function settleBill(deps: VisitDeps, bill: BillRecord, presentation
       insurer: bill.insurer,
       planMinor: bill.planMinor,
       reference: bill.billId,
-      holdTtlSeconds: 300,
     });
     holdId = hold.holdId;
   } catch (error) {
     if (!isRetryable(error)) await refused(deps, bill.billId);
     throw error;
   }
-  try {
-    await deps.wallet.capture({
-      key: `${walletKey}:capture`,
-      holdId,
-      patientMinor: bill.patientMinor,
-      planMinor: bill.planMinor,
-    });
-  } catch (error) {
-    if (!isRetryable(error)) {
-      await deps.wallet.void({ key: `${walletKey}:void`, holdId }).catch(() => undefined);
-      await refused(deps, bill.billId);
-    }
-    throw error;
-  }
   const settled = await deps.store.transaction(async (tx) => {
-    const current = await tx.bills.get(bill.billId, { forUpdate: true });
-    if (current?.status !== 'paying') return { bill: current as BillRecord, paidNow: false };
-    await tx.bills.markPaid(bill.billId, holdId, deps.now());
-    const paid = (await tx.bills.get(bill.billId)) as BillRecord;
-    await tx.appendEvent({
-      type: healthBillingEventSubjects.billPaid,
-      source: 'health-billing',
-      payload: BillMessage.encode(billEventOf(paid)).finish(),
-    });
-    return { bill: paid, paidNow: true };
+    const current = (await tx.bills.get(bill.billId, { forUpdate: true })) as BillRecord;
+    let paidNow = false;
+    let ended = current;
+    if (current.status === 'paying') {
+      await tx.bills.markPaid(bill.billId, holdId, deps.now());
+      ended = (await tx.bills.get(bill.billId)) as BillRecord;
+      await tx.appendEvent({
+        type: healthBillingEventSubjects.billPaid,
+        source: 'health-billing',
+        payload: BillMessage.encode(billEventOf(ended)).finish(),
+      });
+      paidNow = true;
+    }
+    await alsoRecord?.(tx, ended);
+    return { bill: ended, paidNow };
   });
   if (settled.paidNow) countBill({ state: 'paid', outcome: 'wallet' });
   return settled.bill;

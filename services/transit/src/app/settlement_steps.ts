@@ -1,5 +1,5 @@
-// Carrying out settlement steps against the wallet: a charge is authorize (the journey's first tap as mandate) +
-// capture, a correction is a refund against the journey's holds. Keys are fixed per step and attempt, so a step
+// Carrying out settlement steps against the wallet: a charge is one combined charge (the journey's first tap as
+// mandate), a correction is a refund against the journey's holds. Keys are fixed per step and attempt, so a step
 // repeated after a crash or a timeout makes the same wallet calls and never moves money twice; each step runs in
 // the trace of its mandate tap.
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
@@ -98,46 +98,28 @@ function outcomeOfRefusal(error: unknown): 'declined' | 'written_off' | 'retry' 
   return 'retry';
 }
 
-/** Hold lifetime asked for a fare's authorization: long enough to outlast any gap before its capture. */
-const fareHoldTtlSeconds = 24 * 3600;
-
 async function runCharge(deps: SettlementDeps, residentId: string, step: SettlementStep): Promise<void> {
   const presentation = await deps.store.taps.presentationOf(step.mandateTapId);
   if (presentation === undefined) throw new Error(`the mandate tap of step ${step.id} is missing`);
-  let attempt = step.attempt;
-  for (;;) {
-    try {
-      // Keys and reference per attempt: a retry of the same attempt (crash, timeout) repeats them exactly.
-      const hold = await deps.wallet.charge({
-        key: `fare-${step.id}-${attempt}`,
-        presentation,
-        amountMinor: step.amountMinor,
-        currency: step.currency,
-        reference: fareHoldReference(step.id, attempt),
-        holdTtlSeconds: fareHoldTtlSeconds,
-      });
-      await deps.store.transaction(async (tx) => {
-        await tx.journeys.addHold({
-          holdId: hold.holdId,
-          residentId,
-          journeyId: step.journeyId,
-          capturedMinor: minorUnits(hold.capturedMinor),
-        });
-        await finishStep(tx, residentId, step);
-      });
-      transitMetrics.chargedMinor.add(Number(step.amountMinor), { currency: step.currency });
-      return;
-    } catch (error) {
-      // The authorization was made but its hold ran out (or was released) before the capture: nothing was
-      // charged, so a new attempt authorizes again.
-      const holdGone =
-        isDomainError(error) &&
-        (error.reason === walletReasons.HOLD_EXPIRED || error.reason === walletReasons.HOLD_NOT_PENDING);
-      if (!holdGone || attempt >= step.attempt + 2) throw error;
-      attempt++;
-      await deps.store.steps.setAttempt(step.id, attempt);
-    }
-  }
+  // Key and reference per attempt: a retry of the same attempt (crash, timeout) repeats them exactly, and the wallet
+  // answers as it first did. The fare is final: one combined charge, nothing held in between to run out.
+  const hold = await deps.wallet.charge({
+    key: `fare-${step.id}-${step.attempt}`,
+    presentation,
+    amountMinor: step.amountMinor,
+    currency: step.currency,
+    reference: fareHoldReference(step.id, step.attempt),
+  });
+  await deps.store.transaction(async (tx) => {
+    await tx.journeys.addHold({
+      holdId: hold.holdId,
+      residentId,
+      journeyId: step.journeyId,
+      capturedMinor: minorUnits(hold.capturedMinor),
+    });
+    await finishStep(tx, residentId, step);
+  });
+  transitMetrics.chargedMinor.add(Number(step.amountMinor), { currency: step.currency });
 }
 
 async function runRefund(deps: SettlementDeps, residentId: string, step: SettlementStep): Promise<void> {

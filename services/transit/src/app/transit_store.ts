@@ -123,7 +123,6 @@ export interface SettlementStepStore {
   open(residentId: string): Promise<SettlementStep[]>;
   /** The adjustments as pending steps, each journey's own id as its mandate tap. */
   add(residentId: string, adjustments: readonly Adjustment[]): Promise<void>;
-  setAttempt(stepId: string, attempt: number): Promise<void>;
   decline(stepId: string, reason: string): Promise<void>;
   /** Done, or written off with a reason (no money moved). */
   finish(stepId: string, writtenOffReason?: string): Promise<void>;

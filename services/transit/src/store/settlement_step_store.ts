@@ -31,9 +31,6 @@ export function postgresSettlementStepStore(db: Queryable): SettlementStepStore 
         );
       }
     },
-    async setAttempt(stepId, attempt) {
-      await db.query('UPDATE settlement_steps SET attempt = $2 WHERE id = $1', [stepId, attempt]);
-    },
     async decline(stepId, reason) {
       await db.query(
         "UPDATE settlement_steps SET status = 'declined', decline_reason = $2, finished_at = now() WHERE id = $1",

@@ -21,18 +21,24 @@ import { requireVerb } from './callers.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { verifyMandate, verifyTapMandate } from './mandate.ts';
 import { splitOf } from './split.ts';
+import type { IdempotencyKey, PayerLeg } from './store.ts';
 import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 
 /** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
-export async function authorize(
+export function authorize(
   deps: WalletDeps,
   caller: Caller,
   request: AuthorizeRequest,
   deadlineMs: number,
 ): Promise<AuthorizeResponse> {
+  return countedAuthorization(caller, () => authorizeOnce(deps, caller, request, deadlineMs));
+}
+
+/** Counts an authorization (or a charge, which is one) as approved or declined with its reason. */
+export async function countedAuthorization<T>(caller: Caller, run: () => Promise<T>): Promise<T> {
   try {
-    const response = await authorizeOnce(deps, caller, request, deadlineMs);
+    const response = await run();
     walletMetrics.authorizations.add(1, { outcome: 'approved', service: caller.service });
     return response;
   } catch (error) {
@@ -45,12 +51,17 @@ export async function authorize(
   }
 }
 
-async function authorizeOnce(
-  deps: WalletDeps,
-  caller: Caller,
-  request: AuthorizeRequest,
-  deadlineMs: number,
-): Promise<AuthorizeResponse> {
+/** What an authorization and a charge both ask (a charge is an authorization with no hold lifetime). */
+export type ChargeTerms = Omit<AuthorizeRequest, 'holdTtlSeconds'>;
+
+export interface CheckedTerms {
+  readonly key: string;
+  readonly money: Money;
+  readonly payee: string | undefined;
+  readonly payerShare: PayerLeg | undefined;
+}
+
+export function checkTerms(deps: WalletDeps, caller: Caller, request: ChargeTerms): CheckedTerms {
   if (request.settlesTap) requireVerb(caller, 'settle');
   const { payee, payerShare } = splitOf(caller, request);
   const key = checkIdempotencyKey(request.idempotencyKey);
@@ -60,6 +71,16 @@ async function authorizeOnce(
     deps.currencies,
   );
   checkReference(request.reference, request.settlesTap);
+  return { key, money, payee, payerShare };
+}
+
+async function authorizeOnce(
+  deps: WalletDeps,
+  caller: Caller,
+  request: AuthorizeRequest,
+  deadlineMs: number,
+): Promise<AuthorizeResponse> {
+  const { key, money, payee, payerShare } = checkTerms(deps, caller, request);
   const ttlS = request.holdTtlSeconds === 0 ? deps.holdTtlDefaultS : request.holdTtlSeconds;
   if (ttlS > deps.holdTtlMaxS)
     throw invalidArgument(walletReasons.HOLD_TTL_TOO_LONG, `hold_ttl_seconds must be at most ${deps.holdTtlMaxS}`);
@@ -68,16 +89,8 @@ async function authorizeOnce(
     key,
     request: AuthorizeRequest.encode({ ...request, idempotencyKey: '' }).finish(),
   };
-
-  let mandate;
-  try {
-    mandate = await mandateFor(deps, payee ?? caller.service, request, money);
-  } catch (error) {
-    // A repeat of a request that succeeded gets its first answer even once its presentation has expired.
-    const stored = isDomainError(error) ? await deps.store.idempotency.storedResponse(idempotency) : undefined;
-    if (stored !== undefined) return AuthorizeResponse.decode(stored);
-    throw error;
-  }
+  const mandate = await mandateOrAnswer(deps, payee ?? caller.service, request, money, idempotency);
+  if (mandate instanceof Uint8Array) return AuthorizeResponse.decode(mandate);
   const createdAt = new Date(deps.now());
   const expiresAt = new Date(createdAt.getTime() + ttlS * 1000);
   const hold: Hold = {
@@ -137,7 +150,27 @@ async function authorizeOnce(
   }
 }
 
-interface Mandate {
+/**
+ * The resident's mandate for the terms; or, when it no longer verifies, the first answer of a repeat that
+ * succeeded (its presentation may have expired since).
+ */
+export async function mandateOrAnswer(
+  deps: WalletDeps,
+  audience: string,
+  request: ChargeTerms,
+  money: Money,
+  idempotency: IdempotencyKey,
+): Promise<Mandate | Buffer> {
+  try {
+    return await mandateFor(deps, audience, request, money);
+  } catch (error) {
+    const stored = isDomainError(error) ? await deps.store.idempotency.storedResponse(idempotency) : undefined;
+    if (stored !== undefined) return stored;
+    throw error;
+  }
+}
+
+export interface Mandate {
   readonly subject: string;
   readonly credentialId: string;
   /** holds.mandate_nonce, unique: the presentation nonce, or `tap:<nonce>:<reference>` for a tap's charge. */
@@ -145,12 +178,7 @@ interface Mandate {
 }
 
 /** `audience`: whom the resident addressed the mandate to, the merchant paid (the payee, or else the caller). */
-async function mandateFor(
-  deps: WalletDeps,
-  audience: string,
-  request: AuthorizeRequest,
-  money: Money,
-): Promise<Mandate> {
+async function mandateFor(deps: WalletDeps, audience: string, request: ChargeTerms, money: Money): Promise<Mandate> {
   if (!request.settlesTap) {
     const verified = await verifyMandate(deps, request.presentation, audience, money);
     return { subject: verified.subject, credentialId: verified.credentialId, key: verified.presentationId };
@@ -165,7 +193,7 @@ async function mandateFor(
 }
 
 /** A second hold for one (tap, reference) means that charge was made already, under another idempotency key. */
-function tapReuseOf(error: unknown): unknown {
+export function tapReuseOf(error: unknown): unknown {
   if (!(error instanceof DomainError && error.reason === walletReasons.MANDATE_ALREADY_USED)) return error;
   return new DomainError(
     'already_exists',

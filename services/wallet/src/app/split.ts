@@ -21,7 +21,7 @@ export interface Split {
 }
 
 /** What an authorization splits off, checked; a request that names neither is an ordinary charge. */
-export function splitOf(caller: Caller, request: AuthorizeRequest): Split {
+export function splitOf(caller: Caller, request: Pick<AuthorizeRequest, 'payee' | 'payerShare'>): Split {
   const payee = request.payee ?? '';
   const share = request.payerShare;
   if (payee === '' && share === undefined) return { payee: undefined, payerShare: undefined };

@@ -104,6 +104,19 @@ export interface PayerLeg {
   readonly amountMinor: MinorUnits;
 }
 
+/** A charge's claim: the events of the authorize and the capture it stands for, in that order. */
+export interface ChargeCall extends OneStatementCall {
+  readonly capturedEvent: NewEvent;
+}
+
+/** A hold made captured in full (every leg posted whole), never pending. */
+export interface NewCharge extends Omit<NewHold, 'expiresAt'> {
+  /** The resident's leg's transfer; posted only when that leg is above 0. */
+  readonly transferId: string;
+  /** The payer's leg's transfer, when the charge is split. */
+  readonly payerTransferId: string;
+}
+
 /** Amounts per leg (domain/legs.ts); each leg posts its own transfer when its amount is above 0. */
 export interface HoldCapture {
   readonly holdId: string;
@@ -126,6 +139,7 @@ export interface OneStatementWrites {
   authorize(call: OneStatementCall, hold: NewHold): Promise<Buffer>;
   capture(call: OneStatementCall, capture: HoldCapture): Promise<Buffer>;
   void(call: OneStatementCall, release: HoldVoid): Promise<Buffer>;
+  charge(call: ChargeCall, charge: NewCharge): Promise<Buffer>;
 }
 
 export interface TopUp {

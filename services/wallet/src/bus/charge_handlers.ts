@@ -1,4 +1,4 @@
-// The city's own services charge over NATS request/reply (wallet.v1.authorize|capture|void|refund) with the
+// The city's own services charge over NATS request/reply (wallet.v1.authorize|capture|void|refund|charge) with the
 // caller's deadline; the payloads are the gRPC messages and the same application code runs. The caller's
 // access token travels in the `Authorization: Bearer` header.
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -8,6 +8,8 @@ import {
   AuthorizeResponse,
   CaptureRequest,
   CaptureResponse,
+  ChargeRequest,
+  ChargeResponse,
   RefundRequest,
   RefundResponse,
   VoidRequest,
@@ -23,6 +25,7 @@ import { callerFor, type Verb } from '../app/callers.ts';
 import type { Caller, WalletDeps } from '../app/deps.ts';
 import { walletFieldLimits } from '../app/field_limits.ts';
 import { capture } from '../app/capture.ts';
+import { charge } from '../app/charge.ts';
 import { refund } from '../app/refund.ts';
 import { voidHold } from '../app/void_hold.ts';
 import { commonReasons } from '@citypass/platform/reasons';
@@ -76,6 +79,12 @@ export function serveCharges(
       handler: handler(CaptureRequest, CaptureResponse, (caller, m, deadlineMs) =>
         capture(deps, caller, m, deadlineMs),
       ),
+    }),
+    serve(nc, walletRequestSubjects.charge, {
+      queue,
+      logger,
+      maxPayloadBytes,
+      handler: handler(ChargeRequest, ChargeResponse, (caller, m, deadlineMs) => charge(deps, caller, m, deadlineMs)),
     }),
     serve(nc, walletRequestSubjects.void, {
       queue,

@@ -19,6 +19,7 @@ import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
 import { walletFieldLimits } from '../app/field_limits.ts';
 import { capture } from '../app/capture.ts';
+import { charge } from '../app/charge.ts';
 import { refund } from '../app/refund.ts';
 import { voidHold } from '../app/void_hold.ts';
 import { getBalance } from '../app/get_balance.ts';
@@ -49,6 +50,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       capture: (request, context) =>
         capture(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
       void: (request, context) => voidHold(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
+      charge: (request, context) => charge(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
       refund: (request, context) => refund(deps, callerFor(context.principal, ['refund']), request),
       getHold: async (request, context) => ({
         hold: await getHold(deps, callerFor(context.principal, ['charge', 'read']).service, request.holdId),
@@ -88,6 +90,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       authorize: service,
       capture: service,
       void: service,
+      charge: service,
       refund: service,
       getHold: service,
       listHolds: service,

@@ -5,9 +5,11 @@
 import { outboxRow } from '@citypass/platform/outbox';
 import type { Queryable } from '@citypass/platform/pg';
 import type {
+  ChargeCall,
   HoldCapture,
   HoldRefund,
   HoldVoid,
+  NewCharge,
   NewHold,
   OneStatementCall,
   OneStatementWrites,
@@ -29,7 +31,8 @@ export type LedgerFunction =
   | 'wallet_claim'
   | 'wallet_authorize_once'
   | 'wallet_capture_once'
-  | 'wallet_void_once';
+  | 'wallet_void_once'
+  | 'wallet_charge_once';
 
 /**
  * `SELECT <columns> FROM fn(p_a => $1, p_b => $2, ...) AS result` (a scalar result is the column `result`); refusals
@@ -55,6 +58,8 @@ export function oneStatementWrites(db: Queryable): OneStatementWrites {
     authorize: (call, hold) => once(db, 'wallet_authorize_once', { ...claimArgs(call), ...authorizeArgs(hold) }),
     capture: (call, capture) => once(db, 'wallet_capture_once', { ...claimArgs(call), ...captureArgs(capture) }),
     void: (call, release) => once(db, 'wallet_void_once', { ...claimArgs(call), ...voidArgs(release) }),
+    charge: (call, charge) =>
+      once(db, 'wallet_charge_once', { ...claimArgs(call), ...capturedEventArgs(call), ...chargeArgs(charge) }),
   };
 }
 
@@ -80,6 +85,39 @@ function claimArgs(call: OneStatementCall) {
     p_event_subject: event.subject,
     p_event_payload: event.payload,
     p_event_headers: event.headers,
+  };
+}
+
+/** A charge's second outbox row: the capture's event. */
+function capturedEventArgs(call: ChargeCall) {
+  const event = outboxRow(call.capturedEvent);
+  return {
+    p_captured_event_id: event.id,
+    p_captured_event_subject: event.subject,
+    p_captured_event_payload: event.payload,
+    p_captured_event_headers: event.headers,
+  };
+}
+
+function chargeArgs(charge: NewCharge) {
+  return {
+    p_hold_id: charge.holdId,
+    p_service: charge.service,
+    p_resident_id: charge.residentId,
+    p_credential_id: charge.credentialId,
+    p_mandate_nonce: charge.mandateNonce,
+    p_currency: charge.amount.currency,
+    p_amount_minor: charge.amount.amountMinor,
+    p_reference: charge.reference,
+    p_now: charge.createdAt,
+    p_velocity_per_minute: charge.risk.authorizationsPerMinute,
+    p_daily_limit: charge.risk.dailyLimitMinor,
+    p_credential_daily_limit: charge.risk.credentialDailyLimitMinor,
+    p_transfer_id: charge.transferId,
+    p_payee: charge.payee ?? null,
+    p_payer: charge.payerShare?.payer ?? null,
+    p_payer_amount_minor: charge.payerShare?.amountMinor ?? 0n,
+    p_payer_transfer_id: charge.payerShare === undefined ? null : charge.payerTransferId,
   };
 }
 

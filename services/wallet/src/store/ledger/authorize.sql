@@ -1,7 +1,7 @@
--- Reserves funds on a resident's account as a pending hold, after the risk checks (velocity per minute, the
--- resident's daily amount, the credential's daily spend), which count the resident's amount only. A split hold
--- (p_payer) also reserves the payer's share on the payer's account; p_payee names the merchant paid when it is not
--- p_service. Lock order (every ledger function): hold, resident account, merchant account, payer account. Here the
+-- Reserves funds on a resident's account as a pending hold, after the risk checks (wallet_spend: velocity per
+-- minute, the resident's daily amount, the credential's daily spend), which count the resident's amount only. A
+-- split hold (p_payer) also reserves the payer's share on the payer's account; p_payee names the merchant paid when
+-- it is not p_service. Lock order (every ledger function): hold, resident account, merchant account, payer account. Here the
 -- merchant and the payer are only read until the payer's reservation, the last statement: a payer's row is the
 -- hottest (every split hold of every clinic), so it is locked for as short a time as the transaction allows.
 DROP FUNCTION IF EXISTS wallet_authorize(uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, timestamptz, integer, bigint, bigint);
@@ -16,47 +16,24 @@ CREATE FUNCTION wallet_authorize(
   p_payee text DEFAULT NULL, p_payer text DEFAULT NULL, p_payer_amount_minor bigint DEFAULT 0
 ) RETURNS holds LANGUAGE plpgsql AS $$
 DECLARE
-  v_day date := (p_now AT TIME ZONE 'UTC')::date;
+  v_accounts record;
   v_resident accounts;
   v_merchant_id uuid;
   v_payer_id uuid;
-  v_window timestamptz;
-  v_count integer;
-  v_spent bigint;
-  v_credential_spent bigint;
+  v_spend record;
   v_hold holds;
 BEGIN
   ASSERT p_amount_minor >= 0 AND p_payer_amount_minor >= 0 AND p_amount_minor + p_payer_amount_minor > 0
      AND (p_payer IS NULL) = (p_payer_amount_minor = 0), 'a hold reserves something, a payer leg only with a payer';
-  SELECT * INTO v_resident FROM accounts
-  WHERE kind = 'resident' AND owner = p_resident_id::text AND currency = p_currency FOR UPDATE;
-  IF NOT FOUND THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
-  SELECT id INTO v_merchant_id FROM accounts
-  WHERE kind = 'merchant' AND owner = coalesce(p_payee, p_service) AND currency = p_currency;
-  IF NOT FOUND THEN RAISE EXCEPTION 'MERCHANT_ACCOUNT_NOT_FOUND'; END IF;
-  IF p_payer IS NOT NULL THEN
-    SELECT id INTO v_payer_id FROM accounts WHERE kind = 'payer' AND owner = p_payer AND currency = p_currency;
-    IF NOT FOUND THEN RAISE EXCEPTION 'PAYER_ACCOUNT_NOT_FOUND'; END IF;
-  END IF;
-  IF v_resident.balance_minor - v_resident.held_minor < p_amount_minor THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
-
-  IF v_resident.velocity_window_start > p_now - interval '1 minute' THEN
-    v_window := v_resident.velocity_window_start;
-    v_count := v_resident.velocity_count + 1;
-  ELSE
-    v_window := p_now;
-    v_count := 1;
-  END IF;
-  IF v_count > p_velocity_per_minute THEN RAISE EXCEPTION 'RISK_VELOCITY_LIMIT'; END IF;
-  v_spent := p_amount_minor + CASE WHEN v_resident.spend_day = v_day THEN v_resident.spend_day_minor ELSE 0 END;
-  IF v_spent > p_daily_limit THEN RAISE EXCEPTION 'RISK_DAILY_LIMIT'; END IF;
-  INSERT INTO credential_spend (credential_id, day, spent_minor) VALUES (p_credential_id, v_day, p_amount_minor)
-  ON CONFLICT (credential_id, day) DO UPDATE SET spent_minor = credential_spend.spent_minor + EXCLUDED.spent_minor
-  RETURNING spent_minor INTO v_credential_spent;
-  IF v_credential_spent > p_credential_daily_limit THEN RAISE EXCEPTION 'RISK_CREDENTIAL_CAP'; END IF;
-
-  UPDATE accounts SET held_minor = held_minor + p_amount_minor, velocity_window_start = v_window, velocity_count = v_count,
-                      spend_day = v_day, spend_day_minor = v_spent
+  v_accounts := wallet_charge_accounts(p_resident_id, p_service, p_payee, p_payer, p_currency, p_amount_minor);
+  v_resident := v_accounts.resident;
+  v_merchant_id := v_accounts.merchant_id;
+  v_payer_id := v_accounts.payer_id;
+  v_spend := wallet_spend(v_resident, p_credential_id, p_amount_minor, p_now,
+                          p_velocity_per_minute, p_daily_limit, p_credential_daily_limit);
+  UPDATE accounts SET held_minor = held_minor + p_amount_minor, velocity_window_start = v_spend.velocity_window_start,
+                      velocity_count = v_spend.velocity_count, spend_day = v_spend.spend_day,
+                      spend_day_minor = v_spend.spend_day_minor
   WHERE id = v_resident.id;
   INSERT INTO holds (id, service, resident_id, resident_account_id, merchant_account_id, credential_id, mandate_nonce,
                      currency, amount_minor, status, reference, created_at, expires_at,

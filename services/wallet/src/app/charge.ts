@@ -1,0 +1,110 @@
+// Service command: authorize and capture in one call, for a caller that knows the final amount (transit's fares at
+// settlement, a patient's share of a finalized bill, a shop's till). The same checks as authorize.ts (scopes,
+// mandate, split, risk limits in the ledger), then every leg posted whole as a capture posts it: one statement, one
+// transaction, the two events an authorize and its capture write. The hold is captured from the start.
+//
+// Keys are shared with authorize (operation `<service>:authorize`), and the request hashed is tagged as a charge's,
+// so a key one of them used is refused to the other even when the two requests encode alike.
+import { randomUUID } from 'node:crypto';
+import { ChargeRequest, ChargeResponse, type Hold } from '@citypass/proto/wallet/v1/wallet';
+import { holdChanged } from '../bus/wallet_events.ts';
+import { walletMetrics } from '../metrics.ts';
+import { checkTerms, countedAuthorization, mandateOrAnswer, tapReuseOf } from './authorize.ts';
+import type { Caller, WalletDeps } from './deps.ts';
+
+const chargeTag = Buffer.from('charge\n');
+
+/** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
+export function charge(
+  deps: WalletDeps,
+  caller: Caller,
+  request: ChargeRequest,
+  deadlineMs: number,
+): Promise<ChargeResponse> {
+  return countedAuthorization(caller, () => chargeOnce(deps, caller, request, deadlineMs));
+}
+
+async function chargeOnce(
+  deps: WalletDeps,
+  caller: Caller,
+  request: ChargeRequest,
+  deadlineMs: number,
+): Promise<ChargeResponse> {
+  const { key, money, payee, payerShare } = checkTerms(deps, caller, request);
+  const idempotency = {
+    operation: `${caller.service}:authorize`,
+    key,
+    request: Buffer.concat([chargeTag, ChargeRequest.encode({ ...request, idempotencyKey: '' }).finish()]),
+  };
+  const mandate = await mandateOrAnswer(deps, payee ?? caller.service, request, money, idempotency);
+  if (mandate instanceof Uint8Array) return ChargeResponse.decode(mandate);
+  const createdAt = new Date(deps.now());
+  const payerMinor = payerShare?.amountMinor ?? 0n;
+  const transferId = randomUUID();
+  const payerTransferId = randomUUID();
+  const posted = {
+    transferId: money.amountMinor > 0n ? transferId : '',
+    payerTransferId: payerMinor > 0n ? payerTransferId : '',
+  };
+  const hold: Hold = {
+    holdId: randomUUID(),
+    service: caller.service,
+    residentId: mandate.subject,
+    credentialId: mandate.credentialId,
+    amount: money,
+    capturedMinor: money.amountMinor,
+    refundedMinor: 0n,
+    status: 'captured',
+    createdAt,
+    expiresAt: createdAt,
+    reference: request.reference,
+    payee: payee ?? caller.service,
+    payer: payerShare?.payer ?? '',
+    payerAmountMinor: payerMinor,
+    payerCapturedMinor: payerMinor,
+    payerRefundedMinor: 0n,
+  };
+  const amounts = { amountMinor: money.amountMinor, payerAmountMinor: payerMinor };
+  const statement = deps.accounts.run(
+    mandate.subject,
+    () =>
+      deps.store.oneStatement.charge(
+        {
+          ...idempotency,
+          response: ChargeResponse.encode({ hold, ...posted }).finish(),
+          // What an authorize and its capture would have published: the hold pending, then captured.
+          event: holdChanged('holdAuthorized', {
+            hold: { ...hold, status: 'pending', capturedMinor: 0n, payerCapturedMinor: 0n },
+            transferId: '',
+            payerTransferId: '',
+            ...amounts,
+          }),
+          capturedEvent: holdChanged('holdCaptured', { hold, ...posted, ...amounts }),
+        },
+        {
+          holdId: hold.holdId,
+          service: caller.service,
+          residentId: mandate.subject,
+          credentialId: mandate.credentialId,
+          mandateNonce: mandate.key,
+          amount: money,
+          reference: request.reference,
+          createdAt,
+          risk: deps.risk,
+          payee,
+          payerShare,
+          transferId,
+          payerTransferId,
+        },
+      ),
+    deadlineMs,
+  );
+  let response: ChargeResponse;
+  try {
+    response = ChargeResponse.decode(await statement);
+  } catch (error) {
+    throw request.settlesTap ? tapReuseOf(error) : error;
+  }
+  walletMetrics.movedMinor.add(Number(money.amountMinor + payerMinor), { kind: 'capture', currency: money.currency });
+  return response;
+}

@@ -1,0 +1,20 @@
+-- The accounts a new charge moves money between, looked up as wallet_authorize and wallet_charge both need them: the
+-- resident's, locked (the first lock either takes), with p_amount_minor available; the merchant paid (the payee, or
+-- else the service) and the payer of a split charge, only read here.
+CREATE OR REPLACE FUNCTION wallet_charge_accounts(
+  p_resident_id uuid, p_service text, p_payee text, p_payer text, p_currency char(3), p_amount_minor bigint,
+  OUT resident accounts, OUT merchant_id uuid, OUT payer_id uuid
+) LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT * INTO resident FROM accounts
+  WHERE kind = 'resident' AND owner = p_resident_id::text AND currency = p_currency FOR UPDATE;
+  IF NOT FOUND THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
+  SELECT id INTO merchant_id FROM accounts
+  WHERE kind = 'merchant' AND owner = coalesce(p_payee, p_service) AND currency = p_currency;
+  IF NOT FOUND THEN RAISE EXCEPTION 'MERCHANT_ACCOUNT_NOT_FOUND'; END IF;
+  IF p_payer IS NOT NULL THEN
+    SELECT id INTO payer_id FROM accounts WHERE kind = 'payer' AND owner = p_payer AND currency = p_currency;
+    IF NOT FOUND THEN RAISE EXCEPTION 'PAYER_ACCOUNT_NOT_FOUND'; END IF;
+  END IF;
+  IF resident.balance_minor - resident.held_minor < p_amount_minor THEN RAISE EXCEPTION 'INSUFFICIENT_FUNDS'; END IF;
+END $$;
