@@ -2,7 +2,7 @@
 // onboarded as the city's `transit` service, a gate client with its token, residents with phones and money.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { ListGatesRequest, TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { createPresentation } from '@citypass/credential';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
@@ -96,7 +96,7 @@ export async function startTransitHarness(overrides: Record<string, string> = {}
   const operatorToken = await tokenFor('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
   const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
   const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
-  const { gates: all } = await operator.listGates({});
+  const { gates: all } = await operator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }));
   await operator.assignGates({ clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
   const anonymous = promiseClient(TransitServiceService, address);
   const db = createPool(database.url, { max: 4 });
