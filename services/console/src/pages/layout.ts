@@ -25,6 +25,9 @@ const links = [
   ['/onboard', 'Onboard a service'],
   ['/residents', 'Residents'],
   ['/audit', 'Audit'],
+  ['/transit/gates', 'Gates'],
+  ['/transit/fare-rules', 'Fare rules'],
+  ['/transit/deny-list', 'Deny list'],
 ] as const;
 
 export function layout(title: string, session: Session | undefined, body: Html, current = ''): Html {
