@@ -17,8 +17,9 @@ import type { TransitHarness } from '../../transit/test/harness.ts';
 import { startConsoleHarness, type ConsoleHarness } from './harness.ts';
 
 const screenshots = join(import.meta.dirname, '..', 'test-output', 'screenshots');
-// Putting fare rules asks for a new sign-in when the last is older than this: short, so the test sees it happen.
-const reauthMaxAgeS = 3;
+// Putting fare rules asks for a new sign-in when the last is older than this: short, so the test sees it happen,
+// and long enough for a loaded machine to get from the sign-in to the confirmation.
+const reauthMaxAgeS = 10;
 
 let h: ConsoleHarness;
 let transit: TransitHarness;
@@ -79,7 +80,7 @@ test('transit pages - gates searched and assigned, the deny list, fare rules pre
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
+    if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
   });
   const htmxRequests: string[] = [];
   page.on('request', (request) => {
