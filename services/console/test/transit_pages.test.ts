@@ -6,17 +6,14 @@
 // Screenshots go to services/console/test-output/screenshots (ignored by git).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { ListGatesRequest } from '@citypass/proto/transit/v1/transit';
 import type { TransitHarness } from '../../transit/test/harness.ts';
+import { checkAccessibility, launchChromium, shot, signInAtIdentity } from './browser.ts';
 import { startConsoleHarness, type ConsoleHarness } from './harness.ts';
 
-const screenshots = join(import.meta.dirname, '..', 'test-output', 'screenshots');
 // Putting fare rules asks for a new sign-in when the last is older than this: short, so the test sees it happen,
 // and long enough for a loaded machine to get from the sign-in to the confirmation.
 const reauthMaxAgeS = 10;
@@ -25,48 +22,14 @@ let h: ConsoleHarness;
 let transit: TransitHarness;
 let browser: Browser;
 before(async () => {
-  mkdirSync(screenshots, { recursive: true });
   h = await startConsoleHarness({ CONSOLE_REAUTH_MAX_AGE_S: String(reauthMaxAgeS) }, { transit: true });
   transit = h.transit ?? assert.fail('transit was asked for');
-  browser = await chromium.launch({
-    executablePath: process.env.CITYPASS_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser.close();
   await h.stop();
 });
-
-/** Fails on serious or critical WCAG 2.2 AA findings (axe's tags for A and AA up to 2.2). */
-async function checkAccessibility(page: Page, where: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
-    .analyze();
-  const serious = results.violations.filter(
-    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
-  );
-  assert.deepEqual(
-    serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`),
-    [],
-    `accessibility findings on ${where}`,
-  );
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
-
-/** At identity's operator form (the console sent the browser there): signs in and waits to be back. */
-async function signInAtIdentity(page: Page, username: string, password: string): Promise<void> {
-  await page.waitForURL((url) => url.href.startsWith(h.identity.issuer));
-  await page.getByRole('heading', { name: 'Operator sign-in' }).waitFor();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.href.startsWith(h.url));
-}
 
 /** A service day well after transit's today (its clock runs a day ahead), as the date input takes it. */
 const laterDay = (days: number): string => new Date(transit.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -87,7 +50,7 @@ test('transit pages - gates searched and assigned, the deny list, fare rules pre
     if (request.headers()['hx-request'] === 'true') htmxRequests.push(new URL(request.url()).pathname);
   });
   await page.goto(`${h.url}/`);
-  await signInAtIdentity(page, 'tara', password);
+  await signInAtIdentity(h, page, 'tara', password);
   await page.getByText('Signed in as tara').waitFor();
 
   // Gates: every gate of the feed on one page, then searched in place by htmx.
@@ -158,7 +121,7 @@ test('transit pages - gates searched and assigned, the deny list, fare rules pre
   // Put: the sign-in is older than the limit, so identity asks again, then the operator confirms.
   await page.waitForTimeout((reauthMaxAgeS + 1.5) * 1000);
   await page.getByRole('button', { name: `Put the new version from ${effectiveFrom}` }).click();
-  await signInAtIdentity(page, 'tara', password);
+  await signInAtIdentity(h, page, 'tara', password);
   await page.getByRole('heading', { name: 'Confirm the new fare rules' }).waitFor();
   await page.locator('#preview-table').waitFor();
   await checkAccessibility(page, 'confirm fare rules');
@@ -200,7 +163,7 @@ test('transit pages - without JavaScript: a gate search, an assignment and a far
     if (request.headers()['hx-request'] === 'true') htmxRequests.push(request.url());
   });
   await page.goto(`${h.url}/transit/gates`);
-  await signInAtIdentity(page, 'noah', password);
+  await signInAtIdentity(h, page, 'noah', password, { javaScript: false });
   await page.getByLabel('Gate id or station id starts with').fill('airport');
   await page.getByRole('button', { name: 'Search gates' }).click();
   await page.waitForURL(/search=airport/);
