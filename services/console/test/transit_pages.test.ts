@@ -125,7 +125,15 @@ test('transit pages - gates searched and assigned, the deny list, fare rules pre
   await page.getByRole('heading', { name: 'Confirm the new fare rules' }).waitFor();
   await page.locator('#preview-table').waitFor();
   await checkAccessibility(page, 'confirm fare rules');
-  await page.getByRole('button', { name: `Put the new version from ${effectiveFrom}` }).click();
+  // On a loaded machine the confirmation may come later than the limit: identity asks again, as it should.
+  for (let signIns = 1; ; signIns++) {
+    await page.getByRole('button', { name: `Put the new version from ${effectiveFrom}` }).click();
+    await page.waitForURL((url) => url.pathname === '/transit/fare-rules' || url.href.startsWith(h.identity.issuer));
+    if (!page.url().startsWith(h.identity.issuer)) break;
+    assert.ok(signIns < 3, 'asked to sign in again and again');
+    await signInAtIdentity(h, page, 'tara', password);
+    await page.getByRole('heading', { name: 'Confirm the new fare rules' }).waitFor();
+  }
   await page.getByText(`takes effect from ${effectiveFrom}`).waitFor();
   const listed = (await transit.operator.listFareRules({})).versions;
   assert.equal(listed.length, versionsBefore + 1);
