@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { HealthCheckRequest, HealthClient } from '@citypass/proto/grpc/health/v1/health';
-import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { ListGatesRequest, TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { createPresentation, IssuerKeys, PresentationVerifier, ReplayCache, RevocationSet } from '@citypass/credential';
 import { credentials as grpcCredentials } from '@grpc/grpc-js';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
@@ -102,7 +102,9 @@ try {
   const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
   await operator.assignGates({
     clientId: 'gates',
-    gateIds: (await operator.listGates({})).gates.map((gate) => gate.gateId),
+    gateIds: (await operator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }))).gates.map(
+      (gate) => gate.gateId,
+    ),
   });
   operator.close();
   const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });

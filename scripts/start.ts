@@ -19,7 +19,13 @@ import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
 import { identityReasons } from '@citypass/contracts';
 import { isDomainError } from '@citypass/platform/errors';
 import { commonReasons } from '@citypass/platform/reasons';
-import { gatewayAddresses, identityAsOperator, transitAsOperator, type Gateway } from '../packages/cli/src/gateway.ts';
+import {
+  everyGate,
+  gatewayAddresses,
+  identityAsOperator,
+  transitAsOperator,
+  type Gateway,
+} from '../packages/cli/src/gateway.ts';
 import { sampleClinicId } from '../services/health-billing/src/domain/sample.ts';
 import { sampleFundId, setUpHealthSample } from './health_sample.ts';
 
@@ -186,7 +192,7 @@ async function assignAllGates(clientId: string): Promise<void> {
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { gates } = await transitClient.listGates({});
+        const gates = await everyGate(transitClient);
         await transitClient.assignGates({ clientId, gateIds: gates.map((gate) => gate.gateId) });
         return;
       } catch (error) {

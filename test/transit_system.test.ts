@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
 import { ConcessionClass, IdentityServiceService } from '@citypass/proto/identity/v1/identity';
-import { TransitServiceService, type StoredTap } from '@citypass/proto/transit/v1/transit';
+import { ListGatesRequest, TransitServiceService, type StoredTap } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { createPresentation } from '@citypass/credential';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
@@ -113,7 +113,7 @@ before(async () => {
     metadata: async () =>
       bearer(await clientToken('operator', identity.operatorSecret, 'urn:citypass:transit', 'transit:admin')),
   });
-  const { gates: all } = await transitOperator.listGates({});
+  const { gates: all } = await transitOperator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }));
   await transitOperator.assignGates({ clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
   transitOperator.close();
   const fundingToken = await clientToken(

@@ -1678,6 +1678,8 @@ test('k8s - the console: one replica (sessions in memory), HTTP probes, the vari
   assert.equal(identityConfig?.IDENTITY_CONSOLE_REDIRECT_URIS, `${config.CONSOLE_PUBLIC_URL ?? ''}/callback`);
   const policy = (find('NetworkPolicy', 'console') as INetworkPolicy).spec;
   assert.deepEqual(rulePorts(policy?.ingress), ['TCP/7500', 'TCP/9468']);
-  assert.deepEqual(rulePorts(policy?.egress), ['TCP/443', 'TCP/53', 'TCP/7100', 'TCP/7101', 'UDP/53']);
+  assert.deepEqual(rulePorts(policy?.egress), ['TCP/443', 'TCP/53', 'TCP/7100', 'TCP/7101', 'TCP/7300', 'UDP/53']);
   assertEgressToIdentityOnly(policy);
+  const toTransit = (policy?.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7300));
+  assert.deepEqual(toTransit?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'transit' } } }]);
 });

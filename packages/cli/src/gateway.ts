@@ -6,7 +6,7 @@ import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
-import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { TransitServiceService, type Gate } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 
 export interface Gateway {
@@ -74,6 +74,18 @@ export function identityAsOperator(gateway: Gateway): IdentityClient {
 export function transitAsOperator(gateway: Gateway): TransitClient {
   const token = operatorSignIn(gateway, resources.transit, operatorScopes.transit);
   return promiseClient(TransitServiceService, gateway.transitGrpc, { metadata: async () => bearer(await token()) });
+}
+
+/** Every gate of the network, page after page (ListGates answers at most 500 at a time). */
+export async function everyGate(transit: TransitClient, search = ''): Promise<Gate[]> {
+  const gates: Gate[] = [];
+  let pageToken = '';
+  do {
+    const page = await transit.listGates({ pageSize: 500, pageToken, search });
+    gates.push(...page.gates);
+    pageToken = page.nextPageToken;
+  } while (pageToken !== '');
+  return gates;
 }
 
 /** the wallet's operator API (`wallet:admin`): reads only, the books' reconciliation. */

@@ -1,7 +1,7 @@
 // The transit operator's CLI commands against a real transit (with its identity and wallet): gates handed from
 // one gate client to another, and a fare rules version put from the file `fare-rules list --json` prints.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,4 +154,77 @@ test('fare-rules put - a misspelt field, a broken file or a day already begun is
   assert.equal(past.code, 1, JSON.stringify(past.json));
   assert.equal(past.json.error?.reason, 'EFFECTIVE_DATE_NOT_FUTURE');
   assert.equal(await count(), versions);
+});
+
+test('gates list - --search narrows by prefix; --page-size and --page-token walk one page at a time', async () => {
+  const market = await citypass(['gates', 'list', '--search', 'market']);
+  assert.equal(market.code, 0, JSON.stringify(market.json));
+  assert.deepEqual(
+    (market.json.gates as GateRow[]).map((gate) => gate.gateId),
+    ['market-g1', 'market-g2'],
+  );
+  const first = await citypass(['gates', 'list', '--page-size', '3']);
+  assert.equal(first.code, 0, JSON.stringify(first.json));
+  const token = first.json.nextPageToken as string;
+  assert.notEqual(token, '');
+  const second = await citypass(['gates', 'list', '--page-size', '3', '--page-token', token]);
+  const ids = [...(first.json.gates as GateRow[]), ...(second.json.gates as GateRow[])].map((gate) => gate.gateId);
+  assert.deepEqual(ids, (await gates()).map((gate) => gate.gateId).slice(0, 6));
+  const tooLarge = await citypass(['gates', 'list', '--page-size', '501']);
+  assert.equal(tooLarge.code, 1);
+  assert.equal(tooLarge.json.error?.reason, 'PAGE_SIZE_INVALID');
+  assert.equal((await citypass(['gates', 'list', '--page-size', 'many'])).code, 2);
+});
+
+test('fare-rules preview - the sample week priced under the file, and a file transit refuses adds nothing', async () => {
+  const versions = (await citypass(['fare-rules', 'list'])).json.versions as Record<string, unknown>[];
+  const first = versions[0] ?? assert.fail('no fare rules');
+  const zoneFares = (first.zoneFares as { fromZone: number; toZone: number; fare: Record<string, string> }[]).map(
+    (fare) =>
+      fare.fromZone === 1 && fare.toZone === 2 ? { ...fare, fare: { ...fare.fare, adultMinor: '400' } } : fare,
+  );
+  const file = join(dir, 'preview.json');
+  writeFileSync(file, JSON.stringify({ ...first, zoneFares }));
+  const effectiveFrom = new Date(h.now() + 400 * 86_400_000).toISOString().slice(0, 10);
+  const preview = await citypass(['fare-rules', 'preview', file, '--effective-from', effectiveFrom]);
+  assert.equal(preview.code, 0, JSON.stringify(preview.json));
+  assert.equal(preview.json.source, 'sample_week');
+  // The sample week's adult: 12 journeys at 3.50 = 42.00, at 4.00 = 48.00 over the 45.00 weekly cap.
+  const adult = (preview.json.byConcession as Record<string, unknown>[]).find((part) => part.concession === 'adult');
+  assert.equal(adult?.revenueBeforeMinor, '4200');
+  assert.equal(adult.revenueAfterMinor, '4500');
+  assert.equal(adult.ridersPayingMore, 1);
+  const past = await citypass(['fare-rules', 'preview', file, '--effective-from', '2020-01-01']);
+  assert.equal(past.code, 1, JSON.stringify(past.json));
+  assert.equal(past.json.error?.reason, 'EFFECTIVE_DATE_NOT_FUTURE');
+  assert.equal(((await citypass(['fare-rules', 'list'])).json.versions as unknown[]).length, versions.length);
+});
+
+test('deny-list - residents with their debts, a page at a time', async () => {
+  const residents = [randomUUID(), randomUUID()];
+  for (const [index, residentId] of residents.entries()) {
+    await h.db.query(
+      "INSERT INTO deny_list (resident_id, debt_minor, currency, reason, since) VALUES ($1, $2, 'EUR', 'INSUFFICIENT_FUNDS', $3)",
+      [residentId, 350 * (index + 1), `2026-0${index + 1}-01T00:00:00Z`],
+    );
+  }
+  const first = await citypass(['deny-list', '--page-size', '1']);
+  assert.equal(first.code, 0, JSON.stringify(first.json));
+  assert.deepEqual(first.json.entries, [
+    {
+      residentId: residents[0],
+      debtMinor: '350',
+      currency: 'EUR',
+      reason: 'INSUFFICIENT_FUNDS',
+      since: '2026-01-01T00:00:00.000Z',
+    },
+  ]);
+  const second = await citypass(['deny-list', '--page-token', first.json.nextPageToken as string]);
+  assert.deepEqual(
+    (second.json.entries as { residentId: string }[]).map((entry) => entry.residentId),
+    [residents[1]],
+  );
+  const refused = await citypass(['deny-list', '--page-token', 'nope']);
+  assert.equal(refused.code, 1);
+  assert.equal(refused.json.error?.reason, 'PAGE_TOKEN_INVALID');
 });

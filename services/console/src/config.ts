@@ -15,11 +15,16 @@ export const consoleSchema = {
     description: "the console's client secret at identity (identity's IDENTITY_CONSOLE_CLIENT_SECRET)",
   }),
   CONSOLE_IDENTITY_GRPC: env.string({ default: '127.0.0.1:7101' }),
+  CONSOLE_TRANSIT_GRPC: env.string({
+    default: '127.0.0.1:7300',
+    description: "transit's gRPC address (gates, fare rules, the deny list), called with the operator's own token",
+  }),
   CONSOLE_SESSION_IDLE_S: env.int({ default: 30 * 60, min: 60, max: 12 * 3600 }),
   CONSOLE_REAUTH_MAX_AGE_S: env.int({
     default: 5 * 60,
     min: 0,
-    description: 'a dangerous action (revoking a credential) asks for a new sign-in when the last is older',
+    description:
+      'a dangerous action (revoking a credential, putting fare rules) asks for a new sign-in when the last is older',
   }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };

@@ -1,9 +1,10 @@
 // What the console's routes need, built once in server.ts.
 import type { Context } from 'hono';
-import { resources } from '@citypass/contracts';
+import { resources, type Resource } from '@citypass/contracts';
 import { bearer, type PromiseClient } from '@citypass/platform/grpc';
 import type { Logger } from '@citypass/platform/log';
 import type { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import type { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import type { ConsoleConfig } from './config.ts';
 import type { OidcClient } from './oidc_client.ts';
 import type { Session, SessionStore } from './sessions.ts';
@@ -14,6 +15,7 @@ export interface ConsoleDeps {
   readonly sessions: SessionStore;
   readonly oidc: OidcClient;
   readonly identity: PromiseClient<typeof IdentityServiceService>;
+  readonly transit: PromiseClient<typeof TransitServiceService>;
   readonly now: () => number;
 }
 
@@ -23,14 +25,34 @@ export interface ConsoleEnv {
 
 export type ConsoleContext = Context<ConsoleEnv>;
 
-/** Call metadata carrying the signed-in operator's own token for identity (never a shared secret). */
+/**
+ * The signed-in operator's own access token for one service's resource, from their own grant (never a shared
+ * secret), and the scopes identity allowed it for their roles. One refresh at a time per session.
+ */
+export async function operatorToken(
+  deps: ConsoleDeps,
+  session: Session,
+  resource: Resource,
+): Promise<{ token: string; scope: string }> {
+  if (session.signedIn === undefined) throw new Error('operatorToken without a signed-in operator');
+  const signedIn = session.signedIn;
+  const next = session.refreshing.then(() => deps.oidc.tokenFor(signedIn, resource));
+  session.refreshing = next.catch(() => undefined);
+  return await next;
+}
+
+/** Call metadata carrying the signed-in operator's own token for identity. */
 export async function asOperatorOnIdentity(
   deps: ConsoleDeps,
   session: Session,
 ): Promise<{ metadata: ReturnType<typeof bearer> }> {
-  if (session.signedIn === undefined) throw new Error('asOperatorOnIdentity without a signed-in operator');
-  const signedIn = session.signedIn;
-  const next = session.refreshing.then(() => deps.oidc.tokenFor(signedIn, resources.identity));
-  session.refreshing = next.catch(() => undefined);
-  return { metadata: bearer((await next).token) };
+  return { metadata: bearer((await operatorToken(deps, session, resources.identity)).token) };
+}
+
+/** Call metadata carrying the signed-in operator's own token for transit. */
+export async function asOperatorOnTransit(
+  deps: ConsoleDeps,
+  session: Session,
+): Promise<{ metadata: ReturnType<typeof bearer> }> {
+  return { metadata: bearer((await operatorToken(deps, session, resources.transit)).token) };
 }

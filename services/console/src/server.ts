@@ -1,4 +1,4 @@
-// Wires the console together: the OIDC client, sessions, identity's gRPC client, the pages, and the HTTP listener.
+// Wires the console together: the OIDC client, sessions, identity's and transit's gRPC clients, the pages, and the HTTP listener.
 // main.ts calls it with the parsed config; tests call it too.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,6 +12,7 @@ import { isDomainError } from '@citypass/platform/errors';
 import { promiseClient } from '@citypass/platform/grpc';
 import type { Logger } from '@citypass/platform/log';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { addAuthRoutes, sessionMiddleware } from './auth_routes.ts';
 import type { ConsoleConfig } from './config.ts';
 import type { ConsoleDeps, ConsoleEnv } from './deps.ts';
@@ -21,6 +22,7 @@ import { addHomePage } from './pages/home.ts';
 import { layout } from './pages/layout.ts';
 import { addOnboardPages } from './pages/onboard.ts';
 import { addResidentPages } from './pages/residents.ts';
+import { addTransitPages } from './pages/transit.ts';
 import { csrfCheck, securityHeaders } from './security.ts';
 import { runPeriodically } from '@citypass/platform/periodic';
 import { SessionStore } from './sessions.ts';
@@ -63,6 +65,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   addOnboardPages(app, deps);
   addResidentPages(app, deps);
   addAuditPage(app, deps);
+  addTransitPages(app, deps);
   app.notFound((c) => c.html(layout('Not found', c.get('session'), html`<p><a href="/">Home</a></p>`), 404));
   app.onError((error, c) => {
     const session = c.get('session') as ConsoleEnv['Variables']['session'] | undefined;
@@ -94,12 +97,14 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
 
 export async function startConsole(config: ConsoleConfig, logger: Logger): Promise<RunningConsole> {
   const identity = promiseClient(IdentityServiceService, config.CONSOLE_IDENTITY_GRPC);
+  const transit = promiseClient(TransitServiceService, config.CONSOLE_TRANSIT_GRPC);
   const sessions = new SessionStore(config.CONSOLE_SESSION_IDLE_S * 1000);
   const deps: ConsoleDeps = {
     config,
     logger,
     sessions,
     identity,
+    transit,
     now: Date.now,
     oidc: new OidcClient({
       issuer: config.CONSOLE_IDENTITY_ISSUER,
@@ -130,6 +135,7 @@ export async function startConsole(config: ConsoleConfig, logger: Logger): Promi
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       identity.close();
+      transit.close();
     },
   };
 }

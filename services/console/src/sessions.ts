@@ -30,6 +30,9 @@ export interface PendingRevocation {
   readonly reason: string;
 }
 
+/** Fare rules waiting for the operator to sign in again: the form as they sent it. */
+export type PendingFareRules = Readonly<Record<string, string>>;
+
 export interface Session {
   readonly id: string;
   readonly csrfToken: string;
@@ -37,6 +40,7 @@ export interface Session {
   signedIn?: SignedIn;
   pendingSignIn?: PendingSignIn;
   pendingRevocation?: PendingRevocation;
+  pendingFareRules?: PendingFareRules;
   /** One token refresh at a time per session (identity may rotate the refresh token). */
   refreshing: Promise<unknown>;
 }

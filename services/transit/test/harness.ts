@@ -2,7 +2,7 @@
 // onboarded as the city's `transit` service, a gate client with its token, residents with phones and money.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { ListGatesRequest, TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { createPresentation } from '@citypass/credential';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
@@ -42,12 +42,15 @@ export interface TransitHarness {
  * Transit and the wallet share a clock that starts at 08:00 UTC tomorrow (mid-morning in Aurelia, far from the
  * 04:30 end of the service day, whenever the tests run) and that tests move ahead.
  */
-export async function startTransitHarness(overrides: Record<string, string> = {}): Promise<TransitHarness> {
+export async function startTransitHarness(
+  overrides: Record<string, string> = {},
+  identityOverrides: Record<string, string> = {},
+): Promise<TransitHarness> {
   const tomorrow = new Date();
   tomorrow.setUTCHours(24 + 8, 0, 0, 0);
   const state = { clockOffsetMs: tomorrow.getTime() - Date.now() };
   const now = (): number => Date.now() + state.clockOffsetMs;
-  const wallet = await startWalletHarness({}, {}, { now });
+  const wallet = await startWalletHarness({}, {}, { now }, identityOverrides);
   const identity = wallet.identity;
   const onboarded = await identity.operator.onboardService({
     idempotencyKey: randomBytes(8).toString('hex'),
@@ -96,7 +99,7 @@ export async function startTransitHarness(overrides: Record<string, string> = {}
   const operatorToken = await tokenFor('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
   const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
   const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
-  const { gates: all } = await operator.listGates({});
+  const { gates: all } = await operator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }));
   await operator.assignGates({ clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
   const anonymous = promiseClient(TransitServiceService, address);
   const db = createPool(database.url, { max: 4 });

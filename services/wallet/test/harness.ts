@@ -54,14 +54,12 @@ export async function startWalletHarness(
   overrides: Record<string, string> = {},
   nats: { config?: string; identityUser?: string; walletUser?: string } = {},
   clock: WalletClock = {},
+  identityOverrides: Record<string, string> = {},
 ): Promise<WalletHarness> {
-  const identity = await startHarness(
-    {},
-    {
-      ...(nats.config === undefined ? {} : { natsConfig: nats.config }),
-      ...(nats.identityUser === undefined ? {} : { natsUser: nats.identityUser }),
-    },
-  );
+  const identity = await startHarness(identityOverrides, {
+    ...(nats.config === undefined ? {} : { natsConfig: nats.config }),
+    ...(nats.identityUser === undefined ? {} : { natsUser: nats.identityUser }),
+  });
   const database = await testPostgres();
   const config = loadWalletConfig({
     WALLET_GRPC_HOST: '127.0.0.1',

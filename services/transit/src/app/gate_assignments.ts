@@ -6,6 +6,7 @@ import { transitReasons, serviceScope } from '@citypass/contracts';
 import type { Gate as GateMessage } from '@citypass/proto/transit/v1/transit';
 import { invalidArgument, notFound, permissionDenied } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
+import type { Gate } from '../gtfs/feed.ts';
 import type { FareBook } from './fare_book.ts';
 import type { GateAssignmentStore } from './transit_store.ts';
 import { commonReasons } from '@citypass/platform/reasons';
@@ -59,11 +60,11 @@ export class GateAssignments {
   }
 
   list(fares: FareBook): GateMessage[] {
-    return [...fares.gates.values()].map((gate) => ({
-      gateId: gate.id,
-      stationId: gate.stationId,
-      name: gate.name,
-      clientId: this.#clientOf.get(gate.id) ?? '',
-    }));
+    return [...fares.gates.values()].map((gate) => this.describe(gate));
+  }
+
+  /** The gate on the wire, with the client it is assigned to ('' when none). */
+  describe(gate: Gate): GateMessage {
+    return { gateId: gate.id, stationId: gate.stationId, name: gate.name, clientId: this.#clientOf.get(gate.id) ?? '' };
   }
 }

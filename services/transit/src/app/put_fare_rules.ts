@@ -8,6 +8,7 @@ import {
 } from '@citypass/proto/transit/v1/transit';
 import { alreadyExists, failedPrecondition } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
+import type { FareRules } from '../domain/fare_rules.ts';
 import { parseServiceDate, serviceDayOf } from '../domain/service_day.ts';
 import type { FareBook } from './fare_book.ts';
 import { fareRulesFromProto, fareRulesToProto } from './fare_rules_json.ts';
@@ -33,17 +34,7 @@ export async function putFareRules(
       }
       return first;
     }
-    const added = await tx.fareRules.all();
-    const lastVersion = added.at(-1)?.version ?? deps.fares.feedVersions.at(-1)?.version ?? 0;
-    const rules = fareRulesFromProto(request.rules, lastVersion + 1);
-    const today = serviceDayOf(deps.now(), deps.fares.schedule.serviceDay);
-    if (parseServiceDate(rules.effectiveFrom, 'effective_from') <= today) {
-      throw failedPrecondition(
-        transitReasons.EFFECTIVE_DATE_NOT_FUTURE,
-        'new fare rules take effect from a later service day than today',
-      );
-    }
-    deps.fares.withVersions([...added, rules]); // the domain's checks, with the versions before it
+    const rules = candidateFareRules(deps, await tx.fareRules.all(), request.rules);
     if ((await tx.fareRules.add(rules, `${operator}:${key}`)) === 'effective_date_taken') {
       throw alreadyExists(transitReasons.EFFECTIVE_DATE_TAKEN, 'a version already takes effect on that service day');
     }
@@ -51,4 +42,27 @@ export async function putFareRules(
   });
   await deps.fares.reload();
   return { rules: fareRulesToProto(created) };
+}
+
+/**
+ * The operator's proposed rules as the next version after `added` (operators' versions so far), refused for every
+ * reason PutFareRules refuses them: the shape, a service day not after today, the domain's checks against the
+ * network and the versions before it. PreviewFareRules checks a candidate with this too.
+ */
+export function candidateFareRules(
+  deps: { fares: FareBook; now: () => number },
+  added: readonly FareRules[],
+  message: FareRulesMessage | undefined,
+): FareRules {
+  const lastVersion = added.at(-1)?.version ?? deps.fares.feedVersions.at(-1)?.version ?? 0;
+  const rules = fareRulesFromProto(message, lastVersion + 1);
+  const today = serviceDayOf(deps.now(), deps.fares.schedule.serviceDay);
+  if (parseServiceDate(rules.effectiveFrom, 'effective_from') <= today) {
+    throw failedPrecondition(
+      transitReasons.EFFECTIVE_DATE_NOT_FUTURE,
+      'new fare rules take effect from a later service day than today',
+    );
+  }
+  deps.fares.withVersions([...added, rules]); // the domain's checks, with the versions before it
+  return rules;
 }

@@ -32,6 +32,18 @@ export interface TapStore {
   traceContextOf(tapId: string): Promise<Readonly<Record<string, string>>>;
   /** The presentation a recorded tap carried: the mandate its journey is charged with. */
   presentationOf(tapId: string): Promise<string | undefined>;
+  /**
+   * Riders who tapped in [fromMs, untilMs), by resident id after `afterResidentId`, at most `limit` of them, each
+   * with their concession and their taps in that time in time order.
+   */
+  ridersBetween(fromMs: number, untilMs: number, afterResidentId: string, limit: number): Promise<RiderTaps[]>;
+}
+
+/** One rider's taps in a time range, with the concession settlement prices them at. */
+export interface RiderTaps {
+  readonly residentId: string;
+  readonly concession: string;
+  readonly taps: readonly Tap[];
 }
 
 /** A tap a gate opened for, as recorded. */
@@ -197,6 +209,18 @@ export interface DenyListStore {
   clear(residentId: string): Promise<DenyListEntry | undefined>;
   find(residentId: string): Promise<DenyListEntry | undefined>;
   residents(): Promise<string[]>;
+  /** Residents on the list, longest there first (by since, then resident id), after `after`; at most `limit`. */
+  page(after: DenyListCursor | undefined, limit: number): Promise<DeniedResident[]>;
+}
+
+/** Where a page of the deny list ended: the last entry's since (epoch microseconds, exact) and resident. */
+export interface DenyListCursor {
+  readonly sinceMicros: bigint;
+  readonly residentId: string;
+}
+
+export interface DeniedResident extends DenyListEntry, DenyListCursor {
+  readonly reason: string;
 }
 
 export interface GateAssignmentStore {

@@ -9,8 +9,11 @@ import type { GateDeps } from '../app/gate_calls.ts';
 import { findJourney } from '../app/find_journey.ts';
 import { getCapProgress } from '../app/get_cap_progress.ts';
 import { gateConfig } from '../app/get_gate_config.ts';
+import { listDenyList } from '../app/list_deny_list.ts';
 import { listFareRules } from '../app/list_fare_rules.ts';
+import { listGates } from '../app/list_gates.ts';
 import { listJourneys } from '../app/list_journeys.ts';
+import { previewFareRules } from '../app/preview_fare_rules.ts';
 import { putFareRules } from '../app/put_fare_rules.ts';
 import { residentOf, type RiderDeps } from '../app/rider_view.ts';
 import { tap } from '../app/tap.ts';
@@ -50,7 +53,9 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
           request.gateIds,
         ),
       }),
-      listGates: () => Promise.resolve({ gates: deps.assignments.list(deps.fares) }),
+      listGates: (request) => Promise.resolve(listGates(deps, request)),
+      previewFareRules: (request) => previewFareRules(deps, request),
+      listDenyList: (request) => listDenyList(deps, request),
       findJourney: (request) => findJourney(deps, request.holdId),
     },
     {
@@ -63,6 +68,8 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
       listFareRules: operator,
       assignGates: operator,
       listGates: operator,
+      previewFareRules: operator,
+      listDenyList: operator,
       findJourney: operator,
     },
     transitFieldLimits,

@@ -31,6 +31,32 @@ export function postgresDenyListStore(db: Queryable): DenyListStore {
       const row = rows[0];
       return row === undefined ? undefined : { debtMinor: minorUnits(BigInt(row.debt_minor)), currency: row.currency };
     },
+    async page(after, limit) {
+      const { rows } = await db.query<{
+        resident_id: string;
+        debt_minor: string;
+        currency: string;
+        reason: string;
+        since_micros: string;
+      }>(
+        `
+        SELECT resident_id, debt_minor, currency, reason,
+               ((extract(epoch FROM since) * 1000000)::numeric(20, 0))::text AS since_micros
+          FROM deny_list
+         WHERE $1::bigint IS NULL
+            OR (since, resident_id) > (timestamptz 'epoch' + $1::bigint * interval '1 microsecond', $2::uuid)
+         ORDER BY since, resident_id
+         LIMIT $3`,
+        [after?.sinceMicros ?? null, after?.residentId ?? null, limit],
+      );
+      return rows.map((row) => ({
+        residentId: row.resident_id,
+        debtMinor: minorUnits(BigInt(row.debt_minor)),
+        currency: row.currency,
+        reason: row.reason,
+        sinceMicros: BigInt(row.since_micros),
+      }));
+    },
     async residents() {
       const { rows } = await db.query<{ resident_id: string }>('SELECT resident_id FROM deny_list');
       return rows.map((row) => row.resident_id);

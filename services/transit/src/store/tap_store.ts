@@ -18,14 +18,32 @@ export function postgresTapStore(db: Queryable): TapStore {
            WHERE resident_id = $1 AND tapped_at >= $2 AND tapped_at < $3 ORDER BY tapped_at, id`,
               [residentId, new Date(fromMs), new Date(untilMs)],
             );
-      return rows.map(
-        (row): Tap => ({
-          id: row.id,
-          stationId: row.station_id,
-          direction: row.direction,
-          atMs: row.tapped_at.getTime(),
-        }),
+      return rows.map(tapOf);
+    },
+    async ridersBetween(fromMs, untilMs, afterResidentId, limit) {
+      const { rows } = await db.query<TapRow & { resident_id: string; concession: string }>(
+        `
+        WITH chosen AS (
+          SELECT DISTINCT resident_id FROM taps
+           WHERE tapped_at >= $1 AND tapped_at < $2 AND ($3::uuid IS NULL OR resident_id > $3::uuid)
+           ORDER BY resident_id LIMIT $4
+        )
+        SELECT t.resident_id, r.concession, t.id, t.station_id, t.direction, t.tapped_at
+          FROM chosen JOIN taps t USING (resident_id) JOIN riders r USING (resident_id)
+         WHERE t.tapped_at >= $1 AND t.tapped_at < $2
+         ORDER BY t.resident_id, t.tapped_at, t.id`,
+        [new Date(fromMs), new Date(untilMs), afterResidentId === '' ? null : afterResidentId, limit],
       );
+      const riders: { residentId: string; concession: string; taps: Tap[] }[] = [];
+      for (const row of rows) {
+        let rider = riders.at(-1);
+        if (rider?.residentId !== row.resident_id) {
+          rider = { residentId: row.resident_id, concession: row.concession, taps: [] };
+          riders.push(rider);
+        }
+        rider.taps.push(tapOf(row));
+      }
+      return riders;
     },
     async traceContextOf(tapId) {
       const { rows } = await db.query<{ trace_context: Record<string, string> }>(
@@ -39,6 +57,10 @@ export function postgresTapStore(db: Queryable): TapStore {
       return rows[0]?.presentation;
     },
   };
+}
+
+function tapOf(row: TapRow): Tap {
+  return { id: row.id, stationId: row.station_id, direction: row.direction, atMs: row.tapped_at.getTime() };
 }
 
 interface TapRow {
