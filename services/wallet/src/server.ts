@@ -8,7 +8,7 @@ import {
   PresentationVerifier,
   revocationsFrom,
 } from '@citypass/credential';
-import { walletReasons, resources, walletEventSubjects } from '@citypass/contracts';
+import { liveSubjects, walletReasons, resources, walletEventSubjects } from '@citypass/contracts';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
@@ -18,6 +18,7 @@ import { observeOutboxLag, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool } from '@citypass/platform/pg';
 import { untilReady } from '@citypass/platform/until_ready';
 import { startRetentionPruner } from '@citypass/platform/retention';
+import { DeclineCounter } from './app/decline_counts.ts';
 import { openAccount } from './app/open_account.ts';
 import type { WalletDeps } from './app/deps.ts';
 import { serveCharges } from './bus/charge_handlers.ts';
@@ -27,7 +28,9 @@ import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
 import { prepareSchema } from './store/schema.ts';
 import { createWalletStore } from './store/wallet_store.ts';
+import { flushDeclines, startDeclineFlush } from './workers/decline_flush.ts';
 import { startHoldSweeper } from './workers/hold_expiry.ts';
+import { DeclinesCounted } from '@citypass/proto/wallet/v1/wallet';
 
 export interface RunningWallet {
   readonly grpcPort: number;
@@ -117,8 +120,22 @@ export async function startWallet(
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
     tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
+    declines: new DeclineCounter(now),
     now,
   };
+  // Each batch of declines written is also the live views' feed (core NATS: a publish is a buffered write).
+  const publishDeclines = (counts: readonly { service: string; reason: string; count: bigint }[]): void => {
+    const message = {
+      countedAt: new Date(now()),
+      declines: counts.map(({ service, reason, count }) => ({ service, reason, count })),
+    };
+    bus.nc.publish(liveSubjects.walletDeclines, DeclinesCounted.encode(message).finish());
+  };
+  const declineFlush = startDeclineFlush(store, deps.declines, {
+    intervalMs: config.WALLET_DECLINE_FLUSH_MS,
+    logger,
+    published: publishDeclines,
+  });
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
   );
@@ -134,6 +151,10 @@ export async function startWallet(
     async stop() {
       await grpc.shutdown(2_000);
       await charges.stop();
+      await declineFlush.stop();
+      await flushDeclines(store, deps.declines, logger, publishDeclines).catch((error: unknown) => {
+        logger.warn('the last declines counted were not written', { error });
+      });
       await sweeper.stop();
       await identityEvents.stop();
       await statusFollower.stop();

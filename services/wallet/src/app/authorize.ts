@@ -41,6 +41,7 @@ export async function authorize(
       service: caller.service,
       reason: isDomainError(error) ? error.reason : commonReasons.INTERNAL,
     });
+    if (isDomainError(error)) deps.declines.count(caller.service, error.reason);
     throw error;
   }
 }

@@ -3,6 +3,7 @@ import type { WalletScopeVerb } from '@citypass/contracts';
 import type { PresentationVerifier } from '@citypass/credential';
 import type { KeyQueue } from '@citypass/platform/key_queue';
 import type { Logger } from '@citypass/platform/log';
+import type { DeclineCounter } from './decline_counts.ts';
 import type { WalletStore } from './store.ts';
 
 export interface RiskLimits {
@@ -23,6 +24,8 @@ export interface WalletDeps {
   readonly holdTtlDefaultS: number;
   readonly holdTtlMaxS: number;
   readonly tapSettlement: TapSettlement;
+  /** Declined authorizations, counted in memory and written in batches (workers/decline_flush.ts). */
+  readonly declines: DeclineCounter;
   readonly now: () => number;
 }
 

@@ -1,0 +1,170 @@
+// Operators (`wallet:admin`, which moves no money) read any service's merchant account, holds and settlement report
+// by naming the service, and the declines per reason; services still read only their own.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { liveSubjects, operatorScopes, resources } from '@citypass/contracts';
+import { connectBus } from '@citypass/platform/bus';
+import { isDomainError } from '@citypass/platform/errors';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { DeclinesCounted, WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
+import { startWalletHarness, waitFor, type ServiceClient, type WalletHarness } from './harness.ts';
+
+let h: WalletHarness;
+let shop: ServiceClient;
+let operator: PromiseClient<typeof WalletServiceService>;
+before(async () => {
+  h = await startWalletHarness({ WALLET_DECLINE_FLUSH_MS: '50' });
+  shop = await h.service('shop');
+  const response = await h.identity.clientCredentialsToken(
+    'operator',
+    h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    resources.wallet,
+    operatorScopes.wallet,
+  );
+  assert.equal(response.status, 200);
+  const token = ((await response.json()) as { access_token: string }).access_token;
+  operator = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(token) });
+});
+after(async () => {
+  operator.close();
+  await h.stop();
+});
+
+const key = (): string => randomBytes(12).toString('hex');
+const eur = (amountMinor: bigint): { amountMinor: bigint; currency: string } => ({ amountMinor, currency: 'EUR' });
+const today = (): string => new Date().toISOString().slice(0, 10);
+
+function refusedWith(kind: string, reason: string): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(isDomainError(error));
+    assert.equal(`${error.kind} ${error.reason}`, `${kind} ${reason}`);
+    return true;
+  };
+}
+
+test("operator reads - a service's balance, holds and settlement report by name; a service reads only its own", async () => {
+  const phone = await h.resident();
+  await h.topUp(phone, 5_000n);
+  const { hold } = await shop.wallet.authorize({
+    idempotencyKey: key(),
+    amount: eur(1_250n),
+    presentation: phone.present('shop'),
+    reference: 'order-1',
+    holdTtlSeconds: 0,
+    settlesTap: false,
+  });
+  await shop.wallet.capture({ idempotencyKey: key(), holdId: hold?.holdId ?? '', amountMinor: 1_000n });
+
+  const balance = await operator.getBalance({ residentId: '', currency: '', service: 'shop' });
+  assert.deepEqual(balance, { balance: eur(1_000n), available: eur(1_000n) });
+  const holds = await operator.listHolds({ status: '', pageSize: 10, pageToken: '', service: 'shop' });
+  assert.deepEqual(
+    holds.holds.map((each) => [each.holdId, each.status, each.capturedMinor]),
+    [[hold?.holdId, 'captured', 1_000n]],
+  );
+  const report = await operator.getSettlementReport({ date: today(), currency: 'EUR', service: 'shop' });
+  assert.equal(report.service, 'shop');
+  assert.equal(report.capturedMinor, 1_000n);
+  assert.equal(report.captures, 1);
+
+  // A service naming itself reads its own; naming another, or reading a balance by name, is refused.
+  const own = await shop.wallet.listHolds({ status: '', pageSize: 10, pageToken: '', service: 'shop' });
+  assert.equal(own.holds.length, 1);
+  const other = await h.service('other');
+  await assert.rejects(
+    other.wallet.listHolds({ status: '', pageSize: 10, pageToken: '', service: 'shop' }),
+    refusedWith('permission_denied', 'SCOPE_MISSING'),
+  );
+  await assert.rejects(
+    other.wallet.getSettlementReport({ date: today(), currency: 'EUR', service: 'shop' }),
+    refusedWith('permission_denied', 'SCOPE_MISSING'),
+  );
+  await assert.rejects(
+    other.wallet.getBalance({ residentId: '', currency: '', service: 'shop' }),
+    refusedWith('permission_denied', 'SCOPE_MISSING'),
+  );
+  // Bad names and targets change nothing and say why.
+  await assert.rejects(
+    operator.getBalance({ residentId: '', currency: '', service: 'Shop!' }),
+    refusedWith('invalid_argument', 'SERVICE_INVALID'),
+  );
+  await assert.rejects(
+    operator.getBalance({ residentId: '', currency: '', service: 'shop', payer: 'fund' }),
+    refusedWith('invalid_argument', 'BALANCE_TARGET_INVALID'),
+  );
+  await assert.rejects(
+    operator.getBalance({ residentId: '', currency: '', service: 'nobody' }),
+    refusedWith('failed_precondition', 'MERCHANT_ACCOUNT_NOT_FOUND'),
+  );
+  await assert.rejects(
+    operator.listHolds({ status: '', pageSize: 10, pageToken: '', service: 'x'.repeat(65) }),
+    refusedWith('invalid_argument', 'SERVICE_INVALID'),
+  );
+});
+
+test('operator reads - declines are counted per service and reason, written and published in batches', async () => {
+  const bus = await connectBus({ servers: h.identity.nats.url, name: 'declines-test' });
+  const published: DeclinesCounted[] = [];
+  const subscription = bus.nc.subscribe(liveSubjects.walletDeclines, {
+    callback: (error, message) => {
+      if (error === null) published.push(DeclinesCounted.decode(message.data));
+    },
+  });
+  try {
+    const poor = await h.resident();
+    await h.topUp(poor, 100n);
+    const decline = (amountMinor: bigint) =>
+      shop.wallet.authorize({
+        idempotencyKey: key(),
+        amount: eur(amountMinor),
+        presentation: poor.present('shop'),
+        reference: '',
+        holdTtlSeconds: 0,
+        settlesTap: false,
+      });
+    await assert.rejects(decline(500n), refusedWith('failed_precondition', 'INSUFFICIENT_FUNDS'));
+    await assert.rejects(decline(700n), refusedWith('failed_precondition', 'INSUFFICIENT_FUNDS'));
+    // A presentation addressed to another service is a mandate refusal, counted too.
+    await assert.rejects(
+      shop.wallet.authorize({
+        idempotencyKey: key(),
+        amount: eur(10n),
+        presentation: poor.present('elsewhere'),
+        reference: '',
+        holdTtlSeconds: 0,
+        settlesTap: false,
+      }),
+    );
+    const counts = async (): Promise<Record<string, bigint>> => {
+      const { declines } = await operator.listDeclines({ date: today() });
+      return Object.fromEntries(
+        declines.filter((each) => each.service === 'shop').map((each) => [each.reason, each.count]),
+      );
+    };
+    await waitFor(async () => Object.keys(await counts()).length === 2, 'declines written');
+    const written = await counts();
+    assert.equal(written.INSUFFICIENT_FUNDS, 2n);
+    assert.equal(
+      Object.values(written).reduce((sum, each) => sum + each, 0n),
+      3n,
+    );
+    await waitFor(() => Promise.resolve(published.length > 0), 'declines published');
+    const live = published.flatMap((batch) => batch.declines).filter((each) => each.reason === 'INSUFFICIENT_FUNDS');
+    assert.equal(
+      live.reduce((sum, each) => sum + each.count, 0n),
+      2n,
+    );
+    await assert.rejects(
+      shop.wallet.listDeclines({ date: today() }),
+      refusedWith('permission_denied', 'SCOPE_MISSING'),
+    );
+    await assert.rejects(
+      operator.listDeclines({ date: '2026-02-30' }),
+      refusedWith('invalid_argument', 'DATE_INVALID'),
+    );
+  } finally {
+    subscription.unsubscribe();
+    await bus.close();
+  }
+});
