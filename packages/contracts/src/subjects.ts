@@ -46,11 +46,11 @@ export const healthBillingEventSubjects = {
 
 /**
  * Live views' feeds (core NATS, not JetStream: nothing stores them, a message nobody listens to is gone). Outside
- * `<svc>.v1.events.>`, so the services' streams do not capture them. Payloads: wallet.proto DeclinesCounted,
+ * `<svc>.v1.events.>`, so the services' streams do not capture them. Payloads: wallet.proto AuthorizationsCounted,
  * transit.proto TapDecided and SettlementBacklog.
  */
 export const liveSubjects = {
-  walletDeclines: 'wallet.v1.live.declines',
+  walletAuthorizations: 'wallet.v1.live.authorizations',
   transitTaps: 'transit.v1.live.taps',
   transitSettlement: 'transit.v1.live.settlement',
 } as const;

@@ -18,7 +18,7 @@ import { observeOutboxLag, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool } from '@citypass/platform/pg';
 import { untilReady } from '@citypass/platform/until_ready';
 import { startRetentionPruner } from '@citypass/platform/retention';
-import { DeclineCounter } from './app/decline_counts.ts';
+import { AuthorizationCounter } from './app/authorization_counts.ts';
 import { openAccount } from './app/open_account.ts';
 import type { WalletDeps } from './app/deps.ts';
 import { serveCharges } from './bus/charge_handlers.ts';
@@ -28,9 +28,13 @@ import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
 import { prepareSchema } from './store/schema.ts';
 import { createWalletStore } from './store/wallet_store.ts';
-import { flushDeclines, startDeclineFlush } from './workers/decline_flush.ts';
+import {
+  flushAuthorizationCounts,
+  startAuthorizationCountsFlush,
+  type CountsPublisher,
+} from './workers/authorization_counts_flush.ts';
 import { startHoldSweeper } from './workers/hold_expiry.ts';
-import { DeclinesCounted } from '@citypass/proto/wallet/v1/wallet';
+import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
 
 export interface RunningWallet {
   readonly grpcPort: number;
@@ -120,21 +124,22 @@ export async function startWallet(
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
     tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
-    declines: new DeclineCounter(now),
+    counts: new AuthorizationCounter(now),
     now,
   };
-  // Each batch of declines written is also the live views' feed (core NATS: a publish is a buffered write).
-  const publishDeclines = (counts: readonly { service: string; reason: string; count: bigint }[]): void => {
+  // What each flush counted is also the live views' feed (core NATS: a publish is a buffered write).
+  const publishCounts: CountsPublisher = ({ approved, declines }) => {
     const message = {
       countedAt: new Date(now()),
-      declines: counts.map(({ service, reason, count }) => ({ service, reason, count })),
+      approved,
+      declines: declines.map(({ service, reason, count }) => ({ service, reason, count })),
     };
-    bus.nc.publish(liveSubjects.walletDeclines, DeclinesCounted.encode(message).finish());
+    bus.nc.publish(liveSubjects.walletAuthorizations, AuthorizationsCounted.encode(message).finish());
   };
-  const declineFlush = startDeclineFlush(store, deps.declines, {
-    intervalMs: config.WALLET_DECLINE_FLUSH_MS,
+  const countsFlush = startAuthorizationCountsFlush(store, deps.counts, {
+    intervalMs: config.WALLET_COUNTS_FLUSH_MS,
     logger,
-    published: publishDeclines,
+    published: publishCounts,
   });
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
@@ -151,8 +156,8 @@ export async function startWallet(
     async stop() {
       await grpc.shutdown(2_000);
       await charges.stop();
-      await declineFlush.stop();
-      await flushDeclines(store, deps.declines, logger, publishDeclines).catch((error: unknown) => {
+      await countsFlush.stop();
+      await flushAuthorizationCounts(store, deps.counts, logger, publishCounts).catch((error: unknown) => {
         logger.warn('the last declines counted were not written', { error });
       });
       await sweeper.stop();

@@ -7,14 +7,14 @@ import { liveSubjects, operatorScopes, resources } from '@citypass/contracts';
 import { connectBus } from '@citypass/platform/bus';
 import { isDomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
-import { DeclinesCounted, WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
+import { AuthorizationsCounted, WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { startWalletHarness, waitFor, type ServiceClient, type WalletHarness } from './harness.ts';
 
 let h: WalletHarness;
 let shop: ServiceClient;
 let operator: PromiseClient<typeof WalletServiceService>;
 before(async () => {
-  h = await startWalletHarness({ WALLET_DECLINE_FLUSH_MS: '50' });
+  h = await startWalletHarness({ WALLET_COUNTS_FLUSH_MS: '50' });
   shop = await h.service('shop');
   const response = await h.identity.clientCredentialsToken(
     'operator',
@@ -103,18 +103,18 @@ test("operator reads - a service's balance, holds and settlement report by name;
   );
 });
 
-test('operator reads - declines are counted per service and reason, written and published in batches', async () => {
+test('operator reads - declines are counted per service and reason, written and published in batches with the approvals', async () => {
   const bus = await connectBus({ servers: h.identity.nats.url, name: 'declines-test' });
-  const published: DeclinesCounted[] = [];
-  const subscription = bus.nc.subscribe(liveSubjects.walletDeclines, {
+  const published: AuthorizationsCounted[] = [];
+  const subscription = bus.nc.subscribe(liveSubjects.walletAuthorizations, {
     callback: (error, message) => {
-      if (error === null) published.push(DeclinesCounted.decode(message.data));
+      if (error === null) published.push(AuthorizationsCounted.decode(message.data));
     },
   });
   try {
     const poor = await h.resident();
     await h.topUp(poor, 100n);
-    const decline = (amountMinor: bigint) =>
+    const decline = (amountMinor: bigint): ReturnType<typeof shop.wallet.authorize> =>
       shop.wallet.authorize({
         idempotencyKey: key(),
         amount: eur(amountMinor),
@@ -123,6 +123,8 @@ test('operator reads - declines are counted per service and reason, written and 
         holdTtlSeconds: 0,
         settlesTap: false,
       });
+    await bus.nc.flush();
+    await decline(50n);
     await assert.rejects(decline(500n), refusedWith('failed_precondition', 'INSUFFICIENT_FUNDS'));
     await assert.rejects(decline(700n), refusedWith('failed_precondition', 'INSUFFICIENT_FUNDS'));
     // A presentation addressed to another service is a mandate refusal, counted too.
@@ -149,7 +151,10 @@ test('operator reads - declines are counted per service and reason, written and 
       Object.values(written).reduce((sum, each) => sum + each, 0n),
       3n,
     );
-    await waitFor(() => Promise.resolve(published.length > 0), 'declines published');
+    await waitFor(
+      () => Promise.resolve(published.flatMap((batch) => batch.declines).length >= 2),
+      'declines published',
+    );
     const live = published.flatMap((batch) => batch.declines).filter((each) => each.reason === 'INSUFFICIENT_FUNDS');
     assert.equal(
       live.reduce((sum, each) => sum + each.count, 0n),

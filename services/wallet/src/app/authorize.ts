@@ -34,6 +34,7 @@ export async function authorize(
   try {
     const response = await authorizeOnce(deps, caller, request, deadlineMs);
     walletMetrics.authorizations.add(1, { outcome: 'approved', service: caller.service });
+    deps.counts.approved(caller.service);
     return response;
   } catch (error) {
     walletMetrics.authorizations.add(1, {
@@ -41,7 +42,7 @@ export async function authorize(
       service: caller.service,
       reason: isDomainError(error) ? error.reason : commonReasons.INTERNAL,
     });
-    if (isDomainError(error)) deps.declines.count(caller.service, error.reason);
+    if (isDomainError(error)) deps.counts.declined(caller.service, error.reason);
     throw error;
   }
 }
