@@ -4,7 +4,9 @@ import { resources } from '@citypass/contracts';
 import { bearer, type PromiseClient } from '@citypass/platform/grpc';
 import type { Logger } from '@citypass/platform/log';
 import type { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
+import type { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import type { ConsoleConfig } from './config.ts';
+import type { LiveViews } from './live/live_views.ts';
 import type { OidcClient } from './oidc_client.ts';
 import type { Session, SessionStore } from './sessions.ts';
 
@@ -14,6 +16,9 @@ export interface ConsoleDeps {
   readonly sessions: SessionStore;
   readonly oidc: OidcClient;
   readonly identity: PromiseClient<typeof IdentityServiceService>;
+  readonly wallet: PromiseClient<typeof WalletServiceService>;
+  /** What the live views show, fed from NATS (in memory only). */
+  readonly live: LiveViews;
   readonly now: () => number;
 }
 
@@ -23,14 +28,31 @@ export interface ConsoleEnv {
 
 export type ConsoleContext = Context<ConsoleEnv>;
 
+/** The signed-in operator's own access token for `resource`, refreshed one at a time per session. */
+export async function operatorToken(
+  deps: ConsoleDeps,
+  session: Session,
+  resource: string,
+): Promise<{ token: string; scope: string }> {
+  if (session.signedIn === undefined) throw new Error('operatorToken without a signed-in operator');
+  const signedIn = session.signedIn;
+  const next = session.refreshing.then(() => deps.oidc.tokenFor(signedIn, resource));
+  session.refreshing = next.catch(() => undefined);
+  return next;
+}
+
 /** Call metadata carrying the signed-in operator's own token for identity (never a shared secret). */
 export async function asOperatorOnIdentity(
   deps: ConsoleDeps,
   session: Session,
 ): Promise<{ metadata: ReturnType<typeof bearer> }> {
-  if (session.signedIn === undefined) throw new Error('asOperatorOnIdentity without a signed-in operator');
-  const signedIn = session.signedIn;
-  const next = session.refreshing.then(() => deps.oidc.tokenFor(signedIn, resources.identity));
-  session.refreshing = next.catch(() => undefined);
-  return { metadata: bearer((await next).token) };
+  return { metadata: bearer((await operatorToken(deps, session, resources.identity)).token) };
+}
+
+/** The same for the wallet: the operator's `wallet:admin`, which reads and moves no money. */
+export async function asOperatorOnWallet(
+  deps: ConsoleDeps,
+  session: Session,
+): Promise<{ metadata: ReturnType<typeof bearer> }> {
+  return { metadata: bearer((await operatorToken(deps, session, resources.wallet)).token) };
 }

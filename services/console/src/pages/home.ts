@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { resources } from '@citypass/contracts';
-import type { ConsoleDeps, ConsoleEnv } from '../deps.ts';
+import { operatorToken, type ConsoleDeps, type ConsoleEnv } from '../deps.ts';
 import { layout } from './layout.ts';
 
 export function addHomePage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
@@ -17,9 +17,7 @@ export function addHomePage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
       ['transit', resources.transit],
       ['wallet', resources.wallet],
     ] as const) {
-      const next = session.refreshing.then(() => deps.oidc.tokenFor(signedIn, resource));
-      session.refreshing = next.catch(() => undefined);
-      scopes.push([name, (await next).scope || 'none']);
+      scopes.push([name, (await operatorToken(deps, session, resource)).scope || 'none']);
     }
     return c.html(
       layout(
@@ -36,6 +34,8 @@ ${new Date(signedIn.authTimeMs).toISOString()}.</p>
 <li><a href="/onboard">Onboard a city service</a></li>
 <li><a href="/residents">Create or find a resident</a></li>
 <li><a href="/audit">Read the audit log</a></li>
+<li><a href="/wallet">A service's money: balance, holds, settlement, declines</a></li>
+<li><a href="/live">The city now</a> and <a href="/live/taps">the gate taps as they happen</a></li>
 </ul>`,
         '/',
       ),

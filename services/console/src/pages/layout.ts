@@ -25,6 +25,8 @@ const links = [
   ['/onboard', 'Onboard a service'],
   ['/residents', 'Residents'],
   ['/audit', 'Audit'],
+  ['/wallet', 'Wallet'],
+  ['/live', 'The city now'],
 ] as const;
 
 export function layout(title: string, session: Session | undefined, body: Html, current = ''): Html {
@@ -38,6 +40,7 @@ export function layout(title: string, session: Session | undefined, body: Html, 
 <title>${title} · citypass console</title>
 <link rel="stylesheet" href="/static/console.css">
 <script src="/static/htmx.min.js" defer></script>
+<script src="/static/sse.min.js" defer></script>
 </head>
 <body>
 <header>

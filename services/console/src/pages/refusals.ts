@@ -22,6 +22,10 @@ const fieldOfReason: Readonly<Record<string, string>> = {
   SUBJECT_ID_INVALID: 'subject',
   ACTION_INVALID: 'action',
   RESIDENT_ID_INVALID: 'resident_id',
+  SERVICE_INVALID: 'service',
+  MERCHANT_ACCOUNT_NOT_FOUND: 'service',
+  CURRENCY_UNSUPPORTED: 'currency',
+  DATE_INVALID: 'date',
 };
 
 /** Refusals a person can fix in the form (not sign-in or permission problems, which have their own pages). */
