@@ -1,15 +1,20 @@
 // A real identity (its own database, NATS and ports) with the console registered as its client, an operator
-// account or two, and the console started in this process on a free port.
+// account or two, and the console started in this process on a free port. With `services`, identity is the one of a
+// transit harness (the wallet and transit beside it on the same NATS), and the console reads the wallet and follows
+// the live feeds there.
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@citypass/platform/log';
 import { freePort } from '@citypass/platform/testing';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { secret, startHarness, type IdentityHarness } from '../../identity/test/harness.ts';
+import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
 import { loadConsoleConfig, type ConsoleConfig } from '../src/config.ts';
 import { startConsole, type RunningConsole } from '../src/server.ts';
 
 export interface ConsoleHarness {
   readonly identity: IdentityHarness;
+  /** With `services`: the wallet and transit (and their harness helpers). */
+  readonly services: TransitHarness | undefined;
   readonly console: RunningConsole;
   readonly config: ConsoleConfig;
   readonly url: string;
@@ -18,14 +23,19 @@ export interface ConsoleHarness {
   stop(): Promise<void>;
 }
 
-export async function startConsoleHarness(overrides: Record<string, string> = {}): Promise<ConsoleHarness> {
+export async function startConsoleHarness(
+  overrides: Record<string, string> = {},
+  options: { services?: boolean } = {},
+): Promise<ConsoleHarness> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const clientSecret = secret();
-  const identity = await startHarness({
+  const identityOverrides = {
     IDENTITY_CONSOLE_CLIENT_SECRET: clientSecret,
     IDENTITY_CONSOLE_REDIRECT_URIS: `${url}/callback`,
-  });
+  };
+  const services = options.services === true ? await startTransitHarness({}, identityOverrides) : undefined;
+  const identity = services?.wallet.identity ?? (await startHarness(identityOverrides));
   const config = loadConsoleConfig({
     CONSOLE_HTTP_HOST: '127.0.0.1',
     CONSOLE_HTTP_PORT: String(port),
@@ -33,12 +43,15 @@ export async function startConsoleHarness(overrides: Record<string, string> = {}
     CONSOLE_IDENTITY_ISSUER: identity.issuer,
     CONSOLE_CLIENT_SECRET: clientSecret,
     CONSOLE_IDENTITY_GRPC: `127.0.0.1:${identity.identity.grpcPort}`,
+    ...(services === undefined ? {} : { CONSOLE_WALLET_GRPC: services.wallet.address }),
+    NATS_URL: identity.nats.url,
     LOG_LEVEL: 'error',
     ...overrides,
   });
   const running = await startConsole(config, createLogger('console-test', 'error'));
   return {
     identity,
+    services,
     console: running,
     config,
     url,
@@ -54,7 +67,8 @@ export async function startConsoleHarness(overrides: Record<string, string> = {}
     },
     async stop() {
       await running.stop();
-      await identity.stop();
+      if (services === undefined) await identity.stop();
+      else await services.stop();
     },
   };
 }

@@ -42,12 +42,15 @@ export interface TransitHarness {
  * Transit and the wallet share a clock that starts at 08:00 UTC tomorrow (mid-morning in Aurelia, far from the
  * 04:30 end of the service day, whenever the tests run) and that tests move ahead.
  */
-export async function startTransitHarness(overrides: Record<string, string> = {}): Promise<TransitHarness> {
+export async function startTransitHarness(
+  overrides: Record<string, string> = {},
+  identityOverrides: Record<string, string> = {},
+): Promise<TransitHarness> {
   const tomorrow = new Date();
   tomorrow.setUTCHours(24 + 8, 0, 0, 0);
   const state = { clockOffsetMs: tomorrow.getTime() - Date.now() };
   const now = (): number => Date.now() + state.clockOffsetMs;
-  const wallet = await startWalletHarness({}, {}, { now });
+  const wallet = await startWalletHarness({}, {}, { now }, identityOverrides);
   const identity = wallet.identity;
   const onboarded = await identity.operator.onboardService({
     idempotencyKey: randomBytes(8).toString('hex'),

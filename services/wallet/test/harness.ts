@@ -49,19 +49,18 @@ export interface WalletHarness {
 /**
  * `nats`: broker users and permissions; identity and the wallet connect as the users named. `clock`: the wallet's
  * clock (identity keeps the real one), e.g. running ahead so that presentations made now are old to the wallet.
+ * `identityOverrides`: identity's environment (e.g. the console's client secret and redirect URIs).
  */
 export async function startWalletHarness(
   overrides: Record<string, string> = {},
   nats: { config?: string; identityUser?: string; walletUser?: string } = {},
   clock: WalletClock = {},
+  identityOverrides: Record<string, string> = {},
 ): Promise<WalletHarness> {
-  const identity = await startHarness(
-    {},
-    {
-      ...(nats.config === undefined ? {} : { natsConfig: nats.config }),
-      ...(nats.identityUser === undefined ? {} : { natsUser: nats.identityUser }),
-    },
-  );
+  const identity = await startHarness(identityOverrides, {
+    ...(nats.config === undefined ? {} : { natsConfig: nats.config }),
+    ...(nats.identityUser === undefined ? {} : { natsUser: nats.identityUser }),
+  });
   const database = await testPostgres();
   const config = loadWalletConfig({
     WALLET_GRPC_HOST: '127.0.0.1',
