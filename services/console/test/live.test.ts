@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import type { TapResponse } from '@citypass/proto/transit/v1/transit';
 import type { TransitHarness } from '../../transit/test/harness.ts';
@@ -47,6 +47,15 @@ async function signedIn(page: Page, path: string, username: string, password: st
   await signInAtIdentity(page, { issuer: h.identity.issuer, consoleUrl: h.url }, username, password);
 }
 
+/** Console errors the CSP reported on any page of `context`: none may appear (no inline script or style). */
+function cspViolationsOf(context: BrowserContext): string[] {
+  const violations: string[] = [];
+  context.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
+
 /** The numbers column of a chart's table, summed (the window only grows during a test: it keeps 15 minutes). */
 async function chartTotal(page: Page, chartId: string): Promise<number> {
   const cells = await page.locator(`#${chartId} tbody td:nth-child(2)`).allTextContents();
@@ -56,6 +65,7 @@ async function chartTotal(page: Page, chartId: string): Promise<number> {
 test('live - revoke a credential in the console and watch a gate refuse it on the live feed, without a reload', async () => {
   const password = await h.operator('lena', [OperatorRole.OPERATOR_ROLE_ADMIN]);
   const context = await browser.newContext();
+  const cspViolations = cspViolationsOf(context);
   const feed = await context.newPage();
   await signedIn(feed, '/live/taps', 'lena', password);
   await feed.getByRole('heading', { name: 'Gate taps, live' }).waitFor();
@@ -114,6 +124,7 @@ test('live - revoke a credential in the console and watch a gate refuse it on th
   assert.equal(await city.evaluate('window.citypassLoadedOnce'), true, 'the city-now page was not reloaded');
   await checkAccessibility(city, 'the city now after a tap (sse)');
   await shot(city, '11-city-now');
+  assert.deepEqual(cspViolations, []);
   await context.close();
 });
 
@@ -147,6 +158,7 @@ test("live - wallet pages: a service's balance, holds and settlement CSV to the 
 
   const password = await h.operator('fran', [OperatorRole.OPERATOR_ROLE_FINANCE]);
   const context = await browser.newContext();
+  const cspViolations = cspViolationsOf(context);
   const page = await context.newPage();
   await signedIn(page, '/wallet', 'fran', password);
   await checkAccessibility(page, 'wallet');
@@ -205,6 +217,7 @@ test("live - wallet pages: a service's balance, holds and settlement CSV to the 
   assert.match(await page.locator('#reconciliation-status').innerText(), /the books are in order/);
   await checkAccessibility(page, 'wallet: reconciliation');
   await shot(page, '14-wallet-reconciliation');
+  assert.deepEqual(cspViolations, []);
   await context.close();
 
   // An operator whose roles do not include the wallet is refused by the wallet itself.
