@@ -625,6 +625,21 @@ test('nats permissions - each user is refused exactly what it must not do, and a
       ['subscribe', '_INBOX.wallet.>'],
       ['publish', `$JS.API.CONSUMER.CREATE.${streams.identity}.reader`],
     ],
+    console: [
+      ['subscribe', 'wallet.v1.>'],
+      ['subscribe', 'wallet.v1.authorize', 'wallet'],
+      ['subscribe', 'wallet.v1.events.>'],
+      ['subscribe', 'identity.v1.events.>'],
+      ['subscribe', 'transit.v1.events.>'],
+      ['subscribe', '_INBOX.wallet.>'],
+      ['subscribe', `$KV.${statusBucket}.>`],
+      ['publish', 'transit.v1.live.taps'],
+      ['publish', 'wallet.v1.live.authorizations'],
+      ['publish', 'identity.v1.events.credential.revoked'],
+      ['publish', 'wallet.v1.authorize'],
+      ['publish', '_INBOX.forged.reply'],
+      ['publish', `$JS.API.CONSUMER.CREATE.${streams.identity}.reader`],
+    ],
   };
   const allowed: Record<NatsUser, Attempt[]> = {
     gate: [
@@ -642,8 +657,15 @@ test('nats permissions - each user is refused exactly what it must not do, and a
       ['subscribe', '_INBOX.health_billing.probe.>'],
       ['publish', 'health_billing.v1.events.bill.paid'],
     ],
+    console: [
+      ['subscribe', '_INBOX.console.probe.>'],
+      ['subscribe', 'transit.v1.live.>'],
+      ['subscribe', 'wallet.v1.live.authorizations'],
+      ['subscribe', 'identity.v1.events.credential.revoked'],
+      ['publish', '$JS.API.INFO'],
+    ],
   };
-  for (const user of ['gate', 'identity', 'wallet', 'transit', 'health_billing'] as const) {
+  for (const user of ['gate', 'identity', 'wallet', 'transit', 'health_billing', 'console'] as const) {
     assert.deepEqual(
       await refused(nats, user, [...forbidden[user], ...allowed[user]]),
       forbidden[user].map(refusal).sort(),

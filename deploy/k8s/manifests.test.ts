@@ -836,6 +836,7 @@ test('k8s - the dev NATS admits only the citypass users, and each service logs i
     ['wallet', 'NATS_WALLET_PASSWORD'],
     ['transit', 'NATS_TRANSIT_PASSWORD'],
     ['health_billing', 'NATS_HEALTH_BILLING_PASSWORD'],
+    ['console', 'NATS_CONSOLE_PASSWORD'],
     ['gate', 'NATS_GATE_PASSWORD'],
   ]);
   assert.doesNotMatch(
@@ -861,7 +862,7 @@ test('k8s - the dev NATS admits only the citypass users, and each service logs i
   assert.deepEqual(keysOf('nats-users'), variables);
 
   // Each service's NATS_URL (nats://<user>:<password>@nats:4222) comes from its own Secret only.
-  for (const service of ['identity', 'wallet', 'transit', 'health-billing']) {
+  for (const service of ['identity', 'wallet', 'transit', 'health-billing', 'console']) {
     const container = (find('Deployment', service) as IDeployment).spec?.template.spec?.containers[0];
     assert.ok(container);
     assert.ok(keysOf(`${service}-secrets`).includes('NATS_URL'), `${service}-secrets has NATS_URL`);
@@ -1643,7 +1644,7 @@ test('k8s - kustomize builds render manifests that pass the same checks', (t) =>
   }
 });
 
-test('k8s - the console: one replica (sessions in memory), HTTP probes, the variables consoleSchema reads, egress to identity only', () => {
+test('k8s - the console: one replica (sessions in memory), HTTP probes, the variables consoleSchema reads, egress to identity, the wallet and NATS only', () => {
   const src = sources();
   const find = (kind: string, name: string): object => {
     const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith('base/console/'));
@@ -1666,11 +1667,16 @@ test('k8s - the console: one replica (sessions in memory), HTTP probes, the vari
   const config = (find('ConfigMap', 'console-config') as IConfigMap).data ?? {};
   const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'console-secrets');
   const secretKeys = Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {});
-  assert.deepEqual(secretKeys, ['CONSOLE_CLIENT_SECRET']);
+  assert.deepEqual(secretKeys, ['CONSOLE_CLIENT_SECRET', 'NATS_URL']);
   const literal = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? '']));
   const names = [...Object.keys(config), ...secretKeys, ...Object.keys(literal)];
   assert.deepEqual(envDrift(names, consoleSchema, TELEMETRY_ENV), []);
-  const loaded = loadConsoleConfig({ ...config, ...literal, CONSOLE_CLIENT_SECRET: 'x'.repeat(32) });
+  const loaded = loadConsoleConfig({
+    ...config,
+    ...literal,
+    CONSOLE_CLIENT_SECRET: 'x'.repeat(32),
+    NATS_URL: 'nats://console:p@nats:4222',
+  });
   assert.equal(loaded.CONSOLE_HTTP_PORT, 7500);
   const identityConfig = (
     src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'identity-config')?.obj as IConfigMap | undefined
@@ -1678,8 +1684,19 @@ test('k8s - the console: one replica (sessions in memory), HTTP probes, the vari
   assert.equal(identityConfig?.IDENTITY_CONSOLE_REDIRECT_URIS, `${config.CONSOLE_PUBLIC_URL ?? ''}/callback`);
   const policy = (find('NetworkPolicy', 'console') as INetworkPolicy).spec;
   assert.deepEqual(rulePorts(policy?.ingress), ['TCP/7500', 'TCP/9468']);
-  assert.deepEqual(rulePorts(policy?.egress), ['TCP/443', 'TCP/53', 'TCP/7100', 'TCP/7101', 'TCP/7300', 'UDP/53']);
+  assert.deepEqual(rulePorts(policy?.egress), [
+    'TCP/4222',
+    'TCP/443',
+    'TCP/53',
+    'TCP/7100',
+    'TCP/7101',
+    'TCP/7200',
+    'TCP/7300',
+    'UDP/53',
+  ]);
   assertEgressToIdentityOnly(policy);
   const toTransit = (policy?.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7300));
   assert.deepEqual(toTransit?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'transit' } } }]);
+  const toWallet = (policy?.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7200));
+  assert.deepEqual(toWallet?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'wallet' } } }]);
 });

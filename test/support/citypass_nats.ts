@@ -12,8 +12,8 @@ import { Kvm } from '@nats-io/kv';
 import { connect, PermissionViolationError, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type LocalNats } from '@citypass/platform/testing';
 
-// health_billing's password must be set too: nats-server refuses a config whose $NATS_<USER>_PASSWORD is undefined.
-export const natsUsers = ['identity', 'wallet', 'transit', 'health_billing', 'gate'] as const;
+// health_billing's and console's passwords must be set too: nats-server refuses a config whose $NATS_<USER>_PASSWORD is undefined.
+export const natsUsers = ['identity', 'wallet', 'transit', 'health_billing', 'console', 'gate'] as const;
 export type NatsUser = (typeof natsUsers)[number];
 
 const k8sDir = join(import.meta.dirname, '..', '..', 'deploy', 'k8s');

@@ -17,6 +17,7 @@ export {
 export {
   healthBillingEventSubjects,
   identityEventSubjects,
+  liveSubjects,
   transitEventSubjects,
   walletEventSubjects,
   walletRequestSubjects,

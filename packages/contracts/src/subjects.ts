@@ -45,3 +45,14 @@ export const healthBillingEventSubjects = {
   billVoided: 'health_billing.v1.events.bill.voided',
   billCorrected: 'health_billing.v1.events.bill.corrected',
 } as const;
+
+/**
+ * Live views' feeds (core NATS, not JetStream: nothing stores them, a message nobody listens to is gone). Outside
+ * `<svc>.v1.events.>`, so the services' streams do not capture them. Payloads: wallet.proto AuthorizationsCounted,
+ * transit.proto TapDecided and SettlementBacklog.
+ */
+export const liveSubjects = {
+  walletAuthorizations: 'wallet.v1.live.authorizations',
+  transitTaps: 'transit.v1.live.taps',
+  transitSettlement: 'transit.v1.live.settlement',
+} as const;

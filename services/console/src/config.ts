@@ -19,6 +19,11 @@ export const consoleSchema = {
     default: '127.0.0.1:7300',
     description: "transit's gRPC address (gates, fare rules, the deny list), called with the operator's own token",
   }),
+  CONSOLE_WALLET_GRPC: env.string({ default: '127.0.0.1:7200', description: "the wallet's gRPC (operator reads)" }),
+  NATS_URL: env.string({
+    default: 'nats://127.0.0.1:4222',
+    description: 'the live views read from NATS (deployed: the read-only console user, nats://console:<password>@...)',
+  }),
   CONSOLE_SESSION_IDLE_S: env.int({ default: 30 * 60, min: 60, max: 12 * 3600 }),
   CONSOLE_REAUTH_MAX_AGE_S: env.int({
     default: 5 * 60,

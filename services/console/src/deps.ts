@@ -5,7 +5,9 @@ import { bearer, type PromiseClient } from '@citypass/platform/grpc';
 import type { Logger } from '@citypass/platform/log';
 import type { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import type { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import type { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import type { ConsoleConfig } from './config.ts';
+import type { LiveViews } from './live/live_views.ts';
 import type { OidcClient } from './oidc_client.ts';
 import type { Session, SessionStore } from './sessions.ts';
 
@@ -16,6 +18,9 @@ export interface ConsoleDeps {
   readonly oidc: OidcClient;
   readonly identity: PromiseClient<typeof IdentityServiceService>;
   readonly transit: PromiseClient<typeof TransitServiceService>;
+  readonly wallet: PromiseClient<typeof WalletServiceService>;
+  /** What the live views show, fed from NATS (in memory only). */
+  readonly live: LiveViews;
   readonly now: () => number;
 }
 
@@ -55,4 +60,12 @@ export async function asOperatorOnTransit(
   session: Session,
 ): Promise<{ metadata: ReturnType<typeof bearer> }> {
   return { metadata: bearer((await operatorToken(deps, session, resources.transit)).token) };
+}
+
+/** The same for the wallet: the operator's `wallet:admin`, which reads and moves no money. */
+export async function asOperatorOnWallet(
+  deps: ConsoleDeps,
+  session: Session,
+): Promise<{ metadata: ReturnType<typeof bearer> }> {
+  return { metadata: bearer((await operatorToken(deps, session, resources.wallet)).token) };
 }

@@ -1,4 +1,5 @@
-// Wires the console together: the OIDC client, sessions, identity's and transit's gRPC clients, the pages, and the HTTP listener.
+// Wires the console together: the OIDC client, sessions, identity's, transit's and the wallet's gRPC clients, the
+// live feeds from NATS, the pages, and the HTTP listener.
 // main.ts calls it with the parsed config; tests call it too.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,13 +12,20 @@ import { html } from 'hono/html';
 import { isDomainError } from '@citypass/platform/errors';
 import { promiseClient } from '@citypass/platform/grpc';
 import type { Logger } from '@citypass/platform/log';
+import { connectBus } from '@citypass/platform/bus';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { addAuthRoutes, sessionMiddleware } from './auth_routes.ts';
 import type { ConsoleConfig } from './config.ts';
 import type { ConsoleDeps, ConsoleEnv } from './deps.ts';
+import { LiveViews } from './live/live_views.ts';
+import { followLiveFeeds } from './live/nats_feed.ts';
 import { OidcClient } from './oidc_client.ts';
 import { addAuditPage } from './pages/audit.ts';
+import { addCityNowPage } from './pages/city_now.ts';
+import { addLiveTapsPage } from './pages/live_taps.ts';
+import { addWalletPages } from './pages/wallet.ts';
 import { addHomePage } from './pages/home.ts';
 import { layout } from './pages/layout.ts';
 import { addOnboardPages } from './pages/onboard.ts';
@@ -35,13 +43,15 @@ export interface RunningConsole {
 const formBodyLimitBytes = 16 * 1024;
 const sweepIntervalMs = 60_000;
 
-/** htmx from its npm package (version pinned in package.json), served from the console's own origin. */
+/** htmx and its sse extension from their npm packages (versions pinned in package.json), from the console's origin. */
 function staticFiles(): Map<string, { body: string; type: string }> {
   const require = createRequire(import.meta.url);
   const htmx = readFileSync(join(require.resolve('htmx.org/package.json'), '..', 'dist', 'htmx.min.js'), 'utf8');
+  const sse = readFileSync(join(require.resolve('htmx-ext-sse/package.json'), '..', 'dist', 'sse.min.js'), 'utf8');
   const css = readFileSync(join(import.meta.dirname, '..', 'static', 'console.css'), 'utf8');
   return new Map([
     ['/static/htmx.min.js', { body: htmx, type: 'text/javascript; charset=utf-8' }],
+    ['/static/sse.min.js', { body: sse, type: 'text/javascript; charset=utf-8' }],
     ['/static/console.css', { body: css, type: 'text/css; charset=utf-8' }],
   ]);
 }
@@ -66,6 +76,9 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   addResidentPages(app, deps);
   addAuditPage(app, deps);
   addTransitPages(app, deps);
+  addWalletPages(app, deps);
+  addCityNowPage(app, deps);
+  addLiveTapsPage(app, deps);
   app.notFound((c) => c.html(layout('Not found', c.get('session'), html`<p><a href="/">Home</a></p>`), 404));
   app.onError((error, c) => {
     const session = c.get('session') as ConsoleEnv['Variables']['session'] | undefined;
@@ -98,6 +111,10 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
 export async function startConsole(config: ConsoleConfig, logger: Logger): Promise<RunningConsole> {
   const identity = promiseClient(IdentityServiceService, config.CONSOLE_IDENTITY_GRPC);
   const transit = promiseClient(TransitServiceService, config.CONSOLE_TRANSIT_GRPC);
+  const wallet = promiseClient(WalletServiceService, config.CONSOLE_WALLET_GRPC);
+  const live = new LiveViews();
+  const bus = await connectBus({ servers: config.NATS_URL, name: 'console', logger });
+  const feeds = followLiveFeeds(bus, live, logger);
   const sessions = new SessionStore(config.CONSOLE_SESSION_IDLE_S * 1000);
   const deps: ConsoleDeps = {
     config,
@@ -105,6 +122,8 @@ export async function startConsole(config: ConsoleConfig, logger: Logger): Promi
     sessions,
     identity,
     transit,
+    wallet,
+    live,
     now: Date.now,
     oidc: new OidcClient({
       issuer: config.CONSOLE_IDENTITY_ISSUER,
@@ -134,8 +153,11 @@ export async function startConsole(config: ConsoleConfig, logger: Logger): Promi
       await sweep.stop();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      feeds.stop();
+      await bus.close();
       identity.close();
       transit.close();
+      wallet.close();
     },
   };
 }

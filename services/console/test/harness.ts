@@ -1,6 +1,7 @@
 // A real identity (its own database, NATS and ports) with the console registered as its client, an operator
-// account or two, and the console started in this process on a free port. With `transit`, identity is the one a
-// real transit (with its wallet) uses, and the console calls that transit.
+// account or two, and the console started in this process on a free port. With `services`, identity is the one of a
+// transit harness (the wallet and transit beside it on the same NATS), and the console calls that transit and wallet
+// and follows the live feeds there.
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@citypass/platform/log';
 import { freePort } from '@citypass/platform/testing';
@@ -12,8 +13,8 @@ import { startConsole, type RunningConsole } from '../src/server.ts';
 
 export interface ConsoleHarness {
   readonly identity: IdentityHarness;
-  /** Started only when asked for. */
-  readonly transit: TransitHarness | undefined;
+  /** With `services`: the wallet and transit (and their harness helpers). */
+  readonly services: TransitHarness | undefined;
   readonly console: RunningConsole;
   readonly config: ConsoleConfig;
   readonly url: string;
@@ -24,7 +25,7 @@ export interface ConsoleHarness {
 
 export async function startConsoleHarness(
   overrides: Record<string, string> = {},
-  options: { transit?: boolean } = {},
+  options: { services?: boolean } = {},
 ): Promise<ConsoleHarness> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -33,8 +34,8 @@ export async function startConsoleHarness(
     IDENTITY_CONSOLE_CLIENT_SECRET: clientSecret,
     IDENTITY_CONSOLE_REDIRECT_URIS: `${url}/callback`,
   };
-  const transit = options.transit === true ? await startTransitHarness({}, identityOverrides) : undefined;
-  const identity = transit?.wallet.identity ?? (await startHarness(identityOverrides));
+  const services = options.services === true ? await startTransitHarness({}, identityOverrides) : undefined;
+  const identity = services?.wallet.identity ?? (await startHarness(identityOverrides));
   const config = loadConsoleConfig({
     CONSOLE_HTTP_HOST: '127.0.0.1',
     CONSOLE_HTTP_PORT: String(port),
@@ -42,14 +43,17 @@ export async function startConsoleHarness(
     CONSOLE_IDENTITY_ISSUER: identity.issuer,
     CONSOLE_CLIENT_SECRET: clientSecret,
     CONSOLE_IDENTITY_GRPC: `127.0.0.1:${identity.identity.grpcPort}`,
-    ...(transit === undefined ? {} : { CONSOLE_TRANSIT_GRPC: transit.address }),
+    ...(services === undefined
+      ? {}
+      : { CONSOLE_WALLET_GRPC: services.wallet.address, CONSOLE_TRANSIT_GRPC: services.address }),
+    NATS_URL: identity.nats.url,
     LOG_LEVEL: 'error',
     ...overrides,
   });
   const running = await startConsole(config, createLogger('console-test', 'error'));
   return {
     identity,
-    transit,
+    services,
     console: running,
     config,
     url,
@@ -65,7 +69,8 @@ export async function startConsoleHarness(
     },
     async stop() {
       await running.stop();
-      await (transit === undefined ? identity.stop() : transit.stop());
+      if (services === undefined) await identity.stop();
+      else await services.stop();
     },
   };
 }

@@ -22,8 +22,8 @@ let h: ConsoleHarness;
 let transit: TransitHarness;
 let browser: Browser;
 before(async () => {
-  h = await startConsoleHarness({ CONSOLE_REAUTH_MAX_AGE_S: String(reauthMaxAgeS) }, { transit: true });
-  transit = h.transit ?? assert.fail('transit was asked for');
+  h = await startConsoleHarness({ CONSOLE_REAUTH_MAX_AGE_S: String(reauthMaxAgeS) }, { services: true });
+  transit = h.services ?? assert.fail('transit was asked for');
   browser = await launchChromium();
 });
 after(async () => {

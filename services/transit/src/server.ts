@@ -36,6 +36,7 @@ import { startFareBookReload } from './workers/fare_book_reload.ts';
 import { startGateAssignmentsReload } from './workers/gate_assignments_reload.ts';
 import { startSettler, type Settler } from './workers/settler.ts';
 import { startTopUpConsumer } from './bus/topup_consumer.ts';
+import { natsLiveFeed } from './bus/live_feed.ts';
 import { natsWalletLink } from './bus/wallet_link.ts';
 import type { TransitConfig } from './config.ts';
 import { addTransitService, transitServiceName } from './grpc/transit_service.ts';
@@ -134,10 +135,14 @@ export async function startTransit(
       .join(' '),
   });
   const settlementDeps = { store, fares, wallet: natsWalletLink(bus.nc, credentials), denyList, logger, now };
+  const live = natsLiveFeed(bus.nc);
   const settler = startSettler(settlementDeps, {
     intervalMs: config.TRANSIT_SETTLE_INTERVAL_MS,
     concurrency: config.TRANSIT_SETTLE_CONCURRENCY,
     logger,
+    onBacklog: (ridersDue) => {
+      live.settlementBacklog({ ridersDue, measuredAt: new Date(now()) });
+    },
   });
   const topUps = await untilReady(logger, 'wallet event stream', () =>
     startTopUpConsumer({
@@ -164,6 +169,7 @@ export async function startTransit(
     issuer: config.IDENTITY_ISSUER,
     issuerJwks: jwks,
     buckets: { credentialStatus: config.IDENTITY_STATUS_BUCKET, denyList: config.TRANSIT_DENY_BUCKET },
+    live,
     now,
   });
   const grpcPort = await grpc.listen(config.TRANSIT_GRPC_HOST, config.TRANSIT_GRPC_PORT);

@@ -54,6 +54,12 @@ export const walletSchema = {
     max: 10_000,
     description: 'writes that may wait behind another on one resident account; past it ACCOUNT_BUSY (retry later)',
   }),
+  WALLET_COUNTS_FLUSH_MS: env.int({
+    default: 1000,
+    min: 10,
+    max: 60_000,
+    description: 'how often the declines counted in memory are written (ListDeclines) and the counts published live',
+  }),
   WALLET_OUTBOX_POLL_MS: env.int({ default: 50, min: 5, description: 'relay poll interval (it also wakes on NOTIFY)' }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };

@@ -8,7 +8,7 @@ import {
   PresentationVerifier,
   revocationsFrom,
 } from '@citypass/credential';
-import { walletReasons, resources, walletEventSubjects } from '@citypass/contracts';
+import { liveSubjects, walletReasons, resources, walletEventSubjects } from '@citypass/contracts';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
@@ -18,6 +18,7 @@ import { observeOutboxLag, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool } from '@citypass/platform/pg';
 import { untilReady } from '@citypass/platform/until_ready';
 import { startRetentionPruner } from '@citypass/platform/retention';
+import { AuthorizationCounter } from './app/authorization_counts.ts';
 import { openAccount } from './app/open_account.ts';
 import type { WalletDeps } from './app/deps.ts';
 import { serveCharges } from './bus/charge_handlers.ts';
@@ -27,7 +28,13 @@ import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
 import { prepareSchema } from './store/schema.ts';
 import { createWalletStore } from './store/wallet_store.ts';
+import {
+  flushAuthorizationCounts,
+  startAuthorizationCountsFlush,
+  type CountsPublisher,
+} from './workers/authorization_counts_flush.ts';
 import { startHoldSweeper } from './workers/hold_expiry.ts';
+import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
 
 export interface RunningWallet {
   readonly grpcPort: number;
@@ -117,8 +124,23 @@ export async function startWallet(
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
     tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
+    counts: new AuthorizationCounter(now),
     now,
   };
+  // What each flush counted is also the live views' feed (core NATS: a publish is a buffered write).
+  const publishCounts: CountsPublisher = ({ approved, declines }) => {
+    const message = {
+      countedAt: new Date(now()),
+      approved,
+      declines: declines.map(({ service, reason, count }) => ({ service, reason, count })),
+    };
+    bus.nc.publish(liveSubjects.walletAuthorizations, AuthorizationsCounted.encode(message).finish());
+  };
+  const countsFlush = startAuthorizationCountsFlush(store, deps.counts, {
+    intervalMs: config.WALLET_COUNTS_FLUSH_MS,
+    logger,
+    published: publishCounts,
+  });
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
   );
@@ -134,6 +156,10 @@ export async function startWallet(
     async stop() {
       await grpc.shutdown(2_000);
       await charges.stop();
+      await countsFlush.stop();
+      await flushAuthorizationCounts(store, deps.counts, logger, publishCounts).catch((error: unknown) => {
+        logger.warn('the last declines counted were not written', { error });
+      });
       await sweeper.stop();
       await identityEvents.stop();
       await statusFollower.stop();

@@ -49,6 +49,7 @@ export interface WalletHarness {
 /**
  * `nats`: broker users and permissions; identity and the wallet connect as the users named. `clock`: the wallet's
  * clock (identity keeps the real one), e.g. running ahead so that presentations made now are old to the wallet.
+ * `identityOverrides`: identity's environment (e.g. the console's client secret and redirect URIs).
  */
 export async function startWalletHarness(
   overrides: Record<string, string> = {},

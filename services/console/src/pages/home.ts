@@ -37,6 +37,8 @@ ${new Date(signedIn.authTimeMs).toISOString()}.</p>
 <li><a href="/transit/gates">Find metro gates and assign them to a gate operator</a></li>
 <li><a href="/transit/fare-rules">Read the fare rules and put a new version, after a preview</a></li>
 <li><a href="/transit/deny-list">See who is denied at the gates for an unpaid fare</a></li>
+<li><a href="/wallet">A service's money: balance, holds, settlement, declines</a></li>
+<li><a href="/live">The city now</a> and <a href="/live/taps">the gate taps as they happen</a></li>
 </ul>`,
         '/',
       ),

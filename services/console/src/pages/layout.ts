@@ -31,6 +31,8 @@ const links = [
   ['/transit/gates', 'Gates'],
   ['/transit/fare-rules', 'Fare rules'],
   ['/transit/deny-list', 'Deny list'],
+  ['/wallet', 'Wallet'],
+  ['/live', 'The city now'],
 ] as const;
 
 export function layout(title: string, session: Session | undefined, body: Html, current = ''): Html {
@@ -44,6 +46,7 @@ export function layout(title: string, session: Session | undefined, body: Html, 
 <title>${title} · citypass console</title>
 <link rel="stylesheet" href="/static/console.css">
 <script src="/static/htmx.min.js" defer></script>
+<script src="/static/sse.min.js" defer></script>
 </head>
 <body>
 <header>

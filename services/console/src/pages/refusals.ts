@@ -54,6 +54,10 @@ const fieldOfReason: Readonly<Record<string, string>> = {
   [transitReasons.UNMATCHED_EXIT_FARE_MISSING]: 'caps',
   [transitReasons.UNMATCHED_EXIT_FARE_NEGATIVE]: 'caps',
   [transitReasons.UNMATCHED_EXIT_FARE_TOO_LARGE]: 'caps',
+  SERVICE_INVALID: 'service',
+  MERCHANT_ACCOUNT_NOT_FOUND: 'service',
+  CURRENCY_UNSUPPORTED: 'currency',
+  DATE_INVALID: 'date',
 };
 
 /** Refusals a person can fix in the form (not sign-in or permission problems, which have their own pages). */

@@ -4,6 +4,7 @@ import type { PresentationVerifier, RevocationSet, VerifiedPresentation } from '
 import { alreadyExists, invalidArgument, notFound, type DomainError } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import { traceFields } from '@citypass/platform/trace_headers';
+import type { LiveFeed } from '../bus/live_feed.ts';
 import type { Gate } from '../gtfs/feed.ts';
 import type { DenyListMirror } from './deny_list.ts';
 import type { FareBook } from './fare_book.ts';
@@ -27,6 +28,8 @@ export interface GateDeps {
   readonly issuer: string;
   readonly issuerJwks: () => Promise<string>;
   readonly buckets: { readonly credentialStatus: string; readonly denyList: string };
+  /** Each online tap's decision, for the live views (published after the gate has its answer). */
+  readonly live: Pick<LiveFeed, 'tapDecided'>;
   readonly now: () => number;
 }
 

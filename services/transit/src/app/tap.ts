@@ -54,6 +54,17 @@ export async function tap(deps: GateDeps, principal: Principal | undefined, requ
   if (request.tapId !== '') deps.answers.remember(tapId, key, answer);
   const { decision, reason } = await answer;
   transitMetrics.taps.add(1, { decision, reason, source: 'online' });
+  // After the answer is on its way: the live feed never holds up a gate (and says nothing of who tapped).
+  setImmediate(() => {
+    deps.live.tapDecided({
+      gateId: gate.id,
+      stationId: gate.stationId,
+      direction,
+      decision,
+      reason,
+      decidedAt: new Date(nowMs),
+    });
+  });
   return answer;
 }
 

@@ -1,35 +1,19 @@
 // Money in a GTFS feed: decimal strings in major units ("2.90") turned into integer minor units (290n) with the
 // currency's ISO 4217 exponent, exactly or not at all. No floating point anywhere. Pure.
+import { knownCurrencies, knownCurrencyExponent } from '@citypass/platform/money';
 import { gtfsError } from './table.ts';
 import { transitReasons } from '@citypass/contracts';
-
-/** ISO 4217 minor-unit exponents of the currencies a feed may use. */
-const exponents: ReadonlyMap<string, number> = new Map([
-  ['EUR', 2],
-  ['USD', 2],
-  ['GBP', 2],
-  ['CHF', 2],
-  ['SEK', 2],
-  ['NOK', 2],
-  ['DKK', 2],
-  ['PLN', 2],
-  ['CZK', 2],
-  ['CAD', 2],
-  ['AUD', 2],
-  ['JPY', 0],
-  ['KRW', 0],
-]);
 
 /** At most 15 digits before the point: far above any fare, far below where bigint size matters. */
 const amountPattern = /^(0|[1-9]\d{0,14})(?:\.(\d+))?$/;
 
 export function currencyExponent(currency: string, where: string): number {
-  const exponent = exponents.get(currency);
+  const exponent = knownCurrencyExponent(currency);
   if (exponent === undefined)
     throw gtfsError(
       transitReasons.GTFS_CURRENCY_UNSUPPORTED,
       where,
-      `currency ${currency} is not one of ${[...exponents.keys()].join(', ')}`,
+      `currency ${currency} is not one of ${knownCurrencies.join(', ')}`,
     );
   return exponent;
 }

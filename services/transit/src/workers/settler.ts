@@ -39,7 +39,13 @@ async function retryLimitDeclines(deps: SettlementDeps): Promise<void> {
 
 export function startSettler(
   deps: SettlementDeps,
-  options: { intervalMs: number; concurrency: number; logger: Logger },
+  options: {
+    intervalMs: number;
+    concurrency: number;
+    logger: Logger;
+    /** Told the backlog each pass began with (the live views' settlement backlog). */
+    onBacklog?: (ridersDue: number) => void;
+  },
 ): Settler {
   let running: Promise<number> | undefined;
   let backlog = 0;
@@ -52,6 +58,7 @@ export function startSettler(
     await retryLimitDeclines(deps);
     const riders = await deps.store.riders.due(1_000, deps.now());
     backlog = riders.length;
+    options.onBacklog?.(backlog);
     let settled = 0;
     const queue = [...riders];
     const worker = async (): Promise<void> => {

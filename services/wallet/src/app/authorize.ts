@@ -32,14 +32,15 @@ export function authorize(
   request: AuthorizeRequest,
   deadlineMs: number,
 ): Promise<AuthorizeResponse> {
-  return countedAuthorization(caller, () => authorizeOnce(deps, caller, request, deadlineMs));
+  return countedAuthorization(deps, caller, () => authorizeOnce(deps, caller, request, deadlineMs));
 }
 
 /** Counts an authorization (or a charge, which is one) as approved or declined with its reason. */
-export async function countedAuthorization<T>(caller: Caller, run: () => Promise<T>): Promise<T> {
+export async function countedAuthorization<T>(deps: WalletDeps, caller: Caller, run: () => Promise<T>): Promise<T> {
   try {
     const response = await run();
     walletMetrics.authorizations.add(1, { outcome: 'approved', service: caller.service });
+    deps.counts.approved(caller.service);
     return response;
   } catch (error) {
     walletMetrics.authorizations.add(1, {
@@ -47,6 +48,7 @@ export async function countedAuthorization<T>(caller: Caller, run: () => Promise
       service: caller.service,
       reason: isDomainError(error) ? error.reason : commonReasons.INTERNAL,
     });
+    if (isDomainError(error)) deps.counts.declined(caller.service, error.reason);
     throw error;
   }
 }

@@ -21,7 +21,7 @@ export function charge(
   request: ChargeRequest,
   deadlineMs: number,
 ): Promise<ChargeResponse> {
-  return countedAuthorization(caller, () => chargeOnce(deps, caller, request, deadlineMs));
+  return countedAuthorization(deps, caller, () => chargeOnce(deps, caller, request, deadlineMs));
 }
 
 async function chargeOnce(

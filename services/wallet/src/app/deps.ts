@@ -3,6 +3,7 @@ import type { WalletScopeVerb } from '@citypass/contracts';
 import type { PresentationVerifier } from '@citypass/credential';
 import type { KeyQueue } from '@citypass/platform/key_queue';
 import type { Logger } from '@citypass/platform/log';
+import type { AuthorizationCounter } from './authorization_counts.ts';
 import type { WalletStore } from './store.ts';
 
 export interface RiskLimits {
@@ -23,6 +24,8 @@ export interface WalletDeps {
   readonly holdTtlDefaultS: number;
   readonly holdTtlMaxS: number;
   readonly tapSettlement: TapSettlement;
+  /** Authorizations approved and declined, counted in memory (workers/authorization_counts_flush.ts). */
+  readonly counts: AuthorizationCounter;
   readonly now: () => number;
 }
 

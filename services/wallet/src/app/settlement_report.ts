@@ -1,4 +1,4 @@
-// Service query: what it captured and refunded on one day (UTC) in one currency, and the net.
+// Service (or operator) query: what a service captured and refunded on one day (UTC) in one currency, and the net.
 import type { GetSettlementReportResponse } from '@citypass/proto/wallet/v1/wallet';
 import { invalidArgument } from '@citypass/platform/errors';
 import { checkCurrency } from './currencies.ts';
@@ -12,8 +12,7 @@ export async function settlementReport(
   currency: string,
 ): Promise<GetSettlementReportResponse> {
   checkCurrency(deps, currency);
-  if (!isCalendarDate(date))
-    throw invalidArgument(walletReasons.DATE_INVALID, 'date must be a real calendar date written YYYY-MM-DD');
+  checkDate(date);
   const { captured, refunded } = await deps.store.statements.settlementTotals(service, date, currency);
   return {
     service,
@@ -25,6 +24,12 @@ export async function settlementReport(
     captures: captured.count,
     refunds: refunded.count,
   };
+}
+
+export function checkDate(date: string): string {
+  if (!isCalendarDate(date))
+    throw invalidArgument(walletReasons.DATE_INVALID, 'date must be a real calendar date written YYYY-MM-DD');
+  return date;
 }
 
 function isCalendarDate(text: string): boolean {

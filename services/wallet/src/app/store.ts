@@ -13,6 +13,7 @@ export interface WalletStore {
   readonly holds: HoldReads;
   readonly statements: StatementReads;
   readonly idempotency: IdempotencyReads;
+  readonly declines: DeclineCounts;
   /** The hot writes, one statement each (see store/ledger/authorize_once.sql). */
   readonly oneStatement: OneStatementWrites;
   /** Runs `work` in one transaction, retried on serialization failures and deadlocks. */
@@ -34,6 +35,8 @@ export interface AccountReads {
   residentBalance(residentId: string, currency: string): Promise<AccountBalance | undefined>;
   /** The payer's account in `currency`, or undefined if it has none (it is not an onboarded insurer). */
   payerBalance(payer: string, currency: string): Promise<AccountBalance | undefined>;
+  /** A service's merchant account in `currency` (its balance only: nothing is reserved on it), or undefined. */
+  merchantBalance(service: string, currency: string): Promise<bigint | undefined>;
   /** The currencies of the resident's accounts, at most `limit`. */
   residentCurrencies(residentId: string, limit: number): Promise<string[]>;
 }
@@ -60,6 +63,21 @@ export interface StatementReads {
 export interface SettlementTotals {
   readonly captured: { readonly totalMinor: bigint; readonly count: number };
   readonly refunded: { readonly totalMinor: bigint; readonly count: number };
+}
+
+/** Declined authorizations per UTC day (YYYY-MM-DD), service and reason. */
+export interface DeclineCount {
+  readonly day: string;
+  readonly service: string;
+  readonly reason: string;
+  readonly count: bigint;
+}
+
+export interface DeclineCounts {
+  /** Adds the counts (one statement): rows for new (day, service, reason) are made, others grow. */
+  add(counts: readonly DeclineCount[]): Promise<void>;
+  /** The day's counts, most declined first, at most `limit`. */
+  onDay(day: string, limit: number): Promise<DeclineCount[]>;
 }
 
 /** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */

@@ -1,6 +1,8 @@
 // WalletService over gRPC: decode -> app -> encode. Services authenticate with identity's JWT access tokens;
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
-// is a payer's read of its own account: authenticated with its token here, since the method is open to residents.
+// is a payer's read of its own account, naming a service an operator's read (`wallet:admin`) of its merchant
+// account: both authenticated with the token here, since the method is open to residents. Operators also read any
+// service's holds and settlement report by naming it (app/account_owner.ts) and the declines (ListDeclines).
 import { operatorScopes } from '@citypass/contracts';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import {
@@ -11,9 +13,11 @@ import {
   type GrpcServer,
   type MethodPolicy,
 } from '@citypass/platform/grpc';
-import { unauthenticated } from '@citypass/platform/errors';
+import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
+import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 import type { GetBalanceRequest, GetBalanceResponse } from '@citypass/proto/wallet/v1/wallet';
+import { accountOwnerFor, isOperator } from '../app/account_owner.ts';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
@@ -23,9 +27,11 @@ import { charge } from '../app/charge.ts';
 import { refund } from '../app/refund.ts';
 import { voidHold } from '../app/void_hold.ts';
 import { getBalance } from '../app/get_balance.ts';
+import { getMerchantBalance } from '../app/get_merchant_balance.ts';
 import { getPayerBalance } from '../app/get_payer_balance.ts';
 import { getHold } from '../app/get_hold.ts';
 import { listHolds } from '../app/list_holds.ts';
+import { listDeclines } from '../app/list_declines.ts';
 import { listStatement } from '../app/list_statement.ts';
 import { reconciliationReport } from '../app/reconciliation_report.ts';
 import { settlementReport } from '../app/settlement_report.ts';
@@ -58,7 +64,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       listHolds: (request, context) =>
         listHolds(
           deps,
-          callerFor(context.principal, ['charge', 'read']).service,
+          accountOwnerFor(context.principal, request.service ?? ''),
           request.status,
           request.pageSize,
           request.pageToken,
@@ -66,7 +72,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       getSettlementReport: (request, context) =>
         settlementReport(
           deps,
-          callerFor(context.principal, ['charge', 'read']).service,
+          accountOwnerFor(context.principal, request.service ?? ''),
           request.date,
           request.currency,
         ),
@@ -75,6 +81,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
         const checks = report.checks.map((check) => ({ ...check, examples: [...check.examples] }));
         return { inOrder: report.ok, checks, checkedAt: new Date(deps.now()) };
       },
+      listDeclines: (request) => listDeclines(deps, request.date),
       getBalance: (request, context) => balance(deps, authenticate, request, context),
       listStatement: async (request, context) =>
         listStatement(
@@ -96,6 +103,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       listHolds: service,
       getSettlementReport: service,
       getReconciliationReport: operator,
+      listDeclines: operator,
       getBalance: resident,
       listStatement: resident,
     },
@@ -110,9 +118,16 @@ async function balance(
   context: CallContext,
 ): Promise<GetBalanceResponse> {
   const payer = request.payer ?? '';
-  if (payer === '')
+  const service = request.service ?? '';
+  if (payer !== '' && service !== '')
+    throw invalidArgument(walletReasons.BALANCE_TARGET_INVALID, 'name a payer or a service, not both');
+  if (payer === '' && service === '')
     return getBalance(deps, await residentFor(deps, presentationOf(context.metadata)), request.currency);
   const token = bearerTokenOf(context.metadata);
-  if (token === '') throw unauthenticated(commonReasons.TOKEN_MISSING, "a payer's read needs its bearer access token");
-  return getPayerBalance(deps, callerFor(await authenticate(token), ['read']), payer, request.currency);
+  if (token === '') throw unauthenticated(commonReasons.TOKEN_MISSING, 'this read needs a bearer access token');
+  const principal = await authenticate(token);
+  if (payer !== '') return getPayerBalance(deps, callerFor(principal, ['read']), payer, request.currency);
+  if (!isOperator(principal))
+    throw permissionDenied(commonReasons.SCOPE_MISSING, "a service's balance is read with wallet:admin");
+  return getMerchantBalance(deps, service, request.currency);
 }

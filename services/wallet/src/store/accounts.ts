@@ -9,6 +9,14 @@ export function accountReads(db: Queryable): AccountReads {
   return {
     residentBalance: (residentId, currency) => balanceOf(db, 'resident', residentId, currency),
     payerBalance: (payer, currency) => balanceOf(db, 'payer', payer, currency),
+    async merchantBalance(service, currency) {
+      const result = await db.query<{ balance_minor: string }>(
+        "SELECT balance_minor FROM accounts WHERE kind = 'merchant' AND owner = $1 AND currency = $2",
+        [service, currency],
+      );
+      const row = result.rows[0];
+      return row === undefined ? undefined : BigInt(row.balance_minor);
+    },
     async residentCurrencies(residentId, limit) {
       const result = await db.query<{ currency: string }>(
         "SELECT currency FROM accounts WHERE kind = 'resident' AND owner = $1 LIMIT $2",

@@ -6,6 +6,7 @@ import { withTransaction, type Pool, type PoolClient } from '@citypass/platform/
 import type { LedgerTransaction, WalletStore } from '../app/store.ts';
 import { accountReads, openAccount } from './accounts.ts';
 import { holdReads } from './holds.ts';
+import { declineCounts } from './declines.ts';
 import { claim, idempotencyReads, record } from './idempotency.ts';
 import { expireDueHolds, oneStatementWrites, refundHold, topUpAccount } from './ledger_calls.ts';
 import { asLedgerError } from './ledger_errors.ts';
@@ -18,6 +19,7 @@ export function createWalletStore(pool: Pool): WalletStore {
     holds: holdReads(pool),
     statements: statementReads(pool),
     idempotency: idempotencyReads(pool),
+    declines: declineCounts(pool),
     oneStatement: oneStatementWrites(pool),
     async transaction(work) {
       try {

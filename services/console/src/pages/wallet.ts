@@ -1,0 +1,227 @@
+// The wallet, read with the operator's own `wallet:admin` (which moves no money): a service's merchant balance, its
+// holds (keyset pages, by status), its settlement report for a day (and as CSV), the authorizations declined on a day
+// per service and reason, and the ledger's reconciliation (run when asked: the wallet checks its books then).
+import type { Context, Hono } from 'hono';
+import { html } from 'hono/html';
+import { decimalText, knownCurrencyExponent } from '@citypass/platform/money';
+import type { GetSettlementReportResponse, Hold } from '@citypass/proto/wallet/v1/wallet';
+import { csvText } from '../csv.ts';
+import { asOperatorOnWallet, type ConsoleDeps, type ConsoleEnv } from '../deps.ts';
+import type { Session } from '../sessions.ts';
+import { alert, field, layout, type FieldError, type Html } from './layout.ts';
+import { fieldErrors, isFormRefusal } from './refusals.ts';
+
+const pageSize = 25;
+const statuses = ['', 'pending', 'captured', 'voided', 'expired'] as const;
+
+interface WalletQuery {
+  readonly service: string;
+  readonly currency: string;
+  readonly date: string;
+  readonly status: string;
+  readonly page: string;
+}
+
+function queryOf(c: Context<ConsoleEnv>, deps: ConsoleDeps): WalletQuery {
+  const value = (name: string): string => (c.req.query(name) ?? '').trim();
+  return {
+    service: value('service'),
+    currency: value('currency').toUpperCase() || 'EUR',
+    date: value('date') || new Date(deps.now()).toISOString().slice(0, 10),
+    status: value('status'),
+    page: value('page'),
+  };
+}
+
+/** Money as its exact decimal with the currency (minor units as they are when the currency is not a known one). */
+function money(amountMinor: bigint, currency: string): string {
+  return knownCurrencyExponent(currency) === undefined
+    ? `${amountMinor} (minor units) ${currency}`
+    : `${decimalText(amountMinor, currency)} ${currency}`;
+}
+
+function link(path: string, query: Partial<WalletQuery>): string {
+  const parameters = Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== '');
+  return `${path}?${new URLSearchParams(parameters).toString()}`;
+}
+
+function serviceForm(query: WalletQuery, errors: Record<string, FieldError>): Html {
+  return html`<form method="get" action="/wallet">
+${errors.form === undefined ? '' : alert(errors.form)}
+${field('service', 'Service (its client id)', query.service, errors.service, 'required autocomplete="off"')}
+${field('currency', 'Currency', query.currency, errors.currency, 'required maxlength="3" autocomplete="off"')}
+${field('date', 'Day (UTC) of the settlement report', query.date, errors.date, 'type="date" required')}
+<p><button>Show</button></p>
+</form>`;
+}
+
+function holdRows(holds: readonly Hold[]): Html {
+  return html`${holds.map(
+    (hold) =>
+      html`<tr><td><code>${hold.holdId}</code></td><td>${hold.status}</td><td>${money(
+        hold.amount?.amountMinor ?? 0n,
+        hold.amount?.currency ?? '',
+      )}</td><td>${money(hold.capturedMinor, hold.amount?.currency ?? '')}</td><td>${money(
+        hold.refundedMinor,
+        hold.amount?.currency ?? '',
+      )}</td><td>${hold.createdAt?.toISOString() ?? ''}</td><td>${hold.reference}</td></tr>`,
+  )}`;
+}
+
+function settlementTable(report: GetSettlementReportResponse, query: WalletQuery): Html {
+  return html`<table id="settlement">
+<caption>Settlement of ${report.service} on ${report.date} (UTC) in ${report.currency}</caption>
+<tbody>
+<tr><th scope="row">Captured</th><td>${money(report.capturedMinor, report.currency)} (${report.captures} captures)</td></tr>
+<tr><th scope="row">Refunded</th><td>${money(report.refundedMinor, report.currency)} (${report.refunds} refunds)</td></tr>
+<tr><th scope="row">Net</th><td>${money(report.netMinor, report.currency)}</td></tr>
+</tbody></table>
+<p><a href="${link('/wallet/settlement.csv', { service: query.service, currency: query.currency, date: query.date })}" download>Download the settlement report as CSV</a></p>`;
+}
+
+async function servicePage(deps: ConsoleDeps, session: Session, query: WalletQuery): Promise<[Html, number]> {
+  if (query.service === '')
+    return [layout('Wallet', session, html`${serviceForm(query, {})}${otherPages(query)}`, '/wallet'), 200];
+  const call = await asOperatorOnWallet(deps, session);
+  let body: Html;
+  try {
+    const [balance, holds, report] = await Promise.all([
+      deps.wallet.getBalance({ residentId: '', currency: query.currency, service: query.service }, call),
+      deps.wallet.listHolds({ status: query.status, pageSize, pageToken: query.page, service: query.service }, call),
+      deps.wallet.getSettlementReport({ date: query.date, currency: query.currency, service: query.service }, call),
+    ]);
+    const currency = balance.balance?.currency ?? query.currency;
+    body = html`${serviceForm(query, {})}
+<h2>Merchant account</h2>
+<p>Balance of <strong>${query.service}</strong>: <span id="balance">${money(balance.balance?.amountMinor ?? 0n, currency)}</span>
+(takings less refunds; nothing is reserved on a merchant account).</p>
+<h2>Settlement report</h2>
+${settlementTable(report, query)}
+<h2>Holds</h2>
+<form method="get" action="/wallet" hx-get="/wallet" hx-target="#holds" hx-select="#holds" hx-swap="outerHTML" hx-push-url="true">
+<input type="hidden" name="service" value="${query.service}"><input type="hidden" name="currency" value="${query.currency}"><input type="hidden" name="date" value="${query.date}">
+<div class="field"><label for="status">Status</label>
+<select id="status" name="status">${statuses.map(
+      (status) =>
+        html`<option value="${status}"${status === query.status ? ' selected' : ''}>${status || 'all'}</option>`,
+    )}</select></div>
+<p><button>Filter holds</button></p>
+</form>
+<section id="holds" aria-label="Holds">
+${
+  holds.holds.length === 0
+    ? html`<p>No holds.</p>`
+    : html`<table><caption>Newest first</caption>
+<thead><tr><th scope="col">Hold</th><th scope="col">Status</th><th scope="col">Amount</th><th scope="col">Captured</th><th scope="col">Refunded</th><th scope="col">Created</th><th scope="col">Reference</th></tr></thead>
+<tbody>${holdRows(holds.holds)}</tbody></table>`
+}
+${holds.nextPageToken === '' ? '' : html`<p><a rel="next" href="${link('/wallet', { ...query, page: holds.nextPageToken })}">Older holds</a></p>`}
+</section>
+${otherPages(query)}`;
+  } catch (error) {
+    if (!isFormRefusal(error)) throw error;
+    return [
+      layout('Wallet', session, html`${serviceForm(query, fieldErrors(error))}${otherPages(query)}`, '/wallet'),
+      422,
+    ];
+  }
+  return [layout(`Wallet: ${query.service}`, session, body, '/wallet'), 200];
+}
+
+function otherPages(query: WalletQuery): Html {
+  return html`<h2>Across services</h2>
+<ul>
+<li><a href="${link('/wallet/declines', { date: query.date, service: query.service })}">Declines by reason on ${query.date}</a></li>
+<li><a href="/wallet/reconciliation">Reconciliation: check the ledger's books now</a></li>
+</ul>`;
+}
+
+export function addWalletPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
+  app.get('/wallet', async (c) => {
+    const [page, status] = await servicePage(deps, c.get('session'), queryOf(c, deps));
+    return c.html(page, status === 200 ? 200 : 422);
+  });
+
+  app.get('/wallet/settlement.csv', async (c) => {
+    const query = queryOf(c, deps);
+    const report = await deps.wallet.getSettlementReport(
+      { date: query.date, currency: query.currency, service: query.service },
+      await asOperatorOnWallet(deps, c.get('session')),
+    );
+    const csv = csvText([
+      ['service', 'date', 'currency', 'captured', 'refunded', 'net', 'captures', 'refunds'],
+      [
+        report.service,
+        report.date,
+        report.currency,
+        decimalText(report.capturedMinor, report.currency),
+        decimalText(report.refundedMinor, report.currency),
+        decimalText(report.netMinor, report.currency),
+        String(report.captures),
+        String(report.refunds),
+      ],
+    ]);
+    const filename = `settlement-${report.service}-${report.date}-${report.currency}.csv`;
+    return c.body(csv, 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+    });
+  });
+
+  app.get('/wallet/declines', async (c) => {
+    const session = c.get('session');
+    const query = queryOf(c, deps);
+    let errors: Record<string, FieldError> = {};
+    let rows: { service: string; reason: string; count: bigint }[] = [];
+    try {
+      const listed = await deps.wallet.listDeclines({ date: query.date }, await asOperatorOnWallet(deps, session));
+      rows = listed.declines.filter((each) => query.service === '' || each.service === query.service);
+    } catch (error) {
+      if (!isFormRefusal(error)) throw error;
+      errors = fieldErrors(error);
+    }
+    return c.html(
+      layout(
+        'Declines by reason',
+        session,
+        html`<form method="get" action="/wallet/declines">
+${field('date', 'Day (UTC)', query.date, errors.date ?? errors.form, 'type="date" required')}
+${field('service', 'Service (empty: all)', query.service, undefined, 'autocomplete="off"')}
+<p><button>Show</button></p>
+</form>
+${
+  rows.length === 0
+    ? html`<p id="no-declines">No authorization was declined${query.service === '' ? '' : html` for ${query.service}`} on ${query.date}.</p>`
+    : html`<table id="declines"><caption>Authorizations declined on ${query.date} (UTC), most first</caption>
+<thead><tr><th scope="col">Service</th><th scope="col">Reason</th><th scope="col">Declines</th></tr></thead>
+<tbody>${rows.map((row) => html`<tr><td>${row.service}</td><td><code>${row.reason}</code></td><td>${row.count}</td></tr>`)}</tbody></table>`
+}
+<p>Counted by the wallet as it declines (written about once a second).</p>`,
+        '/wallet',
+      ),
+      Object.keys(errors).length === 0 ? 200 : 422,
+    );
+  });
+
+  app.get('/wallet/reconciliation', async (c) => {
+    const session = c.get('session');
+    const report = await deps.wallet.getReconciliationReport({}, await asOperatorOnWallet(deps, session));
+    const breaks = report.checks.filter((check) => check.breaks > 0);
+    return c.html(
+      layout(
+        'Reconciliation',
+        session,
+        html`<p id="reconciliation-status" role="status">Checked at ${report.checkedAt?.toISOString() ?? ''}:
+${report.inOrder ? 'the books are in order.' : `${breaks.length} checks found breaks.`}</p>
+<p><a href="/wallet/reconciliation">Check again</a> (the wallet checks its books on one snapshot each time)</p>
+<table><caption>Every check, breaks first</caption>
+<thead><tr><th scope="col">Check</th><th scope="col">Breaks</th><th scope="col">Examples</th></tr></thead>
+<tbody>${[...breaks, ...report.checks.filter((check) => check.breaks === 0)].map(
+          (check) =>
+            html`<tr><td>${check.name}</td><td>${check.breaks}</td><td>${check.examples.map((example) => html`<code>${example}</code> `)}</td></tr>`,
+        )}</tbody></table>`,
+        '/wallet',
+      ),
+    );
+  });
+}

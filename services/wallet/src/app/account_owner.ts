@@ -1,0 +1,32 @@
+// Whose merchant account a service read is about. A service reads its own (its `charge:` or `read:` token); an
+// operator, whose `wallet:admin` moves no money, names the service it reads. Nobody reads another service's.
+import { operatorScopes, walletReasons } from '@citypass/contracts';
+import { invalidArgument, permissionDenied } from '@citypass/platform/errors';
+import { commonReasons } from '@citypass/platform/reasons';
+import type { Principal } from '@citypass/platform/grpc';
+import { callerFor } from './callers.ts';
+
+/** A service name as identity gives them out (lowercase letters, digits, hyphens). */
+const serviceNamePattern = /^[a-z0-9-]{1,64}$/;
+
+export function checkServiceName(service: string): string {
+  if (!serviceNamePattern.test(service))
+    throw invalidArgument(walletReasons.SERVICE_INVALID, 'service must be a service name (a-z, 0-9, -; 1-64)');
+  return service;
+}
+
+export function isOperator(principal: Principal | undefined): boolean {
+  return principal?.scopes.has(operatorScopes.wallet) === true;
+}
+
+/** `requested`: the request's service field; empty is the caller's own account. */
+export function accountOwnerFor(principal: Principal | undefined, requested: string): string {
+  if (requested !== '' && isOperator(principal)) return checkServiceName(requested);
+  const own = callerFor(principal, ['charge', 'read']).service;
+  if (requested !== '' && requested !== own)
+    throw permissionDenied(
+      commonReasons.SCOPE_MISSING,
+      `another service's account is read with ${operatorScopes.wallet}`,
+    );
+  return own;
+}
