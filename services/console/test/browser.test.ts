@@ -2,64 +2,26 @@
 // axe-core checks every page, and the page again after each htmx partial update, failing on any serious or
 // critical WCAG 2.2 AA finding. Screenshots go to services/console/test-output/screenshots (ignored by git).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ResidentApp } from '@citypass/phone';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
+import { checkAccessibility, launchChromium, shot, signInAtIdentity } from './browser_support.ts';
 import { startConsoleHarness, type ConsoleHarness } from './harness.ts';
 
-const screenshots = join(import.meta.dirname, '..', 'test-output', 'screenshots');
 // Dangerous actions ask for a new sign-in when the last is older than this: short, so the test sees it happen.
 const reauthMaxAgeS = 3;
 
 let h: ConsoleHarness;
 let browser: Browser;
 before(async () => {
-  mkdirSync(screenshots, { recursive: true });
   h = await startConsoleHarness({ CONSOLE_REAUTH_MAX_AGE_S: String(reauthMaxAgeS) });
-  browser = await chromium.launch({
-    executablePath: process.env.CITYPASS_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser.close();
   await h.stop();
 });
-
-/** Fails on serious or critical WCAG 2.2 AA findings (axe's tags for A and AA up to 2.2). */
-async function checkAccessibility(page: Page, where: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
-    .analyze();
-  const serious = results.violations.filter(
-    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
-  );
-  assert.deepEqual(
-    serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`),
-    [],
-    `accessibility findings on ${where}`,
-  );
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
-
-/** At identity's operator form (the console sent the browser there): signs in and waits to be back. */
-async function signInAtIdentity(page: Page, username: string, password: string): Promise<void> {
-  await page.waitForURL((url) => url.href.startsWith(h.identity.issuer));
-  await page.getByRole('heading', { name: 'Operator sign-in' }).waitFor();
-  await checkAccessibility(page, "identity's operator sign-in");
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.href.startsWith(h.url));
-}
 
 test('browser - sign in, onboard a service and use its secret, create a resident, revoke with a new sign-in, read the audit', async () => {
   const password = await h.operator('olga', [OperatorRole.OPERATOR_ROLE_ADMIN]);
@@ -75,7 +37,7 @@ test('browser - sign in, onboard a service and use its secret, create a resident
   });
 
   await page.goto(`${h.url}/`);
-  await signInAtIdentity(page, 'olga', password);
+  await signInAtIdentity(h, page, 'olga', password);
   await page.getByText('Signed in as olga').waitFor();
   assert.match(await page.locator('#roles').innerText(), /admin/);
   await checkAccessibility(page, 'home');
@@ -143,7 +105,7 @@ test('browser - sign in, onboard a service and use its secret, create a resident
   await page.waitForTimeout((reauthMaxAgeS + 1.5) * 1000);
   await page.getByLabel('Reason (kept in the audit log)').fill('phone reported stolen');
   await page.getByRole('button', { name: 'Revoke credential' }).click();
-  await signInAtIdentity(page, 'olga', password);
+  await signInAtIdentity(h, page, 'olga', password);
   await page.getByRole('heading', { name: 'Confirm the revocation' }).waitFor();
   await checkAccessibility(page, 'confirm revocation');
   await page.getByRole('button', { name: 'Revoke credential' }).click();
@@ -183,7 +145,7 @@ test('browser - keyboard only: onboarding from the form to the secret without a 
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${h.url}/onboard`);
-  await signInAtIdentity(page, 'kim', password);
+  await signInAtIdentity(h, page, 'kim', password);
   const focused = async (): Promise<string> =>
     String(
       await page.evaluate(

@@ -34,7 +34,8 @@ ${new Date(signedIn.authTimeMs).toISOString()}.</p>
 <h2>Do</h2>
 <ul>
 <li><a href="/onboard">Onboard a city service</a></li>
-<li><a href="/residents">Create or find a resident</a></li>
+<li><a href="/services">See the onboarded services</a></li>
+<li><a href="/residents">Find or create a resident</a></li>
 <li><a href="/audit">Read the audit log</a></li>
 </ul>`,
         '/',

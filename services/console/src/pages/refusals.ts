@@ -22,6 +22,8 @@ const fieldOfReason: Readonly<Record<string, string>> = {
   SUBJECT_ID_INVALID: 'subject',
   ACTION_INVALID: 'action',
   RESIDENT_ID_INVALID: 'resident_id',
+  SEARCH_INVALID: 'search',
+  PAGE_TOKEN_INVALID: 'search',
 };
 
 /** Refusals a person can fix in the form (not sign-in or permission problems, which have their own pages). */

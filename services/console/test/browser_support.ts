@@ -1,0 +1,55 @@
+// What the console's browser tests share: Debian's Chromium through playwright-core, axe-core failing on serious or
+// critical WCAG 2.2 AA findings, screenshots in services/console/test-output/screenshots (ignored by git), and the
+// sign-in at identity's operator form.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ConsoleHarness } from './harness.ts';
+
+const screenshots = join(import.meta.dirname, '..', 'test-output', 'screenshots');
+
+export async function launchChromium(): Promise<Browser> {
+  mkdirSync(screenshots, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CITYPASS_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
+}
+
+/** Fails on serious or critical WCAG 2.2 AA findings (axe's tags for A and AA up to 2.2). */
+export async function checkAccessibility(page: Page, where: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  const serious = results.violations.filter(
+    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
+  );
+  assert.deepEqual(
+    serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`),
+    [],
+    `accessibility findings on ${where}`,
+  );
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+/** At identity's operator form (the console sent the browser there): signs in and waits to be back. */
+export async function signInAtIdentity(
+  h: ConsoleHarness,
+  page: Page,
+  username: string,
+  password: string,
+): Promise<void> {
+  await page.waitForURL((url) => url.href.startsWith(h.identity.issuer));
+  await page.getByRole('heading', { name: 'Operator sign-in' }).waitFor();
+  await checkAccessibility(page, "identity's operator sign-in");
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.href.startsWith(h.url));
+}
