@@ -2,6 +2,7 @@
 // against the gateway. Returns the exit code (exit_codes.ts) instead of exiting, so tests run it in-process.
 import { parseArgs } from 'node:util';
 import { operatorCommands, type Command } from './commands.ts';
+import { listCommands } from './list_commands.ts';
 import { operatorAccountCommands } from './operator_commands.ts';
 import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
@@ -21,6 +22,7 @@ import { walletCommands } from './wallet_commands.ts';
 
 const commands: readonly Command[] = [
   ...operatorCommands,
+  ...listCommands,
   ...operatorAccountCommands,
   ...transitCommands,
   ...walletCommands,

@@ -395,3 +395,71 @@ test('operators create - prints a one-time initial password, or takes one from s
   assert.equal(taken.code, 1);
   assert.equal(taken.json.error?.reason, 'OPERATOR_EXISTS');
 });
+
+test('residents list, services list - the search finds across pages up to --limit; a bad --limit sends nothing; a bad search is exit 1', async () => {
+  const family = `Zq${randomBytes(3).toString('hex')}`;
+  for (const given of ['Ann', 'Bea', 'Cy'])
+    await citypass([
+      'residents',
+      'create',
+      '--given-name',
+      given,
+      '--family-name',
+      family,
+      '--birth-date',
+      '1990-01-01',
+    ]);
+  const found = await citypass(['residents', 'list', '--search', family.toUpperCase(), '--json']);
+  assert.equal(found.code, 0, found.stdout);
+  const residents = found.json.residents as { givenName: string; familyName: string; residentId: string }[];
+  assert.deepEqual(
+    residents.map((resident) => resident.givenName),
+    ['Ann', 'Bea', 'Cy'],
+  );
+  assert.equal(found.json.more, false);
+  const limited = await citypass(['residents', 'list', '--search', family, '--limit', '2', '--json']);
+  assert.equal((limited.json.residents as unknown[]).length, 2);
+  assert.equal(limited.json.more, true);
+  const byId = await citypass(['residents', 'list', '--search', residents[1]?.residentId ?? '']);
+  assert.equal(byId.code, 0);
+  assert.match(
+    byId.stdout,
+    new RegExp(`^${residents[1]?.residentId ?? 'x'}  ${family}, Bea  born 1990-01-01  adult  not enrolled$`, 'm'),
+  );
+  assert.equal((await citypass(['residents', 'list', '--limit', '0'])).code, 2);
+  const refused = await citypass(['residents', 'list', '--search', 'x'.repeat(101), '--json']);
+  assert.equal(refused.code, 1);
+  assert.equal(refused.json.error?.reason, 'SEARCH_INVALID');
+
+  const service = name();
+  await citypass([
+    'onboard',
+    service,
+    '--display-name',
+    'Listed',
+    '--contact-email',
+    'ops@listed.example',
+    '--scope',
+    `gate:${service}`,
+  ]);
+  const services = await citypass(['services', 'list', '--search', service, '--json']);
+  assert.equal(services.code, 0, services.stdout);
+  assert.deepEqual(services.json.services, [
+    {
+      name: service,
+      displayName: 'Listed',
+      contactEmail: 'ops@listed.example',
+      scopes: [`charge:${service}`, `gate:${service}`],
+      capabilities: [
+        { verb: 'charge', resource: 'urn:citypass:wallet' },
+        { verb: 'gate', resource: 'urn:citypass:transit' },
+      ],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      onboardedAt: (services.json.services as { onboardedAt: string }[])[0]?.onboardedAt,
+    },
+  ]);
+  assert.match(
+    (await citypass(['services', 'list', '--search', service])).stdout,
+    new RegExp(`^${service}  Listed  charge:`, 'm'),
+  );
+});

@@ -31,6 +31,7 @@ import { layout } from './pages/layout.ts';
 import { addOnboardPages } from './pages/onboard.ts';
 import { addResidentPages } from './pages/residents.ts';
 import { addTransitPages } from './pages/transit.ts';
+import { addServicesPage } from './pages/services.ts';
 import { csrfCheck, securityHeaders } from './security.ts';
 import { runPeriodically } from '@citypass/platform/periodic';
 import { SessionStore } from './sessions.ts';
@@ -74,6 +75,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   addHomePage(app, deps);
   addOnboardPages(app, deps);
   addResidentPages(app, deps);
+  addServicesPage(app, deps);
   addAuditPage(app, deps);
   addTransitPages(app, deps);
   addWalletPages(app, deps);

@@ -2,10 +2,12 @@
 // account or two, and the console started in this process on a free port. With `services`, identity is the one of a
 // transit harness (the wallet and transit beside it on the same NATS), and the console calls that transit and wallet
 // and follows the live feeds there.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '@citypass/platform/log';
 import { freePort } from '@citypass/platform/testing';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
+import { CookieBrowser } from '../../identity/test/console_sign_in.ts';
 import { secret, startHarness, type IdentityHarness } from '../../identity/test/harness.ts';
 import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
 import { loadConsoleConfig, type ConsoleConfig } from '../src/config.ts';
@@ -73,4 +75,28 @@ export async function startConsoleHarness(
       else await services.stop();
     },
   };
+}
+
+/** Signs in through identity's operator form without a browser; returns the cookie jar holding the console's session. */
+export async function signIn(
+  h: ConsoleHarness,
+  username: string,
+  password: string,
+  returnTo = '/',
+): Promise<CookieBrowser> {
+  const browser = new CookieBrowser();
+  const start = await browser.request(`${h.url}/signin?return=${encodeURIComponent(returnTo)}`);
+  assert.equal(start.status, 303);
+  const atIdentity = await browser.follow(start.headers.get('location') ?? '', h.identity.issuer);
+  assert.match(await atIdentity.response.text(), /Operator sign-in/);
+  const back = await browser.follow(`${atIdentity.url}/operator`, h.identity.issuer, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password }),
+  });
+  assert.ok(back.url.startsWith(`${h.url}/callback`), back.url);
+  const callback = await browser.request(back.url);
+  assert.equal(callback.status, 303, await callback.clone().text());
+  assert.equal(callback.headers.get('location'), returnTo);
+  return browser;
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { CookieBrowser } from '../../identity/test/console_sign_in.ts';
-import { startConsoleHarness, type ConsoleHarness } from './harness.ts';
+import { signIn, startConsoleHarness, type ConsoleHarness } from './harness.ts';
 
 let h: ConsoleHarness;
 before(async () => {
@@ -13,25 +13,6 @@ before(async () => {
 after(async () => {
   await h.stop();
 });
-
-/** Signs in through identity; returns the browser holding the console's session cookie. */
-async function signedIn(username: string, password: string, returnTo = '/'): Promise<CookieBrowser> {
-  const browser = new CookieBrowser();
-  const start = await browser.request(`${h.url}/signin?return=${encodeURIComponent(returnTo)}`);
-  assert.equal(start.status, 303);
-  const atIdentity = await browser.follow(start.headers.get('location') ?? '', h.identity.issuer);
-  assert.match(await atIdentity.response.text(), /Operator sign-in/);
-  const back = await browser.follow(`${atIdentity.url}/operator`, h.identity.issuer, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password }),
-  });
-  assert.ok(back.url.startsWith(`${h.url}/callback`), back.url);
-  const callback = await browser.request(back.url);
-  assert.equal(callback.status, 303, await callback.clone().text());
-  assert.equal(callback.headers.get('location'), returnTo);
-  return browser;
-}
 
 test('console - pages need a signed-in operator; the session cookie is HttpOnly and SameSite=Lax; headers are strict', async () => {
   const response = await fetch(`${h.url}/audit?subject=x`, { redirect: 'manual' });
@@ -51,7 +32,7 @@ test('console - pages need a signed-in operator; the session cookie is HttpOnly 
 
 test('console - sign-in through identity lands on the return path, shows no token; CSRF is required on every POST', async () => {
   const password = await h.operator('carol', [OperatorRole.OPERATOR_ROLE_ADMIN]);
-  const browser = await signedIn('carol', password, '/onboard');
+  const browser = await signIn(h, 'carol', password, '/onboard');
   const home = await browser.request(`${h.url}/`);
   const page = await home.text();
   assert.equal(home.status, 200);
@@ -94,7 +75,7 @@ test('console - the return path after sign-in stays on the console', async () =>
     assert.ok((start.headers.get('location') ?? '').startsWith(h.identity.issuer));
   }
   const password = await h.operator('dave', [OperatorRole.OPERATOR_ROLE_SUPPORT]);
-  await signedIn('dave', password, '/');
+  await signIn(h, 'dave', password, '/');
   const evil = new CookieBrowser();
   const start = await evil.request(`${h.url}/signin?return=${encodeURIComponent('//evil.example/')}`);
   const atIdentity = await evil.follow(start.headers.get('location') ?? '', h.identity.issuer);
@@ -109,7 +90,7 @@ test('console - the return path after sign-in stays on the console', async () =>
 
 test('console - onboarding confirmed twice with the key carried in the form creates once and answers the same', async () => {
   const password = await h.operator('erin', [OperatorRole.OPERATOR_ROLE_ONBOARDER]);
-  const browser = await signedIn('erin', password, '/onboard');
+  const browser = await signIn(h, 'erin', password, '/onboard');
   const form = await (await browser.request(`${h.url}/onboard`)).text();
   const key = /name="idempotency_key" value="([^"]+)"/.exec(form)?.[1] ?? '';
   const csrf = /name="csrf" value="([^"]+)"/.exec(form)?.[1] ?? '';

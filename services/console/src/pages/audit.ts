@@ -4,9 +4,8 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { asOperatorOnIdentity, type ConsoleDeps, type ConsoleEnv } from '../deps.ts';
 import { field, layout } from './layout.ts';
+import { listPageSize, nextPageLink, searchForm } from './lists.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
-
-const pageSize = 25;
 
 export function addAuditPage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   app.get('/audit', async (c) => {
@@ -19,7 +18,7 @@ export function addAuditPage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
     let errors = {};
     try {
       const page = await deps.identity.listAuditEvents(
-        { subjectId: subject, action, pageSize, pageToken },
+        { subjectId: subject, action, pageSize: listPageSize, pageToken },
         await asOperatorOnIdentity(deps, session),
       );
       events = page.events;
@@ -28,17 +27,17 @@ export function addAuditPage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
       if (!isFormRefusal(error)) throw error;
       errors = fieldErrors(error);
     }
-    const filter = (token: string): string =>
-      `/audit?${new URLSearchParams({ subject, action, ...(token ? { page: token } : {}) }).toString()}`;
     return c.html(
       layout(
         'Audit',
         session,
-        html`<form method="get" action="/audit" role="search" hx-get="/audit" hx-target="#audit-results" hx-select="#audit-results" hx-swap="outerHTML" hx-push-url="true">
-${field('subject', 'Subject (a resident id, a service, an operator)', subject, (errors as Record<string, never>).subject, 'autocomplete="off"')}
-${field('action', 'Action (e.g. credential.revoked)', action, (errors as Record<string, never>).action, 'autocomplete="off"')}
-<p><button>Filter</button></p>
-</form>
+        html`${searchForm(
+          '/audit',
+          'audit-results',
+          html`${field('subject', 'Subject (a resident id, a service, an operator)', subject, (errors as Record<string, never>).subject, 'autocomplete="off"')}
+${field('action', 'Action (e.g. credential.revoked)', action, (errors as Record<string, never>).action, 'autocomplete="off"')}`,
+          'Filter',
+        )}
 <section id="audit-results" aria-label="Audit entries">
 ${
   events === undefined || events.length === 0
@@ -52,7 +51,7 @@ ${
       )}</tbody>
 </table>`
 }
-${next === '' ? '' : html`<p><a href="${filter(next)}" rel="next">Older entries</a></p>`}
+${nextPageLink('/audit', { subject, action }, next, 'Older entries')}
 </section>`,
         '/audit',
       ),

@@ -32,7 +32,8 @@ ${new Date(signedIn.authTimeMs).toISOString()}.</p>
 <h2>Do</h2>
 <ul>
 <li><a href="/onboard">Onboard a city service</a></li>
-<li><a href="/residents">Create or find a resident</a></li>
+<li><a href="/services">See the onboarded services</a></li>
+<li><a href="/residents">Find or create a resident</a></li>
 <li><a href="/audit">Read the audit log</a></li>
 <li><a href="/transit/gates">Find metro gates and assign them to a gate operator</a></li>
 <li><a href="/transit/fare-rules">Read the fare rules and put a new version, after a preview</a></li>

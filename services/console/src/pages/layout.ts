@@ -26,6 +26,7 @@ const htmxConfig = JSON.stringify({
 const links = [
   ['/', 'Home'],
   ['/onboard', 'Onboard a service'],
+  ['/services', 'Services'],
   ['/residents', 'Residents'],
   ['/audit', 'Audit'],
   ['/transit/gates', 'Gates'],

@@ -58,6 +58,8 @@ const fieldOfReason: Readonly<Record<string, string>> = {
   MERCHANT_ACCOUNT_NOT_FOUND: 'service',
   CURRENCY_UNSUPPORTED: 'currency',
   DATE_INVALID: 'date',
+  SEARCH_INVALID: 'search',
+  PAGE_TOKEN_INVALID: 'search',
 };
 
 /** Refusals a person can fix in the form (not sign-in or permission problems, which have their own pages). */

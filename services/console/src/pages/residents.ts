@@ -1,5 +1,5 @@
-// Residents: create one (the enrollment code shown as text and as a QR code), look one up, see their active
-// credential, and revoke it with a reason. Revoking is dangerous: an operator whose last sign-in is older than
+// Residents: find them (a searchable, paged list: resident_list.ts), create one (the enrollment code shown as text
+// and as a QR code), see one's active credential, and revoke it with a reason. Revoking is dangerous: an operator whose last sign-in is older than
 // CONSOLE_REAUTH_MAX_AGE_S signs in again first (max_age=0), then confirms.
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
@@ -8,25 +8,28 @@ import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { asOperatorOnIdentity, type ConsoleDeps, type ConsoleEnv } from '../deps.ts';
 import type { Session } from '../sessions.ts';
 import { alert, csrfField, field, layout, notice, type FieldError, type Html } from './layout.ts';
+import { concessionName, concessions, concessionWire } from './concessions.ts';
 import { qrCode } from './qr.ts';
+import { findResidents, residentResults, residentSearchForm, type ResidentList } from './resident_list.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
-
-const concessions = ['adult', 'child', 'senior', 'student'] as const;
 
 type Body = Record<string, unknown>;
 const text = (body: Body, name: string): string => (typeof body[name] === 'string' ? body[name].trim() : '');
 
-function residentsPage(session: Session, values: Body, errors: Record<string, FieldError> = {}): Html {
+function residentsPage(
+  session: Session,
+  values: Body,
+  errors: Record<string, FieldError> = {},
+  list: ResidentList = { search: { search: '', pageToken: '' }, page: undefined, error: undefined },
+): Html {
   const key = text(values, 'idempotency_key') || randomBytes(16).toString('base64url');
   const concession = text(values, 'concession') || 'adult';
   return layout(
     'Residents',
     session,
-    html`<h2>Find a resident</h2>
-<form method="get" action="/residents/find">
-${field('resident_id', 'Resident id', text(values, 'resident_id'), errors.resident_id, 'required autocomplete="off"')}
-<p><button>Show</button></p>
-</form>
+    html`<h2>Find residents</h2>
+${residentSearchForm(list.search.search, list.error)}
+${residentResults(list)}
 <h2>Create a resident</h2>
 ${errors.form === undefined ? '' : alert(errors.form)}
 <form method="post" action="/residents">
@@ -46,13 +49,6 @@ ${field('coverage_plan_ref', 'Coverage plan (optional)', text(values, 'coverage_
   );
 }
 
-const concessionWire: Readonly<Record<string, ConcessionClass>> = {
-  adult: ConcessionClass.CONCESSION_CLASS_ADULT,
-  child: ConcessionClass.CONCESSION_CLASS_CHILD,
-  senior: ConcessionClass.CONCESSION_CLASS_SENIOR,
-  student: ConcessionClass.CONCESSION_CLASS_STUDENT,
-};
-
 async function residentPage(
   deps: ConsoleDeps,
   session: Session,
@@ -63,8 +59,7 @@ async function residentPage(
     { residentId },
     await asOperatorOnIdentity(deps, session),
   );
-  const concession =
-    Object.entries(concessionWire).find(([, wire]) => wire === resident?.concessionClass)?.[0] ?? 'unknown';
+  const concession = concessionName(resident?.concessionClass);
   const errors = extra.errors ?? {};
   return layout(
     `${resident?.givenName ?? ''} ${resident?.familyName ?? ''}`,
@@ -122,16 +117,11 @@ ${csrfField(session)}
 }
 
 export function addResidentPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
-  app.get('/residents', (c) => c.html(residentsPage(c.get('session'), {})));
-  app.get('/residents/find', async (c) => {
-    const residentId = (c.req.query('resident_id') ?? '').trim();
-    try {
-      return c.html(await residentPage(deps, c.get('session'), residentId));
-    } catch (error) {
-      if (!isFormRefusal(error)) throw error;
-      const errors = { resident_id: { message: error.message, reason: error.reason } };
-      return c.html(residentsPage(c.get('session'), { resident_id: residentId }, errors), 422);
-    }
+  app.get('/residents', async (c) => {
+    const session = c.get('session');
+    const search = { search: (c.req.query('search') ?? '').trim(), pageToken: c.req.query('page') ?? '' };
+    const list = await findResidents(deps, session, search);
+    return c.html(residentsPage(session, {}, {}, list), list.error === undefined ? 200 : 422);
   });
   app.post('/residents', async (c) => {
     const session = c.get('session');

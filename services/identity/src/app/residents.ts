@@ -1,9 +1,10 @@
 // Operator queries and commands on one resident.
-import type { EnrollmentCode, GetResidentResponse } from '@citypass/proto/identity/v1/identity';
+import type { EnrollmentCode, GetResidentResponse, Resident } from '@citypass/proto/identity/v1/identity';
 import { invalidArgument, notFound } from '@citypass/platform/errors';
 import { withTransaction } from '@citypass/platform/pg';
 import type { IdentityDeps } from './deps.ts';
 import { findResident, lockResident } from '../store/residents.ts';
+import type { ResidentListRow } from '../store/resident_pages.ts';
 import { storeEnrollmentCode } from './enrollment_code.ts';
 import { concessionToProto } from './proto_mapping.ts';
 import { readCredentialStatus } from './revoke_credential.ts';
@@ -22,18 +23,19 @@ export async function getResident(deps: IdentityDeps, residentId: string): Promi
     row.activeCredentialId === undefined
       ? undefined
       : await readCredentialStatus(deps.pool, row.activeCredentialId, deps.now());
+  return { resident: residentToProto(row), activeCredential };
+}
+
+export function residentToProto(row: ResidentListRow): Resident {
   return {
-    resident: {
-      residentId: row.id,
-      givenName: row.givenName,
-      familyName: row.familyName,
-      birthDate: row.birthDate,
-      concessionClass: concessionToProto(row.concession),
-      coveragePlanRef: row.coveragePlanRef,
-      createdAt: row.createdAt,
-      enrolled: row.enrolled,
-    },
-    activeCredential,
+    residentId: row.id,
+    givenName: row.givenName,
+    familyName: row.familyName,
+    birthDate: row.birthDate,
+    concessionClass: concessionToProto(row.concession),
+    coveragePlanRef: row.coveragePlanRef,
+    createdAt: row.createdAt,
+    enrolled: row.enrolled,
   };
 }
 

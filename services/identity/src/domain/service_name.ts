@@ -19,8 +19,12 @@ const reservedNames = new Set([
   presentationAudiences.transitAccount,
 ]);
 
+export function isServiceName(name: string): boolean {
+  return namePattern.test(name);
+}
+
 export function validateServiceName(name: string): string {
-  if (!namePattern.test(name)) {
+  if (!isServiceName(name)) {
     throw invalidArgument(
       identityReasons.SERVICE_NAME_INVALID,
       'service name must be 2-32 characters of [a-z0-9-], starting with a letter',

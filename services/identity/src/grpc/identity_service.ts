@@ -10,6 +10,8 @@ import { consoleClientId } from '../oidc/clients.ts';
 import type { IdentityDeps } from '../app/deps.ts';
 import { getResident, issueEnrollmentCode } from '../app/residents.ts';
 import { listAuditEvents } from '../app/list_audit_events.ts';
+import { listResidents } from '../app/list_residents.ts';
+import { listServices } from '../app/list_services.ts';
 import { onboardService } from '../app/onboard_service.ts';
 import { checkCredentialId, readCredentialStatus, revokeCredential } from '../app/revoke_credential.ts';
 
@@ -33,6 +35,7 @@ export function addIdentityService(
     {
       createResident: (request, context) => createResident(deps, actorOf(context), request),
       getResident: (request) => getResident(deps, request.residentId),
+      listResidents: (request) => listResidents(deps, request),
       issueEnrollmentCode: async (request, context) => ({
         enrollmentCode: await issueEnrollmentCode(deps, actorOf(context), request.residentId),
       }),
@@ -48,6 +51,7 @@ export function addIdentityService(
         return { credential };
       },
       onboardService: (request, context) => onboardService(deps, actorOf(context), request),
+      listServices: (request) => listServices(deps, request),
       listAuditEvents: (request) => listAuditEvents(deps, request),
       rotateSigningKey: async (_request, context) => rotateSigningKey(actorOf(context)),
       createOperator: (request, context) => createOperator(deps, actorOf(context), request),
@@ -55,10 +59,12 @@ export function addIdentityService(
     {
       createResident: operatorOnly,
       getResident: operatorOnly,
+      listResidents: operatorOnly,
       issueEnrollmentCode: operatorOnly,
       revokeCredential: operatorOnly,
       getCredentialStatus: operatorOnly,
       onboardService: operatorOnly,
+      listServices: operatorOnly,
       listAuditEvents: operatorOnly,
       rotateSigningKey: operatorOnly,
       createOperator: operatorOnly,

@@ -1,17 +1,10 @@
 // Residents: their record, and the password state sign-in checks and updates under the row's lock.
 import type { Concession } from '@citypass/contracts';
 import type { Queryable } from '@citypass/platform/pg';
+import type { ResidentListRow } from './resident_pages.ts';
 
-export interface ResidentRecord {
-  readonly id: string;
-  readonly givenName: string;
-  readonly familyName: string;
-  /** YYYY-MM-DD */
-  readonly birthDate: string;
-  readonly concession: string;
-  readonly coveragePlanRef: string;
-  readonly createdAt: Date;
-  readonly enrolled: boolean;
+/** A resident as the operators' lists show them, with their active credential. */
+export interface ResidentRecord extends ResidentListRow {
   readonly activeCredentialId: string | undefined;
 }
 
