@@ -225,9 +225,9 @@ try {
   await transitPool.query('ANALYZE gate_assignments');
   // Transit keeps gates in memory (from the network), paged by ListGates: the floor is the same page read from
   // its gate_assignments table.
-  const pageSize = 50; // what the console's gates page shows
+  const gatePageSize = 50; // what the console's gates page shows
   const gateFloor = () =>
-    transitPool.query('SELECT gate_id, client_id FROM gate_assignments ORDER BY gate_id LIMIT $1', [pageSize]);
+    transitPool.query('SELECT gate_id, client_id FROM gate_assignments ORDER BY gate_id LIMIT $1', [gatePageSize]);
   let listedCount = 0;
   for (let pageToken = ''; ; ) {
     const page = await transitClient.listGates({ pageSize: 500, pageToken, search: '' });
@@ -236,7 +236,7 @@ try {
     pageToken = page.nextPageToken;
   }
   if (listedCount < gateCount) throw new Error(`ListGates pages held ${listedCount} gates`);
-  const firstPage = () => transitClient.listGates({ pageSize, pageToken: '', search: '' });
+  const firstPage = () => transitClient.listGates({ pageSize: gatePageSize, pageToken: '', search: '' });
   const gateTimes: number[] = [];
   const gateFloorTimes: number[] = [];
   for (let warm = 0; warm < Math.min(5, samples); warm++) await firstPage();
@@ -257,7 +257,7 @@ try {
       ratio: round(value / floorValue),
       samples,
       rows: listedCount,
-      pageSize,
+      pageSize: gatePageSize,
       note: "ListGates' first page over gRPC (transit pages gates from memory)",
       ...(p === 95 ? { goal: goalMsP95 } : {}),
     });
