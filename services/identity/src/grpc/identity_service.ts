@@ -11,6 +11,8 @@ import type { IdentityDeps } from '../app/deps.ts';
 import { getResident, issueEnrollmentCode } from '../app/residents.ts';
 import { listAuditEvents } from '../app/list_audit_events.ts';
 import { onboardService } from '../app/onboard_service.ts';
+import { rotateServiceSecret } from '../app/rotate_service_secret.ts';
+import { getServiceClient, resumeService, suspendService } from '../app/service_clients.ts';
 import { checkCredentialId, readCredentialStatus, revokeCredential } from '../app/revoke_credential.ts';
 
 const operatorOnly: MethodPolicy = { anyScope: [operatorScopes.identity] };
@@ -51,6 +53,12 @@ export function addIdentityService(
       listAuditEvents: (request) => listAuditEvents(deps, request),
       rotateSigningKey: async (_request, context) => rotateSigningKey(actorOf(context)),
       createOperator: (request, context) => createOperator(deps, actorOf(context), request),
+      getServiceClient: async (request) => ({ service: await getServiceClient(deps, request.clientId) }),
+      rotateServiceSecret: (request, context) => rotateServiceSecret(deps, actorOf(context), request),
+      suspendService: async (request, context) => ({
+        service: await suspendService(deps, actorOf(context), request),
+      }),
+      resumeService: async (request, context) => ({ service: await resumeService(deps, actorOf(context), request) }),
     },
     {
       createResident: operatorOnly,
@@ -62,6 +70,10 @@ export function addIdentityService(
       listAuditEvents: operatorOnly,
       rotateSigningKey: operatorOnly,
       createOperator: operatorOnly,
+      getServiceClient: operatorOnly,
+      rotateServiceSecret: operatorOnly,
+      suspendService: operatorOnly,
+      resumeService: operatorOnly,
     },
     fieldLimits,
   );
