@@ -21,6 +21,7 @@ import { addHomePage } from './pages/home.ts';
 import { layout } from './pages/layout.ts';
 import { addOnboardPages } from './pages/onboard.ts';
 import { addResidentPages } from './pages/residents.ts';
+import { addServiceClientPages } from './pages/service_clients.ts';
 import { csrfCheck, securityHeaders } from './security.ts';
 import { runPeriodically } from '@citypass/platform/periodic';
 import { SessionStore } from './sessions.ts';
@@ -62,6 +63,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   addHomePage(app, deps);
   addOnboardPages(app, deps);
   addResidentPages(app, deps);
+  addServiceClientPages(app, deps);
   addAuditPage(app, deps);
   app.notFound((c) => c.html(layout('Not found', c.get('session'), html`<p><a href="/">Home</a></p>`), 404));
   app.onError((error, c) => {

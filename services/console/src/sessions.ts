@@ -30,6 +30,14 @@ export interface PendingRevocation {
   readonly reason: string;
 }
 
+/** A dangerous action on an onboarded service waiting for the operator to sign in again. */
+export interface PendingServiceAction {
+  readonly clientId: string;
+  readonly action: 'rotate-secret' | 'suspend' | 'resume';
+  readonly reason: string;
+  readonly idempotencyKey: string;
+}
+
 export interface Session {
   readonly id: string;
   readonly csrfToken: string;
@@ -37,6 +45,7 @@ export interface Session {
   signedIn?: SignedIn;
   pendingSignIn?: PendingSignIn;
   pendingRevocation?: PendingRevocation;
+  pendingServiceAction?: PendingServiceAction;
   /** One token refresh at a time per session (identity may rotate the refresh token). */
   refreshing: Promise<unknown>;
 }
