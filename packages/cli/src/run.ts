@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { operatorCommands, type Command } from './commands.ts';
 import { operatorAccountCommands } from './operator_commands.ts';
+import { serviceCommands } from './service_commands.ts';
 import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
 import {
@@ -22,6 +23,7 @@ import { walletCommands } from './wallet_commands.ts';
 const commands: readonly Command[] = [
   ...operatorCommands,
   ...operatorAccountCommands,
+  ...serviceCommands,
   ...transitCommands,
   ...walletCommands,
   ...demoCommands,
