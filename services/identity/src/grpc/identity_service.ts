@@ -6,7 +6,7 @@ import type { FieldLimits } from '@citypass/platform/field_limits';
 import type { CallContext, GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
 import { createOperator } from '../app/create_operator.ts';
 import { createResident } from '../app/create_resident.ts';
-import { consoleClientId } from '../oidc/clients.ts';
+import { isOperatorSignInClient } from '../oidc/clients.ts';
 import type { IdentityDeps } from '../app/deps.ts';
 import { getResident, issueEnrollmentCode } from '../app/residents.ts';
 import { listAuditEvents } from '../app/list_audit_events.ts';
@@ -24,11 +24,11 @@ export function addIdentityService(
   deps: IdentityDeps,
   rotateSigningKey: (actor: string) => Promise<{ kid: string; activatesAt: Date }>,
 ): void {
-  // An operator signed in to the console acts as themself (their subject is `operator:<username>`).
-  const actorOf = (context: CallContext): string =>
-    context.principal?.clientId === consoleClientId
-      ? context.principal.subject
-      : `operator:${context.principal?.clientId ?? 'unknown'}`;
+  // An operator signed in to the console or the CLI acts as themself (their subject is `operator:<username>`).
+  const actorOf = ({ principal }: CallContext): string =>
+    principal !== undefined && isOperatorSignInClient(principal.clientId)
+      ? principal.subject
+      : `operator:${principal?.clientId ?? 'unknown'}`;
   server.addService(
     'citypass.identity.v1.IdentityService',
     IdentityServiceService,
