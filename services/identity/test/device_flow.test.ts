@@ -61,6 +61,7 @@ test('device flow - an operator signs the CLI in with a user code and acts as th
 
   const page = await (await browser.newContext()).newPage();
   await page.goto(device.verification_uri_complete);
+  assert.doesNotMatch(await page.content(), /https?:\/\/(?!127\.0\.0\.1)/, 'nothing loaded from a third party');
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'Operator sign-in' }).waitFor();
   await page.getByLabel('Username').fill('dana');

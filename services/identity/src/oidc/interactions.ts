@@ -216,12 +216,12 @@ function operatorLoginPage(uid: string, message: string): string {
     </form>`);
 }
 
-function page(body: string): string {
+export function page(body: string): string {
   return `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>citypass sign-in</title><style>body{font:16px system-ui;max-width:28rem;margin:2rem auto}label{display:block;margin:.5rem 0}</style>
 <main><h1>citypass</h1>${body}</main></html>`;
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -20,6 +20,7 @@ import {
   operatorClientScopes,
   residentAppScopes,
 } from './clients.ts';
+import { devicePages } from './device_pages.ts';
 import { checkProofFreshness, decodeProof } from './proof.ts';
 import { allowedScopesOf, defaultResourceOf, resourceServer, serviceScopesProperty } from './resource_servers.ts';
 import { installResponseRules } from './response_rules.ts';
@@ -148,7 +149,7 @@ export function createProvider(options: ProviderOptions): Provider {
       dPoP: { enabled: true },
       clientCredentials: { enabled: true },
       // Operators sign in to the `citypass` command line with a user code (RFC 8628), as themselves.
-      deviceFlow: { enabled: true },
+      deviceFlow: { enabled: true, ...devicePages },
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
