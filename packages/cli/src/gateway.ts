@@ -8,6 +8,7 @@ import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/gr
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { TransitServiceService, type Gate } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
+import { hasSession, sessionPath, sessionToken } from './operator_session.ts';
 
 export interface Gateway {
   /** identity's issuer URL (its token endpoint is `<issuer>/token`). */
@@ -20,6 +21,8 @@ export interface Gateway {
   readonly walletGrpc: string;
   readonly operatorClientId: string;
   readonly operatorClientSecret: string;
+  /** The operator's own sign-in (`citypass login`), used instead of the client credentials when present. */
+  readonly operatorSession?: string;
 }
 
 export type IdentityClient = PromiseClient<typeof IdentityServiceService>;
@@ -28,6 +31,10 @@ export type WalletClient = PromiseClient<typeof WalletServiceService>;
 
 /** The gateway this command talks to; undefined settings are reported by the caller as a usage error. */
 export function gatewayFrom(env: NodeJS.ProcessEnv): Gateway | { missing: string } {
+  // An operator client secret in the environment is an explicit choice (scripts); else the operator's own sign-in.
+  const session = sessionPath(env);
+  if (env.CITYPASS_OPERATOR_CLIENT_SECRET === undefined && hasSession(session))
+    return { ...gatewayAddresses(env), operatorClientId: '', operatorClientSecret: '', operatorSession: session };
   const dev = readDevEnv(devEnvPath(env));
   const secret = env.CITYPASS_OPERATOR_CLIENT_SECRET ?? dev.IDENTITY_OPERATOR_CLIENT_SECRET;
   if (secret === undefined || secret === '')
@@ -52,8 +59,10 @@ export function gatewayAddresses(
   };
 }
 
-/** A token for one resource's operator API, from the operator's client credentials. */
+/** A token for one resource's operator API: the signed-in operator's own, else the operator client's. */
 function operatorSignIn(gateway: Gateway, resource: string, scope: string): () => Promise<string> {
+  const session = gateway.operatorSession;
+  if (session !== undefined) return () => sessionToken(session, resource);
   const operator = new ClientCredentials({
     tokenUrl: `${gateway.identityUrl}/token`,
     clientId: gateway.operatorClientId,

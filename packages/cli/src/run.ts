@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { operatorCommands, type Command } from './commands.ts';
 import { listCommands } from './list_commands.ts';
 import { operatorAccountCommands } from './operator_commands.ts';
+import { serviceCommands } from './service_commands.ts';
+import { login } from './login_command.ts';
 import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
 import {
@@ -24,6 +26,8 @@ const commands: readonly Command[] = [
   ...operatorCommands,
   ...listCommands,
   ...operatorAccountCommands,
+  ...serviceCommands,
+  login,
   ...transitCommands,
   ...walletCommands,
   ...demoCommands,
@@ -44,7 +48,8 @@ function help(): string {
     'found something to look at (reconcile: a break in the books).',
     'Gateway: CITYPASS_IDENTITY_URL (http://127.0.0.1:7100), CITYPASS_IDENTITY_GRPC (127.0.0.1:7101),',
     'CITYPASS_TRANSIT_GRPC (127.0.0.1:7300), CITYPASS_WALLET_GRPC (127.0.0.1:7200),',
-    'CITYPASS_OPERATOR_CLIENT_ID (operator) and CITYPASS_OPERATOR_CLIENT_SECRET (else the file `npm start` writes).',
+    'CITYPASS_OPERATOR_CLIENT_ID (operator) and CITYPASS_OPERATOR_CLIENT_SECRET; without it, the operator signed in',
+    'with `citypass login` (~/.config/citypass/session.json), else the file `npm start` writes.',
     '',
   ].join('\n');
 }

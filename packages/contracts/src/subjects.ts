@@ -16,6 +16,8 @@ export const identityEventSubjects = {
   credentialIssued: 'identity.v1.events.credential.issued',
   credentialRevoked: 'identity.v1.events.credential.revoked',
   serviceOnboarded: 'identity.v1.events.service.onboarded',
+  serviceSuspended: 'identity.v1.events.service.suspended',
+  serviceResumed: 'identity.v1.events.service.resumed',
 } as const;
 
 export const walletEventSubjects = {

@@ -32,6 +32,7 @@ import { addOnboardPages } from './pages/onboard.ts';
 import { addResidentPages } from './pages/residents.ts';
 import { addTransitPages } from './pages/transit.ts';
 import { addServicesPage } from './pages/services.ts';
+import { addServiceClientPages } from './pages/service_clients.ts';
 import { csrfCheck, securityHeaders } from './security.ts';
 import { runPeriodically } from '@citypass/platform/periodic';
 import { SessionStore } from './sessions.ts';
@@ -76,6 +77,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   addOnboardPages(app, deps);
   addResidentPages(app, deps);
   addServicesPage(app, deps);
+  addServiceClientPages(app, deps);
   addAuditPage(app, deps);
   addTransitPages(app, deps);
   addWalletPages(app, deps);

@@ -32,6 +32,13 @@ export interface PendingRevocation {
 
 /** Fare rules waiting for the operator to sign in again: the form as they sent it. */
 export type PendingFareRules = Readonly<Record<string, string>>;
+/** A dangerous action on an onboarded service waiting for the operator to sign in again. */
+export interface PendingServiceAction {
+  readonly clientId: string;
+  readonly action: 'rotate-secret' | 'suspend' | 'resume';
+  readonly reason: string;
+  readonly idempotencyKey: string;
+}
 
 export interface Session {
   readonly id: string;
@@ -41,6 +48,7 @@ export interface Session {
   pendingSignIn?: PendingSignIn;
   pendingRevocation?: PendingRevocation;
   pendingFareRules?: PendingFareRules;
+  pendingServiceAction?: PendingServiceAction;
   /** One token refresh at a time per session (identity may rotate the refresh token). */
   refreshing: Promise<unknown>;
 }

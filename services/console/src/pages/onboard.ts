@@ -9,6 +9,7 @@ import { asOperatorOnIdentity, type ConsoleDeps, type ConsoleEnv } from '../deps
 import type { Session } from '../sessions.ts';
 import { alert, csrfField, field, layout, type FieldError, type Html } from './layout.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
+import { serviceClientPath } from './service_clients.ts';
 
 interface OnboardForm {
   readonly key: string;
@@ -174,7 +175,8 @@ again here.</p>
 <dt>Scopes</dt><dd>${onboarded.scopes.join(' ')}</dd>
 <dt>Token endpoint</dt><dd><code id="token-endpoint">${onboarded.tokenEndpoint}</code> (${onboarded.tokenEndpointAuthMethod})</dd>
 </dl>
-<p><a href="/audit?subject=${encodeURIComponent(onboarded.clientId)}">See it in the audit log</a></p>`,
+<p><a href="${serviceClientPath(onboarded.clientId)}" id="service-client-link">Rotate its secret or suspend it later</a>
+· <a href="/audit?subject=${encodeURIComponent(onboarded.clientId)}">See it in the audit log</a></p>`,
           '/onboard',
         ),
       );

@@ -19,6 +19,7 @@ const fieldOfReason: Readonly<Record<string, string>> = {
   COVERAGE_PLAN_REF_INVALID: 'coverage_plan_ref',
   REASON_TOO_LONG: 'reason',
   REASON_INVALID: 'reason',
+  REASON_REQUIRED: 'reason',
   FIELD_TOO_LONG: 'form',
   SUBJECT_ID_INVALID: 'subject',
   ACTION_INVALID: 'action',

@@ -37,7 +37,7 @@ ${
 <thead><tr><th scope="col">Name</th><th scope="col">Display name</th><th scope="col">May use</th><th scope="col">Scopes</th><th scope="col">Signs in with</th><th scope="col">Contact</th><th scope="col">Onboarded</th></tr></thead>
 <tbody>${services.map(
         (service) =>
-          html`<tr><td><code>${service.name}</code></td><td>${service.displayName}</td><td>${capabilitiesText(service.capabilities)}</td><td><code>${service.scopes.join(' ')}</code></td><td>${service.tokenEndpointAuthMethod}</td><td>${service.contactEmail}</td><td>${service.onboardedAt?.toISOString() ?? ''}</td></tr>`,
+          html`<tr><td><a href="/services/${encodeURIComponent(service.name)}/client"><code>${service.name}</code></a></td><td>${service.displayName}</td><td>${capabilitiesText(service.capabilities)}</td><td><code>${service.scopes.join(' ')}</code></td><td>${service.tokenEndpointAuthMethod}</td><td>${service.contactEmail}</td><td>${service.onboardedAt?.toISOString() ?? ''}</td></tr>`,
       )}</tbody>
 </table>`
 }

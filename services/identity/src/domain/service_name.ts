@@ -13,6 +13,8 @@ const scopeVerbs: ReadonlySet<string> = new Set(serviceScopeVerbs);
 const reservedNames = new Set([
   'operator',
   'citypass-app',
+  'citypass-cli',
+  'console',
   'identity',
   'city',
   presentationAudiences.wallet,

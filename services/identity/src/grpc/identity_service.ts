@@ -6,13 +6,15 @@ import type { FieldLimits } from '@citypass/platform/field_limits';
 import type { CallContext, GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
 import { createOperator } from '../app/create_operator.ts';
 import { createResident } from '../app/create_resident.ts';
-import { consoleClientId } from '../oidc/clients.ts';
+import { isOperatorSignInClient } from '../oidc/clients.ts';
 import type { IdentityDeps } from '../app/deps.ts';
 import { getResident, issueEnrollmentCode } from '../app/residents.ts';
 import { listAuditEvents } from '../app/list_audit_events.ts';
 import { listResidents } from '../app/list_residents.ts';
 import { listServices } from '../app/list_services.ts';
 import { onboardService } from '../app/onboard_service.ts';
+import { rotateServiceSecret } from '../app/rotate_service_secret.ts';
+import { getServiceClient, resumeService, suspendService } from '../app/service_clients.ts';
 import { checkCredentialId, readCredentialStatus, revokeCredential } from '../app/revoke_credential.ts';
 
 const operatorOnly: MethodPolicy = { anyScope: [operatorScopes.identity] };
@@ -24,11 +26,11 @@ export function addIdentityService(
   deps: IdentityDeps,
   rotateSigningKey: (actor: string) => Promise<{ kid: string; activatesAt: Date }>,
 ): void {
-  // An operator signed in to the console acts as themself (their subject is `operator:<username>`).
-  const actorOf = (context: CallContext): string =>
-    context.principal?.clientId === consoleClientId
-      ? context.principal.subject
-      : `operator:${context.principal?.clientId ?? 'unknown'}`;
+  // An operator signed in to the console or the CLI acts as themself (their subject is `operator:<username>`).
+  const actorOf = ({ principal }: CallContext): string =>
+    principal !== undefined && isOperatorSignInClient(principal.clientId)
+      ? principal.subject
+      : `operator:${principal?.clientId ?? 'unknown'}`;
   server.addService(
     'citypass.identity.v1.IdentityService',
     IdentityServiceService,
@@ -55,6 +57,12 @@ export function addIdentityService(
       listAuditEvents: (request) => listAuditEvents(deps, request),
       rotateSigningKey: async (_request, context) => rotateSigningKey(actorOf(context)),
       createOperator: (request, context) => createOperator(deps, actorOf(context), request),
+      getServiceClient: async (request) => ({ service: await getServiceClient(deps, request.clientId) }),
+      rotateServiceSecret: (request, context) => rotateServiceSecret(deps, actorOf(context), request),
+      suspendService: async (request, context) => ({
+        service: await suspendService(deps, actorOf(context), request),
+      }),
+      resumeService: async (request, context) => ({ service: await resumeService(deps, actorOf(context), request) }),
     },
     {
       createResident: operatorOnly,
@@ -68,6 +76,10 @@ export function addIdentityService(
       listAuditEvents: operatorOnly,
       rotateSigningKey: operatorOnly,
       createOperator: operatorOnly,
+      getServiceClient: operatorOnly,
+      rotateServiceSecret: operatorOnly,
+      suspendService: operatorOnly,
+      resumeService: operatorOnly,
     },
     fieldLimits,
   );

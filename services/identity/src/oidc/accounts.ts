@@ -7,7 +7,7 @@ import type { IdentityDeps } from '../app/deps.ts';
 import { operatorUsernameOf } from '../domain/operator.ts';
 import { findOperator } from '../store/operators.ts';
 import { residentExists } from '../store/residents.ts';
-import { consoleClientId } from './clients.ts';
+import { isOperatorSignInClient } from './clients.ts';
 
 /** The account object oidc-provider keeps (ctx.oidc.account); operators' carry their roles. */
 export interface CitypassAccount extends Account {
@@ -19,10 +19,10 @@ export function accountFinder(deps: IdentityDeps) {
     const clientId = ctx.oidc.client?.clientId;
     const username = operatorUsernameOf(id);
     if (username === undefined) {
-      if (clientId === consoleClientId) return undefined;
+      if (isOperatorSignInClient(clientId)) return undefined;
       return (await residentExists(deps.pool, id)) ? { accountId: id, claims: () => ({ sub: id }) } : undefined;
     }
-    if (clientId !== undefined && clientId !== consoleClientId) return undefined;
+    if (clientId !== undefined && !isOperatorSignInClient(clientId)) return undefined;
     const operator = await findOperator(deps.pool, username);
     if (operator === undefined || operator.disabled) return undefined;
     const roles = [...operator.roles];

@@ -9,6 +9,15 @@ export const operatorClientId = 'operator';
  * resource). Its people sign in with operator accounts; their roles narrow the scopes below (resource_servers.ts).
  */
 export const consoleClientId = 'console';
+/**
+ * The `citypass` command line as an operator's own sign-in: a public client (no secret on operators' machines)
+ * using the device authorization grant (RFC 8628), with refresh tokens for each resource like the console.
+ */
+export const cliClientId = 'citypass-cli';
+const operatorSignInClients: ReadonlySet<string> = new Set([consoleClientId, cliClientId]);
+/** Whether people sign in to this client as operators (their roles narrow its tokens), not as residents. */
+export const isOperatorSignInClient = (clientId: unknown): boolean =>
+  typeof clientId === 'string' && operatorSignInClients.has(clientId);
 /** The OpenID4VCI credential configuration, also the scope the app asks for to get the credential. */
 export const credentialConfigurationId = 'citypass_resident';
 /** Every scope the resident app may ask for (and so what discovery's scopes_supported lists). */

@@ -9,7 +9,7 @@ import { isDomainError } from '@citypass/platform/errors';
 import type { IdentityDeps } from '../app/deps.ts';
 import { completeEnrollment, signIn } from '../app/sign_in.ts';
 import { signInOperator } from '../app/sign_in_operator.ts';
-import { consoleClientId } from './clients.ts';
+import { isOperatorSignInClient } from './clients.ts';
 import { httpStatusOf } from './http_status.ts';
 
 /** The sign-in forms' body limit, enforced by the HTTP listener before anything here reads the body. */
@@ -32,7 +32,7 @@ export async function handleInteraction(
     sendPage(response, 400, page('This sign-in link is no longer valid. Start again from the app.'));
     return;
   }
-  const forConsole = details.params.client_id === consoleClientId;
+  const forConsole = isOperatorSignInClient(details.params.client_id);
   const formAction = forConsole ? formActionOf(details.params.redirect_uri) : "'self'";
   if (forConsole && details.prompt.name === 'consent') {
     await finishConsent(provider, details, request, response);
@@ -216,12 +216,12 @@ function operatorLoginPage(uid: string, message: string): string {
     </form>`);
 }
 
-function page(body: string): string {
+export function page(body: string): string {
   return `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>citypass sign-in</title><style>body{font:16px system-ui;max-width:28rem;margin:2rem auto}label{display:block;margin:.5rem 0}</style>
 <main><h1>citypass</h1>${body}</main></html>`;
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

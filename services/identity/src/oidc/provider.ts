@@ -11,13 +11,16 @@ import { expiresAtS, installCNonces, uniqueCNonces } from './c_nonce.ts';
 import { accountFinder, rolesInContext, type CitypassAccount } from './accounts.ts';
 import {
   appClientId,
+  cliClientId,
   consoleClientId,
+  isOperatorSignInClient,
   consoleClientScopes,
   credentialConfigurationId,
   operatorClientId,
   operatorClientScopes,
   residentAppScopes,
 } from './clients.ts';
+import { devicePages } from './device_pages.ts';
 import { checkProofFreshness, decodeProof } from './proof.ts';
 import { allowedScopesOf, defaultResourceOf, resourceServer, serviceScopesProperty } from './resource_servers.ts';
 import { installResponseRules } from './response_rules.ts';
@@ -61,6 +64,14 @@ export function createProvider(options: ProviderOptions): Provider {
         redirect_uris: [],
         [serviceScopesProperty]: operatorClientScopes.join(' '),
       },
+      {
+        client_id: cliClientId,
+        token_endpoint_auth_method: 'none',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+        response_types: [],
+        redirect_uris: [],
+        [serviceScopesProperty]: consoleClientScopes.join(' '),
+      },
       ...(options.console.clientSecret === ''
         ? []
         : [
@@ -85,7 +96,7 @@ export function createProvider(options: ProviderOptions): Provider {
     claims: { openid: ['sub', 'roles'] },
     // The console's access tokens carry the operator's roles too, for the services' later per-role checks.
     extraTokenClaims: (ctx, token) => {
-      if (token.kind !== 'AccessToken' || token.clientId !== consoleClientId) return undefined;
+      if (token.kind !== 'AccessToken' || !isOperatorSignInClient(token.clientId)) return undefined;
       const account = ctx.oidc.account as CitypassAccount | undefined;
       return { roles: account?.roles ?? [] };
     },
@@ -120,6 +131,7 @@ export function createProvider(options: ProviderOptions): Provider {
       AccessToken: 600,
       IdToken: 600,
       AuthorizationCode: 60,
+      DeviceCode: 600,
       ClientCredentials: 300,
       Grant: 3600,
       Interaction: 600,
@@ -136,6 +148,8 @@ export function createProvider(options: ProviderOptions): Provider {
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: true },
       dPoP: { enabled: true },
       clientCredentials: { enabled: true },
+      // Operators sign in to the `citypass` command line with a user code (RFC 8628), as themselves.
+      deviceFlow: { enabled: true, ...devicePages },
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -144,7 +158,7 @@ export function createProvider(options: ProviderOptions): Provider {
         // A console token carries only what the signed-in operator's roles allow (operator_roles.ts).
         getResourceServerInfo: async (ctx, resource, client) => {
           const allowed = allowedScopesOf(client);
-          if (client.clientId !== consoleClientId) return resourceServer(resource, allowed, credentialEndpoint);
+          if (!isOperatorSignInClient(client.clientId)) return resourceServer(resource, allowed, credentialEndpoint);
           const ofRoles = adminScopesOfRoles(await rolesInContext(ctx, deps));
           const scope = allowed
             .split(' ')

@@ -1,0 +1,178 @@
+// An onboarded service's client page in a real browser (Debian's Chromium via playwright-core, real identity):
+// rotate its secret (shown once; the old one refused at once) and suspend and resume it with a reason, each after
+// signing in again. axe-core checks every page; screenshots go to services/console/test-output/screenshots.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { OperatorRole } from '@citypass/proto/identity/v1/identity';
+import { startConsoleHarness, type ConsoleHarness } from './harness.ts';
+
+const screenshots = join(import.meta.dirname, '..', 'test-output', 'screenshots');
+// Dangerous actions ask for a new sign-in when the last is older than this: short, so the test sees it happen.
+const reauthMaxAgeS = 3;
+
+let h: ConsoleHarness;
+let browser: Browser;
+before(async () => {
+  mkdirSync(screenshots, { recursive: true });
+  h = await startConsoleHarness({ CONSOLE_REAUTH_MAX_AGE_S: String(reauthMaxAgeS) });
+  browser = await chromium.launch({
+    executablePath: process.env.CITYPASS_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
+});
+after(async () => {
+  await browser.close();
+  await h.stop();
+});
+
+/** Fails on serious or critical WCAG 2.2 AA findings (axe's tags for A and AA up to 2.2). */
+async function checkAccessibility(page: Page, where: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  const serious = results.violations.filter(
+    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
+  );
+  assert.deepEqual(
+    serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`),
+    [],
+    `accessibility findings on ${where}`,
+  );
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+async function signInAtIdentity(page: Page, username: string, password: string): Promise<void> {
+  await page.waitForURL((url) => url.href.startsWith(h.identity.issuer));
+  await page.getByRole('heading', { name: 'Operator sign-in' }).waitFor();
+  await checkAccessibility(page, "identity's operator sign-in");
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.href.startsWith(h.url));
+}
+
+/**
+ * Clicks a dangerous action's button; when the console sends the browser to identity to sign in again, signs in
+ * and confirms (again, should the confirmation itself come later than the limit on a busy machine). Returns
+ * whether a new sign-in was asked for.
+ */
+async function dangerous(page: Page, button: string, password: string): Promise<boolean> {
+  const landed = (url: URL): boolean =>
+    url.href.startsWith(h.identity.issuer) || /\/client\/(rotate-secret|suspend|resume)$|done=/.test(url.href);
+  await page.getByRole('button', { name: button }).click();
+  await page.waitForURL(landed);
+  let asked = false;
+  for (let attempt = 0; attempt < 3 && page.url().startsWith(h.identity.issuer); attempt++) {
+    asked = true;
+    await signInAtIdentity(page, 'ana', password);
+    await page.getByRole('heading', { name: 'Confirm' }).waitFor();
+    if (attempt === 0) await checkAccessibility(page, `confirm: ${button}`);
+    await page.getByRole('button', { name: button }).click();
+    await page.waitForURL(landed);
+  }
+  return asked;
+}
+
+const pastReauth = (page: Page): Promise<void> => page.waitForTimeout((reauthMaxAgeS + 1.5) * 1000);
+
+async function tokenStatus(secret: string): Promise<number> {
+  const response = await h.identity.clientCredentialsToken(
+    'shop-west',
+    secret,
+    'urn:citypass:wallet',
+    'charge:shop-west',
+  );
+  return response.status;
+}
+
+test('browser - service client: rotate the secret and suspend and resume the service, each after a new sign-in', async () => {
+  const password = await h.operator('ana', [OperatorRole.OPERATOR_ROLE_ADMIN]);
+  const { clientSecret: firstSecret } = await h.identity.onboardWithToken('shop-west', [], 'urn:citypass:wallet');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cspViolations: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') cspViolations.push(message.text());
+  });
+
+  await page.goto(`${h.url}/services/shop-west/client`);
+  await signInAtIdentity(page, 'ana', password);
+  await page.getByRole('heading', { name: 'Service shop-west' }).waitFor();
+  assert.equal(await page.locator('#status').innerText(), 'active');
+  await checkAccessibility(page, 'service client');
+  await shot(page, '20-service-client');
+
+  // Rotate: a new sign-in, a confirmation, the new secret shown once; the old one is refused at once.
+  await pastReauth(page);
+  assert.equal(await dangerous(page, 'Rotate the client secret', password), true);
+  await page.getByRole('heading', { name: 'New secret for shop-west' }).waitFor();
+  const newSecret = (await page.locator('#client-secret').innerText()).trim();
+  await checkAccessibility(page, 'new secret');
+  await shot(page, '21-service-secret-rotated');
+  assert.notEqual(newSecret, firstSecret);
+  assert.equal(await tokenStatus(newSecret), 200);
+  assert.equal(await tokenStatus(firstSecret), 401);
+  await page.getByRole('link', { name: 'Back to shop-west' }).click();
+  assert.match(await page.locator('main').innerText(), /Secret version\s+2/);
+
+  // A reason of spaces is refused next to the field with identity's reason; nothing changes.
+  await page.getByLabel('Reason (kept in the audit log)').fill('   ');
+  await dangerous(page, 'Suspend the service', password);
+  await page.locator('#reason-error').waitFor();
+  assert.match(await page.locator('#reason-error').innerText(), /REASON_REQUIRED/);
+  await checkAccessibility(page, 'suspension refused');
+  assert.equal(await tokenStatus(newSecret), 200);
+
+  // Suspend: the token endpoint refuses the service until it is resumed.
+  await page.goto(`${h.url}/services/shop-west/client`);
+  await pastReauth(page);
+  await page.getByLabel('Reason (kept in the audit log)').fill('contract under review');
+  assert.equal(await dangerous(page, 'Suspend the service', password), true);
+  await page.getByText('The service is suspended').waitFor();
+  assert.match(await page.locator('#status').innerText(), /suspended since .*contract under review/);
+  await checkAccessibility(page, 'service suspended');
+  await shot(page, '22-service-suspended');
+  assert.equal(await tokenStatus(newSecret), 401);
+
+  await pastReauth(page);
+  await page.getByLabel('Reason (kept in the audit log)').fill('review passed');
+  assert.equal(await dangerous(page, 'Resume the service', password), true);
+  await page.getByText('The service is resumed').waitFor();
+  assert.equal(await page.locator('#status').innerText(), 'active');
+  assert.equal(await tokenStatus(newSecret), 200);
+
+  // Every step is in identity's audit log under the operator's own name.
+  const audit = await h.identity.operator.listAuditEvents({
+    subjectId: 'shop-west',
+    action: '',
+    pageSize: 10,
+    pageToken: '',
+  });
+  assert.deepEqual(
+    audit.events.map((event) => [event.actor, event.action]),
+    [
+      ['operator:ana', 'service.resumed'],
+      ['operator:ana', 'service.suspended'],
+      ['operator:ana', 'service.secret_rotated'],
+      ['operator:operator', 'service.onboarded'],
+    ],
+  );
+
+  await page.goto(`${h.url}/services/no-such-service/client`);
+  await page.getByRole('heading', { name: 'No such service' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /SERVICE_NOT_FOUND/);
+  await checkAccessibility(page, 'unknown service');
+  assert.deepEqual(
+    cspViolations.filter((text) => /Content Security Policy/i.test(text)),
+    [],
+  );
+  await context.close();
+});
