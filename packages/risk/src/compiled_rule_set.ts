@@ -1,6 +1,6 @@
 // A validated rule set turned into arrays the decision loop reads without lookups, and the decision itself:
-// block -> allow -> step_up (never at a gate: it decides offline) -> additive score against the category's
-// thresholds.
+// block -> allow -> step_up (never at a gate: it decides offline; not when the score already declines) -> additive
+// score against the category's thresholds.
 import type { RiskEvent } from './event.ts';
 import { feature, featureNames, type FeatureName } from './features.ts';
 import { maxReasons, scoreDeclineReason, type Decision, type DecisionReason } from './decision.ts';
@@ -76,7 +76,9 @@ export class CompiledRuleSet {
         explanation: `Approved: ${reasons[0]?.explanation ?? ''}`,
       };
     }
-    const steppingUp = event.channel === 'gate' ? undefined : firstMatch(this.stepUp, values);
+    const { review, decline } = this.thresholds.get(event.category) ?? this.defaultThresholds;
+    // A step-up asks for what the score alone would let through; a score at the decline threshold declines.
+    const steppingUp = event.channel === 'gate' || score >= decline ? undefined : firstMatch(this.stepUp, values);
     if (steppingUp !== undefined) {
       const reasons = [reasonOf(steppingUp, values, 0), ...scored].slice(0, maxReasons);
       const explanation = `Please confirm on your phone: ${reasons[0]?.explanation ?? ''}`;
@@ -91,7 +93,6 @@ export class CompiledRuleSet {
       };
     }
     const reasons = scored.slice(0, maxReasons);
-    const { review, decline } = this.thresholds.get(event.category) ?? this.defaultThresholds;
     const because = reasons.map((reason) => reason.explanation).join('; ');
     if (score >= decline) {
       return {

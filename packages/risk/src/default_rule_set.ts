@@ -169,7 +169,7 @@ export const defaultRuleSet: RuleSet = {
     ),
     scoreRule(
       'concession_mismatch',
-      70,
+      95,
       when(is('concession_mismatch')),
       'the concession presented is not the one you enrolled with',
     ),
