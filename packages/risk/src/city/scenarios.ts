@@ -3,7 +3,7 @@
 import { chance, pick, randomInt, type Random } from '@citypass/platform/seeded_random';
 import type { RiskEvent } from '../event.ts';
 import { amountOf, distanceKm, serviceCodes, shopCategories, type CityMap, type Shop } from './map.ts';
-import { baseEvent, clinicLineEvent, fareMinor, journey, minuteMs, purchase, type Resident } from './residents.ts';
+import { baseEvent, clinicLineEvent, journey, minuteMs, purchase, type Resident } from './residents.ts';
 
 export const scenarios = [
   'stolen_phone',
