@@ -1,0 +1,73 @@
+// How long the risk engine takes to decide one authorization, against the floor of one bare Map lookup per
+// authorization timed the same way (issue 13's goals: mean <= 40 us, p99 < 1 ms).
+//   scored: RiskEngine.score on the seeded city's events in time order (features, rules, state update), a million
+//           of them (the city's days repeated, shifted in time, until the count is reached)
+//   floor:  Map.get of the event's resident, timed per call like the scoring
+// The wallet's authorize throughput with and without scoring is not measured here: the engine is not wired into the
+// wallet yet.
+// Run: ./node_modules/.bin/node bench/risk_scoring.ts
+import { defaultCityOptions, generateCity } from '@citypass/risk/city';
+import { RiskEngine, dayMs, defaultRuleSet, type RiskEvent } from '@citypass/risk';
+import { emit, median, percentile, smoke } from './lib.ts';
+
+const bench = 'risk_scoring';
+const count = smoke ? 2_000 : 1_000_000;
+const city = generateCity(smoke ? { seed: defaultCityOptions.seed, residents: 20, days: 10 } : defaultCityOptions);
+const lapMs = city.options.days * dayMs;
+
+function eventAt(index: number): RiskEvent {
+  const lap = Math.floor(index / city.events.length);
+  const event = city.events[index % city.events.length];
+  if (event === undefined) throw new Error('the city has no events');
+  return lap === 0
+    ? event
+    : { ...event, atMs: event.atMs + lap * lapMs, deviceBoundAtMs: event.deviceBoundAtMs + lap * lapMs };
+}
+
+const events = Array.from({ length: count }, (_, index) => eventAt(index));
+const engine = new RiskEngine(defaultRuleSet);
+const scoredUs = new Float64Array(count);
+const outcomes = { approve: 0, review: 0, step_up: 0, decline: 0 };
+for (const [index, event] of events.entries()) {
+  const startedAt = performance.now();
+  const decision = engine.score(event);
+  scoredUs[index] = (performance.now() - startedAt) * 1000;
+  outcomes[decision.outcome] += 1;
+}
+
+const residents = new Map(city.events.map((event) => [event.residentId, { lastAtMs: event.atMs }]));
+const floorUs = new Float64Array(count);
+let found = 0;
+for (const [index, event] of events.entries()) {
+  const startedAt = performance.now();
+  if (residents.get(event.residentId) !== undefined) found += 1;
+  floorUs[index] = (performance.now() - startedAt) * 1000;
+}
+if (found !== count) throw new Error('every resident is in the floor map');
+
+const round = (value: number) => Math.round(value * 100) / 100;
+const mean = (values: Float64Array) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const max = (values: Float64Array) => values.reduce((highest, value) => Math.max(highest, value), 0);
+const scored = [...scoredUs];
+const floor = [...floorUs];
+const figures: [string, number, number, number | undefined][] = [
+  ['score_mean_us', mean(scoredUs), mean(floorUs), 40],
+  ['score_p50_us', median(scored), median(floor), undefined],
+  ['score_p99_us', percentile(scored, 99), percentile(floor, 99), 1_000],
+  ['score_max_us', max(scoredUs), max(floorUs), undefined],
+];
+for (const [metric, value, floorValue, goal] of figures) {
+  emit({
+    bench,
+    metric,
+    value: round(value),
+    unit: 'us',
+    floor: round(floorValue),
+    ratio: round(value / floorValue),
+    samples: count,
+    ...(goal === undefined ? {} : { goal }),
+  });
+}
+for (const [outcome, decisions] of Object.entries(outcomes)) {
+  emit({ bench, metric: `decisions_${outcome}`, value: decisions, unit: 'count' });
+}

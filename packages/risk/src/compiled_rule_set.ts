@@ -1,0 +1,182 @@
+// A validated rule set turned into arrays the decision loop reads without lookups, and the decision itself:
+// block -> allow -> step_up (never at a gate: it decides offline; not when the score already declines) -> additive
+// score against the category's thresholds.
+import type { RiskEvent } from './event.ts';
+import { feature, featureNames, type FeatureName } from './features.ts';
+import { maxReasons, scoreDeclineReason, type Decision, type DecisionReason } from './decision.ts';
+import { validateRuleSet, type Operator, type Rule, type RuleSet, type Thresholds } from './rule_set.ts';
+
+type CompiledRule = {
+  readonly rule: Rule;
+  readonly features: Int32Array;
+  readonly operators: readonly Operator[];
+  readonly values: Float64Array;
+};
+
+export class CompiledRuleSet {
+  readonly ruleSet: RuleSet;
+  private readonly block: CompiledRule[];
+  private readonly allow: CompiledRule[];
+  private readonly stepUp: CompiledRule[];
+  private readonly score: CompiledRule[];
+  private readonly thresholds: Map<string, Thresholds>;
+  private readonly defaultThresholds: Thresholds;
+
+  /** Validates `input` (throws RuleSetInvalid listing every problem) and compiles it. */
+  constructor(input: unknown) {
+    const ruleSet = validateRuleSet(structuredClone(input));
+    this.ruleSet = ruleSet;
+    const compiled = ruleSet.rules.map(compile);
+    this.block = compiled.filter(({ rule }) => rule.kind === 'block');
+    this.allow = compiled.filter(({ rule }) => rule.kind === 'allow');
+    this.stepUp = compiled.filter(({ rule }) => rule.kind === 'step_up');
+    this.score = compiled.filter(({ rule }) => rule.kind === 'score');
+    this.thresholds = new Map(Object.entries(ruleSet.thresholds));
+    const defaults = this.thresholds.get('default');
+    if (defaults === undefined) throw new Error('validated rule set has default thresholds');
+    this.defaultThresholds = defaults;
+  }
+
+  decide(event: RiskEvent, values: Float64Array): Decision {
+    const version = this.ruleSet.version;
+    const blocking = firstMatch(this.block, values);
+    if (blocking !== undefined) {
+      const reason = reasonOf(blocking, values, 0);
+      const explanation = `Declined: ${reason.explanation}`;
+      return {
+        outcome: 'decline',
+        stage: 'block',
+        score: null,
+        reasons: [reason],
+        ruleSetVersion: version,
+        reason: blocking.rule.reason ?? scoreDeclineReason,
+        explanation,
+      };
+    }
+    const scored: DecisionReason[] = [];
+    let score = 0;
+    for (const rule of this.score) {
+      if (!matches(rule, values)) continue;
+      const points = rule.rule.points ?? 0;
+      score += points;
+      scored.push(reasonOf(rule, values, points));
+    }
+    score = Math.min(99, score);
+    scored.sort((left, right) => right.points - left.points);
+    const allowing = firstMatch(this.allow, values);
+    if (allowing !== undefined) {
+      const reasons = [reasonOf(allowing, values, 0), ...scored].slice(0, maxReasons);
+      return {
+        outcome: 'approve',
+        stage: 'allow',
+        score,
+        reasons,
+        ruleSetVersion: version,
+        reason: null,
+        explanation: `Approved: ${reasons[0]?.explanation ?? ''}`,
+      };
+    }
+    const { review, decline } = this.thresholds.get(event.category) ?? this.defaultThresholds;
+    // A step-up asks for what the score alone would let through; a score at the decline threshold declines.
+    const steppingUp = event.channel === 'gate' || score >= decline ? undefined : firstMatch(this.stepUp, values);
+    if (steppingUp !== undefined) {
+      const reasons = [reasonOf(steppingUp, values, 0), ...scored].slice(0, maxReasons);
+      const explanation = `Please confirm on your phone: ${reasons[0]?.explanation ?? ''}`;
+      return {
+        outcome: 'step_up',
+        stage: 'step_up',
+        score,
+        reasons,
+        ruleSetVersion: version,
+        reason: steppingUp.rule.reason ?? null,
+        explanation,
+      };
+    }
+    const reasons = scored.slice(0, maxReasons);
+    const because = reasons.map((reason) => reason.explanation).join('; ');
+    if (score >= decline) {
+      return {
+        outcome: 'decline',
+        stage: 'score',
+        score,
+        reasons,
+        ruleSetVersion: version,
+        reason: scoreDeclineReason,
+        explanation: `Declined because ${because}.`,
+      };
+    }
+    if (score >= review) {
+      return {
+        outcome: 'review',
+        stage: 'score',
+        score,
+        reasons,
+        ruleSetVersion: version,
+        reason: null,
+        explanation: `Approved, to be checked because ${because}.`,
+      };
+    }
+    return {
+      outcome: 'approve',
+      stage: 'score',
+      score,
+      reasons,
+      ruleSetVersion: version,
+      reason: null,
+      explanation: 'Approved.',
+    };
+  }
+}
+
+function compile(rule: Rule): CompiledRule {
+  return {
+    rule,
+    features: Int32Array.from(rule.when, (condition) => feature[condition.feature]),
+    operators: rule.when.map((condition) => condition.op),
+    values: Float64Array.from(rule.when, (condition) => condition.value),
+  };
+}
+
+function firstMatch(rules: readonly CompiledRule[], values: Float64Array): CompiledRule | undefined {
+  for (const rule of rules) if (matches(rule, values)) return rule;
+  return undefined;
+}
+
+function matches(rule: CompiledRule, values: Float64Array): boolean {
+  for (let index = 0; index < rule.features.length; index += 1) {
+    const value = values[rule.features[index] ?? 0] ?? 0;
+    const limit = rule.values[index] ?? 0;
+    if (!holds(rule.operators[index] ?? '==', value, limit)) return false;
+  }
+  return true;
+}
+
+function holds(operator: Operator, value: number, limit: number): boolean {
+  switch (operator) {
+    case '<':
+      return value < limit;
+    case '<=':
+      return value <= limit;
+    case '>':
+      return value > limit;
+    case '>=':
+      return value >= limit;
+    case '==':
+      return value === limit;
+    case '!=':
+      return value !== limit;
+  }
+}
+
+function reasonOf(compiled: CompiledRule, values: Float64Array, points: number): DecisionReason {
+  const features: Record<string, number> = {};
+  for (const index of compiled.features) features[featureNames[index] ?? ''] = rounded(values[index] ?? 0);
+  const explanation = compiled.rule.explanation.replace(/\{([a-z0-9_]+)\}/g, (_, name: string) =>
+    String(rounded(values[feature[name as FeatureName]] ?? 0)),
+  );
+  return { ruleId: compiled.rule.id, ruleVersion: compiled.rule.version, points, features, explanation };
+}
+
+function rounded(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { DecayingTotals, decayFactor, halfLivesMs } from './decay.ts';
+
+const hourMs = 3_600_000;
+
+test('decay - a value halves after exactly one half-life at every horizon', () => {
+  for (const [index, halfLifeMs] of halfLivesMs.entries()) {
+    const totals = new DecayingTotals();
+    totals.add(1_000, 800);
+    assert.ok(Math.abs(totals.countAt(index, 1_000 + halfLifeMs) - 0.5) < 1e-12);
+    assert.ok(Math.abs(totals.amountAt(index, 1_000 + halfLifeMs) - 400) < 1e-9);
+    assert.ok(Math.abs(totals.amountAt(index, 1_000 + 3 * halfLifeMs) - 100) < 1e-9);
+  }
+});
+
+test('decay - lazy decay equals decaying step by step', () => {
+  const lazy = new DecayingTotals();
+  lazy.add(0, 10);
+  lazy.add(2 * hourMs, 20);
+  const expected1h = 10 * 0.25 + 20;
+  assert.ok(Math.abs(lazy.amountAt(0, 2 * hourMs) - expected1h) < 1e-9);
+  assert.ok(Math.abs(lazy.countAt(0, 2 * hourMs) - 1.25) < 1e-12);
+  assert.ok(Math.abs(lazy.countAt(1, 2 * hourMs) - (2 ** (-2 / 24) + 1)) < 1e-12);
+});
+
+test('decay - no elapsed time or time running backwards keeps the value', () => {
+  assert.equal(decayFactor(0, hourMs), 1);
+  assert.equal(decayFactor(-5, hourMs), 1);
+  const totals = new DecayingTotals();
+  totals.add(10 * hourMs, 1);
+  totals.add(9 * hourMs, 1);
+  assert.equal(totals.countAt(0, 10 * hourMs), 2);
+  assert.equal(totals.atMs, 10 * hourMs);
+});

@@ -1,0 +1,195 @@
+// The rule set the engine starts with: the hard rules, the long-bound fare allowance, the two step-ups and the
+// scored signals, with Stripe Radar's 65 / 75 as the default review / decline thresholds. Data, not code: a new
+// version is a new object that passes validateRuleSet.
+import type { Condition, Rule, RuleSet } from './rule_set.ts';
+
+const when = (...conditions: Condition[]): Condition[] => conditions;
+const is = (feature: Condition['feature'], value = 1): Condition => ({ feature, op: '==', value });
+
+const block = (id: string, reason: string, feature: Condition['feature'], explanation: string): Rule => ({
+  id,
+  version: 1,
+  kind: 'block',
+  when: when(is(feature)),
+  reason,
+  explanation,
+});
+
+const scoreRule = (id: string, points: number, conditions: Condition[], explanation: string): Rule => ({
+  id,
+  version: 1,
+  kind: 'score',
+  when: conditions,
+  points,
+  explanation,
+});
+
+export const defaultRuleSet: RuleSet = {
+  version: 'city-1',
+  thresholds: {
+    default: { review: 65, decline: 75 },
+    fare: { review: 60, decline: 80 },
+    clinic: { review: 50, decline: 70 },
+  },
+  rules: [
+    block('credential_revoked', 'CREDENTIAL_REVOKED', 'credential_revoked', 'your credential has been revoked'),
+    block(
+      'presentation_replayed',
+      'PRESENTATION_REPLAYED',
+      'presentation_replayed',
+      'this presentation was already used',
+    ),
+    block(
+      'device_key_mismatch',
+      'DEVICE_KEY_MISMATCH',
+      'device_key_mismatch',
+      'it was not signed by the phone your credential is bound to',
+    ),
+    block(
+      'merchant_disabled',
+      'MERCHANT_CAPABILITY_DISABLED',
+      'merchant_capability_disabled',
+      'this merchant may not take payments now',
+    ),
+    block(
+      'resident_blocked',
+      'RESIDENT_BLOCKED',
+      'resident_blocked',
+      'payments from your account are stopped; please contact the city',
+    ),
+    block('device_blocked', 'DEVICE_BLOCKED', 'device_blocked', 'this phone is blocked'),
+    block('merchant_blocked', 'MERCHANT_BLOCKED', 'merchant_blocked', 'this merchant is blocked'),
+    {
+      id: 'long_bound_fare',
+      version: 1,
+      kind: 'allow',
+      when: when(
+        is('is_gate'),
+        is('fare_within_maximum'),
+        { feature: 'device_age_days', op: '>=', value: 30 },
+        { feature: 'tap_speed_kmh', op: '<', value: 120 },
+        is('concession_mismatch', 0),
+      ),
+      explanation: 'a usual fare on a phone bound {device_age_days} days ago',
+    },
+    {
+      id: 'new_device_unusual_amount',
+      version: 1,
+      kind: 'step_up',
+      when: when({ feature: 'device_age_days', op: '<', value: 2 }, { feature: 'amount_zscore', op: '>', value: 1.5 }),
+      reason: 'NEW_DEVICE_UNUSUAL_AMOUNT',
+      explanation: 'an unusually large amount on a phone bound {device_age_days} days ago',
+    },
+    {
+      id: 'impossible_travel',
+      version: 1,
+      kind: 'step_up',
+      when: when({ feature: 'place_speed_kmh', op: '>', value: 150 }),
+      reason: 'IMPOSSIBLE_TRAVEL',
+      explanation: 'you were somewhere else a moment ago ({place_speed_kmh} km/h between the two places)',
+    },
+    scoreRule(
+      'new_device',
+      30,
+      when({ feature: 'device_age_days', op: '<', value: 2 }),
+      'your phone was bound {device_age_days} days ago',
+    ),
+    scoreRule(
+      'unusual_amount',
+      25,
+      when({ feature: 'amount_zscore', op: '>', value: 2 }),
+      'the amount is far above usual for this kind of shop',
+    ),
+    scoreRule(
+      'very_unusual_amount',
+      15,
+      when({ feature: 'amount_zscore', op: '>', value: 3 }),
+      'the amount is very far above usual',
+    ),
+    scoreRule(
+      'new_merchant_large',
+      15,
+      when(is('merchant_new_for_resident'), { feature: 'amount_zscore', op: '>', value: 1 }),
+      'a large first payment to this merchant',
+    ),
+    scoreRule(
+      'burst',
+      20,
+      when({ feature: 'recent_events_10min', op: '>=', value: 3 }),
+      '{recent_events_10min} payments in the last ten minutes',
+    ),
+    scoreRule(
+      'resident_velocity',
+      15,
+      when({ feature: 'resident_count_1h', op: '>', value: 4 }),
+      'many payments in the last hour',
+    ),
+    scoreRule(
+      'impossible_tap',
+      80,
+      when({ feature: 'tap_speed_kmh', op: '>', value: 120 }),
+      'your credential tapped {tap_distance_km} km away too shortly before',
+    ),
+    scoreRule(
+      'far_quick_tap',
+      20,
+      when({ feature: 'tap_distance_km', op: '>', value: 8 }, { feature: 'tap_speed_kmh', op: '>', value: 60 }),
+      'a tap {tap_distance_km} km from the last one in little time',
+    ),
+    scoreRule(
+      'card_testing',
+      45,
+      when(
+        { feature: 'merchant_new_resident_share_today', op: '>', value: 0.6 },
+        { feature: 'merchant_residents_today', op: '>=', value: 10 },
+        { feature: 'amount_minor', op: '<', value: 300 },
+      ),
+      'this shop is taking many small first payments today',
+    ),
+    scoreRule(
+      'merchant_burst',
+      25,
+      when(
+        { feature: 'merchant_count_1h', op: '>', value: 30 },
+        { feature: 'merchant_new_resident_share_today', op: '>', value: 0.5 },
+      ),
+      'this shop has an unusual rush of new customers',
+    ),
+    scoreRule(
+      'shared_device',
+      50,
+      when({ feature: 'residents_per_device', op: '>', value: 4 }),
+      'this phone is used by {residents_per_device} residents',
+    ),
+    scoreRule(
+      'device_farm',
+      30,
+      when({ feature: 'residents_per_device', op: '>', value: 10 }),
+      'this phone is used by very many residents',
+    ),
+    scoreRule(
+      'concession_mismatch',
+      95,
+      when(is('concession_mismatch')),
+      'the concession presented is not the one you enrolled with',
+    ),
+    scoreRule(
+      'clinic_duplicate',
+      40,
+      when({ feature: 'clinic_same_day_duplicates', op: '>=', value: 1 }),
+      'the same service was already billed today',
+    ),
+    scoreRule(
+      'clinic_quantity',
+      40,
+      when({ feature: 'clinic_quantity_over_max', op: '>', value: 0 }),
+      'more units than the catalogue allows',
+    ),
+    scoreRule(
+      'clinic_peer_outlier',
+      35,
+      when({ feature: 'clinic_code_peer_ratio', op: '>', value: 3 }),
+      'this clinic bills this service {clinic_code_peer_ratio} times as often as others',
+    ),
+  ],
+};

@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { defaultRuleSet } from './default_rule_set.ts';
+import { RiskEngine, ShadowRefused } from './engine.ts';
+import type { Decision } from './decision.ts';
+import type { RiskEvent } from './event.ts';
+import type { RuleSet } from './rule_set.ts';
+
+const dayMs = 86_400_000;
+const startMs = Date.UTC(2026, 8, 7, 8);
+
+function event(overrides: Partial<RiskEvent> = {}): RiskEvent {
+  return {
+    atMs: startMs,
+    channel: 'shop',
+    residentId: 'resident-1',
+    deviceId: 'device-1',
+    credentialId: 'credential-1',
+    deviceBoundAtMs: startMs - 400 * dayMs,
+    merchantId: 'shop-1',
+    category: 'grocery',
+    amountMinor: 2_000n,
+    place: { xKm: 1, yKm: 1 },
+    stationId: null,
+    concession: 'adult',
+    maxFareMinor: null,
+    credentialRevoked: false,
+    presentationReplayed: false,
+    deviceKeyMatches: true,
+    merchantCapabilityEnabled: true,
+    clinicLine: null,
+    ...overrides,
+  };
+}
+
+function firstReasonFeatures(decision: Decision): Readonly<Record<string, number | undefined>> {
+  return decision.reasons[0]?.features ?? {};
+}
+
+function fare(atMs: number, xKm: number, overrides: Partial<RiskEvent> = {}): RiskEvent {
+  return event({
+    atMs,
+    channel: 'gate',
+    merchantId: 'metro',
+    category: 'fare',
+    amountMinor: 300n,
+    maxFareMinor: 600n,
+    place: { xKm, yKm: 0 },
+    stationId: `station-${xKm}`,
+    ...overrides,
+  });
+}
+
+/** An engine that has seen `count` ordinary grocery payments of residents 100.. (for the amount statistics). */
+function warmEngine(ruleSet: unknown = defaultRuleSet, count = 200): RiskEngine {
+  const engine = new RiskEngine(ruleSet);
+  for (let index = 0; index < count; index += 1) {
+    engine.score(
+      event({
+        atMs: startMs - dayMs + index * 60_000,
+        residentId: `resident-${100 + index}`,
+        deviceId: `device-${100 + index}`,
+        amountMinor: BigInt(1_500 + (index % 10) * 100),
+      }),
+    );
+  }
+  return engine;
+}
+
+test('engine - a block rule declines with no score and a stable reason', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  const decision = engine.score(event({ credentialRevoked: true }));
+  assert.equal(decision.outcome, 'decline');
+  assert.equal(decision.stage, 'block');
+  assert.equal(decision.score, null);
+  assert.equal(decision.reason, 'CREDENTIAL_REVOKED');
+  assert.equal(decision.reasons[0]?.ruleId, 'credential_revoked');
+  assert.equal(decision.ruleSetVersion, 'city-1');
+  assert.match(decision.explanation, /revoked/);
+  assert.equal(engine.score(event({ atMs: startMs + 1, deviceKeyMatches: false })).reason, 'DEVICE_KEY_MISMATCH');
+  assert.equal(engine.score(event({ atMs: startMs + 2, presentationReplayed: true })).reason, 'PRESENTATION_REPLAYED');
+  assert.equal(
+    engine.score(event({ atMs: startMs + 3, merchantCapabilityEnabled: false })).reason,
+    'MERCHANT_CAPABILITY_DISABLED',
+  );
+});
+
+test('engine - block lists decline until the entry is removed', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  engine.block('devices', 'device-1');
+  assert.equal(engine.score(event()).reason, 'DEVICE_BLOCKED');
+  engine.unblock('devices', 'device-1');
+  assert.equal(engine.score(event({ atMs: startMs + 1 })).outcome, 'approve');
+  engine.block('merchants', 'shop-1');
+  assert.equal(engine.score(event({ atMs: startMs + 2 })).reason, 'MERCHANT_BLOCKED');
+});
+
+test('engine - allow: a fare within the maximum on a long-bound phone is approved by the allow rule', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  const allowed = engine.score(fare(startMs, 1));
+  assert.equal(allowed.stage, 'allow');
+  assert.equal(allowed.outcome, 'approve');
+  assert.equal(allowed.reasons[0]?.ruleId, 'long_bound_fare');
+  assert.equal(firstReasonFeatures(allowed).device_age_days, 400);
+  const overMaximum = engine.score(fare(startMs + 3_600_000, 1, { amountMinor: 700n }));
+  assert.equal(overMaximum.stage, 'score');
+  const newPhone = engine.score(fare(startMs + 7_200_000, 1, { deviceBoundAtMs: startMs }));
+  assert.equal(newPhone.stage, 'score');
+});
+
+test('engine - step-up: a new phone with an unusual amount; never at a gate', () => {
+  const engine = warmEngine();
+  engine.score(event({ atMs: startMs - 60_000 }));
+  const newPhone = { deviceId: 'device-new', deviceBoundAtMs: startMs - 3_600_000 };
+  const stepUp = engine.score(event({ ...newPhone, amountMinor: 2_600n }));
+  assert.equal(stepUp.outcome, 'step_up');
+  assert.equal(stepUp.reason, 'NEW_DEVICE_UNUSUAL_AMOUNT');
+  assert.ok((firstReasonFeatures(stepUp).amount_zscore ?? 0) > 1.5);
+  const usual = engine.score(event({ ...newPhone, atMs: startMs + 1_000, amountMinor: 1_900n }));
+  assert.notEqual(usual.outcome, 'step_up');
+  const gate = new RiskEngine(defaultRuleSet);
+  gate.score(fare(startMs, 0));
+  const teleported = gate.score(fare(startMs + 120_000, 15));
+  assert.notEqual(teleported.outcome, 'step_up');
+  assert.equal(teleported.outcome, 'decline');
+  assert.equal(teleported.reasons[0]?.ruleId, 'impossible_tap');
+  assert.equal(firstReasonFeatures(teleported).tap_speed_kmh, 450);
+});
+
+test('engine - step-up: impossible travel between two shops', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  engine.score(event({ place: { xKm: 0, yKm: 0 } }));
+  const decision = engine.score(event({ atMs: startMs + 180_000, merchantId: 'shop-2', place: { xKm: 12, yKm: 0 } }));
+  assert.equal(decision.outcome, 'step_up');
+  assert.equal(decision.reason, 'IMPOSSIBLE_TRAVEL');
+  assert.match(decision.explanation, /240 km\/h/);
+});
+
+test('engine - score: points add up against the category thresholds, top reasons carry their features', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  for (let index = 0; index < 5; index += 1)
+    engine.score(event({ atMs: startMs + index, residentId: `member-${index}`, deviceId: 'shared' }));
+  const decision = engine.score(event({ atMs: startMs + 10, residentId: 'member-9', deviceId: 'shared' }));
+  assert.equal(decision.stage, 'score');
+  assert.equal(decision.score, 50);
+  assert.equal(decision.outcome, 'approve');
+  assert.deepEqual(decision.reasons[0], {
+    ruleId: 'shared_device',
+    ruleVersion: 1,
+    points: 50,
+    features: { residents_per_device: 6 },
+    explanation: 'this phone is used by 6 residents',
+  });
+  const strict: RuleSet = {
+    ...defaultRuleSet,
+    version: 'strict',
+    thresholds: { ...defaultRuleSet.thresholds, grocery: { review: 20, decline: 50 } },
+  };
+  const strictEngine = new RiskEngine(strict);
+  for (let index = 0; index < 5; index += 1)
+    strictEngine.score(event({ atMs: startMs + index, residentId: `member-${index}`, deviceId: 'shared' }));
+  const declined = strictEngine.score(event({ atMs: startMs + 10, residentId: 'member-9', deviceId: 'shared' }));
+  assert.equal(declined.outcome, 'decline');
+  assert.equal(declined.reason, 'RISK_SCORE_DECLINE');
+  assert.match(declined.explanation, /^Declined because this phone is used by 6 residents/);
+});
+
+test('engine - concession class other than the enrolled one scores', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  engine.score(fare(startMs, 1));
+  const decision = engine.score(fare(startMs + 3_600_000, 1, { concession: 'student' }));
+  assert.equal(decision.reasons[0]?.ruleId, 'concession_mismatch');
+  assert.notEqual(decision.outcome, 'approve');
+});
+
+test('engine - clinic lines: same-day duplicate, quantity above the catalogue, a clinic far above its peers', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  const line = (atMs: number, merchantId: string, residentId: string, serviceCode: string, quantity = 1) =>
+    event({
+      atMs,
+      channel: 'clinic',
+      category: 'clinic',
+      merchantId,
+      residentId,
+      deviceId: `${residentId}-phone`,
+      amountMinor: 3_500n,
+      clinicLine: { serviceCode, quantity, catalogueMaxQuantity: 1 },
+    });
+  const first = engine.score(line(startMs, 'clinic-1', 'patient-1', 'GP_VISIT'));
+  assert.equal(first.outcome, 'approve');
+  const duplicate = engine.score(line(startMs + 60_000, 'clinic-1', 'patient-1', 'GP_VISIT'));
+  assert.equal(duplicate.reasons[0]?.ruleId, 'clinic_duplicate');
+  assert.equal(engine.score(line(startMs + dayMs, 'clinic-1', 'patient-1', 'GP_VISIT')).reasons.length, 0);
+  const tooMany = engine.score(line(startMs + dayMs + 1, 'clinic-1', 'patient-2', 'GP_VISIT', 3));
+  assert.deepEqual(tooMany.reasons[0]?.features, { clinic_quantity_over_max: 2 });
+  for (let index = 0; index < 160; index += 1) {
+    const peerCode = index % 40 === 0 ? 'MRI' : 'GP_VISIT';
+    engine.score(line(startMs + 2 * dayMs + index, `clinic-${index % 4}`, `patient-${index}`, peerCode));
+    if (index < 40)
+      engine.score(
+        line(startMs + 2 * dayMs + index, 'clinic-9', `patient-${index}`, index % 2 === 0 ? 'MRI' : 'GP_VISIT'),
+      );
+  }
+  const outlier = engine.score(line(startMs + 3 * dayMs, 'clinic-9', 'patient-x', 'MRI'));
+  assert.equal(outlier.reasons[0]?.ruleId, 'clinic_peer_outlier');
+  assert.ok((firstReasonFeatures(outlier).clinic_code_peer_ratio ?? 0) > 3);
+});
+
+test('engine - a bad rule set is refused with every problem and the live one stays', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  const bad = {
+    ...defaultRuleSet,
+    version: 'bad',
+    thresholds: { default: { review: 80, decline: 70 } },
+    rules: [
+      ...defaultRuleSet.rules,
+      {
+        id: 'x',
+        version: 1,
+        kind: 'score',
+        points: 120,
+        when: [{ feature: 'moon_phase', op: '>', value: 1 }],
+        explanation: 'x',
+      },
+    ],
+  };
+  assert.throws(
+    () => {
+      engine.startShadow(bad);
+    },
+    (error: Error & { problems?: string[] }) => error.name === 'RuleSetInvalid' && error.problems?.length === 3,
+  );
+  assert.equal(engine.shadowReport(), undefined);
+  assert.equal(engine.ruleSet.version, 'city-1');
+});
+
+test('engine - shadow counts what the candidate would have done differently; promotion makes it live', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  const candidate: RuleSet = {
+    ...defaultRuleSet,
+    version: 'candidate',
+    thresholds: { ...defaultRuleSet.thresholds, grocery: { review: 10, decline: 20 } },
+  };
+  engine.startShadow(candidate);
+  engine.score(event());
+  engine.score(event({ atMs: startMs + 1_000, residentId: 'resident-2', deviceBoundAtMs: startMs }));
+  engine.score(event({ atMs: startMs + 2_000, credentialRevoked: true }));
+  assert.deepEqual(engine.shadowReport(), {
+    candidateVersion: 'candidate',
+    decisions: 3,
+    same: 2,
+    wouldDecline: 1,
+    wouldApprove: 0,
+    wouldStepUp: 0,
+    candidateDeclines: 2,
+  });
+  assert.equal(engine.promoteShadow().candidateVersion, 'candidate');
+  assert.equal(engine.ruleSet.version, 'candidate');
+  assert.equal(engine.shadowReport(), undefined);
+});
+
+test('engine - a candidate that declined everything in shadow, or saw nothing, is refused', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  assert.throws(() => engine.promoteShadow(), ShadowRefused);
+  const declinesAll: RuleSet = {
+    ...defaultRuleSet,
+    version: 'no',
+    rules: [
+      ...defaultRuleSet.rules,
+      {
+        id: 'all',
+        version: 1,
+        kind: 'block',
+        reason: 'EVERYTHING',
+        when: [{ feature: 'amount_minor', op: '>=', value: 0 }],
+        explanation: 'no',
+      },
+    ],
+  };
+  engine.startShadow(declinesAll);
+  assert.throws(() => engine.promoteShadow(), /has decided nothing/);
+  engine.score(event());
+  engine.score(event({ atMs: startMs + 1 }));
+  assert.throws(() => engine.promoteShadow(), /declined all 2 payments/);
+  assert.equal(engine.ruleSet.version, 'city-1');
+});

@@ -1,0 +1,66 @@
+// The golden figures of the default rule set on the default seeded city (issue 13's protocol). A change that lowers
+// a figure (or raises a cost) fails here; a change that improves one should raise its golden value in the same
+// commit. scripts/risk_evaluate.ts prints the whole evaluation.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { defaultCityOptions, generateCity, type Scenario } from './city/index.ts';
+import { evaluate } from './evaluate.ts';
+
+const tolerance = 0.0001;
+
+/** Higher is better. */
+const golden = {
+  prAuc: 0.9219,
+  bestF1: 0.9223,
+  top100PrecisionPerDay: 0.898,
+  stoppedPrecision: 0.9661,
+  stoppedRecall: 0.1865,
+};
+const goldenScenarioRecall: Record<Scenario, { stopped: number; flagged: number }> = {
+  stolen_phone: { stopped: 0.4308, flagged: 0.6205 },
+  cloned_credential: { stopped: 0.3269, flagged: 0.3269 },
+  compromised_shop: { stopped: 0.7245, flagged: 0.8929 },
+  phantom_clinic: { stopped: 0.1479, flagged: 0.3732 },
+  concession_abuse: { stopped: 0, flagged: 1 },
+  shared_device: { stopped: 0.9605, flagged: 0.9671 },
+};
+/** Lower is better. */
+const goldenCosts = {
+  goodResidentsDeclinedShare: 0.0001,
+  goodPaymentsDeclinedShare: 0.0001,
+  stolenPhonePaymentsBeforeDecline: 5.6667,
+};
+
+test('evaluation - the default rule set on the seeded city keeps its golden figures', () => {
+  const evaluation = evaluate(generateCity(defaultCityOptions));
+  const atLeast = (name: string, value: number, floor: number) => {
+    assert.ok(value >= floor - tolerance, `${name} fell to ${value.toFixed(4)} (golden ${floor})`);
+  };
+  const atMost = (name: string, value: number, ceiling: number) => {
+    assert.ok(value <= ceiling + tolerance, `${name} rose to ${value.toFixed(4)} (golden ${ceiling})`);
+  };
+  atLeast('PR AUC', evaluation.prAuc, golden.prAuc);
+  atLeast('best F1', evaluation.bestF1.f1, golden.bestF1);
+  atLeast('top-100 precision per day', evaluation.top100PrecisionPerDay, golden.top100PrecisionPerDay);
+  atLeast('stopped precision', evaluation.stopped.precision, golden.stoppedPrecision);
+  atLeast('stopped recall', evaluation.stopped.recall, golden.stoppedRecall);
+  for (const [scenario, recall] of Object.entries(goldenScenarioRecall) as [
+    Scenario,
+    { stopped: number; flagged: number },
+  ][]) {
+    const measured = evaluation.recallByScenario[scenario];
+    assert.ok(measured.events > 0, `${scenario} has test events`);
+    atLeast(`${scenario} stopped recall`, measured.recallStopped, recall.stopped);
+    atLeast(`${scenario} flagged recall`, measured.recallFlagged, recall.flagged);
+  }
+  atMost('good residents declined', evaluation.goodResidentsDeclinedShare, goldenCosts.goodResidentsDeclinedShare);
+  atMost('good payments declined', evaluation.goodPaymentsDeclinedShare, goldenCosts.goodPaymentsDeclinedShare);
+  atMost(
+    'stolen phone payments before a decline',
+    evaluation.stolenPhone.paymentsBeforeDeclineMean,
+    goldenCosts.stolenPhonePaymentsBeforeDecline,
+  );
+  assert.ok(evaluation.stolenPhone.cases > 0);
+  assert.ok(evaluation.goodResidentsDeclinedShare <= 0.001, 'the goal: at most 0.1 % of good residents declined');
+  assert.ok(evaluation.shadow.decisions > 0 && evaluation.shadow.candidateDeclines < evaluation.shadow.decisions);
+});

@@ -1,0 +1,65 @@
+// The closed list of features a rule may name. A feature is a number (a yes/no is 1 or 0); the engine fills one
+// Float64Array per decision, indexed by position in this list.
+
+export const featureNames = [
+  // Facts about the presentation and the block lists (hard rules).
+  'credential_revoked',
+  'presentation_replayed',
+  'device_key_mismatch',
+  'merchant_capability_disabled',
+  'resident_blocked',
+  'device_blocked',
+  'merchant_blocked',
+  // The payment itself.
+  'is_gate',
+  'fare_within_maximum',
+  'amount_minor',
+  'amount_zscore',
+  // Decaying totals (1 h, 24 h, 30 d half-lives) before this event.
+  'resident_count_1h',
+  'resident_count_24h',
+  'resident_count_30d',
+  'resident_amount_1h',
+  'resident_amount_24h',
+  'resident_amount_30d',
+  'device_count_1h',
+  'device_count_24h',
+  'merchant_count_1h',
+  'merchant_count_24h',
+  'resident_merchant_count_24h',
+  // The last few events.
+  'recent_events_10min',
+  'minutes_since_last_event',
+  'place_speed_kmh',
+  // First-seen times and linking.
+  'device_age_days',
+  'merchant_new_for_resident',
+  'residents_per_device',
+  'merchant_new_resident_share_today',
+  'merchant_residents_today',
+  // The last gate tap (impossible travel).
+  'tap_distance_km',
+  'tap_speed_kmh',
+  // Concession class consistency.
+  'concession_mismatch',
+  // Clinic bill lines.
+  'clinic_same_day_duplicates',
+  'clinic_quantity_over_max',
+  'clinic_code_peer_ratio',
+] as const;
+
+export type FeatureName = (typeof featureNames)[number];
+
+/** Each feature's position in a feature vector. */
+export const feature = Object.fromEntries(featureNames.map((name, index) => [name, index])) as Record<
+  FeatureName,
+  number
+>;
+
+export function isFeatureName(name: string): name is FeatureName {
+  return Object.hasOwn(feature, name);
+}
+
+export function newFeatureVector(): Float64Array {
+  return new Float64Array(featureNames.length);
+}

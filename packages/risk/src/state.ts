@@ -1,0 +1,207 @@
+// The engine's memory: per resident, device, merchant and resident x merchant, in Maps, written only by record()
+// (one writer per counter: the engine instance that owns the resident's partition). features() reads it for one
+// event without changing it; record() then adds the event. Replaying events in order through record() rebuilds
+// exactly the state a live engine had.
+import { DecayingTotals } from './decay.ts';
+import type { RiskEvent } from './event.ts';
+import { feature as f } from './features.ts';
+import { RecentEvents } from './recent_events.ts';
+import { RunningStats } from './running_stats.ts';
+import { ClinicState } from './clinic_state.ts';
+
+export const dayMs = 86_400_000;
+/** Residents counted per device: past this a device is shared by "many" and the count stops growing. */
+export const maxResidentsPerDevice = 1_000;
+const recentWindowMs = 600_000;
+/** minutes_since_last_event for a resident with no event yet: thirty days. */
+const noEventMinutes = 43_200;
+const hour = 0;
+const day = 1;
+const month = 2;
+
+type ResidentState = {
+  readonly totals: DecayingTotals;
+  readonly recent: RecentEvents;
+  readonly concession: string;
+  lastTapXKm: number;
+  lastTapYKm: number;
+  lastTapAtMs: number;
+};
+type DeviceState = { readonly totals: DecayingTotals; readonly residents: Set<string> };
+type MerchantState = {
+  readonly totals: DecayingTotals;
+  day: number;
+  residentsToday: number;
+  newResidentsToday: number;
+};
+type ResidentMerchantState = { readonly totals: DecayingTotals; lastDay: number };
+
+export type BlockLists = {
+  readonly residents: ReadonlySet<string>;
+  readonly devices: ReadonlySet<string>;
+  readonly merchants: ReadonlySet<string>;
+};
+
+export class RiskState {
+  private readonly residents = new Map<string, ResidentState>();
+  private readonly devices = new Map<string, DeviceState>();
+  private readonly merchants = new Map<string, MerchantState>();
+  private readonly residentMerchants = new Map<string, ResidentMerchantState>();
+  private readonly categories = new Map<string, RunningStats>();
+  private readonly clinics = new ClinicState();
+
+  /** Fills `out` with the features of `event` as the state stands before it. */
+  features(event: RiskEvent, blocks: BlockLists, out: Float64Array): void {
+    out.fill(0);
+    const amount = Number(event.amountMinor);
+    out[f.credential_revoked] = event.credentialRevoked ? 1 : 0;
+    out[f.presentation_replayed] = event.presentationReplayed ? 1 : 0;
+    out[f.device_key_mismatch] = event.deviceKeyMatches ? 0 : 1;
+    out[f.merchant_capability_disabled] = event.merchantCapabilityEnabled ? 0 : 1;
+    out[f.resident_blocked] = blocks.residents.has(event.residentId) ? 1 : 0;
+    out[f.device_blocked] = blocks.devices.has(event.deviceId) ? 1 : 0;
+    out[f.merchant_blocked] = blocks.merchants.has(event.merchantId) ? 1 : 0;
+    out[f.is_gate] = event.channel === 'gate' ? 1 : 0;
+    out[f.fare_within_maximum] = event.maxFareMinor !== null && event.amountMinor <= event.maxFareMinor ? 1 : 0;
+    out[f.amount_minor] = amount;
+    out[f.amount_zscore] = this.categories.get(event.category)?.zScore(Math.log1p(amount)) ?? 0;
+    out[f.device_age_days] = Math.max(0, (event.atMs - event.deviceBoundAtMs) / dayMs);
+    this.residentFeatures(event, out);
+    this.deviceFeatures(event, out);
+    this.merchantFeatures(event, out);
+    if (event.clinicLine !== null) this.clinics.features(event, event.clinicLine, out);
+  }
+
+  /** Adds `event` to every counter it touches. */
+  record(event: RiskEvent): void {
+    const amount = Number(event.amountMinor);
+    const resident = this.resident(event);
+    resident.totals.add(event.atMs, amount);
+    resident.recent.add(event.atMs, amount, event.place?.xKm ?? Number.NaN, event.place?.yKm ?? Number.NaN);
+    if (event.channel === 'gate' && event.place !== null) {
+      resident.lastTapXKm = event.place.xKm;
+      resident.lastTapYKm = event.place.yKm;
+      resident.lastTapAtMs = event.atMs;
+    }
+    const device = this.device(event.deviceId);
+    device.totals.add(event.atMs, amount);
+    if (device.residents.size < maxResidentsPerDevice) device.residents.add(event.residentId);
+    this.recordMerchant(event, amount);
+    let stats = this.categories.get(event.category);
+    if (stats === undefined) this.categories.set(event.category, (stats = new RunningStats()));
+    stats.add(Math.log1p(amount));
+    if (event.clinicLine !== null) this.clinics.record(event, event.clinicLine);
+  }
+
+  private residentFeatures(event: RiskEvent, out: Float64Array): void {
+    const resident = this.residents.get(event.residentId);
+    if (resident === undefined) {
+      out[f.minutes_since_last_event] = noEventMinutes;
+      return;
+    }
+    const atMs = event.atMs;
+    out[f.resident_count_1h] = resident.totals.countAt(hour, atMs);
+    out[f.resident_count_24h] = resident.totals.countAt(day, atMs);
+    out[f.resident_count_30d] = resident.totals.countAt(month, atMs);
+    out[f.resident_amount_1h] = resident.totals.amountAt(hour, atMs);
+    out[f.resident_amount_24h] = resident.totals.amountAt(day, atMs);
+    out[f.resident_amount_30d] = resident.totals.amountAt(month, atMs);
+    out[f.recent_events_10min] = resident.recent.countWithin(atMs, recentWindowMs);
+    const lastAtMs = resident.recent.lastAtMs();
+    out[f.minutes_since_last_event] = Number.isNaN(lastAtMs) ? noEventMinutes : (atMs - lastAtMs) / 60_000;
+    out[f.concession_mismatch] = event.concession === resident.concession ? 0 : 1;
+    const place = event.place;
+    if (place === null) return;
+    const lastPlaced = resident.recent.lastPlaced();
+    if (lastPlaced !== undefined) {
+      const [lastAtMs, xKm, yKm] = lastPlaced;
+      out[f.place_speed_kmh] = speedKmh(Math.hypot(place.xKm - xKm, place.yKm - yKm), atMs - lastAtMs);
+    }
+    if (event.channel === 'gate' && resident.lastTapAtMs > 0) {
+      const distanceKm = Math.hypot(place.xKm - resident.lastTapXKm, place.yKm - resident.lastTapYKm);
+      out[f.tap_distance_km] = distanceKm;
+      out[f.tap_speed_kmh] = speedKmh(distanceKm, atMs - resident.lastTapAtMs);
+    }
+  }
+
+  private deviceFeatures(event: RiskEvent, out: Float64Array): void {
+    const device = this.devices.get(event.deviceId);
+    if (device === undefined) {
+      out[f.residents_per_device] = 1;
+      return;
+    }
+    out[f.device_count_1h] = device.totals.countAt(hour, event.atMs);
+    out[f.device_count_24h] = device.totals.countAt(day, event.atMs);
+    out[f.residents_per_device] = device.residents.size + (device.residents.has(event.residentId) ? 0 : 1);
+  }
+
+  private merchantFeatures(event: RiskEvent, out: Float64Array): void {
+    const today = Math.floor(event.atMs / dayMs);
+    const pair = this.residentMerchants.get(pairKey(event));
+    const isNew = pair === undefined;
+    const firstToday = isNew || pair.lastDay !== today;
+    if (!isNew) out[f.resident_merchant_count_24h] = pair.totals.countAt(day, event.atMs);
+    out[f.merchant_new_for_resident] = isNew ? 1 : 0;
+    const merchant = this.merchants.get(event.merchantId);
+    const sameDay = merchant !== undefined && merchant.day === today;
+    const residentsToday = (sameDay ? merchant.residentsToday : 0) + (firstToday ? 1 : 0);
+    const newToday = (sameDay ? merchant.newResidentsToday : 0) + (isNew ? 1 : 0);
+    out[f.merchant_residents_today] = residentsToday;
+    out[f.merchant_new_resident_share_today] = residentsToday === 0 ? 0 : newToday / residentsToday;
+    if (merchant === undefined) return;
+    out[f.merchant_count_1h] = merchant.totals.countAt(hour, event.atMs);
+    out[f.merchant_count_24h] = merchant.totals.countAt(day, event.atMs);
+  }
+
+  private recordMerchant(event: RiskEvent, amount: number): void {
+    const today = Math.floor(event.atMs / dayMs);
+    const key = pairKey(event);
+    let pair = this.residentMerchants.get(key);
+    const isNew = pair === undefined;
+    if (pair === undefined) this.residentMerchants.set(key, (pair = { totals: new DecayingTotals(), lastDay: -1 }));
+    const firstToday = pair.lastDay !== today;
+    pair.lastDay = today;
+    pair.totals.add(event.atMs, amount);
+    let merchant = this.merchants.get(event.merchantId);
+    if (merchant === undefined) {
+      merchant = { totals: new DecayingTotals(), day: today, residentsToday: 0, newResidentsToday: 0 };
+      this.merchants.set(event.merchantId, merchant);
+    }
+    if (merchant.day !== today) Object.assign(merchant, { day: today, residentsToday: 0, newResidentsToday: 0 });
+    if (firstToday) merchant.residentsToday += 1;
+    if (isNew) merchant.newResidentsToday += 1;
+    merchant.totals.add(event.atMs, amount);
+  }
+
+  private resident(event: RiskEvent): ResidentState {
+    let resident = this.residents.get(event.residentId);
+    if (resident === undefined) {
+      resident = {
+        totals: new DecayingTotals(),
+        recent: new RecentEvents(),
+        concession: event.concession,
+        lastTapXKm: 0,
+        lastTapYKm: 0,
+        lastTapAtMs: 0,
+      };
+      this.residents.set(event.residentId, resident);
+    }
+    return resident;
+  }
+
+  private device(deviceId: string): DeviceState {
+    let device = this.devices.get(deviceId);
+    if (device === undefined)
+      this.devices.set(deviceId, (device = { totals: new DecayingTotals(), residents: new Set() }));
+    return device;
+  }
+}
+
+function pairKey(event: RiskEvent): string {
+  return `${event.residentId} ${event.merchantId}`;
+}
+
+/** Kilometres per hour over `elapsedMs`, counting anything under a minute as a minute. */
+function speedKmh(distanceKm: number, elapsedMs: number): number {
+  return distanceKm / (Math.max(elapsedMs, 60_000) / 3_600_000);
+}
