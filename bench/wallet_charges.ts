@@ -17,6 +17,7 @@ import { freePort, testPostgres } from '@citypass/platform/testing';
 import { startHarness } from '../services/identity/test/harness.ts';
 import { ResidentApp } from '@citypass/phone';
 import { startServiceProcess } from '../test/support/service_process.ts';
+import { cpuPerOperation, natsCpuOf, ownCpu, postgresCpuOf, processCpuOf } from './cpu.ts';
 import { emit, median, percentile } from './lib.ts';
 
 const bench = 'wallet_charges';
@@ -189,6 +190,14 @@ try {
   // Many in flight: authorize+capture pairs, closed loop.
   const batch = presentations(20_000);
   let pairs = 0;
+  // The CPU each part spends per operation in the two closed loops: what scripts/capacity.ts sizes a city from.
+  const cpuMeters = {
+    wallet: processCpuOf(wallet.child.pid ?? -1),
+    postgres: postgresCpuOf(new URL(database.url).pathname.slice(1)),
+    nats: natsCpuOf(Number(new URL(identity.nats.url).port)),
+    'load generator': ownCpu,
+  };
+  const pairsCpu = cpuPerOperation(cpuMeters);
   const throughputStart = performance.now();
   const throughputEnd = throughputStart + phaseMs;
   await Promise.all(
@@ -201,10 +210,12 @@ try {
     }),
   );
   const pairsPerSecond = pairs / ((performance.now() - throughputStart) / 1000);
+  const cpuPerPair = pairsCpu.end(bench, 'authorize+capture', pairs);
 
   // Many in flight: combined charges, closed loop, as long as the pairs ran.
   const chargeBatch = presentations(20_000);
   let charges = 0;
+  const chargesCpu = cpuPerOperation(cpuMeters);
   const chargesStart = performance.now();
   const chargesEnd = chargesStart + phaseMs;
   await Promise.all(
@@ -216,6 +227,7 @@ try {
     }),
   );
   const chargesPerSecond = charges / ((performance.now() - chargesStart) / 1000);
+  const cpuPerCharge = chargesCpu.end(bench, 'charge', charges);
 
   // Open loop at the target rate: one authorization every 1/rate seconds, whatever the answers do (the goal is
   // stated for authorizations; their holds are left to expire).
@@ -359,6 +371,7 @@ try {
     value: round(chargesPerSecond / pairsPerSecond),
     unit: 'ratio',
   });
+  for (const figure of [...cpuPerPair, ...cpuPerCharge]) emit(figure);
 } finally {
   await db.end();
   await nc.close();
