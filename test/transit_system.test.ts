@@ -521,11 +521,11 @@ test('system - one tap leaves one trace from the gate through transit and NATS i
     'settlement continues the tap trace',
   );
   assert.ok(
-    withTrace.some((batch) => batch.includes(Buffer.from('wallet.v1.authorize'))),
+    withTrace.some((batch) => batch.includes(Buffer.from('wallet.v1.charge'))),
     'the wallet call over NATS is in it',
   );
   assert.ok(
-    withTrace.some((batch) => batch.includes(Buffer.from('wallet_authorize_once'))),
+    withTrace.some((batch) => batch.includes(Buffer.from('wallet_charge_once'))),
     'and the ledger statement',
   );
 });

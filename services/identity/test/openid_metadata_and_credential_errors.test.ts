@@ -61,8 +61,14 @@ test('discovery - advertises the code flow only, the grants that work and every 
     unknown
   >;
   assert.deepEqual(discovery.response_types_supported, ['code']);
-  // refresh_token: only the operator console holds it, to get a token for each resource it calls.
-  assert.deepEqual(discovery.grant_types_supported, ['authorization_code', 'refresh_token', 'client_credentials']);
+  // refresh_token: only the operator console and the CLI hold it, to get a token for each resource they call;
+  // device_code: only the CLI's public client (`citypass login`).
+  assert.deepEqual(discovery.grant_types_supported, [
+    'authorization_code',
+    'refresh_token',
+    'client_credentials',
+    'urn:ietf:params:oauth:grant-type:device_code',
+  ]);
   assert.deepEqual(discovery.scopes_supported, ['openid', 'citypass_resident']);
   assert.equal(discovery.userinfo_endpoint, undefined, 'no access token identity issues is accepted at userinfo');
   assert.equal(discovery.require_pushed_authorization_requests, true);
