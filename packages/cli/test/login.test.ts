@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../../test/support/chromium.ts';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { startHarness, type IdentityHarness } from '../../../services/identity/test/harness.ts';
 import { run } from '../src/run.ts';
@@ -16,11 +17,7 @@ let h: IdentityHarness;
 let browser: Browser;
 before(async () => {
   h = await startHarness();
-  browser = await chromium.launch({
-    executablePath: process.env.CITYPASS_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser.close();

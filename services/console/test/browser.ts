@@ -5,18 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium as launchDebianChromium } from '../../../test/support/chromium.ts';
 import type { ConsoleHarness } from './harness.ts';
 
 const screenshots = join(import.meta.dirname, '..', 'test-output', 'screenshots');
 
 export async function launchChromium(): Promise<Browser> {
   mkdirSync(screenshots, { recursive: true });
-  return chromium.launch({
-    executablePath: process.env.CITYPASS_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  return launchDebianChromium();
 }
 
 /** Fails on serious or critical WCAG 2.2 AA findings (axe's tags for A and AA up to 2.2). */

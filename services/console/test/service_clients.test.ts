@@ -2,62 +2,28 @@
 // rotate its secret (shown once; the old one refused at once) and suspend and resume it with a reason, each after
 // signing in again. axe-core checks every page; screenshots go to services/console/test-output/screenshots.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
+import { checkAccessibility, launchChromium, shot, signInAtIdentity as signIn } from './browser.ts';
 import { startConsoleHarness, type ConsoleHarness } from './harness.ts';
 
-const screenshots = join(import.meta.dirname, '..', 'test-output', 'screenshots');
 // Dangerous actions ask for a new sign-in when the last is older than this: short, so the test sees it happen.
 const reauthMaxAgeS = 3;
 
 let h: ConsoleHarness;
 let browser: Browser;
 before(async () => {
-  mkdirSync(screenshots, { recursive: true });
   h = await startConsoleHarness({ CONSOLE_REAUTH_MAX_AGE_S: String(reauthMaxAgeS) });
-  browser = await chromium.launch({
-    executablePath: process.env.CITYPASS_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser.close();
   await h.stop();
 });
 
-/** Fails on serious or critical WCAG 2.2 AA findings (axe's tags for A and AA up to 2.2). */
-async function checkAccessibility(page: Page, where: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
-    .analyze();
-  const serious = results.violations.filter(
-    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
-  );
-  assert.deepEqual(
-    serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`),
-    [],
-    `accessibility findings on ${where}`,
-  );
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
-
-async function signInAtIdentity(page: Page, username: string, password: string): Promise<void> {
-  await page.waitForURL((url) => url.href.startsWith(h.identity.issuer));
-  await page.getByRole('heading', { name: 'Operator sign-in' }).waitFor();
-  await checkAccessibility(page, "identity's operator sign-in");
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.href.startsWith(h.url));
-}
+const signInAtIdentity = (page: Page, username: string, password: string): Promise<void> =>
+  signIn(h, page, username, password);
 
 /**
  * Clicks a dangerous action's button; when the console sends the browser to identity to sign in again, signs in

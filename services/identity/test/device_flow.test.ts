@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../../test/support/chromium.ts';
 import { bearer } from '@citypass/platform/grpc';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { startHarness, type IdentityHarness } from './harness.ts';
@@ -13,11 +14,7 @@ let h: IdentityHarness;
 let browser: Browser;
 before(async () => {
   h = await startHarness();
-  browser = await chromium.launch({
-    executablePath: process.env.CITYPASS_CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser.close();
