@@ -4,7 +4,7 @@
 // failed for want of an answer can be repeated with it and not create twice.
 import { randomBytes } from 'node:crypto';
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { concessions, text } from './command_values.ts';
+import { badLimit, collectPages, concessions, text } from './command_values.ts';
 import type { ExitCode } from './exit_codes.ts';
 import type { Gateway, IdentityClient, TransitClient, WalletClient } from './gateway.ts';
 import type { Output } from './output.ts';
@@ -209,22 +209,18 @@ const listAudit: Command = {
   positionals: 0,
   gateway: true,
   async run(context) {
-    const limit = Number(text(context, 'limit'));
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100_000)
-      return context.out.usage('--limit is a whole number from 1 to 100000');
-    const events = [];
-    let pageToken = '';
     // Pages of at most 500 until the limit or the end of the log.
-    do {
+    const found = await collectPages(context, maxAuditPageSize, async (pageSize, pageToken) => {
       const page = await context.identity().listAuditEvents({
         subjectId: text(context, 'subject'),
         action: text(context, 'action'),
-        pageSize: Math.min(maxAuditPageSize, limit - events.length),
+        pageSize,
         pageToken,
       });
-      events.push(...page.events);
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '' && events.length < limit);
+      return { items: page.events, nextPageToken: page.nextPageToken };
+    });
+    if (found === undefined) return badLimit(context);
+    const events = found.items;
     const rows = events.map((event) => ({
       id: event.id,
       occurredAt: event.occurredAt?.toISOString() ?? '',
@@ -234,7 +230,7 @@ const listAudit: Command = {
       details: JSON.parse(event.detailsJson || '{}') as unknown,
     }));
     return context.out.result(
-      { events: rows, more: pageToken !== '' },
+      { events: rows, more: found.more },
       rows.length === 0
         ? ['no audit events']
         : rows.map(

@@ -1,30 +1,10 @@
 // `citypass residents list` and `citypass services list`: identity's keyset-paged lists, read page by page (pages
 // of at most 200, the service's maximum) up to --limit, with the same server-side search the console uses.
-import { concessions, text } from './command_values.ts';
-import type { Command, CommandContext } from './commands.ts';
-import type { ExitCode } from './exit_codes.ts';
+import { badLimit, collectPages, concessions, text } from './command_values.ts';
+import type { Command } from './commands.ts';
 
 const maxPageSize = 200;
 const limitOptions = { search: { type: 'string', default: '' }, limit: { type: 'string', default: '50' } } as const;
-
-/** Reads pages until `limit` items or the last page; undefined for a --limit out of range. */
-async function collect<Item>(
-  context: CommandContext,
-  read: (pageSize: number, pageToken: string) => Promise<{ items: Item[]; nextPageToken: string }>,
-): Promise<{ items: Item[]; more: boolean } | undefined> {
-  const limit = Number(text(context, 'limit'));
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 100_000) return undefined;
-  const items: Item[] = [];
-  let pageToken = '';
-  do {
-    const page = await read(Math.min(maxPageSize, limit - items.length), pageToken);
-    items.push(...page.items);
-    pageToken = page.nextPageToken;
-  } while (pageToken !== '' && items.length < limit);
-  return { items, more: pageToken !== '' };
-}
-
-const badLimit = (context: CommandContext): ExitCode => context.out.usage('--limit is a whole number from 1 to 100000');
 
 const listResidents: Command = {
   words: ['residents', 'list'],
@@ -35,7 +15,7 @@ const listResidents: Command = {
   positionals: 0,
   gateway: true,
   async run(context) {
-    const found = await collect(context, async (pageSize, pageToken) => {
+    const found = await collectPages(context, maxPageSize, async (pageSize, pageToken) => {
       const page = await context.identity().listResidents({ search: text(context, 'search'), pageSize, pageToken });
       return { items: page.residents, nextPageToken: page.nextPageToken };
     });
@@ -68,7 +48,7 @@ const listServices: Command = {
   positionals: 0,
   gateway: true,
   async run(context) {
-    const found = await collect(context, async (pageSize, pageToken) => {
+    const found = await collectPages(context, maxPageSize, async (pageSize, pageToken) => {
       const page = await context.identity().listServices({ search: text(context, 'search'), pageSize, pageToken });
       return { items: page.services, nextPageToken: page.nextPageToken };
     });

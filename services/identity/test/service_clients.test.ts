@@ -8,7 +8,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { ServiceResumed, ServiceSuspended } from '@citypass/proto/identity/v1/identity';
-import { DomainError } from '@citypass/platform/errors';
+import { refusalOf } from '@citypass/platform/testing';
 import { bearer } from '@citypass/platform/grpc';
 import { startHarness, type IdentityHarness } from './harness.ts';
 
@@ -26,16 +26,6 @@ after(async () => {
   await db.end();
   await h.stop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<{ kind: string; reason: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
-    return { kind: error.kind, reason: error.reason };
-  }
-  assert.fail('expected a rejection');
-}
 
 const key = (): string => randomBytes(8).toString('hex');
 
@@ -55,7 +45,7 @@ async function auditRows(subjectId: string, action: string): Promise<{ actor: st
 
 test('service clients - calls without the identity admin scope are refused and change nothing', async () => {
   const { clientSecret } = await h.onboardWithToken('scoped', [], 'urn:citypass:wallet');
-  assert.deepEqual(await rejection(h.anonymous.suspendService({ clientId: 'scoped', reason: 'x' })), {
+  assert.deepEqual(await refusalOf(h.anonymous.suspendService({ clientId: 'scoped', reason: 'x' })), {
     kind: 'unauthenticated',
     reason: 'TOKEN_MISSING',
   });
@@ -67,59 +57,59 @@ test('service clients - calls without the identity admin scope are refused and c
       : { kind: 'permission_denied', reason: 'SCOPE_MISSING' };
   const metadata = bearer(own);
   assert.deepEqual(
-    await rejection(h.anonymous.suspendService({ clientId: 'scoped', reason: 'x' }, { metadata })),
+    await refusalOf(h.anonymous.suspendService({ clientId: 'scoped', reason: 'x' }, { metadata })),
     refused,
   );
   assert.deepEqual(
-    await rejection(h.anonymous.resumeService({ clientId: 'scoped', reason: 'x' }, { metadata })),
+    await refusalOf(h.anonymous.resumeService({ clientId: 'scoped', reason: 'x' }, { metadata })),
     refused,
   );
   assert.deepEqual(
-    await rejection(h.anonymous.rotateServiceSecret({ idempotencyKey: key(), clientId: 'scoped' }, { metadata })),
+    await refusalOf(h.anonymous.rotateServiceSecret({ idempotencyKey: key(), clientId: 'scoped' }, { metadata })),
     refused,
   );
-  assert.deepEqual(await rejection(h.anonymous.getServiceClient({ clientId: 'scoped' }, { metadata })), refused);
+  assert.deepEqual(await refusalOf(h.anonymous.getServiceClient({ clientId: 'scoped' }, { metadata })), refused);
   assert.equal((await tokenStatus('scoped', clientSecret)).status, 200, 'the old secret still works');
   assert.equal((await h.operator.getServiceClient({ clientId: 'scoped' })).service?.status, 'active');
 });
 
 test('service clients - unknown services are NOT_FOUND and bad input is INVALID_ARGUMENT with its reason', async () => {
   const missing = { kind: 'not_found', reason: 'SERVICE_NOT_FOUND' };
-  assert.deepEqual(await rejection(h.operator.getServiceClient({ clientId: 'nobody' })), missing);
-  assert.deepEqual(await rejection(h.operator.suspendService({ clientId: 'nobody', reason: 'why' })), missing);
-  assert.deepEqual(await rejection(h.operator.resumeService({ clientId: 'nobody', reason: 'why' })), missing);
+  assert.deepEqual(await refusalOf(h.operator.getServiceClient({ clientId: 'nobody' })), missing);
+  assert.deepEqual(await refusalOf(h.operator.suspendService({ clientId: 'nobody', reason: 'why' })), missing);
+  assert.deepEqual(await refusalOf(h.operator.resumeService({ clientId: 'nobody', reason: 'why' })), missing);
   assert.deepEqual(
-    await rejection(h.operator.rotateServiceSecret({ idempotencyKey: key(), clientId: 'nobody' })),
+    await refusalOf(h.operator.rotateServiceSecret({ idempotencyKey: key(), clientId: 'nobody' })),
     missing,
   );
   await h.onboardWithToken('inputs', [], 'urn:citypass:wallet');
   const invalid = (reason: string): { kind: string; reason: string } => ({ kind: 'invalid_argument', reason });
   assert.deepEqual(
-    await rejection(h.operator.suspendService({ clientId: 'Not A Name', reason: 'why' })),
+    await refusalOf(h.operator.suspendService({ clientId: 'Not A Name', reason: 'why' })),
     invalid('SERVICE_NAME_INVALID'),
   );
   assert.deepEqual(
-    await rejection(h.operator.suspendService({ clientId: 'operator', reason: 'why' })),
+    await refusalOf(h.operator.suspendService({ clientId: 'operator', reason: 'why' })),
     invalid('SERVICE_NAME_RESERVED'),
   );
   assert.deepEqual(
-    await rejection(h.operator.suspendService({ clientId: 'inputs', reason: ' ' })),
+    await refusalOf(h.operator.suspendService({ clientId: 'inputs', reason: ' ' })),
     invalid('REASON_REQUIRED'),
   );
   assert.deepEqual(
-    await rejection(h.operator.suspendService({ clientId: 'inputs', reason: 'r'.repeat(201) })),
+    await refusalOf(h.operator.suspendService({ clientId: 'inputs', reason: 'r'.repeat(201) })),
     invalid('REASON_TOO_LONG'),
   );
   assert.deepEqual(
-    await rejection(h.operator.suspendService({ clientId: 'inputs', reason: 'a\u0000b' })),
+    await refusalOf(h.operator.suspendService({ clientId: 'inputs', reason: 'a\u0000b' })),
     invalid('REASON_INVALID'),
   );
   assert.deepEqual(
-    await rejection(h.operator.resumeService({ clientId: 'inputs', reason: '' })),
+    await refusalOf(h.operator.resumeService({ clientId: 'inputs', reason: '' })),
     invalid('REASON_REQUIRED'),
   );
   assert.deepEqual(
-    await rejection(h.operator.rotateServiceSecret({ idempotencyKey: '', clientId: 'inputs' })),
+    await refusalOf(h.operator.rotateServiceSecret({ idempotencyKey: '', clientId: 'inputs' })),
     invalid('IDEMPOTENCY_KEY_INVALID'),
   );
   // 200 characters is the edge: allowed.
@@ -142,7 +132,7 @@ test('service clients - a rotated secret works at once and the old one is refuse
   assert.deepEqual(await tokenStatus('bikes', old), { status: 401, error: 'invalid_client' });
   assert.deepEqual(await tokenStatus('bikes', rotated.clientSecret), { status: 200 });
   assert.deepEqual(await h.operator.rotateServiceSecret(request), rotated, 'a repeat returns the first answer');
-  assert.deepEqual(await rejection(h.operator.rotateServiceSecret({ ...request, clientId: 'inputs' })), {
+  assert.deepEqual(await refusalOf(h.operator.rotateServiceSecret({ ...request, clientId: 'inputs' })), {
     kind: 'already_exists',
     reason: 'IDEMPOTENCY_KEY_REUSED',
   });
@@ -165,7 +155,7 @@ test('service clients - a service with its own keys has no secret to rotate', as
     extraScopes: [],
     jwksJson: JSON.stringify({ keys: [jwk] }),
   });
-  assert.deepEqual(await rejection(h.operator.rotateServiceSecret({ idempotencyKey: key(), clientId: 'keyed' })), {
+  assert.deepEqual(await refusalOf(h.operator.rotateServiceSecret({ idempotencyKey: key(), clientId: 'keyed' })), {
     kind: 'failed_precondition',
     reason: 'SERVICE_HAS_NO_SECRET',
   });
