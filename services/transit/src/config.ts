@@ -3,6 +3,10 @@ import { defaultBucketNames, defaultStreamNames } from '@citypass/contracts';
 import { join } from 'node:path';
 import { env, loadConfig, type Config } from '@citypass/platform/config';
 
+/** The parts of transit an instance runs (TRANSIT_ROLE). */
+export const transitRoles = ['all', 'gate', 'settlement'] as const;
+export type TransitRole = (typeof transitRoles)[number];
+
 export const transitSchema = {
   TRANSIT_GRPC_HOST: env.string({ default: '0.0.0.0' }),
   TRANSIT_GRPC_PORT: env.port({ default: 7300 }),
@@ -56,6 +60,13 @@ export const transitSchema = {
   }),
   TRANSIT_SETTLE_CONCURRENCY: env.int({ default: 8, min: 1 }),
   TRANSIT_OUTBOX_POLL_MS: env.int({ default: 100, min: 5 }),
+  TRANSIT_ROLE: env.oneOf(transitRoles, {
+    default: 'all',
+    description:
+      "what this instance runs: 'gate' answers gates and riders (gRPC) and nothing in the background but the lists " +
+      "it decides with; 'settlement' settles fares, collects debts and relays the outbox (gRPC health only); 'all' " +
+      'both. Split deployments run at least one settlement instance, so the gate path never waits behind settlement',
+  }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };
 

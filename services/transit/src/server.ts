@@ -45,6 +45,7 @@ import { transitMetrics } from './metrics.ts';
 
 export interface RunningTransit {
   readonly grpcPort: number;
+  /** Settlement; an instance with TRANSIT_ROLE=gate has none, and its runOnce rejects. */
   readonly settler: Settler;
   stop(): Promise<void>;
 }
@@ -52,6 +53,26 @@ export interface RunningTransit {
 export interface TransitClock {
   /** Transit's clock for taps, settlement and riders' views (tests run it ahead); default Date.now. */
   readonly now?: () => number;
+}
+
+/** What both roles share: the database, fares, the bus, the deny list, the live feed and the gRPC server. */
+interface TransitCore {
+  readonly config: TransitConfig;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly pool: ReturnType<typeof createPool>;
+  readonly store: ReturnType<typeof postgresTransitStore>;
+  readonly fares: FareBook;
+  readonly bus: Awaited<ReturnType<typeof connectBus>>;
+  readonly grpc: GrpcServer;
+  readonly denyList: DenyListMirror;
+  readonly live: ReturnType<typeof natsLiveFeed>;
+  readonly issuerKeys: IssuerKeys;
+  follow(bucket: string, open: () => Promise<KV>): BucketFollower;
+}
+
+interface Part {
+  stop(): Promise<void>;
 }
 
 export async function startTransit(
@@ -66,14 +87,8 @@ export async function startTransit(
   const store = postgresTransitStore(pool);
   const fares = await FareBook.open(feed, store.fareRules);
   const fareReload = startFareBookReload(fares, logger);
-  const assignments = await GateAssignments.open(store.gateAssignments);
-  const assignmentsReload = startGateAssignmentsReload(assignments, logger);
-
   const bus = await connectBus({ servers: config.NATS_URL, name: 'transit', logger });
   await ensureStream(bus.jsm, { name: config.TRANSIT_STREAM, subjects: [transitSubjects.all] });
-  const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.TRANSIT_OUTBOX_POLL_MS });
-  observeOutboxLag(pool);
-  const pruner = startRetentionPruner(pool, { logger });
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
   const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: resources.transit, issuerKeys });
@@ -102,12 +117,9 @@ export async function startTransit(
     followers.push(follower);
     return follower;
   };
-  const statusFollower = follow(config.IDENTITY_STATUS_BUCKET, () =>
-    openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET),
-  );
-  await untilReady(logger, 'credential status bucket', async () => {
-    if (!(await statusFollower.startAndLoad(2_000))) throw new Error('the credential status bucket is not loaded yet');
-  });
+  // The gate path loads the credential status bucket before the deny list, as gates do.
+  const gatePath =
+    config.TRANSIT_ROLE === 'settlement' ? undefined : await followCredentialStatus(follow, bus.js, config, logger);
   const denyFollower = follow(config.TRANSIT_DENY_BUCKET, () => new Kvm(bus.js).open(config.TRANSIT_DENY_BUCKET));
   const denyList = await DenyListMirror.open(
     bus.js,
@@ -118,13 +130,69 @@ export async function startTransit(
   );
   const denyListFollower = startDenyListFollower(denyFollower, denyList, logger);
   await denyFollower.startAndLoad();
-  const revocations = revocationsFrom(statusFollower, 'last_known');
   transitMetrics.denyListSize.addCallback((result) => {
     result.observe(denyList.size);
   });
-  const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys, revocations };
-  const jwks = cachedText(config.IDENTITY_JWKS_URL, 60_000);
+  const live = natsLiveFeed(bus.nc);
+  const core: TransitCore = { config, logger, now, pool, store, fares, bus, grpc, denyList, live, issuerKeys, follow };
 
+  const background = config.TRANSIT_ROLE === 'gate' ? undefined : await startBackground(core);
+  const gates = gatePath === undefined ? undefined : await addGatePath(core, gatePath);
+  const grpcPort = await grpc.listen(config.TRANSIT_GRPC_HOST, config.TRANSIT_GRPC_PORT);
+  logger.info('transit started', {
+    grpcPort,
+    role: config.TRANSIT_ROLE,
+    stations: fares.network.stations.size,
+    gates: fares.gates.size,
+  });
+
+  return {
+    grpcPort,
+    settler: background?.settler ?? noSettler,
+    async stop() {
+      await grpc.shutdown(2_000);
+      await background?.stop();
+      await gates?.stop();
+      await denyListFollower.stop();
+      await gatePath?.stop();
+      await fareReload.stop();
+      await bus.close();
+      await pool.end();
+    },
+  };
+}
+
+/** An instance that does not settle (TRANSIT_ROLE=gate): asking it to is a deployment mistake. */
+const noSettler: Settler = {
+  runOnce: () => Promise.reject(new Error('this transit instance does not settle (TRANSIT_ROLE=gate)')),
+  stop: () => Promise.resolve(),
+};
+
+/** identity's revocations, followed and loaded before the gate path answers anyone. */
+async function followCredentialStatus(
+  follow: TransitCore['follow'],
+  js: TransitCore['bus']['js'],
+  config: TransitConfig,
+  logger: Logger,
+): Promise<BucketFollower> {
+  const statusFollower = follow(config.IDENTITY_STATUS_BUCKET, () =>
+    openExistingBucket(js, config.IDENTITY_STATUS_BUCKET),
+  );
+  await untilReady(logger, 'credential status bucket', async () => {
+    if (!(await statusFollower.startAndLoad(2_000))) throw new Error('the credential status bucket is not loaded yet');
+  });
+  return statusFollower;
+}
+
+/**
+ * The work that runs by itself: settlement through the wallet, the top-up consumer that collects debts, the outbox
+ * relay and retention. With TRANSIT_ROLE=gate it runs in another process, so a gate's Tap never waits behind it.
+ */
+async function startBackground(core: TransitCore): Promise<Part & { readonly settler: Settler }> {
+  const { config, logger, pool, bus } = core;
+  const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.TRANSIT_OUTBOX_POLL_MS });
+  observeOutboxLag(pool);
+  const pruner = startRetentionPruner(pool, { logger });
   const credentials = new ClientCredentials({
     tokenUrl: config.IDENTITY_TOKEN_URL,
     clientId: config.TRANSIT_CLIENT_ID,
@@ -134,14 +202,21 @@ export async function startTransit(
       .map((verb) => serviceScope(verb, config.TRANSIT_CLIENT_ID))
       .join(' '),
   });
-  const settlementDeps = { store, fares, wallet: natsWalletLink(bus.nc, credentials), denyList, logger, now };
-  const live = natsLiveFeed(bus.nc);
+  const wallet = natsWalletLink(bus.nc, credentials);
+  const settlementDeps = {
+    store: core.store,
+    fares: core.fares,
+    wallet,
+    denyList: core.denyList,
+    logger,
+    now: core.now,
+  };
   const settler = startSettler(settlementDeps, {
     intervalMs: config.TRANSIT_SETTLE_INTERVAL_MS,
     concurrency: config.TRANSIT_SETTLE_CONCURRENCY,
     logger,
     onBacklog: (ridersDue) => {
-      live.settlementBacklog({ ridersDue, measuredAt: new Date(now()) });
+      core.live.settlementBacklog({ ridersDue, measuredAt: new Date(core.now()) });
     },
   });
   const topUps = await untilReady(logger, 'wallet event stream', () =>
@@ -149,47 +224,50 @@ export async function startTransit(
       js: bus.js,
       jsm: bus.jsm,
       stream: config.WALLET_STREAM,
-      store,
+      store: core.store,
       logger,
       onRetry: () => void settler.runOnce().catch(() => undefined),
     }),
   );
+  return {
+    settler,
+    async stop() {
+      await settler.stop();
+      await topUps.stop();
+      await pruner.stop();
+      await relay.stop();
+    },
+  };
+}
 
-  addTransitService(grpc, {
+/** TransitService: gates' taps and uploads, riders' views and operators' calls, decided with the followed lists. */
+async function addGatePath(core: TransitCore, statusFollower: BucketFollower): Promise<Part> {
+  const { config, logger, store } = core;
+  const assignments = await GateAssignments.open(store.gateAssignments);
+  const assignmentsReload = startGateAssignmentsReload(assignments, logger);
+  const revocations = revocationsFrom(statusFollower, 'last_known');
+  const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys: core.issuerKeys, revocations };
+  addTransitService(core.grpc, {
     store,
-    fares,
+    fares: core.fares,
     assignments,
     verifier: new PresentationVerifier({ ...verifierOptions, replayCache: new ReplayCache() }),
     uploadVerifier: new PresentationVerifier({ ...verifierOptions, replayCache: undefined }),
     accountVerifier: new PresentationVerifier({ ...verifierOptions, replayCache: undefined }),
-    denyList,
+    denyList: core.denyList,
     revocations: statusFollower.set,
-    recorder: new PostgresTapRecorder(pool),
+    recorder: new PostgresTapRecorder(core.pool),
     answers: new TapAnswers(),
     issuer: config.IDENTITY_ISSUER,
-    issuerJwks: jwks,
+    issuerJwks: cachedText(config.IDENTITY_JWKS_URL, 60_000),
     buckets: { credentialStatus: config.IDENTITY_STATUS_BUCKET, denyList: config.TRANSIT_DENY_BUCKET },
-    live,
-    now,
+    live: core.live,
+    now: core.now,
   });
-  const grpcPort = await grpc.listen(config.TRANSIT_GRPC_HOST, config.TRANSIT_GRPC_PORT);
-  logger.info('transit started', { grpcPort, stations: fares.network.stations.size, gates: fares.gates.size });
-
   return {
-    grpcPort,
-    settler,
     async stop() {
-      await grpc.shutdown(2_000);
-      await settler.stop();
-      await topUps.stop();
-      await denyListFollower.stop();
-      await statusFollower.stop();
-      await fareReload.stop();
       await assignmentsReload.stop();
-      await pruner.stop();
-      await relay.stop();
-      await bus.close();
-      await pool.end();
+      await statusFollower.stop();
     },
   };
 }
