@@ -17,7 +17,7 @@ before(async () => {
   settlement = await startTransit(
     { ...h.config, TRANSIT_ROLE: 'settlement', TRANSIT_GRPC_PORT: 0 },
     createLogger('transit-settlement-test', 'error'),
-    { now: h.now },
+    { now: () => h.now() },
   );
 });
 after(async () => {
