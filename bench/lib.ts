@@ -6,11 +6,28 @@
  */
 export const smoke = process.env.BENCH_SMOKE === '1';
 
-export type Figure = { bench: string; metric: string; value: number | null; unit: string } & Record<string, unknown>;
+/**
+ * Every figure says what it is measured against (issue 12): the floor of the same physical work measured in the same
+ * run, and the ratio to it (computed here, value / floor); or, where no floor exists, `floor: null` and why.
+ */
+export type FloorFields = { floor: number } | { floor: null; floor_missing: string } | { floor?: undefined };
 
-/** Prints one figure as one JSON line on stdout. */
+export type Figure = { bench: string; metric: string; value: number | null; unit: string } & FloorFields &
+  Record<string, unknown>;
+
+/** Rounds to two decimals, as every figure is printed. */
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/** Prints one figure as one JSON line on stdout, with its ratio to its floor. */
 export function emit(figure: Figure): void {
-  process.stdout.write(`${JSON.stringify(figure)}\n`);
+  const ratio =
+    typeof figure.floor === 'number' && typeof figure.value === 'number' && figure.floor !== 0
+      ? round2(figure.value / figure.floor)
+      : null;
+  const line = figure.floor === null ? figure : { ...figure, ratio };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
 /** The p-th percentile (0-100, nearest rank) of the values; NaN for none. */
@@ -66,4 +83,82 @@ export async function timedLoopAsync(
 
 function loopResult(ops: number, elapsedMs: number): LoopResult {
   return { ops, elapsedMs, opsPerSecond: (ops * 1000) / elapsedMs };
+}
+
+/** What a load phase saw: each answered call's latency (ms), the calls that failed, and the rate achieved. */
+export type PhaseResult = { readonly latencies: number[]; readonly failed: number; readonly opsPerSecond: number };
+
+async function timedCall(call: (index: number) => Promise<unknown>, index: number): Promise<number | undefined> {
+  const started = performance.now();
+  try {
+    await call(index);
+    return performance.now() - started;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One call at a time for durationMs (at most maxOps calls). */
+export async function sequentialPhase(
+  durationMs: number,
+  maxOps: number,
+  call: (index: number) => Promise<unknown>,
+): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  for (let index = 0; index < maxOps && performance.now() < started + durationMs; index++) {
+    const ms = await timedCall(call, index);
+    if (ms === undefined) failed++;
+    else latencies.push(ms);
+  }
+  return { latencies, failed, opsPerSecond: ((latencies.length + failed) * 1000) / (performance.now() - started) };
+}
+
+/** An open loop: `count` calls started every 1/ratePerS seconds, whatever the answers do. */
+export async function openLoopPhase(
+  ratePerS: number,
+  count: number,
+  call: (index: number) => Promise<unknown>,
+): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  for (let index = 0; index < count; index++) {
+    const wait = started + (index * 1000) / ratePerS - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(
+      timedCall(call, index).then((ms) => {
+        if (ms === undefined) failed++;
+        else latencies.push(ms);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  return { latencies, failed, opsPerSecond: (count * 1000) / (performance.now() - started) };
+}
+
+/** A closed loop: `inFlight` callers, each starting its next call when the last answered, for durationMs. */
+export async function closedLoopPhase(
+  inFlight: number,
+  durationMs: number,
+  maxOps: number,
+  call: (index: number) => Promise<unknown>,
+): Promise<PhaseResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const started = performance.now();
+  const end = started + durationMs;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end && next < maxOps) {
+        const ms = await timedCall(call, next++);
+        if (ms === undefined) failed++;
+        else latencies.push(ms);
+      }
+    }),
+  );
+  return { latencies, failed, opsPerSecond: ((latencies.length + failed) * 1000) / (performance.now() - started) };
 }
