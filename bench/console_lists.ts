@@ -28,6 +28,9 @@ import { loadTransitConfig } from '../services/transit/src/config.ts';
 import { startTransit } from '../services/transit/src/server.ts';
 import { emit, median, percentile } from './lib.ts';
 
+/** Counts of what the pages read, not costs. */
+const setupSize = { floor: null, floor_missing: 'the size of the data set the pages read, not a cost' } as const;
+
 const bench = 'console_lists';
 const smoke = process.env.BENCH_SMOKE === '1';
 const residentCount = smoke ? 300 : 100_000;
@@ -65,8 +68,8 @@ try {
   );
   await pool.query('ANALYZE residents');
   await pool.query('ANALYZE services');
-  emit({ bench, metric: 'seeded_residents', value: residentCount, unit: 'rows', smoke });
-  emit({ bench, metric: 'seeded_services', value: serviceCount, unit: 'rows', smoke });
+  emit({ bench, metric: 'seeded_residents', value: residentCount, unit: 'rows', smoke, ...setupSize });
+  emit({ bench, metric: 'seeded_services', value: serviceCount, unit: 'rows', smoke, ...setupSize });
 
   const password = await h.operator('bench', [OperatorRole.OPERATOR_ROLE_ADMIN]);
   const operator = await signIn(h, 'bench', password);
@@ -164,7 +167,6 @@ try {
         value: round(value),
         unit: 'ms',
         floor: round(floorValue),
-        ratio: round(value / floorValue),
         samples,
         rows: shown.length,
         ...(p === 95 ? { goal: goalMsP95 } : {}),
@@ -254,7 +256,6 @@ try {
       value: round(value),
       unit: 'ms',
       floor: round(floorValue),
-      ratio: round(value / floorValue),
       samples,
       rows: listedCount,
       pageSize: gatePageSize,
@@ -267,6 +268,8 @@ try {
     metric: 'console_pages_worst_p95_ms',
     value: round(worstP95),
     unit: 'ms',
+    floor: null,
+    floor_missing: 'the worst of the pages above, each printed with its own floor',
     goal: goalMsP95,
     withinGoal: smoke ? 'not judged (smoke)' : worstP95 < goalMsP95,
   });

@@ -107,6 +107,12 @@ export function cpuPerOperation(meters: Readonly<Record<string, CpuMeter>>): {
   };
 }
 
+/** The floor fields of a CPU figure: accounting for scripts/capacity.ts, not a cost with a floor of its own. */
+export const cpuAccounting = {
+  floor: null,
+  floor_missing: 'CPU accounting per part for scripts/capacity.ts; the floors are on the latency and rate figures',
+} as const;
+
 export type CpuFigure = {
   readonly bench: string;
   readonly metric: string;

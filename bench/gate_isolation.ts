@@ -39,6 +39,8 @@ interface CaseResult {
   readonly loopDelay: { p99: number; max: number };
   readonly ridersDueAtStart: number;
   readonly stepsSettled: number;
+  /** Riders whose taps settlement priced again during the loop (a capped rider needs no wallet step). */
+  readonly ridersPriced: number;
 }
 
 const settleIntervalMs = 250;
@@ -77,12 +79,15 @@ async function openLoopOn<Client extends { close(): void }>(
     const pool = deps.presentations(deps.count);
     const before = await rpcHistogram(gate.metricsPort, 'TransitService/tap');
     const stepsBefore = await stepsDone(db);
+    const pricedBefore = await settledVersions(db);
     const ridersDueAtStart = await ridersDue(db);
     await eventLoopDelay(gate.metricsPort);
     const result = await openLoopPhase(deps.rate, deps.count, (index) => deps.tap(client, pool[index] ?? ''));
     const loopDelay = await eventLoopDelay(gate.metricsPort);
     const server = histogramDiff(before, await rpcHistogram(gate.metricsPort, 'TransitService/tap'));
+    const pricedAfter = await settledVersions(db);
     return {
+      ridersPriced: [...pricedAfter].filter(([rider, version]) => pricedBefore.get(rider) !== version).length,
       result,
       serverP99Ms: server.p99,
       loopDelay,
@@ -97,6 +102,13 @@ async function openLoopOn<Client extends { close(): void }>(
 async function stepsDone(db: pg.Client): Promise<number> {
   const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM settlement_steps WHERE status = 'done'");
   return Number(rows[0]?.n ?? 0);
+}
+
+async function settledVersions(db: pg.Client): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ resident_id: string; settled_version: string }>(
+    'SELECT resident_id, settled_version FROM riders',
+  );
+  return new Map(rows.map((row) => [row.resident_id, row.settled_version]));
 }
 
 async function ridersDue(db: pg.Client): Promise<number> {
@@ -171,6 +183,7 @@ function figures<Client extends { close(): void }>(
         floor: null,
         floor_missing: 'how busy settlement was during the loop',
         riders_due_at_start: busy.ridersDueAtStart,
+        riders_priced: busy.ridersPriced,
       },
       {
         bench,

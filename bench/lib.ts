@@ -10,10 +10,13 @@ export const smoke = process.env.BENCH_SMOKE === '1';
  * Every figure says what it is measured against (issue 12): the floor of the same physical work measured in the same
  * run, and the ratio to it (computed here, value / floor); or, where no floor exists, `floor: null` and why.
  */
-export type FloorFields = { floor: number } | { floor: null; floor_missing: string } | { floor?: undefined };
+export type FloorFields = { floor: number } | { floor: null; floor_missing: string };
 
 export type Figure = { bench: string; metric: string; value: number | null; unit: string } & FloorFields &
   Record<string, unknown>;
+
+/** The `floor` fields of a figure that is itself a floor (or a part of one). */
+export const isFloor = { floor: null, floor_missing: 'this is a floor' } as const;
 
 /** Rounds to two decimals, as every figure is printed. */
 export function round2(value: number): number {
@@ -22,6 +25,11 @@ export function round2(value: number): number {
 
 /** Prints one figure as one JSON line on stdout, with its ratio to its floor. */
 export function emit(figure: Figure): void {
+  if (typeof figure.floor === 'number' && !Number.isFinite(figure.floor)) {
+    // A floor with no samples (a smoke run too short for it) is printed as missing, with the reason.
+    emit({ ...figure, floor: null, floor_missing: 'the floor had no samples in this run' });
+    return;
+  }
   const ratio =
     typeof figure.floor === 'number' && typeof figure.value === 'number' && figure.floor !== 0
       ? round2(figure.value / figure.floor)

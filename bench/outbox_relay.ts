@@ -59,7 +59,6 @@ try {
     value: Math.round(relayRate),
     unit: 'events/s',
     floor: Math.round(floorRate),
-    ratio: Math.round((relayRate / floorRate) * 100) / 100,
     events,
     batch: batchSize,
     rounds,

@@ -63,11 +63,17 @@ for (const [metric, value, floorValue, goal] of figures) {
     value: round(value),
     unit: 'us',
     floor: round(floorValue),
-    ratio: round(value / floorValue),
     samples: count,
     ...(goal === undefined ? {} : { goal }),
   });
 }
 for (const [outcome, decisions] of Object.entries(outcomes)) {
-  emit({ bench, metric: `decisions_${outcome}`, value: decisions, unit: 'count' });
+  emit({
+    bench,
+    metric: `decisions_${outcome}`,
+    value: decisions,
+    unit: 'count',
+    floor: null,
+    floor_missing: 'a count',
+  });
 }

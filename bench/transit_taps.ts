@@ -23,11 +23,12 @@ import { startHarness } from '../services/identity/test/harness.ts';
 import { decideTap, GateRuntime, grpcGateLink } from '@citypass/gate';
 import { ResidentApp } from '@citypass/phone';
 import { startServiceProcess } from '../test/support/service_process.ts';
-import { cpuPerOperation, natsCpuOf, ownCpu, postgresCpuOf, processCpuOf } from './cpu.ts';
+import { cpuAccounting, cpuPerOperation, natsCpuOf, ownCpu, postgresCpuOf, processCpuOf } from './cpu.ts';
 import { measureIsolation, type TransitRole } from './gate_isolation.ts';
 import {
   closedLoopPhase,
   emit,
+  isFloor,
   median,
   openLoopPhase,
   percentile,
@@ -190,16 +191,25 @@ try {
   const gateIds = ['central-g1', 'market-g1', 'airport-g2', 'harbour-g2'];
   let taps = 0;
   let denied = 0;
+  /** Failed calls by gRPC code and details, so a failure count says what failed. */
+  const failures = new Map<string, number>();
   /** One tap through `client`; a DENY is counted (every rider here is in good standing: none should be). */
   const tapWith = async (client: typeof gates, presentation: string): Promise<void> => {
     const index = taps++;
-    const answer = await client.tap({
-      presentation,
-      gateId: gateIds[index % gateIds.length] ?? '',
-      direction: index % 2 === 0 ? 'in' : 'out',
-      tappedAt: undefined,
-      tapId: '',
-    });
+    const answer = await client
+      .tap({
+        presentation,
+        gateId: gateIds[index % gateIds.length] ?? '',
+        direction: index % 2 === 0 ? 'in' : 'out',
+        tappedAt: undefined,
+        tapId: '',
+      })
+      .catch((error: unknown) => {
+        const { code, details } = error as { code?: number; details?: string };
+        const key = `${String(code)} ${details ?? ''}`.slice(0, 80);
+        failures.set(key, (failures.get(key) ?? 0) + 1);
+        throw error;
+      });
     if (answer.decision !== 'OPEN') denied++;
   };
   const tapPhase = async <T>(count: number, run: (tap: (index: number) => Promise<void>) => Promise<T>) => {
@@ -272,7 +282,7 @@ try {
 
   const p = (result: PhaseResult, percent: number): number =>
     percent === 50 ? median(result.latencies) : percentile(result.latencies, percent);
-  const thisIsTheFloor = { floor: null, floor_missing: 'this is a floor' } as const;
+  const thisIsTheFloor = isFloor;
   for (const [phase, tapsOf, floorOf] of [
     ['sequential', sequential.result, floorSequential],
     [`open_loop_${targetRate}_per_s`, open.result, floorOpen],
@@ -353,7 +363,14 @@ try {
     ['failed', sequential.result.failed + open.result.failed + closed.result.failed],
     ['floor_failed', floorSequential.failed + floorOpen.failed + floorClosed.failed],
   ] as const)
-    emit({ bench, metric, value, unit: 'taps', ...counts });
+    emit({
+      bench,
+      metric,
+      value,
+      unit: 'taps',
+      ...counts,
+      ...(metric === 'failed' ? { reasons: Object.fromEntries(failures) } : {}),
+    });
   for (const figure of isolation) emit(figure);
   emit({
     bench,
@@ -381,8 +398,7 @@ try {
     emit({ bench, metric: `${metric}_p50_ms`, value: round2(median(values)), unit: 'ms', ...noFloor });
     emit({ bench, metric: `${metric}_max_ms`, value: round2(Math.max(...values)), unit: 'ms', ...noFloor });
   }
-  for (const figure of cpuPerTap)
-    emit({ ...figure, floor: null, floor_missing: 'CPU accounting for scripts/capacity.ts' });
+  for (const figure of cpuPerTap) emit({ ...figure, ...cpuAccounting });
 } finally {
   await floor.stop();
   await transit.process.stop();

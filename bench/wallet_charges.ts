@@ -17,8 +17,8 @@ import { freePort, testPostgres } from '@citypass/platform/testing';
 import { startHarness } from '../services/identity/test/harness.ts';
 import { ResidentApp } from '@citypass/phone';
 import { startServiceProcess } from '../test/support/service_process.ts';
-import { cpuPerOperation, natsCpuOf, ownCpu, postgresCpuOf, processCpuOf } from './cpu.ts';
-import { emit, median, percentile } from './lib.ts';
+import { cpuAccounting, cpuPerOperation, natsCpuOf, ownCpu, postgresCpuOf, processCpuOf } from './cpu.ts';
+import { emit, isFloor, median, percentile, type FloorFields } from './lib.ts';
 
 const bench = 'wallet_charges';
 const residents = Number(process.env.BENCH_RESIDENTS ?? 32);
@@ -310,28 +310,39 @@ try {
   const stormCount = (outcome: string): number => stormOutcomes.get(outcome) ?? 0;
 
   const round = (value: number): number => Math.round(value * 100) / 100;
-  const figures: [string, number, string][] = [
-    ['floor_nats_request_p50_ms', median(floorNats), 'ms'],
-    ['floor_conditional_update_commit_p50_ms', median(floorUpdate), 'ms'],
-    ['floor_p50_ms', floorP50, 'ms'],
-    ['sequential_authorize_p50_ms', median(sequentialAuthorize), 'ms'],
-    ['sequential_authorize_p99_ms', percentile(sequentialAuthorize, 99), 'ms'],
-    ['sequential_capture_p50_ms', median(sequentialCapture), 'ms'],
-    ['sequential_capture_p99_ms', percentile(sequentialCapture, 99), 'ms'],
-    ['sequential_authorize_p50_to_floor_p50', median(sequentialAuthorize) / floorP50, 'ratio'],
-    [`in_flight_${inFlight}_authorize_capture_pairs_per_s`, pairsPerSecond, 'pairs/s'],
-    [`in_flight_${inFlight}_operations_per_s`, pairsPerSecond * 2, 'ops/s'],
-    [`open_loop_${targetRate}_per_s_achieved_rate`, achievedRate, 'ops/s'],
-    [`open_loop_${targetRate}_per_s_authorize_p50_ms`, median(openAuthorize), 'ms'],
-    [`open_loop_${targetRate}_per_s_authorize_p99_ms`, percentile(openAuthorize, 99), 'ms'],
-    [`open_loop_${targetRate}_per_s_refused`, openRefused, 'requests'],
-    ['hot_account_others_quiet_p50_ms', median(quiet), 'ms'],
-    ['hot_account_others_quiet_p99_ms', percentile(quiet, 99), 'ms'],
-    ['hot_account_others_during_storm_p50_ms', median(stormy), 'ms'],
-    ['hot_account_others_during_storm_p99_ms', percentile(stormy, 99), 'ms'],
-    ['hot_account_others_p99_storm_to_quiet', percentile(stormy, 99) / percentile(quiet, 99), 'ratio'],
-    ['hot_account_storm_approved', stormCount('approved'), 'requests'],
-    ['hot_account_storm_account_busy', stormCount('ACCOUNT_BUSY'), 'requests'],
+  const floorP99 = percentile(floorNats, 99) + percentile(floorUpdate, 99);
+  const seqFloor = (p: 50 | 99) => ({
+    floor: round(p === 50 ? floorP50 : floorP99),
+    floor_is: 'a bare NATS request plus a conditional UPDATE commit',
+  });
+  // The charge floor of issue 12 (a responder that verifies, commits and publishes, at this concurrency and rate)
+  // is not built here yet: the loaded figures have no floor of their own.
+  const loadedFloor = {
+    floor: null,
+    floor_missing: 'no floor is measured at this concurrency or rate yet (the floors above are sequential)',
+  } as const;
+  const count = { floor: null, floor_missing: 'a count of answers, not a cost' } as const;
+  const quietP99 = percentile(quiet, 99);
+  const figures: [string, number, string, FloorFields][] = [
+    ['floor_nats_request_p50_ms', median(floorNats), 'ms', isFloor],
+    ['floor_conditional_update_commit_p50_ms', median(floorUpdate), 'ms', isFloor],
+    ['floor_p50_ms', floorP50, 'ms', isFloor],
+    ['sequential_authorize_p50_ms', median(sequentialAuthorize), 'ms', seqFloor(50)],
+    ['sequential_authorize_p99_ms', percentile(sequentialAuthorize, 99), 'ms', seqFloor(99)],
+    ['sequential_capture_p50_ms', median(sequentialCapture), 'ms', seqFloor(50)],
+    ['sequential_capture_p99_ms', percentile(sequentialCapture, 99), 'ms', seqFloor(99)],
+    [`in_flight_${inFlight}_authorize_capture_pairs_per_s`, pairsPerSecond, 'pairs/s', loadedFloor],
+    [`in_flight_${inFlight}_operations_per_s`, pairsPerSecond * 2, 'ops/s', loadedFloor],
+    [`open_loop_${targetRate}_per_s_achieved_rate`, achievedRate, 'ops/s', loadedFloor],
+    [`open_loop_${targetRate}_per_s_authorize_p50_ms`, median(openAuthorize), 'ms', loadedFloor],
+    [`open_loop_${targetRate}_per_s_authorize_p99_ms`, percentile(openAuthorize, 99), 'ms', loadedFloor],
+    [`open_loop_${targetRate}_per_s_refused`, openRefused, 'requests', count],
+    ['hot_account_others_quiet_p50_ms', median(quiet), 'ms', loadedFloor],
+    ['hot_account_others_quiet_p99_ms', quietP99, 'ms', loadedFloor],
+    ['hot_account_others_during_storm_p50_ms', median(stormy), 'ms', { floor: round(median(quiet)) }],
+    ['hot_account_others_during_storm_p99_ms', percentile(stormy, 99), 'ms', { floor: round(quietP99) }],
+    ['hot_account_storm_approved', stormCount('approved'), 'requests', count],
+    ['hot_account_storm_account_busy', stormCount('ACCOUNT_BUSY'), 'requests', count],
     [
       'hot_account_storm_other_answers',
       [...stormOutcomes.values()].reduce((sum, n) => sum + n, 0) -
@@ -340,38 +351,38 @@ try {
         stormCount('INTERNAL') -
         stormCount('untyped'),
       'requests',
+      count,
     ],
-    ['hot_account_storm_internal', stormCount('INTERNAL') + stormCount('untyped'), 'requests'],
+    ['hot_account_storm_internal', stormCount('INTERNAL') + stormCount('untyped'), 'requests', count],
   ];
-  for (const [metric, value, unit] of figures) emit({ bench, metric, value: round(value), unit });
+  for (const [metric, value, unit, floor] of figures) emit({ bench, metric, value: round(value), unit, ...floor });
   // The money moved per authorize+capture pair and per combined charge, each against the same floor (one NATS
   // request plus one conditional UPDATE commit): the charge does the pair's work in one request and one commit.
   for (const [metric, values] of [
     ['sequential_authorize_capture_pair', sequentialPair],
     ['sequential_charge', sequentialCharge],
   ] as const)
-    for (const p of [50, 99]) {
+    for (const p of [50, 99] as const) {
       const value = p === 50 ? median(values) : percentile(values, p);
-      const floor = p === 50 ? floorP50 : percentile(floorNats, 99) + percentile(floorUpdate, 99);
       emit({
         bench,
         metric: `${metric}_p${p}_ms`,
         value: round(value),
         unit: 'ms',
-        floor: round(floor),
-        ratio: round(value / floor),
+        ...seqFloor(p),
         samples: values.length,
       });
     }
   // Throughput has no floor measured in this run (the floors above are sequential): charges against pairs.
-  emit({ bench, metric: `in_flight_${inFlight}_charges_per_s`, value: round(chargesPerSecond), unit: 'charges/s' });
   emit({
     bench,
-    metric: `in_flight_${inFlight}_charges_to_authorize_capture_pairs`,
-    value: round(chargesPerSecond / pairsPerSecond),
-    unit: 'ratio',
+    metric: `in_flight_${inFlight}_charges_per_s`,
+    value: round(chargesPerSecond),
+    unit: 'charges/s',
+    floor: round(pairsPerSecond),
+    floor_is: 'authorize+capture pairs per second at the same concurrency (the work a charge does in one call)',
   });
-  for (const figure of [...cpuPerPair, ...cpuPerCharge]) emit(figure);
+  for (const figure of [...cpuPerPair, ...cpuPerCharge]) emit({ ...figure, ...cpuAccounting });
 } finally {
   await db.end();
   await nc.close();

@@ -1,6 +1,7 @@
 // Every benchmark that `npm run bench` runs, run once at its smallest (BENCH_SMOKE=1 and short phases), so a
 // change that breaks a bench fails here and not on the day someone measures. No figure is read as a timing: the
-// run must finish, and every line it prints must be a figure a reader can use (bench, metric, value, unit).
+// run must finish, and every line it prints must be a figure a reader can use (bench, metric, value, unit, and its
+// floor and ratio, or `floor: null` with the reason there is none).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -52,6 +53,15 @@ for (const file of benches) {
       assert.equal(typeof figure.unit, 'string', line);
       // null: a figure the smoke run is too small to measure (no request of that kind happened).
       assert.ok(typeof figure.value === 'number' || figure.value === null, line);
+      // Every figure says what it is measured against (issue 12): its floor and ratio, or why it has no floor.
+      assert.ok('floor' in figure, `no floor: ${line}`);
+      if (figure.floor === null) {
+        assert.equal(typeof figure.floor_missing, 'string', line);
+        assert.ok(String(figure.floor_missing).length > 0, line);
+      } else {
+        assert.equal(typeof figure.floor, 'number', line);
+        assert.ok(typeof figure.ratio === 'number' || (figure.value === null && figure.ratio === null), line);
+      }
     }
   });
 }
