@@ -98,25 +98,7 @@ export async function startTransit(
     authenticate: (token) => tokens.verify(token),
     maxMessageBytes: 16 * 1024 * 1024,
   });
-  // Transit decides like a gate: while a bucket cannot be followed it keeps the last known list, and says so
-  // (its gRPC health for TransitService is NOT_SERVING, so gates fall back to deciding offline).
-  const followers: BucketFollower[] = [];
-  const follow = (bucket: string, open: () => Promise<KV>): BucketFollower => {
-    const follower = new BucketFollower({
-      nc: bus.nc,
-      bucket,
-      open,
-      onChange: (live, error) => {
-        grpc.setServing(
-          transitServiceName,
-          followers.every((each) => each.live),
-        );
-        if (!live) logger.error('a bucket is no longer followed; deciding with the last known list', { bucket, error });
-      },
-    });
-    followers.push(follower);
-    return follower;
-  };
+  const follow = bucketFollowers(bus.nc, grpc, logger);
   // The gate path loads the credential status bucket before the deny list, as gates do.
   const gatePath =
     config.TRANSIT_ROLE === 'settlement' ? undefined : await followCredentialStatus(follow, bus.js, config, logger);
@@ -159,6 +141,30 @@ export async function startTransit(
       await bus.close();
       await pool.end();
     },
+  };
+}
+
+/**
+ * Transit decides like a gate: while a bucket cannot be followed it keeps the last known list, and says so (its gRPC
+ * health for TransitService is NOT_SERVING, so gates fall back to deciding offline).
+ */
+function bucketFollowers(nc: TransitCore['bus']['nc'], grpc: GrpcServer, logger: Logger): TransitCore['follow'] {
+  const followers: BucketFollower[] = [];
+  return (bucket, open) => {
+    const follower = new BucketFollower({
+      nc,
+      bucket,
+      open,
+      onChange: (live, error) => {
+        grpc.setServing(
+          transitServiceName,
+          followers.every((each) => each.live),
+        );
+        if (!live) logger.error('a bucket is no longer followed; deciding with the last known list', { bucket, error });
+      },
+    });
+    followers.push(follower);
+    return follower;
   };
 }
 
