@@ -170,3 +170,13 @@ export async function closedLoopPhase(
   );
   return { latencies, failed, opsPerSecond: ((latencies.length + failed) * 1000) / (performance.now() - started) };
 }
+
+/** make(0) ... make(count - 1), at most `limit` at a time (setup that must not swamp a service on a loaded machine). */
+export async function inBatches<T>(count: number, limit: number, make: (index: number) => Promise<T>): Promise<T[]> {
+  const made: T[] = [];
+  for (let start = 0; start < count; start += limit)
+    made.push(
+      ...(await Promise.all(Array.from({ length: Math.min(limit, count - start) }, (_, i) => make(start + i)))),
+    );
+  return made;
+}

@@ -23,7 +23,7 @@ import { freePort, testPostgres, uniqueName } from '@citypass/platform/testing';
 import { ResidentApp } from '@citypass/phone';
 import { startHarness } from '../services/identity/test/harness.ts';
 import { startServiceProcess, type ServiceProcess } from '../test/support/service_process.ts';
-import { closedLoopPhase, emit, round2, smoke, type Figure } from './lib.ts';
+import { closedLoopPhase, emit, inBatches, round2, smoke, type Figure } from './lib.ts';
 
 const bench = 'scale_out';
 const residents = Number(process.env.BENCH_RESIDENTS ?? 100);
@@ -309,24 +309,22 @@ function expected(answer: string): boolean {
 }
 
 async function enrollAndFund(walletAddress: string, fundingToken: string) {
-  const phones = await Promise.all(
-    Array.from({ length: residents }, async () => {
-      const created = await identity.operator.createResident({
-        idempotencyKey: randomBytes(8).toString('hex'),
-        givenName: 'Bench',
-        familyName: 'Rider',
-        birthDate: '1990-01-01',
-        concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
-        coveragePlanRef: '',
-      });
-      const app = new ResidentApp(identity.issuer);
-      const token = await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123');
-      const credential =
-        ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] })
-          .credentials[0]?.credential ?? '';
-      return { app, credential, residentId: created.resident?.residentId ?? '' };
-    }),
-  );
+  const phones = await inBatches(residents, 16, async () => {
+    const created = await identity.operator.createResident({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      givenName: 'Bench',
+      familyName: 'Rider',
+      birthDate: '1990-01-01',
+      concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
+      coveragePlanRef: '',
+    });
+    const app = new ResidentApp(identity.issuer);
+    const token = await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123');
+    const credential =
+      ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] }).credentials[0]
+        ?.credential ?? '';
+    return { app, credential, residentId: created.resident?.residentId ?? '' };
+  });
   const client = promiseClient(WalletServiceService, walletAddress, { metadata: () => bearer(fundingToken) });
   for (const phone of phones)
     await client.topUp({

@@ -28,6 +28,7 @@ import { measureIsolation, type TransitRole } from './gate_isolation.ts';
 import {
   closedLoopPhase,
   emit,
+  inBatches,
   isFloor,
   median,
   openLoopPhase,
@@ -158,7 +159,7 @@ try {
         ?.credential ?? '';
     return { app, credential, residentId: created.resident?.residentId ?? '', password };
   };
-  const phones = await Promise.all(Array.from({ length: residents }, enrollPhone));
+  const phones = await inBatches(residents, 16, enrollPhone);
   // Riders have money, so the fares settlement charges in the isolation phases are paid (no rider is denied).
   const funding = (await identity.onboardWithToken('funding', ['topup:funding'], 'urn:citypass:wallet')).token;
   const fundingClient = promiseClient(WalletServiceService, `127.0.0.1:${walletPort}`, {
