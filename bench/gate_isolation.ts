@@ -2,7 +2,8 @@
 // run again while settlement works through a backlog of riders (and relays its outbox, collects debts):
 //   same process: one transit with TRANSIT_ROLE=all, settlement every 250 ms, as a single instance runs;
 //   own process:  a transit with TRANSIT_ROLE=gate, first alone (idle), then with a TRANSIT_ROLE=settlement
-//                 process beside it on the same database (busy).
+//                 process beside it on the same database (busy), then with one at the lowest CPU priority
+//                 (TRANSIT_NICE=19: on shared cores the gate gets the CPU first).
 // Each case reports Tap p50/p99 (client and server side), the gate process's event-loop delay, and how much
 // settlement work was done during the loop, so "busy" is shown to be busy.
 import pg from 'pg';
@@ -20,7 +21,11 @@ export interface TransitInstance {
 
 export interface IsolationDeps<Client extends { close(): void }> {
   readonly bench: string;
-  startTransit(role: TransitRole, settleIntervalMs?: number): Promise<TransitInstance>;
+  startTransit(
+    role: TransitRole,
+    settleIntervalMs?: number,
+    extraEnv?: Record<string, string>,
+  ): Promise<TransitInstance>;
   readonly rate: number;
   readonly count: number;
   readonly warmTaps: number;
@@ -59,7 +64,9 @@ export async function measureIsolation<Client extends { close(): void }>(
       const ownIdle = await runCase(gate);
       const settlement = await deps.startTransit('settlement', settleIntervalMs);
       const ownBusy = await runCase(gate).finally(() => settlement.process.stop());
-      return figures(deps, { sameBusy, ownIdle, ownBusy });
+      const niced = await deps.startTransit('settlement', settleIntervalMs, { TRANSIT_NICE: '19' });
+      const ownBusyNiced = await runCase(gate).finally(() => niced.process.stop());
+      return figures(deps, { sameBusy, ownIdle, ownBusy, ownBusyNiced });
     } finally {
       await gate.process.stop();
     }
@@ -120,7 +127,7 @@ async function ridersDue(db: pg.Client): Promise<number> {
 
 function figures<Client extends { close(): void }>(
   deps: IsolationDeps<Client>,
-  cases: { sameBusy: CaseResult; ownIdle: CaseResult; ownBusy: CaseResult },
+  cases: { sameBusy: CaseResult; ownIdle: CaseResult; ownBusy: CaseResult; ownBusyNiced: CaseResult },
 ): Figure[] {
   const { bench } = deps;
   const prefix = `isolation_open_loop_${deps.rate}_per_s`;
@@ -215,6 +222,13 @@ function figures<Client extends { close(): void }>(
     cases.ownIdle.result,
     cases.ownIdle.loopDelay.p99,
     'the same TRANSIT_ROLE=gate process before settlement started',
+  );
+  against(
+    'own_process_busy_niced',
+    cases.ownBusyNiced,
+    cases.ownIdle.result,
+    cases.ownIdle.loopDelay.p99,
+    'the same TRANSIT_ROLE=gate process before settlement started (settlement here at TRANSIT_NICE=19)',
   );
   return out;
 }

@@ -96,7 +96,7 @@ const transitCommon = {
   ...(process.env.BENCH_TRANSIT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_TRANSIT_NODE_OPTIONS } : {}),
 };
 /** A transit process in one role, on ports of its own; settlement parked unless settleIntervalMs says otherwise. */
-const startTransit = async (role: TransitRole, settleIntervalMs = parkedMs) => {
+const startTransit = async (role: TransitRole, settleIntervalMs = parkedMs, extraEnv: Record<string, string> = {}) => {
   const grpcPort = await freePort();
   const metricsPort = await freePort();
   const process = await startServiceProcess('transit', {
@@ -105,6 +105,7 @@ const startTransit = async (role: TransitRole, settleIntervalMs = parkedMs) => {
     TRANSIT_GRPC_PORT: String(grpcPort),
     METRICS_PORT: String(metricsPort),
     TRANSIT_SETTLE_INTERVAL_MS: String(settleIntervalMs),
+    ...extraEnv,
   });
   return { process, address: `127.0.0.1:${grpcPort}`, metricsPort };
 };

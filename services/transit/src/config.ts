@@ -67,6 +67,13 @@ export const transitSchema = {
       "it decides with; 'settlement' settles fares, collects debts and relays the outbox (gRPC health only); 'all' " +
       'both. Split deployments run at least one settlement instance, so the gate path never waits behind settlement',
   }),
+  TRANSIT_NICE: env.int({
+    default: 0,
+    min: 0,
+    max: 19,
+    description:
+      "this process's CPU niceness: a settlement instance sharing cores with gate instances takes 10-19, so taps get the CPU first",
+  }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };
 
