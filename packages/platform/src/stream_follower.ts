@@ -49,7 +49,9 @@ export async function followStream(options: StreamFollowerOptions): Promise<Stre
     caughtUp: async (timeoutMs) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
+        timer = setTimeout(() => {
+          resolve(false);
+        }, timeoutMs);
       });
       try {
         return await Promise.race([caughtUp.then(() => true), timeout]);

@@ -4,6 +4,7 @@
 import {
   AccessTokenVerifier,
   BucketFollower,
+  followSuspensions,
   IssuerKeys,
   PresentationVerifier,
   revocationsFrom,
@@ -85,6 +86,10 @@ export async function startWallet(
     if (!(await statusFollower.startAndLoad(2_000))) throw new Error('the credential status bucket is not loaded yet');
   });
   const revocations = revocationsFrom(statusFollower, 'fail_closed');
+  // Suspended services, rebuilt from identity's stream before any call is taken (credential/suspension_follower.ts).
+  const suspensionFollower = await untilReady(logger, 'service suspensions', () =>
+    followSuspensions({ js: bus.js, stream: config.IDENTITY_STREAM, logger }),
+  );
   const accounts = new KeyQueue({
     maxWaiting: config.WALLET_ACCOUNT_MAX_WAITING,
     refusal: () => {
@@ -125,6 +130,7 @@ export async function startWallet(
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
     tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
     counts: new AuthorizationCounter(now),
+    suspensions: suspensionFollower.suspensions,
     now,
   };
   // What each flush counted is also the live views' feed (core NATS: a publish is a buffered write).
@@ -162,6 +168,7 @@ export async function startWallet(
       });
       await sweeper.stop();
       await identityEvents.stop();
+      await suspensionFollower.stop();
       await statusFollower.stop();
       await pruner.stop();
       await relay.stop();

@@ -3,6 +3,7 @@
 import { operatorScopes, walletReasons } from '@citypass/contracts';
 import { invalidArgument, permissionDenied } from '@citypass/platform/errors';
 import { commonReasons } from '@citypass/platform/reasons';
+import type { ServiceSuspensions } from '@citypass/credential';
 import type { Principal } from '@citypass/platform/grpc';
 import { callerFor } from './callers.ts';
 
@@ -20,9 +21,13 @@ export function isOperator(principal: Principal | undefined): boolean {
 }
 
 /** `requested`: the request's service field; empty is the caller's own account. */
-export function accountOwnerFor(principal: Principal | undefined, requested: string): string {
+export function accountOwnerFor(
+  suspensions: ServiceSuspensions,
+  principal: Principal | undefined,
+  requested: string,
+): string {
   if (requested !== '' && isOperator(principal)) return checkServiceName(requested);
-  const own = callerFor(principal, ['charge', 'read']).service;
+  const own = callerFor(suspensions, principal, ['charge', 'read']).service;
   if (requested !== '' && requested !== own)
     throw permissionDenied(
       commonReasons.SCOPE_MISSING,

@@ -66,6 +66,8 @@ export interface CheckedTerms {
 export function checkTerms(deps: WalletDeps, caller: Caller, request: ChargeTerms): CheckedTerms {
   if (request.settlesTap) requireVerb(caller, 'settle');
   const { payee, payerShare } = splitOf(caller, request);
+  // Nor is anyone paid on behalf of a suspended merchant (a clinic health billing charges for).
+  if (payee !== undefined) deps.suspensions.assertActive(payee);
   const key = checkIdempotencyKey(request.idempotencyKey);
   const money = (payerShare === undefined ? positiveMoney : nonNegativeMoney)(
     request.amount?.amountMinor ?? 0n,

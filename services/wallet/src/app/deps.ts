@@ -1,6 +1,6 @@
 // What the wallet's commands need, built once in server.ts.
 import type { WalletScopeVerb } from '@citypass/contracts';
-import type { PresentationVerifier } from '@citypass/credential';
+import type { PresentationVerifier, ServiceSuspensions } from '@citypass/credential';
 import type { KeyQueue } from '@citypass/platform/key_queue';
 import type { Logger } from '@citypass/platform/log';
 import type { AuthorizationCounter } from './authorization_counts.ts';
@@ -26,6 +26,8 @@ export interface WalletDeps {
   readonly tapSettlement: TapSettlement;
   /** Authorizations approved and declined, counted in memory (workers/authorization_counts_flush.ts). */
   readonly counts: AuthorizationCounter;
+  /** Services an operator suspended (identity's events): refused before their tokens expire (app/callers.ts). */
+  readonly suspensions: ServiceSuspensions;
   readonly now: () => number;
 }
 

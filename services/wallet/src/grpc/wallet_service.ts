@@ -50,21 +50,34 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
     walletServiceName,
     WalletServiceService,
     {
-      topUp: (request, context) => topUp(deps, callerFor(context.principal, ['topup']), request, context.deadlineMs),
+      topUp: (request, context) =>
+        topUp(deps, callerFor(deps.suspensions, context.principal, ['topup']), request, context.deadlineMs),
       authorize: (request, context) =>
-        authorize(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
+        authorize(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
       capture: (request, context) =>
-        capture(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
-      void: (request, context) => voidHold(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
-      charge: (request, context) => charge(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
-      refund: (request, context) => refund(deps, callerFor(context.principal, ['refund']), request),
+        capture(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
+      void: (request, context) =>
+        voidHold(
+          deps,
+          callerFor(deps.suspensions, context.principal, ['charge'], 'gives_back'),
+          request,
+          context.deadlineMs,
+        ),
+      charge: (request, context) =>
+        charge(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
+      refund: (request, context) =>
+        refund(deps, callerFor(deps.suspensions, context.principal, ['refund'], 'gives_back'), request),
       getHold: async (request, context) => ({
-        hold: await getHold(deps, callerFor(context.principal, ['charge', 'read']).service, request.holdId),
+        hold: await getHold(
+          deps,
+          callerFor(deps.suspensions, context.principal, ['charge', 'read']).service,
+          request.holdId,
+        ),
       }),
       listHolds: (request, context) =>
         listHolds(
           deps,
-          accountOwnerFor(context.principal, request.service ?? ''),
+          accountOwnerFor(deps.suspensions, context.principal, request.service ?? ''),
           request.status,
           request.pageSize,
           request.pageToken,
@@ -72,7 +85,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       getSettlementReport: (request, context) =>
         settlementReport(
           deps,
-          accountOwnerFor(context.principal, request.service ?? ''),
+          accountOwnerFor(deps.suspensions, context.principal, request.service ?? ''),
           request.date,
           request.currency,
         ),
@@ -126,7 +139,8 @@ async function balance(
   const token = bearerTokenOf(context.metadata);
   if (token === '') throw unauthenticated(commonReasons.TOKEN_MISSING, 'this read needs a bearer access token');
   const principal = await authenticate(token);
-  if (payer !== '') return getPayerBalance(deps, callerFor(principal, ['read']), payer, request.currency);
+  if (payer !== '')
+    return getPayerBalance(deps, callerFor(deps.suspensions, principal, ['read']), payer, request.currency);
   if (!isOperator(principal))
     throw permissionDenied(commonReasons.SCOPE_MISSING, "a service's balance is read with wallet:admin");
   return getMerchantBalance(deps, service, request.currency);
