@@ -1,5 +1,8 @@
 // Follows another service's events into memory: every replica reads the whole filtered stream from its first
 // message with its own ordered (ephemeral) consumer, so each rebuilds the same view at start and keeps it current.
+// A push consumer, delivering to the connection's own inbox (_INBOX.<user>.>): a NATS user is then granted only
+// CONSUMER.CREATE for that filter and flow control on the stream, never MSG.NEXT or DELETE on its consumers, which
+// would let it pull from or remove another service's durable consumer (deploy/k8s/components/dev-infra/nats-config.yaml).
 // Unlike startConsumer (consumer.ts), whose durable consumer shares events between replicas and records effects in
 // the database (inbox), nothing is acknowledged or stored: the view lives in the process, and a handler must be
 // idempotent and order-aware by itself (a redelivery or a replay applies an event it has already seen).
@@ -25,7 +28,7 @@ export interface StreamFollower {
 }
 
 export async function followStream(options: StreamFollowerOptions): Promise<StreamFollower> {
-  const consumer = await options.js.consumers.get(options.stream, {
+  const consumer = await options.js.consumers.getPushConsumer(options.stream, {
     filter_subjects: options.filterSubject,
     deliver_policy: DeliverPolicy.All,
   });
@@ -36,7 +39,7 @@ export async function followStream(options: StreamFollowerOptions): Promise<Stre
     markCaughtUp = resolve;
   });
   if (pendingAtStart === 0) markCaughtUp();
-  const messages = await consumer.consume({ max_messages: 256 });
+  const messages = await consumer.consume();
   const state = { stopping: false };
   const done = (async () => {
     for await (const msg of messages) {
