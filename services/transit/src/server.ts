@@ -7,6 +7,7 @@ import {
   credentialReasons,
   AccessTokenVerifier,
   BucketFollower,
+  followSuspensions,
   IssuerKeys,
   PresentationVerifier,
   ReplayCache,
@@ -66,10 +67,14 @@ export async function startTransit(
   const store = postgresTransitStore(pool);
   const fares = await FareBook.open(feed, store.fareRules);
   const fareReload = startFareBookReload(fares, logger);
-  const assignments = await GateAssignments.open(store.gateAssignments);
+  const bus = await connectBus({ servers: config.NATS_URL, name: 'transit', logger });
+  // Suspended gate clients, rebuilt from identity's stream before any call is taken (credential/suspension_follower.ts).
+  const suspensionFollower = await untilReady(logger, 'service suspensions', () =>
+    followSuspensions({ js: bus.js, stream: config.IDENTITY_STREAM, logger }),
+  );
+  const assignments = await GateAssignments.open(store.gateAssignments, suspensionFollower.suspensions);
   const assignmentsReload = startGateAssignmentsReload(assignments, logger);
 
-  const bus = await connectBus({ servers: config.NATS_URL, name: 'transit', logger });
   await ensureStream(bus.jsm, { name: config.TRANSIT_STREAM, subjects: [transitSubjects.all] });
   const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.TRANSIT_OUTBOX_POLL_MS });
   observeOutboxLag(pool);
@@ -186,6 +191,7 @@ export async function startTransit(
       await statusFollower.stop();
       await fareReload.stop();
       await assignmentsReload.stop();
+      await suspensionFollower.stop();
       await pruner.stop();
       await relay.stop();
       await bus.close();

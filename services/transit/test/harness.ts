@@ -70,6 +70,7 @@ export async function startTransitHarness(
     TRANSIT_STREAM: uniqueName('TRANSIT'),
     WALLET_STREAM: wallet.config.WALLET_STREAM,
     TRANSIT_DENY_BUCKET: uniqueName('deny'),
+    IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
     IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
     IDENTITY_ISSUER: identity.issuer,
     IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
