@@ -7,6 +7,12 @@
 import { identityReasons } from '@citypass/contracts';
 import { permissionDenied } from '@citypass/platform/errors';
 
+/**
+ * What a call does for a suspended caller: `refused`, or taken because it only gives back what the service holds
+ * (voiding a hold, refunding, releasing a reservation): refusing those would keep residents' money locked up.
+ */
+export type WhileSuspended = 'refused' | 'gives_back';
+
 export interface SuspensionChange {
   readonly service: string;
   readonly suspended: boolean;
@@ -36,6 +42,11 @@ export class ServiceSuspensions {
 
   get size(): number {
     return this.#suspended.size;
+  }
+
+  /** Refuses a call by a suspended service (PERMISSION_DENIED, SERVICE_SUSPENDED) unless it `gives_back`. */
+  check(service: string, whileSuspended: WhileSuspended): void {
+    if (whileSuspended === 'refused') this.assertActive(service);
   }
 
   /** Refuses a call by a suspended service: PERMISSION_DENIED, SERVICE_SUSPENDED. */

@@ -13,14 +13,11 @@ import { credentialReasons, defaultMaxPresentationBytes } from '@citypass/creden
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import { walletReasons, presentationAudiences, serviceScope, walletScopeVerbs } from '@citypass/contracts';
-import type { ServiceSuspensions } from '@citypass/credential';
+import type { ServiceSuspensions, WhileSuspended } from '@citypass/credential';
 import type { Caller, Verb, WalletDeps } from './deps.ts';
 import { commonReasons } from '@citypass/platform/reasons';
 
 export type { Verb } from './deps.ts';
-
-/** What a call does for a suspended caller: refused, or taken because it only gives money back (void, refund). */
-export type WhileSuspended = 'refused' | 'gives_back';
 
 export function callerFor(
   suspensions: ServiceSuspensions,
@@ -30,7 +27,7 @@ export function callerFor(
 ): Caller {
   if (principal === undefined) throw unauthenticated(commonReasons.TOKEN_MISSING, 'a bearer access token is required');
   const service = principal.clientId;
-  if (whileSuspended === 'refused') suspensions.assertActive(service);
+  suspensions.check(service, whileSuspended);
   const granted = new Set(walletScopeVerbs.filter((verb) => principal.scopes.has(serviceScope(verb, service))));
   if (!verbs.some((verb) => granted.has(verb))) {
     throw permissionDenied(

@@ -16,13 +16,13 @@ import {
   VoidRequest,
   VoidResponse,
 } from '@citypass/proto/wallet/v1/wallet';
-import type { AccessTokenVerifier } from '@citypass/credential';
+import type { AccessTokenVerifier, WhileSuspended } from '@citypass/credential';
 import { serve, type RequestContext } from '@citypass/platform/bus';
 import { invalidArgument, unauthenticated } from '@citypass/platform/errors';
 import { checkFieldLengths } from '@citypass/platform/field_limits';
 import type { Logger } from '@citypass/platform/log';
 import { authorize } from '../app/authorize.ts';
-import { callerFor, type Verb, type WhileSuspended } from '../app/callers.ts';
+import { callerFor, type Verb } from '../app/callers.ts';
 import type { Caller, WalletDeps } from '../app/deps.ts';
 import { walletFieldLimits } from '../app/field_limits.ts';
 import { capture } from '../app/capture.ts';
