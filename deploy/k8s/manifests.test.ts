@@ -1018,6 +1018,7 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       TRANSIT_STREAM: 'TRANSIT_EVENTS',
       WALLET_STREAM: 'WALLET_EVENTS',
       TRANSIT_DENY_BUCKET: 'citypass_transit_deny',
+      IDENTITY_STREAM: 'IDENTITY_EVENTS',
       IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
       IDENTITY_ISSUER: 'https://id.city.example',
       IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
