@@ -75,7 +75,7 @@ ${actionForm(session, service.clientId, 'rotate-secret')}`
 <p>${
       suspended
         ? 'The service can get tokens again once resumed.'
-        : 'A suspended service gets no new tokens (invalid_client); tokens it already holds keep working until they expire (at most 5 minutes).'
+        : 'A suspended service gets no new tokens (invalid_client), and the tokens it already holds are refused too, except to void holds and refund.'
     } You may be asked to sign in again first.</p>
 <form method="post" action="${serviceClientPath(service.clientId)}/${next}">
 ${csrfField(session)}
