@@ -2,7 +2,9 @@
 // rebuilt from identity's event stream at every start (the stream keeps its events: no max age), read with each
 // replica's own ordered consumer, so every replica sees every change; nothing is stored in the service's database.
 // A durable consumer with an inbox would not do: its replicas share the events, and a replica that never saw a
-// suspension would keep accepting the suspended service's tokens.
+// suspension would keep accepting the suspended service's tokens. Should identity's stream ever get a max age, it
+// must stay longer than an access token's life (5 minutes): a suspension aged out of the stream is then harmless,
+// since the service has had no token since.
 //
 // While the connection is down the set keeps what it last knew, and catches up when it is back. That is the same
 // exposure identity itself accepted by letting tokens live 5 minutes, and it cannot resurrect a suspended service:
