@@ -48,9 +48,16 @@ async function measure(variant: Variant, workers: number): Promise<void> {
     await prepareSchema(pool);
     await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     if (variant.sql !== undefined) await pool.query(variant.sql);
-    const store = createWalletStore(pool);
+    const batchSizes: number[] = [];
+    const store = createWalletStore(
+      pool,
+      variant.batch === undefined
+        ? {}
+        : { batch: { maxBatch: variant.batch, onBatch: (size) => batchSizes.push(size) } },
+    );
     const residents = await seed(store, workers, variant.merchantPerWorker === true);
     await run(pool, store, residents, variant, Math.min(200, chargesPerRun)); // warm: plans cached, pool open
+    batchSizes.length = 0;
     await pool.query("SELECT pg_stat_statements_reset(), pg_stat_reset(), pg_stat_reset_shared('wal')");
     const cpu = postgresCpuOf(database);
     const cpuBeforeMs = cpu.read();
@@ -60,7 +67,7 @@ async function measure(variant: Variant, workers: number): Promise<void> {
     const cpuMs = cpu.read() - cpuBeforeMs;
     await pool.end(); // its backends exit, and so flush their statistics
     pool = createPool(url.toString(), { max: 2 });
-    await report(pool, variant, workers, chargesPerRun, cpuMs, wallMs);
+    await report(pool, variant, workers, chargesPerRun, cpuMs, wallMs, batchSizes);
     if (variant.name === 'baseline') await relayCost(pool, database, workers, chargesPerRun);
   } finally {
     await pool.end();

@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from '@citypass/platform/pg';
 import { postgresCpuOf } from './cpu.ts';
-import { emit } from './lib.ts';
+import { emit, percentile } from './lib.ts';
 import type { Variant } from './pg_cost_variants.ts';
 
 const bench = 'pg_cost';
@@ -16,10 +16,20 @@ export async function report(
   charges: number,
   cpuMs: number,
   wallMs: number,
+  batchSizes: readonly number[],
 ): Promise<void> {
   const common = { bench, variant: variant.name, part: variant.part, workers, charges };
   emit({ ...common, metric: 'cpu_per_charge', value: round((cpuMs * 1000) / charges), unit: 'us/charge' });
   emit({ ...common, metric: 'wall_per_charge', value: round((wallMs * 1000) / charges), unit: 'us/charge' });
+  if (batchSizes.length > 0)
+    emit({
+      ...common,
+      metric: 'mean_batch_size',
+      value: round(charges / batchSizes.length),
+      unit: 'charges/transaction',
+      p50: percentile(batchSizes, 50),
+      max: Math.max(...batchSizes),
+    });
   await sleep(500); // the statistics of the backends that just exited
   const wal = (
     await pool.query<{ wal_records: string; wal_fpi: string; wal_bytes: string }>(

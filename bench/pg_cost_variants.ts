@@ -12,6 +12,8 @@ export interface Variant {
   readonly ending?: 'autocommit' | 'commit' | 'rollback';
   /** Every worker charges for a merchant of its own: no row shared between concurrent charges. */
   readonly merchantPerWorker?: boolean;
+  /** The wallet's group commit (store/ledger_batches.ts) with at most this many charges per transaction. */
+  readonly batch?: number;
 }
 
 const foreignKeys = `
@@ -60,4 +62,5 @@ export const variants: readonly Variant[] = [
   },
   { name: 'no_risk_counters', part: 'risk checks (credential_spend upsert)', sql: spendWithoutCredentialRow },
   { name: 'merchant_per_worker', part: 'the shared merchant row (contention)', merchantPerWorker: true },
+  { name: 'group_commit', part: '(added) concurrent charges committed together, up to 32 a transaction', batch: 32 },
 ];
