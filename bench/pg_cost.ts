@@ -19,7 +19,7 @@ import { smoke } from './lib.ts';
 import { relayCost, report } from './pg_cost_report.ts';
 import { variants, type Variant } from './pg_cost_variants.ts';
 
-const chargesPerRun = Number(process.env.BENCH_CHARGES ?? (smoke ? 200 : 3_000));
+const chargesPerRun = Number(process.env.BENCH_CHARGES ?? (smoke ? 40 : 3_000));
 const workerCounts = (process.env.BENCH_WORKERS ?? (smoke ? '4' : '1,16')).split(',').map(Number);
 const only = process.env.BENCH_VARIANTS?.split(',');
 
