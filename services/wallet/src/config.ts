@@ -54,6 +54,13 @@ export const walletSchema = {
     max: 10_000,
     description: 'writes that may wait behind another on one resident account; past it ACCOUNT_BUSY (retry later)',
   }),
+  WALLET_LEDGER_BATCH_MAX: env.int({
+    default: 32,
+    min: 1,
+    max: 64,
+    description:
+      'authorizations, captures, voids or charges committed together in one transaction (group commit); 1: one each',
+  }),
   WALLET_COUNTS_FLUSH_MS: env.int({
     default: 1000,
     min: 10,

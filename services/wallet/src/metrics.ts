@@ -17,6 +17,10 @@ export const walletMetrics = {
   accountQueueWaiting: meter.createObservableGauge('citypass.wallet.account_queue.waiting', {
     description: 'Writes waiting in memory behind another write to the same resident account',
   }),
+  ledgerBatchSize: meter.createHistogram('citypass.wallet.ledger_batch.size', {
+    description: 'Hot writes committed together in one transaction (group commit), by kind',
+    advice: { explicitBucketBoundaries: [1, 2, 4, 8, 16, 32, 64] },
+  }),
   accountBusy: meter.createCounter('citypass.wallet.account_busy', {
     description: 'Writes refused because too many wait on one account',
   }),

@@ -59,7 +59,14 @@ export async function startWallet(
   const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32, logger });
   await prepareSchema(pool);
   const currencies = config.WALLET_CURRENCIES.split(',');
-  const store = createWalletStore(pool);
+  const store = createWalletStore(pool, {
+    batch: {
+      maxBatch: config.WALLET_LEDGER_BATCH_MAX,
+      onBatch: (size, kind) => {
+        walletMetrics.ledgerBatchSize.record(size, { kind });
+      },
+    },
+  });
   for (const currency of currencies) await store.transaction((tx) => openAccount(tx, 'float', 'city', currency));
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'wallet', logger });
