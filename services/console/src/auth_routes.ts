@@ -95,7 +95,7 @@ export function addAuthRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
     const session = c.get('session');
     // Taken from the store (on whichever replica) before it is used: a sign-in's state answers once.
     const taken: { pending?: PendingSignIn } = {};
-    await deps.sessions.change(session, (data) => {
+    await deps.sessions.changeIf(session, (data) => {
       if (data.pendingSignIn === undefined) return false;
       taken.pending = data.pendingSignIn;
       delete data.pendingSignIn;

@@ -117,7 +117,10 @@ export class OidcClient {
    * A new access token for `resource` from the operator's refresh token, and the refresh token to keep when identity
    * rotated it. Callers make sure one refresh of a grant runs at a time (token_refresh.ts).
    */
-  async refresh(refreshToken: string, resource: string): Promise<{ held: HeldToken; refreshToken: string | undefined }> {
+  async refresh(
+    refreshToken: string,
+    resource: string,
+  ): Promise<{ held: HeldToken; refreshToken: string | undefined }> {
     const as = await this.#authorizationServer();
     const response = await oauth.refreshTokenGrantRequest(as, this.#client, this.#auth, refreshToken, {
       additionalParameters: { resource },

@@ -88,21 +88,34 @@ export class SessionStore {
   async create(content: Omit<SessionData, 'csrfToken' | 'createdAtMs' | 'lastSeenMs'> = {}): Promise<Session> {
     const now = this.#now();
     const id = randomBytes(32).toString('base64url');
-    const data: SessionData = { ...content, csrfToken: randomBytes(32).toString('base64url'), createdAtMs: now, lastSeenMs: now };
+    const data: SessionData = {
+      ...content,
+      csrfToken: randomBytes(32).toString('base64url'),
+      createdAtMs: now,
+      lastSeenMs: now,
+    };
     const revision = await this.#kv.create(keyOf(id), this.#seal(id, data));
     return { id, revision, ...data };
   }
 
   /**
    * Applies `mutate` to the latest stored copy and writes it if the entry has not changed meanwhile (else reads and
-   * applies again); `session` then holds what is stored. `mutate` returns false to write nothing. Throws
-   * SESSION_EXPIRED when the session is gone (signed out on another replica).
+   * applies again); `session` then holds what is stored. Throws SESSION_EXPIRED when the session is gone (signed out
+   * on another replica).
    */
-  async change(session: Session, mutate: (data: SessionData) => boolean | void): Promise<boolean> {
+  async change(session: Session, mutate: (data: SessionData) => void): Promise<void> {
+    await this.changeIf(session, (data) => {
+      mutate(data);
+      return true;
+    });
+  }
+
+  /** As change(), but `mutate` may decline (return false): nothing is written; `session` is still brought up to date. */
+  async changeIf(session: Session, mutate: (data: SessionData) => boolean): Promise<boolean> {
     for (let attempt = 0; attempt < changeAttempts; attempt++) {
       const stored = await this.#read(session.id);
       if (stored === undefined) throw sessionExpired();
-      if (mutate(stored.data) === false) {
+      if (!mutate(stored.data)) {
         replaceContent(session, stored.revision, stored.data);
         return false;
       }
@@ -117,14 +130,16 @@ export class SessionStore {
     throw new Error(`console session changed concurrently ${changeAttempts} times`);
   }
 
-  /** `session` as stored now (another request or replica may have changed it). */
-  async reload(session: Session): Promise<void> {
-    await this.change(session, () => false);
-  }
-
   /** The same content under a new id and CSRF token (done at sign-in: an id known before it is worthless). */
   async renew(session: Session): Promise<Session> {
-    const { id: _id, revision: _revision, csrfToken: _csrf, createdAtMs: _created, lastSeenMs: _seen, ...content } = session;
+    const {
+      id: _id,
+      revision: _revision,
+      csrfToken: _csrf,
+      createdAtMs: _created,
+      lastSeenMs: _seen,
+      ...content
+    } = session;
     const renewed = await this.create(content);
     await this.delete(session.id);
     return renewed;
@@ -171,9 +186,9 @@ export function keyOf(id: string): string {
 const contextOf = (id: string): string => `console_session:${keyOf(id)}`;
 
 function replaceContent(session: Session, revision: number, data: SessionData): void {
-  const target = session as unknown as Record<string, unknown>;
-  for (const field of Object.keys(target)) if (field !== 'id' && field !== 'revision') delete target[field];
-  Object.assign(target, data);
+  for (const field of Object.keys(session))
+    if (field !== 'id' && field !== 'revision') Reflect.deleteProperty(session, field);
+  Object.assign(session, data);
   session.revision = revision;
 }
 

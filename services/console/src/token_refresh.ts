@@ -40,19 +40,24 @@ export async function operatorToken(deps: TokenDeps, session: Session, resource:
     const held = session.signedIn.tokens[resource];
     if (isFresh(held, now)) return held;
     // Reads the stored session first: another request or replica may have refreshed already.
-    const took = await deps.sessions.change(session, (data) => {
+    const took = await deps.sessions.changeIf(session, (data) => {
       if (data.signedIn === undefined || isFresh(data.signedIn.tokens[resource], now)) return false;
       if (data.refreshLock !== undefined && data.refreshLock.untilMs > now) return false;
       data.refreshLock = { owner, untilMs: now + lockMs };
       return true;
     });
     if (took) return await refreshHoldingLock(deps, session, resource, owner);
-    if (session.signedIn !== undefined && !isFresh(session.signedIn.tokens[resource], now)) {
-      if (now > giveUpAtMs)
-        throw new DomainError('unavailable', 'SESSION_BUSY', 'another sign-in refresh is stuck; try again shortly');
-      await sleep(pollMs);
-    }
+    // Another request holds the lock, or has just refreshed (change() read the session again).
+    if (isFresh(currentToken(session, resource), now)) continue;
+    if (now > giveUpAtMs)
+      throw new DomainError('unavailable', 'SESSION_BUSY', 'another sign-in refresh is stuck; try again shortly');
+    await sleep(pollMs);
   }
+}
+
+/** The token the session holds now (read again after each change: the stored session may have moved on). */
+function currentToken(session: Session, resource: string): HeldToken | undefined {
+  return session.signedIn?.tokens[resource];
 }
 
 async function refreshHoldingLock(
@@ -69,7 +74,7 @@ async function refreshHoldingLock(
     await release(deps, session, owner);
     throw error;
   }
-  const stored = await deps.sessions.change(session, (data) => {
+  const stored = await deps.sessions.changeIf(session, (data) => {
     if (data.signedIn?.subject !== signedIn.subject) return false;
     data.signedIn = {
       ...data.signedIn,
@@ -87,7 +92,7 @@ async function refreshHoldingLock(
 /** Gives the lock back after a failed refresh (best effort: it expires anyway). */
 async function release(deps: TokenDeps, session: Session, owner: string): Promise<void> {
   await deps.sessions
-    .change(session, (data) => {
+    .changeIf(session, (data) => {
       if (data.refreshLock?.owner !== owner) return false;
       delete data.refreshLock;
       return true;

@@ -91,7 +91,11 @@ test('replicas - a sign-in on one works on the other; CSRF and a new sign-in for
   assert.notEqual(renewedCsrf, csrf, 'a new sign-in gives a new CSRF token');
   const done = await browser.request(
     `${replica}/services/shop-east/client/suspend`,
-    form({ csrf: renewedCsrf, reason: 'contract ended', idempotency_key: /name="idempotency_key" value="([^"]+)"/.exec(confirm)?.[1] ?? '' }),
+    form({
+      csrf: renewedCsrf,
+      reason: 'contract ended',
+      idempotency_key: /name="idempotency_key" value="([^"]+)"/.exec(confirm)?.[1] ?? '',
+    }),
   );
   assert.equal(done.status, 303);
   assert.equal(done.headers.get('location'), '/services/shop-east/client?done=suspended');
