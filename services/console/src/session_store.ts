@@ -59,6 +59,10 @@ export class SessionStore {
       maxValueSize: maxValueBytes,
       storage: StorageType.File,
     });
+    const { ttl } = await kv.status();
+    // An existing bucket keeps the TTL it was made with; the idle check on load still applies the configured one.
+    if (ttl !== options.idleMs + ttlMarginMs)
+      options.logger.warn('console session bucket TTL differs from CONSOLE_SESSION_IDLE_S', { bucket: options.bucket });
     return new SessionStore(kv, options);
   }
 

@@ -67,11 +67,14 @@ export interface SessionData {
   refreshLock?: RefreshLock;
 }
 
-/** A session as one request sees it: the cookie's id and the bucket entry's revision it was read at. */
-export interface Session extends SessionData {
+/**
+ * A session as one request sees it: the cookie's id and the bucket entry's revision it was read at. Read-only here:
+ * every change goes through SessionStore.change, which writes the stored copy and then updates this one.
+ */
+export type Session = Readonly<SessionData> & {
   readonly id: string;
   revision: number;
-}
+};
 
 /** The session is gone (signed out on another replica, idle, past its lifetime) or its grant is. */
 export function sessionExpired(cause?: unknown): DomainError {
