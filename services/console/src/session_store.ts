@@ -187,7 +187,10 @@ export function keyOf(id: string): string {
   return createHash('sha256').update(id).digest('hex');
 }
 
-const contextOf = (id: string): string => `console_session:${keyOf(id)}`;
+/** What a session's value is sealed for: its own key, so a value moved under another key does not open. */
+export function contextOf(id: string): string {
+  return `console_session:${keyOf(id)}`;
+}
 
 function replaceContent(session: Session, revision: number, data: SessionData): void {
   for (const field of Object.keys(session))
