@@ -6,6 +6,11 @@ import { createHash, randomBytes } from 'node:crypto';
 export class CookieBrowser {
   readonly #cookies = new Map<string, string>();
 
+  /** The value of the cookie `name`, if one was set. */
+  cookie(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await fetch(url, {
