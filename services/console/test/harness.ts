@@ -20,8 +20,12 @@ export interface ConsoleHarness {
   readonly console: RunningConsole;
   readonly config: ConsoleConfig;
   readonly url: string;
-  /** Makes an operator with `roles`; returns their password. */
-  operator(username: string, roles: OperatorRole[]): Promise<string>;
+  /** Makes an operator (optionally scoped to a merchant or department) and returns their password. */
+  operator(
+    username: string,
+    roles: OperatorRole[],
+    scope?: { merchant?: string; department?: string },
+  ): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -59,13 +63,15 @@ export async function startConsoleHarness(
     console: running,
     config,
     url,
-    async operator(username, roles) {
+    async operator(username, roles, scope = {}) {
       const password = `pw-${randomBytes(12).toString('base64url')}`;
       await identity.operator.createOperator({
         idempotencyKey: `operator-${username}-${randomBytes(4).toString('hex')}`,
         username,
         roles,
         password,
+        merchant: scope.merchant ?? '',
+        department: scope.department ?? '',
       });
       return password;
     },
