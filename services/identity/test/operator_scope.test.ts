@@ -177,11 +177,15 @@ test('operator scope - bad scopes are refused at creation and write nothing', as
     reason: 'OPERATOR_SCOPE_INVALID',
   });
   assert.deepEqual(
-    await refusalOf(h.operator.createOperator({ ...request, idempotencyKey: 'scope-bad-k2', merchant: 'Bad!', department: '' })),
+    await refusalOf(
+      h.operator.createOperator({ ...request, idempotencyKey: 'scope-bad-k2', merchant: 'Bad!', department: '' }),
+    ),
     { kind: 'invalid_argument', reason: 'OPERATOR_SCOPE_INVALID' },
   );
   assert.deepEqual(
-    await refusalOf(h.operator.createOperator({ ...request, idempotencyKey: 'scope-bad-k3', merchant: 'nosuch', department: '' })),
+    await refusalOf(
+      h.operator.createOperator({ ...request, idempotencyKey: 'scope-bad-k3', merchant: 'nosuch', department: '' }),
+    ),
     { kind: 'not_found', reason: 'SERVICE_NOT_FOUND' },
   );
   const created = await h.operator.createOperator({
@@ -194,5 +198,8 @@ test('operator scope - bad scopes are refused at creation and write nothing', as
   assert.equal(created.operator.department, 'health');
   const audit = await h.operator.listAuditEvents({ ...page, subjectId: 'zed', action: 'operator.created' });
   assert.equal(audit.events.length, 1);
-  assert.equal(audit.events[0]?.detailsJson, JSON.stringify({ roles: 'finance', merchant: 'bikes', department: 'health' }));
+  assert.equal(
+    audit.events[0]?.detailsJson,
+    JSON.stringify({ roles: 'finance', merchant: 'bikes', department: 'health' }),
+  );
 });
