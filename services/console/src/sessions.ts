@@ -1,12 +1,15 @@
 // Operator sessions: an opaque random id in a cookie, the session itself in this process's memory, dropped after
 // an idle timeout. A second console instance would need shared sessions (README): later.
 import { randomBytes } from 'node:crypto';
+import type { OperatorScope } from '@citypass/contracts';
 
 export interface SignedIn {
   /** `operator:<username>`, the ID token's subject. */
   readonly subject: string;
   readonly username: string;
   readonly roles: readonly string[];
+  /** Their scope as the ID token states it ('' where unscoped); the services enforce it from the access tokens. */
+  readonly scope: OperatorScope;
   /** When the operator last signed in at identity (the ID token's auth_time), epoch ms. */
   readonly authTimeMs: number;
   refreshToken: string;

@@ -1,6 +1,7 @@
 // HealthBillingService over gRPC: decode -> app -> encode. Operators need `health-billing:admin`; clinics call with
 // their own token and must hold `bill:<their client id>`, and then act only on their own bills; insurers hold
 // `insure:<their client id>` and reach only the pre-authorizations addressed to them.
+import { checkOperatorScope } from '../app/operator_scope.ts';
 import { operatorScopes, serviceScope } from '@citypass/contracts';
 import { presentationFieldLimit } from '@citypass/credential';
 import { permissionDenied } from '@citypass/platform/errors';
@@ -63,7 +64,11 @@ function preauthorizationReaderOf(principal: Principal | undefined): Preauthoriz
   return { insurer: insurerOf(principal) };
 }
 
-const operatorOf = (principal: Principal | undefined): string => principal?.clientId ?? 'unknown';
+/** The operator's client id, once operator_scope.ts let them in. */
+const operatorOf = (principal: Principal | undefined): string => {
+  checkOperatorScope(principal);
+  return principal?.clientId ?? 'unknown';
+};
 
 export function addHealthBillingService(server: GrpcServer, deps: HealthBillingDeps): void {
   server.addService(
@@ -76,7 +81,10 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
         return response;
       },
       putPlan: (request, context) => putPlan(deps, operatorOf(context.principal), request),
-      listPlans: (request) => listPlans(deps.store, request),
+      listPlans: (request, context) => {
+        checkOperatorScope(context.principal);
+        return listPlans(deps.store, request);
+      },
       putFeeSchedule: (request, context) => putFeeSchedule(deps, operatorOf(context.principal), request),
       checkIn: (request, context) => checkIn(deps, clinicOf(context.principal), request),
       addChargeItem: (request, context) => addChargeItem(deps, clinicOf(context.principal), request),
