@@ -119,7 +119,11 @@ export async function signInOperator(
   password: string,
 ): Promise<{ idToken: Record<string, unknown>; accessToken(resource: string): Promise<string> }> {
   const browser = new CookieBrowser();
-  const started = await startAuthorization(browser, client);
+  // Every admin resource, health billing's too (which the console itself does not call).
+  const started = await startAuthorization(browser, client, {
+    scope: 'openid identity:admin transit:admin wallet:admin health-billing:admin',
+    resource: 'urn:citypass:health-billing',
+  });
   assert.equal(started.page.status, 200);
   const { url } = await submitOperatorForm(browser, client, started.pageUrl, username, password);
   const code = new URL(url).searchParams.get('code');
