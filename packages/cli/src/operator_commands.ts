@@ -39,8 +39,12 @@ const createOperator: Command = {
       department: String(context.values.department ?? ''),
     });
     const username = created.operator?.username ?? '';
-    return context.out.result({ idempotencyKey, username, roles, initialPassword: created.initialPassword }, [
-      `created operator ${username} (${roles.join(', ')}; idempotency key ${idempotencyKey})`,
+    const merchant = created.operator?.merchant ?? '';
+    const department = created.operator?.department ?? '';
+    const scope = [merchant && `merchant ${merchant}`, department && `department ${department}`].filter(Boolean);
+    const result = { idempotencyKey, username, roles, merchant, department, initialPassword: created.initialPassword };
+    return context.out.result(result, [
+      `created operator ${username} (${[roles.join(', '), ...scope].join('; ')}; idempotency key ${idempotencyKey})`,
       ...(created.initialPassword === ''
         ? []
         : [`initial password (shown once, give it to ${username} now): ${created.initialPassword}`]),
