@@ -15,10 +15,9 @@ import type { Principal } from '@citypass/platform/grpc';
 
 const department = 'transit';
 
-function refuse(refusal: 'merchant' | 'outside'): never {
-  throw refusal === 'merchant'
-    ? permissionDenied(transitReasons.OPERATOR_OTHER_MERCHANT, 'these gates are operated by another client')
-    : permissionDenied(transitReasons.OPERATOR_OUT_OF_SCOPE, "this is outside the operator's scope");
+/** Nothing transit names by merchant is refused: a merchant's view of the gates is narrowed, not refused. */
+function outOfScope(): never {
+  throw permissionDenied(transitReasons.OPERATOR_OUT_OF_SCOPE, "this is outside the operator's scope");
 }
 
 /** For the department's own things (fare rules, deny list, journeys, assignments); `change` needs admin. */
@@ -26,8 +25,7 @@ export function checkDepartmentAccess(principal: Principal | undefined, change: 
   const access = operatorAccessOf(principal);
   if (change && !hasAnyRole(access, ['admin']))
     throw permissionDenied(transitReasons.OPERATOR_ROLE_MISSING, 'changing this needs the admin role');
-  const refusal = scopeRefusal(access.scope, { department });
-  if (refusal !== undefined) refuse(refusal);
+  if (scopeRefusal(access.scope, { department }) !== undefined) outOfScope();
 }
 
 /**
@@ -36,6 +34,6 @@ export function checkDepartmentAccess(principal: Principal | undefined, change: 
  */
 export function gateClientOfList(principal: Principal | undefined): string {
   const { scope } = operatorAccessOf(principal);
-  if (scope.department !== '' && scope.department !== department) refuse('outside');
+  if (scope.department !== '' && scope.department !== department) outOfScope();
   return scope.merchant;
 }
