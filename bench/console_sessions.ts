@@ -8,6 +8,7 @@
 // Run: ./node_modules/.bin/node bench/console_sessions.ts
 import { randomBytes } from 'node:crypto';
 import { Kvm } from '@nats-io/kv';
+import { unscoped } from '@citypass/contracts';
 import { connectBus } from '@citypass/platform/bus';
 import { generateKeyRingText, parseKeyRing } from '@citypass/platform/key_ring';
 import { createLogger } from '@citypass/platform/log';
@@ -39,6 +40,7 @@ await store.change(session, (data) => {
     subject: 'operator:bench',
     username: 'bench',
     roles: ['admin'],
+    scope: unscoped,
     authTimeMs: Date.now(),
     refreshToken: randomBytes(32).toString('base64url'),
     tokens: { 'urn:citypass:identity': held(), 'urn:citypass:transit': held(), 'urn:citypass:wallet': held() },

@@ -179,6 +179,8 @@ async function ensureDevAdmin(): Promise<void> {
       username: 'admin',
       roles: [OperatorRole.OPERATOR_ROLE_ADMIN],
       password: devAdminPassword,
+      merchant: '',
+      department: '',
     });
   } catch (error) {
     // An `admin` made another way (another checkout sharing these databases) keeps its own password.

@@ -1,8 +1,8 @@
 // The console as identity's OIDC client (oauth4webapi): authorization code + PKCE, pushed authorization
 // requests (identity requires them), the operator's ID token (roles, auth_time), and one access token per resource
 // got by refreshing with a resource parameter (RFC 8707). Tokens are never logged or shown.
-import { operatorScopes, resources } from '@citypass/contracts';
-import { unauthenticated } from '@citypass/platform/errors';
+import { isDepartment, operatorClaimNames, operatorScopes, resources, type OperatorScope } from '@citypass/contracts';
+import { DomainError, unauthenticated } from '@citypass/platform/errors';
 import * as oauth from 'oauth4webapi';
 import { sessionExpired, type HeldToken, type PendingSignIn, type SignedIn } from './sessions.ts';
 
@@ -107,6 +107,7 @@ export class OidcClient {
       subject,
       username: subject.slice('operator:'.length),
       roles,
+      scope: scopeOfClaims(claims),
       authTimeMs: (typeof claims?.auth_time === 'number' ? claims.auth_time : 0) * 1000,
       refreshToken: result.refresh_token,
       tokens: { [resources.identity]: this.#held(result) },
@@ -154,4 +155,14 @@ export class OidcClient {
   #now(): number {
     return (this.#options.now ?? Date.now)();
   }
+}
+
+/** The operator's scope from their ID token (contracts' operator_scope.ts); absent claims: unscoped. */
+function scopeOfClaims(claims: Readonly<Record<string, unknown>> | undefined): OperatorScope {
+  const merchant = claims?.[operatorClaimNames.merchant];
+  const department = claims?.[operatorClaimNames.department];
+  return {
+    merchant: typeof merchant === 'string' ? merchant : '',
+    department: typeof department === 'string' && isDepartment(department) ? department : '',
+  };
 }

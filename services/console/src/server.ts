@@ -93,7 +93,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
     }
     if (isDomainError(error) && (error.kind === 'permission_denied' || error.kind === 'unavailable')) {
       const status = error.kind === 'permission_denied' ? 403 : 503;
-      const title = status === 403 ? 'Not allowed for your roles' : 'A service is not answering';
+      const title = status === 403 ? 'Not allowed for your roles or scope' : 'A service is not answering';
       return c.html(
         layout(title, session, html`<p role="alert">${error.message} <code>${error.reason}</code></p>`),
         status,

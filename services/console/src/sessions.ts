@@ -1,6 +1,7 @@
 // What an operator session holds. Sessions live in a NATS KV bucket shared by every console replica
 // (session_store.ts), sealed with AES-256-GCM; a request loads its session, and every change is written back through
 // the store (compare-and-set on the entry's revision), never only to the copy in this process.
+import type { OperatorScope } from '@citypass/contracts';
 import { DomainError } from '@citypass/platform/errors';
 
 /** An access token for one resource, with its expiry and the scopes identity granted. */
@@ -15,6 +16,8 @@ export interface SignedIn {
   readonly subject: string;
   readonly username: string;
   readonly roles: readonly string[];
+  /** Their scope as the ID token states it ('' where unscoped); the services enforce it from the access tokens. */
+  readonly scope: OperatorScope;
   /** When the operator last signed in at identity (the ID token's auth_time), epoch ms. */
   readonly authTimeMs: number;
   readonly refreshToken: string;

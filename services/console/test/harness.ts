@@ -26,8 +26,6 @@ export interface ConsoleHarness {
   readonly url: string;
   /** The session bucket as a console replica sees it (same NATS, bucket and keys). */
   readonly sessions: SessionStore;
-  /** Makes an operator with `roles`; returns their password. */
-  operator(username: string, roles: OperatorRole[]): Promise<string>;
   /** Another console on its own port with the same configuration (behind one public URL, as a load balancer). */
   startReplica(logger?: Logger): Promise<{ url: string; console: RunningConsole }>;
   /**
@@ -35,6 +33,12 @@ export interface ConsoleHarness {
    * dangerous action asks for a new sign-in, with no waiting on the wall clock.
    */
   ageSignIn(sessionId: string): Promise<void>;
+  /** Makes an operator (optionally scoped to a merchant or department) and returns their password. */
+  operator(
+    username: string,
+    roles: OperatorRole[],
+    scope?: { merchant?: string; department?: string },
+  ): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -97,13 +101,15 @@ export async function startConsoleHarness(
         data.signedIn = { ...signedIn, authTimeMs: Date.now() - (config.CONSOLE_REAUTH_MAX_AGE_S + 1) * 1000 };
       });
     },
-    async operator(username, roles) {
+    async operator(username, roles, scope = {}) {
       const password = `pw-${randomBytes(12).toString('base64url')}`;
       await identity.operator.createOperator({
         idempotencyKey: `operator-${username}-${randomBytes(4).toString('hex')}`,
         username,
         roles,
         password,
+        merchant: scope.merchant ?? '',
+        department: scope.department ?? '',
       });
       return password;
     },

@@ -1,6 +1,7 @@
 // The gate taps as they happen: each online tap's gate, direction, decision and reason, and an offline gate's taps
 // when it uploads them, marked offline at their tap time (the feed carries nothing about who tapped). Whole without JavaScript (reload it); with htmx's sse extension the table's rows are swapped
 // in as taps arrive.
+import { checkMayWatch } from '../operator_scope.ts';
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
@@ -27,8 +28,9 @@ function lastTap(live: LiveViews): Html {
 }
 
 export function addLiveTapsPage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
-  app.get('/live/taps', (c) =>
-    c.html(
+  app.get('/live/taps', (c) => {
+    checkMayWatch(c.get('session').signedIn, 'taps');
+    return c.html(
       layout(
         'Gate taps, live',
         c.get('session'),
@@ -42,11 +44,12 @@ export function addLiveTapsPage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void 
 </div>`,
         '/live',
       ),
-    ),
-  );
-  app.get('/live/taps/events', (c) =>
-    streamSSE(c, (stream) =>
+    );
+  });
+  app.get('/live/taps/events', (c) => {
+    checkMayWatch(c.get('session').signedIn, 'taps');
+    return streamSSE(c, (stream) =>
       liveStream(deps.live, stream, () => ({ taps: tapRows(deps.live.latestTaps), latest: lastTap(deps.live) })),
-    ),
-  );
+    );
+  });
 }

@@ -22,10 +22,11 @@ interface WalletQuery {
   readonly page: string;
 }
 
+/** A merchant-scoped operator's service is their own unless they name another (the wallet refuses that). */
 function queryOf(c: Context<ConsoleEnv>, deps: ConsoleDeps): WalletQuery {
   const value = (name: string): string => (c.req.query(name) ?? '').trim();
   return {
-    service: value('service'),
+    service: value('service') || (c.get('session').signedIn?.scope.merchant ?? ''),
     currency: value('currency').toUpperCase() || 'EUR',
     date: value('date') || new Date(deps.now()).toISOString().slice(0, 10),
     status: value('status'),

@@ -4,6 +4,7 @@
 // suspended is refused (SERVICE_SUSPENDED) with the token it still holds, reads included (they are medical data),
 // except voiding a bill and releasing a pre-authorization: both only release money held on residents' and
 // insurers' accounts, which would otherwise stay reserved until the holds expire.
+import { checkOperatorScope } from '../app/operator_scope.ts';
 import { operatorScopes, serviceScope } from '@citypass/contracts';
 import { presentationFieldLimit, type ServiceSuspensions, type WhileSuspended } from '@citypass/credential';
 import { permissionDenied } from '@citypass/platform/errors';
@@ -75,7 +76,11 @@ function preauthorizationReaderOf(
   return { insurer: insurerOf(suspensions, principal) };
 }
 
-const operatorOf = (principal: Principal | undefined): string => principal?.clientId ?? 'unknown';
+/** The operator's client id, once operator_scope.ts let them in. */
+const operatorOf = (principal: Principal | undefined): string => {
+  checkOperatorScope(principal);
+  return principal?.clientId ?? 'unknown';
+};
 
 export function addHealthBillingService(server: GrpcServer, deps: HealthBillingDeps): void {
   server.addService(
@@ -88,7 +93,10 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
         return response;
       },
       putPlan: (request, context) => putPlan(deps, operatorOf(context.principal), request),
-      listPlans: (request) => listPlans(deps.store, request),
+      listPlans: (request, context) => {
+        checkOperatorScope(context.principal);
+        return listPlans(deps.store, request);
+      },
       putFeeSchedule: (request, context) => putFeeSchedule(deps, operatorOf(context.principal), request),
       checkIn: (request, context) => checkIn(deps, clinicOf(deps.suspensions, context.principal), request),
       addChargeItem: (request, context) => addChargeItem(deps, clinicOf(deps.suspensions, context.principal), request),

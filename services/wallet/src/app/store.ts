@@ -76,8 +76,8 @@ export interface DeclineCount {
 export interface DeclineCounts {
   /** Adds the counts (one statement): rows for new (day, service, reason) are made, others grow. */
   add(counts: readonly DeclineCount[]): Promise<void>;
-  /** The day's counts, most declined first, at most `limit`. */
-  onDay(day: string, limit: number): Promise<DeclineCount[]>;
+  /** The day's counts, most declined first, at most `limit`; only `service`'s when it is not ''. */
+  onDay(day: string, limit: number, service: string): Promise<DeclineCount[]>;
 }
 
 /** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */

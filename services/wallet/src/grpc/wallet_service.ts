@@ -2,7 +2,8 @@
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
 // is a payer's read of its own account, naming a service an operator's read (`wallet:admin`) of its merchant
 // account: both authenticated with the token here, since the method is open to residents. Operators also read any
-// service's holds and settlement report by naming it (app/account_owner.ts) and the declines (ListDeclines).
+// service's holds and settlement report by naming it (app/account_owner.ts) and the declines (ListDeclines), as
+// far as their scope reaches (app/operator_scope.ts).
 import { operatorScopes } from '@citypass/contracts';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import {
@@ -17,7 +18,8 @@ import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/pl
 import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 import type { GetBalanceRequest, GetBalanceResponse } from '@citypass/proto/wallet/v1/wallet';
-import { accountOwnerFor, isOperator } from '../app/account_owner.ts';
+import { accountOwnerFor, checkServiceName, isOperator } from '../app/account_owner.ts';
+import { checkCityRead, checkMerchantRead, serviceOfCityList } from '../app/operator_scope.ts';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
@@ -89,12 +91,13 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
           request.date,
           request.currency,
         ),
-      getReconciliationReport: async () => {
+      getReconciliationReport: async (_request, context) => {
+        checkCityRead(context.principal);
         const report = await deps.store.books(reconciliationReport);
         const checks = report.checks.map((check) => ({ ...check, examples: [...check.examples] }));
         return { inOrder: report.ok, checks, checkedAt: new Date(deps.now()) };
       },
-      listDeclines: (request) => listDeclines(deps, request.date),
+      listDeclines: (request, context) => listDeclines(deps, request.date, serviceOfCityList(context.principal)),
       getBalance: (request, context) => balance(deps, authenticate, request, context),
       listStatement: async (request, context) =>
         listStatement(
@@ -143,5 +146,6 @@ async function balance(
     return getPayerBalance(deps, callerFor(deps.suspensions, principal, ['read']), payer, request.currency);
   if (!isOperator(principal))
     throw permissionDenied(commonReasons.SCOPE_MISSING, "a service's balance is read with wallet:admin");
+  checkMerchantRead(principal, checkServiceName(service));
   return getMerchantBalance(deps, service, request.currency);
 }
