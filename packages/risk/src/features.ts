@@ -40,12 +40,23 @@ export const featureNames = [
   // The last gate tap (impossible travel).
   'tap_distance_km',
   'tap_speed_kmh',
+  // The credential's last taps of three hours: the highest speed needed to reach this tap from any of them, the
+  // highest such speed among those taps themselves (the credential was just seen in two places), and whether this
+  // station is new for the credential (unused for thirty days).
+  'tap_reach_speed_kmh',
+  'tap_recent_max_reach_speed_kmh',
+  'tap_station_new',
   // Concession class consistency.
   'concession_mismatch',
   // Clinic bill lines.
   'clinic_same_day_duplicates',
   'clinic_quantity_over_max',
   'clinic_code_peer_ratio',
+  // Earlier days (within thirty) this clinic billed this patient; this clinic's lines of this code over a 24 h
+  // half-life, this line included, and that against what its peers bill of the code per clinic.
+  'clinic_patient_days_30d',
+  'clinic_code_lines_24h',
+  'clinic_code_peer_ratio_24h',
 ] as const;
 
 export type FeatureName = (typeof featureNames)[number];
