@@ -67,6 +67,36 @@ export const feature = Object.fromEntries(featureNames.map((name, index) => [nam
   number
 >;
 
+/** Yes/no features (1 or 0). */
+const flags: readonly FeatureName[] = [
+  'credential_revoked',
+  'presentation_replayed',
+  'device_key_mismatch',
+  'merchant_capability_disabled',
+  'resident_blocked',
+  'device_blocked',
+  'merchant_blocked',
+  'is_gate',
+  'fare_within_maximum',
+  'merchant_new_for_resident',
+  'tap_station_new',
+  'concession_mismatch',
+];
+
+/**
+ * The values each feature can take, lowest and highest: a condition comparing with a value outside can never hold
+ * (or always holds), so validation refuses it. Everything not listed is a count, an amount, a time, a distance, a
+ * speed or a ratio: zero or more.
+ */
+export const featureRanges: Readonly<Record<FeatureName, readonly [number, number]>> = Object.fromEntries(
+  featureNames.map((name): [FeatureName, readonly [number, number]] => {
+    if (flags.includes(name)) return [name, [0, 1]];
+    if (name === 'amount_zscore') return [name, [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]];
+    if (name === 'merchant_new_resident_share_today') return [name, [0, 1]];
+    return [name, [0, Number.POSITIVE_INFINITY]];
+  }),
+) as Record<FeatureName, readonly [number, number]>;
+
 export function isFeatureName(name: string): name is FeatureName {
   return Object.hasOwn(feature, name);
 }
