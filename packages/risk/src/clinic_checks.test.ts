@@ -31,10 +31,14 @@ test('clinic checks - a clinic far above its peers for a code, at the edges of t
   const three = checkBillLine(xray, { ...quiet, clinicCodeLines: 3, peerCodeLinesPerClinic: 0 });
   assert.deepEqual(three.findings, ['CLINIC_CODE_ABOVE_PEERS']);
   assert.equal(three.peerRatio, 3 / peerLinesFloor);
-  const relaxed = checkBillLine(xray, { ...quiet, clinicCodeLines: 3, peerCodeLinesPerClinic: 0 }, {
-    minimumClinicCodeLines: 4,
-    maxPeerRatio: 10,
-  });
+  const relaxed = checkBillLine(
+    xray,
+    { ...quiet, clinicCodeLines: 3, peerCodeLinesPerClinic: 0 },
+    {
+      minimumClinicCodeLines: 4,
+      maxPeerRatio: 10,
+    },
+  );
   assert.deepEqual(relaxed.findings, []);
 });
 
@@ -43,6 +47,10 @@ test('clinic checks - every finding at once, in a stable order', () => {
     { ...xray, quantity: 3 },
     { sameDayLines: 2, clinicCodeLines: 30, peerCodeLinesPerClinic: 0.5 },
   );
-  assert.deepEqual(all.findings, ['CLINIC_DUPLICATE_SAME_DAY', 'CLINIC_QUANTITY_OVER_MAXIMUM', 'CLINIC_CODE_ABOVE_PEERS']);
+  assert.deepEqual(all.findings, [
+    'CLINIC_DUPLICATE_SAME_DAY',
+    'CLINIC_QUANTITY_OVER_MAXIMUM',
+    'CLINIC_CODE_ABOVE_PEERS',
+  ]);
   assert.equal(peerRatio(30, 0.5), 60);
 });

@@ -36,7 +36,8 @@ export class ClinicState {
     for (const billed of this.patientDays.get(patientKey(event)) ?? [])
       if (billed < day && day - billed <= patientDaysWindow) earlierDays += 1;
     out[f.clinic_patient_days_30d] = earlierDays;
-    const lines = (this.clinicCode.get(`${event.merchantId} ${line.serviceCode}`)?.countAt(day24h, event.atMs) ?? 0) + 1;
+    const lines =
+      (this.clinicCode.get(`${event.merchantId} ${line.serviceCode}`)?.countAt(day24h, event.atMs) ?? 0) + 1;
     out[f.clinic_code_lines_24h] = lines;
     const peerLines = this.peerLinesPerClinic24h(event, line);
     out[f.clinic_code_peer_ratio_24h] = peerLines === undefined ? 1 : peerRatio(lines, peerLines);

@@ -19,7 +19,11 @@ export type RiskReason = keyof typeof riskReasons;
 export class RuleSetInvalid extends DomainError {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super('invalid_argument', riskReasons.RISK_RULE_SET_INVALID, boundedMessage(`rule set is invalid: ${problems.join('; ')}`));
+    super(
+      'invalid_argument',
+      riskReasons.RISK_RULE_SET_INVALID,
+      boundedMessage(`rule set is invalid: ${problems.join('; ')}`),
+    );
     this.name = 'RuleSetInvalid';
     this.problems = problems;
   }
@@ -27,10 +31,7 @@ export class RuleSetInvalid extends DomainError {
 
 /** Promotion of a shadow candidate was refused; nothing changed. */
 export class ShadowRefused extends DomainError {
-  constructor(
-    reason: Exclude<RiskReason, 'RISK_RULE_SET_INVALID'>,
-    message: string,
-  ) {
+  constructor(reason: Exclude<RiskReason, 'RISK_RULE_SET_INVALID'>, message: string) {
     super('failed_precondition', reason, message);
     this.name = 'ShadowRefused';
   }

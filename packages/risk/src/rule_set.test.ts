@@ -67,7 +67,7 @@ test('rule set - the edges of the threshold range', () => {
   assert.deepEqual(problemsOf(null), ['rule set must be an object']);
 });
 
-test('rule set - a condition value outside its feature\'s range is refused, at the edge it is accepted', () => {
+test("rule set - a condition value outside its feature's range is refused, at the edge it is accepted", () => {
   const withCondition = (feature: string, value: number) => ({
     ...defaultRuleSet,
     rules: [

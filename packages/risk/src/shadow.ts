@@ -56,7 +56,8 @@ export class ShadowTally {
     switch (candidate.outcome) {
       case 'decline': {
         counts.wouldDecline += 1;
-        const rule = candidate.stage === 'block' ? (candidate.reasons[0]?.ruleId ?? scoreDeclineRule) : scoreDeclineRule;
+        const rule =
+          candidate.stage === 'block' ? (candidate.reasons[0]?.ruleId ?? scoreDeclineRule) : scoreDeclineRule;
         this.byRule.set(rule, (this.byRule.get(rule) ?? 0) + 1);
         return;
       }

@@ -77,7 +77,8 @@ export class RiskState {
     const resident = this.resident(event);
     resident.totals.add(event.atMs, amount);
     resident.recent.add(event.atMs, amount, event.place?.xKm ?? Number.NaN, event.place?.yKm ?? Number.NaN);
-    if (event.channel === 'gate' && event.place !== null) resident.taps.record(event.atMs, event.place, event.stationId);
+    if (event.channel === 'gate' && event.place !== null)
+      resident.taps.record(event.atMs, event.place, event.stationId);
     const device = this.device(event.deviceId);
     device.totals.add(event.atMs, amount);
     if (device.residents.size < maxResidentsPerDevice) device.residents.add(event.residentId);

@@ -20,8 +20,9 @@ export class TapHistory {
   /** Each kept tap's own reach speed, as computed when it was recorded. */
   private readonly reachKmh = new Float64Array(tapHistoryCapacity);
   private next = 0;
-  /** Station id -> last tap there, in least-recently-used order. */
-  private readonly stations = new Map<string, number>();
+  /** The stations used and the last tap at each (most residents use a handful: a scan beats a Map here). */
+  private readonly stationIds: string[] = [];
+  private readonly stationAtMs = new Float64Array(maxStationsRemembered);
 
   /** Fills the gate-tap features of a tap at `place` (the last tap's distance and speed, reach, new station). */
   features(atMs: number, place: Place, stationId: string | null, out: Float64Array): void {
@@ -32,12 +33,16 @@ export class TapHistory {
       out[f.tap_distance_km] = distanceKm;
       out[f.tap_speed_kmh] = speedKmh(distanceKm, atMs - lastAtMs);
     }
-    out[f.tap_reach_speed_kmh] = this.reachSpeedKmh(atMs, place);
+    let reach = 0;
     let recentMax = 0;
     for (let index = 0; index < tapHistoryCapacity; index += 1) {
-      const tapAtMs = this.atMs[index] ?? Number.NaN;
-      if (atMs - tapAtMs <= recentTapWindowMs) recentMax = Math.max(recentMax, this.reachKmh[index] ?? 0);
+      const elapsedMs = atMs - (this.atMs[index] ?? Number.NaN);
+      if (!(elapsedMs <= recentTapWindowMs)) continue;
+      const distanceKm = Math.hypot(place.xKm - (this.xKm[index] ?? 0), place.yKm - (this.yKm[index] ?? 0));
+      reach = Math.max(reach, speedKmh(distanceKm, elapsedMs));
+      recentMax = Math.max(recentMax, this.reachKmh[index] ?? 0);
     }
+    out[f.tap_reach_speed_kmh] = reach;
     out[f.tap_recent_max_reach_speed_kmh] = recentMax;
     out[f.tap_station_new] = stationId !== null && this.isNewStation(stationId, atMs) ? 1 : 0;
   }
@@ -50,11 +55,17 @@ export class TapHistory {
     this.reachKmh[this.next] = reach;
     this.next = (this.next + 1) % tapHistoryCapacity;
     if (stationId === null) return;
-    this.stations.delete(stationId);
-    this.stations.set(stationId, atMs);
-    if (this.stations.size > maxStationsRemembered) {
-      const oldest = this.stations.keys().next();
-      if (oldest.done !== true) this.stations.delete(oldest.value);
+    const known = this.stationIds.indexOf(stationId);
+    if (known !== -1) this.stationAtMs[known] = atMs;
+    else if (this.stationIds.length < maxStationsRemembered) {
+      this.stationAtMs[this.stationIds.length] = atMs;
+      this.stationIds.push(stationId);
+    } else {
+      let oldest = 0;
+      for (let index = 1; index < maxStationsRemembered; index += 1)
+        if ((this.stationAtMs[index] ?? 0) < (this.stationAtMs[oldest] ?? 0)) oldest = index;
+      this.stationIds[oldest] = stationId;
+      this.stationAtMs[oldest] = atMs;
     }
   }
 
@@ -71,8 +82,8 @@ export class TapHistory {
   }
 
   private isNewStation(stationId: string, atMs: number): boolean {
-    const lastAtMs = this.stations.get(stationId);
-    return lastAtMs === undefined || atMs - lastAtMs > stationMemoryMs;
+    const known = this.stationIds.indexOf(stationId);
+    return known === -1 || atMs - (this.stationAtMs[known] ?? 0) > stationMemoryMs;
   }
 }
 

@@ -25,7 +25,10 @@ test('tune - the lowest decline threshold that keeps honest declines by score wi
 test('tune - payments an allow rule approved count among payments, never among those a threshold declines', () => {
   const tuned = tuneThresholds(
     defaultRuleSet,
-    [...rows(9_000, { score: 0, stage: 'score', honest: true }), ...rows(1_000, { score: 95, stage: 'allow', honest: true })],
+    [
+      ...rows(9_000, { score: 0, stage: 'score', honest: true }),
+      ...rows(1_000, { score: 95, stage: 'allow', honest: true }),
+    ],
     0.0001,
   );
   assert.deepEqual(tuned.thresholds.fare, { review: lowestDeclineThreshold - 15, decline: lowestDeclineThreshold });
