@@ -7,6 +7,7 @@ import type { LedgerTransaction, WalletStore } from '../app/store.ts';
 import { accountReads, openAccount } from './accounts.ts';
 import { holdReads } from './holds.ts';
 import { declineCounts } from './declines.ts';
+import { riskDecisionStore } from './risk_decisions.ts';
 import { claim, idempotencyReads, record } from './idempotency.ts';
 import { expireDueHolds, oneStatementWrites, refundHold, topUpAccount } from './ledger_calls.ts';
 import { asLedgerError } from './ledger_errors.ts';
@@ -20,6 +21,7 @@ export function createWalletStore(pool: Pool): WalletStore {
     statements: statementReads(pool),
     idempotency: idempotencyReads(pool),
     declines: declineCounts(pool),
+    riskDecisions: riskDecisionStore(pool),
     oneStatement: oneStatementWrites(pool),
     async transaction(work) {
       try {
