@@ -101,7 +101,10 @@ async function authorizeOnce(
   const holdId = randomUUID();
   let riskDecision: RiskDecisionRecord | undefined;
   try {
-    riskDecision = scoreAuthorization(deps.riskScoring, scoredTerms(caller, request, money, mandate, holdId, createdAt));
+    riskDecision = scoreAuthorization(
+      deps.riskScoring,
+      scoredTerms(caller, request, money, mandate, { holdId, at: createdAt, idempotency }),
+    );
   } catch (error) {
     return AuthorizeResponse.decode(await firstAnswerOr(deps, idempotency, error));
   }
@@ -194,19 +197,19 @@ export function scoredTerms(
   request: ChargeTerms,
   money: Money,
   mandate: Mandate,
-  holdId: string,
-  at: Date,
+  call: { readonly holdId: string; readonly at: Date; readonly idempotency: IdempotencyKey },
 ): ScoredTerms {
   const payee = request.payee ?? '';
   return {
-    holdId,
+    holdId: call.holdId,
     service: caller.service,
     merchant: payee === '' ? caller.service : payee,
     money,
     settlesTap: request.settlesTap,
     clinic: payee !== '' || request.payerShare !== undefined,
     mandate: mandate.verified,
-    nowMs: at.getTime(),
+    nowMs: call.at.getTime(),
+    idempotency: call.idempotency,
   };
 }
 

@@ -52,7 +52,10 @@ async function chargeOnce(
   const holdId = randomUUID();
   let riskDecision: RiskDecisionRecord | undefined;
   try {
-    riskDecision = scoreAuthorization(deps.riskScoring, scoredTerms(caller, request, money, mandate, holdId, createdAt));
+    riskDecision = scoreAuthorization(
+      deps.riskScoring,
+      scoredTerms(caller, request, money, mandate, { holdId, at: createdAt, idempotency }),
+    );
   } catch (error) {
     return ChargeResponse.decode(await firstAnswerOr(deps, idempotency, error));
   }

@@ -3,6 +3,7 @@
 // a restart forgets nothing that was stored. Bounded: at most `maxReplayed` decisions, the newest.
 import { RiskEngine, dayMs, defaultRuleSet, type BlockListKind } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
+import { RecentDecisions } from './recent_decisions.ts';
 import { RefusedDecisions } from './refused_decisions.ts';
 import type { RiskScoring } from './risk_scoring.ts';
 import type { WalletStore } from './store.ts';
@@ -27,5 +28,5 @@ export async function rebuildRiskScoring(
     blocked: blocks.length,
     ms: Math.round(performance.now() - startedAt),
   });
-  return { engine, refused: new RefusedDecisions() };
+  return { engine, refused: new RefusedDecisions(), recent: new RecentDecisions() };
 }

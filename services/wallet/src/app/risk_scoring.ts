@@ -15,18 +15,21 @@
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { walletReasons } from '@citypass/contracts';
-import { permissionDenied } from '@citypass/platform/errors';
+import { permissionDenied, type DomainError } from '@citypass/platform/errors';
 import type { VerifiedPresentation } from '@citypass/credential';
 import type { Decision, RiskEngine, RiskEvent } from '@citypass/risk';
 import type { Money } from '../domain/money.ts';
 import { walletMetrics } from '../metrics.ts';
+import type { RecentDecisions } from './recent_decisions.ts';
 import type { RefusedDecisions } from './refused_decisions.ts';
-import type { RiskDecisionRecord } from './store.ts';
+import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
 
 export interface RiskScoring {
   readonly engine: RiskEngine;
   /** Declines and step-ups waiting to be written. */
   readonly refused: RefusedDecisions;
+  /** The last decisions by idempotency key: a repeat gets its first decision and is not counted again. */
+  readonly recent: RecentDecisions;
 }
 
 /** What the wallet knows of one authorization when it scores it. */
@@ -41,6 +44,7 @@ export interface ScoredTerms {
   readonly clinic: boolean;
   readonly mandate: VerifiedPresentation;
   readonly nowMs: number;
+  readonly idempotency: IdempotencyKey;
 }
 
 /** Scores one authorization: its approval to store with the hold, or a refusal thrown. Undefined when scoring is off. */
@@ -49,6 +53,11 @@ export function scoreAuthorization(
   terms: ScoredTerms,
 ): RiskDecisionRecord | undefined {
   if (scoring === undefined) return undefined;
+  const first = scoring.recent.get(terms.idempotency);
+  if (first !== undefined) {
+    if (first.refusalReason !== '') throw refusal(first);
+    return { ...first, decisionId: randomUUID(), holdId: terms.holdId };
+  }
   const event = riskEventOf(terms);
   const decision = scoring.engine.score(event);
   const refusalReason = refusalOf(decision);
@@ -62,9 +71,10 @@ export function scoreAuthorization(
     event,
   };
   observe(decision, refusalReason);
+  scoring.recent.set(terms.idempotency, record);
   if (refusalReason === '') return record;
   scoring.refused.add(record);
-  throw permissionDenied(refusalReason, refusalMessage(decision, record.decisionId));
+  throw refusal(record);
 }
 
 function riskEventOf(terms: ScoredTerms): RiskEvent {
@@ -109,11 +119,16 @@ export function refusalOf(decision: Decision): string {
   }
 }
 
-function refusalMessage(decision: Decision, decisionId: string): string {
+/** The refusal a caller receives: the stable reason, and the decision an operator can look up. */
+function refusal({ decision, decisionId, refusalReason }: RiskDecisionRecord): DomainError {
   const rule = decision.reasons[0]?.ruleId ?? 'score';
-  if (decision.outcome === 'step_up')
-    return `present again with a fresh user verification on the phone (rule ${rule}, risk decision ${decisionId})`;
-  return `declined by the risk rules (rule ${rule}, risk decision ${decisionId})`;
+  const because = `rule ${rule}, risk decision ${decisionId}`;
+  return permissionDenied(
+    refusalReason,
+    decision.outcome === 'step_up'
+      ? `present again with a fresh user verification on the phone (${because})`
+      : `declined by the risk rules (${because})`,
+  );
 }
 
 function observe(decision: Decision, refusalReason: string): void {
