@@ -48,9 +48,10 @@ export const walletSchema = {
   WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: env.int({ default: 30, min: 1 }),
   WALLET_RISK_DAILY_LIMIT_MINOR: env.int({ default: 50_000, min: 1 }),
   WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: env.int({ default: 30_000, min: 1 }),
-  WALLET_RISK: env.oneOf(['on', 'off'] as const, {
+  WALLET_RISK: env.oneOf(['on', 'observe', 'off'] as const, {
     default: 'on',
-    description: 'score every authorization and charge with the risk engine (off: limits only, for benchmarks)',
+    description:
+      'risk engine on every authorization and charge: on (refuses), observe (decides and stores, refuses nothing), off',
   }),
   WALLET_RISK_BLOCK_LIST: env.string({
     default: '',

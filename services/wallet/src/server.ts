@@ -102,9 +102,12 @@ export async function startWallet(
     result.observe(accounts.waiting);
   });
   const riskScoring =
-    config.WALLET_RISK === 'on'
-      ? await rebuildRiskScoring(store, riskBlockList(config.WALLET_RISK_BLOCK_LIST), logger, now())
-      : undefined;
+    config.WALLET_RISK === 'off'
+      ? undefined
+      : await rebuildRiskScoring(store, riskBlockList(config.WALLET_RISK_BLOCK_LIST), logger, {
+          nowMs: now(),
+          enforce: config.WALLET_RISK === 'on',
+        });
   const deps: WalletDeps = {
     store,
     accounts,

@@ -15,18 +15,19 @@ export async function rebuildRiskScoring(
   store: WalletStore,
   blocks: readonly { readonly kind: BlockListKind; readonly id: string }[],
   logger: Logger,
-  nowMs: number,
+  options: { readonly nowMs: number; readonly enforce: boolean },
 ): Promise<RiskScoring> {
   const engine = new RiskEngine(defaultRuleSet);
   for (const { kind, id } of blocks) engine.block(kind, id);
   const startedAt = performance.now();
-  const events = await store.riskDecisions.eventsSince(new Date(nowMs - replayWindowMs), maxReplayed);
+  const events = await store.riskDecisions.eventsSince(new Date(options.nowMs - replayWindowMs), maxReplayed);
   engine.replay(events);
   logger.info('risk engine rebuilt', {
     ruleSet: engine.ruleSet.version,
     replayed: events.length,
     blocked: blocks.length,
+    enforce: options.enforce,
     ms: Math.round(performance.now() - startedAt),
   });
-  return { engine, refused: new RefusedDecisions(), recent: new RecentDecisions() };
+  return { engine, enforce: options.enforce, refused: new RefusedDecisions(), recent: new RecentDecisions() };
 }

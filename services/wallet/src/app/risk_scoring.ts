@@ -26,6 +26,8 @@ import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
 
 export interface RiskScoring {
   readonly engine: RiskEngine;
+  /** False (WALLET_RISK=observe): decide, count and store every decision, refuse nothing. */
+  readonly enforce: boolean;
   /** Declines and step-ups waiting to be written. */
   readonly refused: RefusedDecisions;
   /** The last decisions by idempotency key: a repeat gets its first decision and is not counted again. */
@@ -60,7 +62,7 @@ export function scoreAuthorization(
   }
   const event = riskEventOf(terms);
   const decision = scoring.engine.score(event);
-  const refusalReason = refusalOf(decision);
+  const refusalReason = scoring.enforce ? refusalOf(decision) : '';
   const record: RiskDecisionRecord = {
     decisionId: randomUUID(),
     holdId: refusalReason === '' ? terms.holdId : undefined,

@@ -1,7 +1,7 @@
 -- Every risk decision (issue 13): its outcome, score, top reasons and rule-set version, for operators to look up
 -- (GetRiskDecision), and the facts it was scored on (`event`), from which a starting wallet rebuilds the engine's
--- state. An approval is written by the ledger function in the transaction of its hold (hold_id set); declines and
--- step-ups make no hold and are written in batches (hold_id null).
+-- state. An approval is written by the ledger function in the transaction of its hold (hold_id set); refusals
+-- (declines, step-ups) make no hold and are written in batches (hold_id null).
 CREATE TABLE risk_decisions (
   decision_id uuid PRIMARY KEY,
   hold_id uuid UNIQUE,
@@ -20,7 +20,8 @@ CREATE TABLE risk_decisions (
   amount_minor bigint NOT NULL CHECK (amount_minor >= 0),
   event jsonb NOT NULL,
   decided_at timestamptz NOT NULL,
-  CHECK ((hold_id IS NULL) = (outcome IN ('step_up', 'decline')))
+  -- A refused payment made no hold; an approved one (or one only observed, WALLET_RISK=observe) made one.
+  CHECK ((hold_id IS NULL) = (refusal_reason <> ''))
 );
 CREATE INDEX risk_decisions_decided_at ON risk_decisions (decided_at);
 
