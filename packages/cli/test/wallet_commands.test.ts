@@ -182,7 +182,7 @@ test('risk explain - a hold names its decision (score, reasons, features); an un
   ]);
   const shown = await explain([hold?.holdId ?? '']);
   assert.match(shown.stdout, /^approve \(score step\), score 30, rule set city-1\n/);
-  assert.match(shown.stdout, /  new_device v1 \+30: device_age_days=0\n/);
+  assert.match(shown.stdout, / {2}new_device v1 \+30: device_age_days=0\n/);
 
   const unknown = await explain(['00000000-0000-4000-8000-000000000000', '--json']);
   assert.equal(unknown.code, 1);

@@ -96,7 +96,7 @@ export function riskBlockList(list: string): RiskBlock[] {
   const problems = blockListProblems(list);
   if (problems.length > 0) throw new ConfigError(problems);
   return entriesOf(list).map((entry) => {
-    const [kind = '', id = ''] = splitEntry(entry);
+    const [kind, id] = splitEntry(entry);
     return { kind: blockKinds[kind as keyof typeof blockKinds], id };
   });
 }
@@ -104,7 +104,7 @@ export function riskBlockList(list: string): RiskBlock[] {
 function blockListProblems(list: string): string[] {
   return entriesOf(list)
     .filter((entry) => {
-      const [kind = '', id = ''] = splitEntry(entry);
+      const [kind, id] = splitEntry(entry);
       return !Object.hasOwn(blockKinds, kind) || id === '';
     })
     .map((entry) => `WALLET_RISK_BLOCK_LIST: ${JSON.stringify(entry)} is not resident:, device: or merchant:<id>`);

@@ -90,17 +90,18 @@ test('risk - a normal charge is approved and its decision is stored with the hol
   await h.topUp(phone, 10_000n);
   const { hold } = await chargeOf(shop, phone, 250n);
   const { decision } = await operator.getRiskDecision({ decisionId: '', holdId: hold?.holdId ?? '' });
-  assert.equal(decision?.holdId, hold?.holdId);
-  assert.equal(decision?.outcome, 'approve');
-  assert.equal(decision?.stage, 'score');
-  assert.equal(decision?.refusalReason, '');
-  assert.equal(decision?.ruleSetVersion, 'city-1');
-  assert.equal(decision?.residentId, phone.residentId);
-  assert.deepEqual(decision?.amount, eur(250n));
+  assert.ok(decision);
+  assert.equal(decision.holdId, hold?.holdId);
+  assert.equal(decision.outcome, 'approve');
+  assert.equal(decision.stage, 'score');
+  assert.equal(decision.refusalReason, '');
+  assert.equal(decision.ruleSetVersion, 'city-1');
+  assert.equal(decision.residentId, phone.residentId);
+  assert.deepEqual(decision.amount, eur(250n));
   // A credential issued moments ago: the new-device rule adds its points, and its feature value is kept.
-  assert.equal(decision?.score, 30);
+  assert.equal(decision.score, 30);
   assert.deepEqual(
-    decision?.reasons.map((reason) => [reason.ruleId, reason.ruleVersion, reason.points, reason.features]),
+    decision.reasons.map((reason) => [reason.ruleId, reason.ruleVersion, reason.points, reason.features]),
     [['new_device', 1, 30, { device_age_days: 0 }]],
   );
   assert.equal(await balanceOf(phone), '9750');
@@ -177,9 +178,10 @@ test('risk - a restart rebuilds the counters from the stored decisions', async (
   await h.restartWallet();
   const { hold } = await chargeOf(kiosk, phone, 100n);
   const { decision } = await operator.getRiskDecision({ decisionId: '', holdId: hold?.holdId ?? '' });
-  const burst = decision?.reasons.find((reason) => reason.ruleId === 'burst');
+  assert.ok(decision);
+  const burst = decision.reasons.find((reason) => reason.ruleId === 'burst');
   assert.deepEqual(burst?.features, { recent_events_10min: 3 }, 'the three charges before the restart still count');
-  assert.equal(decision?.outcome, 'approve');
+  assert.equal(decision.outcome, 'approve');
 });
 
 test('risk - GetRiskDecision needs one UUID, finds only what exists and is for operators only', async () => {
