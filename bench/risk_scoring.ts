@@ -12,7 +12,7 @@ import { defaultCityOptions, generateCity } from '@citypass/risk/city';
 import { RiskEngine, dayMs, defaultRuleSet, type RiskEvent } from '@citypass/risk';
 import { startHarness } from '../services/identity/test/harness.ts';
 import { emit, median, percentile, smoke } from './lib.ts';
-import { authorizeRate, payers } from './wallet_authorize_rate.ts';
+import { authorizeRate, benchServices, payers } from './wallet_authorize_rate.ts';
 
 const bench = 'risk_scoring';
 const count = smoke ? 2_000 : 1_000_000;
@@ -82,9 +82,14 @@ const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 64);
 const identity = await startHarness({ LOG_LEVEL: 'error' });
 try {
   const phones = await payers(identity, Number(process.env.BENCH_RESIDENTS ?? 32));
+  const tokens = await benchServices(identity);
   const rates: Record<'off' | 'observe', number[]> = { off: [], observe: [] };
   for (const risk of ['off', 'observe', 'observe', 'off'] as const) {
-    const { perSecond, authorizations, decisions } = await authorizeRate(identity, phones, { risk, phaseMs, inFlight });
+    const { perSecond, authorizations, decisions } = await authorizeRate(identity, phones, tokens, {
+      risk,
+      phaseMs,
+      inFlight,
+    });
     if (decisions !== (risk === 'off' ? 0 : authorizations))
       throw new Error(`${risk}: ${decisions} decisions stored for ${authorizations} authorizations`);
     rates[risk].push(perSecond);

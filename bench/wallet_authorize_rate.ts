@@ -23,6 +23,13 @@ export interface Payer {
   readonly credential: string;
 }
 
+/** The shop charged and the funding client, onboarded once: each wallet opens their accounts from identity's stream. */
+export async function benchServices(identity: IdentityHarness): Promise<{ shop: string; funding: string }> {
+  const tokenOf = async (name: string, extra: string[]): Promise<string> =>
+    (await identity.onboardWithToken(name, extra, 'urn:citypass:wallet')).token;
+  return { shop: await tokenOf('shop', []), funding: await tokenOf('funding', ['topup:funding']) };
+}
+
 export async function payers(identity: IdentityHarness, count: number): Promise<Payer[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
@@ -48,6 +55,7 @@ export async function payers(identity: IdentityHarness, count: number): Promise<
 export async function authorizeRate(
   identity: IdentityHarness,
   phones: readonly Payer[],
+  tokens: { readonly shop: string; readonly funding: string },
   options: { readonly risk: 'off' | 'observe'; readonly phaseMs: number; readonly inFlight: number },
 ): Promise<{ readonly perSecond: number; readonly authorizations: number; readonly decisions: number }> {
   const nc = await connect({ servers: identity.nats.url });
@@ -57,28 +65,31 @@ export async function authorizeRate(
     .catch(() => false);
   const database = await testPostgres();
   const port = await freePort();
-  const wallet = await startServiceProcess('wallet', {
-    WALLET_GRPC_HOST: '127.0.0.1',
-    WALLET_GRPC_PORT: String(port),
-    WALLET_DATABASE_URL: database.url,
-    NATS_URL: identity.nats.url,
-    IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
-    IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
-    IDENTITY_ISSUER: identity.issuer,
-    IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
-    LOG_LEVEL: 'warn',
-    WALLET_RISK: options.risk,
-    WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '1000000',
-    WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000000',
-    WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
-  });
+  const wallet = await startServiceProcess(
+    'wallet',
+    {
+      WALLET_GRPC_HOST: '127.0.0.1',
+      WALLET_GRPC_PORT: String(port),
+      WALLET_DATABASE_URL: database.url,
+      NATS_URL: identity.nats.url,
+      IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
+      IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+      IDENTITY_ISSUER: identity.issuer,
+      IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
+      // startServiceProcess waits for the "wallet started" info line.
+      LOG_LEVEL: 'info',
+      WALLET_RISK: options.risk,
+      WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '1000000',
+      WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000000',
+      WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
+    },
+    60_000,
+  );
   const db = new pg.Client({ connectionString: database.url });
   try {
     await db.connect();
-    const tokenOf = async (name: string, extra: string[]): Promise<string> =>
-      (await identity.onboardWithToken(name, extra, 'urn:citypass:wallet')).token;
-    const headers = { Authorization: `Bearer ${await tokenOf('shop', [])}` };
-    const fundingToken = await tokenOf('funding', ['topup:funding']);
+    const headers = { Authorization: `Bearer ${tokens.shop}` };
+    const fundingToken = tokens.funding;
     while ((await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = 'shop'")).rowCount === 0)
       await new Promise((resolve) => setTimeout(resolve, 50));
     const fundingClient = promiseClient(WalletServiceService, `127.0.0.1:${port}`, {
