@@ -97,9 +97,23 @@ try {
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const off = mean(rates.off);
   const scoredRate = mean(rates.observe);
-  const rounds = rates.off.length + rates.observe.length;
-  emit({ bench, metric: 'wallet_authorize_per_s_unscored', value: round(off), unit: 'ops/s', rounds, inFlight });
-  emit({ bench, metric: 'wallet_authorize_per_s_scored', value: round(scoredRate), unit: 'ops/s', rounds, inFlight });
+  const each = (values: number[]) => values.map(round);
+  emit({
+    bench,
+    metric: 'wallet_authorize_per_s_unscored',
+    value: round(off),
+    unit: 'ops/s',
+    rounds: each(rates.off),
+    inFlight,
+  });
+  emit({
+    bench,
+    metric: 'wallet_authorize_per_s_scored',
+    value: round(scoredRate),
+    unit: 'ops/s',
+    rounds: each(rates.observe),
+    inFlight,
+  });
   emit({ bench, metric: 'wallet_scoring_cost', value: round((1 - scoredRate / off) * 100), unit: '%', goal: 10 });
 } finally {
   await identity.stop();
