@@ -84,8 +84,17 @@ try {
   const phones = await payers(identity, Number(process.env.BENCH_RESIDENTS ?? 32));
   const tokens = await benchServices(identity);
   const rates: Record<'off' | 'observe', number[]> = { off: [], observe: [] };
+  const cpuUs: Record<'off' | 'observe', { wallet: number[]; postgres: number[] }> = {
+    off: { wallet: [], postgres: [] },
+    observe: { wallet: [], postgres: [] },
+  };
   for (const risk of ['off', 'observe', 'observe', 'off'] as const) {
-    const { perSecond, authorizations, decisions } = await authorizeRate(identity, phones, tokens, {
+    const {
+      perSecond,
+      authorizations,
+      decisions,
+      cpuUs: used,
+    } = await authorizeRate(identity, phones, tokens, {
       risk,
       phaseMs,
       inFlight,
@@ -93,6 +102,8 @@ try {
     if (decisions !== (risk === 'off' ? 0 : authorizations))
       throw new Error(`${risk}: ${decisions} decisions stored for ${authorizations} authorizations`);
     rates[risk].push(perSecond);
+    if (used.wallet !== null) cpuUs[risk].wallet.push(used.wallet);
+    if (used.postgres !== null) cpuUs[risk].postgres.push(used.postgres);
   }
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   const off = mean(rates.off);
@@ -115,6 +126,19 @@ try {
     inFlight,
   });
   emit({ bench, metric: 'wallet_scoring_cost', value: round((1 - scoredRate / off) * 100), unit: '%', goal: 10 });
+  // CPU per authorization depends less on what else runs on the machine than throughput does.
+  for (const part of ['wallet', 'postgres'] as const) {
+    for (const risk of ['off', 'observe'] as const) {
+      const values = cpuUs[risk][part];
+      emit({
+        bench,
+        metric: `wallet_authorize_cpu_${part}_${risk === 'off' ? 'unscored' : 'scored'}`,
+        value: values.length === 0 ? null : round(mean(values)),
+        unit: 'us/op',
+        rounds: values,
+      });
+    }
+  }
 } finally {
   await identity.stop();
 }

@@ -16,6 +16,7 @@ import { freePort, testPostgres } from '@citypass/platform/testing';
 import { ResidentApp } from '@citypass/phone';
 import type { IdentityHarness } from '../services/identity/test/harness.ts';
 import { startServiceProcess } from '../test/support/service_process.ts';
+import { cpuPerOperation, postgresCpuOf, processCpuOf } from './cpu.ts';
 
 export interface Payer {
   readonly residentId: string;
@@ -57,7 +58,13 @@ export async function authorizeRate(
   phones: readonly Payer[],
   tokens: { readonly shop: string; readonly funding: string },
   options: { readonly risk: 'off' | 'observe'; readonly phaseMs: number; readonly inFlight: number },
-): Promise<{ readonly perSecond: number; readonly authorizations: number; readonly decisions: number }> {
+): Promise<{
+  readonly perSecond: number;
+  readonly authorizations: number;
+  readonly decisions: number;
+  /** CPU microseconds per authorization of the wallet process and of its database (null when unmeasurable). */
+  readonly cpuUs: { readonly wallet: number | null; readonly postgres: number | null };
+}> {
   const nc = await connect({ servers: identity.nats.url });
   // Each wallet reads identity's stream from its start (merchant accounts): its durable consumer is made anew.
   await (await jetstreamManager(nc)).consumers
@@ -118,6 +125,10 @@ export async function authorizeRate(
       });
     });
     let authorizations = 0;
+    const cpu = cpuPerOperation({
+      wallet: processCpuOf(wallet.child.pid ?? -1),
+      postgres: postgresCpuOf(new URL(database.url).pathname.slice(1)),
+    });
     const started = performance.now();
     const end = started + options.phaseMs;
     await Promise.all(
@@ -137,10 +148,16 @@ export async function authorizeRate(
       }),
     );
     const perSecond = authorizations / ((performance.now() - started) / 1000);
+    const [walletCpu, postgresCpu] = cpu.end('risk_scoring', 'authorize', authorizations);
     const decisions = Number(
       (await db.query<{ count: string }>('SELECT count(*) AS count FROM risk_decisions')).rows[0]?.count ?? 0,
     );
-    return { perSecond, authorizations, decisions };
+    return {
+      perSecond,
+      authorizations,
+      decisions,
+      cpuUs: { wallet: walletCpu?.value ?? null, postgres: postgresCpu?.value ?? null },
+    };
   } finally {
     await db.end().catch(() => undefined);
     await wallet.stop();
