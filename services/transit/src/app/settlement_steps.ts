@@ -75,18 +75,12 @@ export async function runOpenSteps(
   return 'done';
 }
 
-/**
- * Refusals that are the resident's to settle: the fare becomes a debt until a top-up (or, for limits, a later day).
- * A fare the wallet's risk engine declines (a gate never steps up: it decided offline) puts the credential on the
- * deny list the same way (issue 13: fares are scored at settlement and feed the deny list).
- */
+/** Refusals that are the resident's to settle: the fare becomes a debt until a top-up (or, for limits, a later day). */
 const debtReasons = new Set<string>([
   walletReasons.INSUFFICIENT_FUNDS,
   walletReasons.RISK_DAILY_LIMIT,
   walletReasons.RISK_CREDENTIAL_CAP,
   walletReasons.MANDATE_CAP_EXCEEDED,
-  walletReasons.RISK_DECLINED,
-  walletReasons.RISK_BLOCKED,
 ]);
 /** Refusals no one can ever fix for this tap: the ride cannot be charged, and is written off. */
 const writeOffReasons = new Set<string>([walletReasons.TAP_TOO_OLD, credentialReasons.CREDENTIAL_REVOKED]);
