@@ -24,7 +24,9 @@ import { openAccount } from './app/open_account.ts';
 import type { WalletDeps } from './app/deps.ts';
 import { serveCharges } from './bus/charge_handlers.ts';
 import { startIdentityConsumer } from './bus/identity_consumer.ts';
-import type { WalletConfig } from './config.ts';
+import { riskBlockList, type WalletConfig } from './config.ts';
+import { rebuildRiskScoring } from './app/risk_rebuild.ts';
+import { flushRefusedDecisions, startRiskDecisionsFlush } from './workers/risk_decisions_flush.ts';
 import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
 import { prepareSchema } from './store/schema.ts';
@@ -111,6 +113,13 @@ export async function startWallet(
   walletMetrics.accountQueueWaiting.addCallback((result) => {
     result.observe(accounts.waiting);
   });
+  const riskScoring =
+    config.WALLET_RISK === 'off'
+      ? undefined
+      : await rebuildRiskScoring(store, riskBlockList(config.WALLET_RISK_BLOCK_LIST), logger, {
+          nowMs: now(),
+          enforce: config.WALLET_RISK === 'on',
+        });
   const deps: WalletDeps = {
     store,
     accounts,
@@ -133,6 +142,7 @@ export async function startWallet(
       dailyLimitMinor: BigInt(config.WALLET_RISK_DAILY_LIMIT_MINOR),
       credentialDailyLimitMinor: BigInt(config.WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR),
     },
+    riskScoring,
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
     tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
@@ -154,6 +164,10 @@ export async function startWallet(
     logger,
     published: publishCounts,
   });
+  const riskFlush =
+    riskScoring === undefined
+      ? undefined
+      : startRiskDecisionsFlush(store, riskScoring.refused, { intervalMs: config.WALLET_COUNTS_FLUSH_MS, logger });
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
   );
@@ -173,6 +187,12 @@ export async function startWallet(
       await flushAuthorizationCounts(store, deps.counts, logger, publishCounts).catch((error: unknown) => {
         logger.warn('the last declines counted were not written', { error });
       });
+      if (riskScoring !== undefined) {
+        await riskFlush?.stop();
+        await flushRefusedDecisions(store, riskScoring.refused, logger).catch((error: unknown) => {
+          logger.warn('the last risk decisions declined were not written', { error });
+        });
+      }
       await sweeper.stop();
       await identityEvents.stop();
       await suspensionFollower.stop();

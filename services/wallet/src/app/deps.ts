@@ -4,6 +4,7 @@ import type { PresentationVerifier, ServiceSuspensions } from '@citypass/credent
 import type { KeyQueue } from '@citypass/platform/key_queue';
 import type { Logger } from '@citypass/platform/log';
 import type { AuthorizationCounter } from './authorization_counts.ts';
+import type { RiskScoring } from './risk_scoring.ts';
 import type { WalletStore } from './store.ts';
 
 export interface RiskLimits {
@@ -21,6 +22,8 @@ export interface WalletDeps {
   /** Mandates: presentations addressed to the charging service, verified offline. */
   readonly mandates: PresentationVerifier;
   readonly risk: RiskLimits;
+  /** The risk engine, scoring every authorization and charge; undefined with WALLET_RISK=off. */
+  readonly riskScoring: RiskScoring | undefined;
   readonly holdTtlDefaultS: number;
   readonly holdTtlMaxS: number;
   readonly tapSettlement: TapSettlement;

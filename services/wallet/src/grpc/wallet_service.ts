@@ -2,8 +2,8 @@
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
 // is a payer's read of its own account, naming a service an operator's read (`wallet:admin`) of its merchant
 // account: both authenticated with the token here, since the method is open to residents. Operators also read any
-// service's holds and settlement report by naming it (app/account_owner.ts) and the declines (ListDeclines), as
-// far as their scope reaches (app/operator_scope.ts).
+// service's holds and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
+// the risk engine's decisions (GetRiskDecision), as far as their scope reaches (app/operator_scope.ts).
 import { operatorScopes } from '@citypass/contracts';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import {
@@ -34,6 +34,7 @@ import { getPayerBalance } from '../app/get_payer_balance.ts';
 import { getHold } from '../app/get_hold.ts';
 import { listHolds } from '../app/list_holds.ts';
 import { listDeclines } from '../app/list_declines.ts';
+import { getRiskDecision } from '../app/get_risk_decision.ts';
 import { listStatement } from '../app/list_statement.ts';
 import { reconciliationReport } from '../app/reconciliation_report.ts';
 import { settlementReport } from '../app/settlement_report.ts';
@@ -98,6 +99,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
         return { inOrder: report.ok, checks, checkedAt: new Date(deps.now()) };
       },
       listDeclines: (request, context) => listDeclines(deps, request.date, serviceOfCityList(context.principal)),
+      getRiskDecision: async (request) => ({ decision: await getRiskDecision(deps, request) }),
       getBalance: (request, context) => balance(deps, authenticate, request, context),
       listStatement: async (request, context) =>
         listStatement(
@@ -120,6 +122,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       getSettlementReport: service,
       getReconciliationReport: operator,
       listDeclines: operator,
+      getRiskDecision: operator,
       getBalance: resident,
       listStatement: resident,
     },

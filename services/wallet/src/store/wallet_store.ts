@@ -7,6 +7,7 @@ import type { LedgerTransaction, WalletStore } from '../app/store.ts';
 import { accountReads, openAccount } from './accounts.ts';
 import { holdReads } from './holds.ts';
 import { declineCounts } from './declines.ts';
+import { riskDecisionStore } from './risk_decisions.ts';
 import { claim, idempotencyReads, record } from './idempotency.ts';
 import { batchedOneStatementWrites, type BatchOptions } from './ledger_batches.ts';
 import { expireDueHolds, oneStatementWrites, refundHold, topUpAccount } from './ledger_calls.ts';
@@ -22,6 +23,7 @@ export function createWalletStore(pool: Pool, options: { batch?: BatchOptions } 
     statements: statementReads(pool),
     idempotency: idempotencyReads(pool),
     declines: declineCounts(pool),
+    riskDecisions: riskDecisionStore(pool),
     oneStatement:
       options.batch === undefined ? oneStatementWrites(pool) : batchedOneStatementWrites(pool, options.batch),
     async transaction(work) {

@@ -3,14 +3,15 @@
 -- so one refused item rolls back only itself and the others commit. One row per item, in order: the response, or
 -- the refusal (SQLSTATE, message, constraint) the caller turns into the error wallet_charge_once alone would have raised.
 -- At most 64 items: past that many subtransactions PostgreSQL's snapshots overflow to pg_subtrans.
-CREATE OR REPLACE FUNCTION wallet_charge_many(
+DROP FUNCTION IF EXISTS wallet_charge_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], integer[], bigint[], bigint[], uuid[], text[], text[], bigint[], uuid[]);
+CREATE FUNCTION wallet_charge_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
   p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_captured_event_id uuid[],
   p_captured_event_subject text[], p_captured_event_payload bytea[], p_captured_event_headers jsonb[],
   p_hold_id uuid[], p_service text[], p_resident_id uuid[], p_credential_id text[], p_mandate_nonce text[],
   p_currency char(3)[], p_amount_minor bigint[], p_reference text[], p_now timestamptz[],
   p_velocity_per_minute integer[], p_daily_limit bigint[], p_credential_daily_limit bigint[], p_transfer_id uuid[],
-  p_payee text[], p_payer text[], p_payer_amount_minor bigint[], p_payer_transfer_id uuid[]
+  p_payee text[], p_payer text[], p_payer_amount_minor bigint[], p_payer_transfer_id uuid[], p_risk_decision jsonb[]
 ) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text)
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -29,7 +30,8 @@ BEGIN
         p_reference => p_reference[i], p_now => p_now[i], p_velocity_per_minute => p_velocity_per_minute[i],
         p_daily_limit => p_daily_limit[i], p_credential_daily_limit => p_credential_daily_limit[i],
         p_transfer_id => p_transfer_id[i], p_payee => p_payee[i], p_payer => p_payer[i],
-        p_payer_amount_minor => p_payer_amount_minor[i], p_payer_transfer_id => p_payer_transfer_id[i]
+        p_payer_amount_minor => p_payer_amount_minor[i], p_payer_transfer_id => p_payer_transfer_id[i],
+        p_risk_decision => p_risk_decision[i]
       );
       error_state := NULL;
       error_message := NULL;
