@@ -202,6 +202,7 @@ try {
       TRANSIT_STREAM: uniqueName('TRANSIT'),
       WALLET_STREAM: walletStream,
       TRANSIT_DENY_BUCKET: uniqueName('deny'),
+      IDENTITY_STREAM: h.identity.config.IDENTITY_STREAM,
       IDENTITY_STATUS_BUCKET: h.identity.config.IDENTITY_STATUS_BUCKET,
       IDENTITY_ISSUER: h.identity.issuer,
       IDENTITY_JWKS_URL: `${h.identity.issuer}/jwks`,

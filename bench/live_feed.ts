@@ -38,6 +38,8 @@ const tap = (index: number): TapDecided => ({
   decision: index % 10 === 0 ? 'DENY' : 'OPEN',
   reason: index % 10 === 0 ? 'CREDENTIAL_REVOKED' : '',
   decidedAt: new Date(),
+  offline: false,
+  uploadedAt: undefined,
 });
 const empty = new Uint8Array(0);
 

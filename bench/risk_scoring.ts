@@ -3,12 +3,16 @@
 //   scored: RiskEngine.score on the seeded city's events in time order (features, rules, state update), a million
 //           of them (the city's days repeated, shifted in time, until the count is reached)
 //   floor:  Map.get of the event's resident, timed per call like the scoring
-// The wallet's authorize throughput with and without scoring is not measured here: the engine is not wired into the
-// wallet yet.
+//   wallet: the wallet's authorize throughput (NATS, 64 in flight, PostgreSQL commits, the wallet as its own
+//           process) with WALLET_RISK=off and with scoring (observe: decided and stored, nothing refused, so both
+//           runs make the same authorizations), in rounds off, scored, scored, off on fresh databases
+//           (goal: scoring costs <= 10 % of the throughput)
 // Run: ./node_modules/.bin/node bench/risk_scoring.ts
 import { defaultCityOptions, generateCity } from '@citypass/risk/city';
 import { RiskEngine, dayMs, defaultRuleSet, type RiskEvent } from '@citypass/risk';
-import { emit, median, percentile, smoke } from './lib.ts';
+import { startHarness } from '../services/identity/test/harness.ts';
+import { emit, isFloor, median, percentile, smoke } from './lib.ts';
+import { authorizeRate, benchServices, payers } from './wallet_authorize_rate.ts';
 
 const bench = 'risk_scoring';
 const count = smoke ? 2_000 : 1_000_000;
@@ -76,4 +80,86 @@ for (const [outcome, decisions] of Object.entries(outcomes)) {
     floor: null,
     floor_missing: 'a count',
   });
+}
+
+// The wallet with and without scoring, in the same run.
+const phaseMs = Number(process.env.BENCH_PHASE_MS ?? 3_000);
+const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 64);
+const identity = await startHarness({ LOG_LEVEL: 'error' });
+try {
+  const phones = await payers(identity, Number(process.env.BENCH_RESIDENTS ?? 32));
+  const tokens = await benchServices(identity);
+  const rates: Record<'off' | 'observe', number[]> = { off: [], observe: [] };
+  const cpuUs: Record<'off' | 'observe', { wallet: number[]; postgres: number[] }> = {
+    off: { wallet: [], postgres: [] },
+    observe: { wallet: [], postgres: [] },
+  };
+  for (const risk of ['off', 'observe', 'observe', 'off'] as const) {
+    const {
+      perSecond,
+      authorizations,
+      decisions,
+      cpuUs: used,
+    } = await authorizeRate(identity, phones, tokens, {
+      risk,
+      phaseMs,
+      inFlight,
+    });
+    if (decisions !== (risk === 'off' ? 0 : authorizations))
+      throw new Error(`${risk}: ${decisions} decisions stored for ${authorizations} authorizations`);
+    rates[risk].push(perSecond);
+    if (used.wallet !== null) cpuUs[risk].wallet.push(used.wallet);
+    if (used.postgres !== null) cpuUs[risk].postgres.push(used.postgres);
+  }
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const off = mean(rates.off);
+  const scoredRate = mean(rates.observe);
+  const each = (values: number[]) => values.map(round);
+  emit({
+    bench,
+    metric: 'wallet_authorize_per_s_unscored',
+    value: round(off),
+    unit: 'ops/s',
+    rounds: each(rates.off),
+    inFlight,
+    ...isFloor,
+  });
+  emit({
+    bench,
+    metric: 'wallet_authorize_per_s_scored',
+    value: round(scoredRate),
+    unit: 'ops/s',
+    rounds: each(rates.observe),
+    inFlight,
+    floor: round(off),
+  });
+  emit({
+    bench,
+    metric: 'wallet_scoring_cost',
+    value: round((1 - scoredRate / off) * 100),
+    unit: '%',
+    goal: 10,
+    floor: null,
+    floor_missing: 'a cost share: 1 - scored / unscored, both above',
+  });
+  const cpuFloor = (floor: number | null) =>
+    floor === null ? ({ floor: null, floor_missing: 'no unscored CPU sample in this run' } as const) : { floor };
+  const unscoredCpu = (part: 'wallet' | 'postgres') =>
+    cpuUs.off[part].length === 0 ? null : round(mean(cpuUs.off[part]));
+  // CPU per authorization depends less on what else runs on the machine than throughput does.
+  for (const part of ['wallet', 'postgres'] as const) {
+    for (const risk of ['off', 'observe'] as const) {
+      const values = cpuUs[risk][part];
+      emit({
+        bench,
+        metric: `wallet_authorize_cpu_${part}_${risk === 'off' ? 'unscored' : 'scored'}`,
+        value: values.length === 0 ? null : round(mean(values)),
+        unit: 'us/op',
+        rounds: values,
+        ...(risk === 'off' ? isFloor : cpuFloor(unscoredCpu(part))),
+      });
+    }
+  }
+} finally {
+  await identity.stop();
 }

@@ -58,6 +58,7 @@ const floorDb = await testPostgres();
 const walletPort = await freePort();
 const common = {
   NATS_URL: identity.nats.url,
+  IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
   IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
   IDENTITY_ISSUER: identity.issuer,
   IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,

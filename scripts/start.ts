@@ -18,6 +18,7 @@ import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
 import { identityReasons } from '@citypass/contracts';
 import { isDomainError } from '@citypass/platform/errors';
+import { generateKeyRingText } from '@citypass/platform/key_ring';
 import { commonReasons } from '@citypass/platform/reasons';
 import {
   everyGate,
@@ -92,6 +93,8 @@ function kept(name: string, make: () => string): string {
 kept('HEALTH_BILLING_DATA_KEYS', () => `dev1:${randomBytes(32).toString('base64url')}`);
 // The console is identity's OIDC client; its development operator `admin` signs in with this password.
 kept('IDENTITY_CONSOLE_CLIENT_SECRET', () => randomBytes(32).toString('base64url'));
+// The console's replicas share operator sessions in a NATS KV bucket, sealed under this key ring.
+kept('CONSOLE_SESSION_KEYS', () => generateKeyRingText('dev1'));
 const devAdminPassword = kept('CONSOLE_DEV_ADMIN_PASSWORD', () => randomBytes(18).toString('base64url'));
 
 async function run(
@@ -176,6 +179,8 @@ async function ensureDevAdmin(): Promise<void> {
       username: 'admin',
       roles: [OperatorRole.OPERATOR_ROLE_ADMIN],
       password: devAdminPassword,
+      merchant: '',
+      department: '',
     });
   } catch (error) {
     // An `admin` made another way (another checkout sharing these databases) keeps its own password.
@@ -243,7 +248,8 @@ try {
   });
   const healthEnv = join(dirname(secretsFile), 'health.env');
   await setUpHealthSample({ onboard, kept, operatorSecret: secrets.IDENTITY_OPERATOR_CLIENT_SECRET ?? '' }, healthEnv);
-  // The operators' console: identity's OIDC client, keeping no data of its own (no database).
+  // The operators' console: identity's OIDC client, keeping no data of its own (no database; its sessions are in a
+  // NATS KV bucket, sealed under CONSOLE_SESSION_KEYS from the secrets file).
   await run(
     operatorConsole,
     { CONSOLE_CLIENT_SECRET: secrets.IDENTITY_CONSOLE_CLIENT_SECRET ?? '', CONSOLE_PUBLIC_URL: consoleUrl },

@@ -1018,6 +1018,7 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       TRANSIT_STREAM: 'TRANSIT_EVENTS',
       WALLET_STREAM: 'WALLET_EVENTS',
       TRANSIT_DENY_BUCKET: 'citypass_transit_deny',
+      IDENTITY_STREAM: 'IDENTITY_EVENTS',
       IDENTITY_STATUS_BUCKET: 'citypass_credential_status',
       IDENTITY_ISSUER: 'https://id.city.example',
       IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
@@ -1644,7 +1645,7 @@ test('k8s - kustomize builds render manifests that pass the same checks', (t) =>
   }
 });
 
-test('k8s - the console: one replica (sessions in memory), HTTP probes, the variables consoleSchema reads, egress to identity, the wallet and NATS only', () => {
+test('k8s - the console: two replicas (sessions in a shared bucket the console user may write), HTTP probes, the variables consoleSchema reads, egress to identity, the wallet and NATS only', () => {
   const src = sources();
   const find = (kind: string, name: string): object => {
     const found = src.resources.find((r) => r.kind === kind && r.name === name && r.where.startsWith('base/console/'));
@@ -1652,7 +1653,8 @@ test('k8s - the console: one replica (sessions in memory), HTTP probes, the vari
     return found.obj;
   };
   const deployment = (find('Deployment', 'console') as IDeployment).spec;
-  assert.equal(deployment?.replicas, 1);
+  assert.equal(deployment?.replicas, 2);
+  assert.equal((find('PodDisruptionBudget', 'console') as IPodDisruptionBudget).spec?.maxUnavailable, 1);
   const [c] = deployment.template.spec?.containers ?? [];
   assert.ok(c);
   assert.deepEqual(
@@ -1667,7 +1669,7 @@ test('k8s - the console: one replica (sessions in memory), HTTP probes, the vari
   const config = (find('ConfigMap', 'console-config') as IConfigMap).data ?? {};
   const secret = src.templates.find((t) => t.kind === 'Secret' && t.name === 'console-secrets');
   const secretKeys = Object.keys((secret?.obj as ISecret | undefined)?.stringData ?? {});
-  assert.deepEqual(secretKeys, ['CONSOLE_CLIENT_SECRET', 'NATS_URL']);
+  assert.deepEqual(secretKeys, ['CONSOLE_CLIENT_SECRET', 'NATS_URL', 'CONSOLE_SESSION_KEYS']);
   const literal = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? '']));
   const names = [...Object.keys(config), ...secretKeys, ...Object.keys(literal)];
   assert.deepEqual(envDrift(names, consoleSchema, TELEMETRY_ENV), []);
@@ -1676,8 +1678,17 @@ test('k8s - the console: one replica (sessions in memory), HTTP probes, the vari
     ...literal,
     CONSOLE_CLIENT_SECRET: 'x'.repeat(32),
     NATS_URL: 'nats://console:p@nats:4222',
+    CONSOLE_SESSION_KEYS: 'k1:' + 'A'.repeat(43),
   });
   assert.equal(loaded.CONSOLE_HTTP_PORT, 7500);
+  // The bucket the replicas share is the one the console's NATS user may write.
+  const natsConf = src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'nats-config')?.obj as
+    | IConfigMap
+    | undefined;
+  assert.ok(
+    (natsConf?.data?.['nats.conf'] ?? '').includes(`"$KV.${loaded.CONSOLE_SESSION_BUCKET}.>"`),
+    'nats.conf lets the console write its session bucket',
+  );
   const identityConfig = (
     src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'identity-config')?.obj as IConfigMap | undefined
   )?.data;

@@ -1,16 +1,19 @@
 // `citypass operators create`: the people who sign in to the console. The first one on a fresh install is made
 // with the operator client's secret (the bootstrap); later ones too, or (later) from the console by an admin.
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
-import { isOperatorRole, operatorRoles } from '@citypass/contracts';
+import { departments, isOperatorRole, operatorRoles } from '@citypass/contracts';
 import { idempotencyKeyOption, keyOf, type Command } from './commands.ts';
 
 const createOperator: Command = {
   words: ['operators', 'create'],
-  usage: `citypass operators create <username> --role ${operatorRoles.join('|')} [--role ...] [--password-stdin]`,
+  usage: `citypass operators create <username> --role ${operatorRoles.join('|')} [--role ...] [--merchant <service>] [--department ${departments.join('|')}] [--password-stdin]`,
   summary:
     'make an operator account for the console; prints a one-time initial password, or takes one from stdin with --password-stdin',
   options: {
     role: { type: 'string', multiple: true },
+    // Delegated administration: the operator then sees only this service's, or this department's, part.
+    merchant: { type: 'string', default: '' },
+    department: { type: 'string', default: '' },
     'password-stdin': { type: 'boolean', default: false },
     ...idempotencyKeyOption,
   },
@@ -32,10 +35,16 @@ const createOperator: Command = {
       username: context.positionals[0] ?? '',
       roles: roles.map((role) => OperatorRole[`OPERATOR_ROLE_${role.toUpperCase()}` as keyof typeof OperatorRole]),
       password,
+      merchant: String(context.values.merchant ?? ''),
+      department: String(context.values.department ?? ''),
     });
     const username = created.operator?.username ?? '';
-    return context.out.result({ idempotencyKey, username, roles, initialPassword: created.initialPassword }, [
-      `created operator ${username} (${roles.join(', ')}; idempotency key ${idempotencyKey})`,
+    const merchant = created.operator?.merchant ?? '';
+    const department = created.operator?.department ?? '';
+    const scope = [merchant && `merchant ${merchant}`, department && `department ${department}`].filter(Boolean);
+    const result = { idempotencyKey, username, roles, merchant, department, initialPassword: created.initialPassword };
+    return context.out.result(result, [
+      `created operator ${username} (${[roles.join(', '), ...scope].join('; ')}; idempotency key ${idempotencyKey})`,
       ...(created.initialPassword === ''
         ? []
         : [`initial password (shown once, give it to ${username} now): ${created.initialPassword}`]),

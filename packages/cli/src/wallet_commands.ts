@@ -1,6 +1,10 @@
-// The wallet's operator command: reconcile the books (`wallet:admin`, which reads and moves no money).
+// The wallet's operator commands (`wallet:admin`, which reads and moves no money): reconcile the books, and explain
+// a risk decision.
+import { walletReasons } from '@citypass/contracts';
+import { isDomainError } from '@citypass/platform/errors';
+import { RiskDecision } from '@citypass/proto/wallet/v1/wallet';
 import { exitCodes } from './exit_codes.ts';
-import type { Command } from './commands.ts';
+import type { Command, CommandContext } from './commands.ts';
 
 const reconcile: Command = {
   words: ['reconcile'],
@@ -39,4 +43,44 @@ const reconcile: Command = {
   },
 };
 
-export const walletCommands: readonly Command[] = [reconcile];
+const explainRisk: Command = {
+  words: ['risk', 'explain'],
+  usage: 'citypass risk explain <hold id or risk decision id>',
+  summary: "how the wallet's risk engine decided a payment: outcome, score, top reasons and the feature values",
+  options: {},
+  positionals: 1,
+  gateway: true,
+  async run(context) {
+    const id = context.positionals[0] ?? '';
+    const decision = await decisionOf(context, id);
+    const lines = [
+      `${decision.outcome} (${decision.stage} step), score ${decision.score ?? 'none'}, rule set ${decision.ruleSetVersion}`,
+      ...(decision.refusalReason === '' ? [] : [`refused ${decision.refusalReason} (${decision.ruleReason})`]),
+      decision.explanation,
+      ...decision.reasons.map(
+        (reason) =>
+          `  ${reason.ruleId} v${reason.ruleVersion} +${reason.points}: ${Object.entries(reason.features)
+            .map(([name, value]) => `${name}=${value}`)
+            .join(' ')}`,
+      ),
+      `decision ${decision.decisionId}${decision.holdId === '' ? '' : `, hold ${decision.holdId}`}`,
+    ];
+    // toJSON: the amount is an int64 (a string in JSON), and JSON.stringify refuses bigints.
+    return context.out.result({ decision: RiskDecision.toJSON(decision) }, lines);
+  },
+};
+
+/** The decision behind a hold, else the decision with that id. */
+async function decisionOf(context: CommandContext, id: string): Promise<RiskDecision> {
+  try {
+    const { decision } = await context.wallet().getRiskDecision({ decisionId: '', holdId: id });
+    if (decision !== undefined) return decision;
+  } catch (error) {
+    if (!(isDomainError(error) && error.reason === walletReasons.RISK_DECISION_NOT_FOUND)) throw error;
+  }
+  const { decision } = await context.wallet().getRiskDecision({ decisionId: id, holdId: '' });
+  if (decision === undefined) throw new Error('the wallet answered without a decision');
+  return decision;
+}
+
+export const walletCommands: readonly Command[] = [reconcile, explainRisk];

@@ -394,6 +394,32 @@ test('operators create - prints a one-time initial password, or takes one from s
   const taken = await citypass(['operators', 'create', username, '--role', 'admin', '--json']);
   assert.equal(taken.code, 1);
   assert.equal(taken.json.error?.reason, 'OPERATOR_EXISTS');
+  // Scoped to a department: the answer says so; a department identity does not know is its refusal, exit 1.
+  const scoped = await citypass([
+    'operators',
+    'create',
+    `${username}-4`,
+    '--role',
+    'admin',
+    '--department',
+    'transit',
+    '--json',
+  ]);
+  assert.equal(scoped.code, 0, scoped.stdout);
+  assert.equal(scoped.json.department, 'transit');
+  assert.equal(scoped.json.merchant, '');
+  const parks = await citypass([
+    'operators',
+    'create',
+    `${username}-5`,
+    '--role',
+    'admin',
+    '--department',
+    'parks',
+    '--json',
+  ]);
+  assert.equal(parks.code, 1);
+  assert.equal(parks.json.error?.reason, 'OPERATOR_SCOPE_INVALID');
 });
 
 test('residents list, services list - the search finds across pages up to --limit; a bad --limit sends nothing; a bad search is exit 1', async () => {

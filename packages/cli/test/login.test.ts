@@ -31,6 +31,8 @@ test('login - the device flow signs the operator in; commands then act as them, 
     username: 'lena',
     roles: [OperatorRole.OPERATOR_ROLE_ADMIN],
     password,
+    merchant: '',
+    department: '',
   });
   const config = mkdtempSync(join(tmpdir(), 'citypass-login-'));
   const env: NodeJS.ProcessEnv = {

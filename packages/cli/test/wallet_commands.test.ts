@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startWalletHarness, type WalletHarness } from '../../../services/wallet/test/harness.ts';
 import { run } from '../src/run.ts';
+import { defaultRuleSet } from '@citypass/risk';
 
 let h: WalletHarness;
 let env: NodeJS.ProcessEnv;
@@ -138,4 +139,56 @@ test('reconcile - a transfer credited to the wrong merchant: exit 4, the check n
   const person = await reconcile([]);
   assert.equal(person.code, 4);
   assert.match(person.stdout, /^BREAK each hold transfer moves money/m);
+});
+
+test('risk explain - a hold names its decision (score, reasons, features); an unknown id is refused', async () => {
+  const shop = await h.service(`shop-${randomBytes(3).toString('hex')}`);
+  const phone = await h.resident();
+  await h.topUp(phone, 1_000n);
+  const { hold } = await shop.wallet.authorize({
+    idempotencyKey: randomBytes(12).toString('hex'),
+    amount: { amountMinor: 100n, currency: 'EUR' },
+    presentation: phone.present(shop.name),
+    reference: '',
+    holdTtlSeconds: 0,
+    settlesTap: false,
+  });
+  const explain = async (args: string[]) => {
+    let stdout = '';
+    const code = await run(['risk', 'explain', ...args], env, {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: () => {},
+    });
+    return { code, stdout };
+  };
+  const answer = await explain([hold?.holdId ?? '', '--json']);
+  assert.equal(answer.code, 0, answer.stdout);
+  const { decision } = JSON.parse(answer.stdout) as {
+    decision: { holdId: string; outcome: string; score: number; amount: { amountMinor: string }; reasons: unknown[] };
+  };
+  assert.equal(decision.holdId, hold?.holdId);
+  assert.equal(decision.outcome, 'approve');
+  assert.equal(decision.score, 30);
+  assert.equal(decision.amount.amountMinor, '100');
+  assert.deepEqual(decision.reasons, [
+    {
+      ruleId: 'new_device',
+      ruleVersion: 1,
+      points: 30,
+      features: { device_age_days: 0 },
+      explanation: 'your phone was bound 0 days ago',
+    },
+  ]);
+  const shown = await explain([hold?.holdId ?? '']);
+  assert.ok(
+    shown.stdout.startsWith(`approve (score step), score 30, rule set ${defaultRuleSet.version}\n`),
+    shown.stdout,
+  );
+  assert.match(shown.stdout, / {2}new_device v1 \+30: device_age_days=0\n/);
+
+  const unknown = await explain(['00000000-0000-4000-8000-000000000000', '--json']);
+  assert.equal(unknown.code, 1);
+  assert.equal((JSON.parse(unknown.stdout) as { error: { reason: string } }).error.reason, 'RISK_DECISION_NOT_FOUND');
 });

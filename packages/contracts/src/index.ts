@@ -2,6 +2,20 @@
 export { presentationAudiences } from './audiences.ts';
 export { concessions, isConcession, type Concession } from './concessions.ts';
 export { adminScopesOfRoles, isOperatorRole, operatorRoles, type OperatorRole } from './operator_roles.ts';
+export {
+  departments,
+  hasAnyRole,
+  isDepartment,
+  isScoped,
+  operatorAccessOf,
+  operatorClaimNames,
+  scopeRefusal,
+  unscoped,
+  type Department,
+  type OperatorAccess,
+  type OperatorScope,
+  type ResourceOwner,
+} from './operator_scope.ts';
 export { resources, type Resource } from './resources.ts';
 export {
   operatorScopes,

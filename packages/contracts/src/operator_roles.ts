@@ -1,7 +1,7 @@
 // Operators are people who sign in to the console; their roles decide which admin scopes their tokens may carry.
-// This is the one place that mapping is written. It is coarse on purpose: a scope opens a service's whole operator
-// API, so finer per-role checks inside the services (a support operator may revoke but not onboard) are a later
-// step; until then a role grants what its scopes allow.
+// This is the one place that mapping is written. It is coarse on purpose: a scope opens a service's operator API,
+// and the services check the roles (and the operator's scope, operator_scope.ts) in the token for finer rules (a
+// support operator may revoke but not onboard): each in its own app/operator_scope.ts.
 import { operatorScopes } from './scopes.ts';
 
 export const operatorRoles = ['admin', 'onboarder', 'support', 'finance', 'auditor'] as const;

@@ -123,6 +123,23 @@ test('access token - aud must be this resource, alone or in an array', async () 
   }
 });
 
+test("access token - an operator's roles and scope claims become the principal's operator; ill-typed ones are TOKEN_INVALID", async () => {
+  const verifier = verifierWith();
+  const person = await verifier.verify(token({ roles: ['finance'], merchant: 'shop', department: 'transit' }));
+  assert.deepEqual(person.operator, { roles: ['finance'], merchant: 'shop', department: 'transit' });
+  const unscoped = await verifier.verify(token({ roles: ['admin'], jti: 'jti-2' }));
+  assert.deepEqual(unscoped.operator, { roles: ['admin'], merchant: '', department: '' });
+  assert.equal((await verifier.verify(token({ jti: 'jti-3' }))).operator, undefined);
+  for (const overrides of [
+    { roles: 'admin' },
+    { roles: [1] },
+    { roles: ['admin'], merchant: 7 },
+    { roles: ['admin'], department: 'parks' },
+  ]) {
+    await assertRejected(verifier, token(overrides), 'TOKEN_INVALID');
+  }
+});
+
 test('access token - another issuer, a missing client_id and ill-typed claims are TOKEN_INVALID', async () => {
   const verifier = verifierWith();
   for (const overrides of [

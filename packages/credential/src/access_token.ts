@@ -4,6 +4,7 @@
 // verify, not one per call. Every rejection is `unauthenticated` and never quotes the token.
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
+import { isDepartment, operatorClaimNames } from '@citypass/contracts';
 import { DomainError } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import { credentialReasons } from './errors.ts';
@@ -141,8 +142,31 @@ function checkClaims(payload: JsonObject, expected: ExpectedClaims): { principal
   if (expected.nowMs >= exp * 1000 + expected.clockSkewMs)
     throw tokenRejected(credentialReasons.TOKEN_EXPIRED, 'the access token has expired');
   const scopes = new Set(typeof scope === 'string' ? scope.split(' ').filter((name) => name !== '') : []);
-  const principal: Principal = Object.freeze({ clientId, subject: typeof sub === 'string' ? sub : clientId, scopes });
+  const operator = operatorClaimsOf(payload);
+  const principal: Principal = Object.freeze({
+    clientId,
+    subject: typeof sub === 'string' ? sub : clientId,
+    scopes,
+    ...(operator === undefined ? {} : { operator }),
+  });
   return { principal, expiresAtMs: exp * 1000 };
+}
+
+/** A signed-in operator's roles and scope (operator_scope.ts in contracts), or undefined when there are no roles. */
+function operatorClaimsOf(payload: JsonObject): Principal['operator'] {
+  const roles = payload[operatorClaimNames.roles];
+  const merchant = payload[operatorClaimNames.merchant] ?? '';
+  const department = payload[operatorClaimNames.department] ?? '';
+  if (roles === undefined) return undefined;
+  if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string'))
+    throw tokenInvalid('the access token roles are not a list of strings');
+  if (
+    typeof merchant !== 'string' ||
+    typeof department !== 'string' ||
+    !(department === '' || isDepartment(department))
+  )
+    throw tokenInvalid('the access token merchant or department is not one identity gives out');
+  return Object.freeze({ roles: Object.freeze([...roles]), merchant, department });
 }
 
 function isSeconds(value: unknown): value is number {

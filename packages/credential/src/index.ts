@@ -25,3 +25,5 @@ export { watchRevocations, type RevocationWatch } from './revocation_watch.ts';
 export { RevocationSet, revokedAtOf, type RevocationList } from './revocations.ts';
 export { defaultMaxPresentationBytes, presentationFieldLimit, PresentationVerifier } from './verifier.ts';
 export type { PresentationVerifierOptions, VerifiedPresentation, VerifyPresentationOptions } from './verifier.ts';
+export { ServiceSuspensions, type SuspensionChange, type WhileSuspended } from './service_suspensions.ts';
+export { followSuspensions, suspensionChangeOf, type SuspensionFollower } from './suspension_follower.ts';

@@ -62,6 +62,8 @@ export type VerifiedPresentation = {
   readonly expiresAtMs: number;
   readonly amountCap?: AmountCap;
   readonly credentialExpiresAtMs: number;
+  /** When identity issued the credential, binding the device key (`iat`). */
+  readonly credentialIssuedAtMs: number;
 };
 
 export class PresentationVerifier {
@@ -195,6 +197,7 @@ function presentationResult(
     issuedAtMs: claims.iat * 1000,
     expiresAtMs,
     credentialExpiresAtMs: credential.expiresAtMs,
+    credentialIssuedAtMs: credential.issuedAtMs,
   };
   if (plan !== undefined) result.plan = plan;
   if (claims.cap !== undefined) result.amountCap = claims.cap;

@@ -36,6 +36,11 @@ export interface Principal {
   readonly clientId: string;
   readonly subject: string;
   readonly scopes: ReadonlySet<string>;
+  /**
+   * Set when a person signed in (console, CLI): their roles and scope as identity wrote them into the token; ''
+   * where unscoped. Absent for clients acting as themselves. Read through @citypass/contracts' operatorOf.
+   */
+  readonly operator?: { readonly roles: readonly string[]; readonly merchant: string; readonly department: string };
 }
 
 export interface CallContext {

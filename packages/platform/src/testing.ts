@@ -118,7 +118,29 @@ function findPostgresBinDir(): string | undefined {
     .find((dir) => isExecutable(join(dir, 'initdb')) && isExecutable(join(dir, 'postgres')));
 }
 
-async function startLocalPostgres(binDir: string): Promise<string> {
+/** Fast and not durable: what tests want from a throwaway server. */
+const testServerSettings: Readonly<Record<string, string>> = {
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  max_connections: '200',
+};
+
+/**
+ * A PostgreSQL server of its own, from this machine's binaries (initdb in a temporary directory, a free port),
+ * with `settings` as `-c` options (e.g. durable commits and pg_stat_statements for a bench that measures the
+ * database's own costs). Stopped, and its directory removed, when this process ends. Returns its admin URL.
+ */
+export function startPrivatePostgres(settings: Readonly<Record<string, string>>): Promise<string> {
+  const binDir = findPostgresBinDir();
+  if (binDir === undefined) throw new Error('startPrivatePostgres: no /usr/lib/postgresql/<version>/bin/initdb');
+  return startLocalPostgres(binDir, settings);
+}
+
+async function startLocalPostgres(
+  binDir: string,
+  settings: Readonly<Record<string, string>> = testServerSettings,
+): Promise<string> {
   const owner = serverOwner('postgres');
   const dir = mkdtempSync(join(tmpdir(), 'citypass-pg-'));
   if (owner) chownSync(dir, owner.uid, owner.gid);
@@ -142,14 +164,7 @@ async function startLocalPostgres(binDir: string): Promise<string> {
         'listen_addresses=127.0.0.1',
         '-c',
         'unix_socket_directories=',
-        '-c',
-        'fsync=off',
-        '-c',
-        'synchronous_commit=off',
-        '-c',
-        'full_page_writes=off',
-        '-c',
-        'max_connections=200',
+        ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ],
       { ...asOwner, stdio: ['ignore', 'ignore', 'pipe'] },
     );

@@ -1,7 +1,14 @@
 // The rule set the engine starts with: the hard rules, the long-bound fare allowance, the two step-ups and the
 // scored signals, with Stripe Radar's 65 / 75 as the default review / decline thresholds. Data, not code: a new
 // version is a new object that passes validateRuleSet.
+// city-2: a tap no metro ride could reach from the credential's taps of the last three hours is not allowed
+// outright; such a tap at a station the credential does not use, or any tap at such a station right after one,
+// scores (the fastest honest ride in the tuning days averages under 30 km/h door to door: 35 km/h leaves room);
+// a clinic billing a code in a burst far above its peers, and billing the same patient day after day, scores.
 import type { Condition, Rule, RuleSet } from './rule_set.ts';
+
+/** The fastest a rider can get between two taps on the metro, with room to spare (km/h, straight line). */
+const metroReachKmh = 35;
 
 const when = (...conditions: Condition[]): Condition[] => conditions;
 const is = (feature: Condition['feature'], value = 1): Condition => ({ feature, op: '==', value });
@@ -25,7 +32,7 @@ const scoreRule = (id: string, points: number, conditions: Condition[], explanat
 });
 
 export const defaultRuleSet: RuleSet = {
-  version: 'city-1',
+  version: 'city-2',
   thresholds: {
     default: { review: 65, decline: 75 },
     fare: { review: 60, decline: 80 },
@@ -61,13 +68,14 @@ export const defaultRuleSet: RuleSet = {
     block('merchant_blocked', 'MERCHANT_BLOCKED', 'merchant_blocked', 'this merchant is blocked'),
     {
       id: 'long_bound_fare',
-      version: 1,
+      version: 2,
       kind: 'allow',
       when: when(
         is('is_gate'),
         is('fare_within_maximum'),
         { feature: 'device_age_days', op: '>=', value: 30 },
-        { feature: 'tap_speed_kmh', op: '<', value: 120 },
+        { feature: 'tap_reach_speed_kmh', op: '<=', value: metroReachKmh },
+        { feature: 'tap_recent_max_reach_speed_kmh', op: '<=', value: metroReachKmh },
         is('concession_mismatch', 0),
       ),
       explanation: 'a usual fare on a phone bound {device_age_days} days ago',
@@ -137,6 +145,18 @@ export const defaultRuleSet: RuleSet = {
       'a tap {tap_distance_km} km from the last one in little time',
     ),
     scoreRule(
+      'unreachable_tap_new_station',
+      80,
+      when({ feature: 'tap_reach_speed_kmh', op: '>', value: metroReachKmh }, is('tap_station_new')),
+      'your credential tapped at a station you do not use, faster than any ride from its last taps ({tap_reach_speed_kmh} km/h)',
+    ),
+    scoreRule(
+      'new_station_after_unreachable_tap',
+      80,
+      when({ feature: 'tap_recent_max_reach_speed_kmh', op: '>', value: metroReachKmh }, is('tap_station_new')),
+      'your credential was just seen in two places, and now taps at a station you do not use',
+    ),
+    scoreRule(
       'card_testing',
       45,
       when(
@@ -184,6 +204,21 @@ export const defaultRuleSet: RuleSet = {
       40,
       when({ feature: 'clinic_quantity_over_max', op: '>', value: 0 }),
       'more units than the catalogue allows',
+    ),
+    scoreRule(
+      'clinic_code_surge',
+      60,
+      when(
+        { feature: 'clinic_code_lines_24h', op: '>=', value: 2.5 },
+        { feature: 'clinic_code_peer_ratio_24h', op: '>', value: 10 },
+      ),
+      'this clinic billed this service {clinic_code_peer_ratio_24h} times as often as other clinics today',
+    ),
+    scoreRule(
+      'clinic_patient_repeat',
+      25,
+      when({ feature: 'clinic_patient_days_30d', op: '>=', value: 2 }),
+      'this clinic billed you on {clinic_patient_days_30d} other days this month',
     ),
     scoreRule(
       'clinic_peer_outlier',

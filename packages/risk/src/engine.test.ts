@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { defaultRuleSet } from './default_rule_set.ts';
-import { RiskEngine, ShadowRefused } from './engine.ts';
+import { DomainError } from '@citypass/platform/errors';
+import { RiskEngine } from './engine.ts';
+import { riskReasons, RuleSetInvalid } from './errors.ts';
 import type { Decision } from './decision.ts';
 import type { RiskEvent } from './event.ts';
 import type { RuleSet } from './rule_set.ts';
@@ -75,7 +77,7 @@ test('engine - a block rule declines with no score and a stable reason', () => {
   assert.equal(decision.score, null);
   assert.equal(decision.reason, 'CREDENTIAL_REVOKED');
   assert.equal(decision.reasons[0]?.ruleId, 'credential_revoked');
-  assert.equal(decision.ruleSetVersion, 'city-1');
+  assert.equal(decision.ruleSetVersion, defaultRuleSet.version);
   assert.match(decision.explanation, /revoked/);
   assert.equal(engine.score(event({ atMs: startMs + 1, deviceKeyMatches: false })).reason, 'DEVICE_KEY_MISMATCH');
   assert.equal(engine.score(event({ atMs: startMs + 2, presentationReplayed: true })).reason, 'PRESENTATION_REPLAYED');
@@ -202,12 +204,33 @@ test('engine - clinic lines: same-day duplicate, quantity above the catalogue, a
       );
   }
   const outlier = engine.score(line(startMs + 3 * dayMs, 'clinic-9', 'patient-x', 'MRI'));
-  assert.equal(outlier.reasons[0]?.ruleId, 'clinic_peer_outlier');
-  assert.ok((firstReasonFeatures(outlier).clinic_code_peer_ratio ?? 0) > 3);
+  const byRule = new Map(outlier.reasons.map((reason) => [reason.ruleId, reason.features]));
+  assert.deepEqual([...byRule.keys()], ['clinic_code_surge', 'clinic_peer_outlier']);
+  assert.ok((byRule.get('clinic_peer_outlier')?.clinic_code_peer_ratio ?? 0) > 3);
+  assert.ok((byRule.get('clinic_code_surge')?.clinic_code_peer_ratio_24h ?? 0) > 10);
 });
 
-test('engine - a bad rule set is refused with every problem and the live one stays', () => {
+/** Asserts `action` throws a DomainError of `kind` with `reason`. */
+function refuses(action: () => unknown, kind: string, reason: string): void {
+  assert.throws(action, (error: unknown) => {
+    assert.ok(error instanceof DomainError);
+    assert.equal(error.kind, kind);
+    assert.equal(error.reason, reason);
+    return true;
+  });
+}
+
+/** The decisions a fresh copy of the same history gets, to show a refused change left the live engine as it was. */
+function decisionsOf(engine: RiskEngine, count: number, fromMs: number): Decision[] {
+  return Array.from({ length: count }, (_, index) =>
+    engine.score(event({ atMs: fromMs + index * 60_000, residentId: `probe-${index % 3}`, amountMinor: 50_000n })),
+  );
+}
+
+test('engine - a bad rule set is refused with every problem and a stable reason; live and shadow stay', () => {
   const engine = new RiskEngine(defaultRuleSet);
+  const previous: RuleSet = { ...defaultRuleSet, version: 'previous-candidate' };
+  engine.startShadow(previous);
   const bad = {
     ...defaultRuleSet,
     version: 'bad',
@@ -219,7 +242,10 @@ test('engine - a bad rule set is refused with every problem and the live one sta
         version: 1,
         kind: 'score',
         points: 120,
-        when: [{ feature: 'moon_phase', op: '>', value: 1 }],
+        when: [
+          { feature: 'moon_phase', op: '>', value: 1 },
+          { feature: 'concession_mismatch', op: '==', value: 2 },
+        ],
         explanation: 'x',
       },
     ],
@@ -228,10 +254,22 @@ test('engine - a bad rule set is refused with every problem and the live one sta
     () => {
       engine.startShadow(bad);
     },
-    (error: Error & { problems?: string[] }) => error.name === 'RuleSetInvalid' && error.problems?.length === 3,
+    (error: unknown) => {
+      assert.ok(error instanceof RuleSetInvalid);
+      assert.equal(error.kind, 'invalid_argument');
+      assert.equal(error.reason, riskReasons.RISK_RULE_SET_INVALID);
+      assert.deepEqual(error.problems, [
+        'thresholds.default: review (80) must be below decline (70)',
+        `rules[${defaultRuleSet.rules.length}] (x): points must be a whole number from 1 to 99`,
+        `rules[${defaultRuleSet.rules.length}] (x): when[0]: unknown feature "moon_phase"`,
+        `rules[${defaultRuleSet.rules.length}] (x): when[1]: value 2 is outside concession_mismatch's range 0 to 1`,
+      ]);
+      return true;
+    },
   );
-  assert.equal(engine.shadowReport(), undefined);
-  assert.equal(engine.ruleSet.version, 'city-1');
+  refuses(() => new RiskEngine(bad), 'invalid_argument', riskReasons.RISK_RULE_SET_INVALID);
+  assert.equal(engine.shadowReport()?.candidateVersion, 'previous-candidate');
+  assert.equal(engine.ruleSet.version, defaultRuleSet.version);
 });
 
 test('engine - shadow counts what the candidate would have done differently; promotion makes it live', () => {
@@ -252,16 +290,20 @@ test('engine - shadow counts what the candidate would have done differently; pro
     wouldDecline: 1,
     wouldApprove: 0,
     wouldStepUp: 0,
+    wouldReview: 0,
     candidateDeclines: 2,
+    liveDeclines: 1,
+    wouldDeclineByRule: { score: 1 },
   });
-  assert.equal(engine.promoteShadow().candidateVersion, 'candidate');
+  refuses(() => engine.promoteShadow(), 'failed_precondition', riskReasons.RISK_SHADOW_DECLINES_TOO_MANY);
+  assert.equal(engine.promoteShadow(0.5).candidateVersion, 'candidate');
   assert.equal(engine.ruleSet.version, 'candidate');
   assert.equal(engine.shadowReport(), undefined);
 });
 
-test('engine - a candidate that declined everything in shadow, or saw nothing, is refused', () => {
+test('engine - promotion is refused with a stable reason when nothing runs, nothing was decided or all was declined', () => {
   const engine = new RiskEngine(defaultRuleSet);
-  assert.throws(() => engine.promoteShadow(), ShadowRefused);
+  refuses(() => engine.promoteShadow(), 'failed_precondition', riskReasons.RISK_SHADOW_NOT_RUNNING);
   const declinesAll: RuleSet = {
     ...defaultRuleSet,
     version: 'no',
@@ -278,9 +320,43 @@ test('engine - a candidate that declined everything in shadow, or saw nothing, i
     ],
   };
   engine.startShadow(declinesAll);
-  assert.throws(() => engine.promoteShadow(), /has decided nothing/);
+  refuses(() => engine.promoteShadow(), 'failed_precondition', riskReasons.RISK_SHADOW_DECIDED_NOTHING);
   engine.score(event());
   engine.score(event({ atMs: startMs + 1 }));
   assert.throws(() => engine.promoteShadow(), /declined all 2 payments/);
-  assert.equal(engine.ruleSet.version, 'city-1');
+  refuses(() => engine.promoteShadow(1), 'failed_precondition', riskReasons.RISK_SHADOW_DECLINES_TOO_MANY);
+  assert.equal(engine.ruleSet.version, defaultRuleSet.version);
+  assert.equal(engine.shadowReport()?.wouldDeclineByRule.all, 2, 'the refused candidate keeps running in shadow');
+});
+
+test('engine - a candidate declining more than the allowed share is refused, at the edge it is promoted', () => {
+  const declinesLarge: RuleSet = {
+    ...defaultRuleSet,
+    version: 'large',
+    rules: [
+      ...defaultRuleSet.rules,
+      {
+        id: 'large',
+        version: 1,
+        kind: 'block',
+        reason: 'LARGE_AMOUNT',
+        when: [{ feature: 'amount_minor', op: '>=', value: 10_000 }],
+        explanation: 'large',
+      },
+    ],
+  };
+  const run = () => {
+    const engine = new RiskEngine(defaultRuleSet);
+    engine.startShadow(declinesLarge);
+    for (let index = 0; index < 10; index += 1)
+      engine.score(event({ atMs: startMs + index, amountMinor: index === 0 ? 20_000n : 2_000n }));
+    return engine;
+  };
+  const refused = run();
+  refuses(() => refused.promoteShadow(0.05), 'failed_precondition', riskReasons.RISK_SHADOW_DECLINES_TOO_MANY);
+  const live = decisionsOf(refused, 4, startMs + dayMs);
+  assert.equal(refused.ruleSet.version, defaultRuleSet.version);
+  assert.deepEqual(live, decisionsOf(run(), 4, startMs + dayMs), 'a refused promotion changed nothing live');
+  assert.equal(run().promoteShadow(0.1).candidateVersion, 'large');
+  assert.throws(() => run().promoteShadow(1.5), /share from 0 to 1/);
 });

@@ -1,6 +1,7 @@
 // The risk engine: score(event) decides one authorization synchronously from in-memory state (no I/O, no await),
 // then records the event. A candidate rule set can run in shadow on the same features; promoting it is refused
-// when it saw nothing or declined everything it saw.
+// when it saw nothing or declined everything (or too large a share) of what it saw.
+import assert from 'node:assert/strict';
 import { CompiledRuleSet } from './compiled_rule_set.ts';
 import type { Decision } from './decision.ts';
 import type { RiskEvent } from './event.ts';
@@ -8,13 +9,14 @@ import { newFeatureVector } from './features.ts';
 import type { RuleSet } from './rule_set.ts';
 import { ShadowTally, type ShadowReport } from './shadow.ts';
 import { RiskState, type BlockLists } from './state.ts';
+import { ShadowRefused } from './errors.ts';
 
 export type BlockListKind = 'residents' | 'devices' | 'merchants';
 
-/** Promotion of a shadow candidate was refused; nothing changed. */
-export class ShadowRefused extends Error {
-  override name = 'ShadowRefused';
-}
+export { ShadowRefused };
+
+/** By default a candidate that would have declined more than this share of payments live did not is not promoted. */
+export const maxShadowDeclineShare = 0.05;
 
 export class RiskEngine {
   private readonly state = new RiskState();
@@ -74,16 +76,29 @@ export class RiskEngine {
     return this.shadow?.tally.report();
   }
 
-  /** Makes the shadow candidate live; refused when it decided nothing yet or declined everything it decided. */
-  promoteShadow(): ShadowReport {
+  /**
+   * Makes the shadow candidate live. Refused (ShadowRefused, nothing changes, the candidate keeps running) when no
+   * candidate runs, when it decided nothing yet, when it declined everything it decided, or when the payments it
+   * would have declined and live did not are more than `maxDeclineShare` of what it decided.
+   */
+  promoteShadow(maxDeclineShare: number = maxShadowDeclineShare): ShadowReport {
+    assert(maxDeclineShare >= 0 && maxDeclineShare <= 1, 'maxDeclineShare is a share from 0 to 1');
     const shadow = this.shadow;
-    if (shadow === undefined) throw new ShadowRefused('no candidate is running in shadow');
+    if (shadow === undefined) throw new ShadowRefused('RISK_SHADOW_NOT_RUNNING', 'no candidate is running in shadow');
     const report = shadow.tally.report();
+    const version = report.candidateVersion;
     if (report.decisions === 0)
-      throw new ShadowRefused(`candidate ${report.candidateVersion} has decided nothing in shadow yet`);
+      throw new ShadowRefused('RISK_SHADOW_DECIDED_NOTHING', `candidate ${version} has decided nothing in shadow yet`);
     if (report.candidateDeclines === report.decisions) {
       throw new ShadowRefused(
-        `candidate ${report.candidateVersion} declined all ${report.decisions} payments it saw in shadow`,
+        'RISK_SHADOW_DECLINES_TOO_MANY',
+        `candidate ${version} declined all ${report.decisions} payments it saw in shadow`,
+      );
+    }
+    if (report.wouldDecline / report.decisions > maxDeclineShare) {
+      throw new ShadowRefused(
+        'RISK_SHADOW_DECLINES_TOO_MANY',
+        `candidate ${version} would have declined ${report.wouldDecline} of ${report.decisions} payments live approved, more than ${maxDeclineShare * 100} %`,
       );
     }
     this.live = shadow.rules;

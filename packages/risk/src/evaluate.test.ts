@@ -10,23 +10,26 @@ const tolerance = 0.0001;
 
 /** Higher is better. */
 const golden = {
-  prAuc: 0.9219,
-  bestF1: 0.9223,
-  top100PrecisionPerDay: 0.898,
-  stoppedPrecision: 0.9661,
-  stoppedRecall: 0.1865,
+  prAuc: 0.9634,
+  bestF1: 0.9572,
+  top100PrecisionPerDay: 0.9205,
+  stoppedPrecision: 0.989,
+  stoppedRecall: 0.9082,
 };
 const goldenScenarioRecall: Record<Scenario, { stopped: number; flagged: number }> = {
-  stolen_phone: { stopped: 0.4308, flagged: 0.6205 },
-  cloned_credential: { stopped: 0.3269, flagged: 0.3269 },
-  compromised_shop: { stopped: 0.7245, flagged: 0.8929 },
-  phantom_clinic: { stopped: 0.1479, flagged: 0.3732 },
-  concession_abuse: { stopped: 0, flagged: 1 },
+  stolen_phone: { stopped: 0.4307, flagged: 0.6205 },
+  cloned_credential: { stopped: 0.7307, flagged: 0.7307 },
+  compromised_shop: { stopped: 0.7244, flagged: 0.8928 },
+  phantom_clinic: { stopped: 0.9225, flagged: 0.9295 },
+  concession_abuse: { stopped: 1, flagged: 1 },
   shared_device: { stopped: 0.9605, flagged: 0.9671 },
 };
-/** Lower is better. */
+/**
+ * Lower is better. The two good residents declined (of about 2,700) are honest patients of the clinic that bills
+ * phantom lines in the test days, declined while that clinic's burst of a code stood far above its peers.
+ */
 const goldenCosts = {
-  goodResidentsDeclinedShare: 0.0001,
+  goodResidentsDeclinedShare: 0.0007,
   goodPaymentsDeclinedShare: 0.0001,
   stolenPhonePaymentsBeforeDecline: 5.6667,
 };

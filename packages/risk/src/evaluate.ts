@@ -81,7 +81,8 @@ export function evaluate(
     if (day >= testStart && shadow === undefined) shadow = engine.promoteShadow();
     const decision = engine.score(event);
     const label = city.labels[index] ?? null;
-    if (day < gapStart) tuning.push({ category: event.category, score: decision.score, honest: label === null });
+    if (day < gapStart)
+      tuning.push({ category: event.category, score: decision.score, stage: decision.stage, honest: label === null });
     if (day >= testStart) {
       test.push({
         rank: decision.score ?? 100,

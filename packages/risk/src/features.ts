@@ -40,12 +40,23 @@ export const featureNames = [
   // The last gate tap (impossible travel).
   'tap_distance_km',
   'tap_speed_kmh',
+  // The credential's last taps of three hours: the highest speed needed to reach this tap from any of them, the
+  // highest such speed among those taps themselves (the credential was just seen in two places), and whether this
+  // station is new for the credential (unused for thirty days).
+  'tap_reach_speed_kmh',
+  'tap_recent_max_reach_speed_kmh',
+  'tap_station_new',
   // Concession class consistency.
   'concession_mismatch',
   // Clinic bill lines.
   'clinic_same_day_duplicates',
   'clinic_quantity_over_max',
   'clinic_code_peer_ratio',
+  // Earlier days (within thirty) this clinic billed this patient; this clinic's lines of this code over a 24 h
+  // half-life, this line included, and that against what its peers bill of the code per clinic.
+  'clinic_patient_days_30d',
+  'clinic_code_lines_24h',
+  'clinic_code_peer_ratio_24h',
 ] as const;
 
 export type FeatureName = (typeof featureNames)[number];
@@ -55,6 +66,36 @@ export const feature = Object.fromEntries(featureNames.map((name, index) => [nam
   FeatureName,
   number
 >;
+
+/** Yes/no features (1 or 0). */
+const flags: readonly FeatureName[] = [
+  'credential_revoked',
+  'presentation_replayed',
+  'device_key_mismatch',
+  'merchant_capability_disabled',
+  'resident_blocked',
+  'device_blocked',
+  'merchant_blocked',
+  'is_gate',
+  'fare_within_maximum',
+  'merchant_new_for_resident',
+  'tap_station_new',
+  'concession_mismatch',
+];
+
+/**
+ * The values each feature can take, lowest and highest: a condition comparing with a value outside can never hold
+ * (or always holds), so validation refuses it. Everything not listed is a count, an amount, a time, a distance, a
+ * speed or a ratio: zero or more.
+ */
+export const featureRanges: Readonly<Record<FeatureName, readonly [number, number]>> = Object.fromEntries(
+  featureNames.map((name): [FeatureName, readonly [number, number]] => {
+    if (flags.includes(name)) return [name, [0, 1]];
+    if (name === 'amount_zscore') return [name, [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]];
+    if (name === 'merchant_new_resident_share_today') return [name, [0, 1]];
+    return [name, [0, Number.POSITIVE_INFINITY]];
+  }),
+) as Record<FeatureName, readonly [number, number]>;
 
 export function isFeatureName(name: string): name is FeatureName {
   return Object.hasOwn(feature, name);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { defaultRuleSet } from './default_rule_set.ts';
+import { riskReasons } from './errors.ts';
 import { RuleSetInvalid, validateRuleSet } from './rule_set.ts';
 
 function problemsOf(input: unknown): readonly string[] {
@@ -64,4 +65,42 @@ test('rule set - the edges of the threshold range', () => {
   assert.equal(problemsOf(withThresholds(1.5, 50)).length, 1);
   assert.deepEqual(problemsOf({ ...defaultRuleSet, thresholds: {} }), ['thresholds.default is missing']);
   assert.deepEqual(problemsOf(null), ['rule set must be an object']);
+});
+
+test("rule set - a condition value outside its feature's range is refused, at the edge it is accepted", () => {
+  const withCondition = (feature: string, value: number) => ({
+    ...defaultRuleSet,
+    rules: [
+      {
+        id: 'edge',
+        version: 1,
+        kind: 'score',
+        points: 10,
+        when: [{ feature, op: '>=', value }],
+        explanation: 'edge',
+      },
+    ],
+  });
+  assert.deepEqual(problemsOf(withCondition('tap_station_new', 1)), []);
+  assert.deepEqual(problemsOf(withCondition('tap_station_new', 0)), []);
+  assert.deepEqual(problemsOf(withCondition('tap_station_new', 1.5)), [
+    "rules[0] (edge): when[0]: value 1.5 is outside tap_station_new's range 0 to 1",
+  ]);
+  assert.deepEqual(problemsOf(withCondition('device_age_days', -1)), [
+    "rules[0] (edge): when[0]: value -1 is outside device_age_days's range 0 to Infinity",
+  ]);
+  assert.deepEqual(problemsOf(withCondition('amount_zscore', -3)), []);
+  assert.deepEqual(problemsOf(withCondition('merchant_new_resident_share_today', 1.01)).length, 1);
+});
+
+test('rule set - a refusal is a DomainError with the stable reason and every problem', () => {
+  assert.throws(
+    () => validateRuleSet({ ...defaultRuleSet, version: '' }),
+    (error: unknown) =>
+      error instanceof RuleSetInvalid &&
+      error.kind === 'invalid_argument' &&
+      error.reason === riskReasons.RISK_RULE_SET_INVALID &&
+      error.problems.length === 1 &&
+      error.message === 'rule set is invalid: version must be a non-empty string',
+  );
 });

@@ -1,7 +1,10 @@
 // A rule set is versioned data (plain JSON): thresholds per merchant category and rules in four kinds, applied in
 // the order block -> allow -> step_up -> score (Stripe Radar's order; Marble's points and thresholds).
 // validateRuleSet checks a candidate whole and reports every problem at once; nothing is half-accepted.
-import { isFeatureName, type FeatureName } from './features.ts';
+import { RuleSetInvalid } from './errors.ts';
+import { featureRanges, isFeatureName, type FeatureName } from './features.ts';
+
+export { RuleSetInvalid };
 
 export const ruleKinds = ['block', 'allow', 'step_up', 'score'] as const;
 export type RuleKind = (typeof ruleKinds)[number];
@@ -32,16 +35,6 @@ export type RuleSet = {
   readonly thresholds: Readonly<Record<string, Thresholds>>;
   readonly rules: readonly Rule[];
 };
-
-/** A rule set that failed validation; `problems` lists every one found. */
-export class RuleSetInvalid extends Error {
-  readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super(`rule set is invalid: ${problems.join('; ')}`);
-    this.name = 'RuleSetInvalid';
-    this.problems = problems;
-  }
-}
 
 const reasonPattern = /^[A-Z][A-Z0-9_]{2,63}$/;
 const placeholderPattern = /\{([a-z0-9_]+)\}/g;
@@ -134,6 +127,11 @@ function conditionProblems(condition: unknown): string[] {
   if (!operators.includes(condition.op as Operator)) problems.push(`op must be one of ${operators.join(' ')}`);
   if (typeof condition.value !== 'number' || !Number.isFinite(condition.value))
     problems.push('value must be a finite number');
+  else if (typeof condition.feature === 'string' && isFeatureName(condition.feature)) {
+    const [lowest, highest] = featureRanges[condition.feature];
+    if (condition.value < lowest || condition.value > highest)
+      problems.push(`value ${condition.value} is outside ${condition.feature}'s range ${lowest} to ${highest}`);
+  }
   return problems;
 }
 

@@ -8,6 +8,7 @@ import { feature as f } from './features.ts';
 import { RecentEvents } from './recent_events.ts';
 import { RunningStats } from './running_stats.ts';
 import { ClinicState } from './clinic_state.ts';
+import { speedKmh, TapHistory } from './tap_history.ts';
 
 export const dayMs = 86_400_000;
 /** Residents counted per device: past this a device is shared by "many" and the count stops growing. */
@@ -23,9 +24,7 @@ type ResidentState = {
   readonly totals: DecayingTotals;
   readonly recent: RecentEvents;
   readonly concession: string;
-  lastTapXKm: number;
-  lastTapYKm: number;
-  lastTapAtMs: number;
+  readonly taps: TapHistory;
 };
 type DeviceState = { readonly totals: DecayingTotals; readonly residents: Set<string> };
 type MerchantState = {
@@ -78,11 +77,8 @@ export class RiskState {
     const resident = this.resident(event);
     resident.totals.add(event.atMs, amount);
     resident.recent.add(event.atMs, amount, event.place?.xKm ?? Number.NaN, event.place?.yKm ?? Number.NaN);
-    if (event.channel === 'gate' && event.place !== null) {
-      resident.lastTapXKm = event.place.xKm;
-      resident.lastTapYKm = event.place.yKm;
-      resident.lastTapAtMs = event.atMs;
-    }
+    if (event.channel === 'gate' && event.place !== null)
+      resident.taps.record(event.atMs, event.place, event.stationId);
     const device = this.device(event.deviceId);
     device.totals.add(event.atMs, amount);
     if (device.residents.size < maxResidentsPerDevice) device.residents.add(event.residentId);
@@ -117,11 +113,7 @@ export class RiskState {
       const [lastAtMs, xKm, yKm] = lastPlaced;
       out[f.place_speed_kmh] = speedKmh(Math.hypot(place.xKm - xKm, place.yKm - yKm), atMs - lastAtMs);
     }
-    if (event.channel === 'gate' && resident.lastTapAtMs > 0) {
-      const distanceKm = Math.hypot(place.xKm - resident.lastTapXKm, place.yKm - resident.lastTapYKm);
-      out[f.tap_distance_km] = distanceKm;
-      out[f.tap_speed_kmh] = speedKmh(distanceKm, atMs - resident.lastTapAtMs);
-    }
+    if (event.channel === 'gate') resident.taps.features(atMs, place, event.stationId, out);
   }
 
   private deviceFeatures(event: RiskEvent, out: Float64Array): void {
@@ -180,9 +172,7 @@ export class RiskState {
         totals: new DecayingTotals(),
         recent: new RecentEvents(),
         concession: event.concession,
-        lastTapXKm: 0,
-        lastTapYKm: 0,
-        lastTapAtMs: 0,
+        taps: new TapHistory(),
       };
       this.residents.set(event.residentId, resident);
     }
@@ -199,9 +189,4 @@ export class RiskState {
 
 function pairKey(event: RiskEvent): string {
   return `${event.residentId} ${event.merchantId}`;
-}
-
-/** Kilometres per hour over `elapsedMs`, counting anything under a minute as a minute. */
-function speedKmh(distanceKm: number, elapsedMs: number): number {
-  return distanceKm / (Math.max(elapsedMs, 60_000) / 3_600_000);
 }

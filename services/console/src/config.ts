@@ -24,7 +24,28 @@ export const consoleSchema = {
     default: 'nats://127.0.0.1:4222',
     description: 'the live views read from NATS (deployed: the read-only console user, nats://console:<password>@...)',
   }),
+  CONSOLE_SESSION_KEYS: env.secret({
+    description:
+      'keys that seal operator sessions (they hold tokens) in the shared bucket: "<id>:<32 bytes base64url>,..." ' +
+      '(the first seals, all open; rotate by putting a new key first); every replica has the same ring',
+  }),
+  CONSOLE_SESSION_BUCKET: env.string({
+    default: 'citypass_console_sessions',
+    description: "the NATS KV bucket every console replica keeps sessions in (the console's NATS user may write it)",
+  }),
+  CONSOLE_SESSION_BUCKET_REPLICAS: env.int({
+    default: 1,
+    min: 1,
+    max: 5,
+    description: 'copies of the session bucket in a NATS cluster (used when the bucket is created)',
+  }),
   CONSOLE_SESSION_IDLE_S: env.int({ default: 30 * 60, min: 60, max: 12 * 3600 }),
+  CONSOLE_SESSION_LIFETIME_S: env.int({
+    default: 12 * 3600,
+    min: 300,
+    max: 7 * 86_400,
+    description: 'a session ends this long after sign-in however active it is',
+  }),
   CONSOLE_REAUTH_MAX_AGE_S: env.int({
     default: 5 * 60,
     min: 0,

@@ -9,7 +9,9 @@ import type { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import type { ConsoleConfig } from './config.ts';
 import type { LiveViews } from './live/live_views.ts';
 import type { OidcClient } from './oidc_client.ts';
-import type { Session, SessionStore } from './sessions.ts';
+import type { SessionStore } from './session_store.ts';
+import type { Session } from './sessions.ts';
+import { operatorToken as refreshedToken } from './token_refresh.ts';
 
 export interface ConsoleDeps {
   readonly config: ConsoleConfig;
@@ -32,18 +34,14 @@ export type ConsoleContext = Context<ConsoleEnv>;
 
 /**
  * The signed-in operator's own access token for one service's resource, from their own grant (never a shared
- * secret), and the scopes identity allowed it for their roles. One refresh at a time per session.
+ * secret), and the scopes identity allowed it for their roles. One refresh at a time per session, across replicas.
  */
 export async function operatorToken(
   deps: ConsoleDeps,
   session: Session,
   resource: Resource,
 ): Promise<{ token: string; scope: string }> {
-  if (session.signedIn === undefined) throw new Error('operatorToken without a signed-in operator');
-  const signedIn = session.signedIn;
-  const next = session.refreshing.then(() => deps.oidc.tokenFor(signedIn, resource));
-  session.refreshing = next.catch(() => undefined);
-  return await next;
+  return await refreshedToken(deps, session, resource);
 }
 
 /** Call metadata carrying the signed-in operator's own token for identity. */

@@ -1,16 +1,14 @@
 // The console as identity's OIDC client (oauth4webapi): authorization code + PKCE, pushed authorization
 // requests (identity requires them), the operator's ID token (roles, auth_time), and one access token per resource
 // got by refreshing with a resource parameter (RFC 8707). Tokens are never logged or shown.
-import { operatorScopes, resources } from '@citypass/contracts';
-import { DomainError, unauthenticated } from '@citypass/platform/errors';
+import { isDepartment, operatorClaimNames, operatorScopes, resources, type OperatorScope } from '@citypass/contracts';
+import { unauthenticated } from '@citypass/platform/errors';
 import * as oauth from 'oauth4webapi';
-import type { PendingSignIn, SignedIn } from './sessions.ts';
+import { sessionExpired, type HeldToken, type PendingSignIn, type SignedIn } from './sessions.ts';
 
 /** Every admin scope; identity grants the part the operator's roles allow. */
 const requestedScope = ['openid', ...Object.values(operatorScopes)].join(' ');
 const requestedResources = [resources.identity, resources.transit, resources.wallet];
-/** Refresh a little before expiry so a call never leaves with a token that expires on the way. */
-const expiryMarginMs = 30_000;
 
 export interface OidcClientOptions {
   readonly issuer: string;
@@ -105,24 +103,27 @@ export class OidcClient {
     if (!subject.startsWith('operator:') || result.refresh_token === undefined)
       throw unauthenticated('NOT_AN_OPERATOR', 'this account is not an operator account');
     const roles = Array.isArray(claims?.roles) ? claims.roles.filter((role) => typeof role === 'string') : [];
-    const signedIn: SignedIn = {
+    return {
       subject,
       username: subject.slice('operator:'.length),
       roles,
+      scope: scopeOfClaims(claims),
       authTimeMs: (typeof claims?.auth_time === 'number' ? claims.auth_time : 0) * 1000,
       refreshToken: result.refresh_token,
-      tokens: new Map(),
+      tokens: { [resources.identity]: this.#held(result) },
     };
-    this.#keep(signedIn, resources.identity, result);
-    return signedIn;
   }
 
-  /** The operator's access token for `resource`, refreshed when missing or about to expire. */
-  async tokenFor(signedIn: SignedIn, resource: string): Promise<{ token: string; scope: string }> {
-    const held = signedIn.tokens.get(resource);
-    if (held !== undefined && held.expiresAtMs - expiryMarginMs > this.#now()) return held;
+  /**
+   * A new access token for `resource` from the operator's refresh token, and the refresh token to keep when identity
+   * rotated it. Callers make sure one refresh of a grant runs at a time (token_refresh.ts).
+   */
+  async refresh(
+    refreshToken: string,
+    resource: string,
+  ): Promise<{ held: HeldToken; refreshToken: string | undefined }> {
     const as = await this.#authorizationServer();
-    const response = await oauth.refreshTokenGrantRequest(as, this.#client, this.#auth, signedIn.refreshToken, {
+    const response = await oauth.refreshTokenGrantRequest(as, this.#client, this.#auth, refreshToken, {
       additionalParameters: { resource },
       ...this.#http,
     });
@@ -131,30 +132,37 @@ export class OidcClient {
       result = await oauth.processRefreshTokenResponse(as, this.#client, response);
     } catch (cause) {
       // Refresh refused (the operator disabled, the grant revoked or expired): they sign in again.
-      throw new DomainError('unauthenticated', 'SESSION_EXPIRED', 'the sign-in has expired; sign in again', { cause });
+      throw sessionExpired(cause);
     }
-    if (result.refresh_token !== undefined) signedIn.refreshToken = result.refresh_token;
-    return this.#keep(signedIn, resource, result);
+    return { held: this.#held(result), refreshToken: result.refresh_token };
   }
 
   /** Ends the operator's grant at identity (sign-out): its refresh token and the tokens from it stop working. */
-  async revoke(signedIn: SignedIn): Promise<void> {
+  async revoke(refreshToken: string): Promise<void> {
     const as = await this.#authorizationServer();
-    const response = await oauth.revocationRequest(as, this.#client, this.#auth, signedIn.refreshToken, this.#http);
+    const response = await oauth.revocationRequest(as, this.#client, this.#auth, refreshToken, this.#http);
     await oauth.processRevocationResponse(response);
   }
 
-  #keep(signedIn: SignedIn, resource: string, result: oauth.TokenEndpointResponse): { token: string; scope: string } {
-    const held = {
+  #held(result: oauth.TokenEndpointResponse): HeldToken {
+    return {
       token: result.access_token,
       expiresAtMs: this.#now() + (result.expires_in ?? 60) * 1000,
       scope: result.scope ?? '',
     };
-    signedIn.tokens.set(resource, held);
-    return held;
   }
 
   #now(): number {
     return (this.#options.now ?? Date.now)();
   }
+}
+
+/** The operator's scope from their ID token (contracts' operator_scope.ts); absent claims: unscoped. */
+function scopeOfClaims(claims: Readonly<Record<string, unknown>> | undefined): OperatorScope {
+  const merchant = claims?.[operatorClaimNames.merchant];
+  const department = claims?.[operatorClaimNames.department];
+  return {
+    merchant: typeof merchant === 'string' ? merchant : '',
+    department: typeof department === 'string' && isDepartment(department) ? department : '',
+  };
 }

@@ -1,4 +1,4 @@
-// Wires the console together: the OIDC client, sessions, identity's, transit's and the wallet's gRPC clients, the
+// Wires the console together: the OIDC client, the sessions shared by every replica (a NATS KV bucket), identity's, transit's and the wallet's gRPC clients, the
 // live feeds from NATS, the pages, and the HTTP listener.
 // main.ts calls it with the parsed config; tests call it too.
 import { readFileSync } from 'node:fs';
@@ -34,8 +34,8 @@ import { addTransitPages } from './pages/transit.ts';
 import { addServicesPage } from './pages/services.ts';
 import { addServiceClientPages } from './pages/service_clients.ts';
 import { csrfCheck, securityHeaders } from './security.ts';
-import { runPeriodically } from '@citypass/platform/periodic';
-import { SessionStore } from './sessions.ts';
+import { parseKeyRing } from '@citypass/platform/key_ring';
+import { SessionStore } from './session_store.ts';
 
 export interface RunningConsole {
   readonly port: number;
@@ -43,7 +43,6 @@ export interface RunningConsole {
 }
 
 const formBodyLimitBytes = 16 * 1024;
-const sweepIntervalMs = 60_000;
 
 /** htmx and its sse extension from their npm packages (versions pinned in package.json), from the console's origin. */
 function staticFiles(): Map<string, { body: string; type: string }> {
@@ -84,16 +83,17 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   addCityNowPage(app, deps);
   addLiveTapsPage(app, deps);
   app.notFound((c) => c.html(layout('Not found', c.get('session'), html`<p><a href="/">Home</a></p>`), 404));
-  app.onError((error, c) => {
+  app.onError(async (error, c) => {
     const session = c.get('session') as ConsoleEnv['Variables']['session'] | undefined;
     if (isDomainError(error) && error.kind === 'unauthenticated') {
-      // The operator's grant is gone (expired, revoked, disabled): sign in again.
-      if (session !== undefined) delete session.signedIn;
+      // The operator's grant or the session is gone (expired, revoked, signed out on another replica): the session
+      // ends everywhere and they sign in again.
+      if (session !== undefined) await deps.sessions.delete(session.id);
       return c.redirect('/signin', 303);
     }
     if (isDomainError(error) && (error.kind === 'permission_denied' || error.kind === 'unavailable')) {
       const status = error.kind === 'permission_denied' ? 403 : 503;
-      const title = status === 403 ? 'Not allowed for your roles' : 'A service is not answering';
+      const title = status === 403 ? 'Not allowed for your roles or scope' : 'A service is not answering';
       return c.html(
         layout(title, session, html`<p role="alert">${error.message} <code>${error.reason}</code></p>`),
         status,
@@ -119,7 +119,14 @@ export async function startConsole(config: ConsoleConfig, logger: Logger): Promi
   const live = new LiveViews();
   const bus = await connectBus({ servers: config.NATS_URL, name: 'console', logger });
   const feeds = followLiveFeeds(bus, live, logger);
-  const sessions = new SessionStore(config.CONSOLE_SESSION_IDLE_S * 1000);
+  const sessions = await SessionStore.open(bus.js, {
+    bucket: config.CONSOLE_SESSION_BUCKET,
+    replicas: config.CONSOLE_SESSION_BUCKET_REPLICAS,
+    ring: parseKeyRing(config.CONSOLE_SESSION_KEYS),
+    idleMs: config.CONSOLE_SESSION_IDLE_S * 1000,
+    lifetimeMs: config.CONSOLE_SESSION_LIFETIME_S * 1000,
+    logger,
+  });
   const deps: ConsoleDeps = {
     config,
     logger,
@@ -145,16 +152,11 @@ export async function startConsole(config: ConsoleConfig, logger: Logger): Promi
       },
     );
   });
-  const sweep = runPeriodically({ name: 'console session sweep', intervalMs: sweepIntervalMs, logger }, () => {
-    sessions.sweep();
-    return Promise.resolve();
-  });
   const port = (server.address() as AddressInfo).port;
   logger.info('console started', { url: config.CONSOLE_PUBLIC_URL, port });
   return {
     port,
     async stop() {
-      await sweep.stop();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       feeds.stop();

@@ -1,17 +1,28 @@
-// Operator sessions: an opaque random id in a cookie, the session itself in this process's memory, dropped after
-// an idle timeout. A second console instance would need shared sessions (README): later.
-import { randomBytes } from 'node:crypto';
+// What an operator session holds. Sessions live in a NATS KV bucket shared by every console replica
+// (session_store.ts), sealed with AES-256-GCM; a request loads its session, and every change is written back through
+// the store (compare-and-set on the entry's revision), never only to the copy in this process.
+import type { OperatorScope } from '@citypass/contracts';
+import { DomainError } from '@citypass/platform/errors';
+
+/** An access token for one resource, with its expiry and the scopes identity granted. */
+export interface HeldToken {
+  readonly token: string;
+  readonly expiresAtMs: number;
+  readonly scope: string;
+}
 
 export interface SignedIn {
   /** `operator:<username>`, the ID token's subject. */
   readonly subject: string;
   readonly username: string;
   readonly roles: readonly string[];
+  /** Their scope as the ID token states it ('' where unscoped); the services enforce it from the access tokens. */
+  readonly scope: OperatorScope;
   /** When the operator last signed in at identity (the ID token's auth_time), epoch ms. */
   readonly authTimeMs: number;
-  refreshToken: string;
-  /** Access tokens by resource, with their expiry. */
-  readonly tokens: Map<string, { token: string; expiresAtMs: number; scope: string }>;
+  readonly refreshToken: string;
+  /** Access tokens by resource. */
+  readonly tokens: Readonly<Record<string, HeldToken>>;
 }
 
 /** A sign-in in progress: what the callback checks the answer against. */
@@ -40,79 +51,40 @@ export interface PendingServiceAction {
   readonly idempotencyKey: string;
 }
 
-export interface Session {
-  readonly id: string;
+/** A token refresh under way on some replica: the others wait for its result until `untilMs`. */
+export interface RefreshLock {
+  readonly owner: string;
+  readonly untilMs: number;
+}
+
+/** The stored part of a session (sealed in the bucket). */
+export interface SessionData {
   readonly csrfToken: string;
+  readonly createdAtMs: number;
   lastSeenMs: number;
   signedIn?: SignedIn;
   pendingSignIn?: PendingSignIn;
   pendingRevocation?: PendingRevocation;
   pendingFareRules?: PendingFareRules;
   pendingServiceAction?: PendingServiceAction;
-  /** One token refresh at a time per session (identity may rotate the refresh token). */
-  refreshing: Promise<unknown>;
+  refreshLock?: RefreshLock;
 }
 
-const maxSessions = 10_000;
+/**
+ * A session as one request sees it: the cookie's id and the bucket entry's revision it was read at. Read-only here:
+ * every change goes through SessionStore.change, which writes the stored copy and then updates this one.
+ */
+export type Session = Readonly<SessionData> & {
+  readonly id: string;
+  revision: number;
+};
 
-export class SessionStore {
-  readonly #sessions = new Map<string, Session>();
-  readonly #idleMs: number;
-  readonly #now: () => number;
-
-  constructor(idleMs: number, now: () => number = Date.now) {
-    this.#idleMs = idleMs;
-    this.#now = now;
-  }
-
-  /** The live session with this id, touched; undefined when unknown or idle too long. */
-  get(id: string | undefined): Session | undefined {
-    if (id === undefined) return undefined;
-    const session = this.#sessions.get(id);
-    if (session === undefined) return undefined;
-    if (this.#now() - session.lastSeenMs > this.#idleMs) {
-      this.#sessions.delete(id);
-      return undefined;
-    }
-    session.lastSeenMs = this.#now();
-    return session;
-  }
-
-  create(): Session {
-    if (this.#sessions.size >= maxSessions) this.sweep();
-    // Still full of live sessions: the oldest one goes (a limit on everything).
-    if (this.#sessions.size >= maxSessions) {
-      const oldest = this.#sessions.keys().next().value;
-      if (oldest !== undefined) this.#sessions.delete(oldest);
-    }
-    const session: Session = {
-      id: randomBytes(32).toString('base64url'),
-      csrfToken: randomBytes(32).toString('base64url'),
-      lastSeenMs: this.#now(),
-      refreshing: Promise.resolve(),
-    };
-    this.#sessions.set(session.id, session);
-    return session;
-  }
-
-  /** A new id (and CSRF token) for the session's content: done at sign-in, so an id set before it is worthless. */
-  renew(session: Session): Session {
-    this.#sessions.delete(session.id);
-    const renewed: Session = {
-      ...session,
-      id: randomBytes(32).toString('base64url'),
-      csrfToken: randomBytes(32).toString('base64url'),
-    };
-    this.#sessions.set(renewed.id, renewed);
-    return renewed;
-  }
-
-  delete(id: string): void {
-    this.#sessions.delete(id);
-  }
-
-  sweep(): void {
-    const now = this.#now();
-    for (const [id, session] of this.#sessions) if (now - session.lastSeenMs > this.#idleMs) this.#sessions.delete(id);
-  }
+/** The session is gone (signed out on another replica, idle, past its lifetime) or its grant is. */
+export function sessionExpired(cause?: unknown): DomainError {
+  return new DomainError(
+    'unauthenticated',
+    'SESSION_EXPIRED',
+    'the sign-in has expired; sign in again',
+    cause === undefined ? undefined : { cause },
+  );
 }

@@ -1,12 +1,13 @@
 // What the console's browser tests share: Debian's Chromium through playwright-core, axe-core failing on serious or
-// critical WCAG 2.2 AA findings, screenshots in services/console/test-output/screenshots (ignored by git), and a
-// sign-in at identity's operator form.
+// critical WCAG 2.2 AA findings, screenshots in services/console/test-output/screenshots (ignored by git), a
+// sign-in at identity's operator form, and a sign-in made old enough for dangerous actions to ask again.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium as launchDebianChromium } from '../../../test/support/chromium.ts';
+import { cookieName } from '../src/auth_routes.ts';
 import type { ConsoleHarness } from './harness.ts';
 
 const screenshots = join(import.meta.dirname, '..', 'test-output', 'screenshots');
@@ -53,4 +54,14 @@ export async function signInAtIdentity(
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => url.href.startsWith(h.url));
+}
+
+/**
+ * Makes the browser's console sign-in older than CONSOLE_REAUTH_MAX_AGE_S (its session's auth time moved back in the
+ * shared store): the next dangerous action asks for a new sign-in at once, with no wait on the wall clock, and the
+ * new sign-in is then fresh for the whole window (5 minutes by default), however loaded the machine.
+ */
+export async function ageSignIn(h: ConsoleHarness, context: BrowserContext): Promise<void> {
+  const cookie = (await context.cookies(h.url)).find((candidate) => candidate.name === cookieName(false));
+  await h.ageSignIn(cookie?.value ?? assert.fail('the browser holds no console session'));
 }

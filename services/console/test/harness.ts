@@ -4,14 +4,18 @@
 // and follows the live feeds there.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '@citypass/platform/log';
+import { connectBus, type Bus } from '@citypass/platform/bus';
+import { generateKeyRingText, parseKeyRing } from '@citypass/platform/key_ring';
+import { createLogger, type Logger } from '@citypass/platform/log';
 import { freePort } from '@citypass/platform/testing';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { CookieBrowser } from '../../identity/test/console_sign_in.ts';
 import { secret, startHarness, type IdentityHarness } from '../../identity/test/harness.ts';
 import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
 import { loadConsoleConfig, type ConsoleConfig } from '../src/config.ts';
+import { cookieName } from '../src/auth_routes.ts';
 import { startConsole, type RunningConsole } from '../src/server.ts';
+import { SessionStore } from '../src/session_store.ts';
 
 export interface ConsoleHarness {
   readonly identity: IdentityHarness;
@@ -20,14 +24,27 @@ export interface ConsoleHarness {
   readonly console: RunningConsole;
   readonly config: ConsoleConfig;
   readonly url: string;
-  /** Makes an operator with `roles`; returns their password. */
-  operator(username: string, roles: OperatorRole[]): Promise<string>;
+  /** The session bucket as a console replica sees it (same NATS, bucket and keys). */
+  readonly sessions: SessionStore;
+  /** Another console on its own port with the same configuration (behind one public URL, as a load balancer). */
+  startReplica(logger?: Logger): Promise<{ url: string; console: RunningConsole }>;
+  /**
+   * Makes the session's last sign-in older than CONSOLE_REAUTH_MAX_AGE_S, as if that much time had passed: the next
+   * dangerous action asks for a new sign-in, with no waiting on the wall clock.
+   */
+  ageSignIn(sessionId: string): Promise<void>;
+  /** Makes an operator (optionally scoped to a merchant or department) and returns their password. */
+  operator(
+    username: string,
+    roles: OperatorRole[],
+    scope?: { merchant?: string; department?: string },
+  ): Promise<string>;
   stop(): Promise<void>;
 }
 
 export async function startConsoleHarness(
   overrides: Record<string, string> = {},
-  options: { services?: boolean } = {},
+  options: { services?: boolean; logger?: Logger } = {},
 ): Promise<ConsoleHarness> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -49,28 +66,57 @@ export async function startConsoleHarness(
       ? {}
       : { CONSOLE_WALLET_GRPC: services.wallet.address, CONSOLE_TRANSIT_GRPC: services.address }),
     NATS_URL: identity.nats.url,
+    CONSOLE_SESSION_KEYS: generateKeyRingText('test1'),
     LOG_LEVEL: 'error',
     ...overrides,
   });
-  const running = await startConsole(config, createLogger('console-test', 'error'));
+  const running = await startConsole(config, options.logger ?? createLogger('console-test', 'error'));
+  const bus: Bus = await connectBus({ servers: config.NATS_URL, name: 'console-test-sessions' });
+  const sessions = await SessionStore.open(bus.js, {
+    bucket: config.CONSOLE_SESSION_BUCKET,
+    replicas: 1,
+    ring: parseKeyRing(config.CONSOLE_SESSION_KEYS),
+    idleMs: config.CONSOLE_SESSION_IDLE_S * 1000,
+    lifetimeMs: config.CONSOLE_SESSION_LIFETIME_S * 1000,
+    logger: createLogger('console-test-sessions', 'error'),
+  });
+  const replicas: RunningConsole[] = [];
   return {
     identity,
     services,
     console: running,
     config,
     url,
-    async operator(username, roles) {
+    sessions,
+    async startReplica(logger = createLogger('console-replica', 'error')) {
+      const replicaPort = await freePort();
+      const replica = await startConsole({ ...config, CONSOLE_HTTP_PORT: replicaPort }, logger);
+      replicas.push(replica);
+      return { url: `http://127.0.0.1:${replicaPort}`, console: replica };
+    },
+    async ageSignIn(sessionId) {
+      const session = (await sessions.load(sessionId)) ?? assert.fail('no such session');
+      await sessions.change(session, (data) => {
+        const signedIn = data.signedIn ?? assert.fail('nobody is signed in on this session');
+        data.signedIn = { ...signedIn, authTimeMs: Date.now() - (config.CONSOLE_REAUTH_MAX_AGE_S + 1) * 1000 };
+      });
+    },
+    async operator(username, roles, scope = {}) {
       const password = `pw-${randomBytes(12).toString('base64url')}`;
       await identity.operator.createOperator({
         idempotencyKey: `operator-${username}-${randomBytes(4).toString('hex')}`,
         username,
         roles,
         password,
+        merchant: scope.merchant ?? '',
+        department: scope.department ?? '',
       });
       return password;
     },
     async stop() {
+      for (const replica of replicas) await replica.stop();
       await running.stop();
+      await bus.close();
       if (services === undefined) await identity.stop();
       else await services.stop();
     },
@@ -85,7 +131,23 @@ export async function signIn(
   returnTo = '/',
 ): Promise<CookieBrowser> {
   const browser = new CookieBrowser();
-  const start = await browser.request(`${h.url}/signin?return=${encodeURIComponent(returnTo)}`);
+  await signInWith(h, browser, `/signin?return=${encodeURIComponent(returnTo)}`, username, password, returnTo);
+  return browser;
+}
+
+/**
+ * From `signinPath` on the console (e.g. where a dangerous action sent the browser: `/signin?fresh=1&return=...`)
+ * through identity's operator form and back to the console's callback, which must send the browser to `returnTo`.
+ */
+export async function signInWith(
+  h: ConsoleHarness,
+  browser: CookieBrowser,
+  signinPath: string,
+  username: string,
+  password: string,
+  returnTo: string,
+): Promise<void> {
+  const start = await browser.request(new URL(signinPath, h.url).toString());
   assert.equal(start.status, 303);
   const atIdentity = await browser.follow(start.headers.get('location') ?? '', h.identity.issuer);
   assert.match(await atIdentity.response.text(), /Operator sign-in/);
@@ -98,5 +160,9 @@ export async function signIn(
   const callback = await browser.request(back.url);
   assert.equal(callback.status, 303, await callback.clone().text());
   assert.equal(callback.headers.get('location'), returnTo);
-  return browser;
+}
+
+/** The console's session cookie in a cookie jar (plain http in tests, so without the __Host- prefix). */
+export function sessionIdOf(browser: CookieBrowser): string {
+  return browser.cookie(cookieName(false)) ?? assert.fail('no console session cookie');
 }

@@ -166,3 +166,30 @@ test('lists - services: found by name prefix with what they may use, paged; with
   await plain.close();
   await context.close();
 });
+
+test('lists - a merchant-scoped operator sees their scope, only their own service, and no city-wide live view', async () => {
+  const scopedPassword = await h.operator('mona', [OperatorRole.OPERATOR_ROLE_ONBOARDER], { merchant: 'bikes' });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${h.url}/`);
+  await signInAtIdentity(h, page, 'mona', scopedPassword);
+  assert.equal(await page.locator('#scope').innerText(), 'the merchant bikes');
+  // Only what the services would answer is offered.
+  assert.equal(await page.getByRole('link', { name: 'Find or create a resident' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'The city now' }).count(), 0);
+  await checkAccessibility(page, 'home, merchant-scoped');
+  await shot(page, '15-home-merchant-scoped');
+  await page.getByRole('link', { name: 'See the onboarded services' }).click();
+  await page.getByRole('heading', { name: 'Services' }).waitFor();
+  // Identity answered the list already narrowed: no page of parking services, no grocer.
+  assert.deepEqual(await cells(page, 'service-results', 1), ['bikes']);
+  await shot(page, '16-services-merchant-scoped');
+  // Another merchant's service, and the city-wide live view, are refused with the reason.
+  const other = await page.goto(`${h.url}/services/grocer/client`);
+  assert.equal(other?.status(), 403);
+  assert.match(await page.locator('main').innerText(), /OPERATOR_OTHER_MERCHANT/);
+  const live = await page.goto(`${h.url}/live`);
+  assert.equal(live?.status(), 403);
+  assert.match(await page.locator('main').innerText(), /LIVE_VIEW_OUT_OF_SCOPE/);
+  await context.close();
+});

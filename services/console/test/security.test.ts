@@ -18,8 +18,15 @@ test('console - pages need a signed-in operator; the session cookie is HttpOnly 
   const response = await fetch(`${h.url}/audit?subject=x`, { redirect: 'manual' });
   assert.equal(response.status, 303);
   assert.equal(response.headers.get('location'), `/signin?return=${encodeURIComponent('/audit?subject=x')}`);
-  const cookie = response.headers.getSetCookie()[0] ?? '';
+  assert.deepEqual(response.headers.getSetCookie(), [], 'a visitor who is only sent to sign in gets no session');
+  // Signing in starts the session (in the shared store) and sets its cookie.
+  const signin = await fetch(`${h.url}/signin?return=%2F`, { redirect: 'manual' });
+  assert.equal(signin.status, 303);
+  const cookie = signin.headers.getSetCookie()[0] ?? '';
   assert.match(cookie, /^citypass-console=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+  const callback = await fetch(`${h.url}/callback?code=x&state=y`, { redirect: 'manual' });
+  assert.equal(callback.status, 400, 'a callback without a session has no sign-in to finish');
+  assert.deepEqual(callback.headers.getSetCookie(), []);
   const csp = response.headers.get('content-security-policy') ?? '';
   assert.match(csp, /default-src 'none'/);
   assert.match(csp, /script-src 'self'(;|$)/);

@@ -5,6 +5,7 @@
 import {
   AccessTokenVerifier,
   BucketFollower,
+  followSuspensions,
   IssuerKeys,
   PresentationVerifier,
   revocationsFrom,
@@ -89,6 +90,10 @@ export async function startHealthBilling(
     if (!(await statusFollower.startAndLoad(2_000))) throw new Error('the credential status bucket is not loaded yet');
   });
   const revocations = revocationsFrom(statusFollower, 'fail_closed');
+  // Suspended clinics and insurers, rebuilt from identity's stream before any call is taken.
+  const suspensionFollower = await untilReady(logger, 'service suspensions', () =>
+    followSuspensions({ js: bus.js, stream: config.IDENTITY_STREAM, logger }),
+  );
 
   const credentials = new ClientCredentials({
     tokenUrl: config.IDENTITY_TOKEN_URL,
@@ -117,6 +122,7 @@ export async function startHealthBilling(
     currencies: new Set(config.HEALTH_BILLING_CURRENCIES.split(',')),
     now,
     authenticate: (token) => tokens.verify(token),
+    suspensions: suspensionFollower.suspensions,
     fhirBaseUrl: config.HEALTH_BILLING_FHIR_BASE_URL.replace(/\/+$/, ''),
   };
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
@@ -144,6 +150,7 @@ export async function startHealthBilling(
       await catalogueReload.stop();
       await presentationSweeper.stop();
       await identityEvents.stop();
+      await suspensionFollower.stop();
       await statusFollower.stop();
       await relay.stop();
       await bus.close();

@@ -83,15 +83,22 @@ interface Instance {
 
 const insurerName = 'city-health-fund';
 
-export async function startHealthBillingHarness(): Promise<HealthBillingHarness> {
+/** `identityOverrides`: identity's environment (e.g. the console's client secret, to sign operators in). */
+export async function startHealthBillingHarness(
+  identityOverrides: Record<string, string> = {},
+): Promise<HealthBillingHarness> {
   let offsetMs = 0;
   let running: RunningHealthBilling | undefined;
-  const parties = await startParties({}, async (env) => {
-    running = await startHealthBilling(loadHealthBillingConfig(env), createLogger('health-billing-test', 'error'), {
-      now: () => Date.now() + offsetMs,
-    });
-    return { address: `127.0.0.1:${running.grpcPort}`, stop: () => (running as RunningHealthBilling).stop() };
-  });
+  const parties = await startParties(
+    {},
+    async (env) => {
+      running = await startHealthBilling(loadHealthBillingConfig(env), createLogger('health-billing-test', 'error'), {
+        now: () => Date.now() + offsetMs,
+      });
+      return { address: `127.0.0.1:${running.grpcPort}`, stop: () => (running as RunningHealthBilling).stop() };
+    },
+    identityOverrides,
+  );
   return {
     ...parties,
     healthBilling: running as unknown as RunningHealthBilling,
@@ -154,8 +161,9 @@ export async function startHealthBillingProcessHarness(
 async function startParties(
   overrides: Record<string, string>,
   start: (env: Record<string, string>) => Promise<Instance>,
+  identityOverrides: Record<string, string> = {},
 ): Promise<HealthBillingParties> {
-  const wallet = await startWalletHarness();
+  const wallet = await startWalletHarness({}, {}, {}, identityOverrides);
   const clients: { close(): void }[] = [];
   const billingService = await wallet.service('health-billing', ['adjudicate:health-billing', 'refund:health-billing']);
   const bank = await wallet.service('bank', ['topup:bank']);

@@ -6,6 +6,11 @@ import { createHash, randomBytes } from 'node:crypto';
 export class CookieBrowser {
   readonly #cookies = new Map<string, string>();
 
+  /** The value of the cookie `name`, if one was set. */
+  cookie(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await fetch(url, {
@@ -102,4 +107,51 @@ export async function tokenRequest(client: ConsoleClient, form: Record<string, s
 
 export function claimsOf(jwt: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/** The console client's environment for identity: a fresh secret and the redirect URI the helpers below use. */
+export function consoleClientEnv(clientSecret: string, redirectUri = 'http://127.0.0.1:7599/callback') {
+  return { IDENTITY_CONSOLE_CLIENT_SECRET: clientSecret, IDENTITY_CONSOLE_REDIRECT_URIS: redirectUri };
+}
+
+/**
+ * Signs `username` in to the console with a fresh cookie jar and returns a way to get their access token for any
+ * resource (the code exchange for the first, a refresh for each one after), and the ID token's claims.
+ */
+export async function signInOperator(
+  client: ConsoleClient,
+  username: string,
+  password: string,
+): Promise<{ idToken: Record<string, unknown>; accessToken(resource: string): Promise<string> }> {
+  const browser = new CookieBrowser();
+  // Every admin resource, health billing's too (which the console itself does not call).
+  const started = await startAuthorization(browser, client, {
+    scope: 'openid identity:admin transit:admin wallet:admin health-billing:admin',
+    resource: 'urn:citypass:health-billing',
+  });
+  assert.equal(started.page.status, 200);
+  const { url } = await submitOperatorForm(browser, client, started.pageUrl, username, password);
+  const code = new URL(url).searchParams.get('code');
+  assert.ok(url.startsWith(client.redirectUri) && code, url);
+  const exchanged = await tokenRequest(client, {
+    grant_type: 'authorization_code',
+    code,
+    code_verifier: started.verifier,
+    redirect_uri: client.redirectUri,
+    resource: 'urn:citypass:identity',
+  });
+  assert.equal(exchanged.status, 200, await exchanged.clone().text());
+  const tokens = (await exchanged.json()) as { id_token: string; refresh_token: string };
+  return {
+    idToken: claimsOf(tokens.id_token),
+    async accessToken(resource) {
+      const refreshed = await tokenRequest(client, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        resource,
+      });
+      assert.equal(refreshed.status, 200, await refreshed.clone().text());
+      return ((await refreshed.json()) as { access_token: string }).access_token;
+    },
+  };
 }

@@ -36,6 +36,8 @@ test('device flow - an operator signs the CLI in with a user code and acts as th
     username: 'dana',
     roles: [OperatorRole.OPERATOR_ROLE_ADMIN],
     password,
+    merchant: '',
+    department: '',
   });
   const started = await fetch(
     `${h.issuer}/device/auth`,

@@ -41,6 +41,8 @@ async function newOperator(username: string, roles: OperatorRole[]): Promise<str
     username,
     roles,
     password: '',
+    merchant: '',
+    department: '',
   });
   return created.initialPassword;
 }
@@ -74,6 +76,8 @@ test('operators - created with a one-time password; the same key answers the sam
     username: 'ada',
     roles: [OperatorRole.OPERATOR_ROLE_SUPPORT, OperatorRole.OPERATOR_ROLE_FINANCE],
     password: '',
+    merchant: '',
+    department: '',
   });
   assert.equal(first.operator?.username, 'ada');
   assert.deepEqual(first.operator.roles, [OperatorRole.OPERATOR_ROLE_SUPPORT, OperatorRole.OPERATOR_ROLE_FINANCE]);
@@ -83,6 +87,8 @@ test('operators - created with a one-time password; the same key answers the sam
     username: 'ada',
     roles: [OperatorRole.OPERATOR_ROLE_SUPPORT, OperatorRole.OPERATOR_ROLE_FINANCE],
     password: '',
+    merchant: '',
+    department: '',
   });
   assert.equal(again.initialPassword, first.initialPassword);
   const request = {
@@ -90,6 +96,8 @@ test('operators - created with a one-time password; the same key answers the sam
     username: 'ada',
     roles: [OperatorRole.OPERATOR_ROLE_ADMIN],
     password: '',
+    merchant: '',
+    department: '',
   };
   assert.equal(await reasonOf(h.operator.createOperator(request)), 'OPERATOR_EXISTS');
   assert.equal(

@@ -27,6 +27,10 @@ export const transitSchema = {
     default: defaultBucketNames.transitDeny,
     description: 'KV bucket of denied resident ids (unpaid fares), watched by gates',
   }),
+  IDENTITY_STREAM: env.string({
+    default: defaultStreamNames.identity,
+    description: "identity's stream, followed for suspended services (their gates' tokens are refused)",
+  }),
   IDENTITY_STATUS_BUCKET: env.string({
     default: defaultBucketNames.credentialStatus,
     description: 'KV bucket of revoked credential ids',

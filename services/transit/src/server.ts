@@ -7,6 +7,7 @@ import {
   credentialReasons,
   AccessTokenVerifier,
   BucketFollower,
+  followSuspensions,
   IssuerKeys,
   PresentationVerifier,
   ReplayCache,
@@ -249,7 +250,11 @@ async function startBackground(core: TransitCore): Promise<Part & { readonly set
 /** TransitService: gates' taps and uploads, riders' views and operators' calls, decided with the followed lists. */
 async function addGatePath(core: TransitCore, statusFollower: BucketFollower): Promise<Part> {
   const { config, logger, store } = core;
-  const assignments = await GateAssignments.open(store.gateAssignments);
+  // Suspended gate clients, rebuilt from identity's stream before any call is taken (credential/suspension_follower.ts).
+  const suspensionFollower = await untilReady(logger, 'service suspensions', () =>
+    followSuspensions({ js: core.bus.js, stream: config.IDENTITY_STREAM, logger }),
+  );
+  const assignments = await GateAssignments.open(store.gateAssignments, suspensionFollower.suspensions);
   const assignmentsReload = startGateAssignmentsReload(assignments, logger);
   const revocations = revocationsFrom(statusFollower, 'last_known');
   const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys: core.issuerKeys, revocations };
@@ -274,6 +279,7 @@ async function addGatePath(core: TransitCore, statusFollower: BucketFollower): P
     async stop() {
       await assignmentsReload.stop();
       await statusFollower.stop();
+      await suspensionFollower.stop();
     },
   };
 }

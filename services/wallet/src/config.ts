@@ -48,17 +48,35 @@ export const walletSchema = {
   WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: env.int({ default: 30, min: 1 }),
   WALLET_RISK_DAILY_LIMIT_MINOR: env.int({ default: 50_000, min: 1 }),
   WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: env.int({ default: 30_000, min: 1 }),
+  WALLET_RISK: env.oneOf(['on', 'observe', 'off'] as const, {
+    default: 'on',
+    description:
+      'risk engine on every authorization and charge: on (refuses), observe (decides and stores, refuses nothing), off',
+  }),
+  WALLET_RISK_BLOCK_LIST: env.string({
+    default: '',
+    description:
+      'comma-separated resident:<uuid>, device:<key thumbprint> or merchant:<service> entries the risk engine declines',
+  }),
   WALLET_ACCOUNT_MAX_WAITING: env.int({
     default: 32,
     min: 0,
     max: 10_000,
     description: 'writes that may wait behind another on one resident account; past it ACCOUNT_BUSY (retry later)',
   }),
+  WALLET_LEDGER_BATCH_MAX: env.int({
+    default: 32,
+    min: 1,
+    max: 64,
+    description:
+      'authorizations, captures, voids or charges committed together in one transaction (group commit); 1: one each',
+  }),
   WALLET_COUNTS_FLUSH_MS: env.int({
     default: 1000,
     min: 10,
     max: 60_000,
-    description: 'how often the declines counted in memory are written (ListDeclines) and the counts published live',
+    description:
+      'how often the declines counted in memory and the risk decisions declined are written, and the counts published',
   }),
   WALLET_OUTBOX_POLL_MS: env.int({ default: 50, min: 5, description: 'relay poll interval (it also wakes on NOTIFY)' }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
@@ -69,9 +87,44 @@ export type WalletConfig = Config<typeof walletSchema>;
 export function loadWalletConfig(source: Record<string, string | undefined> = process.env): WalletConfig {
   const config = loadConfig(walletSchema, source);
   const malformed = config.WALLET_CURRENCIES.split(',').filter((currency) => !isCurrencyCode(currency));
-  if (malformed.length > 0)
-    throw new ConfigError(
-      malformed.map((currency) => `WALLET_CURRENCIES: ${JSON.stringify(currency)} is not an ISO 4217 code`),
-    );
+  const problems = [
+    ...malformed.map((currency) => `WALLET_CURRENCIES: ${JSON.stringify(currency)} is not an ISO 4217 code`),
+    ...blockListProblems(config.WALLET_RISK_BLOCK_LIST),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const blockKinds = { resident: 'residents', device: 'devices', merchant: 'merchants' } as const;
+type RiskBlock = { readonly kind: (typeof blockKinds)[keyof typeof blockKinds]; readonly id: string };
+
+/** WALLET_RISK_BLOCK_LIST as entries; throws ConfigError for a malformed one. */
+export function riskBlockList(list: string): RiskBlock[] {
+  const problems = blockListProblems(list);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return entriesOf(list).map((entry) => {
+    const [kind, id] = splitEntry(entry);
+    return { kind: blockKinds[kind as keyof typeof blockKinds], id };
+  });
+}
+
+function blockListProblems(list: string): string[] {
+  return entriesOf(list)
+    .filter((entry) => {
+      const [kind, id] = splitEntry(entry);
+      return !Object.hasOwn(blockKinds, kind) || id === '';
+    })
+    .map((entry) => `WALLET_RISK_BLOCK_LIST: ${JSON.stringify(entry)} is not resident:, device: or merchant:<id>`);
+}
+
+function entriesOf(list: string): string[] {
+  return list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+function splitEntry(entry: string): [string, string] {
+  const colon = entry.indexOf(':');
+  return colon < 0 ? [entry, ''] : [entry.slice(0, colon), entry.slice(colon + 1)];
 }

@@ -1,5 +1,5 @@
-// What an operator graphs for the wallet: authorization outcomes with decline reasons, money captured and
-// refunded per currency, holds expired. Call latency comes from the gRPC edge, relay lag from platform.
+// What an operator graphs for the wallet: authorization outcomes with decline reasons, risk decisions by outcome
+// and rule, money captured and refunded per currency, holds expired. Call latency comes from the gRPC edge, relay lag from platform.
 import { metrics } from '@opentelemetry/api';
 
 const meter = metrics.getMeter('citypass.wallet');
@@ -16,6 +16,16 @@ export const walletMetrics = {
   }),
   accountQueueWaiting: meter.createObservableGauge('citypass.wallet.account_queue.waiting', {
     description: 'Writes waiting in memory behind another write to the same resident account',
+  }),
+  ledgerBatchSize: meter.createHistogram('citypass.wallet.ledger_batch.size', {
+    description: 'Hot writes committed together in one transaction (group commit), by kind',
+    advice: { explicitBucketBoundaries: [1, 2, 4, 8, 16, 32, 64] },
+  }),
+  riskDecisions: meter.createCounter('citypass.wallet.risk.decisions', {
+    description: 'Risk decisions by outcome, deciding stage and rule (the strongest score rule for a score)',
+  }),
+  riskRuleMatches: meter.createCounter('citypass.wallet.risk.rule_matches', {
+    description: 'Rules among the top reasons of a risk decision, by rule',
   }),
   accountBusy: meter.createCounter('citypass.wallet.account_busy', {
     description: 'Writes refused because too many wait on one account',

@@ -4,6 +4,7 @@
 import {
   AccessTokenVerifier,
   BucketFollower,
+  followSuspensions,
   IssuerKeys,
   PresentationVerifier,
   revocationsFrom,
@@ -23,7 +24,9 @@ import { openAccount } from './app/open_account.ts';
 import type { WalletDeps } from './app/deps.ts';
 import { serveCharges } from './bus/charge_handlers.ts';
 import { startIdentityConsumer } from './bus/identity_consumer.ts';
-import type { WalletConfig } from './config.ts';
+import { riskBlockList, type WalletConfig } from './config.ts';
+import { rebuildRiskScoring } from './app/risk_rebuild.ts';
+import { flushRefusedDecisions, startRiskDecisionsFlush } from './workers/risk_decisions_flush.ts';
 import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
 import { prepareSchema } from './store/schema.ts';
@@ -58,7 +61,14 @@ export async function startWallet(
   const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32, logger });
   await prepareSchema(pool);
   const currencies = config.WALLET_CURRENCIES.split(',');
-  const store = createWalletStore(pool);
+  const store = createWalletStore(pool, {
+    batch: {
+      maxBatch: config.WALLET_LEDGER_BATCH_MAX,
+      onBatch: (size, kind) => {
+        walletMetrics.ledgerBatchSize.record(size, { kind });
+      },
+    },
+  });
   for (const currency of currencies) await store.transaction((tx) => openAccount(tx, 'float', 'city', currency));
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'wallet', logger });
@@ -85,6 +95,10 @@ export async function startWallet(
     if (!(await statusFollower.startAndLoad(2_000))) throw new Error('the credential status bucket is not loaded yet');
   });
   const revocations = revocationsFrom(statusFollower, 'fail_closed');
+  // Suspended services, rebuilt from identity's stream before any call is taken (credential/suspension_follower.ts).
+  const suspensionFollower = await untilReady(logger, 'service suspensions', () =>
+    followSuspensions({ js: bus.js, stream: config.IDENTITY_STREAM, logger }),
+  );
   const accounts = new KeyQueue({
     maxWaiting: config.WALLET_ACCOUNT_MAX_WAITING,
     refusal: () => {
@@ -99,6 +113,13 @@ export async function startWallet(
   walletMetrics.accountQueueWaiting.addCallback((result) => {
     result.observe(accounts.waiting);
   });
+  const riskScoring =
+    config.WALLET_RISK === 'off'
+      ? undefined
+      : await rebuildRiskScoring(store, riskBlockList(config.WALLET_RISK_BLOCK_LIST), logger, {
+          nowMs: now(),
+          enforce: config.WALLET_RISK === 'on',
+        });
   const deps: WalletDeps = {
     store,
     accounts,
@@ -121,10 +142,12 @@ export async function startWallet(
       dailyLimitMinor: BigInt(config.WALLET_RISK_DAILY_LIMIT_MINOR),
       credentialDailyLimitMinor: BigInt(config.WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR),
     },
+    riskScoring,
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
     tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
     counts: new AuthorizationCounter(now),
+    suspensions: suspensionFollower.suspensions,
     now,
   };
   // What each flush counted is also the live views' feed (core NATS: a publish is a buffered write).
@@ -141,6 +164,10 @@ export async function startWallet(
     logger,
     published: publishCounts,
   });
+  const riskFlush =
+    riskScoring === undefined
+      ? undefined
+      : startRiskDecisionsFlush(store, riskScoring.refused, { intervalMs: config.WALLET_COUNTS_FLUSH_MS, logger });
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
   );
@@ -160,8 +187,15 @@ export async function startWallet(
       await flushAuthorizationCounts(store, deps.counts, logger, publishCounts).catch((error: unknown) => {
         logger.warn('the last declines counted were not written', { error });
       });
+      if (riskScoring !== undefined) {
+        await riskFlush?.stop();
+        await flushRefusedDecisions(store, riskScoring.refused, logger).catch((error: unknown) => {
+          logger.warn('the last risk decisions declined were not written', { error });
+        });
+      }
       await sweeper.stop();
       await identityEvents.stop();
+      await suspensionFollower.stop();
       await statusFollower.stop();
       await pruner.stop();
       await relay.stop();

@@ -18,6 +18,8 @@ export interface LiveTap {
   readonly direction: string;
   readonly decision: string;
   readonly reason: string;
+  /** Decided by an offline gate and uploaded later: `decidedAt` is its tap time, not when the console heard of it. */
+  readonly offline: boolean;
 }
 
 export class LiveViews {
@@ -43,10 +45,14 @@ export class LiveViews {
 
   tapDecided(tap: Omit<LiveTap, 'receivedAtMs'>): void {
     const atMs = this.now();
-    this.taps.add(atMs);
-    if (tap.decision === 'DENY') {
-      this.tapsDenied.add(atMs);
-      this.#decline(`gate: ${tap.reason}`, atMs, 1);
+    // The per-minute charts count taps as they happen; an offline gate's upload brings older ones in a burst, so
+    // those are listed in the feed only.
+    if (!tap.offline) {
+      this.taps.add(atMs);
+      if (tap.decision === 'DENY') {
+        this.tapsDenied.add(atMs);
+        this.#decline(`gate: ${tap.reason}`, atMs, 1);
+      }
     }
     this.#latestTaps = [{ ...tap, receivedAtMs: atMs }, ...this.#latestTaps].slice(0, latestTapsKept);
     this.#changed();

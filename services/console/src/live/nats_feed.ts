@@ -27,6 +27,7 @@ export function followLiveFeeds(bus: Bus, live: LiveViews, logger: Logger): Live
           direction: tap.direction,
           decision: tap.decision,
           reason: tap.reason,
+          offline: tap.offline,
         });
       },
     ],

@@ -7,6 +7,7 @@ import { streamSSE } from 'hono/streaming';
 import type { ConsoleDeps, ConsoleEnv } from '../deps.ts';
 import { minuteChart, reasonChart } from '../live/charts.ts';
 import { windowMinutes, type LiveViews } from '../live/live_views.ts';
+import { checkMayWatch } from '../operator_scope.ts';
 import { layout, type Html } from './layout.ts';
 import { liveStream } from './live_stream.ts';
 
@@ -43,6 +44,7 @@ export function cityCharts(live: LiveViews): Record<string, Html> {
 
 export function addCityNowPage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   app.get('/live', (c) => {
+    checkMayWatch(c.get('session').signedIn, 'city');
     const charts = cityCharts(deps.live);
     return c.html(
       layout(
@@ -57,5 +59,8 @@ ${Object.entries(charts).map(([event, chart]) => html`<div sse-swap="${event}">$
       ),
     );
   });
-  app.get('/live/events', (c) => streamSSE(c, (stream) => liveStream(deps.live, stream, () => cityCharts(deps.live))));
+  app.get('/live/events', (c) => {
+    checkMayWatch(c.get('session').signedIn, 'city');
+    return streamSSE(c, (stream) => liveStream(deps.live, stream, () => cityCharts(deps.live)));
+  });
 }

@@ -312,7 +312,9 @@ export function addFareRulePages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void
     const signedIn = session.signedIn;
     if (signedIn === undefined) return c.redirect('/signin', 303);
     if (deps.now() - signedIn.authTimeMs > deps.config.CONSOLE_REAUTH_MAX_AGE_S * 1000) {
-      session.pendingFareRules = values;
+      await deps.sessions.change(session, (data) => {
+        data.pendingFareRules = values;
+      });
       return c.redirect(`/signin?fresh=1&return=${encodeURIComponent('/transit/fare-rules/confirm')}`, 303);
     }
     const { versions } = await deps.transit.listFareRules({}, await asOperatorOnTransit(deps, session));
@@ -324,7 +326,9 @@ export function addFareRulePages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void
         { idempotencyKey: values.idempotency_key ?? '', rules: candidate.rules },
         await asOperatorOnTransit(deps, session),
       );
-      delete session.pendingFareRules;
+      await deps.sessions.change(session, (data) => {
+        delete data.pendingFareRules;
+      });
       const done = new URLSearchParams({ put: String(rules?.version ?? ''), from: rules?.effectiveFrom ?? '' });
       return c.redirect(`/transit/fare-rules?${done.toString()}`, 303);
     } catch (error) {

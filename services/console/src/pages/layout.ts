@@ -2,6 +2,7 @@
 // the console's own origin) only enhances: every link and form works without JavaScript.
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import { offersLink, type HomeLink } from '../operator_scope.ts';
 import type { Session } from '../sessions.ts';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -23,18 +24,19 @@ const htmxConfig = JSON.stringify({
   ],
 });
 
-const links = [
-  ['/', 'Home'],
-  ['/onboard', 'Onboard a service'],
-  ['/services', 'Services'],
-  ['/residents', 'Residents'],
-  ['/audit', 'Audit'],
-  ['/transit/gates', 'Gates'],
-  ['/transit/fare-rules', 'Fare rules'],
-  ['/transit/deny-list', 'Deny list'],
-  ['/wallet', 'Wallet'],
-  ['/live', 'The city now'],
-] as const;
+/** The navigation; each link but Home only for operators whose scope reaches it (operator_scope.ts). */
+const links: readonly (readonly [string, string, HomeLink | undefined])[] = [
+  ['/', 'Home', undefined],
+  ['/onboard', 'Onboard a service', 'identity-city'],
+  ['/services', 'Services', 'services'],
+  ['/residents', 'Residents', 'identity-city'],
+  ['/audit', 'Audit', 'services'],
+  ['/transit/gates', 'Gates', 'gates'],
+  ['/transit/fare-rules', 'Fare rules', 'transit-department'],
+  ['/transit/deny-list', 'Deny list', 'transit-department'],
+  ['/wallet', 'Wallet', 'wallet'],
+  ['/live', 'The city now', 'city'],
+];
 
 export function layout(title: string, session: Session | undefined, body: Html, current = ''): Html {
   const signedIn = session?.signedIn;
@@ -55,10 +57,12 @@ export function layout(title: string, session: Session | undefined, body: Html, 
 ${
   signedIn === undefined
     ? ''
-    : html`<nav aria-label="Main"><ul>${links.map(
-        ([href, label]) =>
-          html`<li><a href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a></li>`,
-      )}</ul></nav>
+    : html`<nav aria-label="Main"><ul>${links
+        .filter(([, , link]) => link === undefined || offersLink(signedIn.scope, link))
+        .map(
+          ([href, label]) =>
+            html`<li><a href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a></li>`,
+        )}</ul></nav>
 <form method="post" action="/signout" class="signout"><input type="hidden" name="csrf" value="${session?.csrfToken ?? ''}">
 <span>${signedIn.username}</span> <button>Sign out</button></form>`
 }

@@ -174,7 +174,9 @@ ${qrCode(code, `Enrollment code ${code} as a QR code`)}
     const signedIn = session.signedIn;
     if (signedIn === undefined) return c.redirect('/signin', 303);
     if (deps.now() - signedIn.authTimeMs > deps.config.CONSOLE_REAUTH_MAX_AGE_S * 1000) {
-      session.pendingRevocation = pending;
+      await deps.sessions.change(session, (data) => {
+        data.pendingRevocation = pending;
+      });
       const back = `/residents/${encodeURIComponent(residentId)}/revoke/confirm`;
       return c.redirect(`/signin?fresh=1&return=${encodeURIComponent(back)}`, 303);
     }
@@ -183,7 +185,9 @@ ${qrCode(code, `Enrollment code ${code} as a QR code`)}
         { credentialId: pending.credentialId, reason: pending.reason },
         await asOperatorOnIdentity(deps, session),
       );
-      delete session.pendingRevocation;
+      await deps.sessions.change(session, (data) => {
+        delete data.pendingRevocation;
+      });
       return c.redirect(`/residents/${encodeURIComponent(residentId)}?revoked=1`, 303);
     } catch (error) {
       if (!isFormRefusal(error)) throw error;

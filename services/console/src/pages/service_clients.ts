@@ -75,7 +75,7 @@ ${actionForm(session, service.clientId, 'rotate-secret')}`
 <p>${
       suspended
         ? 'The service can get tokens again once resumed.'
-        : 'A suspended service gets no new tokens (invalid_client); tokens it already holds keep working until they expire (at most 5 minutes).'
+        : 'A suspended service gets no new tokens (invalid_client), and the tokens it already holds are refused too, except to void holds and refund.'
     } You may be asked to sign in again first.</p>
 <form method="post" action="${serviceClientPath(service.clientId)}/${next}">
 ${csrfField(session)}
@@ -127,14 +127,18 @@ async function runAction(deps: ConsoleDeps, c: ConsoleContext, pending: PendingS
         { idempotencyKey: pending.idempotencyKey, clientId: pending.clientId },
         as,
       );
-      delete session.pendingServiceAction;
+      await deps.sessions.change(session, (data) => {
+        delete data.pendingServiceAction;
+      });
       c.header('cache-control', 'no-store');
       return await c.html(rotatedPage(session, rotated.service as ServiceClient, rotated.clientSecret));
     }
     const request = { clientId: pending.clientId, reason: pending.reason };
     if (pending.action === 'suspend') await deps.identity.suspendService(request, as);
     else await deps.identity.resumeService(request, as);
-    delete session.pendingServiceAction;
+    await deps.sessions.change(session, (data) => {
+      delete data.pendingServiceAction;
+    });
     return c.redirect(`${back}?done=${pending.action === 'suspend' ? 'suspended' : 'resumed'}`, 303);
   } catch (error) {
     if (!isFormRefusal(error) || error.reason === 'SERVICE_NOT_FOUND') throw error;
@@ -178,7 +182,9 @@ export function addServiceClientPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps):
       const signedIn = session.signedIn;
       if (signedIn === undefined) return c.redirect('/signin', 303);
       if (deps.now() - signedIn.authTimeMs > deps.config.CONSOLE_REAUTH_MAX_AGE_S * 1000) {
-        session.pendingServiceAction = pending;
+        await deps.sessions.change(session, (data) => {
+          data.pendingServiceAction = pending;
+        });
         const back = `${serviceClientPath(pending.clientId)}/confirm`;
         return c.redirect(`/signin?fresh=1&return=${encodeURIComponent(back)}`, 303);
       }

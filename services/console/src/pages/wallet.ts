@@ -1,6 +1,7 @@
 // The wallet, read with the operator's own `wallet:admin` (which moves no money): a service's merchant balance, its
 // holds (keyset pages, by status), its settlement report for a day (and as CSV), the authorizations declined on a day
-// per service and reason, and the ledger's reconciliation (run when asked: the wallet checks its books then).
+// per service and reason, the ledger's reconciliation (run when asked: the wallet checks its books then), and the
+// risk engine's decision behind a hold or a decline (wallet_risk.ts).
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { decimalText, knownCurrencyExponent } from '@citypass/platform/money';
@@ -10,6 +11,7 @@ import { asOperatorOnWallet, type ConsoleDeps, type ConsoleEnv } from '../deps.t
 import type { Session } from '../sessions.ts';
 import { alert, field, layout, type FieldError, type Html } from './layout.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
+import { addRiskDecisionPage, riskDecisionLink } from './wallet_risk.ts';
 
 const pageSize = 25;
 const statuses = ['', 'pending', 'captured', 'voided', 'expired'] as const;
@@ -22,10 +24,11 @@ interface WalletQuery {
   readonly page: string;
 }
 
+/** A merchant-scoped operator's service is their own unless they name another (the wallet refuses that). */
 function queryOf(c: Context<ConsoleEnv>, deps: ConsoleDeps): WalletQuery {
   const value = (name: string): string => (c.req.query(name) ?? '').trim();
   return {
-    service: value('service'),
+    service: value('service') || (c.get('session').signedIn?.scope.merchant ?? ''),
     currency: value('currency').toUpperCase() || 'EUR',
     date: value('date') || new Date(deps.now()).toISOString().slice(0, 10),
     status: value('status'),
@@ -64,7 +67,9 @@ function holdRows(holds: readonly Hold[]): Html {
       )}</td><td>${money(hold.capturedMinor, hold.amount?.currency ?? '')}</td><td>${money(
         hold.refundedMinor,
         hold.amount?.currency ?? '',
-      )}</td><td>${hold.createdAt?.toISOString() ?? ''}</td><td>${hold.reference}</td></tr>`,
+      )}</td><td>${hold.createdAt?.toISOString() ?? ''}</td><td>${hold.reference}</td><td><a href="${riskDecisionLink(
+        hold.holdId,
+      )}">Explain</a></td></tr>`,
   )}`;
 }
 
@@ -112,7 +117,7 @@ ${
   holds.holds.length === 0
     ? html`<p>No holds.</p>`
     : html`<table><caption>Newest first</caption>
-<thead><tr><th scope="col">Hold</th><th scope="col">Status</th><th scope="col">Amount</th><th scope="col">Captured</th><th scope="col">Refunded</th><th scope="col">Created</th><th scope="col">Reference</th></tr></thead>
+<thead><tr><th scope="col">Hold</th><th scope="col">Status</th><th scope="col">Amount</th><th scope="col">Captured</th><th scope="col">Refunded</th><th scope="col">Created</th><th scope="col">Reference</th><th scope="col">Risk decision</th></tr></thead>
 <tbody>${holdRows(holds.holds)}</tbody></table>`
 }
 ${holds.nextPageToken === '' ? '' : html`<p><a rel="next" href="${link('/wallet', { ...query, page: holds.nextPageToken })}">Older holds</a></p>`}
@@ -133,10 +138,12 @@ function otherPages(query: WalletQuery): Html {
 <ul>
 <li><a href="${link('/wallet/declines', { date: query.date, service: query.service })}">Declines by reason on ${query.date}</a></li>
 <li><a href="/wallet/reconciliation">Reconciliation: check the ledger's books now</a></li>
+<li><a href="/wallet/risk">Explain a risk decision (a decline's decision id)</a></li>
 </ul>`;
 }
 
 export function addWalletPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
+  addRiskDecisionPage(app, deps);
   app.get('/wallet', async (c) => {
     const [page, status] = await servicePage(deps, c.get('session'), queryOf(c, deps));
     return c.html(page, status === 200 ? 200 : 422);

@@ -1,8 +1,12 @@
 // HealthBillingService over gRPC: decode -> app -> encode. Operators need `health-billing:admin`; clinics call with
 // their own token and must hold `bill:<their client id>`, and then act only on their own bills; insurers hold
-// `insure:<their client id>` and reach only the pre-authorizations addressed to them.
+// `insure:<their client id>` and reach only the pre-authorizations addressed to them. A clinic or insurer an operator
+// suspended is refused (SERVICE_SUSPENDED) with the token it still holds, reads included (they are medical data),
+// except voiding a bill and releasing a pre-authorization: both only release money held on residents' and
+// insurers' accounts, which would otherwise stay reserved until the holds expire.
+import { checkOperatorScope } from '../app/operator_scope.ts';
 import { operatorScopes, serviceScope } from '@citypass/contracts';
-import { presentationFieldLimit } from '@citypass/credential';
+import { presentationFieldLimit, type ServiceSuspensions, type WhileSuspended } from '@citypass/credential';
 import { permissionDenied } from '@citypass/platform/errors';
 import type { FieldLimits } from '@citypass/platform/field_limits';
 import type { GrpcServer, MethodPolicy, Principal } from '@citypass/platform/grpc';
@@ -47,23 +51,36 @@ const residentPolicy: MethodPolicy = 'public';
 
 export type HealthBillingDeps = VisitDeps & PlanDeps & ViewDeps;
 
-/** The calling clinic: its client id, if its token holds `bill:<client id>`. */
-function clinicOf(principal: Principal | undefined): string {
+/** The calling clinic: its client id, if its token holds `bill:<client id>` (and, unless the call gives back, it is active). */
+function clinicOf(
+  suspensions: ServiceSuspensions,
+  principal: Principal | undefined,
+  whileSuspended: WhileSuspended = 'refused',
+): string {
   const clientId = principal?.clientId ?? '';
   if (principal === undefined || !principal.scopes.has(serviceScope('bill', clientId)))
     throw permissionDenied(commonReasons.SCOPE_MISSING, 'clinics call with a token holding bill:<their client id>');
+  suspensions.check(clientId, whileSuspended);
   return clientId;
 }
 
 /** The calling insurer: its client id, if its token holds `insure:<client id>`. */
 /** A clinic (`bill:`) reads the pre-authorizations it asked for; else an insurer (`insure:`) those addressed to it. */
-function preauthorizationReaderOf(principal: Principal | undefined): PreauthorizationReader {
+function preauthorizationReaderOf(
+  suspensions: ServiceSuspensions,
+  principal: Principal | undefined,
+): PreauthorizationReader {
   const clientId = principal?.clientId ?? '';
-  if (principal?.scopes.has(serviceScope('bill', clientId)) === true) return { clinic: clientId };
-  return { insurer: insurerOf(principal) };
+  if (principal?.scopes.has(serviceScope('bill', clientId)) === true)
+    return { clinic: clinicOf(suspensions, principal) };
+  return { insurer: insurerOf(suspensions, principal) };
 }
 
-const operatorOf = (principal: Principal | undefined): string => principal?.clientId ?? 'unknown';
+/** The operator's client id, once operator_scope.ts let them in. */
+const operatorOf = (principal: Principal | undefined): string => {
+  checkOperatorScope(principal);
+  return principal?.clientId ?? 'unknown';
+};
 
 export function addHealthBillingService(server: GrpcServer, deps: HealthBillingDeps): void {
   server.addService(
@@ -76,27 +93,33 @@ export function addHealthBillingService(server: GrpcServer, deps: HealthBillingD
         return response;
       },
       putPlan: (request, context) => putPlan(deps, operatorOf(context.principal), request),
-      listPlans: (request) => listPlans(deps.store, request),
+      listPlans: (request, context) => {
+        checkOperatorScope(context.principal);
+        return listPlans(deps.store, request);
+      },
       putFeeSchedule: (request, context) => putFeeSchedule(deps, operatorOf(context.principal), request),
-      checkIn: (request, context) => checkIn(deps, clinicOf(context.principal), request),
-      addChargeItem: (request, context) => addChargeItem(deps, clinicOf(context.principal), request),
-      finalizeBill: (request, context) => finalizeBill(deps, clinicOf(context.principal), request),
-      payBill: (request, context) => payBill(deps, clinicOf(context.principal), request),
-      getBill: (request, context) => getBill(deps, clinicOf(context.principal), request),
-      correctBill: (request, context) => correctBill(deps, clinicOf(context.principal), request),
-      voidBill: (request, context) => voidClinicBill(deps, clinicOf(context.principal), request),
-      replaceBill: (request, context) => replaceBill(deps, clinicOf(context.principal), request),
+      checkIn: (request, context) => checkIn(deps, clinicOf(deps.suspensions, context.principal), request),
+      addChargeItem: (request, context) => addChargeItem(deps, clinicOf(deps.suspensions, context.principal), request),
+      finalizeBill: (request, context) => finalizeBill(deps, clinicOf(deps.suspensions, context.principal), request),
+      payBill: (request, context) => payBill(deps, clinicOf(deps.suspensions, context.principal), request),
+      getBill: (request, context) => getBill(deps, clinicOf(deps.suspensions, context.principal), request),
+      correctBill: (request, context) => correctBill(deps, clinicOf(deps.suspensions, context.principal), request),
+      voidBill: (request, context) =>
+        voidClinicBill(deps, clinicOf(deps.suspensions, context.principal, 'gives_back'), request),
+      replaceBill: (request, context) => replaceBill(deps, clinicOf(deps.suspensions, context.principal), request),
       requestPreauthorization: (request, context) =>
-        requestPreauthorization(deps, clinicOf(context.principal), request),
-      decidePreauthorization: (request, context) => decidePreauthorization(deps, insurerOf(context.principal), request),
+        requestPreauthorization(deps, clinicOf(deps.suspensions, context.principal), request),
+      decidePreauthorization: (request, context) =>
+        decidePreauthorization(deps, insurerOf(deps.suspensions, context.principal), request),
       releasePreauthorization: (request, context) =>
-        releasePreauthorization(deps, clinicOf(context.principal), request),
+        releasePreauthorization(deps, clinicOf(deps.suspensions, context.principal, 'gives_back'), request),
       getPreauthorization: (request, context) =>
-        getPreauthorization(deps, preauthorizationReaderOf(context.principal), request),
+        getPreauthorization(deps, preauthorizationReaderOf(deps.suspensions, context.principal), request),
       listPreauthorizations: (request, context) =>
-        listPreauthorizations(deps, preauthorizationReaderOf(context.principal), request),
-      listClaims: (request, context) => listClaims(deps, insurerOf(context.principal), request),
-      getSettlementReport: (request, context) => settlementReport(deps.store, insurerOf(context.principal), request),
+        listPreauthorizations(deps, preauthorizationReaderOf(deps.suspensions, context.principal), request),
+      listClaims: (request, context) => listClaims(deps, insurerOf(deps.suspensions, context.principal), request),
+      getSettlementReport: (request, context) =>
+        settlementReport(deps.store, insurerOf(deps.suspensions, context.principal), request),
       listMyBills: async (request, context) => listMyBills(deps, await residentOf(deps, context), request),
       getExplanationOfBenefit: async (request, context) =>
         getExplanationOfBenefit(deps, await residentOf(deps, context), request),

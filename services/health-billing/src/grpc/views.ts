@@ -2,6 +2,7 @@
 // addressed to health-billing in `citypass-presentation` metadata; ExportFhir takes any of a clinic (`bill:`), an
 // insurer (`insure:`) or a resident, so it authenticates the token itself when no presentation is sent.
 import { serviceScope } from '@citypass/contracts';
+import type { ServiceSuspensions } from '@citypass/credential';
 import { permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import { bearerTokenOf, presentationOf, type CallContext, type Principal } from '@citypass/platform/grpc';
 import { commonReasons } from '@citypass/platform/reasons';
@@ -9,11 +10,12 @@ import { verifiedResident, type Resident } from '../app/resident_access.ts';
 import type { ViewDeps } from '../app/view_deps.ts';
 import type { Viewer } from '../app/viewer.ts';
 
-/** The calling insurer: its client id, if its token holds `insure:<client id>`. */
-export function insurerOf(principal: Principal | undefined): string {
+/** The calling insurer: its client id, if its token holds `insure:<client id>` and it is not suspended. */
+export function insurerOf(suspensions: ServiceSuspensions, principal: Principal | undefined): string {
   const clientId = principal?.clientId ?? '';
   if (principal === undefined || !principal.scopes.has(serviceScope('insure', clientId)))
     throw permissionDenied(commonReasons.SCOPE_MISSING, 'insurers call with a token holding insure:<their client id>');
+  suspensions.assertActive(clientId);
   return clientId;
 }
 
@@ -32,6 +34,7 @@ export async function viewerOf(deps: ViewDeps, context: CallContext): Promise<Vi
     );
   const principal = await deps.authenticate(token);
   const name = principal.clientId;
+  deps.suspensions.assertActive(name);
   if (principal.scopes.has(serviceScope('bill', name))) return { kind: 'clinic', name };
   if (principal.scopes.has(serviceScope('insure', name))) return { kind: 'insurer', name };
   throw permissionDenied(commonReasons.SCOPE_MISSING, 'requires scope bill:<client id> or insure:<client id>');

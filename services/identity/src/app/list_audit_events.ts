@@ -1,15 +1,18 @@
 // Operator query: the audit log, newest first, paged by an opaque token (the last id seen).
 import type { ListAuditEventsRequest, ListAuditEventsResponse } from '@citypass/proto/identity/v1/identity';
-import { invalidArgument } from '@citypass/platform/errors';
+import { invalidArgument, permissionDenied } from '@citypass/platform/errors';
 import { checkText } from '@citypass/platform/text';
 import { listAudit } from '../store/audit.ts';
 import type { IdentityDeps } from './deps.ts';
-import { identityReasons } from '@citypass/contracts';
+import { identityReasons, type OperatorAccess } from '@citypass/contracts';
+import { serviceAuditActionPrefix } from './operator_scope.ts';
 
 const maxPageSize = 500;
 
+/** `access`: a merchant-scoped operator reads only their own service's events (operator_scope.ts). */
 export async function listAuditEvents(
   deps: IdentityDeps,
+  access: OperatorAccess,
   request: ListAuditEventsRequest,
 ): Promise<ListAuditEventsResponse> {
   if (request.pageSize > maxPageSize)
@@ -19,9 +22,14 @@ export async function listAuditEvents(
   checkText(request.subjectId, 'subject_id', 128);
   checkText(request.action, 'action', 64);
   const limit = request.pageSize === 0 ? 100 : request.pageSize;
+  const merchant = access.scope.merchant;
+  if (merchant !== '' && request.subjectId !== '' && request.subjectId !== merchant)
+    throw permissionDenied(identityReasons.OPERATOR_OTHER_MERCHANT, "another merchant's events are not yours to read");
+  const subjectId = merchant === '' ? request.subjectId : merchant;
   const rows = await listAudit(deps.pool, {
     limit,
-    ...(request.subjectId ? { subjectId: request.subjectId } : {}),
+    ...(subjectId ? { subjectId } : {}),
+    ...(merchant === '' ? {} : { actionPrefix: serviceAuditActionPrefix }),
     ...(request.action ? { action: request.action } : {}),
     ...(request.pageToken ? { beforeId: BigInt(request.pageToken) } : {}),
   });

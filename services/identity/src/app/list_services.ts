@@ -1,6 +1,6 @@
 // Operator query: the onboarded city services (OIDC clients) by name, a prefix search, keyset paged with a token
 // bound to the search; each with its scopes and what they let it do.
-import { resourceOfScope } from '@citypass/contracts';
+import { resourceOfScope, type OperatorAccess } from '@citypass/contracts';
 import type { ListServicesRequest, ListServicesResponse, Service } from '@citypass/proto/identity/v1/identity';
 import { isServiceName } from '../domain/service_name.ts';
 import { listServicePage, type ServiceRow } from '../store/services.ts';
@@ -9,7 +9,12 @@ import { normalizeSearch, pageLimit, pageToken, readPageToken } from './paging.t
 
 const list = 'services';
 
-export async function listServices(deps: IdentityDeps, request: ListServicesRequest): Promise<ListServicesResponse> {
+/** `access`: a merchant-scoped operator's list holds their own service only (operator_scope.ts). */
+export async function listServices(
+  deps: IdentityDeps,
+  access: OperatorAccess,
+  request: ListServicesRequest,
+): Promise<ListServicesResponse> {
   const limit = pageLimit(request.pageSize);
   const search = normalizeSearch(request.search).toLowerCase();
   const afterName = readPageToken(list, search, request.pageToken, isServiceName);
@@ -17,6 +22,7 @@ export async function listServices(deps: IdentityDeps, request: ListServicesRequ
     limit,
     namePrefix: search,
     ...(afterName === undefined ? {} : { afterName }),
+    ...(access.scope.merchant === '' ? {} : { onlyName: access.scope.merchant }),
   });
   const last = rows.at(-1);
   return {

@@ -1,7 +1,7 @@
 // Operator commands on an onboarded service's OIDC client: read it, suspend it, resume it. Each change is stored,
 // audited (before, after, the operator's reason) and announced (outbox) in one transaction. A suspended client
-// gets invalid_client at the token endpoint; the tokens it already holds live out their 5 minutes, because wallet
-// and transit verify them offline (identity.proto says so where the RPCs are described).
+// gets invalid_client at the token endpoint; the services that verify its tokens offline follow the announcement
+// and refuse the tokens it already holds (credential/suspension_follower.ts; identity.proto says so at the RPCs).
 import type { ServiceClient } from '@citypass/proto/identity/v1/identity';
 import { identityReasons } from '@citypass/contracts';
 import { invalidArgument, notFound } from '@citypass/platform/errors';

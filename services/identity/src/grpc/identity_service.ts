@@ -1,10 +1,12 @@
-// IdentityService over gRPC: decode -> app -> encode. Every method needs the operator scope.
+// IdentityService over gRPC: decode -> app -> encode. Every method needs the operator scope, then what
+// app/operator_scope.ts allows the operator's roles and scope.
 import { identityReasons, operatorScopes } from '@citypass/contracts';
 import { IdentityServiceService } from '@citypass/proto/identity/v1/identity';
 import { notFound } from '@citypass/platform/errors';
 import type { FieldLimits } from '@citypass/platform/field_limits';
 import type { CallContext, GrpcServer, MethodPolicy } from '@citypass/platform/grpc';
 import { createOperator } from '../app/create_operator.ts';
+import { cityWideAccess, listAccess, serviceAccess, type IdentityAction } from '../app/operator_scope.ts';
 import { createResident } from '../app/create_resident.ts';
 import { isOperatorSignInClient } from '../oidc/clients.ts';
 import type { IdentityDeps } from '../app/deps.ts';
@@ -31,38 +33,60 @@ export function addIdentityService(
     principal !== undefined && isOperatorSignInClient(principal.clientId)
       ? principal.subject
       : `operator:${principal?.clientId ?? 'unknown'}`;
+  // Each call first passes operator_scope.ts's check for what it touches; the actor it acts as comes back.
+  const cityWide = (context: CallContext, action: IdentityAction): string => {
+    cityWideAccess(context.principal, action);
+    return actorOf(context);
+  };
+  const ofService = (context: CallContext, name: string, action: IdentityAction): string => {
+    serviceAccess(context.principal, name, action);
+    return actorOf(context);
+  };
   server.addService(
     'citypass.identity.v1.IdentityService',
     IdentityServiceService,
     {
-      createResident: (request, context) => createResident(deps, actorOf(context), request),
-      getResident: (request) => getResident(deps, request.residentId),
-      listResidents: (request) => listResidents(deps, request),
+      createResident: (request, context) => createResident(deps, cityWide(context, 'residents'), request),
+      getResident: (request, context) => {
+        cityWide(context, 'read');
+        return getResident(deps, request.residentId);
+      },
+      listResidents: (request, context) => {
+        cityWide(context, 'read');
+        return listResidents(deps, request);
+      },
       issueEnrollmentCode: async (request, context) => ({
-        enrollmentCode: await issueEnrollmentCode(deps, actorOf(context), request.residentId),
+        enrollmentCode: await issueEnrollmentCode(deps, cityWide(context, 'residents'), request.residentId),
       }),
       revokeCredential: async (request, context) => ({
         credential: await revokeCredential(deps, request.credentialId, request.reason, {
           by: 'operator',
-          actor: actorOf(context),
+          actor: cityWide(context, 'residents'),
         }),
       }),
-      getCredentialStatus: async (request) => {
+      getCredentialStatus: async (request, context) => {
+        cityWide(context, 'read');
         const credential = await readCredentialStatus(deps.pool, checkCredentialId(request.credentialId), deps.now());
         if (credential === undefined) throw notFound(identityReasons.CREDENTIAL_NOT_FOUND, 'no such credential');
         return { credential };
       },
-      onboardService: (request, context) => onboardService(deps, actorOf(context), request),
-      listServices: (request) => listServices(deps, request),
-      listAuditEvents: (request) => listAuditEvents(deps, request),
-      rotateSigningKey: async (_request, context) => rotateSigningKey(actorOf(context)),
-      createOperator: (request, context) => createOperator(deps, actorOf(context), request),
-      getServiceClient: async (request) => ({ service: await getServiceClient(deps, request.clientId) }),
-      rotateServiceSecret: (request, context) => rotateServiceSecret(deps, actorOf(context), request),
+      onboardService: (request, context) => onboardService(deps, cityWide(context, 'services'), request),
+      listServices: (request, context) => listServices(deps, listAccess(context.principal), request),
+      listAuditEvents: (request, context) => listAuditEvents(deps, listAccess(context.principal), request),
+      rotateSigningKey: async (_request, context) => rotateSigningKey(cityWide(context, 'operators')),
+      createOperator: (request, context) => createOperator(deps, cityWide(context, 'operators'), request),
+      getServiceClient: async (request, context) => {
+        serviceAccess(context.principal, request.clientId, 'read');
+        return { service: await getServiceClient(deps, request.clientId) };
+      },
+      rotateServiceSecret: (request, context) =>
+        rotateServiceSecret(deps, ofService(context, request.clientId, 'services'), request),
       suspendService: async (request, context) => ({
-        service: await suspendService(deps, actorOf(context), request),
+        service: await suspendService(deps, ofService(context, request.clientId, 'services'), request),
       }),
-      resumeService: async (request, context) => ({ service: await resumeService(deps, actorOf(context), request) }),
+      resumeService: async (request, context) => ({
+        service: await resumeService(deps, ofService(context, request.clientId, 'services'), request),
+      }),
     },
     {
       createResident: operatorOnly,

@@ -2,16 +2,28 @@
 // console, residents only for every other client, so an operator's session never gets a resident's credential and
 // a resident's session never reaches the console. A disabled operator has no account: their refresh tokens stop
 // working at the next refresh.
+import { operatorClaimNames } from '@citypass/contracts';
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import type { IdentityDeps } from '../app/deps.ts';
 import { operatorUsernameOf } from '../domain/operator.ts';
-import { findOperator } from '../store/operators.ts';
+import { findOperator, type OperatorRow } from '../store/operators.ts';
 import { residentExists } from '../store/residents.ts';
 import { isOperatorSignInClient } from './clients.ts';
 
-/** The account object oidc-provider keeps (ctx.oidc.account); operators' carry their roles. */
+/** The account object oidc-provider keeps (ctx.oidc.account); operators' carry their roles and scope claims. */
 export interface CitypassAccount extends Account {
   readonly roles?: readonly string[];
+  /** The operator's roles and, when scoped, merchant and department (contracts' operatorClaimNames). */
+  readonly operatorClaims?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** An operator's claims, in their ID token and their access tokens: roles, and their scope only where scoped. */
+export function operatorClaimsOf(operator: OperatorRow): Record<string, string | readonly string[]> {
+  return {
+    [operatorClaimNames.roles]: [...operator.roles],
+    ...(operator.merchant === '' ? {} : { [operatorClaimNames.merchant]: operator.merchant }),
+    ...(operator.department === '' ? {} : { [operatorClaimNames.department]: operator.department }),
+  };
 }
 
 export function accountFinder(deps: IdentityDeps) {
@@ -25,8 +37,13 @@ export function accountFinder(deps: IdentityDeps) {
     if (clientId !== undefined && !isOperatorSignInClient(clientId)) return undefined;
     const operator = await findOperator(deps.pool, username);
     if (operator === undefined || operator.disabled) return undefined;
-    const roles = [...operator.roles];
-    return { accountId: id, roles, claims: () => ({ sub: id, roles }) };
+    const operatorClaims = operatorClaimsOf(operator);
+    return {
+      accountId: id,
+      roles: [...operator.roles],
+      operatorClaims,
+      claims: () => ({ sub: id, ...operatorClaims }),
+    };
   };
 }
 

@@ -24,7 +24,7 @@ import { devicePages } from './device_pages.ts';
 import { checkProofFreshness, decodeProof } from './proof.ts';
 import { allowedScopesOf, defaultResourceOf, resourceServer, serviceScopesProperty } from './resource_servers.ts';
 import { installResponseRules } from './response_rules.ts';
-import { adminScopesOfRoles } from '@citypass/contracts';
+import { adminScopesOfRoles, operatorClaimNames } from '@citypass/contracts';
 
 export interface ProviderOptions {
   readonly deps: IdentityDeps;
@@ -91,14 +91,15 @@ export function createProvider(options: ProviderOptions): Provider {
     jwks: { keys: options.keys.published.map((key) => ({ ...key.privateJwk })) },
     cookies: { keys: [...options.cookieKeys] },
     findAccount: accountFinder(deps),
-    // Operators' ID tokens carry their roles (residents have none); with userinfo off, the ID token is where
-    // the console reads them, so claims are not held back from it (conformIdTokenClaims below).
-    claims: { openid: ['sub', 'roles'] },
-    // The console's access tokens carry the operator's roles too, for the services' later per-role checks.
+    // Operators' ID tokens carry their roles and scope (residents have none); with userinfo off, the ID token is
+    // where the console reads them, so claims are not held back from it (conformIdTokenClaims below).
+    claims: { openid: ['sub', ...Object.values(operatorClaimNames)] },
+    // The console's and the CLI's access tokens carry the operator's roles and scope too: each service decides from
+    // them what the operator may see and do (its operator_scope.ts).
     extraTokenClaims: (ctx, token) => {
       if (token.kind !== 'AccessToken' || !isOperatorSignInClient(token.clientId)) return undefined;
       const account = ctx.oidc.account as CitypassAccount | undefined;
-      return { roles: account?.roles ?? [] };
+      return { ...(account?.operatorClaims ?? { [operatorClaimNames.roles]: [] }) };
     },
     // Only the console holds the refresh_token grant; it refreshes to get a token for each resource it calls.
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),

@@ -47,7 +47,7 @@ export interface AuditRow {
 /** Newest first; `beforeId` pages backwards. */
 export async function listAudit(
   db: Queryable,
-  filter: { subjectId?: string; action?: string; beforeId?: bigint; limit: number },
+  filter: { subjectId?: string; action?: string; actionPrefix?: string; beforeId?: bigint; limit: number },
 ): Promise<AuditRow[]> {
   const result = await db.query<{
     id: string;
@@ -59,8 +59,15 @@ export async function listAudit(
   }>(
     `SELECT id, occurred_at, actor, action, subject_id, details FROM audit_log
      WHERE ($1::text IS NULL OR subject_id = $1) AND ($2::text IS NULL OR action = $2) AND ($3::bigint IS NULL OR id < $3)
+       AND ($5::text IS NULL OR starts_with(action, $5))
      ORDER BY id DESC LIMIT $4`,
-    [filter.subjectId ?? null, filter.action ?? null, filter.beforeId?.toString() ?? null, filter.limit],
+    [
+      filter.subjectId ?? null,
+      filter.action ?? null,
+      filter.beforeId?.toString() ?? null,
+      filter.limit,
+      filter.actionPrefix ?? null,
+    ],
   );
   return result.rows.map((row) => ({
     id: row.id,

@@ -4,6 +4,10 @@ import type { Queryable } from '@citypass/platform/pg';
 export interface OperatorRow {
   readonly username: string;
   readonly roles: readonly string[];
+  /** '' when not scoped to a merchant. */
+  readonly merchant: string;
+  /** '' when not scoped to a department. */
+  readonly department: string;
   readonly disabled: boolean;
   readonly createdAt: Date;
 }
@@ -11,13 +15,19 @@ export interface OperatorRow {
 interface Row {
   username: string;
   roles: string[];
+  merchant: string | null;
+  department: string | null;
   disabled: boolean;
   created_at: Date;
 }
 
+const columns = 'username, roles, merchant, department, disabled, created_at';
+
 const toOperator = (row: Row): OperatorRow => ({
   username: row.username,
   roles: row.roles,
+  merchant: row.merchant ?? '',
+  department: row.department ?? '',
   disabled: row.disabled,
   createdAt: row.created_at,
 });
@@ -25,21 +35,25 @@ const toOperator = (row: Row): OperatorRow => ({
 /** The new operator, or undefined when the username is taken. */
 export async function insertOperator(
   db: Queryable,
-  operator: { username: string; passwordHash: string; roles: readonly string[] },
+  operator: {
+    username: string;
+    passwordHash: string;
+    roles: readonly string[];
+    merchant: string;
+    department: string;
+  },
 ): Promise<OperatorRow | undefined> {
   const { rows } = await db.query<Row>(
-    `INSERT INTO operators (username, password_hash, roles) VALUES ($1, $2, $3)
-     ON CONFLICT (username) DO NOTHING RETURNING username, roles, disabled, created_at`,
-    [operator.username, operator.passwordHash, operator.roles],
+    `INSERT INTO operators (username, password_hash, roles, merchant, department)
+     VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''))
+     ON CONFLICT (username) DO NOTHING RETURNING ${columns}`,
+    [operator.username, operator.passwordHash, operator.roles, operator.merchant, operator.department],
   );
   return rows[0] === undefined ? undefined : toOperator(rows[0]);
 }
 
 export async function findOperator(db: Queryable, username: string): Promise<OperatorRow | undefined> {
-  const { rows } = await db.query<Row>(
-    'SELECT username, roles, disabled, created_at FROM operators WHERE username = $1',
-    [username],
-  );
+  const { rows } = await db.query<Row>(`SELECT ${columns} FROM operators WHERE username = $1`, [username]);
   return rows[0] === undefined ? undefined : toOperator(rows[0]);
 }
 

@@ -77,6 +77,8 @@ export interface ServicePageFilter {
   readonly namePrefix?: string;
   /** The page starts after this name (the last of the previous page). */
   readonly afterName?: string;
+  /** Only the service of this name (a merchant-scoped operator's own). */
+  readonly onlyName?: string;
   readonly limit: number;
 }
 
@@ -87,6 +89,7 @@ export function servicePageQuery(filter: ServicePageFilter): { text: string; val
   if (filter.namePrefix !== undefined && filter.namePrefix !== '')
     where.push(`starts_with(name COLLATE "C", ${parameter(filter.namePrefix)})`);
   if (filter.afterName !== undefined) where.push(`name COLLATE "C" > ${parameter(filter.afterName)}`);
+  if (filter.onlyName !== undefined) where.push(`name = ${parameter(filter.onlyName)}`);
   const text = `SELECT ${columns} FROM services
      ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
      ORDER BY name COLLATE "C" LIMIT ${parameter(filter.limit)}`;

@@ -2,7 +2,12 @@
 // client it is assigned to (an OIDC client with `gate:<client>`), so a gate fleet cannot tap as another fleet's
 // gates, and a gate with no client cannot be used at all. Read on every tap from memory; reloaded after a change
 // and by workers/gate_assignments_reload.ts, so another instance's assignment reaches this one within 30 s.
+// A gate client an operator suspended is refused (SERVICE_SUSPENDED) with the token it still holds: no online taps,
+// no configuration, and no uploads. Its gates keep their store-and-forward journals (they hold each tap until an
+// upload is accepted), so the taps they took are settled after it is resumed, not lost; and a suspended fleet
+// cannot feed taps, real or replayed, into settlement meanwhile.
 import { transitReasons, serviceScope } from '@citypass/contracts';
+import type { ServiceSuspensions } from '@citypass/credential';
 import type { Gate as GateMessage } from '@citypass/proto/transit/v1/transit';
 import { invalidArgument, notFound, permissionDenied } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
@@ -16,14 +21,16 @@ const maxGatesPerCall = 1_000;
 
 export class GateAssignments {
   readonly #store: GateAssignmentStore;
+  readonly #suspensions: ServiceSuspensions;
   #clientOf = new Map<string, string>();
 
-  private constructor(store: GateAssignmentStore) {
+  private constructor(store: GateAssignmentStore, suspensions: ServiceSuspensions) {
     this.#store = store;
+    this.#suspensions = suspensions;
   }
 
-  static async open(store: GateAssignmentStore): Promise<GateAssignments> {
-    const assignments = new GateAssignments(store);
+  static async open(store: GateAssignmentStore, suspensions: ServiceSuspensions): Promise<GateAssignments> {
+    const assignments = new GateAssignments(store, suspensions);
     await assignments.reload();
     return assignments;
   }
@@ -32,11 +39,12 @@ export class GateAssignments {
     this.#clientOf = await this.#store.all();
   }
 
-  /** The caller must hold `gate:<client>` and the gate must be assigned to that client. */
+  /** The caller must hold `gate:<client>`, not be suspended, and the gate must be assigned to that client. */
   check(principal: Principal | undefined, gateId: string): void {
     if (principal === undefined || !principal.scopes.has(serviceScope('gate', principal.clientId))) {
       throw permissionDenied(commonReasons.SCOPE_MISSING, 'gates call with a token carrying gate:<client>');
     }
+    this.#suspensions.assertActive(principal.clientId);
     if (this.#clientOf.get(gateId) !== principal.clientId) {
       throw permissionDenied(transitReasons.GATE_NOT_ASSIGNED, 'this gate is not assigned to the calling client');
     }

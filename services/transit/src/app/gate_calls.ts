@@ -28,7 +28,7 @@ export interface GateDeps {
   readonly issuer: string;
   readonly issuerJwks: () => Promise<string>;
   readonly buckets: { readonly credentialStatus: string; readonly denyList: string };
-  /** Each online tap's decision, for the live views (published after the gate has its answer). */
+  /** Each tap's decision, for the live views: online, and offline once uploaded (after the gate has its answer). */
   readonly live: Pick<LiveFeed, 'tapDecided'>;
   readonly now: () => number;
 }

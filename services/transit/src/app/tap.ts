@@ -63,6 +63,8 @@ export async function tap(deps: GateDeps, principal: Principal | undefined, requ
       decision,
       reason,
       decidedAt: new Date(nowMs),
+      offline: false,
+      uploadedAt: undefined,
     });
   });
   return answer;

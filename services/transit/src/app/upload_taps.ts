@@ -1,8 +1,16 @@
 // UploadTaps: what an offline gate decided alone. Each tap is checked as of its tap time (the gate opened then)
-// and recorded in one batch; a denied tap is acknowledged with nothing to price.
+// and recorded in one batch; a denied tap is acknowledged with nothing to price. Once the answer is on its way, the
+// live feed hears of each tap taken (marked offline, at its tap time): an OPEN tap the first time it is recorded (a
+// repeated upload adds nothing), a DENY tap as uploaded (nothing records it, so a repeated upload repeats it).
 import type { VerifiedPresentation } from '@citypass/credential';
 import { gateAudience } from '@citypass/gate';
-import type { RejectedTap, StoredTap, UploadTapsRequest, UploadTapsResponse } from '@citypass/proto/transit/v1/transit';
+import type {
+  RejectedTap,
+  StoredTap,
+  TapDecided,
+  UploadTapsRequest,
+  UploadTapsResponse,
+} from '@citypass/proto/transit/v1/transit';
 import { invalidArgument, isDomainError } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import type { Gate } from '../gtfs/feed.ts';
@@ -33,6 +41,7 @@ export async function uploadTaps(
   const accepted: string[] = [];
   const rejected: RejectedTap[] = [];
   const records: TapRecord[] = [];
+  const live: StoredTap[] = [];
   for (const stored of request.taps) {
     const problem = await checkStoredTap(deps, gate, clientOf(principal), stored);
     if (typeof problem === 'string') {
@@ -41,9 +50,10 @@ export async function uploadTaps(
     }
     if (problem === undefined) {
       accepted.push(stored.tapId); // the gate denied it: nothing to price
+      live.push(stored);
       transitMetrics.taps.add(1, {
         decision: 'DENY',
-        reason: /^[A-Z0-9_]{1,64}$/.test(stored.reason) ? stored.reason : transitReasons.OTHER,
+        reason: deniedReason(stored),
         source: 'offline',
       });
       continue;
@@ -51,8 +61,11 @@ export async function uploadTaps(
     records.push(problem);
   }
   const outcomes = records.length === 0 ? [] : await deps.recorder.recordBatch(records);
+  const storedById = new Map(request.taps.map((stored) => [stored.tapId, stored]));
   records.forEach((record, index) => {
     const outcome = outcomes[index] ?? 'already_recorded';
+    const stored = storedById.get(record.id);
+    if (outcome === 'recorded' && stored !== undefined) live.push(stored);
     if (outcome === 'recorded' || outcome === 'already_recorded') accepted.push(record.id);
     else rejected.push({ tapId: record.id, reason: rejectionReason(outcome) });
     transitMetrics.taps.add(1, {
@@ -61,7 +74,36 @@ export async function uploadTaps(
       source: 'offline',
     });
   });
+  publishOffline(deps, gate, live);
   return { acceptedTapIds: accepted, rejected };
+}
+
+/** The reason a gate gave for a DENY tap, if it reads as one (a gate's words are not trusted further). */
+function deniedReason(stored: StoredTap): string {
+  return /^[A-Z0-9_]{1,64}$/.test(stored.reason) ? stored.reason : transitReasons.OTHER;
+}
+
+/** After the answer is on its way: the live feed never holds up an upload (and says nothing of who tapped). */
+function publishOffline(deps: GateDeps, gate: Gate, taps: readonly StoredTap[]): void {
+  if (taps.length === 0) return;
+  const uploadedAt = new Date(deps.now());
+  const byTapTime = [...taps].sort((a, b) => (a.tappedAt?.getTime() ?? 0) - (b.tappedAt?.getTime() ?? 0));
+  setImmediate(() => {
+    for (const stored of byTapTime) {
+      const denied = stored.decision === 'DENY';
+      const decided: TapDecided = {
+        gateId: gate.id,
+        stationId: gate.stationId,
+        direction: stored.direction,
+        decision: stored.decision,
+        reason: denied ? deniedReason(stored) : '',
+        decidedAt: stored.tappedAt,
+        offline: true,
+        uploadedAt,
+      };
+      deps.live.tapDecided(decided);
+    }
+  });
 }
 
 /** A reason the tap cannot be taken, undefined for a denied tap (nothing to record), or the tap to record. */

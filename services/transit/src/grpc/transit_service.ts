@@ -1,6 +1,6 @@
 // TransitService over gRPC: decode -> app -> encode. Gates authenticate with a `gate:<client>` token (and must be
 // assigned to that client), operators
-// with `transit:admin`, residents with a presentation addressed to transit-account in `citypass-presentation`.
+// with `transit:admin` as far as their roles and scope reach (app/operator_scope.ts), residents with a presentation addressed to transit-account in `citypass-presentation`.
 import { operatorScopes } from '@citypass/contracts';
 import { transitFieldLimits } from '@citypass/gate';
 import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
@@ -16,6 +16,7 @@ import { listJourneys } from '../app/list_journeys.ts';
 import { previewFareRules } from '../app/preview_fare_rules.ts';
 import { putFareRules } from '../app/put_fare_rules.ts';
 import { residentOf, type RiderDeps } from '../app/rider_view.ts';
+import { checkDepartmentAccess, gateClientOfList } from '../app/operator_scope.ts';
 import { tap } from '../app/tap.ts';
 import { uploadTaps } from '../app/upload_taps.ts';
 
@@ -43,20 +44,38 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
         ),
       getCapProgress: async (_request, context) =>
         getCapProgress(deps, await residentOf(deps, presentationOf(context.metadata))),
-      putFareRules: (request, context) => putFareRules(deps, context.principal?.clientId ?? 'unknown', request),
-      listFareRules: () => Promise.resolve(listFareRules(deps.fares)),
-      assignGates: async (request, context) => ({
-        gates: await deps.assignments.assign(
-          deps.fares,
-          context.principal?.clientId ?? 'unknown',
-          request.clientId,
-          request.gateIds,
-        ),
-      }),
-      listGates: (request) => Promise.resolve(listGates(deps, request)),
-      previewFareRules: (request) => previewFareRules(deps, request),
-      listDenyList: (request) => listDenyList(deps, request),
-      findJourney: (request) => findJourney(deps, request.holdId),
+      putFareRules: (request, context) => {
+        checkDepartmentAccess(context.principal, true);
+        return putFareRules(deps, context.principal?.clientId ?? 'unknown', request);
+      },
+      listFareRules: (_request, context) => {
+        checkDepartmentAccess(context.principal, false);
+        return Promise.resolve(listFareRules(deps.fares));
+      },
+      assignGates: async (request, context) => {
+        checkDepartmentAccess(context.principal, true);
+        return {
+          gates: await deps.assignments.assign(
+            deps.fares,
+            context.principal?.clientId ?? 'unknown',
+            request.clientId,
+            request.gateIds,
+          ),
+        };
+      },
+      listGates: (request, context) => Promise.resolve(listGates(deps, request, gateClientOfList(context.principal))),
+      previewFareRules: (request, context) => {
+        checkDepartmentAccess(context.principal, false);
+        return previewFareRules(deps, request);
+      },
+      listDenyList: (request, context) => {
+        checkDepartmentAccess(context.principal, false);
+        return listDenyList(deps, request);
+      },
+      findJourney: (request, context) => {
+        checkDepartmentAccess(context.principal, false);
+        return findJourney(deps, request.holdId);
+      },
     },
     {
       tap: gate,

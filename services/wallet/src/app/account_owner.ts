@@ -1,10 +1,13 @@
 // Whose merchant account a service read is about. A service reads its own (its `charge:` or `read:` token); an
-// operator, whose `wallet:admin` moves no money, names the service it reads. Nobody reads another service's.
+// operator, whose `wallet:admin` moves no money, names the service it reads (if their scope covers it:
+// operator_scope.ts). Nobody reads another service's.
 import { operatorScopes, walletReasons } from '@citypass/contracts';
 import { invalidArgument, permissionDenied } from '@citypass/platform/errors';
 import { commonReasons } from '@citypass/platform/reasons';
+import type { ServiceSuspensions } from '@citypass/credential';
 import type { Principal } from '@citypass/platform/grpc';
 import { callerFor } from './callers.ts';
+import { checkMerchantRead } from './operator_scope.ts';
 
 /** A service name as identity gives them out (lowercase letters, digits, hyphens). */
 const serviceNamePattern = /^[a-z0-9-]{1,64}$/;
@@ -20,9 +23,16 @@ export function isOperator(principal: Principal | undefined): boolean {
 }
 
 /** `requested`: the request's service field; empty is the caller's own account. */
-export function accountOwnerFor(principal: Principal | undefined, requested: string): string {
-  if (requested !== '' && isOperator(principal)) return checkServiceName(requested);
-  const own = callerFor(principal, ['charge', 'read']).service;
+export function accountOwnerFor(
+  suspensions: ServiceSuspensions,
+  principal: Principal | undefined,
+  requested: string,
+): string {
+  if (requested !== '' && isOperator(principal)) {
+    checkMerchantRead(principal, checkServiceName(requested));
+    return requested;
+  }
+  const own = callerFor(suspensions, principal, ['charge', 'read']).service;
   if (requested !== '' && requested !== own)
     throw permissionDenied(
       commonReasons.SCOPE_MISSING,

@@ -23,7 +23,10 @@ import { verifyMandate, verifyTapMandate } from './mandate.ts';
 import { splitOf } from './split.ts';
 import type { IdempotencyKey, PayerLeg } from './store.ts';
 import { walletReasons } from '@citypass/contracts';
+import type { VerifiedPresentation } from '@citypass/credential';
 import { commonReasons } from '@citypass/platform/reasons';
+import { scoreAuthorization, type ScoredTerms } from './risk_scoring.ts';
+import type { RiskDecisionRecord } from './store.ts';
 
 /** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
 export function authorize(
@@ -66,6 +69,8 @@ export interface CheckedTerms {
 export function checkTerms(deps: WalletDeps, caller: Caller, request: ChargeTerms): CheckedTerms {
   if (request.settlesTap) requireVerb(caller, 'settle');
   const { payee, payerShare } = splitOf(caller, request);
+  // Nor is anyone paid on behalf of a suspended merchant (a clinic health billing charges for).
+  if (payee !== undefined) deps.suspensions.assertActive(payee);
   const key = checkIdempotencyKey(request.idempotencyKey);
   const money = (payerShare === undefined ? positiveMoney : nonNegativeMoney)(
     request.amount?.amountMinor ?? 0n,
@@ -95,8 +100,18 @@ async function authorizeOnce(
   if (mandate instanceof Uint8Array) return AuthorizeResponse.decode(mandate);
   const createdAt = new Date(deps.now());
   const expiresAt = new Date(createdAt.getTime() + ttlS * 1000);
+  const holdId = randomUUID();
+  let riskDecision: RiskDecisionRecord | undefined;
+  try {
+    riskDecision = scoreAuthorization(
+      deps.riskScoring,
+      scoredTerms(caller, request, money, mandate, { holdId, at: createdAt, idempotency }),
+    );
+  } catch (error) {
+    return AuthorizeResponse.decode(await firstAnswerOr(deps, idempotency, error));
+  }
   const hold: Hold = {
-    holdId: randomUUID(),
+    holdId,
     service: caller.service,
     residentId: mandate.subject,
     credentialId: mandate.credentialId,
@@ -139,6 +154,7 @@ async function authorizeOnce(
           createdAt,
           expiresAt,
           risk: deps.risk,
+          riskDecision,
           payee,
           payerShare,
         },
@@ -166,10 +182,37 @@ export async function mandateOrAnswer(
   try {
     return await mandateFor(deps, audience, request, money);
   } catch (error) {
-    const stored = isDomainError(error) ? await deps.store.idempotency.storedResponse(idempotency) : undefined;
-    if (stored !== undefined) return stored;
-    throw error;
+    return firstAnswerOr(deps, idempotency, error);
   }
+}
+
+/** The first answer of a repeat whose key succeeded before (its mandate expired since, or risk now refuses it). */
+export async function firstAnswerOr(deps: WalletDeps, idempotency: IdempotencyKey, error: unknown): Promise<Buffer> {
+  const stored = isDomainError(error) ? await deps.store.idempotency.storedResponse(idempotency) : undefined;
+  if (stored !== undefined) return stored;
+  throw error;
+}
+
+/** What the risk engine is told about an authorization or a charge. */
+export function scoredTerms(
+  caller: Caller,
+  request: ChargeTerms,
+  money: Money,
+  mandate: Mandate,
+  call: { readonly holdId: string; readonly at: Date; readonly idempotency: IdempotencyKey },
+): ScoredTerms {
+  const payee = request.payee ?? '';
+  return {
+    holdId: call.holdId,
+    service: caller.service,
+    merchant: payee === '' ? caller.service : payee,
+    money,
+    settlesTap: request.settlesTap,
+    clinic: payee !== '' || request.payerShare !== undefined,
+    mandate: mandate.verified,
+    nowMs: call.at.getTime(),
+    idempotency: call.idempotency,
+  };
 }
 
 export interface Mandate {
@@ -177,13 +220,15 @@ export interface Mandate {
   readonly credentialId: string;
   /** holds.mandate_nonce, unique: the presentation nonce, or `tap:<nonce>:<reference>` for a tap's charge. */
   readonly key: string;
+  /** What the presentation proved, for the risk engine. */
+  readonly verified: VerifiedPresentation;
 }
 
 /** `audience`: whom the resident addressed the mandate to, the merchant paid (the payee, or else the caller). */
 async function mandateFor(deps: WalletDeps, audience: string, request: ChargeTerms, money: Money): Promise<Mandate> {
   if (!request.settlesTap) {
     const verified = await verifyMandate(deps, request.presentation, audience, money);
-    return { subject: verified.subject, credentialId: verified.credentialId, key: verified.presentationId };
+    return { subject: verified.subject, credentialId: verified.credentialId, key: verified.presentationId, verified };
   }
   const verified = await verifyTapMandate(deps, request.presentation, audience, money);
   // Nonces are base64url (no ':'), so the key names one (tap, reference) pair.
@@ -191,6 +236,7 @@ async function mandateFor(deps: WalletDeps, audience: string, request: ChargeTer
     subject: verified.subject,
     credentialId: verified.credentialId,
     key: `tap:${verified.presentationId}:${request.reference}`,
+    verified,
   };
 }
 

@@ -2,18 +2,32 @@
 // service, and it must carry `<verb>:<service>` for the command (refunds need `refund:`, granted separately). Settling
 // a tap a gate verified is a charge that needs `settle:` as well (see authorize.ts). Residents read their own money by
 // showing a presentation of their credential addressed to the wallet.
+//
+// A service an operator suspended (identity's event, followed into `deps.suspensions`) is refused with
+// PERMISSION_DENIED SERVICE_SUSPENDED although its token is still valid, on gRPC and NATS alike, except for the calls
+// that only give money back: voiding its pending holds and refunding what it captured. Its holds are not voided for
+// it: a hold it cannot capture expires by itself (hold TTL), and the resident's money is released then; voiding or
+// refunding sooner can only help the residents it charged, so it is not withheld. Capturing a hold authorized before
+// the suspension is refused like a new charge: it is money moving to a merchant the city has stopped.
 import { credentialReasons, defaultMaxPresentationBytes } from '@citypass/credential';
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
 import { walletReasons, presentationAudiences, serviceScope, walletScopeVerbs } from '@citypass/contracts';
+import type { ServiceSuspensions, WhileSuspended } from '@citypass/credential';
 import type { Caller, Verb, WalletDeps } from './deps.ts';
 import { commonReasons } from '@citypass/platform/reasons';
 
 export type { Verb } from './deps.ts';
 
-export function callerFor(principal: Principal | undefined, verbs: readonly Verb[]): Caller {
+export function callerFor(
+  suspensions: ServiceSuspensions,
+  principal: Principal | undefined,
+  verbs: readonly Verb[],
+  whileSuspended: WhileSuspended = 'refused',
+): Caller {
   if (principal === undefined) throw unauthenticated(commonReasons.TOKEN_MISSING, 'a bearer access token is required');
   const service = principal.clientId;
+  suspensions.check(service, whileSuspended);
   const granted = new Set(walletScopeVerbs.filter((verb) => principal.scopes.has(serviceScope(verb, service))));
   if (!verbs.some((verb) => granted.has(verb))) {
     throw permissionDenied(

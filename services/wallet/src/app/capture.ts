@@ -21,6 +21,8 @@ export async function capture(
   const key = checkIdempotencyKey(request.idempotencyKey);
   const amount = legs(request.amountMinor, request.payerAmountMinor ?? 0n);
   const before = await getHold(deps, caller.service, request.holdId);
+  // The caller was checked at the edge; a hold it split to another payee is not captured for a suspended payee.
+  deps.suspensions.assertActive(before.payee);
   const transferId = randomUUID();
   const payerTransferId = randomUUID();
   // What the hold will be if this capture goes through; the database refuses it if the hold is not pending or a

@@ -1,7 +1,8 @@
 // Service command: authorize and capture in one call, for a caller that knows the final amount (transit's fares at
 // settlement, a patient's share of a finalized bill, a shop's till). The same checks as authorize.ts (scopes,
-// mandate, split, risk limits in the ledger), then every leg posted whole as a capture posts it: one statement, one
-// transaction, the two events an authorize and its capture write. The hold is captured from the start.
+// mandate, split, risk scoring, risk limits in the ledger), then every leg posted whole as a capture posts it: one
+// statement, one transaction, the two events an authorize and its capture write. The hold is captured from the
+// start.
 //
 // Keys are shared with authorize (operation `<service>:authorize`), and the request hashed is tagged as a charge's,
 // so a key one of them used is refused to the other even when the two requests encode alike.
@@ -9,7 +10,16 @@ import { randomUUID } from 'node:crypto';
 import { ChargeRequest, ChargeResponse, type Hold } from '@citypass/proto/wallet/v1/wallet';
 import { holdChanged } from '../bus/wallet_events.ts';
 import { walletMetrics } from '../metrics.ts';
-import { checkTerms, countedAuthorization, mandateOrAnswer, tapReuseOf } from './authorize.ts';
+import {
+  checkTerms,
+  countedAuthorization,
+  firstAnswerOr,
+  mandateOrAnswer,
+  scoredTerms,
+  tapReuseOf,
+} from './authorize.ts';
+import { scoreAuthorization } from './risk_scoring.ts';
+import type { RiskDecisionRecord } from './store.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 
 const chargeTag = Buffer.from('charge\n');
@@ -39,6 +49,16 @@ async function chargeOnce(
   const mandate = await mandateOrAnswer(deps, payee ?? caller.service, request, money, idempotency);
   if (mandate instanceof Uint8Array) return ChargeResponse.decode(mandate);
   const createdAt = new Date(deps.now());
+  const holdId = randomUUID();
+  let riskDecision: RiskDecisionRecord | undefined;
+  try {
+    riskDecision = scoreAuthorization(
+      deps.riskScoring,
+      scoredTerms(caller, request, money, mandate, { holdId, at: createdAt, idempotency }),
+    );
+  } catch (error) {
+    return ChargeResponse.decode(await firstAnswerOr(deps, idempotency, error));
+  }
   const payerMinor = payerShare?.amountMinor ?? 0n;
   const transferId = randomUUID();
   const payerTransferId = randomUUID();
@@ -47,7 +67,7 @@ async function chargeOnce(
     payerTransferId: payerMinor > 0n ? payerTransferId : '',
   };
   const hold: Hold = {
-    holdId: randomUUID(),
+    holdId,
     service: caller.service,
     residentId: mandate.subject,
     credentialId: mandate.credentialId,
@@ -91,6 +111,7 @@ async function chargeOnce(
           reference: request.reference,
           createdAt,
           risk: deps.risk,
+          riskDecision,
           payee,
           payerShare,
           transferId,

@@ -1,9 +1,10 @@
 // What the wallet's commands need, built once in server.ts.
 import type { WalletScopeVerb } from '@citypass/contracts';
-import type { PresentationVerifier } from '@citypass/credential';
+import type { PresentationVerifier, ServiceSuspensions } from '@citypass/credential';
 import type { KeyQueue } from '@citypass/platform/key_queue';
 import type { Logger } from '@citypass/platform/log';
 import type { AuthorizationCounter } from './authorization_counts.ts';
+import type { RiskScoring } from './risk_scoring.ts';
 import type { WalletStore } from './store.ts';
 
 export interface RiskLimits {
@@ -21,11 +22,15 @@ export interface WalletDeps {
   /** Mandates: presentations addressed to the charging service, verified offline. */
   readonly mandates: PresentationVerifier;
   readonly risk: RiskLimits;
+  /** The risk engine, scoring every authorization and charge; undefined with WALLET_RISK=off. */
+  readonly riskScoring: RiskScoring | undefined;
   readonly holdTtlDefaultS: number;
   readonly holdTtlMaxS: number;
   readonly tapSettlement: TapSettlement;
   /** Authorizations approved and declined, counted in memory (workers/authorization_counts_flush.ts). */
   readonly counts: AuthorizationCounter;
+  /** Services an operator suspended (identity's events): refused before their tokens expire (app/callers.ts). */
+  readonly suspensions: ServiceSuspensions;
   readonly now: () => number;
 }
 

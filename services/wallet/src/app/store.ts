@@ -2,6 +2,7 @@
 // store/ implements them (all SQL lives there); rows arrive here as typed values, money as bigint minor units
 // with its currency.
 import type { Hold, StatementLine } from '@citypass/proto/wallet/v1/wallet';
+import type { Decision, RiskEvent } from '@citypass/risk';
 import type { MinorUnits } from '@citypass/platform/money';
 import type { NewEvent } from '@citypass/platform/outbox';
 import type { Money } from '../domain/money.ts';
@@ -14,6 +15,7 @@ export interface WalletStore {
   readonly statements: StatementReads;
   readonly idempotency: IdempotencyReads;
   readonly declines: DeclineCounts;
+  readonly riskDecisions: RiskDecisionStore;
   /** The hot writes, one statement each (see store/ledger/authorize_once.sql). */
   readonly oneStatement: OneStatementWrites;
   /** Runs `work` in one transaction, retried on serialization failures and deadlocks. */
@@ -76,8 +78,31 @@ export interface DeclineCount {
 export interface DeclineCounts {
   /** Adds the counts (one statement): rows for new (day, service, reason) are made, others grow. */
   add(counts: readonly DeclineCount[]): Promise<void>;
-  /** The day's counts, most declined first, at most `limit`. */
-  onDay(day: string, limit: number): Promise<DeclineCount[]>;
+  /** The day's counts, most declined first, at most `limit`; only `service`'s when it is not ''. */
+  onDay(day: string, limit: number, service: string): Promise<DeclineCount[]>;
+}
+
+/** One risk decision as stored: what the engine decided and the facts it scored (risk_decisions). */
+export interface RiskDecisionRecord {
+  readonly decisionId: string;
+  /** The hold it approved; undefined for a decline or a step-up. */
+  readonly holdId: string | undefined;
+  readonly service: string;
+  readonly decision: Decision;
+  /** The wallet reason the caller received (RISK_DECLINED, STEP_UP_REQUIRED, RISK_BLOCKED); '' when approved. */
+  readonly refusalReason: string;
+  readonly currency: string;
+  readonly event: RiskEvent;
+}
+
+export type RiskDecisionKey = { readonly decisionId: string } | { readonly holdId: string };
+
+export interface RiskDecisionStore {
+  /** Declines and step-ups (no hold), many in one statement. */
+  addRefused(records: readonly RiskDecisionRecord[]): Promise<void>;
+  find(key: RiskDecisionKey): Promise<RiskDecisionRecord | undefined>;
+  /** The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones): the engine's replay. */
+  eventsSince(since: Date, limit: number): Promise<RiskEvent[]>;
 }
 
 /** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */
@@ -111,6 +136,8 @@ export interface NewHold {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly risk: RiskLimits;
+  /** The risk engine's approval, written with the hold; undefined when scoring is off. */
+  readonly riskDecision?: RiskDecisionRecord | undefined;
   /** The merchant paid when it is not `service`. */
   readonly payee: string | undefined;
   /** The payer's leg of a split hold, in the same currency. */

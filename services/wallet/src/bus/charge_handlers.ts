@@ -1,6 +1,7 @@
 // The city's own services charge over NATS request/reply (wallet.v1.authorize|capture|void|refund|charge) with the
 // caller's deadline; the payloads are the gRPC messages and the same application code runs. The caller's
-// access token travels in the `Authorization: Bearer` header.
+// access token travels in the `Authorization: Bearer` header. A suspended service is refused as on gRPC: only its
+// voids and refunds are taken (app/callers.ts says why).
 import type { NatsConnection } from '@nats-io/transport-node';
 import { walletReasons, walletRequestSubjects } from '@citypass/contracts';
 import {
@@ -15,7 +16,7 @@ import {
   VoidRequest,
   VoidResponse,
 } from '@citypass/proto/wallet/v1/wallet';
-import type { AccessTokenVerifier } from '@citypass/credential';
+import type { AccessTokenVerifier, WhileSuspended } from '@citypass/credential';
 import { serve, type RequestContext } from '@citypass/platform/bus';
 import { invalidArgument, unauthenticated } from '@citypass/platform/errors';
 import { checkFieldLengths } from '@citypass/platform/field_limits';
@@ -50,9 +51,10 @@ export function serveCharges(
       response: Codec<unknown, R>,
       run: (caller: Caller, message: Q, deadlineMs: number) => Promise<R>,
       verb: Verb = 'charge',
+      whileSuspended: WhileSuspended = 'refused',
     ) =>
     async (payload: Uint8Array, context: RequestContext): Promise<Uint8Array> => {
-      const caller = callerFor(await tokens.verify(bearerOf(context)), [verb]);
+      const caller = callerFor(deps.suspensions, await tokens.verify(bearerOf(context)), [verb], whileSuspended);
       let message: Q;
       try {
         message = request.decode(payload);
@@ -90,13 +92,19 @@ export function serveCharges(
       queue,
       logger,
       maxPayloadBytes,
-      handler: handler(VoidRequest, VoidResponse, (caller, m, deadlineMs) => voidHold(deps, caller, m, deadlineMs)),
+      handler: handler(
+        VoidRequest,
+        VoidResponse,
+        (caller, m, deadlineMs) => voidHold(deps, caller, m, deadlineMs),
+        'charge',
+        'gives_back',
+      ),
     }),
     serve(nc, walletRequestSubjects.refund, {
       queue,
       logger,
       maxPayloadBytes,
-      handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m), 'refund'),
+      handler: handler(RefundRequest, RefundResponse, (caller, m) => refund(deps, caller, m), 'refund', 'gives_back'),
     }),
   ];
   return {

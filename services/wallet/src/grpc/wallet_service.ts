@@ -2,7 +2,8 @@
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
 // is a payer's read of its own account, naming a service an operator's read (`wallet:admin`) of its merchant
 // account: both authenticated with the token here, since the method is open to residents. Operators also read any
-// service's holds and settlement report by naming it (app/account_owner.ts) and the declines (ListDeclines).
+// service's holds and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
+// the risk engine's decisions (GetRiskDecision), as far as their scope reaches (app/operator_scope.ts).
 import { operatorScopes } from '@citypass/contracts';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import {
@@ -17,7 +18,8 @@ import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/pl
 import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 import type { GetBalanceRequest, GetBalanceResponse } from '@citypass/proto/wallet/v1/wallet';
-import { accountOwnerFor, isOperator } from '../app/account_owner.ts';
+import { accountOwnerFor, checkServiceName, isOperator } from '../app/account_owner.ts';
+import { checkCityRead, checkMerchantRead, serviceOfCityList } from '../app/operator_scope.ts';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
@@ -32,6 +34,7 @@ import { getPayerBalance } from '../app/get_payer_balance.ts';
 import { getHold } from '../app/get_hold.ts';
 import { listHolds } from '../app/list_holds.ts';
 import { listDeclines } from '../app/list_declines.ts';
+import { getRiskDecision } from '../app/get_risk_decision.ts';
 import { listStatement } from '../app/list_statement.ts';
 import { reconciliationReport } from '../app/reconciliation_report.ts';
 import { settlementReport } from '../app/settlement_report.ts';
@@ -50,21 +53,34 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
     walletServiceName,
     WalletServiceService,
     {
-      topUp: (request, context) => topUp(deps, callerFor(context.principal, ['topup']), request, context.deadlineMs),
+      topUp: (request, context) =>
+        topUp(deps, callerFor(deps.suspensions, context.principal, ['topup']), request, context.deadlineMs),
       authorize: (request, context) =>
-        authorize(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
+        authorize(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
       capture: (request, context) =>
-        capture(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
-      void: (request, context) => voidHold(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
-      charge: (request, context) => charge(deps, callerFor(context.principal, ['charge']), request, context.deadlineMs),
-      refund: (request, context) => refund(deps, callerFor(context.principal, ['refund']), request),
+        capture(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
+      void: (request, context) =>
+        voidHold(
+          deps,
+          callerFor(deps.suspensions, context.principal, ['charge'], 'gives_back'),
+          request,
+          context.deadlineMs,
+        ),
+      charge: (request, context) =>
+        charge(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
+      refund: (request, context) =>
+        refund(deps, callerFor(deps.suspensions, context.principal, ['refund'], 'gives_back'), request),
       getHold: async (request, context) => ({
-        hold: await getHold(deps, callerFor(context.principal, ['charge', 'read']).service, request.holdId),
+        hold: await getHold(
+          deps,
+          callerFor(deps.suspensions, context.principal, ['charge', 'read']).service,
+          request.holdId,
+        ),
       }),
       listHolds: (request, context) =>
         listHolds(
           deps,
-          accountOwnerFor(context.principal, request.service ?? ''),
+          accountOwnerFor(deps.suspensions, context.principal, request.service ?? ''),
           request.status,
           request.pageSize,
           request.pageToken,
@@ -72,16 +88,18 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       getSettlementReport: (request, context) =>
         settlementReport(
           deps,
-          accountOwnerFor(context.principal, request.service ?? ''),
+          accountOwnerFor(deps.suspensions, context.principal, request.service ?? ''),
           request.date,
           request.currency,
         ),
-      getReconciliationReport: async () => {
+      getReconciliationReport: async (_request, context) => {
+        checkCityRead(context.principal);
         const report = await deps.store.books(reconciliationReport);
         const checks = report.checks.map((check) => ({ ...check, examples: [...check.examples] }));
         return { inOrder: report.ok, checks, checkedAt: new Date(deps.now()) };
       },
-      listDeclines: (request) => listDeclines(deps, request.date),
+      listDeclines: (request, context) => listDeclines(deps, request.date, serviceOfCityList(context.principal)),
+      getRiskDecision: async (request) => ({ decision: await getRiskDecision(deps, request) }),
       getBalance: (request, context) => balance(deps, authenticate, request, context),
       listStatement: async (request, context) =>
         listStatement(
@@ -104,6 +122,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       getSettlementReport: service,
       getReconciliationReport: operator,
       listDeclines: operator,
+      getRiskDecision: operator,
       getBalance: resident,
       listStatement: resident,
     },
@@ -126,8 +145,10 @@ async function balance(
   const token = bearerTokenOf(context.metadata);
   if (token === '') throw unauthenticated(commonReasons.TOKEN_MISSING, 'this read needs a bearer access token');
   const principal = await authenticate(token);
-  if (payer !== '') return getPayerBalance(deps, callerFor(principal, ['read']), payer, request.currency);
+  if (payer !== '')
+    return getPayerBalance(deps, callerFor(deps.suspensions, principal, ['read']), payer, request.currency);
   if (!isOperator(principal))
     throw permissionDenied(commonReasons.SCOPE_MISSING, "a service's balance is read with wallet:admin");
+  checkMerchantRead(principal, checkServiceName(service));
   return getMerchantBalance(deps, service, request.currency);
 }

@@ -18,11 +18,11 @@ export function declineCounts(db: Queryable): DeclineCounts {
         ],
       );
     },
-    async onDay(day, limit) {
+    async onDay(day, limit, service) {
       const result = await db.query<{ service: string; reason: string; count: string }>(
-        `SELECT service, reason, count FROM decline_counts WHERE day = $1::date
+        `SELECT service, reason, count FROM decline_counts WHERE day = $1::date AND ($3 = '' OR service = $3)
          ORDER BY count DESC, service, reason LIMIT $2`,
-        [day, limit],
+        [day, limit, service],
       );
       return result.rows.map((row): DeclineCount => ({ day, ...row, count: BigInt(row.count) }));
     },

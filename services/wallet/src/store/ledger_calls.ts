@@ -17,6 +17,7 @@ import type {
 } from '../app/store.ts';
 import { holdColumns, holdFromRow, type HoldRow } from './holds.ts';
 import { requestHash } from './idempotency.ts';
+import { riskDecisionJson } from './risk_decisions.ts';
 import { asLedgerError } from './ledger_errors.ts';
 import type { Hold } from '@citypass/proto/wallet/v1/wallet';
 
@@ -32,7 +33,11 @@ export type LedgerFunction =
   | 'wallet_authorize_once'
   | 'wallet_capture_once'
   | 'wallet_void_once'
-  | 'wallet_charge_once';
+  | 'wallet_charge_once'
+  | 'wallet_authorize_many'
+  | 'wallet_capture_many'
+  | 'wallet_void_many'
+  | 'wallet_charge_many';
 
 /**
  * `SELECT <columns> FROM fn(p_a => $1, p_b => $2, ...) AS result` (a scalar result is the column `result`); refusals
@@ -42,7 +47,7 @@ export async function callLedger<Row extends object>(
   db: Queryable,
   fn: LedgerFunction,
   columns: string,
-  args: Readonly<Record<`p_${string}`, SqlValue>>,
+  args: Readonly<Record<`p_${string}`, SqlValue | readonly SqlValue[]>>,
 ): Promise<Row[]> {
   const names = Object.keys(args);
   const text = `SELECT ${columns} FROM ${fn}(${names.map((name, index) => `${name} => $${index + 1}`).join(', ')}) AS result`;
@@ -53,21 +58,34 @@ export async function callLedger<Row extends object>(
   }
 }
 
+export type LedgerArgs = Readonly<Record<`p_${string}`, SqlValue>>;
+
+/** Each hot write's arguments, one object literal per function (so its named-argument list never varies). */
+export const oneStatementArgs = {
+  authorize: (call: OneStatementCall, hold: NewHold): LedgerArgs => ({ ...claimArgs(call), ...authorizeArgs(hold) }),
+  capture: (call: OneStatementCall, capture: HoldCapture): LedgerArgs => ({
+    ...claimArgs(call),
+    ...captureArgs(capture),
+  }),
+  void: (call: OneStatementCall, release: HoldVoid): LedgerArgs => ({ ...claimArgs(call), ...voidArgs(release) }),
+  charge: (call: ChargeCall, charge: NewCharge): LedgerArgs => ({
+    ...claimArgs(call),
+    ...capturedEventArgs(call),
+    ...chargeArgs(charge),
+  }),
+};
+
+/** Each hot write on its own: one statement, its own transaction (the store batches them: ledger_batches.ts). */
 export function oneStatementWrites(db: Queryable): OneStatementWrites {
   return {
-    authorize: (call, hold) => once(db, 'wallet_authorize_once', { ...claimArgs(call), ...authorizeArgs(hold) }),
-    capture: (call, capture) => once(db, 'wallet_capture_once', { ...claimArgs(call), ...captureArgs(capture) }),
-    void: (call, release) => once(db, 'wallet_void_once', { ...claimArgs(call), ...voidArgs(release) }),
-    charge: (call, charge) =>
-      once(db, 'wallet_charge_once', { ...claimArgs(call), ...capturedEventArgs(call), ...chargeArgs(charge) }),
+    authorize: (call, hold) => once(db, 'wallet_authorize_once', oneStatementArgs.authorize(call, hold)),
+    capture: (call, capture) => once(db, 'wallet_capture_once', oneStatementArgs.capture(call, capture)),
+    void: (call, release) => once(db, 'wallet_void_once', oneStatementArgs.void(call, release)),
+    charge: (call, charge) => once(db, 'wallet_charge_once', oneStatementArgs.charge(call, charge)),
   };
 }
 
-async function once(
-  db: Queryable,
-  fn: LedgerFunction,
-  args: Readonly<Record<`p_${string}`, SqlValue>>,
-): Promise<Buffer> {
+async function once(db: Queryable, fn: LedgerFunction, args: LedgerArgs): Promise<Buffer> {
   const response = (await callLedger<{ response: Buffer }>(db, fn, 'result AS response', args))[0]?.response;
   if (response === undefined) throw new Error(`${fn} returned nothing`);
   return response;
@@ -118,6 +136,7 @@ function chargeArgs(charge: NewCharge) {
     p_payer: charge.payerShare?.payer ?? null,
     p_payer_amount_minor: charge.payerShare?.amountMinor ?? 0n,
     p_payer_transfer_id: charge.payerShare === undefined ? null : charge.payerTransferId,
+    p_risk_decision: charge.riskDecision === undefined ? null : riskDecisionJson(charge.riskDecision),
   };
 }
 
@@ -139,6 +158,7 @@ function authorizeArgs(hold: NewHold) {
     p_payee: hold.payee ?? null,
     p_payer: hold.payerShare?.payer ?? null,
     p_payer_amount_minor: hold.payerShare?.amountMinor ?? 0n,
+    p_risk_decision: hold.riskDecision === undefined ? null : riskDecisionJson(hold.riskDecision),
   };
 }
 

@@ -7,20 +7,25 @@ import type { LedgerTransaction, WalletStore } from '../app/store.ts';
 import { accountReads, openAccount } from './accounts.ts';
 import { holdReads } from './holds.ts';
 import { declineCounts } from './declines.ts';
+import { riskDecisionStore } from './risk_decisions.ts';
 import { claim, idempotencyReads, record } from './idempotency.ts';
+import { batchedOneStatementWrites, type BatchOptions } from './ledger_batches.ts';
 import { expireDueHolds, oneStatementWrites, refundHold, topUpAccount } from './ledger_calls.ts';
 import { asLedgerError } from './ledger_errors.ts';
 import { inSnapshot } from './reconciliation.ts';
 import { statementReads } from './statements.ts';
 
-export function createWalletStore(pool: Pool): WalletStore {
+/** `batch`: the hot writes go through group commit (ledger_batches.ts); without it each is its own statement. */
+export function createWalletStore(pool: Pool, options: { batch?: BatchOptions } = {}): WalletStore {
   return {
     accounts: accountReads(pool),
     holds: holdReads(pool),
     statements: statementReads(pool),
     idempotency: idempotencyReads(pool),
     declines: declineCounts(pool),
-    oneStatement: oneStatementWrites(pool),
+    riskDecisions: riskDecisionStore(pool),
+    oneStatement:
+      options.batch === undefined ? oneStatementWrites(pool) : batchedOneStatementWrites(pool, options.batch),
     async transaction(work) {
       try {
         return await withTransaction(pool, (client) => work(ledgerTransaction(client)));

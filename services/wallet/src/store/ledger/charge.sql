@@ -4,6 +4,11 @@
 -- statements, settlement reports, refunds and the reconciliation read it as any captured hold. Lock order as in
 -- every ledger function: resident account, merchant account, payer account (last: the hottest row, locked just
 -- before the commit).
+--
+-- The merchant is credited before the hold and the transfer are inserted: their foreign keys then find the
+-- merchant's row already updated by this transaction. Inserted first, each foreign key check took FOR KEY SHARE on
+-- a row that every concurrent charge updates, so PostgreSQL built a MultiXact per check and walked the row's
+-- versions: 7x the CPU of a charge at 16 connections (bench/pg_cost.ts, docs/capacity.md).
 CREATE OR REPLACE FUNCTION wallet_charge(
   p_hold_id uuid, p_service text, p_resident_id uuid, p_credential_id text, p_mandate_nonce text,
   p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz,
@@ -18,6 +23,7 @@ DECLARE
   v_spend record;
   v_resident_after bigint;
   v_merchant_after bigint;
+  v_merchant_after_payer bigint;
   v_payer_after bigint;
   v_hold holds;
 BEGIN
@@ -30,6 +36,14 @@ BEGIN
   v_payer_id := v_accounts.payer_id;
   v_spend := wallet_spend(v_resident, p_credential_id, p_amount_minor, p_now,
                           p_velocity_per_minute, p_daily_limit, p_credential_daily_limit);
+  IF p_amount_minor > 0 THEN
+    UPDATE accounts SET balance_minor = balance_minor + p_amount_minor
+    WHERE id = v_merchant_id RETURNING balance_minor INTO v_merchant_after;
+  END IF;
+  IF v_payer_id IS NOT NULL THEN
+    UPDATE accounts SET balance_minor = balance_minor + p_payer_amount_minor
+    WHERE id = v_merchant_id RETURNING balance_minor INTO v_merchant_after_payer;
+  END IF;
   UPDATE accounts SET balance_minor = balance_minor - p_amount_minor,
                       velocity_window_start = v_spend.velocity_window_start, velocity_count = v_spend.velocity_count,
                       spend_day = v_spend.spend_day, spend_day_minor = v_spend.spend_day_minor
@@ -42,16 +56,12 @@ BEGIN
           p_payee, p_payer, v_payer_id, p_payer_amount_minor, p_payer_amount_minor)
   RETURNING * INTO v_hold;  -- a reused mandate violates holds_mandate_nonce_key: the caller reports it
   IF p_amount_minor > 0 THEN
-    UPDATE accounts SET balance_minor = balance_minor + p_amount_minor
-    WHERE id = v_merchant_id RETURNING balance_minor INTO v_merchant_after;
     INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, currency, amount_minor, hold_id,
                            debit_balance_after_minor, credit_balance_after_minor, reference, created_at)
     VALUES (p_transfer_id, 'capture', v_resident.id, v_merchant_id, p_currency,
             p_amount_minor, p_hold_id, v_resident_after, v_merchant_after, p_reference, p_now);
   END IF;
   IF v_payer_id IS NOT NULL THEN
-    UPDATE accounts SET balance_minor = balance_minor + p_payer_amount_minor
-    WHERE id = v_merchant_id RETURNING balance_minor INTO v_merchant_after;
     -- One statement checks and posts; payer_funds_never_negative holds it in the database as well.
     UPDATE accounts SET balance_minor = balance_minor - p_payer_amount_minor
     WHERE id = v_payer_id AND balance_minor - held_minor >= p_payer_amount_minor
@@ -60,7 +70,7 @@ BEGIN
     INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, currency, amount_minor, hold_id,
                            debit_balance_after_minor, credit_balance_after_minor, reference, created_at)
     VALUES (p_payer_transfer_id, 'capture', v_payer_id, v_merchant_id, p_currency,
-            p_payer_amount_minor, p_hold_id, v_payer_after, v_merchant_after, p_reference, p_now);
+            p_payer_amount_minor, p_hold_id, v_payer_after, v_merchant_after_payer, p_reference, p_now);
   END IF;
   RETURN v_hold;
 END $$;

@@ -1,0 +1,66 @@
+// What bench/pg_cost.ts takes away from the wallet's schema, one thing at a time, to see what each costs the
+// database per charge. Every variant runs on a database of its own; the difference to the baseline is the part's
+// cost. None of these is a schema to run: they remove guarantees on purpose, to price them.
+
+export interface Variant {
+  readonly name: string;
+  /** The part of a charge's cost that the variant removes (its difference to the baseline). */
+  readonly part: string;
+  /** Applied after the wallet's schema. */
+  readonly sql?: string;
+  /** How each charge is sent: its own statement (autocommit), or inside BEGIN ... COMMIT / ROLLBACK. */
+  readonly ending?: 'autocommit' | 'commit' | 'rollback';
+  /** Every worker charges for a merchant of its own: no row shared between concurrent charges. */
+  readonly merchantPerWorker?: boolean;
+  /** The wallet's group commit (store/ledger_batches.ts) with at most this many charges per transaction. */
+  readonly batch?: number;
+}
+
+const foreignKeys = `
+ALTER TABLE holds DROP CONSTRAINT holds_resident_account_id_currency_fkey,
+                  DROP CONSTRAINT holds_merchant_account_id_currency_fkey,
+                  DROP CONSTRAINT holds_payer_account_fkey;
+ALTER TABLE transfers DROP CONSTRAINT transfers_debit_account_id_currency_fkey,
+                      DROP CONSTRAINT transfers_credit_account_id_currency_fkey,
+                      DROP CONSTRAINT transfers_hold_id_fkey;`;
+
+const spendWithoutCredentialRow = `
+CREATE OR REPLACE FUNCTION wallet_spend(
+  p_resident accounts, p_credential_id text, p_amount_minor bigint, p_now timestamptz,
+  p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,
+  OUT velocity_window_start timestamptz, OUT velocity_count integer, OUT spend_day date, OUT spend_day_minor bigint
+) LANGUAGE plpgsql AS $$
+BEGIN
+  spend_day := (p_now AT TIME ZONE 'UTC')::date;
+  velocity_window_start := p_now;
+  velocity_count := 1;
+  spend_day_minor := p_amount_minor;
+END $$;`;
+
+export const variants: readonly Variant[] = [
+  { name: 'baseline', part: '(everything)' },
+  { name: 'explicit_commit', part: '(BEGIN/COMMIT round trips)', ending: 'commit' },
+  { name: 'explicit_rollback', part: 'commit (WAL flush) vs explicit_commit', ending: 'rollback' },
+  { name: 'no_foreign_keys', part: 'foreign key checks (RI triggers)', sql: foreignKeys },
+  {
+    name: 'no_secondary_indexes',
+    part: 'secondary index maintenance',
+    sql: `DROP INDEX holds_pending_by_expiry, holds_by_service, transfers_by_debit, transfers_by_credit,
+                     transfers_by_hold, transfers_one_top_up_per_reference, outbox_unpublished;`,
+  },
+  {
+    name: 'no_outbox_rows',
+    part: 'outbox inserts (2 rows)',
+    sql: `CREATE OR REPLACE FUNCTION wallet_outbox(p_id uuid, p_subject text, p_payload bytea, p_headers jsonb)
+          RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$;`,
+  },
+  {
+    name: 'no_idempotency_row',
+    part: 'idempotency claim (insert)',
+    sql: `CREATE OR REPLACE FUNCTION wallet_claim(p_operation text, p_key text, p_request_hash bytea, p_response bytea)
+          RETURNS bytea LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;`,
+  },
+  { name: 'no_risk_counters', part: 'risk checks (credential_spend upsert)', sql: spendWithoutCredentialRow },
+  { name: 'merchant_per_worker', part: 'the shared merchant row (contention)', merchantPerWorker: true },
+  { name: 'group_commit', part: '(added) concurrent charges committed together, up to 32 a transaction', batch: 32 },
+];

@@ -1,0 +1,39 @@
+// What an operator (`wallet:admin`: admin, finance, auditor; reads only, an operator moves no money) may read in
+// the wallet, from their token's scope (contracts' operator_scope.ts); the one place the wallet decides it.
+//
+// A service's merchant account (its balance, holds and settlement report) belongs to the merchant of its name and
+// to no department; the city's books (the reconciliation report) belong to no one. So a merchant-scoped operator
+// reads their own service's account and only their own service's rows of the declines; a department-scoped one
+// reads nothing here (the ledger is not a department's); an unscoped one reads everything.
+import { operatorAccessOf, scopeRefusal, walletReasons, type OperatorScope } from '@citypass/contracts';
+import { permissionDenied } from '@citypass/platform/errors';
+import type { Principal } from '@citypass/platform/grpc';
+
+/** Refuses the operator's read of `service`'s merchant account unless their scope covers it. */
+export function checkMerchantRead(principal: Principal | undefined, service: string): void {
+  switch (scopeRefusal(operatorAccessOf(principal).scope, { merchant: service })) {
+    case undefined:
+      return;
+    case 'merchant':
+      throw permissionDenied(walletReasons.OPERATOR_OTHER_MERCHANT, "this is another merchant's account");
+    case 'outside':
+      throw permissionDenied(walletReasons.OPERATOR_OUT_OF_SCOPE, "a department's operator reads nothing here");
+  }
+}
+
+/** Refuses a read of the whole city's books to any scoped operator. */
+export function checkCityRead(principal: Principal | undefined): void {
+  if (scopeRefusal(operatorAccessOf(principal).scope, {}) !== undefined)
+    throw permissionDenied(walletReasons.OPERATOR_OUT_OF_SCOPE, "the city's books are read by unscoped operators");
+}
+
+/**
+ * For a read over every service (the declines): the one service the operator's rows are narrowed to, '' for all;
+ * a department-scoped operator is refused.
+ */
+export function serviceOfCityList(principal: Principal | undefined): string {
+  const scope: OperatorScope = operatorAccessOf(principal).scope;
+  if (scope.department !== '')
+    throw permissionDenied(walletReasons.OPERATOR_OUT_OF_SCOPE, "a department's operator reads nothing here");
+  return scope.merchant;
+}

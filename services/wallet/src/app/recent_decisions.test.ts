@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { maxRecentDecisions, RecentDecisions } from './recent_decisions.ts';
+import type { RiskDecisionRecord } from './store.ts';
+
+const record = (decisionId: string) => ({ decisionId }) as unknown as RiskDecisionRecord;
+const keyOf = (key: string, request = 'request') => ({
+  operation: 'shop:authorize',
+  key,
+  request: Buffer.from(request),
+});
+
+test('recent decisions - a repeat of a key with the same request gets the first decision, another request none', () => {
+  const recent = new RecentDecisions();
+  recent.set(keyOf('k1'), record('first'));
+  recent.set(keyOf('k1'), record('second'));
+  assert.equal(recent.get(keyOf('k1'))?.decisionId, 'first');
+  assert.equal(recent.get(keyOf('k1', 'another request')), undefined);
+  assert.equal(recent.get({ ...keyOf('k1'), operation: 'other:authorize' }), undefined);
+});
+
+test('recent decisions - bounded: past the limit the oldest key is forgotten first', () => {
+  const recent = new RecentDecisions();
+  for (let index = 0; index <= maxRecentDecisions; index++) recent.set(keyOf(`k${index}`), record(`d${index}`));
+  assert.equal(recent.get(keyOf('k0')), undefined);
+  assert.equal(recent.get(keyOf('k1'))?.decisionId, 'd1');
+  assert.equal(recent.get(keyOf(`k${maxRecentDecisions}`))?.decisionId, `d${maxRecentDecisions}`);
+});

@@ -1,0 +1,31 @@
+// The risk decisions of the last idempotency keys, in memory: a repeat of a request (a retry after a timeout, an
+// idempotency storm) gets the decision its first call got instead of being scored, and counted, again, so a retry
+// of an approved payment is not refused by the counters its own first call raised. Bounded: the oldest key is
+// forgotten first; a repeat older than that is scored anew (and the ledger still answers it from its first result).
+import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
+
+export const maxRecentDecisions = 10_000;
+
+export class RecentDecisions {
+  readonly #byKey = new Map<string, { readonly request: Uint8Array; readonly record: RiskDecisionRecord }>();
+
+  /** The first decision for this key and the same request; undefined for a new key or another request. */
+  get(key: IdempotencyKey): RiskDecisionRecord | undefined {
+    const held = this.#byKey.get(keyOf(key));
+    return held !== undefined && Buffer.compare(held.request, key.request) === 0 ? held.record : undefined;
+  }
+
+  set(key: IdempotencyKey, record: RiskDecisionRecord): void {
+    const id = keyOf(key);
+    if (this.#byKey.has(id)) return;
+    if (this.#byKey.size >= maxRecentDecisions) {
+      const oldest = this.#byKey.keys().next();
+      if (oldest.done !== true) this.#byKey.delete(oldest.value);
+    }
+    this.#byKey.set(id, { request: key.request, record });
+  }
+}
+
+function keyOf(key: IdempotencyKey): string {
+  return `${key.operation}\u0000${key.key}`;
+}

@@ -1,0 +1,147 @@
+// Risk scoring at authorization (issue 13): one synchronous step between the verified mandate and the ledger's
+// statement, in authorize and charge alike (gRPC and NATS both run them). No I/O and no await: the engine decides
+// from memory. A block rule declines (RISK_BLOCKED), a step-up rule asks the phone to present again with a fresh
+// user verification (STEP_UP_REQUIRED), a score at the decline threshold declines (RISK_DECLINED); the refusal's
+// message names the decision, which is kept in memory and written in a batch (workers/risk_decisions_flush.ts).
+// An approval (or a review, approved to be checked) goes to the ledger with the hold and commits with it.
+//
+// State: the engine records every event it scores (declined attempts too: card testing is made of them), and
+// server.ts replays the decisions of the last 30 days from the database at start (a restart forgets nothing
+// stored). Two wallet instances: the design is routing by resident (resident, device and resident x merchant
+// counters then have one writer, as @citypass/risk assumes). What is done today: every instance writes every
+// decision to the shared database and rebuilds from all of them at start; while running, each instance sees only
+// the calls it served (NATS queue groups and gRPC balancing do not route by resident yet), so per-resident
+// counters undercount across instances until the next start.
+import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
+import { walletReasons } from '@citypass/contracts';
+import { permissionDenied, type DomainError } from '@citypass/platform/errors';
+import type { VerifiedPresentation } from '@citypass/credential';
+import type { Decision, RiskEngine, RiskEvent } from '@citypass/risk';
+import type { Money } from '../domain/money.ts';
+import { walletMetrics } from '../metrics.ts';
+import type { RecentDecisions } from './recent_decisions.ts';
+import type { RefusedDecisions } from './refused_decisions.ts';
+import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
+
+export interface RiskScoring {
+  readonly engine: RiskEngine;
+  /** False (WALLET_RISK=observe): decide, count and store every decision, refuse nothing. */
+  readonly enforce: boolean;
+  /** Declines and step-ups waiting to be written. */
+  readonly refused: RefusedDecisions;
+  /** The last decisions by idempotency key: a repeat gets its first decision and is not counted again. */
+  readonly recent: RecentDecisions;
+}
+
+/** What the wallet knows of one authorization when it scores it. */
+export interface ScoredTerms {
+  readonly holdId: string;
+  readonly service: string;
+  /** The merchant paid: the payee, or else the service. */
+  readonly merchant: string;
+  readonly money: Money;
+  readonly settlesTap: boolean;
+  /** A split (a payer's share) or a payee: a clinic's bill. */
+  readonly clinic: boolean;
+  readonly mandate: VerifiedPresentation;
+  readonly nowMs: number;
+  readonly idempotency: IdempotencyKey;
+}
+
+/** Scores one authorization: its approval to store with the hold, or a refusal thrown. Undefined when scoring is off. */
+export function scoreAuthorization(
+  scoring: RiskScoring | undefined,
+  terms: ScoredTerms,
+): RiskDecisionRecord | undefined {
+  if (scoring === undefined) return undefined;
+  const first = scoring.recent.get(terms.idempotency);
+  if (first !== undefined) {
+    if (first.refusalReason !== '') throw refusal(first);
+    return { ...first, decisionId: randomUUID(), holdId: terms.holdId };
+  }
+  const event = riskEventOf(terms);
+  const decision = scoring.engine.score(event);
+  const refusalReason = scoring.enforce ? refusalOf(decision) : '';
+  const record: RiskDecisionRecord = {
+    decisionId: randomUUID(),
+    holdId: refusalReason === '' ? terms.holdId : undefined,
+    service: terms.service,
+    decision,
+    refusalReason,
+    currency: terms.money.currency,
+    event,
+  };
+  observe(decision, refusalReason);
+  scoring.recent.set(terms.idempotency, record);
+  if (refusalReason === '') return record;
+  scoring.refused.add(record);
+  throw refusal(record);
+}
+
+function riskEventOf(terms: ScoredTerms): RiskEvent {
+  const { mandate } = terms;
+  const channel = terms.settlesTap ? 'gate' : terms.clinic ? 'clinic' : 'shop';
+  return {
+    // A tap's fare is scored as of the tap; anything else as of now.
+    atMs: terms.settlesTap ? mandate.issuedAtMs : terms.nowMs,
+    channel,
+    residentId: mandate.subject,
+    deviceId: mandate.deviceThumbprint,
+    credentialId: mandate.credentialId,
+    deviceBoundAtMs: mandate.credentialIssuedAtMs,
+    merchantId: terms.merchant,
+    // Thresholds and amount z-scores: fares and clinics by their category, any other merchant on its own.
+    category: channel === 'gate' ? 'fare' : channel === 'clinic' ? 'clinic' : terms.merchant,
+    amountMinor: terms.money.amountMinor,
+    // The wallet knows no place or station for a payment (transit's taps are not consumed yet).
+    place: null,
+    stationId: null,
+    concession: mandate.concession,
+    maxFareMinor: null,
+    // The mandate verifier already refused revoked credentials, replays and foreign device keys.
+    credentialRevoked: false,
+    presentationReplayed: false,
+    deviceKeyMatches: true,
+    merchantCapabilityEnabled: true,
+    clinicLine: null,
+  };
+}
+
+/** The wallet reason a caller receives for `decision`; '' for an approval (or a review). */
+export function refusalOf(decision: Decision): string {
+  switch (decision.outcome) {
+    case 'approve':
+    case 'review':
+      return '';
+    case 'step_up':
+      return walletReasons.STEP_UP_REQUIRED;
+    case 'decline':
+      return decision.stage === 'block' ? walletReasons.RISK_BLOCKED : walletReasons.RISK_DECLINED;
+  }
+}
+
+/** The refusal a caller receives: the stable reason, and the decision an operator can look up. */
+function refusal({ decision, decisionId, refusalReason }: RiskDecisionRecord): DomainError {
+  const rule = decision.reasons[0]?.ruleId ?? 'score';
+  const because = `rule ${rule}, risk decision ${decisionId}`;
+  return permissionDenied(
+    refusalReason,
+    decision.outcome === 'step_up'
+      ? `present again with a fresh user verification on the phone (${because})`
+      : `declined by the risk rules (${because})`,
+  );
+}
+
+function observe(decision: Decision, refusalReason: string): void {
+  // The deciding rule (block, allow, step-up) or the score's strongest; 'none' for a clean score.
+  const rule = decision.reasons[0]?.ruleId ?? 'none';
+  walletMetrics.riskDecisions.add(1, { outcome: decision.outcome, stage: decision.stage, rule });
+  for (const reason of decision.reasons) walletMetrics.riskRuleMatches.add(1, { rule: reason.ruleId });
+  trace.getActiveSpan()?.setAttributes({
+    'citypass.risk.outcome': decision.outcome,
+    'citypass.risk.score': decision.score ?? -1,
+    'citypass.risk.rule_set': decision.ruleSetVersion,
+    ...(refusalReason === '' ? {} : { 'citypass.risk.refusal': refusalReason }),
+  });
+}

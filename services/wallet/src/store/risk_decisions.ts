@@ -1,0 +1,128 @@
+// Risk decisions as rows of risk_decisions and as typed values, once. A row goes to the database as one JSON object
+// keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decision.sql), and the
+// scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start.
+import type { Queryable } from '@citypass/platform/pg';
+import { channels, outcomes, type Channel, type Decision, type RiskEvent, type Stage } from '@citypass/risk';
+
+const stages: readonly Stage[] = ['block', 'allow', 'step_up', 'score'];
+import type { RiskDecisionRecord, RiskDecisionStore } from '../app/store.ts';
+
+type EventJson = Omit<RiskEvent, 'amountMinor' | 'maxFareMinor'> & {
+  readonly amountMinor: string;
+  readonly maxFareMinor: string | null;
+};
+
+interface RiskDecisionRow {
+  readonly decision_id: string;
+  readonly hold_id: string | null;
+  readonly service: string;
+  readonly merchant: string;
+  readonly resident_id: string;
+  readonly outcome: string;
+  readonly stage: string;
+  readonly score: number | null;
+  readonly reasons: Decision['reasons'];
+  readonly rule_set_version: string;
+  readonly refusal_reason: string;
+  readonly rule_reason: string;
+  readonly explanation: string;
+  readonly currency: string;
+  readonly amount_minor: string;
+  readonly event: EventJson;
+  readonly decided_at: string | Date;
+}
+
+/** The row as the JSON object record_risk_decision.sql and addRefused insert. */
+export function riskDecisionJson(record: RiskDecisionRecord): string {
+  const { decision, event } = record;
+  const row: RiskDecisionRow = {
+    decision_id: record.decisionId,
+    hold_id: record.holdId ?? null,
+    service: record.service,
+    merchant: event.merchantId,
+    resident_id: event.residentId,
+    outcome: decision.outcome,
+    stage: decision.stage,
+    score: decision.score,
+    reasons: decision.reasons,
+    rule_set_version: decision.ruleSetVersion,
+    refusal_reason: record.refusalReason,
+    rule_reason: decision.reason ?? '',
+    explanation: decision.explanation,
+    currency: record.currency,
+    amount_minor: event.amountMinor.toString(),
+    event: eventToJson(event),
+    decided_at: new Date(event.atMs).toISOString(),
+  };
+  return JSON.stringify(row);
+}
+
+export function riskDecisionStore(db: Queryable): RiskDecisionStore {
+  return {
+    async addRefused(records) {
+      if (records.length === 0) return;
+      await db.query(
+        `INSERT INTO risk_decisions SELECT * FROM jsonb_populate_recordset(NULL::risk_decisions, $1::jsonb)
+         ON CONFLICT (decision_id) DO NOTHING`,
+        [`[${records.map(riskDecisionJson).join(',')}]`],
+      );
+    },
+    async find(key) {
+      const [column, id] = 'holdId' in key ? ['hold_id', key.holdId] : ['decision_id', key.decisionId];
+      const result = await db.query<RiskDecisionRow>(`SELECT * FROM risk_decisions WHERE ${column} = $1::uuid`, [id]);
+      const row = result.rows[0];
+      return row === undefined ? undefined : recordFromRow(row);
+    },
+    async eventsSince(since, limit) {
+      const result = await db.query<{ event: EventJson }>(
+        `SELECT event FROM (
+           SELECT event, decided_at, decision_id FROM risk_decisions WHERE decided_at >= $1
+           ORDER BY decided_at DESC, decision_id DESC LIMIT $2
+         ) newest ORDER BY decided_at, decision_id`,
+        [since, limit],
+      );
+      return result.rows.map((row) => eventFromJson(row.event));
+    },
+  };
+}
+
+function recordFromRow(row: RiskDecisionRow): RiskDecisionRecord {
+  const decision: Decision = {
+    outcome: oneOf(outcomes, row.outcome),
+    stage: oneOf(stages, row.stage),
+    score: row.score,
+    reasons: row.reasons,
+    ruleSetVersion: row.rule_set_version,
+    reason: row.rule_reason === '' ? null : row.rule_reason,
+    explanation: row.explanation,
+  };
+  return {
+    decisionId: row.decision_id,
+    holdId: row.hold_id ?? undefined,
+    service: row.service,
+    decision,
+    refusalReason: row.refusal_reason,
+    currency: row.currency.trim(),
+    event: eventFromJson(row.event),
+  };
+}
+
+function eventToJson(event: RiskEvent): EventJson {
+  return { ...event, amountMinor: event.amountMinor.toString(), maxFareMinor: event.maxFareMinor?.toString() ?? null };
+}
+
+function eventFromJson(json: EventJson): RiskEvent {
+  const channel: Channel = oneOf(channels, json.channel);
+  return {
+    ...json,
+    channel,
+    amountMinor: BigInt(json.amountMinor),
+    maxFareMinor: json.maxFareMinor === null ? null : BigInt(json.maxFareMinor),
+  };
+}
+
+function oneOf<const T extends string>(values: readonly T[], value: string): T {
+  const found = values.find((each) => each === value);
+  if (found === undefined) throw new Error(`risk_decisions holds an unknown value "${value}"`);
+  return found;
+}

@@ -1,0 +1,233 @@
+// The ledger's hot writes under group commit (store/ledger_batches.ts), against real PostgreSQL: concurrent
+// charges across and within accounts share transactions, one refused item is refused alone, repeats of a key in
+// one batch answer the first response, and the books reconcile after every mix.
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { walletEventSubjects, walletReasons } from '@citypass/contracts';
+import { DomainError } from '@citypass/platform/errors';
+import { minorUnits } from '@citypass/platform/money';
+import { createPool, type Pool } from '@citypass/platform/pg';
+import { refusalOf, testPostgres, type TestDatabase } from '@citypass/platform/testing';
+import type { ChargeCall, NewCharge, OneStatementCall, WalletStore } from '../src/app/store.ts';
+import { reconciliationReport } from '../src/app/reconciliation_report.ts';
+import { ledgerBooks } from '../src/store/reconciliation.ts';
+import { prepareSchema } from '../src/store/schema.ts';
+import { createWalletStore } from '../src/store/wallet_store.ts';
+
+let database: TestDatabase;
+let pool: Pool;
+let store: WalletStore;
+const batches: { size: number; kind: string }[] = [];
+const risk = { authorizationsPerMinute: 1_000_000, dailyLimitMinor: 10n ** 12n, credentialDailyLimitMinor: 10n ** 12n };
+
+before(async () => {
+  database = await testPostgres();
+  pool = createPool(database.url, { max: 8 });
+  await prepareSchema(pool);
+  store = createWalletStore(pool, { batch: { maxBatch: 16, onBatch: (size, kind) => batches.push({ size, kind }) } });
+  await store.transaction(async (tx) => {
+    await tx.openAccount('float', 'city', 'EUR');
+    await tx.openAccount('merchant', 'shop', 'EUR');
+  });
+});
+after(async () => {
+  await pool.end();
+  await database.drop();
+});
+
+async function resident(balanceMinor: bigint): Promise<string> {
+  const residentId = randomUUID();
+  await store.transaction((tx) =>
+    tx.topUp({
+      transferId: randomUUID(),
+      to: { residentId },
+      amount: { amountMinor: minorUnits(balanceMinor), currency: 'EUR' },
+      reference: `fund-${residentId}`,
+      now: new Date(),
+    }),
+  );
+  return residentId;
+}
+
+const event = (type: string) => ({ id: randomUUID(), type, source: 'wallet', payload: randomBytes(32) });
+
+function claimOf(request: Buffer = randomBytes(16)): OneStatementCall {
+  const key = randomBytes(12).toString('hex');
+  return {
+    operation: 'shop:authorize',
+    key,
+    request,
+    response: randomBytes(24),
+    event: event(walletEventSubjects.holdAuthorized),
+  };
+}
+
+function charge(residentId: string, amountMinor: bigint): [ChargeCall, NewCharge] {
+  const call = { ...claimOf(), capturedEvent: event(walletEventSubjects.holdCaptured) };
+  return [
+    call,
+    {
+      holdId: randomUUID(),
+      service: 'shop',
+      residentId,
+      credentialId: `credential-${residentId}`,
+      mandateNonce: randomBytes(12).toString('base64url'),
+      amount: { amountMinor: minorUnits(amountMinor), currency: 'EUR' },
+      reference: '',
+      createdAt: new Date(),
+      risk,
+      payee: undefined,
+      payerShare: undefined,
+      transferId: randomUUID(),
+      payerTransferId: randomUUID(),
+    },
+  ];
+}
+
+async function balanceOf(kind: string, owner: string): Promise<bigint> {
+  const { rows } = await pool.query<{ balance_minor: string }>(
+    'SELECT balance_minor FROM accounts WHERE kind = $1 AND owner = $2',
+    [kind, owner],
+  );
+  return BigInt(rows[0]?.balance_minor ?? 'NaN');
+}
+
+async function assertBooksBalance(): Promise<void> {
+  const report = await reconciliationReport(ledgerBooks(pool));
+  assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
+}
+
+test('group commit - concurrent charges across and within accounts share commits, each posted once', async () => {
+  batches.length = 0;
+  const merchantBefore = await balanceOf('merchant', 'shop');
+  const residents = await Promise.all(Array.from({ length: 6 }, () => resident(100n)));
+  const results = await Promise.all(
+    residents.flatMap((residentId) =>
+      Array.from({ length: 8 }, () => store.oneStatement.charge(...charge(residentId, 7n))),
+    ),
+  );
+  assert.equal(results.length, 48);
+  const sizes = batches.filter((batch) => batch.kind === 'charge').map((batch) => batch.size);
+  assert.equal(
+    sizes.reduce((sum, size) => sum + size, 0),
+    48,
+  );
+  assert.ok(Math.max(...sizes) > 1 && sizes.length < 48, `batches: ${sizes.join(',')}`);
+  for (const residentId of residents) assert.equal(await balanceOf('resident', residentId), 100n - 56n);
+  assert.equal((await balanceOf('merchant', 'shop')) - merchantBefore, 48n * 7n);
+  await assertBooksBalance();
+});
+
+test('group commit - one account charged past its balance within one batch approves only what it holds', async () => {
+  const residentId = await resident(50n);
+  const outcomes = await Promise.all(
+    Array.from({ length: 12 }, () =>
+      store.oneStatement.charge(...charge(residentId, 5n)).then(
+        () => 'OK',
+        (error: unknown) => (error instanceof DomainError ? `${error.kind} ${error.reason}` : String(error)),
+      ),
+    ),
+  );
+  const refused = `failed_precondition ${walletReasons.INSUFFICIENT_FUNDS}`;
+  assert.deepEqual(outcomes.toSorted(), [...Array.from({ length: 10 }, () => 'OK'), refused, refused].toSorted());
+  assert.equal(await balanceOf('resident', residentId), 0n);
+  await assertBooksBalance();
+});
+
+test('group commit - a charge without funds in the middle of a batch is refused alone, leaving no rows', async () => {
+  batches.length = 0;
+  const rich = await Promise.all(Array.from({ length: 4 }, () => resident(1_000n)));
+  const poor = await resident(5n);
+  const calls = [charge(rich[0] ?? '', 10n), charge(rich[1] ?? '', 10n), charge(poor, 10n)];
+  calls.push(charge(rich[2] ?? '', 10n), charge(rich[3] ?? '', 10n));
+  const outcomes = calls.map(([call, charged]) => store.oneStatement.charge(call, charged));
+  assert.deepEqual(await refusalOf(outcomes[2] as Promise<Buffer>), {
+    kind: 'failed_precondition',
+    reason: walletReasons.INSUFFICIENT_FUNDS,
+  });
+  const answered = await Promise.all(outcomes.filter((_, index) => index !== 2));
+  assert.deepEqual(
+    answered.map((response) => response.toString('hex')),
+    calls.filter((_, index) => index !== 2).map(([call]) => Buffer.from(call.response).toString('hex')),
+  );
+  assert.deepEqual(
+    batches.map((batch) => batch.size),
+    [5],
+  );
+  const [poorCall] = calls[2] ?? [];
+  const keys = await pool.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [poorCall?.key]);
+  const events = await pool.query('SELECT 1 FROM outbox WHERE id = ANY($1::uuid[])', [
+    [poorCall?.event.id, poorCall?.capturedEvent.id].filter((id) => id !== undefined),
+  ]);
+  assert.equal(keys.rowCount, 0, 'the refused charge claimed no key: it may be retried');
+  assert.equal(events.rowCount, 0);
+  assert.equal(await balanceOf('resident', poor), 5n);
+  for (const residentId of rich) assert.equal(await balanceOf('resident', residentId), 990n);
+  await assertBooksBalance();
+});
+
+test('group commit - repeats of one key in one batch answer the first response; another request under it is refused', async () => {
+  batches.length = 0;
+  const residentId = await resident(100n);
+  const [call, charged] = charge(residentId, 30n);
+  const reused: ChargeCall = { ...call, request: randomBytes(16) };
+  const repeats = [store.oneStatement.charge(call, charged), store.oneStatement.charge(call, charged)];
+  const refused = refusalOf(store.oneStatement.charge(reused, { ...charged, holdId: randomUUID() }));
+  repeats.push(store.oneStatement.charge(call, charged));
+  for (const response of await Promise.all(repeats)) assert.deepEqual(response, Buffer.from(call.response));
+  assert.deepEqual(await refused, { kind: 'already_exists', reason: walletReasons.IDEMPOTENCY_KEY_REUSED });
+  assert.deepEqual(
+    batches.map((batch) => batch.size),
+    [4],
+  );
+  const holds = await pool.query('SELECT 1 FROM holds WHERE resident_id = $1', [residentId]);
+  assert.equal(holds.rowCount, 1);
+  assert.equal(await balanceOf('resident', residentId), 70n);
+  await assertBooksBalance();
+});
+
+test('group commit - authorizations, captures and voids batch by kind and keep the books', async () => {
+  const residents = await Promise.all(Array.from({ length: 6 }, () => resident(100n)));
+  const holds = residents.map((residentId) => ({
+    holdId: randomUUID(),
+    service: 'shop',
+    residentId,
+    credentialId: `credential-${residentId}`,
+    mandateNonce: randomBytes(12).toString('base64url'),
+    amount: { amountMinor: minorUnits(40n), currency: 'EUR' },
+    reference: '',
+    createdAt: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+    risk,
+    payee: undefined,
+    payerShare: undefined,
+  }));
+  await Promise.all(holds.map((hold) => store.oneStatement.authorize(claimOf(), hold)));
+  const now = new Date();
+  await Promise.all(
+    holds.map((hold, index) =>
+      index % 2 === 0
+        ? store.oneStatement.capture(
+            { ...claimOf(), operation: 'shop:capture', event: event(walletEventSubjects.holdCaptured) },
+            {
+              holdId: hold.holdId,
+              service: 'shop',
+              amountMinor: minorUnits(25n),
+              transferId: randomUUID(),
+              payerAmountMinor: minorUnits(0n),
+              payerTransferId: randomUUID(),
+              now,
+            },
+          )
+        : store.oneStatement.void(
+            { ...claimOf(), operation: 'shop:void', event: event(walletEventSubjects.holdVoided) },
+            { holdId: hold.holdId, service: 'shop', now },
+          ),
+    ),
+  );
+  for (const [index, residentId] of residents.entries())
+    assert.equal(await balanceOf('resident', residentId), index % 2 === 0 ? 75n : 100n);
+  assert.ok(batches.some((batch) => batch.kind === 'authorize' && batch.size > 1));
+  await assertBooksBalance();
+});

@@ -1,0 +1,211 @@
+// The risk engine inside the wallet's authorize and charge (gRPC and NATS): an approval is stored with its hold, a
+// block rule, a step-up and a score decline reach the caller with their own reason and move no money, every
+// decision is explained by GetRiskDecision (operators only), and a restart rebuilds the engine's counters.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { operatorScopes, resources, walletRequestSubjects } from '@citypass/contracts';
+import { request } from '@citypass/platform/bus';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { DomainError } from '@citypass/platform/errors';
+import { outcomeOf } from '@citypass/platform/testing';
+import { ChargeRequest, WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
+import { defaultRuleSet } from '@citypass/risk';
+import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
+
+let h: WalletHarness;
+let operator: PromiseClient<typeof WalletServiceService>;
+let nc: NatsConnection;
+before(async () => {
+  h = await startWalletHarness({ WALLET_COUNTS_FLUSH_MS: '50', WALLET_RISK_BLOCK_LIST: 'merchant:blocked-shop' });
+  const response = await h.identity.clientCredentialsToken(
+    'operator',
+    h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    resources.wallet,
+    operatorScopes.wallet,
+  );
+  assert.equal(response.status, 200);
+  const token = ((await response.json()) as { access_token: string }).access_token;
+  operator = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(token) });
+  nc = await connect({ servers: h.identity.nats.url });
+});
+after(async () => {
+  await nc.close();
+  operator.close();
+  await h.stop();
+});
+
+const key = (): string => randomBytes(12).toString('hex');
+const eur = (amountMinor: bigint): { amountMinor: bigint; currency: string } => ({ amountMinor, currency: 'EUR' });
+const chargeOf = (shop: ServiceClient, phone: Phone, amountMinor: bigint) =>
+  shop.wallet.charge({
+    idempotencyKey: key(),
+    amount: eur(amountMinor),
+    presentation: phone.present(shop.name),
+    reference: '',
+    settlesTap: false,
+  });
+
+async function balanceOf(phone: Phone): Promise<string | undefined> {
+  const result = await h.db.query<{ balance_minor: string }>(
+    "SELECT balance_minor FROM accounts WHERE kind = 'resident' AND owner = $1",
+    [phone.residentId],
+  );
+  return result.rows[0]?.balance_minor;
+}
+
+async function holdsOf(phone: Phone): Promise<number> {
+  const result = await h.db.query('SELECT 1 FROM holds WHERE resident_id = $1', [phone.residentId]);
+  return result.rowCount ?? 0;
+}
+
+/** The refusal of `call`, which must be `kind` with `reason`. */
+async function refusalOf(call: Promise<unknown>, kind: string, reason: string): Promise<DomainError> {
+  const error = await call.then(
+    () => assert.fail('the call succeeded'),
+    (caught: unknown) => caught,
+  );
+  assert.ok(error instanceof DomainError, String(error));
+  assert.equal(`${error.kind}:${error.reason}`, `${kind}:${reason}`);
+  return error;
+}
+
+/** The decision id a refusal names (its message), and the decision once the batch writer has stored it. */
+async function refusedDecision(error: DomainError): Promise<RiskDecision> {
+  const decisionId = /risk decision ([0-9a-f-]{36})/.exec(error.message)?.[1] ?? '';
+  assert.notEqual(decisionId, '', 'the refusal names its decision');
+  let decision: RiskDecision | undefined;
+  await waitFor(async () => {
+    decision = (await operator.getRiskDecision({ decisionId, holdId: '' }).catch(() => ({ decision: undefined })))
+      .decision;
+    return decision !== undefined;
+  }, 'the refused decision stored');
+  assert.ok(decision);
+  return decision;
+}
+
+test('risk - a normal charge is approved and its decision is stored with the hold', async () => {
+  const shop = await h.service('grocer');
+  const phone = await h.resident();
+  await h.topUp(phone, 10_000n);
+  const { hold } = await chargeOf(shop, phone, 250n);
+  const { decision } = await operator.getRiskDecision({ decisionId: '', holdId: hold?.holdId ?? '' });
+  assert.ok(decision);
+  assert.equal(decision.holdId, hold?.holdId);
+  assert.equal(decision.outcome, 'approve');
+  assert.equal(decision.stage, 'score');
+  assert.equal(decision.refusalReason, '');
+  assert.equal(decision.ruleSetVersion, defaultRuleSet.version);
+  assert.equal(decision.residentId, phone.residentId);
+  assert.deepEqual(decision.amount, eur(250n));
+  // A credential issued moments ago: the new-device rule adds its points, and its feature value is kept.
+  assert.equal(decision.score, 30);
+  assert.deepEqual(
+    decision.reasons.map((reason) => [reason.ruleId, reason.ruleVersion, reason.points, reason.features]),
+    [['new_device', 1, 30, { device_age_days: 0 }]],
+  );
+  assert.equal(await balanceOf(phone), '9750');
+});
+
+test('risk - a block rule declines RISK_BLOCKED with no score and moves nothing', async () => {
+  const blocked = await h.service('blocked-shop');
+  const phone = await h.resident();
+  await h.topUp(phone, 10_000n);
+  const error = await refusalOf(chargeOf(blocked, phone, 250n), 'permission_denied', 'RISK_BLOCKED');
+  assert.equal(await balanceOf(phone), '10000');
+  assert.equal(await holdsOf(phone), 0);
+  const decision = await refusedDecision(error);
+  assert.equal(decision.outcome, 'decline');
+  assert.equal(decision.stage, 'block');
+  assert.equal(decision.score, undefined);
+  assert.equal(decision.refusalReason, 'RISK_BLOCKED');
+  assert.equal(decision.ruleReason, 'MERCHANT_BLOCKED');
+  assert.equal(decision.holdId, '');
+  assert.deepEqual(decision.reasons[0]?.features, { merchant_blocked: 1 });
+});
+
+test('risk - an unusual amount on a new phone steps up (over NATS), a far larger one declines by score', async () => {
+  const bakery = await h.service('bakery');
+  const regular = await h.resident();
+  await h.topUp(regular, 10_000n);
+  // The bakery's usual amounts: 100 and 200 (the engine's z-score is on log amounts per merchant).
+  await chargeOf(bakery, regular, 100n);
+  await chargeOf(bakery, regular, 200n);
+
+  const stepped = await h.resident();
+  await h.topUp(stepped, 10_000n);
+  const charge = ChargeRequest.encode({
+    idempotencyKey: key(),
+    amount: eur(333n),
+    presentation: stepped.present('bakery'),
+    reference: '',
+    settlesTap: false,
+  }).finish();
+  const headers = { Authorization: `Bearer ${bakery.token}` };
+  const steppedUp = await refusalOf(
+    request(nc, walletRequestSubjects.charge, charge, { deadlineMs: Date.now() + 5_000, headers }),
+    'permission_denied',
+    'STEP_UP_REQUIRED',
+  );
+  assert.equal(await balanceOf(stepped), '10000');
+  const stepUp = await refusedDecision(steppedUp);
+  assert.equal(stepUp.outcome, 'step_up');
+  assert.equal(stepUp.ruleReason, 'NEW_DEVICE_UNUSUAL_AMOUNT');
+  assert.equal(stepUp.reasons[0]?.ruleId, 'new_device_unusual_amount');
+  assert.equal(stepUp.score, 45, 'new_device 30 + new_merchant_large 15: under the decline threshold');
+
+  const declined = await h.resident();
+  await h.topUp(declined, 10_000n);
+  const error = await refusalOf(chargeOf(bakery, declined, 5_000n), 'permission_denied', 'RISK_DECLINED');
+  assert.equal(await balanceOf(declined), '10000');
+  assert.equal(await holdsOf(declined), 0);
+  const decision = await refusedDecision(error);
+  assert.equal(decision.outcome, 'decline');
+  assert.equal(decision.stage, 'score');
+  assert.equal(decision.ruleReason, 'RISK_SCORE_DECLINE');
+  assert.ok((decision.score ?? 0) >= 75, `score ${decision.score} at or above the decline threshold`);
+  assert.deepEqual(
+    decision.reasons.map((reason) => reason.ruleId),
+    ['new_device', 'unusual_amount', 'very_unusual_amount'],
+  );
+});
+
+test('risk - a restart rebuilds the counters from the stored decisions', async () => {
+  const kiosk = await h.service('kiosk');
+  const phone = await h.resident();
+  await h.topUp(phone, 10_000n);
+  for (let index = 0; index < 3; index++) await chargeOf(kiosk, phone, 100n);
+  await h.restartWallet();
+  const { hold } = await chargeOf(kiosk, phone, 100n);
+  const { decision } = await operator.getRiskDecision({ decisionId: '', holdId: hold?.holdId ?? '' });
+  assert.ok(decision);
+  const burst = decision.reasons.find((reason) => reason.ruleId === 'burst');
+  assert.deepEqual(burst?.features, { recent_events_10min: 3 }, 'the three charges before the restart still count');
+  assert.equal(decision.outcome, 'approve');
+});
+
+test('risk - GetRiskDecision needs one UUID, finds only what exists and is for operators only', async () => {
+  const shop = await h.service('reader-shop');
+  const unknown = '00000000-0000-4000-8000-000000000000';
+  assert.equal(
+    await outcomeOf(operator.getRiskDecision({ decisionId: '', holdId: '' })),
+    'invalid_argument:RISK_DECISION_ID_INVALID',
+  );
+  assert.equal(
+    await outcomeOf(operator.getRiskDecision({ decisionId: unknown, holdId: unknown })),
+    'invalid_argument:RISK_DECISION_ID_INVALID',
+  );
+  assert.equal(
+    await outcomeOf(operator.getRiskDecision({ decisionId: 'not-a-uuid', holdId: '' })),
+    'invalid_argument:RISK_DECISION_ID_INVALID',
+  );
+  assert.equal(
+    await outcomeOf(operator.getRiskDecision({ decisionId: unknown, holdId: '' })),
+    'not_found:RISK_DECISION_NOT_FOUND',
+  );
+  assert.equal(
+    await outcomeOf(shop.wallet.getRiskDecision({ decisionId: unknown, holdId: '' })),
+    'permission_denied:SCOPE_MISSING',
+  );
+});
