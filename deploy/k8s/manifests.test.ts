@@ -1028,6 +1028,8 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       TRANSIT_SETTLE_INTERVAL_MS: '250',
       TRANSIT_SETTLE_CONCURRENCY: '8',
       TRANSIT_OUTBOX_POLL_MS: '100',
+      TRANSIT_ROLE: 'all',
+      TRANSIT_NICE: '0',
       LOG_LEVEL: 'info',
     },
     secretKeys: ['NATS_URL', 'TRANSIT_CLIENT_SECRET', 'TRANSIT_DATABASE_URL'],

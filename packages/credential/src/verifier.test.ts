@@ -64,6 +64,7 @@ test('verifier - a fresh presentation verifies to the credential and presentatio
     expiresAtMs: nowMs + 45_000,
     amountCap: { amountMinor: 1250n, currency: 'EUR' },
     credentialExpiresAtMs: nowMs + 365 * 24 * 3600 * 1000,
+    credentialIssuedAtMs: nowMs - 24 * 3600 * 1000,
   });
   assert.match(verified.deviceThumbprint, /^[A-Za-z0-9_-]{43}$/);
   const plain = await fixture.verifier.verify(fixture.present({ counter: 8 }), { audience });

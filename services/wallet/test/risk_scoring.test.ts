@@ -18,7 +18,11 @@ let h: WalletHarness;
 let operator: PromiseClient<typeof WalletServiceService>;
 let nc: NatsConnection;
 before(async () => {
-  h = await startWalletHarness({ WALLET_COUNTS_FLUSH_MS: '50', WALLET_RISK_BLOCK_LIST: 'merchant:blocked-shop' });
+  h = await startWalletHarness({
+    WALLET_COUNTS_FLUSH_MS: '50',
+    WALLET_RISK: 'on',
+    WALLET_RISK_BLOCK_LIST: 'merchant:blocked-shop',
+  });
   const response = await h.identity.clientCredentialsToken(
     'operator',
     h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,

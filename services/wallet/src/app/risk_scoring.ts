@@ -26,7 +26,10 @@ import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
 
 export interface RiskScoring {
   readonly engine: RiskEngine;
-  /** False (WALLET_RISK=observe): decide, count and store every decision, refuse nothing. */
+  /**
+   * False (WALLET_RISK=observe): decide, count and store every decision, and refuse only what an operator's block
+   * list names (configured, not learned); step-ups and score declines are recorded as what would have been refused.
+   */
   readonly enforce: boolean;
   /** Declines and step-ups waiting to be written. */
   readonly refused: RefusedDecisions;
@@ -62,7 +65,7 @@ export function scoreAuthorization(
   }
   const event = riskEventOf(terms);
   const decision = scoring.engine.score(event);
-  const refusalReason = scoring.enforce ? refusalOf(decision) : '';
+  const refusalReason = scoring.enforce || decision.stage === 'block' ? refusalOf(decision) : '';
   const record: RiskDecisionRecord = {
     decisionId: randomUUID(),
     holdId: refusalReason === '' ? terms.holdId : undefined,
