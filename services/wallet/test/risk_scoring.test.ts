@@ -161,8 +161,10 @@ test('risk - an unusual amount on a new phone steps up (over NATS), a far larger
   const stepUp = await refusedDecision(steppedUp);
   assert.equal(stepUp.outcome, 'step_up');
   assert.equal(stepUp.ruleReason, 'NEW_DEVICE_UNUSUAL_AMOUNT');
-  assert.equal(stepUp.reasons[0]?.ruleId, 'new_device_unusual_amount');
-  assert.deepEqual(stepUp.reasons[0]?.features.device_switched, 1);
+  const [stepUpRule] = stepUp.reasons;
+  assert.ok(stepUpRule);
+  assert.equal(stepUpRule.ruleId, 'new_device_unusual_amount');
+  assert.equal(stepUpRule.features.device_switched, 1, 'the resident paid from another phone before');
   assert.equal(stepUp.score, 45, 'new_device 30 + new_merchant_large 15: under the decline threshold');
 
   // The same far larger amount: from a first phone it is only unusual (approved); from a switched one it declines.
