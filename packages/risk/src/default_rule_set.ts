@@ -9,7 +9,8 @@
 // (a thief binds a new phone to a known resident; every enrolled resident's first phone is new). A merchant's
 // share of residents new to it counts only from its second day (on its first, all are new) and, for a rush, with
 // at least 20 residents today (the smallest compromised-shop rush the rule caught in the tuning days had 37). An
-// amount's z-score counts only once its category has minAmountSamples payments (state.ts).
+// amount's z-score counts only once its category has minAmountSamples payments, and divides by at least
+// minAmountSpread (state.ts): a shop with one price would make any other amount "far above usual".
 import type { Condition, Rule, RuleSet } from './rule_set.ts';
 
 /** The fastest a rider can get between two taps on the metro, with room to spare (km/h, straight line). */

@@ -116,7 +116,7 @@ test('engine - step-up: a new phone with an unusual amount; never at a gate', ()
   const engine = warmEngine();
   engine.score(event({ atMs: startMs - 60_000 }));
   const newPhone = { deviceId: 'device-new', deviceBoundAtMs: startMs - 3_600_000 };
-  const stepUp = engine.score(event({ ...newPhone, amountMinor: 2_600n }));
+  const stepUp = engine.score(event({ ...newPhone, amountMinor: 3_000n }));
   assert.equal(stepUp.outcome, 'step_up');
   assert.equal(stepUp.reason, 'NEW_DEVICE_UNUSUAL_AMOUNT');
   assert.ok((firstReasonFeatures(stepUp).amount_zscore ?? 0) > 1.5);

@@ -20,6 +20,13 @@ export const maxDevicesPerResident = 8;
  * shop's second sale would be "unusual"). Chosen on the tuning days of the seeded city (see the rule set's notes).
  */
 export const minAmountSamples = 30;
+/**
+ * The least spread of log amounts a z-score divides by: a category whose amounts hardly vary (one price, a fixed
+ * fee) would make any other amount "far above usual" (a shop that took 60 payments of 0.70 would find 1.00 eleven
+ * deviations away). 0.25 is amounts within about a quarter of each other; the tightest category of the tuning
+ * days (cafes) spreads 0.30.
+ */
+export const minAmountSpread = 0.25;
 const recentWindowMs = 600_000;
 /** minutes_since_last_event for a resident with no event yet: thirty days. */
 const noEventMinutes = 43_200;
@@ -73,7 +80,8 @@ export class RiskState {
     out[f.fare_within_maximum] = event.maxFareMinor !== null && event.amountMinor <= event.maxFareMinor ? 1 : 0;
     out[f.amount_minor] = amount;
     const stats = this.categories.get(event.category);
-    out[f.amount_zscore] = stats === undefined || stats.count < minAmountSamples ? 0 : stats.zScore(Math.log1p(amount));
+    out[f.amount_zscore] =
+      stats === undefined || stats.count < minAmountSamples ? 0 : stats.zScore(Math.log1p(amount), minAmountSpread);
     out[f.device_age_days] = Math.max(0, (event.atMs - event.deviceBoundAtMs) / dayMs);
     this.residentFeatures(event, out);
     this.deviceFeatures(event, out);
