@@ -17,7 +17,10 @@ export const maxResidentsPerDevice = 1_000;
 export const maxDevicesPerResident = 8;
 /**
  * Amounts a category needs before its z-score counts: below, the spread is guessed from too few payments (a new
- * shop's second sale would be "unusual"). Chosen on the tuning days of the seeded city (see the rule set's notes).
+ * shop's second sale would be "unusual"). Chosen on the tuning days of the seeded city: a shop category's spread
+ * after n payments against its spread on day 60 is as low as 0.51 at n = 10 (clothing: z-scores doubled) and
+ * within 0.69-1.15 for every category from n = 30; no fraud scored on its amount there came from a category with
+ * fewer than 183 payments.
  */
 export const minAmountSamples = 30;
 /**
