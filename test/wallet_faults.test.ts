@@ -42,9 +42,6 @@ before(async () => {
     IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
     IDENTITY_ISSUER: identity.issuer,
     IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
-    // Load from a few brand-new phones: the risk engine (new_device + burst + merchant_burst) rightly declines it;
-    // these faults are the ledger's (services/wallet/test/risk_scoring.test.ts tests the engine in the wallet).
-    WALLET_RISK: 'off',
     WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '100000',
     WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000',
     WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000',

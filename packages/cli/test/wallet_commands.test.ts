@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startWalletHarness, type WalletHarness } from '../../../services/wallet/test/harness.ts';
+import { startWalletHarness, type Phone, type WalletHarness } from '../../../services/wallet/test/harness.ts';
 import { run } from '../src/run.ts';
 import { defaultRuleSet } from '@citypass/risk';
 
@@ -143,16 +143,20 @@ test('reconcile - a transfer credited to the wrong merchant: exit 4, the check n
 
 test('risk explain - a hold names its decision (score, reasons, features); an unknown id is refused', async () => {
   const shop = await h.service(`shop-${randomBytes(3).toString('hex')}`);
-  const phone = await h.resident();
-  await h.topUp(phone, 1_000n);
-  const { hold } = await shop.wallet.authorize({
-    idempotencyKey: randomBytes(12).toString('hex'),
-    amount: { amountMinor: 100n, currency: 'EUR' },
-    presentation: phone.present(shop.name),
-    reference: '',
-    holdTtlSeconds: 0,
-    settlesTap: false,
-  });
+  const firstPhone = await h.resident();
+  await h.topUp(firstPhone, 1_000n);
+  const authorize = (phone: Phone) =>
+    shop.wallet.authorize({
+      idempotencyKey: randomBytes(12).toString('hex'),
+      amount: { amountMinor: 100n, currency: 'EUR' },
+      presentation: phone.present(shop.name),
+      reference: '',
+      holdTtlSeconds: 0,
+      settlesTap: false,
+    });
+  await authorize(firstPhone);
+  // The same resident on a phone bound moments ago: the new-device rule adds its points.
+  const { hold } = await authorize(await h.newPhone(firstPhone));
   const explain = async (args: string[]) => {
     let stdout = '';
     const code = await run(['risk', 'explain', ...args], env, {
@@ -175,10 +179,10 @@ test('risk explain - a hold names its decision (score, reasons, features); an un
   assert.deepEqual(decision.reasons, [
     {
       ruleId: 'new_device',
-      ruleVersion: 1,
+      ruleVersion: 2,
       points: 30,
-      features: { device_age_days: 0 },
-      explanation: 'your phone was bound 0 days ago',
+      features: { device_age_days: 0, device_switched: 1 },
+      explanation: 'you paid from another phone before, and this one was bound 0 days ago',
     },
   ]);
   const shown = await explain([hold?.holdId ?? '']);
@@ -186,7 +190,7 @@ test('risk explain - a hold names its decision (score, reasons, features); an un
     shown.stdout.startsWith(`approve (score step), score 30, rule set ${defaultRuleSet.version}\n`),
     shown.stdout,
   );
-  assert.match(shown.stdout, / {2}new_device v1 \+30: device_age_days=0\n/);
+  assert.match(shown.stdout, / {2}new_device v2 \+30: device_age_days=0 device_switched=1\n/);
 
   const unknown = await explain(['00000000-0000-4000-8000-000000000000', '--json']);
   assert.equal(unknown.code, 1);

@@ -5,10 +5,18 @@
 // outright; such a tap at a station the credential does not use, or any tap at such a station right after one,
 // scores (the fastest honest ride in the tuning days averages under 30 km/h door to door: 35 km/h leaves room);
 // a clinic billing a code in a burst far above its peers, and billing the same patient day after day, scores.
+// city-3: a city's first day is not fraud. A new phone counts only when the resident paid before from another one
+// (a thief binds a new phone to a known resident; every enrolled resident's first phone is new). A merchant's
+// share of residents new to it counts only from its second day (on its first, all are new) and, for a rush, with
+// at least 20 residents today (the smallest compromised-shop rush the rule caught in the tuning days had 37). An
+// amount's z-score counts only once its category has minAmountSamples payments, and divides by at least
+// minAmountSpread (state.ts): a shop with one price would make any other amount "far above usual".
 import type { Condition, Rule, RuleSet } from './rule_set.ts';
 
 /** The fastest a rider can get between two taps on the metro, with room to spare (km/h, straight line). */
 const metroReachKmh = 35;
+/** Distinct residents a merchant needs today before its share of new ones can make a rush. */
+const rushMinResidents = 20;
 
 const when = (...conditions: Condition[]): Condition[] => conditions;
 const is = (feature: Condition['feature'], value = 1): Condition => ({ feature, op: '==', value });
@@ -22,9 +30,9 @@ const block = (id: string, reason: string, feature: Condition['feature'], explan
   explanation,
 });
 
-const scoreRule = (id: string, points: number, conditions: Condition[], explanation: string): Rule => ({
+const scoreRule = (id: string, points: number, conditions: Condition[], explanation: string, version = 1): Rule => ({
   id,
-  version: 1,
+  version,
   kind: 'score',
   when: conditions,
   points,
@@ -32,7 +40,7 @@ const scoreRule = (id: string, points: number, conditions: Condition[], explanat
 });
 
 export const defaultRuleSet: RuleSet = {
-  version: 'city-2',
+  version: 'city-3',
   thresholds: {
     default: { review: 65, decline: 75 },
     fare: { review: 60, decline: 80 },
@@ -82,9 +90,13 @@ export const defaultRuleSet: RuleSet = {
     },
     {
       id: 'new_device_unusual_amount',
-      version: 1,
+      version: 2,
       kind: 'step_up',
-      when: when({ feature: 'device_age_days', op: '<', value: 2 }, { feature: 'amount_zscore', op: '>', value: 1.5 }),
+      when: when({ feature: 'device_age_days', op: '<', value: 2 }, is('device_switched'), {
+        feature: 'amount_zscore',
+        op: '>',
+        value: 1.5,
+      }),
       reason: 'NEW_DEVICE_UNUSUAL_AMOUNT',
       explanation: 'an unusually large amount on a phone bound {device_age_days} days ago',
     },
@@ -99,8 +111,9 @@ export const defaultRuleSet: RuleSet = {
     scoreRule(
       'new_device',
       30,
-      when({ feature: 'device_age_days', op: '<', value: 2 }),
-      'your phone was bound {device_age_days} days ago',
+      when({ feature: 'device_age_days', op: '<', value: 2 }, is('device_switched')),
+      'you paid from another phone before, and this one was bound {device_age_days} days ago',
+      2,
     ),
     scoreRule(
       'unusual_amount',
@@ -162,9 +175,11 @@ export const defaultRuleSet: RuleSet = {
       when(
         { feature: 'merchant_new_resident_share_today', op: '>', value: 0.6 },
         { feature: 'merchant_residents_today', op: '>=', value: 10 },
+        { feature: 'merchant_age_days', op: '>=', value: 1 },
         { feature: 'amount_minor', op: '<', value: 300 },
       ),
       'this shop is taking many small first payments today',
+      2,
     ),
     scoreRule(
       'merchant_burst',
@@ -172,8 +187,11 @@ export const defaultRuleSet: RuleSet = {
       when(
         { feature: 'merchant_count_1h', op: '>', value: 30 },
         { feature: 'merchant_new_resident_share_today', op: '>', value: 0.5 },
+        { feature: 'merchant_residents_today', op: '>=', value: rushMinResidents },
+        { feature: 'merchant_age_days', op: '>=', value: 1 },
       ),
       'this shop has an unusual rush of new customers',
+      2,
     ),
     scoreRule(
       'shared_device',

@@ -7,6 +7,8 @@ import { riskReasons, RuleSetInvalid } from './errors.ts';
 import type { Decision } from './decision.ts';
 import type { RiskEvent } from './event.ts';
 import type { RuleSet } from './rule_set.ts';
+import { feature } from './features.ts';
+import { minAmountSamples } from './state.ts';
 
 const dayMs = 86_400_000;
 const startMs = Date.UTC(2026, 8, 7, 8);
@@ -114,7 +116,7 @@ test('engine - step-up: a new phone with an unusual amount; never at a gate', ()
   const engine = warmEngine();
   engine.score(event({ atMs: startMs - 60_000 }));
   const newPhone = { deviceId: 'device-new', deviceBoundAtMs: startMs - 3_600_000 };
-  const stepUp = engine.score(event({ ...newPhone, amountMinor: 2_600n }));
+  const stepUp = engine.score(event({ ...newPhone, amountMinor: 3_000n }));
   assert.equal(stepUp.outcome, 'step_up');
   assert.equal(stepUp.reason, 'NEW_DEVICE_UNUSUAL_AMOUNT');
   assert.ok((firstReasonFeatures(stepUp).amount_zscore ?? 0) > 1.5);
@@ -127,6 +129,64 @@ test('engine - step-up: a new phone with an unusual amount; never at a gate', ()
   assert.equal(teleported.outcome, 'decline');
   assert.equal(teleported.reasons[0]?.ruleId, 'impossible_tap');
   assert.equal(firstReasonFeatures(teleported).tap_speed_kmh, 450);
+});
+
+test('engine - new device: the first phone of a resident is new but not switched; a new phone for a known resident scores', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  const enrolled = { residentId: 'resident-new', deviceId: 'device-first', deviceBoundAtMs: startMs - 60_000 };
+  const first = engine.score(event(enrolled));
+  assert.equal(first.score, 0, 'the first payment of a resident enrolled a minute ago');
+  const again = engine.score(event({ ...enrolled, atMs: startMs + 60_000 }));
+  assert.equal(again.score, 0, 'still the only phone');
+  const switched = engine.score(
+    event({ ...enrolled, atMs: startMs + 120_000, deviceId: 'device-second', deviceBoundAtMs: startMs + 90_000 }),
+  );
+  assert.deepEqual(
+    switched.reasons.map((reason) => [reason.ruleId, reason.ruleVersion, reason.features]),
+    [['new_device', 2, { device_age_days: 0, device_switched: 1 }]],
+  );
+  const firstPhoneAgain = engine.score(event({ ...enrolled, atMs: startMs + 900_000 }));
+  assert.equal(firstPhoneAgain.score, 30, 'the resident has another phone now: the first one, bound today, scores');
+});
+
+test('engine - amount z-score: none until the category has its minimum of payments', () => {
+  const engine = warmEngine(defaultRuleSet, minAmountSamples - 1);
+  const early = engine.featuresOf(event({ residentId: 'resident-9', amountMinor: 20_000n }));
+  assert.equal(early[feature.amount_zscore], 0);
+  engine.score(event({ atMs: startMs - 1_000, residentId: 'resident-8', amountMinor: 1_700n }));
+  const counted = engine.featuresOf(event({ residentId: 'resident-9', amountMinor: 20_000n }));
+  assert.ok((counted[feature.amount_zscore] ?? 0) > 3);
+});
+
+test('engine - merchant rush and card testing: not on the first day of a merchant, a rush not below 20 residents', () => {
+  const rushRules = (decision: Decision) =>
+    decision.reasons.map((reason) => reason.ruleId).filter((id) => id === 'merchant_burst' || id === 'card_testing');
+  const small = (merchantId: string, index: number, atMs: number) =>
+    event({
+      atMs,
+      merchantId,
+      residentId: `resident-${500 + index}`,
+      deviceId: `device-${500 + index}`,
+      amountMinor: 150n,
+    });
+  const opening = new RiskEngine(defaultRuleSet);
+  const firstDay = Array.from({ length: 40 }, (_, index) => opening.score(small('new-shop', index, startMs + index)));
+  assert.deepEqual(firstDay.flatMap(rushRules), [], 'on its first day every resident is new to a merchant');
+  const lone = new RiskEngine(defaultRuleSet);
+  lone.score(event({ atMs: startMs - dayMs, merchantId: 'kiosk' }));
+  const storm = Array.from({ length: 40 }, (_, index) =>
+    lone.score(
+      event({ atMs: startMs + index * 1_000, merchantId: 'kiosk', residentId: 'resident-lone', amountMinor: 150n }),
+    ),
+  );
+  assert.deepEqual(storm.flatMap(rushRules), [], 'one resident is no rush of new customers');
+  const established = new RiskEngine(defaultRuleSet);
+  established.score(event({ atMs: startMs - dayMs, merchantId: 'old-shop' }));
+  const rush = Array.from({ length: 40 }, (_, index) => established.score(small('old-shop', index, startMs + index)));
+  const firstRushAt = rush.findIndex((decision) => rushRules(decision).includes('merchant_burst'));
+  assert.equal(firstRushAt, 31, 'more than 30 payments this hour and 20 residents today');
+  assert.ok(rush.slice(9).every((decision) => rushRules(decision).includes('card_testing')));
+  assert.ok(rush.slice(0, 9).every((decision) => !rushRules(decision).includes('card_testing')));
 });
 
 test('engine - step-up: impossible travel between two shops', () => {
@@ -279,6 +339,7 @@ test('engine - shadow counts what the candidate would have done differently; pro
     version: 'candidate',
     thresholds: { ...defaultRuleSet.thresholds, grocery: { review: 10, decline: 20 } },
   };
+  engine.replay([event({ atMs: startMs - dayMs, residentId: 'resident-2', deviceId: 'device-2-old' })]);
   engine.startShadow(candidate);
   engine.score(event());
   engine.score(event({ atMs: startMs + 1_000, residentId: 'resident-2', deviceBoundAtMs: startMs }));

@@ -31,12 +31,16 @@ export const featureNames = [
   'recent_events_10min',
   'minutes_since_last_event',
   'place_speed_kmh',
-  // First-seen times and linking.
+  // First-seen times and linking. device_switched: the resident paid before from another device (a phone bound to
+  // someone already known, as a thief's is); a resident's first and only phone is new but not switched.
   'device_age_days',
+  'device_switched',
   'merchant_new_for_resident',
   'residents_per_device',
   'merchant_new_resident_share_today',
   'merchant_residents_today',
+  // Days since the merchant's first payment: on its first day every resident is new to it.
+  'merchant_age_days',
   // The last gate tap (impossible travel).
   'tap_distance_km',
   'tap_speed_kmh',
@@ -78,6 +82,7 @@ const flags: readonly FeatureName[] = [
   'merchant_blocked',
   'is_gate',
   'fare_within_maximum',
+  'device_switched',
   'merchant_new_for_resident',
   'tap_station_new',
   'concession_mismatch',

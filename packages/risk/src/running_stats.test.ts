@@ -19,3 +19,11 @@ test('running stats - no spread yet gives a z-score of 0', () => {
   stats.add(5);
   assert.equal(stats.zScore(100), 0);
 });
+
+test('running stats - a spread below the floor counts as the floor', () => {
+  const stats = new RunningStats();
+  for (let index = 0; index < 60; index += 1) stats.add(index === 0 ? 4.3 : 4.2);
+  assert.ok(stats.zScore(4.6) > 10, 'a near-constant amount makes any other one look extreme');
+  assert.ok(Math.abs(stats.zScore(4.6, 0.25) - (4.6 - stats.mean) / 0.25) < 1e-12);
+  assert.ok(Math.abs(stats.zScore(9, 0.01) - stats.zScore(9)) < 1e-12, 'a floor below the spread changes nothing');
+});

@@ -17,9 +17,12 @@ export class RunningStats {
     return this.count < 2 ? 0 : this.sumOfSquares / (this.count - 1);
   }
 
-  /** How many standard deviations `value` lies from the mean; 0 until there is a spread to measure. */
-  zScore(value: number): number {
-    const deviation = Math.sqrt(this.variance());
+  /**
+   * How many standard deviations `value` lies from the mean; 0 until there is a spread to measure. A spread below
+   * `minDeviation` counts as `minDeviation`.
+   */
+  zScore(value: number, minDeviation = 0): number {
+    const deviation = Math.max(Math.sqrt(this.variance()), minDeviation);
     return deviation === 0 ? 0 : (value - this.mean) / deviation;
   }
 }

@@ -50,9 +50,9 @@ export async function startTransitHarness(
   tomorrow.setUTCHours(24 + 8, 0, 0, 0);
   const state = { clockOffsetMs: tomorrow.getTime() - Date.now() };
   const now = (): number => Date.now() + state.clockOffsetMs;
-  // The risk engine decides and stores every fare but refuses none: with the default rule set a brand-new phone's
-  // first maximum fare (far above the usual fares) is declined, which these fare tests do not expect.
-  const wallet = await startWalletHarness({ WALLET_RISK: 'observe' }, {}, { now }, identityOverrides);
+  // The wallet scores every fare with the default rule set (WALLET_RISK on): a resident's first phone is new but
+  // not switched, so a new resident's first fares settle.
+  const wallet = await startWalletHarness({}, {}, { now }, identityOverrides);
   const identity = wallet.identity;
   const onboarded = await identity.operator.onboardService({
     idempotencyKey: randomBytes(8).toString('hex'),

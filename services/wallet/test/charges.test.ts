@@ -12,9 +12,7 @@ import { startWalletHarness, waitFor, type Phone, type ServiceClient, type Walle
 let h: WalletHarness;
 let parking: ServiceClient;
 before(async () => {
-  // The ledger's refusals: the risk engine would decline some of these amounts (far above the shop's usual, on a
-  // brand-new phone) before the ledger sees them (risk_scoring.test.ts tests the engine).
-  h = await startWalletHarness({ WALLET_HOLD_SWEEP_MS: '50', WALLET_RISK: 'off' });
+  h = await startWalletHarness({ WALLET_HOLD_SWEEP_MS: '50' });
   parking = await h.service('parking', ['refund:parking']);
 });
 after(async () => {

@@ -34,9 +34,6 @@ let billing: ServiceClient;
 let nc: NatsConnection;
 before(async () => {
   h = await startWalletHarness({
-    // Storms from one brand-new phone: the risk engine (new_device + burst + merchant_burst) rightly declines them;
-    // this file tests the ledger under them (test/risk_scoring.test.ts tests the engine in the wallet).
-    WALLET_RISK: 'off',
     WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '100000',
     WALLET_RISK_DAILY_LIMIT_MINOR: '100000000',
     WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '100000000',

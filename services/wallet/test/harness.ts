@@ -39,6 +39,8 @@ export interface WalletHarness {
   readonly address: string;
   wallet: RunningWallet;
   resident(): Promise<Phone>;
+  /** The same resident on a new phone: a new device key signs in and is issued a credential (the old is replaced). */
+  newPhone(phone: Phone): Promise<Phone>;
   service(name: string, extraScopes?: string[]): Promise<ServiceClient>;
   topUp(phone: Phone, amountMinor: bigint): Promise<void>;
   /** Stops the wallet and starts it again on the same database, port and broker. */
@@ -91,6 +93,28 @@ export async function startWalletHarness(
   const db = createPool(database.url, { max: 4 });
   const clients: { close(): void }[] = [];
   let counter = 0;
+  const residentPassword = 'resident password 1';
+  /** The phone `app` is once a credential is issued to it with `token`. */
+  const phoneOf = async (residentId: string, app: ResidentApp, token: string): Promise<Phone> => {
+    const issued = await app.requestCredential(token);
+    assert.equal(issued.status, 200);
+    const credential =
+      ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
+    return {
+      residentId,
+      app,
+      credential,
+      present: (audience, amountCap) =>
+        createPresentation({
+          credential,
+          devicePrivateKey: app.deviceKey.privateKey,
+          audience,
+          counter: ++counter,
+          nowMs: Date.now(),
+          ...(amountCap ? { amountCap } : {}),
+        }),
+    };
+  };
 
   const service = async (name: string, extraScopes: string[] = []): Promise<ServiceClient> => {
     const { clientSecret, token } = await identity.onboardWithToken(name, extraScopes, 'urn:citypass:wallet');
@@ -129,25 +153,12 @@ export async function startWalletHarness(
         coveragePlanRef: '',
       });
       const app = new ResidentApp(identity.issuer);
-      const token = await app.enroll(created.enrollmentCode?.code ?? '', 'resident password 1');
-      const issued = await app.requestCredential(token);
-      assert.equal(issued.status, 200);
-      const credential =
-        ((await issued.json()) as { credentials: { credential: string }[] }).credentials[0]?.credential ?? '';
-      return {
-        residentId: created.resident?.residentId ?? '',
-        app,
-        credential,
-        present: (audience, amountCap) =>
-          createPresentation({
-            credential,
-            devicePrivateKey: app.deviceKey.privateKey,
-            audience,
-            counter: ++counter,
-            nowMs: Date.now(),
-            ...(amountCap ? { amountCap } : {}),
-          }),
-      };
+      const token = await app.enroll(created.enrollmentCode?.code ?? '', residentPassword);
+      return phoneOf(created.resident?.residentId ?? '', app, token);
+    },
+    async newPhone(phone) {
+      const app = new ResidentApp(identity.issuer);
+      return phoneOf(phone.residentId, app, await app.login(phone.residentId, residentPassword));
     },
     service,
     async topUp(phone, amountMinor) {

@@ -14,8 +14,6 @@ let transit: ServiceClient;
 let nc: NatsConnection;
 before(async () => {
   h = await startWalletHarness({
-    // The ledger's own limits: the risk engine would step up a large amount on a brand-new phone before them.
-    WALLET_RISK: 'off',
     WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '3',
     WALLET_RISK_DAILY_LIMIT_MINOR: '1000',
     WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '600',

@@ -11,7 +11,7 @@ import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/gr
 import { DomainError } from '@citypass/platform/errors';
 import { outcomeOf } from '@citypass/platform/testing';
 import { ChargeRequest, WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
-import { defaultRuleSet } from '@citypass/risk';
+import { defaultRuleSet, minAmountSamples } from '@citypass/risk';
 import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
 
 let h: WalletHarness;
@@ -103,12 +103,10 @@ test('risk - a normal charge is approved and its decision is stored with the hol
   assert.equal(decision.ruleSetVersion, defaultRuleSet.version);
   assert.equal(decision.residentId, phone.residentId);
   assert.deepEqual(decision.amount, eur(250n));
-  // A credential issued moments ago: the new-device rule adds its points, and its feature value is kept.
-  assert.equal(decision.score, 30);
-  assert.deepEqual(
-    decision.reasons.map((reason) => [reason.ruleId, reason.ruleVersion, reason.points, reason.features]),
-    [['new_device', 1, 30, { device_age_days: 0 }]],
-  );
+  // A credential issued moments ago to the resident's first phone: new, but no other phone paid before, so no
+  // new-device points (every resident enrolls on a new phone).
+  assert.equal(decision.score, 0);
+  assert.deepEqual(decision.reasons, []);
   assert.equal(await balanceOf(phone), '9750');
 });
 
@@ -131,17 +129,28 @@ test('risk - a block rule declines RISK_BLOCKED with no score and moves nothing'
 
 test('risk - an unusual amount on a new phone steps up (over NATS), a far larger one declines by score', async () => {
   const bakery = await h.service('bakery');
-  const regular = await h.resident();
-  await h.topUp(regular, 10_000n);
-  // The bakery's usual amounts: 100 and 200 (the engine's z-score is on log amounts per merchant).
-  await chargeOf(bakery, regular, 100n);
-  await chargeOf(bakery, regular, 200n);
+  // The bakery's usual amounts: 100 and 200, minAmountSamples of them (the engine's z-score is on log amounts per
+  // merchant, and counts only from that many), from three regulars (under the per-minute authorization limit).
+  const regulars = await Promise.all([h.resident(), h.resident(), h.resident()]);
+  for (const regular of regulars) await h.topUp(regular, 10_000n);
+  for (let index = 0; index < minAmountSamples; index++) {
+    const regular = regulars[index % regulars.length];
+    assert.ok(regular);
+    await chargeOf(bakery, regular, index % 2 === 0 ? 100n : 200n);
+  }
+  const corner = await h.service('corner-shop');
+  /** A resident who paid from a first phone and now presents from a second one, bound moments ago. */
+  const switchedPhone = async (): Promise<Phone> => {
+    const first = await h.resident();
+    await h.topUp(first, 10_000n);
+    await chargeOf(corner, first, 150n);
+    return h.newPhone(first);
+  };
 
-  const stepped = await h.resident();
-  await h.topUp(stepped, 10_000n);
+  const stepped = await switchedPhone();
   const charge = ChargeRequest.encode({
     idempotencyKey: key(),
-    amount: eur(333n),
+    amount: eur(260n),
     presentation: stepped.present('bakery'),
     reference: '',
     settlesTap: false,
@@ -152,18 +161,32 @@ test('risk - an unusual amount on a new phone steps up (over NATS), a far larger
     'permission_denied',
     'STEP_UP_REQUIRED',
   );
-  assert.equal(await balanceOf(stepped), '10000');
+  assert.equal(await balanceOf(stepped), '9850');
   const stepUp = await refusedDecision(steppedUp);
   assert.equal(stepUp.outcome, 'step_up');
   assert.equal(stepUp.ruleReason, 'NEW_DEVICE_UNUSUAL_AMOUNT');
-  assert.equal(stepUp.reasons[0]?.ruleId, 'new_device_unusual_amount');
+  const [stepUpRule] = stepUp.reasons;
+  assert.ok(stepUpRule);
+  assert.equal(stepUpRule.ruleId, 'new_device_unusual_amount');
+  assert.equal(stepUpRule.features.device_switched, 1, 'the resident paid from another phone before');
   assert.equal(stepUp.score, 45, 'new_device 30 + new_merchant_large 15: under the decline threshold');
 
-  const declined = await h.resident();
-  await h.topUp(declined, 10_000n);
+  // The same far larger amount: from a first phone it is only unusual (approved); from a switched one it declines.
+  const firstPhone = await h.resident();
+  await h.topUp(firstPhone, 10_000n);
+  const { hold } = await chargeOf(bakery, firstPhone, 5_000n);
+  const approved = (await operator.getRiskDecision({ decisionId: '', holdId: hold?.holdId ?? '' })).decision;
+  assert.equal(approved?.outcome, 'approve');
+  assert.deepEqual(
+    approved.reasons.map((reason) => reason.ruleId),
+    ['unusual_amount', 'very_unusual_amount', 'new_merchant_large'],
+  );
+
+  const declined = await switchedPhone();
+  const holdsBefore = await holdsOf(declined);
   const error = await refusalOf(chargeOf(bakery, declined, 5_000n), 'permission_denied', 'RISK_DECLINED');
-  assert.equal(await balanceOf(declined), '10000');
-  assert.equal(await holdsOf(declined), 0);
+  assert.equal(await balanceOf(declined), '9850');
+  assert.equal(await holdsOf(declined), holdsBefore);
   const decision = await refusedDecision(error);
   assert.equal(decision.outcome, 'decline');
   assert.equal(decision.stage, 'score');

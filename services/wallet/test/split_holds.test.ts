@@ -33,9 +33,6 @@ let bank: ServiceClient;
 const clients: { close(): void }[] = [];
 before(async () => {
   h = await startWalletHarness({
-    // Twenty new residents paying one new clinic small amounts within a second, from brand-new phones: the risk
-    // engine declines that as card testing; this file tests split holds (risk_scoring.test.ts tests the engine).
-    WALLET_RISK: 'off',
     WALLET_HOLD_SWEEP_MS: '50',
     WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '100000',
     WALLET_RISK_DAILY_LIMIT_MINOR: '100000000',
