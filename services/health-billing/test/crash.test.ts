@@ -165,7 +165,7 @@ test('crash - killed while the charge waits in the wallet: nothing posted; after
     // NO KEY UPDATE: a balance update of the clinic's account (the charge crediting it) waits behind it.
     "SELECT id FROM accounts WHERE kind = 'merchant' AND owner = $1 AND currency = 'EUR' FOR NO KEY UPDATE",
     [h.clinic.name],
-    '%wallet_charge_%' // wallet_charge_once alone, wallet_charge_many in a group commit,
+    '%wallet_charge_%', // wallet_charge_once alone, wallet_charge_many in a group commit
     () =>
       h.clinic.billing.payBill({
         idempotencyKey: key(),

@@ -48,13 +48,10 @@ export const walletSchema = {
   WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: env.int({ default: 30, min: 1 }),
   WALLET_RISK_DAILY_LIMIT_MINOR: env.int({ default: 50_000, min: 1 }),
   WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: env.int({ default: 30_000, min: 1 }),
-  // observe by default: the default rule set was fit on a generated city, and on a real city's first days (every
-  // phone newly bound) it declines ordinary fares and clinic bills; an operator turns `on` after reviewing what
-  // observe stored (GetRiskDecision, citypass.wallet.risk.decisions by outcome) for their own traffic.
   WALLET_RISK: env.oneOf(['on', 'observe', 'off'] as const, {
-    default: 'observe',
+    default: 'on',
     description:
-      'risk engine on every authorization and charge: on (refuses), observe (decides and stores, refuses only block-list matches), off',
+      "risk engine on every authorization and charge: on (refuses), observe (decides and stores, refuses only block-list matches: a rule set's trial run on real traffic), off",
   }),
   WALLET_RISK_BLOCK_LIST: env.string({
     default: '',
