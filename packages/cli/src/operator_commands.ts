@@ -1,7 +1,9 @@
-// `citypass operators create`: the people who sign in to the console. The first one on a fresh install is made
-// with the operator client's secret (the bootstrap); later ones too, or (later) from the console by an admin.
+// `citypass operators create|set-scope`: the people who sign in to the console. The first one on a fresh install is
+// made with the operator client's secret (the bootstrap); later ones too, or (later) from the console by an admin.
+// A changed scope reaches the operator's tokens at their next token issue or refresh.
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { departments, isOperatorRole, operatorRoles } from '@citypass/contracts';
+import { text } from './command_values.ts';
 import { idempotencyKeyOption, keyOf, type Command } from './commands.ts';
 
 const createOperator: Command = {
@@ -52,4 +54,38 @@ const createOperator: Command = {
   },
 };
 
-export const operatorAccountCommands: readonly Command[] = [createOperator];
+const setScope: Command = {
+  words: ['operators', 'set-scope'],
+  usage: `citypass operators set-scope <username> [--merchant <service>] [--department ${departments.join('|')}] --reason <text> [--idempotency-key <key>]`,
+  summary:
+    "change an operator's scope (no --merchant and no --department: unscoped); their next token carries it; the reason goes to the audit log",
+  options: {
+    merchant: { type: 'string', default: '' },
+    department: { type: 'string', default: '' },
+    reason: { type: 'string' },
+    ...idempotencyKeyOption,
+  },
+  positionals: 1,
+  gateway: true,
+  async run(context) {
+    const reason = text(context, 'reason');
+    if (reason.trim() === '') return context.out.usage('operators set-scope needs --reason');
+    const idempotencyKey = keyOf(context);
+    const { operator } = await context.identity().setOperatorScope({
+      idempotencyKey,
+      username: context.positionals[0] ?? '',
+      merchant: text(context, 'merchant'),
+      department: text(context, 'department'),
+      reason,
+    });
+    const username = operator?.username ?? '';
+    const merchant = operator?.merchant ?? '';
+    const department = operator?.department ?? '';
+    const scope = [merchant && `merchant ${merchant}`, department && `department ${department}`].filter(Boolean);
+    return context.out.result({ idempotencyKey, username, merchant, department }, [
+      `${username} is now ${scope.length === 0 ? 'unscoped' : `scoped to ${scope.join(' and ')}`} (from their next token; idempotency key ${idempotencyKey})`,
+    ]);
+  },
+};
+
+export const operatorAccountCommands: readonly Command[] = [createOperator, setScope];

@@ -422,6 +422,40 @@ test('operators create - prints a one-time initial password, or takes one from s
   assert.equal(parks.json.error?.reason, 'OPERATOR_SCOPE_INVALID');
 });
 
+test('operators set-scope - changes the scope, empty flags unscope; no --reason sends nothing; an unknown operator is exit 1', async () => {
+  const username = `op-${randomBytes(3).toString('hex')}`;
+  assert.equal((await citypass(['operators', 'create', username, '--role', 'support', '--json'])).code, 0);
+  const scoped = await citypass([
+    'operators',
+    'set-scope',
+    username,
+    '--department',
+    'health',
+    '--reason',
+    'clinic desk',
+    '--json',
+  ]);
+  assert.equal(scoped.code, 0, scoped.stdout);
+  assert.equal(scoped.json.username, username);
+  assert.equal(scoped.json.department, 'health');
+  assert.equal(scoped.json.merchant, '');
+  const unscoped = await citypass(['operators', 'set-scope', username, '--reason', 'back to all', '--json']);
+  assert.equal(unscoped.code, 0, unscoped.stdout);
+  assert.equal(unscoped.json.department, '');
+  const noReason = await citypass(['operators', 'set-scope', username, '--department', 'transit', '--json']);
+  assert.equal(noReason.code, 2);
+  const audit = await h.operator.listAuditEvents({
+    subjectId: username,
+    action: 'operator.scope_set',
+    pageSize: 10,
+    pageToken: '',
+  });
+  assert.equal(audit.events.length, 2);
+  const unknown = await citypass(['operators', 'set-scope', `${username}-x`, '--reason', 'r', '--json']);
+  assert.equal(unknown.code, 1);
+  assert.equal(unknown.json.error?.reason, 'OPERATOR_NOT_FOUND');
+});
+
 test('residents list, services list - the search finds across pages up to --limit; a bad --limit sends nothing; a bad search is exit 1', async () => {
   const family = `Zq${randomBytes(3).toString('hex')}`;
   for (const given of ['Ann', 'Bea', 'Cy'])

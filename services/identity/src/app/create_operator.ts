@@ -68,7 +68,7 @@ export function roleToProto(role: Role): OperatorRole {
   return OperatorRole[`OPERATOR_ROLE_${role.toUpperCase()}` as keyof typeof OperatorRole];
 }
 
-function operatorToProto(operator: OperatorRow): NonNullable<CreateOperatorResponse['operator']> {
+export function operatorToProto(operator: OperatorRow): NonNullable<CreateOperatorResponse['operator']> {
   return {
     username: operator.username,
     roles: validateOperatorRoles(operator.roles).map(roleToProto),

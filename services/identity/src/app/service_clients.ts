@@ -83,7 +83,7 @@ async function existingService(
 }
 
 /** The operator's words on why: 1-200 characters, kept in the audit log. */
-function checkActionReason(reason: string): string {
+export function checkActionReason(reason: string): string {
   const trimmed = reason.trim();
   if (trimmed === '') throw invalidArgument(identityReasons.REASON_REQUIRED, 'a reason is required');
   if (trimmed.length > 200)

@@ -16,6 +16,7 @@ import { listResidents } from '../app/list_residents.ts';
 import { listServices } from '../app/list_services.ts';
 import { onboardService } from '../app/onboard_service.ts';
 import { rotateServiceSecret } from '../app/rotate_service_secret.ts';
+import { setOperatorScope } from '../app/set_operator_scope.ts';
 import { getServiceClient, resumeService, suspendService } from '../app/service_clients.ts';
 import { checkCredentialId, readCredentialStatus, revokeCredential } from '../app/revoke_credential.ts';
 
@@ -87,6 +88,7 @@ export function addIdentityService(
       resumeService: async (request, context) => ({
         service: await resumeService(deps, ofService(context, request.clientId, 'services'), request),
       }),
+      setOperatorScope: (request, context) => setOperatorScope(deps, cityWide(context, 'operators'), request),
     },
     {
       createResident: operatorOnly,
@@ -104,6 +106,7 @@ export function addIdentityService(
       rotateServiceSecret: operatorOnly,
       suspendService: operatorOnly,
       resumeService: operatorOnly,
+      setOperatorScope: operatorOnly,
     },
     fieldLimits,
   );

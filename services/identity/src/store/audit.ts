@@ -16,6 +16,7 @@ export type AuditAction =
   | 'service.secret_rotated'
   | 'signing_key.rotated'
   | 'operator.created'
+  | 'operator.scope_set'
   | 'operator_sign_in.succeeded'
   | 'operator_sign_in.failed';
 

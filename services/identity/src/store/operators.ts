@@ -52,8 +52,29 @@ export async function insertOperator(
   return rows[0] === undefined ? undefined : toOperator(rows[0]);
 }
 
-export async function findOperator(db: Queryable, username: string): Promise<OperatorRow | undefined> {
-  const { rows } = await db.query<Row>(`SELECT ${columns} FROM operators WHERE username = $1`, [username]);
+export async function findOperator(
+  db: Queryable,
+  username: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<OperatorRow | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${columns} FROM operators WHERE username = $1${options.forUpdate === true ? ' FOR UPDATE' : ''}`,
+    [username],
+  );
+  return rows[0] === undefined ? undefined : toOperator(rows[0]);
+}
+
+/** Sets the operator's scope ('' in a dimension: not scoped in it); the operator after, or undefined if none. */
+export async function updateOperatorScope(
+  db: Queryable,
+  username: string,
+  scope: { merchant: string; department: string },
+): Promise<OperatorRow | undefined> {
+  const { rows } = await db.query<Row>(
+    `UPDATE operators SET merchant = NULLIF($2, ''), department = NULLIF($3, '')
+     WHERE username = $1 RETURNING ${columns}`,
+    [username, scope.merchant, scope.department],
+  );
   return rows[0] === undefined ? undefined : toOperator(rows[0]);
 }
 
