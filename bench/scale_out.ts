@@ -73,6 +73,7 @@ const transitEnv = {
   TRANSIT_DATABASE_URL: transitDb.url,
   TRANSIT_STREAM: uniqueName('TRANSIT'),
   WALLET_STREAM: walletStream,
+  IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
   TRANSIT_DENY_BUCKET: uniqueName('deny'),
   TRANSIT_CLIENT_SECRET: transitOnboarded.clientSecret,
   TRANSIT_SETTLE_INTERVAL_MS: '250',

@@ -9,16 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
-import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { AuthorizeRequest, AuthorizeResponse, CaptureRequest, ChargeRequest } from '@citypass/proto/wallet/v1/wallet';
 import { createPresentation } from '@citypass/credential';
 import { request } from '@citypass/platform/bus';
 import { freePort, testPostgres } from '@citypass/platform/testing';
 import { startHarness } from '../services/identity/test/harness.ts';
-import { ResidentApp } from '@citypass/phone';
 import { startServiceProcess } from '../test/support/service_process.ts';
 import { cpuAccounting, cpuPerOperation, natsCpuOf, ownCpu, postgresCpuOf, processCpuOf } from './cpu.ts';
 import { emit, isFloor, median, percentile, type FloorFields } from './lib.ts';
+import { payers } from './wallet_authorize_rate.ts';
 
 const bench = 'wallet_charges';
 const residents = Number(process.env.BENCH_RESIDENTS ?? 32);
@@ -58,24 +57,8 @@ try {
   while ((await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = 'shop'")).rowCount === 0)
     await new Promise((r) => setTimeout(r, 50));
 
-  const phones = await Promise.all(
-    Array.from({ length: residents }, async () => {
-      const created = await identity.operator.createResident({
-        idempotencyKey: randomBytes(8).toString('hex'),
-        givenName: 'Bench',
-        familyName: 'Payer',
-        birthDate: '1990-01-01',
-        concessionClass: ConcessionClass.CONCESSION_CLASS_ADULT,
-        coveragePlanRef: '',
-      });
-      const app = new ResidentApp(identity.issuer);
-      const token = await app.enroll(created.enrollmentCode?.code ?? '', 'bench password 123');
-      const credential =
-        ((await (await app.requestCredential(token)).json()) as { credentials: { credential: string }[] })
-          .credentials[0]?.credential ?? '';
-      return { residentId: created.resident?.residentId ?? '', app, credential };
-    }),
-  );
+  const phones = await payers(identity, residents);
+
   const { WalletServiceService } = await import('@citypass/proto/wallet/v1/wallet');
   const { promiseClient, bearer } = await import('@citypass/platform/grpc');
   const fundingClient = promiseClient(WalletServiceService, `127.0.0.1:${port}`, {

@@ -8,6 +8,8 @@
 // If `commit` itself fails (the connection dropped, the statement failed as a whole) every item of that batch
 // fails with that error: none of them committed.
 import assert from 'node:assert/strict';
+import { context, trace, type Context, type Link } from '@opentelemetry/api';
+import { inSpan } from './spans.ts';
 
 export type ItemOutcome<Result> =
   | { readonly ok: true; readonly value: Result }
@@ -20,10 +22,19 @@ export interface GroupCommitOptions<Item, Result> {
   readonly commit: (items: readonly Item[]) => Promise<readonly ItemOutcome<Result>[]>;
   /** Called with each batch's size as it leaves (a histogram's feed). */
   readonly onBatch?: (size: number) => void;
+  /**
+   * The batch's span: a child of its first item's span, linked to every other item's, so each item's trace leads
+   * to the one commit that carried it.
+   */
+  readonly spanName?: string;
 }
+
+const tracer = trace.getTracer('citypass-group-commit');
 
 interface Waiting<Item, Result> {
   readonly item: Item;
+  /** The submitter's context (its span), for the batch span's parent or links. */
+  readonly context: Context;
   readonly resolve: (value: Result) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -46,7 +57,7 @@ export class GroupCommit<Item, Result> {
 
   submit(item: Item): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      this.#queue.push({ item, resolve, reject });
+      this.#queue.push({ item, context: context.active(), resolve, reject });
       if (this.#busy) return;
       this.#busy = true;
       setImmediate(() => {
@@ -67,8 +78,19 @@ export class GroupCommit<Item, Result> {
 
   async #commit(batch: readonly Waiting<Item, Result>[]): Promise<void> {
     let outcomes: readonly ItemOutcome<Result>[];
+    const first = batch[0] as Waiting<Item, Result>;
+    const links: Link[] = [];
+    for (const waiting of batch.slice(1)) {
+      const linked = trace.getSpanContext(waiting.context);
+      if (linked !== undefined) links.push({ context: linked });
+    }
+    const attributes = { 'citypass.batch.size': batch.length };
     try {
-      outcomes = await this.#options.commit(batch.map((waiting) => waiting.item));
+      outcomes = await context.with(first.context, () =>
+        inSpan(tracer, this.#options.spanName ?? 'group commit', { links, attributes }, () =>
+          this.#options.commit(batch.map((waiting) => waiting.item)),
+        ),
+      );
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;

@@ -34,6 +34,7 @@ export function batchedOneStatementWrites(db: Queryable, options: BatchOptions):
       maxBatch: options.maxBatch,
       commit: (items) => commitMany(db, fn, items),
       onBatch: (size) => options.onBatch?.(size, kind),
+      spanName: `wallet ledger batch ${kind}`,
     });
   const authorize = batcher('authorize', 'wallet_authorize_many');
   const capture = batcher('capture', 'wallet_capture_many');
