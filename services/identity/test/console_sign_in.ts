@@ -2,6 +2,9 @@
 // console's client secret, the operator form, the code exchange and refreshes for each resource.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { IdentityServiceService, type OperatorRole } from '@citypass/proto/identity/v1/identity';
+import { secret, type IdentityHarness } from './harness.ts';
 
 export class CookieBrowser {
   readonly #cookies = new Map<string, string>();
@@ -154,4 +157,35 @@ export async function signInOperator(
       return ((await refreshed.json()) as { access_token: string }).access_token;
     },
   };
+}
+
+/**
+ * Creates an operator (scoped as given) and signs them in: their session and an IdentityService client with their
+ * identity token. The caller closes the client.
+ */
+export async function scopedOperator(
+  h: IdentityHarness,
+  client: ConsoleClient,
+  username: string,
+  roles: OperatorRole[],
+  scope: { merchant?: string; department?: string },
+): Promise<{
+  session: Awaited<ReturnType<typeof signInOperator>>;
+  identity: PromiseClient<typeof IdentityServiceService>;
+}> {
+  const password = `pw-${secret()}`;
+  await h.operator.createOperator({
+    idempotencyKey: `create-${username}`,
+    username,
+    roles,
+    password,
+    merchant: scope.merchant ?? '',
+    department: scope.department ?? '',
+  });
+  const session = await signInOperator(client, username, password);
+  const token = await session.accessToken('urn:citypass:identity');
+  const identity = promiseClient(IdentityServiceService, `127.0.0.1:${h.identity.grpcPort}`, {
+    metadata: () => bearer(token),
+  });
+  return { session, identity };
 }

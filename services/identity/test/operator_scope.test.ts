@@ -2,10 +2,10 @@
 // events, one scoped to a department nothing here, and the roles in the token decide what each may change.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import type { PromiseClient } from '@citypass/platform/grpc';
 import { refusalOf } from '@citypass/platform/testing';
 import { ConcessionClass, IdentityServiceService, OperatorRole } from '@citypass/proto/identity/v1/identity';
-import { consoleClientEnv, signInOperator, type ConsoleClient } from './console_sign_in.ts';
+import { consoleClientEnv, scopedOperator, type ConsoleClient } from './console_sign_in.ts';
 import { secret, startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
@@ -37,20 +37,7 @@ async function asOperator(
   roles: OperatorRole[],
   scope: { merchant?: string; department?: string },
 ): Promise<{ identity: PromiseClient<typeof IdentityServiceService>; idToken: Record<string, unknown> }> {
-  const password = `pw-${secret()}`;
-  await h.operator.createOperator({
-    idempotencyKey: `create-${username}`,
-    username,
-    roles,
-    password,
-    merchant: scope.merchant ?? '',
-    department: scope.department ?? '',
-  });
-  const session = await signInOperator(client, username, password);
-  const token = await session.accessToken('urn:citypass:identity');
-  const identity = promiseClient(IdentityServiceService, `127.0.0.1:${h.identity.grpcPort}`, {
-    metadata: () => bearer(token),
-  });
+  const { session, identity } = await scopedOperator(h, client, username, roles, scope);
   opened.push(identity);
   return { identity, idToken: session.idToken };
 }

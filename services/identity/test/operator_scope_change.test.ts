@@ -2,10 +2,10 @@
 // after, and the operator's next token carries the new scope.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import type { PromiseClient } from '@citypass/platform/grpc';
 import { refusalOf } from '@citypass/platform/testing';
 import { IdentityServiceService, OperatorRole } from '@citypass/proto/identity/v1/identity';
-import { claimsOf, consoleClientEnv, signInOperator, type ConsoleClient } from './console_sign_in.ts';
+import { claimsOf, consoleClientEnv, scopedOperator, type ConsoleClient } from './console_sign_in.ts';
 import { secret, startHarness, type IdentityHarness } from './harness.ts';
 
 let h: IdentityHarness;
@@ -32,22 +32,9 @@ after(async () => {
 
 /** Creates the operator and signs them in: their session and their IdentityService client. */
 async function asOperator(username: string, roles: OperatorRole[], merchant: string) {
-  const password = `pw-${secret()}`;
-  await h.operator.createOperator({
-    idempotencyKey: `create-${username}`,
-    username,
-    roles,
-    password,
-    merchant,
-    department: '',
-  });
-  const session = await signInOperator(client, username, password);
-  const token = await session.accessToken('urn:citypass:identity');
-  const identity = promiseClient(IdentityServiceService, `127.0.0.1:${h.identity.grpcPort}`, {
-    metadata: () => bearer(token),
-  });
-  opened.push(identity);
-  return { session, identity };
+  const signedIn = await scopedOperator(h, client, username, roles, { merchant });
+  opened.push(signedIn.identity);
+  return signedIn;
 }
 
 const page = { pageSize: 10, pageToken: '' };
