@@ -53,6 +53,34 @@ const connectionErrors = metrics.getMeter('@citypass/platform/pg').createCounter
 const retryableCodes = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const maxAttempts = 5;
 
+/**
+ * Whether PostgreSQL aborted the work only to break a deadlock or a serialization conflict: nothing it did was
+ * kept, and the same work run again is expected to succeed.
+ */
+export const isRetryableAbort = (code: string | null | undefined): boolean => retryableCodes.has(code ?? '');
+
+/**
+ * Runs `work` (one statement outside any transaction, so a transaction of its own) again, up to five times, while
+ * PostgreSQL aborts it as a deadlock victim or a serialization failure. Never for a statement inside an open
+ * transaction: that transaction is aborted, and the retry belongs to whoever runs the transaction (withTransaction).
+ */
+export async function retryingAborts<T>(work: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work(attempt);
+    } catch (error) {
+      if (attempt >= maxAttempts || !isRetryableAbort(pgErrorCode(error))) throw error;
+      await abortBackoff(attempt);
+    }
+  }
+}
+
+/** The pause before a retry after an abort: random, so two victims of one deadlock do not meet again. */
+export const abortBackoff = (attempt: number): Promise<void> => sleep(Math.random() * 10 * attempt);
+
+/** How many times work aborted by a deadlock or a serialization failure is tried in all. */
+export const maxAbortAttempts = maxAttempts;
+
 export async function withTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
@@ -73,8 +101,8 @@ export async function withTransaction<T>(
       );
       // A client that cannot even roll back is broken: destroy it rather than hand it to the next caller.
       client.release(rolledBack ? undefined : asError(error));
-      if (attempt < maxAttempts && retryableCodes.has(pgErrorCode(error) ?? '')) {
-        await sleep(Math.random() * 10 * attempt);
+      if (attempt < maxAttempts && isRetryableAbort(pgErrorCode(error))) {
+        await abortBackoff(attempt);
         continue;
       }
       throw error;

@@ -21,6 +21,9 @@ export const walletMetrics = {
     description: 'Hot writes committed together in one transaction (group commit), by kind',
     advice: { explicitBucketBoundaries: [1, 2, 4, 8, 16, 32, 64] },
   }),
+  ledgerAborts: meter.createCounter('citypass.wallet.ledger_batch.aborts', {
+    description: "Batched hot writes PostgreSQL aborted to break a deadlock (another instance's batch), sent again",
+  }),
   riskDecisions: meter.createCounter('citypass.wallet.risk.decisions', {
     description: 'Risk decisions by outcome, deciding stage and rule (the strongest score rule for a score)',
   }),

@@ -67,6 +67,9 @@ export async function startWallet(
       onBatch: (size, kind) => {
         walletMetrics.ledgerBatchSize.record(size, { kind });
       },
+      onAbort: (items, kind) => {
+        walletMetrics.ledgerAborts.add(items, { kind });
+      },
     },
   });
   for (const currency of currencies) await store.transaction((tx) => openAccount(tx, 'float', 'city', currency));

@@ -231,3 +231,53 @@ test('group commit - authorizations, captures and voids batch by kind and keep t
   assert.ok(batches.some((batch) => batch.kind === 'authorize' && batch.size > 1));
   await assertBooksBalance();
 });
+
+test('group commit - two instances whose batches deadlock on the same accounts: the victim is sent again, every charge posts once', async () => {
+  // Two instances' stores: each its own pool and group commit, as two wallet replicas against the same database.
+  let aborted = 0;
+  const onAbort = (items: number) => {
+    aborted += items;
+  };
+  const pools = [createPool(database.url, { max: 4 }), createPool(database.url, { max: 4 })];
+  const [one, two] = pools.map((instancePool) => createWalletStore(instancePool, { batch: { maxBatch: 16, onAbort } }));
+  assert.ok(one && two);
+  const locker = await pool.connect();
+  try {
+    // Whether the two batches interleave into a deadlock is up to the scheduler; a few rounds make it certain.
+    for (let round = 0; round < 10 && aborted === 0; round++) {
+      const [x, y] = await Promise.all([resident(100n), resident(100n)]);
+      const merchantBefore = await balanceOf('merchant', 'shop');
+      // Both residents' rows held, so both batches queue on their first item; released together, one instance
+      // takes x and then wants y while the other takes y and then wants x: PostgreSQL aborts one of the items.
+      await locker.query('BEGIN');
+      await locker.query("SELECT 1 FROM accounts WHERE kind = 'resident' AND owner = ANY($1) FOR UPDATE", [[x, y]]);
+      const settled: Promise<PromiseSettledResult<unknown>[]> = Promise.allSettled([
+        one.oneStatement.charge(...charge(x, 10n)),
+        one.oneStatement.charge(...charge(y, 10n)),
+        two.oneStatement.charge(...charge(y, 20n)),
+        two.oneStatement.charge(...charge(x, 20n)),
+      ]);
+      for (let waiting = 0; waiting < 2; ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const { rows } = await pool.query<{ waiting: number }>(
+          "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        );
+        waiting = rows[0]?.waiting ?? 0;
+      }
+      await locker.query('COMMIT');
+      const outcomes = await settled;
+      assert.deepEqual(
+        outcomes.map((outcome) => (outcome.status === 'fulfilled' ? 'OK' : String(outcome.reason))),
+        ['OK', 'OK', 'OK', 'OK'],
+      );
+      assert.equal(await balanceOf('resident', x), 70n);
+      assert.equal(await balanceOf('resident', y), 70n);
+      assert.equal((await balanceOf('merchant', 'shop')) - merchantBefore, 60n);
+    }
+    assert.ok(aborted > 0, "the two instances' batches deadlocked in one of ten rounds");
+    await assertBooksBalance();
+  } finally {
+    locker.release();
+    await Promise.all(pools.map((instancePool) => instancePool.end()));
+  }
+});

@@ -5,7 +5,13 @@
 // Callers serialize each resident's writes before they get here (the wallet's per-account queue), so a batch never
 // holds two writes of one account from this process.
 import { GroupCommit, type ItemOutcome } from '@citypass/platform/group_commit';
-import type { Queryable } from '@citypass/platform/pg';
+import {
+  abortBackoff,
+  isRetryableAbort,
+  maxAbortAttempts,
+  retryingAborts,
+  type Queryable,
+} from '@citypass/platform/pg';
 import type { OneStatementWrites } from '../app/store.ts';
 import { callLedger, oneStatementArgs, type LedgerArgs, type LedgerFunction, type SqlValue } from './ledger_calls.ts';
 import { asLedgerError } from './ledger_errors.ts';
@@ -15,6 +21,8 @@ export interface BatchOptions {
   readonly maxBatch: number;
   /** Each batch's size and kind as it leaves (the batch size histogram). */
   readonly onBatch?: (size: number, kind: keyof OneStatementWrites) => void;
+  /** Items PostgreSQL aborted to break a deadlock or a serialization conflict, sent again (the aborts counter). */
+  readonly onAbort?: (items: number, kind: keyof OneStatementWrites) => void;
 }
 
 export const maxItemsPerBatch = 64;
@@ -32,7 +40,7 @@ export function batchedOneStatementWrites(db: Queryable, options: BatchOptions):
   const batcher = (kind: keyof OneStatementWrites, fn: LedgerFunction) =>
     new GroupCommit<LedgerArgs, Buffer>({
       maxBatch: options.maxBatch,
-      commit: (items) => commitMany(db, fn, items),
+      commit: (items) => commitMany(db, fn, items, (aborted) => options.onAbort?.(aborted, kind)),
       onBatch: (size) => options.onBatch?.(size, kind),
       spanName: `wallet ledger batch ${kind}`,
     });
@@ -48,18 +56,50 @@ export function batchedOneStatementWrites(db: Queryable, options: BatchOptions):
   };
 }
 
-/** One call of `fn` with each argument as an array (the items' values in order); one outcome per item. */
+/**
+ * One call of `fn` with each argument as an array (the items' values in order); one outcome per item. An item
+ * PostgreSQL aborted to break a deadlock (two instances' batches locking the same accounts in other orders) rolled
+ * back alone and kept nothing, so it is sent again, with the others so aborted, until it commits or has been tried
+ * as often as any aborted transaction is (platform pg.ts): a deadlock is the database's, never the caller's error.
+ */
 async function commitMany(
   db: Queryable,
   fn: LedgerFunction,
   items: readonly LedgerArgs[],
+  onAbort: (items: number) => void,
 ): Promise<ItemOutcome<Buffer>[]> {
+  const outcomes: ItemOutcome<Buffer>[] = [];
+  let pending = items.map((_, index) => index);
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const rows = await retryingAborts((attempt) => {
+      if (attempt > 1) onAbort(pending.length);
+      return callMany(
+        db,
+        fn,
+        pending.map((index) => items[index] as LedgerArgs),
+      );
+    });
+    const aborted: number[] = [];
+    rows.forEach((row, position) => {
+      const index = pending[position] as number;
+      if (attempt < maxAbortAttempts && isRetryableAbort(row.error_state)) aborted.push(index);
+      else outcomes[index] = outcomeOf(row);
+    });
+    pending = aborted;
+    if (pending.length > 0) {
+      onAbort(pending.length);
+      await abortBackoff(attempt);
+    }
+  }
+  return outcomes;
+}
+
+async function callMany(db: Queryable, fn: LedgerFunction, items: readonly LedgerArgs[]): Promise<ManyRow[]> {
   const first = items[0];
   if (first === undefined) return [];
   const columns: Record<`p_${string}`, SqlValue[]> = {};
   for (const name of Object.keys(first) as `p_${string}`[]) columns[name] = items.map((item) => item[name] ?? null);
-  const rows = await callLedger<ManyRow>(db, fn, 'response, error_state, error_message, error_constraint', columns);
-  return rows.map(outcomeOf);
+  return callLedger<ManyRow>(db, fn, 'response, error_state, error_message, error_constraint', columns);
 }
 
 function outcomeOf(row: ManyRow): ItemOutcome<Buffer> {

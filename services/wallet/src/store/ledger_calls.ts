@@ -3,7 +3,7 @@
 // positions. Each function's arguments are built by one object literal, so its statement text never varies and
 // it is prepared once per connection under the function's name.
 import { outboxRow } from '@citypass/platform/outbox';
-import type { Queryable } from '@citypass/platform/pg';
+import { retryingAborts, type Queryable } from '@citypass/platform/pg';
 import type {
   ChargeCall,
   HoldCapture,
@@ -85,8 +85,10 @@ export function oneStatementWrites(db: Queryable): OneStatementWrites {
   };
 }
 
+/** One hot write, its own transaction; again if PostgreSQL aborted it to break a deadlock (another instance's batch). */
 async function once(db: Queryable, fn: LedgerFunction, args: LedgerArgs): Promise<Buffer> {
-  const response = (await callLedger<{ response: Buffer }>(db, fn, 'result AS response', args))[0]?.response;
+  const rows = await retryingAborts(() => callLedger<{ response: Buffer }>(db, fn, 'result AS response', args));
+  const response = rows[0]?.response;
   if (response === undefined) throw new Error(`${fn} returned nothing`);
   return response;
 }
