@@ -1,6 +1,7 @@
 // Operator refunds: a finance (or admin) operator refunds a captured hold with their own console token, naming the
 // hold's service; a merchant-scoped one only their service's holds; other roles, other services' holds, the payer's
-// leg and a service naming another service are refused and change nothing; a repeated key refunds once.
+// leg and a service naming another service are refused and change nothing; a repeated key refunds once. The
+// operator reads the hold (GetHold naming the service) under the same scope rules.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -78,6 +79,8 @@ test("operator refund - a merchant-scoped finance operator refunds their service
   const { hold, residentId } = await charged(shop, 400n);
   const fay = await walletAs('fay', OperatorRole.OPERATOR_ROLE_FINANCE, 'shop');
   const merchantBefore = await balanceOf('merchant', 'shop');
+  // The operator reads the hold first (the console's refund form shows what is left to refund).
+  assert.equal((await fay.getHold({ holdId: hold.holdId, service: 'shop' })).hold?.capturedMinor, 400n);
   const request = { idempotencyKey: key(), holdId: hold.holdId, amountMinor: 150n, reason: 'damaged', service: 'shop' };
   const first = await fay.refund(request);
   assert.equal(first.hold?.refundedMinor, 150n);
@@ -108,6 +111,10 @@ test("operator refund - other merchants' holds, other roles and scopes are refus
       wallet.refund({ idempotencyKey: key(), holdId: cafeHold.holdId, amountMinor: 100n, reason: 'x', service }),
     );
   assert.deepEqual(await refund(fay, 'cafe'), { kind: 'permission_denied', reason: 'OPERATOR_OTHER_MERCHANT' });
+  assert.deepEqual(await refusalOf(fay.getHold({ holdId: cafeHold.holdId, service: 'cafe' })), {
+    kind: 'permission_denied',
+    reason: 'OPERATOR_OTHER_MERCHANT',
+  });
   // Naming their own service does not reach another service's hold.
   assert.deepEqual(await refund(fay, 'shop'), { kind: 'not_found', reason: 'HOLD_NOT_FOUND' });
   const auditor = await walletAs('audrey', OperatorRole.OPERATOR_ROLE_AUDITOR);

@@ -2,7 +2,7 @@
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
 // is a payer's read of its own account, naming a service an operator's read (`wallet:admin`) of its merchant
 // account: both authenticated with the token here, since the method is open to residents. Operators also read any
-// service's holds and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
+// service's holds (one or a page) and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
 // the risk engine's decisions (GetRiskDecision), as far as their scope reaches (app/operator_scope.ts); finance and
 // admin operators refund a named service's captured holds (Refund with `service`).
 import { operatorScopes } from '@citypass/contracts';
@@ -74,7 +74,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       getHold: async (request, context) => ({
         hold: await getHold(
           deps,
-          callerFor(deps.suspensions, context.principal, ['charge', 'read']).service,
+          accountOwnerFor(deps.suspensions, context.principal, request.service ?? ''),
           request.holdId,
         ),
       }),
