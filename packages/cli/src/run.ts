@@ -5,6 +5,7 @@ import { operatorCommands, type Command } from './commands.ts';
 import { listCommands } from './list_commands.ts';
 import { operatorAccountCommands } from './operator_commands.ts';
 import { serviceCommands } from './service_commands.ts';
+import { keyCommands } from './key_commands.ts';
 import { login } from './login_command.ts';
 import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
@@ -27,6 +28,7 @@ const commands: readonly Command[] = [
   ...listCommands,
   ...operatorAccountCommands,
   ...serviceCommands,
+  ...keyCommands,
   login,
   ...transitCommands,
   ...walletCommands,
