@@ -117,8 +117,8 @@ test('browser - sign in, onboard a service, charge a resident with its secret an
   // The new service charges the resident with its own token and the resident's presentation; the console shows the
   // hold and refunds part of it.
   const accessToken = ((await token.json()) as { access_token: string }).access_token;
-  const holdId = await chargeAsNewService(accessToken, { residentId, phone, credential });
-  await refundInConsole(page, context, holdId, residentId, password);
+  const holds = await chargeAsNewService(accessToken, { residentId, phone, credential });
+  await refundInConsole(page, context, holds, residentId, password);
 
   await page.goto(`${h.url}/residents/${residentId}`);
 
@@ -270,11 +270,14 @@ test('browser - keyboard only: onboarding from the form to the secret without a 
   await context.close();
 });
 
-/** Charges 12.50 EUR of the resident (topped up with 20.00) as parking-north, through the wallet's gRPC API. */
+/**
+ * Charges 12.50 EUR of the resident (topped up with 20.00) as parking-north, through the wallet's gRPC API, and
+ * authorizes 1.00 more without capturing it.
+ */
 async function chargeAsNewService(
   accessToken: string,
   resident: { residentId: string; phone: ResidentApp; credential: string },
-): Promise<string> {
+): Promise<{ holdId: string; pendingHoldId: string }> {
   let counter = 0;
   const present = (audience: string): string =>
     createPresentation({
@@ -305,7 +308,16 @@ async function chargeAsNewService(
       settlesTap: false,
     });
     assert.equal(hold?.status, 'captured');
-    return hold.holdId;
+    // And one authorized but not captured: nothing to refund yet.
+    const pending = await wallet.authorize({
+      idempotencyKey: randomBytes(12).toString('hex'),
+      amount: { amountMinor: 100n, currency: 'EUR' },
+      presentation: present('parking-north'),
+      reference: 'bay 13',
+      holdTtlSeconds: 0,
+      settlesTap: false,
+    });
+    return { holdId: hold.holdId, pendingHoldId: pending.hold?.holdId ?? '' };
   } finally {
     wallet.close();
   }
@@ -321,12 +333,12 @@ async function residentBalance(residentId: string): Promise<bigint> {
 
 /**
  * The wallet page shows parking-north's hold; its page refunds 2.50 after a new sign-in, then 1.00 sent twice with
- * the same form (refunded once); too much and a malformed amount are refused next to the field.
+ * the same form (refunded once); too much, a malformed amount and a hold not captured are refused next to the field.
  */
 async function refundInConsole(
   page: Page,
   context: BrowserContext,
-  holdId: string,
+  { holdId, pendingHoldId }: { holdId: string; pendingHoldId: string },
   residentId: string,
   password: string,
 ): Promise<void> {
@@ -381,6 +393,13 @@ async function refundInConsole(
     });
     assert.equal(sent.status(), 303);
   }
+  // The same form aimed at the hold not captured yet: refused next to the amount, with the wallet's reason.
+  const notCaptured = await context.request.post(`${h.url}/wallet/holds/${pendingHoldId}/refund`, {
+    form: { ...fields, idempotency_key: randomBytes(12).toString('hex') },
+    maxRedirects: 0,
+  });
+  assert.equal(notCaptured.status(), 422);
+  assert.match(await notCaptured.text(), /id="amount-error">[^<]*<code>HOLD_NOT_CAPTURED<\/code>/);
   await page.reload();
   assert.equal((await page.locator('#hold-refunded').innerText()).trim(), '3.50 EUR');
   assert.equal(await residentBalance(residentId), 2_000n - 1_250n + 350n);
