@@ -1,8 +1,8 @@
 // The wallet, read with the operator's own `wallet:admin` (which moves money only back, as refunds): a service's
 // merchant balance, its holds (keyset pages, by status), its settlement report for a day (and as CSV), the
 // authorizations declined on a day per service and reason, the ledger's reconciliation (run when asked: the wallet
-// checks its books then), and the risk engine's decision behind a hold or a decline (wallet_risk.ts); each hold links to its page, where finance and
-// admin operators refund a captured one (refund.ts).
+// checks its books then), and the risk engine's decision behind a hold or a decline (wallet_risk.ts); each hold
+// links to its page, where finance and admin operators refund a captured one (refund.ts).
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { decimalText, knownCurrencyExponent } from '@citypass/platform/money';
