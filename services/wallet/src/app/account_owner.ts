@@ -1,5 +1,5 @@
 // Whose merchant account a service read is about. A service reads its own (its `charge:` or `read:` token); an
-// operator, whose `wallet:admin` moves no money, names the service it reads (if their scope covers it:
+// operator, whose `wallet:admin` moves money only back (refunds), names the service it reads (if their scope covers it:
 // operator_scope.ts). Nobody reads another service's.
 import { operatorScopes, walletReasons } from '@citypass/contracts';
 import { invalidArgument, permissionDenied } from '@citypass/platform/errors';
