@@ -21,14 +21,16 @@ import {
 const debian: InstallSystem = { platform: 'linux', debian: true, root: false };
 const nothingInstalled: BinaryLookup = { path: [], postgresRoot: '/nonexistent', natsDirs: [] };
 
-async function closedPorts(): Promise<ServersOptions> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'citypass-start-'));
-  chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as user postgres, who must reach its data directory
+async function closedPorts(): Promise<ServersOptions & { home: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'citypass-start-'));
+  chmodSync(home, 0o755); // as root, PostgreSQL runs as user postgres, who must reach its data directory
+  const dataDir = join(home, 'citypass'); // made by the first start, as ~/.local/share/citypass is
   return {
     postgresUrl: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`,
     postgresUrlSet: false,
     natsUrl: `nats://127.0.0.1:${await freePort()}`,
     dataDir,
+    home,
     lookup: systemLookup(),
     system: debian,
   };
@@ -83,7 +85,7 @@ test('npm start servers - installed but stopped: started on the configured ports
       await second.postgres.stop();
     }
   } finally {
-    rmSync(options.dataDir, { recursive: true, force: true });
+    rmSync(options.home, { recursive: true, force: true });
   }
 });
 
@@ -101,7 +103,7 @@ test('npm start servers - nothing installed: one line per server with the comman
       return true;
     });
   } finally {
-    rmSync(options.dataDir, { recursive: true, force: true });
+    rmSync(options.home, { recursive: true, force: true });
   }
 });
 

@@ -105,6 +105,7 @@ export function findPostgresBinDir(lookup: BinaryLookup): string | undefined {
  */
 export async function initPostgresCluster(binDir: string, dataDir: string, options: { sync: boolean }): Promise<void> {
   const owner = serverOwner('postgres');
+  mkdirSync(dirname(dataDir), { recursive: true }); // reachable by the server's owner; the cluster itself is not
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (owner) chownSync(dataDir, owner.uid, owner.gid);
   await runToEnd(
