@@ -239,7 +239,15 @@ try {
   // answers do (the goal is stated for authorizations; their holds are left to expire).
   const floorOpen = await chargeFloorPhase.open(floor, targetRate, phaseMs);
   const openLoop = presentations(Math.ceil((targetRate * phaseMs) / 1000));
-  const open = await openLoopPhase(targetRate, openLoop.length, (index) => authorizeOnce(openLoop[index] ?? ''));
+  // Refusals by reason, so the count says what refused them (load shedding, a deadline, ...).
+  const openRefusals = new Map<string, number>();
+  const open = await openLoopPhase(targetRate, openLoop.length, (index) =>
+    authorizeOnce(openLoop[index] ?? '').catch((error: unknown) => {
+      const reason = (error as { reason?: string }).reason ?? String(error).slice(0, 80);
+      openRefusals.set(reason, (openRefusals.get(reason) ?? 0) + 1);
+      throw error;
+    }),
+  );
 
   // A hot account: other residents' authorizations (16 in flight, closed loop) alone, then while one resident's
   // account takes a storm of 240 concurrent authorizations every second. What matters is how much the others'
@@ -352,7 +360,12 @@ try {
     ],
     [`open_loop_${targetRate}_per_s_authorize_p50_ms`, p(open, 50), 'ms', openFloor(50)],
     [`open_loop_${targetRate}_per_s_authorize_p99_ms`, p(open, 99), 'ms', openFloor(99)],
-    [`open_loop_${targetRate}_per_s_refused`, open.failed, 'requests', count],
+    [
+      `open_loop_${targetRate}_per_s_refused`,
+      open.failed,
+      'requests',
+      { ...count, reasons: Object.fromEntries(openRefusals) },
+    ],
     ['hot_account_others_quiet_p50_ms', median(quiet), 'ms', hotFloor],
     ['hot_account_others_quiet_p99_ms', quietP99, 'ms', hotFloor],
     ['hot_account_others_during_storm_p50_ms', median(stormy), 'ms', { floor: round(median(quiet)) }],
