@@ -1,13 +1,14 @@
 // Authorize + capture over NATS request/reply with PostgreSQL commits, the wallet running as its own process, and
 // the combined charge (authorize and capture in one request, one commit) beside it. Every figure is printed next to
-// the charge floor of issue 12 measured in the same run, phase by phase just before the wallet's, on the same
-// broker and PostgreSQL server (bench/charge_floor.ts: a bare NATS responder process that verifies one P-256
-// signature, commits a conditional UPDATE plus an INSERT from a pool of 8 on its own database, publishes one
-// JetStream event and answers). Phases: sequential latency, throughput with many in flight, and an open-loop run at
-// a fixed rate (default 1,000 authorizations/s) for p50/p99 under that load. The bare parts (a NATS echo and a
-// conditional UPDATE commit) are printed too. The load generator (and identity, used for setup) share this
-// machine's two cores with the wallet, the floor's server, PostgreSQL and NATS. Then a hot account: the other
-// residents' latency with and without a storm on one resident's account. Last, each process's peak RSS.
+// the charge floor of issue 12 measured in the same run on the same broker and PostgreSQL server
+// (bench/charge_floor.ts: a bare NATS responder process that verifies one P-256 signature, commits a conditional
+// UPDATE plus an INSERT from a pool of 8 on its own database, publishes one JetStream event and answers):
+// sequential, call by call between the wallet's; the loaded phases just before the wallet's, as long. Phases:
+// sequential latency, throughput with many in flight, and an open-loop run at a fixed rate (default 1,000
+// authorizations/s) for p50/p99 under that load. The bare parts (a NATS echo and a conditional UPDATE commit) are
+// printed too. The load generator (and identity, used for setup) share this machine's two cores with the wallet,
+// the floor's server, PostgreSQL and NATS. Then a hot account: the other residents' latency with and without a
+// storm on one resident's account. Last, each process's peak RSS.
 import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -181,10 +182,10 @@ try {
   echo.unsubscribe();
   const floorP50 = median(floorNats) + median(floorUpdate);
 
-  // The charge floor, sequential, then the wallet's sequential phase.
-  const floorSequential = await chargeFloorPhase.sequential(floor, phaseMs / 2);
-
-  // Sequential, an authorize+capture pair and a combined charge in turn (noise hits both alike).
+  // Sequential: a charge floor call, an authorize+capture pair and a combined charge in turn (noise hits all
+  // alike, and the floor gets as many samples as the charge).
+  const floorSequentialMs: number[] = [];
+  let floorSequentialFailed = 0;
   const sequentialAuthorize: number[] = [];
   const sequentialCapture: number[] = [];
   const sequentialPair: number[] = [];
@@ -192,12 +193,22 @@ try {
   const pool = presentations(6_000);
   const sequentialEnd = performance.now() + phaseMs;
   while (performance.now() < sequentialEnd && pool.length > 1) {
+    const floorStarted = performance.now();
+    await floor.call().then(
+      () => floorSequentialMs.push(performance.now() - floorStarted),
+      () => floorSequentialFailed++,
+    );
     const { holdId, ms } = await authorizeOnce(pool.pop() ?? '');
     sequentialAuthorize.push(ms);
     sequentialCapture.push(await captureOnce(holdId));
     sequentialPair.push(ms + (sequentialCapture.at(-1) ?? Number.NaN));
     sequentialCharge.push(await chargeOnce(pool.pop() ?? ''));
   }
+  const floorSequential: PhaseResult = {
+    latencies: floorSequentialMs,
+    failed: floorSequentialFailed,
+    opsPerSecond: Number.NaN,
+  };
 
   // Many in flight: the charge floor (with its CPU per charge), then authorize+capture pairs, then combined
   // charges, each a closed loop as long as the others.
