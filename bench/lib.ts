@@ -191,8 +191,8 @@ export interface BenchServer {
   readonly ready: RegExpExecArray;
   /** Peak resident set size so far, in MB (see peakRssMb). */
   peakRssMb(): number | null;
-  /** SIGTERM, then waits for it to exit. */
-  stop(): Promise<void>;
+  /** SIGTERM, then waits for it to exit (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -229,10 +229,12 @@ export async function startBenchServer(
     pid,
     ready: match,
     peakRssMb: () => peakRssMb(pid),
-    async stop() {
+    async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
+      clearTimeout(timer);
     },
   };
 }
