@@ -41,6 +41,16 @@ export interface PendingRevocation {
   readonly reason: string;
 }
 
+/**
+ * An enrollment code just shown, whose printable letter may be opened once while the code is valid. Only a random
+ * ticket is kept: the code itself travels in the form the operator's browser sends back, never stored here.
+ */
+export interface PendingLetter {
+  readonly residentId: string;
+  readonly ticket: string;
+  readonly expiresAtMs: number;
+}
+
 /** Fare rules waiting for the operator to sign in again: the form as they sent it. */
 export type PendingFareRules = Readonly<Record<string, string>>;
 /** A dangerous action on an onboarded service waiting for the operator to sign in again. */
@@ -66,6 +76,7 @@ export interface SessionData {
   pendingSignIn?: PendingSignIn;
   pendingRevocation?: PendingRevocation;
   pendingFareRules?: PendingFareRules;
+  pendingLetter?: PendingLetter;
   pendingServiceAction?: PendingServiceAction;
   refreshLock?: RefreshLock;
 }

@@ -1,5 +1,5 @@
-// Residents: find them (a searchable, paged list: resident_list.ts), create one (the enrollment code shown as text
-// and as a QR code), see one's active credential, and revoke it with a reason. Revoking is dangerous: an operator whose last sign-in is older than
+// Residents: find them (a searchable, paged list: resident_list.ts), create one (the enrollment code shown as text,
+// as a QR code and as a printable letter: enrollment_letter.ts), see one's active credential, and revoke it with a reason. Revoking is dangerous: an operator whose last sign-in is older than
 // CONSOLE_REAUTH_MAX_AGE_S signs in again first (max_age=0), then confirms.
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
@@ -9,7 +9,7 @@ import { asOperatorOnIdentity, type ConsoleDeps, type ConsoleEnv } from '../deps
 import type { Session } from '../sessions.ts';
 import { alert, csrfField, field, layout, notice, type FieldError, type Html } from './layout.ts';
 import { concessionName, concessions, concessionWire } from './concessions.ts';
-import { qrCode } from './qr.ts';
+import { addEnrollmentLetterPages, enrollmentCodeShown } from './enrollment_letter.ts';
 import { findResidents, residentResults, residentSearchForm, type ResidentList } from './resident_list.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
 
@@ -117,6 +117,7 @@ ${csrfField(session)}
 }
 
 export function addResidentPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
+  addEnrollmentLetterPages(app, deps);
   app.get('/residents', async (c) => {
     const session = c.get('session');
     const search = { search: (c.req.query('search') ?? '').trim(), pageToken: c.req.query('page') ?? '' };
@@ -139,16 +140,13 @@ export function addResidentPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void
         await asOperatorOnIdentity(deps, session),
       );
       const residentId = created.resident?.residentId ?? '';
-      const code = created.enrollmentCode?.code ?? '';
+      const shown = await enrollmentCodeShown(deps, session, residentId, created.enrollmentCode);
       c.header('cache-control', 'no-store');
       return await c.html(
         layout(
           'Resident created',
           session,
-          html`<p>Give the resident this enrollment code (valid until
-${created.enrollmentCode?.expiresAt?.toISOString() ?? ''}). They enter it, or scan it, in the citypass app.</p>
-<p class="secret" id="enrollment-code">${code}</p>
-${qrCode(code, `Enrollment code ${code} as a QR code`)}
+          html`${shown}
 <p><a href="/residents/${residentId}" id="resident-link">${created.resident?.givenName ?? ''} ${created.resident?.familyName ?? ''}</a></p>`,
           '/residents',
         ),
