@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { jwkThumbprint } from '@citypass/credential';
+import { ResidentApp } from '@citypass/phone';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { checkAccessibility, launchChromium, shot, signInAtIdentity } from './browser.ts';
 import { startConsoleHarness, type ConsoleHarness } from './harness.ts';
@@ -19,7 +21,7 @@ after(async () => {
   await h.stop();
 });
 
-test('residents browser - a new resident gets a printable letter with their code, once, with no navigation on paper', async () => {
+test('residents browser - a printable letter with the code (once, no navigation on paper), the phone enrolls, its credential listed, then revoked with the reason', async () => {
   const password = await h.operator('sam', [OperatorRole.OPERATOR_ROLE_SUPPORT]);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -31,6 +33,7 @@ test('residents browser - a new resident gets a printable letter with their code
   await page.getByRole('button', { name: 'Create resident' }).click();
   await page.getByRole('heading', { name: 'Resident created' }).waitFor();
   const code = (await page.locator('#enrollment-code').innerText()).trim();
+  const residentPath = (await page.locator('#resident-link').getAttribute('href')) ?? '';
   const letterForm = page.locator('form[action$="/letter"]');
   const sent = {
     csrf: await letterForm.locator('input[name="csrf"]').inputValue(),
@@ -60,5 +63,33 @@ test('residents browser - a new resident gets a printable letter with their code
   const refused = await again.text();
   assert.match(refused, /The letter cannot be opened/);
   assert.ok(!refused.includes(code));
+
+  // Before enrolling: no credential. The phone enrolls with the letter's code; its credential is listed, bound to
+  // its key.
+  await page.goto(`${h.url}${residentPath}`);
+  assert.match(await page.locator('#credential-history').innerText(), /No credential yet/);
+  const phone = new ResidentApp(h.identity.issuer);
+  await phone.issueCredential(await phone.enroll(code, 'correct horse battery'));
+  await page.reload();
+  const rows = page.locator('#credential-history tbody tr');
+  assert.equal(await rows.count(), 1);
+  const credentialId = (await page.locator('#credential-id').innerText()).trim();
+  const active = await rows.first().innerText();
+  assert.match(active, /^active\t/);
+  assert.ok(active.includes(credentialId));
+  assert.ok(active.includes(`${jwkThumbprint(phone.deviceKey.publicJwk).slice(0, 12)}…`), active);
+  await checkAccessibility(page, 'resident with credentials');
+  await shot(page, 'residents-02-credentials');
+
+  // Revoked (the sign-in is fresh: no new sign-in asked): listed as revoked, by whom, when and why.
+  await page.getByLabel('Reason (kept in the audit log)').fill('phone left on the tram');
+  await page.getByRole('button', { name: 'Revoke credential' }).click();
+  await page.getByText('The credential is revoked.').waitFor();
+  const revoked = await page.locator('#credential-history tbody tr').first().innerText();
+  assert.match(revoked, /^revoked\t/);
+  assert.ok(revoked.includes(credentialId));
+  assert.match(revoked, /revoked by the operator, \d{4}-\d\d-\d\dT[\d:.]+Z: “phone left on the tram”/);
+  await checkAccessibility(page, 'resident with a revoked credential');
+  await shot(page, 'residents-03-revoked');
   await context.close();
 });

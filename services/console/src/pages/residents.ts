@@ -1,5 +1,6 @@
 // Residents: find them (a searchable, paged list: resident_list.ts), create one (the enrollment code shown as text,
-// as a QR code and as a printable letter: enrollment_letter.ts), see one's active credential, and revoke it with a reason. Revoking is dangerous: an operator whose last sign-in is older than
+// as a QR code and as a printable letter: enrollment_letter.ts), see one's active credential and every credential
+// with its phone (resident_credentials.ts), and revoke it with a reason. Revoking is dangerous: an operator whose last sign-in is older than
 // CONSOLE_REAUTH_MAX_AGE_S signs in again first (max_age=0), then confirms.
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
@@ -10,6 +11,7 @@ import type { Session } from '../sessions.ts';
 import { alert, csrfField, field, layout, notice, type FieldError, type Html } from './layout.ts';
 import { concessionName, concessions, concessionWire } from './concessions.ts';
 import { addEnrollmentLetterPages, enrollmentCodeShown } from './enrollment_letter.ts';
+import { credentialHistory, findCredentials } from './resident_credentials.ts';
 import { findResidents, residentResults, residentSearchForm, type ResidentList } from './resident_list.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
 
@@ -53,12 +55,13 @@ async function residentPage(
   deps: ConsoleDeps,
   session: Session,
   residentId: string,
-  extra: { notice?: string; errors?: Record<string, FieldError>; reason?: string } = {},
+  extra: { notice?: string; errors?: Record<string, FieldError>; reason?: string; credentialsPage?: string } = {},
 ): Promise<Html> {
   const { resident, activeCredential } = await deps.identity.getResident(
     { residentId },
     await asOperatorOnIdentity(deps, session),
   );
+  const history = await findCredentials(deps, session, residentId, extra.credentialsPage ?? '');
   const concession = concessionName(resident?.concessionClass);
   const errors = extra.errors ?? {};
   return layout(
@@ -91,6 +94,7 @@ ${field('reason', 'Reason (kept in the audit log)', extra.reason ?? '', errors.r
 <p><button>Revoke credential</button></p>
 </form>`
 }
+${credentialHistory(residentId, history)}
 <p><a href="/audit?subject=${encodeURIComponent(residentId)}">Audit entries about this resident</a></p>`,
     '/residents',
   );
@@ -158,9 +162,13 @@ export function addResidentPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void
   });
   app.get('/residents/:id', async (c) => {
     const session = c.get('session');
+    const credentialsPage = c.req.query('page') ?? '';
     const revoked = c.req.query('revoked') === '1';
     return c.html(
-      await residentPage(deps, session, c.req.param('id'), revoked ? { notice: 'The credential is revoked.' } : {}),
+      await residentPage(deps, session, c.req.param('id'), {
+        credentialsPage,
+        ...(revoked ? { notice: 'The credential is revoked.' } : {}),
+      }),
     );
   });
   app.get('/residents/:id/revoke/confirm', (c) => c.html(confirmRevocationPage(c.get('session'))));
