@@ -51,6 +51,11 @@ export interface PendingLetter {
   readonly expiresAtMs: number;
 }
 
+/** A new enrollment code (account recovery) waiting for the operator to sign in again. */
+export interface PendingEnrollmentCode {
+  readonly residentId: string;
+}
+
 /** Fare rules waiting for the operator to sign in again: the form as they sent it. */
 export type PendingFareRules = Readonly<Record<string, string>>;
 /** A dangerous action on an onboarded service waiting for the operator to sign in again. */
@@ -77,6 +82,7 @@ export interface SessionData {
   pendingRevocation?: PendingRevocation;
   pendingFareRules?: PendingFareRules;
   pendingLetter?: PendingLetter;
+  pendingEnrollmentCode?: PendingEnrollmentCode;
   pendingServiceAction?: PendingServiceAction;
   refreshLock?: RefreshLock;
 }

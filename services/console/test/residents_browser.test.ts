@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { jwkThumbprint } from '@citypass/credential';
 import { ResidentApp } from '@citypass/phone';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
-import { checkAccessibility, launchChromium, shot, signInAtIdentity } from './browser.ts';
+import { ageSignIn, checkAccessibility, launchChromium, shot, signInAtIdentity } from './browser.ts';
 import { startConsoleHarness, type ConsoleHarness } from './harness.ts';
 
 let h: ConsoleHarness;
@@ -21,7 +21,7 @@ after(async () => {
   await h.stop();
 });
 
-test('residents browser - a printable letter with the code (once, no navigation on paper), the phone enrolls, its credential listed, then revoked with the reason', async () => {
+test('residents browser - a printable letter with the code (once, no navigation on paper), the phone enrolls, its credential listed, then revoked with the reason; a new code and letter for a new phone', async () => {
   const password = await h.operator('sam', [OperatorRole.OPERATOR_ROLE_SUPPORT]);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -91,5 +91,26 @@ test('residents browser - a printable letter with the code (once, no navigation 
   assert.match(revoked, /revoked by the operator, \d{4}-\d\d-\d\dT[\d:.]+Z: “phone left on the tram”/);
   await checkAccessibility(page, 'resident with a revoked credential');
   await shot(page, 'residents-03-revoked');
+
+  // A new code for the new phone: account recovery, so an old sign-in signs in again first; then its letter.
+  await ageSignIn(h, context);
+  await page.getByRole('button', { name: 'Issue a new enrollment code' }).click();
+  await signInAtIdentity(h, page, 'sam', password);
+  await page.getByRole('heading', { name: 'Confirm the new enrollment code' }).waitFor();
+  await checkAccessibility(page, 'confirm new enrollment code');
+  await page.getByRole('button', { name: 'Issue a new enrollment code' }).click();
+  await page.getByRole('heading', { name: 'New enrollment code' }).waitFor();
+  const newCode = (await page.locator('#enrollment-code').innerText()).trim();
+  assert.notEqual(newCode, code);
+  await checkAccessibility(page, 'new enrollment code');
+  await shot(page, 'residents-04-new-code');
+  await page.getByRole('button', { name: 'Open the printable letter' }).click();
+  await page.getByRole('heading', { name: 'Your citypass enrollment' }).waitFor();
+  assert.equal((await page.locator('#letter-code').innerText()).trim(), newCode);
+  const newPhone = new ResidentApp(h.identity.issuer);
+  await newPhone.issueCredential(await newPhone.enroll(newCode, 'another horse battery'));
+  await page.goto(`${h.url}${residentPath}`);
+  const states = await page.locator('#credential-history tbody tr td:first-child').allInnerTexts();
+  assert.deepEqual(states, ['active', 'revoked']);
   await context.close();
 });

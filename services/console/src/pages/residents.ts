@@ -1,7 +1,8 @@
 // Residents: find them (a searchable, paged list: resident_list.ts), create one (the enrollment code shown as text,
 // as a QR code and as a printable letter: enrollment_letter.ts), see one's active credential and every credential
-// with its phone (resident_credentials.ts), and revoke it with a reason. Revoking is dangerous: an operator whose last sign-in is older than
-// CONSOLE_REAUTH_MAX_AGE_S signs in again first (max_age=0), then confirms.
+// with its phone (resident_credentials.ts), issue a new code (new_enrollment_code.ts), and revoke a credential with a
+// reason. Revoking is dangerous: an operator whose last sign-in is older than CONSOLE_REAUTH_MAX_AGE_S signs in
+// again first (max_age=0), then confirms.
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
@@ -11,6 +12,7 @@ import type { Session } from '../sessions.ts';
 import { alert, csrfField, field, layout, notice, type FieldError, type Html } from './layout.ts';
 import { concessionName, concessions, concessionWire } from './concessions.ts';
 import { addEnrollmentLetterPages, enrollmentCodeShown } from './enrollment_letter.ts';
+import { addNewEnrollmentCodePages, newEnrollmentCodeForm } from './new_enrollment_code.ts';
 import { credentialHistory, findCredentials } from './resident_credentials.ts';
 import { findResidents, residentResults, residentSearchForm, type ResidentList } from './resident_list.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
@@ -95,6 +97,7 @@ ${field('reason', 'Reason (kept in the audit log)', extra.reason ?? '', errors.r
 </form>`
 }
 ${credentialHistory(residentId, history)}
+${newEnrollmentCodeForm(session, residentId, resident?.enrolled === true)}
 <p><a href="/audit?subject=${encodeURIComponent(residentId)}">Audit entries about this resident</a></p>`,
     '/residents',
   );
@@ -122,6 +125,7 @@ ${csrfField(session)}
 
 export function addResidentPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   addEnrollmentLetterPages(app, deps);
+  addNewEnrollmentCodePages(app, deps);
   app.get('/residents', async (c) => {
     const session = c.get('session');
     const search = { search: (c.req.query('search') ?? '').trim(), pageToken: c.req.query('page') ?? '' };
