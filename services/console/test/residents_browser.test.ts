@@ -3,17 +3,35 @@
 // its reason, and a new code with its letter. axe-core checks each page; screenshots as browser.test.ts writes them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
+import type { Logger } from '@citypass/platform/log';
 import { jwkThumbprint } from '@citypass/credential';
 import { ResidentApp } from '@citypass/phone';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { ageSignIn, checkAccessibility, launchChromium, shot, signInAtIdentity } from './browser.ts';
 import { startConsoleHarness, type ConsoleHarness } from './harness.ts';
+import { cookieName } from '../src/auth_routes.ts';
+
+/** Every line the console logs, at every level. */
+const logged: string[] = [];
+function recordingLogger(): Logger {
+  const record = (message: string, fields: Record<string, unknown> = {}): void => {
+    logged.push(`${message} ${JSON.stringify(fields)}`);
+  };
+  const logger: Logger = { debug: record, info: record, warn: record, error: record, child: () => logger };
+  return logger;
+}
+
+/** The console's stored session for this browser, unsealed, as text. */
+async function storedSession(context: BrowserContext): Promise<string> {
+  const cookie = (await context.cookies(h.url)).find((candidate) => candidate.name === cookieName(false));
+  return JSON.stringify(await h.sessions.load(cookie?.value ?? assert.fail('no console session')));
+}
 
 let h: ConsoleHarness;
 let browser: Browser;
 before(async () => {
-  h = await startConsoleHarness();
+  h = await startConsoleHarness({}, { logger: recordingLogger() });
   browser = await launchChromium();
 });
 after(async () => {
@@ -41,6 +59,9 @@ test('residents browser - a printable letter with the code (once, no navigation 
     code: await letterForm.locator('input[name="code"]').inputValue(),
   };
   const letterUrl = new URL((await letterForm.getAttribute('action')) ?? '', h.url).href;
+  // The console keeps only the letter's ticket, not the code.
+  const stored = await storedSession(context);
+  assert.ok(stored.includes(sent.ticket) && !stored.includes(code), 'the session holds the ticket, never the code');
 
   await page.getByRole('button', { name: 'Open the printable letter' }).click();
   await page.getByRole('heading', { name: 'Your citypass enrollment' }).waitFor();
@@ -112,5 +133,11 @@ test('residents browser - a printable letter with the code (once, no navigation 
   await page.goto(`${h.url}${residentPath}`);
   const states = await page.locator('#credential-history tbody tr td:first-child').allInnerTexts();
   assert.deepEqual(states, ['active', 'revoked']);
+  assert.ok(!(await storedSession(context)).includes(newCode));
+  assert.deepEqual(
+    logged.filter((line) => line.includes(code) || line.includes(newCode)),
+    [],
+    'no enrollment code in the logs',
+  );
   await context.close();
 });
