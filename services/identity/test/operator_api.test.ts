@@ -551,7 +551,7 @@ test('operator api - a rotation while the next key is pending is refused; rotati
     pageToken: '',
   });
   assert.deepEqual(
-    audit.events.map((event) => [event.actor, JSON.parse(event.detailsJson)]),
+    audit.events.map((event) => [event.actor, JSON.parse(event.detailsJson) as unknown]),
     [['operator:operator', { reason: 'yearly rotation' }]],
   );
 });
