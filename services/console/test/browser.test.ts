@@ -161,7 +161,7 @@ test('browser - sign in, onboard a service, charge a resident with its secret an
   await context.close();
 });
 
-test("browser - identity's signing keys: admins only, rotated after a new sign-in with a reason; signed out; not found", async () => {
+test("browser - identity's signing keys: admins only, rotated after a new sign-in with a reason; signed out, not found, refused and expired pages", async () => {
   const password = await h.operator('ada', [OperatorRole.OPERATOR_ROLE_ADMIN]);
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -210,6 +210,17 @@ test("browser - identity's signing keys: admins only, rotated after a new sign-i
   assert.equal(missing?.status(), 404);
   await page.getByRole('heading', { name: 'Not found' }).waitFor();
   await checkAccessibility(page, 'not found');
+  // A hold id that is not one, a confirmation with nothing waiting, a sign-in answer nobody asked for.
+  assert.equal((await page.goto(`${h.url}/wallet/holds/not-a-hold?service=parking-north`))?.status(), 404);
+  await page.getByRole('heading', { name: 'No such hold' }).waitFor();
+  await checkAccessibility(page, 'no such hold');
+  await page.goto(`${h.url}/keys/rotate/confirm`);
+  await page.getByRole('heading', { name: 'Nothing to confirm' }).waitFor();
+  await checkAccessibility(page, 'nothing to confirm');
+  assert.equal((await page.goto(`${h.url}/callback?code=stale&state=stale`))?.status(), 400);
+  await page.getByRole('heading', { name: 'Sign-in expired' }).waitFor();
+  await checkAccessibility(page, 'sign-in expired');
+  await page.goto(`${h.url}/`);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Signed out' }).waitFor();
   await checkAccessibility(page, 'signed out');
