@@ -19,6 +19,8 @@ export interface StreamFollowerOptions {
   /** Applies one event to the view; `sequence` is its stream sequence (the same on every replay). */
   readonly handler: (envelope: EventEnvelope, sequence: number) => void;
   readonly logger?: Logger;
+  /** Starts at the first event stored at or after this time instead of the stream's first (a replay window). */
+  readonly startTime?: Date;
 }
 
 export interface StreamFollower {
@@ -30,7 +32,9 @@ export interface StreamFollower {
 export async function followStream(options: StreamFollowerOptions): Promise<StreamFollower> {
   const consumer = await options.js.consumers.getPushConsumer(options.stream, {
     filter_subjects: options.filterSubject,
-    deliver_policy: DeliverPolicy.All,
+    ...(options.startTime === undefined
+      ? { deliver_policy: DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.startTime.toISOString() }),
   });
   // The ordered consumer is created at once; its pending count is what the stream held for the filter then.
   const pendingAtStart = (await consumer.info(true)).num_pending;

@@ -38,6 +38,7 @@ import { startGateAssignmentsReload } from './workers/gate_assignments_reload.ts
 import { startSettler, type Settler } from './workers/settler.ts';
 import { startTopUpConsumer } from './bus/topup_consumer.ts';
 import { natsLiveFeed } from './bus/live_feed.ts';
+import { jetStreamTapEvents } from './bus/tap_events.ts';
 import { natsWalletLink } from './bus/wallet_link.ts';
 import type { TransitConfig } from './config.ts';
 import { addTransitService, transitServiceName } from './grpc/transit_service.ts';
@@ -273,6 +274,7 @@ async function addGatePath(core: TransitCore, statusFollower: BucketFollower): P
     issuerJwks: cachedText(config.IDENTITY_JWKS_URL, 60_000),
     buckets: { credentialStatus: config.IDENTITY_STATUS_BUCKET, denyList: config.TRANSIT_DENY_BUCKET },
     live: core.live,
+    tapEvents: jetStreamTapEvents(core.bus.js, logger),
     now: core.now,
   });
   return {

@@ -1,0 +1,94 @@
+// Feeds transit's recorded taps (transit.v1.events.tap.recorded) into the risk engine: each tap at a placed station
+// becomes the resident's last known place, so a payment at a placed merchant minutes later and kilometres away is
+// stepped up (impossible travel), and the next fare is judged against it. At start the last `replayWindowMs` of
+// the stream are replayed before the wallet serves (the engine compares taps of the last three hours at most), so
+// a restart forgets no tap that matters. Every wallet instance follows the whole stream with its own ordered
+// consumer (platform's followStream): all instances learn the same taps, whichever one serves a payment.
+import { transitEventSubjects } from '@citypass/contracts';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from '@citypass/platform/log';
+import { untilReady } from '@citypass/platform/until_ready';
+import { followStream, type StreamFollower } from '@citypass/platform/stream_follower';
+import { TapRecorded } from '@citypass/proto/transit/v1/transit';
+import type { EventEnvelope } from '@citypass/proto/common/v1/event';
+import type { Place, RiskEngine } from '@citypass/risk';
+import type { RiskScoring } from '../app/risk_scoring.ts';
+import type { WalletConfig } from '../config.ts';
+
+export interface TapFollowerOptions {
+  readonly js: JetStreamClient;
+  /** Transit's stream (TRANSIT_STREAM). */
+  readonly stream: string;
+  readonly engine: RiskEngine;
+  readonly stations: ReadonlyMap<string, Place>;
+  readonly replayWindowMs: number;
+  readonly logger: Logger;
+}
+
+/** How long start waits for the replay; past it the wallet serves and the replay goes on. */
+export const tapReplayWaitMs = 30_000;
+/** Unplaced stations warned about, each once (a bound on what a misconfigured city can make it remember). */
+const maxUnplacedWarned = 256;
+
+export async function startTapFollower(options: TapFollowerOptions): Promise<StreamFollower> {
+  const { engine, stations, logger } = options;
+  const unplaced = new Set<string>();
+  let learned = 0;
+  const handler = (envelope: EventEnvelope): void => {
+    if (envelope.type !== transitEventSubjects.tapRecorded) return;
+    const tap = TapRecorded.decode(envelope.payload);
+    const place = stations.get(tap.stationId);
+    const atMs = tap.tappedAt?.getTime();
+    if (atMs === undefined || !Number.isFinite(atMs) || tap.residentId === '') {
+      logger.warn('a tap event without a time or a resident skipped', { eventId: envelope.id });
+      return;
+    }
+    if (place === undefined) {
+      if (!unplaced.has(tap.stationId) && unplaced.size < maxUnplacedWarned) {
+        unplaced.add(tap.stationId);
+        logger.warn('taps at a station WALLET_RISK_PLACES does not place are not judged', { station: tap.stationId });
+      }
+      return;
+    }
+    engine.recordTap({ atMs, residentId: tap.residentId, concession: tap.concession, place, stationId: tap.stationId });
+    learned++;
+  };
+  const startedAt = performance.now();
+  const follower = await followStream({
+    js: options.js,
+    stream: options.stream,
+    filterSubject: transitEventSubjects.tapRecorded,
+    handler,
+    logger,
+    // The stream stamps events with the broker's clock, not the wallet's (which tests run ahead).
+    startTime: new Date(Date.now() - options.replayWindowMs),
+  });
+  const caughtUp = await follower.caughtUp(tapReplayWaitMs);
+  const fields = { replayed: learned, ms: Math.round(performance.now() - startedAt) };
+  if (caughtUp) logger.info('taps replayed into the risk engine', fields);
+  else logger.warn('tap replay still running; serving meanwhile', fields);
+  return follower;
+}
+
+/**
+ * Follows transit's taps when the risk engine runs and a station is placed (a tap at no known place judges
+ * nothing); waits, like identity's stream, for transit to have created its stream.
+ */
+export async function followTaps(
+  js: JetStreamClient,
+  scoring: RiskScoring | undefined,
+  config: Pick<WalletConfig, 'TRANSIT_STREAM' | 'WALLET_RISK_TAP_REPLAY_S'>,
+  logger: Logger,
+): Promise<StreamFollower | undefined> {
+  if (scoring === undefined || scoring.places.stations.size === 0) return undefined;
+  return untilReady(logger, 'transit tap stream', () =>
+    startTapFollower({
+      js,
+      stream: config.TRANSIT_STREAM,
+      engine: scoring.engine,
+      stations: scoring.places.stations,
+      replayWindowMs: config.WALLET_RISK_TAP_REPLAY_S * 1000,
+      logger,
+    }),
+  );
+}
