@@ -1,5 +1,5 @@
 // Follows another service's events into memory: every replica reads the whole filtered stream from its first
-// message with its own ordered (ephemeral) consumer, so each rebuilds the same view at start and keeps it current.
+// message (or from a start time: a replay window) with its own ordered (ephemeral) consumer, so each rebuilds the same view at start and keeps it current.
 // A push consumer, delivering to the connection's own inbox (_INBOX.<user>.>): a NATS user is then granted only
 // CONSUMER.CREATE for that filter and flow control on the stream, never MSG.NEXT or DELETE on its consumers, which
 // would let it pull from or remove another service's durable consumer (deploy/k8s/components/dev-infra/nats-config.yaml).

@@ -2,12 +2,14 @@
 // becomes the resident's last known place, so a payment at a placed merchant minutes later and kilometres away is
 // stepped up (impossible travel), and the next fare is judged against it. At start the last `replayWindowMs` of
 // the stream are replayed before the wallet serves (the engine compares taps of the last three hours at most), so
-// a restart forgets no tap that matters. Every wallet instance follows the whole stream with its own ordered
+// a restart forgets no tap that matters (taps older than the window are gone: the engine's tap history forgets a
+// station after thirty days, so a replayed window shorter than that makes a station the resident used before the
+// window look new to a fare; fares are not placed by the wallet today, so nothing reads that yet). Every wallet instance follows the whole stream with its own ordered
 // consumer (platform's followStream): all instances learn the same taps, whichever one serves a payment.
 import { transitEventSubjects } from '@citypass/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '@citypass/platform/log';
-import { untilReady } from '@citypass/platform/until_ready';
+import { runPeriodically } from '@citypass/platform/periodic';
 import { followStream, type StreamFollower } from '@citypass/platform/stream_follower';
 import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import type { EventEnvelope } from '@citypass/proto/common/v1/event';
@@ -70,25 +72,44 @@ export async function startTapFollower(options: TapFollowerOptions): Promise<Str
   return follower;
 }
 
+/** How often the wallet looks again for transit's stream when it started first. */
+export const tapStreamRetryMs = 5_000;
+
 /**
  * Follows transit's taps when the risk engine runs and a station is placed (a tap at no known place judges
- * nothing); waits, like identity's stream, for transit to have created its stream.
+ * nothing). With transit's stream there, the replay is done (or tapReplayWaitMs spent) before this returns, so a
+ * restarted wallet serves knowing its window's taps. Without it (transit not started yet), the wallet serves at once
+ * and looks again every tapStreamRetryMs: it has no taps to forget then.
  */
 export async function followTaps(
   js: JetStreamClient,
   scoring: RiskScoring | undefined,
   config: Pick<WalletConfig, 'TRANSIT_STREAM' | 'WALLET_RISK_TAP_REPLAY_S'>,
   logger: Logger,
-): Promise<StreamFollower | undefined> {
+): Promise<{ stop(): Promise<void> } | undefined> {
   if (scoring === undefined || scoring.places.stations.size === 0) return undefined;
-  return untilReady(logger, 'transit tap stream', () =>
-    startTapFollower({
-      js,
-      stream: config.TRANSIT_STREAM,
-      engine: scoring.engine,
-      stations: scoring.places.stations,
-      replayWindowMs: config.WALLET_RISK_TAP_REPLAY_S * 1000,
-      logger,
-    }),
-  );
+  const options: TapFollowerOptions = {
+    js,
+    stream: config.TRANSIT_STREAM,
+    engine: scoring.engine,
+    stations: scoring.places.stations,
+    replayWindowMs: config.WALLET_RISK_TAP_REPLAY_S * 1000,
+    logger,
+  };
+  const attempt = async (): Promise<StreamFollower | undefined> =>
+    startTapFollower(options).catch((error: unknown) => {
+      logger.info("transit's tap stream is not followed yet; trying again", { stream: options.stream, error });
+      return undefined;
+    });
+  let follower = await attempt();
+  if (follower !== undefined) return follower;
+  const retry = runPeriodically({ name: 'tap stream follow', intervalMs: tapStreamRetryMs, logger }, async () => {
+    follower ??= await attempt();
+  });
+  return {
+    stop: async () => {
+      await retry.stop();
+      await follower?.stop();
+    },
+  };
 }
