@@ -15,13 +15,15 @@ import type { TapRecord } from '../app/transit_store.ts';
 export interface TapEvents {
   /** Queues the publication of taps just recorded; returns at once. */
   recorded(records: readonly TapRecord[]): void;
+  /** Resolves once every publication queued so far is acknowledged or failed (before the bus closes). */
+  idle(): Promise<void>;
 }
 
 /** Publications waiting for JetStream's acknowledgement; past this, a tap's event is dropped (and logged). */
 export const maxTapEventsInFlight = 4_096;
 
 export function jetStreamTapEvents(js: JetStreamClient, logger: Logger): TapEvents {
-  let inFlight = 0;
+  const inFlight = new Set<Promise<void>>();
   let dropped = 0;
   const publish = async (record: TapRecord): Promise<void> => {
     const headers = natsHeaders();
@@ -31,23 +33,27 @@ export function jetStreamTapEvents(js: JetStreamClient, logger: Logger): TapEven
   return {
     recorded(records) {
       for (const record of records) {
-        if (inFlight >= maxTapEventsInFlight) {
-          if (dropped++ === 0) logger.warn('tap events dropped: JetStream is not keeping up', { inFlight });
+        if (inFlight.size >= maxTapEventsInFlight) {
+          if (dropped++ === 0)
+            logger.warn('tap events dropped: JetStream is not keeping up', { inFlight: inFlight.size });
           continue;
         }
-        inFlight++;
-        publish(record)
+        const published = publish(record)
           .catch((error: unknown) => {
             logger.warn('a tap event was not published', { tapId: record.id, error });
           })
           .finally(() => {
-            inFlight--;
-            if (inFlight === 0 && dropped > 0) {
+            inFlight.delete(published);
+            if (inFlight.size === 0 && dropped > 0) {
               logger.warn('tap events were dropped while JetStream was not keeping up', { dropped });
               dropped = 0;
             }
           });
+        inFlight.add(published);
       }
+    },
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
 }
