@@ -16,7 +16,7 @@ import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
 import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
-import { startWallet } from '../src/server.ts';
+import { startWallet, type RunningWallet } from '../src/server.ts';
 import { waitFor, type Phone, type ServiceClient } from './harness.ts';
 
 // Central and Harbour are 3 km apart; the kiosk is 25 km east of Central, the cafe next to it.
@@ -30,11 +30,9 @@ let kiosk: ServiceClient;
 let cafe: ServiceClient;
 let counter = 1_000_000;
 
-/** Starts (or restarts) the harness's wallet following transit's taps, on the same port, database and clock. */
-async function startPlacedWallet(): Promise<void> {
-  const port = h.wallet.wallet.grpcPort;
-  await h.wallet.wallet.stop();
-  h.wallet.wallet = await startWallet(
+/** A wallet following transit's taps on the harness's database, broker and clock. */
+function placedWallet(port: number): Promise<RunningWallet> {
+  return startWallet(
     {
       ...h.wallet.config,
       WALLET_GRPC_PORT: port,
@@ -45,6 +43,13 @@ async function startPlacedWallet(): Promise<void> {
     createLogger('wallet-test', 'error'),
     { now: () => h.now() },
   );
+}
+
+/** Starts (or restarts) the harness's wallet as a placed one, on the same port. */
+async function startPlacedWallet(): Promise<void> {
+  const port = h.wallet.wallet.grpcPort;
+  await h.wallet.wallet.stop();
+  h.wallet.wallet = await placedWallet(port);
 }
 
 before(async () => {
@@ -92,20 +97,21 @@ async function tapEventOf(phone: Phone): Promise<{ tap: TapRecorded; seq: number
   return found;
 }
 
-/** Waits until the broker has delivered the resident's tap to the wallet's follower (an ordered consumer). */
-async function walletReceived(phone: Phone): Promise<void> {
+/** Waits until the broker has delivered the resident's tap to `wallets` followers (ordered consumers). */
+async function walletReceived(phone: Phone, wallets = 1): Promise<void> {
   const { seq } = await tapEventOf(phone);
   await waitFor(async () => {
+    let served = 0;
     for await (const consumer of jsm.consumers.list(h.config.TRANSIT_STREAM))
       if (consumer.config.filter_subject === transitEventSubjects.tapRecorded && consumer.delivered.stream_seq >= seq)
-        return true;
-    return false;
-  }, "the wallet's follower served the tap");
+        served++;
+    return served >= wallets;
+  }, "the wallets' followers served the tap");
 }
 
-/** A payment of 5.00 at `shop`, presented at the shared clock. */
-function pay(shop: ServiceClient, phone: Phone) {
-  return shop.wallet.authorize({
+/** A payment of 5.00 at `shop` (through `wallet`, default the harness's), presented at the shared clock. */
+function pay(shop: ServiceClient, phone: Phone, wallet = shop.wallet) {
+  return wallet.authorize({
     idempotencyKey: randomBytes(12).toString('hex'),
     amount: { amountMinor: 500n, currency: 'EUR' },
     presentation: createPresentation({
@@ -213,4 +219,25 @@ test('risk taps - a restarted wallet replays the taps of its window before it se
   assert.equal(decision.ruleReason, 'IMPOSSIBLE_TRAVEL');
   // From Harbour, 22 km away.
   assert.equal(decision.reasons[0]?.features.place_speed_kmh, 1_320);
+});
+
+test('risk taps - two wallet instances follow the same taps and both step the far payment up', async () => {
+  const second = await placedWallet(0);
+  const kioskThere = promiseClient(WalletServiceService, `127.0.0.1:${second.grpcPort}`, {
+    metadata: () => bearer(kiosk.token),
+  });
+  try {
+    const phone = await h.resident();
+    await tapAt(phone, 'central-g2');
+    await walletReceived(phone, 2);
+    const there = await steppedUp(pay(kiosk, phone, kioskThere));
+    const here = await steppedUp(pay(kiosk, phone));
+    for (const decision of [there, here]) {
+      assert.equal(decision.ruleReason, 'IMPOSSIBLE_TRAVEL');
+      assert.equal(decision.reasons[0]?.features.place_speed_kmh, 1_500);
+    }
+  } finally {
+    kioskThere.close();
+    await second.stop();
+  }
 });
