@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { operatorCommands, type Command } from './commands.ts';
 import { listCommands } from './list_commands.ts';
+import { residentCommands } from './resident_commands.ts';
 import { operatorAccountCommands } from './operator_commands.ts';
 import { serviceCommands } from './service_commands.ts';
 import { login } from './login_command.ts';
@@ -24,6 +25,7 @@ import { walletCommands } from './wallet_commands.ts';
 
 const commands: readonly Command[] = [
   ...operatorCommands,
+  ...residentCommands,
   ...listCommands,
   ...operatorAccountCommands,
   ...serviceCommands,

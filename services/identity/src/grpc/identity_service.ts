@@ -13,6 +13,7 @@ import type { IdentityDeps } from '../app/deps.ts';
 import { getResident, issueEnrollmentCode } from '../app/residents.ts';
 import { listAuditEvents } from '../app/list_audit_events.ts';
 import { listResidents } from '../app/list_residents.ts';
+import { listCredentials } from '../app/list_credentials.ts';
 import { listServices } from '../app/list_services.ts';
 import { onboardService } from '../app/onboard_service.ts';
 import { rotateServiceSecret } from '../app/rotate_service_secret.ts';
@@ -56,6 +57,10 @@ export function addIdentityService(
         cityWide(context, 'read');
         return listResidents(deps, request);
       },
+      listCredentials: (request, context) => {
+        cityWide(context, 'read');
+        return listCredentials(deps, request);
+      },
       issueEnrollmentCode: async (request, context) => ({
         enrollmentCode: await issueEnrollmentCode(deps, cityWide(context, 'residents'), request.residentId),
       }),
@@ -94,6 +99,7 @@ export function addIdentityService(
       createResident: operatorOnly,
       getResident: operatorOnly,
       listResidents: operatorOnly,
+      listCredentials: operatorOnly,
       issueEnrollmentCode: operatorOnly,
       revokeCredential: operatorOnly,
       getCredentialStatus: operatorOnly,

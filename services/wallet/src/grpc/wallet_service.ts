@@ -13,6 +13,7 @@ import {
   type CallContext,
   type GrpcServer,
   type MethodPolicy,
+  type Principal,
 } from '@citypass/platform/grpc';
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import { walletReasons } from '@citypass/contracts';
@@ -36,7 +37,7 @@ import { listHolds } from '../app/list_holds.ts';
 import { listDeclines } from '../app/list_declines.ts';
 import { getRiskDecision } from '../app/get_risk_decision.ts';
 import { listStatement } from '../app/list_statement.ts';
-import { reconciliationReport } from '../app/reconciliation_report.ts';
+import { checksOf, listReconciliationRuns, reconcileAndRecord } from '../app/reconciliation_report.ts';
 import { settlementReport } from '../app/settlement_report.ts';
 import { topUp } from '../app/top_up.ts';
 
@@ -94,9 +95,12 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
         ),
       getReconciliationReport: async (_request, context) => {
         checkCityRead(context.principal);
-        const report = await deps.store.books(reconciliationReport);
-        const checks = report.checks.map((check) => ({ ...check, examples: [...check.examples] }));
-        return { inOrder: report.ok, checks, checkedAt: new Date(deps.now()) };
+        const run = await reconcileAndRecord(deps.store.reconciliation, ranByOf(context.principal), deps.now);
+        return { inOrder: run.ok, checks: checksOf(run), checkedAt: run.checkedAt, runId: run.id };
+      },
+      listReconciliationRuns: async (request, context) => {
+        checkCityRead(context.principal);
+        return listReconciliationRuns(deps.store.reconciliation, request.pageSize, request.pageToken);
       },
       listDeclines: (request, context) => listDeclines(deps, request.date, serviceOfCityList(context.principal)),
       getRiskDecision: async (request) => ({ decision: await getRiskDecision(deps, request) }),
@@ -121,6 +125,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       listHolds: service,
       getSettlementReport: service,
       getReconciliationReport: operator,
+      listReconciliationRuns: operator,
       listDeclines: operator,
       getRiskDecision: operator,
       getBalance: resident,
@@ -151,4 +156,10 @@ async function balance(
     throw permissionDenied(commonReasons.SCOPE_MISSING, "a service's balance is read with wallet:admin");
   checkMerchantRead(principal, checkServiceName(service));
   return getMerchantBalance(deps, service, request.currency);
+}
+
+/** Who asked for a reconciliation, as its run records it. */
+function ranByOf(principal: Principal | undefined): string {
+  if (principal === undefined) return 'unknown';
+  return principal.operator === undefined ? `client:${principal.clientId}` : `operator:${principal.subject}`;
 }
