@@ -1723,20 +1723,21 @@ test('k8s - the console ingress example publishes only the console http port, ov
   assert.ok(ingress, 'Ingress/console in components/console-ingress');
   assert.ok(ingress.where.startsWith('components/console-ingress/'), ingress.where);
   const spec = (ingress.obj as IIngress).spec;
+  assert.ok(spec);
   const publicUrl = new URL(
     (src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'console-config')?.obj as IConfigMap | undefined)
       ?.data?.CONSOLE_PUBLIC_URL ?? '',
   );
   assert.equal(publicUrl.protocol, 'https:');
   assert.deepEqual(
-    spec?.rules?.map((rule) => rule.host),
+    spec.rules?.map((rule) => rule.host),
     [publicUrl.hostname],
   );
   assert.deepEqual(
-    spec?.tls?.map((t) => t.hosts),
+    spec.tls?.map((t) => t.hosts),
     [[publicUrl.hostname]],
   );
-  const backends = (spec?.rules ?? []).flatMap((rule) => rule.http?.paths.map((p) => p.backend.service) ?? []);
+  const backends = (spec.rules ?? []).flatMap((rule) => (rule.http?.paths ?? []).map((p) => p.backend.service));
   assert.deepEqual(backends, [{ name: 'console', port: { name: 'http' } }]);
   // The backend port is the console Service's http port (7500), never its metrics port.
   const service = src.resources.find((r) => r.kind === 'Service' && r.name === 'console')?.obj as IService | undefined;
