@@ -972,6 +972,8 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       IDENTITY_ISSUER: 'https://id.city.example',
       IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
       WALLET_CURRENCIES: 'EUR',
+      WALLET_RISK_RULES_POLL_MS: '2000',
+      WALLET_RISK_PROMOTE_MIN_DECISIONS: '1000',
       LOG_LEVEL: 'info',
     },
     secretKeys: ['NATS_URL', 'WALLET_DATABASE_URL'],
