@@ -43,6 +43,10 @@ export interface PendingRevocation {
 
 /** Fare rules waiting for the operator to sign in again: the form as they sent it. */
 export type PendingFareRules = Readonly<Record<string, string>>;
+/** A risk rule set promotion waiting for the operator to sign in again: the candidate's version. */
+export interface PendingRiskPromotion {
+  readonly version: string;
+}
 /** A dangerous action on an onboarded service waiting for the operator to sign in again. */
 export interface PendingServiceAction {
   readonly clientId: string;
@@ -66,6 +70,7 @@ export interface SessionData {
   pendingSignIn?: PendingSignIn;
   pendingRevocation?: PendingRevocation;
   pendingFareRules?: PendingFareRules;
+  pendingRiskPromotion?: PendingRiskPromotion;
   pendingServiceAction?: PendingServiceAction;
   refreshLock?: RefreshLock;
 }
