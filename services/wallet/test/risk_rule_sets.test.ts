@@ -2,6 +2,8 @@
 // input is refused with its exact reason and changes nothing live; a candidate runs in shadow on both instances and
 // its tally adds up their payments; promotion is refused while the candidate saw too little or declines too much,
 // then changes live decisions on both instances, and repeating it changes nothing.
+// First: the wallet's instruments are made as its modules load.
+import { counterValues } from './metric_reader.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -261,6 +263,7 @@ test('risk rule sets - shadow tallies both instances, promotion changes live dec
     reason: 'RISK_SHADOW_NOT_RUNNING',
   });
 
+  const metricBefore = await counterValues('citypass.wallet.risk.shadow_decisions');
   const phones = await residents(4);
   for (const [index, phone] of phones.entries()) {
     for (let count = 0; count < 5; count++) await charge(index % 2 === 0 ? shop.wallet : shop2, phone, 250n);
@@ -291,6 +294,10 @@ test('risk rule sets - shadow tallies both instances, promotion changes live dec
     },
   );
   assert.equal(report.minDecisions, minDecisions);
+  // The metric counts the same pairs of outcomes (live / candidate), on both instances of this process.
+  const metricAfter = await counterValues('citypass.wallet.risk.shadow_decisions');
+  const added = (pair: string): number => (metricAfter.get(pair) ?? 0) - (metricBefore.get(pair) ?? 0);
+  assert.deepEqual([added('approve/approve'), added('approve/decline')], [20, 1]);
   assert.equal(report.backtest?.wouldDeclineByRule.score, 1, 'the backtest finds the one large payment stored');
 
   const promoted = await admin.promoteRiskRuleSet({ version: 'large-amounts-1' });
