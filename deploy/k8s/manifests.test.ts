@@ -975,6 +975,8 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       WALLET_RISK_PLACES: '',
       WALLET_RISK_TAP_REPLAY_S: '7200',
       TRANSIT_STREAM: 'TRANSIT_EVENTS',
+      WALLET_RISK_RULES_POLL_MS: '2000',
+      WALLET_RISK_PROMOTE_MIN_DECISIONS: '1000',
       LOG_LEVEL: 'info',
     },
     secretKeys: ['NATS_URL', 'WALLET_DATABASE_URL'],

@@ -24,6 +24,7 @@ export class RiskEngine {
   private readonly blocks = { residents: new Set<string>(), devices: new Set<string>(), merchants: new Set<string>() };
   private live: CompiledRuleSet;
   private shadow: { readonly rules: CompiledRuleSet; readonly tally: ShadowTally } | undefined;
+  private lastShadowDecision: Decision | undefined;
 
   /** Throws RuleSetInvalid for a bad rule set. */
   constructor(ruleSet: unknown) {
@@ -42,7 +43,11 @@ export class RiskEngine {
   score(event: RiskEvent): Decision {
     this.state.features(event, this.blocks, this.values);
     const decision = this.live.decide(event, this.values);
-    if (this.shadow !== undefined) this.shadow.tally.count(decision, this.shadow.rules.decide(event, this.values));
+    this.lastShadowDecision = undefined;
+    if (this.shadow !== undefined) {
+      this.lastShadowDecision = this.shadow.rules.decide(event, this.values);
+      this.shadow.tally.count(decision, this.lastShadowDecision);
+    }
     this.state.record(event);
     return decision;
   }
@@ -78,6 +83,26 @@ export class RiskEngine {
   startShadow(candidate: unknown): void {
     const rules = new CompiledRuleSet(candidate);
     this.shadow = { rules, tally: new ShadowTally(rules.ruleSet.version) };
+  }
+
+  /** What the shadow candidate decided on the event score() decided last; undefined when none ran. */
+  get shadowDecision(): Decision | undefined {
+    return this.lastShadowDecision;
+  }
+
+  /** Stops the shadow run, if any; its tally is dropped. */
+  stopShadow(): void {
+    this.shadow = undefined;
+  }
+
+  /**
+   * Makes `ruleSet` live at once, without a shadow run (a rule set promoted elsewhere: another instance, or the
+   * store a starting wallet reads). Throws RuleSetInvalid and keeps the live one if it is bad. A shadow run of the
+   * same version stops: it is live now.
+   */
+  useRuleSet(ruleSet: unknown): void {
+    this.live = new CompiledRuleSet(ruleSet);
+    if (this.shadow?.tally.report().candidateVersion === this.live.ruleSet.version) this.shadow = undefined;
   }
 
   shadowReport(): ShadowReport | undefined {

@@ -45,6 +45,7 @@ export interface TransitHarness {
 export async function startTransitHarness(
   overrides: Record<string, string> = {},
   identityOverrides: Record<string, string> = {},
+  walletOverrides: Record<string, string> = {},
 ): Promise<TransitHarness> {
   const tomorrow = new Date();
   tomorrow.setUTCHours(24 + 8, 0, 0, 0);
@@ -52,7 +53,7 @@ export async function startTransitHarness(
   const now = (): number => Date.now() + state.clockOffsetMs;
   // The wallet scores every fare with the default rule set (WALLET_RISK on): a resident's first phone is new but
   // not switched, so a new resident's first fares settle.
-  const wallet = await startWalletHarness({}, {}, { now }, identityOverrides);
+  const wallet = await startWalletHarness(walletOverrides, {}, { now }, identityOverrides);
   const identity = wallet.identity;
   const onboarded = await identity.operator.onboardService({
     idempotencyKey: randomBytes(8).toString('hex'),

@@ -75,6 +75,18 @@ export const walletSchema = {
     default: defaultStreamNames.transit,
     description: "transit's stream, whose taps the risk engine follows",
   }),
+  WALLET_RISK_RULES_POLL_MS: env.int({
+    default: 2_000,
+    min: 10,
+    max: 60_000,
+    description:
+      "how often each wallet instance reads the live risk rule set and candidate (so instances agree) and writes its candidate's shadow tally",
+  }),
+  WALLET_RISK_PROMOTE_MIN_DECISIONS: env.int({
+    default: 1_000,
+    min: 1,
+    description: 'payments a candidate risk rule set must have decided in shadow before it may be promoted',
+  }),
   WALLET_ACCOUNT_MAX_WAITING: env.int({
     default: 32,
     min: 0,

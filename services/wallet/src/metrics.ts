@@ -30,6 +30,9 @@ export const walletMetrics = {
   riskRuleMatches: meter.createCounter('citypass.wallet.risk.rule_matches', {
     description: 'Rules among the top reasons of a risk decision, by rule',
   }),
+  riskShadowDecisions: meter.createCounter('citypass.wallet.risk.shadow_decisions', {
+    description: 'Payments the candidate risk rule set decided in shadow, by live outcome and candidate outcome',
+  }),
   accountBusy: meter.createCounter('citypass.wallet.account_busy', {
     description: 'Writes refused because too many wait on one account',
   }),

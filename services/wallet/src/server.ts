@@ -26,6 +26,7 @@ import { serveCharges } from './bus/charge_handlers.ts';
 import { startIdentityConsumer } from './bus/identity_consumer.ts';
 import { riskBlockList, type WalletConfig } from './config.ts';
 import { rebuildRiskScoring } from './app/risk_rebuild.ts';
+import { RiskRulesFollower } from './workers/risk_rules_follow.ts';
 import { flushRefusedDecisions, startRiskDecisionsFlush } from './workers/risk_decisions_flush.ts';
 import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
@@ -40,6 +41,8 @@ import { startHoldSweeper } from './workers/hold_expiry.ts';
 import { followTaps } from './workers/tap_follower.ts';
 import { riskPlaces } from './domain/risk_places.ts';
 import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
+import { maxShadowDeclineShare } from '@citypass/risk';
+import { randomUUID } from 'node:crypto';
 
 export interface RunningWallet {
   readonly grpcPort: number;
@@ -126,6 +129,18 @@ export async function startWallet(
           enforce: config.WALLET_RISK === 'on',
           places: riskPlaces(config.WALLET_RISK_PLACES),
         });
+  // The stored live rule set and candidate before the first call; then followed, so instances agree.
+  const riskRules =
+    riskScoring === undefined
+      ? undefined
+      : new RiskRulesFollower({
+          store: store.riskRuleSets,
+          engine: riskScoring.engine,
+          instanceId: randomUUID(),
+          logger,
+          now,
+        });
+  await riskRules?.sync();
   const tapFollower = await followTaps(bus.js, riskScoring, config, logger);
   const deps: WalletDeps = {
     store,
@@ -150,6 +165,8 @@ export async function startWallet(
       credentialDailyLimitMinor: BigInt(config.WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR),
     },
     riskScoring,
+    riskPromotion: { minDecisions: config.WALLET_RISK_PROMOTE_MIN_DECISIONS, maxDeclineShare: maxShadowDeclineShare },
+    riskRules: riskRules ?? { sync: () => Promise.resolve() },
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
     tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
@@ -175,6 +192,7 @@ export async function startWallet(
     riskScoring === undefined
       ? undefined
       : startRiskDecisionsFlush(store, riskScoring.refused, { intervalMs: config.WALLET_COUNTS_FLUSH_MS, logger });
+  const rulesFollow = riskRules?.start(config.WALLET_RISK_RULES_POLL_MS);
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
   );
@@ -193,6 +211,10 @@ export async function startWallet(
       await countsFlush.stop();
       await flushAuthorizationCounts(store, deps.counts, logger, publishCounts).catch((error: unknown) => {
         logger.warn('the last declines counted were not written', { error });
+      });
+      await rulesFollow?.stop();
+      await riskRules?.sync().catch((error: unknown) => {
+        logger.warn('the last shadow tally was not written', { error });
       });
       if (riskScoring !== undefined) {
         await riskFlush?.stop();

@@ -79,6 +79,9 @@ export function scoreAuthorization(
     event,
   };
   observe(decision, refusalReason);
+  const shadow = scoring.engine.shadowDecision;
+  if (shadow !== undefined)
+    walletMetrics.riskShadowDecisions.add(1, { live: decision.outcome, candidate: shadow.outcome });
   scoring.recent.set(terms.idempotency, record);
   if (refusalReason === '') return record;
   scoring.refused.add(record);

@@ -8,6 +8,7 @@ import type { NewEvent } from '@citypass/platform/outbox';
 import type { Money } from '../domain/money.ts';
 import type { RiskLimits } from './deps.ts';
 import type { ReconciliationStore } from './reconciliation_report.ts';
+import type { RiskRuleSetStore } from './risk_rule_sets.ts';
 
 export interface WalletStore {
   readonly accounts: AccountReads;
@@ -16,6 +17,7 @@ export interface WalletStore {
   readonly idempotency: IdempotencyReads;
   readonly declines: DeclineCounts;
   readonly riskDecisions: RiskDecisionStore;
+  readonly riskRuleSets: RiskRuleSetStore;
   /** The hot writes, one statement each (see store/ledger/authorize_once.sql). */
   readonly oneStatement: OneStatementWrites;
   /** Runs `work` in one transaction, retried on serialization failures and deadlocks. */
