@@ -972,6 +972,7 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       IDENTITY_ISSUER: 'https://id.city.example',
       IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
       WALLET_CURRENCIES: 'EUR',
+      WALLET_MAX_QUEUED_WRITES: '2048',
       LOG_LEVEL: 'info',
     },
     secretKeys: ['NATS_URL', 'WALLET_DATABASE_URL'],
