@@ -1,4 +1,7 @@
-// Small helpers shared by the benchmarks: one JSON line per figure, medians and percentiles, time-bounded loops.
+// Small helpers shared by the benchmarks: one JSON line per figure, medians and percentiles, time-bounded loops,
+// load phases, and a floor's own server process (started, measured, stopped).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /**
  * BENCH_SMOKE=1: the smallest run that still goes through every phase (test/bench_smoke.test.ts runs each bench so,
@@ -179,4 +182,78 @@ export async function inBatches<T>(count: number, limit: number, make: (index: n
       ...(await Promise.all(Array.from({ length: Math.min(limit, count - start) }, (_, i) => make(start + i)))),
     );
   return made;
+}
+
+/** A bench's own server process (a floor's responder): its pid, the line it printed when ready, and a stop. */
+export interface BenchServer {
+  readonly pid: number;
+  /** The match of `ready` in the server's stdout (e.g. the port it listens on). */
+  readonly ready: RegExpExecArray;
+  /** Peak resident set size so far, in MB (see peakRssMb). */
+  peakRssMb(): number | null;
+  /** SIGTERM, then waits for it to exit (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `node <file>` with only PATH and `env` in its environment (a service's own process, as a floor's server
+ * must be), and waits until its stdout matches `ready`; stderr goes to this process's.
+ */
+export async function startBenchServer(
+  file: string,
+  env: Readonly<Record<string, string>>,
+  ready: RegExp,
+): Promise<BenchServer> {
+  const child = spawn(process.execPath, [file], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = ready.exec(output);
+      if (found) resolve(found);
+    });
+    void exited.then(() => {
+      reject(new Error(`${file} exited with ${String(child.exitCode ?? child.signalCode)} before it was ready`));
+    });
+  });
+  const pid = child.pid ?? -1;
+  return {
+    pid,
+    ready: match,
+    peakRssMb: () => peakRssMb(pid),
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * A process's peak resident set size so far (VmHWM in /proc/<pid>/status), in MB of 10^6 bytes; null where it
+ * cannot be read (the process has ended, or not Linux). Read it before stopping the process.
+ */
+export function peakRssMb(pid: number): number | null {
+  try {
+    const found = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return found ? round2((Number(found[1]) * 1024) / 1e6) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The answered calls per second of a phase (its opsPerSecond counts the failed ones too). */
+export function answeredPerSecond(result: PhaseResult): number {
+  const calls = result.latencies.length + result.failed;
+  return calls === 0 ? 0 : (result.opsPerSecond * result.latencies.length) / calls;
 }

@@ -1,10 +1,10 @@
 // The tap floor (issue 12): a bare gRPC unary call to a server that verifies one P-256 signature and inserts one
 // row through transit's group commit. Its server runs as its own process (bench/tap_floor_server.ts); this is the
 // client side: start it, call it, stop it.
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { startBenchServer } from './lib.ts';
 
 /** Request: a 64-byte P-1363 signature, then the signed message. Answer: one byte, 1 when the signature held. */
 export const tapFloorMethod = {
@@ -27,25 +27,15 @@ export interface TapFloor {
 /** Messages of `messageBytes` (a presentation's size), signed ahead by the "phone": 256 of them, reused in turn. */
 export async function startTapFloor(databaseUrl: string, messageBytes = 900): Promise<TapFloor> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'tap_floor_server.ts')], {
-    env: {
-      PATH: process.env.PATH ?? '',
+  const server = await startBenchServer(
+    join(import.meta.dirname, 'tap_floor_server.ts'),
+    {
       TAP_FLOOR_DATABASE_URL: databaseUrl,
       TAP_FLOOR_PUBLIC_KEY: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /tap floor listening (\d+)/.exec(output);
-      if (found) resolve(Number(found[1]));
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`the tap floor server exited with ${String(code)}`));
-    });
-  });
+    /tap floor listening (\d+)/,
+  );
+  const port = Number(server.ready[1]);
   const Client = grpc.makeGenericClientConstructor({ tap: tapFloorMethod }, 'TapFloor');
   const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   // Requests are signed ahead (the phone's work, not the server's), a pool reused round-robin.
@@ -59,7 +49,7 @@ export async function startTapFloor(databaseUrl: string, messageBytes = 900): Pr
     callback: (error: grpc.ServiceError | null, answer?: Buffer) => void,
   ) => void;
   return {
-    pid: child.pid ?? -1,
+    pid: server.pid,
     call: () =>
       new Promise((resolve, reject) => {
         tap.call(client, requests[next++ % requests.length] ?? Buffer.alloc(0), (error, answer) => {
@@ -70,10 +60,7 @@ export async function startTapFloor(databaseUrl: string, messageBytes = 900): Pr
       }),
     async stop() {
       client.close();
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      await server.stop();
     },
   };
 }

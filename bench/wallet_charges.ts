@@ -1,10 +1,14 @@
 // Authorize + capture over NATS request/reply with PostgreSQL commits, the wallet running as its own process, and
-// the combined charge (authorize and capture in one request, one commit) beside it, against the same floor.
-// Next to the raw floor measured in the same run on the same servers: a bare NATS request/reply (an echo
-// responder) and a bare conditional UPDATE commit. Phases: sequential latency, throughput with many in flight,
-// and an open-loop run at a fixed rate (default 1,000 authorizations/s) for p50/p99 under that load. The load
-// generator (and identity, used for setup) share this machine's two cores with the wallet, PostgreSQL and NATS.
-// Last, a hot account: the other residents' latency with and without a storm on one resident's account.
+// the combined charge (authorize and capture in one request, one commit) beside it. Every figure is printed next to
+// the charge floor of issue 12 measured in the same run on the same broker and PostgreSQL server
+// (bench/charge_floor.ts: a bare NATS responder process that verifies one P-256 signature, commits a conditional
+// UPDATE plus an INSERT from a pool of 8 on its own database, publishes one JetStream event and answers):
+// sequential, call by call between the wallet's; the loaded phases just before the wallet's, as long. Phases:
+// sequential latency, throughput with many in flight, and an open-loop run at a fixed rate (default 1,000
+// authorizations/s) for p50/p99 under that load. The bare parts (a NATS echo and a conditional UPDATE commit) are
+// printed too. The load generator (and identity, used for setup) share this machine's two cores with the wallet,
+// the floor's server, PostgreSQL and NATS. Then a hot account: the other residents' latency with and without a
+// storm on one resident's account. Last, each process's peak RSS.
 import { randomBytes } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -15,8 +19,21 @@ import { request } from '@citypass/platform/bus';
 import { freePort, testPostgres } from '@citypass/platform/testing';
 import { startHarness } from '../services/identity/test/harness.ts';
 import { startServiceProcess } from '../test/support/service_process.ts';
+import { chargeFloorPhase, startChargeFloor, warmChargeFloor, type ChargeFloor } from './charge_floor.ts';
 import { cpuAccounting, cpuPerOperation, natsCpuOf, ownCpu, postgresCpuOf, processCpuOf } from './cpu.ts';
-import { emit, isFloor, median, percentile, type FloorFields } from './lib.ts';
+import {
+  answeredPerSecond,
+  closedLoopPhase,
+  emit,
+  isFloor,
+  median,
+  openLoopPhase,
+  peakRssMb,
+  percentile,
+  round2,
+  type FloorFields,
+  type PhaseResult,
+} from './lib.ts';
 import { payers } from './wallet_authorize_rate.ts';
 
 const bench = 'wallet_charges';
@@ -27,6 +44,7 @@ const targetRate = Number(process.env.BENCH_RATE ?? 1_000);
 
 const identity = await startHarness({ LOG_LEVEL: 'error' });
 const database = await testPostgres();
+const floorDb = await testPostgres();
 const port = await freePort();
 const wallet = await startServiceProcess('wallet', {
   WALLET_GRPC_HOST: '127.0.0.1',
@@ -48,6 +66,7 @@ const wallet = await startServiceProcess('wallet', {
 if (process.env.BENCH_YIELD === '1') setPriority(19);
 const nc: NatsConnection = await connect({ servers: identity.nats.url });
 const db = new pg.Client({ connectionString: database.url });
+let floor: ChargeFloor | undefined;
 try {
   await db.connect();
   const tokenOf = async (name: string, extra: string[]): Promise<string> =>
@@ -73,6 +92,14 @@ try {
     });
   }
   fundingClient.close();
+  floor = await startChargeFloor({
+    databaseUrl: floorDb.url,
+    natsUrl: identity.nats.url,
+    nc,
+    accounts: phones.length,
+    credentialBytes: phones[0]?.credential.length ?? 900,
+  });
+  await warmChargeFloor(floor);
 
   let counter = 0;
   let sequence = 0;
@@ -155,7 +182,10 @@ try {
   echo.unsubscribe();
   const floorP50 = median(floorNats) + median(floorUpdate);
 
-  // Sequential, an authorize+capture pair and a combined charge in turn (noise hits both alike).
+  // Sequential: a charge floor call, an authorize+capture pair and a combined charge in turn (noise hits all
+  // alike, and the floor gets as many samples as the charge).
+  const floorSequentialMs: number[] = [];
+  let floorSequentialFailed = 0;
   const sequentialAuthorize: number[] = [];
   const sequentialCapture: number[] = [];
   const sequentialPair: number[] = [];
@@ -163,80 +193,72 @@ try {
   const pool = presentations(6_000);
   const sequentialEnd = performance.now() + phaseMs;
   while (performance.now() < sequentialEnd && pool.length > 1) {
+    const floorStarted = performance.now();
+    await floor.call().then(
+      () => floorSequentialMs.push(performance.now() - floorStarted),
+      () => floorSequentialFailed++,
+    );
     const { holdId, ms } = await authorizeOnce(pool.pop() ?? '');
     sequentialAuthorize.push(ms);
     sequentialCapture.push(await captureOnce(holdId));
     sequentialPair.push(ms + (sequentialCapture.at(-1) ?? Number.NaN));
     sequentialCharge.push(await chargeOnce(pool.pop() ?? ''));
   }
+  const floorSequential: PhaseResult = {
+    latencies: floorSequentialMs,
+    failed: floorSequentialFailed,
+    opsPerSecond: Number.NaN,
+  };
 
-  // Many in flight: authorize+capture pairs, closed loop.
+  // Many in flight: the charge floor (with its CPU per charge), then authorize+capture pairs, then combined
+  // charges, each a closed loop as long as the others.
+  const natsCpu = natsCpuOf(Number(new URL(identity.nats.url).port));
+  const floorCpu = cpuPerOperation({
+    'charge floor': processCpuOf(floor.pid),
+    postgres: postgresCpuOf(new URL(floorDb.url).pathname.slice(1)),
+    nats: natsCpu,
+    'load generator': ownCpu,
+  });
+  const floorClosed = await chargeFloorPhase.closed(floor, inFlight, phaseMs);
+  const cpuPerFloorCharge = floorCpu.end(bench, 'charge floor', floorClosed.latencies.length);
+
   const batch = presentations(20_000);
-  let pairs = 0;
   // The CPU each part spends per operation in the two closed loops: what scripts/capacity.ts sizes a city from.
   const cpuMeters = {
     wallet: processCpuOf(wallet.child.pid ?? -1),
     postgres: postgresCpuOf(new URL(database.url).pathname.slice(1)),
-    nats: natsCpuOf(Number(new URL(identity.nats.url).port)),
+    nats: natsCpu,
     'load generator': ownCpu,
   };
   const pairsCpu = cpuPerOperation(cpuMeters);
-  const throughputStart = performance.now();
-  const throughputEnd = throughputStart + phaseMs;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < throughputEnd && batch.length > 0) {
-        const { holdId } = await authorizeOnce(batch.pop() ?? '');
-        await captureOnce(holdId);
-        pairs++;
-      }
-    }),
-  );
-  const pairsPerSecond = pairs / ((performance.now() - throughputStart) / 1000);
-  const cpuPerPair = pairsCpu.end(bench, 'authorize+capture', pairs);
+  const pairsClosed = await closedLoopPhase(inFlight, phaseMs, batch.length, async (index) => {
+    const { holdId } = await authorizeOnce(batch[index] ?? '');
+    await captureOnce(holdId);
+  });
+  const pairsPerSecond = answeredPerSecond(pairsClosed);
+  const cpuPerPair = pairsCpu.end(bench, 'authorize+capture', pairsClosed.latencies.length);
 
-  // Many in flight: combined charges, closed loop, as long as the pairs ran.
   const chargeBatch = presentations(20_000);
-  let charges = 0;
   const chargesCpu = cpuPerOperation(cpuMeters);
-  const chargesStart = performance.now();
-  const chargesEnd = chargesStart + phaseMs;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < chargesEnd && chargeBatch.length > 0) {
-        await chargeOnce(chargeBatch.pop() ?? '');
-        charges++;
-      }
+  const chargesClosed = await closedLoopPhase(inFlight, phaseMs, chargeBatch.length, (index) =>
+    chargeOnce(chargeBatch[index] ?? ''),
+  );
+  const chargesPerSecond = answeredPerSecond(chargesClosed);
+  const cpuPerCharge = chargesCpu.end(bench, 'charge', chargesClosed.latencies.length);
+
+  // Open loop at the target rate: the charge floor, then one authorization every 1/rate seconds, whatever the
+  // answers do (the goal is stated for authorizations; their holds are left to expire).
+  const floorOpen = await chargeFloorPhase.open(floor, targetRate, phaseMs);
+  const openLoop = presentations(Math.ceil((targetRate * phaseMs) / 1000));
+  // Refusals by reason, so the count says what refused them (load shedding, a deadline, ...).
+  const openRefusals = new Map<string, number>();
+  const open = await openLoopPhase(targetRate, openLoop.length, (index) =>
+    authorizeOnce(openLoop[index] ?? '').catch((error: unknown) => {
+      const reason = (error as { reason?: string }).reason ?? String(error).slice(0, 80);
+      openRefusals.set(reason, (openRefusals.get(reason) ?? 0) + 1);
+      throw error;
     }),
   );
-  const chargesPerSecond = charges / ((performance.now() - chargesStart) / 1000);
-  const cpuPerCharge = chargesCpu.end(bench, 'charge', charges);
-
-  // Open loop at the target rate: one authorization every 1/rate seconds, whatever the answers do (the goal is
-  // stated for authorizations; their holds are left to expire).
-  const openLoop = presentations(Math.ceil((targetRate * phaseMs) / 1000));
-  const openAuthorize: number[] = [];
-  let openRefused = 0;
-  const pending: Promise<void>[] = [];
-  const openStart = performance.now();
-  for (let index = 0; index < openLoop.length; index++) {
-    const due = openStart + (index * 1000) / targetRate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const presentation = openLoop[index] ?? '';
-    pending.push(
-      authorizeOnce(presentation).then(
-        ({ ms }) => {
-          openAuthorize.push(ms);
-        },
-        () => {
-          openRefused++;
-        },
-      ),
-    );
-  }
-  await Promise.all(pending);
-  const achievedRate = openLoop.length / ((performance.now() - openStart) / 1000);
 
   // A hot account: other residents' authorizations (16 in flight, closed loop) alone, then while one resident's
   // account takes a storm of 240 concurrent authorizations every second. What matters is how much the others'
@@ -294,36 +316,69 @@ try {
   await Promise.all(storms);
   const stormCount = (outcome: string): number => stormOutcomes.get(outcome) ?? 0;
 
-  const round = (value: number): number => Math.round(value * 100) / 100;
-  const floorP99 = percentile(floorNats, 99) + percentile(floorUpdate, 99);
-  const seqFloor = (p: 50 | 99) => ({
-    floor: round(p === 50 ? floorP50 : floorP99),
-    floor_is: 'a bare NATS request plus a conditional UPDATE commit',
-  });
-  // The charge floor of issue 12 (a responder that verifies, commits and publishes, at this concurrency and rate)
-  // is not built here yet: the loaded figures have no floor of their own.
-  const loadedFloor = {
-    floor: null,
-    floor_missing: 'no floor is measured at this concurrency or rate yet (the floors above are sequential)',
-  } as const;
+  const round = round2;
+  const p = (result: PhaseResult, percent: 50 | 99): number =>
+    percent === 50 ? median(result.latencies) : percentile(result.latencies, percent);
+  // Every wallet figure's floor: the charge floor's figure of the same shape in this run (the header says what the
+  // floor does; bench/charge_floor.ts).
+  const floorIs = { floor_is: 'the charge floor, same shape, same run' };
+  const seqFloor = (percent: 50 | 99) => ({ floor: round(p(floorSequential, percent)), ...floorIs });
+  const closedFloor = { floor: round(answeredPerSecond(floorClosed)), ...floorIs };
+  const openFloor = (percent: 50 | 99) => ({ floor: round(p(floorOpen, percent)), ...floorIs });
   const count = { floor: null, floor_missing: 'a count of answers, not a cost' } as const;
   const quietP99 = percentile(quiet, 99);
-  const figures: [string, number, string, FloorFields][] = [
+  const hotFloor = {
+    floor: null,
+    floor_missing: 'the charge floor is measured sequentially, 64 in flight and open loop, not at 16 in flight',
+  } as const;
+  const floorP99 = percentile(floorNats, 99) + percentile(floorUpdate, 99);
+  const figures: [string, number, string, FloorFields & Record<string, unknown>][] = [
+    // The charge floor itself, in each shape.
+    ['charge_floor_sequential_p50_ms', p(floorSequential, 50), 'ms', isFloor],
+    ['charge_floor_sequential_p99_ms', p(floorSequential, 99), 'ms', isFloor],
+    [`charge_floor_in_flight_${inFlight}_per_s`, answeredPerSecond(floorClosed), 'ops/s', isFloor],
+    [`charge_floor_open_loop_${targetRate}_per_s_achieved_rate`, floorOpen.opsPerSecond, 'ops/s', isFloor],
+    [`charge_floor_open_loop_${targetRate}_per_s_p50_ms`, p(floorOpen, 50), 'ms', isFloor],
+    [`charge_floor_open_loop_${targetRate}_per_s_p99_ms`, p(floorOpen, 99), 'ms', isFloor],
+    [
+      'charge_floor_failed',
+      floorSequential.failed + floorClosed.failed + floorOpen.failed,
+      'requests',
+      { floor: null, floor_missing: 'a count that must be 0, not a cost' },
+    ],
+    // Its bare parts, sequential: a NATS echo and a conditional UPDATE commit, no verify, no INSERT, no event.
     ['floor_nats_request_p50_ms', median(floorNats), 'ms', isFloor],
     ['floor_conditional_update_commit_p50_ms', median(floorUpdate), 'ms', isFloor],
-    ['floor_p50_ms', floorP50, 'ms', isFloor],
+    ['floor_bare_parts_p50_ms', floorP50, 'ms', isFloor],
+    ['floor_bare_parts_p99_ms', floorP99, 'ms', isFloor],
     ['sequential_authorize_p50_ms', median(sequentialAuthorize), 'ms', seqFloor(50)],
     ['sequential_authorize_p99_ms', percentile(sequentialAuthorize, 99), 'ms', seqFloor(99)],
     ['sequential_capture_p50_ms', median(sequentialCapture), 'ms', seqFloor(50)],
     ['sequential_capture_p99_ms', percentile(sequentialCapture, 99), 'ms', seqFloor(99)],
-    [`in_flight_${inFlight}_authorize_capture_pairs_per_s`, pairsPerSecond, 'pairs/s', loadedFloor],
-    [`in_flight_${inFlight}_operations_per_s`, pairsPerSecond * 2, 'ops/s', loadedFloor],
-    [`open_loop_${targetRate}_per_s_achieved_rate`, achievedRate, 'ops/s', loadedFloor],
-    [`open_loop_${targetRate}_per_s_authorize_p50_ms`, median(openAuthorize), 'ms', loadedFloor],
-    [`open_loop_${targetRate}_per_s_authorize_p99_ms`, percentile(openAuthorize, 99), 'ms', loadedFloor],
-    [`open_loop_${targetRate}_per_s_refused`, openRefused, 'requests', count],
-    ['hot_account_others_quiet_p50_ms', median(quiet), 'ms', loadedFloor],
-    ['hot_account_others_quiet_p99_ms', quietP99, 'ms', loadedFloor],
+    [
+      `in_flight_${inFlight}_authorize_capture_pairs_per_s`,
+      pairsPerSecond,
+      'pairs/s',
+      { ...closedFloor, note: 'a pair moves one charge of money in two requests and two commits' },
+    ],
+    [`in_flight_${inFlight}_operations_per_s`, pairsPerSecond * 2, 'ops/s', closedFloor],
+    [`in_flight_${inFlight}_failed`, pairsClosed.failed + chargesClosed.failed, 'requests', count],
+    [
+      `open_loop_${targetRate}_per_s_achieved_rate`,
+      open.opsPerSecond,
+      'ops/s',
+      { floor: round(floorOpen.opsPerSecond), ...floorIs },
+    ],
+    [`open_loop_${targetRate}_per_s_authorize_p50_ms`, p(open, 50), 'ms', openFloor(50)],
+    [`open_loop_${targetRate}_per_s_authorize_p99_ms`, p(open, 99), 'ms', openFloor(99)],
+    [
+      `open_loop_${targetRate}_per_s_refused`,
+      open.failed,
+      'requests',
+      { ...count, reasons: Object.fromEntries(openRefusals) },
+    ],
+    ['hot_account_others_quiet_p50_ms', median(quiet), 'ms', hotFloor],
+    ['hot_account_others_quiet_p99_ms', quietP99, 'ms', hotFloor],
     ['hot_account_others_during_storm_p50_ms', median(stormy), 'ms', { floor: round(median(quiet)) }],
     ['hot_account_others_during_storm_p99_ms', percentile(stormy, 99), 'ms', { floor: round(quietP99) }],
     ['hot_account_storm_approved', stormCount('approved'), 'requests', count],
@@ -341,37 +396,51 @@ try {
     ['hot_account_storm_internal', stormCount('INTERNAL') + stormCount('untyped'), 'requests', count],
   ];
   for (const [metric, value, unit, floor] of figures) emit({ bench, metric, value: round(value), unit, ...floor });
-  // The money moved per authorize+capture pair and per combined charge, each against the same floor (one NATS
-  // request plus one conditional UPDATE commit): the charge does the pair's work in one request and one commit.
+  // The money moved per authorize+capture pair and per combined charge, each against the charge floor's sequential
+  // latency: the charge does the pair's work in one request and one commit.
   for (const [metric, values] of [
     ['sequential_authorize_capture_pair', sequentialPair],
     ['sequential_charge', sequentialCharge],
   ] as const)
-    for (const p of [50, 99] as const) {
-      const value = p === 50 ? median(values) : percentile(values, p);
+    for (const percent of [50, 99] as const) {
+      const value = percent === 50 ? median(values) : percentile(values, percent);
       emit({
         bench,
-        metric: `${metric}_p${p}_ms`,
+        metric: `${metric}_p${percent}_ms`,
         value: round(value),
         unit: 'ms',
-        ...seqFloor(p),
+        ...seqFloor(percent),
         samples: values.length,
       });
     }
-  // Throughput has no floor measured in this run (the floors above are sequential): charges against pairs.
   emit({
     bench,
     metric: `in_flight_${inFlight}_charges_per_s`,
     value: round(chargesPerSecond),
     unit: 'charges/s',
-    floor: round(pairsPerSecond),
-    floor_is: 'authorize+capture pairs per second at the same concurrency (the work a charge does in one call)',
+    ...closedFloor,
+    authorize_capture_pairs_per_s: round(pairsPerSecond),
   });
-  for (const figure of [...cpuPerPair, ...cpuPerCharge]) emit({ ...figure, ...cpuAccounting });
+  // Peak RSS (VmHWM) of the wallet process against the floor's server over the whole run (issue 12: <= 150 MB).
+  const floorRss = floor.peakRssMb();
+  emit({
+    bench,
+    metric: 'wallet_peak_rss_mb',
+    value: peakRssMb(wallet.child.pid ?? -1),
+    unit: 'MB',
+    ...(floorRss === null
+      ? { floor: null, floor_missing: "the floor server's peak RSS could not be read (not Linux)" }
+      : { floor: floorRss, floor_is: "the charge floor server's peak RSS in the same run" }),
+    goal_at_most: 150,
+  });
+  emit({ bench, metric: 'charge_floor_server_peak_rss_mb', value: floorRss, unit: 'MB', ...isFloor });
+  for (const figure of [...cpuPerFloorCharge, ...cpuPerPair, ...cpuPerCharge]) emit({ ...figure, ...cpuAccounting });
 } finally {
+  await floor?.stop();
   await db.end();
   await nc.close();
   await wallet.stop();
+  await floorDb.drop();
   await database.drop();
   await identity.stop();
 }

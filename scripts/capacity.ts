@@ -54,6 +54,8 @@ interface Scenario {
 }
 /** A charge where the bench measured one; otherwise the pair it replaces (authorize, then capture). */
 const chargeOperation = costs.has('charge') ? 'charge' : 'authorize+capture';
+/** The charge floor's operation in bench/wallet_charges.ts's CPU figures (its responder is the part "charge floor"). */
+const chargeFloorOperation = 'charge floor';
 const scenarios: readonly Scenario[] = [
   {
     // 100,000 taps a minute at the metro's peak; each journey (a tap in and a tap out) settles one fare later.
@@ -64,6 +66,16 @@ const scenarios: readonly Scenario[] = [
     ],
   },
   { name: 'payment peak: 256,000 charges/s', loads: [{ operation: chargeOperation, perSecond: 256_000 }] },
+  // The same peak sized from the charge floor's costs (bench/charge_floor.ts, measured in wallet_charges' run):
+  // what the machine allows for that work, beside what the wallet needs. Only when the input has its figures.
+  ...(costs.has(chargeFloorOperation)
+    ? [
+        {
+          name: 'payment peak at the charge floor: 256,000 charges/s',
+          loads: [{ operation: chargeFloorOperation, perSecond: 256_000 }],
+        },
+      ]
+    : []),
 ];
 
 /** How a part scales: services are single-threaded Node processes (one core each), the servers are clusters. */

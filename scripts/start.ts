@@ -1,7 +1,10 @@
 // `npm start`: runs the gateway's services on this machine for development. Uses PostgreSQL and NATS at their
-// usual local addresses (override with DATABASE_ADMIN_URL and NATS_URL), creates each service's database if it
-// is missing, and keeps generated development secrets in ~/.config/citypass/dev.env (CITYPASS_DEV_ENV overrides)
-// so restarts, and other checkouts on this machine that share these databases, keep working with them.
+// usual local addresses (override with DATABASE_ADMIN_URL and NATS_URL); one that is installed but not running is
+// started from its binaries with its data in the user's data directory and stopped with this script, and one that
+// is missing ends the script with the command that installs it (scripts/start_servers.ts). Creates each service's
+// database if it is missing, and keeps generated development secrets in ~/.config/citypass/dev.env
+// (CITYPASS_DEV_ENV overrides) so restarts, and other checkouts on this machine that share these databases, keep
+// working with them.
 // Transit is a city service like any other: once identity answers, this script onboards it (idempotently, with a
 // key kept in the same file) to get its client secret, then starts it; it also onboards a gate fleet client for
 // the gate simulator. Health billing is onboarded the same way (adjudicate: and refund: on the wallet), with a
@@ -19,6 +22,7 @@ import { devEnvPath, readDevEnv } from '@citypass/platform/dev_env';
 import { identityReasons } from '@citypass/contracts';
 import { isDomainError } from '@citypass/platform/errors';
 import { generateKeyRingText } from '@citypass/platform/key_ring';
+import { systemLookup } from '@citypass/platform/local_servers';
 import { commonReasons } from '@citypass/platform/reasons';
 import {
   everyGate,
@@ -29,10 +33,13 @@ import {
 } from '../packages/cli/src/gateway.ts';
 import { sampleClinicId } from '../services/health-billing/src/domain/sample.ts';
 import { sampleFundId, setUpHealthSample } from './health_sample.ts';
+import { dataDirectory, startServers, StartProblem, thisSystem, type RunningServer } from './start_servers.ts';
 
 const root = join(import.meta.dirname, '..');
-const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const dataDir = dataDirectory();
+const servers = await serversOrExit();
+const adminUrl = servers.postgres.url;
+const natsUrl = servers.nats.url;
 
 const service = (name: string, metricsPort: string) => ({
   name,
@@ -77,6 +84,21 @@ async function ensureDatabase(name: string): Promise<string> {
 }
 
 const children: ChildProcess[] = [];
+let stopping: Promise<void> | undefined;
+/** Stops the services, then the servers this script started (servers it found running are left alone). */
+function stopEverything(): Promise<void> {
+  stopping ??= (async () => {
+    await Promise.all(children.map(stopChild));
+    await servers.nats.stop();
+    await servers.postgres.stop();
+  })();
+  return stopping;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void stopEverything().then(() => process.exit());
+  });
+}
 const secretsFile = devEnvPath();
 const secrets = devSecrets(secretsFile);
 /** A value kept in the dev secrets file (a secret added after the first ones, an idempotency key, a date), made by
@@ -116,8 +138,8 @@ async function run(
   });
   child.on('exit', (code, signal) => {
     process.stderr.write(`${entry.name} exited (${signal ?? String(code)})\n`);
-    for (const other of children) other.kill('SIGTERM');
     process.exitCode = code ?? 1;
+    void stopEverything();
   });
   children.push(child);
 }
@@ -257,32 +279,67 @@ try {
   );
   process.stderr.write(startedMessage({ gateEnv, healthEnv, planFrom: secrets.HEALTH_SAMPLE_PLAN_FROM ?? '' }));
 } catch (error) {
-  // Do not leave the services running without the script that owns them.
-  for (const child of children) child.kill('SIGTERM');
+  // Do not leave the services, or the servers started for them, running without the script that owns them.
+  await stopEverything();
   throw error;
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    for (const child of children) child.kill('SIGTERM');
+
+/** PostgreSQL and NATS, found running or started here; what cannot be done ends the script with one line each. */
+async function serversOrExit(): Promise<{ postgres: RunningServer; nats: RunningServer }> {
+  try {
+    return await startServers({
+      postgresUrl: process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      postgresUrlSet: process.env.DATABASE_ADMIN_URL !== undefined,
+      natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      dataDir,
+      lookup: systemLookup(),
+      system: thisSystem(),
+    });
+  } catch (error) {
+    if (!(error instanceof StartProblem)) throw error;
+    for (const line of error.lines) process.stderr.write(`citypass: ${line}\n`);
+    process.exit(1);
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+    child.kill('SIGTERM');
   });
+}
+
+/** Where a server is and who runs it. */
+function serverLine(server: RunningServer, what: string): string {
+  const who = server.startedHere
+    ? `started by npm start, ${what} in ${server.dataDir ?? ''}; stops with it`
+    : server.dataDir === undefined
+      ? 'already running; left alone'
+      : `left running by an earlier npm start, ${what} in ${server.dataDir}; left alone`;
+  return `${server.url} (${who})${server.note === undefined ? '' : `\n                  ${server.note}`}`;
 }
 
 /** What a newcomer needs once everything runs: where each service answers, where the secrets are, what to try. */
 function startedMessage(files: { gateEnv: string; healthEnv: string; planFrom: string }): string {
   return `
-citypass is running (Ctrl-C stops every service):
+citypass is running (Ctrl-C stops every service, and the servers npm start started):
   identity        OIDC http://127.0.0.1:7100 (discovery: /.well-known/openid-configuration), gRPC 127.0.0.1:7101
   wallet          gRPC 127.0.0.1:7200
   transit         gRPC 127.0.0.1:7300
   health-billing  gRPC 127.0.0.1:7400 (sample clinic ${sampleClinicId}, fund ${sampleFundId}; its plan covers visits from ${files.planFrom})
   console         ${consoleUrl} (sign in as admin with CONSOLE_DEV_ADMIN_PASSWORD from ${secretsFile})
   metrics         http://127.0.0.1:9464/metrics (identity), :9465 (wallet), :9466 (transit), :9467 (health-billing), :9468 (console)
-  NATS ${natsUrl}, PostgreSQL ${new URL(adminUrl).host} (databases ${[...services, transit, healthBilling].map((s) => s.database).join(', ')})
+  PostgreSQL      ${serverLine(servers.postgres, 'data')}
+                  databases ${[...services, transit, healthBilling].map((s) => s.database).join(', ')}
+  NATS            ${serverLine(servers.nats, 'JetStream store')}
+  data directory  ${dataDir}
 Secrets (0600): ${secretsFile} (operator, keys), ${files.gateEnv} (gate client), ${files.healthEnv} (clinic, health fund)
 Next, in another terminal:
   npx citypass demo resident --plan aurelia-health-standard   # a resident on a simulated phone, insured by the sample plan
-  echo "in $(npx citypass demo present --audience transit)"   # a presentation for a gate
   set -a; . ${files.gateEnv}; set +a; npm run -s gate-simulator -w @citypass/gate -- --gate-id central-g1 --journal-dir /tmp/gate-central
-  npx citypass residents create --given-name Ada --family-name Lovelace --birth-date 1950-12-10 --concession senior
+  echo "in $(npx citypass demo present --audience transit)"   # a presentation: paste the line into the gate simulator
 `;
 }

@@ -12,7 +12,7 @@ import { StatefulSet, type IStatefulSet } from 'kubernetes-models/apps/v1/Statef
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { CronJob, type ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
-import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { Ingress, type IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy, type INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget, type IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -973,6 +973,9 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
       WALLET_CURRENCIES: 'EUR',
       WALLET_MAX_QUEUED_WRITES: '2048',
+      WALLET_RISK_PLACES: '',
+      WALLET_RISK_TAP_REPLAY_S: '7200',
+      TRANSIT_STREAM: 'TRANSIT_EVENTS',
       LOG_LEVEL: 'info',
     },
     secretKeys: ['NATS_URL', 'WALLET_DATABASE_URL'],
@@ -1713,4 +1716,31 @@ test('k8s - the console: two replicas (sessions in a shared bucket the console u
   assert.deepEqual(toTransit?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'transit' } } }]);
   const toWallet = (policy?.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7200));
   assert.deepEqual(toWallet?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'wallet' } } }]);
+});
+
+test('k8s - the console ingress example publishes only the console http port, over TLS, at CONSOLE_PUBLIC_URL', () => {
+  const src = sources();
+  const ingress = src.resources.find((r) => r.kind === 'Ingress' && r.name === 'console');
+  assert.ok(ingress, 'Ingress/console in components/console-ingress');
+  assert.ok(ingress.where.startsWith('components/console-ingress/'), ingress.where);
+  const spec = (ingress.obj as IIngress).spec;
+  assert.ok(spec);
+  const publicUrl = new URL(
+    (src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'console-config')?.obj as IConfigMap | undefined)
+      ?.data?.CONSOLE_PUBLIC_URL ?? '',
+  );
+  assert.equal(publicUrl.protocol, 'https:');
+  assert.deepEqual(
+    spec.rules?.map((rule) => rule.host),
+    [publicUrl.hostname],
+  );
+  assert.deepEqual(
+    spec.tls?.map((t) => t.hosts),
+    [[publicUrl.hostname]],
+  );
+  const backends = (spec.rules ?? []).flatMap((rule) => (rule.http?.paths ?? []).map((p) => p.backend.service));
+  assert.deepEqual(backends, [{ name: 'console', port: { name: 'http' } }]);
+  // The backend port is the console Service's http port (7500), never its metrics port.
+  const service = src.resources.find((r) => r.kind === 'Service' && r.name === 'console')?.obj as IService | undefined;
+  assert.equal(service?.spec?.ports?.find((p) => p.name === 'http')?.port, 7500);
 });

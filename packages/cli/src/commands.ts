@@ -155,50 +155,6 @@ const revoke: Command = {
   },
 };
 
-const showResident: Command = {
-  words: ['residents', 'show'],
-  usage: 'citypass residents show <resident id>',
-  summary: 'a resident: concession, coverage plan, whether enrolled, and their active credential (the id revoke takes)',
-  options: {},
-  positionals: 1,
-  gateway: true,
-  async run(context) {
-    const { resident, activeCredential } = await context.identity().getResident({
-      residentId: context.positionals[0] ?? '',
-    });
-    const credential =
-      activeCredential === undefined
-        ? undefined
-        : {
-            credentialId: activeCredential.credentialId,
-            status: activeCredential.status,
-            issuedAt: activeCredential.issuedAt?.toISOString() ?? '',
-            expiresAt: activeCredential.expiresAt?.toISOString() ?? '',
-          };
-    const concession = Object.entries(concessions).find(([, value]) => value === resident?.concessionClass)?.[0];
-    return context.out.result(
-      {
-        residentId: resident?.residentId ?? '',
-        givenName: resident?.givenName ?? '',
-        familyName: resident?.familyName ?? '',
-        birthDate: resident?.birthDate ?? '',
-        concession: concession ?? '',
-        coveragePlan: resident?.coveragePlanRef ?? '',
-        enrolled: resident?.enrolled ?? false,
-        createdAt: resident?.createdAt?.toISOString() ?? '',
-        activeCredential: credential ?? null,
-      },
-      [
-        `${resident?.givenName ?? ''} ${resident?.familyName ?? ''} (${resident?.residentId ?? ''}), born ${resident?.birthDate ?? ''}`,
-        `concession ${concession ?? '?'}, coverage plan ${resident?.coveragePlanRef || '(none)'}, ${resident?.enrolled === true ? 'enrolled' : 'not enrolled yet'}`,
-        credential === undefined
-          ? 'no active credential'
-          : `active credential ${credential.credentialId}, issued ${credential.issuedAt}, expires ${credential.expiresAt}`,
-      ],
-    );
-  },
-};
-
 const maxAuditPageSize = 500;
 
 const listAudit: Command = {
@@ -240,4 +196,4 @@ const listAudit: Command = {
   },
 };
 
-export const operatorCommands: readonly Command[] = [onboard, createResident, showResident, revoke, listAudit];
+export const operatorCommands: readonly Command[] = [onboard, createResident, revoke, listAudit];

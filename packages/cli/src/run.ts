@@ -3,8 +3,10 @@
 import { parseArgs } from 'node:util';
 import { operatorCommands, type Command } from './commands.ts';
 import { listCommands } from './list_commands.ts';
+import { residentCommands } from './resident_commands.ts';
 import { operatorAccountCommands } from './operator_commands.ts';
 import { serviceCommands } from './service_commands.ts';
+import { keyCommands } from './key_commands.ts';
 import { login } from './login_command.ts';
 import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
@@ -24,9 +26,11 @@ import { walletCommands } from './wallet_commands.ts';
 
 const commands: readonly Command[] = [
   ...operatorCommands,
+  ...residentCommands,
   ...listCommands,
   ...operatorAccountCommands,
   ...serviceCommands,
+  ...keyCommands,
   login,
   ...transitCommands,
   ...walletCommands,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { CompiledRuleSet } from './compiled_rule_set.ts';
 import type { Decision } from './decision.ts';
-import type { RiskEvent } from './event.ts';
+import type { GateTap, RiskEvent } from './event.ts';
 import { newFeatureVector } from './features.ts';
 import type { RuleSet } from './rule_set.ts';
 import { ShadowTally, type ShadowReport } from './shadow.ts';
@@ -56,6 +56,14 @@ export class RiskEngine {
   /** Rebuilds state from past events, oldest first, without deciding: the same state a live engine ends with. */
   replay(events: Iterable<RiskEvent>): void {
     for (const event of events) this.state.record(event);
+  }
+
+  /**
+   * Learns a gate tap it did not score (transit's recorded taps): the next tap or placed payment of the resident is
+   * judged against it (impossible travel); no payment counter counts it.
+   */
+  recordTap(tap: GateTap): void {
+    this.state.recordTap(tap);
   }
 
   block(kind: BlockListKind, id: string): void {

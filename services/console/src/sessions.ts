@@ -41,12 +41,36 @@ export interface PendingRevocation {
   readonly reason: string;
 }
 
+/**
+ * An enrollment code just shown, whose printable letter may be opened once while the code is valid. Only a random
+ * ticket is kept: the code itself travels in the form the operator's browser sends back, never stored here.
+ */
+export interface PendingLetter {
+  readonly residentId: string;
+  readonly ticket: string;
+  readonly expiresAtMs: number;
+}
+
+/** A new enrollment code (account recovery) waiting for the operator to sign in again. */
+export interface PendingEnrollmentCode {
+  readonly residentId: string;
+}
+
 /** Fare rules waiting for the operator to sign in again: the form as they sent it. */
 export type PendingFareRules = Readonly<Record<string, string>>;
 /** A dangerous action on an onboarded service waiting for the operator to sign in again. */
 export interface PendingServiceAction {
   readonly clientId: string;
   readonly action: 'rotate-secret' | 'suspend' | 'resume';
+  readonly reason: string;
+  readonly idempotencyKey: string;
+}
+
+/** A refund waiting for the operator to sign in again: the form as they sent it (amount as typed). */
+export interface PendingRefund {
+  readonly holdId: string;
+  readonly service: string;
+  readonly amount: string;
   readonly reason: string;
   readonly idempotencyKey: string;
 }
@@ -66,7 +90,12 @@ export interface SessionData {
   pendingSignIn?: PendingSignIn;
   pendingRevocation?: PendingRevocation;
   pendingFareRules?: PendingFareRules;
+  pendingLetter?: PendingLetter;
+  pendingEnrollmentCode?: PendingEnrollmentCode;
   pendingServiceAction?: PendingServiceAction;
+  pendingRefund?: PendingRefund;
+  /** A rotation of identity's signing keys waiting for the operator to sign in again: its reason. */
+  pendingKeyRotation?: { readonly reason: string };
   refreshLock?: RefreshLock;
 }
 

@@ -213,8 +213,19 @@ test("live - wallet pages: a service's balance, holds and settlement CSV to the 
   await checkAccessibility(page, 'wallet: declines');
   await shot(page, '13-wallet-declines');
 
+  // Opening the page scans nothing: it shows the runs the wallet kept; checking again is a button (a POST).
   await page.goto(`${h.url}/wallet/reconciliation`);
-  assert.match(await page.locator('#reconciliation-status').innerText(), /the books are in order/);
+  const before = await page.locator('#runs tbody tr').count();
+  await page.getByRole('button', { name: 'Check the books now' }).click();
+  await page.locator('#runs tbody tr').nth(before).waitFor();
+  assert.match(
+    await page.locator('#reconciliation-status').innerText(),
+    /Last checked at .* by operator:.*: the books are in order\./,
+  );
+  assert.equal(await page.locator('#runs tbody tr').count(), before + 1);
+  assert.match(await page.locator('#runs tbody tr').first().innerText(), /operator:.*in order/);
+  await page.reload();
+  assert.equal(await page.locator('#runs tbody tr').count(), before + 1, 'a reload checks nothing again');
   await checkAccessibility(page, 'wallet: reconciliation');
   await shot(page, '14-wallet-reconciliation');
   assert.deepEqual(cspViolations, []);

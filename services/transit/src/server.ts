@@ -38,6 +38,7 @@ import { startGateAssignmentsReload } from './workers/gate_assignments_reload.ts
 import { startSettler, type Settler } from './workers/settler.ts';
 import { startTopUpConsumer } from './bus/topup_consumer.ts';
 import { natsLiveFeed } from './bus/live_feed.ts';
+import { jetStreamTapEvents } from './bus/tap_events.ts';
 import { natsWalletLink } from './bus/wallet_link.ts';
 import type { TransitConfig } from './config.ts';
 import { addTransitService, transitServiceName } from './grpc/transit_service.ts';
@@ -275,6 +276,7 @@ async function addGatePath(core: TransitCore, statusFollower: BucketFollower): P
   const assignments = await GateAssignments.open(store.gateAssignments, suspensionFollower.suspensions);
   const assignmentsReload = startGateAssignmentsReload(assignments, logger);
   const revocations = revocationsFrom(statusFollower, 'last_known');
+  const tapEvents = jetStreamTapEvents(core.bus.js, logger);
   const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys: core.issuerKeys, revocations };
   addTransitService(core.grpc, {
     store,
@@ -291,10 +293,14 @@ async function addGatePath(core: TransitCore, statusFollower: BucketFollower): P
     issuerJwks: cachedText(config.IDENTITY_JWKS_URL, 60_000),
     buckets: { credentialStatus: config.IDENTITY_STATUS_BUCKET, denyList: config.TRANSIT_DENY_BUCKET },
     live: core.live,
+    tapEvents,
     now: core.now,
   });
   return {
     async stop() {
+      // The taps of the last answers: published before the bus closes (gRPC has stopped taking taps).
+      await new Promise((resolve) => setImmediate(resolve));
+      await tapEvents.idle();
       await assignmentsReload.stop();
       await statusFollower.stop();
       await suspensionFollower.stop();

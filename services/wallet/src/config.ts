@@ -2,6 +2,7 @@
 import { isCurrencyCode } from '@citypass/platform/money';
 import { defaultBucketNames, defaultStreamNames } from '@citypass/contracts';
 import { ConfigError, env, loadConfig, type Config } from '@citypass/platform/config';
+import { riskPlacesProblems } from './domain/risk_places.ts';
 
 export const walletSchema = {
   WALLET_GRPC_HOST: env.string({ default: '0.0.0.0' }),
@@ -58,6 +59,22 @@ export const walletSchema = {
     description:
       'comma-separated resident:<uuid>, device:<key thumbprint> or merchant:<service> entries the risk engine declines',
   }),
+  // Taps (workers/tap_follower.ts): followed only when a station is placed.
+  WALLET_RISK_PLACES: env.string({
+    default: '',
+    description:
+      "comma-separated station:<id>=<xKm>/<yKm> and merchant:<service>=<xKm>/<yKm> (km from the city's south-west corner) for impossible travel; with a station placed, transit's taps are followed",
+  }),
+  WALLET_RISK_TAP_REPLAY_S: env.int({
+    default: 2 * 3600,
+    min: 60,
+    max: 30 * 24 * 3600,
+    description: "how far back transit's taps are replayed at start",
+  }),
+  TRANSIT_STREAM: env.string({
+    default: defaultStreamNames.transit,
+    description: "transit's stream, whose taps the risk engine follows",
+  }),
   WALLET_ACCOUNT_MAX_WAITING: env.int({
     default: 32,
     min: 0,
@@ -96,6 +113,7 @@ export function loadWalletConfig(source: Record<string, string | undefined> = pr
   const problems = [
     ...malformed.map((currency) => `WALLET_CURRENCIES: ${JSON.stringify(currency)} is not an ISO 4217 code`),
     ...blockListProblems(config.WALLET_RISK_BLOCK_LIST),
+    ...riskPlacesProblems(config.WALLET_RISK_PLACES),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -37,6 +37,8 @@ import {
   type CountsPublisher,
 } from './workers/authorization_counts_flush.ts';
 import { startHoldSweeper } from './workers/hold_expiry.ts';
+import { followTaps } from './workers/tap_follower.ts';
+import { riskPlaces } from './domain/risk_places.ts';
 import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
 
 export interface RunningWallet {
@@ -139,7 +141,9 @@ export async function startWallet(
       : await rebuildRiskScoring(store, riskBlockList(config.WALLET_RISK_BLOCK_LIST), logger, {
           nowMs: now(),
           enforce: config.WALLET_RISK === 'on',
+          places: riskPlaces(config.WALLET_RISK_PLACES),
         });
+  const tapFollower = await followTaps(bus.js, riskScoring, config, logger);
   const deps: WalletDeps = {
     store,
     accounts,
@@ -217,6 +221,7 @@ export async function startWallet(
         });
       }
       await sweeper.stop();
+      await tapFollower?.stop();
       await identityEvents.stop();
       await suspensionFollower.stop();
       await statusFollower.stop();

@@ -7,8 +7,8 @@ import { operatorScopes, resources } from '@citypass/contracts';
 import { isDomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
-import { reconciliationReport } from '../src/app/reconciliation_report.ts';
-import { ledgerBooks } from '../src/store/reconciliation.ts';
+import { reconcileAndRecord, reconciliationReport } from '../src/app/reconciliation_report.ts';
+import { ledgerBooks, reconciliationStore } from '../src/store/reconciliation.ts';
 import { startWalletHarness, type ServiceClient, type WalletHarness } from './harness.ts';
 
 let h: WalletHarness;
@@ -24,6 +24,7 @@ after(async () => {
   await h.stop();
 });
 
+let brokenRunId = '';
 const key = (): string => randomBytes(12).toString('hex');
 const eur = (amountMinor: bigint): { amountMinor: bigint; currency: string } => ({ amountMinor, currency: 'EUR' });
 
@@ -61,6 +62,10 @@ test('reconciliation - catches money sent to the wrong merchant and holds stuck 
       broken.join('; '),
     );
     assert.ok(broken.includes('no pending hold long past its expiry'), broken.join('; '));
+    // The run is kept (written outside the checked snapshot), so the break stays on record once repaired.
+    const kept = reconciliationStore(h.db);
+    const run = await reconcileAndRecord({ ...kept, books: (work) => work(ledgerBooks(scratch)) }, 'scheduled');
+    brokenRunId = run.id;
   } finally {
     await scratch.query('ROLLBACK');
     scratch.release();
@@ -86,6 +91,39 @@ test('reconciliation report over gRPC - the operator (wallet:admin) reads it; a 
   assert.ok(report.checks.length >= 10);
   assert.ok(report.checks.every((check) => check.breaks === 0 && check.examples.length === 0));
   assert.ok(report.checkedAt instanceof Date);
+  assert.match(report.runId, /^[0-9a-f-]{36}$/);
+  // Every run is kept, newest first, in keyset pages: this one, then the broken one the first test recorded.
+  const second = await operator.getReconciliationReport({});
+  const first = await operator.listReconciliationRuns({ pageSize: 1, pageToken: '' });
+  assert.deepEqual(
+    first.runs.map((run) => [run.runId, run.inOrder, run.ranBy]),
+    [[second.runId, true, 'client:operator']],
+  );
+  assert.notEqual(first.nextPageToken, '');
+  const rest = await operator.listReconciliationRuns({ pageSize: 10, pageToken: first.nextPageToken });
+  assert.deepEqual(
+    rest.runs.map((run) => run.runId),
+    [report.runId, brokenRunId],
+  );
+  assert.equal(rest.nextPageToken, '');
+  const broken = rest.runs[1];
+  assert.equal(broken?.inOrder, false);
+  assert.equal(broken.ranBy, 'scheduled');
+  assert.ok(
+    broken.checks.some((check) => check.name === 'no pending hold long past its expiry' && check.breaks === 1),
+    JSON.stringify(broken.checks),
+  );
+  assert.ok((rest.runs[0]?.checkedAt?.getTime() ?? 0) >= (broken.checkedAt?.getTime() ?? Infinity));
+  await assert.rejects(
+    operator.listReconciliationRuns({ pageSize: 1, pageToken: 'not-a-token' }),
+    (error: unknown) =>
+      isDomainError(error) && error.kind === 'invalid_argument' && error.reason === 'PAGE_TOKEN_INVALID',
+  );
+  await assert.rejects(shop.wallet.listReconciliationRuns({ pageSize: 1, pageToken: '' }), (error: unknown) => {
+    assert.ok(isDomainError(error));
+    assert.equal(error.kind, 'permission_denied');
+    return true;
+  });
   await assert.rejects(shop.wallet.getReconciliationReport({}), (error: unknown) => {
     assert.ok(isDomainError(error));
     assert.equal(error.kind, 'permission_denied');

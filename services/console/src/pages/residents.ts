@@ -1,6 +1,8 @@
-// Residents: find them (a searchable, paged list: resident_list.ts), create one (the enrollment code shown as text
-// and as a QR code), see one's active credential, and revoke it with a reason. Revoking is dangerous: an operator whose last sign-in is older than
-// CONSOLE_REAUTH_MAX_AGE_S signs in again first (max_age=0), then confirms.
+// Residents: find them (a searchable, paged list: resident_list.ts), create one (the enrollment code shown as text,
+// as a QR code and as a printable letter: enrollment_letter.ts), see one's active credential and every credential
+// with its phone (resident_credentials.ts), issue a new code (new_enrollment_code.ts), and revoke a credential with a
+// reason. Revoking is dangerous: an operator whose last sign-in is older than CONSOLE_REAUTH_MAX_AGE_S signs in
+// again first (max_age=0), then confirms.
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
@@ -9,7 +11,9 @@ import { asOperatorOnIdentity, type ConsoleDeps, type ConsoleEnv } from '../deps
 import type { Session } from '../sessions.ts';
 import { alert, csrfField, field, layout, notice, type FieldError, type Html } from './layout.ts';
 import { concessionName, concessions, concessionWire } from './concessions.ts';
-import { qrCode } from './qr.ts';
+import { addEnrollmentLetterPages, enrollmentCodeShown } from './enrollment_letter.ts';
+import { addNewEnrollmentCodePages, newEnrollmentCodeForm } from './new_enrollment_code.ts';
+import { credentialHistory, findCredentials } from './resident_credentials.ts';
 import { findResidents, residentResults, residentSearchForm, type ResidentList } from './resident_list.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
 
@@ -53,12 +57,13 @@ async function residentPage(
   deps: ConsoleDeps,
   session: Session,
   residentId: string,
-  extra: { notice?: string; errors?: Record<string, FieldError>; reason?: string } = {},
+  extra: { notice?: string; errors?: Record<string, FieldError>; reason?: string; credentialsPage?: string } = {},
 ): Promise<Html> {
   const { resident, activeCredential } = await deps.identity.getResident(
     { residentId },
     await asOperatorOnIdentity(deps, session),
   );
+  const history = await findCredentials(deps, session, residentId, extra.credentialsPage ?? '');
   const concession = concessionName(resident?.concessionClass);
   const errors = extra.errors ?? {};
   return layout(
@@ -91,6 +96,8 @@ ${field('reason', 'Reason (kept in the audit log)', extra.reason ?? '', errors.r
 <p><button>Revoke credential</button></p>
 </form>`
 }
+${credentialHistory(residentId, history)}
+${newEnrollmentCodeForm(session, residentId, resident?.enrolled === true)}
 <p><a href="/audit?subject=${encodeURIComponent(residentId)}">Audit entries about this resident</a></p>`,
     '/residents',
   );
@@ -117,6 +124,8 @@ ${csrfField(session)}
 }
 
 export function addResidentPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
+  addEnrollmentLetterPages(app, deps);
+  addNewEnrollmentCodePages(app, deps);
   app.get('/residents', async (c) => {
     const session = c.get('session');
     const search = { search: (c.req.query('search') ?? '').trim(), pageToken: c.req.query('page') ?? '' };
@@ -139,16 +148,13 @@ export function addResidentPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void
         await asOperatorOnIdentity(deps, session),
       );
       const residentId = created.resident?.residentId ?? '';
-      const code = created.enrollmentCode?.code ?? '';
+      const shown = await enrollmentCodeShown(deps, session, residentId, created.enrollmentCode);
       c.header('cache-control', 'no-store');
       return await c.html(
         layout(
           'Resident created',
           session,
-          html`<p>Give the resident this enrollment code (valid until
-${created.enrollmentCode?.expiresAt?.toISOString() ?? ''}). They enter it, or scan it, in the citypass app.</p>
-<p class="secret" id="enrollment-code">${code}</p>
-${qrCode(code, `Enrollment code ${code} as a QR code`)}
+          html`${shown}
 <p><a href="/residents/${residentId}" id="resident-link">${created.resident?.givenName ?? ''} ${created.resident?.familyName ?? ''}</a></p>`,
           '/residents',
         ),
@@ -160,9 +166,13 @@ ${qrCode(code, `Enrollment code ${code} as a QR code`)}
   });
   app.get('/residents/:id', async (c) => {
     const session = c.get('session');
+    const credentialsPage = c.req.query('page') ?? '';
     const revoked = c.req.query('revoked') === '1';
     return c.html(
-      await residentPage(deps, session, c.req.param('id'), revoked ? { notice: 'The credential is revoked.' } : {}),
+      await residentPage(deps, session, c.req.param('id'), {
+        credentialsPage,
+        ...(revoked ? { notice: 'The credential is revoked.' } : {}),
+      }),
     );
   });
   app.get('/residents/:id/revoke/confirm', (c) => c.html(confirmRevocationPage(c.get('session'))));

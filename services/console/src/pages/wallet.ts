@@ -1,19 +1,22 @@
-// The wallet, read with the operator's own `wallet:admin` (which moves no money): a service's merchant balance, its
-// holds (keyset pages, by status), its settlement report for a day (and as CSV), the authorizations declined on a day
-// per service and reason, the ledger's reconciliation (run when asked: the wallet checks its books then), and the
-// risk engine's decision behind a hold or a decline (wallet_risk.ts).
+// The wallet, read with the operator's own `wallet:admin` (which moves money only back, as refunds): a service's
+// merchant balance, its holds (keyset pages, by status), its settlement report for a day (and as CSV), the
+// authorizations declined on a day per service and reason, the ledger's reconciliation (the runs the wallet kept; an
+// operator may check again), and the risk engine's decision behind a hold or a decline (wallet_risk.ts); each hold
+// links to its page, where finance and admin operators refund a captured one (refund.ts).
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { decimalText, knownCurrencyExponent } from '@citypass/platform/money';
-import type { GetSettlementReportResponse, Hold } from '@citypass/proto/wallet/v1/wallet';
+import type { GetSettlementReportResponse, Hold, ReconciliationRun } from '@citypass/proto/wallet/v1/wallet';
 import { csvText } from '../csv.ts';
 import { asOperatorOnWallet, type ConsoleDeps, type ConsoleEnv } from '../deps.ts';
 import type { Session } from '../sessions.ts';
-import { alert, field, layout, type FieldError, type Html } from './layout.ts';
+import { alert, csrfField, field, layout, type FieldError, type Html } from './layout.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
+import { addRefundPages, holdLink } from './refund.ts';
 import { addRiskDecisionPage, riskDecisionLink } from './wallet_risk.ts';
 
 const pageSize = 25;
+const iso = (at: Date | undefined): string => at?.toISOString() ?? '';
 const statuses = ['', 'pending', 'captured', 'voided', 'expired'] as const;
 
 interface WalletQuery {
@@ -61,7 +64,7 @@ ${field('date', 'Day (UTC) of the settlement report', query.date, errors.date, '
 function holdRows(holds: readonly Hold[]): Html {
   return html`${holds.map(
     (hold) =>
-      html`<tr><td><code>${hold.holdId}</code></td><td>${hold.status}</td><td>${money(
+      html`<tr><td><a href="${holdLink(hold.holdId, hold.service)}"><code>${hold.holdId}</code></a></td><td>${hold.status}</td><td>${money(
         hold.amount?.amountMinor ?? 0n,
         hold.amount?.currency ?? '',
       )}</td><td>${money(hold.capturedMinor, hold.amount?.currency ?? '')}</td><td>${money(
@@ -137,13 +140,14 @@ function otherPages(query: WalletQuery): Html {
   return html`<h2>Across services</h2>
 <ul>
 <li><a href="${link('/wallet/declines', { date: query.date, service: query.service })}">Declines by reason on ${query.date}</a></li>
-<li><a href="/wallet/reconciliation">Reconciliation: check the ledger's books now</a></li>
+<li><a href="/wallet/reconciliation">Reconciliation: the last runs of the ledger's checks</a></li>
 <li><a href="/wallet/risk">Explain a risk decision (a decline's decision id)</a></li>
 </ul>`;
 }
 
 export function addWalletPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   addRiskDecisionPage(app, deps);
+  addRefundPages(app, deps);
   app.get('/wallet', async (c) => {
     const [page, status] = await servicePage(deps, c.get('session'), queryOf(c, deps));
     return c.html(page, status === 200 ? 200 : 422);
@@ -210,25 +214,52 @@ ${
     );
   });
 
+  // The runs the wallet kept (the daily job's and operators'): the last one's checks, then earlier runs in pages.
+  // Checking again is a POST: it scans the whole ledger, so a link a crawler or a prefetch follows must not start it.
   app.get('/wallet/reconciliation', async (c) => {
     const session = c.get('session');
-    const report = await deps.wallet.getReconciliationReport({}, await asOperatorOnWallet(deps, session));
-    const breaks = report.checks.filter((check) => check.breaks > 0);
+    const page = c.req.query('page') ?? '';
+    const { runs, nextPageToken } = await deps.wallet.listReconciliationRuns(
+      { pageSize: pageSize, pageToken: page },
+      await asOperatorOnWallet(deps, session),
+    );
+    const [last] = runs;
+    const breaks = last?.checks.filter((check) => check.breaks > 0) ?? [];
+    const verdict = (run: ReconciliationRun): string =>
+      run.inOrder ? 'in order' : `${run.checks.filter((check) => check.breaks > 0).length} checks found breaks`;
     return c.html(
       layout(
         'Reconciliation',
         session,
-        html`<p id="reconciliation-status" role="status">Checked at ${report.checkedAt?.toISOString() ?? ''}:
-${report.inOrder ? 'the books are in order.' : `${breaks.length} checks found breaks.`}</p>
-<p><a href="/wallet/reconciliation">Check again</a> (the wallet checks its books on one snapshot each time)</p>
-<table><caption>Every check, breaks first</caption>
+        html`${
+          page !== ''
+            ? ''
+            : last === undefined
+              ? html`<p id="reconciliation-status" role="status">The books have not been checked yet.</p>`
+              : html`<p id="reconciliation-status" role="status">Last checked at ${iso(last.checkedAt)} by ${last.ranBy} (${last.durationMs} ms): the books are ${verdict(last)}.</p>
+<table id="last-run"><caption>The last run's checks, breaks first</caption>
 <thead><tr><th scope="col">Check</th><th scope="col">Breaks</th><th scope="col">Examples</th></tr></thead>
-<tbody>${[...breaks, ...report.checks.filter((check) => check.breaks === 0)].map(
-          (check) =>
-            html`<tr><td>${check.name}</td><td>${check.breaks}</td><td>${check.examples.map((example) => html`<code>${example}</code> `)}</td></tr>`,
-        )}</tbody></table>`,
+<tbody>${[...breaks, ...last.checks.filter((check) => check.breaks === 0)].map(
+                  (check) =>
+                    html`<tr><td>${check.name}</td><td>${check.breaks}</td><td>${check.examples.map((example) => html`<code>${example}</code> `)}</td></tr>`,
+                )}</tbody></table>`
+        }
+<form method="post" action="/wallet/reconciliation">${csrfField(session)}
+<button type="submit">Check the books now</button> (the wallet checks every account, hold and transfer on one snapshot)</form>
+<table id="runs"><caption>Runs, newest first</caption>
+<thead><tr><th scope="col">Checked at (UTC)</th><th scope="col">By</th><th scope="col">Result</th><th scope="col">Took</th></tr></thead>
+<tbody>${runs.map(
+          (run) =>
+            html`<tr><td>${iso(run.checkedAt)}</td><td>${run.ranBy}</td><td>${verdict(run)}</td><td>${run.durationMs} ms</td></tr>`,
+        )}</tbody></table>
+${nextPageToken === '' ? '' : html`<p><a href="/wallet/reconciliation?page=${encodeURIComponent(nextPageToken)}">Earlier runs</a></p>`}`,
         '/wallet',
       ),
     );
+  });
+
+  app.post('/wallet/reconciliation', async (c) => {
+    await deps.wallet.getReconciliationReport({}, await asOperatorOnWallet(deps, c.get('session')));
+    return c.redirect('/wallet/reconciliation', 303);
   });
 }

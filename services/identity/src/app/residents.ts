@@ -11,7 +11,7 @@ import { readCredentialStatus } from './revoke_credential.ts';
 import { isUuid } from '@citypass/platform/ids';
 import { identityReasons } from '@citypass/contracts';
 
-function checkResidentId(residentId: string): string {
+export function checkResidentId(residentId: string): string {
   if (!isUuid(residentId)) throw invalidArgument(identityReasons.RESIDENT_ID_INVALID, 'resident_id must be a UUID');
   return residentId;
 }

@@ -7,7 +7,7 @@ import { withTransaction, type Queryable } from '@citypass/platform/pg';
 import { checkText } from '@citypass/platform/text';
 import { credentialRevoked } from '../bus/identity_events.ts';
 import { appendAudit } from '../store/audit.ts';
-import { findCredential, revokeCredentialRow } from '../store/credentials.ts';
+import { findCredential, revokeCredentialRow, type CredentialRecord } from '../store/credentials.ts';
 import { identityMetrics } from '../metrics.ts';
 import type { IdentityDeps } from './deps.ts';
 import { isUuid } from '@citypass/platform/ids';
@@ -77,7 +77,11 @@ export async function readCredentialStatus(
   nowMs: number,
 ): Promise<CredentialStatus | undefined> {
   const row = await findCredential(db, credentialId);
-  if (row === undefined) return undefined;
+  return row === undefined ? undefined : credentialStatusOf(row, nowMs);
+}
+
+/** A credential's status at `nowMs`: revoked, else expired, else active. */
+export function credentialStatusOf(row: CredentialRecord, nowMs: number): CredentialStatus {
   const status = row.revokedAt !== null ? 'revoked' : row.expiresAt.getTime() <= nowMs ? 'expired' : 'active';
   return {
     credentialId: row.id,

@@ -3,6 +3,7 @@
 // a restart forgets nothing that was stored. Bounded: at most `maxReplayed` decisions, the newest.
 import { RiskEngine, dayMs, defaultRuleSet, type BlockListKind } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
+import type { RiskPlaces } from '../domain/risk_places.ts';
 import { RecentDecisions } from './recent_decisions.ts';
 import { RefusedDecisions } from './refused_decisions.ts';
 import type { RiskScoring } from './risk_scoring.ts';
@@ -15,7 +16,7 @@ export async function rebuildRiskScoring(
   store: WalletStore,
   blocks: readonly { readonly kind: BlockListKind; readonly id: string }[],
   logger: Logger,
-  options: { readonly nowMs: number; readonly enforce: boolean },
+  options: { readonly nowMs: number; readonly enforce: boolean; readonly places: RiskPlaces },
 ): Promise<RiskScoring> {
   const engine = new RiskEngine(defaultRuleSet);
   for (const { kind, id } of blocks) engine.block(kind, id);
@@ -29,5 +30,11 @@ export async function rebuildRiskScoring(
     enforce: options.enforce,
     ms: Math.round(performance.now() - startedAt),
   });
-  return { engine, enforce: options.enforce, refused: new RefusedDecisions(), recent: new RecentDecisions() };
+  return {
+    engine,
+    enforce: options.enforce,
+    refused: new RefusedDecisions(),
+    recent: new RecentDecisions(),
+    places: options.places,
+  };
 }

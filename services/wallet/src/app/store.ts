@@ -7,7 +7,7 @@ import type { MinorUnits } from '@citypass/platform/money';
 import type { NewEvent } from '@citypass/platform/outbox';
 import type { Money } from '../domain/money.ts';
 import type { RiskLimits } from './deps.ts';
-import type { ReconciliationChecks } from './reconciliation_report.ts';
+import type { ReconciliationStore } from './reconciliation_report.ts';
 
 export interface WalletStore {
   readonly accounts: AccountReads;
@@ -20,8 +20,8 @@ export interface WalletStore {
   readonly oneStatement: OneStatementWrites;
   /** Runs `work` in one transaction, retried on serialization failures and deadlocks. */
   transaction<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T>;
-  /** Runs `work` on the books as one read-only snapshot, so traffic meanwhile cannot make them look unbalanced. */
-  books<T>(work: (books: ReconciliationChecks) => Promise<T>): Promise<T>;
+  /** The books checked on a read-only snapshot, and the runs kept. */
+  readonly reconciliation: ReconciliationStore;
 }
 
 /** `payer`: an insurer's account, funded like a resident's, that pays the payer's leg of split holds. */

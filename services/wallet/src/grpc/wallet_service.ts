@@ -2,8 +2,9 @@
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
 // is a payer's read of its own account, naming a service an operator's read (`wallet:admin`) of its merchant
 // account: both authenticated with the token here, since the method is open to residents. Operators also read any
-// service's holds and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
-// the risk engine's decisions (GetRiskDecision), as far as their scope reaches (app/operator_scope.ts).
+// service's holds (one or a page) and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
+// the risk engine's decisions (GetRiskDecision), as far as their scope reaches (app/operator_scope.ts); finance and
+// admin operators refund a named service's captured holds (Refund with `service`).
 import { operatorScopes } from '@citypass/contracts';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import {
@@ -13,12 +14,13 @@ import {
   type CallContext,
   type GrpcServer,
   type MethodPolicy,
+  type Principal,
 } from '@citypass/platform/grpc';
 import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/platform/errors';
 import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 import type { GetBalanceRequest, GetBalanceResponse } from '@citypass/proto/wallet/v1/wallet';
-import { accountOwnerFor, checkServiceName, isOperator } from '../app/account_owner.ts';
+import { accountOwnerFor, checkServiceName, isOperator, refunderFor } from '../app/account_owner.ts';
 import { checkCityRead, checkMerchantRead, serviceOfCityList } from '../app/operator_scope.ts';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
@@ -36,7 +38,7 @@ import { listHolds } from '../app/list_holds.ts';
 import { listDeclines } from '../app/list_declines.ts';
 import { getRiskDecision } from '../app/get_risk_decision.ts';
 import { listStatement } from '../app/list_statement.ts';
-import { reconciliationReport } from '../app/reconciliation_report.ts';
+import { checksOf, listReconciliationRuns, reconcileAndRecord } from '../app/reconciliation_report.ts';
 import { settlementReport } from '../app/settlement_report.ts';
 import { topUp } from '../app/top_up.ts';
 
@@ -69,11 +71,11 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       charge: (request, context) =>
         charge(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
       refund: (request, context) =>
-        refund(deps, callerFor(deps.suspensions, context.principal, ['refund'], 'gives_back'), request),
+        refund(deps, refunderFor(deps.suspensions, context.principal, request.service ?? ''), request),
       getHold: async (request, context) => ({
         hold: await getHold(
           deps,
-          callerFor(deps.suspensions, context.principal, ['charge', 'read']).service,
+          accountOwnerFor(deps.suspensions, context.principal, request.service ?? ''),
           request.holdId,
         ),
       }),
@@ -94,9 +96,12 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
         ),
       getReconciliationReport: async (_request, context) => {
         checkCityRead(context.principal);
-        const report = await deps.store.books(reconciliationReport);
-        const checks = report.checks.map((check) => ({ ...check, examples: [...check.examples] }));
-        return { inOrder: report.ok, checks, checkedAt: new Date(deps.now()) };
+        const run = await reconcileAndRecord(deps.store.reconciliation, ranByOf(context.principal), deps.now);
+        return { inOrder: run.ok, checks: checksOf(run), checkedAt: run.checkedAt, runId: run.id };
+      },
+      listReconciliationRuns: async (request, context) => {
+        checkCityRead(context.principal);
+        return listReconciliationRuns(deps.store.reconciliation, request.pageSize, request.pageToken);
       },
       listDeclines: (request, context) => listDeclines(deps, request.date, serviceOfCityList(context.principal)),
       getRiskDecision: async (request) => ({ decision: await getRiskDecision(deps, request) }),
@@ -121,6 +126,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       listHolds: service,
       getSettlementReport: service,
       getReconciliationReport: operator,
+      listReconciliationRuns: operator,
       listDeclines: operator,
       getRiskDecision: operator,
       getBalance: resident,
@@ -151,4 +157,10 @@ async function balance(
     throw permissionDenied(commonReasons.SCOPE_MISSING, "a service's balance is read with wallet:admin");
   checkMerchantRead(principal, checkServiceName(service));
   return getMerchantBalance(deps, service, request.currency);
+}
+
+/** Who asked for a reconciliation, as its run records it. */
+function ranByOf(principal: Principal | undefined): string {
+  if (principal === undefined) return 'unknown';
+  return principal.operator === undefined ? `client:${principal.clientId}` : `operator:${principal.subject}`;
 }

@@ -3,7 +3,12 @@
 // amount is what its pending holds' legs say (a resident's legs and a payer's); every hold's captured and refunded
 // amounts, per leg, are what its transfers say; every event has been relayed.
 import type { Pool, Queryable } from '@citypass/platform/pg';
-import type { ReconciliationCheck, ReconciliationChecks } from '../app/reconciliation_report.ts';
+import type {
+  ReconciliationCheck,
+  ReconciliationChecks,
+  ReconciliationRun,
+  ReconciliationStore,
+} from '../app/reconciliation_report.ts';
 
 const checks: readonly { name: string; sql: string }[] = [
   {
@@ -112,4 +117,42 @@ export async function inSnapshot<T>(pool: Pool, work: (books: ReconciliationChec
   } finally {
     client.release();
   }
+}
+
+interface RunRow {
+  id: string;
+  checked_at: Date;
+  duration_ms: number;
+  in_order: boolean;
+  checks: ReconciliationCheck[];
+  ran_by: string;
+}
+
+export function reconciliationStore(pool: Pool): ReconciliationStore {
+  return {
+    books: (work) => inSnapshot(pool, work),
+    async record(run: ReconciliationRun) {
+      await pool.query(
+        `INSERT INTO reconciliation_runs (id, checked_at, duration_ms, in_order, checks, ran_by)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [run.id, run.checkedAt, run.durationMs, run.ok, JSON.stringify(run.checks), run.ranBy],
+      );
+    },
+    async list(before, limit) {
+      const result = await pool.query<RunRow>(
+        `SELECT id, checked_at, duration_ms, in_order, checks, ran_by FROM reconciliation_runs
+         WHERE $1::timestamptz IS NULL OR (checked_at, id) < ($1, $2::uuid)
+         ORDER BY checked_at DESC, id DESC LIMIT $3`,
+        [before?.at ?? null, before?.id ?? null, limit],
+      );
+      return result.rows.map((row) => ({
+        id: row.id,
+        checkedAt: row.checked_at,
+        durationMs: row.duration_ms,
+        ok: row.in_order,
+        checks: row.checks,
+        ranBy: row.ran_by,
+      }));
+    },
+  };
 }

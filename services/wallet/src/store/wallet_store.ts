@@ -12,7 +12,7 @@ import { claim, idempotencyReads, record } from './idempotency.ts';
 import { batchedOneStatementWrites, type BatchOptions } from './ledger_batches.ts';
 import { expireDueHolds, oneStatementWrites, refundHold, topUpAccount } from './ledger_calls.ts';
 import { asLedgerError } from './ledger_errors.ts';
-import { inSnapshot } from './reconciliation.ts';
+import { reconciliationStore } from './reconciliation.ts';
 import { statementReads } from './statements.ts';
 
 /** `batch`: the hot writes go through group commit (ledger_batches.ts); without it each is its own statement. */
@@ -33,7 +33,7 @@ export function createWalletStore(pool: Pool, options: { batch?: BatchOptions } 
         throw asLedgerError(error);
       }
     },
-    books: (work) => inSnapshot(pool, work),
+    reconciliation: reconciliationStore(pool),
   };
 }
 
