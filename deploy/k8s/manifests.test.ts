@@ -972,6 +972,7 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       IDENTITY_ISSUER: 'https://id.city.example',
       IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
       WALLET_CURRENCIES: 'EUR',
+      WALLET_MAX_QUEUED_WRITES: '2048',
       WALLET_RISK_PLACES: '',
       WALLET_RISK_TAP_REPLAY_S: '7200',
       TRANSIT_STREAM: 'TRANSIT_EVENTS',

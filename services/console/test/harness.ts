@@ -56,7 +56,7 @@ export async function startConsoleHarness(
   };
   const services =
     options.services === true
-      ? await startTransitHarness({}, identityOverrides, options.walletOverrides ?? {})
+      ? await startTransitHarness({}, identityOverrides, { wallet: options.walletOverrides ?? {} })
       : undefined;
   const identity = services?.wallet.identity ?? (await startHarness(identityOverrides));
   const config = loadConsoleConfig({

@@ -55,6 +55,8 @@ export interface RunningTransit {
 export interface TransitClock {
   /** Transit's clock for taps, settlement and riders' views (tests run it ahead); default Date.now. */
   readonly now?: () => number;
+  /** How settlement waits out a backoff when the wallet is overloaded (tests record it); default a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What both roles share: the database, fares, the bus, the deny list, the live feed and the gRPC server. */
@@ -62,6 +64,7 @@ interface TransitCore {
   readonly config: TransitConfig;
   readonly logger: Logger;
   readonly now: () => number;
+  readonly sleep: ((ms: number) => Promise<void>) | undefined;
   readonly pool: ReturnType<typeof createPool>;
   readonly store: ReturnType<typeof postgresTransitStore>;
   readonly fares: FareBook;
@@ -118,7 +121,21 @@ export async function startTransit(
     result.observe(denyList.size);
   });
   const live = natsLiveFeed(bus.nc);
-  const core: TransitCore = { config, logger, now, pool, store, fares, bus, grpc, denyList, live, issuerKeys, follow };
+  const core: TransitCore = {
+    config,
+    logger,
+    now,
+    sleep: clock.sleep,
+    pool,
+    store,
+    fares,
+    bus,
+    grpc,
+    denyList,
+    live,
+    issuerKeys,
+    follow,
+  };
 
   const background = config.TRANSIT_ROLE === 'gate' ? undefined : await startBackground(core);
   const gates = gatePath === undefined ? undefined : await addGatePath(core, gatePath);
@@ -223,6 +240,7 @@ async function startBackground(core: TransitCore): Promise<Part & { readonly set
     intervalMs: config.TRANSIT_SETTLE_INTERVAL_MS,
     concurrency: config.TRANSIT_SETTLE_CONCURRENCY,
     logger,
+    ...(core.sleep === undefined ? {} : { sleep: core.sleep }),
     onBacklog: (ridersDue) => {
       core.live.settlementBacklog({ ridersDue, measuredAt: new Date(core.now()) });
     },

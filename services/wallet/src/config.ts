@@ -93,6 +93,12 @@ export const walletSchema = {
     max: 10_000,
     description: 'writes that may wait behind another on one resident account; past it ACCOUNT_BUSY (retry later)',
   }),
+  WALLET_MAX_QUEUED_WRITES: env.int({
+    default: 2048,
+    min: 1,
+    max: 1_000_000,
+    description: 'writes queued in the wallet at once (all accounts, waiting or in a batch); past it WALLET_OVERLOADED',
+  }),
   WALLET_LEDGER_BATCH_MAX: env.int({
     default: 32,
     min: 1,

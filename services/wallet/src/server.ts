@@ -46,6 +46,8 @@ import { randomUUID } from 'node:crypto';
 
 export interface RunningWallet {
   readonly grpcPort: number;
+  /** Writes queued now (the citypass.wallet.writes.queued gauge): running or waiting, across accounts. */
+  readonly writesQueued: number;
   stop(): Promise<void>;
 }
 
@@ -74,6 +76,9 @@ export async function startWallet(
       },
       onAbort: (items, kind) => {
         walletMetrics.ledgerAborts.add(items, { kind });
+      },
+      onExpired: (items, kind) => {
+        walletMetrics.ledgerExpired.add(items, { kind });
       },
     },
   });
@@ -117,9 +122,21 @@ export async function startWallet(
         'too many operations wait on this account; retry later',
       );
     },
+    maxQueued: config.WALLET_MAX_QUEUED_WRITES,
+    overload: () => {
+      walletMetrics.overloaded.add(1);
+      return new DomainError(
+        'resource_exhausted',
+        walletReasons.WALLET_OVERLOADED,
+        'the wallet is overloaded; retry later',
+      );
+    },
   });
   walletMetrics.accountQueueWaiting.addCallback((result) => {
     result.observe(accounts.waiting);
+  });
+  walletMetrics.writesQueued.addCallback((result) => {
+    result.observe(accounts.queued);
   });
   const riskScoring =
     config.WALLET_RISK === 'off'
@@ -205,6 +222,9 @@ export async function startWallet(
 
   return {
     grpcPort,
+    get writesQueued() {
+      return accounts.queued;
+    },
     async stop() {
       await grpc.shutdown(2_000);
       await charges.stop();

@@ -123,6 +123,8 @@ export interface IdempotencyReads {
 export interface OneStatementCall extends IdempotencyKey {
   readonly response: Uint8Array;
   readonly event: NewEvent;
+  /** The caller's deadline (epoch ms): a write still waiting for its batch then is dropped, unwritten. */
+  readonly deadlineMs?: number;
 }
 
 export interface NewHold {
