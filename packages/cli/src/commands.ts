@@ -216,6 +216,10 @@ const listAudit: Command = {
         action: text(context, 'action'),
         pageSize,
         pageToken,
+        actionPrefix: '',
+        subjectPrefix: '',
+        occurredFrom: undefined,
+        occurredBefore: undefined,
       });
       return { items: page.events, nextPageToken: page.nextPageToken };
     });

@@ -389,6 +389,10 @@ test('operator api - the audit log is listed newest first and cannot be changed'
     action: 'resident.created',
     pageSize: 2,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
   });
   assert.equal(page.events.length, 2);
   assert.ok(page.nextPageToken);
@@ -397,12 +401,27 @@ test('operator api - the audit log is listed newest first and cannot be changed'
     action: 'resident.created',
     pageSize: 2,
     pageToken: page.nextPageToken,
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
   });
   assert.ok(BigInt(next.events[0]?.id ?? '0') < BigInt(page.events[1]?.id ?? '0'));
   await assert.rejects(db.query('UPDATE audit_log SET actor = $1', ['mallory']), /append-only/);
   await assert.rejects(db.query('DELETE FROM audit_log'), /append-only/);
   const text = JSON.stringify(
-    (await h.operator.listAuditEvents({ subjectId: '', action: '', pageSize: 500, pageToken: '' })).events,
+    (
+      await h.operator.listAuditEvents({
+        subjectId: '',
+        action: '',
+        pageSize: 500,
+        pageToken: '',
+        actionPrefix: '',
+        subjectPrefix: '',
+        occurredFrom: undefined,
+        occurredBefore: undefined,
+      })
+    ).events,
   );
   assert.equal(text.includes('correct horse battery'), false, 'no password in the audit log');
 });
@@ -540,6 +559,10 @@ test('operator api - a rotation while the next key is pending is refused; rotati
     action: 'signing_key.rotated',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
   });
   assert.deepEqual(
     audit.events.map((event) => event.actor),

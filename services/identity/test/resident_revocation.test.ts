@@ -72,6 +72,10 @@ test('resident revocation - the resident revokes their own credential', async ()
     action: 'credential.revoked',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
   });
   assert.equal(audit.events[0]?.actor, `resident:${alice.residentId}`);
 });

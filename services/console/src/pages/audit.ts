@@ -18,7 +18,16 @@ export function addAuditPage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
     let errors = {};
     try {
       const page = await deps.identity.listAuditEvents(
-        { subjectId: subject, action, pageSize: listPageSize, pageToken },
+        {
+          subjectId: subject,
+          action,
+          pageSize: listPageSize,
+          pageToken,
+          actionPrefix: '',
+          subjectPrefix: '',
+          occurredFrom: undefined,
+          occurredBefore: undefined,
+        },
         await asOperatorOnIdentity(deps, session),
       );
       events = page.events;
