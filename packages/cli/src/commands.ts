@@ -220,6 +220,7 @@ const listAudit: Command = {
         subjectPrefix: '',
         occurredFrom: undefined,
         occurredBefore: undefined,
+        actor: '',
       });
       return { items: page.events, nextPageToken: page.nextPageToken };
     });

@@ -393,6 +393,7 @@ test('operators create - prints a one-time initial password, or takes one from s
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 0);
   const taken = await citypass(['operators', 'create', username, '--role', 'admin', '--json']);
@@ -457,6 +458,7 @@ test('operators set-scope - changes the scope, empty flags unscope; no --reason 
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 2);
   const unknown = await citypass(['operators', 'set-scope', `${username}-x`, '--reason', 'r', '--json']);

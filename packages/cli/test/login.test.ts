@@ -88,6 +88,7 @@ test('login - the device flow signs the operator in; commands then act as them, 
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.deepEqual(
     audit.events.map((event) => event.actor),

@@ -68,6 +68,7 @@ test('console - sign-in through identity lands on the return path, shows no toke
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 0, 'a POST without the CSRF token creates nothing');
 });
@@ -132,6 +133,7 @@ test('console - onboarding confirmed twice with the key carried in the form crea
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 1);
   assert.equal(audit.events[0]?.actor, 'operator:erin');

@@ -120,6 +120,7 @@ test('browser - service client: rotate the secret and suspend and resume the ser
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.deepEqual(
     audit.events.map((event) => [event.actor, event.action]),

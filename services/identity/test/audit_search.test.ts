@@ -1,6 +1,6 @@
-// Identity's audit log searched as the console's audit page does: subject and action by prefix, a time range, keyset
-// pages through the result; a range that ends before it starts refused with its reason; and each page one backward
-// index scan, never a sort (EXPLAIN).
+// Identity's audit log searched as the console's audit page does: who exactly, subject and action by prefix, a time
+// range, keyset pages through the result; bad filters refused with their reason; and each page one backward index
+// scan, never a sort (EXPLAIN).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -21,6 +21,7 @@ const search: ListAuditEventsRequest = {
   subjectPrefix: '',
   occurredFrom: undefined,
   occurredBefore: undefined,
+  actor: '',
 };
 
 // Rows as operators' actions leave them, at known times (the table takes inserts; it refuses only changes).
@@ -68,6 +69,11 @@ test('audit search - subject and action by prefix, newest first; exact filters s
     'service.suspended bikes',
     'service.suspended parking-north',
   ]);
+  assert.deepEqual(await subjects({ actor: 'operator:bob' }), [
+    'credential.revoked park-resident',
+    'service.secret_rotated parking-south',
+  ]);
+  assert.deepEqual(await subjects({ actor: 'operator:bo' }), []);
   assert.deepEqual(await subjects({ subjectId: 'park' }), []);
   assert.deepEqual(await subjects({ action: 'service.sus' }), []);
 });
@@ -85,6 +91,7 @@ test('audit search - a time range: from inclusive, before exclusive; paged with 
     occurredFrom: from,
     occurredBefore: before,
     pageSize: 2,
+    actor: '',
   });
   assert.equal(first.events.length, 2);
   const second = await h.operator.listAuditEvents({
@@ -93,13 +100,14 @@ test('audit search - a time range: from inclusive, before exclusive; paged with 
     occurredBefore: before,
     pageSize: 2,
     pageToken: first.nextPageToken,
+    actor: '',
   });
   assert.deepEqual(
     second.events.map((event) => event.action),
     ['service.resumed'],
   );
   assert.deepEqual(
-    await refusalOf(h.operator.listAuditEvents({ ...search, occurredFrom: before, occurredBefore: from })),
+    await refusalOf(h.operator.listAuditEvents({ ...search, occurredFrom: before, occurredBefore: from, actor: '' })),
     {
       kind: 'invalid_argument',
       reason: 'AUDIT_TIME_RANGE_INVALID',
@@ -112,6 +120,10 @@ test('audit search - a time range: from inclusive, before exclusive; paged with 
   assert.deepEqual(await refusalOf(h.operator.listAuditEvents({ ...search, subjectPrefix: 'a\u0000' })), {
     kind: 'invalid_argument',
     reason: 'SUBJECT_ID_INVALID',
+  });
+  assert.deepEqual(await refusalOf(h.operator.listAuditEvents({ ...search, actor: 'x'.repeat(129) })), {
+    kind: 'invalid_argument',
+    reason: 'ACTOR_INVALID',
   });
 });
 
@@ -126,6 +138,7 @@ test('audit search plans - every page is a backward scan of an index of audit_lo
       /Index Scan Backward using audit_log_pkey/,
     ],
     [{ limit: 50, from: new Date(0), before: new Date() }, /Index Scan Backward using audit_log_pkey/],
+    [{ limit: 50, actor: 'operator:ada', action: 'service.suspended' }, /Index Scan Backward using audit_log_pkey/],
     [
       { limit: 50, subjectId: 'bikes', scopeActionPrefix: 'service.', beforeId: 10n },
       /Index Scan Backward using audit_log_subject/,

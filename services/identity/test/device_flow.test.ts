@@ -87,6 +87,7 @@ test('device flow - an operator signs the CLI in with a user code and acts as th
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.deepEqual(
     audit.events.map((event) => event.actor),

@@ -124,6 +124,7 @@ test('operators - created with a one-time password; the same key answers the sam
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 1);
   assert.equal(audit.events[0]?.detailsJson, JSON.stringify({ roles: 'support finance' }));
@@ -138,6 +139,7 @@ test('operators - created with a one-time password; the same key answers the sam
         subjectPrefix: '',
         occurredFrom: undefined,
         occurredBefore: undefined,
+        actor: '',
       })
     ).events.length,
     0,
@@ -191,6 +193,7 @@ test('console sign-in - an admin signs in on the operator form: roles in the ID 
       subjectPrefix: '',
       occurredFrom: undefined,
       occurredBefore: undefined,
+      actor: '',
     });
     assert.equal(audit.events[0]?.actor, 'operator:root');
   } finally {
@@ -230,6 +233,7 @@ test('console sign-in - wrong passwords and unknown operators are refused on the
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(failures.events.length, 1);
 });

@@ -393,6 +393,7 @@ test('operator api - the audit log is listed newest first and cannot be changed'
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(page.events.length, 2);
   assert.ok(page.nextPageToken);
@@ -405,6 +406,7 @@ test('operator api - the audit log is listed newest first and cannot be changed'
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.ok(BigInt(next.events[0]?.id ?? '0') < BigInt(page.events[1]?.id ?? '0'));
   await assert.rejects(db.query('UPDATE audit_log SET actor = $1', ['mallory']), /append-only/);
@@ -420,6 +422,7 @@ test('operator api - the audit log is listed newest first and cannot be changed'
         subjectPrefix: '',
         occurredFrom: undefined,
         occurredBefore: undefined,
+        actor: '',
       })
     ).events,
   );
@@ -563,6 +566,7 @@ test('operator api - a rotation while the next key is pending is refused; rotati
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.deepEqual(
     audit.events.map((event) => event.actor),

@@ -49,6 +49,7 @@ const page = {
   subjectPrefix: '',
   occurredFrom: undefined,
   occurredBefore: undefined,
+  actor: '',
 };
 const noScope = { merchant: '', department: '' };
 

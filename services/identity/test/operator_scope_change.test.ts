@@ -44,6 +44,7 @@ const page = {
   subjectPrefix: '',
   occurredFrom: undefined,
   occurredBefore: undefined,
+  actor: '',
 };
 
 test('operator scope change - the next token carries the new scope; audited once with before and after; a repeat replays', async () => {

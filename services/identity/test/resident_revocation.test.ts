@@ -76,6 +76,7 @@ test('resident revocation - the resident revokes their own credential', async ()
     subjectPrefix: '',
     occurredFrom: undefined,
     occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events[0]?.actor, `resident:${alice.residentId}`);
 });

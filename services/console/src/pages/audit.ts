@@ -27,6 +27,7 @@ export function addAuditPage(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
           subjectPrefix: '',
           occurredFrom: undefined,
           occurredBefore: undefined,
+          actor: '',
         },
         await asOperatorOnIdentity(deps, session),
       );

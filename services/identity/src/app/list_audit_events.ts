@@ -24,6 +24,7 @@ export async function listAuditEvents(
   checkText(request.action, 'action', 64);
   checkText(request.subjectPrefix, 'subject_id', 128);
   checkText(request.actionPrefix, 'action', 64);
+  checkText(request.actor, 'actor', 128);
   const { occurredFrom: from, occurredBefore: before } = request;
   if (from !== undefined && before !== undefined && from.getTime() >= before.getTime())
     throw invalidArgument(identityReasons.AUDIT_TIME_RANGE_INVALID, 'occurred_from must be before occurred_before');
@@ -37,6 +38,7 @@ export async function listAuditEvents(
     ...(subjectId ? { subjectId } : {}),
     ...(merchant === '' ? {} : { scopeActionPrefix: serviceAuditActionPrefix }),
     ...(request.action ? { action: request.action } : {}),
+    ...(request.actor ? { actor: request.actor } : {}),
     ...(request.actionPrefix ? { actionPrefix: request.actionPrefix } : {}),
     ...(request.subjectPrefix ? { subjectPrefix: request.subjectPrefix } : {}),
     ...(from === undefined ? {} : { from }),

@@ -46,6 +46,7 @@ export interface AuditRow {
 }
 
 export interface AuditPageFilter {
+  readonly actor?: string;
   readonly subjectId?: string;
   readonly subjectPrefix?: string;
   readonly action?: string;
@@ -71,6 +72,7 @@ export function auditPageQuery(filter: AuditPageFilter): { text: string; values:
     return `$${values.length}`;
   };
   const where: string[] = [];
+  if (filter.actor !== undefined) where.push(`actor = ${parameter(filter.actor)}`);
   if (filter.subjectId !== undefined) where.push(`subject_id = ${parameter(filter.subjectId)}`);
   if (filter.subjectPrefix !== undefined) where.push(`starts_with(subject_id, ${parameter(filter.subjectPrefix)})`);
   if (filter.action !== undefined) where.push(`action = ${parameter(filter.action)}`);
