@@ -115,10 +115,10 @@ test('browser - sign in, onboard a service and use its secret, create a resident
   // The audit log, filtered in place by htmx.
   await page.getByRole('link', { name: 'Audit', exact: true }).click();
   await checkAccessibility(page, 'audit');
-  await page.getByLabel('Subject').fill(credentialId);
-  await page.getByLabel('Action').fill('credential.revoked');
-  await page.getByRole('button', { name: 'Filter' }).click();
-  await page.waitForURL(/action=credential.revoked/);
+  await page.getByLabel('Target starts with').fill(credentialId);
+  await page.getByLabel('Action starts with').fill('credential.rev');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/action=credential.rev/);
   const rows = page.locator('#audit-results tbody tr');
   await rows.first().waitFor();
   assert.equal(await rows.count(), 1);
