@@ -3,7 +3,7 @@
 import type { ListAuditEventsRequest, ListAuditEventsResponse } from '@citypass/proto/identity/v1/identity';
 import { invalidArgument, permissionDenied } from '@citypass/platform/errors';
 import { checkText } from '@citypass/platform/text';
-import { listAudit } from '../store/audit.ts';
+import { auditActions, listAudit } from '../store/audit.ts';
 import type { IdentityDeps } from './deps.ts';
 import { identityReasons, type OperatorAccess } from '@citypass/contracts';
 import { serviceAuditActionPrefix } from './operator_scope.ts';
@@ -33,6 +33,9 @@ export async function listAuditEvents(
   if (merchant !== '' && request.subjectId !== '' && request.subjectId !== merchant)
     throw permissionDenied(identityReasons.OPERATOR_OTHER_MERCHANT, "another merchant's events are not yours to read");
   const subjectId = merchant === '' ? request.subjectId : merchant;
+  // No action starts so: nothing to read (and no scan of the whole log for rows that cannot be there).
+  if (request.actionPrefix !== '' && !auditActions.some((action) => action.startsWith(request.actionPrefix)))
+    return { events: [], nextPageToken: '' };
   const rows = await listAudit(deps.pool, {
     limit,
     ...(subjectId ? { subjectId } : {}),

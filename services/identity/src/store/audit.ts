@@ -2,23 +2,27 @@
 // never passwords, codes, tokens or credentials.
 import type { Queryable } from '@citypass/platform/pg';
 
-export type AuditAction =
-  | 'resident.created'
-  | 'enrollment_code.issued'
-  | 'enrollment.completed'
-  | 'sign_in.succeeded'
-  | 'sign_in.failed'
-  | 'credential.issued'
-  | 'credential.revoked'
-  | 'service.onboarded'
-  | 'service.suspended'
-  | 'service.resumed'
-  | 'service.secret_rotated'
-  | 'signing_key.rotated'
-  | 'operator.created'
-  | 'operator.scope_set'
-  | 'operator_sign_in.succeeded'
-  | 'operator_sign_in.failed';
+/** Every action the log holds (a closed list: a search for an action prefix none has reads nothing). */
+export const auditActions = [
+  'resident.created',
+  'enrollment_code.issued',
+  'enrollment.completed',
+  'sign_in.succeeded',
+  'sign_in.failed',
+  'credential.issued',
+  'credential.revoked',
+  'service.onboarded',
+  'service.suspended',
+  'service.resumed',
+  'service.secret_rotated',
+  'signing_key.rotated',
+  'operator.created',
+  'operator.scope_set',
+  'operator_sign_in.succeeded',
+  'operator_sign_in.failed',
+] as const;
+
+export type AuditAction = (typeof auditActions)[number];
 
 export interface AuditEntry {
   readonly actor: string;

@@ -5,6 +5,7 @@ import { OperatorAuditEvent } from '@citypass/proto/common/v1/audit';
 import type { ListAuditEventsRequest, ListAuditEventsResponse } from '@citypass/proto/transit/v1/transit';
 import { transitReasons } from '@citypass/contracts';
 import { invalidArgument } from '@citypass/platform/errors';
+import { auditActions } from './operator_audit.ts';
 import { checkPageSize, keyOfPageToken, pageTokenOf } from './page_token.ts';
 import type { OperatorAuditFilter, OperatorAuditRow, TransitStore } from './transit_store.ts';
 
@@ -47,6 +48,9 @@ export async function listAuditEvents(
     throw invalidArgument(transitReasons.AUDIT_TIME_RANGE_INVALID, 'occurred_from must be before occurred_before');
   const kind = tokenKind(request, merchant);
   const afterKey = keyOfPageToken(kind, request.pageToken, /^[1-9]\d{0,18}$/);
+  // No action of transit's starts so: nothing to read (and no scan of the whole log for rows that cannot be there).
+  if (actionPrefix !== undefined && !Object.values(auditActions).some((action) => action.startsWith(actionPrefix)))
+    return { events: [], nextPageToken: '' };
   const filter: OperatorAuditFilter = {
     limit,
     ...(merchant === '' ? {} : { merchant }),
