@@ -273,7 +273,7 @@ async function addGatePath(core: TransitCore, statusFollower: BucketFollower): P
   const suspensionFollower = await untilReady(logger, 'service suspensions', () =>
     followSuspensions({ js: core.bus.js, stream: config.IDENTITY_STREAM, logger }),
   );
-  const assignments = await GateAssignments.open(store.gateAssignments, suspensionFollower.suspensions);
+  const assignments = await GateAssignments.open(store, suspensionFollower.suspensions);
   const assignmentsReload = startGateAssignmentsReload(assignments, logger);
   const revocations = revocationsFrom(statusFollower, 'last_known');
   const tapEvents = jetStreamTapEvents(core.bus.js, logger);
