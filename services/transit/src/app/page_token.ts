@@ -2,10 +2,10 @@
 // starts, the key of the last item served. A token this service did not hand out is PAGE_TOKEN_INVALID.
 import { transitReasons } from '@citypass/contracts';
 import { invalidArgument } from '@citypass/platform/errors';
+import { keyedPageTokens } from '@citypass/platform/page_token';
 
 export const maxPageSize = 500;
 const defaultPageSize = 100;
-const tokenShape = /^[A-Za-z0-9_-]{1,200}$/;
 
 /** 0 means the default; above the maximum is refused (a caller learns the limit instead of a silent cut). */
 export function checkPageSize(requested: number): number {
@@ -14,18 +14,10 @@ export function checkPageSize(requested: number): number {
   return requested === 0 ? defaultPageSize : requested;
 }
 
-/** `kind` keeps one list's token from being used on another. */
-export function pageTokenOf(kind: string, key: string): string {
-  return Buffer.from(`${kind}|${key}`).toString('base64url');
-}
+const tokens = keyedPageTokens(transitReasons.PAGE_TOKEN_INVALID);
+
+/** `kind` keeps one list's token from being used on another (platform's keyed page tokens). */
+export const pageTokenOf = tokens.pageTokenOf;
 
 /** The key a token carries, undefined for the first page; `pattern` is what that list's keys look like. */
-export function keyOfPageToken(kind: string, token: string, pattern: RegExp): string | undefined {
-  if (token === '') return undefined;
-  const [tokenKind, key, ...rest] = tokenShape.test(token)
-    ? Buffer.from(token, 'base64url').toString('latin1').split('|')
-    : [];
-  if (tokenKind !== kind || key === undefined || rest.length > 0 || !pattern.test(key))
-    throw invalidArgument(transitReasons.PAGE_TOKEN_INVALID, 'page_token is not one this service issued');
-  return key;
-}
+export const keyOfPageToken = tokens.keyOfPageToken;

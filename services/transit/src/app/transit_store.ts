@@ -3,6 +3,7 @@
 // once: money as MinorUnits with its currency, times as milliseconds, service dates as YYYY-MM-DD.
 import type { MinorUnits } from '@citypass/platform/money';
 import type { NewEvent } from '@citypass/platform/outbox';
+import type { OperatorAuditStore } from '@citypass/platform/operator_audit';
 import type { Adjustment, ChargedJourney } from '../domain/adjustments.ts';
 import type { FareRules } from '../domain/fare_rules.ts';
 import type { DayTotal } from '../domain/statement.ts';
@@ -243,40 +244,10 @@ export interface FareRuleStore {
   add(rules: FareRules, createdBy: string): Promise<'added' | 'effective_date_taken'>;
 }
 
-/** What an operator did, as the audit log keeps it (app/operator_audit.ts). */
-export interface OperatorAuditRecord {
-  readonly actor: string;
-  readonly action: string;
-  readonly target: string;
-  /** The gate client the action is about, '' for none: what a merchant-scoped operator may read. */
-  readonly merchant: string;
-  readonly before: Readonly<Record<string, unknown>>;
-  readonly after: Readonly<Record<string, unknown>>;
-  readonly reason: string;
-}
-
-export interface OperatorAuditRow extends OperatorAuditRecord {
-  readonly id: bigint;
-  readonly occurredAt: Date;
-}
-
-/** A page of the audit log, newest first; each filter left out matches all. */
-export interface OperatorAuditFilter {
-  readonly actor?: string;
-  readonly actionPrefix?: string;
-  readonly targetPrefix?: string;
-  readonly merchant?: string;
-  /** At or after. */
-  readonly from?: Date;
-  /** Strictly before. */
-  readonly before?: Date;
-  /** Where the previous page ended: rows with a smaller id. */
-  readonly beforeId?: bigint;
-  readonly limit: number;
-}
-
-export interface OperatorAuditStore {
-  /** Written in the caller's transaction: the action and its audit row commit together or not at all. */
-  append(record: OperatorAuditRecord): Promise<void>;
-  page(filter: OperatorAuditFilter): Promise<OperatorAuditRow[]>;
-}
+/** The audit log's shapes are platform's (one home for every service that keeps the log). */
+export type {
+  OperatorAuditFilter,
+  OperatorAuditRecord,
+  OperatorAuditRow,
+  OperatorAuditStore,
+} from '@citypass/platform/operator_audit';

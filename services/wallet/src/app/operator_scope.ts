@@ -50,6 +50,23 @@ export function checkOperatorRefund(principal: Principal | undefined, service: s
   checkMerchantRead(principal, service);
 }
 
+/**
+ * For the audit log: the merchant whose rows the operator reads ('' for every row), if a role of theirs may read
+ * audit (admin or auditor); a department-scoped operator reads nothing here. A merchant-scoped one reads the refunds
+ * of their own service's holds, nothing else.
+ */
+export function auditMerchantOf(principal: Principal | undefined): string {
+  const access = operatorAccessOf(principal);
+  if (!hasAnyRole(access, ['admin', 'auditor']))
+    throw permissionDenied(
+      walletReasons.OPERATOR_ROLE_MISSING,
+      'reading the audit log needs the admin or auditor role',
+    );
+  if (access.scope.department !== '')
+    throw permissionDenied(walletReasons.OPERATOR_OUT_OF_SCOPE, "a department's operator reads nothing here");
+  return access.scope.merchant;
+}
+
 /** For the risk rule sets: read by unscoped operators; `change` (put a candidate, promote) needs admin too. */
 export function checkRiskRulesAccess(principal: Principal | undefined, change: boolean): void {
   if (change && !hasAnyRole(operatorAccessOf(principal), ['admin']))

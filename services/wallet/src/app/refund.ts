@@ -3,21 +3,29 @@
 // Posts one transfer per leg refunded and one event; the response carries the hold after the refund, so it runs as
 // a transaction.
 import { randomUUID } from 'node:crypto';
-import { RefundRequest, RefundResponse } from '@citypass/proto/wallet/v1/wallet';
+import { RefundRequest, RefundResponse, type Hold } from '@citypass/proto/wallet/v1/wallet';
+import type { OperatorAuditRecord } from '@citypass/platform/operator_audit';
 import { operatorScopes } from '@citypass/contracts';
 import { permissionDenied } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { commonReasons } from '@citypass/platform/reasons';
 import { checkText } from '@citypass/platform/text';
 import { holdChanged } from '../bus/wallet_events.ts';
-import { legs } from '../domain/legs.ts';
+import { legs, type Legs } from '../domain/legs.ts';
 import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { checkHoldId } from './get_hold.ts';
 import { idempotentTransaction } from './idempotent_transaction.ts';
+import { auditActions, auditTargets } from './operator_audit.ts';
 import { requirePayerScope } from './split.ts';
 
-export async function refund(deps: WalletDeps, caller: Caller, request: RefundRequest): Promise<RefundResponse> {
+/** `operator`: who refunds when an operator does (operator_audit.ts actorOf): the refund is audited with its reason. */
+export async function refund(
+  deps: WalletDeps,
+  caller: Caller,
+  request: RefundRequest,
+  operator?: string,
+): Promise<RefundResponse> {
   // A service names no other service (an operator's refund names the hold's service: account_owner.ts).
   if ((request.service ?? '') !== '' && request.service !== caller.service)
     throw permissionDenied(
@@ -52,6 +60,7 @@ export async function refund(deps: WalletDeps, caller: Caller, request: RefundRe
       reason: request.reason,
       now: new Date(deps.now()),
     });
+    if (operator !== undefined) await tx.appendAudit(refundAudit(operator, hold, amount, request.reason));
     await tx.appendEvent(
       holdChanged('holdRefunded', {
         hold,
@@ -66,6 +75,32 @@ export async function refund(deps: WalletDeps, caller: Caller, request: RefundRe
     });
     return { hold, ...posted };
   });
+}
+
+/** The audit row of an operator's refund: the hold's refunded amounts before and after it, and the amounts. */
+function refundAudit(actor: string, hold: Hold, amount: Legs, reason: string): OperatorAuditRecord {
+  const refunded = (resident: bigint, payer: bigint) => ({
+    refundedMinor: resident.toString(),
+    payerRefundedMinor: payer.toString(),
+  });
+  const currency = hold.amount?.currency ?? '';
+  return {
+    actor,
+    action: auditActions.refundMade,
+    target: auditTargets.hold(hold.holdId),
+    merchant: hold.service,
+    before: {
+      ...refunded(hold.refundedMinor - amount.residentMinor, hold.payerRefundedMinor - amount.payerMinor),
+      currency,
+    },
+    after: {
+      ...refunded(hold.refundedMinor, hold.payerRefundedMinor),
+      currency,
+      amountMinor: amount.residentMinor.toString(),
+      payerAmountMinor: amount.payerMinor.toString(),
+    },
+    reason,
+  };
 }
 
 const codec = {

@@ -27,8 +27,9 @@ export interface RiskRuleSetStore {
   /**
    * Stores `ruleSet` as the candidate, withdrawing any other one: `repeat` when it already is the candidate with this
    * content, `version_used` (nothing changed) when its version names another content or an earlier rule set.
+   * A start is audited as `actor`'s in the same transaction (operator_audit.ts).
    */
-  putCandidate(ruleSet: RuleSet, operator: string, at: Date): Promise<PutOutcome>;
+  putCandidate(ruleSet: RuleSet, operator: string, actor: string, at: Date): Promise<PutOutcome>;
   /** Overwrites this instance's running tally of the candidate it shadows (never with a smaller one). */
   writeTally(report: ShadowReport, instanceId: string, at: Date): Promise<void>;
   /** Every instance's tally of `version`. */
@@ -36,11 +37,12 @@ export interface RiskRuleSetStore {
   /**
    * In one transaction, under a lock that serializes puts and promotions: when `version` is live already, it as is
    * (promoted false); when it is not the candidate, undefined; else `check` (which throws to refuse) on the summed
-   * tallies, then the candidate made live and the live one retired.
+   * tallies, then the candidate made live and the live one retired, audited as `actor`'s.
    */
   promote(
     version: string,
     operator: string,
+    actor: string,
     at: Date,
     check: (tally: ShadowReport) => void,
   ): Promise<{ readonly live: StoredRuleSet; readonly tally: ShadowReport; readonly promoted: boolean } | undefined>;

@@ -27,13 +27,14 @@ export async function getRiskRuleSets(deps: WalletDeps): Promise<GetRiskRuleSets
 export async function putRiskRuleSetCandidate(
   deps: WalletDeps,
   operator: string,
+  actor: string,
   ruleSetJson: string,
 ): Promise<PutRiskRuleSetCandidateResponse> {
   const ruleSet = parseRuleSet(ruleSetJson);
   const current = await deps.store.riskRuleSets.current();
   if (liveRuleSet(current).version === ruleSet.version)
     throw invalid([`version "${ruleSet.version}" is the live rule set's; a candidate needs a new version`]);
-  const outcome = await deps.store.riskRuleSets.putCandidate(ruleSet, operator, new Date(deps.now()));
+  const outcome = await deps.store.riskRuleSets.putCandidate(ruleSet, operator, actor, new Date(deps.now()));
   if (outcome === 'version_used')
     throw invalid([`version "${ruleSet.version}" was used before for another rule set; name a new version`]);
   await deps.riskRules.sync();
@@ -82,11 +83,12 @@ function invalid(problems: readonly string[]): DomainError {
 export async function promoteRiskRuleSet(
   deps: WalletDeps,
   operator: string,
+  actor: string,
   version: string,
   limits: PromotionLimits,
 ): Promise<PromoteRiskRuleSetResponse> {
   await deps.riskRules.sync();
-  const result = await deps.store.riskRuleSets.promote(version, operator, new Date(deps.now()), (tally) => {
+  const result = await deps.store.riskRuleSets.promote(version, operator, actor, new Date(deps.now()), (tally) => {
     checkPromotion(tally, limits);
   });
   if (result === undefined)

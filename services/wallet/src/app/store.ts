@@ -7,6 +7,7 @@ import type { MinorUnits } from '@citypass/platform/money';
 import type { NewEvent } from '@citypass/platform/outbox';
 import type { Money } from '../domain/money.ts';
 import type { RiskLimits } from './deps.ts';
+import type { OperatorAuditRecord, OperatorAuditStore } from '@citypass/platform/operator_audit';
 import type { ReconciliationStore } from './reconciliation_report.ts';
 import type { RiskRuleSetStore } from './risk_rule_sets.ts';
 
@@ -24,6 +25,8 @@ export interface WalletStore {
   transaction<T>(work: (tx: LedgerTransaction) => Promise<T>): Promise<T>;
   /** The books checked on a read-only snapshot, and the runs kept. */
   readonly reconciliation: ReconciliationStore;
+  /** The audit log of operator actions, for reading (actions append theirs in their own transaction). */
+  readonly audit: OperatorAuditStore;
 }
 
 /** `payer`: an insurer's account, funded like a resident's, that pays the payer's leg of split holds. */
@@ -233,4 +236,6 @@ export interface LedgerTransaction {
   processOnce(consumer: string, eventId: string): Promise<boolean>;
   /** Writes the event to the outbox: it exists exactly when the transaction commits. */
   appendEvent(event: NewEvent): Promise<void>;
+  /** Appends an operator action to the audit log: it exists exactly when the transaction commits. */
+  appendAudit(record: OperatorAuditRecord): Promise<void>;
 }

@@ -21,7 +21,15 @@ import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 import type { GetBalanceRequest, GetBalanceResponse } from '@citypass/proto/wallet/v1/wallet';
 import { accountOwnerFor, checkServiceName, isOperator, refunderFor } from '../app/account_owner.ts';
-import { checkCityRead, checkMerchantRead, checkRiskRulesAccess, serviceOfCityList } from '../app/operator_scope.ts';
+import { listAuditEvents } from '../app/list_audit_events.ts';
+import { actorOf } from '../app/operator_audit.ts';
+import {
+  auditMerchantOf,
+  checkCityRead,
+  checkMerchantRead,
+  checkRiskRulesAccess,
+  serviceOfCityList,
+} from '../app/operator_scope.ts';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
@@ -73,7 +81,12 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       charge: (request, context) =>
         charge(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
       refund: (request, context) =>
-        refund(deps, refunderFor(deps.suspensions, context.principal, request.service ?? ''), request),
+        refund(
+          deps,
+          refunderFor(deps.suspensions, context.principal, request.service ?? ''),
+          request,
+          operatorRefunding(context.principal, request.service ?? ''),
+        ),
       getHold: async (request, context) => ({
         hold: await getHold(
           deps,
@@ -113,7 +126,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       },
       putRiskRuleSetCandidate: (request, context) => {
         checkRiskRulesAccess(context.principal, true);
-        return putRiskRuleSetCandidate(deps, operatorOf(context), request.ruleSetJson);
+        return putRiskRuleSetCandidate(deps, operatorOf(context), actorOf(context.principal), request.ruleSetJson);
       },
       getRiskShadowReport: (_request, context) => {
         checkRiskRulesAccess(context.principal, false);
@@ -121,8 +134,15 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       },
       promoteRiskRuleSet: (request, context) => {
         checkRiskRulesAccess(context.principal, true);
-        return promoteRiskRuleSet(deps, operatorOf(context), request.version, deps.riskPromotion);
+        return promoteRiskRuleSet(
+          deps,
+          operatorOf(context),
+          actorOf(context.principal),
+          request.version,
+          deps.riskPromotion,
+        );
       },
+      listAuditEvents: (request, context) => listAuditEvents(deps, auditMerchantOf(context.principal), request),
       getBalance: (request, context) => balance(deps, authenticate, request, context),
       listStatement: async (request, context) =>
         listStatement(
@@ -151,11 +171,17 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       putRiskRuleSetCandidate: operator,
       getRiskShadowReport: operator,
       promoteRiskRuleSet: operator,
+      listAuditEvents: operator,
       getBalance: resident,
       listStatement: resident,
     },
     walletFieldLimits,
   );
+}
+
+/** Who refunds, for the audit log, when an operator does (a refund naming a service: account_owner.ts). */
+function operatorRefunding(principal: Principal | undefined, service: string): string | undefined {
+  return service !== '' && isOperator(principal) ? actorOf(principal) : undefined;
 }
 
 /** Who changed a rule set, for its row and the log: the operator's subject (the operator client's own id). */

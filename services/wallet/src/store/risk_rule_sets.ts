@@ -2,7 +2,9 @@
 // Puts and promotions take one table lock, so two operators (or two instances answering them) never leave two
 // candidates, two live rule sets, or a promotion checked on a candidate another put just replaced.
 import { withTransaction, type Pool, type Queryable } from '@citypass/platform/pg';
+import { postgresOperatorAuditStore } from '@citypass/platform/operator_audit';
 import type { RuleSet, ShadowReport } from '@citypass/risk';
+import { auditActions, auditTargets } from '../app/operator_audit.ts';
 import { sumShadowReports, type RiskRuleSetStore, type StoredRuleSet } from '../app/risk_rule_sets.ts';
 
 interface RuleSetRow {
@@ -23,9 +25,10 @@ export function riskRuleSetStore(pool: Pool): RiskRuleSetStore {
       const rows = await currentRows(pool);
       return { live: rows.get('live'), candidate: rows.get('candidate') };
     },
-    putCandidate: (ruleSet, operator, at) =>
+    putCandidate: (ruleSet, operator, actor, at) =>
       withTransaction(pool, async (client) => {
         await client.query(lock);
+        const versions = await versionsOf(client);
         const existing = await client.query<{ status: string; same: boolean }>(
           'SELECT status, rule_set = $2::jsonb AS same FROM risk_rule_sets WHERE version = $1',
           [ruleSet.version, JSON.stringify(ruleSet)],
@@ -38,6 +41,15 @@ export function riskRuleSetStore(pool: Pool): RiskRuleSetStore {
            VALUES ($1, $2::jsonb, 'candidate', $3, $4)`,
           [ruleSet.version, JSON.stringify(ruleSet), at, operator],
         );
+        await postgresOperatorAuditStore(client).append({
+          actor,
+          action: auditActions.ruleSetCandidatePut,
+          target: auditTargets.ruleSet(ruleSet.version),
+          merchant: '',
+          before: versions,
+          after: { ...versions, candidate: ruleSet.version },
+          reason: '',
+        });
         return 'started';
       }),
     async writeTally(report, instanceId, at) {
@@ -50,7 +62,7 @@ export function riskRuleSetStore(pool: Pool): RiskRuleSetStore {
       );
     },
     tallies: (version) => talliesOf(pool, version),
-    promote: (version, operator, at, check) =>
+    promote: (version, operator, actor, at, check) =>
       withTransaction(pool, async (client) => {
         await client.query(lock);
         const rows = await currentRows(client);
@@ -68,9 +80,24 @@ export function riskRuleSetStore(pool: Pool): RiskRuleSetStore {
         );
         const row = promoted.rows[0];
         if (row === undefined) throw new Error(`candidate ${version} vanished under the lock`);
+        await postgresOperatorAuditStore(client).append({
+          actor,
+          action: auditActions.ruleSetPromoted,
+          target: auditTargets.ruleSet(version),
+          merchant: '',
+          before: { live: live?.ruleSet.version ?? null, candidate: version },
+          after: { live: version, candidate: null },
+          reason: '',
+        });
         return { live: storedOf(row), tally, promoted: true };
       }),
   };
+}
+
+/** The live and candidate versions as the audit log records them: null for none (no live row: the built-in one). */
+async function versionsOf(db: Queryable): Promise<{ live: string | null; candidate: string | null }> {
+  const rows = await currentRows(db);
+  return { live: rows.get('live')?.ruleSet.version ?? null, candidate: rows.get('candidate')?.ruleSet.version ?? null };
 }
 
 async function currentRows(db: Queryable): Promise<Map<string, StoredRuleSet>> {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { minorUnits } from '@citypass/platform/money';
 import { appendEvent, processOnce } from '@citypass/platform/outbox';
+import { postgresOperatorAuditStore } from '@citypass/platform/operator_audit';
 import { withTransaction, type Pool, type PoolClient } from '@citypass/platform/pg';
 import type { LedgerTransaction, WalletStore } from '../app/store.ts';
 import { accountReads, openAccount } from './accounts.ts';
@@ -36,6 +37,7 @@ export function createWalletStore(pool: Pool, options: { batch?: BatchOptions } 
       }
     },
     reconciliation: reconciliationStore(pool),
+    audit: postgresOperatorAuditStore(pool),
   };
 }
 
@@ -54,5 +56,6 @@ function ledgerTransaction(client: PoolClient): LedgerTransaction {
     async appendEvent(event) {
       await appendEvent(client, event);
     },
+    appendAudit: (audit) => postgresOperatorAuditStore(client).append(audit),
   };
 }
