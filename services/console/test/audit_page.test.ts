@@ -1,13 +1,16 @@
-// The console's audit page against a real identity, wallet and transit: one search over both services' logs,
-// merged newest first, paged by one token carrying both services' cursors (every entry once, in time order, across
-// pages), filtered by who, action and target prefix, days and service; transit's before and after shown as what
-// changed. As a plain GET without JavaScript, and in Chromium with axe-core (serious or critical WCAG 2.2 AA
+// The console's audit page against a real identity, wallet and transit: one search over the three services' logs,
+// merged newest first, paged by one token carrying every service's cursor (every entry once, in time order, across
+// pages), filtered by who, action and target prefix, days and service; transit's and the wallet's before and after
+// shown as what changed (a real operator refund among them). As a plain GET without JavaScript, and in Chromium with axe-core (serious or critical WCAG 2.2 AA
 // findings fail), before and after an htmx search.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
+import { operatorScopes, resources } from '@citypass/contracts';
+import { bearer, promiseClient } from '@citypass/platform/grpc';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
+import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import type { CookieBrowser } from '../../identity/test/console_sign_in.ts';
 import type { TransitHarness } from '../../transit/test/harness.ts';
 import { checkAccessibility, launchChromium, shot, signInAtIdentity } from './browser.ts';
@@ -21,6 +24,9 @@ let password: string;
 // 30 entries in each log on 2030-03-01, interleaved a minute apart: identity's on even minutes, transit's on odd.
 const day = '2030-03-01';
 const minuteOf = (n: number): string => new Date(Date.parse(`${day}T08:00:00Z`) + n * 60_000).toISOString();
+// 15 entries each in transit's and the wallet's logs on 2030-03-04: transit's on even minutes, the wallet's on odd.
+const walletDay = '2030-03-04';
+const walletMinuteOf = (n: number): string => new Date(Date.parse(`${walletDay}T08:00:00Z`) + n * 60_000).toISOString();
 
 before(async () => {
   h = await startConsoleHarness({}, { services: true });
@@ -52,6 +58,17 @@ before(async () => {
         { clients: { [`gate-${n}`]: 'gates' } },
         { clients: { [`gate-${n}`]: 'trams' } },
       ],
+    );
+  }
+  for (let n = 0; n < 30; n += 1) {
+    const [db, action, target] =
+      n % 2 === 0
+        ? [transit.db, 'gates.assigned', 'trams']
+        : [transit.wallet.db, 'refunds.made', `hold:00000000-0000-4000-8000-${String(n).padStart(12, '0')}`];
+    await db.query(
+      `INSERT INTO operator_audit (occurred_at, actor, action, target, merchant, before, after, reason)
+       VALUES ($1, 'operator:eve', $2, $3, 'trams', $4, $5, 'seeded')`,
+      [walletMinuteOf(n), action, target, { step: n - 1 }, { step: n }],
     );
   }
 });
@@ -149,7 +166,7 @@ test('audit page - who, action and target prefixes and the service narrow both l
   const badDay = await auditPage('?from=2030-02-30');
   assert.equal(badDay.status, 422);
   assert.match(badDay.body, /DATE_INVALID/);
-  const forged = await auditPage(`?from=${day}&page=${Buffer.from('{"wallet":""}').toString('base64url')}`);
+  const forged = await auditPage(`?from=${day}&page=${Buffer.from('{"parking":""}').toString('base64url')}`);
   assert.equal(forged.status, 422);
   assert.match(forged.body, /PAGE_TOKEN_INVALID/);
 });
@@ -174,6 +191,78 @@ test('audit page - a real gate assignment appears with who did it and what chang
   );
   assert.equal(rows[0]?.change, 'clients.market-g1: gates → fleet-audit');
   assert.match(rows[1]?.change ?? '', /scopes: charge:fleet-audit gate:fleet-audit/);
+});
+
+test("audit page - the wallet's log merges beside transit's; the page token carries the wallet's cursor", async () => {
+  const seen: Row[] = [];
+  const tokens: string[] = [];
+  let query: string | undefined = `?from=${walletDay}&to=${walletDay}`;
+  while (query !== undefined) {
+    const page = await auditPage(query);
+    assert.equal(page.status, 200);
+    seen.push(...page.rows);
+    query = page.next;
+    if (query !== undefined) tokens.push(new URLSearchParams(query.slice(1)).get('page') ?? '');
+  }
+  assert.deepEqual(
+    seen.map((row) => `${row.when} ${row.service}`),
+    Array.from({ length: 30 }, (_, index) => `${walletMinuteOf(29 - index)} ${index % 2 === 0 ? 'wallet' : 'transit'}`),
+  );
+  assert.equal(tokens.length, 1);
+  const cursors = JSON.parse(Buffer.from(tokens[0] ?? '', 'base64url').toString('utf8')) as Record<string, string>;
+  assert.ok((cursors.wallet ?? '') !== '', "the wallet's own token to read on from");
+  assert.equal(seen[0]?.change, 'step: 28 → 29');
+  const onlyWallet = await auditPage(`?from=${walletDay}&to=${walletDay}&service=wallet`);
+  assert.equal(onlyWallet.rows.length, 15);
+  assert.ok(onlyWallet.rows.every((row) => row.service === 'wallet' && row.what === 'refunds.made'));
+});
+
+test('audit page - a real operator refund appears with who did it, what changed and why', async (t) => {
+  const wallet = transit.wallet;
+  const shop = await wallet.service('audit-shop');
+  // Real time for the wallet (transit's harness runs its clock ahead), as the phone's presentations are made.
+  const offsetMs = transit.clockOffsetMs;
+  transit.clockOffsetMs = 0;
+  t.after(() => {
+    transit.clockOffsetMs = offsetMs;
+  });
+  const phone = await transit.resident(1_000n);
+  const { hold } = await shop.wallet.charge({
+    idempotencyKey: 'audit-page-charge',
+    amount: { amountMinor: 300n, currency: 'EUR' },
+    presentation: phone.present('audit-shop'),
+    reference: 'order',
+    settlesTap: false,
+  });
+  assert.ok(hold);
+  const response = await wallet.identity.clientCredentialsToken(
+    'operator',
+    wallet.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    resources.wallet,
+    operatorScopes.wallet,
+  );
+  const token = ((await response.json()) as { access_token: string }).access_token;
+  const operator = promiseClient(WalletServiceService, wallet.address, { metadata: () => bearer(token) });
+  try {
+    await operator.refund({
+      idempotencyKey: 'audit-page-refund',
+      holdId: hold.holdId,
+      amountMinor: 120n,
+      reason: 'arrived broken',
+      service: 'audit-shop',
+    });
+  } finally {
+    operator.close();
+  }
+  // The log's time is the database's (real time), whatever clock the wallet's harness keeps.
+  const today = new Date().toISOString().slice(0, 10);
+  const { rows, body } = await auditPage(`?from=${today}&to=${today}&target=hold%3A${hold.holdId}`);
+  assert.deepEqual(
+    rows.map((row) => `${row.service} ${row.who} ${row.what} ${row.target}`),
+    [`wallet operator:operator refunds.made hold:${hold.holdId}`],
+  );
+  assert.match(rows[0]?.change ?? '', /refundedMinor: 0 → 120/);
+  assert.match(body, /arrived broken/);
 });
 
 test('audit page - in Chromium: the search in place with htmx, axe-clean before and after', async () => {

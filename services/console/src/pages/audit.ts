@@ -1,12 +1,19 @@
-// The audit page: one search over identity's and transit's logs of operator actions (who exactly; action and target
-// by prefix; a date range; one service or both), merged newest first a page at a time (audit_feed.ts), each entry's
+// The audit page: one search over identity's, transit's and the wallet's logs of operator actions (who exactly;
+// action and target by prefix; a date range; one service or all), merged newest first a page at a time (audit_feed.ts), each entry's
 // before and after shown as what changed (audit_diff.ts). A plain GET form: it works without JavaScript and its
 // URL can be kept; htmx only swaps the results in place.
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { isDomainError } from '@citypass/platform/errors';
+import type { OperatorAuditEvent } from '@citypass/proto/common/v1/audit';
 import { kindOfGrpcStatus } from '@citypass/platform/grpc';
-import { asOperatorOnIdentity, asOperatorOnTransit, type ConsoleDeps, type ConsoleEnv } from '../deps.ts';
+import {
+  asOperatorOnIdentity,
+  asOperatorOnTransit,
+  asOperatorOnWallet,
+  type ConsoleDeps,
+  type ConsoleEnv,
+} from '../deps.ts';
 import { changes, detailList, diffList } from './audit_diff.ts';
 import {
   auditSources,
@@ -55,8 +62,25 @@ function identityEntry(event: {
   };
 }
 
+/** Transit's and the wallet's rows (common.v1.OperatorAuditEvent): before and after as they were written. */
+function operatorAuditEntry(source: AuditSource, event: OperatorAuditEvent): AuditEntry {
+  return {
+    source,
+    id: event.id,
+    occurredAt: event.occurredAt ?? new Date(0),
+    actor: event.actor,
+    action: event.action,
+    target: event.target,
+    before: JSON.parse(event.beforeJson === '' ? '{}' : event.beforeJson) as unknown,
+    after: JSON.parse(event.afterJson === '' ? '{}' : event.afterJson) as unknown,
+    details: {},
+    reason: event.reason,
+  };
+}
+
 function readers(deps: ConsoleDeps, session: Session, search: AuditSearch): Record<AuditSource, AuditReader> {
   const time = { occurredFrom: search.from, occurredBefore: search.before };
+  const operatorQuery = { actor: search.who, actionPrefix: search.action, targetPrefix: search.target, ...time };
   return {
     identity: async (pageToken, pageSize) => {
       const page = await deps.identity.listAuditEvents(
@@ -76,24 +100,17 @@ function readers(deps: ConsoleDeps, session: Session, search: AuditSearch): Reco
     },
     transit: async (pageToken, pageSize) => {
       const page = await deps.transit.listAuditEvents(
-        { actor: search.who, actionPrefix: search.action, targetPrefix: search.target, ...time, pageSize, pageToken },
+        { ...operatorQuery, pageSize, pageToken },
         await asOperatorOnTransit(deps, session),
       );
-      const entries = page.events.map(
-        (event): AuditEntry => ({
-          source: 'transit',
-          id: event.id,
-          occurredAt: event.occurredAt ?? new Date(0),
-          actor: event.actor,
-          action: event.action,
-          target: event.target,
-          before: JSON.parse(event.beforeJson === '' ? '{}' : event.beforeJson) as unknown,
-          after: JSON.parse(event.afterJson === '' ? '{}' : event.afterJson) as unknown,
-          details: {},
-          reason: event.reason,
-        }),
+      return { entries: page.events.map((event) => operatorAuditEntry('transit', event)), next: page.nextPageToken };
+    },
+    wallet: async (pageToken, pageSize) => {
+      const page = await deps.wallet.listAuditEvents(
+        { ...operatorQuery, pageSize, pageToken },
+        await asOperatorOnWallet(deps, session),
       );
-      return { entries, next: page.nextPageToken };
+      return { entries: page.events.map((event) => operatorAuditEntry('wallet', event)), next: page.nextPageToken };
     },
   };
 }
@@ -131,7 +148,7 @@ function skippingRefused(
         return { entries: [], next: '' };
       }
     };
-  return { identity: guard('identity'), transit: guard('transit') };
+  return { identity: guard('identity'), transit: guard('transit'), wallet: guard('wallet') };
 }
 
 function entryRow(entry: AuditEntry): Html {
@@ -162,14 +179,14 @@ ${next}
 function searchFields(values: Record<string, string>, errors: Record<string, FieldError>): Html {
   const service = values.service ?? 'all';
   return html`${field('who', 'Who (exactly, e.g. operator:olga)', values.who ?? '', errors.who, 'autocomplete="off"')}
-${field('action', 'Action starts with (e.g. credential. or gates.)', values.action ?? '', errors.action, 'autocomplete="off"')}
-${field('target', 'Target starts with (a resident id, a service, fare_rules:)', values.target ?? '', errors.target, 'autocomplete="off"')}
+${field('action', 'Action starts with (e.g. credential., gates. or refunds.)', values.action ?? '', errors.action, 'autocomplete="off"')}
+${field('target', 'Target starts with (a resident id, a service, fare_rules:, hold:)', values.target ?? '', errors.target, 'autocomplete="off"')}
 ${field('from', 'From (UTC day, inclusive)', values.from ?? '', errors.from, 'type="date"')}
 ${field('to', 'To (UTC day, inclusive)', values.to ?? '', errors.to, 'type="date"')}
 <div class="field"><label for="service">Service</label>
 <select id="service" name="service">${(['all', ...auditSources] as const).map(
     (option) =>
-      html`<option value="${option}"${option === service ? ' selected' : ''}>${option === 'all' ? 'identity and transit' : option}</option>`,
+      html`<option value="${option}"${option === service ? ' selected' : ''}>${option === 'all' ? 'every service' : option}</option>`,
   )}</select>${errors.service === undefined ? '' : html`<p class="error">${errors.service.message} <code>${errors.service.reason}</code></p>`}</div>
 ${errors.form === undefined ? '' : html`<p class="error" role="alert">${errors.form.message} <code>${errors.form.reason}</code></p>`}`;
 }

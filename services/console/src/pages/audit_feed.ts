@@ -1,10 +1,10 @@
-// The audit page's one list over two services' logs (identity's and transit's): each service pages its own log
+// The audit page's one list over the services' logs (identity's, transit's and the wallet's): each service pages its own log
 // newest first by keyset; the console merges their pages by time and hands out one page token carrying both
 // services' cursors. A cursor is the service's own page token to read on from, so every page is one or two keyset
 // reads per service however deep it is, and a cursor stops exactly after the last row shown.
 import { invalidArgument } from '@citypass/platform/errors';
 
-export const auditSources = ['identity', 'transit'] as const;
+export const auditSources = ['identity', 'transit', 'wallet'] as const;
 export type AuditSource = (typeof auditSources)[number];
 
 /** One row of either log, as the page shows it. */
@@ -15,7 +15,7 @@ export interface AuditEntry {
   readonly actor: string;
   readonly action: string;
   readonly target: string;
-  /** Transit's before and after; identity's details (which may hold their own before and after). */
+  /** Transit's and the wallet's before and after; identity's details (which may hold their own before and after). */
   readonly before: unknown;
   readonly after: unknown;
   readonly details: Readonly<Record<string, unknown>>;
@@ -34,7 +34,7 @@ export function firstCursors(sources: readonly AuditSource[]): AuditCursors {
   return Object.fromEntries(sources.map((source) => [source, '']));
 }
 
-/** The page token carrying both cursors; '' when neither log has more. */
+/** The page token carrying every source's cursor; '' when no log has more. */
 export function cursorsToken(cursors: AuditCursors): string {
   const present = auditSources.filter((source) => cursors[source] !== undefined);
   if (present.length === 0) return '';
@@ -63,11 +63,11 @@ export function cursorsOfToken(token: string, sources: readonly AuditSource[]): 
   return cursors;
 }
 
-/** Newest first; at the same instant identity before transit, then the larger id first (each log's own order). */
+/** Newest first; at the same instant in auditSources' order, then the larger id first (each log's own order). */
 function newerFirst(a: AuditEntry, b: AuditEntry): number {
   const byTime = b.occurredAt.getTime() - a.occurredAt.getTime();
   if (byTime !== 0) return byTime;
-  if (a.source !== b.source) return a.source === 'identity' ? -1 : 1;
+  if (a.source !== b.source) return auditSources.indexOf(a.source) - auditSources.indexOf(b.source);
   return BigInt(b.id) > BigInt(a.id) ? 1 : -1;
 }
 

@@ -1,4 +1,4 @@
-// The audit page's search form read into what both services' ListAuditEvents take, every problem reported at once
+// The audit page's search form read into what the services' ListAuditEvents take, every problem reported at once
 // next to its field: who (exactly), action and target prefixes, a range of whole UTC days (the "to" day included),
 // and which service's log.
 import { auditSources, type AuditSource } from './audit_feed.ts';
@@ -15,7 +15,7 @@ export interface AuditSearch {
 }
 
 const dayMs = 86_400_000;
-// Identity's limits, the tighter of the two services' (transit takes 128 for each).
+// Identity's limits, the tightest of the services' (transit and the wallet take 128 for each).
 const limits = { who: 128, action: 64, target: 128 } as const;
 
 function dayOf(value: string): Date | undefined | 'invalid' {
@@ -43,7 +43,7 @@ export function auditSearchOf(
     errors.to = { message: 'the last day is before the first', reason: 'DATE_RANGE_INVALID' };
   const service = values.service ?? '';
   const sources = service === '' || service === 'all' ? auditSources : auditSources.filter((name) => name === service);
-  if (sources.length === 0) errors.service = { message: 'identity, transit or all', reason: 'SERVICE_INVALID' };
+  if (sources.length === 0) errors.service = { message: 'identity, transit, wallet or all', reason: 'SERVICE_INVALID' };
   if (Object.keys(errors).length > 0) return { errors };
   return {
     search: {
