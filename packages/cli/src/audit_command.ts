@@ -1,13 +1,13 @@
-// `citypass audit list`: the audit logs of operator actions, newest first, from identity (the default), transit or
-// both merged by time: who exactly, action and target by prefix, a range of whole UTC days, exact subject and action
+// `citypass audit list`: the audit logs of operator actions, newest first, from identity (the default), transit, the
+// wallet or all merged by time: who exactly, action and target by prefix, a range of whole UTC days, exact subject and action
 // (identity's older filters). Each log is read a keyset page at a time up to --limit; merged, the newest --limit
-// of both are kept.
+// of them all are kept.
 import { badLimit, collectPages, text } from './command_values.ts';
 import type { Command, CommandContext } from './commands.ts';
 
 const maxAuditPageSize = 500;
 const dayMs = 86_400_000;
-const sources = ['identity', 'transit'] as const;
+const sources = ['identity', 'transit', 'wallet'] as const;
 
 interface AuditRow {
   readonly service: (typeof sources)[number];
@@ -57,9 +57,14 @@ async function identityRows(context: CommandContext, time: { occurredFrom?: Date
   });
 }
 
-async function transitRows(context: CommandContext, time: { occurredFrom?: Date; occurredBefore?: Date }) {
+/** Transit's and the wallet's logs: the same request and rows (citypass.common.v1.OperatorAuditEvent). */
+async function operatorLogRows(
+  context: CommandContext,
+  service: 'transit' | 'wallet',
+  time: { occurredFrom?: Date; occurredBefore?: Date },
+) {
   return collectPages(context, maxAuditPageSize, async (pageSize, pageToken) => {
-    const page = await context.transit().listAuditEvents({
+    const request = {
       actor: text(context, 'who'),
       actionPrefix: text(context, 'action-prefix'),
       targetPrefix: text(context, 'target'),
@@ -67,10 +72,13 @@ async function transitRows(context: CommandContext, time: { occurredFrom?: Date;
       occurredBefore: time.occurredBefore,
       pageSize,
       pageToken,
-    });
+    };
+    const page = await (service === 'transit'
+      ? context.transit().listAuditEvents(request)
+      : context.wallet().listAuditEvents(request));
     const items = page.events.map(
       (event): AuditRow => ({
-        service: 'transit',
+        service,
         id: event.id,
         occurredAt: event.occurredAt?.toISOString() ?? '',
         actor: event.actor,
@@ -88,9 +96,9 @@ async function transitRows(context: CommandContext, time: { occurredFrom?: Date;
 export const listAudit: Command = {
   words: ['audit', 'list'],
   usage:
-    'citypass audit list [--service identity|transit|all] [--who <actor>] [--action-prefix <p>] [--target <prefix>] [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>] [--subject <id>] [--action <action>] [--limit <n, default 50>]',
+    'citypass audit list [--service identity|transit|wallet|all] [--who <actor>] [--action-prefix <p>] [--target <prefix>] [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>] [--subject <id>] [--action <action>] [--limit <n, default 50>]',
   summary:
-    'the audit logs of operator actions, newest first: who did what to which target (identity by default; transit, or all merged by time)',
+    'the audit logs of operator actions, newest first: who did what to which target (identity by default; transit, the wallet, or all merged by time)',
   options: {
     service: { type: 'string', default: 'identity' },
     who: { type: 'string' },
@@ -107,8 +115,11 @@ export const listAudit: Command = {
   async run(context) {
     const service = text(context, 'service');
     const chosen = service === 'all' ? sources : sources.filter((source) => source === service);
-    if (chosen.length === 0) return context.out.usage('--service is identity, transit or all');
-    if (chosen.includes('transit') && (text(context, 'subject') !== '' || text(context, 'action') !== ''))
+    if (chosen.length === 0) return context.out.usage('--service is identity, transit, wallet or all');
+    if (
+      chosen.some((source) => source !== 'identity') &&
+      (text(context, 'subject') !== '' || text(context, 'action') !== '')
+    )
       return context.out.usage('--subject and --action are identity filters: use --target and --action-prefix');
     const from = dayOf(text(context, 'from'));
     const before = dayOf(text(context, 'to'), 1);
@@ -118,7 +129,9 @@ export const listAudit: Command = {
       ...(before === undefined ? {} : { occurredBefore: before }),
     };
     const found = await Promise.all(
-      chosen.map((source) => (source === 'identity' ? identityRows(context, time) : transitRows(context, time))),
+      chosen.map((source) =>
+        source === 'identity' ? identityRows(context, time) : operatorLogRows(context, source, time),
+      ),
     );
     if (found.some((each) => each === undefined)) return badLimit(context);
     const limit = Number(text(context, 'limit'));
@@ -133,7 +146,7 @@ export const listAudit: Command = {
         ? ['no audit events']
         : rows.map((row) => {
             const change =
-              row.service === 'transit'
+              row.service !== 'identity'
                 ? `${JSON.stringify(row.before)} -> ${JSON.stringify(row.after)}`
                 : JSON.stringify(row.details);
             return `${row.occurredAt}  ${row.service}  ${row.actor}  ${row.action}  ${row.target}  ${change}`;

@@ -20,6 +20,7 @@ before(async () => {
     CITYPASS_IDENTITY_URL: identity.issuer,
     CITYPASS_IDENTITY_GRPC: `127.0.0.1:${identity.identity.grpcPort}`,
     CITYPASS_TRANSIT_GRPC: h.address,
+    CITYPASS_WALLET_GRPC: h.wallet.address,
     CITYPASS_OPERATOR_CLIENT_SECRET: identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
     CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
   };
@@ -229,7 +230,7 @@ test('deny-list - residents with their debts, a page at a time', async () => {
   assert.equal(refused.json.error?.reason, 'PAGE_TOKEN_INVALID');
 });
 
-test('audit list - transit and identity merged by time, filtered by who, action prefix, target and days', async () => {
+test('audit list - the wallet, transit and identity merged by time, filtered by who, action prefix, target and days', async () => {
   const fleet = `audit-${randomBytes(3).toString('hex')}`;
   const onboarded = await citypass([
     'onboard',
@@ -259,6 +260,24 @@ test('audit list - transit and identity merged by time, filtered by who, action 
   assert.deepEqual(newest.before, { clients: { 'market-g2': 'gates' } });
   assert.deepEqual(newest.after, { clients: { 'market-g2': fleet } });
 
+  // The wallet's log merges in too (a row as an operator's refund writes it, newest of all).
+  await h.wallet.db.query(
+    `INSERT INTO operator_audit (actor, action, target, merchant, before, after, reason)
+     VALUES ('operator:olga', 'refunds.made', $1, $2, '{"refundedMinor": "0"}', '{"refundedMinor": "120"}', 'broken')`,
+    [`${fleet}:hold`, fleet],
+  );
+  const all = await citypass(['audit', 'list', '--service', 'all', '--target', fleet, '--from', today, '--to', today]);
+  assert.deepEqual(
+    (all.json.events as Row[]).map((row) => `${row.service} ${row.action}`),
+    ['wallet refunds.made', 'transit gates.assigned', 'identity service.onboarded'],
+  );
+  const walletOnly = await citypass(['audit', 'list', '--service', 'wallet', '--who', 'operator:olga']);
+  assert.equal(walletOnly.code, 0, JSON.stringify(walletOnly.json));
+  assert.deepEqual(
+    (walletOnly.json.events as Row[]).map((row) => [row.service, row.target, row.after]),
+    [['wallet', `${fleet}:hold`, { refundedMinor: '120' }]],
+  );
+
   const transitOnly = await citypass([
     'audit',
     'list',
@@ -278,7 +297,8 @@ test('audit list - transit and identity merged by time, filtered by who, action 
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   const older = await citypass(['audit', 'list', '--service', 'all', '--target', fleet, '--to', yesterday]);
   assert.deepEqual(older.json.events, []);
-  assert.equal((await citypass(['audit', 'list', '--service', 'wallet'])).code, 2);
+  assert.equal((await citypass(['audit', 'list', '--service', 'parking'])).code, 2);
+  assert.equal((await citypass(['audit', 'list', '--service', 'wallet', '--subject', 'x'])).code, 2);
   assert.equal((await citypass(['audit', 'list', '--from', '2030-02-30'])).code, 2);
   assert.equal((await citypass(['audit', 'list', '--service', 'transit', '--subject', 'x'])).code, 2);
 });
