@@ -1,8 +1,8 @@
-// The console's audit page at city scale: 100,000 entries in identity's audit log and 100,000 in transit's, seeded
-// by SQL over 30 days (20 operators, a few actions). Each page is rendered through the console's HTTP for a signed-in
+// The console's audit page at city scale: 100,000 entries in identity's audit log, 100,000 in transit's and 100,000
+// in the wallet's, seeded by SQL over 30 days (20 operators, a few actions). Each page is rendered through the console's HTTP for a signed-in
 // operator (the first page of both logs merged, a deep page reached by following the merged page tokens, a search by
 // who, by action and target prefix, by one day), sequentially, p50/p95 next to the floor measured in the same run:
-// the bare SELECTs of the same page in both databases (each service's own page query, 25 rows each, one after the
+// the bare SELECTs of the same page in the three databases (each service's own page query, 25 rows each, one after the
 // other). Goal: every page under 100 ms p95.
 // BENCH_SMOKE=1: a few hundred rows, a few samples, no goal judged.
 // Run: ./node_modules/.bin/node bench/audit_page.ts (PostgreSQL and NATS as for the tests)
@@ -11,8 +11,7 @@ import { createPool, type Pool } from '@citypass/platform/pg';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { signIn, startConsoleHarness } from '../services/console/test/harness.ts';
 import { auditPageQuery as identityPageQuery, type AuditPageFilter } from '../services/identity/src/store/audit.ts';
-import type { OperatorAuditFilter } from '../services/transit/src/app/transit_store.ts';
-import { auditPageQuery as transitPageQuery } from '../services/transit/src/store/operator_audit_store.ts';
+import { auditPageQuery as operatorPageQuery, type OperatorAuditFilter } from '@citypass/platform/operator_audit';
 import { emit, median, percentile } from './lib.ts';
 
 const setupSize = { floor: null, floor_missing: 'the size of the data set the pages read, not a cost' } as const;
@@ -30,6 +29,7 @@ const h = await startConsoleHarness({}, { services: true });
 const transit = h.services ?? assert.fail('transit was asked for');
 const identityPool = createPool(h.identity.databaseUrl, { max: 4 });
 const transitPool: Pool = transit.db;
+const walletPool: Pool = transit.wallet.db;
 try {
   // Entry n at lastMs - n * (span / rows), so both logs interleave over the same 30 days.
   await identityPool.query(
@@ -51,10 +51,22 @@ try {
      FROM generate_series(1, $1::int) n ORDER BY n DESC`,
     [rowsPerLog, lastMs, spanMs / rowsPerLog],
   );
+  await walletPool.query(
+    `INSERT INTO operator_audit (occurred_at, actor, action, target, merchant, before, after, reason)
+     SELECT to_timestamp(($2::float8 - n * $3::float8 - 500) / 1000), 'operator:op-' || lpad((n % 20)::text, 2, '0'),
+            CASE WHEN n % 50 = 0 THEN 'risk_rule_sets.candidate_put' ELSE 'refunds.made' END,
+            CASE WHEN n % 50 = 0 THEN 'risk_rule_sets:v' || n ELSE 'hold:' || gen_random_uuid() END,
+            CASE WHEN n % 50 = 0 THEN '' ELSE 'svc-' || lpad((n % 1000)::text, 4, '0') END,
+            jsonb_build_object('refundedMinor', '0'), jsonb_build_object('refundedMinor', n::text), 'bench'
+     FROM generate_series(1, $1::int) n ORDER BY n DESC`,
+    [rowsPerLog, lastMs, spanMs / rowsPerLog],
+  );
   await identityPool.query('ANALYZE audit_log');
   await transitPool.query('ANALYZE operator_audit');
+  await walletPool.query('ANALYZE operator_audit');
   emit({ bench, metric: 'seeded_identity_audit', value: rowsPerLog, unit: 'rows', smoke, ...setupSize });
   emit({ bench, metric: 'seeded_transit_audit', value: rowsPerLog, unit: 'rows', smoke, ...setupSize });
+  emit({ bench, metric: 'seeded_wallet_audit', value: rowsPerLog, unit: 'rows', smoke, ...setupSize });
 
   const password = await h.operator('bench', [OperatorRole.OPERATOR_ROLE_ADMIN]);
   const operator = await signIn(h, 'bench', password);
@@ -83,7 +95,8 @@ try {
     (identity: Omit<AuditPageFilter, 'limit'>, transitFilter: Omit<OperatorAuditFilter, 'limit'>) =>
     async (): Promise<void> => {
       await identityPool.query(identityPageQuery({ ...identity, limit: pageSize }));
-      await transitPool.query(transitPageQuery({ ...transitFilter, limit: pageSize }));
+      await transitPool.query(operatorPageQuery({ ...transitFilter, limit: pageSize }));
+      await walletPool.query(operatorPageQuery({ ...transitFilter, limit: pageSize }));
     };
   const day = { from: new Date('2030-06-15T00:00:00Z'), before: new Date('2030-06-16T00:00:00Z') };
   const pages = [
