@@ -2,12 +2,14 @@
 // risk rule set candidate put and a promotion each write exactly one row (who, what, target, before and after, why)
 // in the action's transaction; a repeat under the same key, a refused action and a service's own refund write none.
 // ListAuditEvents pages newest first with transit's filters and reasons, and a delegated operator reads only their
-// own merchant's rows.
+// own merchant's rows; every page is a backward range scan of an index of the wallet's table.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import pg from 'pg';
 import { resources } from '@citypass/contracts';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { auditPageQuery } from '@citypass/platform/operator_audit';
 import { refusalOf } from '@citypass/platform/testing';
 import type { OperatorAuditEvent } from '@citypass/proto/common/v1/audit';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
@@ -279,4 +281,29 @@ test("operator audit - a merchant-scoped auditor reads their service's rows only
     reason: 'SCOPE_MISSING',
   });
   assert.equal((await ada.listAuditEvents({ ...search, pageSize: 1 })).events.length, 1);
+});
+
+test("operator audit - the wallet's pages are backward range scans of its indexes, never a sort", async () => {
+  const db = new pg.Client({ connectionString: h.database.url });
+  await db.connect();
+  try {
+    await db.query('ANALYZE operator_audit');
+    await db.query('SET enable_seqscan = off');
+    await db.query('SET enable_sort = off');
+    const cases: [Parameters<typeof auditPageQuery>[0], RegExp][] = [
+      [{ limit: 50 }, /Index Scan Backward using operator_audit_pkey/],
+      [{ limit: 50, beforeId: 10n, actionPrefix: 'refunds.', targetPrefix: 'hold:' }, /operator_audit_pkey/],
+      [{ limit: 50, merchant: 'shop', beforeId: 10n }, /Index Scan Backward using operator_audit_merchant/],
+      [{ limit: 50, actor: 'operator:ann' }, /Index Scan Backward using operator_audit_actor/],
+    ];
+    for (const [filter, index] of cases) {
+      const query = auditPageQuery(filter);
+      const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${query.text}`, query.values);
+      const text = rows.map((row) => row['QUERY PLAN']).join('\n');
+      assert.match(text, index, text);
+      assert.doesNotMatch(text, /Sort|Seq Scan/, text);
+    }
+  } finally {
+    await db.end();
+  }
 });
