@@ -1,5 +1,7 @@
-// The risk engine: score(event) decides one authorization synchronously from in-memory state (no I/O, no await),
-// then records the event. A candidate rule set can run in shadow on the same features; promoting it is refused
+// The risk engine: decide(event) decides one authorization synchronously from in-memory state (no I/O, no await)
+// and changes nothing; recordApproved() then adds a payment that happened, recordAttempt() one that was refused
+// (by the rules or later, by the ledger), so a caller records only what it knows the outcome of. score(event) is
+// decide and record in one, for evaluations where every event happened. A candidate rule set can run in shadow on the same features; promoting it is refused
 // when it saw nothing or declined everything (or too large a share) of what it saw.
 import assert from 'node:assert/strict';
 import { CompiledRuleSet } from './compiled_rule_set.ts';
@@ -12,6 +14,9 @@ import { RiskState, type BlockLists } from './state.ts';
 import { ShadowRefused } from './errors.ts';
 
 export type BlockListKind = 'residents' | 'devices' | 'merchants';
+
+/** A stored outcome to replay: `approved` when the payment happened, else a refused attempt. */
+export type RecordedEvent = { readonly event: RiskEvent; readonly approved: boolean };
 
 export { ShadowRefused };
 
@@ -38,10 +43,35 @@ export class RiskEngine {
     return this.blocks;
   }
 
-  /** Decides `event` and records it (declined attempts count too: card testing is made of them). */
-  score(event: RiskEvent): Decision {
+  /** The decision on `event` from the state as it stands; changes nothing (the shadow candidate is told on record). */
+  decide(event: RiskEvent): Decision {
     this.state.features(event, this.blocks, this.values);
-    const decision = this.live.decide(event, this.values);
+    return this.live.decide(event, this.values);
+  }
+
+  /** Adds `event`, decided `decision`, as a payment that happened: counts, amounts, first-seen times. */
+  recordApproved(event: RiskEvent, decision: Decision): void {
+    this.countShadow(event, decision);
+    this.state.record(event);
+  }
+
+  /**
+   * Adds `event`, decided `decision`, as a refused attempt (declined by the rules, or approved and then refused by
+   * the ledger): counted where card testing shows (the merchant's payments and new residents), never as money spent
+   * nor as the resident's or device's own velocity.
+   */
+  recordAttempt(event: RiskEvent, decision: Decision): void {
+    this.countShadow(event, decision);
+    this.state.recordAttempt(event);
+  }
+
+  /**
+   * Decides `event` and records it whole whatever the outcome, as the evaluations have always scored the generated
+   * city (declined attempts count too: card testing is made of them). A caller that learns the outcome later uses
+   * decide and recordApproved / recordAttempt instead.
+   */
+  score(event: RiskEvent): Decision {
+    const decision = this.decide(event);
     if (this.shadow !== undefined) this.shadow.tally.count(decision, this.shadow.rules.decide(event, this.values));
     this.state.record(event);
     return decision;
@@ -58,6 +88,14 @@ export class RiskEngine {
     for (const event of events) this.state.record(event);
   }
 
+  /** Rebuilds state from stored outcomes, oldest first, as recordApproved and recordAttempt added them live. */
+  replayRecorded(events: Iterable<RecordedEvent>): void {
+    for (const { event, approved } of events) {
+      if (approved) this.state.record(event);
+      else this.state.recordAttempt(event);
+    }
+  }
+
   block(kind: BlockListKind, id: string): void {
     this.blocks[kind].add(id);
   }
@@ -70,6 +108,13 @@ export class RiskEngine {
   startShadow(candidate: unknown): void {
     const rules = new CompiledRuleSet(candidate);
     this.shadow = { rules, tally: new ShadowTally(rules.ruleSet.version) };
+  }
+
+  /** Counts the live decision against the candidate's, on `event`'s features as the state stands when it is recorded. */
+  private countShadow(event: RiskEvent, decision: Decision): void {
+    if (this.shadow === undefined) return;
+    this.state.features(event, this.blocks, this.values);
+    this.shadow.tally.count(decision, this.shadow.rules.decide(event, this.values));
   }
 
   shadowReport(): ShadowReport | undefined {

@@ -30,6 +30,9 @@ export const walletMetrics = {
   riskRuleMatches: meter.createCounter('citypass.wallet.risk.rule_matches', {
     description: 'Rules among the top reasons of a risk decision, by rule',
   }),
+  riskLedgerRefusals: meter.createCounter('citypass.wallet.risk.ledger_refusals', {
+    description: 'Payments the risk engine approved and the ledger refused (funds, limits, busy), recorded as attempts',
+  }),
   accountBusy: meter.createCounter('citypass.wallet.account_busy', {
     description: 'Writes refused because too many wait on one account',
   }),

@@ -26,6 +26,7 @@ import { serveCharges } from './bus/charge_handlers.ts';
 import { startIdentityConsumer } from './bus/identity_consumer.ts';
 import { riskBlockList, type WalletConfig } from './config.ts';
 import { rebuildRiskScoring } from './app/risk_rebuild.ts';
+import type { RiskEngine } from '@citypass/risk';
 import { flushRefusedDecisions, startRiskDecisionsFlush } from './workers/risk_decisions_flush.ts';
 import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
@@ -41,6 +42,8 @@ import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
 
 export interface RunningWallet {
   readonly grpcPort: number;
+  /** The risk engine this wallet decides with (undefined with WALLET_RISK=off), for tests to read its state. */
+  readonly riskEngine: RiskEngine | undefined;
   stop(): Promise<void>;
 }
 
@@ -183,6 +186,7 @@ export async function startWallet(
 
   return {
     grpcPort,
+    riskEngine: riskScoring?.engine,
     async stop() {
       await grpc.shutdown(2_000);
       await charges.stop();

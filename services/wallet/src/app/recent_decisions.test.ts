@@ -26,3 +26,15 @@ test('recent decisions - bounded: past the limit the oldest key is forgotten fir
   assert.equal(recent.get(keyOf('k1'))?.decisionId, 'd1');
   assert.equal(recent.get(keyOf(`k${maxRecentDecisions}`))?.decisionId, `d${maxRecentDecisions}`);
 });
+
+test('recent decisions - an outcome is recorded once per key: an attempt before a payment, never after it', () => {
+  const recent = new RecentDecisions();
+  recent.set(keyOf('k1'), record('first'));
+  assert.equal(recent.claimRecording(keyOf('k1'), 'attempt'), true);
+  assert.equal(recent.claimRecording(keyOf('k1'), 'attempt'), false, 'a repeat refused again');
+  assert.equal(recent.claimRecording(keyOf('k1'), 'approved'), true, 'a repeat that then went through');
+  assert.equal(recent.claimRecording(keyOf('k1'), 'approved'), false);
+  assert.equal(recent.claimRecording(keyOf('k1'), 'attempt'), false);
+  assert.equal(recent.claimRecording(keyOf('k2'), 'attempt'), true, 'a key not held records');
+  assert.equal(recent.claimRecording(keyOf('k2'), 'attempt'), true);
+});

@@ -1,6 +1,7 @@
 // The risk engine a wallet starts with: the default rule set, the configured block list, and the state rebuilt by
 // replaying the decisions of the last 30 days (the engine's longest half-life) from the database, oldest first, so
-// a restart forgets nothing that was stored. Bounded: at most `maxReplayed` decisions, the newest.
+// a restart forgets nothing that was stored: a decision with a hold as a payment, one without as a refused attempt,
+// as risk_scoring.ts recorded them live. Bounded: at most `maxReplayed` decisions, the newest.
 import { RiskEngine, dayMs, defaultRuleSet, type BlockListKind } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
 import { RecentDecisions } from './recent_decisions.ts';
@@ -21,7 +22,7 @@ export async function rebuildRiskScoring(
   for (const { kind, id } of blocks) engine.block(kind, id);
   const startedAt = performance.now();
   const events = await store.riskDecisions.eventsSince(new Date(options.nowMs - replayWindowMs), maxReplayed);
-  engine.replay(events);
+  engine.replayRecorded(events);
   logger.info('risk engine rebuilt', {
     ruleSet: engine.ruleSet.version,
     replayed: events.length,

@@ -1,6 +1,7 @@
 // Risk decisions as rows of risk_decisions and as typed values, once. A row goes to the database as one JSON object
 // keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decision.sql), and the
-// scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start.
+// scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start (a
+// decision with a hold: a payment; without one: a refused attempt).
 import type { Queryable } from '@citypass/platform/pg';
 import { channels, outcomes, type Channel, type Decision, type RiskEvent, type Stage } from '@citypass/risk';
 
@@ -74,14 +75,14 @@ export function riskDecisionStore(db: Queryable): RiskDecisionStore {
       return row === undefined ? undefined : recordFromRow(row);
     },
     async eventsSince(since, limit) {
-      const result = await db.query<{ event: EventJson }>(
-        `SELECT event FROM (
-           SELECT event, decided_at, decision_id FROM risk_decisions WHERE decided_at >= $1
-           ORDER BY decided_at DESC, decision_id DESC LIMIT $2
+      const result = await db.query<{ event: EventJson; approved: boolean }>(
+        `SELECT event, approved FROM (
+           SELECT event, hold_id IS NOT NULL AS approved, decided_at, decision_id FROM risk_decisions
+           WHERE decided_at >= $1 ORDER BY decided_at DESC, decision_id DESC LIMIT $2
          ) newest ORDER BY decided_at, decision_id`,
         [since, limit],
       );
-      return result.rows.map((row) => eventFromJson(row.event));
+      return result.rows.map((row) => ({ event: eventFromJson(row.event), approved: row.approved }));
     },
   };
 }
