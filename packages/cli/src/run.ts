@@ -6,6 +6,7 @@ import { listCommands } from './list_commands.ts';
 import { residentCommands } from './resident_commands.ts';
 import { operatorAccountCommands } from './operator_commands.ts';
 import { serviceCommands } from './service_commands.ts';
+import { keyCommands } from './key_commands.ts';
 import { login } from './login_command.ts';
 import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
@@ -29,6 +30,7 @@ const commands: readonly Command[] = [
   ...listCommands,
   ...operatorAccountCommands,
   ...serviceCommands,
+  ...keyCommands,
   login,
   ...transitCommands,
   ...walletCommands,

@@ -111,6 +111,8 @@ export function addAuthRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
         delete data.pendingRevocation;
         delete data.pendingFareRules;
         delete data.pendingServiceAction;
+        delete data.pendingRefund;
+        delete data.pendingKeyRotation;
       }
       data.signedIn = signedIn;
       delete data.refreshLock;

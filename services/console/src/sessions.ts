@@ -66,6 +66,15 @@ export interface PendingServiceAction {
   readonly idempotencyKey: string;
 }
 
+/** A refund waiting for the operator to sign in again: the form as they sent it (amount as typed). */
+export interface PendingRefund {
+  readonly holdId: string;
+  readonly service: string;
+  readonly amount: string;
+  readonly reason: string;
+  readonly idempotencyKey: string;
+}
+
 /** A token refresh under way on some replica: the others wait for its result until `untilMs`. */
 export interface RefreshLock {
   readonly owner: string;
@@ -84,6 +93,9 @@ export interface SessionData {
   pendingLetter?: PendingLetter;
   pendingEnrollmentCode?: PendingEnrollmentCode;
   pendingServiceAction?: PendingServiceAction;
+  pendingRefund?: PendingRefund;
+  /** A rotation of identity's signing keys waiting for the operator to sign in again: its reason. */
+  pendingKeyRotation?: { readonly reason: string };
   refreshLock?: RefreshLock;
 }
 

@@ -499,7 +499,7 @@ test('operator api - rotating the signing key publishes the next key before it s
     )
   ).rows[0]?.kid;
   const before = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
-  const rotated = await h.operator.rotateSigningKey({});
+  const rotated = await h.operator.rotateSigningKey({ reason: 'yearly rotation' });
   const after = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
   assert.equal(after.length, before.length + 1);
   assert.ok(after.some((key) => key.kid === rotated.kid));
@@ -527,9 +527,18 @@ test('operator api - rotating the signing key publishes the next key before it s
 
 test('operator api - a rotation while the next key is pending is refused; rotations are audited with the operator', async () => {
   const pending = 'SELECT 1 FROM signing_keys WHERE activates_at > now()';
-  if ((await count(pending)) === 0) await h.operator.rotateSigningKey({});
+  if ((await count(pending)) === 0) await h.operator.rotateSigningKey({ reason: 'yearly rotation' });
   const keys = await count('SELECT 1 FROM signing_keys');
-  assert.deepEqual(await rejection(h.operator.rotateSigningKey({})), {
+  // A rotation says why; the reason is checked before anything else is.
+  for (const [reason, refusal] of [
+    ['', 'REASON_REQUIRED'],
+    ['x'.repeat(201), 'REASON_TOO_LONG'],
+  ] as const)
+    assert.deepEqual(await rejection(h.operator.rotateSigningKey({ reason })), {
+      kind: 'invalid_argument',
+      reason: refusal,
+    });
+  assert.deepEqual(await rejection(h.operator.rotateSigningKey({ reason: 'again' })), {
     kind: 'failed_precondition',
     reason: 'ROTATION_PENDING',
   });
@@ -542,8 +551,8 @@ test('operator api - a rotation while the next key is pending is refused; rotati
     pageToken: '',
   });
   assert.deepEqual(
-    audit.events.map((event) => event.actor),
-    ['operator:operator'],
+    audit.events.map((event) => [event.actor, JSON.parse(event.detailsJson) as unknown]),
+    [['operator:operator', { reason: 'yearly rotation' }]],
   );
 });
 

@@ -2,8 +2,9 @@
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
 // is a payer's read of its own account, naming a service an operator's read (`wallet:admin`) of its merchant
 // account: both authenticated with the token here, since the method is open to residents. Operators also read any
-// service's holds and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
-// the risk engine's decisions (GetRiskDecision), as far as their scope reaches (app/operator_scope.ts).
+// service's holds (one or a page) and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
+// the risk engine's decisions (GetRiskDecision), as far as their scope reaches (app/operator_scope.ts); finance and
+// admin operators refund a named service's captured holds (Refund with `service`).
 import { operatorScopes } from '@citypass/contracts';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import {
@@ -19,7 +20,7 @@ import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/pl
 import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 import type { GetBalanceRequest, GetBalanceResponse } from '@citypass/proto/wallet/v1/wallet';
-import { accountOwnerFor, checkServiceName, isOperator } from '../app/account_owner.ts';
+import { accountOwnerFor, checkServiceName, isOperator, refunderFor } from '../app/account_owner.ts';
 import { checkCityRead, checkMerchantRead, serviceOfCityList } from '../app/operator_scope.ts';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
@@ -70,11 +71,11 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       charge: (request, context) =>
         charge(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
       refund: (request, context) =>
-        refund(deps, callerFor(deps.suspensions, context.principal, ['refund'], 'gives_back'), request),
+        refund(deps, refunderFor(deps.suspensions, context.principal, request.service ?? ''), request),
       getHold: async (request, context) => ({
         hold: await getHold(
           deps,
-          callerFor(deps.suspensions, context.principal, ['charge', 'read']).service,
+          accountOwnerFor(deps.suspensions, context.principal, request.service ?? ''),
           request.holdId,
         ),
       }),
