@@ -23,6 +23,7 @@ import {
 import { createOutput, type Streams } from './output.ts';
 import { transitCommands } from './transit_commands.ts';
 import { walletCommands } from './wallet_commands.ts';
+import { riskRulesCommands } from './risk_rules_commands.ts';
 
 const commands: readonly Command[] = [
   ...operatorCommands,
@@ -34,6 +35,7 @@ const commands: readonly Command[] = [
   login,
   ...transitCommands,
   ...walletCommands,
+  ...riskRulesCommands,
   ...demoCommands,
 ];
 const globalOptions = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } as const;

@@ -47,6 +47,11 @@ test('keys commands - rotate publishes a new key with a reason; a second rotatio
   const audit = await h.operator.listAuditEvents({
     subjectId: kid,
     action: 'signing_key.rotated',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
     pageSize: 5,
     pageToken: '',
   });

@@ -22,7 +22,7 @@ export {
   type BillLineFinding,
   type BillLineLimits,
 } from './clinic_checks.ts';
-export { channels, type Channel, type ClinicLine, type Place, type RiskEvent } from './event.ts';
+export { channels, type Channel, type ClinicLine, type GateTap, type Place, type RiskEvent } from './event.ts';
 export { feature, featureNames, featureRanges, isFeatureName, type FeatureName } from './features.ts';
 export { operators, ruleKinds, RuleSetInvalid, validateRuleSet } from './rule_set.ts';
 export type { Condition, Operator, Rule, RuleKind, RuleSet, Thresholds } from './rule_set.ts';

@@ -3,7 +3,7 @@
 // it for one event without changing it; record() then adds a payment that happened, recordAttempt() one that was
 // refused. Replaying events in order through the same two rebuilds exactly the state a live engine had.
 import { DecayingTotals } from './decay.ts';
-import type { RiskEvent } from './event.ts';
+import type { GateTap, RiskEvent } from './event.ts';
 import { feature as f } from './features.ts';
 import { RecentEvents } from './recent_events.ts';
 import { RunningStats } from './running_stats.ts';
@@ -96,7 +96,7 @@ export class RiskState {
   /** Adds `event` to every counter it touches. */
   record(event: RiskEvent): void {
     const amount = Number(event.amountMinor);
-    const resident = this.resident(event);
+    const resident = this.resident(event.residentId, event.concession);
     resident.totals.add(event.atMs, amount);
     if (resident.devices.size < maxDevicesPerResident) resident.devices.add(event.deviceId);
     resident.recent.add(event.atMs, amount, event.place?.xKm ?? Number.NaN, event.place?.yKm ?? Number.NaN);
@@ -121,6 +121,17 @@ export class RiskState {
     this.recordMerchant(event, 0, false);
   }
 
+  /**
+   * Adds a tap that was not scored (a payment's counters do not count it): the resident's tap history and last
+   * place. A tap no newer than the resident's last one (a repeat, or an offline upload of older taps) is ignored.
+   */
+  recordTap(tap: GateTap): void {
+    const resident = this.resident(tap.residentId, tap.concession);
+    const last = resident.taps.lastTap();
+    if (last !== undefined && tap.atMs <= last[0]) return;
+    resident.taps.record(tap.atMs, tap.place, tap.stationId);
+  }
+
   private residentFeatures(event: RiskEvent, out: Float64Array): void {
     const resident = this.residents.get(event.residentId);
     if (resident === undefined) {
@@ -141,7 +152,7 @@ export class RiskState {
     out[f.device_switched] = resident.devices.size > (resident.devices.has(event.deviceId) ? 1 : 0) ? 1 : 0;
     const place = event.place;
     if (place === null) return;
-    const lastPlaced = resident.recent.lastPlaced();
+    const lastPlaced = newestOf(resident.recent.lastPlaced(), resident.taps.lastTap());
     if (lastPlaced !== undefined) {
       const [lastAtMs, xKm, yKm] = lastPlaced;
       out[f.place_speed_kmh] = speedKmh(Math.hypot(place.xKm - xKm, place.yKm - yKm), atMs - lastAtMs);
@@ -210,17 +221,17 @@ export class RiskState {
     merchant.totals.add(event.atMs, amount);
   }
 
-  private resident(event: RiskEvent): ResidentState {
-    let resident = this.residents.get(event.residentId);
+  private resident(residentId: string, concession: string): ResidentState {
+    let resident = this.residents.get(residentId);
     if (resident === undefined) {
       resident = {
         totals: new DecayingTotals(),
         recent: new RecentEvents(),
-        concession: event.concession,
+        concession,
         taps: new TapHistory(),
         devices: new Set(),
       };
-      this.residents.set(event.residentId, resident);
+      this.residents.set(residentId, resident);
     }
     return resident;
   }
@@ -231,6 +242,18 @@ export class RiskState {
       this.devices.set(deviceId, (device = { totals: new DecayingTotals(), residents: new Set() }));
     return device;
   }
+}
+
+/**
+ * The newer of the last placed event and the last tap, as [atMs, xKm, yKm]. A scored tap is both (the event wins a
+ * tie); a tap the engine only learned (recordTap) is in the tap history alone.
+ */
+function newestOf(
+  placed: readonly [number, number, number] | undefined,
+  tap: readonly [number, number, number] | undefined,
+): readonly [number, number, number] | undefined {
+  if (tap === undefined) return placed;
+  return placed === undefined || tap[0] > placed[0] ? tap : placed;
 }
 
 function pairKey(event: RiskEvent): string {

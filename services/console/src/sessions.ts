@@ -58,6 +58,10 @@ export interface PendingEnrollmentCode {
 
 /** Fare rules waiting for the operator to sign in again: the form as they sent it. */
 export type PendingFareRules = Readonly<Record<string, string>>;
+/** A risk rule set promotion waiting for the operator to sign in again: the candidate's version. */
+export interface PendingRiskPromotion {
+  readonly version: string;
+}
 /** A dangerous action on an onboarded service waiting for the operator to sign in again. */
 export interface PendingServiceAction {
   readonly clientId: string;
@@ -92,6 +96,7 @@ export interface SessionData {
   pendingFareRules?: PendingFareRules;
   pendingLetter?: PendingLetter;
   pendingEnrollmentCode?: PendingEnrollmentCode;
+  pendingRiskPromotion?: PendingRiskPromotion;
   pendingServiceAction?: PendingServiceAction;
   pendingRefund?: PendingRefund;
   /** A rotation of identity's signing keys waiting for the operator to sign in again: its reason. */

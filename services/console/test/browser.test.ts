@@ -139,10 +139,10 @@ test('browser - sign in, onboard a service, charge a resident with its secret an
   // The audit log, filtered in place by htmx.
   await page.getByRole('link', { name: 'Audit', exact: true }).click();
   await checkAccessibility(page, 'audit');
-  await page.getByLabel('Subject').fill(credentialId);
-  await page.getByLabel('Action').fill('credential.revoked');
-  await page.getByRole('button', { name: 'Filter' }).click();
-  await page.waitForURL(/action=credential.revoked/);
+  await page.getByLabel('Target starts with').fill(credentialId);
+  await page.getByLabel('Action starts with').fill('credential.rev');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/action=credential.rev/);
   const rows = page.locator('#audit-results tbody tr');
   await rows.first().waitFor();
   assert.equal(await rows.count(), 1);
@@ -192,6 +192,11 @@ test("browser - identity's signing keys: admins only, rotated after a new sign-i
   const audit = await h.identity.operator.listAuditEvents({
     subjectId: kid,
     action: 'signing_key.rotated',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
     pageSize: 5,
     pageToken: '',
   });

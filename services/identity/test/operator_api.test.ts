@@ -389,6 +389,11 @@ test('operator api - the audit log is listed newest first and cannot be changed'
     action: 'resident.created',
     pageSize: 2,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(page.events.length, 2);
   assert.ok(page.nextPageToken);
@@ -397,12 +402,29 @@ test('operator api - the audit log is listed newest first and cannot be changed'
     action: 'resident.created',
     pageSize: 2,
     pageToken: page.nextPageToken,
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.ok(BigInt(next.events[0]?.id ?? '0') < BigInt(page.events[1]?.id ?? '0'));
   await assert.rejects(db.query('UPDATE audit_log SET actor = $1', ['mallory']), /append-only/);
   await assert.rejects(db.query('DELETE FROM audit_log'), /append-only/);
   const text = JSON.stringify(
-    (await h.operator.listAuditEvents({ subjectId: '', action: '', pageSize: 500, pageToken: '' })).events,
+    (
+      await h.operator.listAuditEvents({
+        subjectId: '',
+        action: '',
+        pageSize: 500,
+        pageToken: '',
+        actionPrefix: '',
+        subjectPrefix: '',
+        occurredFrom: undefined,
+        occurredBefore: undefined,
+        actor: '',
+      })
+    ).events,
   );
   assert.equal(text.includes('correct horse battery'), false, 'no password in the audit log');
 });
@@ -549,6 +571,11 @@ test('operator api - a rotation while the next key is pending is refused; rotati
     action: 'signing_key.rotated',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.deepEqual(
     audit.events.map((event) => [event.actor, JSON.parse(event.detailsJson) as unknown]),

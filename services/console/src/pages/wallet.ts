@@ -14,6 +14,7 @@ import { alert, csrfField, field, layout, type FieldError, type Html } from './l
 import { fieldErrors, isFormRefusal } from './refusals.ts';
 import { addRefundPages, holdLink } from './refund.ts';
 import { addRiskDecisionPage, riskDecisionLink } from './wallet_risk.ts';
+import { addRiskRulePages } from './risk_rules.ts';
 
 const pageSize = 25;
 const iso = (at: Date | undefined): string => at?.toISOString() ?? '';
@@ -142,12 +143,14 @@ function otherPages(query: WalletQuery): Html {
 <li><a href="${link('/wallet/declines', { date: query.date, service: query.service })}">Declines by reason on ${query.date}</a></li>
 <li><a href="/wallet/reconciliation">Reconciliation: the last runs of the ledger's checks</a></li>
 <li><a href="/wallet/risk">Explain a risk decision (a decline's decision id)</a></li>
+<li><a href="/wallet/risk/rules">Risk rule sets: live, candidate in shadow, promotion</a></li>
 </ul>`;
 }
 
 export function addWalletPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   addRiskDecisionPage(app, deps);
   addRefundPages(app, deps);
+  addRiskRulePages(app, deps);
   app.get('/wallet', async (c) => {
     const [page, status] = await servicePage(deps, c.get('session'), queryOf(c, deps));
     return c.html(page, status === 200 ? 200 : 422);

@@ -134,6 +134,7 @@ async function authorizeOnce(
       deps.store.oneStatement.authorize(
         {
           ...idempotency,
+          deadlineMs,
           response: AuthorizeResponse.encode({ hold }).finish(),
           event: holdChanged('holdAuthorized', {
             hold,

@@ -91,6 +91,7 @@ async function chargeOnce(
       deps.store.oneStatement.charge(
         {
           ...idempotency,
+          deadlineMs,
           response: ChargeResponse.encode({ hold, ...posted }).finish(),
           // What an authorize and its capture would have published: the hold pending, then captured.
           event: holdChanged('holdAuthorized', {

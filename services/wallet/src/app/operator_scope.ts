@@ -6,6 +6,9 @@
 // to no department; the city's books (the reconciliation report) belong to no one. So a merchant-scoped operator
 // reads their own service's account and only their own service's rows of the declines; a department-scoped one
 // reads nothing here (the ledger is not a department's); an unscoped one reads everything.
+//
+// The risk rule sets are the city's, like its books: unscoped operators read them, and changing them (a candidate,
+// a promotion) needs the admin role besides.
 import { hasAnyRole, operatorAccessOf, scopeRefusal, walletReasons, type OperatorScope } from '@citypass/contracts';
 import { permissionDenied } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';
@@ -45,4 +48,11 @@ export function checkOperatorRefund(principal: Principal | undefined, service: s
   if (!hasAnyRole(access, ['finance', 'admin']))
     throw permissionDenied(walletReasons.OPERATOR_ROLE_MISSING, 'refunds are for finance and admin operators');
   checkMerchantRead(principal, service);
+}
+
+/** For the risk rule sets: read by unscoped operators; `change` (put a candidate, promote) needs admin too. */
+export function checkRiskRulesAccess(principal: Principal | undefined, change: boolean): void {
+  if (change && !hasAnyRole(operatorAccessOf(principal), ['admin']))
+    throw permissionDenied(walletReasons.OPERATOR_ROLE_MISSING, 'changing the risk rule sets needs the admin role');
+  checkCityRead(principal);
 }

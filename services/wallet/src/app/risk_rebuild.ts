@@ -4,6 +4,7 @@
 // as risk_scoring.ts recorded them live. Bounded: at most `maxReplayed` decisions, the newest.
 import { RiskEngine, dayMs, defaultRuleSet, type BlockListKind } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
+import type { RiskPlaces } from '../domain/risk_places.ts';
 import { RecentDecisions } from './recent_decisions.ts';
 import { RefusedDecisions } from './refused_decisions.ts';
 import type { RiskScoring } from './risk_scoring.ts';
@@ -16,12 +17,12 @@ export async function rebuildRiskScoring(
   store: WalletStore,
   blocks: readonly { readonly kind: BlockListKind; readonly id: string }[],
   logger: Logger,
-  options: { readonly nowMs: number; readonly enforce: boolean },
+  options: { readonly nowMs: number; readonly enforce: boolean; readonly places: RiskPlaces },
 ): Promise<RiskScoring> {
   const engine = new RiskEngine(defaultRuleSet);
   for (const { kind, id } of blocks) engine.block(kind, id);
   const startedAt = performance.now();
-  const events = await store.riskDecisions.eventsSince(new Date(options.nowMs - replayWindowMs), maxReplayed);
+  const events = await store.riskDecisions.outcomesSince(new Date(options.nowMs - replayWindowMs), maxReplayed);
   engine.replayRecorded(events);
   logger.info('risk engine rebuilt', {
     ruleSet: engine.ruleSet.version,
@@ -30,5 +31,11 @@ export async function rebuildRiskScoring(
     enforce: options.enforce,
     ms: Math.round(performance.now() - startedAt),
   });
-  return { engine, enforce: options.enforce, refused: new RefusedDecisions(), recent: new RecentDecisions() };
+  return {
+    engine,
+    enforce: options.enforce,
+    refused: new RefusedDecisions(),
+    recent: new RecentDecisions(),
+    places: options.places,
+  };
 }

@@ -23,6 +23,7 @@ import { isDomainError, permissionDenied, type DomainError } from '@citypass/pla
 import type { VerifiedPresentation } from '@citypass/credential';
 import type { Decision, RiskEngine, RiskEvent } from '@citypass/risk';
 import type { Money } from '../domain/money.ts';
+import type { RiskPlaces } from '../domain/risk_places.ts';
 import { walletMetrics } from '../metrics.ts';
 import type { RecentDecisions } from './recent_decisions.ts';
 import type { RefusedDecisions } from './refused_decisions.ts';
@@ -39,6 +40,8 @@ export interface RiskScoring {
   readonly refused: RefusedDecisions;
   /** The last decisions by idempotency key: a repeat gets its first decision and is not counted again. */
   readonly recent: RecentDecisions;
+  /** Where merchants and stations are (WALLET_RISK_PLACES): a placed merchant's payments are judged for travel. */
+  readonly places: RiskPlaces;
 }
 
 /** What the wallet knows of one authorization when it scores it. */
@@ -67,7 +70,7 @@ export function scoreAuthorization(
     if (first.refusalReason !== '') throw refusal(first);
     return { ...first, decisionId: randomUUID(), holdId: terms.holdId };
   }
-  const event = riskEventOf(terms);
+  const event = riskEventOf(terms, scoring.places);
   const decision = scoring.engine.decide(event);
   const refusalReason = scoring.enforce || decision.stage === 'block' ? refusalOf(decision) : '';
   const record: RiskDecisionRecord = {
@@ -80,6 +83,9 @@ export function scoreAuthorization(
     event,
   };
   observe(decision, refusalReason);
+  const shadow = scoring.engine.shadowDecision;
+  if (shadow !== undefined)
+    walletMetrics.riskShadowDecisions.add(1, { live: decision.outcome, candidate: shadow.outcome });
   scoring.recent.set(terms.idempotency, record);
   if (refusalReason === '') return record;
   scoring.engine.recordAttempt(event, decision);
@@ -116,7 +122,7 @@ export function recordLedgerRefusal(
   walletMetrics.riskLedgerRefusals.add(1, { reason: error.reason });
 }
 
-function riskEventOf(terms: ScoredTerms): RiskEvent {
+function riskEventOf(terms: ScoredTerms, places: RiskPlaces): RiskEvent {
   const { mandate } = terms;
   const channel = terms.settlesTap ? 'gate' : terms.clinic ? 'clinic' : 'shop';
   return {
@@ -131,8 +137,9 @@ function riskEventOf(terms: ScoredTerms): RiskEvent {
     // Thresholds and amount z-scores: fares and clinics by their category, any other merchant on its own.
     category: channel === 'gate' ? 'fare' : channel === 'clinic' ? 'clinic' : terms.merchant,
     amountMinor: terms.money.amountMinor,
-    // The wallet knows no place or station for a payment (transit's taps are not consumed yet).
-    place: null,
+    // A placed merchant's counter, judged against the resident's last taps (workers/tap_follower.ts). A fare knows
+    // no station here: its tap reaches the engine from transit's stream, placed there.
+    place: terms.settlesTap ? null : (places.merchants.get(terms.merchant) ?? null),
     stationId: null,
     concession: mandate.concession,
     maxFareMinor: null,

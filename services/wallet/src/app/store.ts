@@ -8,6 +8,7 @@ import type { NewEvent } from '@citypass/platform/outbox';
 import type { Money } from '../domain/money.ts';
 import type { RiskLimits } from './deps.ts';
 import type { ReconciliationStore } from './reconciliation_report.ts';
+import type { RiskRuleSetStore } from './risk_rule_sets.ts';
 
 export interface WalletStore {
   readonly accounts: AccountReads;
@@ -16,6 +17,7 @@ export interface WalletStore {
   readonly idempotency: IdempotencyReads;
   readonly declines: DeclineCounts;
   readonly riskDecisions: RiskDecisionStore;
+  readonly riskRuleSets: RiskRuleSetStore;
   /** The hot writes, one statement each (see store/ledger/authorize_once.sql). */
   readonly oneStatement: OneStatementWrites;
   /** Runs `work` in one transaction, retried on serialization failures and deadlocks. */
@@ -104,11 +106,13 @@ export interface RiskDecisionStore {
   /** Declines and step-ups (no hold), many in one statement. */
   addRefused(records: readonly RiskDecisionRecord[]): Promise<void>;
   find(key: RiskDecisionKey): Promise<RiskDecisionRecord | undefined>;
+  /** The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones). */
+  eventsSince(since: Date, limit: number): Promise<RiskEvent[]>;
   /**
-   * The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones), each approved when
-   * it made a hold (else a refused attempt, by the rules or by the ledger): the engine's replay.
+   * The same, each approved when it made a hold (else a refused attempt, by the rules or by the ledger): the
+   * engine's replay at start.
    */
-  eventsSince(since: Date, limit: number): Promise<RecordedEvent[]>;
+  outcomesSince(since: Date, limit: number): Promise<RecordedEvent[]>;
 }
 
 /** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */
@@ -127,6 +131,8 @@ export interface IdempotencyReads {
 export interface OneStatementCall extends IdempotencyKey {
   readonly response: Uint8Array;
   readonly event: NewEvent;
+  /** The caller's deadline (epoch ms): a write still waiting for its batch then is dropped, unwritten. */
+  readonly deadlineMs?: number;
 }
 
 export interface NewHold {

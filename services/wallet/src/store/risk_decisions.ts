@@ -3,7 +3,15 @@
 // scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start (a
 // decision with a hold: a payment; without one: a refused attempt).
 import type { Queryable } from '@citypass/platform/pg';
-import { channels, outcomes, type Channel, type Decision, type RiskEvent, type Stage } from '@citypass/risk';
+import {
+  channels,
+  outcomes,
+  type Channel,
+  type Decision,
+  type RecordedEvent,
+  type RiskEvent,
+  type Stage,
+} from '@citypass/risk';
 
 const stages: readonly Stage[] = ['block', 'allow', 'step_up', 'score'];
 import type { RiskDecisionRecord, RiskDecisionStore } from '../app/store.ts';
@@ -75,16 +83,21 @@ export function riskDecisionStore(db: Queryable): RiskDecisionStore {
       return row === undefined ? undefined : recordFromRow(row);
     },
     async eventsSince(since, limit) {
-      const result = await db.query<{ event: EventJson; approved: boolean }>(
-        `SELECT event, approved FROM (
+      return (await outcomesSince(db, since, limit)).map((outcome) => outcome.event);
+    },
+    outcomesSince: (since, limit) => outcomesSince(db, since, limit),
+  };
+}
+
+async function outcomesSince(db: Queryable, since: Date, limit: number): Promise<RecordedEvent[]> {
+  const result = await db.query<{ event: EventJson; approved: boolean }>(
+    `SELECT event, approved FROM (
            SELECT event, hold_id IS NOT NULL AS approved, decided_at, decision_id FROM risk_decisions
            WHERE decided_at >= $1 ORDER BY decided_at DESC, decision_id DESC LIMIT $2
          ) newest ORDER BY decided_at, decision_id`,
-        [since, limit],
-      );
-      return result.rows.map((row) => ({ event: eventFromJson(row.event), approved: row.approved }));
-    },
-  };
+    [since, limit],
+  );
+  return result.rows.map((row) => ({ event: eventFromJson(row.event), approved: row.approved }));
 }
 
 function recordFromRow(row: RiskDecisionRow): RiskDecisionRecord {
