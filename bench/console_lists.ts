@@ -190,7 +190,8 @@ try {
     const response = await operator.request(`${h.url}${path}`);
     const body = await response.text();
     const elapsed = performance.now() - started;
-    if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status}`);
+    if (response.status !== 200)
+      throw new Error(`${path}: HTTP ${response.status} ${/role="alert">([^<]*<code>[^<]*)/.exec(body)?.[1] ?? ''}`);
     const missing = mustShow.filter((text) => !body.includes(text));
     if (missing.length > 0) throw new Error(`${path} does not show ${missing.length} of the floor's rows`);
     return elapsed;
