@@ -3,13 +3,14 @@
 // 100 ms p95"). Seeded straight into fresh databases by SQL (not 100,000 gRPC calls): in identity 100,000 residents
 // (one credential each, and one resident with 200 phones' worth of credentials), 1,000 services and 200,000 audit
 // entries; in transit a feed with 10,000 more gates (all assigned) and 5,000 residents on the deny list; in the
-// wallet 100,000 holds of one service (with the captures of those captured). Each list page is timed first page, a
+// wallet one day's 100,000 holds of one service (with the captures of those). Each list page is timed first page, a
 // later page (through the page token the owning service hands out, for the row in the middle of the list) and a
 // search where the page has one (the deny list and a resident's credentials have none), sequentially, p50/p95 next
 // to the floor measured in the same run: the bare SELECT of the same page on the same database (the owning store's
 // own function where it has one). The page must show every row the floor read, or the run fails.
 // Gates come from transit's feed in memory; their floor is the same page of gate_assignments (every gate is there).
-// The wallet's service page also reads the service's balance and the day's settlement report beside the holds.
+// The wallet's service page also reads the service's balance and that day's settlement report beside the holds (a
+// sum over the day's captures, so its cost grows with the day: docs/capacity.md).
 // BENCH_SMOKE=1: a few hundred rows, a few samples, no goal judged (test/console_lists_bench.test.ts and
 // test/bench_smoke.test.ts run it).
 // Run: ./node_modules/.bin/node bench/console_lists.ts (PostgreSQL and NATS as for the tests)
@@ -135,8 +136,9 @@ try {
   );
   for (const table of ['gate_assignments', 'deny_list']) await transitPool.query(`ANALYZE ${table}`);
 
-  // The wallet: holds of one service from a thousand residents' accounts, twenty seconds apart; eight in ten
-  // captured (with the capture in the ledger), one voided, one expired.
+  // The wallet: one busy day (yesterday, UTC) of one service's holds from a thousand residents' accounts, spread
+  // evenly over the day; eight in ten captured (with the capture in the ledger), one voided, one expired. The
+  // service page shows that day's settlement report beside the holds, as an operator settling yesterday sees it.
   await walletPool.query(
     `INSERT INTO accounts (id, kind, owner, currency) VALUES (gen_random_uuid(), 'merchant', $1, 'EUR')
      ON CONFLICT (kind, owner, currency) DO NOTHING`,
@@ -156,10 +158,12 @@ try {
      SELECT gen_random_uuid(), $1, r.owner::uuid, r.id, m.id, 'bench-credential-' || (n % 1000), 'bench-' || n, 'EUR',
             200 + n % 300, CASE WHEN n % 10 < 8 THEN 200 + n % 300 ELSE 0 END,
             CASE WHEN n % 10 < 8 THEN 'captured' WHEN n % 10 = 8 THEN 'voided' ELSE 'expired' END,
-            'fare ' || n, now() - n * interval '20 seconds', now() - n * interval '20 seconds' + interval '10 minutes',
-            now() - n * interval '20 seconds' + interval '5 minutes'
+            'fare ' || n, day.start + n * day.step, day.start + n * day.step + interval '10 minutes',
+            day.start + n * day.step + interval '5 minutes'
      FROM generate_series(1, $2::int) n
-     JOIN residents r ON r.k = n % 1000 CROSS JOIN merchant m`,
+     JOIN residents r ON r.k = n % 1000 CROSS JOIN merchant m
+     CROSS JOIN (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 day' AS start,
+                        interval '1 day' / ($2::int + 1) AS step) day`,
     [holdService, holdCount],
   );
   await walletPool.query(
@@ -250,9 +254,9 @@ try {
   );
   const auditSubject = 'subject-3'; // a hundred entries (four in the smoke run)
   const gateSearch = smoke ? 'bench-g001' : 'bench-g05';
-  const today = new Date().toISOString().slice(0, 10);
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   const walletPath = (extra: Record<string, string>): string =>
-    `/wallet?${new URLSearchParams({ service: holdService, currency: 'EUR', date: today, ...extra }).toString()}`;
+    `/wallet?${new URLSearchParams({ service: holdService, currency: 'EUR', date: yesterday, ...extra }).toString()}`;
   const query = (parameters: Record<string, string>): string => new URLSearchParams(parameters).toString();
   const gateFloor = (after: string, search: string) => () =>
     transitPool
