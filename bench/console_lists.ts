@@ -9,8 +9,8 @@
 // to the floor measured in the same run: the bare SELECT of the same page on the same database (the owning store's
 // own function where it has one). The page must show every row the floor read, or the run fails.
 // Gates come from transit's feed in memory; their floor is the same page of gate_assignments (every gate is there).
-// The wallet's service page also reads the service's balance and that day's settlement report beside the holds (a
-// sum over the day's captures, so its cost grows with the day: docs/capacity.md).
+// The wallet's service page also reads the service's balance beside the holds; the day's settlement report (a sum
+// over the day's captures, so its cost grows with the day: docs/capacity.md) is a page of its own, timed alone.
 // BENCH_SMOKE=1: a few hundred rows, a few samples, no goal judged (test/console_lists_bench.test.ts and
 // test/bench_smoke.test.ts run it).
 // Run: ./node_modules/.bin/node bench/console_lists.ts (PostgreSQL and NATS as for the tests)
@@ -139,7 +139,7 @@ try {
 
   // The wallet: one busy day (yesterday, UTC) of one service's holds from a thousand residents' accounts, spread
   // evenly over the day; eight in ten captured (with the capture in the ledger), one voided, one expired. The
-  // service page shows that day's settlement report beside the holds, as an operator settling yesterday sees it.
+  // settlement report of that day is what an operator settling yesterday asks for.
   await walletPool.query(
     `INSERT INTO accounts (id, kind, owner, currency) VALUES (gen_random_uuid(), 'merchant', $1, 'EUR')
      ON CONFLICT (kind, owner, currency) DO NOTHING`,
@@ -423,8 +423,8 @@ try {
     }
     worstP95 = Math.max(worstP95, percentile(rendered, 95));
   }
-  // Where the holds page's time beyond its floor goes: the day's settlement report it reads beside the list, timed
-  // alone (the wallet store's own query).
+  // The day's settlement report (its own page, no longer read beside the holds), timed alone: the wallet store's
+  // own query.
   const statements = statementReads(walletPool);
   const report = async (): Promise<void> => {
     await statements.settlementTotals(holdService, yesterday, 'EUR');
@@ -440,7 +440,7 @@ try {
       unit: 'ms',
       floor: null,
       floor_missing:
-        "a part of the holds page (the day's settlement report it sums), timed alone to show where it goes",
+        "the settlement report page's sum over the day, timed alone (not a list: its cost grows with the day)",
       samples,
       capturesThatDay: Math.round(holdCount * 0.8),
     });
