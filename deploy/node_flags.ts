@@ -1,0 +1,17 @@
+// The V8 flags every citypass service process starts with. They appear in each Deployment's container command
+// (deploy/k8s/base/<service>/deployment.yaml), each service's `npm start`, and test/support/service_process.ts (the
+// system tests and benches), so what the benches measure is what runs; deploy/k8s/node_flags.test.ts checks that
+// the three agree.
+
+/**
+ * The young generation's semi-space, in MB. V8 otherwise sizes it from the heap limit, which it derives from the
+ * machine's (or the container's) memory: on a 24 GB machine the wallet's new space grew to 134 MB (two 64 MB
+ * semi-spaces, every page of them touched and so resident) under bench/wallet_charges.ts, while the live objects a
+ * scavenge keeps were a few MB. 16 MB (V8's fixed maximum before it scaled with the heap) held the wallet's peak
+ * RSS there at ~190 MB instead of ~310 MB with throughput unchanged within the machine's noise; 8 MB saved no
+ * more, and 2-4 MB promoted short-lived objects to the old generation and raised RSS (docs/capacity.md, "Memory").
+ */
+export const maxSemiSpaceMb = 16;
+
+/** The flags, in order, between `node` and `--import` in every service's start command. */
+export const serviceNodeFlags: readonly string[] = [`--max-semi-space-size=${String(maxSemiSpaceMb)}`];
