@@ -101,8 +101,11 @@ export interface RiskDecisionStore {
   /** Declines and step-ups (no hold), many in one statement. */
   addRefused(records: readonly RiskDecisionRecord[]): Promise<void>;
   find(key: RiskDecisionKey): Promise<RiskDecisionRecord | undefined>;
-  /** The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones): the engine's replay. */
-  eventsSince(since: Date, limit: number): Promise<RiskEvent[]>;
+  /**
+   * The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones), handed to `replay` a
+   * page at a time (the engine's replay at start; memory holds one page, not the window); resolves to the count.
+   */
+  replayEventsSince(since: Date, limit: number, replay: (events: readonly RiskEvent[]) => void): Promise<number>;
 }
 
 /** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */

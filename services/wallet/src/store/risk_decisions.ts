@@ -1,7 +1,7 @@
 // Risk decisions as rows of risk_decisions and as typed values, once. A row goes to the database as one JSON object
 // keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decision.sql), and the
 // scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start.
-import type { Queryable } from '@citypass/platform/pg';
+import type { Pool } from '@citypass/platform/pg';
 import { channels, outcomes, type Channel, type Decision, type RiskEvent, type Stage } from '@citypass/risk';
 
 const stages: readonly Stage[] = ['block', 'allow', 'step_up', 'score'];
@@ -57,7 +57,15 @@ export function riskDecisionJson(record: RiskDecisionRecord): string {
   return JSON.stringify(row);
 }
 
-export function riskDecisionStore(db: Queryable): RiskDecisionStore {
+/**
+ * Rows of the replay held in memory at once: read through a cursor, each page is replayed and dropped before the
+ * next is fetched. Read as one result, the whole window (up to `maxReplayed`, 500,000 rows) was held twice over, as
+ * pg's parsed rows and as events: ~1 KB a row each, so a full window would have taken more memory than the wallet's
+ * pod limit (512 MiB) at start. 2,000 rows keep a page to a few MB at about one round trip per 2,000 rows.
+ */
+export const replayPageRows = 2_000;
+
+export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDecisionStore {
   return {
     async addRefused(records) {
       if (records.length === 0) return;
@@ -73,15 +81,35 @@ export function riskDecisionStore(db: Queryable): RiskDecisionStore {
       const row = result.rows[0];
       return row === undefined ? undefined : recordFromRow(row);
     },
-    async eventsSince(since, limit) {
-      const result = await db.query<{ event: EventJson }>(
-        `SELECT event FROM (
-           SELECT event, decided_at, decision_id FROM risk_decisions WHERE decided_at >= $1
-           ORDER BY decided_at DESC, decision_id DESC LIMIT $2
-         ) newest ORDER BY decided_at, decision_id`,
-        [since, limit],
-      );
-      return result.rows.map((row) => eventFromJson(row.event));
+    async replayEventsSince(since, limit, replay) {
+      // One read-only transaction: the pages are one snapshot, the rows the single query would have returned.
+      const client = await db.connect();
+      let failure: Error | undefined;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        await client.query(
+          `DECLARE risk_replay NO SCROLL CURSOR FOR SELECT event FROM (
+             SELECT event, decided_at, decision_id FROM risk_decisions WHERE decided_at >= $1
+             ORDER BY decided_at DESC, decision_id DESC LIMIT $2
+           ) newest ORDER BY decided_at, decision_id`,
+          [since, limit],
+        );
+        let replayed = 0;
+        for (;;) {
+          const page = await client.query<{ event: EventJson }>(`FETCH ${String(replayPageRows)} FROM risk_replay`);
+          if (page.rows.length === 0) break;
+          replay(page.rows.map((row) => eventFromJson(row.event)));
+          replayed += page.rows.length;
+        }
+        await client.query('COMMIT');
+        return replayed;
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        // A connection that failed mid-transaction is destroyed rather than handed to the next caller.
+        client.release(failure);
+      }
     },
   };
 }
