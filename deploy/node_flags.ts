@@ -1,7 +1,7 @@
 // The V8 flags every citypass service process starts with. They appear in each Deployment's container command
-// (deploy/k8s/base/<service>/deployment.yaml), each service's `npm start`, and test/support/service_process.ts (the
-// system tests and benches), so what the benches measure is what runs; deploy/k8s/node_flags.test.ts checks that
-// the three agree.
+// (deploy/k8s/base/<service>/deployment.yaml), each service's `npm start`, the root `npm start` (scripts/start.ts)
+// and test/support/service_process.ts (the system tests and benches), so what the benches measure is what runs;
+// deploy/k8s/node_flags.test.ts checks the Deployments and `npm start`s against this list.
 
 /**
  * The young generation's semi-space, in MB. V8 otherwise sizes it from the heap limit, which it derives from the
