@@ -4,11 +4,20 @@
 //   feed: encode + publish of one tap's TapDecided (about 60 bytes), per tap
 //   floor: publish of an empty message, per message
 // Each round interleaves the two in 100 ms slices; each figure is the median over rounds.
+// The same for the event of each recorded tap the wallet's risk engine follows (services/transit/src/bus/
+// tap_events.ts): encoding TapRecorded in its envelope and publishing it to JetStream with its Nats-Msg-Id, the
+// acknowledgements waited for in batches of 64 taps, as a busy gate path would have them in flight:
+//   tap_event: one tap's event published and acknowledged, per tap
+//   floor: an empty JetStream publish with a message id, acknowledged the same way, per message
 // Run: ./node_modules/.bin/node bench/live_feed.ts
 import { liveSubjects } from '@citypass/contracts';
-import { connectBus } from '@citypass/platform/bus';
+import { randomUUID } from 'node:crypto';
+import { connectBus, ensureStream } from '@citypass/platform/bus';
+import { createLogger } from '@citypass/platform/log';
 import { testNats } from '@citypass/platform/testing';
 import { TapDecided } from '@citypass/proto/transit/v1/transit';
+import { jetStreamTapEvents } from '../services/transit/src/bus/tap_events.ts';
+import type { TapRecord } from '../services/transit/src/app/transit_store.ts';
 import { emit, isFloor, median, timedLoop } from './lib.ts';
 
 const bench = 'live_feed';
@@ -63,6 +72,86 @@ for (let round = 0; round < rounds; round++) {
       publisher.nc.publish('bench.floor', empty);
     }),
   );
+}
+await ensureStream(publisher.jsm, {
+  name: 'BENCH_TRANSIT_EVENTS',
+  subjects: ['transit.v1.events.>', 'bench.js.>'],
+  maxAgeMs: 600_000,
+});
+const tapEvents = jetStreamTapEvents(publisher.js, createLogger('bench-transit', 'warn'));
+const residentId = randomUUID();
+const credentialId = randomUUID();
+const recorded = (index: number): TapRecord => ({
+  id: randomUUID(),
+  gateId: `central-g${index % 8}`,
+  gateClient: 'gates',
+  stationId: 'central',
+  direction: index % 2 === 0 ? 'in' : 'out',
+  tappedAtMs: Date.now(),
+  residentId,
+  credentialId,
+  concession: 'adult',
+  presentationNonce: '',
+  presentation: '',
+  source: 'online',
+  traceContext: {},
+});
+const eventBatch = 64;
+
+/** Wall time and this process's CPU time (user + system) per event, in microseconds. */
+async function perEventUs(
+  step: (index: number) => void,
+  settle: () => Promise<unknown>,
+): Promise<{ wall: number; cpu: number }> {
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  let ops = 0;
+  while (performance.now() - started < sliceMs) {
+    for (let index = 0; index < eventBatch; index++) step(ops++);
+    await settle();
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wall: ((performance.now() - started) * 1000) / ops, cpu: (cpu.user + cpu.system) / ops };
+}
+
+const events: { wall: number; cpu: number }[] = [];
+const eventFloor: { wall: number; cpu: number }[] = [];
+for (let round = 0; round < rounds; round++) {
+  events.push(
+    await perEventUs(
+      (index) => {
+        tapEvents.recorded([recorded(index)]);
+      },
+      () => tapEvents.idle(),
+    ),
+  );
+  let pending: Promise<unknown>[] = [];
+  eventFloor.push(
+    await perEventUs(
+      () => {
+        pending.push(publisher.js.publish('bench.js.floor', empty, { msgID: randomUUID() }));
+      },
+      async () => {
+        await Promise.all(pending);
+        pending = [];
+      },
+    ),
+  );
+}
+const medianOf = (samples: { wall: number; cpu: number }[], key: 'wall' | 'cpu'): number =>
+  Number(median(samples.map((sample) => sample[key])).toFixed(2));
+for (const key of ['wall', 'cpu'] as const) {
+  const floor = medianOf(eventFloor, key);
+  const what = key === 'wall' ? 'publish' : 'publisher_cpu';
+  emit({
+    bench,
+    metric: `tap_event_${what}`,
+    value: medianOf(events, key),
+    unit: 'us/tap',
+    floor,
+    in_flight: eventBatch,
+  });
+  emit({ bench, metric: `floor_jetstream_${what}`, value: floor, unit: 'us/message', ...isFloor });
 }
 const bytes = TapDecided.encode(tap(0)).finish().length;
 const floorUs = Number(median(floor).toFixed(2));

@@ -196,6 +196,8 @@ async function startServices(): Promise<{ secrets: Secrets; walletPort: number; 
     IDENTITY_JWKS_URL: `${issuer}/jwks`,
     LOG_LEVEL: 'info',
     ...walletNames,
+    // A placed station: the wallet follows transit's taps (the first replica starts before transit's stream exists).
+    WALLET_RISK_PLACES: 'station:central=0/0',
   };
   const onboard = async (name: string, extraScopes: string[]): Promise<string> =>
     (
@@ -761,5 +763,10 @@ test('nats permissions - no service was refused anything while it worked', () =>
   assert.ok(
     services.every((service) => /"(identity|wallet|transit) started"/.test(service.output())),
     'every replica started',
+  );
+  const wallets = services.filter((service) => /"wallet started"/.test(service.output()));
+  assert.ok(
+    wallets.every((wallet) => wallet.output().includes('taps replayed into the risk engine')),
+    "every wallet replica follows transit's taps",
   );
 });

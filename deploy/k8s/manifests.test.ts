@@ -973,6 +973,12 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       IDENTITY_ISSUER: 'https://id.city.example',
       IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
       WALLET_CURRENCIES: 'EUR',
+      WALLET_MAX_QUEUED_WRITES: '2048',
+      WALLET_RISK_PLACES: '',
+      WALLET_RISK_TAP_REPLAY_S: '7200',
+      TRANSIT_STREAM: 'TRANSIT_EVENTS',
+      WALLET_RISK_RULES_POLL_MS: '2000',
+      WALLET_RISK_PROMOTE_MIN_DECISIONS: '1000',
       LOG_LEVEL: 'info',
     },
     secretKeys: ['NATS_URL', 'WALLET_DATABASE_URL'],
@@ -1722,20 +1728,21 @@ test('k8s - the console ingress example publishes only the console http port, ov
   assert.ok(ingress, 'Ingress/console in components/console-ingress');
   assert.ok(ingress.where.startsWith('components/console-ingress/'), ingress.where);
   const spec = (ingress.obj as IIngress).spec;
+  assert.ok(spec);
   const publicUrl = new URL(
     (src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'console-config')?.obj as IConfigMap | undefined)
       ?.data?.CONSOLE_PUBLIC_URL ?? '',
   );
   assert.equal(publicUrl.protocol, 'https:');
   assert.deepEqual(
-    spec?.rules?.map((rule) => rule.host),
+    spec.rules?.map((rule) => rule.host),
     [publicUrl.hostname],
   );
   assert.deepEqual(
-    spec?.tls?.map((t) => t.hosts),
+    spec.tls?.map((t) => t.hosts),
     [[publicUrl.hostname]],
   );
-  const backends = (spec?.rules ?? []).flatMap((rule) => rule.http?.paths.map((p) => p.backend.service) ?? []);
+  const backends = (spec.rules ?? []).flatMap((rule) => (rule.http?.paths ?? []).map((p) => p.backend.service));
   assert.deepEqual(backends, [{ name: 'console', port: { name: 'http' } }]);
   // The backend port is the console Service's http port (7500), never its metrics port.
   const service = src.resources.find((r) => r.kind === 'Service' && r.name === 'console')?.obj as IService | undefined;

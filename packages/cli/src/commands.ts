@@ -4,7 +4,8 @@
 // failed for want of an answer can be repeated with it and not create twice.
 import { randomBytes } from 'node:crypto';
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { badLimit, collectPages, concessions, text } from './command_values.ts';
+import { listAudit } from './audit_command.ts';
+import { concessions, text } from './command_values.ts';
 import type { ExitCode } from './exit_codes.ts';
 import type { Gateway, IdentityClient, TransitClient, WalletClient } from './gateway.ts';
 import type { Output } from './output.ts';
@@ -151,47 +152,6 @@ const revoke: Command = {
       [
         `credential ${credential?.credentialId ?? ''} of resident ${credential?.residentId ?? ''}: ${credential?.status ?? ''}`,
       ],
-    );
-  },
-};
-
-const maxAuditPageSize = 500;
-
-const listAudit: Command = {
-  words: ['audit', 'list'],
-  usage: 'citypass audit list [--subject <id>] [--action <action>] [--limit <n, default 50>]',
-  summary: "identity's audit log, newest first: who did what to whom (operators' actions, enrollments, revocations)",
-  options: { subject: { type: 'string' }, action: { type: 'string' }, limit: { type: 'string', default: '50' } },
-  positionals: 0,
-  gateway: true,
-  async run(context) {
-    // Pages of at most 500 until the limit or the end of the log.
-    const found = await collectPages(context, maxAuditPageSize, async (pageSize, pageToken) => {
-      const page = await context.identity().listAuditEvents({
-        subjectId: text(context, 'subject'),
-        action: text(context, 'action'),
-        pageSize,
-        pageToken,
-      });
-      return { items: page.events, nextPageToken: page.nextPageToken };
-    });
-    if (found === undefined) return badLimit(context);
-    const events = found.items;
-    const rows = events.map((event) => ({
-      id: event.id,
-      occurredAt: event.occurredAt?.toISOString() ?? '',
-      actor: event.actor,
-      action: event.action,
-      subjectId: event.subjectId,
-      details: JSON.parse(event.detailsJson || '{}') as unknown,
-    }));
-    return context.out.result(
-      { events: rows, more: found.more },
-      rows.length === 0
-        ? ['no audit events']
-        : rows.map(
-            (row) => `${row.occurredAt}  ${row.actor}  ${row.action}  ${row.subjectId}  ${JSON.stringify(row.details)}`,
-          ),
     );
   },
 };

@@ -6,6 +6,7 @@ import { listCommands } from './list_commands.ts';
 import { residentCommands } from './resident_commands.ts';
 import { operatorAccountCommands } from './operator_commands.ts';
 import { serviceCommands } from './service_commands.ts';
+import { keyCommands } from './key_commands.ts';
 import { login } from './login_command.ts';
 import { demoCommands } from './demo_commands.ts';
 import { exitCodes, type ExitCode } from './exit_codes.ts';
@@ -22,6 +23,7 @@ import {
 import { createOutput, type Streams } from './output.ts';
 import { transitCommands } from './transit_commands.ts';
 import { walletCommands } from './wallet_commands.ts';
+import { riskRulesCommands } from './risk_rules_commands.ts';
 
 const commands: readonly Command[] = [
   ...operatorCommands,
@@ -29,9 +31,11 @@ const commands: readonly Command[] = [
   ...listCommands,
   ...operatorAccountCommands,
   ...serviceCommands,
+  ...keyCommands,
   login,
   ...transitCommands,
   ...walletCommands,
+  ...riskRulesCommands,
   ...demoCommands,
 ];
 const globalOptions = { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } as const;

@@ -1,4 +1,4 @@
-// The wallet's operator commands (`wallet:admin`, which reads and moves no money): reconcile the books, and explain
+// The wallet's operator commands (`wallet:admin`: reads, and refunds for finance or admin operators): reconcile the books, and explain
 // a risk decision.
 import { walletReasons } from '@citypass/contracts';
 import { isDomainError } from '@citypass/platform/errors';

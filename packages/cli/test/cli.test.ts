@@ -389,6 +389,11 @@ test('operators create - prints a one-time initial password, or takes one from s
     action: '',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 0);
   const taken = await citypass(['operators', 'create', username, '--role', 'admin', '--json']);
@@ -449,6 +454,11 @@ test('operators set-scope - changes the scope, empty flags unscope; no --reason 
     action: 'operator.scope_set',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 2);
   const unknown = await citypass(['operators', 'set-scope', `${username}-x`, '--reason', 'r', '--json']);

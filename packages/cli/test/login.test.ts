@@ -84,6 +84,11 @@ test('login - the device flow signs the operator in; commands then act as them, 
     action: 'service.suspended',
     pageSize: 5,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.deepEqual(
     audit.events.map((event) => event.actor),

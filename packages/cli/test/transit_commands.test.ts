@@ -228,3 +228,57 @@ test('deny-list - residents with their debts, a page at a time', async () => {
   assert.equal(refused.code, 1);
   assert.equal(refused.json.error?.reason, 'PAGE_TOKEN_INVALID');
 });
+
+test('audit list - transit and identity merged by time, filtered by who, action prefix, target and days', async () => {
+  const fleet = `audit-${randomBytes(3).toString('hex')}`;
+  const onboarded = await citypass([
+    'onboard',
+    fleet,
+    '--display-name',
+    'Audit fleet',
+    '--contact-email',
+    'ops@fleet.example',
+    '--scope',
+    `gate:${fleet}`,
+  ]);
+  assert.equal(onboarded.code, 0, JSON.stringify(onboarded.json));
+  const assigned = await citypass(['gates', 'assign', '--client', fleet, '--gate', 'market-g2']);
+  assert.equal(assigned.code, 0, JSON.stringify(assigned.json));
+  const today = new Date().toISOString().slice(0, 10);
+
+  type Row = { service: string; actor: string; action: string; target: string; before?: unknown; after?: unknown };
+  const both = await citypass(['audit', 'list', '--service', 'all', '--target', fleet, '--from', today, '--to', today]);
+  assert.equal(both.code, 0, JSON.stringify(both.json));
+  const rows = both.json.events as Row[];
+  assert.deepEqual(
+    rows.map((row) => `${row.service} ${row.action} ${row.target}`),
+    [`transit gates.assigned ${fleet}`, `identity service.onboarded ${fleet}`],
+    'newest first across both logs',
+  );
+  const newest = rows[0] ?? assert.fail('no audit rows');
+  assert.deepEqual(newest.before, { clients: { 'market-g2': 'gates' } });
+  assert.deepEqual(newest.after, { clients: { 'market-g2': fleet } });
+
+  const transitOnly = await citypass([
+    'audit',
+    'list',
+    '--service',
+    'transit',
+    '--action-prefix',
+    'gates.',
+    '--limit',
+    '500',
+  ]);
+  assert.ok(
+    (transitOnly.json.events as Row[]).every((row) => row.service === 'transit' && row.action === 'gates.assigned'),
+  );
+  assert.ok((transitOnly.json.events as Row[]).some((row) => row.target === fleet));
+  const who = await citypass(['audit', 'list', '--service', 'all', '--who', 'operator:nobody']);
+  assert.deepEqual(who.json.events, []);
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const older = await citypass(['audit', 'list', '--service', 'all', '--target', fleet, '--to', yesterday]);
+  assert.deepEqual(older.json.events, []);
+  assert.equal((await citypass(['audit', 'list', '--service', 'wallet'])).code, 2);
+  assert.equal((await citypass(['audit', 'list', '--from', '2030-02-30'])).code, 2);
+  assert.equal((await citypass(['audit', 'list', '--service', 'transit', '--subject', 'x'])).code, 2);
+});

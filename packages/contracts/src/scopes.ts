@@ -23,7 +23,7 @@ export type ServiceScopeVerb = (typeof serviceScopeVerbs)[number];
 /** The operator's scopes, one per resource it administers. */
 export const operatorScopes = {
   identity: 'identity:admin',
-  /** Reads only: the ledger's reconciliation. An operator moves no money. */
+  /** The wallet's books and accounts; money moves only back: finance and admin operators refund captured holds. */
   wallet: 'wallet:admin',
   transit: 'transit:admin',
   healthBilling: 'health-billing:admin',

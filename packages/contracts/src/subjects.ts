@@ -37,6 +37,8 @@ export const transitEventSubjects = {
   all: 'transit.v1.events.>',
   journeySettled: 'transit.v1.events.journey.settled',
   denyListChanged: 'transit.v1.events.deny_list.changed',
+  /** A tap a gate opened for, once recorded (TapRecorded): published after the gate's answer, not by the outbox. */
+  tapRecorded: 'transit.v1.events.tap.recorded',
 } as const;
 
 /** Health billing's events carry ids and money only, never codes, descriptions or diagnoses. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { DomainError } from './errors.ts';
 import { GroupCommit, type ItemOutcome } from './group_commit.ts';
 
 /** A commit that the test lets finish: batches are recorded as they start. */
@@ -70,4 +71,44 @@ test('group commit - a commit that fails as a whole fails every item of its batc
 
 test('group commit - maxBatch below 1 is a programming error', () => {
   assert.throws(() => new GroupCommit({ maxBatch: 0, commit: () => Promise.resolve([]) }), /maxBatch/);
+});
+
+test('group commit - an item past its deadline when its batch forms is dropped unwritten; one already in a batch is committed whatever the clock says', async () => {
+  const { batches, commit, releaseNext } = gate();
+  let nowMs = 1_000;
+  const expired: number[] = [];
+  const group = new GroupCommit<number, number>({
+    maxBatch: 2,
+    commit,
+    now: () => nowMs,
+    onExpired: (dropped) => expired.push(dropped),
+  });
+  const inFlight = group.submit(1, 1_500);
+  await new Promise((resolve) => setImmediate(resolve));
+  const outcomes = [
+    group.submit(2, 1_500),
+    group.submit(3, 5_000),
+    group.submit(4, 1_500),
+    group.submit(5, 5_000),
+    group.submit(6, 5_000),
+  ].map((call) =>
+    call.then(
+      (value) => `ok ${value}`,
+      (error: unknown) => (error instanceof DomainError ? `${error.kind} ${error.reason}` : String(error)),
+    ),
+  );
+  nowMs = 2_000; // past item 1's deadline too, but item 1 is already being committed
+  await releaseNext();
+  assert.equal(await inFlight, 10);
+  await releaseNext();
+  await releaseNext();
+  assert.deepEqual(await Promise.all(outcomes), [
+    'deadline_exceeded DEADLINE_EXCEEDED',
+    'ok 30',
+    'deadline_exceeded DEADLINE_EXCEEDED',
+    'ok 50',
+    'ok 60',
+  ]);
+  assert.deepEqual(batches, [[1], [3, 5], [6]], 'a batch is filled with live items past the expired ones');
+  assert.deepEqual(expired, [2]);
 });

@@ -7,8 +7,15 @@
 // `commit` runs one batch and answers each item on its own: a refused item is refused alone, the others commit.
 // If `commit` itself fails (the connection dropped, the statement failed as a whole) every item of that batch
 // fails with that error: none of them committed.
+//
+// An item carries its caller's deadline. One whose deadline has passed by the time its batch is formed is dropped
+// (deadline_exceeded DEADLINE_EXCEEDED) and never reaches `commit`: its caller has gone, and committing it would be
+// work for nobody that also takes its idempotency key. Once an item is in a batch handed to `commit` it is never
+// dropped: it commits or is refused by the database, whatever the clock says.
 import assert from 'node:assert/strict';
 import { context, trace, type Context, type Link } from '@opentelemetry/api';
+import { DomainError } from './errors.ts';
+import { commonReasons } from './reasons.ts';
 import { inSpan } from './spans.ts';
 
 export type ItemOutcome<Result> =
@@ -22,6 +29,10 @@ export interface GroupCommitOptions<Item, Result> {
   readonly commit: (items: readonly Item[]) => Promise<readonly ItemOutcome<Result>[]>;
   /** Called with each batch's size as it leaves (a histogram's feed). */
   readonly onBatch?: (size: number) => void;
+  /** Called with the number of items dropped, past their deadline, as a batch was formed (when there were any). */
+  readonly onExpired?: (dropped: number) => void;
+  /** The clock deadlines are compared with; default Date.now. */
+  readonly now?: () => number;
   /**
    * The batch's span: a child of its first item's span, linked to every other item's, so each item's trace leads
    * to the one commit that carried it.
@@ -33,6 +44,8 @@ const tracer = trace.getTracer('citypass-group-commit');
 
 interface Waiting<Item, Result> {
   readonly item: Item;
+  /** The caller's deadline (epoch ms): past it, the item is dropped before its batch is committed. */
+  readonly deadlineMs: number;
   /** The submitter's context (its span), for the batch span's parent or links. */
   readonly context: Context;
   readonly resolve: (value: Result) => void;
@@ -55,9 +68,10 @@ export class GroupCommit<Item, Result> {
     return this.#queue.length;
   }
 
-  submit(item: Item): Promise<Result> {
+  /** `deadlineMs`: the caller's (epoch ms); by default none. */
+  submit(item: Item, deadlineMs = Number.POSITIVE_INFINITY): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      this.#queue.push({ item, context: context.active(), resolve, reject });
+      this.#queue.push({ item, deadlineMs, context: context.active(), resolve, reject });
       if (this.#busy) return;
       this.#busy = true;
       setImmediate(() => {
@@ -68,12 +82,39 @@ export class GroupCommit<Item, Result> {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.slice(0, this.#options.maxBatch);
-      this.#queue = this.#queue.slice(batch.length);
+      const batch = this.#nextBatch();
+      if (batch.length === 0) continue;
       this.#options.onBatch?.(batch.length);
       await this.#commit(batch);
     }
     this.#busy = false;
+  }
+
+  /** Up to maxBatch items from the head of the queue whose deadline has not passed; the expired ones are refused. */
+  #nextBatch(): Waiting<Item, Result>[] {
+    const nowMs = (this.#options.now ?? Date.now)();
+    const batch: Waiting<Item, Result>[] = [];
+    let taken = 0;
+    let dropped = 0;
+    for (const waiting of this.#queue) {
+      if (batch.length === this.#options.maxBatch) break;
+      taken++;
+      if (waiting.deadlineMs > nowMs) {
+        batch.push(waiting);
+        continue;
+      }
+      dropped++;
+      waiting.reject(
+        new DomainError(
+          'deadline_exceeded',
+          commonReasons.DEADLINE_EXCEEDED,
+          "the caller's deadline passed while this write waited for a batch; nothing was written",
+        ),
+      );
+    }
+    this.#queue = this.#queue.slice(taken);
+    if (dropped > 0) this.#options.onExpired?.(dropped);
+    return batch;
   }
 
   async #commit(batch: readonly Waiting<Item, Result>[]): Promise<void> {

@@ -92,3 +92,31 @@ test('key queue - a call whose deadline passed while it waited does not run', as
   await assert.rejects(late, (error: unknown) => error instanceof DomainError && error.kind === 'deadline_exceeded');
   assert.equal(ran, false);
 });
+
+test('key queue - past maxQueued calls across all keys a new call on any key is refused at once with the overload error; a finished call frees its place', async () => {
+  const overloaded = (): DomainError => new DomainError('resource_exhausted', 'WALLET_OVERLOADED', 'overloaded');
+  const queue = new KeyQueue({ maxWaiting: 10, refusal: busy, maxQueued: 3, overload: overloaded });
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let ran = 0;
+  const held = (key: string) =>
+    queue.run(key, async () => {
+      ran++;
+      await gate;
+      return key;
+    });
+  const calls = [held('a'), held('b'), held('a')];
+  assert.equal(queue.queued, 3);
+  await assert.rejects(
+    queue.run('c', () => Promise.resolve('c')),
+    (error: unknown) => error instanceof DomainError && error.reason === 'WALLET_OVERLOADED',
+  );
+  assert.equal(queue.queued, 3, 'a refused call takes no place');
+  release();
+  assert.deepEqual(await Promise.all(calls), ['a', 'b', 'a']);
+  assert.equal(ran, 3);
+  assert.equal(queue.queued, 0);
+  assert.equal(await queue.run('c', () => Promise.resolve('c')), 'c');
+});

@@ -1,5 +1,5 @@
 // Follows another service's events into memory: every replica reads the whole filtered stream from its first
-// message with its own ordered (ephemeral) consumer, so each rebuilds the same view at start and keeps it current.
+// message (or from a start time: a replay window) with its own ordered (ephemeral) consumer, so each rebuilds the same view at start and keeps it current.
 // A push consumer, delivering to the connection's own inbox (_INBOX.<user>.>): a NATS user is then granted only
 // CONSUMER.CREATE for that filter and flow control on the stream, never MSG.NEXT or DELETE on its consumers, which
 // would let it pull from or remove another service's durable consumer (deploy/k8s/components/dev-infra/nats-config.yaml).
@@ -19,6 +19,8 @@ export interface StreamFollowerOptions {
   /** Applies one event to the view; `sequence` is its stream sequence (the same on every replay). */
   readonly handler: (envelope: EventEnvelope, sequence: number) => void;
   readonly logger?: Logger;
+  /** Starts at the first event stored at or after this time instead of the stream's first (a replay window). */
+  readonly startTime?: Date;
 }
 
 export interface StreamFollower {
@@ -30,7 +32,9 @@ export interface StreamFollower {
 export async function followStream(options: StreamFollowerOptions): Promise<StreamFollower> {
   const consumer = await options.js.consumers.getPushConsumer(options.stream, {
     filter_subjects: options.filterSubject,
-    deliver_policy: DeliverPolicy.All,
+    ...(options.startTime === undefined
+      ? { deliver_policy: DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.startTime.toISOString() }),
   });
   // The ordered consumer is created at once; its pending count is what the stream held for the filter then.
   const pendingAtStart = (await consumer.info(true)).num_pending;

@@ -421,3 +421,34 @@ test('engine - a candidate declining more than the allowed share is refused, at 
   assert.equal(run().promoteShadow(0.1).candidateVersion, 'large');
   assert.throws(() => run().promoteShadow(1.5), /share from 0 to 1/);
 });
+
+test('engine - a rule set made live elsewhere is used at once; its shadow run stops, the shadow decision is exposed', () => {
+  const engine = new RiskEngine(defaultRuleSet);
+  const candidate: RuleSet = {
+    ...defaultRuleSet,
+    version: 'strict',
+    thresholds: { ...defaultRuleSet.thresholds, grocery: { review: 0, decline: 1 } },
+    rules: [
+      ...defaultRuleSet.rules,
+      { id: 'any', version: 1, kind: 'score', when: [], points: 5, explanation: 'any payment' },
+    ],
+  };
+  const shadowOutcome = (): string | undefined => engine.shadowDecision?.outcome;
+  assert.equal(engine.score(event()).outcome, 'approve');
+  assert.equal(shadowOutcome(), undefined);
+  engine.startShadow(candidate);
+  assert.equal(engine.score(event({ atMs: startMs + 1 })).outcome, 'approve');
+  assert.equal(shadowOutcome(), 'decline');
+  assert.throws(() => {
+    engine.useRuleSet({ ...candidate, version: '' });
+  }, RuleSetInvalid);
+  assert.equal(engine.ruleSet.version, defaultRuleSet.version, 'a bad rule set changes nothing');
+  engine.useRuleSet(candidate);
+  assert.equal(engine.ruleSet.version, 'strict');
+  assert.equal(engine.shadowReport(), undefined, 'the candidate made live no longer runs in shadow');
+  assert.equal(engine.score(event({ atMs: startMs + 2 })).outcome, 'decline');
+  assert.equal(shadowOutcome(), undefined);
+  engine.startShadow(defaultRuleSet);
+  engine.stopShadow();
+  assert.equal(engine.shadowReport(), undefined);
+});

@@ -43,3 +43,16 @@ export type RiskEvent = {
   readonly merchantCapabilityEnabled: boolean;
   readonly clinicLine: ClinicLine | null;
 };
+
+/**
+ * A gate tap the engine learns without scoring it (transit's recorded taps, followed by the wallet): where the
+ * resident's credential was, for judging travel to the next tap or payment.
+ */
+export type GateTap = {
+  readonly atMs: number;
+  readonly residentId: string;
+  /** The concession class the credential presented. */
+  readonly concession: string;
+  readonly place: Place;
+  readonly stationId: string;
+};

@@ -3,7 +3,13 @@ export { DecayingTotals, decayFactor, halfLivesMs, horizons, type Horizon } from
 export { maxReasons, outcomes, scoreDeclineReason } from './decision.ts';
 export type { Decision, DecisionReason, Outcome, Stage } from './decision.ts';
 export { defaultRuleSet } from './default_rule_set.ts';
-export { maxShadowDeclineShare, RiskEngine, ShadowRefused, type BlockListKind } from './engine.ts';
+export {
+  maxShadowDeclineShare,
+  RiskEngine,
+  ShadowRefused,
+  type BlockListKind,
+  type RecordedEvent,
+} from './engine.ts';
 export { riskReasons, type RiskReason } from './errors.ts';
 export {
   billLineFindings,
@@ -16,7 +22,7 @@ export {
   type BillLineFinding,
   type BillLineLimits,
 } from './clinic_checks.ts';
-export { channels, type Channel, type ClinicLine, type Place, type RiskEvent } from './event.ts';
+export { channels, type Channel, type ClinicLine, type GateTap, type Place, type RiskEvent } from './event.ts';
 export { feature, featureNames, featureRanges, isFeatureName, type FeatureName } from './features.ts';
 export { operators, ruleKinds, RuleSetInvalid, validateRuleSet } from './rule_set.ts';
 export type { Condition, Operator, Rule, RuleKind, RuleSet, Thresholds } from './rule_set.ts';

@@ -1,9 +1,9 @@
-// The engine's memory: per resident, device, merchant and resident x merchant, in Maps, written only by record()
-// (one writer per counter: the engine instance that owns the resident's partition). features() reads it for one
-// event without changing it; record() then adds the event. Replaying events in order through record() rebuilds
-// exactly the state a live engine had.
+// The engine's memory: per resident, device, merchant and resident x merchant, in Maps, written only by record() and
+// recordAttempt() (one writer per counter: the engine instance that owns the resident's partition). features() reads
+// it for one event without changing it; record() then adds a payment that happened, recordAttempt() one that was
+// refused. Replaying events in order through the same two rebuilds exactly the state a live engine had.
 import { DecayingTotals } from './decay.ts';
-import type { RiskEvent } from './event.ts';
+import type { GateTap, RiskEvent } from './event.ts';
 import { feature as f } from './features.ts';
 import { RecentEvents } from './recent_events.ts';
 import { RunningStats } from './running_stats.ts';
@@ -52,7 +52,8 @@ type MerchantState = {
   residentsToday: number;
   newResidentsToday: number;
 };
-type ResidentMerchantState = { readonly totals: DecayingTotals; lastDay: number };
+/** `paid`: a payment of this resident here happened; a pair made by refused attempts only is still new to them. */
+type ResidentMerchantState = { readonly totals: DecayingTotals; lastDay: number; paid: boolean };
 
 export type BlockLists = {
   readonly residents: ReadonlySet<string>;
@@ -95,7 +96,7 @@ export class RiskState {
   /** Adds `event` to every counter it touches. */
   record(event: RiskEvent): void {
     const amount = Number(event.amountMinor);
-    const resident = this.resident(event);
+    const resident = this.resident(event.residentId, event.concession);
     resident.totals.add(event.atMs, amount);
     if (resident.devices.size < maxDevicesPerResident) resident.devices.add(event.deviceId);
     resident.recent.add(event.atMs, amount, event.place?.xKm ?? Number.NaN, event.place?.yKm ?? Number.NaN);
@@ -104,11 +105,31 @@ export class RiskState {
     const device = this.device(event.deviceId);
     device.totals.add(event.atMs, amount);
     if (device.residents.size < maxResidentsPerDevice) device.residents.add(event.residentId);
-    this.recordMerchant(event, amount);
+    this.recordMerchant(event, amount, true);
     let stats = this.categories.get(event.category);
     if (stats === undefined) this.categories.set(event.category, (stats = new RunningStats()));
     stats.add(Math.log1p(amount));
     if (event.clinicLine !== null) this.clinics.record(event, event.clinicLine);
+  }
+
+  /**
+   * Adds a refused attempt where card testing is seen: the merchant's count of payments in the last hour and its
+   * residents (and new residents) today. Nothing of the resident, the device, the amounts or the category: a refused
+   * payment spent no money and raises no velocity of the resident's own.
+   */
+  recordAttempt(event: RiskEvent): void {
+    this.recordMerchant(event, 0, false);
+  }
+
+  /**
+   * Adds a tap that was not scored (a payment's counters do not count it): the resident's tap history and last
+   * place. A tap no newer than the resident's last one (a repeat, or an offline upload of older taps) is ignored.
+   */
+  recordTap(tap: GateTap): void {
+    const resident = this.resident(tap.residentId, tap.concession);
+    const last = resident.taps.lastTap();
+    if (last !== undefined && tap.atMs <= last[0]) return;
+    resident.taps.record(tap.atMs, tap.place, tap.stationId);
   }
 
   private residentFeatures(event: RiskEvent, out: Float64Array): void {
@@ -131,7 +152,7 @@ export class RiskState {
     out[f.device_switched] = resident.devices.size > (resident.devices.has(event.deviceId) ? 1 : 0) ? 1 : 0;
     const place = event.place;
     if (place === null) return;
-    const lastPlaced = resident.recent.lastPlaced();
+    const lastPlaced = newestOf(resident.recent.lastPlaced(), resident.taps.lastTap());
     if (lastPlaced !== undefined) {
       const [lastAtMs, xKm, yKm] = lastPlaced;
       out[f.place_speed_kmh] = speedKmh(Math.hypot(place.xKm - xKm, place.yKm - yKm), atMs - lastAtMs);
@@ -156,7 +177,7 @@ export class RiskState {
     const isNew = pair === undefined;
     const firstToday = isNew || pair.lastDay !== today;
     if (!isNew) out[f.resident_merchant_count_24h] = pair.totals.countAt(day, event.atMs);
-    out[f.merchant_new_for_resident] = isNew ? 1 : 0;
+    out[f.merchant_new_for_resident] = isNew || !pair.paid ? 1 : 0;
     const merchant = this.merchants.get(event.merchantId);
     const sameDay = merchant !== undefined && merchant.day === today;
     const residentsToday = (sameDay ? merchant.residentsToday : 0) + (firstToday ? 1 : 0);
@@ -169,15 +190,20 @@ export class RiskState {
     out[f.merchant_count_24h] = merchant.totals.countAt(day, event.atMs);
   }
 
-  private recordMerchant(event: RiskEvent, amount: number): void {
+  /** `paid`: the payment happened (else a refused attempt: counted at the merchant, nothing added to the pair). */
+  private recordMerchant(event: RiskEvent, amount: number, paid: boolean): void {
     const today = Math.floor(event.atMs / dayMs);
     const key = pairKey(event);
     let pair = this.residentMerchants.get(key);
     const isNew = pair === undefined;
-    if (pair === undefined) this.residentMerchants.set(key, (pair = { totals: new DecayingTotals(), lastDay: -1 }));
+    if (pair === undefined)
+      this.residentMerchants.set(key, (pair = { totals: new DecayingTotals(), lastDay: -1, paid: false }));
     const firstToday = pair.lastDay !== today;
     pair.lastDay = today;
-    pair.totals.add(event.atMs, amount);
+    if (paid) {
+      pair.paid = true;
+      pair.totals.add(event.atMs, amount);
+    }
     let merchant = this.merchants.get(event.merchantId);
     if (merchant === undefined) {
       merchant = {
@@ -195,17 +221,17 @@ export class RiskState {
     merchant.totals.add(event.atMs, amount);
   }
 
-  private resident(event: RiskEvent): ResidentState {
-    let resident = this.residents.get(event.residentId);
+  private resident(residentId: string, concession: string): ResidentState {
+    let resident = this.residents.get(residentId);
     if (resident === undefined) {
       resident = {
         totals: new DecayingTotals(),
         recent: new RecentEvents(),
-        concession: event.concession,
+        concession,
         taps: new TapHistory(),
         devices: new Set(),
       };
-      this.residents.set(event.residentId, resident);
+      this.residents.set(residentId, resident);
     }
     return resident;
   }
@@ -216,6 +242,18 @@ export class RiskState {
       this.devices.set(deviceId, (device = { totals: new DecayingTotals(), residents: new Set() }));
     return device;
   }
+}
+
+/**
+ * The newer of the last placed event and the last tap, as [atMs, xKm, yKm]. A scored tap is both (the event wins a
+ * tie); a tap the engine only learned (recordTap) is in the tap history alone.
+ */
+function newestOf(
+  placed: readonly [number, number, number] | undefined,
+  tap: readonly [number, number, number] | undefined,
+): readonly [number, number, number] | undefined {
+  if (tap === undefined) return placed;
+  return placed === undefined || tap[0] > placed[0] ? tap : placed;
 }
 
 function pairKey(event: RiskEvent): string {

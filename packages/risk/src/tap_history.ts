@@ -69,6 +69,13 @@ export class TapHistory {
     }
   }
 
+  /** The newest kept tap (the last recorded) as [atMs, xKm, yKm]; undefined before the first. */
+  lastTap(): readonly [number, number, number] | undefined {
+    const last = (this.next + tapHistoryCapacity - 1) % tapHistoryCapacity;
+    const atMs = this.atMs[last] ?? Number.NaN;
+    return Number.isNaN(atMs) ? undefined : [atMs, this.xKm[last] ?? 0, this.yKm[last] ?? 0];
+  }
+
   /** The highest speed needed to reach `place` at `atMs` from any kept tap of the last three hours. */
   private reachSpeedKmh(atMs: number, place: Place): number {
     let highest = 0;

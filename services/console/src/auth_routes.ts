@@ -110,7 +110,10 @@ export function addAuthRoutes(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
       if (data.signedIn?.subject !== signedIn.subject) {
         delete data.pendingRevocation;
         delete data.pendingFareRules;
+        delete data.pendingRiskPromotion;
         delete data.pendingServiceAction;
+        delete data.pendingRefund;
+        delete data.pendingKeyRotation;
       }
       data.signedIn = signedIn;
       delete data.refreshLock;

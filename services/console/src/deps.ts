@@ -60,7 +60,7 @@ export async function asOperatorOnTransit(
   return { metadata: bearer((await operatorToken(deps, session, resources.transit)).token) };
 }
 
-/** The same for the wallet: the operator's `wallet:admin`, which reads and moves no money. */
+/** The same for the wallet: the operator's `wallet:admin`, which reads, and refunds for finance and admin operators. */
 export async function asOperatorOnWallet(
   deps: ConsoleDeps,
   session: Session,

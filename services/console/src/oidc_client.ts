@@ -10,6 +10,11 @@ import { sessionExpired, type HeldToken, type PendingSignIn, type SignedIn } fro
 const requestedScope = ['openid', ...Object.values(operatorScopes)].join(' ');
 const requestedResources = [resources.identity, resources.transit, resources.wallet];
 
+export interface PublishedKey {
+  readonly kid: string;
+  readonly algorithm: string;
+}
+
 export interface OidcClientOptions {
   readonly issuer: string;
   readonly clientId: string;
@@ -142,6 +147,19 @@ export class OidcClient {
     const as = await this.#authorizationServer();
     const response = await oauth.revocationRequest(as, this.#client, this.#auth, refreshToken, this.#http);
     await oauth.processRevocationResponse(response);
+  }
+
+  /** The issuer's public keys as identity publishes them (its jwks_uri): each key's id and algorithm. */
+  async publishedKeys(): Promise<PublishedKey[]> {
+    const as = await this.#authorizationServer();
+    if (as.jwks_uri === undefined) return [];
+    const response = await fetch(as.jwks_uri, { signal: AbortSignal.timeout(5_000) });
+    if (!response.ok) throw new Error(`jwks answered ${response.status}`);
+    const body = (await response.json()) as { keys?: { kid?: unknown; alg?: unknown }[] };
+    return (body.keys ?? []).map((key) => ({
+      kid: typeof key.kid === 'string' ? key.kid : '',
+      algorithm: typeof key.alg === 'string' ? key.alg : 'not stated',
+    }));
   }
 
   #held(result: oauth.TokenEndpointResponse): HeldToken {

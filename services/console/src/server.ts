@@ -33,6 +33,7 @@ import { addResidentPages } from './pages/residents.ts';
 import { addTransitPages } from './pages/transit.ts';
 import { addServicesPage } from './pages/services.ts';
 import { addServiceClientPages } from './pages/service_clients.ts';
+import { addSigningKeyPages } from './pages/signing_keys.ts';
 import { csrfCheck, securityHeaders } from './security.ts';
 import { parseKeyRing } from '@citypass/platform/key_ring';
 import { SessionStore } from './session_store.ts';
@@ -77,6 +78,7 @@ export function createConsoleApp(deps: ConsoleDeps): Hono<ConsoleEnv> {
   addResidentPages(app, deps);
   addServicesPage(app, deps);
   addServiceClientPages(app, deps);
+  addSigningKeyPages(app, deps);
   addAuditPage(app, deps);
   addTransitPages(app, deps);
   addWalletPages(app, deps);

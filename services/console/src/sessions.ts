@@ -58,10 +58,23 @@ export interface PendingEnrollmentCode {
 
 /** Fare rules waiting for the operator to sign in again: the form as they sent it. */
 export type PendingFareRules = Readonly<Record<string, string>>;
+/** A risk rule set promotion waiting for the operator to sign in again: the candidate's version. */
+export interface PendingRiskPromotion {
+  readonly version: string;
+}
 /** A dangerous action on an onboarded service waiting for the operator to sign in again. */
 export interface PendingServiceAction {
   readonly clientId: string;
   readonly action: 'rotate-secret' | 'suspend' | 'resume';
+  readonly reason: string;
+  readonly idempotencyKey: string;
+}
+
+/** A refund waiting for the operator to sign in again: the form as they sent it (amount as typed). */
+export interface PendingRefund {
+  readonly holdId: string;
+  readonly service: string;
+  readonly amount: string;
   readonly reason: string;
   readonly idempotencyKey: string;
 }
@@ -83,7 +96,11 @@ export interface SessionData {
   pendingFareRules?: PendingFareRules;
   pendingLetter?: PendingLetter;
   pendingEnrollmentCode?: PendingEnrollmentCode;
+  pendingRiskPromotion?: PendingRiskPromotion;
   pendingServiceAction?: PendingServiceAction;
+  pendingRefund?: PendingRefund;
+  /** A rotation of identity's signing keys waiting for the operator to sign in again: its reason. */
+  pendingKeyRotation?: { readonly reason: string };
   refreshLock?: RefreshLock;
 }
 

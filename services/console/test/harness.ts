@@ -44,7 +44,8 @@ export interface ConsoleHarness {
 
 export async function startConsoleHarness(
   overrides: Record<string, string> = {},
-  options: { services?: boolean; logger?: Logger } = {},
+  /** `walletOverrides`: the wallet's environment, with `services`. */
+  options: { services?: boolean; logger?: Logger; walletOverrides?: Record<string, string> } = {},
 ): Promise<ConsoleHarness> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -53,7 +54,10 @@ export async function startConsoleHarness(
     IDENTITY_CONSOLE_CLIENT_SECRET: clientSecret,
     IDENTITY_CONSOLE_REDIRECT_URIS: `${url}/callback`,
   };
-  const services = options.services === true ? await startTransitHarness({}, identityOverrides) : undefined;
+  const services =
+    options.services === true
+      ? await startTransitHarness({}, identityOverrides, { wallet: options.walletOverrides ?? {} })
+      : undefined;
   const identity = services?.wallet.identity ?? (await startHarness(identityOverrides));
   const config = loadConsoleConfig({
     CONSOLE_HTTP_HOST: '127.0.0.1',

@@ -64,6 +64,11 @@ test('console - sign-in through identity lands on the return path, shows no toke
     action: '',
     pageSize: 5,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 0, 'a POST without the CSRF token creates nothing');
 });
@@ -124,6 +129,11 @@ test('console - onboarding confirmed twice with the key carried in the form crea
     action: 'service.onboarded',
     pageSize: 5,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 1);
   assert.equal(audit.events[0]?.actor, 'operator:erin');

@@ -116,6 +116,11 @@ test('browser - service client: rotate the secret and suspend and resume the ser
     action: '',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.deepEqual(
     audit.events.map((event) => [event.actor, event.action]),

@@ -118,9 +118,9 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
     logger,
     authenticate: ownAccessTokenAuthenticator(config.IDENTITY_ISSUER, () => keys, Date.now),
   });
-  addIdentityService(grpc, deps, async (actor) => {
+  addIdentityService(grpc, deps, async (actor, reason) => {
     const key = await rotateNow(pool, box, policy.activationDelayMs);
-    await appendAudit(pool, { actor, action: 'signing_key.rotated', subjectId: key.kid });
+    await appendAudit(pool, { actor, action: 'signing_key.rotated', subjectId: key.kid, details: { reason } });
     await refreshKeys();
     return { kid: key.kid, activatesAt: new Date(key.activatesAtMs) };
   });

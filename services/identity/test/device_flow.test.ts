@@ -83,6 +83,11 @@ test('device flow - an operator signs the CLI in with a user code and acts as th
     action: 'service.suspended',
     pageSize: 5,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.deepEqual(
     audit.events.map((event) => event.actor),

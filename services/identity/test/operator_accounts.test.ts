@@ -120,11 +120,28 @@ test('operators - created with a one-time password; the same key answers the sam
     action: 'operator.created',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events.length, 1);
   assert.equal(audit.events[0]?.detailsJson, JSON.stringify({ roles: 'support finance' }));
   assert.equal(
-    (await h.operator.listAuditEvents({ subjectId: 'bob', action: '', pageSize: 10, pageToken: '' })).events.length,
+    (
+      await h.operator.listAuditEvents({
+        subjectId: 'bob',
+        action: '',
+        pageSize: 10,
+        pageToken: '',
+        actionPrefix: '',
+        subjectPrefix: '',
+        occurredFrom: undefined,
+        occurredBefore: undefined,
+        actor: '',
+      })
+    ).events.length,
     0,
   );
 });
@@ -172,6 +189,11 @@ test('console sign-in - an admin signs in on the operator form: roles in the ID 
       action: 'resident.created',
       pageSize: 1,
       pageToken: '',
+      actionPrefix: '',
+      subjectPrefix: '',
+      occurredFrom: undefined,
+      occurredBefore: undefined,
+      actor: '',
     });
     assert.equal(audit.events[0]?.actor, 'operator:root');
   } finally {
@@ -207,6 +229,11 @@ test('console sign-in - wrong passwords and unknown operators are refused on the
     action: 'operator_sign_in.failed',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(failures.events.length, 1);
 });

@@ -389,6 +389,11 @@ test('operator api - the audit log is listed newest first and cannot be changed'
     action: 'resident.created',
     pageSize: 2,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(page.events.length, 2);
   assert.ok(page.nextPageToken);
@@ -397,12 +402,29 @@ test('operator api - the audit log is listed newest first and cannot be changed'
     action: 'resident.created',
     pageSize: 2,
     pageToken: page.nextPageToken,
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.ok(BigInt(next.events[0]?.id ?? '0') < BigInt(page.events[1]?.id ?? '0'));
   await assert.rejects(db.query('UPDATE audit_log SET actor = $1', ['mallory']), /append-only/);
   await assert.rejects(db.query('DELETE FROM audit_log'), /append-only/);
   const text = JSON.stringify(
-    (await h.operator.listAuditEvents({ subjectId: '', action: '', pageSize: 500, pageToken: '' })).events,
+    (
+      await h.operator.listAuditEvents({
+        subjectId: '',
+        action: '',
+        pageSize: 500,
+        pageToken: '',
+        actionPrefix: '',
+        subjectPrefix: '',
+        occurredFrom: undefined,
+        occurredBefore: undefined,
+        actor: '',
+      })
+    ).events,
   );
   assert.equal(text.includes('correct horse battery'), false, 'no password in the audit log');
 });
@@ -499,7 +521,7 @@ test('operator api - rotating the signing key publishes the next key before it s
     )
   ).rows[0]?.kid;
   const before = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
-  const rotated = await h.operator.rotateSigningKey({});
+  const rotated = await h.operator.rotateSigningKey({ reason: 'yearly rotation' });
   const after = ((await (await fetch(`${h.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys;
   assert.equal(after.length, before.length + 1);
   assert.ok(after.some((key) => key.kid === rotated.kid));
@@ -527,9 +549,18 @@ test('operator api - rotating the signing key publishes the next key before it s
 
 test('operator api - a rotation while the next key is pending is refused; rotations are audited with the operator', async () => {
   const pending = 'SELECT 1 FROM signing_keys WHERE activates_at > now()';
-  if ((await count(pending)) === 0) await h.operator.rotateSigningKey({});
+  if ((await count(pending)) === 0) await h.operator.rotateSigningKey({ reason: 'yearly rotation' });
   const keys = await count('SELECT 1 FROM signing_keys');
-  assert.deepEqual(await rejection(h.operator.rotateSigningKey({})), {
+  // A rotation says why; the reason is checked before anything else is.
+  for (const [reason, refusal] of [
+    ['', 'REASON_REQUIRED'],
+    ['x'.repeat(201), 'REASON_TOO_LONG'],
+  ] as const)
+    assert.deepEqual(await rejection(h.operator.rotateSigningKey({ reason })), {
+      kind: 'invalid_argument',
+      reason: refusal,
+    });
+  assert.deepEqual(await rejection(h.operator.rotateSigningKey({ reason: 'again' })), {
     kind: 'failed_precondition',
     reason: 'ROTATION_PENDING',
   });
@@ -540,10 +571,15 @@ test('operator api - a rotation while the next key is pending is refused; rotati
     action: 'signing_key.rotated',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.deepEqual(
-    audit.events.map((event) => event.actor),
-    ['operator:operator'],
+    audit.events.map((event) => [event.actor, JSON.parse(event.detailsJson) as unknown]),
+    [['operator:operator', { reason: 'yearly rotation' }]],
   );
 });
 

@@ -42,7 +42,15 @@ async function asOperator(
   return { identity, idToken: session.idToken };
 }
 
-const page = { pageSize: 10, pageToken: '' };
+const page = {
+  pageSize: 10,
+  pageToken: '',
+  actionPrefix: '',
+  subjectPrefix: '',
+  occurredFrom: undefined,
+  occurredBefore: undefined,
+  actor: '',
+};
 const noScope = { merchant: '', department: '' };
 
 test('operator scope - a merchant-scoped operator lists and changes only their own service; the rest is refused', async () => {

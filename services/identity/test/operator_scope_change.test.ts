@@ -37,7 +37,15 @@ async function asOperator(username: string, roles: OperatorRole[], merchant: str
   return signedIn;
 }
 
-const page = { pageSize: 10, pageToken: '' };
+const page = {
+  pageSize: 10,
+  pageToken: '',
+  actionPrefix: '',
+  subjectPrefix: '',
+  occurredFrom: undefined,
+  occurredBefore: undefined,
+  actor: '',
+};
 
 test('operator scope change - the next token carries the new scope; audited once with before and after; a repeat replays', async () => {
   const { session } = await asOperator('pat', [OperatorRole.OPERATOR_ROLE_ONBOARDER], 'parking');

@@ -72,6 +72,11 @@ test('resident revocation - the resident revokes their own credential', async ()
     action: 'credential.revoked',
     pageSize: 10,
     pageToken: '',
+    actionPrefix: '',
+    subjectPrefix: '',
+    occurredFrom: undefined,
+    occurredBefore: undefined,
+    actor: '',
   });
   assert.equal(audit.events[0]?.actor, `resident:${alice.residentId}`);
 });

@@ -21,6 +21,9 @@ export const transitMetrics = {
   denyListSize: meter.createObservableGauge('citypass.transit.deny_list_size', {
     description: 'Residents denied at the gates for an unpaid fare',
   }),
+  settlementBackoffs: meter.createCounter('citypass.transit.settlement_backoffs', {
+    description: 'Pauses of settlement because the wallet answered overloaded (WALLET_OVERLOADED, DEADLINE_EXCEEDED)',
+  }),
   settlementBacklog: meter.createObservableGauge('citypass.transit.settlement_backlog', {
     description: 'Riders with taps or steps settlement has not finished',
   }),

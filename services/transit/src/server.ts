@@ -38,6 +38,7 @@ import { startGateAssignmentsReload } from './workers/gate_assignments_reload.ts
 import { startSettler, type Settler } from './workers/settler.ts';
 import { startTopUpConsumer } from './bus/topup_consumer.ts';
 import { natsLiveFeed } from './bus/live_feed.ts';
+import { jetStreamTapEvents } from './bus/tap_events.ts';
 import { natsWalletLink } from './bus/wallet_link.ts';
 import type { TransitConfig } from './config.ts';
 import { addTransitService, transitServiceName } from './grpc/transit_service.ts';
@@ -54,6 +55,8 @@ export interface RunningTransit {
 export interface TransitClock {
   /** Transit's clock for taps, settlement and riders' views (tests run it ahead); default Date.now. */
   readonly now?: () => number;
+  /** How settlement waits out a backoff when the wallet is overloaded (tests record it); default a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What both roles share: the database, fares, the bus, the deny list, the live feed and the gRPC server. */
@@ -61,6 +64,7 @@ interface TransitCore {
   readonly config: TransitConfig;
   readonly logger: Logger;
   readonly now: () => number;
+  readonly sleep: ((ms: number) => Promise<void>) | undefined;
   readonly pool: ReturnType<typeof createPool>;
   readonly store: ReturnType<typeof postgresTransitStore>;
   readonly fares: FareBook;
@@ -117,7 +121,21 @@ export async function startTransit(
     result.observe(denyList.size);
   });
   const live = natsLiveFeed(bus.nc);
-  const core: TransitCore = { config, logger, now, pool, store, fares, bus, grpc, denyList, live, issuerKeys, follow };
+  const core: TransitCore = {
+    config,
+    logger,
+    now,
+    sleep: clock.sleep,
+    pool,
+    store,
+    fares,
+    bus,
+    grpc,
+    denyList,
+    live,
+    issuerKeys,
+    follow,
+  };
 
   const background = config.TRANSIT_ROLE === 'gate' ? undefined : await startBackground(core);
   const gates = gatePath === undefined ? undefined : await addGatePath(core, gatePath);
@@ -222,6 +240,7 @@ async function startBackground(core: TransitCore): Promise<Part & { readonly set
     intervalMs: config.TRANSIT_SETTLE_INTERVAL_MS,
     concurrency: config.TRANSIT_SETTLE_CONCURRENCY,
     logger,
+    ...(core.sleep === undefined ? {} : { sleep: core.sleep }),
     onBacklog: (ridersDue) => {
       core.live.settlementBacklog({ ridersDue, measuredAt: new Date(core.now()) });
     },
@@ -254,9 +273,10 @@ async function addGatePath(core: TransitCore, statusFollower: BucketFollower): P
   const suspensionFollower = await untilReady(logger, 'service suspensions', () =>
     followSuspensions({ js: core.bus.js, stream: config.IDENTITY_STREAM, logger }),
   );
-  const assignments = await GateAssignments.open(store.gateAssignments, suspensionFollower.suspensions);
+  const assignments = await GateAssignments.open(store, suspensionFollower.suspensions);
   const assignmentsReload = startGateAssignmentsReload(assignments, logger);
   const revocations = revocationsFrom(statusFollower, 'last_known');
+  const tapEvents = jetStreamTapEvents(core.bus.js, logger);
   const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys: core.issuerKeys, revocations };
   addTransitService(core.grpc, {
     store,
@@ -273,10 +293,14 @@ async function addGatePath(core: TransitCore, statusFollower: BucketFollower): P
     issuerJwks: cachedText(config.IDENTITY_JWKS_URL, 60_000),
     buckets: { credentialStatus: config.IDENTITY_STATUS_BUCKET, denyList: config.TRANSIT_DENY_BUCKET },
     live: core.live,
+    tapEvents,
     now: core.now,
   });
   return {
     async stop() {
+      // The taps of the last answers: published before the bus closes (gRPC has stopped taking taps).
+      await new Promise((resolve) => setImmediate(resolve));
+      await tapEvents.idle();
       await assignmentsReload.stop();
       await statusFollower.stop();
       await suspensionFollower.stop();

@@ -45,6 +45,12 @@ export interface TransitHarness {
 export async function startTransitHarness(
   overrides: Record<string, string> = {},
   identityOverrides: Record<string, string> = {},
+  options: {
+    /** The wallet's environment (e.g. a small WALLET_MAX_QUEUED_WRITES). */
+    readonly wallet?: Record<string, string>;
+    /** How settlement waits out a backoff (a test records the delays instead of waiting them). */
+    readonly sleep?: (ms: number) => Promise<void>;
+  } = {},
 ): Promise<TransitHarness> {
   const tomorrow = new Date();
   tomorrow.setUTCHours(24 + 8, 0, 0, 0);
@@ -52,7 +58,7 @@ export async function startTransitHarness(
   const now = (): number => Date.now() + state.clockOffsetMs;
   // The wallet scores every fare with the default rule set (WALLET_RISK on): a resident's first phone is new but
   // not switched, so a new resident's first fares settle.
-  const wallet = await startWalletHarness({}, {}, { now }, identityOverrides);
+  const wallet = await startWalletHarness(options.wallet ?? {}, {}, { now }, identityOverrides);
   const identity = wallet.identity;
   const onboarded = await identity.operator.onboardService({
     idempotencyKey: randomBytes(8).toString('hex'),
@@ -83,7 +89,10 @@ export async function startTransitHarness(
     LOG_LEVEL: 'error',
     ...overrides,
   });
-  const transit = await startTransit(config, createLogger('transit-test', 'error'), { now });
+  const transit = await startTransit(config, createLogger('transit-test', 'error'), {
+    now,
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
   const address = `127.0.0.1:${transit.grpcPort}`;
   const tokenFor = async (clientId: string, secret: string, scope: string): Promise<string> => {
     const response = await identity.clientCredentialsToken(clientId, secret, 'urn:citypass:transit', scope);

@@ -2,6 +2,7 @@
 import { isCurrencyCode } from '@citypass/platform/money';
 import { defaultBucketNames, defaultStreamNames } from '@citypass/contracts';
 import { ConfigError, env, loadConfig, type Config } from '@citypass/platform/config';
+import { riskPlacesProblems } from './domain/risk_places.ts';
 
 export const walletSchema = {
   WALLET_GRPC_HOST: env.string({ default: '0.0.0.0' }),
@@ -58,11 +59,45 @@ export const walletSchema = {
     description:
       'comma-separated resident:<uuid>, device:<key thumbprint> or merchant:<service> entries the risk engine declines',
   }),
+  // Taps (workers/tap_follower.ts): followed only when a station is placed.
+  WALLET_RISK_PLACES: env.string({
+    default: '',
+    description:
+      "comma-separated station:<id>=<xKm>/<yKm> and merchant:<service>=<xKm>/<yKm> (km from the city's south-west corner) for impossible travel; with a station placed, transit's taps are followed",
+  }),
+  WALLET_RISK_TAP_REPLAY_S: env.int({
+    default: 2 * 3600,
+    min: 60,
+    max: 30 * 24 * 3600,
+    description: "how far back transit's taps are replayed at start",
+  }),
+  TRANSIT_STREAM: env.string({
+    default: defaultStreamNames.transit,
+    description: "transit's stream, whose taps the risk engine follows",
+  }),
+  WALLET_RISK_RULES_POLL_MS: env.int({
+    default: 2_000,
+    min: 10,
+    max: 60_000,
+    description:
+      "how often each wallet instance reads the live risk rule set and candidate (so instances agree) and writes its candidate's shadow tally",
+  }),
+  WALLET_RISK_PROMOTE_MIN_DECISIONS: env.int({
+    default: 1_000,
+    min: 1,
+    description: 'payments a candidate risk rule set must have decided in shadow before it may be promoted',
+  }),
   WALLET_ACCOUNT_MAX_WAITING: env.int({
     default: 32,
     min: 0,
     max: 10_000,
     description: 'writes that may wait behind another on one resident account; past it ACCOUNT_BUSY (retry later)',
+  }),
+  WALLET_MAX_QUEUED_WRITES: env.int({
+    default: 2048,
+    min: 1,
+    max: 1_000_000,
+    description: 'writes queued in the wallet at once (all accounts, waiting or in a batch); past it WALLET_OVERLOADED',
   }),
   WALLET_LEDGER_BATCH_MAX: env.int({
     default: 32,
@@ -90,6 +125,7 @@ export function loadWalletConfig(source: Record<string, string | undefined> = pr
   const problems = [
     ...malformed.map((currency) => `WALLET_CURRENCIES: ${JSON.stringify(currency)} is not an ISO 4217 code`),
     ...blockListProblems(config.WALLET_RISK_BLOCK_LIST),
+    ...riskPlacesProblems(config.WALLET_RISK_PLACES),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

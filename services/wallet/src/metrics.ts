@@ -30,7 +30,22 @@ export const walletMetrics = {
   riskRuleMatches: meter.createCounter('citypass.wallet.risk.rule_matches', {
     description: 'Rules among the top reasons of a risk decision, by rule',
   }),
+  riskLedgerRefusals: meter.createCounter('citypass.wallet.risk.ledger_refusals', {
+    description: 'Payments the risk engine approved and the ledger refused (funds, limits, busy), recorded as attempts',
+  }),
+  riskShadowDecisions: meter.createCounter('citypass.wallet.risk.shadow_decisions', {
+    description: 'Payments the candidate risk rule set decided in shadow, by live outcome and candidate outcome',
+  }),
   accountBusy: meter.createCounter('citypass.wallet.account_busy', {
     description: 'Writes refused because too many wait on one account',
+  }),
+  writesQueued: meter.createObservableGauge('citypass.wallet.writes.queued', {
+    description: 'Writes queued in this wallet process (all accounts, waiting or in a batch being committed)',
+  }),
+  overloaded: meter.createCounter('citypass.wallet.overloaded', {
+    description: 'Writes refused at once with WALLET_OVERLOADED: WALLET_MAX_QUEUED_WRITES were queued',
+  }),
+  ledgerExpired: meter.createCounter('citypass.wallet.ledger_batch.expired', {
+    description: "Hot writes dropped unwritten as their batch was formed, their caller's deadline passed, by kind",
   }),
 };

@@ -26,6 +26,7 @@ import { serveCharges } from './bus/charge_handlers.ts';
 import { startIdentityConsumer } from './bus/identity_consumer.ts';
 import { riskBlockList, type WalletConfig } from './config.ts';
 import { rebuildRiskScoring } from './app/risk_rebuild.ts';
+import { RiskRulesFollower } from './workers/risk_rules_follow.ts';
 import { flushRefusedDecisions, startRiskDecisionsFlush } from './workers/risk_decisions_flush.ts';
 import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
@@ -37,10 +38,18 @@ import {
   type CountsPublisher,
 } from './workers/authorization_counts_flush.ts';
 import { startHoldSweeper } from './workers/hold_expiry.ts';
+import { followTaps } from './workers/tap_follower.ts';
+import { riskPlaces } from './domain/risk_places.ts';
 import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
+import { maxShadowDeclineShare, type RiskEngine } from '@citypass/risk';
+import { randomUUID } from 'node:crypto';
 
 export interface RunningWallet {
   readonly grpcPort: number;
+  /** The risk engine this wallet decides with (undefined with WALLET_RISK=off), for tests to read its state. */
+  readonly riskEngine: RiskEngine | undefined;
+  /** Writes queued now (the citypass.wallet.writes.queued gauge): running or waiting, across accounts. */
+  readonly writesQueued: number;
   stop(): Promise<void>;
 }
 
@@ -69,6 +78,9 @@ export async function startWallet(
       },
       onAbort: (items, kind) => {
         walletMetrics.ledgerAborts.add(items, { kind });
+      },
+      onExpired: (items, kind) => {
+        walletMetrics.ledgerExpired.add(items, { kind });
       },
     },
   });
@@ -112,9 +124,21 @@ export async function startWallet(
         'too many operations wait on this account; retry later',
       );
     },
+    maxQueued: config.WALLET_MAX_QUEUED_WRITES,
+    overload: () => {
+      walletMetrics.overloaded.add(1);
+      return new DomainError(
+        'resource_exhausted',
+        walletReasons.WALLET_OVERLOADED,
+        'the wallet is overloaded; retry later',
+      );
+    },
   });
   walletMetrics.accountQueueWaiting.addCallback((result) => {
     result.observe(accounts.waiting);
+  });
+  walletMetrics.writesQueued.addCallback((result) => {
+    result.observe(accounts.queued);
   });
   const riskScoring =
     config.WALLET_RISK === 'off'
@@ -122,7 +146,21 @@ export async function startWallet(
       : await rebuildRiskScoring(store, riskBlockList(config.WALLET_RISK_BLOCK_LIST), logger, {
           nowMs: now(),
           enforce: config.WALLET_RISK === 'on',
+          places: riskPlaces(config.WALLET_RISK_PLACES),
         });
+  // The stored live rule set and candidate before the first call; then followed, so instances agree.
+  const riskRules =
+    riskScoring === undefined
+      ? undefined
+      : new RiskRulesFollower({
+          store: store.riskRuleSets,
+          engine: riskScoring.engine,
+          instanceId: randomUUID(),
+          logger,
+          now,
+        });
+  await riskRules?.sync();
+  const tapFollower = await followTaps(bus.js, riskScoring, config, logger);
   const deps: WalletDeps = {
     store,
     accounts,
@@ -146,6 +184,8 @@ export async function startWallet(
       credentialDailyLimitMinor: BigInt(config.WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR),
     },
     riskScoring,
+    riskPromotion: { minDecisions: config.WALLET_RISK_PROMOTE_MIN_DECISIONS, maxDeclineShare: maxShadowDeclineShare },
+    riskRules: riskRules ?? { sync: () => Promise.resolve() },
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
     tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
@@ -171,6 +211,7 @@ export async function startWallet(
     riskScoring === undefined
       ? undefined
       : startRiskDecisionsFlush(store, riskScoring.refused, { intervalMs: config.WALLET_COUNTS_FLUSH_MS, logger });
+  const rulesFollow = riskRules?.start(config.WALLET_RISK_RULES_POLL_MS);
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
     startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
   );
@@ -183,12 +224,20 @@ export async function startWallet(
 
   return {
     grpcPort,
+    riskEngine: riskScoring?.engine,
+    get writesQueued() {
+      return accounts.queued;
+    },
     async stop() {
       await grpc.shutdown(2_000);
       await charges.stop();
       await countsFlush.stop();
       await flushAuthorizationCounts(store, deps.counts, logger, publishCounts).catch((error: unknown) => {
         logger.warn('the last declines counted were not written', { error });
+      });
+      await rulesFollow?.stop();
+      await riskRules?.sync().catch((error: unknown) => {
+        logger.warn('the last shadow tally was not written', { error });
       });
       if (riskScoring !== undefined) {
         await riskFlush?.stop();
@@ -197,6 +246,7 @@ export async function startWallet(
         });
       }
       await sweeper.stop();
+      await tapFollower?.stop();
       await identityEvents.stop();
       await suspensionFollower.stop();
       await statusFollower.stop();

@@ -1,4 +1,4 @@
-// Operators (`wallet:admin`, which moves no money) read any service's merchant account, holds and settlement report
+// Operators (`wallet:admin`, which moves money only in a finance or admin operator's refund) read any service's merchant account, holds and settlement report
 // by naming the service, and the declines per reason; services still read only their own.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

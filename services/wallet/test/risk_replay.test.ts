@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { testPostgres, type TestDatabase } from '@citypass/platform/testing';
-import type { RiskEvent } from '@citypass/risk';
+import type { RecordedEvent, RiskEvent } from '@citypass/risk';
 import type { RiskDecisionRecord } from '../src/app/store.ts';
 import { replayPageRows, riskDecisionStore } from '../src/store/risk_decisions.ts';
 import { prepareSchema } from '../src/store/schema.ts';
@@ -66,9 +66,14 @@ const refused = (index: number): RiskDecisionRecord => {
 
 const stored = 2 * replayPageRows + 3;
 const replay = async (since: Date, limit: number) => {
-  const pages: (readonly RiskEvent[])[] = [];
-  const count = await riskDecisionStore(pool).replayEventsSince(since, limit, (events) => pages.push(events));
-  return { count, pages, amounts: pages.flat().map((event) => event.amountMinor) };
+  const pages: (readonly RecordedEvent[])[] = [];
+  const count = await riskDecisionStore(pool).replayOutcomesSince(since, limit, (outcomes) => pages.push(outcomes));
+  const outcomes = pages.flat();
+  assert.ok(
+    outcomes.every((outcome) => !outcome.approved),
+    'refused decisions replay as attempts',
+  );
+  return { count, pages, amounts: outcomes.map((outcome) => outcome.event.amountMinor) };
 };
 
 test('risk replay - every decision of the window, oldest first, in pages of at most replayPageRows', async () => {
@@ -99,7 +104,7 @@ test('risk replay - bounded: only the newest `limit` decisions, and none before 
 });
 
 test('risk replay - a replay that throws ends the read and gives its connection back', async () => {
-  const failing = riskDecisionStore(pool).replayEventsSince(new Date(startMs), stored, () => {
+  const failing = riskDecisionStore(pool).replayOutcomesSince(new Date(startMs), stored, () => {
     throw new Error('engine failed');
   });
   await assert.rejects(failing, /engine failed/);

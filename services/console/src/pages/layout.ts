@@ -37,6 +37,8 @@ const links: readonly (readonly [string, string, HomeLink | undefined])[] = [
   ['/wallet', 'Wallet', 'wallet'],
   ['/live', 'The city now', 'city'],
 ];
+/** Links for admins only (besides their scope): identity's signing keys. */
+const adminLinks: readonly (readonly [string, string, HomeLink])[] = [['/keys', 'Signing keys', 'identity-city']];
 
 export function layout(title: string, session: Session | undefined, body: Html, current = ''): Html {
   const signedIn = session?.signedIn;
@@ -57,7 +59,7 @@ export function layout(title: string, session: Session | undefined, body: Html, 
 ${
   signedIn === undefined
     ? ''
-    : html`<nav aria-label="Main"><ul>${links
+    : html`<nav aria-label="Main"><ul>${[...links, ...(signedIn.roles.includes('admin') ? adminLinks : [])]
         .filter(([, , link]) => link === undefined || offersLink(signedIn.scope, link))
         .map(
           ([href, label]) =>

@@ -1,6 +1,6 @@
 // A service's refusal shown where the operator can act on it: next to the field its reason is about, else at the
 // top of the form. Only DomainErrors with a stable reason are shown; anything else is the generic error page.
-import { transitReasons } from '@citypass/contracts';
+import { transitReasons, walletReasons } from '@citypass/contracts';
 import { isDomainError, type DomainError } from '@citypass/platform/errors';
 import type { FieldError } from './layout.ts';
 
@@ -55,6 +55,10 @@ const fieldOfReason: Readonly<Record<string, string>> = {
   [transitReasons.UNMATCHED_EXIT_FARE_MISSING]: 'caps',
   [transitReasons.UNMATCHED_EXIT_FARE_NEGATIVE]: 'caps',
   [transitReasons.UNMATCHED_EXIT_FARE_TOO_LARGE]: 'caps',
+  // the wallet's refunds (the console's refund form)
+  [walletReasons.REFUND_EXCEEDS_CAPTURED]: 'amount',
+  [walletReasons.HOLD_NOT_CAPTURED]: 'amount',
+  [walletReasons.AMOUNT_NOT_POSITIVE]: 'amount',
   SERVICE_INVALID: 'service',
   MERCHANT_ACCOUNT_NOT_FOUND: 'service',
   CURRENCY_UNSUPPORTED: 'currency',

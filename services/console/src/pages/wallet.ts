@@ -1,7 +1,8 @@
-// The wallet, read with the operator's own `wallet:admin` (which moves no money): a service's merchant balance, its
-// holds (keyset pages, by status), its settlement report for a day (and as CSV), the authorizations declined on a day
-// per service and reason, the ledger's reconciliation (the runs the wallet kept; an operator may check again), and the
-// risk engine's decision behind a hold or a decline (wallet_risk.ts).
+// The wallet, read with the operator's own `wallet:admin` (which moves money only back, as refunds): a service's
+// merchant balance, its holds (keyset pages, by status), its settlement report for a day (and as CSV), the
+// authorizations declined on a day per service and reason, the ledger's reconciliation (the runs the wallet kept; an
+// operator may check again), and the risk engine's decision behind a hold or a decline (wallet_risk.ts); each hold
+// links to its page, where finance and admin operators refund a captured one (refund.ts).
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import { decimalText, knownCurrencyExponent } from '@citypass/platform/money';
@@ -11,7 +12,9 @@ import { asOperatorOnWallet, type ConsoleDeps, type ConsoleEnv } from '../deps.t
 import type { Session } from '../sessions.ts';
 import { alert, csrfField, field, layout, type FieldError, type Html } from './layout.ts';
 import { fieldErrors, isFormRefusal } from './refusals.ts';
+import { addRefundPages, holdLink } from './refund.ts';
 import { addRiskDecisionPage, riskDecisionLink } from './wallet_risk.ts';
+import { addRiskRulePages } from './risk_rules.ts';
 
 const pageSize = 25;
 const iso = (at: Date | undefined): string => at?.toISOString() ?? '';
@@ -62,7 +65,7 @@ ${field('date', 'Day (UTC) of the settlement report', query.date, errors.date, '
 function holdRows(holds: readonly Hold[]): Html {
   return html`${holds.map(
     (hold) =>
-      html`<tr><td><code>${hold.holdId}</code></td><td>${hold.status}</td><td>${money(
+      html`<tr><td><a href="${holdLink(hold.holdId, hold.service)}"><code>${hold.holdId}</code></a></td><td>${hold.status}</td><td>${money(
         hold.amount?.amountMinor ?? 0n,
         hold.amount?.currency ?? '',
       )}</td><td>${money(hold.capturedMinor, hold.amount?.currency ?? '')}</td><td>${money(
@@ -140,11 +143,14 @@ function otherPages(query: WalletQuery): Html {
 <li><a href="${link('/wallet/declines', { date: query.date, service: query.service })}">Declines by reason on ${query.date}</a></li>
 <li><a href="/wallet/reconciliation">Reconciliation: the last runs of the ledger's checks</a></li>
 <li><a href="/wallet/risk">Explain a risk decision (a decline's decision id)</a></li>
+<li><a href="/wallet/risk/rules">Risk rule sets: live, candidate in shadow, promotion</a></li>
 </ul>`;
 }
 
 export function addWalletPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void {
   addRiskDecisionPage(app, deps);
+  addRefundPages(app, deps);
+  addRiskRulePages(app, deps);
   app.get('/wallet', async (c) => {
     const [page, status] = await servicePage(deps, c.get('session'), queryOf(c, deps));
     return c.html(page, status === 200 ? 200 : 422);

@@ -13,9 +13,18 @@ import type { VisitDeps } from './visit_deps.ts';
 
 export const payPresentationContext = (billId: string): string => `bill:${billId}:pay_presentation`;
 
-/** Retryable: the wallet may still answer (the sweeper repeats); anything else is the wallet's final word. */
+/**
+ * Retryable: the wallet may still answer (the sweeper repeats); anything else is the wallet's final word. An
+ * overloaded wallet (resource_exhausted WALLET_OVERLOADED) and a passed deadline (no answer in time, or the wallet
+ * dropped the write unwritten) say nothing about the bill: the same key is sent again later.
+ */
 export function isRetryable(error: unknown): boolean {
-  return !isDomainError(error) || error.kind === 'unavailable' || error.kind === 'resource_exhausted';
+  return (
+    !isDomainError(error) ||
+    error.kind === 'unavailable' ||
+    error.kind === 'resource_exhausted' ||
+    error.kind === 'deadline_exceeded'
+  );
 }
 
 /** `alsoRecord`: more work in the transaction that records the payment, given the bill as it ends there. */

@@ -18,7 +18,7 @@ import { listServices } from '../app/list_services.ts';
 import { onboardService } from '../app/onboard_service.ts';
 import { rotateServiceSecret } from '../app/rotate_service_secret.ts';
 import { setOperatorScope } from '../app/set_operator_scope.ts';
-import { getServiceClient, resumeService, suspendService } from '../app/service_clients.ts';
+import { checkActionReason, getServiceClient, resumeService, suspendService } from '../app/service_clients.ts';
 import { checkCredentialId, readCredentialStatus, revokeCredential } from '../app/revoke_credential.ts';
 
 const operatorOnly: MethodPolicy = { anyScope: [operatorScopes.identity] };
@@ -28,7 +28,7 @@ const fieldLimits: FieldLimits = { jwks_json: 16_384 };
 export function addIdentityService(
   server: GrpcServer,
   deps: IdentityDeps,
-  rotateSigningKey: (actor: string) => Promise<{ kid: string; activatesAt: Date }>,
+  rotateSigningKey: (actor: string, reason: string) => Promise<{ kid: string; activatesAt: Date }>,
 ): void {
   // An operator signed in to the console or the CLI acts as themself (their subject is `operator:<username>`).
   const actorOf = ({ principal }: CallContext): string =>
@@ -79,7 +79,10 @@ export function addIdentityService(
       onboardService: (request, context) => onboardService(deps, cityWide(context, 'services'), request),
       listServices: (request, context) => listServices(deps, listAccess(context.principal), request),
       listAuditEvents: (request, context) => listAuditEvents(deps, listAccess(context.principal), request),
-      rotateSigningKey: async (_request, context) => rotateSigningKey(cityWide(context, 'operators')),
+      rotateSigningKey: async (request, context) => {
+        const actor = cityWide(context, 'operators');
+        return rotateSigningKey(actor, checkActionReason(request.reason));
+      },
       createOperator: (request, context) => createOperator(deps, cityWide(context, 'operators'), request),
       getServiceClient: async (request, context) => {
         serviceAccess(context.principal, request.clientId, 'read');

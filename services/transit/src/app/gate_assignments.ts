@@ -13,30 +13,31 @@ import { invalidArgument, notFound, permissionDenied } from '@citypass/platform/
 import type { Principal } from '@citypass/platform/grpc';
 import type { Gate } from '../gtfs/feed.ts';
 import type { FareBook } from './fare_book.ts';
-import type { GateAssignmentStore } from './transit_store.ts';
+import { auditActions } from './operator_audit.ts';
+import type { TransitStore } from './transit_store.ts';
 import { commonReasons } from '@citypass/platform/reasons';
 
 const clientIdPattern = /^[a-z][a-z0-9-]{1,31}$/;
 const maxGatesPerCall = 1_000;
 
 export class GateAssignments {
-  readonly #store: GateAssignmentStore;
+  readonly #store: TransitStore;
   readonly #suspensions: ServiceSuspensions;
   #clientOf = new Map<string, string>();
 
-  private constructor(store: GateAssignmentStore, suspensions: ServiceSuspensions) {
+  private constructor(store: TransitStore, suspensions: ServiceSuspensions) {
     this.#store = store;
     this.#suspensions = suspensions;
   }
 
-  static async open(store: GateAssignmentStore, suspensions: ServiceSuspensions): Promise<GateAssignments> {
+  static async open(store: TransitStore, suspensions: ServiceSuspensions): Promise<GateAssignments> {
     const assignments = new GateAssignments(store, suspensions);
     await assignments.reload();
     return assignments;
   }
 
   async reload(): Promise<void> {
-    this.#clientOf = await this.#store.all();
+    this.#clientOf = await this.#store.gateAssignments.all();
   }
 
   /** The caller must hold `gate:<client>`, not be suspended, and the gate must be assigned to that client. */
@@ -50,9 +51,14 @@ export class GateAssignments {
     }
   }
 
+  /**
+   * Hands the gates to `clientId`; the audit log records each gate's client before and after, in the same
+   * transaction. `operator` is the client recorded as assigned_by, `actor` who the audit log names.
+   */
   async assign(
     fares: FareBook,
     operator: string,
+    actor: string,
     clientId: string,
     gateIds: readonly string[],
   ): Promise<GateMessage[]> {
@@ -62,7 +68,20 @@ export class GateAssignments {
       throw invalidArgument(transitReasons.GATE_IDS_INVALID, `1-${maxGatesPerCall} gate ids`);
     const unknown = gateIds.find((gateId) => !fares.gates.has(gateId));
     if (unknown !== undefined) throw notFound(transitReasons.GATE_UNKNOWN, 'a gate id is not in the network');
-    await this.#store.assign(gateIds, clientId, operator);
+    const gates = [...new Set(gateIds)].sort();
+    await this.#store.transaction(async (tx) => {
+      const before = await tx.gateAssignments.lockClientsOf(gates);
+      await tx.gateAssignments.assign(gates, clientId, operator);
+      await tx.audit.append({
+        actor,
+        reason: '',
+        action: auditActions.gatesAssigned,
+        target: clientId,
+        merchant: clientId,
+        before: { clients: Object.fromEntries(gates.map((gate) => [gate, before.get(gate) ?? null])) },
+        after: { clients: Object.fromEntries(gates.map((gate) => [gate, clientId])) },
+      });
+    });
     await this.reload();
     return this.list(fares).filter((gate) => gate.clientId === clientId);
   }

@@ -5,6 +5,7 @@ import { alreadyExists, invalidArgument, notFound, type DomainError } from '@cit
 import type { Principal } from '@citypass/platform/grpc';
 import { traceFields } from '@citypass/platform/trace_headers';
 import type { LiveFeed } from '../bus/live_feed.ts';
+import type { TapEvents } from '../bus/tap_events.ts';
 import type { Gate } from '../gtfs/feed.ts';
 import type { DenyListMirror } from './deny_list.ts';
 import type { FareBook } from './fare_book.ts';
@@ -30,6 +31,8 @@ export interface GateDeps {
   readonly buckets: { readonly credentialStatus: string; readonly denyList: string };
   /** Each tap's decision, for the live views: online, and offline once uploaded (after the gate has its answer). */
   readonly live: Pick<LiveFeed, 'tapDecided'>;
+  /** Each tap recorded, as a replayable event (after the gate has its answer; not a repeat of a recorded tap). */
+  readonly tapEvents: TapEvents;
   readonly now: () => number;
 }
 

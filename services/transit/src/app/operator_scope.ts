@@ -29,6 +29,22 @@ export function checkDepartmentAccess(principal: Principal | undefined, change: 
 }
 
 /**
+ * For the audit log: the merchant whose rows the operator reads ('' for every row), if a role of theirs may read
+ * audit (admin or auditor); refused when their scope does not reach transit. A merchant-scoped operator reads the
+ * actions on their own gates (rows about that gate client), nothing else.
+ */
+export function auditMerchantOf(principal: Principal | undefined): string {
+  const access = operatorAccessOf(principal);
+  if (!hasAnyRole(access, ['admin', 'auditor']))
+    throw permissionDenied(
+      transitReasons.OPERATOR_ROLE_MISSING,
+      'reading the audit log needs the admin or auditor role',
+    );
+  if (access.scope.department !== '' && access.scope.department !== department) outOfScope();
+  return access.scope.merchant;
+}
+
+/**
  * For the gate list: the one client whose gates the operator sees, '' for every gate; refused when their scope does
  * not reach transit's gates at all.
  */

@@ -11,7 +11,8 @@ import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import type { FareRules } from '../domain/fare_rules.ts';
 import { parseServiceDate, serviceDayOf } from '../domain/service_day.ts';
 import type { FareBook } from './fare_book.ts';
-import { fareRulesFromProto, fareRulesToProto } from './fare_rules_json.ts';
+import { fareRulesFromProto, fareRulesToJson, fareRulesToProto } from './fare_rules_json.ts';
+import { auditActions } from './operator_audit.ts';
 import type { TransitStore } from './transit_store.ts';
 import { commonReasons } from '@citypass/platform/reasons';
 import { transitReasons } from '@citypass/contracts';
@@ -19,6 +20,7 @@ import { transitReasons } from '@citypass/contracts';
 export async function putFareRules(
   deps: { store: TransitStore; fares: FareBook; now: () => number },
   operator: string,
+  actor: string,
   request: PutFareRulesRequest,
 ): Promise<PutFareRulesResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
@@ -34,10 +36,22 @@ export async function putFareRules(
       }
       return first;
     }
-    const rules = candidateFareRules(deps, await tx.fareRules.all(), request.rules);
+    const added = await tx.fareRules.all();
+    const rules = candidateFareRules(deps, added, request.rules);
     if ((await tx.fareRules.add(rules, `${operator}:${key}`)) === 'effective_date_taken') {
       throw alreadyExists(transitReasons.EFFECTIVE_DATE_TAKEN, 'a version already takes effect on that service day');
     }
+    // Before: the latest version until now (an operator's, or else the feed's), which the new one follows.
+    const previous = added.at(-1) ?? deps.fares.feedVersions.at(-1);
+    await tx.audit.append({
+      actor,
+      reason: '',
+      action: auditActions.fareRulesAdded,
+      target: `fare_rules:${rules.version}`,
+      merchant: '',
+      before: previous === undefined ? {} : (fareRulesToJson(previous) as Record<string, unknown>),
+      after: fareRulesToJson(rules) as Record<string, unknown>,
+    });
     return rules;
   });
   await deps.fares.reload();

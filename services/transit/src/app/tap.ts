@@ -75,12 +75,18 @@ async function recordDecision(deps: GateDeps, decision: TapDecision, tap: TapFac
   // The replay cache only reserved the presentation: a recorded tap (or one the database already holds) consumes
   // it; a failed write or a refused tap gives it back, so the gate's retry is not taken for a replay.
   let outcome: RecordOutcome;
+  const record = tapRecord(tap, decision.presentation);
   try {
-    outcome = await deps.recorder.record(tapRecord(tap, decision.presentation));
+    outcome = await deps.recorder.record(record);
   } catch (error) {
     deps.verifier.release(decision.presentation);
     throw error;
   }
+  // Once the answer is on its way (the gate never waits for it): who tapped where, for the wallet's risk engine.
+  if (outcome === 'recorded')
+    setImmediate(() => {
+      deps.tapEvents.recorded([record]);
+    });
   if (outcome === 'recorded' || outcome === 'already_recorded')
     return { decision: 'OPEN', reason: '', tapId: tap.tapId };
   if (outcome !== 'replayed') deps.verifier.release(decision.presentation);

@@ -17,6 +17,7 @@ export interface TransitStore {
   readonly denyList: DenyListStore;
   readonly gateAssignments: GateAssignmentStore;
   readonly fareRules: FareRuleStore;
+  readonly audit: OperatorAuditStore;
   /** Writes an event to the outbox, committed with the rest of the transaction. */
   appendEvent(event: NewEvent): Promise<void>;
   /** False if `consumer` already processed the event (inbox). */
@@ -226,6 +227,8 @@ export interface DeniedResident extends DenyListEntry, DenyListCursor {
 export interface GateAssignmentStore {
   /** Gate id to the gate client that operates it. */
   all(): Promise<Map<string, string>>;
+  /** These gates' clients (a gate with none is absent), locked until the transaction ends. */
+  lockClientsOf(gateIds: readonly string[]): Promise<Map<string, string>>;
   assign(gateIds: readonly string[], clientId: string, operator: string): Promise<void>;
 }
 
@@ -238,4 +241,42 @@ export interface FareRuleStore {
   lockForWrite(): Promise<void>;
   /** 'effective_date_taken' if a version already takes effect on its service day. */
   add(rules: FareRules, createdBy: string): Promise<'added' | 'effective_date_taken'>;
+}
+
+/** What an operator did, as the audit log keeps it (app/operator_audit.ts). */
+export interface OperatorAuditRecord {
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  /** The gate client the action is about, '' for none: what a merchant-scoped operator may read. */
+  readonly merchant: string;
+  readonly before: Readonly<Record<string, unknown>>;
+  readonly after: Readonly<Record<string, unknown>>;
+  readonly reason: string;
+}
+
+export interface OperatorAuditRow extends OperatorAuditRecord {
+  readonly id: bigint;
+  readonly occurredAt: Date;
+}
+
+/** A page of the audit log, newest first; each filter left out matches all. */
+export interface OperatorAuditFilter {
+  readonly actor?: string;
+  readonly actionPrefix?: string;
+  readonly targetPrefix?: string;
+  readonly merchant?: string;
+  /** At or after. */
+  readonly from?: Date;
+  /** Strictly before. */
+  readonly before?: Date;
+  /** Where the previous page ended: rows with a smaller id. */
+  readonly beforeId?: bigint;
+  readonly limit: number;
+}
+
+export interface OperatorAuditStore {
+  /** Written in the caller's transaction: the action and its audit row commit together or not at all. */
+  append(record: OperatorAuditRecord): Promise<void>;
+  page(filter: OperatorAuditFilter): Promise<OperatorAuditRow[]>;
 }

@@ -62,9 +62,11 @@ export async function uploadTaps(
   }
   const outcomes = records.length === 0 ? [] : await deps.recorder.recordBatch(records);
   const storedById = new Map(request.taps.map((stored) => [stored.tapId, stored]));
+  const recorded: TapRecord[] = [];
   records.forEach((record, index) => {
     const outcome = outcomes[index] ?? 'already_recorded';
     const stored = storedById.get(record.id);
+    if (outcome === 'recorded') recorded.push(record);
     if (outcome === 'recorded' && stored !== undefined) live.push(stored);
     if (outcome === 'recorded' || outcome === 'already_recorded') accepted.push(record.id);
     else rejected.push({ tapId: record.id, reason: rejectionReason(outcome) });
@@ -75,6 +77,10 @@ export async function uploadTaps(
     });
   });
   publishOffline(deps, gate, live);
+  if (recorded.length > 0)
+    setImmediate(() => {
+      deps.tapEvents.recorded(recorded);
+    });
   return { acceptedTapIds: accepted, rejected };
 }
 

@@ -16,7 +16,9 @@ import { listJourneys } from '../app/list_journeys.ts';
 import { previewFareRules } from '../app/preview_fare_rules.ts';
 import { putFareRules } from '../app/put_fare_rules.ts';
 import { residentOf, type RiderDeps } from '../app/rider_view.ts';
-import { checkDepartmentAccess, gateClientOfList } from '../app/operator_scope.ts';
+import { listAuditEvents } from '../app/list_audit_events.ts';
+import { actorOf } from '../app/operator_audit.ts';
+import { auditMerchantOf, checkDepartmentAccess, gateClientOfList } from '../app/operator_scope.ts';
 import { tap } from '../app/tap.ts';
 import { uploadTaps } from '../app/upload_taps.ts';
 
@@ -46,7 +48,7 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
         getCapProgress(deps, await residentOf(deps, presentationOf(context.metadata))),
       putFareRules: (request, context) => {
         checkDepartmentAccess(context.principal, true);
-        return putFareRules(deps, context.principal?.clientId ?? 'unknown', request);
+        return putFareRules(deps, context.principal?.clientId ?? 'unknown', actorOf(context.principal), request);
       },
       listFareRules: (_request, context) => {
         checkDepartmentAccess(context.principal, false);
@@ -58,6 +60,7 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
           gates: await deps.assignments.assign(
             deps.fares,
             context.principal?.clientId ?? 'unknown',
+            actorOf(context.principal),
             request.clientId,
             request.gateIds,
           ),
@@ -76,6 +79,7 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
         checkDepartmentAccess(context.principal, false);
         return findJourney(deps, request.holdId);
       },
+      listAuditEvents: (request, context) => listAuditEvents(deps, auditMerchantOf(context.principal), request),
     },
     {
       tap: gate,
@@ -90,6 +94,7 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
       previewFareRules: operator,
       listDenyList: operator,
       findJourney: operator,
+      listAuditEvents: operator,
     },
     transitFieldLimits,
   );

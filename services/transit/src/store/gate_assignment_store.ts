@@ -10,6 +10,13 @@ export function postgresGateAssignmentStore(db: Queryable): GateAssignmentStore 
       );
       return new Map(rows.map((row) => [row.gate_id, row.client_id]));
     },
+    async lockClientsOf(gateIds) {
+      const { rows } = await db.query<{ gate_id: string; client_id: string }>(
+        'SELECT gate_id, client_id FROM gate_assignments WHERE gate_id = ANY($1::text[]) ORDER BY gate_id FOR UPDATE',
+        [[...new Set(gateIds)]],
+      );
+      return new Map(rows.map((row) => [row.gate_id, row.client_id]));
+    },
     async assign(gateIds, clientId, operator) {
       await db.query(
         `

@@ -6,6 +6,7 @@ import { postgresDenyListStore } from './deny_list_store.ts';
 import { postgresFareRuleStore } from './fare_rule_store.ts';
 import { postgresGateAssignmentStore } from './gate_assignment_store.ts';
 import { postgresJourneyChargeStore } from './journey_charge_store.ts';
+import { postgresOperatorAuditStore } from './operator_audit_store.ts';
 import { postgresRiderStore } from './rider_store.ts';
 import { postgresSettlementStepStore } from './settlement_step_store.ts';
 import { postgresTapStore } from './tap_store.ts';
@@ -24,6 +25,7 @@ function storeOn(db: Queryable, transaction: TransitStore['transaction']): Trans
     denyList: postgresDenyListStore(db),
     gateAssignments: postgresGateAssignmentStore(db),
     fareRules: postgresFareRuleStore(db),
+    audit: postgresOperatorAuditStore(db),
     appendEvent: async (event) => {
       await appendEvent(db, event);
     },

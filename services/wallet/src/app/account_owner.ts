@@ -1,5 +1,5 @@
 // Whose merchant account a service read is about. A service reads its own (its `charge:` or `read:` token); an
-// operator, whose `wallet:admin` moves no money, names the service it reads (if their scope covers it:
+// operator, whose `wallet:admin` moves money only back (refunds), names the service it reads (if their scope covers it:
 // operator_scope.ts). Nobody reads another service's.
 import { operatorScopes, walletReasons } from '@citypass/contracts';
 import { invalidArgument, permissionDenied } from '@citypass/platform/errors';
@@ -7,7 +7,8 @@ import { commonReasons } from '@citypass/platform/reasons';
 import type { ServiceSuspensions } from '@citypass/credential';
 import type { Principal } from '@citypass/platform/grpc';
 import { callerFor } from './callers.ts';
-import { checkMerchantRead } from './operator_scope.ts';
+import type { Caller } from './deps.ts';
+import { checkMerchantRead, checkOperatorRefund } from './operator_scope.ts';
 
 /** A service name as identity gives them out (lowercase letters, digits, hyphens). */
 const serviceNamePattern = /^[a-z0-9-]{1,64}$/;
@@ -39,4 +40,18 @@ export function accountOwnerFor(
       `another service's account is read with ${operatorScopes.wallet}`,
     );
   return own;
+}
+
+/**
+ * Who refunds: a service its own holds (`refund:<service>`, also while suspended: it only gives money back); an
+ * operator the holds of the service the request names (operator_scope.ts), the resident's leg only.
+ */
+export function refunderFor(
+  suspensions: ServiceSuspensions,
+  principal: Principal | undefined,
+  requested: string,
+): Caller {
+  if (requested === '' || !isOperator(principal)) return callerFor(suspensions, principal, ['refund'], 'gives_back');
+  checkOperatorRefund(principal, checkServiceName(requested));
+  return { service: requested, verbs: new Set(['refund']) };
 }

@@ -47,6 +47,7 @@ export async function capture(
         {
           operation: `${caller.service}:capture`,
           key,
+          deadlineMs,
           request: CaptureRequest.encode({ ...request, idempotencyKey: '' }).finish(),
           response: CaptureResponse.encode({ hold, ...posted }).finish(),
           event: holdChanged('holdCaptured', {

@@ -4,6 +4,7 @@ import type { PresentationVerifier, ServiceSuspensions } from '@citypass/credent
 import type { KeyQueue } from '@citypass/platform/key_queue';
 import type { Logger } from '@citypass/platform/log';
 import type { AuthorizationCounter } from './authorization_counts.ts';
+import type { PromotionLimits, RiskRulesSync } from './risk_rule_sets.ts';
 import type { RiskScoring } from './risk_scoring.ts';
 import type { WalletStore } from './store.ts';
 
@@ -24,6 +25,10 @@ export interface WalletDeps {
   readonly risk: RiskLimits;
   /** The risk engine, scoring every authorization and charge; undefined with WALLET_RISK=off. */
   readonly riskScoring: RiskScoring | undefined;
+  /** What promoting a candidate risk rule set asks of its shadow tally. */
+  readonly riskPromotion: PromotionLimits;
+  /** This instance's engine brought in step with the stored rule sets (a no-op with WALLET_RISK=off). */
+  readonly riskRules: RiskRulesSync;
   readonly holdTtlDefaultS: number;
   readonly holdTtlMaxS: number;
   readonly tapSettlement: TapSettlement;

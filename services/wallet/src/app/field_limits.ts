@@ -3,4 +3,10 @@
 import { presentationFieldLimit } from '@citypass/credential';
 import type { FieldLimits } from '@citypass/platform/field_limits';
 
-export const walletFieldLimits: FieldLimits = { presentation: presentationFieldLimit };
+/** A risk rule set as JSON (PutRiskRuleSetCandidate); the built-in one is about 8,000 characters. */
+export const ruleSetJsonFieldLimit = 65_536;
+
+export const walletFieldLimits: FieldLimits = {
+  presentation: presentationFieldLimit,
+  rule_set_json: ruleSetJsonFieldLimit,
+};

@@ -57,3 +57,15 @@ test('recent decisions - at the limit the requests themselves are not kept (11 M
     'd',
   );
 });
+
+test('recent decisions - an outcome is recorded once per key: an attempt before a payment, never after it', () => {
+  const recent = new RecentDecisions();
+  recent.set(keyOf('k1'), record('first'));
+  assert.equal(recent.claimRecording(keyOf('k1'), 'attempt'), true);
+  assert.equal(recent.claimRecording(keyOf('k1'), 'attempt'), false, 'a repeat refused again');
+  assert.equal(recent.claimRecording(keyOf('k1'), 'approved'), true, 'a repeat that then went through');
+  assert.equal(recent.claimRecording(keyOf('k1'), 'approved'), false);
+  assert.equal(recent.claimRecording(keyOf('k1'), 'attempt'), false);
+  assert.equal(recent.claimRecording(keyOf('k2'), 'attempt'), true, 'a key not held records');
+  assert.equal(recent.claimRecording(keyOf('k2'), 'attempt'), true);
+});

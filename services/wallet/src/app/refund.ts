@@ -1,10 +1,13 @@
-// Service command: refund part of one of its captured holds, repeatedly, each leg never more than it captured: the
+// Service (or operator: account_owner.ts's refunderFor) command: refund part of one of its captured holds, repeatedly, each leg never more than it captured: the
 // resident's leg back to the resident, a split hold's payer leg back to the payer (either or both in one call).
 // Posts one transfer per leg refunded and one event; the response carries the hold after the refund, so it runs as
 // a transaction.
 import { randomUUID } from 'node:crypto';
 import { RefundRequest, RefundResponse } from '@citypass/proto/wallet/v1/wallet';
+import { operatorScopes } from '@citypass/contracts';
+import { permissionDenied } from '@citypass/platform/errors';
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
+import { commonReasons } from '@citypass/platform/reasons';
 import { checkText } from '@citypass/platform/text';
 import { holdChanged } from '../bus/wallet_events.ts';
 import { legs } from '../domain/legs.ts';
@@ -15,6 +18,12 @@ import { idempotentTransaction } from './idempotent_transaction.ts';
 import { requirePayerScope } from './split.ts';
 
 export async function refund(deps: WalletDeps, caller: Caller, request: RefundRequest): Promise<RefundResponse> {
+  // A service names no other service (an operator's refund names the hold's service: account_owner.ts).
+  if ((request.service ?? '') !== '' && request.service !== caller.service)
+    throw permissionDenied(
+      commonReasons.SCOPE_MISSING,
+      `another service's hold is refunded with ${operatorScopes.wallet}`,
+    );
   requirePayerScope(caller, request.payerAmountMinor ?? 0n);
   const key = checkIdempotencyKey(request.idempotencyKey);
   const holdId = checkHoldId(request.holdId);

@@ -1,9 +1,11 @@
 // The risk engine a wallet starts with: the default rule set, the configured block list, and the state rebuilt by
 // replaying the decisions of the last 30 days (the engine's longest half-life) from the database, oldest first, so
-// a restart forgets nothing that was stored. Bounded: at most `maxReplayed` decisions, the newest, read a page at a
+// a restart forgets nothing that was stored: a decision with a hold as a payment, one without as a refused attempt,
+// as risk_scoring.ts recorded them live. Bounded: at most `maxReplayed` decisions, the newest, read a page at a
 // time (store/risk_decisions.ts replayPageRows), so the window is never in memory at once.
 import { RiskEngine, dayMs, defaultRuleSet, type BlockListKind } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
+import type { RiskPlaces } from '../domain/risk_places.ts';
 import { RecentDecisions } from './recent_decisions.ts';
 import { RefusedDecisions } from './refused_decisions.ts';
 import type { RiskScoring } from './risk_scoring.ts';
@@ -16,16 +18,16 @@ export async function rebuildRiskScoring(
   store: WalletStore,
   blocks: readonly { readonly kind: BlockListKind; readonly id: string }[],
   logger: Logger,
-  options: { readonly nowMs: number; readonly enforce: boolean },
+  options: { readonly nowMs: number; readonly enforce: boolean; readonly places: RiskPlaces },
 ): Promise<RiskScoring> {
   const engine = new RiskEngine(defaultRuleSet);
   for (const { kind, id } of blocks) engine.block(kind, id);
   const startedAt = performance.now();
-  const replayed = await store.riskDecisions.replayEventsSince(
+  const replayed = await store.riskDecisions.replayOutcomesSince(
     new Date(options.nowMs - replayWindowMs),
     maxReplayed,
-    (events) => {
-      engine.replay(events);
+    (outcomes) => {
+      engine.replayRecorded(outcomes);
     },
   );
   logger.info('risk engine rebuilt', {
@@ -35,5 +37,11 @@ export async function rebuildRiskScoring(
     enforce: options.enforce,
     ms: Math.round(performance.now() - startedAt),
   });
-  return { engine, enforce: options.enforce, refused: new RefusedDecisions(), recent: new RecentDecisions() };
+  return {
+    engine,
+    enforce: options.enforce,
+    refused: new RefusedDecisions(),
+    recent: new RecentDecisions(),
+    places: options.places,
+  };
 }

@@ -2,12 +2,13 @@
 // store/ implements them (all SQL lives there); rows arrive here as typed values, money as bigint minor units
 // with its currency.
 import type { Hold, StatementLine } from '@citypass/proto/wallet/v1/wallet';
-import type { Decision, RiskEvent } from '@citypass/risk';
+import type { Decision, RecordedEvent, RiskEvent } from '@citypass/risk';
 import type { MinorUnits } from '@citypass/platform/money';
 import type { NewEvent } from '@citypass/platform/outbox';
 import type { Money } from '../domain/money.ts';
 import type { RiskLimits } from './deps.ts';
 import type { ReconciliationStore } from './reconciliation_report.ts';
+import type { RiskRuleSetStore } from './risk_rule_sets.ts';
 
 export interface WalletStore {
   readonly accounts: AccountReads;
@@ -16,6 +17,7 @@ export interface WalletStore {
   readonly idempotency: IdempotencyReads;
   readonly declines: DeclineCounts;
   readonly riskDecisions: RiskDecisionStore;
+  readonly riskRuleSets: RiskRuleSetStore;
   /** The hot writes, one statement each (see store/ledger/authorize_once.sql). */
   readonly oneStatement: OneStatementWrites;
   /** Runs `work` in one transaction, retried on serialization failures and deadlocks. */
@@ -89,7 +91,10 @@ export interface RiskDecisionRecord {
   readonly holdId: string | undefined;
   readonly service: string;
   readonly decision: Decision;
-  /** The wallet reason the caller received (RISK_DECLINED, STEP_UP_REQUIRED, RISK_BLOCKED); '' when approved. */
+  /**
+   * The wallet reason the caller received (RISK_DECLINED, STEP_UP_REQUIRED, RISK_BLOCKED, or the ledger's when it
+   * refused an approval: INSUFFICIENT_FUNDS, ...); '' when approved.
+   */
   readonly refusalReason: string;
   readonly currency: string;
   readonly event: RiskEvent;
@@ -101,11 +106,18 @@ export interface RiskDecisionStore {
   /** Declines and step-ups (no hold), many in one statement. */
   addRefused(records: readonly RiskDecisionRecord[]): Promise<void>;
   find(key: RiskDecisionKey): Promise<RiskDecisionRecord | undefined>;
+  /** The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones). */
+  eventsSince(since: Date, limit: number): Promise<RiskEvent[]>;
   /**
-   * The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones), handed to `replay` a
-   * page at a time (the engine's replay at start; memory holds one page, not the window); resolves to the count.
+   * The same, each approved when it made a hold (else a refused attempt, by the rules or by the ledger): the
+   * engine's replay at start, handed to `replay` a page at a time (memory holds one page, not the window);
+   * resolves to the count.
    */
-  replayEventsSince(since: Date, limit: number, replay: (events: readonly RiskEvent[]) => void): Promise<number>;
+  replayOutcomesSince(
+    since: Date,
+    limit: number,
+    replay: (outcomes: readonly RecordedEvent[]) => void,
+  ): Promise<number>;
 }
 
 /** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */
@@ -124,6 +136,8 @@ export interface IdempotencyReads {
 export interface OneStatementCall extends IdempotencyKey {
   readonly response: Uint8Array;
   readonly event: NewEvent;
+  /** The caller's deadline (epoch ms): a write still waiting for its batch then is dropped, unwritten. */
+  readonly deadlineMs?: number;
 }
 
 export interface NewHold {

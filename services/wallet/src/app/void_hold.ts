@@ -22,6 +22,7 @@ export async function voidHold(
         {
           operation: `${caller.service}:void`,
           key,
+          deadlineMs,
           request: VoidRequest.encode({ ...request, idempotencyKey: '' }).finish(),
           response: VoidResponse.encode({ hold }).finish(),
           event: holdChanged('holdVoided', {

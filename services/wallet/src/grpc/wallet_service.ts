@@ -2,8 +2,9 @@
 // residents' reads authenticate with a presentation in `citypass-presentation` metadata. GetBalance naming a payer
 // is a payer's read of its own account, naming a service an operator's read (`wallet:admin`) of its merchant
 // account: both authenticated with the token here, since the method is open to residents. Operators also read any
-// service's holds and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
-// the risk engine's decisions (GetRiskDecision), as far as their scope reaches (app/operator_scope.ts).
+// service's holds (one or a page) and settlement report by naming it (app/account_owner.ts), the declines (ListDeclines) and
+// the risk engine's decisions (GetRiskDecision), as far as their scope reaches (app/operator_scope.ts); finance and
+// admin operators refund a named service's captured holds (Refund with `service`).
 import { operatorScopes } from '@citypass/contracts';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import {
@@ -19,8 +20,8 @@ import { invalidArgument, permissionDenied, unauthenticated } from '@citypass/pl
 import { walletReasons } from '@citypass/contracts';
 import { commonReasons } from '@citypass/platform/reasons';
 import type { GetBalanceRequest, GetBalanceResponse } from '@citypass/proto/wallet/v1/wallet';
-import { accountOwnerFor, checkServiceName, isOperator } from '../app/account_owner.ts';
-import { checkCityRead, checkMerchantRead, serviceOfCityList } from '../app/operator_scope.ts';
+import { accountOwnerFor, checkServiceName, isOperator, refunderFor } from '../app/account_owner.ts';
+import { checkCityRead, checkMerchantRead, checkRiskRulesAccess, serviceOfCityList } from '../app/operator_scope.ts';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, residentFor } from '../app/callers.ts';
 import type { WalletDeps } from '../app/deps.ts';
@@ -36,6 +37,8 @@ import { getHold } from '../app/get_hold.ts';
 import { listHolds } from '../app/list_holds.ts';
 import { listDeclines } from '../app/list_declines.ts';
 import { getRiskDecision } from '../app/get_risk_decision.ts';
+import { getRiskRuleSets, promoteRiskRuleSet, putRiskRuleSetCandidate } from '../app/risk_rules_commands.ts';
+import { getRiskShadowReport } from '../app/risk_shadow_report.ts';
 import { listStatement } from '../app/list_statement.ts';
 import { checksOf, listReconciliationRuns, reconcileAndRecord } from '../app/reconciliation_report.ts';
 import { settlementReport } from '../app/settlement_report.ts';
@@ -70,11 +73,11 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       charge: (request, context) =>
         charge(deps, callerFor(deps.suspensions, context.principal, ['charge']), request, context.deadlineMs),
       refund: (request, context) =>
-        refund(deps, callerFor(deps.suspensions, context.principal, ['refund'], 'gives_back'), request),
+        refund(deps, refunderFor(deps.suspensions, context.principal, request.service ?? ''), request),
       getHold: async (request, context) => ({
         hold: await getHold(
           deps,
-          callerFor(deps.suspensions, context.principal, ['charge', 'read']).service,
+          accountOwnerFor(deps.suspensions, context.principal, request.service ?? ''),
           request.holdId,
         ),
       }),
@@ -104,6 +107,22 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       },
       listDeclines: (request, context) => listDeclines(deps, request.date, serviceOfCityList(context.principal)),
       getRiskDecision: async (request) => ({ decision: await getRiskDecision(deps, request) }),
+      getRiskRuleSets: (_request, context) => {
+        checkRiskRulesAccess(context.principal, false);
+        return getRiskRuleSets(deps);
+      },
+      putRiskRuleSetCandidate: (request, context) => {
+        checkRiskRulesAccess(context.principal, true);
+        return putRiskRuleSetCandidate(deps, operatorOf(context), request.ruleSetJson);
+      },
+      getRiskShadowReport: (_request, context) => {
+        checkRiskRulesAccess(context.principal, false);
+        return getRiskShadowReport(deps, deps.riskPromotion);
+      },
+      promoteRiskRuleSet: (request, context) => {
+        checkRiskRulesAccess(context.principal, true);
+        return promoteRiskRuleSet(deps, operatorOf(context), request.version, deps.riskPromotion);
+      },
       getBalance: (request, context) => balance(deps, authenticate, request, context),
       listStatement: async (request, context) =>
         listStatement(
@@ -128,11 +147,20 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
       listReconciliationRuns: operator,
       listDeclines: operator,
       getRiskDecision: operator,
+      getRiskRuleSets: operator,
+      putRiskRuleSetCandidate: operator,
+      getRiskShadowReport: operator,
+      promoteRiskRuleSet: operator,
       getBalance: resident,
       listStatement: resident,
     },
     walletFieldLimits,
   );
+}
+
+/** Who changed a rule set, for its row and the log: the operator's subject (the operator client's own id). */
+function operatorOf(context: CallContext): string {
+  return context.principal?.subject ?? '';
 }
 
 async function balance(

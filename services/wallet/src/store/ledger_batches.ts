@@ -3,7 +3,8 @@
 // transaction, one commit for the batch, each item in a subtransaction of its own, so one refused item (no funds,
 // a reused key) is refused alone. Its idempotency and outbox rows ride in the same commit as its ledger rows.
 // Callers serialize each resident's writes before they get here (the wallet's per-account queue), so a batch never
-// holds two writes of one account from this process.
+// holds two writes of one account from this process. A write whose caller's deadline passed while it waited for
+// its batch is dropped before the statement (platform group_commit.ts): nothing written, its key free for a retry.
 import { GroupCommit, type ItemOutcome } from '@citypass/platform/group_commit';
 import {
   abortBackoff,
@@ -23,6 +24,8 @@ export interface BatchOptions {
   readonly onBatch?: (size: number, kind: keyof OneStatementWrites) => void;
   /** Items PostgreSQL aborted to break a deadlock or a serialization conflict, sent again (the aborts counter). */
   readonly onAbort?: (items: number, kind: keyof OneStatementWrites) => void;
+  /** Items dropped, their caller's deadline passed, as a batch was formed (never once in a statement). */
+  readonly onExpired?: (items: number, kind: keyof OneStatementWrites) => void;
 }
 
 export const maxItemsPerBatch = 64;
@@ -42,6 +45,7 @@ export function batchedOneStatementWrites(db: Queryable, options: BatchOptions):
       maxBatch: options.maxBatch,
       commit: (items) => commitMany(db, fn, items, (aborted) => options.onAbort?.(aborted, kind)),
       onBatch: (size) => options.onBatch?.(size, kind),
+      onExpired: (dropped) => options.onExpired?.(dropped, kind),
       spanName: `wallet ledger batch ${kind}`,
     });
   const authorize = batcher('authorize', 'wallet_authorize_many');
@@ -49,10 +53,10 @@ export function batchedOneStatementWrites(db: Queryable, options: BatchOptions):
   const release = batcher('void', 'wallet_void_many');
   const charge = batcher('charge', 'wallet_charge_many');
   return {
-    authorize: (call, hold) => authorize.submit(oneStatementArgs.authorize(call, hold)),
-    capture: (call, held) => capture.submit(oneStatementArgs.capture(call, held)),
-    void: (call, held) => release.submit(oneStatementArgs.void(call, held)),
-    charge: (call, charged) => charge.submit(oneStatementArgs.charge(call, charged)),
+    authorize: (call, hold) => authorize.submit(oneStatementArgs.authorize(call, hold), call.deadlineMs),
+    capture: (call, held) => capture.submit(oneStatementArgs.capture(call, held), call.deadlineMs),
+    void: (call, held) => release.submit(oneStatementArgs.void(call, held), call.deadlineMs),
+    charge: (call, charged) => charge.submit(oneStatementArgs.charge(call, charged), call.deadlineMs),
   };
 }
 

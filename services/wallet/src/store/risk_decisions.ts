@@ -1,8 +1,17 @@
 // Risk decisions as rows of risk_decisions and as typed values, once. A row goes to the database as one JSON object
 // keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decision.sql), and the
-// scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start.
-import type { Pool } from '@citypass/platform/pg';
-import { channels, outcomes, type Channel, type Decision, type RiskEvent, type Stage } from '@citypass/risk';
+// scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start (a
+// decision with a hold: a payment; without one: a refused attempt).
+import type { Pool, Queryable } from '@citypass/platform/pg';
+import {
+  channels,
+  outcomes,
+  type Channel,
+  type Decision,
+  type RecordedEvent,
+  type RiskEvent,
+  type Stage,
+} from '@citypass/risk';
 
 const stages: readonly Stage[] = ['block', 'allow', 'step_up', 'score'];
 import type { RiskDecisionRecord, RiskDecisionStore } from '../app/store.ts';
@@ -82,24 +91,21 @@ export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDeci
       const row = result.rows[0];
       return row === undefined ? undefined : recordFromRow(row);
     },
-    async replayEventsSince(since, limit, replay) {
+    async eventsSince(since, limit) {
+      return (await outcomesSince(db, since, limit)).map((outcome) => outcome.event);
+    },
+    async replayOutcomesSince(since, limit, replay) {
       // One read-only transaction: the pages are one snapshot, the rows the single query would have returned.
       const client = await db.connect();
       let failure: Error | undefined;
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        await client.query(
-          `DECLARE risk_replay NO SCROLL CURSOR FOR SELECT event FROM (
-             SELECT event, decided_at, decision_id FROM risk_decisions WHERE decided_at >= $1
-             ORDER BY decided_at DESC, decision_id DESC LIMIT $2
-           ) newest ORDER BY decided_at, decision_id`,
-          [since, limit],
-        );
+        await client.query(`DECLARE risk_replay NO SCROLL CURSOR FOR ${outcomesQuery}`, [since, limit]);
         let replayed = 0;
         for (;;) {
-          const page = await client.query<{ event: EventJson }>(`FETCH ${String(replayPageRows)} FROM risk_replay`);
+          const page = await client.query<OutcomeRow>(`FETCH ${String(replayPageRows)} FROM risk_replay`);
           if (page.rows.length === 0) break;
-          replay(page.rows.map((row) => eventFromJson(row.event)));
+          replay(page.rows.map(outcomeFromRow));
           replayed += page.rows.length;
         }
         await client.query('COMMIT');
@@ -113,6 +119,26 @@ export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDeci
       }
     },
   };
+}
+
+/** The newest `$2` decisions since `$1`, oldest first, each approved when it made a hold. */
+const outcomesQuery = `SELECT event, approved FROM (
+    SELECT event, hold_id IS NOT NULL AS approved, decided_at, decision_id FROM risk_decisions
+    WHERE decided_at >= $1 ORDER BY decided_at DESC, decision_id DESC LIMIT $2
+  ) newest ORDER BY decided_at, decision_id`;
+
+interface OutcomeRow {
+  readonly event: EventJson;
+  readonly approved: boolean;
+}
+
+const outcomeFromRow = (row: OutcomeRow): RecordedEvent => ({
+  event: eventFromJson(row.event),
+  approved: row.approved,
+});
+
+async function outcomesSince(db: Queryable, since: Date, limit: number): Promise<RecordedEvent[]> {
+  return (await db.query<OutcomeRow>(outcomesQuery, [since, limit])).rows.map(outcomeFromRow);
 }
 
 function recordFromRow(row: RiskDecisionRow): RiskDecisionRecord {

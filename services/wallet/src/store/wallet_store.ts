@@ -8,6 +8,7 @@ import { accountReads, openAccount } from './accounts.ts';
 import { holdReads } from './holds.ts';
 import { declineCounts } from './declines.ts';
 import { riskDecisionStore } from './risk_decisions.ts';
+import { riskRuleSetStore } from './risk_rule_sets.ts';
 import { claim, idempotencyReads, record } from './idempotency.ts';
 import { batchedOneStatementWrites, type BatchOptions } from './ledger_batches.ts';
 import { expireDueHolds, oneStatementWrites, refundHold, topUpAccount } from './ledger_calls.ts';
@@ -24,6 +25,7 @@ export function createWalletStore(pool: Pool, options: { batch?: BatchOptions } 
     idempotency: idempotencyReads(pool),
     declines: declineCounts(pool),
     riskDecisions: riskDecisionStore(pool),
+    riskRuleSets: riskRuleSetStore(pool),
     oneStatement:
       options.batch === undefined ? oneStatementWrites(pool) : batchedOneStatementWrites(pool, options.batch),
     async transaction(work) {

@@ -1,0 +1,115 @@
+// Feeds transit's recorded taps (transit.v1.events.tap.recorded) into the risk engine: each tap at a placed station
+// becomes the resident's last known place, so a payment at a placed merchant minutes later and kilometres away is
+// stepped up (impossible travel), and the next fare is judged against it. At start the last `replayWindowMs` of
+// the stream are replayed before the wallet serves (the engine compares taps of the last three hours at most), so
+// a restart forgets no tap that matters (taps older than the window are gone: the engine's tap history forgets a
+// station after thirty days, so a replayed window shorter than that makes a station the resident used before the
+// window look new to a fare; fares are not placed by the wallet today, so nothing reads that yet). Every wallet instance follows the whole stream with its own ordered
+// consumer (platform's followStream): all instances learn the same taps, whichever one serves a payment.
+import { transitEventSubjects } from '@citypass/contracts';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from '@citypass/platform/log';
+import { runPeriodically } from '@citypass/platform/periodic';
+import { followStream, type StreamFollower } from '@citypass/platform/stream_follower';
+import { TapRecorded } from '@citypass/proto/transit/v1/transit';
+import type { EventEnvelope } from '@citypass/proto/common/v1/event';
+import type { Place, RiskEngine } from '@citypass/risk';
+import type { RiskScoring } from '../app/risk_scoring.ts';
+import type { WalletConfig } from '../config.ts';
+
+export interface TapFollowerOptions {
+  readonly js: JetStreamClient;
+  /** Transit's stream (TRANSIT_STREAM). */
+  readonly stream: string;
+  readonly engine: RiskEngine;
+  readonly stations: ReadonlyMap<string, Place>;
+  readonly replayWindowMs: number;
+  readonly logger: Logger;
+}
+
+/** How long start waits for the replay; past it the wallet serves and the replay goes on. */
+export const tapReplayWaitMs = 30_000;
+/** Unplaced stations warned about, each once (a bound on what a misconfigured city can make it remember). */
+const maxUnplacedWarned = 256;
+
+export async function startTapFollower(options: TapFollowerOptions): Promise<StreamFollower> {
+  const { engine, stations, logger } = options;
+  const unplaced = new Set<string>();
+  let learned = 0;
+  const handler = (envelope: EventEnvelope): void => {
+    if (envelope.type !== transitEventSubjects.tapRecorded) return;
+    const tap = TapRecorded.decode(envelope.payload);
+    const place = stations.get(tap.stationId);
+    const atMs = tap.tappedAt?.getTime();
+    if (atMs === undefined || !Number.isFinite(atMs) || tap.residentId === '') {
+      logger.warn('a tap event without a time or a resident skipped', { eventId: envelope.id });
+      return;
+    }
+    if (place === undefined) {
+      if (!unplaced.has(tap.stationId) && unplaced.size < maxUnplacedWarned) {
+        unplaced.add(tap.stationId);
+        logger.warn('taps at a station WALLET_RISK_PLACES does not place are not judged', { station: tap.stationId });
+      }
+      return;
+    }
+    engine.recordTap({ atMs, residentId: tap.residentId, concession: tap.concession, place, stationId: tap.stationId });
+    learned++;
+  };
+  const startedAt = performance.now();
+  const follower = await followStream({
+    js: options.js,
+    stream: options.stream,
+    filterSubject: transitEventSubjects.tapRecorded,
+    handler,
+    logger,
+    // The stream stamps events with the broker's clock, not the wallet's (which tests run ahead).
+    startTime: new Date(Date.now() - options.replayWindowMs),
+  });
+  const caughtUp = await follower.caughtUp(tapReplayWaitMs);
+  const fields = { replayed: learned, ms: Math.round(performance.now() - startedAt) };
+  if (caughtUp) logger.info('taps replayed into the risk engine', fields);
+  else logger.warn('tap replay still running; serving meanwhile', fields);
+  return follower;
+}
+
+/** How often the wallet looks again for transit's stream when it started first. */
+export const tapStreamRetryMs = 5_000;
+
+/**
+ * Follows transit's taps when the risk engine runs and a station is placed (a tap at no known place judges
+ * nothing). With transit's stream there, the replay is done (or tapReplayWaitMs spent) before this returns, so a
+ * restarted wallet serves knowing its window's taps. Without it (transit not started yet), the wallet serves at once
+ * and looks again every tapStreamRetryMs: it has no taps to forget then.
+ */
+export async function followTaps(
+  js: JetStreamClient,
+  scoring: RiskScoring | undefined,
+  config: Pick<WalletConfig, 'TRANSIT_STREAM' | 'WALLET_RISK_TAP_REPLAY_S'>,
+  logger: Logger,
+): Promise<{ stop(): Promise<void> } | undefined> {
+  if (scoring === undefined || scoring.places.stations.size === 0) return undefined;
+  const options: TapFollowerOptions = {
+    js,
+    stream: config.TRANSIT_STREAM,
+    engine: scoring.engine,
+    stations: scoring.places.stations,
+    replayWindowMs: config.WALLET_RISK_TAP_REPLAY_S * 1000,
+    logger,
+  };
+  const attempt = async (): Promise<StreamFollower | undefined> =>
+    startTapFollower(options).catch((error: unknown) => {
+      logger.info("transit's tap stream is not followed yet; trying again", { stream: options.stream, error });
+      return undefined;
+    });
+  let follower = await attempt();
+  if (follower !== undefined) return follower;
+  const retry = runPeriodically({ name: 'tap stream follow', intervalMs: tapStreamRetryMs, logger }, async () => {
+    follower ??= await attempt();
+  });
+  return {
+    stop: async () => {
+      await retry.stop();
+      await follower?.stop();
+    },
+  };
+}

@@ -1,0 +1,243 @@
+// Transit's taps in the wallet's risk engine: transit publishes each tap it records on transit.v1.events.tap.recorded
+// (online taps after the gate's answer, offline ones once uploaded), the wallet follows that stream, and a payment
+// at a placed merchant far from the resident's last tap minutes later is stepped up for impossible travel, with the
+// reason in the stored decision. A restarted wallet replays the taps of its window before it serves.
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { createPresentation } from '@citypass/credential';
+import { operatorScopes, resources, transitEventSubjects } from '@citypass/contracts';
+import { DomainError } from '@citypass/platform/errors';
+import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
+import { createLogger } from '@citypass/platform/log';
+import { EventEnvelope } from '@citypass/proto/common/v1/event';
+import { TapRecorded } from '@citypass/proto/transit/v1/transit';
+import { WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
+import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
+import { startWallet, type RunningWallet } from '../src/server.ts';
+import { waitFor, type Phone, type ServiceClient } from './harness.ts';
+
+// Central and Harbour are 3 km apart; the kiosk is 25 km east of Central, the cafe next to it.
+const places = 'station:central=0/0,station:harbour=3/0,merchant:kiosk=25/0,merchant:cafe=0.5/0';
+
+let h: TransitHarness;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let operator: PromiseClient<typeof WalletServiceService>;
+let kiosk: ServiceClient;
+let cafe: ServiceClient;
+let counter = 1_000_000;
+
+/** A wallet following transit's taps on the harness's database, broker and clock. */
+function placedWallet(port: number): Promise<RunningWallet> {
+  return startWallet(
+    {
+      ...h.wallet.config,
+      WALLET_GRPC_PORT: port,
+      WALLET_COUNTS_FLUSH_MS: 50,
+      WALLET_RISK_PLACES: places,
+      TRANSIT_STREAM: h.config.TRANSIT_STREAM,
+    },
+    createLogger('wallet-test', 'error'),
+    { now: () => h.now() },
+  );
+}
+
+/** Starts (or restarts) the harness's wallet as a placed one, on the same port. */
+async function startPlacedWallet(): Promise<void> {
+  const port = h.wallet.wallet.grpcPort;
+  await h.wallet.wallet.stop();
+  h.wallet.wallet = await placedWallet(port);
+}
+
+before(async () => {
+  h = await startTransitHarness();
+  await startPlacedWallet();
+  nc = await connect({ servers: h.wallet.identity.nats.url });
+  jsm = await jetstreamManager(nc);
+  const identity = h.wallet.identity;
+  const response = await identity.clientCredentialsToken(
+    'operator',
+    identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    resources.wallet,
+    operatorScopes.wallet,
+  );
+  const token = ((await response.json()) as { access_token: string }).access_token;
+  operator = promiseClient(WalletServiceService, h.wallet.address, { metadata: () => bearer(token) });
+  kiosk = await h.wallet.service('kiosk');
+  cafe = await h.wallet.service('cafe');
+});
+after(async () => {
+  operator.close();
+  await nc.close();
+  await h.stop();
+});
+
+async function tapAt(phone: Phone, gateId: string): Promise<void> {
+  const presentation = h.tapPresentation(phone);
+  const answer = await h.gates.tap({ presentation, gateId, direction: 'in', tappedAt: undefined, tapId: '' });
+  assert.equal(answer.decision, 'OPEN', answer.reason);
+}
+
+/** The resident's tap event once it is the stream's last, with its stream sequence. */
+async function tapEventOf(phone: Phone): Promise<{ tap: TapRecorded; seq: number }> {
+  let found: { tap: TapRecorded; seq: number } | undefined;
+  await waitFor(async () => {
+    const message = await jsm.streams
+      .getMessage(h.config.TRANSIT_STREAM, { last_by_subj: transitEventSubjects.tapRecorded })
+      .catch(() => undefined);
+    if (message === undefined || message === null) return false;
+    const tap = TapRecorded.decode(EventEnvelope.decode(message.data).payload);
+    if (tap.residentId === phone.residentId) found = { tap, seq: message.seq };
+    return found !== undefined;
+  }, 'the tap event in the stream');
+  assert.ok(found);
+  return found;
+}
+
+/** Waits until the broker has delivered the resident's tap to `wallets` followers (ordered consumers). */
+async function walletReceived(phone: Phone, wallets = 1): Promise<void> {
+  const { seq } = await tapEventOf(phone);
+  await waitFor(async () => {
+    let served = 0;
+    for await (const consumer of jsm.consumers.list(h.config.TRANSIT_STREAM))
+      if (consumer.config.filter_subject === transitEventSubjects.tapRecorded && consumer.delivered.stream_seq >= seq)
+        served++;
+    return served >= wallets;
+  }, "the wallets' followers served the tap");
+}
+
+/** A payment of 5.00 at `shop` (through `wallet`, default the harness's), presented at the shared clock. */
+function pay(shop: ServiceClient, phone: Phone, wallet = shop.wallet) {
+  return wallet.authorize({
+    idempotencyKey: randomBytes(12).toString('hex'),
+    amount: { amountMinor: 500n, currency: 'EUR' },
+    presentation: createPresentation({
+      credential: phone.credential,
+      devicePrivateKey: phone.app.deviceKey.privateKey,
+      audience: shop.name,
+      counter: ++counter,
+      nowMs: h.now(),
+    }),
+    reference: '',
+    holdTtlSeconds: 0,
+    settlesTap: false,
+  });
+}
+
+/** The step-up `call` is refused with, and its decision once stored. */
+async function steppedUp(call: Promise<unknown>): Promise<RiskDecision> {
+  const error = await call.then(
+    () => assert.fail('the payment was approved'),
+    (caught: unknown) => caught,
+  );
+  assert.ok(error instanceof DomainError, String(error));
+  assert.equal(`${error.kind}:${error.reason}`, 'permission_denied:STEP_UP_REQUIRED');
+  const decisionId = /risk decision ([0-9a-f-]{36})/.exec(error.message)?.[1] ?? '';
+  let decision: RiskDecision | undefined;
+  await waitFor(async () => {
+    decision = (await operator.getRiskDecision({ decisionId, holdId: '' }).catch(() => ({ decision: undefined })))
+      .decision;
+    return decision !== undefined;
+  }, 'the step-up stored');
+  assert.ok(decision);
+  return decision;
+}
+
+test('risk taps - transit publishes a recorded tap with who, where and when, never the presentation', async () => {
+  const phone = await h.resident();
+  const before = h.now();
+  await tapAt(phone, 'harbour-g2');
+  const { tap } = await tapEventOf(phone);
+  assert.equal(tap.stationId, 'harbour');
+  assert.equal(tap.gateId, 'harbour-g2');
+  assert.equal(tap.direction, 'in');
+  assert.equal(tap.offline, false);
+  assert.equal(tap.concession, 'adult');
+  assert.notEqual(tap.credentialId, '');
+  assert.ok((tap.tappedAt?.getTime() ?? 0) >= before);
+  assert.ok(!JSON.stringify(TapRecorded.toJSON(tap)).includes(phone.credential.slice(0, 40)));
+});
+
+test('risk taps - an offline tap is published once its upload is recorded, and not again on a repeat', async () => {
+  const phone = await h.resident();
+  const tappedAtMs = h.now() - 10 * 60_000;
+  const stored = {
+    tapId: randomUUID(),
+    presentation: h.tapPresentationAt(phone, tappedAtMs),
+    direction: 'in',
+    tappedAt: new Date(tappedAtMs),
+    decision: 'OPEN',
+    reason: '',
+  };
+  for (let upload = 0; upload < 2; upload++) {
+    const { acceptedTapIds } = await h.gates.uploadTaps({ gateId: 'central-g1', taps: [stored] });
+    assert.deepEqual(acceptedTapIds, [stored.tapId]);
+  }
+  const { tap } = await tapEventOf(phone);
+  assert.equal(tap.tapId, stored.tapId);
+  assert.equal(tap.offline, true);
+  assert.equal(tap.tappedAt?.getTime(), tappedAtMs);
+  const info = await jsm.streams.info(h.config.TRANSIT_STREAM, { subjects_filter: transitEventSubjects.tapRecorded });
+  const perSubject = info.state.subjects?.[transitEventSubjects.tapRecorded] ?? 0;
+  const events: string[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && events.length < perSubject; seq++) {
+    const message = await jsm.streams.getMessage(h.config.TRANSIT_STREAM, { seq }).catch(() => undefined);
+    if (message?.subject === transitEventSubjects.tapRecorded)
+      events.push(TapRecorded.decode(EventEnvelope.decode(message.data).payload).tapId);
+  }
+  assert.equal(events.filter((tapId) => tapId === stored.tapId).length, 1);
+});
+
+test('risk taps - a payment 25 km from a tap moments before is stepped up for impossible travel', async () => {
+  const traveller = await h.resident();
+  const local = await h.resident();
+  await tapAt(traveller, 'central-g1');
+  await walletReceived(traveller);
+  await tapAt(local, 'central-g2');
+  await walletReceived(local);
+  // Next to the station: approved.
+  const { hold } = await pay(cafe, local);
+  assert.equal(hold?.status, 'pending');
+  const decision = await steppedUp(pay(kiosk, traveller));
+  assert.equal(decision.outcome, 'step_up');
+  assert.equal(decision.ruleReason, 'IMPOSSIBLE_TRAVEL');
+  assert.equal(decision.reasons[0]?.ruleId, 'impossible_travel');
+  // 25 km in under a minute (counted as a minute).
+  assert.equal(decision.reasons[0].features.place_speed_kmh, 1_500);
+  assert.equal(decision.residentId, traveller.residentId);
+});
+
+test('risk taps - a restarted wallet replays the taps of its window before it serves', async () => {
+  const phone = await h.resident();
+  await tapAt(phone, 'harbour-g1');
+  await tapEventOf(phone);
+  await startPlacedWallet();
+  const decision = await steppedUp(pay(kiosk, phone));
+  assert.equal(decision.ruleReason, 'IMPOSSIBLE_TRAVEL');
+  // From Harbour, 22 km away.
+  assert.equal(decision.reasons[0]?.features.place_speed_kmh, 1_320);
+});
+
+test('risk taps - two wallet instances follow the same taps and both step the far payment up', async () => {
+  const second = await placedWallet(0);
+  const kioskThere = promiseClient(WalletServiceService, `127.0.0.1:${second.grpcPort}`, {
+    metadata: () => bearer(kiosk.token),
+  });
+  try {
+    const phone = await h.resident();
+    await tapAt(phone, 'central-g2');
+    await walletReceived(phone, 2);
+    const there = await steppedUp(pay(kiosk, phone, kioskThere));
+    const here = await steppedUp(pay(kiosk, phone));
+    for (const decision of [there, here]) {
+      assert.equal(decision.ruleReason, 'IMPOSSIBLE_TRAVEL');
+      assert.equal(decision.reasons[0]?.features.place_speed_kmh, 1_500);
+    }
+  } finally {
+    kioskThere.close();
+    await second.stop();
+  }
+});
