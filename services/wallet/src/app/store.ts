@@ -110,9 +110,14 @@ export interface RiskDecisionStore {
   eventsSince(since: Date, limit: number): Promise<RiskEvent[]>;
   /**
    * The same, each approved when it made a hold (else a refused attempt, by the rules or by the ledger): the
-   * engine's replay at start.
+   * engine's replay at start, handed to `replay` a page at a time (memory holds one page, not the window);
+   * resolves to the count.
    */
-  outcomesSince(since: Date, limit: number): Promise<RecordedEvent[]>;
+  replayOutcomesSince(
+    since: Date,
+    limit: number,
+    replay: (outcomes: readonly RecordedEvent[]) => void,
+  ): Promise<number>;
 }
 
 /** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */
