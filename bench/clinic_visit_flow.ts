@@ -24,7 +24,7 @@ import { loadHealthBillingConfig } from '../services/health-billing/src/config.t
 import { startHealthBilling } from '../services/health-billing/src/server.ts';
 import { startHarness } from '../services/identity/test/harness.ts';
 import { startServiceProcess } from '../test/support/service_process.ts';
-import { emit, isFloor, median, percentile } from './lib.ts';
+import { emit, isFloor, median, peakRssMb, percentile } from './lib.ts';
 
 const clinicName = 'bench-clinic';
 const insurerName = 'bench-health-fund';
@@ -330,6 +330,20 @@ export async function measureVisitFlow(bench: string): Promise<void> {
         calls: count,
         floor: null,
         floor_missing: 'a part of a call above, for where the time goes; the floor is per call',
+      });
+    // Peak RSS (VmHWM) of health billing and the wallet over the run (issue 12: <= 150 MB per service).
+    for (const [service, pid] of [
+      ['health_billing', billing.child.pid],
+      ['wallet', wallet.child.pid],
+    ] as const)
+      emit({
+        bench,
+        metric: `${service}_peak_rss_mb`,
+        value: peakRssMb(pid ?? -1),
+        unit: 'MB',
+        floor: null,
+        floor_missing: "no floor server runs here; bench/wallet_charges.ts prints the charge floor server's",
+        goal_at_most: 150,
       });
   } finally {
     for (const client of clients) client.close();

@@ -21,6 +21,8 @@ export interface TapFloor {
   /** One call: the signature of a fresh message the size of a presentation, verified and recorded. */
   call(): Promise<void>;
   readonly pid: number;
+  /** The floor server's peak RSS so far, in MB (bench/lib.ts peakRssMb). */
+  peakRssMb(): number | null;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startTapFloor(databaseUrl: string, messageBytes = 900): Pr
   ) => void;
   return {
     pid: server.pid,
+    peakRssMb: () => server.peakRssMb(),
     call: () =>
       new Promise((resolve, reject) => {
         tap.call(client, requests[next++ % requests.length] ?? Buffer.alloc(0), (error, answer) => {

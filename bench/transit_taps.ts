@@ -32,6 +32,7 @@ import {
   isFloor,
   median,
   openLoopPhase,
+  peakRssMb,
   percentile,
   round2,
   sequentialPhase,
@@ -402,6 +403,26 @@ try {
     emit({ bench, metric: `${metric}_max_ms`, value: round2(Math.max(...values)), unit: 'ms', ...noFloor });
   }
   for (const figure of cpuPerTap) emit({ ...figure, ...cpuAccounting });
+  // Peak RSS (VmHWM) of the transit and wallet processes over the whole run against the tap floor server's
+  // (issue 12: <= 150 MB per service).
+  const floorRss = floor.peakRssMb();
+  const rssFloor =
+    floorRss === null
+      ? ({ floor: null, floor_missing: "the floor server's peak RSS could not be read (not Linux)" } as const)
+      : { floor: floorRss, floor_is: "the tap floor server's peak RSS in the same run" };
+  for (const [service, pid] of [
+    ['transit', transit.process.child.pid],
+    ['wallet', wallet.child.pid],
+  ] as const)
+    emit({
+      bench,
+      metric: `${service}_peak_rss_mb`,
+      value: peakRssMb(pid ?? -1),
+      unit: 'MB',
+      ...rssFloor,
+      goal_at_most: 150,
+    });
+  emit({ bench, metric: 'tap_floor_server_peak_rss_mb', value: floorRss, unit: 'MB', ...isFloor });
 } finally {
   await floor.stop();
   await transit.process.stop();

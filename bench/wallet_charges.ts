@@ -64,6 +64,12 @@ const wallet = await startServiceProcess('wallet', {
 // With BENCH_YIELD=1 the load generator (this process; identity inside it is only used for setup) runs at the
 // lowest CPU priority, so the wallet, PostgreSQL and NATS it measures get the shared cores first.
 if (process.env.BENCH_YIELD === '1') setPriority(19);
+// The wallet's peak RSS (VmHWM, which only grows) read after start and after each phase: the phase whose line rises
+// is the one that set the peak.
+const walletPeakAfter: Record<string, number | null> = { start: peakRssMb(wallet.child.pid ?? -1) };
+const markPhase = (phase: string): void => {
+  walletPeakAfter[phase] = peakRssMb(wallet.child.pid ?? -1);
+};
 const nc: NatsConnection = await connect({ servers: identity.nats.url });
 const db = new pg.Client({ connectionString: database.url });
 let floor: ChargeFloor | undefined;
@@ -92,6 +98,7 @@ try {
     });
   }
   fundingClient.close();
+  markPhase('setup');
   floor = await startChargeFloor({
     databaseUrl: floorDb.url,
     natsUrl: identity.nats.url,
@@ -204,6 +211,7 @@ try {
     sequentialPair.push(ms + (sequentialCapture.at(-1) ?? Number.NaN));
     sequentialCharge.push(await chargeOnce(pool.pop() ?? ''));
   }
+  markPhase('sequential');
   const floorSequential: PhaseResult = {
     latencies: floorSequentialMs,
     failed: floorSequentialFailed,
@@ -236,6 +244,7 @@ try {
     await captureOnce(holdId);
   });
   const pairsPerSecond = answeredPerSecond(pairsClosed);
+  markPhase('authorize_capture_in_flight');
   const cpuPerPair = pairsCpu.end(bench, 'authorize+capture', pairsClosed.latencies.length);
 
   const chargeBatch = presentations(20_000);
@@ -244,6 +253,7 @@ try {
     chargeOnce(chargeBatch[index] ?? ''),
   );
   const chargesPerSecond = answeredPerSecond(chargesClosed);
+  markPhase('charge_in_flight');
   const cpuPerCharge = chargesCpu.end(bench, 'charge', chargesClosed.latencies.length);
 
   // Open loop at the target rate: the charge floor, then one authorization every 1/rate seconds, whatever the
@@ -263,6 +273,7 @@ try {
   // A hot account: other residents' authorizations (16 in flight, closed loop) alone, then while one resident's
   // account takes a storm of 240 concurrent authorizations every second. What matters is how much the others'
   // latency moves, and that the storm gets answers (approved, declined, ACCOUNT_BUSY), not INTERNAL.
+  markPhase('open_loop');
   const hotPhone = phones[0];
   if (hotPhone === undefined) throw new Error('no phones');
   const hotPresentations = (count: number): string[] =>
@@ -292,6 +303,7 @@ try {
     return latencies.filter((ms) => !Number.isNaN(ms));
   };
   const quiet = await othersFor(phaseMs);
+  markPhase('hot_account_quiet');
   const stormOutcomes = new Map<string, number>();
   const storms: Promise<void>[] = [];
   const stormTimer = setInterval(() => {
@@ -314,6 +326,7 @@ try {
   const stormy = await othersFor(phaseMs);
   clearInterval(stormTimer);
   await Promise.all(storms);
+  markPhase('hot_account_storm');
   const stormCount = (outcome: string): number => stormOutcomes.get(outcome) ?? 0;
 
   const round = round2;
@@ -432,6 +445,7 @@ try {
       ? { floor: null, floor_missing: "the floor server's peak RSS could not be read (not Linux)" }
       : { floor: floorRss, floor_is: "the charge floor server's peak RSS in the same run" }),
     goal_at_most: 150,
+    peak_after_phase: walletPeakAfter,
   });
   emit({ bench, metric: 'charge_floor_server_peak_rss_mb', value: floorRss, unit: 'MB', ...isFloor });
   for (const figure of [...cpuPerFloorCharge, ...cpuPerPair, ...cpuPerCharge]) emit({ ...figure, ...cpuAccounting });

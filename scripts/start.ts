@@ -34,6 +34,7 @@ import {
 import { sampleClinicId } from '../services/health-billing/src/domain/sample.ts';
 import { sampleFundId, setUpHealthSample } from './health_sample.ts';
 import { dataDirectory, startServers, StartProblem, thisSystem, type RunningServer } from './start_servers.ts';
+import { serviceNodeFlags } from '../deploy/node_flags.ts';
 
 const root = join(import.meta.dirname, '..');
 const dataDir = dataDirectory();
@@ -125,17 +126,21 @@ async function run(
   options: { database: boolean } = { database: true },
 ): Promise<void> {
   const databaseUrl = options.database ? await ensureDatabase(entry.database) : '';
-  const child = spawn(process.execPath, ['--import', join(root, entry.telemetry), join(root, entry.entry)], {
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      ...secrets,
-      ...extraEnv,
-      NATS_URL: natsUrl,
-      METRICS_PORT: entry.metricsPort,
-      ...(options.database ? { [`${entry.name.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`]: databaseUrl } : {}),
+  const child = spawn(
+    process.execPath,
+    [...serviceNodeFlags, '--import', join(root, entry.telemetry), join(root, entry.entry)],
+    {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        ...secrets,
+        ...extraEnv,
+        NATS_URL: natsUrl,
+        METRICS_PORT: entry.metricsPort,
+        ...(options.database ? { [`${entry.name.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`]: databaseUrl } : {}),
+      },
     },
-  });
+  );
   child.on('exit', (code, signal) => {
     process.stderr.write(`${entry.name} exited (${signal ?? String(code)})\n`);
     process.exitCode = code ?? 1;

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-test('console lists bench - the smoke run seeds, renders every list page and prints each figure with its floor', async () => {
+test('console lists bench - the smoke run seeds, renders every console list page over HTTP and prints each figure with its floor', async () => {
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'bench', 'console_lists.ts')], {
     env: { ...process.env, BENCH_SMOKE: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,10 +35,23 @@ test('console lists bench - the smoke run seeds, renders every list page and pri
       'residents_first_page',
       'residents_deep_page',
       'residents_search',
+      'resident_credentials_first_page',
+      'resident_credentials_deep_page',
       'services_first_page',
       'services_deep_page',
       'services_search',
-      'transit_list_gates',
+      'gates_first_page',
+      'gates_deep_page',
+      'gates_search',
+      'deny_list_first_page',
+      'deny_list_deep_page',
+      'wallet_holds_first_page',
+      'wallet_holds_deep_page',
+      'wallet_holds_search',
+      'audit_first_page',
+      'audit_deep_page',
+      'audit_search_subject',
+      'audit_search_action',
     ].flatMap((name) => [`${name}_p50_ms`, `${name}_p95_ms`]),
   );
   for (const figure of pages) {

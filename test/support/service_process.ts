@@ -1,7 +1,8 @@
-// Starts a citypass service as its own process, the way it runs in production (`node --import telemetry main`),
+// Starts a citypass service as its own process, the way it runs in production (`node <deploy/node_flags.ts> --import telemetry main`),
 // waits for its "<name> started" log line, and keeps its output for assertions about what it logs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { serviceNodeFlags } from '../../deploy/node_flags.ts';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -19,10 +20,14 @@ export async function startServiceProcess(
   timeoutMs = 20_000,
 ): Promise<ServiceProcess> {
   const dir = join(root, 'services', name, 'src');
-  const child = spawn(process.execPath, ['--import', join(dir, 'telemetry.ts'), join(dir, 'main.ts')], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...serviceNodeFlags, '--import', join(dir, 'telemetry.ts'), join(dir, 'main.ts')],
+    {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();

@@ -1,6 +1,9 @@
-// The risk engine: score(event) decides one authorization synchronously from in-memory state (no I/O, no await),
-// then records the event. A candidate rule set can run in shadow on the same features; promoting it is refused
-// when it saw nothing or declined everything (or too large a share) of what it saw.
+// The risk engine: decide(event) decides one authorization synchronously from in-memory state (no I/O, no await)
+// and changes nothing; recordApproved() then adds a payment that happened, recordAttempt() one that was refused
+// (by the rules or later, by the ledger), so a caller records only what it knows the outcome of. score(event) is
+// decide and record in one, for evaluations where every event happened. A candidate rule set can run in shadow on
+// the same features; promoting it is refused when it saw nothing or declined everything (or too large a share) of
+// what it saw.
 import assert from 'node:assert/strict';
 import { CompiledRuleSet } from './compiled_rule_set.ts';
 import type { Decision } from './decision.ts';
@@ -12,6 +15,9 @@ import { RiskState, type BlockLists } from './state.ts';
 import { ShadowRefused } from './errors.ts';
 
 export type BlockListKind = 'residents' | 'devices' | 'merchants';
+
+/** A stored outcome to replay: `approved` when the payment happened, else a refused attempt. */
+export type RecordedEvent = { readonly event: RiskEvent; readonly approved: boolean };
 
 export { ShadowRefused };
 
@@ -39,8 +45,11 @@ export class RiskEngine {
     return this.blocks;
   }
 
-  /** Decides `event` and records it (declined attempts count too: card testing is made of them). */
-  score(event: RiskEvent): Decision {
+  /**
+   * The decision on `event` from the state as it stands. Changes no counter (record the outcome once known); a
+   * shadow candidate decides the same features and its tally counts the pair.
+   */
+  decide(event: RiskEvent): Decision {
     this.state.features(event, this.blocks, this.values);
     const decision = this.live.decide(event, this.values);
     this.lastShadowDecision = undefined;
@@ -48,6 +57,30 @@ export class RiskEngine {
       this.lastShadowDecision = this.shadow.rules.decide(event, this.values);
       this.shadow.tally.count(decision, this.lastShadowDecision);
     }
+    return decision;
+  }
+
+  /** Adds `event` as a payment that happened: counts, amounts, first-seen times. */
+  recordApproved(event: RiskEvent, _decision: Decision): void {
+    this.state.record(event);
+  }
+
+  /**
+   * Adds `event` as a refused attempt (declined by the rules, or approved and then refused by the ledger): counted
+   * where card testing shows (the merchant's payments and new residents), never as money spent nor as the
+   * resident's or device's own velocity.
+   */
+  recordAttempt(event: RiskEvent, _decision: Decision): void {
+    this.state.recordAttempt(event);
+  }
+
+  /**
+   * Decides `event` and records it whole whatever the outcome, as the evaluations have always scored the generated
+   * city (declined attempts count too: card testing is made of them). A caller that learns the outcome later uses
+   * decide and recordApproved / recordAttempt instead.
+   */
+  score(event: RiskEvent): Decision {
+    const decision = this.decide(event);
     this.state.record(event);
     return decision;
   }
@@ -61,6 +94,14 @@ export class RiskEngine {
   /** Rebuilds state from past events, oldest first, without deciding: the same state a live engine ends with. */
   replay(events: Iterable<RiskEvent>): void {
     for (const event of events) this.state.record(event);
+  }
+
+  /** Rebuilds state from stored outcomes, oldest first, as recordApproved and recordAttempt added them live. */
+  replayRecorded(events: Iterable<RecordedEvent>): void {
+    for (const { event, approved } of events) {
+      if (approved) this.state.record(event);
+      else this.state.recordAttempt(event);
+    }
   }
 
   /**
@@ -85,7 +126,7 @@ export class RiskEngine {
     this.shadow = { rules, tally: new ShadowTally(rules.ruleSet.version) };
   }
 
-  /** What the shadow candidate decided on the event score() decided last; undefined when none ran. */
+  /** What the shadow candidate decided on the event decide() (or score()) decided last; undefined when none ran. */
   get shadowDecision(): Decision | undefined {
     return this.lastShadowDecision;
   }

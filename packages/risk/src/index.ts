@@ -3,7 +3,13 @@ export { DecayingTotals, decayFactor, halfLivesMs, horizons, type Horizon } from
 export { maxReasons, outcomes, scoreDeclineReason } from './decision.ts';
 export type { Decision, DecisionReason, Outcome, Stage } from './decision.ts';
 export { defaultRuleSet } from './default_rule_set.ts';
-export { maxShadowDeclineShare, RiskEngine, ShadowRefused, type BlockListKind } from './engine.ts';
+export {
+  maxShadowDeclineShare,
+  RiskEngine,
+  ShadowRefused,
+  type BlockListKind,
+  type RecordedEvent,
+} from './engine.ts';
 export { riskReasons, type RiskReason } from './errors.ts';
 export {
   billLineFindings,

@@ -1,7 +1,7 @@
-// The engine's memory: per resident, device, merchant and resident x merchant, in Maps, written only by record()
-// (one writer per counter: the engine instance that owns the resident's partition). features() reads it for one
-// event without changing it; record() then adds the event. Replaying events in order through record() rebuilds
-// exactly the state a live engine had.
+// The engine's memory: per resident, device, merchant and resident x merchant, in Maps, written only by record() and
+// recordAttempt() (one writer per counter: the engine instance that owns the resident's partition). features() reads
+// it for one event without changing it; record() then adds a payment that happened, recordAttempt() one that was
+// refused. Replaying events in order through the same two rebuilds exactly the state a live engine had.
 import { DecayingTotals } from './decay.ts';
 import type { GateTap, RiskEvent } from './event.ts';
 import { feature as f } from './features.ts';
@@ -52,7 +52,8 @@ type MerchantState = {
   residentsToday: number;
   newResidentsToday: number;
 };
-type ResidentMerchantState = { readonly totals: DecayingTotals; lastDay: number };
+/** `paid`: a payment of this resident here happened; a pair made by refused attempts only is still new to them. */
+type ResidentMerchantState = { readonly totals: DecayingTotals; lastDay: number; paid: boolean };
 
 export type BlockLists = {
   readonly residents: ReadonlySet<string>;
@@ -104,11 +105,20 @@ export class RiskState {
     const device = this.device(event.deviceId);
     device.totals.add(event.atMs, amount);
     if (device.residents.size < maxResidentsPerDevice) device.residents.add(event.residentId);
-    this.recordMerchant(event, amount);
+    this.recordMerchant(event, amount, true);
     let stats = this.categories.get(event.category);
     if (stats === undefined) this.categories.set(event.category, (stats = new RunningStats()));
     stats.add(Math.log1p(amount));
     if (event.clinicLine !== null) this.clinics.record(event, event.clinicLine);
+  }
+
+  /**
+   * Adds a refused attempt where card testing is seen: the merchant's count of payments in the last hour and its
+   * residents (and new residents) today. Nothing of the resident, the device, the amounts or the category: a refused
+   * payment spent no money and raises no velocity of the resident's own.
+   */
+  recordAttempt(event: RiskEvent): void {
+    this.recordMerchant(event, 0, false);
   }
 
   /**
@@ -167,7 +177,7 @@ export class RiskState {
     const isNew = pair === undefined;
     const firstToday = isNew || pair.lastDay !== today;
     if (!isNew) out[f.resident_merchant_count_24h] = pair.totals.countAt(day, event.atMs);
-    out[f.merchant_new_for_resident] = isNew ? 1 : 0;
+    out[f.merchant_new_for_resident] = isNew || !pair.paid ? 1 : 0;
     const merchant = this.merchants.get(event.merchantId);
     const sameDay = merchant !== undefined && merchant.day === today;
     const residentsToday = (sameDay ? merchant.residentsToday : 0) + (firstToday ? 1 : 0);
@@ -180,15 +190,20 @@ export class RiskState {
     out[f.merchant_count_24h] = merchant.totals.countAt(day, event.atMs);
   }
 
-  private recordMerchant(event: RiskEvent, amount: number): void {
+  /** `paid`: the payment happened (else a refused attempt: counted at the merchant, nothing added to the pair). */
+  private recordMerchant(event: RiskEvent, amount: number, paid: boolean): void {
     const today = Math.floor(event.atMs / dayMs);
     const key = pairKey(event);
     let pair = this.residentMerchants.get(key);
     const isNew = pair === undefined;
-    if (pair === undefined) this.residentMerchants.set(key, (pair = { totals: new DecayingTotals(), lastDay: -1 }));
+    if (pair === undefined)
+      this.residentMerchants.set(key, (pair = { totals: new DecayingTotals(), lastDay: -1, paid: false }));
     const firstToday = pair.lastDay !== today;
     pair.lastDay = today;
-    pair.totals.add(event.atMs, amount);
+    if (paid) {
+      pair.paid = true;
+      pair.totals.add(event.atMs, amount);
+    }
     let merchant = this.merchants.get(event.merchantId);
     if (merchant === undefined) {
       merchant = {

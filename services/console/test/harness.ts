@@ -44,8 +44,13 @@ export interface ConsoleHarness {
 
 export async function startConsoleHarness(
   overrides: Record<string, string> = {},
-  /** `walletOverrides`: the wallet's environment, with `services`. */
-  options: { services?: boolean; logger?: Logger; walletOverrides?: Record<string, string> } = {},
+  /** `walletOverrides`, `transitOverrides`: the wallet's and transit's environment, with `services`. */
+  options: {
+    services?: boolean;
+    logger?: Logger;
+    walletOverrides?: Record<string, string>;
+    transitOverrides?: Record<string, string>;
+  } = {},
 ): Promise<ConsoleHarness> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -56,7 +61,9 @@ export async function startConsoleHarness(
   };
   const services =
     options.services === true
-      ? await startTransitHarness({}, identityOverrides, { wallet: options.walletOverrides ?? {} })
+      ? await startTransitHarness(options.transitOverrides ?? {}, identityOverrides, {
+          wallet: options.walletOverrides ?? {},
+        })
       : undefined;
   const identity = services?.wallet.identity ?? (await startHarness(identityOverrides));
   const config = loadConsoleConfig({

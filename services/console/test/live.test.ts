@@ -167,12 +167,19 @@ test("live - wallet pages: a service's balance, holds and settlement CSV to the 
   await page.getByRole('button', { name: 'Show' }).click();
   await page.getByRole('heading', { name: 'Wallet: bakery' }).waitFor();
   assert.equal((await page.locator('#balance').innerText()).trim(), '12.45 EUR');
-  assert.match(await page.locator('#settlement').innerText(), /Captured\s+12\.50 EUR \(1 captures\)/);
-  assert.match(await page.locator('#settlement').innerText(), /Net\s+12\.45 EUR/);
   const row = page.locator('#holds tbody tr', { hasText: holdId });
   assert.match(await row.innerText(), /captured\s+12\.50 EUR\s+12\.50 EUR\s+0\.05 EUR/);
+  assert.equal(await page.locator('#settlement').count(), 0, 'the holds page sums no day');
   await checkAccessibility(page, 'wallet: a service');
   await shot(page, '12-wallet-service');
+
+  // The day's settlement report, its own page.
+  await page.getByRole('link', { name: `Settlement report of ${day} (UTC)` }).click();
+  await page.getByRole('heading', { name: 'Settlement report: bakery' }).waitFor();
+  assert.match(await page.locator('#settlement').innerText(), /Captured\s+12\.50 EUR \(1 captures\)/);
+  assert.match(await page.locator('#settlement').innerText(), /Net\s+12\.45 EUR/);
+  await checkAccessibility(page, 'wallet: settlement report');
+  await shot(page, '12b-wallet-settlement');
 
   // The settlement report as CSV: a header row and exact decimals from minor units.
   const href =
@@ -187,6 +194,8 @@ test("live - wallet pages: a service's balance, holds and settlement CSV to the 
   );
 
   // Holds filtered in place by htmx.
+  await page.getByRole('link', { name: "The service's balance and holds" }).click();
+  await page.getByRole('heading', { name: 'Wallet: bakery' }).waitFor();
   await page.getByLabel('Status').selectOption('pending');
   await page.getByRole('button', { name: 'Filter holds' }).click();
   await page.waitForURL(/status=pending/);

@@ -30,6 +30,9 @@ export const walletMetrics = {
   riskRuleMatches: meter.createCounter('citypass.wallet.risk.rule_matches', {
     description: 'Rules among the top reasons of a risk decision, by rule',
   }),
+  riskLedgerRefusals: meter.createCounter('citypass.wallet.risk.ledger_refusals', {
+    description: 'Payments the risk engine approved and the ledger refused (funds, limits, busy), recorded as attempts',
+  }),
   riskShadowDecisions: meter.createCounter('citypass.wallet.risk.shadow_decisions', {
     description: 'Payments the candidate risk rule set decided in shadow, by live outcome and candidate outcome',
   }),

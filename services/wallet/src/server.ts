@@ -41,11 +41,13 @@ import { startHoldSweeper } from './workers/hold_expiry.ts';
 import { followTaps } from './workers/tap_follower.ts';
 import { riskPlaces } from './domain/risk_places.ts';
 import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
-import { maxShadowDeclineShare } from '@citypass/risk';
+import { maxShadowDeclineShare, type RiskEngine } from '@citypass/risk';
 import { randomUUID } from 'node:crypto';
 
 export interface RunningWallet {
   readonly grpcPort: number;
+  /** The risk engine this wallet decides with (undefined with WALLET_RISK=off), for tests to read its state. */
+  readonly riskEngine: RiskEngine | undefined;
   /** Writes queued now (the citypass.wallet.writes.queued gauge): running or waiting, across accounts. */
   readonly writesQueued: number;
   stop(): Promise<void>;
@@ -222,6 +224,7 @@ export async function startWallet(
 
   return {
     grpcPort,
+    riskEngine: riskScoring?.engine,
     get writesQueued() {
       return accounts.queued;
     },

@@ -11,7 +11,7 @@ import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/gr
 import { DomainError } from '@citypass/platform/errors';
 import { outcomeOf } from '@citypass/platform/testing';
 import { ChargeRequest, WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
-import { defaultRuleSet, minAmountSamples } from '@citypass/risk';
+import { defaultRuleSet, feature, minAmountSamples, type RiskEvent } from '@citypass/risk';
 import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
 
 let h: WalletHarness;
@@ -210,6 +210,50 @@ test('risk - a restart rebuilds the counters from the stored decisions', async (
   const burst = decision.reasons.find((reason) => reason.ruleId === 'burst');
   assert.deepEqual(burst?.features, { recent_events_10min: 3 }, 'the three charges before the restart still count');
   assert.equal(decision.outcome, 'approve');
+});
+
+test('risk - payments the ledger refused are attempts, not money spent, and a restart rebuilds the same state', async () => {
+  const newsagent = await h.service('newsagent');
+  const phone = await h.resident();
+  await h.topUp(phone, 1_000n);
+  await chargeOf(newsagent, phone, 300n);
+  const tooMuch = () => ({
+    idempotencyKey: key(),
+    amount: eur(5_000n),
+    presentation: phone.present(newsagent.name),
+    reference: '',
+    settlesTap: false,
+    holdTtlSeconds: 0,
+  });
+  const requests = [tooMuch(), tooMuch(), tooMuch(), tooMuch()];
+  for (const refused of [...requests, requests[0]]) {
+    await refusalOf(newsagent.wallet.authorize(refused ?? tooMuch()), 'failed_precondition', 'INSUFFICIENT_FUNDS');
+  }
+  const refusedRows = async () =>
+    (
+      await h.db.query<{ event: Record<string, unknown>; refusal_reason: string }>(
+        'SELECT event, refusal_reason FROM risk_decisions WHERE resident_id = $1 AND hold_id IS NULL',
+        [phone.residentId],
+      )
+    ).rows;
+  await waitFor(async () => (await refusedRows()).length >= requests.length, 'the ledger refusals stored');
+  const stored = (await refusedRows())[0];
+  assert.ok(stored);
+  assert.equal(stored.refusal_reason, 'INSUFFICIENT_FUNDS');
+  // The next payment here, a minute after the last refusal, as the live engine and a restarted one see it.
+  const refusedAtMs = Math.max(...(await refusedRows()).map((row) => Number(row.event.atMs)));
+  const probe = { ...stored.event, atMs: refusedAtMs + 60_000, amountMinor: 100n, maxFareMinor: null } as RiskEvent;
+  const live = h.wallet.riskEngine?.featuresOf(probe);
+  await h.restartWallet();
+  assert.deepEqual(h.wallet.riskEngine?.featuresOf(probe), live, 'a restart rebuilds the state the live wallet had');
+  assert.equal((await refusedRows()).length, requests.length, 'a repeat of a refused key is not stored twice');
+  assert.ok(live);
+  const about = (name: keyof typeof feature) => Math.round(live[feature[name]] ?? Number.NaN);
+  const spent = live[feature.resident_amount_1h] ?? Number.NaN;
+  assert.ok(spent > 290 && spent <= 300, `only the 300 paid is spent (decaying over a minute), not ${spent}`);
+  assert.equal(about('resident_count_1h'), 1);
+  assert.equal(about('recent_events_10min'), 1);
+  assert.equal(about('merchant_count_1h'), 1 + requests.length, 'the refused attempts count at the merchant');
 });
 
 test('risk - GetRiskDecision needs one UUID, finds only what exists and is for operators only', async () => {

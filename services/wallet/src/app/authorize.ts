@@ -25,7 +25,7 @@ import type { IdempotencyKey, PayerLeg } from './store.ts';
 import { walletReasons } from '@citypass/contracts';
 import type { VerifiedPresentation } from '@citypass/credential';
 import { commonReasons } from '@citypass/platform/reasons';
-import { scoreAuthorization, type ScoredTerms } from './risk_scoring.ts';
+import { recordCommitted, recordLedgerRefusal, scoreAuthorization, type ScoredTerms } from './risk_scoring.ts';
 import type { RiskDecisionRecord } from './store.ts';
 
 /** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
@@ -162,11 +162,16 @@ async function authorizeOnce(
       ),
     deadlineMs,
   );
+  let response: Buffer;
   try {
-    return AuthorizeResponse.decode(await statement);
+    response = await statement;
   } catch (error) {
-    throw request.settlesTap ? tapReuseOf(error) : error;
+    const refused = request.settlesTap ? tapReuseOf(error) : error;
+    recordLedgerRefusal(deps.riskScoring, idempotency, riskDecision, refused);
+    throw refused;
   }
+  recordCommitted(deps.riskScoring, idempotency, riskDecision);
+  return AuthorizeResponse.decode(response);
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   scoredTerms,
   tapReuseOf,
 } from './authorize.ts';
-import { scoreAuthorization } from './risk_scoring.ts';
+import { recordCommitted, recordLedgerRefusal, scoreAuthorization } from './risk_scoring.ts';
 import type { RiskDecisionRecord } from './store.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 
@@ -125,8 +125,11 @@ async function chargeOnce(
   try {
     response = ChargeResponse.decode(await statement);
   } catch (error) {
-    throw request.settlesTap ? tapReuseOf(error) : error;
+    const refused = request.settlesTap ? tapReuseOf(error) : error;
+    recordLedgerRefusal(deps.riskScoring, idempotency, riskDecision, refused);
+    throw refused;
   }
+  recordCommitted(deps.riskScoring, idempotency, riskDecision);
   walletMetrics.movedMinor.add(Number(money.amountMinor + payerMinor), { kind: 'capture', currency: money.currency });
   return response;
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { maxRecentDecisions, RecentDecisions } from './recent_decisions.ts';
 import type { RiskDecisionRecord } from './store.ts';
 
@@ -25,4 +27,45 @@ test('recent decisions - bounded: past the limit the oldest key is forgotten fir
   assert.equal(recent.get(keyOf('k0')), undefined);
   assert.equal(recent.get(keyOf('k1'))?.decisionId, 'd1');
   assert.equal(recent.get(keyOf(`k${maxRecentDecisions}`))?.decisionId, `d${maxRecentDecisions}`);
+});
+
+test('recent decisions - a key keeps a digest of its request: a caller reusing its buffer changes nothing', () => {
+  const recent = new RecentDecisions();
+  const first = keyOf('k1', 'the first request');
+  recent.set(first, record('first'));
+  first.request.fill(0);
+  assert.equal(recent.get(keyOf('k1', 'the first request'))?.decisionId, 'first');
+  assert.equal(recent.get(first), undefined);
+});
+
+test('recent decisions - at the limit the requests themselves are not kept (11 MB of 1.1 KB requests before)', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  const recent = new RecentDecisions();
+  for (let index = 0; index < maxRecentDecisions; index++)
+    recent.set(
+      { operation: 'shop:authorize', key: `k${index}`, request: new Uint8Array(1_100).fill(index) },
+      record('d'),
+    );
+  gc();
+  const keptBytes = process.memoryUsage().arrayBuffers - before;
+  assert.ok(keptBytes < maxRecentDecisions * 100, `${keptBytes} bytes of buffers kept for ${maxRecentDecisions} keys`);
+  assert.equal(
+    recent.get({ operation: 'shop:authorize', key: 'k7', request: new Uint8Array(1_100).fill(7) })?.decisionId,
+    'd',
+  );
+});
+
+test('recent decisions - an outcome is recorded once per key: an attempt before a payment, never after it', () => {
+  const recent = new RecentDecisions();
+  recent.set(keyOf('k1'), record('first'));
+  assert.equal(recent.claimRecording(keyOf('k1'), 'attempt'), true);
+  assert.equal(recent.claimRecording(keyOf('k1'), 'attempt'), false, 'a repeat refused again');
+  assert.equal(recent.claimRecording(keyOf('k1'), 'approved'), true, 'a repeat that then went through');
+  assert.equal(recent.claimRecording(keyOf('k1'), 'approved'), false);
+  assert.equal(recent.claimRecording(keyOf('k1'), 'attempt'), false);
+  assert.equal(recent.claimRecording(keyOf('k2'), 'attempt'), true, 'a key not held records');
+  assert.equal(recent.claimRecording(keyOf('k2'), 'attempt'), true);
 });

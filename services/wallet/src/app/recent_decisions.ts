@@ -2,17 +2,30 @@
 // idempotency storm) gets the decision its first call got instead of being scored, and counted, again, so a retry
 // of an approved payment is not refused by the counters its own first call raised. Bounded: the oldest key is
 // forgotten first; a repeat older than that is scored anew (and the ledger still answers it from its first result).
+// Each key also remembers what the engine recorded of its outcome, so a repeat does not record it twice.
+// Each key keeps a SHA-256 digest of its request, not the request: a presentation makes a request ~1.1 KB, and
+// 10,000 of them were 11 MB of the wallet's memory under bench/wallet_charges.ts for a comparison 32 bytes decide.
+import { createHash } from 'node:crypto';
 import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
 
 export const maxRecentDecisions = 10_000;
 
+/** What the engine recorded of a key's payment: nothing yet, a refused attempt, or the payment. */
+export type RecordedOutcome = 'none' | 'attempt' | 'approved';
+
+interface Held {
+  readonly requestDigest: string;
+  readonly record: RiskDecisionRecord;
+  recorded: RecordedOutcome;
+}
+
 export class RecentDecisions {
-  readonly #byKey = new Map<string, { readonly request: Uint8Array; readonly record: RiskDecisionRecord }>();
+  readonly #byKey = new Map<string, Held>();
 
   /** The first decision for this key and the same request; undefined for a new key or another request. */
   get(key: IdempotencyKey): RiskDecisionRecord | undefined {
     const held = this.#byKey.get(keyOf(key));
-    return held !== undefined && Buffer.compare(held.request, key.request) === 0 ? held.record : undefined;
+    return held !== undefined && held.requestDigest === digestOf(key.request) ? held.record : undefined;
   }
 
   set(key: IdempotencyKey, record: RiskDecisionRecord): void {
@@ -22,10 +35,27 @@ export class RecentDecisions {
       const oldest = this.#byKey.keys().next();
       if (oldest.done !== true) this.#byKey.delete(oldest.value);
     }
-    this.#byKey.set(id, { request: key.request, record });
+    this.#byKey.set(id, { requestDigest: digestOf(key.request), record, recorded: 'none' });
+  }
+
+  /**
+   * Whether the engine should record `outcome` for this key now, noting it when so: a refused attempt only when
+   * nothing was recorded yet, the payment unless it was already. A key not held (forgotten, or another request)
+   * records.
+   */
+  claimRecording(key: IdempotencyKey, outcome: Exclude<RecordedOutcome, 'none'>): boolean {
+    const held = this.#byKey.get(keyOf(key));
+    if (held === undefined || held.requestDigest !== digestOf(key.request)) return true;
+    if (held.recorded === 'approved' || (outcome === 'attempt' && held.recorded === 'attempt')) return false;
+    held.recorded = outcome;
+    return true;
   }
 }
 
 function keyOf(key: IdempotencyKey): string {
   return `${key.operation}\u0000${key.key}`;
+}
+
+function digestOf(request: Uint8Array): string {
+  return createHash('sha256').update(request).digest('base64url');
 }

@@ -1,6 +1,8 @@
 // The risk engine a wallet starts with: the default rule set, the configured block list, and the state rebuilt by
 // replaying the decisions of the last 30 days (the engine's longest half-life) from the database, oldest first, so
-// a restart forgets nothing that was stored. Bounded: at most `maxReplayed` decisions, the newest.
+// a restart forgets nothing that was stored: a decision with a hold as a payment, one without as a refused attempt,
+// as risk_scoring.ts recorded them live. Bounded: at most `maxReplayed` decisions, the newest, read a page at a
+// time (store/risk_decisions.ts replayPageRows), so the window is never in memory at once.
 import { RiskEngine, dayMs, defaultRuleSet, type BlockListKind } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
 import type { RiskPlaces } from '../domain/risk_places.ts';
@@ -21,11 +23,16 @@ export async function rebuildRiskScoring(
   const engine = new RiskEngine(defaultRuleSet);
   for (const { kind, id } of blocks) engine.block(kind, id);
   const startedAt = performance.now();
-  const events = await store.riskDecisions.eventsSince(new Date(options.nowMs - replayWindowMs), maxReplayed);
-  engine.replay(events);
+  const replayed = await store.riskDecisions.replayOutcomesSince(
+    new Date(options.nowMs - replayWindowMs),
+    maxReplayed,
+    (outcomes) => {
+      engine.replayRecorded(outcomes);
+    },
+  );
   logger.info('risk engine rebuilt', {
     ruleSet: engine.ruleSet.version,
-    replayed: events.length,
+    replayed,
     blocked: blocks.length,
     enforce: options.enforce,
     ms: Math.round(performance.now() - startedAt),

@@ -5,9 +5,13 @@
 // message names the decision, which is kept in memory and written in a batch (workers/risk_decisions_flush.ts).
 // An approval (or a review, approved to be checked) goes to the ledger with the hold and commits with it.
 //
-// State: the engine records every event it scores (declined attempts too: card testing is made of them), and
-// server.ts replays the decisions of the last 30 days from the database at start (a restart forgets nothing
-// stored). Two wallet instances: the design is routing by resident (resident, device and resident x merchant
+// State: the engine decides before the ledger and records only what it then knows happened. A refusal by the rules
+// is recorded at once as a refused attempt; an approval only once the ledger answered: committed, as a payment
+// (recordCommitted), refused (no funds, limits, account busy...), as a refused attempt whose decision is stored with
+// the ledger's reason (recordLedgerRefusal), since its approval rolled back with the hold. A refused attempt counts
+// where card testing shows (the merchant's) and never as money spent. server.ts replays the stored decisions of the
+// last 30 days at start the same way (with a hold: a payment; without: an attempt), so a restart rebuilds the state
+// a running wallet had. Two wallet instances: the design is routing by resident (resident, device and resident x merchant
 // counters then have one writer, as @citypass/risk assumes). What is done today: every instance writes every
 // decision to the shared database and rebuilds from all of them at start; while running, each instance sees only
 // the calls it served (NATS queue groups and gRPC balancing do not route by resident yet), so per-resident
@@ -15,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { walletReasons } from '@citypass/contracts';
-import { permissionDenied, type DomainError } from '@citypass/platform/errors';
+import { isDomainError, permissionDenied, type DomainError } from '@citypass/platform/errors';
 import type { VerifiedPresentation } from '@citypass/credential';
 import type { Decision, RiskEngine, RiskEvent } from '@citypass/risk';
 import type { Money } from '../domain/money.ts';
@@ -67,7 +71,7 @@ export function scoreAuthorization(
     return { ...first, decisionId: randomUUID(), holdId: terms.holdId };
   }
   const event = riskEventOf(terms, scoring.places);
-  const decision = scoring.engine.score(event);
+  const decision = scoring.engine.decide(event);
   const refusalReason = scoring.enforce || decision.stage === 'block' ? refusalOf(decision) : '';
   const record: RiskDecisionRecord = {
     decisionId: randomUUID(),
@@ -84,8 +88,38 @@ export function scoreAuthorization(
     walletMetrics.riskShadowDecisions.add(1, { live: decision.outcome, candidate: shadow.outcome });
   scoring.recent.set(terms.idempotency, record);
   if (refusalReason === '') return record;
+  scoring.engine.recordAttempt(event, decision);
   scoring.refused.add(record);
   throw refusal(record);
+}
+
+/** The ledger committed the hold or charge `approval` rode with: the payment happened (recorded once per key). */
+export function recordCommitted(
+  scoring: RiskScoring | undefined,
+  idempotency: IdempotencyKey,
+  approval: RiskDecisionRecord | undefined,
+): void {
+  if (scoring === undefined || approval === undefined) return;
+  if (scoring.recent.claimRecording(idempotency, 'approved'))
+    scoring.engine.recordApproved(approval.event, approval.decision);
+}
+
+/**
+ * The ledger refused what the engine approved (`error`, a DomainError: no funds, a limit, the account busy...): a
+ * refused attempt, recorded once per key and stored with the ledger's reason, as the approval rolled back with the
+ * hold. Any other failure (the database gone) records nothing: the payment's fate is not known.
+ */
+export function recordLedgerRefusal(
+  scoring: RiskScoring | undefined,
+  idempotency: IdempotencyKey,
+  approval: RiskDecisionRecord | undefined,
+  error: unknown,
+): void {
+  if (scoring === undefined || approval === undefined || !isDomainError(error)) return;
+  if (!scoring.recent.claimRecording(idempotency, 'attempt')) return;
+  scoring.engine.recordAttempt(approval.event, approval.decision);
+  scoring.refused.add({ ...approval, holdId: undefined, refusalReason: error.reason });
+  walletMetrics.riskLedgerRefusals.add(1, { reason: error.reason });
 }
 
 function riskEventOf(terms: ScoredTerms, places: RiskPlaces): RiskEvent {

@@ -2,7 +2,7 @@
 // store/ implements them (all SQL lives there); rows arrive here as typed values, money as bigint minor units
 // with its currency.
 import type { Hold, StatementLine } from '@citypass/proto/wallet/v1/wallet';
-import type { Decision, RiskEvent } from '@citypass/risk';
+import type { Decision, RecordedEvent, RiskEvent } from '@citypass/risk';
 import type { MinorUnits } from '@citypass/platform/money';
 import type { NewEvent } from '@citypass/platform/outbox';
 import type { Money } from '../domain/money.ts';
@@ -94,7 +94,10 @@ export interface RiskDecisionRecord {
   readonly holdId: string | undefined;
   readonly service: string;
   readonly decision: Decision;
-  /** The wallet reason the caller received (RISK_DECLINED, STEP_UP_REQUIRED, RISK_BLOCKED); '' when approved. */
+  /**
+   * The wallet reason the caller received (RISK_DECLINED, STEP_UP_REQUIRED, RISK_BLOCKED, or the ledger's when it
+   * refused an approval: INSUFFICIENT_FUNDS, ...); '' when approved.
+   */
   readonly refusalReason: string;
   readonly currency: string;
   readonly event: RiskEvent;
@@ -106,8 +109,18 @@ export interface RiskDecisionStore {
   /** Declines and step-ups (no hold), many in one statement. */
   addRefused(records: readonly RiskDecisionRecord[]): Promise<void>;
   find(key: RiskDecisionKey): Promise<RiskDecisionRecord | undefined>;
-  /** The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones): the engine's replay. */
+  /** The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones). */
   eventsSince(since: Date, limit: number): Promise<RiskEvent[]>;
+  /**
+   * The same, each approved when it made a hold (else a refused attempt, by the rules or by the ledger): the
+   * engine's replay at start, handed to `replay` a page at a time (memory holds one page, not the window);
+   * resolves to the count.
+   */
+  replayOutcomesSince(
+    since: Date,
+    limit: number,
+    replay: (outcomes: readonly RecordedEvent[]) => void,
+  ): Promise<number>;
 }
 
 /** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */

@@ -1,8 +1,17 @@
 // Risk decisions as rows of risk_decisions and as typed values, once. A row goes to the database as one JSON object
 // keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decision.sql), and the
-// scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start.
-import type { Queryable } from '@citypass/platform/pg';
-import { channels, outcomes, type Channel, type Decision, type RiskEvent, type Stage } from '@citypass/risk';
+// scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start (a
+// decision with a hold: a payment; without one: a refused attempt).
+import type { Pool, Queryable } from '@citypass/platform/pg';
+import {
+  channels,
+  outcomes,
+  type Channel,
+  type Decision,
+  type RecordedEvent,
+  type RiskEvent,
+  type Stage,
+} from '@citypass/risk';
 
 const stages: readonly Stage[] = ['block', 'allow', 'step_up', 'score'];
 import type { RiskDecisionRecord, RiskDecisionStore } from '../app/store.ts';
@@ -57,7 +66,16 @@ export function riskDecisionJson(record: RiskDecisionRecord): string {
   return JSON.stringify(row);
 }
 
-export function riskDecisionStore(db: Queryable): RiskDecisionStore {
+/**
+ * Rows of the replay held in memory at once: read through a cursor, each page is replayed and dropped before the
+ * next is fetched. Read as one result, the whole window (up to `maxReplayed`, 500,000 rows) was in memory at once
+ * as pg's rows and the events made from them: 56 MB of heap for 100,000 rows measured (~560 B a row), so ~280 MB
+ * for a full window on top of the engine's state, against the wallet's 512 MiB pod limit. A page of 2,000 rows is
+ * ~1 MB, at one round trip per 2,000 rows.
+ */
+export const replayPageRows = 2_000;
+
+export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDecisionStore {
   return {
     async addRefused(records) {
       if (records.length === 0) return;
@@ -74,16 +92,53 @@ export function riskDecisionStore(db: Queryable): RiskDecisionStore {
       return row === undefined ? undefined : recordFromRow(row);
     },
     async eventsSince(since, limit) {
-      const result = await db.query<{ event: EventJson }>(
-        `SELECT event FROM (
-           SELECT event, decided_at, decision_id FROM risk_decisions WHERE decided_at >= $1
-           ORDER BY decided_at DESC, decision_id DESC LIMIT $2
-         ) newest ORDER BY decided_at, decision_id`,
-        [since, limit],
-      );
-      return result.rows.map((row) => eventFromJson(row.event));
+      return (await outcomesSince(db, since, limit)).map((outcome) => outcome.event);
+    },
+    async replayOutcomesSince(since, limit, replay) {
+      // One read-only transaction: the pages are one snapshot, the rows the single query would have returned.
+      const client = await db.connect();
+      let failure: Error | undefined;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        await client.query(`DECLARE risk_replay NO SCROLL CURSOR FOR ${outcomesQuery}`, [since, limit]);
+        let replayed = 0;
+        for (;;) {
+          const page = await client.query<OutcomeRow>(`FETCH ${String(replayPageRows)} FROM risk_replay`);
+          if (page.rows.length === 0) break;
+          replay(page.rows.map(outcomeFromRow));
+          replayed += page.rows.length;
+        }
+        await client.query('COMMIT');
+        return replayed;
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        // A connection that failed mid-transaction is destroyed rather than handed to the next caller.
+        client.release(failure);
+      }
     },
   };
+}
+
+/** The newest `$2` decisions since `$1`, oldest first, each approved when it made a hold. */
+const outcomesQuery = `SELECT event, approved FROM (
+    SELECT event, hold_id IS NOT NULL AS approved, decided_at, decision_id FROM risk_decisions
+    WHERE decided_at >= $1 ORDER BY decided_at DESC, decision_id DESC LIMIT $2
+  ) newest ORDER BY decided_at, decision_id`;
+
+interface OutcomeRow {
+  readonly event: EventJson;
+  readonly approved: boolean;
+}
+
+const outcomeFromRow = (row: OutcomeRow): RecordedEvent => ({
+  event: eventFromJson(row.event),
+  approved: row.approved,
+});
+
+async function outcomesSince(db: Queryable, since: Date, limit: number): Promise<RecordedEvent[]> {
+  return (await db.query<OutcomeRow>(outcomesQuery, [since, limit])).rows.map(outcomeFromRow);
 }
 
 function recordFromRow(row: RiskDecisionRow): RiskDecisionRecord {
