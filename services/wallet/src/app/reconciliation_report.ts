@@ -28,7 +28,7 @@ export interface ReconciliationRun extends ReconciliationReport {
   readonly id: string;
   readonly checkedAt: Date;
   readonly durationMs: number;
-  /** 'scheduled', 'operator:<subject>' or 'client:<client id>'. */
+  /** 'scheduled', 'operator:<username>' or 'client:<client id>'. */
   readonly ranBy: string;
 }
 

@@ -215,5 +215,6 @@ async function balance(
 /** Who asked for a reconciliation, as its run records it. */
 function ranByOf(principal: Principal | undefined): string {
   if (principal === undefined) return 'unknown';
-  return principal.operator === undefined ? `client:${principal.clientId}` : `operator:${principal.subject}`;
+  // A person's subject is already `operator:<username>` (as the audit logs name them).
+  return principal.operator === undefined ? `client:${principal.clientId}` : principal.subject;
 }

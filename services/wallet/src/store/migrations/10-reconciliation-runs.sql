@@ -9,7 +9,7 @@ CREATE TABLE reconciliation_runs (
   in_order boolean NOT NULL,
   -- [{name, breaks, examples}] as the report gave them (examples name ids and amounts, no personal data).
   checks jsonb NOT NULL CHECK (jsonb_typeof(checks) = 'array'),
-  -- Who asked: 'scheduled' (the daily job), or 'operator:<subject>' / 'client:<client id>' over gRPC.
+  -- Who asked: 'scheduled' (the daily job), or 'operator:<username>' / 'client:<client id>' over gRPC.
   ran_by text NOT NULL CHECK (length(ran_by) BETWEEN 1 AND 200),
   CHECK (in_order = NOT jsonb_path_exists(checks, '$[*] ? (@.breaks > 0)'))
 );
