@@ -59,121 +59,135 @@ export async function startTransitHarness(
   // The wallet scores every fare with the default rule set (WALLET_RISK on): a resident's first phone is new but
   // not switched, so a new resident's first fares settle.
   const wallet = await startWalletHarness(options.wallet ?? {}, {}, { now }, identityOverrides);
-  const identity = wallet.identity;
-  const onboarded = await identity.operator.onboardService({
-    idempotencyKey: randomBytes(8).toString('hex'),
-    name: 'transit',
-    displayName: 'Aurelia Metro',
-    contactEmail: 'ops@metro.example',
-    // read: is the reconciliation's (ListHolds, GetHold): a token that can read transit's holds and move no money.
-    extraScopes: ['settle:transit', 'refund:transit', 'read:transit'],
-    jwksJson: '',
-  });
-  const database = await testPostgres();
-  const config = loadTransitConfig({
-    TRANSIT_GRPC_HOST: '127.0.0.1',
-    TRANSIT_GRPC_PORT: '0',
-    TRANSIT_DATABASE_URL: database.url,
-    NATS_URL: identity.nats.url,
-    TRANSIT_STREAM: uniqueName('TRANSIT'),
-    WALLET_STREAM: wallet.config.WALLET_STREAM,
-    TRANSIT_DENY_BUCKET: uniqueName('deny'),
-    IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
-    IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
-    IDENTITY_ISSUER: identity.issuer,
-    IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
-    IDENTITY_TOKEN_URL: `${identity.issuer}/token`,
-    TRANSIT_CLIENT_ID: 'transit',
-    TRANSIT_CLIENT_SECRET: onboarded.clientSecret,
-    TRANSIT_SETTLE_INTERVAL_MS: '60000',
-    LOG_LEVEL: 'error',
-    ...overrides,
-  });
-  const transit = await startTransit(config, createLogger('transit-test', 'error'), {
-    now,
-    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-  });
-  const address = `127.0.0.1:${transit.grpcPort}`;
-  const tokenFor = async (clientId: string, secret: string, scope: string): Promise<string> => {
-    const response = await identity.clientCredentialsToken(clientId, secret, 'urn:citypass:transit', scope);
-    assert.equal(response.status, 200, await response.clone().text());
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
-  const fleet = await identity.operator.onboardService({
-    idempotencyKey: randomBytes(8).toString('hex'),
-    name: 'gates',
-    displayName: 'Metro gates',
-    contactEmail: 'gates@metro.example',
-    extraScopes: ['gate:gates'],
-    jwksJson: '',
-  });
-  const gateToken = await tokenFor('gates', fleet.clientSecret, 'gate:gates');
-  const operatorToken = await tokenFor('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
-  const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
-  const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
-  const { gates: all } = await operator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }));
-  await operator.assignGates({ clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
-  const anonymous = promiseClient(TransitServiceService, address);
-  const db = createPool(database.url, { max: 4 });
-  let counter = 0;
+  // What started so far, stopped in reverse if a later step fails: a test whose before() fails must not leave
+  // servers running (its process would never exit and the test run would hang).
+  const undo: (() => Promise<unknown>)[] = [() => wallet.stop()];
+  try {
+    const identity = wallet.identity;
+    const onboarded = await identity.operator.onboardService({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      name: 'transit',
+      displayName: 'Aurelia Metro',
+      contactEmail: 'ops@metro.example',
+      // read: is the reconciliation's (ListHolds, GetHold): a token that can read transit's holds and move no money.
+      extraScopes: ['settle:transit', 'refund:transit', 'read:transit'],
+      jwksJson: '',
+    });
+    const database = await testPostgres();
+    undo.push(() => database.drop());
+    const config = loadTransitConfig({
+      TRANSIT_GRPC_HOST: '127.0.0.1',
+      TRANSIT_GRPC_PORT: '0',
+      TRANSIT_DATABASE_URL: database.url,
+      NATS_URL: identity.nats.url,
+      TRANSIT_STREAM: uniqueName('TRANSIT'),
+      WALLET_STREAM: wallet.config.WALLET_STREAM,
+      TRANSIT_DENY_BUCKET: uniqueName('deny'),
+      IDENTITY_STREAM: identity.config.IDENTITY_STREAM,
+      IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
+      IDENTITY_ISSUER: identity.issuer,
+      IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
+      IDENTITY_TOKEN_URL: `${identity.issuer}/token`,
+      TRANSIT_CLIENT_ID: 'transit',
+      TRANSIT_CLIENT_SECRET: onboarded.clientSecret,
+      TRANSIT_SETTLE_INTERVAL_MS: '60000',
+      LOG_LEVEL: 'error',
+      ...overrides,
+    });
+    const transit = await startTransit(config, createLogger('transit-test', 'error'), {
+      now,
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    });
+    undo.push(() => transit.stop());
+    const address = `127.0.0.1:${transit.grpcPort}`;
+    const tokenFor = async (clientId: string, secret: string, scope: string): Promise<string> => {
+      const response = await identity.clientCredentialsToken(clientId, secret, 'urn:citypass:transit', scope);
+      assert.equal(response.status, 200, await response.clone().text());
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+    const fleet = await identity.operator.onboardService({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      name: 'gates',
+      displayName: 'Metro gates',
+      contactEmail: 'gates@metro.example',
+      extraScopes: ['gate:gates'],
+      jwksJson: '',
+    });
+    const gateToken = await tokenFor('gates', fleet.clientSecret, 'gate:gates');
+    const operatorToken = await tokenFor('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
+    const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
+    const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
+    undo.push(() => {
+      for (const client of [gates, operator]) client.close();
+      return Promise.resolve();
+    });
+    const { gates: all } = await operator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }));
+    await operator.assignGates({ clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
+    const anonymous = promiseClient(TransitServiceService, address);
+    const db = createPool(database.url, { max: 4 });
+    let counter = 0;
 
-  return {
-    wallet,
-    config,
-    database,
-    db,
-    address,
-    transit,
-    gates,
-    gateToken,
-    operator,
-    anonymous,
-    get clockOffsetMs() {
-      return state.clockOffsetMs;
-    },
-    set clockOffsetMs(value) {
-      state.clockOffsetMs = value;
-    },
-    now,
-    async resident(fundsMinor = 10_000n) {
-      const phone = await wallet.resident();
-      if (fundsMinor > 0n) await wallet.topUp(phone, fundsMinor);
-      return phone;
-    },
-    tapPresentation(phone) {
-      return createPresentation({
-        credential: phone.credential,
-        devicePrivateKey: phone.app.deviceKey.privateKey,
-        audience: 'transit',
-        counter: ++counter,
-        nowMs: now(),
-      });
-    },
-    tapPresentationAt(phone, atMs) {
-      return createPresentation({
-        credential: phone.credential,
-        devicePrivateKey: phone.app.deviceKey.privateKey,
-        audience: 'transit',
-        counter: ++counter,
-        nowMs: atMs,
-      });
-    },
-    async balance(phone) {
-      const { rows } = await wallet.db.query<{ balance_minor: string }>(
-        "SELECT balance_minor FROM accounts WHERE kind = 'resident' AND owner = $1 AND currency = 'EUR'",
-        [phone.residentId],
-      );
-      return BigInt(rows[0]?.balance_minor ?? '0');
-    },
-    async settle() {
-      await transit.settler.runOnce();
-    },
-    async stop() {
-      for (const client of [gates, operator, anonymous]) client.close();
-      await transit.stop();
-      await db.end();
-      await database.drop();
-      await wallet.stop();
-    },
-  };
+    return {
+      wallet,
+      config,
+      database,
+      db,
+      address,
+      transit,
+      gates,
+      gateToken,
+      operator,
+      anonymous,
+      get clockOffsetMs() {
+        return state.clockOffsetMs;
+      },
+      set clockOffsetMs(value) {
+        state.clockOffsetMs = value;
+      },
+      now,
+      async resident(fundsMinor = 10_000n) {
+        const phone = await wallet.resident();
+        if (fundsMinor > 0n) await wallet.topUp(phone, fundsMinor);
+        return phone;
+      },
+      tapPresentation(phone) {
+        return createPresentation({
+          credential: phone.credential,
+          devicePrivateKey: phone.app.deviceKey.privateKey,
+          audience: 'transit',
+          counter: ++counter,
+          nowMs: now(),
+        });
+      },
+      tapPresentationAt(phone, atMs) {
+        return createPresentation({
+          credential: phone.credential,
+          devicePrivateKey: phone.app.deviceKey.privateKey,
+          audience: 'transit',
+          counter: ++counter,
+          nowMs: atMs,
+        });
+      },
+      async balance(phone) {
+        const { rows } = await wallet.db.query<{ balance_minor: string }>(
+          "SELECT balance_minor FROM accounts WHERE kind = 'resident' AND owner = $1 AND currency = 'EUR'",
+          [phone.residentId],
+        );
+        return BigInt(rows[0]?.balance_minor ?? '0');
+      },
+      async settle() {
+        await transit.settler.runOnce();
+      },
+      async stop() {
+        for (const client of [gates, operator, anonymous]) client.close();
+        await transit.stop();
+        await db.end();
+        await database.drop();
+        await wallet.stop();
+      },
+    };
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
 }
