@@ -50,7 +50,7 @@ test('console lists bench - the smoke run seeds, renders every console list page
       'wallet_holds_search',
       'audit_first_page',
       'audit_deep_page',
-      'audit_search_subject',
+      'audit_search_target',
       'audit_search_action',
     ].flatMap((name) => [`${name}_p50_ms`, `${name}_p95_ms`]),
   );

@@ -51,7 +51,9 @@ test('recent decisions - at the limit the requests themselves are not kept (11 M
     );
   gc();
   const keptBytes = process.memoryUsage().arrayBuffers - before;
-  assert.ok(keptBytes < maxRecentDecisions * 100, `${keptBytes} bytes of buffers kept for ${maxRecentDecisions} keys`);
+  // Keeping the requests would be 1,100 bytes a key; what is measured besides them (hash and pool slabs the
+  // collector has not returned yet) has been seen at up to ~100 bytes a key, so the line is drawn well between.
+  assert.ok(keptBytes < maxRecentDecisions * 400, `${keptBytes} bytes of buffers kept for ${maxRecentDecisions} keys`);
   assert.equal(
     recent.get({ operation: 'shop:authorize', key: 'k7', request: new Uint8Array(1_100).fill(7) })?.decisionId,
     'd',
