@@ -14,19 +14,14 @@ import { startHarness, type IdentityHarness } from '../../../services/identity/t
 import { ResidentApp } from '@citypass/phone';
 import { isDomainError } from '@citypass/platform/errors';
 import { run } from '../src/run.ts';
+import { cliEnv } from './citypass.ts';
 
 let h: IdentityHarness;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
   h = await startHarness();
-  env = {
-    CITYPASS_IDENTITY_URL: h.issuer,
-    CITYPASS_IDENTITY_GRPC: `127.0.0.1:${h.identity.grpcPort}`,
-    CITYPASS_OPERATOR_CLIENT_SECRET: h.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    // Never the developer's own settings file.
-    CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
-  };
+  env = cliEnv(h);
 });
 
 after(async () => {

@@ -2,36 +2,21 @@
 // reason is in the audit log; without --reason it is a usage error, and a second rotation while the new key is not
 // signing yet is refused with identity's reason.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startHarness, type IdentityHarness } from '../../../services/identity/test/harness.ts';
-import { run } from '../src/run.ts';
+import { citypassJson, cliEnv, type Ran } from './citypass.ts';
 
 let h: IdentityHarness;
 let env: NodeJS.ProcessEnv;
 before(async () => {
   h = await startHarness();
-  env = {
-    CITYPASS_IDENTITY_URL: h.issuer,
-    CITYPASS_IDENTITY_GRPC: `127.0.0.1:${h.identity.grpcPort}`,
-    CITYPASS_OPERATOR_CLIENT_SECRET: h.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
-  };
+  env = cliEnv(h);
 });
 after(async () => {
   await h.stop();
 });
 
-async function citypass(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
-  let stdout = '';
-  const code = await run([...args, '--json'], env, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: () => undefined,
-  });
-  return { code, json: stdout === '' ? {} : (JSON.parse(stdout) as Record<string, unknown>) };
-}
+const citypass = (args: string[]): Promise<Ran> => citypassJson(env, args);
 
 test('keys commands - rotate publishes a new key with a reason; a second rotation waits for it to sign', async () => {
   assert.equal((await citypass(['keys', 'rotate'])).code, 2);

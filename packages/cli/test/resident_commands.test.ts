@@ -2,24 +2,19 @@
 // real identity: what a script reads with --json, what a person reads without, and the exit codes of refusals.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { jwkThumbprint } from '@citypass/credential';
 import { ResidentApp } from '@citypass/phone';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
 import { startHarness, type IdentityHarness } from '../../../services/identity/test/harness.ts';
 import { run } from '../src/run.ts';
+import { cliEnv } from './citypass.ts';
 
 let h: IdentityHarness;
 let env: NodeJS.ProcessEnv;
 before(async () => {
   h = await startHarness();
-  env = {
-    CITYPASS_IDENTITY_URL: h.issuer,
-    CITYPASS_IDENTITY_GRPC: `127.0.0.1:${h.identity.grpcPort}`,
-    CITYPASS_OPERATOR_CLIENT_SECRET: h.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
-  };
+  env = cliEnv(h);
 });
 after(async () => {
   await h.stop();

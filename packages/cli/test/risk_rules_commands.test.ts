@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { defaultRuleSet } from '@citypass/risk';
 import { startWalletHarness, waitFor, type WalletHarness } from '../../../services/wallet/test/harness.ts';
 import { run } from '../src/run.ts';
+import { cliEnv } from './citypass.ts';
 
 let h: WalletHarness;
 let env: NodeJS.ProcessEnv;
@@ -22,13 +23,7 @@ before(async () => {
     WALLET_RISK_RULES_POLL_MS: '50',
     WALLET_RISK_PROMOTE_MIN_DECISIONS: '1',
   });
-  env = {
-    CITYPASS_IDENTITY_URL: h.identity.issuer,
-    CITYPASS_IDENTITY_GRPC: `127.0.0.1:${h.identity.identity.grpcPort}`,
-    CITYPASS_WALLET_GRPC: h.address,
-    CITYPASS_OPERATOR_CLIENT_SECRET: h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
-  };
+  env = cliEnv(h.identity, { CITYPASS_WALLET_GRPC: h.address });
 });
 
 after(async () => {

@@ -1,36 +1,21 @@
 // `citypass services rotate-secret|suspend|resume` against a real identity: what a script sees (the JSON answer
 // and the exit code), and what the token endpoint then says to the service.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startHarness, type IdentityHarness } from '../../../services/identity/test/harness.ts';
-import { run } from '../src/run.ts';
+import { citypassJson, cliEnv, type Ran } from './citypass.ts';
 
 let h: IdentityHarness;
 let env: NodeJS.ProcessEnv;
 before(async () => {
   h = await startHarness();
-  env = {
-    CITYPASS_IDENTITY_URL: h.issuer,
-    CITYPASS_IDENTITY_GRPC: `127.0.0.1:${h.identity.grpcPort}`,
-    CITYPASS_OPERATOR_CLIENT_SECRET: h.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
-  };
+  env = cliEnv(h);
 });
 after(async () => {
   await h.stop();
 });
 
-async function citypass(args: string[]): Promise<{ code: number; json: Record<string, unknown> }> {
-  let stdout = '';
-  const code = await run([...args, '--json'], env, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: () => undefined,
-  });
-  return { code, json: JSON.parse(stdout) as Record<string, unknown> };
-}
+const citypass = (args: string[]): Promise<Ran> => citypassJson(env, args);
 
 const tokenStatus = async (secret: string): Promise<number> =>
   (await h.clientCredentialsToken('ferry', secret, 'urn:citypass:wallet', 'charge:ferry')).status;

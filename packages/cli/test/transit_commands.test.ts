@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTransitHarness, type TransitHarness } from '../../../services/transit/test/harness.ts';
 import { run } from '../src/run.ts';
+import { cliEnv } from './citypass.ts';
 
 let h: TransitHarness;
 let env: NodeJS.ProcessEnv;
@@ -16,14 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'citypass-fare-rules-'));
 before(async () => {
   h = await startTransitHarness();
   const identity = h.wallet.identity;
-  env = {
-    CITYPASS_IDENTITY_URL: identity.issuer,
-    CITYPASS_IDENTITY_GRPC: `127.0.0.1:${identity.identity.grpcPort}`,
-    CITYPASS_TRANSIT_GRPC: h.address,
-    CITYPASS_WALLET_GRPC: h.wallet.address,
-    CITYPASS_OPERATOR_CLIENT_SECRET: identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
-  };
+  env = cliEnv(identity, { CITYPASS_TRANSIT_GRPC: h.address, CITYPASS_WALLET_GRPC: h.wallet.address });
 });
 
 after(async () => {

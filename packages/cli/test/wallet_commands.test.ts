@@ -2,10 +2,10 @@
 // test's own ledger database exits 4 and is named with examples; a service's secret cannot read the books.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startWalletHarness, type Phone, type WalletHarness } from '../../../services/wallet/test/harness.ts';
 import { run } from '../src/run.ts';
+import { cliEnv } from './citypass.ts';
 import { defaultRuleSet } from '@citypass/risk';
 
 let h: WalletHarness;
@@ -13,13 +13,7 @@ let env: NodeJS.ProcessEnv;
 
 before(async () => {
   h = await startWalletHarness();
-  env = {
-    CITYPASS_IDENTITY_URL: h.identity.issuer,
-    CITYPASS_IDENTITY_GRPC: `127.0.0.1:${h.identity.identity.grpcPort}`,
-    CITYPASS_WALLET_GRPC: h.address,
-    CITYPASS_OPERATOR_CLIENT_SECRET: h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    CITYPASS_DEV_ENV: join(import.meta.dirname, 'no-such-dev.env'),
-  };
+  env = cliEnv(h.identity, { CITYPASS_WALLET_GRPC: h.address });
 });
 
 after(async () => {
