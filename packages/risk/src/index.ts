@@ -27,4 +27,4 @@ export { feature, featureNames, featureRanges, isFeatureName, type FeatureName }
 export { operators, ruleKinds, RuleSetInvalid, validateRuleSet } from './rule_set.ts';
 export type { Condition, Operator, Rule, RuleKind, RuleSet, Thresholds } from './rule_set.ts';
 export { scoreDeclineRule, type ShadowReport } from './shadow.ts';
-export { dayMs, minAmountSamples } from './state.ts';
+export { dayMs, minAmountSamples, type BlockLists } from './state.ts';

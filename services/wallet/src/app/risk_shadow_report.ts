@@ -1,11 +1,14 @@
 // The candidate's shadow report: the instances' tallies since it started (this instance's written first), and a
 // backtest: live and candidate replayed over the newest stored decisions in a throwaway engine (state built from
-// those alone, the configured block lists applied), yielding to other work every `backtestSlice` events.
+// those alone, the configured block lists applied), yielding to other work every `backtestSlice` events. Each stored
+// decision is decided and then recorded as the live wallet recorded it (risk_scoring.ts): with a hold as a payment,
+// without one (refused by the rules or by the ledger) as an attempt, so both rule sets decide on the state the live
+// engine had, not on one where refused attempts were money spent.
 import { setImmediate } from 'node:timers/promises';
 import type { GetRiskShadowReportResponse } from '@citypass/proto/wallet/v1/risk_rule_sets';
 import { walletReasons } from '@citypass/contracts';
 import { failedPrecondition } from '@citypass/platform/errors';
-import { RiskEngine, type RiskEvent, type RuleSet, type ShadowReport } from '@citypass/risk';
+import { RiskEngine, type BlockLists, type RecordedEvent, type RuleSet, type ShadowReport } from '@citypass/risk';
 import type { WalletDeps } from './deps.ts';
 import { liveRuleSet, sumShadowReports, tallyMessage, type PromotionLimits } from './risk_rule_sets.ts';
 
@@ -24,9 +27,9 @@ export async function getRiskShadowReport(
     throw failedPrecondition(walletReasons.RISK_SHADOW_NOT_RUNNING, 'no candidate rule set runs in shadow');
   const version = candidate.ruleSet.version;
   const shadow = sumShadowReports(version, await deps.store.riskRuleSets.tallies(version));
-  const events = await deps.store.riskDecisions.eventsSince(new Date(0), backtestLimit);
+  const outcomes = await deps.store.riskDecisions.outcomesSince(new Date(0), backtestLimit);
   const live = liveRuleSet(current);
-  const backtest = await backtestOn(events, live, candidate.ruleSet, deps);
+  const backtest = await backtestOn(outcomes, live, candidate.ruleSet, deps.riskScoring?.engine.blockLists);
   return {
     liveVersion: live.version,
     candidateVersion: version,
@@ -39,23 +42,25 @@ export async function getRiskShadowReport(
   };
 }
 
-async function backtestOn(
-  events: readonly RiskEvent[],
+/** Live and `candidate` over stored `outcomes` (oldest first) in a fresh engine with `blocks` applied. */
+export async function backtestOn(
+  outcomes: readonly RecordedEvent[],
   live: RuleSet,
   candidate: RuleSet,
-  deps: WalletDeps,
+  blocks: BlockLists | undefined,
 ): Promise<ShadowReport> {
   const engine = new RiskEngine(live);
-  const blocks = deps.riskScoring?.engine.blockLists;
   if (blocks !== undefined) {
     for (const id of blocks.residents) engine.block('residents', id);
     for (const id of blocks.devices) engine.block('devices', id);
     for (const id of blocks.merchants) engine.block('merchants', id);
   }
   engine.startShadow(candidate);
-  for (const [index, event] of events.entries()) {
+  for (const [index, { event, approved }] of outcomes.entries()) {
     if (index > 0 && index % backtestSlice === 0) await setImmediate();
-    engine.score(event);
+    const decision = engine.decide(event);
+    if (approved) engine.recordApproved(event, decision);
+    else engine.recordAttempt(event, decision);
   }
   return engine.shadowReport() ?? sumShadowReports(candidate.version, []);
 }

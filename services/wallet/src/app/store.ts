@@ -109,12 +109,14 @@ export interface RiskDecisionStore {
   /** Declines and step-ups (no hold), many in one statement. */
   addRefused(records: readonly RiskDecisionRecord[]): Promise<void>;
   find(key: RiskDecisionKey): Promise<RiskDecisionRecord | undefined>;
-  /** The facts of decisions made since `since`, oldest first, at most `limit` (the newest ones). */
-  eventsSince(since: Date, limit: number): Promise<RiskEvent[]>;
   /**
-   * The same, each approved when it made a hold (else a refused attempt, by the rules or by the ledger): the
-   * engine's replay at start, handed to `replay` a page at a time (memory holds one page, not the window);
-   * resolves to the count.
+   * The decisions made since `since`, oldest first, at most `limit` (the newest ones), each approved when it made a
+   * hold (else a refused attempt, by the rules or by the ledger), in one array: the shadow report's backtest.
+   */
+  outcomesSince(since: Date, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * The same, for the engine's replay at start: handed to `replay` a page at a time (memory holds one page, not the
+   * window); resolves to the count.
    */
   replayOutcomesSince(
     since: Date,

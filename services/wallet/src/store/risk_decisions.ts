@@ -2,7 +2,7 @@
 // keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decision.sql), and the
 // scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start (a
 // decision with a hold: a payment; without one: a refused attempt).
-import type { Pool, Queryable } from '@citypass/platform/pg';
+import type { Pool } from '@citypass/platform/pg';
 import {
   channels,
   outcomes,
@@ -91,8 +91,8 @@ export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDeci
       const row = result.rows[0];
       return row === undefined ? undefined : recordFromRow(row);
     },
-    async eventsSince(since, limit) {
-      return (await outcomesSince(db, since, limit)).map((outcome) => outcome.event);
+    async outcomesSince(since, limit) {
+      return (await db.query<OutcomeRow>(outcomesQuery, [since, limit])).rows.map(outcomeFromRow);
     },
     async replayOutcomesSince(since, limit, replay) {
       // One read-only transaction: the pages are one snapshot, the rows the single query would have returned.
@@ -136,10 +136,6 @@ const outcomeFromRow = (row: OutcomeRow): RecordedEvent => ({
   event: eventFromJson(row.event),
   approved: row.approved,
 });
-
-async function outcomesSince(db: Queryable, since: Date, limit: number): Promise<RecordedEvent[]> {
-  return (await db.query<OutcomeRow>(outcomesQuery, [since, limit])).rows.map(outcomeFromRow);
-}
 
 function recordFromRow(row: RiskDecisionRow): RiskDecisionRecord {
   const decision: Decision = {
