@@ -1,6 +1,11 @@
-// Every refusal of the rule-set API (a live rule set, a shadow candidate, a promotion), as a DomainError with a
-// stable reason callers switch on; nothing live changes when one is thrown. The reasons live here, the package's one
-// home for them, until a proto carries the rule-set API (then they move to its errors.proto enum).
+// Every refusal of the engine's own rule-set calls (a live rule set, a shadow candidate, promoteShadow), as a
+// DomainError with a stable reason callers switch on; nothing live changes when one is thrown. These stay here, not
+// in a proto: they are the package's, for callers in process (the evaluation, tests), and no wire carries them. The
+// wallet's rule-set API has its own, in proto/citypass/wallet/v1/errors.proto (walletReasons): it turns
+// RuleSetInvalid into its RISK_RULE_SET_INVALID with the problems, and it promotes through its store with its own
+// checks (RISK_SHADOW_TOO_FEW_DECISIONS against a configured minimum where promoteShadow has DECIDED_NOTHING), never
+// through promoteShadow. Pointing these at the wallet's enum would make this pure package depend on one service's
+// contracts.
 import { boundedMessage, DomainError } from '@citypass/platform/errors';
 
 export const riskReasons = {
