@@ -1023,6 +1023,7 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
     config: {
       TRANSIT_GRPC_HOST: '0.0.0.0',
       TRANSIT_STREAM: 'TRANSIT_EVENTS',
+      TRANSIT_STREAM_MAX_AGE_S: '7776000',
       WALLET_STREAM: 'WALLET_EVENTS',
       TRANSIT_DENY_BUCKET: 'citypass_transit_deny',
       IDENTITY_STREAM: 'IDENTITY_EVENTS',

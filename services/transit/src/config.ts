@@ -19,6 +19,14 @@ export const transitSchema = {
     default: defaultStreamNames.transit,
     description: 'JetStream stream for transit.v1.events.>',
   }),
+  TRANSIT_STREAM_MAX_AGE_S: env.int({
+    default: 90 * 24 * 3600,
+    // At least the longest window a consumer reads back: the wallet replays taps up to 30 days
+    // (WALLET_RISK_TAP_REPLAY_S); nothing else consumes the stream.
+    min: 30 * 24 * 3600,
+    max: 3660 * 24 * 3600,
+    description: "how long the stream keeps an event (every tap is one); at least the wallet's tap replay, 30 days",
+  }),
   WALLET_STREAM: env.string({
     default: defaultStreamNames.wallet,
     description: "the wallet's stream, consumed for top-ups that pay a transit debt",

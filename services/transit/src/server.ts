@@ -93,7 +93,11 @@ export async function startTransit(
   const fares = await FareBook.open(feed, store.fareRules);
   const fareReload = startFareBookReload(fares, logger);
   const bus = await connectBus({ servers: config.NATS_URL, name: 'transit', logger });
-  await ensureStream(bus.jsm, { name: config.TRANSIT_STREAM, subjects: [transitSubjects.all] });
+  await ensureStream(bus.jsm, {
+    name: config.TRANSIT_STREAM,
+    subjects: [transitSubjects.all],
+    maxAgeMs: config.TRANSIT_STREAM_MAX_AGE_S * 1000,
+  });
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
   const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: resources.transit, issuerKeys });
