@@ -26,8 +26,11 @@ export type BucketFollowerOptions = {
   /** The set to keep equal to the bucket; default a new one. */
   readonly set?: RevocationSet;
   readonly backoff?: BackoffOptions;
-  /** Called when the follower goes live or stops following (with why). */
-  readonly onChange?: (live: boolean, error?: unknown) => void;
+  /**
+   * Called when the follower goes live or stops following (with why); `wasLive`: it had followed the bucket before
+   * (false while a service is still waiting for the bucket at start: not an outage, nothing to alarm about).
+   */
+  readonly onChange?: (live: boolean, error: unknown, wasLive: boolean) => void;
 };
 
 const meter = metrics.getMeter('@citypass/credential');
@@ -50,6 +53,7 @@ export class BucketFollower {
   #stopped = false;
   #running: Promise<void> | undefined;
   #reported: boolean | undefined;
+  #wasLive = false;
   #disconnected = false;
 
   constructor(options: BucketFollowerOptions) {
@@ -136,7 +140,9 @@ export class BucketFollower {
   #report(live: boolean, error?: unknown): void {
     if (this.#reported === live) return;
     this.#reported = live;
-    this.#options.onChange?.(live, error);
+    const wasLive = this.#wasLive;
+    if (live) this.#wasLive = true;
+    this.#options.onChange?.(live, error, wasLive);
   }
 
   /** Read again after each await (the connection may have dropped meanwhile). */

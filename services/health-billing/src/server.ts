@@ -80,10 +80,11 @@ export async function startHealthBilling(
     nc: bus.nc,
     bucket: config.IDENTITY_STATUS_BUCKET,
     open: () => openExistingBucket(bus.js, config.IDENTITY_STATUS_BUCKET),
-    onChange: (live, error) => {
+    onChange: (live, error, wasLive) => {
       grpc.setServing(healthBillingServiceName, live);
-      if (!live)
+      if (!live && wasLive)
         logger.error('credential status no longer followed; refusing presentations until it is back', { error });
+      else if (!live) logger.warn('credential status not followed yet (identity may still be starting)', { error });
     },
   });
   await untilReady(logger, 'credential status bucket', async () => {

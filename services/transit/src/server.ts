@@ -178,12 +178,15 @@ function bucketFollowers(nc: TransitCore['bus']['nc'], grpc: GrpcServer, logger:
       nc,
       bucket,
       open,
-      onChange: (live, error) => {
+      onChange: (live, error, wasLive) => {
         grpc.setServing(
           transitServiceName,
           followers.every((each) => each.live),
         );
-        if (!live) logger.error('a bucket is no longer followed; deciding with the last known list', { bucket, error });
+        if (!live && wasLive)
+          logger.error('a bucket is no longer followed; deciding with the last known list', { bucket, error });
+        else if (!live)
+          logger.warn('a bucket is not followed yet (its owner may still be starting)', { bucket, error });
       },
     });
     followers.push(follower);
