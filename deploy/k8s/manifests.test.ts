@@ -897,6 +897,8 @@ interface ServiceManifestSpec {
   readonly servicePorts: readonly (readonly [string, number, string])[];
   readonly ingressPorts: readonly string[];
   readonly egressPorts: readonly string[];
+  /** The port that serves operators only (the admin port; identity's gRPC): let in from the console pods only. */
+  readonly consolePort: number;
   /** Checks only this service has (agreement with the others' manifests). */
   readonly also?: (src: Sources, config: Readonly<Record<string, string>>, ports: typeof rulePorts) => void;
 }
@@ -914,6 +916,29 @@ const devPatchOf = (src: Sources, name: string): Record<string, string> | undefi
       | IConfigMap
       | undefined
   )?.data;
+
+/**
+ * `port` (operators' calls) is let in by one rule, from the console pods only, that lets in nothing else; no other
+ * rule names it, and no rule leaves its ports open (which would let every port in).
+ */
+function assertOnlyConsoleAdmitted(policy: INetworkPolicy['spec'], port: number): void {
+  const ingress = policy?.ingress ?? [];
+  assert.ok(
+    ingress.every((rule) => (rule.ports ?? []).length > 0),
+    'every ingress rule is limited to ports',
+  );
+  const naming = ingress.filter((rule) => (rule.ports ?? []).some((p) => p.port === port));
+  assert.deepEqual(
+    naming.map((rule) => ({ from: rule.from, ports: rule.ports })),
+    [
+      {
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'console' } } }],
+        ports: [{ port, protocol: 'TCP' }],
+      },
+    ],
+    `port ${port} is let in from the console pods only`,
+  );
+}
 
 /** Egress to identity's HTTP port (JWKS, tokens) goes to the identity pods only. */
 function assertEgressToIdentityOnly(policy: INetworkPolicy['spec']): void {
@@ -954,17 +979,20 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
     ],
     ingressPorts: ['TCP/7100', 'TCP/7101', 'TCP/9464'],
     egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'UDP/53'],
+    // Every IdentityService method needs identity:admin: only the console (and operators' own ingress) calls it.
+    consolePort: 7101,
   },
   {
     service: 'wallet',
     containerPorts: [
       ['grpc', 7200],
+      ['admin', 7201],
       ['metrics', 9464],
     ],
     grpcPort: 7200,
     // Not ready while it cannot follow credential status (mandates are refused then); still alive.
     readinessService: 'citypass.wallet.v1.WalletService',
-    env: { WALLET_GRPC_PORT: '7200', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
+    env: { WALLET_GRPC_PORT: '7200', WALLET_ADMIN_GRPC_PORT: '7201', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
     config: {
       WALLET_GRPC_HOST: '0.0.0.0',
       WALLET_STREAM: 'WALLET_EVENTS',
@@ -984,10 +1012,12 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
     secretKeys: ['NATS_URL', 'WALLET_DATABASE_URL'],
     servicePorts: [
       ['grpc', 7200, 'grpc'],
+      ['admin', 7201, 'admin'],
       ['metrics', 9464, 'metrics'],
     ],
-    ingressPorts: ['TCP/7200', 'TCP/9464'],
+    ingressPorts: ['TCP/7200', 'TCP/7201', 'TCP/9464'],
     egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53'],
+    consolePort: 7201,
     also: (src, config, ports) => {
       // Tokens are checked against identity's issuer; the keys come from the identity Service's HTTP port.
       const identityConfig = src.resources.find((r) => r.kind === 'ConfigMap' && r.name === 'identity-config');
@@ -1016,10 +1046,11 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
     readinessService: 'citypass.transit.v1.TransitService',
     containerPorts: [
       ['grpc', 7300],
+      ['admin', 7301],
       ['metrics', 9464],
     ],
     grpcPort: 7300,
-    env: { TRANSIT_GRPC_PORT: '7300', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
+    env: { TRANSIT_GRPC_PORT: '7300', TRANSIT_ADMIN_GRPC_PORT: '7301', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
     config: {
       TRANSIT_GRPC_HOST: '0.0.0.0',
       TRANSIT_STREAM: 'TRANSIT_EVENTS',
@@ -1043,10 +1074,12 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
     secretKeys: ['NATS_URL', 'TRANSIT_CLIENT_SECRET', 'TRANSIT_DATABASE_URL'],
     servicePorts: [
       ['grpc', 7300, 'grpc'],
+      ['admin', 7301, 'admin'],
       ['metrics', 9464, 'metrics'],
     ],
-    ingressPorts: ['TCP/7300', 'TCP/9464'],
+    ingressPorts: ['TCP/7300', 'TCP/7301', 'TCP/9464'],
     egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53'],
+    consolePort: 7301,
     also: (src, config) => {
       // The same image layout, security context and resources as the wallet's Deployment.
       const pod = (otherResource(src, 'Deployment', 'transit') as IDeployment | undefined)?.spec?.template.spec;
@@ -1097,10 +1130,16 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
     readinessService: 'citypass.health_billing.v1.HealthBillingService',
     containerPorts: [
       ['grpc', 7400],
+      ['admin', 7401],
       ['metrics', 9464],
     ],
     grpcPort: 7400,
-    env: { HEALTH_BILLING_GRPC_PORT: '7400', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' },
+    env: {
+      HEALTH_BILLING_GRPC_PORT: '7400',
+      HEALTH_BILLING_ADMIN_GRPC_PORT: '7401',
+      METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
+    },
     config: {
       HEALTH_BILLING_GRPC_HOST: '0.0.0.0',
       HEALTH_BILLING_STREAM: 'HEALTH_BILLING_EVENTS',
@@ -1121,10 +1160,12 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
     secretKeys: ['HEALTH_BILLING_CLIENT_SECRET', 'HEALTH_BILLING_DATABASE_URL', 'HEALTH_BILLING_DATA_KEYS', 'NATS_URL'],
     servicePorts: [
       ['grpc', 7400, 'grpc'],
+      ['admin', 7401, 'admin'],
       ['metrics', 9464, 'metrics'],
     ],
-    ingressPorts: ['TCP/7400', 'TCP/9464'],
+    ingressPorts: ['TCP/7400', 'TCP/7401', 'TCP/9464'],
     egressPorts: ['TCP/4222', 'TCP/53', 'TCP/5432', 'TCP/7100', 'UDP/53'],
+    consolePort: 7401,
     also: (src, config) => {
       // The same image layout, security context and resources as the wallet's Deployment.
       const pod = (otherResource(src, 'Deployment', 'health-billing') as IDeployment | undefined)?.spec?.template.spec;
@@ -1259,6 +1300,7 @@ for (const spec of SERVICE_MANIFESTS) {
     assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
     assert.deepEqual(rulePorts(policy.ingress), spec.ingressPorts);
     assert.deepEqual(rulePorts(policy.egress), spec.egressPorts);
+    assertOnlyConsoleAdmitted(policy, spec.consolePort);
     assert.ok(
       (policy.egress ?? []).every((rule) => (rule.ports ?? []).length > 0),
       'every egress rule is limited to ports',
@@ -1712,15 +1754,22 @@ test('k8s - the console: two replicas (sessions in a shared bucket the console u
     'TCP/53',
     'TCP/7100',
     'TCP/7101',
-    'TCP/7200',
-    'TCP/7300',
+    'TCP/7201',
+    'TCP/7301',
     'UDP/53',
   ]);
   assertEgressToIdentityOnly(policy);
-  const toTransit = (policy?.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7300));
+  // Operators' calls go to the services' admin ports (the only ports that serve them), named by the config.
+  const toTransit = (policy?.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7301));
   assert.deepEqual(toTransit?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'transit' } } }]);
-  const toWallet = (policy?.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7200));
+  const toWallet = (policy?.egress ?? []).find((rule) => rule.ports?.some((p) => p.port === 7201));
   assert.deepEqual(toWallet?.to, [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'wallet' } } }]);
+  const serviceAdminPort = (name: string): string => {
+    const service = src.resources.find((r) => r.kind === 'Service' && r.name === name)?.obj as IService | undefined;
+    return `${name}:${String(service?.spec?.ports?.find((p) => p.name === 'admin')?.port)}`;
+  };
+  assert.equal(config.CONSOLE_WALLET_GRPC, serviceAdminPort('wallet'));
+  assert.equal(config.CONSOLE_TRANSIT_GRPC, serviceAdminPort('transit'));
 });
 
 test('k8s - the console ingress example publishes only the console http port, over TLS, at CONSOLE_PUBLIC_URL', () => {

@@ -1,5 +1,6 @@
 // gRPC server and client plumbing shared by every service: async handlers, one error mapping at the edge,
-// deadlines, bearer-token authentication with per-method scopes, and grpc.health.v1.
+// deadlines, bearer-token authentication with per-method scopes, the optional admin port (operators there, everyone
+// else on the public port: admin_port.ts) and grpc.health.v1 on every port.
 import * as grpc from '@grpc/grpc-js';
 import { metrics } from '@opentelemetry/api';
 import {
@@ -12,6 +13,7 @@ import {
 import { boundedMessage, DomainError, type ErrorKind } from './errors.ts';
 import { checkFieldLengths, type FieldLimits } from './field_limits.ts';
 import { asRetryableFailure } from './infrastructure_errors.ts';
+import { checkListener, type Listener } from './admin_port.ts';
 import { commonReasons } from './reasons.ts';
 import type { Logger } from './log.ts';
 
@@ -48,6 +50,11 @@ export interface CallContext {
   readonly deadlineMs: number;
   readonly principal: Principal | undefined;
   readonly metadata: grpc.Metadata;
+  /**
+   * The server's own token check with the port's rule applied (admin_port.ts), for a method open to everyone that
+   * authenticates a token itself.
+   */
+  readonly authenticate: Authenticate;
 }
 
 /** Turns a bearer token into a principal, or throws an `unauthenticated` DomainError. */
@@ -76,6 +83,8 @@ export interface GrpcServerOptions {
   /** Used when the caller sets no deadline. */
   readonly defaultDeadlineMs?: number;
   readonly maxMessageBytes?: number;
+  /** The scope that marks a client acting as an operator (`wallet:admin`), for the admin port's rule. */
+  readonly adminScope?: string;
 }
 
 const meter = metrics.getMeter('@citypass/platform/grpc');
@@ -127,18 +136,23 @@ export function kindOfGrpcStatus(code: grpc.status): ErrorKind | undefined {
 }
 
 export class GrpcServer {
+  /** The public port's server; also serves operators unless listenAdmin bound an admin port. */
   readonly server: grpc.Server;
+  /** Serves the same services on the admin port, to operators only; bound by listenAdmin. */
+  readonly #adminServer: grpc.Server;
+  #adminBound = false;
   readonly #options: GrpcServerOptions;
   readonly #health = new Map<string, HealthCheckResponse_ServingStatus>([['', ServingStatus.SERVING]]);
 
   constructor(options: GrpcServerOptions) {
     this.#options = options;
     const maxBytes = options.maxMessageBytes ?? 1024 * 1024;
-    this.server = new grpc.Server({
-      'grpc.max_receive_message_length': maxBytes,
-      'grpc.max_send_message_length': maxBytes,
-    });
-    this.server.addService(HealthService, this.#healthService());
+    const serverOptions = { 'grpc.max_receive_message_length': maxBytes, 'grpc.max_send_message_length': maxBytes };
+    this.server = new grpc.Server(serverOptions);
+    this.#adminServer = new grpc.Server(serverOptions);
+    const health = this.#healthService();
+    this.server.addService(HealthService, health);
+    this.#adminServer.addService(HealthService, health);
   }
 
   addService<D extends grpc.ServiceDefinition>(
@@ -150,11 +164,15 @@ export class GrpcServer {
     fieldLimits: FieldLimits = {},
   ): void {
     const implementation: grpc.UntypedServiceImplementation = {};
+    const adminImplementation: grpc.UntypedServiceImplementation = {};
     for (const method of Object.keys(definition) as (keyof D & string)[]) {
       const handler = handlers[method] as (request: unknown, context: CallContext) => Promise<unknown>;
-      implementation[method] = this.#unary(`${name}/${method}`, handler, policies[method], fieldLimits);
+      const route = { name: `${name}/${method}`, handler, policy: policies[method], fieldLimits };
+      implementation[method] = this.#unary(route, () => (this.#adminBound ? 'public' : 'shared'));
+      adminImplementation[method] = this.#unary(route, () => 'admin');
     }
     this.server.addService(definition, implementation);
+    this.#adminServer.addService(definition, adminImplementation);
     this.#health.set(name, ServingStatus.SERVING);
   }
 
@@ -163,44 +181,40 @@ export class GrpcServer {
   }
 
   async listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
-        if (error) reject(error);
-        else resolve(bound);
-      });
-    });
+    return bindInsecure(this.server, host, port);
+  }
+
+  /**
+   * Binds the admin port: from then on operators are served there only, and refused on the public port
+   * (admin_port.ts). Port 0 (the services' default) binds nothing and one port keeps serving everyone.
+   */
+  async listenAdmin(host: string, port: number): Promise<number | undefined> {
+    if (port === 0) return undefined;
+    const bound = await bindInsecure(this.#adminServer, host, port);
+    this.#adminBound = true;
+    return bound;
   }
 
   /** Stops taking calls, lets running ones finish for up to `graceMs`, then cancels the rest. */
   async shutdown(graceMs = 5_000): Promise<void> {
     for (const service of this.#health.keys()) this.setServing(service, false);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await Promise.all([shutdownWithin(this.server, graceMs), shutdownWithin(this.#adminServer, graceMs)]);
   }
 
-  #unary(
-    name: string,
-    handler: (request: unknown, context: CallContext) => Promise<unknown>,
-    policy: MethodPolicy,
-    fieldLimits: FieldLimits,
-  ): grpc.handleUnaryCall<unknown, unknown> {
+  #unary(route: Route, listenerNow: () => Listener): grpc.handleUnaryCall<unknown, unknown> {
+    const { name, handler, policy, fieldLimits } = route;
     return (call, callback) => {
       const startedAt = performance.now();
       const record = (code: grpc.status): void => {
         callDuration.record(performance.now() - startedAt, { 'rpc.method': name, 'rpc.grpc.status_code': code });
       };
       const run = async (): Promise<unknown> => {
-        const principal = await this.#authorize(call.metadata, policy);
+        const listener = listenerNow();
+        const authenticate = this.#authenticateOn(listener);
+        const principal = await this.#authorize(call.metadata, policy, listener, authenticate);
         checkFieldLengths(call.request, fieldLimits);
-        return handler(call.request, { deadlineMs: this.#deadlineOf(call), principal, metadata: call.metadata });
+        const deadlineMs = this.#deadlineOf(call);
+        return handler(call.request, { deadlineMs, principal, metadata: call.metadata, authenticate });
       };
       run().then(
         (response) => {
@@ -216,14 +230,32 @@ export class GrpcServer {
     };
   }
 
-  async #authorize(metadata: grpc.Metadata, policy: MethodPolicy): Promise<Principal | undefined> {
-    if (policy === 'public') return undefined;
+  /** The token check of calls on `listener`: the server's own, then the port's rule. */
+  #authenticateOn(listener: Listener): Authenticate {
+    return async (token) => {
+      if (this.#options.authenticate === undefined) {
+        throw new DomainError('unauthenticated', commonReasons.TOKEN_MISSING, 'this server takes no access tokens');
+      }
+      const principal = await this.#options.authenticate(token);
+      checkListener(listener, principal, this.#options.adminScope);
+      return principal;
+    };
+  }
+
+  /** On the admin port every method needs an operator's token, public ones too. */
+  async #authorize(
+    metadata: grpc.Metadata,
+    policy: MethodPolicy,
+    listener: Listener,
+    authenticate: Authenticate,
+  ): Promise<Principal | undefined> {
+    if (policy === 'public' && listener !== 'admin') return undefined;
     const token = bearerTokenOf(metadata);
     if (token === '' || this.#options.authenticate === undefined) {
       throw new DomainError('unauthenticated', commonReasons.TOKEN_MISSING, 'a bearer access token is required');
     }
-    const principal = await this.#options.authenticate(token);
-    if (policy === 'authenticated') return principal;
+    const principal = await authenticate(token);
+    if (policy === 'public' || policy === 'authenticated') return principal;
     if (!policy.anyScope.some((scope) => principal.scopes.has(scope))) {
       throw new DomainError(
         'permission_denied',
@@ -277,6 +309,36 @@ export class GrpcServer {
       },
     };
   }
+}
+
+interface Route {
+  readonly name: string;
+  readonly handler: (request: unknown, context: CallContext) => Promise<unknown>;
+  readonly policy: MethodPolicy;
+  readonly fieldLimits: FieldLimits;
+}
+
+async function bindInsecure(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+      if (error) reject(error);
+      else resolve(bound);
+    });
+  });
+}
+
+/** Stops taking calls, lets running ones finish for up to `graceMs`, then cancels the rest. */
+async function shutdownWithin(server: grpc.Server, graceMs: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** gRPC's own refusal of a request or reply over a message size limit, on either side. */

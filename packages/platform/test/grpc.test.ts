@@ -1,11 +1,12 @@
-// The gRPC edge over a real socket: health, error mapping with reasons, scopes, deadlines.
+// The gRPC edge over a real socket: health, error mapping with reasons, scopes, deadlines, the admin port.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { HealthCheckResponse_ServingStatus, HealthService } from '@citypass/proto/grpc/health/v1/health';
 import { DomainError } from '../src/errors.ts';
-import { bearer, GrpcServer, promiseClient } from '../src/grpc.ts';
+import { bearer, GrpcServer, promiseClient, type Principal } from '../src/grpc.ts';
 import { createLogger } from '../src/log.ts';
+import { freePort, outcomeOf } from '../src/testing.ts';
 
 // The health proto's Check method served again under another path, as a service with an auth policy.
 const copy = { check: { ...HealthService.check, path: '/grpc.health.v1.Health.Copy/Check' as const } };
@@ -121,4 +122,86 @@ test('grpc - string fields are bounded before the handler runs: at the declared 
   );
   anonymous.close();
   client.close();
+});
+
+test('grpc - with an admin port, operators are served there only and everyone else only on the public port', async () => {
+  const tokens: Record<string, Principal> = {
+    service: { clientId: 'shop', subject: 'shop', scopes: new Set(['read']) },
+    operator: { clientId: 'operator', subject: 'operator', scopes: new Set(['read', 'things:admin']) },
+  };
+  const split = new GrpcServer({
+    logger: createLogger('test', 'error'),
+    authenticate: async (token) => {
+      await Promise.resolve();
+      const principal = tokens[token];
+      if (principal === undefined) throw new DomainError('unauthenticated', 'TOKEN_INVALID', 'bad token');
+      return principal;
+    },
+    adminScope: 'things:admin',
+  });
+  const open = { check: { ...HealthService.check, path: '/grpc.health.v1.Health.Open/Check' as const } };
+  const serving = async (): Promise<{ status: HealthCheckResponse_ServingStatus }> => {
+    await Promise.resolve();
+    return { status: HealthCheckResponse_ServingStatus.SERVING };
+  };
+  split.addService('grpc.health.v1.Health.Copy', copy, { check: serving }, { check: { anyScope: ['read'] } });
+  split.addService('grpc.health.v1.Health.Open', open, { check: serving }, { check: 'public' });
+  const publicAddress = `127.0.0.1:${await split.listen('127.0.0.1', 0)}`;
+  const adminPort = await split.listenAdmin('127.0.0.1', await freePort());
+  const adminAddress = `127.0.0.1:${adminPort}`;
+  const outcomes: string[] = [];
+  for (const [port, address] of [
+    ['public', publicAddress],
+    ['admin', adminAddress],
+  ] as const) {
+    for (const token of ['service', 'operator', '']) {
+      const client = promiseClient(copy, address, {
+        metadata: () => (token === '' ? new grpc.Metadata() : bearer(token)),
+      });
+      const openClient = promiseClient(open, address, {
+        metadata: () => (token === '' ? new grpc.Metadata() : bearer(token)),
+      });
+      outcomes.push(
+        `${port} ${token || 'none'}: ${await outcomeOf(client.check({ service: '' }))} / ${await outcomeOf(openClient.check({ service: '' }))}`,
+      );
+      client.close();
+      openClient.close();
+    }
+    const health = promiseClient(HealthService, address);
+    outcomes.push(`${port} health: ${(await health.check({ service: '' })).status}`);
+    health.close();
+  }
+  await split.shutdown(100);
+  assert.deepEqual(outcomes, [
+    'public service: OK / OK',
+    'public operator: permission_denied:ADMIN_PORT_REQUIRED / OK',
+    'public none: unauthenticated:TOKEN_MISSING / OK',
+    `public health: ${HealthCheckResponse_ServingStatus.SERVING}`,
+    'admin service: permission_denied:ADMIN_PORT_OPERATORS_ONLY / permission_denied:ADMIN_PORT_OPERATORS_ONLY',
+    'admin operator: OK / OK',
+    'admin none: unauthenticated:TOKEN_MISSING / unauthenticated:TOKEN_MISSING',
+    `admin health: ${HealthCheckResponse_ServingStatus.SERVING}`,
+  ]);
+});
+
+test('grpc - without an admin port (port 0) one port serves operators and everyone else', async () => {
+  const shared = new GrpcServer({
+    logger: createLogger('test', 'error'),
+    authenticate: async () => {
+      await Promise.resolve();
+      return { clientId: 'operator', subject: 'operator', scopes: new Set(['read', 'things:admin']) };
+    },
+    adminScope: 'things:admin',
+  });
+  const serving = async (): Promise<{ status: HealthCheckResponse_ServingStatus }> => {
+    await Promise.resolve();
+    return { status: HealthCheckResponse_ServingStatus.SERVING };
+  };
+  shared.addService('grpc.health.v1.Health.Copy', copy, { check: serving }, { check: { anyScope: ['read'] } });
+  const port = await shared.listen('127.0.0.1', 0);
+  assert.equal(await shared.listenAdmin('127.0.0.1', 0), undefined);
+  const client = promiseClient(copy, `127.0.0.1:${port}`, { metadata: () => bearer('any') });
+  assert.equal(await outcomeOf(client.check({ service: '' })), 'OK');
+  client.close();
+  await shared.shutdown(100);
 });

@@ -17,9 +17,14 @@ export const consoleSchema = {
   CONSOLE_IDENTITY_GRPC: env.string({ default: '127.0.0.1:7101' }),
   CONSOLE_TRANSIT_GRPC: env.string({
     default: '127.0.0.1:7300',
-    description: "transit's gRPC address (gates, fare rules, the deny list), called with the operator's own token",
+    description:
+      "transit's gRPC address (gates, fare rules, the deny list), called with the operator's own token; its admin " +
+      'port where TRANSIT_ADMIN_GRPC_PORT is set (deployed: transit:7301)',
   }),
-  CONSOLE_WALLET_GRPC: env.string({ default: '127.0.0.1:7200', description: "the wallet's gRPC (operator reads)" }),
+  CONSOLE_WALLET_GRPC: env.string({
+    default: '127.0.0.1:7200',
+    description: "the wallet's gRPC (operator reads); its admin port where WALLET_ADMIN_GRPC_PORT is set (wallet:7201)",
+  }),
   NATS_URL: env.string({
     default: 'nats://127.0.0.1:4222',
     description: 'the live views read from NATS (deployed: the read-only console user, nats://console:<password>@...)',

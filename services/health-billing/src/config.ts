@@ -5,6 +5,12 @@ import { env, loadConfig, type Config } from '@citypass/platform/config';
 export const healthBillingSchema = {
   HEALTH_BILLING_GRPC_HOST: env.string({ default: '0.0.0.0' }),
   HEALTH_BILLING_GRPC_PORT: env.port({ default: 7400 }),
+  HEALTH_BILLING_ADMIN_GRPC_PORT: env.port({
+    default: 0,
+    description:
+      "operators' gRPC port on HEALTH_BILLING_GRPC_HOST: set, operators are served only there and refused on " +
+      'HEALTH_BILLING_GRPC_PORT (ADMIN_PORT_REQUIRED); 0: HEALTH_BILLING_GRPC_PORT serves everyone',
+  }),
   HEALTH_BILLING_DATABASE_URL: env.url({
     default: 'postgres://postgres@127.0.0.1:5432/citypass_health_billing',
     protocols: ['postgres:', 'postgresql:'],

@@ -10,7 +10,7 @@ import {
   PresentationVerifier,
   revocationsFrom,
 } from '@citypass/credential';
-import { healthBillingEventSubjects, resources, serviceScope } from '@citypass/contracts';
+import { healthBillingEventSubjects, operatorScopes, resources, serviceScope } from '@citypass/contracts';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { GrpcServer } from '@citypass/platform/grpc';
@@ -37,6 +37,8 @@ import { startPresentationSweeper } from './workers/presentation_sweeper.ts';
 
 export interface RunningHealthBilling {
   readonly grpcPort: number;
+  /** The operators' port (HEALTH_BILLING_ADMIN_GRPC_PORT), if there is one. */
+  readonly adminGrpcPort: number | undefined;
   readonly deps: HealthBillingDeps;
   stop(): Promise<void>;
 }
@@ -73,7 +75,11 @@ export async function startHealthBilling(
     audience: resources.healthBilling,
     issuerKeys,
   });
-  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token) });
+  const grpc = new GrpcServer({
+    logger,
+    authenticate: (token) => tokens.verify(token),
+    adminScope: operatorScopes.healthBilling,
+  });
   // Money moves on these bills: while the credential status bucket is not followed, presentations are refused
   // (REVOCATIONS_UNAVAILABLE) and the gRPC health says NOT_SERVING, as the wallet does.
   const statusFollower = new BucketFollower({
@@ -140,10 +146,12 @@ export async function startHealthBilling(
 
   addHealthBillingService(grpc, deps);
   const grpcPort = await grpc.listen(config.HEALTH_BILLING_GRPC_HOST, config.HEALTH_BILLING_GRPC_PORT);
-  logger.info('health-billing started', { grpcPort });
+  const adminGrpcPort = await grpc.listenAdmin(config.HEALTH_BILLING_GRPC_HOST, config.HEALTH_BILLING_ADMIN_GRPC_PORT);
+  logger.info('health-billing started', { grpcPort, adminGrpcPort });
 
   return {
     grpcPort,
+    adminGrpcPort,
     deps,
     async stop() {
       await grpc.shutdown(2_000);

@@ -10,6 +10,12 @@ export type TransitRole = (typeof transitRoles)[number];
 export const transitSchema = {
   TRANSIT_GRPC_HOST: env.string({ default: '0.0.0.0' }),
   TRANSIT_GRPC_PORT: env.port({ default: 7300 }),
+  TRANSIT_ADMIN_GRPC_PORT: env.port({
+    default: 0,
+    description:
+      "operators' gRPC port on TRANSIT_GRPC_HOST: set, operators are served only there and refused on " +
+      'TRANSIT_GRPC_PORT (ADMIN_PORT_REQUIRED); 0: TRANSIT_GRPC_PORT serves everyone',
+  }),
   TRANSIT_DATABASE_URL: env.url({
     default: 'postgres://postgres@127.0.0.1:5432/citypass_transit',
     protocols: ['postgres:', 'postgresql:'],

@@ -13,7 +13,7 @@ import {
   ReplayCache,
   revocationsFrom,
 } from '@citypass/credential';
-import { resources, serviceScope } from '@citypass/contracts';
+import { operatorScopes, resources, serviceScope } from '@citypass/contracts';
 import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
@@ -47,6 +47,8 @@ import { transitMetrics } from './metrics.ts';
 
 export interface RunningTransit {
   readonly grpcPort: number;
+  /** The operators' port (TRANSIT_ADMIN_GRPC_PORT), if there is one. */
+  readonly adminGrpcPort: number | undefined;
   /** Settlement; an instance with TRANSIT_ROLE=gate has none, and its runOnce rejects. */
   readonly settler: Settler;
   stop(): Promise<void>;
@@ -106,6 +108,7 @@ export async function startTransit(
     logger,
     authenticate: (token) => tokens.verify(token),
     maxMessageBytes: 16 * 1024 * 1024,
+    adminScope: operatorScopes.transit,
   });
   const follow = bucketFollowers(bus.nc, grpc, logger);
   // The gate path loads the credential status bucket before the deny list, as gates do.
@@ -144,8 +147,10 @@ export async function startTransit(
   const background = config.TRANSIT_ROLE === 'gate' ? undefined : await startBackground(core);
   const gates = gatePath === undefined ? undefined : await addGatePath(core, gatePath);
   const grpcPort = await grpc.listen(config.TRANSIT_GRPC_HOST, config.TRANSIT_GRPC_PORT);
+  const adminGrpcPort = await grpc.listenAdmin(config.TRANSIT_GRPC_HOST, config.TRANSIT_ADMIN_GRPC_PORT);
   logger.info('transit started', {
     grpcPort,
+    adminGrpcPort,
     role: config.TRANSIT_ROLE,
     stations: fares.network.stations.size,
     gates: fares.gates.size,
@@ -153,6 +158,7 @@ export async function startTransit(
 
   return {
     grpcPort,
+    adminGrpcPort,
     settler: background?.settler ?? noSettler,
     async stop() {
       await grpc.shutdown(2_000);

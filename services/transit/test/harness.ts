@@ -22,7 +22,7 @@ export interface TransitHarness {
   /** Calls as the gate fleet `gates` (`gate:gates`), to which every gate is assigned. */
   readonly gates: PromiseClient<typeof TransitServiceService>;
   readonly gateToken: string;
-  /** Calls as the operator (`transit:admin`). */
+  /** Calls as the operator (`transit:admin`), on the admin port when there is one. */
   readonly operator: PromiseClient<typeof TransitServiceService>;
   /** Calls with no token (residents read with a presentation in metadata). */
   readonly anonymous: PromiseClient<typeof TransitServiceService>;
@@ -116,7 +116,9 @@ export async function startTransitHarness(
     const gateToken = await tokenFor('gates', fleet.clientSecret, 'gate:gates');
     const operatorToken = await tokenFor('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
     const gates = promiseClient(TransitServiceService, address, { metadata: () => bearer(gateToken) });
-    const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
+    // With TRANSIT_ADMIN_GRPC_PORT set the operator calls the admin port, as the console does when deployed.
+    const operatorAddress = transit.adminGrpcPort === undefined ? address : `127.0.0.1:${transit.adminGrpcPort}`;
+    const operator = promiseClient(TransitServiceService, operatorAddress, { metadata: () => bearer(operatorToken) });
     undo.push(() => {
       for (const client of [gates, operator]) client.close();
       return Promise.resolve();

@@ -7,6 +7,12 @@ import { riskPlacesProblems } from './domain/risk_places.ts';
 export const walletSchema = {
   WALLET_GRPC_HOST: env.string({ default: '0.0.0.0' }),
   WALLET_GRPC_PORT: env.port({ default: 7200 }),
+  WALLET_ADMIN_GRPC_PORT: env.port({
+    default: 0,
+    description:
+      "operators' gRPC port on WALLET_GRPC_HOST: set, operators are served only there and refused on WALLET_GRPC_PORT " +
+      '(ADMIN_PORT_REQUIRED); 0: WALLET_GRPC_PORT serves everyone',
+  }),
   WALLET_DATABASE_URL: env.url({
     default: 'postgres://postgres@127.0.0.1:5432/citypass_wallet',
     protocols: ['postgres:', 'postgresql:'],

@@ -9,7 +9,7 @@ import {
   PresentationVerifier,
   revocationsFrom,
 } from '@citypass/credential';
-import { liveSubjects, walletReasons, resources, walletEventSubjects } from '@citypass/contracts';
+import { liveSubjects, operatorScopes, walletReasons, resources, walletEventSubjects } from '@citypass/contracts';
 import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
 import { GrpcServer } from '@citypass/platform/grpc';
@@ -46,6 +46,8 @@ import { randomUUID } from 'node:crypto';
 
 export interface RunningWallet {
   readonly grpcPort: number;
+  /** The operators' port (WALLET_ADMIN_GRPC_PORT), if there is one. */
+  readonly adminGrpcPort: number | undefined;
   /** The risk engine this wallet decides with (undefined with WALLET_RISK=off), for tests to read its state. */
   readonly riskEngine: RiskEngine | undefined;
   /** Writes queued now (the citypass.wallet.writes.queued gauge): running or waiting, across accounts. */
@@ -94,7 +96,11 @@ export async function startWallet(
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });
   const tokens = new AccessTokenVerifier({ issuer: config.IDENTITY_ISSUER, audience: resources.wallet, issuerKeys });
-  const grpc = new GrpcServer({ logger, authenticate: (token) => tokens.verify(token) });
+  const grpc = new GrpcServer({
+    logger,
+    authenticate: (token) => tokens.verify(token),
+    adminScope: operatorScopes.wallet,
+  });
   // Money fails closed: while the credential status bucket is not followed, mandates are refused UNAVAILABLE
   // (REVOCATIONS_UNAVAILABLE) and the wallet's gRPC health says NOT_SERVING.
   const statusFollower = new BucketFollower({
@@ -220,12 +226,14 @@ export async function startWallet(
   const sweeper = startHoldSweeper(store, logger, config.WALLET_HOLD_SWEEP_MS);
   const charges = serveCharges(bus.nc, deps, tokens, logger);
 
-  addWalletService(grpc, deps, (token) => tokens.verify(token));
+  addWalletService(grpc, deps);
   const grpcPort = await grpc.listen(config.WALLET_GRPC_HOST, config.WALLET_GRPC_PORT);
-  logger.info('wallet started', { grpcPort, currencies });
+  const adminGrpcPort = await grpc.listenAdmin(config.WALLET_GRPC_HOST, config.WALLET_ADMIN_GRPC_PORT);
+  logger.info('wallet started', { grpcPort, adminGrpcPort, currencies });
 
   return {
     grpcPort,
+    adminGrpcPort,
     riskEngine: riskScoring?.engine,
     get writesQueued() {
       return accounts.queued;

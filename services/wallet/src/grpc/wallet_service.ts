@@ -10,7 +10,6 @@ import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import {
   bearerTokenOf,
   presentationOf,
-  type Authenticate,
   type CallContext,
   type GrpcServer,
   type MethodPolicy,
@@ -59,8 +58,7 @@ const service: MethodPolicy = 'authenticated';
 const resident: MethodPolicy = 'public';
 const operator: MethodPolicy = { anyScope: [operatorScopes.wallet] };
 
-/** `authenticate`: the server's own token check, for the one method that takes either a resident or a payer. */
-export function addWalletService(server: GrpcServer, deps: WalletDeps, authenticate: Authenticate): void {
+export function addWalletService(server: GrpcServer, deps: WalletDeps): void {
   server.addService(
     walletServiceName,
     WalletServiceService,
@@ -143,7 +141,7 @@ export function addWalletService(server: GrpcServer, deps: WalletDeps, authentic
         );
       },
       listAuditEvents: (request, context) => listAuditEvents(deps, auditMerchantOf(context.principal), request),
-      getBalance: (request, context) => balance(deps, authenticate, request, context),
+      getBalance: (request, context) => balance(deps, request, context),
       listStatement: async (request, context) =>
         listStatement(
           deps,
@@ -191,7 +189,6 @@ function operatorOf(context: CallContext): string {
 
 async function balance(
   deps: WalletDeps,
-  authenticate: Authenticate,
   request: GetBalanceRequest,
   context: CallContext,
 ): Promise<GetBalanceResponse> {
@@ -203,7 +200,8 @@ async function balance(
     return getBalance(deps, await residentFor(deps, presentationOf(context.metadata)), request.currency);
   const token = bearerTokenOf(context.metadata);
   if (token === '') throw unauthenticated(commonReasons.TOKEN_MISSING, 'this read needs a bearer access token');
-  const principal = await authenticate(token);
+  // The server's check with its port's rule: an operator's read on the public port is refused there.
+  const principal = await context.authenticate(token);
   if (payer !== '')
     return getPayerBalance(deps, callerFor(deps.suspensions, principal, ['read']), payer, request.currency);
   if (!isOperator(principal))
