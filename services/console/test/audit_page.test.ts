@@ -172,7 +172,7 @@ test('audit page - who, action and target prefixes and the service narrow both l
 });
 
 test('audit page - a real gate assignment appears with who did it and what changed', async () => {
-  await transit.operator.assignGates({ clientId: 'gates', gateIds: ['market-g1'] });
+  await transit.operator.assignGates({ reason: 'test setup', clientId: 'gates', gateIds: ['market-g1'] });
   const fleet = await transit.wallet.identity.operator.onboardService({
     idempotencyKey: 'onboard-fleet-audit',
     name: 'fleet-audit',
@@ -182,7 +182,7 @@ test('audit page - a real gate assignment appears with who did it and what chang
     jwksJson: '',
   });
   assert.ok(fleet.clientSecret !== '');
-  await transit.operator.assignGates({ clientId: 'fleet-audit', gateIds: ['market-g1'] });
+  await transit.operator.assignGates({ reason: 'test setup', clientId: 'fleet-audit', gateIds: ['market-g1'] });
   const today = new Date().toISOString().slice(0, 10);
   const { rows } = await auditPage(`?from=${today}&to=${today}&target=fleet-audit`);
   assert.deepEqual(
