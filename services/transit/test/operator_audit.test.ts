@@ -51,19 +51,26 @@ async function auditRows(): Promise<number> {
   return Number(rows[0]?.count);
 }
 
+const gateOf = async (gateId: string) =>
+  (await h.operator.listGates({ pageSize: 0, pageToken: '', search: gateId })).gates[0];
+
 async function newest(): Promise<OperatorAuditEvent> {
   const [event] = (await h.operator.listAuditEvents({ ...search, pageSize: 1 })).events;
   assert.ok(event !== undefined);
   return event;
 }
 
-async function transitAs(username: string, scope: { merchant?: string; department?: string }) {
+async function transitAs(
+  username: string,
+  scope: { merchant?: string; department?: string },
+  role: OperatorRole = OperatorRole.OPERATOR_ROLE_ADMIN,
+) {
   const password = `pw-${secret()}`;
   const identity = h.wallet.identity;
   await identity.operator.createOperator({
     idempotencyKey: `create-${username}`,
     username,
-    roles: [OperatorRole.OPERATOR_ROLE_ADMIN],
+    roles: [role],
     password,
     merchant: scope.merchant ?? '',
     department: scope.department ?? '',
@@ -117,8 +124,7 @@ test('audit - assigning gates writes one row: who, the client, each gate client 
 
 test('audit - an operator change needs a reason of 1-200 characters without NUL; refused ones change nothing', async () => {
   const gateRequest = { clientId: 'gates', gateIds: ['market-g1'] };
-  const clientOfMarket = async () =>
-    (await h.operator.listGates({ pageSize: 0, pageToken: '', search: 'market-g1' })).gates[0]?.clientId;
+  const clientOfMarket = async () => (await gateOf('market-g1'))?.clientId;
   const assignedBefore = await clientOfMarket();
   const { versions } = await h.operator.listFareRules({});
   const current = versions.at(-1) ?? assert.fail('no fare rules');
@@ -311,6 +317,30 @@ test('ListAuditEvents - a merchant-scoped operator reads only rows about their g
     (await metro.listAuditEvents(search)).events.length,
     (await h.operator.listAuditEvents(search)).events.length,
   );
+});
+
+test('ListAuditEvents - an auditor reads the whole log (and the fare rules it names) but is refused every change', async () => {
+  const auditor = await transitAs('audrey', {}, OperatorRole.OPERATOR_ROLE_AUDITOR);
+  assert.equal(
+    (await auditor.listAuditEvents(search)).events.length,
+    (await h.operator.listAuditEvents(search)).events.length,
+  );
+  const { versions } = await auditor.listFareRules({});
+  const current = versions.at(-1) ?? assert.fail('no fare rules');
+  const rows = await auditRows();
+  const roleMissing = { kind: 'permission_denied', reason: 'OPERATOR_ROLE_MISSING' };
+  assert.deepEqual(
+    await refusalOf(auditor.assignGates({ clientId: 'trams', gateIds: ['airport-g1'], reason: 'not mine to do' })),
+    roleMissing,
+  );
+  const rules = { ...current, effectiveFrom: `${new Date(h.now()).getUTCFullYear() + 6}-01-01` };
+  assert.deepEqual(
+    await refusalOf(auditor.putFareRules({ idempotencyKey: randomUUID(), reason: 'not mine to do', rules })),
+    roleMissing,
+  );
+  assert.equal(await auditRows(), rows);
+  assert.equal((await h.operator.listFareRules({})).versions.length, versions.length);
+  assert.equal((await gateOf('airport-g1'))?.clientId, 'gates');
 });
 
 test('ListAuditEvents plans - every page is a backward range scan of an index, never a sort', async () => {
