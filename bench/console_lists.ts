@@ -129,7 +129,11 @@ try {
 
   // Transit: every bench gate assigned (the harness assigned the first 500 gates), and the deny list.
   for (let start = 0; start < gateIds.length; start += 1_000)
-    await services.operator.assignGates({ clientId: 'gates', gateIds: gateIds.slice(start, start + 1_000) });
+    await services.operator.assignGates({
+      reason: 'bench setup',
+      clientId: 'gates',
+      gateIds: gateIds.slice(start, start + 1_000),
+    });
   await transitPool.query(
     `INSERT INTO deny_list (resident_id, debt_minor, currency, reason, since)
      SELECT gen_random_uuid(), 120 + n % 400, 'EUR', 'INSUFFICIENT_FUNDS', now() - n * interval '1 minute'

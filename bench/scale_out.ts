@@ -121,7 +121,7 @@ try {
   ).access_token;
   const operator = promiseClient(TransitServiceService, transitA.address, { metadata: () => bearer(operatorToken) });
   const { gates } = await operator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }));
-  await operator.assignGates({ clientId: 'gates', gateIds: gates.map((gate) => gate.gateId) });
+  await operator.assignGates({ reason: 'bench setup', clientId: 'gates', gateIds: gates.map((gate) => gate.gateId) });
   operator.close();
 
   const phones = await enrollAndFund(walletAddress, funding.token);

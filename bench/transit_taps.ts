@@ -136,6 +136,7 @@ try {
   const operatorToken = await tokenOf('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
   const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
   await operator.assignGates({
+    reason: 'bench setup',
     clientId: 'gates',
     gateIds: (await operator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }))).gates.map(
       (gate) => gate.gateId,

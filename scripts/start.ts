@@ -225,7 +225,11 @@ async function assignAllGates(clientId: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         const gates = await everyGate(transitClient);
-        await transitClient.assignGates({ clientId, gateIds: gates.map((gate) => gate.gateId) });
+        await transitClient.assignGates({
+          reason: 'npm start: the development gates',
+          clientId,
+          gateIds: gates.map((gate) => gate.gateId),
+        });
         return;
       } catch (error) {
         if (attempt >= 120 || !isUnavailable(error)) throw error;

@@ -250,6 +250,7 @@ async function connectClients(secrets: Secrets, walletPort: number, transitPort:
     promiseClient(TransitServiceService, `127.0.0.1:${transitPort}`, { metadata: () => bearer(transitOperatorToken) }),
   );
   await transitOperator.assignGates({
+    reason: 'test setup',
     clientId: 'gates',
     gateIds: ['old-town-g1', 'old-town-g2', 'university-g1', 'central-g1'],
   });

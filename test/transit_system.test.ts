@@ -114,7 +114,11 @@ before(async () => {
       bearer(await clientToken('operator', identity.operatorSecret, 'urn:citypass:transit', 'transit:admin')),
   });
   const { gates: all } = await transitOperator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }));
-  await transitOperator.assignGates({ clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
+  await transitOperator.assignGates({
+    reason: 'system test: the gates of the network',
+    clientId: 'gates',
+    gateIds: all.map((gate) => gate.gateId),
+  });
   transitOperator.close();
   const fundingToken = await clientToken(
     'funding',

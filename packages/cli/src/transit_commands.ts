@@ -48,22 +48,26 @@ const listGates: Command = {
 
 const assignGates: Command = {
   words: ['gates', 'assign'],
-  usage: 'citypass gates assign --client <gate client id> (--gate <gate id>... | --station <station id>...)',
+  usage:
+    'citypass gates assign --client <gate client id> (--gate <gate id>... | --station <station id>...) --reason <text>',
   summary: 'hand gates to a gate client (onboarded with gate:<client>): only it may tap and read as those gates',
   options: {
     client: { type: 'string' },
     gate: { type: 'string', multiple: true },
     station: { type: 'string', multiple: true },
+    reason: { type: 'string' },
   },
   positionals: 0,
   gateway: true,
   async run(context) {
     const clientId = text(context, 'client');
+    const reason = text(context, 'reason');
     const gateIds = strings(context.values.gate);
     const stations = strings(context.values.station);
     if (clientId === '') return context.out.usage('gates assign needs --client');
     if (gateIds.length === 0 && stations.length === 0)
       return context.out.usage('gates assign needs --gate <gate id> or --station <station id> (repeatable)');
+    if (reason.trim() === '') return context.out.usage('gates assign needs --reason (kept in the audit log)');
     const transit = context.transit();
     if (stations.length > 0) {
       const gates = (await Promise.all(stations.map((station) => everyGate(transit, station)))).flat();
@@ -72,7 +76,7 @@ const assignGates: Command = {
       if (unknown.length > 0) return context.out.usage(`no gates at station(s) ${unknown.join(', ')}`);
       gateIds.push(...gates.filter((gate) => stations.includes(gate.stationId)).map((gate) => gate.gateId));
     }
-    const { gates } = await transit.assignGates({ clientId, gateIds: [...new Set(gateIds)] });
+    const { gates } = await transit.assignGates({ clientId, gateIds: [...new Set(gateIds)], reason });
     return context.out.result({ clientId, gates }, [
       `${clientId} now operates ${gates.length} gate(s): ${gates.map((gate) => gate.gateId).join(' ')}`,
     ]);
@@ -102,20 +106,23 @@ const listFareRules: Command = {
 
 const putFareRules: Command = {
   words: ['fare-rules', 'put'],
-  usage: 'citypass fare-rules put <rules.json> [--effective-from YYYY-MM-DD] [--idempotency-key <key>]',
+  usage: 'citypass fare-rules put <rules.json> [--effective-from YYYY-MM-DD] --reason <text> [--idempotency-key <key>]',
   summary: 'add a fare rules version from a file (the form fare-rules list --json prints), effective from a later day',
-  options: { 'effective-from': { type: 'string' }, ...idempotencyKeyOption },
+  options: { 'effective-from': { type: 'string' }, reason: { type: 'string' }, ...idempotencyKeyOption },
   positionals: 1,
   gateway: true,
   async run(context) {
     const read = readRulesFile(context);
     if ('usage' in read) return context.out.usage(read.usage);
+    const reason = text(context, 'reason');
+    if (reason.trim() === '') return context.out.usage('fare-rules put needs --reason (kept in the audit log)');
     const { parsed, effectiveFrom } = read;
     const idempotencyKey = keyOf(context);
     // The version is transit's to number (the next one); a number in the file, copied from a listed version, is
     // not a request for that number.
     const { rules } = await context.transit().putFareRules({
       idempotencyKey,
+      reason,
       rules: { ...parsed, version: 0, effectiveFrom },
     });
     return context.out.result(

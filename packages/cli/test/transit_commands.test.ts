@@ -70,16 +70,28 @@ test('gates assign - a station handed to a newly onboarded fleet moves only that
   assert.ok(before.length > 2);
   const station = before[0]?.stationId ?? assert.fail('no gates');
 
-  const unknownStation = await citypass(['gates', 'assign', '--client', fleet, '--station', 'no-such-station']);
+  const reason = ['--reason', 'second fleet takes over'];
+  const unknownStation = await citypass([
+    'gates',
+    'assign',
+    '--client',
+    fleet,
+    '--station',
+    'no-such-station',
+    ...reason,
+  ]);
   assert.equal(unknownStation.code, 2);
-  const unknownGate = await citypass(['gates', 'assign', '--client', fleet, '--gate', 'no-such-gate']);
+  const unknownGate = await citypass(['gates', 'assign', '--client', fleet, '--gate', 'no-such-gate', ...reason]);
   assert.equal(unknownGate.code, 1);
   assert.equal(unknownGate.json.error?.reason, 'GATE_UNKNOWN');
-  const noClient = await citypass(['gates', 'assign', '--station', station]);
+  const noClient = await citypass(['gates', 'assign', '--station', station, ...reason]);
   assert.equal(noClient.code, 2);
+  const noReason = await citypass(['gates', 'assign', '--client', fleet, '--station', station]);
+  assert.equal(noReason.code, 2);
+  assert.match(noReason.json.error?.message ?? '', /--reason/);
   assert.deepEqual(await gates(), before, 'refused commands changed nothing');
 
-  const assigned = await citypass(['gates', 'assign', '--client', fleet, '--station', station]);
+  const assigned = await citypass(['gates', 'assign', '--client', fleet, '--station', station, ...reason]);
   assert.equal(assigned.code, 0, JSON.stringify(assigned.json));
   const after = await gates();
   for (const gate of after) {
@@ -106,7 +118,20 @@ test('fare-rules put - the listed version, edited, becomes the next version once
   // transit's clock is tomorrow morning: ten days on is a later service day whatever the time zone.
   const effectiveFrom = new Date(h.now() + 10 * 86_400_000).toISOString().slice(0, 10);
   const key = `rules-${randomBytes(4).toString('hex')}`;
-  const put = await citypass(['fare-rules', 'put', file, '--effective-from', effectiveFrom, '--idempotency-key', key]);
+  const reason = ['--reason', 'longer transfers'];
+  const noReason = await citypass(['fare-rules', 'put', file, '--effective-from', effectiveFrom]);
+  assert.equal(noReason.code, 2);
+  assert.match(noReason.json.error?.message ?? '', /--reason/);
+  const put = await citypass([
+    'fare-rules',
+    'put',
+    file,
+    '--effective-from',
+    effectiveFrom,
+    '--idempotency-key',
+    key,
+    ...reason,
+  ]);
   assert.equal(put.code, 0, JSON.stringify(put.json));
   assert.equal(put.json.version, last.version + 1);
   assert.equal(put.json.effectiveFrom, effectiveFrom);
@@ -118,6 +143,7 @@ test('fare-rules put - the listed version, edited, becomes the next version once
     effectiveFrom,
     '--idempotency-key',
     key,
+    ...reason,
   ]);
   assert.equal(again.code, 0, JSON.stringify(again.json));
   assert.equal(again.json.version, last.version + 1, 'the same key answers the same version');
@@ -145,7 +171,7 @@ test('fare-rules put - a misspelt field, a broken file or a day already begun is
   assert.equal((await citypass(['fare-rules', 'put', join(dir, 'missing.json')])).code, 2);
   const good = join(dir, 'good.json');
   writeFileSync(good, JSON.stringify(last));
-  const past = await citypass(['fare-rules', 'put', good, '--effective-from', '2020-01-01']);
+  const past = await citypass(['fare-rules', 'put', good, '--effective-from', '2020-01-01', '--reason', 'too late']);
   assert.equal(past.code, 1, JSON.stringify(past.json));
   assert.equal(past.json.error?.reason, 'EFFECTIVE_DATE_NOT_FUTURE');
   assert.equal(await count(), versions);
@@ -237,11 +263,28 @@ test('audit list - the wallet, transit and identity merged by time, filtered by 
     `gate:${fleet}`,
   ]);
   assert.equal(onboarded.code, 0, JSON.stringify(onboarded.json));
-  const assigned = await citypass(['gates', 'assign', '--client', fleet, '--gate', 'market-g2']);
+  const assigned = await citypass([
+    'gates',
+    'assign',
+    '--client',
+    fleet,
+    '--gate',
+    'market-g2',
+    '--reason',
+    'audit fleet trial',
+  ]);
   assert.equal(assigned.code, 0, JSON.stringify(assigned.json));
   const today = new Date().toISOString().slice(0, 10);
 
-  type Row = { service: string; actor: string; action: string; target: string; before?: unknown; after?: unknown };
+  type Row = {
+    service: string;
+    actor: string;
+    action: string;
+    target: string;
+    before?: unknown;
+    after?: unknown;
+    reason?: string;
+  };
   const both = await citypass(['audit', 'list', '--service', 'all', '--target', fleet, '--from', today, '--to', today]);
   assert.equal(both.code, 0, JSON.stringify(both.json));
   const rows = both.json.events as Row[];
@@ -253,6 +296,7 @@ test('audit list - the wallet, transit and identity merged by time, filtered by 
   const newest = rows[0] ?? assert.fail('no audit rows');
   assert.deepEqual(newest.before, { clients: { 'market-g2': 'gates' } });
   assert.deepEqual(newest.after, { clients: { 'market-g2': fleet } });
+  assert.equal(newest.reason, 'audit fleet trial');
 
   // The wallet's log merges in too (a row as an operator's refund writes it, newest of all).
   await h.wallet.db.query(

@@ -14,7 +14,10 @@ const scopesByRole: Readonly<Record<OperatorRole, readonly string[]>> = {
   onboarder: [operatorScopes.identity],
   support: [operatorScopes.identity],
   finance: [operatorScopes.wallet],
-  auditor: [operatorScopes.wallet],
+  // The auditor reads the wallet's and transit's audit logs (and what they name); each service refuses them every
+  // change by role (transit: fare rules and gate assignments need admin; the wallet: refunds finance or admin, risk
+  // rule sets admin).
+  auditor: [operatorScopes.wallet, operatorScopes.transit],
 };
 
 export function isOperatorRole(value: string): value is OperatorRole {

@@ -2,9 +2,12 @@
 // from the operator's own tokens and answer lists already narrowed; this file only words the scope, picks the links
 // worth offering, and guards the live views, which the console draws itself from city-wide NATS feeds.
 //
+// The audit link: for whoever some log would answer (identity's, transit's or the wallet's, by each service's own
+// rules on roles and scope); the page leaves out, with a note, the logs that refuse them.
+//
 // Live views: the city now (every merchant's authorizations and declines, every gate's taps) is for unscoped
 // operators; the gate taps as they happen are for unscoped and transit-department operators. Any role may watch.
-import type { OperatorScope } from '@citypass/contracts';
+import type { OperatorRole, OperatorScope } from '@citypass/contracts';
 import { permissionDenied } from '@citypass/platform/errors';
 import type { SignedIn } from './sessions.ts';
 
@@ -33,15 +36,37 @@ export function scopeText(scope: OperatorScope): string {
 }
 
 /** The home page's links an operator of this scope can use (the services would refuse the others). */
-export type HomeLink = 'identity-city' | 'services' | 'transit-department' | 'gates' | 'wallet' | LiveView;
+export type HomeLink = 'identity-city' | 'services' | 'audit' | 'transit-department' | 'gates' | 'wallet' | LiveView;
 
-export function offersLink(scope: OperatorScope, link: HomeLink): boolean {
+/** Who is asking: their roles and scope, as their ID token states them. */
+export type Operator = Pick<SignedIn, 'roles' | 'scope'>;
+
+const hasRole = (operator: Operator, roles: readonly OperatorRole[]): boolean =>
+  roles.some((role) => operator.roles.includes(role));
+
+/**
+ * Whether at least one audit log would answer this operator: identity's (admin, onboarder or support; not
+ * department-scoped), transit's (admin or auditor; unscoped or the transit department) or the wallet's (admin or
+ * auditor; not department-scoped). Each service's app/operator_scope.ts decides; this only picks the link.
+ */
+export function mayReadAudit(operator: Operator): boolean {
+  const { department } = operator.scope;
+  const identity = department === '' && hasRole(operator, ['admin', 'onboarder', 'support']);
+  const transit = (department === '' || department === 'transit') && hasRole(operator, ['admin', 'auditor']);
+  const wallet = department === '' && hasRole(operator, ['admin', 'auditor']);
+  return identity || transit || wallet;
+}
+
+export function offersLink(operator: Operator, link: HomeLink): boolean {
+  const { scope } = operator;
   switch (link) {
     case 'identity-city':
       return scope.merchant === '' && scope.department === '';
     case 'services':
     case 'wallet':
       return scope.department === '';
+    case 'audit':
+      return mayReadAudit(operator);
     case 'transit-department':
       return scope.merchant === '' && (scope.department === '' || scope.department === 'transit');
     case 'gates':

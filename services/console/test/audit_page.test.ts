@@ -83,6 +83,7 @@ interface Row {
   readonly what: string;
   readonly target: string;
   readonly change: string;
+  readonly why: string;
 }
 
 /** The page's rows (cells as text) and its next-page link, read from the HTML without a browser. */
@@ -106,6 +107,7 @@ async function auditPage(
       what: cells[3] ?? '',
       target: cells[4] ?? '',
       change: cells[5] ?? '',
+      why: cells[6] ?? '',
     };
   });
   const next = /<a href="\/audit\?([^"]+)" rel="next">/.exec(section)?.[1]?.replaceAll('&amp;', '&');
@@ -171,8 +173,8 @@ test('audit page - who, action and target prefixes and the service narrow both l
   assert.match(forged.body, /PAGE_TOKEN_INVALID/);
 });
 
-test('audit page - a real gate assignment appears with who did it and what changed', async () => {
-  await transit.operator.assignGates({ clientId: 'gates', gateIds: ['market-g1'] });
+test('audit page - a real gate assignment appears with who did it, what changed and why', async () => {
+  await transit.operator.assignGates({ reason: 'test setup', clientId: 'gates', gateIds: ['market-g1'] });
   const fleet = await transit.wallet.identity.operator.onboardService({
     idempotencyKey: 'onboard-fleet-audit',
     name: 'fleet-audit',
@@ -182,7 +184,11 @@ test('audit page - a real gate assignment appears with who did it and what chang
     jwksJson: '',
   });
   assert.ok(fleet.clientSecret !== '');
-  await transit.operator.assignGates({ clientId: 'fleet-audit', gateIds: ['market-g1'] });
+  await transit.operator.assignGates({
+    reason: 'audit fleet takes market-g1',
+    clientId: 'fleet-audit',
+    gateIds: ['market-g1'],
+  });
   const today = new Date().toISOString().slice(0, 10);
   const { rows } = await auditPage(`?from=${today}&to=${today}&target=fleet-audit`);
   assert.deepEqual(
@@ -190,6 +196,7 @@ test('audit page - a real gate assignment appears with who did it and what chang
     ['transit operator:operator gates.assigned', 'identity operator:operator service.onboarded'],
   );
   assert.equal(rows[0]?.change, 'clients.market-g1: gates → fleet-audit');
+  assert.equal(rows[0].why, 'audit fleet takes market-g1');
   assert.match(rows[1]?.change ?? '', /scopes: charge:fleet-audit gate:fleet-audit/);
 });
 

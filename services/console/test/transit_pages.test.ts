@@ -30,6 +30,20 @@ after(async () => {
 /** A service day well after transit's today (its clock runs a day ahead), as the date input takes it. */
 const laterDay = (days: number): string => new Date(transit.now() + days * 86_400_000).toISOString().slice(0, 10);
 
+/** The reason of transit's newest audit row. */
+const newestAuditReason = async (): Promise<string | undefined> =>
+  (
+    await transit.operator.listAuditEvents({
+      actor: '',
+      actionPrefix: '',
+      targetPrefix: '',
+      occurredFrom: undefined,
+      occurredBefore: undefined,
+      pageSize: 1,
+      pageToken: '',
+    })
+  ).events[0]?.reason;
+
 const gateOf = async (gateId: string) =>
   (await transit.operator.listGates(ListGatesRequest.fromPartial({ search: gateId }))).gates[0];
 
@@ -63,23 +77,35 @@ test('transit pages - gates searched and assigned, the deny list, fare rules pre
   await checkAccessibility(page, 'gates searched (htmx)');
   await shot(page, 'transit-02-gates-searched');
 
-  // Assign one of them; then a bad operator name is refused next to its field and changes nothing.
+  // Assign one of them, with a reason that transit's audit log keeps; then a bad operator name is refused next to its
+  // field, and a reason of spaces next to the reason, and neither changes anything.
   await page.getByLabel('Gate operator (its service name)').fill('fleet-north');
   await page.getByLabel('Assign market-g1').check();
+  await page.getByLabel('Reason (kept in the audit log)').fill('fleet north runs the market station');
   await page.getByRole('button', { name: 'Assign the chosen gates' }).click();
   await page.getByText('1 gate(s) now operated by fleet-north.').waitFor();
   assert.equal((await gateOf('market-g1'))?.clientId, 'fleet-north');
+  assert.equal(await newestAuditReason(), 'fleet north runs the market station');
   assert.equal((await gateOf('market-g2'))?.clientId, 'gates');
   assert.match(await page.locator('#gates-results').innerText(), /fleet-north/);
   await checkAccessibility(page, 'gates assigned');
   await page.getByLabel('Gate operator (its service name)').fill('Bad Fleet');
   await page.getByLabel('Assign market-g2').check();
+  await page.getByLabel('Reason (kept in the audit log)').fill('a second fleet');
   await page.getByRole('button', { name: 'Assign the chosen gates' }).click();
   await page.locator('#client_id-error').waitFor();
   assert.match(await page.locator('#client_id-error').innerText(), /CLIENT_ID_INVALID/);
   assert.equal((await gateOf('market-g2'))?.clientId, 'gates');
   await checkAccessibility(page, 'gates refused');
   await shot(page, 'transit-03-gates-refused');
+  await page.getByLabel('Gate operator (its service name)').fill('fleet-north');
+  await page.getByLabel('Assign market-g2').check();
+  await page.getByLabel('Reason (kept in the audit log)').fill('   ');
+  await page.getByRole('button', { name: 'Assign the chosen gates' }).click();
+  await page.locator('#reason-error').waitFor();
+  assert.match(await page.locator('#reason-error').innerText(), /REASON_REQUIRED/);
+  assert.equal((await gateOf('market-g2'))?.clientId, 'gates');
+  await checkAccessibility(page, 'gates refused for the reason');
 
   // The deny list: a resident whose fare could not be charged, with the debt in euros.
   const denied = randomUUID();
@@ -105,6 +131,7 @@ test('transit pages - gates searched and assigned, the deny list, fare rules pre
   const effectiveFrom = laterDay(30);
   await page.getByLabel('Takes effect from').fill(effectiveFrom);
   await page.getByLabel('Zones 1-2, adult').fill('400');
+  await page.getByLabel('Reason (kept in the audit log)').fill('zones 1-2 follow the new tariff');
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.locator('#preview-table').waitFor();
   assert.match(await page.locator('#preview-source').innerText(), /sample commuter week/);
@@ -130,12 +157,25 @@ test('transit pages - gates searched and assigned, the deny list, fare rules pre
   const added = listed.at(-1);
   assert.equal(added?.effectiveFrom, effectiveFrom);
   assert.equal(added.zoneFares.find((fare) => fare.fromZone === 1 && fare.toZone === 2)?.fare?.adultMinor, 400n);
+  assert.equal(await newestAuditReason(), 'zones 1-2 follow the new tariff');
   await checkAccessibility(page, 'fare rules put');
   await shot(page, 'transit-06-fare-rules-put');
+
+  // A reason of spaces: previewed, but putting it is refused next to the reason field, and nothing is put.
+  await page.getByLabel('Takes effect from').fill(laterDay(45));
+  await page.getByLabel('Reason (kept in the audit log)').fill('   ');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.locator('#preview-table').waitFor();
+  await page.getByRole('button', { name: `Put the new version from ${laterDay(45)}` }).click();
+  await page.locator('#reason-error').waitFor();
+  assert.match(await page.locator('#reason-error').innerText(), /REASON_REQUIRED/);
+  assert.equal((await transit.operator.listFareRules({})).versions.length, versionsBefore + 1);
+  await checkAccessibility(page, 'fare rules refused for the reason');
 
   // A daily cap above the weekly cap: transit's reason beside the caps, no preview, nothing put.
   await page.getByLabel('Takes effect from').fill(laterDay(60));
   await page.getByLabel('Daily cap, adult').fill('99999');
+  await page.getByLabel('Reason (kept in the audit log)').fill('caps for the spring');
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.locator('#caps-error').waitFor();
   assert.match(await page.locator('#caps-error').innerText(), /CAP_/);
@@ -168,12 +208,14 @@ test('transit pages - without JavaScript: a gate search, an assignment and a far
   assert.equal(await page.locator('#gates-results tbody tr').count(), 2);
   await page.getByLabel('Gate operator (its service name)').fill('fleet-south');
   await page.getByLabel('More gate ids').fill('airport-g1, airport-g2');
+  await page.getByLabel('Reason (kept in the audit log)').fill('fleet south runs the airport');
   await page.getByRole('button', { name: 'Assign the chosen gates' }).click();
   await page.getByText('2 gate(s) now operated by fleet-south.').waitFor();
   assert.equal((await gateOf('airport-g2'))?.clientId, 'fleet-south');
 
   await page.goto(`${h.url}/transit/fare-rules`);
   await page.getByLabel('Takes effect from').fill(laterDay(90));
+  await page.getByLabel('Reason (kept in the audit log)').fill('a later version');
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.locator('#preview-table').waitFor();
   assert.match(await page.locator('#preview-table').innerText(), /everyone/);

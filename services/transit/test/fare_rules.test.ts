@@ -38,24 +38,41 @@ describe('fare rules', () => {
     const key = randomUUID();
     assert.deepEqual(
       await refusalOf(
-        h.operator.putFareRules({ idempotencyKey: randomUUID(), rules: { ...rules, effectiveFrom: today } }),
+        h.operator.putFareRules({
+          reason: 'test: new fares',
+          idempotencyKey: randomUUID(),
+          rules: { ...rules, effectiveFrom: today },
+        }),
       ),
       { kind: 'failed_precondition', reason: 'EFFECTIVE_DATE_NOT_FUTURE' },
     );
-    assert.deepEqual(await refusalOf(h.gates.putFareRules({ idempotencyKey: key, rules })), {
+    assert.deepEqual(await refusalOf(h.gates.putFareRules({ reason: 'test: new fares', idempotencyKey: key, rules })), {
       kind: 'permission_denied',
       reason: 'SCOPE_MISSING',
     });
     const badCaps = { ...rules, dailyCap: { adultMinor: 99_999n, childMinor: 0n, seniorMinor: 0n, studentMinor: 0n } };
     assert.equal(
-      (await refusalOf(h.operator.putFareRules({ idempotencyKey: randomUUID(), rules: badCaps }))).kind,
+      (
+        await refusalOf(
+          h.operator.putFareRules({ reason: 'test: new fares', idempotencyKey: randomUUID(), rules: badCaps }),
+        )
+      ).kind,
       'invalid_argument',
     );
-    const created = await h.operator.putFareRules({ idempotencyKey: key, rules });
+    const created = await h.operator.putFareRules({ reason: 'test: new fares', idempotencyKey: key, rules });
     assert.equal(created.rules?.version, current.version + 1);
-    assert.equal((await h.operator.putFareRules({ idempotencyKey: key, rules })).rules?.version, current.version + 1);
+    assert.equal(
+      (await h.operator.putFareRules({ reason: 'test: new fares', idempotencyKey: key, rules })).rules?.version,
+      current.version + 1,
+    );
     assert.deepEqual(
-      await refusalOf(h.operator.putFareRules({ idempotencyKey: key, rules: { ...rules, maxJourneyMinutes: 90 } })),
+      await refusalOf(
+        h.operator.putFareRules({
+          reason: 'test: new fares',
+          idempotencyKey: key,
+          rules: { ...rules, maxJourneyMinutes: 90 },
+        }),
+      ),
       { kind: 'already_exists', reason: 'IDEMPOTENCY_KEY_REUSED' },
     );
     const listed = await h.operator.listFareRules({});

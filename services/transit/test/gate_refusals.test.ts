@@ -232,19 +232,32 @@ describe('what gates are refused', () => {
         kind: 'permission_denied',
         reason: 'GATE_NOT_ASSIGNED',
       });
-      assert.deepEqual(await refusalOf(h.gates.assignGates({ clientId: 'airport-gates', gateIds: ['airport-g1'] })), {
-        kind: 'permission_denied',
-        reason: 'SCOPE_MISSING',
-      });
       assert.deepEqual(
-        await refusalOf(h.operator.assignGates({ clientId: 'airport-gates', gateIds: ['nowhere-g1'] })),
+        await refusalOf(
+          h.gates.assignGates({ reason: 'test setup', clientId: 'airport-gates', gateIds: ['airport-g1'] }),
+        ),
+        {
+          kind: 'permission_denied',
+          reason: 'SCOPE_MISSING',
+        },
+      );
+      assert.deepEqual(
+        await refusalOf(
+          h.operator.assignGates({ reason: 'test setup', clientId: 'airport-gates', gateIds: ['nowhere-g1'] }),
+        ),
         { kind: 'not_found', reason: 'GATE_UNKNOWN' },
       );
-      assert.deepEqual(await refusalOf(h.operator.assignGates({ clientId: 'Not A Client', gateIds: ['airport-g1'] })), {
-        kind: 'invalid_argument',
-        reason: 'CLIENT_ID_INVALID',
-      });
+      assert.deepEqual(
+        await refusalOf(
+          h.operator.assignGates({ reason: 'test setup', clientId: 'Not A Client', gateIds: ['airport-g1'] }),
+        ),
+        {
+          kind: 'invalid_argument',
+          reason: 'CLIENT_ID_INVALID',
+        },
+      );
       const assigned = await h.operator.assignGates({
+        reason: 'test setup',
         clientId: 'airport-gates',
         gateIds: ['airport-g1', 'airport-g2'],
       });

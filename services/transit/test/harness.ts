@@ -124,7 +124,7 @@ export async function startTransitHarness(
       return Promise.resolve();
     });
     const { gates: all } = await operator.listGates(ListGatesRequest.fromPartial({ pageSize: 500 }));
-    await operator.assignGates({ clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
+    await operator.assignGates({ reason: 'test setup', clientId: 'gates', gateIds: all.map((gate) => gate.gateId) });
     const anonymous = promiseClient(TransitServiceService, address);
     const db = createPool(database.url, { max: 4 });
     let counter = 0;

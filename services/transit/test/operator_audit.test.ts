@@ -1,6 +1,6 @@
 // Transit's audit log of operator actions against real identity, wallet, PostgreSQL and NATS: assigning gates and
-// adding fare rules each write exactly one row (who, what, target, before and after) in the action's transaction,
-// a refused or repeated action writes none; ListAuditEvents pages newest first with its filters, and a delegated
+// adding fare rules each write exactly one row (who, what, target, before and after, the operator's reason) in the
+// action's transaction, a refused or repeated action (a missing or overlong reason too) writes none; ListAuditEvents pages newest first with its filters, and a delegated
 // operator reads only their own scope's rows.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -51,19 +51,26 @@ async function auditRows(): Promise<number> {
   return Number(rows[0]?.count);
 }
 
+const gateOf = async (gateId: string) =>
+  (await h.operator.listGates({ pageSize: 0, pageToken: '', search: gateId })).gates[0];
+
 async function newest(): Promise<OperatorAuditEvent> {
   const [event] = (await h.operator.listAuditEvents({ ...search, pageSize: 1 })).events;
   assert.ok(event !== undefined);
   return event;
 }
 
-async function transitAs(username: string, scope: { merchant?: string; department?: string }) {
+async function transitAs(
+  username: string,
+  scope: { merchant?: string; department?: string },
+  role: OperatorRole = OperatorRole.OPERATOR_ROLE_ADMIN,
+) {
   const password = `pw-${secret()}`;
   const identity = h.wallet.identity;
   await identity.operator.createOperator({
     idempotencyKey: `create-${username}`,
     username,
-    roles: [OperatorRole.OPERATOR_ROLE_ADMIN],
+    roles: [role],
     password,
     merchant: scope.merchant ?? '',
     department: scope.department ?? '',
@@ -82,30 +89,69 @@ async function transitAs(username: string, scope: { merchant?: string; departmen
 
 test('audit - assigning gates writes one row: who, the client, each gate client before and after', async () => {
   const rows = await auditRows();
-  await h.operator.assignGates({ clientId: 'trams', gateIds: ['market-g2', 'market-g1', 'market-g1'] });
+  await h.operator.assignGates({
+    reason: '  trams take over the market station ',
+    clientId: 'trams',
+    gateIds: ['market-g2', 'market-g1', 'market-g1'],
+  });
   assert.equal(await auditRows(), rows + 1);
   const event = await newest();
   assert.equal(event.actor, 'operator:operator');
   assert.equal(event.action, 'gates.assigned');
   assert.equal(event.target, 'trams');
-  assert.equal(event.reason, '');
+  assert.equal(event.reason, 'trams take over the market station');
   assert.deepEqual(JSON.parse(event.beforeJson), { clients: { 'market-g1': 'gates', 'market-g2': 'gates' } });
   assert.deepEqual(JSON.parse(event.afterJson), { clients: { 'market-g1': 'trams', 'market-g2': 'trams' } });
   assert.ok(event.occurredAt !== undefined && Math.abs(event.occurredAt.getTime() - Date.now()) < 60_000);
 
   // Refused assignments change nothing and write nothing.
   assert.equal(
-    (await refusalOf(h.operator.assignGates({ clientId: 'trams', gateIds: ['nowhere-g9'] }))).reason,
+    (await refusalOf(h.operator.assignGates({ reason: 'test setup', clientId: 'trams', gateIds: ['nowhere-g9'] })))
+      .reason,
     'GATE_UNKNOWN',
   );
   assert.equal(
-    (await refusalOf(h.operator.assignGates({ clientId: 'Bad!', gateIds: ['market-g1'] }))).reason,
+    (await refusalOf(h.operator.assignGates({ reason: 'test setup', clientId: 'Bad!', gateIds: ['market-g1'] })))
+      .reason,
     'CLIENT_ID_INVALID',
   );
   assert.equal(
-    (await refusalOf(h.gates.assignGates({ clientId: 'trams', gateIds: ['market-g1'] }))).reason,
+    (await refusalOf(h.gates.assignGates({ reason: 'test setup', clientId: 'trams', gateIds: ['market-g1'] }))).reason,
     'SCOPE_MISSING',
   );
+  assert.equal(await auditRows(), rows + 1);
+});
+
+test('audit - an operator change needs a reason of 1-200 characters without NUL; refused ones change nothing', async () => {
+  const gateRequest = { clientId: 'gates', gateIds: ['market-g1'] };
+  const clientOfMarket = async () => (await gateOf('market-g1'))?.clientId;
+  const assignedBefore = await clientOfMarket();
+  const { versions } = await h.operator.listFareRules({});
+  const current = versions.at(-1) ?? assert.fail('no fare rules');
+  const rules = { ...current, effectiveFrom: `${new Date(h.now()).getUTCFullYear() + 5}-03-01` };
+  const rows = await auditRows();
+  for (const [reason, refused] of [
+    ['', 'REASON_REQUIRED'],
+    ['   ', 'REASON_REQUIRED'],
+    ['x'.repeat(201), 'REASON_TOO_LONG'],
+    ['why\u0000not', 'REASON_INVALID'],
+  ] as const) {
+    assert.deepEqual(await refusalOf(h.operator.assignGates({ ...gateRequest, reason })), {
+      kind: 'invalid_argument',
+      reason: refused,
+    });
+    assert.deepEqual(await refusalOf(h.operator.putFareRules({ idempotencyKey: randomUUID(), reason, rules })), {
+      kind: 'invalid_argument',
+      reason: refused,
+    });
+  }
+  assert.equal(await auditRows(), rows);
+  assert.equal(await clientOfMarket(), assignedBefore);
+  assert.equal((await h.operator.listFareRules({})).versions.length, versions.length);
+
+  // 200 characters is the most: accepted and kept whole.
+  await h.operator.assignGates({ ...gateRequest, reason: 'y'.repeat(200) });
+  assert.equal((await newest()).reason, 'y'.repeat(200));
   assert.equal(await auditRows(), rows + 1);
 });
 
@@ -121,10 +167,11 @@ test('audit - a signed-in operator is named by their username; their fare rules 
   };
   const rows = await auditRows();
   const key = randomUUID();
-  const created = await ada.putFareRules({ idempotencyKey: key, rules });
+  const created = await ada.putFareRules({ reason: 'longer transfers for the winter', idempotencyKey: key, rules });
   assert.equal(await auditRows(), rows + 1);
   const event = await newest();
   assert.equal(event.actor, 'operator:ada');
+  assert.equal(event.reason, 'longer transfers for the winter');
   assert.equal(event.action, 'fare_rules.added');
   assert.equal(event.target, `fare_rules:${created.rules?.version}`);
   const beforeRules = JSON.parse(event.beforeJson) as { version: number; transferWindowMinutes: number };
@@ -135,15 +182,25 @@ test('audit - a signed-in operator is named by their username; their fare rules 
   assert.equal(afterRules.transferWindowMinutes, 50);
 
   // The same key again is answered with the first version and writes no second row; refusals write none.
-  assert.equal((await ada.putFareRules({ idempotencyKey: key, rules })).rules?.version, current.version + 1);
   assert.equal(
-    (await refusalOf(ada.putFareRules({ idempotencyKey: randomUUID(), rules }))).reason,
+    (await ada.putFareRules({ reason: 'test: new fares', idempotencyKey: key, rules })).rules?.version,
+    current.version + 1,
+  );
+  assert.equal(
+    (await refusalOf(ada.putFareRules({ reason: 'test: new fares', idempotencyKey: randomUUID(), rules }))).reason,
     'FARE_RULES_ORDER_INVALID',
   );
   const today = new Date(h.now()).toISOString().slice(0, 10);
   assert.equal(
-    (await refusalOf(ada.putFareRules({ idempotencyKey: randomUUID(), rules: { ...rules, effectiveFrom: today } })))
-      .reason,
+    (
+      await refusalOf(
+        ada.putFareRules({
+          reason: 'test: new fares',
+          idempotencyKey: randomUUID(),
+          rules: { ...rules, effectiveFrom: today },
+        }),
+      )
+    ).reason,
     'EFFECTIVE_DATE_NOT_FUTURE',
   );
   assert.equal(await auditRows(), rows + 1);
@@ -158,9 +215,13 @@ test('ListAuditEvents - newest first, keyset pages, filters by actor, action and
   // From just after the newest row so far, by the database's clock (it stamps the rows).
   const startedAt = new Date(((await newest()).occurredAt?.getTime() ?? 0) + 1);
   for (const gate of ['harbour-g1', 'harbour-g2', 'central-g1']) {
-    await h.operator.assignGates({ clientId: 'trams', gateIds: [gate] });
+    await h.operator.assignGates({ reason: 'test setup', clientId: 'trams', gateIds: [gate] });
   }
-  await h.operator.assignGates({ clientId: 'gates', gateIds: ['harbour-g1', 'harbour-g2', 'central-g1'] });
+  await h.operator.assignGates({
+    reason: 'test setup',
+    clientId: 'gates',
+    gateIds: ['harbour-g1', 'harbour-g2', 'central-g1'],
+  });
   const all = await h.operator.listAuditEvents(search);
   assert.equal(all.nextPageToken, '');
   const ids = all.events.map((event) => BigInt(event.id));
@@ -256,6 +317,30 @@ test('ListAuditEvents - a merchant-scoped operator reads only rows about their g
     (await metro.listAuditEvents(search)).events.length,
     (await h.operator.listAuditEvents(search)).events.length,
   );
+});
+
+test('ListAuditEvents - an auditor reads the whole log (and the fare rules it names) but is refused every change', async () => {
+  const auditor = await transitAs('audrey', {}, OperatorRole.OPERATOR_ROLE_AUDITOR);
+  assert.equal(
+    (await auditor.listAuditEvents(search)).events.length,
+    (await h.operator.listAuditEvents(search)).events.length,
+  );
+  const { versions } = await auditor.listFareRules({});
+  const current = versions.at(-1) ?? assert.fail('no fare rules');
+  const rows = await auditRows();
+  const roleMissing = { kind: 'permission_denied', reason: 'OPERATOR_ROLE_MISSING' };
+  assert.deepEqual(
+    await refusalOf(auditor.assignGates({ clientId: 'trams', gateIds: ['airport-g1'], reason: 'not mine to do' })),
+    roleMissing,
+  );
+  const rules = { ...current, effectiveFrom: `${new Date(h.now()).getUTCFullYear() + 6}-01-01` };
+  assert.deepEqual(
+    await refusalOf(auditor.putFareRules({ idempotencyKey: randomUUID(), reason: 'not mine to do', rules })),
+    roleMissing,
+  );
+  assert.equal(await auditRows(), rows);
+  assert.equal((await h.operator.listFareRules({})).versions.length, versions.length);
+  assert.equal((await gateOf('airport-g1'))?.clientId, 'gates');
 });
 
 test('ListAuditEvents plans - every page is a backward range scan of an index, never a sort', async () => {

@@ -220,7 +220,10 @@ describe('fare rules preview', () => {
     ];
     for (const rules of bad) {
       const refused = await refusalOf(h.operator.previewFareRules({ rules }));
-      assert.deepEqual(refused, await refusalOf(h.operator.putFareRules({ idempotencyKey: randomUUID(), rules })));
+      assert.deepEqual(
+        refused,
+        await refusalOf(h.operator.putFareRules({ reason: 'test: new fares', idempotencyKey: randomUUID(), rules })),
+      );
       assert.notEqual(refused.kind, 'internal');
     }
     assert.deepEqual(await refusalOf(h.operator.previewFareRules({ rules: undefined })), {

@@ -26,7 +26,7 @@ before(async () => {
     extraScopes: ['gate:trams'],
     jwksJson: '',
   });
-  await h.operator.assignGates({ clientId: 'trams', gateIds: ['market-g1', 'market-g2'] });
+  await h.operator.assignGates({ reason: 'test setup', clientId: 'trams', gateIds: ['market-g1', 'market-g2'] });
 });
 after(async () => {
   for (const each of opened) each.close();
@@ -82,7 +82,10 @@ test('operator scope - a merchant-scoped operator lists only the gates their cli
 
   assert.deepEqual(await refusalOf(trams.listFareRules({})), outOfScope);
   assert.deepEqual(await refusalOf(trams.listDenyList({ pageSize: 0, pageToken: '' })), outOfScope);
-  assert.deepEqual(await refusalOf(trams.assignGates({ clientId: 'trams', gateIds: ['harbour-g1'] })), outOfScope);
+  assert.deepEqual(
+    await refusalOf(trams.assignGates({ reason: 'test setup', clientId: 'trams', gateIds: ['harbour-g1'] })),
+    outOfScope,
+  );
   // The refused assignment changed nothing.
   const harbour = await h.operator.listGates({ ...page, search: 'harbour-g1' });
   assert.equal(harbour.gates[0]?.clientId, 'gates');
@@ -97,5 +100,5 @@ test('operator scope - a health-department operator reaches nothing in transit; 
   const metro = await transitAs('theo', { department: 'transit' });
   assert.equal((await metro.listGates(page)).gates.length, 20);
   assert.ok((await metro.listFareRules({})).versions.length > 0);
-  await metro.assignGates({ clientId: 'trams', gateIds: ['market-g1'] });
+  await metro.assignGates({ reason: 'test setup', clientId: 'trams', gateIds: ['market-g1'] });
 });

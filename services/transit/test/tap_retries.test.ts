@@ -153,7 +153,11 @@ describe('a tap id belongs to the gate and gate client that used it first', () =
     );
     otherToken = ((await response.json()) as { access_token: string }).access_token;
     other = promiseClient(TransitServiceService, h.address, { metadata: () => bearer(otherToken) });
-    await h.operator.assignGates({ clientId: 'other-gates', gateIds: ['airport-g1', 'airport-g2'] });
+    await h.operator.assignGates({
+      reason: 'test setup',
+      clientId: 'other-gates',
+      gateIds: ['airport-g1', 'airport-g2'],
+    });
     // Another transit instance on the same database: it knows the first one's taps only from the database.
     second = await startTransit(h.config, createLogger('transit-second', 'error'), { now: () => h.now() });
     secondGates = promiseClient(TransitServiceService, `127.0.0.1:${second.grpcPort}`, {
@@ -218,7 +222,7 @@ describe('a tap id belongs to the gate and gate client that used it first', () =
     const phone = await h.resident();
     const request = tapRequest(phone, 'lakeside-g1');
     assert.equal((await h.gates.tap(request)).decision, 'OPEN');
-    await h.operator.assignGates({ clientId: 'other-gates', gateIds: ['lakeside-g1'] });
+    await h.operator.assignGates({ reason: 'test setup', clientId: 'other-gates', gateIds: ['lakeside-g1'] });
     // A fresh instance: it reads the new assignment at start and knows the tap only from the database.
     const third = await startTransit(h.config, createLogger('transit-third', 'error'), { now: () => h.now() });
     const otherAtThird = promiseClient(TransitServiceService, `127.0.0.1:${third.grpcPort}`, {
@@ -230,7 +234,7 @@ describe('a tap id belongs to the gate and gate client that used it first', () =
     } finally {
       otherAtThird.close();
       await third.stop();
-      await h.operator.assignGates({ clientId: 'gates', gateIds: ['lakeside-g1'] });
+      await h.operator.assignGates({ reason: 'test setup', clientId: 'gates', gateIds: ['lakeside-g1'] });
     }
     assert.equal(await tapCount(phone), 1);
   });

@@ -44,6 +44,7 @@ function fieldNames(pairs: readonly Pair[]): string[] {
     'transfer_window_minutes',
     'max_journey_minutes',
     'weekly_cap_period',
+    'reason',
     ...pairs.flatMap((pair) => concessions.map((concession) => fareName(pair, concession))),
     ...amountRows.flatMap(([prefix]) => concessions.map((concession) => `${prefix}_${concession}`)),
   ];
@@ -57,6 +58,7 @@ function valuesOf(rules: FareRules | undefined): Values {
     transfer_window_minutes: String(rules?.transferWindowMinutes ?? ''),
     max_journey_minutes: String(rules?.maxJourneyMinutes ?? ''),
     weekly_cap_period: rules?.weeklyCapPeriod ?? 'calendar_week',
+    reason: '',
   };
   for (const concession of concessions) {
     for (const fare of rules?.zoneFares ?? [])
@@ -176,6 +178,7 @@ ${amountsTable(
   'caps',
   errors,
 )}
+${field('reason', 'Reason (kept in the audit log)', values.reason ?? '', errors.reason, 'required maxlength="200" autocomplete="off"')}
 <p><button>Preview</button></p>
 </form>`;
 }
@@ -323,7 +326,7 @@ export function addFareRulePages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void
       return c.html(await fareRulesPage(deps, session, { values, errors: candidate.errors }), 422);
     try {
       const { rules } = await deps.transit.putFareRules(
-        { idempotencyKey: values.idempotency_key ?? '', rules: candidate.rules },
+        { idempotencyKey: values.idempotency_key ?? '', reason: values.reason ?? '', rules: candidate.rules },
         await asOperatorOnTransit(deps, session),
       );
       await deps.sessions.change(session, (data) => {

@@ -10,7 +10,7 @@ const links: readonly (readonly [HomeLink, string, string])[] = [
   ['identity-city', '/onboard', 'Onboard a city service'],
   ['services', '/services', 'See the onboarded services'],
   ['identity-city', '/residents', 'Find or create a resident'],
-  ['services', '/audit', 'Read the audit log'],
+  ['audit', '/audit', 'Read the audit log'],
   ['gates', '/transit/gates', 'Find metro gates and assign them to a gate operator'],
   ['transit-department', '/transit/fare-rules', 'Read the fare rules and put a new version, after a preview'],
   ['transit-department', '/transit/deny-list', 'See who is denied at the gates for an unpaid fare'],
@@ -48,7 +48,7 @@ covers.</p>
 <h2>Do</h2>
 <ul>
 ${links
-  .filter(([link]) => offersLink(signedIn.scope, link))
+  .filter(([link]) => offersLink(signedIn, link))
   .map(([, href, text]) => html`<li><a href="${href}">${text}</a></li>`)}
 </ul>`,
         '/',

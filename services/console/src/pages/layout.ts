@@ -30,7 +30,7 @@ const links: readonly (readonly [string, string, HomeLink | undefined])[] = [
   ['/onboard', 'Onboard a service', 'identity-city'],
   ['/services', 'Services', 'services'],
   ['/residents', 'Residents', 'identity-city'],
-  ['/audit', 'Audit', 'services'],
+  ['/audit', 'Audit', 'audit'],
   ['/transit/gates', 'Gates', 'gates'],
   ['/transit/fare-rules', 'Fare rules', 'transit-department'],
   ['/transit/deny-list', 'Deny list', 'transit-department'],
@@ -60,7 +60,7 @@ ${
   signedIn === undefined
     ? ''
     : html`<nav aria-label="Main"><ul>${[...links, ...(signedIn.roles.includes('admin') ? adminLinks : [])]
-        .filter(([, , link]) => link === undefined || offersLink(signedIn.scope, link))
+        .filter(([, , link]) => link === undefined || offersLink(signedIn, link))
         .map(
           ([href, label]) =>
             html`<li><a href="${href}"${href === current ? html` aria-current="page"` : ''}>${label}</a></li>`,

@@ -31,6 +31,7 @@ interface GatesView {
   readonly clientId: string;
   readonly chosen: readonly string[];
   readonly gateList: string;
+  readonly reason: string;
   readonly errors: Record<string, FieldError>;
   readonly notice?: string;
 }
@@ -87,6 +88,7 @@ ${
     }>${view.gateList}</textarea>
 ${errors.gate_ids === undefined ? '' : html`<p class="error" id="gate_ids-error">${errors.gate_ids.message} <code>${errors.gate_ids.reason}</code></p>`}
 </div>
+${field('reason', 'Reason (kept in the audit log)', view.reason, errors.reason, 'required maxlength="200" autocomplete="off"')}
 <p><button>Assign the chosen gates</button></p>
 </form>`,
     '/transit/gates',
@@ -162,6 +164,7 @@ export function addTransitPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void 
         clientId: '',
         chosen: [],
         gateList: '',
+        reason: '',
         ...(assigned === undefined
           ? {}
           : { notice: `${assigned} gate(s) now operated by ${c.req.query('client') ?? ''}.` }),
@@ -176,8 +179,12 @@ export function addTransitPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void 
     const gateList = text(body, 'gate_list');
     const chosen = texts(body, 'gate_ids');
     const gateIds = [...new Set([...chosen, ...gateList.split(/[\s,]+/).filter((id) => id !== '')])];
+    const reason = text(body, 'reason');
     try {
-      const { gates } = await deps.transit.assignGates({ clientId, gateIds }, await asOperatorOnTransit(deps, session));
+      const { gates } = await deps.transit.assignGates(
+        { clientId, gateIds, reason },
+        await asOperatorOnTransit(deps, session),
+      );
       const back = new URLSearchParams({
         assigned: String(gates.length),
         client: clientId,
@@ -190,7 +197,16 @@ export function addTransitPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void 
       const pageToken = text(body, 'page');
       const found = await gatesView(deps, session, search, pageToken);
       return c.html(
-        gatesPage(session, { ...found, search, pageToken, clientId, chosen, gateList, errors: fieldErrors(error) }),
+        gatesPage(session, {
+          ...found,
+          search,
+          pageToken,
+          clientId,
+          chosen,
+          gateList,
+          reason,
+          errors: fieldErrors(error),
+        }),
         422,
       );
     }

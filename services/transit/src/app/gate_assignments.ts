@@ -13,7 +13,7 @@ import { invalidArgument, notFound, permissionDenied } from '@citypass/platform/
 import type { Principal } from '@citypass/platform/grpc';
 import type { Gate } from '../gtfs/feed.ts';
 import type { FareBook } from './fare_book.ts';
-import { auditActions } from './operator_audit.ts';
+import { auditActions, checkActionReason } from './operator_audit.ts';
 import type { TransitStore } from './transit_store.ts';
 import { commonReasons } from '@citypass/platform/reasons';
 
@@ -53,28 +53,30 @@ export class GateAssignments {
 
   /**
    * Hands the gates to `clientId`; the audit log records each gate's client before and after, in the same
-   * transaction. `operator` is the client recorded as assigned_by, `actor` who the audit log names.
+   * transaction with the operator's reason. `operator` is the client recorded as assigned_by, `actor` who the audit
+   * log names.
    */
   async assign(
     fares: FareBook,
     operator: string,
     actor: string,
-    clientId: string,
-    gateIds: readonly string[],
+    request: { clientId: string; gateIds: readonly string[]; reason: string },
   ): Promise<GateMessage[]> {
+    const { clientId, gateIds } = request;
     if (!clientIdPattern.test(clientId))
       throw invalidArgument(transitReasons.CLIENT_ID_INVALID, 'client_id is a service name: 2-32 of [a-z0-9-]');
     if (gateIds.length === 0 || gateIds.length > maxGatesPerCall)
       throw invalidArgument(transitReasons.GATE_IDS_INVALID, `1-${maxGatesPerCall} gate ids`);
     const unknown = gateIds.find((gateId) => !fares.gates.has(gateId));
     if (unknown !== undefined) throw notFound(transitReasons.GATE_UNKNOWN, 'a gate id is not in the network');
+    const reason = checkActionReason(request.reason);
     const gates = [...new Set(gateIds)].sort();
     await this.#store.transaction(async (tx) => {
       const before = await tx.gateAssignments.lockClientsOf(gates);
       await tx.gateAssignments.assign(gates, clientId, operator);
       await tx.audit.append({
         actor,
-        reason: '',
+        reason,
         action: auditActions.gatesAssigned,
         target: clientId,
         merchant: clientId,

@@ -7,8 +7,9 @@
 // operates and reaches nothing else; an operator of another department (health) reaches nothing; a transit one, or
 // an unscoped one, everything.
 //
-// Roles: changing fare rules and assigning gates need admin (today only admins hold transit:admin at all; the check
-// keeps it so if another role is ever granted the scope for reads).
+// Roles: changing fare rules and assigning gates need admin. Admins and auditors hold transit:admin (contracts'
+// operator_roles.ts); an auditor reads everything here (the audit log, and the fare rules, gates, deny list and
+// journeys its rows name) and changes nothing: every change is checked here, by role.
 import { hasAnyRole, operatorAccessOf, scopeRefusal, transitReasons } from '@citypass/contracts';
 import { permissionDenied } from '@citypass/platform/errors';
 import type { Principal } from '@citypass/platform/grpc';

@@ -12,7 +12,7 @@ import type { FareRules } from '../domain/fare_rules.ts';
 import { parseServiceDate, serviceDayOf } from '../domain/service_day.ts';
 import type { FareBook } from './fare_book.ts';
 import { fareRulesFromProto, fareRulesToJson, fareRulesToProto } from './fare_rules_json.ts';
-import { auditActions } from './operator_audit.ts';
+import { auditActions, checkActionReason } from './operator_audit.ts';
 import type { TransitStore } from './transit_store.ts';
 import { commonReasons } from '@citypass/platform/reasons';
 import { transitReasons } from '@citypass/contracts';
@@ -24,6 +24,7 @@ export async function putFareRules(
   request: PutFareRulesRequest,
 ): Promise<PutFareRulesResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
+  const reason = checkActionReason(request.reason);
   const created = await deps.store.transaction(async (tx) => {
     await tx.fareRules.lockForWrite();
     const first = await tx.fareRules.createdBy(`${operator}:${key}`);
@@ -45,7 +46,7 @@ export async function putFareRules(
     const previous = added.at(-1) ?? deps.fares.feedVersions.at(-1);
     await tx.audit.append({
       actor,
-      reason: '',
+      reason,
       action: auditActions.fareRulesAdded,
       target: `fare_rules:${rules.version}`,
       merchant: '',

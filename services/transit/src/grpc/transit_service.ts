@@ -61,8 +61,7 @@ export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps
             deps.fares,
             context.principal?.clientId ?? 'unknown',
             actorOf(context.principal),
-            request.clientId,
-            request.gateIds,
+            request,
           ),
         };
       },
