@@ -510,7 +510,8 @@ test('bad input - a stable reason and nothing written', async () => {
     ['GP-101', 4_000n],
     ['LB-402', 3_000n],
   ]);
-  const awaiting = await finalized(patient, [['GP-101', 5_000n]]);
+  // Another patient's bill: the same GP visit again for this patient that day is refused as a duplicate.
+  const awaiting = await finalized(await h.patient(planId), [['GP-101', 5_000n]]);
   const snapshot = async () => ({
     bills: (await h.clinic.billing.getBill({ billId: bill.billId })).bill,
     accumulators: await accumulators(patient),

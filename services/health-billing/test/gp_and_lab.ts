@@ -52,8 +52,18 @@ export async function setUpGpAndLab(h: HealthBillingHarness, planId: string): Pr
   await h.operator.putCodes({
     idempotencyKey: key(),
     codes: [
-      { code: 'GP-101', category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT, description: 'GP consultation' },
-      { code: 'LB-402', category: ServiceCategory.SERVICE_CATEGORY_LAB, description: 'Full blood count' },
+      {
+        code: 'GP-101',
+        category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT,
+        description: 'GP consultation',
+        maxQuantity: 0,
+      },
+      {
+        code: 'LB-402',
+        category: ServiceCategory.SERVICE_CATEGORY_LAB,
+        description: 'Full blood count',
+        maxQuantity: 0,
+      },
     ],
   });
   await h.operator.putFeeSchedule({

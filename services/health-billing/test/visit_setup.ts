@@ -25,8 +25,18 @@ export async function putVisitCatalogue(
   await h.operator.putCodes({
     idempotencyKey: key(),
     codes: [
-      { code: 'GP-101', category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT, description: 'GP consultation' },
-      { code: 'LB-402', category: ServiceCategory.SERVICE_CATEGORY_LAB, description: 'Full blood count' },
+      {
+        code: 'GP-101',
+        category: ServiceCategory.SERVICE_CATEGORY_GP_VISIT,
+        description: 'GP consultation',
+        maxQuantity: 1,
+      },
+      {
+        code: 'LB-402',
+        category: ServiceCategory.SERVICE_CATEGORY_LAB,
+        description: 'Full blood count',
+        maxQuantity: 3,
+      },
     ],
   });
   for (const clinic of clinics)

@@ -16,6 +16,7 @@ import { adjudicateLines, contributionsOf } from './adjudicate_lines.ts';
 import { countBill } from '../metrics.ts';
 import { accumulatorsOf } from './adjudication_inputs.ts';
 import { clinicBill } from './bill_access.ts';
+import { checkClinicLines } from './clinic_line_checks.ts';
 import { consumePreauthorizations, usablePreauthorizations } from './bill_preauthorizations.ts';
 import { auditedBillOf, billEventOf, outcomeOf } from './bill_wire.ts';
 import { serviceDateOf } from './service_date.ts';
@@ -39,6 +40,7 @@ export async function finalizeBill(
       throw failedPrecondition(healthBillingReasons.BILL_EMPTY, 'a bill with no lines cannot be finalized');
     const member = { patientId: bill.patientId, planId: bill.planId, planYear: bill.planYear };
     await tx.accumulators.lock(member);
+    await checkClinicLines(tx, deps.sealer, bill);
     const nowMs = deps.now();
     const preauthorizations = await usablePreauthorizations(tx, deps.sealer, bill, serviceDateOf(nowMs));
     const accumulators = accumulatorsOf(bill.planYear, await tx.accumulators.totals(member));

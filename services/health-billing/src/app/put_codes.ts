@@ -12,6 +12,8 @@ import { checkCode, checkMedicalText } from './medical_text.ts';
 import type { HealthBillingStore, SealedCode, Sealer } from './store.ts';
 
 const maxCodes = 1_000;
+/** A line bills 1-100 of its code (bill_lines.quantity). */
+const maxLineQuantity = 100;
 
 export function descriptionContext(code: string): string {
   return `code:${code}:description`;
@@ -31,10 +33,16 @@ export async function putCodes(
     if (seen.has(code)) throw invalidArgument(healthBillingReasons.CODE_INVALID, `codes[${index}].code is repeated`);
     seen.add(code);
     const description = checkMedicalText(entry.description, `codes[${index}].description`, 256);
+    if (entry.maxQuantity > maxLineQuantity)
+      throw invalidArgument(
+        healthBillingReasons.QUANTITY_INVALID,
+        `codes[${index}].max_quantity must be 0 (no maximum) to ${maxLineQuantity}`,
+      );
     return {
       code,
       category: categoryName(entry.category),
       descriptionSealed: deps.sealer.seal(description, descriptionContext(code)),
+      maxQuantity: entry.maxQuantity,
     };
   });
   const operation = `${operator}:put_codes`;

@@ -10,6 +10,7 @@ export function sampleCodes(): Code[] {
     code: entry.code,
     category: categoryOf(entry.category),
     description: entry.description,
+    maxQuantity: 0,
   }));
 }
 

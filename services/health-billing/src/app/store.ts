@@ -76,6 +76,8 @@ export interface SealedCode {
   readonly code: string;
   readonly category: string;
   readonly descriptionSealed: Buffer;
+  /** The most one line may bill per visit; 0: no maximum beyond a line's 1-100. */
+  readonly maxQuantity: number;
 }
 
 export interface CodeStore {
@@ -234,6 +236,16 @@ export interface BillStore {
   stalledPayments(beganBeforeMs: number, limit: number): Promise<string[]>;
   /** A patient's bills, newest first. */
   ofPatient(patientId: string, limit: number): Promise<BillRecord[]>;
+  /**
+   * The active lines the clinic billed the patient on `serviceDates` in its other finalized bills (awaiting payment,
+   * paying or paid) that charge the patient or the plan something, at most `limit`: codes sealed, for the same-day
+   * duplicate check. A line wholly written off (denied, e.g. CO-197) charged nobody: billing it again is a
+   * resubmission.
+   */
+  sameDayLines(
+    query: { patientId: string; clinic: string; serviceDates: readonly string[]; exceptBillId: string },
+    limit: number,
+  ): Promise<{ lineId: string; codeSealed: Buffer; serviceDate: string }[]>;
 }
 
 /** A member's use of their plan in one plan year, summed from each line's contribution. */

@@ -238,6 +238,19 @@ export function postgresBillStore(db: Queryable): BillStore {
       const lines = await linesOf(result.rows.map((row) => row.id));
       return result.rows.map((row) => billOf(row, lines.get(row.id) ?? []));
     },
+    async sameDayLines(query, limit) {
+      const result = await db.query<{ id: string; code_sealed: Buffer; service_date: string }>(
+        `SELECT l.id, l.code_sealed, to_char(l.service_date, 'YYYY-MM-DD') AS service_date
+         FROM bills b JOIN bill_lines l ON l.bill_id = b.id
+         WHERE b.patient_id = $1 AND b.clinic = $2 AND b.finalized_at IS NOT NULL AND b.id <> $4
+           AND b.status IN ('awaiting_payment', 'paying', 'paid') AND l.status = 'active'
+           AND (l.patient_minor > 0 OR l.plan_minor > 0)
+           AND l.service_date = ANY($3::date[])
+         ORDER BY l.id LIMIT $5`,
+        [query.patientId, query.clinic, query.serviceDates, query.exceptBillId, limit],
+      );
+      return result.rows.map((row) => ({ lineId: row.id, codeSealed: row.code_sealed, serviceDate: row.service_date }));
+    },
   };
 }
 
