@@ -65,6 +65,7 @@ test('medical audit - a fresh database gets the service migrations, the audit lo
     '3-preauthorizations.sql',
     '4-corrections.sql',
     '5-views.sql',
+    '6-clinic-line-checks.sql',
   ]);
   assert.deepEqual(await migrate(pool, migrationsDir), []);
 });

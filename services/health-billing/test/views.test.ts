@@ -62,8 +62,14 @@ after(async () => {
   await h.stop();
 });
 
-/** A bill with a GP visit and a lab panel, adjudicated, and paid unless `pay` is false. */
-async function billFor(patient: Patient, options: { pay?: boolean; clinic?: typeof h.clinic } = {}): Promise<Bill> {
+/**
+ * A bill with a GP visit and a lab panel served on `serviceDate` (default today), adjudicated, and paid unless `pay` is
+ * false. A clinic bills the patient these codes once a day (a second bill that day is CLINIC_LINE_DUPLICATE_SAME_DAY).
+ */
+async function billFor(
+  patient: Patient,
+  options: { pay?: boolean; clinic?: typeof h.clinic; serviceDate?: string } = {},
+): Promise<Bill> {
   const clinic = options.clinic ?? h.clinic;
   const { bill: opened } = await clinic.billing.checkIn({
     idempotencyKey: key(),
@@ -79,7 +85,7 @@ async function billFor(patient: Patient, options: { pay?: boolean; clinic?: type
       idempotencyKey: key(),
       billId: opened.billId,
       code,
-      serviceDate: '',
+      serviceDate: options.serviceDate ?? '',
       quantity: 1,
       unitPriceMinor,
       note: 'seen for a cough',
@@ -108,7 +114,12 @@ const auditOf = async (billId: string): Promise<string[]> =>
 
 test('claims - the insurer pages through its adjudicated bills, newest first, each listed once and audited', async () => {
   const patient = await h.patient(planId);
-  const bills = [await billFor(patient), await billFor(patient, { pay: false }), await billFor(patient)];
+  // Three patients: one clinic bills one patient these codes once a day.
+  const bills = [
+    await billFor(patient),
+    await billFor(await h.patient(planId), { pay: false }),
+    await billFor(await h.patient(planId)),
+  ];
   const open = await h.clinic.billing.checkIn({
     idempotencyKey: key(),
     presentation: patient.present(h.clinic.name),
@@ -181,7 +192,7 @@ test("settlement - one day's report per clinic equals the plan's captures in the
   });
   await billFor(patient);
   await billFor(patient, { clinic: other });
-  await billFor(patient, { pay: false });
+  await billFor(await h.patient(planId), { pay: false });
   const { lines, date } = await h.insurerBilling.getSettlementReport({ date: today });
   assert.equal(date, today);
   const ledger = await h.wallet.db.query<{ clinic: string; captures: string; amount: string }>(
@@ -212,7 +223,7 @@ test('resident - reads their bills and explanation of benefits with fresh presen
   const patient = await h.patient(planId);
   const stranger = await h.patient(planId);
   const first = await billFor(patient);
-  const second = await billFor(patient, { pay: false });
+  const second = await billFor(patient, { pay: false, serviceDate: yesterday });
   await billFor(stranger);
   const { bills, nextPageToken } = await anonymous.listMyBills(
     { pageSize: 1, pageToken: '' },
