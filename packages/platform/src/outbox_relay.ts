@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Logger } from './log.ts';
 import { relayLag } from './outbox_lag.ts';
 import { createWakeup, listenForOutbox } from './outbox_listen.ts';
-import { holdLease, leaseMsFor, releaseLease } from './relay_lease.ts';
+import { holdLeaseAndReadBatch, leaseMsFor, releaseLease, type StoredOutboxRow } from './relay_lease.ts';
 
 export interface RelayOptions {
   readonly pool: pg.Pool;
@@ -92,20 +92,12 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   };
 }
 
-interface StoredOutboxRow {
-  seq: string;
-  id: string;
-  subject: string;
-  payload: Buffer;
-  headers: Record<string, string>;
-}
-
 /**
  * Publishes the oldest unpublished rows in order, stopping at the first failure, and marks what was published.
- * No transaction stays open while JetStream is waiting: the rows are read, published and marked in separate
- * statements, and only the holder of the relay lease publishes (renewed before every batch). If a holder stalls
- * past its lease, the next one may publish a row again: the stream's duplicate window drops it by Nats-Msg-Id
- * and consumers' inboxes skip it.
+ * No transaction stays open while JetStream is waiting: the lease is renewed and the rows read in one statement,
+ * then published, then marked in a second statement (two statements a batch), and only the holder of the relay
+ * lease reads or publishes. If a holder stalls past its lease, the next one may publish a row again: the stream's
+ * duplicate window drops it by Nats-Msg-Id and consumers' inboxes skip it.
  *
  * The first row is published alone: its PubAck names the stream's sequence. The rest are sent at once without
  * waiting for each answer (one round trip for the batch instead of one per row), each expecting the stream's last
@@ -119,12 +111,8 @@ async function publishBatch(
   batchSize: number,
 ): Promise<{ published: number; failure: unknown; leader: boolean }> {
   const publishTimeoutMs = options.publishTimeoutMs ?? 2_000;
-  if (!(await holdLease(options.pool, holder, leaseMsFor(publishTimeoutMs))))
-    return { published: 0, failure: undefined, leader: false };
-  const { rows } = await options.pool.query<StoredOutboxRow>(
-    'SELECT seq, id, subject, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
-    [batchSize],
-  );
+  const { leader, rows } = await holdLeaseAndReadBatch(options.pool, holder, leaseMsFor(publishTimeoutMs), batchSize);
+  if (!leader) return { published: 0, failure: undefined, leader: false };
   const publish = (row: StoredOutboxRow, expect?: { lastSequence: number; streamName: string }) => {
     const headers = natsHeaders();
     for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);

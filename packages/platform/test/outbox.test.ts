@@ -208,6 +208,33 @@ test('outbox - two relays at once publish each event once', { timeout: 15_000 },
   assert.equal((await bus.jsm.streams.info(stream)).state.messages, count);
 });
 
+test('outbox - a batch costs two statements: the lease renewed with the read, and the marking', {
+  timeout: 15_000,
+}, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  // 4 full batches and a short one, after which the relay waits (no poll for a minute, no notification).
+  const count = 230;
+  const batchSize = 50;
+  await withTransaction(pool, async (client) => {
+    for (let i = 0; i < count; i++) await appendEvent(client, event(subject, String(i)));
+  });
+  const statements: string[] = [];
+  const relay = startRelay(t, {
+    pool: countingQueries(pool, statements),
+    js: bus.js,
+    batchSize,
+    pollIntervalMs: 60_000,
+  });
+  while ((await relayLag(pool)).unpublished > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  const batches = Math.ceil(count / batchSize);
+  // Plus at most one read that finds nothing: the listener wakes the relay once when it has connected.
+  const listing = `statements sent:\n${statements.join('\n')}`;
+  assert.ok(statements.length >= 2 * batches && statements.length <= 2 * batches + 1, listing);
+  assert.equal(statements.filter((text) => text.trimStart().startsWith('UPDATE outbox')).length, batches, listing);
+  assert.equal((await bus.jsm.streams.info(stream)).state.messages, count);
+  await relay.stop();
+});
+
 test('outbox - relay keeps rows while NATS is down and publishes them after it returns', {
   timeout: 15_000,
 }, async (t) => {
@@ -456,6 +483,24 @@ function countingPublishes(js: JetStreamClient, counts: Map<string, number>): Je
       }
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The pool, recording the text of every statement sent through it (`query`; `connect` would hand out a client). */
+function countingQueries(pool: Pool, statements: string[]): Pool {
+  return new Proxy(pool, {
+    get(target, property, receiver) {
+      if (property === 'connect') throw new Error('the relay checks out no client');
+      if (property === 'query') {
+        return (...args: Parameters<Pool['query']>) => {
+          const [text] = args;
+          statements.push(typeof text === 'string' ? text : String((text as { text?: unknown }).text));
+          return (target.query as (...rest: unknown[]) => unknown)(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...rest: unknown[]) => unknown).bind(target) : value;
     },
   });
 }
