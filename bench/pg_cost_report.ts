@@ -73,8 +73,9 @@ export async function report(
 }
 
 /**
- * The outbox relay's database work for the rows the charges wrote: per batch of 100 the lease renewed, the rows
- * read, then marked published (no NATS: only the database's side), as platform's outbox_relay.ts does it.
+ * The outbox relay's database work for the rows the charges wrote: per batch of 100 the lease renewed and the
+ * rows read in one statement, then marked published (no NATS: only the database's side), as platform's
+ * outbox_relay.ts does it.
  */
 export async function relayCost(pool: Pool, database: string, workers: number, charges: number): Promise<void> {
   const cpu = postgresCpuOf(database);
@@ -83,17 +84,22 @@ export async function relayCost(pool: Pool, database: string, workers: number, c
     'CREATE TABLE IF NOT EXISTS outbox_relay_lease (id boolean PRIMARY KEY DEFAULT true, holder text, held_until timestamptz)',
   );
   for (;;) {
-    await pool.query(
-      `INSERT INTO outbox_relay_lease AS lease (holder, held_until) VALUES ('bench', now() + interval '10 s')
-       ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until
-        WHERE lease.holder = EXCLUDED.holder OR lease.held_until < now()`,
+    const { rows } = await pool.query<{ seq: string | null }>(
+      `WITH lease AS (
+         INSERT INTO outbox_relay_lease AS lease (holder, held_until) VALUES ('bench', now() + interval '10 s')
+         ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until
+          WHERE lease.holder = EXCLUDED.holder OR lease.held_until < now()
+         RETURNING holder)
+       SELECT batch.seq, batch.id, batch.subject, batch.payload, batch.headers
+         FROM lease LEFT JOIN LATERAL (
+           SELECT seq, id, subject, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT 100
+         ) AS batch ON true
+        ORDER BY batch.seq`,
     );
-    const { rows } = await pool.query<{ seq: string }>(
-      'SELECT seq, id, subject, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT 100',
-    );
-    if (rows.length === 0) break;
+    const seqs = rows.flatMap((row) => (row.seq === null ? [] : [row.seq]));
+    if (seqs.length === 0) break;
     await pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[]) AND published_at IS NULL', [
-      rows.map((row) => row.seq),
+      seqs,
     ]);
   }
   const usedMs = cpu.read() - beforeMs;
@@ -101,7 +107,7 @@ export async function relayCost(pool: Pool, database: string, workers: number, c
   emit({
     bench,
     variant: 'baseline',
-    part: 'outbox relay: lease, read, mark published (per charge, for all rows written so far)',
+    part: 'outbox relay: lease with read, mark published (per charge, for all rows written so far)',
     workers,
     charges,
     metric: 'relay_cpu_per_charge',
