@@ -1,6 +1,8 @@
 // How fast the outbox relay empties a backlog into JetStream, next to the floor of the same physical work: the
 // same messages published straight to the same stream (pipelined, in batches of the relay's size, each batch
-// awaited) plus one UPDATE per batch. The relay adds reading the rows, its lease, and ordering guarantees.
+// awaited) plus one UPDATE per batch. The relay spends the same one statement a batch (it marks the batch before,
+// renews its lease and reads the rows; one more marks the last) and adds its ordering guarantees (the first row of
+// a batch published alone, the rest expecting its sequence). BENCH_EVENTS=20000 steadies the figure.
 // Run: node bench/outbox_relay.ts (PostgreSQL and NATS as for the tests); BENCH_EVENTS sets the backlog.
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { connectBus, ensureStream } from '@citypass/platform/bus';

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Logger } from './log.ts';
 import { relayLag } from './outbox_lag.ts';
 import { createWakeup, listenForOutbox } from './outbox_listen.ts';
-import { holdLease, leaseMsFor, releaseLease } from './relay_lease.ts';
+import { leaseMsFor, markLeaseAndRead, markPublished, releaseLease, type StoredOutboxRow } from './relay_lease.ts';
 
 export interface RelayOptions {
   readonly pool: pg.Pool;
@@ -48,17 +48,18 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   );
 
   const holder = randomUUID();
+  // Published but not yet marked: the next batch's statement marks them (or markPublished after a failure or stop).
+  const unmarked = { seqs: [] as string[] };
   const loop = async (): Promise<void> => {
     let failures = 0;
     while (!abort.signal.aborted) {
-      const { published, failure, leader } = await publishBatch(options, holder, batchSize).catch((error: unknown) => ({
-        published: 0,
-        failure: error,
-        leader: true,
-      }));
+      const { published, failure, leader } = await publishBatch(options, holder, batchSize, unmarked).catch(
+        (error: unknown) => ({ published: 0, failure: error, leader: true }),
+      );
       if (failure === undefined) {
         failures = 0;
-        if (published < batchSize || !leader) await wake.wait(options.pollIntervalMs ?? 1_000);
+        const idle = published < batchSize || !leader;
+        if (idle && unmarked.seqs.length === 0) await wake.wait(options.pollIntervalMs ?? 1_000);
         continue;
       }
       failures++;
@@ -86,26 +87,20 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       abort.abort();
       wake.notify();
       await running;
+      if (unmarked.seqs.length > 0) await markPublished(options.pool, unmarked.seqs).catch(() => undefined);
       await releaseLease(options.pool, holder).catch(() => undefined);
       await (await listener)();
     },
   };
 }
 
-interface StoredOutboxRow {
-  seq: string;
-  id: string;
-  subject: string;
-  payload: Buffer;
-  headers: Record<string, string>;
-}
-
 /**
  * Publishes the oldest unpublished rows in order, stopping at the first failure, and marks what was published.
- * No transaction stays open while JetStream is waiting: the rows are read, published and marked in separate
- * statements, and only the holder of the relay lease publishes (renewed before every batch). If a holder stalls
- * past its lease, the next one may publish a row again: the stream's duplicate window drops it by Nats-Msg-Id
- * and consumers' inboxes skip it.
+ * No transaction stays open while JetStream is waiting: one statement marks the previous batch published, renews
+ * the lease and reads this batch (one statement a batch; the last batch before the relay idles is marked by one
+ * more, which finds nothing new), and only the holder of the relay lease reads or publishes. If a holder stalls
+ * past its lease, the next one may publish a row again: the stream's duplicate window drops it by Nats-Msg-Id and
+ * consumers' inboxes skip it.
  *
  * The first row is published alone: its PubAck names the stream's sequence. The rest are sent at once without
  * waiting for each answer (one round trip for the batch instead of one per row), each expecting the stream's last
@@ -117,14 +112,18 @@ async function publishBatch(
   options: RelayOptions,
   holder: string,
   batchSize: number,
+  unmarked: { seqs: string[] },
 ): Promise<{ published: number; failure: unknown; leader: boolean }> {
   const publishTimeoutMs = options.publishTimeoutMs ?? 2_000;
-  if (!(await holdLease(options.pool, holder, leaseMsFor(publishTimeoutMs))))
-    return { published: 0, failure: undefined, leader: false };
-  const { rows } = await options.pool.query<StoredOutboxRow>(
-    'SELECT seq, id, subject, payload, headers FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1',
-    [batchSize],
-  );
+  const leaseMs = leaseMsFor(publishTimeoutMs);
+  const { leader, rows } = await markLeaseAndRead(options.pool, {
+    holder,
+    leaseMs,
+    batchSize,
+    published: unmarked.seqs,
+  });
+  unmarked.seqs = [];
+  if (!leader) return { published: 0, failure: undefined, leader: false };
   const publish = (row: StoredOutboxRow, expect?: { lastSequence: number; streamName: string }) => {
     const headers = natsHeaders();
     for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);
@@ -162,11 +161,11 @@ async function publishBatch(
       failure = error;
     }
   }
-  if (published.length > 0) {
-    await options.pool.query(
-      'UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[]) AND published_at IS NULL',
-      [published],
-    );
+  unmarked.seqs = published;
+  // After a failure the relay backs off: mark now, so the lag it reports meanwhile is true.
+  if (failure !== undefined && published.length > 0) {
+    await markPublished(options.pool, published);
+    unmarked.seqs = [];
   }
   return { published: published.length, failure, leader: true };
 }

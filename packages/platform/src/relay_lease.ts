@@ -1,5 +1,5 @@
 // The relay lease: one relay publishes at a time, so events leave in order. Held by one row, taken or renewed in
-// one statement before every batch (no transaction stays open), given up at a clean stop.
+// the one statement a batch costs (it also marks the previous batch and reads the next), given up at a clean stop.
 import type { Queryable } from './pg.ts';
 
 /** Long enough for a batch that ends on one publish timeout, renewed before every batch. */
@@ -7,15 +7,51 @@ export function leaseMsFor(publishTimeoutMs: number): number {
   return Math.max(10_000, 5 * publishTimeoutMs);
 }
 
-/** Takes or renews the relay lease; true while `holder` has it. One statement, no transaction held. */
-export async function holdLease(pool: Queryable, holder: string, leaseMs: number): Promise<boolean> {
-  const { rowCount } = await pool.query(
-    `INSERT INTO outbox_relay_lease AS lease (holder, held_until) VALUES ($1, now() + $2 * interval '1 millisecond')
-     ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until
-      WHERE lease.holder = EXCLUDED.holder OR lease.held_until < now()`,
-    [holder, leaseMs],
+export interface StoredOutboxRow {
+  seq: string;
+  id: string;
+  subject: string;
+  payload: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Marks `published` (the previous batch's PubAck'd rows) as published, takes or renews the relay lease for
+ * `holder` and, only if it now holds it, reads the oldest `batchSize` unpublished rows in order: one statement a
+ * batch, and no transaction held across the publishes. The read sees the table as it was before the marking, so
+ * it skips the rows just marked. The lease row stays locked until the statement commits, so another relay cannot
+ * take the lease between the renewal and the read. `leader` is false when another holder's lease has not lapsed
+ * (and `rows` is empty); the marking is done either way.
+ */
+export async function markLeaseAndRead(
+  pool: Queryable,
+  options: { holder: string; leaseMs: number; batchSize: number; published: readonly string[] },
+): Promise<{ leader: boolean; rows: StoredOutboxRow[] }> {
+  // One row per event, or one row of NULLs when the lease is held and nothing waits; none without the lease.
+  const { rows } = await pool.query<{ [K in keyof StoredOutboxRow]: StoredOutboxRow[K] | null }>(
+    `WITH marked AS (
+       UPDATE outbox SET published_at = now() WHERE seq = ANY($4::bigint[]) AND published_at IS NULL),
+     lease AS (
+       INSERT INTO outbox_relay_lease AS lease (holder, held_until) VALUES ($1, now() + $2 * interval '1 millisecond')
+       ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until
+        WHERE lease.holder = EXCLUDED.holder OR lease.held_until < now()
+       RETURNING holder)
+     SELECT batch.seq, batch.id, batch.subject, batch.payload, batch.headers
+       FROM lease LEFT JOIN LATERAL (
+         SELECT seq, id, subject, payload, headers FROM outbox
+          WHERE published_at IS NULL AND seq <> ALL($4::bigint[]) ORDER BY seq LIMIT $3
+       ) AS batch ON true
+      ORDER BY batch.seq`,
+    [options.holder, options.leaseMs, options.batchSize, options.published],
   );
-  return rowCount === 1;
+  return { leader: rows.length > 0, rows: rows.filter((row): row is StoredOutboxRow => row.seq !== null) };
+}
+
+/** Marks rows published on their own: after a failed batch, and at a clean stop. */
+export async function markPublished(pool: Queryable, published: readonly string[]): Promise<void> {
+  await pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[]) AND published_at IS NULL', [
+    published,
+  ]);
 }
 
 /** Gives the lease up at a clean stop, so another relay takes over at once. */

@@ -208,6 +208,47 @@ test('outbox - two relays at once publish each event once', { timeout: 15_000 },
   assert.equal((await bus.jsm.streams.info(stream)).state.messages, count);
 });
 
+test('outbox - a batch costs one statement: the previous batch marked, the lease renewed and the rows read', {
+  timeout: 15_000,
+}, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  // 4 full batches and a short one, after which the relay waits (no poll for a minute, no notification).
+  const count = 230;
+  const batchSize = 50;
+  await withTransaction(pool, async (client) => {
+    for (let i = 0; i < count; i++) await appendEvent(client, event(subject, String(i)));
+  });
+  const statements: string[] = [];
+  startRelay(t, {
+    pool: countingQueries(pool, statements),
+    js: bus.js,
+    batchSize,
+    pollIntervalMs: 60_000,
+  });
+  while ((await relayLag(pool)).unpublished > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  const batches = Math.ceil(count / batchSize);
+  // One statement a batch (marking the one before, renewing the lease, reading), one more that marks the last
+  // batch and finds nothing, and at most one more that finds nothing: the listener wakes the relay when connected.
+  const listing = `statements sent:\n${statements.join('\n')}`;
+  assert.ok(statements.length >= batches + 1 && statements.length <= batches + 2, listing);
+  assert.equal((await bus.jsm.streams.info(stream)).state.messages, count);
+});
+
+test('outbox - a relay stopped mid-backlog leaves every event it published marked', { timeout: 15_000 }, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  const count = 300;
+  await withTransaction(pool, async (client) => {
+    for (let i = 0; i < count; i++) await appendEvent(client, event(subject, String(i)));
+  });
+  const relay = startOutboxRelay({ pool, js: bus.js, batchSize: 10, pollIntervalMs: 60_000 });
+  while ((await bus.jsm.streams.info(stream)).state.messages === 0)
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  await relay.stop();
+  const inStream = (await bus.jsm.streams.info(stream)).state.messages;
+  assert.ok(inStream < count, 'stopped before the end of the backlog');
+  assert.equal((await relayLag(pool)).unpublished, count - inStream, 'published rows are marked at the stop');
+});
+
 test('outbox - relay keeps rows while NATS is down and publishes them after it returns', {
   timeout: 15_000,
 }, async (t) => {
@@ -456,6 +497,24 @@ function countingPublishes(js: JetStreamClient, counts: Map<string, number>): Je
       }
       const value: unknown = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The pool, recording the text of every statement sent through it (`query`; `connect` would hand out a client). */
+function countingQueries(pool: Pool, statements: string[]): Pool {
+  return new Proxy(pool, {
+    get(target, property, receiver) {
+      if (property === 'connect') throw new Error('the relay checks out no client');
+      if (property === 'query') {
+        return (...args: Parameters<Pool['query']>) => {
+          const [text] = args;
+          statements.push(typeof text === 'string' ? text : String((text as { text?: unknown }).text));
+          return (target.query as (...rest: unknown[]) => unknown)(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...rest: unknown[]) => unknown).bind(target) : value;
     },
   });
 }
