@@ -106,10 +106,11 @@ test('overload - past WALLET_MAX_QUEUED_WRITES a write is refused at once with W
 
   const first = shop.wallet.charge(chargeOf(queuedOne, 100n), { deadlineMs: longMs() });
   // Short deadlines: these callers give up while their writes wait behind the held batch.
+  const lateDeadlineMs = Date.now() + 1_500;
   const lateGrpc = chargeOf(expiresGrpc, 300n);
-  const lateGrpcCall = outcomeOf(shop.wallet.charge(lateGrpc, { deadlineMs: Date.now() + 1_500 }));
+  const lateGrpcCall = outcomeOf(shop.wallet.charge(lateGrpc, { deadlineMs: lateDeadlineMs }));
   const lateNats = chargeOf(expiresNats, 300n);
-  const lateNatsCall = outcomeOf(overNats(lateNats, Date.now() + 1_500));
+  const lateNatsCall = outcomeOf(overNats(lateNats, lateDeadlineMs));
   const second = shop.wallet.charge(chargeOf(queuedTwo, 100n), { deadlineMs: longMs() });
   await waitFor(() => Promise.resolve(h.wallet.writesQueued === maxQueued), `${maxQueued} writes queued`);
 
@@ -129,6 +130,10 @@ test('overload - past WALLET_MAX_QUEUED_WRITES a write is refused at once with W
   // The short-deadline callers give up while their writes are still queued behind the held batch.
   assert.match(await lateGrpcCall, /DEADLINE_EXCEEDED/); // grpc-js's own timer: the client's status, not the wallet's
   assert.match(await lateNatsCall, /^deadline_exceeded:/);
+  // grpc-js sends a deadline as a timeout relative to when the call leaves, so the wallet's view of it trails the
+  // client's by the call's transit time (seen under CI load: the write was still in time when the batch formed).
+  // Release the lock only once it has passed on the wallet's side too.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, lateDeadlineMs + 2_000 - Date.now())));
   await lock.release();
   await heldCharge;
   // Queued before and after the expired writes: once these are answered, the expired writes' batch is over.
