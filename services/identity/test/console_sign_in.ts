@@ -159,6 +159,26 @@ export async function signInOperator(
   };
 }
 
+/** Creates an operator with `roles` and `scope` and signs them in through the console client. */
+export async function operatorSession(
+  h: IdentityHarness,
+  client: ConsoleClient,
+  username: string,
+  roles: OperatorRole[],
+  scope: { merchant?: string; department?: string } = {},
+): Promise<Awaited<ReturnType<typeof signInOperator>>> {
+  const password = `pw-${secret()}`;
+  await h.operator.createOperator({
+    idempotencyKey: `create-${username}`,
+    username,
+    roles,
+    password,
+    merchant: scope.merchant ?? '',
+    department: scope.department ?? '',
+  });
+  return signInOperator(client, username, password);
+}
+
 /**
  * Creates an operator (scoped as given) and signs them in: their session and an IdentityService client with their
  * identity token. The caller closes the client.
@@ -173,16 +193,7 @@ export async function scopedOperator(
   session: Awaited<ReturnType<typeof signInOperator>>;
   identity: PromiseClient<typeof IdentityServiceService>;
 }> {
-  const password = `pw-${secret()}`;
-  await h.operator.createOperator({
-    idempotencyKey: `create-${username}`,
-    username,
-    roles,
-    password,
-    merchant: scope.merchant ?? '',
-    department: scope.department ?? '',
-  });
-  const session = await signInOperator(client, username, password);
+  const session = await operatorSession(h, client, username, roles, scope);
   const token = await session.accessToken('urn:citypass:identity');
   const identity = promiseClient(IdentityServiceService, `127.0.0.1:${h.identity.grpcPort}`, {
     metadata: () => bearer(token),

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import type { OperatorAuditEvent } from '@citypass/proto/common/v1/audit';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
-import { TransitServiceService, type ListAuditEventsRequest } from '@citypass/proto/transit/v1/transit';
+import { TransitServiceService, ListAuditEventsRequest } from '@citypass/proto/transit/v1/transit';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { refusalOf } from '@citypass/platform/testing';
 import { consoleClientEnv, signInOperator } from '../../identity/test/console_sign_in.ts';
@@ -36,15 +36,7 @@ after(async () => {
   await h.stop();
 });
 
-const search: ListAuditEventsRequest = {
-  actor: '',
-  actionPrefix: '',
-  targetPrefix: '',
-  occurredFrom: undefined,
-  occurredBefore: undefined,
-  pageSize: 0,
-  pageToken: '',
-};
+const search = ListAuditEventsRequest.fromPartial({});
 
 async function auditRows(): Promise<number> {
   const { rows } = await h.db.query<{ count: string }>('SELECT count(*) FROM operator_audit');

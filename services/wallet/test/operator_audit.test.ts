@@ -13,9 +13,9 @@ import { auditPageQuery } from '@citypass/platform/operator_audit';
 import { refusalOf } from '@citypass/platform/testing';
 import type { OperatorAuditEvent } from '@citypass/proto/common/v1/audit';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
-import { WalletServiceService, type Hold, type ListAuditEventsRequest } from '@citypass/proto/wallet/v1/wallet';
+import { WalletServiceService, type Hold, ListAuditEventsRequest } from '@citypass/proto/wallet/v1/wallet';
 import { defaultRuleSet } from '@citypass/risk';
-import { consoleClientEnv, signInOperator } from '../../identity/test/console_sign_in.ts';
+import { consoleClientEnv, operatorSession } from '../../identity/test/console_sign_in.ts';
 import { secret } from '../../identity/test/harness.ts';
 import { startWalletHarness, type ServiceClient, type WalletHarness } from './harness.ts';
 
@@ -50,22 +50,14 @@ after(async () => {
 });
 
 async function walletAs(username: string, role: OperatorRole, merchant = '', department = ''): Promise<Wallet> {
-  const password = `pw-${secret()}`;
-  await h.identity.operator.createOperator({
-    idempotencyKey: `create-${username}`,
-    username,
-    roles: [role],
-    password,
-    merchant,
-    department,
-  });
   const client = {
     issuer: h.identity.issuer,
     clientId: 'console',
     clientSecret,
     redirectUri: env.IDENTITY_CONSOLE_REDIRECT_URIS,
   };
-  const token = await (await signInOperator(client, username, password)).accessToken(resources.wallet);
+  const session = await operatorSession(h.identity, client, username, [role], { merchant, department });
+  const token = await session.accessToken(resources.wallet);
   const wallet = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(token) });
   opened.push(wallet);
   return wallet;
@@ -87,15 +79,7 @@ async function charged(service: ServiceClient, amountMinor: bigint): Promise<Hol
   return hold;
 }
 
-const search: ListAuditEventsRequest = {
-  actor: '',
-  actionPrefix: '',
-  targetPrefix: '',
-  occurredFrom: undefined,
-  occurredBefore: undefined,
-  pageSize: 0,
-  pageToken: '',
-};
+const search = ListAuditEventsRequest.fromPartial({});
 
 async function auditRows(): Promise<number> {
   const { rows } = await h.db.query<{ count: string }>('SELECT count(*) FROM operator_audit');

@@ -9,7 +9,7 @@ import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/gr
 import { refusalOf } from '@citypass/platform/testing';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { WalletServiceService, type Hold } from '@citypass/proto/wallet/v1/wallet';
-import { consoleClientEnv, signInOperator } from '../../identity/test/console_sign_in.ts';
+import { consoleClientEnv, operatorSession } from '../../identity/test/console_sign_in.ts';
 import { secret } from '../../identity/test/harness.ts';
 import { startWalletHarness, type ServiceClient, type WalletHarness } from './harness.ts';
 
@@ -30,22 +30,14 @@ after(async () => {
 });
 
 async function walletAs(username: string, role: OperatorRole, merchant = '', department = '') {
-  const password = `pw-${secret()}`;
-  await h.identity.operator.createOperator({
-    idempotencyKey: `create-${username}`,
-    username,
-    roles: [role],
-    password,
-    merchant,
-    department,
-  });
   const client = {
     issuer: h.identity.issuer,
     clientId: 'console',
     clientSecret,
     redirectUri: env.IDENTITY_CONSOLE_REDIRECT_URIS,
   };
-  const token = await (await signInOperator(client, username, password)).accessToken('urn:citypass:wallet');
+  const session = await operatorSession(h.identity, client, username, [role], { merchant, department });
+  const token = await session.accessToken('urn:citypass:wallet');
   const wallet = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(token) });
   opened.push(wallet);
   return wallet;
