@@ -3,7 +3,7 @@
 // it for one event without changing it; record() then adds a payment that happened, recordAttempt() one that was
 // refused. Replaying events in order through the same two rebuilds exactly the state a live engine had.
 import { DecayingTotals } from './decay.ts';
-import type { GateTap, RiskEvent } from './event.ts';
+import type { GateTap, Place, RiskEvent } from './event.ts';
 import { feature as f } from './features.ts';
 import { RecentEvents } from './recent_events.ts';
 import { RunningStats } from './running_stats.ts';
@@ -101,7 +101,7 @@ export class RiskState {
     if (resident.devices.size < maxDevicesPerResident) resident.devices.add(event.deviceId);
     resident.recent.add(event.atMs, amount, event.place?.xKm ?? Number.NaN, event.place?.yKm ?? Number.NaN);
     if (event.channel === 'gate' && event.place !== null)
-      resident.taps.record(event.atMs, event.place, event.stationId);
+      learnTap(resident.taps, event.atMs, event.place, event.stationId);
     const device = this.device(event.deviceId);
     device.totals.add(event.atMs, amount);
     if (device.residents.size < maxResidentsPerDevice) device.residents.add(event.residentId);
@@ -126,10 +126,7 @@ export class RiskState {
    * place. A tap no newer than the resident's last one (a repeat, or an offline upload of older taps) is ignored.
    */
   recordTap(tap: GateTap): void {
-    const resident = this.resident(tap.residentId, tap.concession);
-    const last = resident.taps.lastTap();
-    if (last !== undefined && tap.atMs <= last[0]) return;
-    resident.taps.record(tap.atMs, tap.place, tap.stationId);
+    learnTap(this.resident(tap.residentId, tap.concession).taps, tap.atMs, tap.place, tap.stationId);
   }
 
   private residentFeatures(event: RiskEvent, out: Float64Array): void {
@@ -153,7 +150,8 @@ export class RiskState {
     const place = event.place;
     if (place === null) return;
     const lastPlaced = newestOf(resident.recent.lastPlaced(), resident.taps.lastTap());
-    if (lastPlaced !== undefined) {
+    // A fare scored at settlement may be older than what was learned since: no speed from a later place.
+    if (lastPlaced !== undefined && lastPlaced[0] <= atMs) {
       const [lastAtMs, xKm, yKm] = lastPlaced;
       out[f.place_speed_kmh] = speedKmh(Math.hypot(place.xKm - xKm, place.yKm - yKm), atMs - lastAtMs);
     }
@@ -242,6 +240,17 @@ export class RiskState {
       this.devices.set(deviceId, (device = { totals: new DecayingTotals(), residents: new Set() }));
     return device;
   }
+}
+
+/**
+ * Adds a tap newer than the last one kept. An older one (a repeat, an offline upload of older taps, or a fare scored
+ * at settlement after its own tap and the journey's later ones were learned) is ignored: it would push out a newer
+ * tap and make the history's order not the taps' order.
+ */
+function learnTap(taps: TapHistory, atMs: number, place: Place, stationId: string | null): void {
+  const last = taps.lastTap();
+  if (last !== undefined && atMs <= last[0]) return;
+  taps.record(atMs, place, stationId);
 }
 
 /**

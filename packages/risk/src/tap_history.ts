@@ -24,20 +24,27 @@ export class TapHistory {
   private readonly stationIds: string[] = [];
   private readonly stationAtMs = new Float64Array(maxStationsRemembered);
 
-  /** Fills the gate-tap features of a tap at `place` (the last tap's distance and speed, reach, new station). */
+  /**
+   * Fills the gate-tap features of a tap at `place` (the last tap's distance and speed, reach, new station), judged
+   * against the kept taps up to `atMs` only: a fare scored at settlement, after the journey's later taps were
+   * learned, is compared with the taps before it (a later tap would read as a ride back in time).
+   */
   features(atMs: number, place: Place, stationId: string | null, out: Float64Array): void {
-    const last = (this.next + tapHistoryCapacity - 1) % tapHistoryCapacity;
-    const lastAtMs = this.atMs[last] ?? Number.NaN;
-    if (!Number.isNaN(lastAtMs)) {
+    let last = -1;
+    for (let index = 0; index < tapHistoryCapacity; index += 1) {
+      const tapAtMs = this.atMs[index] ?? Number.NaN;
+      if (tapAtMs <= atMs && (last === -1 || tapAtMs > (this.atMs[last] ?? 0))) last = index;
+    }
+    if (last !== -1) {
       const distanceKm = Math.hypot(place.xKm - (this.xKm[last] ?? 0), place.yKm - (this.yKm[last] ?? 0));
       out[f.tap_distance_km] = distanceKm;
-      out[f.tap_speed_kmh] = speedKmh(distanceKm, atMs - lastAtMs);
+      out[f.tap_speed_kmh] = speedKmh(distanceKm, atMs - (this.atMs[last] ?? 0));
     }
     let reach = 0;
     let recentMax = 0;
     for (let index = 0; index < tapHistoryCapacity; index += 1) {
       const elapsedMs = atMs - (this.atMs[index] ?? Number.NaN);
-      if (!(elapsedMs <= recentTapWindowMs)) continue;
+      if (!(elapsedMs >= 0 && elapsedMs <= recentTapWindowMs)) continue;
       const distanceKm = Math.hypot(place.xKm - (this.xKm[index] ?? 0), place.yKm - (this.yKm[index] ?? 0));
       reach = Math.max(reach, speedKmh(distanceKm, elapsedMs));
       recentMax = Math.max(recentMax, this.reachKmh[index] ?? 0);
@@ -81,7 +88,7 @@ export class TapHistory {
     let highest = 0;
     for (let index = 0; index < tapHistoryCapacity; index += 1) {
       const tapAtMs = this.atMs[index] ?? Number.NaN;
-      if (!(atMs - tapAtMs <= recentTapWindowMs)) continue;
+      if (!(atMs - tapAtMs >= 0 && atMs - tapAtMs <= recentTapWindowMs)) continue;
       const distanceKm = Math.hypot(place.xKm - (this.xKm[index] ?? 0), place.yKm - (this.yKm[index] ?? 0));
       highest = Math.max(highest, speedKmh(distanceKm, atMs - tapAtMs));
     }
