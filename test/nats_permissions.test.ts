@@ -496,6 +496,7 @@ test('nats permissions - transit charges and refunds through the wallet over NAT
   const hold = await transitLink.charge({
     key,
     presentation: payer.present('transit'),
+    stationId: 'central',
     amountMinor: 150n,
     currency: 'EUR',
     reference: `tap-${key}`,
@@ -694,6 +695,7 @@ test('nats permissions - a listener on wallet.v1.> hears no charge: its subscrip
     await transitLink.charge({
       key,
       presentation: payer.present('transit'),
+      stationId: 'central',
       amountMinor: 120n,
       currency: 'EUR',
       reference: `tap-${key}`,

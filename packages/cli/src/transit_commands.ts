@@ -182,7 +182,8 @@ const listDenyList: Command = {
         : page.entries.map(
             (entry) =>
               `${entry.residentId}  owes ${entry.debtMinor} ${entry.currency} minor units since ` +
-              `${entry.since?.toISOString() ?? ''} (${entry.reason})`,
+              `${entry.since?.toISOString() ?? ''} (${entry.reason}` +
+              `${entry.riskDecisionId === '' ? '' : `, risk decision ${entry.riskDecisionId}`})`,
           )),
       ...(page.nextPageToken === '' ? [] : [`more: --page-token ${page.nextPageToken}`]),
     ]);

@@ -47,3 +47,4 @@ export {
   type TransitReason,
   type WalletReason,
 } from './reasons.ts';
+export { riskDecisionIdIn, riskDecisionMention } from './risk_decision_mention.ts';

@@ -1,7 +1,9 @@
 // Transit's taps in the wallet's risk engine: transit publishes each tap it records on transit.v1.events.tap.recorded
 // (online taps after the gate's answer, offline ones once uploaded), the wallet follows that stream, and a payment
 // at a placed merchant far from the resident's last tap minutes later is stepped up for impossible travel, with the
-// reason in the stored decision. A restarted wallet replays the taps of its window before it serves.
+// reason in the stored decision. A restarted wallet replays the taps of its window before it serves. Fares are
+// scored at settlement at their tap-in station, against the taps before it: an honest ride settles, a copy's fare
+// the engine declines puts the resident on transit's deny list with the decision an operator can look up.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -19,8 +21,10 @@ import { startTransitHarness, type TransitHarness } from '../../transit/test/har
 import { startWallet, type RunningWallet } from '../src/server.ts';
 import { waitFor, type Phone, type ServiceClient } from './harness.ts';
 
-// Central and Harbour are 3 km apart; the kiosk is 25 km east of Central, the cafe next to it.
-const places = 'station:central=0/0,station:harbour=3/0,merchant:kiosk=25/0,merchant:cafe=0.5/0';
+// Central and Harbour are 3 km apart, Market 5 km and Airport 18 km east of Central; the kiosk is 25 km east of
+// Central, the cafe next to it.
+const places =
+  'station:central=0/0,station:harbour=3/0,station:market=5/0,station:airport=18/0,merchant:kiosk=25/0,merchant:cafe=0.5/0';
 
 let h: TransitHarness;
 let nc: NatsConnection;
@@ -75,9 +79,9 @@ after(async () => {
   await h.stop();
 });
 
-async function tapAt(phone: Phone, gateId: string): Promise<void> {
+async function tapAt(phone: Phone, gateId: string, direction: 'in' | 'out' = 'in'): Promise<void> {
   const presentation = h.tapPresentation(phone);
-  const answer = await h.gates.tap({ presentation, gateId, direction: 'in', tappedAt: undefined, tapId: '' });
+  const answer = await h.gates.tap({ presentation, gateId, direction, tappedAt: undefined, tapId: '' });
   assert.equal(answer.decision, 'OPEN', answer.reason);
 }
 
@@ -240,4 +244,48 @@ test('risk taps - two wallet instances follow the same taps and both step the fa
     kioskThere.close();
     await second.stop();
   }
+});
+
+test("risk taps - fares are scored at settlement at their station: an honest ride settles, a copy's far tap is declined and denied", async () => {
+  const phone = await h.resident(5_000n);
+  await tapAt(phone, 'central-g1');
+  h.clockOffsetMs += 10 * 60_000;
+  await tapAt(phone, 'market-g2', 'out');
+  // The wallet learned both taps before the fare, as of its tap-in at Central, is scored.
+  await walletReceived(phone);
+  await h.settle();
+  assert.equal(await h.balance(phone), 5_000n - 350n, 'the ride from Central to Market is charged');
+  const [fareHold] = (
+    await h.wallet.db.query<{ hold_id: string }>('SELECT id AS hold_id FROM holds WHERE resident_id = $1', [
+      phone.residentId,
+    ])
+  ).rows;
+  const fare = (await operator.getRiskDecision({ decisionId: '', holdId: fareHold?.hold_id ?? '' })).decision;
+  assert.equal(fare?.stationId, 'central');
+  // Two minutes after the tap-out at Market, the credential taps in 13 km away.
+  h.clockOffsetMs += 2 * 60_000;
+  await tapAt(phone, 'airport-g1');
+  await walletReceived(phone);
+  h.clockOffsetMs += 3 * 3_600_000;
+  await h.settle();
+  assert.equal(await h.balance(phone), 5_000n - 350n, 'the declined fare moved no money');
+  const { entries } = await h.operator.listDenyList({ pageSize: 500, pageToken: '' });
+  const denied = entries.find((entry) => entry.residentId === phone.residentId);
+  assert.equal(denied?.reason, 'RISK_DECLINED');
+  assert.equal(denied.debtMinor, 550n, 'the maximum fare of a journey with no tap-out, capped by the day (9.00)');
+  const decision = (await operator.getRiskDecision({ decisionId: denied.riskDecisionId, holdId: '' })).decision;
+  assert.equal(decision?.outcome, 'decline', 'a gate never steps up');
+  assert.equal(decision.refusalReason, 'RISK_DECLINED');
+  assert.equal(decision.stationId, 'airport');
+  assert.ok(decision.reasons.some((reason) => reason.ruleId === 'impossible_tap'));
+  await waitFor(async () => {
+    const answer = await h.gates.tap({
+      presentation: h.tapPresentation(phone),
+      gateId: 'central-g2',
+      direction: 'in',
+      tappedAt: undefined,
+      tapId: '',
+    });
+    return answer.decision !== 'OPEN' && answer.reason === 'DEBT_OUTSTANDING';
+  }, 'denied at the gate');
 });

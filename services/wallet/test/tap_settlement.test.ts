@@ -1,6 +1,7 @@
 // Charges that settle taps a gate verified (settles_tap), against real PostgreSQL, NATS and identity. The wallet's
 // clock runs ten minutes ahead of identity's and the phones', so a presentation made now is a ten-minute-old tap to
-// the wallet: past a presentation's 60 s life, well inside the settlement window.
+// the wallet: past a presentation's 60 s life, well inside the settlement window. Central station and a shop 40 km
+// from it are placed (WALLET_RISK_PLACES) for the risk engine's travel checks.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -9,6 +10,7 @@ import { WalletServiceService, AuthorizeRequest, AuthorizeResponse } from '@city
 import { createPresentation } from '@citypass/credential';
 import { request } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
+import { operatorScopes, resources } from '@citypass/contracts';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { reconciliationReport } from '../src/app/reconciliation_report.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
@@ -22,7 +24,11 @@ let buses: ServiceClient;
 let nc: NatsConnection;
 const clients: { close(): void }[] = [];
 before(async () => {
-  h = await startWalletHarness({}, {}, { now: () => Date.now() + aheadMs });
+  h = await startWalletHarness(
+    { WALLET_RISK_PLACES: 'station:central=0/0,merchant:far-shop=40/0' },
+    {},
+    { now: () => Date.now() + aheadMs },
+  );
   transit = await h.service('transit', ['settle:transit', 'refund:transit']);
   buses = await h.service('buses', ['settle:buses']);
   nc = await connect({ servers: h.identity.nats.url });
@@ -326,4 +332,58 @@ test('tap settlement - the charges of one tap capture and refund, and the ledger
   );
   const report = await reconciliationReport(ledgerBooks(h.db));
   assert.ok(report.ok, JSON.stringify(report.checks.filter((check) => check.breaks > 0)));
+});
+
+test('tap settlement - a fare names its station: the stored decision keeps it, and a payment 40 km away ten minutes after the tap is stepped up', async () => {
+  const phone = await residentWith(1_000n);
+  const { hold } = await transit.wallet.charge({
+    ...settle(phone.present('transit'), 'journey:8:1'),
+    stationId: 'central',
+  });
+  const response = await h.identity.clientCredentialsToken(
+    'operator',
+    h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    resources.wallet,
+    operatorScopes.wallet,
+  );
+  const token = ((await response.json()) as { access_token: string }).access_token;
+  const operator = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(token) });
+  clients.push(operator);
+  const { decision } = await operator.getRiskDecision({ decisionId: '', holdId: hold?.holdId ?? '' });
+  assert.equal(decision?.stationId, 'central');
+  const stored = await h.db.query<{ event: { stationId: string; place: unknown; channel: string } }>(
+    'SELECT event FROM risk_decisions WHERE hold_id = $1',
+    [hold?.holdId],
+  );
+  assert.deepEqual(stored.rows[0]?.event.place, { xKm: 0, yKm: 0 }, 'placed where WALLET_RISK_PLACES puts Central');
+  // The wallet's clock is ten minutes past the tap: 40 km in ten minutes is 240 km/h.
+  const shop = await h.service('far-shop');
+  const refused = await rejection(
+    shop.wallet.authorize({
+      idempotencyKey: key(),
+      amount: eur(500n),
+      presentation: tapAt(phone, Date.now() + aheadMs, 'far-shop'),
+      reference: '',
+      holdTtlSeconds: 0,
+      settlesTap: false,
+    }),
+  );
+  assert.deepEqual(refused, { kind: 'permission_denied', reason: 'STEP_UP_REQUIRED' });
+});
+
+test('tap settlement - a station without settles_tap, or not a station id, is STATION_INVALID and writes nothing', async () => {
+  const phone = await residentWith(1_000n);
+  for (const overrides of [
+    { settlesTap: false, stationId: 'central' },
+    { stationId: '' },
+    { stationId: 'central station' },
+    { stationId: 'x'.repeat(65) },
+  ]) {
+    const request = { ...settle(phone.present('transit'), 'journey:9:1'), ...overrides };
+    assert.deepEqual(await rejection(transit.wallet.charge(request)), {
+      kind: 'invalid_argument',
+      reason: 'STATION_INVALID',
+    });
+  }
+  assert.deepEqual(await holdsOf(phone), []);
 });

@@ -135,7 +135,11 @@ ${
 <thead><tr><th scope="col">Resident</th><th scope="col">Owes</th><th scope="col">Since</th><th scope="col">Why the charge failed</th></tr></thead>
 <tbody>${entries.map(
         (entry) =>
-          html`<tr><td><a href="/residents/${entry.residentId}"><code>${entry.residentId}</code></a></td><td>${amount(entry.debtMinor, entry.currency)}</td><td>${entry.since?.toISOString() ?? ''}</td><td><code>${entry.reason}</code></td></tr>`,
+          html`<tr><td><a href="/residents/${entry.residentId}"><code>${entry.residentId}</code></a></td><td>${amount(entry.debtMinor, entry.currency)}</td><td>${entry.since?.toISOString() ?? ''}</td><td><code>${entry.reason}</code>${
+            entry.riskDecisionId === ''
+              ? ''
+              : html` (<a href="/wallet/risk?${new URLSearchParams({ decision: entry.riskDecisionId }).toString()}">the risk decision</a>)`
+          }</td></tr>`,
       )}</tbody>
 </table>`
 }

@@ -21,7 +21,7 @@ function decisionTable(decision: RiskDecision): Html {
 <tr><th scope="row">Score</th><td>${decision.score === undefined ? 'none (a block rule decided)' : `${decision.score} of 99`}</td></tr>
 <tr><th scope="row">Refusal</th><td>${decision.refusalReason === '' ? 'none' : html`<code>${decision.refusalReason}</code> (rule reason <code>${decision.ruleReason}</code>)`}</td></tr>
 <tr><th scope="row">Explanation</th><td>${decision.explanation}</td></tr>
-<tr><th scope="row">Service, merchant</th><td>${decision.service}, ${decision.merchant}</td></tr>
+<tr><th scope="row">Service, merchant</th><td>${decision.service}, ${decision.merchant}${decision.stationId === '' ? '' : html` at station <code>${decision.stationId}</code>`}</td></tr>
 <tr><th scope="row">Resident</th><td><code>${decision.residentId}</code></td></tr>
 <tr><th scope="row">Amount</th><td>${amount?.amountMinor ?? 0n} (minor units) ${amount?.currency ?? ''}</td></tr>
 <tr><th scope="row">Hold</th><td>${decision.holdId === '' ? 'none made' : html`<code>${decision.holdId}</code>`}</td></tr>

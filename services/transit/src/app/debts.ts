@@ -16,6 +16,7 @@ export async function recordDebt(deps: SettlementDeps, residentId: string): Prom
         debtMinor: debt,
         currency,
         reason: declined.reason ?? transitReasons.DECLINED,
+        riskDecisionId: declined.riskDecisionId,
       }))
     )
       return false;
@@ -27,7 +28,14 @@ export async function recordDebt(deps: SettlementDeps, residentId: string): Prom
     return true;
   });
   await deps.denyList.deny(residentId);
-  if (changed) deps.logger.info('rider denied until a top-up pays the fare', { residentId, debtMinor: debt, currency });
+  if (changed)
+    deps.logger.info('rider denied until a top-up pays the fare', {
+      residentId,
+      debtMinor: debt,
+      currency,
+      reason: declined.reason,
+      riskDecisionId: declined.riskDecisionId,
+    });
 }
 
 export async function clearDebt(deps: SettlementDeps, residentId: string): Promise<void> {

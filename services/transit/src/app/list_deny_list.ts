@@ -20,6 +20,7 @@ export async function listDenyList(
       debtMinor: entry.debtMinor,
       currency: entry.currency,
       reason: entry.reason,
+      riskDecisionId: entry.riskDecisionId ?? '',
       since: new Date(Number(entry.sinceMicros / 1000n)),
     })),
     nextPageToken:

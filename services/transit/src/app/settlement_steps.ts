@@ -13,7 +13,7 @@ import { fareHoldReference } from '../domain/fare_reference.ts';
 import { transitMetrics } from '../metrics.ts';
 import type { SettlementDeps } from './settlement_deps.ts';
 import type { RiderLease, SettlementStep, TransitStore } from './transit_store.ts';
-import { walletReasons } from '@citypass/contracts';
+import { riskDecisionIdIn, walletReasons } from '@citypass/contracts';
 import { credentialReasons } from '@citypass/credential';
 import { commonReasons } from '@citypass/platform/reasons';
 
@@ -58,6 +58,8 @@ export async function runOpenSteps(
         throw error;
       }
       const reason = isDomainError(error) ? error.reason : commonReasons.UNKNOWN;
+      const riskDecisionId =
+        riskReasons.has(reason) && error instanceof Error ? riskDecisionIdIn(error.message) : undefined;
       transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome, reason });
       if (outcome === 'written_off') {
         await deps.store.transaction((tx) => finishStep(tx, residentId, step, reason));
@@ -68,7 +70,7 @@ export async function runOpenSteps(
         });
         continue;
       }
-      await deps.store.steps.decline(step.id, reason);
+      await deps.store.steps.decline(step.id, reason, riskDecisionId);
       return 'declined';
     }
   }
@@ -82,30 +84,37 @@ const debtReasons = new Set<string>([
   walletReasons.RISK_CREDENTIAL_CAP,
   walletReasons.MANDATE_CAP_EXCEEDED,
 ]);
+/**
+ * The wallet's risk engine refused the fare. A gate never asks the phone to confirm (it decided offline), so the
+ * refusal stands: a debt like an unpaid fare, the resident denied at the gates with the decision the operator can
+ * look up. A top-up has the charge tried again (and decided again); it passes only if the engine now approves.
+ */
+const riskReasons = new Set<string>([walletReasons.RISK_DECLINED, walletReasons.RISK_BLOCKED]);
 /** Refusals no one can ever fix for this tap: the ride cannot be charged, and is written off. */
 const writeOffReasons = new Set<string>([walletReasons.TAP_TOO_OLD, credentialReasons.CREDENTIAL_REVOKED]);
 
 /**
- * What a refused charge means. The resident's money, limits or an amount cap they put on the tap: a debt. A tap
+ * What a refused charge means. The resident's money, limits, an amount cap they put on the tap, or the wallet's risk
+ * engine: a debt. A tap
  * the wallet can never accept (past the settlement window, or its credential revoked before it): written off.
  * Anything else (an outage, a key rotation not yet seen, a velocity limit that passes, transit's own token or
  * scopes): retried on a later pass, never held against the resident and never forgiven.
  */
 function outcomeOfRefusal(error: unknown): 'declined' | 'written_off' | 'retry' {
   if (!isDomainError(error)) return 'retry';
-  if (debtReasons.has(error.reason)) return 'declined';
+  if (debtReasons.has(error.reason) || riskReasons.has(error.reason)) return 'declined';
   if (writeOffReasons.has(error.reason)) return 'written_off';
   return 'retry';
 }
 
 async function runCharge(deps: SettlementDeps, residentId: string, step: SettlementStep): Promise<void> {
-  const presentation = await deps.store.taps.presentationOf(step.mandateTapId);
-  if (presentation === undefined) throw new Error(`the mandate tap of step ${step.id} is missing`);
+  const mandate = await deps.store.taps.mandateOf(step.mandateTapId);
+  if (mandate === undefined) throw new Error(`the mandate tap of step ${step.id} is missing`);
   // Key and reference per attempt: a retry of the same attempt (crash, timeout) repeats them exactly, and the wallet
   // answers as it first did. The fare is final: one combined charge, nothing held in between to run out.
   const hold = await deps.wallet.charge({
     key: `fare-${step.id}-${step.attempt}`,
-    presentation,
+    ...mandate,
     amountMinor: step.amountMinor,
     currency: step.currency,
     reference: fareHoldReference(step.id, step.attempt),

@@ -32,8 +32,8 @@ export interface TapStore {
   between(residentId: string, fromMs: number, untilMs?: number): Promise<Tap[]>;
   /** The trace a tap was decided in (empty if unknown). */
   traceContextOf(tapId: string): Promise<Readonly<Record<string, string>>>;
-  /** The presentation a recorded tap carried: the mandate its journey is charged with. */
-  presentationOf(tapId: string): Promise<string | undefined>;
+  /** The presentation a recorded tap carried (the mandate its journey is charged with) and its station. */
+  mandateOf(tapId: string): Promise<{ readonly presentation: string; readonly stationId: string } | undefined>;
   /**
    * Riders who tapped in [fromMs, untilMs), by resident id after `afterResidentId`, at most `limit` of them, each
    * with their concession and their taps in that time in time order.
@@ -124,6 +124,8 @@ export interface DeclinedDebt {
   readonly debtMinor: MinorUnits;
   readonly currency: string | undefined;
   readonly reason: string | undefined;
+  /** The wallet's decision on the newest charge its risk engine declined; undefined when none was. */
+  readonly riskDecisionId: string | undefined;
 }
 
 /** Per journey: what settlement charged so far, and whether a step is waiting ('unsettled') or 'declined'. */
@@ -137,7 +139,8 @@ export interface SettlementStepStore {
   open(residentId: string): Promise<SettlementStep[]>;
   /** The adjustments as pending steps, each journey's own id as its mandate tap. */
   add(residentId: string, adjustments: readonly Adjustment[]): Promise<void>;
-  decline(stepId: string, reason: string): Promise<void>;
+  /** `riskDecisionId`: the wallet's decision, when its risk engine declined the charge. */
+  decline(stepId: string, reason: string, riskDecisionId?: string): Promise<void>;
   /** Done, or written off with a reason (no money moved). */
   finish(stepId: string, writtenOffReason?: string): Promise<void>;
   /** The sum of the resident's declined charges, their currency and a reason. */
@@ -206,7 +209,7 @@ export interface DenyListEntry {
 
 export interface DenyListStore {
   /** Puts the resident on the list with this debt; false if it was already there with the same debt. */
-  deny(residentId: string, entry: DenyListEntry & { readonly reason: string }): Promise<boolean>;
+  deny(residentId: string, entry: DenyListEntry & DenyReason): Promise<boolean>;
   /** Takes the resident off the list; what they owed, or undefined if they were not on it. */
   clear(residentId: string): Promise<DenyListEntry | undefined>;
   find(residentId: string): Promise<DenyListEntry | undefined>;
@@ -221,9 +224,13 @@ export interface DenyListCursor {
   readonly residentId: string;
 }
 
-export interface DeniedResident extends DenyListEntry, DenyListCursor {
+/** Why a resident is on the deny list: the wallet's refusal, and its risk decision when its risk engine refused. */
+export interface DenyReason {
   readonly reason: string;
+  readonly riskDecisionId: string | undefined;
 }
+
+export interface DeniedResident extends DenyListEntry, DenyListCursor, DenyReason {}
 
 export interface GateAssignmentStore {
   /** Gate id to the gate client that operates it. */

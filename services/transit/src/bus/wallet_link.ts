@@ -15,10 +15,14 @@ import { authorizedRequester } from '@citypass/platform/bus';
 import type { ClientCredentials } from '@citypass/platform/client_credentials';
 
 export interface WalletLink {
-  /** Charge the fare against the tap's presentation, authorized and captured in one call. */
+  /**
+   * Charge the fare against the tap's presentation, authorized and captured in one call; `stationId` is where the
+   * tap was made (the wallet's risk engine places the fare there).
+   */
   charge(input: {
     key: string;
     presentation: string;
+    stationId: string;
     amountMinor: bigint;
     currency: string;
     reference: string;
@@ -31,7 +35,7 @@ const callTimeoutMs = 5_000;
 export function natsWalletLink(nc: NatsConnection, credentials: ClientCredentials): WalletLink {
   const call = authorizedRequester(nc, credentials, callTimeoutMs);
   return {
-    async charge({ key, presentation, amountMinor, currency, reference }) {
+    async charge({ key, presentation, stationId, amountMinor, currency, reference }) {
       const charged = ChargeResponse.decode(
         await call(
           walletRequestSubjects.charge,
@@ -41,6 +45,7 @@ export function natsWalletLink(nc: NatsConnection, credentials: ClientCredential
             presentation,
             reference,
             settlesTap: true,
+            stationId,
           }).finish(),
         ),
       );

@@ -8,10 +8,12 @@ export function postgresDenyListStore(db: Queryable): DenyListStore {
     async deny(residentId, entry) {
       const upserted = await db.query(
         `
-        INSERT INTO deny_list AS d (resident_id, debt_minor, currency, reason) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (resident_id) DO UPDATE SET debt_minor = EXCLUDED.debt_minor, reason = EXCLUDED.reason
+        INSERT INTO deny_list AS d (resident_id, debt_minor, currency, reason, risk_decision_id)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (resident_id) DO UPDATE
+          SET debt_minor = EXCLUDED.debt_minor, reason = EXCLUDED.reason, risk_decision_id = EXCLUDED.risk_decision_id
           WHERE d.debt_minor IS DISTINCT FROM EXCLUDED.debt_minor`,
-        [residentId, entry.debtMinor, entry.currency, entry.reason],
+        [residentId, entry.debtMinor, entry.currency, entry.reason, entry.riskDecisionId ?? null],
       );
       return upserted.rowCount !== 0;
     },
@@ -37,10 +39,11 @@ export function postgresDenyListStore(db: Queryable): DenyListStore {
         debt_minor: string;
         currency: string;
         reason: string;
+        risk_decision_id: string | null;
         since_micros: string;
       }>(
         `
-        SELECT resident_id, debt_minor, currency, reason,
+        SELECT resident_id, debt_minor, currency, reason, risk_decision_id,
                ((extract(epoch FROM since) * 1000000)::numeric(20, 0))::text AS since_micros
           FROM deny_list
          WHERE $1::bigint IS NULL
@@ -54,6 +57,7 @@ export function postgresDenyListStore(db: Queryable): DenyListStore {
         debtMinor: minorUnits(BigInt(row.debt_minor)),
         currency: row.currency,
         reason: row.reason,
+        riskDecisionId: row.risk_decision_id ?? undefined,
         sinceMicros: BigInt(row.since_micros),
       }));
     },

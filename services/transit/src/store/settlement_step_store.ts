@@ -31,10 +31,11 @@ export function postgresSettlementStepStore(db: Queryable): SettlementStepStore 
         );
       }
     },
-    async decline(stepId, reason) {
+    async decline(stepId, reason, riskDecisionId) {
       await db.query(
-        "UPDATE settlement_steps SET status = 'declined', decline_reason = $2, finished_at = now() WHERE id = $1",
-        [stepId, reason],
+        `UPDATE settlement_steps SET status = 'declined', decline_reason = $2, risk_decision_id = $3, finished_at = now()
+          WHERE id = $1`,
+        [stepId, reason, riskDecisionId ?? null],
       );
     },
     async finish(stepId, writtenOffReason) {
@@ -44,9 +45,16 @@ export function postgresSettlementStepStore(db: Queryable): SettlementStepStore 
       );
     },
     async declinedDebt(residentId) {
-      const { rows } = await db.query<{ debt: string | null; currency: string | null; reason: string | null }>(
+      const { rows } = await db.query<{
+        debt: string | null;
+        currency: string | null;
+        reason: string | null;
+        risk_decision_id: string | null;
+      }>(
         `
-        SELECT sum(amount_minor)::text AS debt, min(currency) AS currency, min(decline_reason) AS reason
+        SELECT sum(amount_minor)::text AS debt, min(currency) AS currency, min(decline_reason) AS reason,
+               (array_agg(risk_decision_id ORDER BY seq DESC) FILTER (WHERE risk_decision_id IS NOT NULL))[1]
+                 AS risk_decision_id
           FROM settlement_steps WHERE resident_id = $1 AND status = 'declined' AND kind = 'charge'`,
         [residentId],
       );
@@ -54,6 +62,7 @@ export function postgresSettlementStepStore(db: Queryable): SettlementStepStore 
         debtMinor: minorUnits(BigInt(rows[0]?.debt ?? '0')),
         currency: rows[0]?.currency ?? undefined,
         reason: rows[0]?.reason ?? undefined,
+        riskDecisionId: rows[0]?.risk_decision_id ?? undefined,
       };
     },
     async retryDeclined(residentId) {

@@ -52,9 +52,13 @@ export function postgresTapStore(db: Queryable): TapStore {
       );
       return rows[0]?.trace_context ?? {};
     },
-    async presentationOf(tapId) {
-      const { rows } = await db.query<{ presentation: string }>('SELECT presentation FROM taps WHERE id = $1', [tapId]);
-      return rows[0]?.presentation;
+    async mandateOf(tapId) {
+      const { rows } = await db.query<{ presentation: string; station_id: string }>(
+        'SELECT presentation, station_id FROM taps WHERE id = $1',
+        [tapId],
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : { presentation: row.presentation, stationId: row.station_id };
     },
   };
 }

@@ -15,6 +15,7 @@ import { DomainError, invalidArgument, isDomainError } from '@citypass/platform/
 import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { holdChanged } from '../bus/wallet_events.ts';
 import { nonNegativeMoney, positiveMoney, type Money } from '../domain/money.ts';
+import { placeIdPattern } from '../domain/risk_places.ts';
 import { checkText } from '@citypass/platform/text';
 import { walletMetrics } from '../metrics.ts';
 import { requireVerb } from './callers.ts';
@@ -78,7 +79,18 @@ export function checkTerms(deps: WalletDeps, caller: Caller, request: ChargeTerm
     deps.currencies,
   );
   checkReference(request.reference, request.settlesTap);
+  checkStationId(request);
   return { key, money, payee, payerShare };
+}
+
+/** A tap's station (transit's id) rides only with the charge that settles the tap. */
+function checkStationId({ stationId, settlesTap }: ChargeTerms): void {
+  if (stationId === undefined) return;
+  if (!settlesTap || !placeIdPattern.test(stationId))
+    throw invalidArgument(
+      walletReasons.STATION_INVALID,
+      'station_id is 1-64 of [A-Za-z0-9._:-], only with settles_tap',
+    );
 }
 
 async function authorizeOnce(
@@ -214,6 +226,7 @@ export function scoredTerms(
     merchant: payee === '' ? caller.service : payee,
     money,
     settlesTap: request.settlesTap,
+    stationId: request.stationId,
     clinic: payee !== '' || request.payerShare !== undefined,
     mandate: mandate.verified,
     nowMs: call.at.getTime(),

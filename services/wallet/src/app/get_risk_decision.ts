@@ -43,6 +43,7 @@ export function riskDecisionMessage(record: RiskDecisionRecord): RiskDecision {
     explanation: decision.explanation,
     amount: { amountMinor: event.amountMinor, currency: record.currency },
     decidedAt: new Date(event.atMs),
+    stationId: event.stationId ?? '',
   };
   if (decision.score !== null) message.score = decision.score;
   return message;

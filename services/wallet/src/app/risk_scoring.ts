@@ -18,10 +18,10 @@
 // counters undercount across instances until the next start.
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
-import { walletReasons } from '@citypass/contracts';
+import { riskDecisionMention, walletReasons } from '@citypass/contracts';
 import { isDomainError, permissionDenied, type DomainError } from '@citypass/platform/errors';
 import type { VerifiedPresentation } from '@citypass/credential';
-import type { Decision, RiskEngine, RiskEvent } from '@citypass/risk';
+import type { Decision, Place, RiskEngine, RiskEvent } from '@citypass/risk';
 import type { Money } from '../domain/money.ts';
 import type { RiskPlaces } from '../domain/risk_places.ts';
 import { walletMetrics } from '../metrics.ts';
@@ -52,6 +52,8 @@ export interface ScoredTerms {
   readonly merchant: string;
   readonly money: Money;
   readonly settlesTap: boolean;
+  /** The settled tap's station (transit's id), when the charge names it. */
+  readonly stationId: string | undefined;
   /** A split (a payer's share) or a payee: a clinic's bill. */
   readonly clinic: boolean;
   readonly mandate: VerifiedPresentation;
@@ -137,10 +139,11 @@ function riskEventOf(terms: ScoredTerms, places: RiskPlaces): RiskEvent {
     // Thresholds and amount z-scores: fares and clinics by their category, any other merchant on its own.
     category: channel === 'gate' ? 'fare' : channel === 'clinic' ? 'clinic' : terms.merchant,
     amountMinor: terms.money.amountMinor,
-    // A placed merchant's counter, judged against the resident's last taps (workers/tap_follower.ts). A fare knows
-    // no station here: its tap reaches the engine from transit's stream, placed there.
-    place: terms.settlesTap ? null : (places.merchants.get(terms.merchant) ?? null),
-    stationId: null,
+    // A placed merchant's counter, or a fare's station (the journey's tap-in, as of which it is scored): judged
+    // against the resident's taps before it (workers/tap_follower.ts learns them from transit's stream) and kept
+    // as the resident's last place. A station WALLET_RISK_PLACES does not place is kept by id alone.
+    place: placeOf(terms, places),
+    stationId: terms.stationId ?? null,
     concession: mandate.concession,
     maxFareMinor: null,
     // The mandate verifier already refused revoked credentials, replays and foreign device keys.
@@ -150,6 +153,11 @@ function riskEventOf(terms: ScoredTerms, places: RiskPlaces): RiskEvent {
     merchantCapabilityEnabled: true,
     clinicLine: null,
   };
+}
+
+function placeOf(terms: ScoredTerms, places: RiskPlaces): Place | null {
+  if (!terms.settlesTap) return places.merchants.get(terms.merchant) ?? null;
+  return terms.stationId === undefined ? null : (places.stations.get(terms.stationId) ?? null);
 }
 
 /** The wallet reason a caller receives for `decision`; '' for an approval (or a review). */
@@ -168,7 +176,7 @@ export function refusalOf(decision: Decision): string {
 /** The refusal a caller receives: the stable reason, and the decision an operator can look up. */
 function refusal({ decision, decisionId, refusalReason }: RiskDecisionRecord): DomainError {
   const rule = decision.reasons[0]?.ruleId ?? 'score';
-  const because = `rule ${rule}, risk decision ${decisionId}`;
+  const because = `rule ${rule}, ${riskDecisionMention(decisionId)}`;
   return permissionDenied(
     refusalReason,
     decision.outcome === 'step_up'

@@ -13,6 +13,9 @@ export interface RiskPlaces {
 /** The largest coordinate taken, in kilometres: a city, not a continent. */
 export const maxPlaceKm = 1_000;
 
+/** A station's or a merchant's id: transit's station ids and service names both fit it. */
+export const placeIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
 const entryPattern = /^(station|merchant):([A-Za-z0-9._:-]{1,64})=([0-9]+(?:\.[0-9]+)?)\/([0-9]+(?:\.[0-9]+)?)$/;
 
 /** Why each malformed entry of `list` is refused; empty when it reads. */

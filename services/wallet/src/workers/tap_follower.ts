@@ -2,9 +2,9 @@
 // becomes the resident's last known place, so a payment at a placed merchant minutes later and kilometres away is
 // stepped up (impossible travel), and the next fare is judged against it. At start the last `replayWindowMs` of
 // the stream are replayed before the wallet serves (the engine compares taps of the last three hours at most), so
-// a restart forgets no tap that matters (taps older than the window are gone: the engine's tap history forgets a
-// station after thirty days, so a replayed window shorter than that makes a station the resident used before the
-// window look new to a fare; fares are not placed by the wallet today, so nothing reads that yet). Every wallet instance follows the whole stream with its own ordered
+// a restart forgets no tap that matters (taps older than the window are gone, but the stations a resident used
+// in the thirty days the engine remembers come back with the stored decisions: a settled fare is placed at its
+// tap-in station, risk_scoring.ts). Every wallet instance follows the whole stream with its own ordered
 // consumer (platform's followStream): all instances learn the same taps, whichever one serves a payment.
 import { transitEventSubjects } from '@citypass/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
