@@ -74,7 +74,7 @@ const shadow: Command = {
     return context.out.result(GetRiskShadowReportResponse.toJSON(report) as Record<string, unknown>, [
       `candidate ${report.candidateVersion} beside live ${report.liveVersion}, since ${report.startedAt?.toISOString() ?? ''}`,
       `shadow:   ${tallyLine(report.shadow)}`,
-      `backtest: ${tallyLine(report.backtest)} (newest ${report.backtestLimit} stored decisions at most)`,
+      `backtest: ${tallyLine(report.backtest)} (newest ${report.backtestLimit} stored decisions at most, ${report.backtestTaps} gate taps)`,
       `promotion needs ${report.minDecisions} decisions in shadow and at most ${report.maxDeclineShare * 100} % would-be declines`,
     ]);
   },

@@ -28,3 +28,4 @@ export { operators, ruleKinds, RuleSetInvalid, validateRuleSet } from './rule_se
 export type { Condition, Operator, Rule, RuleKind, RuleSet, Thresholds } from './rule_set.ts';
 export { scoreDeclineRule, type ShadowReport } from './shadow.ts';
 export { dayMs, minAmountSamples, type BlockLists } from './state.ts';
+export { recentTapWindowMs } from './tap_history.ts';

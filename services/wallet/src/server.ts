@@ -38,7 +38,7 @@ import {
   type CountsPublisher,
 } from './workers/authorization_counts_flush.ts';
 import { startHoldSweeper } from './workers/hold_expiry.ts';
-import { followTaps } from './workers/tap_follower.ts';
+import { followTaps, streamPastTaps } from './workers/tap_follower.ts';
 import { riskPlaces } from './domain/risk_places.ts';
 import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
 import { maxShadowDeclineShare, type RiskEngine } from '@citypass/risk';
@@ -193,6 +193,10 @@ export async function startWallet(
     },
     riskScoring,
     riskPromotion: { minDecisions: config.WALLET_RISK_PROMOTE_MIN_DECISIONS, maxDeclineShare: maxShadowDeclineShare },
+    pastTaps:
+      riskScoring === undefined || riskScoring.places.stations.size === 0
+        ? undefined
+        : streamPastTaps(bus.js, config.TRANSIT_STREAM, riskScoring.places.stations, now, logger),
     riskRules: riskRules ?? { sync: () => Promise.resolve() },
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,

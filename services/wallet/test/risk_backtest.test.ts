@@ -1,12 +1,13 @@
 // The shadow report's backtest (app/risk_shadow_report.ts) over decisions stored in real PostgreSQL: a decision the
 // ledger refused (stored without a hold) is replayed as an attempt, as the live wallet recorded it, so a candidate's
-// amount rule does not count it as money the resident spent; a decision with a hold still counts as a payment.
+// amount rule does not count it as money the resident spent; a decision with a hold still counts as a payment. Gate
+// taps of the period are learned between the decisions in time order, so a travel rule is backtested too.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { testPostgres, type TestDatabase } from '@citypass/platform/testing';
-import { defaultRuleSet, type Decision, type RiskEvent, type RuleSet } from '@citypass/risk';
+import { defaultRuleSet, type Decision, type GateTap, type RiskEvent, type RuleSet } from '@citypass/risk';
 import { backtestOn, backtestLimit } from '../src/app/risk_shadow_report.ts';
 import type { RiskDecisionRecord } from '../src/app/store.ts';
 import { riskDecisionJson, riskDecisionStore } from '../src/store/risk_decisions.ts';
@@ -116,4 +117,45 @@ test('risk backtest - ledger-refused attempts are not money spent; payments are'
     { decisions: 9, wouldDecline: 1, byRule: { score: 1 } },
   );
   assert.equal(report.liveDeclines, 0);
+});
+
+/** Declines (99 points) a payment too far from the resident's last place too soon, where live steps it up. */
+const travelDeclines: RuleSet = {
+  ...defaultRuleSet,
+  version: 'travel-declines-1',
+  rules: [
+    ...defaultRuleSet.rules,
+    {
+      id: 'travel_declines',
+      version: 1,
+      kind: 'score',
+      when: [{ feature: 'place_speed_kmh', op: '>', value: 150 }],
+      points: 99,
+      explanation: 'too far from the last tap too soon',
+    },
+  ],
+};
+
+test('risk backtest - gate taps of the period are learned in time order, so a travel candidate shows its difference', async () => {
+  const traveller = randomUUID();
+  const payment = decision(traveller, 500n, 'committed');
+  const placed = { ...payment, event: { ...payment.event, place: { xKm: 25, yKm: 0 } } };
+  const tapAt = (atMs: number, xKm: number): GateTap => ({
+    atMs,
+    residentId: traveller,
+    concession: 'adult',
+    place: { xKm, yKm: 0 },
+    stationId: `station-${xKm}`,
+  });
+  const outcomes = [{ event: placed.event, approved: true }];
+  // Three minutes before the payment, 25 km away; a tap after it is not learned before it.
+  const taps = [tapAt(placed.event.atMs - 3 * 60_000, 0), tapAt(placed.event.atMs + 60_000, 25)];
+  const withTaps = await backtestOn(outcomes, defaultRuleSet, travelDeclines, undefined, taps);
+  assert.deepEqual(
+    { decisions: withTaps.decisions, wouldDecline: withTaps.wouldDecline, same: withTaps.same },
+    { decisions: 1, wouldDecline: 1, same: 0 },
+    'live steps the payment up, the candidate declines it',
+  );
+  const withoutTaps = await backtestOn(outcomes, defaultRuleSet, travelDeclines, undefined);
+  assert.deepEqual({ wouldDecline: withoutTaps.wouldDecline, same: withoutTaps.same }, { wouldDecline: 0, same: 1 });
 });

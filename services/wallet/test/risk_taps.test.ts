@@ -3,7 +3,9 @@
 // at a placed merchant far from the resident's last tap minutes later is stepped up for impossible travel, with the
 // reason in the stored decision. A restarted wallet replays the taps of its window before it serves. Fares are
 // scored at settlement at their tap-in station, against the taps before it: an honest ride settles, a copy's fare
-// the engine declines puts the resident on transit's deny list with the decision an operator can look up.
+// the engine declines puts the resident on transit's deny list with the decision an operator can look up. A
+// candidate rule set's backtest learns the taps of its period from transit's stream, so a travel rule shows its
+// difference there.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -11,6 +13,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { createPresentation } from '@citypass/credential';
 import { operatorScopes, resources, transitEventSubjects } from '@citypass/contracts';
+import { defaultRuleSet, type RuleSet } from '@citypass/risk';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
@@ -113,11 +116,11 @@ async function walletReceived(phone: Phone, wallets = 1): Promise<void> {
   }, "the wallets' followers served the tap");
 }
 
-/** A payment of 5.00 at `shop` (through `wallet`, default the harness's), presented at the shared clock. */
-function pay(shop: ServiceClient, phone: Phone, wallet = shop.wallet) {
+/** A payment of 5.00 (or `amountMinor`) at `shop` (through `wallet`, default the harness's), at the shared clock. */
+function pay(shop: ServiceClient, phone: Phone, wallet = shop.wallet, amountMinor = 500n) {
   return wallet.authorize({
     idempotencyKey: randomBytes(12).toString('hex'),
-    amount: { amountMinor: 500n, currency: 'EUR' },
+    amount: { amountMinor, currency: 'EUR' },
     presentation: createPresentation({
       credential: phone.credential,
       devicePrivateKey: phone.app.deviceKey.privateKey,
@@ -288,4 +291,40 @@ test("risk taps - fares are scored at settlement at their station: an honest rid
     });
     return answer.decision !== 'OPEN' && answer.reason === 'DEBT_OUTSTANDING';
   }, 'denied at the gate');
+});
+
+test("risk taps - a backtest learns the period's taps from transit's stream: a candidate declining impossible travel differs", async () => {
+  // A tap not settled yet (no fare places it in the stored decisions): only transit's stream knows it.
+  const phone = await h.resident();
+  await tapAt(phone, 'harbour-g2');
+  await walletReceived(phone);
+  await steppedUp(pay(kiosk, phone, kiosk.wallet, 777n));
+  // Live steps that payment up; the candidate declines it (a score at its threshold). Its amount sets it apart from
+  // the payments above, whose earlier settled fares place them without any tap.
+  const travelDeclines: RuleSet = {
+    ...defaultRuleSet,
+    version: 'travel-declines-1',
+    rules: [
+      ...defaultRuleSet.rules,
+      {
+        id: 'travel_declines',
+        version: 1,
+        kind: 'score',
+        when: [
+          { feature: 'place_speed_kmh', op: '>', value: 150 },
+          { feature: 'amount_minor', op: '==', value: 777 },
+        ],
+        points: 99,
+        explanation: 'too far from the last tap too soon',
+      },
+    ],
+  };
+  await operator.putRiskRuleSetCandidate({ ruleSetJson: JSON.stringify(travelDeclines) });
+  const report = await operator.getRiskShadowReport({});
+  assert.equal(report.candidateVersion, 'travel-declines-1');
+  assert.ok(report.backtestTaps >= 9, `the taps of the tests so far were learned (${report.backtestTaps})`);
+  assert.deepEqual(
+    { wouldDecline: report.backtest?.wouldDecline, byRule: report.backtest?.wouldDeclineByRule },
+    { wouldDecline: 1, byRule: { score: 1 } },
+  );
 });

@@ -74,7 +74,7 @@ function shadowTable(report: GetRiskShadowReportResponse): Html {
     tally === undefined ? '0' : value(tally);
   return html`<table id="shadow-report">
 <caption>Candidate <code>${report.candidateVersion}</code> beside live <code>${report.liveVersion}</code></caption>
-<thead><tr><th scope="col">What it would have done</th><th scope="col">In shadow since ${report.startedAt?.toISOString() ?? ''}</th><th scope="col">Over the newest ${report.backtestLimit} stored decisions</th></tr></thead>
+<thead><tr><th scope="col">What it would have done</th><th scope="col">In shadow since ${report.startedAt?.toISOString() ?? ''}</th><th scope="col">Over the newest ${report.backtestLimit} stored decisions (and ${report.backtestTaps} gate taps)</th></tr></thead>
 <tbody>${tallyRows.map(
     ([label, value]) =>
       html`<tr><th scope="row">${label}</th><td>${cell(report.shadow, value)}</td><td>${cell(report.backtest, value)}</td></tr>`,

@@ -5,6 +5,7 @@ import type { KeyQueue } from '@citypass/platform/key_queue';
 import type { Logger } from '@citypass/platform/log';
 import type { AuthorizationCounter } from './authorization_counts.ts';
 import type { PromotionLimits, RiskRulesSync } from './risk_rule_sets.ts';
+import type { PastTaps } from './risk_shadow_report.ts';
 import type { RiskScoring } from './risk_scoring.ts';
 import type { WalletStore } from './store.ts';
 
@@ -27,6 +28,8 @@ export interface WalletDeps {
   readonly riskScoring: RiskScoring | undefined;
   /** What promoting a candidate risk rule set asks of its shadow tally. */
   readonly riskPromotion: PromotionLimits;
+  /** Transit's past taps for backtests; undefined when scoring is off or no station is placed. */
+  readonly pastTaps: PastTaps | undefined;
   /** This instance's engine brought in step with the stored rule sets (a no-op with WALLET_RISK=off). */
   readonly riskRules: RiskRulesSync;
   readonly holdTtlDefaultS: number;

@@ -5,7 +5,8 @@
 // a restart forgets no tap that matters (taps older than the window are gone, but the stations a resident used
 // in the thirty days the engine remembers come back with the stored decisions: a settled fare is placed at its
 // tap-in station, risk_scoring.ts). Every wallet instance follows the whole stream with its own ordered
-// consumer (platform's followStream): all instances learn the same taps, whichever one serves a payment.
+// consumer (platform's followStream): all instances learn the same taps, whichever one serves a payment. A shadow
+// report's backtest reads the taps of its period back the same way (streamPastTaps).
 import { transitEventSubjects } from '@citypass/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '@citypass/platform/log';
@@ -13,8 +14,9 @@ import { runPeriodically } from '@citypass/platform/periodic';
 import { followStream, type StreamFollower } from '@citypass/platform/stream_follower';
 import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import type { EventEnvelope } from '@citypass/proto/common/v1/event';
-import type { Place, RiskEngine } from '@citypass/risk';
+import type { GateTap, Place, RiskEngine } from '@citypass/risk';
 import type { RiskScoring } from '../app/risk_scoring.ts';
+import type { PastTaps } from '../app/risk_shadow_report.ts';
 import type { WalletConfig } from '../config.ts';
 
 export interface TapFollowerOptions {
@@ -37,23 +39,25 @@ export async function startTapFollower(options: TapFollowerOptions): Promise<Str
   const unplaced = new Set<string>();
   let learned = 0;
   const handler = (envelope: EventEnvelope): void => {
-    if (envelope.type !== transitEventSubjects.tapRecorded) return;
-    const tap = TapRecorded.decode(envelope.payload);
-    const place = stations.get(tap.stationId);
-    const atMs = tap.tappedAt?.getTime();
-    if (atMs === undefined || !Number.isFinite(atMs) || tap.residentId === '') {
-      logger.warn('a tap event without a time or a resident skipped', { eventId: envelope.id });
-      return;
+    const read = gateTapOf(envelope, stations);
+    switch (read.kind) {
+      case 'other':
+        return;
+      case 'malformed':
+        logger.warn('a tap event without a time or a resident skipped', { eventId: envelope.id });
+        return;
+      case 'unplaced':
+        if (!unplaced.has(read.stationId) && unplaced.size < maxUnplacedWarned) {
+          unplaced.add(read.stationId);
+          logger.warn('taps at a station WALLET_RISK_PLACES does not place are not judged', {
+            station: read.stationId,
+          });
+        }
+        return;
+      case 'tap':
+        engine.recordTap(read.tap);
+        learned++;
     }
-    if (place === undefined) {
-      if (!unplaced.has(tap.stationId) && unplaced.size < maxUnplacedWarned) {
-        unplaced.add(tap.stationId);
-        logger.warn('taps at a station WALLET_RISK_PLACES does not place are not judged', { station: tap.stationId });
-      }
-      return;
-    }
-    engine.recordTap({ atMs, residentId: tap.residentId, concession: tap.concession, place, stationId: tap.stationId });
-    learned++;
   };
   const startedAt = performance.now();
   const follower = await followStream({
@@ -70,6 +74,71 @@ export async function startTapFollower(options: TapFollowerOptions): Promise<Str
   if (caughtUp) logger.info('taps replayed into the risk engine', fields);
   else logger.warn('tap replay still running; serving meanwhile', fields);
   return follower;
+}
+
+/** One event of transit's stream as the engine learns it: a placed tap, or why it is not one. */
+type TapReading =
+  | { readonly kind: 'tap'; readonly tap: GateTap }
+  | { readonly kind: 'unplaced'; readonly stationId: string }
+  | { readonly kind: 'malformed' }
+  | { readonly kind: 'other' };
+
+function gateTapOf(envelope: EventEnvelope, stations: ReadonlyMap<string, Place>): TapReading {
+  if (envelope.type !== transitEventSubjects.tapRecorded) return { kind: 'other' };
+  const tap = TapRecorded.decode(envelope.payload);
+  const atMs = tap.tappedAt?.getTime();
+  if (atMs === undefined || !Number.isFinite(atMs) || tap.residentId === '') return { kind: 'malformed' };
+  const place = stations.get(tap.stationId);
+  if (place === undefined) return { kind: 'unplaced', stationId: tap.stationId };
+  return {
+    kind: 'tap',
+    tap: { atMs, residentId: tap.residentId, concession: tap.concession, place, stationId: tap.stationId },
+  };
+}
+
+/** Read back time past the period's start, for the broker's and the wallet's clocks not quite agreeing. */
+const pastTapsSlackMs = 60_000;
+
+/**
+ * Transit's past taps for a backtest, read from its stream with a throwaway ordered consumer up to what the stream
+ * held when asked (waiting tapReplayWaitMs at most). The stream stamps events with the broker's clock, the period is
+ * on the wallet's: the read starts as long before the broker's now as the period starts before the wallet's (more,
+ * never less, when the wallet's clock runs ahead), and the taps are then kept by their own tap time.
+ */
+export function streamPastTaps(
+  js: JetStreamClient,
+  stream: string,
+  stations: ReadonlyMap<string, Place>,
+  now: () => number,
+  logger: Logger,
+): PastTaps {
+  return {
+    async between(fromMs, untilMs, limit) {
+      const taps: GateTap[] = [];
+      const follower = await followStream({
+        js,
+        stream,
+        filterSubject: transitEventSubjects.tapRecorded,
+        logger,
+        startTime: new Date(Date.now() - Math.max(0, now() - fromMs) - pastTapsSlackMs),
+        handler: (envelope) => {
+          const read = gateTapOf(envelope, stations);
+          if (read.kind === 'tap' && read.tap.atMs >= fromMs && read.tap.atMs <= untilMs && taps.length < limit)
+            taps.push(read.tap);
+        },
+      });
+      try {
+        if (!(await follower.caughtUp(tapReplayWaitMs)))
+          logger.warn('backtest taps read only in part: the stream was not read to its end in time', {
+            read: taps.length,
+          });
+      } finally {
+        await follower.stop();
+      }
+      // Offline gates upload their taps late: the stream's order is not the taps'.
+      return taps.sort((left, right) => left.atMs - right.atMs);
+    },
+  };
 }
 
 /** How often the wallet looks again for transit's stream when it started first. */
