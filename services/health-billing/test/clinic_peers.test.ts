@@ -6,42 +6,27 @@
 // find. The peers' history is put into clinic_code_days directly (hundreds of finalized bills otherwise).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, beforeEach, test } from 'node:test';
-import { parseKeyRing } from '@citypass/platform/key_ring';
+import { after, before, test } from 'node:test';
 import { BillStatus } from '@citypass/proto/health_billing/v1/health_billing';
-import { codeDigestPurpose } from '../src/app/clinic_peers.ts';
 import { serviceDateOf } from '../src/app/service_date.ts';
 import { startHealthBillingHarness, type HealthBillingHarness } from './harness.ts';
-import { finalizedBill, planId, putVisitCatalogue } from './visit_setup.ts';
+import { codeDigest, finalizedBill, planId, putPeerHistory, putVisitCatalogue } from './visit_setup.ts';
 
 let h: HealthBillingHarness;
 let gpDigest: Buffer;
-const yesterday = (): string => serviceDateOf(Date.now() - 86_400_000);
 
 before(async () => {
   h = await startHealthBillingHarness();
   await putVisitCatalogue(h, [h.clinic.name]);
-  gpDigest = parseKeyRing(h.env.HEALTH_BILLING_DATA_KEYS as string).digest('GP-101', codeDigestPurpose);
+  gpDigest = codeDigest(h, 'GP-101');
 });
 
 after(async () => {
   await h.stop();
 });
 
-beforeEach(async () => {
-  await h.db.query('DELETE FROM clinic_code_days');
-});
-
-/** GP consultations billed yesterday, per clinic. */
-async function history(lines: Record<string, number>): Promise<void> {
-  for (const [clinic, count] of Object.entries(lines))
-    await h.db.query('INSERT INTO clinic_code_days (code_digest, day, clinic, lines) VALUES ($1, $2, $3, $4)', [
-      gpDigest,
-      yesterday(),
-      clinic,
-      count,
-    ]);
-}
+/** GP consultations billed yesterday, per clinic (and nothing else). */
+const history = (lines: Record<string, number>): Promise<void> => putPeerHistory(h, 'GP-101', lines);
 
 const fivePeers = { 'peer-a': 30, 'peer-b': 30, 'peer-c': 31, 'peer-d': 32, 'peer-e': 33 };
 
@@ -92,6 +77,7 @@ test('clinic peers - a clinic far above its peers for a code is flagged for revi
 });
 
 test("clinic peers - each finalize counts its lines under the code's keyed digest, which a bare hash does not find", async () => {
+  await history({});
   const bill = await gpBill();
   assert.deepEqual(bill.reviewFlags, [], 'no peers yet: nothing judged');
   const counted = await h.db.query<{ code_digest: Buffer; clinic: string; day: string; lines: number }>(

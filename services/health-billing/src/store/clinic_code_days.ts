@@ -2,20 +2,25 @@
 import type { Queryable } from '@citypass/platform/pg';
 import type { ClinicCodeDayStore } from '../app/store.ts';
 
+/**
+ * Per code index, each clinic's lines after $3: one index range per (digest, day > since) of the primary key, a
+ * code's rows in the window (at most days x clinics), summed per clinic. Exported for bench/clinic_peers.ts's EXPLAIN.
+ */
+export const linesByClinicSql = `SELECT d.code_index, c.clinic, sum(c.lines)::integer AS lines
+  FROM unnest($1::bytea[], $2::integer[]) AS d(digest, code_index)
+  JOIN clinic_code_days c ON c.code_digest = d.digest AND c.day > $3::date
+  GROUP BY d.code_index, c.clinic`;
+
 export function postgresClinicCodeDayStore(db: Queryable): ClinicCodeDayStore {
   return {
     async linesByClinic(codes, sinceDay) {
-      // One index range per (digest, day > since) of the primary key: a code's rows in the window, at most days x
-      // clinics, summed per clinic.
       const digests = codes.flatMap((digests) => digests);
       const codeIndexes = codes.flatMap((digests, index) => digests.map(() => index));
-      const result = await db.query<{ code_index: number; clinic: string; lines: number }>(
-        `SELECT d.code_index, c.clinic, sum(c.lines)::integer AS lines
-         FROM unnest($1::bytea[], $2::integer[]) AS d(digest, code_index)
-         JOIN clinic_code_days c ON c.code_digest = d.digest AND c.day > $3::date
-         GROUP BY d.code_index, c.clinic`,
-        [digests, codeIndexes, sinceDay],
-      );
+      const result = await db.query<{ code_index: number; clinic: string; lines: number }>(linesByClinicSql, [
+        digests,
+        codeIndexes,
+        sinceDay,
+      ]);
       const byCode = codes.map(() => new Map<string, number>());
       for (const row of result.rows) byCode[row.code_index]?.set(row.clinic, row.lines);
       return byCode;

@@ -12,11 +12,13 @@ ALTER TABLE bills ADD COLUMN review_flags jsonb NOT NULL DEFAULT '[]';
 
 -- A clinic's finalized lines of a code on one day (its finalize day, UTC): one row per code, day and clinic, so the
 -- peer query reads at most window days x clinics rows for a code whatever its volume. Counted at finalize and
--- never taken back (a voided bill was still billed).
+-- never taken back (a voided bill was still billed). The count is in the key's leaves (INCLUDE) so the read is an
+-- index-only scan: a common code's 6,000 rows (200 clinics x 30 days) lie on ~5,400 table pages, as finalizes
+-- write them through the day, against ~70 index pages (bench/clinic_peers.ts: 31 ms -> 1.9 ms).
 CREATE TABLE clinic_code_days (
   code_digest bytea NOT NULL,
   day date NOT NULL,
   clinic text NOT NULL,
   lines integer NOT NULL CHECK (lines > 0),
-  PRIMARY KEY (code_digest, day, clinic)
+  PRIMARY KEY (code_digest, day, clinic) INCLUDE (lines)
 );
