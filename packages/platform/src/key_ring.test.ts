@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createDecipheriv, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 import { generateKeyRingText, KeyRingError, parseKeyRing } from './key_ring.ts';
@@ -192,4 +192,21 @@ test('key ring - generated ring texts parse, and each holds a new key', () => {
   );
   assert.notEqual(generateKeyRingText(), generateKeyRingText());
   assert.throws(() => generateKeyRingText('bad id'), assert.AssertionError);
+});
+
+test('key ring - a digest is keyed: equal values match under one key and purpose, differ under another, never a bare hash', () => {
+  const ring = parseKeyRing(`k2:${key2},k1:${key1}`);
+  const digest = ring.digest('GP-101', 'code');
+  assert.equal(digest.length, 16);
+  assert.deepEqual(ring.digest('GP-101', 'code', 'k2'), digest, 'the active key by default');
+  assert.deepEqual(parseKeyRing(`k2:${key2}`).digest('GP-101', 'code'), digest, 'the same key, the same digest');
+  assert.notDeepEqual(ring.digest('GP-102', 'code'), digest);
+  assert.notDeepEqual(ring.digest('GP-101', 'code', 'k1'), digest, 'another key, another digest');
+  assert.notDeepEqual(ring.digest('GP-101', 'note'), digest, 'another purpose, another digest');
+  const bare = createHash('sha256').update('GP-101').digest().subarray(0, 16);
+  assert.notDeepEqual(digest, bare, 'hashing the catalogue does not find it');
+  assert.equal(
+    codeOf(() => ring.digest('GP-101', 'code', 'k9')),
+    'KEY_UNKNOWN',
+  );
 });

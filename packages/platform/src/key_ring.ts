@@ -8,9 +8,22 @@
 // caller's context (`bill_line:<id>:description`): an altered header fails, and a value copied to another row or
 // field does not open there. Random 96-bit nonces: rotate a key well before it has sealed 2^32 values.
 //
+// Keyed digests: `digest` gives an HMAC-SHA256 (first 16 bytes) of a value under a key derived (HKDF) from one ring
+// key and a purpose, so equal values can be matched in the database (counted, indexed) while someone holding only
+// the database cannot test guesses against them (hashing a catalogue of codes finds nothing without the key). A
+// digest names no key: a caller that matches across a rotation asks for the digest under every ring key.
+//
 // Error messages name key ids and positions only, never key material, plaintext or sealed bytes.
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 
 export type KeyRingErrorCode =
   /** The key ring text is not `<id>:<base64url 32-byte key>[,...]` with distinct ids. */
@@ -44,10 +57,13 @@ export interface KeyRing {
   needsRewrap(sealed: Uint8Array): boolean;
   /** Opens the value and seals it again under the active key, with a fresh nonce. */
   rewrap(sealed: Uint8Array, context: string): Buffer;
+  /** The keyed digest (16 bytes) of `value` for `purpose` under ring key `keyId` (default: the active key). */
+  digest(value: string, purpose: string, keyId?: string): Buffer;
 }
 
 const formatVersion = 1;
 const keyLengthBytes = 32;
+const digestBytes = 16;
 const nonceBytes = 12;
 const tagBytes = 16;
 const keyIdPattern = /^[A-Za-z0-9_-]{1,32}$/;
@@ -99,6 +115,8 @@ class AesGcmKeyRing implements KeyRing {
   readonly activeKeyId: string;
   readonly keyIds: readonly string[];
   readonly #keys: ReadonlyMap<string, KeyObject>;
+  /** Digest keys by "key id purpose", derived once. */
+  readonly #digestKeys = new Map<string, KeyObject>();
 
   constructor(keys: ReadonlyMap<string, KeyObject>) {
     const ids = [...keys.keys()];
@@ -155,6 +173,19 @@ class AesGcmKeyRing implements KeyRing {
     } finally {
       plaintext.fill(0);
     }
+  }
+
+  digest(value: string, purpose: string, keyId = this.activeKeyId): Buffer {
+    assert.ok(purpose !== '', 'a digest needs a purpose');
+    const name = `${keyId} ${purpose}`;
+    let key = this.#digestKeys.get(name);
+    if (key === undefined) {
+      const derived = Buffer.from(hkdfSync('sha256', this.#key(keyId), '', `citypass digest:${purpose}`, 32));
+      key = createSecretKey(derived); // a copy
+      derived.fill(0);
+      this.#digestKeys.set(name, key);
+    }
+    return createHmac('sha256', key).update(value, 'utf8').digest().subarray(0, digestBytes);
   }
 
   #key(keyId: string): KeyObject {

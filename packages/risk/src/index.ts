@@ -14,13 +14,17 @@ export { riskReasons, type RiskReason } from './errors.ts';
 export {
   billLineFindings,
   checkBillLine,
-  defaultBillLineLimits,
+  compareWithPeers,
+  defaultPeerLimits,
+  peerLimitsProblems,
   peerRatio,
+  peerRuleVersion,
   quantityOverMaximum,
   type BillLineCheck,
   type BillLineCounts,
   type BillLineFinding,
-  type BillLineLimits,
+  type PeerComparison,
+  type PeerLimits,
 } from './clinic_checks.ts';
 export { channels, type Channel, type ClinicLine, type GateTap, type Place, type RiskEvent } from './event.ts';
 export { feature, featureNames, featureRanges, isFeatureName, type FeatureName } from './features.ts';

@@ -1,8 +1,10 @@
 // What an operator graphs for health billing: bills finalized, paid and voided (and how), how long adjudication and
 // each wallet call take (by outcome), and the sweeper's backlog (bills past their deadline still to void, payments
 // stalled still to finish). Call latency at the edge comes from the gRPC server (rpc.server.duration), relay lag
-// from platform. No attribute names a code, a patient or a bill: only states, operations and stable reasons.
+// from platform, bills flagged for review by rule. No attribute names a code, a patient or a bill: only states,
+// operations, rules and stable reasons.
 import { metrics } from '@opentelemetry/api';
+import type { ReviewFlagRecord } from './app/store.ts';
 
 const meter = metrics.getMeter('citypass.health_billing');
 
@@ -26,6 +28,9 @@ export const healthBillingMetrics = {
     unit: 'ms',
     advice: { explicitBucketBoundaries: [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] },
   }),
+  reviewFlags: meter.createCounter('citypass.health_billing.review_flags', {
+    description: 'Review flags put on finalized bills (a clinic far above its peers for a code), by rule',
+  }),
   sweeperBacklog: meter.createObservableGauge('citypass.health_billing.sweeper_backlog', {
     description:
       "Bills the sweeper found at its last pass, by kind (overdue: past their deadline, to void; stalled: payments to finish); capped at the sweeper's batch",
@@ -35,4 +40,9 @@ export const healthBillingMetrics = {
 /** Counts a bill's transition; called once its transaction has committed. */
 export function countBill(transition: BillTransition): void {
   healthBillingMetrics.bills.add(1, { state: transition.state, outcome: transition.outcome });
+}
+
+/** Counts the review flags a finalize put on its bill; called once its transaction has committed. */
+export function countReviewFlags(flags: readonly ReviewFlagRecord[]): void {
+  for (const flag of flags) healthBillingMetrics.reviewFlags.add(1, { rule: flag.rule });
 }

@@ -15,6 +15,7 @@ import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform
 import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { parseKeyRing } from '@citypass/platform/key_ring';
+import { defaultPeerLimits } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
 import { observeOutboxLag, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool } from '@citypass/platform/pg';
@@ -126,6 +127,7 @@ export async function startHealthBilling(
     wallet: natsWalletLink(bus.nc, credentials),
     logger,
     payWithinMs: config.HEALTH_BILLING_PAY_WITHIN_S * 1_000,
+    peerLimits: defaultPeerLimits,
     currencies: new Set(config.HEALTH_BILLING_CURRENCIES.split(',')),
     now,
     authenticate: (token) => tokens.verify(token),

@@ -66,6 +66,7 @@ test('medical audit - a fresh database gets the service migrations, the audit lo
     '4-corrections.sql',
     '5-views.sql',
     '6-clinic-line-checks.sql',
+    '7-clinic-peers.sql',
   ]);
   assert.deepEqual(await migrate(pool, migrationsDir), []);
 });

@@ -2,7 +2,8 @@
 // main`, exporting spans over OTLP and serving metrics for Prometheus): the desk's trace id, sent as a traceparent
 // with both calls, is on health billing's gRPC and wallet-call spans and on the wallet's spans for the authorize and
 // capture that health billing asked for over NATS, whose parents are health billing's spans: one trace across both
-// services. The metrics an operator graphs are served. No code, description or note of the visit appears in any
+// services. The metrics an operator graphs are served (the bill, its clinic far above its peers for a code, is flagged
+// for review and counted). No code, description or note of the visit appears in any
 // exported span, in the wallet's span attributes, in health billing's log lines or in its metrics.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,7 +18,7 @@ import { BillStatus } from '@citypass/proto/health_billing/v1/health_billing';
 import { startOtlpCollector, type OtlpCollector } from '../../../test/support/otlp_collector.ts';
 import { waitFor } from '../../wallet/test/harness.ts';
 import { startHealthBillingProcessHarness, type HealthBillingProcessHarness } from './harness.ts';
-import { key, openBill, planId, putVisitCatalogue } from './visit_setup.ts';
+import { key, openBill, planId, putPeerHistory, putVisitCatalogue } from './visit_setup.ts';
 
 // The wallet runs in this process: its spans are kept in memory, its NATS handlers read the traceparent.
 const walletSpans = new InMemorySpanExporter();
@@ -54,6 +55,8 @@ after(async () => {
 test('telemetry - one finalize-and-pay is one trace across health billing and the wallet, with no medical detail in spans, logs or metrics', async () => {
   const patient = await h.patient(planId);
   await h.topUp(patient, 50_000n);
+  // The clinic bills GP consultations far above five peers: the bill is flagged for review, which is counted.
+  await putPeerHistory(h, 'GP-101', { a: 30, b: 30, c: 31, d: 32, e: 33, [h.clinic.name]: 199 });
   const opened = await openBill(h.clinic, patient, [
     { code: 'GP-101', unitPriceMinor: 5_000n },
     { code: 'LB-402', unitPriceMinor: 3_000n },
@@ -78,6 +81,7 @@ test('telemetry - one finalize-and-pay is one trace across health billing and th
     /citypass_health_billing_adjudication_duration\w*_count\{[^}]*\} [1-9]/,
     /citypass_health_billing_wallet_call_duration\w*_count\{[^}]*operation="wallet\.v1\.charge"[^}]*outcome="ok"/,
     /citypass_health_billing_sweeper_backlog\{[^}]*kind="overdue"/,
+    /citypass_health_billing_review_flags_total\{[^}]*rule="CLINIC_CODE_ABOVE_PEERS"[^}]*\} 1/,
     // Every service's runtime: event-loop delay, GC pauses and memory, from platform/runtime_metrics.ts.
     /citypass_runtime_event_loop_delay\w*\{[^}]*quantile="p99"[^}]*\} [0-9]/,
     /citypass_runtime_memory\w*\{[^}]*kind="rss"[^}]*\} [1-9]/,

@@ -1,9 +1,12 @@
 // What the crash, race and telemetry tests share: two codes (a GP visit with a co-pay outside the deductible, a lab
 // test under it), a clinic's fees for them, a plan effective from yesterday, a funded insurer, and a bill checked
-// in, itemised and finalized.
+// in, itemised and finalized; and other clinics' history of a code, for the clinic peers check.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { parseKeyRing } from '@citypass/platform/key_ring';
 import { type Bill, BillStatus, ServiceCategory } from '@citypass/proto/health_billing/v1/health_billing';
+import { codeDigestPurpose } from '../src/app/clinic_peers.ts';
+import { serviceDateOf } from '../src/app/service_date.ts';
 import type { Clinic, HealthBillingParties, Patient } from './harness.ts';
 
 export const planId = 'aurelia-basic';
@@ -127,4 +130,28 @@ export async function openBill(
       note: 'seen for a cough',
     });
   return bill;
+}
+
+/** `code`'s digest under health billing's active key, as finalize records it. */
+export function codeDigest(h: HealthBillingParties, code: string): Buffer {
+  return parseKeyRing(h.env.HEALTH_BILLING_DATA_KEYS ?? assert.fail('no data keys')).digest(code, codeDigestPurpose);
+}
+
+/**
+ * Lines of `code` each clinic billed yesterday, put straight into clinic_code_days (what hundreds of finalized bills
+ * would have counted there), after clearing every earlier count.
+ */
+export async function putPeerHistory(
+  h: HealthBillingParties,
+  code: string,
+  linesByClinic: Readonly<Record<string, number>>,
+): Promise<void> {
+  await h.db.query('DELETE FROM clinic_code_days');
+  for (const [clinic, lines] of Object.entries(linesByClinic))
+    await h.db.query('INSERT INTO clinic_code_days (code_digest, day, clinic, lines) VALUES ($1, $2, $3, $4)', [
+      codeDigest(h, code),
+      serviceDateOf(Date.now() - dayMs),
+      clinic,
+      lines,
+    ]);
 }

@@ -23,7 +23,7 @@ const statuses: Record<BillStatus, WireStatus> = {
  * visited a clinic is itself a medical detail, and the bus is read by services that need no such thing.
  */
 export function billEventOf(bill: BillRecord): Bill {
-  return { ...billSummaryOf(bill), patientId: '' };
+  return { ...billSummaryOf(bill), patientId: '', reviewFlags: [] };
 }
 
 export function billSummaryOf(bill: BillRecord): Bill {
@@ -46,6 +46,7 @@ export function billSummaryOf(bill: BillRecord): Bill {
     replacesBillId: bill.replacesBillId ?? '',
     refundedPatientMinor: bill.refundedPatientMinor,
     refundedPlanMinor: bill.refundedPlanMinor,
+    reviewFlags: bill.reviewFlags.map((flag) => ({ ...flag })),
   };
 }
 
@@ -64,6 +65,14 @@ export function billOf(bill: BillRecord, sealer: Sealer): Bill {
       cancelled: line.cancelled,
     })),
   };
+}
+
+/**
+ * The bill as its patient reads it: without the review flags, which are the clinic's and insurers' business (a
+ * flag under review says nothing yet about the patient's visit).
+ */
+export function patientBillOf(bill: BillRecord, sealer: Sealer): Bill {
+  return { ...billOf(bill, sealer), reviewFlags: [] };
 }
 
 export function lineResultOf(lineId: string, billedMinor: bigint, outcome: LineOutcome): LineResult {

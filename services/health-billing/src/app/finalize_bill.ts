@@ -1,4 +1,5 @@
-// A clinic finalizes one of its open bills: under the member year's lock, the engine adjudicates every line against
+// A clinic finalizes one of its open bills: under the member year's lock, the clinic line checks refuse a bill they
+// must and flag one far above its clinic's peers for review, the engine adjudicates every line against
 // the accumulators as they stand and the clinic's usable pre-authorizations for the patient (locked next), each
 // line's outcome and contribution are stored, the pre-authorizations used are consumed, and the bill awaits the
 // patient's payment until its deadline.
@@ -13,10 +14,11 @@ import {
   type FinalizeBillResponse,
 } from '@citypass/proto/health_billing/v1/health_billing';
 import { adjudicateLines, contributionsOf } from './adjudicate_lines.ts';
-import { countBill } from '../metrics.ts';
+import { countBill, countReviewFlags } from '../metrics.ts';
 import { accumulatorsOf } from './adjudication_inputs.ts';
 import { clinicBill } from './bill_access.ts';
 import { checkClinicLines } from './clinic_line_checks.ts';
+import { flagAbovePeers } from './clinic_peers.ts';
 import { consumePreauthorizations, usablePreauthorizations } from './bill_preauthorizations.ts';
 import { auditedBillOf, billEventOf, outcomeOf } from './bill_wire.ts';
 import { serviceDateOf } from './service_date.ts';
@@ -31,17 +33,18 @@ export async function finalizeBill(
   const key = checkIdempotencyKey(request.idempotencyKey);
   const operation = `${clinic}:finalize_bill`;
   const requestBytes = FinalizeBillMessage.encode({ ...request, idempotencyKey: '' }).finish();
-  // `settledAtOnce` is undefined for a repeat: only the call that finalized the bill counts it.
-  const { answer, settledAtOnce } = await deps.store.transaction(async (tx) => {
+  // `settledAtOnce` is undefined for a repeat: only the call that finalized the bill counts it (and its flags).
+  const { answer, settledAtOnce, flags } = await deps.store.transaction(async (tx) => {
     const first = await tx.claim(operation, key, requestBytes);
-    if (first !== undefined) return { answer: FinalizeBillAnswer.decode(first), settledAtOnce: undefined };
+    if (first !== undefined) return { answer: FinalizeBillAnswer.decode(first), settledAtOnce: undefined, flags: [] };
     const bill = await clinicBill(tx, clinic, request.billId, { forUpdate: true, status: 'open' });
     if (bill.lines.length === 0)
       throw failedPrecondition(healthBillingReasons.BILL_EMPTY, 'a bill with no lines cannot be finalized');
     const member = { patientId: bill.patientId, planId: bill.planId, planYear: bill.planYear };
     await tx.accumulators.lock(member);
-    await checkClinicLines(tx, deps.sealer, bill);
+    const codes = await checkClinicLines(tx, deps.sealer, bill);
     const nowMs = deps.now();
+    const flags = await flagAbovePeers(tx, deps.sealer, bill, codes, nowMs, deps.peerLimits);
     const preauthorizations = await usablePreauthorizations(tx, deps.sealer, bill, serviceDateOf(nowMs));
     const accumulators = accumulatorsOf(bill.planYear, await tx.accumulators.totals(member));
     const result = await adjudicateLines(deps, tx, bill, bill.lines, accumulators, preauthorizations);
@@ -72,8 +75,9 @@ export async function finalizeBill(
     }
     const response: FinalizeBillResponse = { bill: await auditedBillOf(tx, finalized, deps.sealer, 'payment') };
     await tx.remember(operation, key, FinalizeBillAnswer.encode(response).finish());
-    return { answer: response, settledAtOnce: finalized.status === 'paid' };
+    return { answer: response, settledAtOnce: finalized.status === 'paid', flags };
   });
+  countReviewFlags(flags);
   if (settledAtOnce !== undefined) {
     countBill({ state: 'finalized', outcome: settledAtOnce ? 'nothing_to_collect' : 'awaiting_payment' });
     if (settledAtOnce) countBill({ state: 'paid', outcome: 'nothing_to_collect' });

@@ -10,7 +10,7 @@ import type {
 } from '@citypass/proto/health_billing/v1/health_billing';
 import { claimAdjustmentDescriptions } from '../domain/reason_codes.ts';
 import { checkBillId } from './bill_access.ts';
-import { billOf } from './bill_wire.ts';
+import { patientBillOf } from './bill_wire.ts';
 import { usePresentation, type Resident } from './resident_access.ts';
 import type { BillRecord } from './store.ts';
 import type { VisitDeps } from './visit_deps.ts';
@@ -55,6 +55,6 @@ export async function getExplanationOfBenefit(
       purpose: 'patient_access',
       action: 'eob.read',
     });
-    return { bill: billOf(bill, deps.sealer), adjustments: adjustmentsOf(bill) };
+    return { bill: patientBillOf(bill, deps.sealer), adjustments: adjustmentsOf(bill) };
   });
 }

@@ -1,7 +1,7 @@
 // A resident lists their own bills, newest first, with their lines (codes, notes, results): their own medical data,
 // each bill read audited (resident, patient_access). The presentation is used up in the same transaction.
 import type { ListMyBillsRequest, ListMyBillsResponse } from '@citypass/proto/health_billing/v1/health_billing';
-import { billOf } from './bill_wire.ts';
+import { patientBillOf } from './bill_wire.ts';
 import { cursorOf, pageOf, pageSizeOf } from './page_token.ts';
 import { usePresentation, type Resident } from './resident_access.ts';
 import type { VisitDeps } from './visit_deps.ts';
@@ -23,6 +23,6 @@ export async function listMyBills(
         billId: bill.billId,
         purpose: 'patient_access',
       });
-    return { bills: page.map((bill) => billOf(bill, deps.sealer)), nextPageToken };
+    return { bills: page.map((bill) => patientBillOf(bill, deps.sealer)), nextPageToken };
   });
 }

@@ -11,6 +11,7 @@ export interface HealthBillingStore {
   readonly plans: PlanStore;
   readonly feeSchedules: FeeScheduleStore;
   readonly bills: BillStore;
+  readonly clinicCodeDays: ClinicCodeDayStore;
   readonly accumulators: AccumulatorStore;
   readonly corrections: CorrectionStore;
   readonly preauthorizations: PreauthorizationStore;
@@ -62,6 +63,11 @@ export interface PreauthorizationRead {
 export interface Sealer {
   seal(plaintext: string, context: string): Buffer;
   open(sealed: Uint8Array, context: string): string;
+  /**
+   * The keyed digest of `value` for `purpose` under every key of the ring, the active key's first: equal values
+   * match in the database without being readable there, across a key rotation too.
+   */
+  digests(value: string, purpose: string): Buffer[];
 }
 
 export type PartyKind = 'clinic' | 'insurer';
@@ -180,7 +186,21 @@ export interface BillRecord {
   readonly refundedPlanMinor: bigint;
   /** A replacement bill: the paid bill it replaces. */
   readonly replacesBillId: string | undefined;
+  /** Why the finalized bill awaits a review (no code in them); empty for most. */
+  readonly reviewFlags: readonly ReviewFlagRecord[];
   readonly lines: readonly BillLineRecord[];
+}
+
+/** A rule that flagged a finalized bill for review, and the figures behind it (the ReviewFlag message). */
+export interface ReviewFlagRecord {
+  readonly rule: string;
+  readonly ruleVersion: number;
+  readonly lineIndex: number;
+  readonly windowDays: number;
+  readonly clinicLines: number;
+  readonly peers: number;
+  readonly peersMedian: number;
+  readonly threshold: number;
 }
 
 export type NewBill = { readonly checkinNonce: string; readonly replacesBillId?: string } & Omit<
@@ -196,6 +216,7 @@ export type NewBill = { readonly checkinNonce: string; readonly replacesBillId?:
   | 'refundedPatientMinor'
   | 'refundedPlanMinor'
   | 'replacesBillId'
+  | 'reviewFlags'
   | 'lines'
 >;
 
@@ -237,15 +258,28 @@ export interface BillStore {
   /** A patient's bills, newest first. */
   ofPatient(patientId: string, limit: number): Promise<BillRecord[]>;
   /**
-   * The active lines the clinic billed the patient on `serviceDates` in its other finalized bills (awaiting payment,
-   * paying or paid) that charge the patient or the plan something, at most `limit`: codes sealed, for the same-day
-   * duplicate check. A line wholly written off (denied, e.g. CO-197) charged nobody: billing it again is a
+   * The active lines billed to the patient on `serviceDates` in their other finalized bills (awaiting payment,
+   * paying or paid), at any clinic, that charge the patient or the plan something, at most `limit`: codes sealed,
+   * for the same-day checks. A line wholly written off (denied, e.g. CO-197) charged nobody: billing it again is a
    * resubmission.
    */
-  sameDayLines(
-    query: { patientId: string; clinic: string; serviceDates: readonly string[]; exceptBillId: string },
+  patientDayLines(
+    query: { patientId: string; serviceDates: readonly string[]; exceptBillId: string },
     limit: number,
-  ): Promise<{ lineId: string; codeSealed: Buffer; serviceDate: string }[]>;
+  ): Promise<{ lineId: string; clinic: string; codeSealed: Buffer; serviceDate: string; quantity: number }[]>;
+  /** Stores why the finalized bill awaits a review. */
+  flagForReview(billId: string, flags: readonly ReviewFlagRecord[]): Promise<void>;
+}
+
+/** Finalized lines counted per code (by keyed digest), day and clinic: what the clinic peers check reads. */
+export interface ClinicCodeDayStore {
+  /**
+   * Per code (each given as its digests under every ring key), the lines each clinic billed after `sinceDay`
+   * (YYYY-MM-DD), by clinic; clinics with none are absent.
+   */
+  linesByClinic(codes: readonly (readonly Buffer[])[], sinceDay: string): Promise<Map<string, number>[]>;
+  /** Sets each line's code digest and counts the lines on `day` for `clinic`. */
+  record(clinic: string, day: string, lines: readonly { lineId: string; codeDigest: Buffer }[]): Promise<void>;
 }
 
 /** A member's use of their plan in one plan year, summed from each line's contribution. */

@@ -1,6 +1,7 @@
 // What the visit's commands (check-in, lines, finalize, pay, read) and the bill sweeper share.
 import type { PresentationVerifier } from '@citypass/credential';
 import type { Logger } from '@citypass/platform/log';
+import type { PeerLimits } from '@citypass/risk';
 import type { WalletLink } from '../bus/wallet_link.ts';
 import type { CatalogueCache } from './catalogue.ts';
 import type { HealthBillingStore, Sealer } from './store.ts';
@@ -14,5 +15,7 @@ export interface VisitDeps {
   readonly wallet: WalletLink;
   readonly logger: Logger;
   readonly payWithinMs: number;
+  /** When finalize flags a clinic far above its peers for a code (risk's defaultPeerLimits unless set). */
+  readonly peerLimits: PeerLimits;
   readonly now: () => number;
 }

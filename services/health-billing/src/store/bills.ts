@@ -1,6 +1,13 @@
 // Bills and their lines. Codes and notes arrive and leave sealed; amounts, dates and categories are plain.
 import type { Queryable } from '@citypass/platform/pg';
-import type { BillLineRecord, BillRecord, BillStatus, BillStore, LineAdjustment } from '../app/store.ts';
+import type {
+  BillLineRecord,
+  BillRecord,
+  BillStatus,
+  BillStore,
+  LineAdjustment,
+  ReviewFlagRecord,
+} from '../app/store.ts';
 
 interface BillRow {
   id: string;
@@ -26,6 +33,7 @@ interface BillRow {
   refunded_patient_minor: string;
   refunded_plan_minor: string;
   replaces_bill_id: string | null;
+  review_flags: ReviewFlagRecord[];
 }
 
 interface LineRow {
@@ -238,18 +246,33 @@ export function postgresBillStore(db: Queryable): BillStore {
       const lines = await linesOf(result.rows.map((row) => row.id));
       return result.rows.map((row) => billOf(row, lines.get(row.id) ?? []));
     },
-    async sameDayLines(query, limit) {
-      const result = await db.query<{ id: string; code_sealed: Buffer; service_date: string }>(
-        `SELECT l.id, l.code_sealed, to_char(l.service_date, 'YYYY-MM-DD') AS service_date
+    async patientDayLines(query, limit) {
+      const result = await db.query<{
+        id: string;
+        clinic: string;
+        code_sealed: Buffer;
+        service_date: string;
+        quantity: number;
+      }>(
+        `SELECT l.id, b.clinic, l.code_sealed, to_char(l.service_date, 'YYYY-MM-DD') AS service_date, l.quantity
          FROM bills b JOIN bill_lines l ON l.bill_id = b.id
-         WHERE b.patient_id = $1 AND b.clinic = $2 AND b.finalized_at IS NOT NULL AND b.id <> $4
+         WHERE b.patient_id = $1 AND b.finalized_at IS NOT NULL AND b.id <> $3
            AND b.status IN ('awaiting_payment', 'paying', 'paid') AND l.status = 'active'
            AND (l.patient_minor > 0 OR l.plan_minor > 0)
-           AND l.service_date = ANY($3::date[])
-         ORDER BY l.id LIMIT $5`,
-        [query.patientId, query.clinic, query.serviceDates, query.exceptBillId, limit],
+           AND l.service_date = ANY($2::date[])
+         ORDER BY l.id LIMIT $4`,
+        [query.patientId, query.serviceDates, query.exceptBillId, limit],
       );
-      return result.rows.map((row) => ({ lineId: row.id, codeSealed: row.code_sealed, serviceDate: row.service_date }));
+      return result.rows.map((row) => ({
+        lineId: row.id,
+        clinic: row.clinic,
+        codeSealed: row.code_sealed,
+        serviceDate: row.service_date,
+        quantity: row.quantity,
+      }));
+    },
+    async flagForReview(billId, flags) {
+      await db.query('UPDATE bills SET review_flags = $2 WHERE id = $1', [billId, JSON.stringify(flags)]);
     },
   };
 }
@@ -283,6 +306,7 @@ function billOf(row: BillRow, lines: readonly BillLineRecord[]): BillRecord {
     refundedPatientMinor: BigInt(row.refunded_patient_minor),
     refundedPlanMinor: BigInt(row.refunded_plan_minor),
     replacesBillId: row.replaces_bill_id ?? undefined,
+    reviewFlags: row.review_flags,
     lines,
   };
 }

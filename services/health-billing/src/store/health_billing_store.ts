@@ -7,6 +7,7 @@ import { postgresAccumulatorStore } from './accumulators.ts';
 import { postgresCorrectionStore } from './bill_corrections.ts';
 import { postgresBillPageStore } from './bill_pages.ts';
 import { postgresBillStore } from './bills.ts';
+import { postgresClinicCodeDayStore } from './clinic_code_days.ts';
 import { postgresCodeStore } from './codes.ts';
 import { postgresFeeScheduleStore } from './fee_schedules.ts';
 import { recordRead } from './medical_audit.ts';
@@ -74,6 +75,7 @@ function storeOn(
     plans: postgresPlanStore(db),
     feeSchedules: postgresFeeScheduleStore(db),
     bills: postgresBillStore(db),
+    clinicCodeDays: postgresClinicCodeDayStore(db),
     accumulators: postgresAccumulatorStore(db),
     corrections: postgresCorrectionStore(db),
     preauthorizations: postgresPreauthorizationStore(db),

@@ -1,0 +1,114 @@
+// The clinic peers check at finalize, against real identity, wallet, PostgreSQL and NATS: a clinic whose lines of a
+// code over the last 30 days are far above the other clinics' (median and robust spread) has its bill finalized
+// and flagged for review, with the rule, its version and the figures, never the code; the clinic and the insurer
+// read the flag, the patient and the bus do not. Too few peers, or a clinic at its peers' level, is not flagged.
+// Each finalize counts its lines under a keyed digest of the code, which hashing the code without the key does not
+// find. The peers' history is put into clinic_code_days directly (hundreds of finalized bills otherwise).
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { BillStatus } from '@citypass/proto/health_billing/v1/health_billing';
+import { serviceDateOf } from '../src/app/service_date.ts';
+import { startHealthBillingHarness, type HealthBillingHarness } from './harness.ts';
+import { codeDigest, finalizedBill, planId, putPeerHistory, putVisitCatalogue } from './visit_setup.ts';
+
+let h: HealthBillingHarness;
+let gpDigest: Buffer;
+
+before(async () => {
+  h = await startHealthBillingHarness();
+  await putVisitCatalogue(h, [h.clinic.name]);
+  gpDigest = codeDigest(h, 'GP-101');
+});
+
+after(async () => {
+  await h.stop();
+});
+
+/** GP consultations billed yesterday, per clinic (and nothing else). */
+const history = (lines: Record<string, number>): Promise<void> => putPeerHistory(h, 'GP-101', lines);
+
+const fivePeers = { 'peer-a': 30, 'peer-b': 30, 'peer-c': 31, 'peer-d': 32, 'peer-e': 33 };
+
+async function gpBill() {
+  const patient = await h.patient(planId);
+  await h.topUp(patient, 100_000n);
+  return finalizedBill(h.clinic, patient, [
+    { code: 'LB-402', unitPriceMinor: 3_000n },
+    { code: 'GP-101', unitPriceMinor: 5_000n },
+  ]);
+}
+
+test('clinic peers - a clinic far above its peers for a code is flagged for review, not refused, with no medical detail', async () => {
+  await history({ ...fivePeers, [h.clinic.name]: 199 });
+  const bill = await gpBill();
+  assert.equal(bill.status, BillStatus.BILL_STATUS_AWAITING_PAYMENT, 'flagged, not refused: it may be a specialist');
+  const flag = {
+    rule: 'CLINIC_CODE_ABOVE_PEERS',
+    ruleVersion: 1,
+    lineIndex: 1,
+    windowDays: 30,
+    clinicLines: 200,
+    peers: 5,
+    peersMedian: 31,
+    threshold: 93,
+  };
+  assert.deepEqual(bill.reviewFlags, [flag]);
+  const { bill: read } = await h.clinic.billing.getBill({ billId: bill.billId });
+  assert.deepEqual(read?.reviewFlags, [flag], 'the clinic reads it');
+  const { claims } = await h.insurerBilling.listClaims({
+    pageSize: 100,
+    pageToken: '',
+    fromDate: '',
+    toDate: '',
+    clinic: '',
+  });
+  assert.deepEqual(claims.find((claim) => claim.billId === bill.billId)?.reviewFlags, [flag], 'the insurer reads it');
+  const stored = await h.db.query<{ review_flags: unknown }>('SELECT review_flags FROM bills WHERE id = $1', [
+    bill.billId,
+  ]);
+  const events = await h.db.query<{ payload: Buffer }>('SELECT payload FROM outbox');
+  for (const text of [JSON.stringify(stored.rows[0]?.review_flags), JSON.stringify(bill.reviewFlags)])
+    assert.doesNotMatch(text, /GP-101|consultation/i, 'no code in the flag: a medical detail');
+  assert.ok(
+    events.rows.every((event) => !event.payload.includes('CLINIC_CODE_ABOVE_PEERS')),
+    'the bus carries no flag',
+  );
+});
+
+test("clinic peers - each finalize counts its lines under the code's keyed digest, which a bare hash does not find", async () => {
+  await history({});
+  const bill = await gpBill();
+  assert.deepEqual(bill.reviewFlags, [], 'no peers yet: nothing judged');
+  const counted = await h.db.query<{ code_digest: Buffer; clinic: string; day: string; lines: number }>(
+    "SELECT code_digest, clinic, to_char(day, 'YYYY-MM-DD') AS day, lines FROM clinic_code_days WHERE code_digest = $1",
+    [gpDigest],
+  );
+  assert.deepEqual(counted.rows, [
+    { code_digest: gpDigest, clinic: h.clinic.name, day: serviceDateOf(Date.now()), lines: 1 },
+  ]);
+  const lines = await h.db.query<{ code_digest: Buffer | null }>(
+    'SELECT code_digest FROM bill_lines WHERE bill_id = $1 ORDER BY seq',
+    [bill.billId],
+  );
+  assert.equal(lines.rows.length, 2);
+  assert.deepEqual(lines.rows[1]?.code_digest, gpDigest);
+  assert.ok(lines.rows.every((line) => line.code_digest?.length === 16));
+  const bare = createHash('sha256').update('GP-101').digest();
+  assert.ok(!bare.subarray(0, 16).equals(gpDigest) && !bare.includes(gpDigest), 'hashing the catalogue finds nothing');
+});
+
+test('clinic peers - below the minimum peer count a clinic is not judged, however many lines it bills', async () => {
+  const { 'peer-e': _fifth, ...fourPeers } = fivePeers;
+  await history({ ...fourPeers, [h.clinic.name]: 199 });
+  const bill = await gpBill();
+  assert.deepEqual(bill.reviewFlags, []);
+});
+
+test("clinic peers - a clinic at its peers' level is not flagged", async () => {
+  await history({ ...fivePeers, [h.clinic.name]: 30 });
+  const bill = await gpBill();
+  assert.deepEqual(bill.reviewFlags, []);
+  const { bill: read } = await h.clinic.billing.getBill({ billId: bill.billId });
+  assert.deepEqual(read?.reviewFlags, []);
+});
