@@ -27,9 +27,26 @@ test('decay - lazy decay equals decaying step by step', () => {
 test('decay - no elapsed time or time running backwards keeps the value', () => {
   assert.equal(decayFactor(0, hourMs), 1);
   assert.equal(decayFactor(-5, hourMs), 1);
+});
+
+test('decay - an event older than the last update counts as decayed from its own time', () => {
   const totals = new DecayingTotals();
   totals.add(10 * hourMs, 1);
-  totals.add(9 * hourMs, 1);
-  assert.equal(totals.countAt(0, 10 * hourMs), 2);
+  totals.add(9 * hourMs, 4);
+  assert.ok(Math.abs(totals.countAt(0, 10 * hourMs) - 1.5) < 1e-12);
+  assert.ok(Math.abs(totals.amountAt(0, 10 * hourMs) - 3) < 1e-12);
   assert.equal(totals.atMs, 10 * hourMs);
+});
+
+test('decay - the totals are the same whatever order the events came in', () => {
+  const times = [5, 1, 9, 3, 7].map((minutes) => minutes * 600_000);
+  const inOrder = new DecayingTotals();
+  const shuffled = new DecayingTotals();
+  for (const atMs of [...times].sort((a, b) => a - b)) inOrder.add(atMs, atMs / 1000);
+  for (const atMs of times) shuffled.add(atMs, atMs / 1000);
+  for (let horizon = 0; horizon < halfLivesMs.length; horizon += 1) {
+    const atMs = 12 * 600_000;
+    assert.ok(Math.abs(inOrder.countAt(horizon, atMs) - shuffled.countAt(horizon, atMs)) < 1e-12);
+    assert.ok(Math.abs(inOrder.amountAt(horizon, atMs) - shuffled.amountAt(horizon, atMs)) < 1e-9);
+  }
 });

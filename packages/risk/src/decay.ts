@@ -19,13 +19,19 @@ export class DecayingTotals {
   readonly amounts = new Float64Array(halfLivesMs.length);
   atMs = 0;
 
-  /** Adds one event of `amount` at `atMs`. Events come in time order; an earlier one counts as at the last update. */
+  /**
+   * Adds one event of `amount` at `atMs`, in any order: an event older than the last update (a fare settled after
+   * its tap, another wallet instance's outcome arriving late) is added as already decayed from its own time, so the
+   * totals are the same whatever order the events came in.
+   */
   add(atMs: number, amount: number): void {
     const elapsedMs = atMs - this.atMs;
     for (let index = 0; index < halfLivesMs.length; index += 1) {
-      const factor = decayFactor(elapsedMs, halfLivesMs[index] ?? 1);
-      this.counts[index] = (this.counts[index] ?? 0) * factor + 1;
-      this.amounts[index] = (this.amounts[index] ?? 0) * factor + amount;
+      const halfLifeMs = halfLivesMs[index] ?? 1;
+      const kept = decayFactor(elapsedMs, halfLifeMs);
+      const weight = decayFactor(-elapsedMs, halfLifeMs);
+      this.counts[index] = (this.counts[index] ?? 0) * kept + weight;
+      this.amounts[index] = (this.amounts[index] ?? 0) * kept + amount * weight;
     }
     if (atMs > this.atMs) this.atMs = atMs;
   }

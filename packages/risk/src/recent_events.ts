@@ -1,5 +1,7 @@
 // The last few events of one resident (time, amount, place) in a fixed ring: a burst or a jump across the city is
-// seen without keeping history.
+// seen without keeping history. The ring keeps the newest events by time, not by arrival: an event arriving late
+// (a fare settled after its tap, another wallet instance's outcome) takes the oldest slot, or is dropped when it is
+// older than every kept one, so the same events in any order leave the same ring.
 
 export const recentCapacity = 5;
 
@@ -8,14 +10,15 @@ export class RecentEvents {
   private readonly amounts = new Float64Array(recentCapacity);
   private readonly xKm = new Float64Array(recentCapacity).fill(Number.NaN);
   private readonly yKm = new Float64Array(recentCapacity).fill(Number.NaN);
-  private next = 0;
 
   add(atMs: number, amount: number, xKm: number, yKm: number): void {
-    this.atMs[this.next] = atMs;
-    this.amounts[this.next] = amount;
-    this.xKm[this.next] = xKm;
-    this.yKm[this.next] = yKm;
-    this.next = (this.next + 1) % recentCapacity;
+    const slot = this.oldestSlot();
+    const oldestAtMs = this.atMs[slot] ?? Number.NaN;
+    if (atMs < oldestAtMs) return;
+    this.atMs[slot] = atMs;
+    this.amounts[slot] = amount;
+    this.xKm[slot] = xKm;
+    this.yKm[slot] = yKm;
   }
 
   /** How many of the kept events happened within `windowMs` before `atMs`. */
@@ -26,16 +29,29 @@ export class RecentEvents {
   }
 
   lastAtMs(): number {
-    return this.atMs[(this.next + recentCapacity - 1) % recentCapacity] ?? Number.NaN;
+    let newest = Number.NaN;
+    for (const time of this.atMs) if (!Number.isNaN(time) && !(time <= newest)) newest = time;
+    return newest;
   }
 
   /** The newest kept event that had a place, as [atMs, xKm, yKm]; undefined when none had one. */
   lastPlaced(): readonly [number, number, number] | undefined {
-    for (let step = 1; step <= recentCapacity; step += 1) {
-      const index = (this.next + recentCapacity - step) % recentCapacity;
-      const xKm = this.xKm[index] ?? Number.NaN;
-      if (!Number.isNaN(xKm)) return [this.atMs[index] ?? 0, xKm, this.yKm[index] ?? 0];
+    let newest = -1;
+    for (let index = 0; index < recentCapacity; index += 1) {
+      if (Number.isNaN(this.xKm[index] ?? Number.NaN)) continue;
+      if (newest < 0 || (this.atMs[index] ?? 0) > (this.atMs[newest] ?? 0)) newest = index;
     }
-    return undefined;
+    return newest < 0 ? undefined : [this.atMs[newest] ?? 0, this.xKm[newest] ?? 0, this.yKm[newest] ?? 0];
+  }
+
+  /** An empty slot, else the one of the oldest event (the first of equals, so ties keep arrival order). */
+  private oldestSlot(): number {
+    let oldest = 0;
+    for (let index = 0; index < recentCapacity; index += 1) {
+      const time = this.atMs[index] ?? Number.NaN;
+      if (Number.isNaN(time)) return index;
+      if (time < (this.atMs[oldest] ?? 0)) oldest = index;
+    }
+    return oldest;
   }
 }
