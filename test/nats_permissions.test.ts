@@ -772,4 +772,8 @@ test('nats permissions - no service was refused anything while it worked', () =>
     wallets.every((wallet) => wallet.output().includes('taps replayed into the risk engine')),
     "every wallet replica follows transit's taps",
   );
+  assert.ok(
+    wallets.every((wallet) => wallet.output().includes('shared risk outcomes followed')),
+    "every wallet replica follows the others' risk outcomes",
+  );
 });

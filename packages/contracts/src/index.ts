@@ -35,8 +35,9 @@ export {
   transitEventSubjects,
   walletEventSubjects,
   walletRequestSubjects,
+  walletRiskSubjects,
 } from './subjects.ts';
-export { defaultBucketNames, defaultStreamNames } from './streams.ts';
+export { defaultBucketNames, defaultStreamNames, walletRiskOutcomesStream } from './streams.ts';
 export {
   healthBillingReasons,
   identityReasons,

@@ -9,6 +9,9 @@ export const defaultStreamNames = {
   healthBilling: 'HEALTH_BILLING_EVENTS',
 } as const;
 
+/** The risk outcomes wallet instances share (wallet.v1.risk.outcomes), kept minutes: see the wallet's README. */
+export const walletRiskOutcomesStream = 'WALLET_RISK_OUTCOMES';
+
 export const defaultBucketNames = {
   /** Revoked credential ids, written by identity, watched by gates and services. */
   credentialStatus: 'citypass_credential_status',

@@ -33,6 +33,14 @@ export const walletEventSubjects = {
   holdRefunded: 'wallet.v1.events.hold.refunded',
 } as const;
 
+/**
+ * The risk outcomes wallet instances share with each other (RiskOutcomeRecorded, stream WALLET_RISK_OUTCOMES): outside
+ * `wallet.v1.events.>`, as no other service reads them and they are kept minutes, not for good.
+ */
+export const walletRiskSubjects = {
+  outcomes: 'wallet.v1.risk.outcomes',
+} as const;
+
 export const transitEventSubjects = {
   all: 'transit.v1.events.>',
   journeySettled: 'transit.v1.events.journey.settled',

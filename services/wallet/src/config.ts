@@ -81,6 +81,11 @@ export const walletSchema = {
     default: defaultStreamNames.transit,
     description: "transit's stream, whose taps the risk engine follows",
   }),
+  WALLET_RISK_SHARE: env.oneOf(['on', 'off'] as const, {
+    default: 'on',
+    description:
+      "on: each risk outcome an instance records is shared with every other instance through the WALLET_RISK_OUTCOMES stream, so instances agree on a resident's counters (bus/risk_outcomes.ts); off: one instance only",
+  }),
   WALLET_RISK_RULES_POLL_MS: env.int({
     default: 2_000,
     min: 10,

@@ -36,6 +36,16 @@ export const walletMetrics = {
   riskShadowDecisions: meter.createCounter('citypass.wallet.risk.shadow_decisions', {
     description: 'Payments the candidate risk rule set decided in shadow, by live outcome and candidate outcome',
   }),
+  riskOutcomesShared: meter.createCounter('citypass.wallet.risk.outcomes.shared', {
+    description: 'Risk outcomes this instance recorded and the stream stored, for the other instances to apply',
+  }),
+  riskOutcomesApplied: meter.createCounter('citypass.wallet.risk.outcomes.applied', {
+    description: "Other wallet instances' risk outcomes applied to this instance's engine",
+  }),
+  riskOutcomesDropped: meter.createCounter('citypass.wallet.risk.outcomes.dropped', {
+    description:
+      'Risk outcomes not shared or not applied, by reason: publish_failed, publish_backlog (this instance could not share it), duplicate, rebuilt (already counted), start_backlog, malformed',
+  }),
   accountBusy: meter.createCounter('citypass.wallet.account_busy', {
     description: 'Writes refused because too many wait on one account',
   }),

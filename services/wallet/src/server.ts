@@ -39,6 +39,7 @@ import {
 } from './workers/authorization_counts_flush.ts';
 import { startHoldSweeper } from './workers/hold_expiry.ts';
 import { followTaps, streamPastTaps } from './workers/tap_follower.ts';
+import { riskShareStartMarginMs, startRiskOutcomeSharing } from './bus/risk_outcomes.ts';
 import { riskPlaces } from './domain/risk_places.ts';
 import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
 import { maxShadowDeclineShare, type RiskEngine } from '@citypass/risk';
@@ -148,6 +149,11 @@ export async function startWallet(
   walletMetrics.writesQueued.addCallback((result) => {
     result.observe(accounts.queued);
   });
+  // Other instances' risk outcomes are followed before the rebuild, so none falls between the two.
+  const riskSharing =
+    config.WALLET_RISK === 'off' || config.WALLET_RISK_SHARE === 'off'
+      ? undefined
+      : await startRiskOutcomeSharing(bus, riskShareStartMarginMs(config.WALLET_COUNTS_FLUSH_MS), logger);
   const riskScoring =
     config.WALLET_RISK === 'off'
       ? undefined
@@ -155,6 +161,7 @@ export async function startWallet(
           nowMs: now(),
           enforce: config.WALLET_RISK === 'on',
           places: riskPlaces(config.WALLET_RISK_PLACES),
+          ...(riskSharing === undefined ? {} : { sharing: riskSharing }),
         });
   // The stored live rule set and candidate before the first call; then followed, so instances agree.
   const riskRules =
@@ -261,6 +268,7 @@ export async function startWallet(
       }
       await sweeper.stop();
       await tapFollower?.stop();
+      await riskSharing?.stop();
       await identityEvents.stop();
       await suspensionFollower.stop();
       await statusFollower.stop();

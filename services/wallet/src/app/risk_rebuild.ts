@@ -1,14 +1,15 @@
 // The risk engine a wallet starts with: the default rule set, the configured block list, and the state rebuilt by
 // replaying the decisions of the last 30 days (the engine's longest half-life) from the database, oldest first, so
 // a restart forgets nothing that was stored: a decision with a hold as a payment, one without as a refused attempt,
-// as risk_scoring.ts recorded them live. Bounded: at most `maxReplayed` decisions, the newest, read a page at a
-// time (store/risk_decisions.ts replayPageRows), so the window is never in memory at once.
+// as risk_scoring.ts recorded them live; then the outcomes other instances shared meanwhile that it did not count.
+// Bounded: at most `maxReplayed` decisions, the newest, read a page at a time (store/risk_decisions.ts
+// replayPageRows), so the window is never in memory at once.
 import { RiskEngine, dayMs, defaultRuleSet, type BlockListKind } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
 import type { RiskPlaces } from '../domain/risk_places.ts';
 import { RecentDecisions } from './recent_decisions.ts';
 import { RefusedDecisions } from './refused_decisions.ts';
-import type { RiskScoring } from './risk_scoring.ts';
+import { unshared, type RiskOutcomeListener, type RiskScoring } from './risk_scoring.ts';
 import type { WalletStore } from './store.ts';
 
 export const replayWindowMs = 30 * dayMs;
@@ -18,17 +19,25 @@ export async function rebuildRiskScoring(
   store: WalletStore,
   blocks: readonly { readonly kind: BlockListKind; readonly id: string }[],
   logger: Logger,
-  options: { readonly nowMs: number; readonly enforce: boolean; readonly places: RiskPlaces },
+  options: {
+    readonly nowMs: number;
+    readonly enforce: boolean;
+    readonly places: RiskPlaces;
+    /** The other instances' outcomes, held while this replays (bus/risk_outcomes.ts); none: nothing shared. */
+    readonly sharing?: SharedRiskOutcomes;
+  },
 ): Promise<RiskScoring> {
   const engine = new RiskEngine(defaultRuleSet);
   for (const { kind, id } of blocks) engine.block(kind, id);
   const startedAt = performance.now();
+  const sharing = options.sharing;
   const replayed = await store.riskDecisions.replayOutcomesSince(
     new Date(options.nowMs - replayWindowMs),
     maxReplayed,
     (outcomes) => {
       engine.replayRecorded(outcomes);
     },
+    sharing === undefined ? undefined : (stored) => sharing.settle(engine, stored),
   );
   logger.info('risk engine rebuilt', {
     ruleSet: engine.ruleSet.version,
@@ -43,5 +52,11 @@ export async function rebuildRiskScoring(
     refused: new RefusedDecisions(),
     recent: new RecentDecisions(),
     places: options.places,
+    shared: sharing ?? unshared,
   };
+}
+
+/** Outcomes other instances shared, held until the replay says which it counted (bus/risk_outcomes.ts). */
+export interface SharedRiskOutcomes extends RiskOutcomeListener {
+  settle(engine: RiskEngine, stored: (decisionIds: readonly string[]) => Promise<ReadonlySet<string>>): Promise<void>;
 }

@@ -11,11 +11,10 @@
 // the ledger's reason (recordLedgerRefusal), since its approval rolled back with the hold. A refused attempt counts
 // where card testing shows (the merchant's) and never as money spent. server.ts replays the stored decisions of the
 // last 30 days at start the same way (with a hold: a payment; without: an attempt), so a restart rebuilds the state
-// a running wallet had. Two wallet instances: the design is routing by resident (resident, device and resident x merchant
-// counters then have one writer, as @citypass/risk assumes). What is done today: every instance writes every
-// decision to the shared database and rebuilds from all of them at start; while running, each instance sees only
-// the calls it served (NATS queue groups and gRPC balancing do not route by resident yet), so per-resident
-// counters undercount across instances until the next start.
+// a running wallet had. Two wallet instances agree by sharing state through a stream, not by routing by resident
+// (NATS queue groups and gRPC balancing spread a resident's calls over instances): every outcome recorded here is
+// also handed to `shared`, which publishes it for the other instances to apply to their engines, as this one
+// applies theirs (bus/risk_outcomes.ts).
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
 import { riskDecisionMention, walletReasons } from '@citypass/contracts';
@@ -42,7 +41,17 @@ export interface RiskScoring {
   readonly recent: RecentDecisions;
   /** Where merchants and stations are (WALLET_RISK_PLACES): a placed merchant's payments are judged for travel. */
   readonly places: RiskPlaces;
+  /** Told every outcome the engine recorded, after it did (the other instances: bus/risk_outcomes.ts). */
+  readonly shared: RiskOutcomeListener;
 }
+
+/** Learns each outcome this instance's engine recorded; must neither throw nor wait. */
+export interface RiskOutcomeListener {
+  recorded(record: RiskDecisionRecord, approved: boolean): void;
+}
+
+/** For a wallet that shares nothing (WALLET_RISK_SHARE=off). */
+export const unshared: RiskOutcomeListener = { recorded: () => undefined };
 
 /** What the wallet knows of one authorization when it scores it. */
 export interface ScoredTerms {
@@ -92,6 +101,7 @@ export function scoreAuthorization(
   if (refusalReason === '') return record;
   scoring.engine.recordAttempt(event, decision);
   scoring.refused.add(record);
+  scoring.shared.recorded(record, false);
   throw refusal(record);
 }
 
@@ -102,8 +112,9 @@ export function recordCommitted(
   approval: RiskDecisionRecord | undefined,
 ): void {
   if (scoring === undefined || approval === undefined) return;
-  if (scoring.recent.claimRecording(idempotency, 'approved'))
-    scoring.engine.recordApproved(approval.event, approval.decision);
+  if (!scoring.recent.claimRecording(idempotency, 'approved')) return;
+  scoring.engine.recordApproved(approval.event, approval.decision);
+  scoring.shared.recorded(approval, true);
 }
 
 /**
@@ -121,6 +132,7 @@ export function recordLedgerRefusal(
   if (!scoring.recent.claimRecording(idempotency, 'attempt')) return;
   scoring.engine.recordAttempt(approval.event, approval.decision);
   scoring.refused.add({ ...approval, holdId: undefined, refusalReason: error.reason });
+  scoring.shared.recorded(approval, false);
   walletMetrics.riskLedgerRefusals.add(1, { reason: error.reason });
 }
 

@@ -116,12 +116,14 @@ export interface RiskDecisionStore {
   outcomesSince(since: Date, limit: number): Promise<RecordedEvent[]>;
   /**
    * The same, for the engine's replay at start: handed to `replay` a page at a time (memory holds one page, not the
-   * window); resolves to the count.
+   * window); resolves to the count. `settle`, if given, runs after the last page in the same snapshot: `stored`
+   * tells which of the given decision ids the replay counted (shared outcomes not to apply twice).
    */
   replayOutcomesSince(
     since: Date,
     limit: number,
     replay: (outcomes: readonly RecordedEvent[]) => void,
+    settle?: (stored: (decisionIds: readonly string[]) => Promise<ReadonlySet<string>>) => Promise<void>,
   ): Promise<number>;
 }
 

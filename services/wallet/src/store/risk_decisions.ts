@@ -3,23 +3,11 @@
 // scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start (a
 // decision with a hold: a payment; without one: a refused attempt).
 import type { Pool } from '@citypass/platform/pg';
-import {
-  channels,
-  outcomes,
-  type Channel,
-  type Decision,
-  type RecordedEvent,
-  type RiskEvent,
-  type Stage,
-} from '@citypass/risk';
+import { outcomes, type Decision, type RecordedEvent, type Stage } from '@citypass/risk';
+import { oneOf, riskEventFromJson, riskEventToJson, type RiskEventJson } from '../domain/risk_event_json.ts';
 
 const stages: readonly Stage[] = ['block', 'allow', 'step_up', 'score'];
 import type { RiskDecisionRecord, RiskDecisionStore } from '../app/store.ts';
-
-type EventJson = Omit<RiskEvent, 'amountMinor' | 'maxFareMinor'> & {
-  readonly amountMinor: string;
-  readonly maxFareMinor: string | null;
-};
 
 interface RiskDecisionRow {
   readonly decision_id: string;
@@ -37,7 +25,7 @@ interface RiskDecisionRow {
   readonly explanation: string;
   readonly currency: string;
   readonly amount_minor: string;
-  readonly event: EventJson;
+  readonly event: RiskEventJson;
   readonly decided_at: string | Date;
 }
 
@@ -60,7 +48,7 @@ export function riskDecisionJson(record: RiskDecisionRecord): string {
     explanation: decision.explanation,
     currency: record.currency,
     amount_minor: event.amountMinor.toString(),
-    event: eventToJson(event),
+    event: riskEventToJson(event),
     decided_at: new Date(event.atMs).toISOString(),
   };
   return JSON.stringify(row);
@@ -94,7 +82,7 @@ export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDeci
     async outcomesSince(since, limit) {
       return (await db.query<OutcomeRow>(outcomesQuery, [since, limit])).rows.map(outcomeFromRow);
     },
-    async replayOutcomesSince(since, limit, replay) {
+    async replayOutcomesSince(since, limit, replay, settle) {
       // One read-only transaction: the pages are one snapshot, the rows the single query would have returned.
       const client = await db.connect();
       let failure: Error | undefined;
@@ -108,6 +96,14 @@ export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDeci
           replay(page.rows.map(outcomeFromRow));
           replayed += page.rows.length;
         }
+        // Still in the snapshot the pages were read from: which of these decisions the replay counted.
+        await settle?.(async (decisionIds) => {
+          const stored = await client.query<{ decision_id: string }>(
+            'SELECT decision_id FROM risk_decisions WHERE decision_id = ANY($1::uuid[]) AND decided_at >= $2',
+            [decisionIds, since],
+          );
+          return new Set(stored.rows.map((row) => row.decision_id));
+        });
         await client.query('COMMIT');
         return replayed;
       } catch (error) {
@@ -128,12 +124,12 @@ const outcomesQuery = `SELECT event, approved FROM (
   ) newest ORDER BY decided_at, decision_id`;
 
 interface OutcomeRow {
-  readonly event: EventJson;
+  readonly event: RiskEventJson;
   readonly approved: boolean;
 }
 
 const outcomeFromRow = (row: OutcomeRow): RecordedEvent => ({
-  event: eventFromJson(row.event),
+  event: riskEventFromJson(row.event),
   approved: row.approved,
 });
 
@@ -154,26 +150,6 @@ function recordFromRow(row: RiskDecisionRow): RiskDecisionRecord {
     decision,
     refusalReason: row.refusal_reason,
     currency: row.currency.trim(),
-    event: eventFromJson(row.event),
+    event: riskEventFromJson(row.event),
   };
-}
-
-function eventToJson(event: RiskEvent): EventJson {
-  return { ...event, amountMinor: event.amountMinor.toString(), maxFareMinor: event.maxFareMinor?.toString() ?? null };
-}
-
-function eventFromJson(json: EventJson): RiskEvent {
-  const channel: Channel = oneOf(channels, json.channel);
-  return {
-    ...json,
-    channel,
-    amountMinor: BigInt(json.amountMinor),
-    maxFareMinor: json.maxFareMinor === null ? null : BigInt(json.maxFareMinor),
-  };
-}
-
-function oneOf<const T extends string>(values: readonly T[], value: string): T {
-  const found = values.find((each) => each === value);
-  if (found === undefined) throw new Error(`risk_decisions holds an unknown value "${value}"`);
-  return found;
 }

@@ -1,0 +1,226 @@
+// Risk outcomes shared between wallet instances (issue 13: "two wallet instances must agree"), so a resident's
+// counters count every payment and refused attempt whichever instance served it (a card-testing burst spread over
+// two instances is counted whole by each). After an instance records an outcome in its engine (risk_scoring.ts:
+// the ledger committed or refused, or the rules refused), it publishes it here, once the caller has its answer
+// (no await on the decision path); every instance follows the stream with its own ordered consumer and applies the
+// others' outcomes to its engine, skipping its own, each decision once (a bounded set of the ids applied).
+//
+// Start: the database is the record (the rebuild replays every stored decision) and the stream is kept minutes.
+// The follow starts first, `startMarginMs` back (a refused decision is stored up to a flush interval after it is
+// published), and holds what it receives; the rebuild then replays the database, and in the same snapshot asks
+// which of the held decisions it counted: those are dropped, the rest applied, and the follow goes live. So an
+// outcome is counted once whether it was stored before the snapshot, published after it, or both.
+import { randomUUID } from 'node:crypto';
+import { SpanKind, trace } from '@opentelemetry/api';
+import { walletRiskOutcomesStream, walletRiskSubjects } from '@citypass/contracts';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { ensureStream } from '@citypass/platform/bus';
+import { isUuid } from '@citypass/platform/ids';
+import type { Logger } from '@citypass/platform/log';
+import { followStream, type StreamFollower } from '@citypass/platform/stream_follower';
+import { extractTrace, injectTrace } from '@citypass/platform/trace_headers';
+import { EventEnvelope } from '@citypass/proto/common/v1/event';
+import { RiskOutcomeRecorded } from '@citypass/proto/wallet/v1/risk_outcomes';
+import type { RecordedEvent, RiskEngine } from '@citypass/risk';
+import { riskEventFromJson, riskEventToJson } from '../domain/risk_event_json.ts';
+import type { RiskOutcomeListener } from '../app/risk_scoring.ts';
+import type { RiskDecisionRecord } from '../app/store.ts';
+import { walletMetrics } from '../metrics.ts';
+
+/** How long the stream keeps an outcome: the start margin and a broker reconnect, not history (the database is). */
+export const outcomesKeptMs = 5 * 60_000;
+/** Publishes awaiting the stream's ack; past it an outcome is dropped (counted) rather than queued without bound. */
+export const maxPublishing = 2_048;
+/** Outcomes held while the rebuild runs; past it one is dropped (counted). */
+export const maxHeldAtStart = 100_000;
+/** Decision ids remembered as applied (or rebuilt), the newest: a redelivery is a recent message. */
+export const maxRememberedIds = 20_000;
+/**
+ * How far back a starting instance follows the stream: a declined decision is stored by the next flush
+ * (WALLET_COUNTS_FLUSH_MS) after it was published, so one published earlier than this before the rebuild's snapshot
+ * is in the database, and one published later is either there (dropped as rebuilt) or applied from the stream.
+ */
+export function riskShareStartMarginMs(flushIntervalMs: number): number {
+  return 5_000 + 3 * flushIntervalMs;
+}
+/** How long start waits for the follow to catch up with the stream before the rebuild. */
+const catchUpWaitMs = 10_000;
+
+const tracer = trace.getTracer('citypass.wallet');
+const eventType = walletRiskSubjects.outcomes;
+
+interface Received {
+  readonly decisionId: string;
+  readonly outcome: RecordedEvent;
+  readonly headers: MsgHdrs | undefined;
+}
+
+export class RiskOutcomeSharing implements RiskOutcomeListener {
+  readonly instanceId = randomUUID();
+  readonly #js: JetStreamClient;
+  readonly #logger: Logger;
+  #engine: RiskEngine | undefined;
+  #held: Received[] = [];
+  readonly #applied = new Set<string>();
+  #publishing = 0;
+  #follower: StreamFollower | undefined;
+
+  constructor(js: JetStreamClient, logger: Logger) {
+    this.#js = js;
+    this.#logger = logger;
+  }
+
+  /** Publishes an outcome this instance's engine recorded; never throws, never waits. */
+  recorded(record: RiskDecisionRecord, approved: boolean): void {
+    if (this.#publishing >= maxPublishing) {
+      walletMetrics.riskOutcomesDropped.add(1, { reason: 'publish_backlog' });
+      return;
+    }
+    const payload = RiskOutcomeRecorded.encode({
+      instanceId: this.instanceId,
+      approved,
+      eventJson: JSON.stringify(riskEventToJson(record.event)),
+    }).finish();
+    const envelope = EventEnvelope.encode({
+      id: record.decisionId,
+      type: eventType,
+      version: 1,
+      occurredAt: new Date(),
+      source: 'wallet',
+      payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+    }).finish();
+    const headers = natsHeaders();
+    injectTrace(headers);
+    this.#publishing++;
+    this.#js
+      .publish(walletRiskSubjects.outcomes, envelope, { msgID: record.decisionId, headers })
+      .then(
+        () => {
+          walletMetrics.riskOutcomesShared.add(1);
+        },
+        (error: unknown) => {
+          walletMetrics.riskOutcomesDropped.add(1, { reason: 'publish_failed' });
+          this.#logger.warn('a risk outcome was not shared with the other wallet instances', { error });
+        },
+      )
+      .finally(() => {
+        this.#publishing--;
+      });
+  }
+
+  /** The follower's handler: another instance's outcome, held until the rebuild settled, then applied. */
+  receive(envelope: EventEnvelope, headers: MsgHdrs | undefined): void {
+    const received = this.#decode(envelope, headers);
+    if (received === undefined) return;
+    if (this.#applied.has(received.decisionId)) {
+      walletMetrics.riskOutcomesDropped.add(1, { reason: 'duplicate' });
+      return;
+    }
+    if (this.#engine !== undefined) {
+      this.#apply(this.#engine, received);
+      return;
+    }
+    if (this.#held.length >= maxHeldAtStart) walletMetrics.riskOutcomesDropped.add(1, { reason: 'start_backlog' });
+    else this.#held.push(received);
+  }
+
+  /**
+   * Called by the rebuild after its last page, in its snapshot: the held outcomes it counted are dropped, the rest
+   * applied to `engine`, and from then on outcomes are applied as they arrive.
+   */
+  async settle(engine: RiskEngine, stored: (decisionIds: readonly string[]) => Promise<ReadonlySet<string>>) {
+    // Outcomes keep arriving while the database answers: ask again for those, until none is held.
+    while (this.#held.length > 0) {
+      const held = this.#held;
+      this.#held = [];
+      const rebuilt = await stored(held.map((each) => each.decisionId));
+      for (const each of held) {
+        if (this.#applied.has(each.decisionId)) {
+          walletMetrics.riskOutcomesDropped.add(1, { reason: 'duplicate' });
+        } else if (rebuilt.has(each.decisionId)) {
+          this.#remember(each.decisionId);
+          walletMetrics.riskOutcomesDropped.add(1, { reason: 'rebuilt' });
+        } else this.#apply(engine, each);
+      }
+    }
+    this.#engine = engine;
+  }
+
+  async stop(): Promise<void> {
+    await this.#follower?.stop();
+  }
+
+  /** Starts following `startMarginMs` back, holding what arrives; resolves once caught up (or after a wait). */
+  async follow(js: JetStreamClient, startMarginMs: number): Promise<void> {
+    const startedAt = performance.now();
+    this.#follower = await followStream({
+      js,
+      stream: walletRiskOutcomesStream,
+      filterSubject: walletRiskSubjects.outcomes,
+      handler: (envelope, _sequence, headers) => {
+        this.receive(envelope, headers);
+      },
+      logger: this.#logger,
+      // The stream stamps messages with the broker's clock, not the wallet's (which tests run ahead).
+      startTime: new Date(Date.now() - startMarginMs),
+    });
+    const caughtUp = await this.#follower.caughtUp(catchUpWaitMs);
+    const fields = { held: this.#held.length, ms: Math.round(performance.now() - startedAt) };
+    if (caughtUp) this.#logger.info('shared risk outcomes followed', fields);
+    else this.#logger.warn('shared risk outcomes still catching up; rebuilding meanwhile', fields);
+  }
+
+  #decode(envelope: EventEnvelope, headers: MsgHdrs | undefined): Received | undefined {
+    try {
+      if (envelope.type !== eventType || !isUuid(envelope.id)) throw new Error(`not a risk outcome: ${envelope.type}`);
+      const recorded = RiskOutcomeRecorded.decode(envelope.payload);
+      if (recorded.instanceId === this.instanceId) return undefined;
+      const event = riskEventFromJson(JSON.parse(recorded.eventJson) as Parameters<typeof riskEventFromJson>[0]);
+      return { decisionId: envelope.id, outcome: { event, approved: recorded.approved }, headers };
+    } catch (error) {
+      walletMetrics.riskOutcomesDropped.add(1, { reason: 'malformed' });
+      this.#logger.warn('a shared risk outcome skipped', { eventId: envelope.id, error });
+      return undefined;
+    }
+  }
+
+  #apply(engine: RiskEngine, { decisionId, outcome, headers }: Received): void {
+    engine.replayRecorded([outcome]);
+    this.#remember(decisionId);
+    walletMetrics.riskOutcomesApplied.add(1);
+    // A link, not a parent: the applying is this instance's work, caused by the request that recorded it.
+    const origin = trace.getSpanContext(extractTrace(headers));
+    tracer
+      .startSpan('risk outcome apply', {
+        kind: SpanKind.CONSUMER,
+        links: origin === undefined ? [] : [{ context: origin }],
+        attributes: { 'citypass.risk.decision_id': decisionId, 'citypass.risk.approved': outcome.approved },
+      })
+      .end();
+  }
+
+  #remember(decisionId: string): void {
+    if (this.#applied.size >= maxRememberedIds) {
+      const oldest = this.#applied.values().next();
+      if (oldest.done !== true) this.#applied.delete(oldest.value);
+    }
+    this.#applied.add(decisionId);
+  }
+}
+
+/** Creates the stream (every instance may) and starts following it from `startMarginMs` back, holding outcomes. */
+export async function startRiskOutcomeSharing(
+  bus: { readonly js: JetStreamClient; readonly jsm: JetStreamManager },
+  startMarginMs: number,
+  logger: Logger,
+): Promise<RiskOutcomeSharing> {
+  await ensureStream(bus.jsm, {
+    name: walletRiskOutcomesStream,
+    subjects: [walletRiskSubjects.outcomes],
+    maxAgeMs: outcomesKeptMs,
+  });
+  const sharing = new RiskOutcomeSharing(bus.js, logger);
+  await sharing.follow(bus.js, startMarginMs);
+  return sharing;
+}
