@@ -8,7 +8,6 @@
 // idempotent and order-aware by itself (a redelivery or a replay applies an event it has already seen).
 // The ordered consumer recreates itself after a lost connection and resumes after the last sequence it delivered.
 import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
-import type { MsgHdrs } from '@nats-io/transport-node';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import type { Logger } from './log.ts';
 
@@ -17,11 +16,8 @@ export interface StreamFollowerOptions {
   readonly stream: string;
   /** One subject or wildcard (nats-server 2.9 has no `filter_subjects`). */
   readonly filterSubject: string;
-  /**
-   * Applies one event to the view; `sequence` is its stream sequence (the same on every replay), `headers` the
-   * message's (trace context: extractTrace).
-   */
-  readonly handler: (envelope: EventEnvelope, sequence: number, headers: MsgHdrs | undefined) => void;
+  /** Applies one event to the view; `sequence` is its stream sequence (the same on every replay). */
+  readonly handler: (envelope: EventEnvelope, sequence: number) => void;
   readonly logger?: Logger;
   /** Starts at the first event stored at or after this time instead of the stream's first (a replay window). */
   readonly startTime?: Date;
@@ -87,7 +83,7 @@ function handle(msg: JsMsg, options: StreamFollowerOptions): void {
     return;
   }
   try {
-    options.handler(envelope, msg.seq, msg.headers);
+    options.handler(envelope, msg.seq);
   } catch (error) {
     // A handler of a view only decodes and updates memory: a failure is a malformed event, which no retry fixes.
     options.logger?.error('event skipped by its view', { subject: msg.subject, eventId: envelope.id, error });

@@ -1,26 +1,38 @@
 // Two wallet instances on one database and one nats-server agree on the risk engine's state (issue 13): each
 // publishes the outcomes it records on WALLET_RISK_OUTCOMES and applies the other's (bus/risk_outcomes.ts). A burst
 // split across the two is declined where one instance alone would decline it; an instance restarted mid-way
-// rebuilds to the same features as the one that kept running; an outcome delivered twice is applied once.
+// rebuilds to the same features as the one that kept running; an outcome delivered twice is applied once; the span of
+// an applied outcome links to the request that recorded it.
 // First: the wallet's instruments are made as its modules load.
 import { counterValues } from './metric_reader.ts';
 import assert from 'node:assert/strict';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { walletRiskSubjects } from '@citypass/contracts';
+import { walletRequestSubjects, walletRiskSubjects } from '@citypass/contracts';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { request } from '@citypass/platform/bus';
 import { promiseClient, bearer, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
 import { outcomeOf } from '@citypass/platform/testing';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
-import { RiskOutcomeRecorded } from '@citypass/proto/wallet/v1/risk_outcomes';
-import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
+import { RiskOutcomesRecorded } from '@citypass/proto/wallet/v1/risk_outcomes';
+import { ChargeRequest, WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { defaultRuleSet, feature, type RiskEvent, type RuleSet } from '@citypass/risk';
 import { riskEventToJson } from '../src/domain/risk_event_json.ts';
 import { riskRuleSetStore } from '../src/store/risk_rule_sets.ts';
 import { startWallet, type RunningWallet } from '../src/server.ts';
 import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
+
+// Both wallets run in this process: their spans are kept in memory, their NATS handlers read the traceparent.
+const spans = new InMemorySpanExporter();
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }));
 
 /** The built-in rules and one more: three payments in ten minutes make the fourth a decline (80 points). */
 const burstDeclines: RuleSet = {
@@ -171,13 +183,12 @@ test('risk sharing - an outcome delivered twice is applied once by each instance
     clinicLine: null,
   };
   const decisionId = randomUUID();
-  const payload = RiskOutcomeRecorded.encode({
+  const payload = RiskOutcomesRecorded.encode({
     instanceId: 'a third instance',
-    approved: true,
-    eventJson: JSON.stringify(riskEventToJson(event)),
+    outcomes: [{ decisionId, approved: true, eventJson: JSON.stringify(riskEventToJson(event)), traceContext: {} }],
   }).finish();
   const envelope = EventEnvelope.encode({
-    id: decisionId,
+    id: randomUUID(),
     type: walletRiskSubjects.outcomes,
     version: 1,
     occurredAt: new Date(),
@@ -186,7 +197,7 @@ test('risk sharing - an outcome delivered twice is applied once by each instance
   }).finish();
   const duplicates = async () => (await counterValues('citypass.wallet.risk.outcomes.dropped')).get('duplicate') ?? 0;
   const before = await duplicates();
-  // Twice in the stream (two message ids, as a publisher's retry past the duplicate window would be).
+  // Twice in the stream (two message ids: a publisher's retry past the duplicate window, or a replay).
   await js.publish(walletRiskSubjects.outcomes, envelope, { msgID: randomUUID() });
   await js.publish(walletRiskSubjects.outcomes, envelope, { msgID: randomUUID() });
   await waitFor(async () => (await duplicates()) >= before + 2, 'the repeat dropped by both instances');
@@ -195,4 +206,31 @@ test('risk sharing - an outcome delivered twice is applied once by each instance
     assert.equal(featureOf(wallet, probe, 'recent_events_10min'), 1);
     assert.ok(Math.abs(featureOf(wallet, probe, 'resident_amount_1h') - 250) < 0.01);
   }
+});
+
+test("risk sharing - an applied outcome's span links to the span of the request that recorded it", async () => {
+  const phone = await h.resident();
+  await h.topUp(phone, 1_000n);
+  spans.reset();
+  const charge = ChargeRequest.encode({
+    idempotencyKey: randomBytes(12).toString('hex'),
+    amount: { amountMinor: 100n, currency: 'EUR' },
+    presentation: phone.present(shop.name),
+    reference: '',
+    settlesTap: false,
+  }).finish();
+  await request(nc, walletRequestSubjects.charge, charge, {
+    deadlineMs: Date.now() + 5_000,
+    headers: { Authorization: `Bearer ${shop.token}` },
+  });
+  const finished = (name: string) => spans.getFinishedSpans().filter((span) => span.name === name);
+  await waitFor(() => Promise.resolve(finished('risk outcome apply').length >= 1), 'the outcome applied');
+  const [served] = finished(`${walletRequestSubjects.charge} process`);
+  const [applied] = finished('risk outcome apply');
+  assert.ok(served && applied);
+  assert.deepEqual(
+    applied.links.map((link) => [link.context.traceId, link.context.spanId]),
+    [[served.spanContext().traceId, served.spanContext().spanId]],
+  );
+  assert.equal(applied.parentSpanContext, undefined, 'a trace of its own, linked, not a child');
 });

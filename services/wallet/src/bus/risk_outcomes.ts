@@ -2,8 +2,10 @@
 // counters count every payment and refused attempt whichever instance served it (a card-testing burst spread over
 // two instances is counted whole by each). After an instance records an outcome in its engine (risk_scoring.ts:
 // the ledger committed or refused, or the rules refused), it publishes it here, once the caller has its answer
-// (no await on the decision path); every instance follows the stream with its own ordered consumer and applies the
-// others' outcomes to its engine, skipping its own, each decision once (a bounded set of the ids applied).
+// (no await on the decision path), with the others it recorded within `shareDelayMs` in one message: under load a
+// message carries many outcomes, so the stream's per-message cost (the publish's ack, each instance's delivery) is
+// shared by them. Every instance follows the stream with its own ordered consumer and applies the others' outcomes
+// to its engine, skipping its own, each decision once (a bounded set of the ids applied).
 //
 // Start: the database is the record (the rebuild replays every stored decision) and the stream is kept minutes.
 // The follow starts first, `startMarginMs` back (a refused decision is stored up to a flush interval after it is
@@ -11,17 +13,16 @@
 // which of the held decisions it counted: those are dropped, the rest applied, and the follow goes live. So an
 // outcome is counted once whether it was stored before the snapshot, published after it, or both.
 import { randomUUID } from 'node:crypto';
-import { SpanKind, trace } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { walletRiskOutcomesStream, walletRiskSubjects } from '@citypass/contracts';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { ensureStream } from '@citypass/platform/bus';
 import { isUuid } from '@citypass/platform/ids';
 import type { Logger } from '@citypass/platform/log';
 import { followStream, type StreamFollower } from '@citypass/platform/stream_follower';
-import { extractTrace, injectTrace } from '@citypass/platform/trace_headers';
+import { traceFields } from '@citypass/platform/trace_headers';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
-import { RiskOutcomeRecorded } from '@citypass/proto/wallet/v1/risk_outcomes';
+import { RiskOutcomesRecorded, type RiskOutcome } from '@citypass/proto/wallet/v1/risk_outcomes';
 import type { RecordedEvent, RiskEngine } from '@citypass/risk';
 import { riskEventFromJson, riskEventToJson } from '../domain/risk_event_json.ts';
 import type { RiskOutcomeListener } from '../app/risk_scoring.ts';
@@ -30,8 +31,12 @@ import { walletMetrics } from '../metrics.ts';
 
 /** How long the stream keeps an outcome: the start margin and a broker reconnect, not history (the database is). */
 export const outcomesKeptMs = 5 * 60_000;
-/** Publishes awaiting the stream's ack; past it an outcome is dropped (counted) rather than queued without bound. */
-export const maxPublishing = 2_048;
+/** Outcomes recorded within this are published together (the others learn them that much later). */
+export const shareDelayMs = 5;
+/** Outcomes in one message at most (~0.7 KB each, far below NATS's 1 MB). */
+export const maxOutcomesPerMessage = 256;
+/** Outcomes waiting for their message or its ack; past it one is dropped (counted) rather than queued without bound. */
+export const maxUnshared = 8_192;
 /** Outcomes held while the rebuild runs; past it one is dropped (counted). */
 export const maxHeldAtStart = 100_000;
 /** Decision ids remembered as applied (or rebuilt), the newest: a redelivery is a recent message. */
@@ -53,7 +58,7 @@ const eventType = walletRiskSubjects.outcomes;
 interface Received {
   readonly decisionId: string;
   readonly outcome: RecordedEvent;
-  readonly headers: MsgHdrs | undefined;
+  readonly traceContext: Readonly<Record<string, string>>;
 }
 
 export class RiskOutcomeSharing implements RiskOutcomeListener {
@@ -63,7 +68,11 @@ export class RiskOutcomeSharing implements RiskOutcomeListener {
   #engine: RiskEngine | undefined;
   #held: Received[] = [];
   readonly #applied = new Set<string>();
-  #publishing = 0;
+  #batch: RiskOutcome[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  /** Outcomes in the batch or in messages not acknowledged yet. */
+  #unshared = 0;
+  readonly #publishing = new Set<Promise<void>>();
   #follower: StreamFollower | undefined;
 
   constructor(js: JetStreamClient, logger: Logger) {
@@ -71,58 +80,35 @@ export class RiskOutcomeSharing implements RiskOutcomeListener {
     this.#logger = logger;
   }
 
-  /** Publishes an outcome this instance's engine recorded; never throws, never waits. */
+  /** Queues an outcome this instance's engine recorded for the next message; never throws, never waits. */
   recorded(record: RiskDecisionRecord, approved: boolean): void {
-    if (this.#publishing >= maxPublishing) {
+    if (this.#unshared >= maxUnshared) {
       walletMetrics.riskOutcomesDropped.add(1, { reason: 'publish_backlog' });
       return;
     }
-    const payload = RiskOutcomeRecorded.encode({
-      instanceId: this.instanceId,
+    this.#unshared++;
+    this.#batch.push({
+      decisionId: record.decisionId,
       approved,
       eventJson: JSON.stringify(riskEventToJson(record.event)),
-    }).finish();
-    const envelope = EventEnvelope.encode({
-      id: record.decisionId,
-      type: eventType,
-      version: 1,
-      occurredAt: new Date(),
-      source: 'wallet',
-      payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-    }).finish();
-    const headers = natsHeaders();
-    injectTrace(headers);
-    this.#publishing++;
-    this.#js
-      .publish(walletRiskSubjects.outcomes, envelope, { msgID: record.decisionId, headers })
-      .then(
-        () => {
-          walletMetrics.riskOutcomesShared.add(1);
-        },
-        (error: unknown) => {
-          walletMetrics.riskOutcomesDropped.add(1, { reason: 'publish_failed' });
-          this.#logger.warn('a risk outcome was not shared with the other wallet instances', { error });
-        },
-      )
-      .finally(() => {
-        this.#publishing--;
-      });
+      traceContext: traceFields(),
+    });
+    if (this.#batch.length >= maxOutcomesPerMessage) this.#publish();
+    else
+      this.#timer ??= setTimeout(() => {
+        this.#publish();
+      }, shareDelayMs);
   }
 
-  /** The follower's handler: another instance's outcome, held until the rebuild settled, then applied. */
-  receive(envelope: EventEnvelope, headers: MsgHdrs | undefined): void {
-    const received = this.#decode(envelope, headers);
-    if (received === undefined) return;
-    if (this.#applied.has(received.decisionId)) {
-      walletMetrics.riskOutcomesDropped.add(1, { reason: 'duplicate' });
-      return;
+  /** The follower's handler: other instances' outcomes, held until the rebuild settled, then applied. */
+  receive(envelope: EventEnvelope): void {
+    for (const received of this.#decode(envelope)) {
+      if (this.#applied.has(received.decisionId)) walletMetrics.riskOutcomesDropped.add(1, { reason: 'duplicate' });
+      else if (this.#engine !== undefined) this.#apply(this.#engine, received);
+      else if (this.#held.length >= maxHeldAtStart)
+        walletMetrics.riskOutcomesDropped.add(1, { reason: 'start_backlog' });
+      else this.#held.push(received);
     }
-    if (this.#engine !== undefined) {
-      this.#apply(this.#engine, received);
-      return;
-    }
-    if (this.#held.length >= maxHeldAtStart) walletMetrics.riskOutcomesDropped.add(1, { reason: 'start_backlog' });
-    else this.#held.push(received);
   }
 
   /**
@@ -147,19 +133,22 @@ export class RiskOutcomeSharing implements RiskOutcomeListener {
     this.#engine = engine;
   }
 
+  /** Publishes what is queued, waits for the acks, and stops following. */
   async stop(): Promise<void> {
+    this.#publish();
+    await Promise.all(this.#publishing);
     await this.#follower?.stop();
   }
 
   /** Starts following `startMarginMs` back, holding what arrives; resolves once caught up (or after a wait). */
-  async follow(js: JetStreamClient, startMarginMs: number): Promise<void> {
+  async follow(startMarginMs: number): Promise<void> {
     const startedAt = performance.now();
     this.#follower = await followStream({
-      js,
+      js: this.#js,
       stream: walletRiskOutcomesStream,
       filterSubject: walletRiskSubjects.outcomes,
-      handler: (envelope, _sequence, headers) => {
-        this.receive(envelope, headers);
+      handler: (envelope) => {
+        this.receive(envelope);
       },
       logger: this.#logger,
       // The stream stamps messages with the broker's clock, not the wallet's (which tests run ahead).
@@ -171,26 +160,72 @@ export class RiskOutcomeSharing implements RiskOutcomeListener {
     else this.#logger.warn('shared risk outcomes still catching up; rebuilding meanwhile', fields);
   }
 
-  #decode(envelope: EventEnvelope, headers: MsgHdrs | undefined): Received | undefined {
-    try {
-      if (envelope.type !== eventType || !isUuid(envelope.id)) throw new Error(`not a risk outcome: ${envelope.type}`);
-      const recorded = RiskOutcomeRecorded.decode(envelope.payload);
-      if (recorded.instanceId === this.instanceId) return undefined;
-      const event = riskEventFromJson(JSON.parse(recorded.eventJson) as Parameters<typeof riskEventFromJson>[0]);
-      return { decisionId: envelope.id, outcome: { event, approved: recorded.approved }, headers };
-    } catch (error) {
-      walletMetrics.riskOutcomesDropped.add(1, { reason: 'malformed' });
-      this.#logger.warn('a shared risk outcome skipped', { eventId: envelope.id, error });
-      return undefined;
-    }
+  #publish(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const outcomes = this.#batch;
+    if (outcomes.length === 0) return;
+    this.#batch = [];
+    const payload = RiskOutcomesRecorded.encode({ instanceId: this.instanceId, outcomes }).finish();
+    const id = randomUUID();
+    const envelope = EventEnvelope.encode({
+      id,
+      type: eventType,
+      version: 1,
+      occurredAt: new Date(),
+      source: 'wallet',
+      payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+    }).finish();
+    const published = this.#js.publish(walletRiskSubjects.outcomes, envelope, { msgID: id }).then(
+      () => {
+        walletMetrics.riskOutcomesShared.add(outcomes.length);
+      },
+      (error: unknown) => {
+        walletMetrics.riskOutcomesDropped.add(outcomes.length, { reason: 'publish_failed' });
+        this.#logger.warn('risk outcomes were not shared with the other wallet instances', {
+          outcomes: outcomes.length,
+          error,
+        });
+      },
+    );
+    const tracked = published.finally(() => {
+      this.#unshared -= outcomes.length;
+      this.#publishing.delete(tracked);
+    });
+    this.#publishing.add(tracked);
   }
 
-  #apply(engine: RiskEngine, { decisionId, outcome, headers }: Received): void {
+  #decode(envelope: EventEnvelope): Received[] {
+    let recorded: RiskOutcomesRecorded;
+    try {
+      if (envelope.type !== eventType) throw new Error(`not risk outcomes: ${envelope.type}`);
+      recorded = RiskOutcomesRecorded.decode(envelope.payload);
+    } catch (error) {
+      walletMetrics.riskOutcomesDropped.add(1, { reason: 'malformed' });
+      this.#logger.warn('shared risk outcomes skipped', { eventId: envelope.id, error });
+      return [];
+    }
+    if (recorded.instanceId === this.instanceId) return [];
+    const received: Received[] = [];
+    for (const { decisionId, approved, eventJson, traceContext } of recorded.outcomes) {
+      try {
+        if (!isUuid(decisionId)) throw new Error('the decision id is not a UUID');
+        const event = riskEventFromJson(JSON.parse(eventJson) as Parameters<typeof riskEventFromJson>[0]);
+        received.push({ decisionId, outcome: { event, approved }, traceContext });
+      } catch (error) {
+        walletMetrics.riskOutcomesDropped.add(1, { reason: 'malformed' });
+        this.#logger.warn('a shared risk outcome skipped', { eventId: envelope.id, error });
+      }
+    }
+    return received;
+  }
+
+  #apply(engine: RiskEngine, { decisionId, outcome, traceContext }: Received): void {
     engine.replayRecorded([outcome]);
     this.#remember(decisionId);
     walletMetrics.riskOutcomesApplied.add(1);
     // A link, not a parent: the applying is this instance's work, caused by the request that recorded it.
-    const origin = trace.getSpanContext(extractTrace(headers));
+    const origin = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, traceContext));
     tracer
       .startSpan('risk outcome apply', {
         kind: SpanKind.CONSUMER,
@@ -221,6 +256,6 @@ export async function startRiskOutcomeSharing(
     maxAgeMs: outcomesKeptMs,
   });
   const sharing = new RiskOutcomeSharing(bus.js, logger);
-  await sharing.follow(bus.js, startMarginMs);
+  await sharing.follow(startMarginMs);
   return sharing;
 }
