@@ -1,11 +1,12 @@
 // Where PostgreSQL's CPU per charge goes. A private PostgreSQL server (initdb in a temporary directory, a free port,
 // durable commits: fsync, synchronous_commit and full_page_writes on) with pg_stat_statements (nested statements
 // too) and track_functions=all. The wallet's own schema and ledger functions; charges sent as the wallet sends
-// them (store/ledger_calls.ts, one statement each), from `workers` connections, each on a resident of its own.
-// For each variant (pg_cost_variants.ts: the baseline, then one part taken away) on a fresh database: the
-// backends' and WAL writer's CPU per charge from /proc, WAL per charge; for the baseline also each statement's and
-// each function's time per charge. One JSON line per figure; the difference of a variant to the baseline is what
-// the part it removes costs.
+// them (store/ledger_calls.ts, one statement each, or batched as the wallet batches them), with the risk engine's
+// approval, from `workers` connections, each on a resident of its own. For each variant (pg_cost_variants.ts: the
+// baseline, one part taken away, the group commit and what it can take away) on a fresh database: the backends' and
+// WAL writer's CPU per charge from /proc, WAL per charge; for the baseline and every group-commit variant also each
+// statement's and each function's time per charge. One JSON line per figure; the difference of a variant to its
+// reference is what the part it removes costs.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { minorUnits } from '@citypass/platform/money';
