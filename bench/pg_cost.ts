@@ -1,17 +1,18 @@
 // Where PostgreSQL's CPU per charge goes. A private PostgreSQL server (initdb in a temporary directory, a free port,
 // durable commits: fsync, synchronous_commit and full_page_writes on) with pg_stat_statements (nested statements
 // too) and track_functions=all. The wallet's own schema and ledger functions; charges sent as the wallet sends
-// them (store/ledger_calls.ts, one statement each), from `workers` connections, each on a resident of its own.
-// For each variant (pg_cost_variants.ts: the baseline, then one part taken away) on a fresh database: the
-// backends' and WAL writer's CPU per charge from /proc, WAL per charge; for the baseline also each statement's and
-// each function's time per charge. One JSON line per figure; the difference of a variant to the baseline is what
-// the part it removes costs.
+// them (store/ledger_calls.ts, one statement each, or batched as the wallet batches them), with the risk engine's
+// approval, from `workers` connections, each on a resident of its own. For each variant (pg_cost_variants.ts: the
+// baseline, one part taken away, the group commit and what it can take away) on a fresh database: the backends' and
+// WAL writer's CPU per charge from /proc, WAL per charge; for the baseline and every group-commit variant also each
+// statement's and each function's time per charge. One JSON line per figure; the difference of a variant to its
+// reference is what the part it removes costs.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { minorUnits } from '@citypass/platform/money';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { startPrivatePostgres } from '@citypass/platform/testing';
-import type { ChargeCall, NewCharge, WalletStore } from '../services/wallet/src/app/store.ts';
+import type { ChargeCall, NewCharge, RiskDecisionRecord, WalletStore } from '../services/wallet/src/app/store.ts';
 import { prepareSchema } from '../services/wallet/src/store/schema.ts';
 import { createWalletStore } from '../services/wallet/src/store/wallet_store.ts';
 import { postgresCpuOf } from './cpu.ts';
@@ -111,7 +112,9 @@ async function seed(store: WalletStore, workers: number, merchantPerWorker: bool
   return residents;
 }
 
-/** `count` charges, each worker charging its own resident one after another. */
+/**
+ * `count` charges (or authorize+capture pairs), each worker charging its own resident one after another.
+ */
 async function run(pool: Pool, store: WalletStore, residents: Resident[], variant: Variant, count: number) {
   let remaining = count;
   await Promise.all(
@@ -120,6 +123,10 @@ async function run(pool: Pool, store: WalletStore, residents: Resident[], varian
       try {
         while (remaining-- > 0) {
           const [call, charge] = chargeOf(resident);
+          if (variant.pairs === true) {
+            await authorizeAndCapture(store, call, charge);
+            continue;
+          }
           if (client === undefined) {
             await store.oneStatement.charge(call, charge);
             continue;
@@ -135,7 +142,28 @@ async function run(pool: Pool, store: WalletStore, residents: Resident[], varian
   );
 }
 
-/** A charge of 1.00 EUR with the sizes the wallet writes (a ~120-byte response, two ~250-byte events). */
+/** The same money as `charge` in two writes, as the wallet's Authorize then Capture write it. */
+async function authorizeAndCapture(store: WalletStore, call: ChargeCall, charge: NewCharge): Promise<void> {
+  const { capturedEvent, ...authorizeCall } = call;
+  await store.oneStatement.authorize(authorizeCall, { ...charge, expiresAt: new Date(Date.now() + 60_000) });
+  await store.oneStatement.capture(
+    { ...authorizeCall, operation: `${charge.service}:capture`, event: capturedEvent },
+    {
+      holdId: charge.holdId,
+      service: charge.service,
+      amountMinor: charge.amount.amountMinor,
+      transferId: charge.transferId,
+      payerAmountMinor: minorUnits(0n),
+      payerTransferId: charge.payerTransferId,
+      now: new Date(),
+    },
+  );
+}
+
+/**
+ * A charge of 1.00 EUR with the sizes the wallet writes (a ~120-byte response, two ~250-byte events) and the risk
+ * engine's approval (a decision row with three reasons), as the wallet writes it with risk scoring on.
+ */
 function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
   const event = (type: string) => ({ type, source: 'wallet', payload: randomBytes(200) });
   const call: ChargeCall = {
@@ -146,8 +174,9 @@ function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
     event: event('wallet.v1.events.hold.authorized'),
     capturedEvent: event('wallet.v1.events.hold.captured'),
   };
+  const holdId = randomUUID();
   const charge: NewCharge = {
-    holdId: randomUUID(),
+    holdId,
     service: resident.merchant,
     residentId: resident.residentId,
     credentialId: `credential-${resident.residentId}`,
@@ -156,10 +185,57 @@ function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
     reference: '',
     createdAt: new Date(),
     risk: { authorizationsPerMinute: 1_000_000, dailyLimitMinor: 10n ** 15n, credentialDailyLimitMinor: 10n ** 15n },
+    riskDecision: approvalOf(holdId, resident),
     payee: undefined,
     payerShare: undefined,
     transferId: randomUUID(),
     payerTransferId: randomUUID(),
   };
   return [call, charge];
+}
+
+function approvalOf(holdId: string, resident: Resident): RiskDecisionRecord {
+  const reason = (ruleId: string) => ({
+    ruleId,
+    ruleVersion: 1,
+    points: 5,
+    features: { amount_z: 0.4, minutes_since_last: 12 },
+    explanation: `${ruleId} added 5 points`,
+  });
+  return {
+    decisionId: randomUUID(),
+    holdId,
+    service: resident.merchant,
+    decision: {
+      outcome: 'approve',
+      stage: 'score',
+      score: 15,
+      reasons: [reason('amount_unusual'), reason('new_merchant'), reason('night_time')],
+      ruleSetVersion: 'default-1',
+      reason: null,
+      explanation: 'approved: low risk',
+    },
+    refusalReason: '',
+    currency: 'EUR',
+    event: {
+      atMs: Date.now(),
+      channel: 'shop',
+      residentId: resident.residentId,
+      deviceId: `device-${resident.residentId}`,
+      credentialId: `credential-${resident.residentId}`,
+      deviceBoundAtMs: Date.now() - 86_400_000,
+      merchantId: resident.merchant,
+      category: 'grocery',
+      amountMinor: 100n,
+      place: { xKm: 3.2, yKm: 7.9 },
+      stationId: null,
+      concession: 'adult',
+      maxFareMinor: null,
+      credentialRevoked: false,
+      presentationReplayed: false,
+      deviceKeyMatches: true,
+      merchantCapabilityEnabled: true,
+      clinicLine: null,
+    },
+  };
 }

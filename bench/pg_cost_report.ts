@@ -41,11 +41,11 @@ export async function report(
   ).rows[0];
   for (const [metric, value] of Object.entries(wal ?? {}))
     emit({ ...common, metric: `${metric}_per_charge`, value: round(Number(value) / charges), unit: 'per charge' });
-  if (variant.name !== 'baseline') return;
+  if (variant.name !== 'baseline' && variant.batch === undefined) return;
   const statements = await pool.query<{ query: string; calls: string; total_exec_time: number; toplevel: boolean }>(
     `SELECT query, calls, total_exec_time, toplevel FROM pg_stat_statements
      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-     ORDER BY total_exec_time DESC LIMIT 20`,
+     ORDER BY total_exec_time DESC LIMIT 30`,
   );
   for (const row of statements.rows)
     emit({

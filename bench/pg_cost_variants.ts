@@ -1,6 +1,9 @@
 // What bench/pg_cost.ts takes away from the wallet's schema, one thing at a time, to see what each costs the
 // database per charge. Every variant runs on a database of its own; the difference to the baseline is the part's
 // cost. None of these is a schema to run: they remove guarantees on purpose, to price them.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ledgerFunctionsDir } from '../services/wallet/src/store/schema.ts';
 
 export interface Variant {
   readonly name: string;
@@ -14,6 +17,22 @@ export interface Variant {
   readonly merchantPerWorker?: boolean;
   /** The wallet's group commit (store/ledger_batches.ts) with at most this many charges per transaction. */
   readonly batch?: number;
+  /** Each charge sent as an authorize and then a capture of its hold (per charge: per pair). */
+  readonly pairs?: boolean;
+}
+
+/**
+ * The wallet's `wallet_<kind>_many` as it is, less the block (the subtransaction) around each item: what the
+ * subtransaction per item costs. Every item of the bench commits, so no item needs it there.
+ */
+function withoutSubtransactions(kind: string): string {
+  const text = readFileSync(join(ledgerFunctionsDir, `${kind}_many.sql`), 'utf8');
+  const stripped = text
+    .replace(/^CREATE FUNCTION/m, 'CREATE OR REPLACE FUNCTION')
+    .replace(/\n {4}BEGIN\n/, '\n')
+    .replace(/ {4}EXCEPTION WHEN OTHERS THEN[\s\S]*?\n {4}END;\n/, '');
+  if (stripped.includes('EXCEPTION')) throw new Error(`${kind}_many.sql: no block per item to take away`);
+  return stripped;
 }
 
 const foreignKeys = `
@@ -51,8 +70,9 @@ export const variants: readonly Variant[] = [
   {
     name: 'no_outbox_rows',
     part: 'outbox inserts (2 rows)',
-    sql: `CREATE OR REPLACE FUNCTION wallet_outbox(p_id uuid, p_subject text, p_payload bytea, p_headers jsonb)
-          RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$;`,
+    sql: `CREATE OR REPLACE FUNCTION wallet_outbox_many(
+            p_written boolean[], p_id uuid[], p_subject text[], p_payload bytea[], p_headers jsonb[]
+          ) RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$;`,
   },
   {
     name: 'no_idempotency_row',
@@ -63,4 +83,23 @@ export const variants: readonly Variant[] = [
   { name: 'no_risk_counters', part: 'risk checks (credential_spend upsert)', sql: spendWithoutCredentialRow },
   { name: 'merchant_per_worker', part: 'the shared merchant row (contention)', merchantPerWorker: true },
   { name: 'group_commit', part: '(added) concurrent charges committed together, up to 32 a transaction', batch: 32 },
+  {
+    name: 'group_commit_no_subtransactions',
+    part: 'the subtransaction per item (group_commit minus this)',
+    batch: 32,
+    sql: withoutSubtransactions('charge'),
+  },
+  {
+    name: 'group_commit_pairs',
+    part: '(added) authorize then capture instead of one charge, each batched, up to 32 a transaction',
+    batch: 32,
+    pairs: true,
+  },
+  {
+    name: 'group_commit_pairs_no_subtransactions',
+    part: 'the subtransaction per item of authorize and capture (group_commit_pairs minus this)',
+    batch: 32,
+    pairs: true,
+    sql: withoutSubtransactions('authorize') + withoutSubtransactions('capture'),
+  },
 ];

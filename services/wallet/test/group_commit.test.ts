@@ -9,7 +9,7 @@ import { DomainError } from '@citypass/platform/errors';
 import { minorUnits } from '@citypass/platform/money';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { refusalOf, testPostgres, type TestDatabase } from '@citypass/platform/testing';
-import type { ChargeCall, NewCharge, OneStatementCall, WalletStore } from '../src/app/store.ts';
+import type { ChargeCall, NewCharge, OneStatementCall, RiskDecisionRecord, WalletStore } from '../src/app/store.ts';
 import { reconciliationReport } from '../src/app/reconciliation_report.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { prepareSchema } from '../src/store/schema.ts';
@@ -184,6 +184,113 @@ test('group commit - repeats of one key in one batch answer the first response; 
   const holds = await pool.query('SELECT 1 FROM holds WHERE resident_id = $1', [residentId]);
   assert.equal(holds.rowCount, 1);
   assert.equal(await balanceOf('resident', residentId), 70n);
+  await assertBooksBalance();
+});
+
+/** The risk engine's approval of a charge, as the wallet writes it with its hold. */
+function approved([call, charged]: [ChargeCall, NewCharge]): [ChargeCall, NewCharge] {
+  const riskDecision: RiskDecisionRecord = {
+    decisionId: randomUUID(),
+    holdId: charged.holdId,
+    service: 'shop',
+    decision: {
+      outcome: 'approve',
+      stage: 'score',
+      score: 10,
+      reasons: [],
+      ruleSetVersion: 'test',
+      reason: null,
+      explanation: 'test',
+    },
+    refusalReason: '',
+    currency: 'EUR',
+    event: {
+      atMs: charged.createdAt.getTime(),
+      channel: 'shop',
+      residentId: charged.residentId,
+      deviceId: 'device',
+      credentialId: charged.credentialId,
+      deviceBoundAtMs: 0,
+      merchantId: 'shop',
+      category: 'retail',
+      amountMinor: charged.amount.amountMinor,
+      place: null,
+      stationId: null,
+      concession: 'adult',
+      maxFareMinor: null,
+      credentialRevoked: false,
+      presentationReplayed: false,
+      deviceKeyMatches: true,
+      merchantCapabilityEnabled: true,
+      clinicLine: null,
+    },
+  };
+  return [call, { ...charged, riskDecision }];
+}
+
+test("group commit - a batch writes the events and risk decisions of its written items only, each hold's in order", async () => {
+  batches.length = 0;
+  const first = approved(charge(await resident(100n), 10n));
+  const second = approved(charge(await resident(100n), 10n));
+  const refused = approved(charge(await resident(5n), 10n));
+  const outcomes = [first, refused, first, second].map((item) =>
+    store.oneStatement.charge(...item).then(
+      () => 'OK',
+      (error: unknown) => (error instanceof DomainError ? error.reason : String(error)),
+    ),
+  );
+  assert.deepEqual(await Promise.all(outcomes), ['OK', walletReasons.INSUFFICIENT_FUNDS, 'OK', 'OK']);
+  assert.deepEqual(
+    batches.map((batch) => batch.size),
+    [4],
+  );
+  const eventIds = ([call]: [ChargeCall, NewCharge]) => [call.event.id ?? '', call.capturedEvent.id ?? ''];
+  const events = await pool.query<{ id: string }>('SELECT id FROM outbox WHERE id = ANY($1::uuid[]) ORDER BY seq', [
+    [first, second, refused].flatMap(eventIds),
+  ]);
+  const order = events.rows.map((row) => row.id);
+  assert.equal(order.length, 4, 'two events for each charge written, none for the refused one or the repeat');
+  for (const item of [first, second]) {
+    const [authorized = -1, captured = -1] = eventIds(item).map((id) => order.indexOf(id));
+    assert.ok(authorized >= 0 && authorized < captured, "a hold's authorized event first");
+  }
+  const decisions = await pool.query<{ hold_id: string }>(
+    'SELECT hold_id FROM risk_decisions WHERE hold_id = ANY($1::uuid[]) ORDER BY hold_id',
+    [[first, second, refused].map(([, charged]) => charged.holdId)],
+  );
+  assert.deepEqual(
+    decisions.rows.map((row) => row.hold_id),
+    [first, second].map(([, charged]) => charged.holdId).toSorted(),
+  );
+  await assertBooksBalance();
+});
+
+test('group commit - without batching, one item raises what its batch of one reports: the reason and the constraint', async () => {
+  const single = createWalletStore(pool);
+  const residentId = await resident(100n);
+  const [call, charged] = approved(charge(residentId, 10n));
+  assert.deepEqual(await single.oneStatement.charge(call, charged), Buffer.from(call.response));
+  assert.deepEqual(await single.oneStatement.charge(call, charged), Buffer.from(call.response), 'a repeat');
+  const [again, reused] = charge(residentId, 10n);
+  assert.deepEqual(
+    await refusalOf(single.oneStatement.charge(again, { ...reused, mandateNonce: charged.mandateNonce })),
+    {
+      kind: 'permission_denied',
+      reason: walletReasons.MANDATE_ALREADY_USED,
+    },
+  );
+  const [poorCall, poorCharge] = charge(await resident(5n), 10n);
+  assert.deepEqual(await refusalOf(single.oneStatement.charge(poorCall, poorCharge)), {
+    kind: 'failed_precondition',
+    reason: walletReasons.INSUFFICIENT_FUNDS,
+  });
+  const events = await pool.query('SELECT 1 FROM outbox WHERE id = ANY($1::uuid[])', [
+    [call.event.id, call.capturedEvent.id, again.event.id, poorCall.event.id],
+  ]);
+  assert.equal(events.rowCount, 2, "the charge's two events, once");
+  const decisions = await pool.query('SELECT 1 FROM risk_decisions WHERE hold_id = $1', [charged.holdId]);
+  assert.equal(decisions.rowCount, 1);
+  assert.equal(await balanceOf('resident', residentId), 90n);
   await assertBooksBalance();
 });
 

@@ -1,5 +1,5 @@
 // Risk decisions as rows of risk_decisions and as typed values, once. A row goes to the database as one JSON object
-// keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decision.sql), and the
+// keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decisions.sql), and the
 // scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start (a
 // decision with a hold: a payment; without one: a refused attempt).
 import type { Pool } from '@citypass/platform/pg';
@@ -29,7 +29,7 @@ interface RiskDecisionRow {
   readonly decided_at: string | Date;
 }
 
-/** The row as the JSON object record_risk_decision.sql and addRefused insert. */
+/** The row as the JSON object record_risk_decisions.sql and addRefused insert. */
 export function riskDecisionJson(record: RiskDecisionRecord): string {
   const { decision, event } = record;
   const row: RiskDecisionRow = {

@@ -1,10 +1,15 @@
 -- Many authorizes in one statement and so one transaction and one commit (store/ledger_batches.ts, the wallet's group
--- commit): wallet_authorize_once for each index of the arrays, in order, each in a block of its own (a subtransaction),
--- so one refused item rolls back only itself and the others commit. One row per item, in order: the response, or
--- the refusal (SQLSTATE, message, constraint) the caller turns into the error wallet_authorize_once alone would have raised.
--- At most 64 items: past that many subtransactions PostgreSQL's snapshots overflow to pg_subtrans.
+-- commit): for each index of the arrays, in order, the idempotency claim and wallet_authorize, in a block of its own
+-- (a subtransaction), so one refused item rolls back only itself and the others commit; a repeated key returns the
+-- response stored for it and changes nothing. wallet_authorize_once is this with one item.
+-- One row per item, in order: the response (the stored one for a repeated key), or the refusal (SQLSTATE, message,
+-- constraint) the caller turns into the error the item alone would have raised. After the loop, the events (and
+-- risk decisions) of the items written go in with one INSERT each for the whole batch (outbox_many.sql,
+-- record_risk_decisions.sql), in this same statement and so in the same commit as their items; a refused or
+-- repeated item writes none. At most 64 items: past that many subtransactions PostgreSQL's snapshots overflow to
+-- pg_subtrans.
 DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[]);
-CREATE FUNCTION wallet_authorize_many(
+CREATE OR REPLACE FUNCTION wallet_authorize_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
   p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_hold_id uuid[], p_service text[],
   p_resident_id uuid[], p_credential_id text[], p_mandate_nonce text[], p_currency char(3)[],
@@ -13,21 +18,23 @@ CREATE FUNCTION wallet_authorize_many(
   p_payer text[], p_payer_amount_minor bigint[], p_risk_decision jsonb[]
 ) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text)
 LANGUAGE plpgsql AS $$
+DECLARE
+  v_stored bytea;
+  -- Items that claimed their key and made their change (not refused, not a repeat): their events are written.
+  v_written boolean[] := array_fill(false, ARRAY[coalesce(array_length(p_key, 1), 0)]);
 BEGIN
   ASSERT coalesce(array_length(p_key, 1), 0) <= 64, 'at most 64 items in one batch';
   FOR i IN 1 .. coalesce(array_length(p_key, 1), 0) LOOP
     BEGIN
-      response := wallet_authorize_once(
-        p_operation => p_operation[i], p_key => p_key[i], p_request_hash => p_request_hash[i],
-        p_response => p_response[i], p_event_id => p_event_id[i], p_event_subject => p_event_subject[i],
-        p_event_payload => p_event_payload[i], p_event_headers => p_event_headers[i], p_hold_id => p_hold_id[i],
-        p_service => p_service[i], p_resident_id => p_resident_id[i], p_credential_id => p_credential_id[i],
-        p_mandate_nonce => p_mandate_nonce[i], p_currency => p_currency[i], p_amount_minor => p_amount_minor[i],
-        p_reference => p_reference[i], p_now => p_now[i], p_expires_at => p_expires_at[i],
-        p_velocity_per_minute => p_velocity_per_minute[i], p_daily_limit => p_daily_limit[i],
-        p_credential_daily_limit => p_credential_daily_limit[i], p_payee => p_payee[i], p_payer => p_payer[i],
-        p_payer_amount_minor => p_payer_amount_minor[i], p_risk_decision => p_risk_decision[i]
-      );
+      v_stored := wallet_claim(p_operation[i], p_key[i], p_request_hash[i], p_response[i]);
+      IF v_stored IS NULL THEN
+        PERFORM wallet_authorize(p_hold_id[i], p_service[i], p_resident_id[i], p_credential_id[i], p_mandate_nonce[i],
+                                 p_currency[i], p_amount_minor[i], p_reference[i], p_now[i], p_expires_at[i],
+                                 p_velocity_per_minute[i], p_daily_limit[i], p_credential_daily_limit[i], p_payee[i],
+                                 p_payer[i], p_payer_amount_minor[i]);
+        v_written[i] := true;
+      END IF;
+      response := coalesce(v_stored, p_response[i]);
       error_state := NULL;
       error_message := NULL;
       error_constraint := NULL;
@@ -38,4 +45,6 @@ BEGIN
     END;
     RETURN NEXT;
   END LOOP;
+  PERFORM wallet_outbox_many(v_written, p_event_id, p_event_subject, p_event_payload, p_event_headers);
+  PERFORM wallet_record_risk_decisions(v_written, p_risk_decision);
 END $$;

@@ -1,8 +1,6 @@
--- Authorize in one statement (one round trip, the statement's own transaction): the caller computes the response
--- and the event beforehand, since both follow from the request; this claims the idempotency key with that
--- response, writes the outbox row and authorizes (last, so a split hold's payer row is locked just before the
--- commit), then records the risk decision that approved it. A repeated key returns the stored response; any refusal
--- rolls back all of it, claim included.
+-- One authorize in one statement (the store's path without group commit: one round trip, the statement's own
+-- transaction): wallet_authorize_many with this one item, its refusal raised again as wallet_authorize_many reports it
+-- (SQLSTATE, message, constraint), so an item is written by one code whether batched or not.
 DROP FUNCTION IF EXISTS wallet_authorize_once(
   text, text, bytea, bytea, uuid, text, bytea, jsonb,
   uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, timestamptz, integer, bigint, bigint
@@ -16,7 +14,7 @@ DROP FUNCTION IF EXISTS wallet_authorize_once(
   uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, timestamptz, integer, bigint, bigint, text, text, bigint,
   jsonb
 );
-CREATE FUNCTION wallet_authorize_once(
+CREATE OR REPLACE FUNCTION wallet_authorize_once(
   p_operation text, p_key text, p_request_hash bytea, p_response bytea,
   p_event_id uuid, p_event_subject text, p_event_payload bytea, p_event_headers jsonb,
   p_hold_id uuid, p_service text, p_resident_id uuid, p_credential_id text, p_mandate_nonce text,
@@ -26,13 +24,25 @@ CREATE FUNCTION wallet_authorize_once(
   p_risk_decision jsonb DEFAULT NULL
 ) RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
-  v_stored bytea := wallet_claim(p_operation, p_key, p_request_hash, p_response);
+  v_item record;
 BEGIN
-  IF v_stored IS NOT NULL THEN RETURN v_stored; END IF;
-  PERFORM wallet_outbox(p_event_id, p_event_subject, p_event_payload, p_event_headers);
-  PERFORM wallet_authorize(p_hold_id, p_service, p_resident_id, p_credential_id, p_mandate_nonce, p_currency, p_amount_minor,
-                           p_reference, p_now, p_expires_at, p_velocity_per_minute, p_daily_limit, p_credential_daily_limit,
-                           p_payee, p_payer, p_payer_amount_minor);
-  IF p_risk_decision IS NOT NULL THEN PERFORM wallet_record_risk_decision(p_risk_decision); END IF;
-  RETURN p_response;
+  SELECT * INTO v_item FROM wallet_authorize_many(
+    p_operation => ARRAY[p_operation], p_key => ARRAY[p_key], p_request_hash => ARRAY[p_request_hash],
+    p_response => ARRAY[p_response], p_event_id => ARRAY[p_event_id], p_event_subject => ARRAY[p_event_subject],
+    p_event_payload => ARRAY[p_event_payload], p_event_headers => ARRAY[p_event_headers],
+    p_hold_id => ARRAY[p_hold_id], p_service => ARRAY[p_service], p_resident_id => ARRAY[p_resident_id],
+    p_credential_id => ARRAY[p_credential_id], p_mandate_nonce => ARRAY[p_mandate_nonce],
+    p_currency => ARRAY[p_currency], p_amount_minor => ARRAY[p_amount_minor], p_reference => ARRAY[p_reference],
+    p_now => ARRAY[p_now], p_expires_at => ARRAY[p_expires_at],
+    p_velocity_per_minute => ARRAY[p_velocity_per_minute], p_daily_limit => ARRAY[p_daily_limit],
+    p_credential_daily_limit => ARRAY[p_credential_daily_limit], p_payee => ARRAY[p_payee],
+    p_payer => ARRAY[p_payer], p_payer_amount_minor => ARRAY[p_payer_amount_minor],
+    p_risk_decision => ARRAY[p_risk_decision]
+  );
+  IF v_item.error_state IS NULL THEN RETURN v_item.response; END IF;
+  IF v_item.error_constraint IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = v_item.error_state, MESSAGE = v_item.error_message;
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = v_item.error_state, MESSAGE = v_item.error_message,
+                        CONSTRAINT = v_item.error_constraint;
 END $$;

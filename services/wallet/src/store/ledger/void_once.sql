@@ -1,15 +1,24 @@
--- Void in one statement, like wallet_authorize_once: claim with the precomputed response, outbox row, void (last,
--- so a split hold's payer row is locked just before the commit).
+-- One void in one statement (the store's path without group commit: one round trip, the statement's own
+-- transaction): wallet_void_many with this one item, its refusal raised again as wallet_void_many reports it
+-- (SQLSTATE, message, constraint), so an item is written by one code whether batched or not.
 CREATE OR REPLACE FUNCTION wallet_void_once(
   p_operation text, p_key text, p_request_hash bytea, p_response bytea,
   p_event_id uuid, p_event_subject text, p_event_payload bytea, p_event_headers jsonb,
   p_hold_id uuid, p_service text, p_now timestamptz
 ) RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
-  v_stored bytea := wallet_claim(p_operation, p_key, p_request_hash, p_response);
+  v_item record;
 BEGIN
-  IF v_stored IS NOT NULL THEN RETURN v_stored; END IF;
-  PERFORM wallet_outbox(p_event_id, p_event_subject, p_event_payload, p_event_headers);
-  PERFORM wallet_void(p_hold_id, p_service, p_now);
-  RETURN p_response;
+  SELECT * INTO v_item FROM wallet_void_many(
+    p_operation => ARRAY[p_operation], p_key => ARRAY[p_key], p_request_hash => ARRAY[p_request_hash],
+    p_response => ARRAY[p_response], p_event_id => ARRAY[p_event_id], p_event_subject => ARRAY[p_event_subject],
+    p_event_payload => ARRAY[p_event_payload], p_event_headers => ARRAY[p_event_headers],
+    p_hold_id => ARRAY[p_hold_id], p_service => ARRAY[p_service], p_now => ARRAY[p_now]
+  );
+  IF v_item.error_state IS NULL THEN RETURN v_item.response; END IF;
+  IF v_item.error_constraint IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = v_item.error_state, MESSAGE = v_item.error_message;
+  END IF;
+  RAISE EXCEPTION USING ERRCODE = v_item.error_state, MESSAGE = v_item.error_message,
+                        CONSTRAINT = v_item.error_constraint;
 END $$;
