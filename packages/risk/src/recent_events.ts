@@ -1,41 +1,64 @@
-// The last few events of one resident (time, amount, place) in a fixed ring: a burst or a jump across the city is
-// seen without keeping history.
+// The last few events of each resident (time and place) in a fixed ring: a burst or a jump across the city is seen
+// without keeping history. All residents' rings share one array, a row of doubles each.
+import { withRoom } from './rows.ts';
 
 export const recentCapacity = 5;
+/** A row: the times, xKm and yKm of the ring's events (NaN: none), then the slot written next. */
+const atMsAt = 0;
+const xKmAt = recentCapacity;
+const yKmAt = 2 * recentCapacity;
+const nextAt = 3 * recentCapacity;
+const width = nextAt + 1;
+const emptyRow = new Float64Array(width).fill(Number.NaN).fill(0, nextAt);
 
 export class RecentEvents {
-  private readonly atMs = new Float64Array(recentCapacity).fill(Number.NaN);
-  private readonly amounts = new Float64Array(recentCapacity);
-  private readonly xKm = new Float64Array(recentCapacity).fill(Number.NaN);
-  private readonly yKm = new Float64Array(recentCapacity).fill(Number.NaN);
-  private next = 0;
+  private data = new Float64Array(0);
 
-  add(atMs: number, amount: number, xKm: number, yKm: number): void {
-    this.atMs[this.next] = atMs;
-    this.amounts[this.next] = amount;
-    this.xKm[this.next] = xKm;
-    this.yKm[this.next] = yKm;
-    this.next = (this.next + 1) % recentCapacity;
+  /** Gives `row` an empty ring. */
+  start(row: number): void {
+    this.data = withRoom(this.data, (row + 1) * width);
+    this.data.set(emptyRow, row * width);
+  }
+
+  add(row: number, atMs: number, xKm: number, yKm: number): void {
+    const base = row * width;
+    const next = this.data[base + nextAt] ?? 0;
+    this.data[base + atMsAt + next] = atMs;
+    this.data[base + xKmAt + next] = xKm;
+    this.data[base + yKmAt + next] = yKm;
+    this.data[base + nextAt] = (next + 1) % recentCapacity;
   }
 
   /** How many of the kept events happened within `windowMs` before `atMs`. */
-  countWithin(atMs: number, windowMs: number): number {
+  countWithin(row: number, atMs: number, windowMs: number): number {
+    const base = row * width + atMsAt;
     let count = 0;
-    for (const time of this.atMs) if (atMs - time <= windowMs) count += 1;
+    for (let slot = 0; slot < recentCapacity; slot += 1)
+      if (atMs - (this.data[base + slot] ?? Number.NaN) <= windowMs) count += 1;
     return count;
   }
 
-  lastAtMs(): number {
-    return this.atMs[(this.next + recentCapacity - 1) % recentCapacity] ?? Number.NaN;
+  lastAtMs(row: number): number {
+    return this.data[row * width + atMsAt + this.slotBack(row, 1)] ?? Number.NaN;
   }
 
   /** The newest kept event that had a place, as [atMs, xKm, yKm]; undefined when none had one. */
-  lastPlaced(): readonly [number, number, number] | undefined {
+  lastPlaced(row: number): readonly [number, number, number] | undefined {
+    const base = row * width;
     for (let step = 1; step <= recentCapacity; step += 1) {
-      const index = (this.next + recentCapacity - step) % recentCapacity;
-      const xKm = this.xKm[index] ?? Number.NaN;
-      if (!Number.isNaN(xKm)) return [this.atMs[index] ?? 0, xKm, this.yKm[index] ?? 0];
+      const slot = this.slotBack(row, step);
+      const xKm = this.data[base + xKmAt + slot] ?? Number.NaN;
+      if (!Number.isNaN(xKm)) return [this.data[base + atMsAt + slot] ?? 0, xKm, this.data[base + yKmAt + slot] ?? 0];
     }
     return undefined;
+  }
+
+  clear(): void {
+    this.data = new Float64Array(0);
+  }
+
+  /** The slot `step` events back (1: the newest). */
+  private slotBack(row: number, step: number): number {
+    return ((this.data[row * width + nextAt] ?? 0) + recentCapacity - step) % recentCapacity;
   }
 }
