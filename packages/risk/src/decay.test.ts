@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { DecayingTotals, decayFactor, halfLivesMs } from './decay.ts';
+import { DecayingRows, DecayingTotals, decayFactor, halfLivesMs } from './decay.ts';
 
 const hourMs = 3_600_000;
 
@@ -49,4 +49,26 @@ test('decay - the totals are the same whatever order the events came in', () => 
     assert.ok(Math.abs(inOrder.countAt(horizon, atMs) - shuffled.countAt(horizon, atMs)) < 1e-12);
     assert.ok(Math.abs(inOrder.amountAt(horizon, atMs) - shuffled.amountAt(horizon, atMs)) < 1e-9);
   }
+});
+
+test('decay - rows keeping some horizons hold the same values, bit for bit, as totals keeping all', () => {
+  const totals = new DecayingTotals();
+  const rows = new DecayingRows([0, 2], true);
+  const countsOnly = new DecayingRows([1], false);
+  rows.reserve(2);
+  countsOnly.reserve(2);
+  const times = [5 * hourMs, 5 * hourMs + 1, 4 * hourMs, 30 * hourMs, 900 * hourMs];
+  for (const [index, atMs] of times.entries()) {
+    totals.add(atMs, 100 + index);
+    rows.add(1, atMs, 100 + index);
+    countsOnly.add(1, atMs, 100 + index);
+    const readAtMs = atMs + 1_234_567;
+    assert.equal(rows.countAt(1, 0, readAtMs), totals.countAt(0, readAtMs));
+    assert.equal(rows.amountAt(1, 2, readAtMs), totals.amountAt(2, readAtMs));
+    assert.equal(countsOnly.countAt(1, 1, readAtMs), totals.countAt(1, readAtMs));
+  }
+  assert.equal(rows.countAt(0, 0, hourMs), 0);
+  assert.equal(rows.lastAtMs(1), 900 * hourMs);
+  assert.throws(() => rows.countAt(1, 1, hourMs), /horizon is kept/);
+  assert.throws(() => countsOnly.amountAt(1, 1, hourMs), /amounts are kept/);
 });

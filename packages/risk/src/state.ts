@@ -1,14 +1,14 @@
-// The engine's memory: per resident, device, merchant and resident x merchant, in Maps, written only by record() and
-// recordAttempt() (one writer per counter: the engine instance that owns the resident's partition). features() reads
-// it for one event without changing it; record() then adds a payment that happened, recordAttempt() one that was
-// refused. Replaying events in order through the same two rebuilds exactly the state a live engine had.
-import { DecayingTotals } from './decay.ts';
+// The engine's memory: per resident, device, merchant and resident x merchant, as rows of shared typed arrays
+// (tables.ts), written only by record() and recordAttempt() (one writer per counter: the engine instance that owns
+// the resident's partition). features() reads it for one event without changing it; record() then adds a payment
+// that happened, recordAttempt() one that was refused. Replaying events in order through the same two rebuilds
+// exactly the state a live engine had.
 import type { GateTap, Place, RiskEvent } from './event.ts';
 import { feature as f } from './features.ts';
-import { RecentEvents } from './recent_events.ts';
 import { RunningStats } from './running_stats.ts';
 import { ClinicState } from './clinic_state.ts';
-import { speedKmh, TapHistory } from './tap_history.ts';
+import { speedKmh, type TapHistory } from './tap_history.ts';
+import { day, DeviceTable, hour, MerchantTable, month, PairTable, ResidentTable } from './tables.ts';
 
 export const dayMs = 86_400_000;
 /** Residents counted per device: past this a device is shared by "many" and the count stops growing. */
@@ -33,28 +33,6 @@ export const minAmountSpread = 0.25;
 const recentWindowMs = 600_000;
 /** minutes_since_last_event for a resident with no event yet: thirty days. */
 const noEventMinutes = 43_200;
-const hour = 0;
-const day = 1;
-const month = 2;
-
-type ResidentState = {
-  readonly totals: DecayingTotals;
-  readonly recent: RecentEvents;
-  readonly concession: string;
-  readonly taps: TapHistory;
-  readonly devices: Set<string>;
-};
-type DeviceState = { readonly totals: DecayingTotals; readonly residents: Set<string> };
-type MerchantState = {
-  readonly totals: DecayingTotals;
-  readonly firstAtMs: number;
-  day: number;
-  residentsToday: number;
-  newResidentsToday: number;
-};
-/** `paid`: a payment of this resident here happened; a pair made by refused attempts only is still new to them. */
-type ResidentMerchantState = { readonly totals: DecayingTotals; lastDay: number; paid: boolean };
-
 export type BlockLists = {
   readonly residents: ReadonlySet<string>;
   readonly devices: ReadonlySet<string>;
@@ -62,10 +40,10 @@ export type BlockLists = {
 };
 
 export class RiskState {
-  private readonly residents = new Map<string, ResidentState>();
-  private readonly devices = new Map<string, DeviceState>();
-  private readonly merchants = new Map<string, MerchantState>();
-  private readonly residentMerchants = new Map<string, ResidentMerchantState>();
+  private readonly residents = new ResidentTable();
+  private readonly devices = new DeviceTable();
+  private readonly merchants = new MerchantTable();
+  private readonly residentMerchants = new PairTable();
   private readonly categories = new Map<string, RunningStats>();
   private readonly clinics = new ClinicState();
 
@@ -87,24 +65,27 @@ export class RiskState {
     out[f.amount_zscore] =
       stats === undefined || stats.count < minAmountSamples ? 0 : stats.zScore(Math.log1p(amount), minAmountSpread);
     out[f.device_age_days] = Math.max(0, (event.atMs - event.deviceBoundAtMs) / dayMs);
-    this.residentFeatures(event, out);
-    this.deviceFeatures(event, out);
-    this.merchantFeatures(event, out);
+    const resident = this.residents.rowOf(event.residentId);
+    const device = this.devices.rowOf(event.deviceId);
+    this.residentFeatures(event, resident, device, out);
+    this.deviceFeatures(event, device, resident, out);
+    this.merchantFeatures(event, resident, out);
     if (event.clinicLine !== null) this.clinics.features(event, event.clinicLine, out);
   }
 
   /** Adds `event` to every counter it touches. */
   record(event: RiskEvent): void {
     const amount = Number(event.amountMinor);
-    const resident = this.resident(event.residentId, event.concession);
-    resident.totals.add(event.atMs, amount);
-    if (resident.devices.size < maxDevicesPerResident) resident.devices.add(event.deviceId);
-    resident.recent.add(event.atMs, amount, event.place?.xKm ?? Number.NaN, event.place?.yKm ?? Number.NaN);
+    const resident = this.activeResident(event.residentId, event.concession);
+    const residents = this.residents;
+    const device = this.devices.add(event.deviceId);
+    residents.totals.add(resident, event.atMs, amount);
+    residents.addDevice(resident, device, maxDevicesPerResident);
+    residents.recent.add(resident, event.atMs, event.place?.xKm ?? Number.NaN, event.place?.yKm ?? Number.NaN);
     if (event.channel === 'gate' && event.place !== null)
-      learnTap(resident.taps, event.atMs, event.place, event.stationId);
-    const device = this.device(event.deviceId);
-    device.totals.add(event.atMs, amount);
-    if (device.residents.size < maxResidentsPerDevice) device.residents.add(event.residentId);
+      learnTap(residents.taps, resident, event.atMs, event.place, event.stationId);
+    this.devices.totals.add(device, event.atMs, amount);
+    this.devices.addResident(device, resident, maxResidentsPerDevice);
     this.recordMerchant(event, amount, true);
     let stats = this.categories.get(event.category);
     if (stats === undefined) this.categories.set(event.category, (stats = new RunningStats()));
@@ -126,131 +107,113 @@ export class RiskState {
    * place. A tap no newer than the resident's last one (a repeat, or an offline upload of older taps) is ignored.
    */
   recordTap(tap: GateTap): void {
-    learnTap(this.resident(tap.residentId, tap.concession).taps, tap.atMs, tap.place, tap.stationId);
+    const resident = this.activeResident(tap.residentId, tap.concession);
+    learnTap(this.residents.taps, resident, tap.atMs, tap.place, tap.stationId);
   }
 
-  private residentFeatures(event: RiskEvent, out: Float64Array): void {
-    const resident = this.residents.get(event.residentId);
-    if (resident === undefined) {
+  private residentFeatures(event: RiskEvent, resident: number, device: number, out: Float64Array): void {
+    const residents = this.residents;
+    if (!residents.isActive(resident)) {
       out[f.minutes_since_last_event] = noEventMinutes;
       return;
     }
     const atMs = event.atMs;
-    out[f.resident_count_1h] = resident.totals.countAt(hour, atMs);
-    out[f.resident_count_24h] = resident.totals.countAt(day, atMs);
-    out[f.resident_count_30d] = resident.totals.countAt(month, atMs);
-    out[f.resident_amount_1h] = resident.totals.amountAt(hour, atMs);
-    out[f.resident_amount_24h] = resident.totals.amountAt(day, atMs);
-    out[f.resident_amount_30d] = resident.totals.amountAt(month, atMs);
-    out[f.recent_events_10min] = resident.recent.countWithin(atMs, recentWindowMs);
-    const lastAtMs = resident.recent.lastAtMs();
+    out[f.resident_count_1h] = residents.totals.countAt(resident, hour, atMs);
+    out[f.resident_count_24h] = residents.totals.countAt(resident, day, atMs);
+    out[f.resident_count_30d] = residents.totals.countAt(resident, month, atMs);
+    out[f.resident_amount_1h] = residents.totals.amountAt(resident, hour, atMs);
+    out[f.resident_amount_24h] = residents.totals.amountAt(resident, day, atMs);
+    out[f.resident_amount_30d] = residents.totals.amountAt(resident, month, atMs);
+    out[f.recent_events_10min] = residents.recent.countWithin(resident, atMs, recentWindowMs);
+    const lastAtMs = residents.recent.lastAtMs(resident);
     out[f.minutes_since_last_event] = Number.isNaN(lastAtMs) ? noEventMinutes : (atMs - lastAtMs) / 60_000;
-    out[f.concession_mismatch] = event.concession === resident.concession ? 0 : 1;
-    out[f.device_switched] = resident.devices.size > (resident.devices.has(event.deviceId) ? 1 : 0) ? 1 : 0;
+    out[f.concession_mismatch] = residents.concessionMatches(resident, event.concession) ? 0 : 1;
+    out[f.device_switched] = residents.usedOtherDevice(resident, device) ? 1 : 0;
     const place = event.place;
     if (place === null) return;
-    const lastPlaced = newestOf(resident.recent.lastPlaced(), resident.taps.lastTap());
+    const lastPlaced = newestOf(residents.recent.lastPlaced(resident), residents.taps.lastTap(resident));
     // A fare scored at settlement may be older than what was learned since: no speed from a later place.
     if (lastPlaced !== undefined && lastPlaced[0] <= atMs) {
       const [lastAtMs, xKm, yKm] = lastPlaced;
       out[f.place_speed_kmh] = speedKmh(Math.hypot(place.xKm - xKm, place.yKm - yKm), atMs - lastAtMs);
     }
-    if (event.channel === 'gate') resident.taps.features(atMs, place, event.stationId, out);
+    if (event.channel === 'gate') residents.taps.features(resident, atMs, place, event.stationId, out);
   }
 
-  private deviceFeatures(event: RiskEvent, out: Float64Array): void {
-    const device = this.devices.get(event.deviceId);
-    if (device === undefined) {
+  private deviceFeatures(event: RiskEvent, device: number, resident: number, out: Float64Array): void {
+    if (device === -1) {
       out[f.residents_per_device] = 1;
       return;
     }
-    out[f.device_count_1h] = device.totals.countAt(hour, event.atMs);
-    out[f.device_count_24h] = device.totals.countAt(day, event.atMs);
-    out[f.residents_per_device] = device.residents.size + (device.residents.has(event.residentId) ? 0 : 1);
+    out[f.device_count_1h] = this.devices.totals.countAt(device, hour, event.atMs);
+    out[f.device_count_24h] = this.devices.totals.countAt(device, day, event.atMs);
+    out[f.residents_per_device] = this.devices.residentsWith(device, resident);
   }
 
-  private merchantFeatures(event: RiskEvent, out: Float64Array): void {
+  private merchantFeatures(event: RiskEvent, resident: number, out: Float64Array): void {
     const today = Math.floor(event.atMs / dayMs);
-    const pair = this.residentMerchants.get(pairKey(event));
-    const isNew = pair === undefined;
-    const firstToday = isNew || pair.lastDay !== today;
-    if (!isNew) out[f.resident_merchant_count_24h] = pair.totals.countAt(day, event.atMs);
-    out[f.merchant_new_for_resident] = isNew || !pair.paid ? 1 : 0;
-    const merchant = this.merchants.get(event.merchantId);
-    const sameDay = merchant !== undefined && merchant.day === today;
-    const residentsToday = (sameDay ? merchant.residentsToday : 0) + (firstToday ? 1 : 0);
-    const newToday = (sameDay ? merchant.newResidentsToday : 0) + (isNew ? 1 : 0);
+    const merchants = this.merchants;
+    const merchant = merchants.rowOf(event.merchantId);
+    const pairs = this.residentMerchants;
+    const pair = pairs.rowOf(resident, merchant);
+    const isNew = pair === -1;
+    const firstToday = isNew || pairs.lastDay[pair] !== today;
+    if (!isNew) out[f.resident_merchant_count_24h] = pairs.totals.countAt(pair, day, event.atMs);
+    out[f.merchant_new_for_resident] = isNew || pairs.paid[pair] === 0 ? 1 : 0;
+    const sameDay = merchant !== -1 && merchants.day[merchant] === today;
+    const residentsToday = (sameDay ? (merchants.residentsToday[merchant] ?? 0) : 0) + (firstToday ? 1 : 0);
+    const newToday = (sameDay ? (merchants.newResidentsToday[merchant] ?? 0) : 0) + (isNew ? 1 : 0);
     out[f.merchant_residents_today] = residentsToday;
     out[f.merchant_new_resident_share_today] = residentsToday === 0 ? 0 : newToday / residentsToday;
-    if (merchant === undefined) return;
-    out[f.merchant_age_days] = Math.max(0, (event.atMs - merchant.firstAtMs) / dayMs);
-    out[f.merchant_count_1h] = merchant.totals.countAt(hour, event.atMs);
-    out[f.merchant_count_24h] = merchant.totals.countAt(day, event.atMs);
+    if (merchant === -1) return;
+    out[f.merchant_age_days] = Math.max(0, (event.atMs - (merchants.firstAtMs[merchant] ?? 0)) / dayMs);
+    out[f.merchant_count_1h] = merchants.totals.countAt(merchant, hour, event.atMs);
+    out[f.merchant_count_24h] = merchants.totals.countAt(merchant, day, event.atMs);
   }
 
   /** `paid`: the payment happened (else a refused attempt: counted at the merchant, nothing added to the pair). */
   private recordMerchant(event: RiskEvent, amount: number, paid: boolean): void {
     const today = Math.floor(event.atMs / dayMs);
-    const key = pairKey(event);
-    let pair = this.residentMerchants.get(key);
-    const isNew = pair === undefined;
-    if (pair === undefined)
-      this.residentMerchants.set(key, (pair = { totals: new DecayingTotals(), lastDay: -1, paid: false }));
-    const firstToday = pair.lastDay !== today;
-    pair.lastDay = today;
+    const merchants = this.merchants;
+    const merchant = merchants.add(event.merchantId, event.atMs);
+    const pairs = this.residentMerchants;
+    const resident = this.residents.add(event.residentId);
+    const known = pairs.rowOf(resident, merchant);
+    const isNew = known === -1;
+    const pair = isNew ? pairs.add(resident, merchant) : known;
+    const firstToday = pairs.lastDay[pair] !== today;
+    pairs.lastDay[pair] = today;
     if (paid) {
-      pair.paid = true;
-      pair.totals.add(event.atMs, amount);
+      pairs.paid[pair] = 1;
+      pairs.totals.add(pair, event.atMs, amount);
     }
-    let merchant = this.merchants.get(event.merchantId);
-    if (merchant === undefined) {
-      merchant = {
-        totals: new DecayingTotals(),
-        firstAtMs: event.atMs,
-        day: today,
-        residentsToday: 0,
-        newResidentsToday: 0,
-      };
-      this.merchants.set(event.merchantId, merchant);
+    if (merchants.day[merchant] !== today) {
+      merchants.day[merchant] = today;
+      merchants.residentsToday[merchant] = 0;
+      merchants.newResidentsToday[merchant] = 0;
     }
-    if (merchant.day !== today) Object.assign(merchant, { day: today, residentsToday: 0, newResidentsToday: 0 });
-    if (firstToday) merchant.residentsToday += 1;
-    if (isNew) merchant.newResidentsToday += 1;
-    merchant.totals.add(event.atMs, amount);
+    if (firstToday) merchants.residentsToday[merchant] = (merchants.residentsToday[merchant] ?? 0) + 1;
+    if (isNew) merchants.newResidentsToday[merchant] = (merchants.newResidentsToday[merchant] ?? 0) + 1;
+    merchants.totals.add(merchant, event.atMs, amount);
   }
 
-  private resident(residentId: string, concession: string): ResidentState {
-    let resident = this.residents.get(residentId);
-    if (resident === undefined) {
-      resident = {
-        totals: new DecayingTotals(),
-        recent: new RecentEvents(),
-        concession,
-        taps: new TapHistory(),
-        devices: new Set(),
-      };
-      this.residents.set(residentId, resident);
-    }
+  /** The resident's row, active from now on with `concession` if it was not yet. */
+  private activeResident(residentId: string, concession: string): number {
+    const resident = this.residents.add(residentId);
+    this.residents.activate(resident, concession);
     return resident;
-  }
-
-  private device(deviceId: string): DeviceState {
-    let device = this.devices.get(deviceId);
-    if (device === undefined)
-      this.devices.set(deviceId, (device = { totals: new DecayingTotals(), residents: new Set() }));
-    return device;
   }
 }
 
 /**
- * Adds a tap newer than the last one kept. An older one (a repeat, an offline upload of older taps, or a fare scored
- * at settlement after its own tap and the journey's later ones were learned) is ignored: it would push out a newer
- * tap and make the history's order not the taps' order.
+ * Adds a tap to the resident's history when newer than the last one kept. An older one (a repeat, an offline upload
+ * of older taps, or a fare scored at settlement after its own tap and the journey's later ones were learned) is
+ * ignored: it would push out a newer tap and make the history's order not the taps' order.
  */
-function learnTap(taps: TapHistory, atMs: number, place: Place, stationId: string | null): void {
-  const last = taps.lastTap();
+function learnTap(taps: TapHistory, resident: number, atMs: number, place: Place, stationId: string | null): void {
+  const last = taps.lastTap(resident);
   if (last !== undefined && atMs <= last[0]) return;
-  taps.record(atMs, place, stationId);
+  taps.record(resident, atMs, place, stationId);
 }
 
 /**
@@ -263,8 +226,4 @@ function newestOf(
 ): readonly [number, number, number] | undefined {
   if (tap === undefined) return placed;
   return placed === undefined || tap[0] > placed[0] ? tap : placed;
-}
-
-function pairKey(event: RiskEvent): string {
-  return `${event.residentId} ${event.merchantId}`;
 }
