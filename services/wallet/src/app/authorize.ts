@@ -27,6 +27,7 @@ import type { VerifiedPresentation } from '@citypass/credential';
 import { commonReasons } from '@citypass/platform/reasons';
 import { recordCommitted, recordLedgerRefusal, scoreAuthorization, type ScoredTerms } from './risk_scoring.ts';
 import type { RiskDecisionRecord } from './store.ts';
+import { requestDigest } from './request_digest.ts';
 
 /** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
 export function authorize(
@@ -94,7 +95,7 @@ async function authorizeOnce(
   const idempotency = {
     operation: `${caller.service}:authorize`,
     key,
-    request: AuthorizeRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+    requestDigest: requestDigest(AuthorizeRequest.encode({ ...request, idempotencyKey: '' }).finish()),
   };
   const mandate = await mandateOrAnswer(deps, payee ?? caller.service, request, money, idempotency);
   if (mandate instanceof Uint8Array) return AuthorizeResponse.decode(mandate);

@@ -10,6 +10,7 @@ import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { getHold } from './get_hold.ts';
 import { requirePayerScope } from './split.ts';
+import { requestDigest } from './request_digest.ts';
 
 export async function capture(
   deps: WalletDeps,
@@ -48,7 +49,7 @@ export async function capture(
           operation: `${caller.service}:capture`,
           key,
           deadlineMs,
-          request: CaptureRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+          requestDigest: requestDigest(CaptureRequest.encode({ ...request, idempotencyKey: '' }).finish()),
           response: CaptureResponse.encode({ hold, ...posted }).finish(),
           event: holdChanged('holdCaptured', {
             hold,

@@ -21,6 +21,7 @@ import {
 import { recordCommitted, recordLedgerRefusal, scoreAuthorization } from './risk_scoring.ts';
 import type { RiskDecisionRecord } from './store.ts';
 import type { Caller, WalletDeps } from './deps.ts';
+import { requestDigest } from './request_digest.ts';
 
 const chargeTag = Buffer.from('charge\n');
 
@@ -44,7 +45,9 @@ async function chargeOnce(
   const idempotency = {
     operation: `${caller.service}:authorize`,
     key,
-    request: Buffer.concat([chargeTag, ChargeRequest.encode({ ...request, idempotencyKey: '' }).finish()]),
+    requestDigest: requestDigest(
+      Buffer.concat([chargeTag, ChargeRequest.encode({ ...request, idempotencyKey: '' }).finish()]),
+    ),
   };
   const mandate = await mandateOrAnswer(deps, payee ?? caller.service, request, money, idempotency);
   if (mandate instanceof Uint8Array) return ChargeResponse.decode(mandate);

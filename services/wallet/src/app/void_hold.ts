@@ -5,6 +5,7 @@ import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { holdChanged } from '../bus/wallet_events.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { getHold } from './get_hold.ts';
+import { requestDigest } from './request_digest.ts';
 
 export async function voidHold(
   deps: WalletDeps,
@@ -23,7 +24,7 @@ export async function voidHold(
           operation: `${caller.service}:void`,
           key,
           deadlineMs,
-          request: VoidRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+          requestDigest: requestDigest(VoidRequest.encode({ ...request, idempotencyKey: '' }).finish()),
           response: VoidResponse.encode({ hold }).finish(),
           event: holdChanged('holdVoided', {
             hold,

@@ -16,7 +16,6 @@ import type {
   TopUp,
 } from '../app/store.ts';
 import { holdColumns, holdFromRow, type HoldRow } from './holds.ts';
-import { requestHash } from './idempotency.ts';
 import { riskDecisionJson } from './risk_decisions.ts';
 import { asLedgerError } from './ledger_errors.ts';
 import type { Hold } from '@citypass/proto/wallet/v1/wallet';
@@ -99,7 +98,7 @@ function claimArgs(call: OneStatementCall) {
   return {
     p_operation: call.operation,
     p_key: call.key,
-    p_request_hash: requestHash(call.request),
+    p_request_hash: call.requestDigest,
     p_response: Buffer.from(call.response),
     p_event_id: event.id,
     p_event_subject: event.subject,
