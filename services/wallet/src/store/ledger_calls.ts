@@ -3,7 +3,7 @@
 // positions. Each function's arguments are built by one object literal, so its statement text never varies and
 // it is prepared once per connection under the function's name.
 import { outboxRow } from '@citypass/platform/outbox';
-import { retryingAborts, type Queryable } from '@citypass/platform/pg';
+import { asBuffer, retryingAborts, type Queryable } from '@citypass/platform/pg';
 import type {
   ChargeCall,
   HoldCapture,
@@ -99,7 +99,7 @@ function claimArgs(call: OneStatementCall) {
     p_operation: call.operation,
     p_key: call.key,
     p_request_hash: call.requestDigest,
-    p_response: Buffer.from(call.response),
+    p_response: asBuffer(call.response),
     p_event_id: event.id,
     p_event_subject: event.subject,
     p_event_payload: event.payload,
