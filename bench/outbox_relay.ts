@@ -1,6 +1,7 @@
 // How fast the outbox relay empties a backlog into JetStream, next to the floor of the same physical work: the
 // same messages published straight to the same stream (pipelined, in batches of the relay's size, each batch
-// awaited) plus one UPDATE per batch. The relay spends the same one statement a batch (it marks the batch before,
+// awaited) plus one UPDATE per batch that marks the batch's rows published, as the relay marks them (a backlog of
+// the same rows is written for the floor first, untimed, as for the relay). The relay spends the same one statement a batch (it marks the batch before,
 // renews its lease and reads the rows; one more marks the last) and adds its ordering guarantees (the first row of
 // a batch published alone, the rest expecting its sequence). BENCH_EVENTS=20000 steadies the figure.
 // Run: node bench/outbox_relay.ts (PostgreSQL and NATS as for the tests); BENCH_EVENTS sets the backlog.
@@ -28,27 +29,40 @@ try {
   await ensureStream(bus.jsm, { name: stream, subjects: [`${prefix}.>`] });
   const relayRates: number[] = [];
   const floorRates: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    // The relay: a backlog of committed events, drained.
-    await withTransaction(pool, async (client) => {
+  const backlog = () =>
+    withTransaction(pool, async (client) => {
       for (let i = 0; i < events; i++) await appendEvent(client, { type: subject, source: 'bench', payload });
     });
+  for (let round = 0; round < rounds; round++) {
+    // The relay: a backlog of committed events, drained.
+    await backlog();
     const relayStart = performance.now();
     const relay = startOutboxRelay({ pool, js: bus.js, batchSize, pollIntervalMs: 50 });
     await relay.drain({ timeoutMs: 600_000 });
     relayRates.push(events / ((performance.now() - relayStart) / 1000));
     await relay.stop();
 
-    // The floor: the same number of messages of the same size, straight to the stream, a batch at a time.
+    // The floor: the same number of messages of the same size, straight to the stream, a batch at a time, each
+    // batch's rows then marked published (rows of a backlog like the relay's, under their own event ids).
+    await backlog();
+    const rows = (
+      await pool.query<{ seq: string; id: string }>(
+        'SELECT seq, id FROM outbox WHERE published_at IS NULL ORDER BY seq',
+      )
+    ).rows;
+    if (rows.length !== events) throw new Error(`the floor found ${rows.length} unpublished rows, not ${events}`);
     const floorStart = performance.now();
-    for (let sent = 0; sent < events; sent += batchSize) {
-      const batch = Array.from({ length: Math.min(batchSize, events - sent) }, (_, i) => {
+    for (let sent = 0; sent < rows.length; sent += batchSize) {
+      const batchRows = rows.slice(sent, sent + batchSize);
+      const batch = batchRows.map((row) => {
         const headers = natsHeaders();
         headers.set('traceparent', '00-00000000000000000000000000000001-0000000000000001-01');
-        return bus.js.publish(subject, payload, { msgID: uniqueName(`m${sent + i}`), headers });
+        return bus.js.publish(subject, payload, { msgID: row.id, headers });
       });
       await Promise.all(batch);
-      await pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [[]]);
+      await pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [
+        batchRows.map((row) => row.seq),
+      ]);
     }
     floorRates.push(events / ((performance.now() - floorStart) / 1000));
   }

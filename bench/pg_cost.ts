@@ -169,7 +169,7 @@ function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
   const call: ChargeCall = {
     operation: `${resident.merchant}:authorize`,
     key: randomBytes(12).toString('hex'),
-    request: randomBytes(400),
+    requestDigest: randomBytes(32), // a request's SHA-256
     response: randomBytes(120),
     event: event('wallet.v1.events.hold.authorized'),
     capturedEvent: event('wallet.v1.events.hold.captured'),

@@ -3,7 +3,10 @@
 // to (gRPC, NATS, the PostgreSQL client, telemetry, protobuf, crypto, our own code by folder, Node's internals),
 // as JSON lines, largest first. A native builtin or Node's stream code counts for the caller that asked for it. With `--ops N` (operations the service handled while profiled) each part also gets
 // CPU microseconds per operation: the cost table issue 12 asks for.
-// Run: node bench/profile_summary.ts <file.cpuprofile> [--ops N] [--top N]
+// A profile spans the whole run; `--from S --to S` (seconds since the profile started) keeps one phase's samples, and
+// `--timeline REGEX` prints, second by second, the busy CPU and the CPU under frames whose url matches REGEX (e.g.
+// `app/charge.ts`), which shows where a phase begins and ends.
+// Run: node bench/profile_summary.ts <file.cpuprofile> [--ops N] [--top N] [--from S --to S] [--timeline REGEX]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -55,7 +58,13 @@ const borrowed = new Set(['V8 builtins (no source)', 'Node internals (streams, n
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { ops: { type: 'string' }, top: { type: 'string' } },
+  options: {
+    ops: { type: 'string' },
+    top: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    timeline: { type: 'string' },
+  },
 });
 const file = positionals[0];
 if (file === undefined) {
@@ -80,9 +89,44 @@ function partOf(id: number): string {
   }
   return own;
 }
+/** Each sample's time, in seconds since the profile started. */
+const sampleS: number[] = [];
+let elapsedUs = 0;
+for (const delta of profile.timeDeltas) {
+  elapsedUs += delta;
+  sampleS.push(elapsedUs / 1e6);
+}
+const fromS = Number(values.from ?? 0);
+const toS = values.to === undefined ? (profile.endTime - profile.startTime) / 1e6 : Number(values.to);
+const inWindow = (index: number): boolean => (sampleS[index] ?? 0) >= fromS && (sampleS[index] ?? 0) < toS;
+
+if (values.timeline !== undefined) {
+  const pattern = new RegExp(values.timeline);
+  const under = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at))
+      if (pattern.test(nodeById.get(at)?.callFrame.url ?? '')) return true;
+    return false;
+  };
+  const seconds: { busy_ms: number; matching_ms: number }[] = [];
+  profile.samples.forEach((id, index) => {
+    const second = Math.floor(sampleS[index] ?? 0);
+    const bucket = (seconds[second] ??= { busy_ms: 0, matching_ms: 0 });
+    const ms = (profile.timeDeltas[index] ?? 0) / 1000;
+    if (nodeById.get(id)?.callFrame.functionName === '(idle)') return;
+    bucket.busy_ms += ms;
+    if (under(id)) bucket.matching_ms += ms;
+  });
+  seconds.forEach((bucket, second) =>
+    process.stdout.write(
+      `${JSON.stringify({ second, busy_ms: Math.round(bucket.busy_ms), matching_ms: Math.round(bucket.matching_ms) })}\n`,
+    ),
+  );
+}
+
 const selfUs = new Map<string, number>();
 const frameUs = new Map<string, { part: string; us: number }>();
 profile.samples.forEach((id, index) => {
+  if (!inWindow(index)) return;
   const part = partOf(id);
   const us = profile.timeDeltas[index] ?? 0;
   selfUs.set(part, (selfUs.get(part) ?? 0) + us);
@@ -92,7 +136,7 @@ profile.samples.forEach((id, index) => {
   frameUs.set(key, { part, us: (frameUs.get(key)?.us ?? 0) + us });
 });
 const busyUs = [...selfUs].filter(([part]) => part !== 'idle').reduce((sum, [, us]) => sum + us, 0);
-const wallUs = profile.endTime - profile.startTime;
+const wallUs = (toS - fromS) * 1e6;
 process.stdout.write(
   `${JSON.stringify({ profile: file, wall_s: wallUs / 1e6, busy_s: busyUs / 1e6, busy_share: busyUs / wallUs, ops: ops ?? null })}\n`,
 );

@@ -50,3 +50,16 @@ test('field limits - a declared limit replaces the default for that path only', 
     'invalid_argument:FIELD_TOO_LONG:reference must be at most 1024 characters',
   );
 });
+
+test('field limits - a proto map with more keys than the paths remembered is still checked past them', () => {
+  const features = Object.fromEntries(Array.from({ length: 5_000 }, (_, index) => [`f${index}`, 'v']));
+  assert.equal(refusalOf({ reasons: [{ features }] }), undefined);
+  assert.equal(
+    refusalOf({ reasons: [{ features: { ...features, lateKey: 'x'.repeat(1_025) } }] }),
+    'invalid_argument:FIELD_TOO_LONG:reasons.features.late_key must be at most 1024 characters',
+  );
+  assert.equal(
+    refusalOf({ reasons: [{ features: { f1: 'x'.repeat(1_025) } }] }),
+    'invalid_argument:FIELD_TOO_LONG:reasons.features.f1 must be at most 1024 characters',
+  );
+});

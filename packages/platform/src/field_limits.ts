@@ -27,8 +27,7 @@ function walk(value: unknown, path: string, limits: FieldLimits): void {
   } else if (Array.isArray(value)) {
     for (const item of value as unknown[]) walk(item, path, limits);
   } else if (isMessage(value)) {
-    for (const [key, field] of Object.entries(value))
-      walk(field, path === '' ? protoName(key) : `${path}.${protoName(key)}`, limits);
+    for (const key of Object.keys(value)) walk(value[key], fieldPath(path, key), limits);
   }
 }
 
@@ -36,6 +35,27 @@ function walk(value: unknown, path: string, limits: FieldLimits): void {
 function isMessage(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && !(value instanceof Date);
 }
+
+/**
+ * A field's proto path under its parent's: `amount` + `amountMinor` -> `amount.amount_minor`. Every request walks
+ * the same few paths, so each is built once: building them per request was most of the walk's cost on the wallet's
+ * charge path. A proto map's keys are the sender's, so only the first `maxRememberedPaths` are remembered.
+ */
+function fieldPath(parent: string, key: string): string {
+  const remembered = paths.get(parent)?.get(key);
+  if (remembered !== undefined) return remembered;
+  const path = parent === '' ? protoName(key) : `${parent}.${protoName(key)}`;
+  if (rememberedPaths < maxRememberedPaths) {
+    rememberedPaths++;
+    const children = paths.get(parent) ?? new Map<string, string>();
+    paths.set(parent, children.set(key, path));
+  }
+  return path;
+}
+
+const maxRememberedPaths = 4_096;
+const paths = new Map<string, Map<string, string>>();
+let rememberedPaths = 0;
 
 /** ts-proto's camelCase property back to the .proto field name: `fundingReference` -> `funding_reference`. */
 function protoName(key: string): string {

@@ -2,7 +2,8 @@
 // exactly when the change commits, and wakes the relay (outbox_relay.ts) with a NOTIFY.
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
-import type { Queryable } from './pg.ts';
+import { asBuffer, type Queryable } from './pg.ts';
+import { encodeMessage } from './protobuf.ts';
 import { traceFields } from './trace_headers.ts';
 
 export interface NewEvent {
@@ -34,15 +35,15 @@ export function outboxRow(event: NewEvent): OutboxRow {
   if (!subjectPattern.test(event.type))
     throw new Error(`event type ${JSON.stringify(event.type)} is not a NATS subject`);
   const id = event.id ?? randomUUID();
-  const envelope = EventEnvelope.encode({
+  const envelope = encodeMessage(EventEnvelope, {
     id,
     type: event.type,
     version: event.version ?? 1,
     occurredAt: event.occurredAt ?? new Date(),
     source: event.source,
-    payload: Buffer.from(event.payload.buffer, event.payload.byteOffset, event.payload.byteLength),
-  }).finish();
-  return { id, subject: event.type, payload: Buffer.from(envelope), headers: JSON.stringify(traceFields()) };
+    payload: asBuffer(event.payload),
+  });
+  return { id, subject: event.type, payload: asBuffer(envelope), headers: JSON.stringify(traceFields()) };
 }
 
 /**

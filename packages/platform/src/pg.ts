@@ -23,6 +23,11 @@ export interface PoolOptions {
 }
 
 // int8 and numeric arrive as strings; parse int8 to bigint deliberately where it is read, never to a float.
+/** The same bytes as a Buffer (how pg sends a bytea), without copying them. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,

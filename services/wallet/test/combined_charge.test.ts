@@ -20,6 +20,7 @@ import { minorUnits } from '@citypass/platform/money';
 import { createPool } from '@citypass/platform/pg';
 import { outcomeOf } from '@citypass/platform/testing';
 import { holdChanged } from '../src/bus/wallet_events.ts';
+import { requestDigest } from '../src/app/request_digest.ts';
 import { reconciliationReport } from '../src/app/reconciliation_report.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { createWalletStore } from '../src/store/wallet_store.ts';
@@ -338,7 +339,7 @@ function directCharge(
     {
       operation: 'shop:authorize',
       key: key(),
-      request: new Uint8Array([index]),
+      requestDigest: requestDigest(new Uint8Array([index])),
       response: ChargeResponse.encode({ hold, transferId, payerTransferId: '' }).finish(),
       event: holdChanged('holdAuthorized', {
         hold,

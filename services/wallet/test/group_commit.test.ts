@@ -11,6 +11,7 @@ import { createPool, type Pool } from '@citypass/platform/pg';
 import { refusalOf, testPostgres, type TestDatabase } from '@citypass/platform/testing';
 import type { ChargeCall, NewCharge, OneStatementCall, RiskDecisionRecord, WalletStore } from '../src/app/store.ts';
 import { reconciliationReport } from '../src/app/reconciliation_report.ts';
+import { requestDigest } from '../src/app/request_digest.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { prepareSchema } from '../src/store/schema.ts';
 import { createWalletStore } from '../src/store/wallet_store.ts';
@@ -57,7 +58,7 @@ function claimOf(request: Buffer = randomBytes(16)): OneStatementCall {
   return {
     operation: 'shop:authorize',
     key,
-    request,
+    requestDigest: requestDigest(request),
     response: randomBytes(24),
     event: event(walletEventSubjects.holdAuthorized),
   };
@@ -171,7 +172,7 @@ test('group commit - repeats of one key in one batch answer the first response; 
   batches.length = 0;
   const residentId = await resident(100n);
   const [call, charged] = charge(residentId, 30n);
-  const reused: ChargeCall = { ...call, request: randomBytes(16) };
+  const reused: ChargeCall = { ...call, requestDigest: requestDigest(randomBytes(16)) };
   const repeats = [store.oneStatement.charge(call, charged), store.oneStatement.charge(call, charged)];
   const refused = refusalOf(store.oneStatement.charge(reused, { ...charged, holdId: randomUUID() }));
   repeats.push(store.oneStatement.charge(call, charged));

@@ -28,6 +28,9 @@ import type { VerifiedPresentation } from '@citypass/credential';
 import { commonReasons } from '@citypass/platform/reasons';
 import { recordCommitted, recordLedgerRefusal, scoreAuthorization, type ScoredTerms } from './risk_scoring.ts';
 import type { RiskDecisionRecord } from './store.ts';
+import { requestDigest } from './request_digest.ts';
+import { encodeMessage } from '@citypass/platform/protobuf';
+import { ownAnswer } from './own_answer.ts';
 
 /** `deadlineMs`: the caller's; a call still waiting behind others on the account then is dropped. */
 export function authorize(
@@ -106,7 +109,7 @@ async function authorizeOnce(
   const idempotency = {
     operation: `${caller.service}:authorize`,
     key,
-    request: AuthorizeRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+    requestDigest: requestDigest(encodeMessage(AuthorizeRequest, { ...request, idempotencyKey: '' })),
   };
   const mandate = await mandateOrAnswer(deps, payee ?? caller.service, request, money, idempotency);
   if (mandate instanceof Uint8Array) return AuthorizeResponse.decode(mandate);
@@ -140,6 +143,7 @@ async function authorizeOnce(
     payerCapturedMinor: 0n,
     payerRefundedMinor: 0n,
   };
+  const answer = ownAnswer(AuthorizeResponse, { hold });
   const statement = deps.accounts.run(
     mandate.subject,
     () =>
@@ -147,7 +151,7 @@ async function authorizeOnce(
         {
           ...idempotency,
           deadlineMs,
-          response: AuthorizeResponse.encode({ hold }).finish(),
+          response: answer.bytes,
           event: holdChanged('holdAuthorized', {
             hold,
             transferId: '',
@@ -174,16 +178,16 @@ async function authorizeOnce(
       ),
     deadlineMs,
   );
-  let response: Buffer;
+  let stored: Buffer;
   try {
-    response = await statement;
+    stored = await statement;
   } catch (error) {
     const refused = request.settlesTap ? tapReuseOf(error) : error;
     recordLedgerRefusal(deps.riskScoring, idempotency, riskDecision, refused);
     throw refused;
   }
   recordCommitted(deps.riskScoring, idempotency, riskDecision);
-  return AuthorizeResponse.decode(response);
+  return answer.of(stored);
 }
 
 /**

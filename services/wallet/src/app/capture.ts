@@ -10,6 +10,9 @@ import { walletMetrics } from '../metrics.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { getHold } from './get_hold.ts';
 import { requirePayerScope } from './split.ts';
+import { requestDigest } from './request_digest.ts';
+import { encodeMessage } from '@citypass/platform/protobuf';
+import { ownAnswer } from './own_answer.ts';
 
 export async function capture(
   deps: WalletDeps,
@@ -40,7 +43,8 @@ export async function capture(
     transferId: amount.residentMinor > 0n ? transferId : '',
     payerTransferId: amount.payerMinor > 0n ? payerTransferId : '',
   };
-  const response = await deps.accounts.run(
+  const answer = ownAnswer(CaptureResponse, { hold, ...posted });
+  const stored = await deps.accounts.run(
     before.residentId,
     () =>
       deps.store.oneStatement.capture(
@@ -48,8 +52,8 @@ export async function capture(
           operation: `${caller.service}:capture`,
           key,
           deadlineMs,
-          request: CaptureRequest.encode({ ...request, idempotencyKey: '' }).finish(),
-          response: CaptureResponse.encode({ hold, ...posted }).finish(),
+          requestDigest: requestDigest(encodeMessage(CaptureRequest, { ...request, idempotencyKey: '' })),
+          response: answer.bytes,
           event: holdChanged('holdCaptured', {
             hold,
             ...posted,
@@ -71,5 +75,5 @@ export async function capture(
   );
   const currency = hold.amount?.currency ?? '';
   walletMetrics.movedMinor.add(Number(amount.residentMinor + amount.payerMinor), { kind: 'capture', currency });
-  return CaptureResponse.decode(response);
+  return answer.of(stored);
 }

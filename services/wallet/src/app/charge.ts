@@ -21,6 +21,9 @@ import {
 import { recordCommitted, recordLedgerRefusal, scoreAuthorization } from './risk_scoring.ts';
 import type { RiskDecisionRecord } from './store.ts';
 import type { Caller, WalletDeps } from './deps.ts';
+import { ownAnswer } from './own_answer.ts';
+import { requestDigest } from './request_digest.ts';
+import { encodeMessage } from '@citypass/platform/protobuf';
 
 const chargeTag = Buffer.from('charge\n');
 
@@ -44,7 +47,9 @@ async function chargeOnce(
   const idempotency = {
     operation: `${caller.service}:authorize`,
     key,
-    request: Buffer.concat([chargeTag, ChargeRequest.encode({ ...request, idempotencyKey: '' }).finish()]),
+    requestDigest: requestDigest(
+      Buffer.concat([chargeTag, encodeMessage(ChargeRequest, { ...request, idempotencyKey: '' })]),
+    ),
   };
   const mandate = await mandateOrAnswer(deps, payee ?? caller.service, request, money, idempotency);
   if (mandate instanceof Uint8Array) return ChargeResponse.decode(mandate);
@@ -85,6 +90,7 @@ async function chargeOnce(
     payerRefundedMinor: 0n,
   };
   const amounts = { amountMinor: money.amountMinor, payerAmountMinor: payerMinor };
+  const answer = ownAnswer(ChargeResponse, { hold, ...posted });
   const statement = deps.accounts.run(
     mandate.subject,
     () =>
@@ -92,7 +98,7 @@ async function chargeOnce(
         {
           ...idempotency,
           deadlineMs,
-          response: ChargeResponse.encode({ hold, ...posted }).finish(),
+          response: answer.bytes,
           // What an authorize and its capture would have published: the hold pending, then captured.
           event: holdChanged('holdAuthorized', {
             hold: { ...hold, status: 'pending', capturedMinor: 0n, payerCapturedMinor: 0n },
@@ -121,9 +127,9 @@ async function chargeOnce(
       ),
     deadlineMs,
   );
-  let response: ChargeResponse;
+  let stored: Buffer;
   try {
-    response = ChargeResponse.decode(await statement);
+    stored = await statement;
   } catch (error) {
     const refused = request.settlesTap ? tapReuseOf(error) : error;
     recordLedgerRefusal(deps.riskScoring, idempotency, riskDecision, refused);
@@ -131,5 +137,5 @@ async function chargeOnce(
   }
   recordCommitted(deps.riskScoring, idempotency, riskDecision);
   walletMetrics.movedMinor.add(Number(money.amountMinor + payerMinor), { kind: 'capture', currency: money.currency });
-  return response;
+  return answer.of(stored);
 }

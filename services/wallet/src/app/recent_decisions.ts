@@ -5,7 +5,6 @@
 // Each key also remembers what the engine recorded of its outcome, so a repeat does not record it twice.
 // Each key keeps a SHA-256 digest of its request, not the request: a presentation makes a request ~1.1 KB, and
 // 10,000 of them were 11 MB of the wallet's memory under bench/wallet_charges.ts for a comparison 32 bytes decide.
-import { createHash } from 'node:crypto';
 import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
 
 export const maxRecentDecisions = 10_000;
@@ -25,7 +24,7 @@ export class RecentDecisions {
   /** The first decision for this key and the same request; undefined for a new key or another request. */
   get(key: IdempotencyKey): RiskDecisionRecord | undefined {
     const held = this.#byKey.get(keyOf(key));
-    return held !== undefined && held.requestDigest === digestOf(key.request) ? held.record : undefined;
+    return held !== undefined && held.requestDigest === digestOf(key) ? held.record : undefined;
   }
 
   set(key: IdempotencyKey, record: RiskDecisionRecord): void {
@@ -35,7 +34,7 @@ export class RecentDecisions {
       const oldest = this.#byKey.keys().next();
       if (oldest.done !== true) this.#byKey.delete(oldest.value);
     }
-    this.#byKey.set(id, { requestDigest: digestOf(key.request), record, recorded: 'none' });
+    this.#byKey.set(id, { requestDigest: digestOf(key), record, recorded: 'none' });
   }
 
   /**
@@ -45,7 +44,7 @@ export class RecentDecisions {
    */
   claimRecording(key: IdempotencyKey, outcome: Exclude<RecordedOutcome, 'none'>): boolean {
     const held = this.#byKey.get(keyOf(key));
-    if (held === undefined || held.requestDigest !== digestOf(key.request)) return true;
+    if (held === undefined || held.requestDigest !== digestOf(key)) return true;
     if (held.recorded === 'approved' || (outcome === 'attempt' && held.recorded === 'attempt')) return false;
     held.recorded = outcome;
     return true;
@@ -56,6 +55,7 @@ function keyOf(key: IdempotencyKey): string {
   return `${key.operation}\u0000${key.key}`;
 }
 
-function digestOf(request: Uint8Array): string {
-  return createHash('sha256').update(request).digest('base64url');
+/** A string in the map: 10,000 small Buffers would weigh more than their digests' text. */
+function digestOf(key: IdempotencyKey): string {
+  return key.requestDigest.toString('base64url');
 }

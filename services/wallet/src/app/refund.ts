@@ -18,6 +18,7 @@ import { checkHoldId } from './get_hold.ts';
 import { idempotentTransaction } from './idempotent_transaction.ts';
 import { auditActions, auditTargets } from './operator_audit.ts';
 import { requirePayerScope } from './split.ts';
+import { requestDigest } from './request_digest.ts';
 
 /** `operator`: who refunds when an operator does (operator_audit.ts actorOf): the refund is audited with its reason. */
 export async function refund(
@@ -47,7 +48,7 @@ export async function refund(
   const idempotency = {
     operation: `${caller.service}:refund`,
     key,
-    request: RefundRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+    requestDigest: requestDigest(RefundRequest.encode({ ...request, idempotencyKey: '' }).finish()),
   };
   return idempotentTransaction(deps.store, idempotency, codec, async (tx) => {
     const hold = await tx.refund({

@@ -131,7 +131,8 @@ export interface RiskDecisionStore {
 export interface IdempotencyKey {
   readonly operation: string;
   readonly key: string;
-  readonly request: Uint8Array;
+  /** The SHA-256 of the request without its key (request_digest.ts): what a repeat must match. */
+  readonly requestDigest: Buffer;
 }
 
 export interface IdempotencyReads {

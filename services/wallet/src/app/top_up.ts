@@ -15,6 +15,7 @@ import { openAccount } from './open_account.ts';
 import { checkPayer } from './split.ts';
 import type { TopUp } from './store.ts';
 import { walletReasons } from '@citypass/contracts';
+import { requestDigest } from './request_digest.ts';
 
 export async function topUp(
   deps: WalletDeps,
@@ -29,7 +30,7 @@ export async function topUp(
   const idempotency = {
     operation: `${caller.service}:top_up`,
     key,
-    request: TopUpRequest.encode({ ...request, idempotencyKey: '' }).finish(),
+    requestDigest: requestDigest(TopUpRequest.encode({ ...request, idempotencyKey: '' }).finish()),
   };
   const run = (): Promise<TopUpResponse> =>
     idempotentTransaction(deps.store, idempotency, codec, async (tx) => {

@@ -5,6 +5,9 @@ import { checkIdempotencyKey } from '@citypass/platform/idempotency';
 import { holdChanged } from '../bus/wallet_events.ts';
 import type { Caller, WalletDeps } from './deps.ts';
 import { getHold } from './get_hold.ts';
+import { requestDigest } from './request_digest.ts';
+import { encodeMessage } from '@citypass/platform/protobuf';
+import { ownAnswer } from './own_answer.ts';
 
 export async function voidHold(
   deps: WalletDeps,
@@ -15,7 +18,8 @@ export async function voidHold(
   const key = checkIdempotencyKey(request.idempotencyKey);
   const before = await getHold(deps, caller.service, request.holdId);
   const hold: Hold = { ...before, status: 'voided' };
-  const response = await deps.accounts.run(
+  const answer = ownAnswer(VoidResponse, { hold });
+  const stored = await deps.accounts.run(
     before.residentId,
     () =>
       deps.store.oneStatement.void(
@@ -23,8 +27,8 @@ export async function voidHold(
           operation: `${caller.service}:void`,
           key,
           deadlineMs,
-          request: VoidRequest.encode({ ...request, idempotencyKey: '' }).finish(),
-          response: VoidResponse.encode({ hold }).finish(),
+          requestDigest: requestDigest(encodeMessage(VoidRequest, { ...request, idempotencyKey: '' })),
+          response: answer.bytes,
           event: holdChanged('holdVoided', {
             hold,
             transferId: '',
@@ -37,5 +41,5 @@ export async function voidHold(
       ),
     deadlineMs,
   );
-  return VoidResponse.decode(response);
+  return answer.of(stored);
 }

@@ -20,6 +20,7 @@ import type { AccessTokenVerifier, WhileSuspended } from '@citypass/credential';
 import { serve, type RequestContext } from '@citypass/platform/bus';
 import { invalidArgument, unauthenticated } from '@citypass/platform/errors';
 import { checkFieldLengths } from '@citypass/platform/field_limits';
+import { encodeMessage, type MessageEncoder } from '@citypass/platform/protobuf';
 import type { Logger } from '@citypass/platform/log';
 import { authorize } from '../app/authorize.ts';
 import { callerFor, type Verb } from '../app/callers.ts';
@@ -34,9 +35,8 @@ import { commonReasons } from '@citypass/platform/reasons';
 const queue = 'wallet';
 const maxPayloadBytes = 16 * 1024;
 
-interface Codec<Q, R> {
+interface Codec<Q, R> extends MessageEncoder<R> {
   decode(bytes: Uint8Array): Q;
-  encode(message: R): { finish(): Uint8Array };
 }
 
 export function serveCharges(
@@ -63,7 +63,7 @@ export function serveCharges(
       }
       // The same bounds as the gRPC edge, before the command reads anything.
       checkFieldLengths(message, walletFieldLimits);
-      return response.encode(await run(caller, message, context.deadlineMs)).finish();
+      return encodeMessage(response, await run(caller, message, context.deadlineMs));
     };
   const servers = [
     serve(nc, walletRequestSubjects.authorize, {

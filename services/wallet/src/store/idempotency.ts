@@ -1,20 +1,15 @@
 // The wallet's idempotency records: one claim for every write (wallet_claim, store/ledger/claim.sql, also called
-// by the one-statement functions) and one request hash, computed here.
-import { createHash } from 'node:crypto';
+// by the one-statement functions), each with its request's digest (app/request_digest.ts).
 import type { Queryable } from '@citypass/platform/pg';
 import type { IdempotencyKey, IdempotencyReads } from '../app/store.ts';
 import { callLedger } from './ledger_calls.ts';
-
-export function requestHash(request: Uint8Array): Buffer {
-  return createHash('sha256').update(request).digest();
-}
 
 /** Undefined: the key is new and now claimed by this transaction (its response recorded later). */
 export async function claim(db: Queryable, key: IdempotencyKey): Promise<Buffer | undefined> {
   const rows = await callLedger<{ response: Buffer | null }>(db, 'wallet_claim', 'result AS response', {
     p_operation: key.operation,
     p_key: key.key,
-    p_request_hash: requestHash(key.request),
+    p_request_hash: key.requestDigest,
     p_response: Buffer.alloc(0),
   });
   return rows[0]?.response ?? undefined;
@@ -36,7 +31,7 @@ export function idempotencyReads(db: Queryable): IdempotencyReads {
         [key.operation, key.key],
       );
       const row = result.rows[0];
-      return row !== undefined && row.request_hash.equals(requestHash(key.request)) ? row.response : undefined;
+      return row !== undefined && row.request_hash.equals(key.requestDigest) ? row.response : undefined;
     },
   };
 }

@@ -3,7 +3,7 @@
 // positions. Each function's arguments are built by one object literal, so its statement text never varies and
 // it is prepared once per connection under the function's name.
 import { outboxRow } from '@citypass/platform/outbox';
-import { retryingAborts, type Queryable } from '@citypass/platform/pg';
+import { asBuffer, retryingAborts, type Queryable } from '@citypass/platform/pg';
 import type {
   ChargeCall,
   HoldCapture,
@@ -16,7 +16,6 @@ import type {
   TopUp,
 } from '../app/store.ts';
 import { holdColumns, holdFromRow, type HoldRow } from './holds.ts';
-import { requestHash } from './idempotency.ts';
 import { riskDecisionJson } from './risk_decisions.ts';
 import { asLedgerError } from './ledger_errors.ts';
 import type { Hold } from '@citypass/proto/wallet/v1/wallet';
@@ -99,8 +98,8 @@ function claimArgs(call: OneStatementCall) {
   return {
     p_operation: call.operation,
     p_key: call.key,
-    p_request_hash: requestHash(call.request),
-    p_response: Buffer.from(call.response),
+    p_request_hash: call.requestDigest,
+    p_response: asBuffer(call.response),
     p_event_id: event.id,
     p_event_subject: event.subject,
     p_event_payload: event.payload,
