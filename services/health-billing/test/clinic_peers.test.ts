@@ -3,14 +3,15 @@
 // and flagged for review, with the rule, its version and the figures, never the code; the clinic and the insurer
 // read the flag, the patient and the bus do not. Too few peers, or a clinic at its peers' level, is not flagged.
 // Each finalize counts its lines under a keyed digest of the code, which hashing the code without the key does not
-// find. The peers' history is put into clinic_code_days directly (hundreds of finalized bills otherwise).
+// find. A void or a replacement takes the voided lines back out, so a bill and its replacement count as one bill.
+// The peers' history is put into clinic_code_days directly (hundreds of finalized bills otherwise).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { BillStatus } from '@citypass/proto/health_billing/v1/health_billing';
 import { serviceDateOf } from '../src/app/service_date.ts';
 import { startHealthBillingHarness, type HealthBillingHarness } from './harness.ts';
-import { codeDigest, finalizedBill, planId, putPeerHistory, putVisitCatalogue } from './visit_setup.ts';
+import { codeDigest, finalizedBill, key, planId, putPeerHistory, putVisitCatalogue } from './visit_setup.ts';
 
 let h: HealthBillingHarness;
 let gpDigest: Buffer;
@@ -18,6 +19,7 @@ let gpDigest: Buffer;
 before(async () => {
   h = await startHealthBillingHarness();
   await putVisitCatalogue(h, [h.clinic.name]);
+  await h.fundInsurer(10_000_000n);
   gpDigest = codeDigest(h, 'GP-101');
 });
 
@@ -111,4 +113,60 @@ test("clinic peers - a clinic at its peers' level is not flagged", async () => {
   assert.deepEqual(bill.reviewFlags, []);
   const { bill: read } = await h.clinic.billing.getBill({ billId: bill.billId });
   assert.deepEqual(read?.reviewFlags, []);
+});
+
+/** This clinic's lines counted today, by code. */
+async function countedToday(): Promise<Record<string, number>> {
+  const names = new Map([gpDigest, codeDigest(h, 'LB-402')].map((digest, index) => [digest.toString('hex'), index]));
+  const rows = await h.db.query<{ code_digest: Buffer; lines: number }>(
+    'SELECT code_digest, lines FROM clinic_code_days WHERE clinic = $1 AND day = $2',
+    [h.clinic.name, serviceDateOf(Date.now())],
+  );
+  const counted: Record<string, number> = {};
+  for (const row of rows.rows)
+    counted[names.get(row.code_digest.toString('hex')) === 0 ? 'GP-101' : 'LB-402'] = row.lines;
+  return counted;
+}
+
+test("clinic peers - a void and a replacement take the voided lines back out: the counts are one bill's", async () => {
+  await history({});
+  const patient = await h.patient(planId);
+  await h.topUp(patient, 100_000n);
+  const lines = [
+    { code: 'LB-402', unitPriceMinor: 3_000n },
+    { code: 'GP-101', unitPriceMinor: 5_000n },
+  ] as const;
+  const oneBill = { 'GP-101': 1, 'LB-402': 1 };
+  // Finalized, then voided unpaid: nothing left counted.
+  const unpaid = await finalizedBill(h.clinic, patient, lines);
+  assert.deepEqual(await countedToday(), oneBill);
+  await h.clinic.billing.voidBill({ idempotencyKey: key(), billId: unpaid.billId, reason: 'wrong patient' });
+  assert.deepEqual(await countedToday(), {});
+  // Paid, replaced, and the replacement finalized with the same lines: one bill's lines, not two.
+  const first = await finalizedBill(h.clinic, patient, lines);
+  const { bill: paid } = await h.clinic.billing.payBill({
+    idempotencyKey: key(),
+    billId: first.billId,
+    presentation: patient.present(h.clinic.name),
+  });
+  assert.equal(paid?.status, BillStatus.BILL_STATUS_PAID);
+  const { replacement } = await h.clinic.billing.replaceBill({
+    idempotencyKey: key(),
+    billId: first.billId,
+    reason: 'wrong codes',
+  });
+  assert.ok(replacement);
+  assert.deepEqual(await countedToday(), {}, 'the replaced bill is taken back in the replacing transaction');
+  for (const line of lines)
+    await h.clinic.billing.addChargeItem({
+      idempotencyKey: key(),
+      billId: replacement.billId,
+      code: line.code,
+      serviceDate: '',
+      quantity: 1,
+      unitPriceMinor: line.unitPriceMinor,
+      note: '',
+    });
+  await h.clinic.billing.finalizeBill({ idempotencyKey: key(), billId: replacement.billId });
+  assert.deepEqual(await countedToday(), oneBill);
 });
