@@ -107,6 +107,24 @@ test('clinic peers - below the minimum peer count a clinic is not judged, howeve
   assert.deepEqual(bill.reviewFlags, []);
 });
 
+test('clinic peers - the limits are set by HEALTH_BILLING_PEER_*: with a minimum of four peers, four judge', async () => {
+  const configured = await startHealthBillingHarness({}, { HEALTH_BILLING_PEER_MINIMUM_PEERS: '4' });
+  try {
+    await putVisitCatalogue(configured, [configured.clinic.name]);
+    const { 'peer-e': _fifth, ...fourPeers } = fivePeers;
+    await putPeerHistory(configured, 'GP-101', { ...fourPeers, [configured.clinic.name]: 199 });
+    const patient = await configured.patient(planId);
+    await configured.topUp(patient, 100_000n);
+    const bill = await finalizedBill(configured.clinic, patient);
+    assert.deepEqual(
+      bill.reviewFlags.map((flag) => [flag.rule, flag.peers, flag.clinicLines]),
+      [['CLINIC_CODE_ABOVE_PEERS', 4, 200]],
+    );
+  } finally {
+    await configured.stop();
+  }
+});
+
 test("clinic peers - a clinic at its peers' level is not flagged", async () => {
   await history({ ...fivePeers, [h.clinic.name]: 30 });
   const bill = await gpBill();
