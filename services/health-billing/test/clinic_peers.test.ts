@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { BillStatus } from '@citypass/proto/health_billing/v1/health_billing';
+import { migrate } from '@citypass/platform/pg';
 import { serviceDateOf } from '../src/app/service_date.ts';
+import { migrationsDir } from '../src/store/schema.ts';
 import { startHealthBillingHarness, type HealthBillingHarness } from './harness.ts';
 import { codeDigest, finalizedBill, key, planId, putPeerHistory, putVisitCatalogue } from './visit_setup.ts';
 
@@ -187,4 +189,25 @@ test("clinic peers - a void and a replacement take the voided lines back out: th
     });
   await h.clinic.billing.finalizeBill({ idempotencyKey: key(), billId: replacement.billId });
   assert.deepEqual(await countedToday(), oneBill);
+});
+
+test('clinic peers - migration 8 rebuilds counts a void left behind before the take-back: the live bills only', async () => {
+  await history({});
+  // The earlier tests' bills as if finalized before migration 7 (no digest): neither counted nor rebuilt.
+  await h.db.query('UPDATE bill_lines SET code_digest = NULL');
+  const lines = [
+    { code: 'LB-402', unitPriceMinor: 3_000n },
+    { code: 'GP-101', unitPriceMinor: 5_000n },
+  ] as const;
+  const patient = await h.patient(planId);
+  await h.topUp(patient, 100_000n);
+  const voided = await finalizedBill(h.clinic, patient, lines);
+  await h.clinic.billing.voidBill({ idempotencyKey: key(), billId: voided.billId, reason: 'wrong patient' });
+  await finalizedBill(h.clinic, patient, lines);
+  assert.deepEqual(await countedToday(), { 'GP-101': 1, 'LB-402': 1 });
+  // As a database counted before the take-back has it: the voided bill's lines still in.
+  await h.db.query('UPDATE clinic_code_days SET lines = lines + 1 WHERE clinic = $1', [h.clinic.name]);
+  await h.db.query("DELETE FROM schema_migrations WHERE name = '8-clinic-peers-voids.sql'");
+  assert.deepEqual(await migrate(h.db, migrationsDir), ['8-clinic-peers-voids.sql']);
+  assert.deepEqual(await countedToday(), { 'GP-101': 1, 'LB-402': 1 });
 });

@@ -7,7 +7,7 @@
 // digests under every ring key are looked up, so a rotation loses no history; a line records its active-key digest.
 // Run in the finalize's transaction after the refusing checks: a refused finalize counts nothing. A void, and a
 // correction's cancelled lines, take the lines back out in their own transaction (under each line's stored digest),
-// so a voided bill and its replacement count as one bill (migration 7's "never taken back" no longer holds).
+// so a voided bill and its replacement count as one bill (migration 8 rebuilt the counts 7 never took back).
 import { compareWithPeers, peerRuleVersion, type PeerLimits } from '@citypass/risk';
 import { serviceDateOf } from './service_date.ts';
 import type { BillRecord, HealthBillingStore, ReviewFlagRecord, Sealer } from './store.ts';
