@@ -58,3 +58,18 @@ test('config - URL values are echoed without user or password, even when they do
     );
   }
 });
+
+test('config - a number is a plain decimal: no exponent, hex, infinity or spaces', () => {
+  const numbers = { RATIO: env.number({ default: 3 }) };
+  assert.equal(loadConfig(numbers, {}).RATIO, 3);
+  assert.equal(loadConfig(numbers, { RATIO: '2.5' }).RATIO, 2.5);
+  assert.equal(loadConfig(numbers, { RATIO: '-1' }).RATIO, -1);
+  for (const raw of ['1e3', '0x10', 'Infinity', ' 2', '2.', '.5', 'NaN'])
+    assert.throws(
+      () => loadConfig(numbers, { RATIO: raw }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems[0] === `RATIO: must be a decimal number (got ${JSON.stringify(raw)})`,
+      raw,
+    );
+});

@@ -78,6 +78,16 @@ export const env = {
       },
       options,
     ),
+  /** A decimal number (no exponent, no hex): a ratio or a multiple; bounds are the caller's. */
+  number: (options: FieldOptions<number> = {}): Field<number> =>
+    field(
+      'number',
+      (raw) => {
+        if (!/^-?\d+(\.\d+)?$/.test(raw)) throw new Error('must be a decimal number');
+        return Number(raw);
+      },
+      options,
+    ),
   port: (options: FieldOptions<number> = {}): Field<number> => env.int({ ...options, min: 0, max: 65535 }),
   bool: (options: FieldOptions<boolean> = {}): Field<boolean> =>
     field(

@@ -1,6 +1,7 @@
 // Health billing's environment. Parsed once at boot by main.ts; every problem is reported together.
 import { defaultBucketNames, defaultStreamNames } from '@citypass/contracts';
-import { env, loadConfig, type Config } from '@citypass/platform/config';
+import { ConfigError, env, loadConfig, type Config } from '@citypass/platform/config';
+import { defaultPeerLimits, peerLimitsProblems, type PeerLimits } from '@citypass/risk';
 
 export const healthBillingSchema = {
   HEALTH_BILLING_GRPC_HOST: env.string({ default: '0.0.0.0' }),
@@ -79,11 +80,64 @@ export const healthBillingSchema = {
     description:
       "the base URL of exported FHIR resources: Bundle fullUrls and health billing's own code systems live under it",
   }),
+  // The clinic peers check at finalize (app/clinic_peers.ts): when a clinic's lines of a code are far enough above
+  // the other clinics' to flag its bill for review (CLINIC_CODE_ABOVE_PEERS). Bounds: peerLimitsProblems.
+  HEALTH_BILLING_PEER_WINDOW_DAYS: env.int({
+    default: defaultPeerLimits.windowDays,
+    description: "the trailing window a clinic's lines of a code are counted over, in days",
+  }),
+  HEALTH_BILLING_PEER_MINIMUM_PEERS: env.int({
+    default: defaultPeerLimits.minimumPeers,
+    description: 'fewer other clinics billing the code than this: no judgement',
+  }),
+  HEALTH_BILLING_PEER_MINIMUM_CLINIC_LINES: env.int({
+    default: defaultPeerLimits.minimumClinicLines,
+    description: "fewer of the clinic's lines of the code in the window (the bill's included) than this: no judgement",
+  }),
+  HEALTH_BILLING_PEER_SPREAD_MULTIPLE: env.number({
+    default: defaultPeerLimits.spreadMultiple,
+    description:
+      "far above (flagged): more than the peers' median plus this many robust spreads (1.4826 x their median absolute deviation)",
+  }),
+  HEALTH_BILLING_PEER_MINIMUM_RATIO: env.number({
+    default: defaultPeerLimits.minimumRatio,
+    description: "far above (flagged): also more than this many times the peers' median",
+  }),
   LOG_LEVEL: env.oneOf(['debug', 'info', 'warn', 'error'] as const, { default: 'info' }),
 };
 
 export type HealthBillingConfig = Config<typeof healthBillingSchema>;
 
+/** Each of the peer limits' variable. */
+const peerLimitVariables = {
+  windowDays: 'HEALTH_BILLING_PEER_WINDOW_DAYS',
+  minimumPeers: 'HEALTH_BILLING_PEER_MINIMUM_PEERS',
+  minimumClinicLines: 'HEALTH_BILLING_PEER_MINIMUM_CLINIC_LINES',
+  spreadMultiple: 'HEALTH_BILLING_PEER_SPREAD_MULTIPLE',
+  minimumRatio: 'HEALTH_BILLING_PEER_MINIMUM_RATIO',
+} as const satisfies Record<keyof PeerLimits, keyof typeof healthBillingSchema>;
+
+export function peerLimitsOf(config: HealthBillingConfig): PeerLimits {
+  return {
+    windowDays: config.HEALTH_BILLING_PEER_WINDOW_DAYS,
+    minimumPeers: config.HEALTH_BILLING_PEER_MINIMUM_PEERS,
+    minimumClinicLines: config.HEALTH_BILLING_PEER_MINIMUM_CLINIC_LINES,
+    spreadMultiple: config.HEALTH_BILLING_PEER_SPREAD_MULTIPLE,
+    minimumRatio: config.HEALTH_BILLING_PEER_MINIMUM_RATIO,
+  };
+}
+
 export function loadHealthBillingConfig(source: Record<string, string | undefined> = process.env): HealthBillingConfig {
-  return loadConfig(healthBillingSchema, source);
+  const config = loadConfig(healthBillingSchema, source);
+  // The risk package's bounds, one line per variable: a problem names the limit it is about first.
+  const limits = peerLimitsOf(config);
+  const names = Object.keys(peerLimitVariables) as (keyof PeerLimits)[];
+  const problems = peerLimitsProblems(limits).map((problem) => {
+    const name = names.find((each) => problem.startsWith(`${each} `));
+    return name === undefined
+      ? `HEALTH_BILLING_PEER_*: ${problem}`
+      : `${peerLimitVariables[name]}: ${problem} (got ${JSON.stringify(String(limits[name]))})`;
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }

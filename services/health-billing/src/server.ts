@@ -15,7 +15,6 @@ import { connectBus, ensureStream, openExistingBucket } from '@citypass/platform
 import { ClientCredentials } from '@citypass/platform/client_credentials';
 import { GrpcServer } from '@citypass/platform/grpc';
 import { parseKeyRing } from '@citypass/platform/key_ring';
-import { defaultPeerLimits } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
 import { observeOutboxLag, startOutboxRelay } from '@citypass/platform/outbox';
 import { createPool } from '@citypass/platform/pg';
@@ -24,7 +23,7 @@ import { CatalogueCache } from './app/catalogue.ts';
 import { responseCodecOf, sealerOf } from './app/sealer.ts';
 import { startIdentityConsumer } from './bus/identity_consumer.ts';
 import { natsWalletLink } from './bus/wallet_link.ts';
-import type { HealthBillingConfig } from './config.ts';
+import { peerLimitsOf, type HealthBillingConfig } from './config.ts';
 import {
   addHealthBillingService,
   healthBillingServiceName,
@@ -127,7 +126,7 @@ export async function startHealthBilling(
     wallet: natsWalletLink(bus.nc, credentials),
     logger,
     payWithinMs: config.HEALTH_BILLING_PAY_WITHIN_S * 1_000,
-    peerLimits: defaultPeerLimits,
+    peerLimits: peerLimitsOf(config),
     currencies: new Set(config.HEALTH_BILLING_CURRENCIES.split(',')),
     now,
     authenticate: (token) => tokens.verify(token),

@@ -83,14 +83,18 @@ interface Instance {
 
 const insurerName = 'city-health-fund';
 
-/** `identityOverrides`: identity's environment (e.g. the console's client secret, to sign operators in). */
+/**
+ * `identityOverrides`: identity's environment (e.g. the console's client secret, to sign operators in);
+ * `overrides`: more of health billing's.
+ */
 export async function startHealthBillingHarness(
   identityOverrides: Record<string, string> = {},
+  overrides: Record<string, string> = {},
 ): Promise<HealthBillingHarness> {
   let offsetMs = 0;
   let running: RunningHealthBilling | undefined;
   const parties = await startParties(
-    {},
+    overrides,
     async (env) => {
       running = await startHealthBilling(loadHealthBillingConfig(env), createLogger('health-billing-test', 'error'), {
         now: () => Date.now() + offsetMs,

@@ -67,6 +67,7 @@ test('medical audit - a fresh database gets the service migrations, the audit lo
     '5-views.sql',
     '6-clinic-line-checks.sql',
     '7-clinic-peers.sql',
+    '8-clinic-peers-voids.sql',
   ]);
   assert.deepEqual(await migrate(pool, migrationsDir), []);
 });

@@ -371,6 +371,49 @@ test('tap settlement - a fare names its station: the stored decision keeps it, a
   assert.deepEqual(refused, { kind: 'permission_denied', reason: 'STEP_UP_REQUIRED' });
 });
 
+test('tap settlement - a fare retried under its key with or without station_id answers as first and is charged once', async () => {
+  const phone = await residentWith(1_000n);
+  const tap = phone.present('transit');
+  const station = (request: AuthorizeRequest, stationId: string | undefined): AuthorizeRequest =>
+    stationId === undefined ? request : { ...request, stationId };
+  // First sent by a transit older than station_id and retried by a newer one during an upgrade; and the other way.
+  const tries = [
+    ['journey:10:1', undefined, 'central'],
+    ['journey:10:2', 'central', undefined],
+  ] as const;
+  for (const [reference, first, retry] of tries) {
+    const request = settle(tap, reference, 200n);
+    const answer = await transit.wallet.charge(station(request, first));
+    assert.deepEqual(await transit.wallet.charge(station(request, retry)), answer, `${reference}: the first answer`);
+    assert.deepEqual(
+      await rejection(transit.wallet.charge(station({ ...request, amount: eur(201n) }, retry))),
+      { kind: 'already_exists', reason: 'IDEMPOTENCY_KEY_REUSED' },
+      'the rest of the request is still bound to the key',
+    );
+    const authorizing = settle(tap, `${reference}:hold`, 100n);
+    const held = await transit.wallet.authorize(station(authorizing, first));
+    assert.deepEqual(
+      await transit.wallet.authorize(station(authorizing, retry)),
+      held,
+      `${reference}: authorized once`,
+    );
+  }
+  assert.deepEqual(
+    (await holdsOf(phone)).map((hold) => [hold.reference, hold.amount, hold.status]),
+    [
+      ['journey:10:1', '200', 'captured'],
+      ['journey:10:1:hold', '100', 'pending'],
+      ['journey:10:2', '200', 'captured'],
+      ['journey:10:2:hold', '100', 'pending'],
+    ],
+  );
+  const account = await h.db.query<{ balance_minor: string; held_minor: string }>(
+    "SELECT balance_minor, held_minor FROM accounts WHERE kind = 'resident' AND owner = $1 AND currency = 'EUR'",
+    [phone.residentId],
+  );
+  assert.deepEqual(account.rows, [{ balance_minor: '600', held_minor: '200' }], 'each fare taken or held once');
+});
+
 test('tap settlement - a station without settles_tap, or not a station id, is STATION_INVALID and writes nothing', async () => {
   const phone = await residentWith(1_000n);
   for (const overrides of [

@@ -5,7 +5,9 @@
 // digest of the code under the key ring (a digest the database alone cannot test catalogue guesses against);
 // counted per code, day and clinic (clinic_code_days) so the read is a code's days x clinics, not its lines. The
 // digests under every ring key are looked up, so a rotation loses no history; a line records its active-key digest.
-// Run in the finalize's transaction after the refusing checks: a refused finalize counts nothing.
+// Run in the finalize's transaction after the refusing checks: a refused finalize counts nothing. A void, and a
+// correction's cancelled lines, take the lines back out in their own transaction (under each line's stored digest),
+// so a voided bill and its replacement count as one bill (migration 8 rebuilt the counts 7 never took back).
 import { compareWithPeers, peerRuleVersion, type PeerLimits } from '@citypass/risk';
 import { serviceDateOf } from './service_date.ts';
 import type { BillRecord, HealthBillingStore, ReviewFlagRecord, Sealer } from './store.ts';

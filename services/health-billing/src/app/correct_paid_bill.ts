@@ -2,8 +2,9 @@
 // transaction with the bill locked: under the member year's lock (as finalizing takes it), the lines left are
 // adjudicated again against the member's accumulators without this bill's own contributions, which the new ones
 // replace, with the pre-authorizations the bill used (a cancelled line's goes back to approved); the bill records
-// the new outcomes and what it gives back, and the correction is stored with its refund
-// pending (under the wallet key refund:<correction id>) for refundCorrection to make after the commit.
+// the new outcomes and what it gives back, its cancelled lines leave the clinic peers' counts, and the correction is
+// stored with its refund pending (under the wallet key refund:<correction id>) for refundCorrection to make after
+// the commit.
 import { randomUUID } from 'node:crypto';
 import { healthBillingEventSubjects } from '@citypass/contracts';
 import { Bill as BillMessage } from '@citypass/proto/health_billing/v1/health_billing';
@@ -87,6 +88,8 @@ export async function correctPaidBill(
     atMs,
   });
   await tx.accumulators.removeBill(bill.billId);
+  // A cancelled line was not billed after all: the clinic peers check no longer counts it (a replacement's is).
+  await tx.clinicCodeDays.takeBack(bill.billId, corrected.cancelledLineIds);
   if (result !== undefined) await tx.accumulators.add(member, bill.billId, contributionsOf(result));
   await reconsumePreauthorizations(tx, bill.billId, result, atMs);
   const correctionId = randomUUID();

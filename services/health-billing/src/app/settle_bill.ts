@@ -89,10 +89,14 @@ async function refused(deps: VisitDeps, billId: string): Promise<void> {
 
 /**
  * Voids a bill in the caller's transaction: its accumulator contributions are released, the pre-authorizations its
- * lines consumed are approved again, an event says so.
+ * lines consumed are approved again, its lines leave the clinic peers' counts (a finalized bill's), an event says so.
  */
 export async function voidBill(tx: HealthBillingStore, bill: BillRecord, atMs: number): Promise<void> {
   await tx.accumulators.removeBill(bill.billId);
+  await tx.clinicCodeDays.takeBack(
+    bill.billId,
+    bill.lines.filter((line) => !line.cancelled).map((line) => line.lineId),
+  );
   await tx.preauthorizations.restoreConsumedBy(bill.billId);
   await tx.bills.markVoided(bill.billId, atMs);
   const voided = (await tx.bills.get(bill.billId)) as BillRecord;

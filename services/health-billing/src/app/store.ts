@@ -280,6 +280,11 @@ export interface ClinicCodeDayStore {
   linesByClinic(codes: readonly (readonly Buffer[])[], sinceDay: string): Promise<Map<string, number>[]>;
   /** Sets each line's code digest and counts the lines on `day` for `clinic`. */
   record(clinic: string, day: string, lines: readonly { lineId: string; codeDigest: Buffer }[]): Promise<void>;
+  /**
+   * Takes the bill's lines `lineIds` back out of the counts they were recorded in: under each line's stored code
+   * digest, the bill's clinic and its finalize day. Lines never counted (no digest: never finalized) change nothing.
+   */
+  takeBack(billId: string, lineIds: readonly string[]): Promise<void>;
 }
 
 /** A member's use of their plan in one plan year, summed from each line's contribution. */

@@ -15,7 +15,7 @@ export interface VisitDeps {
   readonly wallet: WalletLink;
   readonly logger: Logger;
   readonly payWithinMs: number;
-  /** When finalize flags a clinic far above its peers for a code (risk's defaultPeerLimits unless set). */
+  /** When finalize flags a clinic far above its peers for a code (HEALTH_BILLING_PEER_*, risk's defaultPeerLimits unless set). */
   readonly peerLimits: PeerLimits;
   readonly now: () => number;
 }

@@ -44,5 +44,41 @@ export function postgresClinicCodeDayStore(db: Queryable): ClinicCodeDayStore {
         [ordered.map((count) => count.digest), ordered.map((count) => count.lines), day, clinic],
       );
     },
+    async takeBack(billId, lineIds) {
+      const taken = await db.query<{ digest: Buffer; day: string; clinic: string; lines: number }>(
+        `SELECT l.code_digest AS digest, to_char(b.finalized_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, b.clinic,
+                count(*)::integer AS lines
+           FROM bill_lines l JOIN bills b ON b.id = l.bill_id
+          WHERE l.bill_id = $1 AND l.id = ANY($2::uuid[]) AND l.code_digest IS NOT NULL
+          GROUP BY 1, 2, 3`,
+        [billId, lineIds],
+      );
+      const first = taken.rows[0];
+      if (first === undefined) return;
+      const digests = taken.rows.map((row) => row.digest);
+      const lines = taken.rows.map((row) => row.lines);
+      // Locked in digest order first, as record takes them, so a finalize at the clinic that day cannot deadlock
+      // with this, nor add lines between the two statements below (whose split would then miss the row).
+      await db.query(
+        `SELECT 1 FROM clinic_code_days WHERE code_digest = ANY($1::bytea[]) AND day = $2::date AND clinic = $3
+          ORDER BY code_digest FOR UPDATE`,
+        [digests, first.day, first.clinic],
+      );
+      // A row whose last lines these are goes (a count is never 0: a clinic with no lines of a code is no peer).
+      const match = `c.code_digest = o.digest AND c.day = $3::date AND c.clinic = $4`;
+      const taking = `unnest($1::bytea[], $2::integer[]) AS o(digest, lines)`;
+      await db.query(`DELETE FROM clinic_code_days c USING ${taking} WHERE ${match} AND c.lines <= o.lines`, [
+        digests,
+        lines,
+        first.day,
+        first.clinic,
+      ]);
+      await db.query(`UPDATE clinic_code_days c SET lines = c.lines - o.lines FROM ${taking} WHERE ${match}`, [
+        digests,
+        lines,
+        first.day,
+        first.clinic,
+      ]);
+    },
   };
 }

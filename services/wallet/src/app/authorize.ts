@@ -86,6 +86,17 @@ export function checkTerms(deps: WalletDeps, caller: Caller, request: ChargeTerm
   return { key, money, payee, payerShare };
 }
 
+/**
+ * The request an idempotency key is bound to: all but the key and station_id. A fare's station is where the tap it
+ * settles was made, which transit reads from that tap (whose presentation the request carries) for the settlement
+ * step the key names, so a repeat under the key names the same station, or none when the first try came from a
+ * transit older than station_id: that repeat must get the first answer, not IDEMPOTENCY_KEY_REUSED, which transit's
+ * settlement would retry forever. The station only places the fare for the risk engine; it moves no money.
+ */
+export function keyedTerms<T extends ChargeTerms>(request: T): T {
+  return { ...request, idempotencyKey: '', stationId: undefined };
+}
+
 /** A tap's station (transit's id) rides only with the charge that settles the tap. */
 function checkStationId({ stationId, settlesTap }: ChargeTerms): void {
   if (stationId === undefined) return;
@@ -109,7 +120,7 @@ async function authorizeOnce(
   const idempotency = {
     operation: `${caller.service}:authorize`,
     key,
-    requestDigest: requestDigest(encodeMessage(AuthorizeRequest, { ...request, idempotencyKey: '' })),
+    requestDigest: requestDigest(encodeMessage(AuthorizeRequest, keyedTerms(request))),
   };
   const mandate = await mandateOrAnswer(deps, payee ?? caller.service, request, money, idempotency);
   if (mandate instanceof Uint8Array) return AuthorizeResponse.decode(mandate);

@@ -5,7 +5,8 @@
 // start.
 //
 // Keys are shared with authorize (operation `<service>:authorize`), and the request hashed is tagged as a charge's,
-// so a key one of them used is refused to the other even when the two requests encode alike.
+// so a key one of them used is refused to the other even when the two requests encode alike. As authorize's, the
+// request hashed leaves station_id out (keyedTerms).
 import { randomUUID } from 'node:crypto';
 import { ChargeRequest, ChargeResponse, type Hold } from '@citypass/proto/wallet/v1/wallet';
 import { holdChanged } from '../bus/wallet_events.ts';
@@ -14,6 +15,7 @@ import {
   checkTerms,
   countedAuthorization,
   firstAnswerOr,
+  keyedTerms,
   mandateOrAnswer,
   scoredTerms,
   tapReuseOf,
@@ -47,9 +49,7 @@ async function chargeOnce(
   const idempotency = {
     operation: `${caller.service}:authorize`,
     key,
-    requestDigest: requestDigest(
-      Buffer.concat([chargeTag, encodeMessage(ChargeRequest, { ...request, idempotencyKey: '' })]),
-    ),
+    requestDigest: requestDigest(Buffer.concat([chargeTag, encodeMessage(ChargeRequest, keyedTerms(request))])),
   };
   const mandate = await mandateOrAnswer(deps, payee ?? caller.service, request, money, idempotency);
   if (mandate instanceof Uint8Array) return ChargeResponse.decode(mandate);
