@@ -41,6 +41,8 @@ import { startHoldSweeper } from './workers/hold_expiry.ts';
 import { followTaps, streamPastTaps } from './workers/tap_follower.ts';
 import { riskShareStartMarginMs, startRiskOutcomeSharing } from './bus/risk_outcomes.ts';
 import { riskPlaces } from './domain/risk_places.ts';
+import { originOf } from './domain/local_projection.ts';
+import { KnownPlaces } from './app/known_places.ts';
 import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
 import { maxShadowDeclineShare, type RiskEngine } from '@citypass/risk';
 import { randomUUID } from 'node:crypto';
@@ -160,7 +162,7 @@ export async function startWallet(
       : await rebuildRiskScoring(store, riskBlockList(config.WALLET_RISK_BLOCK_LIST), logger, {
           nowMs: now(),
           enforce: config.WALLET_RISK === 'on',
-          places: riskPlaces(config.WALLET_RISK_PLACES),
+          places: new KnownPlaces(riskPlaces(config.WALLET_RISK_PLACES), originOf(config.WALLET_RISK_ORIGIN)),
           ...(riskSharing === undefined ? {} : { sharing: riskSharing }),
         });
   // The stored live rule set and candidate before the first call; then followed, so instances agree.
@@ -201,9 +203,9 @@ export async function startWallet(
     riskScoring,
     riskPromotion: { minDecisions: config.WALLET_RISK_PROMOTE_MIN_DECISIONS, maxDeclineShare: maxShadowDeclineShare },
     pastTaps:
-      riskScoring === undefined || riskScoring.places.stations.size === 0
+      riskScoring === undefined || !riskScoring.places.placesTaps
         ? undefined
-        : streamPastTaps(bus.js, config.TRANSIT_STREAM, riskScoring.places.stations, now, logger),
+        : streamPastTaps(bus.js, config.TRANSIT_STREAM, riskScoring.places, now, logger),
     riskRules: riskRules ?? { sync: () => Promise.resolve() },
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
