@@ -75,7 +75,7 @@ export const walletSchema = {
   WALLET_RISK_ORIGIN: env.string({
     default: '',
     description:
-      "the city's south-west corner as <latitude>,<longitude> (decimal degrees): stations' positions from transit's taps (GTFS stop_lat/stop_lon) are placed in km from it (domain/local_projection.ts) and transit's taps are followed; empty: only WALLET_RISK_PLACES places",
+      "the city's south-west corner as <latitude>,<longitude> (decimal degrees): stations' positions from transit's taps (GTFS stop_lat/stop_lon) and merchants' onboarding locations are placed in km from it (domain/local_projection.ts) and transit's taps are followed; empty: only WALLET_RISK_PLACES places",
   }),
   WALLET_RISK_TAP_REPLAY_S: env.int({
     default: 2 * 3600,

@@ -43,6 +43,7 @@ import { riskShareStartMarginMs, startRiskOutcomeSharing } from './bus/risk_outc
 import { riskPlaces } from './domain/risk_places.ts';
 import { originOf } from './domain/local_projection.ts';
 import { KnownPlaces } from './app/known_places.ts';
+import { loadMerchantPlaces, startMerchantPlacesReload } from './app/merchant_places.ts';
 import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
 import { maxShadowDeclineShare, type RiskEngine } from '@citypass/risk';
 import { randomUUID } from 'node:crypto';
@@ -178,6 +179,10 @@ export async function startWallet(
         });
   await riskRules?.sync();
   const tapFollower = await followTaps(bus.js, riskScoring, config, logger);
+  // Merchants placed at onboarding, before the first payment; then reread (app/merchant_places.ts).
+  if (riskScoring !== undefined) await loadMerchantPlaces(store.merchantPlaces, riskScoring.places);
+  const merchantPlacesReload =
+    riskScoring === undefined ? undefined : startMerchantPlacesReload(store.merchantPlaces, riskScoring.places, logger);
   const deps: WalletDeps = {
     store,
     accounts,
@@ -234,7 +239,15 @@ export async function startWallet(
       : startRiskDecisionsFlush(store, riskScoring.refused, { intervalMs: config.WALLET_COUNTS_FLUSH_MS, logger });
   const rulesFollow = riskRules?.start(config.WALLET_RISK_RULES_POLL_MS);
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
-    startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
+    startIdentityConsumer({
+      js: bus.js,
+      jsm: bus.jsm,
+      stream: config.IDENTITY_STREAM,
+      store,
+      currencies,
+      places: riskScoring?.places,
+      logger,
+    }),
   );
   const sweeper = startHoldSweeper(store, logger, config.WALLET_HOLD_SWEEP_MS);
   const charges = serveCharges(bus.nc, deps, tokens, logger);
@@ -270,6 +283,7 @@ export async function startWallet(
       }
       await sweeper.stop();
       await tapFollower?.stop();
+      await merchantPlacesReload?.stop();
       await riskSharing?.stop();
       await identityEvents.stop();
       await suspensionFollower.stop();

@@ -1,12 +1,16 @@
 // The risk engine's places learned from the data, with no WALLET_RISK_PLACES: transit publishes each tap with its
 // station's GTFS position (stop_lat/stop_lon of the Aurelia feed), the wallet projects it onto its km frame around
 // WALLET_RISK_ORIGIN, and a copy's tap far from the resident's last one is declined at settlement; the fare's own
-// station resolves through the same learned places.
+// station resolves through the same learned places. A service onboarded with its counter's location (identity's
+// OnboardService, its ServiceOnboarded event) is placed too: a payment there far from the last tap is stepped up.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { createPresentation } from '@citypass/credential';
 import { operatorScopes, resources, transitEventSubjects } from '@citypass/contracts';
+import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
@@ -136,4 +140,73 @@ test('risk learned places - with no WALLET_RISK_PLACES, a fare is placed at its 
   // About 11 km in two minutes (and the moments the test takes): about 330 km/h.
   const speedKmh = reason.features.tap_speed_kmh ?? 0;
   assert.ok(speedKmh > 300 && speedKmh < 340, `Market to Airport is about 11 km (${speedKmh} km/h)`);
+});
+
+test("risk learned places - a service onboarded with its counter's location is placed: a payment there 20 km from a tap moments before is stepped up", async () => {
+  const identity = h.wallet.identity;
+  // 20 km east of Central (44.41 N, 8.93 E), and one next to it.
+  const onboard = async (name: string, longitudeMicrodegrees: number) => {
+    const onboarded = await identity.operator.onboardService({
+      idempotencyKey: randomBytes(8).toString('hex'),
+      name,
+      displayName: name,
+      contactEmail: `ops@${name}.example`,
+      extraScopes: [],
+      jwksJson: '',
+      location: { latitudeMicrodegrees: 44_410_000, longitudeMicrodegrees },
+    });
+    const response = await identity.clientCredentialsToken(
+      name,
+      onboarded.clientSecret,
+      resources.wallet,
+      onboarded.scopes.join(' '),
+    );
+    const token = ((await response.json()) as { access_token: string }).access_token;
+    await waitFor(
+      async () =>
+        ((await h.wallet.db.query('SELECT 1 FROM merchant_places WHERE service = $1', [name])).rowCount ?? 0) === 1 &&
+        ((await h.wallet.db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = $1", [name])).rowCount ??
+          0) >= 1,
+      `${name} placed and its account open`,
+    );
+    return { name, client: promiseClient(WalletServiceService, h.wallet.address, { metadata: () => bearer(token) }) };
+  };
+  const farShop = await onboard('far-shop', 9_181_750);
+  const nearShop = await onboard('near-shop', 8_936_000);
+  let counter = 0;
+  const pay = (shop: { name: string; client: typeof farShop.client }, phone: Phone) =>
+    shop.client.authorize({
+      idempotencyKey: randomBytes(12).toString('hex'),
+      amount: { amountMinor: 500n, currency: 'EUR' },
+      presentation: createPresentation({
+        credential: phone.credential,
+        devicePrivateKey: phone.app.deviceKey.privateKey,
+        audience: shop.name,
+        counter: ++counter,
+        nowMs: h.now(),
+      }),
+      reference: '',
+      holdTtlSeconds: 0,
+      settlesTap: false,
+    });
+  try {
+    const traveller = await h.resident();
+    const local = await h.resident();
+    await tapAt(traveller, 'central-g1');
+    await walletReceived(traveller);
+    await tapAt(local, 'central-g2');
+    await walletReceived(local);
+    const { hold } = await pay(nearShop, local);
+    assert.equal(hold?.status, 'pending', 'next to the station: approved');
+    const error = await pay(farShop, traveller).then(
+      () => assert.fail('the far payment was approved'),
+      (caught: unknown) => caught,
+    );
+    assert.ok(error instanceof DomainError, String(error));
+    assert.equal(`${error.kind}:${error.reason}`, 'permission_denied:STEP_UP_REQUIRED');
+    assert.match(error.message, /rule impossible_travel/);
+  } finally {
+    farShop.client.close();
+    nearShop.client.close();
+  }
 });

@@ -1,6 +1,7 @@
 // Where stations and merchants are for the risk engine's travel checks, from two sources: WALLET_RISK_PLACES (an
 // operator's km entries) and positions learned from the data, projected onto the same frame (local_projection.ts):
-// each of transit's tap events carries its station's GTFS position (workers/tap_follower.ts learns it). An entry in
+// each of transit's tap events carries its station's GTFS position (workers/tap_follower.ts learns it), and a
+// service onboarded with its counter's location is placed there (merchant_places.ts). An entry in
 // WALLET_RISK_PLACES wins over a learned position: it is the operator's correction of the data. Without
 // WALLET_RISK_ORIGIN learned positions cannot be placed and only the entries count. Bounded: at most
 // maxLearnedPlaces learned of each kind (a city's stations and counters, not every id a stream can make up).

@@ -6,6 +6,7 @@
 // cosine, under 1 % across 50 km at mid latitudes (the engine compares km per hour against hundreds). The origin is
 // configured rather than derived from the first position seen, so every instance and every restart (whose stored
 // decisions keep their places in km) uses one frame. Pure.
+import { geoPointFromDegrees, isGeoPoint } from '@citypass/contracts';
 import type { Place } from '@citypass/risk';
 import { maxPlaceKm } from './risk_places.ts';
 
@@ -24,17 +25,6 @@ export interface Origin {
 export const earthRadiusKm = 6_371.0088;
 const kmPerDegree = (earthRadiusKm * Math.PI) / 180;
 
-/** Whether `point` holds a latitude and longitude (microdegrees, integers, in range). */
-export function isGeoPoint(point: GeoPoint): boolean {
-  const { latitudeMicrodegrees: latitude, longitudeMicrodegrees: longitude } = point;
-  return (
-    Number.isInteger(latitude) &&
-    Number.isInteger(longitude) &&
-    Math.abs(latitude) <= 90_000_000 &&
-    Math.abs(longitude) <= 180_000_000
-  );
-}
-
 /** `point` in km east and north of `origin`; undefined when it is no point or lies outside 0-maxPlaceKm. */
 export function projectOnto(origin: Origin, point: GeoPoint): Place | undefined {
   if (!isGeoPoint(point)) return undefined;
@@ -48,8 +38,6 @@ export function projectOnto(origin: Origin, point: GeoPoint): Place | undefined 
   return inFrame(place.xKm) && inFrame(place.yKm) ? place : undefined;
 }
 
-const originPattern = /^([-+]?[0-9]{1,3}(?:\.[0-9]{1,9})?),([-+]?[0-9]{1,3}(?:\.[0-9]{1,9})?)$/;
-
 /** Why WALLET_RISK_ORIGIN does not read; empty when it does (or is empty: no origin). */
 export function originProblems(text: string): string[] {
   if (text.trim() === '' || originOf(text) !== undefined) return [];
@@ -60,8 +48,8 @@ export function originProblems(text: string): string[] {
 
 /** WALLET_RISK_ORIGIN read; undefined when empty (positions are then not used) or malformed (originProblems). */
 export function originOf(text: string): Origin | undefined {
-  const match = originPattern.exec(text.replaceAll(' ', ''));
-  if (match === null) return undefined;
-  const origin = { latitudeDegrees: Number(match[1]), longitudeDegrees: Number(match[2]) };
-  return Math.abs(origin.latitudeDegrees) <= 90 && Math.abs(origin.longitudeDegrees) <= 180 ? origin : undefined;
+  const point = geoPointFromDegrees(text);
+  return point === undefined
+    ? undefined
+    : { latitudeDegrees: point.latitudeMicrodegrees / 1e6, longitudeDegrees: point.longitudeMicrodegrees / 1e6 };
 }
