@@ -66,6 +66,7 @@ const transitOnboarded = await identity.operator.onboardService({
   contactEmail: 'ops@metro.example',
   extraScopes: ['settle:transit', 'refund:transit', 'read:transit'],
   jwksJson: '',
+  location: undefined,
 });
 const transitEnv = {
   ...common,

@@ -85,6 +85,7 @@ const onboarded = await identity.operator.onboardService({
   contactEmail: 'ops@metro.example',
   extraScopes: ['settle:transit', 'refund:transit'],
   jwksJson: '',
+  location: undefined,
 });
 const transitCommon = {
   ...common,
@@ -131,6 +132,7 @@ try {
     contactEmail: 'gates@metro.example',
     extraScopes: ['gate:gates'],
     jwksJson: '',
+    location: undefined,
   });
   const gateToken = await tokenOf('gates', fleet.clientSecret, 'gate:gates');
   const operatorToken = await tokenOf('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');

@@ -180,6 +180,7 @@ async function onboard(name: string, displayName: string, extraScopes: string[])
           contactEmail: `ops@${name}.example`,
           extraScopes,
           jwksJson: '',
+          location: undefined,
         });
         return onboarded.clientSecret;
       } catch (error) {

@@ -40,6 +40,7 @@ test('traces - the caller trace id reaches the NATS event and the exported gRPC 
       contactEmail: 'ops@bikes.example',
       extraScopes: [],
       jwksJson: '',
+      location: undefined,
     },
     { metadata },
   );

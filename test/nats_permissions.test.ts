@@ -208,6 +208,7 @@ async function startServices(): Promise<{ secrets: Secrets; walletPort: number; 
         contactEmail: `ops@${name}.example`,
         extraScopes,
         jwksJson: '',
+        location: undefined,
       })
     ).clientSecret;
   // Replicas of one service start one after the other (migrations); different services at once.

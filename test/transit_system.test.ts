@@ -86,6 +86,7 @@ before(async () => {
       contactEmail: `ops@${name}.example`,
       extraScopes,
       jwksJson: '',
+      location: undefined,
     });
   const transitClient = await onboard('transit', ['settle:transit', 'refund:transit']);
   const gateFleet = await onboard('gates', ['gate:gates']);

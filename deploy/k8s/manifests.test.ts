@@ -1002,6 +1002,7 @@ const SERVICE_MANIFESTS: readonly ServiceManifestSpec[] = [
       IDENTITY_JWKS_URL: 'http://identity:7100/jwks',
       WALLET_CURRENCIES: 'EUR',
       WALLET_MAX_QUEUED_WRITES: '2048',
+      WALLET_RISK_ORIGIN: '44.33,8.85',
       WALLET_RISK_PLACES: '',
       WALLET_RISK_TAP_REPLAY_S: '7200',
       TRANSIT_STREAM: 'TRANSIT_EVENTS',

@@ -2,6 +2,7 @@
 // sent), checks what the command line alone can check, and makes one call to the gateway. Every call that creates
 // something carries an idempotency key; without --idempotency-key one is made up and printed, so a command that
 // failed for want of an answer can be repeated with it and not create twice.
+import { geoPointFromDegrees } from '@citypass/contracts';
 import { randomBytes } from 'node:crypto';
 import type { ParseArgsOptionsConfig } from 'node:util';
 import { listAudit } from './audit_command.ts';
@@ -44,12 +45,14 @@ export const keyOf = (context: CommandContext): string =>
 
 const onboard: Command = {
   words: ['onboard'],
-  usage: 'citypass onboard <name> --display-name <text> --contact-email <email> [--scope <verb>:<name>]...',
+  usage:
+    'citypass onboard <name> --display-name <text> --contact-email <email> [--scope <verb>:<name>]... [--location <lat>,<lon>]',
   summary:
-    "onboard a city service: its OIDC client, its charge scope and the extra scopes; prints the client's secret once",
+    "onboard a city service: its OIDC client, its charge scope and the extra scopes, and where its counter is (decimal degrees, for the wallet's travel checks); prints the client's secret once",
   options: {
     'display-name': { type: 'string' },
     'contact-email': { type: 'string' },
+    location: { type: 'string' },
     scope: { type: 'string', multiple: true },
     ...idempotencyKeyOption,
   },
@@ -61,6 +64,10 @@ const onboard: Command = {
     const contactEmail = text(context, 'contact-email');
     if (displayName === '' || contactEmail === '')
       return context.out.usage('onboard needs --display-name and --contact-email');
+    const locationText = text(context, 'location');
+    const location = locationText === '' ? undefined : geoPointFromDegrees(locationText);
+    if (locationText !== '' && location === undefined)
+      return context.out.usage('--location is <latitude>,<longitude> in decimal degrees (-90 to 90, -180 to 180)');
     const idempotencyKey = keyOf(context);
     const scopes = context.values.scope;
     const onboarded = await context.identity().onboardService({
@@ -70,6 +77,7 @@ const onboard: Command = {
       contactEmail,
       extraScopes: Array.isArray(scopes) ? scopes.map(String) : [],
       jwksJson: '',
+      location,
     });
     return context.out.result(
       {

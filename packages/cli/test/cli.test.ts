@@ -120,6 +120,14 @@ test("onboard - identity's refusal is exit 1 with its reason, as JSON on stdout 
   assert.equal(reserved.stdout, '');
 });
 
+test("onboard - --location places the service's counter; one that is not <latitude>,<longitude> is a usage error", async () => {
+  const base = ['--display-name', 'Kiosk', '--contact-email', 'ops@kiosk.example', '--json'];
+  const placed = await citypass(['onboard', name(), ...base, '--location', '44.41,8.93']);
+  assert.equal(placed.code, 0, placed.stderr);
+  for (const bad of ['91,8.93', '44.41', 'north'])
+    assert.equal((await citypass(['onboard', name(), ...base, '--location', bad])).code, 2, bad);
+});
+
 test('residents create - prints the resident and the enrollment code; the resident enrolls with it; senior and plan kept', async () => {
   const created = await citypass([
     'residents',

@@ -49,3 +49,4 @@ export {
   type WalletReason,
 } from './reasons.ts';
 export { riskDecisionIdIn, riskDecisionMention } from './risk_decision_mention.ts';
+export { geoPointFromDegrees, isGeoPoint, maxLatitudeMicrodegrees, maxLongitudeMicrodegrees } from './geo_point.ts';

@@ -182,6 +182,7 @@ test('audit page - a real gate assignment appears with who did it, what changed 
     contactEmail: 'ops@fleet.example',
     extraScopes: ['gate:fleet-audit'],
     jwksJson: '',
+    location: undefined,
   });
   assert.ok(fleet.clientSecret !== '');
   await transit.operator.assignGates({

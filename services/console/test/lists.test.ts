@@ -54,6 +54,7 @@ before(async () => {
       contactEmail: `ops@${name}.example`,
       extraScopes: [...extraScopes],
       jwksJson: '',
+      location: undefined,
     });
 });
 after(async () => {

@@ -114,6 +114,7 @@ export async function startHarness(
         contactEmail: `ops@${name}.example`,
         extraScopes,
         jwksJson: '',
+        location: undefined,
       });
       const response = await clientCredentialsToken(name, onboarded.clientSecret, resource, onboarded.scopes.join(' '));
       if (response.status !== 200) throw new Error(`${name} token: ${response.status} ${await response.text()}`);

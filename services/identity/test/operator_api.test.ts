@@ -71,6 +71,7 @@ test('operator api - calls without a token, with a garbage token or without the 
     contactEmail: 'ops@snoop.example',
     extraScopes: [],
     jwksJson: '',
+    location: undefined,
   });
   const walletToken = await h.clientCredentialsToken(
     'snoop',
@@ -152,6 +153,7 @@ test('operator api - request strings are bounded at the edge: 1,024 characters, 
       contactEmail: 'ops@limits.example',
       extraScopes: [],
       jwksJson,
+      location: undefined,
     });
   const padded = (length: number): string => `{"keys":[],"pad":"${'x'.repeat(length - 20)}"}`;
   assert.equal(padded(16_384).length, 16_384);
@@ -182,6 +184,7 @@ test('operator api - onboarding a service gives it a client, a charge-scoped JWT
     contactEmail: 'ops@parking.example',
     extraScopes: ['refund:parking'],
     jwksJson: '',
+    location: undefined,
   });
   assert.deepEqual(onboarded.scopes, ['charge:parking', 'refund:parking']);
   assert.equal(onboarded.tokenEndpointAuthMethod, 'client_secret_basic');
@@ -223,6 +226,7 @@ test('operator api - onboarding a service gives it a client, a charge-scoped JWT
         contactEmail: 'ops@parking.example',
         extraScopes: [],
         jwksJson: '',
+        location: undefined,
       }),
     ),
     { kind: 'already_exists', reason: 'SERVICE_EXISTS' },
@@ -236,6 +240,7 @@ test('operator api - onboarding a service gives it a client, a charge-scoped JWT
         contactEmail: 'ops@bikes.example',
         extraScopes: [],
         jwksJson: '{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","d":"c"}]}',
+        location: undefined,
       }),
     ),
     { kind: 'invalid_argument', reason: 'JWKS_PRIVATE_KEY' },
@@ -256,10 +261,30 @@ test('operator api - onboarding a service gives it a client, a charge-scoped JWT
             },
           ],
         }),
+        location: undefined,
       }),
     ),
     { kind: 'invalid_argument', reason: 'JWKS_INVALID' },
   );
+  // A counter's location past the poles or the antimeridian is refused.
+  for (const [latitudeMicrodegrees, longitudeMicrodegrees] of [
+    [90_000_001, 8_930_000],
+    [44_410_000, -180_000_001],
+  ] as const)
+    assert.deepEqual(
+      await rejection(
+        h.operator.onboardService({
+          idempotencyKey: randomBytes(8).toString('hex'),
+          name: 'bikes',
+          displayName: '',
+          contactEmail: 'ops@bikes.example',
+          extraScopes: [],
+          jwksJson: '',
+          location: { latitudeMicrodegrees, longitudeMicrodegrees },
+        }),
+      ),
+      { kind: 'invalid_argument', reason: 'LOCATION_INVALID' },
+    );
   assert.deepEqual(await rejection(h.operator.createResident(residentRequest({ givenName: 'A\u0000da' }))), {
     kind: 'invalid_argument',
     reason: 'GIVEN_NAME_INVALID',
@@ -298,6 +323,7 @@ test('operator api - a service onboarded with its public key authenticates with 
     contactEmail: 'ops@grocery.example',
     extraScopes: [],
     jwksJson: JSON.stringify({ keys: [jwk] }),
+    location: undefined,
   });
   assert.equal(onboarded.tokenEndpointAuthMethod, 'private_key_jwt');
   assert.equal(onboarded.clientSecret, '', 'no secret is issued for key-based clients');
@@ -458,6 +484,7 @@ test('operator api - onboarding with a key oidc-provider could not import is ref
       contactEmail: 'ops@keys.example',
       extraScopes: [],
       jwksJson: JSON.stringify({ keys: [key] }),
+      location: undefined,
     };
     assert.deepEqual(await rejection(h.operator.onboardService(request)), { kind: 'invalid_argument', reason }, name);
   }
@@ -475,6 +502,7 @@ test('operator api - onboarding with a key oidc-provider could not import is ref
     contactEmail: 'ops@keys.example',
     extraScopes: [],
     jwksJson: JSON.stringify({ keys: [rsa(2048)] }),
+    location: undefined,
   });
   assert.equal(accepted.tokenEndpointAuthMethod, 'private_key_jwt', 'a 2048-bit RSA key is enough');
 });

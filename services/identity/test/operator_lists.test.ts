@@ -52,6 +52,7 @@ before(async () => {
       contactEmail: `ops@${name}.example`,
       extraScopes: name === 'bikes' ? ['refund:bikes', 'gate:bikes'] : [],
       jwksJson: '',
+      location: undefined,
     });
   }
 });

@@ -24,6 +24,7 @@ before(async () => {
       contactEmail: `ops@${name}.example`,
       extraScopes: [],
       jwksJson: '',
+      location: undefined,
     });
 });
 after(async () => {
@@ -100,6 +101,7 @@ test('operator scope - a merchant-scoped operator lists and changes only their o
         contactEmail: 'ops@grocer.example',
         extraScopes: [],
         jwksJson: '',
+        location: undefined,
       }),
     ),
     outOfScope,
@@ -140,6 +142,7 @@ test('operator roles - support may not onboard, an onboarder may not create resi
     contactEmail: 'ops@florist.example',
     extraScopes: [],
     jwksJson: '',
+    location: undefined,
   };
   assert.deepEqual(await refusalOf(support.identity.onboardService(onboard)), roleMissing);
   const resident = {

@@ -23,6 +23,7 @@ before(async () => {
     contactEmail: 'ops@parking.example',
     extraScopes: [],
     jwksJson: '',
+    location: undefined,
   });
 });
 after(async () => {

@@ -64,6 +64,7 @@ before(async () => {
     contactEmail: 'ops@parking.example',
     extraScopes: [],
     jwksJson: '',
+    location: undefined,
   });
   const created = await createResident('Rosalind');
   residentId = created.residentId;

@@ -35,6 +35,7 @@ const onboard = (name: string, extraScopes: string[]): Promise<OnboardServiceRes
     contactEmail: `ops@${name}.example`,
     extraScopes,
     jwksJson: '',
+    location: undefined,
   });
 
 interface Granted {

@@ -154,6 +154,7 @@ test('service clients - a service with its own keys has no secret to rotate', as
     contactEmail: 'ops@keyed.example',
     extraScopes: [],
     jwksJson: JSON.stringify({ keys: [jwk] }),
+    location: undefined,
   });
   assert.deepEqual(await refusalOf(h.operator.rotateServiceSecret({ idempotencyKey: key(), clientId: 'keyed' })), {
     kind: 'failed_precondition',

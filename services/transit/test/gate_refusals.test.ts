@@ -202,6 +202,7 @@ describe('what gates are refused', () => {
       contactEmail: 'ops@airport.example',
       extraScopes: ['gate:airport-gates'],
       jwksJson: '',
+      location: undefined,
     });
     const response = await identity.clientCredentialsToken(
       'airport-gates',

@@ -72,6 +72,7 @@ export async function startTransitHarness(
       // read: is the reconciliation's (ListHolds, GetHold): a token that can read transit's holds and move no money.
       extraScopes: ['settle:transit', 'refund:transit', 'read:transit'],
       jwksJson: '',
+      location: undefined,
     });
     const database = await testPostgres();
     undo.push(() => database.drop());
@@ -112,6 +113,7 @@ export async function startTransitHarness(
       contactEmail: 'gates@metro.example',
       extraScopes: ['gate:gates'],
       jwksJson: '',
+      location: undefined,
     });
     const gateToken = await tokenFor('gates', fleet.clientSecret, 'gate:gates');
     const operatorToken = await tokenFor('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');

@@ -29,6 +29,7 @@ before(async () => {
     contactEmail: 'ops@trams.example',
     extraScopes: ['gate:trams'],
     jwksJson: '',
+    location: undefined,
   });
 });
 after(async () => {

@@ -25,6 +25,7 @@ before(async () => {
     contactEmail: 'ops@trams.example',
     extraScopes: ['gate:trams'],
     jwksJson: '',
+    location: undefined,
   });
   await h.operator.assignGates({ reason: 'test setup', clientId: 'trams', gateIds: ['market-g1', 'market-g2'] });
 });

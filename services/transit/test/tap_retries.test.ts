@@ -144,6 +144,7 @@ describe('a tap id belongs to the gate and gate client that used it first', () =
       contactEmail: 'ops@other.example',
       extraScopes: ['gate:other-gates'],
       jwksJson: '',
+      location: undefined,
     });
     const response = await identity.clientCredentialsToken(
       'other-gates',

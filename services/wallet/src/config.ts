@@ -2,6 +2,7 @@
 import { isCurrencyCode } from '@citypass/platform/money';
 import { defaultBucketNames, defaultStreamNames } from '@citypass/contracts';
 import { ConfigError, env, loadConfig, type Config } from '@citypass/platform/config';
+import { originProblems } from './domain/local_projection.ts';
 import { riskPlacesProblems } from './domain/risk_places.ts';
 
 export const walletSchema = {
@@ -65,11 +66,16 @@ export const walletSchema = {
     description:
       'comma-separated resident:<uuid>, device:<key thumbprint> or merchant:<service> entries the risk engine declines',
   }),
-  // Taps (workers/tap_follower.ts): followed only when a station is placed.
+  // Taps (workers/tap_follower.ts): followed only when a station is placed or positions can be (an origin).
   WALLET_RISK_PLACES: env.string({
     default: '',
     description:
-      "comma-separated station:<id>=<xKm>/<yKm> and merchant:<service>=<xKm>/<yKm> (km from the city's south-west corner) for impossible travel; with a station placed, transit's taps are followed",
+      "comma-separated station:<id>=<xKm>/<yKm> and merchant:<service>=<xKm>/<yKm> (km from the city's south-west corner) for impossible travel; an entry wins over a learned position; with a station placed, transit's taps are followed",
+  }),
+  WALLET_RISK_ORIGIN: env.string({
+    default: '',
+    description:
+      "the city's south-west corner as <latitude>,<longitude> (decimal degrees): stations' positions from transit's taps (GTFS stop_lat/stop_lon) and merchants' onboarding locations are placed in km from it (domain/local_projection.ts) and transit's taps are followed; empty: only WALLET_RISK_PLACES places",
   }),
   WALLET_RISK_TAP_REPLAY_S: env.int({
     default: 2 * 3600,
@@ -137,6 +143,7 @@ export function loadWalletConfig(source: Record<string, string | undefined> = pr
     ...malformed.map((currency) => `WALLET_CURRENCIES: ${JSON.stringify(currency)} is not an ISO 4217 code`),
     ...blockListProblems(config.WALLET_RISK_BLOCK_LIST),
     ...riskPlacesProblems(config.WALLET_RISK_PLACES),
+    ...originProblems(config.WALLET_RISK_ORIGIN),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

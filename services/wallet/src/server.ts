@@ -41,6 +41,9 @@ import { startHoldSweeper } from './workers/hold_expiry.ts';
 import { followTaps, streamPastTaps } from './workers/tap_follower.ts';
 import { riskShareStartMarginMs, startRiskOutcomeSharing } from './bus/risk_outcomes.ts';
 import { riskPlaces } from './domain/risk_places.ts';
+import { originOf } from './domain/local_projection.ts';
+import { KnownPlaces } from './app/known_places.ts';
+import { loadMerchantPlaces, startMerchantPlacesReload } from './app/merchant_places.ts';
 import { AuthorizationsCounted } from '@citypass/proto/wallet/v1/wallet';
 import { maxShadowDeclineShare, type RiskEngine } from '@citypass/risk';
 import { randomUUID } from 'node:crypto';
@@ -160,7 +163,7 @@ export async function startWallet(
       : await rebuildRiskScoring(store, riskBlockList(config.WALLET_RISK_BLOCK_LIST), logger, {
           nowMs: now(),
           enforce: config.WALLET_RISK === 'on',
-          places: riskPlaces(config.WALLET_RISK_PLACES),
+          places: new KnownPlaces(riskPlaces(config.WALLET_RISK_PLACES), originOf(config.WALLET_RISK_ORIGIN)),
           ...(riskSharing === undefined ? {} : { sharing: riskSharing }),
         });
   // The stored live rule set and candidate before the first call; then followed, so instances agree.
@@ -176,6 +179,10 @@ export async function startWallet(
         });
   await riskRules?.sync();
   const tapFollower = await followTaps(bus.js, riskScoring, config, logger);
+  // Merchants placed at onboarding, before the first payment; then reread (app/merchant_places.ts).
+  if (riskScoring !== undefined) await loadMerchantPlaces(store.merchantPlaces, riskScoring.places);
+  const merchantPlacesReload =
+    riskScoring === undefined ? undefined : startMerchantPlacesReload(store.merchantPlaces, riskScoring.places, logger);
   const deps: WalletDeps = {
     store,
     accounts,
@@ -201,9 +208,9 @@ export async function startWallet(
     riskScoring,
     riskPromotion: { minDecisions: config.WALLET_RISK_PROMOTE_MIN_DECISIONS, maxDeclineShare: maxShadowDeclineShare },
     pastTaps:
-      riskScoring === undefined || riskScoring.places.stations.size === 0
+      riskScoring === undefined || !riskScoring.places.placesTaps
         ? undefined
-        : streamPastTaps(bus.js, config.TRANSIT_STREAM, riskScoring.places.stations, now, logger),
+        : streamPastTaps(bus.js, config.TRANSIT_STREAM, riskScoring.places, now, logger),
     riskRules: riskRules ?? { sync: () => Promise.resolve() },
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
@@ -232,7 +239,15 @@ export async function startWallet(
       : startRiskDecisionsFlush(store, riskScoring.refused, { intervalMs: config.WALLET_COUNTS_FLUSH_MS, logger });
   const rulesFollow = riskRules?.start(config.WALLET_RISK_RULES_POLL_MS);
   const identityEvents = await untilReady(logger, 'identity event stream', () =>
-    startIdentityConsumer({ js: bus.js, jsm: bus.jsm, stream: config.IDENTITY_STREAM, store, currencies, logger }),
+    startIdentityConsumer({
+      js: bus.js,
+      jsm: bus.jsm,
+      stream: config.IDENTITY_STREAM,
+      store,
+      currencies,
+      places: riskScoring?.places,
+      logger,
+    }),
   );
   const sweeper = startHoldSweeper(store, logger, config.WALLET_HOLD_SWEEP_MS);
   const charges = serveCharges(bus.nc, deps, tokens, logger);
@@ -268,6 +283,7 @@ export async function startWallet(
       }
       await sweeper.stop();
       await tapFollower?.stop();
+      await merchantPlacesReload?.stop();
       await riskSharing?.stop();
       await identityEvents.stop();
       await suspensionFollower.stop();

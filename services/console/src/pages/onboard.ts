@@ -159,6 +159,7 @@ export function addOnboardPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void 
           contactEmail: form.contactEmail,
           extraScopes: scopesOf(form).slice(1),
           jwksJson: '',
+          location: undefined,
         },
         await asOperatorOnIdentity(deps, session),
       );

@@ -1,5 +1,6 @@
 // Operator command: register a city service (parking, bike share, a shop) as an OIDC client that can obtain
-// JWT access tokens with its `charge:<name>` scope, and announce it so the wallet opens its merchant account.
+// JWT access tokens with its `charge:<name>` scope, and announce it so the wallet opens its merchant account (and,
+// with the location of its counter, places it for the risk engine's travel checks).
 import { createPublicKey, randomBytes, type JsonWebKey } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import { OnboardServiceRequest, OnboardServiceResponse } from '@citypass/proto/identity/v1/identity';
@@ -14,7 +15,7 @@ import { serviceScopesProperty } from '../oidc/resource_servers.ts';
 import { clientRow } from '../store/oidc_adapter.ts';
 import { insertOidcPayload, insertService } from '../store/services.ts';
 import type { IdentityDeps } from './deps.ts';
-import { identityReasons } from '@citypass/contracts';
+import { identityReasons, isGeoPoint } from '@citypass/contracts';
 
 export async function onboardService(
   deps: IdentityDeps,
@@ -28,6 +29,12 @@ export async function onboardService(
   const displayName = request.displayName.trim() || name;
   checkText(displayName, 'display_name', 100);
   const jwks = request.jwksJson === '' ? undefined : parsePublicJwks(request.jwksJson);
+  const location = request.location;
+  if (location !== undefined && !isGeoPoint(location))
+    throw invalidArgument(
+      identityReasons.LOCATION_INVALID,
+      'location must be a latitude of -90,000,000..90,000,000 and a longitude of -180,000,000..180,000,000 microdegrees',
+    );
   const authMethod = jwks === undefined ? 'client_secret_basic' : 'private_key_jwt';
   const fingerprint = OnboardServiceRequest.encode({ ...request, idempotencyKey: '' }).finish();
 
@@ -51,7 +58,7 @@ export async function onboardService(
       };
       const row = clientRow(deps.box, name, metadata);
       await insertOidcPayload(client, row);
-      await serviceOnboarded(client, { serviceName: name, clientId: name, displayName, scopes });
+      await serviceOnboarded(client, { serviceName: name, clientId: name, displayName, scopes, location });
       await appendAudit(client, {
         actor,
         action: 'service.onboarded',

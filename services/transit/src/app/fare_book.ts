@@ -5,12 +5,14 @@
 import type { FareRules, FareSchedule } from '../domain/fare_rules.ts';
 import { createFareSchedule } from '../domain/fare_schedule.ts';
 import type { Network } from '../domain/network.ts';
-import type { Gate, TransitData } from '../gtfs/feed.ts';
+import type { Gate, StationPosition, TransitData } from '../gtfs/feed.ts';
 import type { FareRuleStore } from './transit_store.ts';
 
 export class FareBook {
   readonly network: Network;
   readonly gates: ReadonlyMap<string, Gate>;
+  /** The feed's station positions (stop_lat/stop_lon), published with each tap (bus/tap_events.ts). */
+  readonly stationPositions: ReadonlyMap<string, StationPosition>;
   readonly #feed: TransitData;
   readonly #store: FareRuleStore;
   #schedule: FareSchedule;
@@ -18,6 +20,7 @@ export class FareBook {
   private constructor(feed: TransitData, store: FareRuleStore) {
     this.network = feed.network;
     this.gates = feed.gates;
+    this.stationPositions = feed.stationPositions;
     this.#feed = feed;
     this.#store = store;
     this.#schedule = feed.schedule;

@@ -3,7 +3,8 @@
 // Published after the gate has its answer, straight to JetStream rather than through the outbox, so a tap's write
 // stays one statement: the gate never waits for it. Nats-Msg-Id is the tap id, so a retried publish is stored once.
 // The cost of that choice: a tap recorded just before transit dies, or while JetStream refuses, is not published
-// (the fare is still settled from the database); the risk engine then misses that one tap.
+// (the fare is still settled from the database); the risk engine then misses that one tap. Each event carries its
+// station's position from the GTFS feed (stop_lat/stop_lon), so a follower learns where stations are from the taps.
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { transitEventSubjects } from '@citypass/contracts';
@@ -11,6 +12,7 @@ import type { Logger } from '@citypass/platform/log';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import type { TapRecord } from '../app/transit_store.ts';
+import type { StationPosition } from '../gtfs/feed.ts';
 
 export interface TapEvents {
   /** Queues the publication of taps just recorded; returns at once. */
@@ -22,13 +24,18 @@ export interface TapEvents {
 /** Publications waiting for JetStream's acknowledgement; past this, a tap's event is dropped (and logged). */
 export const maxTapEventsInFlight = 4_096;
 
-export function jetStreamTapEvents(js: JetStreamClient, logger: Logger): TapEvents {
+export function jetStreamTapEvents(
+  js: JetStreamClient,
+  stationPositions: ReadonlyMap<string, StationPosition>,
+  logger: Logger,
+): TapEvents {
   const inFlight = new Set<Promise<void>>();
   let dropped = 0;
   const publish = async (record: TapRecord): Promise<void> => {
     const headers = natsHeaders();
     for (const [key, value] of Object.entries(record.traceContext)) headers.set(key, value);
-    await js.publish(transitEventSubjects.tapRecorded, tapEnvelope(record), { msgID: record.id, headers });
+    const envelope = tapEnvelope(record, stationPositions.get(record.stationId));
+    await js.publish(transitEventSubjects.tapRecorded, envelope, { msgID: record.id, headers });
   };
   return {
     recorded(records) {
@@ -58,7 +65,8 @@ export function jetStreamTapEvents(js: JetStreamClient, logger: Logger): TapEven
   };
 }
 
-export function tapEnvelope(record: TapRecord): Uint8Array {
+/** The tap's event; `stationPosition` undefined: the feed does not place its station. */
+export function tapEnvelope(record: TapRecord, stationPosition: StationPosition | undefined): Uint8Array {
   const payload = TapRecorded.encode({
     tapId: record.id,
     residentId: record.residentId,
@@ -69,6 +77,7 @@ export function tapEnvelope(record: TapRecord): Uint8Array {
     tappedAt: new Date(record.tappedAtMs),
     concession: record.concession,
     offline: record.source === 'offline',
+    stationPosition,
   }).finish();
   return EventEnvelope.encode({
     // The event id is the tap id (and its Nats-Msg-Id): one tap, one event.

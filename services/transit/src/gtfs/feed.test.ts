@@ -35,6 +35,31 @@ test('gtfs feed - the shipped Aurelia feed is exactly the sample city, with two 
   });
 });
 
+test("gtfs feed - a station's stop_lat/stop_lon is its position in microdegrees; a feed without them has none", () => {
+  const { stationPositions } = parseGtfsFeed(aureliaFeedFiles());
+  assert.equal(stationPositions.size, sampleNetwork.stations.size, 'every Aurelia station is placed');
+  assert.deepEqual(stationPositions.get('central'), {
+    latitudeMicrodegrees: 44_410_000,
+    longitudeMicrodegrees: 8_930_000,
+  });
+  assert.deepEqual(stationPositions.get('harbour'), {
+    latitudeMicrodegrees: 44_406_403,
+    longitudeMicrodegrees: 8_892_232,
+  });
+  const unplaced = edited('stops.txt', 'central,Central,1,,44.410000,8.930000', 'central,Central,1,,,');
+  assert.equal(parseGtfsFeed(unplaced).stationPositions.has('central'), false);
+  const bare = aureliaFeedFiles();
+  bare.set('stops.txt', (bare.get('stops.txt') ?? '').replaceAll(/,[^,\r\n]*,[^,\r\n]*\r\n/g, '\r\n'));
+  assert.ok(bare.get('stops.txt')?.startsWith('stop_id,stop_name,location_type,parent_station\r\n'));
+  assert.equal(parseGtfsFeed(bare).stationPositions.size, 0);
+  // The southern and western edges are latitudes and longitudes; past them is refused (feed_errors.test.ts).
+  const edge = edited('stops.txt', 'central,Central,1,,44.410000,8.930000', 'central,Central,1,,-90,-180.000000');
+  assert.deepEqual(parseGtfsFeed(edge).stationPositions.get('central'), {
+    latitudeMicrodegrees: -90_000_000,
+    longitudeMicrodegrees: -180_000_000,
+  });
+});
+
 test('gtfs feed - LF line ends and a byte order mark read the same as CRLF', () => {
   const files = new Map(
     [...aureliaFeedFiles()].map(([fileName, text]) => [fileName, `\uFEFF${text.replaceAll('\r\n', '\n')}`]),

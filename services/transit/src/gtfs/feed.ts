@@ -7,12 +7,13 @@ import { createNetwork, type Network } from '../domain/network.ts';
 import { checkRiderCategories, readZoneFares } from './fares.ts';
 import { extensionFileName, readFareExtension } from './fare_extension.ts';
 import { lineFiles, readLines } from './lines.ts';
+import type { StationPosition } from './stop_position.ts';
 import { readStops, type Gate } from './stops.ts';
 import { fileText, gtfsError, readTable, requiredValue, type FeedFiles, type GtfsRow } from './table.ts';
 import { readZones } from './zones.ts';
 import { transitReasons } from '@citypass/contracts';
 
-export type { Gate };
+export type { Gate, StationPosition };
 
 export interface TransitData {
   readonly network: Network;
@@ -21,6 +22,8 @@ export interface TransitData {
   readonly schedule: FareSchedule;
   /** The IANA zone of the service day, from agency.txt. */
   readonly timeZone: string;
+  /** Where each station is, for the stations stops.txt gives a stop_lat/stop_lon. */
+  readonly stationPositions: ReadonlyMap<string, StationPosition>;
 }
 
 /** Every file the loader reads; others in the feed (calendar.txt, ...) are ignored. */
@@ -59,7 +62,10 @@ export function parseGtfsFeed(files: FeedFiles): TransitData {
     },
     network,
   );
-  return { network, gates: stops.gates, schedule, timeZone };
+  const stationPositions = new Map(
+    stops.stations.flatMap(({ id, position }) => (position === undefined ? [] : [[id, position] as const])),
+  );
+  return { network, gates: stops.gates, schedule, timeZone, stationPositions };
 }
 
 /** GTFS requires every agency of a feed to share one time zone. */

@@ -129,6 +129,30 @@ const cases: readonly Case[] = [
     replace('stops.txt', 'harbour,Harbour,1,', 'harbour,Harbour,1,central'),
   ],
   [
+    'a station latitude above 90 degrees',
+    'GTFS_FIELD_INVALID',
+    'stops.txt:7',
+    replace('stops.txt', 'harbour,Harbour,1,,44.406403,', 'harbour,Harbour,1,,94.406403,'),
+  ],
+  [
+    'a station longitude below -180 degrees',
+    'GTFS_FIELD_INVALID',
+    'stops.txt:2',
+    replace('stops.txt', 'central,Central,1,,44.410000,8.930000', 'central,Central,1,,44.410000,-180.5'),
+  ],
+  [
+    'a station latitude that is not a number',
+    'GTFS_FIELD_INVALID',
+    'stops.txt:2',
+    replace('stops.txt', 'central,Central,1,,44.410000,', 'central,Central,1,,44.41N,'),
+  ],
+  [
+    'a station with a stop_lat and no stop_lon',
+    'GTFS_FIELD_INVALID',
+    'stops.txt:2',
+    replace('stops.txt', 'central,Central,1,,44.410000,8.930000', 'central,Central,1,,44.410000,'),
+  ],
+  [
     'a gate id with a space',
     'GTFS_FIELD_INVALID',
     'stops.txt:5',
@@ -305,7 +329,11 @@ const cases: readonly Case[] = [
     'a station without gates',
     'GTFS_STATION_WITHOUT_GATES',
     'stops.txt:39',
-    replace('stops.txt', 'lakeside-g1,Lakeside gate 1,2,lakeside\r\nlakeside-g2,Lakeside gate 2,2,lakeside\r\n', ''),
+    replace(
+      'stops.txt',
+      'lakeside-g1,Lakeside gate 1,2,lakeside,,\r\nlakeside-g2,Lakeside gate 2,2,lakeside,,\r\n',
+      '',
+    ),
   ],
   [
     'a stop without a parent station',

@@ -1,8 +1,10 @@
 // Stations, gates and platforms from stops.txt. A station is location_type 1; an entrance/exit (2) is a gate of its
 // parent station; a platform (0 or empty, with a parent station) only maps stop_times and stop_areas to its
-// station. Generic nodes (3) and boarding areas (4) are ignored. Every station needs at least one gate. Pure.
+// station. Generic nodes (3) and boarding areas (4) are ignored. Every station needs at least one gate. A station's
+// stop_lat/stop_lon, when given, is its position (stop_position.ts). Pure.
 import { gtfsError, optionalValue, requiredValue, type GtfsRow } from './table.ts';
 import { transitReasons } from '@citypass/contracts';
+import { readStationPosition, type StationPosition } from './stop_position.ts';
 
 export interface Gate {
   readonly id: string;
@@ -14,6 +16,8 @@ export interface StationStop {
   readonly id: string;
   readonly name: string;
   readonly where: string;
+  /** Undefined when the feed gives the station no stop_lat/stop_lon. */
+  readonly position: StationPosition | undefined;
 }
 
 export interface Stops {
@@ -47,7 +51,12 @@ export function readStops(rows: readonly GtfsRow[]): Stops {
     if (locationType === '1') {
       if (parent !== '')
         throw gtfsError(transitReasons.GTFS_FIELD_INVALID, row.where, `station ${id} must not have a parent_station`);
-      stations.push({ id, name: requiredValue(row, 'stop_name'), where: row.where });
+      stations.push({
+        id,
+        name: requiredValue(row, 'stop_name'),
+        where: row.where,
+        position: readStationPosition(row, id),
+      });
     } else if (locationType === '2') {
       children.push({
         id,

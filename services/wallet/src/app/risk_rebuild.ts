@@ -6,7 +6,7 @@
 // replayPageRows), so the window is never in memory at once.
 import { RiskEngine, dayMs, defaultRuleSet, type BlockListKind } from '@citypass/risk';
 import type { Logger } from '@citypass/platform/log';
-import type { RiskPlaces } from '../domain/risk_places.ts';
+import type { KnownPlaces } from './known_places.ts';
 import { RecentDecisions } from './recent_decisions.ts';
 import { RefusedDecisions } from './refused_decisions.ts';
 import { unshared, type RiskOutcomeListener, type RiskScoring } from './risk_scoring.ts';
@@ -22,7 +22,7 @@ export async function rebuildRiskScoring(
   options: {
     readonly nowMs: number;
     readonly enforce: boolean;
-    readonly places: RiskPlaces;
+    readonly places: KnownPlaces;
     /** The other instances' outcomes, held while this replays (bus/risk_outcomes.ts); none: nothing shared. */
     readonly sharing?: SharedRiskOutcomes;
   },

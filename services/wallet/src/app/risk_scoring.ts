@@ -22,8 +22,8 @@ import { isDomainError, permissionDenied, type DomainError } from '@citypass/pla
 import type { VerifiedPresentation } from '@citypass/credential';
 import type { Decision, Place, RiskEngine, RiskEvent } from '@citypass/risk';
 import type { Money } from '../domain/money.ts';
-import type { RiskPlaces } from '../domain/risk_places.ts';
 import { walletMetrics } from '../metrics.ts';
+import type { KnownPlaces } from './known_places.ts';
 import type { RecentDecisions } from './recent_decisions.ts';
 import type { RefusedDecisions } from './refused_decisions.ts';
 import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
@@ -39,8 +39,11 @@ export interface RiskScoring {
   readonly refused: RefusedDecisions;
   /** The last decisions by idempotency key: a repeat gets its first decision and is not counted again. */
   readonly recent: RecentDecisions;
-  /** Where merchants and stations are (WALLET_RISK_PLACES): a placed merchant's payments are judged for travel. */
-  readonly places: RiskPlaces;
+  /**
+   * Where merchants and stations are (WALLET_RISK_PLACES, and positions learned from transit's taps): a placed
+   * merchant's payments are judged for travel.
+   */
+  readonly places: KnownPlaces;
   /** Told every outcome the engine recorded, after it did (the other instances: bus/risk_outcomes.ts). */
   readonly shared: RiskOutcomeListener;
 }
@@ -136,7 +139,7 @@ export function recordLedgerRefusal(
   walletMetrics.riskLedgerRefusals.add(1, { reason: error.reason });
 }
 
-function riskEventOf(terms: ScoredTerms, places: RiskPlaces): RiskEvent {
+function riskEventOf(terms: ScoredTerms, places: KnownPlaces): RiskEvent {
   const { mandate } = terms;
   const channel = terms.settlesTap ? 'gate' : terms.clinic ? 'clinic' : 'shop';
   return {
@@ -153,7 +156,8 @@ function riskEventOf(terms: ScoredTerms, places: RiskPlaces): RiskEvent {
     amountMinor: terms.money.amountMinor,
     // A placed merchant's counter, or a fare's station (the journey's tap-in, as of which it is scored): judged
     // against the resident's taps before it (workers/tap_follower.ts learns them from transit's stream) and kept
-    // as the resident's last place. A station WALLET_RISK_PLACES does not place is kept by id alone.
+    // as the resident's last place. A fare's station is placed like a tap's (an entry, or the position its taps
+    // carried); one placed by neither is kept by id alone.
     place: placeOf(terms, places),
     stationId: terms.stationId ?? null,
     concession: mandate.concession,
@@ -167,9 +171,9 @@ function riskEventOf(terms: ScoredTerms, places: RiskPlaces): RiskEvent {
   };
 }
 
-function placeOf(terms: ScoredTerms, places: RiskPlaces): Place | null {
-  if (!terms.settlesTap) return places.merchants.get(terms.merchant) ?? null;
-  return terms.stationId === undefined ? null : (places.stations.get(terms.stationId) ?? null);
+function placeOf(terms: ScoredTerms, places: KnownPlaces): Place | null {
+  if (!terms.settlesTap) return places.merchant(terms.merchant) ?? null;
+  return terms.stationId === undefined ? null : (places.station(terms.stationId) ?? null);
 }
 
 /** The wallet reason a caller receives for `decision`; '' for an approval (or a review). */

@@ -10,6 +10,7 @@ import type { RiskLimits } from './deps.ts';
 import type { OperatorAuditRecord, OperatorAuditStore } from '@citypass/platform/operator_audit';
 import type { ReconciliationStore } from './reconciliation_report.ts';
 import type { RiskRuleSetStore } from './risk_rule_sets.ts';
+import type { MerchantPlaceStore } from './merchant_places.ts';
 
 export interface WalletStore {
   readonly accounts: AccountReads;
@@ -19,6 +20,8 @@ export interface WalletStore {
   readonly declines: DeclineCounts;
   readonly riskDecisions: RiskDecisionStore;
   readonly riskRuleSets: RiskRuleSetStore;
+  /** Where onboarded services' counters are (merchant_places.ts). */
+  readonly merchantPlaces: MerchantPlaceStore;
   /** The hot writes, one statement each (see store/ledger/authorize_once.sql). */
   readonly oneStatement: OneStatementWrites;
   /** Runs `work` in one transaction, retried on serialization failures and deadlocks. */

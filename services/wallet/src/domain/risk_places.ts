@@ -1,8 +1,11 @@
-// Where things are, for the risk engine's travel checks (WALLET_RISK_PLACES): metro stations (transit's station
-// ids, where the taps the wallet follows happened) and merchants (onboarded services with a counter somewhere in
-// the city), each at a point in kilometres east and north of the city's south-west corner, the frame of
-// @citypass/risk's Place. Nothing else in the system knows these: transit's GTFS stations carry no coordinates and
-// a merchant has none. Pure.
+// The operator's entries for the risk engine's travel checks (WALLET_RISK_PLACES): metro stations (transit's
+// station ids, where the taps the wallet follows happened) and merchants (onboarded services with a counter
+// somewhere in the city), each at a point in kilometres east and north of the city's south-west corner, the frame
+// of @citypass/risk's Place. Stations need no entry: each tap carries its station's GTFS position, which the wallet
+// projects onto the same frame around WALLET_RISK_ORIGIN (local_projection.ts, app/known_places.ts); nor do
+// merchants onboarded with their counter's location (app/merchant_places.ts). An entry wins over a learned position:
+// it corrects the data, or places what the data does not (a feed without stop_lat/stop_lon, a merchant onboarded
+// without a location). Pure.
 import type { Place } from '@citypass/risk';
 
 export interface RiskPlaces {

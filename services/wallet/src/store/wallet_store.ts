@@ -10,6 +10,7 @@ import { holdReads } from './holds.ts';
 import { declineCounts } from './declines.ts';
 import { riskDecisionStore } from './risk_decisions.ts';
 import { riskRuleSetStore } from './risk_rule_sets.ts';
+import { merchantPlaceStore } from './merchant_places.ts';
 import { claim, idempotencyReads, record } from './idempotency.ts';
 import { batchedOneStatementWrites, type BatchOptions } from './ledger_batches.ts';
 import { expireDueHolds, oneStatementWrites, refundHold, topUpAccount } from './ledger_calls.ts';
@@ -27,6 +28,7 @@ export function createWalletStore(pool: Pool, options: { batch?: BatchOptions } 
     declines: declineCounts(pool),
     riskDecisions: riskDecisionStore(pool),
     riskRuleSets: riskRuleSetStore(pool),
+    merchantPlaces: merchantPlaceStore(pool),
     oneStatement:
       options.batch === undefined ? oneStatementWrites(pool) : batchedOneStatementWrites(pool, options.batch),
     async transaction(work) {

@@ -1,5 +1,6 @@
 // Feeds transit's recorded taps (transit.v1.events.tap.recorded) into the risk engine: each tap at a placed station
-// becomes the resident's last known place, so a payment at a placed merchant minutes later and kilometres away is
+// becomes the resident's last known place (a station is placed by WALLET_RISK_PLACES or, failing that, by the GTFS
+// position the tap carries, which is learned for the fares at that station too: app/known_places.ts), so a payment at a placed merchant minutes later and kilometres away is
 // stepped up (impossible travel), and the next fare is judged against it. At start the last `replayWindowMs` of
 // the stream are replayed before the wallet serves (the engine compares taps of the last three hours at most), so
 // a restart forgets no tap that matters (taps older than the window are gone, but the stations a resident used
@@ -14,7 +15,8 @@ import { runPeriodically } from '@citypass/platform/periodic';
 import { followStream, type StreamFollower } from '@citypass/platform/stream_follower';
 import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import type { EventEnvelope } from '@citypass/proto/common/v1/event';
-import type { GateTap, Place, RiskEngine } from '@citypass/risk';
+import type { GateTap, RiskEngine } from '@citypass/risk';
+import type { KnownPlaces } from '../app/known_places.ts';
 import type { RiskScoring } from '../app/risk_scoring.ts';
 import type { PastTaps } from '../app/risk_shadow_report.ts';
 import type { WalletConfig } from '../config.ts';
@@ -24,7 +26,7 @@ export interface TapFollowerOptions {
   /** Transit's stream (TRANSIT_STREAM). */
   readonly stream: string;
   readonly engine: RiskEngine;
-  readonly stations: ReadonlyMap<string, Place>;
+  readonly places: KnownPlaces;
   readonly replayWindowMs: number;
   readonly logger: Logger;
 }
@@ -35,11 +37,11 @@ export const tapReplayWaitMs = 30_000;
 const maxUnplacedWarned = 256;
 
 export async function startTapFollower(options: TapFollowerOptions): Promise<StreamFollower> {
-  const { engine, stations, logger } = options;
+  const { engine, places, logger } = options;
   const unplaced = new Set<string>();
   let learned = 0;
   const handler = (envelope: EventEnvelope): void => {
-    const read = gateTapOf(envelope, stations);
+    const read = gateTapOf(envelope, places);
     switch (read.kind) {
       case 'other':
         return;
@@ -49,7 +51,7 @@ export async function startTapFollower(options: TapFollowerOptions): Promise<Str
       case 'unplaced':
         if (!unplaced.has(read.stationId) && unplaced.size < maxUnplacedWarned) {
           unplaced.add(read.stationId);
-          logger.warn('taps at a station WALLET_RISK_PLACES does not place are not judged', {
+          logger.warn('taps at a station placed neither by WALLET_RISK_PLACES nor by a position are not judged', {
             station: read.stationId,
           });
         }
@@ -83,12 +85,13 @@ type TapReading =
   | { readonly kind: 'malformed' }
   | { readonly kind: 'other' };
 
-function gateTapOf(envelope: EventEnvelope, stations: ReadonlyMap<string, Place>): TapReading {
+function gateTapOf(envelope: EventEnvelope, places: KnownPlaces): TapReading {
   if (envelope.type !== transitEventSubjects.tapRecorded) return { kind: 'other' };
   const tap = TapRecorded.decode(envelope.payload);
   const atMs = tap.tappedAt?.getTime();
   if (atMs === undefined || !Number.isFinite(atMs) || tap.residentId === '') return { kind: 'malformed' };
-  const place = stations.get(tap.stationId);
+  if (tap.stationPosition !== undefined) places.learnStation(tap.stationId, tap.stationPosition);
+  const place = places.station(tap.stationId);
   if (place === undefined) return { kind: 'unplaced', stationId: tap.stationId };
   return {
     kind: 'tap',
@@ -108,7 +111,7 @@ const pastTapsSlackMs = 60_000;
 export function streamPastTaps(
   js: JetStreamClient,
   stream: string,
-  stations: ReadonlyMap<string, Place>,
+  places: KnownPlaces,
   now: () => number,
   logger: Logger,
 ): PastTaps {
@@ -122,7 +125,7 @@ export function streamPastTaps(
         logger,
         startTime: new Date(Date.now() - Math.max(0, now() - fromMs) - pastTapsSlackMs),
         handler: (envelope) => {
-          const read = gateTapOf(envelope, stations);
+          const read = gateTapOf(envelope, places);
           if (read.kind === 'tap' && read.tap.atMs >= fromMs && read.tap.atMs <= untilMs && taps.length < limit)
             taps.push(read.tap);
         },
@@ -145,8 +148,8 @@ export function streamPastTaps(
 export const tapStreamRetryMs = 5_000;
 
 /**
- * Follows transit's taps when the risk engine runs and a station is placed (a tap at no known place judges
- * nothing). With transit's stream there, the replay is done (or tapReplayWaitMs spent) before this returns, so a
+ * Follows transit's taps when the risk engine runs and a tap can be placed: a station placed by WALLET_RISK_PLACES,
+ * or WALLET_RISK_ORIGIN to place the positions taps carry (a tap at no known place judges nothing). With transit's stream there, the replay is done (or tapReplayWaitMs spent) before this returns, so a
  * restarted wallet serves knowing its window's taps. Without it (transit not started yet), the wallet serves at once
  * and looks again every tapStreamRetryMs: it has no taps to forget then.
  */
@@ -156,12 +159,12 @@ export async function followTaps(
   config: Pick<WalletConfig, 'TRANSIT_STREAM' | 'WALLET_RISK_TAP_REPLAY_S'>,
   logger: Logger,
 ): Promise<{ stop(): Promise<void> } | undefined> {
-  if (scoring === undefined || scoring.places.stations.size === 0) return undefined;
+  if (scoring === undefined || !scoring.places.placesTaps) return undefined;
   const options: TapFollowerOptions = {
     js,
     stream: config.TRANSIT_STREAM,
     engine: scoring.engine,
-    stations: scoring.places.stations,
+    places: scoring.places,
     replayWindowMs: config.WALLET_RISK_TAP_REPLAY_S * 1000,
     logger,
   };
