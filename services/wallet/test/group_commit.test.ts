@@ -168,6 +168,36 @@ test('group commit - a charge without funds in the middle of a batch is refused 
   await assertBooksBalance();
 });
 
+test("group commit - each charge's transfer records the merchant's balance after it, one refused after the merchant's lock", async () => {
+  batches.length = 0;
+  const merchantBefore = await balanceOf('merchant', 'shop');
+  const residents = await Promise.all(Array.from({ length: 4 }, () => resident(1_000n)));
+  const calls = residents.map((residentId, index) => charge(residentId, BigInt(10 * (index + 1))));
+  const [first, , third] = calls;
+  assert.ok(first && third);
+  // A reused mandate is refused at the hold's INSERT, after its item locked the merchant's row.
+  third[1] = { ...third[1], mandateNonce: first[1].mandateNonce };
+  const outcomes = await Promise.allSettled(calls.map(([call, charged]) => store.oneStatement.charge(call, charged)));
+  assert.deepEqual(
+    outcomes.map((outcome) => outcome.status),
+    ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+  );
+  assert.deepEqual(
+    batches.map((batch) => batch.size),
+    [4],
+  );
+  const { rows } = await pool.query<{ credit_balance_after_minor: string }>(
+    'SELECT credit_balance_after_minor FROM transfers WHERE id = ANY($1::uuid[]) ORDER BY amount_minor',
+    [calls.map(([, charged]) => charged.transferId)],
+  );
+  assert.deepEqual(
+    rows.map((row) => BigInt(row.credit_balance_after_minor) - merchantBefore),
+    [10n, 30n, 70n],
+  );
+  assert.equal((await balanceOf('merchant', 'shop')) - merchantBefore, 70n);
+  await assertBooksBalance();
+});
+
 test('group commit - repeats of one key in one batch answer the first response; another request under it is refused', async () => {
   batches.length = 0;
   const residentId = await resident(100n);
@@ -351,14 +381,16 @@ test('group commit - two instances whose batches deadlock on the same accounts: 
   assert.ok(one && two);
   const locker = await pool.connect();
   try {
-    // Whether the two batches interleave into a deadlock is up to the scheduler; a few rounds make it certain.
+    // Each round should deadlock (below); more rounds only in case a round does not.
     for (let round = 0; round < 10 && aborted === 0; round++) {
       const [x, y] = await Promise.all([resident(100n), resident(100n)]);
       const merchantBefore = await balanceOf('merchant', 'shop');
-      // Both residents' rows held, so both batches queue on their first item; released together, one instance
-      // takes x and then wants y while the other takes y and then wants x: PostgreSQL aborts one of the items.
+      // The merchant's row held, so each batch locks the resident of its first item (x, y) and queues on the
+      // merchant; released, the instance that takes it wants the other's resident next while the other waits for
+      // the merchant: PostgreSQL aborts one of the items. (Holding the residents instead left it to the scheduler:
+      // the instance woken first could take both residents before the other ran.)
       await locker.query('BEGIN');
-      await locker.query("SELECT 1 FROM accounts WHERE kind = 'resident' AND owner = ANY($1) FOR UPDATE", [[x, y]]);
+      await locker.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = 'shop' FOR NO KEY UPDATE");
       const settled: Promise<PromiseSettledResult<unknown>[]> = Promise.allSettled([
         one.oneStatement.charge(...charge(x, 10n)),
         one.oneStatement.charge(...charge(y, 10n)),

@@ -5,15 +5,23 @@
 -- every ledger function: resident account, merchant account, payer account (last: the hottest row, locked just
 -- before the commit).
 --
--- The merchant is credited before the hold and the transfer are inserted: their foreign keys then find the
--- merchant's row already updated by this transaction. Inserted first, each foreign key check took FOR KEY SHARE on
--- a row that every concurrent charge updates, so PostgreSQL built a MultiXact per check and walked the row's
--- versions: 7x the CPU of a charge at 16 connections (bench/pg_cost.ts, docs/capacity.md).
-CREATE OR REPLACE FUNCTION wallet_charge(
+-- Only for wallet_charge_many, which adds the merchant's credits to its balance once per batch, after its loop
+-- (an UPDATE per item made a row version per item, and with the foreign keys' locks of the item before a MultiXact
+-- per item: bench/pg_cost.ts, docs/capacity.md). Here the merchant's row is locked where the UPDATE locked it, so
+-- the lock order is the same, and the transfers record its balance as it is after each of them: the locked balance,
+-- plus the batch's earlier credits to it not added yet (p_unposted_accounts and p_unposted_minor, position by
+-- position), plus this charge's. The merchant's row is locked before the hold and the transfers are inserted: their
+-- foreign key checks find it locked by this transaction and take no lock of their own.
+DROP FUNCTION IF EXISTS wallet_charge(
+  uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, integer, bigint, bigint, uuid, text, text, bigint,
+  uuid
+);
+CREATE FUNCTION wallet_charge(
   p_hold_id uuid, p_service text, p_resident_id uuid, p_credential_id text, p_mandate_nonce text,
   p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz,
   p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,
-  p_transfer_id uuid, p_payee text, p_payer text, p_payer_amount_minor bigint, p_payer_transfer_id uuid
+  p_transfer_id uuid, p_payee text, p_payer text, p_payer_amount_minor bigint, p_payer_transfer_id uuid,
+  p_unposted_accounts uuid[], p_unposted_minor bigint[]
 ) RETURNS holds LANGUAGE plpgsql AS $$
 DECLARE
   v_accounts record;
@@ -36,14 +44,10 @@ BEGIN
   v_payer_id := v_accounts.payer_id;
   v_spend := wallet_spend(v_resident, p_credential_id, p_amount_minor, p_now,
                           p_velocity_per_minute, p_daily_limit, p_credential_daily_limit);
-  IF p_amount_minor > 0 THEN
-    UPDATE accounts SET balance_minor = balance_minor + p_amount_minor
-    WHERE id = v_merchant_id RETURNING balance_minor INTO v_merchant_after;
-  END IF;
-  IF v_payer_id IS NOT NULL THEN
-    UPDATE accounts SET balance_minor = balance_minor + p_payer_amount_minor
-    WHERE id = v_merchant_id RETURNING balance_minor INTO v_merchant_after_payer;
-  END IF;
+  SELECT balance_minor + coalesce(p_unposted_minor[array_position(p_unposted_accounts, v_merchant_id)], 0)
+                       + p_amount_minor
+  INTO v_merchant_after FROM accounts WHERE id = v_merchant_id FOR NO KEY UPDATE;
+  v_merchant_after_payer := v_merchant_after + p_payer_amount_minor;
   UPDATE accounts SET balance_minor = balance_minor - p_amount_minor,
                       velocity_window_start = v_spend.velocity_window_start, velocity_count = v_spend.velocity_count,
                       spend_day = v_spend.spend_day, spend_day_minor = v_spend.spend_day_minor
