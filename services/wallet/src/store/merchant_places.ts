@@ -1,4 +1,4 @@
-// Merchants' counters as rows (migrations/15-merchant-places.sql) and typed values, once.
+// Merchants' counters as rows (migrations/12-merchant-places.sql) and typed values, once.
 import type { Pool } from '@citypass/platform/pg';
 import type { MerchantPlaceStore } from '../app/merchant_places.ts';
 
