@@ -60,10 +60,12 @@ test('browser - sign in, onboard a service, charge a resident with its secret an
   await page.getByLabel('Name (becomes the client id').fill('parking-north');
   await page.getByLabel('Display name').fill('Parking North');
   await page.getByLabel('Contact email').fill('ops@parking-north.example');
+  await page.getByLabel('Counter location').fill('44.4056,8.9463');
   await page.getByLabel('refund: refund its charges').check();
   await page.getByRole('button', { name: 'Preview' }).click();
   await page.getByRole('heading', { name: 'Check what will be created' }).waitFor();
   assert.match(await page.locator('main').innerText(), /charge:parking-north\s+refund:parking-north/);
+  assert.equal(await page.locator('#preview-location').innerText(), '44.4056,8.9463');
   await checkAccessibility(page, 'onboard preview (htmx)');
   await shot(page, '02-onboard-preview');
   await page.getByRole('button', { name: 'Create parking-north' }).click();
@@ -89,6 +91,17 @@ test('browser - sign in, onboard a service, charge a resident with its secret an
   await page.locator('#name-error').waitFor();
   assert.match(await page.locator('#name-error').innerText(), /SERVICE_NAME_INVALID/);
   await checkAccessibility(page, 'onboard refused (htmx)');
+
+  // A location that is not one is refused next to its field before anything is created.
+  await page.goto(`${h.url}/onboard`);
+  await page.getByLabel('Name (becomes the client id').fill('kiosk-south');
+  await page.getByLabel('Display name').fill('Kiosk South');
+  await page.getByLabel('Contact email').fill('ops@kiosk-south.example');
+  await page.getByLabel('Counter location').fill('91.5,8.9');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.locator('#location-error').waitFor();
+  assert.match(await page.locator('#location-error').innerText(), /LOCATION_INVALID/);
+  await checkAccessibility(page, 'onboard location refused (htmx)');
 
   // A resident, their code as text and QR; their phone enrolls and gets a credential.
   await page.getByRole('link', { name: 'Residents' }).click();
@@ -313,6 +326,16 @@ async function chargeAsNewService(
       ((await services.wallet.db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = 'parking-north'"))
         .rowCount ?? 0) > 0,
     'the merchant account of parking-north',
+  );
+  // Its counter's place, typed in the console, reached the wallet's risk places with the onboarding.
+  await waitFor(
+    async () =>
+      (
+        await services.wallet.db.query(
+          "SELECT 1 FROM merchant_places WHERE service = 'parking-north' AND latitude_microdegrees = 44405600 AND longitude_microdegrees = 8946300",
+        )
+      ).rowCount === 1,
+    'the counter location of parking-north in the wallet',
   );
   const wallet = promiseClient(WalletServiceService, services.wallet.address, { metadata: () => bearer(accessToken) });
   try {

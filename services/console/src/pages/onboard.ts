@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import { html } from 'hono/html';
-import { serviceScopeVerbs } from '@citypass/contracts';
+import { geoPointFromDegrees, serviceScopeVerbs } from '@citypass/contracts';
 import { asOperatorOnIdentity, type ConsoleDeps, type ConsoleEnv } from '../deps.ts';
 import type { Session } from '../sessions.ts';
 import { alert, csrfField, field, layout, type FieldError, type Html } from './layout.ts';
@@ -16,6 +16,8 @@ interface OnboardForm {
   readonly name: string;
   readonly displayName: string;
   readonly contactEmail: string;
+  /** Where the service's counter is, as typed (`<latitude>,<longitude>`); empty for a service with no counter. */
+  readonly location: string;
   readonly verbs: readonly string[];
 }
 
@@ -40,6 +42,7 @@ function formOf(body: Record<string, unknown>): OnboardForm {
     name: text('name'),
     displayName: text('display_name'),
     contactEmail: text('contact_email'),
+    location: text('location'),
     verbs: list.filter((verb): verb is string => typeof verb === 'string' && extraVerbs.includes(verb as never)),
   };
 }
@@ -54,6 +57,7 @@ function hidden(form: OnboardForm): Html {
 <input type="hidden" name="name" value="${form.name}">
 <input type="hidden" name="display_name" value="${form.displayName}">
 <input type="hidden" name="contact_email" value="${form.contactEmail}">
+<input type="hidden" name="location" value="${form.location}">
 ${form.verbs.map((verb) => html`<input type="hidden" name="verbs" value="${verb}">`)}`;
 }
 
@@ -70,6 +74,7 @@ ${csrfField(session)}
 ${field('name', 'Name (becomes the client id: 2-32 of a-z, 0-9 and -)', form.name, errors.name, 'required autocomplete="off"')}
 ${field('display_name', 'Display name', form.displayName, errors.display_name, 'required')}
 ${field('contact_email', 'Contact email', form.contactEmail, errors.contact_email, 'type="email" required autocomplete="email"')}
+${field('location', 'Counter location, if it has one (latitude,longitude in decimal degrees, e.g. 44.4056,8.9463)', form.location, errors.location, 'autocomplete="off" inputmode="decimal"')}
 <fieldset${errors.scopes === undefined ? '' : html` aria-describedby="scopes-error"`}>
 <legend>Extra scopes (charge is always granted)</legend>
 ${extraVerbs.map(
@@ -94,6 +99,11 @@ function previewPage(session: Session, form: OnboardForm): Html {
 <dt>OIDC client id</dt><dd><code>${form.name}</code></dd>
 <dt>Display name</dt><dd>${form.displayName}</dd>
 <dt>Contact</dt><dd>${form.contactEmail}</dd>
+<dt>Counter location</dt><dd>${
+      form.location === ''
+        ? 'none: the risk engine cannot check travel to its payments'
+        : html`<span id="preview-location">${form.location}</span> (the risk engine checks travel between it and the resident's taps)`
+    }</dd>
 <dt>Scopes</dt><dd>${scopesOf(form).map((scope) => html`<code>${scope}</code> `)}</dd>
 <dt>Client authentication</dt><dd>client secret (client_secret_basic), shown once after creation</dd>
 <dt>Merchant account</dt><dd>opened in the wallet when it hears of the new service</dd>
@@ -119,6 +129,11 @@ function missing(form: OnboardForm): Record<string, FieldError> {
   if (form.name === '') errors.name = required;
   if (form.displayName === '') errors.display_name = required;
   if (form.contactEmail === '') errors.contact_email = required;
+  if (form.location !== '' && geoPointFromDegrees(form.location) === undefined)
+    errors.location = {
+      message: 'latitude,longitude in decimal degrees, within ±90 and ±180',
+      reason: 'LOCATION_INVALID',
+    };
   if (!/^[A-Za-z0-9_-]{16,64}$/.test(form.key))
     errors.form = { message: 'the form is out of date; start again', reason: 'IDEMPOTENCY_KEY_INVALID' };
   return errors;
@@ -132,6 +147,7 @@ export function addOnboardPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void 
         name: '',
         displayName: '',
         contactEmail: '',
+        location: '',
         verbs: [],
       }),
     ),
@@ -159,7 +175,7 @@ export function addOnboardPages(app: Hono<ConsoleEnv>, deps: ConsoleDeps): void 
           contactEmail: form.contactEmail,
           extraScopes: scopesOf(form).slice(1),
           jwksJson: '',
-          location: undefined,
+          location: form.location === '' ? undefined : geoPointFromDegrees(form.location),
         },
         await asOperatorOnIdentity(deps, session),
       );
