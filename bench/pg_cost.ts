@@ -12,6 +12,7 @@ import pg from 'pg';
 import { minorUnits } from '@citypass/platform/money';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { startPrivatePostgres } from '@citypass/platform/testing';
+import { verifiedPaymentFacts } from '@citypass/risk';
 import type { ChargeCall, NewCharge, RiskDecisionRecord, WalletStore } from '../services/wallet/src/app/store.ts';
 import { prepareSchema } from '../services/wallet/src/store/schema.ts';
 import { createWalletStore } from '../services/wallet/src/store/wallet_store.ts';
@@ -228,14 +229,8 @@ function approvalOf(holdId: string, resident: Resident): RiskDecisionRecord {
       category: 'grocery',
       amountMinor: 100n,
       place: { xKm: 3.2, yKm: 7.9 },
-      stationId: null,
       concession: 'adult',
-      maxFareMinor: null,
-      credentialRevoked: false,
-      presentationReplayed: false,
-      deviceKeyMatches: true,
-      merchantCapabilityEnabled: true,
-      clinicLine: null,
+      ...verifiedPaymentFacts,
     },
   };
 }

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { connectBus } from '@citypass/platform/bus';
 import { createLogger } from '@citypass/platform/log';
 import { startNatsServer } from '@citypass/platform/testing';
-import { RiskEngine, defaultRuleSet, feature, type RiskEvent } from '@citypass/risk';
+import { verifiedPaymentFacts, RiskEngine, defaultRuleSet, feature, type RiskEvent } from '@citypass/risk';
 import { startRiskOutcomeSharing } from '../services/wallet/src/bus/risk_outcomes.ts';
 import { riskEventToJson } from '../services/wallet/src/domain/risk_event_json.ts';
 import type { RiskDecisionRecord } from '../services/wallet/src/app/store.ts';
@@ -39,14 +39,8 @@ const eventOf = (index: number): RiskEvent => ({
   category: 'shop',
   amountMinor: 250n,
   place: null,
-  stationId: null,
   concession: 'adult',
-  maxFareMinor: null,
-  credentialRevoked: false,
-  presentationReplayed: false,
-  deviceKeyMatches: true,
-  merchantCapabilityEnabled: true,
-  clinicLine: null,
+  ...verifiedPaymentFacts,
 });
 const decision = engine.decide(eventOf(0));
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

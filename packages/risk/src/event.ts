@@ -45,6 +45,21 @@ export type RiskEvent = {
 };
 
 /**
+ * The facts of a payment whose presentation the caller has verified (not revoked, not replayed, signed by the
+ * credential's own key, the merchant's capability on) and that carries no station, fare maximum or clinic line:
+ * what the benches and tests spread under the fields they set, so a new field of RiskEvent is given once.
+ */
+export const verifiedPaymentFacts = {
+  stationId: null,
+  maxFareMinor: null,
+  credentialRevoked: false,
+  presentationReplayed: false,
+  deviceKeyMatches: true,
+  merchantCapabilityEnabled: true,
+  clinicLine: null,
+} as const satisfies Partial<RiskEvent>;
+
+/**
  * A gate tap the engine learns without scoring it (transit's recorded taps, followed by the wallet): where the
  * resident's credential was, for judging travel to the next tap or payment.
  */

@@ -26,7 +26,15 @@ export {
   type PeerComparison,
   type PeerLimits,
 } from './clinic_checks.ts';
-export { channels, type Channel, type ClinicLine, type GateTap, type Place, type RiskEvent } from './event.ts';
+export {
+  channels,
+  verifiedPaymentFacts,
+  type Channel,
+  type ClinicLine,
+  type GateTap,
+  type Place,
+  type RiskEvent,
+} from './event.ts';
 export { feature, featureNames, featureRanges, isFeatureName, type FeatureName } from './features.ts';
 export { operators, ruleKinds, RuleSetInvalid, validateRuleSet } from './rule_set.ts';
 export type { Condition, Operator, Rule, RuleKind, RuleSet, Thresholds } from './rule_set.ts';

@@ -15,6 +15,7 @@ import { requestDigest } from '../src/app/request_digest.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { prepareSchema } from '../src/store/schema.ts';
 import { createWalletStore } from '../src/store/wallet_store.ts';
+import { verifiedPaymentFacts } from '@citypass/risk';
 
 let database: TestDatabase;
 let pool: Pool;
@@ -246,14 +247,8 @@ function approved([call, charged]: [ChargeCall, NewCharge]): [ChargeCall, NewCha
       category: 'retail',
       amountMinor: charged.amount.amountMinor,
       place: null,
-      stationId: null,
       concession: 'adult',
-      maxFareMinor: null,
-      credentialRevoked: false,
-      presentationReplayed: false,
-      deviceKeyMatches: true,
-      merchantCapabilityEnabled: true,
-      clinicLine: null,
+      ...verifiedPaymentFacts,
     },
   };
   return [call, { ...charged, riskDecision }];

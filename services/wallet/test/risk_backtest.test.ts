@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { testPostgres, type TestDatabase } from '@citypass/platform/testing';
-import { defaultRuleSet, type Decision, type GateTap, type RiskEvent, type RuleSet } from '@citypass/risk';
+import {
+  verifiedPaymentFacts,
+  defaultRuleSet,
+  type Decision,
+  type GateTap,
+  type RiskEvent,
+  type RuleSet,
+} from '@citypass/risk';
 import { backtestOn, backtestLimit } from '../src/app/risk_shadow_report.ts';
 import type { RiskDecisionRecord } from '../src/app/store.ts';
 import { riskDecisionJson, riskDecisionStore } from '../src/store/risk_decisions.ts';
@@ -67,14 +74,8 @@ function decision(residentId: string, amountMinor: bigint, ledger: 'committed' |
     category: 'shop',
     amountMinor,
     place: null,
-    stationId: null,
     concession: 'adult',
-    maxFareMinor: null,
-    credentialRevoked: false,
-    presentationReplayed: false,
-    deviceKeyMatches: true,
-    merchantCapabilityEnabled: true,
-    clinicLine: null,
+    ...verifiedPaymentFacts,
   };
   return {
     decisionId: randomUUID(),

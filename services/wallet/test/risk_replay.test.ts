@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { testPostgres, type TestDatabase } from '@citypass/platform/testing';
-import type { RecordedEvent, RiskEvent } from '@citypass/risk';
+import { verifiedPaymentFacts, type RecordedEvent, type RiskEvent } from '@citypass/risk';
 import type { RiskDecisionRecord } from '../src/app/store.ts';
 import { replayPageRows, riskDecisionStore } from '../src/store/risk_decisions.ts';
 import { prepareSchema } from '../src/store/schema.ts';
@@ -36,14 +36,8 @@ const refused = (index: number): RiskDecisionRecord => {
     category: 'retail',
     amountMinor: BigInt(index + 1),
     place: null,
-    stationId: null,
     concession: 'adult',
-    maxFareMinor: null,
-    credentialRevoked: false,
-    presentationReplayed: false,
-    deviceKeyMatches: true,
-    merchantCapabilityEnabled: true,
-    clinicLine: null,
+    ...verifiedPaymentFacts,
   };
   return {
     decisionId: randomUUID(),

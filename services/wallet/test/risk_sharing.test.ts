@@ -22,7 +22,7 @@ import { outcomeOf } from '@citypass/platform/testing';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { RiskOutcomesRecorded } from '@citypass/proto/wallet/v1/risk_outcomes';
 import { ChargeRequest, WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
-import { defaultRuleSet, feature, type RiskEvent, type RuleSet } from '@citypass/risk';
+import { verifiedPaymentFacts, defaultRuleSet, feature, type RiskEvent, type RuleSet } from '@citypass/risk';
 import { riskEventToJson } from '../src/domain/risk_event_json.ts';
 import { riskRuleSetStore } from '../src/store/risk_rule_sets.ts';
 import { startWallet, type RunningWallet } from '../src/server.ts';
@@ -173,14 +173,8 @@ test('risk sharing - an outcome delivered twice is applied once by each instance
     category: 'elsewhere',
     amountMinor: 250n,
     place: null,
-    stationId: null,
     concession: 'adult',
-    maxFareMinor: null,
-    credentialRevoked: false,
-    presentationReplayed: false,
-    deviceKeyMatches: true,
-    merchantCapabilityEnabled: true,
-    clinicLine: null,
+    ...verifiedPaymentFacts,
   };
   const decisionId = randomUUID();
   const payload = RiskOutcomesRecorded.encode({
