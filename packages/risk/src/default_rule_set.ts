@@ -11,12 +11,21 @@
 // at least 20 residents today (the smallest compromised-shop rush the rule caught in the tuning days had 37). An
 // amount's z-score counts only once its category has minAmountSamples payments, and divides by at least
 // minAmountSpread (state.ts): a shop with one price would make any other amount "far above usual".
+// city-4: at a shop or online payment on a switched phone (bound under two days ago to a resident who paid from
+// another), a resident's spend over the last hour (1 h half-life) above newPhoneSpendMinor, from more than one payment
+// or tap, scores 30: with new_device, 60, at or above every decline threshold the seeded city's tuning fits but
+// clothing's (71). A thief who rebinds the account spends fast; an honest resident's new phone makes one large purchase
+// at most (the highest such spend before a payment on an honest switched phone in the tuning days: 104.87). Chosen on
+// the tuning days of seeds 13, 21 and 5: 45 points, or no count, declined one or two more honest residents there, or
+// raised a small category's threshold. A step-up would not stop the thief: the phone's user verification is theirs.
 import type { Condition, Rule, RuleSet } from './rule_set.ts';
 
 /** The fastest a rider can get between two taps on the metro, with room to spare (km/h, straight line). */
 const metroReachKmh = 35;
 /** Distinct residents a merchant needs today before its share of new ones can make a rush. */
 const rushMinResidents = 20;
+/** A resident's spend over the last hour (minor units) that makes a switched phone's payments a spree (city-4). */
+const newPhoneSpendMinor = 15_000;
 
 const when = (...conditions: Condition[]): Condition[] => conditions;
 const is = (feature: Condition['feature'], value = 1): Condition => ({ feature, op: '==', value });
@@ -40,7 +49,7 @@ const scoreRule = (id: string, points: number, conditions: Condition[], explanat
 });
 
 export const defaultRuleSet: RuleSet = {
-  version: 'city-3',
+  version: 'city-4',
   thresholds: {
     default: { review: 65, decline: 75 },
     fare: { review: 60, decline: 80 },
@@ -114,6 +123,18 @@ export const defaultRuleSet: RuleSet = {
       when({ feature: 'device_age_days', op: '<', value: 2 }, is('device_switched')),
       'you paid from another phone before, and this one was bound {device_age_days} days ago',
       2,
+    ),
+    scoreRule(
+      'new_device_spree',
+      30,
+      when(
+        { feature: 'device_age_days', op: '<', value: 2 },
+        is('device_switched'),
+        is('is_gate', 0),
+        { feature: 'resident_amount_1h', op: '>', value: newPhoneSpendMinor },
+        { feature: 'resident_count_1h', op: '>', value: 1 },
+      ),
+      'you paid from another phone before, and this one, bound {device_age_days} days ago, has spent much in the last hour',
     ),
     scoreRule(
       'unusual_amount',
