@@ -199,6 +199,101 @@ test("group commit - each charge's transfer records the merchant's balance after
   await assertBooksBalance();
 });
 
+test("group commit - each capture's transfers record the merchant's balance after them, split holds, one refused after the payer's leg", async () => {
+  await store.transaction((tx) => tx.openAccount('payer', 'insurer', 'EUR'));
+  await store.transaction((tx) =>
+    tx.topUp({
+      transferId: randomUUID(),
+      to: { payer: 'insurer' },
+      amount: { amountMinor: minorUnits(10_000n), currency: 'EUR' },
+      reference: 'fund-insurer',
+      now: new Date(),
+    }),
+  );
+  const residents = await Promise.all(Array.from({ length: 4 }, () => resident(1_000n)));
+  const holds = residents.map((residentId, index) => ({
+    holdId: randomUUID(),
+    service: 'shop',
+    residentId,
+    credentialId: `credential-${residentId}`,
+    mandateNonce: randomBytes(12).toString('base64url'),
+    amount: { amountMinor: minorUnits(BigInt(10 * (index + 1))), currency: 'EUR' },
+    reference: '',
+    createdAt: new Date(),
+    expiresAt: new Date(Date.now() + 60_000),
+    risk,
+    payee: undefined,
+    payerShare: { payer: 'insurer', amountMinor: minorUnits(BigInt(100 * (index + 1))) },
+  }));
+  await Promise.all(holds.map((hold) => store.oneStatement.authorize(claimOf(), hold)));
+  const merchantBefore = await balanceOf('merchant', 'shop');
+  const payerBefore = await pool.query<{ balance_minor: string; held_minor: string }>(
+    "SELECT balance_minor, held_minor FROM accounts WHERE kind = 'payer' AND owner = 'insurer'",
+  );
+  const now = new Date();
+  const captures = holds.map((hold) => ({
+    holdId: hold.holdId,
+    service: 'shop',
+    amountMinor: hold.amount.amountMinor,
+    transferId: randomUUID(),
+    payerAmountMinor: hold.payerShare.amountMinor,
+    payerTransferId: randomUUID(),
+    now,
+  }));
+  const [first, , third] = captures;
+  assert.ok(first && third);
+  // A reused transfer id is refused at the payer leg's INSERT, the item's last statement: after its merchant's lock,
+  // its resident's and its payer's debits.
+  captures[2] = { ...third, payerTransferId: first.payerTransferId };
+  batches.length = 0;
+  const outcomes = await Promise.allSettled(
+    captures.map((capture) =>
+      store.oneStatement.capture(
+        { ...claimOf(), operation: 'shop:capture', event: event(walletEventSubjects.holdCaptured) },
+        capture,
+      ),
+    ),
+  );
+  assert.deepEqual(
+    outcomes.map((outcome) => outcome.status),
+    ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+  );
+  assert.deepEqual(
+    batches.map((batch) => [batch.kind, batch.size]),
+    [['capture', 4]],
+  );
+  const { rows } = await pool.query<{ amount_minor: string; credit_balance_after_minor: string }>(
+    'SELECT amount_minor, credit_balance_after_minor FROM transfers WHERE id = ANY($1::uuid[]) ORDER BY 2',
+    [captures.flatMap((capture) => [capture.transferId, capture.payerTransferId])],
+  );
+  // Resident leg, then payer leg, item by item; the refused third credits nothing.
+  assert.deepEqual(
+    rows.map((row) => [BigInt(row.amount_minor), BigInt(row.credit_balance_after_minor) - merchantBefore]),
+    [
+      [10n, 10n],
+      [100n, 110n],
+      [20n, 130n],
+      [200n, 330n],
+      [40n, 370n],
+      [400n, 770n],
+    ],
+  );
+  assert.equal((await balanceOf('merchant', 'shop')) - merchantBefore, 770n);
+  const payerAfter = await pool.query<{ balance_minor: string; held_minor: string }>(
+    "SELECT balance_minor, held_minor FROM accounts WHERE kind = 'payer' AND owner = 'insurer'",
+  );
+  assert.deepEqual(
+    [
+      BigInt(payerBefore.rows[0]?.balance_minor ?? 'NaN') - BigInt(payerAfter.rows[0]?.balance_minor ?? 'NaN'),
+      BigInt(payerBefore.rows[0]?.held_minor ?? 'NaN') - BigInt(payerAfter.rows[0]?.held_minor ?? 'NaN'),
+    ],
+    [700n, 700n],
+    "the payer paid and released the written items' legs only",
+  );
+  assert.equal(await balanceOf('resident', residents[2] ?? ''), 1_000n, 'the refused hold is still pending');
+  await assertBooksBalance();
+});
+
 test('group commit - repeats of one key in one batch answer the first response; another request under it is refused', async () => {
   batches.length = 0;
   const residentId = await resident(100n);

@@ -45,7 +45,15 @@ test('reconciliation - catches money sent to the wrong merchant and holds stuck 
     // Forge a break inside a transaction that is rolled back: the books themselves stay intact for other tests.
     await scratch.query('BEGIN');
     await scratch.query('ALTER TABLE transfers DISABLE TRIGGER transfers_immutable');
-    await scratch.query(`SELECT wallet_capture($1, 'shop', 100, gen_random_uuid(), now())`, [hold?.holdId]);
+    // A capture outside a batch is a batch of one (wallet_capture_once): wallet_capture leaves the merchant's credit
+    // to its batch.
+    await scratch.query(
+      `SELECT wallet_capture_once(p_operation => 'shop:capture', p_key => $2, p_request_hash => $3, p_response => $3,
+                                  p_event_id => gen_random_uuid(), p_event_subject => 'forged', p_event_payload => $3,
+                                  p_event_headers => '{}', p_hold_id => $1, p_service => 'shop', p_amount_minor => 100,
+                                  p_transfer_id => gen_random_uuid(), p_now => now())`,
+      [hold?.holdId, key(), Buffer.alloc(1)],
+    );
     await scratch.query(
       `UPDATE transfers SET credit_account_id = (SELECT id FROM accounts WHERE kind = 'merchant' AND owner = $1) WHERE hold_id = $2`,
       [other.name, hold?.holdId],

@@ -6,8 +6,10 @@
 -- constraint) the caller turns into the error the item alone would have raised. After the loop, the events (and
 -- risk decisions) of the items written go in with one INSERT each for the whole batch (outbox_many.sql,
 -- record_risk_decisions.sql), in this same statement and so in the same commit as their items; a refused or
--- repeated item writes none. At most 64 items: past that many subtransactions PostgreSQL's snapshots overflow to
--- pg_subtrans.
+-- repeated item writes none. The merchants' credits are added to their balances after the loop too, one UPDATE per
+-- merchant and batch (owe_credit.sql, post_credits.sql; capture.sql: each item locks its merchant's row where its
+-- UPDATE of it did, and records the balance after it, counting the credits of the earlier items written). At most
+-- 64 items: past that many subtransactions PostgreSQL's snapshots overflow to pg_subtrans.
 CREATE OR REPLACE FUNCTION wallet_capture_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
   p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_hold_id uuid[], p_service text[],
@@ -19,14 +21,23 @@ DECLARE
   v_stored bytea;
   -- Items that claimed their key and made their change (not refused, not a repeat): their events are written.
   v_written boolean[] := array_fill(false, ARRAY[coalesce(array_length(p_key, 1), 0)]);
+  v_hold holds;
+  -- The merchants' accounts the written items credit and what each is owed (owe_credit.sql).
+  v_unposted_accounts uuid[] := '{}';
+  v_unposted_minor bigint[] := '{}';
 BEGIN
   ASSERT coalesce(array_length(p_key, 1), 0) <= 64, 'at most 64 items in one batch';
   FOR i IN 1 .. coalesce(array_length(p_key, 1), 0) LOOP
     BEGIN
       v_stored := wallet_claim(p_operation[i], p_key[i], p_request_hash[i], p_response[i]);
       IF v_stored IS NULL THEN
-        PERFORM wallet_capture(p_hold_id[i], p_service[i], p_amount_minor[i], p_transfer_id[i], p_now[i],
-                               p_payer_amount_minor[i], p_payer_transfer_id[i]);
+        v_hold := wallet_capture(p_hold_id[i], p_service[i], p_amount_minor[i], p_transfer_id[i], p_now[i],
+                                 p_payer_amount_minor[i], p_payer_transfer_id[i],
+                                 v_unposted_accounts, v_unposted_minor);
+        -- Last in the block: nothing after it can roll the item back, so only written items are owed.
+        SELECT * INTO v_unposted_accounts, v_unposted_minor
+        FROM wallet_owe_credit(v_unposted_accounts, v_unposted_minor, v_hold.merchant_account_id,
+                               p_amount_minor[i] + p_payer_amount_minor[i]);
         v_written[i] := true;
       END IF;
       response := coalesce(v_stored, p_response[i]);
@@ -40,5 +51,6 @@ BEGIN
     END;
     RETURN NEXT;
   END LOOP;
+  PERFORM wallet_post_credits(v_unposted_accounts, v_unposted_minor);
   PERFORM wallet_outbox_many(v_written, p_event_id, p_event_subject, p_event_payload, p_event_headers);
 END $$;

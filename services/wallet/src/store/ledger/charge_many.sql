@@ -9,9 +9,9 @@
 -- risk decisions) of the items written go in with one INSERT each for the whole batch (outbox_many.sql,
 -- record_risk_decisions.sql), in this same statement and so in the same commit as their items; a refused or
 -- repeated item writes none. The merchants' credits are added to their balances after the loop too, one UPDATE per
--- merchant and batch (charge.sql: each item locks its merchant's row where its UPDATE of it did, and records the
--- balance after it, counting the credits of the earlier items written). At most 64 items: past that many
--- subtransactions PostgreSQL's snapshots overflow to pg_subtrans.
+-- merchant and batch (owe_credit.sql, post_credits.sql; charge.sql: each item locks its merchant's row where its
+-- UPDATE of it did, and records the balance after it, counting the credits of the earlier items written). At most
+-- 64 items: past that many subtransactions PostgreSQL's snapshots overflow to pg_subtrans.
 DROP FUNCTION IF EXISTS wallet_charge_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], integer[], bigint[], bigint[], uuid[], text[], text[], bigint[], uuid[]);
 CREATE OR REPLACE FUNCTION wallet_charge_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
@@ -28,10 +28,9 @@ DECLARE
   -- Items that claimed their key and made their change (not refused, not a repeat): their events are written.
   v_written boolean[] := array_fill(false, ARRAY[coalesce(array_length(p_key, 1), 0)]);
   v_hold holds;
-  -- The merchants' accounts the written items credit and what each is owed, not yet added to its balance.
+  -- The merchants' accounts the written items credit and what each is owed (owe_credit.sql).
   v_unposted_accounts uuid[] := '{}';
   v_unposted_minor bigint[] := '{}';
-  v_at integer;
 BEGIN
   ASSERT coalesce(array_length(p_key, 1), 0) <= 64, 'at most 64 items in one batch';
   FOR i IN 1 .. coalesce(array_length(p_key, 1), 0) LOOP
@@ -43,13 +42,9 @@ BEGIN
                                 p_daily_limit[i], p_credential_daily_limit[i], p_transfer_id[i], p_payee[i], p_payer[i],
                                 p_payer_amount_minor[i], p_payer_transfer_id[i], v_unposted_accounts, v_unposted_minor);
         -- Last in the block: nothing after it can roll the item back, so only written items are owed.
-        v_at := array_position(v_unposted_accounts, v_hold.merchant_account_id);
-        IF v_at IS NULL THEN
-          v_unposted_accounts := v_unposted_accounts || v_hold.merchant_account_id;
-          v_unposted_minor := v_unposted_minor || (p_amount_minor[i] + p_payer_amount_minor[i]);
-        ELSE
-          v_unposted_minor[v_at] := v_unposted_minor[v_at] + p_amount_minor[i] + p_payer_amount_minor[i];
-        END IF;
+        SELECT * INTO v_unposted_accounts, v_unposted_minor
+        FROM wallet_owe_credit(v_unposted_accounts, v_unposted_minor, v_hold.merchant_account_id,
+                               p_amount_minor[i] + p_payer_amount_minor[i]);
         v_written[i] := true;
       END IF;
       response := coalesce(v_stored, p_response[i]);
@@ -63,11 +58,7 @@ BEGIN
     END;
     RETURN NEXT;
   END LOOP;
-  -- Each row is locked by this transaction already (by the item that first credited it): no wait, no new lock order.
-  -- One UPDATE by primary key per merchant (a batch's items mostly pay one): a join with the array could scan.
-  FOR k IN 1 .. coalesce(array_length(v_unposted_accounts, 1), 0) LOOP
-    UPDATE accounts SET balance_minor = balance_minor + v_unposted_minor[k] WHERE id = v_unposted_accounts[k];
-  END LOOP;
+  PERFORM wallet_post_credits(v_unposted_accounts, v_unposted_minor);
   PERFORM wallet_outbox_many(v_written, p_event_id, p_event_subject, p_event_payload, p_event_headers);
   PERFORM wallet_outbox_many(v_written, p_captured_event_id, p_captured_event_subject, p_captured_event_payload,
                              p_captured_event_headers);
