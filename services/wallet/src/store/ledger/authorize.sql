@@ -8,7 +8,7 @@ DROP FUNCTION IF EXISTS wallet_authorize(uuid, text, uuid, text, text, char(3), 
 DROP FUNCTION IF EXISTS wallet_authorize(
   uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, timestamptz, integer, bigint, bigint, text, text, bigint
 );
-CREATE FUNCTION wallet_authorize(
+CREATE OR REPLACE FUNCTION wallet_authorize(
   p_hold_id uuid, p_service text, p_resident_id uuid, p_credential_id text, p_mandate_nonce text,
   p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz, p_expires_at timestamptz,
   p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,

@@ -16,7 +16,7 @@ DROP FUNCTION IF EXISTS wallet_charge(
   uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, integer, bigint, bigint, uuid, text, text, bigint,
   uuid
 );
-CREATE FUNCTION wallet_charge(
+CREATE OR REPLACE FUNCTION wallet_charge(
   p_hold_id uuid, p_service text, p_resident_id uuid, p_credential_id text, p_mandate_nonce text,
   p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz,
   p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,

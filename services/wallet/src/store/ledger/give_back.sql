@@ -1,7 +1,7 @@
 -- Risk counters count what is spent: an amount a hold releases (void, expiry, the uncaptured part of a capture) is
 -- given back to the resident's daily amount and the credential's daily spend of the day the hold was made.
 DROP FUNCTION IF EXISTS wallet_give_back(holds, bigint);
-CREATE FUNCTION wallet_give_back(p_hold holds, p_amount_minor bigint) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION wallet_give_back(p_hold holds, p_amount_minor bigint) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   v_day date := (p_hold.created_at AT TIME ZONE 'UTC')::date;
 BEGIN

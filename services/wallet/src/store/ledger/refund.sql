@@ -3,7 +3,7 @@
 -- hold, resident account, merchant account, payer account.
 DROP FUNCTION IF EXISTS wallet_refund(uuid, text, bigint, uuid, text, timestamptz);
 DROP FUNCTION IF EXISTS wallet_refund(uuid, text, bigint, uuid, text, timestamptz, bigint, uuid);
-CREATE FUNCTION wallet_refund(
+CREATE OR REPLACE FUNCTION wallet_refund(
   p_hold_id uuid, p_service text, p_amount_minor bigint, p_transfer_id uuid, p_reason text, p_now timestamptz,
   p_payer_amount_minor bigint DEFAULT 0, p_payer_transfer_id uuid DEFAULT NULL
 ) RETURNS holds LANGUAGE plpgsql AS $$

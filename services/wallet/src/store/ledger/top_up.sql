@@ -1,7 +1,7 @@
 -- Money enters a resident's account from the city's float (opening the account on the first top-up). Lock order:
 -- float, then resident. A second top-up with the same reference violates transfers_one_top_up_per_reference.
 DROP FUNCTION IF EXISTS wallet_top_up(uuid, uuid, char(3), bigint, text, timestamptz, uuid);
-CREATE FUNCTION wallet_top_up(
+CREATE OR REPLACE FUNCTION wallet_top_up(
   p_transfer_id uuid, p_resident_id uuid, p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz,
   p_new_account_id uuid
 ) RETURNS transfers LANGUAGE plpgsql AS $$
