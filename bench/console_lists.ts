@@ -14,7 +14,7 @@
 // BENCH_SMOKE=1: a few hundred rows, a few samples, no goal judged (test/console_lists_bench.test.ts and
 // test/bench_smoke.test.ts run it).
 // Run: ./node_modules/.bin/node bench/console_lists.ts (PostgreSQL and NATS as for the tests)
-import { cpSync, appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool } from '@citypass/platform/pg';
@@ -68,7 +68,19 @@ const emitLoad = (when: string): void => {
 const feedDir = mkdtempSync(join(tmpdir(), 'citypass-bench-feed-'));
 cpSync(join(import.meta.dirname, '..', 'services', 'transit', 'data', 'aurelia'), feedDir, { recursive: true });
 const gateIds = Array.from({ length: gateCount }, (_, index) => `bench-g${String(index).padStart(5, '0')}`);
-appendFileSync(join(feedDir, 'stops.txt'), gateIds.map((id) => `${id},Bench gate ${id},2,central\n`).join(''));
+// Each gate row fills the header's columns by name (a gate has no position of its own), so a column the feed gains
+// does not break the bench.
+const stopColumns = readFileSync(join(feedDir, 'stops.txt'), 'utf8').split(/\r?\n/, 1)[0]?.split(',') ?? [];
+const gateRow = (id: string): string => {
+  const values: Readonly<Record<string, string>> = {
+    stop_id: id,
+    stop_name: `Bench gate ${id}`,
+    location_type: '2',
+    parent_station: 'central',
+  };
+  return stopColumns.map((column) => values[column] ?? '').join(',');
+};
+appendFileSync(join(feedDir, 'stops.txt'), gateIds.map((id) => `${gateRow(id)}\n`).join(''));
 
 const h = await startConsoleHarness({}, { services: true, transitOverrides: { TRANSIT_GTFS_DIR: feedDir } });
 const services =
