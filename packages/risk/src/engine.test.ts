@@ -5,7 +5,7 @@ import { DomainError } from '@citypass/platform/errors';
 import { RiskEngine } from './engine.ts';
 import { riskReasons, RuleSetInvalid } from './errors.ts';
 import type { Decision } from './decision.ts';
-import type { RiskEvent } from './event.ts';
+import { verifiedPaymentFacts, type RiskEvent } from './event.ts';
 import type { RuleSet } from './rule_set.ts';
 import { feature } from './features.ts';
 import { minAmountSamples } from './state.ts';
@@ -25,14 +25,8 @@ function event(overrides: Partial<RiskEvent> = {}): RiskEvent {
     category: 'grocery',
     amountMinor: 2_000n,
     place: { xKm: 1, yKm: 1 },
-    stationId: null,
     concession: 'adult',
-    maxFareMinor: null,
-    credentialRevoked: false,
-    presentationReplayed: false,
-    deviceKeyMatches: true,
-    merchantCapabilityEnabled: true,
-    clinicLine: null,
+    ...verifiedPaymentFacts,
     ...overrides,
   };
 }

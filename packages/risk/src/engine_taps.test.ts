@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { defaultRuleSet } from './default_rule_set.ts';
 import { RiskEngine } from './engine.ts';
-import type { GateTap, RiskEvent } from './event.ts';
+import { verifiedPaymentFacts, type GateTap, type RiskEvent } from './event.ts';
 import { feature } from './features.ts';
 
 const startMs = Date.UTC(2026, 8, 7, 8);
@@ -20,14 +20,8 @@ function payment(overrides: Partial<RiskEvent> = {}): RiskEvent {
     category: 'kiosk',
     amountMinor: 500n,
     place: { xKm: 25, yKm: 0 },
-    stationId: null,
     concession: 'adult',
-    maxFareMinor: null,
-    credentialRevoked: false,
-    presentationReplayed: false,
-    deviceKeyMatches: true,
-    merchantCapabilityEnabled: true,
-    clinicLine: null,
+    ...verifiedPaymentFacts,
     ...overrides,
   };
 }

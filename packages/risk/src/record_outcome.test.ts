@@ -6,7 +6,7 @@ import test from 'node:test';
 import { generateCity } from './city/index.ts';
 import { defaultRuleSet } from './default_rule_set.ts';
 import { RiskEngine } from './engine.ts';
-import type { RiskEvent } from './event.ts';
+import { verifiedPaymentFacts, type RiskEvent } from './event.ts';
 import { feature } from './features.ts';
 
 const dayMs = 86_400_000;
@@ -24,14 +24,8 @@ function event(overrides: Partial<RiskEvent> = {}): RiskEvent {
     category: 'grocery',
     amountMinor: 2_000n,
     place: null,
-    stationId: null,
     concession: 'adult',
-    maxFareMinor: null,
-    credentialRevoked: false,
-    presentationReplayed: false,
-    deviceKeyMatches: true,
-    merchantCapabilityEnabled: true,
-    clinicLine: null,
+    ...verifiedPaymentFacts,
     ...overrides,
   };
 }

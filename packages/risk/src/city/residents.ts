@@ -2,7 +2,7 @@
 // events one of them makes to a day's rhythm (commutes with lunch on weekdays, outings on weekends, shopping,
 // online orders, now and then a clinic visit).
 import { chance, pick, randomInt, type Random } from '@citypass/platform/seeded_random';
-import type { Place, RiskEvent } from '../event.ts';
+import { verifiedPaymentFacts, type Place, type RiskEvent } from '../event.ts';
 import { amountOf, distanceKm, rideMinutes, serviceCodes, type CityMap, type Shop, type Station } from './map.ts';
 
 export const minuteMs = 60_000;
@@ -58,14 +58,8 @@ export function baseEvent(
     deviceId: resident.deviceId,
     credentialId: resident.credentialId,
     deviceBoundAtMs: resident.deviceBoundAtMs,
-    stationId: null,
     concession: resident.concession,
-    maxFareMinor: null,
-    credentialRevoked: false,
-    presentationReplayed: false,
-    deviceKeyMatches: true,
-    merchantCapabilityEnabled: true,
-    clinicLine: null,
+    ...verifiedPaymentFacts,
   };
 }
 
