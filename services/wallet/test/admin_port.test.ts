@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { operatorScopes, resources } from '@citypass/contracts';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
 import { freePort, outcomeOf } from '@citypass/platform/testing';
 import { HealthCheckResponse_ServingStatus, HealthService } from '@citypass/proto/grpc/health/v1/health';
 import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
-import { startWalletHarness, type ServiceClient, type WalletHarness } from './harness.ts';
+import { startWalletHarness, type ServiceClient, type WalletHarness, walletOperatorToken } from './harness.ts';
 
 let h: WalletHarness;
 let shop: ServiceClient;
@@ -18,14 +17,7 @@ before(async () => {
   h = await startWalletHarness({ WALLET_ADMIN_GRPC_PORT: String(await freePort()) });
   adminAddress = `127.0.0.1:${h.wallet.adminGrpcPort}`;
   shop = await h.service('shop');
-  const response = await h.identity.clientCredentialsToken(
-    'operator',
-    h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    resources.wallet,
-    operatorScopes.wallet,
-  );
-  assert.equal(response.status, 200, await response.clone().text());
-  operatorToken = ((await response.json()) as { access_token: string }).access_token;
+  operatorToken = await walletOperatorToken(h.identity);
 });
 after(async () => {
   await h.stop();

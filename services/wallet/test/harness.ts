@@ -11,6 +11,7 @@ import { createPool, type Pool } from '@citypass/platform/pg';
 import { testPostgres, type TestDatabase } from '@citypass/platform/testing';
 import { startHarness, type IdentityHarness } from '../../identity/test/harness.ts';
 import { ResidentApp } from '@citypass/phone';
+import { operatorScopes, resources } from '@citypass/contracts';
 import { loadWalletConfig, type WalletConfig } from '../src/config.ts';
 import { startWallet, type RunningWallet, type WalletClock } from '../src/server.ts';
 
@@ -182,6 +183,18 @@ export async function startWalletHarness(
       await identity.stop();
     },
   };
+}
+
+/** A token of identity's own operator client for the wallet's operator scopes (client credentials). */
+export async function walletOperatorToken(identity: IdentityHarness): Promise<string> {
+  const response = await identity.clientCredentialsToken(
+    'operator',
+    identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
+    resources.wallet,
+    operatorScopes.wallet,
+  );
+  assert.equal(response.status, 200, await response.clone().text());
+  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 export async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {

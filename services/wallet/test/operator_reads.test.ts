@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { liveSubjects, operatorScopes, resources } from '@citypass/contracts';
+import { liveSubjects } from '@citypass/contracts';
 import { connectBus } from '@citypass/platform/bus';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { refusalOf } from '@citypass/platform/testing';
 import { AuthorizationsCounted, WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
-import { startWalletHarness, waitFor, type ServiceClient, type WalletHarness } from './harness.ts';
+import { startWalletHarness, waitFor, type ServiceClient, type WalletHarness, walletOperatorToken } from './harness.ts';
 
 let h: WalletHarness;
 let shop: ServiceClient;
@@ -16,14 +16,7 @@ let operator: PromiseClient<typeof WalletServiceService>;
 before(async () => {
   h = await startWalletHarness({ WALLET_COUNTS_FLUSH_MS: '50' });
   shop = await h.service('shop');
-  const response = await h.identity.clientCredentialsToken(
-    'operator',
-    h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    resources.wallet,
-    operatorScopes.wallet,
-  );
-  assert.equal(response.status, 200);
-  const token = ((await response.json()) as { access_token: string }).access_token;
+  const token = await walletOperatorToken(h.identity);
   operator = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(token) });
 });
 after(async () => {

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { createPresentation } from '@citypass/credential';
-import { operatorScopes, resources, transitEventSubjects } from '@citypass/contracts';
+import { resources, transitEventSubjects } from '@citypass/contracts';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
@@ -19,7 +19,7 @@ import { WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/
 import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
 import { originOf, projectOnto } from '../src/domain/local_projection.ts';
 import { startWallet } from '../src/server.ts';
-import { waitFor, type Phone } from './harness.ts';
+import { waitFor, type Phone, walletOperatorToken } from './harness.ts';
 
 /** South-west of every Aurelia station. */
 const origin = '44.33,8.85';
@@ -48,13 +48,7 @@ before(async () => {
   nc = await connect({ servers: h.wallet.identity.nats.url });
   jsm = await jetstreamManager(nc);
   const identity = h.wallet.identity;
-  const response = await identity.clientCredentialsToken(
-    'operator',
-    identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    resources.wallet,
-    operatorScopes.wallet,
-  );
-  const token = ((await response.json()) as { access_token: string }).access_token;
+  const token = await walletOperatorToken(identity);
   operator = promiseClient(WalletServiceService, h.wallet.address, { metadata: () => bearer(token) });
 });
 after(async () => {

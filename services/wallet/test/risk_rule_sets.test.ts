@@ -7,7 +7,7 @@ import { counterValues } from './metric_reader.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { operatorScopes, resources } from '@citypass/contracts';
+import { resources } from '@citypass/contracts';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
 import { refusalOf } from '@citypass/platform/testing';
@@ -17,7 +17,14 @@ import { defaultRuleSet, type Rule, type RuleSet } from '@citypass/risk';
 import { consoleClientEnv, signInOperator } from '../../identity/test/console_sign_in.ts';
 import { secret } from '../../identity/test/harness.ts';
 import { startWallet, type RunningWallet } from '../src/server.ts';
-import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
+import {
+  startWalletHarness,
+  waitFor,
+  type Phone,
+  type ServiceClient,
+  type WalletHarness,
+  walletOperatorToken,
+} from './harness.ts';
 
 type Wallet = PromiseClient<typeof WalletServiceService>;
 
@@ -49,14 +56,7 @@ before(async () => {
   );
   second = await startWallet(h.config, createLogger('wallet-2', 'error'));
   secondRunning = true;
-  const response = await h.identity.clientCredentialsToken(
-    'operator',
-    h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    resources.wallet,
-    operatorScopes.wallet,
-  );
-  assert.equal(response.status, 200);
-  const token = ((await response.json()) as { access_token: string }).access_token;
+  const token = await walletOperatorToken(h.identity);
   admin = client(h.address, token);
   admin2 = client(`127.0.0.1:${second.grpcPort}`, token);
   shop = await h.service('shop');

@@ -5,14 +5,21 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { operatorScopes, resources, walletRequestSubjects } from '@citypass/contracts';
+import { walletRequestSubjects } from '@citypass/contracts';
 import { request } from '@citypass/platform/bus';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { DomainError } from '@citypass/platform/errors';
 import { outcomeOf } from '@citypass/platform/testing';
 import { ChargeRequest, WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
 import { defaultRuleSet, feature, minAmountSamples, type RiskEvent } from '@citypass/risk';
-import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
+import {
+  startWalletHarness,
+  waitFor,
+  type Phone,
+  type ServiceClient,
+  type WalletHarness,
+  walletOperatorToken,
+} from './harness.ts';
 
 let h: WalletHarness;
 let operator: PromiseClient<typeof WalletServiceService>;
@@ -23,14 +30,7 @@ before(async () => {
     WALLET_RISK: 'on',
     WALLET_RISK_BLOCK_LIST: 'merchant:blocked-shop',
   });
-  const response = await h.identity.clientCredentialsToken(
-    'operator',
-    h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    resources.wallet,
-    operatorScopes.wallet,
-  );
-  assert.equal(response.status, 200);
-  const token = ((await response.json()) as { access_token: string }).access_token;
+  const token = await walletOperatorToken(h.identity);
   operator = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(token) });
   nc = await connect({ servers: h.identity.nats.url });
 });

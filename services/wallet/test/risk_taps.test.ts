@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { createPresentation } from '@citypass/credential';
-import { operatorScopes, resources, transitEventSubjects } from '@citypass/contracts';
+import { transitEventSubjects } from '@citypass/contracts';
 import { defaultRuleSet, type RuleSet } from '@citypass/risk';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
@@ -22,7 +22,7 @@ import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
 import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
 import { startWallet, type RunningWallet } from '../src/server.ts';
-import { waitFor, type Phone, type ServiceClient } from './harness.ts';
+import { waitFor, type Phone, type ServiceClient, walletOperatorToken } from './harness.ts';
 
 // Central and Harbour are 3 km apart, Market 5 km and Airport 18 km east of Central; the kiosk is 25 km east of
 // Central, the cafe next to it.
@@ -65,13 +65,7 @@ before(async () => {
   nc = await connect({ servers: h.wallet.identity.nats.url });
   jsm = await jetstreamManager(nc);
   const identity = h.wallet.identity;
-  const response = await identity.clientCredentialsToken(
-    'operator',
-    identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    resources.wallet,
-    operatorScopes.wallet,
-  );
-  const token = ((await response.json()) as { access_token: string }).access_token;
+  const token = await walletOperatorToken(identity);
   operator = promiseClient(WalletServiceService, h.wallet.address, { metadata: () => bearer(token) });
   kiosk = await h.wallet.service('kiosk');
   cafe = await h.wallet.service('cafe');

@@ -10,11 +10,17 @@ import { WalletServiceService, AuthorizeRequest, AuthorizeResponse } from '@city
 import { createPresentation } from '@citypass/credential';
 import { request } from '@citypass/platform/bus';
 import { DomainError } from '@citypass/platform/errors';
-import { operatorScopes, resources } from '@citypass/contracts';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { reconciliationReport } from '../src/app/reconciliation_report.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
-import { startWalletHarness, waitFor, type Phone, type ServiceClient, type WalletHarness } from './harness.ts';
+import {
+  startWalletHarness,
+  waitFor,
+  type Phone,
+  type ServiceClient,
+  type WalletHarness,
+  walletOperatorToken,
+} from './harness.ts';
 
 const aheadMs = 10 * 60_000;
 const windowMs = 14 * 24 * 3600 * 1000;
@@ -340,13 +346,7 @@ test('tap settlement - a fare names its station: the stored decision keeps it, a
     ...settle(phone.present('transit'), 'journey:8:1'),
     stationId: 'central',
   });
-  const response = await h.identity.clientCredentialsToken(
-    'operator',
-    h.identity.config.IDENTITY_OPERATOR_CLIENT_SECRET,
-    resources.wallet,
-    operatorScopes.wallet,
-  );
-  const token = ((await response.json()) as { access_token: string }).access_token;
+  const token = await walletOperatorToken(h.identity);
   const operator = promiseClient(WalletServiceService, h.address, { metadata: () => bearer(token) });
   clients.push(operator);
   const { decision } = await operator.getRiskDecision({ decisionId: '', holdId: hold?.holdId ?? '' });
