@@ -9,16 +9,15 @@ import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { createPresentation } from '@citypass/credential';
-import { resources, transitEventSubjects } from '@citypass/contracts';
+import { resources } from '@citypass/contracts';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
 import { createLogger } from '@citypass/platform/log';
-import { EventEnvelope } from '@citypass/proto/common/v1/event';
-import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
 import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
 import { originOf, projectOnto } from '../src/domain/local_projection.ts';
 import { startWallet } from '../src/server.ts';
+import { gateTaps, type GateTaps } from './gate_taps.ts';
 import { waitFor, type Phone, walletOperatorToken } from './harness.ts';
 
 /** South-west of every Aurelia station. */
@@ -27,6 +26,8 @@ const origin = '44.33,8.85';
 let h: TransitHarness;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
+let tapAt: GateTaps['tapAt'];
+let walletReceived: GateTaps['walletReceived'];
 let operator: PromiseClient<typeof WalletServiceService>;
 
 before(async () => {
@@ -47,6 +48,7 @@ before(async () => {
   );
   nc = await connect({ servers: h.wallet.identity.nats.url });
   jsm = await jetstreamManager(nc);
+  ({ tapAt, walletReceived } = gateTaps(h, jsm));
   const identity = h.wallet.identity;
   const token = await walletOperatorToken(identity);
   operator = promiseClient(WalletServiceService, h.wallet.address, { metadata: () => bearer(token) });
@@ -56,35 +58,6 @@ after(async () => {
   await nc.close();
   await h.stop();
 });
-
-async function tapAt(phone: Phone, gateId: string, direction: 'in' | 'out' = 'in'): Promise<void> {
-  const presentation = h.tapPresentation(phone);
-  const answer = await h.gates.tap({ presentation, gateId, direction, tappedAt: undefined, tapId: '' });
-  assert.equal(answer.decision, 'OPEN', answer.reason);
-}
-
-/** The resident's tap event, once it is the stream's last, and once the wallet's follower was served it. */
-async function walletReceived(phone: Phone): Promise<TapRecorded> {
-  let found: { tap: TapRecorded; seq: number } | undefined;
-  await waitFor(async () => {
-    const message = await jsm.streams
-      .getMessage(h.config.TRANSIT_STREAM, { last_by_subj: transitEventSubjects.tapRecorded })
-      .catch(() => undefined);
-    if (message === undefined || message === null) return false;
-    const tap = TapRecorded.decode(EventEnvelope.decode(message.data).payload);
-    if (tap.residentId === phone.residentId) found = { tap, seq: message.seq };
-    return found !== undefined;
-  }, 'the tap event in the stream');
-  assert.ok(found);
-  const { seq } = found;
-  await waitFor(async () => {
-    for await (const consumer of jsm.consumers.list(h.config.TRANSIT_STREAM))
-      if (consumer.config.filter_subject === transitEventSubjects.tapRecorded && consumer.delivered.stream_seq >= seq)
-        return true;
-    return false;
-  }, "the wallet's follower served the tap");
-  return found.tap;
-}
 
 test("risk learned places - a tap event carries its station's GTFS position in microdegrees", async () => {
   const phone = await h.resident();

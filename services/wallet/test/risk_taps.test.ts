@@ -22,6 +22,7 @@ import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
 import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
 import { startWallet, type RunningWallet } from '../src/server.ts';
+import { gateTaps, type GateTaps } from './gate_taps.ts';
 import { waitFor, type Phone, type ServiceClient, walletOperatorToken } from './harness.ts';
 
 // Central and Harbour are 3 km apart, Market 5 km and Airport 18 km east of Central; the kiosk is 25 km east of
@@ -32,6 +33,9 @@ const places =
 let h: TransitHarness;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
+let tapAt: GateTaps['tapAt'];
+let tapEventOf: GateTaps['tapEventOf'];
+let walletReceived: GateTaps['walletReceived'];
 let operator: PromiseClient<typeof WalletServiceService>;
 let kiosk: ServiceClient;
 let cafe: ServiceClient;
@@ -64,6 +68,7 @@ before(async () => {
   await startPlacedWallet();
   nc = await connect({ servers: h.wallet.identity.nats.url });
   jsm = await jetstreamManager(nc);
+  ({ tapAt, tapEventOf, walletReceived } = gateTaps(h, jsm));
   const identity = h.wallet.identity;
   const token = await walletOperatorToken(identity);
   operator = promiseClient(WalletServiceService, h.wallet.address, { metadata: () => bearer(token) });
@@ -75,40 +80,6 @@ after(async () => {
   await nc.close();
   await h.stop();
 });
-
-async function tapAt(phone: Phone, gateId: string, direction: 'in' | 'out' = 'in'): Promise<void> {
-  const presentation = h.tapPresentation(phone);
-  const answer = await h.gates.tap({ presentation, gateId, direction, tappedAt: undefined, tapId: '' });
-  assert.equal(answer.decision, 'OPEN', answer.reason);
-}
-
-/** The resident's tap event once it is the stream's last, with its stream sequence. */
-async function tapEventOf(phone: Phone): Promise<{ tap: TapRecorded; seq: number }> {
-  let found: { tap: TapRecorded; seq: number } | undefined;
-  await waitFor(async () => {
-    const message = await jsm.streams
-      .getMessage(h.config.TRANSIT_STREAM, { last_by_subj: transitEventSubjects.tapRecorded })
-      .catch(() => undefined);
-    if (message === undefined || message === null) return false;
-    const tap = TapRecorded.decode(EventEnvelope.decode(message.data).payload);
-    if (tap.residentId === phone.residentId) found = { tap, seq: message.seq };
-    return found !== undefined;
-  }, 'the tap event in the stream');
-  assert.ok(found);
-  return found;
-}
-
-/** Waits until the broker has delivered the resident's tap to `wallets` followers (ordered consumers). */
-async function walletReceived(phone: Phone, wallets = 1): Promise<void> {
-  const { seq } = await tapEventOf(phone);
-  await waitFor(async () => {
-    let served = 0;
-    for await (const consumer of jsm.consumers.list(h.config.TRANSIT_STREAM))
-      if (consumer.config.filter_subject === transitEventSubjects.tapRecorded && consumer.delivered.stream_seq >= seq)
-        served++;
-    return served >= wallets;
-  }, "the wallets' followers served the tap");
-}
 
 /** A payment of 5.00 (or `amountMinor`) at `shop` (through `wallet`, default the harness's), at the shared clock. */
 function pay(shop: ServiceClient, phone: Phone, wallet = shop.wallet, amountMinor = 500n) {
