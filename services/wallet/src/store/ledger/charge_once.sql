@@ -35,10 +35,5 @@ BEGIN
     p_payee => ARRAY[p_payee], p_payer => ARRAY[p_payer], p_payer_amount_minor => ARRAY[p_payer_amount_minor],
     p_payer_transfer_id => ARRAY[p_payer_transfer_id], p_risk_decision => ARRAY[p_risk_decision]
   );
-  IF v_item.error_state IS NULL THEN RETURN v_item.response; END IF;
-  IF v_item.error_constraint IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = v_item.error_state, MESSAGE = v_item.error_message;
-  END IF;
-  RAISE EXCEPTION USING ERRCODE = v_item.error_state, MESSAGE = v_item.error_message,
-                        CONSTRAINT = v_item.error_constraint;
+  RETURN wallet_item_answer(v_item.response, v_item.error_state, v_item.error_message, v_item.error_constraint);
 END $$;

@@ -15,10 +15,5 @@ BEGIN
     p_event_payload => ARRAY[p_event_payload], p_event_headers => ARRAY[p_event_headers],
     p_hold_id => ARRAY[p_hold_id], p_service => ARRAY[p_service], p_now => ARRAY[p_now]
   );
-  IF v_item.error_state IS NULL THEN RETURN v_item.response; END IF;
-  IF v_item.error_constraint IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = v_item.error_state, MESSAGE = v_item.error_message;
-  END IF;
-  RAISE EXCEPTION USING ERRCODE = v_item.error_state, MESSAGE = v_item.error_message,
-                        CONSTRAINT = v_item.error_constraint;
+  RETURN wallet_item_answer(v_item.response, v_item.error_state, v_item.error_message, v_item.error_constraint);
 END $$;
