@@ -5,30 +5,17 @@ import { DomainError } from '@citypass/platform/errors';
 import { RiskEngine } from './engine.ts';
 import { riskReasons, RuleSetInvalid } from './errors.ts';
 import type { Decision } from './decision.ts';
-import { verifiedPaymentFacts, type RiskEvent } from './event.ts';
+import type { RiskEvent } from './event.ts';
 import type { RuleSet } from './rule_set.ts';
 import { feature } from './features.ts';
+import { shopPayment } from './test_events.ts';
 import { minAmountSamples } from './state.ts';
 
 const dayMs = 86_400_000;
 const startMs = Date.UTC(2026, 8, 7, 8);
 
 function event(overrides: Partial<RiskEvent> = {}): RiskEvent {
-  return {
-    atMs: startMs,
-    channel: 'shop',
-    residentId: 'resident-1',
-    deviceId: 'device-1',
-    credentialId: 'credential-1',
-    deviceBoundAtMs: startMs - 400 * dayMs,
-    merchantId: 'shop-1',
-    category: 'grocery',
-    amountMinor: 2_000n,
-    place: { xKm: 1, yKm: 1 },
-    concession: 'adult',
-    ...verifiedPaymentFacts,
-    ...overrides,
-  };
+  return shopPayment(startMs, { place: { xKm: 1, yKm: 1 }, ...overrides });
 }
 
 function firstReasonFeatures(decision: Decision): Readonly<Record<string, number | undefined>> {

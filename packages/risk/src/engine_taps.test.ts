@@ -2,28 +2,21 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { defaultRuleSet } from './default_rule_set.ts';
 import { RiskEngine } from './engine.ts';
-import { verifiedPaymentFacts, type GateTap, type RiskEvent } from './event.ts';
+import type { GateTap, RiskEvent } from './event.ts';
 import { feature } from './features.ts';
+import { shopPayment } from './test_events.ts';
 
 const startMs = Date.UTC(2026, 8, 7, 8);
 const minuteMs = 60_000;
 
 function payment(overrides: Partial<RiskEvent> = {}): RiskEvent {
-  return {
-    atMs: startMs,
-    channel: 'shop',
-    residentId: 'resident-1',
-    deviceId: 'device-1',
-    credentialId: 'credential-1',
-    deviceBoundAtMs: startMs - 400 * 86_400_000,
+  return shopPayment(startMs, {
     merchantId: 'kiosk',
     category: 'kiosk',
     amountMinor: 500n,
     place: { xKm: 25, yKm: 0 },
-    concession: 'adult',
-    ...verifiedPaymentFacts,
     ...overrides,
-  };
+  });
 }
 
 function tap(atMs: number, xKm: number, stationId = `station-${xKm}`): GateTap {

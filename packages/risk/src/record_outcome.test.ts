@@ -6,28 +6,14 @@ import test from 'node:test';
 import { generateCity } from './city/index.ts';
 import { defaultRuleSet } from './default_rule_set.ts';
 import { RiskEngine } from './engine.ts';
-import { verifiedPaymentFacts, type RiskEvent } from './event.ts';
+import type { RiskEvent } from './event.ts';
 import { feature } from './features.ts';
+import { shopPayment } from './test_events.ts';
 
-const dayMs = 86_400_000;
 const startMs = Date.UTC(2026, 8, 7, 8);
 
 function event(overrides: Partial<RiskEvent> = {}): RiskEvent {
-  return {
-    atMs: startMs,
-    channel: 'shop',
-    residentId: 'resident-1',
-    deviceId: 'device-1',
-    credentialId: 'credential-1',
-    deviceBoundAtMs: startMs - 400 * dayMs,
-    merchantId: 'shop-1',
-    category: 'grocery',
-    amountMinor: 2_000n,
-    place: null,
-    concession: 'adult',
-    ...verifiedPaymentFacts,
-    ...overrides,
-  };
+  return shopPayment(startMs, { ...overrides });
 }
 
 test('record - decide changes nothing: deciding again gives the same decision on the same features', () => {
