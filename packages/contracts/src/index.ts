@@ -48,5 +48,5 @@ export {
   type TransitReason,
   type WalletReason,
 } from './reasons.ts';
-export { riskDecisionIdIn, riskDecisionMention } from './risk_decision_mention.ts';
+export { riskDecisionIdKey, riskDecisionMention } from './risk_decision_mention.ts';
 export { geoPointFromDegrees, isGeoPoint, maxLatitudeMicrodegrees, maxLongitudeMicrodegrees } from './geo_point.ts';

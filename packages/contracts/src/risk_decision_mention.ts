@@ -1,15 +1,11 @@
-// How a risk refusal's message names the wallet's stored decision (`risk decision <uuid>`), written by the wallet
-// and read back by a caller that keeps it for its operators (transit's deny list): one format, here. Error replies
-// carry a kind, a reason and a message only.
+// How a risk refusal names the wallet's stored decision: for a program, the error's metadata under
+// `riskDecisionIdKey` (carried beside the reason over NATS and gRPC, so a caller such as transit's deny list keeps
+// the id without reading prose); for a person reading the message, `risk decision <uuid>`. One home for both.
+
+/** The error metadata name whose value is the stored decision's id. */
+export const riskDecisionIdKey = 'risk_decision_id';
 
 /** The words a refusal's message names decision `decisionId` with. */
 export function riskDecisionMention(decisionId: string): string {
   return `risk decision ${decisionId}`;
-}
-
-const mentionPattern = /risk decision ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/;
-
-/** The decision id a refusal's message names; undefined when it names none. */
-export function riskDecisionIdIn(message: string): string | undefined {
-  return mentionPattern.exec(message)?.[1];
 }

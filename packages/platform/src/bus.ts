@@ -21,7 +21,14 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { boundedMessage, DomainError, isDomainError, type ErrorKind } from './errors.ts';
+import {
+  boundedMessage,
+  decodeErrorMetadata,
+  DomainError,
+  encodeErrorMetadata,
+  isDomainError,
+  type ErrorKind,
+} from './errors.ts';
 import { asRetryableFailure } from './infrastructure_errors.ts';
 import type { ClientCredentials } from './client_credentials.ts';
 import type { Logger } from './log.ts';
@@ -31,6 +38,8 @@ import { extractTrace, injectTrace } from './trace_headers.ts';
 export const deadlineHeader = 'Citypass-Deadline';
 export const errorKindHeader = 'Citypass-Error-Kind';
 export const errorReasonHeader = 'Citypass-Error-Reason';
+/** A DomainError's metadata, URL-encoded (errors.ts encodeErrorMetadata); absent when it has none. */
+export const errorMetadataHeader = 'Citypass-Error-Metadata';
 
 const tracer = trace.getTracer('@citypass/platform/bus');
 
@@ -268,7 +277,10 @@ function isErrorKind(value: string): value is ErrorKind {
 function errorFromReply(subject: string, kind: string, reply: Msg): DomainError | RemoteInternalError {
   const reason = reply.headers?.get(errorReasonHeader) || commonReasons.UNKNOWN;
   const message = new TextDecoder().decode(reply.data);
-  return isErrorKind(kind) ? new DomainError(kind, reason, message) : new RemoteInternalError(subject, reason, message);
+  if (!isErrorKind(kind)) return new RemoteInternalError(subject, reason, message);
+  return new DomainError(kind, reason, message, {
+    metadata: decodeErrorMetadata(reply.headers?.get(errorMetadataHeader)),
+  });
 }
 
 // ------------------------------------------------------------------------------------------------- serving
@@ -387,6 +399,8 @@ function respondError(msg: Msg, error: DomainError | undefined): void {
   const headers = natsHeaders();
   headers.set(errorKindHeader, error?.kind ?? 'internal');
   headers.set(errorReasonHeader, error?.reason ?? commonReasons.INTERNAL);
+  const metadata = error ? encodeErrorMetadata(error.metadata) : '';
+  if (metadata !== '') headers.set(errorMetadataHeader, metadata);
   const message = boundedMessage(error?.message ?? 'internal error');
   msg.respond(new TextEncoder().encode(message), { headers });
 }

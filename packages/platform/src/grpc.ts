@@ -10,7 +10,7 @@ import {
   type HealthCheckResponse_ServingStatus,
   type HealthServer,
 } from '@citypass/proto/grpc/health/v1/health';
-import { boundedMessage, DomainError, type ErrorKind } from './errors.ts';
+import { boundedMessage, decodeErrorMetadata, DomainError, encodeErrorMetadata, type ErrorKind } from './errors.ts';
 import { checkFieldLengths, type FieldLimits } from './field_limits.ts';
 import { asRetryableFailure } from './infrastructure_errors.ts';
 import { checkListener, type Listener } from './admin_port.ts';
@@ -18,6 +18,8 @@ import { commonReasons } from './reasons.ts';
 import type { Logger } from './log.ts';
 
 export const reasonMetadataKey = 'citypass-error-reason';
+/** A DomainError's metadata, URL-encoded (errors.ts encodeErrorMetadata); absent when it has none. */
+export const errorMetadataKey = 'citypass-error-metadata';
 /** Residents authenticate reads of their own data with a presentation of their credential in this metadata. */
 export const presentationMetadataKey = 'citypass-presentation';
 
@@ -283,6 +285,8 @@ export class GrpcServer {
         });
       const metadata = new grpc.Metadata();
       metadata.set(reasonMetadataKey, error.reason);
+      const encoded = encodeErrorMetadata(error.metadata);
+      if (encoded !== '') metadata.set(errorMetadataKey, encoded);
       return { code: grpcStatusOf(error.kind), details: boundedMessage(`${error.reason}: ${error.message}`), metadata };
     }
     // Anything else is our bug or an infrastructure failure: the detail goes to the log, never to the caller.
@@ -352,8 +356,13 @@ export const messageTooLargeReason = commonReasons.MESSAGE_TOO_LARGE;
 export function domainErrorFromGrpc(error: grpc.ServiceError): DomainError | grpc.ServiceError {
   const kind = kindOfGrpcStatus(error.code);
   const reason = error.metadata.get(reasonMetadataKey)[0];
-  if (kind !== undefined && typeof reason === 'string')
-    return new DomainError(kind, reason, error.details.replace(`${reason}: `, ''), { cause: error });
+  if (kind !== undefined && typeof reason === 'string') {
+    const encoded = error.metadata.get(errorMetadataKey)[0];
+    return new DomainError(kind, reason, error.details.replace(`${reason}: `, ''), {
+      cause: error,
+      metadata: decodeErrorMetadata(typeof encoded === 'string' ? encoded : undefined),
+    });
+  }
   if (error.code === grpc.status.RESOURCE_EXHAUSTED && /larger than max/i.test(error.details)) {
     return new DomainError('resource_exhausted', messageTooLargeReason, error.details, { cause: error });
   }

@@ -63,6 +63,31 @@ test('request - error reply keeps kind, reason and message', { timeout: 10_000 }
     assert.equal(error.kind, 'failed_precondition');
     assert.equal(error.reason, 'INSUFFICIENT_FUNDS');
     assert.equal(error.message, 'balance too low');
+    assert.deepEqual(error.metadata, {});
+    return true;
+  });
+  await server.stop();
+});
+
+test('request - an error reply carries its metadata; one too long to carry is dropped, not cut', async () => {
+  const subject = uniqueName('test.v1.fail');
+  const metadata = { decision_id: '0b4a6f1e-5c2d-4e8f-9a1b-2c3d4e5f6a7b', note: 'a&b=c d' };
+  let next: Record<string, string> = metadata;
+  const server = serve(bus.nc, subject, {
+    queue: 'fail',
+    handler: () =>
+      Promise.reject(new DomainError('permission_denied', 'RISK_DECLINED', 'declined', { metadata: next })),
+  });
+  await assert.rejects(request(bus.nc, subject, new Uint8Array(), soon()), (error: unknown) => {
+    assert.ok(error instanceof DomainError);
+    assert.deepEqual(error.metadata, metadata);
+    return true;
+  });
+  next = { long: 'x'.repeat(600) };
+  await assert.rejects(request(bus.nc, subject, new Uint8Array(), soon()), (error: unknown) => {
+    assert.ok(error instanceof DomainError);
+    assert.equal(error.reason, 'RISK_DECLINED');
+    assert.deepEqual(error.metadata, {});
     return true;
   });
   await server.stop();

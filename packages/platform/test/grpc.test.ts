@@ -30,6 +30,10 @@ before(async () => {
         await Promise.resolve();
         seenDeadlineMs = context.deadlineMs;
         if (request.service === 'missing') throw new DomainError('not_found', 'THING_NOT_FOUND', 'no such thing');
+        if (request.service === 'refused')
+          throw new DomainError('permission_denied', 'THING_REFUSED', 'refused', {
+            metadata: { decision_id: '0b4a6f1e-5c2d-4e8f-9a1b-2c3d4e5f6a7b', note: 'a&b=c d' },
+          });
         if (request.service === 'boom') throw new Error('secret database detail');
         if (request.service === 'chatty')
           throw new DomainError('invalid_argument', 'THING_INVALID', `thing ${'x'.repeat(200_000)} is wrong`);
@@ -59,13 +63,22 @@ test('grpc - the health service answers for the server and each added service', 
   health.close();
 });
 
-test('grpc - domain errors keep their kind and reason; other errors become a generic INTERNAL', async () => {
+test('grpc - domain errors keep their kind, reason and metadata; other errors become a generic INTERNAL', async () => {
   const client = promiseClient(copy, address, { metadata: () => bearer('good') });
   await assert.rejects(
     client.check({ service: 'missing' }),
     (error: unknown) =>
-      error instanceof DomainError && error.kind === 'not_found' && error.reason === 'THING_NOT_FOUND',
+      error instanceof DomainError &&
+      error.kind === 'not_found' &&
+      error.reason === 'THING_NOT_FOUND' &&
+      Object.keys(error.metadata).length === 0,
   );
+  await assert.rejects(client.check({ service: 'refused' }), (error: unknown) => {
+    assert.ok(error instanceof DomainError);
+    assert.equal(error.reason, 'THING_REFUSED');
+    assert.deepEqual(error.metadata, { decision_id: '0b4a6f1e-5c2d-4e8f-9a1b-2c3d4e5f6a7b', note: 'a&b=c d' });
+    return true;
+  });
   await assert.rejects(
     client.check({ service: 'boom' }),
     (error: grpc.ServiceError) => error.code === grpc.status.INTERNAL && !error.details.includes('secret'),

@@ -7,13 +7,14 @@ import { inSpan } from '@citypass/platform/spans';
 import { JourneySettled } from '@citypass/proto/transit/v1/transit';
 import type { Hold } from '@citypass/proto/wallet/v1/wallet';
 import { isDomainError } from '@citypass/platform/errors';
+import { isUuid } from '@citypass/platform/ids';
 import { minorUnits } from '@citypass/platform/money';
 import { transitSubjects } from '../bus/transit_events.ts';
 import { fareHoldReference } from '../domain/fare_reference.ts';
 import { transitMetrics } from '../metrics.ts';
 import type { SettlementDeps } from './settlement_deps.ts';
 import type { RiderLease, SettlementStep, TransitStore } from './transit_store.ts';
-import { riskDecisionIdIn, walletReasons } from '@citypass/contracts';
+import { riskDecisionIdKey, walletReasons } from '@citypass/contracts';
 import { credentialReasons } from '@citypass/credential';
 import { commonReasons } from '@citypass/platform/reasons';
 
@@ -58,8 +59,7 @@ export async function runOpenSteps(
         throw error;
       }
       const reason = isDomainError(error) ? error.reason : commonReasons.UNKNOWN;
-      const riskDecisionId =
-        riskReasons.has(reason) && error instanceof Error ? riskDecisionIdIn(error.message) : undefined;
+      const riskDecisionId = riskReasons.has(reason) ? riskDecisionIdOf(error) : undefined;
       transitMetrics.settlementSteps.add(1, { kind: step.kind, outcome, reason });
       if (outcome === 'written_off') {
         await deps.store.transaction((tx) => finishStep(tx, residentId, step, reason));
@@ -75,6 +75,12 @@ export async function runOpenSteps(
     }
   }
   return 'done';
+}
+
+/** The wallet's stored decision behind a risk refusal, when its metadata names one (a uuid, the column's type). */
+function riskDecisionIdOf(error: unknown): string | undefined {
+  const id = isDomainError(error) ? error.metadata[riskDecisionIdKey] : undefined;
+  return id !== undefined && isUuid(id) ? id : undefined;
 }
 
 /** Refusals that are the resident's to settle: the fare becomes a debt until a top-up (or, for limits, a later day). */

@@ -17,7 +17,7 @@
 // applies theirs (bus/risk_outcomes.ts).
 import { randomUUID } from 'node:crypto';
 import { trace } from '@opentelemetry/api';
-import { riskDecisionMention, walletReasons } from '@citypass/contracts';
+import { riskDecisionIdKey, riskDecisionMention, walletReasons } from '@citypass/contracts';
 import { isDomainError, permissionDenied, type DomainError } from '@citypass/platform/errors';
 import type { VerifiedPresentation } from '@citypass/credential';
 import type { Decision, Place, RiskEngine, RiskEvent } from '@citypass/risk';
@@ -198,6 +198,7 @@ function refusal({ decision, decisionId, refusalReason }: RiskDecisionRecord): D
     decision.outcome === 'step_up'
       ? `present again with a fresh user verification on the phone (${because})`
       : `declined by the risk rules (${because})`,
+    { [riskDecisionIdKey]: decisionId },
   );
 }
 
