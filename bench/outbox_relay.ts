@@ -37,7 +37,7 @@ try {
     // The relay: a backlog of committed events, drained.
     await backlog();
     const relayStart = performance.now();
-    const relay = startOutboxRelay({ pool, js: bus.js, batchSize, pollIntervalMs: 50 });
+    const relay = startOutboxRelay({ pool, nc: bus.nc, batchSize, pollIntervalMs: 50 });
     await relay.drain({ timeoutMs: 600_000 });
     relayRates.push(events / ((performance.now() - relayStart) / 1000));
     await relay.stop();

@@ -3,6 +3,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   connect,
+  createInbox,
   headers as natsHeaders,
   nanos,
   RequestError,
@@ -69,6 +70,7 @@ export async function connectBus(options: { servers: string | string[]; name: st
   });
   const gate = createGate();
   gates.set(nc, gate);
+  if (user !== undefined) inboxPrefixes.set(nc, `_INBOX.${user}`);
   void watchStatus(nc, gate, options.logger);
   const jsm = await jetstreamManager(nc);
   return {
@@ -109,6 +111,14 @@ interface ConnectionGate {
 }
 
 const gates = new WeakMap<NatsConnection, ConnectionGate>();
+
+/** A connection's inbox prefix when connectBus set one (its NATS user's); nats.js does not tell it. */
+const inboxPrefixes = new WeakMap<NatsConnection, string>();
+
+/** A new inbox subject on the connection, under the prefix its replies are allowed to come to. */
+export function inboxOf(nc: NatsConnection): string {
+  return createInbox(inboxPrefixes.get(nc));
+}
 
 function createGate(): ConnectionGate {
   const waiters = new Set<() => void>();

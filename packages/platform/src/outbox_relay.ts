@@ -4,9 +4,9 @@
 // stream's duplicate window, and consumers' inboxes skip it.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { headers as natsHeaders } from '@nats-io/transport-node';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
+import { JetStreamPublisher, type Publication } from './jetstream_publish.ts';
 import type { Logger } from './log.ts';
 import { relayLag } from './outbox_lag.ts';
 import { createWakeup, listenForOutbox } from './outbox_listen.ts';
@@ -14,7 +14,8 @@ import { leaseMsFor, markLeaseAndRead, markPublished, releaseLease, type StoredO
 
 export interface RelayOptions {
   readonly pool: pg.Pool;
-  readonly js: JetStreamClient;
+  /** The connection JetStream is reached on (jetstream_publish.ts: the relay's publishes and their PubAcks). */
+  readonly nc: NatsConnection;
   readonly logger?: Logger;
   /** Rows published per transaction. Default 100. */
   readonly batchSize?: number;
@@ -47,13 +48,14 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     abort.signal,
   );
 
+  const publisher = new JetStreamPublisher(options.nc);
   const holder = randomUUID();
   // Published but not yet marked: the next batch's statement marks them (or markPublished after a failure or stop).
   const unmarked = { seqs: [] as string[] };
   const loop = async (): Promise<void> => {
     let failures = 0;
     while (!abort.signal.aborted) {
-      const { published, failure, leader } = await publishBatch(options, holder, batchSize, unmarked).catch(
+      const { published, failure, leader } = await publishBatch(options, publisher, holder, batchSize, unmarked).catch(
         (error: unknown) => ({ published: 0, failure: error, leader: true }),
       );
       if (failure === undefined) {
@@ -89,6 +91,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
       await running;
       if (unmarked.seqs.length > 0) await markPublished(options.pool, unmarked.seqs).catch(() => undefined);
       await releaseLease(options.pool, holder).catch(() => undefined);
+      publisher.close();
       await (await listener)();
     },
   };
@@ -110,6 +113,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
  */
 async function publishBatch(
   options: RelayOptions,
+  publisher: JetStreamPublisher,
   holder: string,
   batchSize: number,
   unmarked: { seqs: string[] },
@@ -124,42 +128,41 @@ async function publishBatch(
   });
   unmarked.seqs = [];
   if (!leader) return { published: 0, failure: undefined, leader: false };
-  const publish = (row: StoredOutboxRow, expect?: { lastSequence: number; streamName: string }) => {
-    const headers = natsHeaders();
-    for (const [key, value] of Object.entries(row.headers)) headers.set(key, value);
-    return options.js.publish(row.subject, row.payload, {
-      msgID: row.id,
-      headers,
-      timeout: publishTimeoutMs,
-      ...(expect === undefined ? {} : { expect }),
-    });
-  };
+  const asPublication = (row: StoredOutboxRow, expect?: Publication['expect']): Publication => ({
+    subject: row.subject,
+    payload: row.payload,
+    msgId: row.id,
+    headers: row.headers,
+    ...(expect === undefined ? {} : { expect }),
+  });
   const published: string[] = [];
   let failure: unknown;
   let next = 0;
   // One at a time until a fresh (not duplicate) PubAck tells where the stream is; then the rest in one flight.
   while (next < rows.length && failure === undefined) {
     const row = rows[next] as StoredOutboxRow;
-    try {
-      const ack = await publish(row);
-      published.push(row.seq);
-      next++;
-      if (ack.duplicate) continue;
-      const rest = rows.slice(next);
-      const acks = await Promise.allSettled(
-        rest.map((each, index) => publish(each, { streamName: ack.stream, lastSequence: ack.seq + index })),
-      );
-      for (const [index, settled] of acks.entries()) {
-        if (settled.status === 'rejected') {
-          failure = settled.reason;
-          break;
-        }
-        published.push((rest[index] as StoredOutboxRow).seq);
-      }
+    const [first] = await publisher.publishAll([asPublication(row)], publishTimeoutMs);
+    if (first?.status !== 'fulfilled') {
+      failure = first?.reason;
       break;
-    } catch (error) {
-      failure = error;
     }
+    const ack = first.value;
+    published.push(row.seq);
+    next++;
+    if (ack.duplicate) continue;
+    const rest = rows.slice(next);
+    const acks = await publisher.publishAll(
+      rest.map((each, index) => asPublication(each, { streamName: ack.stream, lastSequence: ack.seq + index })),
+      publishTimeoutMs,
+    );
+    for (const [index, settled] of acks.entries()) {
+      if (settled.status === 'rejected') {
+        failure = settled.reason;
+        break;
+      }
+      published.push((rest[index] as StoredOutboxRow).seq);
+    }
+    break;
   }
   unmarked.seqs = published;
   // After a failure the relay backs off: mark now, so the lag it reports meanwhile is true.

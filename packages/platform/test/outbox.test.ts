@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { after, before, test, type TestContext } from 'node:test';
 import { context, propagation, trace, ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { connectBus, ensureStream, type Bus } from '../src/bus.ts';
 import {
@@ -100,7 +100,7 @@ test('outbox - events appended in a rolled-back transaction are never published'
     /change refused/,
   );
   await withTransaction(pool, (client) => appendEvent(client, event(subject, 'committed')));
-  const relay = startRelay(t, { pool, js: bus.js });
+  const relay = startRelay(t, { pool, nc: bus.nc });
   await relay.drain();
   const messages = await streamMessages(bus.jsm, stream);
   assert.deepEqual(
@@ -118,7 +118,7 @@ test('outbox - committed events are published once, in order, with Nats-Msg-Id =
     await appendEvent(client, { ...event(subject, 'two'), id: '6f1c1d2e-3b4a-4c5d-8e6f-7a8b9c0d1e2f', version: 2 }),
     await appendEvent(client, event(subject, 'three')),
   ]);
-  const relay = startRelay(t, { pool, js: bus.js });
+  const relay = startRelay(t, { pool, nc: bus.nc });
   await relay.drain();
   // The relay died between PubAck and commit: the row is published again and the stream drops the repeat.
   await pool.query('UPDATE outbox SET published_at = NULL WHERE id = $1', [ids[1]]);
@@ -167,7 +167,7 @@ test('outbox - a failure in the middle of a batch never lets a later event overt
     error: () => undefined,
     child: () => logger,
   };
-  const relay = startRelay(t, { pool, js: bus.js, logger });
+  const relay = startRelay(t, { pool, nc: bus.nc, logger });
   while (failures < 2) await new Promise((resolve) => setTimeout(resolve, 20));
   const stuck = await streamMessages(bus.jsm, stream);
   assert.deepEqual(
@@ -193,13 +193,24 @@ test('outbox - two relays at once publish each event once', { timeout: 15_000 },
   await withTransaction(pool, async (client) => {
     for (let i = 0; i < count; i++) await appendEvent(client, event(subject, String(i)));
   });
+  // Every publish, as the broker passed it on (a subscriber sees the ones the stream drops as duplicates too).
   const publishes = new Map<string, number>();
-  const counting = countingPublishes(bus.js, publishes);
+  const watcher = bus.nc.subscribe(subject, {
+    callback: (_error, message) => {
+      const id = message.headers?.get('Nats-Msg-Id') ?? '';
+      publishes.set(id, (publishes.get(id) ?? 0) + 1);
+    },
+  });
+  defer(t, () => {
+    watcher.unsubscribe();
+    return Promise.resolve();
+  });
   const relays = [
-    startRelay(t, { pool, js: counting, batchSize: 10 }),
-    startRelay(t, { pool, js: counting, batchSize: 10 }),
+    startRelay(t, { pool, nc: bus.nc, batchSize: 10 }),
+    startRelay(t, { pool, nc: bus.nc, batchSize: 10 }),
   ];
   await Promise.all(relays.map((relay) => relay.drain()));
+  await bus.nc.flush();
   assert.equal(publishes.size, count);
   assert.ok(
     [...publishes.values()].every((times) => times === 1),
@@ -221,7 +232,7 @@ test('outbox - a batch costs one statement: the previous batch marked, the lease
   const statements: string[] = [];
   startRelay(t, {
     pool: countingQueries(pool, statements),
-    js: bus.js,
+    nc: bus.nc,
     batchSize,
     pollIntervalMs: 60_000,
   });
@@ -240,7 +251,7 @@ test('outbox - a relay stopped mid-backlog leaves every event it published marke
   await withTransaction(pool, async (client) => {
     for (let i = 0; i < count; i++) await appendEvent(client, event(subject, String(i)));
   });
-  const relay = startOutboxRelay({ pool, js: bus.js, batchSize: 10, pollIntervalMs: 60_000 });
+  const relay = startOutboxRelay({ pool, nc: bus.nc, batchSize: 10, pollIntervalMs: 60_000 });
   while ((await bus.jsm.streams.info(stream)).state.messages === 0)
     await new Promise((resolve) => setTimeout(resolve, 5));
   await relay.stop();
@@ -263,7 +274,7 @@ test('outbox - relay keeps rows while NATS is down and publishes them after it r
   await withTransaction(pool, async (client) => {
     for (let i = 0; i < 5; i++) await appendEvent(client, event(subject, String(i)));
   });
-  const relay = startRelay(t, { pool, js: local.js, publishTimeoutMs: 200 });
+  const relay = startRelay(t, { pool, nc: local.nc, publishTimeoutMs: 200 });
   await new Promise((resolve) => setTimeout(resolve, 600));
   assert.equal((await relayLag(pool)).unpublished, 5, 'nothing marked published while the broker is down');
 
@@ -295,7 +306,7 @@ test('outbox - no transaction stays open while JetStream is away, and terminated
   await withTransaction(pool, async (client) => {
     for (let i = 0; i < 5; i++) await appendEvent(client, event(subject, String(i)));
   });
-  const relay = startRelay(t, { pool: relayPool, js: local.js, publishTimeoutMs: 300 });
+  const relay = startRelay(t, { pool: relayPool, nc: local.nc, publishTimeoutMs: 300 });
   const relaySessions = async (state: string): Promise<number> =>
     (
       await pool.query<{ n: number }>(
@@ -323,10 +334,10 @@ test('outbox - a stopped relay hands over at once; a relay that died is replaced
   timeout: 20_000,
 }, async (t) => {
   const { pool, subject } = await setUp(t);
-  const first = startOutboxRelay({ pool, js: bus.js, pollIntervalMs: 100 });
+  const first = startOutboxRelay({ pool, nc: bus.nc, pollIntervalMs: 100 });
   await withTransaction(pool, (client) => appendEvent(client, event(subject, 'first')));
   await first.drain();
-  const second = startRelay(t, { pool, js: bus.js, pollIntervalMs: 100 });
+  const second = startRelay(t, { pool, nc: bus.nc, pollIntervalMs: 100 });
   await withTransaction(pool, (client) => appendEvent(client, event(subject, 'while the first holds the lease')));
   await new Promise((resolve) => setTimeout(resolve, 400));
   assert.equal((await relayLag(pool)).unpublished, 0, 'the first relay still publishes');
@@ -350,14 +361,14 @@ test('outbox - relayLag counts unpublished rows and drain empties them', { timeo
   const lag = await relayLag(pool);
   assert.equal(lag.unpublished, 2);
   assert.ok(lag.oldestAgeMs >= 10, `oldest age ${lag.oldestAgeMs} ms`);
-  const relay = startRelay(t, { pool, js: bus.js, pollIntervalMs: 60_000 }); // woken by LISTEN, not by polling
+  const relay = startRelay(t, { pool, nc: bus.nc, pollIntervalMs: 60_000 }); // woken by LISTEN, not by polling
   await relay.drain();
   assert.deepEqual(await relayLag(pool), { unpublished: 0, oldestAgeMs: 0 });
 });
 
 test('outbox - an append wakes the relay through LISTEN/NOTIFY', { timeout: 10_000 }, async (t) => {
   const { pool, stream, subject } = await setUp(t);
-  startRelay(t, { pool, js: bus.js, pollIntervalMs: 60_000 });
+  startRelay(t, { pool, nc: bus.nc, pollIntervalMs: 60_000 });
   await new Promise((resolve) => setTimeout(resolve, 100)); // the relay is idle, waiting
   await appendEvent(pool, event(subject, 'wake up'));
   for (let i = 0; i < 100 && (await bus.jsm.streams.info(stream)).state.messages === 0; i++) {
@@ -402,7 +413,7 @@ test('consumer - handles each event once, retries failures, and follows the trac
       await appendEvent(client, event(subject, 'second')),
     ]),
   );
-  const relay = startRelay(t, { pool, js: bus.js });
+  const relay = startRelay(t, { pool, nc: bus.nc });
   await relay.drain();
 
   const seen: { text: string; delivery: number; traceId: string | undefined }[] = [];
@@ -454,7 +465,7 @@ test('consumer - handles each event once, retries failures, and follows the trac
 
 test('consumer - a restarted consumer resumes where it stopped', { timeout: 15_000 }, async (t) => {
   const { pool, stream, subject } = await setUp(t);
-  const relay = startRelay(t, { pool, js: bus.js });
+  const relay = startRelay(t, { pool, nc: bus.nc });
   const received: string[] = [];
   const options = {
     js: bus.js,
@@ -483,24 +494,6 @@ test('consumer - a restarted consumer resumes where it stopped', { timeout: 15_0
 });
 
 /** The real client, with each publish counted by its Nats-Msg-Id (instrumentation, not a stand-in). */
-function countingPublishes(js: JetStreamClient, counts: Map<string, number>): JetStreamClient {
-  return new Proxy(js, {
-    get(target, property, receiver) {
-      if (property === 'publish') {
-        const publish: JetStreamClient['publish'] = async (subject, payload, options) => {
-          const ack = await target.publish(subject, payload, options);
-          const id = options?.msgID ?? '';
-          counts.set(id, (counts.get(id) ?? 0) + 1);
-          return ack;
-        };
-        return publish;
-      }
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}
-
 /** The pool, recording the text of every statement sent through it (`query`; `connect` would hand out a client). */
 function countingQueries(pool: Pool, statements: string[]): Pool {
   return new Proxy(pool, {

@@ -66,7 +66,7 @@ export async function startHealthBilling(
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'health-billing', logger });
   await ensureStream(bus.jsm, { name: config.HEALTH_BILLING_STREAM, subjects: [healthBillingEventSubjects.all] });
-  const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.HEALTH_BILLING_OUTBOX_POLL_MS });
+  const relay = startOutboxRelay({ pool, nc: bus.nc, logger, pollIntervalMs: config.HEALTH_BILLING_OUTBOX_POLL_MS });
   observeOutboxLag(pool);
 
   const issuerKeys = new IssuerKeys({ jwksUri: config.IDENTITY_JWKS_URL });

@@ -87,7 +87,7 @@ export async function startIdentity(config: IdentityConfig, logger: Logger): Pro
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'identity', logger });
   await ensureStream(bus.jsm, { name: config.IDENTITY_STREAM, subjects: [identityEventSubjects.all] });
-  const relay = startOutboxRelay({ pool, js: bus.js, logger });
+  const relay = startOutboxRelay({ pool, nc: bus.nc, logger });
   observeOutboxLag(pool);
   const pruner = startRetentionPruner(pool, { logger });
   const kv = await openStatusBucket(bus.js, config.IDENTITY_STATUS_BUCKET, credentialTtlMs);

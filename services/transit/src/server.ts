@@ -228,7 +228,7 @@ async function followCredentialStatus(
  */
 async function startBackground(core: TransitCore): Promise<Part & { readonly settler: Settler }> {
   const { config, logger, pool, bus } = core;
-  const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.TRANSIT_OUTBOX_POLL_MS });
+  const relay = startOutboxRelay({ pool, nc: bus.nc, logger, pollIntervalMs: config.TRANSIT_OUTBOX_POLL_MS });
   observeOutboxLag(pool);
   const pruner = startRetentionPruner(pool, { logger });
   const credentials = new ClientCredentials({

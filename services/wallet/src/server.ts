@@ -94,7 +94,7 @@ export async function startWallet(
 
   const bus = await connectBus({ servers: config.NATS_URL, name: 'wallet', logger });
   await ensureStream(bus.jsm, { name: config.WALLET_STREAM, subjects: [walletEventSubjects.all] });
-  const relay = startOutboxRelay({ pool, js: bus.js, logger, pollIntervalMs: config.WALLET_OUTBOX_POLL_MS });
+  const relay = startOutboxRelay({ pool, nc: bus.nc, logger, pollIntervalMs: config.WALLET_OUTBOX_POLL_MS });
   observeOutboxLag(pool);
   const pruner = startRetentionPruner(pool, { logger });
 
