@@ -28,7 +28,7 @@ export function callerFor(
   if (principal === undefined) throw unauthenticated(commonReasons.TOKEN_MISSING, 'a bearer access token is required');
   const service = principal.clientId;
   suspensions.check(service, whileSuspended);
-  const granted = new Set(walletScopeVerbs.filter((verb) => principal.scopes.has(serviceScope(verb, service))));
+  const granted = grantedVerbs(principal);
   if (!verbs.some((verb) => granted.has(verb))) {
     throw permissionDenied(
       commonReasons.SCOPE_MISSING,
@@ -37,6 +37,22 @@ export function callerFor(
   }
   return { service, verbs: granted };
 }
+
+/**
+ * The verbs a principal's scopes grant on its own account, built once per verified token: the verifier hands back
+ * the same principal for a token it remembers, and the set was built anew (a scope string per verb) on every charge.
+ */
+function grantedVerbs(principal: Principal): ReadonlySet<Verb> {
+  let granted = grantedByPrincipal.get(principal);
+  if (granted === undefined) {
+    const service = principal.clientId;
+    granted = new Set(walletScopeVerbs.filter((verb) => principal.scopes.has(serviceScope(verb, service))));
+    grantedByPrincipal.set(principal, granted);
+  }
+  return granted;
+}
+
+const grantedByPrincipal = new WeakMap<Principal, ReadonlySet<Verb>>();
 
 /** For a command whose request asks for more than the edge checked (settles_tap needs `settle:` too). */
 export function requireVerb(caller: Caller, verb: Verb): void {
