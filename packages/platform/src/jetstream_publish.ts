@@ -104,14 +104,15 @@ export class JetStreamPublisher {
   }
 }
 
+/** A fresh header set: appended, not set (nats.js's set first deletes the key, scanning every header for it). */
 function publishHeaders(publication: Publication): MsgHdrs {
   const headers = natsHeaders();
   if (publication.headers !== undefined)
-    for (const name in publication.headers) headers.set(name, publication.headers[name] as string);
-  headers.set('Nats-Msg-Id', publication.msgId);
+    for (const name in publication.headers) headers.append(name, publication.headers[name] as string);
+  headers.append('Nats-Msg-Id', publication.msgId);
   if (publication.expect !== undefined) {
-    headers.set('Nats-Expected-Stream', publication.expect.streamName);
-    headers.set('Nats-Expected-Last-Sequence', String(publication.expect.lastSequence));
+    headers.append('Nats-Expected-Stream', publication.expect.streamName);
+    headers.append('Nats-Expected-Last-Sequence', String(publication.expect.lastSequence));
   }
   return headers;
 }
