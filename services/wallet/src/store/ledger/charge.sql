@@ -7,11 +7,12 @@
 --
 -- Only for wallet_charge_many, which adds the merchant's credits to its balance once per batch, after its loop
 -- (an UPDATE per item made a row version per item, and with the foreign keys' locks of the item before a MultiXact
--- per item: bench/pg_cost.ts, docs/capacity.md). Here the merchant's row is locked where the UPDATE locked it, so
--- the lock order is the same, and the transfers record its balance as it is after each of them: the locked balance,
--- plus the batch's earlier credits to it not added yet (p_unposted_accounts and p_unposted_minor, position by
--- position), plus this charge's. The merchant's row is locked before the hold and the transfers are inserted: their
--- foreign key checks find it locked by this transaction and take no lock of their own.
+-- per item: bench/pg_cost.ts, docs/capacity.md). Here the merchant's row is locked as wallet_charge_accounts finds
+-- it, right after the resident's, so the lock order is the same, and the transfers record its balance as it is
+-- after each of them: the locked balance, plus the batch's earlier credits to it not added yet (p_unposted_accounts
+-- and p_unposted_minor, position by position), plus this charge's. The merchant's row is locked before the hold and
+-- the transfers are inserted: their foreign key checks find it locked by this transaction and take no lock of their
+-- own.
 --
 -- The transfers are returned, not inserted (`posted`): wallet_charge_many inserts the transfers of all its written
 -- items with one INSERT after its loop (insert_transfers.sql), as it does their events. Each INSERT of one row cost
@@ -49,15 +50,16 @@ BEGIN
   ASSERT p_amount_minor >= 0 AND p_payer_amount_minor >= 0 AND p_amount_minor + p_payer_amount_minor > 0
      AND (p_payer IS NULL) = (p_payer_amount_minor = 0) AND (p_payer IS NULL OR p_payer_transfer_id IS NOT NULL),
      'a charge posts something, a payer leg only with a payer';
-  v_accounts := wallet_charge_accounts(p_resident_id, p_service, p_payee, p_payer, p_currency, p_amount_minor);
+  v_accounts := wallet_charge_accounts(p_resident_id, p_service, p_payee, p_payer, p_currency, p_amount_minor,
+                                       true);
   v_resident := v_accounts.resident;
   v_merchant_id := v_accounts.merchant_id;
   v_payer_id := v_accounts.payer_id;
   v_spend := wallet_spend(v_resident, p_credential_id, p_amount_minor, p_now,
                           p_velocity_per_minute, p_daily_limit, p_credential_daily_limit);
-  SELECT balance_minor + coalesce(p_unposted_minor[array_position(p_unposted_accounts, v_merchant_id)], 0)
-                       + p_amount_minor
-  INTO v_merchant_after FROM accounts WHERE id = v_merchant_id FOR NO KEY UPDATE;
+  v_merchant_after := v_accounts.merchant_balance_minor
+                      + coalesce(p_unposted_minor[array_position(p_unposted_accounts, v_merchant_id)], 0)
+                      + p_amount_minor;
   v_merchant_after_payer := v_merchant_after + p_payer_amount_minor;
   UPDATE accounts SET balance_minor = balance_minor - p_amount_minor,
                       velocity_window_start = v_spend.velocity_window_start, velocity_count = v_spend.velocity_count,
