@@ -9,6 +9,8 @@ DROP INDEX transfers_by_hold;
 -- statement that writes a row of it (a hold's 17 checks were ~15,000 characters of node text to read per charge);
 -- a domain's checks are read once per connection, and are checked only where a statement assigns the column (an
 -- UPDATE of a balance no longer checks an account's kind and owner). Same rules, same SQLSTATE (23514) when broken.
+-- A column's type changed to a domain with checks rewrites its table (and rebuilds its indexes) under an exclusive
+-- lock, once: on a large ledger, run this migration in a quiet hour.
 CREATE DOMAIN account_kind AS text
   CHECK (VALUE IN ('resident', 'merchant', 'float', 'clearing', 'fees', 'insurer_receivable', 'payer'));
 -- An account's owner (a resident's id, a service's name), and a hold's payee and payer.
