@@ -65,7 +65,7 @@ export const variants: readonly Variant[] = [
     name: 'no_secondary_indexes',
     part: 'secondary index maintenance',
     sql: `DROP INDEX holds_pending_by_expiry, holds_by_service, transfers_by_debit, transfers_by_credit,
-                     transfers_by_hold, transfers_one_top_up_per_reference, outbox_unpublished;`,
+                     transfers_one_top_up_per_reference, outbox_unpublished;`,
   },
   {
     name: 'no_outbox_rows',

@@ -240,11 +240,14 @@ test("group commit - each capture's transfers record the merchant's balance afte
     payerTransferId: randomUUID(),
     now,
   }));
-  const [first, , third] = captures;
-  assert.ok(first && third);
-  // A reused transfer id is refused at the payer leg's INSERT, the item's last statement: after its merchant's lock,
-  // its resident's and its payer's debits.
-  captures[2] = { ...third, payerTransferId: first.payerTransferId };
+  // The third is refused at its payer leg's UPDATE, the item's last statement (its transfers are inserted after the
+  // batch's loop): after its merchant's lock, its resident's and its payer's debits. Nothing the wallet sends can
+  // fail there, so a trigger of this test's own refuses the release of its payer's 300.
+  await pool.query(`CREATE FUNCTION refuse_third_payer_leg() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+  await pool.query(`CREATE TRIGGER refuse_third_payer_leg AFTER UPDATE ON accounts FOR EACH ROW
+                    WHEN (NEW.kind = 'payer' AND OLD.held_minor - NEW.held_minor = 300)
+                    EXECUTE FUNCTION refuse_third_payer_leg()`);
   batches.length = 0;
   const outcomes = await Promise.allSettled(
     captures.map((capture) =>
@@ -254,6 +257,7 @@ test("group commit - each capture's transfers record the merchant's balance afte
       ),
     ),
   );
+  await pool.query('DROP TRIGGER refuse_third_payer_leg ON accounts; DROP FUNCTION refuse_third_payer_leg()');
   assert.deepEqual(
     outcomes.map((outcome) => outcome.status),
     ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],

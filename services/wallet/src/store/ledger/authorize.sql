@@ -25,7 +25,8 @@ DECLARE
 BEGIN
   ASSERT p_amount_minor >= 0 AND p_payer_amount_minor >= 0 AND p_amount_minor + p_payer_amount_minor > 0
      AND (p_payer IS NULL) = (p_payer_amount_minor = 0), 'a hold reserves something, a payer leg only with a payer';
-  v_accounts := wallet_charge_accounts(p_resident_id, p_service, p_payee, p_payer, p_currency, p_amount_minor);
+  v_accounts := wallet_charge_accounts(p_resident_id, p_service, p_payee, p_payer, p_currency, p_amount_minor,
+                                       false);
   v_resident := v_accounts.resident;
   v_merchant_id := v_accounts.merchant_id;
   v_payer_id := v_accounts.payer_id;

@@ -22,16 +22,18 @@ DECLARE
   v_stored bytea;
   -- Items that claimed their key and made their change (not refused, not a repeat): their events are written.
   v_written boolean[] := array_fill(false, ARRAY[coalesce(array_length(p_key, 1), 0)]);
+  v_hold holds;
 BEGIN
   ASSERT coalesce(array_length(p_key, 1), 0) <= 64, 'at most 64 items in one batch';
   FOR i IN 1 .. coalesce(array_length(p_key, 1), 0) LOOP
     BEGIN
       v_stored := wallet_claim(p_operation[i], p_key[i], p_request_hash[i], p_response[i]);
       IF v_stored IS NULL THEN
-        PERFORM wallet_authorize(p_hold_id[i], p_service[i], p_resident_id[i], p_credential_id[i], p_mandate_nonce[i],
-                                 p_currency[i], p_amount_minor[i], p_reference[i], p_now[i], p_expires_at[i],
-                                 p_velocity_per_minute[i], p_daily_limit[i], p_credential_daily_limit[i], p_payee[i],
-                                 p_payer[i], p_payer_amount_minor[i]);
+        -- An assignment, not PERFORM, which runs a query (an executor's start) for each item.
+        v_hold := wallet_authorize(p_hold_id[i], p_service[i], p_resident_id[i], p_credential_id[i],
+                                   p_mandate_nonce[i], p_currency[i], p_amount_minor[i], p_reference[i], p_now[i],
+                                   p_expires_at[i], p_velocity_per_minute[i], p_daily_limit[i],
+                                   p_credential_daily_limit[i], p_payee[i], p_payer[i], p_payer_amount_minor[i]);
         v_written[i] := true;
       END IF;
       response := coalesce(v_stored, p_response[i]);

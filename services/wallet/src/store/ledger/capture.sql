@@ -9,14 +9,21 @@
 -- docs/capacity.md). Here the merchant's row is locked where its UPDATE locked it, so the lock order is the same,
 -- and the transfers record its balance as it is after each of them: the locked balance, plus the batch's earlier
 -- credits to it not added yet (p_unposted_accounts and p_unposted_minor, position by position), plus this
--- capture's resident leg, then its payer leg. Called alone it would leave the merchant uncredited: a capture
--- outside a batch is wallet_capture_once, a batch of one.
+-- capture's resident leg, then its payer leg. Called alone it would leave the merchant uncredited and the transfers
+-- unwritten: a capture outside a batch is wallet_capture_once, a batch of one.
+--
+-- The transfers are returned, not inserted (`posted`): wallet_capture_many inserts the transfers of all its written
+-- items with one INSERT after its loop (insert_transfers.sql), as wallet_charge_many does (charge.sql says why, and
+-- why nothing in them can be refused when their item was not).
 DROP FUNCTION IF EXISTS wallet_capture(uuid, text, bigint, uuid, timestamptz);
 DROP FUNCTION IF EXISTS wallet_capture(uuid, text, bigint, uuid, timestamptz, bigint, uuid);
+-- It returned its hold before, and CREATE OR REPLACE cannot change what a function returns.
+DROP FUNCTION IF EXISTS wallet_capture(uuid, text, bigint, uuid, timestamptz, bigint, uuid, uuid[], bigint[]);
 CREATE OR REPLACE FUNCTION wallet_capture(
   p_hold_id uuid, p_service text, p_amount_minor bigint, p_transfer_id uuid, p_now timestamptz,
-  p_payer_amount_minor bigint, p_payer_transfer_id uuid, p_unposted_accounts uuid[], p_unposted_minor bigint[]
-) RETURNS holds LANGUAGE plpgsql AS $$
+  p_payer_amount_minor bigint, p_payer_transfer_id uuid, p_unposted_accounts uuid[], p_unposted_minor bigint[],
+  OUT merchant_account_id uuid, OUT posted transfers[]
+) LANGUAGE plpgsql AS $$
 DECLARE
   v_hold holds := wallet_lock_hold(p_hold_id, p_service);
   v_resident_after bigint;
@@ -38,24 +45,24 @@ BEGIN
                        + p_amount_minor
   INTO v_merchant_after FROM accounts WHERE id = v_hold.merchant_account_id FOR NO KEY UPDATE;
   v_merchant_after_payer := v_merchant_after + p_payer_amount_minor;
+  merchant_account_id := v_hold.merchant_account_id;
+  posted := '{}';
+  -- Each row as transfers' columns are, in their order (charge.sql).
   IF p_amount_minor > 0 THEN
-    INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, currency, amount_minor, hold_id,
-                           debit_balance_after_minor, credit_balance_after_minor, reference, created_at)
-    VALUES (p_transfer_id, 'capture', v_hold.resident_account_id, v_hold.merchant_account_id, v_hold.currency,
-            p_amount_minor, v_hold.id, v_resident_after, v_merchant_after, v_hold.reference, p_now);
+    posted := posted || ROW(p_transfer_id, 'capture', v_hold.resident_account_id, v_hold.merchant_account_id,
+                            v_hold.currency, p_amount_minor, v_hold.id, v_resident_after, v_merchant_after,
+                            v_hold.reference, p_now)::transfers;
   END IF;
   UPDATE holds SET status = 'captured', captured_minor = p_amount_minor, payer_captured_minor = p_payer_amount_minor,
                    closed_at = p_now
-  WHERE id = v_hold.id RETURNING * INTO v_hold;
+  WHERE id = v_hold.id;
   IF v_hold.payer_account_id IS NOT NULL THEN
     UPDATE accounts SET held_minor = held_minor - v_hold.payer_amount_minor, balance_minor = balance_minor - p_payer_amount_minor
     WHERE id = v_hold.payer_account_id RETURNING balance_minor INTO v_payer_after;
   END IF;
   IF p_payer_amount_minor > 0 THEN
-    INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, currency, amount_minor, hold_id,
-                           debit_balance_after_minor, credit_balance_after_minor, reference, created_at)
-    VALUES (p_payer_transfer_id, 'capture', v_hold.payer_account_id, v_hold.merchant_account_id, v_hold.currency,
-            p_payer_amount_minor, v_hold.id, v_payer_after, v_merchant_after_payer, v_hold.reference, p_now);
+    posted := posted || ROW(p_payer_transfer_id, 'capture', v_hold.payer_account_id, v_hold.merchant_account_id,
+                            v_hold.currency, p_payer_amount_minor, v_hold.id, v_payer_after, v_merchant_after_payer,
+                            v_hold.reference, p_now)::transfers;
   END IF;
-  RETURN v_hold;
 END $$;

@@ -7,22 +7,35 @@
 --
 -- Only for wallet_charge_many, which adds the merchant's credits to its balance once per batch, after its loop
 -- (an UPDATE per item made a row version per item, and with the foreign keys' locks of the item before a MultiXact
--- per item: bench/pg_cost.ts, docs/capacity.md). Here the merchant's row is locked where the UPDATE locked it, so
--- the lock order is the same, and the transfers record its balance as it is after each of them: the locked balance,
--- plus the batch's earlier credits to it not added yet (p_unposted_accounts and p_unposted_minor, position by
--- position), plus this charge's. The merchant's row is locked before the hold and the transfers are inserted: their
--- foreign key checks find it locked by this transaction and take no lock of their own.
+-- per item: bench/pg_cost.ts, docs/capacity.md). Here the merchant's row is locked as wallet_charge_accounts finds
+-- it, right after the resident's, so the lock order is the same, and the transfers record its balance as it is
+-- after each of them: the locked balance, plus the batch's earlier credits to it not added yet (p_unposted_accounts
+-- and p_unposted_minor, position by position), plus this charge's. The merchant's row is locked before the hold and
+-- the transfers are inserted: their foreign key checks find it locked by this transaction and take no lock of their
+-- own.
+--
+-- The transfers are returned, not inserted (`posted`): wallet_charge_many inserts the transfers of all its written
+-- items with one INSERT after its loop (insert_transfers.sql), as it does their events. Each INSERT of one row cost
+-- an executor's start for it, and with it every CHECK constraint of the table parsed and planned again
+-- (bench/pg_cost.ts, docs/capacity.md). Nothing in a transfer can be refused when its item was not: its id is new,
+-- its accounts and hold were just locked or written, its amount is above zero, its reference passed the hold's check.
 DROP FUNCTION IF EXISTS wallet_charge(
   uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, integer, bigint, bigint, uuid, text, text, bigint,
   uuid
+);
+-- It returned its hold before, and CREATE OR REPLACE cannot change what a function returns.
+DROP FUNCTION IF EXISTS wallet_charge(
+  uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, integer, bigint, bigint, uuid, text, text, bigint,
+  uuid, uuid[], bigint[]
 );
 CREATE OR REPLACE FUNCTION wallet_charge(
   p_hold_id uuid, p_service text, p_resident_id uuid, p_credential_id text, p_mandate_nonce text,
   p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz,
   p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,
   p_transfer_id uuid, p_payee text, p_payer text, p_payer_amount_minor bigint, p_payer_transfer_id uuid,
-  p_unposted_accounts uuid[], p_unposted_minor bigint[]
-) RETURNS holds LANGUAGE plpgsql AS $$
+  p_unposted_accounts uuid[], p_unposted_minor bigint[],
+  OUT merchant_account_id uuid, OUT posted transfers[]
+) LANGUAGE plpgsql AS $$
 DECLARE
   v_accounts record;
   v_resident accounts;
@@ -33,20 +46,20 @@ DECLARE
   v_merchant_after bigint;
   v_merchant_after_payer bigint;
   v_payer_after bigint;
-  v_hold holds;
 BEGIN
   ASSERT p_amount_minor >= 0 AND p_payer_amount_minor >= 0 AND p_amount_minor + p_payer_amount_minor > 0
      AND (p_payer IS NULL) = (p_payer_amount_minor = 0) AND (p_payer IS NULL OR p_payer_transfer_id IS NOT NULL),
      'a charge posts something, a payer leg only with a payer';
-  v_accounts := wallet_charge_accounts(p_resident_id, p_service, p_payee, p_payer, p_currency, p_amount_minor);
+  v_accounts := wallet_charge_accounts(p_resident_id, p_service, p_payee, p_payer, p_currency, p_amount_minor,
+                                       true);
   v_resident := v_accounts.resident;
   v_merchant_id := v_accounts.merchant_id;
   v_payer_id := v_accounts.payer_id;
   v_spend := wallet_spend(v_resident, p_credential_id, p_amount_minor, p_now,
                           p_velocity_per_minute, p_daily_limit, p_credential_daily_limit);
-  SELECT balance_minor + coalesce(p_unposted_minor[array_position(p_unposted_accounts, v_merchant_id)], 0)
-                       + p_amount_minor
-  INTO v_merchant_after FROM accounts WHERE id = v_merchant_id FOR NO KEY UPDATE;
+  v_merchant_after := v_accounts.merchant_balance_minor
+                      + coalesce(p_unposted_minor[array_position(p_unposted_accounts, v_merchant_id)], 0)
+                      + p_amount_minor;
   v_merchant_after_payer := v_merchant_after + p_payer_amount_minor;
   UPDATE accounts SET balance_minor = balance_minor - p_amount_minor,
                       velocity_window_start = v_spend.velocity_window_start, velocity_count = v_spend.velocity_count,
@@ -57,13 +70,15 @@ BEGIN
                      payee, payer, payer_account_id, payer_amount_minor, payer_captured_minor)
   VALUES (p_hold_id, p_service, p_resident_id, v_resident.id, v_merchant_id, p_credential_id, p_mandate_nonce,
           p_currency, p_amount_minor, p_amount_minor, 'captured', p_reference, p_now, p_now, p_now,
-          p_payee, p_payer, v_payer_id, p_payer_amount_minor, p_payer_amount_minor)
-  RETURNING * INTO v_hold;  -- a reused mandate violates holds_mandate_nonce_key: the caller reports it
+          p_payee, p_payer, v_payer_id, p_payer_amount_minor, p_payer_amount_minor);
+  -- (A reused mandate violates holds_mandate_nonce_key above: the caller reports it.)
+  merchant_account_id := v_merchant_id;
+  posted := '{}';
+  -- Each row as transfers' columns are, in their order: id, kind, debit, credit, currency, amount, hold, the
+  -- debit's and the credit's balance after, reference, created at.
   IF p_amount_minor > 0 THEN
-    INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, currency, amount_minor, hold_id,
-                           debit_balance_after_minor, credit_balance_after_minor, reference, created_at)
-    VALUES (p_transfer_id, 'capture', v_resident.id, v_merchant_id, p_currency,
-            p_amount_minor, p_hold_id, v_resident_after, v_merchant_after, p_reference, p_now);
+    posted := posted || ROW(p_transfer_id, 'capture', v_resident.id, v_merchant_id, p_currency, p_amount_minor,
+                            p_hold_id, v_resident_after, v_merchant_after, p_reference, p_now)::transfers;
   END IF;
   IF v_payer_id IS NOT NULL THEN
     -- One statement checks and posts; payer_funds_never_negative holds it in the database as well.
@@ -71,10 +86,8 @@ BEGIN
     WHERE id = v_payer_id AND balance_minor - held_minor >= p_payer_amount_minor
     RETURNING balance_minor INTO v_payer_after;
     IF NOT FOUND THEN RAISE EXCEPTION 'PAYER_INSUFFICIENT_FUNDS'; END IF;
-    INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, currency, amount_minor, hold_id,
-                           debit_balance_after_minor, credit_balance_after_minor, reference, created_at)
-    VALUES (p_payer_transfer_id, 'capture', v_payer_id, v_merchant_id, p_currency,
-            p_payer_amount_minor, p_hold_id, v_payer_after, v_merchant_after_payer, p_reference, p_now);
+    posted := posted || ROW(p_payer_transfer_id, 'capture', v_payer_id, v_merchant_id, p_currency,
+                            p_payer_amount_minor, p_hold_id, v_payer_after, v_merchant_after_payer, p_reference,
+                            p_now)::transfers;
   END IF;
-  RETURN v_hold;
 END $$;

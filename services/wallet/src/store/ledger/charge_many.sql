@@ -8,10 +8,12 @@
 -- constraint) the caller turns into the error the item alone would have raised. After the loop, the events (and
 -- risk decisions) of the items written go in with one INSERT each for the whole batch (outbox_many.sql,
 -- record_risk_decisions.sql), in this same statement and so in the same commit as their items; a refused or
--- repeated item writes none. The merchants' credits are added to their balances after the loop too, one UPDATE per
--- merchant and batch (owe_credit.sql, post_credits.sql; charge.sql: each item locks its merchant's row where its
--- UPDATE of it did, and records the balance after it, counting the credits of the earlier items written). At most
--- 64 items: past that many subtransactions PostgreSQL's snapshots overflow to pg_subtrans.
+-- repeated item writes none. Their transfers go in the same way, with one INSERT (insert_transfers.sql), before the
+-- merchants' credits, so their foreign key checks find the merchants' rows as each item locked them. The merchants'
+-- credits are added to their balances after the loop too, one UPDATE per merchant and batch (owe_credit.sql,
+-- post_credits.sql; charge.sql: each item locks its merchant's row where its UPDATE of it did, and records the
+-- balance after it, counting the credits of the earlier items written). At most 64 items: past that many
+-- subtransactions PostgreSQL's snapshots overflow to pg_subtrans.
 DROP FUNCTION IF EXISTS wallet_charge_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], integer[], bigint[], bigint[], uuid[], text[], text[], bigint[], uuid[]);
 CREATE OR REPLACE FUNCTION wallet_charge_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
@@ -27,24 +29,31 @@ DECLARE
   v_stored bytea;
   -- Items that claimed their key and made their change (not refused, not a repeat): their events are written.
   v_written boolean[] := array_fill(false, ARRAY[coalesce(array_length(p_key, 1), 0)]);
-  v_hold holds;
+  v_charged record;
+  -- The transfers of the written items, inserted after the loop.
+  v_transfers transfers[] := '{}';
   -- The merchants' accounts the written items credit and what each is owed (owe_credit.sql).
   v_unposted_accounts uuid[] := '{}';
   v_unposted_minor bigint[] := '{}';
+  -- wallet_owe_credit's answer: an assignment, not SELECT ... INTO, which runs a query (2-3x the call's cost).
+  v_owed record;
 BEGIN
   ASSERT coalesce(array_length(p_key, 1), 0) <= 64, 'at most 64 items in one batch';
   FOR i IN 1 .. coalesce(array_length(p_key, 1), 0) LOOP
     BEGIN
       v_stored := wallet_claim(p_operation[i], p_key[i], p_request_hash[i], p_response[i]);
       IF v_stored IS NULL THEN
-        v_hold := wallet_charge(p_hold_id[i], p_service[i], p_resident_id[i], p_credential_id[i], p_mandate_nonce[i],
-                                p_currency[i], p_amount_minor[i], p_reference[i], p_now[i], p_velocity_per_minute[i],
-                                p_daily_limit[i], p_credential_daily_limit[i], p_transfer_id[i], p_payee[i], p_payer[i],
-                                p_payer_amount_minor[i], p_payer_transfer_id[i], v_unposted_accounts, v_unposted_minor);
-        -- Last in the block: nothing after it can roll the item back, so only written items are owed.
-        SELECT * INTO v_unposted_accounts, v_unposted_minor
-        FROM wallet_owe_credit(v_unposted_accounts, v_unposted_minor, v_hold.merchant_account_id,
-                               p_amount_minor[i] + p_payer_amount_minor[i]);
+        v_charged := wallet_charge(p_hold_id[i], p_service[i], p_resident_id[i], p_credential_id[i],
+                                   p_mandate_nonce[i], p_currency[i], p_amount_minor[i], p_reference[i], p_now[i],
+                                   p_velocity_per_minute[i], p_daily_limit[i], p_credential_daily_limit[i],
+                                   p_transfer_id[i], p_payee[i], p_payer[i], p_payer_amount_minor[i],
+                                   p_payer_transfer_id[i], v_unposted_accounts, v_unposted_minor);
+        -- Last in the block: nothing after it can roll the item back, so only written items are owed and posted.
+        v_owed := wallet_owe_credit(v_unposted_accounts, v_unposted_minor, v_charged.merchant_account_id,
+                                    p_amount_minor[i] + p_payer_amount_minor[i]);
+        v_unposted_accounts := v_owed.p_accounts;
+        v_unposted_minor := v_owed.p_minor;
+        v_transfers := v_transfers || v_charged.posted;
         v_written[i] := true;
       END IF;
       response := coalesce(v_stored, p_response[i]);
@@ -58,6 +67,7 @@ BEGIN
     END;
     RETURN NEXT;
   END LOOP;
+  PERFORM wallet_insert_transfers(v_transfers);
   PERFORM wallet_post_credits(v_unposted_accounts, v_unposted_minor);
   PERFORM wallet_outbox_many(v_written, p_event_id, p_event_subject, p_event_payload, p_event_headers);
   PERFORM wallet_outbox_many(v_written, p_captured_event_id, p_captured_event_subject, p_captured_event_payload,

@@ -21,8 +21,15 @@ BEGIN
   spend_day_minor := p_amount_minor
                      + CASE WHEN p_resident.spend_day = spend_day THEN p_resident.spend_day_minor ELSE 0 END;
   IF spend_day_minor > p_daily_limit THEN RAISE EXCEPTION 'RISK_DAILY_LIMIT'; END IF;
-  INSERT INTO credential_spend (credential_id, day, spent_minor) VALUES (p_credential_id, spend_day, p_amount_minor)
-  ON CONFLICT (credential_id, day) DO UPDATE SET spent_minor = credential_spend.spent_minor + EXCLUDED.spent_minor
+  -- The day's row is there for every charge but a credential's first of the day: an UPDATE adds to it. An upsert
+  -- each time would lock the row it finds before updating it (a WAL record more per charge).
+  UPDATE credential_spend SET spent_minor = spent_minor + p_amount_minor
+  WHERE credential_id = p_credential_id AND day = spend_day
   RETURNING spent_minor INTO v_credential_spent;
+  IF NOT FOUND THEN  -- the first of the day, or one that another transaction inserts at the same time
+    INSERT INTO credential_spend (credential_id, day, spent_minor) VALUES (p_credential_id, spend_day, p_amount_minor)
+    ON CONFLICT (credential_id, day) DO UPDATE SET spent_minor = credential_spend.spent_minor + EXCLUDED.spent_minor
+    RETURNING spent_minor INTO v_credential_spent;
+  END IF;
   IF v_credential_spent > p_credential_daily_limit THEN RAISE EXCEPTION 'RISK_CREDENTIAL_CAP'; END IF;
 END $$;

@@ -18,13 +18,14 @@ DECLARE
   v_stored bytea;
   -- Items that claimed their key and made their change (not refused, not a repeat): their events are written.
   v_written boolean[] := array_fill(false, ARRAY[coalesce(array_length(p_key, 1), 0)]);
+  v_hold holds;
 BEGIN
   ASSERT coalesce(array_length(p_key, 1), 0) <= 64, 'at most 64 items in one batch';
   FOR i IN 1 .. coalesce(array_length(p_key, 1), 0) LOOP
     BEGIN
       v_stored := wallet_claim(p_operation[i], p_key[i], p_request_hash[i], p_response[i]);
       IF v_stored IS NULL THEN
-        PERFORM wallet_void(p_hold_id[i], p_service[i], p_now[i]);
+        v_hold := wallet_void(p_hold_id[i], p_service[i], p_now[i]);  -- not PERFORM: a query per item
         v_written[i] := true;
       END IF;
       response := coalesce(v_stored, p_response[i]);
