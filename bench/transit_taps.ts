@@ -142,7 +142,19 @@ try {
     jwksJson: '',
     location: undefined,
   });
-  const gateToken = await tokenOf('gates', fleet.clientSecret, 'gate:gates');
+  // A run on a loaded machine outlives one access token (the isolation phases then failed with TOKEN_EXPIRED):
+  // the gates take a new one each minute, as a gate fleet would before its token expires.
+  let gateToken = await tokenOf('gates', fleet.clientSecret, 'gate:gates');
+  const refresh = setInterval(() => {
+    // A refresh that fails keeps the token the gates have.
+    void tokenOf('gates', fleet.clientSecret, 'gate:gates').then(
+      (token) => {
+        gateToken = token;
+      },
+      () => undefined,
+    );
+  }, 60_000);
+  refresh.unref();
   const operatorToken = await tokenOf('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
   const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
   await operator.assignGates({
@@ -295,16 +307,19 @@ try {
 
   // Revocation propagation (bench/revocation_propagation.ts), with phones of its own (their counters start low).
   const propagationPhones = await Promise.all(Array.from({ length: revocationRounds }, enrollPhone));
-  const propagation = await withOfflineGate(gateToken, (offlineGate) =>
-    measurePropagation(propagationPhones, {
-      gates,
-      onlineGateId: 'central-g2',
-      offlineGate,
-      timeoutMs: 10_000,
-      issuer: identity.issuer,
-    }),
+  const propagation = await withOfflineGate(
+    () => gateToken,
+    (offlineGate) =>
+      measurePropagation(propagationPhones, {
+        gates,
+        onlineGateId: 'central-g2',
+        offlineGate,
+        timeoutMs: 10_000,
+        issuer: identity.issuer,
+      }),
   );
   gates.close();
+  clearInterval(refresh);
   const offline = await measureOffline(presentations);
 
   const p = (result: PhaseResult, percent: number): number =>
@@ -516,10 +531,10 @@ async function measureOffline(
 }
 
 /** Runs `measure` with a GateRuntime cut off from transit that follows identity's buckets over NATS. */
-async function withOfflineGate<T>(gateToken: string, measure: (gate: GateRuntime) => Promise<T>): Promise<T> {
+async function withOfflineGate<T>(gateToken: () => string, measure: (gate: GateRuntime) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'citypass-bench-gate-'));
   const nc = await connect({ servers: identity.nats.url });
-  const link = grpcGateLink(address, () => Promise.resolve(gateToken));
+  const link = grpcGateLink(address, () => Promise.resolve(gateToken()));
   let following: () => void = () => undefined;
   const watching = new Promise<void>((resolve) => {
     following = resolve;
