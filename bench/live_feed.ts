@@ -78,7 +78,7 @@ await ensureStream(publisher.jsm, {
   subjects: ['transit.v1.events.>', 'bench.js.>'],
   maxAgeMs: 600_000,
 });
-const tapEvents = jetStreamTapEvents(publisher.js, new Map(), createLogger('bench-transit', 'warn'));
+const tapEvents = jetStreamTapEvents(publisher, new Map(), createLogger('bench-transit', 'warn'));
 const residentId = randomUUID();
 const credentialId = randomUUID();
 const recorded = (index: number): TapRecord => ({

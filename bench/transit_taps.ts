@@ -23,7 +23,15 @@ import { startHarness } from '../services/identity/test/harness.ts';
 import { decideTap, GateRuntime, grpcGateLink } from '@citypass/gate';
 import { ResidentApp } from '@citypass/phone';
 import { startServiceProcess } from '../test/support/service_process.ts';
-import { cpuAccounting, cpuPerOperation, natsCpuOf, ownCpu, postgresCpuOf, processCpuOf } from './cpu.ts';
+import {
+  cpuAccounting,
+  cpuPerOperation,
+  natsCpuOf,
+  ownCpu,
+  postgresCpuOf,
+  processCpuOf,
+  type CpuFigure,
+} from './cpu.ts';
 import { measureIsolation, type TransitRole } from './gate_isolation.ts';
 import {
   closedLoopPhase,
@@ -134,7 +142,19 @@ try {
     jwksJson: '',
     location: undefined,
   });
-  const gateToken = await tokenOf('gates', fleet.clientSecret, 'gate:gates');
+  // A run on a loaded machine outlives one access token (the isolation phases then failed with TOKEN_EXPIRED):
+  // the gates take a new one each minute, as a gate fleet would before its token expires.
+  let gateToken = await tokenOf('gates', fleet.clientSecret, 'gate:gates');
+  const refresh = setInterval(() => {
+    // A refresh that fails keeps the token the gates have.
+    void tokenOf('gates', fleet.clientSecret, 'gate:gates').then(
+      (token) => {
+        gateToken = token;
+      },
+      () => undefined,
+    );
+  }, 60_000);
+  refresh.unref();
   const operatorToken = await tokenOf('operator', identity.config.IDENTITY_OPERATOR_CLIENT_SECRET, 'transit:admin');
   const operator = promiseClient(TransitServiceService, address, { metadata: () => bearer(operatorToken) });
   await operator.assignGates({
@@ -242,19 +262,31 @@ try {
   const openLoopDelay = await eventLoopDelay(transit.metricsPort);
   const server = histogramDiff(before, await rpcHistogram(transit.metricsPort, tapMethod));
 
-  // Maximum sustained rate: many taps in flight, closed loop; the floor at the same concurrency.
+  // Maximum sustained rate: many taps in flight, closed loop; the floor at the same concurrency, with its server's
+  // CPU per tap (far less noisy than its rate on a shared machine: transit's CPU per tap is compared with it).
+  const floorCpu = cpuPerOperation({
+    'tap floor': processCpuOf(floor.pid),
+    postgres: postgresCpuOf(new URL(floorDb.url).pathname.slice(1)),
+    'load generator': ownCpu,
+  });
   const floorClosed = await closedLoopPhase(inFlight, phaseMs, 1e9, () => floor.call());
+  const cpuPerFloorTap = floorCpu.end(bench, 'tap floor', floorClosed.latencies.length);
   // The CPU each part spends per tap in this phase: what scripts/capacity.ts sizes a city from. Settlement is
-  // parked (TRANSIT_SETTLE_INTERVAL_MS), so this is the gate path alone.
-  const closedCpu = cpuPerOperation({
+  // parked (TRANSIT_SETTLE_INTERVAL_MS), so this is the gate path alone. Metered once the phase's presentations
+  // are signed (the phones' work), so the load generator's figure is its calls alone.
+  const closedMeters = {
     transit: processCpuOf(transit.process.child.pid ?? -1),
     postgres: postgresCpuOf(new URL(transitDb.url).pathname.slice(1)),
     nats: natsCpuOf(Number(new URL(identity.nats.url).port)),
     'load generator': ownCpu,
-  });
+  };
   const closedCount = Math.ceil((6 * targetRate * phaseMs) / 1000);
-  const closed = await tapPhase(closedCount, (tap) => closedLoopPhase(inFlight, phaseMs, closedCount, tap));
-  const cpuPerTap = closedCpu.end(bench, 'tap', closed.result.latencies.length);
+  const closed = await tapPhase(closedCount, async (tap) => {
+    const closedCpu = cpuPerOperation(closedMeters);
+    const result = await closedLoopPhase(inFlight, phaseMs, closedCount, tap);
+    return { ...result, cpu: closedCpu.end(bench, 'tap', result.latencies.length) };
+  });
+  const cpuPerTap = closed.result.cpu;
 
   // The gate path while settlement works through the backlog the phases above left (bench/gate_isolation.ts).
   const deniedBeforeIsolation = denied;
@@ -275,16 +307,19 @@ try {
 
   // Revocation propagation (bench/revocation_propagation.ts), with phones of its own (their counters start low).
   const propagationPhones = await Promise.all(Array.from({ length: revocationRounds }, enrollPhone));
-  const propagation = await withOfflineGate(gateToken, (offlineGate) =>
-    measurePropagation(propagationPhones, {
-      gates,
-      onlineGateId: 'central-g2',
-      offlineGate,
-      timeoutMs: 10_000,
-      issuer: identity.issuer,
-    }),
+  const propagation = await withOfflineGate(
+    () => gateToken,
+    (offlineGate) =>
+      measurePropagation(propagationPhones, {
+        gates,
+        onlineGateId: 'central-g2',
+        offlineGate,
+        timeoutMs: 10_000,
+        issuer: identity.issuer,
+      }),
   );
   gates.close();
+  clearInterval(refresh);
   const offline = await measureOffline(presentations);
 
   const p = (result: PhaseResult, percent: number): number =>
@@ -405,7 +440,23 @@ try {
     emit({ bench, metric: `${metric}_p50_ms`, value: round2(median(values)), unit: 'ms', ...noFloor });
     emit({ bench, metric: `${metric}_max_ms`, value: round2(Math.max(...values)), unit: 'ms', ...noFloor });
   }
-  for (const figure of cpuPerTap) emit({ ...figure, ...cpuAccounting });
+  for (const figure of [...cpuPerFloorTap, ...cpuPerTap]) emit({ ...figure, ...cpuAccounting });
+  // The service's CPU per tap against the floor server's, and PostgreSQL's for each, from the two closed loops.
+  const cpuOfPart = (figures: readonly CpuFigure[], part: string): number | null =>
+    figures.find((figure) => figure.part === part)?.value ?? null;
+  for (const [metric, value, floorValue] of [
+    ['transit_cpu_per_tap_us', cpuOfPart(cpuPerTap, 'transit'), cpuOfPart(cpuPerFloorTap, 'tap floor')],
+    ['postgres_cpu_per_tap_us', cpuOfPart(cpuPerTap, 'postgres'), cpuOfPart(cpuPerFloorTap, 'postgres')],
+  ] as const)
+    emit({
+      bench,
+      metric,
+      value,
+      unit: 'us/op',
+      ...(floorValue === null
+        ? { floor: null, floor_missing: "the floor's CPU could not be read (not Linux, or too few taps)" }
+        : { floor: floorValue }),
+    });
   // Peak RSS (VmHWM) of the transit and wallet processes over the whole run against the tap floor server's
   // (issue 12: <= 150 MB per service).
   const floorRss = floor.peakRssMb();
@@ -480,10 +531,10 @@ async function measureOffline(
 }
 
 /** Runs `measure` with a GateRuntime cut off from transit that follows identity's buckets over NATS. */
-async function withOfflineGate<T>(gateToken: string, measure: (gate: GateRuntime) => Promise<T>): Promise<T> {
+async function withOfflineGate<T>(gateToken: () => string, measure: (gate: GateRuntime) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'citypass-bench-gate-'));
   const nc = await connect({ servers: identity.nats.url });
-  const link = grpcGateLink(address, () => Promise.resolve(gateToken));
+  const link = grpcGateLink(address, () => Promise.resolve(gateToken()));
   let following: () => void = () => undefined;
   const watching = new Promise<void>((resolve) => {
     following = resolve;

@@ -48,17 +48,20 @@ export interface Bus {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
+  /** Where this connection's replies come (`_INBOX`, or `_INBOX.<user>` for a NATS user): a reply subject goes under it. */
+  readonly inboxPrefix: string;
   /** Drains subscriptions and pending publishes, then closes (at most a few seconds). */
   close(): Promise<void>;
 }
 
 export async function connectBus(options: { servers: string | string[]; name: string; logger?: Logger }): Promise<Bus> {
   const { servers, user, pass } = credentialsFromUrls(options.servers);
+  // A NATS user's replies, JetStream deliveries and KV watches come to `_INBOX.<user>.`, so the broker can let
+  // each user read only its own (deploy/k8s nats.conf).
+  const inboxPrefix = user === undefined ? '_INBOX' : `_INBOX.${user}`;
   const nc = await connect({
     servers,
-    // A NATS user's replies, JetStream deliveries and KV watches come to `_INBOX.<user>.`, so the broker can let
-    // each user read only its own (deploy/k8s nats.conf).
-    ...(user === undefined ? {} : { user, pass: pass ?? '', inboxPrefix: `_INBOX.${user}` }),
+    ...(user === undefined ? {} : { user, pass: pass ?? '', inboxPrefix }),
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
@@ -77,6 +80,7 @@ export async function connectBus(options: { servers: string | string[]; name: st
     nc,
     js: jetstream(nc),
     jsm,
+    inboxPrefix,
     close: () => closeConnection(nc),
   };
 }

@@ -289,7 +289,7 @@ async function addGatePath(core: TransitCore, statusFollower: BucketFollower): P
   const assignments = await GateAssignments.open(store, suspensionFollower.suspensions);
   const assignmentsReload = startGateAssignmentsReload(assignments, logger);
   const revocations = revocationsFrom(statusFollower, 'last_known');
-  const tapEvents = jetStreamTapEvents(core.bus.js, core.fares.stationPositions, logger);
+  const tapEvents = jetStreamTapEvents(core.bus, core.fares.stationPositions, logger);
   const verifierOptions = { issuer: config.IDENTITY_ISSUER, issuerKeys: core.issuerKeys, revocations };
   addTransitService(core.grpc, {
     store,

@@ -54,18 +54,17 @@ export async function tap(deps: GateDeps, principal: Principal | undefined, requ
   if (request.tapId !== '') deps.answers.remember(tapId, key, answer);
   const { decision, reason } = await answer;
   transitMetrics.taps.add(1, { decision, reason, source: 'online' });
-  // After the answer is on its way: the live feed never holds up a gate (and says nothing of who tapped).
-  setImmediate(() => {
-    deps.live.tapDecided({
-      gateId: gate.id,
-      stationId: gate.stationId,
-      direction,
-      decision,
-      reason,
-      decidedAt: new Date(nowMs),
-      offline: false,
-      uploadedAt: undefined,
-    });
+  // Published after the answer is on its way (tapDecided returns at once): the live feed never holds up a gate
+  // (and says nothing of who tapped).
+  deps.live.tapDecided({
+    gateId: gate.id,
+    stationId: gate.stationId,
+    direction,
+    decision,
+    reason,
+    decidedAt: new Date(nowMs),
+    offline: false,
+    uploadedAt: undefined,
   });
   return answer;
 }
@@ -82,11 +81,9 @@ async function recordDecision(deps: GateDeps, decision: TapDecision, tap: TapFac
     deps.verifier.release(decision.presentation);
     throw error;
   }
-  // Once the answer is on its way (the gate never waits for it): who tapped where, for the wallet's risk engine.
-  if (outcome === 'recorded')
-    setImmediate(() => {
-      deps.tapEvents.recorded([record]);
-    });
+  // Published once the answer is on its way (recorded returns at once; the gate never waits for it): who tapped
+  // where, for the wallet's risk engine.
+  if (outcome === 'recorded') deps.tapEvents.recorded([record]);
   if (outcome === 'recorded' || outcome === 'already_recorded')
     return { decision: 'OPEN', reason: '', tapId: tap.tapId };
   if (outcome !== 'replayed') deps.verifier.release(decision.presentation);

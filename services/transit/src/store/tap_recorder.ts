@@ -43,13 +43,20 @@ export class PostgresTapRecorder implements TapRecorder {
   record(record: TapRecord): Promise<RecordOutcome> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ record, resolve, reject });
-      if (!this.#writing) void this.#drain();
+      if (!this.#writing) {
+        this.#writing = true;
+        void this.#drain();
+      }
     });
   }
 
   async #drain(): Promise<void> {
-    this.#writing = true;
     while (this.#queue.length > 0) {
+      // Each batch is cut at the end of the event loop's turn, not at the first tap: the taps whose requests were
+      // read in the same turn (one socket read holds many) are verified one after another, and all of them join the
+      // batch instead of the first going alone. Under load that is fewer, larger statements (CPU per tap in
+      // transit, pg and PostgreSQL); idle, it costs one turn.
+      await new Promise((resolve) => setImmediate(resolve));
       const batch = this.#queue.splice(0, maxBatch);
       try {
         const outcomes = await this.recordBatch(batch.map((item) => item.record));
