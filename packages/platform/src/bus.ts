@@ -48,8 +48,6 @@ export interface Bus {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
-  /** Where this connection's replies come (`_INBOX`, or `_INBOX.<user>` for a NATS user): a reply subject goes under it. */
-  readonly inboxPrefix: string;
   /** Drains subscriptions and pending publishes, then closes (at most a few seconds). */
   close(): Promise<void>;
 }
@@ -73,14 +71,13 @@ export async function connectBus(options: { servers: string | string[]; name: st
   });
   const gate = createGate();
   gates.set(nc, gate);
-  if (user !== undefined) inboxPrefixes.set(nc, `_INBOX.${user}`);
+  if (user !== undefined) inboxPrefixes.set(nc, inboxPrefix);
   void watchStatus(nc, gate, options.logger);
   const jsm = await jetstreamManager(nc);
   return {
     nc,
     js: jetstream(nc),
     jsm,
-    inboxPrefix,
     close: () => closeConnection(nc),
   };
 }

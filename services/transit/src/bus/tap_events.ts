@@ -5,16 +5,14 @@
 // The cost of that choice: a tap recorded just before transit dies, or while JetStream refuses, is not published
 // (the fare is still settled from the database); the risk engine then misses that one tap. Each event carries its
 // station's position from the GTFS feed (stop_lat/stop_lon), so a follower learns where stations are from the taps.
-import { PubHeaders } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
 import { transitEventSubjects } from '@citypass/contracts';
 import type { Bus } from '@citypass/platform/bus';
+import { JetStreamPublisher, type Publication } from '@citypass/platform/jetstream_publish';
 import type { Logger } from '@citypass/platform/log';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import type { TapRecord } from '../app/transit_store.ts';
 import type { StationPosition } from '../gtfs/feed.ts';
-import { ackedPublisher } from './jetstream_acks.ts';
 
 export interface TapEvents {
   /**
@@ -29,48 +27,56 @@ export interface TapEvents {
 /** Publications waiting for JetStream's acknowledgement; past this, a tap's event is dropped (and logged). */
 export const maxTapEventsInFlight = 4_096;
 
-/** `bus`: the connection and its inbox prefix (platform's Bus), for the acknowledgements (jetstream_acks.ts). */
+/** How long a turn's publications wait for their acknowledgements before they count as not published. */
+const ackTimeoutMs = 5_000;
+
 export function jetStreamTapEvents(
-  bus: Pick<Bus, 'nc' | 'inboxPrefix'>,
+  bus: Pick<Bus, 'nc'>,
   stationPositions: ReadonlyMap<string, StationPosition>,
   logger: Logger,
 ): TapEvents {
-  const publisher = ackedPublisher(bus.nc, bus.inboxPrefix);
-  const inFlight = new Set<Promise<void>>();
+  // The acknowledgements of a turn's publications come to one subscription (platform jetstream_publish.ts), not a
+  // request per tap.
+  const publisher = new JetStreamPublisher(bus.nc);
+  const batches = new Set<Promise<void>>();
+  let inFlight = 0;
   let dropped = 0;
   // Taps of one group commit are answered in the same turn. Publishing them in one later turn lets the NATS client
   // write them to its socket at once: a publish per tap in a turn of its own cost a socket write per tap, the
   // largest part of transit's NATS CPU per tap under bench/transit_taps.ts.
   let queued: TapRecord[] = [];
-  const publish = async (record: TapRecord): Promise<void> => {
-    const headers = natsHeaders();
-    for (const [key, value] of Object.entries(record.traceContext)) headers.set(key, value);
-    headers.set(PubHeaders.MsgIdHdr, record.id);
-    const envelope = tapEnvelope(record, stationPositions.get(record.stationId));
-    await publisher.publish(transitEventSubjects.tapRecorded, envelope, headers);
-  };
+  const publicationOf = (record: TapRecord): Publication => ({
+    subject: transitEventSubjects.tapRecorded,
+    payload: tapEnvelope(record, stationPositions.get(record.stationId)),
+    msgId: record.id,
+    headers: record.traceContext,
+  });
   const publishQueued = (): void => {
-    const records = queued;
-    queued = [];
-    for (const record of records) {
-      if (inFlight.size >= maxTapEventsInFlight) {
-        if (dropped++ === 0)
-          logger.warn('tap events dropped: JetStream is not keeping up', { inFlight: inFlight.size });
-        continue;
-      }
-      const published = publish(record)
-        .catch((error: unknown) => {
-          logger.warn('a tap event was not published', { tapId: record.id, error });
-        })
-        .finally(() => {
-          inFlight.delete(published);
-          if (inFlight.size === 0 && dropped > 0) {
-            logger.warn('tap events were dropped while JetStream was not keeping up', { dropped });
-            dropped = 0;
-          }
-        });
-      inFlight.add(published);
+    const room = Math.max(0, maxTapEventsInFlight - inFlight);
+    const sent = queued.length <= room ? queued : queued.slice(0, room);
+    if (sent.length < queued.length) {
+      if (dropped === 0) logger.warn('tap events dropped: JetStream is not keeping up', { inFlight });
+      dropped += queued.length - sent.length;
     }
+    queued = [];
+    if (sent.length === 0) return;
+    inFlight += sent.length;
+    const batch = publisher
+      .publishAll(sent.map(publicationOf), ackTimeoutMs)
+      .then((outcomes) => {
+        for (const [index, outcome] of outcomes.entries())
+          if (outcome.status === 'rejected')
+            logger.warn('a tap event was not published', { tapId: sent[index]?.id, error: outcome.reason });
+      })
+      .finally(() => {
+        inFlight -= sent.length;
+        batches.delete(batch);
+        if (inFlight === 0 && dropped > 0) {
+          logger.warn('tap events were dropped while JetStream was not keeping up', { dropped });
+          dropped = 0;
+        }
+      });
+    batches.add(batch);
   };
   return {
     recorded(records) {
@@ -79,9 +85,9 @@ export function jetStreamTapEvents(
       queued.push(...records);
     },
     async idle() {
-      while (queued.length > 0 || inFlight.size > 0) {
+      while (queued.length > 0 || batches.size > 0) {
         if (queued.length > 0) await new Promise((resolve) => setImmediate(resolve));
-        else await Promise.allSettled([...inFlight]);
+        else await Promise.allSettled([...batches]);
       }
     },
   };
