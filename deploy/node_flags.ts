@@ -1,7 +1,8 @@
-// The V8 flags every citypass service process starts with. They appear in each Deployment's container command
-// (deploy/k8s/base/<service>/deployment.yaml), each service's `npm start`, the root `npm start` (scripts/start.ts)
-// and test/support/service_process.ts (the system tests and benches), so what the benches measure is what runs;
-// deploy/k8s/node_flags.test.ts checks the Deployments and `npm start`s against this list.
+// How every citypass service process starts: the V8 flags, and the compiled JavaScript it runs. The command appears
+// in each Deployment's container command (deploy/k8s/base/<service>/deployment.yaml), each service's `npm start`,
+// the root `npm start` (scripts/start.ts) and test/support/service_process.ts (the system tests and benches), so what
+// the benches measure is what runs; deploy/k8s/node_flags.test.ts checks the Deployments and `npm start`s against
+// serviceArgs.
 
 /**
  * The young generation's semi-space, in MB. V8 otherwise sizes it from the heap limit, which it derives from the
@@ -29,3 +30,22 @@ export const serviceNodeFlags: readonly string[] = [
   `--max-semi-space-size=${String(maxSemiSpaceMb)}`,
   `--heap-growing-percent=${String(heapGrowingPercent)}`,
 ];
+
+/**
+ * Where `npm run build` (scripts/build.ts, also run by `npm ci`'s postinstall) writes the services' JavaScript,
+ * relative to the repository root. Services run from it, not from the .ts sources: Node's type stripping costs every
+ * process ~35 MB of RSS for as long as it lives (its 3.8 MB bundle and a WebAssembly memory that grows to the largest
+ * file stripped, 17 MB for the generated wallet.ts, and never shrinks), which is most of what separated the services
+ * from 150 MB each (docs/capacity.md, "Memory per service"). Tests, benches and scripts still run the sources.
+ */
+export const buildDirectory = 'dist';
+
+/**
+ * The arguments after `node` that start `service` (its folder under services/): the flags above, then the service's
+ * telemetry (loaded first, so gRPC and pg are instrumented) and its main, compiled. Paths start with `root`, the
+ * repository's folder: `.` (the Deployments' and `npm start`'s working directory) or an absolute path.
+ */
+export function serviceArgs(service: string, root = '.'): string[] {
+  const dir = `${root}/${buildDirectory}/services/${service}/src`;
+  return [...serviceNodeFlags, '--import', `${dir}/telemetry.js`, `${dir}/main.js`];
+}
