@@ -9,10 +9,13 @@
  * machine's (or the container's) memory: on a 24 GB machine the wallet's new space grew to 134 MB (two 64 MB
  * semi-spaces, every page of them touched and so resident) under bench/wallet_charges.ts, while the live objects a
  * scavenge keeps were a few MB. 16 MB (V8's fixed maximum before it scaled with the heap) held the wallet's peak
- * RSS there at ~190 MB instead of ~310 MB with throughput unchanged within the machine's noise; 8 MB saved no
- * more, and 2-4 MB promoted short-lived objects to the old generation and raised RSS (docs/capacity.md, "Memory").
+ * RSS there at ~190 MB instead of ~310 MB with throughput unchanged within the machine's noise. Once the services
+ * ran from JavaScript (below), the young generation was the largest part left: 8 MB peaked at 142-146 MB over four
+ * runs against 152-160 MB for 16 in runs alternating with them, wallet CPU per charge and throughput against the
+ * floor unchanged within the noise. 2-4 MB promoted short-lived objects to the old generation and raised RSS
+ * (docs/capacity.md, "Memory per service").
  */
-export const maxSemiSpaceMb = 16;
+export const maxSemiSpaceMb = 8;
 
 /**
  * How far the old generation may grow past what the last full GC kept before the next one, in percent. V8 otherwise
