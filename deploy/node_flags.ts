@@ -1,17 +1,21 @@
-// The V8 flags every citypass service process starts with. They appear in each Deployment's container command
-// (deploy/k8s/base/<service>/deployment.yaml), each service's `npm start`, the root `npm start` (scripts/start.ts)
-// and test/support/service_process.ts (the system tests and benches), so what the benches measure is what runs;
-// deploy/k8s/node_flags.test.ts checks the Deployments and `npm start`s against this list.
+// How every citypass service process starts: the V8 flags, and the compiled JavaScript it runs. The command appears
+// in each Deployment's container command (deploy/k8s/base/<service>/deployment.yaml), each service's `npm start`,
+// the root `npm start` (scripts/start.ts) and test/support/service_process.ts (the system tests and benches), so what
+// the benches measure is what runs; deploy/k8s/node_flags.test.ts checks the Deployments and `npm start`s against
+// serviceArgs.
 
 /**
  * The young generation's semi-space, in MB. V8 otherwise sizes it from the heap limit, which it derives from the
  * machine's (or the container's) memory: on a 24 GB machine the wallet's new space grew to 134 MB (two 64 MB
  * semi-spaces, every page of them touched and so resident) under bench/wallet_charges.ts, while the live objects a
  * scavenge keeps were a few MB. 16 MB (V8's fixed maximum before it scaled with the heap) held the wallet's peak
- * RSS there at ~190 MB instead of ~310 MB with throughput unchanged within the machine's noise; 8 MB saved no
- * more, and 2-4 MB promoted short-lived objects to the old generation and raised RSS (docs/capacity.md, "Memory").
+ * RSS there at ~190 MB instead of ~310 MB with throughput unchanged within the machine's noise. Once the services
+ * ran from JavaScript (below), the young generation was the largest part left: 8 MB peaked at 142-146 MB over four
+ * runs against 152-160 MB for 16 in runs alternating with them, wallet CPU per charge and throughput against the
+ * floor unchanged within the noise. 2-4 MB promoted short-lived objects to the old generation and raised RSS
+ * (docs/capacity.md, "Memory per service").
  */
-export const maxSemiSpaceMb = 16;
+export const maxSemiSpaceMb = 8;
 
 /**
  * How far the old generation may grow past what the last full GC kept before the next one, in percent. V8 otherwise
@@ -29,3 +33,22 @@ export const serviceNodeFlags: readonly string[] = [
   `--max-semi-space-size=${String(maxSemiSpaceMb)}`,
   `--heap-growing-percent=${String(heapGrowingPercent)}`,
 ];
+
+/**
+ * Where `npm run build` (scripts/build.ts, also run by `npm ci`'s postinstall) writes the services' JavaScript,
+ * relative to the repository root. Services run from it, not from the .ts sources: Node's type stripping costs every
+ * process ~35 MB of RSS for as long as it lives (its 3.8 MB bundle and a WebAssembly memory that grows to the largest
+ * file stripped, 17 MB for the generated wallet.ts, and never shrinks), which is most of what separated the services
+ * from 150 MB each (docs/capacity.md, "Memory per service"). Tests, benches and scripts still run the sources.
+ */
+export const buildDirectory = 'dist';
+
+/**
+ * The arguments after `node` that start `service` (its folder under services/): the flags above, then the service's
+ * telemetry (loaded first, so gRPC and pg are instrumented) and its main, compiled. Paths start with `root`, the
+ * repository's folder: `.` (the Deployments' and `npm start`'s working directory) or an absolute path.
+ */
+export function serviceArgs(service: string, root = '.'): string[] {
+  const dir = `${root}/${buildDirectory}/services/${service}/src`;
+  return [...serviceNodeFlags, '--import', `${dir}/telemetry.js`, `${dir}/main.js`];
+}

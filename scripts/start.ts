@@ -34,9 +34,16 @@ import {
 import { sampleClinicId } from '../services/health-billing/src/domain/sample.ts';
 import { sampleFundId, setUpHealthSample } from './health_sample.ts';
 import { dataDirectory, startServers, StartProblem, thisSystem, type RunningServer } from './start_servers.ts';
-import { serviceNodeFlags } from '../deploy/node_flags.ts';
+import { serviceArgs } from '../deploy/node_flags.ts';
+import { staleBuild } from './build_inputs.ts';
 
 const root = join(import.meta.dirname, '..');
+// The services run from dist/ (`npm start` builds it first); run directly, this script says when it is stale.
+const stale = staleBuild(root);
+if (stale !== undefined) {
+  process.stderr.write(`dist/ is not up to date (${stale}): run \`npm run build\` or \`npm start\`\n`);
+  process.exit(1);
+}
 const dataDir = dataDirectory();
 const servers = await serversOrExit();
 const adminUrl = servers.postgres.url;
@@ -46,8 +53,6 @@ const service = (name: string, metricsPort: string) => ({
   name,
   // A plain identifier: citypass_health_billing, as health billing's default DATABASE_URL names it.
   database: `citypass_${name.replaceAll('-', '_')}`,
-  entry: `services/${name}/src/main.ts`,
-  telemetry: `services/${name}/src/telemetry.ts`,
   metricsPort,
 });
 const services = [service('identity', '9464'), service('wallet', '9465')];
@@ -126,21 +131,17 @@ async function run(
   options: { database: boolean } = { database: true },
 ): Promise<void> {
   const databaseUrl = options.database ? await ensureDatabase(entry.database) : '';
-  const child = spawn(
-    process.execPath,
-    [...serviceNodeFlags, '--import', join(root, entry.telemetry), join(root, entry.entry)],
-    {
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        ...secrets,
-        ...extraEnv,
-        NATS_URL: natsUrl,
-        METRICS_PORT: entry.metricsPort,
-        ...(options.database ? { [`${entry.name.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`]: databaseUrl } : {}),
-      },
+  const child = spawn(process.execPath, serviceArgs(entry.name, root), {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      ...secrets,
+      ...extraEnv,
+      NATS_URL: natsUrl,
+      METRICS_PORT: entry.metricsPort,
+      ...(options.database ? { [`${entry.name.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`]: databaseUrl } : {}),
     },
-  );
+  });
   child.on('exit', (code, signal) => {
     process.stderr.write(`${entry.name} exited (${signal ?? String(code)})\n`);
     process.exitCode = code ?? 1;

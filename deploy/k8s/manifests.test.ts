@@ -25,7 +25,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { healthBillingSchema, loadHealthBillingConfig } from '../../services/health-billing/src/config.ts';
 import { loadTransitConfig, transitSchema } from '../../services/transit/src/config.ts';
 import { consoleSchema, loadConsoleConfig } from '../../services/console/src/config.ts';
-import { serviceNodeFlags } from '../node_flags.ts';
+import { serviceArgs } from '../node_flags.ts';
 
 const K8S_DIR = import.meta.dirname;
 const REPO_DIR = resolve(K8S_DIR, '..', '..');
@@ -1260,13 +1260,7 @@ for (const spec of SERVICE_MANIFESTS) {
     assert.ok(c);
     assert.equal(c.image, `citypass/${service}:latest`);
     assert.equal(c.workingDir, '/app');
-    assert.deepEqual(c.command, [
-      'node',
-      ...serviceNodeFlags,
-      '--import',
-      `./services/${service}/src/telemetry.ts`,
-      `./services/${service}/src/main.ts`,
-    ]);
+    assert.deepEqual(c.command, ['node', ...serviceArgs(service)]);
     assert.deepEqual(
       c.ports?.map((p) => [p.name, p.containerPort]),
       spec.containerPorts,

@@ -1,8 +1,11 @@
-// Starts a citypass service as its own process, the way it runs in production (`node <deploy/node_flags.ts> --import telemetry main`),
-// waits for its "<name> started" log line, and keeps its output for assertions about what it logs.
+// Starts a citypass service as its own process, the way it runs in production (deploy/node_flags.ts serviceArgs: the
+// flags, then its compiled telemetry and main from dist/), waits for its "<name> started" log line, and keeps its
+// output for assertions about what it logs. Refuses to start from a dist/ older than the sources: `npm run build`
+// (run by `npm test` before the tests) brings it up to date.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { serviceNodeFlags } from '../../deploy/node_flags.ts';
+import { serviceArgs } from '../../deploy/node_flags.ts';
+import { staleBuild } from '../../scripts/build_inputs.ts';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -19,15 +22,12 @@ export async function startServiceProcess(
   env: Record<string, string>,
   timeoutMs = 20_000,
 ): Promise<ServiceProcess> {
-  const dir = join(root, 'services', name, 'src');
-  const child = spawn(
-    process.execPath,
-    [...serviceNodeFlags, '--import', join(dir, 'telemetry.ts'), join(dir, 'main.ts')],
-    {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const stale = staleBuild(root);
+  if (stale !== undefined) throw new Error(`cannot start ${name}: ${stale}; run \`npm run build\``);
+  const child = spawn(process.execPath, serviceArgs(name, root), {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
     output += chunk.toString();
