@@ -12,10 +12,11 @@ import pg from 'pg';
 import { minorUnits } from '@citypass/platform/money';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { startPrivatePostgres } from '@citypass/platform/testing';
-import { verifiedPaymentFacts } from '@citypass/risk';
+import { verifiedPaymentFacts, type RiskEvent } from '@citypass/risk';
 import type { ChargeCall, NewCharge, RiskDecisionRecord, WalletStore } from '../services/wallet/src/app/store.ts';
 import { prepareSchema } from '../services/wallet/src/store/schema.ts';
 import { createWalletStore } from '../services/wallet/src/store/wallet_store.ts';
+import { riskEventJsonText } from '../services/wallet/src/domain/risk_event_json.ts';
 import { postgresCpuOf } from './cpu.ts';
 import { smoke } from './lib.ts';
 import { relayCost, report } from './pg_cost_report.ts';
@@ -196,6 +197,20 @@ function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
 }
 
 function approvalOf(holdId: string, resident: Resident): RiskDecisionRecord {
+  const event: RiskEvent = {
+    atMs: Date.now(),
+    channel: 'shop',
+    residentId: resident.residentId,
+    deviceId: `device-${resident.residentId}`,
+    credentialId: `credential-${resident.residentId}`,
+    deviceBoundAtMs: Date.now() - 86_400_000,
+    merchantId: resident.merchant,
+    category: 'grocery',
+    amountMinor: 100n,
+    place: { xKm: 3.2, yKm: 7.9 },
+    concession: 'adult',
+    ...verifiedPaymentFacts,
+  };
   const reason = (ruleId: string) => ({
     ruleId,
     ruleVersion: 1,
@@ -218,19 +233,7 @@ function approvalOf(holdId: string, resident: Resident): RiskDecisionRecord {
     },
     refusalReason: '',
     currency: 'EUR',
-    event: {
-      atMs: Date.now(),
-      channel: 'shop',
-      residentId: resident.residentId,
-      deviceId: `device-${resident.residentId}`,
-      credentialId: `credential-${resident.residentId}`,
-      deviceBoundAtMs: Date.now() - 86_400_000,
-      merchantId: resident.merchant,
-      category: 'grocery',
-      amountMinor: 100n,
-      place: { xKm: 3.2, yKm: 7.9 },
-      concession: 'adult',
-      ...verifiedPaymentFacts,
-    },
+    event,
+    eventJson: riskEventJsonText(event),
   };
 }

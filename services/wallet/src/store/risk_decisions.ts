@@ -4,7 +4,7 @@
 // decision with a hold: a payment; without one: a refused attempt).
 import type { Pool } from '@citypass/platform/pg';
 import { outcomes, type Decision, type RecordedEvent, type Stage } from '@citypass/risk';
-import { oneOf, riskEventFromJson, riskEventToJson, type RiskEventJson } from '../domain/risk_event_json.ts';
+import { oneOf, riskEventFromJson, type RiskEventJson } from '../domain/risk_event_json.ts';
 
 const stages: readonly Stage[] = ['block', 'allow', 'step_up', 'score'];
 import type { RiskDecisionRecord, RiskDecisionStore } from '../app/store.ts';
@@ -32,7 +32,7 @@ interface RiskDecisionRow {
 /** The row as the JSON object record_risk_decisions.sql and addRefused insert. */
 export function riskDecisionJson(record: RiskDecisionRecord): string {
   const { decision, event } = record;
-  const row: RiskDecisionRow = {
+  const row: Omit<RiskDecisionRow, 'event'> = {
     decision_id: record.decisionId,
     hold_id: record.holdId ?? null,
     service: record.service,
@@ -48,10 +48,11 @@ export function riskDecisionJson(record: RiskDecisionRecord): string {
     explanation: decision.explanation,
     currency: record.currency,
     amount_minor: event.amountMinor.toString(),
-    event: riskEventToJson(event),
     decided_at: new Date(event.atMs).toISOString(),
   };
-  return JSON.stringify(row);
+  // The event's JSON was made once, when the engine decided (it is shared with the other instances too): appended
+  // as the object's last member rather than made again.
+  return `${JSON.stringify(row).slice(0, -1)},"event":${record.eventJson}}`;
 }
 
 /**
@@ -151,5 +152,6 @@ function recordFromRow(row: RiskDecisionRow): RiskDecisionRecord {
     refusalReason: row.refusal_reason,
     currency: row.currency.trim(),
     event: riskEventFromJson(row.event),
+    eventJson: JSON.stringify(row.event),
   };
 }
