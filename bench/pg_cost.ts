@@ -124,7 +124,7 @@ async function run(pool: Pool, store: WalletStore, residents: Resident[], varian
       const client = variant.ending === undefined || variant.ending === 'autocommit' ? undefined : await pool.connect();
       try {
         while (remaining-- > 0) {
-          const [call, charge] = chargeOf(resident);
+          const [call, charge] = chargeOf(resident, variant.unscored !== true);
           if (variant.pairs === true) {
             await authorizeAndCapture(store, call, charge);
             continue;
@@ -164,9 +164,9 @@ async function authorizeAndCapture(store: WalletStore, call: ChargeCall, charge:
 
 /**
  * A charge of 1.00 EUR with the sizes the wallet writes (a ~120-byte response, two ~250-byte events) and the risk
- * engine's approval (a decision row with three reasons), as the wallet writes it with risk scoring on.
+ * engine's approval (a decision row with three reasons) when `scored`, as the wallet writes it with risk scoring on.
  */
-function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
+function chargeOf(resident: Resident, scored: boolean): [ChargeCall, NewCharge] {
   const event = (type: string) => ({ type, source: 'wallet', payload: randomBytes(200) });
   const call: ChargeCall = {
     operation: `${resident.merchant}:authorize`,
@@ -187,7 +187,7 @@ function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
     reference: '',
     createdAt: new Date(),
     risk: { authorizationsPerMinute: 1_000_000, dailyLimitMinor: 10n ** 15n, credentialDailyLimitMinor: 10n ** 15n },
-    riskDecision: approvalOf(holdId, resident),
+    riskDecision: scored ? approvalOf(holdId, resident) : undefined,
     payee: undefined,
     payerShare: undefined,
     transferId: randomUUID(),
