@@ -12,10 +12,11 @@ import pg from 'pg';
 import { minorUnits } from '@citypass/platform/money';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { startPrivatePostgres } from '@citypass/platform/testing';
-import { verifiedPaymentFacts } from '@citypass/risk';
+import { verifiedPaymentFacts, type RiskEvent } from '@citypass/risk';
 import type { ChargeCall, NewCharge, RiskDecisionRecord, WalletStore } from '../services/wallet/src/app/store.ts';
 import { prepareSchema } from '../services/wallet/src/store/schema.ts';
 import { createWalletStore } from '../services/wallet/src/store/wallet_store.ts';
+import { riskEventJsonText } from '../services/wallet/src/domain/risk_event_json.ts';
 import { postgresCpuOf } from './cpu.ts';
 import { smoke } from './lib.ts';
 import { relayCost, report } from './pg_cost_report.ts';
@@ -123,7 +124,7 @@ async function run(pool: Pool, store: WalletStore, residents: Resident[], varian
       const client = variant.ending === undefined || variant.ending === 'autocommit' ? undefined : await pool.connect();
       try {
         while (remaining-- > 0) {
-          const [call, charge] = chargeOf(resident);
+          const [call, charge] = chargeOf(resident, variant.unscored !== true);
           if (variant.pairs === true) {
             await authorizeAndCapture(store, call, charge);
             continue;
@@ -163,9 +164,9 @@ async function authorizeAndCapture(store: WalletStore, call: ChargeCall, charge:
 
 /**
  * A charge of 1.00 EUR with the sizes the wallet writes (a ~120-byte response, two ~250-byte events) and the risk
- * engine's approval (a decision row with three reasons), as the wallet writes it with risk scoring on.
+ * engine's approval (a decision row with three reasons) when `scored`, as the wallet writes it with risk scoring on.
  */
-function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
+function chargeOf(resident: Resident, scored: boolean): [ChargeCall, NewCharge] {
   const event = (type: string) => ({ type, source: 'wallet', payload: randomBytes(200) });
   const call: ChargeCall = {
     operation: `${resident.merchant}:authorize`,
@@ -186,7 +187,7 @@ function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
     reference: '',
     createdAt: new Date(),
     risk: { authorizationsPerMinute: 1_000_000, dailyLimitMinor: 10n ** 15n, credentialDailyLimitMinor: 10n ** 15n },
-    riskDecision: approvalOf(holdId, resident),
+    riskDecision: scored ? approvalOf(holdId, resident) : undefined,
     payee: undefined,
     payerShare: undefined,
     transferId: randomUUID(),
@@ -196,6 +197,20 @@ function chargeOf(resident: Resident): [ChargeCall, NewCharge] {
 }
 
 function approvalOf(holdId: string, resident: Resident): RiskDecisionRecord {
+  const event: RiskEvent = {
+    atMs: Date.now(),
+    channel: 'shop',
+    residentId: resident.residentId,
+    deviceId: `device-${resident.residentId}`,
+    credentialId: `credential-${resident.residentId}`,
+    deviceBoundAtMs: Date.now() - 86_400_000,
+    merchantId: resident.merchant,
+    category: 'grocery',
+    amountMinor: 100n,
+    place: { xKm: 3.2, yKm: 7.9 },
+    concession: 'adult',
+    ...verifiedPaymentFacts,
+  };
   const reason = (ruleId: string) => ({
     ruleId,
     ruleVersion: 1,
@@ -218,19 +233,7 @@ function approvalOf(holdId: string, resident: Resident): RiskDecisionRecord {
     },
     refusalReason: '',
     currency: 'EUR',
-    event: {
-      atMs: Date.now(),
-      channel: 'shop',
-      residentId: resident.residentId,
-      deviceId: `device-${resident.residentId}`,
-      credentialId: `credential-${resident.residentId}`,
-      deviceBoundAtMs: Date.now() - 86_400_000,
-      merchantId: resident.merchant,
-      category: 'grocery',
-      amountMinor: 100n,
-      place: { xKm: 3.2, yKm: 7.9 },
-      concession: 'adult',
-      ...verifiedPaymentFacts,
-    },
+    event,
+    eventJson: riskEventJsonText(event),
   };
 }

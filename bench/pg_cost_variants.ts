@@ -19,6 +19,8 @@ export interface Variant {
   readonly batch?: number;
   /** Each charge sent as an authorize and then a capture of its hold (per charge: per pair). */
   readonly pairs?: boolean;
+  /** Charges sent without the risk engine's approval, as the wallet sends them with scoring off (WALLET_RISK=off). */
+  readonly unscored?: boolean;
 }
 
 /**
@@ -83,6 +85,12 @@ export const variants: readonly Variant[] = [
   { name: 'no_risk_counters', part: 'risk checks (credential_spend upsert)', sql: spendWithoutCredentialRow },
   { name: 'merchant_per_worker', part: 'the shared merchant row (contention)', merchantPerWorker: true },
   { name: 'group_commit', part: '(added) concurrent charges committed together, up to 32 a transaction', batch: 32 },
+  {
+    name: 'group_commit_unscored',
+    part: 'the risk decision row (group_commit minus this)',
+    batch: 32,
+    unscored: true,
+  },
   {
     name: 'group_commit_no_subtransactions',
     part: 'the subtransaction per item (group_commit minus this)',

@@ -14,7 +14,7 @@ import { createLogger } from '@citypass/platform/log';
 import { startNatsServer } from '@citypass/platform/testing';
 import { verifiedPaymentFacts, RiskEngine, defaultRuleSet, feature, type RiskEvent } from '@citypass/risk';
 import { startRiskOutcomeSharing } from '../services/wallet/src/bus/risk_outcomes.ts';
-import { riskEventToJson } from '../services/wallet/src/domain/risk_event_json.ts';
+import { riskEventJsonText } from '../services/wallet/src/domain/risk_event_json.ts';
 import type { RiskDecisionRecord } from '../services/wallet/src/app/store.ts';
 import { emit, isFloor, round2, smoke } from './lib.ts';
 
@@ -65,7 +65,7 @@ async function floorCpuUs(): Promise<number> {
   await busB.nc.flush();
   const started = process.cpuUsage();
   for (let index = 0; index < outcomes; index++) {
-    busA.nc.publish(subject, new TextEncoder().encode(JSON.stringify(riskEventToJson(eventOf(index)))));
+    busA.nc.publish(subject, new TextEncoder().encode(riskEventJsonText(eventOf(index))));
     if (index % perTurn === perTurn - 1) await turn();
   }
   await until(() => received >= outcomes);
@@ -96,6 +96,7 @@ async function sharedCpuUs(): Promise<number> {
       refusalReason: '',
       currency: 'EUR',
       event: eventOf(index),
+      eventJson: riskEventJsonText(eventOf(index)),
     };
     a.recorded(record, true);
     if (index % perTurn === perTurn - 1) await turn();

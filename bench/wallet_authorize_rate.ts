@@ -89,6 +89,8 @@ export async function authorizeRate(
       WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '1000000',
       WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000000',
       WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
+      // e.g. BENCH_WALLET_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where the wallet's CPU goes
+      ...(process.env.BENCH_WALLET_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WALLET_NODE_OPTIONS } : {}),
     },
     60_000,
   );

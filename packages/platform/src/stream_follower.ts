@@ -8,6 +8,7 @@
 // idempotent and order-aware by itself (a redelivery or a replay applies an event it has already seen).
 // The ordered consumer recreates itself after a lost connection and resumes after the last sequence it delivered.
 import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import type { Logger } from './log.ts';
 
@@ -21,6 +22,11 @@ export interface StreamFollowerOptions {
   readonly logger?: Logger;
   /** Starts at the first event stored at or after this time instead of the stream's first (a replay window). */
   readonly startTime?: Date;
+  /**
+   * Messages passed over by their headers alone, before anything is decoded: e.g. a publisher's own, which it marks
+   * so, when it follows the stream it writes to.
+   */
+  readonly skip?: (headers: MsgHdrs | undefined) => boolean;
 }
 
 export interface StreamFollower {
@@ -75,6 +81,7 @@ export async function followStream(options: StreamFollowerOptions): Promise<Stre
 }
 
 function handle(msg: JsMsg, options: StreamFollowerOptions): void {
+  if (options.skip?.(msg.headers) === true) return;
   let envelope: EventEnvelope;
   try {
     envelope = EventEnvelope.decode(msg.data);

@@ -15,7 +15,8 @@ import { requestDigest } from '../src/app/request_digest.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { prepareSchema } from '../src/store/schema.ts';
 import { createWalletStore } from '../src/store/wallet_store.ts';
-import { verifiedPaymentFacts } from '@citypass/risk';
+import { riskEventJsonText } from '../src/domain/risk_event_json.ts';
+import { verifiedPaymentFacts, type RiskEvent } from '@citypass/risk';
 
 let database: TestDatabase;
 let pool: Pool;
@@ -320,6 +321,20 @@ test('group commit - repeats of one key in one batch answer the first response; 
 
 /** The risk engine's approval of a charge, as the wallet writes it with its hold. */
 function approved([call, charged]: [ChargeCall, NewCharge]): [ChargeCall, NewCharge] {
+  const event: RiskEvent = {
+    atMs: charged.createdAt.getTime(),
+    channel: 'shop',
+    residentId: charged.residentId,
+    deviceId: 'device',
+    credentialId: charged.credentialId,
+    deviceBoundAtMs: 0,
+    merchantId: 'shop',
+    category: 'retail',
+    amountMinor: charged.amount.amountMinor,
+    place: null,
+    concession: 'adult',
+    ...verifiedPaymentFacts,
+  };
   const riskDecision: RiskDecisionRecord = {
     decisionId: randomUUID(),
     holdId: charged.holdId,
@@ -335,20 +350,8 @@ function approved([call, charged]: [ChargeCall, NewCharge]): [ChargeCall, NewCha
     },
     refusalReason: '',
     currency: 'EUR',
-    event: {
-      atMs: charged.createdAt.getTime(),
-      channel: 'shop',
-      residentId: charged.residentId,
-      deviceId: 'device',
-      credentialId: charged.credentialId,
-      deviceBoundAtMs: 0,
-      merchantId: 'shop',
-      category: 'retail',
-      amountMinor: charged.amount.amountMinor,
-      place: null,
-      concession: 'adult',
-      ...verifiedPaymentFacts,
-    },
+    event,
+    eventJson: riskEventJsonText(event),
   };
   return [call, { ...charged, riskDecision }];
 }

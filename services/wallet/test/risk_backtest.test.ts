@@ -17,6 +17,7 @@ import {
 } from '@citypass/risk';
 import { backtestOn, backtestLimit } from '../src/app/risk_shadow_report.ts';
 import type { RiskDecisionRecord } from '../src/app/store.ts';
+import { riskEventJsonText } from '../src/domain/risk_event_json.ts';
 import { riskDecisionJson, riskDecisionStore } from '../src/store/risk_decisions.ts';
 import { prepareSchema } from '../src/store/schema.ts';
 
@@ -85,6 +86,7 @@ function decision(residentId: string, amountMinor: bigint, ledger: 'committed' |
     refusalReason: ledger === 'committed' ? '' : 'INSUFFICIENT_FUNDS',
     currency: 'EUR',
     event,
+    eventJson: riskEventJsonText(event),
   };
 }
 

@@ -8,6 +8,7 @@ import { createPool, type Pool } from '@citypass/platform/pg';
 import { testPostgres, type TestDatabase } from '@citypass/platform/testing';
 import { verifiedPaymentFacts, type RecordedEvent, type RiskEvent } from '@citypass/risk';
 import type { RiskDecisionRecord } from '../src/app/store.ts';
+import { riskEventJsonText } from '../src/domain/risk_event_json.ts';
 import { replayPageRows, riskDecisionStore } from '../src/store/risk_decisions.ts';
 import { prepareSchema } from '../src/store/schema.ts';
 
@@ -55,6 +56,7 @@ const refused = (index: number): RiskDecisionRecord => {
     refusalReason: 'RISK_DECLINED',
     currency: 'EUR',
     event,
+    eventJson: riskEventJsonText(event),
   };
 };
 

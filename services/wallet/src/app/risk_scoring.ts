@@ -22,6 +22,7 @@ import { isDomainError, permissionDenied, type DomainError } from '@citypass/pla
 import type { VerifiedPresentation } from '@citypass/credential';
 import type { Decision, Place, RiskEngine, RiskEvent } from '@citypass/risk';
 import type { Money } from '../domain/money.ts';
+import { riskEventJsonText } from '../domain/risk_event_json.ts';
 import { walletMetrics } from '../metrics.ts';
 import type { KnownPlaces } from './known_places.ts';
 import type { RecentDecisions } from './recent_decisions.ts';
@@ -95,6 +96,7 @@ export function scoreAuthorization(
     refusalReason,
     currency: terms.money.currency,
     event,
+    eventJson: riskEventJsonText(event),
   };
   observe(decision, refusalReason);
   const shadow = scoring.engine.shadowDecision;

@@ -104,6 +104,11 @@ export interface RiskDecisionRecord {
   readonly refusalReason: string;
   readonly currency: string;
   readonly event: RiskEvent;
+  /**
+   * `event` as JSON (domain/risk_event_json.ts), made once when the engine decided: the stored row
+   * (store/risk_decisions.ts) and the outcome shared with the other instances (bus/risk_outcomes.ts) both carry it.
+   */
+  readonly eventJson: string;
 }
 
 export type RiskDecisionKey = { readonly decisionId: string } | { readonly holdId: string };

@@ -11,6 +11,11 @@ export function riskEventToJson(event: RiskEvent): RiskEventJson {
   return { ...event, amountMinor: event.amountMinor.toString(), maxFareMinor: event.maxFareMinor?.toString() ?? null };
 }
 
+/** The event as JSON text: a decision's `eventJson` (app/store.ts). */
+export function riskEventJsonText(event: RiskEvent): string {
+  return JSON.stringify(riskEventToJson(event));
+}
+
 /** Throws on an unknown channel or an amount that is not an integer. */
 export function riskEventFromJson(json: RiskEventJson): RiskEvent {
   const channel: Channel = oneOf(channels, json.channel);

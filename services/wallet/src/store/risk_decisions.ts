@@ -1,10 +1,11 @@
 // Risk decisions as rows of risk_decisions and as typed values, once. A row goes to the database as one JSON object
 // keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decisions.sql), and the
 // scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start (a
-// decision with a hold: a payment; without one: a refused attempt).
+// decision with a hold: a payment; without one: a refused attempt). Both JSON columns are json, not jsonb
+// (migration 13): the database keeps the text as written.
 import type { Pool } from '@citypass/platform/pg';
 import { outcomes, type Decision, type RecordedEvent, type Stage } from '@citypass/risk';
-import { oneOf, riskEventFromJson, riskEventToJson, type RiskEventJson } from '../domain/risk_event_json.ts';
+import { oneOf, riskEventFromJson, type RiskEventJson } from '../domain/risk_event_json.ts';
 
 const stages: readonly Stage[] = ['block', 'allow', 'step_up', 'score'];
 import type { RiskDecisionRecord, RiskDecisionStore } from '../app/store.ts';
@@ -32,7 +33,7 @@ interface RiskDecisionRow {
 /** The row as the JSON object record_risk_decisions.sql and addRefused insert. */
 export function riskDecisionJson(record: RiskDecisionRecord): string {
   const { decision, event } = record;
-  const row: RiskDecisionRow = {
+  const row: Omit<RiskDecisionRow, 'event'> = {
     decision_id: record.decisionId,
     hold_id: record.holdId ?? null,
     service: record.service,
@@ -48,10 +49,11 @@ export function riskDecisionJson(record: RiskDecisionRecord): string {
     explanation: decision.explanation,
     currency: record.currency,
     amount_minor: event.amountMinor.toString(),
-    event: riskEventToJson(event),
     decided_at: new Date(event.atMs).toISOString(),
   };
-  return JSON.stringify(row);
+  // The event's JSON was made once, when the engine decided (it is shared with the other instances too): appended
+  // as the object's last member rather than made again.
+  return `${JSON.stringify(row).slice(0, -1)},"event":${record.eventJson}}`;
 }
 
 /**
@@ -68,7 +70,7 @@ export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDeci
     async addRefused(records) {
       if (records.length === 0) return;
       await db.query(
-        `INSERT INTO risk_decisions SELECT * FROM jsonb_populate_recordset(NULL::risk_decisions, $1::jsonb)
+        `INSERT INTO risk_decisions SELECT * FROM json_populate_recordset(NULL::risk_decisions, $1::json)
          ON CONFLICT (decision_id) DO NOTHING`,
         [`[${records.map(riskDecisionJson).join(',')}]`],
       );
@@ -151,5 +153,6 @@ function recordFromRow(row: RiskDecisionRow): RiskDecisionRecord {
     refusalReason: row.refusal_reason,
     currency: row.currency.trim(),
     event: riskEventFromJson(row.event),
+    eventJson: JSON.stringify(row.event),
   };
 }

@@ -9,13 +9,15 @@
 -- repeated item writes none. At most 64 items: past that many subtransactions PostgreSQL's snapshots overflow to
 -- pg_subtrans.
 DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[]);
+-- The version whose risk decisions were jsonb (record_risk_decisions.sql says why json).
+DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[], jsonb[]);
 CREATE OR REPLACE FUNCTION wallet_authorize_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
   p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_hold_id uuid[], p_service text[],
   p_resident_id uuid[], p_credential_id text[], p_mandate_nonce text[], p_currency char(3)[],
   p_amount_minor bigint[], p_reference text[], p_now timestamptz[], p_expires_at timestamptz[],
   p_velocity_per_minute integer[], p_daily_limit bigint[], p_credential_daily_limit bigint[], p_payee text[],
-  p_payer text[], p_payer_amount_minor bigint[], p_risk_decision jsonb[]
+  p_payer text[], p_payer_amount_minor bigint[], p_risk_decision json[]
 ) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text)
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -21,7 +21,7 @@ CREATE OR REPLACE FUNCTION wallet_authorize_once(
   p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz, p_expires_at timestamptz,
   p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,
   p_payee text DEFAULT NULL, p_payer text DEFAULT NULL, p_payer_amount_minor bigint DEFAULT 0,
-  p_risk_decision jsonb DEFAULT NULL
+  p_risk_decision json DEFAULT NULL
 ) RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
   v_item record;

@@ -15,6 +15,8 @@
 -- balance after it, counting the credits of the earlier items written). At most 64 items: past that many
 -- subtransactions PostgreSQL's snapshots overflow to pg_subtrans.
 DROP FUNCTION IF EXISTS wallet_charge_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], integer[], bigint[], bigint[], uuid[], text[], text[], bigint[], uuid[]);
+-- The version whose risk decisions were jsonb (record_risk_decisions.sql says why json).
+DROP FUNCTION IF EXISTS wallet_charge_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], integer[], bigint[], bigint[], uuid[], text[], text[], bigint[], uuid[], jsonb[]);
 CREATE OR REPLACE FUNCTION wallet_charge_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
   p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_captured_event_id uuid[],
@@ -22,7 +24,7 @@ CREATE OR REPLACE FUNCTION wallet_charge_many(
   p_hold_id uuid[], p_service text[], p_resident_id uuid[], p_credential_id text[], p_mandate_nonce text[],
   p_currency char(3)[], p_amount_minor bigint[], p_reference text[], p_now timestamptz[],
   p_velocity_per_minute integer[], p_daily_limit bigint[], p_credential_daily_limit bigint[], p_transfer_id uuid[],
-  p_payee text[], p_payer text[], p_payer_amount_minor bigint[], p_payer_transfer_id uuid[], p_risk_decision jsonb[]
+  p_payee text[], p_payer text[], p_payer_amount_minor bigint[], p_payer_transfer_id uuid[], p_risk_decision json[]
 ) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text)
 LANGUAGE plpgsql AS $$
 DECLARE

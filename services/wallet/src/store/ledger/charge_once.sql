@@ -6,6 +6,12 @@ DROP FUNCTION IF EXISTS wallet_charge_once(
   uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, integer, bigint, bigint,
   uuid, text, text, bigint, uuid
 );
+DROP FUNCTION IF EXISTS wallet_charge_once(
+  text, text, bytea, bytea, uuid, text, bytea, jsonb, uuid, text, bytea, jsonb,
+  uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, integer, bigint, bigint,
+  uuid, text, text, bigint, uuid,
+  jsonb  -- the risk decision as jsonb (record_risk_decisions.sql says why json)
+);
 CREATE OR REPLACE FUNCTION wallet_charge_once(
   p_operation text, p_key text, p_request_hash bytea, p_response bytea,
   p_event_id uuid, p_event_subject text, p_event_payload bytea, p_event_headers jsonb,
@@ -15,7 +21,7 @@ CREATE OR REPLACE FUNCTION wallet_charge_once(
   p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz,
   p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,
   p_transfer_id uuid, p_payee text, p_payer text, p_payer_amount_minor bigint, p_payer_transfer_id uuid,
-  p_risk_decision jsonb DEFAULT NULL
+  p_risk_decision json DEFAULT NULL
 ) RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
   v_item record;
