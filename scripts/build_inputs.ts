@@ -16,9 +16,15 @@ export function workspaces(root: string): string[] {
   return ['proto', ...folders('packages'), ...folders('services')];
 }
 
+/** Folders of a workspace that are not its code: its tests and what .gitignore leaves out. */
+const skippedFolders = new Set(['node_modules', 'test', 'test-output', 'coverage', 'dist']);
+
 /**
- * Every file of a workspace that a build reads or copies, relative to the repository root: all but its node_modules,
- * its tests (test/ folders and *.test.ts) and the .proto sources' tooling (proto/ keeps only gen/ and package.json).
+ * Every file of a workspace that a build reads or copies, relative to the repository root: all but its tests (test/
+ * folders and *.test.ts), what .gitignore keeps out of the repository (node_modules, test-output, coverage, .tmp,
+ * dist, *.log: the console's browser tests write screenshots into services/console/test-output while other tests
+ * start services, which must not read as a stale build), hidden files, and the .proto sources' tooling (proto/ keeps
+ * only gen/ and package.json).
  */
 export function buildInputs(root: string, workspace: string): string[] {
   const found: string[] = [];
@@ -26,8 +32,8 @@ export function buildInputs(root: string, workspace: string): string[] {
     for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
       const path = `${folder}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules' && entry.name !== 'test') walk(path);
-      } else if (!entry.name.endsWith('.test.ts')) {
+        if (!skippedFolders.has(entry.name) && !entry.name.startsWith('.')) walk(path);
+      } else if (!entry.name.endsWith('.test.ts') && !entry.name.endsWith('.log') && !entry.name.startsWith('.')) {
         found.push(path);
       }
     }
