@@ -1,9 +1,13 @@
 // Gate taps in the wallet's tests that run beside transit (its harness): a tap that must open, the resident's
-// TapRecorded read back from transit's stream, and the wait until the wallets' tap followers were served it.
+// TapRecorded read back from transit's stream, and the wait until the wallets' tap followers were served it; and the
+// shop payment those tests judge against the taps.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { transitEventSubjects } from '@citypass/contracts';
+import { createPresentation } from '@citypass/credential';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
+import type { AuthorizeRequest } from '@citypass/proto/wallet/v1/wallet';
 import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import type { TransitHarness } from '../../transit/test/harness.ts';
 import { waitFor, type Phone } from './harness.ts';
@@ -53,5 +57,29 @@ export function gateTaps(h: TransitHarness, jsm: JetStreamManager): GateTaps {
       }, "the wallets' followers served the tap");
       return tap;
     },
+  };
+}
+
+/** An authorization of `amountMinor` (5.00 by default) at the shop `audience`, presented by `phone` at `nowMs`. */
+export function shopPayment(
+  phone: Phone,
+  audience: string,
+  nowMs: number,
+  counter: number,
+  amountMinor = 500n,
+): AuthorizeRequest {
+  return {
+    idempotencyKey: randomBytes(12).toString('hex'),
+    amount: { amountMinor, currency: 'EUR' },
+    presentation: createPresentation({
+      credential: phone.credential,
+      devicePrivateKey: phone.app.deviceKey.privateKey,
+      audience,
+      counter,
+      nowMs,
+    }),
+    reference: '',
+    holdTtlSeconds: 0,
+    settlesTap: false,
   };
 }

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { createPresentation } from '@citypass/credential';
 import { resources } from '@citypass/contracts';
 import { DomainError } from '@citypass/platform/errors';
 import { bearer, promiseClient, type PromiseClient } from '@citypass/platform/grpc';
@@ -17,7 +16,7 @@ import { WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/
 import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
 import { originOf, projectOnto } from '../src/domain/local_projection.ts';
 import { startWallet } from '../src/server.ts';
-import { gateTaps, type GateTaps } from './gate_taps.ts';
+import { gateTaps, shopPayment, type GateTaps } from './gate_taps.ts';
 import { waitFor, type Phone, walletOperatorToken } from './harness.ts';
 
 /** South-west of every Aurelia station. */
@@ -142,20 +141,7 @@ test("risk learned places - a service onboarded with its counter's location is p
   const nearShop = await onboard('near-shop', 8_936_000);
   let counter = 0;
   const pay = (shop: { name: string; client: typeof farShop.client }, phone: Phone) =>
-    shop.client.authorize({
-      idempotencyKey: randomBytes(12).toString('hex'),
-      amount: { amountMinor: 500n, currency: 'EUR' },
-      presentation: createPresentation({
-        credential: phone.credential,
-        devicePrivateKey: phone.app.deviceKey.privateKey,
-        audience: shop.name,
-        counter: ++counter,
-        nowMs: h.now(),
-      }),
-      reference: '',
-      holdTtlSeconds: 0,
-      settlesTap: false,
-    });
+    shop.client.authorize(shopPayment(phone, shop.name, h.now(), ++counter));
   try {
     const traveller = await h.resident();
     const local = await h.resident();

@@ -7,11 +7,10 @@
 // candidate rule set's backtest learns the taps of its period from transit's stream, so a travel rule shows its
 // difference there.
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { createPresentation } from '@citypass/credential';
 import { transitEventSubjects } from '@citypass/contracts';
 import { defaultRuleSet, type RuleSet } from '@citypass/risk';
 import { DomainError } from '@citypass/platform/errors';
@@ -22,7 +21,7 @@ import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import { WalletServiceService, type RiskDecision } from '@citypass/proto/wallet/v1/wallet';
 import { startTransitHarness, type TransitHarness } from '../../transit/test/harness.ts';
 import { startWallet, type RunningWallet } from '../src/server.ts';
-import { gateTaps, type GateTaps } from './gate_taps.ts';
+import { gateTaps, shopPayment, type GateTaps } from './gate_taps.ts';
 import { waitFor, type Phone, type ServiceClient, walletOperatorToken } from './harness.ts';
 
 // Central and Harbour are 3 km apart, Market 5 km and Airport 18 km east of Central; the kiosk is 25 km east of
@@ -83,20 +82,7 @@ after(async () => {
 
 /** A payment of 5.00 (or `amountMinor`) at `shop` (through `wallet`, default the harness's), at the shared clock. */
 function pay(shop: ServiceClient, phone: Phone, wallet = shop.wallet, amountMinor = 500n) {
-  return wallet.authorize({
-    idempotencyKey: randomBytes(12).toString('hex'),
-    amount: { amountMinor, currency: 'EUR' },
-    presentation: createPresentation({
-      credential: phone.credential,
-      devicePrivateKey: phone.app.deviceKey.privateKey,
-      audience: shop.name,
-      counter: ++counter,
-      nowMs: h.now(),
-    }),
-    reference: '',
-    holdTtlSeconds: 0,
-    settlesTap: false,
-  });
+  return wallet.authorize(shopPayment(phone, shop.name, h.now(), ++counter, amountMinor));
 }
 
 /** The step-up `call` is refused with, and its decision once stored. */
