@@ -32,6 +32,8 @@ import { addWalletService, walletServiceName } from './grpc/wallet_service.ts';
 import { walletMetrics } from './metrics.ts';
 import { prepareSchema } from './store/schema.ts';
 import { createWalletStore } from './store/wallet_store.ts';
+import { batchedKinds } from './store/ledger_batches.ts';
+import { RecentHolds } from './app/recent_holds.ts';
 import {
   flushAuthorizationCounts,
   startAuthorizationCountsFlush,
@@ -59,6 +61,9 @@ export interface RunningWallet {
   stop(): Promise<void>;
 }
 
+/** Holds authorized here kept for their capture or void without a read (app/recent_holds.ts): ~1 KB each. */
+const recentHoldsKept = 10_000;
+
 /** How far apart the phone's, the gate's and the wallet's clocks may be, for mandates and for taps. */
 const clockSkewMs = 5_000;
 
@@ -76,7 +81,13 @@ export async function startWallet(
   const pool = createPool(config.WALLET_DATABASE_URL, { applicationName: 'wallet', max: 32, logger });
   await prepareSchema(pool);
   const currencies = config.WALLET_CURRENCIES.split(',');
+  const ledgerPool = createPool(config.WALLET_DATABASE_URL, {
+    applicationName: 'wallet-ledger',
+    max: batchedKinds,
+    logger,
+  });
   const store = createWalletStore(pool, {
+    ledgerPool,
     batch: {
       maxBatch: config.WALLET_LEDGER_BATCH_MAX,
       onBatch: (size, kind) => {
@@ -212,6 +223,7 @@ export async function startWallet(
         ? undefined
         : streamPastTaps(bus.js, config.TRANSIT_STREAM, riskScoring.places, now, logger),
     riskRules: riskRules ?? { sync: () => Promise.resolve() },
+    recentHolds: new RecentHolds(recentHoldsKept),
     holdTtlDefaultS: config.WALLET_HOLD_TTL_DEFAULT_S,
     holdTtlMaxS: config.WALLET_HOLD_TTL_MAX_S,
     tapSettlement: { windowMs: config.WALLET_TAP_SETTLEMENT_WINDOW_S * 1000, clockSkewMs },
@@ -291,6 +303,7 @@ export async function startWallet(
       await pruner.stop();
       await relay.stop();
       await bus.close();
+      await ledgerPool.end();
       await pool.end();
     },
   };

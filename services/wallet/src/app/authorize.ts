@@ -198,7 +198,10 @@ async function authorizeOnce(
     throw refused;
   }
   recordCommitted(deps.riskScoring, idempotency, riskDecision);
-  return answer.of(stored);
+  const response = answer.of(stored);
+  // Our own hold, committed (a repeat's first answer is another hold, read when captured).
+  if (response.hold === hold) deps.recentHolds.remember(hold);
+  return response;
 }
 
 /**

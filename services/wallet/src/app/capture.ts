@@ -23,7 +23,8 @@ export async function capture(
   requirePayerScope(caller, request.payerAmountMinor ?? 0n);
   const key = checkIdempotencyKey(request.idempotencyKey);
   const amount = legs(request.amountMinor, request.payerAmountMinor ?? 0n);
-  const before = await getHold(deps, caller.service, request.holdId);
+  const before =
+    deps.recentHolds.take(caller.service, request.holdId) ?? (await getHold(deps, caller.service, request.holdId));
   // The caller was checked at the edge; a hold it split to another payee is not captured for a suspended payee.
   deps.suspensions.assertActive(before.payee);
   const transferId = randomUUID();

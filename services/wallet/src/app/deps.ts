@@ -6,6 +6,7 @@ import type { Logger } from '@citypass/platform/log';
 import type { AuthorizationCounter } from './authorization_counts.ts';
 import type { PromotionLimits, RiskRulesSync } from './risk_rule_sets.ts';
 import type { PastTaps } from './risk_shadow_report.ts';
+import type { RecentHolds } from './recent_holds.ts';
 import type { RiskScoring } from './risk_scoring.ts';
 import type { WalletStore } from './store.ts';
 
@@ -32,6 +33,8 @@ export interface WalletDeps {
   readonly pastTaps: PastTaps | undefined;
   /** This instance's engine brought in step with the stored rule sets (a no-op with WALLET_RISK=off). */
   readonly riskRules: RiskRulesSync;
+  /** Holds this process authorized, so their capture or void reads no hold first (recent_holds.ts). */
+  readonly recentHolds: RecentHolds;
   readonly holdTtlDefaultS: number;
   readonly holdTtlMaxS: number;
   readonly tapSettlement: TapSettlement;

@@ -16,7 +16,8 @@ export async function voidHold(
   deadlineMs: number,
 ): Promise<VoidResponse> {
   const key = checkIdempotencyKey(request.idempotencyKey);
-  const before = await getHold(deps, caller.service, request.holdId);
+  const before =
+    deps.recentHolds.take(caller.service, request.holdId) ?? (await getHold(deps, caller.service, request.holdId));
   const hold: Hold = { ...before, status: 'voided' };
   const answer = ownAnswer(VoidResponse, { hold });
   const stored = await deps.accounts.run(

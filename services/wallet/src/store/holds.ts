@@ -65,10 +65,12 @@ export function holdFromRow(row: HoldRow): Hold {
 export function holdReads(db: Queryable): HoldReads {
   return {
     async find(service, holdId) {
-      const result = await db.query<HoldRow>(`SELECT ${holdColumns} FROM holds WHERE id = $1 AND service = $2`, [
-        holdId,
-        service,
-      ]);
+      // Prepared once per connection: every capture or void of a hold another process authorized reads it.
+      const result = await db.query<HoldRow>({
+        name: 'wallet_hold_find',
+        text: `SELECT ${holdColumns} FROM holds WHERE id = $1 AND service = $2`,
+        values: [holdId, service],
+      });
       const row = result.rows[0];
       return row === undefined ? undefined : holdFromRow(row);
     },

@@ -30,6 +30,16 @@ export interface BatchOptions {
 
 export const maxItemsPerBatch = 64;
 
+/**
+ * The kinds of hot write batched (authorize, capture, void, charge), each with at most one batch in flight: so a
+ * pool of this many connections of their own never makes a batch wait for one. On few connections of their own the
+ * batches keep running where `wallet_<kind>_many` is compiled and its statements' plans are cached (both are per
+ * backend): spread over the wallet's main pool, whose reads open up to its 32 connections under load, each batch
+ * landed on a backend that had planned its statements a few times at most, and PostgreSQL spent more CPU planning
+ * the items than running them.
+ */
+export const batchedKinds = 4;
+
 interface ManyRow {
   response: Buffer | null;
   error_state: string | null;

@@ -18,8 +18,12 @@ import { asLedgerError } from './ledger_errors.ts';
 import { reconciliationStore } from './reconciliation.ts';
 import { statementReads } from './statements.ts';
 
-/** `batch`: the hot writes go through group commit (ledger_batches.ts); without it each is its own statement. */
-export function createWalletStore(pool: Pool, options: { batch?: BatchOptions } = {}): WalletStore {
+/**
+ * `batch`: the hot writes go through group commit (ledger_batches.ts); without it each is its own statement.
+ * `ledgerPool`: where the batches run (a pool of `batchedKinds` connections of their own, ledger_batches.ts);
+ * `pool` without it.
+ */
+export function createWalletStore(pool: Pool, options: { batch?: BatchOptions; ledgerPool?: Pool } = {}): WalletStore {
   return {
     accounts: accountReads(pool),
     holds: holdReads(pool),
@@ -30,7 +34,9 @@ export function createWalletStore(pool: Pool, options: { batch?: BatchOptions } 
     riskRuleSets: riskRuleSetStore(pool),
     merchantPlaces: merchantPlaceStore(pool),
     oneStatement:
-      options.batch === undefined ? oneStatementWrites(pool) : batchedOneStatementWrites(pool, options.batch),
+      options.batch === undefined
+        ? oneStatementWrites(pool)
+        : batchedOneStatementWrites(options.ledgerPool ?? pool, options.batch),
     async transaction(work) {
       try {
         return await withTransaction(pool, (client) => work(ledgerTransaction(client)));
