@@ -61,8 +61,11 @@ export interface RunningWallet {
   stop(): Promise<void>;
 }
 
-/** Holds authorized here kept for their capture or void without a read (app/recent_holds.ts): ~1 KB each. */
-const recentHoldsKept = 10_000;
+/**
+ * Holds authorized here kept for their capture or void without a read (app/recent_holds.ts), ~1 KB each: enough
+ * for the seconds between a payment's authorize and capture at 1,000/s; a hold captured later is read.
+ */
+const recentHoldsKept = 2_000;
 
 /** How far apart the phone's, the gate's and the wallet's clocks may be, for mandates and for taps. */
 const clockSkewMs = 5_000;
