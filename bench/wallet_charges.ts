@@ -262,6 +262,9 @@ try {
   const openLoop = presentations(Math.ceil((targetRate * phaseMs) / 1000));
   // Refusals by reason, so the count says what refused them (load shedding, a deadline, ...).
   const openRefusals = new Map<string, number>();
+  // The CPU each part spends per authorization answered in the open loop (the figure least moved by the machine's
+  // other load; refusals are counted in the CPU, not in the operations).
+  const authorizeCpu = cpuPerOperation(cpuMeters);
   const open = await openLoopPhase(targetRate, openLoop.length, (index) =>
     authorizeOnce(openLoop[index] ?? '').catch((error: unknown) => {
       const reason = (error as { reason?: string }).reason ?? String(error).slice(0, 80);
@@ -269,6 +272,7 @@ try {
       throw error;
     }),
   );
+  const cpuPerAuthorize = authorizeCpu.end(bench, 'authorize', open.latencies.length);
 
   // A hot account: other residents' authorizations (16 in flight, closed loop) alone, then while one resident's
   // account takes a storm of 240 concurrent authorizations every second. What matters is how much the others'
@@ -448,7 +452,8 @@ try {
     peak_after_phase: walletPeakAfter,
   });
   emit({ bench, metric: 'charge_floor_server_peak_rss_mb', value: floorRss, unit: 'MB', ...isFloor });
-  for (const figure of [...cpuPerFloorCharge, ...cpuPerPair, ...cpuPerCharge]) emit({ ...figure, ...cpuAccounting });
+  for (const figure of [...cpuPerFloorCharge, ...cpuPerPair, ...cpuPerCharge, ...cpuPerAuthorize])
+    emit({ ...figure, ...cpuAccounting });
 } finally {
   await floor?.stop();
   await db.end();
