@@ -10,7 +10,14 @@ import { JetStreamPublisher, type Publication } from './jetstream_publish.ts';
 import type { Logger } from './log.ts';
 import { relayLag } from './outbox_lag.ts';
 import { createWakeup, listenForOutbox } from './outbox_listen.ts';
-import { leaseMsFor, markLeaseAndRead, markPublished, releaseLease, type StoredOutboxRow } from './relay_lease.ts';
+import {
+  anyUnpublished,
+  leaseMsFor,
+  markLeaseAndRead,
+  markPublished,
+  releaseLease,
+  type StoredOutboxRow,
+} from './relay_lease.ts';
 
 export interface RelayOptions {
   readonly pool: pg.Pool;
@@ -54,14 +61,26 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const unmarked = { seqs: [] as string[] };
   const loop = async (): Promise<void> => {
     let failures = 0;
+    // After a wait with nothing left to mark, a poll first reads whether anything waits (anyUnpublished).
+    let waited = false;
+    const round = async (): Promise<{ published: number; failure: unknown; leader: boolean }> => {
+      if (waited && !(await anyUnpublished(options.pool))) return { published: 0, failure: undefined, leader: true };
+      return publishBatch(options, publisher, holder, batchSize, unmarked);
+    };
     while (!abort.signal.aborted) {
-      const { published, failure, leader } = await publishBatch(options, publisher, holder, batchSize, unmarked).catch(
-        (error: unknown) => ({ published: 0, failure: error, leader: true }),
-      );
+      const { published, failure, leader } = await round().catch((error: unknown) => ({
+        published: 0,
+        failure: error,
+        leader: true,
+      }));
+      waited = false;
       if (failure === undefined) {
         failures = 0;
         const idle = published < batchSize || !leader;
-        if (idle && unmarked.seqs.length === 0) await wake.wait(options.pollIntervalMs ?? 1_000);
+        if (idle && unmarked.seqs.length === 0) {
+          await wake.wait(options.pollIntervalMs ?? 1_000);
+          waited = true;
+        }
         continue;
       }
       failures++;

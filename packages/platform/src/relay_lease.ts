@@ -47,6 +47,20 @@ export async function markLeaseAndRead(
   return { leader: rows.length > 0, rows: rows.filter((row): row is StoredOutboxRow => row.seq !== null) };
 }
 
+/**
+ * Whether any row waits, read without writing: an idle relay polls with this rather than with markLeaseAndRead,
+ * whose lease renewal is a write and a commit flushed to the WAL at every poll (the wallet polls every 50 ms: 20
+ * commits a second of an idle service). The lease may lapse while its holder idles; the holder renews it, or
+ * another relay takes it, at the next batch, so one relay still publishes at a time.
+ */
+export async function anyUnpublished(pool: Queryable): Promise<boolean> {
+  const { rows } = await pool.query<{ any: boolean }>({
+    name: 'outbox_any_unpublished',
+    text: 'SELECT EXISTS (SELECT FROM outbox WHERE published_at IS NULL) AS any',
+  });
+  return rows[0]?.any === true;
+}
+
 /** Marks rows published on their own: after a failed batch, and at a clean stop. */
 export async function markPublished(pool: Queryable, published: readonly string[]): Promise<void> {
   await pool.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[]) AND published_at IS NULL', [

@@ -245,6 +245,28 @@ test('outbox - a batch costs one statement: the previous batch marked, the lease
   assert.equal((await bus.jsm.streams.info(stream)).state.messages, count);
 });
 
+test('outbox - an idle relay polls by reading: no lease renewed, nothing written, until a row waits', {
+  timeout: 15_000,
+}, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  const statements: string[] = [];
+  startRelay(t, { pool: countingQueries(pool, statements), nc: bus.nc, pollIntervalMs: 20 });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const idle = statements.slice(2); // the first round after start, and the listener's wake, may take the lease
+  assert.ok(idle.length >= 10, `polled ${idle.length} times in 500 ms at 20 ms`);
+  const writes = idle.filter((text) => !text.startsWith('SELECT EXISTS'));
+  assert.deepEqual(writes, [], 'an idle poll writes nothing');
+  // A row appended with no notification (the wallet's batches send none) is still found by the next poll.
+  await pool.query('INSERT INTO outbox (id, subject, payload) VALUES (gen_random_uuid(), $1, $2)', [
+    subject,
+    Buffer.from('polled'),
+  ]);
+  const deadline = Date.now() + 5_000;
+  while ((await bus.jsm.streams.info(stream)).state.messages === 0 && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal((await bus.jsm.streams.info(stream)).state.messages, 1);
+});
+
 test('outbox - a relay stopped mid-backlog leaves every event it published marked', { timeout: 15_000 }, async (t) => {
   const { pool, stream, subject } = await setUp(t);
   const count = 300;
