@@ -186,6 +186,9 @@ try {
     return { app, credential, residentId: created.resident?.residentId ?? '', password };
   };
   const phones = await inBatches(residents, 16, enrollPhone);
+  // Phones of its own for revocation propagation (their counters start low), enrolled now: on a loaded machine the
+  // run outlives the operator's access token, and enrolling them after the isolation phases failed with TOKEN_EXPIRED.
+  const propagationPhones = await Promise.all(Array.from({ length: revocationRounds }, enrollPhone));
   // Riders have money, so the fares settlement charges in the isolation phases are paid (no rider is denied).
   const funding = (await identity.onboardWithToken('funding', ['topup:funding'], 'urn:citypass:wallet')).token;
   const fundingClient = promiseClient(WalletServiceService, `127.0.0.1:${walletPort}`, {
@@ -308,8 +311,7 @@ try {
 
   const isolationDenied = denied - deniedBeforeIsolation;
 
-  // Revocation propagation (bench/revocation_propagation.ts), with phones of its own (their counters start low).
-  const propagationPhones = await Promise.all(Array.from({ length: revocationRounds }, enrollPhone));
+  // Revocation propagation (bench/revocation_propagation.ts), with the phones enrolled for it at the start.
   const propagation = await withOfflineGate(
     () => gateToken,
     (offlineGate) =>
