@@ -6,7 +6,11 @@
 // A profile spans the whole run; `--from S --to S` (seconds since the profile started) keeps one phase's samples, and
 // `--timeline REGEX` prints, second by second, the busy CPU and the CPU under frames whose url matches REGEX (e.g.
 // `app/charge.ts`), which shows where a phase begins and ends.
+// On a loaded machine a sample taken after the process waited for a core carries the whole wait as its time, and
+// lands on whatever frame was running (a 300 ms "setTimeout"); `--cap-us N` (e.g. 2x the sampling interval, 2000)
+// counts each sample for at most N us, so the parts add up to CPU rather than to waiting.
 // Run: node bench/profile_summary.ts <file.cpuprofile> [--ops N] [--top N] [--from S --to S] [--timeline REGEX]
+//      [--cap-us N]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -64,6 +68,7 @@ const { values, positionals } = parseArgs({
     from: { type: 'string' },
     to: { type: 'string' },
     timeline: { type: 'string' },
+    'cap-us': { type: 'string' },
   },
 });
 const file = positionals[0];
@@ -73,6 +78,9 @@ if (file === undefined) {
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const ops = values.ops === undefined ? undefined : Number(values.ops);
+const capUs = values['cap-us'] === undefined ? Number.POSITIVE_INFINITY : Number(values['cap-us']);
+/** The time a sample stands for: its delta, at most --cap-us. */
+const sampleUs = (index: number): number => Math.min(profile.timeDeltas[index] ?? 0, capUs);
 const nodeById = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
@@ -111,7 +119,7 @@ if (values.timeline !== undefined) {
   profile.samples.forEach((id, index) => {
     const second = Math.floor(sampleS[index] ?? 0);
     const bucket = (seconds[second] ??= { busy_ms: 0, matching_ms: 0 });
-    const ms = (profile.timeDeltas[index] ?? 0) / 1000;
+    const ms = sampleUs(index) / 1000;
     if (nodeById.get(id)?.callFrame.functionName === '(idle)') return;
     bucket.busy_ms += ms;
     if (under(id)) bucket.matching_ms += ms;
@@ -128,7 +136,7 @@ const frameUs = new Map<string, { part: string; us: number }>();
 profile.samples.forEach((id, index) => {
   if (!inWindow(index)) return;
   const part = partOf(id);
-  const us = profile.timeDeltas[index] ?? 0;
+  const us = sampleUs(index);
   selfUs.set(part, (selfUs.get(part) ?? 0) + us);
   const frame = nodeById.get(id)?.callFrame;
   const name = `${frame?.functionName || '(anonymous)'} ${frame?.url.split('/').slice(-2).join('/') ?? ''}`.trim();

@@ -48,3 +48,19 @@ async function scrape(port: number): Promise<string[]> {
 function valueOf(line: string): number {
   return Number(line.slice(line.lastIndexOf(' ') + 1));
 }
+
+/** Garbage-collection pauses so far by kind (major, minor, incremental, weakcb): how many, and their total ms. */
+export async function gcPauses(metricsPort: number): Promise<Map<string, { count: number; totalMs: number }>> {
+  const found = new Map<string, { count: number; totalMs: number }>();
+  for (const line of await scrape(metricsPort)) {
+    if (!line.startsWith('citypass_runtime_gc_pause')) continue;
+    const isCount = line.includes('_count{');
+    if (!isCount && !line.includes('_sum{')) continue;
+    const kind = /kind="([a-z]+)"/.exec(line)?.[1] ?? 'other';
+    const entry = found.get(kind) ?? { count: 0, totalMs: 0 };
+    if (isCount) entry.count += valueOf(line);
+    else entry.totalMs += valueOf(line);
+    found.set(kind, entry);
+  }
+  return found;
+}
