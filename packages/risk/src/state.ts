@@ -2,14 +2,15 @@
 // (tables.ts), written only by record() and recordAttempt() (one writer per counter: the engine instance that owns
 // the resident's partition). features() reads it for one event without changing it; record() then adds a payment
 // that happened, recordAttempt() one that was refused. Replaying events in order through the same two rebuilds
-// exactly the state a live engine had.
+// exactly the state a live engine had. Every write also sweeps a few rows of each table, evicting what no event can
+// read any more (horizon.ts), so the state holds the residents active within the horizon.
 import type { GateTap, Place, RiskEvent } from './event.ts';
 import { feature as f } from './features.ts';
 import { RunningStats } from './running_stats.ts';
 import { ClinicState } from './clinic_state.ts';
 import { speedKmh, type TapHistory } from './tap_history.ts';
 import { day, DeviceTable, hour, MerchantTable, month, PairTable, ResidentTable } from './tables.ts';
-import { factHorizonMs, merchantAgeCapDays, withinHorizon } from './horizon.ts';
+import { factHorizonMs, lateEventGraceMs, merchantAgeCapDays, withinHorizon } from './horizon.ts';
 
 export const dayMs = 86_400_000;
 /**
@@ -30,7 +31,11 @@ export const minAmountSpread = 0.25;
 const recentWindowMs = 600_000;
 /** minutes_since_last_event for a resident with no event within the horizon: the horizon, thirty days. */
 const noEventMinutes = factHorizonMs / 60_000;
-
+/**
+ * Rows of each table the sweep looks at per write: more than the one row a write can add, so the sweep goes round
+ * every table faster than the tables grow and a row idle past the horizon is freed within a round.
+ */
+export const sweptRowsPerWrite = 2;
 export type BlockLists = {
   readonly residents: ReadonlySet<string>;
   readonly devices: ReadonlySet<string>;
@@ -51,6 +56,9 @@ export class RiskState {
   private readonly residentMerchants = new PairTable();
   private readonly categories = new Map<string, RunningStats>();
   private readonly clinics = new ClinicState();
+  /** The newest event time written: eviction is a function of event time, never of when events arrived. */
+  private newestAtMs = Number.NEGATIVE_INFINITY;
+  private readonly sweepAt = { residents: 0, devices: 0, merchants: 0 };
 
   /** The entities each table holds now (evicted ones are gone). */
   get sizes(): StateSizes {
@@ -106,6 +114,7 @@ export class RiskState {
     if (stats === undefined) this.categories.set(event.category, (stats = new RunningStats()));
     stats.add(Math.log1p(amount));
     if (event.clinicLine !== null) this.clinics.record(event, event.clinicLine);
+    this.sweep(event.atMs);
   }
 
   /**
@@ -115,6 +124,7 @@ export class RiskState {
    */
   recordAttempt(event: RiskEvent): void {
     this.recordMerchant(event, 0, false);
+    this.sweep(event.atMs);
   }
 
   /**
@@ -124,6 +134,32 @@ export class RiskState {
   recordTap(tap: GateTap): void {
     const resident = this.activeResident(tap.residentId, tap.concession, tap.atMs);
     learnTap(this.residents.taps, resident, tap.atMs, tap.place, tap.stationId);
+    this.sweep(tap.atMs);
+  }
+
+  /**
+   * Looks at the next few rows of each table and frees what no event can read any more: facts older than the
+   * horizon before the newest event written, less the grace a late event is allowed. A resident goes when it has
+   * neither payments nor taps nor pairs left, a device when it did not pay, a merchant when it took nothing.
+   */
+  private sweep(atMs: number): void {
+    if (atMs > this.newestAtMs) this.newestAtMs = atMs;
+    const beforeMs = this.newestAtMs - factHorizonMs - lateEventGraceMs;
+    const { residents, devices, merchants, residentMerchants: pairs, sweepAt } = this;
+    for (let step = 0; step < sweptRowsPerWrite; step += 1) {
+      let row = sweepAt.residents < residents.capacity ? sweepAt.residents : 0;
+      if (residents.isUsed(row)) {
+        const hasPairs = pairs.prune(row, beforeMs);
+        if (!residents.prune(row, beforeMs) && !hasPairs) residents.remove(row);
+      }
+      sweepAt.residents = row + 1;
+      row = sweepAt.devices < devices.capacity ? sweepAt.devices : 0;
+      devices.prune(row, beforeMs);
+      sweepAt.devices = row + 1;
+      row = sweepAt.merchants < merchants.capacity ? sweepAt.merchants : 0;
+      merchants.prune(row, beforeMs);
+      sweepAt.merchants = row + 1;
+    }
   }
 
   private residentFeatures(event: RiskEvent, resident: number, device: number, out: Float64Array): void {
