@@ -10,6 +10,10 @@
 //   per kind: the engine's tables (resident x merchant pairs, merchants, devices, residents) emptied one at a time,
 //            the heap measured after each: what a table frees is its bytes (an id string shared by two tables is
 //            counted with the later one). The bench reaches into the engine's private state for this alone.
+//   churn:   the same districts one after another in time (district d's days shifted by d x `days`), so residents
+//            go idle as the next district starts: what the engine holds once idle entities are evicted (horizon.ts:
+//            thirty days and a day of grace), against the residents ever fed. Typed arrays keep the length they
+//            grew to and their rows are reused, so this is the steady state's footprint, not a shrink after a peak.
 // Run: ./node_modules/.bin/node bench/risk_memory.ts   (BENCH_RISK_RESIDENTS, BENCH_RISK_DAYS to change the city)
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -60,14 +64,16 @@ function floorBytesPerKey(keys: number): number {
 }
 const floorBytes = floorBytesPerKey(residents);
 
-function cityEngine(): { readonly engine: RiskEngine; readonly events: number } {
+/** `churn`: each district's days after the previous district's (else every district over the same days). */
+function cityEngine(churn = false): { readonly engine: RiskEngine; readonly events: number } {
   const engine = new RiskEngine(defaultRuleSet);
   let events = 0;
   for (let district = 0; district * districtResidents < residents; district += 1) {
     const count = Math.min(districtResidents, residents - district * districtResidents);
     const city = generateCity({ seed: 13 + district, residents: count, days });
+    const shiftMs = churn ? district * days * 86_400_000 : 0;
     for (const generated of city.events) {
-      const event = inDistrict(generated, `d${district}-`);
+      const event = inDistrict({ ...generated, atMs: generated.atMs + shiftMs }, `d${district}-`);
       const decision = engine.decide(event);
       if (decision.outcome === 'approve' || decision.outcome === 'review') engine.recordApproved(event, decision);
       else engine.recordAttempt(event, decision);
@@ -136,4 +142,31 @@ emit({
   unit: 'MB',
   floor: round2((floorBytes * activeResidents) / 1e6),
   rss_mb: round2(rssBytes / 1e6),
+});
+
+/** The heap with the engine after the districts came one after another, and what it holds; dropped on return. */
+function measureChurn() {
+  const { engine, events } = cityEngine(true);
+  return { events, withEngine: heapBytes(), sizes: engine.stateSizes, rssBytes: process.memoryUsage().rss };
+}
+const churn = measureChurn();
+const churnBytes = churn.withEngine - heapBytes();
+emit({
+  bench,
+  metric: 'churn_engine_heap_mb',
+  value: round2(churnBytes / 1e6),
+  unit: 'MB',
+  floor: round2((floorBytes * churn.sizes.residents) / 1e6),
+  residents_fed: residents,
+  days_fed: days * Math.ceil(residents / districtResidents),
+  events: churn.events,
+  held: churn.sizes,
+  rss_mb: round2(churn.rssBytes / 1e6),
+});
+emit({
+  bench,
+  metric: 'churn_bytes_per_resident_held',
+  value: churn.sizes.residents === 0 ? null : round2(churnBytes / churn.sizes.residents),
+  unit: 'B',
+  floor: round2(floorBytes),
 });

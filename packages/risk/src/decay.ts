@@ -18,7 +18,9 @@ export function decayFactor(elapsedMs: number, halfLifeMs: number): number {
 /**
  * Decaying counts, and amounts when asked, of many entities at the horizons their features read, one row of doubles
  * each in one shared array: [last update, a count per kept horizon, an amount per kept horizon]. A horizon decays
- * apart from the others, so keeping fewer changes none of the kept values.
+ * apart from the others, so keeping fewer changes none of the kept values. With a horizon, a row not updated for
+ * longer than it reads as nothing and starts again from nothing on its next event (a value that decayed for that
+ * long is forgotten rather than kept at a fraction: the row can then be evicted without changing what is read).
  */
 export class DecayingRows {
   private data = new Float64Array(0);
@@ -27,10 +29,15 @@ export class DecayingRows {
   private readonly position = new Int8Array(halfLivesMs.length).fill(-1);
   private readonly amounts: boolean;
   private readonly width: number;
+  private readonly horizonMs: number;
 
-  /** `kept`: the horizons (indexes into halfLivesMs) kept; `amounts`: whether amount sums are kept too. */
-  constructor(kept: readonly number[], amounts: boolean) {
+  /**
+   * `kept`: the horizons (indexes into halfLivesMs) kept; `amounts`: whether amount sums are kept too; `horizonMs`:
+   * how long a row not updated is still read.
+   */
+  constructor(kept: readonly number[], amounts: boolean, horizonMs = Number.POSITIVE_INFINITY) {
     this.kept = kept;
+    this.horizonMs = horizonMs;
     for (const [position, horizon] of kept.entries()) this.position[horizon] = position;
     this.amounts = amounts;
     this.width = 1 + kept.length * (amounts ? 2 : 1);
@@ -48,6 +55,7 @@ export class DecayingRows {
    */
   add(row: number, atMs: number, amount: number): void {
     const base = row * this.width;
+    if (atMs - (this.data[base] ?? 0) > this.horizonMs) this.reset(row);
     const lastAtMs = this.data[base] ?? 0;
     const elapsedMs = atMs - lastAtMs;
     const count = this.kept.length;
@@ -76,6 +84,11 @@ export class DecayingRows {
     return this.data[row * this.width] ?? 0;
   }
 
+  /** Makes `row` a row that counted nothing (a new entity's, or one past the horizon). */
+  reset(row: number): void {
+    this.data.fill(0, row * this.width, (row + 1) * this.width);
+  }
+
   clear(): void {
     this.data = new Float64Array(0);
   }
@@ -88,7 +101,9 @@ export class DecayingRows {
 
   private valueAt(row: number, slot: number, horizon: number, atMs: number): number {
     const base = row * this.width;
-    return (this.data[base + slot] ?? 0) * decayFactor(atMs - (this.data[base] ?? 0), halfLivesMs[horizon] ?? 1);
+    const elapsedMs = atMs - (this.data[base] ?? 0);
+    if (elapsedMs > this.horizonMs) return 0;
+    return (this.data[base + slot] ?? 0) * decayFactor(elapsedMs, halfLivesMs[horizon] ?? 1);
   }
 }
 

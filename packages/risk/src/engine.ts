@@ -11,7 +11,7 @@ import type { GateTap, RiskEvent } from './event.ts';
 import { newFeatureVector } from './features.ts';
 import type { RuleSet } from './rule_set.ts';
 import { ShadowTally, type ShadowReport } from './shadow.ts';
-import { RiskState, type BlockLists } from './state.ts';
+import { RiskState, type BlockLists, type StateSizes } from './state.ts';
 import { ShadowRefused } from './errors.ts';
 
 export type BlockListKind = 'residents' | 'devices' | 'merchants';
@@ -43,6 +43,11 @@ export class RiskEngine {
 
   get blockLists(): BlockLists {
     return this.blocks;
+  }
+
+  /** The residents, devices, merchants and resident x merchant pairs the state holds (those idle are evicted). */
+  get stateSizes(): StateSizes {
+    return this.state.sizes;
   }
 
   /**

@@ -8,10 +8,13 @@ import { evaluate } from './evaluate.ts';
 
 const tolerance = 0.0001;
 
-/** Higher is better. */
+/**
+ * Higher is better. city-5 lowered PR AUC (0.9681) and best F1 (0.9717): a resident back at a shop after thirty days
+ * is new to it again, so 800 honest payments score 15 more, below review (default_rule_set.ts).
+ */
 const golden = {
-  prAuc: 0.9681,
-  bestF1: 0.9717,
+  prAuc: 0.968,
+  bestF1: 0.9711,
   top100PrecisionPerDay: 0.9275,
   stoppedPrecision: 0.9894,
   stoppedRecall: 0.9453,

@@ -39,5 +39,6 @@ export { feature, featureNames, featureRanges, isFeatureName, type FeatureName }
 export { operators, ruleKinds, RuleSetInvalid, validateRuleSet } from './rule_set.ts';
 export type { Condition, Operator, Rule, RuleKind, RuleSet, Thresholds } from './rule_set.ts';
 export { scoreDeclineRule, type ShadowReport } from './shadow.ts';
-export { dayMs, minAmountSamples, type BlockLists } from './state.ts';
+export { dayMs, minAmountSamples, type BlockLists, type StateSizes } from './state.ts';
+export { factHorizonMs, lateEventGraceMs } from './horizon.ts';
 export { recentTapWindowMs } from './tap_history.ts';

@@ -41,3 +41,30 @@ test('rows - lists keep their own values in the order appended, side by side in 
   assert.equal(pool.size, 4);
   assert.throws(() => pool.append(first, 1), /last cell/);
 });
+
+test('rows - a removed id gives its row to the next new id, and a removed cell is the next appended', () => {
+  const ids = new IdRows();
+  ids.add('a');
+  ids.add('b');
+  ids.remove(0);
+  assert.equal(ids.rowOf('a'), -1);
+  assert.equal(ids.isUsed(0), false);
+  assert.deepEqual(ids.add('c'), { row: 0, isNew: true });
+  assert.deepEqual([ids.size, ids.capacity], [2, 2]);
+  assert.throws(() => {
+    ids.remove(5);
+  }, /in use/);
+
+  const pool = new ListPool();
+  const atMs = Float64Array.from([10, 20, 5, 30]);
+  let head = pool.append(-1, 1);
+  for (const value of [2, 3, 4]) pool.append(pool.last(head), value);
+  head = pool.removeOlder(head, atMs, 15);
+  assert.equal(pool.values[head], 2, 'the first cell went');
+  assert.deepEqual([pool.length(head), pool.size, pool.capacity], [2, 2, 4]);
+  const reused = pool.append(pool.last(head), 9);
+  assert.ok(reused === 0 || reused === 2, 'a freed cell is reused');
+  assert.equal(pool.capacity, 4);
+  assert.equal(pool.removeOlder(head, atMs, Number.POSITIVE_INFINITY), -1);
+  assert.equal(pool.size, 0);
+});

@@ -2,19 +2,17 @@
 // (tables.ts), written only by record() and recordAttempt() (one writer per counter: the engine instance that owns
 // the resident's partition). features() reads it for one event without changing it; record() then adds a payment
 // that happened, recordAttempt() one that was refused. Replaying events in order through the same two rebuilds
-// exactly the state a live engine had.
+// exactly the state a live engine had. Every write also sweeps a few rows of each table, evicting what no event can
+// read any more (horizon.ts), so the state holds the residents active within the horizon.
 import type { GateTap, Place, RiskEvent } from './event.ts';
 import { feature as f } from './features.ts';
 import { RunningStats } from './running_stats.ts';
 import { ClinicState } from './clinic_state.ts';
 import { speedKmh, type TapHistory } from './tap_history.ts';
 import { day, DeviceTable, hour, MerchantTable, month, PairTable, ResidentTable } from './tables.ts';
+import { factHorizonMs, lateEventGraceMs, merchantAgeCapDays, withinHorizon } from './horizon.ts';
 
 export const dayMs = 86_400_000;
-/** Residents counted per device: past this a device is shared by "many" and the count stops growing. */
-export const maxResidentsPerDevice = 1_000;
-/** Devices remembered per resident: past this a resident has "many" and device_switched stays 1. */
-export const maxDevicesPerResident = 8;
 /**
  * Amounts a category needs before its z-score counts: below, the spread is guessed from too few payments (a new
  * shop's second sale would be "unusual"). Chosen on the tuning days of the seeded city: a shop category's spread
@@ -31,12 +29,24 @@ export const minAmountSamples = 30;
  */
 export const minAmountSpread = 0.25;
 const recentWindowMs = 600_000;
-/** minutes_since_last_event for a resident with no event yet: thirty days. */
-const noEventMinutes = 43_200;
+/** minutes_since_last_event for a resident with no event within the horizon: the horizon, thirty days. */
+const noEventMinutes = factHorizonMs / 60_000;
+/**
+ * Rows of each table the sweep looks at per write: more than the one row a write can add, so the sweep goes round
+ * every table faster than the tables grow and a row idle past the horizon is freed within a round.
+ */
+export const sweptRowsPerWrite = 2;
 export type BlockLists = {
   readonly residents: ReadonlySet<string>;
   readonly devices: ReadonlySet<string>;
   readonly merchants: ReadonlySet<string>;
+};
+
+export type StateSizes = {
+  readonly residents: number;
+  readonly devices: number;
+  readonly merchants: number;
+  readonly residentMerchants: number;
 };
 
 export class RiskState {
@@ -46,6 +56,19 @@ export class RiskState {
   private readonly residentMerchants = new PairTable();
   private readonly categories = new Map<string, RunningStats>();
   private readonly clinics = new ClinicState();
+  /** The newest event time written: eviction is a function of event time, never of when events arrived. */
+  private newestAtMs = Number.NEGATIVE_INFINITY;
+  private readonly sweepAt = { residents: 0, devices: 0, merchants: 0 };
+
+  /** The entities each table holds now (evicted ones are gone). */
+  get sizes(): StateSizes {
+    return {
+      residents: this.residents.size,
+      devices: this.devices.size,
+      merchants: this.merchants.size,
+      residentMerchants: this.residentMerchants.size,
+    };
+  }
 
   /** Fills `out` with the features of `event` as the state stands before it. */
   features(event: RiskEvent, blocks: BlockLists, out: Float64Array): void {
@@ -76,21 +99,22 @@ export class RiskState {
   /** Adds `event` to every counter it touches. */
   record(event: RiskEvent): void {
     const amount = Number(event.amountMinor);
-    const resident = this.activeResident(event.residentId, event.concession);
+    const resident = this.activeResident(event.residentId, event.concession, event.atMs);
     const residents = this.residents;
     const device = this.devices.add(event.deviceId);
     residents.totals.add(resident, event.atMs, amount);
-    residents.addDevice(resident, device, maxDevicesPerResident);
+    residents.addDevice(resident, device, event.atMs);
     residents.recent.add(resident, event.atMs, event.place?.xKm ?? Number.NaN, event.place?.yKm ?? Number.NaN);
     if (event.channel === 'gate' && event.place !== null)
       learnTap(residents.taps, resident, event.atMs, event.place, event.stationId);
     this.devices.totals.add(device, event.atMs, amount);
-    this.devices.addResident(device, resident, maxResidentsPerDevice);
+    this.devices.addResident(device, resident, event.atMs);
     this.recordMerchant(event, amount, true);
     let stats = this.categories.get(event.category);
     if (stats === undefined) this.categories.set(event.category, (stats = new RunningStats()));
     stats.add(Math.log1p(amount));
     if (event.clinicLine !== null) this.clinics.record(event, event.clinicLine);
+    this.sweep(event.atMs);
   }
 
   /**
@@ -100,6 +124,7 @@ export class RiskState {
    */
   recordAttempt(event: RiskEvent): void {
     this.recordMerchant(event, 0, false);
+    this.sweep(event.atMs);
   }
 
   /**
@@ -107,13 +132,39 @@ export class RiskState {
    * place. A tap no newer than the resident's last one (a repeat, or an offline upload of older taps) is ignored.
    */
   recordTap(tap: GateTap): void {
-    const resident = this.activeResident(tap.residentId, tap.concession);
+    const resident = this.activeResident(tap.residentId, tap.concession, tap.atMs);
     learnTap(this.residents.taps, resident, tap.atMs, tap.place, tap.stationId);
+    this.sweep(tap.atMs);
+  }
+
+  /**
+   * Looks at the next few rows of each table and frees what no event can read any more: facts older than the
+   * horizon before the newest event written, less the grace a late event is allowed. A resident goes when it has
+   * neither payments nor taps nor pairs left, a device when it did not pay, a merchant when it took nothing.
+   */
+  private sweep(atMs: number): void {
+    if (atMs > this.newestAtMs) this.newestAtMs = atMs;
+    const beforeMs = this.newestAtMs - factHorizonMs - lateEventGraceMs;
+    const { residents, devices, merchants, residentMerchants: pairs, sweepAt } = this;
+    for (let step = 0; step < sweptRowsPerWrite; step += 1) {
+      let row = sweepAt.residents < residents.capacity ? sweepAt.residents : 0;
+      if (residents.isUsed(row)) {
+        const hasPairs = pairs.prune(row, beforeMs);
+        if (!residents.prune(row, beforeMs) && !hasPairs) residents.remove(row);
+      }
+      sweepAt.residents = row + 1;
+      row = sweepAt.devices < devices.capacity ? sweepAt.devices : 0;
+      devices.prune(row, beforeMs);
+      sweepAt.devices = row + 1;
+      row = sweepAt.merchants < merchants.capacity ? sweepAt.merchants : 0;
+      merchants.prune(row, beforeMs);
+      sweepAt.merchants = row + 1;
+    }
   }
 
   private residentFeatures(event: RiskEvent, resident: number, device: number, out: Float64Array): void {
     const residents = this.residents;
-    if (!residents.isActive(resident)) {
+    if (!residents.isActive(resident, event.atMs)) {
       out[f.minutes_since_last_event] = noEventMinutes;
       return;
     }
@@ -126,14 +177,14 @@ export class RiskState {
     out[f.resident_amount_30d] = residents.totals.amountAt(resident, month, atMs);
     out[f.recent_events_10min] = residents.recent.countWithin(resident, atMs, recentWindowMs);
     const lastAtMs = residents.recent.lastAtMs(resident);
-    out[f.minutes_since_last_event] = Number.isNaN(lastAtMs) ? noEventMinutes : (atMs - lastAtMs) / 60_000;
+    out[f.minutes_since_last_event] = withinHorizon(lastAtMs, atMs) ? (atMs - lastAtMs) / 60_000 : noEventMinutes;
     out[f.concession_mismatch] = residents.concessionMatches(resident, event.concession) ? 0 : 1;
-    out[f.device_switched] = residents.usedOtherDevice(resident, device) ? 1 : 0;
+    out[f.device_switched] = residents.usedOtherDevice(resident, device, atMs) ? 1 : 0;
     const place = event.place;
     if (place === null) return;
     const lastPlaced = newestOf(residents.recent.lastPlaced(resident), residents.taps.lastTap(resident));
     // A fare scored at settlement may be older than what was learned since: no speed from a later place.
-    if (lastPlaced !== undefined && lastPlaced[0] <= atMs) {
+    if (lastPlaced !== undefined && lastPlaced[0] <= atMs && withinHorizon(lastPlaced[0], atMs)) {
       const [lastAtMs, xKm, yKm] = lastPlaced;
       out[f.place_speed_kmh] = speedKmh(Math.hypot(place.xKm - xKm, place.yKm - yKm), atMs - lastAtMs);
     }
@@ -147,26 +198,27 @@ export class RiskState {
     }
     out[f.device_count_1h] = this.devices.totals.countAt(device, hour, event.atMs);
     out[f.device_count_24h] = this.devices.totals.countAt(device, day, event.atMs);
-    out[f.residents_per_device] = this.devices.residentsWith(device, resident);
+    out[f.residents_per_device] = this.devices.residentsWith(device, resident, event.atMs);
   }
 
   private merchantFeatures(event: RiskEvent, resident: number, out: Float64Array): void {
     const today = Math.floor(event.atMs / dayMs);
     const merchants = this.merchants;
-    const merchant = merchants.rowOf(event.merchantId);
+    const merchant = merchants.rowAt(event.merchantId, event.atMs);
     const pairs = this.residentMerchants;
-    const pair = pairs.rowOf(resident, merchant);
+    const pair = pairs.rowAt(resident, merchant, event.atMs);
     const isNew = pair === -1;
     const firstToday = isNew || pairs.lastDay[pair] !== today;
     if (!isNew) out[f.resident_merchant_count_24h] = pairs.totals.countAt(pair, day, event.atMs);
-    out[f.merchant_new_for_resident] = isNew || pairs.paid[pair] === 0 ? 1 : 0;
+    out[f.merchant_new_for_resident] = isNew || !pairs.paidWithin(pair, event.atMs) ? 1 : 0;
     const sameDay = merchant !== -1 && merchants.day[merchant] === today;
     const residentsToday = (sameDay ? (merchants.residentsToday[merchant] ?? 0) : 0) + (firstToday ? 1 : 0);
     const newToday = (sameDay ? (merchants.newResidentsToday[merchant] ?? 0) : 0) + (isNew ? 1 : 0);
     out[f.merchant_residents_today] = residentsToday;
     out[f.merchant_new_resident_share_today] = residentsToday === 0 ? 0 : newToday / residentsToday;
     if (merchant === -1) return;
-    out[f.merchant_age_days] = Math.max(0, (event.atMs - (merchants.firstAtMs[merchant] ?? 0)) / dayMs);
+    const ageDays = Math.max(0, (event.atMs - (merchants.firstAtMs[merchant] ?? 0)) / dayMs);
+    out[f.merchant_age_days] = Math.min(ageDays, merchantAgeCapDays);
     out[f.merchant_count_1h] = merchants.totals.countAt(merchant, hour, event.atMs);
     out[f.merchant_count_24h] = merchants.totals.countAt(merchant, day, event.atMs);
   }
@@ -178,9 +230,8 @@ export class RiskState {
     const merchant = merchants.add(event.merchantId, event.atMs);
     const pairs = this.residentMerchants;
     const resident = this.residents.add(event.residentId);
-    const known = pairs.rowOf(resident, merchant);
-    const isNew = known === -1;
-    const pair = isNew ? pairs.add(resident, merchant) : known;
+    const isNew = pairs.rowAt(resident, merchant, event.atMs) === -1;
+    const pair = pairs.add(resident, merchant, event.atMs);
     const firstToday = pairs.lastDay[pair] !== today;
     pairs.lastDay[pair] = today;
     if (paid) {
@@ -197,10 +248,10 @@ export class RiskState {
     merchants.totals.add(merchant, event.atMs, amount);
   }
 
-  /** The resident's row, active from now on with `concession` if it was not yet. */
-  private activeResident(residentId: string, concession: string): number {
+  /** The resident's row, active at `atMs` (with `concession` if it was not active within the horizon). */
+  private activeResident(residentId: string, concession: string, atMs: number): number {
     const resident = this.residents.add(residentId);
-    this.residents.activate(resident, concession);
+    this.residents.activate(resident, concession, atMs);
     return resident;
   }
 }

@@ -96,8 +96,23 @@ test('taps - taps older than three hours are not compared; a station unused for 
   const laterMs = startMs + 10 * dayMs + 2 * 3_600_000;
   const values = engine.featuresOf(tap(laterMs, 'far', 0, 10));
   assert.equal(values[feature.tap_reach_speed_kmh], 0, 'the last tap was more than three hours before');
+  // Still riding (from work only) keeps the resident known: home alone is forgotten.
+  for (const dayIndex of [20, 30]) engine.score(work(startMs + dayIndex * dayMs));
   assert.equal(engine.featuresOf(home(startMs + 39 * dayMs))[feature.tap_station_new], 0);
   assert.equal(engine.featuresOf(home(startMs + 41 * dayMs))[feature.tap_station_new], 1);
+});
+
+test('taps - a resident back after thirty days without a tap or payment is read as new, its last tap forgotten', () => {
+  const engine = commuter();
+  const lastTapMs = startMs + 9 * dayMs + 10 * 3_600_000 + 30 * minuteMs;
+  const backHome = (atMs: number) => tap(atMs, 'home', 0, 5);
+  const within = engine.featuresOf(backHome(lastTapMs + 30 * dayMs));
+  assert.equal(within[feature.tap_distance_km], 5);
+  assert.equal(within[feature.tap_station_new], 0);
+  const after = engine.featuresOf(backHome(lastTapMs + 30 * dayMs + 1));
+  assert.equal(after[feature.tap_distance_km], 0);
+  assert.equal(after[feature.tap_station_new], 0, 'a resident never seen has no stations to compare with');
+  assert.equal(after[feature.minutes_since_last_event], 43_200);
 });
 
 test('taps - a credential remembers its most recent stations only', () => {

@@ -3,14 +3,13 @@
 // as a tap that no metro ride could reach from the credential's recent taps, at a station it does not use.
 import { feature as f } from './features.ts';
 import type { Place } from './event.ts';
+import { withinHorizon } from './horizon.ts';
 import { IdRows, ListPool, withRoom } from './rows.ts';
 
 /** Taps kept per credential. */
 export const tapHistoryCapacity = 4;
-/** Taps older than this are not compared with a new one. */
+/** Taps older than this are not compared with a new one (for reach; the last tap is read within the horizon). */
 export const recentTapWindowMs = 3 * 3_600_000;
-/** A station unused for this long is new again. */
-export const stationMemoryMs = 30 * 86_400_000;
 /** Stations remembered per credential; the least recently used is forgotten first. */
 export const maxStationsRemembered = 32;
 
@@ -34,27 +33,37 @@ export class TapHistory {
   private stationAtMs = new Float64Array(0);
   private readonly stationRows = new IdRows();
 
-  /** Gives `row` an empty history. */
+  /** Gives `row` an empty history, freeing the stations it had. */
   start(row: number): void {
     this.data = withRoom(this.data, (row + 1) * width);
     this.data.set(emptyRow, row * width);
     this.stationHeads = withRoom(this.stationHeads, row + 1, -1);
+    this.stations.removeOlder(this.stationHeads[row] ?? -1, this.stationAtMs, Number.POSITIVE_INFINITY);
     this.stationHeads[row] = -1;
     this.stationCounts = withRoom(this.stationCounts, row + 1);
     this.stationCounts[row] = 0;
   }
 
+  /** Forgets the stations `row` last used before `beforeMs` (they are new again by then). */
+  prune(row: number, beforeMs: number): void {
+    const head = this.stations.removeOlder(this.stationHeads[row] ?? -1, this.stationAtMs, beforeMs);
+    this.stationHeads[row] = head;
+    this.stationCounts[row] = this.stations.length(head);
+  }
+
   /**
    * Fills the gate-tap features of a tap at `place` (the last tap's distance and speed, reach, new station), judged
    * against the kept taps up to `atMs` only: a fare scored at settlement, after the journey's later taps were
-   * learned, is compared with the taps before it (a later tap would read as a ride back in time).
+   * learned, is compared with the taps before it (a later tap would read as a ride back in time), and the last tap
+   * only within the horizon (horizon.ts).
    */
   features(row: number, atMs: number, place: Place, stationId: string | null, out: Float64Array): void {
     const base = row * width;
     let last = -1;
     for (let slot = 0; slot < tapHistoryCapacity; slot += 1) {
       const tapAtMs = this.data[base + atMsAt + slot] ?? Number.NaN;
-      if (tapAtMs <= atMs && (last === -1 || tapAtMs > (this.data[base + atMsAt + last] ?? 0))) last = slot;
+      if (!(tapAtMs <= atMs && withinHorizon(tapAtMs, atMs))) continue;
+      if (last === -1 || tapAtMs > (this.data[base + atMsAt + last] ?? 0)) last = slot;
     }
     if (last !== -1) {
       const distanceKm = Math.hypot(
@@ -123,7 +132,7 @@ export class TapHistory {
       cell = this.stations.append(this.stations.last(head), station);
       if (head === -1) this.stationHeads[row] = cell;
       this.stationCounts[row] = (this.stationCounts[row] ?? 0) + 1;
-      this.stationAtMs = withRoom(this.stationAtMs, this.stations.size);
+      this.stationAtMs = withRoom(this.stationAtMs, this.stations.capacity);
     } else if (cell === -1) {
       cell = head;
       for (let other = head; other !== -1; other = this.stations.next[other] ?? -1)
@@ -152,7 +161,7 @@ export class TapHistory {
   private isNewStation(row: number, stationId: string, atMs: number): boolean {
     const station = this.stationRows.rowOf(stationId);
     const cell = station === -1 ? -1 : this.stations.find(this.stationHeads[row] ?? -1, station);
-    return cell === -1 || atMs - (this.stationAtMs[cell] ?? 0) > stationMemoryMs;
+    return cell === -1 || !withinHorizon(this.stationAtMs[cell] ?? 0, atMs);
   }
 
   /** The slot `step` taps back (1: the newest). */
