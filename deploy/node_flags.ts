@@ -12,10 +12,15 @@
  * RSS there at ~190 MB instead of ~310 MB with throughput unchanged within the machine's noise. Once the services
  * ran from JavaScript (below), the young generation was the largest part left: 8 MB peaked at 142-146 MB over four
  * runs against 152-160 MB for 16 in runs alternating with them, wallet CPU per charge and throughput against the
- * floor unchanged within the noise. 2-4 MB promoted short-lived objects to the old generation and raised RSS
- * (docs/capacity.md, "Memory per service").
+ * floor unchanged within the noise. The young generation then counted twice at the peak: its own pages, and as much
+ * again of old-space garbage, since V8 adds the young generation's capacity to the old generation's limit for the
+ * next full GC (heap-controller.cc, BoundAllocationLimit). 4 MB took transit's peak under bench/transit_taps.ts from
+ * 150 to 139 MB and the wallet's under bench/wallet_charges.ts from 137-142 to 127 MB (with the OTLP exporter no
+ * longer loaded, 2-3 MB of it), CPU per charge within the machine's noise in runs at load 20-37
+ * (docs/capacity.md, "What transit holds, and 4 MB semi-spaces"). An earlier synthetic churn with 2-4 MB promoted
+ * short-lived objects and raised RSS; the services' own loads did not.
  */
-export const maxSemiSpaceMb = 8;
+export const maxSemiSpaceMb = 4;
 
 /**
  * How far the old generation may grow past what the last full GC kept before the next one, in percent. V8 otherwise

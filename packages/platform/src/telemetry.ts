@@ -4,7 +4,6 @@
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { register } from 'import-in-the-middle/register-hooks.mjs';
@@ -29,10 +28,10 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-export function startTelemetry(
+export async function startTelemetry(
   serviceName: string,
   source: Record<string, string | undefined> = process.env,
-): Telemetry {
+): Promise<Telemetry> {
   // In-thread loader hooks (module.registerHooks) for the CommonJS packages we instrument.
   register({ include: ['@grpc/grpc-js', 'pg'] });
   const config = loadConfig(telemetrySchema, source);
@@ -40,6 +39,9 @@ export function startTelemetry(
 
   const spanProcessors: SpanProcessor[] = [];
   if (config.OTEL_EXPORTER_OTLP_ENDPOINT !== 'none') {
+    // Imported only here: the exporter (protobuf encoding, its HTTP client) costs every process 2-3 MB of RSS,
+    // for nothing where no collector is set (docs/capacity.md, "Memory per service").
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
     spanProcessors.push(
       new BatchSpanProcessor({
         exporter: new OTLPTraceExporter({ url: `${config.OTEL_EXPORTER_OTLP_ENDPOINT}/v1/traces` }),

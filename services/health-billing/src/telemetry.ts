@@ -1,4 +1,4 @@
 // Loaded with `node --import` before main.ts so gRPC and pg are instrumented; main.ts flushes it on exit.
 import { startTelemetry } from '@citypass/platform/telemetry';
 
-export const telemetry = startTelemetry('health-billing');
+export const telemetry = await startTelemetry('health-billing');

@@ -63,7 +63,8 @@ export async function startHarness(
     ...overrides,
   });
   const identity = await startIdentity(config, createLogger('identity-test', 'error'));
-  let cached: string | undefined;
+  // Refreshed a minute before it expires: a bench on a loaded machine outlives one operator token (5 minutes).
+  let cached: { token: string; refreshAtMs: number } | undefined;
   const operator = promiseClient(IdentityServiceService, `127.0.0.1:${identity.grpcPort}`, {
     metadata: async () => bearer(await operatorToken()),
   });
@@ -84,7 +85,7 @@ export async function startHarness(
       body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
     });
   const operatorToken = async (): Promise<string> => {
-    if (cached) return cached;
+    if (cached !== undefined && Date.now() < cached.refreshAtMs) return cached.token;
     const response = await clientCredentialsToken(
       'operator',
       operatorSecret,
@@ -92,8 +93,9 @@ export async function startHarness(
       'identity:admin',
     );
     if (response.status !== 200) throw new Error(`operator token: ${response.status} ${await response.text()}`);
-    cached = ((await response.json()) as { access_token: string }).access_token;
-    return cached;
+    const body = (await response.json()) as { access_token: string; expires_in: number };
+    cached = { token: body.access_token, refreshAtMs: Date.now() + (body.expires_in - 60) * 1000 };
+    return cached.token;
   };
 
   return {
