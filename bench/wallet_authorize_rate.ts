@@ -91,6 +91,8 @@ export async function authorizeRate(
       WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
       // e.g. BENCH_WALLET_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where the wallet's CPU goes
       ...(process.env.BENCH_WALLET_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WALLET_NODE_OPTIONS } : {}),
+      // e.g. BENCH_WALLET_ENV='{"WALLET_RISK_SHARE":"off"}' to price one part of scoring by turning it off
+      ...(process.env.BENCH_WALLET_ENV ? (JSON.parse(process.env.BENCH_WALLET_ENV) as Record<string, string>) : {}),
     },
     60_000,
   );
