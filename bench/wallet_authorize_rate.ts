@@ -52,15 +52,28 @@ export async function payers(identity: IdentityHarness, count: number): Promise<
   );
 }
 
-/** Authorizations per second with `inFlight` in flight for `phaseMs`, on a fresh wallet and database. */
+/**
+ * Authorizations per second with `inFlight` in flight for `phaseMs`, on a fresh wallet and database, after
+ * `warmupAuthorizations` unmeasured ones.
+ */
 export async function authorizeRate(
   identity: IdentityHarness,
   phones: readonly Payer[],
   tokens: { readonly shop: string; readonly funding: string },
-  options: { readonly risk: 'off' | 'observe'; readonly phaseMs: number; readonly inFlight: number },
+  options: {
+    readonly risk: 'off' | 'observe';
+    readonly phaseMs: number;
+    readonly inFlight: number;
+    /** Authorizations made before the measured phase (for at most `warmupMaxMs`), not counted in its figures. */
+    readonly warmupAuthorizations: number;
+    readonly warmupMaxMs: number;
+  },
 ): Promise<{
   readonly perSecond: number;
+  /** In the measured phase. */
   readonly authorizations: number;
+  /** Before it, to warm the wallet up. */
+  readonly warmedUp: number;
   readonly decisions: number;
   /** CPU microseconds per authorization of the wallet process and of its database (null when unmeasurable). */
   readonly cpuUs: { readonly wallet: number | null; readonly postgres: number | null };
@@ -128,29 +141,37 @@ export async function authorizeRate(
         ttlSeconds: 60,
       });
     });
-    let authorizations = 0;
+    // `inFlight` callers authorizing until `untilMs` or `count` authorizations were made; how many were.
+    const load = async (untilMs: number, count: number): Promise<number> => {
+      let made = 0;
+      await Promise.all(
+        Array.from({ length: options.inFlight }, async () => {
+          while (performance.now() < untilMs && made < count && batch.length > 0) {
+            const bytes = AuthorizeRequest.encode({
+              idempotencyKey: randomBytes(12).toString('hex'),
+              amount: { amountMinor: 100n, currency: 'EUR' },
+              presentation: batch.pop() ?? '',
+              reference: '',
+              holdTtlSeconds: 0,
+              settlesTap: false,
+            }).finish();
+            await request(nc, 'wallet.v1.authorize', bytes, { deadlineMs: Date.now() + 5_000, headers });
+            made++;
+          }
+        }),
+      );
+      return made;
+    };
+    // Unmeasured: a fresh process runs its first few hundred authorizations in V8's interpreter and compiles the
+    // hot code on the way (~10x the CPU of a warm one for the scoring code alone), which a running wallet has long
+    // done; measured without it, a short phase prices the compiler more than the code.
+    const warmedUp = await load(performance.now() + options.warmupMaxMs, options.warmupAuthorizations);
     const cpu = cpuPerOperation({
       wallet: processCpuOf(wallet.child.pid ?? -1),
       postgres: postgresCpuOf(new URL(database.url).pathname.slice(1)),
     });
     const started = performance.now();
-    const end = started + options.phaseMs;
-    await Promise.all(
-      Array.from({ length: options.inFlight }, async () => {
-        while (performance.now() < end && batch.length > 0) {
-          const bytes = AuthorizeRequest.encode({
-            idempotencyKey: randomBytes(12).toString('hex'),
-            amount: { amountMinor: 100n, currency: 'EUR' },
-            presentation: batch.pop() ?? '',
-            reference: '',
-            holdTtlSeconds: 0,
-            settlesTap: false,
-          }).finish();
-          await request(nc, 'wallet.v1.authorize', bytes, { deadlineMs: Date.now() + 5_000, headers });
-          authorizations++;
-        }
-      }),
-    );
+    const authorizations = await load(started + options.phaseMs, Number.POSITIVE_INFINITY);
     const perSecond = authorizations / ((performance.now() - started) / 1000);
     const [walletCpu, postgresCpu] = cpu.end('risk_scoring', 'authorize', authorizations);
     const decisions = Number(
@@ -159,6 +180,7 @@ export async function authorizeRate(
     return {
       perSecond,
       authorizations,
+      warmedUp,
       decisions,
       cpuUs: { wallet: walletCpu?.value ?? null, postgres: postgresCpu?.value ?? null },
     };
