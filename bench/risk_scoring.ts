@@ -108,15 +108,20 @@ type Phase = { readonly perSecond: number; readonly wallet: number | null; reado
 const identity = await startHarness({ LOG_LEVEL: 'error' });
 try {
   const phones = await payers(identity, Number(process.env.BENCH_RESIDENTS ?? 32));
-  const tokens = await benchServices(identity);
+  const services = await benchServices(identity);
   const phase = async (risk: 'off' | 'observe'): Promise<Phase> => {
-    const { perSecond, authorizations, warmedUp, decisions, cpuUs } = await authorizeRate(identity, phones, tokens, {
-      risk,
-      phaseMs,
-      inFlight,
-      warmupAuthorizations,
-      warmupMaxMs: 15_000,
-    });
+    const { perSecond, authorizations, warmedUp, decisions, cpuUs } = await authorizeRate(
+      identity,
+      phones,
+      await services.tokens(),
+      {
+        risk,
+        phaseMs,
+        inFlight,
+        warmupAuthorizations,
+        warmupMaxMs: 15_000,
+      },
+    );
     const made = warmedUp + authorizations;
     if (decisions !== (risk === 'off' ? 0 : made))
       throw new Error(`${risk}: ${decisions} decisions stored for ${made} authorizations`);

@@ -24,11 +24,27 @@ export interface Payer {
   readonly credential: string;
 }
 
+export interface BenchServices {
+  /** Fresh access tokens of both (a token lives five minutes, a bench of several rounds longer). */
+  tokens(): Promise<{ readonly shop: string; readonly funding: string }>;
+}
+
 /** The shop charged and the funding client, onboarded once: each wallet opens their accounts from identity's stream. */
-export async function benchServices(identity: IdentityHarness): Promise<{ shop: string; funding: string }> {
-  const tokenOf = async (name: string, extra: string[]): Promise<string> =>
-    (await identity.onboardWithToken(name, extra, 'urn:citypass:wallet')).token;
-  return { shop: await tokenOf('shop', []), funding: await tokenOf('funding', ['topup:funding']) };
+export async function benchServices(identity: IdentityHarness): Promise<BenchServices> {
+  const resource = 'urn:citypass:wallet';
+  const onboard = async (name: string, extra: string[]): Promise<() => Promise<string>> => {
+    const { clientSecret, token } = await identity.onboardWithToken(name, extra, resource);
+    // The scopes granted at onboarding, as the first token carries them.
+    const { scope } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { scope: string };
+    return async () => {
+      const response = await identity.clientCredentialsToken(name, clientSecret, resource, scope);
+      if (response.status !== 200) throw new Error(`${name} token: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+  };
+  const shop = await onboard('shop', []);
+  const funding = await onboard('funding', ['topup:funding']);
+  return { tokens: async () => ({ shop: await shop(), funding: await funding() }) };
 }
 
 export async function payers(identity: IdentityHarness, count: number): Promise<Payer[]> {
