@@ -42,6 +42,7 @@ const parts: readonly (readonly [string, RegExp])[] = [
   ['logging', /platform\/src\/log\.ts/],
   ['credential (presentation verification)', /packages\/credential\//],
   ['platform (outbox, bus, pg, idempotency, ...)', /packages\/platform\//],
+  ['risk engine (@citypass/risk)', /packages\/risk\//],
   ['wallet: grpc and bus edges', /services\/wallet\/src\/(grpc|bus)\//],
   ['wallet: app (authorize, capture, risk)', /services\/wallet\/src\/app\//],
   ['wallet: store (SQL calls)', /services\/wallet\/src\/store\//],

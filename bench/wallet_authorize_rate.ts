@@ -24,11 +24,27 @@ export interface Payer {
   readonly credential: string;
 }
 
+export interface BenchServices {
+  /** Fresh access tokens of both (a token lives five minutes, a bench of several rounds longer). */
+  tokens(): Promise<{ readonly shop: string; readonly funding: string }>;
+}
+
 /** The shop charged and the funding client, onboarded once: each wallet opens their accounts from identity's stream. */
-export async function benchServices(identity: IdentityHarness): Promise<{ shop: string; funding: string }> {
-  const tokenOf = async (name: string, extra: string[]): Promise<string> =>
-    (await identity.onboardWithToken(name, extra, 'urn:citypass:wallet')).token;
-  return { shop: await tokenOf('shop', []), funding: await tokenOf('funding', ['topup:funding']) };
+export async function benchServices(identity: IdentityHarness): Promise<BenchServices> {
+  const resource = 'urn:citypass:wallet';
+  const onboard = async (name: string, extra: string[]): Promise<() => Promise<string>> => {
+    const { clientSecret, token } = await identity.onboardWithToken(name, extra, resource);
+    // The scopes granted at onboarding, as the first token carries them.
+    const { scope } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { scope: string };
+    return async () => {
+      const response = await identity.clientCredentialsToken(name, clientSecret, resource, scope);
+      if (response.status !== 200) throw new Error(`${name} token: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+  };
+  const shop = await onboard('shop', []);
+  const funding = await onboard('funding', ['topup:funding']);
+  return { tokens: async () => ({ shop: await shop(), funding: await funding() }) };
 }
 
 export async function payers(identity: IdentityHarness, count: number): Promise<Payer[]> {
@@ -52,15 +68,28 @@ export async function payers(identity: IdentityHarness, count: number): Promise<
   );
 }
 
-/** Authorizations per second with `inFlight` in flight for `phaseMs`, on a fresh wallet and database. */
+/**
+ * Authorizations per second with `inFlight` in flight for `phaseMs`, on a fresh wallet and database, after
+ * `warmupAuthorizations` unmeasured ones.
+ */
 export async function authorizeRate(
   identity: IdentityHarness,
   phones: readonly Payer[],
   tokens: { readonly shop: string; readonly funding: string },
-  options: { readonly risk: 'off' | 'observe'; readonly phaseMs: number; readonly inFlight: number },
+  options: {
+    readonly risk: 'off' | 'observe';
+    readonly phaseMs: number;
+    readonly inFlight: number;
+    /** Authorizations made before the measured phase (for at most `warmupMaxMs`), not counted in its figures. */
+    readonly warmupAuthorizations: number;
+    readonly warmupMaxMs: number;
+  },
 ): Promise<{
   readonly perSecond: number;
+  /** In the measured phase. */
   readonly authorizations: number;
+  /** Before it, to warm the wallet up. */
+  readonly warmedUp: number;
   readonly decisions: number;
   /** CPU microseconds per authorization of the wallet process and of its database (null when unmeasurable). */
   readonly cpuUs: { readonly wallet: number | null; readonly postgres: number | null };
@@ -91,6 +120,8 @@ export async function authorizeRate(
       WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
       // e.g. BENCH_WALLET_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where the wallet's CPU goes
       ...(process.env.BENCH_WALLET_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WALLET_NODE_OPTIONS } : {}),
+      // e.g. BENCH_WALLET_ENV='{"WALLET_RISK_SHARE":"off"}' to price one part of scoring by turning it off
+      ...(process.env.BENCH_WALLET_ENV ? (JSON.parse(process.env.BENCH_WALLET_ENV) as Record<string, string>) : {}),
     },
     60_000,
   );
@@ -126,29 +157,37 @@ export async function authorizeRate(
         ttlSeconds: 60,
       });
     });
-    let authorizations = 0;
+    // `inFlight` callers authorizing until `untilMs` or `count` authorizations were made; how many were.
+    const load = async (untilMs: number, count: number): Promise<number> => {
+      let made = 0;
+      await Promise.all(
+        Array.from({ length: options.inFlight }, async () => {
+          while (performance.now() < untilMs && made < count && batch.length > 0) {
+            const bytes = AuthorizeRequest.encode({
+              idempotencyKey: randomBytes(12).toString('hex'),
+              amount: { amountMinor: 100n, currency: 'EUR' },
+              presentation: batch.pop() ?? '',
+              reference: '',
+              holdTtlSeconds: 0,
+              settlesTap: false,
+            }).finish();
+            await request(nc, 'wallet.v1.authorize', bytes, { deadlineMs: Date.now() + 5_000, headers });
+            made++;
+          }
+        }),
+      );
+      return made;
+    };
+    // Unmeasured: a fresh process runs its first few hundred authorizations in V8's interpreter and compiles the
+    // hot code on the way (~10x the CPU of a warm one for the scoring code alone), which a running wallet has long
+    // done; measured without it, a short phase prices the compiler more than the code.
+    const warmedUp = await load(performance.now() + options.warmupMaxMs, options.warmupAuthorizations);
     const cpu = cpuPerOperation({
       wallet: processCpuOf(wallet.child.pid ?? -1),
       postgres: postgresCpuOf(new URL(database.url).pathname.slice(1)),
     });
     const started = performance.now();
-    const end = started + options.phaseMs;
-    await Promise.all(
-      Array.from({ length: options.inFlight }, async () => {
-        while (performance.now() < end && batch.length > 0) {
-          const bytes = AuthorizeRequest.encode({
-            idempotencyKey: randomBytes(12).toString('hex'),
-            amount: { amountMinor: 100n, currency: 'EUR' },
-            presentation: batch.pop() ?? '',
-            reference: '',
-            holdTtlSeconds: 0,
-            settlesTap: false,
-          }).finish();
-          await request(nc, 'wallet.v1.authorize', bytes, { deadlineMs: Date.now() + 5_000, headers });
-          authorizations++;
-        }
-      }),
-    );
+    const authorizations = await load(started + options.phaseMs, Number.POSITIVE_INFINITY);
     const perSecond = authorizations / ((performance.now() - started) / 1000);
     const [walletCpu, postgresCpu] = cpu.end('risk_scoring', 'authorize', authorizations);
     const decisions = Number(
@@ -157,6 +196,7 @@ export async function authorizeRate(
     return {
       perSecond,
       authorizations,
+      warmedUp,
       decisions,
       cpuUs: { wallet: walletCpu?.value ?? null, postgres: postgresCpu?.value ?? null },
     };
