@@ -1,6 +1,8 @@
 // The closed list of features a rule may name. A feature is a number (a yes/no is 1 or 0); the engine fills one
 // Float64Array per decision, indexed by position in this list.
 
+import { merchantAgeCapDays } from './horizon.ts';
+
 export const featureNames = [
   // Facts about the presentation and the block lists (hard rules).
   'credential_revoked',
@@ -98,6 +100,8 @@ export const featureRanges: Readonly<Record<FeatureName, readonly [number, numbe
     if (flags.includes(name)) return [name, [0, 1]];
     if (name === 'amount_zscore') return [name, [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]];
     if (name === 'merchant_new_resident_share_today') return [name, [0, 1]];
+    // Counted up to merchantAgeCapDays (horizon.ts): a rule asking past it could never hold.
+    if (name === 'merchant_age_days') return [name, [0, merchantAgeCapDays]];
     return [name, [0, Number.POSITIVE_INFINITY]];
   }),
 ) as Record<FeatureName, readonly [number, number]>;

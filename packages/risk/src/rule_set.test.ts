@@ -90,6 +90,10 @@ test("rule set - a condition value outside its feature's range is refused, at th
     "rules[0] (edge): when[0]: value -1 is outside device_age_days's range 0 to Infinity",
   ]);
   assert.deepEqual(problemsOf(withCondition('amount_zscore', -3)), []);
+  assert.deepEqual(problemsOf(withCondition('merchant_age_days', 7)), []);
+  assert.deepEqual(problemsOf(withCondition('merchant_age_days', 8)), [
+    "rules[0] (edge): when[0]: value 8 is outside merchant_age_days's range 0 to 7",
+  ]);
   assert.deepEqual(problemsOf(withCondition('merchant_new_resident_share_today', 1.01)).length, 1);
 });
 
