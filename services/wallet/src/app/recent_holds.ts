@@ -9,20 +9,28 @@ import type { Hold } from '@citypass/proto/wallet/v1/wallet';
 
 export class RecentHolds {
   readonly #holds = new Map<string, Hold>();
-  readonly #capacity: number;
+  /**
+   * The ids in the order remembered, as a ring: the slot the next hold takes holds the oldest id, forgotten then
+   * (if not taken already). Not the Map's own first key: after many deletes at its front, V8 walks past every
+   * deleted slot to find it until the table is next rebuilt: 0.8-1.5 us a remember with 2,000 kept, against
+   * 0.13 us with the ring (a loop of 200,000 of each; it showed in a profile of the risk bench, whose holds are
+   * never captured).
+   */
+  readonly #order: (string | undefined)[];
+  #next = 0;
 
   /** `capacity`: the most holds kept; past it the oldest is forgotten. */
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.#order = new Array<string | undefined>(capacity).fill(undefined);
   }
 
   /** A pending hold just committed by this process's authorization. */
   remember(hold: Hold): void {
+    const oldest = this.#order[this.#next];
+    if (oldest !== undefined) this.#holds.delete(oldest);
+    this.#order[this.#next] = hold.holdId;
+    this.#next = (this.#next + 1) % this.#order.length;
     this.#holds.set(hold.holdId, hold);
-    if (this.#holds.size > this.#capacity) {
-      const oldest = this.#holds.keys().next().value;
-      if (oldest !== undefined) this.#holds.delete(oldest);
-    }
   }
 
   /** The hold of `service` as authorized, forgotten here (its capture or void changes it); else undefined. */
