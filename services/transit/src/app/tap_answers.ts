@@ -3,6 +3,7 @@
 // the same gate client: presentation, gate and direction. The presentation is kept as its SHA-256 (~1 KB of JWS
 // each, 20,000 entries held ~20 MB of a gate instance's memory for a few seconds of retries).
 import { createHash } from 'node:crypto';
+import { BoundedMap } from '@citypass/platform/bounded_map';
 import type { TapResponse } from '@citypass/proto/transit/v1/transit';
 
 export interface TapRequestKey {
@@ -23,11 +24,10 @@ interface Entry {
 const digestOf = (presentation: string): string => createHash('sha256').update(presentation).digest('base64');
 
 export class TapAnswers {
-  readonly #entries = new Map<string, Entry>();
-  readonly #maxEntries: number;
+  readonly #entries: BoundedMap<string, Entry>;
 
   constructor(maxEntries = 20_000) {
-    this.#maxEntries = maxEntries;
+    this.#entries = new BoundedMap(maxEntries);
   }
 
   /** The first answer for a repeat, 'reused' for the tap id with another request, undefined for a new tap id. */
@@ -55,9 +55,5 @@ export class TapAnswers {
     answer.catch(() => {
       if (this.#entries.get(tapId) === entry) this.#entries.delete(tapId);
     });
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done !== true) this.#entries.delete(oldest.value);
-    }
   }
 }

@@ -5,6 +5,7 @@
 // Each key also remembers what the engine recorded of its outcome, so a repeat does not record it twice.
 // Each key keeps a SHA-256 digest of its request, not the request: a presentation makes a request ~1.1 KB, and
 // 10,000 of them were 11 MB of the wallet's memory under bench/wallet_charges.ts for a comparison 32 bytes decide.
+import { BoundedMap } from '@citypass/platform/bounded_map';
 import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
 
 export const maxRecentDecisions = 10_000;
@@ -19,7 +20,7 @@ interface Held {
 }
 
 export class RecentDecisions {
-  readonly #byKey = new Map<string, Held>();
+  readonly #byKey = new BoundedMap<string, Held>(maxRecentDecisions);
 
   /** The first decision for this key and the same request; undefined for a new key or another request. */
   get(key: IdempotencyKey): RiskDecisionRecord | undefined {
@@ -30,10 +31,6 @@ export class RecentDecisions {
   set(key: IdempotencyKey, record: RiskDecisionRecord): void {
     const id = keyOf(key);
     if (this.#byKey.has(id)) return;
-    if (this.#byKey.size >= maxRecentDecisions) {
-      const oldest = this.#byKey.keys().next();
-      if (oldest.done !== true) this.#byKey.delete(oldest.value);
-    }
     this.#byKey.set(id, { requestDigest: digestOf(key), record, recorded: 'none' });
   }
 
