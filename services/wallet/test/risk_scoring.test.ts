@@ -110,6 +110,28 @@ test('risk - a normal charge is approved and its decision is stored with the hol
   assert.equal(await balanceOf(phone), '9750');
 });
 
+test('risk - a repeat of a charge that committed gets its first answer and stores no second decision', async () => {
+  const shop = await h.service('baker');
+  const phone = await h.resident();
+  await h.topUp(phone, 10_000n);
+  const charge = {
+    idempotencyKey: key(),
+    amount: eur(300n),
+    presentation: phone.present(shop.name),
+    reference: '',
+    settlesTap: false,
+  };
+  const first = await shop.wallet.charge(charge);
+  const repeats = await Promise.all([shop.wallet.charge(charge), shop.wallet.charge(charge)]);
+  for (const repeat of repeats) assert.deepEqual(repeat, first);
+  const decisions = await h.db.query('SELECT hold_id FROM risk_decisions WHERE resident_id = $1', [phone.residentId]);
+  assert.deepEqual(
+    decisions.rows.map((row: { hold_id: string }) => row.hold_id),
+    [first.hold?.holdId],
+  );
+  assert.equal(await balanceOf(phone), '9700');
+});
+
 test('risk - a block rule declines RISK_BLOCKED with no score and moves nothing', async () => {
   const blocked = await h.service('blocked-shop');
   const phone = await h.resident();

@@ -5,6 +5,10 @@
 // Each key also remembers what the engine recorded of its outcome, so a repeat does not record it twice.
 // Each key keeps a SHA-256 digest of its request, not the request: a presentation makes a request ~1.1 KB, and
 // 10,000 of them were 11 MB of the wallet's memory under bench/wallet_charges.ts for a comparison 32 bytes decide.
+// Once a key's payment committed, its decision is let go too: a repeat is answered by the ledger from its first
+// result and writes nothing, so it needs none. Kept until the answer, a decision (its event, reasons, the event's
+// JSON: ~1.5 KB) dies young; kept for the last 10,000 keys, every one outlived the young generation, was copied
+// into the old one and then collected there, and the 10,000 held ~15 MB of the wallet's heap.
 import { BoundedMap } from '@citypass/platform/bounded_map';
 import type { IdempotencyKey, RiskDecisionRecord } from './store.ts';
 
@@ -15,17 +19,25 @@ export type RecordedOutcome = 'none' | 'attempt' | 'approved';
 
 interface Held {
   readonly requestDigest: string;
-  readonly record: RiskDecisionRecord;
+  /** Undefined once the payment committed. */
+  record: RiskDecisionRecord | undefined;
   recorded: RecordedOutcome;
 }
+
+/** What a repeat of a key with the same request gets: the first decision, or 'committed' once its payment was. */
+export type FirstDecision = RiskDecisionRecord | 'committed';
 
 export class RecentDecisions {
   readonly #byKey = new BoundedMap<string, Held>(maxRecentDecisions);
 
-  /** The first decision for this key and the same request; undefined for a new key or another request. */
-  get(key: IdempotencyKey): RiskDecisionRecord | undefined {
+  /**
+   * The first decision for this key and the same request, or 'committed' when its payment committed; undefined for
+   * a new key or another request.
+   */
+  get(key: IdempotencyKey): FirstDecision | undefined {
     const held = this.#byKey.get(keyOf(key));
-    return held !== undefined && held.requestDigest === digestOf(key) ? held.record : undefined;
+    if (held === undefined || held.requestDigest !== digestOf(key)) return undefined;
+    return held.record ?? 'committed';
   }
 
   set(key: IdempotencyKey, record: RiskDecisionRecord): void {
@@ -44,6 +56,7 @@ export class RecentDecisions {
     if (held === undefined || held.requestDigest !== digestOf(key)) return true;
     if (held.recorded === 'approved' || (outcome === 'attempt' && held.recorded === 'attempt')) return false;
     held.recorded = outcome;
+    if (outcome === 'approved') held.record = undefined;
     return true;
   }
 }

@@ -74,13 +74,17 @@ export interface ScoredTerms {
   readonly idempotency: IdempotencyKey;
 }
 
-/** Scores one authorization: its approval to store with the hold, or a refusal thrown. Undefined when scoring is off. */
+/**
+ * Scores one authorization: its approval to store with the hold, or a refusal thrown. Undefined when scoring is off,
+ * and for a repeat of a key whose payment committed: the ledger answers it from its first result and writes nothing.
+ */
 export function scoreAuthorization(
   scoring: RiskScoring | undefined,
   terms: ScoredTerms,
 ): RiskDecisionRecord | undefined {
   if (scoring === undefined) return undefined;
   const first = scoring.recent.get(terms.idempotency);
+  if (first === 'committed') return undefined;
   if (first !== undefined) {
     if (first.refusalReason !== '') throw refusal(first);
     return { ...first, decisionId: randomUUID(), holdId: terms.holdId };
