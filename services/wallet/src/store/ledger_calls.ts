@@ -16,7 +16,7 @@ import type {
   TopUp,
 } from '../app/store.ts';
 import { holdColumns, holdFromRow, type HoldRow } from './holds.ts';
-import { riskDecisionJson } from './risk_decisions.ts';
+import { approvalColumns } from './risk_decisions.ts';
 import { asLedgerError } from './ledger_errors.ts';
 import type { Hold } from '@citypass/proto/wallet/v1/wallet';
 
@@ -137,7 +137,7 @@ function chargeArgs(charge: NewCharge) {
     p_payer: charge.payerShare?.payer ?? null,
     p_payer_amount_minor: charge.payerShare?.amountMinor ?? 0n,
     p_payer_transfer_id: charge.payerShare === undefined ? null : charge.payerTransferId,
-    p_risk_decision: charge.riskDecision === undefined ? null : riskDecisionJson(charge.riskDecision),
+    ...approvalColumns(charge.riskDecision),
   };
 }
 
@@ -159,7 +159,7 @@ function authorizeArgs(hold: NewHold) {
     p_payee: hold.payee ?? null,
     p_payer: hold.payerShare?.payer ?? null,
     p_payer_amount_minor: hold.payerShare?.amountMinor ?? 0n,
-    p_risk_decision: hold.riskDecision === undefined ? null : riskDecisionJson(hold.riskDecision),
+    ...approvalColumns(hold.riskDecision),
   };
 }
 

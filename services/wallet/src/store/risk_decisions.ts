@@ -57,6 +57,44 @@ export function riskDecisionJson(record: RiskDecisionRecord): string {
 }
 
 /**
+ * An approval as the ledger functions take it with the hold it approved (store/ledger/record_risk_decisions.sql):
+ * the decision's own columns, each its own argument (nulls for none: scoring off, or a repeat of a committed
+ * payment); the hold, service, resident, currency and amount are the item's. One object literal, so the
+ * functions' named-argument lists never vary.
+ */
+export function approvalColumns(record: RiskDecisionRecord | undefined) {
+  if (record === undefined)
+    return {
+      p_decision_id: null,
+      p_decision_merchant: null,
+      p_decision_outcome: null,
+      p_decision_stage: null,
+      p_decision_score: null,
+      p_decision_reasons: null,
+      p_decision_rule_set_version: null,
+      p_decision_rule_reason: null,
+      p_decision_explanation: null,
+      p_decision_event: null,
+      p_decided_at: null,
+    };
+  const { decision, event } = record;
+  return {
+    p_decision_id: record.decisionId,
+    p_decision_merchant: event.merchantId,
+    p_decision_outcome: decision.outcome,
+    p_decision_stage: decision.stage,
+    p_decision_score: decision.score,
+    p_decision_reasons: JSON.stringify(decision.reasons),
+    p_decision_rule_set_version: decision.ruleSetVersion,
+    p_decision_rule_reason: decision.reason ?? '',
+    p_decision_explanation: decision.explanation,
+    // Made once, when the engine decided (the outcome shared with the other instances carries it too).
+    p_decision_event: record.eventJson,
+    p_decided_at: new Date(event.atMs),
+  };
+}
+
+/**
  * Rows of the replay held in memory at once: read through a cursor, each page is replayed and dropped before the
  * next is fetched. Read as one result, the whole window (up to `maxReplayed`, 500,000 rows) was in memory at once
  * as pg's rows and the events made from them: 56 MB of heap for 100,000 rows measured (~560 B a row), so ~280 MB

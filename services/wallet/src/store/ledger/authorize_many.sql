@@ -11,13 +11,18 @@
 DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[]);
 -- The version whose risk decisions were jsonb (record_risk_decisions.sql says why json).
 DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[], jsonb[]);
+-- The version whose risk decision was one JSON object per item (record_risk_decisions.sql says why columns).
+DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[], json[]);
 CREATE OR REPLACE FUNCTION wallet_authorize_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
   p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_hold_id uuid[], p_service text[],
   p_resident_id uuid[], p_credential_id text[], p_mandate_nonce text[], p_currency char(3)[],
   p_amount_minor bigint[], p_reference text[], p_now timestamptz[], p_expires_at timestamptz[],
   p_velocity_per_minute integer[], p_daily_limit bigint[], p_credential_daily_limit bigint[], p_payee text[],
-  p_payer text[], p_payer_amount_minor bigint[], p_risk_decision json[]
+  p_payer text[], p_payer_amount_minor bigint[],
+  p_decision_id uuid[], p_decision_merchant text[], p_decision_outcome text[], p_decision_stage text[],
+  p_decision_score smallint[], p_decision_reasons json[], p_decision_rule_set_version text[],
+  p_decision_rule_reason text[], p_decision_explanation text[], p_decision_event json[], p_decided_at timestamptz[]
 ) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -50,5 +55,9 @@ BEGIN
     RETURN NEXT;
   END LOOP;
   PERFORM wallet_outbox_many(v_written, p_event_id, p_event_subject, p_event_payload, p_event_headers);
-  PERFORM wallet_record_risk_decisions(v_written, p_risk_decision);
+  PERFORM wallet_record_risk_decisions(v_written, p_hold_id, p_service, p_resident_id, p_currency, p_amount_minor,
+                                       p_decision_id, p_decision_merchant, p_decision_outcome, p_decision_stage,
+                                       p_decision_score, p_decision_reasons, p_decision_rule_set_version,
+                                       p_decision_rule_reason, p_decision_explanation, p_decision_event,
+                                       p_decided_at);
 END $$;

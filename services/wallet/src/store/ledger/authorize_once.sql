@@ -14,6 +14,12 @@ DROP FUNCTION IF EXISTS wallet_authorize_once(
   uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, timestamptz, integer, bigint, bigint, text, text, bigint,
   jsonb
 );
+-- The risk decision as one JSON object (record_risk_decisions.sql says why columns).
+DROP FUNCTION IF EXISTS wallet_authorize_once(
+  text, text, bytea, bytea, uuid, text, bytea, jsonb,
+  uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, timestamptz, integer, bigint, bigint, text, text, bigint,
+  json
+);
 CREATE OR REPLACE FUNCTION wallet_authorize_once(
   p_operation text, p_key text, p_request_hash bytea, p_response bytea,
   p_event_id uuid, p_event_subject text, p_event_payload bytea, p_event_headers jsonb,
@@ -21,7 +27,10 @@ CREATE OR REPLACE FUNCTION wallet_authorize_once(
   p_currency char(3), p_amount_minor bigint, p_reference text, p_now timestamptz, p_expires_at timestamptz,
   p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,
   p_payee text DEFAULT NULL, p_payer text DEFAULT NULL, p_payer_amount_minor bigint DEFAULT 0,
-  p_risk_decision json DEFAULT NULL
+  p_decision_id uuid DEFAULT NULL, p_decision_merchant text DEFAULT NULL, p_decision_outcome text DEFAULT NULL,
+  p_decision_stage text DEFAULT NULL, p_decision_score smallint DEFAULT NULL, p_decision_reasons json DEFAULT NULL,
+  p_decision_rule_set_version text DEFAULT NULL, p_decision_rule_reason text DEFAULT NULL,
+  p_decision_explanation text DEFAULT NULL, p_decision_event json DEFAULT NULL, p_decided_at timestamptz DEFAULT NULL
 ) RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
   v_item record;
@@ -37,7 +46,12 @@ BEGIN
     p_velocity_per_minute => ARRAY[p_velocity_per_minute], p_daily_limit => ARRAY[p_daily_limit],
     p_credential_daily_limit => ARRAY[p_credential_daily_limit], p_payee => ARRAY[p_payee],
     p_payer => ARRAY[p_payer], p_payer_amount_minor => ARRAY[p_payer_amount_minor],
-    p_risk_decision => ARRAY[p_risk_decision]
+    p_decision_id => ARRAY[p_decision_id], p_decision_merchant => ARRAY[p_decision_merchant],
+    p_decision_outcome => ARRAY[p_decision_outcome], p_decision_stage => ARRAY[p_decision_stage],
+    p_decision_score => ARRAY[p_decision_score], p_decision_reasons => ARRAY[p_decision_reasons],
+    p_decision_rule_set_version => ARRAY[p_decision_rule_set_version],
+    p_decision_rule_reason => ARRAY[p_decision_rule_reason], p_decision_explanation => ARRAY[p_decision_explanation],
+    p_decision_event => ARRAY[p_decision_event], p_decided_at => ARRAY[p_decided_at]
   );
   RETURN wallet_item_answer(v_item.response, v_item.error_state, v_item.error_message, v_item.error_constraint);
 END $$;

@@ -17,6 +17,8 @@
 DROP FUNCTION IF EXISTS wallet_charge_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], integer[], bigint[], bigint[], uuid[], text[], text[], bigint[], uuid[]);
 -- The version whose risk decisions were jsonb (record_risk_decisions.sql says why json).
 DROP FUNCTION IF EXISTS wallet_charge_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], integer[], bigint[], bigint[], uuid[], text[], text[], bigint[], uuid[], jsonb[]);
+-- The version whose risk decision was one JSON object per item (record_risk_decisions.sql says why columns).
+DROP FUNCTION IF EXISTS wallet_charge_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], integer[], bigint[], bigint[], uuid[], text[], text[], bigint[], uuid[], json[]);
 CREATE OR REPLACE FUNCTION wallet_charge_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
   p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_captured_event_id uuid[],
@@ -24,7 +26,10 @@ CREATE OR REPLACE FUNCTION wallet_charge_many(
   p_hold_id uuid[], p_service text[], p_resident_id uuid[], p_credential_id text[], p_mandate_nonce text[],
   p_currency char(3)[], p_amount_minor bigint[], p_reference text[], p_now timestamptz[],
   p_velocity_per_minute integer[], p_daily_limit bigint[], p_credential_daily_limit bigint[], p_transfer_id uuid[],
-  p_payee text[], p_payer text[], p_payer_amount_minor bigint[], p_payer_transfer_id uuid[], p_risk_decision json[]
+  p_payee text[], p_payer text[], p_payer_amount_minor bigint[], p_payer_transfer_id uuid[],
+  p_decision_id uuid[], p_decision_merchant text[], p_decision_outcome text[], p_decision_stage text[],
+  p_decision_score smallint[], p_decision_reasons json[], p_decision_rule_set_version text[],
+  p_decision_rule_reason text[], p_decision_explanation text[], p_decision_event json[], p_decided_at timestamptz[]
 ) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -74,5 +79,9 @@ BEGIN
   PERFORM wallet_outbox_many(v_written, p_event_id, p_event_subject, p_event_payload, p_event_headers);
   PERFORM wallet_outbox_many(v_written, p_captured_event_id, p_captured_event_subject, p_captured_event_payload,
                              p_captured_event_headers);
-  PERFORM wallet_record_risk_decisions(v_written, p_risk_decision);
+  PERFORM wallet_record_risk_decisions(v_written, p_hold_id, p_service, p_resident_id, p_currency, p_amount_minor,
+                                       p_decision_id, p_decision_merchant, p_decision_outcome, p_decision_stage,
+                                       p_decision_score, p_decision_reasons, p_decision_rule_set_version,
+                                       p_decision_rule_reason, p_decision_explanation, p_decision_event,
+                                       p_decided_at);
 END $$;
