@@ -36,13 +36,14 @@ import { walletMetrics } from '../metrics.ts';
 export const outcomesKeptMs = 5 * 60_000;
 /**
  * Outcomes recorded within this are published together (the others learn them that much later). A message costs
- * far more than an outcome in it (the publish and its ack, every instance's delivery): ~480 us of the wallet's CPU
- * a message against ~35 us an outcome, measured on a loaded machine. At 5 ms a wallet taking 1,000 authorizations a
- * second sent ~5 outcomes a message, and the messages were most of what scoring cost it; at 25 ms ~25, while the
- * others still learn an outcome within a few tens of milliseconds, well inside the shortest window a rule counts
- * over (ten minutes).
+ * far more than an outcome in it (the publish and its ack, the error object nats.js makes up front for every
+ * request, each instance's delivery): in one process sharing ~850 outcomes a second (load ~10, 2026-12-07) the
+ * sharing cost 64 ms of CPU a second at 25 ms, 36 at 100 and 19-26 at 250; a ~150-byte event instead of the
+ * ~600-byte one saved next to nothing, and encoding each outcome into the message as it came (so none was held as
+ * objects) cost more, not less. 250 ms is still far inside the shortest window a rule counts over (ten minutes):
+ * a card-testing burst spread over two instances reaches each a quarter of a second late.
  */
-export const shareDelayMs = 25;
+export const shareDelayMs = 250;
 /** Outcomes in one message at most (~0.7 KB each, far below NATS's 1 MB). */
 export const maxOutcomesPerMessage = 256;
 /** Outcomes waiting for their message or its ack; past it one is dropped (counted) rather than queued without bound. */
