@@ -90,7 +90,7 @@ export function approvalColumns(record: RiskDecisionRecord | undefined) {
     p_decision_explanation: decision.explanation,
     // Made once, when the engine decided (the outcome shared with the other instances carries it too).
     p_decision_event: record.eventJson,
-    p_decided_at: new Date(event.atMs),
+    p_decided_at: new Date(event.atMs).toISOString(),
   };
 }
 
