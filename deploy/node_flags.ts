@@ -1,8 +1,8 @@
-// How every citypass service process starts: the V8 flags, and the compiled JavaScript it runs. The command appears
-// in each Deployment's container command (deploy/k8s/base/<service>/deployment.yaml), each service's `npm start`,
-// the root `npm start` (scripts/start.ts) and test/support/service_process.ts (the system tests and benches), so what
-// the benches measure is what runs; deploy/k8s/node_flags.test.ts checks the Deployments and `npm start`s against
-// serviceArgs.
+// How every citypass service process starts: the V8 flags, the compiled JavaScript it runs, and the environment the
+// C library reads. The command and the environment appear in each Deployment's container (deploy/k8s/base/<service>/
+// deployment.yaml), each service's `npm start`, the root `npm start` (scripts/start.ts) and
+// test/support/service_process.ts (the system tests and benches), so what the benches measure is what runs;
+// deploy/k8s/node_flags.test.ts checks the Deployments and `npm start`s against serviceArgs and serviceEnvironment.
 
 /**
  * The young generation's semi-space, in MB. V8 otherwise sizes it from the heap limit, which it derives from the
@@ -38,6 +38,25 @@ export const serviceNodeFlags: readonly string[] = [
   `--max-semi-space-size=${String(maxSemiSpaceMb)}`,
   `--heap-growing-percent=${String(heapGrowingPercent)}`,
 ];
+
+/**
+ * glibc's malloc arenas. Without a bound glibc gives a thread that finds the arenas busy one of its own (up to 8 per
+ * core), and memory freed into an arena stays there for that arena's next malloc: it is neither returned to the
+ * system nor lent to another thread. Besides the main thread, V8's background threads (compilation, GC) and libuv's
+ * pool malloc. At transit's peak RSS under bench/transit_taps.ts its thread arenas held 10-18 MB (five, one of them
+ * 10 MB) beside the main arena's ~20 MB, the wallet's under bench/wallet_charges.ts 9-11 MB; with 2 (the main arena
+ * and one every other thread shares) they held 3-5 MB in every run, the main arena about as before. The benches'
+ * peaks moved more with the machine's load than with this (transit 148, 148, 175 MB against 178, 157, 153 in runs
+ * alternating with them; CPU per tap and per charge within the noise of load 8-16): docs/capacity.md, "glibc's
+ * malloc arenas".
+ */
+export const mallocArenaMax = 2;
+
+/**
+ * The environment every service process starts with, beside its own configuration. glibc reads it once, at start,
+ * so it cannot be a flag or be set from inside the process.
+ */
+export const serviceEnvironment: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: String(mallocArenaMax) };
 
 /**
  * Where `npm run build` (scripts/build.ts, also run by `npm ci`'s postinstall) writes the services' JavaScript,

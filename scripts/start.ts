@@ -34,7 +34,7 @@ import {
 import { sampleClinicId } from '../services/health-billing/src/domain/sample.ts';
 import { sampleFundId, setUpHealthSample } from './health_sample.ts';
 import { dataDirectory, startServers, StartProblem, thisSystem, type RunningServer } from './start_servers.ts';
-import { serviceArgs } from '../deploy/node_flags.ts';
+import { serviceArgs, serviceEnvironment } from '../deploy/node_flags.ts';
 import { staleBuild } from './build_inputs.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -135,6 +135,7 @@ async function run(
     stdio: 'inherit',
     env: {
       ...process.env,
+      ...serviceEnvironment,
       ...secrets,
       ...extraEnv,
       NATS_URL: natsUrl,

@@ -25,7 +25,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { healthBillingSchema, loadHealthBillingConfig } from '../../services/health-billing/src/config.ts';
 import { loadTransitConfig, transitSchema } from '../../services/transit/src/config.ts';
 import { consoleSchema, loadConsoleConfig } from '../../services/console/src/config.ts';
-import { serviceArgs } from '../node_flags.ts';
+import { serviceArgs, serviceEnvironment } from '../node_flags.ts';
 
 const K8S_DIR = import.meta.dirname;
 const REPO_DIR = resolve(K8S_DIR, '..', '..');
@@ -44,6 +44,8 @@ const SECRET_NAME = /(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|KEYS?|DATABASE_URL|NATS_
  * main.ts), which does not export its schema. OTEL_EXPORTER_OTLP_ENDPOINT is optional (no trace export when unset).
  */
 const TELEMETRY_ENV: readonly string[] = ['METRICS_PORT', 'METRICS_HOST', 'OTEL_EXPORTER_OTLP_ENDPOINT'];
+// Variables a container may get that no config schema reads: telemetry's, and the C library's (deploy/node_flags.ts).
+const READ_ELSEWHERE: readonly string[] = [...TELEMETRY_ENV, ...Object.keys(serviceEnvironment)];
 
 // Every kind the manifests may use. A kind missing here fails the test instead of being skipped.
 type ModelClass = new (data: never) => { validate(): void };
@@ -1269,7 +1271,10 @@ for (const spec of SERVICE_MANIFESTS) {
       { configMapRef: { name: `${service}-config` } },
       { secretRef: { name: `${service}-secrets` } },
     ]);
-    assert.deepEqual(Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])), spec.env);
+    assert.deepEqual(Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])), {
+      ...spec.env,
+      ...serviceEnvironment,
+    });
     assert.deepEqual(c.resources, {
       requests: { cpu: '250m', memory: '256Mi' },
       limits: { cpu: '1', memory: '512Mi' },
@@ -1381,7 +1386,7 @@ test('k8s - transit gets exactly the variables transitSchema reads, with values 
   const c = deployment?.spec?.template.spec?.containers[0];
   assert.ok(c);
   const names = envNames(c, src.resources, src.templates);
-  assert.deepEqual(envDrift(names, transitSchema, TELEMETRY_ENV), []);
+  assert.deepEqual(envDrift(names, transitSchema, READ_ELSEWHERE), []);
   assert.deepEqual(
     names.filter((n) => TELEMETRY_ENV.includes(n)),
     ['METRICS_PORT', 'METRICS_HOST'],
@@ -1392,7 +1397,7 @@ test('k8s - transit gets exactly the variables transitSchema reads, with values 
     'TRANSIT_SETTLE_CONCURENCY',
     'TRANSIT_GRPC_PORT',
   ];
-  assert.deepEqual(envDrift(drifted, transitSchema, TELEMETRY_ENV), [
+  assert.deepEqual(envDrift(drifted, transitSchema, READ_ELSEWHERE), [
     'TRANSIT_SETTLE_CONCURRENCY is read by config.ts but not set',
     'TRANSIT_SETTLE_CONCURENCY is set but config.ts does not read it',
     'TRANSIT_GRPC_PORT is set twice',
@@ -1443,7 +1448,7 @@ test('k8s - health-billing gets exactly the variables healthBillingSchema reads,
   const c = deployment?.spec?.template.spec?.containers[0];
   assert.ok(c);
   const names = envNames(c, src.resources, src.templates);
-  assert.deepEqual(envDrift(names, healthBillingSchema, TELEMETRY_ENV), []);
+  assert.deepEqual(envDrift(names, healthBillingSchema, READ_ELSEWHERE), []);
   assert.deepEqual(
     names.filter((n) => TELEMETRY_ENV.includes(n)),
     ['METRICS_PORT', 'METRICS_HOST'],
@@ -1726,7 +1731,7 @@ test('k8s - the console: two replicas (sessions in a shared bucket the console u
   assert.deepEqual(secretKeys, ['CONSOLE_CLIENT_SECRET', 'NATS_URL', 'CONSOLE_SESSION_KEYS']);
   const literal = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? '']));
   const names = [...Object.keys(config), ...secretKeys, ...Object.keys(literal)];
-  assert.deepEqual(envDrift(names, consoleSchema, TELEMETRY_ENV), []);
+  assert.deepEqual(envDrift(names, consoleSchema, READ_ELSEWHERE), []);
   const loaded = loadConsoleConfig({
     ...config,
     ...literal,

@@ -1,10 +1,10 @@
 // Starts a citypass service as its own process, the way it runs in production (deploy/node_flags.ts serviceArgs: the
-// flags, then its compiled telemetry and main from dist/), waits for its "<name> started" log line, and keeps its
-// output for assertions about what it logs. Refuses to start from a dist/ older than the sources: `npm run build`
-// (run by `npm test` before the tests) brings it up to date.
+// flags, then its compiled telemetry and main from dist/; and serviceEnvironment), waits for its "<name> started" log
+// line, and keeps its output for assertions about what it logs. Refuses to start from a dist/ older than the sources:
+// `npm run build` (run by `npm test` before the tests) brings it up to date.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { serviceArgs } from '../../deploy/node_flags.ts';
+import { serviceArgs, serviceEnvironment } from '../../deploy/node_flags.ts';
 import { staleBuild } from '../../scripts/build_inputs.ts';
 
 export interface ServiceProcess {
@@ -25,7 +25,7 @@ export async function startServiceProcess(
   const stale = staleBuild(root);
   if (stale !== undefined) throw new Error(`cannot start ${name}: ${stale}; run \`npm run build\``);
   const child = spawn(process.execPath, serviceArgs(name, root), {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...serviceEnvironment, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
