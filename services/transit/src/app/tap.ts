@@ -22,6 +22,9 @@ import {
 import type { RecordOutcome } from './transit_store.ts';
 import { transitReasons } from '@citypass/contracts';
 
+/** The metric attributes of nearly every tap, made once (an OPEN answer has no reason). */
+const openedOnline = { decision: 'OPEN', reason: '', source: 'online' } as const;
+
 export async function tap(deps: GateDeps, principal: Principal | undefined, request: TapRequest): Promise<TapResponse> {
   const gate = gateOf(deps, request.gateId);
   deps.assignments.check(principal, gate.id);
@@ -53,7 +56,7 @@ export async function tap(deps: GateDeps, principal: Principal | undefined, requ
   );
   if (request.tapId !== '') deps.answers.remember(tapId, key, answer);
   const { decision, reason } = await answer;
-  transitMetrics.taps.add(1, { decision, reason, source: 'online' });
+  transitMetrics.taps.add(1, decision === 'OPEN' ? openedOnline : { decision, reason, source: 'online' });
   // Published after the answer is on its way (tapDecided returns at once): the live feed never holds up a gate
   // (and says nothing of who tapped).
   deps.live.tapDecided({

@@ -4,6 +4,7 @@
 // decision is published in the turn after it was made (LiveFeed.tapDecided returns at once).
 import type { NatsConnection } from '@nats-io/transport-node';
 import { liveSubjects } from '@citypass/contracts';
+import { encodeMessage } from '@citypass/platform/protobuf';
 import { SettlementBacklog, TapDecided } from '@citypass/proto/transit/v1/transit';
 
 export interface LiveFeed {
@@ -18,7 +19,7 @@ export function natsLiveFeed(nc: NatsConnection): LiveFeed {
   const publishQueued = (): void => {
     const decided = queued;
     queued = [];
-    for (const tap of decided) nc.publish(liveSubjects.transitTaps, TapDecided.encode(tap).finish());
+    for (const tap of decided) nc.publish(liveSubjects.transitTaps, encodeMessage(TapDecided, tap));
   };
   return {
     tapDecided(tap) {
@@ -26,7 +27,7 @@ export function natsLiveFeed(nc: NatsConnection): LiveFeed {
       queued.push(tap);
     },
     settlementBacklog(backlog) {
-      nc.publish(liveSubjects.transitSettlement, SettlementBacklog.encode(backlog).finish());
+      nc.publish(liveSubjects.transitSettlement, encodeMessage(SettlementBacklog, backlog));
     },
   };
 }

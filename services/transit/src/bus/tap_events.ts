@@ -9,6 +9,7 @@ import { transitEventSubjects } from '@citypass/contracts';
 import type { Bus } from '@citypass/platform/bus';
 import { JetStreamPublisher, type Publication } from '@citypass/platform/jetstream_publish';
 import type { Logger } from '@citypass/platform/log';
+import { encodeMessage } from '@citypass/platform/protobuf';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { TapRecorded } from '@citypass/proto/transit/v1/transit';
 import type { TapRecord } from '../app/transit_store.ts';
@@ -93,9 +94,13 @@ export function jetStreamTapEvents(
   };
 }
 
-/** The tap's event; `stationPosition` undefined: the feed does not place its station. */
+/**
+ * The tap's event; `stationPosition` undefined: the feed does not place its station. Both messages go through the
+ * process's one protobuf writer (platform protobuf.ts): a generated encode() starts a 128-byte buffer per message and
+ * doubles it until the message fits, off the JavaScript heap.
+ */
 export function tapEnvelope(record: TapRecord, stationPosition: StationPosition | undefined): Uint8Array {
-  const payload = TapRecorded.encode({
+  const payload = encodeMessage(TapRecorded, {
     tapId: record.id,
     residentId: record.residentId,
     credentialId: record.credentialId,
@@ -106,8 +111,8 @@ export function tapEnvelope(record: TapRecord, stationPosition: StationPosition 
     concession: record.concession,
     offline: record.source === 'offline',
     stationPosition,
-  }).finish();
-  return EventEnvelope.encode({
+  });
+  return encodeMessage(EventEnvelope, {
     // The event id is the tap id (and its Nats-Msg-Id): one tap, one event.
     id: record.id,
     type: transitEventSubjects.tapRecorded,
@@ -115,5 +120,5 @@ export function tapEnvelope(record: TapRecord, stationPosition: StationPosition 
     occurredAt: new Date(),
     source: 'transit',
     payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-  }).finish();
+  });
 }

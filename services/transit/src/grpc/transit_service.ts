@@ -3,8 +3,9 @@
 // with `transit:admin` as far as their roles and scope reach (app/operator_scope.ts), residents with a presentation addressed to transit-account in `citypass-presentation`.
 import { operatorScopes } from '@citypass/contracts';
 import { transitFieldLimits } from '@citypass/gate';
-import { TransitServiceService } from '@citypass/proto/transit/v1/transit';
+import { TapResponse, TransitServiceService } from '@citypass/proto/transit/v1/transit';
 import { presentationOf, type GrpcServer, type MethodPolicy } from '@citypass/platform/grpc';
+import { encodeMessage } from '@citypass/platform/protobuf';
 import type { GateDeps } from '../app/gate_calls.ts';
 import { findJourney } from '../app/find_journey.ts';
 import { getCapProgress } from '../app/get_cap_progress.ts';
@@ -29,10 +30,28 @@ const gate: MethodPolicy = 'authenticated';
 const operator: MethodPolicy = { anyScope: [operatorScope] };
 const resident: MethodPolicy = 'public';
 
+/**
+ * The service as generated, except that a Tap answer is encoded by the process's one protobuf writer (platform
+ * protobuf.ts) and handed to grpc-js as a view: the generated serializer starts a new 128-byte buffer per answer
+ * (off the JavaScript heap, as V8 keeps typed arrays over 64 bytes), copies what it wrote out of it and copies that
+ * again into a Buffer. With the tap event's and the live decision's encodes: 21 -> 12 us of CPU a tap, measured
+ * alone (docs/capacity.md, "Transit's CPU per tap").
+ */
+const transitService = {
+  ...TransitServiceService,
+  tap: {
+    ...TransitServiceService.tap,
+    responseSerialize: (value: TapResponse): Buffer => {
+      const bytes = encodeMessage(TapResponse, value);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+  },
+} as const satisfies typeof TransitServiceService;
+
 export function addTransitService(server: GrpcServer, deps: GateDeps & RiderDeps): void {
   server.addService(
     transitServiceName,
-    TransitServiceService,
+    transitService,
     {
       tap: (request, context) => tap(deps, context.principal, request),
       uploadTaps: (request, context) => uploadTaps(deps, context.principal, request),
