@@ -37,9 +37,10 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     idleTimeoutMillis: 30_000,
     ...(options.readOnly === true ? { options: '-c default_transaction_read_only=on' } : {}),
     // The URL parsed once, with pg's own parser, its fields over ours as pg would merge them from `connectionString`.
-    // Given `connectionString`, OpenTelemetry's pg instrumentation parsed it again (`new URL`) for the attributes of
-    // every pool checkout's span: ~7 us of a ~80 us checkout and query (docs/capacity.md, "Telemetry per operation").
-    // Parsed, the pool's metrics are also named by host, port and database instead of "unknown_host".
+    // Given `connectionString`, OpenTelemetry's pg instrumentation parses it again (`new URL`) for the attributes of
+    // each pool checkout's span it makes: 9-28 us of a pooled query's 101-136 us in alternating in-process rounds
+    // (docs/capacity.md, "Telemetry per operation"). Parsed, the pool's metrics are also named by host, port and
+    // database instead of "unknown_host".
     ...parseIntoClientConfig(url),
   });
   // A client whose connection is terminated (failover, pg_terminate_backend, a pooler restart, an idle-in-
