@@ -1,6 +1,6 @@
 // NATS for services: one connection per process that outlives broker restarts, request/reply that carries the
 // caller's deadline and returns DomainErrors intact, queue-group servers, and idempotent JetStream streams.
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type SpanOptions } from '@opentelemetry/api';
 import {
   connect,
   createInbox,
@@ -318,6 +318,11 @@ export interface ServeOptions {
 export function serve(nc: NatsConnection, subject: string, options: ServeOptions): { stop(): Promise<void> } {
   const inFlight = new Set<Promise<void>>();
   const maxInFlight = options.maxInFlight ?? 256;
+  // One subject, so one span name and attribute set for every request it serves.
+  const serverSpan: ServerSpan = {
+    name: `${subject} process`,
+    options: { kind: SpanKind.SERVER, attributes: { 'messaging.destination.name': subject } },
+  };
   const subscription = nc.subscribe(subject, {
     queue: options.queue,
     callback: (error, msg) => {
@@ -332,7 +337,7 @@ export function serve(nc: NatsConnection, subject: string, options: ServeOptions
         );
         return;
       }
-      const work = handleRequest(subject, msg, options).finally(() => inFlight.delete(work));
+      const work = handleRequest(subject, serverSpan, msg, options).finally(() => inFlight.delete(work));
       inFlight.add(work);
     },
   });
@@ -344,7 +349,12 @@ export function serve(nc: NatsConnection, subject: string, options: ServeOptions
   };
 }
 
-async function handleRequest(subject: string, msg: Msg, options: ServeOptions): Promise<void> {
+interface ServerSpan {
+  readonly name: string;
+  readonly options: SpanOptions;
+}
+
+async function handleRequest(subject: string, serverSpan: ServerSpan, msg: Msg, options: ServeOptions): Promise<void> {
   if (!msg.reply) {
     options.logger?.warn('request without a reply subject dropped', { subject });
     return;
@@ -367,36 +377,31 @@ async function handleRequest(subject: string, msg: Msg, options: ServeOptions): 
     return;
   }
   const parent = extractTrace(msg.headers);
-  await tracer.startActiveSpan(
-    `${subject} process`,
-    { kind: SpanKind.SERVER, attributes: { 'messaging.destination.name': subject } },
-    parent,
-    async (span) => {
-      try {
-        const reply = await options.handler(msg.data, { deadlineMs, headers: msg.headers });
-        msg.respond(reply);
-      } catch (thrown) {
-        const error = asRetryableFailure(thrown) ?? thrown;
-        if (isDomainError(error)) {
-          span.setAttribute('citypass.error.reason', error.reason);
-          if (error !== thrown)
-            options.logger?.warn('request failed on its infrastructure', {
-              subject,
-              reason: error.reason,
-              error: thrown,
-            });
-          respondError(msg, error);
-        } else {
-          span.recordException(error instanceof Error ? error : String(error));
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          options.logger?.error('request handler failed', { subject, error });
-          respondError(msg, undefined);
-        }
-      } finally {
-        span.end();
+  await tracer.startActiveSpan(serverSpan.name, serverSpan.options, parent, async (span) => {
+    try {
+      const reply = await options.handler(msg.data, { deadlineMs, headers: msg.headers });
+      msg.respond(reply);
+    } catch (thrown) {
+      const error = asRetryableFailure(thrown) ?? thrown;
+      if (isDomainError(error)) {
+        span.setAttribute('citypass.error.reason', error.reason);
+        if (error !== thrown)
+          options.logger?.warn('request failed on its infrastructure', {
+            subject,
+            reason: error.reason,
+            error: thrown,
+          });
+        respondError(msg, error);
+      } else {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        options.logger?.error('request handler failed', { subject, error });
+        respondError(msg, undefined);
       }
-    },
-  );
+    } finally {
+      span.end();
+    }
+  });
 }
 
 function deadlineOf(msg: Msg, defaultTimeoutMs: number): number {

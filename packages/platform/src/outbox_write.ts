@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { asBuffer, type Queryable } from './pg.ts';
 import { encodeMessage } from './protobuf.ts';
-import { traceFields } from './trace_headers.ts';
+import { traceFieldsJson } from './trace_headers.ts';
 
 export interface NewEvent {
   /** Event id, also the Nats-Msg-Id. Default: a random UUID. */
@@ -43,7 +43,7 @@ export function outboxRow(event: NewEvent): OutboxRow {
     source: event.source,
     payload: asBuffer(event.payload),
   });
-  return { id, subject: event.type, payload: asBuffer(envelope), headers: JSON.stringify(traceFields()) };
+  return { id, subject: event.type, payload: asBuffer(envelope), headers: traceFieldsJson() };
 }
 
 /**

@@ -53,7 +53,7 @@ function defer(t: TestContext, cleanUp: () => Promise<void>): void {
 async function setUp(
   t: TestContext,
   jsm: JetStreamManager = bus.jsm,
-): Promise<{ pool: Pool; stream: string; subject: string }> {
+): Promise<{ pool: Pool; url: string; stream: string; subject: string }> {
   const database = await testPostgres();
   const pool = createPool(database.url, { max: 5 });
   await migrate(pool, import.meta.dirname, outboxMigrations(900));
@@ -65,7 +65,7 @@ async function setUp(
     await database.drop();
     await jsm.streams.delete(stream).catch(() => undefined);
   });
-  return { pool, stream, subject: `${prefix}.v1.events.thing.happened` };
+  return { pool, url: database.url, stream, subject: `${prefix}.v1.events.thing.happened` };
 }
 
 function startRelay(t: TestContext, options: Parameters<typeof startOutboxRelay>[0]): OutboxRelay {
@@ -318,8 +318,8 @@ test('outbox - no transaction stays open while JetStream is away, and terminated
     await local.close();
     await server.stop();
   });
-  const { pool, stream, subject } = await setUp(t, local.jsm);
-  const relayPool = createPool((pool.options as { connectionString: string }).connectionString, {
+  const { pool, url, stream, subject } = await setUp(t, local.jsm);
+  const relayPool = createPool(url, {
     max: 3,
     applicationName: 'outbox-relay-under-test',
   });
