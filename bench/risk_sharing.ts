@@ -15,7 +15,7 @@ import { startNatsServer } from '@citypass/platform/testing';
 import { verifiedPaymentFacts, RiskEngine, defaultRuleSet, feature, type RiskEvent } from '@citypass/risk';
 import { startRiskOutcomeSharing } from '../services/wallet/src/bus/risk_outcomes.ts';
 import { riskEventJsonText } from '../services/wallet/src/domain/risk_event_json.ts';
-import type { RiskDecisionRecord } from '../services/wallet/src/app/store.ts';
+import type { ReplaySnapshot, RiskDecisionRecord } from '../services/wallet/src/app/store.ts';
 import { emit, isFloor, round2, smoke } from './lib.ts';
 
 const bench = 'risk_sharing';
@@ -74,13 +74,19 @@ async function floorCpuUs(): Promise<number> {
   return cpuUs / outcomes;
 }
 
+/** A start with an empty database: the replay counted nothing. */
+const nothingReplayed: ReplaySnapshot = {
+  counted: () => Promise.resolve(new Set()),
+  newest: () => Promise.resolve([]),
+};
+
 /** Instance A records and shares; instance B applies. */
 async function sharedCpuUs(): Promise<number> {
   const a = await startRiskOutcomeSharing(busA, 0, logger);
   const b = await startRiskOutcomeSharing(busB, 0, logger);
   const applying = new RiskEngine(defaultRuleSet);
-  await a.settle(new RiskEngine(defaultRuleSet), () => Promise.resolve(new Set()));
-  await b.settle(applying, () => Promise.resolve(new Set()));
+  await a.settle(new RiskEngine(defaultRuleSet), nothingReplayed);
+  await b.settle(applying, nothingReplayed);
   // Outcomes arrive in order: once the last one's resident counts all of theirs, every outcome is applied.
   const last = outcomes - 1;
   const probe = { ...eventOf(last), atMs: Date.now() + 60_000 };

@@ -10,7 +10,7 @@ import type { KnownPlaces } from './known_places.ts';
 import { RecentDecisions } from './recent_decisions.ts';
 import { RefusedDecisions } from './refused_decisions.ts';
 import { unshared, type RiskOutcomeListener, type RiskScoring } from './risk_scoring.ts';
-import type { WalletStore } from './store.ts';
+import type { ReplaySnapshot, WalletStore } from './store.ts';
 
 export const replayWindowMs = 30 * dayMs;
 export const maxReplayed = 500_000;
@@ -37,7 +37,7 @@ export async function rebuildRiskScoring(
     (outcomes) => {
       engine.replayRecorded(outcomes);
     },
-    sharing === undefined ? undefined : (stored) => sharing.settle(engine, stored),
+    sharing === undefined ? undefined : (snapshot) => sharing.settle(engine, snapshot),
   );
   logger.info('risk engine rebuilt', {
     ruleSet: engine.ruleSet.version,
@@ -58,5 +58,5 @@ export async function rebuildRiskScoring(
 
 /** Outcomes other instances shared, held until the replay says which it counted (bus/risk_outcomes.ts). */
 export interface SharedRiskOutcomes extends RiskOutcomeListener {
-  settle(engine: RiskEngine, stored: (decisionIds: readonly string[]) => Promise<ReadonlySet<string>>): Promise<void>;
+  settle(engine: RiskEngine, snapshot: ReplaySnapshot): Promise<void>;
 }

@@ -124,15 +124,23 @@ export interface RiskDecisionStore {
   outcomesSince(since: Date, limit: number): Promise<RecordedEvent[]>;
   /**
    * The same, for the engine's replay at start: handed to `replay` a page at a time (memory holds one page, not the
-   * window); resolves to the count. `settle`, if given, runs after the last page in the same snapshot: `stored`
-   * tells which of the given decision ids the replay counted (shared outcomes not to apply twice).
+   * window); resolves to the count. `settle`, if given, runs after the last page in the same snapshot, to ask which
+   * decisions the replay counted (shared outcomes not to apply twice).
    */
   replayOutcomesSince(
     since: Date,
     limit: number,
     replay: (outcomes: readonly RecordedEvent[]) => void,
-    settle?: (stored: (decisionIds: readonly string[]) => Promise<ReadonlySet<string>>) => Promise<void>,
+    settle?: (snapshot: ReplaySnapshot) => Promise<void>,
   ): Promise<number>;
+}
+
+/** Questions about the decisions a replay counted, answered in the replay's snapshot. */
+export interface ReplaySnapshot {
+  /** Which of `decisionIds` the replay counted. */
+  counted(decisionIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /** The ids of the newest `limit` decisions it counted, oldest first. */
+  newest(limit: number): Promise<readonly string[]>;
 }
 
 /** An idempotent request: `operation` scopes the key (`<caller>:<command>`); `request` is the request without its key. */

@@ -12,8 +12,10 @@
 // Start: the database is the record (the rebuild replays every stored decision) and the stream is kept minutes.
 // The follow starts first, `startMarginMs` back (a refused decision is stored up to a flush interval after it is
 // published), and holds what it receives; the rebuild then replays the database, and in the same snapshot asks
-// which of the held decisions it counted: those are dropped, the rest applied, and the follow goes live. So an
-// outcome is counted once whether it was stored before the snapshot, published after it, or both.
+// which of the held decisions it counted: those are dropped, the rest applied, and the follow goes live. An outcome
+// is published up to `shareDelayMs` after it was stored, so one the replay counted may still arrive after that:
+// the ids of the newest decisions the replay counted are remembered as applied, and such a late copy is dropped.
+// So an outcome is counted once whether it was stored before the snapshot, published after it, or both.
 import { randomUUID } from 'node:crypto';
 import { propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { walletRiskOutcomesStream, walletRiskSubjects } from '@citypass/contracts';
@@ -29,7 +31,7 @@ import { RiskOutcomesRecorded, type RiskOutcome } from '@citypass/proto/wallet/v
 import type { RecordedEvent, RiskEngine } from '@citypass/risk';
 import { riskEventFromJson } from '../domain/risk_event_json.ts';
 import type { RiskOutcomeListener } from '../app/risk_scoring.ts';
-import type { RiskDecisionRecord } from '../app/store.ts';
+import type { ReplaySnapshot, RiskDecisionRecord } from '../app/store.ts';
 import { walletMetrics } from '../metrics.ts';
 
 /** How long the stream keeps an outcome: the start margin and a broker reconnect, not history (the database is). */
@@ -50,7 +52,11 @@ export const maxOutcomesPerMessage = 256;
 export const maxUnshared = 8_192;
 /** Outcomes held while the rebuild runs; past it one is dropped (counted). */
 export const maxHeldAtStart = 100_000;
-/** Decision ids remembered as applied (or rebuilt), the newest: a redelivery is a recent message. */
+/**
+ * Decision ids remembered as applied (or rebuilt), the newest: a redelivery is a recent message, and a late copy of
+ * one the rebuild counted was stored at most `shareDelayMs` and a publish before it arrives (20 seconds of 1,000
+ * decisions a second).
+ */
 export const maxRememberedIds = 20_000;
 /**
  * How far back a starting instance follows the stream: a declined decision is stored by the next flush
@@ -126,20 +132,22 @@ export class RiskOutcomeSharing implements RiskOutcomeListener {
 
   /**
    * Called by the rebuild after its last page, in its snapshot: the held outcomes it counted are dropped, the rest
-   * applied to `engine`, and from then on outcomes are applied as they arrive.
+   * applied to `engine`, and from then on outcomes are applied as they arrive, but for the newest it counted.
    */
-  async settle(engine: RiskEngine, stored: (decisionIds: readonly string[]) => Promise<ReadonlySet<string>>) {
+  async settle(engine: RiskEngine, snapshot: ReplaySnapshot): Promise<void> {
+    // Published after the snapshot, though stored before it: remembered, so a copy arriving later is dropped.
+    for (const decisionId of await snapshot.newest(maxRememberedIds)) this.#remember(decisionId);
     // Outcomes keep arriving while the database answers: ask again for those, until none is held.
     while (this.#held.length > 0) {
       const held = this.#held;
       this.#held = [];
-      const rebuilt = await stored(held.map((each) => each.decisionId));
+      const counted = await snapshot.counted(held.map((each) => each.decisionId));
       for (const each of held) {
-        if (this.#applied.has(each.decisionId)) {
-          walletMetrics.riskOutcomesDropped.add(1, { reason: 'duplicate' });
-        } else if (rebuilt.has(each.decisionId)) {
+        if (counted.has(each.decisionId)) {
           this.#remember(each.decisionId);
           walletMetrics.riskOutcomesDropped.add(1, { reason: 'rebuilt' });
+        } else if (this.#applied.has(each.decisionId)) {
+          walletMetrics.riskOutcomesDropped.add(1, { reason: 'duplicate' });
         } else this.#apply(engine, each);
       }
     }

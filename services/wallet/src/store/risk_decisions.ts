@@ -137,12 +137,23 @@ export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDeci
           replayed += page.rows.length;
         }
         // Still in the snapshot the pages were read from: which of these decisions the replay counted.
-        await settle?.(async (decisionIds) => {
-          const stored = await client.query<{ decision_id: string }>(
-            'SELECT decision_id FROM risk_decisions WHERE decision_id = ANY($1::uuid[]) AND decided_at >= $2',
-            [decisionIds, since],
-          );
-          return new Set(stored.rows.map((row) => row.decision_id));
+        await settle?.({
+          async counted(decisionIds) {
+            const stored = await client.query<{ decision_id: string }>(
+              'SELECT decision_id FROM risk_decisions WHERE decision_id = ANY($1::uuid[]) AND decided_at >= $2',
+              [decisionIds, since],
+            );
+            return new Set(stored.rows.map((row) => row.decision_id));
+          },
+          async newest(count) {
+            // The replay's own order and bound: the newest `limit`, of which the newest `count`.
+            const stored = await client.query<{ decision_id: string }>(
+              `SELECT decision_id FROM risk_decisions WHERE decided_at >= $1
+               ORDER BY decided_at DESC, decision_id DESC LIMIT $2`,
+              [since, Math.min(count, limit)],
+            );
+            return stored.rows.map((row) => row.decision_id).reverse();
+          },
         });
         await client.query('COMMIT');
         return replayed;
