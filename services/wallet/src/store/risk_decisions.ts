@@ -146,10 +146,9 @@ export function riskDecisionStore(db: Pick<Pool, 'query' | 'connect'>): RiskDeci
             return new Set(stored.rows.map((row) => row.decision_id));
           },
           async newest(count) {
-            // The replay's own order and bound: the newest `limit`, of which the newest `count`.
+            // Of the replayed (the newest `limit` since `since`), the newest `count`: an index scan backwards.
             const stored = await client.query<{ decision_id: string }>(
-              `SELECT decision_id FROM risk_decisions WHERE decided_at >= $1
-               ORDER BY decided_at DESC, decision_id DESC LIMIT $2`,
+              'SELECT decision_id FROM risk_decisions WHERE decided_at >= $1 ORDER BY decided_at DESC LIMIT $2',
               [since, Math.min(count, limit)],
             );
             return stored.rows.map((row) => row.decision_id).reverse();
