@@ -175,7 +175,9 @@ export async function migrate(pool: pg.Pool, dir: string, extra: readonly Migrat
  * (Re)applies each `<name>.sql` in `dir` whose text changed since it was last applied (checksums in
  * `schema_functions`), each in its own transaction under the migrator's advisory lock. A file holds the current
  * code of one database function and must run on a database that has any earlier version of it: `CREATE OR
- * REPLACE`, or `DROP FUNCTION IF EXISTS` of its old signatures then `CREATE`. Call it after `migrate`.
+ * REPLACE`, or `DROP FUNCTION IF EXISTS` of its old signatures then `CREATE`. A change of arguments keeps the
+ * previous release's signature working (a wrapper that calls the new one) until the next change: during a rolling
+ * update the older instances call it on a database the first new one brought up to date. Call it after `migrate`.
  */
 export async function applyFunctions(pool: pg.Pool, dir: string): Promise<string[]> {
   const files = (await readdir(dir)).filter((name) => /^[a-z0-9_]+\.sql$/.test(name)).sort();

@@ -9,9 +9,17 @@ import { DomainError } from '@citypass/platform/errors';
 import { minorUnits } from '@citypass/platform/money';
 import { createPool, type Pool } from '@citypass/platform/pg';
 import { refusalOf, testPostgres, type TestDatabase } from '@citypass/platform/testing';
-import type { ChargeCall, NewCharge, OneStatementCall, RiskDecisionRecord, WalletStore } from '../src/app/store.ts';
+import type {
+  ChargeCall,
+  NewCharge,
+  NewHold,
+  OneStatementCall,
+  RiskDecisionRecord,
+  WalletStore,
+} from '../src/app/store.ts';
 import { reconciliationReport } from '../src/app/reconciliation_report.ts';
 import { requestDigest } from '../src/app/request_digest.ts';
+import { oneStatementArgs, type LedgerArgs, type SqlValue } from '../src/store/ledger_calls.ts';
 import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { prepareSchema } from '../src/store/schema.ts';
 import { createWalletStore } from '../src/store/wallet_store.ts';
@@ -517,4 +525,141 @@ test('group commit - two instances whose batches deadlock on the same accounts: 
     locker.release();
     await Promise.all(pools.map((instancePool) => instancePool.end()));
   }
+});
+
+/**
+ * The previous release's call of a hot write: its arguments as the current one's, but the risk decision as one JSON
+ * object per item, keys named as risk_decisions' columns. A rolling update runs instances of that release beside
+ * this one's, on the database this one's start brought up to date.
+ */
+async function previousReleaseCall(
+  fn: 'wallet_authorize_once' | 'wallet_charge_once' | 'wallet_authorize_many' | 'wallet_charge_many',
+  items: readonly { readonly args: LedgerArgs; readonly decision: RiskDecisionRecord | undefined }[],
+): Promise<(Buffer | null)[]> {
+  const many = fn.endsWith('_many');
+  const columns = new Map<string, SqlValue[]>();
+  for (const { args, decision } of items) {
+    const previous: [string, SqlValue][] = [
+      ...Object.entries(args).filter(([name]) => !name.startsWith('p_decision') && name !== 'p_decided_at'),
+      ['p_risk_decision', decision === undefined ? null : previousDecisionJson(decision)],
+    ];
+    for (const [name, value] of previous) columns.set(name, [...(columns.get(name) ?? []), value]);
+  }
+  const names = [...columns.keys()];
+  const text = many
+    ? `SELECT response, error_state FROM ${fn}(${names.map((name, index) => `${name} => $${index + 1}`).join(', ')})`
+    : `SELECT ${fn}(${names.map((name, index) => `${name} => $${index + 1}`).join(', ')}) AS response`;
+  const values = [...columns.values()].map((value) => (many ? value : value[0]));
+  const result = await pool.query<{ response: Buffer | null; error_state?: string | null }>(text, values);
+  for (const row of result.rows) assert.equal(row.error_state ?? null, null);
+  return result.rows.map((row) => row.response);
+}
+
+function previousDecisionJson(record: RiskDecisionRecord): string {
+  const { decision, event } = record;
+  return JSON.stringify({
+    decision_id: record.decisionId,
+    hold_id: record.holdId ?? null,
+    service: record.service,
+    merchant: event.merchantId,
+    resident_id: event.residentId,
+    outcome: decision.outcome,
+    stage: decision.stage,
+    score: decision.score,
+    reasons: decision.reasons,
+    rule_set_version: decision.ruleSetVersion,
+    refusal_reason: record.refusalReason,
+    rule_reason: decision.reason ?? '',
+    explanation: decision.explanation,
+    currency: record.currency,
+    amount_minor: event.amountMinor.toString(),
+    decided_at: new Date(event.atMs).toISOString(),
+    event: JSON.parse(record.eventJson) as unknown,
+  });
+}
+
+test("group commit - the previous release's calls (a decision as one JSON object) still write holds, charges and their decisions", async () => {
+  const residentId = await resident(100n);
+  const held = ([call, charged]: [ChargeCall, NewCharge]): [OneStatementCall, NewHold] => [
+    call,
+    { ...charged, expiresAt: new Date(charged.createdAt.getTime() + 600_000) },
+  ];
+  // Alone and in a batch, with a decision and without (scoring off).
+  const chargedAlone = approved(charge(residentId, 10n));
+  const chargedTogether = [approved(charge(residentId, 10n)), charge(residentId, 10n)];
+  const heldAlone = held(approved(charge(residentId, 10n)));
+  const heldInBatch = held(charge(residentId, 10n));
+  const chargeItem = (item: [ChargeCall, NewCharge]) => ({
+    args: oneStatementArgs.charge(...item),
+    decision: item[1].riskDecision,
+  });
+  const holdItem = (item: [OneStatementCall, NewHold]) => ({
+    args: oneStatementArgs.authorize(...item),
+    decision: item[1].riskDecision,
+  });
+  const written = [
+    ...(await previousReleaseCall('wallet_charge_once', [chargeItem(chargedAlone)])),
+    ...(await previousReleaseCall('wallet_charge_many', chargedTogether.map(chargeItem))),
+    ...(await previousReleaseCall('wallet_authorize_once', [holdItem(heldAlone)])),
+    ...(await previousReleaseCall('wallet_authorize_many', [holdItem(heldInBatch)])),
+  ];
+  const holds = [heldAlone, heldInBatch];
+  assert.deepEqual(
+    written,
+    [chargedAlone, ...chargedTogether, ...holds].map(([call]) => Buffer.from(call.response)),
+  );
+  assert.equal(await balanceOf('resident', residentId), 100n - 3n * 10n, 'three charges taken');
+  const pending = await pool.query("SELECT 1 FROM holds WHERE id = ANY($1::uuid[]) AND status = 'pending'", [
+    holds.map(([, hold]) => hold.holdId),
+  ]);
+  assert.equal(pending.rowCount, 2, 'two holds pending');
+  // The decisions as the current release writes them, for the items that carried one.
+  const decided = [chargedAlone, ...chargedTogether, ...holds].flatMap(([, item]) =>
+    item.riskDecision === undefined ? [] : [item.riskDecision],
+  );
+  assert.equal(decided.length, 3);
+  const rows = await pool.query<{
+    decision_id: string;
+    hold_id: string;
+    merchant: string;
+    outcome: string;
+    score: number;
+    reasons: unknown;
+    rule_set_version: string;
+    refusal_reason: string;
+    amount_minor: string;
+    decided_at: Date;
+    event: unknown;
+  }>('SELECT * FROM risk_decisions WHERE resident_id = $1 ORDER BY decided_at, decision_id', [residentId]);
+  assert.deepEqual(
+    rows.rows.map((row) => ({
+      decisionId: row.decision_id,
+      holdId: row.hold_id,
+      merchant: row.merchant,
+      outcome: row.outcome,
+      score: row.score,
+      reasons: row.reasons,
+      ruleSet: row.rule_set_version,
+      refusal: row.refusal_reason,
+      amount: row.amount_minor,
+      decidedAt: row.decided_at.getTime(),
+      event: row.event,
+    })),
+    decided
+      .map((record) => ({
+        decisionId: record.decisionId,
+        holdId: record.holdId,
+        merchant: record.event.merchantId,
+        outcome: record.decision.outcome,
+        score: record.decision.score,
+        reasons: record.decision.reasons,
+        ruleSet: record.decision.ruleSetVersion,
+        refusal: '',
+        amount: record.event.amountMinor.toString(),
+        decidedAt: record.event.atMs,
+        event: JSON.parse(record.eventJson) as unknown,
+      }))
+      .toSorted((a, b) => a.decidedAt - b.decidedAt || a.decisionId.localeCompare(b.decisionId)),
+  );
+  await assertBooksBalance();
 });

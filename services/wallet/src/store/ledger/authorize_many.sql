@@ -11,8 +11,6 @@
 DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[]);
 -- The version whose risk decisions were jsonb (record_risk_decisions.sql says why json).
 DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[], jsonb[]);
--- The version whose risk decision was one JSON object per item (record_risk_decisions.sql says why columns).
-DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[], json[]);
 CREATE OR REPLACE FUNCTION wallet_authorize_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
   p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_hold_id uuid[], p_service text[],
@@ -61,3 +59,39 @@ BEGIN
                                        p_decision_rule_reason, p_decision_explanation, p_decision_event,
                                        p_decided_at);
 END $$;
+-- The previous release's call, the risk decision as one JSON object per item (keys named as risk_decisions'
+-- columns), kept so that instances of that release go on working while a rolling update replaces them: it hands
+-- the decision's fields on as columns. Drop it with the next change of this function's arguments.
+DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[], json[]);
+CREATE FUNCTION wallet_authorize_many(
+  p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
+  p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_hold_id uuid[], p_service text[],
+  p_resident_id uuid[], p_credential_id text[], p_mandate_nonce text[], p_currency char(3)[], p_amount_minor bigint[],
+  p_reference text[], p_now timestamptz[], p_expires_at timestamptz[], p_velocity_per_minute integer[],
+  p_daily_limit bigint[], p_credential_daily_limit bigint[], p_payee text[], p_payer text[],
+  p_payer_amount_minor bigint[], p_risk_decision json[]
+) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text) LANGUAGE sql AS $$
+  SELECT many.*
+  FROM (
+    SELECT array_agg((d ->> 'decision_id')::uuid ORDER BY n) AS decision_id,
+           array_agg(d ->> 'merchant' ORDER BY n) AS decision_merchant,
+           array_agg(d ->> 'outcome' ORDER BY n) AS decision_outcome,
+           array_agg(d ->> 'stage' ORDER BY n) AS decision_stage,
+           array_agg((d ->> 'score')::smallint ORDER BY n) AS decision_score,
+           array_agg(d -> 'reasons' ORDER BY n) AS decision_reasons,
+           array_agg(d ->> 'rule_set_version' ORDER BY n) AS decision_rule_set_version,
+           array_agg(d ->> 'rule_reason' ORDER BY n) AS decision_rule_reason,
+           array_agg(d ->> 'explanation' ORDER BY n) AS decision_explanation,
+           array_agg(d -> 'event' ORDER BY n) AS decision_event,
+           array_agg((d ->> 'decided_at')::timestamptz ORDER BY n) AS decided_at
+    FROM unnest(p_risk_decision) WITH ORDINALITY AS item (d, n)
+  ) AS decision,
+  LATERAL wallet_authorize_many(
+    p_operation, p_key, p_request_hash, p_response, p_event_id, p_event_subject, p_event_payload, p_event_headers,
+    p_hold_id, p_service, p_resident_id, p_credential_id, p_mandate_nonce, p_currency, p_amount_minor, p_reference,
+    p_now, p_expires_at, p_velocity_per_minute, p_daily_limit, p_credential_daily_limit, p_payee, p_payer,
+    p_payer_amount_minor, decision.decision_id, decision.decision_merchant, decision.decision_outcome,
+    decision.decision_stage, decision.decision_score, decision.decision_reasons, decision.decision_rule_set_version,
+    decision.decision_rule_reason, decision.decision_explanation, decision.decision_event, decision.decided_at
+  ) AS many;
+$$;

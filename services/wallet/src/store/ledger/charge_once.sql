@@ -12,12 +12,6 @@ DROP FUNCTION IF EXISTS wallet_charge_once(
   uuid, text, text, bigint, uuid,
   jsonb  -- the risk decision as jsonb (record_risk_decisions.sql says why json)
 );
-DROP FUNCTION IF EXISTS wallet_charge_once(
-  text, text, bytea, bytea, uuid, text, bytea, jsonb, uuid, text, bytea, jsonb,
-  uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, integer, bigint, bigint,
-  uuid, text, text, bigint, uuid,
-  json  -- the risk decision as one JSON object (record_risk_decisions.sql says why columns)
-);
 CREATE OR REPLACE FUNCTION wallet_charge_once(
   p_operation text, p_key text, p_request_hash bytea, p_response bytea,
   p_event_id uuid, p_event_subject text, p_event_payload bytea, p_event_headers jsonb,
@@ -57,3 +51,36 @@ BEGIN
   );
   RETURN wallet_item_answer(v_item.response, v_item.error_state, v_item.error_message, v_item.error_constraint);
 END $$;
+-- The previous release's call, the risk decision as one JSON object per item (keys named as risk_decisions'
+-- columns), kept so that instances of that release go on working while a rolling update replaces them: it hands
+-- the decision's fields on as columns. Drop it with the next change of this function's arguments.
+DROP FUNCTION IF EXISTS wallet_charge_once(text, text, bytea, bytea, uuid, text, bytea, jsonb, uuid, text, bytea, jsonb, uuid, text, uuid, text, text, char(3), bigint, text, timestamptz, integer, bigint, bigint, uuid, text, text, bigint, uuid, json);
+CREATE FUNCTION wallet_charge_once(
+  p_operation text, p_key text, p_request_hash bytea, p_response bytea, p_event_id uuid, p_event_subject text,
+  p_event_payload bytea, p_event_headers jsonb, p_captured_event_id uuid, p_captured_event_subject text,
+  p_captured_event_payload bytea, p_captured_event_headers jsonb, p_hold_id uuid, p_service text, p_resident_id uuid,
+  p_credential_id text, p_mandate_nonce text, p_currency char(3), p_amount_minor bigint, p_reference text,
+  p_now timestamptz, p_velocity_per_minute integer, p_daily_limit bigint, p_credential_daily_limit bigint,
+  p_transfer_id uuid, p_payee text, p_payer text, p_payer_amount_minor bigint, p_payer_transfer_id uuid,
+  p_risk_decision json
+) RETURNS bytea LANGUAGE sql AS $$
+  SELECT wallet_charge_once(
+    p_operation => p_operation, p_key => p_key, p_request_hash => p_request_hash, p_response => p_response,
+    p_event_id => p_event_id, p_event_subject => p_event_subject, p_event_payload => p_event_payload,
+    p_event_headers => p_event_headers, p_captured_event_id => p_captured_event_id,
+    p_captured_event_subject => p_captured_event_subject, p_captured_event_payload => p_captured_event_payload,
+    p_captured_event_headers => p_captured_event_headers, p_hold_id => p_hold_id, p_service => p_service,
+    p_resident_id => p_resident_id, p_credential_id => p_credential_id, p_mandate_nonce => p_mandate_nonce,
+    p_currency => p_currency, p_amount_minor => p_amount_minor, p_reference => p_reference, p_now => p_now,
+    p_velocity_per_minute => p_velocity_per_minute, p_daily_limit => p_daily_limit,
+    p_credential_daily_limit => p_credential_daily_limit, p_transfer_id => p_transfer_id, p_payee => p_payee,
+    p_payer => p_payer, p_payer_amount_minor => p_payer_amount_minor, p_payer_transfer_id => p_payer_transfer_id,
+    p_decision_id => (p_risk_decision ->> 'decision_id')::uuid, p_decision_merchant => p_risk_decision ->> 'merchant',
+    p_decision_outcome => p_risk_decision ->> 'outcome', p_decision_stage => p_risk_decision ->> 'stage',
+    p_decision_score => (p_risk_decision ->> 'score')::smallint, p_decision_reasons => p_risk_decision -> 'reasons',
+    p_decision_rule_set_version => p_risk_decision ->> 'rule_set_version',
+    p_decision_rule_reason => p_risk_decision ->> 'rule_reason',
+    p_decision_explanation => p_risk_decision ->> 'explanation', p_decision_event => p_risk_decision -> 'event',
+    p_decided_at => (p_risk_decision ->> 'decided_at')::timestamptz
+  );
+$$;
