@@ -164,7 +164,7 @@ export async function migrate(pool: pg.Pool, dir: string, extra: readonly Migrat
         await client.query('UPDATE schema_migrations SET checksum = $2 WHERE name = $1', [migration.name, checksum]);
         continue;
       }
-      await applyInTransaction(client, 'schema_migrations', migration.name, migration.sql, checksum, 'migration');
+      await applyMigration(client, migration.name, migration.sql, checksum);
       ran.push(migration.name);
     }
     return ran;
@@ -173,25 +173,37 @@ export async function migrate(pool: pg.Pool, dir: string, extra: readonly Migrat
 
 /**
  * (Re)applies each `<name>.sql` in `dir` whose text changed since it was last applied (checksums in
- * `schema_functions`), each in its own transaction under the migrator's advisory lock. A file holds the current
- * code of one database function and must run on a database that has any earlier version of it: `CREATE OR
- * REPLACE`, or `DROP FUNCTION IF EXISTS` of its old signatures then `CREATE`. A change of arguments keeps the
- * previous release's signature working (a wrapper that calls the new one) until the next change: during a rolling
- * update the older instances call it on a database the first new one brought up to date. Call it after `migrate`.
+ * `schema_functions`), all in one transaction under the migrator's advisory lock: the other instances see the
+ * functions of one release or of the next, never some of each (a new function whose body calls another changed in
+ * a later file). A file holds the current code of one database function and must run on a database that has any
+ * earlier version of it: `CREATE OR REPLACE`, or `DROP FUNCTION IF EXISTS` of its old signatures then `CREATE`. A
+ * change of arguments keeps the previous release's signature working (a wrapper that calls the new one) until the
+ * next change: during a rolling update the older instances call it on a database the first new one brought up to
+ * date. Call it after `migrate`.
  */
 export async function applyFunctions(pool: pg.Pool, dir: string): Promise<string[]> {
   const files = (await readdir(dir)).filter((name) => /^[a-z0-9_]+\.sql$/.test(name)).sort();
+  const texts = await Promise.all(files.map(async (name) => ({ name, sql: await readFile(join(dir, name), 'utf8') })));
   return withSchemaLock(pool, async (client) => {
     const applied = await appliedChecksums(client, 'schema_functions');
-    const ran: string[] = [];
-    for (const name of files) {
-      const sql = await readFile(join(dir, name), 'utf8');
-      const checksum = sha256Hex(sql);
-      if (applied.get(name) === checksum) continue;
-      await applyInTransaction(client, 'schema_functions', name, sql, checksum, 'function file');
-      ran.push(name);
+    const changed = texts
+      .map((file) => ({ ...file, checksum: sha256Hex(file.sql) }))
+      .filter((file) => applied.get(file.name) !== file.checksum);
+    if (changed.length === 0) return [];
+    await client.query('BEGIN');
+    try {
+      for (const { name, sql, checksum } of changed) {
+        await client.query(sql).catch((error: unknown) => {
+          throw new Error(`function file ${name} failed`, { cause: error });
+        });
+        await recordApplied(client, 'schema_functions', name, checksum);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
     }
-    return ran;
+    return changed.map((file) => file.name);
   });
 }
 
@@ -217,26 +229,16 @@ async function appliedChecksums(
   return new Map(rows.map((row) => [row.name, row.checksum]));
 }
 
-async function applyInTransaction(
-  client: pg.PoolClient,
-  table: string,
-  name: string,
-  sql: string,
-  checksum: string,
-  what: string,
-): Promise<void> {
+/** One migration in its own transaction, recorded as applied in the same commit. */
+async function applyMigration(client: pg.PoolClient, name: string, sql: string, checksum: string): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query(sql);
-    await client.query(
-      `INSERT INTO ${table} (name, checksum) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()`,
-      [name, checksum],
-    );
+    await recordApplied(client, 'schema_migrations', name, checksum);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
-    throw new Error(`${what} ${name} failed`, { cause: error });
+    throw new Error(`migration ${name} failed`, { cause: error });
   }
 }
 
@@ -265,4 +267,17 @@ function asError(error: unknown): Error {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function recordApplied(
+  client: pg.PoolClient,
+  table: 'schema_migrations' | 'schema_functions',
+  name: string,
+  checksum: string,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO ${table} (name, checksum) VALUES ($1, $2)
+     ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()`,
+    [name, checksum],
+  );
 }

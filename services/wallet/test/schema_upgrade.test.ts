@@ -104,3 +104,25 @@ test('schema upgrade - a changed function file is applied again, a changed migra
     await rm(migrations, { recursive: true, force: true });
   }
 });
+
+test('schema upgrade - changed function files go in together: one that fails leaves every function as it was', async () => {
+  const pool = await database();
+  await prepareSchema(pool);
+  const functions = await mkdtemp(join(tmpdir(), 'wallet-functions-'));
+  try {
+    const before = await schemaOf(pool);
+    // The first file applies, the second (later in order) fails: the first is not kept either.
+    const authorize = await readFile(join(ledgerFunctionsDir, 'authorize.sql'), 'utf8');
+    await writeFile(
+      join(functions, 'authorize.sql'),
+      `${authorize}\nCREATE FUNCTION wallet_half_applied() RETURNS int LANGUAGE sql AS 'SELECT 1';\n`,
+    );
+    await writeFile(join(functions, 'void.sql'), 'CREATE FUNCTION wallet_broken( RETURNS;\n');
+    await assert.rejects(applyFunctions(pool, functions), /function file void\.sql failed/);
+    assert.deepEqual(await schemaOf(pool), before);
+    const half = await pool.query("SELECT 1 FROM pg_proc WHERE proname = 'wallet_half_applied'");
+    assert.equal(half.rowCount, 0);
+  } finally {
+    await rm(functions, { recursive: true, force: true });
+  }
+});
