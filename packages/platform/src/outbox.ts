@@ -6,7 +6,7 @@
 //
 // One file per role; this index keeps `@citypass/platform/outbox` exporting all of them.
 export { outboxMigrations } from './outbox_schema.ts';
-export { appendEvent, outboxRow, type NewEvent, type OutboxRow } from './outbox_write.ts';
+export { appendEvent, appendEvents, outboxRow, type NewEvent, type OutboxRow } from './outbox_write.ts';
 export { startOutboxRelay, type OutboxRelay, type RelayOptions } from './outbox_relay.ts';
 export { observeOutboxLag, relayLag } from './outbox_lag.ts';
 export { processOnce } from './inbox.ts';

@@ -59,3 +59,31 @@ export async function appendEvent(client: Queryable, event: NewEvent): Promise<s
   );
   return row.id;
 }
+
+/**
+ * Writes the events as outbox rows in one statement, in the given order (the outbox's seq), and wakes the relay
+ * once: for a caller that writes many in one transaction while it holds locks (the wallet's hold sweeper), one round
+ * trip instead of one per event.
+ */
+export async function appendEvents(client: Queryable, events: readonly NewEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const rows = events.map(outboxRow);
+  await client.query(
+    `WITH written AS (
+       INSERT INTO outbox (id, subject, payload, headers)
+       SELECT event.id, event.subject, event.payload, event.headers::jsonb
+       FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::text[])
+            WITH ORDINALITY AS event (id, subject, payload, headers, position)
+       ORDER BY event.position
+       RETURNING 1
+     )
+     SELECT pg_notify('outbox', '') FROM (SELECT 1 FROM written LIMIT 1) AS any_written`,
+    [
+      rows.map((row) => row.id),
+      rows.map((row) => row.subject),
+      rows.map((row) => row.payload),
+      rows.map((row) => row.headers),
+    ],
+  );
+  return rows.map((row) => row.id);
+}

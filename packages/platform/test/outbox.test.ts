@@ -8,6 +8,7 @@ import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { connectBus, ensureStream, type Bus } from '../src/bus.ts';
 import {
   appendEvent,
+  appendEvents,
   outboxMigrations,
   processOnce,
   relayLag,
@@ -397,6 +398,36 @@ test('outbox - an append wakes the relay through LISTEN/NOTIFY', { timeout: 10_0
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   assert.equal((await bus.jsm.streams.info(stream)).state.messages, 1);
+});
+
+test('outbox - appendEvents writes many in one statement, in their order, and wakes the relay', {
+  timeout: 10_000,
+}, async (t) => {
+  const { pool, stream, subject } = await setUp(t);
+  startRelay(t, { pool, nc: bus.nc, pollIntervalMs: 60_000 });
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the relay is idle, waiting
+  assert.deepEqual(await appendEvents(pool, []), []);
+  const texts = ['one', 'two', 'three', 'four'];
+  const ids = await withTransaction(pool, (client) =>
+    appendEvents(
+      client,
+      texts.map((text) => event(subject, text)),
+    ),
+  );
+  for (let i = 0; i < 100 && (await bus.jsm.streams.info(stream)).state.messages < texts.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const messages = await streamMessages(bus.jsm, stream);
+  assert.deepEqual(
+    messages.map((m) => m.header.get('Nats-Msg-Id')),
+    ids,
+  );
+  assert.deepEqual(
+    messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)),
+    texts,
+  );
+  await assert.rejects(appendEvents(pool, [event(subject, 'fine'), event('has space.v1', 'x')]), /not a NATS subject/);
+  assert.equal((await pool.query('SELECT 1 FROM outbox')).rowCount, texts.length, 'a refused list writes nothing');
 });
 
 test('outbox - appendEvent refuses a type that is not a subject', { timeout: 10_000 }, async (t) => {

@@ -270,6 +270,8 @@ export interface LedgerTransaction {
   processOnce(consumer: string, eventId: string): Promise<boolean>;
   /** Writes the event to the outbox: it exists exactly when the transaction commits. */
   appendEvent(event: NewEvent): Promise<void>;
+  /** Writes the events to the outbox in one statement, in order. */
+  appendEvents(events: readonly NewEvent[]): Promise<void>;
   /** Appends an operator action to the audit log: it exists exactly when the transaction commits. */
   appendAudit(record: OperatorAuditRecord): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The wallet's store on PostgreSQL: the implementation of app/store.ts, one pool, every query in this folder.
 import { randomUUID } from 'node:crypto';
 import { minorUnits } from '@citypass/platform/money';
-import { appendEvent, processOnce } from '@citypass/platform/outbox';
+import { appendEvent, appendEvents, processOnce } from '@citypass/platform/outbox';
 import { postgresOperatorAuditStore } from '@citypass/platform/operator_audit';
 import { withTransaction, type Pool, type PoolClient } from '@citypass/platform/pg';
 import type { LedgerTransaction, WalletStore } from '../app/store.ts';
@@ -63,6 +63,9 @@ function ledgerTransaction(client: PoolClient): LedgerTransaction {
     processOnce: (consumer, eventId) => processOnce(client, consumer, eventId),
     async appendEvent(event) {
       await appendEvent(client, event);
+    },
+    async appendEvents(events) {
+      await appendEvents(client, events);
     },
     appendAudit: (audit) => postgresOperatorAuditStore(client).append(audit),
   };

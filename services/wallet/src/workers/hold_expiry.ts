@@ -14,8 +14,10 @@ export async function expireDueHolds(store: WalletStore): Promise<number> {
   for (;;) {
     const count = await store.transaction(async (tx) => {
       const holds = await tx.expireDueHolds(batchSize);
-      for (const hold of holds) {
-        await tx.appendEvent(
+      // One statement for the batch's events: the swept residents' accounts stay locked until the commit, and
+      // their authorizations (and the group-commit batches that carry them) wait for it.
+      await tx.appendEvents(
+        holds.map((hold) =>
           holdChanged('holdExpired', {
             hold,
             transferId: '',
@@ -23,8 +25,8 @@ export async function expireDueHolds(store: WalletStore): Promise<number> {
             payerTransferId: '',
             payerAmountMinor: hold.payerAmountMinor,
           }),
-        );
-      }
+        ),
+      );
       return holds.length;
     });
     released += count;
