@@ -24,6 +24,7 @@ import { ledgerBooks } from '../src/store/reconciliation.ts';
 import { prepareSchema } from '../src/store/schema.ts';
 import { createWalletStore } from '../src/store/wallet_store.ts';
 import { riskEventJsonText } from '../src/domain/risk_event_json.ts';
+import { riskDecisionJson } from '../src/store/risk_decisions.ts';
 import { verifiedPaymentFacts, type RiskEvent } from '@citypass/risk';
 
 let database: TestDatabase;
@@ -529,8 +530,8 @@ test('group commit - two instances whose batches deadlock on the same accounts: 
 
 /**
  * The previous release's call of a hot write: its arguments as the current one's, but the risk decision as one JSON
- * object per item, keys named as risk_decisions' columns. A rolling update runs instances of that release beside
- * this one's, on the database this one's start brought up to date.
+ * object per item, keys named as risk_decisions' columns (riskDecisionJson, as refusals are still stored). A rolling
+ * update runs instances of that release beside this one's, on the database this one's start brought up to date.
  */
 async function previousReleaseCall(
   fn: 'wallet_authorize_once' | 'wallet_charge_once' | 'wallet_authorize_many' | 'wallet_charge_many',
@@ -541,7 +542,7 @@ async function previousReleaseCall(
   for (const { args, decision } of items) {
     const previous: [string, SqlValue][] = [
       ...Object.entries(args).filter(([name]) => !name.startsWith('p_decision') && name !== 'p_decided_at'),
-      ['p_risk_decision', decision === undefined ? null : previousDecisionJson(decision)],
+      ['p_risk_decision', decision === undefined ? null : riskDecisionJson(decision)],
     ];
     for (const [name, value] of previous) columns.set(name, [...(columns.get(name) ?? []), value]);
   }
@@ -553,29 +554,6 @@ async function previousReleaseCall(
   const result = await pool.query<{ response: Buffer | null; error_state?: string | null }>(text, values);
   for (const row of result.rows) assert.equal(row.error_state ?? null, null);
   return result.rows.map((row) => row.response);
-}
-
-function previousDecisionJson(record: RiskDecisionRecord): string {
-  const { decision, event } = record;
-  return JSON.stringify({
-    decision_id: record.decisionId,
-    hold_id: record.holdId ?? null,
-    service: record.service,
-    merchant: event.merchantId,
-    resident_id: event.residentId,
-    outcome: decision.outcome,
-    stage: decision.stage,
-    score: decision.score,
-    reasons: decision.reasons,
-    rule_set_version: decision.ruleSetVersion,
-    refusal_reason: record.refusalReason,
-    rule_reason: decision.reason ?? '',
-    explanation: decision.explanation,
-    currency: record.currency,
-    amount_minor: event.amountMinor.toString(),
-    decided_at: new Date(event.atMs).toISOString(),
-    event: JSON.parse(record.eventJson) as unknown,
-  });
 }
 
 test("group commit - the previous release's calls (a decision as one JSON object) still write holds, charges and their decisions", async () => {

@@ -30,7 +30,10 @@ interface RiskDecisionRow {
   readonly decided_at: string | Date;
 }
 
-/** The row as the JSON object record_risk_decisions.sql and addRefused insert. */
+/**
+ * The row as the JSON object addRefused inserts; the previous release sent its approvals to the ledger functions so
+ * (ledger/previous_decisions.sql).
+ */
 export function riskDecisionJson(record: RiskDecisionRecord): string {
   const { decision, event } = record;
   const row: Omit<RiskDecisionRow, 'event'> = {

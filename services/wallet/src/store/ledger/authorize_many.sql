@@ -70,22 +70,12 @@ CREATE FUNCTION wallet_authorize_many(
   p_reference text[], p_now timestamptz[], p_expires_at timestamptz[], p_velocity_per_minute integer[],
   p_daily_limit bigint[], p_credential_daily_limit bigint[], p_payee text[], p_payer text[],
   p_payer_amount_minor bigint[], p_risk_decision json[]
-) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text) LANGUAGE sql AS $$
+) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY
   SELECT many.*
-  FROM (
-    SELECT array_agg((d ->> 'decision_id')::uuid ORDER BY n) AS decision_id,
-           array_agg(d ->> 'merchant' ORDER BY n) AS decision_merchant,
-           array_agg(d ->> 'outcome' ORDER BY n) AS decision_outcome,
-           array_agg(d ->> 'stage' ORDER BY n) AS decision_stage,
-           array_agg((d ->> 'score')::smallint ORDER BY n) AS decision_score,
-           array_agg(d -> 'reasons' ORDER BY n) AS decision_reasons,
-           array_agg(d ->> 'rule_set_version' ORDER BY n) AS decision_rule_set_version,
-           array_agg(d ->> 'rule_reason' ORDER BY n) AS decision_rule_reason,
-           array_agg(d ->> 'explanation' ORDER BY n) AS decision_explanation,
-           array_agg(d -> 'event' ORDER BY n) AS decision_event,
-           array_agg((d ->> 'decided_at')::timestamptz ORDER BY n) AS decided_at
-    FROM unnest(p_risk_decision) WITH ORDINALITY AS item (d, n)
-  ) AS decision,
+  FROM wallet_previous_decisions(p_risk_decision) AS decision,
   LATERAL wallet_authorize_many(
     p_operation, p_key, p_request_hash, p_response, p_event_id, p_event_subject, p_event_payload, p_event_headers,
     p_hold_id, p_service, p_resident_id, p_credential_id, p_mandate_nonce, p_currency, p_amount_minor, p_reference,
@@ -94,4 +84,4 @@ CREATE FUNCTION wallet_authorize_many(
     decision.decision_stage, decision.decision_score, decision.decision_reasons, decision.decision_rule_set_version,
     decision.decision_rule_reason, decision.decision_explanation, decision.decision_event, decision.decided_at
   ) AS many;
-$$;
+END $$;

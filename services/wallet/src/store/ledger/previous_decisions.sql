@@ -1,0 +1,22 @@
+-- The previous release's risk decisions, one JSON object per item (keys named as risk_decisions' columns, as
+-- store/risk_decisions.ts riskDecisionJson makes them), as the columns the ledger functions take now, one array
+-- each in item order: for the previous release's calls of wallet_authorize_many and wallet_charge_many, kept for a
+-- rolling update (authorize_many.sql, charge_many.sql). Drop it with them.
+CREATE OR REPLACE FUNCTION wallet_previous_decisions(p_risk_decision json[]) RETURNS TABLE (
+  decision_id uuid[], decision_merchant text[], decision_outcome text[], decision_stage text[],
+  decision_score smallint[], decision_reasons json[], decision_rule_set_version text[], decision_rule_reason text[],
+  decision_explanation text[], decision_event json[], decided_at timestamptz[]
+) LANGUAGE sql AS $$
+  SELECT array_agg((d ->> 'decision_id')::uuid ORDER BY n),
+         array_agg(d ->> 'merchant' ORDER BY n),
+         array_agg(d ->> 'outcome' ORDER BY n),
+         array_agg(d ->> 'stage' ORDER BY n),
+         array_agg((d ->> 'score')::smallint ORDER BY n),
+         array_agg(d -> 'reasons' ORDER BY n),
+         array_agg(d ->> 'rule_set_version' ORDER BY n),
+         array_agg(d ->> 'rule_reason' ORDER BY n),
+         array_agg(d ->> 'explanation' ORDER BY n),
+         array_agg(d -> 'event' ORDER BY n),
+         array_agg((d ->> 'decided_at')::timestamptz ORDER BY n)
+  FROM unnest(p_risk_decision) WITH ORDINALITY AS item (d, n)
+$$;
