@@ -2,7 +2,7 @@
 // load phases, and a floor's own server process (started, measured, stopped).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { serviceNodeFlags } from '../deploy/node_flags.ts';
+import { serviceEnvironment, serviceNodeFlags } from '../deploy/node_flags.ts';
 
 /**
  * BENCH_SMOKE=1: the smallest run that still goes through every phase (test/bench_smoke.test.ts runs each bench so,
@@ -197,17 +197,19 @@ export interface BenchServer {
 }
 
 /**
- * Starts `node <file>` with only PATH and `env` in its environment (a service's own process, as a floor's server
- * must be, with the services' V8 flags), and waits until its stdout matches `ready`; stderr goes to this process's.
+ * Starts `node <file>` with only PATH, the services' environment and `env` in its environment (a service's own
+ * process, as a floor's server must be, with the services' V8 flags), and waits until its stdout matches `ready`;
+ * stderr goes to this process's.
  */
 export async function startBenchServer(
   file: string,
   env: Readonly<Record<string, string>>,
   ready: RegExp,
 ): Promise<BenchServer> {
-  // The services' V8 flags (deploy/node_flags.ts): a floor's memory is measured on the same runtime settings.
+  // The services' V8 flags and environment (deploy/node_flags.ts: MALLOC_ARENA_MAX): a floor's memory is measured
+  // on the same runtime settings.
   const child = spawn(process.execPath, [...serviceNodeFlags, file], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...serviceEnvironment, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => {
