@@ -59,8 +59,12 @@ CREATE FUNCTION wallet_authorize_once(
   p_credential_id text, p_mandate_nonce text, p_currency char(3), p_amount_minor bigint, p_reference text,
   p_now timestamptz, p_expires_at timestamptz, p_velocity_per_minute integer, p_daily_limit bigint,
   p_credential_daily_limit bigint, p_payee text, p_payer text, p_payer_amount_minor bigint, p_risk_decision json
-) RETURNS bytea LANGUAGE sql AS $$
-  SELECT wallet_authorize_once(
+) RETURNS bytea LANGUAGE plpgsql AS $$
+DECLARE
+  v_decision record;
+BEGIN
+  SELECT * INTO v_decision FROM wallet_previous_decisions(ARRAY[p_risk_decision]);
+  RETURN wallet_authorize_once(
     p_operation => p_operation, p_key => p_key, p_request_hash => p_request_hash, p_response => p_response,
     p_event_id => p_event_id, p_event_subject => p_event_subject, p_event_payload => p_event_payload,
     p_event_headers => p_event_headers, p_hold_id => p_hold_id, p_service => p_service,
@@ -68,13 +72,13 @@ CREATE FUNCTION wallet_authorize_once(
     p_currency => p_currency, p_amount_minor => p_amount_minor, p_reference => p_reference, p_now => p_now,
     p_expires_at => p_expires_at, p_velocity_per_minute => p_velocity_per_minute, p_daily_limit => p_daily_limit,
     p_credential_daily_limit => p_credential_daily_limit, p_payee => p_payee, p_payer => p_payer,
-    p_payer_amount_minor => p_payer_amount_minor, p_decision_id => (p_risk_decision ->> 'decision_id')::uuid,
-    p_decision_merchant => p_risk_decision ->> 'merchant', p_decision_outcome => p_risk_decision ->> 'outcome',
-    p_decision_stage => p_risk_decision ->> 'stage', p_decision_score => (p_risk_decision ->> 'score')::smallint,
-    p_decision_reasons => p_risk_decision -> 'reasons',
-    p_decision_rule_set_version => p_risk_decision ->> 'rule_set_version',
-    p_decision_rule_reason => p_risk_decision ->> 'rule_reason',
-    p_decision_explanation => p_risk_decision ->> 'explanation', p_decision_event => p_risk_decision -> 'event',
-    p_decided_at => (p_risk_decision ->> 'decided_at')::timestamptz
+    p_payer_amount_minor => p_payer_amount_minor, p_decision_id => v_decision.decision_id[1],
+    p_decision_merchant => v_decision.decision_merchant[1], p_decision_outcome => v_decision.decision_outcome[1],
+    p_decision_stage => v_decision.decision_stage[1], p_decision_score => v_decision.decision_score[1],
+    p_decision_reasons => v_decision.decision_reasons[1],
+    p_decision_rule_set_version => v_decision.decision_rule_set_version[1],
+    p_decision_rule_reason => v_decision.decision_rule_reason[1],
+    p_decision_explanation => v_decision.decision_explanation[1], p_decision_event => v_decision.decision_event[1],
+    p_decided_at => v_decision.decided_at[1]
   );
-$$;
+END $$;
