@@ -66,22 +66,35 @@ export class CompiledRuleSet {
     }
     // Only the reasons a decision shows are made (at most maxReasons, strongest first): every matching rule adds its
     // points, but one reason per match was made and then cut.
+    // The matches are kept strongest first as they are found, rules of equal points in the rule set's order: an
+    // insertion into a few. Array.prototype.sort allocated a work array on every decision, and a for-of loop here
+    // an iterator result per rule (the sampling heap profile of a wallet under load).
     const matched: Matched[] = [];
     let score = 0;
-    for (const rule of this.score) {
+    for (let index = 0; index < this.score.length; index += 1) {
+      const rule = this.score[index] as CompiledRule;
       if (!matches(rule, values)) continue;
       const points = rule.rule.points ?? 0;
       score += points;
-      matched.push({ rule, points });
+      const match = { rule, points };
+      let at = matched.length;
+      matched.push(match);
+      for (; at > 0 && (matched[at - 1] as Matched).points < points; at -= 1) matched[at] = matched[at - 1] as Matched;
+      matched[at] = match;
     }
     score = Math.min(99, score);
-    // Stable: rules of equal points keep the rule set's order.
-    matched.sort((left, right) => right.points - left.points);
-    const strongest = (count: number) =>
-      matched.slice(0, count).map((match) => reasonOf(match.rule, values, match.points));
+    // The reasons shown: `first` (the deciding rule's), then the strongest matches, maxReasons in all.
+    const shown = (first?: DecisionReason): DecisionReason[] => {
+      const reasons: DecisionReason[] = first === undefined ? [] : [first];
+      for (let index = 0; index < matched.length && reasons.length < maxReasons; index += 1) {
+        const match = matched[index] as Matched;
+        reasons.push(reasonOf(match.rule, values, match.points));
+      }
+      return reasons;
+    };
     const allowing = firstMatch(this.allow, values);
     if (allowing !== undefined) {
-      const reasons = [reasonOf(allowing, values, 0), ...strongest(maxReasons - 1)];
+      const reasons = shown(reasonOf(allowing, values, 0));
       return {
         outcome: 'approve',
         stage: 'allow',
@@ -96,7 +109,7 @@ export class CompiledRuleSet {
     // A step-up asks for what the score alone would let through; a score at the decline threshold declines.
     const steppingUp = event.channel === 'gate' || score >= decline ? undefined : firstMatch(this.stepUp, values);
     if (steppingUp !== undefined) {
-      const reasons = [reasonOf(steppingUp, values, 0), ...strongest(maxReasons - 1)];
+      const reasons = shown(reasonOf(steppingUp, values, 0));
       const explanation = `Please confirm on your phone: ${reasons[0]?.explanation ?? ''}`;
       return {
         outcome: 'step_up',
@@ -108,7 +121,7 @@ export class CompiledRuleSet {
         explanation,
       };
     }
-    const reasons = strongest(maxReasons);
+    const reasons = shown();
     const because = reasons.map((reason) => reason.explanation).join('; ');
     if (score >= decline) {
       return {
@@ -168,7 +181,10 @@ function compile(rule: Rule): CompiledRule {
 }
 
 function firstMatch(rules: readonly CompiledRule[], values: Float64Array): CompiledRule | undefined {
-  for (const rule of rules) if (matches(rule, values)) return rule;
+  for (let index = 0; index < rules.length; index += 1) {
+    const rule = rules[index] as CompiledRule;
+    if (matches(rule, values)) return rule;
+  }
   return undefined;
 }
 

@@ -352,7 +352,16 @@ function approved([call, charged]: [ChargeCall, NewCharge]): [ChargeCall, NewCha
       outcome: 'approve',
       stage: 'score',
       score: 10,
-      reasons: [],
+      // Its own reason, with the characters JSON and array literals escape, so a stored row shows whose it is.
+      reasons: [
+        {
+          ruleId: `amount-${charged.holdId}`,
+          ruleVersion: 1,
+          points: 10,
+          features: { amount_z: Number(charged.amount.amountMinor) },
+          explanation: `an amount "far" above C:\\shop's usual ${charged.holdId}`,
+        },
+      ],
       ruleSetVersion: 'test',
       reason: null,
       explanation: 'test',
@@ -367,19 +376,22 @@ function approved([call, charged]: [ChargeCall, NewCharge]): [ChargeCall, NewCha
 
 test("group commit - a batch writes the events and risk decisions of its written items only, each hold's in order", async () => {
   batches.length = 0;
+  // An item without a decision first (scoring off, or a repeat of a committed payment): the decisions after it must
+  // still be stored with their own reasons and events, not shifted onto its place.
+  const undecided = charge(await resident(100n), 10n);
   const first = approved(charge(await resident(100n), 10n));
-  const second = approved(charge(await resident(100n), 10n));
+  const second = approved(charge(await resident(100n), 11n));
   const refused = approved(charge(await resident(5n), 10n));
-  const outcomes = [first, refused, first, second].map((item) =>
+  const outcomes = [undecided, first, refused, first, second].map((item) =>
     store.oneStatement.charge(...item).then(
       () => 'OK',
       (error: unknown) => (error instanceof DomainError ? error.reason : String(error)),
     ),
   );
-  assert.deepEqual(await Promise.all(outcomes), ['OK', walletReasons.INSUFFICIENT_FUNDS, 'OK', 'OK']);
+  assert.deepEqual(await Promise.all(outcomes), ['OK', 'OK', walletReasons.INSUFFICIENT_FUNDS, 'OK', 'OK']);
   assert.deepEqual(
     batches.map((batch) => batch.size),
-    [4],
+    [5],
   );
   const eventIds = ([call]: [ChargeCall, NewCharge]) => [call.event.id ?? '', call.capturedEvent.id ?? ''];
   const events = await pool.query<{ id: string }>('SELECT id FROM outbox WHERE id = ANY($1::uuid[]) ORDER BY seq', [
@@ -391,13 +403,22 @@ test("group commit - a batch writes the events and risk decisions of its written
     const [authorized = -1, captured = -1] = eventIds(item).map((id) => order.indexOf(id));
     assert.ok(authorized >= 0 && authorized < captured, "a hold's authorized event first");
   }
-  const decisions = await pool.query<{ hold_id: string }>(
-    'SELECT hold_id FROM risk_decisions WHERE hold_id = ANY($1::uuid[]) ORDER BY hold_id',
-    [[first, second, refused].map(([, charged]) => charged.holdId)],
+  const decisions = await pool.query<{ hold_id: string; decision_id: string; reasons: unknown; event: unknown }>(
+    'SELECT hold_id, decision_id, reasons, event FROM risk_decisions WHERE hold_id = ANY($1::uuid[]) ORDER BY hold_id',
+    [[undecided, first, second, refused].map(([, charged]) => charged.holdId)],
   );
   assert.deepEqual(
-    decisions.rows.map((row) => row.hold_id),
-    [first, second].map(([, charged]) => charged.holdId).toSorted(),
+    decisions.rows,
+    [first, second]
+      .map(([, charged]) => charged.riskDecision)
+      .map((record) => ({
+        hold_id: record?.holdId,
+        decision_id: record?.decisionId,
+        reasons: record?.decision.reasons,
+        event: JSON.parse(record?.eventJson ?? 'null') as unknown,
+      }))
+      .toSorted((a, b) => String(a.hold_id).localeCompare(String(b.hold_id))),
+    'each written decision with its own reasons and event',
   );
   await assertBooksBalance();
 });
@@ -529,9 +550,12 @@ test('group commit - two instances whose batches deadlock on the same accounts: 
 });
 
 /**
- * The previous release's call of a hot write: its arguments as the current one's, but the risk decision as one JSON
- * object per item, keys named as risk_decisions' columns (riskDecisionJson, as refusals are still stored). A rolling
- * update runs instances of that release beside this one's, on the database this one's start brought up to date.
+ * An earlier release's call of a hot write, as instances of it still make them while a rolling update replaces them
+ * (on the database this release's start brought up to date): a batch's arguments as arrays, its risk decisions'
+ * reasons and events among them as json[] (the previous release's, before they became one JSON array each); a
+ * single item's arguments as the current one's but the decision as one JSON object, keys named as risk_decisions'
+ * columns (riskDecisionJson, as refusals are still stored), as the release before sent them (the one-item
+ * functions' arguments have not changed since).
  */
 async function previousReleaseCall(
   fn: 'wallet_authorize_once' | 'wallet_charge_once' | 'wallet_authorize_many' | 'wallet_charge_many',
@@ -540,10 +564,12 @@ async function previousReleaseCall(
   const many = fn.endsWith('_many');
   const columns = new Map<string, SqlValue[]>();
   for (const { args, decision } of items) {
-    const previous: [string, SqlValue][] = [
-      ...Object.entries(args).filter(([name]) => !name.startsWith('p_decision') && name !== 'p_decided_at'),
-      ['p_risk_decision', decision === undefined ? null : riskDecisionJson(decision)],
-    ];
+    const previous: [string, SqlValue][] = many
+      ? Object.entries(args)
+      : [
+          ...Object.entries(args).filter(([name]) => !name.startsWith('p_decision') && name !== 'p_decided_at'),
+          ['p_risk_decision', decision === undefined ? null : riskDecisionJson(decision)],
+        ];
     for (const [name, value] of previous) columns.set(name, [...(columns.get(name) ?? []), value]);
   }
   const names = [...columns.keys()];
@@ -556,7 +582,7 @@ async function previousReleaseCall(
   return result.rows.map((row) => row.response);
 }
 
-test("group commit - the previous release's calls (a decision as one JSON object) still write holds, charges and their decisions", async () => {
+test("group commit - earlier releases' calls (a batch's decisions as json[], one item's as one JSON object) still write holds, charges and their decisions", async () => {
   const residentId = await resident(100n);
   const held = ([call, charged]: [ChargeCall, NewCharge]): [OneStatementCall, NewHold] => [
     call,

@@ -108,12 +108,37 @@ async function commitMany(
   return outcomes;
 }
 
+/**
+ * The JSON texts a batch sends as one JSON array each (the risk decision's reasons and event, by the name the
+ * `*_many` functions take it under), not as json[]: node-postgres writes an array argument as an array literal,
+ * escaping the quotes of every element, which copied each decision's JSON twice more (record_risk_decisions.sql).
+ */
+const jsonLists: Readonly<Record<string, `p_${string}`>> = {
+  p_decision_reasons: 'p_decision_reasons_list',
+  p_decision_event: 'p_decision_event_list',
+};
+
 async function callMany(db: Queryable, fn: LedgerFunction, items: readonly LedgerArgs[]): Promise<ManyRow[]> {
   const first = items[0];
   if (first === undefined) return [];
-  const columns: Record<`p_${string}`, SqlValue[]> = {};
-  for (const name of Object.keys(first) as `p_${string}`[]) columns[name] = items.map((item) => item[name] ?? null);
+  const columns: Record<`p_${string}`, SqlValue | SqlValue[]> = {};
+  for (const name of Object.keys(first) as `p_${string}`[]) {
+    const list = jsonLists[name];
+    if (list === undefined) columns[name] = items.map((item) => item[name] ?? null);
+    else columns[list] = jsonList(items.map((item) => item[name] ?? null));
+  }
   return callLedger<ManyRow>(db, fn, 'response, error_state, error_message, error_constraint', columns);
+}
+
+/** JSON texts (or none: null) as one JSON array, in order; null when every item has none (scoring off). */
+function jsonList(texts: readonly SqlValue[]): string | null {
+  if (texts.every((text) => text === null)) return null;
+  const each = texts.map((text) => {
+    if (text === null) return 'null';
+    if (typeof text !== 'string') throw new TypeError('a JSON list takes JSON texts');
+    return text;
+  });
+  return `[${each.join(',')}]`;
 }
 
 function outcomeOf(row: ManyRow): ItemOutcome<Buffer> {

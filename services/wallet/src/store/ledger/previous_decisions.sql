@@ -1,7 +1,8 @@
 -- The previous release's risk decisions, one JSON object per item (keys named as risk_decisions' columns, as
 -- store/risk_decisions.ts riskDecisionJson makes them), as the columns the ledger functions take now, one array
--- each in item order: for the previous release's calls of the authorize and charge functions, kept for a rolling
--- update (authorize_many.sql, authorize_once.sql, charge_many.sql, charge_once.sql). Drop it with them.
+-- each in item order: for an earlier release's calls of the one-item authorize and charge functions, kept for a
+-- rolling update (authorize_once.sql, charge_once.sql; the batches' wrappers of that release went with their next
+-- change of arguments). Drop it with them.
 CREATE OR REPLACE FUNCTION wallet_previous_decisions(p_risk_decision json[]) RETURNS TABLE (
   decision_id uuid[], decision_merchant text[], decision_outcome text[], decision_stage text[],
   decision_score smallint[], decision_reasons json[], decision_rule_set_version text[], decision_rule_reason text[],

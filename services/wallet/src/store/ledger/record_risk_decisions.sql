@@ -9,15 +9,24 @@
 -- 60-72). The hold, service, resident, currency and amount are the item's own (a decision rides with the hold it
 -- approved); its refusal reason is '' (an approval). reasons and event stay json, not jsonb (migration 13): the
 -- row is only written here and read back whole.
+-- Those two come as one JSON array each, an element per item (null for an item without a decision), not as json[]:
+-- node-postgres writes an array argument as an array literal, escaping every element's quotes, so each decision's
+-- reasons and event (~2 KB of JSON) were copied twice more by String.replace in the wallet (~7.6 KB allocated an
+-- authorization, the largest part of what scoring allocated); a JSON array of JSON texts is their concatenation.
 DROP FUNCTION IF EXISTS wallet_record_risk_decision(jsonb);  -- the one-decision version every item called
 DROP FUNCTION IF EXISTS wallet_record_risk_decisions(boolean[], jsonb[]);
 DROP FUNCTION IF EXISTS wallet_record_risk_decisions(boolean[], json[]);  -- one JSON object per decision
+-- The decision's reasons and event as json[] (the one per item the JSON arrays replaced).
+DROP FUNCTION IF EXISTS wallet_record_risk_decisions(boolean[], uuid[], text[], uuid[], char(3)[], bigint[], uuid[], text[], text[], text[], smallint[], json[], text[], text[], text[], json[], timestamptz[]);
 CREATE OR REPLACE FUNCTION wallet_record_risk_decisions(
   p_written boolean[], p_hold_id uuid[], p_service text[], p_resident_id uuid[], p_currency char(3)[],
   p_amount_minor bigint[], p_decision_id uuid[], p_decision_merchant text[], p_decision_outcome text[],
-  p_decision_stage text[], p_decision_score smallint[], p_decision_reasons json[], p_decision_rule_set_version text[],
-  p_decision_rule_reason text[], p_decision_explanation text[], p_decision_event json[], p_decided_at timestamptz[]
+  p_decision_stage text[], p_decision_score smallint[], p_decision_reasons json, p_decision_rule_set_version text[],
+  p_decision_rule_reason text[], p_decision_explanation text[], p_decision_event json, p_decided_at timestamptz[]
 ) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  v_reasons json[] := ARRAY(SELECT value FROM json_array_elements(p_decision_reasons) WITH ORDINALITY ORDER BY ordinality);
+  v_event json[] := ARRAY(SELECT value FROM json_array_elements(p_decision_event) WITH ORDINALITY ORDER BY ordinality);
 BEGIN
   INSERT INTO risk_decisions (
     decision_id, hold_id, service, merchant, resident_id, outcome, stage, score, reasons, rule_set_version,
@@ -27,8 +36,8 @@ BEGIN
          item.score, item.reasons, item.rule_set_version, '', item.rule_reason, item.explanation, item.currency,
          item.amount_minor, item.event, item.decided_at
   FROM unnest(p_written, p_hold_id, p_service, p_resident_id, p_currency, p_amount_minor, p_decision_id,
-              p_decision_merchant, p_decision_outcome, p_decision_stage, p_decision_score, p_decision_reasons,
-              p_decision_rule_set_version, p_decision_rule_reason, p_decision_explanation, p_decision_event,
+              p_decision_merchant, p_decision_outcome, p_decision_stage, p_decision_score, v_reasons,
+              p_decision_rule_set_version, p_decision_rule_reason, p_decision_explanation, v_event,
               p_decided_at)
        AS item (written, hold_id, service, resident_id, currency, amount_minor, decision_id, merchant, outcome, stage,
                 score, reasons, rule_set_version, rule_reason, explanation, event, decided_at)
