@@ -8,6 +8,7 @@
 import { GroupCommit, type ItemOutcome } from '@citypass/platform/group_commit';
 import {
   abortBackoff,
+  arrayLiteral,
   isRetryableAbort,
   maxAbortAttempts,
   retryingAborts,
@@ -121,11 +122,13 @@ const jsonLists: Readonly<Record<string, `p_${string}`>> = {
 async function callMany(db: Queryable, fn: LedgerFunction, items: readonly LedgerArgs[]): Promise<ManyRow[]> {
   const first = items[0];
   if (first === undefined) return [];
-  const columns: Record<`p_${string}`, SqlValue | SqlValue[]> = {};
+  // Each argument as its array's literal text (platform arrayLiteral: what pg would write, in one pass).
+  const columns: Record<`p_${string}`, SqlValue> = {};
   for (const name of Object.keys(first) as `p_${string}`[]) {
+    const values = items.map((item) => item[name] ?? null);
     const list = jsonLists[name];
-    if (list === undefined) columns[name] = items.map((item) => item[name] ?? null);
-    else columns[list] = jsonList(items.map((item) => item[name] ?? null));
+    if (list === undefined) columns[name] = arrayLiteral(values);
+    else columns[list] = jsonList(values);
   }
   return callLedger<ManyRow>(db, fn, 'response, error_state, error_message, error_constraint', columns);
 }
