@@ -27,6 +27,11 @@ export const walletSchema = {
     default: defaultStreamNames.identity,
     description: "identity's stream, consumed to open accounts",
   }),
+  WALLET_IDENTITY_CONSUMER: env.string({
+    default: 'wallet-accounts',
+    description:
+      "the durable consumer on identity's stream; each wallet deployment with a database of its own (a second one on the same NATS) needs its own",
+  }),
   IDENTITY_STATUS_BUCKET: env.string({
     default: defaultBucketNames.credentialStatus,
     description: 'KV bucket of revoked credential ids',

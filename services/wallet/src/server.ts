@@ -258,6 +258,7 @@ export async function startWallet(
       js: bus.js,
       jsm: bus.jsm,
       stream: config.IDENTITY_STREAM,
+      durable: config.WALLET_IDENTITY_CONSUMER,
       store,
       currencies,
       places: riskScoring?.places,

@@ -13,12 +13,15 @@ import { openAccount } from '../app/open_account.ts';
 import type { KnownPlaces } from '../app/known_places.ts';
 import type { WalletStore } from '../app/store.ts';
 
+/** The events processed, by id, in the wallet's database (the inbox): one name whatever the durable's. */
 const consumer = 'wallet-accounts';
 
 export async function startIdentityConsumer(options: {
   js: JetStreamClient;
   jsm: JetStreamManager;
   stream: string;
+  /** The durable consumer's name (WALLET_IDENTITY_CONSUMER). */
+  durable: string;
   store: WalletStore;
   currencies: readonly string[];
   /** The risk engine's places; undefined when it is off (the location is stored all the same). */
@@ -31,7 +34,7 @@ export async function startIdentityConsumer(options: {
     js: options.js,
     jsm: options.jsm,
     stream: options.stream,
-    durable: consumer,
+    durable: options.durable,
     filterSubject: identityEventSubjects.all,
     logger: options.logger,
     handler: async (envelope) => {
