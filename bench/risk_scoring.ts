@@ -6,18 +6,20 @@
 //           on the seeded city's events in time order, a million of them (the city's days repeated, shifted in
 //           time, until the count is reached). Both calls are timed together, per authorization.
 //   floor:  Map.get of the event's resident, timed per call like the scoring
-//   wallet: the wallet's authorize throughput (NATS, 64 in flight, PostgreSQL commits, the wallet as its own
+//   wallet: the wallet's authorize throughput (gRPC, 64 in flight, PostgreSQL commits, the wallet as its own
 //           process) with WALLET_RISK=off and with scoring (observe: decided and stored, nothing refused, so both
-//           runs make the same authorizations), in BENCH_ROUNDS rounds of both on fresh databases, alternating
-//           which goes first, each phase after BENCH_WARMUP_AUTHORIZATIONS (2,000) unmeasured ones; the cost is
-//           the median of the rounds' costs (goal: scoring costs <= 10 % of the throughput), beside the median
-//           extra CPU per authorization of the wallet and of its database
+//           make the same authorizations): two wallets on databases of their own, running at once, each warmed
+//           with BENCH_WARMUP_AUTHORIZATIONS (2,000) unmeasured ones, then loaded in turns, BENCH_SLICES (24)
+//           slices of BENCH_SLICE_MS (500) each, the order swapped every pair (bench/wallet_authorize_rate.ts).
+//           The cost is 1 - scored / unscored of the throughputs over all slices (goal: scoring costs <= 10 % of
+//           the throughput), beside the extra CPU per authorization of the wallet and of its database; each pair
+//           of slices' own cost is listed with it, its spread being the noise
 // Run: ./node_modules/.bin/node bench/risk_scoring.ts (BENCH_RISK_WALLET_ONLY=1: the wallet rounds only)
 import { defaultCityOptions, generateCity } from '@citypass/risk/city';
 import { RiskEngine, dayMs, defaultRuleSet, type RiskEvent } from '@citypass/risk';
 import { startHarness } from '../services/identity/test/harness.ts';
 import { emit, isFloor, median, percentile, smoke } from './lib.ts';
-import { authorizeRate, benchServices, payers } from './wallet_authorize_rate.ts';
+import { benchServices, pairedAuthorizeRates, payers, type Slice } from './wallet_authorize_rate.ts';
 
 const bench = 'risk_scoring';
 const round = (value: number) => Math.round(value * 100) / 100;
@@ -95,59 +97,53 @@ function engineFigures(): void {
 
 if (process.env.BENCH_RISK_WALLET_ONLY !== '1') engineFigures();
 
-// The wallet with and without scoring, in the same run: BENCH_ROUNDS rounds (3), each an unscored and a scored phase
-// on fresh databases, in turns (off then scored, scored then off, ...) so the machine's noise falls on both alike. Each
-// round gives its own cost (1 - scored / unscored) and its extra CPU per authorization (scored - unscored); the
-// figures are the medians of those, with every round's value beside them.
-const phaseMs = Number(process.env.BENCH_PHASE_MS ?? 3_000);
+// The wallet with and without scoring, in the same run: both at once, loaded in turns (see the top).
+const sliceMs = Number(process.env.BENCH_SLICE_MS ?? (smoke ? 200 : 500));
+const slices = smoke ? 2 : Number(process.env.BENCH_SLICES ?? 24);
 const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 64);
-const rounds = smoke ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
-// Before each phase, unmeasured (at most 15 s): the wallet's code compiled as in a wallet that has been running.
 const warmupAuthorizations = smoke ? 100 : Number(process.env.BENCH_WARMUP_AUTHORIZATIONS ?? 2_000);
-type Phase = { readonly perSecond: number; readonly wallet: number | null; readonly postgres: number | null };
 const identity = await startHarness({ LOG_LEVEL: 'error' });
 try {
   const phones = await payers(identity, Number(process.env.BENCH_RESIDENTS ?? 32));
   const services = await benchServices(identity);
-  const phase = async (risk: 'off' | 'observe'): Promise<Phase> => {
-    const { perSecond, authorizations, warmedUp, decisions, cpuUs } = await authorizeRate(
-      identity,
-      phones,
-      await services.tokens(),
-      {
-        risk,
-        phaseMs,
-        inFlight,
-        warmupAuthorizations,
-        warmupMaxMs: 15_000,
-      },
-    );
-    const made = warmedUp + authorizations;
-    if (decisions !== (risk === 'off' ? 0 : made))
-      throw new Error(`${risk}: ${decisions} decisions stored for ${made} authorizations`);
-    return { perSecond, ...cpuUs };
-  };
-  const played: { off: Phase; scored: Phase }[] = [];
-  for (let index = 0; index < rounds; index++) {
-    if (index % 2 === 0) {
-      const off = await phase('off');
-      played.push({ off, scored: await phase('observe') });
-    } else {
-      const scored = await phase('observe');
-      played.push({ off: await phase('off'), scored });
-    }
-  }
-  const summary = (values: readonly number[]) => ({
-    value: round(median(values)),
-    rounds: values.map(round),
-    min: round(Math.min(...values)),
-    max: round(Math.max(...values)),
+  const { pairs, warmedUp, decisions } = await pairedAuthorizeRates(identity, phones, await services.tokens(), {
+    sliceMs,
+    slices,
+    inFlight,
+    warmupAuthorizations,
+    warmupMaxMs: 15_000,
   });
-  const unscoredRates = played.map(({ off }) => off.perSecond);
+  const total = (side: 'off' | 'scored') => {
+    const sum = (part: keyof Slice) => pairs.reduce((acc, pair) => acc + pair[side][part], 0);
+    return {
+      authorizations: sum('authorizations'),
+      ms: sum('ms'),
+      wallet: sum('walletCpuMs'),
+      postgres: sum('postgresCpuMs'),
+    };
+  };
+  const off = total('off');
+  const scored = total('scored');
+  if (decisions.off !== 0 || decisions.scored !== warmedUp.scored + scored.authorizations)
+    throw new Error(
+      `decisions stored: ${decisions.off} unscored (0 expected), ${decisions.scored} scored for ${warmedUp.scored + scored.authorizations} authorizations`,
+    );
+  const rate = (side: typeof off) => (side.authorizations * 1000) / side.ms;
+  const perPair = (value: (pair: { off: Slice; scored: Slice }) => number) => {
+    const values = pairs.map(value).filter(Number.isFinite);
+    return {
+      pairs: values.map(round),
+      min: round(Math.min(...values)),
+      quartiles: [round(percentile(values, 25)), round(median(values)), round(percentile(values, 75))],
+      max: round(Math.max(...values)),
+    };
+  };
+  const sliceRate = (slice: Slice) => (slice.authorizations * 1000) / slice.ms;
   emit({
     bench,
     metric: 'wallet_authorize_per_s_unscored',
-    ...summary(unscoredRates),
+    value: round(rate(off)),
+    ...perPair((pair) => sliceRate(pair.off)),
     unit: 'ops/s',
     inFlight,
     ...isFloor,
@@ -155,26 +151,29 @@ try {
   emit({
     bench,
     metric: 'wallet_authorize_per_s_scored',
-    ...summary(played.map(({ scored }) => scored.perSecond)),
+    value: round(rate(scored)),
+    ...perPair((pair) => sliceRate(pair.scored)),
     unit: 'ops/s',
     inFlight,
-    floor: round(median(unscoredRates)),
+    floor: round(rate(off)),
+    ratio: round(rate(scored) / rate(off)),
   });
   emit({
     bench,
     metric: 'wallet_scoring_cost',
-    ...summary(played.map(({ off, scored }) => (1 - scored.perSecond / off.perSecond) * 100)),
+    value: round((1 - rate(scored) / rate(off)) * 100),
+    ...perPair((pair) => (1 - sliceRate(pair.scored) / sliceRate(pair.off)) * 100),
     unit: '%',
     goal: 10,
     floor: null,
-    floor_missing: "a cost share: the median of the rounds' 1 - scored / unscored",
+    floor_missing:
+      'a cost share: 1 - scored / unscored of the throughputs over all slices; `pairs`: each pair of slices',
   });
-  // CPU per authorization depends less on what else runs on the machine than throughput does.
+  // CPU per authorization depends less on what else runs on the machine than throughput does. /proc counts in
+  // 10 ms ticks: summed over many slices, not read per slice.
   for (const part of ['wallet', 'postgres'] as const) {
-    const measured = played.flatMap(({ off, scored }) =>
-      off[part] === null || scored[part] === null ? [] : [{ off: off[part], scored: scored[part] }],
-    );
-    if (measured.length === 0) {
+    const perAuthorization = (side: typeof off) => (side[part] * 1000) / side.authorizations;
+    if (off[part] <= 0 || scored[part] <= 0) {
       emit({
         bench,
         metric: `wallet_scoring_cpu_${part}_extra`,
@@ -185,22 +184,28 @@ try {
       });
       continue;
     }
-    const unscored = summary(measured.map(({ off }) => off));
-    emit({ bench, metric: `wallet_authorize_cpu_${part}_unscored`, ...unscored, unit: 'us/op', ...isFloor });
+    emit({
+      bench,
+      metric: `wallet_authorize_cpu_${part}_unscored`,
+      value: round(perAuthorization(off)),
+      unit: 'us/op',
+      ...isFloor,
+    });
     emit({
       bench,
       metric: `wallet_authorize_cpu_${part}_scored`,
-      ...summary(measured.map(({ scored }) => scored)),
+      value: round(perAuthorization(scored)),
       unit: 'us/op',
-      floor: unscored.value,
+      floor: round(perAuthorization(off)),
+      ratio: round(perAuthorization(scored) / perAuthorization(off)),
     });
     emit({
       bench,
       metric: `wallet_scoring_cpu_${part}_extra`,
-      ...summary(measured.map(({ off, scored }) => scored - off)),
+      value: round(perAuthorization(scored) - perAuthorization(off)),
       unit: 'us/op',
       floor: null,
-      floor_missing: "the median of the rounds' scored - unscored CPU per authorization",
+      floor_missing: 'scored - unscored CPU per authorization over all slices',
     });
   }
 } finally {

@@ -1,22 +1,25 @@
-// The wallet's authorize throughput (NATS request/reply, many in flight, PostgreSQL commits, the wallet as its own
-// process) with a given WALLET_RISK, for bench/risk_scoring.ts to compare scoring off with scoring on. "observe"
-// stands for on: the engine decides, counts and stores every decision exactly as with "on" (the decision row is
-// written in the hold's statement), but refuses nothing, so the traffic (brand-new phones paying in a burst, which
-// the default rule set declines) stays the same authorizations in both runs.
+// The wallet's authorize throughput with scoring off and on, for bench/risk_scoring.ts: two wallet processes, each on
+// a database of its own, running at once and loaded in turns, a slice each (64 in flight over gRPC, PostgreSQL
+// commits), so that whatever else the machine does in a second falls on both alike. Phases of a fresh wallet each,
+// one after the other, differed by 10-30 % in throughput from one phase to the next on this shared 2-core VM, more
+// than the cost measured. "observe" stands for on: the engine decides, counts and stores every decision exactly as
+// with "on" (the decision row is written in the hold's statement), but refuses nothing, so the traffic (brand-new
+// phones paying in a burst, which the default rule set declines) stays the same authorizations in both wallets.
+// gRPC, not NATS: both wallets serve the same NATS subjects in one queue group, so a request there could reach
+// either; the authorize behind both transports is the same code.
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { ConcessionClass } from '@citypass/proto/identity/v1/identity';
-import { AuthorizeRequest, WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
+import { WalletServiceService } from '@citypass/proto/wallet/v1/wallet';
 import { createPresentation } from '@citypass/credential';
-import { request } from '@citypass/platform/bus';
 import { bearer, promiseClient } from '@citypass/platform/grpc';
 import { freePort, testPostgres } from '@citypass/platform/testing';
 import { ResidentApp } from '@citypass/phone';
 import type { IdentityHarness } from '../services/identity/test/harness.ts';
 import { startServiceProcess } from '../test/support/service_process.ts';
-import { cpuPerOperation, postgresCpuOf, processCpuOf } from './cpu.ts';
+import { postgresCpuOf, processCpuOf, type CpuMeter } from './cpu.ts';
 
 export interface Payer {
   readonly residentId: string;
@@ -68,37 +71,25 @@ export async function payers(identity: IdentityHarness, count: number): Promise<
   );
 }
 
-/**
- * Authorizations per second with `inFlight` in flight for `phaseMs`, on a fresh wallet and database, after
- * `warmupAuthorizations` unmeasured ones.
- */
-export async function authorizeRate(
+/** A wallet of the bench's own: its process, its database (accounts opened, payers funded) and a gRPC client. */
+interface BenchWallet {
+  readonly risk: 'off' | 'observe';
+  readonly client: ReturnType<typeof promiseClient<typeof WalletServiceService>>;
+  readonly cpu: { readonly wallet: CpuMeter; readonly postgres: CpuMeter };
+  /** Presentations made for its next load, used from the end (they live at most 60 s: made anew each time). */
+  readonly presentations: string[];
+  decisions(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startBenchWallet(
   identity: IdentityHarness,
   phones: readonly Payer[],
   tokens: { readonly shop: string; readonly funding: string },
-  options: {
-    readonly risk: 'off' | 'observe';
-    readonly phaseMs: number;
-    readonly inFlight: number;
-    /** Authorizations made before the measured phase (for at most `warmupMaxMs`), not counted in its figures. */
-    readonly warmupAuthorizations: number;
-    readonly warmupMaxMs: number;
-  },
-): Promise<{
-  readonly perSecond: number;
-  /** In the measured phase. */
-  readonly authorizations: number;
-  /** Before it, to warm the wallet up. */
-  readonly warmedUp: number;
-  readonly decisions: number;
-  /** CPU microseconds per authorization of the wallet process and of its database (null when unmeasurable). */
-  readonly cpuUs: { readonly wallet: number | null; readonly postgres: number | null };
-}> {
-  const nc = await connect({ servers: identity.nats.url });
-  // Each wallet reads identity's stream from its start (merchant accounts): its durable consumer is made anew.
-  await (await jetstreamManager(nc)).consumers
-    .delete(identity.config.IDENTITY_STREAM, 'wallet-accounts')
-    .catch(() => false);
+  risk: 'off' | 'observe',
+): Promise<BenchWallet> {
+  // Its own durable consumer of identity's stream, read from the start (the merchant accounts).
+  const durable = `bench-wallet-${risk}-${randomBytes(4).toString('hex')}`;
   const database = await testPostgres();
   const port = await freePort();
   const wallet = await startServiceProcess(
@@ -112,9 +103,10 @@ export async function authorizeRate(
       IDENTITY_STATUS_BUCKET: identity.config.IDENTITY_STATUS_BUCKET,
       IDENTITY_ISSUER: identity.issuer,
       IDENTITY_JWKS_URL: `${identity.issuer}/jwks`,
+      WALLET_IDENTITY_CONSUMER: durable,
       // startServiceProcess waits for the "wallet started" info line.
       LOG_LEVEL: 'info',
-      WALLET_RISK: options.risk,
+      WALLET_RISK: risk,
       WALLET_RISK_AUTHORIZATIONS_PER_MINUTE: '1000000',
       WALLET_RISK_DAILY_LIMIT_MINOR: '1000000000000',
       WALLET_RISK_CREDENTIAL_DAILY_LIMIT_MINOR: '1000000000000',
@@ -126,14 +118,24 @@ export async function authorizeRate(
     60_000,
   );
   const db = new pg.Client({ connectionString: database.url });
+  const client = promiseClient(WalletServiceService, `127.0.0.1:${port}`, {
+    metadata: () => bearer(tokens.shop),
+  });
+  const stop = async () => {
+    client.close();
+    await db.end().catch(() => undefined);
+    await wallet.stop();
+    const nc = await connect({ servers: identity.nats.url });
+    await (await jetstreamManager(nc)).consumers.delete(identity.config.IDENTITY_STREAM, durable).catch(() => false);
+    await nc.close();
+    await database.drop();
+  };
   try {
     await db.connect();
-    const headers = { Authorization: `Bearer ${tokens.shop}` };
-    const fundingToken = tokens.funding;
     while ((await db.query("SELECT 1 FROM accounts WHERE kind = 'merchant' AND owner = 'shop'")).rowCount === 0)
       await new Promise((resolve) => setTimeout(resolve, 50));
     const fundingClient = promiseClient(WalletServiceService, `127.0.0.1:${port}`, {
-      metadata: () => bearer(fundingToken),
+      metadata: () => bearer(tokens.funding),
     });
     for (const phone of phones) {
       await fundingClient.topUp({
@@ -144,66 +146,151 @@ export async function authorizeRate(
       });
     }
     fundingClient.close();
-    let counter = 0;
-    const batch = Array.from({ length: 20_000 }, (_, index) => {
-      const phone = phones[index % phones.length];
-      if (phone === undefined) throw new Error('no phones');
-      return createPresentation({
+    return {
+      risk,
+      client,
+      cpu: {
+        wallet: processCpuOf(wallet.child.pid ?? -1),
+        postgres: postgresCpuOf(new URL(database.url).pathname.slice(1)),
+      },
+      presentations: [],
+      decisions: async () =>
+        Number((await db.query<{ count: string }>('SELECT count(*) AS count FROM risk_decisions')).rows[0]?.count ?? 0),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** `inFlight` callers authorizing on `wallet` until `untilMs` or `count` authorizations were made; how many were. */
+async function load(wallet: BenchWallet, inFlight: number, untilMs: number, count: number): Promise<number> {
+  let begun = 0;
+  let made = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < untilMs && begun < count) {
+        begun++;
+        const presentation = wallet.presentations.pop();
+        if (presentation === undefined) throw new Error('the bench made too few presentations ahead');
+        await wallet.client.authorize(
+          {
+            idempotencyKey: randomBytes(12).toString('hex'),
+            amount: { amountMinor: 100n, currency: 'EUR' },
+            presentation,
+            reference: '',
+            holdTtlSeconds: 0,
+            settlesTap: false,
+          },
+          { deadlineMs: Date.now() + 5_000 },
+        );
+        made++;
+      }
+    }),
+  );
+  return made;
+}
+
+/**
+ * `count` fresh presentations for `wallet`'s next load, made before it: made during a slice, their signatures'
+ * CPU would run beside the wallets' on the same two cores.
+ */
+function stock(wallet: BenchWallet, phones: readonly Payer[], count: number): void {
+  wallet.presentations.length = 0;
+  for (let index = 0; index < count; index++) {
+    const phone = phones[index % phones.length];
+    if (phone === undefined) throw new Error('no phones');
+    wallet.presentations.push(
+      createPresentation({
         credential: phone.credential,
         devicePrivateKey: phone.app.deviceKey.privateKey,
         audience: 'shop',
-        counter: ++counter,
+        counter: ++presentationCounter,
         nowMs: Date.now(),
         ttlSeconds: 60,
-      });
-    });
-    // `inFlight` callers authorizing until `untilMs` or `count` authorizations were made; how many were.
-    const load = async (untilMs: number, count: number): Promise<number> => {
-      let made = 0;
-      await Promise.all(
-        Array.from({ length: options.inFlight }, async () => {
-          while (performance.now() < untilMs && made < count && batch.length > 0) {
-            const bytes = AuthorizeRequest.encode({
-              idempotencyKey: randomBytes(12).toString('hex'),
-              amount: { amountMinor: 100n, currency: 'EUR' },
-              presentation: batch.pop() ?? '',
-              reference: '',
-              holdTtlSeconds: 0,
-              settlesTap: false,
-            }).finish();
-            await request(nc, 'wallet.v1.authorize', bytes, { deadlineMs: Date.now() + 5_000, headers });
-            made++;
-          }
-        }),
-      );
-      return made;
-    };
-    // Unmeasured: a fresh process runs its first few hundred authorizations in V8's interpreter and compiles the
-    // hot code on the way (~10x the CPU of a warm one for the scoring code alone), which a running wallet has long
-    // done; measured without it, a short phase prices the compiler more than the code.
-    const warmedUp = await load(performance.now() + options.warmupMaxMs, options.warmupAuthorizations);
-    const cpu = cpuPerOperation({
-      wallet: processCpuOf(wallet.child.pid ?? -1),
-      postgres: postgresCpuOf(new URL(database.url).pathname.slice(1)),
-    });
-    const started = performance.now();
-    const authorizations = await load(started + options.phaseMs, Number.POSITIVE_INFINITY);
-    const perSecond = authorizations / ((performance.now() - started) / 1000);
-    const [walletCpu, postgresCpu] = cpu.end('risk_scoring', 'authorize', authorizations);
-    const decisions = Number(
-      (await db.query<{ count: string }>('SELECT count(*) AS count FROM risk_decisions')).rows[0]?.count ?? 0,
+      }),
     );
-    return {
-      perSecond,
-      authorizations,
-      warmedUp,
-      decisions,
-      cpuUs: { wallet: walletCpu?.value ?? null, postgres: postgresCpu?.value ?? null },
+  }
+}
+let presentationCounter = 0;
+
+/** One wallet's slice: authorizations made, milliseconds, and CPU milliseconds of the wallet and its database. */
+export interface Slice {
+  readonly authorizations: number;
+  readonly ms: number;
+  readonly walletCpuMs: number;
+  readonly postgresCpuMs: number;
+}
+
+/**
+ * Both wallets (scoring off, and observe) started at once, each warmed with `warmupAuthorizations` unmeasured
+ * authorizations (at most `warmupMaxMs`), then loaded in turns for `slices` slices of `sliceMs` each, the order
+ * swapped every pair (off then scored, scored then off...). The other wallet idles meanwhile.
+ */
+export async function pairedAuthorizeRates(
+  identity: IdentityHarness,
+  phones: readonly Payer[],
+  tokens: { readonly shop: string; readonly funding: string },
+  options: {
+    readonly sliceMs: number;
+    readonly slices: number;
+    readonly inFlight: number;
+    readonly warmupAuthorizations: number;
+    readonly warmupMaxMs: number;
+  },
+): Promise<{
+  readonly pairs: readonly { readonly off: Slice; readonly scored: Slice }[];
+  /** Authorizations each wallet made before its first slice. */
+  readonly warmedUp: { readonly off: number; readonly scored: number };
+  /** Decisions each wallet's database holds at the end: none with scoring off, one per authorization with it. */
+  readonly decisions: { readonly off: number; readonly scored: number };
+}> {
+  const off = await startBenchWallet(identity, phones, tokens, 'off');
+  let scored: BenchWallet | undefined;
+  try {
+    scored = await startBenchWallet(identity, phones, tokens, 'observe');
+    const warmedUp = { off: 0, scored: 0 };
+    // A fresh process runs its first few hundred authorizations in V8's interpreter and compiles the hot code on
+    // the way (~10x the CPU of a warm one for the scoring code alone), which a running wallet has long done.
+    for (const [wallet, side] of [
+      [off, 'off'],
+      [scored, 'scored'],
+    ] as const) {
+      stock(wallet, phones, options.warmupAuthorizations);
+      warmedUp[side] = await load(
+        wallet,
+        options.inFlight,
+        performance.now() + options.warmupMaxMs,
+        options.warmupAuthorizations,
+      );
+    }
+    const slice = async (wallet: BenchWallet): Promise<Slice> => {
+      // Up to 4 authorizations a millisecond, above any rate reached on this machine.
+      stock(wallet, phones, Math.ceil(options.sliceMs * 4));
+      const [walletCpu, postgresCpu] = [wallet.cpu.wallet.read(), wallet.cpu.postgres.read()];
+      const started = performance.now();
+      const authorizations = await load(wallet, options.inFlight, started + options.sliceMs, Infinity);
+      return {
+        authorizations,
+        ms: performance.now() - started,
+        walletCpuMs: wallet.cpu.wallet.read() - walletCpu,
+        postgresCpuMs: wallet.cpu.postgres.read() - postgresCpu,
+      };
     };
+    const pairs: { off: Slice; scored: Slice }[] = [];
+    for (let index = 0; index < options.slices; index++) {
+      if (index % 2 === 0) {
+        const first = await slice(off);
+        pairs.push({ off: first, scored: await slice(scored) });
+      } else {
+        const first = await slice(scored);
+        pairs.push({ off: await slice(off), scored: first });
+      }
+    }
+    return { pairs, warmedUp, decisions: { off: await off.decisions(), scored: await scored.decisions() } };
   } finally {
-    await db.end().catch(() => undefined);
-    await wallet.stop();
-    await nc.close();
-    await database.drop();
+    await off.stop();
+    await scored?.stop();
   }
 }
