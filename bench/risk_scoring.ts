@@ -106,7 +106,7 @@ const identity = await startHarness({ LOG_LEVEL: 'error' });
 try {
   const phones = await payers(identity, Number(process.env.BENCH_RESIDENTS ?? 32));
   const services = await benchServices(identity);
-  const { pairs, warmedUp, decisions } = await pairedAuthorizeRates(identity, phones, await services.tokens(), {
+  const { pairs, warmedUp, decisions, cpuMs } = await pairedAuthorizeRates(identity, phones, await services.tokens(), {
     sliceMs,
     slices,
     inFlight,
@@ -115,12 +115,7 @@ try {
   });
   const total = (side: 'off' | 'scored') => {
     const sum = (part: keyof Slice) => pairs.reduce((acc, pair) => acc + pair[side][part], 0);
-    return {
-      authorizations: sum('authorizations'),
-      ms: sum('ms'),
-      wallet: sum('walletCpuMs'),
-      postgres: sum('postgresCpuMs'),
-    };
+    return { authorizations: sum('authorizations'), ms: sum('ms'), ...cpuMs[side] };
   };
   const off = total('off');
   const scored = total('scored');
@@ -169,8 +164,8 @@ try {
     floor_missing:
       'a cost share: 1 - scored / unscored of the throughputs over all slices; `pairs`: each pair of slices',
   });
-  // CPU per authorization depends less on what else runs on the machine than throughput does. /proc counts in
-  // 10 ms ticks: summed over many slices, not read per slice.
+  // CPU per authorization depends less on what else runs on the machine than throughput does: each wallet's and its
+  // database's over all the slices (and what they left for later), per authorization made in them.
   for (const part of ['wallet', 'postgres'] as const) {
     const perAuthorization = (side: typeof off) => (side[part] * 1000) / side.authorizations;
     if (off[part] <= 0 || scored[part] <= 0) {
