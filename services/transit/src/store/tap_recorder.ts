@@ -1,7 +1,7 @@
 // Records the taps gates opened for (app's TapRecorder). Many gates tap at once, so taps that arrive while a write
 // is in flight are written together by the next one: one statement and one commit for the batch (group commit, no
 // timers). One statement inserts the taps and marks their riders due for settlement.
-import type { Pool } from '@citypass/platform/pg';
+import { arrayLiteral, type Pool } from '@citypass/platform/pg';
 import type { RecordOutcome, TapRecord, TapRecorder } from '../app/transit_store.ts';
 
 const maxBatch = 500;
@@ -21,6 +21,9 @@ WITH input AS (
   ON CONFLICT (resident_id) DO UPDATE SET tap_version = r.tap_version + 1, concession = EXCLUDED.concession, updated_at = now()
 )
 SELECT id, gate_id, gate_client, direction, presentation_nonce FROM inserted`;
+
+/** The tap's fields that are text, each written as a text (or uuid) array. */
+type TextField = { [K in keyof TapRecord]: TapRecord[K] extends string ? K : never }[keyof TapRecord];
 
 /** What identifies a tap beyond its id: a repeat must match it all. */
 interface TapRow {
@@ -72,20 +75,21 @@ export class PostgresTapRecorder implements TapRecorder {
 
   /** Writes taps in one statement; the outcome of each, in order. A lost database is UNAVAILABLE at the edge. */
   async recordBatch(records: readonly TapRecord[]): Promise<RecordOutcome[]> {
-    const column = <K extends keyof TapRecord>(key: K): TapRecord[K][] => records.map((record) => record[key]);
+    // Each column as its array's literal text (platform arrayLiteral: what pg writes for an array, in one pass).
+    const column = (key: TextField): string => arrayLiteral(records.map((record) => record[key]));
     const result = await this.#pool.query<TapRow>(insertSql, [
       column('id'),
       column('gateId'),
       column('stationId'),
       column('direction'),
-      records.map((record) => new Date(record.tappedAtMs)),
+      arrayLiteral(records.map((record) => new Date(record.tappedAtMs))),
       column('residentId'),
       column('credentialId'),
       column('concession'),
       column('presentationNonce'),
       column('presentation'),
       column('source'),
-      records.map((record) => JSON.stringify(record.traceContext)),
+      arrayLiteral(records.map((record) => JSON.stringify(record.traceContext))),
       column('gateClient'),
     ]);
     const inserted = new Map(result.rows.map((row) => [row.id, row]));
