@@ -44,6 +44,7 @@ export async function startChargeFloor(options: ChargeFloorOptions): Promise<Cha
   const subject = `bench.charge_floor.${randomBytes(6).toString('hex')}`;
   const server: BenchServer = await startBenchServer(
     join(import.meta.dirname, 'charge_floor_server.ts'),
+    'wallet',
     {
       CHARGE_FLOOR_DATABASE_URL: options.databaseUrl,
       CHARGE_FLOOR_NATS_URL: options.natsUrl,

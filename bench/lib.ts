@@ -198,17 +198,18 @@ export interface BenchServer {
 
 /**
  * Starts `node <file>` with only PATH, the services' environment and `env` in its environment (a service's own
- * process, as a floor's server must be, with the services' V8 flags), and waits until its stdout matches `ready`;
- * stderr goes to this process's.
+ * process, as a floor's server must be, with the V8 flags of `like`, the service it is the floor of), and waits
+ * until its stdout matches `ready`; stderr goes to this process's.
  */
 export async function startBenchServer(
   file: string,
+  like: string,
   env: Readonly<Record<string, string>>,
   ready: RegExp,
 ): Promise<BenchServer> {
-  // The services' V8 flags and environment (deploy/node_flags.ts: MALLOC_ARENA_MAX): a floor's memory is measured
-  // on the same runtime settings.
-  const child = spawn(process.execPath, [...serviceNodeFlags, file], {
+  // The service's V8 flags and environment (deploy/node_flags.ts: its semi-space, MALLOC_ARENA_MAX): a floor's
+  // memory and CPU are measured on the same runtime settings.
+  const child = spawn(process.execPath, [...serviceNodeFlags(like), file], {
     env: { PATH: process.env.PATH ?? '', ...serviceEnvironment, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -31,6 +31,7 @@ export async function startTapFloor(databaseUrl: string, messageBytes = 900): Pr
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const server = await startBenchServer(
     join(import.meta.dirname, 'tap_floor_server.ts'),
+    'transit',
     {
       TAP_FLOOR_DATABASE_URL: databaseUrl,
       TAP_FLOOR_PUBLIC_KEY: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),

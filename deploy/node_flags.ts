@@ -19,8 +19,20 @@
  * longer loaded, 2-3 MB of it), CPU per charge within the machine's noise in runs at load 20-37
  * (docs/capacity.md, "What transit holds, and 4 MB semi-spaces"). An earlier synthetic churn with 2-4 MB promoted
  * short-lived objects and raised RSS; the services' own loads did not.
+ * The wallet runs with 8: with many calls in flight a scavenge copies about the same live set (the calls in flight)
+ * however large the space, so twice the space is about half the scavenges for the same allocation. In five
+ * alternating pairs of bench/wallet_charges.ts (2026-12-07, load 0-4; docs/capacity.md, "The wallet's semi-space")
+ * its CPU per charge fell in every pair (median 499 -> 423 us), its charges with 64 in flight went from 0.59-0.79
+ * of the floor's to 0.74-0.86 (the charge floor runs with the wallet's flags), and its peak RSS rose by ~7 MB, to
+ * 136-139 MB, under 150. Transit, already above 150 MB, and the others keep 4.
  */
-export const maxSemiSpaceMb = 4;
+export const defaultMaxSemiSpaceMb = 4;
+const maxSemiSpaceMbOf: Readonly<Record<string, number>> = { wallet: 8 };
+
+/** `service`'s young generation semi-space, in MB. */
+export function maxSemiSpaceMb(service: string): number {
+  return maxSemiSpaceMbOf[service] ?? defaultMaxSemiSpaceMb;
+}
 
 /**
  * How far the old generation may grow past what the last full GC kept before the next one, in percent. V8 otherwise
@@ -33,11 +45,13 @@ export const maxSemiSpaceMb = 4;
  */
 export const heapGrowingPercent = 40;
 
-/** The flags, in order, between `node` and `--import` in every service's start command. */
-export const serviceNodeFlags: readonly string[] = [
-  `--max-semi-space-size=${String(maxSemiSpaceMb)}`,
-  `--heap-growing-percent=${String(heapGrowingPercent)}`,
-];
+/** The flags, in order, between `node` and `--import` in `service`'s start command. */
+export function serviceNodeFlags(service: string): string[] {
+  return [
+    `--max-semi-space-size=${String(maxSemiSpaceMb(service))}`,
+    `--heap-growing-percent=${String(heapGrowingPercent)}`,
+  ];
+}
 
 /**
  * glibc's malloc arenas. Without a bound glibc gives a thread that finds the arenas busy one of its own (up to 8 per
@@ -74,5 +88,5 @@ export const buildDirectory = 'dist';
  */
 export function serviceArgs(service: string, root = '.'): string[] {
   const dir = `${root}/${buildDirectory}/services/${service}/src`;
-  return [...serviceNodeFlags, '--import', `${dir}/telemetry.js`, `${dir}/main.js`];
+  return [...serviceNodeFlags(service), '--import', `${dir}/telemetry.js`, `${dir}/main.js`];
 }

@@ -57,7 +57,9 @@ test("node flags - the build wrote every service's telemetry and main where serv
 });
 
 test('node flags - this Node accepts every flag (a V8 flag dropped by an upgrade fails here, not at deploy)', () => {
-  const run = spawnSync(process.execPath, [...serviceNodeFlags, '-e', '0'], { encoding: 'utf8' });
-  assert.equal(run.status, 0, run.stderr);
-  assert.equal(run.stderr, '');
+  for (const service of services) {
+    const run = spawnSync(process.execPath, [...serviceNodeFlags(service), '-e', '0'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, `${service}: ${run.stderr}`);
+    assert.equal(run.stderr, '', service);
+  }
 });
