@@ -192,6 +192,9 @@ async function load(wallet: BenchWallet, inFlight: number, untilMs: number, coun
   return made;
 }
 
+/** Presentation counters, one sequence for the bench's phones. */
+let presentationCounter = 0;
+
 /**
  * `count` fresh presentations for `wallet`'s next load, made before it: made during a slice, their signatures'
  * CPU would run beside the wallets' on the same two cores.
@@ -213,8 +216,6 @@ function stock(wallet: BenchWallet, phones: readonly Payer[], count: number): vo
     );
   }
 }
-let presentationCounter = 0;
-
 /** One wallet's slice: authorizations made, in milliseconds. */
 export interface Slice {
   readonly authorizations: number;

@@ -73,3 +73,14 @@ test('config - a number is a plain decimal: no exponent, hex, infinity or spaces
       raw,
     );
 });
+
+test('config - a NATS name takes letters, digits, - and _ only', () => {
+  const names = { NAME: env.natsName() };
+  assert.deepEqual(loadConfig(names, { NAME: 'bench-wallet_off-1a2b' }), { NAME: 'bench-wallet_off-1a2b' });
+  for (const bad of ['wallet.accounts', 'wallet*', 'wallet>', 'wallet accounts', '', 'x'.repeat(256)])
+    assert.throws(
+      () => loadConfig(names, { NAME: bad }),
+      (error: unknown) => error instanceof ConfigError && /NAME/.test(error.message),
+      JSON.stringify(bad),
+    );
+});

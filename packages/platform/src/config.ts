@@ -41,6 +41,20 @@ export const env = {
       },
       options,
     ),
+  /**
+   * A JetStream name (a stream, consumer or bucket): letters, digits, `-` and `_`, at most 255 characters. NATS
+   * refuses `.`, `*`, `>` and whitespace in them; refused at boot, such a name is a config error, not a server that
+   * waits for a stream it can never open.
+   */
+  natsName: (options: FieldOptions<string> = {}): Field<string> =>
+    field(
+      'nats name',
+      (raw) => {
+        if (!/^[A-Za-z0-9_-]{1,255}$/.test(raw)) throw new Error('must be 1-255 letters, digits, - or _');
+        return raw;
+      },
+      options,
+    ),
   secret: (options: FieldOptions<string> & { minLength?: number } = {}): Field<string> =>
     field(
       'secret',

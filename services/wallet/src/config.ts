@@ -27,7 +27,7 @@ export const walletSchema = {
     default: defaultStreamNames.identity,
     description: "identity's stream, consumed to open accounts",
   }),
-  WALLET_IDENTITY_CONSUMER: env.string({
+  WALLET_IDENTITY_CONSUMER: env.natsName({
     default: 'wallet-accounts',
     description:
       "the durable consumer on identity's stream; each wallet deployment with a database of its own (a second one on the same NATS) needs its own",
