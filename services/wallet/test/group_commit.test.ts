@@ -352,14 +352,15 @@ function approved([call, charged]: [ChargeCall, NewCharge]): [ChargeCall, NewCha
       outcome: 'approve',
       stage: 'score',
       score: 10,
-      // Its own reason, with the characters JSON and array literals escape, so a stored row shows whose it is.
+      // Its own reason, with the characters JSON and array literals escape and a line break (JSON lines separate
+      // items by it), so a stored row shows whose it is.
       reasons: [
         {
           ruleId: `amount-${charged.holdId}`,
           ruleVersion: 1,
           points: 10,
           features: { amount_z: Number(charged.amount.amountMinor) },
-          explanation: `an amount "far" above C:\\shop's usual ${charged.holdId}`,
+          explanation: `an amount "far" above C:\\shop's usual,\n${charged.holdId}`,
         },
       ],
       ruleSetVersion: 'test',
@@ -552,10 +553,10 @@ test('group commit - two instances whose batches deadlock on the same accounts: 
 /**
  * An earlier release's call of a hot write, as instances of it still make them while a rolling update replaces them
  * (on the database this release's start brought up to date): a batch's arguments as arrays, its risk decisions'
- * reasons and events among them as json[] (the previous release's, before they became one JSON array each); a
- * single item's arguments as the current one's but the decision as one JSON object, keys named as risk_decisions'
- * columns (riskDecisionJson, as refusals are still stored), as the release before sent them (the one-item
- * functions' arguments have not changed since).
+ * reasons and events among them as one JSON array each, null for an item without a decision (the previous
+ * release's, before they became JSON lines); a single item's arguments as the current one's but the decision as one
+ * JSON object, keys named as risk_decisions' columns (riskDecisionJson, as refusals are still stored), as the
+ * release before sent them (the one-item functions' arguments have not changed since).
  */
 async function previousReleaseCall(
   fn: 'wallet_authorize_once' | 'wallet_charge_once' | 'wallet_authorize_many' | 'wallet_charge_many',
@@ -572,17 +573,27 @@ async function previousReleaseCall(
         ];
     for (const [name, value] of previous) columns.set(name, [...(columns.get(name) ?? []), value]);
   }
+  if (many)
+    for (const name of ['p_decision_reasons', 'p_decision_event']) {
+      const texts = columns.get(name) ?? [];
+      columns.delete(name);
+      const list = texts.every((text) => text === null) ? null : `[${texts.map((text) => text ?? 'null').join(',')}]`;
+      columns.set(
+        `${name}_list`,
+        texts.map(() => list),
+      );
+    }
   const names = [...columns.keys()];
   const text = many
     ? `SELECT response, error_state FROM ${fn}(${names.map((name, index) => `${name} => $${index + 1}`).join(', ')})`
     : `SELECT ${fn}(${names.map((name, index) => `${name} => $${index + 1}`).join(', ')}) AS response`;
-  const values = [...columns.values()].map((value) => (many ? value : value[0]));
+  const values = [...columns].map(([name, value]) => (many && !name.endsWith('_list') ? value : value[0]));
   const result = await pool.query<{ response: Buffer | null; error_state?: string | null }>(text, values);
   for (const row of result.rows) assert.equal(row.error_state ?? null, null);
   return result.rows.map((row) => row.response);
 }
 
-test("group commit - earlier releases' calls (a batch's decisions as json[], one item's as one JSON object) still write holds, charges and their decisions", async () => {
+test("group commit - earlier releases' calls (a batch's decisions as JSON arrays, one item's as one JSON object) still write holds, charges and their decisions", async () => {
   const residentId = await resident(100n);
   const held = ([call, charged]: [ChargeCall, NewCharge]): [OneStatementCall, NewHold] => [
     call,

@@ -110,13 +110,13 @@ async function commitMany(
 }
 
 /**
- * The JSON texts a batch sends as one JSON array each (the risk decision's reasons and event, by the name the
- * `*_many` functions take it under), not as json[]: node-postgres writes an array argument as an array literal,
- * escaping the quotes of every element, which copied each decision's JSON twice more (record_risk_decisions.sql).
+ * The JSON texts a batch sends as JSON lines, one text each (the risk decision's reasons and event, by the name the
+ * `*_many` functions take it under): neither as json[], whose array literal escapes every quote of every element,
+ * nor as one JSON array, which PostgreSQL parses twice (record_risk_decisions.sql).
  */
-const jsonLists: Readonly<Record<string, `p_${string}`>> = {
-  p_decision_reasons: 'p_decision_reasons_list',
-  p_decision_event: 'p_decision_event_list',
+const jsonLines: Readonly<Record<string, `p_${string}`>> = {
+  p_decision_reasons: 'p_decision_reasons_lines',
+  p_decision_event: 'p_decision_event_lines',
 };
 
 async function callMany(db: Queryable, fn: LedgerFunction, items: readonly LedgerArgs[]): Promise<ManyRow[]> {
@@ -126,22 +126,28 @@ async function callMany(db: Queryable, fn: LedgerFunction, items: readonly Ledge
   const columns: Record<`p_${string}`, SqlValue> = {};
   for (const name of Object.keys(first) as `p_${string}`[]) {
     const values = items.map((item) => item[name] ?? null);
-    const list = jsonLists[name];
-    if (list === undefined) columns[name] = arrayLiteral(values);
-    else columns[list] = jsonList(values);
+    const lines = jsonLines[name];
+    if (lines === undefined) columns[name] = arrayLiteral(values);
+    else columns[lines] = jsonLinesOf(values);
   }
   return callLedger<ManyRow>(db, fn, 'response, error_state, error_message, error_constraint', columns);
 }
 
-/** JSON texts (or none: null) as one JSON array, in order; null when every item has none (scoring off). */
-function jsonList(texts: readonly SqlValue[]): string | null {
+/**
+ * JSON texts (or none: null) as lines, in order, an empty line for none; null when every item has none (scoring
+ * off). A JSON text is one line as JSON.stringify writes it; one with a line break is refused, not split.
+ */
+export function jsonLinesOf(texts: readonly SqlValue[]): string | null {
   if (texts.every((text) => text === null)) return null;
-  const each = texts.map((text) => {
-    if (text === null) return 'null';
-    if (typeof text !== 'string') throw new TypeError('a JSON list takes JSON texts');
-    return text;
-  });
-  return `[${each.join(',')}]`;
+  const lines = new Array<string>(texts.length);
+  for (let index = 0; index < texts.length; index += 1) {
+    const text = texts[index] ?? null;
+    if (text === null) lines[index] = '';
+    else if (typeof text !== 'string' || text === '' || text.includes('\n'))
+      throw new TypeError('a JSON line is a JSON text without a line break');
+    else lines[index] = text;
+  }
+  return lines.join('\n');
 }
 
 function outcomeOf(row: ManyRow): ItemOutcome<Buffer> {

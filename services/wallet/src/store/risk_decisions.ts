@@ -1,8 +1,8 @@
-// Risk decisions as rows of risk_decisions and as typed values, once. A row goes to the database as one JSON object
-// keyed by column (the ledger functions take an approval that way, store/ledger/record_risk_decisions.sql), and the
-// scored facts (`event`) as JSON with amounts as strings (bigint), read back for the engine's replay at start (a
-// decision with a hold: a payment; without one: a refused attempt). Both JSON columns are json, not jsonb
-// (migration 13): the database keeps the text as written.
+// Risk decisions as rows of risk_decisions and as typed values, once. A refusal goes to the database as one JSON
+// object keyed by column (addRefused); an approval rides with the hold it approved, as the ledger functions'
+// columns (approvalColumns, store/ledger/record_risk_decisions.sql). The scored facts (`event`) are JSON with amounts
+// as strings (bigint), read back for the engine's replay at start (a decision with a hold: a payment; without one: a
+// refused attempt). Both JSON columns are json, not jsonb (migration 13): the database keeps the text as written.
 import type { Pool } from '@citypass/platform/pg';
 import { outcomes, type Decision, type RecordedEvent, type Stage } from '@citypass/risk';
 import { oneOf, riskEventFromJson, type RiskEventJson } from '../domain/risk_event_json.ts';

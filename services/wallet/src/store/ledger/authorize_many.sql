@@ -19,8 +19,8 @@ CREATE OR REPLACE FUNCTION wallet_authorize_many(
   p_velocity_per_minute integer[], p_daily_limit bigint[], p_credential_daily_limit bigint[], p_payee text[],
   p_payer text[], p_payer_amount_minor bigint[],
   p_decision_id uuid[], p_decision_merchant text[], p_decision_outcome text[], p_decision_stage text[],
-  p_decision_score smallint[], p_decision_reasons_list json, p_decision_rule_set_version text[],
-  p_decision_rule_reason text[], p_decision_explanation text[], p_decision_event_list json, p_decided_at timestamptz[]
+  p_decision_score smallint[], p_decision_reasons_lines text, p_decision_rule_set_version text[],
+  p_decision_rule_reason text[], p_decision_explanation text[], p_decision_event_lines text, p_decided_at timestamptz[]
 ) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -55,16 +55,18 @@ BEGIN
   PERFORM wallet_outbox_many(v_written, p_event_id, p_event_subject, p_event_payload, p_event_headers);
   PERFORM wallet_record_risk_decisions(v_written, p_hold_id, p_service, p_resident_id, p_currency, p_amount_minor,
                                        p_decision_id, p_decision_merchant, p_decision_outcome, p_decision_stage,
-                                       p_decision_score, p_decision_reasons_list, p_decision_rule_set_version,
-                                       p_decision_rule_reason, p_decision_explanation, p_decision_event_list,
+                                       p_decision_score, p_decision_reasons_lines, p_decision_rule_set_version,
+                                       p_decision_rule_reason, p_decision_explanation, p_decision_event_lines,
                                        p_decided_at);
 END $$;
--- The release before the previous one sent the risk decision as one JSON object per item (p_risk_decision json[]);
--- its wrapper went with this function's next change of arguments, the lists below.
-DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[], json[]);
--- The previous release's call, the decision's reasons and event as json[] (one element per item), kept so that
--- instances of that release go on working while a rolling update replaces them: it hands them on as the JSON arrays
--- this release sends (record_risk_decisions.sql says why). Drop it with the next change of this function's arguments.
+-- The release before the previous one sent the decision's reasons and event as json[] (one element per item); its
+-- wrapper went with this function's next change of arguments, the JSON lines.
+DROP FUNCTION IF EXISTS wallet_authorize_many(text[], text[], bytea[], bytea[], uuid[], text[], bytea[], jsonb[], uuid[], text[], uuid[], text[], text[], char(3)[], bigint[], text[], timestamptz[], timestamptz[], integer[], bigint[], bigint[], text[], text[], bigint[], uuid[], text[], text[], text[], smallint[], json[], text[], text[], text[], json[], timestamptz[]);
+-- The previous release's call, the decision's reasons and event as one JSON array each, kept so that instances of
+-- that release go on working while a rolling update replaces them: it hands them on as the JSON lines this release
+-- sends (record_risk_decisions.sql says why; previous_decisions.sql, wallet_json_lines). PL/pgSQL, which finds that
+-- function when called rather than when created (it is in a later file). Drop it with the next change of this
+-- function's arguments.
 CREATE OR REPLACE FUNCTION wallet_authorize_many(
   p_operation text[], p_key text[], p_request_hash bytea[], p_response bytea[], p_event_id uuid[],
   p_event_subject text[], p_event_payload bytea[], p_event_headers jsonb[], p_hold_id uuid[], p_service text[],
@@ -73,16 +75,17 @@ CREATE OR REPLACE FUNCTION wallet_authorize_many(
   p_velocity_per_minute integer[], p_daily_limit bigint[], p_credential_daily_limit bigint[], p_payee text[],
   p_payer text[], p_payer_amount_minor bigint[],
   p_decision_id uuid[], p_decision_merchant text[], p_decision_outcome text[], p_decision_stage text[],
-  p_decision_score smallint[], p_decision_reasons json[], p_decision_rule_set_version text[],
-  p_decision_rule_reason text[], p_decision_explanation text[], p_decision_event json[], p_decided_at timestamptz[]
+  p_decision_score smallint[], p_decision_reasons_list json, p_decision_rule_set_version text[],
+  p_decision_rule_reason text[], p_decision_explanation text[], p_decision_event_list json, p_decided_at timestamptz[]
 ) RETURNS TABLE (response bytea, error_state text, error_message text, error_constraint text)
-LANGUAGE sql AS $$
-  SELECT * FROM wallet_authorize_many(
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY SELECT * FROM wallet_authorize_many(
     p_operation, p_key, p_request_hash, p_response, p_event_id, p_event_subject, p_event_payload, p_event_headers,
     p_hold_id, p_service, p_resident_id, p_credential_id, p_mandate_nonce, p_currency, p_amount_minor, p_reference,
     p_now, p_expires_at, p_velocity_per_minute, p_daily_limit, p_credential_daily_limit, p_payee, p_payer,
     p_payer_amount_minor, p_decision_id, p_decision_merchant, p_decision_outcome, p_decision_stage,
-    p_decision_score, array_to_json(p_decision_reasons), p_decision_rule_set_version, p_decision_rule_reason,
-    p_decision_explanation, array_to_json(p_decision_event), p_decided_at
-  )
-$$;
+    p_decision_score, wallet_json_lines(p_decision_reasons_list), p_decision_rule_set_version, p_decision_rule_reason,
+    p_decision_explanation, wallet_json_lines(p_decision_event_list), p_decided_at
+  );
+END $$;

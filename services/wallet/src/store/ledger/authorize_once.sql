@@ -42,10 +42,13 @@ BEGIN
     p_payer => ARRAY[p_payer], p_payer_amount_minor => ARRAY[p_payer_amount_minor],
     p_decision_id => ARRAY[p_decision_id], p_decision_merchant => ARRAY[p_decision_merchant],
     p_decision_outcome => ARRAY[p_decision_outcome], p_decision_stage => ARRAY[p_decision_stage],
-    p_decision_score => ARRAY[p_decision_score], p_decision_reasons_list => json_build_array(p_decision_reasons),
+    p_decision_score => ARRAY[p_decision_score],
+    -- One JSON line each (record_risk_decisions.sql): a line break in JSON is whitespace, and becomes a space.
+    p_decision_reasons_lines => translate(p_decision_reasons::text, E'\n', ' '),
     p_decision_rule_set_version => ARRAY[p_decision_rule_set_version],
     p_decision_rule_reason => ARRAY[p_decision_rule_reason], p_decision_explanation => ARRAY[p_decision_explanation],
-    p_decision_event_list => json_build_array(p_decision_event), p_decided_at => ARRAY[p_decided_at]
+    p_decision_event_lines => translate(p_decision_event::text, E'\n', ' '),
+    p_decided_at => ARRAY[p_decided_at]
   );
   RETURN wallet_item_answer(v_item.response, v_item.error_state, v_item.error_message, v_item.error_constraint);
 END $$;

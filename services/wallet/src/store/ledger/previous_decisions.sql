@@ -21,3 +21,13 @@ CREATE OR REPLACE FUNCTION wallet_previous_decisions(p_risk_decision json[]) RET
          array_agg((d ->> 'decided_at')::timestamptz ORDER BY n)
   FROM unnest(p_risk_decision) WITH ORDINALITY AS item (d, n)
 $$;
+
+-- The previous release's JSON array of JSON texts (risk decisions' reasons or events, null for an item without a
+-- decision) as the JSON lines the ledger functions take now (record_risk_decisions.sql): for that release's calls of
+-- the batches (authorize_many.sql, charge_many.sql). A line break inside a JSON text is whitespace between tokens
+-- (one in a string is escaped), so it becomes a space. Drop it with them.
+CREATE OR REPLACE FUNCTION wallet_json_lines(p_list json) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT string_agg(CASE json_typeof(item.value) WHEN 'null' THEN '' ELSE translate(item.value::text, E'\n', ' ') END,
+                    E'\n' ORDER BY item.n)
+  FROM json_array_elements(p_list) WITH ORDINALITY AS item (value, n)
+$$;
