@@ -27,7 +27,7 @@ import type { Logger } from '@citypass/platform/log';
 import { followStream, type StreamFollower } from '@citypass/platform/stream_follower';
 import { traceFields } from '@citypass/platform/trace_headers';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
-import { RiskOutcomesRecorded, type RiskOutcome } from '@citypass/proto/wallet/v1/risk_outcomes';
+import { RiskOutcomesRecorded } from '@citypass/proto/wallet/v1/risk_outcomes';
 import type { RecordedEvent, RiskEngine } from '@citypass/risk';
 import { riskEventFromJson } from '../domain/risk_event_json.ts';
 import type { RiskOutcomeListener } from '../app/risk_scoring.ts';
@@ -41,9 +41,11 @@ export const outcomesKeptMs = 5 * 60_000;
  * far more than an outcome in it (the publish and its ack, the error object nats.js makes up front for every
  * request, each instance's delivery): in one process sharing ~850 outcomes a second (load ~10, 2026-12-07) the
  * sharing cost 64 ms of CPU a second at 25 ms, 36 at 100 and 19-26 at 250; a ~150-byte event instead of the
- * ~600-byte one saved next to nothing, and encoding each outcome into the message as it came (so none was held as
- * objects) cost more, not less. 250 ms is still far inside the shortest window a rule counts over (ten minutes):
- * a card-testing burst spread over two instances reaches each a quarter of a second late.
+ * ~600-byte one saved next to nothing. 250 ms is still far inside the shortest window a rule counts over (ten
+ * minutes): a card-testing burst spread over two instances reaches each a quarter of a second late. Held that long
+ * as objects, the outcomes were promoted into the old generation: 30.5 MB of 45,000 outcomes in a private probe
+ * (1,500 a second beside ~60 KB of short-lived garbage each, 8 MB semi-spaces), 4.5 MB with each encoded into the
+ * message as it is recorded (#message), and one full GC instead of two.
  */
 export const shareDelayMs = 250;
 /** Outcomes in one message at most (~0.7 KB each, far below NATS's 1 MB). */
@@ -87,9 +89,16 @@ export class RiskOutcomeSharing implements RiskOutcomeListener {
   #engine: RiskEngine | undefined;
   #held: Received[] = [];
   readonly #applied = new Set<string>();
-  #batch: RiskOutcome[] = [];
+  /**
+   * The next message, each outcome encoded into it as it is recorded (protobuf merges concatenated messages, and a
+   * repeated field's elements append), and how many it holds. Kept as objects until the message, every outcome (its
+   * event's JSON, ~0.7 KB) outlived a scavenge or two in the 250 ms it waited, and was copied into the old
+   * generation to die there. The writer (an empty message's) and its buffer are reused.
+   */
+  readonly #message = RiskOutcomesRecorded.encode({ instanceId: '', outcomes: [] });
+  #outcomes = 0;
   #timer: NodeJS.Timeout | undefined;
-  /** Outcomes in the batch or in messages not acknowledged yet. */
+  /** Outcomes in the next message or in messages not acknowledged yet. */
   #unshared = 0;
   readonly #publishing = new Set<Promise<void>>();
   #follower: StreamFollower | undefined;
@@ -106,13 +115,16 @@ export class RiskOutcomeSharing implements RiskOutcomeListener {
       return;
     }
     this.#unshared++;
-    this.#batch.push({
+    if (this.#outcomes === 0) RiskOutcomesRecorded.encode({ instanceId: this.instanceId, outcomes: [] }, this.#message);
+    const outcome = {
       decisionId: record.decisionId,
       approved,
       eventJson: record.eventJson,
       traceContext: traceFields(),
-    });
-    if (this.#batch.length >= maxOutcomesPerMessage) this.#publish();
+    };
+    RiskOutcomesRecorded.encode({ instanceId: '', outcomes: [outcome] }, this.#message);
+    this.#outcomes++;
+    if (this.#outcomes >= maxOutcomesPerMessage) this.#publish();
     else
       this.#timer ??= setTimeout(() => {
         this.#publish();
@@ -185,10 +197,10 @@ export class RiskOutcomeSharing implements RiskOutcomeListener {
   #publish(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const outcomes = this.#batch;
-    if (outcomes.length === 0) return;
-    this.#batch = [];
-    const payload = RiskOutcomesRecorded.encode({ instanceId: this.instanceId, outcomes }).finish();
+    const outcomes = this.#outcomes;
+    if (outcomes === 0) return;
+    this.#outcomes = 0;
+    const payload = this.#message.finish();
     const id = randomUUID();
     const envelope = EventEnvelope.encode({
       id,
@@ -202,18 +214,18 @@ export class RiskOutcomeSharing implements RiskOutcomeListener {
     headers.set(instanceHeader, this.instanceId);
     const published = this.#js.publish(walletRiskSubjects.outcomes, envelope, { msgID: id, headers }).then(
       () => {
-        walletMetrics.riskOutcomesShared.add(outcomes.length);
+        walletMetrics.riskOutcomesShared.add(outcomes);
       },
       (error: unknown) => {
-        walletMetrics.riskOutcomesDropped.add(outcomes.length, { reason: 'publish_failed' });
+        walletMetrics.riskOutcomesDropped.add(outcomes, { reason: 'publish_failed' });
         this.#logger.warn('risk outcomes were not shared with the other wallet instances', {
-          outcomes: outcomes.length,
+          outcomes,
           error,
         });
       },
     );
     const tracked = published.finally(() => {
-      this.#unshared -= outcomes.length;
+      this.#unshared -= outcomes;
       this.#publishing.delete(tracked);
     });
     this.#publishing.add(tracked);
