@@ -577,11 +577,9 @@ async function previousReleaseCall(
     for (const name of ['p_decision_reasons', 'p_decision_event']) {
       const texts = columns.get(name) ?? [];
       columns.delete(name);
+      // One JSON array for the batch, not an array of per-item values: held as a column of one, taken whole below.
       const list = texts.every((text) => text === null) ? null : `[${texts.map((text) => text ?? 'null').join(',')}]`;
-      columns.set(
-        `${name}_list`,
-        texts.map(() => list),
-      );
+      columns.set(`${name}_list`, [list]);
     }
   const names = [...columns.keys()];
   const text = many
