@@ -22,6 +22,14 @@ export interface StoredOutboxRow {
  * it skips the rows just marked. The lease row stays locked until the statement commits, so another relay cannot
  * take the lease between the renewal and the read. `leader` is false when another holder's lease has not lapsed
  * (and `rows` is empty); the marking is done either way.
+ *
+ * The statement commits without waiting for its WAL to reach the disk (synchronous_commit off for its own
+ * transaction): a crash may forget its last few hundred milliseconds of marks and renewals (the WAL writer flushes
+ * every 200 ms by default), and nothing is lost by that. A forgotten mark publishes its row again, which the
+ * stream's duplicate window and the consumers' inboxes drop; a forgotten renewal leaves the lease as it was a moment
+ * earlier, still held for most of its length. WAL is flushed in order, so any later durable commit makes these
+ * durable too. Waiting instead cost a flush per batch, or two when the relay then idles, and the service's own
+ * commits, which must wait, queued behind them.
  */
 export async function markLeaseAndRead(
   pool: Queryable,
@@ -29,10 +37,12 @@ export async function markLeaseAndRead(
 ): Promise<{ leader: boolean; rows: StoredOutboxRow[] }> {
   // One row per event, or one row of NULLs when the lease is held and nothing waits; none without the lease.
   const { rows } = await pool.query<{ [K in keyof StoredOutboxRow]: StoredOutboxRow[K] | null }>(
-    `WITH marked AS (
+    `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true)),
+     marked AS (
        UPDATE outbox SET published_at = now() WHERE seq = ANY($4::bigint[]) AND published_at IS NULL),
      lease AS (
-       INSERT INTO outbox_relay_lease AS lease (holder, held_until) VALUES ($1, now() + $2 * interval '1 millisecond')
+       INSERT INTO outbox_relay_lease AS lease (holder, held_until)
+       SELECT $1, now() + $2 * interval '1 millisecond' FROM async_commit
        ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, held_until = EXCLUDED.held_until
         WHERE lease.holder = EXCLUDED.holder OR lease.held_until < now()
        RETURNING holder)

@@ -17,6 +17,7 @@ import {
   type OutboxRelay,
 } from '../src/outbox.ts';
 import { createPool, migrate, withTransaction, type Pool } from '../src/pg.ts';
+import { markLeaseAndRead } from '../src/relay_lease.ts';
 import { startNatsServer, testNats, testPostgres, uniqueName } from '../src/testing.ts';
 
 const encoder = new TextEncoder();
@@ -244,6 +245,35 @@ test('outbox - a batch costs one statement: the previous batch marked, the lease
   const listing = `statements sent:\n${statements.join('\n')}`;
   assert.ok(statements.length >= batches + 1 && statements.length <= batches + 2, listing);
   assert.equal((await bus.jsm.streams.info(stream)).state.messages, count);
+});
+
+test("outbox - the relay's statement commits without waiting for the WAL flush, and only its own transaction", {
+  timeout: 15_000,
+}, async (t) => {
+  const { pool } = await setUp(t);
+  const client = await pool.connect();
+  defer(t, () => {
+    client.release();
+    return Promise.resolve();
+  });
+  const setting = async (): Promise<string> =>
+    (await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit')).rows[0]?.synchronous_commit ?? '';
+  // The session's own setting, whatever the server's default (a private test server may run without flushes).
+  await client.query('SET synchronous_commit = on');
+  await client.query('BEGIN');
+  const { leader } = await markLeaseAndRead(client, {
+    holder: 'relay-a',
+    leaseMs: 10_000,
+    batchSize: 10,
+    published: [],
+  });
+  assert.equal(leader, true);
+  assert.equal(await setting(), 'off', 'the marks and the lease commit asynchronously');
+  await client.query('COMMIT');
+  // The connection goes back to the pool: the service's own commits on it must still wait for the flush.
+  assert.equal(await setting(), 'on');
+  await markLeaseAndRead(client, { holder: 'relay-a', leaseMs: 10_000, batchSize: 10, published: [] });
+  assert.equal(await setting(), 'on');
 });
 
 test('outbox - an idle relay polls by reading: no lease renewed, nothing written, until a row waits', {
