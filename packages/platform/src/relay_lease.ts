@@ -24,12 +24,14 @@ export interface StoredOutboxRow {
  * (and `rows` is empty); the marking is done either way.
  *
  * The statement commits without waiting for its WAL to reach the disk (synchronous_commit off for its own
- * transaction): a crash may forget its last few hundred milliseconds of marks and renewals (the WAL writer flushes
- * every 200 ms by default), and nothing is lost by that. A forgotten mark publishes its row again, which the
- * stream's duplicate window and the consumers' inboxes drop; a forgotten renewal leaves the lease as it was a moment
- * earlier, still held for most of its length. WAL is flushed in order, so any later durable commit makes these
- * durable too. Waiting instead cost a flush per batch, or two when the relay then idles, and the service's own
- * commits, which must wait, queued behind them.
+ * transaction): a crash of the database server may forget its last few hundred milliseconds of marks and renewals
+ * (the WAL writer flushes every 200 ms by default), and nothing is lost by that. A forgotten mark publishes its row
+ * again, which the stream's duplicate window and the consumers' inboxes drop. A forgotten renewal leaves the lease
+ * as it was a moment earlier: still held for most of its length, or lapsed after an idle spell, and then another
+ * relay may publish the same rows as this one, as when a holder stalls past its lease (publishBatch: duplicates
+ * are dropped and expected sequences keep the order). WAL is flushed in order, so any later durable commit makes
+ * these durable too. Waiting instead cost a flush per batch, or two when the relay then idles, and the service's
+ * own commits, which must wait, queued behind them.
  */
 export async function markLeaseAndRead(
   pool: Queryable,
