@@ -22,16 +22,9 @@ import {
 import { appendEvent, outboxMigrations, relayLag, startOutboxRelay } from '../src/outbox.ts';
 import { createPool, migrate, withTransaction } from '../src/pg.ts';
 import { startNatsServer, uniqueName } from '../src/testing.ts';
+import { until } from '../../../test/support/until.ts';
 
 const settings = { fsync: 'on', synchronous_commit: 'on', wal_writer_delay: '10000ms', max_connections: '20' };
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test('outbox - after a database crash every event is in the stream once and every row ends marked', {
   timeout: 60_000,
@@ -80,18 +73,18 @@ test('outbox - after a database crash every event is in the stream once and ever
         }),
       );
   });
-  await until(async () => (await relayLag(pool)).unpublished === 0, 15_000, 'the relay to mark every row');
+  await until(async () => (await relayLag(pool)).unpublished === 0, 'the relay to mark every row');
 
   // The crash, right after the marks became visible: whatever of them the WAL writer had not flushed is gone.
   await nats.stop();
   await server.stop();
   server = await start();
-  await until(async () => (await pool.query('SELECT 1')).rowCount === 1, 15_000, 'the restarted server');
+  await until(async () => (await pool.query('SELECT 1')).rowCount === 1, 'the restarted server');
   // How many depends on where the WAL writer was: reported, not asserted.
   t.diagnostic(`marks forgotten by the crash: ${(await relayLag(pool)).unpublished} of ${count}`);
   await nats.restart();
 
-  await until(async () => (await relayLag(pool)).unpublished === 0, 20_000, 'the relay to mark every row again');
+  await until(async () => (await relayLag(pool)).unpublished === 0, 'the relay to mark every row again', 20_000);
   const info = await bus.jsm.streams.info(stream);
   assert.equal(info.state.messages, count, 'each event once in the stream');
   const seen: string[] = [];
