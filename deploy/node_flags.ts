@@ -45,11 +45,27 @@ export function maxSemiSpaceMb(service: string): number {
  */
 export const heapGrowingPercent = 40;
 
+/**
+ * The services that run without Maglev, V8's middle tier between the baseline code and TurboFan. When load starts,
+ * hundreds of functions pass Maglev's threshold (400 calls) within a second, and each compile job holds a zone of
+ * its own (~140 KB, up to 1.7 MB) from the moment it is queued until the main thread, busy with the load, installs
+ * its code: `--trace-zone-stats` caught 126 and 175 jobs alive at once in two transit processes under
+ * bench/transit_taps.ts, 17.6 and 24.6 MB, which glibc gives back to the kernel a few milliseconds later, after the
+ * process's peak RSS has counted them. Without Maglev, hot functions go from the baseline code to TurboFan, whose
+ * queue is bounded (8 jobs). In four alternating pairs of that bench (2026-12-07) transit's peak RSS went from
+ * 163.5-169.2 to 152.9-154.2 MB, its CPU per tap (median 400 -> 401 us), taps with 64 in flight and sequential p50
+ * within the spread of runs of one variant (docs/capacity.md, "Maglev's compile bursts"); the tap floor server,
+ * which runs with transit's flags, ran without Maglev too. Transit only: the other services peak below 150 MB, and
+ * the wallet's latency goals are the tighter ones.
+ */
+const withoutMaglev: ReadonlySet<string> = new Set(['transit']);
+
 /** The flags, in order, between `node` and `--import` in `service`'s start command. */
 export function serviceNodeFlags(service: string): string[] {
   return [
     `--max-semi-space-size=${String(maxSemiSpaceMb(service))}`,
     `--heap-growing-percent=${String(heapGrowingPercent)}`,
+    ...(withoutMaglev.has(service) ? ['--no-maglev'] : []),
   ];
 }
 
