@@ -83,6 +83,9 @@ test('outbox - after a database crash every event is in the stream once and ever
   // How many depends on where the WAL writer was: reported, not asserted.
   t.diagnostic(`marks forgotten by the crash: ${(await relayLag(pool)).unpublished} of ${count}`);
   await nats.restart();
+  // This connection back on the broker before the stream is read: when the crash forgot no mark, the relay has
+  // nothing to publish, and nothing below would wait for the reconnection (the read timed out in a CI run).
+  await until(async () => (await bus.nc.rtt()) >= 0, "the test's connection back on the restarted broker");
 
   await until(async () => (await relayLag(pool)).unpublished === 0, 'the relay to mark every row again', 20_000);
   const info = await bus.jsm.streams.info(stream);
