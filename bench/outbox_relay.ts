@@ -52,9 +52,6 @@ try {
       )
     ).rows;
     if (rows.length !== events) throw new Error(`the floor found ${rows.length} unpublished rows, not ${events}`);
-    // The relay's marks commit without waiting for the WAL flush (relay_lease.ts), and so do the floor's.
-    const marker = await pool.connect();
-    await marker.query('SET synchronous_commit = off');
     const floorStart = performance.now();
     for (let sent = 0; sent < rows.length; sent += batchSize) {
       const batchRows = rows.slice(sent, sent + batchSize);
@@ -64,13 +61,14 @@ try {
         return bus.js.publish(subject, payload, { msgID: row.id, headers });
       });
       await Promise.all(batch);
-      await marker.query('UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])', [
-        batchRows.map((row) => row.seq),
-      ]);
+      // Without waiting for the WAL flush, in its own transaction only, as the relay marks (relay_lease.ts).
+      await pool.query(
+        `WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true))
+         UPDATE outbox SET published_at = now() FROM async_commit WHERE seq = ANY($1::bigint[])`,
+        [batchRows.map((row) => row.seq)],
+      );
     }
     floorRates.push(events / ((performance.now() - floorStart) / 1000));
-    await marker.query('RESET synchronous_commit');
-    marker.release();
   }
   const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? Number.NaN;
   const relayRate = median(relayRates);
