@@ -60,12 +60,28 @@ export const heapGrowingPercent = 40;
  */
 const withoutMaglev: ReadonlySet<string> = new Set(['transit']);
 
+/**
+ * WebAssembly compiled by Liftoff, V8's baseline compiler for it, and never by TurboFan. The services run little
+ * WebAssembly: the HTTP parser behind `fetch` (undici's llhttp: JWKS, the gate configuration's issuer keys, service
+ * tokens) and the module lexer import-in-the-middle loads modules with. Without the flag V8 tiers llhttp up to
+ * TurboFan after a handful of fetches, compiling its functions on background threads at once: a uprobe on V8's zone
+ * allocator caught 41 MB of compile zones allocated within a second in transit under bench/transit_taps.ts, ~22 MB
+ * alive together, at the first GetGateConfig's fetch of the issuer's keys; glibc gives them back within
+ * milliseconds, after the peak RSS has counted them. It was what kept transit's peak above 150 MB once Maglev was
+ * off (docs/capacity.md, "WebAssembly's tier-up"). `--no-wasm-tier-up` does not prevent this tiering; this flag
+ * does. In a script of its own, five fetches peaked at 85 MB of RSS against 62 MB for one; 200 fetches peaked at
+ * 97 MB, and at 77 MB with this flag. Liftoff's code is slower, which a few fetches a minute do not notice. Every
+ * service: each one fetches.
+ */
+const wasmFlags = ['--liftoff-only'];
+
 /** The flags, in order, between `node` and `--import` in `service`'s start command. */
 export function serviceNodeFlags(service: string): string[] {
   return [
     `--max-semi-space-size=${String(maxSemiSpaceMb(service))}`,
     `--heap-growing-percent=${String(heapGrowingPercent)}`,
     ...(withoutMaglev.has(service) ? ['--no-maglev'] : []),
+    ...wasmFlags,
   ];
 }
 
