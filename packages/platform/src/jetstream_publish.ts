@@ -15,8 +15,11 @@ export interface Publication {
   readonly msgId: string;
   /** Other headers (e.g. the trace context). */
   readonly headers?: Readonly<Record<string, string>>;
-  /** The stream the message must land in, after the message of sequence `lastSequence` (else it is refused). */
-  readonly expect?: { readonly streamName: string; readonly lastSequence: number };
+  /**
+   * Nats-Expected-Last-Msg-Id: the stream refuses the message unless the last message it stored has this id
+   * (`isWrongLastMsgId` tells that refusal apart), so a message never lands without the one before it.
+   */
+  readonly afterMsgId?: string;
 }
 
 type Outcome = PromiseSettledResult<PubAck>;
@@ -110,11 +113,16 @@ function publishHeaders(publication: Publication): MsgHdrs {
   if (publication.headers !== undefined)
     for (const name in publication.headers) headers.append(name, publication.headers[name] as string);
   headers.append('Nats-Msg-Id', publication.msgId);
-  if (publication.expect !== undefined) {
-    headers.append('Nats-Expected-Stream', publication.expect.streamName);
-    headers.append('Nats-Expected-Last-Sequence', String(publication.expect.lastSequence));
-  }
+  if (publication.afterMsgId !== undefined) headers.append('Nats-Expected-Last-Msg-Id', publication.afterMsgId);
   return headers;
+}
+
+/** JetStream's error code for a message refused because the stream's last message was not `afterMsgId`. */
+const wrongLastMsgIdCode = 10070;
+
+/** Whether `reason` is the stream refusing a message whose `afterMsgId` was not its last message. */
+export function isWrongLastMsgId(reason: unknown): boolean {
+  return reason instanceof JetStreamApiError && reason.code === wrongLastMsgIdCode;
 }
 
 /** As nats.js reads a PubAck: a JSON answer, or an error the stream gave; an empty answer is a status (503: no stream). */

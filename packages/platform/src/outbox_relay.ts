@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { JetStreamPublisher, type Publication } from './jetstream_publish.ts';
+import { isWrongLastMsgId, JetStreamPublisher } from './jetstream_publish.ts';
 import type { Logger } from './log.ts';
 import { relayLag } from './outbox_lag.ts';
 import { createWakeup, listenForOutbox } from './outbox_listen.ts';
@@ -124,11 +124,15 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
  * past its lease, the next one may publish a row again: the stream's duplicate window drops it by Nats-Msg-Id and
  * consumers' inboxes skip it.
  *
- * The first row is published alone: its PubAck names the stream's sequence. The rest are sent at once without
- * waiting for each answer (one round trip for the batch instead of one per row), each expecting the stream's last
- * sequence to be the one before it, so JetStream refuses any that would land out of order: a failure in the
- * middle never lets a later event overtake an earlier one. After a duplicate (a row published before a crash, not
- * yet marked) the sequence is unknown, and the batch goes on one row at a time.
+ * The rows are sent at once without waiting for each answer (one round trip for the batch instead of one per row).
+ * Each but the first expects the stream's last message to be the row before it (Nats-Expected-Last-Msg-Id), so
+ * JetStream refuses any row that would land without its predecessor: a failure in the middle never lets a later
+ * event overtake an earlier one. Other writers may share the stream (transit publishes each tap's event straight to
+ * the stream its outbox relays to). When one of their messages lands between two rows, the stream refuses the
+ * second row and every row after it, and the relay sends those again at once, the first of them expecting
+ * nothing. That is not a failure: nothing backs off, and each send stores at least its first row. An expected
+ * sequence number (Nats-Expected-Last-Sequence) would not do: the other writer's message takes the refused row's
+ * sequence, so the row after it matches and lands first.
  */
 async function publishBatch(
   options: RelayOptions,
@@ -147,41 +151,29 @@ async function publishBatch(
   });
   unmarked.seqs = [];
   if (!leader) return { published: 0, failure: undefined, leader: false };
-  const asPublication = (row: StoredOutboxRow, expect?: Publication['expect']): Publication => ({
-    subject: row.subject,
-    payload: row.payload,
-    msgId: row.id,
-    headers: row.headers,
-    ...(expect === undefined ? {} : { expect }),
-  });
   const published: string[] = [];
   let failure: unknown;
   let next = 0;
-  // One at a time until a fresh (not duplicate) PubAck tells where the stream is; then the rest in one flight.
   while (next < rows.length && failure === undefined) {
-    const row = rows[next] as StoredOutboxRow;
-    const [first] = await publisher.publishAll([asPublication(row)], publishTimeoutMs);
-    if (first?.status !== 'fulfilled') {
-      failure = first?.reason;
-      break;
-    }
-    const ack = first.value;
-    published.push(row.seq);
-    next++;
-    if (ack.duplicate) continue;
-    const rest = rows.slice(next);
+    const sent = rows.slice(next);
     const acks = await publisher.publishAll(
-      rest.map((each, index) => asPublication(each, { streamName: ack.stream, lastSequence: ack.seq + index })),
+      sent.map((row, index) => ({
+        subject: row.subject,
+        payload: row.payload,
+        msgId: row.id,
+        headers: row.headers,
+        ...(index === 0 ? {} : { afterMsgId: (sent[index - 1] as StoredOutboxRow).id }),
+      })),
       publishTimeoutMs,
     );
-    for (const [index, settled] of acks.entries()) {
-      if (settled.status === 'rejected') {
-        failure = settled.reason;
-        break;
-      }
-      published.push((rest[index] as StoredOutboxRow).seq);
-    }
-    break;
+    const refused = acks.findIndex((settled) => settled.status === 'rejected');
+    const stored = refused === -1 ? acks.length : refused;
+    for (const row of sent.slice(0, stored)) published.push(row.seq);
+    next += stored;
+    if (refused === -1) break;
+    const reason: unknown = (acks[refused] as PromiseRejectedResult).reason;
+    // Refused only because another writer's message came after the row before it: the rest are sent again.
+    if (refused === 0 || !isWrongLastMsgId(reason)) failure = reason;
   }
   unmarked.seqs = published;
   // After a failure the relay backs off: mark now, so the lag it reports meanwhile is true.

@@ -4,6 +4,7 @@ import { after, before, test, type TestContext } from 'node:test';
 import { context, propagation, trace, ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { connectBus, ensureStream, type Bus } from '../src/bus.ts';
 import {
@@ -84,6 +85,12 @@ async function streamMessages(jsm: JetStreamManager, stream: string): Promise<St
     if (message) messages.push(message);
   }
   return messages;
+}
+
+function msgIdHeader(id: string) {
+  const headers = natsHeaders();
+  headers.append('Nats-Msg-Id', id);
+  return headers;
 }
 
 const event = (subject: string, text: string) => ({
@@ -187,6 +194,61 @@ test('outbox - a failure in the middle of a batch never lets a later event overt
     messages.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)),
     ['first', 'second', 'third'],
   );
+});
+
+test('outbox - another writer on the same stream neither reorders the events nor stalls the relay', {
+  timeout: 30_000,
+}, async (t) => {
+  // transit publishes each tap's event straight to the stream its outbox relays to: messages the relay did not
+  // write land between the ones of its batches.
+  const { pool, stream, subject } = await setUp(t);
+  const count = 400;
+  const ids = await withTransaction(pool, (client) =>
+    appendEvents(
+      client,
+      Array.from({ length: count }, (_, i) => event(subject, String(i))),
+    ),
+  );
+  const writer = await connectBus({ servers: (await testNats()).url, name: 'platform-outbox-test-other-writer' });
+  defer(t, () => writer.close());
+  const otherSubject = subject.replace(/thing\.happened$/, 'other.written');
+  let writing = true;
+  let written = 0;
+  const write = (): void => {
+    if (!writing) return;
+    for (let i = 0; i < 5; i++) {
+      writer.nc.publish(otherSubject, encoder.encode('other'), { headers: msgIdHeader(`other-${written++}`) });
+    }
+    setImmediate(write);
+  };
+  write();
+  let failures = 0;
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message: string) => {
+      if (message === 'outbox relay failed, retrying') failures++;
+    },
+    error: () => undefined,
+    child: () => logger,
+  };
+  const relay = startRelay(t, { pool, nc: bus.nc, logger, batchSize: 50 });
+  await relay.drain({ timeoutMs: 20_000 });
+  writing = false;
+  await writer.nc.flush();
+
+  const messages = await streamMessages(bus.jsm, stream);
+  const relayed = messages.filter((m) => m.subject === subject).map((m) => m.header.get('Nats-Msg-Id'));
+  const others = messages.length - relayed.length;
+  assert.ok(others > 0, 'the other writer wrote to the stream meanwhile');
+  const firstRelayed = messages.findIndex((m) => m.subject === subject);
+  const lastRelayed = messages.findLastIndex((m) => m.subject === subject);
+  assert.ok(
+    messages.slice(firstRelayed, lastRelayed).some((m) => m.subject === otherSubject),
+    "the other writer's messages landed between the relay's",
+  );
+  assert.deepEqual(relayed, ids, "every event once, in the outbox's order");
+  assert.equal(failures, 0, 'another writer is not a failure to back off from');
 });
 
 test('outbox - two relays at once publish each event once', { timeout: 15_000 }, async (t) => {
