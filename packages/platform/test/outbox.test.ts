@@ -7,6 +7,7 @@ import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { connectBus, ensureStream, type Bus } from '../src/bus.ts';
+import type { Logger } from '../src/log.ts';
 import {
   appendEvent,
   appendEvents,
@@ -85,6 +86,21 @@ async function streamMessages(jsm: JetStreamManager, stream: string): Promise<St
     if (message) messages.push(message);
   }
   return messages;
+}
+
+/** A logger that counts the relay's failures (each one it backs off from). */
+function failureCounter(): { logger: Logger; failures: () => number } {
+  let failures = 0;
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message) => {
+      if (message === 'outbox relay failed, retrying') failures++;
+    },
+    error: () => undefined,
+    child: () => logger,
+  };
+  return { logger, failures: () => failures };
 }
 
 function msgIdHeader(id: string) {
@@ -166,18 +182,9 @@ test('outbox - a failure in the middle of a batch never lets a later event overt
     await appendEvent(client, event(nowhere, 'second')),
     await appendEvent(client, event(subject, 'third')),
   ]);
-  let failures = 0;
-  const logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (message: string) => {
-      if (message === 'outbox relay failed, retrying') failures++;
-    },
-    error: () => undefined,
-    child: () => logger,
-  };
+  const { logger, failures } = failureCounter();
   const relay = startRelay(t, { pool, nc: bus.nc, logger });
-  while (failures < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (failures() < 2) await new Promise((resolve) => setTimeout(resolve, 20));
   const stuck = await streamMessages(bus.jsm, stream);
   assert.deepEqual(
     stuck.map((m) => decoder.decode(EventEnvelope.decode(m.data).payload)),
@@ -222,16 +229,7 @@ test('outbox - another writer on the same stream neither reorders the events nor
     setImmediate(write);
   };
   write();
-  let failures = 0;
-  const logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (message: string) => {
-      if (message === 'outbox relay failed, retrying') failures++;
-    },
-    error: () => undefined,
-    child: () => logger,
-  };
+  const { logger, failures } = failureCounter();
   const relay = startRelay(t, { pool, nc: bus.nc, logger, batchSize: 50 });
   await relay.drain({ timeoutMs: 20_000 });
   writing = false;
@@ -248,7 +246,7 @@ test('outbox - another writer on the same stream neither reorders the events nor
     "the other writer's messages landed between the relay's",
   );
   assert.deepEqual(relayed, ids, "every event once, in the outbox's order");
-  assert.equal(failures, 0, 'another writer is not a failure to back off from');
+  assert.equal(failures(), 0, 'another writer is not a failure to back off from');
 });
 
 test('outbox - two relays at once publish each event once', { timeout: 15_000 }, async (t) => {
