@@ -3,8 +3,8 @@
 // awaited) plus one UPDATE per batch that marks the batch's rows published, as the relay marks them, without
 // waiting for the WAL flush (a backlog of the same rows is written for the floor first, untimed, as for the relay).
 // The relay spends the same one statement a batch (it marks the batch before, renews its lease and reads the rows;
-// one more marks the last) and adds its ordering guarantees (the first row of a batch published alone, the rest
-// expecting its sequence). BENCH_EVENTS=20000 steadies the figure.
+// one more marks the last) and adds its ordering guarantee (each row but a batch's first expecting the row before
+// it as the stream's last message, Nats-Expected-Last-Msg-Id). BENCH_EVENTS=20000 steadies the figure.
 // Run: node bench/outbox_relay.ts (PostgreSQL and NATS as for the tests); BENCH_EVENTS sets the backlog.
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { connectBus, ensureStream } from '@citypass/platform/bus';
