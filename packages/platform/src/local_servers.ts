@@ -51,7 +51,25 @@ export interface LocalNats extends LocalServer {
 const startTimeoutMs = 15_000;
 
 /** A TCP port that was free a moment ago on 127.0.0.1 (the caller binds it next; a clash is retried). */
-export function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
+  const reservation = await reservePort();
+  await reservation.release();
+  return reservation.port;
+}
+
+/** A port held on 127.0.0.1 until `release`: for a server whose address others must know long before it starts. */
+export interface PortReservation {
+  readonly port: number;
+  /** Frees the port for its server, which should bind it next. */
+  release(): Promise<void>;
+}
+
+/**
+ * A free port kept bound until released. With freePort, a port handed out early (the console's, which identity must
+ * know as a redirect URI before the console starts) stayed free for seconds, and another test's listen(0) could take
+ * it meanwhile.
+ */
+export function reservePort(): Promise<PortReservation> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -59,8 +77,14 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
+      resolve({
+        port,
+        release: () =>
+          new Promise((released) => {
+            server.close(() => {
+              released();
+            });
+          }),
       });
     });
   });

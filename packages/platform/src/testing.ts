@@ -19,7 +19,7 @@ import {
   systemLookup,
 } from './local_servers.ts';
 
-export { freePort, startNatsServer, type LocalNats } from './local_servers.ts';
+export { freePort, reservePort, startNatsServer, type LocalNats, type PortReservation } from './local_servers.ts';
 
 export interface TestDatabase {
   /** Connection URL of the new, empty database. */

@@ -146,13 +146,27 @@ export async function startConsole(config: ConsoleConfig, logger: Logger): Promi
     }),
   };
   const app = createConsoleApp(deps);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const closeClients = async (): Promise<void> => {
+    feeds.stop();
+    await bus.close();
+    identity.close();
+    transit.close();
+    wallet.close();
+  };
+  // A port already taken (EADDRINUSE) fails the start: without the error listener it went unheard, and the start
+  // waited for ever.
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve(
       { fetch: app.fetch, port: config.CONSOLE_HTTP_PORT, hostname: config.CONSOLE_HTTP_HOST },
       () => {
+        started.off('error', reject);
         resolve(started);
       },
     );
+    started.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await closeClients();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   logger.info('console started', { url: config.CONSOLE_PUBLIC_URL, port });
@@ -161,11 +175,7 @@ export async function startConsole(config: ConsoleConfig, logger: Logger): Promi
     async stop() {
       if ('closeAllConnections' in server) server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      feeds.stop();
-      await bus.close();
-      identity.close();
-      transit.close();
-      wallet.close();
+      await closeClients();
     },
   };
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { connectBus, type Bus } from '@citypass/platform/bus';
 import { generateKeyRingText, parseKeyRing } from '@citypass/platform/key_ring';
 import { createLogger, type Logger } from '@citypass/platform/log';
-import { freePort } from '@citypass/platform/testing';
+import { freePort, reservePort } from '@citypass/platform/testing';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { CookieBrowser } from '../../identity/test/console_sign_in.ts';
 import { secret, startHarness, type IdentityHarness } from '../../identity/test/harness.ts';
@@ -52,7 +52,9 @@ export async function startConsoleHarness(
     transitOverrides?: Record<string, string>;
   } = {},
 ): Promise<ConsoleHarness> {
-  const port = await freePort();
+  // Held until the console binds it: identity must know the console's address first, as a redirect URI.
+  const reservation = await reservePort();
+  const port = reservation.port;
   const url = `http://127.0.0.1:${port}`;
   const clientSecret = secret();
   const identityOverrides = {
@@ -81,7 +83,14 @@ export async function startConsoleHarness(
     LOG_LEVEL: 'error',
     ...overrides,
   });
-  const running = await startConsole(config, options.logger ?? createLogger('console-test', 'error'));
+  await reservation.release();
+  const running = await startConsole(config, options.logger ?? createLogger('console-test', 'error')).catch(
+    async (error: unknown) => {
+      if (services === undefined) await identity.stop();
+      else await services.stop();
+      throw error;
+    },
+  );
   const bus: Bus = await connectBus({ servers: config.NATS_URL, name: 'console-test-sessions' });
   const sessions = await SessionStore.open(bus.js, {
     bucket: config.CONSOLE_SESSION_BUCKET,

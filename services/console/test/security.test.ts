@@ -1,9 +1,12 @@
 // The console's edges without a browser: sign-in required, the session cookie's flags, the CSP and other headers,
 // CSRF on every POST, open redirects refused, and a full sign-in through identity's operator form.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { CookieBrowser } from '../../identity/test/console_sign_in.ts';
+import { createLogger } from '@citypass/platform/log';
+import { startConsole } from '../src/server.ts';
 import { signIn, startConsoleHarness, type ConsoleHarness } from './harness.ts';
 
 let h: ConsoleHarness;
@@ -137,4 +140,16 @@ test('console - onboarding confirmed twice with the key carried in the form crea
   });
   assert.equal(audit.events.length, 1);
   assert.equal(audit.events[0]?.actor, 'operator:erin');
+});
+
+test('console - a port already taken fails the start with EADDRINUSE instead of waiting for ever', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const logger = createLogger('console-test-taken-port', 'error');
+    await assert.rejects(startConsole({ ...h.config, CONSOLE_HTTP_PORT: port }, logger), { code: 'EADDRINUSE' });
+  } finally {
+    await new Promise((resolve) => taken.close(resolve));
+  }
 });
