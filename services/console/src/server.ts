@@ -153,8 +153,8 @@ export async function startConsole(config: ConsoleConfig, logger: Logger): Promi
     transit.close();
     wallet.close();
   };
-  // A port already taken (EADDRINUSE) fails the start: without the error listener it went unheard, and the start
-  // waited for ever.
+  // A port already taken (EADDRINUSE) fails the start, which would otherwise wait for a listening event that never
+  // comes.
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve(
       { fetch: app.fetch, port: config.CONSOLE_HTTP_PORT, hostname: config.CONSOLE_HTTP_HOST },
