@@ -423,14 +423,17 @@ test('outbox - no transaction stays open while JetStream is away, and terminated
   const relaySessions = async (state: string): Promise<number> =>
     (
       await pool.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = $2',
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE application_name = $1 AND state = $2 AND datname = current_database()`,
         ['outbox-relay-under-test', state],
       )
     ).rows[0]?.n ?? -1;
   for (let i = 0; i < 10; i++) {
     assert.equal(await relaySessions('idle in transaction'), 0, 'no relay transaction waits on the broker');
     await pool.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'outbox-relay-under-test'",
+      // Only this test's database: a run of this file beside it has a relay of the same name.
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE application_name = 'outbox-relay-under-test' AND datname = current_database()`,
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
