@@ -71,7 +71,7 @@ const withoutMaglev: ReadonlySet<string> = new Set(['transit']);
  * off (docs/capacity.md, "WebAssembly's tier-up"). `--no-wasm-tier-up` does not prevent this tiering; this flag
  * does. In a script of its own, five fetches peaked at 85 MB of RSS against 62 MB for one; 200 fetches peaked at
  * 97 MB, and at 77 MB with this flag. Liftoff's code is slower, which a few fetches a minute do not notice. Every
- * service: each one fetches.
+ * service gets it, fetching or not: where no WebAssembly runs it changes nothing.
  */
 const wasmFlags = ['--liftoff-only'];
 

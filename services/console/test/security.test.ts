@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
+import { createLogger } from '@citypass/platform/log';
 import { OperatorRole } from '@citypass/proto/identity/v1/identity';
 import { CookieBrowser } from '../../identity/test/console_sign_in.ts';
-import { createLogger } from '@citypass/platform/log';
 import { startConsole } from '../src/server.ts';
 import { signIn, startConsoleHarness, type ConsoleHarness } from './harness.ts';
 
