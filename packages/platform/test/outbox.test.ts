@@ -4,9 +4,9 @@ import { after, before, test, type TestContext } from 'node:test';
 import { context, propagation, trace, ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { JetStreamManager, StoredMsg } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
 import { EventEnvelope } from '@citypass/proto/common/v1/event';
 import { connectBus, ensureStream, type Bus } from '../src/bus.ts';
+import { JetStreamPublisher } from '../src/jetstream_publish.ts';
 import type { Logger } from '../src/log.ts';
 import {
   appendEvent,
@@ -101,12 +101,6 @@ function failureCounter(): { logger: Logger; failures: () => number } {
     child: () => logger,
   };
   return { logger, failures: () => failures };
-}
-
-function msgIdHeader(id: string) {
-  const headers = natsHeaders();
-  headers.append('Nats-Msg-Id', id);
-  return headers;
 }
 
 const event = (subject: string, text: string) => ({
@@ -219,13 +213,19 @@ test('outbox - another writer on the same stream neither reorders the events nor
   const writer = await connectBus({ servers: (await testNats()).url, name: 'platform-outbox-test-other-writer' });
   defer(t, () => writer.close());
   const otherSubject = subject.replace(/thing\.happened$/, 'other.written');
+  // As transit publishes its taps' events: the platform's publisher, acknowledgements not awaited by the writer.
+  const otherPublisher = new JetStreamPublisher(writer.nc);
+  const otherBatches: Promise<unknown>[] = [];
   let writing = true;
   let written = 0;
   const write = (): void => {
     if (!writing) return;
-    for (let i = 0; i < 5; i++) {
-      writer.nc.publish(otherSubject, encoder.encode('other'), { headers: msgIdHeader(`other-${written++}`) });
-    }
+    const batch = Array.from({ length: 5 }, () => ({
+      subject: otherSubject,
+      payload: encoder.encode('other'),
+      msgId: `other-${written++}`,
+    }));
+    otherBatches.push(otherPublisher.publishAll(batch, 5_000));
     setImmediate(write);
   };
   write();
@@ -233,7 +233,8 @@ test('outbox - another writer on the same stream neither reorders the events nor
   const relay = startRelay(t, { pool, nc: bus.nc, logger, batchSize: 50 });
   await relay.drain({ timeoutMs: 20_000 });
   writing = false;
-  await writer.nc.flush();
+  await Promise.all(otherBatches);
+  otherPublisher.close();
 
   const messages = await streamMessages(bus.jsm, stream);
   const relayed = messages.filter((m) => m.subject === subject).map((m) => m.header.get('Nats-Msg-Id'));
